@@ -1,0 +1,99 @@
+# denpo build.  `make` builds libdenpo, denpod, denpo, tests and benches into
+# build/; `make SAN=1` builds the ASan+UBSan variant into build-asan/.
+# `make check` runs every test (unit + integration) against that build.
+# `make fuzz` builds the libFuzzer targets with clang and runs each briefly.
+
+SAN ?= 0
+WERROR ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build-asan
+else
+BUILD ?= build
+endif
+
+CC ?= cc
+PKGS := libsodium openssl sqlite3 libevent libevent_openssl libevent_pthreads jansson libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Wpointer-arith -Wcast-qual -Wnull-dereference
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Iinclude -I. $(WARN) $(PKG_CFLAGS) -fno-strict-overflow \
+	-fno-delete-null-pointer-checks -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+LDFLAGS_BASE := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+ifeq ($(SAN),1)
+CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDFLAGS_BASE += -fsanitize=address,undefined
+else
+CFLAGS_BASE += -O2 -D_FORTIFY_SOURCE=2
+endif
+ifeq ($(WERROR),1)
+CFLAGS_BASE += -Werror
+endif
+CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS)
+LDFLAGS_ALL := $(LDFLAGS_BASE) $(LDFLAGS)
+
+LIB_SRCS := $(wildcard lib/*.c)
+DENPOD_SRCS := $(filter-out denpod/main.c,$(wildcard denpod/*.c))
+DENPO_SRCS := $(filter-out denpo/main.c,$(wildcard denpo/*.c))
+TEST_SRCS := $(wildcard tests/test_*.c)
+BENCH_SRCS := $(wildcard bench/bench_*.c)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DENPOD_OBJS := $(DENPOD_SRCS:%.c=$(BUILD)/%.o)
+DENPO_OBJS := $(DENPO_SRCS:%.c=$(BUILD)/%.o)
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+all: $(BUILD)/libdenpo.a $(BUILD)/denpod $(BUILD)/denpo $(TEST_BINS) $(BENCH_BINS)
+
+$(BUILD)/%.o: %.c $(wildcard include/denpo/*.h) $(wildcard denpod/*.h) $(wildcard denpo/*.h) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/libdenpo.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/denpod.a: $(DENPOD_OBJS)
+	@rm -f $@
+	ar rcs $@ $^ $(if $(DENPOD_OBJS),,&& true)
+
+$(BUILD)/denpo.a: $(DENPO_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/denpod: $(BUILD)/denpod/main.o $(BUILD)/denpod.a $(BUILD)/libdenpo.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/denpo: $(BUILD)/denpo/main.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+# Unit tests may use the daemon's and client's internal modules too.
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/denpod.a $(BUILD)/denpo.a $(BUILD)/libdenpo.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/denpod.a $(BUILD)/denpo.a $(BUILD)/libdenpo.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+check: all
+	BUILD=$(BUILD) tests/run.sh
+
+# libFuzzer targets (clang), with ASan+UBSan; FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 20
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+build-fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard include/denpo/*.h)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+fuzz: $(FUZZ_BINS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz.sh $(FUZZ_BINS)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all check clean fuzz
+.SECONDARY:

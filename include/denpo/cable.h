@@ -1,0 +1,137 @@
+/*
+ * denpo/cable.h - the cable: vocabulary (classification, precedence),
+ * the signed plaintext that travels inside age, and helpers.
+ *
+ * Wire format (docs/formats.md has a worked example):
+ *
+ *   "DENPO-CABLE/1\n"
+ *   header lines "Name: value\n" in the fixed order of docs/formats.md
+ *   "\n"
+ *   body (Body-Length bytes), then each attachment's bytes in order
+ *   64-byte Ed25519 signature by From-Device over
+ *       "denpo-cable-v1" || 0x00 || every byte before the signature
+ *
+ * The plaintext names its recipients' devices, so a reader knows the
+ * cable was addressed to it (no surreptitious forwarding), and carries the
+ * same routing fields as the envelope, which the reader cross-checks.
+ */
+#ifndef DENPO_CABLE_H
+#define DENPO_CABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "denpo/buf.h"
+#include "denpo/crypto.h"
+#include "denpo/error.h"
+
+enum dp_class {
+	DP_CLASS_UNCLASSIFIED = 0,
+	DP_CLASS_RESTRICTED = 1,
+	DP_CLASS_CONFIDENTIAL = 2,
+	DP_CLASS_SECRET = 3,
+	DP_CLASS_TOP_SECRET = 4,
+};
+
+/* Lower value = more urgent; queues sort ascending. */
+enum dp_prec {
+	DP_PREC_FLASH = 0,
+	DP_PREC_IMMEDIATE = 1,
+	DP_PREC_PRIORITY = 2,
+	DP_PREC_ROUTINE = 3,
+};
+
+enum dp_role { DP_ROLE_ACTION = 1, DP_ROLE_INFO = 2 };
+
+/* Limits, enforced by parsers and by the switch. */
+#define DP_NAME_MAX 48          /* post, collective, officer, caption, tag, role */
+#define DP_MAX_ADDRESSEES 64    /* TO + INFO entries each */
+#define DP_MAX_CAPTIONS 8
+#define DP_MAX_TAGS 16
+#define DP_MAX_REFS 16
+#define DP_MAX_RECIPIENTS 2048  /* recipient devices of one cable */
+#define DP_MAX_ATTACHMENTS 16
+#define DP_SUBJECT_MAX 256
+#define DP_CLASSBY_MAX 256
+#define DP_MAX_BODY (1u << 20)           /* 1 MiB of text */
+#define DP_MAX_PAYLOAD (64u << 20)       /* age payload on the wire */
+#define DP_MAX_PLAINTEXT (60u << 20)     /* whole cable plaintext */
+#define DP_CABLE_ID 16
+
+/* Names and parsers of the vocabulary; parse returns DP_EPARSE on unknown. */
+const char *dp_class_name(int c);     /* "SECRET", "TOP SECRET" */
+const char *dp_class_banner(int c);   /* same as name, for banners */
+int dp_class_parse(const char *s, int *c) DP_WUR; /* accepts names and U/R/C/S/TS */
+const char *dp_prec_name(int p);      /* "FLASH" */
+char dp_prec_letter(int p);           /* 'Z','O','P','R' */
+int dp_prec_parse(const char *s, int *p) DP_WUR;  /* names or letters */
+/* Handling-time objective in seconds: 600, 1800, 10800, 21600. */
+int64_t dp_prec_objective(int p);
+/* "DDHHMMZ MON YY" for a UTC unix time; out needs 16 bytes. */
+void dp_dtg_format(int64_t t, char out[16]);
+/* Checks a post/officer/caption/tag/role name: 1..DP_NAME_MAX of [A-Z0-9 ._-], ASCII. */
+int dp_name_ok(const char *s);
+
+typedef struct {
+	uint8_t device[DP_ED25519_PK]; /* the device's Ed25519 public key = its id */
+	uint8_t key_type;              /* enum dp_age_type of the key encrypted to */
+	uint32_t epoch;                /* key epoch of that device */
+	uint8_t role;                  /* enum dp_role */
+} dp_recipient;
+
+typedef struct {
+	char name[DP_NAME_MAX * 2 + 1]; /* file name, [A-Za-z0-9._-], no '/' */
+	uint8_t *data;
+	size_t len;
+} dp_attachment;
+
+typedef struct {
+	uint8_t id[DP_CABLE_ID];
+	int classification;                 /* enum dp_class */
+	char captions[DP_MAX_CAPTIONS][DP_NAME_MAX + 1];
+	size_t ncaptions;                   /* most restrictive first */
+	int prec_action, prec_info;         /* enum dp_prec; info >= action numerically */
+	int64_t created;                    /* unix seconds UTC; DTG is derived */
+	char from[DP_NAME_MAX + 1];         /* originating post */
+	uint8_t from_device[DP_ED25519_PK];
+	char to[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
+	size_t nto;                         /* >= 1 */
+	char info[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
+	size_t ninfo;
+	char attn[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1]; /* EYES ONLY narrowing: officer handles or roles */
+	size_t nattn;                       /* 0 = every cleared officer of the addressed posts */
+	char tags[DP_MAX_TAGS][DP_NAME_MAX + 1];
+	size_t ntags;                       /* >= 1 */
+	char subject[DP_SUBJECT_MAX + 1];
+	char refs[DP_MAX_REFS][DP_NAME_MAX + 1]; /* "26 TOKYO 000123" */
+	size_t nrefs;
+	char declassify_on[11];             /* "YYYY-MM-DD" or "" */
+	char classified_by[DP_CLASSBY_MAX + 1];
+	dp_recipient *recipients;           /* owned, sorted by device bytes */
+	size_t nrecipients;
+	uint8_t *body;                      /* owned, UTF-8 text */
+	size_t body_len;
+	dp_attachment atts[DP_MAX_ATTACHMENTS];
+	size_t natts;
+} dp_cable;
+
+void dp_cable_init(dp_cable *c);
+/* Wipes body/attachments and frees everything owned. */
+void dp_cable_free(dp_cable *c);
+/* Sorts recipients by device, rejects duplicates (DP_EINVAL). */
+int dp_cable_set_recipients(dp_cable *c, const dp_recipient *r, size_t n) DP_WUR;
+/* Checks every field against the rules of docs/formats.md (DP_EPARSE / DP_ETOOBIG). */
+int dp_cable_validate(const dp_cable *c) DP_WUR;
+
+/* Serialize and sign with the originating device's key (sk's public half must equal from_device). */
+int dp_cable_encode(const dp_cable *c, const uint8_t sk[DP_ED25519_SK], dp_buf *out) DP_WUR;
+/*
+ * Parse plaintext strictly and verify its signature against From-Device.
+ * Returns DP_EPARSE/DP_ETOOBIG on malformed input, DP_ESIG on a bad
+ * signature.  Fills c (caller frees with dp_cable_free).
+ */
+int dp_cable_decode(dp_cable *c, const uint8_t *p, size_t n) DP_WUR;
+
+/* Render for reading: classification banner top and bottom, header block, body. */
+int dp_cable_render(const dp_cable *c, const char *mrn, dp_buf *out) DP_WUR;
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * denpo/enrol.h - offline enrolment of a device.
+ *
+ * 1. The device writes a request (text, signed by its own Ed25519 key):
+ *      DENPO-ENROL-REQUEST/1
+ *      Officer: <handle>            Post: <post>          Device-Name: <name>
+ *      Sign-Key: <b64 32>           TLS-Key: <b64 32>     (Ed25519 raw public keys)
+ *      Age-Recipient: age1...       Key-Epoch: <u32>      Created: <unix>
+ *      Signature: <b64 64>   over "denpo-enrol-request-v1" || 0x00 || all lines before it
+ *    (one field per line, in this order; docs/formats.md has an example)
+ * 2. An operator approves it on the switch (denpod approve), which writes:
+ *      DENPO-ENROL-ANSWER/1
+ *      Device-Id: <hex 64>  Officer  Post  Clearance  Captions  Roles
+ *      Switch-URL: https://host:port   Switch-TLS-Key: <b64 32>   Switch-Sign-Key: <b64 32>
+ *      Issued: <unix>
+ *      Signature: <b64 64>   by the switch over "denpo-enrol-answer-v1" || 0x00 || lines before
+ * 3. The device imports the answer and pins the switch's TLS key.
+ */
+#ifndef DENPO_ENROL_H
+#define DENPO_ENROL_H
+
+#include "denpo/cable.h"
+
+#define DP_ENROL_MAX 8192
+#define DP_URL_MAX 256
+
+typedef struct {
+	char officer[DP_NAME_MAX + 1];
+	char post[DP_NAME_MAX + 1];
+	char device_name[DP_NAME_MAX + 1];
+	uint8_t sign_pk[DP_ED25519_PK];
+	uint8_t tls_pk[DP_ED25519_PK];
+	char age_recipient[128];  /* "age1..." (X25519 for now) */
+	uint32_t epoch;
+	int64_t created;
+} dp_enrol_request;
+
+typedef struct {
+	uint8_t device_id[DP_ED25519_PK];
+	char officer[DP_NAME_MAX + 1];
+	char post[DP_NAME_MAX + 1];
+	int clearance;                                   /* enum dp_class */
+	char captions[DP_MAX_CAPTIONS][DP_NAME_MAX + 1]; /* captions the officer may read */
+	size_t ncaptions;
+	char roles[DP_MAX_CAPTIONS][DP_NAME_MAX + 1];
+	size_t nroles;
+	char switch_url[DP_URL_MAX + 1];
+	uint8_t switch_tls_pk[DP_ED25519_PK];
+	uint8_t switch_sign_pk[DP_ED25519_PK];
+	int64_t issued;
+} dp_enrol_answer;
+
+int dp_enrol_request_encode(const dp_enrol_request *r, const uint8_t sk[DP_ED25519_SK], dp_buf *out) DP_WUR;
+/* Strict parse + signature check against Sign-Key. */
+int dp_enrol_request_decode(dp_enrol_request *r, const uint8_t *p, size_t n) DP_WUR;
+int dp_enrol_answer_encode(const dp_enrol_answer *a, const uint8_t switch_sk[DP_ED25519_SK], dp_buf *out) DP_WUR;
+/* Strict parse + signature check against Switch-Sign-Key inside it (trust on first use: the
+ * caller compares it with the key it expects, if any). */
+int dp_enrol_answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n) DP_WUR;
+
+#endif
