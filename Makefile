@@ -38,15 +38,17 @@ LIB_SRCS := $(wildcard lib/*.c)
 DENPOD_SRCS := $(filter-out denpod/main.c,$(wildcard denpod/*.c))
 DENPO_SRCS := $(filter-out denpo/main.c,$(wildcard denpo/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
+TOOL_SRCS := $(wildcard tests/tool_*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DENPOD_OBJS := $(DENPOD_SRCS:%.c=$(BUILD)/%.o)
 DENPO_OBJS := $(DENPO_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TOOL_BINS := $(TOOL_SRCS:tests/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-all: $(BUILD)/libdenpo.a $(BUILD)/denpod $(BUILD)/denpo $(TEST_BINS) $(BENCH_BINS)
+all: $(BUILD)/libdenpo.a $(BUILD)/denpod $(BUILD)/denpo $(TEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
 $(BUILD)/%.o: %.c $(wildcard include/denpo/*.h) $(wildcard denpod/*.h) $(wildcard denpo/*.h) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
@@ -70,8 +72,12 @@ $(BUILD)/denpod: $(BUILD)/denpod/main.o $(BUILD)/denpod.a $(BUILD)/libdenpo.a
 $(BUILD)/denpo: $(BUILD)/denpo/main.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-# Unit tests may use the daemon's and client's internal modules too.
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/denpod.a $(BUILD)/denpo.a $(BUILD)/libdenpo.a
+# Tests link libdenpo; test_denpod_* also the daemon's modules, test_client_* the client's.
+$(BUILD)/tests/test_denpod_%: $(BUILD)/tests/test_denpod_%.o $(BUILD)/tests/harness.o $(BUILD)/denpod.a $(BUILD)/libdenpo.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/tests/test_client_%: $(BUILD)/tests/test_client_%.o $(BUILD)/tests/harness.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/libdenpo.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/denpod.a $(BUILD)/denpo.a $(BUILD)/libdenpo.a
