@@ -28,6 +28,7 @@ enum dp_age_type {
 #define DP_AGE_CHUNK 65536
 #define DP_AGE_SCRYPT_MAX_LOGN 22 /* highest work factor accepted on decrypt */
 #define DP_AGE_SCRYPT_DEFAULT_LOGN 18
+#define DP_AGE_MAX_STANZAS 4096 /* stanzas in one header (recipients plus grease) */
 
 typedef struct {
 	int type;           /* enum dp_age_type */
@@ -42,6 +43,7 @@ typedef struct {
 	uint8_t sk[32];     /* X25519: secret scalar; wipe with dp_age_identity_wipe */
 	const char *pass;   /* scrypt: passphrase (not copied) */
 	size_t passlen;
+	int max_logn;       /* scrypt: highest work factor accepted (0 = DP_AGE_SCRYPT_MAX_LOGN) */
 } dp_age_identity;
 
 /* "age1..." -> recipient. DP_EPARSE on bad Bech32/HRP/length, DP_EUNSUPP for other types. */
@@ -66,7 +68,9 @@ int dp_age_encrypt(const dp_age_recipient *r, size_t n, const uint8_t *pt, size_
 		   int armor, dp_buf *out) DP_WUR;
 /*
  * Decrypt an age file (binary or armored, detected by its first bytes)
- * with any of n identities, appending plaintext to out.  Errors:
+ * with any of n identities, appending plaintext to out.  Input that starts
+ * with "age-encryption.org/" (or is empty) is binary, anything else must be
+ * armor.  Input cap: DP_MAX_PAYLOAD binary (DP_ETOOBIG).  Errors:
  * DP_EARMOR, DP_EHEADER, DP_ENOMATCH, DP_EHMAC, DP_EPAYLOAD, DP_EUNSUPP.
  */
 int dp_age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *in, size_t inlen,
@@ -86,6 +90,7 @@ typedef struct {
 	size_t nx25519, nscrypt, npq, nunknown; /* stanzas by type */
 	size_t header_len;  /* bytes of header including the MAC line's LF */
 } dp_age_header_info;
+/* Binary or armored input; header_len counts bytes of the binary (dearmored) form. */
 int dp_age_inspect(const uint8_t *in, size_t inlen, dp_age_header_info *info) DP_WUR;
 
 #endif

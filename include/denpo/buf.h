@@ -59,7 +59,7 @@ int dp_cur_u16(dp_cur *c, uint16_t *v) DP_WUR;
 int dp_cur_u32(dp_cur *c, uint32_t *v) DP_WUR;
 int dp_cur_u64(dp_cur *c, uint64_t *v) DP_WUR;
 /*
- * Next line ending in "\n" (not included in *line/*n); fails with
+ * Next line ending in "\n" (not included in *line, *n); fails with
  * DP_EPARSE when no LF remains.  A CR is returned as part of the line.
  */
 int dp_cur_line(dp_cur *c, const uint8_t **line, size_t *n) DP_WUR;
