@@ -39,6 +39,15 @@ for t in "$BUILD"/tests/test_*; do
 	cat "$tmp/$n.out"
 	tally "$n" "$tmp/$n.out" "$rc"
 done
+# The same age testkit as published on npm (cctv-age), dumped by scripts/test-all.
+if [ -n "${DENPO_AGE_NPM_VECTORS:-}" ] && [ -x "$BUILD/tests/test_age" ] &&
+	{ [ -z "$only" ] || [[ test_age_npm == *"$only"* ]]; }; then
+	echo "== test_age (npm cctv-age)"
+	DENPO_AGE_VECTORS=$DENPO_AGE_NPM_VECTORS "$BUILD/tests/test_age" >"$tmp/npm.out" 2>&1
+	rc=$?
+	cat "$tmp/npm.out"
+	tally test_age_npm "$tmp/npm.out" "$rc"
+fi
 for t in tests/it_*.sh; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .sh)
