@@ -41,16 +41,16 @@ TEST_SRCS := $(wildcard tests/test_*.c)
 TOOL_SRCS := $(wildcard tests/tool_*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-DENPOD_OBJS := $(DENPOD_SRCS:%.c=$(BUILD)/%.o)
-DENPO_OBJS := $(DENPO_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+DENPOD_OBJS := $(DENPOD_SRCS:%.c=$(BUILD)/obj/%.o)
+DENPO_OBJS := $(DENPO_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOL_SRCS:tests/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 all: $(BUILD)/libdenpo.a $(BUILD)/denpod $(BUILD)/denpo $(TEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
-$(BUILD)/%.o: %.c $(wildcard include/denpo/*.h) $(wildcard denpod/*.h) $(wildcard denpo/*.h) $(wildcard tests/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard include/denpo/*.h) $(wildcard denpod/*.h) $(wildcard denpo/*.h) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -66,21 +66,21 @@ $(BUILD)/denpo.a: $(DENPO_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/denpod: $(BUILD)/denpod/main.o $(BUILD)/denpod.a $(BUILD)/libdenpo.a
+$(BUILD)/denpod: $(BUILD)/obj/denpod/main.o $(BUILD)/denpod.a $(BUILD)/libdenpo.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/denpo: $(BUILD)/denpo/main.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
+$(BUILD)/denpo: $(BUILD)/obj/denpo/main.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # Tests link libdenpo; test_denpod_* also the daemon's modules, test_client_* the client's.
-$(BUILD)/tests/test_denpod_%: $(BUILD)/tests/test_denpod_%.o $(BUILD)/tests/harness.o $(BUILD)/denpod.a $(BUILD)/libdenpo.a
+$(BUILD)/tests/test_denpod_%: $(BUILD)/obj/tests/test_denpod_%.o $(BUILD)/obj/tests/harness.o $(BUILD)/denpod.a $(BUILD)/libdenpo.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/tests/test_client_%: $(BUILD)/tests/test_client_%.o $(BUILD)/tests/harness.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
+$(BUILD)/tests/test_client_%: $(BUILD)/obj/tests/test_client_%.o $(BUILD)/obj/tests/harness.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/libdenpo.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/obj/tests/harness.o $(BUILD)/libdenpo.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/denpod.a $(BUILD)/denpo.a $(BUILD)/libdenpo.a
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/denpod.a $(BUILD)/denpo.a $(BUILD)/libdenpo.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 check: all

@@ -1,0 +1,132 @@
+/*
+ * denpo/cli.h - shared state of the denpo command-line client.
+ *
+ * State directory (--home DIR, else $DENPO_HOME, else ~/.denpo; mode 0700):
+ *   keystore.age          device keys, scrypt-encrypted age file (0600)
+ *   enrol-request.txt     the signed enrolment request made by `denpo init`
+ *   answer.txt            the switch-signed enrolment answer (`denpo enrol`)
+ *   cache/ID.cable        fetched submissions exactly as received (encrypted)
+ *   cache/ID.mrn          their reference numbers
+ *   sent/ID.cable         submissions as sent (encrypted; retried byte for byte)
+ *   sent/ID.json          record of a sent cable: routing metadata + MRN, no content
+ * No cable plaintext is ever written here.
+ *
+ * Exit codes: 0 ok, 1 error, 2 usage, 3 verification failure.
+ */
+#ifndef DENPO_CLI_H
+#define DENPO_CLI_H
+
+#include <limits.h>
+#include <stdio.h>
+
+#include "denpo/client.h"
+#include "denpo/enrol.h"
+#include "denpo/envelope.h"
+#include "denpo/keystore.h"
+
+#define EXIT_OK 0
+#define EXIT_ERR 1
+#define EXIT_USAGE 2
+#define EXIT_VERIFY 3
+
+#define CLI_PASS_MAX 1024
+
+typedef struct {
+	char home[PATH_MAX];
+	const char *home_opt;   /* --home */
+	const char *passfile;   /* --passphrase-file */
+	int json;               /* --json */
+	dp_keystore *ks;        /* loaded on demand */
+	dp_enrol_answer ans;
+	int have_ans;
+	dp_client *cl;
+} cli_ctx;
+
+/* Common options every command accepts (getopt_long ids >= 1000). */
+enum { OPT_HOME = 1000, OPT_JSON, OPT_PASSFILE, OPT_HELP };
+#define CLI_COMMON_OPTS                                                      \
+	{"home", required_argument, NULL, OPT_HOME},                         \
+	{"json", no_argument, NULL, OPT_JSON},                               \
+	{"passphrase-file", required_argument, NULL, OPT_PASSFILE},          \
+	{"help", no_argument, NULL, OPT_HELP}
+
+/* Handle a common option; returns 1 if it was one. */
+int cli_common_opt(cli_ctx *x, int id, const char *arg);
+/* Print usage error + hint; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Report a failure: "denpo: WHAT: reason" (+ the switch's message, + hint)
+ * on stderr, and {"error","message"} on stdout with --json.  Returns the
+ * exit code for rc (3 for verification failures, else 1).
+ */
+int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Exit code for an error code. */
+int cli_exit_code(int rc);
+
+/* Resolve and create (mode 0700) the state directory. */
+int cli_home(cli_ctx *x, int create) __attribute__((warn_unused_result));
+/* HOME/name into out. */
+void cli_path(const cli_ctx *x, char out[PATH_MAX], const char *name);
+
+/*
+ * Passphrase: --passphrase-file (first line), else $DENPO_PASSPHRASE, else
+ * prompt on /dev/tty without echo (twice when confirm).  *pass is
+ * sodium_malloc'd; release with cli_pass_free.
+ */
+int cli_passphrase(cli_ctx *x, int confirm, char **pass, size_t *len)
+	__attribute__((warn_unused_result));
+void cli_pass_free(char *pass);
+
+/* Load keystore.age (asks for the passphrase); returns an exit code. */
+int cli_load_keys(cli_ctx *x);
+/* Load and verify answer.txt; returns an exit code. */
+int cli_load_answer(cli_ctx *x);
+/* Keys + answer + a connected-ready client; returns an exit code. */
+int cli_open_client(cli_ctx *x);
+/* Free whatever the context holds. */
+void cli_close(cli_ctx *x);
+
+/*
+ * Turn "MRN" ("26 HQ 000012") or a 32-hex cable id into a cable id, using
+ * the local cache and sent records, then the switch's inbox and sent list.
+ */
+int cli_ref_to_id(cli_ctx *x, const char *ref, char id[DP_HEXID]);
+
+/*
+ * After option parsing: exactly one MRN|ID argument at argv[optind];
+ * opens the client and resolves it.  Returns an exit code.
+ */
+int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_HEXID]);
+
+/* Local cache of received submissions (encrypted as received). */
+int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub, char mrn[DP_MRN_MAX + 1]);
+int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const char *mrn);
+
+/*
+ * Get cable id (local cache, else fetch and cache it), open and verify it
+ * (denpo/seal.c) and check the originating device in the directory.
+ * e and c must be initialised; the caller frees them.  Returns an exit
+ * code (failures reported).
+ */
+int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char mrn[DP_MRN_MAX + 1]);
+
+/* Write a JSON value (jansson json_t *) to stdout and decref it. */
+void cli_json_print(void *json);
+/* "45s", "12m", "3h", "2d" since t. */
+void cli_age_str(int64_t t, char out[32]);
+
+/* Commands (return exit codes). */
+int cmd_init(cli_ctx *x, int argc, char **argv);
+int cmd_enrol(cli_ctx *x, int argc, char **argv);
+int cmd_whoami(cli_ctx *x, int argc, char **argv);
+int cmd_send(cli_ctx *x, int argc, char **argv);
+int cmd_reply(cli_ctx *x, int argc, char **argv);
+int cmd_retry(cli_ctx *x, int argc, char **argv);
+int cmd_inbox(cli_ctx *x, int argc, char **argv);
+int cmd_read(cli_ctx *x, int argc, char **argv);
+int cmd_ack(cli_ctx *x, int argc, char **argv);
+int cmd_status(cli_ctx *x, int argc, char **argv);
+int cmd_sent(cli_ctx *x, int argc, char **argv);
+
+#endif

@@ -1,0 +1,643 @@
+/*
+ * denpo/cmd_send.c - `denpo send`, `denpo reply`, `denpo retry`.
+ *
+ * The draft is turned into a dp_cable, its recipients resolved by the
+ * switch, then sealed (denpo/seal.c).  The submission is kept encrypted in
+ * HOME/sent/ before it is sent, so a retry -- now or with `denpo retry` --
+ * sends the very same bytes and the switch answers it idempotently.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "denpo/cli.h"
+#include "denpo/encoding.h"
+#include "denpo/seal.h"
+
+typedef struct {
+	const char *cls, *prec, *tags, *subject, *declass, *classby, *body;
+	const char *to[DP_MAX_ADDRESSEES], *info[DP_MAX_ADDRESSEES];
+	size_t nto, ninfo;
+	const char *caps[DP_MAX_CAPTIONS * 4], *attn[DP_MAX_ADDRESSEES], *refs[DP_MAX_REFS];
+	size_t ncaps, nattn, nrefs;
+	const char *atts[DP_MAX_ATTACHMENTS];
+	size_t natts;
+	int too_many;
+} draft;
+
+static const char send_help[] =
+	"usage: denpo send --class CLASS --prec PREC[/INFOPREC] --to POST[,POST...] --tags TAG[,TAG...]\n"
+	"                  --subject TEXT [--info POST,...] [--caption CAPTION]... [--attn HANDLE|ROLE]...\n"
+	"                  [--ref \"26 HQ 000012\"]... [--declassify-on YYYY-MM-DD] [--classified-by TEXT]\n"
+	"                  [--body FILE | --body -] [--attach FILE]...\n"
+	"\n"
+	"Resolves the cleared recipient devices of the addressed posts, signs the cable with\n"
+	"this device's key, encrypts it end to end to exactly those devices, and submits it.\n"
+	"Prints the message reference number.  Without --body, $EDITOR is started on a\n"
+	"temporary file in memory-backed storage (wiped afterwards).\n"
+	"\n"
+	"  --class       UNCLASSIFIED|RESTRICTED|CONFIDENTIAL|SECRET|\"TOP SECRET\" (or U/R/C/S/TS)\n"
+	"  --prec        FLASH|IMMEDIATE|PRIORITY|ROUTINE (or Z/O/P/R); /INFOPREC for INFO addressees\n"
+	"  --caption     distribution caption (NOFORN, EXDIS, ...), most restrictive first\n"
+	"  --attn        narrow to officers (handle) or roles at the addressed posts\n"
+	"  --classified-by  defaults to \"HANDLE, POST\" for classified cables\n"
+	"A cable nobody can read is refused: if no device resolves, nothing is sent.\n";
+
+static const char reply_help[] =
+	"usage: denpo reply MRN|CABLE_ID [--body FILE|-] [send options]\n"
+	"\n"
+	"Answers a cable you can read: REF is its MRN, TO its originating post, the\n"
+	"classification, captions, TAGS and precedence are copied (override with the\n"
+	"send options), the subject is \"RE: <subject>\".\n";
+
+enum { O_CLASS = 1, O_PREC, O_TO, O_INFO, O_CAP, O_ATTN, O_TAGS, O_SUBJ, O_REF, O_DECL, O_CLBY, O_BODY, O_ATT };
+
+static const struct option send_opts[] = {
+	{"class", required_argument, NULL, O_CLASS},
+	{"prec", required_argument, NULL, O_PREC},
+	{"to", required_argument, NULL, O_TO},
+	{"info", required_argument, NULL, O_INFO},
+	{"caption", required_argument, NULL, O_CAP},
+	{"attn", required_argument, NULL, O_ATTN},
+	{"tags", required_argument, NULL, O_TAGS},
+	{"subject", required_argument, NULL, O_SUBJ},
+	{"ref", required_argument, NULL, O_REF},
+	{"declassify-on", required_argument, NULL, O_DECL},
+	{"classified-by", required_argument, NULL, O_CLBY},
+	{"body", required_argument, NULL, O_BODY},
+	{"attach", required_argument, NULL, O_ATT},
+	CLI_COMMON_OPTS,
+	{NULL, 0, NULL, 0},
+};
+
+#define PUSH(arr, n, v)                                     \
+	do {                                                \
+		if ((n) < sizeof(arr) / sizeof((arr)[0]))   \
+			(arr)[(n)++] = (v);                 \
+		else                                        \
+			d->too_many = 1;                    \
+	} while (0)
+
+/* Returns -1 to go on, else an exit code (help printed or usage error). */
+static int parse_opts(cli_ctx *x, int argc, char **argv, draft *d, const char *cmd, const char *help)
+{
+	int o;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", send_opts, NULL)) != -1) {
+		if (o == OPT_HELP) {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (cli_common_opt(x, o, optarg))
+			continue;
+		switch (o) {
+		case O_CLASS: d->cls = optarg; break;
+		case O_PREC: d->prec = optarg; break;
+		case O_TO: PUSH(d->to, d->nto, optarg); break;
+		case O_INFO: PUSH(d->info, d->ninfo, optarg); break;
+		case O_CAP: PUSH(d->caps, d->ncaps, optarg); break;
+		case O_ATTN: PUSH(d->attn, d->nattn, optarg); break;
+		case O_TAGS: d->tags = optarg; break;
+		case O_SUBJ: d->subject = optarg; break;
+		case O_REF: PUSH(d->refs, d->nrefs, optarg); break;
+		case O_DECL: d->declass = optarg; break;
+		case O_CLBY: d->classby = optarg; break;
+		case O_BODY: d->body = optarg; break;
+		case O_ATT: PUSH(d->atts, d->natts, optarg); break;
+		default: return cli_usage(cmd, "unknown option");
+		}
+	}
+	if (d->too_many)
+		return cli_usage(cmd, "too many repeated options (captions %d, attn/to/info %d, refs %d, attachments %d)",
+				 DP_MAX_CAPTIONS, DP_MAX_ADDRESSEES, DP_MAX_REFS, DP_MAX_ATTACHMENTS);
+	return -1;
+}
+
+/*
+ * Split comma-separated names from srcs[] into out, trimming spaces,
+ * optionally upper-casing; each must pass ok().  Returns an exit code or -1.
+ */
+static int split(const char *cmd, const char *what, const char *const *srcs, size_t nsrc, int up,
+		 int (*ok)(const char *), char (*out)[DP_NAME_MAX + 1], size_t max, size_t *n)
+{
+	for (size_t k = 0; k < nsrc; k++) {
+		const char *s = srcs[k];
+		while (*s) {
+			const char *e = strchr(s, ',');
+			size_t len = e ? (size_t)(e - s) : strlen(s);
+			while (len && *s == ' ')
+				s++, len--;
+			while (len && s[len - 1] == ' ')
+				len--;
+			if (len == 0 || len > DP_NAME_MAX)
+				return cli_usage(cmd, "bad %s list '%s' (names of 1..%d characters)", what, srcs[k],
+						 DP_NAME_MAX);
+			if (*n >= max)
+				return cli_usage(cmd, "too many %s (at most %zu)", what, max);
+			char *t = out[*n];
+			memcpy(t, s, len);
+			t[len] = 0;
+			for (size_t i = 0; up && i < len; i++)
+				if (t[i] >= 'a' && t[i] <= 'z')
+					t[i] = (char)(t[i] - 32);
+			if (!ok(t))
+				return cli_usage(cmd, "bad %s '%s'", what, t);
+			for (size_t i = 0; i < *n; i++)
+				if (!strcmp(out[i], t))
+					return cli_usage(cmd, "%s '%s' given twice", what, t);
+			(*n)++;
+			s += len;
+			while (*s == ' ')
+				s++;
+			if (*s == ',')
+				s++;
+		}
+	}
+	return -1;
+}
+
+static int attn_name_ok(const char *s) { return dp_name_ok(s) || dp_handle_ok(s); }
+
+/* Fill c's routing and header fields from the draft (over any defaults already in c). */
+static int draft_to_cable(cli_ctx *x, const draft *d, dp_cable *c, const char *cmd)
+{
+	int ec;
+	if (d->cls && dp_class_parse(d->cls, &c->classification))
+		return cli_usage(cmd, "unknown classification '%s'", d->cls);
+	if (d->prec) {
+		char a[32], *slash;
+		snprintf(a, sizeof a, "%s", d->prec);
+		slash = strchr(a, '/');
+		if (slash)
+			*slash = 0;
+		if (dp_prec_parse(a, &c->prec_action) || (slash && dp_prec_parse(slash + 1, &c->prec_info)))
+			return cli_usage(cmd, "bad precedence '%s' (e.g. IMMEDIATE or IMMEDIATE/ROUTINE)", d->prec);
+		if (!slash)
+			c->prec_info = c->prec_action;
+	}
+	if (d->nto) {
+		c->nto = 0;
+		if ((ec = split(cmd, "TO post", d->to, d->nto, 1, dp_name_ok, c->to, DP_MAX_ADDRESSEES, &c->nto)) >= 0)
+			return ec;
+	}
+	if ((ec = split(cmd, "INFO post", d->info, d->ninfo, 1, dp_name_ok, c->info, DP_MAX_ADDRESSEES,
+			&c->ninfo)) >= 0)
+		return ec;
+	if (d->ncaps) {
+		c->ncaptions = 0;
+		if ((ec = split(cmd, "caption", d->caps, d->ncaps, 1, dp_name_ok, c->captions, DP_MAX_CAPTIONS,
+				&c->ncaptions)) >= 0)
+			return ec;
+	}
+	if ((ec = split(cmd, "ATTN", d->attn, d->nattn, 0, attn_name_ok, c->attn, DP_MAX_ADDRESSEES, &c->nattn)) >= 0)
+		return ec;
+	if (d->tags) {
+		c->ntags = 0;
+		if ((ec = split(cmd, "TAG", &d->tags, 1, 1, dp_name_ok, c->tags, DP_MAX_TAGS, &c->ntags)) >= 0)
+			return ec;
+	}
+	for (size_t i = 0; i < d->nrefs; i++) {
+		if (c->nrefs >= DP_MAX_REFS)
+			return cli_usage(cmd, "too many --ref (at most %d)", DP_MAX_REFS);
+		if (strlen(d->refs[i]) > DP_MRN_MAX || !dp_mrn_ok(d->refs[i]))
+			return cli_usage(cmd, "bad --ref '%s' (a reference number like \"26 HQ 000012\")", d->refs[i]);
+		strcpy(c->refs[c->nrefs++], d->refs[i]);
+	}
+	if (d->subject) {
+		if (strlen(d->subject) > DP_SUBJECT_MAX)
+			return cli_usage(cmd, "subject longer than %d bytes", DP_SUBJECT_MAX);
+		strcpy(c->subject, d->subject);
+	}
+	if (d->declass) {
+		if (strlen(d->declass) != 10)
+			return cli_usage(cmd, "--declassify-on takes YYYY-MM-DD");
+		strcpy(c->declassify_on, d->declass);
+	}
+	if (d->classby) {
+		if (strlen(d->classby) > DP_CLASSBY_MAX)
+			return cli_usage(cmd, "--classified-by longer than %d bytes", DP_CLASSBY_MAX);
+		strcpy(c->classified_by, d->classby);
+	} else if (c->classification != DP_CLASS_UNCLASSIFIED && !c->classified_by[0]) {
+		snprintf(c->classified_by, sizeof c->classified_by, "%s, %s", x->ans.officer, x->ans.post);
+	}
+	if (c->classification == DP_CLASS_UNCLASSIFIED)
+		c->classified_by[0] = 0;
+	if (c->nto == 0)
+		return cli_usage(cmd, "--to POST is required");
+	if (c->prec_action < 0)
+		return cli_usage(cmd, "--prec is required (FLASH, IMMEDIATE, PRIORITY or ROUTINE)");
+	if (c->classification < 0)
+		return cli_usage(cmd, "--class is required (e.g. SECRET)");
+	if (c->ntags == 0)
+		return cli_usage(cmd, "--tags is required (at least one subject tag, e.g. PREL)");
+	if (!c->subject[0])
+		return cli_usage(cmd, "--subject is required");
+	if (c->ninfo == 0)
+		c->prec_info = c->prec_action;
+	if (c->prec_info < c->prec_action)
+		return cli_usage(cmd, "info precedence may not be more urgent than action precedence");
+	return -1;
+}
+
+/* Join names with ',' (for the resolve query). */
+static void join(char *out, size_t cap, const char (*l)[DP_NAME_MAX + 1], size_t n)
+{
+	out[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strncat(out, ",", cap - strlen(out) - 1);
+		strncat(out, l[i], cap - strlen(out) - 1);
+	}
+}
+
+/* Run $EDITOR on a private temporary file; wipe and remove it afterwards. */
+static int body_from_editor(cli_ctx *x, dp_buf *body)
+{
+	const char *ed = getenv("VISUAL");
+	if (!ed || !*ed)
+		ed = getenv("EDITOR");
+	if (!ed || !*ed)
+		return cli_fail(x, DP_EINVAL, "use --body FILE, --body - (stdin), or set $EDITOR",
+				"no cable body given");
+	char path[PATH_MAX];
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+	if (!dir || access(dir, W_OK) != 0)
+		dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : x->home;
+	if (snprintf(path, sizeof path, "%s/denpo-draft-XXXXXX", dir) >= (int)sizeof path)
+		return cli_fail(x, DP_EINVAL, NULL, "temporary directory path too long");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return cli_fail(x, DP_EIO, NULL, "cannot create a draft file in %s", dir);
+	fchmod(fd, 0600);
+	close(fd);
+	pid_t pid = fork();
+	if (pid == 0) {
+		setenv("DENPO_EDITOR_CMD", ed, 1);
+		execl("/bin/sh", "sh", "-c", "$DENPO_EDITOR_CMD \"$1\"", "sh", path, (char *)NULL);
+		_exit(127);
+	}
+	int st = 0;
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	int r = pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ? DP_EIO : dp_read_file(path, body);
+	/* wipe the plaintext draft before removing it */
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		struct stat sb;
+		if (fstat(fd, &sb) == 0 && sb.st_size > 0) {
+			static const uint8_t zero[4096];
+			for (off_t off = 0; off < sb.st_size; off += (off_t)sizeof zero)
+				if (write(fd, zero, sizeof zero) < 0)
+					break;
+			fsync(fd);
+		}
+		close(fd);
+	}
+	unlink(path);
+	if (r)
+		return cli_fail(x, r, "check $EDITOR", "the editor failed or the draft is unreadable");
+	return EXIT_OK;
+}
+
+static int read_body(cli_ctx *x, const char *arg, dp_buf *body)
+{
+	int r;
+	if (!arg)
+		return body_from_editor(x, body);
+	if (!strcmp(arg, "-"))
+		r = dp_read_fd(0, body);
+	else
+		r = dp_read_file(arg, body);
+	if (r)
+		return cli_fail(x, r, r == DP_ETOOBIG ? "the body is limited to 1 MiB; send long texts as --attach"
+						      : NULL,
+				"cannot read the body from %s", strcmp(arg, "-") ? arg : "stdin");
+	return EXIT_OK;
+}
+
+static int read_attachments(cli_ctx *x, const draft *d, dp_cable *c)
+{
+	size_t total = c->body_len;
+	for (size_t i = 0; i < d->natts; i++) {
+		const char *base = strrchr(d->atts[i], '/');
+		base = base ? base + 1 : d->atts[i];
+		dp_attachment *a = &c->atts[c->natts];
+		if (strlen(base) > DP_ATT_NAME_MAX)
+			return cli_fail(x, DP_EINVAL, "rename the file", "attachment name %s is too long", base);
+		strcpy(a->name, base);
+		dp_buf b;
+		dp_buf_init(&b, DP_MAX_PLAINTEXT - total);
+		int r = dp_read_file(d->atts[i], &b);
+		if (r) {
+			dp_buf_free(&b);
+			return cli_fail(x, r, r == DP_ETOOBIG ? "a cable holds at most 60 MiB in all" : NULL,
+					"cannot read attachment %s", d->atts[i]);
+		}
+		total += b.len;
+		a->data = dp_buf_steal(&b, &a->len);
+		c->natts++;
+	}
+	return EXIT_OK;
+}
+
+static int write_record(cli_ctx *x, const dp_cable *c, const char *state, const dp_submit_result *res)
+{
+	char id[DP_HEXID], p[PATH_MAX], name[64];
+	dp_hex_encode(id, c->id, DP_CABLE_ID);
+	json_t *to = json_array(), *info = json_array();
+	for (size_t i = 0; i < c->nto; i++)
+		json_array_append_new(to, json_string(c->to[i]));
+	for (size_t i = 0; i < c->ninfo; i++)
+		json_array_append_new(info, json_string(c->info[i]));
+	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:I, s:I}", "cable_id", id, "state",
+			      state, "mrn", res ? res->mrn : "", "created", (json_int_t)c->created,
+			      "classification", dp_class_name(c->classification), "precedence",
+			      dp_prec_name(c->prec_action), "to", to, "info", info, "recipients",
+			      (json_int_t)c->nrecipients, "accepted", (json_int_t)(res ? res->accepted : 0));
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!s)
+		return DP_ENOMEM;
+	snprintf(name, sizeof name, "sent/%s.json", id);
+	cli_path(x, p, name);
+	int r = dp_write_file(p, s, strlen(s), 0600, 0);
+	free(s);
+	return r;
+}
+
+/* Submit with retries on network failure, always the same bytes. */
+static int submit(cli_ctx *x, const uint8_t *sub, size_t n, dp_submit_result *res)
+{
+	int r = DP_ENET;
+	for (int attempt = 0; attempt < 4; attempt++) {
+		if (attempt) {
+			fprintf(stderr, "denpo: %s; retrying in %d s (same cable)\n", dp_client_message(x->cl),
+				1 << (attempt - 1));
+			sleep(1u << (attempt - 1));
+		}
+		r = dp_client_submit(x->cl, sub, n, res);
+		int transient = r == DP_ENET || (r == DP_ESTORE && dp_client_http_status(x->cl) == 503);
+		if (!transient)
+			break;
+	}
+	return r;
+}
+
+static int print_sent(cli_ctx *x, const dp_submit_result *res, size_t nrcpt)
+{
+	if (x->json)
+		cli_json_print(json_pack("{s:s, s:s, s:I, s:b, s:I}", "cable_id", res->cable_id, "mrn", res->mrn,
+					 "accepted", (json_int_t)res->accepted, "duplicate", res->duplicate,
+					 "recipients", (json_int_t)nrcpt));
+	else
+		printf("%s\n", res->mrn);
+	return EXIT_OK;
+}
+
+/* Everything after the cable's header fields are set: resolve, body, seal, save, submit. */
+static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
+{
+	char to[DP_MAX_ADDRESSEES * (DP_NAME_MAX + 1) + 1], info[sizeof to], attn[sizeof to],
+		caps[DP_MAX_CAPTIONS * (DP_NAME_MAX + 1) + 1];
+	join(to, sizeof to, c->to, c->nto);
+	join(info, sizeof info, c->info, c->ninfo);
+	join(attn, sizeof attn, c->attn, c->nattn);
+	join(caps, sizeof caps, c->captions, c->ncaptions);
+	dp_resolve_query q = {to, info, attn, caps, c->classification};
+	dp_resolved *devs = NULL;
+	size_t ndev = 0;
+	int r = dp_client_resolve(x->cl, &q, &devs, &ndev);
+	if (r)
+		return cli_fail(x, r, NULL, "cannot resolve the recipients");
+	if (ndev == 0) {
+		free(devs);
+		return cli_fail(x, DP_ENOTFOUND,
+				"check TO/INFO/ATTN, the classification and captions; nothing was sent",
+				"no recipient device resolves: nobody addressed is cleared for %s%s%s",
+				dp_class_name(c->classification), caps[0] ? " with " : "", caps);
+	}
+	dp_recipient *rcpt = calloc(ndev, sizeof *rcpt);
+	dp_age_recipient *keys = calloc(ndev, sizeof *keys);
+	int ec = EXIT_OK;
+	dp_buf body, sub;
+	dp_buf_init(&body, DP_MAX_BODY);
+	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
+	if (!rcpt || !keys) {
+		ec = cli_fail(x, DP_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if ((r = seal_recipients(devs, ndev, rcpt, keys)) || (r = dp_cable_set_recipients(c, rcpt, ndev))) {
+		ec = cli_fail(x, r, "report this to the HQ operator", "the switch's recipient list is unusable");
+		goto out;
+	}
+	if (!x->json) {
+		fprintf(stderr, "encrypting to %zu device%s:", ndev, ndev == 1 ? "" : "s");
+		for (size_t i = 0; i < ndev; i++)
+			fprintf(stderr, "%s %s@%s%s", i ? "," : "", devs[i].officer, devs[i].post,
+				devs[i].role == DP_ROLE_INFO ? " (info)" : "");
+		fputc('\n', stderr);
+	}
+	if ((ec = read_body(x, d->body, &body)))
+		goto out;
+	c->body = dp_buf_steal(&body, &c->body_len);
+	if ((ec = read_attachments(x, d, c)))
+		goto out;
+	dp_random(c->id, sizeof c->id);
+	c->created = (int64_t)time(NULL);
+	strcpy(c->from, x->ans.post);
+	memcpy(c->from_device, x->ks->sign_pk, DP_ED25519_PK);
+	if ((r = dp_cable_validate(c))) {
+		ec = cli_fail(x, r, "check the body is UTF-8 text, attachment names [A-Za-z0-9._-], dates",
+			      "the cable does not follow the format");
+		goto out;
+	}
+	if ((r = seal_cable(c, keys, ndev, x->ks->sign_sk, &sub))) {
+		ec = cli_fail(x, r, NULL, "cannot sign and encrypt the cable");
+		goto out;
+	}
+	char id[DP_HEXID], p[PATH_MAX], name[64];
+	dp_hex_encode(id, c->id, DP_CABLE_ID);
+	snprintf(name, sizeof name, "sent/%s.cable", id);
+	cli_path(x, p, name);
+	if ((r = dp_write_file(p, sub.p, sub.len, 0600, 1)) || (r = write_record(x, c, "pending", NULL))) {
+		ec = cli_fail(x, r, NULL, "cannot save the outgoing cable in %s", x->home);
+		goto out;
+	}
+	dp_submit_result res;
+	r = submit(x, sub.p, sub.len, &res);
+	if (r) {
+		ec = cli_fail(x, r,
+			      r == DP_ENET ? "the cable is saved; run `denpo retry` with its id to send the same bytes" : NULL,
+			      "cable %s was not accepted", id);
+		goto out;
+	}
+	if (strcmp(res.cable_id, id) != 0) {
+		ec = cli_fail(x, DP_EPROTO, "report this to the HQ operator", "the switch acknowledged another cable id");
+		goto out;
+	}
+	if ((r = write_record(x, c, "accepted", &res)))
+		fprintf(stderr, "denpo: warning: cannot update the sent record: %s\n", dp_strerror(r));
+	ec = print_sent(x, &res, ndev);
+out:
+	free(devs);
+	free(rcpt);
+	free(keys);
+	dp_buf_free(&body);
+	dp_buf_free(&sub);
+	return ec;
+}
+
+static void draft_defaults(dp_cable *c)
+{
+	c->classification = -1;
+	c->prec_action = c->prec_info = -1;
+}
+
+int cmd_send(cli_ctx *x, int argc, char **argv)
+{
+	draft d;
+	memset(&d, 0, sizeof d);
+	int ec = parse_opts(x, argc, argv, &d, "send", send_help);
+	if (ec >= 0)
+		return ec;
+	if (optind != argc)
+		return cli_usage("send", "unexpected argument '%s'", argv[optind]);
+	if (cli_home(x, 0))
+		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
+	if ((ec = cli_load_answer(x)))
+		return ec;
+	dp_cable c;
+	dp_cable_init(&c);
+	draft_defaults(&c);
+	ec = draft_to_cable(x, &d, &c, "send");
+	if (ec < 0)
+		ec = cli_open_client(x);
+	if (!ec)
+		ec = finish_send(x, &d, &c);
+	dp_cable_free(&c);
+	return ec;
+}
+
+int cmd_reply(cli_ctx *x, int argc, char **argv)
+{
+	draft d;
+	memset(&d, 0, sizeof d);
+	int ec = parse_opts(x, argc, argv, &d, "reply", reply_help);
+	if (ec >= 0)
+		return ec;
+	if (optind + 1 != argc)
+		return cli_usage("reply", "give exactly one MRN or cable id to answer");
+	if (cli_home(x, 0))
+		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
+	if ((ec = cli_open_client(x)))
+		return ec;
+	char id[DP_HEXID], mrn[DP_MRN_MAX + 1];
+	int r = cli_ref_to_id(x, argv[optind], id);
+	if (r == DP_EINVAL)
+		return cli_usage("reply", "'%s' is neither an MRN (\"26 HQ 000012\") nor a cable id", argv[optind]);
+	if (r == DP_ESTATE)
+		return EXIT_ERR;
+	if (r)
+		return cli_fail(x, r, "check `denpo inbox`", "cannot find cable %s", argv[optind]);
+	dp_cable orig, c;
+	dp_envelope e;
+	dp_cable_init(&orig);
+	dp_envelope_init(&e);
+	dp_cable_init(&c);
+	ec = cli_open_cable(x, id, &e, &orig, mrn);
+	if (!ec && !mrn[0])
+		ec = cli_fail(x, DP_ENOTFOUND, NULL, "the switch gave no reference number for %s", id);
+	if (!ec) {
+		/* defaults from the original; the send options override them */
+		c.classification = orig.classification;
+		memcpy(c.captions, orig.captions, sizeof c.captions);
+		c.ncaptions = orig.ncaptions;
+		c.prec_action = c.prec_info = orig.prec_action;
+		strcpy(c.to[0], orig.from);
+		c.nto = 1;
+		memcpy(c.tags, orig.tags, sizeof c.tags);
+		c.ntags = orig.ntags;
+		strcpy(c.refs[0], mrn);
+		c.nrefs = 1;
+		if (!strncmp(orig.subject, "RE: ", 4))
+			snprintf(c.subject, sizeof c.subject, "%s", orig.subject);
+		else
+			snprintf(c.subject, sizeof c.subject, "RE: %.*s", DP_SUBJECT_MAX - 4, orig.subject);
+		ec = draft_to_cable(x, &d, &c, "reply");
+		if (ec < 0)
+			ec = finish_send(x, &d, &c);
+	}
+	dp_cable_free(&orig);
+	dp_envelope_free(&e);
+	dp_cable_free(&c);
+	return ec;
+}
+
+static const char retry_help[] =
+	"usage: denpo retry CABLE_ID\n\n"
+	"Submits a cable saved by `denpo send` that the switch has not accepted yet,\n"
+	"byte for byte (the switch recognises a repeat and answers it idempotently).\n";
+
+int cmd_retry(cli_ctx *x, int argc, char **argv)
+{
+	static const struct option lo[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
+	int o;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (o == OPT_HELP) {
+			fputs(retry_help, stdout);
+			return EXIT_OK;
+		}
+		if (!cli_common_opt(x, o, optarg))
+			return cli_usage("retry", "unknown option");
+	}
+	uint8_t raw[DP_CABLE_ID];
+	if (optind + 1 != argc || strlen(argv[optind]) != 32 || dp_hex_decode(raw, sizeof raw, argv[optind], 32))
+		return cli_usage("retry", "give the 32-hex-digit id of a saved cable (see `denpo sent`)");
+	char id[DP_HEXID], p[PATH_MAX], name[64];
+	dp_hex_encode(id, raw, sizeof raw);
+	if (cli_home(x, 0))
+		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
+	int ec = cli_open_client(x);
+	if (ec)
+		return ec;
+	snprintf(name, sizeof name, "sent/%s.cable", id);
+	cli_path(x, p, name);
+	dp_buf sub;
+	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
+	int r = dp_read_file(p, &sub);
+	if (r) {
+		dp_buf_free(&sub);
+		return cli_fail(x, r, "see `denpo sent` for saved cables", "no saved cable %s", id);
+	}
+	dp_submit_result res;
+	r = submit(x, sub.p, sub.len, &res);
+	dp_buf_free(&sub);
+	if (r)
+		return cli_fail(x, r, NULL, "cable %s was not accepted", id);
+	/* update the record's state, keeping its metadata */
+	snprintf(name, sizeof name, "sent/%s.json", id);
+	cli_path(x, p, name);
+	json_error_t je;
+	json_t *j = json_load_file(p, 0, &je);
+	if (j && json_is_object(j)) {
+		json_object_set_new(j, "state", json_string("accepted"));
+		json_object_set_new(j, "mrn", json_string(res.mrn));
+		json_object_set_new(j, "accepted", json_integer(res.accepted));
+		char *s = json_dumps(j, JSON_COMPACT);
+		if (!s || dp_write_file(p, s, strlen(s), 0600, 0))
+			fprintf(stderr, "denpo: warning: cannot update the sent record\n");
+		free(s);
+	}
+	json_decref(j);
+	return print_sent(x, &res, 0);
+}

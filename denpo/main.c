@@ -1,0 +1,89 @@
+/*
+ * denpo/main.c - the officer's command-line client: option dispatch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "denpo/cli.h"
+#include "denpo/crypto.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(cli_ctx *, int, char **);
+	const char *what;
+} cmds[] = {
+	{"init", cmd_init, "create this device's keys and its enrolment request"},
+	{"enrol", cmd_enrol, "import the operator's enrolment answer"},
+	{"whoami", cmd_whoami, "show this device, officer, post and switch"},
+	{"send", cmd_send, "draft, sign, encrypt and send a cable"},
+	{"reply", cmd_reply, "answer a cable (REF, TO and classification taken from it)"},
+	{"retry", cmd_retry, "submit a saved, not yet accepted cable again (same bytes)"},
+	{"inbox", cmd_inbox, "list cables waiting for this device, most urgent first"},
+	{"read", cmd_read, "fetch, decrypt, verify and display a cable"},
+	{"ack", cmd_ack, "acknowledge a cable (read receipt)"},
+	{"status", cmd_status, "delivery and read receipts of a cable you sent"},
+	{"sent", cmd_sent, "cables sent by you"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: denpo [--home DIR] [--json] [--passphrase-file FILE] COMMAND [options]\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].what);
+	fprintf(f, "\n`denpo COMMAND --help` describes each command.\n"
+		   "State directory: --home DIR, else $DENPO_HOME, else ~/.denpo.\n"
+		   "Passphrase: --passphrase-file FILE, else $DENPO_PASSPHRASE, else asked on the terminal.\n"
+		   "Exit codes: 0 ok, 1 error, 2 usage, 3 verification failure.\n");
+}
+
+int main(int argc, char **argv)
+{
+	cli_ctx x;
+	memset(&x, 0, sizeof x);
+	int i = 1;
+	/* global options before the command */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--json"))
+			x.json = 1;
+		else if (!strcmp(a, "--home") && i + 1 < argc)
+			x.home_opt = argv[++i];
+		else if (!strncmp(a, "--home=", 7))
+			x.home_opt = a + 7;
+		else if (!strcmp(a, "--passphrase-file") && i + 1 < argc)
+			x.passfile = argv[++i];
+		else if (!strncmp(a, "--passphrase-file=", 18))
+			x.passfile = a + 18;
+		else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "denpo: unknown option %s\n", a);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (dp_crypto_init() || dp_client_global_init()) {
+		fprintf(stderr, "denpo: cannot initialise the crypto/network libraries\n");
+		return EXIT_ERR;
+	}
+	int ec = -1;
+	for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
+		if (!strcmp(argv[i], cmds[k].name) || (!strcmp(argv[i], "enroll") && !strcmp(cmds[k].name, "enrol")))
+			ec = cmds[k].fn(&x, argc - i, argv + i);
+	if (ec < 0) {
+		fprintf(stderr, "denpo: unknown command '%s'\n", argv[i]);
+		usage(stderr);
+		ec = EXIT_USAGE;
+	}
+	cli_close(&x);
+	dp_client_global_cleanup();
+	fflush(stdout);
+	return ec;
+}

@@ -1,0 +1,106 @@
+/*
+ * denpo/seal.c - sign+encrypt+envelope, and the reverse with every check.
+ */
+#include <string.h>
+
+#include "denpo/seal.h"
+
+int seal_recipients(const dp_resolved *d, size_t n, dp_recipient *rcpt, dp_age_recipient *keys)
+{
+	if (n == 0 || n > DP_MAX_RECIPIENTS)
+		return DP_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (d[i].key_type != DP_AGE_X25519)
+			return DP_EUNSUPP; /* post-quantum keys come with the next issue */
+		for (size_t j = 0; j < i; j++)
+			if (!memcmp(d[i].device, d[j].device, DP_ED25519_PK))
+				return DP_EINVAL; /* one device listed twice */
+		memset(&keys[i], 0, sizeof keys[i]);
+		int r = dp_age_recipient_parse(&keys[i], d[i].age_recipient);
+		if (r)
+			return r;
+		if (keys[i].type != d[i].key_type)
+			return DP_EPARSE; /* the key is not of the announced type */
+		memset(&rcpt[i], 0, sizeof rcpt[i]);
+		memcpy(rcpt[i].device, d[i].device, DP_ED25519_PK);
+		rcpt[i].key_type = (uint8_t)d[i].key_type;
+		rcpt[i].epoch = d[i].epoch;
+		rcpt[i].role = (uint8_t)d[i].role;
+	}
+	return DP_OK;
+}
+
+int seal_cable(const dp_cable *c, const dp_age_recipient *keys, size_t n,
+	       const uint8_t sign_sk[DP_ED25519_SK], dp_buf *sub)
+{
+	if (n == 0 || n != c->nrecipients)
+		return DP_EINVAL;
+	dp_buf pt, payload, env;
+	dp_buf_init(&pt, DP_MAX_PLAINTEXT + 65536);
+	dp_buf_init(&payload, DP_MAX_PAYLOAD);
+	dp_buf_init(&env, DP_ENVELOPE_MAX);
+	dp_envelope e;
+	dp_envelope_init(&e);
+	int r = dp_cable_validate(c);
+	r = r ? r : dp_cable_encode(c, sign_sk, &pt);
+	r = r ? r : dp_age_encrypt(keys, n, pt.p, pt.len, 0, &payload);
+	dp_buf_free(&pt); /* wipes the plaintext */
+	r = r ? r : dp_envelope_from_cable(&e, c, payload.p, payload.len);
+	r = r ? r : dp_envelope_encode(&e, sign_sk, &env);
+	r = r ? r : dp_submission_encode(&env, payload.p, payload.len, sub);
+	dp_envelope_free(&e);
+	dp_buf_free(&env);
+	dp_buf_free(&payload);
+	return r;
+}
+
+int seal_open(const uint8_t *sub, size_t n, const dp_age_identity *ids, size_t nids,
+	      const uint8_t my_device[DP_ED25519_PK], dp_envelope *e, dp_cable *c,
+	      const char **why)
+{
+	const uint8_t *payload;
+	size_t plen;
+	int r = dp_submission_decode(e, sub, n, &payload, &plen);
+	if (r) {
+		*why = r == DP_ESIG ? "the envelope signature or the payload hash does not verify"
+				    : "the submission is malformed or its payload does not match the envelope";
+		return r;
+	}
+	int listed = 0;
+	for (size_t i = 0; i < e->nrecipients; i++)
+		listed |= dp_ct_eq(e->recipients[i].device, my_device, DP_ED25519_PK);
+	if (!listed) {
+		*why = "this device is not among the cable's recipients";
+		return DP_EDENIED;
+	}
+	dp_buf pt;
+	dp_buf_init(&pt, DP_MAX_PLAINTEXT + 65536);
+	r = dp_age_decrypt(ids, nids, payload, plen, &pt);
+	if (r) {
+		*why = r == DP_ENOMATCH ? "none of this device's keys opens the cable"
+					: "the encrypted payload is malformed or was tampered with";
+		dp_buf_free(&pt);
+		return r;
+	}
+	r = dp_cable_decode(c, pt.p, pt.len);
+	dp_buf_free(&pt);
+	if (r) {
+		*why = r == DP_ESIG ? "the cable's signature by its originating device does not verify"
+				    : "the decrypted cable is malformed";
+		return r;
+	}
+	if (memcmp(c->from_device, e->from_device, DP_ED25519_PK) != 0 ||
+	    !dp_envelope_matches_cable(e, c)) {
+		*why = "the envelope's routing does not match the signed cable (substitution)";
+		return DP_ESIG;
+	}
+	listed = 0;
+	for (size_t i = 0; i < c->nrecipients; i++)
+		listed |= dp_ct_eq(c->recipients[i].device, my_device, DP_ED25519_PK);
+	if (!listed) {
+		/* decryptable but not addressed to us by the signer: forwarded */
+		*why = "the signed cable does not name this device as a recipient";
+		return DP_EDENIED;
+	}
+	return DP_OK;
+}

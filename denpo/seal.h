@@ -1,0 +1,46 @@
+/*
+ * denpo/seal.h - the cable pipeline of a device, without the network.
+ *
+ * Sending:  cable (with recipients) -> sign (dp_cable_encode) -> age-encrypt
+ *           to the recipients' keys (binary) -> envelope from the cable and
+ *           payload, signed -> submission bytes.
+ * Reading:  submission -> envelope signature + payload hash
+ *           -> age-decrypt with the device's identities -> cable signature
+ *           -> envelope routing == cable routing -> this device is named
+ *           in the signed recipient list.
+ */
+#ifndef DENPO_SEAL_H
+#define DENPO_SEAL_H
+
+#include "denpo/age.h"
+#include "denpo/cable.h"
+#include "denpo/client.h"
+#include "denpo/envelope.h"
+
+/*
+ * Turn the switch's resolve answer into the cable's recipient entries and
+ * the age recipients (parallel arrays of n).  DP_EUNSUPP for a key type
+ * other than X25519, DP_EPARSE for a bad age recipient, DP_EINVAL if a
+ * device is listed twice.
+ */
+int seal_recipients(const dp_resolved *d, size_t n, dp_recipient *rcpt, dp_age_recipient *keys) DP_WUR;
+
+/*
+ * Sign c (whose recipients must already be set), encrypt it to keys[n],
+ * build and sign the envelope, and append the submission to sub.
+ */
+int seal_cable(const dp_cable *c, const dp_age_recipient *keys, size_t n,
+	       const uint8_t sign_sk[DP_ED25519_SK], dp_buf *sub) DP_WUR;
+
+/*
+ * Open a submission addressed to my_device.  Fills e and c (free both).
+ * On failure *why says what failed.  Codes: DP_ESIG (a signature, or the
+ * envelope does not match the signed cable), DP_EDENIED (this device is not
+ * a recipient), age errors (DP_ENOMATCH, DP_EHMAC, DP_EPAYLOAD, ...),
+ * DP_EPARSE/DP_ETOOBIG (malformed).
+ */
+int seal_open(const uint8_t *sub, size_t n, const dp_age_identity *ids, size_t nids,
+	      const uint8_t my_device[DP_ED25519_PK], dp_envelope *e, dp_cable *c,
+	      const char **why) DP_WUR;
+
+#endif

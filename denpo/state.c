@@ -1,0 +1,505 @@
+/*
+ * denpo/state.c - the client's state directory, passphrase, keys, the
+ * enrolment answer, the local cache, error reporting.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "denpo/cli.h"
+#include "denpo/encoding.h"
+
+int cli_common_opt(cli_ctx *x, int id, const char *arg)
+{
+	switch (id) {
+	case OPT_HOME:
+		x->home_opt = arg;
+		return 1;
+	case OPT_JSON:
+		x->json = 1;
+		return 1;
+	case OPT_PASSFILE:
+		x->passfile = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "denpo %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see `denpo %s --help`)\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_exit_code(int rc)
+{
+	switch (rc) {
+	case DP_OK:
+		return EXIT_OK;
+	case DP_ESIG:
+	case DP_EHMAC:
+	case DP_EHEADER:
+	case DP_EPAYLOAD:
+	case DP_ENOMATCH:
+	case DP_EDENIED:
+		return EXIT_VERIFY;
+	default:
+		return EXIT_ERR;
+	}
+}
+
+int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	const char *msg = x->cl ? dp_client_message(x->cl) : "";
+	fprintf(stderr, "denpo: %s: %s", what, dp_strerror(rc));
+	if (msg && *msg)
+		fprintf(stderr, " (%s)", msg);
+	fputc('\n', stderr);
+	if (hint)
+		fprintf(stderr, "  -> %s\n", hint);
+	if (x->json) {
+		json_t *j = json_pack("{s:s, s:s, s:s}", "error", dp_errname(rc), "what", what, "message",
+				      msg && *msg ? msg : dp_strerror(rc));
+		cli_json_print(j);
+	}
+	return cli_exit_code(rc);
+}
+
+void cli_json_print(void *json)
+{
+	json_t *j = json;
+	if (!j)
+		return;
+	json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+void cli_age_str(int64_t t, char out[32])
+{
+	int64_t d = (int64_t)time(NULL) - t;
+	if (d < 0)
+		d = 0;
+	if (d < 120)
+		snprintf(out, 32, "%llds", (long long)d);
+	else if (d < 7200)
+		snprintf(out, 32, "%lldm", (long long)(d / 60));
+	else if (d < 172800)
+		snprintf(out, 32, "%lldh", (long long)(d / 3600));
+	else
+		snprintf(out, 32, "%lldd", (long long)(d / 86400));
+}
+
+static int mkdir_0700(const char *p)
+{
+	if (mkdir(p, 0700) == 0)
+		return DP_OK;
+	struct stat st;
+	if (errno == EEXIST && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+		return DP_OK;
+	return DP_EIO;
+}
+
+int cli_home(cli_ctx *x, int create)
+{
+	const char *h = x->home_opt;
+	if (!h || !*h)
+		h = getenv("DENPO_HOME");
+	if (h && *h) {
+		if (snprintf(x->home, sizeof x->home, "%s", h) >= (int)sizeof x->home)
+			return DP_EINVAL;
+	} else {
+		const char *u = getenv("HOME");
+		if (!u || !*u)
+			return DP_EINVAL;
+		if (snprintf(x->home, sizeof x->home, "%s/.denpo", u) >= (int)sizeof x->home)
+			return DP_EINVAL;
+	}
+	if (strlen(x->home) > PATH_MAX - 64)
+		return DP_EINVAL; /* room for the file names below it */
+	if (!create) {
+		struct stat st;
+		if (stat(x->home, &st) || !S_ISDIR(st.st_mode))
+			return DP_ENOTFOUND;
+		return DP_OK;
+	}
+	char p[PATH_MAX];
+	int r = mkdir_0700(x->home);
+	cli_path(x, p, "cache");
+	r = r ? r : mkdir_0700(p);
+	cli_path(x, p, "sent");
+	r = r ? r : mkdir_0700(p);
+	return r;
+}
+
+void cli_path(const cli_ctx *x, char out[PATH_MAX], const char *name)
+{
+	/* cli_home keeps the home path 64 bytes short of PATH_MAX: names fit */
+	if (snprintf(out, PATH_MAX, "%s/%s", x->home, name) >= PATH_MAX)
+		out[0] = 0;
+}
+
+void cli_pass_free(char *pass)
+{
+	if (pass)
+		sodium_free(pass); /* wipes */
+}
+
+/* Read one line from fd into p (cap CLI_PASS_MAX); strips the newline. */
+static int read_line_fd(int fd, char *p, size_t *len)
+{
+	size_t n = 0;
+	for (;;) {
+		char ch;
+		ssize_t k = read(fd, &ch, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return DP_EIO;
+		if (k == 0 || ch == '\n')
+			break;
+		if (n + 1 >= CLI_PASS_MAX)
+			return DP_ETOOBIG;
+		p[n++] = ch;
+	}
+	if (n && p[n - 1] == '\r')
+		n--;
+	p[n] = 0;
+	*len = n;
+	return DP_OK;
+}
+
+static int prompt_tty(const char *prompt, char *p, size_t *len)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return DP_ENOTFOUND;
+	struct termios old, noecho;
+	int have = tcgetattr(fd, &old) == 0;
+	if (have) {
+		noecho = old;
+		noecho.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
+		noecho.c_lflag |= ICANON;
+		tcsetattr(fd, TCSAFLUSH, &noecho);
+	}
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		/* prompt lost; still read */
+	}
+	int r = read_line_fd(fd, p, len);
+	if (have)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0) {
+		/* cosmetic */
+	}
+	close(fd);
+	return r;
+}
+
+int cli_passphrase(cli_ctx *x, int confirm, char **pass, size_t *len)
+{
+	*pass = NULL;
+	*len = 0;
+	char *p = sodium_malloc(CLI_PASS_MAX);
+	if (!p)
+		return DP_ENOMEM;
+	int r;
+	const char *env = getenv("DENPO_PASSPHRASE");
+	if (x->passfile) {
+		int fd = open(x->passfile, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			sodium_free(p);
+			fprintf(stderr, "denpo: cannot open passphrase file %s: %s\n", x->passfile,
+				strerror(errno));
+			return DP_EIO;
+		}
+		r = read_line_fd(fd, p, len);
+		close(fd);
+	} else if (env) {
+		size_t n = strlen(env);
+		if (n + 1 > CLI_PASS_MAX) {
+			r = DP_ETOOBIG;
+		} else {
+			memcpy(p, env, n + 1);
+			*len = n;
+			r = DP_OK;
+		}
+	} else {
+		r = prompt_tty("Passphrase for the denpo keystore: ", p, len);
+		if (r == DP_ENOTFOUND)
+			fprintf(stderr, "denpo: no terminal to ask for the passphrase: set "
+					"DENPO_PASSPHRASE or use --passphrase-file FILE\n");
+		if (!r && confirm) {
+			char *q = sodium_malloc(CLI_PASS_MAX);
+			size_t qlen = 0;
+			if (!q)
+				r = DP_ENOMEM;
+			else
+				r = prompt_tty("Repeat the passphrase: ", q, &qlen);
+			if (!r && (qlen != *len || sodium_memcmp(p, q, qlen) != 0)) {
+				fprintf(stderr, "denpo: the passphrases differ; nothing was created\n");
+				r = DP_EPASS;
+			}
+			if (q)
+				sodium_free(q);
+		}
+	}
+	if (!r && *len == 0) {
+		fprintf(stderr, "denpo: the passphrase is empty\n");
+		r = DP_EPASS;
+	}
+	if (r) {
+		sodium_free(p);
+		*len = 0;
+		return r;
+	}
+	*pass = p;
+	return DP_OK;
+}
+
+int cli_load_keys(cli_ctx *x)
+{
+	if (x->ks)
+		return EXIT_OK;
+	char path[PATH_MAX];
+	cli_path(x, path, "keystore.age");
+	if (access(path, F_OK) != 0)
+		return cli_fail(x, DP_ENOTFOUND, "run `denpo init --officer HANDLE --post POST` first",
+				"no keystore at %s", path);
+	char *pass;
+	size_t plen;
+	int r = cli_passphrase(x, 0, &pass, &plen);
+	if (r)
+		return cli_fail(x, r, NULL, "cannot get the keystore passphrase");
+	r = dp_keystore_load(&x->ks, path, pass, plen);
+	cli_pass_free(pass);
+	if (r == DP_EPASS)
+		return cli_fail(x, r, "check DENPO_PASSPHRASE / --passphrase-file and try again",
+				"cannot open the keystore %s", path);
+	if (r)
+		return cli_fail(x, r, "the keystore file is damaged; restore it from backup or re-enrol",
+				"cannot open the keystore %s", path);
+	return EXIT_OK;
+}
+
+int cli_load_answer(cli_ctx *x)
+{
+	if (x->have_ans)
+		return EXIT_OK;
+	char path[PATH_MAX];
+	cli_path(x, path, "answer.txt");
+	dp_buf b;
+	dp_buf_init(&b, DP_ENROL_MAX);
+	int r = dp_read_file(path, &b);
+	if (r == DP_ENOTFOUND) {
+		dp_buf_free(&b);
+		return cli_fail(x, r,
+				"send enrol-request.txt to your HQ operator, then run `denpo enrol --answer FILE`",
+				"this device is not enrolled yet");
+	}
+	if (!r)
+		r = dp_enrol_answer_decode(&x->ans, b.p, b.len);
+	dp_buf_free(&b);
+	if (r)
+		return cli_fail(x, r, "re-import the operator's answer with `denpo enrol --answer FILE`",
+				"the enrolment answer %s is unreadable", path);
+	x->have_ans = 1;
+	return EXIT_OK;
+}
+
+int cli_open_client(cli_ctx *x)
+{
+	if (x->cl)
+		return EXIT_OK;
+	int ec = cli_load_answer(x);
+	if (ec)
+		return ec;
+	ec = cli_load_keys(x);
+	if (ec)
+		return ec;
+	if (memcmp(x->ks->sign_pk, x->ans.device_id, DP_ED25519_PK) != 0)
+		return cli_fail(x, DP_EINVAL, "import the answer made for this device's request",
+				"the enrolment answer names another device than this keystore");
+	dp_client_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.url = x->ans.switch_url;
+	memcpy(cfg.switch_tls_pk, x->ans.switch_tls_pk, 32);
+	cfg.tls_seed = x->ks->tls_seed;
+	int r = dp_client_new(&x->cl, &cfg);
+	if (r)
+		return cli_fail(x, r, NULL, "cannot set up the connection to %s", x->ans.switch_url);
+	return EXIT_OK;
+}
+
+void cli_close(cli_ctx *x)
+{
+	dp_client_free(x->cl);
+	x->cl = NULL;
+	dp_keystore_free(x->ks);
+	x->ks = NULL;
+	sodium_memzero(&x->ans, sizeof x->ans);
+	x->have_ans = 0;
+}
+
+/* ---- local cache ---- */
+
+static int id_ok(const char *id)
+{
+	uint8_t b[DP_CABLE_ID];
+	return strlen(id) == 32 && dp_hex_decode(b, sizeof b, id, 32) == DP_OK;
+}
+
+int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub, char mrn[DP_MRN_MAX + 1])
+{
+	if (!id_ok(id))
+		return DP_EINVAL;
+	char p[PATH_MAX], name[64];
+	snprintf(name, sizeof name, "cache/%s.cable", id);
+	cli_path(x, p, name);
+	int r = dp_read_file(p, sub);
+	if (r)
+		return r;
+	dp_buf m;
+	dp_buf_init(&m, DP_MRN_MAX + 2);
+	snprintf(name, sizeof name, "cache/%s.mrn", id);
+	cli_path(x, p, name);
+	mrn[0] = 0;
+	if (dp_read_file(p, &m) == DP_OK && m.len <= DP_MRN_MAX) {
+		memcpy(mrn, m.p, m.len);
+		mrn[m.len] = 0;
+		if (!dp_mrn_ok(mrn))
+			mrn[0] = 0; /* a damaged note is ignored, not trusted */
+	}
+	dp_buf_free(&m);
+	return DP_OK;
+}
+
+int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const char *mrn)
+{
+	if (!id_ok(id))
+		return DP_EINVAL;
+	char p[PATH_MAX], name[64];
+	snprintf(name, sizeof name, "cache/%s.cable", id);
+	cli_path(x, p, name);
+	int r = dp_write_file(p, sub, n, 0600, 0);
+	if (!r && mrn && *mrn) {
+		snprintf(name, sizeof name, "cache/%s.mrn", id);
+		cli_path(x, p, name);
+		r = dp_write_file(p, mrn, strlen(mrn), 0600, 0);
+	}
+	return r;
+}
+
+/* ---- MRN / id lookup ---- */
+
+/* Search dir for ID.mrn files (cache) or ID.json records (sent) naming mrn. */
+static int scan_dir(cli_ctx *x, const char *sub, const char *suffix, const char *mrn, char id[DP_HEXID])
+{
+	char dpath[PATH_MAX];
+	cli_path(x, dpath, sub);
+	DIR *d = opendir(dpath);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	int found = 0;
+	while (!found && (de = readdir(d))) {
+		size_t n = strlen(de->d_name), sl = strlen(suffix);
+		if (n != 32 + sl || strcmp(de->d_name + 32, suffix) != 0)
+			continue;
+		char p[PATH_MAX + 256];
+		snprintf(p, sizeof p, "%s/%s", dpath, de->d_name);
+		dp_buf b;
+		dp_buf_init(&b, 65536);
+		if (dp_read_file(p, &b) == DP_OK) {
+			if (!strcmp(suffix, ".mrn")) {
+				found = b.len == strlen(mrn) && memcmp(b.p, mrn, b.len) == 0;
+			} else {
+				json_error_t je;
+				json_t *j = json_loadb((const char *)b.p, b.len, 0, &je);
+				json_t *m = j ? json_object_get(j, "mrn") : NULL;
+				found = json_is_string(m) && !strcmp(json_string_value(m), mrn);
+				json_decref(j);
+			}
+		}
+		dp_buf_free(&b);
+		if (found) {
+			memcpy(id, de->d_name, 32);
+			id[32] = 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+int cli_ref_to_id(cli_ctx *x, const char *ref, char id[DP_HEXID])
+{
+	if (strlen(ref) == 32 && id_ok(ref)) {
+		for (int i = 0; i < 32; i++)
+			id[i] = (char)((ref[i] >= 'A' && ref[i] <= 'F') ? ref[i] + 32 : ref[i]);
+		id[32] = 0;
+		return DP_OK;
+	}
+	/* normalise an MRN: upper case, single spaces */
+	char mrn[DP_MRN_MAX + 1];
+	size_t n = 0;
+	for (const char *s = ref; *s; s++) {
+		char ch = *s >= 'a' && *s <= 'z' ? (char)(*s - 32) : *s;
+		if (ch == ' ' && (n == 0 || mrn[n - 1] == ' '))
+			continue;
+		if (n >= DP_MRN_MAX)
+			return DP_EINVAL;
+		mrn[n++] = ch;
+	}
+	while (n && mrn[n - 1] == ' ')
+		n--;
+	mrn[n] = 0;
+	if (!dp_mrn_ok(mrn))
+		return DP_EINVAL;
+	if (scan_dir(x, "cache", ".mrn", mrn, id) || scan_dir(x, "sent", ".json", mrn, id))
+		return DP_OK;
+	int ec = cli_open_client(x);
+	if (ec)
+		return DP_ESTATE; /* already reported */
+	dp_inbox_item *it = NULL;
+	size_t cnt = 0;
+	int r = dp_client_inbox(x->cl, 0, &it, &cnt);
+	for (size_t i = 0; !r && i < cnt; i++)
+		if (!strcmp(it[i].mrn, mrn)) {
+			memcpy(id, it[i].cable_id, DP_HEXID);
+			free(it);
+			return DP_OK;
+		}
+	free(it);
+	if (r)
+		return r;
+	dp_sent_item *st = NULL;
+	r = dp_client_sent(x->cl, &st, &cnt);
+	for (size_t i = 0; !r && i < cnt; i++)
+		if (!strcmp(st[i].mrn, mrn)) {
+			memcpy(id, st[i].cable_id, DP_HEXID);
+			free(st);
+			return DP_OK;
+		}
+	free(st);
+	return r ? r : DP_ENOTFOUND;
+}

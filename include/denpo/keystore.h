@@ -1,0 +1,77 @@
+/*
+ * denpo/keystore.h - a device's private keys, at rest and in memory.
+ *
+ * At rest: one age file encrypted with the scrypt recipient (the
+ * passphrase), holding this strict binary plaintext (big-endian):
+ *
+ *   "DPKS" u8 version=1
+ *   u8 sign_type=1 (Ed25519)   seed[32]   the device's signing key (its id)
+ *   u8 tls_type=1  (Ed25519)   seed[32]   the device's TLS client key
+ *   u8 nage (1..DP_KEYSTORE_MAX_AGE)
+ *   nage * { u8 key_type (enum dp_age_type) u32 epoch u8 len=32 secret[32] }
+ *
+ * Nothing may follow.  Age keys are listed with strictly increasing epoch;
+ * the key type leaves room for post-quantum identities (next issue).
+ *
+ * In memory: a dp_keystore lives in sodium_malloc'd memory (guard pages,
+ * no swap where the OS allows, wiped by dp_keystore_free).
+ *
+ * The scrypt work factor is 2^18 by default; the environment variable
+ * DENPO_SCRYPT_LOGN (10..22) overrides it -- for tests only: a low factor
+ * makes an offline guess of the passphrase cheap.
+ */
+#ifndef DENPO_KEYSTORE_H
+#define DENPO_KEYSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "denpo/age.h"
+#include "denpo/crypto.h"
+#include "denpo/error.h"
+
+#define DP_KEYSTORE_VERSION 1
+#define DP_KEYSTORE_MAX_AGE 16   /* age identities kept (epochs) */
+#define DP_KEYSTORE_MAX (4096)   /* cap on the plaintext and the file */
+#define DP_KEYSTORE_MIN_LOGN 10
+#define DP_KEY_ED25519 1
+
+typedef struct {
+	uint8_t sign_sk[DP_ED25519_SK];   /* libsodium layout seed || pk */
+	uint8_t sign_pk[DP_ED25519_PK];   /* = the device id */
+	uint8_t tls_seed[DP_ED25519_SEED];
+	uint8_t tls_pk[DP_ED25519_PK];
+	dp_age_identity age[DP_KEYSTORE_MAX_AGE]; /* secret; .type is the key type */
+	uint32_t epoch[DP_KEYSTORE_MAX_AGE];       /* key epoch of age[i], increasing */
+	size_t nage;                      /* >= 1; age[nage-1] is the current epoch */
+} dp_keystore;
+
+/* Fresh keys: random signing and TLS seeds, one X25519 identity at epoch 0. */
+int dp_keystore_generate(dp_keystore **out) DP_WUR;
+/* Wipes and frees (NULL is fine). */
+void dp_keystore_free(dp_keystore *ks);
+
+/* The plaintext format above (out should be wiped: dp_buf_free does). */
+int dp_keystore_encode(const dp_keystore *ks, dp_buf *out) DP_WUR;
+/* Strict parse: DP_EPARSE on any deviation, DP_EUNSUPP on unknown version/type. */
+int dp_keystore_decode(dp_keystore **out, const uint8_t *p, size_t n) DP_WUR;
+
+/* Work factor for new keystores: $DENPO_SCRYPT_LOGN if valid (10..22), else 18. */
+int dp_keystore_logn(void);
+
+/*
+ * Encrypt to the passphrase and create path with mode 0600, O_EXCL
+ * (DP_EEXISTS if it exists).  logn 0 = dp_keystore_logn().
+ */
+int dp_keystore_save(const dp_keystore *ks, const char *path, const char *pass, size_t passlen,
+		     int logn) DP_WUR;
+/*
+ * Open path with the passphrase.  DP_EPASS if the passphrase is wrong,
+ * DP_ENOTFOUND if there is no file, DP_EPARSE/DP_EHEADER/... if the file is
+ * damaged or not a keystore.
+ */
+int dp_keystore_load(dp_keystore **out, const char *path, const char *pass, size_t passlen) DP_WUR;
+
+/* "age1..." recipient of the current epoch's identity into b. */
+int dp_keystore_recipient(const dp_keystore *ks, dp_buf *b) DP_WUR;
+
+#endif

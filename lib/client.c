@@ -1,0 +1,725 @@
+/*
+ * lib/client.c - libcurl client of the switch's API (docs/api.md).
+ *
+ * One CURL easy handle per dp_client so the TLS connection is reused
+ * between calls.  Answers are read into capped buffers and parsed with
+ * jansson; every string taken from an answer is length-checked and free of
+ * control characters (it may end up on an officer's terminal).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "denpo/age.h"
+#include "denpo/client.h"
+#include "denpo/encoding.h"
+#include "denpo/enrol.h"
+#include "denpo/envelope.h"
+#include "denpo/tls.h"
+
+#define SUB_MAX ((size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4)
+#define LOW_SPEED_BPS 1024L /* a cable transfer slower than this ... */
+#define LOW_SPEED_SECS 30L  /* ... for this long is abandoned */
+
+struct dp_client {
+	CURL *h;
+	char url[DP_URL_MAX + 1];
+	char pin[64];
+	dp_buf cert, key; /* PEM; key is secret and wiped by dp_buf_free */
+	long cto, to;
+	long status;
+	int toobig;
+	dp_buf *sink;
+	char mrn_hdr[DP_MRN_MAX + 1];
+	char msg[DP_CLIENT_MSG_MAX];
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+int dp_client_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? DP_OK : DP_ENET;
+}
+
+void dp_client_global_cleanup(void) { curl_global_cleanup(); }
+
+const char *dp_client_message(const dp_client *c) { return c->msg; }
+long dp_client_http_status(const dp_client *c) { return c->status; }
+
+__attribute__((format(printf, 2, 3))) static void set_msg(dp_client *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+	va_end(ap);
+}
+
+int dp_client_new(dp_client **out, const dp_client_config *cfg)
+{
+	*out = NULL;
+	size_t ulen = cfg->url ? strlen(cfg->url) : 0;
+	if (ulen < 9 || ulen > DP_URL_MAX || strncmp(cfg->url, "https://", 8) != 0 || !cfg->tls_seed)
+		return DP_EINVAL;
+	dp_client *c = calloc(1, sizeof *c);
+	if (!c)
+		return DP_ENOMEM;
+	memcpy(c->url, cfg->url, ulen + 1);
+	while (ulen > 8 && c->url[ulen - 1] == '/')
+		c->url[--ulen] = 0; /* paths are appended with their own '/' */
+	dp_tls_pin(cfg->switch_tls_pk, c->pin);
+	c->cto = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
+	c->to = cfg->timeout_ms > 0 ? cfg->timeout_ms : 120000;
+	dp_buf_init(&c->cert, 16384);
+	dp_buf_init(&c->key, 16384);
+	int r = dp_tls_selfsigned(cfg->tls_seed, "denpo-device", &c->cert, &c->key);
+	if (r) {
+		dp_client_free(c);
+		return r;
+	}
+	c->h = curl_easy_init();
+	if (!c->h) {
+		dp_client_free(c);
+		return DP_ENOMEM;
+	}
+	*out = c;
+	return DP_OK;
+}
+
+void dp_client_free(dp_client *c)
+{
+	if (!c)
+		return;
+	if (c->h)
+		curl_easy_cleanup(c->h);
+	dp_buf_free(&c->cert);
+	dp_buf_free(&c->key);
+	sodium_memzero(c, sizeof *c);
+	free(c);
+}
+
+int dp_client_errcode(const char *name)
+{
+	for (int e = -1; e >= DP_ESTATE; e--)
+		if (strcmp(dp_errname(e), name) == 0)
+			return e;
+	return DP_EPROTO;
+}
+
+/* Copy s into out, replacing control characters (terminal safety), truncating. */
+static void copy_clean(char *out, size_t cap, const char *s)
+{
+	size_t i = 0;
+	for (; s[i] && i + 1 < cap; i++)
+		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+	out[i] = 0;
+}
+
+int dp_client_parse_error(const uint8_t *body, size_t n, char *msg, size_t msgcap)
+{
+	if (msgcap)
+		msg[0] = 0;
+	json_error_t je;
+	json_t *j = json_loadb((const char *)body, n, JSON_REJECT_DUPLICATES, &je);
+	if (!j)
+		return DP_EPROTO; /* not JSON */
+	json_t *e = json_object_get(j, "error"), *m = json_object_get(j, "message");
+	int r = DP_EPROTO;
+	if (json_is_string(e)) {
+		r = dp_client_errcode(json_string_value(e));
+		if (r == DP_OK)
+			r = DP_EPROTO; /* "ok" is not an error */
+		if (json_is_string(m) && msgcap)
+			copy_clean(msg, msgcap, json_string_value(m));
+	}
+	json_decref(j);
+	return r;
+}
+
+static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
+{
+	dp_client *c = ud;
+	size_t n = sz * nm;
+	if (dp_buf_append(c->sink, p, n)) {
+		c->toobig = 1;
+		return 0; /* over the cap: abort the transfer */
+	}
+	return n;
+}
+
+static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
+{
+	dp_client *c = ud;
+	size_t n = sz * nm;
+	static const char name[] = "x-denpo-mrn:";
+	if (n > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
+		const char *v = p + sizeof name - 1;
+		size_t vl = n - (sizeof name - 1);
+		while (vl && (*v == ' ' || *v == '\t'))
+			v++, vl--;
+		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+			vl--;
+		if (vl < sizeof c->mrn_hdr) {
+			char tmp[DP_MRN_MAX + 1];
+			memcpy(tmp, v, vl);
+			tmp[vl] = 0;
+			copy_clean(c->mrn_hdr, sizeof c->mrn_hdr, tmp);
+		}
+	}
+	return n;
+}
+
+/*
+ * One request.  body/blen: POST body (NULL = GET, unless post is set).
+ * big: a cable transfer (low-speed abort instead of a total timeout).
+ * wait: extra seconds of long-poll allowed.
+ */
+static int request(dp_client *c, const char *path, int post, const uint8_t *body, size_t blen,
+		   dp_buf *resp, int big, int wait)
+{
+	char url[DP_URL_MAX + 512];
+	if (snprintf(url, sizeof url, "%s%s", c->url, path) >= (int)sizeof url)
+		return DP_EINVAL;
+	CURL *h = c->h;
+	curl_easy_reset(h);
+	c->status = 0;
+	c->toobig = 0;
+	c->msg[0] = 0;
+	c->errbuf[0] = 0;
+	c->mrn_hdr[0] = 0;
+	c->sink = resp;
+	struct curl_blob cert = {c->cert.p, c->cert.len, CURL_BLOB_NOCOPY};
+	struct curl_blob key = {c->key.p, c->key.len, CURL_BLOB_NOCOPY};
+	struct curl_slist *hdrs = NULL;
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (post)
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+	if (!hdrs)
+		return DP_ENOMEM;
+	int bad = 0;
+	bad |= curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_NOPROXY, "*") != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM") != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM") != CURLE_OK;
+	/* no CA: the switch's certificate is self-signed; the pin below is the trust */
+	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, c->pin) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cto) != CURLE_OK;
+	if (big) {
+		bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BPS) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_SECS) != CURLE_OK;
+	} else {
+		bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->to + 1000L * wait) != CURLE_OK;
+	}
+	bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, c) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_HEADERDATA, c) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK;
+	if (post) {
+		bad |= curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "") != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) != CURLE_OK;
+	}
+	if (bad) {
+		curl_slist_free_all(hdrs);
+		set_msg(c, "%s", "libcurl lacks a required option (needs 7.85+ with OpenSSL)");
+		return DP_ENET;
+	}
+	CURLcode cr = curl_easy_perform(h);
+	curl_slist_free_all(hdrs);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
+	if (cr == CURLE_WRITE_ERROR && c->toobig) {
+		set_msg(c, "%s", "the switch's answer is larger than allowed");
+		return DP_ETOOBIG;
+	}
+	if (cr == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
+		set_msg(c, "the switch at %s does not present the pinned TLS key (possible "
+			   "interception); do not retry -- report it to the HQ operator",
+			c->url);
+		return DP_ENET;
+	}
+	if (cr != CURLE_OK) {
+		snprintf(c->msg, sizeof c->msg, "cannot reach the switch at %s: %s", c->url,
+			 c->errbuf[0] ? c->errbuf : curl_easy_strerror(cr));
+		return DP_ENET;
+	}
+	if (c->status >= 200 && c->status < 300)
+		return DP_OK;
+	int r = dp_client_parse_error(resp->p, resp->len, c->msg, sizeof c->msg);
+	if (r == DP_EPROTO && !c->msg[0]) {
+		/* not an API error object: fall back on the status */
+		snprintf(c->msg, sizeof c->msg, "the switch answered HTTP %ld", c->status);
+		r = c->status == 401 || c->status == 403 ? DP_EDEVICE
+		  : c->status == 404			  ? DP_ENOTFOUND
+		  : c->status == 413			  ? DP_ETOOBIG
+		  : c->status >= 500			  ? DP_ESTORE
+							  : DP_EPROTO;
+	}
+	if (!c->msg[0])
+		set_msg(c, "%s", dp_strerror(r));
+	return r;
+}
+
+/* A JSON request: the answer is parsed into *j (caller decrefs). */
+static int request_json(dp_client *c, const char *path, int post, int wait, json_t **j)
+{
+	dp_buf b;
+	dp_buf_init(&b, DP_CLIENT_JSON_MAX);
+	*j = NULL;
+	int r = request(c, path, post, NULL, 0, &b, 0, wait);
+	if (!r) {
+		json_error_t je;
+		*j = json_loadb((const char *)b.p, b.len, JSON_REJECT_DUPLICATES, &je);
+		if (!*j || !json_is_object(*j)) {
+			json_decref(*j);
+			*j = NULL;
+			set_msg(c, "%s", "the switch's answer is not a JSON object");
+			r = DP_EPROTO;
+		}
+	}
+	dp_buf_free(&b);
+	return r;
+}
+
+/* ---- field helpers: every one fails with DP_EPROTO on a missing or bad field ---- */
+
+static int clean_str(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int jstr(json_t *o, const char *k, char *out, size_t cap)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_string(v))
+		return DP_EPROTO; /* missing or not a string */
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	if (n >= cap || strlen(s) != n || !clean_str(s))
+		return DP_EPROTO; /* too long, embedded NUL or control characters */
+	memcpy(out, s, n + 1);
+	return DP_OK;
+}
+
+static int jint(json_t *o, const char *k, int64_t lo, int64_t hi, int64_t *out)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_integer(v))
+		return DP_EPROTO; /* missing or not an integer */
+	json_int_t x = json_integer_value(v);
+	if (x < lo || x > hi)
+		return DP_EPROTO; /* out of range */
+	*out = x;
+	return DP_OK;
+}
+
+/* Integer or null (null -> 0). */
+static int jtime_opt(json_t *o, const char *k, int64_t *out)
+{
+	json_t *v = json_object_get(o, k);
+	if (json_is_null(v)) {
+		*out = 0;
+		return DP_OK;
+	}
+	return jint(o, k, 0, INT64_MAX, out);
+}
+
+static int jbool(json_t *o, const char *k, int *out)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_boolean(v))
+		return DP_EPROTO; /* missing or not a boolean */
+	*out = json_is_true(v);
+	return DP_OK;
+}
+
+static int jmrn(json_t *o, const char *k, char out[DP_MRN_MAX + 1])
+{
+	if (jstr(o, k, out, DP_MRN_MAX + 1) || !dp_mrn_ok(out))
+		return DP_EPROTO; /* not "YY POST NNNNNN" */
+	return DP_OK;
+}
+
+static int jhexid(json_t *o, const char *k, char out[DP_HEXID])
+{
+	char s[DP_HEXID];
+	uint8_t id[DP_CABLE_ID];
+	if (jstr(o, k, s, sizeof s) || dp_hex_decode(id, sizeof id, s, strlen(s)))
+		return DP_EPROTO; /* a cable id is 16 bytes in hex */
+	dp_hex_encode(out, id, sizeof id);
+	return DP_OK;
+}
+
+static int jkey(json_t *o, const char *k, uint8_t out[32], int b64)
+{
+	char s[96];
+	size_t n;
+	if (jstr(o, k, s, sizeof s))
+		return DP_EPROTO;
+	if (b64) {
+		/* docs/api.md says "b64": accept padded or unpadded, both canonical */
+		int padded = strlen(s) % 4 == 0;
+		return dp_b64_decode(out, 32, &n, s, strlen(s), padded) || n != 32 ? DP_EPROTO : DP_OK;
+	}
+	return dp_hex_decode(out, 32, s, strlen(s)) ? DP_EPROTO : DP_OK;
+}
+
+static int jprec(json_t *o, const char *k, int *p)
+{
+	char s[DP_NAME_MAX + 1];
+	return jstr(o, k, s, sizeof s) || dp_prec_parse(s, p) ? DP_EPROTO : DP_OK;
+}
+
+static int jclass(json_t *o, const char *k, int *cl)
+{
+	char s[DP_NAME_MAX + 1];
+	return jstr(o, k, s, sizeof s) || dp_class_parse(s, cl) ? DP_EPROTO : DP_OK;
+}
+
+static int jrole(json_t *o, const char *k, int *role)
+{
+	char s[16];
+	if (jstr(o, k, s, sizeof s))
+		return DP_EPROTO;
+	if (strcmp(s, "action") == 0)
+		*role = DP_ROLE_ACTION;
+	else if (strcmp(s, "info") == 0)
+		*role = DP_ROLE_INFO;
+	else
+		return DP_EPROTO; /* roles are "action" or "info" */
+	return DP_OK;
+}
+
+/* The array o[k] (must exist, at most max entries); *arr = NULL when empty. */
+static int jarray(dp_client *c, json_t *o, const char *k, size_t max, size_t elsize, void **arr,
+		  size_t *n, json_t **a)
+{
+	*a = json_object_get(o, k);
+	*arr = NULL;
+	*n = 0;
+	if (!json_is_array(*a) || json_array_size(*a) > max) {
+		set_msg(c, "the switch's answer has no valid \"%s\" list", k);
+		return DP_EPROTO;
+	}
+	if (json_array_size(*a) == 0)
+		return DP_OK;
+	*arr = calloc(json_array_size(*a), elsize);
+	if (!*arr)
+		return DP_ENOMEM;
+	*n = json_array_size(*a);
+	return DP_OK;
+}
+
+static int bad_field(dp_client *c, const char *what)
+{
+	set_msg(c, "the switch's %s answer is malformed", what);
+	return DP_EPROTO;
+}
+
+/* ---- endpoints ---- */
+
+int dp_client_submit(dp_client *c, const uint8_t *sub, size_t n, dp_submit_result *res)
+{
+	memset(res, 0, sizeof *res);
+	dp_buf b;
+	dp_buf_init(&b, DP_CLIENT_JSON_MAX);
+	int r = request(c, "/v1/cables", 1, sub, n, &b, 1, 0);
+	json_t *j = NULL;
+	if (!r) {
+		json_error_t je;
+		j = json_loadb((const char *)b.p, b.len, JSON_REJECT_DUPLICATES, &je);
+		int64_t acc;
+		if (!j || jhexid(j, "cable_id", res->cable_id) || jmrn(j, "mrn", res->mrn) ||
+		    jint(j, "accepted", 0, INT64_MAX, &acc) || jbool(j, "duplicate", &res->duplicate))
+			r = bad_field(c, "submission");
+		else
+			res->accepted = acc;
+	}
+	json_decref(j);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_inbox(dp_client *c, int wait, dp_inbox_item **items, size_t *n)
+{
+	*items = NULL;
+	*n = 0;
+	if (wait < 0 || wait > 60)
+		return DP_EINVAL;
+	char path[64];
+	if (wait)
+		snprintf(path, sizeof path, "/v1/inbox?wait=%d", wait);
+	else
+		snprintf(path, sizeof path, "/v1/inbox");
+	json_t *j, *a;
+	int r = request_json(c, path, 0, wait, &j);
+	if (r)
+		return r;
+	dp_inbox_item *it;
+	size_t cnt;
+	r = jarray(c, j, "cables", 1000000, sizeof *it, (void **)&it, &cnt, &a);
+	for (size_t i = 0; !r && i < cnt; i++) {
+		json_t *o = json_array_get(a, i);
+		int64_t acc, size;
+		if (!json_is_object(o) || jhexid(o, "cable_id", it[i].cable_id) ||
+		    jmrn(o, "mrn", it[i].mrn) || jprec(o, "precedence", &it[i].precedence) ||
+		    jrole(o, "role", &it[i].role) || jclass(o, "classification", &it[i].classification) ||
+		    jstr(o, "from", it[i].from, sizeof it[i].from) || jint(o, "accepted", 0, INT64_MAX, &acc) ||
+		    jint(o, "size", 0, INT64_MAX, &size) || jbool(o, "fetched", &it[i].fetched))
+			r = bad_field(c, "inbox");
+		else {
+			it[i].accepted = acc;
+			it[i].size = (uint64_t)size;
+		}
+	}
+	json_decref(j);
+	if (r) {
+		free(it);
+		return r;
+	}
+	*items = it;
+	*n = cnt;
+	return DP_OK;
+}
+
+static int check_id(const char *id)
+{
+	uint8_t b[DP_CABLE_ID];
+	return id && strlen(id) == 32 && dp_hex_decode(b, sizeof b, id, 32) == DP_OK;
+}
+
+int dp_client_fetch(dp_client *c, const char *cable_id, dp_buf *out, char mrn[DP_MRN_MAX + 1])
+{
+	if (!check_id(cable_id))
+		return DP_EINVAL;
+	char path[64];
+	snprintf(path, sizeof path, "/v1/cables/%s", cable_id);
+	dp_buf b;
+	dp_buf_init(&b, SUB_MAX);
+	int r = request(c, path, 0, NULL, 0, &b, 1, 0);
+	if (!r) {
+		memcpy(mrn, c->mrn_hdr, sizeof c->mrn_hdr);
+		r = dp_buf_append(out, b.p, b.len);
+	}
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_ack(dp_client *c, const char *cable_id, int64_t *acked)
+{
+	if (!check_id(cable_id))
+		return DP_EINVAL;
+	char path[80];
+	snprintf(path, sizeof path, "/v1/cables/%s/ack", cable_id);
+	json_t *j;
+	int r = request_json(c, path, 1, 0, &j);
+	if (r)
+		return r;
+	if (jint(j, "acked", 0, INT64_MAX, acked))
+		r = bad_field(c, "acknowledgement");
+	json_decref(j);
+	return r;
+}
+
+void dp_cable_status_free(dp_cable_status *st)
+{
+	free(st->recipients);
+	memset(st, 0, sizeof *st);
+}
+
+int dp_client_status(dp_client *c, const char *cable_id, dp_cable_status *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!check_id(cable_id))
+		return DP_EINVAL;
+	char path[80];
+	snprintf(path, sizeof path, "/v1/cables/%s/status", cable_id);
+	json_t *j, *a;
+	int r = request_json(c, path, 0, 0, &j);
+	if (r)
+		return r;
+	int64_t acc;
+	if (jhexid(j, "cable_id", st->cable_id) || jmrn(j, "mrn", st->mrn) ||
+	    jprec(j, "precedence", &st->precedence) || jint(j, "accepted", 0, INT64_MAX, &acc))
+		r = bad_field(c, "status");
+	else
+		st->accepted = acc;
+	if (!r)
+		r = jarray(c, j, "recipients", DP_MAX_RECIPIENTS, sizeof *st->recipients,
+			   (void **)&st->recipients, &st->nrecipients, &a);
+	for (size_t i = 0; !r && i < st->nrecipients; i++) {
+		json_t *o = json_array_get(a, i);
+		dp_receipt *p = &st->recipients[i];
+		uint8_t dev[32];
+		if (!json_is_object(o) || jkey(o, "device", dev, 0) ||
+		    jstr(o, "officer", p->officer, sizeof p->officer) ||
+		    jstr(o, "post", p->post, sizeof p->post) || jrole(o, "role", &p->role) ||
+		    jtime_opt(o, "delivered", &p->delivered) || jtime_opt(o, "acked", &p->acked) ||
+		    jbool(o, "overdue", &p->overdue))
+			r = bad_field(c, "status");
+		else
+			dp_hex_encode(p->device, dev, 32);
+	}
+	json_decref(j);
+	if (r)
+		dp_cable_status_free(st);
+	return r;
+}
+
+int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n)
+{
+	*items = NULL;
+	*n = 0;
+	json_t *j, *a;
+	int r = request_json(c, "/v1/sent", 0, 0, &j);
+	if (r)
+		return r;
+	dp_sent_item *it;
+	size_t cnt;
+	r = jarray(c, j, "cables", 10000000, sizeof *it, (void **)&it, &cnt, &a);
+	for (size_t i = 0; !r && i < cnt; i++) {
+		json_t *o = json_array_get(a, i);
+		int64_t acc, nr, nd, na;
+		if (!json_is_object(o) || jhexid(o, "cable_id", it[i].cable_id) ||
+		    jmrn(o, "mrn", it[i].mrn) || jprec(o, "precedence", &it[i].precedence) ||
+		    jclass(o, "classification", &it[i].classification) ||
+		    jint(o, "accepted", 0, INT64_MAX, &acc) || jint(o, "recipients", 0, DP_MAX_RECIPIENTS, &nr) ||
+		    jint(o, "delivered", 0, DP_MAX_RECIPIENTS, &nd) || jint(o, "acked", 0, DP_MAX_RECIPIENTS, &na))
+			r = bad_field(c, "sent-list");
+		else {
+			it[i].accepted = acc;
+			it[i].recipients = (uint32_t)nr;
+			it[i].delivered = (uint32_t)nd;
+			it[i].acked = (uint32_t)na;
+		}
+	}
+	json_decref(j);
+	if (r) {
+		free(it);
+		return r;
+	}
+	*items = it;
+	*n = cnt;
+	return DP_OK;
+}
+
+/* Append "&name=escaped(value)" if value is set. */
+static int add_param(CURL *h, dp_buf *q, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return DP_OK;
+	char *e = curl_easy_escape(h, value, 0);
+	if (!e)
+		return DP_ENOMEM;
+	int r = dp_buf_printf(q, "%s%s=%s", q->len ? "&" : "?", name, e);
+	curl_free(e);
+	return r;
+}
+
+int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolved **devs, size_t *n)
+{
+	*devs = NULL;
+	*n = 0;
+	if (!q->to || !*q->to)
+		return DP_EINVAL;
+	dp_buf qs;
+	dp_buf_init(&qs, 8192);
+	int r = add_param(c->h, &qs, "to", q->to);
+	r = r ? r : add_param(c->h, &qs, "info", q->info);
+	r = r ? r : add_param(c->h, &qs, "classification", dp_class_name(q->classification));
+	r = r ? r : add_param(c->h, &qs, "captions", q->captions);
+	r = r ? r : add_param(c->h, &qs, "attn", q->attn);
+	char path[8300];
+	if (!r && snprintf(path, sizeof path, "/v1/directory/resolve%s", (char *)qs.p) >= (int)sizeof path)
+		r = DP_ETOOBIG;
+	dp_buf_free(&qs);
+	if (r)
+		return r;
+	json_t *j, *a;
+	r = request_json(c, path, 0, 0, &j);
+	if (r)
+		return r;
+	dp_resolved *d;
+	size_t cnt;
+	r = jarray(c, j, "devices", DP_MAX_RECIPIENTS, sizeof *d, (void **)&d, &cnt, &a);
+	for (size_t i = 0; !r && i < cnt; i++) {
+		json_t *o = json_array_get(a, i);
+		int64_t kt, ep;
+		if (!json_is_object(o) || jkey(o, "device", d[i].device, 0) ||
+		    jstr(o, "officer", d[i].officer, sizeof d[i].officer) ||
+		    jstr(o, "post", d[i].post, sizeof d[i].post) || jrole(o, "role", &d[i].role) ||
+		    jint(o, "key_type", 1, 255, &kt) || jint(o, "epoch", 0, UINT32_MAX, &ep) ||
+		    jstr(o, "age_recipient", d[i].age_recipient, sizeof d[i].age_recipient))
+			r = bad_field(c, "directory");
+		else {
+			d[i].key_type = (int)kt;
+			d[i].epoch = (uint32_t)ep;
+		}
+	}
+	json_decref(j);
+	if (r) {
+		free(d);
+		return r;
+	}
+	*devs = d;
+	*n = cnt;
+	return DP_OK;
+}
+
+int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d)
+{
+	memset(d, 0, sizeof *d);
+	char hex[65], path[128];
+	dp_hex_encode(hex, device, 32);
+	snprintf(path, sizeof path, "/v1/directory/devices/%s", hex);
+	json_t *j;
+	int r = request_json(c, path, 0, 0, &j);
+	if (r)
+		return r;
+	int64_t ep;
+	if (jkey(j, "device", d->device, 0) || jstr(j, "officer", d->officer, sizeof d->officer) ||
+	    jstr(j, "post", d->post, sizeof d->post) || jstr(j, "status", d->status, sizeof d->status) ||
+	    jkey(j, "sign_key", d->sign_key, 1) ||
+	    jstr(j, "age_recipient", d->age_recipient, sizeof d->age_recipient) ||
+	    jint(j, "epoch", 0, UINT32_MAX, &ep))
+		r = bad_field(c, "device");
+	else if (memcmp(d->device, device, 32) != 0) {
+		set_msg(c, "%s", "the switch answered about another device than asked");
+		r = DP_EPROTO;
+	} else
+		d->epoch = (uint32_t)ep;
+	json_decref(j);
+	return r;
+}
+
+int dp_client_health(dp_client *c, char *version, size_t vcap)
+{
+	json_t *j;
+	int r = request_json(c, "/v1/health", 0, 0, &j);
+	if (r)
+		return r;
+	char st[16];
+	if (jstr(j, "status", st, sizeof st) || strcmp(st, "ok") != 0)
+		r = bad_field(c, "health");
+	else if (vcap && jstr(j, "version", version, vcap))
+		version[0] = 0;
+	json_decref(j);
+	return r;
+}
