@@ -118,6 +118,7 @@ int dp_verify(const uint8_t sig[DP_ED25519_SIG], const uint8_t pk[DP_ED25519_PK]
 	if (!m)
 		return DP_ENOMEM;
 	int r = crypto_sign_ed25519_verify_detached(sig, m, ml, pk) ? DP_ESIG : DP_OK;
+	sodium_memzero(m, ml); /* the copy may be a whole cable plaintext */
 	free(m);
 	return r;
 }

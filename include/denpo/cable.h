@@ -56,6 +56,10 @@ enum dp_role { DP_ROLE_ACTION = 1, DP_ROLE_INFO = 2 };
 #define DP_MAX_PAYLOAD (64u << 20)       /* age payload on the wire */
 #define DP_MAX_PLAINTEXT (60u << 20)     /* whole cable plaintext */
 #define DP_CABLE_ID 16
+#define DP_MRN_MAX (DP_NAME_MAX + 10)    /* "YY " post " NNNNNN" */
+/* Accepted range of Created (unix seconds): 2000-01-01 .. 2099-12-31. */
+#define DP_CREATED_MIN INT64_C(946684800)
+#define DP_CREATED_MAX INT64_C(4102444799)
 
 /* Names and parsers of the vocabulary; parse returns DP_EPARSE on unknown. */
 const char *dp_class_name(int c);     /* "SECRET", "TOP SECRET" */
@@ -68,8 +72,17 @@ int dp_prec_parse(const char *s, int *p) DP_WUR;  /* names or letters */
 int64_t dp_prec_objective(int p);
 /* "DDHHMMZ MON YY" for a UTC unix time; out needs 16 bytes. */
 void dp_dtg_format(int64_t t, char out[16]);
-/* Checks a post/officer/caption/tag/role name: 1..DP_NAME_MAX of [A-Z0-9 ._-], ASCII. */
+/*
+ * 1 if s is a post/collective/caption/tag/role name: 1..DP_NAME_MAX of
+ * [A-Z0-9 ._-], first character [A-Z0-9], no trailing or doubled space.
+ */
 int dp_name_ok(const char *s);
+/* 1 if s is an officer handle: 1..DP_NAME_MAX of [a-z0-9._-], first [a-z0-9] ("sato.k"). */
+int dp_handle_ok(const char *s);
+/* 1 if s is a message reference number "YY POST NNNNNN" (post per dp_name_ok). */
+int dp_mrn_ok(const char *s);
+/* Writes "YY POST NNNNNN" (year % 100, serial 1..999999); DP_EINVAL on bad post/serial. */
+int dp_mrn_format(char out[DP_MRN_MAX + 1], int year, const char *post, uint32_t serial) DP_WUR;
 
 typedef struct {
 	uint8_t device[DP_ED25519_PK]; /* the device's Ed25519 public key = its id */
@@ -78,10 +91,13 @@ typedef struct {
 	uint8_t role;                  /* enum dp_role */
 } dp_recipient;
 
+#define DP_ATT_NAME_MAX (DP_NAME_MAX * 2)
+
 typedef struct {
-	char name[DP_NAME_MAX * 2 + 1]; /* file name, [A-Za-z0-9._-], no '/' */
-	uint8_t *data;
+	char name[DP_ATT_NAME_MAX + 1]; /* file name: [A-Za-z0-9._-], first char alnum */
+	uint8_t *data;                  /* owned */
 	size_t len;
+	uint8_t sha256[DP_SHA256];      /* filled by decode; encode computes it from data */
 } dp_attachment;
 
 typedef struct {
@@ -97,12 +113,13 @@ typedef struct {
 	size_t nto;                         /* >= 1 */
 	char info[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
 	size_t ninfo;
-	char attn[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1]; /* EYES ONLY narrowing: officer handles or roles */
+	char attn[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1]; /* EYES ONLY narrowing: officer handles
+							 * (dp_handle_ok) or roles (dp_name_ok) */
 	size_t nattn;                       /* 0 = every cleared officer of the addressed posts */
 	char tags[DP_MAX_TAGS][DP_NAME_MAX + 1];
 	size_t ntags;                       /* >= 1 */
 	char subject[DP_SUBJECT_MAX + 1];
-	char refs[DP_MAX_REFS][DP_NAME_MAX + 1]; /* "26 TOKYO 000123" */
+	char refs[DP_MAX_REFS][DP_MRN_MAX + 1]; /* MRNs of earlier cables, "26 TOKYO 000123" */
 	size_t nrefs;
 	char declassify_on[11];             /* "YYYY-MM-DD" or "" */
 	char classified_by[DP_CLASSBY_MAX + 1];
@@ -117,21 +134,34 @@ typedef struct {
 void dp_cable_init(dp_cable *c);
 /* Wipes body/attachments and frees everything owned. */
 void dp_cable_free(dp_cable *c);
-/* Sorts recipients by device, rejects duplicates (DP_EINVAL). */
+/* Copies, sorts recipients by device, rejects duplicates (DP_EINVAL), > DP_MAX_RECIPIENTS (DP_ETOOBIG). */
 int dp_cable_set_recipients(dp_cable *c, const dp_recipient *r, size_t n) DP_WUR;
-/* Checks every field against the rules of docs/formats.md (DP_EPARSE / DP_ETOOBIG). */
+/*
+ * Checks every field against the rules of docs/formats.md: DP_EPARSE,
+ * DP_ETOOBIG, DP_EMIXED (X25519 and post-quantum recipients mixed),
+ * DP_EINVAL (a length without data).
+ */
 int dp_cable_validate(const dp_cable *c) DP_WUR;
 
-/* Serialize and sign with the originating device's key (sk's public half must equal from_device). */
+/*
+ * Validate, serialize and sign with the originating device's key; appends
+ * to out.  DP_EINVAL if sk's public half is not from_device.  The
+ * attachments' sha256 fields are ignored (computed from the data).
+ */
 int dp_cable_encode(const dp_cable *c, const uint8_t sk[DP_ED25519_SK], dp_buf *out) DP_WUR;
 /*
  * Parse plaintext strictly and verify its signature against From-Device.
- * Returns DP_EPARSE/DP_ETOOBIG on malformed input, DP_ESIG on a bad
- * signature.  Fills c (caller frees with dp_cable_free).
+ * Returns DP_EPARSE/DP_ETOOBIG/DP_EMIXED on malformed input, DP_ESIG on a
+ * bad signature.  c is initialised first (free what it held before); on
+ * success the caller frees it with dp_cable_free, on failure it is empty.
  */
 int dp_cable_decode(dp_cable *c, const uint8_t *p, size_t n) DP_WUR;
 
-/* Render for reading: classification banner top and bottom, header block, body. */
+/*
+ * Render for reading (docs/formats.md section 3): classification banner top
+ * and bottom, header block, body, attachment list; appends to out.  mrn may
+ * be NULL (not yet assigned); a malformed mrn is DP_EINVAL.
+ */
 int dp_cable_render(const dp_cable *c, const char *mrn, dp_buf *out) DP_WUR;
 
 #endif

@@ -50,9 +50,14 @@ typedef struct {
 	int64_t issued;
 } dp_enrol_answer;
 
+/* Validate, serialize, sign (sk's public half must be sign_pk, else DP_EINVAL); appends to out. */
 int dp_enrol_request_encode(const dp_enrol_request *r, const uint8_t sk[DP_ED25519_SK], dp_buf *out) DP_WUR;
-/* Strict parse + signature check against Sign-Key. */
+/*
+ * Strict parse + signature check against Sign-Key.  DP_EPARSE, DP_ETOOBIG,
+ * DP_EUNSUPP (age recipient of another type), DP_ESIG.  r is zeroed on failure.
+ */
 int dp_enrol_request_decode(dp_enrol_request *r, const uint8_t *p, size_t n) DP_WUR;
+/* As above; switch_sk's public half must be switch_sign_pk. Captions/Roles lines are omitted when empty. */
 int dp_enrol_answer_encode(const dp_enrol_answer *a, const uint8_t switch_sk[DP_ED25519_SK], dp_buf *out) DP_WUR;
 /* Strict parse + signature check against Switch-Sign-Key inside it (trust on first use: the
  * caller compares it with the key it expects, if any). */

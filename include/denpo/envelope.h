@@ -49,14 +49,18 @@ typedef struct {
 void dp_envelope_init(dp_envelope *e);
 void dp_envelope_free(dp_envelope *e);
 
-/* Build the envelope for a cable and its age payload (copies routing fields). */
+/*
+ * Build the envelope for a (valid) cable and its age payload: copies the
+ * routing fields, hashes the payload.  e is initialised first.
+ */
 int dp_envelope_from_cable(dp_envelope *e, const dp_cable *c, const uint8_t *payload,
 			   size_t payload_len) DP_WUR;
-/* Serialize and sign (fills e->sig). */
+/* Validate, serialize and sign (fills e->sig); appends to out. DP_EINVAL if sk is not from_device's. */
 int dp_envelope_encode(dp_envelope *e, const uint8_t sk[DP_ED25519_SK], dp_buf *out) DP_WUR;
 /*
  * Parse strictly and verify the signature against from_device.
- * DP_EPARSE / DP_ETOOBIG / DP_EUNSUPP (version) / DP_ESIG.
+ * DP_EPARSE / DP_ETOOBIG / DP_EMIXED / DP_EUNSUPP (version) / DP_ESIG.
+ * e is initialised first; on failure it holds nothing to free.
  */
 int dp_envelope_decode(dp_envelope *e, const uint8_t *p, size_t n) DP_WUR;
 /* 1 if the routing fields and recipients of the envelope equal the cable's. */
@@ -65,8 +69,9 @@ int dp_envelope_matches_cable(const dp_envelope *e, const dp_cable *c);
 /* Submission framing: u32 len || envelope || payload. */
 int dp_submission_encode(const dp_buf *env, const uint8_t *payload, size_t plen, dp_buf *out) DP_WUR;
 /*
- * Split a submission; checks that payload length and SHA-256 match the
- * (decoded, verified) envelope.  *payload points into p.
+ * Split a submission; checks that payload length (DP_EPARSE) and SHA-256
+ * (DP_ESIG) match the (decoded, verified) envelope.  *payload points into p.
+ * An envelope_len over DP_ENVELOPE_MAX is DP_ETOOBIG.
  */
 int dp_submission_decode(dp_envelope *e, const uint8_t *p, size_t n, const uint8_t **payload,
 			 size_t *plen) DP_WUR;

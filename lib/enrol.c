@@ -1,0 +1,490 @@
+/*
+ * enrol.c - the offline enrolment request (device -> operator) and
+ * answer (switch -> device): signed text files, one field per line in a
+ * fixed order (docs/formats.md).  Decoders parse field by field, check
+ * every value, re-serialize and require byte equality (one encoding per
+ * file), then verify the signature.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "denpo/encoding.h"
+#include "denpo/enrol.h"
+
+#define REQ_MAGIC "DENPO-ENROL-REQUEST/1\n"
+#define ANS_MAGIC "DENPO-ENROL-ANSWER/1\n"
+#define REQ_CTX "denpo-enrol-request-v1"
+#define ANS_CTX "denpo-enrol-answer-v1"
+#define B64_KEY 44 /* padded base64 of 32 bytes */
+#define B64_SIG 88 /* padded base64 of 64 bytes */
+
+/* ---- value rules ---- */
+
+/*
+ * Device name: 1..DP_NAME_MAX of [A-Za-z0-9 ._-], first alphanumeric, no
+ * trailing or doubled space (every dp_name_ok name qualifies).
+ */
+static int device_name_ok(const char *s)
+{
+	size_t n = strnlen(s, DP_NAME_MAX + 1);
+	if (n == 0 || n > DP_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		int alnum = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+			    (ch >= '0' && ch <= '9');
+		if (i == 0 && !alnum)
+			return 0;
+		if (ch == ' ' && i + 1 < n && s[i + 1] != ' ')
+			continue; /* single inner spaces: "TOKYO LAPTOP 2" */
+		if (!alnum && ch != '.' && ch != '_' && ch != '-')
+			return 0;
+	}
+	return 1;
+}
+
+/* "age1" + lower-case Bech32 of a 32-byte X25519 key (hrp "age"). */
+static int age_recipient_check(const char *s)
+{
+	size_t n = strnlen(s, 128);
+	if (n >= 128)
+		return DP_ETOOBIG;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			return DP_EPARSE; /* recipients are written in lower case */
+	char hrp[16];
+	dp_buf d;
+	dp_buf_init(&d, 64);
+	int r = dp_bech32_decode(hrp, sizeof hrp, &d, s, n);
+	if (!r && strcmp(hrp, "age"))
+		r = DP_EUNSUPP; /* another recipient type (e.g. age1pq) */
+	else if (!r && d.len != 32)
+		r = DP_EPARSE;
+	else if (r)
+		r = DP_EPARSE;
+	dp_buf_free(&d);
+	return r;
+}
+
+/* https://HOST[:PORT], HOST = [A-Za-z0-9.-]+ or [IPv6], PORT 1..65535; no path. */
+static int url_ok(const char *s)
+{
+	size_t n = strnlen(s, DP_URL_MAX + 1);
+	if (n > DP_URL_MAX || strncmp(s, "https://", 8))
+		return 0;
+	const char *h = s + 8, *end = s + n, *q = h;
+	if (q < end && *q == '[') {
+		q++;
+		while (q < end && ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f') ||
+				   (*q >= 'A' && *q <= 'F') || *q == ':' || *q == '.'))
+			q++;
+		if (q == h + 1 || q >= end || *q != ']')
+			return 0;
+		q++;
+	} else {
+		while (q < end && ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'z') ||
+				   (*q >= 'A' && *q <= 'Z') || *q == '.' || *q == '-'))
+			q++;
+		if (q == h)
+			return 0; /* empty host */
+	}
+	if (q == end)
+		return 1;
+	if (*q++ != ':' || q == end || *q == '0' || end - q > 5)
+		return 0; /* ":PORT" without leading zero */
+	long port = 0;
+	for (; q < end; q++) {
+		if (*q < '0' || *q > '9')
+			return 0;
+		port = port * 10 + (*q - '0');
+	}
+	return port >= 1 && port <= 65535;
+}
+
+static int point_ok(const uint8_t pk[DP_ED25519_PK])
+{
+	return crypto_core_ed25519_is_valid_point(pk) == 1;
+}
+
+static int list_ok(const char (*l)[DP_NAME_MAX + 1], size_t n)
+{
+	if (n > DP_MAX_CAPTIONS)
+		return DP_ETOOBIG;
+	for (size_t i = 0; i < n; i++) {
+		if (!dp_name_ok(l[i]))
+			return DP_EPARSE;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(l[i], l[j]))
+				return DP_EPARSE; /* duplicate entry */
+	}
+	return DP_OK;
+}
+
+static int request_check(const dp_enrol_request *q)
+{
+	if (!dp_handle_ok(q->officer) || !dp_name_ok(q->post) || !device_name_ok(q->device_name))
+		return DP_EPARSE;
+	if (!point_ok(q->sign_pk) || !point_ok(q->tls_pk))
+		return DP_EPARSE; /* not usable Ed25519 public keys */
+	if (!memcmp(q->sign_pk, q->tls_pk, DP_ED25519_PK))
+		return DP_EPARSE; /* TLS and signing keys are separate */
+	if (q->created < DP_CREATED_MIN || q->created > DP_CREATED_MAX)
+		return DP_EPARSE;
+	return age_recipient_check(q->age_recipient);
+}
+
+static int answer_check(const dp_enrol_answer *a)
+{
+	int r;
+	if (!point_ok(a->device_id) || !point_ok(a->switch_tls_pk) || !point_ok(a->switch_sign_pk))
+		return DP_EPARSE;
+	if (!dp_handle_ok(a->officer) || !dp_name_ok(a->post))
+		return DP_EPARSE;
+	if (a->clearance < DP_CLASS_UNCLASSIFIED || a->clearance > DP_CLASS_TOP_SECRET)
+		return DP_EPARSE;
+	if ((r = list_ok(a->captions, a->ncaptions)) || (r = list_ok(a->roles, a->nroles)))
+		return r;
+	if (!url_ok(a->switch_url))
+		return DP_EPARSE;
+	if (a->issued < DP_CREATED_MIN || a->issued > DP_CREATED_MAX)
+		return DP_EPARSE;
+	return DP_OK;
+}
+
+/* ---- serialization (everything before the Signature line) ---- */
+
+static int put_key(dp_buf *b, const char *name, const uint8_t *k, size_t n)
+{
+	char s[B64_SIG + 1];
+	dp_b64_encode(s, k, n, 1);
+	return dp_buf_printf(b, "%s: %s\n", name, s);
+}
+
+static int put_list(dp_buf *b, const char *name, const char (*l)[DP_NAME_MAX + 1], size_t n)
+{
+	if (n == 0)
+		return DP_OK; /* optional lines are omitted when empty */
+	int r = dp_buf_printf(b, "%s: ", name);
+	for (size_t i = 0; !r && i < n; i++)
+		r = dp_buf_printf(b, "%s%s", i ? ", " : "", l[i]);
+	return r ? r : dp_buf_putc(b, '\n');
+}
+
+static int request_put(const dp_enrol_request *q, dp_buf *b)
+{
+	int r = dp_buf_printf(b, REQ_MAGIC "Officer: %s\nPost: %s\nDevice-Name: %s\n", q->officer,
+			      q->post, q->device_name);
+	if (!r)
+		r = put_key(b, "Sign-Key", q->sign_pk, DP_ED25519_PK);
+	if (!r)
+		r = put_key(b, "TLS-Key", q->tls_pk, DP_ED25519_PK);
+	if (!r)
+		r = dp_buf_printf(b, "Age-Recipient: %s\nKey-Epoch: %lu\nCreated: %lld\n",
+				  q->age_recipient, (unsigned long)q->epoch, (long long)q->created);
+	return r;
+}
+
+static int answer_put(const dp_enrol_answer *a, dp_buf *b)
+{
+	char hex[2 * DP_ED25519_PK + 1];
+	dp_hex_encode(hex, a->device_id, DP_ED25519_PK);
+	int r = dp_buf_printf(b, ANS_MAGIC "Device-Id: %s\nOfficer: %s\nPost: %s\nClearance: %s\n",
+			      hex, a->officer, a->post, dp_class_name(a->clearance));
+	if (!r)
+		r = put_list(b, "Captions", a->captions, a->ncaptions);
+	if (!r)
+		r = put_list(b, "Roles", a->roles, a->nroles);
+	if (!r)
+		r = dp_buf_printf(b, "Switch-URL: %s\n", a->switch_url);
+	if (!r)
+		r = put_key(b, "Switch-TLS-Key", a->switch_tls_pk, DP_ED25519_PK);
+	if (!r)
+		r = put_key(b, "Switch-Sign-Key", a->switch_sign_pk, DP_ED25519_PK);
+	if (!r)
+		r = dp_buf_printf(b, "Issued: %lld\n", (long long)a->issued);
+	return r;
+}
+
+/* Signs what tmp holds and appends it with the Signature line to out. */
+static int sign_out(dp_buf *tmp, const uint8_t sk[DP_ED25519_SK], const char *ctx, dp_buf *out)
+{
+	uint8_t sig[DP_ED25519_SIG];
+	int r = dp_sign(sig, sk, ctx, tmp->p, tmp->len);
+	if (!r)
+		r = put_key(tmp, "Signature", sig, DP_ED25519_SIG);
+	if (!r)
+		r = dp_buf_append(out, tmp->p, tmp->len);
+	return r;
+}
+
+int dp_enrol_request_encode(const dp_enrol_request *q, const uint8_t sk[DP_ED25519_SK], dp_buf *out)
+{
+	int r = request_check(q);
+	if (r)
+		return r;
+	if (memcmp(sk + DP_ED25519_SEED, q->sign_pk, DP_ED25519_PK))
+		return DP_EINVAL; /* signed by the key it enrols */
+	dp_buf tmp;
+	dp_buf_init(&tmp, DP_ENROL_MAX);
+	r = request_put(q, &tmp);
+	if (!r)
+		r = sign_out(&tmp, sk, REQ_CTX, out);
+	dp_buf_free(&tmp);
+	return r;
+}
+
+int dp_enrol_answer_encode(const dp_enrol_answer *a, const uint8_t switch_sk[DP_ED25519_SK],
+			   dp_buf *out)
+{
+	int r = answer_check(a);
+	if (r)
+		return r;
+	if (memcmp(switch_sk + DP_ED25519_SEED, a->switch_sign_pk, DP_ED25519_PK))
+		return DP_EINVAL; /* the answer names the key that signs it */
+	dp_buf tmp;
+	dp_buf_init(&tmp, DP_ENROL_MAX);
+	r = answer_put(a, &tmp);
+	if (!r)
+		r = sign_out(&tmp, switch_sk, ANS_CTX, out);
+	dp_buf_free(&tmp);
+	return r;
+}
+
+/* ---- parsing ---- */
+
+/*
+ * If the next line is "Name: value", consume it.  Returns 1 if taken, 0 if
+ * the next line is something else, or DP_EPARSE (no LF, control bytes).
+ */
+static int take(dp_cur *c, const char *name, const char **v, size_t *vn)
+{
+	const uint8_t *nl = memchr(c->p, '\n', c->len);
+	if (!nl)
+		return DP_EPARSE; /* every line ends in LF */
+	size_t ln = (size_t)(nl - c->p), nm = strlen(name);
+	if (ln < nm + 2 || memcmp(c->p, name, nm) || c->p[nm] != ':' || c->p[nm + 1] != ' ')
+		return 0;
+	for (size_t i = 0; i < ln; i++)
+		if (c->p[i] < 0x20 || c->p[i] >= 0x7f)
+			return DP_EPARSE; /* printable ASCII only: no CR, NUL, UTF-8 */
+	*v = (const char *)c->p + nm + 2;
+	*vn = ln - nm - 2;
+	c->p += ln + 1;
+	c->len -= ln + 1;
+	return 1;
+}
+
+static int need_str(dp_cur *c, const char *name, char *dst, size_t cap)
+{
+	const char *v;
+	size_t vn;
+	int r = take(c, name, &v, &vn);
+	if (r <= 0)
+		return r ? r : DP_EPARSE; /* missing, misordered or unknown line */
+	if (vn >= cap)
+		return DP_ETOOBIG;
+	memcpy(dst, v, vn);
+	dst[vn] = 0;
+	return DP_OK;
+}
+
+static int need_key(dp_cur *c, const char *name, uint8_t *k, size_t n)
+{
+	char s[B64_SIG + 1];
+	size_t got;
+	int r = need_str(c, name, s, sizeof s);
+	if (r)
+		return r == DP_ETOOBIG ? DP_EPARSE : r;
+	if (dp_b64_decode(k, n, &got, s, strlen(s), 1) || got != n)
+		return DP_EPARSE;
+	return DP_OK;
+}
+
+/* Decimal, no leading zeros, <= max. */
+static int need_uint(dp_cur *c, const char *name, uint64_t max, uint64_t *out)
+{
+	char s[24];
+	int r = need_str(c, name, s, sizeof s);
+	if (r)
+		return r == DP_ETOOBIG ? DP_EPARSE : r;
+	size_t n = strlen(s);
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return DP_EPARSE;
+	uint64_t x = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return DP_EPARSE;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return DP_EPARSE;
+		x = x * 10 + d;
+	}
+	if (x > max)
+		return DP_EPARSE;
+	*out = x;
+	return DP_OK;
+}
+
+static int opt_list(dp_cur *c, const char *name, char (*l)[DP_NAME_MAX + 1], size_t *n)
+{
+	const char *v;
+	size_t vn, k = 0, i = 0;
+	int r = take(c, name, &v, &vn);
+	if (r <= 0)
+		return r;
+	for (;;) {
+		const char *comma = memchr(v + i, ',', vn - i);
+		size_t end = comma ? (size_t)(comma - v) : vn;
+		if (k == DP_MAX_CAPTIONS)
+			return DP_ETOOBIG;
+		if (end - i > DP_NAME_MAX)
+			return DP_ETOOBIG;
+		memcpy(l[k], v + i, end - i);
+		l[k++][end - i] = 0;
+		if (!comma)
+			break;
+		if (end + 1 >= vn || v[end + 1] != ' ')
+			return DP_EPARSE; /* separator is ", " */
+		i = end + 2;
+	}
+	*n = k;
+	return DP_OK;
+}
+
+/*
+ * The last line is "Signature: <b64>\n" and ends the input; *signed_len is
+ * the length of everything before it.
+ */
+static int split_sig(const uint8_t *p, size_t n, uint8_t sig[DP_ED25519_SIG], size_t *signed_len)
+{
+	static const char pre[] = "Signature: ";
+	size_t ll = sizeof pre - 1 + B64_SIG + 1;
+	if (n > DP_ENROL_MAX)
+		return DP_ETOOBIG;
+	if (n < ll || p[n - 1] != '\n' || memcmp(p + n - ll, pre, sizeof pre - 1))
+		return DP_EPARSE; /* no signature line at the end */
+	if (n > ll && p[n - ll - 1] != '\n')
+		return DP_EPARSE; /* the signature line starts a line */
+	size_t got;
+	if (dp_b64_decode(sig, DP_ED25519_SIG, &got, (const char *)p + n - ll + sizeof pre - 1,
+			  B64_SIG, 1) ||
+	    got != DP_ED25519_SIG)
+		return DP_EPARSE;
+	*signed_len = n - ll;
+	return DP_OK;
+}
+
+/* The parsed fields re-serialize to exactly the signed bytes. */
+static int canonical(dp_buf *b, const uint8_t *p, size_t n)
+{
+	return b->len == n && !memcmp(b->p, p, n) ? DP_OK : DP_EPARSE;
+}
+
+static int request_decode(dp_enrol_request *q, const uint8_t *p, size_t n)
+{
+	uint8_t sig[DP_ED25519_SIG];
+	size_t sl;
+	uint64_t u;
+	int r = split_sig(p, n, sig, &sl);
+	if (r)
+		return r;
+	dp_cur c = dp_cur_make(p, sl);
+	const uint8_t *m;
+	if (dp_cur_take(&c, &m, sizeof REQ_MAGIC - 1) || memcmp(m, REQ_MAGIC, sizeof REQ_MAGIC - 1))
+		return DP_EPARSE; /* not a version 1 request */
+	if ((r = need_str(&c, "Officer", q->officer, sizeof q->officer)) ||
+	    (r = need_str(&c, "Post", q->post, sizeof q->post)) ||
+	    (r = need_str(&c, "Device-Name", q->device_name, sizeof q->device_name)) ||
+	    (r = need_key(&c, "Sign-Key", q->sign_pk, DP_ED25519_PK)) ||
+	    (r = need_key(&c, "TLS-Key", q->tls_pk, DP_ED25519_PK)) ||
+	    (r = need_str(&c, "Age-Recipient", q->age_recipient, sizeof q->age_recipient)))
+		return r;
+	if ((r = need_uint(&c, "Key-Epoch", UINT32_MAX, &u)))
+		return r;
+	q->epoch = (uint32_t)u;
+	if ((r = need_uint(&c, "Created", (uint64_t)DP_CREATED_MAX, &u)))
+		return r;
+	q->created = (int64_t)u;
+	if (c.len != 0)
+		return DP_EPARSE; /* unknown or repeated line before the signature */
+	if ((r = request_check(q)))
+		return r;
+	dp_buf b;
+	dp_buf_init(&b, DP_ENROL_MAX);
+	r = request_put(q, &b);
+	if (!r)
+		r = canonical(&b, p, sl);
+	dp_buf_free(&b);
+	if (r)
+		return r == DP_ETOOBIG ? DP_EPARSE : r;
+	return dp_verify(sig, q->sign_pk, REQ_CTX, p, sl);
+}
+
+int dp_enrol_request_decode(dp_enrol_request *q, const uint8_t *p, size_t n)
+{
+	memset(q, 0, sizeof *q);
+	int r = request_decode(q, p, n);
+	if (r)
+		memset(q, 0, sizeof *q);
+	return r;
+}
+
+static int answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n)
+{
+	uint8_t sig[DP_ED25519_SIG];
+	size_t sl;
+	uint64_t u;
+	char tmp[2 * DP_ED25519_PK + 1];
+	int r = split_sig(p, n, sig, &sl);
+	if (r)
+		return r;
+	dp_cur c = dp_cur_make(p, sl);
+	const uint8_t *m;
+	if (dp_cur_take(&c, &m, sizeof ANS_MAGIC - 1) || memcmp(m, ANS_MAGIC, sizeof ANS_MAGIC - 1))
+		return DP_EPARSE; /* not a version 1 answer */
+	if ((r = need_str(&c, "Device-Id", tmp, sizeof tmp)))
+		return r == DP_ETOOBIG ? DP_EPARSE : r;
+	if (strlen(tmp) != 2 * DP_ED25519_PK || dp_hex_decode(a->device_id, DP_ED25519_PK, tmp, 64))
+		return DP_EPARSE;
+	if ((r = need_str(&c, "Officer", a->officer, sizeof a->officer)) ||
+	    (r = need_str(&c, "Post", a->post, sizeof a->post)))
+		return r;
+	if ((r = need_str(&c, "Clearance", tmp, sizeof tmp)))
+		return r == DP_ETOOBIG ? DP_EPARSE : r;
+	if (dp_class_parse(tmp, &a->clearance))
+		return DP_EPARSE;
+	if ((r = opt_list(&c, "Captions", a->captions, &a->ncaptions)) < 0 ||
+	    (r = opt_list(&c, "Roles", a->roles, &a->nroles)) < 0)
+		return r;
+	if ((r = need_str(&c, "Switch-URL", a->switch_url, sizeof a->switch_url)) ||
+	    (r = need_key(&c, "Switch-TLS-Key", a->switch_tls_pk, DP_ED25519_PK)) ||
+	    (r = need_key(&c, "Switch-Sign-Key", a->switch_sign_pk, DP_ED25519_PK)))
+		return r;
+	if ((r = need_uint(&c, "Issued", (uint64_t)DP_CREATED_MAX, &u)))
+		return r;
+	a->issued = (int64_t)u;
+	if (c.len != 0)
+		return DP_EPARSE; /* unknown or repeated line before the signature */
+	if ((r = answer_check(a)))
+		return r;
+	dp_buf b;
+	dp_buf_init(&b, DP_ENROL_MAX);
+	r = answer_put(a, &b);
+	if (!r)
+		r = canonical(&b, p, sl); /* also rejects upper-case hex, "S" for SECRET */
+	dp_buf_free(&b);
+	if (r)
+		return r == DP_ETOOBIG ? DP_EPARSE : r;
+	return dp_verify(sig, a->switch_sign_pk, ANS_CTX, p, sl);
+}
+
+int dp_enrol_answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n)
+{
+	memset(a, 0, sizeof *a);
+	int r = answer_decode(a, p, n);
+	if (r)
+		memset(a, 0, sizeof *a);
+	return r;
+}

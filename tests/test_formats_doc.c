@@ -1,0 +1,241 @@
+/*
+ * test_formats_doc - the worked example in docs/formats.md is what the
+ * library produces, and the library accepts it.
+ *
+ * Each example block is a fenced block after a marker line
+ * "<!-- example: NAME -->".  The test decodes the documented cable,
+ * envelope and enrolment files, re-encodes them with the documented
+ * fixed keys (Ed25519 is deterministic) and requires byte equality, so
+ * the document cannot drift from the code.  Run from the repository root
+ * (or set DENPO_DOCS to the docs directory).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "denpo/encoding.h"
+#include "denpo/enrol.h"
+#include "denpo/envelope.h"
+#include "tests/harness.h"
+
+static char *doc;
+
+/* The contents of block NAME (between the fence lines, final LF included); NULL if absent. */
+static char *block(const char *name, size_t *n)
+{
+	char marker[128];
+	snprintf(marker, sizeof marker, "<!-- example: %s -->\n```", name);
+	char *m = strstr(doc, marker);
+	if (!m)
+		return NULL;
+	if (strstr(m + 1, marker))
+		return NULL; /* ambiguous: the marker appears twice */
+	char *start = strchr(m + strlen(marker), '\n');
+	if (!start)
+		return NULL;
+	start++;
+	char *end = strstr(start, "\n```\n");
+	if (!end)
+		return NULL;
+	*n = (size_t)(end + 1 - start);
+	char *out = malloc(*n + 1);
+	memcpy(out, start, *n);
+	out[*n] = 0;
+	return out;
+}
+
+/* Hex digits of an annotated block ("hex  # comment" lines) into bytes. */
+static uint8_t *unhex(const char *s, size_t n, size_t *outlen)
+{
+	char *digits = malloc(n + 1);
+	size_t k = 0;
+	int comment = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			comment = 0;
+		else if (s[i] == '#')
+			comment = 1;
+		else if (!comment && s[i] != ' ')
+			digits[k++] = s[i];
+	}
+	uint8_t *out = malloc(k / 2 + 1);
+	if (k % 2 || dp_hex_decode(out, k / 2, digits, k)) {
+		free(out);
+		free(digits);
+		return NULL;
+	}
+	free(digits);
+	*outlen = k / 2;
+	return out;
+}
+
+static void seed_key(uint8_t base, uint8_t pk[32], uint8_t sk[64])
+{
+	uint8_t seed[32];
+	for (int i = 0; i < 32; i++)
+		seed[i] = (uint8_t)(base + i);
+	crypto_sign_seed_keypair(pk, sk, seed);
+}
+
+int main(void)
+{
+	if (dp_crypto_init())
+		return 1;
+	const char *dir = getenv("DENPO_DOCS");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/formats.md", dir && *dir ? dir : "docs");
+	size_t dn;
+	doc = (char *)t_read_file(path, &dn);
+	CHECKF(doc != NULL, "cannot read %s (run from the repository root)", path);
+	if (!doc)
+		return t_done("test_formats_doc");
+
+	uint8_t dev_pk[32], dev_sk[64], sw_pk[32], sw_sk[64], tls_pk[32], tls_sk[64];
+	uint8_t swtls_pk[32], swtls_sk[64];
+	seed_key(0x01, dev_pk, dev_sk);
+	seed_key(0x21, sw_pk, sw_sk);
+	seed_key(0x41, tls_pk, tls_sk);
+	seed_key(0x61, swtls_pk, swtls_sk);
+
+	/* keys: the documented public keys are those of the documented seeds */
+	size_t n;
+	char *keys = block("keys", &n);
+	CHECK(keys != NULL);
+	if (keys) {
+		const uint8_t *pks[4] = {dev_pk, tls_pk, sw_pk, swtls_pk};
+		for (int i = 0; i < 4; i++) {
+			char hex[65];
+			dp_hex_encode(hex, pks[i], 32);
+			CHECKF(strstr(keys, hex) != NULL, "key %d (%s) not in the keys block", i, hex);
+		}
+	}
+
+	/* the cable: decode, verify, re-encode to the same bytes */
+	size_t tn, sn;
+	char *text = block("cable", &tn), *sighex = block("cable-signature", &sn);
+	CHECK(text && sighex);
+	dp_cable c;
+	dp_cable_init(&c);
+	int have_cable = 0;
+	if (text && sighex) {
+		size_t siglen;
+		uint8_t *sig = unhex(sighex, sn, &siglen);
+		CHECK(sig && siglen == 64);
+		uint8_t *cable = malloc(tn + 64);
+		memcpy(cable, text, tn);
+		if (sig && siglen == 64)
+			memcpy(cable + tn, sig, 64);
+		int r = dp_cable_decode(&c, cable, tn + 64);
+		CHECKF(r == DP_OK, "documented cable: %s", dp_errname(r));
+		have_cable = r == DP_OK;
+		if (have_cable) {
+			CHECK(!memcmp(c.from_device, dev_pk, 32));
+			dp_buf b;
+			dp_buf_init(&b, DP_MAX_PLAINTEXT);
+			CHECK(dp_cable_encode(&c, dev_sk, &b) == DP_OK);
+			CHECKF(b.len == tn + 64 && !memcmp(b.p, cable, b.len),
+			       "the library encodes the documented cable differently");
+			dp_buf_free(&b);
+		}
+		/* and the document's bytes are signed: one changed byte fails */
+		dp_cable x;
+		cable[tn / 2] ^= 0x20;
+		CHECK(dp_cable_decode(&x, cable, tn + 64) != DP_OK || !have_cable);
+		dp_cable_free(&x);
+		free(sig);
+		free(cable);
+	}
+
+	/* the payload placeholder and the envelope */
+	size_t pn, en;
+	char *payload = block("payload", &pn), *envtext = block("envelope", &en);
+	CHECK(payload && envtext);
+	if (payload && envtext && have_cable) {
+		size_t elen;
+		uint8_t *env = unhex(envtext, en, &elen);
+		CHECK(env != NULL);
+		dp_envelope e, d;
+		int r = env ? dp_envelope_decode(&d, env, elen) : DP_EPARSE;
+		CHECKF(r == DP_OK, "documented envelope: %s", dp_errname(r));
+		if (r == DP_OK) {
+			CHECK(dp_envelope_matches_cable(&d, &c) == 1);
+			CHECK(d.payload_len == pn);
+			uint8_t h[32];
+			dp_sha256(h, payload, pn);
+			CHECK(!memcmp(h, d.payload_sha256, 32));
+			dp_envelope_free(&d);
+		}
+		CHECK(dp_envelope_from_cable(&e, &c, (const uint8_t *)payload, pn) == DP_OK);
+		dp_buf b;
+		dp_buf_init(&b, DP_ENVELOPE_MAX);
+		CHECK(dp_envelope_encode(&e, dev_sk, &b) == DP_OK);
+		CHECKF(env && b.len == elen && !memcmp(b.p, env, elen),
+		       "the library encodes the documented envelope differently");
+		/* a submission of the two splits back */
+		dp_buf s;
+		dp_buf_init(&s, DP_ENVELOPE_MAX + 4096);
+		CHECK(dp_submission_encode(&b, (const uint8_t *)payload, pn, &s) == DP_OK);
+		const uint8_t *pl;
+		size_t pln;
+		CHECK(dp_submission_decode(&d, s.p, s.len, &pl, &pln) == DP_OK && pln == pn);
+		dp_envelope_free(&d);
+		dp_buf_free(&s);
+		dp_buf_free(&b);
+		dp_envelope_free(&e);
+		free(env);
+	}
+
+	/* what the reading officer sees */
+	size_t rn;
+	char *render = block("render", &rn);
+	CHECK(render != NULL);
+	if (render && have_cable) {
+		dp_buf b;
+		dp_buf_init(&b, 1 << 20);
+		CHECK(dp_cable_render(&c, "26 TOKYO 000017", &b) == DP_OK);
+		CHECKF(b.len == rn && !memcmp(b.p, render, rn),
+		       "the library renders the documented cable differently");
+		dp_buf_free(&b);
+	}
+
+	/* enrolment request and answer */
+	size_t qn, an;
+	char *req = block("enrol-request", &qn), *ans = block("enrol-answer", &an);
+	CHECK(req && ans);
+	if (req && ans) {
+		dp_enrol_request q;
+		dp_enrol_answer a;
+		int r = dp_enrol_request_decode(&q, (const uint8_t *)req, qn);
+		CHECKF(r == DP_OK, "documented request: %s", dp_errname(r));
+		dp_buf b;
+		dp_buf_init(&b, DP_ENROL_MAX);
+		if (r == DP_OK) {
+			CHECK(!memcmp(q.sign_pk, dev_pk, 32) && !memcmp(q.tls_pk, tls_pk, 32));
+			CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_OK);
+			CHECK(b.len == qn && !memcmp(b.p, req, qn));
+		}
+		r = dp_enrol_answer_decode(&a, (const uint8_t *)ans, an);
+		CHECKF(r == DP_OK, "documented answer: %s", dp_errname(r));
+		if (r == DP_OK) {
+			CHECK(!memcmp(a.switch_sign_pk, sw_pk, 32) && !memcmp(a.switch_tls_pk, swtls_pk, 32));
+			CHECK(!memcmp(a.device_id, dev_pk, 32));
+			dp_buf_reset(&b);
+			CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_OK);
+			CHECK(b.len == an && !memcmp(b.p, ans, an));
+		}
+		dp_buf_free(&b);
+	}
+
+	free(keys);
+	free(text);
+	free(sighex);
+	free(payload);
+	free(envtext);
+	free(render);
+	free(req);
+	free(ans);
+	dp_cable_free(&c);
+	free(doc);
+	return t_done("test_formats_doc");
+}

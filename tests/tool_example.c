@@ -1,0 +1,328 @@
+/*
+ * tool_example - regenerates the worked example of docs/formats.md.
+ *
+ *   tool_example              print the example blocks (markdown) to stdout
+ *   tool_example --corpus DIR write fuzz seeds into DIR/fuzz_{cable,envelope,enrol}/
+ *
+ * Everything is deterministic: fixed keys (seed bytes base, base+1, ...,
+ * base+31), a fixed cable id and times, and a fixed placeholder instead of
+ * the (randomized) age payload.  Ed25519 signatures are deterministic, so
+ * the output never changes unless the formats do; tests/test_formats_doc.c
+ * checks the document against the library.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "denpo/encoding.h"
+#include "denpo/enrol.h"
+#include "denpo/envelope.h"
+
+#define PAYLOAD "DENPO WORKED EXAMPLE PAYLOAD\n"
+
+static void seed_key(uint8_t base, uint8_t pk[32], uint8_t sk[64])
+{
+	uint8_t seed[32];
+	for (int i = 0; i < 32; i++)
+		seed[i] = (uint8_t)(base + i);
+	crypto_sign_seed_keypair(pk, sk, seed);
+}
+
+static void die(const char *what, int r)
+{
+	fprintf(stderr, "tool_example: %s: %s\n", what, dp_strerror(r));
+	exit(1);
+}
+
+typedef struct {
+	uint8_t dev_pk[32], dev_sk[64], sw_pk[32], sw_sk[64], tls_pk[32], tls_sk[64];
+	uint8_t swtls_pk[32], swtls_sk[64];
+	dp_buf cable, env, sub, req, ans, render;
+} example;
+
+static void build(example *x)
+{
+	int r;
+	seed_key(0x01, x->dev_pk, x->dev_sk);
+	seed_key(0x21, x->sw_pk, x->sw_sk);
+	seed_key(0x41, x->tls_pk, x->tls_sk);
+	seed_key(0x61, x->swtls_pk, x->swtls_sk);
+
+	dp_cable c;
+	dp_cable_init(&c);
+	for (int i = 0; i < DP_CABLE_ID; i++)
+		c.id[i] = (uint8_t)(i * 0x11);
+	c.classification = DP_CLASS_SECRET;
+	strcpy(c.captions[0], "NOFORN");
+	c.ncaptions = 1;
+	c.prec_action = DP_PREC_IMMEDIATE;
+	c.prec_info = DP_PREC_ROUTINE;
+	c.created = 1771928580; /* 2026-02-24 10:23:00 UTC */
+	strcpy(c.from, "TOKYO");
+	memcpy(c.from_device, x->dev_pk, 32);
+	strcpy(c.to[0], "HQ");
+	c.nto = 1;
+	strcpy(c.info[0], "SEOUL");
+	c.ninfo = 1;
+	strcpy(c.attn[0], "POLITICAL");
+	strcpy(c.attn[1], "sato.k");
+	c.nattn = 2;
+	dp_recipient rc[3];
+	uint8_t sk[64];
+	const uint8_t bases[3] = {0x81, 0xa1, 0xc1};
+	const uint32_t epochs[3] = {0, 2, 1};
+	const uint8_t roles[3] = {DP_ROLE_ACTION, DP_ROLE_ACTION, DP_ROLE_INFO};
+	for (int i = 0; i < 3; i++) {
+		seed_key(bases[i], rc[i].device, sk);
+		rc[i].key_type = 1;
+		rc[i].epoch = epochs[i];
+		rc[i].role = roles[i];
+	}
+	sodium_memzero(sk, sizeof sk);
+	if ((r = dp_cable_set_recipients(&c, rc, 3)))
+		die("recipients", r);
+	strcpy(c.tags[0], "PREL");
+	strcpy(c.tags[1], "PGOV");
+	strcpy(c.tags[2], "KS");
+	c.ntags = 3;
+	strcpy(c.subject, "FISHERIES CONSULTATIONS WITH THE REPUBLIC OF KOREA");
+	strcpy(c.refs[0], "26 TOKYO 000012");
+	strcpy(c.refs[1], "26 HQ 000101");
+	c.nrefs = 2;
+	strcpy(c.declassify_on, "2051-02-24");
+	strcpy(c.classified_by, "Ambassador Yamada Taro, reason 1.4(b) and (d)");
+	static const char body[] =
+		"1. (C) Summary: the Korean side proposed a third round of talks in\n"
+		"Seoul in April.  Embassy recommends acceptance.  End summary.\n"
+		"\n"
+		"2. (S//NF) A senior official said privately that the quota offer\n"
+		"has room to move by up to ten percent.\n";
+	c.body = (uint8_t *)strdup(body);
+	c.body_len = strlen(body);
+	static const char agenda[] = "Agenda\n1. Quotas\n2. Joint inspections\n";
+	strcpy(c.atts[0].name, "agenda.txt");
+	c.atts[0].data = (uint8_t *)strdup(agenda);
+	c.atts[0].len = strlen(agenda);
+	c.natts = 1;
+
+	dp_buf_init(&x->cable, DP_MAX_PLAINTEXT);
+	if ((r = dp_cable_encode(&c, x->dev_sk, &x->cable)))
+		die("cable", r);
+	dp_buf_init(&x->render, 1 << 20);
+	if ((r = dp_cable_render(&c, "26 TOKYO 000017", &x->render)))
+		die("render", r);
+
+	dp_envelope e;
+	if ((r = dp_envelope_from_cable(&e, &c, (const uint8_t *)PAYLOAD, strlen(PAYLOAD))))
+		die("envelope", r);
+	dp_buf_init(&x->env, DP_ENVELOPE_MAX);
+	if ((r = dp_envelope_encode(&e, x->dev_sk, &x->env)))
+		die("envelope encode", r);
+	dp_buf_init(&x->sub, DP_ENVELOPE_MAX + 4096);
+	if ((r = dp_submission_encode(&x->env, (const uint8_t *)PAYLOAD, strlen(PAYLOAD), &x->sub)))
+		die("submission", r);
+	dp_envelope_free(&e);
+	dp_cable_free(&c);
+
+	dp_enrol_request q;
+	memset(&q, 0, sizeof q);
+	strcpy(q.officer, "tanaka.h");
+	strcpy(q.post, "TOKYO");
+	strcpy(q.device_name, "tanaka-laptop-1");
+	memcpy(q.sign_pk, x->dev_pk, 32);
+	memcpy(q.tls_pk, x->tls_pk, 32);
+	uint8_t xsk[32], xpk[32];
+	for (int i = 0; i < 32; i++)
+		xsk[i] = (uint8_t)(0xe1 + i);
+	if (crypto_scalarmult_base(xpk, xsk))
+		die("x25519", DP_ECRYPTO);
+	sodium_memzero(xsk, sizeof xsk);
+	dp_buf ab;
+	dp_buf_init(&ab, 128);
+	if ((r = dp_bech32_encode(&ab, "age", xpk, 32, 0)))
+		die("bech32", r);
+	memcpy(q.age_recipient, ab.p, ab.len + 1);
+	dp_buf_free(&ab);
+	q.epoch = 0;
+	q.created = 1771900000;
+	dp_buf_init(&x->req, DP_ENROL_MAX);
+	if ((r = dp_enrol_request_encode(&q, x->dev_sk, &x->req)))
+		die("request", r);
+
+	dp_enrol_answer a;
+	memset(&a, 0, sizeof a);
+	memcpy(a.device_id, x->dev_pk, 32);
+	strcpy(a.officer, "tanaka.h");
+	strcpy(a.post, "TOKYO");
+	a.clearance = DP_CLASS_SECRET;
+	strcpy(a.captions[0], "NOFORN");
+	a.ncaptions = 1;
+	strcpy(a.roles[0], "POLITICAL");
+	a.nroles = 1;
+	strcpy(a.switch_url, "https://switch.mofa.example:8443");
+	memcpy(a.switch_tls_pk, x->swtls_pk, 32);
+	memcpy(a.switch_sign_pk, x->sw_pk, 32);
+	a.issued = 1771910000;
+	dp_buf_init(&x->ans, DP_ENROL_MAX);
+	if ((r = dp_enrol_answer_encode(&a, x->sw_sk, &x->ans)))
+		die("answer", r);
+}
+
+static void hexline(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+}
+
+/* One annotated line: hex of n bytes at *off, then "# what". */
+static void ann(const uint8_t *p, size_t *off, size_t n, const char *what)
+{
+	hexline(p + *off, n);
+	printf("  # %s\n", what);
+	*off += n;
+}
+
+static void ann_str8(const uint8_t *p, size_t *off, const char *what)
+{
+	char w[128];
+	size_t n = p[*off];
+	snprintf(w, sizeof w, "%s: str8 \"%.*s\"", what, (int)n, (const char *)p + *off + 1);
+	ann(p, off, 1 + n, w);
+}
+
+static void ann_list(const uint8_t *p, size_t *off, const char *what)
+{
+	char w[64];
+	size_t n = p[*off];
+	snprintf(w, sizeof w, "%s: count %zu", what, n);
+	ann(p, off, 1, w);
+	for (size_t i = 0; i < n; i++)
+		ann_str8(p, off, what);
+}
+
+static void print_envelope(const dp_buf *b)
+{
+	const uint8_t *p = b->p;
+	size_t off = 0;
+	char w[64];
+	ann(p, &off, 4, "magic \"DPEV\"");
+	ann(p, &off, 1, "version 1");
+	ann(p, &off, 1, "flags 0");
+	ann(p, &off, 16, "cable_id");
+	ann(p, &off, 32, "from_device");
+	ann_str8(p, &off, "from_post");
+	ann(p, &off, 8, "created 1771928580 (u64)");
+	ann(p, &off, 1, "classification 3 = SECRET");
+	ann_list(p, &off, "captions");
+	ann(p, &off, 1, "prec_action 1 = IMMEDIATE");
+	ann(p, &off, 1, "prec_info 3 = ROUTINE");
+	ann_list(p, &off, "to");
+	ann_list(p, &off, "info");
+	ann_list(p, &off, "attn");
+	size_t nr = (size_t)p[off] << 8 | p[off + 1];
+	snprintf(w, sizeof w, "nrecipients %zu (u16)", nr);
+	ann(p, &off, 2, w);
+	for (size_t i = 0; i < nr; i++) {
+		snprintf(w, sizeof w, "recipient %zu: device", i + 1);
+		ann(p, &off, 32, w);
+		ann(p, &off, 1, "  key_type 1 = X25519");
+		ann(p, &off, 4, "  epoch (u32)");
+		ann(p, &off, 1, p[off] == 1 ? "  role 1 = action" : "  role 2 = info");
+	}
+	ann(p, &off, 8, "payload_len (u64)");
+	ann(p, &off, 32, "payload_sha256");
+	ann(p, &off, 32, "sig (first half)");
+	ann(p, &off, 32, "sig (second half)");
+	if (off != b->len) {
+		fprintf(stderr, "tool_example: envelope annotation out of step\n");
+		exit(1);
+	}
+}
+
+static void block(const char *name, const char *lang)
+{
+	printf("<!-- example: %s -->\n```%s\n", name, lang);
+}
+
+static void print_all(example *x)
+{
+	size_t sl = x->cable.len - DP_ED25519_SIG;
+	block("keys", "text");
+	printf("device sign key (seed 01..20)        ");
+	hexline(x->dev_pk, 32);
+	printf("\ndevice TLS key (seed 41..60)         ");
+	hexline(x->tls_pk, 32);
+	printf("\nswitch sign key (seed 21..40)        ");
+	hexline(x->sw_pk, 32);
+	printf("\nswitch TLS key (seed 61..80)         ");
+	hexline(x->swtls_pk, 32);
+	printf("\n```\n\n");
+	block("cable", "text");
+	fwrite(x->cable.p, 1, sl, stdout);
+	printf("```\n\n");
+	block("cable-signature", "text");
+	hexline(x->cable.p + sl, 32);
+	printf("\n");
+	hexline(x->cable.p + sl + 32, 32);
+	printf("\n```\n\n");
+	block("payload", "text");
+	printf("%s```\n\n", PAYLOAD);
+	block("envelope", "text");
+	print_envelope(&x->env);
+	printf("```\n\n");
+	block("render", "text");
+	fwrite(x->render.p, 1, x->render.len, stdout);
+	printf("```\n\n");
+	block("enrol-request", "text");
+	fwrite(x->req.p, 1, x->req.len, stdout);
+	printf("```\n\n");
+	block("enrol-answer", "text");
+	fwrite(x->ans.p, 1, x->ans.len, stdout);
+	printf("```\n");
+}
+
+static void put(const char *dir, const char *sub, const char *name, const dp_buf *b)
+{
+	char path[4096];
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		die(dir, DP_EIO);
+	snprintf(path, sizeof path, "%s/%s", dir, sub);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		die(path, DP_EIO);
+	snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(b->p, 1, b->len, f) != b->len || fclose(f))
+		die(path, DP_EIO);
+}
+
+int main(int argc, char **argv)
+{
+	if (dp_crypto_init())
+		return 1;
+	example x;
+	build(&x);
+	if (argc == 3 && !strcmp(argv[1], "--corpus")) {
+		put(argv[2], "fuzz_cable", "example", &x.cable);
+		put(argv[2], "fuzz_envelope", "envelope", &x.env);
+		put(argv[2], "fuzz_envelope", "submission", &x.sub);
+		put(argv[2], "fuzz_enrol", "request", &x.req);
+		put(argv[2], "fuzz_enrol", "answer", &x.ans);
+	} else if (argc == 1) {
+		print_all(&x);
+	} else {
+		fprintf(stderr, "usage: tool_example [--corpus DIR]\n");
+		return 2;
+	}
+	dp_buf_free(&x.cable);
+	dp_buf_free(&x.env);
+	dp_buf_free(&x.sub);
+	dp_buf_free(&x.req);
+	dp_buf_free(&x.ans);
+	dp_buf_free(&x.render);
+	sodium_memzero(&x, sizeof x);
+	return 0;
+}
