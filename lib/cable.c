@@ -190,13 +190,12 @@ int dp_cable_set_recipients(dp_cable *c, const dp_recipient *r, size_t n)
 	return DP_OK;
 }
 
-int dp_cable_validate(const dp_cable *c)
+int dp_routing_validate(const dp_routing *c)
 {
 	int r;
 	if (c->classification < DP_CLASS_UNCLASSIFIED || c->classification > DP_CLASS_TOP_SECRET)
 		return DP_EPARSE;
-	if ((r = list_ok(c->captions, c->ncaptions, DP_MAX_CAPTIONS,
-			 dp_name_ok)))
+	if ((r = list_ok(c->captions, c->ncaptions, DP_MAX_CAPTIONS, dp_name_ok)))
 		return r;
 	if (c->prec_action < DP_PREC_FLASH || c->prec_action > DP_PREC_ROUTINE ||
 	    c->prec_info < DP_PREC_FLASH || c->prec_info > DP_PREC_ROUTINE)
@@ -212,8 +211,7 @@ int dp_cable_validate(const dp_cable *c)
 	if (c->nto == 0)
 		return DP_EPARSE; /* at least one action addressee */
 	if ((r = list_ok(c->to, c->nto, DP_MAX_ADDRESSEES, dp_name_ok)) ||
-	    (r = list_ok(c->info, c->ninfo, DP_MAX_ADDRESSEES,
-			 dp_name_ok)) ||
+	    (r = list_ok(c->info, c->ninfo, DP_MAX_ADDRESSEES, dp_name_ok)) ||
 	    (r = list_ok(c->attn, c->nattn, DP_MAX_ADDRESSEES, attn_ok)))
 		return r;
 	for (size_t i = 0; i < c->ninfo; i++)
@@ -237,6 +235,31 @@ int dp_cable_validate(const dp_cable *c)
 		if (i && memcmp(c->recipients[i - 1].device, x->device, DP_ED25519_PK) >= 0)
 			return DP_EPARSE; /* sorted, no duplicates */
 	}
+	return DP_OK;
+}
+
+int dp_cable_validate(const dp_cable *c)
+{
+	const dp_routing rt = {
+		.classification = c->classification,
+		.captions = c->captions,
+		.ncaptions = c->ncaptions,
+		.prec_action = c->prec_action,
+		.prec_info = c->prec_info,
+		.created = c->created,
+		.from = c->from,
+		.to = c->to,
+		.nto = c->nto,
+		.info = c->info,
+		.ninfo = c->ninfo,
+		.attn = c->attn,
+		.nattn = c->nattn,
+		.recipients = c->recipients,
+		.nrecipients = c->nrecipients,
+	};
+	int r = dp_routing_validate(&rt);
+	if (r)
+		return r;
 	if (c->ntags == 0)
 		return DP_EPARSE; /* at least one subject tag */
 	if ((r = list_ok(c->tags, c->ntags, DP_MAX_TAGS, dp_name_ok)))

@@ -84,7 +84,8 @@ int dp_hkdf_sha256(uint8_t *out, size_t outlen, const uint8_t *ikm, size_t ikmle
 static uint8_t *framed(const char *ctx, const uint8_t *msg, size_t n, size_t *outlen)
 {
 	size_t cl = strlen(ctx);
-	if (n > SIZE_MAX - cl - 1)
+	/* cl + 1 + n + 1 must not wrap (a wrapped size would under-allocate) */
+	if (n > SIZE_MAX - cl - 2)
 		return NULL;
 	uint8_t *m = malloc(cl + 1 + n + 1);
 	if (!m)

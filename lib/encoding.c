@@ -234,6 +234,9 @@ int dp_bech32_encode(dp_buf *b, const char *hrp, const uint8_t *data, size_t n, 
 	for (size_t i = 0; i < hl; i++)
 		if (hrp[i] < 33 || hrp[i] > 126)
 			return DP_EINVAL;
+	/* n * 8 must not wrap: a wrapped count would under-size the output */
+	if (n > (SIZE_MAX - 4) / 8)
+		return DP_ETOOBIG;
 	size_t n5 = (n * 8 + 4) / 5;
 	uint8_t *o;
 	int r = dp_buf_grow(b, hl + 1 + n5 + 6, &o);

@@ -65,70 +65,29 @@ int dp_envelope_from_cable(dp_envelope *e, const dp_cable *c, const uint8_t *pay
 	return DP_OK;
 }
 
-/* Names in a list: each passes ok(), none repeated, at most max. */
-static int list_ok(const char (*l)[DP_NAME_MAX + 1], size_t n, size_t max,
-		   int (*ok)(const char *))
-{
-	if (n > max)
-		return DP_ETOOBIG;
-	for (size_t i = 0; i < n; i++) {
-		if (!ok(l[i]))
-			return DP_EPARSE;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(l[i], l[j]))
-				return DP_EPARSE; /* duplicate entry */
-	}
-	return DP_OK;
-}
-
-static int attn_ok(const char *s) { return dp_name_ok(s) || dp_handle_ok(s); }
-
 /* The routing rules of the cable (docs/formats.md), applied to the envelope. */
 static int validate(const dp_envelope *e)
 {
-	int r;
-	if (!dp_name_ok(e->from))
-		return DP_EPARSE;
-	if (e->created < DP_CREATED_MIN || e->created > DP_CREATED_MAX)
-		return DP_EPARSE;
-	if (e->classification < DP_CLASS_UNCLASSIFIED || e->classification > DP_CLASS_TOP_SECRET)
-		return DP_EPARSE;
-	if ((r = list_ok(e->captions, e->ncaptions, DP_MAX_CAPTIONS, dp_name_ok)))
+	const dp_routing rt = {
+		.classification = e->classification,
+		.captions = e->captions,
+		.ncaptions = e->ncaptions,
+		.prec_action = e->prec_action,
+		.prec_info = e->prec_info,
+		.created = e->created,
+		.from = e->from,
+		.to = e->to,
+		.nto = e->nto,
+		.info = e->info,
+		.ninfo = e->ninfo,
+		.attn = e->attn,
+		.nattn = e->nattn,
+		.recipients = e->recipients,
+		.nrecipients = e->nrecipients,
+	};
+	int r = dp_routing_validate(&rt);
+	if (r)
 		return r;
-	if (e->prec_action < DP_PREC_FLASH || e->prec_action > DP_PREC_ROUTINE ||
-	    e->prec_info < DP_PREC_FLASH || e->prec_info > DP_PREC_ROUTINE)
-		return DP_EPARSE;
-	if (e->prec_info < e->prec_action)
-		return DP_EPARSE; /* info may not be more urgent than action */
-	if (e->ninfo == 0 && e->prec_info != e->prec_action)
-		return DP_EPARSE; /* no info addressees: one canonical form */
-	if (e->nto == 0)
-		return DP_EPARSE; /* at least one action addressee */
-	if ((r = list_ok(e->to, e->nto, DP_MAX_ADDRESSEES, dp_name_ok)) ||
-	    (r = list_ok(e->info, e->ninfo, DP_MAX_ADDRESSEES, dp_name_ok)) ||
-	    (r = list_ok(e->attn, e->nattn, DP_MAX_ADDRESSEES, attn_ok)))
-		return r;
-	for (size_t i = 0; i < e->ninfo; i++)
-		for (size_t j = 0; j < e->nto; j++)
-			if (!strcmp(e->info[i], e->to[j]))
-				return DP_EPARSE; /* a post is action or info, not both */
-	if (e->nrecipients > DP_MAX_RECIPIENTS)
-		return DP_ETOOBIG;
-	if (e->nrecipients == 0 || !e->recipients)
-		return DP_EPARSE; /* nobody could read it */
-	for (size_t i = 0; i < e->nrecipients; i++) {
-		const dp_recipient *x = &e->recipients[i];
-		if (x->key_type != 1 && x->key_type != 3)
-			return DP_EPARSE; /* X25519 or mlkem768x25519 only */
-		if (x->key_type != e->recipients[0].key_type)
-			return DP_EMIXED; /* classic and post-quantum never mixed */
-		if (x->role != DP_ROLE_ACTION && x->role != DP_ROLE_INFO)
-			return DP_EPARSE;
-		if (x->role == DP_ROLE_INFO && e->ninfo == 0)
-			return DP_EPARSE; /* info recipient without info addressees */
-		if (i && memcmp(e->recipients[i - 1].device, x->device, DP_ED25519_PK) >= 0)
-			return DP_EPARSE; /* sorted, no duplicates */
-	}
 	if (e->payload_len > DP_MAX_PAYLOAD)
 		return DP_ETOOBIG;
 	return DP_OK;

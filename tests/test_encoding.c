@@ -279,6 +279,23 @@ static void test_bech32(void)
 	dp_buf_free(&e);
 }
 
+/*
+ * Regression: dp_bech32_encode sized its output as (n * 8 + 4) / 5, which
+ * wraps for n > SIZE_MAX / 8 and under-sized the buffer it then wrote n
+ * bytes' worth of characters into.  Such a length is refused before data
+ * is read (data points at one byte here).
+ */
+static void test_bech32_size_wrap(void)
+{
+	dp_buf e;
+	dp_buf_init(&e, SIZE_MAX);
+	const uint8_t one[1] = {0};
+	CHECK(dp_bech32_encode(&e, "age", one, SIZE_MAX / 8 + 1, 0) == DP_ETOOBIG);
+	CHECK(dp_bech32_encode(&e, "age", one, SIZE_MAX / 4, 0) == DP_ETOOBIG);
+	CHECK(e.len == 0);
+	dp_buf_free(&e);
+}
+
 int main(void)
 {
 	if (dp_crypto_init())
@@ -287,5 +304,6 @@ int main(void)
 	test_b64_strict();
 	test_hex();
 	test_bech32();
+	test_bech32_size_wrap();
 	return t_done("test_encoding");
 }

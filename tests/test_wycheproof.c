@@ -390,6 +390,25 @@ static void test_hmac(void)
 	json_decref(j);
 }
 
+/*
+ * Regression: the context framing computed ctx || 0x00 || msg || NUL with a
+ * bound one short, so n = SIZE_MAX - strlen(ctx) - 1 wrapped the size to 0
+ * and copied n bytes into it.  Such a length must fail before msg is read.
+ */
+static void test_dp_verify_size_wrap(void)
+{
+	uint8_t pk[32] = {0}, sk[64] = {0}, sig[64] = {0};
+	const uint8_t msg[1] = {0};
+	size_t cl = strlen("denpo-test-v1");
+	for (size_t extra = 0; extra < 2; extra++) { /* the two sizes that wrap */
+		size_t n = SIZE_MAX - cl - extra;
+		CHECKF(dp_verify(sig, pk, "denpo-test-v1", msg, n) == DP_ENOMEM, "n = SIZE_MAX-%zu-%zu",
+		       cl, extra);
+		CHECKF(dp_sign(sig, sk, "denpo-test-v1", msg, n) == DP_ENOMEM, "n = SIZE_MAX-%zu-%zu", cl,
+		       extra);
+	}
+}
+
 int main(void)
 {
 	if (dp_crypto_init())
@@ -399,6 +418,7 @@ int main(void)
 	test_x25519();
 	test_ed25519();
 	test_dp_verify_prefix();
+	test_dp_verify_size_wrap();
 	test_chacha();
 	test_hkdf();
 	test_hmac();

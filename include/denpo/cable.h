@@ -131,6 +131,29 @@ typedef struct {
 	size_t natts;
 } dp_cable;
 
+/*
+ * The routing fields a cable shares with its envelope, as a read-only view.
+ * dp_routing_validate applies the routing rules of docs/formats.md to them:
+ * the one implementation behind dp_cable_validate and the envelope's checks.
+ */
+typedef struct {
+	int classification;
+	const char (*captions)[DP_NAME_MAX + 1];
+	size_t ncaptions;
+	int prec_action, prec_info;
+	int64_t created;
+	const char *from;
+	const char (*to)[DP_NAME_MAX + 1];
+	size_t nto;
+	const char (*info)[DP_NAME_MAX + 1];
+	size_t ninfo;
+	const char (*attn)[DP_NAME_MAX + 1];
+	size_t nattn;
+	const dp_recipient *recipients;
+	size_t nrecipients;
+} dp_routing;
+int dp_routing_validate(const dp_routing *r) DP_WUR;
+
 void dp_cable_init(dp_cable *c);
 /* Wipes body/attachments and frees everything owned. */
 void dp_cable_free(dp_cable *c);
