@@ -233,6 +233,27 @@ int dp_read_file(const char *path, dp_buf *b)
 	return r;
 }
 
+/* fsync the directory holding path, so a new name survives a power loss. */
+static int sync_parent(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else if ((size_t)(slash - path) < sizeof dir)
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	else
+		return DP_EINVAL;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return DP_EIO;
+	int r = fsync(fd) ? DP_EIO : DP_OK;
+	close(fd);
+	return r;
+}
+
 int dp_write_file(const char *path, const void *p, size_t n, int mode, int excl)
 {
 	char tmp[4096];
@@ -273,5 +294,5 @@ int dp_write_file(const char *path, const void *p, size_t n, int mode, int excl)
 		unlink(tmp);
 		return DP_EIO;
 	}
-	return DP_OK;
+	return sync_parent(path);
 }

@@ -26,7 +26,7 @@
  * controls (except LF and TAB when body is set), DEL or C1 controls, so
  * nothing in a cable can drive the reader's terminal.
  */
-static int text_ok(const uint8_t *p, size_t n, int body)
+int dp_text_ok(const uint8_t *p, size_t n, int body)
 {
 	size_t i = 0;
 	while (i < n) {
@@ -77,7 +77,7 @@ static int line_text_ok(const char *s, size_t max)
 		return 0;
 	if (s[0] == ' ' || s[n - 1] == ' ')
 		return 0;
-	return text_ok((const uint8_t *)s, n, 0);
+	return dp_text_ok((const uint8_t *)s, n, 0);
 }
 
 static int att_name_ok(const char *s)
@@ -297,7 +297,7 @@ int dp_cable_validate(const dp_cable *c)
 		return DP_ETOOBIG;
 	if (c->body_len && !c->body)
 		return DP_EINVAL;
-	if (c->body_len && !text_ok(c->body, c->body_len, 1))
+	if (c->body_len && !dp_text_ok(c->body, c->body_len, 1))
 		return DP_EPARSE;
 	if (c->natts > DP_MAX_ATTACHMENTS)
 		return DP_ETOOBIG;

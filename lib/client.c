@@ -110,12 +110,16 @@ int dp_client_errcode(const char *name)
 	return DP_EPROTO;
 }
 
-/* Copy s into out, replacing control characters (terminal safety), truncating. */
+/*
+ * Copy s into out for display, truncating; anything but printable ASCII
+ * becomes '?', so a hostile switch cannot send C0/C1 controls or broken
+ * UTF-8 to the officer's terminal.
+ */
 static void copy_clean(char *out, size_t cap, const char *s)
 {
 	size_t i = 0;
 	for (; s[i] && i + 1 < cap; i++)
-		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+		out[i] = ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f) ? '?' : s[i];
 	out[i] = 0;
 }
 
@@ -167,7 +171,8 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 			char tmp[DP_MRN_MAX + 1];
 			memcpy(tmp, v, vl);
 			tmp[vl] = 0;
-			copy_clean(c->mrn_hdr, sizeof c->mrn_hdr, tmp);
+			if (dp_mrn_ok(tmp)) /* anything else is ignored */
+				memcpy(c->mrn_hdr, tmp, vl + 1);
 		}
 	}
 	return n;
@@ -299,10 +304,7 @@ static int request_json(dp_client *c, const char *path, int post, int wait, json
 
 static int clean_str(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
+	return dp_text_ok((const uint8_t *)s, strlen(s), 0);
 }
 
 static int jstr(json_t *o, const char *k, char *out, size_t cap)

@@ -76,6 +76,11 @@ void dp_dtg_format(int64_t t, char out[16]);
  * 1 if s is a post/collective/caption/tag/role name: 1..DP_NAME_MAX of
  * [A-Z0-9 ._-], first character [A-Z0-9], no trailing or doubled space.
  */
+/*
+ * Text safe to show on a terminal: valid shortest-form UTF-8, no C0 control
+ * (LF and TAB allowed when multiline), no DEL, no C1 control.
+ */
+int dp_text_ok(const uint8_t *p, size_t n, int multiline);
 int dp_name_ok(const char *s);
 /* 1 if s is an officer handle: 1..DP_NAME_MAX of [a-z0-9._-], first [a-z0-9] ("sato.k"). */
 int dp_handle_ok(const char *s);
