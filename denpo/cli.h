@@ -128,5 +128,6 @@ int cmd_read(cli_ctx *x, int argc, char **argv);
 int cmd_ack(cli_ctx *x, int argc, char **argv);
 int cmd_status(cli_ctx *x, int argc, char **argv);
 int cmd_sent(cli_ctx *x, int argc, char **argv);
+int cmd_key(cli_ctx *x, int argc, char **argv);
 
 #endif

@@ -35,8 +35,9 @@ int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char
 	const char *why = "";
 	r = seal_open(sub.p, sub.len, x->ks->age, x->ks->nage, x->ks->sign_pk, e, c, &why);
 	if (r) {
-		ec = cli_fail(x, r, "the cable is NOT displayed; report its id to security operations",
-			      "cable %s failed verification: %s", id, why);
+		cli_fail(x, r, "the cable is NOT displayed; report its id to security operations",
+			 "cable %s failed verification: %s", id, why);
+		ec = EXIT_VERIFY; /* malformed bytes included: `denpo read --help` promises 3 */
 		goto out;
 	}
 	char hex[DP_HEXID];

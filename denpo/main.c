@@ -24,6 +24,7 @@ static const struct {
 	{"ack", cmd_ack, "acknowledge a cable (read receipt)"},
 	{"status", cmd_status, "delivery and read receipts of a cable you sent"},
 	{"sent", cmd_sent, "cables sent by you"},
+	{"key", cmd_key, "export-identity: write this device's age identities to a new 0600 file"},
 };
 
 static void usage(FILE *f)

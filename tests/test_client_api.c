@@ -34,7 +34,7 @@ static void test_errors(void)
 	CHECK(dp_client_parse_error((const uint8_t *)b2, strlen(b2), msg, sizeof msg) == DP_EDEVICE);
 	CHECK(!strcmp(msg, "bad?[31m?name")); /* no terminal escapes reach the officer */
 	/* a C1 CSI (U+009B, UTF-8 c2 9b) is an escape on some terminals: only ASCII gets through */
-	const char *b7 = "{\"error\": \"device\", \"message\": \"x\u009b31my\"}";
+	const char *b7 = "{\"error\": \"device\", \"message\": \"x\\u009b31my\"}";
 	CHECK(dp_client_parse_error((const uint8_t *)b7, strlen(b7), msg, sizeof msg) == DP_EDEVICE);
 	CHECK(!strcmp(msg, "x??31my"));
 	const char *b3 = "<html>502</html>";
