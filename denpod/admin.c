@@ -1,0 +1,433 @@
+/*
+ * denpod/admin.c - operator commands (post, collective, officer, approve,
+ * device, overdue, cable list).  They open the same database as a running
+ * `denpod run` (WAL + busy timeout), so they work while it serves.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "denpo/age.h"
+#include "denpo/encoding.h"
+#include "denpo/enrol.h"
+#include "denpo/tls.h"
+#include "denpod/admin.h"
+#include "denpod/store.h"
+
+static int open_store(const dpa_args *a, dpc_config *c, dps_store **s)
+{
+	char path[DPC_PATH_MAX];
+	if (!a->data || !*a->data) {
+		fprintf(stderr, "denpod: give --data DIR (or set DENPOD_DATA)\n");
+		return 2;
+	}
+	if (dpc_load(c, a->data))
+		return 1;
+	if (dpc_path(c, "denpod.db", path, sizeof path) || dps_open(s, path, 0))
+		return 1;
+	return 0;
+}
+
+static int fail(int r, const char *what, const char *next)
+{
+	fprintf(stderr, "denpod: %s: %s%s%s\n", what, dp_strerror(r), next ? "; " : "", next ? next : "");
+	return 1;
+}
+
+int dpa_init(const dpa_args *a)
+{
+	dpc_config c;
+	memset(&c, 0, sizeof c);
+	if (!a->data || !*a->data) {
+		fprintf(stderr, "denpod: give --data DIR (or set DENPOD_DATA)\n");
+		return 2;
+	}
+	if (strlen(a->data) >= sizeof c.dir - 32) {
+		fprintf(stderr, "denpod: --data path too long\n");
+		return 2;
+	}
+	snprintf(c.dir, sizeof c.dir, "%s", a->data);
+	snprintf(c.listen, sizeof c.listen, "%s", a->listen ? a->listen : "127.0.0.1:8443");
+	snprintf(c.url, sizeof c.url, "%s", a->url ? a->url : "https://127.0.0.1:8443");
+	int r = dpc_init(&c);
+	return r == DP_EINVAL ? 2 : r ? 1 : 0;
+}
+
+int dpa_post_add(const dpa_args *a)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	if (a->npos != 1) {
+		fprintf(stderr, "usage: denpod post add NAME [--hq] [--tz Asia/Tokyo] --data DIR\n");
+		return 2;
+	}
+	if (!dp_name_ok(a->pos[0])) {
+		fprintf(stderr, "denpod: a post name is 1-%d of A-Z 0-9 . _ - and single spaces, e.g. TOKYO\n",
+			DP_NAME_MAX);
+		return 2;
+	}
+	dps_post p;
+	memset(&p, 0, sizeof p);
+	snprintf(p.name, sizeof p.name, "%s", a->pos[0]);
+	p.hq = a->hq;
+	if (a->tz && (strlen(a->tz) > DPS_TZ_MAX || !*a->tz)) {
+		fprintf(stderr, "denpod: --tz is an IANA zone name such as Asia/Tokyo\n");
+		return 2;
+	}
+	snprintf(p.tz, sizeof p.tz, "%s", a->tz ? a->tz : "UTC");
+	int e = open_store(a, &c, &s);
+	if (e)
+		return e;
+	int r = dps_post_add(s, &p);
+	dps_close(s);
+	if (r)
+		return fail(r, "post add", r == DP_EEXISTS ? "that post (or collective) already exists" : NULL);
+	printf("post %s added%s\n", p.name, p.hq ? " (HQ)" : "");
+	return 0;
+}
+
+int dpa_collective_add(const dpa_args *a)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	if (a->npos < 2) {
+		fprintf(stderr, "usage: denpod collective add NAME POST... --data DIR\n");
+		return 2;
+	}
+	for (int i = 0; i < a->npos; i++)
+		if (!dp_name_ok(a->pos[i])) {
+			fprintf(stderr, "denpod: bad name '%s' (A-Z 0-9 . _ - and single spaces)\n", a->pos[i]);
+			return 2;
+		}
+	int e = open_store(a, &c, &s);
+	if (e)
+		return e;
+	int r = dps_collective_add(s, a->pos[0], a->pos + 1, (size_t)a->npos - 1);
+	dps_close(s);
+	if (r)
+		return fail(r, "collective add",
+			    r == DP_ENOTFOUND ? "every member must be an existing post (denpod post add)"
+			    : r == DP_EEXISTS ? "the name is taken by a post or the collective exists" : NULL);
+	printf("collective %s added with %d posts\n", a->pos[0], a->npos - 1);
+	return 0;
+}
+
+/* Fill the clearance/captions/roles/name options into o; 2 on a usage error. */
+static int officer_opts(const dpa_args *a, dps_officer *o)
+{
+	if (a->clearance && dp_class_parse(a->clearance, &o->clearance)) {
+		fprintf(stderr, "denpod: --clearance is UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET "
+				"or TOP SECRET (or U/R/C/S/TS)\n");
+		return 2;
+	}
+	if (a->captions && dps_split_names(a->captions, o->captions, DP_MAX_CAPTIONS, &o->ncaptions)) {
+		fprintf(stderr, "denpod: --captions is a comma-separated list of at most %d names\n",
+			DP_MAX_CAPTIONS);
+		return 2;
+	}
+	if (a->roles && dps_split_names(a->roles, o->roles, DP_MAX_CAPTIONS, &o->nroles)) {
+		fprintf(stderr, "denpod: --roles is a comma-separated list of at most %d names\n",
+			DP_MAX_CAPTIONS);
+		return 2;
+	}
+	for (size_t i = 0; i < o->ncaptions; i++)
+		if (!dp_name_ok(o->captions[i])) {
+			fprintf(stderr, "denpod: bad caption '%s' (upper case, e.g. NOFORN)\n", o->captions[i]);
+			return 2;
+		}
+	for (size_t i = 0; i < o->nroles; i++)
+		if (!dp_name_ok(o->roles[i])) {
+			fprintf(stderr, "denpod: bad role '%s' (upper case, e.g. COMMS)\n", o->roles[i]);
+			return 2;
+		}
+	if (a->name) {
+		if (strlen(a->name) > DPS_FULLNAME_MAX || strpbrk(a->name, "\r\n")) {
+			fprintf(stderr, "denpod: --name is one line of at most %d bytes\n", DPS_FULLNAME_MAX);
+			return 2;
+		}
+		snprintf(o->fullname, sizeof o->fullname, "%s", a->name);
+	}
+	return 0;
+}
+
+int dpa_officer_add(const dpa_args *a)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	if (a->npos != 1 || !a->post || !a->clearance) {
+		fprintf(stderr, "usage: denpod officer add HANDLE --post P --clearance C [--captions A,B] "
+				"[--roles R,S] [--name \"Full Name\"] --data DIR\n");
+		return 2;
+	}
+	if (!dp_handle_ok(a->pos[0])) {
+		fprintf(stderr, "denpod: a handle is lower case a-z 0-9 . _ -, e.g. sato.k\n");
+		return 2;
+	}
+	dps_officer o;
+	memset(&o, 0, sizeof o);
+	snprintf(o.handle, sizeof o.handle, "%s", a->pos[0]);
+	snprintf(o.post, sizeof o.post, "%s", a->post);
+	int e = officer_opts(a, &o);
+	if (e)
+		return e;
+	if ((e = open_store(a, &c, &s)))
+		return e;
+	int r = dps_officer_put(s, &o, 0);
+	dps_close(s);
+	if (r)
+		return fail(r, "officer add",
+			    r == DP_ENOTFOUND ? "add the post first (denpod post add)"
+			    : r == DP_EEXISTS ? "that handle exists" : NULL);
+	printf("officer %s added at %s, cleared %s\n", o.handle, o.post, dp_class_name(o.clearance));
+	return 0;
+}
+
+static int print_officer(void *ctx, const dps_officer *o)
+{
+	char caps[512], roles[512];
+	dps_join_names(caps, sizeof caps, (char(*)[DP_NAME_MAX + 1])o->captions, o->ncaptions);
+	dps_join_names(roles, sizeof roles, (char(*)[DP_NAME_MAX + 1])o->roles, o->nroles);
+	printf("%-20s %-12s %-13s %-9s captions=%s roles=%s %s\n", o->handle, o->post,
+	       dp_class_name(o->clearance), dps_status_name(o->status), caps, roles, o->fullname);
+	return DP_OK;
+}
+
+int dpa_officer_list(const dpa_args *a)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	int e = open_store(a, &c, &s);
+	if (e)
+		return e;
+	int r = dps_officer_list(s, print_officer, NULL);
+	dps_close(s);
+	return r ? fail(r, "officer list", NULL) : 0;
+}
+
+static int key_type_of(const char *age)
+{
+	dp_age_recipient r;
+	if (dp_age_recipient_parse(&r, age) == DP_OK)
+		return r.type;
+	if (strncmp(age, "age1pq1", 7) == 0)
+		return DP_AGE_MLKEM768X25519;
+	return -1;
+}
+
+int dpa_approve(const dpa_args *a)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	if (a->npos != 1 || !a->out) {
+		fprintf(stderr, "usage: denpod approve REQUEST_FILE --out ANSWER_FILE [--clearance C] "
+				"[--captions A,B] [--roles R,S] [--name \"Full Name\"] --data DIR\n");
+		return 2;
+	}
+	dp_buf b;
+	dp_buf_init(&b, DP_ENROL_MAX);
+	dp_enrol_request q;
+	int r = dp_read_file(a->pos[0], &b);
+	if (!r)
+		r = dp_enrol_request_decode(&q, b.p, b.len);
+	dp_buf_free(&b);
+	if (r)
+		return fail(r, "enrolment request",
+			    r == DP_ESIG ? "the request is not signed by its Sign-Key: do not approve it"
+					 : "is it a DENPO-ENROL-REQUEST/1 file written by denpo enrol?");
+	int kt = key_type_of(q.age_recipient);
+	if (kt < 0) {
+		fprintf(stderr, "denpod: the request's Age-Recipient is not a recipient this switch knows\n");
+		return 1;
+	}
+	int e = open_store(a, &c, &s);
+	if (e)
+		return e;
+	dps_officer o;
+	r = dps_officer_get(s, q.officer, &o);
+	if (r == DP_ENOTFOUND) {
+		/* a new officer needs at least a clearance from the operator */
+		if (!a->clearance) {
+			dps_close(s);
+			fprintf(stderr, "denpod: officer %s does not exist; add it (denpod officer add) "
+					"or pass --clearance (and --captions/--roles)\n", q.officer);
+			return 1;
+		}
+		memset(&o, 0, sizeof o);
+		snprintf(o.handle, sizeof o.handle, "%s", q.officer);
+		snprintf(o.post, sizeof o.post, "%s", q.post);
+		r = DP_OK;
+	} else if (r) {
+		dps_close(s);
+		return fail(r, "approve", NULL);
+	} else if (strcmp(o.post, q.post) != 0) {
+		dps_close(s);
+		fprintf(stderr, "denpod: officer %s is at post %s, but the request says %s; refusing\n",
+			o.handle, o.post, q.post);
+		return 1;
+	} else if (o.status != DPS_ACTIVE) {
+		dps_close(s);
+		fprintf(stderr, "denpod: officer %s is %s\n", o.handle, dps_status_name(o.status));
+		return 1;
+	}
+	if ((e = officer_opts(a, &o))) {
+		dps_close(s);
+		return e;
+	}
+	if (a->clearance || a->captions || a->roles || a->name)
+		r = dps_officer_put(s, &o, 1);
+	dps_device d;
+	memset(&d, 0, sizeof d);
+	memcpy(d.id, q.sign_pk, 32);
+	memcpy(d.tls_key, q.tls_pk, 32);
+	snprintf(d.officer, sizeof d.officer, "%s", o.handle);
+	snprintf(d.name, sizeof d.name, "%s", q.device_name);
+	snprintf(d.age_recipient, sizeof d.age_recipient, "%s", q.age_recipient);
+	d.key_type = kt;
+	d.epoch = q.epoch;
+	d.status = DPS_ACTIVE;
+	d.created = (int64_t)time(NULL);
+	if (!r)
+		r = dps_device_add(s, &d);
+	dps_close(s);
+	if (r)
+		return fail(r, "approve", r == DP_EEXISTS ? "this device (or its TLS key) is already enrolled"
+					  : r == DP_ENOTFOUND ? "the request's post does not exist (denpod post add)"
+							      : NULL);
+
+	dp_enrol_answer ans;
+	memset(&ans, 0, sizeof ans);
+	memcpy(ans.device_id, d.id, 32);
+	snprintf(ans.officer, sizeof ans.officer, "%s", o.handle);
+	snprintf(ans.post, sizeof ans.post, "%s", o.post);
+	ans.clearance = o.clearance;
+	memcpy(ans.captions, o.captions, sizeof ans.captions);
+	ans.ncaptions = o.ncaptions;
+	memcpy(ans.roles, o.roles, sizeof ans.roles);
+	ans.nroles = o.nroles;
+	snprintf(ans.switch_url, sizeof ans.switch_url, "%s", c.url);
+	ans.issued = d.created;
+	uint8_t *tsk = NULL, *ssk = NULL;
+	r = dpc_key_load(&c, "tls.key", &tsk, ans.switch_tls_pk);
+	dpc_key_free(tsk); /* only its public half goes into the answer */
+	if (!r)
+		r = dpc_key_load(&c, "sign.key", &ssk, ans.switch_sign_pk);
+	dp_buf out;
+	dp_buf_init(&out, DP_ENROL_MAX);
+	if (!r)
+		r = dp_enrol_answer_encode(&ans, ssk, &out);
+	dpc_key_free(ssk);
+	if (!r)
+		r = dp_write_file(a->out, out.p, out.len, 0644, 1);
+	dp_buf_free(&out);
+	if (r)
+		return fail(r, "writing the answer",
+			    r == DP_EEXISTS ? "the --out file exists; choose another name (the device is "
+					      "enrolled: revoke it or re-run with a new file)" : NULL);
+	char hex[65];
+	dp_hex_encode(hex, d.id, 32);
+	printf("device %s of officer %s at %s approved; give %s to the device (denpo enrol --import)\n",
+	       hex, o.handle, o.post, a->out);
+	return 0;
+}
+
+static int print_device(void *ctx, const dps_device *d)
+{
+	char hex[65];
+	dp_hex_encode(hex, d->id, 32);
+	printf("%s %-20s %-9s type=%d epoch=%u %s\n", hex, d->officer, dps_status_name(d->status),
+	       d->key_type, d->epoch, d->name);
+	return DP_OK;
+}
+
+int dpa_device(const dpa_args *a, const char *verb)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	int status = -1;
+	if (strcmp(verb, "suspend") == 0)
+		status = DPS_SUSPENDED;
+	else if (strcmp(verb, "reinstate") == 0)
+		status = DPS_ACTIVE;
+	else if (strcmp(verb, "revoke") == 0)
+		status = DPS_REVOKED;
+	else if (strcmp(verb, "list") != 0) {
+		fprintf(stderr, "usage: denpod device list|suspend|reinstate|revoke [DEVICE] --data DIR\n");
+		return 2;
+	}
+	if ((status < 0 && a->npos != 0) || (status >= 0 && a->npos != 1)) {
+		fprintf(stderr, "usage: denpod device %s%s --data DIR\n", verb,
+			status >= 0 ? " DEVICE (hex id or a unique prefix)" : "");
+		return 2;
+	}
+	int e = open_store(a, &c, &s);
+	if (e)
+		return e;
+	int r;
+	if (status < 0) {
+		r = dps_device_list(s, NULL, print_device, NULL);
+		dps_close(s);
+		return r ? fail(r, "device list", NULL) : 0;
+	}
+	dps_device d;
+	r = dps_device_find(s, a->pos[0], &d);
+	if (!r)
+		r = dps_device_set_status(s, d.id, status);
+	dps_close(s);
+	if (r)
+		return fail(r, verb, r == DP_EEXISTS ? "the prefix matches several devices; give more digits"
+				     : r == DP_ENOTFOUND ? "no such device (denpod device list)"
+				     : r == DP_ESTATE ? "the device is revoked, which is final"
+				     : r == DP_EPARSE ? "a device is given by hex digits" : NULL);
+	char hex[65];
+	dp_hex_encode(hex, d.id, 32);
+	printf("device %s (officer %s) is now %s\n", hex, d.officer, dps_status_name(status));
+	return 0;
+}
+
+static int print_overdue(void *ctx, const dps_cable *c, const dps_rcpt *r)
+{
+	char hex[65];
+	dp_hex_encode(hex, r->device, 32);
+	hex[16] = 0;
+	long late = (long)(*(int64_t *)ctx - c->accepted - dp_prec_objective(r->prec));
+	printf("%-22s %-9s device %s... %s, %lds late%s\n", c->mrn, dp_prec_name(r->prec), hex,
+	       r->role == DP_ROLE_ACTION ? "action" : "info", late,
+	       r->delivered ? "" : " (not even fetched)");
+	return DP_OK;
+}
+
+int dpa_overdue(const dpa_args *a)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	int e = open_store(a, &c, &s);
+	if (e)
+		return e;
+	int64_t now = (int64_t)time(NULL);
+	int r = dps_overdue(s, now, NULL, print_overdue, &now);
+	dps_close(s);
+	return r ? fail(r, "overdue", NULL) : 0;
+}
+
+static int print_cable(void *ctx, const dps_cable *c)
+{
+	char hex[33];
+	dp_hex_encode(hex, c->cable_id, DP_CABLE_ID);
+	printf("%-22s %s %-9s %-12s from %-10s by %-16s %llu bytes\n", c->mrn, hex,
+	       dp_prec_name(c->prec_action), dp_class_name(c->classification), c->from_post,
+	       c->officer, (unsigned long long)c->size);
+	return DP_OK;
+}
+
+int dpa_cable_list(const dpa_args *a)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	int e = open_store(a, &c, &s);
+	if (e)
+		return e;
+	int r = dps_cable_list(s, 1000, print_cable, NULL);
+	dps_close(s);
+	return r ? fail(r, "cable list", NULL) : 0;
+}

@@ -1,0 +1,592 @@
+/*
+ * denpod/api.c - the endpoints of docs/api.md.
+ *
+ * Every request is authenticated afresh: the peer certificate's key must
+ * belong to an enrolled device (else 401) that is active (else 403), so a
+ * suspension or revocation made by `denpod device suspend` in another
+ * process takes effect on the very next request.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "denpo/encoding.h"
+#include "denpo/envelope.h"
+#include "denpod/policy.h"
+#include "denpod/server.h"
+
+#define VERSION "denpod 0.1"
+
+static const char *role_name(int role) { return role == DP_ROLE_ACTION ? "action" : "info"; }
+
+static json_t *hexj(const uint8_t *p, size_t n)
+{
+	char h[2 * 32 + 1];
+	dp_hex_encode(h, p, n);
+	return json_string(h);
+}
+
+static json_t *time_or_null(int64_t t) { return t ? json_integer(t) : json_null(); }
+
+/* Device and officer of a recipient; blank fields if gone (shown, not fatal). */
+static void owner_of(dpd_server *srv, const uint8_t device[32], dps_device *d, dps_officer *o)
+{
+	memset(o, 0, sizeof *o);
+	if (dps_device_get(srv->store, device, d) != DP_OK) {
+		memset(d, 0, sizeof *d);
+		return;
+	}
+	if (dps_officer_get(srv->store, d->officer, o) != DP_OK)
+		memset(o, 0, sizeof *o);
+}
+
+/* ---- inbox ---- */
+
+struct inbox_ctx {
+	json_t *arr;
+};
+
+static int inbox_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
+{
+	struct inbox_ctx *x = ctx;
+	json_t *o = json_object();
+	json_object_set_new(o, "cable_id", hexj(c->cable_id, DP_CABLE_ID));
+	json_object_set_new(o, "mrn", json_string(c->mrn));
+	json_object_set_new(o, "precedence", json_string(dp_prec_name(r->prec)));
+	json_object_set_new(o, "role", json_string(role_name(r->role)));
+	json_object_set_new(o, "classification", json_string(dp_class_name(c->classification)));
+	json_object_set_new(o, "from", json_string(c->from_post));
+	json_object_set_new(o, "accepted", json_integer(c->accepted));
+	json_object_set_new(o, "size", json_integer((json_int_t)c->size));
+	json_object_set_new(o, "fetched", json_boolean(r->delivered != 0));
+	json_array_append_new(x->arr, o);
+	return DP_OK;
+}
+
+int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, json_t **out)
+{
+	struct inbox_ctx x = {json_array()};
+	int r = dps_inbox(srv->store, device, limit, inbox_one, &x);
+	if (r) {
+		json_decref(x.arr);
+		return r;
+	}
+	*out = json_pack("{s:o}", "cables", x.arr);
+	return DP_OK;
+}
+
+/* A decimal query parameter in [0, max]; -1 if malformed. */
+static long num_param(const char *v, long max)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < 0 || n > max)
+		return -1;
+	return n;
+}
+
+static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
+{
+	const char *w = q ? evhttp_find_header(q, "wait") : NULL;
+	const char *l = q ? evhttp_find_header(q, "limit") : NULL;
+	long wait = w ? num_param(w, DPD_WAIT_MAX) : 0;
+	long limit = l ? num_param(l, DPD_INBOX_MAX) : 100;
+	if (wait < 0 || limit < 1) {
+		dpd_reply_error(rq, 400, DP_EPARSE, "wait must be 0..60 and limit 1..1000");
+		return;
+	}
+	json_t *j = NULL;
+	int r = dpd_inbox_json(srv, dev->id, (size_t)limit, &j);
+	if (r) {
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the queue; retry");
+		return;
+	}
+	if (wait == 0 || json_array_size(json_object_get(j, "cables")) > 0) {
+		dpd_reply_json(rq, 200, j);
+		return;
+	}
+	json_decref(j);
+	dpd_waiter *wt = calloc(1, sizeof *wt);
+	if (!wt) {
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	wt->rq = *rq;
+	memcpy(wt->device, dev->id, 32);
+	wt->limit = (size_t)limit;
+	dpd_wait_add(srv, wt, (int)wait);
+}
+
+/* ---- submit ---- */
+
+static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
+	size_t n = evbuffer_get_length(in);
+	char msg[DPP_MSG_MAX];
+	if (n == 0 || n > DPD_BODY_MAX) {
+		dpd_reply_error(rq, n ? 413 : 400, n ? DP_ETOOBIG : DP_EPARSE,
+				"the body must be a submission (u32 envelope_len || envelope || payload)");
+		return;
+	}
+	const uint8_t *p = evbuffer_pullup(in, -1);
+	if (!p) {
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	dp_envelope e;
+	const uint8_t *payload;
+	size_t plen;
+	dp_envelope_init(&e);
+	int r = dp_submission_decode(&e, p, n, &payload, &plen);
+	if (r) {
+		snprintf(msg, sizeof msg, "%s: %s",
+			 r == DP_ESIG ? "the envelope signature does not verify against From-Device"
+				      : "the submission is malformed",
+			 dp_strerror(r));
+		dpd_reply_error(rq, dpd_http_status(r), r, msg);
+		dp_envelope_free(&e);
+		return;
+	}
+	dpd_op *op = calloc(1, sizeof *op);
+	dps_rcpt *rcpts = calloc(e.nrecipients ? e.nrecipients : 1, sizeof *rcpts);
+	if (!op || !rcpts) {
+		free(op);
+		free(rcpts);
+		dp_envelope_free(&e);
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	r = dpp_check(srv->store, dev, &e, rcpts, op->sub.c.officer, msg, sizeof msg);
+	if (r) {
+		if (r == DP_ESTORE)
+			snprintf(msg, sizeof msg, "the switch could not read its directory; retry");
+		dpd_reply_error(rq, dpd_http_status(r), r, msg);
+		free(op);
+		free(rcpts);
+		dp_envelope_free(&e);
+		return;
+	}
+	op->kind = DPD_OP_SUBMIT;
+	op->rq = *rq;
+	op->rcpts = rcpts;
+	dps_cable *c = &op->sub.c;
+	memcpy(c->cable_id, e.cable_id, DP_CABLE_ID);
+	snprintf(c->from_post, sizeof c->from_post, "%s", e.from);
+	memcpy(c->from_device, e.from_device, 32);
+	c->classification = e.classification;
+	c->prec_action = e.prec_action;
+	c->prec_info = e.prec_info;
+	op->sub.rcpts = rcpts;
+	op->sub.nrcpts = e.nrecipients;
+	/* points into the request's input buffer, which lives until we answer */
+	op->sub.data = p;
+	op->sub.len = n;
+	dp_envelope_free(&e);
+	dpd_batch_add(srv, op);
+}
+
+/* ---- per-cable endpoints ---- */
+
+/* /v1/cables/{id}[/suffix]: parses the id; suffix gets "" or the rest. */
+static int cable_path(const char *path, uint8_t id[DP_CABLE_ID], const char **suffix)
+{
+	const char *p = path + strlen("/v1/cables/");
+	const char *slash = strchr(p, '/');
+	size_t n = slash ? (size_t)(slash - p) : strlen(p);
+	*suffix = slash ? slash : "";
+	/* a cable id is exactly 32 hex digits */
+	return n == 2 * DP_CABLE_ID ? dp_hex_decode(id, DP_CABLE_ID, p, n) : DP_EPARSE;
+}
+
+static void get_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev, const dps_cable *c,
+		      const dps_rcpt *rc)
+{
+	struct evbuffer *b = evbuffer_new();
+	dp_buf data;
+	dp_buf_init(&data, DPD_BODY_MAX);
+	int r = b ? dps_cable_data(srv->store, c->seq, &data) : DP_ENOMEM;
+	if (!r && evbuffer_add(b, data.p, data.len))
+		r = DP_ENOMEM;
+	dp_buf_free(&data);
+	if (r) {
+		if (b)
+			evbuffer_free(b);
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the cable; retry");
+		return;
+	}
+	if (!rc || rc->delivered) {
+		dpd_reply_bytes(rq, 200, b, c->mrn);
+		evbuffer_free(b);
+		return;
+	}
+	/* first fetch: the delivery receipt commits before the bytes go out */
+	dpd_op *op = calloc(1, sizeof *op);
+	if (!op) {
+		evbuffer_free(b);
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	op->kind = DPD_OP_DELIVER;
+	op->rq = *rq;
+	op->seq = c->seq;
+	memcpy(op->device, dev->id, 32);
+	op->t = (int64_t)time(NULL);
+	op->body = b;
+	snprintf(op->mrn, sizeof op->mrn, "%s", c->mrn);
+	dpd_batch_add(srv, op);
+}
+
+static void post_ack(dpd_server *srv, dpd_req *rq, const dps_device *dev, const dps_cable *c,
+		     const dps_rcpt *rc)
+{
+	if (rc->acked) { /* idempotent: answer with the first ack */
+		dpd_reply_json(rq, 200, json_pack("{s:o,s:I}", "cable_id", hexj(c->cable_id, DP_CABLE_ID),
+						  "acked", (json_int_t)rc->acked));
+		return;
+	}
+	dpd_op *op = calloc(1, sizeof *op);
+	if (!op) {
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	op->kind = DPD_OP_ACK;
+	op->rq = *rq;
+	op->seq = c->seq;
+	memcpy(op->device, dev->id, 32);
+	memcpy(op->cable_id, c->cable_id, DP_CABLE_ID);
+	op->t = (int64_t)time(NULL);
+	dpd_batch_add(srv, op);
+}
+
+struct status_ctx {
+	dpd_server *srv;
+	const dps_cable *c;
+	json_t *arr;
+	int64_t now;
+	int64_t n, delivered, acked;
+};
+
+static int status_one(void *ctx, const dps_rcpt *r)
+{
+	struct status_ctx *x = ctx;
+	x->n++;
+	x->delivered += r->delivered != 0;
+	x->acked += r->acked != 0;
+	if (!x->arr)
+		return DP_OK;
+	dps_device d;
+	dps_officer o;
+	owner_of(x->srv, r->device, &d, &o);
+	int overdue = !r->acked && x->now > x->c->accepted + dp_prec_objective(r->prec);
+	json_t *j = json_object();
+	json_object_set_new(j, "device", hexj(r->device, 32));
+	json_object_set_new(j, "officer", json_string(d.officer));
+	json_object_set_new(j, "post", json_string(o.post));
+	json_object_set_new(j, "role", json_string(role_name(r->role)));
+	json_object_set_new(j, "precedence", json_string(dp_prec_name(r->prec)));
+	json_object_set_new(j, "delivered", time_or_null(r->delivered));
+	json_object_set_new(j, "acked", time_or_null(r->acked));
+	json_object_set_new(j, "overdue", json_boolean(overdue));
+	json_array_append_new(x->arr, j);
+	return DP_OK;
+}
+
+static void get_status(dpd_server *srv, dpd_req *rq, const dps_cable *c)
+{
+	struct status_ctx x = {srv, c, json_array(), (int64_t)time(NULL), 0, 0, 0};
+	int r = dps_rcpts(srv->store, c->seq, status_one, &x);
+	if (r) {
+		json_decref(x.arr);
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read receipts; retry");
+		return;
+	}
+	dpd_reply_json(rq, 200,
+		       json_pack("{s:o,s:s,s:s,s:I,s:o}", "cable_id", hexj(c->cable_id, DP_CABLE_ID),
+				 "mrn", c->mrn, "precedence", dp_prec_name(c->prec_action), "accepted",
+				 (json_int_t)c->accepted, "recipients", x.arr));
+}
+
+static void cable_endpoint(dpd_server *srv, dpd_req *rq, int post, const dps_device *dev)
+{
+	uint8_t id[DP_CABLE_ID];
+	const char *suffix;
+	dps_cable c;
+	dps_rcpt rc;
+	if (cable_path(rq->path, id, &suffix)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, "a cable id is 32 hex digits");
+		return;
+	}
+	int r = dps_cable_get(srv->store, id, &c);
+	int is_rcpt = 0;
+	if (!r) {
+		r = dps_rcpt_get(srv->store, c.seq, dev->id, &rc);
+		is_rcpt = r == DP_OK;
+		if (r == DP_ENOTFOUND)
+			r = DP_OK;
+	}
+	/* originator = any device of the originating officer */
+	int is_orig = !r && strcmp(c.officer, dev->officer) == 0;
+	if (r == DP_ENOTFOUND || (!r && !is_rcpt && !is_orig)) {
+		/* a non-recipient must not learn that the cable exists */
+		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such cable for this device");
+		return;
+	}
+	if (r) {
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the cable; retry");
+		return;
+	}
+	if (!post && !*suffix) {
+		get_cable(srv, rq, dev, &c, is_rcpt ? &rc : NULL);
+	} else if (post && strcmp(suffix, "/ack") == 0) {
+		if (!is_rcpt)
+			dpd_reply_error(rq, 404, DP_ENOTFOUND, "this device is not a recipient");
+		else
+			post_ack(srv, rq, dev, &c, &rc);
+	} else if (!post && strcmp(suffix, "/status") == 0) {
+		if (!is_orig)
+			dpd_reply_error(rq, 404, DP_ENOTFOUND, "receipts are for the originating officer");
+		else
+			get_status(srv, rq, &c);
+	} else {
+		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such endpoint");
+	}
+}
+
+/* ---- sent, overdue ---- */
+
+struct sent_ctx {
+	dpd_server *srv;
+	json_t *arr;
+	int r;
+};
+
+static int sent_one(void *ctx, const dps_cable *c)
+{
+	struct sent_ctx *x = ctx;
+	struct status_ctx s = {x->srv, c, NULL, 0, 0, 0, 0};
+	int r = dps_rcpts(x->srv->store, c->seq, status_one, &s);
+	if (r)
+		return r;
+	json_t *j = json_object();
+	json_object_set_new(j, "cable_id", hexj(c->cable_id, DP_CABLE_ID));
+	json_object_set_new(j, "mrn", json_string(c->mrn));
+	json_object_set_new(j, "precedence", json_string(dp_prec_name(c->prec_action)));
+	json_object_set_new(j, "classification", json_string(dp_class_name(c->classification)));
+	json_object_set_new(j, "accepted", json_integer(c->accepted));
+	json_object_set_new(j, "recipients", json_integer(s.n));
+	json_object_set_new(j, "delivered", json_integer(s.delivered));
+	json_object_set_new(j, "acked", json_integer(s.acked));
+	json_array_append_new(x->arr, j);
+	return DP_OK;
+}
+
+static void get_sent(dpd_server *srv, dpd_req *rq, const dps_device *dev)
+{
+	struct sent_ctx x = {srv, json_array(), 0};
+	int r = dps_sent(srv->store, dev->officer, 100, sent_one, &x);
+	if (r) {
+		json_decref(x.arr);
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot list sent cables; retry");
+		return;
+	}
+	dpd_reply_json(rq, 200, json_pack("{s:o}", "cables", x.arr));
+}
+
+static int overdue_one(void *ctx, const dps_cable *c, const dps_rcpt *rc)
+{
+	struct sent_ctx *x = ctx;
+	dps_device d;
+	dps_officer o;
+	owner_of(x->srv, rc->device, &d, &o);
+	json_t *j = json_object();
+	json_object_set_new(j, "cable_id", hexj(c->cable_id, DP_CABLE_ID));
+	json_object_set_new(j, "mrn", json_string(c->mrn));
+	json_object_set_new(j, "precedence", json_string(dp_prec_name(rc->prec)));
+	json_object_set_new(j, "accepted", json_integer(c->accepted));
+	json_object_set_new(j, "due", json_integer(c->accepted + dp_prec_objective(rc->prec)));
+	json_object_set_new(j, "device", hexj(rc->device, 32));
+	json_object_set_new(j, "officer", json_string(d.officer));
+	json_object_set_new(j, "post", json_string(o.post));
+	json_object_set_new(j, "role", json_string(role_name(rc->role)));
+	json_object_set_new(j, "delivered", time_or_null(rc->delivered));
+	json_array_append_new(x->arr, j);
+	return DP_OK;
+}
+
+static void get_overdue(dpd_server *srv, dpd_req *rq, const dps_officer *me)
+{
+	int comms = 0;
+	for (size_t i = 0; i < me->nroles; i++)
+		comms |= strcmp(me->roles[i], "COMMS") == 0;
+	if (!comms) {
+		dpd_reply_error(rq, 403, DP_EDENIED, "the overdue list is for officers with role COMMS");
+		return;
+	}
+	dps_post p;
+	int r = dps_post_get(srv->store, me->post, &p);
+	struct sent_ctx x = {srv, json_array(), 0};
+	if (!r) /* HQ COMMS sees every post, a post's COMMS its own */
+		r = dps_overdue(srv->store, (int64_t)time(NULL), p.hq ? NULL : me->post, overdue_one, &x);
+	if (r) {
+		json_decref(x.arr);
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot list overdue cables; retry");
+		return;
+	}
+	dpd_reply_json(rq, 200, json_pack("{s:o}", "cables", x.arr));
+}
+
+/* ---- directory ---- */
+
+static int names_param(struct evkeyvalq *q, const char *key, char out[][DP_NAME_MAX + 1],
+		       size_t max, size_t *n)
+{
+	const char *v = q ? evhttp_find_header(q, key) : NULL;
+	*n = 0;
+	return v ? dps_split_names(v, out, max, n) : DP_OK;
+}
+
+static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int role)
+{
+	json_t *arr = ctx;
+	json_t *j = json_object();
+	json_object_set_new(j, "device", hexj(d->id, 32));
+	json_object_set_new(j, "officer", json_string(o->handle));
+	json_object_set_new(j, "post", json_string(o->post));
+	json_object_set_new(j, "role", json_string(role_name(role)));
+	json_object_set_new(j, "key_type", json_integer(d->key_type));
+	json_object_set_new(j, "epoch", json_integer(d->epoch));
+	json_object_set_new(j, "age_recipient", json_string(d->age_recipient));
+	json_array_append_new(arr, j);
+	return json_array_size(arr) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
+}
+
+static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
+{
+	static char to[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1], info[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
+	static char caps[DP_MAX_CAPTIONS][DP_NAME_MAX + 1], attn[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
+	static dpp_posts posts;
+	size_t nto, ninfo, ncaps, nattn;
+	char msg[DPP_MSG_MAX];
+	int cls = DP_CLASS_UNCLASSIFIED;
+	const char *cv = q ? evhttp_find_header(q, "classification") : NULL;
+	if (names_param(q, "to", to, DP_MAX_ADDRESSEES, &nto) ||
+	    names_param(q, "info", info, DP_MAX_ADDRESSEES, &ninfo) ||
+	    names_param(q, "captions", caps, DP_MAX_CAPTIONS, &ncaps) ||
+	    names_param(q, "attn", attn, DP_MAX_ADDRESSEES, &nattn) || nto == 0 ||
+	    (cv && dp_class_parse(cv, &cls))) {
+		dpd_reply_error(rq, 400, DP_EPARSE, "give to=A,B[&info=C][&classification=SECRET]"
+						    "[&captions=X][&attn=Y] (comma-separated names)");
+		return;
+	}
+	int r = dpp_expand(srv->store, to, nto, info, ninfo, &posts, msg, sizeof msg);
+	json_t *arr = json_array();
+	if (!r)
+		r = dpp_resolve(srv->store, &posts, cls, caps, ncaps, attn, nattn, resolve_one, arr);
+	if (r) {
+		json_decref(arr);
+		if (r == DP_ETOOBIG)
+			snprintf(msg, sizeof msg, "more than %d recipient devices", DP_MAX_RECIPIENTS);
+		else if (r == DP_ESTORE)
+			snprintf(msg, sizeof msg, "cannot read the directory; retry");
+		dpd_reply_error(rq, dpd_http_status(r), r, msg);
+		return;
+	}
+	dpd_reply_json(rq, 200, json_pack("{s:o}", "devices", arr));
+}
+
+static void get_device(dpd_server *srv, dpd_req *rq)
+{
+	const char *h = rq->path + strlen("/v1/directory/devices/");
+	uint8_t id[32];
+	dps_device d;
+	dps_officer o;
+	char b64[64];
+	if (strlen(h) != 64 || dp_hex_decode(id, 32, h, 64)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, "a device id is 64 hex digits");
+		return;
+	}
+	int r = dps_device_get(srv->store, id, &d);
+	if (!r)
+		r = dps_officer_get(srv->store, d.officer, &o);
+	if (r) {
+		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOTFOUND ? "no such device" : "retry");
+		return;
+	}
+	dp_b64_encode(b64, d.id, 32, 1);
+	dpd_reply_json(rq, 200,
+		       json_pack("{s:o,s:s,s:s,s:s,s:s,s:i,s:s,s:I}", "device", hexj(d.id, 32), "officer",
+				 d.officer, "post", o.post, "status", dps_status_name(d.status),
+				 "sign_key", b64, "key_type", d.key_type, "age_recipient",
+				 d.age_recipient, "epoch", (json_int_t)d.epoch));
+}
+
+/* ---- dispatch ---- */
+
+void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8_t tls_key[32])
+{
+	dps_device dev;
+	dps_officer me;
+	int post = strcmp(rq->method, "POST") == 0;
+	int r = dps_device_by_tls(srv->store, tls_key, &dev);
+	if (r == DP_ENOTFOUND) {
+		dpd_reply_error(rq, 401, DP_EDEVICE, "this TLS key belongs to no enrolled device; "
+						      "enrol it (denpo enrol) and have it approved");
+		return;
+	}
+	if (r) {
+		dpd_reply_error(rq, 503, r, "the switch cannot read its directory; retry");
+		return;
+	}
+	dp_hex_encode(rq->dev, dev.id, 6);
+	if (dev.status != DPS_ACTIVE) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "this device is %s; ask the switch operator",
+			 dps_status_name(dev.status));
+		dpd_reply_error(rq, 403, DP_EDEVICE, msg);
+		return;
+	}
+	r = dps_officer_get(srv->store, dev.officer, &me);
+	if (r || me.status != DPS_ACTIVE) {
+		dpd_reply_error(rq, r && r != DP_ENOTFOUND ? 503 : 403, r && r != DP_ENOTFOUND ? r : DP_EDEVICE,
+				"this device's officer is not active");
+		return;
+	}
+
+	struct evkeyvalq qs;
+	struct evkeyvalq *q = NULL;
+	TAILQ_INIT(&qs);
+	if (query) {
+		if (evhttp_parse_query_str(query, &qs) != 0) {
+			dpd_reply_error(rq, 400, DP_EPARSE, "malformed query string");
+			return;
+		}
+		q = &qs;
+	}
+	const char *p = rq->path;
+	if (!post && strcmp(p, "/v1/health") == 0)
+		dpd_reply_json(rq, 200, json_pack("{s:s,s:s}", "status", "ok", "version", VERSION));
+	else if (post && strcmp(p, "/v1/cables") == 0)
+		post_cable(srv, rq, &dev);
+	else if (!post && strcmp(p, "/v1/inbox") == 0)
+		get_inbox(srv, rq, q, &dev);
+	else if (strncmp(p, "/v1/cables/", 11) == 0)
+		cable_endpoint(srv, rq, post, &dev);
+	else if (!post && strcmp(p, "/v1/sent") == 0)
+		get_sent(srv, rq, &dev);
+	else if (!post && strcmp(p, "/v1/overdue") == 0)
+		get_overdue(srv, rq, &me);
+	else if (!post && strcmp(p, "/v1/directory/resolve") == 0)
+		get_resolve(srv, rq, q);
+	else if (!post && strncmp(p, "/v1/directory/devices/", 22) == 0)
+		get_device(srv, rq);
+	else
+		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such endpoint (see docs/api.md)");
+	if (q)
+		evhttp_clear_headers(&qs);
+}

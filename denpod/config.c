@@ -1,0 +1,226 @@
+/*
+ * denpod/config.c - data directory layout, initialisation and key files.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "denpo/encoding.h"
+#include "denpo/tls.h"
+#include "denpod/config.h"
+#include "denpod/store.h"
+
+int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s/%s", c->dir, name);
+	return n < 0 || (size_t)n >= cap ? DP_ETOOBIG : DP_OK;
+}
+
+int dpc_parse_listen(const char *s, char *host, size_t hostcap, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	/* host:port with a non-empty host */
+	if (!colon || colon == s || (size_t)(colon - s) >= hostcap)
+		return DP_EPARSE;
+	const char *h = s;
+	size_t hl = (size_t)(colon - s);
+	if (h[0] == '[' && h[hl - 1] == ']') { /* [::1]:8443 */
+		h++;
+		hl -= 2;
+	}
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	char *end;
+	errno = 0;
+	long p = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || p < 1 || p > 65535)
+		return DP_EPARSE;
+	*port = (int)p;
+	return DP_OK;
+}
+
+static int write_seed(const dpc_config *c, const char *name, uint8_t seed[32])
+{
+	char path[DPC_PATH_MAX];
+	int r = dpc_path(c, name, path, sizeof path);
+	if (!r)
+		r = dp_write_file(path, seed, 32, 0600, 1);
+	if (r)
+		fprintf(stderr, "denpod: cannot write %s: %s\n", path, dp_strerror(r));
+	return r;
+}
+
+int dpc_init(dpc_config *c)
+{
+	char path[DPC_PATH_MAX], host[DPC_LISTEN_MAX];
+	int port, r;
+	if (dpc_parse_listen(c->listen, host, sizeof host, &port)) {
+		fprintf(stderr, "denpod: --listen must be HOST:PORT, e.g. 127.0.0.1:8443\n");
+		return DP_EINVAL;
+	}
+	if (strncmp(c->url, "https://", 8) != 0 || strlen(c->url) > DP_URL_MAX ||
+	    strpbrk(c->url, " \t\r\n")) {
+		fprintf(stderr, "denpod: --url must be https://HOST:PORT\n");
+		return DP_EINVAL;
+	}
+	if (mkdir(c->dir, 0700) != 0) {
+		if (errno != EEXIST) {
+			fprintf(stderr, "denpod: cannot create %s: %s\n", c->dir, strerror(errno));
+			return DP_EIO;
+		}
+		if (chmod(c->dir, 0700) != 0)
+			return DP_EIO;
+	}
+	/* refuse to overwrite an existing switch: the O_EXCL key writes below fail too */
+	if (dpc_path(c, "sign.key", path, sizeof path) == DP_OK && access(path, F_OK) == 0) {
+		fprintf(stderr, "denpod: %s already holds a switch (sign.key exists); "
+				"choose another --data directory\n", c->dir);
+		return DP_EEXISTS;
+	}
+
+	uint8_t *seeds = sodium_malloc(64);
+	if (!seeds)
+		return DP_ENOMEM;
+	dp_random(seeds, 64);
+	uint8_t sign_pk[32], tls_pk[32];
+	dp_tls_pk_from_seed(seeds, sign_pk);
+	dp_tls_pk_from_seed(seeds + 32, tls_pk);
+	dp_buf cert, key;
+	dp_buf_init(&cert, 16384);
+	dp_buf_init(&key, 16384);
+	r = write_seed(c, "sign.key", seeds);
+	if (!r)
+		r = write_seed(c, "tls.key", seeds + 32);
+	if (!r)
+		r = dp_tls_selfsigned(seeds + 32, "denpo switch", &cert, &key);
+	sodium_free(seeds);
+	dp_buf_free(&key); /* rebuilt from tls.key at start; never stored as PEM */
+	if (!r && !(r = dpc_path(c, "tls.crt", path, sizeof path)))
+		r = dp_write_file(path, cert.p, cert.len, 0644, 1);
+	dp_buf_free(&cert);
+
+	dp_buf conf;
+	dp_buf_init(&conf, 4096);
+	if (!r)
+		r = dp_buf_printf(&conf, "# denpod configuration\nurl=%s\nlisten=%s\n", c->url,
+				  c->listen);
+	if (!r && !(r = dpc_path(c, "denpod.conf", path, sizeof path)))
+		r = dp_write_file(path, conf.p, conf.len, 0600, 1);
+	dp_buf_free(&conf);
+
+	dps_store *s = NULL;
+	if (!r && !(r = dpc_path(c, "denpod.db", path, sizeof path)))
+		r = dps_open(&s, path, 1);
+	dps_close(s);
+	if (!r) {
+		/* the database holds metadata of every cable: owner only */
+		if (chmod(path, 0600) != 0)
+			r = DP_EIO;
+	}
+	if (r) {
+		fprintf(stderr, "denpod: init failed: %s\n", dp_strerror(r));
+		return r;
+	}
+	char b64[64], pin[64], hex[65];
+	printf("switch initialised in %s\n", c->dir);
+	printf("url:            %s\n", c->url);
+	printf("listen:         %s\n", c->listen);
+	dp_b64_encode(b64, sign_pk, 32, 1);
+	dp_hex_encode(hex, sign_pk, 32);
+	printf("sign key:       %s (hex %s)\n", b64, hex);
+	dp_b64_encode(b64, tls_pk, 32, 1);
+	dp_tls_pin(tls_pk, pin);
+	printf("tls key:        %s\n", b64);
+	printf("tls pin:        %s\n", pin);
+	printf("next: add posts and officers (denpod post add, denpod officer add), then "
+	       "approve enrolment requests (denpod approve)\n");
+	return DP_OK;
+}
+
+/* Value of key in a "key=value" config text, or "" if absent. */
+static void conf_get(const dp_buf *b, const char *key, char *out, size_t cap)
+{
+	dp_cur c = dp_cur_make(b->p, b->len);
+	const uint8_t *line;
+	size_t n, kl = strlen(key);
+	out[0] = 0;
+	while (dp_cur_line(&c, &line, &n) == DP_OK) {
+		if (n > kl && memcmp(line, key, kl) == 0 && line[kl] == '=') {
+			size_t vl = n - kl - 1;
+			if (vl >= cap)
+				vl = cap - 1;
+			memcpy(out, line + kl + 1, vl);
+			out[vl] = 0;
+		}
+	}
+}
+
+int dpc_load(dpc_config *c, const char *dir)
+{
+	char path[DPC_PATH_MAX];
+	memset(c, 0, sizeof *c);
+	if (strlen(dir) >= sizeof c->dir - 32)
+		return DP_ETOOBIG;
+	snprintf(c->dir, sizeof c->dir, "%s", dir);
+	dp_buf b;
+	dp_buf_init(&b, 65536);
+	int r = dpc_path(c, "denpod.conf", path, sizeof path);
+	if (!r)
+		r = dp_read_file(path, &b);
+	if (r) {
+		fprintf(stderr, "denpod: cannot read %s (%s); is %s a data directory made by "
+				"`denpod init`?\n", path, dp_strerror(r), dir);
+		dp_buf_free(&b);
+		return r;
+	}
+	conf_get(&b, "url", c->url, sizeof c->url);
+	conf_get(&b, "listen", c->listen, sizeof c->listen);
+	dp_buf_free(&b);
+	if (!c->url[0] || !c->listen[0]) {
+		fprintf(stderr, "denpod: %s lacks url= or listen=\n", path);
+		return DP_EPARSE;
+	}
+	return DP_OK;
+}
+
+int dpc_key_load(const dpc_config *c, const char *name, uint8_t **sk, uint8_t pk[32])
+{
+	char path[DPC_PATH_MAX];
+	int r = dpc_path(c, name, path, sizeof path);
+	if (r)
+		return r;
+	struct stat st;
+	if (stat(path, &st) == 0 && (st.st_mode & 077)) {
+		fprintf(stderr, "denpod: %s is readable by others; run chmod 600 %s\n", path, path);
+		return DP_EDENIED;
+	}
+	dp_buf b;
+	dp_buf_init(&b, 64);
+	r = dp_read_file(path, &b);
+	/* a seed file holds exactly 32 bytes */
+	if (!r && b.len != 32)
+		r = DP_EPARSE;
+	uint8_t *k = r ? NULL : sodium_malloc(64);
+	if (!r && !k)
+		r = DP_ENOMEM;
+	if (!r) {
+		crypto_sign_ed25519_seed_keypair(pk, k, b.p);
+		sodium_mprotect_readonly(k);
+		*sk = k;
+	}
+	dp_buf_free(&b);
+	if (r)
+		fprintf(stderr, "denpod: cannot load key %s: %s\n", path, dp_strerror(r));
+	return r;
+}
+
+void dpc_key_free(uint8_t *sk)
+{
+	if (sk)
+		sodium_free(sk);
+}

@@ -1,0 +1,164 @@
+/*
+ * denpod - the switch.  `denpod help` lists the commands.
+ * Exit codes: 0 ok, 1 error, 2 usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "denpod/admin.h"
+#include "denpod/server.h"
+
+static const char usage[] =
+	"usage: denpod COMMAND [options]   (--data DIR defaults to $DENPOD_DATA)\n"
+	"  init --data DIR [--url https://127.0.0.1:8443] [--listen 127.0.0.1:8443]\n"
+	"  run --data DIR\n"
+	"  post add NAME [--hq] [--tz Asia/Tokyo]\n"
+	"  collective add NAME POST...\n"
+	"  officer add HANDLE --post P --clearance C [--captions A,B] [--roles R,S] [--name \"Full Name\"]\n"
+	"  officer list\n"
+	"  approve REQUEST_FILE --out ANSWER_FILE [--clearance C] [--captions A,B] [--roles R,S]\n"
+	"  device list | device suspend|reinstate|revoke DEVICE   (hex id or unique prefix)\n"
+	"  overdue\n"
+	"  cable list\n"
+	"Every command takes --help.\n";
+
+struct cmd {
+	const char *w1, *w2; /* command words */
+	const char *help;
+};
+
+static const struct cmd cmds[] = {
+	{"init", NULL, "denpod init --data DIR [--url URL] [--listen HOST:PORT]\n"
+		       "  Makes a new switch: keys, TLS certificate, database, configuration.\n"},
+	{"run", NULL, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT.\n"},
+	{"post", "add", "denpod post add NAME [--hq] [--tz ZONE] --data DIR\n"},
+	{"collective", "add", "denpod collective add NAME POST... --data DIR\n"
+			      "  A collective address (e.g. \"ALL POSTS\") expanding to posts.\n"},
+	{"officer", "add", "denpod officer add HANDLE --post P --clearance C [--captions A,B] "
+			   "[--roles R,S] [--name \"Full Name\"] --data DIR\n"},
+	{"officer", "list", "denpod officer list --data DIR\n"},
+	{"approve", NULL, "denpod approve REQUEST_FILE --out ANSWER_FILE [--clearance C] "
+			  "[--captions A,B] [--roles R,S] [--name N] --data DIR\n"
+			  "  Verifies an enrolment request, records the device, writes the signed answer.\n"
+			  "  --clearance/--captions/--roles create or update the officer.\n"},
+	{"device", "list", "denpod device list --data DIR\n"},
+	{"device", "suspend", "denpod device suspend DEVICE --data DIR   (takes effect at once)\n"},
+	{"device", "reinstate", "denpod device reinstate DEVICE --data DIR\n"},
+	{"device", "revoke", "denpod device revoke DEVICE --data DIR   (final)\n"},
+	{"overdue", NULL, "denpod overdue --data DIR\n  Recipients past the handling-time objective.\n"},
+	{"cable", "list", "denpod cable list --data DIR\n"},
+};
+
+/* Options taking a value, and where they go. */
+static const char **opt_slot(dpa_args *a, const char *name)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} opts[] = {
+		{"--data", offsetof(dpa_args, data)},	      {"--url", offsetof(dpa_args, url)},
+		{"--listen", offsetof(dpa_args, listen)},     {"--tz", offsetof(dpa_args, tz)},
+		{"--post", offsetof(dpa_args, post)},	      {"--clearance", offsetof(dpa_args, clearance)},
+		{"--captions", offsetof(dpa_args, captions)}, {"--roles", offsetof(dpa_args, roles)},
+		{"--name", offsetof(dpa_args, name)},	      {"--out", offsetof(dpa_args, out)},
+	};
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (strcmp(name, opts[i].name) == 0)
+			return (const char **)((char *)a + opts[i].off);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	const struct cmd *cmd = NULL;
+	int first = 2;
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0] && !cmd; i++) {
+		if (strcmp(argv[1], cmds[i].w1) != 0)
+			continue;
+		if (!cmds[i].w2)
+			cmd = &cmds[i];
+		else if (argc > 2 && strcmp(argv[2], cmds[i].w2) == 0) {
+			cmd = &cmds[i];
+			first = 3;
+		}
+	}
+	if (!cmd) {
+		fprintf(stderr, "denpod: unknown command '%s%s%s'\n%s", argv[1], argc > 2 ? " " : "",
+			argc > 2 ? argv[2] : "", usage);
+		return 2;
+	}
+	dpa_args a;
+	memset(&a, 0, sizeof a);
+	a.data = getenv("DENPOD_DATA");
+	for (int i = first; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			fputs(cmd->help, stdout);
+			return 0;
+		}
+		if (strcmp(arg, "--hq") == 0) {
+			a.hq = 1;
+			continue;
+		}
+		const char **slot = opt_slot(&a, arg);
+		if (slot) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "denpod: %s needs a value\n%s", arg, cmd->help);
+				return 2;
+			}
+			*slot = argv[++i];
+			continue;
+		}
+		if (arg[0] == '-' && arg[1] == '-') {
+			fprintf(stderr, "denpod: unknown option %s\n%s", arg, cmd->help);
+			return 2;
+		}
+		if (a.npos == (int)(sizeof a.pos / sizeof a.pos[0])) {
+			fprintf(stderr, "denpod: too many arguments\n");
+			return 2;
+		}
+		a.pos[a.npos++] = arg;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "denpod: libsodium failed to initialise\n");
+		return 1;
+	}
+	const char *w = cmd->w1, *w2 = cmd->w2 ? cmd->w2 : "";
+	if (strcmp(w, "init") == 0)
+		return a.npos ? (fputs(cmd->help, stderr), 2) : dpa_init(&a);
+	if (strcmp(w, "run") == 0) {
+		dpc_config c;
+		if (a.npos) {
+			fputs(cmd->help, stderr);
+			return 2;
+		}
+		if (!a.data || !*a.data) {
+			fprintf(stderr, "denpod: give --data DIR (or set DENPOD_DATA)\n");
+			return 2;
+		}
+		if (dpc_load(&c, a.data))
+			return 1;
+		return dpd_run(&c) ? 1 : 0;
+	}
+	if (strcmp(w, "post") == 0)
+		return dpa_post_add(&a);
+	if (strcmp(w, "collective") == 0)
+		return dpa_collective_add(&a);
+	if (strcmp(w, "officer") == 0)
+		return strcmp(w2, "add") == 0 ? dpa_officer_add(&a) : dpa_officer_list(&a);
+	if (strcmp(w, "approve") == 0)
+		return dpa_approve(&a);
+	if (strcmp(w, "device") == 0)
+		return dpa_device(&a, w2);
+	if (strcmp(w, "overdue") == 0)
+		return dpa_overdue(&a);
+	return dpa_cable_list(&a);
+}

@@ -1,0 +1,241 @@
+/*
+ * denpod/policy.c - acceptance policy of the switch (see policy.h).
+ *
+ * The switch never widens the recipient set chosen by the drafting device:
+ * it only refuses a cable naming a device that may not read it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "denpo/encoding.h"
+#include "denpod/policy.h"
+
+static int in_set(char set[][DP_NAME_MAX + 1], size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(set[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+struct add_ctx {
+	char (*set)[DP_NAME_MAX + 1];
+	size_t *n;
+};
+
+static int add_post(void *ctx, const char *post)
+{
+	struct add_ctx *a = ctx;
+	if (in_set(a->set, *a->n, post))
+		return DP_OK;
+	if (*a->n == DPP_MAX_POSTS)
+		return DP_ETOOBIG; /* more posts than one cable may address */
+	snprintf(a->set[*a->n], DP_NAME_MAX + 1, "%s", post);
+	(*a->n)++;
+	return DP_OK;
+}
+
+static int expand(dps_store *s, char names[][DP_NAME_MAX + 1], size_t n,
+		  char set[][DP_NAME_MAX + 1], size_t *count, char *msg, size_t msgcap)
+{
+	struct add_ctx a = {set, count};
+	for (size_t i = 0; i < n; i++) {
+		int r = dps_addressee_posts(s, names[i], add_post, &a);
+		if (r == DP_ENOTFOUND)
+			snprintf(msg, msgcap, "addressee %s is neither a post nor a collective", names[i]);
+		else if (r == DP_ETOOBIG)
+			snprintf(msg, msgcap, "the addressees expand to more than %d posts",
+				 DPP_MAX_POSTS);
+		if (r)
+			return r;
+	}
+	return DP_OK;
+}
+
+int dpp_expand(dps_store *s, char to[][DP_NAME_MAX + 1], size_t nto, char info[][DP_NAME_MAX + 1],
+	       size_t ninfo, dpp_posts *out, char *msg, size_t msgcap)
+{
+	out->nto = out->ninfo = 0;
+	int r = expand(s, to, nto, out->to, &out->nto, msg, msgcap);
+	if (!r)
+		r = expand(s, info, ninfo, out->info, &out->ninfo, msg, msgcap);
+	return r;
+}
+
+int dpp_officer_ok(const dps_officer *o, int classification, char caps[][DP_NAME_MAX + 1],
+		   size_t ncaps, char attn[][DP_NAME_MAX + 1], size_t nattn, char *msg,
+		   size_t msgcap)
+{
+	if (o->clearance < classification) {
+		snprintf(msg, msgcap, "officer %s is not cleared for %s", o->handle,
+			 dp_class_name(classification));
+		return DP_ECLEARANCE;
+	}
+	for (size_t i = 0; i < ncaps; i++)
+		if (!in_set((char(*)[DP_NAME_MAX + 1])o->captions, o->ncaptions, caps[i])) {
+			snprintf(msg, msgcap, "officer %s does not hold caption %s", o->handle,
+				 caps[i]);
+			return DP_ECLEARANCE;
+		}
+	if (nattn == 0)
+		return DP_OK;
+	for (size_t i = 0; i < nattn; i++)
+		if (strcmp(attn[i], o->handle) == 0 ||
+		    in_set((char(*)[DP_NAME_MAX + 1])o->roles, o->nroles, attn[i]))
+			return DP_OK;
+	snprintf(msg, msgcap, "officer %s is neither named nor holds a role in ATTN", o->handle);
+	return DP_EDENIED;
+}
+
+static void hex8(char out[17], const uint8_t *id)
+{
+	dp_hex_encode(out, id, 8);
+}
+
+int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, dps_rcpt *rcpts,
+	      char officer[DP_NAME_MAX + 1], char *msg, size_t msgcap)
+{
+	char h[17];
+	dps_officer o;
+	/* the envelope must be signed by the device at the other end of the TLS session */
+	if (memcmp(e->from_device, sender->id, DP_ED25519_PK) != 0) {
+		snprintf(msg, msgcap, "the envelope's From-Device is not this device");
+		return DP_EDENIED;
+	}
+	if (sender->status != DPS_ACTIVE) {
+		snprintf(msg, msgcap, "this device is %s", dps_status_name(sender->status));
+		return DP_EDEVICE;
+	}
+	int r = dps_officer_get(s, sender->officer, &o);
+	if (r == DP_ENOTFOUND) {
+		snprintf(msg, msgcap, "this device's officer %s is not in the directory", sender->officer);
+		return DP_EDENIED;
+	}
+	if (r)
+		return r;
+	if (o.status != DPS_ACTIVE) {
+		snprintf(msg, msgcap, "officer %s is %s", o.handle, dps_status_name(o.status));
+		return DP_EDENIED;
+	}
+	/* an officer originates cables for their own post only */
+	if (strcmp(o.post, e->from) != 0) {
+		snprintf(msg, msgcap, "officer %s is at post %s, not %s", o.handle, o.post, e->from);
+		return DP_EDENIED;
+	}
+	snprintf(officer, DP_NAME_MAX + 1, "%s", o.handle);
+	/* no recipient at all would be a cable nobody can read */
+	if (e->nrecipients == 0 || e->nto == 0) {
+		snprintf(msg, msgcap, "a cable needs at least one TO addressee and one recipient device");
+		return DP_EPARSE;
+	}
+
+	static dpp_posts posts; /* large; the server is single-threaded */
+	r = dpp_expand(s, (char(*)[DP_NAME_MAX + 1])e->to, e->nto, (char(*)[DP_NAME_MAX + 1])e->info,
+		       e->ninfo, &posts, msg, msgcap);
+	if (r)
+		return r;
+
+	for (size_t i = 0; i < e->nrecipients; i++) {
+		const dp_recipient *rc = &e->recipients[i];
+		dps_device d;
+		hex8(h, rc->device);
+		r = dps_device_get(s, rc->device, &d);
+		if (r == DP_ENOTFOUND) {
+			snprintf(msg, msgcap, "recipient device %s... is not enrolled", h);
+			return DP_EDEVICE;
+		}
+		if (r)
+			return r;
+		if (d.status != DPS_ACTIVE) {
+			snprintf(msg, msgcap, "recipient device %s... (officer %s) is %s", h, d.officer,
+				 dps_status_name(d.status));
+			return DP_EDEVICE;
+		}
+		r = dps_officer_get(s, d.officer, &o);
+		if (r == DP_ENOTFOUND || (!r && o.status != DPS_ACTIVE)) {
+			snprintf(msg, msgcap, "recipient device %s...: officer %s is not active", h,
+				 d.officer);
+			return DP_EDENIED;
+		}
+		if (r)
+			return r;
+		int role = in_set(posts.to, posts.nto, o.post)	   ? DP_ROLE_ACTION
+			   : in_set(posts.info, posts.ninfo, o.post) ? DP_ROLE_INFO
+								     : 0;
+		if (!role) {
+			snprintf(msg, msgcap, "recipient device %s... (officer %s) is at post %s, "
+					      "which the cable does not address", h, o.handle, o.post);
+			return DP_EDENIED;
+		}
+		/* the role decides the precedence the device is queued at */
+		if (rc->role != role) {
+			snprintf(msg, msgcap, "recipient device %s... (officer %s) must have role %s",
+				 h, o.handle, role == DP_ROLE_ACTION ? "action" : "info");
+			return DP_EDENIED;
+		}
+		char why[DPP_MSG_MAX];
+		r = dpp_officer_ok(&o, e->classification, (char(*)[DP_NAME_MAX + 1])e->captions,
+				   e->ncaptions, (char(*)[DP_NAME_MAX + 1])e->attn, e->nattn, why,
+				   sizeof why);
+		if (r) {
+			snprintf(msg, msgcap, "recipient device %s...: %s", h, why);
+			return r;
+		}
+		/* encrypted to a key the device no longer holds: the drafter must resolve again */
+		if (rc->key_type != d.key_type || rc->epoch != d.epoch) {
+			snprintf(msg, msgcap, "recipient device %s... (officer %s) now has key type %d "
+					      "epoch %u; resolve the recipients again",
+				 h, o.handle, d.key_type, d.epoch);
+			return DP_ESTATE;
+		}
+		memcpy(rcpts[i].device, rc->device, DP_ED25519_PK);
+		rcpts[i].role = role;
+		rcpts[i].prec = role == DP_ROLE_ACTION ? e->prec_action : e->prec_info;
+		rcpts[i].delivered = rcpts[i].acked = 0;
+	}
+	return DP_OK;
+}
+
+struct resolve_ctx {
+	const dpp_posts *posts;
+	int role, classification;
+	char (*caps)[DP_NAME_MAX + 1];
+	size_t ncaps;
+	char (*attn)[DP_NAME_MAX + 1];
+	size_t nattn;
+	int (*cb)(void *ctx, const dps_officer *o, const dps_device *d, int role);
+	void *ctx;
+};
+
+static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d)
+{
+	struct resolve_ctx *x = ctx;
+	char why[DPP_MSG_MAX];
+	if (o->status != DPS_ACTIVE || d->status != DPS_ACTIVE)
+		return DP_OK;
+	if (dpp_officer_ok(o, x->classification, x->caps, x->ncaps, x->attn, x->nattn, why,
+			   sizeof why))
+		return DP_OK;
+	return x->cb(x->ctx, o, d, x->role);
+}
+
+int dpp_resolve(dps_store *s, const dpp_posts *posts, int classification,
+		char caps[][DP_NAME_MAX + 1], size_t ncaps, char attn[][DP_NAME_MAX + 1],
+		size_t nattn,
+		int (*cb)(void *ctx, const dps_officer *o, const dps_device *d, int role), void *ctx)
+{
+	struct resolve_ctx x = {posts, DP_ROLE_ACTION, classification, caps, ncaps, attn, nattn, cb, ctx};
+	int r = DP_OK;
+	for (size_t i = 0; !r && i < posts->nto; i++)
+		r = dps_post_devices(s, posts->to[i], resolve_one, &x);
+	x.role = DP_ROLE_INFO;
+	for (size_t i = 0; !r && i < posts->ninfo; i++) {
+		/* a post addressed both as TO and INFO counts as action, once */
+		int dup = 0;
+		for (size_t j = 0; j < posts->nto && !dup; j++)
+			dup = strcmp(posts->to[j], posts->info[i]) == 0;
+		if (!dup)
+			r = dps_post_devices(s, posts->info[i], resolve_one, &x);
+	}
+	return r;
+}

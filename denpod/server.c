@@ -1,0 +1,313 @@
+/*
+ * denpod/server.c - TLS 1.3 mutual authentication, evhttp, replies, logs.
+ *
+ * libevent's evhttp parses HTTP; bufferevent_openssl carries it over TLS.
+ * The server never holds the switch's signing key: only the TLS identity.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <sodium.h>
+
+#include "denpo/encoding.h"
+#include "denpo/tls.h"
+#include "denpod/server.h"
+
+int dpd_http_status(int err)
+{
+	switch (err) {
+	case DP_EPARSE: case DP_ETOOBIG: case DP_EINVAL: case DP_EUNSUPP: return 400;
+	case DP_EDEVICE: case DP_EDENIED: case DP_ECLEARANCE: case DP_ESIG: return 403;
+	case DP_ENOTFOUND: return 404;
+	case DP_EEXISTS: case DP_ESTATE: return 409;
+	case DP_ESTORE: case DP_ENOMEM: return 503;
+	default: return 500;
+	}
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+static void log_req(const dpd_req *rq, int status)
+{
+	/* method, path, device prefix, status: never keys, bodies or queries */
+	fprintf(stderr, "denpod: %s %s dev=%s %d\n", rq->method, rq->path, rq->dev, status);
+}
+
+static void send_reply(dpd_req *rq, int status, struct evbuffer *body)
+{
+	log_req(rq, status);
+	if (rq->req)
+		evhttp_send_reply(rq->req, status, reason(status), body);
+	rq->req = NULL;
+}
+
+void dpd_reply_json(dpd_req *rq, int status, json_t *j)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (rq->req) {
+		evhttp_add_header(evhttp_request_get_output_headers(rq->req), "Content-Type",
+				  "application/json");
+	}
+	if (b && s) {
+		evbuffer_add(b, s, strlen(s));
+		evbuffer_add(b, "\n", 1);
+	}
+	free(s);
+	send_reply(rq, status, b);
+	if (b)
+		evbuffer_free(b);
+}
+
+void dpd_reply_error(dpd_req *rq, int status, int err, const char *msg)
+{
+	json_t *j = json_pack("{s:s,s:s}", "error", dp_errname(err), "message", msg ? msg : dp_strerror(err));
+	dpd_reply_json(rq, status, j);
+}
+
+void dpd_reply_bytes(dpd_req *rq, int status, struct evbuffer *body, const char *mrn)
+{
+	if (rq->req) {
+		struct evkeyvalq *h = evhttp_request_get_output_headers(rq->req);
+		evhttp_add_header(h, "Content-Type", "application/octet-stream");
+		if (mrn)
+			evhttp_add_header(h, "X-Denpo-MRN", mrn);
+	}
+	send_reply(rq, status, body);
+}
+
+static void conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	dpd_req *rq = arg;
+	rq->req = NULL;
+	if (rq->on_close)
+		rq->on_close(rq);
+}
+
+void dpd_req_hold(dpd_req *rq)
+{
+	if (rq->req)
+		evhttp_connection_set_closecb(evhttp_request_get_connection(rq->req), conn_closed, rq);
+}
+
+void dpd_req_release(dpd_req *rq)
+{
+	if (rq->req)
+		evhttp_connection_set_closecb(evhttp_request_get_connection(rq->req), NULL, NULL);
+}
+
+/* The raw Ed25519 key of the peer's certificate, or -1. */
+static int peer_key(struct evhttp_request *req, uint8_t key[32])
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+	X509 *x = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	EVP_PKEY *k = x ? X509_get0_pubkey(x) : NULL;
+	size_t n = 32;
+	/* only Ed25519 identities exist in denpo */
+	if (!k || EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519)
+		return -1;
+	if (EVP_PKEY_get_raw_public_key(k, key, &n) != 1 || n != 32)
+		return -1;
+	return 0;
+}
+
+static void handle(struct evhttp_request *req, void *arg)
+{
+	dpd_server *srv = arg;
+	dpd_req rq;
+	memset(&rq, 0, sizeof rq);
+	rq.req = req;
+	rq.srv = srv;
+	snprintf(rq.dev, sizeof rq.dev, "-");
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET: snprintf(rq.method, sizeof rq.method, "GET"); break;
+	case EVHTTP_REQ_POST: snprintf(rq.method, sizeof rq.method, "POST"); break;
+	default: snprintf(rq.method, sizeof rq.method, "OTHER"); break;
+	}
+	const char *uri = evhttp_request_get_uri(req);
+	const char *q = strchr(uri, '?');
+	size_t pl = q ? (size_t)(q - uri) : strlen(uri);
+	if (pl >= sizeof rq.path) {
+		snprintf(rq.path, sizeof rq.path, "(long)");
+		dpd_reply_error(&rq, 404, DP_ENOTFOUND, "no such endpoint");
+		return;
+	}
+	memcpy(rq.path, uri, pl);
+	rq.path[pl] = 0;
+	uint8_t key[32];
+	if (peer_key(req, key) != 0) {
+		dpd_reply_error(&rq, 401, DP_EDEVICE, "present the Ed25519 TLS certificate of an "
+						      "enrolled device");
+		return;
+	}
+	dpd_api_handle(srv, &rq, q ? q + 1 : NULL, key);
+}
+
+/* Trust comes from mapping the key to an enrolled device after the handshake,
+ * not from a chain: accept the self-signed leaf (TLS 1.3 CertificateVerify
+ * proves the peer holds its private key). */
+static int verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	return X509_STORE_CTX_get_error_depth(ctx) == 0 ? 1 : ok;
+}
+
+static struct bufferevent *bevcb(struct event_base *base, void *arg)
+{
+	dpd_server *srv = arg;
+	SSL *ssl = SSL_new(srv->ssl);
+	if (!ssl)
+		return NULL;
+	struct bufferevent *bev = bufferevent_openssl_socket_new(
+		base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev)
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+static SSL_CTX *tls_ctx(const dpc_config *cfg)
+{
+	uint8_t *sk = NULL, pk[32];
+	dp_buf cert, key;
+	SSL_CTX *ctx = NULL;
+	X509 *x = NULL;
+	EVP_PKEY *k = NULL;
+	BIO *b = NULL;
+	dp_buf_init(&cert, 16384);
+	dp_buf_init(&key, 16384);
+	if (dpc_key_load(cfg, "tls.key", &sk, pk))
+		return NULL;
+	int r = dp_tls_selfsigned(sk, "denpo switch", &cert, &key);
+	if (!r)
+		k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk, 32);
+	dpc_key_free(sk);
+	dp_buf_free(&key); /* the EVP_PKEY holds the key from here on */
+	if (r || !k)
+		goto done;
+	b = BIO_new_mem_buf(cert.p, (int)cert.len);
+	x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	ctx = SSL_CTX_new(TLS_server_method());
+	if (!x || !ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
+	    SSL_CTX_use_certificate(ctx, x) != 1 || SSL_CTX_use_PrivateKey(ctx, k) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+		goto done;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	static const unsigned char sid[] = "denpod";
+	SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+done:
+	if (!ctx)
+		ERR_print_errors_fp(stderr);
+	BIO_free(b);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	dp_buf_free(&cert);
+	return ctx;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	dpd_server *srv = arg;
+	fprintf(stderr, "denpod: signal %d: committing and shutting down\n", (int)sig);
+	srv->stopping = 1;
+	dpd_batch_commit(srv); /* answer what was accepted before leaving */
+	event_base_loopbreak(srv->base);
+}
+
+int dpd_run(const dpc_config *cfg)
+{
+	static dpd_server srv; /* large (waiter table); one per process */
+	char host[DPC_LISTEN_MAX], path[DPC_PATH_MAX];
+	int port, r;
+	memset(&srv, 0, sizeof srv);
+	srv.cfg = *cfg;
+	if (dpc_parse_listen(cfg->listen, host, sizeof host, &port)) {
+		fprintf(stderr, "denpod: bad listen=%s in the configuration\n", cfg->listen);
+		return DP_EINVAL;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if ((r = dpc_path(cfg, "denpod.db", path, sizeof path)) || (r = dps_open(&srv.store, path, 0)))
+		return r;
+	srv.ssl = tls_ctx(cfg);
+	srv.base = event_base_new();
+	srv.http = srv.base ? evhttp_new(srv.base) : NULL;
+	if (!srv.ssl || !srv.http || dpd_batch_init(&srv)) {
+		fprintf(stderr, "denpod: cannot set up TLS or HTTP\n");
+		r = DP_ECRYPTO;
+		goto done;
+	}
+	evhttp_set_bevcb(srv.http, bevcb, &srv);
+	evhttp_set_gencb(srv.http, handle, &srv);
+	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	/* refused from Content-Length before the body is read */
+	evhttp_set_max_body_size(srv.http, (ev_ssize_t)DPD_BODY_MAX);
+	evhttp_set_max_headers_size(srv.http, 16384);
+	evhttp_set_timeout(srv.http, DPD_WAIT_MAX + 30);
+	if (!evhttp_bind_socket_with_handle(srv.http, host, (ev_uint16_t)port)) {
+		fprintf(stderr, "denpod: cannot listen on %s (in use? try another --listen)\n",
+			cfg->listen);
+		r = DP_ENET;
+		goto done;
+	}
+	srv.sig_term = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
+	srv.sig_int = evsignal_new(srv.base, SIGINT, on_signal, &srv);
+	if (!srv.sig_term || !srv.sig_int || event_add(srv.sig_term, NULL) || event_add(srv.sig_int, NULL)) {
+		r = DP_ENOMEM;
+		goto done;
+	}
+	fprintf(stderr, "denpod: listening on https://%s (TLS 1.3, mutual auth)\n", cfg->listen);
+	event_base_dispatch(srv.base);
+	fprintf(stderr, "denpod: stopped after %llu batches, %llu writes committed\n",
+		(unsigned long long)srv.n_batches, (unsigned long long)srv.n_committed);
+	r = DP_OK;
+done:
+	if (srv.http)
+		evhttp_free(srv.http); /* closes connections: held requests are dropped */
+	for (size_t i = 0; i < DPD_WAIT_BUCKETS; i++)
+		while (srv.waiters[i])
+			dpd_wait_drop(srv.waiters[i]);
+	if (srv.commit_ev)
+		event_free(srv.commit_ev);
+	if (srv.sig_term)
+		event_free(srv.sig_term);
+	if (srv.sig_int)
+		event_free(srv.sig_int);
+	if (srv.base)
+		event_base_free(srv.base);
+	SSL_CTX_free(srv.ssl);
+	dps_close(srv.store);
+	return r;
+}

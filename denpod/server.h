@@ -1,0 +1,109 @@
+/*
+ * denpod/server.h - the HTTPS server: shared state of server.c (TLS,
+ * evhttp, authentication, replies), api.c (endpoints) and batch.c (group
+ * commit and long-poll waiters).  Single-threaded: everything runs on the
+ * one libevent loop.
+ */
+#ifndef DENPOD_SERVER_H
+#define DENPOD_SERVER_H
+
+#include <jansson.h>
+
+#include "denpo/envelope.h"
+#include "denpod/config.h"
+#include "denpod/store.h"
+
+struct event_base;
+struct evhttp;
+struct evhttp_request;
+struct evbuffer;
+struct event;
+typedef struct ssl_ctx_st SSL_CTX;
+
+#define DPD_BODY_MAX ((size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4)
+#define DPD_WAIT_MAX 60
+#define DPD_INBOX_MAX 1000
+#define DPD_WAIT_BUCKETS 4096
+
+/* A request being answered: what the log line and the reply need. */
+typedef struct dpd_req_s {
+	struct evhttp_request *req; /* NULL once the peer went away */
+	char method[8];
+	char path[96];
+	char dev[13]; /* device id prefix for the log, "-" if none */
+	struct dpd_server *srv;
+	void (*on_close)(struct dpd_req_s *rq); /* called if the peer goes away while held */
+} dpd_req;
+
+enum dpd_op_kind { DPD_OP_SUBMIT, DPD_OP_DELIVER, DPD_OP_ACK };
+
+/* One write waiting for the next group commit. */
+typedef struct dpd_op {
+	struct dpd_op *next;
+	dpd_req rq;
+	int kind;
+	int result;
+	/* submit */
+	dps_submit sub;
+	dps_rcpt *rcpts;
+	/* deliver / ack */
+	int64_t seq;
+	uint8_t device[32];
+	uint8_t cable_id[DP_CABLE_ID];
+	int64_t t;
+	struct evbuffer *body; /* deliver: the cable bytes to send after commit */
+	char mrn[DPS_MRN_MAX + 1];
+} dpd_op;
+
+/* A long-poll GET /v1/inbox?wait=N. */
+typedef struct dpd_waiter {
+	struct dpd_waiter *next, **pprev;
+	dpd_req rq;
+	uint8_t device[32];
+	size_t limit;
+	struct event *timer;
+} dpd_waiter;
+
+typedef struct dpd_server {
+	dpc_config cfg;
+	struct event_base *base;
+	struct evhttp *http;
+	SSL_CTX *ssl;
+	dps_store *store;
+	struct event *commit_ev;
+	struct event *sig_term, *sig_int;
+	dpd_op *batch_head, **batch_tail;
+	size_t batch_len;
+	dpd_waiter *waiters[DPD_WAIT_BUCKETS];
+	uint64_t n_batches, n_committed;
+	int stopping;
+} dpd_server;
+
+/* server.c */
+int dpd_run(const dpc_config *cfg) DP_WUR;
+/* HTTP status for an error code (device errors: 403; the caller picks 401 for unknown). */
+int dpd_http_status(int err);
+/* Reply with JSON (steals j) and log the request. */
+void dpd_reply_json(dpd_req *rq, int status, json_t *j);
+void dpd_reply_error(dpd_req *rq, int status, int err, const char *msg);
+/* Reply with bytes (takes the buffer's contents) and log. */
+void dpd_reply_bytes(dpd_req *rq, int status, struct evbuffer *body, const char *mrn);
+/* Track / untrack the connection of a deferred request (so a vanished peer is not answered). */
+void dpd_req_hold(dpd_req *rq);
+void dpd_req_release(dpd_req *rq);
+
+/* api.c */
+void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8_t tls_key[32]);
+/* JSON of a device's inbox (used by long-poll answers). */
+int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, json_t **out) DP_WUR;
+
+/* batch.c */
+void dpd_batch_add(dpd_server *srv, dpd_op *op);
+void dpd_batch_commit(dpd_server *srv);
+int dpd_batch_init(dpd_server *srv) DP_WUR;
+void dpd_op_free(dpd_op *op);
+void dpd_wait_add(dpd_server *srv, dpd_waiter *w, int seconds);
+void dpd_wait_notify(dpd_server *srv, const uint8_t device[32]);
+void dpd_wait_drop(dpd_waiter *w);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * denpod/store.h - the switch's durable state behind a backend-neutral API.
+ *
+ * One opaque handle; no SQLite type leaks out of store_sqlite.c, so a
+ * PostgreSQL backend can implement the same functions later.  Every
+ * function returns DP_OK or a DP_E* code (DP_ESTORE for database
+ * failures, DP_ENOTFOUND / DP_EEXISTS / DP_ESTATE for the obvious cases).
+ *
+ * Writes made by the server go through explicit transactions
+ * (dps_begin ... dps_commit) so that a whole batch of cables commits with
+ * one fsync; the admin commands run in another process against the same
+ * database (WAL, busy timeout) and use single-statement writes.
+ */
+#ifndef DENPOD_STORE_H
+#define DENPOD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "denpo/cable.h"
+
+typedef struct dps_store dps_store;
+
+enum dps_status { DPS_ACTIVE = 0, DPS_SUSPENDED = 1, DPS_REVOKED = 2 };
+const char *dps_status_name(int status);
+
+#define DPS_TZ_MAX 64
+#define DPS_FULLNAME_MAX 128
+#define DPS_AGE_MAX 127
+#define DPS_MRN_MAX 64
+
+typedef struct {
+	char name[DP_NAME_MAX + 1];
+	int hq;
+	char tz[DPS_TZ_MAX + 1];
+} dps_post;
+
+typedef struct {
+	char handle[DP_NAME_MAX + 1];
+	char post[DP_NAME_MAX + 1];
+	char fullname[DPS_FULLNAME_MAX + 1];
+	int clearance; /* enum dp_class */
+	char captions[DP_MAX_CAPTIONS][DP_NAME_MAX + 1];
+	size_t ncaptions;
+	char roles[DP_MAX_CAPTIONS][DP_NAME_MAX + 1];
+	size_t nroles;
+	int status; /* enum dps_status */
+} dps_officer;
+
+typedef struct {
+	uint8_t id[DP_ED25519_PK];     /* = its Ed25519 signing key */
+	uint8_t tls_key[DP_ED25519_PK]; /* raw key of its TLS certificate */
+	char officer[DP_NAME_MAX + 1];
+	char name[DP_NAME_MAX + 1];
+	char age_recipient[DPS_AGE_MAX + 1];
+	int key_type;
+	uint32_t epoch;
+	int status; /* enum dps_status */
+	int64_t created;
+} dps_device;
+
+/* A cable as the switch keeps it (the submission bytes are fetched separately). */
+typedef struct {
+	int64_t seq; /* acceptance order, internal */
+	uint8_t cable_id[DP_CABLE_ID];
+	char mrn[DPS_MRN_MAX + 1];
+	char from_post[DP_NAME_MAX + 1];
+	uint8_t from_device[DP_ED25519_PK];
+	char officer[DP_NAME_MAX + 1]; /* originating officer */
+	int classification;
+	int prec_action, prec_info;
+	int64_t accepted;
+	uint64_t size; /* submission bytes */
+} dps_cable;
+
+/* One recipient device of a cable and its receipts (0 = not yet). */
+typedef struct {
+	uint8_t device[DP_ED25519_PK];
+	int role;  /* enum dp_role */
+	int prec;  /* the precedence that applies to this device */
+	int64_t delivered, acked;
+} dps_rcpt;
+
+/* What dps_cable_insert needs and answers. */
+typedef struct {
+	dps_cable c;                 /* in: all but seq, mrn, accepted */
+	const dps_rcpt *rcpts;       /* in */
+	size_t nrcpts;
+	const uint8_t *data;         /* in: submission bytes */
+	size_t len;
+	int64_t now;                 /* in: acceptance time */
+	/* out */
+	int duplicate;               /* 1: same cable id and bytes already stored */
+	char mrn[DPS_MRN_MAX + 1];
+	int64_t accepted;
+} dps_submit;
+
+int dps_open(dps_store **s, const char *path, int create) DP_WUR;
+void dps_close(dps_store *s);
+
+/* Transactions (the server's group commit).  Not nestable. */
+int dps_begin(dps_store *s) DP_WUR;
+int dps_commit(dps_store *s) DP_WUR;
+void dps_rollback(dps_store *s);
+
+/* Directory. */
+int dps_post_add(dps_store *s, const dps_post *p) DP_WUR;
+int dps_post_get(dps_store *s, const char *name, dps_post *p) DP_WUR;
+int dps_collective_add(dps_store *s, const char *name, const char *const *posts, size_t n) DP_WUR;
+/*
+ * Posts named by an addressee (a post names itself, a collective its
+ * members), handed to cb one by one.  DP_ENOTFOUND if neither.
+ */
+int dps_addressee_posts(dps_store *s, const char *name,
+			int (*cb)(void *ctx, const char *post), void *ctx) DP_WUR;
+/* Insert (update=0, DP_EEXISTS if present) or replace (update=1). */
+int dps_officer_put(dps_store *s, const dps_officer *o, int update) DP_WUR;
+int dps_officer_get(dps_store *s, const char *handle, dps_officer *o) DP_WUR;
+int dps_officer_list(dps_store *s, int (*cb)(void *ctx, const dps_officer *o), void *ctx) DP_WUR;
+int dps_device_add(dps_store *s, const dps_device *d) DP_WUR;
+int dps_device_get(dps_store *s, const uint8_t id[32], dps_device *d) DP_WUR;
+int dps_device_by_tls(dps_store *s, const uint8_t tls_key[32], dps_device *d) DP_WUR;
+/* By lower-case hex prefix: DP_ENOTFOUND, or DP_EEXISTS when ambiguous. */
+int dps_device_find(dps_store *s, const char *hexprefix, dps_device *d) DP_WUR;
+/* DP_ESTATE when the device is revoked (final). */
+int dps_device_set_status(dps_store *s, const uint8_t id[32], int status) DP_WUR;
+/* officer NULL: all devices. */
+int dps_device_list(dps_store *s, const char *officer,
+		    int (*cb)(void *ctx, const dps_device *d), void *ctx) DP_WUR;
+
+/* Devices (any status) of officers (any status) at a post, by officer then device. */
+int dps_post_devices(dps_store *s, const char *post,
+		     int (*cb)(void *ctx, const dps_officer *o, const dps_device *d), void *ctx) DP_WUR;
+
+/* Cables.  dps_cable_insert runs inside dps_begin/dps_commit. */
+/*
+ * Assigns the MRN (per post, per UTC year, gap-free), stores the cable and
+ * its recipients' queue rows.  Same id with identical bytes: DP_OK with
+ * duplicate=1 and the stored MRN; with other bytes: DP_EEXISTS.
+ */
+int dps_cable_insert(dps_store *s, dps_submit *sub) DP_WUR;
+int dps_cable_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dps_cable *c) DP_WUR;
+/* The submission bytes (cap = max length accepted). */
+int dps_cable_data(dps_store *s, int64_t seq, dp_buf *out) DP_WUR;
+int dps_rcpt_get(dps_store *s, int64_t seq, const uint8_t device[32], dps_rcpt *r) DP_WUR;
+int dps_rcpts(dps_store *s, int64_t seq, int (*cb)(void *ctx, const dps_rcpt *r), void *ctx) DP_WUR;
+/* First time only; DP_ENOTFOUND if not a recipient. */
+int dps_mark_delivered(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t) DP_WUR;
+/* Records the read receipt (first time) and dequeues; also sets delivered if unset. */
+int dps_mark_acked(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t) DP_WUR;
+/* Unacknowledged cables of a device, precedence then acceptance order, at most limit. */
+int dps_inbox(dps_store *s, const uint8_t device[32], size_t limit,
+	      int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx) DP_WUR;
+/* Cables originated by an officer, newest first. */
+int dps_sent(dps_store *s, const char *officer, size_t limit,
+	     int (*cb)(void *ctx, const dps_cable *c), void *ctx) DP_WUR;
+/* All cables, newest first. */
+int dps_cable_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_cable *c), void *ctx) DP_WUR;
+/*
+ * Recipients past the handling-time objective (accepted + dp_prec_objective(prec) < now)
+ * and not acknowledged; post limits to recipients whose officer is at that post (NULL: all).
+ */
+int dps_overdue(dps_store *s, int64_t now, const char *post,
+		int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx) DP_WUR;
+
+/* Names list helpers shared by the modules: "A,B" <-> arrays (DP_EPARSE on bad names). */
+int dps_split_names(const char *csv, char out[][DP_NAME_MAX + 1], size_t max, size_t *n) DP_WUR;
+void dps_join_names(char *out, size_t cap, char names[][DP_NAME_MAX + 1], size_t n);
+
+#endif

@@ -1,0 +1,911 @@
+/*
+ * denpod/store_sqlite.c - the SQLite backend of denpod/store.h.
+ *
+ * WAL with synchronous=FULL: a commit is durable when dps_commit returns.
+ * The queue of a device is the partial index of its unacknowledged
+ * deliveries ordered by (prec, seq).  MRN counters live in their own table
+ * and are bumped in the same transaction as the cable insert, so an MRN is
+ * never skipped nor reused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "denpo/encoding.h"
+#include "denpod/store.h"
+
+enum {
+	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+	Q_DEV_BY_TLS, Q_DEV_GET, Q_OFF_GET,
+	Q_CABLE_BY_ID, Q_CABLE_INS, Q_RCPT_INS, Q_MRN_GET, Q_MRN_INS, Q_MRN_SET,
+	Q_DELIVER, Q_ACK, Q_RCPT_GET, Q_INBOX, Q_RCPTS, Q_DATA,
+	Q_COUNT
+};
+
+static const char *const sql_text[Q_COUNT] = {
+	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_COMMIT] = "COMMIT",
+	[Q_ROLLBACK] = "ROLLBACK",
+	[Q_DEV_BY_TLS] = "SELECT id,tls_key,officer,name,age_recipient,key_type,epoch,status,created "
+			 "FROM devices WHERE tls_key=?",
+	[Q_DEV_GET] = "SELECT id,tls_key,officer,name,age_recipient,key_type,epoch,status,created "
+		      "FROM devices WHERE id=?",
+	[Q_OFF_GET] = "SELECT handle,post,fullname,clearance,captions,roles,status FROM officers "
+		      "WHERE handle=?",
+	[Q_CABLE_BY_ID] = "SELECT seq,cable_id,mrn,from_post,from_device,officer,classification,"
+			  "prec_action,prec_info,accepted,size,digest FROM cables WHERE cable_id=?",
+	[Q_CABLE_INS] = "INSERT INTO cables(cable_id,mrn,from_post,from_device,officer,classification,"
+			"prec_action,prec_info,accepted,size,digest,data) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+	[Q_RCPT_INS] = "INSERT INTO deliveries(seq,device,role,prec,due) VALUES(?,?,?,?,?)",
+	[Q_MRN_GET] = "SELECT next FROM mrn WHERE post=? AND year=?",
+	[Q_MRN_INS] = "INSERT INTO mrn(post,year,next) VALUES(?,?,2)",
+	[Q_MRN_SET] = "UPDATE mrn SET next=next+1 WHERE post=? AND year=?",
+	[Q_DELIVER] = "UPDATE deliveries SET delivered=? WHERE seq=? AND device=? AND delivered IS NULL",
+	[Q_ACK] = "UPDATE deliveries SET acked=?, delivered=coalesce(delivered,?) "
+		  "WHERE seq=? AND device=? AND acked IS NULL",
+	[Q_RCPT_GET] = "SELECT device,role,prec,delivered,acked FROM deliveries WHERE seq=? AND device=?",
+	[Q_INBOX] = "SELECT c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer,c.classification,"
+		    "c.prec_action,c.prec_info,c.accepted,c.size,"
+		    "d.device,d.role,d.prec,d.delivered,d.acked FROM deliveries d JOIN cables c "
+		    "ON c.seq=d.seq WHERE d.device=? AND d.acked IS NULL ORDER BY d.prec,d.seq LIMIT ?",
+	[Q_RCPTS] = "SELECT device,role,prec,delivered,acked FROM deliveries WHERE seq=? ORDER BY device",
+	[Q_DATA] = "SELECT data FROM cables WHERE seq=?",
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT);"
+	"CREATE TABLE IF NOT EXISTS posts(name TEXT PRIMARY KEY, hq INTEGER NOT NULL, tz TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS collectives(name TEXT NOT NULL, post TEXT NOT NULL "
+	" REFERENCES posts(name), PRIMARY KEY(name,post)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS officers(handle TEXT PRIMARY KEY, post TEXT NOT NULL "
+	" REFERENCES posts(name), fullname TEXT NOT NULL, clearance INTEGER NOT NULL,"
+	" captions TEXT NOT NULL, roles TEXT NOT NULL, status INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS devices(id BLOB PRIMARY KEY, tls_key BLOB NOT NULL UNIQUE,"
+	" officer TEXT NOT NULL REFERENCES officers(handle), name TEXT NOT NULL,"
+	" age_recipient TEXT NOT NULL, key_type INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+	" status INTEGER NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS cables(seq INTEGER PRIMARY KEY, cable_id BLOB NOT NULL UNIQUE,"
+	" mrn TEXT NOT NULL UNIQUE, from_post TEXT NOT NULL, from_device BLOB NOT NULL,"
+	" officer TEXT NOT NULL, classification INTEGER NOT NULL, prec_action INTEGER NOT NULL,"
+	" prec_info INTEGER NOT NULL, accepted INTEGER NOT NULL, size INTEGER NOT NULL,"
+	" digest BLOB NOT NULL, data BLOB NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS cables_officer ON cables(officer, seq);"
+	"CREATE TABLE IF NOT EXISTS mrn(post TEXT NOT NULL, year INTEGER NOT NULL,"
+	" next INTEGER NOT NULL, PRIMARY KEY(post,year)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS deliveries(seq INTEGER NOT NULL, device BLOB NOT NULL,"
+	" role INTEGER NOT NULL, prec INTEGER NOT NULL, due INTEGER NOT NULL, delivered INTEGER,"
+	" acked INTEGER, PRIMARY KEY(seq,device)) WITHOUT ROWID;"
+	/* the queue: unacknowledged rows of a device in precedence then acceptance order */
+	"CREATE INDEX IF NOT EXISTS queue ON deliveries(device,prec,seq) WHERE acked IS NULL;"
+	"CREATE INDEX IF NOT EXISTS pending_due ON deliveries(due) WHERE acked IS NULL;";
+
+struct dps_store {
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_COUNT];
+	int in_txn;
+};
+
+const char *dps_status_name(int status)
+{
+	switch (status) {
+	case DPS_ACTIVE: return "active";
+	case DPS_SUSPENDED: return "suspended";
+	case DPS_REVOKED: return "revoked";
+	default: return "unknown";
+	}
+}
+
+static int exec(dps_store *s, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "denpod: store: %s\n", err ? err : sqlite3_errmsg(s->db));
+		sqlite3_free(err);
+		return DP_ESTORE;
+	}
+	return DP_OK;
+}
+
+/* A cached statement, reset and unbound. */
+static sqlite3_stmt *stmt(dps_store *s, int id)
+{
+	sqlite3_stmt *st = s->q[id];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* A one-off statement for the rarer queries. */
+static sqlite3_stmt *prep(dps_store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "denpod: store: %s\n", sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	return st;
+}
+
+static int step_err(dps_store *s, int rc)
+{
+	if (rc == SQLITE_CONSTRAINT)
+		return DP_EEXISTS;
+	fprintf(stderr, "denpod: store: %s\n", sqlite3_errmsg(s->db));
+	return DP_ESTORE;
+}
+
+/* Run a write statement to completion. */
+static int run(dps_store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	int r = rc == SQLITE_DONE ? DP_OK : step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *t)
+{
+	sqlite3_bind_text(st, i, t, -1, SQLITE_TRANSIENT);
+}
+static void bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
+{
+	sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT);
+}
+/* Copy column text into a fixed field (truncation cannot happen for values we wrote). */
+static void col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+static void col_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t n)
+{
+	const void *p = sqlite3_column_blob(st, i);
+	if (p && (size_t)sqlite3_column_bytes(st, i) == n)
+		memcpy(out, p, n);
+	else
+		memset(out, 0, n);
+}
+static int64_t col_i64_or0(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
+int dps_open(dps_store **out, const char *path, int create)
+{
+	dps_store *s = calloc(1, sizeof *s);
+	if (!s)
+		return DP_ENOMEM;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		fprintf(stderr, "denpod: cannot open database %s: %s\n", path,
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		sqlite3_close(s->db);
+		free(s);
+		return DP_ESTORE;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	int r = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+			"PRAGMA cache_size=-65536;");
+	if (!r && create)
+		r = exec(s, schema);
+	for (int i = 0; !r && i < Q_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i],
+				       NULL) != SQLITE_OK) {
+			fprintf(stderr, "denpod: store: %s (is this a denpod database?)\n",
+				sqlite3_errmsg(s->db));
+			r = DP_ESTORE;
+		}
+	if (r) {
+		dps_close(s);
+		return r;
+	}
+	*out = s;
+	return DP_OK;
+}
+
+void dps_close(dps_store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(s->q[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int dps_begin(dps_store *s)
+{
+	if (s->in_txn)
+		return DP_EINVAL;
+	int r = run(s, stmt(s, Q_BEGIN));
+	if (!r)
+		s->in_txn = 1;
+	return r;
+}
+
+int dps_commit(dps_store *s)
+{
+	int r = run(s, stmt(s, Q_COMMIT));
+	if (r)
+		dps_rollback(s);
+	s->in_txn = 0;
+	return r;
+}
+
+void dps_rollback(dps_store *s)
+{
+	if (sqlite3_get_autocommit(s->db) == 0)
+		(void)run(s, stmt(s, Q_ROLLBACK));
+	s->in_txn = 0;
+}
+
+/* ---- names ---- */
+
+int dps_split_names(const char *csv, char out[][DP_NAME_MAX + 1], size_t max, size_t *n)
+{
+	*n = 0;
+	if (!csv || !*csv)
+		return DP_OK;
+	const char *p = csv;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		/* an empty or over-long element is a malformed list */
+		if (len == 0 || len > DP_NAME_MAX)
+			return DP_EPARSE;
+		if (*n == max)
+			return DP_ETOOBIG;
+		memcpy(out[*n], p, len);
+		out[*n][len] = 0;
+		(*n)++;
+		if (!e)
+			return DP_OK;
+		p = e + 1;
+	}
+}
+
+void dps_join_names(char *out, size_t cap, char names[][DP_NAME_MAX + 1], size_t n)
+{
+	size_t used = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < n && used < cap; i++)
+		used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? "," : "", names[i]);
+}
+
+/* ---- directory ---- */
+
+int dps_post_add(dps_store *s, const dps_post *p)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO posts(name,hq,tz) VALUES(?,?,?)");
+	if (!st)
+		return DP_ESTORE;
+	bind_text(st, 1, p->name);
+	sqlite3_bind_int(st, 2, p->hq ? 1 : 0);
+	bind_text(st, 3, p->tz);
+	int r = run(s, st);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_post_get(dps_store *s, const char *name, dps_post *p)
+{
+	sqlite3_stmt *st = prep(s, "SELECT name,hq,tz FROM posts WHERE name=?");
+	if (!st)
+		return DP_ESTORE;
+	bind_text(st, 1, name);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, p->name, sizeof p->name);
+		p->hq = sqlite3_column_int(st, 1);
+		col_text(st, 2, p->tz, sizeof p->tz);
+	} else {
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_collective_add(dps_store *s, const char *name, const char *const *posts, size_t n)
+{
+	dps_post p;
+	int r = dps_post_get(s, name, &p);
+	if (r == DP_OK)
+		return DP_EEXISTS; /* a collective may not shadow a post */
+	if (r != DP_ENOTFOUND)
+		return r;
+	sqlite3_stmt *st = prep(s, "INSERT INTO collectives(name,post) VALUES(?,?)");
+	if (!st)
+		return DP_ESTORE;
+	r = exec(s, "BEGIN IMMEDIATE");
+	for (size_t i = 0; !r && i < n; i++) {
+		r = dps_post_get(s, posts[i], &p);
+		if (r)
+			break;
+		sqlite3_reset(st);
+		bind_text(st, 1, name);
+		bind_text(st, 2, posts[i]);
+		r = run(s, st);
+	}
+	sqlite3_finalize(st);
+	if (r) {
+		(void)exec(s, "ROLLBACK");
+		return r;
+	}
+	return exec(s, "COMMIT");
+}
+
+int dps_addressee_posts(dps_store *s, const char *name, int (*cb)(void *ctx, const char *post),
+			void *ctx)
+{
+	dps_post p;
+	int r = dps_post_get(s, name, &p);
+	if (r != DP_ENOTFOUND)
+		return r ? r : cb(ctx, p.name);
+	r = DP_OK;
+	sqlite3_stmt *st = prep(s, "SELECT post FROM collectives WHERE name=? ORDER BY post");
+	if (!st)
+		return DP_ESTORE;
+	bind_text(st, 1, name);
+	int rc, found = 0;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		found = 1;
+		r = cb(ctx, (const char *)sqlite3_column_text(st, 0));
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	if (!r && !found)
+		r = DP_ENOTFOUND;
+	return r;
+}
+
+static void officer_row(sqlite3_stmt *st, dps_officer *o)
+{
+	char list[DP_MAX_CAPTIONS * (DP_NAME_MAX + 1) + 1];
+	memset(o, 0, sizeof *o);
+	col_text(st, 0, o->handle, sizeof o->handle);
+	col_text(st, 1, o->post, sizeof o->post);
+	col_text(st, 2, o->fullname, sizeof o->fullname);
+	o->clearance = sqlite3_column_int(st, 3);
+	col_text(st, 4, list, sizeof list);
+	if (dps_split_names(list, o->captions, DP_MAX_CAPTIONS, &o->ncaptions))
+		o->ncaptions = 0; /* never written that way; treat as none (fails closed) */
+	col_text(st, 5, list, sizeof list);
+	if (dps_split_names(list, o->roles, DP_MAX_CAPTIONS, &o->nroles))
+		o->nroles = 0;
+	o->status = sqlite3_column_int(st, 6);
+}
+
+int dps_officer_put(dps_store *s, const dps_officer *o, int update)
+{
+	char caps[DP_MAX_CAPTIONS * (DP_NAME_MAX + 1) + 1], roles[sizeof caps];
+	dps_post p;
+	int r = dps_post_get(s, o->post, &p);
+	if (r)
+		return r;
+	sqlite3_stmt *st = prep(s, update ? "INSERT OR REPLACE INTO officers VALUES(?,?,?,?,?,?,?)"
+					  : "INSERT INTO officers VALUES(?,?,?,?,?,?,?)");
+	if (!st)
+		return DP_ESTORE;
+	dps_join_names(caps, sizeof caps, (char(*)[DP_NAME_MAX + 1])o->captions, o->ncaptions);
+	dps_join_names(roles, sizeof roles, (char(*)[DP_NAME_MAX + 1])o->roles, o->nroles);
+	bind_text(st, 1, o->handle);
+	bind_text(st, 2, o->post);
+	bind_text(st, 3, o->fullname);
+	sqlite3_bind_int(st, 4, o->clearance);
+	bind_text(st, 5, caps);
+	bind_text(st, 6, roles);
+	sqlite3_bind_int(st, 7, o->status);
+	r = run(s, st);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_officer_get(dps_store *s, const char *handle, dps_officer *o)
+{
+	sqlite3_stmt *st = stmt(s, Q_OFF_GET);
+	bind_text(st, 1, handle);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		officer_row(st, o);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_officer_list(dps_store *s, int (*cb)(void *ctx, const dps_officer *o), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT handle,post,fullname,clearance,captions,roles,status "
+				   "FROM officers ORDER BY post,handle");
+	if (!st)
+		return DP_ESTORE;
+	int rc, r = DP_OK;
+	dps_officer o;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		officer_row(st, &o);
+		r = cb(ctx, &o);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static void device_row(sqlite3_stmt *st, dps_device *d)
+{
+	memset(d, 0, sizeof *d);
+	col_blob(st, 0, d->id, 32);
+	col_blob(st, 1, d->tls_key, 32);
+	col_text(st, 2, d->officer, sizeof d->officer);
+	col_text(st, 3, d->name, sizeof d->name);
+	col_text(st, 4, d->age_recipient, sizeof d->age_recipient);
+	d->key_type = sqlite3_column_int(st, 5);
+	d->epoch = (uint32_t)sqlite3_column_int64(st, 6);
+	d->status = sqlite3_column_int(st, 7);
+	d->created = sqlite3_column_int64(st, 8);
+}
+
+int dps_device_add(dps_store *s, const dps_device *d)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO devices VALUES(?,?,?,?,?,?,?,?,?)");
+	if (!st)
+		return DP_ESTORE;
+	bind_blob(st, 1, d->id, 32);
+	bind_blob(st, 2, d->tls_key, 32);
+	bind_text(st, 3, d->officer);
+	bind_text(st, 4, d->name);
+	bind_text(st, 5, d->age_recipient);
+	sqlite3_bind_int(st, 6, d->key_type);
+	sqlite3_bind_int64(st, 7, d->epoch);
+	sqlite3_bind_int(st, 8, d->status);
+	sqlite3_bind_int64(st, 9, d->created);
+	int r = run(s, st);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int device_one(dps_store *s, int q, const uint8_t key[32], dps_device *d)
+{
+	sqlite3_stmt *st = stmt(s, q);
+	bind_blob(st, 1, key, 32);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		device_row(st, d);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_device_get(dps_store *s, const uint8_t id[32], dps_device *d)
+{
+	return device_one(s, Q_DEV_GET, id, d);
+}
+
+int dps_device_by_tls(dps_store *s, const uint8_t tls_key[32], dps_device *d)
+{
+	return device_one(s, Q_DEV_BY_TLS, tls_key, d);
+}
+
+int dps_device_find(dps_store *s, const char *prefix, dps_device *d)
+{
+	size_t n = strlen(prefix);
+	/* a prefix is 1..64 hex digits */
+	if (n == 0 || n > 64 || strspn(prefix, "0123456789abcdefABCDEF") != n)
+		return DP_EPARSE;
+	sqlite3_stmt *st = prep(s, "SELECT id,tls_key,officer,name,age_recipient,key_type,epoch,"
+				   "status,created FROM devices WHERE substr(lower(hex(id)),1,?)=lower(?)");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int(st, 1, (int)n);
+	bind_text(st, 2, prefix);
+	int rc, found = 0, r = DP_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (++found > 1)
+			break;
+		device_row(st, d);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	else if (found == 0)
+		r = DP_ENOTFOUND;
+	else if (found > 1)
+		r = DP_EEXISTS;
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_device_set_status(dps_store *s, const uint8_t id[32], int status)
+{
+	dps_device d;
+	int r = dps_device_get(s, id, &d);
+	if (r)
+		return r;
+	if (d.status == DPS_REVOKED)
+		return DP_ESTATE; /* revocation is final */
+	/* "AND status != 2" closes the race with a concurrent revoke */
+	sqlite3_stmt *st = prep(s, "UPDATE devices SET status=? WHERE id=? AND status!=2");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int(st, 1, status);
+	bind_blob(st, 2, id, 32);
+	r = run(s, st);
+	if (!r && sqlite3_changes(s->db) != 1)
+		r = DP_ESTATE;
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_device_list(dps_store *s, const char *officer, int (*cb)(void *ctx, const dps_device *d),
+		    void *ctx)
+{
+	sqlite3_stmt *st = prep(s, officer ? "SELECT id,tls_key,officer,name,age_recipient,key_type,"
+					     "epoch,status,created FROM devices WHERE officer=? ORDER BY id"
+					   : "SELECT id,tls_key,officer,name,age_recipient,key_type,"
+					     "epoch,status,created FROM devices ORDER BY officer,id");
+	if (!st)
+		return DP_ESTORE;
+	if (officer)
+		bind_text(st, 1, officer);
+	int rc, r = DP_OK;
+	dps_device d;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		device_row(st, &d);
+		r = cb(ctx, &d);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_post_devices(dps_store *s, const char *post,
+		     int (*cb)(void *ctx, const dps_officer *o, const dps_device *d), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT o.handle,o.post,o.fullname,o.clearance,o.captions,o.roles,"
+				   "o.status,d.id,d.tls_key,d.officer,d.name,d.age_recipient,d.key_type,"
+				   "d.epoch,d.status,d.created FROM officers o JOIN devices d "
+				   "ON d.officer=o.handle WHERE o.post=? ORDER BY o.handle,d.id");
+	if (!st)
+		return DP_ESTORE;
+	bind_text(st, 1, post);
+	int rc, r = DP_OK;
+	dps_officer o;
+	dps_device d;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		officer_row(st, &o);
+		memset(&d, 0, sizeof d);
+		col_blob(st, 7, d.id, 32);
+		col_blob(st, 8, d.tls_key, 32);
+		col_text(st, 9, d.officer, sizeof d.officer);
+		col_text(st, 10, d.name, sizeof d.name);
+		col_text(st, 11, d.age_recipient, sizeof d.age_recipient);
+		d.key_type = sqlite3_column_int(st, 12);
+		d.epoch = (uint32_t)sqlite3_column_int64(st, 13);
+		d.status = sqlite3_column_int(st, 14);
+		d.created = sqlite3_column_int64(st, 15);
+		r = cb(ctx, &o, &d);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* ---- cables ---- */
+
+/* Columns 0..10 of the cable SELECTs. */
+static void cable_row(sqlite3_stmt *st, dps_cable *c)
+{
+	memset(c, 0, sizeof *c);
+	c->seq = sqlite3_column_int64(st, 0);
+	col_blob(st, 1, c->cable_id, DP_CABLE_ID);
+	col_text(st, 2, c->mrn, sizeof c->mrn);
+	col_text(st, 3, c->from_post, sizeof c->from_post);
+	col_blob(st, 4, c->from_device, 32);
+	col_text(st, 5, c->officer, sizeof c->officer);
+	c->classification = sqlite3_column_int(st, 6);
+	c->prec_action = sqlite3_column_int(st, 7);
+	c->prec_info = sqlite3_column_int(st, 8);
+	c->accepted = sqlite3_column_int64(st, 9);
+	c->size = (uint64_t)sqlite3_column_int64(st, 10);
+}
+
+static void rcpt_row(sqlite3_stmt *st, int i, dps_rcpt *r)
+{
+	col_blob(st, i, r->device, 32);
+	r->role = sqlite3_column_int(st, i + 1);
+	r->prec = sqlite3_column_int(st, i + 2);
+	r->delivered = col_i64_or0(st, i + 3);
+	r->acked = col_i64_or0(st, i + 4);
+}
+
+/* Next MRN number of post in year, bumping the counter (inside the caller's transaction). */
+static int mrn_next(dps_store *s, const char *post, int year, int64_t *num)
+{
+	sqlite3_stmt *st = stmt(s, Q_MRN_GET);
+	bind_text(st, 1, post);
+	sqlite3_bind_int(st, 2, year);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*num = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		st = stmt(s, Q_MRN_SET);
+	} else if (rc == SQLITE_DONE) {
+		*num = 1;
+		sqlite3_reset(st);
+		st = stmt(s, Q_MRN_INS);
+	} else {
+		sqlite3_reset(st);
+		return step_err(s, rc);
+	}
+	bind_text(st, 1, post);
+	sqlite3_bind_int(st, 2, year);
+	return run(s, st);
+}
+
+int dps_cable_insert(dps_store *s, dps_submit *sub)
+{
+	uint8_t digest[DP_SHA256];
+	if (!s->in_txn)
+		return DP_EINVAL;
+	dp_sha256(digest, sub->data, sub->len);
+	sub->duplicate = 0;
+
+	sqlite3_stmt *st = stmt(s, Q_CABLE_BY_ID);
+	bind_blob(st, 1, sub->c.cable_id, DP_CABLE_ID);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		uint8_t old[DP_SHA256];
+		dps_cable c;
+		cable_row(st, &c);
+		col_blob(st, 11, old, sizeof old);
+		sqlite3_reset(st);
+		/* a retry must be byte-identical; anything else reuses an id */
+		if (memcmp(old, digest, sizeof old) != 0)
+			return DP_EEXISTS;
+		sub->duplicate = 1;
+		memcpy(sub->mrn, c.mrn, sizeof sub->mrn);
+		sub->accepted = c.accepted;
+		return DP_OK;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return step_err(s, rc);
+
+	/* Savepoint: a failure below undoes this cable only, not the batch. */
+	int r = exec(s, "SAVEPOINT cable");
+	if (r)
+		return r;
+	time_t now = (time_t)sub->now;
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	int year = tm.tm_year + 1900;
+	int64_t num = 0;
+	r = mrn_next(s, sub->c.from_post, year, &num);
+	if (r)
+		goto fail;
+	if (num > 999999) {
+		r = DP_ETOOBIG; /* the MRN has six digits */
+		goto fail;
+	}
+	r = dp_mrn_format(sub->mrn, year, sub->c.from_post, (uint32_t)num);
+	if (r)
+		goto fail;
+	sub->accepted = sub->now;
+
+	st = stmt(s, Q_CABLE_INS);
+	bind_blob(st, 1, sub->c.cable_id, DP_CABLE_ID);
+	bind_text(st, 2, sub->mrn);
+	bind_text(st, 3, sub->c.from_post);
+	bind_blob(st, 4, sub->c.from_device, 32);
+	bind_text(st, 5, sub->c.officer);
+	sqlite3_bind_int(st, 6, sub->c.classification);
+	sqlite3_bind_int(st, 7, sub->c.prec_action);
+	sqlite3_bind_int(st, 8, sub->c.prec_info);
+	sqlite3_bind_int64(st, 9, sub->now);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)sub->len);
+	bind_blob(st, 11, digest, sizeof digest);
+	sqlite3_bind_blob64(st, 12, sub->data, sub->len, SQLITE_STATIC);
+	r = run(s, st);
+	sqlite3_clear_bindings(st); /* drop the SQLITE_STATIC pointer */
+	if (r)
+		goto fail;
+	int64_t seq = sqlite3_last_insert_rowid(s->db);
+	for (size_t i = 0; i < sub->nrcpts; i++) {
+		st = stmt(s, Q_RCPT_INS);
+		sqlite3_bind_int64(st, 1, seq);
+		bind_blob(st, 2, sub->rcpts[i].device, 32);
+		sqlite3_bind_int(st, 3, sub->rcpts[i].role);
+		sqlite3_bind_int(st, 4, sub->rcpts[i].prec);
+		sqlite3_bind_int64(st, 5, sub->now + dp_prec_objective(sub->rcpts[i].prec));
+		r = run(s, st);
+		if (r)
+			goto fail;
+	}
+	sub->c.seq = seq;
+	return exec(s, "RELEASE cable");
+fail:
+	(void)exec(s, "ROLLBACK TO cable");
+	(void)exec(s, "RELEASE cable");
+	return r;
+}
+
+int dps_cable_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dps_cable *c)
+{
+	sqlite3_stmt *st = stmt(s, Q_CABLE_BY_ID);
+	bind_blob(st, 1, id, DP_CABLE_ID);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		cable_row(st, c);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_cable_data(dps_store *s, int64_t seq, dp_buf *out)
+{
+	sqlite3_stmt *st = stmt(s, Q_DATA);
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st), r;
+	if (rc == SQLITE_ROW) {
+		dp_buf_reset(out);
+		r = dp_buf_append(out, sqlite3_column_blob(st, 0),
+				  (size_t)sqlite3_column_bytes(st, 0));
+	} else {
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_rcpt_get(dps_store *s, int64_t seq, const uint8_t device[32], dps_rcpt *rc_out)
+{
+	sqlite3_stmt *st = stmt(s, Q_RCPT_GET);
+	sqlite3_bind_int64(st, 1, seq);
+	bind_blob(st, 2, device, 32);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		rcpt_row(st, 0, rc_out);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_rcpts(dps_store *s, int64_t seq, int (*cb)(void *ctx, const dps_rcpt *r), void *ctx)
+{
+	sqlite3_stmt *st = stmt(s, Q_RCPTS);
+	sqlite3_bind_int64(st, 1, seq);
+	int rc, r = DP_OK;
+	dps_rcpt x;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rcpt_row(st, 0, &x);
+		r = cb(ctx, &x);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+static int receipt(dps_store *s, int q, int64_t seq, const uint8_t device[32], int64_t t)
+{
+	dps_rcpt x;
+	int r = dps_rcpt_get(s, seq, device, &x);
+	if (r)
+		return r;
+	sqlite3_stmt *st = stmt(s, q);
+	int i = 1;
+	sqlite3_bind_int64(st, i++, t);
+	if (q == Q_ACK)
+		sqlite3_bind_int64(st, i++, t);
+	sqlite3_bind_int64(st, i++, seq);
+	bind_blob(st, i, device, 32);
+	return run(s, st);
+}
+
+int dps_mark_delivered(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t)
+{
+	return receipt(s, Q_DELIVER, seq, device, t);
+}
+
+int dps_mark_acked(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t)
+{
+	return receipt(s, Q_ACK, seq, device, t);
+}
+
+int dps_inbox(dps_store *s, const uint8_t device[32], size_t limit,
+	      int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx)
+{
+	sqlite3_stmt *st = stmt(s, Q_INBOX);
+	bind_blob(st, 1, device, 32);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	int rc, r = DP_OK;
+	dps_cable c;
+	dps_rcpt x;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cable_row(st, &c);
+		rcpt_row(st, 11, &x);
+		r = cb(ctx, &c, &x);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+#define CABLE_COLS "seq,cable_id,mrn,from_post,from_device,officer,classification,prec_action," \
+		   "prec_info,accepted,size"
+
+static int cable_query(dps_store *s, sqlite3_stmt *st, int (*cb)(void *ctx, const dps_cable *c),
+		       void *ctx)
+{
+	if (!st)
+		return DP_ESTORE;
+	int rc, r = DP_OK;
+	dps_cable c;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cable_row(st, &c);
+		r = cb(ctx, &c);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_sent(dps_store *s, const char *officer, size_t limit,
+	     int (*cb)(void *ctx, const dps_cable *c), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT " CABLE_COLS " FROM cables WHERE officer=? "
+				   "ORDER BY seq DESC LIMIT ?");
+	if (st) {
+		bind_text(st, 1, officer);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	}
+	return cable_query(s, st, cb, ctx);
+}
+
+int dps_cable_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_cable *c), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT " CABLE_COLS " FROM cables ORDER BY seq DESC LIMIT ?");
+	if (st)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+	return cable_query(s, st, cb, ctx);
+}
+
+int dps_overdue(dps_store *s, int64_t now, const char *post,
+		int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx)
+{
+	sqlite3_stmt *st = prep(
+		s, "SELECT c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer,c.classification,"
+		   "c.prec_action,c.prec_info,c.accepted,c.size,"
+		   "d.device,d.role,d.prec,d.delivered,d.acked FROM deliveries d "
+		   "JOIN cables c ON c.seq=d.seq JOIN devices v ON v.id=d.device "
+		   "JOIN officers o ON o.handle=v.officer "
+		   "WHERE d.acked IS NULL AND d.due<?1 AND (?2 IS NULL OR o.post=?2) "
+		   "ORDER BY d.prec,d.seq");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, now);
+	if (post)
+		bind_text(st, 2, post);
+	int rc, r = DP_OK;
+	dps_cable c;
+	dps_rcpt x;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cable_row(st, &c);
+		rcpt_row(st, 11, &x);
+		r = cb(ctx, &c, &x);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Hostile tests against a live denpod on 127.0.0.1: malformed, forged,
+# oversize and unauthorised requests get their exact error and store nothing;
+# suspension takes effect at once; long-poll wakes; restart keeps state.
+. "$(dirname "$0")/lib.sh"
+TS="$BUILD/tests/tool_submit"
+if [ ! -x "$DENPOD" ] || [ ! -x "$TS" ]; then
+	skip "denpod or tests/tool_submit not built"
+	t_done it_denpod_hostile
+	exit 0
+fi
+T=$(mktemp -d)
+PID=
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+PORT=$(free_port)
+URL=https://127.0.0.1:$PORT
+export DENPOD_DATA=$T/sw
+D() { "$DENPOD" "$@"; }
+not() { ! "$@"; }
+start() { "$DENPOD" run --data "$T/sw" 2>>"$T/run.log" & PID=$!; for _ in $(seq 50); do
+	"$TS" get "$T/a" "$URL" "$PIN" /v1/health >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+# status_of "CMD..." -> first word of the tool's output (the HTTP status)
+st() { "$TS" "$@" 2>/dev/null | head -c 4 | tr -d ' '; }
+err() { "$TS" "$@" 2>/dev/null | sed 's/^[0-9]* //' | jq -r .error 2>/dev/null; }
+ncables() { D cable list | wc -l; }
+
+D init --data "$T/sw" --url "$URL" --listen "127.0.0.1:$PORT" >"$T/init.out"
+check "init exit 0" [ $? = 0 ]
+check "data dir 0700" [ "$(stat -c %a "$T/sw")" = 700 ]
+check "sign.key 0600" [ "$(stat -c %a "$T/sw/sign.key")" = 600 ]
+D init --data "$T/sw" >/dev/null 2>&1; check "second init refused (exit 1)" [ $? = 1 ]
+PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
+D post add HQ --hq >/dev/null && D post add TOKYO >/dev/null && D post add PARIS >/dev/null
+D collective add "ALL POSTS" TOKYO PARIS >/dev/null
+D officer add tanaka.h --post HQ --clearance TS --roles COMMS >/dev/null
+D officer add sato.k --post TOKYO --clearance SECRET >/dev/null
+D officer add low.p --post PARIS --clearance CONFIDENTIAL >/dev/null
+D officer add x --post NOWHERE --clearance S >/dev/null 2>&1; check "officer at unknown post: exit 1" [ $? = 1 ]
+D officer add y --post TOKYO >/dev/null 2>&1; check "officer without clearance: exit 2" [ $? = 2 ]
+for dv in a:tanaka.h:HQ b:sato.k:TOKYO c:low.p:PARIS u:sato.k:TOKYO; do
+	IFS=: read -r d o p <<<"$dv"; "$TS" enrol "$T/$d" "$o" "$p"
+done
+for d in a b c; do D approve "$T/$d/request" --out "$T/$d/answer" >/dev/null || no "approve $d"; done
+D approve "$T/a/request" --out "$T/a/answer2" >/dev/null 2>&1; check "approve twice: exit 1" [ $? = 1 ]
+sed 's/^Officer: sato.k/Officer: tanaka.h/' "$T/u/request" >"$T/forged"
+D approve "$T/forged" --out "$T/forged.ans" >/dev/null 2>&1
+check "forged request refused" [ $? = 1 ] && check "no answer for a forged request" [ ! -e "$T/forged.ans" ]
+start || no "denpod did not start"
+
+check "health 200" [ "$(st get "$T/a" "$URL" "$PIN" /v1/health)" = 200 ]
+check "unknown device: 401" [ "$(st get "$T/u" "$URL" "$PIN" /v1/inbox)" = 401 ]
+check "unknown device: error device" [ "$(err get "$T/u" "$URL" "$PIN" /v1/inbox)" = device ]
+check "wrong pin: transport failure" [ "$(st get "$T/a" "$URL" "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" /v1/health)" = 0 ]
+check "TLS 1.2 refused" not curl -sk --tlsv1.2 --tls-max 1.2 "$URL/v1/health" -o /dev/null
+check "no client cert refused" not curl -sk "$URL/v1/health" -o /dev/null
+
+check "valid cable 201" [ "$(st send "$T/a" "$URL" "$PIN" TOKYO SECRET IMMEDIATE)" = 201 ]
+N=$(ncables)
+check "one cable stored" [ "$N" = 1 ]
+# a length prefix of 16 then 16 bytes that are not an envelope
+printf '\000\000\000\020DPXX0000000000000' >"$T/junk"
+check "junk body: 400 parse" [ "$(err post "$T/a" "$URL" "$PIN" /v1/cables "$T/junk")" = parse ]
+: >"$T/empty"
+check "empty body: 400" [ "$(st post "$T/a" "$URL" "$PIN" /v1/cables "$T/empty")" = 400 ]
+"$TS" envelope "$T/a" "$URL" "$PIN" TOKYO SECRET ROUTINE "$T/good" >/dev/null
+head -c 100 "$T/good" >"$T/trunc"
+check "truncated: 400 parse" [ "$(err post "$T/a" "$URL" "$PIN" /v1/cables "$T/trunc")" = parse ]
+python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[-1]^=1; open(sys.argv[2],"wb").write(b)' "$T/good" "$T/tamper"
+check "payload tampered: 403 signature" [ "$(err post "$T/a" "$URL" "$PIN" /v1/cables "$T/tamper")" = signature ]
+check "someone else's envelope: 403 denied" [ "$(err post "$T/b" "$URL" "$PIN" /v1/cables "$T/good")" = denied ]
+check "clearance: 403 clearance" [ "$(err send "$T/a" "$URL" "$PIN" PARIS CONFIDENTIAL FLASH --as SECRET)" = clearance ]
+check "nothing stored on rejections" [ "$(ncables)" = "$N" ]
+head -c $((64 * 1024 * 1024 + 200000)) /dev/zero >"$T/huge"
+check "oversize body: 413" [ "$(st post "$T/a" "$URL" "$PIN" /v1/cables "$T/huge")" = 413 ]
+rm -f "$T/huge"
+check "good submission 201" [ "$(st post "$T/a" "$URL" "$PIN" /v1/cables "$T/good")" = 201 ]
+MRN=$(D cable list | head -1 | awk '{print $1, $2, $3}')
+R=$("$TS" post "$T/a" "$URL" "$PIN" /v1/cables "$T/good")
+check "retry: 200" [ "${R%% *}" = 200 ]
+check "retry: same MRN, duplicate" [ "$(sed 's/^200 //' <<<"$R" | jq -r '"\(.mrn) \(.duplicate)"')" = "$MRN true" ]
+check "unknown endpoint 404" [ "$(err get "$T/a" "$URL" "$PIN" /v1/nothing)" = not_found ]
+check "bad cable id 400" [ "$(st get "$T/a" "$URL" "$PIN" /v1/cables/xyz)" = 400 ]
+check "overdue needs COMMS" [ "$(err get "$T/b" "$URL" "$PIN" /v1/overdue)" = denied ]
+check "overdue for COMMS 200" [ "$(st get "$T/a" "$URL" "$PIN" /v1/overdue)" = 200 ]
+
+# suspension takes effect on the next request; revocation is final
+B=$(D device list | awk '$2=="sato.k" {print substr($1,1,10)}')
+D device suspend "$B" >/dev/null
+check "suspended: 403 device" [ "$(err get "$T/b" "$URL" "$PIN" /v1/inbox)" = device ]
+check "to a suspended device: 403 device" [ "$(err post "$T/a" "$URL" "$PIN" /v1/cables "$T/good")" != "" ]
+D device reinstate "$B" >/dev/null
+check "reinstated: 200" [ "$(st get "$T/b" "$URL" "$PIN" /v1/inbox)" = 200 ]
+C=$(D device list | awk '$2=="low.p" {print $1}')
+D device revoke "$C" >/dev/null
+check "revoked: 403" [ "$(st get "$T/c" "$URL" "$PIN" /v1/inbox)" = 403 ]
+D device reinstate "$C" >/dev/null 2>&1; check "reinstate revoked: exit 1" [ $? = 1 ]
+D device suspend zz >/dev/null 2>&1; check "bad device id: exit 1" [ $? = 1 ]
+
+# fetch / ack / long-poll
+ID=$("$TS" get "$T/b" "$URL" "$PIN" /v1/inbox | sed 's/^200 //' | jq -r '.cables[0].cable_id')
+check "revoked device cannot fetch: 403" [ "$(st get "$T/c" "$URL" "$PIN" /v1/cables/$ID)" = 403 ]
+check "originator may fetch: 200" [ "$(st get "$T/a" "$URL" "$PIN" /v1/cables/$ID)" = 200 ]
+D officer add other.o --post TOKYO --clearance S >/dev/null
+"$TS" enrol "$T/o" other.o TOKYO && D approve "$T/o/request" --out "$T/o/answer" >/dev/null
+check "non-recipient fetch: 404 not_found" [ "$(err get "$T/o" "$URL" "$PIN" /v1/cables/$ID)" = not_found ]
+check "non-recipient ack: 404" [ "$(st post "$T/o" "$URL" "$PIN" /v1/cables/$ID/ack "$T/empty")" = 404 ]
+check "status for others: 404" [ "$(st get "$T/o" "$URL" "$PIN" /v1/cables/$ID/status)" = 404 ]
+check "fetch 200" [ "$(st get "$T/b" "$URL" "$PIN" /v1/cables/$ID)" = 200 ]
+for id in $("$TS" get "$T/b" "$URL" "$PIN" /v1/inbox | sed 's/^200 //' | jq -r '.cables[].cable_id'); do
+	"$TS" post "$T/b" "$URL" "$PIN" /v1/cables/$id/ack "$T/empty" >/dev/null || no "ack $id"
+done
+check "queue empty after acks" [ "$("$TS" get "$T/b" "$URL" "$PIN" /v1/inbox | sed 's/^200 //' | jq '.cables|length')" = 0 ]
+S=$("$TS" get "$T/a" "$URL" "$PIN" /v1/cables/$ID/status | sed 's/^200 //')
+check "status shows the ack" [ "$(jq -r '.recipients[0].acked != null' <<<"$S")" = true ]
+t0=$(date +%s%N)
+"$TS" get "$T/b" "$URL" "$PIN" "/v1/inbox?wait=20" >"$T/lp" &
+LP=$!
+sleep 0.5
+"$TS" send "$T/a" "$URL" "$PIN" TOKYO SECRET FLASH >/dev/null
+wait $LP
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "long-poll woke with the cable (${ms} ms)" [ "$ms" -lt 5000 ]
+check "long-poll answer holds one cable" [ "$(sed 's/^200 //' "$T/lp" | jq '.cables|length')" = 1 ]
+
+# clean shutdown and restart keep everything
+N=$(ncables)
+kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
+[ "$rc" = 0 ] || tail -5 "$T/run.log"
+check "SIGTERM: exit 0" [ "$rc" = 0 ]
+start || no "restart"
+check "restart keeps cables" [ "$(ncables)" = "$N" ]
+check "restart keeps the queue" [ "$("$TS" get "$T/b" "$URL" "$PIN" /v1/inbox | sed 's/^200 //' | jq '.cables|length')" = 1 ]
+check "log has no payload or keys" not grep -qiE 'BEGIN|PRIVATE|sha256//' "$T/run.log"
+t_done it_denpod_hostile

@@ -1,0 +1,333 @@
+/*
+ * tests/tool_submit.c - a throwaway device for integration and hostile tests
+ * of denpod, speaking the API over libcurl with mutual TLS.
+ *
+ *   tool_submit enrol DIR OFFICER POST          keys in DIR, request in DIR/request
+ *   tool_submit send DIR URL PIN TO CLASS PREC [CAPTIONS] [--size N] [--count N]
+ *        resolve TO (comma list) then submit N cables of random payload; prints answers
+ *        (--as CLASS puts another classification in the envelope than the one resolved)
+ *   tool_submit get DIR URL PIN PATH             GET, prints "STATUS body"
+ *   tool_submit post DIR URL PIN PATH FILE       POST FILE's bytes, prints "STATUS body"
+ *   tool_submit envelope DIR URL PIN TO CLASS PREC OUT   write one valid submission to OUT
+ *
+ * The payload is random bytes (the switch never opens it); the envelope is
+ * real and signed by the device.  Exit 0 if every HTTP status was 2xx.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "denpo/age.h"
+#include "denpo/encoding.h"
+#include "denpo/enrol.h"
+#include "denpo/envelope.h"
+#include "denpo/tls.h"
+
+/* --as CLASS: claim another classification than the one resolved (hostile tests) */
+static const char *as_class;
+
+typedef struct {
+	uint8_t sign_sk[64], sign_pk[32], tls_seed[32];
+	dp_buf cert, key;
+	char url[256], pin[128];
+	CURL *curl;
+} device;
+
+static int load_seed(const char *dir, const char *name, uint8_t seed[32])
+{
+	char path[1024];
+	dp_buf b;
+	dp_buf_init(&b, 64);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	int r = dp_read_file(path, &b);
+	if (!r && b.len != 32)
+		r = DP_EPARSE;
+	if (!r)
+		memcpy(seed, b.p, 32);
+	dp_buf_free(&b);
+	return r;
+}
+
+static int cmd_enrol(const char *dir, const char *officer, const char *post)
+{
+	uint8_t seed[32], tseed[32], pk[32];
+	char path[1024];
+	mkdir(dir, 0700);
+	dp_random(seed, 32);
+	dp_random(tseed, 32);
+	snprintf(path, sizeof path, "%s/sign.seed", dir);
+	if (dp_write_file(path, seed, 32, 0600, 1))
+		return 1;
+	snprintf(path, sizeof path, "%s/tls.seed", dir);
+	if (dp_write_file(path, tseed, 32, 0600, 1))
+		return 1;
+	dp_enrol_request q;
+	memset(&q, 0, sizeof q);
+	snprintf(q.officer, sizeof q.officer, "%s", officer);
+	snprintf(q.post, sizeof q.post, "%s", post);
+	snprintf(q.device_name, sizeof q.device_name, "TESTDEV");
+	uint8_t sk[64];
+	crypto_sign_ed25519_seed_keypair(q.sign_pk, sk, seed);
+	dp_tls_pk_from_seed(tseed, q.tls_pk);
+	dp_age_identity id;
+	dp_age_recipient rc;
+	dp_buf ab;
+	dp_buf_init(&ab, 256);
+	if (dp_age_identity_generate(&id) || dp_age_identity_to_recipient(&id, &rc) ||
+	    dp_age_recipient_format(&rc, &ab))
+		return 1;
+	dp_age_identity_wipe(&id);
+	snprintf(q.age_recipient, sizeof q.age_recipient, "%s", (const char *)ab.p);
+	dp_buf_free(&ab);
+	q.epoch = 0;
+	q.created = (int64_t)time(NULL);
+	dp_buf out;
+	dp_buf_init(&out, DP_ENROL_MAX);
+	int r = dp_enrol_request_encode(&q, sk, &out);
+	snprintf(path, sizeof path, "%s/request", dir);
+	if (!r)
+		r = dp_write_file(path, out.p, out.len, 0644, 1);
+	dp_buf_free(&out);
+	(void)pk;
+	if (r)
+		fprintf(stderr, "enrol: %s\n", dp_strerror(r));
+	return r ? 1 : 0;
+}
+
+static int dev_open(device *d, const char *dir, const char *url, const char *pin)
+{
+	uint8_t seed[32], pk[32];
+	memset(d, 0, sizeof *d);
+	if (load_seed(dir, "sign.seed", seed) || load_seed(dir, "tls.seed", d->tls_seed)) {
+		fprintf(stderr, "cannot load keys from %s\n", dir);
+		return 1;
+	}
+	crypto_sign_ed25519_seed_keypair(d->sign_pk, d->sign_sk, seed);
+	dp_tls_pk_from_seed(d->tls_seed, pk);
+	dp_buf_init(&d->cert, 16384);
+	dp_buf_init(&d->key, 16384);
+	if (dp_tls_selfsigned(d->tls_seed, "device", &d->cert, &d->key))
+		return 1;
+	snprintf(d->url, sizeof d->url, "%s", url);
+	snprintf(d->pin, sizeof d->pin, "%s", pin);
+	d->curl = curl_easy_init();
+	return d->curl ? 0 : 1;
+}
+
+static size_t sink(char *p, size_t sz, size_t n, void *ud)
+{
+	dp_buf *b = ud;
+	return dp_buf_append(b, p, sz * n) ? 0 : sz * n;
+}
+
+/* One request; body NULL = GET.  Returns the HTTP status (0 on transport error). */
+static long request(device *d, const char *path, const uint8_t *body, size_t len, dp_buf *resp)
+{
+	char url[1024];
+	snprintf(url, sizeof url, "%s%s", d->url, path);
+	CURL *c = d->curl;
+	curl_easy_reset(c);
+	struct curl_blob cert = {d->cert.p, d->cert.len, CURL_BLOB_NOCOPY};
+	struct curl_blob key = {d->key.p, d->key.len, CURL_BLOB_NOCOPY};
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
+	curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+	curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
+	curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, d->pin);
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	struct curl_slist *h = NULL;
+	if (body) {
+		h = curl_slist_append(h, "Content-Type: application/octet-stream");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	dp_buf_reset(resp);
+	CURLcode rc = curl_easy_perform(c);
+	long status = 0;
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	else
+		fprintf(stderr, "curl: %s\n", curl_easy_strerror(rc));
+	curl_slist_free_all(h);
+	return status;
+}
+
+/* Build one submission to the devices that resolve for (to, class). */
+static int build(device *d, const char *to, const char *cls, const char *prec, const char *caps,
+		 size_t size, dp_buf *sub)
+{
+	char path[1024];
+	dp_buf resp;
+	dp_buf_init(&resp, 8 << 20);
+	snprintf(path, sizeof path, "/v1/directory/resolve?to=%s&classification=%s%s%s", to, cls,
+		 caps ? "&captions=" : "", caps ? caps : "");
+	for (char *p = path; *p; p++)
+		if (*p == ' ')
+			*p = '+';
+	long st = request(d, path, NULL, 0, &resp);
+	json_t *j = st == 200 ? json_loadb((const char *)resp.p, resp.len, 0, NULL) : NULL;
+	if (!j) {
+		fprintf(stderr, "resolve: %ld %s\n", st, resp.p ? (const char *)resp.p : "");
+		dp_buf_free(&resp);
+		return 1;
+	}
+	dp_buf_free(&resp);
+	json_t *devs = json_object_get(j, "devices");
+	size_t n = json_array_size(devs);
+	dp_envelope e;
+	dp_envelope_init(&e);
+	dp_random(e.cable_id, 16);
+	memcpy(e.from_device, d->sign_pk, 32);
+	/* From: this device's post, from the directory */
+	char hex[65];
+	dp_hex_encode(hex, d->sign_pk, 32);
+	snprintf(path, sizeof path, "/v1/directory/devices/%s", hex);
+	dp_buf_init(&resp, 65536);
+	json_t *me = request(d, path, NULL, 0, &resp) == 200
+			     ? json_loadb((const char *)resp.p, resp.len, 0, NULL) : NULL;
+	dp_buf_free(&resp);
+	if (!me) {
+		json_decref(j);
+		return 1;
+	}
+	snprintf(e.from, sizeof e.from, "%s", json_string_value(json_object_get(me, "post")));
+	json_decref(me);
+	e.created = (int64_t)time(NULL);
+	if (dp_class_parse(cls, &e.classification) || dp_prec_parse(prec, &e.prec_action))
+		return 1;
+	e.prec_info = e.prec_action;
+	if (as_class && dp_class_parse(as_class, &e.classification))
+		return 1;
+	size_t nt = 0;
+	const char *p = to;
+	while (*p && nt < DP_MAX_ADDRESSEES) {
+		const char *c = strchr(p, ',');
+		size_t l = c ? (size_t)(c - p) : strlen(p);
+		snprintf(e.to[nt++], DP_NAME_MAX + 1, "%.*s", (int)l, p);
+		p = c ? c + 1 : p + l;
+	}
+	e.nto = nt;
+	if (caps) {
+		snprintf(e.captions[0], DP_NAME_MAX + 1, "%s", caps);
+		e.ncaptions = 1;
+	}
+	e.recipients = calloc(n ? n : 1, sizeof *e.recipients);
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_array_get(devs, i);
+		const char *h = json_string_value(json_object_get(x, "device"));
+		if (!h || dp_hex_decode(e.recipients[i].device, 32, h, strlen(h)))
+			return 1;
+		e.recipients[i].key_type = (uint8_t)json_integer_value(json_object_get(x, "key_type"));
+		e.recipients[i].epoch = (uint32_t)json_integer_value(json_object_get(x, "epoch"));
+		e.recipients[i].role = strcmp(json_string_value(json_object_get(x, "role")), "action") == 0
+					       ? DP_ROLE_ACTION : DP_ROLE_INFO;
+	}
+	/* resolve lists by officer; the envelope wants them sorted by device */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && memcmp(e.recipients[k - 1].device, e.recipients[k].device, 32) > 0; k--) {
+			dp_recipient t = e.recipients[k];
+			e.recipients[k] = e.recipients[k - 1];
+			e.recipients[k - 1] = t;
+		}
+	e.nrecipients = n;
+	json_decref(j);
+	uint8_t *payload = malloc(size ? size : 1);
+	dp_random(payload, size);
+	e.payload_len = size;
+	dp_sha256(e.payload_sha256, payload, size);
+	dp_buf env;
+	dp_buf_init(&env, DP_ENVELOPE_MAX);
+	int r = dp_envelope_encode(&e, d->sign_sk, &env);
+	if (!r)
+		r = dp_submission_encode(&env, payload, size, sub);
+	if (r)
+		fprintf(stderr, "build: %s\n", dp_strerror(r));
+	dp_buf_free(&env);
+	free(payload);
+	dp_envelope_free(&e);
+	return r ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (dp_crypto_init() || curl_global_init(CURL_GLOBAL_DEFAULT))
+		return 1;
+	if (argc == 5 && strcmp(argv[1], "enrol") == 0)
+		return cmd_enrol(argv[2], argv[3], argv[4]);
+	if (argc < 6) {
+		fprintf(stderr, "see the comment at the top of tests/tool_submit.c\n");
+		return 2;
+	}
+	device d;
+	if (dev_open(&d, argv[2], argv[3], argv[4]))
+		return 1;
+	dp_buf resp;
+	dp_buf_init(&resp, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 1024);
+	int bad = 0;
+	if (strcmp(argv[1], "get") == 0) {
+		long st = request(&d, argv[5], NULL, 0, &resp);
+		printf("%ld %s", st, resp.p ? (const char *)resp.p : "");
+		bad = st < 200 || st > 299;
+	} else if (strcmp(argv[1], "post") == 0 && argc == 7) {
+		dp_buf f;
+		dp_buf_init(&f, (size_t)1 << 30);
+		if (dp_read_file(argv[6], &f))
+			return 1;
+		long st = request(&d, argv[5], f.p ? f.p : (const uint8_t *)"", f.len, &resp);
+		printf("%ld %s", st, resp.p ? (const char *)resp.p : "");
+		bad = st < 200 || st > 299;
+		dp_buf_free(&f);
+	} else if ((strcmp(argv[1], "send") == 0 || strcmp(argv[1], "envelope") == 0) && argc >= 8) {
+		size_t size = 4096, count = 1;
+		const char *caps = NULL, *out = NULL;
+		for (int i = 8; i < argc; i++) {
+			if (strcmp(argv[i], "--size") == 0 && i + 1 < argc)
+				size = strtoul(argv[++i], NULL, 10);
+			else if (strcmp(argv[i], "--as") == 0 && i + 1 < argc)
+				as_class = argv[++i];
+			else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+				count = strtoul(argv[++i], NULL, 10);
+			else if (strcmp(argv[1], "envelope") == 0 && !out)
+				out = argv[i];
+			else
+				caps = argv[i];
+		}
+		for (size_t i = 0; i < count && !bad; i++) {
+			dp_buf sub;
+			dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
+			if (build(&d, argv[5], argv[6], argv[7], caps, size, &sub))
+				return 1;
+			if (out) {
+				bad = dp_write_file(out, sub.p, sub.len, 0644, 0) != 0;
+			} else {
+				long st = request(&d, "/v1/cables", sub.p, sub.len, &resp);
+				printf("%ld %s", st, resp.p ? (const char *)resp.p : "");
+				bad = st < 200 || st > 299;
+			}
+			dp_buf_free(&sub);
+		}
+	} else {
+		fprintf(stderr, "see the comment at the top of tests/tool_submit.c\n");
+		return 2;
+	}
+	dp_buf_free(&resp);
+	dp_buf_free(&d.cert);
+	dp_buf_free(&d.key);
+	sodium_memzero(d.sign_sk, sizeof d.sign_sk);
+	curl_easy_cleanup(d.curl);
+	return bad;
+}
