@@ -6,6 +6,7 @@
  * suspension or revocation made by `denpod device suspend` in another
  * process takes effect on the very next request.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -57,6 +58,7 @@ static int inbox_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
 	json_t *o = json_object();
 	json_object_set_new(o, "cable_id", hexj(c->cable_id, DP_CABLE_ID));
 	json_object_set_new(o, "mrn", json_string(c->mrn));
+	json_object_set_new(o, "seq", json_integer((json_int_t)c->seq));
 	json_object_set_new(o, "precedence", json_string(dp_prec_name(r->prec)));
 	json_object_set_new(o, "role", json_string(role_name(r->role)));
 	json_object_set_new(o, "classification", json_string(dp_class_name(c->classification)));
@@ -94,11 +96,39 @@ static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const d
 {
 	const char *w = q ? evhttp_find_header(q, "wait") : NULL;
 	const char *l = q ? evhttp_find_header(q, "limit") : NULL;
+	const char *a = q ? evhttp_find_header(q, "after") : NULL;
 	long wait = w ? num_param(w, DPD_WAIT_MAX) : 0;
 	long limit = l ? num_param(l, DPD_INBOX_MAX) : 100;
-	if (wait < 0 || limit < 1) {
-		dpd_reply_error(rq, 400, DP_EPARSE, "wait must be 0..60 and limit 1..1000");
+	long after = a ? num_param(a, LONG_MAX) : 0;
+	if (wait < 0 || limit < 1 || after < 0) {
+		dpd_reply_error(rq, 400, DP_EPARSE,
+				"wait must be 0..60, limit 1..1000 and after a sequence number >= 0");
 		return;
+	}
+	/*
+	 * A long-poll is held until the device has a cable newer than `after`
+	 * (the highest seq the client has seen; 0 = any), so a client with a
+	 * backlog still learns of a new FLASH at once.
+	 */
+	if (wait > 0) {
+		int fresh = 0;
+		int r = dps_inbox_has_after(srv->store, dev->id, after, &fresh);
+		if (r) {
+			dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the queue; retry");
+			return;
+		}
+		if (!fresh) {
+			dpd_waiter *wt = calloc(1, sizeof *wt);
+			if (!wt) {
+				dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+				return;
+			}
+			wt->rq = *rq;
+			memcpy(wt->device, dev->id, 32);
+			wt->limit = (size_t)limit;
+			dpd_wait_add(srv, wt, (int)wait);
+			return;
+		}
 	}
 	json_t *j = NULL;
 	int r = dpd_inbox_json(srv, dev->id, (size_t)limit, &j);
@@ -106,20 +136,7 @@ static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const d
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the queue; retry");
 		return;
 	}
-	if (wait == 0 || json_array_size(json_object_get(j, "cables")) > 0) {
-		dpd_reply_json(rq, 200, j);
-		return;
-	}
-	json_decref(j);
-	dpd_waiter *wt = calloc(1, sizeof *wt);
-	if (!wt) {
-		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
-		return;
-	}
-	wt->rq = *rq;
-	memcpy(wt->device, dev->id, 32);
-	wt->limit = (size_t)limit;
-	dpd_wait_add(srv, wt, (int)wait);
+	dpd_reply_json(rq, 200, j);
 }
 
 /* ---- submit ---- */

@@ -21,7 +21,7 @@ enum {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
 	Q_DEV_BY_TLS, Q_DEV_GET, Q_OFF_GET,
 	Q_CABLE_BY_ID, Q_CABLE_INS, Q_RCPT_INS, Q_MRN_GET, Q_MRN_INS, Q_MRN_SET,
-	Q_DELIVER, Q_ACK, Q_RCPT_GET, Q_INBOX, Q_RCPTS, Q_DATA,
+	Q_DELIVER, Q_ACK, Q_RCPT_GET, Q_INBOX, Q_INBOX_NEW, Q_RCPTS, Q_DATA,
 	Q_COUNT
 };
 
@@ -47,6 +47,12 @@ static const char *const sql_text[Q_COUNT] = {
 	[Q_ACK] = "UPDATE deliveries SET acked=?, delivered=coalesce(delivered,?) "
 		  "WHERE seq=? AND device=? AND acked IS NULL",
 	[Q_RCPT_GET] = "SELECT device,role,prec,delivered,acked FROM deliveries WHERE seq=? AND device=?",
+	/* one index seek per precedence on queue(device,prec,seq): O(log n) with a deep queue */
+	[Q_INBOX_NEW] = "SELECT EXISTS(SELECT 1 FROM deliveries WHERE device=?1 AND prec=0 AND seq>?2 "
+			"AND acked IS NULL) OR EXISTS(SELECT 1 FROM deliveries WHERE device=?1 AND "
+			"prec=1 AND seq>?2 AND acked IS NULL) OR EXISTS(SELECT 1 FROM deliveries WHERE "
+			"device=?1 AND prec=2 AND seq>?2 AND acked IS NULL) OR EXISTS(SELECT 1 FROM "
+			"deliveries WHERE device=?1 AND prec=3 AND seq>?2 AND acked IS NULL)",
 	[Q_INBOX] = "SELECT c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer,c.classification,"
 		    "c.prec_action,c.prec_info,c.accepted,c.size,"
 		    "d.device,d.role,d.prec,d.delivered,d.acked FROM deliveries d JOIN cables c "
@@ -835,6 +841,21 @@ int dps_inbox(dps_store *s, const uint8_t device[32], size_t limit,
 		r = cb(ctx, &c, &x);
 	}
 	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_inbox_has_after(dps_store *s, const uint8_t device[32], int64_t after, int *yes)
+{
+	sqlite3_stmt *st = stmt(s, Q_INBOX_NEW);
+	bind_blob(st, 1, device, 32);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)after);
+	int rc = sqlite3_step(st);
+	int r = DP_OK;
+	if (rc == SQLITE_ROW)
+		*yes = sqlite3_column_int(st, 0) != 0;
+	else
 		r = step_err(s, rc);
 	sqlite3_reset(st);
 	return r;

@@ -461,13 +461,18 @@ int dp_client_submit(dp_client *c, const uint8_t *sub, size_t n, dp_submit_resul
 
 int dp_client_inbox(dp_client *c, int wait, dp_inbox_item **items, size_t *n)
 {
+	return dp_client_inbox_after(c, wait, 0, items, n);
+}
+
+int dp_client_inbox_after(dp_client *c, int wait, int64_t after, dp_inbox_item **items, size_t *n)
+{
 	*items = NULL;
 	*n = 0;
-	if (wait < 0 || wait > 60)
+	if (wait < 0 || wait > 60 || after < 0)
 		return DP_EINVAL;
-	char path[64];
+	char path[96];
 	if (wait)
-		snprintf(path, sizeof path, "/v1/inbox?wait=%d", wait);
+		snprintf(path, sizeof path, "/v1/inbox?wait=%d&after=%lld", wait, (long long)after);
 	else
 		snprintf(path, sizeof path, "/v1/inbox");
 	json_t *j, *a;
@@ -479,15 +484,17 @@ int dp_client_inbox(dp_client *c, int wait, dp_inbox_item **items, size_t *n)
 	r = jarray(c, j, "cables", 1000000, sizeof *it, (void **)&it, &cnt, &a);
 	for (size_t i = 0; !r && i < cnt; i++) {
 		json_t *o = json_array_get(a, i);
-		int64_t acc, size;
+		int64_t acc, size, seq;
 		if (!json_is_object(o) || jhexid(o, "cable_id", it[i].cable_id) ||
 		    jmrn(o, "mrn", it[i].mrn) || jprec(o, "precedence", &it[i].precedence) ||
 		    jrole(o, "role", &it[i].role) || jclass(o, "classification", &it[i].classification) ||
 		    jstr(o, "from", it[i].from, sizeof it[i].from) || jint(o, "accepted", 0, INT64_MAX, &acc) ||
-		    jint(o, "size", 0, INT64_MAX, &size) || jbool(o, "fetched", &it[i].fetched))
+		    jint(o, "size", 0, INT64_MAX, &size) || jint(o, "seq", 1, INT64_MAX, &seq) ||
+		    jbool(o, "fetched", &it[i].fetched))
 			r = bad_field(c, "inbox");
 		else {
 			it[i].accepted = acc;
+			it[i].seq = seq;
 			it[i].size = (uint64_t)size;
 		}
 	}

@@ -81,10 +81,18 @@ typedef struct {
 	int classification;              /* enum dp_class */
 	char from[DP_NAME_MAX + 1];
 	int64_t accepted;
+	int64_t seq;                     /* acceptance order at the switch */
 	uint64_t size;
 	int fetched;
 } dp_inbox_item;
-/* wait: seconds to long-poll (0 = answer at once, max 60).  *items is malloc'd. */
+/*
+ * wait: seconds to long-poll (0 = answer at once, max 60): the answer comes
+ * as soon as the queue holds a cable with seq > after (0 = any cable), so a
+ * client with a backlog passes the highest seq it has seen.  *items is malloc'd.
+ */
+int dp_client_inbox_after(dp_client *c, int wait, int64_t after, dp_inbox_item **items,
+			  size_t *n) DP_WUR;
+/* dp_client_inbox_after with after = 0. */
 int dp_client_inbox(dp_client *c, int wait, dp_inbox_item **items, size_t *n) DP_WUR;
 
 /* ---- GET /v1/cables/{id} ---- submission bytes appended to out, MRN header copied. */
