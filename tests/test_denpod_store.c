@@ -43,6 +43,7 @@ struct collect {
 	int n;
 	char mrn[16][DPS_MRN_MAX + 1];
 	int prec[16];
+	int64_t maxseq;
 };
 static int collect_cb(void *ctx, const dps_cable *c, const dps_rcpt *r)
 {
@@ -51,6 +52,8 @@ static int collect_cb(void *ctx, const dps_cable *c, const dps_rcpt *r)
 		snprintf(k->mrn[k->n], sizeof k->mrn[0], "%s", c->mrn);
 		k->prec[k->n] = r->prec;
 	}
+	if (c->seq > k->maxseq)
+		k->maxseq = c->seq;
 	k->n++;
 	return DP_OK;
 }
@@ -241,6 +244,15 @@ int main(void)
 	CHECK(strcmp(k.mrn[5], "26 HQ 000003") == 0 && strcmp(k.mrn[6], "26 HQ 000001") == 0);
 	for (int i = 1; i < k.n && i < 16; i++)
 		CHECK(k.prec[i - 1] <= k.prec[i]);
+	/* long-poll condition: something newer than the highest seq seen */
+	int64_t top = k.maxseq;
+	int fresh = -1;
+	CHECK(dps_inbox_has_after(s, d2, 0, &fresh) == DP_OK && fresh == 1);
+	CHECK(dps_inbox_has_after(s, d2, top - 1, &fresh) == DP_OK && fresh == 1);
+	CHECK(dps_inbox_has_after(s, d2, top, &fresh) == DP_OK && fresh == 0);
+	uint8_t nobody[32];
+	dp_random(nobody, sizeof nobody);
+	CHECK(dps_inbox_has_after(s, nobody, 0, &fresh) == DP_OK && fresh == 0); /* no queue */
 	memset(&k, 0, sizeof k);
 	CHECK(dps_inbox(s, d2, 2, collect_cb, &k) == DP_OK && k.n == 2);
 
