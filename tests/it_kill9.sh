@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# it_kill9.sh - `kill -9` of denpod while a device submits 1,000 cables.
+#
+# tests/tool_flood (8 sender processes, libdenpo's client) submits 1,000
+# cables; denpod is killed with SIGKILL twice at random moments mid-way and
+# restarted; the senders retry what was not answered with the same bytes.
+# Then, on the switch's database: every cable a sender saw accepted is there
+# exactly once, with the MRN the sender was told and the very bytes it sent;
+# nothing else is there; MRNs are gap-free; the counter goes on at 1,001.
+# Then the real denpo client's retry paths: automatic back-off over a
+# restart, and `denpo retry` of a cable saved while the switch was down.
+. "$(dirname "$0")/lib.sh"
+FLOOD="$BUILD/tests/tool_flood"
+N=1000
+for b in "$DENPOD" "$DENPO" "$FLOOD"; do
+	if [ ! -x "$b" ]; then
+		no "missing $b (make BUILD=... $b)"
+		t_done it_kill9
+		exit 1
+	fi
+done
+if ! command -v sqlite3 >/dev/null; then
+	skip "sqlite3 CLI not installed (apt-get install sqlite3)"
+	t_done it_kill9
+	exit 0
+fi
+
+T=$(mktemp -d)
+PID= FPID= SPID=
+cleanup() {
+	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="kill9 test passphrase" DENPOD_DATA="$T/sw"
+PORT=$(free_port)
+DB="$T/sw/denpod.db"
+YY=$(date -u +%y)
+D() { "$DENPOD" "$@"; }
+q() { sqlite3 -batch -noheader "$DB" "PRAGMA busy_timeout=5000; $1" | grep -v '^5000$'; }
+nok() { grep -c '^ok ' "$T/flood.log" 2>/dev/null || true; }
+
+# start: run denpod in the background and wait (<= 10 s) for it to listen
+start() {
+	: >"$T/run.out"
+	"$DENPOD" run --data "$T/sw" >"$T/run.out" 2>&1 &
+	PID=$!
+	for _ in $(seq 100); do
+		grep -q 'listening' "$T/run.out" && return 0
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$T/run.out" >&2
+	return 1
+}
+# wait_ok K: until K cables were answered or the sender ended (<= 60 s)
+wait_ok() {
+	for _ in $(seq 600); do
+		[ "$(nok)" -ge "$1" ] && return 0
+		kill -0 "$FPID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+kill9() { # kill -9 now, note how far the sender was, restart after a random pause
+	local at
+	at=$(nok)
+	kill -9 "$PID"
+	wait "$PID" 2>/dev/null
+	PID=
+	echo "killed denpod with SIGKILL after $at answered cables" >&2
+	check "kill -9 happened mid-way (after $at of $N)" [ "$at" -lt "$N" ]
+	sleep "0.$((RANDOM % 8))"
+	start || no "denpod did not restart after kill -9"
+}
+
+{
+	D init --data "$T/sw" --url "https://127.0.0.1:$PORT" --listen "127.0.0.1:$PORT" &&
+		D post add HQ --hq && D post add TOKYO &&
+		D officer add sato.k --post HQ --clearance SECRET &&
+		D officer add ono.r --post TOKYO --clearance CONFIDENTIAL
+} >/dev/null || no "switch setup"
+for o in sato.k:HQ ono.r:TOKYO; do
+	h=${o%%:*} p=${o#*:}
+	"$DENPO" --home "$T/$h" init --officer "$h" --post "$p" >/dev/null &&
+		D approve "$T/$h/enrol-request.txt" --out "$T/$h.answer" >/dev/null &&
+		"$DENPO" --home "$T/$h" enrol --answer "$T/$h.answer" >/dev/null || no "enrol $h"
+done
+start || no "denpod did not start"
+
+mkdir "$T/subs"
+t0=$(date +%s)
+"$FLOOD" "$T/sato.k" TOKYO "$N" "$T/subs" 8 100 >>"$T/flood.log" 2>"$T/flood.err" &
+FPID=$!
+K1=$((100 + RANDOM % 350))
+K2=$((K1 + 100 + RANDOM % 300))
+wait_ok "$K1" && kill9 || no "sender stopped before $K1 cables"
+wait_ok "$K2" && kill9 || no "sender stopped before $K2 cables"
+for _ in $(seq 1000); do kill -0 "$FPID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$FPID" 2>/dev/null; then
+	no "sender still running after 100 s"
+	kill "$FPID"
+fi
+wait "$FPID"
+rc=$?
+FPID=
+echo "sent $N cables with two kill -9 in $(($(date +%s) - t0)) s" >&2
+check "sender: every cable accepted (exit 0)" [ "$rc" = 0 ]
+[ -s "$T/flood.err" ] && head -5 "$T/flood.err" >&2
+check "sender: no refused cable" [ "$(grep -c '^fail ' "$T/flood.log")" = 0 ]
+grep '^fail ' "$T/flood.log" | head -3 >&2
+check "sender: $N answers" [ "$(nok)" = "$N" ]
+check "sender: each of the $N cables answered once" \
+	[ "$(awk '$1=="ok" {print $2}' "$T/flood.log" | sort -un | wc -l)" = "$N" ]
+retried=$(awk '$1=="ok" && $8 > 1' "$T/flood.log" | wc -l)
+dups=$(awk '$1=="ok" && $7 == 200' "$T/flood.log" | wc -l)
+echo "cables retried after a kill: $retried; of them answered as duplicates (stored before the kill): $dups" >&2
+check "some cables had to be retried (the kills hit live requests)" [ "$retried" -gt 0 ]
+
+# the switch's view, after a clean stop (SIGTERM) so the database is at rest
+kill -TERM "$PID"
+wait "$PID"
+rc=$?
+PID=
+check "denpod stops cleanly after the kills (exit 0)" [ "$rc" = 0 ]
+check "integrity_check ok" [ "$(q 'PRAGMA integrity_check;')" = ok ]
+check "$N cables stored" [ "$(q 'SELECT count(*) FROM cables;')" = "$N" ]
+check "no cable id stored twice" [ "$(q 'SELECT count(DISTINCT cable_id) FROM cables;')" = "$N" ]
+check "one delivery per cable (one reader)" [ "$(q 'SELECT count(*) FROM deliveries;')" = "$N" ]
+awk '$1=="ok" {print $3 "|" $4 " " $5 " " $6}' "$T/flood.log" | sort >"$T/client.map"
+q "SELECT lower(hex(cable_id)) || '|' || mrn FROM cables;" | sort >"$T/switch.map"
+check "switch holds exactly the accepted cables, with the MRNs the sender was told" \
+	cmp -s "$T/client.map" "$T/switch.map"
+q "SELECT mrn FROM cables WHERE from_post='HQ' ORDER BY mrn;" >"$T/mrns"
+seq -f "$YY HQ %06g" 1 "$N" >"$T/want"
+check "MRNs gap-free: $YY HQ 000001 .. $N" cmp -s "$T/mrns" "$T/want"
+# stored bytes == sent bytes, for 25 random cables
+bad=0
+for i in $(shuf -i 0-$((N - 1)) -n 25); do
+	id=$(awk -v i="$i" '$1=="ok" && $2==i {print $3}' "$T/flood.log")
+	q "SELECT writefile('$T/got', data) FROM cables WHERE cable_id=x'$id';" >/dev/null
+	cmp -s "$T/got" "$T/subs/$i.sub" || { bad=1; echo "cable $i ($id) differs" >&2; }
+done
+check "stored submissions are byte-identical to the sent ones (25 sampled)" [ "$bad" = 0 ]
+
+# the MRN counter survived: the next cable is number N+1
+start || no "denpod did not start again"
+echo "1. (U) After the storm." >"$T/body"
+M=$("$DENPO" --home "$T/sato.k" send --class U --prec R --to TOKYO --tags ADMN --subject "after" \
+	--body "$T/body" 2>/dev/null)
+check "next MRN after $N is $((N + 1)) (got '$M')" [ "$M" = "$(printf '%s HQ %06d' "$YY" $((N + 1)))" ]
+
+# the real client's retries.  The body comes from a FIFO: denpo resolves the
+# recipients first, then reads the body, seals, saves and submits -- so the
+# switch can be taken away exactly between resolving and submitting.
+# send_held SUBJECT: start `denpo send --body -` and wait until it has resolved
+send_held() {
+	rm -f "$T/fifo" && mkfifo "$T/fifo"
+	"$DENPO" --home "$T/sato.k" send --class U --prec R --to TOKYO --tags ADMN --subject "$1" \
+		--body - <"$T/fifo" >"$T/send.out" 2>"$T/send.err" &
+	SPID=$!
+	exec 3>"$T/fifo"
+	for _ in $(seq 100); do grep -q '^encrypting to' "$T/send.err" && return 0; sleep 0.05; done
+	return 1
+}
+release() { echo "1. (U) Held body." >&3; exec 3>&-; }
+# ... the switch dies (kill -9) and comes back during the client's back-off
+send_held "during restart" || no "denpo send did not resolve"
+kill -9 "$PID"
+wait "$PID" 2>/dev/null
+PID=
+release
+sleep 1.5
+start || no "denpod did not restart for the client retry"
+wait "$SPID"
+rc=$?
+SPID=
+check "denpo send rides over a switch restart (exit 0)" [ "$rc" = 0 ]
+check "... saying it retries the same cable" grep -q "retrying in 1 s (same cable)" "$T/send.err"
+check "... and gets the next MRN" [ "$(cat "$T/send.out")" = "$(printf '%s HQ %06d' "$YY" $((N + 2)))" ]
+# ... or it stays down: the cable waits on the device for `denpo retry`
+send_held "switch down" || no "denpo send did not resolve"
+kill -TERM "$PID"
+wait "$PID"
+PID=
+release
+wait "$SPID"
+rc=$?
+SPID=
+check "switch down: denpo send gives up (exit 1)" [ "$rc" = 1 ]
+check "switch down: the hint names denpo retry" grep -q "the cable is saved; run \`denpo retry\` with its id" "$T/send.err"
+PEND=$(sed -n 's/^denpo: cable \([0-9a-f]\{32\}\) was not accepted: cannot reach the switch.*/\1/p' "$T/send.err")
+check "switch down: the failure names the cable id ($PEND)" [ -n "$PEND" ]
+start || no "denpod did not start for denpo retry"
+check "denpo sent lists it as not accepted" eval "\"$DENPO\" --home '$T/sato.k' sent | grep -q 'NOT ACCEPTED YET  $PEND'"
+R1=$("$DENPO" --home "$T/sato.k" retry "$PEND" 2>/dev/null)
+check "denpo retry: accepted as the next MRN" [ "$R1" = "$(printf '%s HQ %06d' "$YY" $((N + 3)))" ]
+R2=$("$DENPO" --home "$T/sato.k" --json retry "$PEND" 2>/dev/null | jq -r '"\(.mrn) \(.duplicate)"')
+check "denpo retry again: same MRN, a duplicate" [ "$R2" = "$R1 true" ]
+check "stored once" [ "$(q "SELECT count(*) FROM cables WHERE cable_id=x'$PEND';")" = 1 ]
+check "nothing pending any more" eval "! \"$DENPO\" --home '$T/sato.k' sent | grep -q 'NOT ACCEPTED'"
+check "$((N + 3)) cables in all" [ "$(q 'SELECT count(*) FROM cables;')" = $((N + 3)) ]
+
+n=$("$DENPO" --home "$T/ono.r" --json inbox | jq '.cables | length')
+check "reader's inbox answers after the kills (first page full: $n)" [ "$n" = 100 ]
+t_done it_kill9
