@@ -749,11 +749,18 @@ int dp_cable_decode(dp_cable *c, const uint8_t *p, size_t n)
 
 /* ---- rendering ---- */
 
-static int put_banner(const dp_cable *c, dp_buf *b)
+/* "SECRET//NOFORN//EXDIS", without a line end. */
+static int put_marking(const dp_cable *c, dp_buf *b)
 {
 	int r = dp_buf_puts(b, dp_class_banner(c->classification));
 	for (size_t i = 0; !r && i < c->ncaptions; i++)
 		r = dp_buf_printf(b, "//%s", c->captions[i]);
+	return r;
+}
+
+static int put_banner(const dp_cable *c, dp_buf *b)
+{
+	int r = put_marking(c, b);
 	return r ? r : dp_buf_putc(b, '\n');
 }
 
@@ -789,8 +796,11 @@ int dp_cable_render(const dp_cable *c, const char *mrn, dp_buf *out)
 	if (!r && c->nattn)
 		r = put_rlist(out, "ATTN", c->attn, c->nattn);
 	if (!r)
-		r = dp_buf_printf(out, "\n%s %s\n", dp_class_name(c->classification),
-				  mrn ? mrn : "(NO MRN YET)");
+		r = dp_buf_putc(out, '\n');
+	if (!r)
+		r = put_marking(c, out);
+	if (!r)
+		r = dp_buf_printf(out, " %s\n", mrn ? mrn : "(NO MRN YET)");
 	if (!r && c->classified_by[0])
 		r = dp_buf_printf(out, "CLASSIFIED BY: %s\n", c->classified_by);
 	if (!r && c->declassify_on[0])

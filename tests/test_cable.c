@@ -740,7 +740,7 @@ static void test_render(void)
 	dp_buf_init(&b, 1 << 20);
 	CHECK(dp_cable_render(&c, "26 TOKYO 000017", &b) == DP_OK);
 	const char *top = "SECRET//NOFORN//EXDIS\nPRIORITY/ROUTINE  241023Z FEB 26\nFM TOKYO\n"
-			  "TO HQ, ALL POSTS\nINFO SEOUL\nATTN sato.k\n\nSECRET 26 TOKYO 000017\n";
+			  "TO HQ, ALL POSTS\nINFO SEOUL\nATTN sato.k\n\nSECRET//NOFORN//EXDIS 26 TOKYO 000017\n";
 	CHECK(b.len > strlen(top) && !memcmp(b.p, top, strlen(top)));
 	const char *bottom = "\nSECRET//NOFORN//EXDIS\n";
 	CHECK(!memcmp(b.p + b.len - strlen(bottom), bottom, strlen(bottom)));
@@ -757,7 +757,7 @@ static void test_render(void)
 	CHECK(dp_cable_render(&c, NULL, &b) == DP_OK);
 	CHECK(has(&b, "\nPRIORITY  241023Z FEB 26\n"));
 	CHECK(!has(&b, "INFO"));
-	CHECK(has(&b, "\nSECRET (NO MRN YET)\n"));
+	CHECK(has(&b, "\nSECRET//NOFORN//EXDIS (NO MRN YET)\n"));
 	dp_buf_free(&b);
 	/* an invalid cable is not rendered */
 	c.nto = 0;
