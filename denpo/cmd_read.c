@@ -105,27 +105,23 @@ static json_t *item_json(const dp_inbox_item *it)
 
 static int watch(cli_ctx *x)
 {
-	char (*seen)[DP_HEXID] = NULL;
-	size_t nseen = 0;
+	/*
+	 * Print every cable once, as it arrives: each long-poll asks for cables
+	 * newer than the highest seq seen, so a backlog never delays a FLASH.
+	 */
+	int64_t after = 0;
 	for (;;) {
 		dp_inbox_item *it;
 		size_t n;
-		int r = dp_client_inbox(x->cl, 60, &it, &n);
-		if (r) {
-			free(seen);
+		int r = dp_client_inbox_after(x->cl, 60, after, &it, &n);
+		if (r)
 			return cli_fail(x, r, NULL, "cannot read the inbox");
-		}
+		int64_t top = after;
 		for (size_t i = 0; i < n; i++) {
-			int old = 0;
-			for (size_t k = 0; k < nseen && !old; k++)
-				old = !strcmp(seen[k], it[i].cable_id);
-			if (old)
-				continue;
-			void *ns = realloc(seen, (nseen + 1) * sizeof *seen);
-			if (!ns)
-				break;
-			seen = ns;
-			memcpy(seen[nseen++], it[i].cable_id, DP_HEXID);
+			if (it[i].seq > top)
+				top = it[i].seq;
+			if (it[i].seq <= after)
+				continue; /* shown already */
 			if (x->json)
 				cli_json_print(item_json(&it[i]));
 			else {
@@ -136,11 +132,7 @@ static int watch(cli_ctx *x)
 			fflush(stdout);
 		}
 		free(it);
-		if (n == 0)
-			continue; /* long poll timed out: ask again */
-		/* something is queued but nothing new: pause so we do not spin */
-		struct timespec ts = {2, 0};
-		nanosleep(&ts, NULL);
+		after = top;
 	}
 }
 
