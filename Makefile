@@ -50,7 +50,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 all: $(BUILD)/libdenpo.a $(BUILD)/denpod $(BUILD)/denpo $(TEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/denpo/*.h) $(wildcard denpod/*.h) $(wildcard denpo/*.h) $(wildcard tests/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard include/denpo/*.h) $(wildcard lib/*.h) $(wildcard denpod/*.h) $(wildcard denpo/*.h) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -79,7 +79,8 @@ $(BUILD)/tests/test_denpod_%: $(BUILD)/obj/tests/test_denpod_%.o $(BUILD)/obj/te
 $(BUILD)/tests/test_client_%: $(BUILD)/obj/tests/test_client_%.o $(BUILD)/obj/tests/harness.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/obj/tests/harness.o $(BUILD)/libdenpo.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/obj/tests/harness.o $(BUILD)/obj/tests/fixture.o \
+		$(BUILD)/libdenpo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
@@ -96,7 +97,7 @@ FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-build-fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard include/denpo/*.h)
+build-fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard include/denpo/*.h) $(wildcard lib/*.h) $(wildcard fuzz/*.h)
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)

@@ -12,18 +12,10 @@
 #include <string.h>
 
 #include "denpo/age.h"
-#include "denpo/crypto.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int init;
-	if (!init) {
-		if (dp_crypto_init())
-			abort();
-		init = 1;
-	}
 	dp_age_identity ids[2];
 	memset(ids, 0, sizeof ids);
 	ids[0].type = DP_AGE_X25519;

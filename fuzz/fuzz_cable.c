@@ -3,21 +3,11 @@
  * (e.g. the seed from tests/tool_example) are also rendered and their
  * envelope built, so those paths see every accepted cable.
  */
-#include <stddef.h>
-#include <stdint.h>
-
 #include "denpo/envelope.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int init;
-	if (!init) {
-		if (dp_crypto_init())
-			return 0;
-		init = 1;
-	}
 	dp_cable c;
 	if (dp_cable_decode(&c, data, size) == DP_OK) {
 		dp_buf b;

@@ -2,22 +2,13 @@
  * fuzz_enrol - both enrolment decoders on arbitrary bytes.  Whatever is
  * accepted must satisfy the field rules (re-encoding would need the key).
  */
-#include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "denpo/enrol.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int init;
-	if (!init) {
-		if (dp_crypto_init())
-			return 0;
-		init = 1;
-	}
 	dp_enrol_request q;
 	if (dp_enrol_request_decode(&q, data, size) == DP_OK &&
 	    (!dp_handle_ok(q.officer) || !dp_name_ok(q.post) || strncmp(q.age_recipient, "age1", 4)))

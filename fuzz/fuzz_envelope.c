@@ -2,21 +2,11 @@
  * fuzz_envelope - dp_envelope_decode and dp_submission_decode on arbitrary
  * bytes (the switch's first contact with a submitted cable).
  */
-#include <stddef.h>
-#include <stdint.h>
-
 #include "denpo/envelope.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int init;
-	if (!init) {
-		if (dp_crypto_init())
-			return 0;
-		init = 1;
-	}
 	dp_envelope e;
 	if (dp_envelope_decode(&e, data, size) == DP_OK && e.nrecipients == 0)
 		__builtin_trap(); /* accepted envelopes have recipients */

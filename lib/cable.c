@@ -15,6 +15,7 @@
 
 #include "denpo/cable.h"
 #include "denpo/encoding.h"
+#include "lib/fields.h"
 
 #define MAGIC "DENPO-CABLE/1\n"
 #define CTX "denpo-cable-v1"
@@ -80,22 +81,8 @@ static int line_text_ok(const char *s, size_t max)
 	return dp_text_ok((const uint8_t *)s, n, 0);
 }
 
-static int att_name_ok(const char *s)
-{
-	size_t n = strnlen(s, DP_ATT_NAME_MAX + 1);
-	if (n == 0 || n > DP_ATT_NAME_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		int alnum = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-			    (ch >= '0' && ch <= '9');
-		if (i == 0 && !alnum)
-			return 0; /* no hidden files, no "-option" */
-		if (!alnum && ch != '.' && ch != '_' && ch != '-')
-			return 0;
-	}
-	return 1;
-}
+/* An attachment's file name: no spaces, no hidden files, no "-option". */
+static int att_name_ok(const char *s) { return dp_fld_label_ok(s, DP_ATT_NAME_MAX, 0); }
 
 static int leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -115,21 +102,6 @@ static int date_ok(const char *s)
 		return 0;
 	int md = mdays[m - 1] + (m == 2 && leap(y));
 	return d <= md;
-}
-
-/* Names in a list: each passes ok(), none repeated. */
-static int list_ok(const char (*l)[DP_NAME_MAX + 1], size_t n, size_t max, int (*ok)(const char *))
-{
-	if (n > max)
-		return DP_ETOOBIG;
-	for (size_t i = 0; i < n; i++) {
-		if (!ok(l[i]))
-			return DP_EPARSE;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(l[i], l[j]))
-				return DP_EPARSE; /* duplicate entry */
-	}
-	return DP_OK;
 }
 
 static int attn_ok(const char *s) { return dp_name_ok(s) || dp_handle_ok(s); }
@@ -195,7 +167,7 @@ int dp_routing_validate(const dp_routing *c)
 	int r;
 	if (c->classification < DP_CLASS_UNCLASSIFIED || c->classification > DP_CLASS_TOP_SECRET)
 		return DP_EPARSE;
-	if ((r = list_ok(c->captions, c->ncaptions, DP_MAX_CAPTIONS, dp_name_ok)))
+	if ((r = dp_fld_names_ok(c->captions, c->ncaptions, DP_MAX_CAPTIONS, dp_name_ok)))
 		return r;
 	if (c->prec_action < DP_PREC_FLASH || c->prec_action > DP_PREC_ROUTINE ||
 	    c->prec_info < DP_PREC_FLASH || c->prec_info > DP_PREC_ROUTINE)
@@ -210,9 +182,9 @@ int dp_routing_validate(const dp_routing *c)
 		return DP_EPARSE;
 	if (c->nto == 0)
 		return DP_EPARSE; /* at least one action addressee */
-	if ((r = list_ok(c->to, c->nto, DP_MAX_ADDRESSEES, dp_name_ok)) ||
-	    (r = list_ok(c->info, c->ninfo, DP_MAX_ADDRESSEES, dp_name_ok)) ||
-	    (r = list_ok(c->attn, c->nattn, DP_MAX_ADDRESSEES, attn_ok)))
+	if ((r = dp_fld_names_ok(c->to, c->nto, DP_MAX_ADDRESSEES, dp_name_ok)) ||
+	    (r = dp_fld_names_ok(c->info, c->ninfo, DP_MAX_ADDRESSEES, dp_name_ok)) ||
+	    (r = dp_fld_names_ok(c->attn, c->nattn, DP_MAX_ADDRESSEES, attn_ok)))
 		return r;
 	for (size_t i = 0; i < c->ninfo; i++)
 		for (size_t j = 0; j < c->nto; j++)
@@ -262,7 +234,7 @@ int dp_cable_validate(const dp_cable *c)
 		return r;
 	if (c->ntags == 0)
 		return DP_EPARSE; /* at least one subject tag */
-	if ((r = list_ok(c->tags, c->ntags, DP_MAX_TAGS, dp_name_ok)))
+	if ((r = dp_fld_names_ok(c->tags, c->ntags, DP_MAX_TAGS, dp_name_ok)))
 		return r;
 	if (!line_text_ok(c->subject, DP_SUBJECT_MAX))
 		return DP_EPARSE;
@@ -319,14 +291,6 @@ int dp_cable_validate(const dp_cable *c)
 
 /* ---- serialization ---- */
 
-static int put_list(dp_buf *b, const char *name, const char (*l)[DP_NAME_MAX + 1], size_t n)
-{
-	int r = dp_buf_printf(b, "%s: ", name);
-	for (size_t i = 0; !r && i < n; i++)
-		r = dp_buf_printf(b, "%s%s", i ? ", " : "", l[i]);
-	return r ? r : dp_buf_putc(b, '\n');
-}
-
 /* Magic, header lines and the blank line; atts_sha[i] = SHA-256 of attachment i. */
 static int put_headers(const dp_cable *c, const uint8_t (*atts_sha)[DP_SHA256], dp_buf *b)
 {
@@ -337,7 +301,7 @@ static int put_headers(const dp_cable *c, const uint8_t (*atts_sha)[DP_SHA256], 
 		r = dp_buf_printf(b, "Cable-Id: %s\nClassification: %s\n", hex,
 				  dp_class_name(c->classification));
 	if (!r && c->ncaptions)
-		r = put_list(b, "Captions", c->captions, c->ncaptions);
+		r = dp_fld_put_list(b, "Captions", c->captions, c->ncaptions);
 	dp_dtg_format(c->created, dtg);
 	dp_hex_encode(hex, c->from_device, DP_ED25519_PK);
 	if (!r)
@@ -346,11 +310,11 @@ static int put_headers(const dp_cable *c, const uint8_t (*atts_sha)[DP_SHA256], 
 				  dp_prec_name(c->prec_action), dp_prec_name(c->prec_info), dtg,
 				  (long long)c->created, c->from, hex);
 	if (!r)
-		r = put_list(b, "To", c->to, c->nto);
+		r = dp_fld_put_list(b, "To", c->to, c->nto);
 	if (!r && c->ninfo)
-		r = put_list(b, "Info", c->info, c->ninfo);
+		r = dp_fld_put_list(b, "Info", c->info, c->ninfo);
 	if (!r && c->nattn)
-		r = put_list(b, "Attn", c->attn, c->nattn);
+		r = dp_fld_put_list(b, "Attn", c->attn, c->nattn);
 	for (size_t i = 0; !r && i < c->nrecipients; i++) {
 		const dp_recipient *x = &c->recipients[i];
 		dp_hex_encode(hex, x->device, DP_ED25519_PK);
@@ -358,7 +322,7 @@ static int put_headers(const dp_cable *c, const uint8_t (*atts_sha)[DP_SHA256], 
 				  (unsigned long)x->epoch, x->role == DP_ROLE_INFO ? "info" : "action");
 	}
 	if (!r)
-		r = put_list(b, "Tags", c->tags, c->ntags);
+		r = dp_fld_put_list(b, "Tags", c->tags, c->ntags);
 	if (!r)
 		r = dp_buf_printf(b, "Subject: %s\n", c->subject);
 	if (!r && c->nrefs) {
@@ -421,84 +385,17 @@ int dp_cable_encode(const dp_cable *c, const uint8_t sk[DP_ED25519_SK], dp_buf *
 /* ---- decoding ---- */
 
 /*
- * If the next line is "Name: value", consume it and point *v at the value.
- * Returns 1 if taken, 0 if the next line is another header, or an error.
+ * The header fields (lib/fields.h).  Their lines may carry UTF-8: Subject
+ * and Classified-By are free text, checked by their own rule.
  */
 static int take(dp_cur *c, const char *name, const char **v, size_t *vn)
 {
-	const uint8_t *nl = memchr(c->p, '\n', c->len);
-	if (!nl)
-		return DP_EPARSE; /* header block not terminated */
-	size_t ln = (size_t)(nl - c->p), nm = strlen(name);
-	if (ln < nm + 2 || memcmp(c->p, name, nm) || c->p[nm] != ':' || c->p[nm + 1] != ' ')
-		return 0;
-	for (size_t i = 0; i < ln; i++)
-		if (c->p[i] < 0x20 || c->p[i] == 0x7f)
-			return DP_EPARSE; /* no CR, NUL or other controls in headers */
-	*v = (const char *)c->p + nm + 2;
-	*vn = ln - nm - 2;
-	c->p += ln + 1;
-	c->len -= ln + 1;
-	return 1;
+	return dp_fld_take(c, name, DP_FLD_UTF8, v, vn);
 }
 
-/* A required header: absent, misordered or unknown here is an error. */
 static int need(dp_cur *c, const char *name, const char **v, size_t *vn)
 {
-	int r = take(c, name, v, vn);
-	return r == 1 ? DP_OK : r == 0 ? DP_EPARSE : r;
-}
-
-static int copy_str(char *dst, size_t cap, const char *v, size_t vn)
-{
-	if (vn >= cap)
-		return DP_ETOOBIG; /* longer than the field allows */
-	memcpy(dst, v, vn);
-	dst[vn] = 0;
-	return DP_OK;
-}
-
-/* "a, b, c" into l (entries of width w); more than max entries is DP_ETOOBIG. */
-static int parse_list(char *l, size_t w, size_t max, size_t *n, const char *v, size_t vn)
-{
-	size_t k = 0, i = 0;
-	for (;;) {
-		const char *comma = memchr(v + i, ',', vn - i);
-		size_t end = comma ? (size_t)(comma - v) : vn;
-		if (k == max)
-			return DP_ETOOBIG;
-		int r = copy_str(l + k * w, w, v + i, end - i);
-		if (r)
-			return r;
-		k++;
-		if (!comma)
-			break;
-		if (end + 1 >= vn || v[end + 1] != ' ')
-			return DP_EPARSE; /* separator is ", " */
-		i = end + 2;
-	}
-	*n = k;
-	return DP_OK;
-}
-
-/* Decimal without leading zeros, <= max. */
-static int parse_uint(uint64_t *out, const char *v, size_t vn, uint64_t max)
-{
-	if (vn == 0 || vn > 20 || (vn > 1 && v[0] == '0'))
-		return DP_EPARSE;
-	uint64_t x = 0;
-	for (size_t i = 0; i < vn; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return DP_EPARSE;
-		unsigned d = (unsigned)(v[i] - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			return DP_EPARSE; /* overflow */
-		x = x * 10 + d;
-	}
-	if (x > max)
-		return DP_ETOOBIG;
-	*out = x;
-	return DP_OK;
+	return dp_fld_need(c, name, DP_FLD_UTF8, v, vn);
 }
 
 /* Exactly 2n lower-case hex digits. */
@@ -530,7 +427,7 @@ static int parse_recipient(dp_recipient *x, const char *v, size_t vn)
 		return DP_EPARSE; /* four space-separated fields */
 	uint64_t kt, ep;
 	if (parse_hex(x->device, DP_ED25519_PK, f[0], fl[0]) ||
-	    parse_uint(&kt, f[1], fl[1], 255) || parse_uint(&ep, f[2], fl[2], UINT32_MAX))
+	    dp_fld_uint(&kt, f[1], fl[1], 255) || dp_fld_uint(&ep, f[2], fl[2], UINT32_MAX))
 		return DP_EPARSE;
 	x->key_type = (uint8_t)kt;
 	x->epoch = (uint32_t)ep;
@@ -553,14 +450,14 @@ static int parse_attachment(dp_attachment *a, const char *v, size_t vn)
 	if (vn - l1 - 1 < 2 * DP_SHA256 + 2 || v[l1 + 1 + 2 * DP_SHA256] != ' ')
 		return DP_EPARSE;
 	uint64_t sz;
-	int r = parse_uint(&sz, v, l1, DP_MAX_PLAINTEXT);
+	int r = dp_fld_uint(&sz, v, l1, DP_MAX_PLAINTEXT);
 	if (r)
 		return r;
 	a->len = (size_t)sz;
 	if (parse_hex(a->sha256, DP_SHA256, v + l1 + 1, 2 * DP_SHA256))
 		return DP_EPARSE;
 	size_t off = l1 + 2 + 2 * DP_SHA256;
-	return copy_str(a->name, sizeof a->name, v + off, vn - off);
+	return dp_fld_copy(a->name, sizeof a->name, v + off, vn - off);
 }
 
 #define LIST(field, max) ((char *)(field)), sizeof((field)[0]), (max)
@@ -577,45 +474,47 @@ static int parse_headers(dp_cable *c, dp_cur *cur)
 		return DP_EPARSE; /* not a cable of version 1 */
 	if ((r = need(cur, "Cable-Id", &v, &vn)) || (r = parse_hex(c->id, DP_CABLE_ID, v, vn)))
 		return r;
-	if ((r = need(cur, "Classification", &v, &vn)) || (r = copy_str(tmp, sizeof tmp, v, vn)) ||
+	if ((r = need(cur, "Classification", &v, &vn)) ||
+	    (r = dp_fld_copy(tmp, sizeof tmp, v, vn)) ||
 	    (r = dp_class_parse(tmp, &c->classification)))
 		return r ? DP_EPARSE : r;
 	if ((r = take(cur, "Captions", &v, &vn)) < 0 ||
-	    (r == 1 && (r = parse_list(LIST(c->captions, DP_MAX_CAPTIONS), &c->ncaptions, v, vn))))
+	    (r == 1 && (r = dp_fld_list(LIST(c->captions, DP_MAX_CAPTIONS), &c->ncaptions, v, vn))))
 		return r;
 	if ((r = need(cur, "Precedence", &v, &vn)))
 		return r;
 	const char *slash = memchr(v, '/', vn);
 	if (!slash)
 		return DP_EPARSE; /* "ACTION/INFO" */
-	if (copy_str(tmp, sizeof tmp, v, (size_t)(slash - v)) || dp_prec_parse(tmp, &c->prec_action) ||
-	    copy_str(tmp, sizeof tmp, slash + 1, vn - (size_t)(slash - v) - 1) ||
+	if (dp_fld_copy(tmp, sizeof tmp, v, (size_t)(slash - v)) ||
+	    dp_prec_parse(tmp, &c->prec_action) ||
+	    dp_fld_copy(tmp, sizeof tmp, slash + 1, vn - (size_t)(slash - v) - 1) ||
 	    dp_prec_parse(tmp, &c->prec_info))
 		return DP_EPARSE;
 	char dtg[16];
-	if ((r = need(cur, "DTG", &v, &vn)) || (r = copy_str(dtg, sizeof dtg, v, vn)))
+	if ((r = need(cur, "DTG", &v, &vn)) || (r = dp_fld_copy(dtg, sizeof dtg, v, vn)))
 		return r ? DP_EPARSE : r;
 	if ((r = need(cur, "Created", &v, &vn)) ||
-	    (r = parse_uint(&u, v, vn, (uint64_t)DP_CREATED_MAX)))
+	    (r = dp_fld_uint(&u, v, vn, (uint64_t)DP_CREATED_MAX)))
 		return r ? DP_EPARSE : r;
 	c->created = (int64_t)u;
 	char want[16];
 	dp_dtg_format(c->created, want);
 	if (strcmp(dtg, want))
 		return DP_EPARSE; /* DTG must agree with Created */
-	if ((r = need(cur, "From", &v, &vn)) || (r = copy_str(c->from, sizeof c->from, v, vn)))
+	if ((r = need(cur, "From", &v, &vn)) || (r = dp_fld_copy(c->from, sizeof c->from, v, vn)))
 		return r;
 	if ((r = need(cur, "From-Device", &v, &vn)) ||
 	    (r = parse_hex(c->from_device, DP_ED25519_PK, v, vn)))
 		return r;
 	if ((r = need(cur, "To", &v, &vn)) ||
-	    (r = parse_list(LIST(c->to, DP_MAX_ADDRESSEES), &c->nto, v, vn)))
+	    (r = dp_fld_list(LIST(c->to, DP_MAX_ADDRESSEES), &c->nto, v, vn)))
 		return r;
 	if ((r = take(cur, "Info", &v, &vn)) < 0 ||
-	    (r == 1 && (r = parse_list(LIST(c->info, DP_MAX_ADDRESSEES), &c->ninfo, v, vn))))
+	    (r == 1 && (r = dp_fld_list(LIST(c->info, DP_MAX_ADDRESSEES), &c->ninfo, v, vn))))
 		return r;
 	if ((r = take(cur, "Attn", &v, &vn)) < 0 ||
-	    (r == 1 && (r = parse_list(LIST(c->attn, DP_MAX_ADDRESSEES), &c->nattn, v, vn))))
+	    (r == 1 && (r = dp_fld_list(LIST(c->attn, DP_MAX_ADDRESSEES), &c->nattn, v, vn))))
 		return r;
 	size_t alloc = 0;
 	while ((r = take(cur, "Recipient", &v, &vn)) == 1) {
@@ -635,19 +534,19 @@ static int parse_headers(dp_cable *c, dp_cur *cur)
 	if (r < 0)
 		return r;
 	if ((r = need(cur, "Tags", &v, &vn)) ||
-	    (r = parse_list(LIST(c->tags, DP_MAX_TAGS), &c->ntags, v, vn)))
+	    (r = dp_fld_list(LIST(c->tags, DP_MAX_TAGS), &c->ntags, v, vn)))
 		return r;
 	if ((r = need(cur, "Subject", &v, &vn)) ||
-	    (r = copy_str(c->subject, sizeof c->subject, v, vn)))
+	    (r = dp_fld_copy(c->subject, sizeof c->subject, v, vn)))
 		return r;
 	if ((r = take(cur, "Ref", &v, &vn)) < 0 ||
-	    (r == 1 && (r = parse_list(LIST(c->refs, DP_MAX_REFS), &c->nrefs, v, vn))))
+	    (r == 1 && (r = dp_fld_list(LIST(c->refs, DP_MAX_REFS), &c->nrefs, v, vn))))
 		return r;
 	if ((r = take(cur, "Declassify-On", &v, &vn)) < 0 ||
-	    (r == 1 && (r = copy_str(c->declassify_on, sizeof c->declassify_on, v, vn))))
+	    (r == 1 && (r = dp_fld_copy(c->declassify_on, sizeof c->declassify_on, v, vn))))
 		return r == DP_ETOOBIG ? DP_EPARSE : r;
 	if ((r = take(cur, "Classified-By", &v, &vn)) < 0 ||
-	    (r == 1 && (r = copy_str(c->classified_by, sizeof c->classified_by, v, vn))))
+	    (r == 1 && (r = dp_fld_copy(c->classified_by, sizeof c->classified_by, v, vn))))
 		return r;
 	while ((r = take(cur, "Attachment", &v, &vn)) == 1) {
 		if (c->natts == DP_MAX_ATTACHMENTS)
@@ -659,7 +558,7 @@ static int parse_headers(dp_cable *c, dp_cur *cur)
 	if (r < 0)
 		return r;
 	if ((r = need(cur, "Body-Length", &v, &vn)) ||
-	    (r = parse_uint(&u, v, vn, DP_MAX_BODY)))
+	    (r = dp_fld_uint(&u, v, vn, DP_MAX_BODY)))
 		return r;
 	c->body_len = (size_t)u;
 	const uint8_t *line;

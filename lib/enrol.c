@@ -12,6 +12,7 @@
 
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
+#include "lib/fields.h"
 
 #define REQ_MAGIC "DENPO-ENROL-REQUEST/1\n"
 #define ANS_MAGIC "DENPO-ENROL-ANSWER/1\n"
@@ -26,24 +27,7 @@
  * Device name: 1..DP_NAME_MAX of [A-Za-z0-9 ._-], first alphanumeric, no
  * trailing or doubled space (every dp_name_ok name qualifies).
  */
-static int device_name_ok(const char *s)
-{
-	size_t n = strnlen(s, DP_NAME_MAX + 1);
-	if (n == 0 || n > DP_NAME_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		int alnum = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-			    (ch >= '0' && ch <= '9');
-		if (i == 0 && !alnum)
-			return 0;
-		if (ch == ' ' && i + 1 < n && s[i + 1] != ' ')
-			continue; /* single inner spaces: "TOKYO LAPTOP 2" */
-		if (!alnum && ch != '.' && ch != '_' && ch != '-')
-			return 0;
-	}
-	return 1;
-}
+static int device_name_ok(const char *s) { return dp_fld_label_ok(s, DP_NAME_MAX, 1); }
 
 /* "age1" + lower-case Bech32 of a 32-byte X25519 key (hrp "age"). */
 static int age_recipient_check(const char *s)
@@ -108,20 +92,6 @@ static int point_ok(const uint8_t pk[DP_ED25519_PK])
 	return crypto_core_ed25519_is_valid_point(pk) == 1;
 }
 
-static int list_ok(const char (*l)[DP_NAME_MAX + 1], size_t n)
-{
-	if (n > DP_MAX_CAPTIONS)
-		return DP_ETOOBIG;
-	for (size_t i = 0; i < n; i++) {
-		if (!dp_name_ok(l[i]))
-			return DP_EPARSE;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(l[i], l[j]))
-				return DP_EPARSE; /* duplicate entry */
-	}
-	return DP_OK;
-}
-
 static int request_check(const dp_enrol_request *q)
 {
 	if (!dp_handle_ok(q->officer) || !dp_name_ok(q->post) || !device_name_ok(q->device_name))
@@ -144,7 +114,8 @@ static int answer_check(const dp_enrol_answer *a)
 		return DP_EPARSE;
 	if (a->clearance < DP_CLASS_UNCLASSIFIED || a->clearance > DP_CLASS_TOP_SECRET)
 		return DP_EPARSE;
-	if ((r = list_ok(a->captions, a->ncaptions)) || (r = list_ok(a->roles, a->nroles)))
+	if ((r = dp_fld_names_ok(a->captions, a->ncaptions, DP_MAX_CAPTIONS, dp_name_ok)) ||
+	    (r = dp_fld_names_ok(a->roles, a->nroles, DP_MAX_CAPTIONS, dp_name_ok)))
 		return r;
 	if (!url_ok(a->switch_url))
 		return DP_EPARSE;
@@ -160,16 +131,6 @@ static int put_key(dp_buf *b, const char *name, const uint8_t *k, size_t n)
 	char s[B64_SIG + 1];
 	dp_b64_encode(s, k, n, 1);
 	return dp_buf_printf(b, "%s: %s\n", name, s);
-}
-
-static int put_list(dp_buf *b, const char *name, const char (*l)[DP_NAME_MAX + 1], size_t n)
-{
-	if (n == 0)
-		return DP_OK; /* optional lines are omitted when empty */
-	int r = dp_buf_printf(b, "%s: ", name);
-	for (size_t i = 0; !r && i < n; i++)
-		r = dp_buf_printf(b, "%s%s", i ? ", " : "", l[i]);
-	return r ? r : dp_buf_putc(b, '\n');
 }
 
 static int request_put(const dp_enrol_request *q, dp_buf *b)
@@ -192,10 +153,10 @@ static int answer_put(const dp_enrol_answer *a, dp_buf *b)
 	dp_hex_encode(hex, a->device_id, DP_ED25519_PK);
 	int r = dp_buf_printf(b, ANS_MAGIC "Device-Id: %s\nOfficer: %s\nPost: %s\nClearance: %s\n",
 			      hex, a->officer, a->post, dp_class_name(a->clearance));
-	if (!r)
-		r = put_list(b, "Captions", a->captions, a->ncaptions);
-	if (!r)
-		r = put_list(b, "Roles", a->roles, a->nroles);
+	if (!r && a->ncaptions)
+		r = dp_fld_put_list(b, "Captions", a->captions, a->ncaptions); /* optional lines */
+	if (!r && a->nroles)
+		r = dp_fld_put_list(b, "Roles", a->roles, a->nroles);
 	if (!r)
 		r = dp_buf_printf(b, "Switch-URL: %s\n", a->switch_url);
 	if (!r)
@@ -252,42 +213,14 @@ int dp_enrol_answer_encode(const dp_enrol_answer *a, const uint8_t switch_sk[DP_
 	return r;
 }
 
-/* ---- parsing ---- */
-
-/*
- * If the next line is "Name: value", consume it.  Returns 1 if taken, 0 if
- * the next line is something else, or DP_EPARSE (no LF, control bytes).
- */
-static int take(dp_cur *c, const char *name, const char **v, size_t *vn)
-{
-	const uint8_t *nl = memchr(c->p, '\n', c->len);
-	if (!nl)
-		return DP_EPARSE; /* every line ends in LF */
-	size_t ln = (size_t)(nl - c->p), nm = strlen(name);
-	if (ln < nm + 2 || memcmp(c->p, name, nm) || c->p[nm] != ':' || c->p[nm + 1] != ' ')
-		return 0;
-	for (size_t i = 0; i < ln; i++)
-		if (c->p[i] < 0x20 || c->p[i] >= 0x7f)
-			return DP_EPARSE; /* printable ASCII only: no CR, NUL, UTF-8 */
-	*v = (const char *)c->p + nm + 2;
-	*vn = ln - nm - 2;
-	c->p += ln + 1;
-	c->len -= ln + 1;
-	return 1;
-}
+/* ---- parsing (lib/fields.h; enrolment files are printable ASCII) ---- */
 
 static int need_str(dp_cur *c, const char *name, char *dst, size_t cap)
 {
 	const char *v;
 	size_t vn;
-	int r = take(c, name, &v, &vn);
-	if (r <= 0)
-		return r ? r : DP_EPARSE; /* missing, misordered or unknown line */
-	if (vn >= cap)
-		return DP_ETOOBIG;
-	memcpy(dst, v, vn);
-	dst[vn] = 0;
-	return DP_OK;
+	int r = dp_fld_need(c, name, DP_FLD_ASCII, &v, &vn);
+	return r ? r : dp_fld_copy(dst, cap, v, vn);
 }
 
 static int need_key(dp_cur *c, const char *name, uint8_t *k, size_t n)
@@ -305,52 +238,23 @@ static int need_key(dp_cur *c, const char *name, uint8_t *k, size_t n)
 /* Decimal, no leading zeros, <= max. */
 static int need_uint(dp_cur *c, const char *name, uint64_t max, uint64_t *out)
 {
-	char s[24];
-	int r = need_str(c, name, s, sizeof s);
-	if (r)
-		return r == DP_ETOOBIG ? DP_EPARSE : r;
-	size_t n = strlen(s);
-	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
-		return DP_EPARSE;
-	uint64_t x = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return DP_EPARSE;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			return DP_EPARSE;
-		x = x * 10 + d;
-	}
-	if (x > max)
-		return DP_EPARSE;
-	*out = x;
-	return DP_OK;
+	const char *v;
+	size_t vn;
+	int r = dp_fld_need(c, name, DP_FLD_ASCII, &v, &vn);
+	if (!r)
+		r = dp_fld_uint(out, v, vn, max);
+	return r == DP_ETOOBIG ? DP_EPARSE : r;
 }
 
+/* An optional list line: DP_OK whether it is there or not, or an error. */
 static int opt_list(dp_cur *c, const char *name, char (*l)[DP_NAME_MAX + 1], size_t *n)
 {
 	const char *v;
-	size_t vn, k = 0, i = 0;
-	int r = take(c, name, &v, &vn);
+	size_t vn;
+	int r = dp_fld_take(c, name, DP_FLD_ASCII, &v, &vn);
 	if (r <= 0)
 		return r;
-	for (;;) {
-		const char *comma = memchr(v + i, ',', vn - i);
-		size_t end = comma ? (size_t)(comma - v) : vn;
-		if (k == DP_MAX_CAPTIONS)
-			return DP_ETOOBIG;
-		if (end - i > DP_NAME_MAX)
-			return DP_ETOOBIG;
-		memcpy(l[k], v + i, end - i);
-		l[k++][end - i] = 0;
-		if (!comma)
-			break;
-		if (end + 1 >= vn || v[end + 1] != ' ')
-			return DP_EPARSE; /* separator is ", " */
-		i = end + 2;
-	}
-	*n = k;
-	return DP_OK;
+	return dp_fld_list((char *)l, sizeof l[0], DP_MAX_CAPTIONS, n, v, vn);
 }
 
 /*
@@ -376,10 +280,38 @@ static int split_sig(const uint8_t *p, size_t n, uint8_t sig[DP_ED25519_SIG], si
 	return DP_OK;
 }
 
-/* The parsed fields re-serialize to exactly the signed bytes. */
-static int canonical(dp_buf *b, const uint8_t *p, size_t n)
+/*
+ * Splits off the signature and checks the magic line of p[0..n): *c is left
+ * on the first field, *sl is the length of the signed part.
+ */
+static int open_file(const uint8_t *p, size_t n, const char *magic, uint8_t sig[DP_ED25519_SIG],
+		     size_t *sl, dp_cur *c)
 {
-	return b->len == n && !memcmp(b->p, p, n) ? DP_OK : DP_EPARSE;
+	int r = split_sig(p, n, sig, sl);
+	if (r)
+		return r;
+	*c = dp_cur_make(p, *sl);
+	const uint8_t *m;
+	size_t mn = strlen(magic);
+	if (dp_cur_take(c, &m, mn) || memcmp(m, magic, mn))
+		return DP_EPARSE; /* not a version 1 file of this kind */
+	return DP_OK;
+}
+
+/*
+ * b holds the parsed fields re-serialized (r: how that went); they must be
+ * exactly the signed bytes p[0..sl) (one encoding per file), which sig signs
+ * under pk and ctx.  Frees b.
+ */
+static int finish(dp_buf *b, int r, const uint8_t *p, size_t sl, const uint8_t sig[DP_ED25519_SIG],
+		  const uint8_t pk[DP_ED25519_PK], const char *ctx)
+{
+	if (!r && (b->len != sl || memcmp(b->p, p, sl)))
+		r = DP_EPARSE; /* not the canonical form */
+	dp_buf_free(b);
+	if (r)
+		return r == DP_ETOOBIG ? DP_EPARSE : r;
+	return dp_verify(sig, pk, ctx, p, sl);
 }
 
 static int request_decode(dp_enrol_request *q, const uint8_t *p, size_t n)
@@ -387,13 +319,10 @@ static int request_decode(dp_enrol_request *q, const uint8_t *p, size_t n)
 	uint8_t sig[DP_ED25519_SIG];
 	size_t sl;
 	uint64_t u;
-	int r = split_sig(p, n, sig, &sl);
+	dp_cur c;
+	int r = open_file(p, n, REQ_MAGIC, sig, &sl, &c);
 	if (r)
 		return r;
-	dp_cur c = dp_cur_make(p, sl);
-	const uint8_t *m;
-	if (dp_cur_take(&c, &m, sizeof REQ_MAGIC - 1) || memcmp(m, REQ_MAGIC, sizeof REQ_MAGIC - 1))
-		return DP_EPARSE; /* not a version 1 request */
 	if ((r = need_str(&c, "Officer", q->officer, sizeof q->officer)) ||
 	    (r = need_str(&c, "Post", q->post, sizeof q->post)) ||
 	    (r = need_str(&c, "Device-Name", q->device_name, sizeof q->device_name)) ||
@@ -414,12 +343,7 @@ static int request_decode(dp_enrol_request *q, const uint8_t *p, size_t n)
 	dp_buf b;
 	dp_buf_init(&b, DP_ENROL_MAX);
 	r = request_put(q, &b);
-	if (!r)
-		r = canonical(&b, p, sl);
-	dp_buf_free(&b);
-	if (r)
-		return r == DP_ETOOBIG ? DP_EPARSE : r;
-	return dp_verify(sig, q->sign_pk, REQ_CTX, p, sl);
+	return finish(&b, r, p, sl, sig, q->sign_pk, REQ_CTX);
 }
 
 int dp_enrol_request_decode(dp_enrol_request *q, const uint8_t *p, size_t n)
@@ -437,13 +361,10 @@ static int answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n)
 	size_t sl;
 	uint64_t u;
 	char tmp[2 * DP_ED25519_PK + 1];
-	int r = split_sig(p, n, sig, &sl);
+	dp_cur c;
+	int r = open_file(p, n, ANS_MAGIC, sig, &sl, &c);
 	if (r)
 		return r;
-	dp_cur c = dp_cur_make(p, sl);
-	const uint8_t *m;
-	if (dp_cur_take(&c, &m, sizeof ANS_MAGIC - 1) || memcmp(m, ANS_MAGIC, sizeof ANS_MAGIC - 1))
-		return DP_EPARSE; /* not a version 1 answer */
 	if ((r = need_str(&c, "Device-Id", tmp, sizeof tmp)))
 		return r == DP_ETOOBIG ? DP_EPARSE : r;
 	if (strlen(tmp) != 2 * DP_ED25519_PK || dp_hex_decode(a->device_id, DP_ED25519_PK, tmp, 64))
@@ -471,13 +392,8 @@ static int answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n)
 		return r;
 	dp_buf b;
 	dp_buf_init(&b, DP_ENROL_MAX);
-	r = answer_put(a, &b);
-	if (!r)
-		r = canonical(&b, p, sl); /* also rejects upper-case hex, "S" for SECRET */
-	dp_buf_free(&b);
-	if (r)
-		return r == DP_ETOOBIG ? DP_EPARSE : r;
-	return dp_verify(sig, a->switch_sign_pk, ANS_CTX, p, sl);
+	r = answer_put(a, &b); /* the canonical form also rejects upper-case hex, "S" for SECRET */
+	return finish(&b, r, p, sl, sig, a->switch_sign_pk, ANS_CTX);
 }
 
 int dp_enrol_answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n)

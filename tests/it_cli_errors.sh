@@ -3,28 +3,12 @@
 # text and exit code (0 ok, 1 error, 2 usage, 3 verification failure), and
 # nothing reaches the switch or the device's sent/ directory.
 . "$(dirname "$0")/lib.sh"
-for b in "$DENPOD" "$DENPO"; do
-	if [ ! -x "$b" ]; then
-		no "missing $b (make BUILD=... $b)"
-		t_done it_cli_errors
-		exit 1
-	fi
-done
-T=$(mktemp -d)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+need_programs it_cli_errors "$DENPOD" "$DENPO"
+t_workdir
 PASS="cli errors passphrase"
 export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="$PASS" DENPOD_DATA="$T/sw"
 unset DENPO_HOME EDITOR VISUAL
-PORT=$(free_port)
 YY=$(date -u +%y)
-D() { "$DENPOD" "$@"; }
-dp() { local h=$1; shift; "$DENPO" --home "$T/$h" "$@"; }
 ncables() { D cable list | wc -l; }
 nsent() { ls "$T/sato.k/sent" | wc -l; }
 
@@ -47,21 +31,17 @@ expect() {
 }
 
 {
-	D init --data "$T/sw" --url "https://127.0.0.1:$PORT" --listen "127.0.0.1:$PORT" &&
+	switch_init &&
 		D post add HQ --hq && D post add BEIJING &&
 		D officer add sato.k --post HQ --clearance SECRET &&
 		D officer add ito.m --post BEIJING --clearance SECRET &&
 		D officer add mori.y --post BEIJING --clearance CONFIDENTIAL
 } >/dev/null || no "switch setup"
 for o in sato.k:HQ ito.m:BEIJING mori.y:BEIJING; do
-	h=${o%%:*} p=${o#*:}
-	dp "$h" init --officer "$h" --post "$p" >/dev/null &&
-		D approve "$T/$h/enrol-request.txt" --out "$T/$h.answer" >/dev/null || no "init/approve $h"
+	device_request "${o%%:*}" "${o#*:}" || no "init/approve ${o%%:*}"
 done
-for h in sato.k ito.m; do dp "$h" enrol --answer "$T/$h.answer" >/dev/null || no "enrol $h"; done
-"$DENPOD" run --data "$T/sw" >"$T/run.log" 2>&1 &
-PID=$!
-for _ in $(seq 100); do grep -q listening "$T/run.log" && break; sleep 0.1; done
+for h in sato.k ito.m; do device_enrol "$h" || no "enrol $h"; done
+start_switch || no "denpod did not start"
 echo "1. (S) A short body." >"$T/body"
 M1=$(dp sato.k send --class S --prec P --to BEIJING --tags PREL --subject ok --body "$T/body" 2>/dev/null)
 check "a good cable goes through ($M1)" [ "$M1" = "$YY HQ 000001" ]

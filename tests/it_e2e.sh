@@ -8,40 +8,12 @@
 # identity, suspension / reinstatement / revocation, restart, and that a
 # cable nobody may read is refused with nothing stored.
 . "$(dirname "$0")/lib.sh"
-for b in "$DENPOD" "$DENPO"; do
-	if [ ! -x "$b" ]; then
-		no "missing $b (make BUILD=... $b)"
-		t_done it_e2e
-		exit 1
-	fi
-done
-T=$(mktemp -d)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+need_programs it_e2e "$DENPOD" "$DENPO"
+t_workdir
 export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="e2e test passphrase" DENPOD_DATA="$T/sw"
 unset DENPO_HOME EDITOR VISUAL
-PORT=$(free_port)
 YY=$(date -u +%y)
 DB="$T/sw/denpod.db"
-D() { "$DENPOD" "$@"; }
-# dp OFFICER ARGS...: the officer's device
-dp() { local h=$1; shift; "$DENPO" --home "$T/$h" "$@"; }
-# start N: run denpod; wait (<= 10 s) for its Nth "listening" line in the log
-start() {
-	"$DENPOD" run --data "$T/sw" >>"$T/run.log" 2>&1 &
-	PID=$!
-	for _ in $(seq 100); do
-		[ "$(grep -c listening "$T/run.log")" -ge "$1" ] && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
-}
 ncables() { D cable list | wc -l; }
 body() { printf '%s\n' "$@" >"$T/body"; }
 # send OFFICER ARGS... -> MRN on stdout (stderr kept in $T/send.err)
@@ -56,7 +28,7 @@ mrn() { printf '%s %s %06d' "$YY" "$1" "$2"; }
 
 # ---- the switch and its directory ----
 {
-	D init --data "$T/sw" --url "https://127.0.0.1:$PORT" --listen "127.0.0.1:$PORT" &&
+	switch_init &&
 		D post add HQ --hq && D post add WASHINGTON && D post add BEIJING && D post add LONDON &&
 		D collective add "ALL POSTS" WASHINGTON BEIJING LONDON &&
 		D officer add sato.k --post HQ --clearance "TOP SECRET" --captions NOFORN,EXDIS --roles POL,COMMS &&
@@ -66,17 +38,11 @@ mrn() { printf '%s %s %06d' "$YY" "$1" "$2"; }
 		D officer add mori.y --post BEIJING --clearance SECRET --roles ECON &&
 		D officer add abe.s --post LONDON --clearance RESTRICTED
 } >/dev/null || no "switch setup"
-OFFICERS="sato.k:HQ tanaka.h:WASHINGTON suzuki.a:WASHINGTON ito.m:BEIJING mori.y:BEIJING abe.s:LONDON"
-for o in $OFFICERS; do
-	h=${o%%:*} p=${o#*:}
-	dp "$h" init --officer "$h" --post "$p" >/dev/null &&
-		D approve "$T/$h/enrol-request.txt" --out "$T/$h.answer" >/dev/null &&
-		dp "$h" enrol --answer "$T/$h.answer" >/dev/null || no "enrol $h"
-done
+enrol_devices sato.k:HQ tanaka.h:WASHINGTON suzuki.a:WASHINGTON ito.m:BEIJING mori.y:BEIJING abe.s:LONDON
 check "whoami shows the clearance from the switch" \
 	[ "$(dp suzuki.a --json whoami | jq -r '"\(.officer) \(.post) \(.clearance) \(.roles|join(","))"')" = \
 	"suzuki.a WASHINGTON CONFIDENTIAL COMMS" ]
-start 1 || no "denpod did not start"
+start_switch || no "denpod did not start"
 
 # ---- precedence order: FLASH, IMMEDIATE, PRIORITY, ROUTINE, whatever the send order ----
 body "1. (C) Precedence test."
@@ -301,12 +267,10 @@ dp suzuki.a --json inbox >"$T/inbox.before"
 dp sato.k --json status "$S1" >"$T/status.before"
 dp sato.k --json sent >"$T/sent.before"
 n0=$(ncables)
-kill -TERM "$PID"
-wait "$PID"
+stop_switch
 rc=$?
-PID=
 check "SIGTERM: denpod exits 0" [ "$rc" = 0 ]
-start 2 || no "denpod did not restart"
+start_switch || no "denpod did not restart"
 check "restart: inbox unchanged" cmp -s "$T/inbox.before" <(dp suzuki.a --json inbox)
 check "restart: receipts unchanged" cmp -s "$T/status.before" <(dp sato.k --json status "$S1")
 check "restart: sent list unchanged" cmp -s "$T/sent.before" <(dp sato.k --json sent)

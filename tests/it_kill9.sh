@@ -12,50 +12,29 @@
 . "$(dirname "$0")/lib.sh"
 FLOOD="$BUILD/tests/tool_flood"
 N=1000
-for b in "$DENPOD" "$DENPO" "$FLOOD"; do
-	if [ ! -x "$b" ]; then
-		no "missing $b (make BUILD=... $b)"
-		t_done it_kill9
-		exit 1
-	fi
-done
+need_programs it_kill9 "$DENPOD" "$DENPO" "$FLOOD"
 if ! command -v sqlite3 >/dev/null; then
 	skip "sqlite3 CLI not installed (apt-get install sqlite3)"
 	t_done it_kill9
 	exit 0
 fi
 
-T=$(mktemp -d)
-PID= FPID= SPID=
+t_workdir
+FPID= SPID=
 cleanup() {
 	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
 	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$T"
+	PID=
+	t_cleanup
 }
 trap cleanup EXIT
 export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="kill9 test passphrase" DENPOD_DATA="$T/sw"
-PORT=$(free_port)
 DB="$T/sw/denpod.db"
 YY=$(date -u +%y)
-D() { "$DENPOD" "$@"; }
 q() { sqlite3 -batch -noheader "$DB" "PRAGMA busy_timeout=5000; $1" | grep -v '^5000$'; }
 nok() { grep -c '^ok ' "$T/flood.log" 2>/dev/null || true; }
 
-# start: run denpod in the background and wait (<= 10 s) for it to listen
-start() {
-	: >"$T/run.out"
-	"$DENPOD" run --data "$T/sw" >"$T/run.out" 2>&1 &
-	PID=$!
-	for _ in $(seq 100); do
-		grep -q 'listening' "$T/run.out" && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$T/run.out" >&2
-	return 1
-}
 # wait_ok K: until K cables were answered or the sender ended (<= 60 s)
 wait_ok() {
 	for _ in $(seq 600); do
@@ -74,22 +53,17 @@ kill9() { # kill -9 now, note how far the sender was, restart after a random pau
 	echo "killed denpod with SIGKILL after $at answered cables" >&2
 	check "kill -9 happened mid-way (after $at of $N)" [ "$at" -lt "$N" ]
 	sleep "0.$((RANDOM % 8))"
-	start || no "denpod did not restart after kill -9"
+	start_switch || no "denpod did not restart after kill -9"
 }
 
 {
-	D init --data "$T/sw" --url "https://127.0.0.1:$PORT" --listen "127.0.0.1:$PORT" &&
+	switch_init &&
 		D post add HQ --hq && D post add TOKYO &&
 		D officer add sato.k --post HQ --clearance SECRET &&
 		D officer add ono.r --post TOKYO --clearance CONFIDENTIAL
 } >/dev/null || no "switch setup"
-for o in sato.k:HQ ono.r:TOKYO; do
-	h=${o%%:*} p=${o#*:}
-	"$DENPO" --home "$T/$h" init --officer "$h" --post "$p" >/dev/null &&
-		D approve "$T/$h/enrol-request.txt" --out "$T/$h.answer" >/dev/null &&
-		"$DENPO" --home "$T/$h" enrol --answer "$T/$h.answer" >/dev/null || no "enrol $h"
-done
-start || no "denpod did not start"
+enrol_devices sato.k:HQ ono.r:TOKYO
+start_switch || no "denpod did not start"
 
 mkdir "$T/subs"
 t0=$(date +%s)
@@ -121,10 +95,8 @@ echo "cables retried after a kill: $retried; of them answered as duplicates (sto
 check "some cables had to be retried (the kills hit live requests)" [ "$retried" -gt 0 ]
 
 # the switch's view, after a clean stop (SIGTERM) so the database is at rest
-kill -TERM "$PID"
-wait "$PID"
+stop_switch
 rc=$?
-PID=
 check "denpod stops cleanly after the kills (exit 0)" [ "$rc" = 0 ]
 check "integrity_check ok" [ "$(q 'PRAGMA integrity_check;')" = ok ]
 check "$N cables stored" [ "$(q 'SELECT count(*) FROM cables;')" = "$N" ]
@@ -147,7 +119,7 @@ done
 check "stored submissions are byte-identical to the sent ones (25 sampled)" [ "$bad" = 0 ]
 
 # the MRN counter survived: the next cable is number N+1
-start || no "denpod did not start again"
+start_switch || no "denpod did not start again"
 echo "1. (U) After the storm." >"$T/body"
 M=$("$DENPO" --home "$T/sato.k" send --class U --prec R --to TOKYO --tags ADMN --subject "after" \
 	--body "$T/body" 2>/dev/null)
@@ -174,7 +146,7 @@ wait "$PID" 2>/dev/null
 PID=
 release
 sleep 1.5
-start || no "denpod did not restart for the client retry"
+start_switch || no "denpod did not restart for the client retry"
 wait "$SPID"
 rc=$?
 SPID=
@@ -183,9 +155,7 @@ check "... saying it retries the same cable" grep -q "retrying in 1 s (same cabl
 check "... and gets the next MRN" [ "$(cat "$T/send.out")" = "$(printf '%s HQ %06d' "$YY" $((N + 2)))" ]
 # ... or it stays down: the cable waits on the device for `denpo retry`
 send_held "switch down" || no "denpo send did not resolve"
-kill -TERM "$PID"
-wait "$PID"
-PID=
+stop_switch
 release
 wait "$SPID"
 rc=$?
@@ -194,7 +164,7 @@ check "switch down: denpo send gives up (exit 1)" [ "$rc" = 1 ]
 check "switch down: the hint names denpo retry" grep -q "the cable is saved; run \`denpo retry\` with its id" "$T/send.err"
 PEND=$(sed -n 's/^denpo: cable \([0-9a-f]\{32\}\) was not accepted: cannot reach the switch.*/\1/p' "$T/send.err")
 check "switch down: the failure names the cable id ($PEND)" [ -n "$PEND" ]
-start || no "denpod did not start for denpo retry"
+start_switch || no "denpod did not start for denpo retry"
 check "denpo sent lists it as not accepted" eval "\"$DENPO\" --home '$T/sato.k' sent | grep -q 'NOT ACCEPTED YET  $PEND'"
 R1=$("$DENPO" --home "$T/sato.k" retry "$PEND" 2>/dev/null)
 check "denpo retry: accepted as the next MRN" [ "$R1" = "$(printf '%s HQ %06d' "$YY" $((N + 3)))" ]

@@ -30,3 +30,75 @@ vectors_dir() {
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
+
+# ---- a switch and its devices under $T (it_e2e, it_cli_errors, it_kill9) ----
+# need_programs NAME PROGRAM...: fail test NAME and exit if a program is not built.
+need_programs() {
+	local name=$1 b
+	shift
+	for b; do
+		if [ ! -x "$b" ]; then
+			no "missing $b (make BUILD=... $b)"
+			t_done "$name"
+			exit 1
+		fi
+	done
+}
+# t_workdir: a fresh $T and a free loopback $PORT; at exit t_cleanup stops
+# the switch ($PID) and removes $T (a test with more background jobs sets
+# its own EXIT trap that ends them, then calls t_cleanup).
+t_workdir() {
+	T=$(mktemp -d)
+	PID=
+	PORT=$(free_port)
+	trap t_cleanup EXIT
+}
+t_cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+D() { "$DENPOD" "$@"; }
+# dp OFFICER ARGS...: the officer's device ($T/OFFICER)
+dp() { local h=$1; shift; "$DENPO" --home "$T/$h" "$@"; }
+# switch_init: a new switch in $T/sw, listening on 127.0.0.1:$PORT
+switch_init() { D init --data "$T/sw" --url "https://127.0.0.1:$PORT" --listen "127.0.0.1:$PORT"; }
+# start_switch: run denpod on $T/sw in the background ($PID), its output
+# appended to $T/run.log; wait (<= 10 s) until it logs one more "listening".
+start_switch() {
+	local n
+	n=$(grep -c listening "$T/run.log" 2>/dev/null)
+	"$DENPOD" run --data "$T/sw" >>"$T/run.log" 2>&1 &
+	PID=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c listening "$T/run.log")" -gt "${n:-0}" ] && return 0
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -n 20 "$T/run.log" >&2
+	return 1
+}
+# stop_switch: SIGTERM and wait; returns denpod's exit status.
+stop_switch() {
+	local rc
+	kill -TERM "$PID"
+	wait "$PID"
+	rc=$?
+	PID=
+	return $rc
+}
+# device_request OFFICER POST: a new device for OFFICER at POST, its
+# enrolment request approved by the switch into $T/OFFICER.answer.
+device_request() {
+	dp "$1" init --officer "$1" --post "$2" >/dev/null &&
+		D approve "$T/$1/enrol-request.txt" --out "$T/$1.answer" >/dev/null
+}
+# device_enrol OFFICER: the device imports its answer.
+device_enrol() { dp "$1" enrol --answer "$T/$1.answer" >/dev/null; }
+# enrol_devices OFFICER:POST...: both steps for each; a failure is counted per officer.
+enrol_devices() {
+	local o
+	for o; do
+		{ device_request "${o%%:*}" "${o#*:}" && device_enrol "${o%%:*}"; } || no "enrol ${o%%:*}"
+	done
+}

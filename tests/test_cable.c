@@ -11,19 +11,20 @@
 #include <sodium.h>
 
 #include "denpo/cable.h"
+#include "tests/fixture.h"
 #include "tests/harness.h"
 
 static uint8_t dev_pk[32], dev_sk[64], other_pk[32], other_sk[64];
 
-static void seed_key(uint8_t base, uint8_t pk[32], uint8_t sk[64])
-{
-	uint8_t seed[32];
-	for (int i = 0; i < 32; i++)
-		seed[i] = (uint8_t)(base + i);
-	crypto_sign_seed_keypair(pk, sk, seed);
-}
-
 static void set_name(char *dst, const char *s) { strcpy(dst, s); }
+
+/* Recipients alternate action, info; epoch i. */
+static void fill_recipient(dp_recipient *r, size_t i)
+{
+	r->device[31] = 0x55;
+	r->epoch = (uint32_t)i;
+	r->role = i % 2 ? DP_ROLE_INFO : DP_ROLE_ACTION;
+}
 
 /* A valid SECRET cable with every optional field and nrcp recipients. */
 static void base_cable(dp_cable *c, size_t nrcp)
@@ -47,18 +48,7 @@ static void base_cable(dp_cable *c, size_t nrcp)
 	c->ninfo = 1;
 	set_name(c->attn[0], "sato.k");
 	c->nattn = 1;
-	dp_recipient *r = calloc(nrcp, sizeof *r);
-	for (size_t i = 0; i < nrcp; i++) {
-		r[i].device[0] = (uint8_t)(i >> 8);
-		r[i].device[1] = (uint8_t)i;
-		r[i].device[31] = 0x55;
-		r[i].key_type = 1;
-		r[i].epoch = (uint32_t)i;
-		r[i].role = i % 2 ? DP_ROLE_INFO : DP_ROLE_ACTION;
-	}
-	if (dp_cable_set_recipients(c, r, nrcp))
-		abort();
-	free(r);
+	fx_set_recipients(c, nrcp, fill_recipient);
 	set_name(c->tags[0], "PREL");
 	set_name(c->tags[1], "PGOV");
 	c->ntags = 2;
@@ -107,18 +97,9 @@ static int decode_resigned(const dp_buf *b) { return decode_signed(b->p, b->len,
 /* Replace the first occurrence of old in the signed part of cable and re-sign. */
 static int mutate(const dp_buf *cable, const char *old, const char *new)
 {
-	size_t n = cable->len - 64, ol = strlen(old), nl = strlen(new);
-	const uint8_t *hit = memmem(cable->p, n, old, ol);
-	if (!hit) {
-		fprintf(stderr, "mutate: \"%s\" not found\n", old);
-		return 999;
-	}
-	size_t off = (size_t)(hit - cable->p);
 	dp_buf t;
-	dp_buf_init(&t, DP_MAX_PLAINTEXT + 1024);
-	if (dp_buf_append(&t, cable->p, off) || dp_buf_append(&t, new, nl) ||
-	    dp_buf_append(&t, cable->p + off + ol, n - off - ol))
-		abort();
+	if (fx_replace(&t, DP_MAX_PLAINTEXT + 1024, cable->p, cable->len - 64, old, new))
+		return 999;
 	int r = decode_resigned(&t);
 	dp_buf_free(&t);
 	return r;
@@ -771,8 +752,8 @@ int main(void)
 {
 	if (dp_crypto_init())
 		return 1;
-	seed_key(0x01, dev_pk, dev_sk);
-	seed_key(0x91, other_pk, other_sk);
+	fx_seed_key(0x01, dev_pk, dev_sk);
+	fx_seed_key(0x91, other_pk, other_sk);
 	test_vocab();
 	test_roundtrip();
 	test_header_structure();

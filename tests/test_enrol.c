@@ -11,17 +11,10 @@
 
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
+#include "tests/fixture.h"
 #include "tests/harness.h"
 
 static uint8_t dev_pk[32], dev_sk[64], tls_pk[32], sw_pk[32], sw_sk[64], swtls_pk[32];
-
-static void seed_key(uint8_t base, uint8_t pk[32], uint8_t sk[64])
-{
-	uint8_t seed[32], tmp[64];
-	for (int i = 0; i < 32; i++)
-		seed[i] = (uint8_t)(base + i);
-	crypto_sign_seed_keypair(pk, sk ? sk : tmp, seed);
-}
 
 static void age_of(uint8_t base, char out[128], const char *hrp)
 {
@@ -103,18 +96,9 @@ static size_t body_len(const dp_buf *b) { return b->len - (11 + 88 + 1); }
 /* Replace old by new in the body, re-sign, decode. */
 static int mutate(const dp_buf *b, int answer, const char *old, const char *new)
 {
-	size_t n = body_len(b), ol = strlen(old);
-	const uint8_t *hit = memmem(b->p, n, old, ol);
-	if (!hit) {
-		fprintf(stderr, "mutate: \"%s\" not found\n", old);
-		return 999;
-	}
-	size_t off = (size_t)(hit - b->p);
 	dp_buf t;
-	dp_buf_init(&t, 1 << 16);
-	if (dp_buf_append(&t, b->p, off) || dp_buf_puts(&t, new) ||
-	    dp_buf_append(&t, b->p + off + ol, n - off - ol))
-		abort();
+	if (fx_replace(&t, 1 << 16, b->p, body_len(b), old, new))
+		return 999;
 	int r = resign(t.p, t.len, answer, answer ? "denpo-enrol-answer-v1" : "denpo-enrol-request-v1",
 		       answer ? sw_sk : dev_sk);
 	dp_buf_free(&t);
@@ -395,10 +379,10 @@ int main(void)
 {
 	if (dp_crypto_init())
 		return 1;
-	seed_key(0x01, dev_pk, dev_sk);
-	seed_key(0x41, tls_pk, NULL);
-	seed_key(0x21, sw_pk, sw_sk);
-	seed_key(0x61, swtls_pk, NULL);
+	fx_seed_key(0x01, dev_pk, dev_sk);
+	fx_seed_key(0x41, tls_pk, NULL);
+	fx_seed_key(0x21, sw_pk, sw_sk);
+	fx_seed_key(0x61, swtls_pk, NULL);
 	test_request();
 	test_answer();
 	return t_done("test_enrol");

@@ -9,18 +9,18 @@
 #include <sodium.h>
 
 #include "denpo/envelope.h"
+#include "tests/fixture.h"
 #include "tests/harness.h"
 
 static uint8_t dev_pk[32], dev_sk[64], other_pk[32], other_sk[64];
 static const uint8_t payload[] = "age-encryption.org/v1\n(placeholder payload)\n";
 #define PLEN (sizeof payload - 1)
 
-static void seed_key(uint8_t base, uint8_t pk[32], uint8_t sk[64])
+/* Recipient 0 has the info role, the others action; all at epoch 7. */
+static void fill_recipient(dp_recipient *r, size_t i)
 {
-	uint8_t seed[32];
-	for (int i = 0; i < 32; i++)
-		seed[i] = (uint8_t)(base + i);
-	crypto_sign_seed_keypair(pk, sk, seed);
+	r->epoch = 7;
+	r->role = i == 0 ? DP_ROLE_INFO : DP_ROLE_ACTION;
 }
 
 static void base_cable(dp_cable *c, size_t nrcp)
@@ -43,17 +43,7 @@ static void base_cable(dp_cable *c, size_t nrcp)
 	c->ninfo = 1;
 	strcpy(c->attn[0], "POLITICAL");
 	c->nattn = 1;
-	dp_recipient *r = calloc(nrcp, sizeof *r);
-	for (size_t i = 0; i < nrcp; i++) {
-		r[i].device[0] = (uint8_t)(i >> 8);
-		r[i].device[1] = (uint8_t)i;
-		r[i].key_type = 1;
-		r[i].epoch = 7;
-		r[i].role = i == 0 ? DP_ROLE_INFO : DP_ROLE_ACTION;
-	}
-	if (dp_cable_set_recipients(c, r, nrcp))
-		abort();
-	free(r);
+	fx_set_recipients(c, nrcp, fill_recipient);
 	strcpy(c->tags[0], "PREL");
 	c->ntags = 1;
 	strcpy(c->subject, "S");
@@ -469,8 +459,8 @@ int main(void)
 {
 	if (dp_crypto_init())
 		return 1;
-	seed_key(0x01, dev_pk, dev_sk);
-	seed_key(0x91, other_pk, other_sk);
+	fx_seed_key(0x01, dev_pk, dev_sk);
+	fx_seed_key(0x91, other_pk, other_sk);
 	test_roundtrip();
 	test_truncation_and_signature();
 	test_rules();

@@ -17,6 +17,7 @@
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
+#include "tests/fixture.h"
 #include "tests/harness.h"
 
 static char *doc;
@@ -70,14 +71,6 @@ static uint8_t *unhex(const char *s, size_t n, size_t *outlen)
 	return out;
 }
 
-static void seed_key(uint8_t base, uint8_t pk[32], uint8_t sk[64])
-{
-	uint8_t seed[32];
-	for (int i = 0; i < 32; i++)
-		seed[i] = (uint8_t)(base + i);
-	crypto_sign_seed_keypair(pk, sk, seed);
-}
-
 int main(void)
 {
 	if (dp_crypto_init())
@@ -93,10 +86,10 @@ int main(void)
 
 	uint8_t dev_pk[32], dev_sk[64], sw_pk[32], sw_sk[64], tls_pk[32], tls_sk[64];
 	uint8_t swtls_pk[32], swtls_sk[64];
-	seed_key(0x01, dev_pk, dev_sk);
-	seed_key(0x21, sw_pk, sw_sk);
-	seed_key(0x41, tls_pk, tls_sk);
-	seed_key(0x61, swtls_pk, swtls_sk);
+	fx_seed_key(0x01, dev_pk, dev_sk);
+	fx_seed_key(0x21, sw_pk, sw_sk);
+	fx_seed_key(0x41, tls_pk, tls_sk);
+	fx_seed_key(0x61, swtls_pk, swtls_sk);
 
 	/* keys: the documented public keys are those of the documented seeds */
 	size_t n;

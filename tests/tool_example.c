@@ -21,16 +21,9 @@
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
+#include "tests/fixture.h"
 
 #define PAYLOAD "DENPO WORKED EXAMPLE PAYLOAD\n"
-
-static void seed_key(uint8_t base, uint8_t pk[32], uint8_t sk[64])
-{
-	uint8_t seed[32];
-	for (int i = 0; i < 32; i++)
-		seed[i] = (uint8_t)(base + i);
-	crypto_sign_seed_keypair(pk, sk, seed);
-}
 
 static void die(const char *what, int r)
 {
@@ -47,10 +40,10 @@ typedef struct {
 static void build(example *x)
 {
 	int r;
-	seed_key(0x01, x->dev_pk, x->dev_sk);
-	seed_key(0x21, x->sw_pk, x->sw_sk);
-	seed_key(0x41, x->tls_pk, x->tls_sk);
-	seed_key(0x61, x->swtls_pk, x->swtls_sk);
+	fx_seed_key(0x01, x->dev_pk, x->dev_sk);
+	fx_seed_key(0x21, x->sw_pk, x->sw_sk);
+	fx_seed_key(0x41, x->tls_pk, x->tls_sk);
+	fx_seed_key(0x61, x->swtls_pk, x->swtls_sk);
 
 	dp_cable c;
 	dp_cable_init(&c);
@@ -77,7 +70,7 @@ static void build(example *x)
 	const uint32_t epochs[3] = {0, 2, 1};
 	const uint8_t roles[3] = {DP_ROLE_ACTION, DP_ROLE_ACTION, DP_ROLE_INFO};
 	for (int i = 0; i < 3; i++) {
-		seed_key(bases[i], rc[i].device, sk);
+		fx_seed_key(bases[i], rc[i].device, sk);
 		rc[i].key_type = 1;
 		rc[i].epoch = epochs[i];
 		rc[i].role = roles[i];

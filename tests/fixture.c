@@ -1,0 +1,49 @@
+/* tests/fixture.c - see fixture.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "tests/fixture.h"
+
+void fx_seed_key(uint8_t base, uint8_t pk[32], uint8_t sk[64])
+{
+	uint8_t seed[32], tmp[64];
+	for (int i = 0; i < 32; i++)
+		seed[i] = (uint8_t)(base + i);
+	crypto_sign_seed_keypair(pk, sk ? sk : tmp, seed);
+}
+
+void fx_set_recipients(dp_cable *c, size_t n, void (*fill)(dp_recipient *r, size_t i))
+{
+	dp_recipient *r = calloc(n, sizeof *r);
+	if (!r && n)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		r[i].device[0] = (uint8_t)(i >> 8);
+		r[i].device[1] = (uint8_t)i;
+		r[i].key_type = 1;
+		fill(&r[i], i);
+	}
+	if (dp_cable_set_recipients(c, r, n))
+		abort();
+	free(r);
+}
+
+int fx_replace(dp_buf *out, size_t cap, const uint8_t *p, size_t n, const char *old,
+	       const char *new)
+{
+	size_t ol = strlen(old);
+	const uint8_t *hit = memmem(p, n, old, ol);
+	if (!hit) {
+		fprintf(stderr, "mutate: \"%s\" not found\n", old);
+		return -1;
+	}
+	size_t off = (size_t)(hit - p);
+	dp_buf_init(out, cap);
+	if (dp_buf_append(out, p, off) || dp_buf_puts(out, new) ||
+	    dp_buf_append(out, p + off + ol, n - off - ol))
+		abort();
+	return 0;
+}
