@@ -172,9 +172,11 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 	}
 	dpd_op *op = calloc(1, sizeof *op);
 	dps_rcpt *rcpts = calloc(e.nrecipients ? e.nrecipients : 1, sizeof *rcpts);
-	if (!op || !rcpts) {
+	uint8_t *data = malloc(n);
+	if (!op || !rcpts || !data) {
 		free(op);
 		free(rcpts);
+		free(data);
 		dp_envelope_free(&e);
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
@@ -186,6 +188,7 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		free(op);
 		free(rcpts);
+		free(data);
 		dp_envelope_free(&e);
 		return;
 	}
@@ -201,8 +204,10 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 	c->prec_info = e.prec_info;
 	op->sub.rcpts = rcpts;
 	op->sub.nrcpts = e.nrecipients;
-	/* points into the request's input buffer, which lives until we answer */
-	op->sub.data = p;
+	/* our own copy: the writer thread reads it even if the client goes away */
+	memcpy(data, p, n);
+	op->data = data;
+	op->sub.data = data;
 	op->sub.len = n;
 	dp_envelope_free(&e);
 	dpd_batch_add(srv, op);
@@ -550,7 +555,13 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 	dps_device dev;
 	dps_officer me;
 	int post = strcmp(rq->method, "POST") == 0;
-	int r = dps_device_by_tls(srv->store, tls_key, &dev);
+	/* directory rows cached before an admin change are forgotten here */
+	int r = dps_dir_sync(srv->store);
+	if (r) {
+		dpd_reply_error(rq, 503, r, "the switch cannot read its directory; retry");
+		return;
+	}
+	r = dps_device_by_tls(srv->store, tls_key, &dev);
 	if (r == DP_ENOTFOUND) {
 		dpd_reply_error(rq, 401, DP_EDEVICE, "this TLS key belongs to no enrolled device; "
 						      "enrol it (denpo enrol) and have it approved");

@@ -2,14 +2,27 @@
  * denpod/batch.c - group commit and long-poll waiters.
  *
  * Handlers verify a request completely, then append its write to the
- * pending batch and arm a zero-timeout event.  When the loop runs it, the
- * whole batch is written in ONE transaction (one fsync with
- * synchronous=FULL) and only then is every request in it answered: nothing
- * is acknowledged before it is durable, so kill -9 loses only unanswered
- * requests, which the clients retry (idempotently).
+ * pending batch.  A writer thread commits one batch at a time in ONE
+ * transaction (one fsync with synchronous=FULL) on its own database
+ * connection, and only when that commit has returned does the loop thread
+ * answer every request of the batch: nothing is acknowledged before it is
+ * durable, so kill -9 loses only unanswered requests, which the clients
+ * retry (idempotently).
  *
- * While a commit blocks the loop, new requests queue up in the sockets and
- * form the next, larger batch: throughput grows with load.
+ * Pipeline: while the writer fsyncs batch N the loop keeps reading,
+ * verifying and checking requests into batch N+1, which goes to the writer
+ * the moment N is done.  So a request waits for at most one commit in
+ * flight plus its own, and batches grow with load.  Batches are written
+ * strictly in order by the one writer, exactly as one thread would: MRNs
+ * are assigned inside the writer's transaction (gap-free), and a retry of a
+ * cable whose first copy is in the batch in flight is written after it,
+ * finds it, and gets the same MRN with duplicate=true.
+ *
+ * Ownership: the loop thread owns the pending list and every op's request
+ * (rq); the writer thread reads an op's write fields and sets its results
+ * only between taking it from `todo` and putting it in `done`, under `mu`.
+ * A submission carries its own copy of the bytes, so a client that goes
+ * away mid-commit frees nothing the writer is reading.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +46,7 @@ void dpd_op_free(dpd_op *op)
 		return;
 	if (op->body)
 		evbuffer_free(op->body);
+	free(op->data);
 	free(op->rcpts);
 	free(op);
 }
@@ -72,28 +86,22 @@ static void answer(dpd_server *srv, dpd_op *op)
 	}
 }
 
-void dpd_batch_commit(dpd_server *srv)
+/* Writer thread: one transaction for the whole list; 0 or DP_ESTORE (rolled back). */
+static int write_batch(dps_store *st, dpd_op *list)
 {
-	dpd_op *list = srv->batch_head;
-	if (!list)
-		return;
-	srv->batch_head = NULL;
-	srv->batch_tail = &srv->batch_head;
-	srv->batch_len = 0;
-
 	int64_t now = (int64_t)time(NULL);
-	int r = dps_begin(srv->store);
+	int r = dps_begin(st);
 	for (dpd_op *op = list; !r && op; op = op->next) {
 		switch (op->kind) {
 		case DPD_OP_SUBMIT:
 			op->sub.now = now;
-			op->result = op->sub.data ? dps_cable_insert(srv->store, &op->sub) : DP_EIO;
+			op->result = dps_cable_insert(st, &op->sub);
 			break;
 		case DPD_OP_DELIVER:
-			op->result = dps_mark_delivered(srv->store, op->seq, op->device, op->t);
+			op->result = dps_mark_delivered(st, op->seq, op->device, op->t);
 			break;
 		case DPD_OP_ACK:
-			op->result = dps_mark_acked(srv->store, op->seq, op->device, op->t);
+			op->result = dps_mark_acked(st, op->seq, op->device, op->t);
 			break;
 		}
 		/* a database failure (not a per-cable verdict) aborts the whole batch */
@@ -101,11 +109,55 @@ void dpd_batch_commit(dpd_server *srv)
 			r = DP_ESTORE;
 	}
 	if (!r)
-		r = dps_commit(srv->store);
+		r = dps_commit(st);
 	else
-		dps_rollback(srv->store);
-	srv->n_batches++;
+		dps_rollback(st);
+	return r ? DP_ESTORE : DP_OK;
+}
 
+static void *writer_main(void *arg)
+{
+	dpd_server *srv = arg;
+	pthread_mutex_lock(&srv->mu);
+	for (;;) {
+		while (!srv->todo && !srv->quit)
+			pthread_cond_wait(&srv->todo_cv, &srv->mu);
+		if (!srv->todo)
+			break; /* quit, and nothing left to write */
+		dpd_op *list = srv->todo;
+		srv->todo = NULL;
+		pthread_mutex_unlock(&srv->mu);
+		int r = write_batch(srv->wstore, list);
+		pthread_mutex_lock(&srv->mu);
+		srv->done = list;
+		srv->done_r = r;
+		pthread_cond_signal(&srv->done_cv);
+		event_active(srv->done_ev, EV_READ, 0); /* wake the loop (thread-safe base) */
+	}
+	pthread_mutex_unlock(&srv->mu);
+	return NULL;
+}
+
+/* Loop thread: give the pending batch to the writer if it is idle. */
+static void hand_over(dpd_server *srv)
+{
+	if (srv->busy || !srv->batch_head)
+		return;
+	dpd_op *list = srv->batch_head;
+	srv->batch_head = NULL;
+	srv->batch_tail = &srv->batch_head;
+	srv->batch_len = 0;
+	srv->busy = 1;
+	pthread_mutex_lock(&srv->mu);
+	srv->todo = list;
+	pthread_cond_signal(&srv->todo_cv);
+	pthread_mutex_unlock(&srv->mu);
+}
+
+/* Loop thread: answer a written batch, wake long-polls, free it. */
+static void finish(dpd_server *srv, dpd_op *list, int r)
+{
+	srv->n_batches++;
 	for (dpd_op *op = list; op; op = op->next) {
 		if (r)
 			op->result = DP_ESTORE; /* nothing of this batch is stored */
@@ -126,43 +178,104 @@ void dpd_batch_commit(dpd_server *srv)
 	}
 }
 
+/* Loop thread: take the written batch, if any (wait for it if block). */
+static int take_done(dpd_server *srv, int block, dpd_op **list, int *r)
+{
+	pthread_mutex_lock(&srv->mu);
+	while (block && !srv->done)
+		pthread_cond_wait(&srv->done_cv, &srv->mu);
+	*list = srv->done;
+	*r = srv->done_r;
+	srv->done = NULL;
+	pthread_mutex_unlock(&srv->mu);
+	if (!*list)
+		return 0;
+	srv->busy = 0;
+	return 1;
+}
+
+static void done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dpd_server *srv = arg;
+	dpd_op *list;
+	int r;
+	if (!take_done(srv, 0, &list, &r))
+		return; /* already taken by dpd_batch_drain */
+	hand_over(srv); /* the next batch's fsync overlaps these answers */
+	finish(srv, list, r);
+}
+
 static void commit_cb(evutil_socket_t fd, short what, void *arg)
 {
-	dpd_batch_commit(arg);
+	hand_over(arg);
+}
+
+void dpd_batch_drain(dpd_server *srv)
+{
+	dpd_op *list;
+	int r;
+	for (;;) {
+		if (srv->busy && take_done(srv, 1, &list, &r))
+			finish(srv, list, r);
+		if (!srv->batch_head || !srv->writer_started)
+			break;
+		hand_over(srv);
+	}
 }
 
 int dpd_batch_init(dpd_server *srv)
 {
 	srv->batch_head = NULL;
 	srv->batch_tail = &srv->batch_head;
+	if (pthread_mutex_init(&srv->mu, NULL) || pthread_cond_init(&srv->todo_cv, NULL) ||
+	    pthread_cond_init(&srv->done_cv, NULL))
+		return DP_ENOMEM;
+	/* done_ev set <=> mu and the condition variables exist (dpd_batch_stop) */
+	srv->done_ev = event_new(srv->base, -1, 0, done_cb, srv);
 	srv->commit_ev = event_new(srv->base, -1, 0, commit_cb, srv);
-	return srv->commit_ev ? DP_OK : DP_ENOMEM;
+	if (!srv->commit_ev || !srv->done_ev)
+		return DP_ENOMEM;
+	if (pthread_create(&srv->writer, NULL, writer_main, srv))
+		return DP_ENOMEM;
+	srv->writer_started = 1;
+	return DP_OK;
 }
 
-/*
- * The peer went away before the commit: evhttp frees the request and with it
- * the body a submission points into, so that cable is dropped (the client had
- * no answer and retries idempotently).  Receipts own their data and commit.
- */
-static void op_closed(dpd_req *rq)
+void dpd_batch_stop(dpd_server *srv)
 {
-	dpd_op *op = (dpd_op *)((char *)rq - offsetof(dpd_op, rq));
-	if (op->kind == DPD_OP_SUBMIT) {
-		op->sub.data = NULL;
-		op->sub.len = 0;
+	if (srv->writer_started) {
+		pthread_mutex_lock(&srv->mu);
+		srv->quit = 1;
+		pthread_cond_signal(&srv->todo_cv);
+		pthread_mutex_unlock(&srv->mu);
+		pthread_join(srv->writer, NULL);
+		srv->writer_started = 0;
 	}
+	/* a batch the writer finished but the loop never took */
+	dpd_op *list;
+	int r;
+	if (srv->done_ev && take_done(srv, 0, &list, &r))
+		finish(srv, list, r);
+	if (srv->commit_ev)
+		event_free(srv->commit_ev);
+	if (srv->done_ev)
+		event_free(srv->done_ev);
+	srv->commit_ev = srv->done_ev = NULL;
 }
 
 void dpd_batch_add(dpd_server *srv, dpd_op *op)
 {
 	op->next = NULL;
-	op->rq.on_close = op_closed;
+	op->rq.on_close = NULL; /* the op owns what it writes; a vanished peer is just not answered */
 	dpd_req_hold(&op->rq);
 	*srv->batch_tail = op;
 	srv->batch_tail = &op->next;
 	srv->batch_len++;
-	/* run after the events already pending, so one commit covers them all */
-	if (srv->batch_len == 1)
+	/*
+	 * Idle writer: commit after the events already pending, so one commit
+	 * covers them all.  Busy writer: done_cb hands this batch over.
+	 */
+	if (srv->batch_len == 1 && !srv->busy)
 		event_active(srv->commit_ev, EV_TIMEOUT, 0);
 }
 

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -246,7 +247,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	dpd_server *srv = arg;
 	fprintf(stderr, "denpod: signal %d: committing and shutting down\n", (int)sig);
 	srv->stopping = 1;
-	dpd_batch_commit(srv); /* answer what was accepted before leaving */
+	dpd_batch_drain(srv); /* answer what was accepted before leaving */
 	event_base_loopbreak(srv->base);
 }
 
@@ -262,8 +263,17 @@ int dpd_run(const dpc_config *cfg)
 		return DP_EINVAL;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = dpc_path(cfg, "denpod.db", path, sizeof path)) || (r = dps_open(&srv.store, path, 0)))
+	/* the writer thread wakes the loop with event_active: a locking base */
+	if (evthread_use_pthreads() != 0) {
+		fprintf(stderr, "denpod: cannot enable libevent threads\n");
+		return DP_ENOMEM;
+	}
+	/* two connections: the loop reads (directory cached), the writer commits */
+	if ((r = dpc_path(cfg, "denpod.db", path, sizeof path)) || (r = dps_open(&srv.store, path, 0)) ||
+	    (r = dps_dir_cache(srv.store)) || (r = dps_open(&srv.wstore, path, 0))) {
+		dps_close(srv.store);
 		return r;
+	}
 	srv.ssl = tls_ctx(cfg);
 	srv.base = event_base_new();
 	srv.http = srv.base ? evhttp_new(srv.base) : NULL;
@@ -309,11 +319,10 @@ int dpd_run(const dpc_config *cfg)
 done:
 	if (srv.http)
 		evhttp_free(srv.http); /* closes connections: held requests are dropped */
+	dpd_batch_stop(&srv); /* the writer finishes the batch it holds */
 	for (size_t i = 0; i < DPD_WAIT_BUCKETS; i++)
 		while (srv.waiters[i])
 			dpd_wait_drop(srv.waiters[i]);
-	if (srv.commit_ev)
-		event_free(srv.commit_ev);
 	if (srv.sig_term)
 		event_free(srv.sig_term);
 	if (srv.sig_int)
@@ -321,6 +330,7 @@ done:
 	if (srv.base)
 		event_base_free(srv.base);
 	SSL_CTX_free(srv.ssl);
+	dps_close(srv.wstore);
 	dps_close(srv.store);
 	return r;
 }

@@ -1,11 +1,15 @@
 /*
  * denpod/server.h - the HTTPS server: shared state of server.c (TLS,
  * evhttp, authentication, replies), api.c (endpoints) and batch.c (group
- * commit and long-poll waiters).  Single-threaded: everything runs on the
- * one libevent loop.
+ * commit and long-poll waiters).  Everything runs on the one libevent loop
+ * (the "loop thread") except the database writes of a batch, which a
+ * writer thread commits on its own connection (batch.c); the two meet only
+ * through the hand-over fields under `mu`.
  */
 #ifndef DENPOD_SERVER_H
 #define DENPOD_SERVER_H
+
+#include <pthread.h>
 
 #include <jansson.h>
 
@@ -51,6 +55,7 @@ typedef struct dpd_op {
 	uint8_t device[32];
 	uint8_t cable_id[DP_CABLE_ID];
 	int64_t t;
+	uint8_t *data;         /* submit: our copy of the submission bytes (sub.data) */
 	struct evbuffer *body; /* deliver: the cable bytes to send after commit */
 	char mrn[DPS_MRN_MAX + 1];
 } dpd_op;
@@ -69,11 +74,22 @@ typedef struct dpd_server {
 	struct event_base *base;
 	struct evhttp *http;
 	SSL_CTX *ssl;
-	dps_store *store;
-	struct event *commit_ev;
+	dps_store *store;  /* the loop thread's connection: reads (directory cached) */
+	dps_store *wstore; /* the writer thread's connection: batch commits */
+	struct event *commit_ev, *done_ev;
 	struct event *sig_term, *sig_int;
-	dpd_op *batch_head, **batch_tail;
+	dpd_op *batch_head, **batch_tail; /* pending: the next batch (loop thread) */
 	size_t batch_len;
+	int busy; /* loop thread: a batch is with the writer */
+	/* hand-over between the loop and the writer thread */
+	pthread_mutex_t mu;
+	pthread_cond_t todo_cv, done_cv;
+	pthread_t writer;
+	int writer_started;
+	dpd_op *todo; /* under mu: a batch for the writer */
+	dpd_op *done; /* under mu: that batch, written; done_r: 0 or DP_ESTORE if rolled back */
+	int done_r;
+	int quit;     /* under mu: the writer exits when idle */
 	dpd_waiter *waiters[DPD_WAIT_BUCKETS];
 	uint64_t n_batches, n_committed;
 	int stopping;
@@ -99,8 +115,12 @@ int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, json
 
 /* batch.c */
 void dpd_batch_add(dpd_server *srv, dpd_op *op);
-void dpd_batch_commit(dpd_server *srv);
+/* Start the writer thread (srv->wstore must be open). */
 int dpd_batch_init(dpd_server *srv) DP_WUR;
+/* Commit and answer everything accepted so far, blocking the loop (shutdown). */
+void dpd_batch_drain(dpd_server *srv);
+/* Stop and join the writer thread; free the events.  After dpd_batch_drain. */
+void dpd_batch_stop(dpd_server *srv);
 void dpd_op_free(dpd_op *op);
 void dpd_wait_add(dpd_server *srv, dpd_waiter *w, int seconds);
 void dpd_wait_notify(dpd_server *srv, const uint8_t device[32]);

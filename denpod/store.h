@@ -103,6 +103,19 @@ int dps_begin(dps_store *s) DP_WUR;
 int dps_commit(dps_store *s) DP_WUR;
 void dps_rollback(dps_store *s);
 
+/*
+ * Directory cache, for a long-lived reader (the server's request loop):
+ * after dps_dir_cache, device, officer and post lookups on this handle are
+ * answered from memory.  dps_dir_sync reads the directory version, which
+ * every write to the directory bumps in its own transaction (triggers, so
+ * writes by other processes count), and forgets the cache if it changed:
+ * call it at the start of each request and a suspension made by
+ * `denpod device suspend` applies to the next one.  Without dps_dir_cache
+ * both are no-ops and every lookup reads the database.
+ */
+int dps_dir_cache(dps_store *s) DP_WUR;
+int dps_dir_sync(dps_store *s) DP_WUR;
+
 /* Directory. */
 int dps_post_add(dps_store *s, const dps_post *p) DP_WUR;
 int dps_post_get(dps_store *s, const char *name, dps_post *p) DP_WUR;

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "denpo/encoding.h"
+#include "denpod/dircache.h"
 #include "denpod/store.h"
 
 enum {
@@ -22,6 +23,7 @@ enum {
 	Q_DEV_BY_TLS, Q_DEV_GET, Q_OFF_GET,
 	Q_CABLE_BY_ID, Q_CABLE_INS, Q_RCPT_INS, Q_MRN_GET, Q_MRN_INS, Q_MRN_SET,
 	Q_DELIVER, Q_ACK, Q_RCPT_GET, Q_INBOX, Q_INBOX_NEW, Q_RCPTS, Q_DATA,
+	Q_POST_GET, Q_COLL_POSTS, Q_DIRVER, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
 	Q_COUNT
 };
 
@@ -59,6 +61,12 @@ static const char *const sql_text[Q_COUNT] = {
 		    "ON c.seq=d.seq WHERE d.device=? AND d.acked IS NULL ORDER BY d.prec,d.seq LIMIT ?",
 	[Q_RCPTS] = "SELECT device,role,prec,delivered,acked FROM deliveries WHERE seq=? ORDER BY device",
 	[Q_DATA] = "SELECT data FROM cables WHERE seq=?",
+	[Q_POST_GET] = "SELECT name,hq,tz FROM posts WHERE name=?",
+	[Q_COLL_POSTS] = "SELECT post FROM collectives WHERE name=? ORDER BY post",
+	[Q_DIRVER] = "SELECT n FROM dirver WHERE id=1",
+	[Q_SAVEPOINT] = "SAVEPOINT cable",
+	[Q_RELEASE] = "RELEASE cable",
+	[Q_ROLLBACK_TO] = "ROLLBACK TO cable",
 };
 
 static const char schema[] =
@@ -88,10 +96,30 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS queue ON deliveries(device,prec,seq) WHERE acked IS NULL;"
 	"CREATE INDEX IF NOT EXISTS pending_due ON deliveries(due) WHERE acked IS NULL;";
 
+/*
+ * The directory version: every write to a directory table, by any process
+ * (the admin commands run beside `denpod run`), bumps it in the same
+ * transaction, so a reader that sees an unchanged version knows its cached
+ * rows are current.  Added to older databases when first opened.
+ */
+#define DIRVER_TRIGGER(tab, op) \
+	"CREATE TRIGGER IF NOT EXISTS dirver_" tab "_" op " AFTER " op " ON " tab \
+	" BEGIN UPDATE dirver SET n=n+1 WHERE id=1; END;"
+#define DIRVER_TRIGGERS(tab) DIRVER_TRIGGER(tab, "INSERT") DIRVER_TRIGGER(tab, "UPDATE") \
+	DIRVER_TRIGGER(tab, "DELETE")
+#define DIRVER_NTRIGGERS 12
+static const char schema_dirver[] =
+	"CREATE TABLE IF NOT EXISTS dirver(id INTEGER PRIMARY KEY CHECK(id=1), n INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO dirver(id,n) VALUES(1,0);"
+	DIRVER_TRIGGERS("posts") DIRVER_TRIGGERS("collectives") DIRVER_TRIGGERS("officers")
+	DIRVER_TRIGGERS("devices");
+
 struct dps_store {
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
 	int in_txn;
+	dpdc *cache;    /* directory rows; NULL unless dps_dir_cache */
+	int64_t dirver; /* directory version the cache holds; -1: none yet */
 };
 
 const char *dps_status_name(int status)
@@ -179,11 +207,35 @@ static int64_t col_i64_or0(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
 }
 
+/* Adds the directory version and its triggers unless all are there. */
+static int dirver_migrate(dps_store *s)
+{
+	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM sqlite_master WHERE type='trigger' "
+				   "AND name LIKE 'dirver_%'");
+	if (!st)
+		return DP_ESTORE;
+	int rc = sqlite3_step(st);
+	int have = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	int r = rc == SQLITE_ROW ? DP_OK : step_err(s, rc);
+	sqlite3_finalize(st);
+	if (r || have == DIRVER_NTRIGGERS)
+		return r;
+	r = exec(s, "BEGIN IMMEDIATE");
+	if (!r)
+		r = exec(s, schema_dirver);
+	if (!r)
+		r = exec(s, "COMMIT");
+	if (r && !sqlite3_get_autocommit(s->db))
+		(void)exec(s, "ROLLBACK");
+	return r;
+}
+
 int dps_open(dps_store **out, const char *path, int create)
 {
 	dps_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return DP_ENOMEM;
+	s->dirver = -1;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "denpod: cannot open database %s: %s\n", path,
@@ -197,6 +249,8 @@ int dps_open(dps_store **out, const char *path, int create)
 			"PRAGMA cache_size=-65536;");
 	if (!r && create)
 		r = exec(s, schema);
+	if (!r)
+		r = dirver_migrate(s);
 	for (int i = 0; !r && i < Q_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i],
 				       NULL) != SQLITE_OK) {
@@ -219,6 +273,7 @@ void dps_close(dps_store *s)
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(s->q[i]);
 	sqlite3_close(s->db);
+	dpdc_free(s->cache);
 	free(s);
 }
 
@@ -246,6 +301,34 @@ void dps_rollback(dps_store *s)
 	if (sqlite3_get_autocommit(s->db) == 0)
 		(void)run(s, stmt(s, Q_ROLLBACK));
 	s->in_txn = 0;
+}
+
+/* ---- directory cache ---- */
+
+int dps_dir_cache(dps_store *s)
+{
+	if (s->cache)
+		return DP_OK;
+	s->dirver = -1;
+	return dpdc_new(&s->cache);
+}
+
+int dps_dir_sync(dps_store *s)
+{
+	if (!s->cache)
+		return DP_OK;
+	sqlite3_stmt *st = stmt(s, Q_DIRVER);
+	int rc = sqlite3_step(st), r = DP_OK;
+	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	if (rc != SQLITE_ROW)
+		r = step_err(s, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+	sqlite3_reset(st);
+	/* unreadable or changed: nothing cached may be trusted */
+	if (r || n != s->dirver) {
+		dpdc_clear(s->cache);
+		s->dirver = r ? -1 : n;
+	}
+	return r;
 }
 
 /* ---- names ---- */
@@ -298,9 +381,10 @@ int dps_post_add(dps_store *s, const dps_post *p)
 
 int dps_post_get(dps_store *s, const char *name, dps_post *p)
 {
-	sqlite3_stmt *st = prep(s, "SELECT name,hq,tz FROM posts WHERE name=?");
-	if (!st)
-		return DP_ESTORE;
+	int found;
+	if (s->cache && dpdc_post(s->cache, name, p, &found))
+		return found ? DP_OK : DP_ENOTFOUND;
+	sqlite3_stmt *st = stmt(s, Q_POST_GET);
 	bind_text(st, 1, name);
 	int rc = sqlite3_step(st), r = DP_OK;
 	if (rc == SQLITE_ROW) {
@@ -310,7 +394,9 @@ int dps_post_get(dps_store *s, const char *name, dps_post *p)
 	} else {
 		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	if (s->cache && (r == DP_OK || r == DP_ENOTFOUND))
+		dpdc_post_put(s->cache, name, p, r == DP_OK);
 	return r;
 }
 
@@ -351,9 +437,7 @@ int dps_addressee_posts(dps_store *s, const char *name, int (*cb)(void *ctx, con
 	if (r != DP_ENOTFOUND)
 		return r ? r : cb(ctx, p.name);
 	r = DP_OK;
-	sqlite3_stmt *st = prep(s, "SELECT post FROM collectives WHERE name=? ORDER BY post");
-	if (!st)
-		return DP_ESTORE;
+	sqlite3_stmt *st = stmt(s, Q_COLL_POSTS);
 	bind_text(st, 1, name);
 	int rc, found = 0;
 	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -362,7 +446,7 @@ int dps_addressee_posts(dps_store *s, const char *name, int (*cb)(void *ctx, con
 	}
 	if (!r && rc != SQLITE_DONE)
 		r = step_err(s, rc);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (!r && !found)
 		r = DP_ENOTFOUND;
 	return r;
@@ -412,6 +496,8 @@ int dps_officer_put(dps_store *s, const dps_officer *o, int update)
 
 int dps_officer_get(dps_store *s, const char *handle, dps_officer *o)
 {
+	if (s->cache && dpdc_officer(s->cache, handle, o))
+		return DP_OK;
 	sqlite3_stmt *st = stmt(s, Q_OFF_GET);
 	bind_text(st, 1, handle);
 	int rc = sqlite3_step(st), r = DP_OK;
@@ -420,6 +506,8 @@ int dps_officer_get(dps_store *s, const char *handle, dps_officer *o)
 	else
 		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
 	sqlite3_reset(st);
+	if (s->cache && !r)
+		dpdc_officer_put(s->cache, o);
 	return r;
 }
 
@@ -476,6 +564,9 @@ int dps_device_add(dps_store *s, const dps_device *d)
 
 static int device_one(dps_store *s, int q, const uint8_t key[32], dps_device *d)
 {
+	if (s->cache && (q == Q_DEV_GET ? dpdc_dev_by_id(s->cache, key, d)
+					: dpdc_dev_by_tls(s->cache, key, d)))
+		return DP_OK;
 	sqlite3_stmt *st = stmt(s, q);
 	bind_blob(st, 1, key, 32);
 	int rc = sqlite3_step(st), r = DP_OK;
@@ -484,6 +575,8 @@ static int device_one(dps_store *s, int q, const uint8_t key[32], dps_device *d)
 	else
 		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
 	sqlite3_reset(st);
+	if (s->cache && !r)
+		dpdc_dev_put(s->cache, d);
 	return r;
 }
 
@@ -684,7 +777,7 @@ int dps_cable_insert(dps_store *s, dps_submit *sub)
 		return step_err(s, rc);
 
 	/* Savepoint: a failure below undoes this cable only, not the batch. */
-	int r = exec(s, "SAVEPOINT cable");
+	int r = run(s, stmt(s, Q_SAVEPOINT));
 	if (r)
 		return r;
 	time_t now = (time_t)sub->now;
@@ -734,10 +827,10 @@ int dps_cable_insert(dps_store *s, dps_submit *sub)
 			goto fail;
 	}
 	sub->c.seq = seq;
-	return exec(s, "RELEASE cable");
+	return run(s, stmt(s, Q_RELEASE));
 fail:
-	(void)exec(s, "ROLLBACK TO cable");
-	(void)exec(s, "RELEASE cable");
+	(void)run(s, stmt(s, Q_ROLLBACK_TO));
+	(void)run(s, stmt(s, Q_RELEASE));
 	return r;
 }
 

@@ -79,6 +79,18 @@ MRN=$(D cable list | head -1 | awk '{print $1, $2, $3}')
 R=$("$TS" post "$T/a" "$URL" "$PIN" /v1/cables "$T/good")
 check "retry: 200" [ "${R%% *}" = 200 ]
 check "retry: same MRN, duplicate" [ "$(sed 's/^200 //' <<<"$R" | jq -r '"\(.mrn) \(.duplicate)"')" = "$MRN true" ]
+# the same cable sent 8 times at once: copies land in the batch being
+# committed and in the next one; one MRN, one 201, the rest duplicates
+"$TS" envelope "$T/a" "$URL" "$PIN" TOKYO SECRET ROUTINE "$T/twin" >/dev/null
+N0=$(ncables)
+TW=()
+for i in 1 2 3 4 5 6 7 8; do "$TS" post "$T/a" "$URL" "$PIN" /v1/cables "$T/twin" >"$T/twin.$i" & TW+=($!); done
+wait "${TW[@]}"
+cat "$T"/twin.? >"$T/twins"
+check "concurrent retries: all answered 2xx" [ "$(grep -c '^20[01] ' "$T/twins")" = 8 ]
+check "concurrent retries: one 201" [ "$(grep -c '^201 ' "$T/twins")" = 1 ]
+check "concurrent retries: one MRN" [ "$(sed 's/^[0-9]* //' "$T/twins" | jq -r .mrn | sort -u | wc -l)" = 1 ]
+check "concurrent retries: stored once" [ "$(ncables)" = $((N0 + 1)) ]
 check "unknown endpoint 404" [ "$(err get "$T/a" "$URL" "$PIN" /v1/nothing)" = not_found ]
 check "bad cable id 400" [ "$(st get "$T/a" "$URL" "$PIN" /v1/cables/xyz)" = 400 ]
 check "overdue needs COMMS" [ "$(err get "$T/b" "$URL" "$PIN" /v1/overdue)" = denied ]

@@ -152,6 +152,43 @@ int main(void)
 	CHECK(dps_device_set_status(s, d3, DPS_ACTIVE) == DP_ESTATE);
 	CHECK(dps_device_get(s, d3, &dv) == DP_OK && dv.status == DPS_REVOKED);
 
+	/*
+	 * Directory cache: a second handle (the server's reader) caches rows;
+	 * writes through the first (an admin command in another process) bump
+	 * the directory version, and dps_dir_sync makes the reader see them.
+	 */
+	dps_store *rd = NULL;
+	CHECK(dps_open(&rd, dbpath, 0) == DP_OK);
+	if (rd) {
+		CHECK(dps_dir_sync(rd) == DP_OK); /* no cache yet: a no-op */
+		CHECK(dps_dir_cache(rd) == DP_OK);
+		CHECK(dps_dir_sync(rd) == DP_OK);
+		CHECK(dps_device_by_tls(rd, tls2, &dv) == DP_OK && dv.status == DPS_ACTIVE);
+		CHECK(dps_officer_get(rd, "sato.k", &o) == DP_OK && o.clearance == DP_CLASS_SECRET);
+		dps_post pp;
+		CHECK(dps_post_get(rd, "PARIS", &pp) == DP_ENOTFOUND); /* cached as absent */
+		/* the cache really answers: a write without a sync is not seen yet */
+		CHECK(dps_device_set_status(s, d2, DPS_SUSPENDED) == DP_OK);
+		CHECK(dps_device_get(rd, d2, &dv) == DP_OK && dv.status == DPS_ACTIVE);
+		CHECK(dps_dir_sync(rd) == DP_OK);
+		CHECK(dps_device_get(rd, d2, &dv) == DP_OK && dv.status == DPS_SUSPENDED);
+		CHECK(dps_device_by_tls(rd, tls2, &dv) == DP_OK && dv.status == DPS_SUSPENDED);
+		CHECK(dps_device_set_status(s, d2, DPS_ACTIVE) == DP_OK);
+		dps_post paris = {"PARIS", 0, "Europe/Paris"};
+		CHECK(dps_post_add(s, &paris) == DP_OK);
+		o.clearance = DP_CLASS_CONFIDENTIAL;
+		CHECK(dps_officer_put(s, &o, 1) == DP_OK);
+		CHECK(dps_dir_sync(rd) == DP_OK);
+		CHECK(dps_device_by_tls(rd, tls2, &dv) == DP_OK && dv.status == DPS_ACTIVE);
+		CHECK(dps_post_get(rd, "PARIS", &pp) == DP_OK && strcmp(pp.tz, "Europe/Paris") == 0);
+		CHECK(dps_officer_get(rd, "sato.k", &o) == DP_OK && o.clearance == DP_CLASS_CONFIDENTIAL);
+		o.clearance = DP_CLASS_SECRET;
+		CHECK(dps_officer_put(s, &o, 1) == DP_OK);
+		CHECK(dps_dir_sync(rd) == DP_OK);
+		CHECK(dps_officer_get(rd, "sato.k", &o) == DP_OK && o.clearance == DP_CLASS_SECRET);
+		dps_close(rd);
+	}
+
 	/* cables: queue order, gap-free MRN per post and year */
 	uint8_t data[4096];
 	dp_random(data, sizeof data);
