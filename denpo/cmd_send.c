@@ -11,7 +11,9 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,7 +45,8 @@ static const char send_help[] =
 	"Resolves the cleared recipient devices of the addressed posts, signs the cable with\n"
 	"this device's key, encrypts it end to end to exactly those devices, and submits it.\n"
 	"Prints the message reference number.  Without --body, $EDITOR is started on a\n"
-	"temporary file in memory-backed storage (wiped afterwards).\n"
+	"temporary file in memory-backed storage ($XDG_RUNTIME_DIR or /dev/shm; never\n"
+	"on disk) and the file is wiped afterwards.\n"
 	"\n"
 	"  --class       UNCLASSIFIED|RESTRICTED|CONFIDENTIAL|SECRET|\"TOP SECRET\" (or U/R/C/S/TS)\n"
 	"  --prec        FLASH|IMMEDIATE|PRIORITY|ROUTINE (or Z/O/P/R); /INFOPREC for INFO addressees\n"
@@ -259,6 +262,15 @@ static void join(char *out, size_t cap, const char (*l)[DP_NAME_MAX + 1], size_t
 	}
 }
 
+/* 1 if dir is a writable memory-backed file system (tmpfs or ramfs). */
+static int in_memory_dir(const char *dir)
+{
+	struct statfs sf;
+	if (!dir || !*dir || access(dir, W_OK) != 0 || statfs(dir, &sf) != 0)
+		return 0;
+	return sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC;
+}
+
 /* Run $EDITOR on a private temporary file; wipe and remove it afterwards. */
 static int body_from_editor(cli_ctx *x, dp_buf *body)
 {
@@ -269,9 +281,13 @@ static int body_from_editor(cli_ctx *x, dp_buf *body)
 		return cli_fail(x, DP_EINVAL, "use --body FILE, --body - (stdin), or set $EDITOR",
 				"no cable body given");
 	char path[PATH_MAX];
+	/* the clear-text draft never touches a disk: memory-backed storage only */
 	const char *dir = getenv("XDG_RUNTIME_DIR");
-	if (!dir || access(dir, W_OK) != 0)
-		dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : x->home;
+	if (!in_memory_dir(dir))
+		dir = "/dev/shm";
+	if (!in_memory_dir(dir))
+		return cli_fail(x, DP_EINVAL, "use --body FILE or --body - (stdin)",
+				"no memory-backed directory for the draft ($XDG_RUNTIME_DIR or /dev/shm)");
 	if (snprintf(path, sizeof path, "%s/denpo-draft-XXXXXX", dir) >= (int)sizeof path)
 		return cli_fail(x, DP_EINVAL, NULL, "temporary directory path too long");
 	int fd = mkstemp(path);
@@ -392,13 +408,27 @@ static int submit(cli_ctx *x, const uint8_t *sub, size_t n, dp_submit_result *re
 	return r;
 }
 
-static int print_sent(cli_ctx *x, const dp_submit_result *res, size_t nrcpt)
+/* devs: the devices the cable was encrypted to (NULL for a retry, which does not know them). */
+static int print_sent(cli_ctx *x, const dp_submit_result *res, const dp_resolved *devs, size_t nrcpt)
 {
-	if (x->json)
-		cli_json_print(json_pack("{s:s, s:s, s:I, s:b, s:I}", "cable_id", res->cable_id, "mrn", res->mrn,
-					 "accepted", (json_int_t)res->accepted, "duplicate", res->duplicate,
-					 "recipients", (json_int_t)nrcpt));
-	else
+	if (x->json) {
+		json_t *j = json_pack("{s:s, s:s, s:I, s:b, s:I}", "cable_id", res->cable_id, "mrn", res->mrn,
+				      "accepted", (json_int_t)res->accepted, "duplicate", res->duplicate,
+				      "recipients", (json_int_t)nrcpt);
+		if (j && devs) {
+			/* who can read it, as on stderr without --json: never a silent recipient */
+			json_t *a = json_array();
+			for (size_t i = 0; i < nrcpt; i++) {
+				char hex[2 * DP_ED25519_PK + 1];
+				dp_hex_encode(hex, devs[i].device, DP_ED25519_PK);
+				json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "device", hex, "officer",
+								   devs[i].officer, "post", devs[i].post, "role",
+								   devs[i].role == DP_ROLE_INFO ? "info" : "action"));
+			}
+			json_object_set_new(j, "devices", a);
+		}
+		cli_json_print(j);
+	} else
 		printf("%s\n", res->mrn);
 	return EXIT_OK;
 }
@@ -486,7 +516,7 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 	}
 	if ((r = write_record(x, c, "accepted", &res)))
 		fprintf(stderr, "denpo: warning: cannot update the sent record: %s\n", dp_strerror(r));
-	ec = print_sent(x, &res, ndev);
+	ec = print_sent(x, &res, devs, ndev);
 out:
 	free(devs);
 	free(rcpt);
@@ -639,5 +669,5 @@ int cmd_retry(cli_ctx *x, int argc, char **argv)
 		free(s);
 	}
 	json_decref(j);
-	return print_sent(x, &res, 0);
+	return print_sent(x, &res, NULL, 0);
 }

@@ -473,6 +473,17 @@ static int names_param(struct evkeyvalq *q, const char *key, char out[][DP_NAME_
 	return v ? dps_split_names(v, out, max, n) : DP_OK;
 }
 
+/* Every name of a list passes ok() (DP_EPARSE otherwise). */
+static int names_ok(char l[][DP_NAME_MAX + 1], size_t n, int (*ok)(const char *))
+{
+	for (size_t i = 0; i < n; i++)
+		if (!ok(l[i]))
+			return DP_EPARSE;
+	return DP_OK;
+}
+
+static int attn_ok(const char *s) { return dp_name_ok(s) || dp_handle_ok(s); }
+
 static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int role)
 {
 	json_t *arr = ctx;
@@ -501,6 +512,9 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 	    names_param(q, "info", info, DP_MAX_ADDRESSEES, &ninfo) ||
 	    names_param(q, "captions", caps, DP_MAX_CAPTIONS, &ncaps) ||
 	    names_param(q, "attn", attn, DP_MAX_ADDRESSEES, &nattn) || nto == 0 ||
+	    /* names as the cable format allows them: nothing else reaches the store or a message */
+	    names_ok(to, nto, dp_name_ok) || names_ok(info, ninfo, dp_name_ok) ||
+	    names_ok(caps, ncaps, dp_name_ok) || names_ok(attn, nattn, attn_ok) ||
 	    (cv && dp_class_parse(cv, &cls))) {
 		dpd_reply_error(rq, 400, DP_EPARSE, "give to=A,B[&info=C][&classification=SECRET]"
 						    "[&captions=X][&attn=Y] (comma-separated names)");

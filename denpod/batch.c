@@ -318,10 +318,35 @@ static void wait_closed(dpd_req *rq)
 	dpd_wait_drop(w);
 }
 
+/*
+ * The oldest waiter of a device that already holds DPD_WAIT_PER_DEVICE, or
+ * NULL.  New waiters go to the head of the bucket, so the last match is the
+ * oldest.
+ */
+static dpd_waiter *over_cap(dpd_server *srv, const uint8_t device[32])
+{
+	dpd_waiter *oldest = NULL;
+	size_t n = 0;
+	for (dpd_waiter *w = srv->waiters[bucket(device)]; w; w = w->next)
+		if (memcmp(w->device, device, 32) == 0) {
+			n++;
+			oldest = w;
+		}
+	return n >= DPD_WAIT_PER_DEVICE ? oldest : NULL;
+}
+
 void dpd_wait_add(dpd_server *srv, dpd_waiter *w, int seconds)
 {
 	struct timeval tv = {seconds, 0};
 	size_t b = bucket(w->device);
+	/*
+	 * One device may not pin an unbounded number of held requests (and
+	 * their memory): past the cap its oldest wait is answered now with the
+	 * current queue, as if its time had run out.
+	 */
+	dpd_waiter *old = over_cap(srv, w->device);
+	if (old)
+		answer_waiter(srv, old);
 	w->timer = evtimer_new(srv->base, wait_timeout, w);
 	if (!w->timer || evtimer_add(w->timer, &tv)) {
 		answer_waiter(srv, w);

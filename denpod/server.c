@@ -61,7 +61,14 @@ static const char *reason(int status)
 static void log_req(const dpd_req *rq, int status)
 {
 	/* method, path, device prefix, status: never keys, bodies or queries */
-	fprintf(stderr, "denpod: %s %s dev=%s %d\n", rq->method, rq->path, rq->dev, status);
+	char path[sizeof rq->path];
+	size_t i;
+	/* the path is the peer's (authenticated or not): printable ASCII only, so
+	 * it cannot forge log lines or drive the operator's terminal */
+	for (i = 0; rq->path[i] && i + 1 < sizeof path; i++)
+		path[i] = rq->path[i] > 0x20 && rq->path[i] < 0x7f ? rq->path[i] : '?';
+	path[i] = 0;
+	fprintf(stderr, "denpod: %s %s dev=%s %d\n", rq->method, path, rq->dev, status);
 }
 
 static void send_reply(dpd_req *rq, int status, struct evbuffer *body)
@@ -77,6 +84,14 @@ void dpd_reply_json(dpd_req *rq, int status, json_t *j)
 	struct evbuffer *b = evbuffer_new();
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
+	if (!s) {
+		/* the answer could not be built (memory, or a string that is not UTF-8):
+		 * never a success with an empty body */
+		static const char fallback[] = "{\"error\":\"nomem\",\"message\":\"the switch could not "
+					       "build its answer; retry\"}";
+		status = 503;
+		s = strdup(fallback);
+	}
 	if (rq->req) {
 		evhttp_add_header(evhttp_request_get_output_headers(rq->req), "Content-Type",
 				  "application/json");

@@ -28,6 +28,7 @@ typedef struct ssl_ctx_st SSL_CTX;
 #define DPD_WAIT_MAX 60
 #define DPD_INBOX_MAX 1000
 #define DPD_WAIT_BUCKETS 4096
+#define DPD_WAIT_PER_DEVICE 8 /* held long-polls per device; a 9th answers the oldest */
 
 /* A request being answered: what the log line and the reply need. */
 typedef struct dpd_req_s {

@@ -194,4 +194,27 @@ expect "truncated cache" 3 \
 	dp ito.m read "$ID"
 cp "$T/good.cable" "$C"
 check "the intact copy reads again" eval "dp ito.m read '$ID' >/dev/null 2>&1"
+
+# ---- the $EDITOR draft lives in memory-backed storage only ----
+mkdir -p "$T/xdg"
+cat >"$T/ed.sh" <<'ED'
+#!/bin/sh
+printf '%s\n' "$1" >"$DRAFT_LOG"
+echo "1. (U) Drafted in the editor." >"$1"
+ED
+chmod +x "$T/ed.sh"
+J=$(env EDITOR="$T/ed.sh" DRAFT_LOG="$T/draftpath" XDG_RUNTIME_DIR="$T/xdg" \
+	"$DENPO" --home "$T/sato.k" --json send --class U --prec R --to BEIJING --tags ADMN --subject editor \
+	2>"$T/err")
+check "editor draft: sent ($(jq -r .mrn <<<"$J"))" grep -qE "^$YY HQ [0-9]{6}\$" <<<"$(jq -r .mrn <<<"$J")"
+if [ "$(stat -f -c %T "$T/xdg")" = tmpfs ]; then
+	skip "editor draft: $T is on tmpfs, cannot test the refusal of a disk directory"
+else
+	check "editor draft: not in a disk-backed XDG_RUNTIME_DIR" [ "$(dirname "$(cat "$T/draftpath")")" != "$T/xdg" ]
+	check "editor draft: in a tmpfs" [ "$(stat -f -c %T "$(dirname "$(cat "$T/draftpath")")")" = tmpfs ]
+fi
+check "editor draft: removed" [ ! -e "$(cat "$T/draftpath")" ]
+# --json names every device the cable was encrypted to (never a silent recipient)
+check "send --json lists the devices" [ "$(jq -r '[.devices[] | "\(.officer)@\(.post)/\(.role)"] | join(",")' <<<"$J")" = "ito.m@BEIJING/action,mori.y@BEIJING/action" ]
+check "send --json: devices match the count" [ "$(jq '(.devices|length) == .recipients' <<<"$J")" = true ]
 t_done it_cli_errors

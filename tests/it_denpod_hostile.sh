@@ -143,5 +143,35 @@ check "SIGTERM: exit 0" [ "$rc" = 0 ]
 start || no "restart"
 check "restart keeps cables" [ "$(ncables)" = "$N" ]
 check "restart keeps the queue" [ "$("$TS" get "$T/b" "$URL" "$PIN" /v1/inbox | sed 's/^200 //' | jq '.cables|length')" = 1 ]
+
+# resolve names are checked like the cable format's: escapes and bytes that
+# are not UTF-8 get 400 parse with a JSON body, never an empty success
+check "resolve, bad name: 400 parse" [ "$(err get "$T/a" "$URL" "$PIN" "/v1/directory/resolve?to=%1b%5b31m")" = parse ]
+check "resolve, not UTF-8: 400 parse" [ "$(err get "$T/a" "$URL" "$PIN" "/v1/directory/resolve?to=TOKYO&captions=%ff")" = parse ]
+check "resolve, bad attn: 400 parse" [ "$(err get "$T/a" "$URL" "$PIN" "/v1/directory/resolve?to=TOKYO&attn=-x")" = parse ]
+check "resolve, good: 200" [ "$(st get "$T/a" "$URL" "$PIN" "/v1/directory/resolve?to=TOKYO&attn=sato.k")" = 200 ]
+
+# one device holds at most 8 long-polls: a 9th answers the oldest at once
+LPS=()
+for i in 1 2 3 4 5 6 7 8 9; do
+	"$TS" get "$T/b" "$URL" "$PIN" "/v1/inbox?wait=30&after=999999999" >"$T/lp.$i" 2>/dev/null &
+	LPS+=($!)
+	sleep 0.3
+done
+sleep 1
+check "waiter cap: the oldest long-poll was answered" not kill -0 "${LPS[0]}" 2>/dev/null
+check "waiter cap: its answer is the queue" [ "$(sed 's/^200 //' "$T/lp.1" | jq '.cables|length')" = 1 ]
+check "waiter cap: the others still wait" kill -0 "${LPS[1]}" "${LPS[8]}" 2>/dev/null
+"$TS" send "$T/a" "$URL" "$PIN" TOKYO SECRET FLASH >/dev/null
+wait "${LPS[@]}"
+check "waiter cap: a new cable answers the 8 held" [ "$(cat "$T"/lp.? | grep -c '^200 ')" = 9 ]
+
+# an unenrolled peer's path with an escape sequence and a fake log line is
+# logged as printable ASCII only
+openssl req -x509 -newkey ed25519 -nodes -keyout "$T/x.key" -out "$T/x.crt" -subj /CN=x -days 1 2>/dev/null
+check "unenrolled key, escape in the path: 401" [ "$(curl -sk --cert "$T/x.crt" --key "$T/x.key" \
+	--request-target $'/v1/\e[2J\rdenpod:FAKE' -o /dev/null -w '%{http_code}' "$URL/")" = 401 ]
+check "the log holds no control character" not grep -qP '[\x00-\x08\x0b-\x1f\x7f]' "$T/run.log"
+check "the log shows the path defanged" grep -qF 'denpod: GET /v1/?[2J?denpod:FAKE dev=- 401' "$T/run.log"
 check "log has no payload or keys" not grep -qiE 'BEGIN|PRIVATE|sha256//' "$T/run.log"
 t_done it_denpod_hostile
