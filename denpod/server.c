@@ -192,12 +192,38 @@ static void handle(struct evhttp_request *req, void *arg)
 	dpd_api_handle(srv, &rq, q ? q + 1 : NULL, key);
 }
 
-/* Trust comes from mapping the key to an enrolled device after the handshake,
- * not from a chain: accept the self-signed leaf (TLS 1.3 CertificateVerify
- * proves the peer holds its private key). */
+/*
+ * Trust comes from the enrolled directory, not from a chain: accept a
+ * self-signed Ed25519 leaf (TLS 1.3 CertificateVerify proves the peer holds
+ * its key) only if the key is some enrolled device's TLS key.  An unknown
+ * peer is refused in the handshake, before it can send a request body: the
+ * body cap (tens of MiB) applies only to enrolled devices.  Suspended and
+ * revoked devices pass here and get a clear 403 from the API.
+ */
 static int verify_cb(int ok, X509_STORE_CTX *ctx)
 {
-	return X509_STORE_CTX_get_error_depth(ctx) == 0 ? 1 : ok;
+	if (X509_STORE_CTX_get_error_depth(ctx) != 0)
+		return ok;
+	SSL *ssl = X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+	dpd_server *srv = ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
+	X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+	EVP_PKEY *pk = cert ? X509_get0_pubkey(cert) : NULL;
+	uint8_t key[32];
+	size_t kl = sizeof key;
+	if (!srv || !pk || EVP_PKEY_id(pk) != EVP_PKEY_ED25519 ||
+	    EVP_PKEY_get_raw_public_key(pk, key, &kl) != 1 || kl != sizeof key)
+		return 0; /* not an Ed25519 device certificate */
+	dps_device d;
+	int r = dps_dir_sync(srv->store); /* see devices enrolled since the last request */
+	if (!r)
+		r = dps_device_by_tls(srv->store, key, &d);
+	if (r == DP_ENOTFOUND) {
+		char hex[13];
+		dp_hex_encode(hex, key, 6);
+		fprintf(stderr, "denpod: TLS handshake refused: key %s... belongs to no enrolled device\n",
+			hex);
+	}
+	return r == DP_OK; /* a store failure refuses too: fail closed */
 }
 
 static struct bufferevent *bevcb(struct event_base *base, void *arg)
@@ -290,6 +316,8 @@ int dpd_run(const dpc_config *cfg)
 		return r;
 	}
 	srv.ssl = tls_ctx(cfg);
+	if (srv.ssl)
+		SSL_CTX_set_app_data(srv.ssl, &srv); /* for verify_cb's directory lookup */
 	srv.base = event_base_new();
 	srv.http = srv.base ? evhttp_new(srv.base) : NULL;
 	if (!srv.ssl || !srv.http || dpd_batch_init(&srv)) {

@@ -257,6 +257,14 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 			c->url);
 		return DP_ENET;
 	}
+	if (cr != CURLE_OK && strstr(c->errbuf, "alert")) {
+		/* the switch ended the handshake: it does not know this device's TLS key */
+		set_msg(c, "the switch at %s refused this device's TLS certificate: the device is "
+			   "not enrolled there (import the operator's answer with `denpo enrol`), or its "
+			   "enrolment was replaced (%s)",
+			c->url, c->errbuf);
+		return DP_EDEVICE;
+	}
 	if (cr != CURLE_OK) {
 		snprintf(c->msg, sizeof c->msg, "cannot reach the switch at %s: %s", c->url,
 			 c->errbuf[0] ? c->errbuf : curl_easy_strerror(cr));

@@ -217,4 +217,22 @@ check "editor draft: removed" [ ! -e "$(cat "$T/draftpath")" ]
 # --json names every device the cable was encrypted to (never a silent recipient)
 check "send --json lists the devices" [ "$(jq -r '[.devices[] | "\(.officer)@\(.post)/\(.role)"] | join(",")' <<<"$J")" = "ito.m@BEIJING/action,mori.y@BEIJING/action" ]
 check "send --json: devices match the count" [ "$(jq '(.devices|length) == .recipients' <<<"$J")" = true ]
+
+# A switch restored from a backup taken before a device was enrolled does not
+# know that device: it refuses the TLS handshake (before any request body),
+# and the client says the device is not enrolled there.
+stop_switch || no "stop the switch"
+cp -a "$T/sw" "$T/sw.bak"
+{ D officer add ueda.k --post HQ --clearance SECRET && device_request ueda.k HQ && device_enrol ueda.k; } \
+	>/dev/null || no "enrol ueda.k"
+start_switch || no "denpod did not start"
+check "a newly enrolled device works" dp ueda.k inbox
+stop_switch || no "stop the switch"
+rm -rf "$T/sw" && mv "$T/sw.bak" "$T/sw"
+start_switch || no "denpod did not restart"
+dp ueda.k inbox >"$T/out" 2>"$T/err"
+check "device unknown to the restored switch: refused (exit 1)" [ $? = 1 ]
+check "device unknown to the restored switch: says it is not enrolled there" \
+	grep -q "refused this device's TLS certificate: the device is not enrolled there" "$T/err"
+check "the switch logs the refused handshake" grep -q "TLS handshake refused" "$T/run.log"
 t_done it_cli_errors

@@ -49,8 +49,11 @@ check "forged request refused" [ $? = 1 ] && check "no answer for a forged reque
 start || no "denpod did not start"
 
 check "health 200" [ "$(st get "$T/a" "$URL" "$PIN" /v1/health)" = 200 ]
-check "unknown device: 401" [ "$(st get "$T/u" "$URL" "$PIN" /v1/inbox)" = 401 ]
-check "unknown device: error device" [ "$(err get "$T/u" "$URL" "$PIN" /v1/inbox)" = device ]
+# an unenrolled key is refused in the TLS handshake, before it can send a body
+check "unknown device: refused in the handshake" [ "$(st get "$T/u" "$URL" "$PIN" /v1/inbox)" = 0 ]
+check "unknown device: the switch says why" grep -q 'TLS handshake refused: key [0-9a-f]*\.\.\. belongs to no enrolled device' "$T/run.log"
+check "unknown device cannot upload a body" not curl -sk --cert "$T/u/tls.crt" --key "$T/u/tls.pem" \
+	--data-binary @"$T/u/request" "$URL/v1/cables" -o /dev/null
 check "wrong pin: transport failure" [ "$(st get "$T/a" "$URL" "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" /v1/health)" = 0 ]
 check "TLS 1.2 refused" not curl -sk --tlsv1.2 --tls-max 1.2 "$URL/v1/health" -o /dev/null
 check "no client cert refused" not curl -sk "$URL/v1/health" -o /dev/null
@@ -166,12 +169,15 @@ check "waiter cap: the others still wait" kill -0 "${LPS[1]}" "${LPS[8]}" 2>/dev
 wait "${LPS[@]}"
 check "waiter cap: a new cable answers the 8 held" [ "$(cat "$T"/lp.? | grep -c '^200 ')" = 9 ]
 
-# an unenrolled peer's path with an escape sequence and a fake log line is
-# logged as printable ASCII only
-openssl req -x509 -newkey ed25519 -nodes -keyout "$T/x.key" -out "$T/x.crt" -subj /CN=x -days 1 2>/dev/null
-check "unenrolled key, escape in the path: 401" [ "$(curl -sk --cert "$T/x.crt" --key "$T/x.key" \
-	--request-target $'/v1/\e[2J\rdenpod:FAKE' -o /dev/null -w '%{http_code}' "$URL/")" = 401 ]
+# a path with an escape sequence and a fake log line is logged as printable ASCII only
+check "escape in the path: 404" [ "$(curl -sk --cert "$T/a/tls.crt" --key "$T/a/tls.pem" \
+	--request-target $'/v1/\e[2J\rdenpod:FAKE' -o /dev/null -w '%{http_code}' "$URL/")" = 404 ]
 check "the log holds no control character" not grep -qP '[\x00-\x08\x0b-\x1f\x7f]' "$T/run.log"
-check "the log shows the path defanged" grep -qF 'denpod: GET /v1/?[2J?denpod:FAKE dev=- 401' "$T/run.log"
+check "the log shows the path defanged" grep -qF 'denpod: GET /v1/?[2J?denpod:FAKE dev=' "$T/run.log"
+# a certificate that is not Ed25519 never gets past the handshake
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/x.key" \
+	-out "$T/x.crt" -subj /CN=x -days 1 2>/dev/null
+check "P-256 client certificate refused in the handshake" not curl -sk --cert "$T/x.crt" \
+	--key "$T/x.key" "$URL/v1/health" -o /dev/null
 check "log has no payload or keys" not grep -qiE 'BEGIN|PRIVATE|sha256//' "$T/run.log"
 t_done it_denpod_hostile

@@ -179,6 +179,7 @@ static void test_pin(void)
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
+
 	unlink(cert);
 	unlink(key);
 	rmdir(dir);

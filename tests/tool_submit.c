@@ -67,6 +67,21 @@ static int cmd_enrol(const char *dir, const char *officer, const char *post)
 	snprintf(path, sizeof path, "%s/tls.seed", dir);
 	if (dp_write_file(path, tseed, 32, 0600, 1))
 		return 1;
+	/* the same TLS identity as PEM files, for tests that drive curl(1) directly */
+	dp_buf cert, key;
+	dp_buf_init(&cert, 16384);
+	dp_buf_init(&key, 16384);
+	int pr = dp_tls_selfsigned(tseed, "test device", &cert, &key);
+	snprintf(path, sizeof path, "%s/tls.crt", dir);
+	if (!pr)
+		pr = dp_write_file(path, cert.p, cert.len, 0600, 1);
+	snprintf(path, sizeof path, "%s/tls.pem", dir);
+	if (!pr)
+		pr = dp_write_file(path, key.p, key.len, 0600, 1);
+	dp_buf_free(&cert);
+	dp_buf_free(&key);
+	if (pr)
+		return 1;
 	dp_enrol_request q;
 	memset(&q, 0, sizeof q);
 	snprintf(q.officer, sizeof q.officer, "%s", officer);
