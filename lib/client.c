@@ -265,6 +265,19 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 			c->url, c->errbuf);
 		return DP_EDEVICE;
 	}
+	if ((cr == CURLE_RECV_ERROR || cr == CURLE_SEND_ERROR) && c->status == 0) {
+		/*
+		 * The switch refuses an unknown device in the handshake, but the
+		 * TLS alert saying so is often lost when it closes the socket at
+		 * once; a network failure looks the same.  Say both.
+		 */
+		set_msg(c, "the switch at %s closed the connection without answering (%s); if this "
+			   "persists, it does not know this device's TLS certificate: the device is not "
+			   "enrolled there, or the switch was restored from an older backup -- ask the "
+			   "operator",
+			c->url, c->errbuf[0] ? c->errbuf : curl_easy_strerror(cr));
+		return DP_ENET;
+	}
 	if (cr != CURLE_OK) {
 		snprintf(c->msg, sizeof c->msg, "cannot reach the switch at %s: %s", c->url,
 			 c->errbuf[0] ? c->errbuf : curl_easy_strerror(cr));

@@ -232,7 +232,8 @@ rm -rf "$T/sw" && mv "$T/sw.bak" "$T/sw"
 start_switch || no "denpod did not restart"
 dp ueda.k inbox >"$T/out" 2>"$T/err"
 check "device unknown to the restored switch: refused (exit 1)" [ $? = 1 ]
+# the TLS alert itself may be lost with the closed socket: either wording names the cause
 check "device unknown to the restored switch: says it is not enrolled there" \
-	grep -q "refused this device's TLS certificate: the device is not enrolled there" "$T/err"
+	grep -q "the device is not enrolled there" "$T/err"
 check "the switch logs the refused handshake" grep -q "TLS handshake refused" "$T/run.log"
 t_done it_cli_errors
