@@ -1,11 +1,14 @@
 /*
  * fuzz_age_decrypt.c - dp_age_decrypt on arbitrary bytes with a fixed
- * X25519 identity and a passphrase identity whose work factor is capped
- * low (max_logn), so scrypt never takes more than a millisecond or two.
- * The seed corpus holds real files for that identity and passphrase.
+ * X25519 identity, a fixed post-quantum (mlkem768x25519) identity and a
+ * passphrase identity whose work factor is capped low (max_logn), so
+ * scrypt never takes more than a millisecond or two.  The seed corpus
+ * holds real files for these identities and the passphrase.
  *
- * Identity (seed corpus made with it, via tool_age):
+ * Identities (seed corpus made with them, via tool_age):
  *   AGE-SECRET-KEY-1... of sk = 0x01 0x02 ... 0x20
+ *   AGE-SECRET-KEY-PQ-1YY3ZXFP9YCNJS2F29VKZ6T30XQCNYVE5X5MRWWPE8GANC0F78AQQSG9H7P
+ *     (the X-Wing seed 0x21 0x22 ... 0x40; files pq_*)
  * Passphrase: "fuzz", work factor <= 10.
  */
 #include <stdlib.h>
@@ -16,7 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	dp_age_identity ids[2];
+	dp_age_identity ids[3];
 	memset(ids, 0, sizeof ids);
 	ids[0].type = DP_AGE_X25519;
 	for (int i = 0; i < 32; i++)
@@ -25,10 +28,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ids[1].pass = "fuzz";
 	ids[1].passlen = 4;
 	ids[1].max_logn = 10;
+	ids[2].type = DP_AGE_MLKEM768X25519;
+	for (int i = 0; i < 32; i++)
+		ids[2].sk[i] = (uint8_t)(0x21 + i);
 
 	dp_buf out;
 	dp_buf_init(&out, 1 << 20);
-	int r = dp_age_decrypt(ids, 2, data, size, &out);
+	int r = dp_age_decrypt(ids, 3, data, size, &out);
 	switch (r) {
 	case DP_OK:
 		break;

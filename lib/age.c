@@ -1,12 +1,13 @@
 /*
- * age.c - age v1 (C2SP age spec): header, X25519 and scrypt stanzas,
- * header MAC, encrypt/decrypt/inspect.  Keys: age_keys.c; armor:
- * age_armor.c; payload: age_stream.c.
+ * age.c - age v1 (C2SP age spec): header, X25519, scrypt and
+ * mlkem768x25519 stanzas, header MAC, encrypt/decrypt/inspect.  Keys:
+ * age_keys.c; armor: age_armor.c; payload: age_stream.c; the hybrid KEM:
+ * hpke.c over xwing.c.
  *
  * Decryption order, as the spec and the CCTV testkit expect:
  *   armor -> header grammar -> "scrypt must be alone" -> unwrap (first
  *   identity, then each stanza) -> header MAC -> payload.
- * An identity ignores stanzas of other types (grease, mlkem768x25519);
+ * An identity ignores stanzas of other types (grease, other recipients);
  * a stanza of its own type that is malformed is a header failure, one
  * that does not open is "not for us".
  */
@@ -20,12 +21,15 @@
 #include "denpo/cable.h"
 #include "denpo/crypto.h"
 #include "denpo/encoding.h"
+#include "denpo/hpke.h"
 #include "lib/age_stream.h"
 
 #define V1_LINE "age-encryption.org/v1"
 #define BIN_PREFIX "age-encryption.org/"
 #define X25519_INFO "age-encryption.org/v1/X25519"
 #define SCRYPT_LABEL "age-encryption.org/v1/scrypt"
+#define PQ_TYPE "mlkem768x25519"
+#define PQ_INFO "age-encryption.org/mlkem768x25519"
 #define BODY_COLS 64
 #define WRAPPED_LEN (DP_AGE_FILE_KEY + crypto_aead_chacha20poly1305_IETF_ABYTES)
 
@@ -300,6 +304,44 @@ static int scrypt_unwrap(const dp_age_identity *id, const header *h, const stanz
 	return r;
 }
 
+/*
+ * mlkem768x25519: HPKE base mode (MLKEM768-X25519, HKDF-SHA256,
+ * ChaCha20-Poly1305) with info PQ_INFO; the stanza carries enc, the body
+ * is the sealed file key.  key is the identity as an expanded HPKE key.
+ */
+static int pq_unwrap(const dp_hpke_key *key, const header *h, const stanza *s,
+		     uint8_t fk[DP_AGE_FILE_KEY])
+{
+	const uint8_t *a;
+	size_t an, got;
+	uint8_t enc[DP_XWING_CT + 1];
+	dp_hpke_ctx ctx;
+	if (!arg_is(s, 0, PQ_TYPE))
+		return DP_ENOMATCH; /* another type (case-sensitive) */
+	/* exactly one argument besides the type */
+	if (s->nargs != 2)
+		return DP_EHEADER;
+	stanza_arg(s, 1, &a, &an);
+	/* enc is canonical base64 of exactly 1120 bytes */
+	if (dp_b64_decode(enc, sizeof enc, &got, (const char *)a, an, 0) || got != DP_XWING_CT)
+		return DP_EHEADER;
+	/* the body is exactly a sealed file key (checked before any AEAD use) */
+	if (s->body_len != WRAPPED_LEN)
+		return DP_EHEADER;
+	int r = dp_hpke_setup_r(&ctx, key, DP_HPKE_KDF_HKDF_SHA256, DP_HPKE_AEAD_CHACHA20POLY1305,
+				enc, DP_XWING_CT, (const uint8_t *)PQ_INFO, strlen(PQ_INFO), NULL, 0,
+				NULL, 0);
+	if (r == DP_EPARSE)
+		return DP_EHEADER; /* an all-zero X25519 secret (low-order point in enc) */
+	if (r)
+		return r;
+	/* a body that does not open is a stanza for someone else */
+	r = dp_hpke_open(&ctx, fk, NULL, 0, h->bodies.p + s->body_off, WRAPPED_LEN) ? DP_ENOMATCH
+										   : DP_OK;
+	dp_hpke_ctx_wipe(&ctx);
+	return r;
+}
+
 /* ---- encrypt / decrypt ---- */
 
 static int put_stanza(dp_buf *b, const char *args, const uint8_t *body, size_t n)
@@ -343,6 +385,25 @@ out:
 	sodium_memzero(ss, sizeof ss);
 	sodium_memzero(key, sizeof key);
 	return r;
+}
+
+static int pq_stanza(dp_buf *b, const uint8_t pk[DP_AGE_PQ_PK], const uint8_t fk[DP_AGE_FILE_KEY])
+{
+	uint8_t enc[DP_XWING_CT], body[WRAPPED_LEN];
+	char args[sizeof PQ_TYPE + 4 * DP_XWING_CT / 3 + 4]; /* "type " + 1494 chars + NUL */
+	dp_hpke_ctx ctx;
+	int r = dp_hpke_setup_s(&ctx, enc, sizeof enc, DP_HPKE_KEM_XWING, DP_HPKE_KDF_HKDF_SHA256,
+				DP_HPKE_AEAD_CHACHA20POLY1305, pk, DP_AGE_PQ_PK,
+				(const uint8_t *)PQ_INFO, strlen(PQ_INFO), NULL, 0, NULL, 0);
+	if (r)
+		return r == DP_EPARSE ? DP_EINVAL : r; /* a key we cannot encrypt to */
+	r = dp_hpke_seal(&ctx, body, NULL, 0, fk, DP_AGE_FILE_KEY);
+	dp_hpke_ctx_wipe(&ctx);
+	if (r)
+		return r;
+	memcpy(args, PQ_TYPE " ", sizeof PQ_TYPE);
+	dp_b64_encode(args + sizeof PQ_TYPE, enc, sizeof enc, 0);
+	return put_stanza(b, args, body, sizeof body);
 }
 
 static int scrypt_stanza(dp_buf *b, const dp_age_recipient *rc, const uint8_t fk[DP_AGE_FILE_KEY])
@@ -396,8 +457,6 @@ int dp_age_encrypt(const dp_age_recipient *rcp, size_t n, const uint8_t *pt, siz
 		return DP_EINVAL; /* scrypt must be the only recipient */
 	if (npq && nx)
 		return DP_EMIXED; /* a classic stanza would undo post-quantum security */
-	if (npq)
-		return DP_EUNSUPP;
 	if (ptlen == 0)
 		pt = (const uint8_t *)""; /* never offset a NULL pointer */
 
@@ -408,9 +467,14 @@ int dp_age_encrypt(const dp_age_recipient *rcp, size_t n, const uint8_t *pt, siz
 	size_t start = out->len;
 	dp_random(fk, sizeof fk);
 	int r = dp_buf_puts(&b, V1_LINE "\n");
-	for (size_t i = 0; !r && i < n; i++)
-		r = rcp[i].type == DP_AGE_SCRYPT ? scrypt_stanza(&b, &rcp[i], fk)
-						 : x25519_stanza(&b, rcp[i].pk, fk);
+	for (size_t i = 0; !r && i < n; i++) {
+		if (rcp[i].type == DP_AGE_SCRYPT)
+			r = scrypt_stanza(&b, &rcp[i], fk);
+		else if (rcp[i].type == DP_AGE_MLKEM768X25519)
+			r = pq_stanza(&b, rcp[i].pq_pk, fk);
+		else
+			r = x25519_stanza(&b, rcp[i].pk, fk);
+	}
 	if (!r)
 		r = dp_buf_puts(&b, "---");
 	if (!r)
@@ -480,11 +544,13 @@ int dp_age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *in, size
 	const uint8_t *bin;
 	size_t binlen, start = out->len;
 	uint8_t fk[DP_AGE_FILE_KEY], pk[32], mac[32];
+	dp_hpke_key *pqk = NULL; /* the current post-quantum identity, expanded */
 	int r, have = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (ids[i].type != DP_AGE_X25519 && ids[i].type != DP_AGE_SCRYPT)
-			return ids[i].type == DP_AGE_MLKEM768X25519 ? DP_EUNSUPP : DP_EINVAL;
+		if (ids[i].type != DP_AGE_X25519 && ids[i].type != DP_AGE_SCRYPT &&
+		    ids[i].type != DP_AGE_MLKEM768X25519)
+			return DP_EINVAL;
 	dp_buf_init(&tmp, DP_MAX_PAYLOAD);
 	r = binary_form(in, inlen, &tmp, &bin, &binlen);
 	if (r) {
@@ -505,9 +571,22 @@ int dp_age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *in, size
 			r = DP_ECRYPTO;
 			goto out;
 		}
+		if (ids[i].type == DP_AGE_MLKEM768X25519) {
+			if (!pqk && !(pqk = malloc(sizeof *pqk))) {
+				r = DP_ENOMEM;
+				goto out;
+			}
+			r = dp_hpke_key_from_sk(pqk, DP_HPKE_KEM_XWING, ids[i].sk, sizeof ids[i].sk);
+			if (r)
+				goto out;
+		}
 		for (size_t j = 0; j < h.n; j++) {
-			r = ids[i].type == DP_AGE_X25519 ? x25519_unwrap(&ids[i], pk, &h, &h.st[j], fk)
-							 : scrypt_unwrap(&ids[i], &h, &h.st[j], fk);
+			if (ids[i].type == DP_AGE_X25519)
+				r = x25519_unwrap(&ids[i], pk, &h, &h.st[j], fk);
+			else if (ids[i].type == DP_AGE_MLKEM768X25519)
+				r = pq_unwrap(pqk, &h, &h.st[j], fk);
+			else
+				r = scrypt_unwrap(&ids[i], &h, &h.st[j], fk);
 			if (r == DP_OK) {
 				have = 1;
 				break;
@@ -531,6 +610,10 @@ int dp_age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *in, size
 out:
 	sodium_memzero(fk, sizeof fk);
 	sodium_memzero(mac, sizeof mac);
+	if (pqk) {
+		dp_hpke_key_wipe(pqk);
+		free(pqk);
+	}
 	hdr_free(&h);
 	dp_buf_free(&tmp);
 	/* only a payload failure leaves released plaintext behind */
@@ -564,7 +647,7 @@ int dp_age_inspect(const uint8_t *in, size_t inlen, dp_age_header_info *info)
 			info->nx25519++;
 		else if (arg_is(&h.st[i], 0, "scrypt"))
 			info->nscrypt++;
-		else if (arg_is(&h.st[i], 0, "mlkem768x25519"))
+		else if (arg_is(&h.st[i], 0, PQ_TYPE))
 			info->npq++;
 		else
 			info->nunknown++;

@@ -1,8 +1,9 @@
 /*
  * tool_age.c - a minimal age CLI over libdenpo for the interop tests.
  *
- *   tool_age keygen                          identity line, then recipient line
- *   tool_age encrypt [-a] -r RECIPIENT...    stdin -> stdout
+ *   tool_age keygen [-pq]                    identity line, then recipient line
+ *                                            (-pq: mlkem768x25519, else X25519)
+ *   tool_age encrypt [-a] -r RECIPIENT...    stdin -> stdout (age1... or age1pq1...)
  *   tool_age encrypt [-a] -p [-w LOGN]       passphrase from $TOOL_AGE_PASSPHRASE
  *   tool_age decrypt -i IDENTITYFILE...      stdin -> stdout (age-keygen files work)
  *   tool_age decrypt -p                      passphrase from $TOOL_AGE_PASSPHRASE
@@ -28,7 +29,7 @@ static int fail(const char *what, int r)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tool_age keygen | encrypt [-a] (-r RECIPIENT... | -p [-w LOGN]) | "
+	fprintf(stderr, "usage: tool_age keygen [-pq] | encrypt [-a] (-r RECIPIENT... | -p [-w LOGN]) | "
 			"decrypt (-i IDENTITYFILE... | -p)\n");
 	return 2;
 }
@@ -38,14 +39,14 @@ static int write_all(const uint8_t *p, size_t n)
 	return fwrite(p, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : -1;
 }
 
-static int keygen(void)
+static int keygen(int pq)
 {
 	dp_age_identity id;
 	dp_age_recipient rc;
 	dp_buf s, t;
 	dp_buf_init(&s, 256);
-	dp_buf_init(&t, 256);
-	int r = dp_age_identity_generate(&id);
+	dp_buf_init(&t, 4096);
+	int r = pq ? dp_age_identity_generate_pq(&id) : dp_age_identity_generate(&id);
 	if (!r)
 		r = dp_age_identity_to_recipient(&id, &rc);
 	if (!r)
@@ -90,7 +91,9 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage();
 	if (!strcmp(argv[1], "keygen"))
-		return argc == 2 ? keygen() : usage();
+		return argc == 2 ? keygen(0)
+		       : argc == 3 && !strcmp(argv[2], "-pq") ? keygen(1)
+							   : usage();
 	int enc = !strcmp(argv[1], "encrypt");
 	if (!enc && strcmp(argv[1], "decrypt"))
 		return usage();

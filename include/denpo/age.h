@@ -1,9 +1,12 @@
 /*
  * denpo/age.h - age v1 file encryption (C2SP age spec), strict.
  *
- * Recipient types: X25519 ("age1..." / "AGE-SECRET-KEY-1...") and scrypt
- * (passphrase; used only for local keystores).  The type field leaves room
- * for mlkem768x25519 ("age1pq1...") without an API break.
+ * Recipient types: X25519 ("age1..." / "AGE-SECRET-KEY-1..."), scrypt
+ * (passphrase; used only for local keystores) and the post-quantum hybrid
+ * mlkem768x25519 ("age1pq1..." / "AGE-SECRET-KEY-PQ-1..."): X-Wing
+ * (xwing.h) through HPKE base mode (hpke.h), info
+ * "age-encryption.org/mlkem768x25519".  Classic and post-quantum
+ * recipients are never mixed in one file (DP_EMIXED).
  *
  * Decryption is all-or-nothing for callers: a non-zero return means the
  * plaintext must not be used.  (On DP_EPAYLOAD, `out` holds the plaintext
@@ -21,10 +24,11 @@
 enum dp_age_type {
 	DP_AGE_X25519 = 1,
 	DP_AGE_SCRYPT = 2,
-	DP_AGE_MLKEM768X25519 = 3, /* reserved for the post-quantum issue */
+	DP_AGE_MLKEM768X25519 = 3, /* X-Wing hybrid, post-quantum */
 };
 
 #define DP_AGE_FILE_KEY 16
+#define DP_AGE_PQ_PK 1216 /* mlkem768x25519 recipient: X-Wing encapsulation key */
 #define DP_AGE_CHUNK 65536
 #define DP_AGE_SCRYPT_MAX_LOGN 22 /* highest work factor accepted on decrypt */
 #define DP_AGE_SCRYPT_DEFAULT_LOGN 18
@@ -36,25 +40,32 @@ typedef struct {
 	const char *pass;   /* scrypt: passphrase (not copied) */
 	size_t passlen;
 	int logn;           /* scrypt: work factor for encryption (0 = default) */
+	uint8_t pq_pk[DP_AGE_PQ_PK]; /* mlkem768x25519: ML-KEM-768 ek || X25519 pk */
 } dp_age_recipient;
 
 typedef struct {
 	int type;           /* enum dp_age_type */
-	uint8_t sk[32];     /* X25519: secret scalar; wipe with dp_age_identity_wipe */
+	uint8_t sk[32];     /* X25519: secret scalar; mlkem768x25519: the X-Wing seed;
+			       wipe with dp_age_identity_wipe */
 	const char *pass;   /* scrypt: passphrase (not copied) */
 	size_t passlen;
 	int max_logn;       /* scrypt: highest work factor accepted (0 = DP_AGE_SCRYPT_MAX_LOGN) */
 } dp_age_identity;
 
-/* "age1..." -> recipient. DP_EPARSE on bad Bech32/HRP/length, DP_EUNSUPP for other types. */
+/*
+ * "age1..." or "age1pq1..." -> recipient.  DP_EPARSE on bad Bech32/HRP/
+ * length or an invalid post-quantum key (ML-KEM modulus check, low-order
+ * X25519 part), DP_EUNSUPP for other types (age1tag1..., plugins).
+ */
 int dp_age_recipient_parse(dp_age_recipient *r, const char *s) DP_WUR;
 /* Recipient -> "age1..." (lower case) into b. */
 int dp_age_recipient_format(const dp_age_recipient *r, dp_buf *b) DP_WUR;
-/* "AGE-SECRET-KEY-1..." -> identity (constant time in the key). */
+/* "AGE-SECRET-KEY-1..." or "AGE-SECRET-KEY-PQ-1..." -> identity (constant time in the key). */
 int dp_age_identity_parse(dp_age_identity *id, const char *s) DP_WUR;
 /* Identity -> "AGE-SECRET-KEY-1..." (upper case) into b. b should be wiped by the caller. */
 int dp_age_identity_format(const dp_age_identity *id, dp_buf *b) DP_WUR;
-int dp_age_identity_generate(dp_age_identity *id) DP_WUR;
+int dp_age_identity_generate(dp_age_identity *id) DP_WUR;      /* X25519 */
+int dp_age_identity_generate_pq(dp_age_identity *id) DP_WUR;   /* mlkem768x25519 */
 int dp_age_identity_to_recipient(const dp_age_identity *id, dp_age_recipient *r) DP_WUR;
 void dp_age_identity_wipe(dp_age_identity *id);
 
@@ -62,7 +73,8 @@ void dp_age_identity_wipe(dp_age_identity *id);
  * Encrypt pt to n recipients, appending the age file to out (binary, or
  * ASCII-armored when armor is set).  An scrypt recipient must be alone
  * (DP_EINVAL otherwise); classic and post-quantum recipients must not be
- * mixed (DP_EMIXED).
+ * mixed (DP_EMIXED).  A recipient key that cannot be encrypted to (a
+ * low-order X25519 key, an invalid ML-KEM key) is DP_EINVAL.
  */
 int dp_age_encrypt(const dp_age_recipient *r, size_t n, const uint8_t *pt, size_t ptlen,
 		   int armor, dp_buf *out) DP_WUR;
