@@ -104,7 +104,7 @@ static void add_dev(bstate *s, const char *officer, const char *post)
 	snprintf(d->post, sizeof d->post, "%s", post);
 	dp_random(d->sign_seed, 32);
 	dp_random(d->tls_seed, 32);
-	int r = dp_age_identity_generate(&d->age);
+	int r = dp_age_identity_generate_pq(&d->age); /* cables are post-quantum only */
 	if (r || (r = dev_derive(d)))
 		die("key generation", r);
 }
@@ -142,7 +142,7 @@ static int write_request(const char *dir, const bdev *d)
 	memcpy(q.sign_pk, d->sign_pk, 32);
 	dp_tls_pk_from_seed(d->tls_seed, q.tls_pk);
 	dp_buf b;
-	dp_buf_init(&b, 256);
+	dp_buf_init(&b, DP_AGE_RECIPIENT_MAX);
 	int r = dp_age_recipient_format(&d->age_r, &b);
 	if (!r)
 		snprintf(q.age_recipient, sizeof q.age_recipient, "%s", (const char *)b.p);
@@ -287,7 +287,7 @@ static int build_one(const build_job *jb, int j)
 		const bdev *d = &jb->s->dev[jb->rcpt[i]];
 		memset(&rc[i], 0, sizeof rc[i]);
 		memcpy(rc[i].device, d->sign_pk, 32);
-		rc[i].key_type = DP_AGE_X25519;
+		rc[i].key_type = DP_AGE_MLKEM768X25519;
 		rc[i].epoch = 0;
 		rc[i].role = DP_ROLE_ACTION;
 		keys[i] = d->age_r;

@@ -16,8 +16,9 @@
 static const char init_help[] =
 	"usage: denpo init --officer HANDLE --post POST [--device-name NAME] [--request-out FILE]\n"
 	"\n"
-	"Creates this device's keys (signing, TLS, age X25519 at epoch 0) in a\n"
-	"passphrase-protected keystore (HOME/keystore.age, mode 0600) and writes the\n"
+	"Creates this device's keys (signing, TLS, and the post-quantum age\n"
+	"mlkem768x25519 cable key at epoch 0) in a passphrase-protected keystore\n"
+	"(HOME/keystore.age, mode 0600) and writes the\n"
 	"signed enrolment request (HOME/enrol-request.txt, and FILE if given).\n"
 	"Hand the request to your HQ operator; import the answer with `denpo enrol`.\n"
 	"\n"

@@ -16,14 +16,16 @@
 static const char key_help[] =
 	"usage: denpo key export-identity --out FILE\n"
 	"\n"
-	"Writes this device's age identities (AGE-SECRET-KEY-1..., one per key epoch,\n"
-	"each after a comment line) to FILE, a NEW file created with mode 0600.  Any\n"
-	"age implementation can then decrypt the payload of a cable addressed to this\n"
-	"device, e.g. `age -d -i FILE`.  Needs the keystore passphrase.\n"
+	"Writes this device's post-quantum age identities (AGE-SECRET-KEY-PQ-1...,\n"
+	"mlkem768x25519, one per key epoch, each after a comment line) to FILE, a NEW\n"
+	"file created with mode 0600.  An age implementation that supports\n"
+	"mlkem768x25519 (e.g. typage, the age-encryption npm package) can then\n"
+	"decrypt the payload of a cable addressed to this device; one without\n"
+	"post-quantum support cannot.  Needs the keystore passphrase.\n"
 	"FILE holds the device's secret keys in clear: keep it off shared disks and\n"
 	"shred it after use.\n";
 
-/* The identity file: "# denpo device HEX epoch N\nAGE-SECRET-KEY-1...\n" per epoch. */
+/* The identity file: "# denpo device identity of OFFICER, key epoch N\nAGE-SECRET-KEY-PQ-1...\n" per epoch. */
 static int export_identities(const dp_keystore *ks, const char *officer, dp_buf *out, size_t *count)
 {
 	*count = 0;
@@ -32,8 +34,8 @@ static int export_identities(const dp_keystore *ks, const char *officer, dp_buf 
 	int r = DP_OK;
 	for (size_t i = 0; i < ks->nage && !r; i++) {
 		char head[160];
-		if (ks->age[i].type != DP_AGE_X25519)
-			continue; /* only X25519 identities have the AGE-SECRET-KEY-1 form */
+		if (ks->age[i].type != DP_AGE_MLKEM768X25519)
+			continue; /* cable keys are post-quantum; a keystore holds no other kind */
 		int n = snprintf(head, sizeof head, "# denpo device identity of %s, key epoch %u\n", officer,
 				 (unsigned)ks->epoch[i]);
 		dp_buf_reset(&line);

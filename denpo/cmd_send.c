@@ -465,7 +465,13 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 		ec = cli_fail(x, DP_ENOMEM, NULL, "out of memory");
 		goto out;
 	}
-	if ((r = seal_recipients(devs, ndev, rcpt, keys)) || (r = dp_cable_set_recipients(c, rcpt, ndev))) {
+	if ((r = seal_recipients(devs, ndev, rcpt, keys)) == DP_EUNSUPP) {
+		ec = cli_fail(x, r, "report this to the HQ operator; nothing was sent",
+			      "a recipient device has no post-quantum key (cables are encrypted to "
+			      "mlkem768x25519 keys only)");
+		goto out;
+	}
+	if (r || (r = dp_cable_set_recipients(c, rcpt, ndev))) {
 		ec = cli_fail(x, r, "report this to the HQ operator", "the switch's recipient list is unusable");
 		goto out;
 	}

@@ -10,8 +10,8 @@ int seal_recipients(const dp_resolved *d, size_t n, dp_recipient *rcpt, dp_age_r
 	if (n == 0 || n > DP_MAX_RECIPIENTS)
 		return DP_EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		if (d[i].key_type != DP_AGE_X25519)
-			return DP_EUNSUPP; /* post-quantum keys come with the next issue */
+		if (d[i].key_type != DP_AGE_MLKEM768X25519)
+			return DP_EUNSUPP; /* cables are encrypted to post-quantum keys only */
 		for (size_t j = 0; j < i; j++)
 			if (!memcmp(d[i].device, d[j].device, DP_ED25519_PK))
 				return DP_EINVAL; /* one device listed twice */
@@ -35,6 +35,10 @@ int seal_cable(const dp_cable *c, const dp_age_recipient *keys, size_t n,
 {
 	if (n == 0 || n != c->nrecipients)
 		return DP_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].type != DP_AGE_MLKEM768X25519 ||
+		    c->recipients[i].key_type != DP_AGE_MLKEM768X25519)
+			return DP_EUNSUPP; /* never a classic key: cables are post-quantum only */
 	dp_buf pt, payload, env;
 	dp_buf_init(&pt, DP_MAX_PLAINTEXT + 65536);
 	dp_buf_init(&payload, DP_MAX_PAYLOAD);
@@ -67,8 +71,13 @@ int seal_open(const uint8_t *sub, size_t n, const dp_age_identity *ids, size_t n
 		return r;
 	}
 	int listed = 0;
-	for (size_t i = 0; i < e->nrecipients; i++)
+	for (size_t i = 0; i < e->nrecipients; i++) {
+		if (e->recipients[i].key_type != DP_AGE_MLKEM768X25519) {
+			*why = "the cable is not encrypted to post-quantum keys";
+			return DP_EUNSUPP;
+		}
 		listed |= dp_ct_eq(e->recipients[i].device, my_device, DP_ED25519_PK);
+	}
 	if (!listed) {
 		*why = "this device is not among the cable's recipients";
 		return DP_EDENIED;

@@ -20,14 +20,16 @@
 /*
  * Turn the switch's resolve answer into the cable's recipient entries and
  * the age recipients (parallel arrays of n).  DP_EUNSUPP for a key type
- * other than X25519, DP_EPARSE for a bad age recipient, DP_EINVAL if a
- * device is listed twice.
+ * other than DP_AGE_MLKEM768X25519 (cables are post-quantum only, never
+ * mixed), DP_EPARSE for a bad age recipient, DP_EINVAL if a device is
+ * listed twice.
  */
 int seal_recipients(const dp_resolved *d, size_t n, dp_recipient *rcpt, dp_age_recipient *keys) DP_WUR;
 
 /*
  * Sign c (whose recipients must already be set), encrypt it to keys[n],
  * build and sign the envelope, and append the submission to sub.
+ * DP_EUNSUPP if any key (or recipient entry) is not mlkem768x25519.
  */
 int seal_cable(const dp_cable *c, const dp_age_recipient *keys, size_t n,
 	       const uint8_t sign_sk[DP_ED25519_SK], dp_buf *sub) DP_WUR;
@@ -36,7 +38,8 @@ int seal_cable(const dp_cable *c, const dp_age_recipient *keys, size_t n,
  * Open a submission addressed to my_device.  Fills e and c (free both).
  * On failure *why says what failed.  Codes: DP_ESIG (a signature, or the
  * envelope does not match the signed cable), DP_EDENIED (this device is not
- * a recipient), age errors (DP_ENOMATCH, DP_EHMAC, DP_EPAYLOAD, ...),
+ * a recipient), DP_EUNSUPP (a recipient entry is not mlkem768x25519),
+ * age errors (DP_ENOMATCH, DP_EHMAC, DP_EPAYLOAD, ...),
  * DP_EPARSE/DP_ETOOBIG (malformed).
  */
 int seal_open(const uint8_t *sub, size_t n, const dp_age_identity *ids, size_t nids,

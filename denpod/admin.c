@@ -205,13 +205,12 @@ int dpa_officer_list(const dpa_args *a)
 	return r ? fail(r, "officer list", NULL) : 0;
 }
 
+/* The key type of a request's recipient: mlkem768x25519 is the only one a cable key may be. */
 static int key_type_of(const char *age)
 {
 	dp_age_recipient r;
-	if (dp_age_recipient_parse(&r, age) == DP_OK)
+	if (dp_age_recipient_parse(&r, age) == DP_OK && r.type == DP_AGE_MLKEM768X25519)
 		return r.type;
-	if (strncmp(age, "age1pq1", 7) == 0)
-		return DP_AGE_MLKEM768X25519;
 	return -1;
 }
 

@@ -129,6 +129,16 @@ int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, dps_
 		return DP_EPARSE;
 	}
 
+	/* cables are encrypted to post-quantum (mlkem768x25519) keys only, never classic ones */
+	for (size_t i = 0; i < e->nrecipients; i++)
+		if (e->recipients[i].key_type != DP_AGE_MLKEM768X25519) {
+			hex8(h, e->recipients[i].device);
+			snprintf(msg, msgcap, "recipient device %s... is encrypted to key type %d: only "
+					      "post-quantum keys (type %d, mlkem768x25519) are accepted",
+				 h, e->recipients[i].key_type, DP_AGE_MLKEM768X25519);
+			return DP_EUNSUPP;
+		}
+
 	static dpp_posts posts; /* large; the server is single-threaded */
 	r = dpp_expand(s, (char(*)[DP_NAME_MAX + 1])e->to, e->nto, (char(*)[DP_NAME_MAX + 1])e->info,
 		       e->ninfo, &posts, msg, msgcap);

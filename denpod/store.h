@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "denpo/age.h"
 #include "denpo/cable.h"
 
 typedef struct dps_store dps_store;
@@ -26,7 +27,7 @@ const char *dps_status_name(int status);
 
 #define DPS_TZ_MAX 64
 #define DPS_FULLNAME_MAX 128
-#define DPS_AGE_MAX 127
+#define DPS_AGE_MAX DP_AGE_RECIPIENT_MAX /* an age1pq1 recipient */
 #define DPS_MRN_MAX 64
 
 typedef struct {

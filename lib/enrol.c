@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "denpo/age.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
 #include "lib/fields.h"
@@ -29,27 +30,27 @@
  */
 static int device_name_ok(const char *s) { return dp_fld_label_ok(s, DP_NAME_MAX, 1); }
 
-/* "age1" + lower-case Bech32 of a 32-byte X25519 key (hrp "age"). */
+/*
+ * "age1pq1" + lower-case Bech32 of a valid mlkem768x25519 key: cables are
+ * encrypted only to post-quantum recipients, so a device enrols nothing else.
+ */
 static int age_recipient_check(const char *s)
 {
-	size_t n = strnlen(s, 128);
-	if (n >= 128)
+	size_t n = strnlen(s, DP_AGE_RECIPIENT_MAX + 1);
+	if (n > DP_AGE_RECIPIENT_MAX)
 		return DP_ETOOBIG;
 	for (size_t i = 0; i < n; i++)
 		if (s[i] >= 'A' && s[i] <= 'Z')
 			return DP_EPARSE; /* recipients are written in lower case */
-	char hrp[16];
-	dp_buf d;
-	dp_buf_init(&d, 64);
-	int r = dp_bech32_decode(hrp, sizeof hrp, &d, s, n);
-	if (!r && strcmp(hrp, "age"))
-		r = DP_EUNSUPP; /* another recipient type (e.g. age1pq) */
-	else if (!r && d.len != 32)
-		r = DP_EPARSE;
-	else if (r)
-		r = DP_EPARSE;
-	dp_buf_free(&d);
-	return r;
+	dp_age_recipient rc;
+	int r = dp_age_recipient_parse(&rc, s);
+	if (r == DP_EUNSUPP)
+		return DP_EUNSUPP; /* a recipient type age does not define here (plugins, tags) */
+	if (r)
+		return DP_EPARSE; /* bad Bech32, length or key */
+	if (rc.type != DP_AGE_MLKEM768X25519)
+		return DP_EUNSUPP; /* a classic (X25519) recipient: cables are post-quantum only */
+	return DP_OK;
 }
 
 /* https://HOST[:PORT], HOST = [A-Za-z0-9.-]+ or [IPv6], PORT 1..65535; no path. */

@@ -48,7 +48,7 @@ int dp_keystore_generate(dp_keystore **out)
 	dp_random(ks->tls_seed, sizeof ks->tls_seed);
 	ks_derive(ks, seed);
 	sodium_memzero(seed, sizeof seed);
-	int r = dp_age_identity_generate(&ks->age[0]);
+	int r = dp_age_identity_generate_pq(&ks->age[0]);
 	if (r) {
 		dp_keystore_free(ks);
 		return r;
@@ -71,8 +71,8 @@ int dp_keystore_encode(const dp_keystore *ks, dp_buf *out)
 	r = r ? r : dp_buf_append(out, ks->tls_seed, sizeof ks->tls_seed);
 	r = r ? r : dp_buf_put_u8(out, (uint8_t)ks->nage);
 	for (size_t i = 0; !r && i < ks->nage; i++) {
-		if (ks->age[i].type != DP_AGE_X25519)
-			return DP_EUNSUPP;
+		if (ks->age[i].type != DP_AGE_MLKEM768X25519)
+			return DP_EUNSUPP; /* cable keys are post-quantum only */
 		r = dp_buf_put_u8(out, (uint8_t)ks->age[i].type);
 		r = r ? r : dp_buf_put_u32(out, ks->epoch[i]);
 		r = r ? r : dp_buf_put_u8(out, 32);
@@ -122,15 +122,15 @@ int dp_keystore_decode(dp_keystore **out, const uint8_t *p, size_t n)
 		uint32_t ep;
 		if (dp_cur_u8(&c, &kt) || dp_cur_u32(&c, &ep) || dp_cur_u8(&c, &klen))
 			goto fail; /* truncated identity header */
-		if (kt != DP_AGE_X25519) {
-			r = DP_EUNSUPP; /* only X25519 identities exist in version 1 */
+		if (kt != DP_AGE_MLKEM768X25519) {
+			r = DP_EUNSUPP; /* only mlkem768x25519 identities: cables are post-quantum only */
 			goto fail;
 		}
 		if (klen != 32 || dp_cur_get(&c, ks->age[i].sk, 32))
-			goto fail; /* X25519 secret is exactly 32 bytes */
+			goto fail; /* the X-Wing seed is exactly 32 bytes */
 		if (i > 0 && ep <= ks->epoch[i - 1])
 			goto fail; /* epochs strictly increase */
-		ks->age[i].type = DP_AGE_X25519;
+		ks->age[i].type = DP_AGE_MLKEM768X25519;
 		ks->epoch[i] = ep;
 		ks->nage = i + 1;
 	}

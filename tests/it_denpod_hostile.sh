@@ -61,6 +61,18 @@ check "no client cert refused" not curl -sk "$URL/v1/health" -o /dev/null
 check "valid cable 201" [ "$(st send "$T/a" "$URL" "$PIN" TOKYO SECRET IMMEDIATE)" = 201 ]
 N=$(ncables)
 check "one cable stored" [ "$N" = 1 ]
+# cables are encrypted to post-quantum keys only: the directory hands out key type 3 with
+# an age1pq1 recipient, and an envelope announcing a classic X25519 key (type 1) is refused
+RES=$("$TS" get "$T/a" "$URL" "$PIN" "/v1/directory/resolve?to=TOKYO&classification=SECRET" | sed 's/^200 //')
+check "resolve: every key_type is 3" [ "$(jq '[.devices[].key_type] | unique' <<<"$RES" | tr -d ' \n')" = "[3]" ]
+check "resolve: every recipient is age1pq1 (1959 chars)" \
+	[ "$(jq -r '.devices[].age_recipient | select(startswith("age1pq1") and length == 1959)' <<<"$RES" | wc -l)" = \
+	  "$(jq '.devices | length' <<<"$RES")" ]
+check "classic key type 1: 400 unsupported" \
+	[ "$(err send "$T/a" "$URL" "$PIN" TOKYO SECRET IMMEDIATE --key-type 1)" = unsupported ]
+check "classic key type 1: the message says post-quantum" \
+	grep -q "post-quantum" <<<"$("$TS" send "$T/a" "$URL" "$PIN" TOKYO SECRET IMMEDIATE --key-type 1 2>/dev/null)"
+check "classic key type: nothing stored" [ "$(ncables)" = 1 ]
 # a length prefix of 16 then 16 bytes that are not an envelope
 printf '\000\000\000\020DPXX0000000000000' >"$T/junk"
 check "junk body: 400 parse" [ "$(err post "$T/a" "$URL" "$PIN" /v1/cables "$T/junk")" = parse ]

@@ -131,7 +131,8 @@ else
 	skip "sqlite3 CLI missing: no checkpoint"
 fi
 
-# ---- Debian's age opens the payload with the device's exported identity ----
+# ---- typage (another age implementation) opens the payload with the device's exported
+# ---- post-quantum identity; Debian's age (no mlkem768x25519) cannot: no classic stanza ----
 CACHED="$T/tanaka.h/cache/$S1ID.cable"
 check "the read cable is cached encrypted" [ -f "$CACHED" ]
 check "the cache holds no plaintext" [ "$(grep -caF "$BODYSTR" "$CACHED")" = 0 ]
@@ -144,22 +145,44 @@ check "payload is an age file" [ "$(head -c 21 "$T/payload.age")" = "age-encrypt
 dp tanaka.h key export-identity --out "$T/tanaka.key" >/dev/null 2>"$T/err" || no "export-identity: $(cat "$T/err")"
 check "identity file mode 0600" [ "$(stat -c %a "$T/tanaka.key")" = 600 ]
 check "export warns on stderr" grep -q "WARNING: .* SECRET keys in clear text" "$T/err"
-check "identity file holds an AGE-SECRET-KEY" grep -q "^AGE-SECRET-KEY-1" "$T/tanaka.key"
+check "identity file holds a post-quantum AGE-SECRET-KEY-PQ-1" \
+	grep -qE '^AGE-SECRET-KEY-PQ-1[0-9A-Z]{58}$' "$T/tanaka.key"
+check "identity file holds no classic AGE-SECRET-KEY-1" eval "! grep -q '^AGE-SECRET-KEY-1' '$T/tanaka.key'"
+check "payload: mlkem768x25519 stanzas" grep -aq '^-> mlkem768x25519 ' "$T/payload.age"
+check "payload: no classic X25519 stanza" eval "! grep -aq '^-> X25519 ' '$T/payload.age'"
 dp tanaka.h key export-identity --out "$T/tanaka.key" >/dev/null 2>"$T/err"
 check "export never overwrites (exit 1)" [ $? = 1 ]
 check "export never overwrites (message)" grep -q "cannot export the identities to $T/tanaka.key: object already exists" "$T/err"
+dp suzuki.a key export-identity --out "$T/suzuki.key" >/dev/null 2>&1 || no "export-identity suzuki.a"
+AGEJS="$ROOT/tests/agejs"
+if command -v node >/dev/null && [ -d "$AGEJS/node_modules/age-encryption" ]; then
+	node "$AGEJS/age.mjs" decrypt -i "$T/tanaka.key" <"$T/payload.age" >"$T/plain" 2>"$T/err" ||
+		no "typage decrypt: $(cat "$T/err")"
+	check "typage: plaintext starts with DENPO-CABLE/1" [ "$(head -n 1 "$T/plain")" = "DENPO-CABLE/1" ]
+	check "typage: plaintext holds the body" grep -qF "$BODYSTR" "$T/plain"
+	check "typage: plaintext holds the subject" grep -qF "$SUBJ" "$T/plain"
+	check "typage: the uncleared officer's identity cannot open it" \
+		eval "! node '$AGEJS/age.mjs' decrypt -i '$T/suzuki.key' <'$T/payload.age' >/dev/null 2>&1"
+else
+	skip "typage not installed (scripts/setup installs tests/agejs)"
+fi
 if command -v age >/dev/null; then
-	age -d -i "$T/tanaka.key" "$T/payload.age" >"$T/plain" 2>"$T/err" || no "age -d: $(cat "$T/err")"
-	check "age: plaintext starts with DENPO-CABLE/1" [ "$(head -n 1 "$T/plain")" = "DENPO-CABLE/1" ]
-	check "age: plaintext holds the body" grep -qF "$BODYSTR" "$T/plain"
-	check "age: plaintext holds the subject" grep -qF "$SUBJ" "$T/plain"
-	dp suzuki.a key export-identity --out "$T/suzuki.key" >/dev/null 2>&1
-	check "age: the uncleared officer's identity cannot open it" \
-		eval "! age -d -i '$T/suzuki.key' '$T/payload.age' >/dev/null 2>&1"
+	# Debian's age 1.1 knows no post-quantum identity, and the file has no X25519 stanza
+	age -d -i "$T/tanaka.key" "$T/payload.age" >"$T/plain2" 2>"$T/err"
+	check "Debian age cannot decrypt a cable (exit non-zero)" [ $? != 0 ]
+	check "Debian age cannot decrypt a cable (no output)" [ ! -s "$T/plain2" ]
+	# positive control: the same age opens a classic file made by libdenpo
+	if [ -x "$BUILD/tests/tool_age" ]; then
+		"$BUILD/tests/tool_age" keygen >"$T/classic.out" 2>/dev/null
+		head -n 1 "$T/classic.out" >"$T/classic.key"
+		printf 'classic\n' | "$BUILD/tests/tool_age" encrypt -r "$(sed -n 2p "$T/classic.out")" >"$T/classic.age"
+		check "positive control: Debian age opens a classic X25519 file" \
+			[ "$(age -d -i "$T/classic.key" "$T/classic.age" 2>/dev/null)" = classic ]
+	fi
 else
 	skip "age not installed (apt-get install age)"
 fi
-rm -f "$T/plain"
+rm -f "$T/plain" "$T/plain2" "$T/classic.key"
 
 # ---- caption and ATTN narrowing ----
 body "1. (S) Caption test."

@@ -23,7 +23,7 @@ static void resolved(dp_resolved *r, const dp_keystore *k, const char *officer, 
 	snprintf(r->officer, sizeof r->officer, "%s", officer);
 	snprintf(r->post, sizeof r->post, "%s", post);
 	r->role = role;
-	r->key_type = DP_AGE_X25519;
+	r->key_type = DP_AGE_MLKEM768X25519;
 	r->epoch = 0;
 	dp_buf b;
 	dp_buf_init(&b, sizeof r->age_recipient - 1);
@@ -243,13 +243,29 @@ static void test_recipients(const dp_resolved *devs)
 	dp_recipient rc[2];
 	dp_age_recipient keys[2];
 	CHECK(seal_recipients(d, 2, rc, keys) == DP_OK);
-	CHECK(rc[0].role == DP_ROLE_ACTION && rc[1].role == DP_ROLE_INFO && rc[0].key_type == DP_AGE_X25519);
+	CHECK(rc[0].role == DP_ROLE_ACTION && rc[1].role == DP_ROLE_INFO &&
+	      rc[0].key_type == DP_AGE_MLKEM768X25519 && keys[1].type == DP_AGE_MLKEM768X25519);
 	CHECK(!memcmp(rc[1].device, C->sign_pk, 32));
 	CHECK(seal_recipients(d, 0, rc, keys) == DP_EINVAL);
 	d[1] = d[0];
 	CHECK(seal_recipients(d, 2, rc, keys) == DP_EINVAL); /* same device twice */
 	d[1] = devs[1];
+	d[1].key_type = DP_AGE_X25519; /* a classic key is refused, never mixed in */
+	CHECK(seal_recipients(d, 2, rc, keys) == DP_EUNSUPP);
+	/* a classic age1 recipient, announced as X25519 or as post-quantum */
+	dp_age_identity xid;
+	dp_age_recipient xr;
+	dp_buf xb;
+	dp_buf_init(&xb, DP_AGE_RECIPIENT_MAX);
+	CHECK(dp_age_identity_generate(&xid) == DP_OK && dp_age_identity_to_recipient(&xid, &xr) == DP_OK &&
+	      dp_age_recipient_format(&xr, &xb) == DP_OK);
+	memcpy(d[1].age_recipient, xb.p, xb.len + 1);
+	CHECK(seal_recipients(d, 2, rc, keys) == DP_EUNSUPP);
 	d[1].key_type = DP_AGE_MLKEM768X25519;
+	CHECK(seal_recipients(d, 2, rc, keys) == DP_EPARSE); /* not of the announced type */
+	dp_buf_free(&xb);
+	d[1] = devs[1];
+	d[1].key_type = DP_AGE_SCRYPT;
 	CHECK(seal_recipients(d, 2, rc, keys) == DP_EUNSUPP);
 	d[1] = devs[1];
 	d[1].age_recipient[10] ^= 1; /* Bech32 checksum breaks */
@@ -269,7 +285,48 @@ static void test_recipients(const dp_resolved *devs)
 	c.ntags = 1;
 	/* signed by another key than From-Device */
 	CHECK(seal_cable(&c, keys, 2, B->sign_sk, &sub) == DP_EINVAL);
+	/* a classic key handed to seal_cable directly */
+	dp_age_recipient keep = keys[1];
+	keys[1] = xr;
+	CHECK(seal_cable(&c, keys, 2, A->sign_sk, &sub) == DP_EUNSUPP);
+	keys[1] = keep;
 	CHECK(sub.len == 0);
+	/* a cable whose envelope and payload are classic (X25519): the reader refuses it */
+	dp_recipient xrc[1] = {rc[0]};
+	xrc[0].key_type = DP_AGE_X25519;
+	dp_age_identity bx;
+	dp_age_recipient bxr;
+	CHECK(dp_age_identity_generate(&bx) == DP_OK && dp_age_identity_to_recipient(&bx, &bxr) == DP_OK);
+	CHECK(dp_cable_set_recipients(&c, xrc, 1) == DP_OK);
+	dp_buf pt, payload, env;
+	dp_buf_init(&pt, SUBCAP);
+	dp_buf_init(&payload, SUBCAP);
+	dp_buf_init(&env, DP_ENVELOPE_MAX);
+	dp_envelope e;
+	dp_envelope_init(&e);
+	CHECK(dp_cable_encode(&c, A->sign_sk, &pt) == DP_OK);
+	CHECK(dp_age_encrypt(&bxr, 1, pt.p, pt.len, 0, &payload) == DP_OK);
+	CHECK(dp_envelope_from_cable(&e, &c, payload.p, payload.len) == DP_OK);
+	CHECK(dp_envelope_encode(&e, A->sign_sk, &env) == DP_OK);
+	CHECK(dp_submission_encode(&env, payload.p, payload.len, &sub) == DP_OK);
+	dp_envelope_free(&e);
+	dp_cable got;
+	const char *why = "";
+	dp_keystore *bk = NULL; /* B's keystore with the classic identity added: still refused */
+	CHECK(dp_keystore_generate(&bk) == DP_OK);
+	memcpy(bk->sign_pk, B->sign_pk, 32);
+	bk->age[1] = bx;
+	bk->epoch[1] = 1;
+	bk->nage = 2;
+	CHECK(open_as(bk, &sub, &got, &why) == DP_EUNSUPP);
+	CHECK(strstr(why, "post-quantum") != NULL);
+	dp_cable_free(&got);
+	dp_keystore_free(bk);
+	dp_age_identity_wipe(&bx);
+	dp_age_identity_wipe(&xid);
+	dp_buf_free(&pt);
+	dp_buf_free(&payload);
+	dp_buf_free(&env);
 	dp_cable_free(&c);
 	dp_buf_free(&sub);
 }

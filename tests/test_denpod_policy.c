@@ -31,8 +31,8 @@ static void device(dps_device *d, const char *officer_handle)
 	dp_random(d->id, 32);
 	dp_random(d->tls_key, 32);
 	snprintf(d->officer, sizeof d->officer, "%s", officer_handle);
-	snprintf(d->age_recipient, sizeof d->age_recipient, "age1x");
-	d->key_type = 1;
+	snprintf(d->age_recipient, sizeof d->age_recipient, "age1pq1x");
+	d->key_type = DP_AGE_MLKEM768X25519;
 	d->epoch = 3;
 	CHECK(dps_device_add(s, d) == DP_OK);
 }
@@ -170,9 +170,16 @@ int main(void)
 	e.recipients[0].epoch = 2;
 	CHECK(check(&A, &e, msg) == DP_ESTATE && strstr(msg, "epoch 3"));
 	e.recipients[0].epoch = 3;
-	e.recipients[0].key_type = 3;
-	CHECK(check(&A, &e, msg) == DP_ESTATE);
-	e.recipients[0].key_type = 1;
+	CHECK(check(&A, &e, msg) == DP_OK);
+	/* a classic (X25519) or any other non post-quantum key type: refused before any lookup */
+	for (int kt = 0; kt < 256; kt++) {
+		if (kt == DP_AGE_MLKEM768X25519)
+			continue;
+		e.recipients[0].key_type = (uint8_t)kt;
+		int got = check(&A, &e, msg);
+		CHECKF(got == DP_EUNSUPP && strstr(msg, "post-quantum"), "key type %d -> %d", kt, got);
+	}
+	e.recipients[0].key_type = DP_AGE_MLKEM768X25519;
 	CHECK(check(&A, &e, msg) == DP_OK);
 	/* unknown recipient device */
 	dp_random(e.recipients[0].device, 32);

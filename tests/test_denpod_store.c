@@ -21,8 +21,13 @@ static void mkdev(dps_store *s, uint8_t id[32], const char *officer)
 	dp_random(d.tls_key, 32);
 	snprintf(d.officer, sizeof d.officer, "%s", officer);
 	snprintf(d.name, sizeof d.name, "LAPTOP");
-	snprintf(d.age_recipient, sizeof d.age_recipient, "age1test");
-	d.key_type = 1;
+	/* a post-quantum recipient is DP_AGE_RECIPIENT_MAX characters: the store keeps them all */
+	static const char cs[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+	memcpy(d.age_recipient, "age1pq1", 7);
+	for (size_t i = 7; i < DP_AGE_RECIPIENT_MAX; i++)
+		d.age_recipient[i] = cs[(i * 7 + d.id[0]) % 32];
+	d.age_recipient[DP_AGE_RECIPIENT_MAX] = 0;
+	d.key_type = DP_AGE_MLKEM768X25519;
 	d.created = 1771928580;
 	CHECK(dps_device_add(s, &d) == DP_OK);
 	memcpy(id, d.id, 32);
@@ -131,6 +136,9 @@ int main(void)
 	mkdev(s, d2, "sato.k");
 	dps_device dv;
 	CHECK(dps_device_get(s, d2, &dv) == DP_OK && strcmp(dv.officer, "sato.k") == 0);
+	CHECK(dv.key_type == DP_AGE_MLKEM768X25519 && strlen(dv.age_recipient) == DP_AGE_RECIPIENT_MAX &&
+	      dv.age_recipient[DP_AGE_RECIPIENT_MAX - 1] == "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+		      [((DP_AGE_RECIPIENT_MAX - 1) * 7 + d2[0]) % 32]);
 	uint8_t tls2[32];
 	memcpy(tls2, dv.tls_key, 32);
 	CHECK(dps_device_by_tls(s, tls2, &dv) == DP_OK && memcmp(dv.id, d2, 32) == 0);

@@ -59,7 +59,7 @@ static void test_format(void)
 {
 	dp_keystore *ks, *back;
 	CHECK(dp_keystore_generate(&ks) == DP_OK);
-	CHECK(ks->nage == 1 && ks->epoch[0] == 0 && ks->age[0].type == DP_AGE_X25519);
+	CHECK(ks->nage == 1 && ks->epoch[0] == 0 && ks->age[0].type == DP_AGE_MLKEM768X25519);
 	uint8_t pk[32], sk[64];
 	crypto_sign_ed25519_seed_keypair(pk, sk, ks->tls_seed);
 	CHECK(!memcmp(pk, ks->tls_pk, 32));
@@ -103,8 +103,11 @@ static void test_format(void)
 	t[71] = DP_KEYSTORE_MAX_AGE + 1;
 	CHECK(dp_keystore_decode(&back, t, n) == DP_EPARSE); /* too many */
 	memcpy(t, b.p, n);
-	t[72] = DP_AGE_MLKEM768X25519;
-	CHECK(dp_keystore_decode(&back, t, n) == DP_EUNSUPP); /* PQ identity: not yet */
+	CHECK(t[72] == DP_AGE_MLKEM768X25519);
+	t[72] = DP_AGE_X25519;
+	CHECK(dp_keystore_decode(&back, t, n) == DP_EUNSUPP); /* classic identity: cables are PQ only */
+	t[72] = DP_AGE_SCRYPT;
+	CHECK(dp_keystore_decode(&back, t, n) == DP_EUNSUPP); /* not an identity type at all */
 	memcpy(t, b.p, n);
 	t[77] = 31;
 	CHECK(dp_keystore_decode(&back, t, n) == DP_EPARSE); /* key length */
@@ -126,6 +129,11 @@ static void test_format(void)
 	b.len = 0;
 	CHECK(dp_keystore_encode(ks, &b) == DP_OK);
 	CHECK(dp_keystore_decode(&back, b.p, b.len) == DP_EPARSE); /* epoch 0 twice */
+	ks->epoch[1] = 5;
+	ks->age[1].type = DP_AGE_X25519;
+	dp_buf_reset(&b);
+	b.len = 0;
+	CHECK(dp_keystore_encode(ks, &b) == DP_EUNSUPP); /* a classic identity is never stored */
 	dp_keystore_free(two);
 	dp_keystore_free(ks);
 	dp_buf_free(&b);
@@ -209,8 +217,9 @@ static void test_file(void)
 		free(f);
 	}
 	dp_buf r1;
-	dp_buf_init(&r1, 256);
-	CHECK(dp_keystore_recipient(ks, &r1) == DP_OK && r1.len > 4 && !memcmp(r1.p, "age1", 4));
+	dp_buf_init(&r1, DP_AGE_RECIPIENT_MAX + 1);
+	CHECK(dp_keystore_recipient(ks, &r1) == DP_OK && r1.len == DP_AGE_RECIPIENT_MAX &&
+	      !memcmp(r1.p, "age1pq1", 7));
 	dp_buf_free(&r1);
 	unlink(path);
 	dp_keystore_free(ks);

@@ -71,7 +71,7 @@ static void build(example *x)
 	const uint8_t roles[3] = {DP_ROLE_ACTION, DP_ROLE_ACTION, DP_ROLE_INFO};
 	for (int i = 0; i < 3; i++) {
 		fx_seed_key(bases[i], rc[i].device, sk);
-		rc[i].key_type = 1;
+		rc[i].key_type = DP_AGE_MLKEM768X25519; /* cables are post-quantum only */
 		rc[i].epoch = epochs[i];
 		rc[i].role = roles[i];
 	}
@@ -128,16 +128,21 @@ static void build(example *x)
 	strcpy(q.device_name, "tanaka-laptop-1");
 	memcpy(q.sign_pk, x->dev_pk, 32);
 	memcpy(q.tls_pk, x->tls_pk, 32);
-	uint8_t xsk[32], xpk[32];
+	/* the device's mlkem768x25519 identity: X-Wing seed e1, e2, ..., ff, 00 */
+	dp_age_identity xid;
+	dp_age_recipient xr;
+	memset(&xid, 0, sizeof xid);
+	xid.type = DP_AGE_MLKEM768X25519;
 	for (int i = 0; i < 32; i++)
-		xsk[i] = (uint8_t)(0xe1 + i);
-	if (crypto_scalarmult_base(xpk, xsk))
-		die("x25519", DP_ECRYPTO);
-	sodium_memzero(xsk, sizeof xsk);
+		xid.sk[i] = (uint8_t)(0xe1 + i);
+	r = dp_age_identity_to_recipient(&xid, &xr);
+	dp_age_identity_wipe(&xid);
+	if (r)
+		die("mlkem768x25519", r);
 	dp_buf ab;
-	dp_buf_init(&ab, 128);
-	if ((r = dp_bech32_encode(&ab, "age", xpk, 32, 0)))
-		die("bech32", r);
+	dp_buf_init(&ab, DP_AGE_RECIPIENT_MAX);
+	if ((r = dp_age_recipient_format(&xr, &ab)))
+		die("age recipient", r);
 	memcpy(q.age_recipient, ab.p, ab.len + 1);
 	dp_buf_free(&ab);
 	q.epoch = 0;
@@ -222,7 +227,7 @@ static void print_envelope(const dp_buf *b)
 	for (size_t i = 0; i < nr; i++) {
 		snprintf(w, sizeof w, "recipient %zu: device", i + 1);
 		ann(p, &off, 32, w);
-		ann(p, &off, 1, "  key_type 1 = X25519");
+		ann(p, &off, 1, "  key_type 3 = mlkem768x25519");
 		ann(p, &off, 4, "  epoch (u32)");
 		ann(p, &off, 1, p[off] == 1 ? "  role 1 = action" : "  role 2 = info");
 	}

@@ -5,13 +5,16 @@
  *   tool_submit enrol DIR OFFICER POST          keys in DIR, request in DIR/request
  *   tool_submit send DIR URL PIN TO CLASS PREC [CAPTIONS] [--size N] [--count N]
  *        resolve TO (comma list) then submit N cables of random payload; prints answers
- *        (--as CLASS puts another classification in the envelope than the one resolved)
+ *        (--as CLASS puts another classification in the envelope than the one resolved;
+ *         --key-type N announces key type N for every recipient instead of the resolved one)
  *   tool_submit get DIR URL PIN PATH             GET, prints "STATUS body"
  *   tool_submit post DIR URL PIN PATH FILE       POST FILE's bytes, prints "STATUS body"
  *   tool_submit envelope DIR URL PIN TO CLASS PREC OUT   write one valid submission to OUT
  *
- * The payload is random bytes (the switch never opens it); the envelope is
- * real and signed by the device.  Exit 0 if every HTTP status was 2xx.
+ * The payload is N random bytes age-encrypted to the resolved recipients'
+ * post-quantum (age1pq1) keys (the switch never opens it); the envelope is
+ * real and signed by the device.  Enrolment makes an mlkem768x25519 key.
+ * Exit 0 if every HTTP status was 2xx.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,8 @@
 
 /* --as CLASS: claim another classification than the one resolved (hostile tests) */
 static const char *as_class;
+/* --key-type N: announce another key type than the resolved one (hostile tests); -1 = no */
+static int force_kt = -1;
 
 typedef struct {
 	uint8_t sign_sk[64], sign_pk[32], tls_seed[32];
@@ -93,8 +98,8 @@ static int cmd_enrol(const char *dir, const char *officer, const char *post)
 	dp_age_identity id;
 	dp_age_recipient rc;
 	dp_buf ab;
-	dp_buf_init(&ab, 256);
-	if (dp_age_identity_generate(&id) || dp_age_identity_to_recipient(&id, &rc) ||
+	dp_buf_init(&ab, DP_AGE_RECIPIENT_MAX);
+	if (dp_age_identity_generate_pq(&id) || dp_age_identity_to_recipient(&id, &rc) ||
 	    dp_age_recipient_format(&rc, &ab))
 		return 1;
 	dp_age_identity_wipe(&id);
@@ -241,12 +246,19 @@ static int build(device *d, const char *to, const char *cls, const char *prec, c
 		e.ncaptions = 1;
 	}
 	e.recipients = calloc(n ? n : 1, sizeof *e.recipients);
+	dp_age_recipient *keys = calloc(n ? n : 1, sizeof *keys);
+	if (!keys)
+		return 1;
 	for (size_t i = 0; i < n; i++) {
 		json_t *x = json_array_get(devs, i);
 		const char *h = json_string_value(json_object_get(x, "device"));
-		if (!h || dp_hex_decode(e.recipients[i].device, 32, h, strlen(h)))
+		const char *ar = json_string_value(json_object_get(x, "age_recipient"));
+		if (!h || dp_hex_decode(e.recipients[i].device, 32, h, strlen(h)) || !ar ||
+		    dp_age_recipient_parse(&keys[i], ar))
 			return 1;
 		e.recipients[i].key_type = (uint8_t)json_integer_value(json_object_get(x, "key_type"));
+		if (force_kt >= 0)
+			e.recipients[i].key_type = (uint8_t)force_kt;
 		e.recipients[i].epoch = (uint32_t)json_integer_value(json_object_get(x, "epoch"));
 		e.recipients[i].role = strcmp(json_string_value(json_object_get(x, "role")), "action") == 0
 					       ? DP_ROLE_ACTION : DP_ROLE_INFO;
@@ -260,19 +272,23 @@ static int build(device *d, const char *to, const char *cls, const char *prec, c
 		}
 	e.nrecipients = n;
 	json_decref(j);
-	uint8_t *payload = malloc(size ? size : 1);
-	dp_random(payload, size);
-	e.payload_len = size;
-	dp_sha256(e.payload_sha256, payload, size);
-	dp_buf env;
+	uint8_t *pt = malloc(size ? size : 1);
+	dp_random(pt, size);
+	dp_buf payload, env;
+	dp_buf_init(&payload, DP_MAX_PAYLOAD);
 	dp_buf_init(&env, DP_ENVELOPE_MAX);
-	int r = dp_envelope_encode(&e, d->sign_sk, &env);
+	int r = n ? dp_age_encrypt(keys, n, pt, size, 0, &payload) : dp_buf_append(&payload, pt, size);
+	free(pt);
+	free(keys);
+	e.payload_len = payload.len;
+	dp_sha256(e.payload_sha256, payload.p ? payload.p : (const uint8_t *)"", payload.len);
+	r = r ? r : dp_envelope_encode(&e, d->sign_sk, &env);
 	if (!r)
-		r = dp_submission_encode(&env, payload, size, sub);
+		r = dp_submission_encode(&env, payload.p ? payload.p : (const uint8_t *)"", payload.len, sub);
 	if (r)
 		fprintf(stderr, "build: %s\n", dp_strerror(r));
 	dp_buf_free(&env);
-	free(payload);
+	dp_buf_free(&payload);
 	dp_envelope_free(&e);
 	return r ? 1 : 0;
 }
@@ -314,6 +330,8 @@ int main(int argc, char **argv)
 				size = strtoul(argv[++i], NULL, 10);
 			else if (strcmp(argv[i], "--as") == 0 && i + 1 < argc)
 				as_class = argv[++i];
+			else if (strcmp(argv[i], "--key-type") == 0 && i + 1 < argc)
+				force_kt = atoi(argv[++i]);
 			else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
 				count = strtoul(argv[++i], NULL, 10);
 			else if (strcmp(argv[1], "envelope") == 0 && !out)

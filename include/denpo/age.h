@@ -29,6 +29,8 @@ enum dp_age_type {
 
 #define DP_AGE_FILE_KEY 16
 #define DP_AGE_PQ_PK 1216 /* mlkem768x25519 recipient: X-Wing encapsulation key */
+/* Characters of the longest recipient string: "age1pq1" + Bech32 of 1216 bytes + checksum. */
+#define DP_AGE_RECIPIENT_MAX 1959
 #define DP_AGE_CHUNK 65536
 #define DP_AGE_SCRYPT_MAX_LOGN 22 /* highest work factor accepted on decrypt */
 #define DP_AGE_SCRYPT_DEFAULT_LOGN 18

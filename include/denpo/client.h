@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "denpo/age.h"
 #include "denpo/buf.h"
 #include "denpo/cable.h"
 #include "denpo/error.h"
@@ -146,7 +147,7 @@ typedef struct {
 	int role;                        /* enum dp_role */
 	int key_type;                    /* enum dp_age_type */
 	uint32_t epoch;
-	char age_recipient[128];
+	char age_recipient[DP_AGE_RECIPIENT_MAX + 1];
 } dp_resolved;
 int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolved **devs, size_t *n) DP_WUR;
 
@@ -157,7 +158,7 @@ typedef struct {
 	char post[DP_NAME_MAX + 1];
 	char status[16];
 	uint8_t sign_key[32];
-	char age_recipient[128];
+	char age_recipient[DP_AGE_RECIPIENT_MAX + 1];
 	uint32_t epoch;
 } dp_device_info;
 int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d) DP_WUR;

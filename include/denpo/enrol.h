@@ -5,7 +5,9 @@
  *      DENPO-ENROL-REQUEST/1
  *      Officer: <handle>            Post: <post>          Device-Name: <name>
  *      Sign-Key: <b64 32>           TLS-Key: <b64 32>     (Ed25519 raw public keys)
- *      Age-Recipient: age1...       Key-Epoch: <u32>      Created: <unix>
+ *      Age-Recipient: age1pq1...    Key-Epoch: <u32>      Created: <unix>
+ *      (the device's post-quantum mlkem768x25519 recipient: cables are
+ *      encrypted to nothing else)
  *      Signature: <b64 64>   over "denpo-enrol-request-v1" || 0x00 || all lines before it
  *    (one field per line, in this order; docs/formats.md has an example)
  * 2. An operator approves it on the switch (denpod approve), which writes:
@@ -19,6 +21,7 @@
 #ifndef DENPO_ENROL_H
 #define DENPO_ENROL_H
 
+#include "denpo/age.h"
 #include "denpo/cable.h"
 
 #define DP_ENROL_MAX 8192
@@ -30,7 +33,7 @@ typedef struct {
 	char device_name[DP_NAME_MAX + 1];
 	uint8_t sign_pk[DP_ED25519_PK];
 	uint8_t tls_pk[DP_ED25519_PK];
-	char age_recipient[128];  /* "age1..." (X25519 for now) */
+	char age_recipient[DP_AGE_RECIPIENT_MAX + 1]; /* "age1pq1..." (mlkem768x25519) */
 	uint32_t epoch;
 	int64_t created;
 } dp_enrol_request;
@@ -54,7 +57,7 @@ typedef struct {
 int dp_enrol_request_encode(const dp_enrol_request *r, const uint8_t sk[DP_ED25519_SK], dp_buf *out) DP_WUR;
 /*
  * Strict parse + signature check against Sign-Key.  DP_EPARSE, DP_ETOOBIG,
- * DP_EUNSUPP (age recipient of another type), DP_ESIG.  r is zeroed on failure.
+ * DP_EUNSUPP (age recipient of another type than age1pq1), DP_ESIG.  r is zeroed on failure.
  */
 int dp_enrol_request_decode(dp_enrol_request *r, const uint8_t *p, size_t n) DP_WUR;
 /* As above; switch_sk's public half must be switch_sign_pk. Captions/Roles lines are omitted when empty. */

@@ -8,10 +8,12 @@
  *   u8 sign_type=1 (Ed25519)   seed[32]   the device's signing key (its id)
  *   u8 tls_type=1  (Ed25519)   seed[32]   the device's TLS client key
  *   u8 nage (1..DP_KEYSTORE_MAX_AGE)
- *   nage * { u8 key_type (enum dp_age_type) u32 epoch u8 len=32 secret[32] }
+ *   nage * { u8 key_type=3 (DP_AGE_MLKEM768X25519) u32 epoch u8 len=32 seed[32] }
  *
  * Nothing may follow.  Age keys are listed with strictly increasing epoch;
- * the key type leaves room for post-quantum identities (next issue).
+ * each is a post-quantum mlkem768x25519 identity (its 32-byte X-Wing seed):
+ * cables are encrypted to nothing else, so any other key type is
+ * DP_EUNSUPP.
  *
  * In memory: a dp_keystore lives in sodium_malloc'd memory (guard pages,
  * no swap where the OS allows, wiped by dp_keystore_free).
@@ -45,7 +47,7 @@ typedef struct {
 	size_t nage;                      /* >= 1; age[nage-1] is the current epoch */
 } dp_keystore;
 
-/* Fresh keys: random signing and TLS seeds, one X25519 identity at epoch 0. */
+/* Fresh keys: random signing and TLS seeds, one mlkem768x25519 identity at epoch 0. */
 int dp_keystore_generate(dp_keystore **out) DP_WUR;
 /* Wipes and frees (NULL is fine). */
 void dp_keystore_free(dp_keystore *ks);
@@ -71,7 +73,7 @@ int dp_keystore_save(const dp_keystore *ks, const char *path, const char *pass, 
  */
 int dp_keystore_load(dp_keystore **out, const char *path, const char *pass, size_t passlen) DP_WUR;
 
-/* "age1..." recipient of the current epoch's identity into b. */
+/* "age1pq1..." recipient of the current epoch's identity into b (up to DP_AGE_RECIPIENT_MAX). */
 int dp_keystore_recipient(const dp_keystore *ks, dp_buf *b) DP_WUR;
 
 #endif
