@@ -6,9 +6,9 @@
  * holds real files for these identities and the passphrase.
  *
  * Identities (seed corpus made with them, via tool_age):
- *   AGE-SECRET-KEY-1... of sk = 0x01 0x02 ... 0x20
- *   AGE-SECRET-KEY-PQ-1YY3ZXFP9YCNJS2F29VKZ6T30XQCNYVE5X5MRWWPE8GANC0F78AQQSG9H7P
- *     (the X-Wing seed 0x21 0x22 ... 0x40; files pq_*)
+ *   X25519: the secret key 0x01 0x02 ... 0x20
+ *   mlkem768x25519: the X-Wing seed 0x21 0x22 ... 0x40 (files pq_*)
+ *   (fixed test keys: tool_age prints their identity strings)
  * Passphrase: "fuzz", work factor <= 10.
  */
 #include <stdlib.h>
