@@ -73,7 +73,8 @@ $(BUILD)/denpo: $(BUILD)/obj/denpo/main.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # Tests link libdenpo; test_denpod_* also the daemon's modules, test_client_* the client's.
-$(BUILD)/tests/test_denpod_%: $(BUILD)/obj/tests/test_denpod_%.o $(BUILD)/obj/tests/harness.o $(BUILD)/denpod.a $(BUILD)/libdenpo.a
+$(BUILD)/tests/test_denpod_%: $(BUILD)/obj/tests/test_denpod_%.o $(BUILD)/obj/tests/harness.o \
+		$(BUILD)/obj/tests/fixture.o $(BUILD)/denpod.a $(BUILD)/libdenpo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/tests/test_client_%: $(BUILD)/obj/tests/test_client_%.o $(BUILD)/obj/tests/harness.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a

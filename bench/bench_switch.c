@@ -42,6 +42,7 @@
 #include "denpo/client.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
+#include "denpo/epoch.h"
 #include "denpo/envelope.h"
 #include "denpo/tls.h"
 
@@ -148,7 +149,9 @@ static int write_request(const char *dir, const bdev *d)
 		snprintf(q.age_recipient, sizeof q.age_recipient, "%s", (const char *)b.p);
 	dp_buf_free(&b);
 	q.epoch = 0;
-	q.created = (int64_t)time(NULL);
+	q.created = dp_now();
+	q.key_not_before = q.created;
+	q.key_not_after = q.created + DP_EPOCH_PERIOD + DP_EPOCH_OVERLAP;
 	dp_buf_init(&b, DP_ENROL_MAX);
 	if (!r)
 		r = dp_enrol_request_encode(&q, d->sign_sk, &b);

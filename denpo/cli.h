@@ -5,7 +5,11 @@
  *   keystore.age          device keys, scrypt-encrypted age file (0600)
  *   enrol-request.txt     the signed enrolment request made by `denpo init`
  *   answer.txt            the switch-signed enrolment answer (`denpo enrol`)
+ *   keystore.lock         flock'd while the keystore is changed (key epochs)
  *   cache/ID.cable        fetched submissions exactly as received (encrypted)
+ *   cache/ID.key          the cable's age file key sealed under the storage key
+ *                         (it stays readable after its epoch key is erased)
+ *   cache/ID.bad          why a fetched cable can never be read here
  *   cache/ID.mrn          their reference numbers
  *   sent/ID.cable         submissions as sent (encrypted; retried byte for byte)
  *   sent/ID.json          record of a sent cable: routing metadata + MRN, no content
@@ -37,6 +41,11 @@ typedef struct {
 	const char *passfile;   /* --passphrase-file */
 	int json;               /* --json */
 	dp_keystore *ks;        /* loaded on demand */
+	char *pass;             /* its passphrase, kept (sodium_malloc) to save key epochs */
+	size_t passlen;
+	uint8_t ks_hash[32];    /* SHA-256 of keystore.age as this process last read/wrote it */
+	int no_maint;           /* do not run key maintenance in cli_open_client */
+	int maint_done;
 	dp_enrol_answer ans;
 	int have_ans;
 	dp_client *cl;
@@ -81,8 +90,13 @@ void cli_pass_free(char *pass);
 /* Load keystore.age (asks for the passphrase); returns an exit code. */
 int cli_load_keys(cli_ctx *x);
 /* Load and verify answer.txt; returns an exit code. */
+/* (cli_load_keys keeps the passphrase in x->pass until cli_close: key epochs re-save the keystore) */
 int cli_load_answer(cli_ctx *x);
-/* Keys + answer + a connected-ready client; returns an exit code. */
+/*
+ * Keys + answer + a connected-ready client; returns an exit code.  The
+ * first call also runs the key maintenance (cli_keys_maintain with the
+ * default lookahead); its failures are warnings, not errors.
+ */
 int cli_open_client(cli_ctx *x);
 /* Free whatever the context holds. */
 void cli_close(cli_ctx *x);
@@ -102,6 +116,26 @@ int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_H
 /* Local cache of received submissions (encrypted as received). */
 int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub, char mrn[DP_MRN_MAX + 1]);
 int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const char *mrn);
+
+/* ---- key epochs (denpo/keys.c) ---- */
+typedef struct {
+	size_t generated, published, erased, wrapped;
+} cli_maint;
+/*
+ * Under the keystore lock: generate epoch keys until the newest is valid
+ * lookahead seconds from now (rotate: first start a new epoch now), save,
+ * publish what the switch lacks, then erase the secrets of epochs the
+ * switch has closed once every cable queued for them is re-wrapped
+ * (cache/ID.key).  DP codes; m says what was done even on failure.
+ */
+int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m);
+/* cli_keys_maintain with the default lookahead; failures become warnings on stderr. */
+void cli_keys_upkeep(cli_ctx *x);
+/* Record the hash of keystore.age as just loaded (keys.c compares it under the lock). */
+int cli_keystore_loaded(cli_ctx *x);
+/* The local file key of a cached cable: seal (ID.key) / open.  DP_ENOTFOUND if none. */
+int cli_fk_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const uint8_t fk[DP_AGE_FILE_KEY]);
+int cli_fk_get(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, uint8_t fk[DP_AGE_FILE_KEY]);
 
 /*
  * Get cable id (local cache, else fetch and cache it), open and verify it
@@ -129,5 +163,6 @@ int cmd_ack(cli_ctx *x, int argc, char **argv);
 int cmd_status(cli_ctx *x, int argc, char **argv);
 int cmd_sent(cli_ctx *x, int argc, char **argv);
 int cmd_key(cli_ctx *x, int argc, char **argv);
+int cmd_purge(cli_ctx *x, int argc, char **argv);
 
 #endif

@@ -111,7 +111,9 @@ int cmd_init(cli_ctx *x, int argc, char **argv)
 	memcpy(rq.sign_pk, ks->sign_pk, 32);
 	memcpy(rq.tls_pk, ks->tls_pk, 32);
 	rq.epoch = ks->epoch[ks->nage - 1];
-	rq.created = (int64_t)time(NULL);
+	rq.key_not_before = ks->not_before[ks->nage - 1];
+	rq.key_not_after = ks->not_after[ks->nage - 1];
+	rq.created = dp_now();
 	dp_buf rc, req;
 	dp_buf_init(&rc, sizeof rq.age_recipient - 1);
 	dp_buf_init(&req, DP_ENROL_MAX);

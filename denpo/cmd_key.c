@@ -1,29 +1,56 @@
 /*
- * denpo/cmd_key.c - `denpo key export-identity`: hand this device's age
- * identities to another age implementation (interoperability checks,
- * recovery).  The secret keys leave the keystore in clear text, so the
- * command needs the passphrase, writes only to a new 0600 file (O_EXCL,
- * never stdout) and warns on stderr.
+ * denpo/cmd_key.c - `denpo key`: this device's key epochs (status, rotate,
+ * publish ahead) and `export-identity`; and `denpo purge`, which removes
+ * the device's own copies of acknowledged cables.
+ *
+ * export-identity hands the age identities to another age implementation
+ * (interoperability checks, recovery).  The secret keys leave the keystore
+ * in clear text, so the command needs the passphrase, writes only to a new
+ * 0600 file (O_EXCL, never stdout) and warns on stderr.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "denpo/cli.h"
 
 static const char key_help[] =
-	"usage: denpo key export-identity --out FILE\n"
+	"usage: denpo key [status]\n"
+	"       denpo key rotate\n"
+	"       denpo key publish [--lookahead DAYS]\n"
+	"       denpo key export-identity --out FILE\n"
 	"\n"
-	"Writes this device's post-quantum age identities (AGE-SECRET-KEY-PQ-1...,\n"
-	"mlkem768x25519, one per key epoch, each after a comment line) to FILE, a NEW\n"
-	"file created with mode 0600.  An age implementation that supports\n"
-	"mlkem768x25519 (e.g. typage, the age-encryption npm package) can then\n"
-	"decrypt the payload of a cable addressed to this device; one without\n"
-	"post-quantum support cannot.  Needs the keystore passphrase.\n"
-	"FILE holds the device's secret keys in clear: keep it off shared disks and\n"
-	"shred it after use.\n";
+	"Cables reach this device encrypted to short-lived post-quantum keys, one per\n"
+	"key epoch (a new one every day, valid 25 hours), each signed by the device and\n"
+	"published to the switch a week ahead.  Once the switch accepts no more cables\n"
+	"for an epoch and every cable queued for it is stored on this device, the\n"
+	"epoch's secret key is erased: a copy of this device taken later cannot open\n"
+	"the switch's copies of earlier cables (forward secrecy).  Every command that\n"
+	"contacts the switch does this upkeep first; these subcommands show or force it.\n"
+	"\n"
+	"  status            do the upkeep, then list the epochs this device holds\n"
+	"  rotate            start a new epoch now (current at once): after a suspected\n"
+	"                    compromise of the device, or to test\n"
+	"  publish           do the upkeep with a longer lookahead, before a planned\n"
+	"    --lookahead DAYS  outage: the switch keeps accepting cables for this device\n"
+	"                    for DAYS (1..30, default 7) without it connecting\n"
+	"  export-identity --out FILE\n"
+	"                    write this device's post-quantum age identities\n"
+	"                    (AGE-SECRET-KEY-PQ-1..., mlkem768x25519, one per held key\n"
+	"                    epoch, each after a comment line) to FILE, a NEW file with\n"
+	"                    mode 0600.  An age implementation that supports\n"
+	"                    mlkem768x25519 (e.g. typage, the age-encryption npm package)\n"
+	"                    can then decrypt the payload of a cable addressed to this\n"
+	"                    device at a held epoch.  FILE holds secret keys in clear:\n"
+	"                    keep it off shared disks and shred it after use.\n"
+	"All need the keystore passphrase.\n";
 
 /* The identity file: "# denpo device identity of OFFICER, key epoch N\nAGE-SECRET-KEY-PQ-1...\n" per epoch. */
 static int export_identities(const dp_keystore *ks, const char *officer, dp_buf *out, size_t *count)
@@ -51,36 +78,65 @@ static int export_identities(const dp_keystore *ks, const char *officer, dp_buf 
 	return r;
 }
 
-int cmd_key(cli_ctx *x, int argc, char **argv)
+static void tstr(int64_t t, char out[32])
 {
-	static const struct option lo[] = {
-		{"out", required_argument, NULL, 'o'},
-		CLI_COMMON_OPTS,
-		{NULL, 0, NULL, 0},
-	};
-	const char *out = NULL;
-	int o;
-	optind = 0;
-	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (o == OPT_HELP) {
-			fputs(key_help, stdout);
-			return EXIT_OK;
-		}
-		if (cli_common_opt(x, o, optarg))
-			continue;
-		if (o == 'o')
-			out = optarg;
-		else
-			return cli_usage("key", "unknown option");
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%d %H:%MZ", &tm);
+}
+
+static const char *epoch_state(const dp_keystore *ks, size_t i, int64_t now, int64_t cur)
+{
+	if (!(ks->flags[i] & DP_KS_PUBLISHED))
+		return ks->not_after[i] <= now ? "expired, never published" : "not yet published";
+	if (ks->epoch[i] == cur && cur >= 0)
+		return "current";
+	if (ks->not_before[i] > now)
+		return "ahead";
+	if (ks->not_after[i] + DP_EPOCH_SKEW <= now)
+		return "closed, cables to fetch";
+	return "valid";
+}
+
+static int key_status(cli_ctx *x, const cli_maint *m)
+{
+	const dp_keystore *ks = x->ks;
+	int64_t now = dp_now(), cur = -1;
+	/* the current epoch: the highest published one whose window holds now */
+	for (size_t i = 0; i < ks->nage; i++)
+		if ((ks->flags[i] & DP_KS_PUBLISHED) && ks->not_before[i] <= now && now < ks->not_after[i])
+			cur = ks->epoch[i];
+	if (x->json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < ks->nage; i++)
+			json_array_append_new(a, json_pack("{s:I, s:I, s:I, s:b, s:s}", "epoch",
+							   (json_int_t)ks->epoch[i], "not_before",
+							   (json_int_t)ks->not_before[i], "not_after",
+							   (json_int_t)ks->not_after[i], "published",
+							   (ks->flags[i] & DP_KS_PUBLISHED) != 0,
+							   "state", epoch_state(ks, i, now, cur)));
+		cli_json_print(json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "epochs", a, "upkeep", "generated",
+					 (json_int_t)m->generated, "published", (json_int_t)m->published,
+					 "erased", (json_int_t)m->erased, "rewrapped", (json_int_t)m->wrapped));
+		return EXIT_OK;
 	}
-	if (optind >= argc || strcmp(argv[optind], "export-identity") != 0)
-		return cli_usage("key", "the only subcommand is export-identity");
-	if (optind + 1 != argc)
-		return cli_usage("key", "unexpected argument '%s'", argv[optind + 1]);
+	printf("%-6s %-17s %-17s %s\n", "EPOCH", "VALID FROM", "UNTIL", "STATE");
+	for (size_t i = 0; i < ks->nage; i++) {
+		char a[32], b[32];
+		tstr(ks->not_before[i], a);
+		tstr(ks->not_after[i], b);
+		printf("%-6u %-17s %-17s %s\n", (unsigned)ks->epoch[i], a, b, epoch_state(ks, i, now, cur));
+	}
+	printf("upkeep: %zu generated, %zu published, %zu erased, %zu cables re-wrapped\n", m->generated,
+	       m->published, m->erased, m->wrapped);
+	return EXIT_OK;
+}
+
+static int key_export(cli_ctx *x, const char *out)
+{
 	if (!out)
 		return cli_usage("key", "--out FILE is required (a new file; the keys are never printed)");
-	if (cli_home(x, 0))
-		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
 	int ec = cli_load_keys(x);
 	if (ec)
 		return ec;
@@ -88,7 +144,7 @@ int cmd_key(cli_ctx *x, int argc, char **argv)
 	if (cli_load_answer(x) == EXIT_OK)
 		snprintf(officer, sizeof officer, "%s", x->ans.officer);
 	dp_buf b;
-	dp_buf_init(&b, 4096);
+	dp_buf_init(&b, 32768);
 	size_t n = 0;
 	int r = export_identities(x->ks, officer, &b, &n);
 	if (!r)
@@ -105,5 +161,190 @@ int cmd_key(cli_ctx *x, int argc, char **argv)
 		cli_json_print(json_pack("{s:s, s:I}", "file", out, "identities", (json_int_t)n));
 	else
 		printf("exported %zu identit%s to %s\n", n, n == 1 ? "y" : "ies", out);
+	return EXIT_OK;
+}
+
+int cmd_key(cli_ctx *x, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"out", required_argument, NULL, 'o'},
+		{"lookahead", required_argument, NULL, 'l'},
+		CLI_COMMON_OPTS,
+		{NULL, 0, NULL, 0},
+	};
+	const char *out = NULL;
+	long days = DP_EPOCH_LOOKAHEAD / 86400;
+	int o;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (o == OPT_HELP) {
+			fputs(key_help, stdout);
+			return EXIT_OK;
+		}
+		if (cli_common_opt(x, o, optarg))
+			continue;
+		if (o == 'o')
+			out = optarg;
+		else if (o == 'l') {
+			char *end;
+			days = strtol(optarg, &end, 10);
+			if (*end == 'd' && end[1] == 0)
+				end++;
+			if (*end || days < 1 || days > DP_EPOCH_MAX_LOOKAHEAD / 86400)
+				return cli_usage("key", "--lookahead takes a number of days, 1..%d",
+						 DP_EPOCH_MAX_LOOKAHEAD / 86400);
+		} else
+			return cli_usage("key", "unknown option");
+	}
+	const char *sub = optind < argc ? argv[optind] : "status";
+	if (optind + 1 < argc)
+		return cli_usage("key", "unexpected argument '%s'", argv[optind + 1]);
+	int export = !strcmp(sub, "export-identity"), rotate = !strcmp(sub, "rotate");
+	if (!export && !rotate && strcmp(sub, "status") && strcmp(sub, "publish"))
+		return cli_usage("key", "unknown subcommand '%s' (status, rotate, publish, export-identity)", sub);
+	if (out && !export)
+		return cli_usage("key", "--out goes with export-identity");
+	if (days != DP_EPOCH_LOOKAHEAD / 86400 && strcmp(sub, "publish"))
+		return cli_usage("key", "--lookahead goes with publish");
+	if (cli_home(x, 0))
+		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
+	if (export)
+		return key_export(x, out);
+	x->no_maint = 1; /* run here, with its errors reported as errors */
+	int ec = cli_open_client(x);
+	if (ec)
+		return ec;
+	cli_maint m;
+	int r = cli_keys_maintain(x, (int64_t)days * 86400, rotate, &m);
+	if (r == DP_ESTATE)
+		return cli_fail(x, r, "if this keystore was restored from a backup, re-enrol the device "
+				      "instead (a restored keystore lacks the newest keys)",
+				"the switch refused this device's key");
+	if (r)
+		return cli_fail(x, r, "the keys are saved; the upkeep resumes with the next command",
+				"key upkeep did not finish (%zu generated, %zu published, %zu erased)",
+				m.generated, m.published, m.erased);
+	return key_status(x, &m);
+}
+
+/* ---- purge ---- */
+
+static const char purge_help[] =
+	"usage: denpo purge [--older-than DAYS] [MRN|CABLE_ID ...]\n"
+	"\n"
+	"Removes this device's own copies of acknowledged cables (the cable as\n"
+	"received and the key that opens it).  Once purged -- and once its key epoch is\n"
+	"erased -- nothing on this device opens the cable any more; the originating\n"
+	"officer and the other recipients keep theirs.  A cable still in the inbox\n"
+	"(not acknowledged) is never purged.\n"
+	"  --older-than DAYS  purge every acknowledged cable fetched DAYS or more ago\n"
+	"                     (0 = all acknowledged cables)\n";
+
+static int purge_one(cli_ctx *x, const char *id)
+{
+	static const char *const ext[] = {"key", "cable", "mrn", "bad"};
+	int gone = 0;
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		char p[PATH_MAX], name[64];
+		snprintf(name, sizeof name, "cache/%s.%s", id, ext[i]);
+		cli_path(x, p, name);
+		gone |= unlink(p) == 0; /* the key first: without it the rest opens nothing */
+	}
+	return gone;
+}
+
+int cmd_purge(cli_ctx *x, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"older-than", required_argument, NULL, 'o'},
+		CLI_COMMON_OPTS,
+		{NULL, 0, NULL, 0},
+	};
+	long days = -1;
+	int o;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (o == OPT_HELP) {
+			fputs(purge_help, stdout);
+			return EXIT_OK;
+		}
+		if (cli_common_opt(x, o, optarg))
+			continue;
+		if (o == 'o') {
+			char *end;
+			days = strtol(optarg, &end, 10);
+			if (*end || days < 0 || days > 36500)
+				return cli_usage("purge", "--older-than takes a number of days");
+		} else
+			return cli_usage("purge", "unknown option");
+	}
+	if ((days < 0) == (optind == argc))
+		return cli_usage("purge", "name the cables or give --older-than DAYS (not both)");
+	if (cli_home(x, 0))
+		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
+	int ec = cli_open_client(x);
+	if (ec)
+		return ec;
+	/* what is still queued here is not acknowledged: never purged */
+	dp_inbox_item *it = NULL;
+	size_t n = 0;
+	int r = dp_client_inbox(x->cl, 0, &it, &n);
+	if (r)
+		return cli_fail(x, r, "retry when the switch is reachable", "cannot read the inbox");
+	char (*ids)[DP_HEXID] = NULL;
+	size_t nids = 0, cap = 0, purged = 0;
+	if (days >= 0) {
+		char dpath[PATH_MAX];
+		cli_path(x, dpath, "cache");
+		DIR *d = opendir(dpath);
+		struct dirent *de;
+		time_t cut = time(NULL) - days * 86400;
+		while (d && (de = readdir(d))) {
+			size_t l = strlen(de->d_name);
+			if (l != 38 || strcmp(de->d_name + 32, ".cable"))
+				continue;
+			struct stat st;
+			if (fstatat(dirfd(d), de->d_name, &st, 0) || st.st_mtime > cut)
+				continue;
+			if (nids == cap) {
+				cap = cap ? 2 * cap : 64;
+				void *q = realloc(ids, cap * sizeof *ids);
+				if (!q)
+					break;
+				ids = q;
+			}
+			memcpy(ids[nids], de->d_name, 32);
+			ids[nids++][32] = 0;
+		}
+		if (d)
+			closedir(d);
+	} else {
+		ids = calloc((size_t)(argc - optind), sizeof *ids);
+		for (int i = optind; ids && i < argc; i++) {
+			if ((r = cli_ref_to_id(x, argv[i], ids[nids]))) {
+				free(ids);
+				free(it);
+				return cli_fail(x, r, "check the reference with `denpo inbox` or `denpo sent`",
+						"no cable %s", argv[i]);
+			}
+			nids++;
+		}
+	}
+	for (size_t i = 0; i < nids; i++) {
+		int queued = 0;
+		for (size_t k = 0; k < n && !queued; k++)
+			queued = !strcmp(it[k].cable_id, ids[i]);
+		if (queued) {
+			fprintf(stderr, "denpo: %s is not acknowledged: kept (run `denpo ack` first)\n", ids[i]);
+			continue;
+		}
+		purged += (size_t)purge_one(x, ids[i]);
+	}
+	free(ids);
+	free(it);
+	if (x->json)
+		cli_json_print(json_pack("{s:I}", "purged", (json_int_t)purged));
+	else
+		printf("purged %zu cable%s\n", purged, purged == 1 ? "" : "s");
 	return EXIT_OK;
 }

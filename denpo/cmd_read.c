@@ -19,7 +19,8 @@ int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char
 	dp_buf sub;
 	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
 	int cached = cli_cache_get(x, id, &sub, mrn) == DP_OK;
-	int r = DP_OK, ec = EXIT_OK;
+	int r = DP_OK, ec = EXIT_OK, have_fk = 0;
+	uint8_t fk[DP_AGE_FILE_KEY] = {0};
 	if (!cached) {
 		dp_buf_reset(&sub);
 		sub.len = 0;
@@ -33,8 +34,12 @@ int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char
 			mrn[0] = 0; /* not a reference number: show none rather than junk */
 	}
 	const char *why = "";
-	r = seal_open(sub.p, sub.len, x->ks->age, x->ks->nage, x->ks->sign_pk, e, c, &why);
+	/* a fetched cable opens with its sealed file key: its epoch key may be erased */
+	have_fk = cached && cli_fk_get(x, id, sub.p, sub.len, fk) == DP_OK;
+	r = seal_open(sub.p, sub.len, x->ks->age, x->ks->nage, have_fk ? fk : NULL, fk,
+		      x->ks->sign_pk, e, c, &why);
 	if (r) {
+		dp_wipe(fk, sizeof fk);
 		cli_fail(x, r, "the cable is NOT displayed; report its id to security operations",
 			 "cable %s failed verification: %s", id, why);
 		ec = EXIT_VERIFY; /* malformed bytes included: `denpo read --help` promises 3 */
@@ -71,7 +76,10 @@ int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char
 			d.status);
 	if (!cached && (r = cli_cache_put(x, id, sub.p, sub.len, mrn)))
 		fprintf(stderr, "denpo: warning: cannot cache the cable: %s\n", dp_strerror(r));
+	else if (!have_fk && (r = cli_fk_put(x, id, sub.p, sub.len, fk)))
+		fprintf(stderr, "denpo: warning: cannot store the cable's key: %s\n", dp_strerror(r));
 out:
+	dp_wipe(fk, sizeof fk);
 	dp_buf_free(&sub);
 	return ec;
 }
@@ -109,7 +117,7 @@ static int watch(cli_ctx *x)
 	 * Print every cable once, as it arrives: each long-poll asks for cables
 	 * newer than the highest seq seen, so a backlog never delays a FLASH.
 	 */
-	int64_t after = 0;
+	int64_t after = 0, last_upkeep = dp_now();
 	for (;;) {
 		dp_inbox_item *it;
 		size_t n;
@@ -133,6 +141,12 @@ static int watch(cli_ctx *x)
 		}
 		free(it);
 		after = top;
+		/* a watching device stays up for days: keep its key epochs current (at most once a minute) */
+		int64_t now = dp_now();
+		if (now - last_upkeep >= 60) {
+			last_upkeep = now;
+			cli_keys_upkeep(x);
+		}
 	}
 }
 

@@ -443,13 +443,29 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 	join(attn, sizeof attn, c->attn, c->nattn);
 	join(caps, sizeof caps, c->captions, c->ncaptions);
 	dp_resolve_query q = {to, info, attn, caps, c->classification};
-	dp_resolved *devs = NULL;
-	size_t ndev = 0;
-	int r = dp_client_resolve(x->cl, &q, &devs, &ndev);
+	dp_resolution res0;
+	int r = dp_client_resolve(x->cl, &q, &res0);
 	if (r)
 		return cli_fail(x, r, NULL, "cannot resolve the recipients");
+	dp_resolved *devs = res0.devs;
+	size_t ndev = res0.n, bad = 0;
+	/* never silent: an addressed device without a current key does not get the cable */
+	for (size_t i = 0; i < res0.nunreachable; i++) {
+		const dp_unreachable *u = &res0.unreachable[i];
+		char hex[2 * DP_ED25519_PK + 1], since[64] = "it never published one";
+		dp_hex_encode(hex, u->device, DP_ED25519_PK);
+		if (u->last_not_after) {
+			time_t t = (time_t)u->last_not_after;
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(since, sizeof since, "its last key expired %Y-%m-%d %H:%MZ", &tm);
+		}
+		fprintf(stderr, "denpo: WARNING: device %.16s... of %s at %s has no current key (%s): it "
+				"will NOT receive this cable; it must connect to the switch, then resend it\n",
+			hex, u->officer, u->post, since);
+	}
 	if (ndev == 0) {
-		free(devs);
+		dp_resolution_free(&res0);
 		return cli_fail(x, DP_ENOTFOUND,
 				"check TO/INFO/ATTN, the classification and captions; nothing was sent",
 				"no recipient device resolves: nobody addressed is cleared for %s%s%s",
@@ -465,10 +481,23 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 		ec = cli_fail(x, DP_ENOMEM, NULL, "out of memory");
 		goto out;
 	}
-	if ((r = seal_recipients(devs, ndev, rcpt, keys)) == DP_EUNSUPP) {
+	r = seal_recipients(devs, ndev, dp_now(), rcpt, keys, &bad);
+	if (r == DP_EUNSUPP) {
 		ec = cli_fail(x, r, "report this to the HQ operator; nothing was sent",
 			      "a recipient device has no post-quantum key (cables are encrypted to "
 			      "mlkem768x25519 keys only)");
+		goto out;
+	}
+	if (r == DP_ESIG) {
+		ec = cli_fail(x, r, "nothing was sent; report this to security operations at once",
+			      "the switch gave a key for device of %s at %s that the device did not sign "
+			      "(a substituted key)", devs[bad].officer, devs[bad].post);
+		goto out;
+	}
+	if (r == DP_ESTATE) {
+		ec = cli_fail(x, r, "check this computer's clock; nothing was sent",
+			      "the key the switch gave for %s at %s is not valid now", devs[bad].officer,
+			      devs[bad].post);
 		goto out;
 	}
 	if (r || (r = dp_cable_set_recipients(c, rcpt, ndev))) {
@@ -488,7 +517,7 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 	if ((ec = read_attachments(x, d, c)))
 		goto out;
 	dp_random(c->id, sizeof c->id);
-	c->created = (int64_t)time(NULL);
+	c->created = dp_now();
 	strcpy(c->from, x->ans.post);
 	memcpy(c->from_device, x->ks->sign_pk, DP_ED25519_PK);
 	if ((r = dp_cable_validate(c))) {
@@ -524,7 +553,7 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 		fprintf(stderr, "denpo: warning: cannot update the sent record: %s\n", dp_strerror(r));
 	ec = print_sent(x, &res, devs, ndev);
 out:
-	free(devs);
+	dp_resolution_free(&res0);
 	free(rcpt);
 	free(keys);
 	dp_buf_free(&body);

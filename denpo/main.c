@@ -24,7 +24,8 @@ static const struct {
 	{"ack", cmd_ack, "acknowledge a cable (read receipt)"},
 	{"status", cmd_status, "delivery and read receipts of a cable you sent"},
 	{"sent", cmd_sent, "cables sent by you"},
-	{"key", cmd_key, "export-identity: write this device's age identities to a new 0600 file"},
+	{"key", cmd_key, "this device's key epochs: status, rotate, publish ahead, export-identity"},
+	{"purge", cmd_purge, "remove this device's copies of acknowledged cables"},
 };
 
 static void usage(FILE *f)
@@ -76,7 +77,8 @@ int main(int argc, char **argv)
 	}
 	int ec = -1;
 	for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
-		if (!strcmp(argv[i], cmds[k].name) || (!strcmp(argv[i], "enroll") && !strcmp(cmds[k].name, "enrol")))
+		if (!strcmp(argv[i], cmds[k].name) || (!strcmp(argv[i], "enroll") && !strcmp(cmds[k].name, "enrol")) ||
+		    (!strcmp(argv[i], "keys") && !strcmp(cmds[k].name, "key")))
 			ec = cmds[k].fn(&x, argc - i, argv + i);
 	if (ec < 0) {
 		fprintf(stderr, "denpo: unknown command '%s'\n", argv[i]);

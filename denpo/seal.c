@@ -5,18 +5,39 @@
 
 #include "denpo/seal.h"
 
-int seal_recipients(const dp_resolved *d, size_t n, dp_recipient *rcpt, dp_age_recipient *keys)
+/* The record d->epoch_key is d's own, names the listed key, and is in force at now. */
+static int check_epoch_key(const dp_resolved *d, int64_t now)
+{
+	dp_epoch_key k;
+	int r = dp_epoch_key_decode(&k, (const uint8_t *)d->epoch_key, strlen(d->epoch_key));
+	if (r)
+		return DP_ESIG; /* unsigned, forged or malformed: not the device's key */
+	if (memcmp(k.device, d->device, DP_ED25519_PK) || k.epoch != d->epoch ||
+	    strcmp(k.age_recipient, d->age_recipient) || k.not_before != d->not_before ||
+	    k.not_after != d->not_after)
+		return DP_ESIG; /* a valid record of another device or epoch: substitution */
+	if (now >= k.not_after + DP_EPOCH_SKEW || now + DP_EPOCH_SKEW < k.not_before)
+		return DP_ESTATE; /* not in force: the switch would refuse it anyway */
+	return DP_OK;
+}
+
+int seal_recipients(const dp_resolved *d, size_t n, int64_t now, dp_recipient *rcpt,
+		    dp_age_recipient *keys, size_t *bad)
 {
 	if (n == 0 || n > DP_MAX_RECIPIENTS)
 		return DP_EINVAL;
 	for (size_t i = 0; i < n; i++) {
+		*bad = i;
 		if (d[i].key_type != DP_AGE_MLKEM768X25519)
 			return DP_EUNSUPP; /* cables are encrypted to post-quantum keys only */
 		for (size_t j = 0; j < i; j++)
 			if (!memcmp(d[i].device, d[j].device, DP_ED25519_PK))
 				return DP_EINVAL; /* one device listed twice */
+		int r = check_epoch_key(&d[i], now);
+		if (r)
+			return r;
 		memset(&keys[i], 0, sizeof keys[i]);
-		int r = dp_age_recipient_parse(&keys[i], d[i].age_recipient);
+		r = dp_age_recipient_parse(&keys[i], d[i].age_recipient);
 		if (r)
 			return r;
 		if (keys[i].type != d[i].key_type)
@@ -59,8 +80,8 @@ int seal_cable(const dp_cable *c, const dp_age_recipient *keys, size_t n,
 }
 
 int seal_open(const uint8_t *sub, size_t n, const dp_age_identity *ids, size_t nids,
-	      const uint8_t my_device[DP_ED25519_PK], dp_envelope *e, dp_cable *c,
-	      const char **why)
+	      const uint8_t *fk_in, uint8_t *fk_out, const uint8_t my_device[DP_ED25519_PK],
+	      dp_envelope *e, dp_cable *c, const char **why)
 {
 	const uint8_t *payload;
 	size_t plen;
@@ -84,10 +105,17 @@ int seal_open(const uint8_t *sub, size_t n, const dp_age_identity *ids, size_t n
 	}
 	dp_buf pt;
 	dp_buf_init(&pt, DP_MAX_PLAINTEXT + 65536);
-	r = dp_age_decrypt(ids, nids, payload, plen, &pt);
+	uint8_t fk[DP_AGE_FILE_KEY];
+	r = fk_in ? dp_age_decrypt_with_fk(fk_in, payload, plen, &pt)
+		  : dp_age_decrypt_fk(ids, nids, payload, plen, &pt, fk);
+	if (!r && fk_out && !fk_in)
+		memcpy(fk_out, fk, sizeof fk);
+	dp_wipe(fk, sizeof fk);
 	if (r) {
-		*why = r == DP_ENOMATCH ? "none of this device's keys opens the cable"
-					: "the encrypted payload is malformed or was tampered with";
+		*why = r == DP_ENOMATCH ? "none of this device's keys opens the cable (if it is older "
+					  "than the device's oldest key epoch, its key was erased)"
+		     : fk_in && r == DP_EHMAC ? "the locally stored file key does not open the cable"
+					      : "the encrypted payload is malformed or was tampered with";
 		dp_buf_free(&pt);
 		return r;
 	}

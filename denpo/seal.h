@@ -16,15 +16,22 @@
 #include "denpo/cable.h"
 #include "denpo/client.h"
 #include "denpo/envelope.h"
+#include "denpo/epoch.h"
 
 /*
  * Turn the switch's resolve answer into the cable's recipient entries and
- * the age recipients (parallel arrays of n).  DP_EUNSUPP for a key type
- * other than DP_AGE_MLKEM768X25519 (cables are post-quantum only, never
- * mixed), DP_EPARSE for a bad age recipient, DP_EINVAL if a device is
+ * the age recipients (parallel arrays of n), checking each device's epoch
+ * key record first: signed by the device itself (its id is its signing
+ * key), naming the listed epoch, window and recipient, and in force at
+ * now (within DP_EPOCH_SKEW).  On failure *bad is the index of the device.
+ * DP_ESIG for a record that is not the device's own (a switch substituting
+ * a key is caught here), DP_ESTATE for one not in force, DP_EUNSUPP for a
+ * key type other than DP_AGE_MLKEM768X25519 (cables are post-quantum only,
+ * never mixed), DP_EPARSE for a bad age recipient, DP_EINVAL if a device is
  * listed twice.
  */
-int seal_recipients(const dp_resolved *d, size_t n, dp_recipient *rcpt, dp_age_recipient *keys) DP_WUR;
+int seal_recipients(const dp_resolved *d, size_t n, int64_t now, dp_recipient *rcpt,
+		    dp_age_recipient *keys, size_t *bad) DP_WUR;
 
 /*
  * Sign c (whose recipients must already be set), encrypt it to keys[n],
@@ -35,7 +42,11 @@ int seal_cable(const dp_cable *c, const dp_age_recipient *keys, size_t n,
 	       const uint8_t sign_sk[DP_ED25519_SK], dp_buf *sub) DP_WUR;
 
 /*
- * Open a submission addressed to my_device.  Fills e and c (free both).
+ * Open a submission addressed to my_device, with the identities ids (and
+ * then, if fk_out is set, copy the age file key that opened it there, for
+ * the local store) or, if fk_in is set, with that file key instead (the
+ * cable was fetched earlier and its epoch key may be erased since).  Every
+ * other check is the same either way.  Fills e and c (free both).
  * On failure *why says what failed.  Codes: DP_ESIG (a signature, or the
  * envelope does not match the signed cable), DP_EDENIED (this device is not
  * a recipient), DP_EUNSUPP (a recipient entry is not mlkem768x25519),
@@ -43,7 +54,7 @@ int seal_cable(const dp_cable *c, const dp_age_recipient *keys, size_t n,
  * DP_EPARSE/DP_ETOOBIG (malformed).
  */
 int seal_open(const uint8_t *sub, size_t n, const dp_age_identity *ids, size_t nids,
-	      const uint8_t my_device[DP_ED25519_PK], dp_envelope *e, dp_cable *c,
-	      const char **why) DP_WUR;
+	      const uint8_t *fk_in, uint8_t *fk_out, const uint8_t my_device[DP_ED25519_PK],
+	      dp_envelope *e, dp_cable *c, const char **why) DP_WUR;
 
 #endif

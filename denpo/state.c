@@ -292,7 +292,13 @@ int cli_load_keys(cli_ctx *x)
 	if (r)
 		return cli_fail(x, r, NULL, "cannot get the keystore passphrase");
 	r = dp_keystore_load(&x->ks, path, pass, plen);
-	cli_pass_free(pass);
+	if (!r)
+		r = cli_keystore_loaded(x);
+	if (!r) {
+		x->pass = pass; /* kept: key epochs re-save the keystore */
+		x->passlen = plen;
+	} else
+		cli_pass_free(pass);
 	if (r == DP_EPASS)
 		return cli_fail(x, r, "check DENPO_PASSPHRASE / --passphrase-file and try again",
 				"cannot open the keystore %s", path);
@@ -348,7 +354,25 @@ int cli_open_client(cli_ctx *x)
 	int r = dp_client_new(&x->cl, &cfg);
 	if (r)
 		return cli_fail(x, r, NULL, "cannot set up the connection to %s", x->ans.switch_url);
+	if (!x->no_maint && !x->maint_done) {
+		x->maint_done = 1;
+		cli_keys_upkeep(x);
+	}
 	return EXIT_OK;
+}
+
+void cli_keys_upkeep(cli_ctx *x)
+{
+	cli_maint m;
+	int r = cli_keys_maintain(x, DP_EPOCH_LOOKAHEAD, 0, &m);
+	if (r == DP_ESTATE)
+		fprintf(stderr, "denpo: WARNING: the switch refused this device's new key (%s); if this "
+				"keystore was restored from a backup, enrol a new device instead\n",
+			dp_client_message(x->cl));
+	else if (r)
+		fprintf(stderr, "denpo: warning: key upkeep did not finish: %s (%s); it runs again with "
+				"the next command -- `denpo key status` shows the keys\n",
+			dp_strerror(r), dp_client_message(x->cl));
 }
 
 void cli_close(cli_ctx *x)
@@ -357,6 +381,9 @@ void cli_close(cli_ctx *x)
 	x->cl = NULL;
 	dp_keystore_free(x->ks);
 	x->ks = NULL;
+	cli_pass_free(x->pass);
+	x->pass = NULL;
+	x->passlen = 0;
 	sodium_memzero(&x->ans, sizeof x->ans);
 	x->have_ans = 0;
 }

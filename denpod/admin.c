@@ -11,8 +11,10 @@
 #include "denpo/age.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
+#include "denpo/epoch.h"
 #include "denpo/tls.h"
 #include "denpod/admin.h"
+#include "denpod/policy.h"
 #include "denpod/store.h"
 
 static int open_store(const dpa_args *a, dpc_config *c, dps_store **s)
@@ -205,13 +207,44 @@ int dpa_officer_list(const dpa_args *a)
 	return r ? fail(r, "officer list", NULL) : 0;
 }
 
-/* The key type of a request's recipient: mlkem768x25519 is the only one a cable key may be. */
-static int key_type_of(const char *age)
+/* A date for the operator, UTC. */
+static void utc(char out[32], int64_t t)
 {
-	dp_age_recipient r;
-	if (dp_age_recipient_parse(&r, age) == DP_OK && r.type == DP_AGE_MLKEM768X25519)
-		return r.type;
-	return -1;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm))
+		snprintf(out, 32, "%lld", (long long)t);
+}
+
+/*
+ * Stores the officer (if put_officer), the device and its first epoch key
+ * (the request's) in one transaction: a device is never enrolled without
+ * a key record.
+ */
+static int add_device(dps_store *s, const dps_officer *o, int put_officer, const dps_device *d,
+		      const dp_epoch_key *k, const uint8_t *rec, size_t len, dps_epoch_pub *pub)
+{
+	memset(pub, 0, sizeof *pub);
+	int r = dps_begin(s);
+	if (r)
+		return r;
+	if (put_officer)
+		r = dps_officer_put(s, o, 1);
+	if (!r)
+		r = dps_device_add(s, d);
+	pub->k = k;
+	pub->record = rec;
+	pub->len = len;
+	pub->now = d->created;
+	pub->enrol = 1; /* stored even if it expired while the request travelled */
+	if (!r)
+		r = dps_epoch_put(s, pub);
+	if (!r && pub->duplicate)
+		r = DP_EEXISTS; /* cannot be: the device is new */
+	if (!r)
+		return dps_commit(s);
+	dps_rollback(s);
+	return r;
 }
 
 int dpa_approve(const dpa_args *a)
@@ -234,11 +267,27 @@ int dpa_approve(const dpa_args *a)
 		return fail(r, "enrolment request",
 			    r == DP_ESIG ? "the request is not signed by its Sign-Key: do not approve it"
 					 : "is it a DENPO-ENROL-REQUEST/1 file written by denpo enrol?");
-	int kt = key_type_of(q.age_recipient);
-	if (kt < 0) {
-		fprintf(stderr, "denpod: the request's Age-Recipient is not a recipient this switch knows\n");
-		return 1;
+	/* the device's first epoch key, as the record senders will get (signed by the device) */
+	dp_epoch_key k;
+	memset(&k, 0, sizeof k);
+	memcpy(k.device, q.sign_pk, DP_ED25519_PK);
+	k.epoch = q.epoch;
+	k.not_before = q.key_not_before;
+	k.not_after = q.key_not_after;
+	snprintf(k.age_recipient, sizeof k.age_recipient, "%s", q.age_recipient);
+	static uint8_t rec[DP_EPOCH_KEY_MAX]; /* public: the record senders get */
+	size_t reclen = 0;
+	dp_buf rb;
+	dp_buf_init(&rb, DP_EPOCH_KEY_MAX);
+	r = dp_epoch_key_encode_sig(&k, q.key_sig, &rb);
+	if (!r) {
+		memcpy(rec, rb.p, rb.len);
+		reclen = rb.len;
 	}
+	dp_buf_free(&rb);
+	if (r)
+		return fail(r, "the request's first epoch key",
+			    "the request is damaged or was not written by denpo init: do not approve it");
 	int e = open_store(a, &c, &s);
 	if (e)
 		return e;
@@ -273,26 +322,31 @@ int dpa_approve(const dpa_args *a)
 		dps_close(s);
 		return e;
 	}
-	if (a->clearance || a->captions || a->roles || a->name)
-		r = dps_officer_put(s, &o, 1);
 	dps_device d;
 	memset(&d, 0, sizeof d);
 	memcpy(d.id, q.sign_pk, 32);
 	memcpy(d.tls_key, q.tls_pk, 32);
 	snprintf(d.officer, sizeof d.officer, "%s", o.handle);
 	snprintf(d.name, sizeof d.name, "%s", q.device_name);
-	snprintf(d.age_recipient, sizeof d.age_recipient, "%s", q.age_recipient);
-	d.key_type = kt;
-	d.epoch = q.epoch;
 	d.status = DPS_ACTIVE;
-	d.created = (int64_t)time(NULL);
-	if (!r)
-		r = dps_device_add(s, &d);
+	d.created = dp_now();
+	dps_epoch_pub pub;
+	r = add_device(s, &o, a->clearance || a->captions || a->roles || a->name, &d, &k, rec,
+		       reclen, &pub);
 	dps_close(s);
+	if (r == DP_ESTATE && pub.rule == DPS_EPR_AHEAD) {
+		char t[32];
+		utc(t, k.not_before);
+		fprintf(stderr, "denpod: approve: the device's first key starts at %s, more than %d days "
+				"from now: the device's clock is wrong; have it fixed and a new request "
+				"made (denpo init)\n", t, DP_EPOCH_MAX_AHEAD / 86400);
+		return 1;
+	}
 	if (r)
 		return fail(r, "approve", r == DP_EEXISTS ? "this device (or its TLS key) is already enrolled"
 					  : r == DP_ENOTFOUND ? "the request's post does not exist (denpod post add)"
-							      : NULL);
+					  : r == DP_ESTATE ? "the request's first key cannot be stored"
+							   : NULL);
 
 	dp_enrol_answer ans;
 	memset(&ans, 0, sizeof ans);
@@ -327,15 +381,30 @@ int dpa_approve(const dpa_args *a)
 	dp_hex_encode(hex, d.id, 32);
 	printf("device %s of officer %s at %s approved; give %s to the device (denpo enrol --import)\n",
 	       hex, o.handle, o.post, a->out);
+	if (k.not_after <= d.created) {
+		/* kept: the device publishes fresh keys the first time it connects */
+		char t[32];
+		utc(t, k.not_after);
+		printf("note: the device's first key (epoch %lu) expired at %s, so nobody can send to "
+		       "it until it connects once (any denpo command publishes new keys)\n",
+		       (unsigned long)k.epoch, t);
+	}
 	return 0;
 }
 
 static int print_device(void *ctx, const dps_device *d)
 {
-	char hex[65];
+	char hex[65], key[80];
+	const dps_window *w = dpp_current(d, *(const int64_t *)ctx);
 	dp_hex_encode(hex, d->id, 32);
-	printf("%s %-20s %-9s type=%d epoch=%u %s\n", hex, d->officer, dps_status_name(d->status),
-	       d->key_type, d->epoch, d->name);
+	if (w) {
+		char t[32];
+		utc(t, w->not_after);
+		snprintf(key, sizeof key, "epoch=%lu until %s", (unsigned long)w->epoch, t);
+	} else {
+		snprintf(key, sizeof key, "no current key");
+	}
+	printf("%s %-20s %-9s %s %s\n", hex, d->officer, dps_status_name(d->status), key, d->name);
 	return DP_OK;
 }
 
@@ -364,7 +433,8 @@ int dpa_device(const dpa_args *a, const char *verb)
 		return e;
 	int r;
 	if (status < 0) {
-		r = dps_device_list(s, NULL, print_device, NULL);
+		int64_t now = dp_now();
+		r = dps_device_list(s, NULL, print_device, &now);
 		dps_close(s);
 		return r ? fail(r, "device list", NULL) : 0;
 	}
@@ -403,7 +473,7 @@ int dpa_overdue(const dpa_args *a)
 	int e = open_store(a, &c, &s);
 	if (e)
 		return e;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = dp_now();
 	int r = dps_overdue(s, now, NULL, print_overdue, &now);
 	dps_close(s);
 	return r ? fail(r, "overdue", NULL) : 0;

@@ -5,12 +5,14 @@
  * belong to an enrolled device (else 401) that is active (else 403), so a
  * suspension or revocation made by `denpod device suspend` in another
  * process takes effect on the very next request.
+ *
+ * Every time here is dpd_now() (dp_now(): the system clock, shifted by
+ * $DENPO_TEST_CLOCK_OFFSET in tests), never time(NULL).
  */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -18,6 +20,7 @@
 
 #include "denpo/encoding.h"
 #include "denpo/envelope.h"
+#include "denpo/epoch.h"
 #include "denpod/policy.h"
 #include "denpod/server.h"
 
@@ -170,6 +173,26 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 		dp_envelope_free(&e);
 		return;
 	}
+	/*
+	 * A retry of a cable already stored is answered as the duplicate it is,
+	 * not judged again: its recipients' key epochs may have closed since.
+	 * (A retry of a cable still being committed is found by the writer.)
+	 */
+	dps_cable stored;
+	r = memcmp(e.from_device, dev->id, 32) == 0
+		    ? dps_cable_stored(srv->store, e.cable_id, p, n, &stored) : DP_ENOTFOUND;
+	if (r == DP_OK) {
+		dp_envelope_free(&e);
+		dpd_reply_json(rq, 200, json_pack("{s:o,s:s,s:I,s:b}", "cable_id",
+						  hexj(stored.cable_id, DP_CABLE_ID), "mrn", stored.mrn,
+						  "accepted", (json_int_t)stored.accepted, "duplicate", 1));
+		return;
+	}
+	if (r == DP_ESTORE) {
+		dp_envelope_free(&e);
+		dpd_reply_error(rq, 503, r, "the switch could not read its database; retry");
+		return;
+	}
 	dpd_op *op = calloc(1, sizeof *op);
 	dps_rcpt *rcpts = calloc(e.nrecipients ? e.nrecipients : 1, sizeof *rcpts);
 	uint8_t *data = malloc(n);
@@ -181,7 +204,9 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
 	}
-	r = dpp_check(srv->store, dev, &e, rcpts, op->sub.c.officer, msg, sizeof msg);
+	/* the acceptance time: the epochs are judged at it and the cable is stored with it */
+	op->sub.now = dpd_now(srv);
+	r = dpp_check(srv->store, dev, &e, op->sub.now, rcpts, op->sub.c.officer, msg, sizeof msg);
 	if (r) {
 		if (r == DP_ESTORE)
 			snprintf(msg, sizeof msg, "the switch could not read its directory; retry");
@@ -258,7 +283,7 @@ static void get_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev, const
 	op->rq = *rq;
 	op->seq = c->seq;
 	memcpy(op->device, dev->id, 32);
-	op->t = (int64_t)time(NULL);
+	op->t = dpd_now(srv);
 	op->body = b;
 	snprintf(op->mrn, sizeof op->mrn, "%s", c->mrn);
 	dpd_batch_add(srv, op);
@@ -282,7 +307,7 @@ static void post_ack(dpd_server *srv, dpd_req *rq, const dps_device *dev, const 
 	op->seq = c->seq;
 	memcpy(op->device, dev->id, 32);
 	memcpy(op->cable_id, c->cable_id, DP_CABLE_ID);
-	op->t = (int64_t)time(NULL);
+	op->t = dpd_now(srv);
 	dpd_batch_add(srv, op);
 }
 
@@ -321,7 +346,7 @@ static int status_one(void *ctx, const dps_rcpt *r)
 
 static void get_status(dpd_server *srv, dpd_req *rq, const dps_cable *c)
 {
-	struct status_ctx x = {srv, c, json_array(), (int64_t)time(NULL), 0, 0, 0};
+	struct status_ctx x = {srv, c, json_array(), dpd_now(srv), 0, 0, 0};
 	int r = dps_rcpts(srv->store, c->seq, status_one, &x);
 	if (r) {
 		json_decref(x.arr);
@@ -454,7 +479,7 @@ static void get_overdue(dpd_server *srv, dpd_req *rq, const dps_officer *me)
 	int r = dps_post_get(srv->store, me->post, &p);
 	struct sent_ctx x = {srv, json_array(), 0};
 	if (!r) /* HQ COMMS sees every post, a post's COMMS its own */
-		r = dps_overdue(srv->store, (int64_t)time(NULL), p.hq ? NULL : me->post, overdue_one, &x);
+		r = dps_overdue(srv->store, dpd_now(srv), p.hq ? NULL : me->post, overdue_one, &x);
 	if (r) {
 		json_decref(x.arr);
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot list overdue cables; retry");
@@ -484,19 +509,45 @@ static int names_ok(char l[][DP_NAME_MAX + 1], size_t n, int (*ok)(const char *)
 
 static int attn_ok(const char *s) { return dp_name_ok(s) || dp_handle_ok(s); }
 
+/* The current epoch key's fields (key_type, epoch, window, recipient, signed record) into j. */
+static void key_fields(json_t *j, const dps_epoch *e)
+{
+	json_object_set_new(j, "key_type", json_integer(DP_AGE_MLKEM768X25519));
+	json_object_set_new(j, "epoch", json_integer(e->epoch));
+	json_object_set_new(j, "not_before", json_integer(e->not_before));
+	json_object_set_new(j, "not_after", json_integer(e->not_after));
+	json_object_set_new(j, "age_recipient", json_string(e->age_recipient));
+	json_object_set_new(j, "epoch_key", json_stringn(e->record, e->len));
+}
+
+struct resolve_ctx {
+	dps_store *s;
+	int64_t now;
+	json_t *devs, *unreachable;
+	dps_epoch e; /* large: one buffer for every device */
+};
+
 static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int role)
 {
-	json_t *arr = ctx;
+	struct resolve_ctx *x = ctx;
+	int64_t last = 0;
+	int r = dps_epoch_current(x->s, d->id, x->now, &x->e, &last);
+	if (r && r != DP_ENOTFOUND)
+		return r;
 	json_t *j = json_object();
 	json_object_set_new(j, "device", hexj(d->id, 32));
 	json_object_set_new(j, "officer", json_string(o->handle));
 	json_object_set_new(j, "post", json_string(o->post));
 	json_object_set_new(j, "role", json_string(role_name(role)));
-	json_object_set_new(j, "key_type", json_integer(d->key_type));
-	json_object_set_new(j, "epoch", json_integer(d->epoch));
-	json_object_set_new(j, "age_recipient", json_string(d->age_recipient));
-	json_array_append_new(arr, j);
-	return json_array_size(arr) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
+	if (r == DP_ENOTFOUND) {
+		/* eligible, but nothing to encrypt to: the sender is told, the cable goes without it */
+		json_object_set_new(j, "last_not_after", time_or_null(last));
+		json_array_append_new(x->unreachable, j);
+		return json_array_size(x->unreachable) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
+	}
+	key_fields(j, &x->e);
+	json_array_append_new(x->devs, j);
+	return json_array_size(x->devs) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
 }
 
 static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
@@ -521,11 +572,22 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 		return;
 	}
 	int r = dpp_expand(srv->store, to, nto, info, ninfo, &posts, msg, sizeof msg);
-	json_t *arr = json_array();
+	struct resolve_ctx *x = calloc(1, sizeof *x);
+	if (!x) {
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	x->s = srv->store;
+	x->now = dpd_now(srv);
+	x->devs = json_array();
+	x->unreachable = json_array();
 	if (!r)
-		r = dpp_resolve(srv->store, &posts, cls, caps, ncaps, attn, nattn, resolve_one, arr);
+		r = dpp_resolve(srv->store, &posts, cls, caps, ncaps, attn, nattn, resolve_one, x);
+	json_t *devs = x->devs, *unreachable = x->unreachable;
+	free(x);
 	if (r) {
-		json_decref(arr);
+		json_decref(devs);
+		json_decref(unreachable);
 		if (r == DP_ETOOBIG)
 			snprintf(msg, sizeof msg, "more than %d recipient devices", DP_MAX_RECIPIENTS);
 		else if (r == DP_ESTORE)
@@ -533,7 +595,7 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}
-	dpd_reply_json(rq, 200, json_pack("{s:o}", "devices", arr));
+	dpd_reply_json(rq, 200, json_pack("{s:o,s:o}", "devices", devs, "unreachable", unreachable));
 }
 
 static void get_device(dpd_server *srv, dpd_req *rq)
@@ -554,12 +616,136 @@ static void get_device(dpd_server *srv, dpd_req *rq)
 		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOTFOUND ? "no such device" : "retry");
 		return;
 	}
+	dps_epoch *e = malloc(sizeof *e);
+	int64_t last = 0;
+	r = e ? dps_epoch_current(srv->store, d.id, dpd_now(srv), e, &last) : DP_ENOMEM;
+	if (r && r != DP_ENOTFOUND) {
+		free(e);
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the device's keys; retry");
+		return;
+	}
 	dp_b64_encode(b64, d.id, 32, 1);
-	dpd_reply_json(rq, 200,
-		       json_pack("{s:o,s:s,s:s,s:s,s:s,s:i,s:s,s:I}", "device", hexj(d.id, 32), "officer",
-				 d.officer, "post", o.post, "status", dps_status_name(d.status),
-				 "sign_key", b64, "key_type", d.key_type, "age_recipient",
-				 d.age_recipient, "epoch", (json_int_t)d.epoch));
+	json_t *j = json_pack("{s:o,s:s,s:s,s:s,s:s}", "device", hexj(d.id, 32), "officer", d.officer,
+			      "post", o.post, "status", dps_status_name(d.status), "sign_key", b64);
+	if (j && r == DP_OK)
+		key_fields(j, e); /* without a current key: no key fields at all */
+	free(e);
+	dpd_reply_json(rq, 200, j);
+}
+
+/* ---- key epochs ---- */
+
+static void post_keys(dpd_server *srv, dpd_req *rq, const dps_device *dev)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
+	size_t n = evbuffer_get_length(in);
+	if (n == 0 || n > DP_EPOCH_KEY_MAX) {
+		dpd_reply_error(rq, 400, n ? DP_ETOOBIG : DP_EPARSE,
+				"the body must be one DENPO-EPOCH-KEY/1 record (at most 4096 bytes)");
+		return;
+	}
+	const uint8_t *p = evbuffer_pullup(in, -1);
+	dpd_op *op = calloc(1, sizeof *op);
+	dp_epoch_key *k = malloc(sizeof *k);
+	uint8_t *data = malloc(n);
+	if (!p || !op || !k || !data) {
+		free(op);
+		free(k);
+		free(data);
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	int r = dp_epoch_key_decode(k, p, n);
+	const char *why = NULL;
+	if (r == DP_EUNSUPP)
+		why = "the record's Age-Recipient is not a post-quantum mlkem768x25519 (age1pq1) "
+		      "recipient: cables are encrypted to nothing else";
+	else if (r == DP_ESIG)
+		why = "the record's signature does not verify against its Device-Id";
+	else if (r)
+		why = "the body is not a well-formed DENPO-EPOCH-KEY/1 record";
+	else if (memcmp(k->device, dev->id, DP_ED25519_PK) != 0) {
+		r = DP_EDENIED;
+		why = "the record's Device-Id is not this device: a device publishes its own keys only";
+	}
+	if (r) {
+		dpd_reply_error(rq, dpd_http_status(r), r, why);
+		free(op);
+		free(k);
+		free(data);
+		return;
+	}
+	memcpy(data, p, n);
+	op->kind = DPD_OP_KEY_PUT;
+	op->rq = *rq;
+	op->key = k;
+	op->data = data;
+	op->pub.len = n;
+	op->t = dpd_now(srv);
+	dpd_batch_add(srv, op); /* the writer judges the publication rules in its transaction */
+}
+
+struct keys_ctx {
+	json_t *arr;
+	int64_t now;
+	uint32_t current; /* the current epoch, if has_current */
+	int has_current;
+};
+
+static int keys_one(void *ctx, const dps_epoch_state *st)
+{
+	struct keys_ctx *x = ctx;
+	json_t *pend = json_array();
+	for (size_t i = 0; i < st->npending; i++)
+		json_array_append_new(pend, hexj(st->pending[i], DP_CABLE_ID));
+	json_t *j = json_object();
+	json_object_set_new(j, "epoch", json_integer(st->w.epoch));
+	json_object_set_new(j, "not_before", json_integer(st->w.not_before));
+	json_object_set_new(j, "not_after", json_integer(st->w.not_after));
+	json_object_set_new(j, "current", json_boolean(x->has_current && x->current == st->w.epoch));
+	json_object_set_new(j, "closed", json_boolean(st->closed));
+	json_object_set_new(j, "pending", pend);
+	json_object_set_new(j, "more", json_boolean(st->more));
+	json_array_append_new(x->arr, j);
+	return DP_OK;
+}
+
+int dpd_keys_json(dps_store *st, const uint8_t device[32], int64_t now, json_t **out)
+{
+	struct keys_ctx x = {json_array(), now, 0, 0};
+	dps_epoch *e = malloc(sizeof *e);
+	int r = e ? dps_epoch_current(st, device, now, e, NULL) : DP_ENOMEM;
+	if (!r) {
+		x.current = e->epoch;
+		x.has_current = 1;
+	}
+	free(e);
+	if (r == DP_ENOTFOUND)
+		r = DP_OK;
+	if (!r)
+		r = dps_epoch_list(st, device, now, keys_one, &x);
+	if (r) {
+		json_decref(x.arr);
+		return r;
+	}
+	*out = json_pack("{s:I,s:i,s:o}", "now", (json_int_t)now, "skew", DP_EPOCH_SKEW, "epochs",
+			 x.arr);
+	return *out ? DP_OK : DP_ENOMEM;
+}
+
+static void get_keys(dpd_server *srv, dpd_req *rq, const dps_device *dev)
+{
+	dpd_op *op = calloc(1, sizeof *op);
+	if (!op) {
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	/* answered in batch order: see DPD_OP_KEYS in server.h */
+	op->kind = DPD_OP_KEYS;
+	op->rq = *rq;
+	memcpy(op->device, dev->id, 32);
+	op->t = dpd_now(srv);
+	dpd_batch_add(srv, op);
 }
 
 /* ---- dispatch ---- */
@@ -627,6 +813,10 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 		get_resolve(srv, rq, q);
 	else if (!post && strncmp(p, "/v1/directory/devices/", 22) == 0)
 		get_device(srv, rq);
+	else if (post && strcmp(p, "/v1/keys") == 0)
+		post_keys(srv, rq, &dev);
+	else if (!post && strcmp(p, "/v1/keys") == 0)
+		get_keys(srv, rq, &dev);
 	else
 		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such endpoint (see docs/api.md)");
 	if (q)

@@ -23,10 +23,18 @@
  * only between taking it from `todo` and putting it in `done`, under `mu`.
  * A submission carries its own copy of the bytes, so a client that goes
  * away mid-commit frees nothing the writer is reading.
+ *
+ * Times: every op carries the time the loop thread judged it at
+ * (dpd_now, never decreasing), and the writer stores that time, so the
+ * order of the judgements is the order of the writes.  A cable accepted
+ * for a key epoch and a GET /v1/keys that reports the epoch closed are
+ * thus never reordered: the epoch closes at a time after which no cable
+ * for it is judged, and the key list is read after every cable judged
+ * before it is written.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -46,17 +54,59 @@ void dpd_op_free(dpd_op *op)
 		return;
 	if (op->body)
 		evbuffer_free(op->body);
+	json_decref(op->json);
+	free(op->key);
 	free(op->data);
 	free(op->rcpts);
 	free(op);
+}
+
+/* Why POST /v1/keys was refused (DP_EEXISTS, DP_ESTATE). */
+static void key_put_msg(const dpd_op *op, char *msg, size_t cap)
+{
+	const dps_epoch_pub *p = &op->pub;
+	unsigned long ep = (unsigned long)op->key->epoch;
+	if (op->result == DP_EEXISTS) {
+		snprintf(msg, cap, "this device already published epoch %lu with other content; an "
+				   "epoch is published once: publish the next epoch", ep);
+		return;
+	}
+	switch (p->rule) {
+	case DPS_EPR_EPOCH:
+		snprintf(msg, cap, "epoch %lu is not higher than epoch %lu, the newest this device "
+				   "published; epochs only increase", ep, (unsigned long)p->last_epoch);
+		break;
+	case DPS_EPR_REUSED:
+		snprintf(msg, cap, "this recipient was already published as epoch %lu; every epoch "
+				   "needs a new key", (unsigned long)p->reused_epoch);
+		break;
+	case DPS_EPR_EXPIRED:
+		snprintf(msg, cap, "epoch %lu expired at %lld (switch time %lld); check the device's "
+				   "clock", ep, (long long)op->key->not_after, (long long)op->t);
+		break;
+	case DPS_EPR_AHEAD:
+		snprintf(msg, cap, "epoch %lu starts at %lld, more than %d days after the switch time "
+				   "%lld; check the device's clock", ep, (long long)op->key->not_before,
+			 DP_EPOCH_MAX_AHEAD / 86400, (long long)op->t);
+		break;
+	case DPS_EPR_FULL:
+		snprintf(msg, cap, "this device already has %d epoch keys that are not closed; publish "
+				   "more when the oldest closes", DPS_EPOCHS_MAX);
+		break;
+	default:
+		snprintf(msg, cap, "%s", dp_strerror(op->result));
+	}
 }
 
 static void answer(dpd_server *srv, dpd_op *op)
 {
 	dpd_req_release(&op->rq);
 	if (op->result) {
-		char msg[160];
-		if (op->result == DP_EEXISTS)
+		char msg[256];
+		if (op->kind == DPD_OP_KEY_PUT &&
+		    (op->result == DP_EEXISTS || op->result == DP_ESTATE))
+			key_put_msg(op, msg, sizeof msg);
+		else if (op->result == DP_EEXISTS)
 			snprintf(msg, sizeof msg, "cable id already used by a different cable; "
 						  "a new cable needs a new id");
 		else if (op->result == DP_ESTORE)
@@ -83,18 +133,30 @@ static void answer(dpd_server *srv, dpd_op *op)
 		dpd_reply_json(&op->rq, 200, json_pack("{s:s,s:I}", "cable_id", hex, "acked",
 						       (json_int_t)op->t));
 		break;
+	case DPD_OP_KEY_PUT: {
+		char dev[2 * DP_ED25519_PK + 1];
+		dp_hex_encode(dev, op->key->device, DP_ED25519_PK);
+		dpd_reply_json(&op->rq, op->pub.duplicate ? 200 : 201,
+			       json_pack("{s:s,s:I,s:I,s:I,s:b}", "device", dev, "epoch",
+					 (json_int_t)op->key->epoch, "not_before",
+					 (json_int_t)op->key->not_before, "not_after",
+					 (json_int_t)op->key->not_after, "duplicate", op->pub.duplicate));
+		break;
+	}
+	case DPD_OP_KEYS:
+		dpd_reply_json(&op->rq, 200, op->json);
+		op->json = NULL; /* the reply took it */
+		break;
 	}
 }
 
 /* Writer thread: one transaction for the whole list; 0 or DP_ESTORE (rolled back). */
 static int write_batch(dps_store *st, dpd_op *list)
 {
-	int64_t now = (int64_t)time(NULL);
 	int r = dps_begin(st);
 	for (dpd_op *op = list; !r && op; op = op->next) {
 		switch (op->kind) {
-		case DPD_OP_SUBMIT:
-			op->sub.now = now;
+		case DPD_OP_SUBMIT: /* sub.now: the time it was judged at */
 			op->result = dps_cable_insert(st, &op->sub);
 			break;
 		case DPD_OP_DELIVER:
@@ -102,6 +164,15 @@ static int write_batch(dps_store *st, dpd_op *list)
 			break;
 		case DPD_OP_ACK:
 			op->result = dps_mark_acked(st, op->seq, op->device, op->t);
+			break;
+		case DPD_OP_KEY_PUT:
+			op->pub.k = op->key;
+			op->pub.record = op->data;
+			op->pub.now = op->t;
+			op->result = dps_epoch_put(st, &op->pub);
+			break;
+		case DPD_OP_KEYS:
+			op->result = dpd_keys_json(st, op->device, op->t, &op->json);
 			break;
 		}
 		/* a database failure (not a per-cable verdict) aborts the whole batch */

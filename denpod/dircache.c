@@ -2,6 +2,10 @@
  * denpod/dircache.c - fixed-capacity open-addressing tables of directory
  * rows (see dircache.h).  Keys are 32-byte device keys or names of at most
  * DP_NAME_MAX bytes, stored zero-padded so that a key compares with memcmp.
+ * A device row is held once, by id; the TLS-key table maps to the id (a
+ * row there whose id was forgotten is a miss).  A device row is about 1 KiB
+ * (its epoch windows; the keys themselves are never cached), so the device
+ * tables take about 8.5 MiB at most.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +124,7 @@ int dpdc_new(dpdc **out)
 	if (!c)
 		return DP_ENOMEM;
 	if (tab_init(&c->by_id, DEV_SLOTS, sizeof(dps_device)) ||
-	    tab_init(&c->by_tls, DEV_SLOTS, sizeof(dps_device)) ||
+	    tab_init(&c->by_tls, DEV_SLOTS, DP_ED25519_PK) ||
 	    tab_init(&c->officers, OFF_SLOTS, sizeof(dps_officer)) ||
 	    tab_init(&c->posts, POST_SLOTS, sizeof(post_val))) {
 		dpdc_free(c);
@@ -158,9 +162,12 @@ int dpdc_dev_by_id(dpdc *c, const uint8_t id[32], dps_device *out)
 
 int dpdc_dev_by_tls(dpdc *c, const uint8_t tls_key[32], dps_device *out)
 {
-	uint8_t key[KEY_MAX];
+	uint8_t key[KEY_MAX], id[DP_ED25519_PK];
 	key_bin(key, tls_key);
-	return tab_get(&c->by_tls, key, out);
+	if (!tab_get(&c->by_tls, key, id))
+		return 0;
+	/* the id's row may have been forgotten (its table filled up): a miss */
+	return dpdc_dev_by_id(c, id, out) && memcmp(out->tls_key, tls_key, 32) == 0;
 }
 
 void dpdc_dev_put(dpdc *c, const dps_device *d)
@@ -169,7 +176,7 @@ void dpdc_dev_put(dpdc *c, const dps_device *d)
 	key_bin(key, d->id);
 	tab_put(&c->by_id, key, d);
 	key_bin(key, d->tls_key);
-	tab_put(&c->by_tls, key, d);
+	tab_put(&c->by_tls, key, d->id);
 }
 
 int dpdc_officer(dpdc *c, const char *handle, dps_officer *out)

@@ -1,6 +1,7 @@
 /*
  * denpod/dircache.h - an in-memory copy of directory rows (devices by id and
- * by TLS key, officers, posts) for the server's read connection.
+ * by TLS key, with their epoch windows; officers; posts) for the server's
+ * read connection.
  *
  * It only holds rows; deciding when they are stale is the store's job
  * (store_sqlite.c clears the cache when the directory version changes).

@@ -42,9 +42,12 @@ static const struct cmd cmds[] = {
 	{"officer", "list", "denpod officer list --data DIR\n"},
 	{"approve", NULL, "denpod approve REQUEST_FILE --out ANSWER_FILE [--clearance C] "
 			  "[--captions A,B] [--roles R,S] [--name N] --data DIR\n"
-			  "  Verifies an enrolment request, records the device, writes the signed answer.\n"
+			  "  Verifies an enrolment request, records the device and its first key epoch\n"
+			  "  (kept even if already expired: the device publishes new keys when it connects),\n"
+			  "  writes the signed answer.\n"
 			  "  --clearance/--captions/--roles create or update the officer.\n"},
-	{"device", "list", "denpod device list --data DIR\n"},
+	{"device", "list", "denpod device list --data DIR\n"
+			   "  Each device with its status and current key epoch (or \"no current key\").\n"},
 	{"device", "suspend", "denpod device suspend DEVICE --data DIR   (takes effect at once)\n"},
 	{"device", "reinstate", "denpod device reinstate DEVICE --data DIR\n"},
 	{"device", "revoke", "denpod device revoke DEVICE --data DIR   (final)\n"},

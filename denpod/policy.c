@@ -92,8 +92,52 @@ static void hex8(char out[17], const uint8_t *id)
 	dp_hex_encode(out, id, 8);
 }
 
-int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, dps_rcpt *rcpts,
-	      char officer[DP_NAME_MAX + 1], char *msg, size_t msgcap)
+const dps_window *dpp_current(const dps_device *d, int64_t now)
+{
+	const dps_window *cur = NULL;
+	for (uint32_t i = 0; i < d->nwin; i++) /* oldest first: the last match is the highest */
+		if (d->win[i].not_before <= now && now < d->win[i].not_after)
+			cur = &d->win[i];
+	return cur;
+}
+
+int dpp_epoch_ok(dps_store *s, const dps_device *d, const char *who, uint32_t epoch, int64_t now,
+		 char *msg, size_t msgcap)
+{
+	char h[17];
+	dps_window w = {0, 0, 0};
+	int found = 0;
+	for (uint32_t i = 0; i < d->nwin && !found; i++)
+		if (d->win[i].epoch == epoch) {
+			w = d->win[i];
+			found = 1;
+		}
+	if (found && w.not_before - DP_EPOCH_SKEW <= now && now < w.not_after + DP_EPOCH_SKEW)
+		return DP_OK;
+	/* the row holds only the windows not closed when read: ask the store about older ones */
+	if (!found) {
+		int r = dps_epoch_window(s, d->id, epoch, &w);
+		if (r && r != DP_ENOTFOUND)
+			return r;
+		found = r == DP_OK;
+	}
+	hex8(h, d->id);
+	if (!found)
+		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u is unknown; "
+				      "resolve the recipients again", h, who, epoch);
+	else if (now >= w.not_after + DP_EPOCH_SKEW)
+		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u is expired "
+				      "since %lld; resolve the recipients again",
+			 h, who, epoch, (long long)w.not_after);
+	else
+		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u is not valid "
+				      "before %lld; resolve the recipients again",
+			 h, who, epoch, (long long)w.not_before);
+	return DP_ESTATE;
+}
+
+int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, int64_t now,
+	      dps_rcpt *rcpts, char officer[DP_NAME_MAX + 1], char *msg, size_t msgcap)
 {
 	char h[17];
 	dps_officer o;
@@ -191,16 +235,18 @@ int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, dps_
 			snprintf(msg, msgcap, "recipient device %s...: %s", h, why);
 			return r;
 		}
-		/* encrypted to a key the device no longer holds: the drafter must resolve again */
-		if (rc->key_type != d.key_type || rc->epoch != d.epoch) {
-			snprintf(msg, msgcap, "recipient device %s... (officer %s) now has key type %d "
-					      "epoch %u; resolve the recipients again",
-				 h, o.handle, d.key_type, d.epoch);
-			return DP_ESTATE;
-		}
+		/*
+		 * Encrypted to an epoch key the switch does not accept now (closed,
+		 * not yet valid, never published): the device may have erased it
+		 * or never held it, so the drafter must resolve again.
+		 */
+		r = dpp_epoch_ok(s, &d, o.handle, rc->epoch, now, msg, msgcap);
+		if (r)
+			return r;
 		memcpy(rcpts[i].device, rc->device, DP_ED25519_PK);
 		rcpts[i].role = role;
 		rcpts[i].prec = role == DP_ROLE_ACTION ? e->prec_action : e->prec_info;
+		rcpts[i].epoch = rc->epoch;
 		rcpts[i].delivered = rcpts[i].acked = 0;
 	}
 	return DP_OK;

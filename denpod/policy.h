@@ -7,6 +7,9 @@
  * recipient device: it is active, its officer is active and sits at a post
  * addressed by TO or INFO (collectives expanded; TO wins), is cleared for
  * the classification, holds every caption, and matches ATTN if any.
+ * dpp_check also requires each recipient's key epoch to be accepted now
+ * (dpp_epoch_ok); dpp_resolve leaves keys to its caller, which gives each
+ * device its current epoch key or lists it as unreachable.
  */
 #ifndef DENPOD_POLICY_H
 #define DENPOD_POLICY_H
@@ -26,8 +29,9 @@ typedef struct {
 
 /*
  * Checks an envelope (already decoded and signature-verified) sent by
- * `sender`.  On success fills rcpts[0..e->nrecipients) (device, role,
- * precedence for that device) and the originating officer's handle.
+ * `sender` at time `now` (the acceptance time, dp_now()).  On success fills
+ * rcpts[0..e->nrecipients) (device, role, precedence and key epoch for
+ * that device) and the originating officer's handle.
  * On failure returns the DP_E* code of docs/api.md and a message saying
  * what is wrong (no key material, no payload):
  *   DP_EDENIED    from_device is not the sender, sender's officer inactive or
@@ -35,12 +39,26 @@ typedef struct {
  *                 role mismatch, ATTN not matched
  *   DP_EDEVICE    recipient device unknown or not active; sender not active
  *   DP_ECLEARANCE recipient officer not cleared / lacks a caption
- *   DP_ESTATE     recipient key type or epoch not the device's current key
+ *   DP_EUNSUPP    a recipient key type other than mlkem768x25519
+ *   DP_ESTATE     a recipient's key epoch is unknown, expired or not yet valid (dpp_epoch_ok)
  *   DP_ENOTFOUND  an addressee is neither a post nor a collective
  *   DP_ESTORE     database failure
  */
-int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, dps_rcpt *rcpts,
-	      char officer[DP_NAME_MAX + 1], char *msg, size_t msgcap) DP_WUR;
+int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, int64_t now,
+	      dps_rcpt *rcpts, char officer[DP_NAME_MAX + 1], char *msg, size_t msgcap) DP_WUR;
+
+/*
+ * Whether the switch accepts a cable encrypted to key `epoch` of device d
+ * at time now: the epoch is one of d's windows with
+ * not_before - DP_EPOCH_SKEW <= now < not_after + DP_EPOCH_SKEW.
+ * 0, or DP_ESTATE with a message naming the device (officer `who`) and
+ * what is wrong with the epoch (unknown, expired since T, valid from T);
+ * DP_ESTORE.
+ */
+int dpp_epoch_ok(dps_store *s, const dps_device *d, const char *who, uint32_t epoch, int64_t now,
+		 char *msg, size_t msgcap) DP_WUR;
+/* The device's current epoch at now (highest window with not_before <= now < not_after), or NULL. */
+const dps_window *dpp_current(const dps_device *d, int64_t now);
 
 /* Expand TO and INFO names into post sets (a post in both counts as TO). */
 int dpp_expand(dps_store *s, char to[][DP_NAME_MAX + 1], size_t nto, char info[][DP_NAME_MAX + 1],

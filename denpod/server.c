@@ -29,6 +29,14 @@
 #include "denpo/tls.h"
 #include "denpod/server.h"
 
+int64_t dpd_now(dpd_server *srv)
+{
+	int64_t t = dp_now();
+	if (t > srv->clock)
+		srv->clock = t;
+	return srv->clock;
+}
+
 int dpd_http_status(int err)
 {
 	switch (err) {

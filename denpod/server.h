@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "denpo/envelope.h"
+#include "denpo/epoch.h"
 #include "denpod/config.h"
 #include "denpod/store.h"
 
@@ -40,7 +41,13 @@ typedef struct dpd_req_s {
 	void (*on_close)(struct dpd_req_s *rq); /* called if the peer goes away while held */
 } dpd_req;
 
-enum dpd_op_kind { DPD_OP_SUBMIT, DPD_OP_DELIVER, DPD_OP_ACK };
+/*
+ * DPD_OP_KEYS (GET /v1/keys) writes nothing but is answered in batch
+ * order, inside the writer's transaction: its pending lists then include
+ * every cable accepted before it, so an epoch it reports closed has no
+ * cable still on its way to the database (see api.c, get_keys).
+ */
+enum dpd_op_kind { DPD_OP_SUBMIT, DPD_OP_DELIVER, DPD_OP_ACK, DPD_OP_KEY_PUT, DPD_OP_KEYS };
 
 /* One write waiting for the next group commit. */
 typedef struct dpd_op {
@@ -51,12 +58,16 @@ typedef struct dpd_op {
 	/* submit */
 	dps_submit sub;
 	dps_rcpt *rcpts;
-	/* deliver / ack */
+	/* deliver / ack; keys: device and t (the time the request is judged at) */
 	int64_t seq;
 	uint8_t device[32];
 	uint8_t cable_id[DP_CABLE_ID];
 	int64_t t;
-	uint8_t *data;         /* submit: our copy of the submission bytes (sub.data) */
+	/* key put: the decoded record (malloc'd), its bytes in data */
+	dp_epoch_key *key;
+	dps_epoch_pub pub;
+	json_t *json;          /* keys: the answer, built by the writer */
+	uint8_t *data;         /* submit: our copy of the submission bytes (sub.data); key put: the record */
 	struct evbuffer *body; /* deliver: the cable bytes to send after commit */
 	char mrn[DPS_MRN_MAX + 1];
 } dpd_op;
@@ -94,10 +105,17 @@ typedef struct dpd_server {
 	dpd_waiter *waiters[DPD_WAIT_BUCKETS];
 	uint64_t n_batches, n_committed;
 	int stopping;
+	int64_t clock; /* loop thread: the latest dpd_now() answer */
 } dpd_server;
 
 /* server.c */
 int dpd_run(const dpc_config *cfg) DP_WUR;
+/*
+ * The time the loop thread judges a request at: dp_now(), but never
+ * earlier than an answer it gave before, so "accepted before" and "judged
+ * before" agree even if the system clock steps back.
+ */
+int64_t dpd_now(dpd_server *srv);
 /* HTTP status for an error code (device errors: 403; the caller picks 401 for unknown). */
 int dpd_http_status(int err);
 /* Reply with JSON (steals j) and log the request. */
@@ -113,6 +131,8 @@ void dpd_req_release(dpd_req *rq);
 void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8_t tls_key[32]);
 /* JSON of a device's inbox (used by long-poll answers). */
 int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, json_t **out) DP_WUR;
+/* The GET /v1/keys answer of a device at time now, read through st (the writer's connection). */
+int dpd_keys_json(dps_store *st, const uint8_t device[32], int64_t now, json_t **out) DP_WUR;
 
 /* batch.c */
 void dpd_batch_add(dpd_server *srv, dpd_op *op);

@@ -19,6 +19,7 @@
 
 #include "denpo/age.h"
 #include "denpo/cable.h"
+#include "denpo/epoch.h"
 
 typedef struct dps_store dps_store;
 
@@ -29,6 +30,13 @@ const char *dps_status_name(int status);
 #define DPS_FULLNAME_MAX 128
 #define DPS_AGE_MAX DP_AGE_RECIPIENT_MAX /* an age1pq1 recipient */
 #define DPS_MRN_MAX 64
+/*
+ * Records of a device that are not closed (now < Not-After + DP_EPOCH_SKEW)
+ * at any one time: POST /v1/keys refuses more, so a device's windows
+ * always fit in dps_device.
+ */
+#define DPS_EPOCHS_MAX 32
+#define DPS_PENDING_MAX 1000 /* cable ids per epoch in GET /v1/keys */
 
 typedef struct {
 	char name[DP_NAME_MAX + 1];
@@ -48,16 +56,29 @@ typedef struct {
 	int status; /* enum dps_status */
 } dps_officer;
 
+/* The validity window [not_before, not_after) of one epoch key. */
+typedef struct {
+	uint32_t epoch;
+	int64_t not_before, not_after;
+} dps_window;
+
+/*
+ * A device.  Its cable keys are epoch key records (dps_epoch_*); the
+ * device row carries only their windows, so directory lookups and the
+ * cache stay small: the newest DPS_EPOCHS_MAX records not closed when the
+ * row was read (not_after + DP_EPOCH_SKEW > dp_now()), in increasing epoch
+ * order.  A record closed then stays closed, so a cached row is never
+ * missing a window it needs (dps_dir_sync reloads it after a publication).
+ */
 typedef struct {
 	uint8_t id[DP_ED25519_PK];     /* = its Ed25519 signing key */
 	uint8_t tls_key[DP_ED25519_PK]; /* raw key of its TLS certificate */
 	char officer[DP_NAME_MAX + 1];
 	char name[DP_NAME_MAX + 1];
-	char age_recipient[DPS_AGE_MAX + 1];
-	int key_type;
-	uint32_t epoch;
 	int status; /* enum dps_status */
 	int64_t created;
+	uint32_t nwin;
+	dps_window win[DPS_EPOCHS_MAX];
 } dps_device;
 
 /* A cable as the switch keeps it (the submission bytes are fetched separately). */
@@ -79,6 +100,7 @@ typedef struct {
 	uint8_t device[DP_ED25519_PK];
 	int role;  /* enum dp_role */
 	int prec;  /* the precedence that applies to this device */
+	uint32_t epoch; /* the device's key epoch the cable is encrypted to (from the envelope) */
 	int64_t delivered, acked;
 } dps_rcpt;
 
@@ -96,6 +118,11 @@ typedef struct {
 	int64_t accepted;
 } dps_submit;
 
+/*
+ * Opens (create=1: creates if needed) the database.  A database written by
+ * a denpod from before key epochs (schema 1) is refused with DP_ESTATE and
+ * a message: there is no migration, it must be re-created.
+ */
 int dps_open(dps_store **s, const char *path, int create) DP_WUR;
 void dps_close(dps_store *s);
 
@@ -131,6 +158,7 @@ int dps_addressee_posts(dps_store *s, const char *name,
 int dps_officer_put(dps_store *s, const dps_officer *o, int update) DP_WUR;
 int dps_officer_get(dps_store *s, const char *handle, dps_officer *o) DP_WUR;
 int dps_officer_list(dps_store *s, int (*cb)(void *ctx, const dps_officer *o), void *ctx) DP_WUR;
+/* Adds the row (d->nwin/win are ignored: windows come from dps_epoch_put). */
 int dps_device_add(dps_store *s, const dps_device *d) DP_WUR;
 int dps_device_get(dps_store *s, const uint8_t id[32], dps_device *d) DP_WUR;
 int dps_device_by_tls(dps_store *s, const uint8_t tls_key[32], dps_device *d) DP_WUR;
@@ -146,6 +174,85 @@ int dps_device_list(dps_store *s, const char *officer,
 int dps_post_devices(dps_store *s, const char *post,
 		     int (*cb)(void *ctx, const dps_officer *o, const dps_device *d), void *ctx) DP_WUR;
 
+/*
+ * Key epochs (docs/protocol.md, "Key epochs").  A record is stored as the
+ * signed DENPO-EPOCH-KEY/1 text it was published as; the store trusts the
+ * caller to have decoded and verified it (dp_epoch_key_decode) and to have
+ * checked that it is the device's own.
+ */
+enum dps_epoch_rule {
+	DPS_EPR_NONE = 0,
+	DPS_EPR_EPOCH,     /* epoch not higher than every stored epoch of the device */
+	DPS_EPR_REUSED,    /* recipient already used by the device */
+	DPS_EPR_EXPIRED,   /* Not-After <= now */
+	DPS_EPR_AHEAD,     /* Not-Before > now + DP_EPOCH_MAX_AHEAD */
+	DPS_EPR_FULL,      /* already DPS_EPOCHS_MAX records not closed */
+};
+
+typedef struct {
+	const dp_epoch_key *k;   /* in: the decoded record */
+	const uint8_t *record;   /* in: its bytes (at most DP_EPOCH_KEY_MAX) */
+	size_t len;
+	int64_t now;             /* in: the time the rules are judged at */
+	int enrol;               /* in: 1 = the enrolment's first record, stored even if expired */
+	/* out */
+	int duplicate;           /* DP_OK: 1 = this very record was stored already */
+	int rule;                /* DP_ESTATE: enum dps_epoch_rule */
+	uint32_t last_epoch;     /* DPS_EPR_EPOCH: the device's highest epoch */
+	uint32_t reused_epoch;   /* DPS_EPR_REUSED: the epoch that has the recipient */
+} dps_epoch_pub;
+
+/*
+ * Stores a record if the publication rules allow it, judged and written in
+ * one transaction (its own, or the caller's dps_begin/dps_commit):
+ * DP_OK (stored, or duplicate=1 for an identical record), DP_EEXISTS (the
+ * device has this epoch with other bytes), DP_ESTATE (a rule, see `rule`),
+ * DP_ENOTFOUND (no such device), DP_ETOOBIG.  The rules, in order: epoch
+ * higher than every stored one; recipient never stored for the device;
+ * Not-After > now (unless enrol); Not-Before <= now + DP_EPOCH_MAX_AHEAD;
+ * fewer than DPS_EPOCHS_MAX records with now < Not-After + DP_EPOCH_SKEW.
+ * Bumps the directory version.
+ */
+int dps_epoch_put(dps_store *s, dps_epoch_pub *p) DP_WUR;
+
+/* An epoch key record as stored. */
+typedef struct {
+	uint32_t epoch;
+	int64_t not_before, not_after;
+	int64_t published;
+	char age_recipient[DPS_AGE_MAX + 1];
+	char record[DP_EPOCH_KEY_MAX + 1]; /* the signed text, NUL-terminated */
+	size_t len;
+} dps_epoch;
+
+/*
+ * The device's current key at `now`: the highest epoch with not_before <=
+ * now < not_after.  DP_ENOTFOUND if none, with *last_not_after = when its
+ * last key expired (the newest Not-After <= now; 0 if none has: a device
+ * whose only keys start later); last_not_after may be NULL.
+ */
+int dps_epoch_current(dps_store *s, const uint8_t device[32], int64_t now, dps_epoch *e,
+		      int64_t *last_not_after) DP_WUR;
+/* One record's window, closed or not; DP_ENOTFOUND. */
+int dps_epoch_window(dps_store *s, const uint8_t device[32], uint32_t epoch, dps_window *w) DP_WUR;
+
+/* What GET /v1/keys says about one epoch of a device. */
+typedef struct {
+	dps_window w;
+	int closed;                               /* now >= not_after + DP_EPOCH_SKEW */
+	uint8_t (*pending)[DP_CABLE_ID];          /* unacknowledged cables queued at it, seq order */
+	size_t npending;
+	int more;                                 /* more than DPS_PENDING_MAX: pending is cut */
+} dps_epoch_state;
+
+/*
+ * Every record of the device that is not closed at `now` or has
+ * unacknowledged cables queued at its epoch, by increasing epoch, each
+ * with at most DPS_PENDING_MAX pending cable ids (valid during cb only).
+ */
+int dps_epoch_list(dps_store *s, const uint8_t device[32], int64_t now,
+		   int (*cb)(void *ctx, const dps_epoch_state *st), void *ctx) DP_WUR;
+
 /* Cables.  dps_cable_insert runs inside dps_begin/dps_commit. */
 /*
  * Assigns the MRN (per post, per UTC year, gap-free), stores the cable and
@@ -154,6 +261,13 @@ int dps_post_devices(dps_store *s, const char *post,
  */
 int dps_cable_insert(dps_store *s, dps_submit *sub) DP_WUR;
 int dps_cable_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dps_cable *c) DP_WUR;
+/*
+ * Whether this cable id is stored with exactly these submission bytes:
+ * DP_OK (c filled), DP_EEXISTS (other bytes), DP_ENOTFOUND.  Lets a retry
+ * be answered as a duplicate without judging it again at a later time.
+ */
+int dps_cable_stored(dps_store *s, const uint8_t id[DP_CABLE_ID], const uint8_t *data, size_t len,
+		     dps_cable *c) DP_WUR;
 /* The submission bytes (cap = max length accepted). */
 int dps_cable_data(dps_store *s, int64_t seq, dp_buf *out) DP_WUR;
 int dps_rcpt_get(dps_store *s, int64_t seq, const uint8_t device[32], dps_rcpt *r) DP_WUR;

@@ -6,6 +6,12 @@
  * deliveries ordered by (prec, seq).  MRN counters live in their own table
  * and are bumped in the same transaction as the cable insert, so an MRN is
  * never skipped nor reused.
+ *
+ * Epoch key records live in epoch_keys, keyed by (device, epoch); a device
+ * row carries the windows of its records that are not closed (read with it,
+ * so the directory cache holds them), and each delivery row the epoch its
+ * cable was encrypted to, so a device can learn which cables still need
+ * each of its epoch secrets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +21,19 @@
 #include <sqlite3.h>
 
 #include "denpo/encoding.h"
+#include "denpo/epoch.h"
 #include "denpod/dircache.h"
 #include "denpod/store.h"
+
+#define DEV_COLS "id,tls_key,officer,name,status,created"
+#define RCPT_COLS "device,role,prec,delivered,acked,epoch"
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define DPS_EPOCHS_MAX_S STR(DPS_EPOCHS_MAX)
+#define SCHEMA_VERSION "2" /* 2: key epochs (1 had one key per device row) */
+/* epoch_keys_rcpt indexes these characters of a recipient (after "age1pq1"; SQL counts from 1) */
+#define RCPT_KEY_OFF 7
+#define RCPT_KEY_LEN 64
 
 enum {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
@@ -24,6 +41,8 @@ enum {
 	Q_CABLE_BY_ID, Q_CABLE_INS, Q_RCPT_INS, Q_MRN_GET, Q_MRN_INS, Q_MRN_SET,
 	Q_DELIVER, Q_ACK, Q_RCPT_GET, Q_INBOX, Q_INBOX_NEW, Q_RCPTS, Q_DATA,
 	Q_POST_GET, Q_COLL_POSTS, Q_DIRVER, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
+	Q_EPK_WIN, Q_EPK_GET, Q_EPK_MAX, Q_EPK_RCPT, Q_EPK_OPEN, Q_EPK_INS, Q_EPK_CUR, Q_EPK_LAST,
+	Q_EPK_PENDING, Q_DEV_EXISTS,
 	Q_COUNT
 };
 
@@ -31,24 +50,23 @@ static const char *const sql_text[Q_COUNT] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
-	[Q_DEV_BY_TLS] = "SELECT id,tls_key,officer,name,age_recipient,key_type,epoch,status,created "
-			 "FROM devices WHERE tls_key=?",
-	[Q_DEV_GET] = "SELECT id,tls_key,officer,name,age_recipient,key_type,epoch,status,created "
-		      "FROM devices WHERE id=?",
+	[Q_DEV_BY_TLS] = "SELECT " DEV_COLS " FROM devices WHERE tls_key=?",
+	[Q_DEV_GET] = "SELECT " DEV_COLS " FROM devices WHERE id=?",
+	[Q_DEV_EXISTS] = "SELECT 1 FROM devices WHERE id=?",
 	[Q_OFF_GET] = "SELECT handle,post,fullname,clearance,captions,roles,status FROM officers "
 		      "WHERE handle=?",
 	[Q_CABLE_BY_ID] = "SELECT seq,cable_id,mrn,from_post,from_device,officer,classification,"
 			  "prec_action,prec_info,accepted,size,digest FROM cables WHERE cable_id=?",
 	[Q_CABLE_INS] = "INSERT INTO cables(cable_id,mrn,from_post,from_device,officer,classification,"
 			"prec_action,prec_info,accepted,size,digest,data) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-	[Q_RCPT_INS] = "INSERT INTO deliveries(seq,device,role,prec,due) VALUES(?,?,?,?,?)",
+	[Q_RCPT_INS] = "INSERT INTO deliveries(seq,device,role,prec,due,epoch) VALUES(?,?,?,?,?,?)",
 	[Q_MRN_GET] = "SELECT next FROM mrn WHERE post=? AND year=?",
 	[Q_MRN_INS] = "INSERT INTO mrn(post,year,next) VALUES(?,?,2)",
 	[Q_MRN_SET] = "UPDATE mrn SET next=next+1 WHERE post=? AND year=?",
 	[Q_DELIVER] = "UPDATE deliveries SET delivered=? WHERE seq=? AND device=? AND delivered IS NULL",
 	[Q_ACK] = "UPDATE deliveries SET acked=?, delivered=coalesce(delivered,?) "
 		  "WHERE seq=? AND device=? AND acked IS NULL",
-	[Q_RCPT_GET] = "SELECT device,role,prec,delivered,acked FROM deliveries WHERE seq=? AND device=?",
+	[Q_RCPT_GET] = "SELECT " RCPT_COLS " FROM deliveries WHERE seq=? AND device=?",
 	/* one index seek per precedence on queue(device,prec,seq): O(log n) with a deep queue */
 	[Q_INBOX_NEW] = "SELECT EXISTS(SELECT 1 FROM deliveries WHERE device=?1 AND prec=0 AND seq>?2 "
 			"AND acked IS NULL) OR EXISTS(SELECT 1 FROM deliveries WHERE device=?1 AND "
@@ -57,9 +75,9 @@ static const char *const sql_text[Q_COUNT] = {
 			"deliveries WHERE device=?1 AND prec=3 AND seq>?2 AND acked IS NULL)",
 	[Q_INBOX] = "SELECT c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer,c.classification,"
 		    "c.prec_action,c.prec_info,c.accepted,c.size,"
-		    "d.device,d.role,d.prec,d.delivered,d.acked FROM deliveries d JOIN cables c "
+		    "d.device,d.role,d.prec,d.delivered,d.acked,d.epoch FROM deliveries d JOIN cables c "
 		    "ON c.seq=d.seq WHERE d.device=? AND d.acked IS NULL ORDER BY d.prec,d.seq LIMIT ?",
-	[Q_RCPTS] = "SELECT device,role,prec,delivered,acked FROM deliveries WHERE seq=? ORDER BY device",
+	[Q_RCPTS] = "SELECT " RCPT_COLS " FROM deliveries WHERE seq=? ORDER BY device",
 	[Q_DATA] = "SELECT data FROM cables WHERE seq=?",
 	[Q_POST_GET] = "SELECT name,hq,tz FROM posts WHERE name=?",
 	[Q_COLL_POSTS] = "SELECT post FROM collectives WHERE name=? ORDER BY post",
@@ -67,6 +85,28 @@ static const char *const sql_text[Q_COUNT] = {
 	[Q_SAVEPOINT] = "SAVEPOINT cable",
 	[Q_RELEASE] = "RELEASE cable",
 	[Q_ROLLBACK_TO] = "ROLLBACK TO cable",
+	/*
+	 * The epoch_keys lookups name their index: without statistics the
+	 * planner prefers the primary key (device, epoch), which walks a
+	 * device's whole history (a record a day for decades).
+	 */
+	/* the windows a device row carries: ?2 = now - DP_EPOCH_SKEW (not closed) */
+	[Q_EPK_WIN] = "SELECT epoch,not_before,not_after FROM epoch_keys INDEXED BY epoch_keys_window "
+		      "WHERE device=?1 AND not_after>?2 ORDER BY epoch DESC LIMIT " DPS_EPOCHS_MAX_S,
+	[Q_EPK_GET] = "SELECT record,not_before,not_after FROM epoch_keys WHERE device=? AND epoch=?",
+	[Q_EPK_MAX] = "SELECT max(epoch) FROM epoch_keys WHERE device=?",
+	/* candidates by 64 characters of key material (?2, bound); the caller compares in full */
+	[Q_EPK_RCPT] = "SELECT epoch,age_recipient FROM epoch_keys INDEXED BY epoch_keys_rcpt "
+		       "WHERE device=?1 AND substr(age_recipient,8,64)=?2",
+	[Q_EPK_OPEN] = "SELECT count(*) FROM epoch_keys WHERE device=?1 AND not_after>?2",
+	[Q_EPK_INS] = "INSERT INTO epoch_keys(device,epoch,not_before,not_after,age_recipient,record,"
+		      "published) VALUES(?,?,?,?,?,?,?)",
+	[Q_EPK_CUR] = "SELECT epoch,not_before,not_after,published,age_recipient,record FROM epoch_keys "
+		      "INDEXED BY epoch_keys_window WHERE device=?1 AND not_after>?2 AND not_before<=?2 "
+		      "ORDER BY epoch DESC LIMIT 1",
+	[Q_EPK_LAST] = "SELECT max(not_after) FROM epoch_keys WHERE device=?1 AND not_after<=?2",
+	[Q_EPK_PENDING] = "SELECT c.cable_id FROM deliveries d JOIN cables c ON c.seq=d.seq "
+			  "WHERE d.device=? AND d.epoch=? AND d.acked IS NULL ORDER BY d.seq LIMIT ?",
 };
 
 static const char schema[] =
@@ -79,8 +119,15 @@ static const char schema[] =
 	" captions TEXT NOT NULL, roles TEXT NOT NULL, status INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS devices(id BLOB PRIMARY KEY, tls_key BLOB NOT NULL UNIQUE,"
 	" officer TEXT NOT NULL REFERENCES officers(handle), name TEXT NOT NULL,"
-	" age_recipient TEXT NOT NULL, key_type INTEGER NOT NULL, epoch INTEGER NOT NULL,"
 	" status INTEGER NOT NULL, created INTEGER NOT NULL);"
+	/* a device's epoch key records: record is the signed DENPO-EPOCH-KEY/1 text */
+	"CREATE TABLE IF NOT EXISTS epoch_keys(device BLOB NOT NULL REFERENCES devices(id),"
+	" epoch INTEGER NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+	" age_recipient TEXT NOT NULL, record BLOB NOT NULL, published INTEGER NOT NULL,"
+	" PRIMARY KEY(device,epoch)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS epoch_keys_window ON epoch_keys(device,not_after);"
+	/* "recipient never used before": 64 characters of key material find the candidates */
+	"CREATE INDEX IF NOT EXISTS epoch_keys_rcpt ON epoch_keys(device,substr(age_recipient,8,64));"
 	"CREATE TABLE IF NOT EXISTS cables(seq INTEGER PRIMARY KEY, cable_id BLOB NOT NULL UNIQUE,"
 	" mrn TEXT NOT NULL UNIQUE, from_post TEXT NOT NULL, from_device BLOB NOT NULL,"
 	" officer TEXT NOT NULL, classification INTEGER NOT NULL, prec_action INTEGER NOT NULL,"
@@ -91,9 +138,11 @@ static const char schema[] =
 	" next INTEGER NOT NULL, PRIMARY KEY(post,year)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS deliveries(seq INTEGER NOT NULL, device BLOB NOT NULL,"
 	" role INTEGER NOT NULL, prec INTEGER NOT NULL, due INTEGER NOT NULL, delivered INTEGER,"
-	" acked INTEGER, PRIMARY KEY(seq,device)) WITHOUT ROWID;"
+	" acked INTEGER, epoch INTEGER NOT NULL, PRIMARY KEY(seq,device)) WITHOUT ROWID;"
 	/* the queue: unacknowledged rows of a device in precedence then acceptance order */
 	"CREATE INDEX IF NOT EXISTS queue ON deliveries(device,prec,seq) WHERE acked IS NULL;"
+	/* the same rows by the recipient's key epoch (GET /v1/keys) */
+	"CREATE INDEX IF NOT EXISTS pending_epoch ON deliveries(device,epoch,seq) WHERE acked IS NULL;"
 	"CREATE INDEX IF NOT EXISTS pending_due ON deliveries(due) WHERE acked IS NULL;";
 
 /*
@@ -107,12 +156,13 @@ static const char schema[] =
 	" BEGIN UPDATE dirver SET n=n+1 WHERE id=1; END;"
 #define DIRVER_TRIGGERS(tab) DIRVER_TRIGGER(tab, "INSERT") DIRVER_TRIGGER(tab, "UPDATE") \
 	DIRVER_TRIGGER(tab, "DELETE")
-#define DIRVER_NTRIGGERS 12
+#define DIRVER_NTRIGGERS 15
+/* epoch_keys counts: a device row carries its windows */
 static const char schema_dirver[] =
 	"CREATE TABLE IF NOT EXISTS dirver(id INTEGER PRIMARY KEY CHECK(id=1), n INTEGER NOT NULL);"
 	"INSERT OR IGNORE INTO dirver(id,n) VALUES(1,0);"
 	DIRVER_TRIGGERS("posts") DIRVER_TRIGGERS("collectives") DIRVER_TRIGGERS("officers")
-	DIRVER_TRIGGERS("devices");
+	DIRVER_TRIGGERS("devices") DIRVER_TRIGGERS("epoch_keys");
 
 struct dps_store {
 	sqlite3 *db;
@@ -230,6 +280,51 @@ static int dirver_migrate(dps_store *s)
 	return r;
 }
 
+/* One integer (or text parsed as one) from a query without parameters; *v = -1 for no row or NULL. */
+static int query_int(dps_store *s, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *st = prep(s, sql);
+	if (!st)
+		return DP_ESTORE;
+	int rc = sqlite3_step(st), r = DP_OK;
+	*v = -1;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * A database with a devices table must say schema 2 in meta: one written
+ * before key epochs kept a single age recipient in each device row, and
+ * nothing here migrates it.  An empty database passes (create makes it).
+ */
+static int schema_check(dps_store *s, const char *path)
+{
+	int64_t devices, meta, version = -1;
+	int r = query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+			     "name='devices'", &devices);
+	if (!r)
+		r = query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'",
+			      &meta);
+	if (!r && devices > 0 && meta > 0)
+		r = query_int(s, "SELECT CAST(v AS INTEGER) FROM meta WHERE k='schema'", &version);
+	if (r || devices <= 0 || version == atoi(SCHEMA_VERSION))
+		return r;
+	if (version > atoi(SCHEMA_VERSION)) {
+		fprintf(stderr, "denpod: the database %s is from a newer denpod (schema %lld); run that "
+				"version\n", path, (long long)version);
+		return DP_ESTATE;
+	}
+	fprintf(stderr, "denpod: the database %s is from an older denpod (schema %lld, before key "
+			"epochs) and cannot be used or upgraded; re-create the switch: denpod init "
+			"--data NEWDIR, then add the posts, officers and devices again\n",
+		path, (long long)(version < 0 ? 1 : version));
+	return DP_ESTATE;
+}
+
 int dps_open(dps_store **out, const char *path, int create)
 {
 	dps_store *s = calloc(1, sizeof *s);
@@ -247,8 +342,20 @@ int dps_open(dps_store **out, const char *path, int create)
 	sqlite3_busy_timeout(s->db, 10000);
 	int r = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
 			"PRAGMA cache_size=-65536;");
-	if (!r && create)
-		r = exec(s, schema);
+	if (!r)
+		r = schema_check(s, path);
+	if (!r && create) {
+		/* the tables and the schema row together, or neither */
+		r = exec(s, "BEGIN IMMEDIATE");
+		if (!r)
+			r = exec(s, schema);
+		if (!r)
+			r = exec(s, "INSERT OR IGNORE INTO meta(k,v) VALUES('schema','" SCHEMA_VERSION "')");
+		if (!r)
+			r = exec(s, "COMMIT");
+		if (r && !sqlite3_get_autocommit(s->db))
+			(void)exec(s, "ROLLBACK");
+	}
 	if (!r)
 		r = dirver_migrate(s);
 	for (int i = 0; !r && i < Q_COUNT; i++)
@@ -529,34 +636,52 @@ int dps_officer_list(dps_store *s, int (*cb)(void *ctx, const dps_officer *o), v
 	return r;
 }
 
-static void device_row(sqlite3_stmt *st, dps_device *d)
+/* Columns i..i+5 of DEV_COLS. */
+static void device_row(sqlite3_stmt *st, int i, dps_device *d)
 {
 	memset(d, 0, sizeof *d);
-	col_blob(st, 0, d->id, 32);
-	col_blob(st, 1, d->tls_key, 32);
-	col_text(st, 2, d->officer, sizeof d->officer);
-	col_text(st, 3, d->name, sizeof d->name);
-	col_text(st, 4, d->age_recipient, sizeof d->age_recipient);
-	d->key_type = sqlite3_column_int(st, 5);
-	d->epoch = (uint32_t)sqlite3_column_int64(st, 6);
-	d->status = sqlite3_column_int(st, 7);
-	d->created = sqlite3_column_int64(st, 8);
+	col_blob(st, i, d->id, 32);
+	col_blob(st, i + 1, d->tls_key, 32);
+	col_text(st, i + 2, d->officer, sizeof d->officer);
+	col_text(st, i + 3, d->name, sizeof d->name);
+	d->status = sqlite3_column_int(st, i + 4);
+	d->created = sqlite3_column_int64(st, i + 5);
+}
+
+/* d->win: the windows of d's records not closed now, oldest epoch first. */
+static int device_windows(dps_store *s, dps_device *d)
+{
+	dps_window w[DPS_EPOCHS_MAX];
+	uint32_t n = 0;
+	sqlite3_stmt *st = stmt(s, Q_EPK_WIN);
+	bind_blob(st, 1, d->id, 32);
+	sqlite3_bind_int64(st, 2, dp_now() - DP_EPOCH_SKEW);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < DPS_EPOCHS_MAX) {
+		w[n].epoch = (uint32_t)sqlite3_column_int64(st, 0);
+		w[n].not_before = sqlite3_column_int64(st, 1);
+		w[n].not_after = sqlite3_column_int64(st, 2);
+		n++;
+	}
+	int r = rc == SQLITE_ROW || rc == SQLITE_DONE ? DP_OK : step_err(s, rc);
+	sqlite3_reset(st);
+	d->nwin = 0;
+	for (uint32_t i = 0; !r && i < n; i++) /* newest first -> oldest first */
+		d->win[d->nwin++] = w[n - 1 - i];
+	return r;
 }
 
 int dps_device_add(dps_store *s, const dps_device *d)
 {
-	sqlite3_stmt *st = prep(s, "INSERT INTO devices VALUES(?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *st = prep(s, "INSERT INTO devices(" DEV_COLS ") VALUES(?,?,?,?,?,?)");
 	if (!st)
 		return DP_ESTORE;
 	bind_blob(st, 1, d->id, 32);
 	bind_blob(st, 2, d->tls_key, 32);
 	bind_text(st, 3, d->officer);
 	bind_text(st, 4, d->name);
-	bind_text(st, 5, d->age_recipient);
-	sqlite3_bind_int(st, 6, d->key_type);
-	sqlite3_bind_int64(st, 7, d->epoch);
-	sqlite3_bind_int(st, 8, d->status);
-	sqlite3_bind_int64(st, 9, d->created);
+	sqlite3_bind_int(st, 5, d->status);
+	sqlite3_bind_int64(st, 6, d->created);
 	int r = run(s, st);
 	sqlite3_finalize(st);
 	return r;
@@ -571,10 +696,12 @@ static int device_one(dps_store *s, int q, const uint8_t key[32], dps_device *d)
 	bind_blob(st, 1, key, 32);
 	int rc = sqlite3_step(st), r = DP_OK;
 	if (rc == SQLITE_ROW)
-		device_row(st, d);
+		device_row(st, 0, d);
 	else
 		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
 	sqlite3_reset(st);
+	if (!r)
+		r = device_windows(s, d);
 	if (s->cache && !r)
 		dpdc_dev_put(s->cache, d);
 	return r;
@@ -596,8 +723,8 @@ int dps_device_find(dps_store *s, const char *prefix, dps_device *d)
 	/* a prefix is 1..64 hex digits */
 	if (n == 0 || n > 64 || strspn(prefix, "0123456789abcdefABCDEF") != n)
 		return DP_EPARSE;
-	sqlite3_stmt *st = prep(s, "SELECT id,tls_key,officer,name,age_recipient,key_type,epoch,"
-				   "status,created FROM devices WHERE substr(lower(hex(id)),1,?)=lower(?)");
+	sqlite3_stmt *st = prep(s, "SELECT " DEV_COLS " FROM devices "
+				   "WHERE substr(lower(hex(id)),1,?)=lower(?)");
 	if (!st)
 		return DP_ESTORE;
 	sqlite3_bind_int(st, 1, (int)n);
@@ -606,7 +733,7 @@ int dps_device_find(dps_store *s, const char *prefix, dps_device *d)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (++found > 1)
 			break;
-		device_row(st, d);
+		device_row(st, 0, d);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = step_err(s, rc);
@@ -615,7 +742,7 @@ int dps_device_find(dps_store *s, const char *prefix, dps_device *d)
 	else if (found > 1)
 		r = DP_EEXISTS;
 	sqlite3_finalize(st);
-	return r;
+	return r ? r : device_windows(s, d);
 }
 
 int dps_device_set_status(dps_store *s, const uint8_t id[32], int status)
@@ -642,10 +769,8 @@ int dps_device_set_status(dps_store *s, const uint8_t id[32], int status)
 int dps_device_list(dps_store *s, const char *officer, int (*cb)(void *ctx, const dps_device *d),
 		    void *ctx)
 {
-	sqlite3_stmt *st = prep(s, officer ? "SELECT id,tls_key,officer,name,age_recipient,key_type,"
-					     "epoch,status,created FROM devices WHERE officer=? ORDER BY id"
-					   : "SELECT id,tls_key,officer,name,age_recipient,key_type,"
-					     "epoch,status,created FROM devices ORDER BY officer,id");
+	sqlite3_stmt *st = prep(s, officer ? "SELECT " DEV_COLS " FROM devices WHERE officer=? ORDER BY id"
+					   : "SELECT " DEV_COLS " FROM devices ORDER BY officer,id");
 	if (!st)
 		return DP_ESTORE;
 	if (officer)
@@ -653,8 +778,10 @@ int dps_device_list(dps_store *s, const char *officer, int (*cb)(void *ctx, cons
 	int rc, r = DP_OK;
 	dps_device d;
 	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		device_row(st, &d);
-		r = cb(ctx, &d);
+		device_row(st, 0, &d);
+		r = device_windows(s, &d);
+		if (!r)
+			r = cb(ctx, &d);
 	}
 	if (!r && rc != SQLITE_DONE)
 		r = step_err(s, rc);
@@ -666,8 +793,8 @@ int dps_post_devices(dps_store *s, const char *post,
 		     int (*cb)(void *ctx, const dps_officer *o, const dps_device *d), void *ctx)
 {
 	sqlite3_stmt *st = prep(s, "SELECT o.handle,o.post,o.fullname,o.clearance,o.captions,o.roles,"
-				   "o.status,d.id,d.tls_key,d.officer,d.name,d.age_recipient,d.key_type,"
-				   "d.epoch,d.status,d.created FROM officers o JOIN devices d "
+				   "o.status,d.id,d.tls_key,d.officer,d.name,d.status,d.created "
+				   "FROM officers o JOIN devices d "
 				   "ON d.officer=o.handle WHERE o.post=? ORDER BY o.handle,d.id");
 	if (!st)
 		return DP_ESTORE;
@@ -677,21 +804,247 @@ int dps_post_devices(dps_store *s, const char *post,
 	dps_device d;
 	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		officer_row(st, &o);
-		memset(&d, 0, sizeof d);
-		col_blob(st, 7, d.id, 32);
-		col_blob(st, 8, d.tls_key, 32);
-		col_text(st, 9, d.officer, sizeof d.officer);
-		col_text(st, 10, d.name, sizeof d.name);
-		col_text(st, 11, d.age_recipient, sizeof d.age_recipient);
-		d.key_type = sqlite3_column_int(st, 12);
-		d.epoch = (uint32_t)sqlite3_column_int64(st, 13);
-		d.status = sqlite3_column_int(st, 14);
-		d.created = sqlite3_column_int64(st, 15);
-		r = cb(ctx, &o, &d);
+		device_row(st, 7, &d);
+		r = device_windows(s, &d);
+		if (!r)
+			r = cb(ctx, &o, &d);
 	}
 	if (!r && rc != SQLITE_DONE)
 		r = step_err(s, rc);
 	sqlite3_finalize(st);
+	return r;
+}
+
+/* ---- key epochs ---- */
+
+/* One integer column of a one-row query on (device[, i2]); *v = -1 for NULL or no row. */
+static int dev_int(dps_store *s, int q, const uint8_t device[32], int64_t i2, int64_t *v)
+{
+	sqlite3_stmt *st = stmt(s, q);
+	bind_blob(st, 1, device, 32);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, i2);
+	int rc = sqlite3_step(st), r = DP_OK;
+	*v = -1;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+/* The rules of dps_epoch_put, inside a transaction. */
+static int epoch_put(dps_store *s, dps_epoch_pub *p)
+{
+	const dp_epoch_key *k = p->k;
+	int64_t v;
+	int r = dev_int(s, Q_DEV_EXISTS, k->device, 0, &v);
+	if (r || v < 0)
+		return r ? r : DP_ENOTFOUND;
+	/* the same epoch again: idempotent if byte-identical, else a conflict */
+	sqlite3_stmt *st = stmt(s, Q_EPK_GET);
+	bind_blob(st, 1, k->device, 32);
+	sqlite3_bind_int64(st, 2, k->epoch);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *old = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		p->duplicate = n == p->len && old && memcmp(old, p->record, n) == 0;
+		sqlite3_reset(st);
+		return p->duplicate ? DP_OK : DP_EEXISTS;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return step_err(s, rc);
+
+	if ((r = dev_int(s, Q_EPK_MAX, k->device, 0, &v)))
+		return r;
+	if (v >= 0 && (int64_t)k->epoch <= v) {
+		p->rule = DPS_EPR_EPOCH;
+		p->last_epoch = (uint32_t)v;
+		return DP_ESTATE;
+	}
+	if (strlen(k->age_recipient) < RCPT_KEY_OFF + RCPT_KEY_LEN)
+		return DP_EINVAL; /* not a decoded post-quantum recipient */
+	st = stmt(s, Q_EPK_RCPT);
+	bind_blob(st, 1, k->device, 32);
+	sqlite3_bind_text(st, 2, k->age_recipient + RCPT_KEY_OFF, RCPT_KEY_LEN, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *old = sqlite3_column_text(st, 1);
+		if (old && strcmp((const char *)old, k->age_recipient) == 0) {
+			p->rule = DPS_EPR_REUSED;
+			p->reused_epoch = (uint32_t)sqlite3_column_int64(st, 0);
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return step_err(s, rc);
+	if (p->rule)
+		return DP_ESTATE;
+	if (!p->enrol && k->not_after <= p->now)
+		p->rule = DPS_EPR_EXPIRED;
+	else if (k->not_before > p->now + DP_EPOCH_MAX_AHEAD)
+		p->rule = DPS_EPR_AHEAD;
+	if (p->rule)
+		return DP_ESTATE;
+	/* not closed = still accepted for cables: exactly what a device row's windows hold */
+	if ((r = dev_int(s, Q_EPK_OPEN, k->device, p->now - DP_EPOCH_SKEW, &v)))
+		return r;
+	if (v >= DPS_EPOCHS_MAX) {
+		p->rule = DPS_EPR_FULL;
+		return DP_ESTATE;
+	}
+	st = stmt(s, Q_EPK_INS);
+	bind_blob(st, 1, k->device, 32);
+	sqlite3_bind_int64(st, 2, k->epoch);
+	sqlite3_bind_int64(st, 3, k->not_before);
+	sqlite3_bind_int64(st, 4, k->not_after);
+	bind_text(st, 5, k->age_recipient);
+	bind_blob(st, 6, p->record, p->len);
+	sqlite3_bind_int64(st, 7, p->now);
+	return run(s, st);
+}
+
+int dps_epoch_put(dps_store *s, dps_epoch_pub *p)
+{
+	p->duplicate = 0;
+	p->rule = DPS_EPR_NONE;
+	p->last_epoch = p->reused_epoch = 0;
+	if (p->len == 0 || p->len > DP_EPOCH_KEY_MAX)
+		return DP_ETOOBIG;
+	/* BEGIN IMMEDIATE: nobody else publishes for the device between the checks and the insert */
+	int own = !s->in_txn;
+	int r = own ? exec(s, "BEGIN IMMEDIATE") : DP_OK;
+	if (r)
+		return r;
+	r = epoch_put(s, p);
+	if (own) {
+		if (!r)
+			r = exec(s, "COMMIT");
+		if (r && !sqlite3_get_autocommit(s->db))
+			(void)exec(s, "ROLLBACK");
+	}
+	return r;
+}
+
+/* Columns 0..5 of Q_EPK_CUR. */
+static int epoch_row(dps_store *s, sqlite3_stmt *st, dps_epoch *e)
+{
+	memset(e, 0, sizeof *e);
+	e->epoch = (uint32_t)sqlite3_column_int64(st, 0);
+	e->not_before = sqlite3_column_int64(st, 1);
+	e->not_after = sqlite3_column_int64(st, 2);
+	e->published = sqlite3_column_int64(st, 3);
+	col_text(st, 4, e->age_recipient, sizeof e->age_recipient);
+	const void *p = sqlite3_column_blob(st, 5);
+	size_t n = (size_t)sqlite3_column_bytes(st, 5);
+	if (!p || n == 0 || n > DP_EPOCH_KEY_MAX) {
+		fprintf(stderr, "denpod: store: an epoch key record of %zu bytes is stored; the "
+				"database is damaged\n", n);
+		return DP_ESTORE;
+	}
+	memcpy(e->record, p, n);
+	e->record[n] = 0;
+	e->len = n;
+	return DP_OK;
+}
+
+int dps_epoch_current(dps_store *s, const uint8_t device[32], int64_t now, dps_epoch *e,
+		      int64_t *last_not_after)
+{
+	sqlite3_stmt *st = stmt(s, Q_EPK_CUR);
+	bind_blob(st, 1, device, 32);
+	sqlite3_bind_int64(st, 2, now);
+	int rc = sqlite3_step(st), r;
+	if (rc == SQLITE_ROW)
+		r = epoch_row(s, st, e);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_reset(st);
+	if (r != DP_ENOTFOUND || !last_not_after)
+		return r;
+	int64_t v;
+	int r2 = dev_int(s, Q_EPK_LAST, device, now, &v);
+	if (r2)
+		return r2;
+	*last_not_after = v < 0 ? 0 : v;
+	return DP_ENOTFOUND;
+}
+
+int dps_epoch_window(dps_store *s, const uint8_t device[32], uint32_t epoch, dps_window *w)
+{
+	sqlite3_stmt *st = stmt(s, Q_EPK_GET);
+	bind_blob(st, 1, device, 32);
+	sqlite3_bind_int64(st, 2, epoch);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW) {
+		w->epoch = epoch;
+		w->not_before = sqlite3_column_int64(st, 1);
+		w->not_after = sqlite3_column_int64(st, 2);
+	} else {
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+/* The pending cable ids of one epoch into x (at most DPS_PENDING_MAX, more = cut). */
+static int epoch_pending(dps_store *s, const uint8_t device[32], dps_epoch_state *x)
+{
+	sqlite3_stmt *st = stmt(s, Q_EPK_PENDING);
+	bind_blob(st, 1, device, 32);
+	sqlite3_bind_int64(st, 2, x->w.epoch);
+	sqlite3_bind_int64(st, 3, DPS_PENDING_MAX + 1);
+	int rc;
+	x->npending = 0;
+	x->more = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (x->npending == DPS_PENDING_MAX) {
+			x->more = 1;
+			continue;
+		}
+		col_blob(st, 0, x->pending[x->npending++], DP_CABLE_ID);
+	}
+	int r = rc == SQLITE_DONE ? DP_OK : step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_epoch_list(dps_store *s, const uint8_t device[32], int64_t now,
+		   int (*cb)(void *ctx, const dps_epoch_state *st), void *ctx)
+{
+	/* not closed (index on not_after), or named by a pending delivery (the device's queue) */
+	sqlite3_stmt *st = prep(s, "SELECT epoch,not_before,not_after FROM epoch_keys WHERE "
+				   "device=?1 AND epoch IN (SELECT epoch FROM epoch_keys WHERE "
+				   "device=?1 AND not_after>?2 UNION SELECT epoch FROM deliveries "
+				   "WHERE device=?1 AND acked IS NULL) ORDER BY epoch");
+	dps_epoch_state x;
+	memset(&x, 0, sizeof x);
+	x.pending = calloc(DPS_PENDING_MAX, sizeof *x.pending);
+	if (!st || !x.pending) {
+		sqlite3_finalize(st);
+		free(x.pending);
+		return st ? DP_ENOMEM : DP_ESTORE;
+	}
+	bind_blob(st, 1, device, 32);
+	sqlite3_bind_int64(st, 2, now - DP_EPOCH_SKEW);
+	int rc, r = DP_OK;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		x.w.epoch = (uint32_t)sqlite3_column_int64(st, 0);
+		x.w.not_before = sqlite3_column_int64(st, 1);
+		x.w.not_after = sqlite3_column_int64(st, 2);
+		x.closed = now >= x.w.not_after + DP_EPOCH_SKEW;
+		r = epoch_pending(s, device, &x);
+		if (!r)
+			r = cb(ctx, &x);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	free(x.pending);
 	return r;
 }
 
@@ -721,6 +1074,7 @@ static void rcpt_row(sqlite3_stmt *st, int i, dps_rcpt *r)
 	r->prec = sqlite3_column_int(st, i + 2);
 	r->delivered = col_i64_or0(st, i + 3);
 	r->acked = col_i64_or0(st, i + 4);
+	r->epoch = (uint32_t)sqlite3_column_int64(st, i + 5);
 }
 
 /* Next MRN number of post in year, bumping the counter (inside the caller's transaction). */
@@ -822,6 +1176,7 @@ int dps_cable_insert(dps_store *s, dps_submit *sub)
 		sqlite3_bind_int(st, 3, sub->rcpts[i].role);
 		sqlite3_bind_int(st, 4, sub->rcpts[i].prec);
 		sqlite3_bind_int64(st, 5, sub->now + dp_prec_objective(sub->rcpts[i].prec));
+		sqlite3_bind_int64(st, 6, sub->rcpts[i].epoch);
 		r = run(s, st);
 		if (r)
 			goto fail;
@@ -843,6 +1198,25 @@ int dps_cable_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dps_cable *c)
 		cable_row(st, c);
 	else
 		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_cable_stored(dps_store *s, const uint8_t id[DP_CABLE_ID], const uint8_t *data, size_t len,
+		     dps_cable *c)
+{
+	uint8_t digest[DP_SHA256], old[DP_SHA256];
+	dp_sha256(digest, data, len);
+	sqlite3_stmt *st = stmt(s, Q_CABLE_BY_ID);
+	bind_blob(st, 1, id, DP_CABLE_ID);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW) {
+		cable_row(st, c);
+		col_blob(st, 11, old, sizeof old);
+		r = memcmp(old, digest, sizeof old) == 0 ? DP_OK : DP_EEXISTS;
+	} else {
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	}
 	sqlite3_reset(st);
 	return r;
 }
@@ -1000,7 +1374,7 @@ int dps_overdue(dps_store *s, int64_t now, const char *post,
 	sqlite3_stmt *st = prep(
 		s, "SELECT c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer,c.classification,"
 		   "c.prec_action,c.prec_info,c.accepted,c.size,"
-		   "d.device,d.role,d.prec,d.delivered,d.acked FROM deliveries d "
+		   "d.device,d.role,d.prec,d.delivered,d.acked,d.epoch FROM deliveries d "
 		   "JOIN cables c ON c.seq=d.seq JOIN devices v ON v.id=d.device "
 		   "JOIN officers o ON o.handle=v.officer "
 		   "WHERE d.acked IS NULL AND d.due<?1 AND (?2 IS NULL OR o.post=?2) "

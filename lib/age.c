@@ -536,8 +536,13 @@ static int scrypt_alone(const header *h)
 	return 1;
 }
 
-int dp_age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *in, size_t inlen,
-		   dp_buf *out)
+/*
+ * The one decryption path.  With key_in the file key is given (the stanzas
+ * are not tried); with key_out the file key that opened the file is copied
+ * there on success (wiped on failure).
+ */
+static int age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *key_in,
+		       const uint8_t *in, size_t inlen, dp_buf *out, uint8_t *key_out)
 {
 	dp_buf tmp;
 	header h;
@@ -547,6 +552,8 @@ int dp_age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *in, size
 	dp_hpke_key *pqk = NULL; /* the current post-quantum identity, expanded */
 	int r, have = 0;
 
+	if (key_out)
+		sodium_memzero(key_out, DP_AGE_FILE_KEY); /* no key on any failure, early ones too */
 	for (size_t i = 0; i < n; i++)
 		if (ids[i].type != DP_AGE_X25519 && ids[i].type != DP_AGE_SCRYPT &&
 		    ids[i].type != DP_AGE_MLKEM768X25519)
@@ -565,6 +572,10 @@ int dp_age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *in, size
 	if (!scrypt_alone(&h)) {
 		r = DP_EHEADER;
 		goto out;
+	}
+	if (key_in) {
+		memcpy(fk, key_in, DP_AGE_FILE_KEY);
+		have = 1;
 	}
 	for (size_t i = 0; i < n && !have; i++) {
 		if (ids[i].type == DP_AGE_X25519 && crypto_scalarmult_base(pk, ids[i].sk)) {
@@ -607,7 +618,11 @@ int dp_age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *in, size
 		goto out;
 	}
 	r = dp_age_stream_open(fk, bin + h.len, binlen - h.len, out);
+	if (!r && key_out)
+		memcpy(key_out, fk, DP_AGE_FILE_KEY);
 out:
+	if (r && key_out)
+		sodium_memzero(key_out, DP_AGE_FILE_KEY);
 	sodium_memzero(fk, sizeof fk);
 	sodium_memzero(mac, sizeof mac);
 	if (pqk) {
@@ -623,6 +638,24 @@ out:
 		out->p[start] = 0;
 	}
 	return r;
+}
+
+int dp_age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *in, size_t inlen,
+		   dp_buf *out)
+{
+	return age_decrypt(ids, n, NULL, in, inlen, out, NULL);
+}
+
+int dp_age_decrypt_fk(const dp_age_identity *ids, size_t n, const uint8_t *in, size_t inlen,
+		      dp_buf *out, uint8_t file_key[DP_AGE_FILE_KEY])
+{
+	return age_decrypt(ids, n, NULL, in, inlen, out, file_key);
+}
+
+int dp_age_decrypt_with_fk(const uint8_t file_key[DP_AGE_FILE_KEY], const uint8_t *in,
+			   size_t inlen, dp_buf *out)
+{
+	return age_decrypt(NULL, 0, file_key, in, inlen, out, NULL);
 }
 
 int dp_age_inspect(const uint8_t *in, size_t inlen, dp_age_header_info *info)

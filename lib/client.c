@@ -301,12 +301,13 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 }
 
 /* A JSON request: the answer is parsed into *j (caller decrefs). */
-static int request_json(dp_client *c, const char *path, int post, int wait, json_t **j)
+static int request_json_body(dp_client *c, const char *path, int post, const uint8_t *body,
+			     size_t blen, int wait, json_t **j)
 {
 	dp_buf b;
 	dp_buf_init(&b, DP_CLIENT_JSON_MAX);
 	*j = NULL;
-	int r = request(c, path, post, NULL, 0, &b, 0, wait);
+	int r = request(c, path, post, body, blen, &b, 0, wait);
 	if (!r) {
 		json_error_t je;
 		*j = json_loadb((const char *)b.p, b.len, JSON_REJECT_DUPLICATES, &je);
@@ -319,6 +320,11 @@ static int request_json(dp_client *c, const char *path, int post, int wait, json
 	}
 	dp_buf_free(&b);
 	return r;
+}
+
+static int request_json(dp_client *c, const char *path, int post, int wait, json_t **j)
+{
+	return request_json_body(c, path, post, NULL, 0, wait, j);
 }
 
 /* ---- field helpers: every one fails with DP_EPROTO on a missing or bad field ---- */
@@ -337,6 +343,20 @@ static int jstr(json_t *o, const char *k, char *out, size_t cap)
 	size_t n = json_string_length(v);
 	if (n >= cap || strlen(s) != n || !clean_str(s))
 		return DP_EPROTO; /* too long, embedded NUL or control characters */
+	memcpy(out, s, n + 1);
+	return DP_OK;
+}
+
+/* A multi-line text field (an epoch key record: its own parser checks it); no NUL, < cap. */
+static int jtext(json_t *o, const char *k, char *out, size_t cap)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_string(v))
+		return DP_EPROTO;
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	if (n >= cap || strlen(s) != n)
+		return DP_EPROTO;
 	memcpy(out, s, n + 1);
 	return DP_OK;
 }
@@ -663,10 +683,16 @@ static int add_param(CURL *h, dp_buf *q, const char *name, const char *value)
 	return r;
 }
 
-int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolved **devs, size_t *n)
+void dp_resolution_free(dp_resolution *res)
 {
-	*devs = NULL;
-	*n = 0;
+	free(res->devs);
+	free(res->unreachable);
+	memset(res, 0, sizeof *res);
+}
+
+int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *res)
+{
+	memset(res, 0, sizeof *res);
 	if (!q->to || !*q->to)
 		return DP_EINVAL;
 	dp_buf qs;
@@ -682,7 +708,7 @@ int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolved **dev
 	dp_buf_free(&qs);
 	if (r)
 		return r;
-	json_t *j, *a;
+	json_t *j, *a, *u;
 	r = request_json(c, path, 0, 0, &j);
 	if (r)
 		return r;
@@ -691,26 +717,50 @@ int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolved **dev
 	r = jarray(c, j, "devices", DP_MAX_RECIPIENTS, sizeof *d, (void **)&d, &cnt, &a);
 	for (size_t i = 0; !r && i < cnt; i++) {
 		json_t *o = json_array_get(a, i);
-		int64_t kt, ep;
+		int64_t kt, ep, nb, na;
 		if (!json_is_object(o) || jkey(o, "device", d[i].device, 0) ||
 		    jstr(o, "officer", d[i].officer, sizeof d[i].officer) ||
 		    jstr(o, "post", d[i].post, sizeof d[i].post) || jrole(o, "role", &d[i].role) ||
 		    jint(o, "key_type", 1, 255, &kt) || jint(o, "epoch", 0, UINT32_MAX, &ep) ||
-		    jstr(o, "age_recipient", d[i].age_recipient, sizeof d[i].age_recipient))
+		    jint(o, "not_before", 0, INT64_MAX, &nb) || jint(o, "not_after", 0, INT64_MAX, &na) ||
+		    jstr(o, "age_recipient", d[i].age_recipient, sizeof d[i].age_recipient) ||
+		    jtext(o, "epoch_key", d[i].epoch_key, sizeof d[i].epoch_key))
 			r = bad_field(c, "directory");
 		else {
 			d[i].key_type = (int)kt;
 			d[i].epoch = (uint32_t)ep;
+			d[i].not_before = nb;
+			d[i].not_after = na;
 		}
 	}
-	json_decref(j);
-	if (r) {
+	if (!r) {
+		res->devs = d;
+		res->n = cnt;
+	} else
 		free(d);
-		return r;
+	/* "unreachable" may be absent (nobody is) */
+	if (!r && json_object_get(j, "unreachable")) {
+		dp_unreachable *un;
+		r = jarray(c, j, "unreachable", DP_MAX_RECIPIENTS, sizeof *un, (void **)&un, &cnt, &u);
+		for (size_t i = 0; !r && i < cnt; i++) {
+			json_t *o = json_array_get(u, i);
+			if (!json_is_object(o) || jkey(o, "device", un[i].device, 0) ||
+			    jstr(o, "officer", un[i].officer, sizeof un[i].officer) ||
+			    jstr(o, "post", un[i].post, sizeof un[i].post) ||
+			    jrole(o, "role", &un[i].role) ||
+			    jtime_opt(o, "last_not_after", &un[i].last_not_after))
+				r = bad_field(c, "directory");
+		}
+		if (!r) {
+			res->unreachable = un;
+			res->nunreachable = cnt;
+		} else
+			free(un);
 	}
-	*devs = d;
-	*n = cnt;
-	return DP_OK;
+	json_decref(j);
+	if (r)
+		dp_resolution_free(res);
+	return r;
 }
 
 int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d)
@@ -726,15 +776,22 @@ int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d)
 	int64_t ep;
 	if (jkey(j, "device", d->device, 0) || jstr(j, "officer", d->officer, sizeof d->officer) ||
 	    jstr(j, "post", d->post, sizeof d->post) || jstr(j, "status", d->status, sizeof d->status) ||
-	    jkey(j, "sign_key", d->sign_key, 1) ||
-	    jstr(j, "age_recipient", d->age_recipient, sizeof d->age_recipient) ||
-	    jint(j, "epoch", 0, UINT32_MAX, &ep))
+	    jkey(j, "sign_key", d->sign_key, 1))
 		r = bad_field(c, "device");
-	else if (memcmp(d->device, device, 32) != 0) {
+	else if (json_object_get(j, "epoch")) {
+		/* the current epoch key, when the device has one */
+		if (jstr(j, "age_recipient", d->age_recipient, sizeof d->age_recipient) ||
+		    jint(j, "epoch", 0, UINT32_MAX, &ep))
+			r = bad_field(c, "device");
+		else {
+			d->epoch = (uint32_t)ep;
+			d->has_key = 1;
+		}
+	}
+	if (!r && memcmp(d->device, device, 32) != 0) {
 		set_msg(c, "%s", "the switch answered about another device than asked");
 		r = DP_EPROTO;
-	} else
-		d->epoch = (uint32_t)ep;
+	}
 	json_decref(j);
 	return r;
 }
@@ -751,5 +808,78 @@ int dp_client_health(dp_client *c, char *version, size_t vcap)
 	else if (vcap && jstr(j, "version", version, vcap))
 		version[0] = 0;
 	json_decref(j);
+	return r;
+}
+
+/* ---- key epochs ---- */
+
+int dp_client_publish_key(dp_client *c, const uint8_t *rec, size_t n, int *duplicate)
+{
+	*duplicate = 0;
+	json_t *j;
+	int r = request_json_body(c, "/v1/keys", 1, rec, n, 0, &j);
+	if (r)
+		return r;
+	if (jbool(j, "duplicate", duplicate))
+		r = bad_field(c, "key publication");
+	json_decref(j);
+	return r;
+}
+
+void dp_key_status_free(dp_key_status *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		free(st->epochs[i].pending);
+	free(st->epochs);
+	memset(st, 0, sizeof *st);
+}
+
+int dp_client_keys(dp_client *c, dp_key_status *st)
+{
+	memset(st, 0, sizeof *st);
+	json_t *j, *a;
+	int r = request_json(c, "/v1/keys", 0, 0, &j);
+	if (r)
+		return r;
+	int64_t now = 0, skew = 0;
+	if (jint(j, "now", 0, INT64_MAX, &now) || jint(j, "skew", 0, 86400, &skew))
+		r = bad_field(c, "keys");
+	st->now = now;
+	st->skew = skew;
+	size_t cnt = 0;
+	if (!r)
+		r = jarray(c, j, "epochs", 100000, sizeof *st->epochs, (void **)&st->epochs, &cnt, &a);
+	st->n = cnt;
+	for (size_t i = 0; !r && i < cnt; i++) {
+		json_t *o = json_array_get(a, i), *pa;
+		dp_epoch_state *e = &st->epochs[i];
+		int64_t ep, nb, na;
+		if (!json_is_object(o) || jint(o, "epoch", 0, UINT32_MAX, &ep) ||
+		    jint(o, "not_before", 0, INT64_MAX, &nb) || jint(o, "not_after", 0, INT64_MAX, &na) ||
+		    jbool(o, "current", &e->current) || jbool(o, "closed", &e->closed) ||
+		    jbool(o, "more", &e->more)) {
+			r = bad_field(c, "keys");
+			break;
+		}
+		e->epoch = (uint32_t)ep;
+		e->not_before = nb;
+		e->not_after = na;
+		r = jarray(c, o, "pending", 1000, sizeof *e->pending, (void **)&e->pending, &e->npending, &pa);
+		for (size_t k = 0; !r && k < e->npending; k++) {
+			json_t *v = json_array_get(pa, k);
+			char s[DP_HEXID];
+			uint8_t id[DP_CABLE_ID];
+			if (!json_is_string(v) || json_string_length(v) != 32 ||
+			    dp_hex_decode(id, sizeof id, json_string_value(v), 32))
+				r = bad_field(c, "keys");
+			else {
+				dp_hex_encode(s, id, sizeof id);
+				memcpy(e->pending[k], s, DP_HEXID);
+			}
+		}
+	}
+	json_decref(j);
+	if (r)
+		dp_key_status_free(st);
 	return r;
 }

@@ -1,7 +1,8 @@
 /*
- * enrol.c - the offline enrolment request (device -> operator) and
- * answer (switch -> device): signed text files, one field per line in a
- * fixed order (docs/formats.md).  Decoders parse field by field, check
+ * enrol.c - the signed text files of a device's keys: the offline
+ * enrolment request (device -> operator), its answer (switch -> device)
+ * and the epoch key record (device -> switch -> senders; denpo/epoch.h).
+ * One field per line in a fixed order (docs/formats.md).  Decoders parse field by field, check
  * every value, re-serialize and require byte equality (one encoding per
  * file), then verify the signature.
  */
@@ -13,12 +14,15 @@
 #include "denpo/age.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
+#include "denpo/epoch.h"
 #include "lib/fields.h"
 
 #define REQ_MAGIC "DENPO-ENROL-REQUEST/1\n"
 #define ANS_MAGIC "DENPO-ENROL-ANSWER/1\n"
 #define REQ_CTX "denpo-enrol-request-v1"
 #define ANS_CTX "denpo-enrol-answer-v1"
+#define EPK_MAGIC "DENPO-EPOCH-KEY/1\n"
+#define EPK_CTX "denpo-epoch-key-v1"
 #define B64_KEY 44 /* padded base64 of 32 bytes */
 #define B64_SIG 88 /* padded base64 of 64 bytes */
 
@@ -93,6 +97,31 @@ static int point_ok(const uint8_t pk[DP_ED25519_PK])
 	return crypto_core_ed25519_is_valid_point(pk) == 1;
 }
 
+/* The epoch key record a request carries (its first cable key). */
+static void request_epoch_key(const dp_enrol_request *q, dp_epoch_key *k)
+{
+	memset(k, 0, sizeof *k);
+	memcpy(k->device, q->sign_pk, DP_ED25519_PK);
+	k->epoch = q->epoch;
+	k->not_before = q->key_not_before;
+	k->not_after = q->key_not_after;
+	memcpy(k->age_recipient, q->age_recipient, sizeof k->age_recipient);
+}
+
+static int epoch_key_window_ok(const dp_epoch_key *k)
+{
+	return k->not_before >= DP_CREATED_MIN && k->not_after <= DP_CREATED_MAX &&
+	       k->not_after - k->not_before >= DP_EPOCH_MIN_LIFE &&
+	       k->not_after - k->not_before <= DP_EPOCH_MAX_LIFE;
+}
+
+int dp_epoch_key_check(const dp_epoch_key *k)
+{
+	if (!point_ok(k->device) || !epoch_key_window_ok(k))
+		return DP_EPARSE;
+	return age_recipient_check(k->age_recipient);
+}
+
 static int request_check(const dp_enrol_request *q)
 {
 	if (!dp_handle_ok(q->officer) || !dp_name_ok(q->post) || !device_name_ok(q->device_name))
@@ -103,7 +132,9 @@ static int request_check(const dp_enrol_request *q)
 		return DP_EPARSE; /* TLS and signing keys are separate */
 	if (q->created < DP_CREATED_MIN || q->created > DP_CREATED_MAX)
 		return DP_EPARSE;
-	return age_recipient_check(q->age_recipient);
+	dp_epoch_key k;
+	request_epoch_key(q, &k);
+	return dp_epoch_key_check(&k);
 }
 
 static int answer_check(const dp_enrol_answer *a)
@@ -143,8 +174,14 @@ static int request_put(const dp_enrol_request *q, dp_buf *b)
 	if (!r)
 		r = put_key(b, "TLS-Key", q->tls_pk, DP_ED25519_PK);
 	if (!r)
-		r = dp_buf_printf(b, "Age-Recipient: %s\nKey-Epoch: %lu\nCreated: %lld\n",
-				  q->age_recipient, (unsigned long)q->epoch, (long long)q->created);
+		r = dp_buf_printf(b, "Age-Recipient: %s\nKey-Epoch: %lu\nKey-Not-Before: %lld\n"
+				     "Key-Not-After: %lld\n",
+				  q->age_recipient, (unsigned long)q->epoch, (long long)q->key_not_before,
+				  (long long)q->key_not_after);
+	if (!r)
+		r = put_key(b, "Key-Signature", q->key_sig, DP_ED25519_SIG);
+	if (!r)
+		r = dp_buf_printf(b, "Created: %lld\n", (long long)q->created);
 	return r;
 }
 
@@ -181,16 +218,22 @@ static int sign_out(dp_buf *tmp, const uint8_t sk[DP_ED25519_SK], const char *ct
 	return r;
 }
 
-int dp_enrol_request_encode(const dp_enrol_request *q, const uint8_t sk[DP_ED25519_SK], dp_buf *out)
+int dp_enrol_request_encode(const dp_enrol_request *q0, const uint8_t sk[DP_ED25519_SK], dp_buf *out)
 {
-	int r = request_check(q);
+	int r = request_check(q0);
 	if (r)
 		return r;
-	if (memcmp(sk + DP_ED25519_SEED, q->sign_pk, DP_ED25519_PK))
+	if (memcmp(sk + DP_ED25519_SEED, q0->sign_pk, DP_ED25519_PK))
 		return DP_EINVAL; /* signed by the key it enrols */
+	dp_enrol_request q = *q0; /* Key-Signature: the first epoch key record's signature */
+	dp_epoch_key k;
+	request_epoch_key(&q, &k);
+	r = dp_epoch_key_sign(&k, sk, q.key_sig);
+	if (r)
+		return r;
 	dp_buf tmp;
 	dp_buf_init(&tmp, DP_ENROL_MAX);
-	r = request_put(q, &tmp);
+	r = request_put(&q, &tmp);
 	if (!r)
 		r = sign_out(&tmp, sk, REQ_CTX, out);
 	dp_buf_free(&tmp);
@@ -232,6 +275,18 @@ static int need_key(dp_cur *c, const char *name, uint8_t *k, size_t n)
 	if (r)
 		return r == DP_ETOOBIG ? DP_EPARSE : r;
 	if (dp_b64_decode(k, n, &got, s, strlen(s), 1) || got != n)
+		return DP_EPARSE;
+	return DP_OK;
+}
+
+/* A 32-byte key in lower-case hex (upper case is not canonical: the re-encoding catches it). */
+static int need_hexkey(dp_cur *c, const char *name, uint8_t k[DP_ED25519_PK])
+{
+	char hex[2 * DP_ED25519_PK + 1];
+	int r = need_str(c, name, hex, sizeof hex);
+	if (r)
+		return r == DP_ETOOBIG ? DP_EPARSE : r;
+	if (strlen(hex) != 2 * DP_ED25519_PK || dp_hex_decode(k, DP_ED25519_PK, hex, 2 * DP_ED25519_PK))
 		return DP_EPARSE;
 	return DP_OK;
 }
@@ -334,6 +389,14 @@ static int request_decode(dp_enrol_request *q, const uint8_t *p, size_t n)
 	if ((r = need_uint(&c, "Key-Epoch", UINT32_MAX, &u)))
 		return r;
 	q->epoch = (uint32_t)u;
+	if ((r = need_uint(&c, "Key-Not-Before", (uint64_t)DP_CREATED_MAX, &u)))
+		return r;
+	q->key_not_before = (int64_t)u;
+	if ((r = need_uint(&c, "Key-Not-After", (uint64_t)DP_CREATED_MAX, &u)))
+		return r;
+	q->key_not_after = (int64_t)u;
+	if ((r = need_key(&c, "Key-Signature", q->key_sig, DP_ED25519_SIG)))
+		return r;
 	if ((r = need_uint(&c, "Created", (uint64_t)DP_CREATED_MAX, &u)))
 		return r;
 	q->created = (int64_t)u;
@@ -344,7 +407,11 @@ static int request_decode(dp_enrol_request *q, const uint8_t *p, size_t n)
 	dp_buf b;
 	dp_buf_init(&b, DP_ENROL_MAX);
 	r = request_put(q, &b);
-	return finish(&b, r, p, sl, sig, q->sign_pk, REQ_CTX);
+	if ((r = finish(&b, r, p, sl, sig, q->sign_pk, REQ_CTX)))
+		return r;
+	dp_epoch_key k;
+	request_epoch_key(q, &k);
+	return dp_epoch_key_verify(&k, q->key_sig);
 }
 
 int dp_enrol_request_decode(dp_enrol_request *q, const uint8_t *p, size_t n)
@@ -366,10 +433,8 @@ static int answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n)
 	int r = open_file(p, n, ANS_MAGIC, sig, &sl, &c);
 	if (r)
 		return r;
-	if ((r = need_str(&c, "Device-Id", tmp, sizeof tmp)))
-		return r == DP_ETOOBIG ? DP_EPARSE : r;
-	if (strlen(tmp) != 2 * DP_ED25519_PK || dp_hex_decode(a->device_id, DP_ED25519_PK, tmp, 64))
-		return DP_EPARSE;
+	if ((r = need_hexkey(&c, "Device-Id", a->device_id)))
+		return r;
 	if ((r = need_str(&c, "Officer", a->officer, sizeof a->officer)) ||
 	    (r = need_str(&c, "Post", a->post, sizeof a->post)))
 		return r;
@@ -403,5 +468,115 @@ int dp_enrol_answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n)
 	int r = answer_decode(a, p, n);
 	if (r)
 		memset(a, 0, sizeof *a);
+	return r;
+}
+
+/* ---- the epoch key record ---- */
+
+static int epoch_key_put(const dp_epoch_key *k, dp_buf *b)
+{
+	char hex[2 * DP_ED25519_PK + 1];
+	dp_hex_encode(hex, k->device, DP_ED25519_PK);
+	return dp_buf_printf(b,
+			     EPK_MAGIC "Device-Id: %s\nKey-Epoch: %lu\nNot-Before: %lld\nNot-After: %lld\n"
+				       "Age-Recipient: %s\n",
+			     hex, (unsigned long)k->epoch, (long long)k->not_before,
+			     (long long)k->not_after, k->age_recipient);
+}
+
+int dp_epoch_key_sign(const dp_epoch_key *k, const uint8_t sk[DP_ED25519_SK],
+		      uint8_t sig[DP_ED25519_SIG])
+{
+	int r = dp_epoch_key_check(k);
+	if (r)
+		return r;
+	if (memcmp(sk + DP_ED25519_SEED, k->device, DP_ED25519_PK))
+		return DP_EINVAL; /* only the device signs its keys */
+	dp_buf b;
+	dp_buf_init(&b, DP_EPOCH_KEY_MAX);
+	r = epoch_key_put(k, &b);
+	if (!r)
+		r = dp_sign(sig, sk, EPK_CTX, b.p, b.len);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_epoch_key_verify(const dp_epoch_key *k, const uint8_t sig[DP_ED25519_SIG])
+{
+	int r = dp_epoch_key_check(k);
+	if (r)
+		return r;
+	dp_buf b;
+	dp_buf_init(&b, DP_EPOCH_KEY_MAX);
+	r = epoch_key_put(k, &b);
+	if (!r)
+		r = dp_verify(sig, k->device, EPK_CTX, b.p, b.len);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_epoch_key_encode(const dp_epoch_key *k, const uint8_t sk[DP_ED25519_SK], dp_buf *out)
+{
+	uint8_t sig[DP_ED25519_SIG];
+	int r = dp_epoch_key_sign(k, sk, sig);
+	return r ? r : dp_epoch_key_encode_sig(k, sig, out);
+}
+
+int dp_epoch_key_encode_sig(const dp_epoch_key *k, const uint8_t sig[DP_ED25519_SIG], dp_buf *out)
+{
+	int r = dp_epoch_key_verify(k, sig);
+	if (r)
+		return r;
+	dp_buf b;
+	dp_buf_init(&b, DP_EPOCH_KEY_MAX);
+	r = epoch_key_put(k, &b);
+	if (!r)
+		r = put_key(&b, "Signature", sig, DP_ED25519_SIG);
+	if (!r)
+		r = dp_buf_append(out, b.p, b.len);
+	dp_buf_free(&b);
+	return r;
+}
+
+static int epoch_key_decode(dp_epoch_key *k, const uint8_t *p, size_t n)
+{
+	uint8_t sig[DP_ED25519_SIG];
+	size_t sl;
+	uint64_t u;
+	dp_cur c;
+	if (n > DP_EPOCH_KEY_MAX)
+		return DP_ETOOBIG;
+	int r = open_file(p, n, EPK_MAGIC, sig, &sl, &c);
+	if (r)
+		return r;
+	if ((r = need_hexkey(&c, "Device-Id", k->device)))
+		return r;
+	if ((r = need_uint(&c, "Key-Epoch", UINT32_MAX, &u)))
+		return r;
+	k->epoch = (uint32_t)u;
+	if ((r = need_uint(&c, "Not-Before", (uint64_t)DP_CREATED_MAX, &u)))
+		return r;
+	k->not_before = (int64_t)u;
+	if ((r = need_uint(&c, "Not-After", (uint64_t)DP_CREATED_MAX, &u)))
+		return r;
+	k->not_after = (int64_t)u;
+	if ((r = need_str(&c, "Age-Recipient", k->age_recipient, sizeof k->age_recipient)))
+		return r;
+	if (c.len != 0)
+		return DP_EPARSE; /* unknown or repeated line before the signature */
+	if ((r = dp_epoch_key_check(k)))
+		return r;
+	dp_buf b;
+	dp_buf_init(&b, DP_EPOCH_KEY_MAX);
+	r = epoch_key_put(k, &b); /* canonical: lower-case hex, no leading zeros */
+	return finish(&b, r, p, sl, sig, k->device, EPK_CTX);
+}
+
+int dp_epoch_key_decode(dp_epoch_key *k, const uint8_t *p, size_t n)
+{
+	memset(k, 0, sizeof *k);
+	int r = epoch_key_decode(k, p, n);
+	if (r)
+		memset(k, 0, sizeof *k);
 	return r;
 }

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "denpo/cable.h"
 #include "denpo/keystore.h"
 
 static const uint8_t magic[4] = {'D', 'P', 'K', 'S'};
@@ -48,15 +49,83 @@ int dp_keystore_generate(dp_keystore **out)
 	dp_random(ks->tls_seed, sizeof ks->tls_seed);
 	ks_derive(ks, seed);
 	sodium_memzero(seed, sizeof seed);
-	int r = dp_age_identity_generate_pq(&ks->age[0]);
+	dp_random(ks->storage_key, sizeof ks->storage_key);
+	int64_t now = dp_now();
+	int r = dp_keystore_add_epoch(ks, now, now + DP_EPOCH_PERIOD + DP_EPOCH_OVERLAP);
 	if (r) {
 		dp_keystore_free(ks);
 		return r;
 	}
-	ks->epoch[0] = 0;
-	ks->nage = 1;
 	*out = ks;
 	return DP_OK;
+}
+
+static int window_ok(int64_t nb, int64_t na)
+{
+	return nb >= DP_CREATED_MIN && na <= DP_CREATED_MAX && na - nb >= DP_EPOCH_MIN_LIFE &&
+	       na - nb <= DP_EPOCH_MAX_LIFE;
+}
+
+int dp_keystore_add_epoch(dp_keystore *ks, int64_t not_before, int64_t not_after)
+{
+	if (!window_ok(not_before, not_after))
+		return DP_EINVAL;
+	size_t n = ks->nage;
+	if (n >= DP_KEYSTORE_MAX_AGE || (n && ks->epoch[n - 1] == UINT32_MAX))
+		return DP_ETOOBIG;
+	int r = dp_age_identity_generate_pq(&ks->age[n]);
+	if (r)
+		return r;
+	ks->epoch[n] = n ? ks->epoch[n - 1] + 1 : 0;
+	ks->not_before[n] = not_before;
+	ks->not_after[n] = not_after;
+	ks->flags[n] = 0;
+	ks->nage = n + 1;
+	return DP_OK;
+}
+
+int dp_keystore_erase(dp_keystore *ks, size_t i)
+{
+	if (i >= ks->nage || ks->nage < 2)
+		return DP_EINVAL;
+	dp_age_identity_wipe(&ks->age[i]);
+	for (size_t j = i; j + 1 < ks->nage; j++) {
+		ks->age[j] = ks->age[j + 1];
+		ks->epoch[j] = ks->epoch[j + 1];
+		ks->not_before[j] = ks->not_before[j + 1];
+		ks->not_after[j] = ks->not_after[j + 1];
+		ks->flags[j] = ks->flags[j + 1];
+	}
+	ks->nage--;
+	/* the vacated last slot held a copy of a live key: wipe it too */
+	dp_age_identity_wipe(&ks->age[ks->nage]);
+	ks->epoch[ks->nage] = 0;
+	ks->not_before[ks->nage] = ks->not_after[ks->nage] = 0;
+	ks->flags[ks->nage] = 0;
+	return DP_OK;
+}
+
+int dp_keystore_epoch_key(const dp_keystore *ks, size_t i, dp_epoch_key *k)
+{
+	if (i >= ks->nage)
+		return DP_EINVAL;
+	memset(k, 0, sizeof *k);
+	memcpy(k->device, ks->sign_pk, DP_ED25519_PK);
+	k->epoch = ks->epoch[i];
+	k->not_before = ks->not_before[i];
+	k->not_after = ks->not_after[i];
+	dp_age_recipient rc;
+	dp_buf b;
+	dp_buf_init(&b, DP_AGE_RECIPIENT_MAX + 1);
+	int r = dp_age_identity_to_recipient(&ks->age[i], &rc);
+	if (!r)
+		r = dp_age_recipient_format(&rc, &b);
+	if (!r && b.len <= DP_AGE_RECIPIENT_MAX)
+		memcpy(k->age_recipient, b.p, b.len);
+	else if (!r)
+		r = DP_ETOOBIG;
+	dp_buf_free(&b);
+	return r;
 }
 
 int dp_keystore_encode(const dp_keystore *ks, dp_buf *out)
@@ -69,12 +138,20 @@ int dp_keystore_encode(const dp_keystore *ks, dp_buf *out)
 	r = r ? r : dp_buf_append(out, ks->sign_sk, DP_ED25519_SEED);
 	r = r ? r : dp_buf_put_u8(out, DP_KEY_ED25519);
 	r = r ? r : dp_buf_append(out, ks->tls_seed, sizeof ks->tls_seed);
+	r = r ? r : dp_buf_put_u8(out, DP_KEY_XCHACHA);
+	r = r ? r : dp_buf_append(out, ks->storage_key, sizeof ks->storage_key);
 	r = r ? r : dp_buf_put_u8(out, (uint8_t)ks->nage);
 	for (size_t i = 0; !r && i < ks->nage; i++) {
 		if (ks->age[i].type != DP_AGE_MLKEM768X25519)
 			return DP_EUNSUPP; /* cable keys are post-quantum only */
+		if (!window_ok(ks->not_before[i], ks->not_after[i]) || (ks->flags[i] & ~DP_KS_PUBLISHED) ||
+		    (i && ks->epoch[i] <= ks->epoch[i - 1]))
+			return DP_EINVAL;
 		r = dp_buf_put_u8(out, (uint8_t)ks->age[i].type);
 		r = r ? r : dp_buf_put_u32(out, ks->epoch[i]);
+		r = r ? r : dp_buf_put_u64(out, (uint64_t)ks->not_before[i]);
+		r = r ? r : dp_buf_put_u64(out, (uint64_t)ks->not_after[i]);
+		r = r ? r : dp_buf_put_u8(out, ks->flags[i]);
 		r = r ? r : dp_buf_put_u8(out, 32);
 		r = r ? r : dp_buf_append(out, ks->age[i].sk, 32);
 	}
@@ -115,13 +192,24 @@ int dp_keystore_decode(dp_keystore **out, const uint8_t *p, size_t n)
 		r = DP_EUNSUPP; /* unknown TLS key type */
 		goto fail;
 	}
+	if (dp_cur_u8(&c, &t) || dp_cur_get(&c, ks->storage_key, 32))
+		goto fail; /* truncated storage key */
+	if (t != DP_KEY_XCHACHA) {
+		r = DP_EUNSUPP; /* unknown storage key type */
+		goto fail;
+	}
 	if (dp_cur_u8(&c, &nage) || nage < 1 || nage > DP_KEYSTORE_MAX_AGE)
 		goto fail; /* a keystore holds 1..MAX age identities */
 	for (size_t i = 0; i < nage; i++) {
-		uint8_t kt, klen;
+		uint8_t kt, klen, fl;
 		uint32_t ep;
-		if (dp_cur_u8(&c, &kt) || dp_cur_u32(&c, &ep) || dp_cur_u8(&c, &klen))
+		uint64_t nb, na;
+		if (dp_cur_u8(&c, &kt) || dp_cur_u32(&c, &ep) || dp_cur_u64(&c, &nb) ||
+		    dp_cur_u64(&c, &na) || dp_cur_u8(&c, &fl) || dp_cur_u8(&c, &klen))
 			goto fail; /* truncated identity header */
+		if (nb > (uint64_t)DP_CREATED_MAX || na > (uint64_t)DP_CREATED_MAX ||
+		    !window_ok((int64_t)nb, (int64_t)na) || (fl & ~DP_KS_PUBLISHED))
+			goto fail; /* a window the record rules refuse, or unknown flags */
 		if (kt != DP_AGE_MLKEM768X25519) {
 			r = DP_EUNSUPP; /* only mlkem768x25519 identities: cables are post-quantum only */
 			goto fail;
@@ -132,6 +220,9 @@ int dp_keystore_decode(dp_keystore **out, const uint8_t *p, size_t n)
 			goto fail; /* epochs strictly increase */
 		ks->age[i].type = DP_AGE_MLKEM768X25519;
 		ks->epoch[i] = ep;
+		ks->not_before[i] = (int64_t)nb;
+		ks->not_after[i] = (int64_t)na;
+		ks->flags[i] = fl;
 		ks->nage = i + 1;
 	}
 	if (c.len != 0)
@@ -155,8 +246,8 @@ int dp_keystore_logn(void)
 	return (int)v;
 }
 
-int dp_keystore_save(const dp_keystore *ks, const char *path, const char *pass, size_t passlen,
-		     int logn)
+static int ks_write(const dp_keystore *ks, const char *path, const char *pass, size_t passlen,
+		    int logn, int excl)
 {
 	if (!pass || passlen == 0)
 		return DP_EINVAL;
@@ -178,9 +269,21 @@ int dp_keystore_save(const dp_keystore *ks, const char *path, const char *pass, 
 		r = dp_age_encrypt(&rc, 1, pt.p, pt.len, 1, &ct);
 	dp_buf_free(&pt);
 	if (!r)
-		r = dp_write_file(path, ct.p, ct.len, 0600, 1);
+		r = dp_write_file(path, ct.p, ct.len, 0600, excl);
 	dp_buf_free(&ct);
 	return r;
+}
+
+int dp_keystore_save(const dp_keystore *ks, const char *path, const char *pass, size_t passlen,
+		     int logn)
+{
+	return ks_write(ks, path, pass, passlen, logn, 1);
+}
+
+int dp_keystore_replace(const dp_keystore *ks, const char *path, const char *pass, size_t passlen,
+			int logn)
+{
+	return ks_write(ks, path, pass, passlen, logn, 0);
 }
 
 int dp_keystore_load(dp_keystore **out, const char *path, const char *pass, size_t passlen)

@@ -14,7 +14,7 @@ for bin in "$@"; do
 	if "$bin" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 -print_final_stats=0 \
 		"$work" "$seeds" >"$work.log" 2>&1; then
 		pass=$((pass + 1))
-		grep -E '^#[0-9]+ *DONE' "$work.log" | tail -n 1
+		grep -E '^#[0-9]+[[:space:]]+DONE' "$work.log" | tail -n 1
 	else
 		fail=$((fail + 1))
 		tail -n 40 "$work.log"

@@ -102,3 +102,5 @@ enrol_devices() {
 		{ device_request "${o%%:*}" "${o#*:}" && device_enrol "${o%%:*}"; } || no "enrol ${o%%:*}"
 	done
 }
+# not CMD...: succeeds when CMD fails (for check).
+not() { ! "$@"; }

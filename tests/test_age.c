@@ -1,7 +1,8 @@
 /*
  * test_age.c - age v1: the CCTV testkit (every vector, classic and
  * post-quantum: exact outcome and SHA-256 of released plaintext), round
- * trips (X25519, scrypt, mlkem768x25519), key strings, and the error paths
+ * trips (X25519, scrypt, mlkem768x25519), key strings, the file key
+ * (dp_age_decrypt_fk / dp_age_decrypt_with_fk), and the error paths
  * the testkit cannot cover (encryption side, our own malformed stanzas).
  *
  * Vectors: $DENPO_AGE_VECTORS, else t_vectors_dir()/age.
@@ -684,6 +685,140 @@ static void test_armor_and_inspect(void)
 	CHECK(dp_age_inspect((const uint8_t *)"garbage", 7, &info) == DP_EARMOR);
 }
 
+/* 1 if all n bytes are zero. */
+static int all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+/*
+ * The file key: dp_age_decrypt_fk hands out the key that opened the file,
+ * dp_age_decrypt_with_fk opens the file with it alone (header MAC and every
+ * chunk still checked), and a failure leaves no key behind.
+ */
+static void fk_case(const dp_age_identity *ids, const dp_age_recipient *rc, size_t nr, int armor,
+		    const char *what)
+{
+	enum { PT = 2 * 65536 + 100 }; /* three chunks */
+	uint8_t *pt = malloc(PT);
+	fill(pt, PT);
+	dp_buf ct, out, out2;
+	dp_buf_init(&ct, 1 << 22);
+	dp_buf_init(&out, 1 << 22);
+	dp_buf_init(&out2, 1 << 22);
+	uint8_t fk[DP_AGE_FILE_KEY], fk2[DP_AGE_FILE_KEY], bad[DP_AGE_FILE_KEY];
+	CHECK(dp_age_encrypt(rc, nr, pt, PT, armor, &ct) == DP_OK);
+
+	/* every recipient's identity yields the same file key, and it opens the file */
+	memset(fk, 0xaa, sizeof fk);
+	int r = dp_age_decrypt_fk(&ids[0], 1, ct.p, ct.len, &out, fk);
+	CHECKF(r == DP_OK && out.len == PT && !memcmp(out.p, pt, PT), "%s: decrypt_fk %s", what,
+	       dp_errname(r));
+	uint8_t aa[DP_AGE_FILE_KEY];
+	memset(aa, 0xaa, sizeof aa);
+	CHECKF(!all_zero(fk, sizeof fk) && memcmp(fk, aa, sizeof fk), "%s: no file key came out", what);
+	memset(fk2, 0, sizeof fk2);
+	dp_buf_reset(&out);
+	CHECK(dp_age_decrypt_fk(&ids[nr - 1], 1, ct.p, ct.len, &out, fk2) == DP_OK &&
+	      !memcmp(fk, fk2, sizeof fk));
+	r = dp_age_decrypt_with_fk(fk, ct.p, ct.len, &out2);
+	CHECKF(r == DP_OK && out2.len == PT && !memcmp(out2.p, pt, PT), "%s: decrypt_with_fk %s", what,
+	       dp_errname(r));
+
+	/* a wrong file key (one bit): the header MAC refuses it, nothing is released */
+	memcpy(bad, fk, sizeof bad);
+	bad[7] ^= 0x10;
+	dp_buf_reset(&out2);
+	r = dp_age_decrypt_with_fk(bad, ct.p, ct.len, &out2);
+	CHECKF(r == DP_EHMAC && out2.len == 0, "%s: wrong file key %s", what, dp_errname(r));
+
+	/* the binary form, tampered: payload (right key) and header (right key) */
+	dp_buf bin;
+	dp_buf_init(&bin, 1 << 22);
+	if (armor)
+		CHECK(dp_age_dearmor(ct.p, ct.len, &bin) == DP_OK);
+	else
+		CHECK(dp_buf_append(&bin, ct.p, ct.len) == DP_OK);
+	dp_age_header_info info;
+	CHECK(dp_age_inspect(bin.p, bin.len, &info) == DP_OK);
+	bin.p[bin.len - 3] ^= 0x01; /* in the final chunk */
+	dp_buf_reset(&out2);
+	r = dp_age_decrypt_with_fk(fk, bin.p, bin.len, &out2);
+	CHECKF(r == DP_EPAYLOAD, "%s: tampered payload %s", what, dp_errname(r));
+	/* the same damage through decrypt_fk: an error, and the file key is wiped */
+	memset(fk2, 0xaa, sizeof fk2);
+	dp_buf_reset(&out);
+	r = dp_age_decrypt_fk(&ids[0], 1, bin.p, bin.len, &out, fk2);
+	CHECKF(r == DP_EPAYLOAD && all_zero(fk2, sizeof fk2), "%s: tampered payload, fk %s", what,
+	       dp_errname(r));
+	bin.p[bin.len - 3] ^= 0x01;
+	/* a stanza body byte (in the header, before the MAC): the MAC fails even with the key */
+	uint8_t *st = memmem(bin.p, info.header_len, "\n-> ", 4);
+	CHECK(st != NULL);
+	if (st) {
+		uint8_t *body = memchr(st + 4, '\n', info.header_len - (size_t)(st + 4 - bin.p));
+		CHECK(body != NULL);
+		if (body) {
+			uint8_t was = body[1];
+			body[1] = was == 'A' ? 'B' : 'A';
+			dp_buf_reset(&out2);
+			r = dp_age_decrypt_with_fk(fk, bin.p, bin.len, &out2);
+			CHECKF(r == DP_EHMAC && out2.len == 0, "%s: tampered header %s", what,
+			       dp_errname(r));
+			body[1] = was;
+		}
+	}
+	dp_buf_reset(&out2);
+	CHECK(dp_age_decrypt_with_fk(fk, bin.p, bin.len, &out2) == DP_OK && out2.len == PT);
+
+	/* failures before any key is found wipe the caller's buffer too */
+	dp_age_identity other;
+	CHECK((ids[0].type == DP_AGE_X25519 ? dp_age_identity_generate(&other)
+					    : dp_age_identity_generate_pq(&other)) == DP_OK);
+	memset(fk2, 0xaa, sizeof fk2);
+	dp_buf_reset(&out);
+	r = dp_age_decrypt_fk(&other, 1, ct.p, ct.len, &out, fk2);
+	CHECKF(r == DP_ENOMATCH && all_zero(fk2, sizeof fk2) && out.len == 0,
+	       "%s: wrong identity %s", what, dp_errname(r));
+	dp_age_identity_wipe(&other);
+	memset(fk2, 0xaa, sizeof fk2);
+	r = dp_age_decrypt_fk(&ids[0], 1, bin.p, info.header_len - 2, &out, fk2); /* no MAC line */
+	CHECKF(r == DP_EHEADER && all_zero(fk2, sizeof fk2), "%s: cut header %s", what, dp_errname(r));
+	memset(fk2, 0xaa, sizeof fk2);
+	r = dp_age_decrypt_fk(&ids[0], 1, (const uint8_t *)"garbage", 7, &out, fk2);
+	CHECKF(r == DP_EARMOR && all_zero(fk2, sizeof fk2), "%s: not age %s", what, dp_errname(r));
+	dp_buf_free(&bin);
+	dp_buf_free(&ct);
+	dp_buf_free(&out);
+	dp_buf_free(&out2);
+	dp_wipe(fk, sizeof fk);
+	free(pt);
+}
+
+static void test_file_key(void)
+{
+	enum { NR = 3 };
+	dp_age_identity ids[NR];
+	dp_age_recipient rc[NR];
+	for (int i = 0; i < NR; i++) {
+		CHECK(dp_age_identity_generate_pq(&ids[i]) == DP_OK);
+		CHECK(dp_age_identity_to_recipient(&ids[i], &rc[i]) == DP_OK);
+	}
+	fk_case(ids, rc, 1, 0, "mlkem768x25519");
+	fk_case(ids, rc, NR, 1, "mlkem768x25519, 3 recipients, armored");
+	for (int i = 0; i < NR; i++) {
+		dp_age_identity_wipe(&ids[i]);
+		CHECK(dp_age_identity_generate(&ids[i]) == DP_OK);
+		CHECK(dp_age_identity_to_recipient(&ids[i], &rc[i]) == DP_OK);
+	}
+	fk_case(ids, rc, NR, 0, "X25519");
+	for (int i = 0; i < NR; i++)
+		dp_age_identity_wipe(&ids[i]);
+}
+
 int main(void)
 {
 	if (dp_crypto_init())
@@ -694,5 +829,6 @@ int main(void)
 	test_roundtrip();
 	test_scrypt();
 	test_pq();
+	test_file_key();
 	return t_done("test_age");
 }

@@ -24,13 +24,21 @@ static void resolved(dp_resolved *r, const dp_keystore *k, const char *officer, 
 	snprintf(r->post, sizeof r->post, "%s", post);
 	r->role = role;
 	r->key_type = DP_AGE_MLKEM768X25519;
-	r->epoch = 0;
+	/* the device's newest epoch key, with its record signed by the device as the switch hands it out */
+	dp_epoch_key ek;
 	dp_buf b;
-	dp_buf_init(&b, sizeof r->age_recipient - 1);
-	if (dp_keystore_recipient(k, &b) == DP_OK)
-		memcpy(r->age_recipient, b.p, b.len + 1);
+	dp_buf_init(&b, DP_EPOCH_KEY_MAX);
+	if (dp_keystore_epoch_key(k, k->nage - 1, &ek) == DP_OK && dp_epoch_key_encode(&ek, k->sign_sk, &b) == DP_OK) {
+		r->epoch = ek.epoch;
+		r->not_before = ek.not_before;
+		r->not_after = ek.not_after;
+		memcpy(r->age_recipient, ek.age_recipient, sizeof r->age_recipient);
+		memcpy(r->epoch_key, b.p, b.len + 1);
+	}
 	dp_buf_free(&b);
 }
+
+static size_t bad;
 
 /* A cable from TOKYO (device A) to HQ with SEOUL for info. */
 static void draft(dp_cable *c, const char *subject)
@@ -73,7 +81,7 @@ static int seal(dp_cable *c, const dp_resolved *devs, size_t n, dp_buf *sub)
 {
 	dp_recipient rc[4];
 	dp_age_recipient keys[4];
-	int r = seal_recipients(devs, n, rc, keys);
+	int r = seal_recipients(devs, n, dp_now(), rc, keys, &bad);
 	if (!r)
 		r = dp_cable_set_recipients(c, rc, n);
 	if (!r)
@@ -86,7 +94,7 @@ static int open_as(const dp_keystore *k, const dp_buf *sub, dp_cable *out, const
 	dp_envelope e;
 	dp_envelope_init(&e);
 	dp_cable_init(out);
-	int r = seal_open(sub->p, sub->len, k->age, k->nage, k->sign_pk, &e, out, why);
+	int r = seal_open(sub->p, sub->len, k->age, k->nage, NULL, NULL, k->sign_pk, &e, out, why);
 	dp_envelope_free(&e);
 	return r;
 }
@@ -170,9 +178,9 @@ static void test_substitution(const dp_resolved *devs)
 	dp_recipient rc[2];
 	dp_age_recipient keys[2];
 	dp_resolved only_action[1] = {devs[0]};
-	CHECK(seal_recipients(devs, 2, rc, keys) == DP_OK);
+	CHECK(seal_recipients(devs, 2, dp_now(), rc, keys, &bad) == DP_OK);
 	CHECK(dp_cable_set_recipients(&x, rc, 2) == DP_OK);
-	CHECK(seal_recipients(only_action, 1, rc, keys) == DP_OK);
+	CHECK(seal_recipients(only_action, 1, dp_now(), rc, keys, &bad) == DP_OK);
 	CHECK(dp_cable_set_recipients(&y, rc, 1) == DP_OK);
 	/* the switch (or anyone holding A's routing) pairs x's envelope with y's payload */
 	CHECK(dp_cable_encode(&y, A->sign_sk, &pt) == DP_OK);
@@ -196,7 +204,7 @@ static void test_substitution(const dp_resolved *devs)
 	dp_buf_reset(&pt);
 	pt.len = 0;
 	dp_envelope_init(&e);
-	CHECK(seal_recipients(devs, 2, rc, keys) == DP_OK);
+	CHECK(seal_recipients(devs, 2, dp_now(), rc, keys, &bad) == DP_OK);
 	CHECK(dp_cable_encode(&x, A->sign_sk, &pt) == DP_OK);
 	CHECK(dp_age_encrypt(keys, 1, pt.p, pt.len, 0, &payload) == DP_OK); /* keys[0] = B */
 	CHECK(dp_envelope_from_cable(&e, &x, payload.p, payload.len) == DP_OK);
@@ -237,21 +245,76 @@ static void test_substitution(const dp_resolved *devs)
 	dp_buf_free(&sub);
 }
 
+/* Replace "Not-After: N" in rec with a new value (the record is then unsigned). */
+static void set_field(char *rec, const char *name, long long v)
+{
+	char *p = strstr(rec, name), num[32];
+	char *eol = p ? strchr(p, '\n') : NULL;
+	if (!eol)
+		return;
+	int k = snprintf(num, sizeof num, "%lld", v);
+	char *val = p + strlen(name);
+	size_t tail = strlen(eol) + 1;
+	memmove(val + k, eol, tail); /* the caller's buffer has room: values grow by a digit at most */
+	memcpy(val, num, (size_t)k);
+}
+
+/* The sender trusts a key only from the device's own signed epoch record. */
+static void test_epoch_records(const dp_resolved *devs, dp_resolved *d, dp_recipient *rc,
+			       dp_age_recipient *keys)
+{
+	int64_t now = dp_now();
+	d[1] = devs[1];
+	CHECK(seal_recipients(d, 2, now, rc, keys, &bad) == DP_OK);
+	/* the switch substitutes a key of its own making, listed consistently: D's record for C */
+	dp_resolved forged;
+	resolved(&forged, D, "kim.j", "SEOUL", DP_ROLE_INFO);
+	memcpy(forged.device, C->sign_pk, 32);
+	d[1] = forged;
+	CHECK(seal_recipients(d, 2, now, rc, keys, &bad) == DP_ESIG && bad == 1);
+	/* a genuine record of another device */
+	d[1] = devs[1];
+	memcpy(d[1].epoch_key, devs[0].epoch_key, sizeof d[1].epoch_key);
+	CHECK(seal_recipients(d, 2, now, rc, keys, &bad) == DP_ESIG);
+	/* no record, a truncated one, one with a field changed after signing */
+	d[1] = devs[1];
+	d[1].epoch_key[0] = 0;
+	CHECK(seal_recipients(d, 2, now, rc, keys, &bad) == DP_ESIG);
+	d[1] = devs[1];
+	d[1].epoch_key[strlen(d[1].epoch_key) - 2] = 0;
+	CHECK(seal_recipients(d, 2, now, rc, keys, &bad) == DP_ESIG);
+	d[1] = devs[1];
+	set_field(d[1].epoch_key, "Not-After: ", (long long)d[1].not_after + 86400);
+	d[1].not_after += 86400;
+	CHECK(seal_recipients(d, 2, now, rc, keys, &bad) == DP_ESIG);
+	/* the listed epoch differs from the signed one */
+	d[1] = devs[1];
+	d[1].epoch++;
+	CHECK(seal_recipients(d, 2, now, rc, keys, &bad) == DP_ESIG);
+	/* a genuine record out of force: expired (beyond the skew) or not yet valid */
+	d[1] = devs[1];
+	CHECK(seal_recipients(d + 1, 1, d[1].not_after + DP_EPOCH_SKEW - 1, rc, keys, &bad) == DP_OK);
+	CHECK(seal_recipients(d + 1, 1, d[1].not_after + DP_EPOCH_SKEW, rc, keys, &bad) == DP_ESTATE);
+	CHECK(seal_recipients(d + 1, 1, d[1].not_before - DP_EPOCH_SKEW, rc, keys, &bad) == DP_OK);
+	CHECK(seal_recipients(d + 1, 1, d[1].not_before - DP_EPOCH_SKEW - 1, rc, keys, &bad) == DP_ESTATE);
+	d[1] = devs[1];
+}
+
 static void test_recipients(const dp_resolved *devs)
 {
 	dp_resolved d[2] = {devs[0], devs[1]};
 	dp_recipient rc[2];
 	dp_age_recipient keys[2];
-	CHECK(seal_recipients(d, 2, rc, keys) == DP_OK);
+	CHECK(seal_recipients(d, 2, dp_now(), rc, keys, &bad) == DP_OK);
 	CHECK(rc[0].role == DP_ROLE_ACTION && rc[1].role == DP_ROLE_INFO &&
 	      rc[0].key_type == DP_AGE_MLKEM768X25519 && keys[1].type == DP_AGE_MLKEM768X25519);
 	CHECK(!memcmp(rc[1].device, C->sign_pk, 32));
-	CHECK(seal_recipients(d, 0, rc, keys) == DP_EINVAL);
+	CHECK(seal_recipients(d, 0, dp_now(), rc, keys, &bad) == DP_EINVAL);
 	d[1] = d[0];
-	CHECK(seal_recipients(d, 2, rc, keys) == DP_EINVAL); /* same device twice */
+	CHECK(seal_recipients(d, 2, dp_now(), rc, keys, &bad) == DP_EINVAL); /* same device twice */
 	d[1] = devs[1];
 	d[1].key_type = DP_AGE_X25519; /* a classic key is refused, never mixed in */
-	CHECK(seal_recipients(d, 2, rc, keys) == DP_EUNSUPP);
+	CHECK(seal_recipients(d, 2, dp_now(), rc, keys, &bad) == DP_EUNSUPP);
 	/* a classic age1 recipient, announced as X25519 or as post-quantum */
 	dp_age_identity xid;
 	dp_age_recipient xr;
@@ -260,23 +323,25 @@ static void test_recipients(const dp_resolved *devs)
 	CHECK(dp_age_identity_generate(&xid) == DP_OK && dp_age_identity_to_recipient(&xid, &xr) == DP_OK &&
 	      dp_age_recipient_format(&xr, &xb) == DP_OK);
 	memcpy(d[1].age_recipient, xb.p, xb.len + 1);
-	CHECK(seal_recipients(d, 2, rc, keys) == DP_EUNSUPP);
+	CHECK(seal_recipients(d, 2, dp_now(), rc, keys, &bad) == DP_EUNSUPP);
 	d[1].key_type = DP_AGE_MLKEM768X25519;
-	CHECK(seal_recipients(d, 2, rc, keys) == DP_EPARSE); /* not of the announced type */
+	/* listed as post-quantum: the device's signed record names another key */
+	CHECK(seal_recipients(d, 2, dp_now(), rc, keys, &bad) == DP_ESIG && bad == 1);
 	dp_buf_free(&xb);
 	d[1] = devs[1];
 	d[1].key_type = DP_AGE_SCRYPT;
-	CHECK(seal_recipients(d, 2, rc, keys) == DP_EUNSUPP);
+	CHECK(seal_recipients(d, 2, dp_now(), rc, keys, &bad) == DP_EUNSUPP);
 	d[1] = devs[1];
-	d[1].age_recipient[10] ^= 1; /* Bech32 checksum breaks */
-	CHECK(seal_recipients(d, 2, rc, keys) == DP_EPARSE);
+	d[1].age_recipient[10] ^= 1; /* not the signed recipient */
+	CHECK(seal_recipients(d, 2, dp_now(), rc, keys, &bad) == DP_ESIG);
+	test_epoch_records(devs, d, rc, keys);
 	d[1] = devs[1];
 	/* seal_cable insists on one key per signed recipient */
 	dp_cable c;
 	dp_buf sub;
 	dp_buf_init(&sub, SUBCAP);
 	draft(&c, "x");
-	CHECK(seal_recipients(d, 2, rc, keys) == DP_OK);
+	CHECK(seal_recipients(d, 2, dp_now(), rc, keys, &bad) == DP_OK);
 	CHECK(dp_cable_set_recipients(&c, rc, 2) == DP_OK);
 	CHECK(seal_cable(&c, keys, 1, A->sign_sk, &sub) == DP_EINVAL);
 	/* and on a valid cable: no tags */

@@ -1,17 +1,57 @@
 /*
  * tests/test_denpod_policy.c - the acceptance policy: a valid envelope
  * passes with the right roles and precedences; each rejection returns its
- * exact error.
+ * exact error; a recipient's key epoch is accepted exactly inside its
+ * window widened by the skew.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "denpo/crypto.h"
+#include "denpo/epoch.h"
 #include "denpod/policy.h"
+#include "tests/fixture.h"
 #include "tests/harness.h"
 
 static dps_store *s;
+static int64_t T; /* the test's "now": dp_now() at start */
+static uint8_t next_seed = 1;
+
+/* A signed record of device (pk, sk) for epoch ep, window [nb, na), a fresh PQ recipient, stored. */
+static void publish(const uint8_t pk[32], const uint8_t sk[64], uint32_t ep, int64_t nb, int64_t na,
+		    int64_t now)
+{
+	dp_epoch_key k;
+	dp_age_identity id;
+	dp_age_recipient rc;
+	dp_buf ab, rec;
+	memset(&k, 0, sizeof k);
+	memcpy(k.device, pk, 32);
+	k.epoch = ep;
+	k.not_before = nb;
+	k.not_after = na;
+	dp_buf_init(&ab, DP_AGE_RECIPIENT_MAX + 1);
+	dp_buf_init(&rec, DP_EPOCH_KEY_MAX);
+	if (dp_age_identity_generate_pq(&id) || dp_age_identity_to_recipient(&id, &rc) ||
+	    dp_age_recipient_format(&rc, &ab))
+		abort();
+	memcpy(k.age_recipient, ab.p, ab.len + 1);
+	dp_age_identity_wipe(&id);
+	if (dp_epoch_key_encode(&k, sk, &rec))
+		abort();
+	dps_epoch_pub p;
+	memset(&p, 0, sizeof p);
+	p.k = &k;
+	p.record = rec.p;
+	p.len = rec.len;
+	p.now = now;
+	CHECKF(dps_epoch_put(s, &p) == DP_OK && !p.duplicate, "epoch %u", ep);
+	dp_buf_free(&ab);
+	dp_buf_free(&rec);
+}
 
 static void officer(const char *h, const char *post, int cl, const char *caps, const char *roles)
 {
@@ -25,16 +65,19 @@ static void officer(const char *h, const char *post, int cl, const char *caps, c
 	CHECK(dps_officer_put(s, &o, 0) == DP_OK);
 }
 
-static void device(dps_device *d, const char *officer_handle)
+/* A device with real keys (the seeds next_seed...) whose epoch 3 is valid around T. */
+static void device(dps_device *d, const char *officer_handle, uint8_t sk[64])
 {
+	uint8_t pk[32], tmp[64];
+	fx_seed_key((uint8_t)next_seed, pk, sk ? sk : tmp);
+	next_seed += 32;
 	memset(d, 0, sizeof *d);
-	dp_random(d->id, 32);
+	memcpy(d->id, pk, 32);
 	dp_random(d->tls_key, 32);
 	snprintf(d->officer, sizeof d->officer, "%s", officer_handle);
-	snprintf(d->age_recipient, sizeof d->age_recipient, "age1pq1x");
-	d->key_type = DP_AGE_MLKEM768X25519;
-	d->epoch = 3;
 	CHECK(dps_device_add(s, d) == DP_OK);
+	publish(pk, sk ? sk : tmp, 3, T - 3600, T + 86400, T);
+	CHECK(dps_device_get(s, pk, d) == DP_OK && d->nwin == 1 && d->win[0].epoch == 3);
 }
 
 /* An envelope from `from` to TO=to (one name) with recipients rc. */
@@ -57,29 +100,35 @@ static void envelope(dp_envelope *e, const dps_device *from, const char *post, c
 	e->recipients = calloc(n ? n : 1, sizeof *e->recipients);
 	for (size_t i = 0; i < n; i++) {
 		memcpy(e->recipients[i].device, rc[i]->id, 32);
-		e->recipients[i].key_type = (uint8_t)rc[i]->key_type;
-		e->recipients[i].epoch = rc[i]->epoch;
+		e->recipients[i].key_type = DP_AGE_MLKEM768X25519;
+		e->recipients[i].epoch = rc[i]->win[rc[i]->nwin - 1].epoch; /* its newest key */
 		e->recipients[i].role = (uint8_t)roles[i];
 	}
 	e->nrecipients = n;
 }
 
-static int check(const dps_device *sender, dp_envelope *e, char *msg)
+static int check_at(const dps_device *sender, dp_envelope *e, int64_t now, char *msg)
 {
 	dps_rcpt r[8];
 	char off[DP_NAME_MAX + 1];
 	msg[0] = 0;
-	int rc = dpp_check(s, sender, e, r, off, msg, DPP_MSG_MAX);
+	int rc = dpp_check(s, sender, e, now, r, off, msg, DPP_MSG_MAX);
 	return rc;
 }
 
+static int check(const dps_device *sender, dp_envelope *e, char *msg)
+{
+	return check_at(sender, e, T, msg);
+}
+
 struct count {
-	int n, action, info;
+	int n, action, info, keyed;
 };
 static int count_cb(void *ctx, const dps_officer *o, const dps_device *d, int role)
 {
 	struct count *c = ctx;
 	c->n++;
+	c->keyed += d->nwin >= 1 && d->win[0].epoch == 3; /* rows come with their windows */
 	c->action += role == DP_ROLE_ACTION;
 	c->info += role == DP_ROLE_INFO;
 	return DP_OK;
@@ -93,6 +142,7 @@ int main(void)
 	snprintf(path, sizeof path, "%s/db", dir);
 	if (dps_open(&s, path, 1) != DP_OK)
 		return 1;
+	T = dp_now();
 	dps_post hq = {"HQ", 1, "UTC"}, tk = {"TOKYO", 0, "UTC"}, pa = {"PARIS", 0, "UTC"};
 	CHECK(dps_post_add(s, &hq) == DP_OK && dps_post_add(s, &tk) == DP_OK && dps_post_add(s, &pa) == DP_OK);
 	const char *all[] = {"TOKYO", "PARIS"};
@@ -102,11 +152,12 @@ int main(void)
 	officer("mori.a", "TOKYO", DP_CLASS_SECRET, "", "");
 	officer("low.p", "PARIS", DP_CLASS_CONFIDENTIAL, "NOFORN", "");
 	dps_device A, B, M, P, A2;
-	device(&A, "tanaka.h");
-	device(&A2, "tanaka.h");
-	device(&B, "sato.k");
-	device(&M, "mori.a");
-	device(&P, "low.p");
+	uint8_t bsk[64];
+	device(&A, "tanaka.h", NULL);
+	device(&A2, "tanaka.h", NULL);
+	device(&B, "sato.k", bsk);
+	device(&M, "mori.a", NULL);
+	device(&P, "low.p", NULL);
 
 	dp_envelope e;
 	const dps_device *rb[] = {&B}, *rbp[] = {&B, &P}, *rp[] = {&P}, *rm[] = {&M};
@@ -116,12 +167,13 @@ int main(void)
 	envelope(&e, &A, "HQ", "ALL POSTS", NULL, DP_CLASS_CONFIDENTIAL, rbp, act, 2);
 	dps_rcpt r[8];
 	char off[DP_NAME_MAX + 1];
-	CHECKF(dpp_check(s, &A, &e, r, off, msg, sizeof msg) == DP_OK, "%s", msg);
+	CHECKF(dpp_check(s, &A, &e, T, r, off, msg, sizeof msg) == DP_OK, "%s", msg);
 	CHECK(strcmp(off, "tanaka.h") == 0 && r[0].prec == DP_PREC_FLASH && r[1].role == DP_ROLE_ACTION);
+	CHECK(r[0].epoch == 3 && r[1].epoch == 3); /* the delivery rows keep the epoch */
 	dp_envelope_free(&e);
 	/* valid: INFO recipient gets the info precedence */
 	envelope(&e, &A, "HQ", "TOKYO", "PARIS", DP_CLASS_CONFIDENTIAL, rp, inf, 1);
-	CHECKF(dpp_check(s, &A, &e, r, off, msg, sizeof msg) == DP_OK, "%s", msg);
+	CHECKF(dpp_check(s, &A, &e, T, r, off, msg, sizeof msg) == DP_OK, "%s", msg);
 	CHECK(r[0].prec == DP_PREC_ROUTINE && r[0].role == DP_ROLE_INFO);
 	/* ... but not when it claims to be action */
 	e.recipients[0].role = DP_ROLE_ACTION;
@@ -166,9 +218,10 @@ int main(void)
 	snprintf(e.attn[0], sizeof e.attn[0], "mori.a");
 	CHECK(check(&A, &e, msg) == DP_EDENIED && strstr(msg, "ATTN"));
 	e.nattn = 0;
-	/* stale key epoch / type */
+	/* an epoch the device never published */
 	e.recipients[0].epoch = 2;
-	CHECK(check(&A, &e, msg) == DP_ESTATE && strstr(msg, "epoch 3"));
+	CHECK(check(&A, &e, msg) == DP_ESTATE && strstr(msg, "key epoch 2 is unknown") &&
+	      strstr(msg, "sato.k") && strstr(msg, "resolve the recipients again"));
 	e.recipients[0].epoch = 3;
 	CHECK(check(&A, &e, msg) == DP_OK);
 	/* a classic (X25519) or any other non post-quantum key type: refused before any lookup */
@@ -199,14 +252,68 @@ int main(void)
 	CHECK(check(&A, &e, msg) == DP_EPARSE);
 	dp_envelope_free(&e);
 
+	/*
+	 * Key epochs at acceptance.  B has epoch 3 [T - 3600, T + 86400) and
+	 * publishes 4 [T + 3600, T + 7200); the switch accepts an epoch from
+	 * Not-Before - skew until Not-After + skew, both ends exact.
+	 */
+	publish(B.id, bsk, 4, T + 3600, T + 7200, T);
+	envelope(&e, &A, "HQ", "TOKYO", NULL, DP_CLASS_SECRET, rb, act, 1);
+	CHECK(e.recipients[0].epoch == 3);
+	e.recipients[0].epoch = 4;
+	CHECKF(check_at(&A, &e, T + 3600 - DP_EPOCH_SKEW, msg) == DP_OK, "%s", msg);
+	CHECK(check_at(&A, &e, T + 3600 - DP_EPOCH_SKEW - 1, msg) == DP_ESTATE &&
+	      strstr(msg, "key epoch 4 is not valid before"));
+	CHECK(check_at(&A, &e, T + 7200 + DP_EPOCH_SKEW - 1, msg) == DP_OK);
+	char want[96];
+	snprintf(want, sizeof want, "key epoch 4 is expired since %lld;", (long long)(T + 7200));
+	CHECKF(check_at(&A, &e, T + 7200 + DP_EPOCH_SKEW, msg) == DP_ESTATE && strstr(msg, want), "%s",
+	       msg);
+	/* the epoch goes into the delivery row */
+	CHECK(dpp_check(s, &A, &e, T + 4000, r, off, msg, sizeof msg) == DP_OK && r[0].epoch == 4);
+	/* epoch 3, and the older one still valid at the same time (overlap) */
+	e.recipients[0].epoch = 3;
+	CHECK(dpp_check(s, &A, &e, T + 4000, r, off, msg, sizeof msg) == DP_OK && r[0].epoch == 3);
+	CHECK(check_at(&A, &e, T - 3600 - DP_EPOCH_SKEW, msg) == DP_OK);
+	CHECK(check_at(&A, &e, T - 3600 - DP_EPOCH_SKEW - 1, msg) == DP_ESTATE);
+	CHECK(check_at(&A, &e, T + 86400 + DP_EPOCH_SKEW - 1, msg) == DP_OK);
+	CHECK(check_at(&A, &e, T + 86400 + DP_EPOCH_SKEW, msg) == DP_ESTATE && strstr(msg, "expired"));
+	/* a record closed before the device row was read is not in it: the store is asked */
+	publish(B.id, bsk, 6, T - 5 * 86400, T - 4 * 86400, T - 5 * 86400);
+	dps_device Bn;
+	CHECK(dps_device_get(s, B.id, &Bn) == DP_OK && Bn.nwin == 2 && Bn.win[1].epoch == 4);
+	e.recipients[0].epoch = 6;
+	snprintf(want, sizeof want, "key epoch 6 is expired since %lld;", (long long)(T - 4 * 86400));
+	CHECKF(check(&A, &e, msg) == DP_ESTATE && strstr(msg, want), "%s", msg);
+	/* ... even judged at a time inside its window: closed at load is closed */
+	CHECK(check_at(&A, &e, T - 4 * 86400 - 10, msg) == DP_ESTATE);
+	e.recipients[0].epoch = 5;
+	CHECK(check(&A, &e, msg) == DP_ESTATE && strstr(msg, "key epoch 5 is unknown"));
+	/* one bad recipient among good ones refuses the cable */
+	dp_envelope_free(&e);
+	envelope(&e, &A, "HQ", "ALL POSTS", NULL, DP_CLASS_CONFIDENTIAL, rbp, act, 2);
+	CHECK(check(&A, &e, msg) == DP_OK);
+	e.recipients[1].epoch = 4;
+	CHECK(check(&A, &e, msg) == DP_ESTATE && strstr(msg, "low.p"));
+	dp_envelope_free(&e);
+
+	/* the current epoch of a device row: the highest whose window holds the time */
+	CHECK(dpp_current(&Bn, T) && dpp_current(&Bn, T)->epoch == 3);
+	CHECK(dpp_current(&Bn, T + 3599)->epoch == 3);
+	CHECK(dpp_current(&Bn, T + 3600)->epoch == 4);
+	CHECK(dpp_current(&Bn, T + 7199)->epoch == 4);
+	CHECK(dpp_current(&Bn, T + 7200)->epoch == 3);
+	CHECK(dpp_current(&Bn, T + 86400) == NULL);
+	CHECK(dpp_current(&Bn, T - 3601) == NULL);
+
 	/* resolve: ALL POSTS at SECRET -> TOKYO's two officers; with NOFORN -> sato.k only */
 	dpp_posts *posts = calloc(1, sizeof *posts);
 	char to[1][DP_NAME_MAX + 1] = {"ALL POSTS"}, info[1][DP_NAME_MAX + 1] = {"TOKYO"};
 	char caps[1][DP_NAME_MAX + 1] = {"NOFORN"};
-	struct count c = {0, 0, 0};
+	struct count c = {0, 0, 0, 0};
 	CHECK(dpp_expand(s, to, 1, NULL, 0, posts, msg, sizeof msg) == DP_OK && posts->nto == 2);
 	CHECK(dpp_resolve(s, posts, DP_CLASS_SECRET, NULL, 0, NULL, 0, count_cb, &c) == DP_OK);
-	CHECK(c.n == 2 && c.action == 2);
+	CHECK(c.n == 2 && c.action == 2 && c.keyed == 2);
 	memset(&c, 0, sizeof c);
 	CHECK(dpp_resolve(s, posts, DP_CLASS_CONFIDENTIAL, caps, 1, NULL, 0, count_cb, &c) == DP_OK);
 	CHECK(c.n == 2); /* sato.k and low.p hold NOFORN, mori.a does not */

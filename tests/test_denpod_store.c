@@ -1,13 +1,20 @@
 /*
  * tests/test_denpod_store.c - the SQLite store: directory, cable insert,
- * queue order, gap-free MRNs, idempotency, receipts and restart.
+ * queue order, gap-free MRNs, idempotency, receipts and restart; key
+ * epochs (publication rules, current-epoch selection, windows of a device
+ * row, pending cables per epoch) and the refusal of an older database.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+#include <sqlite3.h>
+
 #include "denpo/crypto.h"
+#include "denpo/epoch.h"
 #include "denpod/store.h"
+#include "tests/fixture.h"
 #include "tests/harness.h"
 
 static char dir[] = "/tmp/test_denpod_store.XXXXXX";
@@ -21,14 +28,8 @@ static void mkdev(dps_store *s, uint8_t id[32], const char *officer)
 	dp_random(d.tls_key, 32);
 	snprintf(d.officer, sizeof d.officer, "%s", officer);
 	snprintf(d.name, sizeof d.name, "LAPTOP");
-	/* a post-quantum recipient is DP_AGE_RECIPIENT_MAX characters: the store keeps them all */
-	static const char cs[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-	memcpy(d.age_recipient, "age1pq1", 7);
-	for (size_t i = 7; i < DP_AGE_RECIPIENT_MAX; i++)
-		d.age_recipient[i] = cs[(i * 7 + d.id[0]) % 32];
-	d.age_recipient[DP_AGE_RECIPIENT_MAX] = 0;
-	d.key_type = DP_AGE_MLKEM768X25519;
 	d.created = 1771928580;
+	d.nwin = 3; /* ignored by the store: windows come from epoch records */
 	CHECK(dps_device_add(s, &d) == DP_OK);
 	memcpy(id, d.id, 32);
 }
@@ -91,6 +92,477 @@ static int submit(dps_store *s, const char *post, const uint8_t id[16], const ui
 	return rc ? rc : c;
 }
 
+/* A fresh post-quantum (age1pq1) recipient. */
+static void pq_recipient(char out[DP_AGE_RECIPIENT_MAX + 1])
+{
+	dp_age_identity id;
+	dp_age_recipient rc;
+	dp_buf b;
+	dp_buf_init(&b, DP_AGE_RECIPIENT_MAX + 1);
+	out[0] = 0;
+	if (dp_age_identity_generate_pq(&id) || dp_age_identity_to_recipient(&id, &rc) ||
+	    dp_age_recipient_format(&rc, &b) || b.len != DP_AGE_RECIPIENT_MAX)
+		abort();
+	memcpy(out, b.p, b.len + 1);
+	dp_age_identity_wipe(&id);
+	dp_buf_free(&b);
+}
+
+/* A device holding real keys, its signed records and their publication. */
+typedef struct {
+	uint8_t pk[32], sk[64];
+	dp_epoch_key k;
+	uint8_t rec[DP_EPOCH_KEY_MAX];
+	size_t len;
+} keyed;
+
+static void keyed_device(dps_store *s, keyed *kd, uint8_t seed, const char *officer)
+{
+	dps_device d;
+	memset(kd, 0, sizeof *kd);
+	fx_seed_key(seed, kd->pk, kd->sk);
+	memset(&d, 0, sizeof d);
+	memcpy(d.id, kd->pk, 32);
+	dp_random(d.tls_key, 32);
+	snprintf(d.officer, sizeof d.officer, "%s", officer);
+	snprintf(d.name, sizeof d.name, "PHONE");
+	d.created = dp_now();
+	CHECK(dps_device_add(s, &d) == DP_OK);
+}
+
+/* kd->k/rec = the signed record of epoch ep, window [nb, na), recipient age (NULL: a new one). */
+static void mkrec(keyed *kd, uint32_t ep, int64_t nb, int64_t na, const char *age)
+{
+	dp_buf b;
+	memset(&kd->k, 0, sizeof kd->k);
+	memcpy(kd->k.device, kd->pk, 32);
+	kd->k.epoch = ep;
+	kd->k.not_before = nb;
+	kd->k.not_after = na;
+	if (age)
+		snprintf(kd->k.age_recipient, sizeof kd->k.age_recipient, "%s", age);
+	else
+		pq_recipient(kd->k.age_recipient);
+	dp_buf_init(&b, DP_EPOCH_KEY_MAX);
+	if (dp_epoch_key_encode(&kd->k, kd->sk, &b)) {
+		fprintf(stderr, "mkrec: epoch %u [%lld, %lld) cannot be encoded\n", ep, (long long)nb,
+			(long long)na);
+		abort();
+	}
+	memcpy(kd->rec, b.p, b.len);
+	kd->len = b.len;
+	dp_buf_free(&b);
+}
+
+/* Publish kd's current record at time now. */
+static int publish(dps_store *s, keyed *kd, int64_t now, int enrol, dps_epoch_pub *p)
+{
+	memset(p, 0, sizeof *p);
+	p->k = &kd->k;
+	p->record = kd->rec;
+	p->len = kd->len;
+	p->now = now;
+	p->enrol = enrol;
+	return dps_epoch_put(s, p);
+}
+
+/* mkrec + publish, expecting DP_OK (not a duplicate). */
+static void put_ok(dps_store *s, keyed *kd, uint32_t ep, int64_t nb, int64_t na, int64_t now)
+{
+	dps_epoch_pub p;
+	mkrec(kd, ep, nb, na, NULL);
+	int r = publish(s, kd, now, 0, &p);
+	CHECKF(r == DP_OK && !p.duplicate, "epoch %u: %d rule %d", ep, r, p.rule);
+}
+
+struct epochs {
+	int n;
+	uint32_t epoch[40];
+	int closed[40], more[40];
+	size_t npending[40];
+	uint8_t first[40][16];
+};
+static int epochs_cb(void *ctx, const dps_epoch_state *st)
+{
+	struct epochs *e = ctx;
+	if (e->n < 40) {
+		e->epoch[e->n] = st->w.epoch;
+		e->closed[e->n] = st->closed;
+		e->more[e->n] = st->more;
+		e->npending[e->n] = st->npending;
+		if (st->npending)
+			memcpy(e->first[e->n], st->pending[0], 16);
+	}
+	e->n++;
+	return DP_OK;
+}
+
+/* An epoch of the list, or -1. */
+static int find_epoch(const struct epochs *e, uint32_t ep)
+{
+	for (int i = 0; i < e->n && i < 40; i++)
+		if (e->epoch[i] == ep)
+			return i;
+	return -1;
+}
+
+/* The publication rules, one by one, each with its boundary. */
+static void test_publish(dps_store *s)
+{
+	const int64_t now = dp_now();
+	dps_epoch_pub p;
+	keyed *kd = calloc(1, sizeof *kd), *k2 = calloc(1, sizeof *k2);
+	if (!kd || !k2)
+		abort();
+	keyed_device(s, kd, 40, "tanaka.h");
+
+	/* stored, and repeated byte for byte: idempotent */
+	mkrec(kd, 0, now - 100, now + 86400, NULL);
+	CHECK(publish(s, kd, now, 0, &p) == DP_OK && p.duplicate == 0);
+	CHECK(publish(s, kd, now, 0, &p) == DP_OK && p.duplicate == 1);
+	/* ... even once it has expired: a retry is not a new publication */
+	CHECK(publish(s, kd, now + 2 * 86400, 0, &p) == DP_OK && p.duplicate == 1);
+	/* the same epoch with other bytes (another key) */
+	char age0[DP_AGE_RECIPIENT_MAX + 1];
+	snprintf(age0, sizeof age0, "%s", kd->k.age_recipient);
+	mkrec(kd, 0, now - 100, now + 86400, NULL);
+	CHECK(publish(s, kd, now, 0, &p) == DP_EEXISTS);
+	/* ... or the same key with another window */
+	mkrec(kd, 0, now - 100, now + 86401, age0);
+	CHECK(publish(s, kd, now, 0, &p) == DP_EEXISTS);
+
+	put_ok(s, kd, 2, now, now + 86400, now);
+	char age2[DP_AGE_RECIPIENT_MAX + 1];
+	snprintf(age2, sizeof age2, "%s", kd->k.age_recipient);
+	/* epochs only increase: 1 (a gap below 2) and 2 with a new key are both refused */
+	mkrec(kd, 1, now, now + 86400, NULL);
+	CHECK(publish(s, kd, now, 0, &p) == DP_ESTATE && p.rule == DPS_EPR_EPOCH && p.last_epoch == 2);
+	/* the recipient of epoch 0 or 2 again, under a new epoch */
+	mkrec(kd, 3, now, now + 86400, age2);
+	CHECK(publish(s, kd, now, 0, &p) == DP_ESTATE && p.rule == DPS_EPR_REUSED &&
+	      p.reused_epoch == 2);
+	mkrec(kd, 3, now, now + 86400, age0);
+	CHECK(publish(s, kd, now, 0, &p) == DP_ESTATE && p.rule == DPS_EPR_REUSED &&
+	      p.reused_epoch == 0);
+	/*
+	 * A recipient that only shares its start with a used one (the same
+	 * ML-KEM key, another X25519 key) is a new recipient: the index finds
+	 * candidates by the start, the full comparison decides.
+	 */
+	dp_age_recipient ar;
+	dp_buf ab;
+	dp_buf_init(&ab, DP_AGE_RECIPIENT_MAX + 1);
+	CHECK(dp_age_recipient_parse(&ar, age2) == DP_OK);
+	ar.pq_pk[DP_AGE_PQ_PK - 1] ^= 0x40;
+	CHECK(dp_age_recipient_format(&ar, &ab) == DP_OK && ab.len == DP_AGE_RECIPIENT_MAX);
+	CHECK(memcmp(ab.p, age2, 7 + 64) == 0 && strcmp((const char *)ab.p, age2) != 0);
+	mkrec(kd, 3, now, now + 86400, (const char *)ab.p);
+	dp_buf_free(&ab);
+	CHECK(publish(s, kd, now, 0, &p) == DP_OK && !p.duplicate);
+	/* another device may hold the same recipient (it is its own business) */
+	keyed_device(s, k2, 80, "sato.k");
+	mkrec(k2, 0, now, now + 86400, age2);
+	CHECK(publish(s, k2, now, 0, &p) == DP_OK && !p.duplicate);
+	/* Not-After must be in the future: now is too late, now + 1 is fine */
+	mkrec(kd, 4, now - 3600, now, NULL);
+	CHECK(publish(s, kd, now, 0, &p) == DP_ESTATE && p.rule == DPS_EPR_EXPIRED);
+	/* ... except for the enrolment's first key, checked below on a new device */
+	/* Not-Before at most 31 days ahead */
+	mkrec(kd, 4, now + DP_EPOCH_MAX_AHEAD + 1, now + DP_EPOCH_MAX_AHEAD + 3600, NULL);
+	CHECK(publish(s, kd, now, 0, &p) == DP_ESTATE && p.rule == DPS_EPR_AHEAD);
+	put_ok(s, kd, 4, now + DP_EPOCH_MAX_AHEAD, now + DP_EPOCH_MAX_AHEAD + 3600, now);
+	put_ok(s, kd, 5, now - 3600, now + 1, now);
+	/* a record too big to be one, and an unknown device */
+	mkrec(kd, 6, now, now + 3600, NULL);
+	kd->len = DP_EPOCH_KEY_MAX + 1;
+	CHECK(publish(s, kd, now, 0, &p) == DP_ETOOBIG);
+	kd->len = 0;
+	CHECK(publish(s, kd, now, 0, &p) == DP_ETOOBIG);
+	keyed ghost;
+	fx_seed_key(120, ghost.pk, ghost.sk);
+	mkrec(&ghost, 0, now, now + 3600, NULL);
+	CHECK(publish(s, &ghost, now, 0, &p) == DP_ENOTFOUND);
+	/* every refusal above stored nothing */
+	dps_window w;
+	CHECK(dps_epoch_window(s, kd->pk, 1, &w) == DP_ENOTFOUND);
+	CHECK(dps_epoch_window(s, kd->pk, 6, &w) == DP_ENOTFOUND);
+	CHECK(dps_epoch_window(s, kd->pk, 0, &w) == DP_OK && w.not_after == now + 86400);
+
+	/* the enrolment's first key is stored even if it expired on the way */
+	keyed_device(s, k2, 90, "sato.k");
+	mkrec(k2, 0, now - 3 * 86400, now - 2 * 86400, NULL);
+	CHECK(publish(s, k2, now, 0, &p) == DP_ESTATE && p.rule == DPS_EPR_EXPIRED);
+	CHECK(publish(s, k2, now, 1, &p) == DP_OK && !p.duplicate);
+	dps_device d;
+	CHECK(dps_device_get(s, k2->pk, &d) == DP_OK && d.nwin == 0); /* closed: no window */
+
+	/* at most 32 records not closed (now < Not-After + skew) */
+	keyed_device(s, k2, 100, "sato.k");
+	for (uint32_t i = 0; i < DPS_EPOCHS_MAX; i++)
+		put_ok(s, k2, i, now + (int64_t)i * 3600, now + 86400 + (int64_t)i * 3600, now);
+	mkrec(k2, DPS_EPOCHS_MAX, now + 40 * 3600, now + 41 * 3600, NULL);
+	CHECK(publish(s, k2, now, 0, &p) == DP_ESTATE && p.rule == DPS_EPR_FULL);
+	/* epoch 0 ends at now + 86400; within the skew after it, it still counts */
+	CHECK(publish(s, k2, now + 86400 + DP_EPOCH_SKEW - 1, 0, &p) == DP_ESTATE &&
+	      p.rule == DPS_EPR_FULL);
+	CHECK(publish(s, k2, now + 86400 + DP_EPOCH_SKEW, 0, &p) == DP_OK && !p.duplicate);
+	/*
+	 * The device row carries the newest 32 windows not closed, oldest
+	 * first.  (Publishing "a day later" made 33 open at the real time now,
+	 * which a real clock cannot: epoch 0 is the one left out.)
+	 */
+	CHECK(dps_device_get(s, k2->pk, &d) == DP_OK && d.nwin == DPS_EPOCHS_MAX);
+	CHECK(d.win[0].epoch == 1 && d.win[DPS_EPOCHS_MAX - 1].epoch == DPS_EPOCHS_MAX);
+	CHECK(d.win[0].not_before == now + 3600 && d.win[0].not_after == now + 86400 + 3600);
+	CHECK(d.win[DPS_EPOCHS_MAX - 1].not_before == now + 40 * 3600);
+	free(kd);
+	free(k2);
+}
+
+/* Counts the device ctx names if it lists with windows 1 and 2. */
+static int list_cb(void *ctx, const dps_device *d)
+{
+	struct { const uint8_t *id; int seen; } *w = ctx;
+	if (memcmp(d->id, w->id, 32) == 0 && d->nwin == 2 && d->win[0].epoch == 1)
+		w->seen++;
+	return DP_OK;
+}
+
+/* The current key: highest epoch whose window holds now; none -> when the last one expired. */
+static void test_current(dps_store *s)
+{
+	const int64_t t = dp_now();
+	keyed *kd = calloc(1, sizeof *kd);
+	dps_epoch *e = calloc(1, sizeof *e);
+	if (!kd || !e)
+		abort();
+	keyed_device(s, kd, 140, "tanaka.h");
+	int64_t last = -1;
+	/* a device without records has no current key and no expiry */
+	CHECK(dps_epoch_current(s, kd->pk, t, e, &last) == DP_ENOTFOUND && last == 0);
+	put_ok(s, kd, 0, t - 1000, t + 1000, t);
+	char age0[DP_AGE_RECIPIENT_MAX + 1];
+	snprintf(age0, sizeof age0, "%s", kd->k.age_recipient);
+	size_t len0 = kd->len;
+	put_ok(s, kd, 1, t + 500, t + 5000, t); /* overlaps 0 */
+	put_ok(s, kd, 2, t + 10000, t + 20000, t); /* later, after a gap */
+
+	CHECK(dps_epoch_current(s, kd->pk, t, e, &last) == DP_OK && e->epoch == 0);
+	CHECK(strcmp(e->age_recipient, age0) == 0 && e->len == len0 && strlen(e->record) == len0);
+	CHECK(e->not_before == t - 1000 && e->not_after == t + 1000 && e->published == t);
+	/* the record is the signed text, as published */
+	dp_epoch_key k;
+	CHECK(dp_epoch_key_decode(&k, (const uint8_t *)e->record, e->len) == DP_OK && k.epoch == 0 &&
+	      memcmp(k.device, kd->pk, 32) == 0);
+	CHECK(dps_epoch_current(s, kd->pk, t - 1000, e, NULL) == DP_OK && e->epoch == 0);
+	CHECK(dps_epoch_current(s, kd->pk, t + 499, e, NULL) == DP_OK && e->epoch == 0);
+	/* overlap: the higher epoch wins */
+	CHECK(dps_epoch_current(s, kd->pk, t + 500, e, NULL) == DP_OK && e->epoch == 1);
+	CHECK(dps_epoch_current(s, kd->pk, t + 999, e, NULL) == DP_OK && e->epoch == 1);
+	CHECK(dps_epoch_current(s, kd->pk, t + 4999, e, NULL) == DP_OK && e->epoch == 1);
+	/* the gap: unreachable, last key expired at t + 5000 (not the future one's end) */
+	CHECK(dps_epoch_current(s, kd->pk, t + 5000, e, &last) == DP_ENOTFOUND && last == t + 5000);
+	CHECK(dps_epoch_current(s, kd->pk, t + 9999, e, &last) == DP_ENOTFOUND && last == t + 5000);
+	CHECK(dps_epoch_current(s, kd->pk, t + 10000, e, NULL) == DP_OK && e->epoch == 2);
+	CHECK(dps_epoch_current(s, kd->pk, t + 20000, e, &last) == DP_ENOTFOUND && last == t + 20000);
+	/* before anything: nothing expired yet */
+	CHECK(dps_epoch_current(s, kd->pk, t - 1001, e, &last) == DP_ENOTFOUND && last == 0);
+	/* another device's records are not this one's */
+	uint8_t other[32];
+	dp_random(other, 32);
+	CHECK(dps_epoch_current(s, other, t, e, &last) == DP_ENOTFOUND && last == 0);
+
+	/* the windows a device row carries: not closed when read (Not-After + skew > now) */
+	keyed_device(s, kd, 160, "tanaka.h");
+	const int64_t old = t - 5 * 86400; /* a window is at most 8 days long */
+	put_ok(s, kd, 0, old, t - DP_EPOCH_SKEW - 100, old);   /* closed before now */
+	put_ok(s, kd, 1, old, t - DP_EPOCH_SKEW + 100, old);   /* expired, but within the skew */
+	put_ok(s, kd, 2, t + 3600, t + 7200, t);                /* future */
+	dps_device d;
+	CHECK(dps_device_get(s, kd->pk, &d) == DP_OK);
+	CHECKF(d.nwin == 2 && d.win[0].epoch == 1 && d.win[1].epoch == 2, "nwin %u", d.nwin);
+	CHECK(d.win[1].not_before == t + 3600 && d.win[1].not_after == t + 7200);
+	/* every way of reading a device row brings the windows */
+	char hex[65];
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", kd->pk[i]);
+	memset(&d, 0, sizeof d);
+	CHECK(dps_device_find(s, hex, &d) == DP_OK && d.nwin == 2 && d.win[1].epoch == 2);
+	struct { const uint8_t *id; int seen; } want = {kd->pk, 0};
+	CHECK(dps_device_list(s, "tanaka.h", list_cb, &want) == DP_OK && want.seen == 1);
+	free(kd);
+	free(e);
+}
+
+/* Pending cables per epoch (GET /v1/keys): listed until acknowledged, also once closed. */
+static void test_pending(dps_store *s)
+{
+	const int64_t t = dp_now();
+	keyed *kd = calloc(1, sizeof *kd);
+	if (!kd)
+		abort();
+	keyed_device(s, kd, 180, "sato.k");
+	put_ok(s, kd, 0, t - 1000, t + 1000, t);
+	put_ok(s, kd, 1, t + 500, t + 5000, t);
+	put_ok(s, kd, 2, t + 4000, t + 9000, t);
+	struct epochs e;
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK && e.n == 3);
+	CHECK(e.epoch[0] == 0 && e.epoch[2] == 2 && e.npending[0] == 0 && !e.closed[0] && !e.more[0]);
+
+	dps_rcpt r;
+	memset(&r, 0, sizeof r);
+	memcpy(r.device, kd->pk, 32);
+	r.role = DP_ROLE_ACTION;
+	r.prec = DP_PREC_ROUTINE;
+	uint8_t ids[3][16], data[8] = {1, 2, 3};
+	uint32_t eps[3] = {0, 1, 0};
+	dps_submit sub;
+	for (int i = 0; i < 3; i++) {
+		dp_random(ids[i], 16);
+		r.epoch = eps[i];
+		CHECK(submit(s, "PARIS", ids[i], data, sizeof data, &r, 1, t + i, &sub) == DP_OK);
+	}
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK && e.n == 3);
+	CHECK(e.npending[0] == 2 && memcmp(e.first[0], ids[0], 16) == 0); /* acceptance order */
+	CHECK(e.npending[1] == 1 && memcmp(e.first[1], ids[1], 16) == 0 && e.npending[2] == 0);
+
+	/* an ack shrinks the list */
+	dps_cable c;
+	CHECK(dps_cable_get(s, ids[0], &c) == DP_OK);
+	CHECK(dps_mark_acked(s, c.seq, kd->pk, t + 10) == DP_OK);
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK);
+	CHECK(e.npending[0] == 1 && memcmp(e.first[0], ids[2], 16) == 0);
+	/* fetching is not acknowledging */
+	CHECK(dps_cable_get(s, ids[2], &c) == DP_OK);
+	CHECK(dps_mark_delivered(s, c.seq, kd->pk, t + 11) == DP_OK);
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK && e.npending[0] == 1);
+
+	/* epoch 0 closes at t + 1000 + skew: still listed while a cable waits for it */
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t + 1000 + DP_EPOCH_SKEW - 1, epochs_cb, &e) == DP_OK);
+	CHECK(e.n == 3 && e.epoch[0] == 0 && !e.closed[0]);
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t + 1000 + DP_EPOCH_SKEW, epochs_cb, &e) == DP_OK);
+	CHECK(e.n == 3 && e.epoch[0] == 0 && e.closed[0] && e.npending[0] == 1 && !e.closed[1]);
+	CHECK(dps_mark_acked(s, c.seq, kd->pk, t + 12) == DP_OK);
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t + 1000 + DP_EPOCH_SKEW, epochs_cb, &e) == DP_OK);
+	CHECK(e.n == 2 && e.epoch[0] == 1 && e.npending[0] == 1);
+	/* epoch 1 closed with its cable pending; epoch 2 closed and empty: gone */
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t + 9000 + DP_EPOCH_SKEW, epochs_cb, &e) == DP_OK);
+	CHECK(e.n == 1 && e.epoch[0] == 1 && e.closed[0]);
+
+	/* more than DPS_PENDING_MAX cables at one epoch: the list is cut and says so */
+	CHECK(dps_begin(s) == DP_OK);
+	r.epoch = 2;
+	for (int i = 0; i < DPS_PENDING_MAX + 1; i++) {
+		memset(&sub, 0, sizeof sub);
+		dp_random(sub.c.cable_id, 16);
+		snprintf(sub.c.from_post, sizeof sub.c.from_post, "PARIS");
+		snprintf(sub.c.officer, sizeof sub.c.officer, "tanaka.h");
+		sub.rcpts = &r;
+		sub.nrcpts = 1;
+		data[7] = (uint8_t)i;
+		sub.data = data;
+		sub.len = sizeof data;
+		sub.now = t + 100;
+		if (dps_cable_insert(s, &sub) != DP_OK) {
+			CHECK(0);
+			break;
+		}
+	}
+	CHECK(dps_commit(s) == DP_OK);
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK);
+	int i2 = find_epoch(&e, 2);
+	CHECK(i2 >= 0 && e.npending[i2] == DPS_PENDING_MAX && e.more[i2]);
+	int i1 = find_epoch(&e, 1);
+	CHECK(i1 >= 0 && e.npending[i1] == 1 && !e.more[i1]);
+	free(kd);
+}
+
+/* Publishing a key bumps the directory version: a cached device row gets its new window. */
+static void test_cache(dps_store *s)
+{
+	const int64_t t = dp_now();
+	keyed *kd = calloc(1, sizeof *kd);
+	if (!kd)
+		abort();
+	keyed_device(s, kd, 200, "sato.k");
+	put_ok(s, kd, 0, t - 60, t + 3600, t);
+	dps_store *rd = NULL;
+	CHECK(dps_open(&rd, dbpath, 0) == DP_OK);
+	if (!rd) {
+		free(kd);
+		return;
+	}
+	dps_device d;
+	CHECK(dps_dir_cache(rd) == DP_OK && dps_dir_sync(rd) == DP_OK);
+	CHECK(dps_device_get(rd, kd->pk, &d) == DP_OK && d.nwin == 1);
+	put_ok(s, kd, 1, t + 3000, t + 7200, t);
+	CHECK(dps_device_get(rd, kd->pk, &d) == DP_OK && d.nwin == 1); /* cached */
+	CHECK(dps_dir_sync(rd) == DP_OK);
+	CHECK(dps_device_get(rd, kd->pk, &d) == DP_OK && d.nwin == 2 && d.win[1].epoch == 1);
+	/* and by TLS key, through the id table */
+	uint8_t tls[32];
+	memcpy(tls, d.tls_key, 32);
+	CHECK(dps_device_by_tls(rd, tls, &d) == DP_OK && d.nwin == 2 && memcmp(d.id, kd->pk, 32) == 0);
+	/* a refused publication writes nothing, so the cache stays valid */
+	dps_epoch_pub p;
+	mkrec(kd, 1, t, t + 60, NULL);
+	CHECK(publish(s, kd, t, 0, &p) == DP_EEXISTS);
+	dps_close(rd);
+	free(kd);
+}
+
+/* A database written before key epochs (and one from the future) is refused. */
+static void test_old_db(void)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/old.db", dir);
+	sqlite3 *db = NULL;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);"
+			       "CREATE TABLE devices(id BLOB PRIMARY KEY, tls_key BLOB NOT NULL UNIQUE,"
+			       " officer TEXT NOT NULL, name TEXT NOT NULL, age_recipient TEXT NOT NULL,"
+			       " key_type INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+			       " status INTEGER NOT NULL, created INTEGER NOT NULL);",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	dps_store *o = NULL;
+	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
+	CHECK(dps_open(&o, path, 1) == DP_ESTATE && o == NULL); /* create does not patch it up */
+	/* the refusal changed nothing: still no schema row, still the old columns */
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	CHECK(sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('devices') WHERE "
+				     "name='age_recipient'", -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
+	sqlite3_finalize(st);
+	/* schema 3: a newer denpod's */
+	CHECK(sqlite3_exec(db, "INSERT INTO meta VALUES('schema','3')", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
+	/* a new database says schema 2 and opens again */
+	snprintf(path, sizeof path, "%s/new.db", dir);
+	CHECK(dps_open(&o, path, 1) == DP_OK);
+	dps_close(o);
+	o = NULL;
+	CHECK(dps_open(&o, path, 0) == DP_OK);
+	dps_close(o);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k='schema'", -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW &&
+	      strcmp((const char *)sqlite3_column_text(st, 0), "2") == 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	if (dp_crypto_init() || !mkdtemp(dir))
@@ -136,9 +608,7 @@ int main(void)
 	mkdev(s, d2, "sato.k");
 	dps_device dv;
 	CHECK(dps_device_get(s, d2, &dv) == DP_OK && strcmp(dv.officer, "sato.k") == 0);
-	CHECK(dv.key_type == DP_AGE_MLKEM768X25519 && strlen(dv.age_recipient) == DP_AGE_RECIPIENT_MAX &&
-	      dv.age_recipient[DP_AGE_RECIPIENT_MAX - 1] == "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-		      [((DP_AGE_RECIPIENT_MAX - 1) * 7 + d2[0]) % 32]);
+	CHECK(dv.nwin == 0 && dv.created == 1771928580 && strcmp(dv.name, "LAPTOP") == 0);
 	uint8_t tls2[32];
 	memcpy(tls2, dv.tls_key, 32);
 	CHECK(dps_device_by_tls(s, tls2, &dv) == DP_OK && memcmp(dv.id, d2, 32) == 0);
@@ -204,6 +674,7 @@ int main(void)
 	memset(r, 0, sizeof r);
 	memcpy(r[0].device, d2, 32);
 	r[0].role = DP_ROLE_ACTION;
+	r[0].epoch = 7; /* kept per delivery row */
 	int precs[4] = {DP_PREC_ROUTINE, DP_PREC_FLASH, DP_PREC_PRIORITY, DP_PREC_FLASH};
 	uint8_t ids[4][16];
 	dps_submit sub;
@@ -308,6 +779,7 @@ int main(void)
 	CHECK(dps_mark_delivered(s, c.seq, d2, t0 + 60) == DP_OK); /* first fetch wins */
 	dps_rcpt x;
 	CHECK(dps_rcpt_get(s, c.seq, d2, &x) == DP_OK && x.delivered == t0 + 50 && x.acked == 0);
+	CHECK(x.epoch == 7);
 	CHECK(dps_mark_acked(s, c.seq, d2, t0 + 70) == DP_OK);
 	CHECK(dps_mark_acked(s, c.seq, d2, t0 + 80) == DP_OK); /* idempotent */
 	CHECK(dps_rcpt_get(s, c.seq, d2, &x) == DP_OK && x.acked == t0 + 70);
@@ -346,7 +818,21 @@ int main(void)
 	dp_random(idt, 16);
 	CHECK(submit(s, "HQ", idt, data, 10, r, 1, t0 + 9, &sub) == DP_OK);
 	CHECK(strcmp(sub.mrn, "26 HQ 000008") == 0);
+	CHECK(dps_rcpt_get(s, sub.c.seq, d2, &x) == DP_OK && x.epoch == 7);
+
+	/* a retry is recognised by its bytes */
+	CHECK(dps_cable_stored(s, idt, data, 10, &c) == DP_OK && strcmp(c.mrn, "26 HQ 000008") == 0);
+	CHECK(dps_cable_stored(s, idt, data, 9, &c) == DP_EEXISTS);
+	dp_random(idt, 16);
+	CHECK(dps_cable_stored(s, idt, data, 10, &c) == DP_ENOTFOUND);
+
+	/* key epochs */
+	test_publish(s);
+	test_current(s);
+	test_pending(s);
+	test_cache(s);
 	dps_close(s);
+	test_old_db();
 
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

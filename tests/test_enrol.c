@@ -1,16 +1,22 @@
 /*
- * test_enrol - enrolment request and answer: round trip, strict rejection
- * (every line missing, repeated, swapped; CR; truncation; tampering) with
- * exact error codes.  Mutated files are re-signed so that the parser, not
- * the signature, is what rejects them.
+ * test_enrol - the signed key files: the enrolment request (with its first
+ * epoch key), the answer and the epoch key record.  Round trip, strict
+ * rejection (every line missing, repeated, swapped; CR; truncation;
+ * tampering) with exact error codes.  Mutated files are re-signed so that
+ * the parser, not the signature, is what rejects them.  Also dp_now()'s
+ * test clock.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
+#include "denpo/cable.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
+#include "denpo/epoch.h"
 #include "tests/fixture.h"
 #include "tests/harness.h"
 
@@ -43,6 +49,8 @@ static void base_request(dp_enrol_request *q)
 	memcpy(q->tls_pk, tls_pk, 32);
 	age_of(0x33, q->age_recipient, DP_AGE_MLKEM768X25519);
 	q->epoch = 3;
+	q->key_not_before = 1771900000;
+	q->key_not_after = 1771990000; /* a day and an hour */
 	q->created = 1771900000;
 }
 
@@ -64,6 +72,22 @@ static void base_answer(dp_enrol_answer *a)
 	a->issued = 1771910000;
 }
 
+/* The three signed files: how each is decoded, its signature context and key. */
+enum { REQ, ANS, EPK };
+static const char *const kind_name[3] = {"request", "answer", "epoch key"};
+static const char *const kind_ctx[3] = {"denpo-enrol-request-v1", "denpo-enrol-answer-v1",
+					"denpo-epoch-key-v1"};
+
+static void base_key(dp_epoch_key *k)
+{
+	memset(k, 0, sizeof *k);
+	memcpy(k->device, dev_pk, 32);
+	k->epoch = 7;
+	k->not_before = 1771891200;
+	k->not_after = 1771981200;
+	age_of(0x55, k->age_recipient, DP_AGE_MLKEM768X25519);
+}
+
 static int dec_req(const uint8_t *p, size_t n)
 {
 	dp_enrol_request q;
@@ -76,8 +100,21 @@ static int dec_ans(const uint8_t *p, size_t n)
 	return dp_enrol_answer_decode(&a, p, n);
 }
 
-/* body (all lines before Signature) + a fresh Signature line, then decode. */
-static int resign(const uint8_t *body, size_t n, int answer, const char *ctx, const uint8_t *sk)
+static int dec_epk(const uint8_t *p, size_t n)
+{
+	dp_epoch_key k;
+	return dp_epoch_key_decode(&k, p, n);
+}
+
+static int dec_kind(int kind, const uint8_t *p, size_t n)
+{
+	return kind == REQ ? dec_req(p, n) : kind == ANS ? dec_ans(p, n) : dec_epk(p, n);
+}
+
+static const uint8_t *kind_sk(int kind) { return kind == ANS ? sw_sk : dev_sk; }
+
+/* body (all lines before Signature) + a fresh Signature line, then decode as kind. */
+static int resign(const uint8_t *body, size_t n, int kind, const char *ctx, const uint8_t *sk)
 {
 	uint8_t sig[64];
 	char b64[89];
@@ -88,30 +125,86 @@ static int resign(const uint8_t *body, size_t n, int answer, const char *ctx, co
 	dp_buf_init(&t, 1 << 16);
 	if (dp_buf_append(&t, body, n) || dp_buf_printf(&t, "Signature: %s\n", b64))
 		abort();
-	int r = answer ? dec_ans(t.p, t.len) : dec_req(t.p, t.len);
+	int r = dec_kind(kind, t.p, t.len);
 	dp_buf_free(&t);
 	return r;
 }
 
 static size_t body_len(const dp_buf *b) { return b->len - (11 + 88 + 1); }
 
-/* Replace old by new in the body, re-sign, decode. */
-static int mutate(const dp_buf *b, int answer, const char *old, const char *new)
+/* Replace old by new in the body, re-sign (the file's own context and key), decode. */
+static int mutate(const dp_buf *b, int kind, const char *old, const char *new)
 {
 	dp_buf t;
 	if (fx_replace(&t, 1 << 16, b->p, body_len(b), old, new))
 		return 999;
-	int r = resign(t.p, t.len, answer, answer ? "denpo-enrol-answer-v1" : "denpo-enrol-request-v1",
-		       answer ? sw_sk : dev_sk);
+	int r = resign(t.p, t.len, kind, kind_ctx[kind], kind_sk(kind));
+	dp_buf_free(&t);
+	return r;
+}
+
+/* The epoch key record a request's fields make (what Key-Signature signs). */
+static void req_key(const dp_enrol_request *q, dp_epoch_key *k)
+{
+	memset(k, 0, sizeof *k);
+	memcpy(k->device, q->sign_pk, 32);
+	k->epoch = q->epoch;
+	k->not_before = q->key_not_before;
+	k->not_after = q->key_not_after;
+	memcpy(k->age_recipient, q->age_recipient, sizeof k->age_recipient);
+}
+
+/*
+ * As mutate() on a request, but the Key-Signature line is also replaced by
+ * the device's signature of the mutated record (when its fields parse), as
+ * the device itself would write it.
+ */
+static int mutate_key(const dp_buf *b, const char *old, const char *new)
+{
+	dp_buf t;
+	if (fx_replace(&t, 1 << 16, b->p, body_len(b), old, new))
+		return 999;
+	/* read the record's fields back from the mutated text */
+	dp_epoch_key k;
+	memset(&k, 0, sizeof k);
+	memcpy(k.device, dev_pk, 32);
+	const char *txt = (const char *)t.p;
+	const char *ar = strstr(txt, "\nAge-Recipient: "), *ke = strstr(txt, "\nKey-Epoch: "),
+		   *nb = strstr(txt, "\nKey-Not-Before: "), *na = strstr(txt, "\nKey-Not-After: "),
+		   *ks = strstr(txt, "\nKey-Signature: ");
+	if (!ar || !ke || !nb || !na || !ks) {
+		dp_buf_free(&t);
+		return 998;
+	}
+	ar += 16;
+	size_t an = strcspn(ar, "\n");
+	if (an > DP_AGE_RECIPIENT_MAX)
+		an = DP_AGE_RECIPIENT_MAX;
+	memcpy(k.age_recipient, ar, an);
+	k.epoch = (uint32_t)strtoul(ke + 12, NULL, 10);
+	k.not_before = strtoll(nb + 17, NULL, 10);
+	k.not_after = strtoll(na + 16, NULL, 10);
+	uint8_t sig[64];
+	char line[128];
+	int r = dp_epoch_key_sign(&k, dev_sk, sig);
+	if (r) {
+		dp_buf_free(&t);
+		return r; /* the device could not sign it: the record's rules refuse it */
+	}
+	char b64[89];
+	dp_b64_encode(b64, sig, 64, 1);
+	snprintf(line, sizeof line, "\nKey-Signature: %s\n", b64);
+	memcpy((char *)t.p + (ks - txt), line, strlen(line)); /* same length */
+	r = resign(t.p, t.len, REQ, kind_ctx[REQ], dev_sk);
 	dp_buf_free(&t);
 	return r;
 }
 
 /* Every line (after the magic) removed, doubled, swapped with the next, preceded by CR-LF junk. */
-static void structure(const dp_buf *b, int answer, const char *const *optional)
+static void structure(const dp_buf *b, int kind, const char *const *optional)
 {
-	const char *ctx = answer ? "denpo-enrol-answer-v1" : "denpo-enrol-request-v1";
-	const uint8_t *sk = answer ? sw_sk : dev_sk;
+	const char *ctx = kind_ctx[kind];
+	const uint8_t *sk = kind_sk(kind);
 	size_t n = body_len(b);
 	const uint8_t *ls[32];
 	size_t ln[32], k = 0, off = 0;
@@ -151,23 +244,26 @@ static void structure(const dp_buf *b, int answer, const char *const *optional)
 			if (variant == 2 && i + 1 >= k)
 				continue;
 			int want = DP_EPARSE;
+			if (kind == EPK && t.len + 100 > DP_EPOCH_KEY_MAX)
+				want = DP_ETOOBIG; /* a second recipient line does not fit a record */
 			if (variant == 0)
 				for (const char *const *o = optional; *o; o++)
 					if (!memcmp(ls[i], *o, strlen(*o)))
 						want = DP_OK;
-			int r = ok ? resign(t.p, t.len, answer, ctx, sk) : 999;
-			CHECKF(r == want, "%s line %zu (%.*s) variant %d: %s", answer ? "answer" : "request",
-			       i, (int)ln[i] - 1, (const char *)ls[i], variant, dp_errname(r));
+			int r = ok ? resign(t.p, t.len, kind, ctx, sk) : 999;
+			CHECKF(r == want, "%s line %zu (%.*s) variant %d: %s", kind_name[kind], i,
+			       (int)(ln[i] - 1 > 60 ? 60 : ln[i] - 1), (const char *)ls[i], variant,
+			       dp_errname(r));
 		}
 	}
 	dp_buf_free(&t);
 }
 
-static void truncations(const dp_buf *b, int answer)
+static void truncations(const dp_buf *b, int kind)
 {
 	int bad = 0;
 	for (size_t n = 0; n < b->len; n++) {
-		int r = answer ? dec_ans(b->p, n) : dec_req(b->p, n);
+		int r = dec_kind(kind, b->p, n);
 		if (r != DP_EPARSE) {
 			bad++;
 			fprintf(stderr, "truncated to %zu: %s\n", n, dp_errname(r));
@@ -177,7 +273,7 @@ static void truncations(const dp_buf *b, int answer)
 	uint8_t *x = malloc(b->len + 1);
 	memcpy(x, b->p, b->len);
 	x[b->len] = '\n';
-	CHECK((answer ? dec_ans(x, b->len + 1) : dec_req(x, b->len + 1)) == DP_EPARSE);
+	CHECK(dec_kind(kind, x, b->len + 1) == DP_EPARSE);
 	free(x);
 }
 
@@ -187,8 +283,13 @@ static void test_request(void)
 	dp_buf b, b2;
 	base_request(&q);
 	dp_buf_init(&b, DP_ENROL_MAX);
+	memset(q.key_sig, 0x5a, sizeof q.key_sig); /* the encoder ignores it */
 	CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_OK);
 	CHECK(dp_enrol_request_decode(&d, b.p, b.len) == DP_OK);
+	/* Key-Signature: the device's signature of the epoch key record the request's fields make */
+	dp_epoch_key ek;
+	req_key(&q, &ek);
+	CHECK(dp_epoch_key_sign(&ek, dev_sk, q.key_sig) == DP_OK);
 	CHECK(!memcmp(&d, &q, sizeof q));
 	dp_buf_init(&b2, DP_ENROL_MAX);
 	CHECK(dp_enrol_request_encode(&d, dev_sk, &b2) == DP_OK && b2.len == b.len &&
@@ -199,8 +300,8 @@ static void test_request(void)
 	dp_buf_free(&b2);
 
 	static const char *const opt[] = {NULL};
-	structure(&b, 0, opt);
-	truncations(&b, 0);
+	structure(&b, REQ, opt);
+	truncations(&b, REQ);
 
 	/* tampering without re-signing */
 	uint8_t *x = malloc(b.len);
@@ -213,30 +314,115 @@ static void test_request(void)
 	o[11] = '4';
 	CHECK(dec_req(x, b.len) == DP_ESIG);
 	o[11] = '3';
-	o = memmem(x, b.len, "Signature: ", 11);
-	o[11] = o[11] == 'A' ? 'B' : 'A';
+	o = memmem(x, b.len, "Key-Not-After: 1771990000", 25);
+	o[24] = '1';
+	CHECK(dec_req(x, b.len) == DP_ESIG);
+	o[24] = '0';
+	o = memmem(x, b.len, "\nSignature: ", 12);
+	o[12] = o[12] == 'A' ? 'B' : 'A';
+	CHECK(dec_req(x, b.len) == DP_ESIG);
+	o[12] = o[12] == 'A' ? 'B' : 'A';
+	o = memmem(x, b.len, "Key-Signature: ", 15);
+	o[15] = o[15] == 'A' ? 'B' : 'A';
 	CHECK(dec_req(x, b.len) == DP_ESIG);
 	free(x);
-	CHECK(resign(b.p, body_len(&b), 0, "denpo-enrol-request-v1", dev_sk) == DP_OK);
-	CHECK(resign(b.p, body_len(&b), 0, "denpo-enrol-answer-v1", dev_sk) == DP_ESIG);
-	CHECK(resign(b.p, body_len(&b), 0, "denpo-cable-v1", dev_sk) == DP_ESIG);
-	CHECK(resign(b.p, body_len(&b), 0, "denpo-enrol-request-v1", sw_sk) == DP_ESIG);
+	CHECK(resign(b.p, body_len(&b), REQ, "denpo-enrol-request-v1", dev_sk) == DP_OK);
+	CHECK(resign(b.p, body_len(&b), REQ, "denpo-enrol-answer-v1", dev_sk) == DP_ESIG);
+	CHECK(resign(b.p, body_len(&b), REQ, "denpo-cable-v1", dev_sk) == DP_ESIG);
+	CHECK(resign(b.p, body_len(&b), REQ, "denpo-enrol-request-v1", sw_sk) == DP_ESIG);
 
 	/* values */
-	CHECK(mutate(&b, 0, "Officer: sato.k", "Officer: Sato.k") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Officer: sato.k", "Officer: sato.k ") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Post: TOKYO", "Post: tokyo") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Device-Name: Sato", "Device-Name: -Sato") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Device-Name: Sato", "Device-Name: TOKYO DESK Sato") == DP_OK);
-	CHECK(mutate(&b, 0, "Device-Name: Sato", "Device-Name: TOKYO  Sato") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Device-Name: Sato-Laptop_2", "Device-Name: Sato-Laptop_2 ") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Device-Name: Sato", "Device-Name: S\xc3\xa4to") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Key-Epoch: 3", "Key-Epoch: 03") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Key-Epoch: 3", "Key-Epoch: 4294967296") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Key-Epoch: 3", "Key-Epoch: 4294967295") == DP_OK);
-	CHECK(mutate(&b, 0, "Created: 1771900000", "Created: 99") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Created: 1771900000", "Created: -1771900000") == DP_EPARSE);
-	CHECK(mutate(&b, 0, "Age-Recipient: age1", "Age-Recipient: AGE1") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Officer: sato.k", "Officer: Sato.k") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Officer: sato.k", "Officer: sato.k ") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Post: TOKYO", "Post: tokyo") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Device-Name: Sato", "Device-Name: -Sato") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Device-Name: Sato", "Device-Name: TOKYO DESK Sato") == DP_OK);
+	CHECK(mutate(&b, REQ, "Device-Name: Sato", "Device-Name: TOKYO  Sato") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Device-Name: Sato-Laptop_2", "Device-Name: Sato-Laptop_2 ") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Device-Name: Sato", "Device-Name: S\xc3\xa4to") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Key-Epoch: 3", "Key-Epoch: 03") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Key-Epoch: 3", "Key-Epoch: 4294967296") == DP_EPARSE);
+	/* a valid epoch, but the Key-Signature (re-signed only outside) covers the old one */
+	CHECK(mutate(&b, REQ, "Key-Epoch: 3", "Key-Epoch: 4294967295") == DP_ESIG);
+	CHECK(mutate_key(&b, "Key-Epoch: 3", "Key-Epoch: 4294967295") == DP_OK);
+	/* the first epoch key's window: its rules, and the Key-Signature covers it */
+	CHECK(mutate(&b, REQ, "Key-Not-Before: 1771900000", "Key-Not-Before: 01771900000") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Key-Not-After: 1771990000", "Key-Not-After: 01771990000") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Key-Not-Before: 1771900000", "Key-Not-Before: -1") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Key-Not-Before: 1771900000", "Key-Not-Before: 99") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Key-Not-After: 1771990000", "Key-Not-After: 4102444800") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Key-Not-After: 1771990000", "Key-Not-After: 1771900000") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Key-Not-After: 1771990000", "Key-Not-After: 1771899999") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Key-Not-After: 1771990000", "Key-Not-After: 1772591201") == DP_EPARSE);
+	CHECK(mutate_key(&b, "Key-Not-After: 1771990000", "Key-Not-After: 1772591201") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Key-Not-After: 1771990000", "Key-Not-After: 1772591200") == DP_ESIG);
+	CHECK(mutate_key(&b, "Key-Not-After: 1771990000", "Key-Not-After: 1772591200") == DP_OK);
+	CHECK(mutate(&b, REQ, "Key-Not-After: 1771990000", "Key-Not-After: 1771990001") == DP_ESIG);
+	CHECK(mutate_key(&b, "Key-Not-After: 1771990000", "Key-Not-After: 1771990001") == DP_OK);
+	CHECK(mutate(&b, REQ, "Key-Not-Before: 1771900000", "Key-Not-Before: 1771899999") == DP_ESIG);
+	CHECK(mutate_key(&b, "Key-Not-Before: 1771900000", "Key-Not-Before: 1771899999") == DP_OK);
+	/* another recipient with the old Key-Signature: refused; with its own: accepted */
+	{
+		char other[DP_AGE_RECIPIENT_MAX + 1], line[DP_AGE_RECIPIENT_MAX + 32];
+		char orig_line[DP_AGE_RECIPIENT_MAX + 32];
+		age_of(0x77, other, DP_AGE_MLKEM768X25519);
+		snprintf(line, sizeof line, "Age-Recipient: %s", other);
+		snprintf(orig_line, sizeof orig_line, "Age-Recipient: %s", q.age_recipient);
+		CHECK(mutate(&b, REQ, orig_line, line) == DP_ESIG);
+		CHECK(mutate_key(&b, orig_line, line) == DP_OK);
+	}
+	/* a Key-Signature that is not the device's over this record */
+	{
+		char b64[89], line[128], orig_line[128];
+		uint8_t sig[64];
+		dp_b64_encode(b64, q.key_sig, 64, 1);
+		snprintf(orig_line, sizeof orig_line, "Key-Signature: %s", b64);
+		dp_epoch_key kk;
+		req_key(&q, &kk);
+		kk.epoch = 4; /* the device's signature of another record */
+		CHECK(dp_epoch_key_sign(&kk, dev_sk, sig) == DP_OK);
+		dp_b64_encode(b64, sig, 64, 1);
+		snprintf(line, sizeof line, "Key-Signature: %s", b64);
+		CHECK(mutate(&b, REQ, orig_line, line) == DP_ESIG);
+		/* this record, signed under the request's context instead of the record's */
+		dp_buf rb;
+		dp_buf_init(&rb, DP_EPOCH_KEY_MAX);
+		req_key(&q, &kk);
+		CHECK(dp_epoch_key_encode(&kk, dev_sk, &rb) == DP_OK);
+		CHECK(dp_sign(sig, dev_sk, "denpo-enrol-request-v1", rb.p, body_len(&rb)) == DP_OK);
+		dp_b64_encode(b64, sig, 64, 1);
+		snprintf(line, sizeof line, "Key-Signature: %s", b64);
+		CHECK(mutate(&b, REQ, orig_line, line) == DP_ESIG);
+		/* ... and under the record's context by the switch's key */
+		CHECK(dp_sign(sig, sw_sk, "denpo-epoch-key-v1", rb.p, body_len(&rb)) == DP_OK);
+		dp_b64_encode(b64, sig, 64, 1);
+		snprintf(line, sizeof line, "Key-Signature: %s", b64);
+		CHECK(mutate(&b, REQ, orig_line, line) == DP_ESIG);
+		/* the device's, under the record's context: the original */
+		CHECK(dp_sign(sig, dev_sk, "denpo-epoch-key-v1", rb.p, body_len(&rb)) == DP_OK);
+		CHECK(!memcmp(sig, q.key_sig, 64));
+		int upto = (int)(strchr(orig_line, '=') - orig_line);
+		snprintf(line, sizeof line, "%.*s", upto, orig_line);
+		CHECK(mutate(&b, REQ, orig_line, line) == DP_EPARSE); /* unpadded */
+		dp_buf_free(&rb);
+	}
+	/* the record a request carries is what the switch publishes: Key-Signature is its Signature */
+	{
+		dp_epoch_key kk, kd;
+		req_key(&d, &kk);
+		dp_buf rb, rb2;
+		dp_buf_init(&rb, DP_EPOCH_KEY_MAX);
+		dp_buf_init(&rb2, DP_EPOCH_KEY_MAX);
+		CHECK(dp_epoch_key_encode_sig(&kk, d.key_sig, &rb) == DP_OK);
+		CHECK(dp_epoch_key_decode(&kd, rb.p, rb.len) == DP_OK && !memcmp(&kd, &kk, sizeof kk));
+		CHECK(dp_epoch_key_encode(&kk, dev_sk, &rb2) == DP_OK && rb2.len == rb.len &&
+		      !memcmp(rb2.p, rb.p, rb.len));
+		dp_buf_free(&rb);
+		dp_buf_free(&rb2);
+	}
+	CHECK(mutate(&b, REQ, "Created: 1771900000", "Created: 99") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Created: 1771900000", "Created: -1771900000") == DP_EPARSE);
+	CHECK(mutate(&b, REQ, "Age-Recipient: age1", "Age-Recipient: AGE1") == DP_EPARSE);
 	/* keys: the TLS key must be a usable point and not the signing key */
 	char b64[64];
 	uint8_t k[32];
@@ -247,10 +433,10 @@ static void test_request(void)
 	dp_b64_encode(b64, tls_pk, 32, 1);
 	char orig[128];
 	snprintf(orig, sizeof orig, "TLS-Key: %s", b64);
-	CHECK(mutate(&b, 0, orig, line) == DP_EPARSE);
+	CHECK(mutate(&b, REQ, orig, line) == DP_EPARSE);
 	dp_b64_encode(b64, dev_pk, 32, 1);
 	snprintf(line, sizeof line, "TLS-Key: %s", b64);
-	CHECK(mutate(&b, 0, orig, line) == DP_EPARSE);
+	CHECK(mutate(&b, REQ, orig, line) == DP_EPARSE);
 	/* non-canonical base64: flip the trailing bits of the last symbol before '=' */
 	snprintf(line, sizeof line, "%s", orig);
 	char *eq = strchr(line, '=');
@@ -258,9 +444,9 @@ static void test_request(void)
 	int v = (int)(strchr(alpha, eq[-1]) - alpha);
 	CHECK(v % 4 == 0); /* 32 bytes leave two zero bits in the last symbol */
 	eq[-1] = alpha[v + 1];
-	CHECK(mutate(&b, 0, orig, line) == DP_EPARSE);
+	CHECK(mutate(&b, REQ, orig, line) == DP_EPARSE);
 	snprintf(line, sizeof line, "%.*s", (int)(strchr(orig, '=') - orig), orig); /* unpadded */
-	CHECK(mutate(&b, 0, orig, line) == DP_EPARSE);
+	CHECK(mutate(&b, REQ, orig, line) == DP_EPARSE);
 
 	/* Age-Recipient: a classic (X25519) or unknown type is unsupported, bad checksum is malformed */
 	base_request(&q);
@@ -277,15 +463,15 @@ static void test_request(void)
 		dp_buf xb;
 		dp_buf_init(&xb, DP_ENROL_MAX);
 		CHECK(dp_enrol_request_encode(&xq, dev_sk, &xb) == DP_OK);
-		CHECK(mutate(&xb, 0, xq.age_recipient, q.age_recipient) == DP_EUNSUPP);
+		CHECK(mutate(&xb, REQ, xq.age_recipient, q.age_recipient) == DP_EUNSUPP);
 		/* one character more than the longest recipient (the parser stops at the cap) */
 		char *longer = malloc(DP_AGE_RECIPIENT_MAX + 2);
 		snprintf(longer, DP_AGE_RECIPIENT_MAX + 2, "%sq", xq.age_recipient);
-		CHECK(mutate(&xb, 0, xq.age_recipient, longer) == DP_ETOOBIG);
+		CHECK(mutate(&xb, REQ, xq.age_recipient, longer) == DP_ETOOBIG);
 		/* a flipped key byte keeps the Bech32 valid only if re-encoded: checksum breaks here */
 		snprintf(longer, DP_AGE_RECIPIENT_MAX + 2, "%s", xq.age_recipient);
 		longer[500] = longer[500] == 'q' ? 'p' : 'q';
-		CHECK(mutate(&xb, 0, xq.age_recipient, longer) == DP_EPARSE);
+		CHECK(mutate(&xb, REQ, xq.age_recipient, longer) == DP_EPARSE);
 		free(longer);
 		dp_buf_free(&xb);
 	}
@@ -298,6 +484,28 @@ static void test_request(void)
 	base_request(&q);
 	q.created = DP_CREATED_MAX + 1;
 	CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_EPARSE);
+	base_request(&q);
+	q.key_not_after = q.key_not_before;
+	CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_EPARSE);
+	q.key_not_after = q.key_not_before + DP_EPOCH_MAX_LIFE + 1;
+	CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_EPARSE);
+	q.key_not_after = q.key_not_before + DP_EPOCH_MAX_LIFE;
+	dp_buf_reset(&b);
+	CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_OK && dec_req(b.p, b.len) == DP_OK);
+	q.key_not_before = 0;
+	CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_EPARSE);
+	base_request(&q);
+	q.epoch = UINT32_MAX;
+	dp_buf_reset(&b);
+	CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_OK && dec_req(b.p, b.len) == DP_OK);
+	/* the decoder zeroes the request on failure */
+	{
+		dp_enrol_request z, zero;
+		memset(&zero, 0, sizeof zero);
+		memset(&z, 0xa5, sizeof z);
+		b.p[b.len - 3] ^= 1;
+		CHECK(dp_enrol_request_decode(&z, b.p, b.len) != DP_OK && !memcmp(&z, &zero, sizeof z));
+	}
 
 	/* size cap */
 	uint8_t *big = calloc(1, DP_ENROL_MAX + 1);
@@ -324,8 +532,8 @@ static void test_answer(void)
 	dp_buf_free(&b2);
 
 	static const char *const opt[] = {"Captions: ", "Roles: ", NULL};
-	structure(&b, 1, opt);
-	truncations(&b, 1);
+	structure(&b, ANS, opt);
+	truncations(&b, ANS);
 
 	uint8_t *x = malloc(b.len);
 	memcpy(x, b.p, b.len);
@@ -336,16 +544,16 @@ static void test_answer(void)
 	o[3] = '4';
 	CHECK(dec_ans(x, b.len) == DP_ESIG); /* switch URL redirected */
 	free(x);
-	CHECK(resign(b.p, body_len(&b), 1, "denpo-enrol-request-v1", sw_sk) == DP_ESIG);
-	CHECK(resign(b.p, body_len(&b), 1, "denpo-enrol-answer-v1", dev_sk) == DP_ESIG);
+	CHECK(resign(b.p, body_len(&b), ANS, "denpo-enrol-request-v1", sw_sk) == DP_ESIG);
+	CHECK(resign(b.p, body_len(&b), ANS, "denpo-enrol-answer-v1", dev_sk) == DP_ESIG);
 
-	CHECK(mutate(&b, 1, "Clearance: TOP SECRET", "Clearance: TS") == DP_EPARSE);
-	CHECK(mutate(&b, 1, "Clearance: TOP SECRET", "Clearance: COSMIC") == DP_EPARSE);
-	CHECK(mutate(&b, 1, "Captions: NOFORN, EXDIS", "Captions: NOFORN,EXDIS") == DP_EPARSE);
-	CHECK(mutate(&b, 1, "Captions: NOFORN, EXDIS", "Captions: NOFORN, NOFORN") == DP_EPARSE);
-	CHECK(mutate(&b, 1, "Captions: NOFORN, EXDIS", "Captions: A, B, C, D, E, F, G, H, I") ==
+	CHECK(mutate(&b, ANS, "Clearance: TOP SECRET", "Clearance: TS") == DP_EPARSE);
+	CHECK(mutate(&b, ANS, "Clearance: TOP SECRET", "Clearance: COSMIC") == DP_EPARSE);
+	CHECK(mutate(&b, ANS, "Captions: NOFORN, EXDIS", "Captions: NOFORN,EXDIS") == DP_EPARSE);
+	CHECK(mutate(&b, ANS, "Captions: NOFORN, EXDIS", "Captions: NOFORN, NOFORN") == DP_EPARSE);
+	CHECK(mutate(&b, ANS, "Captions: NOFORN, EXDIS", "Captions: A, B, C, D, E, F, G, H, I") ==
 	      DP_ETOOBIG);
-	CHECK(mutate(&b, 1, "Roles: COMMS", "Roles: A, B, C, D, E, F, G, H") == DP_OK);
+	CHECK(mutate(&b, ANS, "Roles: COMMS", "Roles: A, B, C, D, E, F, G, H") == DP_OK);
 	char hexdev[65];
 	dp_hex_encode(hexdev, dev_pk, 32);
 	char up[80], low[80];
@@ -355,7 +563,7 @@ static void test_answer(void)
 			*p = (char)(*p - 32);
 	snprintf(up, sizeof up, "Device-Id: %s", hexdev);
 	CHECK(strcmp(up, low) != 0);
-	CHECK(mutate(&b, 1, low, up) == DP_EPARSE); /* one spelling: lower-case hex */
+	CHECK(mutate(&b, ANS, low, up) == DP_EPARSE); /* one spelling: lower-case hex */
 	dp_buf_free(&b);
 
 	/* URLs */
@@ -398,6 +606,348 @@ static void test_answer(void)
 	dp_buf_free(&b);
 }
 
+/* Replace old by new in a whole file (signature line included), decode as an epoch key record. */
+static int tamper_epk(const dp_buf *b, const char *old, const char *new)
+{
+	dp_buf t;
+	if (fx_replace(&t, 1 << 16, b->p, b->len, old, new))
+		return 999;
+	int r = dec_epk(t.p, t.len);
+	dp_buf_free(&t);
+	return r;
+}
+
+static void test_epoch_key(void)
+{
+	dp_epoch_key k, d;
+	dp_buf b, b2;
+	base_key(&k);
+	dp_buf_init(&b, DP_EPOCH_KEY_MAX);
+	dp_buf_init(&b2, DP_EPOCH_KEY_MAX);
+	CHECK(dp_epoch_key_encode(&k, dev_sk, &b) == DP_OK);
+	CHECK(dp_epoch_key_decode(&d, b.p, b.len) == DP_OK && !memcmp(&d, &k, sizeof k));
+	CHECK(dp_epoch_key_encode(&d, dev_sk, &b2) == DP_OK && b2.len == b.len &&
+	      !memcmp(b2.p, b.p, b.len));
+
+	/* the record, written out by hand: every line, and the signature over context || 0 || lines */
+	{
+		char hex[65], b64[89];
+		dp_hex_encode(hex, dev_pk, 32);
+		dp_buf w;
+		dp_buf_init(&w, DP_EPOCH_KEY_MAX);
+		CHECK(dp_buf_printf(&w, "DENPO-EPOCH-KEY/1\nDevice-Id: %s\nKey-Epoch: 7\n"
+					"Not-Before: 1771891200\nNot-After: 1771981200\nAge-Recipient: %s\n",
+				    hex, k.age_recipient) == DP_OK);
+		size_t bl = w.len;
+		static const char ctx[] = "denpo-epoch-key-v1"; /* with its NUL: the 0x00 separator */
+		uint8_t *msg = malloc(sizeof ctx + bl), sig[64];
+		memcpy(msg, ctx, sizeof ctx);
+		memcpy(msg + sizeof ctx, w.p, bl);
+		CHECK(crypto_sign_ed25519_detached(sig, NULL, msg, sizeof ctx + bl, dev_sk) == 0);
+		dp_b64_encode(b64, sig, 64, 1);
+		CHECK(dp_buf_printf(&w, "Signature: %s\n", b64) == DP_OK);
+		CHECKF(w.len == b.len && !memcmp(w.p, b.p, b.len),
+		       "the record is not the documented layout");
+		uint8_t got[64];
+		size_t gn;
+		CHECK(dp_b64_decode(got, 64, &gn, (const char *)b.p + b.len - 89, 88, 1) == DP_OK &&
+		      gn == 64);
+		CHECK(crypto_sign_ed25519_verify_detached(got, msg, sizeof ctx + bl, dev_pk) == 0);
+		free(msg);
+		dp_buf_free(&w);
+	}
+
+	/* sign / verify / encode_sig */
+	uint8_t sig[64], sig2[64];
+	CHECK(dp_epoch_key_sign(&k, dev_sk, sig) == DP_OK);
+	CHECK(dp_epoch_key_verify(&k, sig) == DP_OK);
+	dp_buf_reset(&b2);
+	CHECK(dp_epoch_key_encode_sig(&k, sig, &b2) == DP_OK && b2.len == b.len &&
+	      !memcmp(b2.p, b.p, b.len));
+	CHECK(dp_epoch_key_sign(&k, sw_sk, sig2) == DP_EINVAL); /* only the device signs its keys */
+	memcpy(sig2, sig, 64);
+	sig2[10] ^= 0x04;
+	CHECK(dp_epoch_key_verify(&k, sig2) == DP_ESIG);
+	dp_buf_reset(&b2);
+	CHECK(dp_epoch_key_encode_sig(&k, sig2, &b2) == DP_ESIG && b2.len == 0);
+	dp_buf_reset(&b2);
+	CHECK(dp_epoch_key_encode(&k, sw_sk, &b2) == DP_EINVAL && b2.len == 0);
+	/* the signature binds every field */
+	{
+		dp_epoch_key m;
+		m = k, m.epoch = 8;
+		CHECK(dp_epoch_key_verify(&m, sig) == DP_ESIG);
+		CHECK(dp_epoch_key_encode_sig(&m, sig, &b2) == DP_ESIG && b2.len == 0);
+		m = k, m.not_before--;
+		CHECK(dp_epoch_key_verify(&m, sig) == DP_ESIG);
+		m = k, m.not_after++;
+		CHECK(dp_epoch_key_verify(&m, sig) == DP_ESIG);
+		m = k;
+		age_of(0x56, m.age_recipient, DP_AGE_MLKEM768X25519);
+		CHECK(dp_epoch_key_verify(&m, sig) == DP_ESIG);
+		m = k;
+		memcpy(m.device, sw_pk, 32); /* another device claiming the record */
+		CHECK(dp_epoch_key_verify(&m, sig) == DP_ESIG);
+		uint8_t s3[64];
+		CHECK(dp_epoch_key_sign(&m, sw_sk, s3) == DP_OK && dp_epoch_key_verify(&m, s3) == DP_OK);
+		CHECK(dp_epoch_key_verify(&k, s3) == DP_ESIG);
+		/* bad records are refused before any signature */
+		m = k, m.not_after = m.not_before;
+		CHECK(dp_epoch_key_verify(&m, sig) == DP_EPARSE);
+		CHECK(dp_epoch_key_sign(&m, dev_sk, s3) == DP_EPARSE);
+		CHECK(dp_epoch_key_encode_sig(&m, sig, &b2) == DP_EPARSE && b2.len == 0);
+		m = k, m.not_after = m.not_before - 1;
+		CHECK(dp_epoch_key_check(&m) == DP_EPARSE);
+		m = k, m.not_after = m.not_before + DP_EPOCH_MAX_LIFE + 1;
+		CHECK(dp_epoch_key_check(&m) == DP_EPARSE);
+		CHECK(dp_epoch_key_encode(&m, dev_sk, &b2) == DP_EPARSE && b2.len == 0);
+		m = k, m.not_after = m.not_before + DP_EPOCH_MAX_LIFE;
+		CHECK(dp_epoch_key_check(&m) == DP_OK);
+		m = k, m.not_after = m.not_before + DP_EPOCH_MIN_LIFE - 1;
+		CHECK(dp_epoch_key_check(&m) == DP_EPARSE);
+		m = k, m.not_after = m.not_before + DP_EPOCH_MIN_LIFE;
+		CHECK(dp_epoch_key_check(&m) == DP_OK);
+		m = k, m.not_before = DP_CREATED_MIN - 1;
+		CHECK(dp_epoch_key_check(&m) == DP_EPARSE);
+		m = k, m.not_before = DP_CREATED_MAX - 60, m.not_after = DP_CREATED_MAX + 1;
+		CHECK(dp_epoch_key_check(&m) == DP_EPARSE);
+		m = k, m.not_before = -1;
+		CHECK(dp_epoch_key_check(&m) == DP_EPARSE);
+		m = k;
+		memset(m.device, 0, 32); /* not a usable Ed25519 key */
+		CHECK(dp_epoch_key_check(&m) == DP_EPARSE);
+		m = k;
+		age_of(0x55, m.age_recipient, DP_AGE_X25519);
+		CHECK(dp_epoch_key_check(&m) == DP_EUNSUPP);
+		CHECK(dp_epoch_key_encode(&m, dev_sk, &b2) == DP_EUNSUPP && b2.len == 0);
+		m = k;
+		m.age_recipient[3] = 'Q';
+		CHECK(dp_epoch_key_check(&m) == DP_EPARSE);
+		m = k;
+		m.age_recipient[strlen(m.age_recipient) - 1] ^= 1;
+		CHECK(dp_epoch_key_check(&m) == DP_EPARSE);
+	}
+
+	static const char *const opt[] = {NULL};
+	structure(&b, EPK, opt);
+	truncations(&b, EPK);
+
+	/* tampering without re-signing: each field, and the signature */
+	CHECK(tamper_epk(&b, "Key-Epoch: 7", "Key-Epoch: 8") == DP_ESIG);
+	CHECK(tamper_epk(&b, "Not-Before: 1771891200", "Not-Before: 1771891201") == DP_ESIG);
+	CHECK(tamper_epk(&b, "Not-After: 1771981200", "Not-After: 1771981201") == DP_ESIG);
+	char hexdev[65], hexsw[65], line[160], orig[128];
+	dp_hex_encode(hexdev, dev_pk, 32);
+	dp_hex_encode(hexsw, sw_pk, 32);
+	snprintf(orig, sizeof orig, "Device-Id: %s", hexdev);
+	snprintf(line, sizeof line, "Device-Id: %s", hexsw);
+	CHECK(tamper_epk(&b, orig, line) == DP_ESIG);
+	{
+		char b64[89], sl[128];
+		dp_b64_encode(b64, sig, 64, 1);
+		snprintf(sl, sizeof sl, "Signature: %s", b64);
+		dp_b64_encode(b64, sig2, 64, 1);
+		char bad[128];
+		snprintf(bad, sizeof bad, "Signature: %s", b64);
+		CHECK(tamper_epk(&b, sl, bad) == DP_ESIG);
+	}
+	/* the right lines signed under another context, or by another key than Device-Id */
+	CHECK(resign(b.p, body_len(&b), EPK, "denpo-epoch-key-v1", dev_sk) == DP_OK);
+	CHECK(resign(b.p, body_len(&b), EPK, "denpo-enrol-request-v1", dev_sk) == DP_ESIG);
+	CHECK(resign(b.p, body_len(&b), EPK, "denpo-epoch-key-v2", dev_sk) == DP_ESIG);
+	CHECK(resign(b.p, body_len(&b), EPK, "denpo-epoch-key-v1", sw_sk) == DP_ESIG);
+	CHECK(mutate(&b, EPK, orig, line) == DP_ESIG); /* sw's id, signed by dev */
+	{
+		dp_buf t;
+		CHECK(fx_replace(&t, 1 << 16, b.p, body_len(&b), orig, line) == 0);
+		CHECK(resign(t.p, t.len, EPK, "denpo-epoch-key-v1", sw_sk) == DP_OK); /* its own */
+		dp_buf_free(&t);
+	}
+
+	/* values, each re-signed by the device so that the parser decides */
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: 8") == DP_OK); /* the fixture works */
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: 0") == DP_OK);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: 4294967295") == DP_OK);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: 4294967296") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: 07") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: 00") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: +7") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: -7") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: 7 ") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch:  7") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch:7") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: ") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "key-epoch: 7") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7", "Key-Epoch: 0x7") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Not-Before: 1771891200", "Not-Before: 01771891200") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Not-After: 1771981200", "Not-After: 01771981200") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Not-Before: 1771891200", "Not-Before: 0") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Not-Before: 1771891200", "Not-Before: 946684799") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Not-After: 1771981200", "Not-After: 4102444800") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Not-After: 1771981200", "Not-After: 99999999999999999999") ==
+	      DP_EPARSE);
+	/* the window: Not-Before + 60 s <= Not-After <= Not-Before + 8 days */
+	CHECK(mutate(&b, EPK, "Not-After: 1771981200", "Not-After: 1771891259") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Not-After: 1771981200", "Not-After: 1771891200") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Not-After: 1771981200", "Not-After: 1771891199") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Not-After: 1771981200", "Not-After: 1771891260") == DP_OK);
+	CHECK(mutate(&b, EPK, "Not-After: 1771981200", "Not-After: 1772582400") == DP_OK);
+	CHECK(mutate(&b, EPK, "Not-After: 1771981200", "Not-After: 1772582401") == DP_EPARSE);
+	/* Device-Id: 64 lower-case hex digits of a usable key */
+	char up[128];
+	snprintf(up, sizeof up, "%s", orig);
+	for (char *c = up + 11; *c; c++)
+		if (*c >= 'a' && *c <= 'f')
+			*c = (char)(*c - 32);
+	CHECK(strcmp(up, orig) != 0);
+	CHECK(mutate(&b, EPK, orig, up) == DP_EPARSE); /* upper-case hex */
+	snprintf(line, sizeof line, "%.*s", (int)strlen(orig) - 1, orig);
+	CHECK(mutate(&b, EPK, orig, line) == DP_EPARSE); /* 63 digits */
+	snprintf(line, sizeof line, "%s0", orig);
+	CHECK(mutate(&b, EPK, orig, line) == DP_EPARSE); /* 65 digits */
+	snprintf(line, sizeof line, "Device-Id: 0x%.62s", hexdev);
+	CHECK(mutate(&b, EPK, orig, line) == DP_EPARSE);
+	snprintf(line, sizeof line, "Device-Id: %064d", 0);
+	CHECK(mutate(&b, EPK, orig, line) == DP_EPARSE); /* small order */
+	snprintf(line, sizeof line, "Device-Id: %.63sg", hexdev);
+	CHECK(mutate(&b, EPK, orig, line) == DP_EPARSE);
+	/* Age-Recipient: post-quantum only, lower case, valid */
+	{
+		char x[DP_AGE_RECIPIENT_MAX + 2];
+		age_of(0x55, x, DP_AGE_X25519);
+		CHECK(mutate(&b, EPK, k.age_recipient, x) == DP_EUNSUPP); /* classic age1 recipient */
+		snprintf(x, sizeof x, "%s", k.age_recipient);
+		for (char *c = x; *c; c++)
+			if (*c >= 'a' && *c <= 'z')
+				*c = (char)(*c - 32);
+		CHECK(mutate(&b, EPK, k.age_recipient, x) == DP_EPARSE); /* upper case */
+		snprintf(x, sizeof x, "%sq", k.age_recipient);
+		CHECK(mutate(&b, EPK, k.age_recipient, x) == DP_ETOOBIG); /* one character more */
+		snprintf(x, sizeof x, "%s", k.age_recipient);
+		x[700] = x[700] == 'q' ? 'p' : 'q';
+		CHECK(mutate(&b, EPK, k.age_recipient, x) == DP_EPARSE); /* checksum */
+		x[strlen(x) - 1] = 0;
+		CHECK(mutate(&b, EPK, k.age_recipient, x) == DP_EPARSE); /* one character less */
+	}
+	/* framing */
+	CHECK(mutate(&b, EPK, "DENPO-EPOCH-KEY/1\n", "DENPO-EPOCH-KEY/2\n") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "DENPO-EPOCH-KEY/1\n", " DENPO-EPOCH-KEY/1\n") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "DENPO-EPOCH-KEY/1\n", "\nDENPO-EPOCH-KEY/1\n") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "DENPO-EPOCH-KEY/1\n", "DENPO-EPOCH-KEY/1\r\n") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7\n", "Key-Epoch: 7\r\n") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7\n", "Key-Epoch: 7\n\n") == DP_EPARSE);
+	CHECK(mutate(&b, EPK, "Key-Epoch: 7\n", "Key-Epoch: 7\nKey-Epoch: 7\n") == DP_EPARSE);
+	{
+		/* a NUL byte, a high byte inside a value (fx_replace takes C strings: patch by hand) */
+		dp_buf t;
+		CHECK(fx_replace(&t, 1 << 16, b.p, body_len(&b), "Key-Epoch: 7", "Key-Epoch: 7X") == 0);
+		uint8_t *xp = memmem(t.p, t.len, "7X", 2);
+		xp[1] = 0;
+		CHECK(resign(t.p, t.len, EPK, "denpo-epoch-key-v1", dev_sk) == DP_EPARSE);
+		xp[1] = 0xb7;
+		CHECK(resign(t.p, t.len, EPK, "denpo-epoch-key-v1", dev_sk) == DP_EPARSE);
+		dp_buf_free(&t);
+	}
+	{
+		/* after the signature line: a byte, a line, a CR; the signature line without its LF */
+		uint8_t *x = malloc(b.len + 64);
+		memcpy(x, b.p, b.len);
+		CHECK(dec_epk(x, b.len) == DP_OK);
+		x[b.len] = ' ';
+		CHECK(dec_epk(x, b.len + 1) == DP_EPARSE);
+		memcpy(x + b.len, "X-Extra: 1\n", 11);
+		CHECK(dec_epk(x, b.len + 11) == DP_EPARSE);
+		memcpy(x + b.len - 1, "\r\n", 2);
+		CHECK(dec_epk(x, b.len + 1) == DP_EPARSE);
+		CHECK(dec_epk(x, b.len - 1) == DP_EPARSE);
+		/* an enrolment file's magic is not a record */
+		memcpy(x, b.p, b.len);
+		memcpy(x, "DENPO-ENROL-REQUEST/1\n", 17);
+		CHECK(dec_epk(x, b.len) == DP_EPARSE);
+		free(x);
+	}
+	/* the record decoder zeroes its output on failure */
+	{
+		dp_epoch_key z, zero;
+		memset(&zero, 0, sizeof zero);
+		memset(&z, 0xa5, sizeof z);
+		uint8_t *e = memmem(b.p, b.len, "Key-Epoch: 7", 12);
+		e[11] = '6';
+		CHECK(dp_epoch_key_decode(&z, b.p, b.len) == DP_ESIG && !memcmp(&z, &zero, sizeof z));
+		e[11] = '7';
+		CHECK(dp_epoch_key_decode(&z, b.p, b.len) == DP_OK && !memcmp(&z, &k, sizeof z));
+	}
+
+	/* size cap: DP_EPOCH_KEY_MAX bytes, whatever they are */
+	{
+		uint8_t *big = calloc(1, DP_EPOCH_KEY_MAX + 1);
+		CHECK(dec_epk(big, DP_EPOCH_KEY_MAX + 1) == DP_ETOOBIG);
+		CHECK(dec_epk(big, DP_EPOCH_KEY_MAX) == DP_EPARSE);
+		memcpy(big, b.p, b.len); /* a valid record followed by more than fits */
+		CHECK(dec_epk(big, DP_EPOCH_KEY_MAX + 1) == DP_ETOOBIG);
+		free(big);
+		/* a long value: too big for the record, before any parsing */
+		dp_buf t;
+		char *pad = malloc(DP_EPOCH_KEY_MAX);
+		memset(pad, '1', DP_EPOCH_KEY_MAX - 1);
+		pad[DP_EPOCH_KEY_MAX - 1] = 0;
+		memcpy(pad, "Key-Epoch: ", 11);
+		CHECK(fx_replace(&t, 1 << 16, b.p, b.len, "Key-Epoch: 7", pad) == 0);
+		CHECK(dec_epk(t.p, t.len) == DP_ETOOBIG);
+		dp_buf_free(&t);
+		free(pad);
+	}
+	dp_buf_free(&b);
+	dp_buf_free(&b2);
+}
+
+/* dp_now(): time(NULL) plus $DENPO_TEST_CLOCK_OFFSET when it is a sane integer. */
+static int64_t offset_now(const char *v)
+{
+	if (v)
+		setenv("DENPO_TEST_CLOCK_OFFSET", v, 1);
+	else
+		unsetenv("DENPO_TEST_CLOCK_OFFSET");
+	for (int tries = 0; tries < 5; tries++) {
+		int64_t t0 = (int64_t)time(NULL), n = dp_now(), t1 = (int64_t)time(NULL);
+		if (t0 == t1)
+			return n - t0; /* the second did not turn meanwhile */
+	}
+	return INT64_MIN;
+}
+
+static void test_clock(void)
+{
+	static const struct {
+		const char *v;
+		int64_t want;
+	} c[] = {
+		{NULL, 0},
+		{"", 0},
+		{"0", 0},
+		{"86400", 86400},
+		{"-86400", -86400},
+		{"316224000", 316224000},   /* 10 years of 366 days: the limit */
+		{"-316224000", -316224000},
+		{"316224001", 0},           /* beyond: ignored */
+		{"-316224001", 0},
+		{"99999999999999999999", 0}, /* overflows */
+		{"-99999999999999999999", 0},
+		{"12x", 0},
+		{"x12", 0},
+		{"0x10", 0},
+		{"1e3", 0},
+		{"3600 ", 0},
+		{"36.5", 0},
+	};
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		int64_t got = offset_now(c[i].v);
+		CHECKF(got == c[i].want, "DENPO_TEST_CLOCK_OFFSET=%s: offset %lld, want %lld",
+		       c[i].v ? c[i].v : "(unset)", (long long)got, (long long)c[i].want);
+	}
+	unsetenv("DENPO_TEST_CLOCK_OFFSET");
+}
+
 int main(void)
 {
 	if (dp_crypto_init())
@@ -408,5 +958,7 @@ int main(void)
 	fx_seed_key(0x61, swtls_pk, NULL);
 	test_request();
 	test_answer();
+	test_epoch_key();
+	test_clock();
 	return t_done("test_enrol");
 }

@@ -4,9 +4,9 @@
  *
  * Each example block is a fenced block after a marker line
  * "<!-- example: NAME -->".  The test decodes the documented cable,
- * envelope and enrolment files, re-encodes them with the documented
- * fixed keys (Ed25519 is deterministic) and requires byte equality, so
- * the document cannot drift from the code.  Run from the repository root
+ * envelope, enrolment files and epoch key record, re-encodes them with
+ * the documented fixed keys (Ed25519 is deterministic) and requires byte
+ * equality, so the document cannot drift from the code.  Run from the repository root
  * (or set DENPO_DOCS to the docs directory).
  */
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
+#include "denpo/epoch.h"
 #include "tests/fixture.h"
 #include "tests/harness.h"
 
@@ -192,19 +193,41 @@ int main(void)
 		dp_buf_free(&b);
 	}
 
+	/* the device's epoch 0 key: the documented X-Wing seed e1..ff, 00 */
+	char epoch0[DP_AGE_RECIPIENT_MAX + 1] = "";
+	{
+		dp_age_identity id;
+		dp_age_recipient rc;
+		memset(&id, 0, sizeof id);
+		id.type = DP_AGE_MLKEM768X25519;
+		for (int i = 0; i < 32; i++)
+			id.sk[i] = (uint8_t)(0xe1 + i);
+		dp_buf rb;
+		dp_buf_init(&rb, DP_AGE_RECIPIENT_MAX);
+		CHECK(dp_age_identity_to_recipient(&id, &rc) == DP_OK &&
+		      dp_age_recipient_format(&rc, &rb) == DP_OK);
+		if (rb.len <= DP_AGE_RECIPIENT_MAX)
+			memcpy(epoch0, rb.p, rb.len);
+		dp_buf_free(&rb);
+		dp_age_identity_wipe(&id);
+	}
+
 	/* enrolment request and answer */
 	size_t qn, an;
 	char *req = block("enrol-request", &qn), *ans = block("enrol-answer", &an);
 	CHECK(req && ans);
+	dp_enrol_request q;
+	int have_req = 0;
 	if (req && ans) {
-		dp_enrol_request q;
 		dp_enrol_answer a;
 		int r = dp_enrol_request_decode(&q, (const uint8_t *)req, qn);
 		CHECKF(r == DP_OK, "documented request: %s", dp_errname(r));
+		have_req = r == DP_OK;
 		dp_buf b;
 		dp_buf_init(&b, DP_ENROL_MAX);
 		if (r == DP_OK) {
 			CHECK(!memcmp(q.sign_pk, dev_pk, 32) && !memcmp(q.tls_pk, tls_pk, 32));
+			CHECK(!strcmp(q.age_recipient, epoch0) && q.epoch == 0);
 			CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_OK);
 			CHECK(b.len == qn && !memcmp(b.p, req, qn));
 		}
@@ -220,6 +243,41 @@ int main(void)
 		dp_buf_free(&b);
 	}
 
+	/* the epoch key record: the request's first key, its Signature the request's Key-Signature */
+	size_t kn;
+	char *epk = block("epoch-key", &kn);
+	CHECK(epk != NULL);
+	if (epk) {
+		dp_epoch_key k;
+		int r = dp_epoch_key_decode(&k, (const uint8_t *)epk, kn);
+		CHECKF(r == DP_OK, "documented epoch key record: %s", dp_errname(r));
+		if (r == DP_OK) {
+			CHECK(!memcmp(k.device, dev_pk, 32) && !strcmp(k.age_recipient, epoch0));
+			dp_buf b;
+			dp_buf_init(&b, DP_EPOCH_KEY_MAX);
+			CHECK(dp_epoch_key_encode(&k, dev_sk, &b) == DP_OK);
+			CHECKF(b.len == kn && !memcmp(b.p, epk, kn),
+			       "the library encodes the documented epoch key record differently");
+			if (have_req) {
+				CHECK(k.epoch == q.epoch && k.not_before == q.key_not_before &&
+				      k.not_after == q.key_not_after &&
+				      !strcmp(k.age_recipient, q.age_recipient));
+				dp_buf_reset(&b);
+				CHECK(dp_epoch_key_encode_sig(&k, q.key_sig, &b) == DP_OK && b.len == kn &&
+				      !memcmp(b.p, epk, kn));
+			}
+			dp_buf_free(&b);
+		}
+		/* signed: one changed value fails */
+		char *e = strstr(epk, "Not-After: ");
+		e = e ? strchr(e, '\n') : NULL;
+		CHECK(e != NULL);
+		if (e) {
+			e[-1] = e[-1] == '1' ? '2' : '1'; /* a second more: still a valid window */
+			CHECK(dp_epoch_key_decode(&k, (const uint8_t *)epk, kn) == DP_ESIG);
+		}
+	}
+
 	free(keys);
 	free(text);
 	free(sighex);
@@ -228,6 +286,7 @@ int main(void)
 	free(render);
 	free(req);
 	free(ans);
+	free(epk);
 	dp_cable_free(&c);
 	free(doc);
 	return t_done("test_formats_doc");

@@ -2,7 +2,8 @@
  * tool_example - regenerates the worked example of docs/formats.md.
  *
  *   tool_example              print the example blocks (markdown) to stdout
- *   tool_example --corpus DIR write fuzz seeds into DIR/fuzz_{cable,envelope,enrol}/
+ *   tool_example --corpus DIR write fuzz seeds into
+ *                             DIR/fuzz_{cable,envelope,enrol,epoch_key}/
  *
  * Everything is deterministic: fixed keys (seed bytes base, base+1, ...,
  * base+31), a fixed cable id and times, and a fixed placeholder instead of
@@ -21,6 +22,7 @@
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
+#include "denpo/epoch.h"
 #include "tests/fixture.h"
 
 #define PAYLOAD "DENPO WORKED EXAMPLE PAYLOAD\n"
@@ -35,7 +37,49 @@ typedef struct {
 	uint8_t dev_pk[32], dev_sk[64], sw_pk[32], sw_sk[64], tls_pk[32], tls_sk[64];
 	uint8_t swtls_pk[32], swtls_sk[64];
 	dp_buf cable, env, sub, req, ans, render;
+	dp_buf epk;         /* the epoch key record the request carries (epoch 0) */
+	dp_buf epk_more[3]; /* more records, for the fuzz corpus only */
 } example;
+
+/* The age1pq1 recipient of the mlkem768x25519 identity whose X-Wing seed is base, base+1, ... */
+static void pq_recipient(uint8_t base, char out[DP_AGE_RECIPIENT_MAX + 1])
+{
+	dp_age_identity id;
+	dp_age_recipient rc;
+	memset(&id, 0, sizeof id);
+	id.type = DP_AGE_MLKEM768X25519;
+	for (int i = 0; i < 32; i++)
+		id.sk[i] = (uint8_t)(base + i);
+	int r = dp_age_identity_to_recipient(&id, &rc);
+	dp_age_identity_wipe(&id);
+	if (r)
+		die("mlkem768x25519", r);
+	dp_buf b;
+	dp_buf_init(&b, DP_AGE_RECIPIENT_MAX);
+	if ((r = dp_age_recipient_format(&rc, &b)))
+		die("age recipient", r);
+	memcpy(out, b.p, b.len + 1);
+	dp_buf_free(&b);
+}
+
+/* A record for the corpus: device key of seed base, X-Wing seed xbase. */
+static void corpus_record(dp_buf *out, uint8_t base, uint8_t xbase, uint32_t epoch, int64_t nb,
+			  int64_t na)
+{
+	dp_epoch_key k;
+	uint8_t sk[64];
+	memset(&k, 0, sizeof k);
+	fx_seed_key(base, k.device, sk);
+	k.epoch = epoch;
+	k.not_before = nb;
+	k.not_after = na;
+	pq_recipient(xbase, k.age_recipient);
+	dp_buf_init(out, DP_EPOCH_KEY_MAX);
+	int r = dp_epoch_key_encode(&k, sk, out);
+	sodium_memzero(sk, sizeof sk);
+	if (r)
+		die("epoch key record", r);
+}
 
 static void build(example *x)
 {
@@ -128,28 +172,41 @@ static void build(example *x)
 	strcpy(q.device_name, "tanaka-laptop-1");
 	memcpy(q.sign_pk, x->dev_pk, 32);
 	memcpy(q.tls_pk, x->tls_pk, 32);
-	/* the device's mlkem768x25519 identity: X-Wing seed e1, e2, ..., ff, 00 */
-	dp_age_identity xid;
-	dp_age_recipient xr;
-	memset(&xid, 0, sizeof xid);
-	xid.type = DP_AGE_MLKEM768X25519;
-	for (int i = 0; i < 32; i++)
-		xid.sk[i] = (uint8_t)(0xe1 + i);
-	r = dp_age_identity_to_recipient(&xid, &xr);
-	dp_age_identity_wipe(&xid);
-	if (r)
-		die("mlkem768x25519", r);
-	dp_buf ab;
-	dp_buf_init(&ab, DP_AGE_RECIPIENT_MAX);
-	if ((r = dp_age_recipient_format(&xr, &ab)))
-		die("age recipient", r);
-	memcpy(q.age_recipient, ab.p, ab.len + 1);
-	dp_buf_free(&ab);
+	/* the device's epoch 0 key, mlkem768x25519: X-Wing seed e1, e2, ..., ff, 00 */
+	pq_recipient(0xe1, q.age_recipient);
 	q.epoch = 0;
+	q.key_not_before = 1771900000; /* valid a day and an hour (the default schedule) */
+	q.key_not_after = 1771900000 + DP_EPOCH_PERIOD + DP_EPOCH_OVERLAP;
 	q.created = 1771900000;
 	dp_buf_init(&x->req, DP_ENROL_MAX);
 	if ((r = dp_enrol_request_encode(&q, x->dev_sk, &x->req)))
 		die("request", r);
+
+	/* the request's first epoch key as the record the switch publishes: its Key-Signature */
+	dp_enrol_request d;
+	if ((r = dp_enrol_request_decode(&d, x->req.p, x->req.len)))
+		die("request decode", r);
+	dp_epoch_key k;
+	memset(&k, 0, sizeof k);
+	memcpy(k.device, d.sign_pk, 32);
+	k.epoch = d.epoch;
+	k.not_before = d.key_not_before;
+	k.not_after = d.key_not_after;
+	memcpy(k.age_recipient, d.age_recipient, sizeof k.age_recipient);
+	dp_buf_init(&x->epk, DP_EPOCH_KEY_MAX);
+	if ((r = dp_epoch_key_encode_sig(&k, d.key_sig, &x->epk)))
+		die("epoch key record", r);
+	dp_buf same;
+	dp_buf_init(&same, DP_EPOCH_KEY_MAX);
+	if ((r = dp_epoch_key_encode(&k, x->dev_sk, &same)) || same.len != x->epk.len ||
+	    memcmp(same.p, x->epk.p, same.len))
+		die("epoch key record (signed again)", r ? r : DP_EINVAL);
+	dp_buf_free(&same);
+	/* the next day's key, the last possible epoch with the longest life, another device's */
+	corpus_record(&x->epk_more[0], 0x01, 0x11, 1, 1771986400, 1772076400);
+	corpus_record(&x->epk_more[1], 0x01, 0x31, UINT32_MAX, 1771900000,
+		      1771900000 + DP_EPOCH_MAX_LIFE);
+	corpus_record(&x->epk_more[2], 0x81, 0x51, 2, 1771900000, 1771900060);
 
 	dp_enrol_answer a;
 	memset(&a, 0, sizeof a);
@@ -280,6 +337,9 @@ static void print_all(example *x)
 	printf("```\n\n");
 	block("enrol-answer", "text");
 	fwrite(x->ans.p, 1, x->ans.len, stdout);
+	printf("```\n\n");
+	block("epoch-key", "text");
+	fwrite(x->epk.p, 1, x->epk.len, stdout);
 	printf("```\n");
 }
 
@@ -309,6 +369,10 @@ int main(int argc, char **argv)
 		put(argv[2], "fuzz_envelope", "submission", &x.sub);
 		put(argv[2], "fuzz_enrol", "request", &x.req);
 		put(argv[2], "fuzz_enrol", "answer", &x.ans);
+		put(argv[2], "fuzz_epoch_key", "record", &x.epk);
+		put(argv[2], "fuzz_epoch_key", "record_next_day", &x.epk_more[0]);
+		put(argv[2], "fuzz_epoch_key", "record_last_epoch_longest_life", &x.epk_more[1]);
+		put(argv[2], "fuzz_epoch_key", "record_other_device", &x.epk_more[2]);
 	} else if (argc == 1) {
 		print_all(&x);
 	} else {
@@ -321,6 +385,9 @@ int main(int argc, char **argv)
 	dp_buf_free(&x.req);
 	dp_buf_free(&x.ans);
 	dp_buf_free(&x.render);
+	dp_buf_free(&x.epk);
+	for (int i = 0; i < 3; i++)
+		dp_buf_free(&x.epk_more[i]);
 	sodium_memzero(&x, sizeof x);
 	return 0;
 }

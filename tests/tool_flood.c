@@ -186,16 +186,19 @@ int main(int argc, char **argv)
 	cfg.connect_timeout_ms = 2000;
 	cfg.timeout_ms = 10000;
 	dp_client *cl;
-	dp_resolved *d = NULL;
-	size_t nd = 0;
+	dp_resolution res;
+	memset(&res, 0, sizeof res);
 	dp_resolve_query q = {to, NULL, NULL, NULL, DP_CLASS_CONFIDENTIAL};
 	r = dp_client_new(&cl, &cfg);
 	if (!r) {
-		r = dp_client_resolve(cl, &q, &d, &nd);
+		r = dp_client_resolve(cl, &q, &res);
 		if (r)
 			fprintf(stderr, "tool_flood: resolve: %s (%s)\n", dp_strerror(r), dp_client_message(cl));
 		dp_client_free(cl);
 	}
+	dp_resolved *d = res.devs;
+	size_t nd = res.n;
+	free(res.unreachable);
 	if (!r && nd == 0)
 		r = DP_ENOTFOUND;
 	if (r) {

@@ -6,7 +6,8 @@
  *   tool_submit send DIR URL PIN TO CLASS PREC [CAPTIONS] [--size N] [--count N]
  *        resolve TO (comma list) then submit N cables of random payload; prints answers
  *        (--as CLASS puts another classification in the envelope than the one resolved;
- *         --key-type N announces key type N for every recipient instead of the resolved one)
+ *         --key-type N announces key type N for every recipient instead of the resolved one;
+ *         --epoch N announces key epoch N for every recipient instead of the current one)
  *   tool_submit get DIR URL PIN PATH             GET, prints "STATUS body"
  *   tool_submit post DIR URL PIN PATH FILE       POST FILE's bytes, prints "STATUS body"
  *   tool_submit envelope DIR URL PIN TO CLASS PREC OUT   write one valid submission to OUT
@@ -29,6 +30,7 @@
 #include "denpo/age.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
+#include "denpo/epoch.h"
 #include "denpo/envelope.h"
 #include "denpo/tls.h"
 
@@ -36,6 +38,8 @@
 static const char *as_class;
 /* --key-type N: announce another key type than the resolved one (hostile tests); -1 = no */
 static int force_kt = -1;
+/* --epoch N: announce another key epoch than the resolved one (hostile tests); -1 = no */
+static long long force_epoch = -1;
 
 typedef struct {
 	uint8_t sign_sk[64], sign_pk[32], tls_seed[32];
@@ -106,7 +110,9 @@ static int cmd_enrol(const char *dir, const char *officer, const char *post)
 	snprintf(q.age_recipient, sizeof q.age_recipient, "%s", (const char *)ab.p);
 	dp_buf_free(&ab);
 	q.epoch = 0;
-	q.created = (int64_t)time(NULL);
+	q.created = dp_now();
+	q.key_not_before = q.created;
+	q.key_not_after = q.created + DP_EPOCH_PERIOD + DP_EPOCH_OVERLAP;
 	dp_buf out;
 	dp_buf_init(&out, DP_ENROL_MAX);
 	int r = dp_enrol_request_encode(&q, sk, &out);
@@ -260,6 +266,8 @@ static int build(device *d, const char *to, const char *cls, const char *prec, c
 		if (force_kt >= 0)
 			e.recipients[i].key_type = (uint8_t)force_kt;
 		e.recipients[i].epoch = (uint32_t)json_integer_value(json_object_get(x, "epoch"));
+		if (force_epoch >= 0)
+			e.recipients[i].epoch = (uint32_t)force_epoch;
 		e.recipients[i].role = strcmp(json_string_value(json_object_get(x, "role")), "action") == 0
 					       ? DP_ROLE_ACTION : DP_ROLE_INFO;
 	}
@@ -332,6 +340,8 @@ int main(int argc, char **argv)
 				as_class = argv[++i];
 			else if (strcmp(argv[i], "--key-type") == 0 && i + 1 < argc)
 				force_kt = atoi(argv[++i]);
+			else if (strcmp(argv[i], "--epoch") == 0 && i + 1 < argc)
+				force_epoch = atoll(argv[++i]);
 			else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
 				count = strtoul(argv[++i], NULL, 10);
 			else if (strcmp(argv[1], "envelope") == 0 && !out)

@@ -89,6 +89,18 @@ int dp_age_encrypt(const dp_age_recipient *r, size_t n, const uint8_t *pt, size_
  */
 int dp_age_decrypt(const dp_age_identity *ids, size_t n, const uint8_t *in, size_t inlen,
 		   dp_buf *out) DP_WUR;
+/*
+ * As dp_age_decrypt, and on success copies the file key that opened the
+ * file to file_key (the caller wipes it); on any failure file_key is zeroed.
+ * A device keeps a received cable
+ * readable after erasing the key that opened it by sealing this file key
+ * under its local storage key.
+ */
+int dp_age_decrypt_fk(const dp_age_identity *ids, size_t n, const uint8_t *in, size_t inlen,
+		      dp_buf *out, uint8_t file_key[DP_AGE_FILE_KEY]) DP_WUR;
+/* Decrypt with a known file key: the header MAC and every chunk are still checked. */
+int dp_age_decrypt_with_fk(const uint8_t file_key[DP_AGE_FILE_KEY], const uint8_t *in,
+			   size_t inlen, dp_buf *out) DP_WUR;
 
 /* Armor helpers: binary <-> "-----BEGIN AGE ENCRYPTED FILE-----" PEM. */
 int dp_age_armor(const uint8_t *in, size_t n, dp_buf *out) DP_WUR;

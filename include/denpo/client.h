@@ -27,6 +27,7 @@
 #include "denpo/age.h"
 #include "denpo/buf.h"
 #include "denpo/cable.h"
+#include "denpo/epoch.h"
 #include "denpo/error.h"
 
 #define DP_CLIENT_JSON_MAX (16u << 20)  /* cap on any JSON answer */
@@ -146,10 +147,27 @@ typedef struct {
 	char post[DP_NAME_MAX + 1];
 	int role;                        /* enum dp_role */
 	int key_type;                    /* enum dp_age_type */
-	uint32_t epoch;
+	uint32_t epoch;                  /* the device's current key epoch */
+	int64_t not_before, not_after;
 	char age_recipient[DP_AGE_RECIPIENT_MAX + 1];
+	char epoch_key[DP_EPOCH_KEY_MAX + 1]; /* the signed record (unchecked: see seal_recipients) */
 } dp_resolved;
-int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolved **devs, size_t *n) DP_WUR;
+/* An addressed device that has no current key (its last one expired). */
+typedef struct {
+	uint8_t device[32];
+	char officer[DP_NAME_MAX + 1];
+	char post[DP_NAME_MAX + 1];
+	int role;
+	int64_t last_not_after;          /* 0 = it never published one */
+} dp_unreachable;
+typedef struct {
+	dp_resolved *devs;               /* malloc'd */
+	size_t n;
+	dp_unreachable *unreachable;     /* malloc'd */
+	size_t nunreachable;
+} dp_resolution;
+int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *res) DP_WUR;
+void dp_resolution_free(dp_resolution *res);
 
 /* ---- GET /v1/directory/devices/{device} ---- */
 typedef struct {
@@ -158,10 +176,32 @@ typedef struct {
 	char post[DP_NAME_MAX + 1];
 	char status[16];
 	uint8_t sign_key[32];
+	int has_key;                     /* 0: no current epoch key (fields below empty) */
 	char age_recipient[DP_AGE_RECIPIENT_MAX + 1];
 	uint32_t epoch;
 } dp_device_info;
 int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d) DP_WUR;
+
+/* ---- POST /v1/keys: publish one signed epoch key record (denpo/epoch.h) ---- */
+int dp_client_publish_key(dp_client *c, const uint8_t *rec, size_t n, int *duplicate) DP_WUR;
+
+/* ---- GET /v1/keys: this device's epochs as the switch sees them ---- */
+typedef struct {
+	uint32_t epoch;
+	int64_t not_before, not_after;
+	int current;                     /* the key senders get now */
+	int closed;                      /* the switch accepts no more cables for it */
+	char (*pending)[DP_HEXID];       /* unacknowledged cables queued at this epoch (malloc'd) */
+	size_t npending;
+	int more;                        /* pending was cut at 1000 */
+} dp_epoch_state;
+typedef struct {
+	int64_t now, skew;               /* the switch's clock, its allowed skew */
+	dp_epoch_state *epochs;          /* malloc'd */
+	size_t n;
+} dp_key_status;
+int dp_client_keys(dp_client *c, dp_key_status *st) DP_WUR;
+void dp_key_status_free(dp_key_status *st);
 
 /* ---- GET /v1/health ---- */
 int dp_client_health(dp_client *c, char *version, size_t vcap) DP_WUR;

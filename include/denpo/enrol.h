@@ -5,9 +5,13 @@
  *      DENPO-ENROL-REQUEST/1
  *      Officer: <handle>            Post: <post>          Device-Name: <name>
  *      Sign-Key: <b64 32>           TLS-Key: <b64 32>     (Ed25519 raw public keys)
- *      Age-Recipient: age1pq1...    Key-Epoch: <u32>      Created: <unix>
- *      (the device's post-quantum mlkem768x25519 recipient: cables are
- *      encrypted to nothing else)
+ *      Age-Recipient: age1pq1...    Key-Epoch: <u32>
+ *      Key-Not-Before: <unix>       Key-Not-After: <unix>  Key-Signature: <b64 64>
+ *      Created: <unix>
+ *      (the device's first epoch key, a post-quantum mlkem768x25519
+ *      recipient: cables are encrypted to nothing else.  Key-Signature is
+ *      the signature of the epoch key record those fields make, see
+ *      denpo/epoch.h, so the switch can publish it to senders as is)
  *      Signature: <b64 64>   over "denpo-enrol-request-v1" || 0x00 || all lines before it
  *    (one field per line, in this order; docs/formats.md has an example)
  * 2. An operator approves it on the switch (denpod approve), which writes:
@@ -35,6 +39,8 @@ typedef struct {
 	uint8_t tls_pk[DP_ED25519_PK];
 	char age_recipient[DP_AGE_RECIPIENT_MAX + 1]; /* "age1pq1..." (mlkem768x25519) */
 	uint32_t epoch;
+	int64_t key_not_before, key_not_after;      /* the first epoch key's window */
+	uint8_t key_sig[DP_ED25519_SIG];            /* set by the encoder; checked by the decoder */
 	int64_t created;
 } dp_enrol_request;
 
@@ -53,10 +59,14 @@ typedef struct {
 	int64_t issued;
 } dp_enrol_answer;
 
-/* Validate, serialize, sign (sk's public half must be sign_pk, else DP_EINVAL); appends to out. */
+/*
+ * Validate, serialize, sign (sk's public half must be sign_pk, else
+ * DP_EINVAL); appends to out.  key_sig is computed here (the input's is ignored).
+ */
 int dp_enrol_request_encode(const dp_enrol_request *r, const uint8_t sk[DP_ED25519_SK], dp_buf *out) DP_WUR;
 /*
- * Strict parse + signature check against Sign-Key.  DP_EPARSE, DP_ETOOBIG,
+ * Strict parse + signature check against Sign-Key (the request's and the
+ * epoch key's).  DP_EPARSE, DP_ETOOBIG,
  * DP_EUNSUPP (age recipient of another type than age1pq1), DP_ESIG.  r is zeroed on failure.
  */
 int dp_enrol_request_decode(dp_enrol_request *r, const uint8_t *p, size_t n) DP_WUR;

@@ -1,0 +1,418 @@
+/*
+ * denpo/keys.c - key epochs on the device (docs/protocol.md, "Key epochs"):
+ * publish keys ahead, keep fetched cables readable under the local storage
+ * key, erase epoch secrets once the switch accepts no more cables for them
+ * and every queued one is re-wrapped.
+ *
+ * The local file key (cache/ID.key), 61 bytes:
+ *   "DPLK" u8 version=1 nonce[24] XChaCha20-Poly1305(storage key, file key[16])
+ * with associated data "denpo-local-file-key-v1" 0x00 || cable id[16] ||
+ * SHA-256(the submission bytes in cache/ID.cable), so a key file opens only
+ * its own cable's bytes.
+ *
+ * Concurrency: two denpo processes of one device (say `inbox --watch` and a
+ * `read`) must not both change the keystore from their own stale copies --
+ * the loser would overwrite an epoch secret the other published.  All
+ * maintenance runs under an exclusive flock on HOME/keystore.lock and
+ * reloads the keystore first if its file changed since this process read it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "denpo/cli.h"
+#include "denpo/encoding.h"
+
+#define LK_MAGIC "DPLK"
+#define LK_VERSION 1
+#define LK_LEN (4 + 1 + 24 + DP_AGE_FILE_KEY + 16)
+static const char lk_ctx[] = "denpo-local-file-key-v1";
+
+/* ---- local file keys ---- */
+
+static int lk_ad(uint8_t ad[sizeof lk_ctx + DP_CABLE_ID + 32], const char *id, const uint8_t *sub,
+		 size_t n)
+{
+	memcpy(ad, lk_ctx, sizeof lk_ctx); /* with its NUL: the 0x00 separator */
+	if (dp_hex_decode(ad + sizeof lk_ctx, DP_CABLE_ID, id, 32))
+		return DP_EINVAL;
+	dp_sha256(ad + sizeof lk_ctx + DP_CABLE_ID, sub, n);
+	return DP_OK;
+}
+
+static void lk_path(cli_ctx *x, const char *id, const char *ext, char p[PATH_MAX])
+{
+	char name[64];
+	snprintf(name, sizeof name, "cache/%.32s.%s", id, ext);
+	cli_path(x, p, name);
+}
+
+int cli_fk_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n,
+	       const uint8_t fk[DP_AGE_FILE_KEY])
+{
+	uint8_t ad[sizeof lk_ctx + DP_CABLE_ID + 32], f[LK_LEN];
+	int r = lk_ad(ad, id, sub, n);
+	if (r)
+		return r;
+	memcpy(f, LK_MAGIC, 4);
+	f[4] = LK_VERSION;
+	dp_random(f + 5, 24);
+	unsigned long long cl;
+	crypto_aead_xchacha20poly1305_ietf_encrypt(f + 29, &cl, fk, DP_AGE_FILE_KEY, ad, sizeof ad,
+						   NULL, f + 5, x->ks->storage_key);
+	char p[PATH_MAX];
+	lk_path(x, id, "key", p);
+	return dp_write_file(p, f, sizeof f, 0600, 0);
+}
+
+int cli_fk_get(cli_ctx *x, const char *id, const uint8_t *sub, size_t n,
+	       uint8_t fk[DP_AGE_FILE_KEY])
+{
+	uint8_t ad[sizeof lk_ctx + DP_CABLE_ID + 32];
+	char p[PATH_MAX];
+	lk_path(x, id, "key", p);
+	dp_buf b;
+	dp_buf_init(&b, LK_LEN);
+	int r = dp_read_file(p, &b);
+	if (!r && (b.len != LK_LEN || memcmp(b.p, LK_MAGIC, 4) || b.p[4] != LK_VERSION))
+		r = DP_EPARSE;
+	if (!r)
+		r = lk_ad(ad, id, sub, n);
+	unsigned long long ml;
+	if (!r && crypto_aead_xchacha20poly1305_ietf_decrypt(fk, &ml, NULL, b.p + 29,
+							     DP_AGE_FILE_KEY + 16, ad, sizeof ad,
+							     b.p + 5, x->ks->storage_key))
+		r = DP_EHMAC; /* another device's key file, or not this cable's bytes */
+	dp_buf_free(&b);
+	if (r)
+		sodium_memzero(fk, DP_AGE_FILE_KEY);
+	return r;
+}
+
+static int exists(cli_ctx *x, const char *id, const char *ext)
+{
+	char p[PATH_MAX];
+	lk_path(x, id, ext, p);
+	return access(p, F_OK) == 0;
+}
+
+/*
+ * Make sure cable id is on the device and readable without its epoch key:
+ * fetched (cache/ID.cable) and its file key sealed (cache/ID.key).  A cable
+ * that no key of this device opens, or whose bytes are not the cable asked
+ * for, can never be read: it is marked cache/ID.bad (with the reason) and
+ * counts as handled, so a forged cable cannot keep an epoch key alive.
+ * Network and disk failures are returned: the epoch is then kept.
+ */
+static int wrap_one(cli_ctx *x, const char *id, int *wrapped)
+{
+	*wrapped = 0;
+	if (exists(x, id, "key") || exists(x, id, "bad"))
+		return DP_OK;
+	dp_buf sub;
+	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
+	char mrn[DP_MRN_MAX + 1] = "";
+	int r = cli_cache_get(x, id, &sub, mrn);
+	if (r == DP_ENOTFOUND) {
+		dp_buf_reset(&sub);
+		sub.len = 0;
+		r = dp_client_fetch(x->cl, id, &sub, mrn);
+		if (!r && mrn[0] && !dp_mrn_ok(mrn))
+			mrn[0] = 0;
+		if (!r)
+			r = cli_cache_put(x, id, sub.p, sub.len, mrn);
+	}
+	if (r) {
+		dp_buf_free(&sub);
+		return r;
+	}
+	dp_envelope e;
+	dp_envelope_init(&e);
+	const uint8_t *payload;
+	size_t plen;
+	const char *why = NULL;
+	uint8_t fk[DP_AGE_FILE_KEY];
+	char hex[DP_HEXID];
+	r = dp_submission_decode(&e, sub.p, sub.len, &payload, &plen);
+	if (r)
+		why = "the submission is malformed or its envelope signature does not verify";
+	else if (dp_hex_encode(hex, e.cable_id, DP_CABLE_ID), strcmp(hex, id) != 0)
+		why = "the bytes are another cable than the one asked for";
+	else {
+		dp_buf pt;
+		dp_buf_init(&pt, DP_MAX_PLAINTEXT + 65536);
+		r = dp_age_decrypt_fk(x->ks->age, x->ks->nage, payload, plen, &pt, fk);
+		dp_buf_free(&pt); /* wipes: only the file key is kept */
+		if (r == DP_ENOMATCH)
+			why = "no key of this device opens it";
+		else if (r)
+			why = "its encrypted payload is malformed or was tampered with";
+	}
+	dp_envelope_free(&e);
+	if (!why) {
+		r = cli_fk_put(x, id, sub.p, sub.len, fk);
+		*wrapped = r == DP_OK;
+	} else {
+		char p[PATH_MAX];
+		lk_path(x, id, "bad", p);
+		fprintf(stderr, "denpo: warning: cable %s can never be read here: %s; report its id to "
+				"security operations\n", id, why);
+		r = dp_write_file(p, why, strlen(why), 0600, 0);
+	}
+	sodium_memzero(fk, sizeof fk);
+	dp_buf_free(&sub);
+	return r;
+}
+
+/* Wrap every cached cable that has no key file yet (cables fetched before a key was erased). */
+static int wrap_cached(cli_ctx *x, size_t *count)
+{
+	char dpath[PATH_MAX];
+	cli_path(x, dpath, "cache");
+	DIR *d = opendir(dpath);
+	if (!d)
+		return errno == ENOENT ? DP_OK : DP_EIO;
+	struct dirent *de;
+	int r = DP_OK;
+	while (!r && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n != 38 || strcmp(de->d_name + 32, ".cable") != 0)
+			continue;
+		char id[DP_HEXID];
+		memcpy(id, de->d_name, 32);
+		id[32] = 0;
+		int w;
+		r = wrap_one(x, id, &w);
+		*count += (size_t)w;
+	}
+	closedir(d);
+	return r;
+}
+
+/* ---- the keystore under the lock ---- */
+
+static int file_hash(const char *path, uint8_t h[32])
+{
+	dp_buf b;
+	dp_buf_init(&b, DP_KEYSTORE_MAX);
+	int r = dp_read_file(path, &b);
+	if (!r)
+		dp_sha256(h, b.p, b.len);
+	dp_buf_free(&b);
+	return r;
+}
+
+int cli_keystore_loaded(cli_ctx *x)
+{
+	char path[PATH_MAX];
+	cli_path(x, path, "keystore.age");
+	return file_hash(path, x->ks_hash);
+}
+
+/* Under the lock: take the keystore as it is on disk now. */
+static int ks_refresh(cli_ctx *x)
+{
+	char path[PATH_MAX];
+	uint8_t h[32];
+	cli_path(x, path, "keystore.age");
+	int r = file_hash(path, h);
+	if (r || !memcmp(h, x->ks_hash, 32))
+		return r;
+	dp_keystore *ks;
+	r = dp_keystore_load(&ks, path, x->pass, x->passlen);
+	if (r)
+		return r;
+	dp_keystore_free(x->ks);
+	x->ks = ks;
+	memcpy(x->ks_hash, h, 32);
+	return DP_OK;
+}
+
+static int ks_save(cli_ctx *x)
+{
+	char path[PATH_MAX];
+	cli_path(x, path, "keystore.age");
+	int r = dp_keystore_replace(x->ks, path, x->pass, x->passlen, 0);
+	if (!r)
+		r = file_hash(path, x->ks_hash);
+	return r;
+}
+
+static int lock_home(cli_ctx *x)
+{
+	char p[PATH_MAX];
+	cli_path(x, p, "keystore.lock");
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static void unlock_home(int fd)
+{
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+}
+
+/* ---- the three steps ---- */
+
+/* 1. Generate keys until the newest is valid at least lookahead from now. */
+static int generate(cli_ctx *x, int64_t now, int64_t lookahead, int force_now, size_t *made)
+{
+	dp_keystore *ks = x->ks;
+	for (;;) {
+		size_t last = ks->nage - 1;
+		int64_t start;
+		if (force_now) {
+			start = now;
+			force_now = 0;
+		} else if (ks->not_after[last] >= now + lookahead) {
+			return DP_OK;
+		} else {
+			start = ks->not_before[last] + DP_EPOCH_PERIOD;
+			if (start < now)
+				start = now; /* the device was away: the new epoch starts now */
+		}
+		int r = dp_keystore_add_epoch(ks, start, start + DP_EPOCH_PERIOD + DP_EPOCH_OVERLAP);
+		if (r == DP_ETOOBIG) {
+			fprintf(stderr, "denpo: warning: the keystore holds %d epoch keys, the most it can; "
+					"no more are published until older ones are erased\n",
+				DP_KEYSTORE_MAX_AGE);
+			return DP_OK;
+		}
+		if (r)
+			return r;
+		(*made)++;
+	}
+}
+
+/* 2. Publish every unexpired key the switch does not have yet. */
+static int publish(cli_ctx *x, int64_t now, size_t *sent)
+{
+	dp_keystore *ks = x->ks;
+	int r = DP_OK;
+	for (size_t i = 0; i < ks->nage && !r; i++) {
+		if ((ks->flags[i] & DP_KS_PUBLISHED) || ks->not_after[i] <= now)
+			continue;
+		dp_epoch_key k;
+		dp_buf rec;
+		dp_buf_init(&rec, DP_EPOCH_KEY_MAX);
+		int dup = 0;
+		r = dp_keystore_epoch_key(ks, i, &k);
+		r = r ? r : dp_epoch_key_encode(&k, ks->sign_sk, &rec);
+		r = r ? r : dp_client_publish_key(x->cl, rec.p, rec.len, &dup);
+		dp_buf_free(&rec);
+		if (!r) {
+			ks->flags[i] |= DP_KS_PUBLISHED;
+			(*sent)++;
+		}
+	}
+	return r;
+}
+
+/* 3. Erase the secrets of closed epochs whose queued cables are all re-wrapped. */
+static int erase(cli_ctx *x, size_t *erased, size_t *wrapped)
+{
+	dp_keystore *ks = x->ks;
+	int64_t now = dp_now();
+	int candidates = 0;
+	for (size_t i = 0; i + 1 < ks->nage; i++)
+		candidates |= ks->not_after[i] + DP_EPOCH_SKEW <= now;
+	if (!candidates)
+		return DP_OK; /* nothing can be closed yet: no request needed */
+	dp_key_status st;
+	int r = dp_client_keys(x->cl, &st);
+	if (r)
+		return r;
+	uint32_t gone[DP_KEYSTORE_MAX_AGE];
+	size_t ngone = 0, handled_cached = 0;
+	int cached_done = 0;
+	for (size_t i = 0; !r && i + 1 < ks->nage; i++) {
+		const dp_epoch_state *e = NULL;
+		for (size_t j = 0; j < st.n && !e; j++)
+			if (st.epochs[j].epoch == ks->epoch[i])
+				e = &st.epochs[j];
+		/*
+		 * Listed: the switch says whether it still accepts cables for it and
+		 * which are queued.  Not listed: closed with nothing queued -- if its
+		 * window (plus skew) has passed by the switch's clock; otherwise it
+		 * was never published and may still be (keep it).
+		 */
+		if (e ? !e->closed : ks->not_after[i] + st.skew > st.now)
+			continue;
+		int all = 1;
+		for (size_t k = 0; e && k < e->npending && !r; k++) {
+			int w;
+			r = wrap_one(x, e->pending[k], &w);
+			*wrapped += (size_t)w;
+		}
+		if (e && e->more)
+			all = 0; /* more than listed: the next run continues */
+		if (!r && all && !cached_done) {
+			/* acknowledged cables cached earlier need their keys sealed too */
+			r = wrap_cached(x, &handled_cached);
+			*wrapped += handled_cached;
+			cached_done = 1;
+		}
+		if (!r && all)
+			gone[ngone++] = ks->epoch[i];
+	}
+	dp_key_status_free(&st);
+	for (size_t g = 0; g < ngone; g++)
+		for (size_t i = 0; i + 1 < ks->nage; i++)
+			if (ks->epoch[i] == gone[g]) {
+				int er = dp_keystore_erase(ks, i);
+				if (er)
+					return er;
+				(*erased)++;
+				break;
+			}
+	return r;
+}
+
+int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m)
+{
+	memset(m, 0, sizeof *m);
+	if (!x->ks || !x->cl || !x->pass)
+		return DP_EINVAL;
+	int fd = lock_home(x);
+	if (fd < 0)
+		return DP_EIO;
+	int r = ks_refresh(x);
+	int64_t now = dp_now();
+	if (!r)
+		r = generate(x, now, lookahead, rotate, &m->generated);
+	/* saved before any record leaves the device: a published key is never lost */
+	if (!r && m->generated)
+		r = ks_save(x);
+	int rp = r ? r : publish(x, now, &m->published);
+	if (!r && m->published) /* the flags, even when a later publish failed */
+		r = ks_save(x);
+	if (!r)
+		r = rp;
+	if (!r) {
+		size_t before = m->erased;
+		r = erase(x, &m->erased, &m->wrapped);
+		if (m->erased != before) {
+			int rs = ks_save(x);
+			if (!r)
+				r = rs;
+		}
+	}
+	unlock_home(fd);
+	return r;
+}
