@@ -10,6 +10,7 @@
  *   cache/ID.key          the cable's age file key sealed under the storage key
  *                         (it stays readable after its epoch key is erased)
  *   cache/ID.bad          why a fetched cable can never be read here
+ *   cache/ID.acked        this device acknowledged it (`denpo purge` may remove it)
  *   cache/ID.mrn          their reference numbers
  *   sent/ID.cable         submissions as sent (encrypted; retried byte for byte)
  *   sent/ID.json          record of a sent cable: routing metadata + MRN, no content
@@ -44,6 +45,7 @@ typedef struct {
 	char *pass;             /* its passphrase, kept (sodium_malloc) to save key epochs */
 	size_t passlen;
 	uint8_t ks_hash[32];    /* SHA-256 of keystore.age as this process last read/wrote it */
+	int ks_dirty;           /* x->ks has changes not yet saved */
 	int no_maint;           /* do not run key maintenance in cli_open_client */
 	int maint_done;
 	dp_enrol_answer ans;
@@ -133,6 +135,19 @@ int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m);
 void cli_keys_upkeep(cli_ctx *x);
 /* Record the hash of keystore.age as just loaded (keys.c compares it under the lock). */
 int cli_keystore_loaded(cli_ctx *x);
+/*
+ * Make sure cable id stays readable here whatever happens to its epoch key:
+ * fetched (cache/ID.cable) and its file key sealed (cache/ID.key).  A cable
+ * no key of this device opens (judged on the switch's copy) is marked
+ * cache/ID.bad and counts as kept; any other failure is returned.
+ * *wrapped = 1 if a key file was written now.
+ */
+int cli_keep_cable(cli_ctx *x, const char *id, int *wrapped);
+/* Keep the cable (cli_keep_cable), then acknowledge it and mark it cache/ID.acked. */
+int cli_ack(cli_ctx *x, const char *id, int64_t *at);
+/* flock HOME/keystore.lock (shared or exclusive); -1 on failure. */
+int cli_lock_keystore(cli_ctx *x, int exclusive);
+void cli_unlock_keystore(int fd);
 /* The local file key of a cached cable: seal (ID.key) / open.  DP_ENOTFOUND if none. */
 int cli_fk_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const uint8_t fk[DP_AGE_FILE_KEY]);
 int cli_fk_get(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, uint8_t fk[DP_AGE_FILE_KEY]);

@@ -40,7 +40,7 @@ static const char key_help[] =
 	"                    compromise of the device, or to test\n"
 	"  publish           do the upkeep with a longer lookahead, before a planned\n"
 	"    --lookahead DAYS  outage: the switch keeps accepting cables for this device\n"
-	"                    for DAYS (1..30, default 7) without it connecting\n"
+	"                    for DAYS (1..14, default 7) without it connecting\n"
 	"  export-identity --out FILE\n"
 	"                    write this device's post-quantum age identities\n"
 	"                    (AGE-SECRET-KEY-PQ-1..., mlkem768x25519, one per held key\n"
@@ -217,8 +217,9 @@ int cmd_key(cli_ctx *x, int argc, char **argv)
 	cli_maint m;
 	int r = cli_keys_maintain(x, (int64_t)days * 86400, rotate, &m);
 	if (r == DP_ESTATE)
-		return cli_fail(x, r, "if this keystore was restored from a backup, re-enrol the device "
-				      "instead (a restored keystore lacks the newest keys)",
+		return cli_fail(x, r, "the switch's message says which rule; if it is about an epoch not "
+				      "higher than the published ones, this keystore is an old copy: enrol "
+				      "a new device instead",
 				"the switch refused this device's key");
 	if (r)
 		return cli_fail(x, r, "the keys are saved; the upkeep resumes with the next command",
@@ -232,23 +233,24 @@ int cmd_key(cli_ctx *x, int argc, char **argv)
 static const char purge_help[] =
 	"usage: denpo purge [--older-than DAYS] [MRN|CABLE_ID ...]\n"
 	"\n"
-	"Removes this device's own copies of acknowledged cables (the cable as\n"
+	"Removes this device's own copies of cables it acknowledged (the cable as\n"
 	"received and the key that opens it).  Once purged -- and once its key epoch is\n"
 	"erased -- nothing on this device opens the cable any more; the originating\n"
-	"officer and the other recipients keep theirs.  A cable still in the inbox\n"
-	"(not acknowledged) is never purged.\n"
+	"officer and the other recipients keep theirs.  A cable this device has not\n"
+	"acknowledged (`denpo ack`, `denpo read --ack`) is never purged.\n"
 	"  --older-than DAYS  purge every acknowledged cable fetched DAYS or more ago\n"
 	"                     (0 = all acknowledged cables)\n";
 
 static int purge_one(cli_ctx *x, const char *id)
 {
-	static const char *const ext[] = {"key", "cable", "mrn", "bad"};
+	static const char *const ext[] = {"key", "cable", "mrn", "bad", "acked"};
 	int gone = 0;
 	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
 		char p[PATH_MAX], name[64];
 		snprintf(name, sizeof name, "cache/%s.%s", id, ext[i]);
 		cli_path(x, p, name);
-		gone |= unlink(p) == 0; /* the key first: without it the rest opens nothing */
+		int u = unlink(p) == 0; /* the key first: without it the rest opens nothing */
+		gone |= u && i < 2;
 	}
 	return gone;
 }
@@ -282,15 +284,6 @@ int cmd_purge(cli_ctx *x, int argc, char **argv)
 		return cli_usage("purge", "name the cables or give --older-than DAYS (not both)");
 	if (cli_home(x, 0))
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
-	int ec = cli_open_client(x);
-	if (ec)
-		return ec;
-	/* what is still queued here is not acknowledged: never purged */
-	dp_inbox_item *it = NULL;
-	size_t n = 0;
-	int r = dp_client_inbox(x->cl, 0, &it, &n);
-	if (r)
-		return cli_fail(x, r, "retry when the switch is reachable", "cannot read the inbox");
 	char (*ids)[DP_HEXID] = NULL;
 	size_t nids = 0, cap = 0, purged = 0;
 	if (days >= 0) {
@@ -298,7 +291,7 @@ int cmd_purge(cli_ctx *x, int argc, char **argv)
 		cli_path(x, dpath, "cache");
 		DIR *d = opendir(dpath);
 		struct dirent *de;
-		time_t cut = time(NULL) - days * 86400;
+		time_t cut = (time_t)(dp_now() - days * 86400);
 		while (d && (de = readdir(d))) {
 			size_t l = strlen(de->d_name);
 			if (l != 38 || strcmp(de->d_name + 32, ".cable"))
@@ -321,9 +314,9 @@ int cmd_purge(cli_ctx *x, int argc, char **argv)
 	} else {
 		ids = calloc((size_t)(argc - optind), sizeof *ids);
 		for (int i = optind; ids && i < argc; i++) {
-			if ((r = cli_ref_to_id(x, argv[i], ids[nids]))) {
+			int r = cli_ref_to_id(x, argv[i], ids[nids]);
+			if (r) {
 				free(ids);
-				free(it);
 				return cli_fail(x, r, "check the reference with `denpo inbox` or `denpo sent`",
 						"no cable %s", argv[i]);
 			}
@@ -331,17 +324,17 @@ int cmd_purge(cli_ctx *x, int argc, char **argv)
 		}
 	}
 	for (size_t i = 0; i < nids; i++) {
-		int queued = 0;
-		for (size_t k = 0; k < n && !queued; k++)
-			queued = !strcmp(it[k].cable_id, ids[i]);
-		if (queued) {
+		/* only what this device acknowledged (it keeps a mark): never a queued cable */
+		char p[PATH_MAX], name[64];
+		snprintf(name, sizeof name, "cache/%s.acked", ids[i]);
+		cli_path(x, p, name);
+		if (access(p, F_OK) != 0) {
 			fprintf(stderr, "denpo: %s is not acknowledged: kept (run `denpo ack` first)\n", ids[i]);
 			continue;
 		}
 		purged += (size_t)purge_one(x, ids[i]);
 	}
 	free(ids);
-	free(it);
 	if (x->json)
 		cli_json_print(json_pack("{s:I}", "purged", (json_int_t)purged));
 	else

@@ -345,7 +345,7 @@ int cmd_read(cli_ctx *x, int argc, char **argv)
 		ec = save_atts(x, &c, dir);
 	if (!ec && ack) {
 		int64_t at;
-		int r = dp_client_ack(x->cl, id, &at);
+		int r = cli_ack(x, id, &at);
 		if (r)
 			ec = cli_fail(x, r, "run `denpo ack` again later", "cannot acknowledge %s", id);
 	}
@@ -356,8 +356,36 @@ int cmd_read(cli_ctx *x, int argc, char **argv)
 
 /* ---- ack ---- */
 
+/*
+ * Acknowledge a cable, but only once it is kept on the device: after the
+ * ack the switch no longer counts it as queued, so its epoch key may be
+ * erased.  The local mark cache/ID.acked lets `denpo purge` know the
+ * cable is acknowledged without asking the switch.
+ */
+int cli_ack(cli_ctx *x, const char *id, int64_t *at)
+{
+	int w;
+	int r = cli_keep_cable(x, id, &w);
+	if (!r)
+		r = dp_client_ack(x->cl, id, at);
+	if (!r) {
+		char p[PATH_MAX], name[64];
+		snprintf(name, sizeof name, "cache/%s.acked", id);
+		cli_path(x, p, name);
+		char t[32];
+		int n = snprintf(t, sizeof t, "%lld\n", (long long)*at);
+		if (dp_write_file(p, t, (size_t)n, 0600, 0))
+			fprintf(stderr, "denpo: warning: cannot mark %s acknowledged locally; `denpo purge` "
+					"will keep it\n", id);
+	}
+	return r;
+}
+
 static const char ack_help[] =
-	"usage: denpo ack MRN|CABLE_ID\n\nRecords the read receipt and removes the cable from your queue.\n";
+	"usage: denpo ack MRN|CABLE_ID\n\nRecords the read receipt and removes the cable from your queue.\n"
+	"The cable is first stored on this device (fetched if need be, with its key\n"
+	"sealed under the device's storage key), so it stays readable after its key\n"
+	"epoch is erased; if that fails, nothing is acknowledged.\n";
 
 int cmd_ack(cli_ctx *x, int argc, char **argv)
 {
@@ -377,9 +405,10 @@ int cmd_ack(cli_ctx *x, int argc, char **argv)
 	if (ec)
 		return ec;
 	int64_t at;
-	int r = dp_client_ack(x->cl, id, &at);
+	int r = cli_ack(x, id, &at);
 	if (r)
-		return cli_fail(x, r, NULL, "cannot acknowledge %s", argv[argc - 1]);
+		return cli_fail(x, r, "nothing was acknowledged; try again", "cannot acknowledge %s",
+				argv[argc - 1]);
 	if (x->json)
 		cli_json_print(json_pack("{s:s, s:I}", "cable_id", id, "acked", (json_int_t)at));
 	else

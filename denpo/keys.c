@@ -102,15 +102,42 @@ static int exists(cli_ctx *x, const char *id, const char *ext)
 	return access(p, F_OK) == 0;
 }
 
-/*
- * Make sure cable id is on the device and readable without its epoch key:
- * fetched (cache/ID.cable) and its file key sealed (cache/ID.key).  A cable
- * that no key of this device opens, or whose bytes are not the cable asked
- * for, can never be read: it is marked cache/ID.bad (with the reason) and
- * counts as handled, so a forged cable cannot keep an epoch key alive.
- * Network and disk failures are returned: the epoch is then kept.
- */
-static int wrap_one(cli_ctx *x, const char *id, int *wrapped)
+/* A failure that no retry can cure: the bytes are not a cable this device can open. */
+static int definitive(int r)
+{
+	return r == DP_EPARSE || r == DP_ETOOBIG || r == DP_ESIG || r == DP_ENOMATCH ||
+	       r == DP_EHMAC || r == DP_EHEADER || r == DP_EPAYLOAD || r == DP_EARMOR ||
+	       r == DP_EUNSUPP || r == DP_EMIXED;
+}
+
+/* Open sub's payload with the held keys: DP_OK and fk, or why it cannot be. */
+static int file_key_of(cli_ctx *x, const char *id, const dp_buf *sub, uint8_t fk[DP_AGE_FILE_KEY],
+		       const char **why)
+{
+	dp_envelope e;
+	dp_envelope_init(&e);
+	const uint8_t *payload;
+	size_t plen;
+	char hex[DP_HEXID];
+	int r = dp_submission_decode(&e, sub->p, sub->len, &payload, &plen);
+	if (r) {
+		*why = "the submission is malformed or its envelope signature does not verify";
+	} else if (dp_hex_encode(hex, e.cable_id, DP_CABLE_ID), strcmp(hex, id) != 0) {
+		*why = "the bytes are another cable than the one asked for";
+		r = DP_ESIG;
+	} else {
+		dp_buf pt;
+		dp_buf_init(&pt, DP_MAX_PLAINTEXT + 65536);
+		r = dp_age_decrypt_fk(x->ks->age, x->ks->nage, payload, plen, &pt, fk);
+		dp_buf_free(&pt); /* wipes: only the file key is kept */
+		*why = r == DP_ENOMATCH ? "no key of this device opens it"
+				       : "its encrypted payload is malformed or was tampered with";
+	}
+	dp_envelope_free(&e);
+	return r;
+}
+
+int cli_keep_cable(cli_ctx *x, const char *id, int *wrapped)
 {
 	*wrapped = 0;
 	if (exists(x, id, "key") || exists(x, id, "bad"))
@@ -118,47 +145,35 @@ static int wrap_one(cli_ctx *x, const char *id, int *wrapped)
 	dp_buf sub;
 	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
 	char mrn[DP_MRN_MAX + 1] = "";
-	int r = cli_cache_get(x, id, &sub, mrn);
+	uint8_t fk[DP_AGE_FILE_KEY];
+	const char *why = NULL;
+	int r = cli_cache_get(x, id, &sub, mrn), cached = r == DP_OK;
+	if (cached) {
+		r = file_key_of(x, id, &sub, fk, &why);
+		if (r && definitive(r)) {
+			/* the local copy may be what is damaged: judge the switch's copy */
+			dp_buf_reset(&sub);
+			sub.len = 0;
+			cached = 0;
+			r = DP_ENOTFOUND;
+		}
+	}
 	if (r == DP_ENOTFOUND) {
-		dp_buf_reset(&sub);
-		sub.len = 0;
 		r = dp_client_fetch(x->cl, id, &sub, mrn);
 		if (!r && mrn[0] && !dp_mrn_ok(mrn))
 			mrn[0] = 0;
 		if (!r)
-			r = cli_cache_put(x, id, sub.p, sub.len, mrn);
+			r = file_key_of(x, id, &sub, fk, &why);
+		if (!r || definitive(r)) {
+			int rc = cli_cache_put(x, id, sub.p, sub.len, mrn);
+			if (rc)
+				r = rc;
+		}
 	}
-	if (r) {
-		dp_buf_free(&sub);
-		return r;
-	}
-	dp_envelope e;
-	dp_envelope_init(&e);
-	const uint8_t *payload;
-	size_t plen;
-	const char *why = NULL;
-	uint8_t fk[DP_AGE_FILE_KEY];
-	char hex[DP_HEXID];
-	r = dp_submission_decode(&e, sub.p, sub.len, &payload, &plen);
-	if (r)
-		why = "the submission is malformed or its envelope signature does not verify";
-	else if (dp_hex_encode(hex, e.cable_id, DP_CABLE_ID), strcmp(hex, id) != 0)
-		why = "the bytes are another cable than the one asked for";
-	else {
-		dp_buf pt;
-		dp_buf_init(&pt, DP_MAX_PLAINTEXT + 65536);
-		r = dp_age_decrypt_fk(x->ks->age, x->ks->nage, payload, plen, &pt, fk);
-		dp_buf_free(&pt); /* wipes: only the file key is kept */
-		if (r == DP_ENOMATCH)
-			why = "no key of this device opens it";
-		else if (r)
-			why = "its encrypted payload is malformed or was tampered with";
-	}
-	dp_envelope_free(&e);
-	if (!why) {
+	if (!r) {
 		r = cli_fk_put(x, id, sub.p, sub.len, fk);
 		*wrapped = r == DP_OK;
-	} else {
+	} else if (definitive(r)) {
 		char p[PATH_MAX];
 		lk_path(x, id, "bad", p);
 		fprintf(stderr, "denpo: warning: cable %s can never be read here: %s; report its id to "
@@ -187,8 +202,11 @@ static int wrap_cached(cli_ctx *x, size_t *count)
 		char id[DP_HEXID];
 		memcpy(id, de->d_name, 32);
 		id[32] = 0;
+		uint8_t bin[DP_CABLE_ID];
+		if (dp_hex_decode(bin, sizeof bin, id, 32))
+			continue; /* not a file of ours */
 		int w;
-		r = wrap_one(x, id, &w);
+		r = cli_keep_cable(x, id, &w);
 		*count += (size_t)w;
 	}
 	closedir(d);
@@ -224,6 +242,8 @@ static int ks_refresh(cli_ctx *x)
 	int r = file_hash(path, h);
 	if (r || !memcmp(h, x->ks_hash, 32))
 		return r;
+	if (x->ks_dirty)
+		return DP_ESTATE; /* unsaved keys here and another process changed the file: stop */
 	dp_keystore *ks;
 	r = dp_keystore_load(&ks, path, x->pass, x->passlen);
 	if (r)
@@ -241,17 +261,18 @@ static int ks_save(cli_ctx *x)
 	int r = dp_keystore_replace(x->ks, path, x->pass, x->passlen, 0);
 	if (!r)
 		r = file_hash(path, x->ks_hash);
+	x->ks_dirty = r != DP_OK;
 	return r;
 }
 
-static int lock_home(cli_ctx *x)
+int cli_lock_keystore(cli_ctx *x, int exclusive)
 {
 	char p[PATH_MAX];
 	cli_path(x, p, "keystore.lock");
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	while (flock(fd, LOCK_EX) != 0) {
+	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
 		if (errno != EINTR) {
 			close(fd);
 			return -1;
@@ -260,7 +281,7 @@ static int lock_home(cli_ctx *x)
 	return fd;
 }
 
-static void unlock_home(int fd)
+void cli_unlock_keystore(int fd)
 {
 	if (fd >= 0) {
 		flock(fd, LOCK_UN);
@@ -354,10 +375,12 @@ static int erase(cli_ctx *x, size_t *erased, size_t *wrapped)
 		 */
 		if (e ? !e->closed : ks->not_after[i] + st.skew > st.now)
 			continue;
+		if (ks->not_after[i] + DP_EPOCH_SKEW > now)
+			continue; /* and by this device's clock: a switch clock run ahead erases nothing early */
 		int all = 1;
 		for (size_t k = 0; e && k < e->npending && !r; k++) {
 			int w;
-			r = wrap_one(x, e->pending[k], &w);
+			r = cli_keep_cable(x, e->pending[k], &w);
 			*wrapped += (size_t)w;
 		}
 		if (e && e->more)
@@ -389,15 +412,21 @@ int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m)
 	memset(m, 0, sizeof *m);
 	if (!x->ks || !x->cl || !x->pass)
 		return DP_EINVAL;
-	int fd = lock_home(x);
+	int fd = cli_lock_keystore(x, 1);
 	if (fd < 0)
 		return DP_EIO;
 	int r = ks_refresh(x);
 	int64_t now = dp_now();
 	if (!r)
 		r = generate(x, now, lookahead, rotate, &m->generated);
-	/* saved before any record leaves the device: a published key is never lost */
-	if (!r && m->generated)
+	if (m->generated)
+		x->ks_dirty = 1;
+	/*
+	 * Saved before any record leaves the device: a published key is never
+	 * lost.  A save that failed earlier in this process is retried here,
+	 * and nothing is published until it succeeds.
+	 */
+	if (!r && x->ks_dirty)
 		r = ks_save(x);
 	int rp = r ? r : publish(x, now, &m->published);
 	if (!r && m->published) /* the flags, even when a later publish failed */
@@ -413,6 +442,6 @@ int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m)
 				r = rs;
 		}
 	}
-	unlock_home(fd);
+	cli_unlock_keystore(fd);
 	return r;
 }

@@ -291,9 +291,12 @@ int cli_load_keys(cli_ctx *x)
 	int r = cli_passphrase(x, 0, &pass, &plen);
 	if (r)
 		return cli_fail(x, r, NULL, "cannot get the keystore passphrase");
-	r = dp_keystore_load(&x->ks, path, pass, plen);
+	/* under the lock: the hash kept must be that of the bytes loaded */
+	int fd = cli_lock_keystore(x, 0);
+	r = fd < 0 ? DP_EIO : dp_keystore_load(&x->ks, path, pass, plen);
 	if (!r)
 		r = cli_keystore_loaded(x);
+	cli_unlock_keystore(fd);
 	if (!r) {
 		x->pass = pass; /* kept: key epochs re-save the keystore */
 		x->passlen = plen;

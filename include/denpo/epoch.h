@@ -44,7 +44,7 @@
 #define DP_EPOCH_MIN_LIFE 60
 #define DP_EPOCH_MAX_LIFE (8 * 86400)
 #define DP_EPOCH_MAX_AHEAD (31 * 86400)    /* Not-Before at most this far in the future */
-#define DP_EPOCH_MAX_LOOKAHEAD (30 * 86400)
+#define DP_EPOCH_MAX_LOOKAHEAD (14 * 86400) /* with a rotation on top, under the switch's 32 */
 
 typedef struct {
 	uint8_t device[DP_ED25519_PK];
