@@ -115,6 +115,8 @@ int cli_ref_to_id(cli_ctx *x, const char *ref, char id[DP_HEXID]);
  */
 int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_HEXID]);
 
+/* HOME/cache/ID.ext (ext: cable, mrn, key, bad, acked). */
+void cli_cache_path(const cli_ctx *x, const char *id, const char *ext, char out[PATH_MAX]);
 /* Local cache of received submissions (encrypted as received). */
 int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub, char mrn[DP_MRN_MAX + 1]);
 int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const char *mrn);

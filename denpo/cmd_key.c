@@ -246,9 +246,8 @@ static int purge_one(cli_ctx *x, const char *id)
 	static const char *const ext[] = {"key", "cable", "mrn", "bad", "acked"};
 	int gone = 0;
 	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-		char p[PATH_MAX], name[64];
-		snprintf(name, sizeof name, "cache/%s.%s", id, ext[i]);
-		cli_path(x, p, name);
+		char p[PATH_MAX];
+		cli_cache_path(x, id, ext[i], p);
 		int u = unlink(p) == 0; /* the key first: without it the rest opens nothing */
 		gone |= u && i < 2;
 	}
@@ -325,9 +324,8 @@ int cmd_purge(cli_ctx *x, int argc, char **argv)
 	}
 	for (size_t i = 0; i < nids; i++) {
 		/* only what this device acknowledged (it keeps a mark): never a queued cable */
-		char p[PATH_MAX], name[64];
-		snprintf(name, sizeof name, "cache/%s.acked", ids[i]);
-		cli_path(x, p, name);
+		char p[PATH_MAX];
+		cli_cache_path(x, ids[i], "acked", p);
 		if (access(p, F_OK) != 0) {
 			fprintf(stderr, "denpo: %s is not acknowledged: kept (run `denpo ack` first)\n", ids[i]);
 			continue;

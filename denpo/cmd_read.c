@@ -369,9 +369,8 @@ int cli_ack(cli_ctx *x, const char *id, int64_t *at)
 	if (!r)
 		r = dp_client_ack(x->cl, id, at);
 	if (!r) {
-		char p[PATH_MAX], name[64];
-		snprintf(name, sizeof name, "cache/%s.acked", id);
-		cli_path(x, p, name);
+		char p[PATH_MAX];
+		cli_cache_path(x, id, "acked", p);
 		char t[32];
 		int n = snprintf(t, sizeof t, "%lld\n", (long long)*at);
 		if (dp_write_file(p, t, (size_t)n, 0600, 0))

@@ -46,13 +46,6 @@ static int lk_ad(uint8_t ad[sizeof lk_ctx + DP_CABLE_ID + 32], const char *id, c
 	return DP_OK;
 }
 
-static void lk_path(cli_ctx *x, const char *id, const char *ext, char p[PATH_MAX])
-{
-	char name[64];
-	snprintf(name, sizeof name, "cache/%.32s.%s", id, ext);
-	cli_path(x, p, name);
-}
-
 int cli_fk_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n,
 	       const uint8_t fk[DP_AGE_FILE_KEY])
 {
@@ -67,7 +60,7 @@ int cli_fk_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n,
 	crypto_aead_xchacha20poly1305_ietf_encrypt(f + 29, &cl, fk, DP_AGE_FILE_KEY, ad, sizeof ad,
 						   NULL, f + 5, x->ks->storage_key);
 	char p[PATH_MAX];
-	lk_path(x, id, "key", p);
+	cli_cache_path(x, id, "key", p);
 	return dp_write_file(p, f, sizeof f, 0600, 0);
 }
 
@@ -76,7 +69,7 @@ int cli_fk_get(cli_ctx *x, const char *id, const uint8_t *sub, size_t n,
 {
 	uint8_t ad[sizeof lk_ctx + DP_CABLE_ID + 32];
 	char p[PATH_MAX];
-	lk_path(x, id, "key", p);
+	cli_cache_path(x, id, "key", p);
 	dp_buf b;
 	dp_buf_init(&b, LK_LEN);
 	int r = dp_read_file(p, &b);
@@ -98,7 +91,7 @@ int cli_fk_get(cli_ctx *x, const char *id, const uint8_t *sub, size_t n,
 static int exists(cli_ctx *x, const char *id, const char *ext)
 {
 	char p[PATH_MAX];
-	lk_path(x, id, ext, p);
+	cli_cache_path(x, id, ext, p);
 	return access(p, F_OK) == 0;
 }
 
@@ -175,7 +168,7 @@ int cli_keep_cable(cli_ctx *x, const char *id, int *wrapped)
 		*wrapped = r == DP_OK;
 	} else if (definitive(r)) {
 		char p[PATH_MAX];
-		lk_path(x, id, "bad", p);
+		cli_cache_path(x, id, "bad", p);
 		fprintf(stderr, "denpo: warning: cable %s can never be read here: %s; report its id to "
 				"security operations\n", id, why);
 		r = dp_write_file(p, why, strlen(why), 0600, 0);

@@ -399,20 +399,25 @@ static int id_ok(const char *id)
 	return strlen(id) == 32 && dp_hex_decode(b, sizeof b, id, 32) == DP_OK;
 }
 
+void cli_cache_path(const cli_ctx *x, const char *id, const char *ext, char out[PATH_MAX])
+{
+	char name[64];
+	snprintf(name, sizeof name, "cache/%.32s.%s", id, ext);
+	cli_path(x, out, name);
+}
+
 int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub, char mrn[DP_MRN_MAX + 1])
 {
 	if (!id_ok(id))
 		return DP_EINVAL;
-	char p[PATH_MAX], name[64];
-	snprintf(name, sizeof name, "cache/%s.cable", id);
-	cli_path(x, p, name);
+	char p[PATH_MAX];
+	cli_cache_path(x, id, "cable", p);
 	int r = dp_read_file(p, sub);
 	if (r)
 		return r;
 	dp_buf m;
 	dp_buf_init(&m, DP_MRN_MAX + 2);
-	snprintf(name, sizeof name, "cache/%s.mrn", id);
-	cli_path(x, p, name);
+	cli_cache_path(x, id, "mrn", p);
 	mrn[0] = 0;
 	if (dp_read_file(p, &m) == DP_OK && m.len <= DP_MRN_MAX) {
 		memcpy(mrn, m.p, m.len);
@@ -428,13 +433,11 @@ int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, cons
 {
 	if (!id_ok(id))
 		return DP_EINVAL;
-	char p[PATH_MAX], name[64];
-	snprintf(name, sizeof name, "cache/%s.cable", id);
-	cli_path(x, p, name);
+	char p[PATH_MAX];
+	cli_cache_path(x, id, "cable", p);
 	int r = dp_write_file(p, sub, n, 0600, 0);
 	if (!r && mrn && *mrn) {
-		snprintf(name, sizeof name, "cache/%s.mrn", id);
-		cli_path(x, p, name);
+		cli_cache_path(x, id, "mrn", p);
 		r = dp_write_file(p, mrn, strlen(mrn), 0600, 0);
 	}
 	return r;
