@@ -14,6 +14,11 @@
  *   cache/ID.mrn          their reference numbers
  *   sent/ID.cable         submissions as sent (encrypted; retried byte for byte)
  *   sent/ID.json          record of a sent cable: routing metadata + MRN, no content
+ *   log/checkpoint        the last checkpoint of the switch's transparency log this
+ *                         device verified (the signed note as received; 0600)
+ *   log/fork-evidence-T.txt  two checkpoints no consistency proof joins (exit 3)
+ *   log/lock              flock'd while the log checkpoint is checked and replaced
+ *   audit/                an auditor's verified mirror of the log (denpo audit)
  * No cable plaintext is ever written here.
  *
  * Exit codes: 0 ok, 1 error, 2 usage, 3 verification failure.
@@ -28,6 +33,7 @@
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
 #include "denpo/keystore.h"
+#include "denpo/tlog.h"
 
 #define EXIT_OK 0
 #define EXIT_ERR 1
@@ -162,6 +168,124 @@ int cli_fk_get(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, uint8_t
  */
 int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char mrn[DP_MRN_MAX + 1]);
 
+/* ---- the transparency log: this device as a witness (denpo/witness.c) ---- */
+
+/* A fork: two checkpoints no consistency proof joins (not a DP code; exit 3). */
+#define CLI_EFORK (-1000)
+
+/* A checkpoint verified under the log key. */
+typedef struct {
+	char *note;             /* the signed note as received (malloc'd, NUL-terminated) */
+	size_t len, text_len;   /* note bytes; its text (the checkpoint) */
+	dp_checkpoint cp;
+} cli_ckpt;
+/*
+ * Open a signed note with the log key k: k must sign it (other lines, the
+ * cosignatures, are ignored) and its origin must be k's name.  DP_ESIG,
+ * DP_EPARSE.  out is always initialised (cli_ckpt_free is safe).
+ */
+int cli_ckpt_open(const dp_note_vkey *k, const char *note, size_t len, cli_ckpt *out)
+	__attribute__((warn_unused_result));
+/* cli_ckpt_open on a file; DP_ENOTFOUND if there is none. */
+int cli_ckpt_load(const dp_note_vkey *k, const char *path, cli_ckpt *out)
+	__attribute__((warn_unused_result));
+/* Atomically, 0600. */
+int cli_ckpt_save(const cli_ckpt *c, const char *path) __attribute__((warn_unused_result));
+void cli_ckpt_free(cli_ckpt *c);
+/* The Log-Key of the enrolment answer (loaded): an Ed25519 note verifier key. */
+int cli_log_key(cli_ctx *x, dp_note_vkey *k) __attribute__((warn_unused_result));
+/* "denpo-device/<64 hex device id>": this device's cosigner name. */
+void cli_log_cosigner(const cli_ctx *x, char name[DP_NOTE_NAME_MAX + 1]);
+/*
+ * The accept rules shared by devices and audit mirrors, between the last
+ * verified checkpoint old (NULL or size 0: none) and a new verified one:
+ * larger -> proof (old size to new size) must verify; equal -> same root.
+ * DP_OK; CLI_EFORK with why said; DP_ESTATE if nw is smaller (the caller
+ * decides: it needs a proof the other way).
+ */
+int cli_log_judge(const cli_ckpt *old, const cli_ckpt *nw, const uint8_t (*proof)[DP_TLOG_HASH],
+		  size_t n, char *why, size_t whycap) __attribute__((warn_unused_result));
+/*
+ * RFC 9162 §2.1.4.2 run forward: the two roots a consistency proof from
+ * size1 to size2 (0 < size1 < size2) implies (root1 is used only when size1
+ * is a power of two).  DP_ESIG if the proof has the wrong shape.  A proof
+ * whose new root is the signed one but whose old root is not is conclusive
+ * evidence of a fork.
+ */
+int cli_log_cons_roots(uint64_t size1, uint64_t size2, const uint8_t root1[DP_TLOG_HASH],
+		       const uint8_t (*proof)[DP_TLOG_HASH], size_t n, uint8_t fr[DP_TLOG_HASH],
+		       uint8_t sr[DP_TLOG_HASH]) __attribute__((warn_unused_result));
+/*
+ * Write DIR/fork-evidence-<unix>.txt (0600, never overwriting): a human
+ * header, both signed notes and the proof (from -> size), base64.  path
+ * gets its name.
+ */
+int cli_log_evidence(cli_ctx *x, const char *dir, const cli_ckpt *verified, const cli_ckpt *received,
+		     uint64_t from, uint64_t size, const uint8_t (*proof)[DP_TLOG_HASH], size_t n,
+		     const char *why, char path[PATH_MAX]) __attribute__((warn_unused_result));
+/*
+ * Verify a checkpoint note the switch sent (with its consistency proof from
+ * the stored size) against HOME/log/checkpoint and, if it is newer, store
+ * it and cosign it (the line is POSTed; a switch without the endpoint is
+ * fine).  Under HOME/log/lock.  DP_OK, CLI_EFORK (evidence gets the file
+ * written), or an error the caller reports as a warning.
+ */
+int cli_log_accept(cli_ctx *x, const char *note, size_t len, const uint8_t (*proof)[DP_TLOG_HASH],
+		   size_t n, char evidence[PATH_MAX]) __attribute__((warn_unused_result));
+/* GET the newest checkpoint and its consistency proof, then cli_log_accept. */
+int cli_log_sync(cli_ctx *x, char evidence[PATH_MAX]) __attribute__((warn_unused_result));
+/* Size of HOME/log/checkpoint (0 if none or unreadable): the resolve's log_size. */
+uint64_t cli_log_size(cli_ctx *x);
+/* Report a fork (message naming the evidence file; JSON with --json); returns EXIT_VERIFY. */
+int cli_log_fork_fail(cli_ctx *x, const char *evidence);
+/* cli_log_sync for the upkeep: a fork is reported (EXIT_VERIFY), anything else is a warning (EXIT_OK). */
+int cli_log_upkeep(cli_ctx *x);
+
+/* ---- denpo audit: the verified mirror of the log (denpo/audit_mirror.c) ---- */
+
+/* Called for every entry of the mirror, in index order; an error stops the pass. */
+typedef int (*audit_entry_cb)(void *ctx, uint64_t index, const uint8_t *e, size_t len);
+typedef struct {
+	cli_ckpt ck;                     /* the mirror's checkpoint, verified */
+	uint8_t (*leaf)[DP_TLOG_HASH];   /* ck.cp.size leaf hashes (if asked for) */
+	uint8_t *nodes;                  /* every complete node, built for proofs */
+	uint64_t level_off[65];
+	unsigned nlevels;
+} audit_mirror;
+typedef struct {
+	uint64_t old_size, size;         /* the mirror before and after */
+	uint8_t root[DP_TLOG_HASH];
+	size_t fetched;                  /* bundles downloaded */
+	size_t cosigs;                   /* device cosignatures on the checkpoint */
+	int up_to_date;                  /* the switch had nothing newer */
+} audit_sync_result;
+/*
+ * Bring HOME/audit up to the switch's newest checkpoint (x->cl open): the
+ * checkpoint under the log key, consistent with the mirror's (else
+ * CLI_EFORK, evidence in HOME/audit), every bundle hashed to its root.
+ * full: fetch every bundle again.  why says what failed.
+ */
+int audit_sync(cli_ctx *x, int full, audit_sync_result *res, char evidence[PATH_MAX], char *why,
+	       size_t whycap) __attribute__((warn_unused_result));
+/*
+ * Open the mirror offline: its checkpoint under the log key, every entry
+ * re-hashed to its root (DP_ESIG if not), cb called for each entry (its
+ * results are only to be used if this returns DP_OK).  keep_leaves for
+ * audit_mirror_prove.  DP_ENOTFOUND: no mirror yet.
+ */
+int audit_mirror_open(cli_ctx *x, audit_mirror *m, int keep_leaves, audit_entry_cb cb, void *ctx,
+		      char *why, size_t whycap) __attribute__((warn_unused_result));
+/* Inclusion proof of entry index in the mirror's tree (opened with keep_leaves). */
+int audit_mirror_prove(audit_mirror *m, uint64_t index, uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH],
+		       size_t *n) __attribute__((warn_unused_result));
+void audit_mirror_free(audit_mirror *m);
+/* Device cosignature lines (denpo-device/...) on a checkpoint note. */
+size_t audit_count_cosigs(const cli_ckpt *c);
+/* `denpo audit verify DIR|FILE` (denpo/audit_verify.c); returns an exit code. */
+int audit_verify(cli_ctx *x, const char *what, const char *keyopt);
+/* "2026-02-24 10:23:00Z" */
+void audit_fmt_time(int64_t t, char out[32]);
+
 /* Write a JSON value (jansson json_t *) to stdout and decref it. */
 void cli_json_print(void *json);
 /* "45s", "12m", "3h", "2d" since t. */
@@ -181,5 +305,6 @@ int cmd_status(cli_ctx *x, int argc, char **argv);
 int cmd_sent(cli_ctx *x, int argc, char **argv);
 int cmd_key(cli_ctx *x, int argc, char **argv);
 int cmd_purge(cli_ctx *x, int argc, char **argv);
+int cmd_audit(cli_ctx *x, int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const struct {
 	{"sent", cmd_sent, "cables sent by you"},
 	{"key", cmd_key, "this device's key epochs: status, rotate, publish ahead, export-identity"},
 	{"purge", cmd_purge, "remove this device's copies of acknowledged cables"},
+	{"audit", cmd_audit, "the transparency log: mirror it, who fetched what, breach reports"},
 };
 
 static void usage(FILE *f)

@@ -359,6 +359,10 @@ int cli_open_client(cli_ctx *x)
 		return cli_fail(x, r, NULL, "cannot set up the connection to %s", x->ans.switch_url);
 	if (!x->no_maint && !x->maint_done) {
 		x->maint_done = 1;
+		/* witness the log first: a switch showing a forked log gets nothing more */
+		ec = cli_log_upkeep(x);
+		if (ec)
+			return ec;
 		cli_keys_upkeep(x);
 	}
 	return EXIT_OK;

@@ -2,11 +2,17 @@
  * denpod/admin.c - operator commands (post, collective, officer, approve,
  * device, overdue, cable list).  They open the same database as a running
  * `denpod run` (WAL + busy timeout), so they work while it serves.
+ *
+ * Every change is an admin act in the transparency log: the change and its
+ * entry (naming the operator) commit in one transaction, and the running
+ * switch signs it into its next checkpoint.
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "denpo/age.h"
 #include "denpo/encoding.h"
@@ -16,6 +22,7 @@
 #include "denpod/admin.h"
 #include "denpod/policy.h"
 #include "denpod/store.h"
+#include "denpod/tlog.h"
 
 static int open_store(const dpa_args *a, dpc_config *c, dps_store **s)
 {
@@ -37,6 +44,71 @@ static int fail(int r, const char *what, const char *next)
 	return 1;
 }
 
+/* A log <text>: 1..DP_LOG_TEXT_MAX printable ASCII, no space at either end. */
+static int log_text_ok(const char *t)
+{
+	size_t n = strlen(t);
+	if (n == 0 || n > DP_LOG_TEXT_MAX || t[0] == ' ' || t[n - 1] == ' ')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (t[i] < 0x20 || t[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * Who acts, for the log: --operator, else $DENPOD_OPERATOR, else the login
+ * name.  0, or 2 (usage) with a message.
+ */
+static int operator_of(const dpa_args *a, char out[DP_LOG_TEXT_MAX + 1])
+{
+	const char *o = a->operator_ ? a->operator_ : getenv("DENPOD_OPERATOR");
+	if (!o || !*o) {
+		struct passwd *pw = getpwuid(getuid());
+		o = pw ? pw->pw_name : NULL;
+	}
+	if (!o || !log_text_ok(o)) {
+		fprintf(stderr, "denpod: the operator (--operator, $DENPOD_OPERATOR or the login name) "
+				"must be 1-%d printable ASCII characters\n", DP_LOG_TEXT_MAX);
+		return 2;
+	}
+	snprintf(out, DP_LOG_TEXT_MAX + 1, "%s", o);
+	return 0;
+}
+
+/* Detail of an admin entry: printable ASCII, cut at DP_LOG_TEXT_MAX (with "..."). */
+static void detail_set(char out[DP_LOG_TEXT_MAX + 1], const char *d)
+{
+	size_t n = 0;
+	for (; d[n] && n < DP_LOG_TEXT_MAX; n++)
+		out[n] = d[n] >= 0x20 && d[n] <= 0x7e ? d[n] : '?';
+	if (d[n])
+		memcpy(out + DP_LOG_TEXT_MAX - 3, "...", 3);
+	out[n] = 0;
+	while (n && out[n - 1] == ' ')
+		out[--n] = 0;
+}
+
+/* Appends an admin entry (inside the caller's transaction). */
+static int log_admin(dps_store *s, dpl_enc *x, const char *op, const char *act, const char *detail)
+{
+	dp_logent *e = dpl_ent(x, DP_LOG_ADMIN, dp_now());
+	snprintf(e->operator_, sizeof e->operator_, "%s", op);
+	snprintf(e->act, sizeof e->act, "%s", act);
+	if (detail && *detail)
+		detail_set(e->text, detail);
+	return dpl_put(s, x, NULL);
+}
+
+/* Commits (r == 0) or rolls back; returns r or the commit's error. */
+static int finish_txn(dps_store *s, int r)
+{
+	if (!r)
+		return dps_commit(s);
+	dps_rollback(s);
+	return r;
+}
+
 int dpa_init(const dpa_args *a)
 {
 	dpc_config c;
@@ -52,6 +124,11 @@ int dpa_init(const dpa_args *a)
 	snprintf(c.dir, sizeof c.dir, "%s", a->data);
 	snprintf(c.listen, sizeof c.listen, "%s", a->listen ? a->listen : "127.0.0.1:8443");
 	snprintf(c.url, sizeof c.url, "%s", a->url ? a->url : "https://127.0.0.1:8443");
+	if (a->origin && strlen(a->origin) >= sizeof c.log_origin) {
+		fprintf(stderr, "denpod: --origin is at most %d bytes\n", DP_NOTE_NAME_MAX);
+		return 2;
+	}
+	snprintf(c.log_origin, sizeof c.log_origin, "%s", a->origin ? a->origin : "");
 	int r = dpc_init(&c);
 	return r == DP_EINVAL ? 2 : r ? 1 : 0;
 }
@@ -78,10 +155,20 @@ int dpa_post_add(const dpa_args *a)
 		return 2;
 	}
 	snprintf(p.tz, sizeof p.tz, "%s", a->tz ? a->tz : "UTC");
-	int e = open_store(a, &c, &s);
-	if (e)
+	char op[DP_LOG_TEXT_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
+	int e = operator_of(a, op);
+	if (e || (e = open_store(a, &c, &s)))
 		return e;
-	int r = dps_post_add(s, &p);
+	snprintf(detail, sizeof detail, "%s%s tz=%s", p.name, p.hq ? " HQ" : "", p.tz);
+	dpl_enc *x = dpl_enc_new();
+	int r = x ? dps_begin(s) : DP_ENOMEM;
+	if (!r) {
+		r = dps_post_add(s, &p);
+		if (!r)
+			r = log_admin(s, x, op, "POST-ADD", detail);
+		r = finish_txn(s, r);
+	}
+	dpl_enc_free(x);
 	dps_close(s);
 	if (r)
 		return fail(r, "post add", r == DP_EEXISTS ? "that post (or collective) already exists" : NULL);
@@ -102,10 +189,23 @@ int dpa_collective_add(const dpa_args *a)
 			fprintf(stderr, "denpod: bad name '%s' (A-Z 0-9 . _ - and single spaces)\n", a->pos[i]);
 			return 2;
 		}
-	int e = open_store(a, &c, &s);
-	if (e)
+	char op[DP_LOG_TEXT_MAX + 1], detail[2048];
+	int e = operator_of(a, op);
+	if (e || (e = open_store(a, &c, &s)))
 		return e;
-	int r = dps_collective_add(s, a->pos[0], a->pos + 1, (size_t)a->npos - 1);
+	size_t used = (size_t)snprintf(detail, sizeof detail, "%s:", a->pos[0]);
+	for (int i = 1; i < a->npos && used < sizeof detail; i++)
+		used += (size_t)snprintf(detail + used, sizeof detail - used, "%s%s", i > 1 ? "," : " ",
+					 a->pos[i]);
+	dpl_enc *x = dpl_enc_new();
+	int r = x ? dps_begin(s) : DP_ENOMEM;
+	if (!r) {
+		r = dps_collective_add(s, a->pos[0], a->pos + 1, (size_t)a->npos - 1);
+		if (!r)
+			r = log_admin(s, x, op, "COLLECTIVE-ADD", detail);
+		r = finish_txn(s, r);
+	}
+	dpl_enc_free(x);
 	dps_close(s);
 	if (r)
 		return fail(r, "collective add",
@@ -153,6 +253,17 @@ static int officer_opts(const dpa_args *a, dps_officer *o)
 	return 0;
 }
 
+/* An officer as an admin entry's Detail: handle, post, clearance, captions, roles (no name). */
+static void officer_detail(char out[DP_LOG_TEXT_MAX + 1], const dps_officer *o)
+{
+	char caps[512], roles[512], d[1400];
+	dps_join_names(caps, sizeof caps, (char(*)[DP_NAME_MAX + 1])o->captions, o->ncaptions);
+	dps_join_names(roles, sizeof roles, (char(*)[DP_NAME_MAX + 1])o->roles, o->nroles);
+	snprintf(d, sizeof d, "%s post=%s clearance=%s captions=%s roles=%s", o->handle, o->post,
+		 dp_class_name(o->clearance), caps[0] ? caps : "-", roles[0] ? roles : "-");
+	detail_set(out, d);
+}
+
 int dpa_officer_add(const dpa_args *a)
 {
 	dpc_config c;
@@ -171,11 +282,21 @@ int dpa_officer_add(const dpa_args *a)
 	snprintf(o.handle, sizeof o.handle, "%s", a->pos[0]);
 	snprintf(o.post, sizeof o.post, "%s", a->post);
 	int e = officer_opts(a, &o);
-	if (e)
+	char op[DP_LOG_TEXT_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
+	if (e || (e = operator_of(a, op)))
 		return e;
 	if ((e = open_store(a, &c, &s)))
 		return e;
-	int r = dps_officer_put(s, &o, 0);
+	officer_detail(detail, &o);
+	dpl_enc *x = dpl_enc_new();
+	int r = x ? dps_begin(s) : DP_ENOMEM;
+	if (!r) {
+		r = dps_officer_put(s, &o, 0);
+		if (!r)
+			r = log_admin(s, x, op, "OFFICER-ADD", detail);
+		r = finish_txn(s, r);
+	}
+	dpl_enc_free(x);
 	dps_close(s);
 	if (r)
 		return fail(r, "officer add",
@@ -218,33 +339,65 @@ static void utc(char out[32], int64_t t)
 
 /*
  * Stores the officer (if put_officer), the device and its first epoch key
- * (the request's) in one transaction: a device is never enrolled without
- * a key record.
+ * (the request's) in one transaction with their log entries (officer-set,
+ * device-enrolled, key-published): a device is never enrolled without a
+ * key record, nor either without its entry.
  */
 static int add_device(dps_store *s, const dps_officer *o, int put_officer, const dps_device *d,
-		      const dp_epoch_key *k, const uint8_t *rec, size_t len, dps_epoch_pub *pub)
+		      const dp_epoch_key *k, const uint8_t *rec, size_t len, dps_epoch_pub *pub,
+		      const char *op)
 {
 	memset(pub, 0, sizeof *pub);
+	dpl_enc *x = dpl_enc_new();
+	if (!x)
+		return DP_ENOMEM;
+	char detail[DP_LOG_TEXT_MAX + 1];
+	uint64_t next = 0;
 	int r = dps_begin(s);
-	if (r)
+	if (r) {
+		dpl_enc_free(x);
 		return r;
-	if (put_officer)
+	}
+	if (put_officer) {
+		officer_detail(detail, o);
 		r = dps_officer_put(s, o, 1);
+		if (!r)
+			r = log_admin(s, x, op, "OFFICER-SET", detail);
+	}
 	if (!r)
 		r = dps_device_add(s, d);
+	if (!r) {
+		dp_logent *e = dpl_ent(x, DP_LOG_DEVICE_ENROLLED, d->created);
+		memcpy(e->device, d->id, DP_ED25519_PK);
+		memcpy(e->tls_key, d->tls_key, DP_ED25519_PK);
+		snprintf(e->officer, sizeof e->officer, "%s", o->handle);
+		snprintf(e->post, sizeof e->post, "%s", o->post);
+		snprintf(e->name, sizeof e->name, "%s", d->name);
+		snprintf(e->operator_, sizeof e->operator_, "%s", op);
+		r = dpl_put(s, x, NULL);
+	}
+	if (!r)
+		r = dps_log_next(s, &next);
 	pub->k = k;
 	pub->record = rec;
 	pub->len = len;
 	pub->now = d->created;
 	pub->enrol = 1; /* stored even if it expired while the request travelled */
+	pub->log_idx = (int64_t)next;
 	if (!r)
 		r = dps_epoch_put(s, pub);
 	if (!r && pub->duplicate)
 		r = DP_EEXISTS; /* cannot be: the device is new */
-	if (!r)
-		return dps_commit(s);
-	dps_rollback(s);
-	return r;
+	if (!r) {
+		dp_logent *e = dpl_ent(x, DP_LOG_KEY_PUBLISHED, d->created);
+		memcpy(e->device, d->id, DP_ED25519_PK);
+		e->epoch = k->epoch;
+		e->record = rec;
+		e->record_len = len;
+		r = dpl_put(s, x, NULL);
+	}
+	dpl_enc_free(x);
+	return finish_txn(s, r);
 }
 
 int dpa_approve(const dpa_args *a)
@@ -277,6 +430,9 @@ int dpa_approve(const dpa_args *a)
 	snprintf(k.age_recipient, sizeof k.age_recipient, "%s", q.age_recipient);
 	static uint8_t rec[DP_EPOCH_KEY_MAX]; /* public: the record senders get */
 	size_t reclen = 0;
+	char op[DP_LOG_TEXT_MAX + 1];
+	if ((r = operator_of(a, op)))
+		return r;
 	dp_buf rb;
 	dp_buf_init(&rb, DP_EPOCH_KEY_MAX);
 	r = dp_epoch_key_encode_sig(&k, q.key_sig, &rb);
@@ -331,8 +487,15 @@ int dpa_approve(const dpa_args *a)
 	d.status = DPS_ACTIVE;
 	d.created = dp_now();
 	dps_epoch_pub pub;
+	/* the log key first: an approval that cannot tell the device the log key changes nothing */
+	dp_enrol_answer ans;
+	memset(&ans, 0, sizeof ans);
+	if ((r = dpl_vkey(&c, ans.log_key, sizeof ans.log_key))) {
+		dps_close(s);
+		return fail(r, "approve", "the log key (log.key) cannot be read");
+	}
 	r = add_device(s, &o, a->clearance || a->captions || a->roles || a->name, &d, &k, rec,
-		       reclen, &pub);
+		       reclen, &pub, op);
 	dps_close(s);
 	if (r == DP_ESTATE && pub.rule == DPS_EPR_AHEAD) {
 		char t[32];
@@ -348,8 +511,6 @@ int dpa_approve(const dpa_args *a)
 					  : r == DP_ESTATE ? "the request's first key cannot be stored"
 							   : NULL);
 
-	dp_enrol_answer ans;
-	memset(&ans, 0, sizeof ans);
 	memcpy(ans.device_id, d.id, 32);
 	snprintf(ans.officer, sizeof ans.officer, "%s", o.handle);
 	snprintf(ans.post, sizeof ans.post, "%s", o.post);
@@ -408,6 +569,48 @@ static int print_device(void *ctx, const dps_device *d)
 	return DP_OK;
 }
 
+struct retire_ctx {
+	dps_store *s;
+	dpl_enc *x;
+	const uint8_t *device;
+	int64_t t;
+};
+
+static int retire_one(void *ctx, uint32_t epoch)
+{
+	struct retire_ctx *c = ctx;
+	dp_logent *e = dpl_ent(c->x, DP_LOG_KEY_RETIRED, c->t);
+	memcpy(e->device, c->device, DP_ED25519_PK);
+	e->epoch = epoch;
+	snprintf(e->text, sizeof e->text, "device revoked");
+	return dpl_put(c->s, c->x, NULL);
+}
+
+/*
+ * The device-suspended/-reinstated/-revoked entry; a revocation also
+ * retires every key of the device not retired yet (key-retired, "device
+ * revoked"): nothing may be encrypted to them any more.
+ */
+static int log_device(dps_store *s, dpl_enc *x, const dps_device *d, int status, const char *op,
+		      const char *reason)
+{
+	int64_t now = dp_now();
+	int ev = status == DPS_SUSPENDED ? DP_LOG_DEVICE_SUSPENDED
+		 : status == DPS_ACTIVE	 ? DP_LOG_DEVICE_REINSTATED
+					 : DP_LOG_DEVICE_REVOKED;
+	dp_logent *e = dpl_ent(x, ev, now);
+	memcpy(e->device, d->id, DP_ED25519_PK);
+	snprintf(e->operator_, sizeof e->operator_, "%s", op);
+	if (reason)
+		snprintf(e->text, sizeof e->text, "%s", reason);
+	int r = dpl_put(s, x, NULL);
+	if (!r && status == DPS_REVOKED) {
+		struct retire_ctx rc = {s, x, d->id, now};
+		r = dps_epoch_retire(s, d->id, INT64_MAX, retire_one, &rc);
+	}
+	return r;
+}
+
 int dpa_device(const dpa_args *a, const char *verb)
 {
 	dpc_config c;
@@ -425,11 +628,17 @@ int dpa_device(const dpa_args *a, const char *verb)
 	}
 	if ((status < 0 && a->npos != 0) || (status >= 0 && a->npos != 1)) {
 		fprintf(stderr, "usage: denpod device %s%s --data DIR\n", verb,
-			status >= 0 ? " DEVICE (hex id or a unique prefix)" : "");
+			status >= 0 ? " DEVICE (hex id or a unique prefix) [--reason TEXT] [--operator NAME]"
+				    : "");
 		return 2;
 	}
-	int e = open_store(a, &c, &s);
-	if (e)
+	char op[DP_LOG_TEXT_MAX + 1];
+	int e = status >= 0 ? operator_of(a, op) : 0;
+	if (!e && a->reason && status >= 0 && !log_text_ok(a->reason)) {
+		fprintf(stderr, "denpod: --reason is 1-%d printable ASCII characters\n", DP_LOG_TEXT_MAX);
+		e = 2;
+	}
+	if (e || (e = open_store(a, &c, &s)))
 		return e;
 	int r;
 	if (status < 0) {
@@ -439,9 +648,17 @@ int dpa_device(const dpa_args *a, const char *verb)
 		return r ? fail(r, "device list", NULL) : 0;
 	}
 	dps_device d;
-	r = dps_device_find(s, a->pos[0], &d);
-	if (!r)
-		r = dps_device_set_status(s, d.id, status);
+	dpl_enc *x = dpl_enc_new();
+	r = x ? dps_begin(s) : DP_ENOMEM;
+	if (!r) {
+		r = dps_device_find(s, a->pos[0], &d);
+		if (!r)
+			r = dps_device_set_status(s, d.id, status);
+		if (!r)
+			r = log_device(s, x, &d, status, op, a->reason);
+		r = finish_txn(s, r);
+	}
+	dpl_enc_free(x);
 	dps_close(s);
 	if (r)
 		return fail(r, verb, r == DP_EEXISTS ? "the prefix matches several devices; give more digits"

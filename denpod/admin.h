@@ -10,6 +10,7 @@
 typedef struct {
 	const char *data;
 	const char *url, *listen, *tz, *post, *clearance, *captions, *roles, *name, *out;
+	const char *operator_, *origin, *reason, *from, *count;
 	int hq;
 	const char *pos[16]; /* positional arguments after the command words */
 	int npos;
@@ -24,5 +25,7 @@ int dpa_approve(const dpa_args *a);
 int dpa_device(const dpa_args *a, const char *verb);
 int dpa_overdue(const dpa_args *a);
 int dpa_cable_list(const dpa_args *a);
+/* admin_log.c: verb is checkpoint, verify or show. */
+int dpa_log(const dpa_args *a, const char *verb);
 
 #endif

@@ -8,6 +8,10 @@
  *
  * Every time here is dpd_now() (dp_now(): the system clock, shifted by
  * $DENPO_TEST_CLOCK_OFFSET in tests), never time(NULL).
+ *
+ * Every access that the transparency log records goes through the batch
+ * writer, which appends its entry in the same transaction; in particular
+ * no byte of a cable leaves before the entry of that fetch is committed.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -183,9 +187,12 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 		    ? dps_cable_stored(srv->store, e.cable_id, p, n, &stored) : DP_ENOTFOUND;
 	if (r == DP_OK) {
 		dp_envelope_free(&e);
-		dpd_reply_json(rq, 200, json_pack("{s:o,s:s,s:I,s:b}", "cable_id",
-						  hexj(stored.cable_id, DP_CABLE_ID), "mrn", stored.mrn,
-						  "accepted", (json_int_t)stored.accepted, "duplicate", 1));
+		json_t *j = json_pack("{s:o,s:s,s:I,s:b}", "cable_id", hexj(stored.cable_id, DP_CABLE_ID),
+				      "mrn", stored.mrn, "accepted", (json_int_t)stored.accepted,
+				      "duplicate", 1);
+		if (j && stored.log_idx >= 0)
+			json_object_set_new(j, "log_index", json_integer((json_int_t)stored.log_idx));
+		dpd_reply_json(rq, 200, j);
 		return;
 	}
 	if (r == DP_ESTORE) {
@@ -267,22 +274,22 @@ static void get_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev, const
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the cable; retry");
 		return;
 	}
-	if (!rc || rc->delivered) {
-		dpd_reply_bytes(rq, 200, b, c->mrn);
-		evbuffer_free(b);
-		return;
-	}
-	/* first fetch: the delivery receipt commits before the bytes go out */
+	/*
+	 * First fetch by a recipient: the delivery receipt; any other (a later
+	 * fetch, the originator's): a cable-fetched entry.  Either commits
+	 * before the bytes go out.
+	 */
 	dpd_op *op = calloc(1, sizeof *op);
 	if (!op) {
 		evbuffer_free(b);
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
 	}
-	op->kind = DPD_OP_DELIVER;
+	op->kind = rc && !rc->delivered ? DPD_OP_DELIVER : DPD_OP_FETCH;
 	op->rq = *rq;
 	op->seq = c->seq;
 	memcpy(op->device, dev->id, 32);
+	memcpy(op->cable_id, c->cable_id, DP_CABLE_ID);
 	op->t = dpd_now(srv);
 	op->body = b;
 	snprintf(op->mrn, sizeof op->mrn, "%s", c->mrn);
@@ -293,8 +300,11 @@ static void post_ack(dpd_server *srv, dpd_req *rq, const dps_device *dev, const 
 		     const dps_rcpt *rc)
 {
 	if (rc->acked) { /* idempotent: answer with the first ack */
-		dpd_reply_json(rq, 200, json_pack("{s:o,s:I}", "cable_id", hexj(c->cable_id, DP_CABLE_ID),
-						  "acked", (json_int_t)rc->acked));
+		json_t *j = json_pack("{s:o,s:I}", "cable_id", hexj(c->cable_id, DP_CABLE_ID), "acked",
+				      (json_int_t)rc->acked);
+		if (j && rc->ack_log >= 0)
+			json_object_set_new(j, "log_index", json_integer((json_int_t)rc->ack_log));
+		dpd_reply_json(rq, 200, j);
 		return;
 	}
 	dpd_op *op = calloc(1, sizeof *op);
@@ -307,6 +317,7 @@ static void post_ack(dpd_server *srv, dpd_req *rq, const dps_device *dev, const 
 	op->seq = c->seq;
 	memcpy(op->device, dev->id, 32);
 	memcpy(op->cable_id, c->cable_id, DP_CABLE_ID);
+	snprintf(op->mrn, sizeof op->mrn, "%s", c->mrn);
 	op->t = dpd_now(srv);
 	dpd_batch_add(srv, op);
 }
@@ -817,6 +828,8 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 		post_keys(srv, rq, &dev);
 	else if (!post && strcmp(p, "/v1/keys") == 0)
 		get_keys(srv, rq, &dev);
+	else if (!post && strncmp(p, "/v1/log/", 8) == 0)
+		dpd_log_api(srv, rq, q, &me);
 	else
 		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such endpoint (see docs/api.md)");
 	if (q)

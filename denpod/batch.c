@@ -31,6 +31,14 @@
  * thus never reordered: the epoch closes at a time after which no cable
  * for it is judged, and the key list is read after every cable judged
  * before it is written.
+ *
+ * The transparency log: each op appends its entries (cable-accepted,
+ * -delivered, -fetched, -acked, key-published, key-retired) in the same
+ * transaction as its change, inside a savepoint so an op that fails
+ * undoes both and leaves the rest of the batch alone.  Its Source is the
+ * address the request came from.  After a commit that appended entries
+ * the writer kicks the log signer.  The writer holds srv->wlock around its
+ * transaction, which the signer shares for its own short one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +106,14 @@ static void key_put_msg(const dpd_op *op, char *msg, size_t cap)
 	}
 }
 
+/* "log_index" into an answer when the op has an entry. */
+static json_t *with_log(json_t *j, const dpd_op *op)
+{
+	if (j && op->log_idx >= 0)
+		json_object_set_new(j, "log_index", json_integer((json_int_t)op->log_idx));
+	return j;
+}
+
 static void answer(dpd_server *srv, dpd_op *op)
 {
 	dpd_req_release(&op->rq);
@@ -121,26 +137,28 @@ static void answer(dpd_server *srv, dpd_op *op)
 	case DPD_OP_SUBMIT:
 		dp_hex_encode(hex, op->sub.c.cable_id, DP_CABLE_ID);
 		dpd_reply_json(&op->rq, op->sub.duplicate ? 200 : 201,
-			       json_pack("{s:s,s:s,s:I,s:b}", "cable_id", hex, "mrn", op->sub.mrn,
-					 "accepted", (json_int_t)op->sub.accepted, "duplicate",
-					 op->sub.duplicate));
+			       with_log(json_pack("{s:s,s:s,s:I,s:b}", "cable_id", hex, "mrn",
+						  op->sub.mrn, "accepted", (json_int_t)op->sub.accepted,
+						  "duplicate", op->sub.duplicate), op));
 		break;
 	case DPD_OP_DELIVER:
-		dpd_reply_bytes(&op->rq, 200, op->body, op->mrn);
+	case DPD_OP_FETCH:
+		dpd_reply_bytes(&op->rq, 200, op->body, op->mrn, op->log_idx);
 		break;
 	case DPD_OP_ACK:
 		dp_hex_encode(hex, op->cable_id, DP_CABLE_ID);
-		dpd_reply_json(&op->rq, 200, json_pack("{s:s,s:I}", "cable_id", hex, "acked",
-						       (json_int_t)op->t));
+		dpd_reply_json(&op->rq, 200, with_log(json_pack("{s:s,s:I}", "cable_id", hex, "acked",
+								(json_int_t)op->t), op));
 		break;
 	case DPD_OP_KEY_PUT: {
 		char dev[2 * DP_ED25519_PK + 1];
 		dp_hex_encode(dev, op->key->device, DP_ED25519_PK);
 		dpd_reply_json(&op->rq, op->pub.duplicate ? 200 : 201,
-			       json_pack("{s:s,s:I,s:I,s:I,s:b}", "device", dev, "epoch",
-					 (json_int_t)op->key->epoch, "not_before",
-					 (json_int_t)op->key->not_before, "not_after",
-					 (json_int_t)op->key->not_after, "duplicate", op->pub.duplicate));
+			       with_log(json_pack("{s:s,s:I,s:I,s:I,s:b}", "device", dev, "epoch",
+						  (json_int_t)op->key->epoch, "not_before",
+						  (json_int_t)op->key->not_before, "not_after",
+						  (json_int_t)op->key->not_after, "duplicate",
+						  op->pub.duplicate), op));
 		break;
 	}
 	case DPD_OP_KEYS:
@@ -150,31 +168,134 @@ static void answer(dpd_server *srv, dpd_op *op)
 	}
 }
 
-/* Writer thread: one transaction for the whole list; 0 or DP_ESTORE (rolled back). */
-static int write_batch(dps_store *st, dpd_op *list)
+/* The entry of a receipt or a fetch: cable, device, source. */
+static int log_cable(dps_store *st, dpl_enc *x, dpd_op *op, int event)
 {
+	dp_logent *e = dpl_ent(x, event, op->t);
+	memcpy(e->cable_id, op->cable_id, DP_CABLE_ID);
+	snprintf(e->mrn, sizeof e->mrn, "%.*s", DP_MRN_MAX, op->mrn); /* made by dp_mrn_format: fits */
+	memcpy(e->device, op->device, DP_ED25519_PK);
+	dpl_source(e, op->addr);
+	uint64_t idx;
+	int r = dpl_put(st, x, &idx);
+	if (!r)
+		op->log_idx = (int64_t)idx;
+	return r;
+}
+
+struct retire_ctx {
+	dps_store *st;
+	dpl_enc *x;
+	const dpd_op *op;
+	int n;
+};
+
+static int retire_one(void *ctx, uint32_t epoch)
+{
+	struct retire_ctx *c = ctx;
+	dp_logent *e = dpl_ent(c->x, DP_LOG_KEY_RETIRED, c->op->t);
+	memcpy(e->device, c->op->device, DP_ED25519_PK);
+	e->epoch = epoch;
+	snprintf(e->text, sizeof e->text, "closed");
+	c->n++;
+	return dpl_put(c->st, c->x, NULL);
+}
+
+/* One op's change and its log entries; *logged += entries appended. */
+static int write_op(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	uint64_t next = 0, first = 0;
+	int r = DP_OK, is_first = 0;
+	switch (op->kind) {
+	case DPD_OP_SUBMIT: /* sub.now: the time it was judged at */
+		r = dps_log_next(st, &next);
+		op->sub.log_idx = (int64_t)next;
+		if (!r)
+			r = dps_cable_insert(st, &op->sub);
+		if (!r && !op->sub.duplicate) {
+			r = dpl_cable_accepted(st, x, &op->sub, op->addr, &first);
+			*logged += !r;
+		}
+		op->log_idx = op->sub.log_idx; /* a duplicate's: the stored cable's */
+		break;
+	case DPD_OP_DELIVER:
+		r = dps_mark_delivered_first(st, op->seq, op->device, op->t, &is_first);
+		/* a second first fetch in the same batch is a later fetch */
+		if (!r)
+			r = log_cable(st, x, op, is_first ? DP_LOG_CABLE_DELIVERED : DP_LOG_CABLE_FETCHED);
+		*logged += !r;
+		break;
+	case DPD_OP_FETCH:
+		r = log_cable(st, x, op, DP_LOG_CABLE_FETCHED);
+		*logged += !r;
+		break;
+	case DPD_OP_ACK:
+		r = dps_log_next(st, &next);
+		if (!r)
+			r = dps_mark_acked_log(st, op->seq, op->device, op->t, (int64_t)next, &is_first);
+		if (!r && is_first) {
+			r = log_cable(st, x, op, DP_LOG_CABLE_ACKED);
+			*logged += !r;
+		} else if (!r) {
+			/* acknowledged earlier in this batch: answer with that ack */
+			dps_rcpt rc;
+			r = dps_rcpt_get(st, op->seq, op->device, &rc);
+			if (!r) {
+				op->t = rc.acked;
+				op->log_idx = rc.ack_log;
+			}
+		}
+		break;
+	case DPD_OP_KEY_PUT:
+		r = dps_log_next(st, &next);
+		op->pub.k = op->key;
+		op->pub.record = op->data;
+		op->pub.now = op->t;
+		op->pub.log_idx = (int64_t)next;
+		if (!r)
+			r = dps_epoch_put(st, &op->pub);
+		if (!r && !op->pub.duplicate) {
+			dp_logent *e = dpl_ent(x, DP_LOG_KEY_PUBLISHED, op->t);
+			memcpy(e->device, op->key->device, DP_ED25519_PK);
+			e->epoch = op->key->epoch;
+			e->record = op->data;
+			e->record_len = op->pub.len;
+			dpl_source(e, op->addr);
+			r = dpl_put(st, x, NULL);
+			*logged += !r;
+		}
+		op->log_idx = op->pub.log_idx;
+		break;
+	case DPD_OP_KEYS: {
+		/* epochs this answer is the first to see closed are retired, once */
+		struct retire_ctx rc = {st, x, op, 0};
+		r = dps_epoch_retire(st, op->device, op->t, retire_one, &rc);
+		*logged += rc.n;
+		if (!r)
+			r = dpd_keys_json(st, op->device, op->t, &op->json);
+		break;
+	}
+	}
+	return r;
+}
+
+/* Writer thread: one transaction for the whole list; 0 or DP_ESTORE (rolled back). */
+static int write_batch(dpd_server *srv, dpd_op *list)
+{
+	dps_store *st = srv->wstore;
+	int logged = 0;
 	int r = dps_begin(st);
 	for (dpd_op *op = list; !r && op; op = op->next) {
-		switch (op->kind) {
-		case DPD_OP_SUBMIT: /* sub.now: the time it was judged at */
-			op->result = dps_cable_insert(st, &op->sub);
-			break;
-		case DPD_OP_DELIVER:
-			op->result = dps_mark_delivered(st, op->seq, op->device, op->t);
-			break;
-		case DPD_OP_ACK:
-			op->result = dps_mark_acked(st, op->seq, op->device, op->t);
-			break;
-		case DPD_OP_KEY_PUT:
-			op->pub.k = op->key;
-			op->pub.record = op->data;
-			op->pub.now = op->t;
-			op->result = dps_epoch_put(st, &op->pub);
-			break;
-		case DPD_OP_KEYS:
-			op->result = dpd_keys_json(st, op->device, op->t, &op->json);
-			break;
+		int n = 0;
+		op->log_idx = -1;
+		r = dps_savepoint(st);
+		if (!r) {
+			op->result = write_op(st, srv->wenc, op, &n);
+			/* a refused op leaves nothing behind, not even half of its log entries */
+			r = dps_savepoint_end(st, op->result == DP_OK);
 		}
+		if (!r && op->result == DP_OK)
+			logged += n;
 		/* a database failure (not a per-cable verdict) aborts the whole batch */
 		if (op->result == DP_ESTORE)
 			r = DP_ESTORE;
@@ -183,6 +304,8 @@ static int write_batch(dps_store *st, dpd_op *list)
 		r = dps_commit(st);
 	else
 		dps_rollback(st);
+	if (!r && logged)
+		dpl_kick(srv->log);
 	return r ? DP_ESTORE : DP_OK;
 }
 
@@ -198,7 +321,9 @@ static void *writer_main(void *arg)
 		dpd_op *list = srv->todo;
 		srv->todo = NULL;
 		pthread_mutex_unlock(&srv->mu);
-		int r = write_batch(srv->wstore, list);
+		pthread_mutex_lock(&srv->wlock);
+		int r = write_batch(srv, list);
+		pthread_mutex_unlock(&srv->wlock);
 		pthread_mutex_lock(&srv->mu);
 		srv->done = list;
 		srv->done_r = r;
@@ -299,7 +424,7 @@ int dpd_batch_init(dpd_server *srv)
 	srv->batch_head = NULL;
 	srv->batch_tail = &srv->batch_head;
 	if (pthread_mutex_init(&srv->mu, NULL) || pthread_cond_init(&srv->todo_cv, NULL) ||
-	    pthread_cond_init(&srv->done_cv, NULL))
+	    pthread_cond_init(&srv->done_cv, NULL) || !(srv->wenc = dpl_enc_new()))
 		return DP_ENOMEM;
 	/* done_ev set <=> mu and the condition variables exist (dpd_batch_stop) */
 	srv->done_ev = event_new(srv->base, -1, 0, done_cb, srv);
@@ -332,12 +457,15 @@ void dpd_batch_stop(dpd_server *srv)
 	if (srv->done_ev)
 		event_free(srv->done_ev);
 	srv->commit_ev = srv->done_ev = NULL;
+	dpl_enc_free(srv->wenc);
+	srv->wenc = NULL;
 }
 
 void dpd_batch_add(dpd_server *srv, dpd_op *op)
 {
 	op->next = NULL;
 	op->rq.on_close = NULL; /* the op owns what it writes; a vanished peer is just not answered */
+	memcpy(op->addr, op->rq.addr, sizeof op->addr);
 	dpd_req_hold(&op->rq);
 	*srv->batch_tail = op;
 	srv->batch_tail = &op->next;

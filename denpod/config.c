@@ -55,6 +55,16 @@ static int write_seed(const dpc_config *c, const char *name, uint8_t seed[32])
 	return r;
 }
 
+int dpc_default_origin(const char *url, char *out, size_t cap)
+{
+	const char *h = strncmp(url, "https://", 8) == 0 ? url + 8 : url;
+	size_t n = strcspn(h, "/?#");
+	int k = snprintf(out, cap, "%.*s/denpo-log", (int)n, h);
+	if (k < 0 || (size_t)k >= cap || n == 0 || !dp_note_name_ok(out))
+		return DP_EINVAL;
+	return DP_OK;
+}
+
 int dpc_init(dpc_config *c)
 {
 	char path[DPC_PATH_MAX], host[DPC_LISTEN_MAX];
@@ -66,6 +76,16 @@ int dpc_init(dpc_config *c)
 	if (strncmp(c->url, "https://", 8) != 0 || strlen(c->url) > DP_URL_MAX ||
 	    strpbrk(c->url, " \t\r\n")) {
 		fprintf(stderr, "denpod: --url must be https://HOST:PORT\n");
+		return DP_EINVAL;
+	}
+	if (!c->log_origin[0] && dpc_default_origin(c->url, c->log_origin, sizeof c->log_origin)) {
+		fprintf(stderr, "denpod: no log origin can be made from --url %s; give --origin NAME\n",
+			c->url);
+		return DP_EINVAL;
+	}
+	if (!dp_note_name_ok(c->log_origin)) {
+		fprintf(stderr, "denpod: --origin must be a key name: printable, no spaces, no '+' "
+				"(e.g. mofa.example/denpo-log)\n");
 		return DP_EINVAL;
 	}
 	if (mkdir(c->dir, 0700) != 0) {
@@ -83,19 +103,22 @@ int dpc_init(dpc_config *c)
 		return DP_EEXISTS;
 	}
 
-	uint8_t *seeds = sodium_malloc(64);
+	uint8_t *seeds = sodium_malloc(96);
 	if (!seeds)
 		return DP_ENOMEM;
-	dp_random(seeds, 64);
-	uint8_t sign_pk[32], tls_pk[32];
+	dp_random(seeds, 96);
+	uint8_t sign_pk[32], tls_pk[32], log_pk[32];
 	dp_tls_pk_from_seed(seeds, sign_pk);
 	dp_tls_pk_from_seed(seeds + 32, tls_pk);
+	dp_tls_pk_from_seed(seeds + 64, log_pk);
 	dp_buf cert, key;
 	dp_buf_init(&cert, 16384);
 	dp_buf_init(&key, 16384);
 	r = write_seed(c, "sign.key", seeds);
 	if (!r)
 		r = write_seed(c, "tls.key", seeds + 32);
+	if (!r)
+		r = write_seed(c, "log.key", seeds + 64);
 	if (!r)
 		r = dp_tls_selfsigned(seeds + 32, "denpo switch", &cert, &key);
 	sodium_free(seeds);
@@ -107,8 +130,8 @@ int dpc_init(dpc_config *c)
 	dp_buf conf;
 	dp_buf_init(&conf, 4096);
 	if (!r)
-		r = dp_buf_printf(&conf, "# denpod configuration\nurl=%s\nlisten=%s\n", c->url,
-				  c->listen);
+		r = dp_buf_printf(&conf, "# denpod configuration\nurl=%s\nlisten=%s\nlog_origin=%s\n",
+				  c->url, c->listen, c->log_origin);
 	if (!r && !(r = dpc_path(c, "denpod.conf", path, sizeof path)))
 		r = dp_write_file(path, conf.p, conf.len, 0600, 1);
 	dp_buf_free(&conf);
@@ -137,6 +160,11 @@ int dpc_init(dpc_config *c)
 	dp_tls_pin(tls_pk, pin);
 	printf("tls key:        %s\n", b64);
 	printf("tls pin:        %s\n", pin);
+	dp_note_vkey vk;
+	char vks[DP_NOTE_VKEY_MAX + 1];
+	if (dp_note_vkey_make(&vk, c->log_origin, DP_NOTE_ED25519, log_pk) == DP_OK &&
+	    dp_note_vkey_format(vks, sizeof vks, &vk) == DP_OK)
+		printf("log key:        %s\n", vks);
 	printf("next: add posts and officers (denpod post add, denpod officer add), then "
 	       "approve enrolment requests (denpod approve)\n");
 	return DP_OK;
@@ -180,9 +208,18 @@ int dpc_load(dpc_config *c, const char *dir)
 	}
 	conf_get(&b, "url", c->url, sizeof c->url);
 	conf_get(&b, "listen", c->listen, sizeof c->listen);
+	conf_get(&b, "log_origin", c->log_origin, sizeof c->log_origin);
 	dp_buf_free(&b);
 	if (!c->url[0] || !c->listen[0]) {
 		fprintf(stderr, "denpod: %s lacks url= or listen=\n", path);
+		return DP_EPARSE;
+	}
+	if (!c->log_origin[0] && dpc_default_origin(c->url, c->log_origin, sizeof c->log_origin)) {
+		fprintf(stderr, "denpod: %s lacks log_origin= and url= gives none\n", path);
+		return DP_EPARSE;
+	}
+	if (!dp_note_name_ok(c->log_origin)) {
+		fprintf(stderr, "denpod: log_origin= in %s is not a valid key name\n", path);
 		return DP_EPARSE;
 	}
 	return DP_OK;

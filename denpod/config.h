@@ -2,18 +2,22 @@
  * denpod/config.h - the switch's data directory.
  *
  *   DIR/            0700
- *   DIR/denpod.conf url=..., listen=... (text, one key=value per line)
+ *   DIR/denpod.conf url=..., listen=..., log_origin=... (text, one key=value per line)
  *   DIR/sign.key    32-byte Ed25519 seed signing enrolment answers (0600, O_EXCL)
+ *   DIR/log.key     32-byte Ed25519 seed signing the transparency log's checkpoints (0600, O_EXCL)
  *   DIR/tls.key     32-byte Ed25519 seed of the TLS identity (0600, O_EXCL)
  *   DIR/tls.crt     the self-signed certificate (PEM, informational)
  *   DIR/denpod.db   SQLite database (WAL)
  *
- * `denpod run` reads tls.key only; sign.key is read by `denpod approve`.
+ * `denpod run` reads tls.key and log.key; sign.key is read by `denpod approve`.
+ * log_origin names the log in its checkpoints (and its key in signatures);
+ * default: the URL's host[:port] + "/denpo-log".
  */
 #ifndef DENPOD_CONFIG_H
 #define DENPOD_CONFIG_H
 
 #include "denpo/enrol.h"
+#include "denpo/tlog.h"
 
 #define DPC_PATH_MAX 4096
 #define DPC_LISTEN_MAX 128
@@ -22,11 +26,15 @@ typedef struct {
 	char dir[DPC_PATH_MAX];
 	char url[DP_URL_MAX + 1];
 	char listen[DPC_LISTEN_MAX + 1]; /* "host:port" */
+	char log_origin[DP_NOTE_NAME_MAX + 1];
 } dpc_config;
 
 /* DIR/name into out (DP_ETOOBIG if it does not fit). */
 int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap) DP_WUR;
-/* Create the data directory (must not exist or be empty), keys, cert, database, config. */
+/*
+ * Create the data directory (must not exist or be empty), keys, cert,
+ * database, config.  An empty c->log_origin gets the default.
+ */
 int dpc_init(dpc_config *c) DP_WUR;
 /* Read DIR/denpod.conf. */
 int dpc_load(dpc_config *c, const char *dir) DP_WUR;
@@ -37,6 +45,8 @@ int dpc_load(dpc_config *c, const char *dir) DP_WUR;
  */
 int dpc_key_load(const dpc_config *c, const char *name, uint8_t **sk, uint8_t pk[32]) DP_WUR;
 void dpc_key_free(uint8_t *sk);
+/* The default log origin of a URL: "host[:port]/denpo-log". */
+int dpc_default_origin(const char *url, char *out, size_t cap) DP_WUR;
 /* Parse "host:port" (IPv4/IPv6 literal or name); port 1..65535. */
 int dpc_parse_listen(const char *s, char *host, size_t hostcap, int *port) DP_WUR;
 

@@ -13,17 +13,19 @@
 
 static const char usage[] =
 	"usage: denpod COMMAND [options]   (--data DIR defaults to $DENPOD_DATA)\n"
-	"  init --data DIR [--url https://127.0.0.1:8443] [--listen 127.0.0.1:8443]\n"
+	"  init --data DIR [--url https://127.0.0.1:8443] [--listen 127.0.0.1:8443] [--origin NAME]\n"
 	"  run --data DIR\n"
 	"  post add NAME [--hq] [--tz Asia/Tokyo]\n"
 	"  collective add NAME POST...\n"
 	"  officer add HANDLE --post P --clearance C [--captions A,B] [--roles R,S] [--name \"Full Name\"]\n"
 	"  officer list\n"
 	"  approve REQUEST_FILE --out ANSWER_FILE [--clearance C] [--captions A,B] [--roles R,S]\n"
-	"  device list | device suspend|reinstate|revoke DEVICE   (hex id or unique prefix)\n"
+	"  device list | device suspend|reinstate|revoke DEVICE [--reason TEXT]   (hex id or prefix)\n"
 	"  overdue\n"
 	"  cable list\n"
-	"Every command takes --help.\n";
+	"  log checkpoint | log verify | log show [--from I] [--count N]\n"
+	"Commands that change the switch are logged with --operator NAME (default\n"
+	"$DENPOD_OPERATOR, else the login name).  Every command takes --help.\n";
 
 struct cmd {
 	const char *w1, *w2; /* command words */
@@ -31,28 +33,45 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
-	{"init", NULL, "denpod init --data DIR [--url URL] [--listen HOST:PORT]\n"
-		       "  Makes a new switch: keys, TLS certificate, database, configuration.\n"},
-	{"run", NULL, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT.\n"},
-	{"post", "add", "denpod post add NAME [--hq] [--tz ZONE] --data DIR\n"},
-	{"collective", "add", "denpod collective add NAME POST... --data DIR\n"
+	{"init", NULL, "denpod init --data DIR [--url URL] [--listen HOST:PORT] [--origin NAME]\n"
+		       "  Makes a new switch: keys (sign.key, tls.key, log.key), TLS certificate,\n"
+		       "  database, configuration.  --origin names the transparency log in its\n"
+		       "  checkpoints (default: the URL's host:port + \"/denpo-log\").\n"},
+	{"run", NULL, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT, and signs the\n"
+		      "  transparency log (it refuses to start if the stored log does not check).\n"},
+	{"post", "add", "denpod post add NAME [--hq] [--tz ZONE] [--operator NAME] --data DIR\n"},
+	{"collective", "add", "denpod collective add NAME POST... [--operator NAME] --data DIR\n"
 			      "  A collective address (e.g. \"ALL POSTS\") expanding to posts.\n"},
 	{"officer", "add", "denpod officer add HANDLE --post P --clearance C [--captions A,B] "
-			   "[--roles R,S] [--name \"Full Name\"] --data DIR\n"},
+			   "[--roles R,S] [--name \"Full Name\"] [--operator NAME] --data DIR\n"
+			   "  Role AUDIT lets the officer's devices read the log's entry bundles.\n"},
 	{"officer", "list", "denpod officer list --data DIR\n"},
 	{"approve", NULL, "denpod approve REQUEST_FILE --out ANSWER_FILE [--clearance C] "
 			  "[--captions A,B] [--roles R,S] [--name N] --data DIR\n"
 			  "  Verifies an enrolment request, records the device and its first key epoch\n"
 			  "  (kept even if already expired: the device publishes new keys when it connects),\n"
-			  "  writes the signed answer.\n"
-			  "  --clearance/--captions/--roles create or update the officer.\n"},
+			  "  writes the signed answer (with the log's verifier key).\n"
+			  "  --clearance/--captions/--roles create or update the officer.\n"
+			  "  Logged (device-enrolled, key-published) with --operator NAME.\n"},
 	{"device", "list", "denpod device list --data DIR\n"
 			   "  Each device with its status and current key epoch (or \"no current key\").\n"},
-	{"device", "suspend", "denpod device suspend DEVICE --data DIR   (takes effect at once)\n"},
-	{"device", "reinstate", "denpod device reinstate DEVICE --data DIR\n"},
-	{"device", "revoke", "denpod device revoke DEVICE --data DIR   (final)\n"},
+	{"device", "suspend", "denpod device suspend DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
+			      "  Takes effect at once; logged.\n"},
+	{"device", "reinstate", "denpod device reinstate DEVICE [--reason TEXT] [--operator NAME] "
+				"--data DIR\n"},
+	{"device", "revoke", "denpod device revoke DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
+			     "  Final; also retires the device's keys in the log.\n"},
 	{"overdue", NULL, "denpod overdue --data DIR\n  Recipients past the handling-time objective.\n"},
 	{"cable", "list", "denpod cable list --data DIR\n"},
+	{"log", "checkpoint", "denpod log checkpoint --data DIR\n"
+			      "  Prints the latest signed checkpoint of the transparency log.\n"},
+	{"log", "verify", "denpod log verify --data DIR\n"
+			  "  Recomputes every leaf hash and tile from the stored entries and checks every\n"
+			  "  stored checkpoint's root and signature.  Exit 0 if all is well, 1 (saying\n"
+			  "  what is wrong) otherwise.\n"},
+	{"log", "show", "denpod log show [--from I] [--count N] --data DIR\n"
+			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
+			"  what to which cable, key or device, when and from where.\n"},
 };
 
 /* Options taking a value, and where they go. */
@@ -67,6 +86,9 @@ static const char **opt_slot(dpa_args *a, const char *name)
 		{"--post", offsetof(dpa_args, post)},	      {"--clearance", offsetof(dpa_args, clearance)},
 		{"--captions", offsetof(dpa_args, captions)}, {"--roles", offsetof(dpa_args, roles)},
 		{"--name", offsetof(dpa_args, name)},	      {"--out", offsetof(dpa_args, out)},
+		{"--operator", offsetof(dpa_args, operator_)}, {"--origin", offsetof(dpa_args, origin)},
+		{"--reason", offsetof(dpa_args, reason)},     {"--from", offsetof(dpa_args, from)},
+		{"--count", offsetof(dpa_args, count)},
 	};
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
 		if (strcmp(name, opts[i].name) == 0)
@@ -163,5 +185,7 @@ int main(int argc, char **argv)
 		return dpa_device(&a, w2);
 	if (strcmp(w, "overdue") == 0)
 		return dpa_overdue(&a);
+	if (strcmp(w, "log") == 0)
+		return dpa_log(&a, w2);
 	return dpa_cable_list(&a);
 }

@@ -4,6 +4,7 @@
  * libevent's evhttp parses HTTP; bufferevent_openssl carries it over TLS.
  * The server never holds the switch's signing key: only the TLS identity.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -120,15 +121,41 @@ void dpd_reply_error(dpd_req *rq, int status, int err, const char *msg)
 	dpd_reply_json(rq, status, j);
 }
 
-void dpd_reply_bytes(dpd_req *rq, int status, struct evbuffer *body, const char *mrn)
+void dpd_reply_bytes(dpd_req *rq, int status, struct evbuffer *body, const char *mrn,
+		     int64_t log_idx)
 {
 	if (rq->req) {
 		struct evkeyvalq *h = evhttp_request_get_output_headers(rq->req);
 		evhttp_add_header(h, "Content-Type", "application/octet-stream");
 		if (mrn)
 			evhttp_add_header(h, "X-Denpo-MRN", mrn);
+		if (log_idx >= 0) {
+			char n[24];
+			snprintf(n, sizeof n, "%lld", (long long)log_idx);
+			evhttp_add_header(h, "X-Denpo-Log-Index", n);
+		}
 	}
 	send_reply(rq, status, body);
+}
+
+void dpd_reply_text(dpd_req *rq, int status, const char *type, const char *cache,
+		    const void *p, size_t n)
+{
+	struct evbuffer *b = evbuffer_new();
+	if (rq->req) {
+		struct evkeyvalq *h = evhttp_request_get_output_headers(rq->req);
+		evhttp_add_header(h, "Content-Type", type);
+		if (cache)
+			evhttp_add_header(h, "Cache-Control", cache);
+	}
+	if (!b || evbuffer_add(b, p, n)) {
+		if (b)
+			evbuffer_free(b);
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	send_reply(rq, status, b);
+	evbuffer_free(b);
 }
 
 static void conn_closed(struct evhttp_connection *evcon, void *arg)
@@ -149,6 +176,24 @@ void dpd_req_release(dpd_req *rq)
 {
 	if (rq->req)
 		evhttp_connection_set_closecb(evhttp_request_get_connection(rq->req), NULL, NULL);
+}
+
+/* The peer's IP address as the log writes it ("" if unknown). */
+static void peer_addr(struct evhttp_request *req, char out[46])
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	const struct sockaddr *sa = evcon ? evhttp_connection_get_addr(evcon) : NULL;
+	char a[INET6_ADDRSTRLEN];
+	const char *p = NULL;
+	out[0] = 0;
+	if (sa && sa->sa_family == AF_INET)
+		p = inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, a,
+			      sizeof a);
+	else if (sa && sa->sa_family == AF_INET6)
+		p = inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, a,
+			      sizeof a);
+	if (p)
+		snprintf(out, 46, "%s", p);
 }
 
 /* The raw Ed25519 key of the peer's certificate, or -1. */
@@ -191,6 +236,7 @@ static void handle(struct evhttp_request *req, void *arg)
 	}
 	memcpy(rq.path, uri, pl);
 	rq.path[pl] = 0;
+	peer_addr(req, rq.addr);
 	uint8_t key[32];
 	if (peer_key(req, key) != 0) {
 		dpd_reply_error(&rq, 401, DP_EDEVICE, "present the Ed25519 TLS certificate of an "
@@ -323,12 +369,21 @@ int dpd_run(const dpc_config *cfg)
 		dps_close(srv.store);
 		return r;
 	}
+	/* the log is checked and signed up to date before anything is served */
+	if (pthread_mutex_init(&srv.wlock, NULL) || (r = dpl_open(&srv.log, cfg, &srv.wlock))) {
+		if (r == DP_ESTATE)
+			fprintf(stderr, "denpod: not starting: the transparency log does not check (see "
+					"above)\n");
+		dps_close(srv.wstore);
+		dps_close(srv.store);
+		return r ? r : DP_ENOMEM;
+	}
 	srv.ssl = tls_ctx(cfg);
 	if (srv.ssl)
 		SSL_CTX_set_app_data(srv.ssl, &srv); /* for verify_cb's directory lookup */
 	srv.base = event_base_new();
 	srv.http = srv.base ? evhttp_new(srv.base) : NULL;
-	if (!srv.ssl || !srv.http || dpd_batch_init(&srv)) {
+	if (!srv.ssl || !srv.http || dpd_batch_init(&srv) || dpl_start(srv.log)) {
 		fprintf(stderr, "denpod: cannot set up TLS or HTTP\n");
 		r = DP_ECRYPTO;
 		goto done;
@@ -371,6 +426,7 @@ done:
 	if (srv.http)
 		evhttp_free(srv.http); /* closes connections: held requests are dropped */
 	dpd_batch_stop(&srv); /* the writer finishes the batch it holds */
+	dpl_close(srv.log);   /* ... and the signer signs what it wrote */
 	for (size_t i = 0; i < DPD_WAIT_BUCKETS; i++)
 		while (srv.waiters[i])
 			dpd_wait_drop(srv.waiters[i]);
@@ -383,5 +439,6 @@ done:
 	SSL_CTX_free(srv.ssl);
 	dps_close(srv.wstore);
 	dps_close(srv.store);
+	pthread_mutex_destroy(&srv.wlock);
 	return r;
 }

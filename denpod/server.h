@@ -4,7 +4,9 @@
  * commit and long-poll waiters).  Everything runs on the one libevent loop
  * (the "loop thread") except the database writes of a batch, which a
  * writer thread commits on its own connection (batch.c); the two meet only
- * through the hand-over fields under `mu`.
+ * through the hand-over fields under `mu`.  The log signer (denpod/tlog.h)
+ * is a third thread on a third connection: the writer kicks it after a
+ * commit that appended entries, and the loop reads its latest checkpoint.
  */
 #ifndef DENPOD_SERVER_H
 #define DENPOD_SERVER_H
@@ -17,12 +19,14 @@
 #include "denpo/epoch.h"
 #include "denpod/config.h"
 #include "denpod/store.h"
+#include "denpod/tlog.h"
 
 struct event_base;
 struct evhttp;
 struct evhttp_request;
 struct evbuffer;
 struct event;
+struct evkeyvalq;
 typedef struct ssl_ctx_st SSL_CTX;
 
 #define DPD_BODY_MAX ((size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4)
@@ -37,17 +41,23 @@ typedef struct dpd_req_s {
 	char method[8];
 	char path[96];
 	char dev[13]; /* device id prefix for the log, "-" if none */
+	char addr[46]; /* the peer's IP address ("" if unknown): Source of its log entries */
 	struct dpd_server *srv;
 	void (*on_close)(struct dpd_req_s *rq); /* called if the peer goes away while held */
 } dpd_req;
 
 /*
- * DPD_OP_KEYS (GET /v1/keys) writes nothing but is answered in batch
- * order, inside the writer's transaction: its pending lists then include
- * every cable accepted before it, so an epoch it reports closed has no
- * cable still on its way to the database (see api.c, get_keys).
+ * DPD_OP_KEYS (GET /v1/keys) is answered in batch order, inside the
+ * writer's transaction: its pending lists then include every cable
+ * accepted before it, so an epoch it reports closed has no cable still on
+ * its way to the database (see api.c, get_keys); it writes only the
+ * key-retired entries of epochs it is the first to see closed.
+ * DPD_OP_FETCH is a fetch of a cable already delivered to the device (or
+ * by its originator): it changes nothing but its cable-fetched entry,
+ * and the bytes leave only once that entry is committed.
  */
-enum dpd_op_kind { DPD_OP_SUBMIT, DPD_OP_DELIVER, DPD_OP_ACK, DPD_OP_KEY_PUT, DPD_OP_KEYS };
+enum dpd_op_kind { DPD_OP_SUBMIT, DPD_OP_DELIVER, DPD_OP_ACK, DPD_OP_KEY_PUT, DPD_OP_KEYS,
+		   DPD_OP_FETCH };
 
 /* One write waiting for the next group commit. */
 typedef struct dpd_op {
@@ -58,7 +68,7 @@ typedef struct dpd_op {
 	/* submit */
 	dps_submit sub;
 	dps_rcpt *rcpts;
-	/* deliver / ack; keys: device and t (the time the request is judged at) */
+	/* deliver / fetch / ack; keys: device and t (the time the request is judged at) */
 	int64_t seq;
 	uint8_t device[32];
 	uint8_t cable_id[DP_CABLE_ID];
@@ -68,8 +78,10 @@ typedef struct dpd_op {
 	dps_epoch_pub pub;
 	json_t *json;          /* keys: the answer, built by the writer */
 	uint8_t *data;         /* submit: our copy of the submission bytes (sub.data); key put: the record */
-	struct evbuffer *body; /* deliver: the cable bytes to send after commit */
+	struct evbuffer *body; /* deliver / fetch: the cable bytes to send after commit */
 	char mrn[DPS_MRN_MAX + 1];
+	char addr[46];         /* the peer's address, copied for the writer (rq is the loop's) */
+	int64_t log_idx;       /* out: the op's (first) log entry, -1 if none */
 } dpd_op;
 
 /* A long-poll GET /v1/inbox?wait=N. */
@@ -88,6 +100,9 @@ typedef struct dpd_server {
 	SSL_CTX *ssl;
 	dps_store *store;  /* the loop thread's connection: reads (directory cached) */
 	dps_store *wstore; /* the writer thread's connection: batch commits */
+	dpl_enc *wenc;     /* the writer thread's log entry encoder */
+	dpl_log *log;      /* the log signer (its own thread and connection) */
+	pthread_mutex_t wlock; /* held by the writer and the signer around write transactions */
 	struct event *commit_ev, *done_ev;
 	struct event *sig_term, *sig_int;
 	dpd_op *batch_head, **batch_tail; /* pending: the next batch (loop thread) */
@@ -121,8 +136,12 @@ int dpd_http_status(int err);
 /* Reply with JSON (steals j) and log the request. */
 void dpd_reply_json(dpd_req *rq, int status, json_t *j);
 void dpd_reply_error(dpd_req *rq, int status, int err, const char *msg);
-/* Reply with bytes (takes the buffer's contents) and log. */
-void dpd_reply_bytes(dpd_req *rq, int status, struct evbuffer *body, const char *mrn);
+/* Reply with bytes (takes the buffer's contents) and log; log_idx < 0: no X-Denpo-Log-Index. */
+void dpd_reply_bytes(dpd_req *rq, int status, struct evbuffer *body, const char *mrn,
+		     int64_t log_idx);
+/* Reply with n bytes of Content-Type type (Cache-Control cache unless NULL) and log. */
+void dpd_reply_text(dpd_req *rq, int status, const char *type, const char *cache,
+		    const void *p, size_t n);
 /* Track / untrack the connection of a deferred request (so a vanished peer is not answered). */
 void dpd_req_hold(dpd_req *rq);
 void dpd_req_release(dpd_req *rq);
@@ -133,6 +152,9 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, json_t **out) DP_WUR;
 /* The GET /v1/keys answer of a device at time now, read through st (the writer's connection). */
 int dpd_keys_json(dps_store *st, const uint8_t device[32], int64_t now, json_t **out) DP_WUR;
+
+/* api_log.c: GET /v1/log/... (the transparency log's read API) */
+void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me);
 
 /* batch.c */
 void dpd_batch_add(dpd_server *srv, dpd_op *op);

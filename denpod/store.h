@@ -9,7 +9,14 @@
  * Writes made by the server go through explicit transactions
  * (dps_begin ... dps_commit) so that a whole batch of cables commits with
  * one fsync; the admin commands run in another process against the same
- * database (WAL, busy timeout) and use single-statement writes.
+ * database (WAL, busy timeout), each change in one transaction with its
+ * transparency-log entry.
+ *
+ * The transparency log (denpod/tlog.h) lives in the same database, so an
+ * access and its log entry commit together: log_entries (the entries, by
+ * 0-based leaf index, appended inside the writer's transaction), log_tiles
+ * (the C2SP tlog-tiles hash tiles, right edge growing) and log_checkpoints
+ * (every signed checkpoint).
  */
 #ifndef DENPOD_STORE_H
 #define DENPOD_STORE_H
@@ -93,6 +100,7 @@ typedef struct {
 	int prec_action, prec_info;
 	int64_t accepted;
 	uint64_t size; /* submission bytes */
+	int64_t log_idx; /* its first cable-accepted log entry; -1 if unknown (dps_cable_get/stored only) */
 } dps_cable;
 
 /* One recipient device of a cable and its receipts (0 = not yet). */
@@ -102,6 +110,7 @@ typedef struct {
 	int prec;  /* the precedence that applies to this device */
 	uint32_t epoch; /* the device's key epoch the cable is encrypted to (from the envelope) */
 	int64_t delivered, acked;
+	int64_t ack_log; /* the cable-acked log entry; -1 if none (dps_rcpt_get only) */
 } dps_rcpt;
 
 /* What dps_cable_insert needs and answers. */
@@ -112,16 +121,20 @@ typedef struct {
 	const uint8_t *data;         /* in: submission bytes */
 	size_t len;
 	int64_t now;                 /* in: acceptance time */
+	int64_t log_idx;             /* in: the index its cable-accepted entry will get (-1: none);
+					out (duplicate): the stored cable's */
 	/* out */
 	int duplicate;               /* 1: same cable id and bytes already stored */
 	char mrn[DPS_MRN_MAX + 1];
 	int64_t accepted;
+	uint8_t digest[32];          /* SHA-256 of the submission bytes */
 } dps_submit;
 
 /*
  * Opens (create=1: creates if needed) the database.  A database written by
- * a denpod from before key epochs (schema 1) is refused with DP_ESTATE and
- * a message: there is no migration, it must be re-created.
+ * an older denpod (schema 1: before key epochs; 2: before the transparency
+ * log) is refused with DP_ESTATE and a message: there is no migration, it
+ * must be re-created.
  */
 int dps_open(dps_store **s, const char *path, int create) DP_WUR;
 void dps_close(dps_store *s);
@@ -130,6 +143,26 @@ void dps_close(dps_store *s);
 int dps_begin(dps_store *s) DP_WUR;
 int dps_commit(dps_store *s) DP_WUR;
 void dps_rollback(dps_store *s);
+/*
+ * One savepoint inside a transaction (one op of a batch): dps_savepoint_end
+ * with keep=0 undoes everything since dps_savepoint, log appends included,
+ * and leaves the transaction open.  Not nestable.
+ */
+int dps_savepoint(dps_store *s) DP_WUR;
+int dps_savepoint_end(dps_store *s, int keep) DP_WUR;
+/*
+ * Commits of this connection need not reach the disk before they return
+ * (synchronous=NORMAL): for the log signer, whose writes (tiles,
+ * checkpoints) are derived from entries already durable and are
+ * recomputed identically if lost.
+ */
+int dps_relax_sync(dps_store *s) DP_WUR;
+/*
+ * A read snapshot (BEGIN DEFERRED ... COMMIT): every read between the two
+ * sees the same committed state, writers go on (WAL).  Not inside dps_begin.
+ */
+int dps_snapshot_begin(dps_store *s) DP_WUR;
+void dps_snapshot_end(dps_store *s);
 
 /*
  * Directory cache, for a long-lived reader (the server's request loop):
@@ -147,6 +180,7 @@ int dps_dir_sync(dps_store *s) DP_WUR;
 /* Directory. */
 int dps_post_add(dps_store *s, const dps_post *p) DP_WUR;
 int dps_post_get(dps_store *s, const char *name, dps_post *p) DP_WUR;
+/* In its own transaction, or the caller's if one is open. */
 int dps_collective_add(dps_store *s, const char *name, const char *const *posts, size_t n) DP_WUR;
 /*
  * Posts named by an addressee (a post names itself, a collective its
@@ -195,6 +229,8 @@ typedef struct {
 	size_t len;
 	int64_t now;             /* in: the time the rules are judged at */
 	int enrol;               /* in: 1 = the enrolment's first record, stored even if expired */
+	int64_t log_idx;         /* in: the index its key-published entry will get (-1: none);
+				    out (duplicate): the stored record's */
 	/* out */
 	int duplicate;           /* DP_OK: 1 = this very record was stored already */
 	int rule;                /* DP_ESTATE: enum dps_epoch_rule */
@@ -236,6 +272,17 @@ int dps_epoch_current(dps_store *s, const uint8_t device[32], int64_t now, dps_e
 /* One record's window, closed or not; DP_ENOTFOUND. */
 int dps_epoch_window(dps_store *s, const uint8_t device[32], uint32_t epoch, dps_window *w) DP_WUR;
 
+/*
+ * Retires the device's records closed at `now` (now >= not_after +
+ * DP_EPOCH_SKEW; now = INT64_MAX: every record, for a revocation) that are
+ * not retired yet, each once: marks it and calls cb (inside the caller's
+ * transaction, which also holds the key-retired log entry cb appends).
+ */
+int dps_epoch_retire(dps_store *s, const uint8_t device[32], int64_t now,
+		     int (*cb)(void *ctx, uint32_t epoch), void *ctx) DP_WUR;
+/* The log index of a stored record's key-published entry (-1 if none); DP_ENOTFOUND. */
+int dps_epoch_log_idx(dps_store *s, const uint8_t device[32], uint32_t epoch, int64_t *idx) DP_WUR;
+
 /* What GET /v1/keys says about one epoch of a device. */
 typedef struct {
 	dps_window w;
@@ -276,6 +323,15 @@ int dps_rcpts(dps_store *s, int64_t seq, int (*cb)(void *ctx, const dps_rcpt *r)
 int dps_mark_delivered(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t) DP_WUR;
 /* Records the read receipt (first time) and dequeues; also sets delivered if unset. */
 int dps_mark_acked(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t) DP_WUR;
+/*
+ * The same, telling whether this call recorded the receipt (*first = 1) or
+ * found it recorded already (0); an ack stores log_idx (its cable-acked
+ * entry, -1: none) with the receipt.
+ */
+int dps_mark_delivered_first(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t,
+			     int *first) DP_WUR;
+int dps_mark_acked_log(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t,
+		       int64_t log_idx, int *first) DP_WUR;
 /* Unacknowledged cables of a device, precedence then acceptance order, at most limit. */
 int dps_inbox(dps_store *s, const uint8_t device[32], size_t limit,
 	      int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx) DP_WUR;
@@ -292,6 +348,58 @@ int dps_cable_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_ca
  */
 int dps_overdue(dps_store *s, int64_t now, const char *post,
 		int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx) DP_WUR;
+
+/* ---- transparency log (see denpod/tlog.h for the structure) ---- */
+
+#define DPS_NOTE_MAX 1024 /* bytes of a signed checkpoint note as the switch writes it */
+
+typedef struct {
+	uint64_t size;
+	uint8_t root[32];
+	int64_t t; /* when it was signed */
+	char note[DPS_NOTE_MAX + 1]; /* the signed note, NUL-terminated */
+	size_t note_len;
+} dps_checkpoint;
+
+/*
+ * Inside a transaction: the index the next dps_log_append will get
+ * (max(idx)+1, read at the first use in the transaction so appends by
+ * other processes count), and the append itself, which takes it.  Indices
+ * are gap-free: a rolled-back transaction or savepoint gives its indices
+ * back.  DP_ETOOBIG for an entry over DP_TLOG_ENTRY_MAX bytes.
+ */
+int dps_log_next(dps_store *s, uint64_t *idx) DP_WUR;
+int dps_log_append(dps_store *s, const uint8_t *e, size_t len, uint64_t *idx) DP_WUR;
+/* The number of committed entries (max(idx)+1). */
+int dps_log_size(dps_store *s, uint64_t *size) DP_WUR;
+/*
+ * Entries [from, from+count) in order, each to cb (e valid during cb
+ * only; cb must not call dps_log_entries).  Stops early if fewer exist;
+ * DP_ESTORE if an index is missing (a gap: the database is damaged).
+ */
+int dps_log_entries(dps_store *s, uint64_t from, uint64_t count,
+		    int (*cb)(void *ctx, uint64_t idx, const uint8_t *e, size_t len), void *ctx) DP_WUR;
+/*
+ * The first `width` hashes (1..256) of stored tile (tlevel, n) into out
+ * (32*width bytes).  DP_ENOTFOUND if the tile is not stored or narrower.
+ */
+int dps_log_tile(dps_store *s, unsigned tlevel, uint64_t n, unsigned width, uint8_t *out) DP_WUR;
+/* Stores (replaces) tile (tlevel, n) with `width` hashes; inside a transaction. */
+int dps_log_tile_put(dps_store *s, unsigned tlevel, uint64_t n, const uint8_t *h,
+		     unsigned width) DP_WUR;
+/* Every stored tile: (tlevel, n, width) to cb, by level then n. */
+int dps_log_tiles(dps_store *s, int (*cb)(void *ctx, unsigned tlevel, uint64_t n, unsigned width),
+		  void *ctx) DP_WUR;
+/*
+ * Stores a signed checkpoint (inside a transaction).  A checkpoint of that
+ * size already stored: DP_OK if it has the same root (nothing written),
+ * DP_EEXISTS if another root (a fork: never sign it).
+ */
+int dps_log_checkpoint_put(dps_store *s, const dps_checkpoint *c) DP_WUR;
+/* The checkpoint of the largest size; DP_ENOTFOUND if none. */
+int dps_log_latest(dps_store *s, dps_checkpoint *c) DP_WUR;
+/* The checkpoint of the smallest size > after (after = -1: the first); DP_ENOTFOUND. */
+int dps_log_checkpoint_next(dps_store *s, int64_t after, dps_checkpoint *c) DP_WUR;
 
 /* Names list helpers shared by the modules: "A,B" <-> arrays (DP_EPARSE on bad names). */
 int dps_split_names(const char *csv, char out[][DP_NAME_MAX + 1], size_t max, size_t *n) DP_WUR;

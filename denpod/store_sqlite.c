@@ -12,6 +12,16 @@
  * so the directory cache holds them), and each delivery row the epoch its
  * cable was encrypted to, so a device can learn which cables still need
  * each of its epoch secrets.
+ *
+ * The transparency log: log_entries(idx, data) appended inside the
+ * caller's transaction (the index is max(idx)+1, read once per transaction
+ * and counted on in memory, so appends of other processes count and
+ * indices stay gap-free in commit order); log_tiles(level, n, data), each
+ * tile's blob growing at the right edge (its first W hashes never change,
+ * so the partial tile of width W is a prefix); log_checkpoints(size, root,
+ * note, t).  Rows that point into the log (cables.log_idx,
+ * deliveries.ack_log, epoch_keys.log_idx) let a retry be answered with the
+ * index of the first entry.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +32,7 @@
 
 #include "denpo/encoding.h"
 #include "denpo/epoch.h"
+#include "denpo/tlog.h"
 #include "denpod/dircache.h"
 #include "denpod/store.h"
 
@@ -30,7 +41,7 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define DPS_EPOCHS_MAX_S STR(DPS_EPOCHS_MAX)
-#define SCHEMA_VERSION "2" /* 2: key epochs (1 had one key per device row) */
+#define SCHEMA_VERSION "3" /* 3: transparency log; 2: key epochs (1 had one key per device row) */
 /* epoch_keys_rcpt indexes these characters of a recipient (after "age1pq1"; SQL counts from 1) */
 #define RCPT_KEY_OFF 7
 #define RCPT_KEY_LEN 64
@@ -42,7 +53,9 @@ enum {
 	Q_DELIVER, Q_ACK, Q_RCPT_GET, Q_INBOX, Q_INBOX_NEW, Q_RCPTS, Q_DATA,
 	Q_POST_GET, Q_COLL_POSTS, Q_DIRVER, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
 	Q_EPK_WIN, Q_EPK_GET, Q_EPK_MAX, Q_EPK_RCPT, Q_EPK_OPEN, Q_EPK_INS, Q_EPK_CUR, Q_EPK_LAST,
-	Q_EPK_PENDING, Q_DEV_EXISTS,
+	Q_EPK_PENDING, Q_DEV_EXISTS, Q_SP, Q_SP_RELEASE, Q_SP_ROLLBACK,
+	Q_LOG_MAX, Q_LOG_INS, Q_LOG_GET, Q_TILE_GET, Q_TILE_PUT, Q_CP_GET, Q_CP_INS, Q_CP_LAST,
+	Q_CP_NEXT,
 	Q_COUNT
 };
 
@@ -56,17 +69,18 @@ static const char *const sql_text[Q_COUNT] = {
 	[Q_OFF_GET] = "SELECT handle,post,fullname,clearance,captions,roles,status FROM officers "
 		      "WHERE handle=?",
 	[Q_CABLE_BY_ID] = "SELECT seq,cable_id,mrn,from_post,from_device,officer,classification,"
-			  "prec_action,prec_info,accepted,size,digest FROM cables WHERE cable_id=?",
+			  "prec_action,prec_info,accepted,size,digest,log_idx FROM cables WHERE cable_id=?",
 	[Q_CABLE_INS] = "INSERT INTO cables(cable_id,mrn,from_post,from_device,officer,classification,"
-			"prec_action,prec_info,accepted,size,digest,data) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+			"prec_action,prec_info,accepted,size,digest,data,log_idx) "
+			"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[Q_RCPT_INS] = "INSERT INTO deliveries(seq,device,role,prec,due,epoch) VALUES(?,?,?,?,?,?)",
 	[Q_MRN_GET] = "SELECT next FROM mrn WHERE post=? AND year=?",
 	[Q_MRN_INS] = "INSERT INTO mrn(post,year,next) VALUES(?,?,2)",
 	[Q_MRN_SET] = "UPDATE mrn SET next=next+1 WHERE post=? AND year=?",
 	[Q_DELIVER] = "UPDATE deliveries SET delivered=? WHERE seq=? AND device=? AND delivered IS NULL",
-	[Q_ACK] = "UPDATE deliveries SET acked=?, delivered=coalesce(delivered,?) "
+	[Q_ACK] = "UPDATE deliveries SET acked=?, delivered=coalesce(delivered,?), ack_log=? "
 		  "WHERE seq=? AND device=? AND acked IS NULL",
-	[Q_RCPT_GET] = "SELECT " RCPT_COLS " FROM deliveries WHERE seq=? AND device=?",
+	[Q_RCPT_GET] = "SELECT " RCPT_COLS ",ack_log FROM deliveries WHERE seq=? AND device=?",
 	/* one index seek per precedence on queue(device,prec,seq): O(log n) with a deep queue */
 	[Q_INBOX_NEW] = "SELECT EXISTS(SELECT 1 FROM deliveries WHERE device=?1 AND prec=0 AND seq>?2 "
 			"AND acked IS NULL) OR EXISTS(SELECT 1 FROM deliveries WHERE device=?1 AND "
@@ -93,20 +107,33 @@ static const char *const sql_text[Q_COUNT] = {
 	/* the windows a device row carries: ?2 = now - DP_EPOCH_SKEW (not closed) */
 	[Q_EPK_WIN] = "SELECT epoch,not_before,not_after FROM epoch_keys INDEXED BY epoch_keys_window "
 		      "WHERE device=?1 AND not_after>?2 ORDER BY epoch DESC LIMIT " DPS_EPOCHS_MAX_S,
-	[Q_EPK_GET] = "SELECT record,not_before,not_after FROM epoch_keys WHERE device=? AND epoch=?",
+	[Q_EPK_GET] = "SELECT record,not_before,not_after,log_idx FROM epoch_keys WHERE device=? AND "
+		      "epoch=?",
 	[Q_EPK_MAX] = "SELECT max(epoch) FROM epoch_keys WHERE device=?",
 	/* candidates by 64 characters of key material (?2, bound); the caller compares in full */
 	[Q_EPK_RCPT] = "SELECT epoch,age_recipient FROM epoch_keys INDEXED BY epoch_keys_rcpt "
 		       "WHERE device=?1 AND substr(age_recipient,8,64)=?2",
 	[Q_EPK_OPEN] = "SELECT count(*) FROM epoch_keys WHERE device=?1 AND not_after>?2",
 	[Q_EPK_INS] = "INSERT INTO epoch_keys(device,epoch,not_before,not_after,age_recipient,record,"
-		      "published) VALUES(?,?,?,?,?,?,?)",
+		      "published,log_idx) VALUES(?,?,?,?,?,?,?,?)",
 	[Q_EPK_CUR] = "SELECT epoch,not_before,not_after,published,age_recipient,record FROM epoch_keys "
 		      "INDEXED BY epoch_keys_window WHERE device=?1 AND not_after>?2 AND not_before<=?2 "
 		      "ORDER BY epoch DESC LIMIT 1",
 	[Q_EPK_LAST] = "SELECT max(not_after) FROM epoch_keys WHERE device=?1 AND not_after<=?2",
 	[Q_EPK_PENDING] = "SELECT c.cable_id FROM deliveries d JOIN cables c ON c.seq=d.seq "
 			  "WHERE d.device=? AND d.epoch=? AND d.acked IS NULL ORDER BY d.seq LIMIT ?",
+	[Q_SP] = "SAVEPOINT op",
+	[Q_SP_RELEASE] = "RELEASE op",
+	[Q_SP_ROLLBACK] = "ROLLBACK TO op",
+	[Q_LOG_MAX] = "SELECT max(idx) FROM log_entries",
+	[Q_LOG_INS] = "INSERT INTO log_entries(idx,data) VALUES(?,?)",
+	[Q_LOG_GET] = "SELECT idx,data FROM log_entries WHERE idx>=? ORDER BY idx LIMIT ?",
+	[Q_TILE_GET] = "SELECT data FROM log_tiles WHERE level=? AND n=?",
+	[Q_TILE_PUT] = "INSERT OR REPLACE INTO log_tiles(level,n,data) VALUES(?,?,?)",
+	[Q_CP_GET] = "SELECT size,root,t,note FROM log_checkpoints WHERE size=?",
+	[Q_CP_INS] = "INSERT INTO log_checkpoints(size,root,t,note) VALUES(?,?,?,?)",
+	[Q_CP_LAST] = "SELECT size,root,t,note FROM log_checkpoints ORDER BY size DESC LIMIT 1",
+	[Q_CP_NEXT] = "SELECT size,root,t,note FROM log_checkpoints WHERE size>? ORDER BY size LIMIT 1",
 };
 
 static const char schema[] =
@@ -124,26 +151,39 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS epoch_keys(device BLOB NOT NULL REFERENCES devices(id),"
 	" epoch INTEGER NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
 	" age_recipient TEXT NOT NULL, record BLOB NOT NULL, published INTEGER NOT NULL,"
+	" retired INTEGER NOT NULL DEFAULT 0, log_idx INTEGER,"
 	" PRIMARY KEY(device,epoch)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS epoch_keys_window ON epoch_keys(device,not_after);"
+	/* records not yet retired (each is retired once, when seen closed) */
+	"CREATE INDEX IF NOT EXISTS epoch_keys_unretired ON epoch_keys(device,not_after) "
+	" WHERE retired=0;"
 	/* "recipient never used before": 64 characters of key material find the candidates */
 	"CREATE INDEX IF NOT EXISTS epoch_keys_rcpt ON epoch_keys(device,substr(age_recipient,8,64));"
 	"CREATE TABLE IF NOT EXISTS cables(seq INTEGER PRIMARY KEY, cable_id BLOB NOT NULL UNIQUE,"
 	" mrn TEXT NOT NULL UNIQUE, from_post TEXT NOT NULL, from_device BLOB NOT NULL,"
 	" officer TEXT NOT NULL, classification INTEGER NOT NULL, prec_action INTEGER NOT NULL,"
 	" prec_info INTEGER NOT NULL, accepted INTEGER NOT NULL, size INTEGER NOT NULL,"
-	" digest BLOB NOT NULL, data BLOB NOT NULL);"
+	" digest BLOB NOT NULL, data BLOB NOT NULL, log_idx INTEGER);"
 	"CREATE INDEX IF NOT EXISTS cables_officer ON cables(officer, seq);"
 	"CREATE TABLE IF NOT EXISTS mrn(post TEXT NOT NULL, year INTEGER NOT NULL,"
 	" next INTEGER NOT NULL, PRIMARY KEY(post,year)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS deliveries(seq INTEGER NOT NULL, device BLOB NOT NULL,"
 	" role INTEGER NOT NULL, prec INTEGER NOT NULL, due INTEGER NOT NULL, delivered INTEGER,"
-	" acked INTEGER, epoch INTEGER NOT NULL, PRIMARY KEY(seq,device)) WITHOUT ROWID;"
+	" acked INTEGER, epoch INTEGER NOT NULL, ack_log INTEGER, PRIMARY KEY(seq,device)) WITHOUT ROWID;"
 	/* the queue: unacknowledged rows of a device in precedence then acceptance order */
 	"CREATE INDEX IF NOT EXISTS queue ON deliveries(device,prec,seq) WHERE acked IS NULL;"
 	/* the same rows by the recipient's key epoch (GET /v1/keys) */
 	"CREATE INDEX IF NOT EXISTS pending_epoch ON deliveries(device,epoch,seq) WHERE acked IS NULL;"
-	"CREATE INDEX IF NOT EXISTS pending_due ON deliveries(due) WHERE acked IS NULL;";
+	"CREATE INDEX IF NOT EXISTS pending_due ON deliveries(due) WHERE acked IS NULL;"
+	/*
+	 * The transparency log.  Tiles are up to 8 KiB: an ordinary (rowid)
+	 * table, as SQLite advises against WITHOUT ROWID for rows that large.
+	 */
+	"CREATE TABLE IF NOT EXISTS log_entries(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS log_tiles(level INTEGER NOT NULL, n INTEGER NOT NULL,"
+	" data BLOB NOT NULL, PRIMARY KEY(level,n));"
+	"CREATE TABLE IF NOT EXISTS log_checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL,"
+	" t INTEGER NOT NULL, note TEXT NOT NULL);";
 
 /*
  * The directory version: every write to a directory table, by any process
@@ -168,6 +208,9 @@ struct dps_store {
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
 	int in_txn;
+	int in_sp;          /* inside dps_savepoint */
+	int64_t log_next;   /* in a transaction: the next log index; -1 = not read yet */
+	int64_t sp_log_next; /* log_next at dps_savepoint */
 	dpdc *cache;    /* directory rows; NULL unless dps_dir_cache */
 	int64_t dirver; /* directory version the cache holds; -1: none yet */
 };
@@ -256,6 +299,10 @@ static int64_t col_i64_or0(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
 }
+static int64_t col_i64_or_neg(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
 
 /* Adds the directory version and its triggers unless all are there. */
 static int dirver_migrate(dps_store *s)
@@ -297,9 +344,10 @@ static int query_int(dps_store *s, const char *sql, int64_t *v)
 }
 
 /*
- * A database with a devices table must say schema 2 in meta: one written
- * before key epochs kept a single age recipient in each device row, and
- * nothing here migrates it.  An empty database passes (create makes it).
+ * A database with a devices table must say schema 3 in meta: one written
+ * before key epochs (1) kept a single age recipient in each device row, one
+ * before the transparency log (2) has accesses that were never logged, and
+ * nothing here migrates either.  An empty database passes (create makes it).
  */
 static int schema_check(dps_store *s, const char *path)
 {
@@ -318,10 +366,12 @@ static int schema_check(dps_store *s, const char *path)
 				"version\n", path, (long long)version);
 		return DP_ESTATE;
 	}
-	fprintf(stderr, "denpod: the database %s is from an older denpod (schema %lld, before key "
-			"epochs) and cannot be used or upgraded; re-create the switch: denpod init "
+	if (version < 0)
+		version = 1; /* schema 1 wrote no schema row */
+	fprintf(stderr, "denpod: the database %s is from an older denpod (schema %lld, before %s) "
+			"and cannot be used or upgraded; re-create the switch: denpod init "
 			"--data NEWDIR, then add the posts, officers and devices again\n",
-		path, (long long)(version < 0 ? 1 : version));
+		path, (long long)version, version < 2 ? "key epochs" : "the transparency log");
 	return DP_ESTATE;
 }
 
@@ -331,6 +381,7 @@ int dps_open(dps_store **out, const char *path, int create)
 	if (!s)
 		return DP_ENOMEM;
 	s->dirver = -1;
+	s->log_next = -1;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "denpod: cannot open database %s: %s\n", path,
@@ -391,6 +442,8 @@ int dps_begin(dps_store *s)
 	int r = run(s, stmt(s, Q_BEGIN));
 	if (!r)
 		s->in_txn = 1;
+	s->in_sp = 0;
+	s->log_next = -1; /* another process may have appended since */
 	return r;
 }
 
@@ -399,7 +452,8 @@ int dps_commit(dps_store *s)
 	int r = run(s, stmt(s, Q_COMMIT));
 	if (r)
 		dps_rollback(s);
-	s->in_txn = 0;
+	s->in_txn = s->in_sp = 0;
+	s->log_next = -1;
 	return r;
 }
 
@@ -407,7 +461,50 @@ void dps_rollback(dps_store *s)
 {
 	if (sqlite3_get_autocommit(s->db) == 0)
 		(void)run(s, stmt(s, Q_ROLLBACK));
-	s->in_txn = 0;
+	s->in_txn = s->in_sp = 0;
+	s->log_next = -1;
+}
+
+int dps_savepoint(dps_store *s)
+{
+	if (!s->in_txn || s->in_sp)
+		return DP_EINVAL;
+	int r = run(s, stmt(s, Q_SP));
+	if (!r) {
+		s->in_sp = 1;
+		s->sp_log_next = s->log_next;
+	}
+	return r;
+}
+
+int dps_savepoint_end(dps_store *s, int keep)
+{
+	if (!s->in_sp)
+		return DP_EINVAL;
+	s->in_sp = 0;
+	int r = keep ? DP_OK : run(s, stmt(s, Q_SP_ROLLBACK));
+	if (!keep)
+		s->log_next = s->sp_log_next; /* the indices handed out since are free again */
+	int r2 = run(s, stmt(s, Q_SP_RELEASE));
+	return r ? r : r2;
+}
+
+int dps_relax_sync(dps_store *s)
+{
+	return exec(s, "PRAGMA synchronous=NORMAL");
+}
+
+int dps_snapshot_begin(dps_store *s)
+{
+	if (s->in_txn)
+		return DP_EINVAL;
+	return exec(s, "BEGIN DEFERRED");
+}
+
+void dps_snapshot_end(dps_store *s)
+{
+	if (!s->in_txn && sqlite3_get_autocommit(s->db) == 0)
+		(void)exec(s, "COMMIT");
 }
 
 /* ---- directory cache ---- */
@@ -518,7 +615,8 @@ int dps_collective_add(dps_store *s, const char *name, const char *const *posts,
 	sqlite3_stmt *st = prep(s, "INSERT INTO collectives(name,post) VALUES(?,?)");
 	if (!st)
 		return DP_ESTORE;
-	r = exec(s, "BEGIN IMMEDIATE");
+	int own = !s->in_txn; /* its own transaction, or the caller's (with its log entry) */
+	r = own ? exec(s, "BEGIN IMMEDIATE") : DP_OK;
 	for (size_t i = 0; !r && i < n; i++) {
 		r = dps_post_get(s, posts[i], &p);
 		if (r)
@@ -529,6 +627,8 @@ int dps_collective_add(dps_store *s, const char *name, const char *const *posts,
 		r = run(s, st);
 	}
 	sqlite3_finalize(st);
+	if (!own)
+		return r;
 	if (r) {
 		(void)exec(s, "ROLLBACK");
 		return r;
@@ -851,6 +951,8 @@ static int epoch_put(dps_store *s, dps_epoch_pub *p)
 		const void *old = sqlite3_column_blob(st, 0);
 		size_t n = (size_t)sqlite3_column_bytes(st, 0);
 		p->duplicate = n == p->len && old && memcmp(old, p->record, n) == 0;
+		if (p->duplicate)
+			p->log_idx = col_i64_or_neg(st, 3);
 		sqlite3_reset(st);
 		return p->duplicate ? DP_OK : DP_EEXISTS;
 	}
@@ -905,6 +1007,8 @@ static int epoch_put(dps_store *s, dps_epoch_pub *p)
 	bind_text(st, 5, k->age_recipient);
 	bind_blob(st, 6, p->record, p->len);
 	sqlite3_bind_int64(st, 7, p->now);
+	if (p->log_idx >= 0)
+		sqlite3_bind_int64(st, 8, p->log_idx);
 	return run(s, st);
 }
 
@@ -1065,6 +1169,7 @@ static void cable_row(sqlite3_stmt *st, dps_cable *c)
 	c->prec_info = sqlite3_column_int(st, 8);
 	c->accepted = sqlite3_column_int64(st, 9);
 	c->size = (uint64_t)sqlite3_column_int64(st, 10);
+	c->log_idx = -1;
 }
 
 static void rcpt_row(sqlite3_stmt *st, int i, dps_rcpt *r)
@@ -1075,6 +1180,7 @@ static void rcpt_row(sqlite3_stmt *st, int i, dps_rcpt *r)
 	r->delivered = col_i64_or0(st, i + 3);
 	r->acked = col_i64_or0(st, i + 4);
 	r->epoch = (uint32_t)sqlite3_column_int64(st, i + 5);
+	r->ack_log = -1;
 }
 
 /* Next MRN number of post in year, bumping the counter (inside the caller's transaction). */
@@ -1107,6 +1213,7 @@ int dps_cable_insert(dps_store *s, dps_submit *sub)
 	if (!s->in_txn)
 		return DP_EINVAL;
 	dp_sha256(digest, sub->data, sub->len);
+	memcpy(sub->digest, digest, sizeof digest);
 	sub->duplicate = 0;
 
 	sqlite3_stmt *st = stmt(s, Q_CABLE_BY_ID);
@@ -1117,13 +1224,16 @@ int dps_cable_insert(dps_store *s, dps_submit *sub)
 		dps_cable c;
 		cable_row(st, &c);
 		col_blob(st, 11, old, sizeof old);
-		sqlite3_reset(st);
 		/* a retry must be byte-identical; anything else reuses an id */
-		if (memcmp(old, digest, sizeof old) != 0)
+		if (memcmp(old, digest, sizeof old) != 0) {
+			sqlite3_reset(st);
 			return DP_EEXISTS;
+		}
 		sub->duplicate = 1;
 		memcpy(sub->mrn, c.mrn, sizeof sub->mrn);
 		sub->accepted = c.accepted;
+		sub->log_idx = col_i64_or_neg(st, 12);
+		sqlite3_reset(st);
 		return DP_OK;
 	}
 	sqlite3_reset(st);
@@ -1164,6 +1274,8 @@ int dps_cable_insert(dps_store *s, dps_submit *sub)
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)sub->len);
 	bind_blob(st, 11, digest, sizeof digest);
 	sqlite3_bind_blob64(st, 12, sub->data, sub->len, SQLITE_STATIC);
+	if (sub->log_idx >= 0)
+		sqlite3_bind_int64(st, 13, sub->log_idx);
 	r = run(s, st);
 	sqlite3_clear_bindings(st); /* drop the SQLITE_STATIC pointer */
 	if (r)
@@ -1194,9 +1306,10 @@ int dps_cable_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dps_cable *c)
 	sqlite3_stmt *st = stmt(s, Q_CABLE_BY_ID);
 	bind_blob(st, 1, id, DP_CABLE_ID);
 	int rc = sqlite3_step(st), r = DP_OK;
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		cable_row(st, c);
-	else
+		c->log_idx = col_i64_or_neg(st, 12);
+	} else
 		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
 	sqlite3_reset(st);
 	return r;
@@ -1212,6 +1325,7 @@ int dps_cable_stored(dps_store *s, const uint8_t id[DP_CABLE_ID], const uint8_t 
 	int rc = sqlite3_step(st), r = DP_OK;
 	if (rc == SQLITE_ROW) {
 		cable_row(st, c);
+		c->log_idx = col_i64_or_neg(st, 12);
 		col_blob(st, 11, old, sizeof old);
 		r = memcmp(old, digest, sizeof old) == 0 ? DP_OK : DP_EEXISTS;
 	} else {
@@ -1243,9 +1357,10 @@ int dps_rcpt_get(dps_store *s, int64_t seq, const uint8_t device[32], dps_rcpt *
 	sqlite3_bind_int64(st, 1, seq);
 	bind_blob(st, 2, device, 32);
 	int rc = sqlite3_step(st), r = DP_OK;
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		rcpt_row(st, 0, rc_out);
-	else
+		rc_out->ack_log = col_i64_or_neg(st, 6);
+	} else
 		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
 	sqlite3_reset(st);
 	return r;
@@ -1267,7 +1382,8 @@ int dps_rcpts(dps_store *s, int64_t seq, int (*cb)(void *ctx, const dps_rcpt *r)
 	return r;
 }
 
-static int receipt(dps_store *s, int q, int64_t seq, const uint8_t device[32], int64_t t)
+static int receipt(dps_store *s, int q, int64_t seq, const uint8_t device[32], int64_t t,
+		   int64_t log_idx, int *first)
 {
 	dps_rcpt x;
 	int r = dps_rcpt_get(s, seq, device, &x);
@@ -1276,21 +1392,40 @@ static int receipt(dps_store *s, int q, int64_t seq, const uint8_t device[32], i
 	sqlite3_stmt *st = stmt(s, q);
 	int i = 1;
 	sqlite3_bind_int64(st, i++, t);
-	if (q == Q_ACK)
+	if (q == Q_ACK) {
 		sqlite3_bind_int64(st, i++, t);
+		if (log_idx >= 0)
+			sqlite3_bind_int64(st, i, log_idx);
+		i++;
+	}
 	sqlite3_bind_int64(st, i++, seq);
 	bind_blob(st, i, device, 32);
-	return run(s, st);
+	r = run(s, st);
+	if (!r && first)
+		*first = sqlite3_changes(s->db) == 1; /* the UPDATE matched only an unset receipt */
+	return r;
 }
 
 int dps_mark_delivered(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t)
 {
-	return receipt(s, Q_DELIVER, seq, device, t);
+	return receipt(s, Q_DELIVER, seq, device, t, -1, NULL);
 }
 
 int dps_mark_acked(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t)
 {
-	return receipt(s, Q_ACK, seq, device, t);
+	return receipt(s, Q_ACK, seq, device, t, -1, NULL);
+}
+
+int dps_mark_delivered_first(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t,
+			     int *first)
+{
+	return receipt(s, Q_DELIVER, seq, device, t, -1, first);
+}
+
+int dps_mark_acked_log(dps_store *s, int64_t seq, const uint8_t device[32], int64_t t,
+		       int64_t log_idx, int *first)
+{
+	return receipt(s, Q_ACK, seq, device, t, log_idx, first);
 }
 
 int dps_inbox(dps_store *s, const uint8_t device[32], size_t limit,
@@ -1396,4 +1531,263 @@ int dps_overdue(dps_store *s, int64_t now, const char *post,
 		r = step_err(s, rc);
 	sqlite3_finalize(st);
 	return r;
+}
+
+/* ---- key retirement ---- */
+
+int dps_epoch_retire(dps_store *s, const uint8_t device[32], int64_t now,
+		     int (*cb)(void *ctx, uint32_t epoch), void *ctx)
+{
+	if (!s->in_txn)
+		return DP_EINVAL;
+	/* closed: now >= not_after + skew; INT64_MAX (a revocation) takes every record */
+	int64_t before = now == INT64_MAX ? INT64_MAX : now - DP_EPOCH_SKEW;
+	sqlite3_stmt *sel = prep(s, "SELECT epoch FROM epoch_keys INDEXED BY epoch_keys_unretired "
+				    "WHERE device=? AND retired=0 AND not_after<=? ORDER BY epoch");
+	sqlite3_stmt *upd = prep(s, "UPDATE epoch_keys SET retired=1 WHERE device=? AND epoch=?");
+	if (!sel || !upd) {
+		sqlite3_finalize(sel);
+		sqlite3_finalize(upd);
+		return DP_ESTORE;
+	}
+	bind_blob(sel, 1, device, 32);
+	sqlite3_bind_int64(sel, 2, before);
+	/* collect first: the update changes the index the select walks */
+	uint32_t ep[DPS_EPOCHS_MAX];
+	size_t n = 0;
+	int rc, r = DP_OK;
+	while (n < DPS_EPOCHS_MAX && (rc = sqlite3_step(sel)) == SQLITE_ROW)
+		ep[n++] = (uint32_t)sqlite3_column_int64(sel, 0);
+	if (n < DPS_EPOCHS_MAX && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(sel);
+	/* more than DPS_EPOCHS_MAX at once (a revocation of an old device): the next call takes the rest */
+	for (size_t i = 0; !r && i < n; i++) {
+		sqlite3_reset(upd);
+		bind_blob(upd, 1, device, 32);
+		sqlite3_bind_int64(upd, 2, ep[i]);
+		r = run(s, upd);
+		if (!r)
+			r = cb(ctx, ep[i]);
+	}
+	sqlite3_finalize(upd);
+	if (!r && n == DPS_EPOCHS_MAX)
+		return dps_epoch_retire(s, device, now, cb, ctx);
+	return r;
+}
+
+int dps_epoch_log_idx(dps_store *s, const uint8_t device[32], uint32_t epoch, int64_t *idx)
+{
+	sqlite3_stmt *st = stmt(s, Q_EPK_GET);
+	bind_blob(st, 1, device, 32);
+	sqlite3_bind_int64(st, 2, epoch);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		*idx = col_i64_or_neg(st, 3);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+/* ---- transparency log ---- */
+
+int dps_log_next(dps_store *s, uint64_t *idx)
+{
+	if (!s->in_txn)
+		return DP_EINVAL;
+	if (s->log_next < 0) {
+		/* once per transaction: BEGIN IMMEDIATE holds the write lock, so nobody appends meanwhile */
+		sqlite3_stmt *st = stmt(s, Q_LOG_MAX);
+		int rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return step_err(s, rc);
+		}
+		s->log_next = col_i64_or_neg(st, 0) + 1;
+		sqlite3_reset(st);
+	}
+	*idx = (uint64_t)s->log_next;
+	return DP_OK;
+}
+
+int dps_log_append(dps_store *s, const uint8_t *e, size_t len, uint64_t *idx)
+{
+	if (len == 0 || len > DP_TLOG_ENTRY_MAX)
+		return DP_ETOOBIG;
+	uint64_t i;
+	int r = dps_log_next(s, &i);
+	if (r)
+		return r;
+	sqlite3_stmt *st = stmt(s, Q_LOG_INS);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+	sqlite3_bind_blob(st, 2, e, (int)len, SQLITE_STATIC);
+	r = run(s, st);
+	sqlite3_clear_bindings(st); /* drop the SQLITE_STATIC pointer */
+	if (r)
+		return r == DP_EEXISTS ? DP_ESTORE : r; /* a taken index: another writer broke the rule */
+	s->log_next++;
+	if (idx)
+		*idx = i;
+	return DP_OK;
+}
+
+int dps_log_size(dps_store *s, uint64_t *size)
+{
+	sqlite3_stmt *st = stmt(s, Q_LOG_MAX);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		*size = (uint64_t)(col_i64_or_neg(st, 0) + 1);
+	else
+		r = step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_log_entries(dps_store *s, uint64_t from, uint64_t count,
+		    int (*cb)(void *ctx, uint64_t idx, const uint8_t *e, size_t len), void *ctx)
+{
+	if (from > INT64_MAX)
+		return DP_OK;
+	sqlite3_stmt *st = stmt(s, Q_LOG_GET);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, count > INT64_MAX ? INT64_MAX : (sqlite3_int64)count);
+	int rc, r = DP_OK;
+	uint64_t want = from;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t i = (uint64_t)sqlite3_column_int64(st, 0);
+		const void *p = sqlite3_column_blob(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 1);
+		if (i != want || !p || n == 0) {
+			fprintf(stderr, "denpod: store: log entry %llu is %s; the database is damaged\n",
+				(unsigned long long)want, i != want ? "missing" : "empty");
+			r = DP_ESTORE;
+			break;
+		}
+		want++;
+		r = cb(ctx, i, p, n);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_log_tile(dps_store *s, unsigned tlevel, uint64_t n, unsigned width, uint8_t *out)
+{
+	if (width < 1 || width > 256 || n > INT64_MAX)
+		return DP_EINVAL;
+	sqlite3_stmt *st = stmt(s, Q_TILE_GET);
+	sqlite3_bind_int(st, 1, (int)tlevel);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		/* a prefix of the stored (possibly growing) tile */
+		if (p && len >= (size_t)width * 32 && len % 32 == 0 && len <= 256 * 32)
+			memcpy(out, p, (size_t)width * 32);
+		else
+			r = DP_ENOTFOUND;
+	} else {
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_log_tile_put(dps_store *s, unsigned tlevel, uint64_t n, const uint8_t *h, unsigned width)
+{
+	if (!s->in_txn || width < 1 || width > 256 || n > INT64_MAX)
+		return DP_EINVAL;
+	sqlite3_stmt *st = stmt(s, Q_TILE_PUT);
+	sqlite3_bind_int(st, 1, (int)tlevel);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+	sqlite3_bind_blob(st, 3, h, (int)width * 32, SQLITE_STATIC);
+	int r = run(s, st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+int dps_log_tiles(dps_store *s, int (*cb)(void *ctx, unsigned tlevel, uint64_t n, unsigned width),
+		  void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT level,n,length(data) FROM log_tiles ORDER BY level,n");
+	if (!st)
+		return DP_ESTORE;
+	int rc, r = DP_OK;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t len = sqlite3_column_int64(st, 2);
+		/* a width the caller can trust: anything else is reported as damage */
+		unsigned w = len > 0 && len <= 256 * 32 && len % 32 == 0 ? (unsigned)(len / 32) : 0;
+		r = cb(ctx, (unsigned)sqlite3_column_int(st, 0), (uint64_t)sqlite3_column_int64(st, 1), w);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Columns size, root, t, note. */
+static int checkpoint_row(dps_store *s, sqlite3_stmt *st, dps_checkpoint *c)
+{
+	memset(c, 0, sizeof *c);
+	c->size = (uint64_t)sqlite3_column_int64(st, 0);
+	const void *root = sqlite3_column_blob(st, 1);
+	const unsigned char *note = sqlite3_column_text(st, 3);
+	size_t n = (size_t)sqlite3_column_bytes(st, 3);
+	if (!root || sqlite3_column_bytes(st, 1) != 32 || !note || n == 0 || n > DPS_NOTE_MAX) {
+		fprintf(stderr, "denpod: store: the log checkpoint of size %llu is malformed; the "
+				"database is damaged\n", (unsigned long long)c->size);
+		return DP_ESTORE;
+	}
+	memcpy(c->root, root, 32);
+	c->t = sqlite3_column_int64(st, 2);
+	memcpy(c->note, note, n);
+	c->note[n] = 0;
+	c->note_len = n;
+	return DP_OK;
+}
+
+static int checkpoint_one(dps_store *s, sqlite3_stmt *st, dps_checkpoint *c)
+{
+	int rc = sqlite3_step(st), r;
+	if (rc == SQLITE_ROW)
+		r = checkpoint_row(s, st, c);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_log_checkpoint_put(dps_store *s, const dps_checkpoint *c)
+{
+	if (!s->in_txn || c->size > INT64_MAX || c->note_len == 0 || c->note_len > DPS_NOTE_MAX)
+		return DP_EINVAL;
+	dps_checkpoint old;
+	sqlite3_stmt *st = stmt(s, Q_CP_GET);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)c->size);
+	int r = checkpoint_one(s, st, &old);
+	if (r == DP_OK)
+		return memcmp(old.root, c->root, 32) == 0 ? DP_OK : DP_EEXISTS;
+	if (r != DP_ENOTFOUND)
+		return r;
+	st = stmt(s, Q_CP_INS);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)c->size);
+	bind_blob(st, 2, c->root, 32);
+	sqlite3_bind_int64(st, 3, c->t);
+	sqlite3_bind_text(st, 4, c->note, (int)c->note_len, SQLITE_TRANSIENT);
+	return run(s, st);
+}
+
+int dps_log_latest(dps_store *s, dps_checkpoint *c)
+{
+	return checkpoint_one(s, stmt(s, Q_CP_LAST), c);
+}
+
+int dps_log_checkpoint_next(dps_store *s, int64_t after, dps_checkpoint *c)
+{
+	sqlite3_stmt *st = stmt(s, Q_CP_NEXT);
+	sqlite3_bind_int64(st, 1, after);
+	return checkpoint_one(s, st, c);
 }

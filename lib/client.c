@@ -50,6 +50,7 @@ void dp_client_global_cleanup(void) { curl_global_cleanup(); }
 
 const char *dp_client_message(const dp_client *c) { return c->msg; }
 long dp_client_http_status(const dp_client *c) { return c->status; }
+void dp_client_clear_message(dp_client *c) { c->msg[0] = 0; }
 
 __attribute__((format(printf, 2, 3))) static void set_msg(dp_client *c, const char *fmt, ...)
 {
@@ -683,14 +684,113 @@ static int add_param(CURL *h, dp_buf *q, const char *name, const char *value)
 	return r;
 }
 
+static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64_t log_size,
+		   dp_resolution *res);
+
 void dp_resolution_free(dp_resolution *res)
 {
+	for (size_t i = 0; res->devs && i < res->n; i++) {
+		free(res->devs[i].enrolment.entry);
+		free(res->devs[i].key_entry.entry);
+	}
 	free(res->devs);
 	free(res->unreachable);
+	free(res->log_checkpoint);
 	memset(res, 0, sizeof *res);
 }
 
+/* One base64 hash (32 bytes; padded or not, canonical either way). */
+static int jhash_val(json_t *v, uint8_t out[DP_TLOG_HASH])
+{
+	size_t n;
+	if (!json_is_string(v) || json_string_length(v) > 44)
+		return DP_EPROTO; /* not a string, or longer than any 32-byte base64 */
+	const char *s = json_string_value(v);
+	size_t l = json_string_length(v);
+	return dp_b64_decode(out, DP_TLOG_HASH, &n, s, l, l % 4 == 0) || n != DP_TLOG_HASH ? DP_EPROTO
+											 : DP_OK;
+}
+
+/* The array o[k] of at most DP_TLOG_PROOF_MAX base64 hashes. */
+static int jproof(json_t *o, const char *k, uint8_t out[DP_TLOG_PROOF_MAX][DP_TLOG_HASH], size_t *n)
+{
+	json_t *a = json_object_get(o, k);
+	*n = 0;
+	if (!json_is_array(a) || json_array_size(a) > DP_TLOG_PROOF_MAX)
+		return DP_EPROTO; /* missing, or longer than any proof of a uint64 tree */
+	for (size_t i = 0; i < json_array_size(a); i++)
+		if (jhash_val(json_array_get(a, i), out[i]))
+			return DP_EPROTO;
+	*n = json_array_size(a);
+	return DP_OK;
+}
+
+/* {"index": I, "entry": "b64", "proof": [...]}, if o[k] is present. */
+static int jincl(json_t *o, const char *k, dp_log_incl *in)
+{
+	json_t *v = json_object_get(o, k);
+	memset(in, 0, sizeof *in);
+	if (!v || json_is_null(v))
+		return DP_OK; /* optional: a switch without the log does not send it */
+	int64_t idx;
+	json_t *e = json_object_get(v, "entry");
+	if (!json_is_object(v) || jint(v, "index", 0, INT64_MAX, &idx) || !json_is_string(e) ||
+	    json_string_length(e) == 0 || json_string_length(e) > dp_b64_enclen(DP_TLOG_ENTRY_MAX, 1))
+		return DP_EPROTO; /* not an entry with its index */
+	if (jproof(v, "proof", in->proof, &in->nproof))
+		return DP_EPROTO;
+	const char *b = json_string_value(e);
+	size_t bl = json_string_length(e), cap = bl / 4 * 3 + 3; /* room for what bl characters hold */
+	if (cap > DP_TLOG_ENTRY_MAX)
+		cap = DP_TLOG_ENTRY_MAX;
+	in->entry = malloc(cap);
+	if (!in->entry)
+		return DP_ENOMEM;
+	if (dp_b64_decode(in->entry, cap, &in->entry_len, b, bl, bl % 4 == 0) ||
+	    in->entry_len == 0) {
+		free(in->entry);
+		in->entry = NULL;
+		return DP_EPROTO; /* not canonical base64 of 1..65535 bytes */
+	}
+	in->index = (uint64_t)idx;
+	in->present = 1;
+	return DP_OK;
+}
+
+/* The optional "log" object of a resolve answer. */
+static int jlog(json_t *j, dp_resolution *res)
+{
+	json_t *l = json_object_get(j, "log");
+	if (!l || json_is_null(l))
+		return DP_OK;
+	json_t *cp = json_object_get(l, "checkpoint");
+	if (!json_is_object(l) || !json_is_string(cp) || json_string_length(cp) == 0 ||
+	    json_string_length(cp) > DP_NOTE_MAX ||
+	    strlen(json_string_value(cp)) != json_string_length(cp))
+		return DP_EPROTO; /* no checkpoint note, too long, or with a NUL */
+	if (jproof(l, "consistency", res->log_consistency, &res->log_nconsistency))
+		return DP_EPROTO;
+	res->log_checkpoint = strdup(json_string_value(cp));
+	if (!res->log_checkpoint)
+		return DP_ENOMEM;
+	res->log_checkpoint_len = json_string_length(cp);
+	res->has_log = 1;
+	return DP_OK;
+}
+
 int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *res)
+{
+	return resolve(c, q, 0, 0, res);
+}
+
+int dp_client_resolve_log(dp_client *c, const dp_resolve_query *q, uint64_t log_size,
+			  dp_resolution *res)
+{
+	return resolve(c, q, 1, log_size, res);
+}
+
+static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64_t log_size,
+		   dp_resolution *res)
 {
 	memset(res, 0, sizeof *res);
 	if (!q->to || !*q->to)
@@ -702,6 +802,8 @@ int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *re
 	r = r ? r : add_param(c->h, &qs, "classification", dp_class_name(q->classification));
 	r = r ? r : add_param(c->h, &qs, "captions", q->captions);
 	r = r ? r : add_param(c->h, &qs, "attn", q->attn);
+	if (!r && with_log)
+		r = dp_buf_printf(&qs, "%slog_size=%llu", qs.len ? "&" : "?", (unsigned long long)log_size);
 	char path[8300];
 	if (!r && snprintf(path, sizeof path, "/v1/directory/resolve%s", (char *)qs.p) >= (int)sizeof path)
 		r = DP_ETOOBIG;
@@ -726,6 +828,9 @@ int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *re
 		    jstr(o, "age_recipient", d[i].age_recipient, sizeof d[i].age_recipient) ||
 		    jtext(o, "epoch_key", d[i].epoch_key, sizeof d[i].epoch_key))
 			r = bad_field(c, "directory");
+		else if ((r = jincl(o, "enrolment", &d[i].enrolment)) ||
+			 (r = jincl(o, "key_entry", &d[i].key_entry)))
+			r = r == DP_ENOMEM ? r : bad_field(c, "directory (log entries)");
 		else {
 			d[i].key_type = (int)kt;
 			d[i].epoch = (uint32_t)ep;
@@ -733,11 +838,11 @@ int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *re
 			d[i].not_after = na;
 		}
 	}
-	if (!r) {
-		res->devs = d;
-		res->n = cnt;
-	} else
-		free(d);
+	/* res owns d from here, so dp_resolution_free releases its entries on any failure */
+	res->devs = d;
+	res->n = cnt;
+	if (!r && (r = jlog(j, res)) != DP_OK)
+		r = r == DP_ENOMEM ? r : bad_field(c, "directory (log checkpoint)");
 	/* "unreachable" may be absent (nobody is) */
 	if (!r && json_object_get(j, "unreachable")) {
 		dp_unreachable *un;
@@ -807,6 +912,116 @@ int dp_client_health(dp_client *c, char *version, size_t vcap)
 		r = bad_field(c, "health");
 	else if (vcap && jstr(j, "version", version, vcap))
 		version[0] = 0;
+	json_decref(j);
+	return r;
+}
+
+/* ---- the transparency log ---- */
+
+int dp_client_get_raw(dp_client *c, const char *path, dp_buf *out)
+{
+	if (!path || path[0] != '/')
+		return DP_EINVAL;
+	dp_buf b;
+	dp_buf_init(&b, out->cap > out->len ? out->cap - out->len : 0);
+	int r = request(c, path, 0, NULL, 0, &b, 1, 0);
+	if (!r)
+		r = dp_buf_append(out, b.p, b.len);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_log_checkpoint(dp_client *c, dp_buf *note)
+{
+	size_t before = note->len;
+	int r = dp_client_get_raw(c, "/v1/log/checkpoint", note);
+	if (!r && note->len == before) {
+		set_msg(c, "%s", "the switch sent an empty log checkpoint");
+		r = DP_EPROTO;
+	}
+	return r;
+}
+
+/* {"size": N, "proof": [...]}: N must be the size asked for. */
+static int log_proof(dp_client *c, const char *path, uint64_t size, dp_log_proof *p)
+{
+	memset(p, 0, sizeof *p);
+	json_t *j;
+	int r = request_json(c, path, 0, 0, &j);
+	if (r)
+		return r;
+	int64_t sz;
+	if (jint(j, "size", 0, INT64_MAX, &sz) || jproof(j, "proof", p->h, &p->n))
+		r = bad_field(c, "log proof");
+	else if ((uint64_t)sz != size) {
+		set_msg(c, "the switch answered a proof for size %lld, not %llu", (long long)sz,
+			(unsigned long long)size);
+		r = DP_EPROTO;
+	} else
+		p->size = size;
+	json_decref(j);
+	return r;
+}
+
+int dp_client_log_consistency(dp_client *c, uint64_t from, uint64_t size, dp_log_proof *p)
+{
+	memset(p, 0, sizeof *p);
+	if (from == 0 || from > size || size > INT64_MAX)
+		return DP_EINVAL;
+	char path[128];
+	snprintf(path, sizeof path, "/v1/log/proof/consistency?from=%llu&size=%llu",
+		 (unsigned long long)from, (unsigned long long)size);
+	return log_proof(c, path, size, p);
+}
+
+int dp_client_log_inclusion(dp_client *c, uint64_t index, uint64_t size, dp_log_proof *p)
+{
+	memset(p, 0, sizeof *p);
+	if (index >= size || size > INT64_MAX)
+		return DP_EINVAL;
+	char path[128];
+	snprintf(path, sizeof path, "/v1/log/proof/inclusion?index=%llu&size=%llu",
+		 (unsigned long long)index, (unsigned long long)size);
+	return log_proof(c, path, size, p);
+}
+
+int dp_client_log_tile(dp_client *c, int tlevel, uint64_t n, unsigned width, dp_buf *out)
+{
+	char tile[128], path[160];
+	if (tlevel < -1 || tlevel > 63 || width == 0 || width > DP_TLOG_TILE_WIDTH ||
+	    dp_tlog_tile_path(tile, sizeof tile, tlevel, n, width))
+		return DP_EINVAL;
+	snprintf(path, sizeof path, "/v1/log/%s", tile);
+	size_t before = out->len;
+	int r = dp_client_get_raw(c, path, out);
+	if (r)
+		return r;
+	/* a hash tile is exactly width hashes; a bundle's count is its parser's to check */
+	if (tlevel >= 0 && out->len - before != (size_t)width * DP_TLOG_HASH) {
+		set_msg(c, "the switch sent a tile of %zu bytes for %u hashes", out->len - before, width);
+		out->len = before;
+		return DP_EPROTO;
+	}
+	return DP_OK;
+}
+
+int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t len)
+{
+	if (!line || len == 0 || len > 1024 || size > INT64_MAX || strlen(line) != len)
+		return DP_EINVAL;
+	json_t *o = json_pack("{s:I, s:s%}", "size", (json_int_t)size, "cosignature", line, len);
+	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!body)
+		return DP_ENOMEM;
+	json_t *j;
+	int r = request_json_body(c, "/v1/log/cosign", 1, (const uint8_t *)body, strlen(body), 0, &j);
+	free(body);
+	if (r)
+		return r;
+	int stored = 0;
+	if (jbool(j, "stored", &stored) || !stored)
+		r = bad_field(c, "cosignature");
 	json_decref(j);
 	return r;
 }

@@ -97,6 +97,56 @@ static int point_ok(const uint8_t pk[DP_ED25519_PK])
 	return crypto_core_ed25519_is_valid_point(pk) == 1;
 }
 
+/*
+ * Log-Key: the Ed25519 verifier key of a C2SP signed note,
+ * "<name>+<hex8 id>+<base64(0x01 || pub)>" (c2sp.org/signed-note): name
+ * 1..DP_NOTE_NAME_MAX printable ASCII without space or '+'; id 8 lower-case
+ * hex digits, SHA-256(name || "\n" || 0x01 || pub)[:4] big-endian; padded
+ * standard base64 of 33 bytes; pub a usable point, neither of the switch's
+ * other keys.  Only this shape: lib/note.c parses verifier keys in general.
+ */
+static int log_key_ok(const dp_enrol_answer *a)
+{
+	const char *s = a->log_key;
+	size_t n = strnlen(s, DP_NOTE_VKEY_MAX + 1);
+	if (n > DP_NOTE_VKEY_MAX)
+		return 0;
+	const char *plus = memchr(s, '+', n), *end = s + n;
+	size_t nl = plus ? (size_t)(plus - s) : 0;
+	if (nl == 0 || nl > DP_NOTE_NAME_MAX)
+		return 0; /* no name, or no '+' after it */
+	for (size_t i = 0; i < nl; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f)
+			return 0; /* printable, no space (and no '+': the first one ends the name) */
+	const char *h = plus + 1;
+	if (end - h < 9 || h[8] != '+')
+		return 0;
+	static const char hexd[] = "0123456789abcdef";
+	uint32_t id = 0;
+	for (int i = 0; i < 8; i++) {
+		const char *d = memchr(hexd, h[i], 16);
+		if (!d)
+			return 0; /* lower-case hex only: one spelling */
+		id = id << 4 | (uint32_t)(d - hexd);
+	}
+	uint8_t msg[DP_NOTE_NAME_MAX + 1 + 1 + 32], hash[DP_SHA256];
+	size_t got;
+	const char *k = h + 9;
+	if (dp_b64_decode(msg + nl + 1, 33, &got, k, (size_t)(end - k), 1) || got != 33)
+		return 0;
+	const uint8_t *pub = msg + nl + 2;
+	if (msg[nl + 1] != DP_NOTE_ED25519 || !point_ok(pub))
+		return 0; /* an Ed25519 key, usable */
+	if (!memcmp(pub, a->switch_sign_pk, DP_ED25519_PK) ||
+	    !memcmp(pub, a->switch_tls_pk, DP_ED25519_PK))
+		return 0; /* the log signs with a key of its own */
+	memcpy(msg, s, nl);
+	msg[nl] = '\n';
+	dp_sha256(hash, msg, nl + 1 + 33);
+	return id == ((uint32_t)hash[0] << 24 | (uint32_t)hash[1] << 16 | (uint32_t)hash[2] << 8 |
+		      (uint32_t)hash[3]);
+}
+
 /* The epoch key record a request carries (its first cable key). */
 static void request_epoch_key(const dp_enrol_request *q, dp_epoch_key *k)
 {
@@ -202,7 +252,7 @@ static int answer_put(const dp_enrol_answer *a, dp_buf *b)
 	if (!r)
 		r = put_key(b, "Switch-Sign-Key", a->switch_sign_pk, DP_ED25519_PK);
 	if (!r)
-		r = dp_buf_printf(b, "Issued: %lld\n", (long long)a->issued);
+		r = dp_buf_printf(b, "Log-Key: %s\nIssued: %lld\n", a->log_key, (long long)a->issued);
 	return r;
 }
 
@@ -246,6 +296,8 @@ int dp_enrol_answer_encode(const dp_enrol_answer *a, const uint8_t switch_sk[DP_
 	int r = answer_check(a);
 	if (r)
 		return r;
+	if (!log_key_ok(a))
+		return DP_EINVAL; /* an empty or malformed Log-Key: the caller's bug */
 	if (memcmp(switch_sk + DP_ED25519_SEED, a->switch_sign_pk, DP_ED25519_PK))
 		return DP_EINVAL; /* the answer names the key that signs it */
 	dp_buf tmp;
@@ -449,6 +501,8 @@ static int answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n)
 	    (r = need_key(&c, "Switch-TLS-Key", a->switch_tls_pk, DP_ED25519_PK)) ||
 	    (r = need_key(&c, "Switch-Sign-Key", a->switch_sign_pk, DP_ED25519_PK)))
 		return r;
+	if ((r = need_str(&c, "Log-Key", a->log_key, sizeof a->log_key)))
+		return r == DP_ETOOBIG ? DP_EPARSE : r; /* no verifier key is that long */
 	if ((r = need_uint(&c, "Issued", (uint64_t)DP_CREATED_MAX, &u)))
 		return r;
 	a->issued = (int64_t)u;
@@ -456,6 +510,8 @@ static int answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n)
 		return DP_EPARSE; /* unknown or repeated line before the signature */
 	if ((r = answer_check(a)))
 		return r;
+	if (!log_key_ok(a))
+		return DP_EPARSE;
 	dp_buf b;
 	dp_buf_init(&b, DP_ENROL_MAX);
 	r = answer_put(a, &b); /* the canonical form also rejects upper-case hex, "S" for SECRET */

@@ -544,11 +544,16 @@ static void test_old_db(void)
 				     "name='age_recipient'", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
 	sqlite3_finalize(st);
-	/* schema 3: a newer denpod's */
-	CHECK(sqlite3_exec(db, "INSERT INTO meta VALUES('schema','3')", NULL, NULL, NULL) == SQLITE_OK);
+	/* schema 4: a newer denpod's */
+	CHECK(sqlite3_exec(db, "INSERT INTO meta VALUES('schema','4')", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
-	/* a new database says schema 2 and opens again */
+	/* schema 2: before the transparency log, refused too */
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "UPDATE meta SET v='2' WHERE k='schema'", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
+	/* a new database says schema 3 and opens again */
 	snprintf(path, sizeof path, "%s/new.db", dir);
 	CHECK(dps_open(&o, path, 1) == DP_OK);
 	dps_close(o);
@@ -558,7 +563,7 @@ static void test_old_db(void)
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
 	CHECK(sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k='schema'", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW &&
-	      strcmp((const char *)sqlite3_column_text(st, 0), "2") == 0);
+	      strcmp((const char *)sqlite3_column_text(st, 0), "3") == 0);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }

@@ -21,6 +21,30 @@
 #include "tests/harness.h"
 
 static uint8_t dev_pk[32], dev_sk[64], tls_pk[32], sw_pk[32], sw_sk[64], swtls_pk[32];
+static uint8_t log_pk[32];
+#define LOG_ORIGIN "switch.example/log"
+
+/*
+ * A signed-note verifier key "<name>+<hex8 id>+<b64(type || pk)>", made
+ * here with libsodium (not lib/enrol.c): id = SHA-256(name || "\n" || type
+ * || pk)[:4], big-endian.
+ */
+static void vkey(char *out, size_t cap, const char *name, uint8_t type, const uint8_t pk[32])
+{
+	size_t nl = strlen(name);
+	uint8_t *msg = malloc(nl + 34), h[32], k[33];
+	memcpy(msg, name, nl);
+	msg[nl] = '\n';
+	msg[nl + 1] = type;
+	memcpy(msg + nl + 2, pk, 32);
+	crypto_hash_sha256(h, msg, nl + 34);
+	free(msg);
+	k[0] = type;
+	memcpy(k + 1, pk, 32);
+	char b64[45];
+	dp_b64_encode(b64, k, 33, 1);
+	snprintf(out, cap, "%s+%02x%02x%02x%02x+%s", name, h[0], h[1], h[2], h[3], b64);
+}
 
 /* The recipient of the identity whose secret is base, base+1, ...: X25519 or mlkem768x25519. */
 static void age_of(uint8_t base, char out[DP_AGE_RECIPIENT_MAX + 1], int type)
@@ -69,6 +93,7 @@ static void base_answer(dp_enrol_answer *a)
 	strcpy(a->switch_url, "https://127.0.0.1:8443");
 	memcpy(a->switch_tls_pk, swtls_pk, 32);
 	memcpy(a->switch_sign_pk, sw_pk, 32);
+	vkey(a->log_key, sizeof a->log_key, LOG_ORIGIN, 0x01, log_pk);
 	a->issued = 1771910000;
 }
 
@@ -606,6 +631,137 @@ static void test_answer(void)
 	dp_buf_free(&b);
 }
 
+/* Log-Key: the log's verifier key, in the one shape an answer carries. */
+static void test_log_key(void)
+{
+	dp_enrol_answer a, d;
+	dp_buf b, t;
+	base_answer(&a);
+	dp_buf_init(&b, DP_ENROL_MAX);
+	CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_OK);
+	char good[DP_NOTE_VKEY_MAX + 1], line[2048], orig[DP_NOTE_VKEY_MAX + 16];
+	strcpy(good, a.log_key);
+	snprintf(orig, sizeof orig, "Log-Key: %s", good);
+	/* the line comes right after Switch-Sign-Key */
+	{
+		char b64[45], want[1024];
+		dp_b64_encode(b64, sw_pk, 32, 1);
+		snprintf(want, sizeof want, "Switch-Sign-Key: %.44s\n%.600s\nIssued: ", b64, orig);
+		CHECK(memmem(b.p, b.len, want, strlen(want)) != NULL);
+	}
+	CHECK(dp_enrol_answer_decode(&d, b.p, b.len) == DP_OK && !strcmp(d.log_key, good));
+	/* signed: another valid key in its place does not verify */
+	{
+		uint8_t other[32];
+		char ok2[DP_NOTE_VKEY_MAX + 1];
+		fx_seed_key(0x02, other, NULL);
+		vkey(ok2, sizeof ok2, LOG_ORIGIN, 0x01, other);
+		snprintf(line, sizeof line, "Log-Key: %s", ok2);
+		CHECK(fx_replace(&t, 1 << 16, b.p, b.len, orig, line) == 0);
+		CHECK(dec_ans(t.p, t.len) == DP_ESIG);
+		dp_buf_free(&t);
+		CHECK(mutate(&b, ANS, orig, line) == DP_OK); /* re-signed: fine */
+	}
+
+	/* keys made by Go's golang.org/x/mod/sumdb/note (its documentation; the Go checksum database) */
+	static const char *const go_keys[] = {
+		"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		"sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
+	};
+	for (size_t i = 0; i < 2; i++) {
+		base_answer(&a);
+		strcpy(a.log_key, go_keys[i]);
+		dp_buf_reset(&b);
+		b.len = 0;
+		int r = dp_enrol_answer_encode(&a, sw_sk, &b);
+		CHECKF(r == DP_OK, "%s: %s", go_keys[i], dp_errname(r));
+		CHECK(r || (dp_enrol_answer_decode(&d, b.p, b.len) == DP_OK && !strcmp(d.log_key, go_keys[i])));
+	}
+	base_answer(&a);
+	dp_buf_reset(&b);
+	b.len = 0;
+	CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_OK);
+
+	/* malformed: refused by the encoder (DP_EINVAL) and, signed anyway, by the decoder (DP_EPARSE) */
+	enum { NBAD = 24 };
+	static char bad[NBAD][1100];
+	size_t nbad = 0;
+	uint8_t zero[32] = {0};
+	char name[300], *p;
+	bad[nbad++][0] = 0;                                              /* empty */
+	snprintf(bad[nbad++], 1100, "%s", good + strlen(LOG_ORIGIN));    /* no name */
+	snprintf(bad[nbad++], 1100, "%s", LOG_ORIGIN);                   /* a name only */
+	vkey(bad[nbad++], 1100, "switch example/log", 0x01, log_pk);     /* a space */
+	vkey(bad[nbad++], 1100, "switch\texample", 0x01, log_pk);        /* a control */
+	vkey(bad[nbad++], 1100, "switch.example/l\xc3\xb6g", 0x01, log_pk); /* not ASCII */
+	memset(name, 'n', 256);
+	name[256] = 0;
+	vkey(bad[nbad++], 1100, name, 0x01, log_pk);                     /* a name of 256 */
+	snprintf(bad[nbad++], 1100, "%s", good);
+	p = bad[nbad - 1] + strlen(LOG_ORIGIN) + 1;
+	p[3] = p[3] == '0' ? '1' : '0';                                  /* another key id */
+	snprintf(bad[nbad++], 1100, "%s", good);                         /* upper-case key id */
+	p = bad[nbad - 1] + strlen(LOG_ORIGIN) + 1;
+	int letters = 0;
+	for (int i = 0; i < 8; i++)
+		if (p[i] >= 'a' && p[i] <= 'f')
+			p[i] = (char)(p[i] - 32), letters++;
+	CHECKF(letters > 0, "the fixture's key id has no letter: pick another seed");
+	snprintf(bad[nbad++], 1100, "%.*s%s", (int)strlen(LOG_ORIGIN) + 8,
+		 good, good + strlen(LOG_ORIGIN) + 9);                   /* seven digits */
+	snprintf(bad[nbad++], 1100, "%.*s0%s", (int)strlen(LOG_ORIGIN) + 9,
+		 good, good + strlen(LOG_ORIGIN) + 9);                   /* nine digits */
+	vkey(bad[nbad++], 1100, LOG_ORIGIN, 0x04, log_pk);               /* a cosigner key */
+	vkey(bad[nbad++], 1100, LOG_ORIGIN, 0x02, log_pk);               /* an unknown type */
+	vkey(bad[nbad++], 1100, LOG_ORIGIN, 0x01, zero);                 /* small order */
+	vkey(bad[nbad++], 1100, LOG_ORIGIN, 0x01, sw_pk);                /* the answer's key */
+	vkey(bad[nbad++], 1100, LOG_ORIGIN, 0x01, swtls_pk);             /* the TLS key */
+	snprintf(bad[nbad++], 1100, "%s ", good);                        /* trailing space */
+	snprintf(bad[nbad++], 1100, "%s=", good);                        /* more base64 */
+	snprintf(bad[nbad++], 1100, "%sAAAA", good);                     /* 36 bytes */
+	snprintf(bad[nbad++], 1100, "%.*s", (int)strlen(good) - 4, good); /* 30 bytes */
+	{
+		/* 32 bytes: the key without its type byte, id over the same */
+		char b64[45];
+		dp_b64_encode(b64, log_pk, 32, 1);
+		snprintf(bad[nbad++], 1100, "%.*s%s", (int)strlen(LOG_ORIGIN) + 10, good, b64);
+	}
+	snprintf(bad[nbad++], 1100, "%s", good);                         /* the url alphabet */
+	for (p = bad[nbad - 1] + strlen(LOG_ORIGIN) + 10; *p; p++)
+		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p == 'A' ? '-' : *p;
+	memset(bad[nbad], 'x', 600);                                      /* longer than any */
+	bad[nbad++][600] = 0;
+	snprintf(bad[nbad++], 1100, "+%s", good);                        /* a '+' first */
+	CHECK(nbad <= NBAD);
+	for (size_t i = 0; i < nbad; i++) {
+		base_answer(&a);
+		snprintf(a.log_key, sizeof a.log_key, "%.512s", bad[i]);
+		dp_buf_init(&t, DP_ENROL_MAX);
+		int r = dp_enrol_answer_encode(&a, sw_sk, &t);
+		CHECKF(r == DP_EINVAL && t.len == 0, "bad log key %zu (%.80s): encode %s", i, bad[i],
+		       dp_errname(r));
+		dp_buf_free(&t);
+		snprintf(line, sizeof line, "Log-Key: %.1100s", bad[i]);
+		r = mutate(&b, ANS, orig, line);
+		CHECKF(r == DP_EPARSE, "bad log key %zu (%.80s): decode %s", i, bad[i], dp_errname(r));
+	}
+	/* the longest name, 255 bytes */
+	base_answer(&a);
+	memset(name, 'n', 255);
+	name[255] = 0;
+	vkey(a.log_key, sizeof a.log_key, name, 0x01, log_pk);
+	dp_buf_reset(&b);
+	b.len = 0;
+	CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_OK && dec_ans(b.p, b.len) == DP_OK);
+	/* printable punctuation is fine in a name */
+	base_answer(&a);
+	vkey(a.log_key, sizeof a.log_key, "~!@#$%^&*()_=-{}[]|\\:;\"'<>,.?/", 0x01, log_pk);
+	dp_buf_reset(&b);
+	b.len = 0;
+	CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_OK && dec_ans(b.p, b.len) == DP_OK);
+	dp_buf_free(&b);
+}
+
 /* Replace old by new in a whole file (signature line included), decode as an epoch key record. */
 static int tamper_epk(const dp_buf *b, const char *old, const char *new)
 {
@@ -956,8 +1112,10 @@ int main(void)
 	fx_seed_key(0x41, tls_pk, NULL);
 	fx_seed_key(0x21, sw_pk, sw_sk);
 	fx_seed_key(0x61, swtls_pk, NULL);
+	fx_seed_key(0xf1, log_pk, NULL);
 	test_request();
 	test_answer();
+	test_log_key();
 	test_epoch_key();
 	test_clock();
 	return t_done("test_enrol");

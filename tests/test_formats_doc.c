@@ -4,9 +4,12 @@
  *
  * Each example block is a fenced block after a marker line
  * "<!-- example: NAME -->".  The test decodes the documented cable,
- * envelope, enrolment files and epoch key record, re-encodes them with
- * the documented fixed keys (Ed25519 is deterministic) and requires byte
- * equality, so the document cannot drift from the code.  Run from the repository root
+ * envelope, enrolment files, epoch key record and transparency-log
+ * entries, re-encodes them with the documented fixed keys (Ed25519 is
+ * deterministic) and requires byte equality, so the document cannot drift
+ * from the code.  The log entries must also say what the other examples
+ * say (the cable's id, recipients and submission hash, the record's bytes,
+ * the request's device).  Run from the repository root
  * (or set DENPO_DOCS to the docs directory).
  */
 #include <stdlib.h>
@@ -18,10 +21,27 @@
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
 #include "denpo/epoch.h"
+#include "denpo/logentry.h"
 #include "tests/fixture.h"
 #include "tests/harness.h"
 
 static char *doc;
+
+#define LOG_ORIGIN "switch.mofa.example/log"
+
+/* The log's verifier key of Ed25519 key pk, made here with libsodium (c2sp.org/signed-note). */
+static void log_vkey(char *out, size_t cap, const uint8_t pk[32])
+{
+	uint8_t msg[sizeof LOG_ORIGIN + 33], h[32];
+	size_t nl = sizeof LOG_ORIGIN - 1;
+	memcpy(msg, LOG_ORIGIN "\n", nl + 1);
+	msg[nl + 1] = 0x01;
+	memcpy(msg + nl + 2, pk, 32);
+	crypto_hash_sha256(h, msg, nl + 34);
+	char b64[45];
+	dp_b64_encode(b64, msg + nl + 1, 33, 1);
+	snprintf(out, cap, "%s+%02x%02x%02x%02x+%s", LOG_ORIGIN, h[0], h[1], h[2], h[3], b64);
+}
 
 /* The contents of block NAME (between the fence lines, final LF included); NULL if absent. */
 static char *block(const char *name, size_t *n)
@@ -86,19 +106,20 @@ int main(void)
 		return t_done("test_formats_doc");
 
 	uint8_t dev_pk[32], dev_sk[64], sw_pk[32], sw_sk[64], tls_pk[32], tls_sk[64];
-	uint8_t swtls_pk[32], swtls_sk[64];
+	uint8_t swtls_pk[32], swtls_sk[64], log_pk[32];
 	fx_seed_key(0x01, dev_pk, dev_sk);
 	fx_seed_key(0x21, sw_pk, sw_sk);
 	fx_seed_key(0x41, tls_pk, tls_sk);
 	fx_seed_key(0x61, swtls_pk, swtls_sk);
+	fx_seed_key(0xf1, log_pk, NULL);
 
 	/* keys: the documented public keys are those of the documented seeds */
 	size_t n;
 	char *keys = block("keys", &n);
 	CHECK(keys != NULL);
 	if (keys) {
-		const uint8_t *pks[4] = {dev_pk, tls_pk, sw_pk, swtls_pk};
-		for (int i = 0; i < 4; i++) {
+		const uint8_t *pks[5] = {dev_pk, tls_pk, sw_pk, swtls_pk, log_pk};
+		for (int i = 0; i < 5; i++) {
 			char hex[65];
 			dp_hex_encode(hex, pks[i], 32);
 			CHECKF(strstr(keys, hex) != NULL, "key %d (%s) not in the keys block", i, hex);
@@ -142,6 +163,7 @@ int main(void)
 	}
 
 	/* the payload placeholder and the envelope */
+	uint8_t sub_hash[32] = {0}; /* SHA-256 of the submission: the log's Envelope-Hash */
 	size_t pn, en;
 	char *payload = block("payload", &pn), *envtext = block("envelope", &en);
 	CHECK(payload && envtext);
@@ -170,6 +192,7 @@ int main(void)
 		dp_buf s;
 		dp_buf_init(&s, DP_ENVELOPE_MAX + 4096);
 		CHECK(dp_submission_encode(&b, (const uint8_t *)payload, pn, &s) == DP_OK);
+		dp_sha256(sub_hash, s.p, s.len);
 		const uint8_t *pl;
 		size_t pln;
 		CHECK(dp_submission_decode(&d, s.p, s.len, &pl, &pln) == DP_OK && pln == pn);
@@ -236,6 +259,9 @@ int main(void)
 		if (r == DP_OK) {
 			CHECK(!memcmp(a.switch_sign_pk, sw_pk, 32) && !memcmp(a.switch_tls_pk, swtls_pk, 32));
 			CHECK(!memcmp(a.device_id, dev_pk, 32));
+			char vk[DP_NOTE_VKEY_MAX + 1];
+			log_vkey(vk, sizeof vk, log_pk);
+			CHECKF(!strcmp(a.log_key, vk), "documented Log-Key %s, want %s", a.log_key, vk);
 			dp_buf_reset(&b);
 			CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_OK);
 			CHECK(b.len == an && !memcmp(b.p, ans, an));
@@ -276,6 +302,63 @@ int main(void)
 			e[-1] = e[-1] == '1' ? '2' : '1'; /* a second more: still a valid window */
 			CHECK(dp_epoch_key_decode(&k, (const uint8_t *)epk, kn) == DP_ESIG);
 		}
+	}
+
+	/* the log's entries: each decodes, re-encodes to itself, and agrees with the examples above */
+	for (int ev = DP_LOG_CABLE_ACCEPTED; ev <= DP_LOG_CONTAINMENT; ev++) {
+		char name[64];
+		snprintf(name, sizeof name, "log-%s", dp_log_event_name(ev));
+		size_t ln;
+		char *lt = block(name, &ln);
+		CHECKF(lt != NULL, "no example %s", name);
+		if (!lt)
+			continue;
+		static dp_logent e;
+		int r = dp_logent_decode(&e, (const uint8_t *)lt, ln);
+		CHECKF(r == DP_OK && e.event == ev, "documented %s: %s", name, dp_errname(r));
+		if (r == DP_OK) {
+			dp_buf b;
+			dp_buf_init(&b, DP_TLOG_ENTRY_MAX);
+			CHECK(dp_logent_encode(&e, &b) == DP_OK);
+			CHECKF(b.len == ln && !memcmp(b.p, lt, ln),
+			       "the library encodes the documented %s differently", name);
+			dp_buf_free(&b);
+		}
+		if (r == DP_OK && ev <= DP_LOG_CABLE_ACKED && have_cable) {
+			CHECK(!memcmp(e.cable_id, c.id, DP_CABLE_ID) && !strcmp(e.mrn, "26 TOKYO 000017"));
+			if (ev == DP_LOG_CABLE_ACCEPTED) {
+				CHECK(!memcmp(e.device, c.from_device, 32) && !strcmp(e.post, c.from));
+				CHECK(e.classification == c.classification &&
+				      e.prec_action == c.prec_action && e.prec_info == c.prec_info);
+				CHECK(!memcmp(e.envelope_hash, sub_hash, 32));
+				CHECK(e.part == 1 && e.parts == 1 && e.nrcpts == c.nrecipients);
+				for (size_t i = 0; i < e.nrcpts && i < c.nrecipients; i++)
+					CHECK(!memcmp(e.rcpts[i].device, c.recipients[i].device, 32) &&
+					      e.rcpts[i].epoch == c.recipients[i].epoch);
+			} else {
+				CHECK(c.nrecipients > 0 && !memcmp(e.device, c.recipients[0].device, 32));
+			}
+		}
+		if (r == DP_OK && ev == DP_LOG_KEY_PUBLISHED) {
+			size_t rn2;
+			char *rec = block("epoch-key", &rn2); /* afresh: the check above changed a byte */
+			CHECKF(rec && e.record_len == rn2 && !memcmp(e.record, rec, rn2) && e.epoch == 0 &&
+				       !memcmp(e.device, dev_pk, 32),
+			       "the documented key-published entry is not the documented record");
+			free(rec);
+		}
+		if (r == DP_OK && ev == DP_LOG_DEVICE_ENROLLED && have_req)
+			CHECK(!memcmp(e.device, q.sign_pk, 32) && !memcmp(e.tls_key, q.tls_pk, 32) &&
+			      !strcmp(e.officer, q.officer) && !strcmp(e.post, q.post) &&
+			      !strcmp(e.name, q.device_name));
+		/* and one changed byte of any line is refused or means something else */
+		if (r == DP_OK) {
+			static dp_logent x;
+			char *t = strstr(lt, "\nTime: ");
+			t[7] = (char)(t[7] == '1' ? '0' : t[7]); /* a leading zero */
+			CHECK(dp_logent_decode(&x, (const uint8_t *)lt, ln) == DP_EPARSE);
+		}
+		free(lt);
 	}
 
 	free(keys);

@@ -3,7 +3,7 @@
  *
  *   tool_example              print the example blocks (markdown) to stdout
  *   tool_example --corpus DIR write fuzz seeds into
- *                             DIR/fuzz_{cable,envelope,enrol,epoch_key}/
+ *                             DIR/fuzz_{cable,envelope,enrol,epoch_key,logentry}/
  *
  * Everything is deterministic: fixed keys (seed bytes base, base+1, ...,
  * base+31), a fixed cable id and times, and a fixed placeholder instead of
@@ -23,9 +23,12 @@
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
 #include "denpo/epoch.h"
+#include "denpo/logentry.h"
 #include "tests/fixture.h"
 
 #define PAYLOAD "DENPO WORKED EXAMPLE PAYLOAD\n"
+#define LOG_ORIGIN "switch.mofa.example/log" /* the log's name in its checkpoints */
+#define NLOG 13                              /* one entry per event */
 
 static void die(const char *what, int r)
 {
@@ -35,8 +38,9 @@ static void die(const char *what, int r)
 
 typedef struct {
 	uint8_t dev_pk[32], dev_sk[64], sw_pk[32], sw_sk[64], tls_pk[32], tls_sk[64];
-	uint8_t swtls_pk[32], swtls_sk[64];
+	uint8_t swtls_pk[32], swtls_sk[64], log_pk[32];
 	dp_buf cable, env, sub, req, ans, render;
+	dp_buf log[NLOG + 1]; /* log[event]: the example entry of each event */
 	dp_buf epk;         /* the epoch key record the request carries (epoch 0) */
 	dp_buf epk_more[3]; /* more records, for the fuzz corpus only */
 } example;
@@ -81,6 +85,151 @@ static void corpus_record(dp_buf *out, uint8_t base, uint8_t xbase, uint32_t epo
 		die("epoch key record", r);
 }
 
+/*
+ * The signed-note verifier key "<name>+<hex8 id>+<b64(0x01 || pk)>",
+ * id = SHA-256(name || "\n" || 0x01 || pk)[:4] (c2sp.org/signed-note).
+ */
+static void log_vkey(char *out, size_t cap, const char *name, const uint8_t pk[32])
+{
+	uint8_t msg[256 + 34], h[32], k[33];
+	size_t nl = strlen(name);
+	memcpy(msg, name, nl);
+	msg[nl] = '\n';
+	msg[nl + 1] = 0x01;
+	memcpy(msg + nl + 2, pk, 32);
+	crypto_hash_sha256(h, msg, nl + 34);
+	memcpy(k, msg + nl + 1, 33);
+	char b64[45];
+	dp_b64_encode(b64, k, 33, 1);
+	snprintf(out, cap, "%s+%02x%02x%02x%02x+%s", name, h[0], h[1], h[2], h[3], b64);
+}
+
+static void log_put(example *x, const dp_logent *e)
+{
+	dp_buf_init(&x->log[e->event], DP_TLOG_ENTRY_MAX);
+	int r = dp_logent_encode(e, &x->log[e->event]);
+	if (r)
+		die(dp_log_event_name(e->event), r);
+}
+
+/*
+ * The log's entries about the example: the cable accepted as 26 TOKYO
+ * 000017, delivered, fetched and acknowledged by its first recipient; the
+ * device's enrolment, its epoch 0 key published and retired; an alert on
+ * the device, its containment, suspension, reinstatement and revocation;
+ * an operator's act.
+ */
+static void build_log(example *x, const dp_cable *c)
+{
+	static dp_logent e;
+	dp_log_rcpt rc[3];
+	for (size_t i = 0; i < c->nrecipients && i < 3; i++) {
+		memcpy(rc[i].device, c->recipients[i].device, 32);
+		rc[i].epoch = c->recipients[i].epoch;
+	}
+	memset(&e, 0, sizeof e);
+	e.event = DP_LOG_CABLE_ACCEPTED;
+	e.time = c->created + 10;
+	memcpy(e.cable_id, c->id, DP_CABLE_ID);
+	strcpy(e.mrn, "26 TOKYO 000017");
+	dp_sha256(e.envelope_hash, x->sub.p, x->sub.len);
+	memcpy(e.device, c->from_device, 32);
+	strcpy(e.officer, "tanaka.h");
+	strcpy(e.post, c->from);
+	e.classification = c->classification;
+	e.prec_action = c->prec_action;
+	e.prec_info = c->prec_info;
+	strcpy(e.source, "192.0.2.10");
+	if (dp_logent_set_part(&e, rc, c->nrecipients, 1))
+		die("parts", DP_EINVAL);
+	log_put(x, &e);
+	static const struct {
+		int event;
+		int64_t dt;
+	} reads[] = {
+		{DP_LOG_CABLE_DELIVERED, 70}, {DP_LOG_CABLE_ACKED, 130}, {DP_LOG_CABLE_FETCHED, 3670}};
+	for (int i = 0; i < 3; i++) {
+		memset(&e, 0, sizeof e);
+		e.event = reads[i].event;
+		e.time = c->created + reads[i].dt;
+		memcpy(e.cable_id, c->id, DP_CABLE_ID);
+		strcpy(e.mrn, "26 TOKYO 000017");
+		memcpy(e.device, rc[0].device, 32);
+		strcpy(e.source, "2001:db8:10::25");
+		log_put(x, &e);
+	}
+
+	memset(&e, 0, sizeof e);
+	e.event = DP_LOG_KEY_PUBLISHED; /* at approval: no network source */
+	e.time = 1771910000;
+	memcpy(e.device, x->dev_pk, 32);
+	e.epoch = 0;
+	e.record = x->epk.p;
+	e.record_len = x->epk.len;
+	log_put(x, &e);
+	memset(&e, 0, sizeof e);
+	e.event = DP_LOG_KEY_RETIRED;
+	e.time = 1771990000 + DP_EPOCH_SKEW;
+	memcpy(e.device, x->dev_pk, 32);
+	strcpy(e.text, "closed");
+	log_put(x, &e);
+
+	memset(&e, 0, sizeof e);
+	e.event = DP_LOG_DEVICE_ENROLLED;
+	e.time = 1771910000;
+	memcpy(e.device, x->dev_pk, 32);
+	memcpy(e.tls_key, x->tls_pk, 32);
+	strcpy(e.officer, "tanaka.h");
+	strcpy(e.post, "TOKYO");
+	strcpy(e.name, "tanaka-laptop-1");
+	strcpy(e.operator_, "suzuki.m");
+	log_put(x, &e);
+	static const struct {
+		int event;
+		int64_t t;
+		const char *op, *why;
+	} acts[] = {
+		{DP_LOG_DEVICE_SUSPENDED, 1772000001, "auto", "containment of alert BULK-FETCH"},
+		{DP_LOG_DEVICE_REINSTATED, 1772006400, "soc.ito", NULL},
+		{DP_LOG_DEVICE_REVOKED, 1772600000, "soc.ito", "laptop replaced"},
+	};
+	for (int i = 0; i < 3; i++) {
+		memset(&e, 0, sizeof e);
+		e.event = acts[i].event;
+		e.time = acts[i].t;
+		memcpy(e.device, x->dev_pk, 32);
+		strcpy(e.operator_, acts[i].op);
+		if (acts[i].why)
+			strcpy(e.text, acts[i].why);
+		log_put(x, &e);
+	}
+
+	memset(&e, 0, sizeof e);
+	e.event = DP_LOG_ADMIN;
+	e.time = 1771800000;
+	strcpy(e.operator_, "suzuki.m");
+	strcpy(e.act, "POST-ADD");
+	strcpy(e.text, "TOKYO");
+	log_put(x, &e);
+	memset(&e, 0, sizeof e);
+	e.event = DP_LOG_ALERT;
+	e.time = 1772000000;
+	strcpy(e.act, "BULK-FETCH");
+	memcpy(e.device, x->dev_pk, 32);
+	e.has_device = 1;
+	strcpy(e.text, "412 cables fetched in 600 s (threshold 200)");
+	log_put(x, &e);
+	memset(&e, 0, sizeof e);
+	e.event = DP_LOG_CONTAINMENT;
+	e.time = 1772000001;
+	strcpy(e.act, "SUSPEND-DEVICE");
+	memcpy(e.device, x->dev_pk, 32);
+	e.has_device = 1;
+	strcpy(e.operator_, "auto");
+	strcpy(e.text, "alert BULK-FETCH");
+	log_put(x, &e);
+}
+
 static void build(example *x)
 {
 	int r;
@@ -88,6 +237,7 @@ static void build(example *x)
 	fx_seed_key(0x21, x->sw_pk, x->sw_sk);
 	fx_seed_key(0x41, x->tls_pk, x->tls_sk);
 	fx_seed_key(0x61, x->swtls_pk, x->swtls_sk);
+	fx_seed_key(0xf1, x->log_pk, NULL);
 
 	dp_cable c;
 	dp_cable_init(&c);
@@ -163,7 +313,6 @@ static void build(example *x)
 	if ((r = dp_submission_encode(&x->env, (const uint8_t *)PAYLOAD, strlen(PAYLOAD), &x->sub)))
 		die("submission", r);
 	dp_envelope_free(&e);
-	dp_cable_free(&c);
 
 	dp_enrol_request q;
 	memset(&q, 0, sizeof q);
@@ -221,10 +370,14 @@ static void build(example *x)
 	strcpy(a.switch_url, "https://switch.mofa.example:8443");
 	memcpy(a.switch_tls_pk, x->swtls_pk, 32);
 	memcpy(a.switch_sign_pk, x->sw_pk, 32);
+	log_vkey(a.log_key, sizeof a.log_key, LOG_ORIGIN, x->log_pk);
 	a.issued = 1771910000;
 	dp_buf_init(&x->ans, DP_ENROL_MAX);
 	if ((r = dp_enrol_answer_encode(&a, x->sw_sk, &x->ans)))
 		die("answer", r);
+
+	build_log(x, &c);
+	dp_cable_free(&c);
 }
 
 static void hexline(const uint8_t *p, size_t n)
@@ -315,6 +468,8 @@ static void print_all(example *x)
 	hexline(x->sw_pk, 32);
 	printf("\nswitch TLS key (seed 61..80)         ");
 	hexline(x->swtls_pk, 32);
+	printf("\nlog key (seed f1..ff, 00..10)        ");
+	hexline(x->log_pk, 32);
 	printf("\n```\n\n");
 	block("cable", "text");
 	fwrite(x->cable.p, 1, sl, stdout);
@@ -341,6 +496,14 @@ static void print_all(example *x)
 	block("epoch-key", "text");
 	fwrite(x->epk.p, 1, x->epk.len, stdout);
 	printf("```\n");
+	for (int ev = 1; ev <= NLOG; ev++) {
+		char name[64];
+		snprintf(name, sizeof name, "log-%s", dp_log_event_name(ev));
+		printf("\n");
+		block(name, "text");
+		fwrite(x->log[ev].p, 1, x->log[ev].len, stdout);
+		printf("```\n");
+	}
 }
 
 static void put(const char *dir, const char *sub, const char *name, const dp_buf *b)
@@ -373,6 +536,8 @@ int main(int argc, char **argv)
 		put(argv[2], "fuzz_epoch_key", "record_next_day", &x.epk_more[0]);
 		put(argv[2], "fuzz_epoch_key", "record_last_epoch_longest_life", &x.epk_more[1]);
 		put(argv[2], "fuzz_epoch_key", "record_other_device", &x.epk_more[2]);
+		for (int ev = 1; ev <= NLOG; ev++)
+			put(argv[2], "fuzz_logentry", dp_log_event_name(ev), &x.log[ev]);
 	} else if (argc == 1) {
 		print_all(&x);
 	} else {
@@ -388,6 +553,8 @@ int main(int argc, char **argv)
 	dp_buf_free(&x.epk);
 	for (int i = 0; i < 3; i++)
 		dp_buf_free(&x.epk_more[i]);
+	for (int ev = 1; ev <= NLOG; ev++)
+		dp_buf_free(&x.log[ev]);
 	sodium_memzero(&x, sizeof x);
 	return 0;
 }

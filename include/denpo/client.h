@@ -29,6 +29,7 @@
 #include "denpo/cable.h"
 #include "denpo/epoch.h"
 #include "denpo/error.h"
+#include "denpo/tlog.h"
 
 #define DP_CLIENT_JSON_MAX (16u << 20)  /* cap on any JSON answer */
 #define DP_CLIENT_MSG_MAX 1024
@@ -53,6 +54,8 @@ int dp_client_new(dp_client **out, const dp_client_config *cfg) DP_WUR;
 void dp_client_free(dp_client *c);
 /* Message of the last failure ("" if none): the switch's, or curl's, or ours. */
 const char *dp_client_message(const dp_client *c);
+/* Forget the last failure's message (after reporting it, so later errors do not repeat it). */
+void dp_client_clear_message(dp_client *c);
 /* HTTP status of the last request (0 if none was answered). */
 long dp_client_http_status(const dp_client *c);
 
@@ -141,6 +144,20 @@ typedef struct {
 	const char *captions;            /* comma-separated, may be NULL */
 	int classification;
 } dp_resolve_query;
+/*
+ * A log entry with its inclusion proof, as a resolve answer carries it
+ * (docs/transparency.md §3).  Nothing here is verified by the client
+ * library: the caller decodes the entry and checks the proof against a
+ * checkpoint it verified.
+ */
+typedef struct {
+	int present;                     /* 0: the switch did not send it */
+	uint64_t index;
+	uint8_t *entry;                  /* malloc'd, entry_len <= DP_TLOG_ENTRY_MAX */
+	size_t entry_len;
+	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t nproof;
+} dp_log_incl;
 typedef struct {
 	uint8_t device[32];
 	char officer[DP_NAME_MAX + 1];
@@ -151,6 +168,8 @@ typedef struct {
 	int64_t not_before, not_after;
 	char age_recipient[DP_AGE_RECIPIENT_MAX + 1];
 	char epoch_key[DP_EPOCH_KEY_MAX + 1]; /* the signed record (unchecked: see seal_recipients) */
+	dp_log_incl enrolment;           /* its device-enrolled entry (optional) */
+	dp_log_incl key_entry;           /* the key-published entry of epoch_key (optional) */
 } dp_resolved;
 /* An addressed device that has no current key (its last one expired). */
 typedef struct {
@@ -165,8 +184,21 @@ typedef struct {
 	size_t n;
 	dp_unreachable *unreachable;     /* malloc'd */
 	size_t nunreachable;
+	/* "log" (optional): the newest checkpoint and its consistency proof from log_size */
+	int has_log;
+	char *log_checkpoint;            /* malloc'd signed note (unverified), NUL-terminated */
+	size_t log_checkpoint_len;
+	uint8_t log_consistency[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t log_nconsistency;
 } dp_resolution;
 int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *res) DP_WUR;
+/*
+ * The same with log_size=M, the size of the last checkpoint this device
+ * verified (0 if none): a switch with the transparency log then adds the
+ * "log" object and each device's log entries (docs/transparency.md §3).
+ */
+int dp_client_resolve_log(dp_client *c, const dp_resolve_query *q, uint64_t log_size,
+			  dp_resolution *res) DP_WUR;
 void dp_resolution_free(dp_resolution *res);
 
 /* ---- GET /v1/directory/devices/{device} ---- */
@@ -202,6 +234,45 @@ typedef struct {
 } dp_key_status;
 int dp_client_keys(dp_client *c, dp_key_status *st) DP_WUR;
 void dp_key_status_free(dp_key_status *st);
+
+/* ---- the transparency log (docs/transparency.md, docs/api.md "The log") ---- */
+
+/*
+ * GET path (starting with '/'), any content type: the body is appended to
+ * out, whose cap bounds it (DP_ETOOBIG beyond).  Same pinning and error
+ * mapping as every call; a 404 without an API error body is DP_ENOTFOUND.
+ */
+int dp_client_get_raw(dp_client *c, const char *path, dp_buf *out) DP_WUR;
+
+/* GET /v1/log/checkpoint: the signed note (unverified) appended to out (cap it at DP_NOTE_MAX). */
+int dp_client_log_checkpoint(dp_client *c, dp_buf *note) DP_WUR;
+
+/* A proof as the switch answers it: {"size": N, "proof": ["b64", ...]}. */
+typedef struct {
+	uint64_t size;                   /* must be the size asked for (checked) */
+	uint8_t h[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t n;
+} dp_log_proof;
+/* GET /v1/log/proof/consistency?from=M&size=N (0 < from <= size, else DP_EINVAL). */
+int dp_client_log_consistency(dp_client *c, uint64_t from, uint64_t size, dp_log_proof *p) DP_WUR;
+/* GET /v1/log/proof/inclusion?index=I&size=N (index < size, else DP_EINVAL). */
+int dp_client_log_inclusion(dp_client *c, uint64_t index, uint64_t size, dp_log_proof *p) DP_WUR;
+/*
+ * GET /v1/log/tile/<L>/<N>[.p/<W>] (tlevel >= 0) or the entry bundle
+ * /v1/log/tile/entries/<N>[.p/<W>] (tlevel -1); width 1..256 (256 = full).
+ * The bytes are appended to out (bundles: cap 256 * (2 + DP_TLOG_ENTRY_MAX)).
+ * Entry bundles need the `audit` role: others get DP_EDENIED or DP_EDEVICE.
+ */
+int dp_client_log_tile(dp_client *c, int tlevel, uint64_t n, unsigned width, dp_buf *out) DP_WUR;
+#define DP_CLIENT_BUNDLE_MAX ((size_t)DP_TLOG_TILE_WIDTH * (2 + DP_TLOG_ENTRY_MAX))
+/*
+ * POST /v1/log/cosign {"size": N, "cosignature": line}: this device's
+ * cosignature line (one "— name base64\n" line) of the checkpoint of size
+ * N.  The switch's refusals map as usual (409: no checkpoint of that size;
+ * 403: the line names another cosigner; 400: it does not verify); a switch
+ * without the endpoint answers DP_ENOTFOUND.
+ */
+int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t len) DP_WUR;
 
 /* ---- GET /v1/health ---- */
 int dp_client_health(dp_client *c, char *version, size_t vcap) DP_WUR;

@@ -18,15 +18,22 @@
  *      DENPO-ENROL-ANSWER/1
  *      Device-Id: <hex 64>  Officer  Post  Clearance  Captions  Roles
  *      Switch-URL: https://host:port   Switch-TLS-Key: <b64 32>   Switch-Sign-Key: <b64 32>
+ *      Log-Key: <vkey>   the C2SP signed-note verifier key of the switch's
+ *                        transparency log: "<origin>+<hex8 key id>+<b64(0x01 || pub32)>"
+ *                        (c2sp.org/signed-note, Ed25519; key id =
+ *                        SHA-256(origin || "\n" || 0x01 || pub)[:4] big-endian), a key
+ *                        of its own (neither Switch-Sign-Key nor Switch-TLS-Key)
  *      Issued: <unix>
  *      Signature: <b64 64>   by the switch over "denpo-enrol-answer-v1" || 0x00 || lines before
- * 3. The device imports the answer and pins the switch's TLS key.
+ * 3. The device imports the answer, pins the switch's TLS key and keeps
+ *    the log key to verify the checkpoints it witnesses.
  */
 #ifndef DENPO_ENROL_H
 #define DENPO_ENROL_H
 
 #include "denpo/age.h"
 #include "denpo/cable.h"
+#include "denpo/tlog.h"
 
 #define DP_ENROL_MAX 8192
 #define DP_URL_MAX 256
@@ -56,6 +63,7 @@ typedef struct {
 	char switch_url[DP_URL_MAX + 1];
 	uint8_t switch_tls_pk[DP_ED25519_PK];
 	uint8_t switch_sign_pk[DP_ED25519_PK];
+	char log_key[DP_NOTE_VKEY_MAX + 1];              /* Log-Key: the log's verifier key */
 	int64_t issued;
 } dp_enrol_answer;
 
@@ -70,10 +78,15 @@ int dp_enrol_request_encode(const dp_enrol_request *r, const uint8_t sk[DP_ED255
  * DP_EUNSUPP (age recipient of another type than age1pq1), DP_ESIG.  r is zeroed on failure.
  */
 int dp_enrol_request_decode(dp_enrol_request *r, const uint8_t *p, size_t n) DP_WUR;
-/* As above; switch_sk's public half must be switch_sign_pk. Captions/Roles lines are omitted when empty. */
+/*
+ * As above; switch_sk's public half must be switch_sign_pk. Captions/Roles
+ * lines are omitted when empty.  DP_EINVAL also for an empty or malformed
+ * log_key, or one whose key is Switch-Sign-Key or Switch-TLS-Key.
+ */
 int dp_enrol_answer_encode(const dp_enrol_answer *a, const uint8_t switch_sk[DP_ED25519_SK], dp_buf *out) DP_WUR;
 /* Strict parse + signature check against Switch-Sign-Key inside it (trust on first use: the
- * caller compares it with the key it expects, if any). */
+ * caller compares it with the key it expects, if any).  A missing or malformed Log-Key is
+ * DP_EPARSE. */
 int dp_enrol_answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n) DP_WUR;
 
 #endif

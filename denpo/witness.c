@@ -1,0 +1,511 @@
+/*
+ * denpo/witness.c - the device as a witness of the switch's transparency
+ * log (docs/transparency.md §3-§4).
+ *
+ * The device keeps the last checkpoint it verified in HOME/log/checkpoint
+ * (the signed note exactly as the switch sent it, 0600, replaced
+ * atomically).  Every new checkpoint must open under the Log-Key of the
+ * enrolment answer, name that key's origin, and be consistent with the
+ * stored one: larger with a consistency proof that verifies, or equal
+ * with the same root.  A smaller one is only an older view, acceptable if
+ * the switch proves it a prefix of the stored one (another process of
+ * this device may have stored a newer one meanwhile).  Anything else means
+ * the switch keeps two histories: the device stores both signed notes and
+ * the proof in HOME/log/fork-evidence-<unix>.txt, keeps its checkpoint,
+ * and the command stops (exit 3).  Having accepted a newer checkpoint it
+ * cosigns it (Ed25519 cosignature/v1, cosigner `denpo-device/<id hex>`)
+ * and sends the line to the switch.
+ *
+ * One process at a time: HOME/log/lock is flock'd around fetch, check and
+ * store, so two processes of one device never judge a checkpoint against
+ * a stored one that raced past it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "denpo/cli.h"
+#include "denpo/encoding.h"
+
+#define EVIDENCE_MAGIC "DENPO-FORK-EVIDENCE/1"
+
+/* ---- checkpoints ---- */
+
+void cli_ckpt_free(cli_ckpt *c)
+{
+	free(c->note);
+	memset(c, 0, sizeof *c);
+}
+
+int cli_ckpt_open(const dp_note_vkey *k, const char *note, size_t len, cli_ckpt *out)
+{
+	memset(out, 0, sizeof *out);
+	if (len == 0 || len > DP_NOTE_MAX || memchr(note, 0, len))
+		return DP_EPARSE; /* empty, oversized, or not text */
+	int verified = 0;
+	size_t tl = 0;
+	int r = dp_note_open(note, len, k, 1, &verified, NULL, &tl);
+	if (r)
+		return r; /* not signed by the log key (DP_ESIG) or malformed */
+	if (!verified)
+		return DP_ESIG;
+	r = dp_checkpoint_parse(&out->cp, note, tl);
+	if (r)
+		return r;
+	if (strcmp(out->cp.origin, k->name) != 0)
+		return DP_ESIG; /* signed by the log key, but for another log */
+	out->note = malloc(len + 1);
+	if (!out->note)
+		return DP_ENOMEM;
+	memcpy(out->note, note, len);
+	out->note[len] = 0;
+	out->len = len;
+	out->text_len = tl;
+	return DP_OK;
+}
+
+int cli_ckpt_load(const dp_note_vkey *k, const char *path, cli_ckpt *out)
+{
+	memset(out, 0, sizeof *out);
+	dp_buf b;
+	dp_buf_init(&b, DP_NOTE_MAX);
+	int r = dp_read_file(path, &b);
+	if (!r)
+		r = cli_ckpt_open(k, (const char *)b.p, b.len, out);
+	dp_buf_free(&b);
+	return r;
+}
+
+int cli_ckpt_save(const cli_ckpt *c, const char *path)
+{
+	return dp_write_file(path, c->note, c->len, 0600, 0);
+}
+
+/* ---- consistency ---- */
+
+static int pow2(uint64_t v) { return v && !(v & (v - 1)); }
+
+int cli_log_cons_roots(uint64_t size1, uint64_t size2, const uint8_t root1[DP_TLOG_HASH],
+		       const uint8_t (*proof)[DP_TLOG_HASH], size_t n, uint8_t fr[DP_TLOG_HASH],
+		       uint8_t sr[DP_TLOG_HASH])
+{
+	/* RFC 9162 §2.1.4.2, computing both roots instead of comparing them */
+	if (size1 == 0 || size1 >= size2 || n == 0)
+		return DP_EINVAL;
+	size_t i = 0;
+	uint8_t first[DP_TLOG_HASH];
+	if (pow2(size1))
+		memcpy(first, root1, DP_TLOG_HASH); /* the old root is a node of the new tree */
+	else
+		memcpy(first, proof[i++], DP_TLOG_HASH);
+	uint64_t fn = size1 - 1, sn = size2 - 1;
+	while (fn & 1) {
+		fn >>= 1;
+		sn >>= 1;
+	}
+	memcpy(fr, first, DP_TLOG_HASH);
+	memcpy(sr, first, DP_TLOG_HASH);
+	uint8_t t[DP_TLOG_HASH];
+	for (; i < n; i++) {
+		if (sn == 0)
+			return DP_ESIG; /* more hashes than the shape has room for */
+		if ((fn & 1) || fn == sn) {
+			dp_tlog_node_hash(t, proof[i], fr);
+			memcpy(fr, t, DP_TLOG_HASH);
+			dp_tlog_node_hash(t, proof[i], sr);
+			memcpy(sr, t, DP_TLOG_HASH);
+			while (!(fn & 1) && fn != 0) {
+				fn >>= 1;
+				sn >>= 1;
+			}
+		} else {
+			dp_tlog_node_hash(t, sr, proof[i]);
+			memcpy(sr, t, DP_TLOG_HASH);
+		}
+		fn >>= 1;
+		sn >>= 1;
+	}
+	return sn == 0 ? DP_OK : DP_ESIG; /* fewer hashes than the shape needs */
+}
+
+int cli_log_judge(const cli_ckpt *old, const cli_ckpt *nw, const uint8_t (*proof)[DP_TLOG_HASH],
+		  size_t n, char *why, size_t whycap)
+{
+	uint64_t m = old ? old->cp.size : 0, s = nw->cp.size;
+	why[0] = 0;
+	if (m == 0)
+		return DP_OK; /* nothing seen yet: anything extends the empty tree */
+	if (s == m) {
+		if (memcmp(old->cp.root, nw->cp.root, DP_TLOG_HASH) == 0)
+			return DP_OK;
+		snprintf(why, whycap, "two different roots for the same tree size %llu",
+			 (unsigned long long)s);
+		return CLI_EFORK;
+	}
+	if (s < m)
+		return DP_ESTATE; /* older: the caller asks for a proof the other way */
+	if (dp_tlog_verify_consistency(m, s, old->cp.root, nw->cp.root, proof, n) == DP_OK)
+		return DP_OK;
+	uint8_t fr[DP_TLOG_HASH], sr[DP_TLOG_HASH];
+	if (cli_log_cons_roots(m, s, old->cp.root, proof, n, fr, sr) == DP_OK &&
+	    memcmp(sr, nw->cp.root, DP_TLOG_HASH) == 0 && memcmp(fr, old->cp.root, DP_TLOG_HASH) != 0)
+		snprintf(why, whycap,
+			 "the switch's own consistency proof from %llu to %llu shows its tree of size %llu "
+			 "with another root than the one it signed before",
+			 (unsigned long long)m, (unsigned long long)s, (unsigned long long)m);
+	else
+		snprintf(why, whycap,
+			 "the switch's consistency proof from %llu to %llu does not verify (%zu hashes)",
+			 (unsigned long long)m, (unsigned long long)s, n);
+	return CLI_EFORK;
+}
+
+/* ---- evidence ---- */
+
+static int put_b64(dp_buf *b, const char *key, const uint8_t *p, size_t n)
+{
+	char *s = malloc(dp_b64_enclen(n, 1) + 1);
+	if (!s)
+		return DP_ENOMEM;
+	dp_b64_encode(s, p, n, 1);
+	int r = dp_buf_printf(b, "%s: %s\n", key, s);
+	free(s);
+	return r;
+}
+
+int cli_log_evidence(cli_ctx *x, const char *dir, const cli_ckpt *verified, const cli_ckpt *received,
+		     uint64_t from, uint64_t size, const uint8_t (*proof)[DP_TLOG_HASH], size_t n,
+		     const char *why, char path[PATH_MAX])
+{
+	path[0] = 0;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return DP_EIO;
+	char vk[DP_NOTE_VKEY_MAX + 1] = "", dev[65] = "?", tm[32];
+	dp_note_vkey k;
+	if (cli_log_key(x, &k) != DP_OK || dp_note_vkey_format(vk, sizeof vk, &k) != DP_OK)
+		vk[0] = 0;
+	if (x->have_ans)
+		dp_hex_encode(dev, x->ans.device_id, 32);
+	const char *url = x->have_ans ? x->ans.switch_url : "?";
+	int64_t now = (int64_t)time(NULL);
+	time_t tt = (time_t)now;
+	struct tm g;
+	gmtime_r(&tt, &g);
+	strftime(tm, sizeof tm, "%Y-%m-%d %H:%M:%SZ", &g);
+	dp_buf b;
+	dp_buf_init(&b, 4 * DP_NOTE_MAX + 16384);
+	int r = dp_buf_printf(
+		&b,
+		EVIDENCE_MAGIC "\n"
+		"# On %s the switch at %s showed this device (Witness,\n"
+		"# below) two checkpoints of its transparency log, both signed by the log key,\n"
+		"# that no consistency proof joins: the switch (or whoever holds its log key)\n"
+		"# keeps two different histories.  Report this file to security operations at once.\n"
+		"# Verified-Checkpoint is the one the device had verified before, Received-Checkpoint\n"
+		"# the one the switch sent now (both base64 of the signed note), Proof the switch's\n"
+		"# consistency proof from tree size Proof-From to Proof-Size, if it sent one.\n"
+		"# Check it offline: denpo audit verify THIS-FILE [--log-key VKEY]\n"
+		"Time: %lld\nSwitch: %s\nWitness: denpo-device/%s\nLog-Key: %s\nReason: %s\n",
+		tm, url, (long long)now, url, dev, vk, why);
+	r = r ? r : put_b64(&b, "Verified-Checkpoint", (const uint8_t *)verified->note, verified->len);
+	r = r ? r : put_b64(&b, "Received-Checkpoint", (const uint8_t *)received->note, received->len);
+	if (!r && n)
+		r = dp_buf_printf(&b, "Proof-From: %llu\nProof-Size: %llu\n", (unsigned long long)from,
+				  (unsigned long long)size);
+	for (size_t i = 0; !r && i < n; i++)
+		r = put_b64(&b, "Proof", proof[i], DP_TLOG_HASH);
+	size_t dl = strlen(dir);
+	if (!r && dl + 48 >= PATH_MAX)
+		r = DP_EINVAL; /* no room for the file name */
+	for (int k2 = 0; !r && k2 < 100; k2++) {
+		memcpy(path, dir, dl);
+		if (k2)
+			snprintf(path + dl, PATH_MAX - dl, "/fork-evidence-%lld-%d.txt", (long long)now, k2);
+		else
+			snprintf(path + dl, PATH_MAX - dl, "/fork-evidence-%lld.txt", (long long)now);
+		r = dp_write_file(path, b.p, b.len, 0600, 1);
+		if (r != DP_EEXISTS)
+			break;
+		r = DP_OK; /* two in one second: the next name */
+		path[0] = 0;
+	}
+	if (!r && !path[0])
+		r = DP_EEXISTS;
+	if (r)
+		path[0] = 0;
+	dp_buf_free(&b);
+	return r;
+}
+
+int cli_log_fork_fail(cli_ctx *x, const char *evidence)
+{
+	fprintf(stderr,
+		"denpo: the switch showed this device a different log history; report %s to security "
+		"operations\n  -> do not use this switch for cables until security operations "
+		"answer; this device keeps the checkpoint it verified before\n",
+		evidence && *evidence ? evidence : "(the evidence could not be written: see above)");
+	if (x->json)
+		cli_json_print(json_pack("{s:s, s:s, s:s}", "error", "fork", "message",
+					 "the switch showed this device a different log history",
+					 "evidence", evidence ? evidence : ""));
+	return EXIT_VERIFY;
+}
+
+/* ---- the device's state ---- */
+
+int cli_log_key(cli_ctx *x, dp_note_vkey *k)
+{
+	memset(k, 0, sizeof *k);
+	if (!x->have_ans)
+		return DP_ESTATE;
+	int r = dp_note_vkey_parse(k, x->ans.log_key, strlen(x->ans.log_key));
+	if (!r && k->type != DP_NOTE_ED25519)
+		r = DP_EUNSUPP; /* a log signs with Ed25519 (type 0x01) */
+	return r;
+}
+
+static int log_dir(cli_ctx *x, char out[PATH_MAX])
+{
+	cli_path(x, out, "log");
+	if (mkdir(out, 0700) != 0 && errno != EEXIST)
+		return DP_EIO;
+	return DP_OK;
+}
+
+static int lock_log(cli_ctx *x)
+{
+	char p[PATH_MAX];
+	if (log_dir(x, p))
+		return -1;
+	cli_path(x, p, "log/lock");
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) != 0)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+static void unlock_log(int fd)
+{
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+}
+
+void cli_log_cosigner(const cli_ctx *x, char name[DP_NOTE_NAME_MAX + 1])
+{
+	char hex[65];
+	dp_hex_encode(hex, x->ans.device_id, 32);
+	snprintf(name, DP_NOTE_NAME_MAX + 1, "denpo-device/%s", hex);
+}
+
+/* 1 if the note already carries this device's cosignature line. */
+static int has_cosig(const cli_ckpt *c, const char *name, uint32_t id)
+{
+	dp_note_sig *sigs = malloc(DP_NOTE_SIGS_MAX * sizeof *sigs);
+	size_t tl, ns = 0;
+	int found = 0;
+	if (sigs && dp_note_parse(c->note, c->len, &tl, sigs, DP_NOTE_SIGS_MAX, &ns) == DP_OK)
+		for (size_t i = 0; i < ns && !found; i++)
+			found = sigs[i].id == id && strcmp(sigs[i].name, name) == 0;
+	free(sigs);
+	return found;
+}
+
+/* Cosign c and send the line; a switch without the endpoint is not an error (yet). */
+static int cosign(cli_ctx *x, const cli_ckpt *c)
+{
+	char name[DP_NOTE_NAME_MAX + 1];
+	cli_log_cosigner(x, name);
+	uint32_t id = dp_note_key_id(name, DP_NOTE_COSIG_V1, x->ks->sign_pk);
+	if (c->cp.size == 0 || has_cosig(c, name, id))
+		return DP_OK; /* nothing to witness in an empty tree; or the switch has ours */
+	dp_buf line;
+	dp_buf_init(&line, 1024);
+	int64_t now = dp_now();
+	int r = dp_note_cosign_line(&line, c->note, c->text_len, name, x->ks->sign_sk,
+				    (uint64_t)(now > 0 ? now : 1));
+	if (!r)
+		r = dp_client_log_cosign(x->cl, c->cp.size, (const char *)line.p, line.len);
+	if (r == DP_ENOTFOUND && dp_client_http_status(x->cl) == 404)
+		r = DP_OK; /* a switch that does not collect cosignatures yet */
+	dp_buf_free(&line);
+	return r;
+}
+
+/*
+ * The rules, under the lock.  *evidence is set on a fork.  With a smaller
+ * checkpoint, asks the switch to prove it a prefix of the stored one.
+ */
+static int accept_locked(cli_ctx *x, const char *note, size_t len,
+			 const uint8_t (*proof)[DP_TLOG_HASH], size_t n, char evidence[PATH_MAX],
+			 int *cosign_err)
+{
+	evidence[0] = 0;
+	*cosign_err = 0;
+	dp_note_vkey k;
+	int r = cli_log_key(x, &k);
+	if (r)
+		return r;
+	char dir[PATH_MAX], path[PATH_MAX], why[512];
+	if (log_dir(x, dir))
+		return DP_EIO;
+	cli_path(x, path, "log/checkpoint");
+	cli_ckpt old, nw;
+	r = cli_ckpt_open(&k, note, len, &nw);
+	if (r)
+		return r; /* not a checkpoint of our log: no evidence of anything */
+	r = cli_ckpt_load(&k, path, &old);
+	int have_old = r == DP_OK;
+	if (r == DP_ENOTFOUND)
+		r = DP_OK;
+	else if (r) {
+		fprintf(stderr, "denpo: %s is damaged (%s); move it away to start witnessing afresh\n", path,
+			dp_strerror(r));
+		cli_ckpt_free(&nw);
+		return DP_ESTATE;
+	}
+	uint64_t from = have_old ? old.cp.size : 0, to = nw.cp.size;
+	dp_log_proof back;
+	memset(&back, 0, sizeof back);
+	r = cli_log_judge(have_old ? &old : NULL, &nw, proof, n, why, sizeof why);
+	if (r == DP_ESTATE) {
+		/* an older view: fine if the switch proves it a prefix of the one we verified */
+		int pr = nw.cp.size == 0 ? DP_EINVAL
+			 : !x->cl	 ? DP_ENET /* no switch to ask: cannot tell */
+					 : dp_client_log_consistency(x->cl, nw.cp.size, old.cp.size, &back);
+		if (pr == DP_OK && dp_tlog_verify_consistency(nw.cp.size, old.cp.size, nw.cp.root,
+							      old.cp.root, back.h, back.n) == DP_OK)
+			r = DP_OK;
+		else if (pr == DP_OK || pr == DP_EPARSE || pr == DP_EINVAL || pr == DP_ENOTFOUND ||
+			 pr == DP_ESTATE) {
+			/* the switch answered: it cannot join them, or its proof does not */
+			snprintf(why, sizeof why,
+				 "the switch sent a tree of size %llu after one of size %llu and %s",
+				 (unsigned long long)nw.cp.size, (unsigned long long)old.cp.size,
+				 pr == DP_OK ? "its proof joining them does not verify"
+					     : "cannot prove them consistent");
+			r = CLI_EFORK;
+			from = nw.cp.size;
+			to = old.cp.size;
+			proof = (const uint8_t(*)[DP_TLOG_HASH])back.h;
+			n = pr == DP_OK ? back.n : 0;
+		} else
+			r = pr; /* cannot tell now (network): a warning, checked again later */
+		if (r == DP_OK) {
+			/* nothing to store or cosign: this device holds a newer checkpoint */
+			cli_ckpt_free(&old);
+			cli_ckpt_free(&nw);
+			return DP_OK;
+		}
+	}
+	if (r == CLI_EFORK) {
+		int er = cli_log_evidence(x, dir, &old, &nw, from, to, proof, n, why, evidence);
+		if (er)
+			fprintf(stderr, "denpo: cannot write the fork evidence into %s: %s\n", dir,
+				dp_strerror(er));
+	} else if (!r) {
+		if (!have_old || nw.cp.size > old.cp.size)
+			r = cli_ckpt_save(&nw, path);
+		if (!r && x->ks && x->cl)
+			*cosign_err = cosign(x, &nw);
+	}
+	if (have_old)
+		cli_ckpt_free(&old);
+	cli_ckpt_free(&nw);
+	return r;
+}
+
+int cli_log_accept(cli_ctx *x, const char *note, size_t len, const uint8_t (*proof)[DP_TLOG_HASH],
+		   size_t n, char evidence[PATH_MAX])
+{
+	int fd = lock_log(x);
+	if (fd < 0)
+		return DP_EIO;
+	int ce;
+	int r = accept_locked(x, note, len, proof, n, evidence, &ce);
+	unlock_log(fd);
+	if (!r && ce)
+		fprintf(stderr, "denpo: warning: the switch did not take this device's cosignature of "
+				"the log: %s (%s)\n",
+			dp_strerror(ce), dp_client_message(x->cl));
+	return r;
+}
+
+uint64_t cli_log_size(cli_ctx *x)
+{
+	dp_note_vkey k;
+	char path[PATH_MAX];
+	cli_ckpt c;
+	uint64_t s = 0;
+	cli_path(x, path, "log/checkpoint");
+	if (cli_log_key(x, &k) == DP_OK && cli_ckpt_load(&k, path, &c) == DP_OK) {
+		s = c.cp.size;
+		cli_ckpt_free(&c);
+	}
+	return s;
+}
+
+int cli_log_sync(cli_ctx *x, char evidence[PATH_MAX])
+{
+	evidence[0] = 0;
+	if (!x->cl)
+		return DP_ESTATE;
+	int fd = lock_log(x);
+	if (fd < 0)
+		return DP_EIO;
+	uint64_t m = cli_log_size(x);
+	dp_buf note;
+	dp_buf_init(&note, DP_NOTE_MAX);
+	dp_log_proof p;
+	memset(&p, 0, sizeof p);
+	int ce = 0;
+	int r = dp_client_log_checkpoint(x->cl, &note);
+	if (!r) {
+		/* opened here only for its size, to ask for the right proof; accept checks it all */
+		dp_note_vkey k;
+		cli_ckpt c;
+		memset(&c, 0, sizeof c);
+		r = cli_log_key(x, &k);
+		r = r ? r : cli_ckpt_open(&k, (const char *)note.p, note.len, &c);
+		if (!r && m > 0 && c.cp.size > m)
+			r = dp_client_log_consistency(x->cl, m, c.cp.size, &p);
+		cli_ckpt_free(&c);
+	}
+	if (!r)
+		r = accept_locked(x, (const char *)note.p, note.len, p.h, p.n, evidence, &ce);
+	unlock_log(fd);
+	dp_buf_free(&note);
+	if (!r && ce)
+		fprintf(stderr, "denpo: warning: the switch did not take this device's cosignature of "
+				"the log: %s (%s)\n",
+			dp_strerror(ce), dp_client_message(x->cl));
+	return r;
+}
+
+int cli_log_upkeep(cli_ctx *x)
+{
+	char ev[PATH_MAX];
+	int r = cli_log_sync(x, ev);
+	if (r == CLI_EFORK)
+		return cli_log_fork_fail(x, ev);
+	if (r)
+		fprintf(stderr, "denpo: warning: could not check the switch's transparency log: %s (%s); "
+				"it is checked again with the next command\n",
+			dp_strerror(r), x->cl ? dp_client_message(x->cl) : "");
+	if (x->cl)
+		dp_client_clear_message(x->cl); /* reported (or a harmless 404): not the command's error */
+	return EXIT_OK;
+}

@@ -1,0 +1,124 @@
+/*
+ * denpod/admin_log.c - `denpod log checkpoint|verify|show`: the operator's
+ * and the auditor's view of the transparency log, read from the database
+ * (works beside a running `denpod run`).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "denpod/admin.h"
+#include "denpod/store.h"
+#include "denpod/tlog.h"
+
+static int open_log_store(const dpa_args *a, dpc_config *c, dps_store **s)
+{
+	char path[DPC_PATH_MAX];
+	if (!a->data || !*a->data) {
+		fprintf(stderr, "denpod: give --data DIR (or set DENPOD_DATA)\n");
+		return 2;
+	}
+	if (dpc_load(c, a->data))
+		return 1;
+	if (dpc_path(c, "denpod.db", path, sizeof path) || dps_open(s, path, 0))
+		return 1;
+	return 0;
+}
+
+/* A decimal option; -1 if malformed. */
+static int u64_opt(const char *s, uint64_t *v)
+{
+	if (!*s || strlen(s) > 19 || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	*v = strtoull(s, NULL, 10);
+	return 0;
+}
+
+static int log_checkpoint(dps_store *s)
+{
+	dps_checkpoint c;
+	int r = dps_log_latest(s, &c);
+	if (r == DP_ENOTFOUND) {
+		fprintf(stderr, "denpod: no checkpoint yet: `denpod run` signs the first one when it "
+				"starts\n");
+		return 1;
+	}
+	if (r) {
+		fprintf(stderr, "denpod: log checkpoint: %s\n", dp_strerror(r));
+		return 1;
+	}
+	fwrite(c.note, 1, c.note_len, stdout);
+	return 0;
+}
+
+static int log_verify(const dpc_config *c, dps_store *s)
+{
+	char vks[DP_NOTE_VKEY_MAX + 1];
+	dp_note_vkey vk;
+	int r = dpl_vkey(c, vks, sizeof vks);
+	if (!r)
+		r = dp_note_vkey_parse(&vk, vks, strlen(vks));
+	if (r) {
+		fprintf(stderr, "denpod: log verify: cannot make the log's verifier key: %s\n",
+			dp_strerror(r));
+		return 1;
+	}
+	r = dpl_verify(s, &vk, stdout);
+	return r ? 1 : 0;
+}
+
+struct show_ctx {
+	dp_logent *e;
+};
+
+static int show_one(void *ctx, uint64_t idx, const uint8_t *p, size_t len)
+{
+	struct show_ctx *x = ctx;
+	int ok = dp_logent_decode(x->e, p, len) == DP_OK;
+	printf("# entry %llu%s\n", (unsigned long long)idx, ok ? "" : " (NOT A VALID ENTRY)");
+	/* entries are printable ASCII lines; anything else is shown as '?' */
+	for (size_t i = 0; i < len; i++)
+		putchar(p[i] == '\n' || (p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '?');
+	if (len && p[len - 1] != '\n')
+		putchar('\n');
+	putchar('\n');
+	return DP_OK;
+}
+
+static int log_show(const dpa_args *a, dps_store *s)
+{
+	uint64_t from = 0, count = UINT64_MAX;
+	if ((a->from && u64_opt(a->from, &from)) || (a->count && u64_opt(a->count, &count))) {
+		fprintf(stderr, "denpod: --from and --count are decimal numbers\n");
+		return 2;
+	}
+	struct show_ctx x = {malloc(sizeof(dp_logent))};
+	if (!x.e)
+		return 1;
+	int r = dps_log_entries(s, from, count, show_one, &x);
+	free(x.e);
+	if (r) {
+		fprintf(stderr, "denpod: log show: %s\n", dp_strerror(r));
+		return 1;
+	}
+	return 0;
+}
+
+int dpa_log(const dpa_args *a, const char *verb)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	if (a->npos) {
+		fprintf(stderr, "usage: denpod log checkpoint|verify|show [--from I] [--count N] "
+				"--data DIR\n");
+		return 2;
+	}
+	int e = open_log_store(a, &c, &s);
+	if (e)
+		return e;
+	int r = strcmp(verb, "checkpoint") == 0 ? log_checkpoint(s)
+		: strcmp(verb, "verify") == 0	? log_verify(&c, s)
+						: log_show(a, s);
+	dps_close(s);
+	return r;
+}

@@ -1,0 +1,115 @@
+/*
+ * denpod/tlog.h - the switch's transparency log (docs/api.md, "The
+ * transparency log"): an append-only RFC 6962 Merkle tree of
+ * DENPO-LOG/1 entries (denpo/logentry.h), laid out as C2SP tlog-tiles,
+ * with checkpoints signed as C2SP signed notes by the log key.
+ *
+ * Entries are appended by whoever changes the state, in the same
+ * transaction as the change (the batch writer, the admin commands): an
+ * access is never durable without its entry, nor the reverse.  One signer
+ * (the "integrator", a thread of `denpod run` with its own connection)
+ * hashes what was appended since its last checkpoint into the tiles and
+ * signs the next checkpoint, tiles and checkpoint in one transaction.
+ *
+ * Never two roots for one size: entries are immutable and the signer only
+ * extends the tree it loaded and checked; before storing a checkpoint it
+ * also looks for a stored one of that size with another root, and if it
+ * finds one it stops signing for good and says so.
+ */
+#ifndef DENPOD_TLOG_H
+#define DENPOD_TLOG_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "denpo/logentry.h"
+#include "denpo/tlog.h"
+#include "denpod/config.h"
+#include "denpod/store.h"
+
+#define DPL_ROUND_MAX 100000 /* entries per signing round: a backlog still yields checkpoints */
+#define DPL_TICK_MS 200      /* the signer looks for entries of other processes this often */
+#define DPL_GAP_MS 50        /* and signs at most this often (checkpoint rows under load) */
+#define DPL_TLEVELS 8        /* tile levels of a uint64 tree (tree levels 0..63) */
+#define DPL_ROLE_AUDIT "AUDIT" /* officers whose devices may read entry bundles */
+
+/* ---- producers ---- */
+
+/* A reusable entry and its encoding buffer (one per writer; large). */
+typedef struct {
+	dp_logent e;
+	dp_buf b;
+} dpl_enc;
+
+dpl_enc *dpl_enc_new(void);
+void dpl_enc_free(dpl_enc *x);
+/* x->e cleared, with its event and time set; the caller fills the rest. */
+dp_logent *dpl_ent(dpl_enc *x, int event, int64_t t);
+/* Source from a peer address ("" or one that is no address: absent). */
+void dpl_source(dp_logent *e, const char *addr);
+/* Encodes x->e and appends it (inside the caller's transaction). */
+int dpl_put(dps_store *s, dpl_enc *x, uint64_t *idx) DP_WUR;
+/*
+ * The cable-accepted entries of a cable just stored (sub after
+ * dps_cable_insert, not duplicate): one per DP_LOG_RCPTS_PER_ENTRY
+ * recipients, sorted by device.  *first: the first part's index.
+ */
+int dpl_cable_accepted(dps_store *s, dpl_enc *x, const dps_submit *sub, const char *addr,
+		       uint64_t *first) DP_WUR;
+
+/* ---- keys ---- */
+
+/* The log's verifier key "<origin>+<id>+<b64>" (loads log.key, keeps nothing). */
+int dpl_vkey(const dpc_config *cfg, char *out, size_t cap) DP_WUR;
+
+/* ---- reading the tree ---- */
+
+/* A dp_tlog_tile_reader over the stored tiles; ctx is a dps_store. */
+int dpl_tile_read(void *ctx, unsigned tlevel, uint64_t from, size_t count, uint8_t *out);
+
+/* ---- the signer ---- */
+
+typedef struct dpl_log dpl_log;
+
+/*
+ * Opens the log of the data directory on its own connection: loads the
+ * key, checks the stored tree against the latest checkpoint (its signature
+ * under this key and origin, its root recomputed from the tiles, the
+ * newest entries against their leaf hashes) and signs what was appended
+ * since (at least a checkpoint of size 0 for an empty log).  DP_ESTATE,
+ * with a message, for a log that does not check: never signed on.
+ * wlock (may be NULL) is held around each write transaction, shared with
+ * the process's other writer so neither starves in SQLite's busy loop.
+ */
+int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock) DP_WUR;
+/*
+ * One round: integrates up to DPL_ROUND_MAX new entries and signs them.
+ * *n (may be NULL) gets the number integrated (0: nothing new).
+ * DP_ESTATE once a fork was refused (the signer stays stopped).
+ */
+int dpl_round(dpl_log *l, uint64_t *n) DP_WUR;
+/* The signer thread: a round after each dpl_kick, else every DPL_TICK_MS. */
+int dpl_start(dpl_log *l) DP_WUR;
+void dpl_kick(dpl_log *l);
+/* Stops the thread, signs what is left, frees everything (l may be NULL). */
+void dpl_close(dpl_log *l);
+/* The latest signed checkpoint (thread-safe). */
+void dpl_latest(dpl_log *l, dps_checkpoint *c);
+
+/* ---- checks ---- */
+
+/*
+ * Whether a stored checkpoint is signed by vk for its origin and says the
+ * size and root of its row.  DP_OK or DP_ESIG / DP_EPARSE.
+ */
+int dpl_checkpoint_ok(const dps_checkpoint *c, const dp_note_vkey *vk) DP_WUR;
+/*
+ * `denpod log verify`: recomputes every leaf hash and tile from the
+ * entries, checks each entry decodes, each stored checkpoint's signature
+ * and root, and that the stored tiles are exactly those of the latest
+ * checkpoint.  Problems are printed to `out`; DP_OK only if there are none.
+ */
+int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out) DP_WUR;
+
+#endif

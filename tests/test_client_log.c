@@ -1,0 +1,707 @@
+/*
+ * tests/test_client_log.c - the client side of the transparency log
+ * without a switch: the witness rules (denpo/witness.c: checkpoints under
+ * the log key, consistency, forks and their evidence), the forward
+ * consistency computation against the library's verifier on every pair of
+ * small trees, the audit mirror (denpo/audit_mirror.c: re-hashing, damage
+ * caught, proofs), and the log endpoints and resolve's optional log fields
+ * (lib/client.c) against a local `openssl s_server -WWW` serving canned
+ * answers over mutual TLS 1.3.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "denpo/cli.h"
+#include "denpo/encoding.h"
+#include "denpo/tls.h"
+#include "tests/harness.h"
+
+#define ORIGIN "test.example/denpo-log"
+
+static uint8_t log_sk[64], log_pk[32], other_sk[64], other_pk[32];
+static dp_note_vkey log_vk;
+
+/* ---- a tiny tree: leaves are H(0x00 || "entry i" || tag) ---- */
+
+typedef struct {
+	uint8_t (*leaf)[DP_TLOG_HASH];
+	uint64_t n;
+} tree;
+
+static void mth(const tree *t, uint64_t lo, uint64_t hi, uint8_t out[DP_TLOG_HASH])
+{
+	if (hi - lo == 1) {
+		memcpy(out, t->leaf[lo], DP_TLOG_HASH);
+		return;
+	}
+	uint64_t k = 1;
+	while (k * 2 < hi - lo)
+		k *= 2;
+	uint8_t l[DP_TLOG_HASH], r[DP_TLOG_HASH];
+	mth(t, lo, lo + k, l);
+	mth(t, lo + k, hi, r);
+	dp_tlog_node_hash(out, l, r);
+}
+
+static int rd(void *ctx, unsigned level, uint64_t n, uint8_t out[DP_TLOG_HASH])
+{
+	const tree *t = ctx;
+	uint64_t lo = n << level, hi = (n + 1) << level;
+	if (hi > t->n)
+		return DP_EINVAL;
+	mth(t, lo, hi, out);
+	return DP_OK;
+}
+
+static void tree_make(tree *t, uint64_t n, int fork_at)
+{
+	t->n = n;
+	t->leaf = calloc(n ? n : 1, DP_TLOG_HASH);
+	for (uint64_t i = 0; i < n; i++) {
+		char e[64];
+		int l = snprintf(e, sizeof e, "entry %llu%s", (unsigned long long)i,
+				 fork_at >= 0 && i >= (uint64_t)fork_at ? " (fork B)" : "");
+		dp_tlog_leaf_hash(t->leaf[i], (const uint8_t *)e, (size_t)l);
+	}
+}
+
+static void root_of(const tree *t, uint64_t size, uint8_t out[DP_TLOG_HASH])
+{
+	if (size == 0)
+		dp_tlog_empty_root(out);
+	else
+		mth(t, 0, size, out);
+}
+
+/* A signed checkpoint note of the first `size` leaves (origin and key as given). */
+static void note_of(dp_buf *out, const char *origin, const uint8_t sk[64], const uint8_t root[32],
+		    uint64_t size)
+{
+	dp_checkpoint cp;
+	memset(&cp, 0, sizeof cp);
+	snprintf(cp.origin, sizeof cp.origin, "%s", origin);
+	cp.size = size;
+	memcpy(cp.root, root, 32);
+	dp_buf text;
+	dp_buf_init(&text, 4096);
+	dp_buf_reset(out);
+	out->len = 0;
+	int r = dp_checkpoint_format(&text, &cp);
+	r = r ? r : dp_buf_append(out, text.p, text.len);
+	r = r ? r : dp_buf_putc(out, '\n');
+	r = r ? r : dp_note_sign_line(out, (const char *)text.p, text.len, ORIGIN, sk);
+	CHECK(r == DP_OK);
+	dp_buf_free(&text);
+}
+
+static void tree_note(dp_buf *out, const tree *t, uint64_t size)
+{
+	uint8_t root[32];
+	root_of(t, size, root);
+	note_of(out, ORIGIN, log_sk, root, size);
+}
+
+static int open_note(const dp_buf *b, cli_ckpt *c)
+{
+	return cli_ckpt_open(&log_vk, (const char *)b->p, b->len, c);
+}
+
+/* ---- checkpoints under the log key ---- */
+
+static void test_ckpt(void)
+{
+	tree t;
+	tree_make(&t, 5, -1);
+	dp_buf b;
+	dp_buf_init(&b, DP_NOTE_MAX);
+	cli_ckpt c;
+	tree_note(&b, &t, 5);
+	CHECK(open_note(&b, &c) == DP_OK && c.cp.size == 5 && c.len == b.len && c.text_len < c.len);
+	cli_ckpt_free(&c);
+	/* signed by another key under the log's name: refused */
+	uint8_t root[32];
+	root_of(&t, 5, root);
+	note_of(&b, ORIGIN, other_sk, root, 5);
+	CHECK(open_note(&b, &c) == DP_ESIG);
+	cli_ckpt_free(&c);
+	/* the log key signing a checkpoint of another origin: refused */
+	note_of(&b, "other.example/log", log_sk, root, 5);
+	CHECK(open_note(&b, &c) != DP_OK);
+	cli_ckpt_free(&c);
+	/* one byte changed */
+	tree_note(&b, &t, 5);
+	b.p[b.len / 3] ^= 1;
+	CHECK(open_note(&b, &c) != DP_OK);
+	cli_ckpt_free(&c);
+	/* not text */
+	tree_note(&b, &t, 5);
+	b.p[2] = 0;
+	CHECK(open_note(&b, &c) == DP_EPARSE);
+	CHECK(cli_ckpt_open(&log_vk, "", 0, &c) == DP_EPARSE);
+	dp_buf_free(&b);
+	free(t.leaf);
+}
+
+/* ---- the accept rules ---- */
+
+static void judge(const tree *ta, uint64_t m, tree *tb, uint64_t n, int with_proof, int flip,
+		  int want, const char *why_has)
+{
+	dp_buf a, b;
+	dp_buf_init(&a, DP_NOTE_MAX);
+	dp_buf_init(&b, DP_NOTE_MAX);
+	tree_note(&a, ta, m);
+	tree_note(&b, tb, n);
+	cli_ckpt ca, cb;
+	CHECK(open_note(&a, &ca) == DP_OK);
+	CHECK(open_note(&b, &cb) == DP_OK);
+	uint8_t pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t np = 0;
+	if (with_proof && m > 0 && m < n)
+		CHECK(dp_tlog_prove_consistency(m, n, rd, tb, pf, &np) == DP_OK);
+	if (flip && np)
+		pf[np - 1][5] ^= 0x40;
+	char why[512];
+	int r = cli_log_judge(m ? &ca : NULL, &cb, (const uint8_t(*)[DP_TLOG_HASH])pf, np, why, sizeof why);
+	CHECKF(r == want, "judge %llu -> %llu: %d, want %d (%s)", (unsigned long long)m, (unsigned long long)n,
+	       r, want, why);
+	if (why_has)
+		CHECKF(strstr(why, why_has) != NULL, "why: %s", why);
+	cli_ckpt_free(&ca);
+	cli_ckpt_free(&cb);
+	dp_buf_free(&a);
+	dp_buf_free(&b);
+}
+
+static void test_judge(void)
+{
+	tree a, b;
+	tree_make(&a, 40, -1);
+	tree_make(&b, 40, 20); /* same first 20 entries, then another history */
+	judge(&a, 0, &a, 7, 0, 0, DP_OK, NULL);            /* nothing seen yet */
+	judge(&a, 7, &a, 7, 0, 0, DP_OK, NULL);            /* same tree */
+	judge(&a, 7, &a, 33, 1, 0, DP_OK, NULL);           /* grows, proof verifies */
+	judge(&a, 8, &a, 33, 1, 0, DP_OK, NULL);           /* old size a power of two */
+	judge(&a, 7, &a, 33, 1, 1, CLI_EFORK, "does not verify");
+	judge(&a, 7, &a, 33, 0, 0, CLI_EFORK, "does not verify"); /* no proof at all */
+	judge(&a, 12, &b, 33, 1, 0, DP_OK, NULL);          /* shared prefix: consistent */
+	judge(&a, 25, &b, 33, 1, 0, CLI_EFORK, "own consistency proof"); /* conclusive */
+	judge(&a, 31, &b, 33, 1, 0, CLI_EFORK, "own consistency proof");
+	/* an old size that is a power of two: the proof leaves out the old root, so a
+	 * failing proof is not by itself conclusive */
+	judge(&a, 32, &b, 33, 1, 0, CLI_EFORK, "does not verify");
+	judge(&a, 25, &b, 25, 0, 0, CLI_EFORK, "two different roots");
+	judge(&a, 30, &a, 29, 0, 0, DP_ESTATE, NULL);      /* older: the caller needs a proof back */
+	free(a.leaf);
+	free(b.leaf);
+}
+
+/* cli_log_cons_roots computes exactly the roots the verifier accepts, for every pair. */
+static void test_cons_roots(void)
+{
+	tree t;
+	tree_make(&t, 48, -1);
+	int bad = 0, pairs = 0;
+	for (uint64_t m = 1; m < 48; m++)
+		for (uint64_t n = m + 1; n <= 48; n++) {
+			uint8_t pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH], r1[32], r2[32], fr[32], sr[32];
+			size_t np;
+			root_of(&t, m, r1);
+			root_of(&t, n, r2);
+			if (dp_tlog_prove_consistency(m, n, rd, &t, pf, &np) ||
+			    dp_tlog_verify_consistency(m, n, r1, r2, (const uint8_t(*)[32])pf, np) ||
+			    cli_log_cons_roots(m, n, r1, (const uint8_t(*)[32])pf, np, fr, sr) ||
+			    memcmp(fr, r1, 32) || memcmp(sr, r2, 32))
+				bad++;
+			/* a proof one hash short has the wrong shape */
+			if (np > 1 && cli_log_cons_roots(m, n, r1, (const uint8_t(*)[32])pf, np - 1, fr, sr) == DP_OK &&
+			    !memcmp(sr, r2, 32))
+				bad++;
+			pairs++;
+		}
+	CHECKF(bad == 0, "%d of %d pairs", bad, pairs);
+	CHECK(pairs == 47 * 48 / 2);
+	uint8_t z[32] = {0}, fr[32], sr[32];
+	CHECK(cli_log_cons_roots(0, 5, z, (const uint8_t(*)[32])z, 1, fr, sr) == DP_EINVAL);
+	CHECK(cli_log_cons_roots(5, 5, z, (const uint8_t(*)[32])z, 1, fr, sr) == DP_EINVAL);
+	CHECK(cli_log_cons_roots(3, 5, z, (const uint8_t(*)[32])z, 0, fr, sr) == DP_EINVAL);
+	free(t.leaf);
+}
+
+/* ---- a device state directory with a log key ---- */
+
+static void ctx_init(cli_ctx *x, const char *home)
+{
+	memset(x, 0, sizeof *x);
+	snprintf(x->home, sizeof x->home, "%s", home);
+	x->have_ans = 1;
+	snprintf(x->ans.switch_url, sizeof x->ans.switch_url, "https://127.0.0.1:1");
+	memset(x->ans.device_id, 0xd1, 32);
+	CHECK(dp_note_vkey_format(x->ans.log_key, sizeof x->ans.log_key, &log_vk) == DP_OK);
+}
+
+static void test_evidence(const char *home)
+{
+	cli_ctx x;
+	ctx_init(&x, home);
+	dp_note_vkey k;
+	CHECK(cli_log_key(&x, &k) == DP_OK && k.id == log_vk.id && !memcmp(k.pub, log_pk, 32));
+	tree a, b;
+	tree_make(&a, 30, -1);
+	tree_make(&b, 30, 10);
+	dp_buf na, nb;
+	dp_buf_init(&na, DP_NOTE_MAX);
+	dp_buf_init(&nb, DP_NOTE_MAX);
+	tree_note(&na, &a, 20);
+	tree_note(&nb, &b, 30);
+	cli_ckpt ca, cb;
+	CHECK(open_note(&na, &ca) == DP_OK && open_note(&nb, &cb) == DP_OK);
+	uint8_t pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t np;
+	CHECK(dp_tlog_prove_consistency(20, 30, rd, &b, pf, &np) == DP_OK);
+	char dir[PATH_MAX], p1[PATH_MAX], p2[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/log", home);
+	CHECK(cli_log_evidence(&x, dir, &ca, &cb, 20, 30, (const uint8_t(*)[32])pf, np, "test", p1) == DP_OK);
+	CHECK(cli_log_evidence(&x, dir, &ca, &cb, 20, 30, (const uint8_t(*)[32])pf, np, "test", p2) == DP_OK);
+	CHECKF(strcmp(p1, p2) != 0, "two pieces of evidence, two files (%s)", p1);
+	struct stat st;
+	CHECK(stat(p1, &st) == 0 && (st.st_mode & 0777) == 0600);
+	size_t len;
+	uint8_t *f = t_read_file(p1, &len);
+	CHECK(f && len > 22 && !memcmp(f, "DENPO-FORK-EVIDENCE/1\n", 22));
+	/* both notes are in it, base64, and decode to the very bytes */
+	char *s = f ? strstr((char *)f, "\nVerified-Checkpoint: ") : NULL;
+	if (s) {
+		s += 22;
+		char *e = strchr(s, '\n');
+		uint8_t dec[DP_NOTE_MAX];
+		size_t dl;
+		CHECK(e && dp_b64_decode(dec, sizeof dec, &dl, s, (size_t)(e - s), 1) == DP_OK && dl == na.len &&
+		      !memcmp(dec, na.p, dl));
+	} else
+		CHECK(s != NULL);
+	CHECK(f && strstr((char *)f, "\nProof-From: 20\nProof-Size: 30\n") != NULL);
+	size_t nproof = 0;
+	for (char *q = f ? (char *)f : NULL; q && (q = strstr(q, "\nProof: ")); q++)
+		nproof++;
+	CHECK(nproof == np);
+	free(f);
+	unlink(p1);
+	unlink(p2);
+	cli_ckpt_free(&ca);
+	cli_ckpt_free(&cb);
+	dp_buf_free(&na);
+	dp_buf_free(&nb);
+	free(a.leaf);
+	free(b.leaf);
+}
+
+/* ---- the audit mirror ---- */
+
+static int count_cb(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
+{
+	uint64_t *n = ctx;
+	if (idx != *n)
+		return DP_EINVAL; /* entries come in index order */
+	(*n)++;
+	return DP_OK;
+}
+
+static void write_mirror(const char *home, uint64_t size, const char *salt)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/audit", home);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/audit/entries", home);
+	mkdir(p, 0700);
+	dp_tlog_range rng;
+	dp_tlog_range_init(&rng);
+	for (uint64_t b = 0; b * 256 < size; b++) {
+		dp_buf bun;
+		dp_buf_init(&bun, DP_CLIENT_BUNDLE_MAX);
+		uint64_t end = (b + 1) * 256 < size ? (b + 1) * 256 : size;
+		for (uint64_t i = b * 256; i < end; i++) {
+			char e[96];
+			int l = snprintf(e, sizeof e, "DENPO-LOG/1 test entry %llu %s", (unsigned long long)i, salt);
+			uint8_t h[32];
+			dp_tlog_leaf_hash(h, (const uint8_t *)e, (size_t)l);
+			CHECK(dp_tlog_range_append(&rng, h, NULL, NULL) == DP_OK);
+			CHECK(dp_tlog_bundle_put(&bun, (const uint8_t *)e, (size_t)l) == DP_OK);
+		}
+		snprintf(p, sizeof p, "%s/audit/entries/%llu%s", home, (unsigned long long)b,
+			 end - b * 256 == 256 ? "" : ".p");
+		CHECK(dp_write_file(p, bun.p, bun.len, 0600, 0) == DP_OK);
+		dp_buf_free(&bun);
+	}
+	uint8_t root[32];
+	dp_tlog_range_root(&rng, root);
+	dp_buf n;
+	dp_buf_init(&n, DP_NOTE_MAX);
+	note_of(&n, ORIGIN, log_sk, root, size);
+	snprintf(p, sizeof p, "%s/audit/checkpoint", home);
+	CHECK(dp_write_file(p, n.p, n.len, 0600, 0) == DP_OK);
+	dp_buf_free(&n);
+}
+
+static void test_mirror(const char *home)
+{
+	cli_ctx x;
+	ctx_init(&x, home);
+	audit_mirror m;
+	char why[512];
+	uint64_t cnt = 0;
+	CHECK(audit_mirror_open(&x, &m, 0, count_cb, &cnt, why, sizeof why) == DP_ENOTFOUND);
+	const uint64_t size = 600; /* two full bundles and a partial one */
+	write_mirror(home, size, "a");
+	CHECKF(audit_mirror_open(&x, &m, 1, count_cb, &cnt, why, sizeof why) == DP_OK, "%s", why);
+	CHECK(cnt == size && m.ck.cp.size == size);
+	/* every proof from the mirror verifies; a wrong index does not */
+	int bad = 0;
+	for (uint64_t i = 0; i < size; i++) {
+		uint8_t pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+		size_t np;
+		if (audit_mirror_prove(&m, i, pf, &np) ||
+		    dp_tlog_verify_inclusion(i, size, m.leaf[i], (const uint8_t(*)[32])pf, np, m.ck.cp.root) ||
+		    dp_tlog_verify_inclusion((i + 1) % size, size, m.leaf[i], (const uint8_t(*)[32])pf, np,
+					     m.ck.cp.root) == DP_OK)
+			bad++;
+	}
+	CHECKF(bad == 0, "%d proofs", bad);
+	uint8_t pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t np;
+	CHECK(audit_mirror_prove(&m, size, pf, &np) == DP_EINVAL);
+	audit_mirror_free(&m);
+	/* one byte of one entry changed on disk: caught */
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/audit/entries/1", home);
+	size_t len;
+	uint8_t *f = t_read_file(p, &len);
+	CHECK(f != NULL && len > 100);
+	if (f) {
+		f[len - 3] ^= 1;
+		CHECK(dp_write_file(p, f, len, 0600, 0) == DP_OK);
+		cnt = 0;
+		CHECK(audit_mirror_open(&x, &m, 0, count_cb, &cnt, why, sizeof why) == DP_ESIG);
+		CHECKF(strstr(why, "changed on disk") != NULL, "%s", why);
+		f[len - 3] ^= 1;
+		/* a bundle cut short: malformed */
+		CHECK(dp_write_file(p, f, len - 1, 0600, 0) == DP_OK);
+		CHECK(audit_mirror_open(&x, &m, 0, NULL, NULL, why, sizeof why) != DP_OK);
+		CHECK(dp_write_file(p, f, len, 0600, 0) == DP_OK);
+		CHECK(audit_mirror_open(&x, &m, 0, NULL, NULL, why, sizeof why) == DP_OK);
+		audit_mirror_free(&m);
+		free(f);
+	}
+	/* a missing bundle */
+	snprintf(p, sizeof p, "%s/audit/entries/2.p", home);
+	CHECK(unlink(p) == 0);
+	CHECK(audit_mirror_open(&x, &m, 0, NULL, NULL, why, sizeof why) != DP_OK);
+	/* a checkpoint of other entries (same size, other root) */
+	write_mirror(home, size, "a");
+	dp_buf n;
+	dp_buf_init(&n, DP_NOTE_MAX);
+	uint8_t root[32] = {1};
+	note_of(&n, ORIGIN, log_sk, root, size);
+	snprintf(p, sizeof p, "%s/audit/checkpoint", home);
+	CHECK(dp_write_file(p, n.p, n.len, 0600, 0) == DP_OK);
+	CHECK(audit_mirror_open(&x, &m, 0, NULL, NULL, why, sizeof why) == DP_ESIG);
+	/* a checkpoint not signed by the log key */
+	note_of(&n, ORIGIN, other_sk, root, size);
+	CHECK(dp_write_file(p, n.p, n.len, 0600, 0) == DP_OK);
+	CHECK(audit_mirror_open(&x, &m, 0, NULL, NULL, why, sizeof why) == DP_ESIG);
+	dp_buf_free(&n);
+	/* the empty log */
+	write_mirror(home, 0, "a");
+	CHECKF(audit_mirror_open(&x, &m, 1, NULL, NULL, why, sizeof why) == DP_OK, "%s", why);
+	CHECK(m.ck.cp.size == 0);
+	audit_mirror_free(&m);
+}
+
+/* ---- the endpoints, against openssl s_server -WWW ---- */
+
+static int free_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof a;
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) || getsockname(s, (struct sockaddr *)&a, &l)) {
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+static int wait_port(int port)
+{
+	for (int i = 0; i < 100; i++) {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		int ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
+		close(s);
+		if (ok)
+			return 1;
+		struct timespec ts = {0, 50000000};
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/* A canned answer: s_server -WWW serves the file named like the request path (query included). */
+static void serve(const char *root, const char *path, const char *body)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/%s", root, path);
+	for (char *s = p + strlen(root) + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(p, 0700);
+			*s = '/';
+		}
+	CHECK(dp_write_file(p, body, strlen(body), 0600, 0) == DP_OK);
+}
+
+static const char dev_json[] =
+	"{\"device\": \"%s\", \"officer\": \"sato.k\", \"post\": \"HQ\", \"role\": \"action\", "
+	"\"key_type\": 3, \"epoch\": 1, \"not_before\": 1, \"not_after\": 2, \"age_recipient\": \"age1pq1x\", "
+	"\"epoch_key\": \"DENPO-EPOCH-KEY/1\\n\"%s}";
+
+static void test_endpoints(const char *dir)
+{
+	if (system("command -v openssl >/dev/null 2>&1") != 0) {
+		t_skipped("log endpoints", "no openssl binary");
+		return;
+	}
+	char www[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], url[64];
+	snprintf(www, sizeof www, "%s/www", dir);
+	mkdir(www, 0700);
+	snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+	snprintf(key, sizeof key, "%s/key.pem", dir);
+	uint8_t sseed[32], dseed[32], spk[32];
+	dp_random(sseed, 32);
+	dp_random(dseed, 32);
+	dp_tls_pk_from_seed(sseed, spk);
+	dp_buf cp, kp;
+	dp_buf_init(&cp, 16384);
+	dp_buf_init(&kp, 16384);
+	CHECK(dp_tls_selfsigned(sseed, "switch", &cp, &kp) == DP_OK);
+	CHECK(dp_write_file(cert, cp.p, cp.len, 0600, 0) == DP_OK);
+	CHECK(dp_write_file(key, kp.p, kp.len, 0600, 0) == DP_OK);
+	dp_buf_free(&cp);
+	dp_buf_free(&kp);
+
+	/* the canned answers */
+	tree t;
+	tree_make(&t, 20, -1);
+	dp_buf note;
+	dp_buf_init(&note, DP_NOTE_MAX);
+	tree_note(&note, &t, 20);
+	serve(www, "v1/log/checkpoint", (const char *)note.p);
+	uint8_t pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t np;
+	CHECK(dp_tlog_prove_consistency(7, 20, rd, &t, pf, &np) == DP_OK);
+	dp_buf js;
+	dp_buf_init(&js, 65536);
+	CHECK(dp_buf_printf(&js, "{\"size\": 20, \"proof\": [") == DP_OK);
+	for (size_t i = 0; i < np; i++) {
+		char b64[48];
+		dp_b64_encode(b64, pf[i], 32, 1);
+		CHECK(dp_buf_printf(&js, "%s\"%s\"", i ? ", " : "", b64) == DP_OK);
+	}
+	CHECK(dp_buf_printf(&js, "]}") == DP_OK);
+	serve(www, "v1/log/proof/consistency?from=7&size=20", (const char *)js.p);
+	serve(www, "v1/log/proof/consistency?from=7&size=19", (const char *)js.p); /* wrong size */
+	serve(www, "v1/log/proof/consistency?from=1&size=20", "{\"size\": 20, \"proof\": [\"AAAA\"]}");
+	serve(www, "v1/log/proof/inclusion?index=3&size=20", "{\"size\": 20, \"proof\": []}");
+	serve(www, "v1/log/tile/0/000.p/20", "0123456789abcdef0123456789abcdef"); /* 1 hash, 20 wanted */
+	/* 20 hashes */
+	char tile[20 * 32 + 1];
+	memset(tile, 'h', sizeof tile - 1);
+	tile[sizeof tile - 1] = 0;
+	serve(www, "v1/log/tile/1/x001/234.p/20", tile);
+	/* resolve: absent log fields, present ones, malformed ones */
+	char hex[65], b[8192], ent[64], ck[DP_NOTE_MAX * 2];
+	memset(hex, 'a', 64);
+	hex[64] = 0;
+	dp_b64_encode(ent, (const uint8_t *)"DENPO-LOG/1 x", 13, 1);
+	char p0[48];
+	dp_b64_encode(p0, pf[0], 32, 1);
+	/* the note, JSON-escaped (it holds newlines and an em dash, which JSON carries as UTF-8) */
+	size_t k = 0;
+	for (size_t i = 0; i < note.len && k + 3 < sizeof ck; i++) {
+		if (note.p[i] == '\n') {
+			ck[k++] = '\\';
+			ck[k++] = 'n';
+		} else
+			ck[k++] = (char)note.p[i];
+	}
+	ck[k] = 0;
+	snprintf(b, sizeof b, "{\"devices\": [" "%s" "]}", "");
+	char d1[2048], d2[2048];
+	snprintf(d1, sizeof d1, dev_json, hex, "");
+	snprintf(b, sizeof b, "{\"devices\": [%s], \"unreachable\": []}", d1);
+	serve(www, "v1/directory/resolve?to=PLAIN&classification=UNCLASSIFIED&log_size=0", b);
+	char extra[1024];
+	snprintf(extra, sizeof extra,
+		 ", \"enrolment\": {\"index\": 12, \"entry\": \"%s\", \"proof\": [\"%s\"]}, "
+		 "\"key_entry\": {\"index\": 40, \"entry\": \"%s\", \"proof\": []}",
+		 ent, p0, ent);
+	snprintf(d2, sizeof d2, dev_json, hex, extra);
+	dp_buf big;
+	dp_buf_init(&big, 1 << 20);
+	CHECK(dp_buf_printf(&big, "{\"log\": {\"checkpoint\": \"%s\", \"consistency\": [\"%s\"]}, \"devices\": [%s]}",
+			    ck, p0, d2) == DP_OK);
+	serve(www, "v1/directory/resolve?to=LOGGED&classification=UNCLASSIFIED&log_size=7", (const char *)big.p);
+	/* malformed: a proof hash that is not 32 bytes; an entry that is not base64; no checkpoint */
+	snprintf(extra, sizeof extra, ", \"enrolment\": {\"index\": 12, \"entry\": \"%s\", \"proof\": [\"AAAA\"]}", ent);
+	snprintf(d2, sizeof d2, dev_json, hex, extra);
+	snprintf(b, sizeof b, "{\"devices\": [%s]}", d2);
+	serve(www, "v1/directory/resolve?to=BADPROOF&classification=UNCLASSIFIED&log_size=0", b);
+	snprintf(extra, sizeof extra, ", \"key_entry\": {\"index\": 12, \"entry\": \"#!\", \"proof\": []}");
+	snprintf(d2, sizeof d2, dev_json, hex, extra);
+	snprintf(b, sizeof b, "{\"devices\": [%s]}", d2);
+	serve(www, "v1/directory/resolve?to=BADENTRY&classification=UNCLASSIFIED&log_size=0", b);
+	snprintf(b, sizeof b, "{\"log\": {\"consistency\": []}, \"devices\": [%s]}", d1);
+	serve(www, "v1/directory/resolve?to=NOCKPT&classification=UNCLASSIFIED&log_size=0", b);
+
+	int port = free_port();
+	char ports[16];
+	snprintf(ports, sizeof ports, "%d", port);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (chdir(www) != 0)
+			_exit(127);
+		execlp("openssl", "openssl", "s_server", "-accept", ports, "-cert", cert, "-key", key, "-tls1_3",
+		       "-Verify", "1", "-WWW", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || port < 0 || !wait_port(port)) {
+		t_skipped("log endpoints", "openssl s_server did not start");
+		goto done;
+	}
+	snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
+	dp_client_config cfg = {.url = url, .tls_seed = dseed, .timeout_ms = 5000};
+	memcpy(cfg.switch_tls_pk, spk, 32);
+	dp_client *c;
+	CHECK(dp_client_new(&c, &cfg) == DP_OK);
+	dp_buf got;
+	dp_buf_init(&got, DP_NOTE_MAX);
+	int r = dp_client_log_checkpoint(c, &got);
+	CHECKF(r == DP_OK && got.len == note.len && !memcmp(got.p, note.p, note.len), "checkpoint: %d %s", r,
+	       dp_client_message(c));
+	dp_buf small;
+	dp_buf_init(&small, 10);
+	CHECK(dp_client_log_checkpoint(c, &small) == DP_ETOOBIG); /* the caller's cap holds */
+	dp_buf_free(&small);
+	CHECK(dp_client_get_raw(c, "v1/log/checkpoint", &got) == DP_EINVAL);
+	dp_log_proof lp;
+	r = dp_client_log_consistency(c, 7, 20, &lp);
+	CHECKF(r == DP_OK && lp.size == 20 && lp.n == np && !memcmp(lp.h, pf, np * 32), "consistency: %d %s", r,
+	       dp_client_message(c));
+	CHECK(dp_client_log_consistency(c, 7, 19, &lp) == DP_EPROTO);   /* answers size 20 */
+	CHECK(dp_client_log_consistency(c, 1, 20, &lp) == DP_EPROTO);   /* a 3-byte "hash" */
+	CHECK(dp_client_log_consistency(c, 0, 20, &lp) == DP_EINVAL);
+	CHECK(dp_client_log_consistency(c, 21, 20, &lp) == DP_EINVAL);
+	r = dp_client_log_inclusion(c, 3, 20, &lp);
+	CHECKF(r == DP_OK && lp.n == 0, "inclusion: %d %s", r, dp_client_message(c));
+	CHECK(dp_client_log_inclusion(c, 20, 20, &lp) == DP_EINVAL);
+	dp_buf tb;
+	dp_buf_init(&tb, DP_CLIENT_BUNDLE_MAX);
+	CHECK(dp_client_log_tile(c, 0, 0, 20, &tb) == DP_EPROTO && tb.len == 0); /* 32 bytes, not 640 */
+	r = dp_client_log_tile(c, 1, 1234, 20, &tb);
+	CHECKF(r == DP_OK && tb.len == 640, "tile: %d %s", r, dp_client_message(c));
+	CHECK(dp_client_log_tile(c, 0, 0, 0, &tb) == DP_EINVAL);
+	CHECK(dp_client_log_tile(c, 0, 0, 257, &tb) == DP_EINVAL);
+	CHECK(dp_client_log_tile(c, -2, 0, 1, &tb) == DP_EINVAL);
+	dp_buf_free(&tb);
+	dp_resolution res;
+	dp_resolve_query q = {"PLAIN", NULL, NULL, NULL, DP_CLASS_UNCLASSIFIED};
+	r = dp_client_resolve_log(c, &q, 0, &res);
+	CHECKF(r == DP_OK && res.n == 1 && !res.has_log && !res.devs[0].enrolment.present &&
+	       !res.devs[0].key_entry.present, "resolve without log fields: %d %s", r, dp_client_message(c));
+	dp_resolution_free(&res);
+	q.to = "LOGGED";
+	r = dp_client_resolve_log(c, &q, 7, &res);
+	CHECKF(r == DP_OK && res.n == 1, "resolve with log fields: %d %s", r, dp_client_message(c));
+	if (r == DP_OK && res.n == 1) {
+		CHECK(res.has_log && res.log_checkpoint_len == note.len &&
+		      !memcmp(res.log_checkpoint, note.p, note.len) && res.log_nconsistency == 1 &&
+		      !memcmp(res.log_consistency[0], pf[0], 32));
+		const dp_resolved *d = &res.devs[0];
+		CHECK(d->enrolment.present && d->enrolment.index == 12 && d->enrolment.entry_len == 13 &&
+		      !memcmp(d->enrolment.entry, "DENPO-LOG/1 x", 13) && d->enrolment.nproof == 1);
+		CHECK(d->key_entry.present && d->key_entry.index == 40 && d->key_entry.nproof == 0);
+		/* the note it carries opens like the one from /v1/log/checkpoint */
+		cli_ckpt cc;
+		CHECK(cli_ckpt_open(&log_vk, res.log_checkpoint, res.log_checkpoint_len, &cc) == DP_OK &&
+		      cc.cp.size == 20);
+		cli_ckpt_free(&cc);
+	}
+	dp_resolution_free(&res);
+	const char *bad[] = {"BADPROOF", "BADENTRY", "NOCKPT"};
+	for (size_t i = 0; i < 3; i++) {
+		q.to = bad[i];
+		r = dp_client_resolve_log(c, &q, 0, &res);
+		CHECKF(r == DP_EPROTO && res.devs == NULL && res.log_checkpoint == NULL, "%s: %d", bad[i], r);
+		dp_resolution_free(&res);
+	}
+	dp_buf_free(&got);
+	dp_client_free(c);
+done:
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	dp_buf_free(&big);
+	dp_buf_free(&js);
+	dp_buf_free(&note);
+	free(t.leaf);
+}
+
+int main(void)
+{
+	if (dp_crypto_init() || dp_client_global_init()) {
+		fprintf(stderr, "setup failed\n");
+		return 1;
+	}
+	crypto_sign_keypair(log_pk, log_sk);
+	crypto_sign_keypair(other_pk, other_sk);
+	if (dp_note_vkey_make(&log_vk, ORIGIN, DP_NOTE_ED25519, log_pk)) {
+		fprintf(stderr, "vkey failed\n");
+		return 1;
+	}
+	char dir[] = "/tmp/denpo-test-log-XXXXXX";
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "no temp dir\n");
+		return 1;
+	}
+	test_ckpt();
+	test_judge();
+	test_cons_roots();
+	test_evidence(dir);
+	test_mirror(dir);
+	test_endpoints(dir);
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	sodium_memzero(log_sk, sizeof log_sk);
+	dp_client_global_cleanup();
+	return t_done("test_client_log");
+}
