@@ -227,11 +227,14 @@ int cli_log_evidence(cli_ctx *x, const char *dir, const cli_ckpt *verified, cons
  * Verify a checkpoint note the switch sent (with its consistency proof from
  * the stored size) against HOME/log/checkpoint and, if it is newer, store
  * it and cosign it (the line is POSTed; a switch without the endpoint is
- * fine).  Under HOME/log/lock.  DP_OK, CLI_EFORK (evidence gets the file
+ * fine).  `from` is the size the proof starts at (the stored size when it
+ * was asked for; if another process stored another one since, the proof
+ * from the stored size is fetched).  Under HOME/log/lock.  DP_OK, CLI_EFORK (evidence gets the file
  * written), or an error the caller reports as a warning.
  */
-int cli_log_accept(cli_ctx *x, const char *note, size_t len, const uint8_t (*proof)[DP_TLOG_HASH],
-		   size_t n, char evidence[PATH_MAX]) __attribute__((warn_unused_result));
+int cli_log_accept(cli_ctx *x, const char *note, size_t len, uint64_t from,
+		   const uint8_t (*proof)[DP_TLOG_HASH], size_t n, char evidence[PATH_MAX])
+	__attribute__((warn_unused_result));
 /* GET the newest checkpoint and its consistency proof, then cli_log_accept. */
 int cli_log_sync(cli_ctx *x, char evidence[PATH_MAX]) __attribute__((warn_unused_result));
 /* Size of HOME/log/checkpoint (0 if none or unreadable): the resolve's log_size. */

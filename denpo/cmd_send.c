@@ -433,6 +433,55 @@ static int print_sent(cli_ctx *x, const dp_submit_result *res, const dp_resolved
 	return EXIT_OK;
 }
 
+/*
+ * The resolve answer's checkpoint verified and consistent with the one this
+ * device verified before (a fork stops everything), then every device's
+ * enrolment and key entries included in it.  EXIT_OK, or the failure
+ * reported (exit 3: nothing may be sent).  No log in the answer is the same
+ * failure: never a silent downgrade to unlogged keys.
+ */
+static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m)
+{
+	const char *hint = "nothing was sent; report this to security operations at once";
+	char ev[PATH_MAX];
+	if (!res->has_log)
+		return cli_fail(x, DP_ESIG, hint, "the switch sent no transparency log checkpoint with "
+						  "the recipients' keys: it offered keys that are not "
+						  "proven to be in the log");
+	int r = cli_log_accept(x, res->log_checkpoint, res->log_checkpoint_len, m,
+			       (const uint8_t(*)[DP_TLOG_HASH])res->log_consistency,
+			       res->log_nconsistency, ev);
+	if (r == CLI_EFORK)
+		return cli_log_fork_fail(x, ev);
+	dp_client_clear_message(x->cl); /* a cosignature refused was a warning, not this command's error */
+	dp_note_vkey k;
+	cli_ckpt cp;
+	memset(&cp, 0, sizeof cp);
+	if (!r && (r = cli_log_key(x, &k)) == DP_OK)
+		r = cli_ckpt_open(&k, res->log_checkpoint, res->log_checkpoint_len, &cp);
+	if (r == DP_ESIG || r == DP_EPARSE)
+		return cli_fail(x, DP_ESIG, hint, "the log checkpoint the switch sent with the "
+						  "recipients' keys does not verify under this "
+						  "device's log key");
+	if (r)
+		return cli_fail(x, r, "nothing was sent; retry", "cannot check the switch's "
+								  "transparency log");
+	size_t bad = 0;
+	const char *why = "";
+	r = seal_logged(res->devs, res->n, cp.cp.size, cp.cp.root, &bad, &why);
+	cli_ckpt_free(&cp);
+	if (r == DP_ESIG) {
+		char hex[2 * DP_ED25519_PK + 1];
+		dp_hex_encode(hex, res->devs[bad].device, DP_ED25519_PK);
+		return cli_fail(x, r, hint, "the switch offered a key for device %.16s... of %s at %s "
+					    "that is not in the transparency log (%s)",
+				hex, res->devs[bad].officer, res->devs[bad].post, why);
+	}
+	if (r)
+		return cli_fail(x, r, "nothing was sent", "cannot check the recipients' log entries");
+	return EXIT_OK;
+}
+
 /* Everything after the cable's header fields are set: resolve, body, seal, save, submit. */
 static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 {
@@ -442,13 +491,20 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 	join(info, sizeof info, c->info, c->ninfo);
 	join(attn, sizeof attn, c->attn, c->nattn);
 	join(caps, sizeof caps, c->captions, c->ncaptions);
+	int ec = EXIT_OK;
 	dp_resolve_query q = {to, info, attn, caps, c->classification};
 	dp_resolution res0;
-	int r = dp_client_resolve(x->cl, &q, &res0);
+	uint64_t m = cli_log_size(x);
+	int r = dp_client_resolve_log(x->cl, &q, m, &res0);
 	if (r)
 		return cli_fail(x, r, NULL, "cannot resolve the recipients");
 	dp_resolved *devs = res0.devs;
 	size_t ndev = res0.n, bad = 0;
+	/* key transparency (docs/transparency.md §3): encrypt only to keys in a verified log */
+	if ((ec = logged_keys(x, &res0, m)) != EXIT_OK) {
+		dp_resolution_free(&res0);
+		return ec;
+	}
 	/* never silent: an addressed device without a current key does not get the cable */
 	for (size_t i = 0; i < res0.nunreachable; i++) {
 		const dp_unreachable *u = &res0.unreachable[i];
@@ -473,7 +529,6 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 	}
 	dp_recipient *rcpt = calloc(ndev, sizeof *rcpt);
 	dp_age_recipient *keys = calloc(ndev, sizeof *keys);
-	int ec = EXIT_OK;
 	dp_buf body, sub;
 	dp_buf_init(&body, DP_MAX_BODY);
 	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);

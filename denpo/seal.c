@@ -1,8 +1,10 @@
 /*
  * denpo/seal.c - sign+encrypt+envelope, and the reverse with every check.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "denpo/logentry.h"
 #include "denpo/seal.h"
 
 /* The record d->epoch_key is d's own, names the listed key, and is in force at now. */
@@ -49,6 +51,61 @@ int seal_recipients(const dp_resolved *d, size_t n, int64_t now, dp_recipient *r
 		rcpt[i].role = (uint8_t)d[i].role;
 	}
 	return DP_OK;
+}
+
+/* One entry of a resolve answer: present and included in the tree. */
+static int logged_incl(const dp_log_incl *in, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+		       dp_logent *e, const char **why, const char *what)
+{
+	uint8_t leaf[DP_TLOG_HASH];
+	if (!in->present || !in->entry) {
+		*why = what[0] == 'e' ? "the switch sent no enrolment entry"
+				      : "the switch sent no key entry";
+		return DP_ESIG;
+	}
+	if (dp_logent_decode(e, in->entry, in->entry_len) != DP_OK) {
+		*why = what[0] == 'e' ? "its enrolment entry is malformed" : "its key entry is malformed";
+		return DP_ESIG;
+	}
+	dp_tlog_leaf_hash(leaf, in->entry, in->entry_len);
+	if (in->index >= size ||
+	    dp_tlog_verify_inclusion(in->index, size, leaf, (const uint8_t(*)[DP_TLOG_HASH])in->proof,
+				     in->nproof, root) != DP_OK) {
+		*why = what[0] == 'e' ? "its enrolment entry is not in the verified checkpoint"
+				      : "its key entry is not in the verified checkpoint";
+		return DP_ESIG;
+	}
+	return DP_OK;
+}
+
+int seal_logged(const dp_resolved *d, size_t n, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+		size_t *bad, const char **why)
+{
+	dp_logent *e = malloc(sizeof *e);
+	if (!e)
+		return DP_ENOMEM;
+	int r = DP_OK;
+	for (size_t i = 0; !r && i < n; i++) {
+		*bad = i;
+		r = logged_incl(&d[i].enrolment, size, root, e, why, "enrolment");
+		if (!r && (e->event != DP_LOG_DEVICE_ENROLLED ||
+			   memcmp(e->device, d[i].device, DP_ED25519_PK) ||
+			   strcmp(e->officer, d[i].officer) || strcmp(e->post, d[i].post))) {
+			*why = "its enrolment entry is for another device, officer or post";
+			r = DP_ESIG;
+		}
+		if (!r)
+			r = logged_incl(&d[i].key_entry, size, root, e, why, "key");
+		if (!r && (e->event != DP_LOG_KEY_PUBLISHED ||
+			   memcmp(e->device, d[i].device, DP_ED25519_PK) || e->epoch != d[i].epoch ||
+			   e->record_len != strlen(d[i].epoch_key) ||
+			   memcmp(e->record, d[i].epoch_key, e->record_len))) {
+			*why = "its key entry is for another device, epoch or key record";
+			r = DP_ESIG;
+		}
+	}
+	free(e);
+	return r;
 }
 
 int seal_cable(const dp_cable *c, const dp_age_recipient *keys, size_t n,

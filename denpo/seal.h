@@ -19,6 +19,18 @@
 #include "denpo/epoch.h"
 
 /*
+ * Key transparency (docs/transparency.md §3, step 3): each device's
+ * enrolment entry (device-enrolled, this device id, officer and post) and
+ * key entry (key-published, this device id and epoch, Record exactly the
+ * epoch_key bytes) are present and included in the tree of `size` with
+ * `root` (a checkpoint the caller verified).  DP_ESIG on the first device
+ * that fails (*bad its index, *why what failed): the switch offered a key
+ * that is not in the log.
+ */
+int seal_logged(const dp_resolved *d, size_t n, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+		size_t *bad, const char **why);
+
+/*
  * Turn the switch's resolve answer into the cable's recipient entries and
  * the age recipients (parallel arrays of n), checking each device's epoch
  * key record first: signed by the device itself (its id is its signing

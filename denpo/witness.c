@@ -349,7 +349,7 @@ static int cosign(cli_ctx *x, const cli_ckpt *c)
  * The rules, under the lock.  *evidence is set on a fork.  With a smaller
  * checkpoint, asks the switch to prove it a prefix of the stored one.
  */
-static int accept_locked(cli_ctx *x, const char *note, size_t len,
+static int accept_locked(cli_ctx *x, const char *note, size_t len, uint64_t pfrom,
 			 const uint8_t (*proof)[DP_TLOG_HASH], size_t n, char evidence[PATH_MAX],
 			 int *cosign_err)
 {
@@ -378,8 +378,26 @@ static int accept_locked(cli_ctx *x, const char *note, size_t len,
 		return DP_ESTATE;
 	}
 	uint64_t from = have_old ? old.cp.size : 0, to = nw.cp.size;
-	dp_log_proof back;
+	dp_log_proof back, fwd;
 	memset(&back, 0, sizeof back);
+	memset(&fwd, 0, sizeof fwd);
+	if (have_old && from != pfrom && to > from && x->cl) {
+		/*
+		 * The proof was asked for from another size than the one stored now
+		 * (another process of this device stored a checkpoint meanwhile):
+		 * ask for the proof from the stored one rather than judge a wrong one.
+		 */
+		int pr = dp_client_log_consistency(x->cl, from, to, &fwd);
+		if (pr == DP_OK) {
+			proof = (const uint8_t(*)[DP_TLOG_HASH])fwd.h;
+			n = fwd.n;
+		} else if (pr == DP_ENET || pr == DP_ENOMEM) {
+			cli_ckpt_free(&old);
+			cli_ckpt_free(&nw);
+			return pr; /* cannot tell now: checked again later */
+		} else
+			n = 0; /* the switch cannot join them: judged (and kept) as a fork below */
+	}
 	r = cli_log_judge(have_old ? &old : NULL, &nw, proof, n, why, sizeof why);
 	if (r == DP_ESTATE) {
 		/* an older view: fine if the switch proves it a prefix of the one we verified */
@@ -428,14 +446,14 @@ static int accept_locked(cli_ctx *x, const char *note, size_t len,
 	return r;
 }
 
-int cli_log_accept(cli_ctx *x, const char *note, size_t len, const uint8_t (*proof)[DP_TLOG_HASH],
-		   size_t n, char evidence[PATH_MAX])
+int cli_log_accept(cli_ctx *x, const char *note, size_t len, uint64_t from,
+		   const uint8_t (*proof)[DP_TLOG_HASH], size_t n, char evidence[PATH_MAX])
 {
 	int fd = lock_log(x);
 	if (fd < 0)
 		return DP_EIO;
 	int ce;
-	int r = accept_locked(x, note, len, proof, n, evidence, &ce);
+	int r = accept_locked(x, note, len, from, proof, n, evidence, &ce);
 	unlock_log(fd);
 	if (!r && ce)
 		fprintf(stderr, "denpo: warning: the switch did not take this device's cosignature of "
@@ -485,7 +503,7 @@ int cli_log_sync(cli_ctx *x, char evidence[PATH_MAX])
 		cli_ckpt_free(&c);
 	}
 	if (!r)
-		r = accept_locked(x, (const char *)note.p, note.len, p.h, p.n, evidence, &ce);
+		r = accept_locked(x, (const char *)note.p, note.len, m, p.h, p.n, evidence, &ce);
 	unlock_log(fd);
 	dp_buf_free(&note);
 	if (!r && ce)

@@ -374,7 +374,10 @@ static int add_device(dps_store *s, const dps_officer *o, int put_officer, const
 		snprintf(e->post, sizeof e->post, "%s", o->post);
 		snprintf(e->name, sizeof e->name, "%s", d->name);
 		snprintf(e->operator_, sizeof e->operator_, "%s", op);
-		r = dpl_put(s, x, NULL);
+		uint64_t eidx = 0;
+		r = dpl_put(s, x, &eidx);
+		if (!r) /* resolve answers it with its inclusion proof (transparency.md §3) */
+			r = dps_device_set_log_idx(s, d->id, (int64_t)eidx);
 	}
 	if (!r)
 		r = dps_log_next(s, &next);

@@ -535,16 +535,68 @@ struct resolve_ctx {
 	dps_store *s;
 	int64_t now;
 	json_t *devs, *unreachable;
+	uint64_t size; /* the one checkpoint of the answer (transparency.md §3) */
 	dps_epoch e; /* large: one buffer for every device */
 };
+
+/* One entry as the resolve answer carries it: {"index", "entry" (b64), "proof"} */
+struct incl_ctx {
+	json_t *j;
+};
+
+static int incl_entry(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
+{
+	struct incl_ctx *x = ctx;
+	char *b = malloc(dp_b64_enclen(len, 1) + 1);
+	if (!b)
+		return DP_ENOMEM;
+	dp_b64_encode(b, e, len, 1);
+	x->j = json_pack("{s:I,s:s}", "index", (json_int_t)idx, "entry", b);
+	free(b);
+	return x->j ? DP_OK : DP_ENOMEM;
+}
+
+static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
+{
+	struct incl_ctx x = {NULL};
+	int r = dps_log_entries(s, idx, 1, incl_entry, &x);
+	if (!r && !x.j)
+		r = DP_ESTORE; /* under a checkpoint but not stored: damaged */
+	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t n = 0;
+	dp_tlog_tiles tiles = {dpl_tile_read, s};
+	if (!r && dp_tlog_prove_inclusion(idx, size, dp_tlog_tiles_node, &tiles, proof, &n))
+		r = DP_ESTORE;
+	json_t *arr = r ? NULL : json_array();
+	char b64[48];
+	for (size_t i = 0; arr && i < n; i++) {
+		dp_b64_encode(b64, proof[i], DP_TLOG_HASH, 1);
+		json_array_append_new(arr, json_string(b64));
+	}
+	if (!r && !arr)
+		r = DP_ENOMEM;
+	if (r) {
+		json_decref(x.j);
+		return r;
+	}
+	json_object_set_new(x.j, "proof", arr);
+	*out = x.j;
+	return DP_OK;
+}
 
 static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int role)
 {
 	struct resolve_ctx *x = ctx;
-	int64_t last = 0;
+	int64_t last = 0, eidx = -1, kidx = -1;
 	int r = dps_epoch_current(x->s, d->id, x->now, &x->e, &last);
 	if (r && r != DP_ENOTFOUND)
 		return r;
+	if (!r) {
+		r = dps_device_log_idx(x->s, d->id, &eidx);
+		r = r ? r : dps_epoch_log_idx(x->s, d->id, x->e.epoch, &kidx);
+		if (r)
+			return r == DP_ENOTFOUND ? DP_ESTORE : r;
+	}
 	json_t *j = json_object();
 	json_object_set_new(j, "device", hexj(d->id, 32));
 	json_object_set_new(j, "officer", json_string(o->handle));
@@ -556,7 +608,34 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int
 		json_array_append_new(x->unreachable, j);
 		return json_array_size(x->unreachable) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
 	}
+	if (eidx < 0 || kidx < 0) {
+		/*
+		 * A device or key with no log entry at all (a database edited by
+		 * hand): listed without proofs, so a sender refuses the whole send
+		 * loudly rather than the device silently missing the cable.
+		 */
+		key_fields(j, &x->e);
+		json_array_append_new(x->devs, j);
+		return json_array_size(x->devs) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
+	}
+	if ((uint64_t)eidx >= x->size || (uint64_t)kidx >= x->size) {
+		/* a sender encrypts only to logged keys: this one is not under the checkpoint yet */
+		json_object_set_new(j, "last_not_after", json_null());
+		json_object_set_new(j, "reason", json_string("key not yet in the log"));
+		json_array_append_new(x->unreachable, j);
+		return json_array_size(x->unreachable) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
+	}
+	json_t *ej = NULL, *kj = NULL;
+	r = incl_json(x->s, (uint64_t)eidx, x->size, &ej);
+	r = r ? r : incl_json(x->s, (uint64_t)kidx, x->size, &kj);
+	if (r) {
+		json_decref(ej);
+		json_decref(j);
+		return r;
+	}
 	key_fields(j, &x->e);
+	json_object_set_new(j, "enrolment", ej);
+	json_object_set_new(j, "key_entry", kj);
 	json_array_append_new(x->devs, j);
 	return json_array_size(x->devs) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
 }
@@ -582,13 +661,60 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 						    "[&captions=X][&attn=Y] (comma-separated names)");
 		return;
 	}
+	/* one checkpoint for the whole answer: every proof is against it */
+	dps_checkpoint *cp = malloc(sizeof *cp);
+	uint64_t m = 0;
+	const char *lv = q ? evhttp_find_header(q, "log_size") : NULL;
+	if (!cp) {
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	dpl_latest(srv->log, cp);
+	if (lv && (!*lv || strlen(lv) > 19 || strspn(lv, "0123456789") != strlen(lv) ||
+		   (lv[0] == '0' && lv[1]))) {
+		free(cp);
+		dpd_reply_error(rq, 400, DP_EPARSE, "log_size is a decimal size");
+		return;
+	}
+	if (lv)
+		m = strtoull(lv, NULL, 10);
+	if (m > cp->size) {
+		snprintf(msg, sizeof msg, "log_size %llu is beyond the latest checkpoint (size %llu)",
+			 (unsigned long long)m, (unsigned long long)cp->size);
+		free(cp);
+		dpd_reply_error(rq, 400, DP_EINVAL, msg);
+		return;
+	}
+	json_t *cons = json_array();
+	if (m > 0 && m < cp->size) {
+		uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+		size_t n = 0;
+		char b64[48];
+		dp_tlog_tiles tiles = {dpl_tile_read, srv->store};
+		if (dp_tlog_prove_consistency(m, cp->size, dp_tlog_tiles_node, &tiles, proof, &n)) {
+			free(cp);
+			json_decref(cons);
+			dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read its tiles; retry");
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			dp_b64_encode(b64, proof[i], DP_TLOG_HASH, 1);
+			json_array_append_new(cons, json_string(b64));
+		}
+	}
+	json_t *logj = json_pack("{s:s%,s:o}", "checkpoint", cp->note, cp->note_len, "consistency", cons);
+	uint64_t cpsize = cp->size;
+	free(cp);
 	int r = dpp_expand(srv->store, to, nto, info, ninfo, &posts, msg, sizeof msg);
 	struct resolve_ctx *x = calloc(1, sizeof *x);
-	if (!x) {
+	if (!x || !logj) {
+		free(x);
+		json_decref(logj);
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
 	}
 	x->s = srv->store;
+	x->size = cpsize;
 	x->now = dpd_now(srv);
 	x->devs = json_array();
 	x->unreachable = json_array();
@@ -599,6 +725,7 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 	if (r) {
 		json_decref(devs);
 		json_decref(unreachable);
+		json_decref(logj);
 		if (r == DP_ETOOBIG)
 			snprintf(msg, sizeof msg, "more than %d recipient devices", DP_MAX_RECIPIENTS);
 		else if (r == DP_ESTORE)
@@ -606,7 +733,8 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}
-	dpd_reply_json(rq, 200, json_pack("{s:o,s:o}", "devices", devs, "unreachable", unreachable));
+	dpd_reply_json(rq, 200, json_pack("{s:o,s:o,s:o}", "log", logj, "devices", devs, "unreachable",
+					  unreachable));
 }
 
 static void get_device(dpd_server *srv, dpd_req *rq)
@@ -828,8 +956,8 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 		post_keys(srv, rq, &dev);
 	else if (!post && strcmp(p, "/v1/keys") == 0)
 		get_keys(srv, rq, &dev);
-	else if (!post && strncmp(p, "/v1/log/", 8) == 0)
-		dpd_log_api(srv, rq, q, &me);
+	else if (strncmp(p, "/v1/log/", 8) == 0)
+		dpd_log_api(srv, rq, q, &me, &dev, post);
 	else
 		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such endpoint (see docs/api.md)");
 	if (q)

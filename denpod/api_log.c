@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -28,11 +29,147 @@ static int is_auditor(const dps_officer *me)
 	return 0;
 }
 
+#define COSIGS_MAX 32 /* cosignature lines served with a checkpoint */
+#define COSIG_LINE_MAX 512
+#define COSIG_SKEW 86400 /* a cosignature's time within a day of the switch's clock */
+
+static int cosig_one(void *ctx, const char *line)
+{
+	return dp_buf_append(ctx, line, strlen(line));
+}
+
+/* A stored checkpoint followed by the cosignature lines stored for it. */
+static void reply_cosigned(dpd_server *srv, dpd_req *rq, const dps_checkpoint *c)
+{
+	dp_buf b;
+	dp_buf_init(&b, DPS_NOTE_MAX + COSIGS_MAX * COSIG_LINE_MAX);
+	int r = dp_buf_append(&b, c->note, c->note_len);
+	r = r ? r : dps_log_cosigs(srv->store, c->size, COSIGS_MAX, cosig_one, &b);
+	if (r)
+		dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read the cosignatures; retry");
+	else
+		dpd_reply_text(rq, 200, "text/plain; charset=utf-8", "no-store", b.p, b.len);
+	dp_buf_free(&b);
+}
+
 static void get_checkpoint(dpd_server *srv, dpd_req *rq)
 {
 	dps_checkpoint c;
 	dpl_latest(srv->log, &c);
-	dpd_reply_text(rq, 200, "text/plain; charset=utf-8", "no-store", c.note, c.note_len);
+	reply_cosigned(srv, rq, &c);
+}
+
+static int u64_param(struct evkeyvalq *q, const char *key, uint64_t *v);
+
+static void get_witnessed(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
+{
+	uint64_t k = 1;
+	dps_checkpoint c, w;
+	if (q && evhttp_find_header(q, "min") && (u64_param(q, "min", &k) || k < 1 || k > COSIGS_MAX)) {
+		dpd_reply_error(rq, 400, DP_EINVAL, "give min=K, K in 1..32");
+		return;
+	}
+	dpl_latest(srv->log, &c);
+	int r = dps_log_witnessed(srv->store, (unsigned)k, c.size, &w);
+	if (r == DP_ENOTFOUND) {
+		dpd_reply_error(rq, 404, r, "no checkpoint has that many cosignatures yet");
+		return;
+	}
+	if (r) {
+		dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read its checkpoints; retry");
+		return;
+	}
+	reply_cosigned(srv, rq, &w);
+}
+
+/*
+ * POST /v1/log/cosign {"size": N, "cosignature": "— denpo-device/<hex> <b64>\n"}:
+ * this device's cosignature/v1 of the stored checkpoint of size N, checked
+ * here, stored by the batch writer.
+ */
+static void post_cosign(dpd_server *srv, dpd_req *rq, const dps_device *dev)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
+	size_t n = evbuffer_get_length(in);
+	const char *bad = "give {\"size\": N, \"cosignature\": \"\u2014 denpo-device/<id hex> "
+			  "<base64>\\n\"}";
+	json_t *j = n && n <= 4096 ? json_loadb((const char *)evbuffer_pullup(in, -1), n, 0, NULL) : NULL;
+	json_t *js = json_object_get(j, "size"), *jl = json_object_get(j, "cosignature");
+	if (!json_is_integer(js) || json_integer_value(js) < 0 || !json_is_string(jl) ||
+	    json_string_length(jl) > COSIG_LINE_MAX || json_string_length(jl) < 6) {
+		json_decref(j);
+		dpd_reply_error(rq, 400, DP_EPARSE, bad);
+		return;
+	}
+	uint64_t size = (uint64_t)json_integer_value(js);
+	char line[COSIG_LINE_MAX + 1], name[DP_NOTE_NAME_MAX + 1], hex[2 * DP_ED25519_PK + 1];
+	size_t ll = json_string_length(jl);
+	memcpy(line, json_string_value(jl), ll);
+	line[ll] = 0;
+	json_decref(j);
+	static const char dash[] = "\xe2\x80\x94 ";
+	const char *sp = strncmp(line, dash, 4) == 0 ? strchr(line + 4, ' ') : NULL;
+	if (!sp || strlen(line) != ll || line[ll - 1] != '\n' || strchr(line, '\n') != line + ll - 1 ||
+	    (size_t)(sp - line - 4) > DP_NOTE_NAME_MAX) {
+		dpd_reply_error(rq, 400, DP_EPARSE, "the cosignature is not one signature line");
+		return;
+	}
+	memcpy(name, line + 4, (size_t)(sp - line - 4));
+	name[sp - line - 4] = 0;
+	char mine[DP_NOTE_NAME_MAX + 1];
+	dp_hex_encode(hex, dev->id, DP_ED25519_PK);
+	snprintf(mine, sizeof mine, "denpo-device/%s", hex);
+	if (strcmp(name, mine) != 0) {
+		dpd_reply_error(rq, 403, DP_EDENIED, "a device sends its own cosignature only "
+						     "(denpo-device/<its id hex>)");
+		return;
+	}
+	dps_checkpoint c;
+	int r = dps_log_checkpoint_next(srv->store, (int64_t)size - 1, &c);
+	if (r == DP_ENOTFOUND || (!r && c.size != size)) {
+		dpd_reply_error(rq, 409, DP_ESTATE, "the switch has no checkpoint of that size");
+		return;
+	}
+	if (r) {
+		dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read its checkpoints; retry");
+		return;
+	}
+	dp_note_vkey k;
+	char note[DPS_NOTE_MAX + COSIG_LINE_MAX + 1];
+	int verified = 0;
+	uint64_t ts = 0;
+	size_t tl = 0;
+	memcpy(note, c.note, c.note_len);
+	memcpy(note + c.note_len, line, ll);
+	r = dp_note_vkey_make(&k, mine, DP_NOTE_COSIG_V1, dev->id);
+	r = r ? r : dp_note_open(note, c.note_len + ll, &k, 1, &verified, &ts, &tl);
+	if (r || !verified) {
+		dpd_reply_error(rq, 400, DP_ESIG, "the cosignature does not verify (cosignature/v1 by "
+						  "this device's key over the stored checkpoint)");
+		return;
+	}
+	int64_t now = dpd_now(srv);
+	if (ts > INT64_MAX || (int64_t)ts < now - COSIG_SKEW || (int64_t)ts > now + COSIG_SKEW) {
+		dpd_reply_error(rq, 400, DP_EINVAL, "the cosignature's time is more than a day from the "
+						    "switch's clock");
+		return;
+	}
+	dpd_op *op = calloc(1, sizeof *op);
+	uint8_t *data = malloc(ll + 1);
+	if (!op || !data) {
+		free(op);
+		free(data);
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	memcpy(data, line, ll + 1);
+	op->kind = DPD_OP_COSIGN;
+	op->rq = *rq;
+	op->data = data;
+	op->seq = (int64_t)size;
+	op->t = (int64_t)ts;
+	memcpy(op->device, dev->id, DP_ED25519_PK);
+	dpd_batch_add(srv, op);
 }
 
 struct bundle {
@@ -156,11 +293,18 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 	reply_proof(rq, inclusion ? "index" : "from", a, size, proof, n);
 }
 
-void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me)
+void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me,
+		 const dps_device *dev, int post)
 {
 	const char *p = rq->path + strlen("/v1/log/");
-	if (strcmp(p, "checkpoint") == 0)
+	if (post != (strcmp(p, "cosign") == 0))
+		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such log endpoint: POST is for cosign only");
+	else if (post)
+		post_cosign(srv, rq, dev);
+	else if (strcmp(p, "checkpoint") == 0)
 		get_checkpoint(srv, rq);
+	else if (strcmp(p, "witnessed") == 0)
+		get_witnessed(srv, rq, q);
 	else if (strncmp(p, "tile/", 5) == 0)
 		get_tile(srv, rq, p, me);
 	else if (strcmp(p, "proof/inclusion") == 0)
@@ -168,6 +312,7 @@ void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_of
 	else if (strcmp(p, "proof/consistency") == 0)
 		get_proof(srv, rq, q, 0);
 	else
-		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such log endpoint: checkpoint, tile/..., "
-						       "proof/inclusion, proof/consistency");
+		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such log endpoint: checkpoint, witnessed, "
+						       "tile/..., proof/inclusion, proof/consistency, "
+						       "cosign");
 }

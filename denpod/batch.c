@@ -161,6 +161,9 @@ static void answer(dpd_server *srv, dpd_op *op)
 						  op->pub.duplicate), op));
 		break;
 	}
+	case DPD_OP_COSIGN:
+		dpd_reply_json(&op->rq, 200, json_pack("{s:b}", "stored", 1));
+		break;
 	case DPD_OP_KEYS:
 		dpd_reply_json(&op->rq, 200, op->json);
 		op->json = NULL; /* the reply took it */
@@ -265,6 +268,9 @@ static int write_op(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 			*logged += !r;
 		}
 		op->log_idx = op->pub.log_idx;
+		break;
+	case DPD_OP_COSIGN: /* verified by the loop thread; no log entry (it is about the log) */
+		r = dps_log_cosig_put(st, (uint64_t)op->seq, op->device, op->t, (const char *)op->data);
 		break;
 	case DPD_OP_KEYS: {
 		/* epochs this answer is the first to see closed are retired, once */

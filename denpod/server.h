@@ -57,7 +57,7 @@ typedef struct dpd_req_s {
  * and the bytes leave only once that entry is committed.
  */
 enum dpd_op_kind { DPD_OP_SUBMIT, DPD_OP_DELIVER, DPD_OP_ACK, DPD_OP_KEY_PUT, DPD_OP_KEYS,
-		   DPD_OP_FETCH };
+		   DPD_OP_FETCH, DPD_OP_COSIGN };
 
 /* One write waiting for the next group commit. */
 typedef struct dpd_op {
@@ -82,6 +82,7 @@ typedef struct dpd_op {
 	char mrn[DPS_MRN_MAX + 1];
 	char addr[46];         /* the peer's address, copied for the writer (rq is the loop's) */
 	int64_t log_idx;       /* out: the op's (first) log entry, -1 if none */
+	/* cosign: seq = the checkpoint size, t = the cosignature's time, data = the line (NUL-terminated) */
 } dpd_op;
 
 /* A long-poll GET /v1/inbox?wait=N. */
@@ -154,7 +155,8 @@ int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, json
 int dpd_keys_json(dps_store *st, const uint8_t device[32], int64_t now, json_t **out) DP_WUR;
 
 /* api_log.c: GET /v1/log/... (the transparency log's read API) */
-void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me);
+void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me,
+		 const dps_device *dev, int post);
 
 /* batch.c */
 void dpd_batch_add(dpd_server *srv, dpd_op *op);

@@ -198,6 +198,12 @@ int dps_device_get(dps_store *s, const uint8_t id[32], dps_device *d) DP_WUR;
 int dps_device_by_tls(dps_store *s, const uint8_t tls_key[32], dps_device *d) DP_WUR;
 /* By lower-case hex prefix: DP_ENOTFOUND, or DP_EEXISTS when ambiguous. */
 int dps_device_find(dps_store *s, const char *hexprefix, dps_device *d) DP_WUR;
+/*
+ * The log index of the device's device-enrolled entry (set by the
+ * enrolment's transaction; -1 if none: a device added without the log).
+ */
+int dps_device_set_log_idx(dps_store *s, const uint8_t id[32], int64_t idx) DP_WUR;
+int dps_device_log_idx(dps_store *s, const uint8_t id[32], int64_t *idx) DP_WUR;
 /* DP_ESTATE when the device is revoked (final). */
 int dps_device_set_status(dps_store *s, const uint8_t id[32], int status) DP_WUR;
 /* officer NULL: all devices. */
@@ -400,6 +406,19 @@ int dps_log_checkpoint_put(dps_store *s, const dps_checkpoint *c) DP_WUR;
 int dps_log_latest(dps_store *s, dps_checkpoint *c) DP_WUR;
 /* The checkpoint of the smallest size > after (after = -1: the first); DP_ENOTFOUND. */
 int dps_log_checkpoint_next(dps_store *s, int64_t after, dps_checkpoint *c) DP_WUR;
+
+/*
+ * Devices' cosignatures (transparency.md §4): one line per checkpoint
+ * size and device, the first one kept (a repeat is DP_OK, not stored).
+ * The caller verified the line against the stored checkpoint.
+ */
+int dps_log_cosig_put(dps_store *s, uint64_t size, const uint8_t device[32], int64_t ts,
+		      const char *line) DP_WUR;
+/* The lines stored for a size, newest (ts) first, at most max. */
+int dps_log_cosigs(dps_store *s, uint64_t size, size_t max,
+		   int (*cb)(void *ctx, const char *line), void *ctx) DP_WUR;
+/* The newest stored checkpoint of size <= at_most with >= min cosignatures; DP_ENOTFOUND. */
+int dps_log_witnessed(dps_store *s, unsigned min, uint64_t at_most, dps_checkpoint *c) DP_WUR;
 
 /* Names list helpers shared by the modules: "A,B" <-> arrays (DP_EPARSE on bad names). */
 int dps_split_names(const char *csv, char out[][DP_NAME_MAX + 1], size_t max, size_t *n) DP_WUR;

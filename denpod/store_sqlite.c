@@ -146,7 +146,7 @@ static const char schema[] =
 	" captions TEXT NOT NULL, roles TEXT NOT NULL, status INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS devices(id BLOB PRIMARY KEY, tls_key BLOB NOT NULL UNIQUE,"
 	" officer TEXT NOT NULL REFERENCES officers(handle), name TEXT NOT NULL,"
-	" status INTEGER NOT NULL, created INTEGER NOT NULL);"
+	" status INTEGER NOT NULL, created INTEGER NOT NULL, log_idx INTEGER);"
 	/* a device's epoch key records: record is the signed DENPO-EPOCH-KEY/1 text */
 	"CREATE TABLE IF NOT EXISTS epoch_keys(device BLOB NOT NULL REFERENCES devices(id),"
 	" epoch INTEGER NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
@@ -183,7 +183,10 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS log_tiles(level INTEGER NOT NULL, n INTEGER NOT NULL,"
 	" data BLOB NOT NULL, PRIMARY KEY(level,n));"
 	"CREATE TABLE IF NOT EXISTS log_checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL,"
-	" t INTEGER NOT NULL, note TEXT NOT NULL);";
+	" t INTEGER NOT NULL, note TEXT NOT NULL);"
+	/* devices' cosignature lines of stored checkpoints (transparency.md §4) */
+	"CREATE TABLE IF NOT EXISTS log_cosigs(size INTEGER NOT NULL, device BLOB NOT NULL,"
+	" ts INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY(size, device));";
 
 /*
  * The directory version: every write to a directory table, by any process
@@ -843,6 +846,35 @@ int dps_device_find(dps_store *s, const char *prefix, dps_device *d)
 		r = DP_EEXISTS;
 	sqlite3_finalize(st);
 	return r ? r : device_windows(s, d);
+}
+
+int dps_device_set_log_idx(dps_store *s, const uint8_t id[32], int64_t idx)
+{
+	sqlite3_stmt *st = prep(s, "UPDATE devices SET log_idx=? WHERE id=?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, idx);
+	bind_blob(st, 2, id, 32);
+	int r = run(s, st);
+	if (!r && sqlite3_changes(s->db) != 1)
+		r = DP_ENOTFOUND;
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_device_log_idx(dps_store *s, const uint8_t id[32], int64_t *idx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT log_idx FROM devices WHERE id=?");
+	if (!st)
+		return DP_ESTORE;
+	bind_blob(st, 1, id, 32);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		*idx = col_i64_or_neg(st, 0);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
 }
 
 int dps_device_set_status(dps_store *s, const uint8_t id[32], int status)
@@ -1790,4 +1822,60 @@ int dps_log_checkpoint_next(dps_store *s, int64_t after, dps_checkpoint *c)
 	sqlite3_stmt *st = stmt(s, Q_CP_NEXT);
 	sqlite3_bind_int64(st, 1, after);
 	return checkpoint_one(s, st, c);
+}
+
+int dps_log_cosig_put(dps_store *s, uint64_t size, const uint8_t device[32], int64_t ts,
+		      const char *line)
+{
+	sqlite3_stmt *st = prep(s, "INSERT OR IGNORE INTO log_cosigs(size,device,ts,line) "
+				   "VALUES(?,?,?,?)");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	bind_blob(st, 2, device, 32);
+	sqlite3_bind_int64(st, 3, ts);
+	bind_text(st, 4, line);
+	int r = run(s, st);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_log_cosigs(dps_store *s, uint64_t size, size_t max,
+		   int (*cb)(void *ctx, const char *line), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT line FROM log_cosigs WHERE size=? "
+				   "ORDER BY ts DESC, device LIMIT ?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	int rc, r = DP_OK;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = cb(ctx, (const char *)sqlite3_column_text(st, 0));
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_log_witnessed(dps_store *s, unsigned min, uint64_t at_most, dps_checkpoint *c)
+{
+	sqlite3_stmt *st = prep(s, "SELECT size FROM log_cosigs WHERE size<=? GROUP BY size "
+				   "HAVING count(*)>=? ORDER BY size DESC LIMIT 1");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, at_most > INT64_MAX ? INT64_MAX : (sqlite3_int64)at_most);
+	sqlite3_bind_int64(st, 2, min);
+	int rc = sqlite3_step(st), r = DP_OK;
+	int64_t size = 0;
+	if (rc == SQLITE_ROW)
+		size = sqlite3_column_int64(st, 0);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_finalize(st);
+	if (!r)
+		r = dps_log_checkpoint_next(s, size - 1, c);
+	if (!r && (int64_t)c->size != size)
+		r = DP_ENOTFOUND;
+	return r;
 }

@@ -146,7 +146,8 @@ out = []
 for line in open(sys.argv[1]):
     if line.startswith("Received-Checkpoint: "):
         note = bytearray(base64.b64decode(line.split(": ", 1)[1]))
-        i = note.rindex(b" ") + 5  # inside the last signature's base64
+        # inside the log's signature (the first line after the text; cosignatures follow it)
+        i = note.index(b" ", note.index(b"\n\n\xe2\x80\x94 ") + 6) + 5
         note[i] = ord("A") if note[i] != ord("A") else ord("B")
         line = "Received-Checkpoint: " + base64.b64encode(bytes(note)).decode() + "\n"
     out.append(line)
@@ -202,6 +203,44 @@ if [ -x "$TS" ] && grep -q '"/v1/log/cosign"\|log/cosign' "$ROOT"/denpod/*.c 2>/
 	done
 	check "the switch's checkpoint is the one d1 verified" [ -n "$got" ]
 	check "the published checkpoint carries d1's cosignature" grep -q "^— denpo-device/$D1 " "$T/cp.txt"
+	URLS="https://127.0.0.1:$PORT"
+	SIZE=$(sed -n 2p "$T/cp.txt")
+	LINE=$(grep "^— denpo-device/$D1 " "$T/cp.txt")
+	# device x (another device of d1's officer) posts d1's line: not its own name
+	jq -n --argjson s "$SIZE" --arg l "$LINE"$'\n' '{size: $s, cosignature: $l}' >"$T/cosig.json"
+	check "a cosignature by d1 sent by another device: 403" \
+		[ "$("$TS" post "$T/x" "$URLS" "$PIN" /v1/log/cosign "$T/cosig.json" 2>/dev/null | head -c 3)" = 403 ]
+	# x's name on d1's signature: a line that does not verify
+	XID=$("$TS" get "$T/x" "$URLS" "$PIN" /v1/directory/resolve?to=HQ 2>/dev/null | sed '1s/^[0-9]* //' |
+		jq -r '.devices[].device' | grep -v "^$D1$" | head -n1)
+	jq -n --argjson s "$SIZE" --arg l "${LINE/$D1/$XID}"$'\n' '{size: $s, cosignature: $l}' >"$T/cosig2.json"
+	check "a tampered cosignature line: 400" \
+		[ "$("$TS" post "$T/x" "$URLS" "$PIN" /v1/log/cosign "$T/cosig2.json" 2>/dev/null | head -c 3)" = 400 ]
+	jq -n --argjson s $((SIZE + 1000)) --arg l "${LINE/$D1/$XID}"$'\n' '{size: $s, cosignature: $l}' >"$T/cosig3.json"
+	check "a cosignature of a size never signed: 409" \
+		[ "$("$TS" post "$T/x" "$URLS" "$PIN" /v1/log/cosign "$T/cosig3.json" 2>/dev/null | head -c 3)" = 409 ]
+	"$TS" get "$T/x" "$URLS" "$PIN" "/v1/log/witnessed?min=1" 2>/dev/null | sed '1s/^[0-9]* //' >"$T/wit.txt"
+	check "the witnessed checkpoint carries d1's cosignature" grep -q "^— denpo-device/$D1 " "$T/wit.txt"
+	check "witnessed?min=33: 400" \
+		[ "$("$TS" get "$T/x" "$URLS" "$PIN" "/v1/log/witnessed?min=33" 2>/dev/null | head -c 3)" = 400 ]
+	check "witnessed?min=32: 404 (not that many devices)" \
+		[ "$("$TS" get "$T/x" "$URLS" "$PIN" "/v1/log/witnessed?min=32" 2>/dev/null | head -c 3)" = 404 ]
+	# and Go verifies it: x/mod's note for the log's signature, crypto/ed25519 for d1's line
+	XMOD=/usr/share/gocode/src/golang.org/x/mod/sumdb
+	if command -v go >/dev/null && [ -d "$XMOD/note" ]; then
+		if (cd "$ROOT/tests/go/tlogcheck" && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$T/gocache" \
+			GOFLAGS= go build -o "$T/tlogcheck" .) >"$T/gobuild.log" 2>&1; then
+			CVK=$(python3 -c 'import sys,hashlib,base64
+name="denpo-device/"+sys.argv[1]; k=b"\x04"+bytes.fromhex(sys.argv[1])
+print("%s+%s+%s" % (name, hashlib.sha256(name.encode()+b"\n"+k).hexdigest()[:8], base64.b64encode(k).decode()))' "$D1")
+			check "Go verifies the witnessed checkpoint and d1's cosignature" \
+				sh -c "\"\$0\" -cosig \"\$1\" \"\$2\" \"\$3\" >\"\$4\"" "$T/tlogcheck" "$LOGKEY" "$CVK" "$T/wit.txt" "$T/go.out"
+		else
+			no "go build tests/go/tlogcheck: $(cat "$T/gobuild.log")"
+		fi
+	else
+		skip "go or golang.org/x/mod missing: the witnessed checkpoint is not checked with Go"
+	fi
 else
 	skip "the switch does not collect cosignatures yet (POST /v1/log/cosign)"
 fi

@@ -9,7 +9,7 @@
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go build -o tlogcheck .
 //
-// Usage: tlogcheck DIR.  Prints "FAIL ..." for each failed check and ends
+// Usage: tlogcheck DIR, or tlogcheck -cosig LOGVKEY COSIGNERVKEY NOTEFILE.  Prints "FAIL ..." for each failed check and ends
 // with "tlogcheck: N passed, N failed"; exits 1 if anything failed.
 package main
 
@@ -228,7 +228,37 @@ func tlogProof(b []byte) (index int64, proof []tlog.Hash, msg []byte, err error)
 	return index, proof, []byte(rest), nil
 }
 
+// cosigCheck: "tlogcheck -cosig LOGVKEY COSIGNERVKEY NOTEFILE" checks a
+// checkpoint as the switch serves it (GET /v1/log/witnessed): the log's
+// signature with x/mod's note, then the cosigner's cosignature/v1 line.
+func cosigCheck(logVkey, cosVkey, file string) {
+	v, err := note.NewVerifier(strings.TrimSpace(logVkey))
+	check(err == nil, "note.NewVerifier: %v", err)
+	cs, err2 := parseCosigner(cosVkey)
+	check(err2 == nil, "cosigner vkey: %v", err2)
+	b, err3 := os.ReadFile(file)
+	check(err3 == nil, "read %s: %v", file, err3)
+	if err != nil || err2 != nil || err3 != nil {
+		return
+	}
+	n, err := note.Open(b, note.VerifierList(v))
+	check(err == nil, "note.Open: %v", err)
+	if err != nil {
+		return
+	}
+	ts, ok := verifyCosig(cs, n)
+	check(ok && ts > 1600000000, "cosignature/v1 of %s does not verify (ts %d)", cs.name, ts)
+}
+
 func main() {
+	if len(os.Args) == 5 && os.Args[1] == "-cosig" {
+		cosigCheck(os.Args[2], os.Args[3], os.Args[4])
+		fmt.Printf("tlogcheck: %d passed, %d failed\n", pass, fail)
+		if fail > 0 {
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: tlogcheck DIR")
 		os.Exit(2)
