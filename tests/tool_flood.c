@@ -198,11 +198,11 @@ int main(int argc, char **argv)
 	}
 	dp_resolved *d = res.devs;
 	size_t nd = res.n;
-	free(res.unreachable);
 	if (!r && nd == 0)
 		r = DP_ENOTFOUND;
 	if (r) {
 		fprintf(stderr, "tool_flood: no recipients at %s: %s\n", to, dp_strerror(r));
+		dp_resolution_free(&res);
 		dp_keystore_free(ks);
 		return 1;
 	}
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
 		if (p == 0) {
 			int bad = worker(&cfg, ks, ans.post, to, d, nd, w, nw, n, outdir, deadline);
 			dp_keystore_free(ks);
-			free(d);
+			dp_resolution_free(&res);
 			_exit(bad);
 		}
 		if (p < 0) {
@@ -226,7 +226,7 @@ int main(int argc, char **argv)
 	while (wait(&st) > 0)
 		bad |= !WIFEXITED(st) || WEXITSTATUS(st) != 0;
 	dp_keystore_free(ks);
-	free(d);
+	dp_resolution_free(&res);
 	dp_client_global_cleanup();
 	return bad;
 }
