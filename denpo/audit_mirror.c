@@ -5,11 +5,19 @@
  *   checkpoint      the signed note the mirror is verified up to (0600)
  *   entries/<N>     full entry bundles (256 entries, uint16-length framed),
  *                   exactly as the switch served them; never refetched
- *   entries/<N>.p   the partial bundle at the right edge (refetched next sync)
+ *   entries/<N>.p   the partial bundle at the right edge (refetched next sync;
+ *                   a wider one than the checkpoint needs is read up to its width)
+ *   entries/<N>[.p].new  bundles of a sync in progress: renamed into place only
+ *                   once every leaf hash and both roots check, before the
+ *                   checkpoint is replaced, so a failed or interrupted sync
+ *                   leaves the mirror as it was
  *   lock            flock'd by sync
  *   fork-evidence-<unix>.txt   if the switch showed the mirror a forked log
  *
- * Sync checks the new checkpoint under the log key, its consistency with
+ * Sync follows the newest checkpoint the switch says is witnessed
+ * (GET /v1/log/witnessed?min=K, cosignatures counted only if they verify),
+ * else the latest one, with a warning that no device vouches for it.  It
+ * checks the new checkpoint under the log key, its consistency with
  * the mirror's previous one (the device's witness rules, denpo/witness.c),
  * then recomputes every leaf hash and the root from the bundles: the root
  * must be the checkpoint's, and the root of the first M entries the
@@ -42,6 +50,34 @@ static void bundle_path(const cli_ctx *x, uint64_t b, int partial, char out[PATH
 	char name[64];
 	snprintf(name, sizeof name, "audit/entries/%llu%s", (unsigned long long)b, partial ? ".p" : "");
 	cli_path(x, out, name);
+}
+
+/* entries/<N>[.p].new: a bundle fetched by a sync that has not checked out yet. */
+static void bundle_tmp_path(const cli_ctx *x, uint64_t b, int partial, char out[PATH_MAX])
+{
+	char name[64];
+	snprintf(name, sizeof name, "audit/entries/%llu%s.new", (unsigned long long)b, partial ? ".p" : "");
+	cli_path(x, out, name);
+}
+
+/*
+ * Bytes of the first w entries of a bundle (0 if it has fewer).  A partial
+ * bundle wider than the mirror's checkpoint needs (a sync interrupted
+ * between renaming the new bundles and storing the new checkpoint) is read
+ * up to the width: its first w entries are then re-hashed to the root.
+ */
+static size_t bundle_prefix(const uint8_t *p, size_t len, unsigned w)
+{
+	size_t off = 0;
+	for (unsigned i = 0; i < w; i++) {
+		if (len - off < 2)
+			return 0;
+		size_t l = (size_t)p[off] << 8 | p[off + 1];
+		if (len - off - 2 < l)
+			return 0;
+		off += 2 + l;
+	}
+	return off;
 }
 
 void audit_mirror_free(audit_mirror *m)
@@ -137,6 +173,11 @@ int audit_mirror_open(cli_ctx *x, audit_mirror *m, int keep_leaves, audit_entry_
 			break;
 		}
 		bc.base = n * W;
+		if (w < W) {
+			size_t pl = bundle_prefix(b.p, b.len, w);
+			if (pl && pl < b.len)
+				b.len = pl;
+		}
 		r = dp_tlog_bundle_parse(b.p, b.len, w, on_entry, &bc);
 		if (r)
 			snprintf(why, whycap, "the mirror's bundle %s is damaged (%s): run `denpo audit sync --full`",
@@ -249,13 +290,16 @@ static void drop_partials(cli_ctx *x, uint64_t keep)
 
 /*
  * Bundles of the tree of `size` entries: full ones below the mirror's old
- * size m are read from disk (unless full), the rest fetched and stored;
- * the root of all of them must be nw's, that of the first m old's.
+ * size m are read from disk (unless full), the rest fetched into
+ * entries/<N>[.p].new; the root of all of them must be nw's, that of the
+ * first m old's.  Only then are the new files renamed into place (the
+ * caller stores the checkpoint after that); on any failure they are
+ * removed and the mirror is as it was.
  */
 static int mirror_bundles(cli_ctx *x, int full, uint64_t m, uint64_t size, const cli_ckpt *old,
 			  const cli_ckpt *nw, audit_sync_result *res, char *why, size_t whycap)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], q[PATH_MAX];
 	int r = DP_OK;
 	/* the bundles: kept full ones below the old size, the rest fetched */
 	dp_tlog_range rng;
@@ -263,6 +307,10 @@ static int mirror_bundles(cli_ctx *x, int full, uint64_t m, uint64_t size, const
 	bundle_ctx bc = {.rng = &rng, .stop = m};
 	dp_buf b;
 	dp_buf_init(&b, DP_CLIENT_BUNDLE_MAX);
+	uint64_t nb = size / W + 1, *got = malloc(nb * sizeof *got); /* bundles written as .new */
+	size_t ngot = 0;
+	if (!got)
+		r = DP_ENOMEM;
 	for (uint64_t n = 0; !r && n * W < size; n++) {
 		unsigned w = bundle_width(n, size);
 		int kept = 0;
@@ -292,12 +340,13 @@ static int mirror_bundles(cli_ctx *x, int full, uint64_t m, uint64_t size, const
 			break;
 		}
 		if (!kept) {
-			/* stored before the root is checked: harmless, a bundle beyond the
-			 * mirror's checkpoint is never trusted, only refetched */
-			bundle_path(x, n, w < W, p);
+			/* not trusted yet: under a temporary name until both roots check */
+			bundle_tmp_path(x, n, w < W, p);
 			r = dp_write_file(p, b.p, b.len, 0600, 0);
 			if (r)
 				snprintf(why, whycap, "cannot write %s", p);
+			else
+				got[ngot++] = n;
 		}
 	}
 	dp_buf_free(&b);
@@ -316,15 +365,79 @@ static int mirror_bundles(cli_ctx *x, int full, uint64_t m, uint64_t size, const
 			r = DP_ESIG;
 		}
 	}
+	/* checked: into place (a full bundle's content is fixed; a wider partial still
+	 * serves the old checkpoint, read up to its width); else away */
+	for (size_t i = 0; i < ngot; i++) {
+		int part = bundle_width(got[i], size) < W;
+		bundle_tmp_path(x, got[i], part, p);
+		if (r) {
+			unlink(p);
+			continue;
+		}
+		bundle_path(x, got[i], part, q);
+		if (rename(p, q) != 0) {
+			snprintf(why, whycap, "cannot rename %s to %s: %s", p, q, strerror(errno));
+			r = DP_EIO;
+			unlink(p);
+		}
+	}
+	free(got);
+	return r;
+}
+
+/*
+ * The checkpoint to mirror up to: the newest one the switch says at least
+ * min devices cosigned (GET /v1/log/witnessed?min=K), if that many of its
+ * cosignatures verify; else (none yet, or a switch without the endpoint)
+ * the latest one, *witnessed = 0.  note gets the signed note.
+ */
+static int fetch_target(cli_ctx *x, const dp_note_vkey *k, unsigned min, dp_buf *note, int *witnessed,
+			char *why, size_t whycap)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/v1/log/witnessed?min=%u", min);
+	*witnessed = 0;
+	dp_buf_reset(note);
+	note->len = 0;
+	int r = dp_client_get_raw(x->cl, path, note);
+	if (r == DP_OK) {
+		cli_ckpt c;
+		if (cli_ckpt_open(k, (const char *)note->p, note->len, &c) == DP_OK) {
+			*witnessed = audit_count_cosigs(&c) >= min;
+			cli_ckpt_free(&c);
+		}
+		/* one that does not open, or carries fewer good cosignatures: the latest instead */
+		if (*witnessed)
+			return DP_OK;
+	} else if (r != DP_ENOTFOUND) {
+		snprintf(why, whycap, "cannot get the log's witnessed checkpoint");
+		return r;
+	}
+	dp_client_clear_message(x->cl);
+	dp_buf_reset(note);
+	note->len = 0;
+	r = dp_client_log_checkpoint(x->cl, note);
+	if (r)
+		snprintf(why, whycap, "cannot get the log's checkpoint");
 	return r;
 }
 
 int audit_sync(cli_ctx *x, int full, audit_sync_result *res, char evidence[PATH_MAX], char *why,
 	       size_t whycap)
 {
+	int w;
+	return audit_sync_min(x, full, 1, res, &w, evidence, why, whycap);
+}
+
+int audit_sync_min(cli_ctx *x, int full, unsigned min_cosigners, audit_sync_result *res, int *witnessed,
+		   char evidence[PATH_MAX], char *why, size_t whycap)
+{
 	memset(res, 0, sizeof *res);
 	evidence[0] = 0;
 	why[0] = 0;
+	*witnessed = 0;
+	if (min_cosigners < 1)
+		min_cosigners = 1;
 	dp_note_vkey k;
 	int r = cli_log_key(x, &k);
 	if (r) {
@@ -352,8 +465,8 @@ int audit_sync(cli_ctx *x, int full, audit_sync_result *res, char evidence[PATH_
 	dp_buf_init(&note, DP_NOTE_MAX);
 	dp_log_proof pr;
 	memset(&pr, 0, sizeof pr);
-	if (!r && (r = dp_client_log_checkpoint(x->cl, &note)) != DP_OK)
-		snprintf(why, whycap, "cannot get the log's checkpoint");
+	if (!r)
+		r = fetch_target(x, &k, min_cosigners, &note, witnessed, why, whycap);
 	if (!r && (r = cli_ckpt_open(&k, (const char *)note.p, note.len, &nw)) != DP_OK)
 		snprintf(why, whycap, "the switch's checkpoint is not signed by the log key of the "
 				      "enrolment answer");
@@ -363,13 +476,25 @@ int audit_sync(cli_ctx *x, int full, audit_sync_result *res, char evidence[PATH_
 	if (!r && m > 0 && size > m && (r = dp_client_log_consistency(x->cl, m, size, &pr)) != DP_OK)
 		snprintf(why, whycap, "cannot get the consistency proof from %llu to %llu",
 			 (unsigned long long)m, (unsigned long long)size);
+	if (!r && m > 0 && size == 0) {
+		/*
+		 * The log key signed the empty tree at the log's start: shown now, it
+		 * proves no fork (it is a prefix of every tree), but a switch that
+		 * shows it after a larger one lost or hides its log.  Refused, kept
+		 * out of the mirror, no evidence file (it would prove nothing).
+		 */
+		snprintf(why, whycap, "the switch showed an empty log after size %llu; report this to "
+				      "security operations",
+			 (unsigned long long)m);
+		r = DP_ESTATE;
+	}
 	if (!r) {
 		char jwhy[512];
 		r = cli_log_judge(have_old ? &old : NULL, &nw, pr.h, pr.n, jwhy, sizeof jwhy);
 		if (r == DP_ESTATE) {
-			/* the switch's newest is older than the mirror: it must prove it a prefix */
-			int q = dp_client_log_consistency(x->cl, size ? size : 1, m, &pr);
-			if (size && q == DP_OK &&
+			/* the switch's checkpoint is older than the mirror's: it must prove it a prefix */
+			int q = dp_client_log_consistency(x->cl, size, m, &pr);
+			if (q == DP_OK &&
 			    dp_tlog_verify_consistency(size, m, nw.cp.root, old.cp.root, pr.h, pr.n) == DP_OK) {
 				res->up_to_date = 1;
 				r = DP_OK;
@@ -396,9 +521,12 @@ int audit_sync(cli_ctx *x, int full, audit_sync_result *res, char evidence[PATH_
 			r = er ? er : CLI_EFORK;
 		}
 	}
+	if (!r && have_old && size == m && audit_count_cosigs(&nw) < audit_count_cosigs(&old))
+		res->up_to_date = 1; /* the same tree with fewer good cosignatures: keep the mirror's note */
 	if (!r && !res->up_to_date)
 		r = mirror_bundles(x, full, m, size, have_old ? &old : NULL, &nw, res, why, whycap);
 	if (!r && !res->up_to_date) {
+		/* after the bundles are in place: the mirror never names entries it lacks */
 		r = cli_ckpt_save(&nw, cpath);
 		if (r)
 			snprintf(why, whycap, "cannot write %s", cpath);
@@ -410,6 +538,7 @@ int audit_sync(cli_ctx *x, int full, audit_sync_result *res, char evidence[PATH_
 		res->size = c->cp.size;
 		memcpy(res->root, c->cp.root, DP_TLOG_HASH);
 		res->cosigs = audit_count_cosigs(c);
+		*witnessed = res->cosigs >= min_cosigners;
 	}
 	if (have_old)
 		cli_ckpt_free(&old);
@@ -420,13 +549,43 @@ int audit_sync(cli_ctx *x, int full, audit_sync_result *res, char evidence[PATH_
 	return r;
 }
 
+/*
+ * Device cosignatures on a checkpoint note that verify: for each line named
+ * denpo-device/<64 hex>, the cosigner key is that device id (cosignature/v1,
+ * type 0x04); each device counts once, and only if its line verifies.
+ * (A name alone, or a line the switch made up, counts for nothing.)
+ */
 size_t audit_count_cosigs(const cli_ckpt *c)
 {
+	static const char pre[] = "denpo-device/";
+	const size_t pl = sizeof pre - 1;
 	dp_note_sig *sigs = malloc(DP_NOTE_SIGS_MAX * sizeof *sigs);
+	uint8_t (*seen)[32] = malloc(DP_NOTE_SIGS_MAX * 32);
 	size_t tl, ns = 0, cnt = 0;
-	if (sigs && dp_note_parse(c->note, c->len, &tl, sigs, DP_NOTE_SIGS_MAX, &ns) == DP_OK)
-		for (size_t i = 0; i < ns; i++)
-			cnt += strncmp(sigs[i].name, "denpo-device/", 13) == 0;
+	if (sigs && seen && dp_note_parse(c->note, c->len, &tl, sigs, DP_NOTE_SIGS_MAX, &ns) == DP_OK)
+		for (size_t i = 0; i < ns; i++) {
+			const char *nm = sigs[i].name;
+			uint8_t pub[32];
+			char hex[65];
+			if (strncmp(nm, pre, pl) != 0 || strlen(nm) != pl + 64 ||
+			    dp_hex_decode(pub, 32, nm + pl, 64) != DP_OK)
+				continue;
+			dp_hex_encode(hex, pub, 32);
+			if (strcmp(hex, nm + pl) != 0)
+				continue; /* not the canonical (lower-case) spelling of the id */
+			int dup = 0;
+			for (size_t j = 0; j < cnt && !dup; j++)
+				dup = memcmp(seen[j], pub, 32) == 0;
+			if (dup)
+				continue;
+			dp_note_vkey vk;
+			int ok = 0;
+			if (dp_note_vkey_make(&vk, nm, DP_NOTE_COSIG_V1, pub) != DP_OK ||
+			    dp_note_open(c->note, c->len, &vk, 1, &ok, NULL, NULL) != DP_OK || !ok)
+				continue;
+			memcpy(seen[cnt++], pub, 32);
+		}
+	free(seen);
 	free(sigs);
 	return cnt;
 }

@@ -5,11 +5,16 @@
  *   DIR     a breach report: every INDEX.tlog-proof (c2sp.org/tlog-proof@v1:
  *           the entry in "extra", its leaf hash, the inclusion proof, the
  *           checkpoint signed by the log key), the checkpoint, the report's
- *           own copy of the log key, and that every entry report.json lists
- *           has its proof
+ *           own copy of the log key, that every proof is under the report's
+ *           checkpoint, and that every entry report.json lists has its proof
  *   FILE    one .tlog-proof, or a device's fork-evidence file
  *           (DENPO-FORK-EVIDENCE/1, denpo/witness.c): both checkpoints must
- *           open under the log key and not be shown consistent
+ *           open under the log key and prove a fork by themselves
+ *
+ * Exit 0 (OK) only for what is proven under a trusted log key (--log-key,
+ * or this device's enrolment answer): 3 (FAIL) if anything does not verify,
+ * 4 (INCONCLUSIVE) for genuine fork evidence that proves no fork by itself,
+ * or for checks made under a key taken from the report or file itself.
  *
  * Everything here reads untrusted files: each is size-capped, parsed by
  * the library's strict parsers, and a failure is a FAIL line, never a crash.
@@ -30,6 +35,7 @@
 #include "denpo/logentry.h"
 
 #define PROOF_FILE_MAX (2 * DP_TLOG_ENTRY_MAX + 4 * DP_NOTE_MAX)
+#define EXIT_INCONCLUSIVE 4 /* documented in docs/operations.md ("Fork evidence") */
 
 void audit_fmt_time(int64_t t, char out[32])
 {
@@ -41,10 +47,15 @@ void audit_fmt_time(int64_t t, char out[32])
 
 /* ---- audit verify ---- */
 
-/* The log key: --log-key (vkey or file), else HOME's answer, else fallback (a report's own). */
+/*
+ * The log key: --log-key (vkey or file), else HOME's answer, else fallback (a
+ * report's own).  *trusted: 1 unless the key is the fallback, which nothing
+ * vouches for.
+ */
 static int verify_key(cli_ctx *x, const char *opt, const char *fallback, dp_note_vkey *k, char *src,
-		      size_t srccap)
+		      size_t srccap, int *trusted)
 {
+	*trusted = 1;
 	dp_buf b;
 	dp_buf_init(&b, DP_NOTE_VKEY_MAX + 2);
 	int r = DP_ENOTFOUND;
@@ -69,6 +80,7 @@ static int verify_key(cli_ctx *x, const char *opt, const char *fallback, dp_note
 			while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r'))
 				b.len--;
 			r = dp_note_vkey_parse(k, (const char *)b.p, b.len);
+			*trusted = 0;
 			snprintf(src, srccap, "%s (the report's own key: compare it with the ministry's)",
 				 fallback);
 		}
@@ -79,8 +91,12 @@ static int verify_key(cli_ctx *x, const char *opt, const char *fallback, dp_note
 	return r;
 }
 
-/* One .tlog-proof: DP_OK and a description, or the reason it fails. */
-static int check_proof(const dp_note_vkey *k, const char *path, uint64_t *index, char *msg, size_t cap)
+/*
+ * One .tlog-proof: DP_OK and a description, or the reason it fails.  With
+ * want, the proof's checkpoint must be that one (the same checkpoint text).
+ */
+static int check_proof(const dp_note_vkey *k, const char *path, const cli_ckpt *want, uint64_t *index,
+		       char *msg, size_t cap)
 {
 	dp_buf b;
 	dp_buf_init(&b, PROOF_FILE_MAX);
@@ -97,6 +113,11 @@ static int check_proof(const dp_note_vkey *k, const char *path, uint64_t *index,
 		snprintf(msg, cap, "it carries no entry (extra)");
 	else if ((r = cli_ckpt_open(k, p->note, p->note_len, &c)) != DP_OK)
 		snprintf(msg, cap, "its checkpoint is not signed by the log key (%s)", dp_strerror(r));
+	else if (want && (c.text_len != want->text_len || memcmp(c.note, want->note, c.text_len) != 0) &&
+		 (r = DP_ESIG))
+		snprintf(msg, cap, "proof under another checkpoint (of %llu entries) than the report's "
+				   "(of %llu entries)",
+			 (unsigned long long)c.cp.size, (unsigned long long)want->cp.size);
 	else {
 		uint8_t leaf[DP_TLOG_HASH];
 		dp_tlog_leaf_hash(leaf, p->extra_buf, p->extra_len);
@@ -137,11 +158,13 @@ static int verify_dir(cli_ctx *x, const char *dir, const char *keyopt)
 	char kp[PATH_MAX], src[PATH_MAX + 80];
 	snprintf(kp, sizeof kp, "%s/log-key.vkey", dir);
 	dp_note_vkey k;
-	int r = verify_key(x, keyopt, kp, &k, src, sizeof src);
+	int trusted;
+	int r = verify_key(x, keyopt, kp, &k, src, sizeof src, &trusted);
 	if (r)
 		return cli_fail(x, r, "pass the log's key with --log-key VKEY|FILE",
 				"audit verify: no usable log key");
 	int fails = 0, oks = 0;
+	const char *okt = trusted ? "OK" : "OK?"; /* OK? only under the report's own key */
 	json_t *res = json_array();
 	if (!x->json)
 		printf("log key %s+%08x (from %s)\n", k.name, k.id, src);
@@ -159,30 +182,30 @@ static int verify_dir(cli_ctx *x, const char *dir, const char *keyopt)
 		if (x->json)
 			json_array_append_new(res, json_pack("{s:s, s:b}", "file", "log-key.vkey", "ok", same));
 		else
-			printf("%-4s log-key.vkey%s\n", same ? "OK" : "FAIL",
+			printf("%-4s log-key.vkey%s\n", same ? okt : "FAIL",
 			       same ? "" : ": not the log key used to verify");
 	}
 	dp_buf_free(&b);
-	/* the checkpoint */
+	/* the checkpoint: every proof must lead to this one */
 	char cp[PATH_MAX];
 	snprintf(cp, sizeof cp, "%s/checkpoint", dir);
-	if (access(cp, F_OK) == 0) {
-		cli_ckpt c;
-		int cr = cli_ckpt_load(&k, cp, &c);
-		if (x->json)
-			json_array_append_new(res, json_pack("{s:s, s:b}", "file", "checkpoint", "ok", cr == DP_OK));
-		else if (cr)
-			printf("FAIL checkpoint: not signed by the log key (%s)\n", dp_strerror(cr));
-		else
-			printf("OK   checkpoint: %s, %llu entries\n", c.cp.origin, (unsigned long long)c.cp.size);
-		fails += cr != DP_OK;
-		oks += cr == DP_OK;
-		cli_ckpt_free(&c);
-	}
+	cli_ckpt ck;
+	int cr = cli_ckpt_load(&k, cp, &ck);
+	if (x->json)
+		json_array_append_new(res, json_pack("{s:s, s:b}", "file", "checkpoint", "ok", cr == DP_OK));
+	else if (cr == DP_ENOTFOUND)
+		printf("FAIL checkpoint: missing (the proofs cannot be tied to one checkpoint)\n");
+	else if (cr)
+		printf("FAIL checkpoint: not signed by the log key (%s)\n", dp_strerror(cr));
+	else
+		printf("%-4s checkpoint: %s, %llu entries\n", okt, ck.cp.origin, (unsigned long long)ck.cp.size);
+	fails += cr != DP_OK;
+	oks += cr == DP_OK;
 	/* every proof, in index order */
 	DIR *d = opendir(dir);
 	if (!d) {
 		json_decref(res);
+		cli_ckpt_free(&ck);
 		return cli_fail(x, DP_EIO, NULL, "audit verify: cannot read %s", dir);
 	}
 	uint64_t *idx = NULL;
@@ -219,7 +242,9 @@ static int verify_dir(cli_ctx *x, const char *dir, const char *keyopt)
 		snprintf(name, sizeof name, "%llu.tlog-proof", (unsigned long long)idx[i]);
 		snprintf(p, sizeof p, "%s/%s", dir, name);
 		uint64_t got = UINT64_MAX;
-		int pr = check_proof(&k, p, &got, msg, sizeof msg);
+		int pr = cr == DP_OK ? check_proof(&k, p, &ck, &got, msg, sizeof msg) : DP_ESIG;
+		if (cr != DP_OK)
+			snprintf(msg, sizeof msg, "no verified checkpoint of the report to check it against");
 		if (!pr && got != idx[i]) {
 			snprintf(msg, sizeof msg, "the file proves entry %llu, not %llu", (unsigned long long)got,
 				 (unsigned long long)idx[i]);
@@ -231,8 +256,9 @@ static int verify_dir(cli_ctx *x, const char *dir, const char *keyopt)
 			json_array_append_new(res, json_pack("{s:s, s:b, s:s}", "file", name, "ok", pr == DP_OK,
 							     "message", msg));
 		else
-			printf("%-4s %s: %s\n", pr ? "FAIL" : "OK", name, msg);
+			printf("%-4s %s: %s\n", pr ? "FAIL" : okt, name, msg);
 	}
+	cli_ckpt_free(&ck);
 	/* every entry the report lists must have its proof */
 	char rj[PATH_MAX];
 	snprintf(rj, sizeof rj, "%s/report.json", dir);
@@ -252,7 +278,7 @@ static int verify_dir(cli_ctx *x, const char *dir, const char *keyopt)
 		if (x->json)
 			json_array_append_new(res, json_pack("{s:s, s:b}", "file", "report.json", "ok", ok));
 		else
-			printf("%-4s report.json%s\n", ok ? "OK" : "FAIL",
+			printf("%-4s report.json%s\n", ok ? okt : "FAIL",
 			       ok ? ": every entry listed has its proof" : ": an entry listed has no valid proof file");
 	}
 	json_decref(rep);
@@ -263,13 +289,19 @@ static int verify_dir(cli_ctx *x, const char *dir, const char *keyopt)
 			printf("FAIL no INDEX.tlog-proof file in %s\n", dir);
 	}
 	if (x->json)
-		cli_json_print(json_pack("{s:b, s:i, s:i, s:o}", "ok", fails == 0, "verified", oks, "failed",
-					 fails, "files", res));
+		cli_json_print(json_pack("{s:b, s:i, s:i, s:b, s:s, s:o}", "ok", fails == 0 && trusted, "verified",
+					 oks, "failed", fails, "key_trusted", trusted, "verdict",
+					 fails ? "fail" : trusted ? "ok" : "inconclusive", "files", res));
 	else {
 		json_decref(res);
-		printf("%s: %d verified, %d failed\n", fails ? "FAILED" : "all verified", oks, fails);
+		if (fails || trusted)
+			printf("%s: %d verified, %d failed\n", fails ? "FAILED" : "all verified", oks, fails);
+		else
+			printf("INCONCLUSIVE: %d verified, 0 failed, but only under the report's own log key; "
+			       "check again with --log-key and the log key the ministry publishes\n",
+			       oks);
 	}
-	return fails ? EXIT_VERIFY : EXIT_OK;
+	return fails ? EXIT_VERIFY : trusted ? EXIT_OK : EXIT_INCONCLUSIVE;
 }
 
 /* A fork-evidence file (denpo/witness.c). */
@@ -277,7 +309,8 @@ static int verify_evidence(cli_ctx *x, const char *path, const dp_buf *f, const 
 {
 	dp_note_vkey k;
 	char src[PATH_MAX + 80];
-	int r = verify_key(x, keyopt, NULL, &k, src, sizeof src);
+	int trusted;
+	int r = verify_key(x, keyopt, NULL, &k, src, sizeof src, &trusted);
 	int from_file = 0;
 	dp_cur c = dp_cur_make(f->p, f->len);
 	const uint8_t *ln;
@@ -343,7 +376,7 @@ static int verify_evidence(cli_ctx *x, const char *path, const dp_buf *f, const 
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
 	char msg[768] = "";
-	int ok = 0;
+	enum { V_FAIL, V_INCONCLUSIVE, V_CONCLUSIVE } v = V_FAIL;
 	if (r) {
 		free(proof);
 		free(notes[0]);
@@ -357,15 +390,29 @@ static int verify_evidence(cli_ctx *x, const char *path, const dp_buf *f, const 
 	else if (cli_ckpt_open(&k, notes[1], nlen[1], &b) != DP_OK)
 		snprintf(msg, sizeof msg, "the received checkpoint is not signed by the log key");
 	else {
+		/*
+		 * Conclusive only if the two signed checkpoints cannot both be honest:
+		 * two roots for one size, or the switch's own consistency proof
+		 * rebuilding the larger root from another root of the smaller size.
+		 * Anything else (no proof, a proof that is merely wrong, the empty
+		 * tree) could be a switch that failed to prove, or replayed a
+		 * checkpoint it signed honestly: an audit mirror settles it.
+		 */
 		const cli_ckpt *sm = a.cp.size <= b.cp.size ? &a : &b, *lg = sm == &a ? &b : &a;
 		if (sm->cp.size == lg->cp.size) {
-			ok = memcmp(sm->cp.root, lg->cp.root, DP_TLOG_HASH) != 0;
-			snprintf(msg, sizeof msg, ok ? "conclusive: the log key signed two different roots for "
-						       "the tree of size %llu"
-						     : "the two checkpoints are the same tree (size %llu): no fork",
+			v = memcmp(sm->cp.root, lg->cp.root, DP_TLOG_HASH) != 0 ? V_CONCLUSIVE : V_FAIL;
+			snprintf(msg, sizeof msg, v ? "conclusive: the log key signed two different roots for "
+						      "the tree of size %llu"
+						    : "the two checkpoints are the same tree (size %llu): no fork",
 				 (unsigned long long)sm->cp.size);
 		} else if (sm->cp.size == 0) {
-			snprintf(msg, sizeof msg, "the empty tree is consistent with every tree: no fork shown");
+			v = V_INCONCLUSIVE;
+			snprintf(msg, sizeof msg,
+				 "the empty tree (size 0) and a tree of %llu entries: the log key signs the "
+				 "empty tree at the log's start and it is a prefix of every tree, so this "
+				 "proves no fork (a switch showing it after a larger tree lost or hides its "
+				 "log: compare with an audit mirror)",
+				 (unsigned long long)lg->cp.size);
 		} else if (np && pfrom == sm->cp.size && psize == lg->cp.size) {
 			uint8_t fr[DP_TLOG_HASH], sr[DP_TLOG_HASH];
 			if (dp_tlog_verify_consistency(sm->cp.size, lg->cp.size, sm->cp.root, lg->cp.root,
@@ -374,41 +421,51 @@ static int verify_evidence(cli_ctx *x, const char *path, const dp_buf *f, const 
 			else if (cli_log_cons_roots(sm->cp.size, lg->cp.size, sm->cp.root,
 						    (const uint8_t(*)[DP_TLOG_HASH])proof, np, fr, sr) == DP_OK &&
 				 !memcmp(sr, lg->cp.root, DP_TLOG_HASH) && memcmp(fr, sm->cp.root, DP_TLOG_HASH)) {
-				ok = 1;
+				v = V_CONCLUSIVE;
 				snprintf(msg, sizeof msg,
 					 "conclusive: the switch's own proof shows its tree of %llu entries with "
 					 "another root than the one the log key signed for that size",
 					 (unsigned long long)sm->cp.size);
 			} else {
-				ok = 1;
+				v = V_INCONCLUSIVE;
 				snprintf(msg, sizeof msg,
-					 "not consistent as far as shown: the switch's proof from %llu to %llu does "
-					 "not verify; an audit mirror of either history settles it",
+					 "the switch's proof from %llu to %llu does not verify, which proves no "
+					 "fork by itself; an audit mirror of either history settles it",
 					 (unsigned long long)sm->cp.size, (unsigned long long)lg->cp.size);
 			}
 		} else {
-			ok = 1;
+			v = V_INCONCLUSIVE;
 			snprintf(msg, sizeof msg,
-				 "not consistent as far as shown: the switch did not prove the tree of %llu "
-				 "entries a prefix of the tree of %llu; an audit mirror of either history "
-				 "settles it",
+				 "no proof joins the tree of %llu entries to the tree of %llu: two honest "
+				 "checkpoints of one log look the same, so this proves no fork by itself; an "
+				 "audit mirror of either history settles it",
 				 (unsigned long long)sm->cp.size, (unsigned long long)lg->cp.size);
 		}
 	}
+	if (v == V_CONCLUSIVE && from_file) {
+		v = V_INCONCLUSIVE;
+		size_t l = strlen(msg);
+		snprintf(msg + l, sizeof msg - l,
+			 " -- but only under the log key the file itself names: check again with "
+			 "--log-key and the log key the ministry publishes");
+	}
+	const char *tag = v == V_CONCLUSIVE ? "OK" : v == V_INCONCLUSIVE ? "INCONCLUSIVE" : "FAIL";
 	if (x->json)
-		cli_json_print(json_pack("{s:s, s:b, s:s, s:I, s:I, s:b}", "file", path, "ok", ok, "message", msg,
-					 "verified_size", (json_int_t)a.cp.size, "received_size",
+		cli_json_print(json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:b}", "file", path, "ok",
+					 v == V_CONCLUSIVE, "verdict",
+					 v == V_CONCLUSIVE ? "conclusive" : v == V_INCONCLUSIVE ? "inconclusive" : "fail",
+					 "message", msg, "verified_size", (json_int_t)a.cp.size, "received_size",
 					 (json_int_t)b.cp.size, "key_from_file", from_file));
 	else {
 		printf("log key %s+%08x (from %s)\n", k.name, k.id, src);
-		printf("%-4s %s: %s\n", ok ? "OK" : "FAIL", path, msg);
+		printf("%s %s: %s\n", tag, path, msg);
 	}
 	cli_ckpt_free(&a);
 	cli_ckpt_free(&b);
 	free(proof);
 	free(notes[0]);
 	free(notes[1]);
-	return ok ? EXIT_OK : EXIT_VERIFY;
+	return v == V_CONCLUSIVE ? EXIT_OK : v == V_INCONCLUSIVE ? EXIT_INCONCLUSIVE : EXIT_VERIFY;
 }
 
 int audit_verify(cli_ctx *x, const char *what, const char *keyopt)
@@ -431,14 +488,15 @@ int audit_verify(cli_ctx *x, const char *what, const char *keyopt)
 	else {
 		dp_note_vkey k;
 		char src[PATH_MAX + 80], msg[512];
-		r = verify_key(x, keyopt, NULL, &k, src, sizeof src);
+		int trusted;
+		r = verify_key(x, keyopt, NULL, &k, src, sizeof src, &trusted);
 		if (r) {
 			dp_buf_free(&f);
 			return cli_fail(x, r, "pass the log's key with --log-key VKEY|FILE",
 					"audit verify: no usable log key");
 		}
 		uint64_t idx;
-		r = check_proof(&k, what, &idx, msg, sizeof msg);
+		r = check_proof(&k, what, NULL, &idx, msg, sizeof msg);
 		if (x->json)
 			cli_json_print(json_pack("{s:s, s:b, s:s}", "file", what, "ok", r == DP_OK, "message", msg));
 		else

@@ -271,6 +271,13 @@ typedef struct {
 int audit_sync(cli_ctx *x, int full, audit_sync_result *res, char evidence[PATH_MAX], char *why,
 	       size_t whycap) __attribute__((warn_unused_result));
 /*
+ * The same up to the newest checkpoint with at least min_cosigners verified
+ * device cosignatures (GET /v1/log/witnessed); *witnessed = 0 if there was
+ * none and the latest, unwitnessed checkpoint was mirrored instead.
+ */
+int audit_sync_min(cli_ctx *x, int full, unsigned min_cosigners, audit_sync_result *res, int *witnessed,
+		   char evidence[PATH_MAX], char *why, size_t whycap) __attribute__((warn_unused_result));
+/*
  * Open the mirror offline: its checkpoint under the log key, every entry
  * re-hashed to its root (DP_ESIG if not), cb called for each entry (its
  * results are only to be used if this returns DP_OK).  keep_leaves for

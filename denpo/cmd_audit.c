@@ -31,7 +31,7 @@
 #define PROOF_FILE_MAX (2 * DP_TLOG_ENTRY_MAX + 4 * DP_NOTE_MAX)
 
 static const char audit_help[] =
-	"usage: denpo audit sync [--full]\n"
+	"usage: denpo audit sync [--full] [--min-cosigners K]\n"
 	"       denpo audit device DEVICE|--officer HANDLE|--post POST [--from T] [--to T]\n"
 	"       denpo audit cable MRN|CABLE_ID\n"
 	"       denpo audit breach DEVICE --out DIR\n"
@@ -43,16 +43,20 @@ static const char audit_help[] =
 	"Times (T): unix seconds, or YYYY-MM-DD[THH:MM[:SS]Z] in UTC.\n";
 
 static const char sync_help[] =
-	"usage: denpo audit sync [--full]\n"
+	"usage: denpo audit sync [--full] [--min-cosigners K]\n"
 	"\n"
-	"Brings the mirror of the log in HOME/audit up to the switch's newest checkpoint:\n"
-	"checks it under the log key of this device's enrolment answer and its\n"
-	"consistency with the mirror's previous checkpoint, downloads the new entry\n"
-	"bundles, recomputes every leaf hash and the root, and only then stores the\n"
-	"checkpoint.  The switch serves entries only to devices of officers with the\n"
-	"AUDIT role.  A switch that shows the mirror a different history is caught:\n"
-	"exit 3, evidence in HOME/audit/fork-evidence-<time>.txt.\n"
-	"  --full   fetch every bundle again (after `audit` reports a damaged mirror)\n";
+	"Brings the mirror of the log in HOME/audit up to the newest checkpoint that at\n"
+	"least K devices cosigned (GET /v1/log/witnessed; only cosignatures that verify\n"
+	"count), or, if there is none yet, to the latest checkpoint with a warning that\n"
+	"no device witnessed it.  Checks it under the log key of this device's enrolment\n"
+	"answer and its consistency with the mirror's previous checkpoint, downloads the\n"
+	"new entry bundles, recomputes every leaf hash and the root, and only then puts\n"
+	"the new bundles in place and stores the checkpoint: a sync that fails leaves\n"
+	"the mirror as it was.  The switch serves entries only to devices of officers\n"
+	"with the AUDIT role.  A switch that shows the mirror a different history is\n"
+	"caught: exit 3, evidence in HOME/audit/fork-evidence-<time>.txt.\n"
+	"  --full               fetch every bundle again (after `audit` reports a damaged mirror)\n"
+	"  --min-cosigners K    cosignatures the checkpoint needs (1..32, default 1)\n";
 
 static const char device_help[] =
 	"usage: denpo audit device DEVICE [--from T] [--to T]\n"
@@ -93,11 +97,15 @@ static const char verify_help[] =
 	"  DIR     a breach report: every INDEX.tlog-proof (the entry's leaf hash, its\n"
 	"          inclusion proof, the checkpoint's signature by the log key) and that\n"
 	"          every entry report.json lists has its proof; OK or FAIL per file\n"
+	"          (all proofs under the report's own checkpoint file)\n"
 	"  FILE    one .tlog-proof file, or a device's fork-evidence file: both\n"
-	"          checkpoints must verify under the log key and not be consistent\n"
+	"          checkpoints must verify under the log key and prove a fork\n"
 	"The log key: --log-key (the vkey or a file holding it), else this device's\n"
 	"enrolment answer, else the report's own log-key.vkey (with a warning).\n"
-	"Exit 0 if everything verifies, 3 if anything does not.\n";
+	"Exit 0 if everything verifies (a fork-evidence file: only if it is conclusive),\n"
+	"3 if anything does not, 4 (INCONCLUSIVE) if nothing is wrong but nothing is\n"
+	"proven: fork evidence that does not prove a fork by itself, or checks made under\n"
+	"a log key taken from the report or file itself.\n";
 
 /* ---- times ---- */
 
@@ -423,9 +431,10 @@ static json_t *log_json(const audit_mirror *m)
 {
 	char root[48];
 	dp_b64_encode(root, m->ck.cp.root, DP_TLOG_HASH, 1);
-	return json_pack("{s:s, s:I, s:s, s:I}", "origin", m->ck.cp.origin, "size",
-			 (json_int_t)m->ck.cp.size, "root", root, "cosignatures",
-			 (json_int_t)audit_count_cosigs(&m->ck));
+	size_t n = audit_count_cosigs(&m->ck);
+	return json_pack("{s:s, s:I, s:s, s:I, s:b}", "origin", m->ck.cp.origin, "size",
+			 (json_int_t)m->ck.cp.size, "root", root, "cosignatures", (json_int_t)n, "witnessed",
+			 n > 0);
 }
 
 static json_t *rec_json(const arec *a)
@@ -492,14 +501,15 @@ static int pick_device(const qctx *q, const char *s, uint8_t out[32], const char
 
 /* ---- audit sync ---- */
 
-static int do_sync(cli_ctx *x, int full)
+static int do_sync(cli_ctx *x, int full, unsigned min_cosigners)
 {
 	int ec = cli_open_client(x);
 	if (ec)
 		return ec;
 	audit_sync_result res;
 	char ev[PATH_MAX], why[768];
-	int r = audit_sync(x, full, &res, ev, why, sizeof why);
+	int witnessed = 0;
+	int r = audit_sync_min(x, full, min_cosigners, &res, &witnessed, ev, why, sizeof why);
 	if (r == CLI_EFORK) {
 		fprintf(stderr, "denpo: audit sync: %s\n", why);
 		return cli_log_fork_fail(x, ev);
@@ -521,17 +531,28 @@ static int do_sync(cli_ctx *x, int full)
 	if (r == DP_ESIG)
 		return cli_fail(x, r, "report it to security operations; the mirror was left as it was",
 				"audit sync: %s", why);
+	if (r == DP_ESTATE)
+		return cli_fail(x, r, "report it to security operations; the mirror was left as it was",
+				"audit sync: %s", why);
 	if (r)
 		return cli_fail(x, r, "nothing was changed; try again", "audit sync: %s", why);
+	if (!witnessed)
+		fprintf(stderr,
+			"denpo: audit sync: warning: no checkpoint of the log is cosigned by %u device%s yet: "
+			"the mirror follows the latest checkpoint, which is UNWITNESSED (cosigned by %zu "
+			"devices); answers from it rest on the switch's word alone until devices cosign one\n",
+			min_cosigners, min_cosigners == 1 ? "" : "s", res.cosigs);
 	char root[48];
 	dp_b64_encode(root, res.root, DP_TLOG_HASH, 1);
 	if (x->json)
-		cli_json_print(json_pack("{s:I, s:I, s:s, s:I, s:I, s:b}", "old_size", (json_int_t)res.old_size,
-					 "size", (json_int_t)res.size, "root", root, "fetched",
-					 (json_int_t)res.fetched, "cosignatures", (json_int_t)res.cosigs,
+		cli_json_print(json_pack("{s:I, s:I, s:s, s:I, s:I, s:b, s:I, s:b}", "old_size",
+					 (json_int_t)res.old_size, "size", (json_int_t)res.size, "root", root,
+					 "fetched", (json_int_t)res.fetched, "cosignatures", (json_int_t)res.cosigs,
+					 "witnessed", witnessed, "min_cosigners", (json_int_t)min_cosigners,
 					 "up_to_date", res.up_to_date || res.size == res.old_size));
 	else if (res.up_to_date || res.size == res.old_size)
-		printf("mirror up to date: %llu entries, root %s\n", (unsigned long long)res.size, root);
+		printf("mirror up to date: %llu entries, root %s, checkpoint cosigned by %zu devices\n",
+		       (unsigned long long)res.size, root, res.cosigs);
 	else
 		printf("mirror verified: %llu -> %llu entries (%zu bundles fetched), root %s, checkpoint "
 		       "cosigned by %zu devices\n",
@@ -913,6 +934,7 @@ static int do_breach(cli_ctx *x, const char *dev, const char *out, qctx *q)
 	if (cli_log_key(x, &k) || dp_note_vkey_format(vk, sizeof vk, &k))
 		vk[0] = 0;
 	dp_b64_encode(root, m.ck.cp.root, DP_TLOG_HASH, 1);
+	size_t ncosig = audit_count_cosigs(&m.ck);
 	const adev *d = find_dev(q, q->dev);
 	dp_buf txt;
 	dp_buf_init(&txt, (size_t)64 << 20);
@@ -929,6 +951,7 @@ static int do_breach(cli_ctx *x, const char *dev, const char *out, qctx *q)
 	}
 	r = r ? r : dp_buf_printf(&txt,
 				  "Log:       %s, checkpoint of %llu entries, root %s\n"
+				  "Cosigned:  by %zu devices (cosignatures that verify)%s\n"
 				  "Log key:   %s\n"
 				  "Made:      %s by denpo audit breach (officer %s)\n\n"
 				  "Every entry of the log that names the device, in log order (%zu).  For each,\n"
@@ -937,7 +960,10 @@ static int do_breach(cli_ctx *x, const char *dev, const char *out, qctx *q)
 				  "  denpo audit verify THIS-DIRECTORY --log-key log-key.vkey\n"
 				  "after comparing log-key.vkey with the log key the ministry publishes.\n\n"
 				  "%-8s %-20s %-17s %-18s %-15s %s\n",
-				  m.ck.cp.origin, (unsigned long long)m.ck.cp.size, root, vk, t1,
+				  m.ck.cp.origin, (unsigned long long)m.ck.cp.size, root, ncosig,
+				  ncosig ? "" : "\n           UNWITNESSED: no device vouches for this checkpoint; "
+						"sync again once devices have cosigned one",
+				  vk, t1,
 				  x->ans.officer, q->nrecs, "INDEX", "TIME (UTC)", "EVENT", "REFERENCE", "SOURCE",
 				  "DETAIL");
 	json_t *ents = json_array();
@@ -1016,7 +1042,7 @@ static int do_breach(cli_ctx *x, const char *dev, const char *out, qctx *q)
 
 int cmd_audit(cli_ctx *x, int argc, char **argv)
 {
-	enum { O_FROM = 1, O_TO, O_OFFICER, O_POST, O_OUT, O_KEY, O_FULL };
+	enum { O_FROM = 1, O_TO, O_OFFICER, O_POST, O_OUT, O_KEY, O_FULL, O_MINCOSIG };
 	static const struct option lo[] = {
 		{"from", required_argument, NULL, O_FROM},
 		{"to", required_argument, NULL, O_TO},
@@ -1025,6 +1051,7 @@ int cmd_audit(cli_ctx *x, int argc, char **argv)
 		{"out", required_argument, NULL, O_OUT},
 		{"log-key", required_argument, NULL, O_KEY},
 		{"full", no_argument, NULL, O_FULL},
+		{"min-cosigners", required_argument, NULL, O_MINCOSIG},
 		CLI_COMMON_OPTS,
 		{NULL, 0, NULL, 0},
 	};
@@ -1046,6 +1073,7 @@ int cmd_audit(cli_ctx *x, int argc, char **argv)
 	memset(&q, 0, sizeof q);
 	const char *officer = NULL, *post = NULL, *out = NULL, *key = NULL;
 	int full = 0, o;
+	unsigned min_cosigners = 0;
 	/* options after the subcommand: parse argv shifted by one (getopt restarts at optind 0) */
 	int ac = argc - (sub ? 1 : 0);
 	char **av = argv + (sub ? 1 : 0);
@@ -1085,6 +1113,16 @@ int cmd_audit(cli_ctx *x, int argc, char **argv)
 		case O_FULL:
 			full = 1;
 			break;
+		case O_MINCOSIG: {
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!isdigit((unsigned char)optarg[0]) || *end || errno || v < 1 || v > 32)
+				return cli_usage("audit", "--min-cosigners takes a number of devices, 1..32, not '%s'",
+						 optarg);
+			min_cosigners = (unsigned)v;
+			break;
+		}
 		default:
 			return cli_usage("audit", "unknown option");
 		}
@@ -1106,6 +1144,8 @@ int cmd_audit(cli_ctx *x, int argc, char **argv)
 		return cli_usage("audit", "--log-key goes with `audit verify`");
 	if (full && !is_sync)
 		return cli_usage("audit", "--full goes with `audit sync`");
+	if (min_cosigners && !is_sync)
+		return cli_usage("audit", "--min-cosigners goes with `audit sync`");
 	if (is_sync && arg)
 		return cli_usage("audit", "`audit sync` takes no argument");
 	if (is_dev && (!!arg + !!officer + !!post) != 1)
@@ -1126,7 +1166,7 @@ int cmd_audit(cli_ctx *x, int argc, char **argv)
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
 	int ec;
 	if (is_sync)
-		ec = do_sync(x, full);
+		ec = do_sync(x, full, min_cosigners ? min_cosigners : 1);
 	else if (is_dev)
 		ec = do_device(x, arg, officer, post, &q);
 	else if (is_cable)

@@ -399,11 +399,25 @@ static int accept_locked(cli_ctx *x, const char *note, size_t len, uint64_t pfro
 			n = 0; /* the switch cannot join them: judged (and kept) as a fork below */
 	}
 	r = cli_log_judge(have_old ? &old : NULL, &nw, proof, n, why, sizeof why);
+	if (r == DP_ESTATE && nw.cp.size == 0) {
+		/*
+		 * The empty tree after a larger one.  The log key signed it honestly at
+		 * the log's start and it is a prefix of every tree, so it proves no fork
+		 * and makes no evidence file (audit verify would call it inconclusive);
+		 * but a switch that shows it now lost or hides its log.  Refused: not
+		 * stored, not cosigned, said every time.
+		 */
+		fprintf(stderr, "denpo: the switch showed an empty log after size %llu; report this to "
+				"security operations (this device keeps the checkpoint it verified)\n",
+			(unsigned long long)old.cp.size);
+		cli_ckpt_free(&old);
+		cli_ckpt_free(&nw);
+		return DP_ESTATE;
+	}
 	if (r == DP_ESTATE) {
 		/* an older view: fine if the switch proves it a prefix of the one we verified */
-		int pr = nw.cp.size == 0 ? DP_EINVAL
-			 : !x->cl	 ? DP_ENET /* no switch to ask: cannot tell */
-					 : dp_client_log_consistency(x->cl, nw.cp.size, old.cp.size, &back);
+		int pr = !x->cl ? DP_ENET /* no switch to ask: cannot tell */
+				: dp_client_log_consistency(x->cl, nw.cp.size, old.cp.size, &back);
 		if (pr == DP_OK && dp_tlog_verify_consistency(nw.cp.size, old.cp.size, nw.cp.root,
 							      old.cp.root, back.h, back.n) == DP_OK)
 			r = DP_OK;

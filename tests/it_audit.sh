@@ -100,6 +100,25 @@ check "one full bundle kept, the right edge as a partial" [ -f "$T/aud.k/audit/e
 	check "  (partial)" [ -f "$T/aud.k/audit/entries/1.p" ]
 check "mirror files are 0600" [ "$(stat -c %a "$T/aud.k/audit/entries/0")" = 600 ]
 check "denpod log verify agrees with the log" D log verify >/dev/null
+# the devices cosign what they verify: the mirror follows a witnessed checkpoint and counts the
+# cosignatures that verify -- here every denpo-device/ line of it, which the switch checked
+COS=$(jq -r .cosignatures "$T/sync.json")
+check "the mirror's checkpoint is witnessed ($COS cosignatures)" [ "$(jq -r .witnessed "$T/sync.json")" = true ] &&
+	check "  (at least one)" [ "${COS:-0}" -ge 1 ]
+check "  the count is that of the device cosignature lines" \
+	[ "$(grep -c "^— denpo-device/" "$T/aud.k/audit/checkpoint")" = "$COS" ]
+# forged lines on the mirror's checkpoint (the log's signature still holds): they count for nothing
+cp "$T/aud.k/audit/checkpoint" "$T/ck.bak"
+python3 - "$XDEV" >>"$T/aud.k/audit/checkpoint" <<'PY'
+import base64, hashlib, os, sys
+for hexid in (sys.argv[1], os.urandom(32).hex()):  # test.x never cosigns; a made-up device
+    name = "denpo-device/" + hexid
+    kid = hashlib.sha256(name.encode() + b"\n" + b"\x04" + bytes.fromhex(hexid)).digest()[:4]
+    print("\u2014 %s %s" % (name, base64.b64encode(kid + os.urandom(72)).decode()))
+PY
+AJ audit device "$TAN" >"$T/d.json" 2>"$T/err" || no "audit device with forged cosignature lines: $(cat "$T/err")"
+check "forged denpo-device/ lines are not counted ($COS)" [ "$(jq -r .log.cosignatures "$T/d.json")" = "$COS" ]
+cp "$T/ck.bak" "$T/aud.k/audit/checkpoint"
 
 # ---- audit device: by device ----
 # rows "MRN:FETCHES:ACKED" of a device query
@@ -193,6 +212,8 @@ check "breach: entries in log order" [ "$(jq '[.entries[].index] | . == sort' "$
 NENT=$(jq '.entries | length' "$R/report.json")
 check "one proof per entry ($NENT)" [ "$(ls "$R"/*.tlog-proof | wc -l)" = "$NENT" ]
 check "report.txt lists each entry" [ "$(grep -cE '^[0-9]+ +20[0-9-]+ ' "$R/report.txt")" = "$NENT" ]
+check "report.txt says how many devices cosigned its checkpoint" grep -q "^Cosigned:  by $COS devices" "$R/report.txt"
+check "report.json too" [ "$(jq -r '"\(.log.cosignatures) \(.log.witnessed)"' "$R/report.json")" = "$COS true" ]
 check "every proof is a c2sp tlog-proof with the entry" \
 	[ "$(head -qn1 "$R"/*.tlog-proof | sort -u)" = "c2sp.org/tlog-proof@v1" ]
 A audit breach "$SUZ" --out "$T/rep" >/dev/null 2>&1
@@ -204,6 +225,9 @@ check "verify: the report verifies (exit 0)" [ $? = 0 ]
 check "verify: OK per proof" [ "$(grep -c '^OK   [0-9]*\.tlog-proof' "$T/v.txt")" = "$NENT" ]
 "$DENPO" --home "$T/nohome" audit verify "$R" --log-key "$R/log-key.vkey" >/dev/null 2>&1
 check "verify without any device state, key given" [ $? = 0 ]
+"$DENPO" --home "$T/nohome" audit verify "$R" >"$T/v.txt" 2>&1
+check "verify under the report's own key only: never OK (exit 4)" [ $? = 4 ] &&
+	check "  (INCONCLUSIVE)" grep -q "^INCONCLUSIVE" "$T/v.txt"
 ONE=$(jq -r '.entries[] | select(.event=="cable-fetched") | .proof' "$R/report.json")
 cp "$R/$ONE" "$T/one.bak"
 # one byte of a proof hash (the line after "index N")
@@ -300,6 +324,29 @@ AJ audit sync >"$T/sync2.json" 2>"$T/err" || no "second sync: $(cat "$T/err")"
 check "second sync: grows from the first" [ "$(jq -r .old_size "$T/sync2.json")" = "$SIZE" ] &&
 	check "  (larger)" [ "$(jq -r .size "$T/sync2.json")" -gt "$SIZE" ]
 check "second sync: the full bundle is not fetched again" [ "$(jq -r .fetched "$T/sync2.json")" = 1 ]
+# a proof made under another (the newer) checkpoint swapped into the first report: caught
+A audit breach "$SUZ" --out "$T/rep2" >/dev/null 2>"$T/err" || no "second breach report: $(cat "$T/err")"
+FIRST=$(jq -r '.entries[0].proof' "$R/report.json")
+check "both reports prove entry ${FIRST%%.*}" [ -f "$T/rep2/$FIRST" ]
+cp "$R/$FIRST" "$T/first.bak"
+cp "$T/rep2/$FIRST" "$R/$FIRST"
+A audit verify "$R/$FIRST" >/dev/null 2>&1
+check "the swapped proof verifies on its own" [ $? = 0 ]
+A audit verify "$R" >"$T/v.txt" 2>&1
+check "verify: a proof under another checkpoint fails (exit 3)" [ $? = 3 ] &&
+	check "  (says so)" grep -q "^FAIL $FIRST: proof under another checkpoint" "$T/v.txt"
+cp "$T/first.bak" "$R/$FIRST"
+A audit verify "$R" >/dev/null 2>&1
+check "verify: restored, the report verifies again" [ $? = 0 ]
+# more cosigners than there are devices: the latest checkpoint, with a warning
+AJ audit sync --min-cosigners 32 >"$T/sync3.json" 2>"$T/err"
+check "sync --min-cosigners 32: still exit 0" [ $? = 0 ] &&
+	check "  warns that the checkpoint is unwitnessed" grep -q "UNWITNESSED" "$T/err" &&
+	check "  (json: witnessed false)" [ "$(jq -r .witnessed "$T/sync3.json")" = false ]
+for k in 0 33 x; do
+	A audit sync --min-cosigners $k >/dev/null 2>&1
+	check "--min-cosigners $k: usage error (exit 2)" [ $? = 2 ]
+done
 AJ audit cable "$C4" >"$T/c.json" || no "audit cable C4"
 check "C4 is in the mirror now (HQ's two devices)" [ "$(jq '.recipients | length' "$T/c.json")" = 2 ]
 # one byte of a kept bundle changed on disk

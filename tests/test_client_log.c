@@ -4,7 +4,9 @@
  * the log key, consistency, forks and their evidence), the forward
  * consistency computation against the library's verifier on every pair of
  * small trees, the audit mirror (denpo/audit_mirror.c: re-hashing, damage
- * caught, proofs), and the log endpoints and resolve's optional log fields
+ * caught, proofs, cosignatures counted only if they verify, a sync that
+ * fails leaving the mirror as it was), `audit verify` on fork evidence, and
+ * the log endpoints and resolve's optional log fields
  * (lib/client.c) against a local `openssl s_server -WWW` serving canned
  * answers over mutual TLS 1.3.
  */
@@ -428,6 +430,182 @@ static void test_mirror(const char *home)
 	audit_mirror_free(&m);
 }
 
+
+/* ---- cosignatures: only lines that verify count ---- */
+
+/* A cosignature/v1 line by a fresh device key over note's text, appended to note. */
+static void add_cosig(dp_buf *note, uint8_t pk_out[32])
+{
+	uint8_t pk[32], sk[64];
+	crypto_sign_keypair(pk, sk);
+	char hex[65], name[DP_NOTE_NAME_MAX + 1];
+	dp_hex_encode(hex, pk, 32);
+	snprintf(name, sizeof name, "denpo-device/%s", hex);
+	size_t tl = 0;
+	CHECK(dp_note_parse((const char *)note->p, note->len, &tl, NULL, 0, NULL) == DP_OK);
+	CHECK(dp_note_cosign_line(note, (const char *)note->p, tl, name, sk, 1771900000) == DP_OK);
+	if (pk_out)
+		memcpy(pk_out, pk, 32);
+}
+
+/* "— NAME base64(id || junk)": a line that names a key (right id) but does not verify. */
+static void add_forged(dp_buf *note, const char *name, const uint8_t pub[32], size_t junk)
+{
+	uint8_t blob[4 + 128];
+	uint32_t id = dp_note_key_id(name, DP_NOTE_COSIG_V1, pub);
+	blob[0] = (uint8_t)(id >> 24), blob[1] = (uint8_t)(id >> 16), blob[2] = (uint8_t)(id >> 8), blob[3] = (uint8_t)id;
+	dp_random(blob + 4, junk);
+	char b64[256];
+	dp_b64_encode(b64, blob, 4 + junk, 1);
+	CHECK(dp_buf_printf(note, "\xe2\x80\x94 %s %s\n", name, b64) == DP_OK);
+}
+
+static void test_count_cosigs(void)
+{
+	tree t;
+	tree_make(&t, 9, -1);
+	dp_buf b;
+	dp_buf_init(&b, DP_NOTE_MAX);
+	tree_note(&b, &t, 9);
+	cli_ckpt c;
+	CHECK(open_note(&b, &c) == DP_OK && audit_count_cosigs(&c) == 0);
+	cli_ckpt_free(&c);
+	/* forged lines only: a random device name with its right key id, junk signatures */
+	uint8_t pk[32], gpk[32];
+	char hex[65], name[DP_NOTE_NAME_MAX + 1];
+	for (int i = 0; i < 3; i++) {
+		dp_random(pk, 32);
+		dp_hex_encode(hex, pk, 32);
+		snprintf(name, sizeof name, "denpo-device/%s", hex);
+		add_forged(&b, name, pk, 72);
+	}
+	CHECK(dp_buf_printf(&b, "\xe2\x80\x94 denpo-device/nothex AAAAAAAAAAA=\n") == DP_OK);
+	CHECKF(open_note(&b, &c) == DP_OK, "the log's signature still opens");
+	CHECKF(audit_count_cosigs(&c) == 0, "forged denpo-device/ lines count for nothing (%zu)",
+	       audit_count_cosigs(&c));
+	cli_ckpt_free(&c);
+	/* one genuine cosignature: 1; the same line again, or its name in upper case: still 1 */
+	tree_note(&b, &t, 9);
+	add_cosig(&b, gpk);
+	CHECK(open_note(&b, &c) == DP_OK && audit_count_cosigs(&c) == 1);
+	size_t l0 = c.len;
+	const char *line = strstr(c.note, "\xe2\x80\x94 denpo-device/");
+	CHECK(line != NULL);
+	if (line) {
+		char *dup = strdup(line);
+		CHECK(dp_buf_printf(&b, "%s", dup) == DP_OK);
+		for (char *q = dup + strlen("\xe2\x80\x94 denpo-device/"); *q && *q != ' '; q++)
+			if (*q >= 'a' && *q <= 'f')
+				*q = (char)(*q - 32);
+		CHECK(dp_buf_printf(&b, "%s", dup) == DP_OK);
+		free(dup);
+	}
+	dp_random(pk, 32);
+	dp_hex_encode(hex, pk, 32);
+	snprintf(name, sizeof name, "denpo-device/%s", hex);
+	add_forged(&b, name, pk, 72);
+	add_cosig(&b, NULL); /* a second genuine one */
+	cli_ckpt_free(&c);
+	CHECK(open_note(&b, &c) == DP_OK && c.len > l0);
+	CHECKF(audit_count_cosigs(&c) == 2, "two devices cosigned, whatever else the note says (%zu)",
+	       audit_count_cosigs(&c));
+	cli_ckpt_free(&c);
+	dp_buf_free(&b);
+	free(t.leaf);
+}
+
+/* ---- the empty tree after a larger one: refused, no evidence; audit verify: inconclusive ---- */
+
+static size_t count_evidence(const char *dir)
+{
+	char cmd[PATH_MAX + 64];
+	snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null | grep -c '^fork-evidence-'", dir);
+	FILE *f = popen(cmd, "r");
+	unsigned long n = 0;
+	if (f) {
+		if (fscanf(f, "%lu", &n) != 1)
+			n = 0;
+		pclose(f);
+	}
+	return n;
+}
+
+static void test_empty_after(const char *home)
+{
+	cli_ctx x;
+	ctx_init(&x, home);
+	char dir[PATH_MAX + 16], path[PATH_MAX + 32], ev[PATH_MAX], vk[DP_NOTE_VKEY_MAX + 1];
+	snprintf(dir, sizeof dir, "%s/log", home);
+	snprintf(path, sizeof path, "%s/log/checkpoint", home);
+	CHECK(dp_note_vkey_format(vk, sizeof vk, &log_vk) == DP_OK);
+	tree t;
+	tree_make(&t, 20, -1);
+	dp_buf n20, n0, n5, n9;
+	dp_buf_init(&n20, DP_NOTE_MAX);
+	dp_buf_init(&n0, DP_NOTE_MAX);
+	dp_buf_init(&n5, DP_NOTE_MAX);
+	dp_buf_init(&n9, DP_NOTE_MAX);
+	tree_note(&n20, &t, 20);
+	tree_note(&n0, &t, 0);
+	tree_note(&n5, &t, 5);
+	tree_note(&n9, &t, 9);
+	CHECK(cli_log_accept(&x, (const char *)n20.p, n20.len, 0, NULL, 0, ev) == DP_OK);
+	size_t before = count_evidence(dir);
+	int r = cli_log_accept(&x, (const char *)n0.p, n0.len, 20, NULL, 0, ev);
+	CHECKF(r == DP_ESTATE, "the empty log after size 20: refused as an error, not a fork (%d)", r);
+	CHECK(ev[0] == 0 && count_evidence(dir) == before);
+	size_t len;
+	uint8_t *f = t_read_file(path, &len);
+	CHECK(f && len == n20.len && !memcmp(f, n20.p, len)); /* the device keeps what it verified */
+	free(f);
+	/* evidence files made by hand: audit verify's verdicts */
+	cli_ckpt c0, c5, c9, c20;
+	CHECK(open_note(&n0, &c0) == DP_OK && open_note(&n5, &c5) == DP_OK && open_note(&n9, &c9) == DP_OK &&
+	      open_note(&n20, &c20) == DP_OK);
+	char e1[PATH_MAX], e2[PATH_MAX], e3[PATH_MAX], e4[PATH_MAX];
+	uint8_t pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t np = 0;
+	CHECK(dp_tlog_prove_consistency(5, 9, rd, &t, pf, &np) == DP_OK && np > 0);
+	CHECK(cli_log_evidence(&x, dir, &c20, &c0, 0, 0, NULL, 0, "test", e1) == DP_OK);
+	CHECK(cli_log_evidence(&x, dir, &c5, &c9, 0, 0, NULL, 0, "test", e2) == DP_OK);
+	pf[np - 1][3] ^= 1; /* a wrong proof: the switch's mistake, not a fork */
+	CHECK(cli_log_evidence(&x, dir, &c5, &c9, 5, 9, (const uint8_t(*)[32])pf, np, "test", e3) == DP_OK);
+	tree b;
+	tree_make(&b, 20, 3);
+	dp_buf nb;
+	dp_buf_init(&nb, DP_NOTE_MAX);
+	tree_note(&nb, &b, 5);
+	cli_ckpt cb5;
+	CHECK(open_note(&nb, &cb5) == DP_OK);
+	CHECK(cli_log_evidence(&x, dir, &c5, &cb5, 0, 0, NULL, 0, "test", e4) == DP_OK);
+	int saved = dup(1), nul = open("/dev/null", O_WRONLY);
+	fflush(stdout);
+	dup2(nul, 1);
+	int v1 = audit_verify(&x, e1, vk), v2 = audit_verify(&x, e2, vk), v3 = audit_verify(&x, e3, vk),
+	    v4 = audit_verify(&x, e4, vk), v5 = audit_verify(&x, e4, NULL);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	close(nul);
+	CHECKF(v1 == 4, "size 0 and size 20: inconclusive (exit %d)", v1);
+	CHECKF(v2 == 4, "sizes 5 and 9 of one log, no proof: inconclusive, not OK (exit %d)", v2);
+	CHECKF(v3 == 4, "sizes 5 and 9 with a proof that does not verify: inconclusive (exit %d)", v3);
+	CHECKF(v4 == 0, "two roots for size 5: conclusive (exit %d)", v4);
+	CHECKF(v5 == 4, "the same under the file's own key only: inconclusive (exit %d)", v5);
+	cli_ckpt_free(&c0);
+	cli_ckpt_free(&c5);
+	cli_ckpt_free(&c9);
+	cli_ckpt_free(&c20);
+	cli_ckpt_free(&cb5);
+	dp_buf_free(&nb);
+	dp_buf_free(&n0);
+	dp_buf_free(&n5);
+	dp_buf_free(&n9);
+	dp_buf_free(&n20);
+	free(t.leaf);
+	free(b.leaf);
+}
+
 /* ---- the endpoints, against openssl s_server -WWW ---- */
 
 static int free_port(void)
@@ -674,6 +852,219 @@ done:
 	free(t.leaf);
 }
 
+/* ---- audit sync against canned answers: a bad sync leaves the mirror as it was ---- */
+
+static void log_entry(uint64_t i, char *e, size_t cap, int *l)
+{
+	*l = snprintf(e, cap, "DENPO-LOG/1 test entry %llu %s", (unsigned long long)i, "a"); /* write_mirror's */
+}
+
+/* Bundle n of the tree of `size` entries (entry `bad`, if any, changed). */
+static void bundle_of(dp_buf *out, uint64_t n, uint64_t size, uint64_t bad)
+{
+	dp_buf_reset(out);
+	out->len = 0;
+	for (uint64_t i = n * 256; i < size && i < (n + 1) * 256; i++) {
+		char e[96];
+		int l;
+		log_entry(i, e, sizeof e, &l);
+		if (i == bad)
+			e[l - 1] = 'b';
+		CHECK(dp_tlog_bundle_put(out, (const uint8_t *)e, (size_t)l) == DP_OK);
+	}
+}
+
+static void proof_json(dp_buf *js, const tree *t, uint64_t from, uint64_t size)
+{
+	uint8_t pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t np;
+	CHECK(dp_tlog_prove_consistency(from, size, rd, (void *)(uintptr_t)t, pf, &np) == DP_OK);
+	dp_buf_reset(js);
+	js->len = 0;
+	CHECK(dp_buf_printf(js, "{\"from\": %llu, \"size\": %llu, \"proof\": [", (unsigned long long)from,
+			    (unsigned long long)size) == DP_OK);
+	for (size_t i = 0; i < np; i++) {
+		char b64[48];
+		dp_b64_encode(b64, pf[i], 32, 1);
+		CHECK(dp_buf_printf(js, "%s\"%s\"", i ? ", " : "", b64) == DP_OK);
+	}
+	CHECK(dp_buf_printf(js, "]}") == DP_OK);
+}
+
+static void serve_buf(const char *root, const char *path, const dp_buf *b)
+{
+	char *s = malloc(b->len + 1);
+	memcpy(s, b->p, b->len);
+	s[b->len] = 0;
+	serve(root, path, s);
+	free(s);
+}
+
+static void test_sync(const char *dir)
+{
+	if (system("command -v openssl >/dev/null 2>&1") != 0) {
+		t_skipped("audit sync", "no openssl binary");
+		return;
+	}
+	char www[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], home[PATH_MAX], url[64], p[PATH_MAX + 64];
+	snprintf(www, sizeof www, "%s/www-sync", dir);
+	snprintf(home, sizeof home, "%s/auditor", dir);
+	mkdir(www, 0700);
+	mkdir(home, 0700);
+	snprintf(cert, sizeof cert, "%s/cert.pem", dir); /* test_endpoints' */
+	snprintf(key, sizeof key, "%s/key.pem", dir);
+	uint8_t sseed[32], dseed[32], spk[32];
+	dp_random(sseed, 32);
+	dp_random(dseed, 32);
+	dp_tls_pk_from_seed(sseed, spk);
+	dp_buf cp, kp;
+	dp_buf_init(&cp, 16384);
+	dp_buf_init(&kp, 16384);
+	CHECK(dp_tls_selfsigned(sseed, "switch", &cp, &kp) == DP_OK);
+	CHECK(dp_write_file(cert, cp.p, cp.len, 0600, 0) == DP_OK);
+	CHECK(dp_write_file(key, kp.p, kp.len, 0600, 0) == DP_OK);
+	dp_buf_free(&cp);
+	dp_buf_free(&kp);
+
+	/* the log: write_mirror's entries; the mirror holds 600 of them */
+	tree t;
+	t.n = 760;
+	t.leaf = calloc(t.n, DP_TLOG_HASH);
+	for (uint64_t i = 0; i < t.n; i++) {
+		char e[96];
+		int l;
+		log_entry(i, e, sizeof e, &l);
+		dp_tlog_leaf_hash(t.leaf[i], (const uint8_t *)e, (size_t)l);
+	}
+	write_mirror(home, 600, "a");
+	dp_buf note, js, bun;
+	dp_buf_init(&note, DP_NOTE_MAX);
+	dp_buf_init(&js, 65536);
+	dp_buf_init(&bun, DP_CLIENT_BUNDLE_MAX);
+	tree_note(&note, &t, 700);
+	serve_buf(www, "v1/log/checkpoint", &note);
+	proof_json(&js, &t, 600, 700);
+	serve_buf(www, "v1/log/proof/consistency?from=600&size=700", &js);
+	bundle_of(&bun, 2, 700, 650); /* entry 650 is not what the switch signed */
+	snprintf(p, sizeof p, "%s/v1/log/tile/entries/002.p/188", www);
+	serve(www, "v1/log/tile/entries/002.p/188", "");
+	CHECK(dp_write_file(p, bun.p, bun.len, 0600, 0) == DP_OK);
+
+	int port = free_port();
+	char ports[16];
+	snprintf(ports, sizeof ports, "%d", port);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (chdir(www) != 0)
+			_exit(127);
+		execlp("openssl", "openssl", "s_server", "-accept", ports, "-cert", cert, "-key", key, "-tls1_3",
+		       "-Verify", "1", "-WWW", (char *)NULL);
+		_exit(127);
+	}
+	dp_client *c = NULL;
+	if (pid < 0 || port < 0 || !wait_port(port)) {
+		t_skipped("audit sync", "openssl s_server did not start");
+		goto done;
+	}
+	snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
+	dp_client_config cfg = {.url = url, .tls_seed = dseed, .timeout_ms = 5000};
+	memcpy(cfg.switch_tls_pk, spk, 32);
+	CHECK(dp_client_new(&c, &cfg) == DP_OK);
+	cli_ctx x;
+	ctx_init(&x, home);
+	x.cl = c;
+	audit_sync_result res;
+	audit_mirror m;
+	char ev[PATH_MAX], why[768];
+	int w = -1;
+
+	/* 1. a bad bundle: the sync fails, the mirror answers as before */
+	int r = audit_sync_min(&x, 0, 1, &res, &w, ev, why, sizeof why);
+	CHECKF(r == DP_ESIG && strstr(why, "do not hash"), "bad bundle: %d %s (%s)", r, why, dp_client_message(c));
+	r = audit_mirror_open(&x, &m, 0, NULL, NULL, why, sizeof why);
+	CHECKF(r == DP_OK && m.ck.cp.size == 600, "the mirror after a failed sync: %d %s", r, why);
+	if (r == DP_OK)
+		audit_mirror_free(&m);
+	snprintf(p, sizeof p, "%s/audit/entries/2.p.new", home);
+	CHECK(access(p, F_OK) != 0);
+
+	/* 2. the right bundle: no witnessed checkpoint (404), so the latest, unwitnessed */
+	bundle_of(&bun, 2, 700, UINT64_MAX);
+	snprintf(p, sizeof p, "%s/v1/log/tile/entries/002.p/188", www);
+	CHECK(dp_write_file(p, bun.p, bun.len, 0600, 0) == DP_OK);
+	r = audit_sync_min(&x, 0, 1, &res, &w, ev, why, sizeof why);
+	CHECKF(r == DP_OK && res.size == 700 && res.old_size == 600 && res.fetched == 1 && w == 0 && res.cosigs == 0,
+	       "sync to the latest: %d %s size %llu fetched %zu witnessed %d", r, why, (unsigned long long)res.size,
+	       res.fetched, w);
+	r = audit_mirror_open(&x, &m, 0, NULL, NULL, why, sizeof why);
+	CHECKF(r == DP_OK && m.ck.cp.size == 700, "the mirror at 700: %d %s", r, why);
+	if (r == DP_OK)
+		audit_mirror_free(&m);
+
+	/* 3. a witnessed checkpoint (one device's cosignature, and a forged line) */
+	tree_note(&note, &t, 750);
+	serve_buf(www, "v1/log/checkpoint", &note);
+	add_cosig(&note, NULL);
+	uint8_t fpk[32];
+	char fhex[65], fname[DP_NOTE_NAME_MAX + 1];
+	dp_random(fpk, 32);
+	dp_hex_encode(fhex, fpk, 32);
+	snprintf(fname, sizeof fname, "denpo-device/%s", fhex);
+	add_forged(&note, fname, fpk, 72);
+	serve_buf(www, "v1/log/witnessed?min=1", &note);
+	proof_json(&js, &t, 700, 750);
+	serve_buf(www, "v1/log/proof/consistency?from=700&size=750", &js);
+	bundle_of(&bun, 2, 750, UINT64_MAX);
+	serve(www, "v1/log/tile/entries/002.p/238", "");
+	snprintf(p, sizeof p, "%s/v1/log/tile/entries/002.p/238", www);
+	CHECK(dp_write_file(p, bun.p, bun.len, 0600, 0) == DP_OK);
+	r = audit_sync_min(&x, 0, 1, &res, &w, ev, why, sizeof why);
+	CHECKF(r == DP_OK && res.size == 750 && w == 1 && res.cosigs == 1,
+	       "sync to the witnessed checkpoint: %d %s size %llu witnessed %d cosigs %zu", r, why,
+	       (unsigned long long)res.size, w, res.cosigs);
+	/* two cosigners wanted: none (404), the latest (same tree, no cosignature): the mirror keeps its note */
+	r = audit_sync_min(&x, 0, 2, &res, &w, ev, why, sizeof why);
+	CHECKF(r == DP_OK && res.size == 750 && w == 0 && res.cosigs == 1, "min 2: %d %s witnessed %d cosigs %zu", r,
+	       why, w, res.cosigs);
+
+	/* 4. a sync interrupted after the renames: a wider partial serves the old checkpoint */
+	bundle_of(&bun, 2, 760, UINT64_MAX);
+	snprintf(p, sizeof p, "%s/audit/entries/2.p", home);
+	CHECK(dp_write_file(p, bun.p, bun.len, 0600, 0) == DP_OK);
+	r = audit_mirror_open(&x, &m, 0, NULL, NULL, why, sizeof why);
+	CHECKF(r == DP_OK && m.ck.cp.size == 750, "a wider partial bundle: %d %s", r, why);
+	if (r == DP_OK)
+		audit_mirror_free(&m);
+
+	/* 5. the empty tree after 750: refused, no evidence, mirror as it was */
+	tree_note(&note, &t, 0);
+	serve_buf(www, "v1/log/checkpoint", &note);
+	snprintf(p, sizeof p, "%s/v1/log/witnessed?min=1", www);
+	unlink(p);
+	r = audit_sync_min(&x, 0, 1, &res, &w, ev, why, sizeof why);
+	CHECKF(r == DP_ESTATE && strstr(why, "empty log after size 750"), "empty log: %d %s", r, why);
+	snprintf(p, sizeof p, "%s/audit", home);
+	CHECK(count_evidence(p) == 0 && ev[0] == 0);
+	r = audit_mirror_open(&x, &m, 0, NULL, NULL, why, sizeof why);
+	CHECKF(r == DP_OK && m.ck.cp.size == 750, "the mirror after the empty log: %d %s", r, why);
+	if (r == DP_OK)
+		audit_mirror_free(&m);
+done:
+	if (c)
+		dp_client_free(c);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	dp_buf_free(&note);
+	dp_buf_free(&js);
+	dp_buf_free(&bun);
+	free(t.leaf);
+}
+
 int main(void)
 {
 	if (dp_crypto_init() || dp_client_global_init()) {
@@ -695,8 +1086,14 @@ int main(void)
 	test_judge();
 	test_cons_roots();
 	test_evidence(dir);
+	test_count_cosigs();
+	char h2[PATH_MAX + 8];
+	snprintf(h2, sizeof h2, "%s/e0", dir);
+	mkdir(h2, 0700);
+	test_empty_after(h2);
 	test_mirror(dir);
 	test_endpoints(dir);
+	test_sync(dir);
 	char cmd[PATH_MAX + 16];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
