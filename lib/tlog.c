@@ -293,8 +293,10 @@ int dp_tlog_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf[D
 		return DP_ESIG;
 	uint8_t h[DP_TLOG_HASH];
 	memcpy(h, leaf, DP_TLOG_HASH);
-	chain_inner(h, proof, inner, index);
-	chain_border(h, proof + inner, border);
+	if (n) { /* an empty proof (a tree of one leaf) may come as NULL: no arithmetic on it */
+		chain_inner(h, proof, inner, index);
+		chain_border(h, proof + inner, border);
+	}
 	return dp_ct_eq(h, root, DP_TLOG_HASH) ? DP_OK : DP_ESIG;
 }
 
@@ -319,6 +321,8 @@ int dp_tlog_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t roo
 	unsigned shift = (unsigned)__builtin_ctzll(size1);
 	inner -= shift; /* shift < inner when size1 < size2 */
 
+	if (n == 0)
+		return DP_ESIG; /* size1 < size2 always needs at least one hash (and proof may be NULL) */
 	/* the first hash is the root of the complete subtree of 2^shift ending at size1 */
 	const uint8_t *seed = proof[0];
 	size_t start = 1;
