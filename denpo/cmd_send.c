@@ -510,6 +510,12 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 		const dp_unreachable *u = &res0.unreachable[i];
 		char hex[2 * DP_ED25519_PK + 1], since[64] = "it never published one";
 		dp_hex_encode(hex, u->device, DP_ED25519_PK);
+		if (u->not_logged) {
+			fprintf(stderr, "denpo: WARNING: device %.16s... of %s at %s has a key that is not yet "
+					"in the transparency log (published moments ago): it will NOT receive "
+					"this cable; resend it in a few seconds\n", hex, u->officer, u->post);
+			continue;
+		}
 		if (u->last_not_after) {
 			time_t t = (time_t)u->last_not_after;
 			struct tm tm;

@@ -855,6 +855,10 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 			    jrole(o, "role", &un[i].role) ||
 			    jtime_opt(o, "last_not_after", &un[i].last_not_after))
 				r = bad_field(c, "directory");
+			char reason[64] = "";
+			if (!r && json_object_get(o, "reason") && jstr(o, "reason", reason, sizeof reason))
+				r = bad_field(c, "directory (unreachable reason)");
+			un[i].not_logged = strcmp(reason, "key not yet in the log") == 0;
 		}
 		if (!r) {
 			res->unreachable = un;

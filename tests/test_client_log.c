@@ -730,8 +730,17 @@ static void test_endpoints(const char *dir)
 	snprintf(b, sizeof b, "{\"devices\": [" "%s" "]}", "");
 	char d1[2048], d2[2048];
 	snprintf(d1, sizeof d1, dev_json, hex, "");
-	snprintf(b, sizeof b, "{\"devices\": [%s], \"unreachable\": []}", d1);
+	snprintf(b, sizeof b, "{\"devices\": [%s], \"unreachable\": ["
+		 "{\"device\": \"%s\", \"officer\": \"mori.a\", \"post\": \"HQ\", \"role\": \"info\", "
+		 "\"last_not_after\": null, \"reason\": \"key not yet in the log\"}, "
+		 "{\"device\": \"%s\", \"officer\": \"ono.b\", \"post\": \"HQ\", \"role\": \"info\", "
+		 "\"last_not_after\": 5}]}", d1, hex, hex);
 	serve(www, "v1/directory/resolve?to=PLAIN&classification=UNCLASSIFIED&log_size=0", b);
+	/* an unreachable reason that is not a clean string */
+	snprintf(b, sizeof b, "{\"devices\": [%s], \"unreachable\": ["
+		 "{\"device\": \"%s\", \"officer\": \"mori.a\", \"post\": \"HQ\", \"role\": \"info\", "
+		 "\"last_not_after\": null, \"reason\": 7}]}", d1, hex);
+	serve(www, "v1/directory/resolve?to=BADREASON&classification=UNCLASSIFIED&log_size=0", b);
 	char extra[1024];
 	snprintf(extra, sizeof extra,
 		 ", \"enrolment\": {\"index\": 12, \"entry\": \"%s\", \"proof\": [\"%s\"]}, "
@@ -813,7 +822,14 @@ static void test_endpoints(const char *dir)
 	r = dp_client_resolve_log(c, &q, 0, &res);
 	CHECKF(r == DP_OK && res.n == 1 && !res.has_log && !res.devs[0].enrolment.present &&
 	       !res.devs[0].key_entry.present, "resolve without log fields: %d %s", r, dp_client_message(c));
+	CHECKF(r == DP_OK && res.nunreachable == 2 && res.unreachable[0].not_logged &&
+	       !res.unreachable[1].not_logged && res.unreachable[1].last_not_after == 5,
+	       "unreachable: a key not yet in the log is told apart (%zu)", res.nunreachable);
 	dp_resolution_free(&res);
+	q.to = "BADREASON";
+	CHECK(dp_client_resolve_log(c, &q, 0, &res) == DP_EPROTO);
+	dp_resolution_free(&res);
+	q.to = "PLAIN";
 	q.to = "LOGGED";
 	r = dp_client_resolve_log(c, &q, 7, &res);
 	CHECKF(r == DP_OK && res.n == 1, "resolve with log fields: %d %s", r, dp_client_message(c));

@@ -178,6 +178,7 @@ typedef struct {
 	char post[DP_NAME_MAX + 1];
 	int role;
 	int64_t last_not_after;          /* 0 = it never published one */
+	int not_logged;                  /* 1: it has a key, not yet under a signed checkpoint */
 } dp_unreachable;
 typedef struct {
 	dp_resolved *devs;               /* malloc'd */
