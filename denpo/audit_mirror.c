@@ -252,16 +252,7 @@ static int lock_audit(cli_ctx *x)
 	cli_path(x, p, "audit/entries");
 	if (mkdir_p(p))
 		return -1;
-	cli_path(x, p, "audit/lock");
-	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_EX) != 0)
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	return fd;
+	return cli_flock(x, "audit/lock", 1);
 }
 
 /* Remove entries/<N>.p files other than keep (UINT64_MAX: none). */

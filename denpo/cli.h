@@ -156,6 +156,8 @@ int cli_ack(cli_ctx *x, const char *id, int64_t *at);
 /* flock HOME/keystore.lock (shared or exclusive); -1 on failure. */
 int cli_lock_keystore(cli_ctx *x, int exclusive);
 void cli_unlock_keystore(int fd);
+/* flock HOME/name (created 0600), exclusive or shared; the fd, or -1.  Release with cli_unlock_keystore. */
+int cli_flock(cli_ctx *x, const char *name, int exclusive);
 /* The local file key of a cached cable: seal (ID.key) / open.  DP_ENOTFOUND if none. */
 int cli_fk_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const uint8_t fk[DP_AGE_FILE_KEY]);
 int cli_fk_get(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, uint8_t fk[DP_AGE_FILE_KEY]);

@@ -260,8 +260,13 @@ static int ks_save(cli_ctx *x)
 
 int cli_lock_keystore(cli_ctx *x, int exclusive)
 {
+	return cli_flock(x, "keystore.lock", exclusive);
+}
+
+int cli_flock(cli_ctx *x, const char *name, int exclusive)
+{
 	char p[PATH_MAX];
-	cli_path(x, p, "keystore.lock");
+	cli_path(x, p, name);
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;

@@ -284,24 +284,12 @@ static int lock_log(cli_ctx *x)
 	char p[PATH_MAX];
 	if (log_dir(x, p))
 		return -1;
-	cli_path(x, p, "log/lock");
-	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_EX) != 0)
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	return fd;
+	return cli_flock(x, "log/lock", 1);
 }
 
 static void unlock_log(int fd)
 {
-	if (fd >= 0) {
-		flock(fd, LOCK_UN);
-		close(fd);
-	}
+	cli_unlock_keystore(fd);
 }
 
 void cli_log_cosigner(const cli_ctx *x, char name[DP_NOTE_NAME_MAX + 1])

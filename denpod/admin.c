@@ -24,7 +24,7 @@
 #include "denpod/store.h"
 #include "denpod/tlog.h"
 
-static int open_store(const dpa_args *a, dpc_config *c, dps_store **s)
+int dpa_open_store(const dpa_args *a, dpc_config *c, dps_store **s)
 {
 	char path[DPC_PATH_MAX];
 	if (!a->data || !*a->data) {
@@ -157,7 +157,7 @@ int dpa_post_add(const dpa_args *a)
 	snprintf(p.tz, sizeof p.tz, "%s", a->tz ? a->tz : "UTC");
 	char op[DP_LOG_TEXT_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
 	int e = operator_of(a, op);
-	if (e || (e = open_store(a, &c, &s)))
+	if (e || (e = dpa_open_store(a, &c, &s)))
 		return e;
 	snprintf(detail, sizeof detail, "%s%s tz=%s", p.name, p.hq ? " HQ" : "", p.tz);
 	dpl_enc *x = dpl_enc_new();
@@ -191,7 +191,7 @@ int dpa_collective_add(const dpa_args *a)
 		}
 	char op[DP_LOG_TEXT_MAX + 1], detail[2048];
 	int e = operator_of(a, op);
-	if (e || (e = open_store(a, &c, &s)))
+	if (e || (e = dpa_open_store(a, &c, &s)))
 		return e;
 	size_t used = (size_t)snprintf(detail, sizeof detail, "%s:", a->pos[0]);
 	for (int i = 1; i < a->npos && used < sizeof detail; i++)
@@ -285,7 +285,7 @@ int dpa_officer_add(const dpa_args *a)
 	char op[DP_LOG_TEXT_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
 	if (e || (e = operator_of(a, op)))
 		return e;
-	if ((e = open_store(a, &c, &s)))
+	if ((e = dpa_open_store(a, &c, &s)))
 		return e;
 	officer_detail(detail, &o);
 	dpl_enc *x = dpl_enc_new();
@@ -320,7 +320,7 @@ int dpa_officer_list(const dpa_args *a)
 {
 	dpc_config c;
 	dps_store *s = NULL;
-	int e = open_store(a, &c, &s);
+	int e = dpa_open_store(a, &c, &s);
 	if (e)
 		return e;
 	int r = dps_officer_list(s, print_officer, NULL);
@@ -447,7 +447,7 @@ int dpa_approve(const dpa_args *a)
 	if (r)
 		return fail(r, "the request's first epoch key",
 			    "the request is damaged or was not written by denpo init: do not approve it");
-	int e = open_store(a, &c, &s);
+	int e = dpa_open_store(a, &c, &s);
 	if (e)
 		return e;
 	dps_officer o;
@@ -641,7 +641,7 @@ int dpa_device(const dpa_args *a, const char *verb)
 		fprintf(stderr, "denpod: --reason is 1-%d printable ASCII characters\n", DP_LOG_TEXT_MAX);
 		e = 2;
 	}
-	if (e || (e = open_store(a, &c, &s)))
+	if (e || (e = dpa_open_store(a, &c, &s)))
 		return e;
 	int r;
 	if (status < 0) {
@@ -690,7 +690,7 @@ int dpa_overdue(const dpa_args *a)
 {
 	dpc_config c;
 	dps_store *s = NULL;
-	int e = open_store(a, &c, &s);
+	int e = dpa_open_store(a, &c, &s);
 	if (e)
 		return e;
 	int64_t now = dp_now();
@@ -713,7 +713,7 @@ int dpa_cable_list(const dpa_args *a)
 {
 	dpc_config c;
 	dps_store *s = NULL;
-	int e = open_store(a, &c, &s);
+	int e = dpa_open_store(a, &c, &s);
 	if (e)
 		return e;
 	int r = dps_cable_list(s, 1000, print_cable, NULL);

@@ -6,6 +6,7 @@
 #define DENPOD_ADMIN_H
 
 #include "denpod/config.h"
+#include "denpod/store.h"
 
 typedef struct {
 	const char *data;
@@ -16,6 +17,8 @@ typedef struct {
 	int npos;
 } dpa_args;
 
+/* Load DIR/denpod.conf and open the database of --data; an exit code (2: no --data). */
+int dpa_open_store(const dpa_args *a, dpc_config *c, dps_store **s);
 int dpa_init(const dpa_args *a);
 int dpa_post_add(const dpa_args *a);
 int dpa_collective_add(const dpa_args *a);

@@ -11,20 +11,6 @@
 #include "denpod/store.h"
 #include "denpod/tlog.h"
 
-static int open_log_store(const dpa_args *a, dpc_config *c, dps_store **s)
-{
-	char path[DPC_PATH_MAX];
-	if (!a->data || !*a->data) {
-		fprintf(stderr, "denpod: give --data DIR (or set DENPOD_DATA)\n");
-		return 2;
-	}
-	if (dpc_load(c, a->data))
-		return 1;
-	if (dpc_path(c, "denpod.db", path, sizeof path) || dps_open(s, path, 0))
-		return 1;
-	return 0;
-}
-
 /* A decimal option; -1 if malformed. */
 static int u64_opt(const char *s, uint64_t *v)
 {
@@ -113,7 +99,7 @@ int dpa_log(const dpa_args *a, const char *verb)
 				"--data DIR\n");
 		return 2;
 	}
-	int e = open_log_store(a, &c, &s);
+	int e = dpa_open_store(a, &c, &s);
 	if (e)
 		return e;
 	int r = strcmp(verb, "checkpoint") == 0 ? log_checkpoint(s)
