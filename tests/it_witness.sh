@@ -24,20 +24,8 @@ ck() { sed -n '2p;3p' "$T/$1/log/checkpoint" 2>/dev/null | paste -sd' ' -; }
 cksize() { sed -n 2p "$T/$1/log/checkpoint" 2>/dev/null; }
 # logsize DATA: size of the newest checkpoint a switch's data directory holds
 logsize() { DENPOD_DATA="$1" "$DENPOD" log checkpoint | sed -n 2p; }
-# start_data DIR: denpod on DIR (same address), like start_switch
-start_data() {
-	local n
-	n=$(grep -c listening "$T/run.log" 2>/dev/null)
-	"$DENPOD" run --data "$1" >>"$T/run.log" 2>&1 &
-	PID=$!
-	for _ in $(seq 100); do
-		[ "$(grep -c listening "$T/run.log")" -gt "${n:-0}" ] && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	tail -n 20 "$T/run.log" >&2
-	return 1
-}
+# start_data DIR: denpod on DIR (same address)
+start_data() { start_switch "$1"; }
 evidence() { ls "$T/$1"/log/fork-evidence-*.txt 2>/dev/null; }
 quiet() { "$@" >/dev/null; }
 

@@ -63,12 +63,12 @@ D() { "$DENPOD" "$@"; }
 dp() { local h=$1; shift; "$DENPO" --home "$T/$h" "$@"; }
 # switch_init: a new switch in $T/sw, listening on 127.0.0.1:$PORT
 switch_init() { D init --data "$T/sw" --url "https://127.0.0.1:$PORT" --listen "127.0.0.1:$PORT"; }
-# start_switch: run denpod on $T/sw in the background ($PID), its output
-# appended to $T/run.log; wait (<= 10 s) until it logs one more "listening".
+# start_switch [DIR]: run denpod on DIR (default $T/sw) in the background ($PID),
+# its output appended to $T/run.log; wait (<= 10 s) until it logs one more "listening".
 start_switch() {
 	local n
 	n=$(grep -c listening "$T/run.log" 2>/dev/null)
-	"$DENPOD" run --data "$T/sw" >>"$T/run.log" 2>&1 &
+	"$DENPOD" run --data "${1:-$T/sw}" >>"$T/run.log" 2>&1 &
 	PID=$!
 	for _ in $(seq 100); do
 		[ "$(grep -c listening "$T/run.log")" -gt "${n:-0}" ] && return 0
