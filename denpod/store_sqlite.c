@@ -1110,21 +1110,32 @@ int dps_epoch_current(dps_store *s, const uint8_t device[32], int64_t now, dps_e
 	return DP_ENOTFOUND;
 }
 
-int dps_epoch_window(dps_store *s, const uint8_t device[32], uint32_t epoch, dps_window *w)
+/* One stored record's window and log index (either may be NULL); DP_ENOTFOUND. */
+static int epoch_get(dps_store *s, const uint8_t device[32], uint32_t epoch, dps_window *w,
+		     int64_t *idx)
 {
 	sqlite3_stmt *st = stmt(s, Q_EPK_GET);
 	bind_blob(st, 1, device, 32);
 	sqlite3_bind_int64(st, 2, epoch);
 	int rc = sqlite3_step(st), r = DP_OK;
 	if (rc == SQLITE_ROW) {
-		w->epoch = epoch;
-		w->not_before = sqlite3_column_int64(st, 1);
-		w->not_after = sqlite3_column_int64(st, 2);
+		if (w) {
+			w->epoch = epoch;
+			w->not_before = sqlite3_column_int64(st, 1);
+			w->not_after = sqlite3_column_int64(st, 2);
+		}
+		if (idx)
+			*idx = col_i64_or_neg(st, 3);
 	} else {
 		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
 	}
 	sqlite3_reset(st);
 	return r;
+}
+
+int dps_epoch_window(dps_store *s, const uint8_t device[32], uint32_t epoch, dps_window *w)
+{
+	return epoch_get(s, device, epoch, w, NULL);
 }
 
 /* The pending cable ids of one epoch into x (at most DPS_PENDING_MAX, more = cut). */
@@ -1610,16 +1621,7 @@ int dps_epoch_retire(dps_store *s, const uint8_t device[32], int64_t now,
 
 int dps_epoch_log_idx(dps_store *s, const uint8_t device[32], uint32_t epoch, int64_t *idx)
 {
-	sqlite3_stmt *st = stmt(s, Q_EPK_GET);
-	bind_blob(st, 1, device, 32);
-	sqlite3_bind_int64(st, 2, epoch);
-	int rc = sqlite3_step(st), r = DP_OK;
-	if (rc == SQLITE_ROW)
-		*idx = col_i64_or_neg(st, 3);
-	else
-		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
-	sqlite3_reset(st);
-	return r;
+	return epoch_get(s, device, epoch, NULL, idx);
 }
 
 /* ---- transparency log ---- */
