@@ -7,17 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/fields.h"
 #include "denpod/admin.h"
 #include "denpod/store.h"
 #include "denpod/tlog.h"
 
-/* A decimal option; -1 if malformed. */
+/* A decimal option (no sign, no leading zeros, at most INT64_MAX); -1 if malformed. */
 static int u64_opt(const char *s, uint64_t *v)
 {
-	if (!*s || strlen(s) > 19 || strspn(s, "0123456789") != strlen(s))
-		return -1;
-	*v = strtoull(s, NULL, 10);
-	return 0;
+	return dp_fld_uint(v, s, strlen(s), INT64_MAX) ? -1 : 0;
 }
 
 static int log_checkpoint(dps_store *s)

@@ -18,6 +18,7 @@
 
 #include "denpo/encoding.h"
 #include "denpod/server.h"
+#include "lib/fields.h"
 
 #define CACHE_FOREVER "max-age=31536000, immutable"
 
@@ -237,11 +238,7 @@ static void get_tile(dpd_server *srv, dpd_req *rq, const char *path, const dps_o
 static int u64_param(struct evkeyvalq *q, const char *key, uint64_t *v)
 {
 	const char *s = q ? evhttp_find_header(q, key) : NULL;
-	if (!s || !*s || strlen(s) > 19 || strspn(s, "0123456789") != strlen(s) ||
-	    (s[0] == '0' && s[1]))
-		return -1;
-	*v = strtoull(s, NULL, 10);
-	return 0;
+	return !s || dp_fld_uint(v, s, strlen(s), INT64_MAX) ? -1 : 0;
 }
 
 static void reply_proof(dpd_req *rq, const char *k1, uint64_t v1, uint64_t size,

@@ -357,6 +357,8 @@ check "every entry gets signed (checkpoint = entries)" wait_signed
 
 # ---- the events, as `denpod log show` decodes them ----
 entries >"$T/log.txt"
+check "log show refuses a start index with a leading zero" not D log show --from 01 2>/dev/null
+check "log show takes a plain start index" D log show --from 1 --count 1 >/dev/null
 has() { grep -F -- "$1" "$T/log.txt" | grep -F -- "$2" | grep -F -- "$3" | grep -qF -- "$4"; }
 count_of() { grep -F -- "$1" "$T/log.txt" | grep -F -- "$2" | grep -cF -- "$3"; }
 check "cable-accepted: reference, originator, officer, post, classification, source" \
