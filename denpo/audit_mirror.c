@@ -548,6 +548,16 @@ int audit_sync_min(cli_ctx *x, int full, unsigned min_cosigners, audit_sync_resu
  */
 size_t audit_count_cosigs(const cli_ckpt *c)
 {
+	return audit_count_cosigs_of(c, NULL, 0);
+}
+
+/*
+ * The same, counting only the devices in ids (nids of them): the devices a
+ * device-enrolled entry of the mirrored log names.  ids NULL: any device.
+ * (A key the log never enrolled is no device, whatever it signs.)
+ */
+size_t audit_count_cosigs_of(const cli_ckpt *c, const uint8_t (*ids)[32], size_t nids)
+{
 	static const char pre[] = "denpo-device/";
 	const size_t pl = sizeof pre - 1;
 	dp_note_sig *sigs = malloc(DP_NOTE_SIGS_MAX * sizeof *sigs);
@@ -564,6 +574,13 @@ size_t audit_count_cosigs(const cli_ckpt *c)
 			dp_hex_encode(hex, pub, 32);
 			if (strcmp(hex, nm + pl) != 0)
 				continue; /* not the canonical (lower-case) spelling of the id */
+			if (ids) {
+				int known = 0;
+				for (size_t j = 0; j < nids && !known; j++)
+					known = memcmp(ids[j], pub, 32) == 0;
+				if (!known)
+					continue;
+			}
 			int dup = 0;
 			for (size_t j = 0; j < cnt && !dup; j++)
 				dup = memcmp(seen[j], pub, 32) == 0;

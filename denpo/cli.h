@@ -174,6 +174,8 @@ int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char
 
 /* A fork: two checkpoints no consistency proof joins (not a DP code; exit 3). */
 #define CLI_EFORK (-1000)
+/* cli_log_sync: the switch refused 3 times in a row to prove a newer checkpoint (HOME/log/unproven-*.txt) */
+#define CLI_EUNPROVEN (-1001)
 
 /* A checkpoint verified under the log key. */
 typedef struct {
@@ -293,6 +295,9 @@ int audit_mirror_prove(audit_mirror *m, uint64_t index, uint8_t proof[DP_TLOG_PR
 void audit_mirror_free(audit_mirror *m);
 /* Device cosignature lines (denpo-device/...) on a checkpoint note. */
 size_t audit_count_cosigs(const cli_ckpt *c);
+/* The same, counting only the devices in ids[0..nids) (ids NULL: any device): the
+ * devices enrolled by device-enrolled entries of the mirrored log. */
+size_t audit_count_cosigs_of(const cli_ckpt *c, const uint8_t (*ids)[32], size_t nids);
 /* `denpo audit verify DIR|FILE` (denpo/audit_verify.c); returns an exit code. */
 int audit_verify(cli_ctx *x, const char *what, const char *keyopt);
 /* "2026-02-24 10:23:00Z" */

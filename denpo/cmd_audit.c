@@ -427,11 +427,28 @@ static int run_query(cli_ctx *x, const char *cmd, qctx *q, audit_mirror *m, int 
 	return EXIT_OK;
 }
 
-static json_t *log_json(const audit_mirror *m)
+/*
+ * Device cosignatures on the mirror's checkpoint that verify, by devices a
+ * device-enrolled entry of the mirrored log (below the checkpoint's size)
+ * names: a key the log never enrolled vouches for nothing.
+ */
+static size_t mirror_cosigs(const audit_mirror *m, const qctx *q)
+{
+	uint8_t (*ids)[32] = malloc((q->ndevs ? q->ndevs : 1) * sizeof *ids);
+	if (!ids)
+		return 0;
+	for (size_t i = 0; i < q->ndevs; i++)
+		memcpy(ids[i], q->devs[i].device, 32);
+	size_t n = audit_count_cosigs_of(&m->ck, (const uint8_t(*)[32])ids, q->ndevs);
+	free(ids);
+	return n;
+}
+
+static json_t *log_json(const audit_mirror *m, const qctx *q)
 {
 	char root[48];
 	dp_b64_encode(root, m->ck.cp.root, DP_TLOG_HASH, 1);
-	size_t n = audit_count_cosigs(&m->ck);
+	size_t n = mirror_cosigs(m, q);
 	return json_pack("{s:s, s:I, s:s, s:I, s:b}", "origin", m->ck.cp.origin, "size",
 			 (json_int_t)m->ck.cp.size, "root", root, "cosignatures", (json_int_t)n, "witnessed",
 			 n > 0);
@@ -536,6 +553,38 @@ static int do_sync(cli_ctx *x, int full, unsigned min_cosigners)
 				"audit sync: %s", why);
 	if (r)
 		return cli_fail(x, r, "nothing was changed; try again", "audit sync: %s", why);
+	{
+		/*
+		 * Count again from the mirror now in place: only devices a
+		 * device-enrolled entry of the mirrored log names vouch for its
+		 * checkpoint (a key the log never enrolled is no device).
+		 */
+		qctx q0;
+		memset(&q0, 0, sizeof q0);
+		q0.kind = Q_DEVICE;
+		q0.has_from = q0.has_to = 1; /* an empty window: only the devices are collected */
+		q0.from = 1;
+		q0.to = 0;
+		audit_mirror m0;
+		ec = run_query(x, "sync", &q0, &m0, 0);
+		if (ec) {
+			qctx_free(&q0);
+			return ec;
+		}
+		size_t all = res.cosigs;
+		res.cosigs = mirror_cosigs(&m0, &q0);
+		audit_mirror_free(&m0);
+		qctx_free(&q0);
+		unsigned k = min_cosigners ? min_cosigners : 1;
+		if (witnessed && res.cosigs < k) {
+			fprintf(stderr,
+				"denpo: audit sync: warning: the checkpoint carries %zu good cosignature%s but "
+				"only %zu by devices the log enrolled (fewer than %u): it is UNWITNESSED; "
+				"report the unknown cosigners to security operations\n",
+				all, all == 1 ? "" : "s", res.cosigs, k);
+			witnessed = -1; /* said: not the generic warning below */
+		}
+	}
 	if (!witnessed)
 		fprintf(stderr,
 			"denpo: audit sync: warning: no checkpoint of the log is cosigned by %u device%s yet: "
@@ -548,7 +597,7 @@ static int do_sync(cli_ctx *x, int full, unsigned min_cosigners)
 		cli_json_print(json_pack("{s:I, s:I, s:s, s:I, s:I, s:b, s:I, s:b}", "old_size",
 					 (json_int_t)res.old_size, "size", (json_int_t)res.size, "root", root,
 					 "fetched", (json_int_t)res.fetched, "cosignatures", (json_int_t)res.cosigs,
-					 "witnessed", witnessed, "min_cosigners", (json_int_t)min_cosigners,
+					 "witnessed", witnessed > 0, "min_cosigners", (json_int_t)min_cosigners,
 					 "up_to_date", res.up_to_date || res.size == res.old_size));
 	else if (res.up_to_date || res.size == res.old_size)
 		printf("mirror up to date: %llu entries, root %s, checkpoint cosigned by %zu devices\n",
@@ -669,7 +718,7 @@ static int do_device(cli_ctx *x, const char *dev, const char *officer, const cha
 					      "last", rows[j].last ? json_integer(rows[j].last) : json_null(),
 					      "acked", rows[j].acked ? json_integer(rows[j].acked) : json_null()));
 		}
-		json_t *o = json_pack("{s:o, s:o, s:o, s:o}", "log", log_json(&m), "devices", ds, "cables", cs,
+		json_t *o = json_pack("{s:o, s:o, s:o, s:o}", "log", log_json(&m, q), "devices", ds, "cables", cs,
 				      "entries", ents);
 		if (q->has_from)
 			json_object_set_new(o, "from", json_integer(q->from));
@@ -840,7 +889,7 @@ static int do_cable(cli_ctx *x, const char *ref, qctx *q)
 	}
 	if (x->json) {
 		json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o}", "cable_id", id, "mrn", q->mrn, "log",
-				      log_json(&m), "recipients", recips, "entries", ents);
+				      log_json(&m, q), "recipients", recips, "entries", ents);
 		if (q->have_accepted) {
 			char d[65];
 			dp_hex_encode(d, q->acc.device, 32);
@@ -934,7 +983,7 @@ static int do_breach(cli_ctx *x, const char *dev, const char *out, qctx *q)
 	if (cli_log_key(x, &k) || dp_note_vkey_format(vk, sizeof vk, &k))
 		vk[0] = 0;
 	dp_b64_encode(root, m.ck.cp.root, DP_TLOG_HASH, 1);
-	size_t ncosig = audit_count_cosigs(&m.ck);
+	size_t ncosig = mirror_cosigs(&m, q);
 	const adev *d = find_dev(q, q->dev);
 	dp_buf txt;
 	dp_buf_init(&txt, (size_t)64 << 20);
@@ -951,7 +1000,7 @@ static int do_breach(cli_ctx *x, const char *dev, const char *out, qctx *q)
 	}
 	r = r ? r : dp_buf_printf(&txt,
 				  "Log:       %s, checkpoint of %llu entries, root %s\n"
-				  "Cosigned:  by %zu devices (cosignatures that verify)%s\n"
+				  "Cosigned:  by %zu devices (cosignatures that verify, by devices the log enrolled)%s\n"
 				  "Log key:   %s\n"
 				  "Made:      %s by denpo audit breach (officer %s)\n\n"
 				  "Every entry of the log that names the device, in log order (%zu).  For each,\n"
@@ -1008,7 +1057,7 @@ static int do_breach(cli_ctx *x, const char *dev, const char *out, qctx *q)
 				      d ? json_string(d->officer) : json_null(), "post",
 				      d ? json_string(d->post) : json_null(), "name",
 				      d ? json_string(d->name) : json_null(), "log",
-				      log_json(&m), "entries", ents);
+				      log_json(&m, q), "entries", ents);
 		ents = NULL;
 		json_object_set_new(json_object_get(o, "log"), "key", json_string(vk));
 		if (d)

@@ -299,6 +299,87 @@ void cli_log_cosigner(const cli_ctx *x, char name[DP_NOTE_NAME_MAX + 1])
 	snprintf(name, DP_NOTE_NAME_MAX + 1, "denpo-device/%s", hex);
 }
 
+/* ---- a switch that will not prove a newer checkpoint ---- */
+
+#define REFUSALS_MAX 3
+
+/* Did the switch answer the proof request, but with no proof: a malformed answer or a 5xx? */
+static int is_refusal(cli_ctx *x, int r)
+{
+	if (r == DP_OK || r == DP_ENET || r == DP_ENOMEM)
+		return 0;
+	return r == DP_EPROTO || r == DP_EPARSE || dp_client_http_status(x->cl) >= 500;
+}
+
+static void refusals_reset(cli_ctx *x)
+{
+	char p[PATH_MAX];
+	cli_path(x, p, "log/refusals");
+	unlink(p);
+}
+
+/*
+ * Keep what the switch offered and answered in HOME/log/unproven-<unix>.txt
+ * (0600) and count the refusal in HOME/log/refusals.  Returns the refusals in
+ * a row (0 if it could not count).  Under HOME/log/lock.
+ */
+static unsigned keep_unproven(cli_ctx *x, const dp_buf *note, uint64_t held, uint64_t offered, int r,
+			      char kept[PATH_MAX])
+{
+	char dir[PATH_MAX], p[PATH_MAX + 64];
+	kept[0] = 0;
+	if (log_dir(x, dir))
+		return 0;
+	int64_t now = dp_now();
+	dp_buf b;
+	dp_buf_init(&b, DP_NOTE_MAX + 4096);
+	int e = dp_buf_printf(&b,
+			      "DENPO-UNPROVEN-CHECKPOINT/1\n"
+			      "Time: %lld\n"
+			      "Held-Size: %llu\n"
+			      "Offered-Size: %llu\n"
+			      "Asked: GET /v1/log/proof/consistency?from=%llu&size=%llu\n"
+			      "HTTP-Status: %ld\n"
+			      "Error: %s\n"
+			      "Answer: %.1000s\n"
+			      "\n",
+			      (long long)now, (unsigned long long)held, (unsigned long long)offered,
+			      (unsigned long long)held, (unsigned long long)offered, dp_client_http_status(x->cl),
+			      dp_errname(r), dp_client_message(x->cl));
+	if (!e)
+		e = dp_buf_append(&b, note->p, note->len);
+	for (int i = 0; !e && i < 100; i++) {
+		if (i)
+			snprintf(p, sizeof p, "%s/unproven-%lld-%d.txt", dir, (long long)now, i);
+		else
+			snprintf(p, sizeof p, "%s/unproven-%lld.txt", dir, (long long)now);
+		int q = dp_write_file(p, b.p, b.len, 0600, 1);
+		if (q == DP_OK) {
+			snprintf(kept, PATH_MAX, "%.*s", PATH_MAX - 1, p);
+			break;
+		}
+		if (q != DP_EEXISTS)
+			break;
+	}
+	dp_buf_free(&b);
+	/* the count: "N SIZE" of the refusals in a row */
+	unsigned n = 0;
+	unsigned long long sz = 0;
+	cli_path(x, p, "log/refusals");
+	FILE *f = fopen(p, "r");
+	if (f) {
+		if (fscanf(f, "%u %llu", &n, &sz) != 2)
+			n = 0;
+		fclose(f);
+	}
+	n = n < 1000 ? n + 1 : n;
+	char line[64];
+	int l = snprintf(line, sizeof line, "%u %llu\n", n, (unsigned long long)offered);
+	if (dp_write_file(p, line, (size_t)l, 0600, 0) != DP_OK)
+		return 0;
+	return n;
+}
+
 /* 1 if the note already carries this device's cosignature line. */
 static int has_cosig(const cli_ckpt *c, const char *name, uint32_t id)
 {
@@ -439,6 +520,8 @@ static int accept_locked(cli_ctx *x, const char *note, size_t len, uint64_t pfro
 	} else if (!r) {
 		if (!have_old || nw.cp.size > old.cp.size)
 			r = cli_ckpt_save(&nw, path);
+		if (!r)
+			refusals_reset(x); /* accepted: the refusals in a row start again */
 		if (!r && x->ks && x->cl)
 			*cosign_err = cosign(x, &nw);
 	}
@@ -500,8 +583,22 @@ int cli_log_sync(cli_ctx *x, char evidence[PATH_MAX])
 		memset(&c, 0, sizeof c);
 		r = cli_log_key(x, &k);
 		r = r ? r : cli_ckpt_open(&k, (const char *)note.p, note.len, &c);
-		if (!r && m > 0 && c.cp.size > m)
+		if (!r && m > 0 && c.cp.size > m) {
 			r = dp_client_log_consistency(x->cl, m, c.cp.size, &p);
+			if (is_refusal(x, r)) {
+				/* a newer checkpoint the switch will not prove: kept, counted */
+				char kept[PATH_MAX];
+				unsigned n = keep_unproven(x, &note, m, c.cp.size, r, kept);
+				fprintf(stderr,
+					"denpo: warning: the switch offered a checkpoint of size %llu but did not "
+					"prove it consistent with the one of size %llu this device holds (%s: %s)%s%s%s\n",
+					(unsigned long long)c.cp.size, (unsigned long long)m, dp_strerror(r),
+					dp_client_message(x->cl), kept[0] ? "; kept in " : "", kept,
+					kept[0] ? "" : "; it could not be kept");
+				if (n >= REFUSALS_MAX)
+					r = CLI_EUNPROVEN;
+			}
+		}
 		cli_ckpt_free(&c);
 	}
 	if (!r)
@@ -521,6 +618,20 @@ int cli_log_upkeep(cli_ctx *x)
 	int r = cli_log_sync(x, ev);
 	if (r == CLI_EFORK)
 		return cli_log_fork_fail(x, ev);
+	if (r == CLI_EUNPROVEN) {
+		char dir[PATH_MAX];
+		cli_path(x, dir, "log");
+		fprintf(stderr,
+			"denpo: the switch refused %d times in a row to prove its newer checkpoint consistent "
+			"with the one this device verified: it may be hiding a second history.\n"
+			"  -> report %s/unproven-*.txt to security operations\n",
+			REFUSALS_MAX, dir);
+		if (x->json)
+			cli_json_print(json_pack("{s:s, s:s, s:s}", "error", "unproven", "message",
+						 "the switch refuses to prove its newer checkpoint consistent",
+						 "evidence", dir));
+		return EXIT_VERIFY;
+	}
 	if (r)
 		fprintf(stderr, "denpo: warning: could not check the switch's transparency log: %s (%s); "
 				"it is checked again with the next command\n",

@@ -119,6 +119,44 @@ PY
 AJ audit device "$TAN" >"$T/d.json" 2>"$T/err" || no "audit device with forged cosignature lines: $(cat "$T/err")"
 check "forged denpo-device/ lines are not counted ($COS)" [ "$(jq -r .log.cosignatures "$T/d.json")" = "$COS" ]
 cp "$T/ck.bak" "$T/aud.k/audit/checkpoint"
+# a cosignature that verifies, by a key no device-enrolled entry of the log names: it
+# counts for nothing either (a key the log never enrolled is no device)
+if python3 -c 'import cryptography' 2>/dev/null; then
+	(python3 - "$T/aud.k/audit/checkpoint" <<'PY'
+import base64, hashlib, struct, sys, time
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization
+path = sys.argv[1]
+note = open(path, "rb").read()
+text = note[: note.index(b"\n\n") + 1]
+sk = Ed25519PrivateKey.generate()
+pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+name = "denpo-device/" + pk.hex()
+kid = hashlib.sha256(name.encode() + b"\n" + b"\x04" + pk).digest()[:4]
+t = int(time.time())
+sig = sk.sign(b"cosignature/v1\ntime %d\n" % t + text)
+line = "\u2014 %s %s\n" % (name, base64.b64encode(kid + struct.pack(">Q", t) + sig).decode())
+open(path, "ab").write(line.encode())
+sys.stdout.write(line)
+PY
+	) >"$T/unenrolled.line"
+	AJ audit device "$TAN" >"$T/d.json" 2>"$T/err" || no "audit device with an unenrolled cosigner: $(cat "$T/err")"
+	check "a valid cosignature by a key the log never enrolled: not counted ($COS)" \
+		[ "$(jq -r .log.cosignatures "$T/d.json")" = "$COS" ]
+	A audit breach "$SUZ" --out "$T/rep0" >/dev/null 2>"$T/err" || no "audit breach with an unenrolled cosigner: $(cat "$T/err")"
+	check "  nor in the breach report ($COS)" [ "$(jq -r .log.cosignatures "$T/rep0/report.json")" = "$COS" ] &&
+		check "  (report.txt)" grep -q "^Cosigned:  by $COS devices" "$T/rep0/report.txt"
+	# only the unenrolled key's cosignature: 0, unwitnessed
+	{ grep -v "^— denpo-device/" "$T/ck.bak"; cat "$T/unenrolled.line"; } >"$T/ck.one"
+	cp "$T/ck.one" "$T/aud.k/audit/checkpoint"
+	A audit breach "$SUZ" --out "$T/rep1" >/dev/null 2>"$T/err" || no "audit breach, unenrolled cosigner only: $(cat "$T/err")"
+	check "only an unenrolled key cosigned: the report counts 0, unwitnessed" \
+		[ "$(jq -r '"\(.log.cosignatures) \(.log.witnessed)"' "$T/rep1/report.json")" = "0 false" ] &&
+		check "  (report.txt)" grep -q "^Cosigned:  by 0 devices" "$T/rep1/report.txt"
+	cp "$T/ck.bak" "$T/aud.k/audit/checkpoint"
+else
+	echo "skip: python3 cryptography missing: no unenrolled-cosigner check"
+fi
 
 # ---- audit device: by device ----
 # rows "MRN:FETCHES:ACKED" of a device query

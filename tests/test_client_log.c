@@ -11,6 +11,7 @@
  * answers over mutual TLS 1.3.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -488,6 +489,21 @@ static void test_count_cosigs(void)
 	tree_note(&b, &t, 9);
 	add_cosig(&b, gpk);
 	CHECK(open_note(&b, &c) == DP_OK && audit_count_cosigs(&c) == 1);
+	{
+		/* a key the mirrored log never enrolled as a device counts for nothing */
+		uint8_t ids[2][32];
+		dp_random(ids[0], 32);
+		memcpy(ids[1], gpk, 32);
+		CHECKF(audit_count_cosigs_of(&c, (const uint8_t(*)[32])ids, 1) == 0,
+		       "a valid cosignature by a key no device-enrolled entry names counts 0 (%zu)",
+		       audit_count_cosigs_of(&c, (const uint8_t(*)[32])ids, 1));
+		CHECKF(audit_count_cosigs_of(&c, (const uint8_t(*)[32])ids, 0) == 0,
+		       "no enrolled device at all: 0");
+		CHECKF(audit_count_cosigs_of(&c, (const uint8_t(*)[32])ids, 2) == 1,
+		       "the enrolled device's cosignature counts 1 (%zu)",
+		       audit_count_cosigs_of(&c, (const uint8_t(*)[32])ids, 2));
+		CHECK(audit_count_cosigs_of(&c, NULL, 0) == 1);
+	}
 	size_t l0 = c.len;
 	const char *line = strstr(c.note, "\xe2\x80\x94 denpo-device/");
 	CHECK(line != NULL);
@@ -1068,6 +1084,67 @@ static void test_sync(const char *dir)
 	CHECKF(r == DP_OK && m.ck.cp.size == 750, "the mirror after the empty log: %d %s", r, why);
 	if (r == DP_OK)
 		audit_mirror_free(&m);
+
+	/* 6. a device holding 600: the switch offers 750 and answers garbage for the proof */
+	{
+		char wh[PATH_MAX], lp[PATH_MAX + 64];
+		snprintf(wh, sizeof wh, "%s/witness", dir);
+		mkdir(wh, 0700);
+		snprintf(lp, sizeof lp, "%s/log", wh);
+		mkdir(lp, 0700);
+		cli_ctx y;
+		ctx_init(&y, wh);
+		y.cl = c;
+		tree_note(&note, &t, 600);
+		snprintf(lp, sizeof lp, "%s/log/checkpoint", wh);
+		CHECK(dp_write_file(lp, note.p, note.len, 0600, 0) == DP_OK);
+		tree_note(&note, &t, 750);
+		serve_buf(www, "v1/log/checkpoint", &note);
+		char *offer = strndup((const char *)note.p, note.len);
+		serve(www, "v1/log/proof/consistency?from=600&size=750", "<html>not a proof</html>\n");
+		for (int i = 1; i <= 3; i++) {
+			r = cli_log_sync(&y, ev);
+			if (i < 3)
+				CHECKF(r != DP_OK && r != CLI_EUNPROVEN && r != CLI_EFORK,
+				       "refusal %d: a warning only (%d)", i, r);
+			else
+				CHECKF(r == CLI_EUNPROVEN, "the third refusal in a row fails (%d)", r);
+			snprintf(lp, sizeof lp, "%s/log", wh);
+			DIR *d = opendir(lp);
+			size_t nk = 0;
+			struct dirent *de;
+			while (d && (de = readdir(d)))
+				if (!strncmp(de->d_name, "unproven-", 9)) {
+					nk++;
+					char fp[PATH_MAX + 64 + 300];
+					snprintf(fp, sizeof fp, "%s/%s", lp, de->d_name);
+					struct stat st;
+					dp_buf kb;
+					dp_buf_init(&kb, 65536);
+					CHECK(stat(fp, &st) == 0 && (st.st_mode & 0777) == 0600);
+					CHECK(dp_read_file(fp, &kb) == DP_OK);
+					CHECK(dp_buf_append(&kb, "", 1) == DP_OK);
+					CHECKF(strstr((char *)kb.p, "Held-Size: 600\n") && strstr((char *)kb.p, "Offered-Size: 750\n") &&
+						       strstr((char *)kb.p, "Answer: ") &&
+						       strstr((char *)kb.p, offer) != NULL,
+					       "%s keeps the offer, the size held and the answer", de->d_name);
+					dp_buf_free(&kb);
+				}
+			if (d)
+				closedir(d);
+			CHECKF(nk == (size_t)i, "refusal %d: %zu unproven-*.txt kept", i, nk);
+		}
+		free(offer);
+		snprintf(lp, sizeof lp, "%s/log/refusals", wh);
+		CHECK(access(lp, F_OK) == 0);
+		/* the switch proves it at last: accepted, the count starts again */
+		proof_json(&js, &t, 600, 750);
+		serve_buf(www, "v1/log/proof/consistency?from=600&size=750", &js);
+		r = cli_log_sync(&y, ev);
+		CHECKF(r == DP_OK && cli_log_size(&y) == 750, "proven: accepted (%d, size %llu)", r,
+		       (unsigned long long)cli_log_size(&y));
+		CHECKF(access(lp, F_OK) != 0, "a successful accept resets the refusals");
+	}
 done:
 	if (c)
 		dp_client_free(c);
