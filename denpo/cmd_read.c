@@ -2,6 +2,7 @@
  * denpo/cmd_read.c - `denpo inbox`, `denpo read`, `denpo ack`.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -206,6 +207,83 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 		printf("%-3s %-9s %-18s %-12s %-10s %5s  %s\n", "", "PREC", "MRN", "CLASS", "FROM", "AGE", "CABLE ID");
 		for (size_t i = 0; i < n; i++)
 			print_item(&it[i]);
+	}
+	free(it);
+	return EXIT_OK;
+}
+
+static const char archive_help[] =
+	"usage: denpo archive [--before SEQ] [--limit N]\n"
+	"\n"
+	"Lists the cables ever addressed to this device (read or not), newest first, N\n"
+	"(default 20, at most 1000) before sequence number SEQ (the SEQ column; default:\n"
+	"the newest).  `denpo read` opens one; it is kept on this device once read.\n";
+
+int cmd_archive(cli_ctx *x, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"before", required_argument, NULL, 'b'},
+		{"limit", required_argument, NULL, 'l'},
+		CLI_COMMON_OPTS,
+		{NULL, 0, NULL, 0},
+	};
+	int o;
+	long before = INT64_MAX > LONG_MAX ? LONG_MAX : (long)INT64_MAX, limit = 20;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (o == OPT_HELP) {
+			fputs(archive_help, stdout);
+			return EXIT_OK;
+		}
+		if (cli_common_opt(x, o, optarg))
+			continue;
+		char *end;
+		long v = (o == 'b' || o == 'l') ? strtol(optarg, &end, 10) : 0;
+		if (o == 'b') {
+			if (*end || v < 1)
+				return cli_usage("archive", "--before takes a sequence number (>= 1)");
+			before = v;
+		} else if (o == 'l') {
+			if (*end || v < 1 || v > 1000)
+				return cli_usage("archive", "--limit takes 1..1000");
+			limit = v;
+		} else
+			return cli_usage("archive", "unknown option");
+	}
+	if (optind != argc)
+		return cli_usage("archive", "unexpected argument '%s'", argv[optind]);
+	if (cli_home(x, 0))
+		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
+	int ec = cli_open_client(x);
+	if (ec)
+		return ec;
+	dp_inbox_item *it;
+	size_t n;
+	int r = dp_client_archive(x->cl, before, (int)limit, &it, &n);
+	if (r)
+		return cli_fail(x, r, NULL, "cannot read the archive");
+	if (x->json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < n; i++) {
+			json_t *j = item_json(&it[i]);
+			json_object_set_new(j, "seq", json_integer((json_int_t)it[i].seq));
+			json_object_set_new(j, "acked", json_boolean(it[i].acked));
+			json_array_append_new(a, j);
+		}
+		cli_json_print(json_pack("{s:o}", "cables", a));
+	} else if (n == 0) {
+		printf("no cables in the archive%s\n", before < LONG_MAX ? " before that" : "");
+	} else {
+		printf("%-8s %-9s %-18s %-12s %-10s %5s  %s\n", "SEQ", "PREC", "MRN", "CLASS", "FROM",
+		       "AGE", "CABLE ID");
+		for (size_t i = 0; i < n; i++) {
+			char age[32];
+			cli_age_str(it[i].accepted, age);
+			printf("%-8lld %-9s %-18s %-12s %-10s %5s  %s%s\n", (long long)it[i].seq,
+			       dp_prec_name(it[i].precedence), it[i].mrn,
+			       dp_class_name(it[i].classification), it[i].from, age, it[i].cable_id,
+			       it[i].acked ? "" : " unread");
+		}
 	}
 	free(it);
 	return EXIT_OK;

@@ -34,6 +34,7 @@ typedef struct {
 	const char *atts[DP_MAX_ATTACHMENTS];
 	size_t natts;
 	int too_many;
+	int decoy; /* --decoy */
 } draft;
 
 static const char send_help[] =
@@ -53,6 +54,9 @@ static const char send_help[] =
 	"  --caption     distribution caption (NOFORN, EXDIS, ...), most restrictive first\n"
 	"  --attn        narrow to officers (handle) or roles at the addressed posts\n"
 	"  --classified-by  defaults to \"HANDLE, POST\" for classified cables\n"
+	"  --decoy       plant a decoy (security office only: an officer with role DECOY): the\n"
+	"                cable goes straight into the recipients' archives, never an inbox, and\n"
+	"                any fetch of it raises a DECOY alert (docs/detection.md)\n"
 	"A cable nobody can read is refused: if no device resolves, nothing is sent.\n";
 
 static const char reply_help[] =
@@ -62,7 +66,8 @@ static const char reply_help[] =
 	"classification, captions, TAGS and precedence are copied (override with the\n"
 	"send options), the subject is \"RE: <subject>\".\n";
 
-enum { O_CLASS = 1, O_PREC, O_TO, O_INFO, O_CAP, O_ATTN, O_TAGS, O_SUBJ, O_REF, O_DECL, O_CLBY, O_BODY, O_ATT };
+enum { O_CLASS = 1, O_PREC, O_TO, O_INFO, O_CAP, O_ATTN, O_TAGS, O_SUBJ, O_REF, O_DECL, O_CLBY, O_BODY, O_ATT,
+       O_DECOY };
 
 static const struct option send_opts[] = {
 	{"class", required_argument, NULL, O_CLASS},
@@ -78,6 +83,7 @@ static const struct option send_opts[] = {
 	{"classified-by", required_argument, NULL, O_CLBY},
 	{"body", required_argument, NULL, O_BODY},
 	{"attach", required_argument, NULL, O_ATT},
+	{"decoy", no_argument, NULL, O_DECOY},
 	CLI_COMMON_OPTS,
 	{NULL, 0, NULL, 0},
 };
@@ -116,6 +122,7 @@ static int parse_opts(cli_ctx *x, int argc, char **argv, draft *d, const char *c
 		case O_CLBY: d->classby = optarg; break;
 		case O_BODY: d->body = optarg; break;
 		case O_ATT: PUSH(d->atts, d->natts, optarg); break;
+		case O_DECOY: d->decoy = 1; break;
 		default: return cli_usage(cmd, "unknown option");
 		}
 	}
@@ -391,7 +398,7 @@ static int write_record(cli_ctx *x, const dp_cable *c, const char *state, const 
 }
 
 /* Submit with retries on network failure, always the same bytes. */
-static int submit(cli_ctx *x, const uint8_t *sub, size_t n, dp_submit_result *res)
+static int submit(cli_ctx *x, const uint8_t *sub, size_t n, dp_submit_result *res, int decoy)
 {
 	int r = DP_ENET;
 	for (int attempt = 0; attempt < 4; attempt++) {
@@ -400,7 +407,8 @@ static int submit(cli_ctx *x, const uint8_t *sub, size_t n, dp_submit_result *re
 				1 << (attempt - 1));
 			sleep(1u << (attempt - 1));
 		}
-		r = dp_client_submit(x->cl, sub, n, res);
+		r = decoy ? dp_client_submit_decoy(x->cl, sub, n, res)
+			  : dp_client_submit(x->cl, sub, n, res);
 		int transient = r == DP_ENET || (r == DP_ESTORE && dp_client_http_status(x->cl) == 503);
 		if (!transient)
 			break;
@@ -599,7 +607,7 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 		goto out;
 	}
 	dp_submit_result res;
-	r = submit(x, sub.p, sub.len, &res);
+	r = submit(x, sub.p, sub.len, &res, d->decoy);
 	if (r) {
 		ec = cli_fail(x, r,
 			      r == DP_ENET ? "the cable is saved; run `denpo retry` with its id to send the same bytes" : NULL,
@@ -746,7 +754,7 @@ int cmd_retry(cli_ctx *x, int argc, char **argv)
 		return cli_fail(x, r, "see `denpo sent` for saved cables", "no saved cable %s", id);
 	}
 	dp_submit_result res;
-	r = submit(x, sub.p, sub.len, &res);
+	r = submit(x, sub.p, sub.len, &res, 0);
 	dp_buf_free(&sub);
 	if (r)
 		return cli_fail(x, r, NULL, "cable %s was not accepted", id);

@@ -20,6 +20,7 @@ static const struct {
 	{"reply", cmd_reply, "answer a cable (REF, TO and classification taken from it)"},
 	{"retry", cmd_retry, "submit a saved, not yet accepted cable again (same bytes)"},
 	{"inbox", cmd_inbox, "list cables waiting for this device, most urgent first"},
+	{"archive", cmd_archive, "list every cable addressed to this device, newest first"},
 	{"read", cmd_read, "fetch, decrypt, verify and display a cable"},
 	{"ack", cmd_ack, "acknowledge a cable (read receipt)"},
 	{"status", cmd_status, "delivery and read receipts of a cable you sent"},

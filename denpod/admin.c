@@ -38,14 +38,14 @@ int dpa_open_store(const dpa_args *a, dpc_config *c, dps_store **s)
 	return 0;
 }
 
-static int fail(int r, const char *what, const char *next)
+int dpa_fail(int r, const char *what, const char *next)
 {
 	fprintf(stderr, "denpod: %s: %s%s%s\n", what, dp_strerror(r), next ? "; " : "", next ? next : "");
 	return 1;
 }
 
 /* A log <text>: 1..DP_LOG_TEXT_MAX printable ASCII, no space at either end. */
-static int log_text_ok(const char *t)
+int dpa_log_text_ok(const char *t)
 {
 	size_t n = strlen(t);
 	if (n == 0 || n > DP_LOG_TEXT_MAX || t[0] == ' ' || t[n - 1] == ' ')
@@ -60,14 +60,14 @@ static int log_text_ok(const char *t)
  * Who acts, for the log: --operator, else $DENPOD_OPERATOR, else the login
  * name.  0, or 2 (usage) with a message.
  */
-static int operator_of(const dpa_args *a, char out[DP_LOG_TEXT_MAX + 1])
+int dpa_operator_of(const dpa_args *a, char out[DP_LOG_TEXT_MAX + 1])
 {
 	const char *o = a->operator_ ? a->operator_ : getenv("DENPOD_OPERATOR");
 	if (!o || !*o) {
 		struct passwd *pw = getpwuid(getuid());
 		o = pw ? pw->pw_name : NULL;
 	}
-	if (!o || !log_text_ok(o)) {
+	if (!o || !dpa_log_text_ok(o)) {
 		fprintf(stderr, "denpod: the operator (--operator, $DENPOD_OPERATOR or the login name) "
 				"must be 1-%d printable ASCII characters\n", DP_LOG_TEXT_MAX);
 		return 2;
@@ -101,7 +101,7 @@ static int log_admin(dps_store *s, dpl_enc *x, const char *op, const char *act, 
 }
 
 /* Commits (r == 0) or rolls back; returns r or the commit's error. */
-static int finish_txn(dps_store *s, int r)
+int dpa_finish_txn(dps_store *s, int r)
 {
 	if (!r)
 		return dps_commit(s);
@@ -156,7 +156,7 @@ int dpa_post_add(const dpa_args *a)
 	}
 	snprintf(p.tz, sizeof p.tz, "%s", a->tz ? a->tz : "UTC");
 	char op[DP_LOG_TEXT_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
-	int e = operator_of(a, op);
+	int e = dpa_operator_of(a, op);
 	if (e || (e = dpa_open_store(a, &c, &s)))
 		return e;
 	snprintf(detail, sizeof detail, "%s%s tz=%s", p.name, p.hq ? " HQ" : "", p.tz);
@@ -166,12 +166,12 @@ int dpa_post_add(const dpa_args *a)
 		r = dps_post_add(s, &p);
 		if (!r)
 			r = log_admin(s, x, op, "POST-ADD", detail);
-		r = finish_txn(s, r);
+		r = dpa_finish_txn(s, r);
 	}
 	dpl_enc_free(x);
 	dps_close(s);
 	if (r)
-		return fail(r, "post add", r == DP_EEXISTS ? "that post (or collective) already exists" : NULL);
+		return dpa_fail(r, "post add", r == DP_EEXISTS ? "that post (or collective) already exists" : NULL);
 	printf("post %s added%s\n", p.name, p.hq ? " (HQ)" : "");
 	return 0;
 }
@@ -190,7 +190,7 @@ int dpa_collective_add(const dpa_args *a)
 			return 2;
 		}
 	char op[DP_LOG_TEXT_MAX + 1], detail[2048];
-	int e = operator_of(a, op);
+	int e = dpa_operator_of(a, op);
 	if (e || (e = dpa_open_store(a, &c, &s)))
 		return e;
 	size_t used = (size_t)snprintf(detail, sizeof detail, "%s:", a->pos[0]);
@@ -203,12 +203,12 @@ int dpa_collective_add(const dpa_args *a)
 		r = dps_collective_add(s, a->pos[0], a->pos + 1, (size_t)a->npos - 1);
 		if (!r)
 			r = log_admin(s, x, op, "COLLECTIVE-ADD", detail);
-		r = finish_txn(s, r);
+		r = dpa_finish_txn(s, r);
 	}
 	dpl_enc_free(x);
 	dps_close(s);
 	if (r)
-		return fail(r, "collective add",
+		return dpa_fail(r, "collective add",
 			    r == DP_ENOTFOUND ? "every member must be an existing post (denpod post add)"
 			    : r == DP_EEXISTS ? "the name is taken by a post or the collective exists" : NULL);
 	printf("collective %s added with %d posts\n", a->pos[0], a->npos - 1);
@@ -283,7 +283,7 @@ int dpa_officer_add(const dpa_args *a)
 	snprintf(o.post, sizeof o.post, "%s", a->post);
 	int e = officer_opts(a, &o);
 	char op[DP_LOG_TEXT_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
-	if (e || (e = operator_of(a, op)))
+	if (e || (e = dpa_operator_of(a, op)))
 		return e;
 	if ((e = dpa_open_store(a, &c, &s)))
 		return e;
@@ -294,12 +294,12 @@ int dpa_officer_add(const dpa_args *a)
 		r = dps_officer_put(s, &o, 0);
 		if (!r)
 			r = log_admin(s, x, op, "OFFICER-ADD", detail);
-		r = finish_txn(s, r);
+		r = dpa_finish_txn(s, r);
 	}
 	dpl_enc_free(x);
 	dps_close(s);
 	if (r)
-		return fail(r, "officer add",
+		return dpa_fail(r, "officer add",
 			    r == DP_ENOTFOUND ? "add the post first (denpod post add)"
 			    : r == DP_EEXISTS ? "that handle exists" : NULL);
 	printf("officer %s added at %s, cleared %s\n", o.handle, o.post, dp_class_name(o.clearance));
@@ -325,7 +325,7 @@ int dpa_officer_list(const dpa_args *a)
 		return e;
 	int r = dps_officer_list(s, print_officer, NULL);
 	dps_close(s);
-	return r ? fail(r, "officer list", NULL) : 0;
+	return r ? dpa_fail(r, "officer list", NULL) : 0;
 }
 
 /* A date for the operator, UTC. */
@@ -400,7 +400,7 @@ static int add_device(dps_store *s, const dps_officer *o, int put_officer, const
 		r = dpl_put(s, x, NULL);
 	}
 	dpl_enc_free(x);
-	return finish_txn(s, r);
+	return dpa_finish_txn(s, r);
 }
 
 int dpa_approve(const dpa_args *a)
@@ -420,7 +420,7 @@ int dpa_approve(const dpa_args *a)
 		r = dp_enrol_request_decode(&q, b.p, b.len);
 	dp_buf_free(&b);
 	if (r)
-		return fail(r, "enrolment request",
+		return dpa_fail(r, "enrolment request",
 			    r == DP_ESIG ? "the request is not signed by its Sign-Key: do not approve it"
 					 : "is it a DENPO-ENROL-REQUEST/1 file written by denpo enrol?");
 	/* the device's first epoch key, as the record senders will get (signed by the device) */
@@ -434,7 +434,7 @@ int dpa_approve(const dpa_args *a)
 	static uint8_t rec[DP_EPOCH_KEY_MAX]; /* public: the record senders get */
 	size_t reclen = 0;
 	char op[DP_LOG_TEXT_MAX + 1];
-	if ((r = operator_of(a, op)))
+	if ((r = dpa_operator_of(a, op)))
 		return r;
 	dp_buf rb;
 	dp_buf_init(&rb, DP_EPOCH_KEY_MAX);
@@ -445,7 +445,7 @@ int dpa_approve(const dpa_args *a)
 	}
 	dp_buf_free(&rb);
 	if (r)
-		return fail(r, "the request's first epoch key",
+		return dpa_fail(r, "the request's first epoch key",
 			    "the request is damaged or was not written by denpo init: do not approve it");
 	int e = dpa_open_store(a, &c, &s);
 	if (e)
@@ -466,7 +466,7 @@ int dpa_approve(const dpa_args *a)
 		r = DP_OK;
 	} else if (r) {
 		dps_close(s);
-		return fail(r, "approve", NULL);
+		return dpa_fail(r, "approve", NULL);
 	} else if (strcmp(o.post, q.post) != 0) {
 		dps_close(s);
 		fprintf(stderr, "denpod: officer %s is at post %s, but the request says %s; refusing\n",
@@ -495,7 +495,7 @@ int dpa_approve(const dpa_args *a)
 	memset(&ans, 0, sizeof ans);
 	if ((r = dpl_vkey(&c, ans.log_key, sizeof ans.log_key))) {
 		dps_close(s);
-		return fail(r, "approve", "the log key (log.key) cannot be read");
+		return dpa_fail(r, "approve", "the log key (log.key) cannot be read");
 	}
 	r = add_device(s, &o, a->clearance || a->captions || a->roles || a->name, &d, &k, rec,
 		       reclen, &pub, op);
@@ -509,7 +509,7 @@ int dpa_approve(const dpa_args *a)
 		return 1;
 	}
 	if (r)
-		return fail(r, "approve", r == DP_EEXISTS ? "this device (or its TLS key) is already enrolled"
+		return dpa_fail(r, "approve", r == DP_EEXISTS ? "this device (or its TLS key) is already enrolled"
 					  : r == DP_ENOTFOUND ? "the request's post does not exist (denpod post add)"
 					  : r == DP_ESTATE ? "the request's first key cannot be stored"
 							   : NULL);
@@ -538,7 +538,7 @@ int dpa_approve(const dpa_args *a)
 		r = dp_write_file(a->out, out.p, out.len, 0644, 1);
 	dp_buf_free(&out);
 	if (r)
-		return fail(r, "writing the answer",
+		return dpa_fail(r, "writing the answer",
 			    r == DP_EEXISTS ? "the --out file exists; choose another name (the device is "
 					      "enrolled: revoke it or re-run with a new file)" : NULL);
 	char hex[65];
@@ -636,8 +636,8 @@ int dpa_device(const dpa_args *a, const char *verb)
 		return 2;
 	}
 	char op[DP_LOG_TEXT_MAX + 1];
-	int e = status >= 0 ? operator_of(a, op) : 0;
-	if (!e && a->reason && status >= 0 && !log_text_ok(a->reason)) {
+	int e = status >= 0 ? dpa_operator_of(a, op) : 0;
+	if (!e && a->reason && status >= 0 && !dpa_log_text_ok(a->reason)) {
 		fprintf(stderr, "denpod: --reason is 1-%d printable ASCII characters\n", DP_LOG_TEXT_MAX);
 		e = 2;
 	}
@@ -648,28 +648,44 @@ int dpa_device(const dpa_args *a, const char *verb)
 		int64_t now = dp_now();
 		r = dps_device_list(s, NULL, print_device, &now);
 		dps_close(s);
-		return r ? fail(r, "device list", NULL) : 0;
+		return r ? dpa_fail(r, "device list", NULL) : 0;
 	}
 	dps_device d;
 	dpl_enc *x = dpl_enc_new();
+	int go = 1;
+	char hex[65];
 	r = x ? dps_begin(s) : DP_ENOMEM;
 	if (!r) {
 		r = dps_device_find(s, a->pos[0], &d);
+		if (!r && status == DPS_REVOKED && d.status == DPS_REVOKED)
+			r = DP_ESTATE;
+		/* revocation is final: two different operators (docs/detection.md) */
+		hex[0] = 0;
 		if (!r)
+			dp_hex_encode(hex, d.id, 32);
+		if (!r && status == DPS_REVOKED)
+			r = dpa_two_person(s, x, "device-revoke", hex, op, a->reason, &go);
+		if (!r && go)
 			r = dps_device_set_status(s, d.id, status);
-		if (!r)
+		if (!r && go)
 			r = log_device(s, x, &d, status, op, a->reason);
-		r = finish_txn(s, r);
+		r = dpa_finish_txn(s, r);
 	}
 	dpl_enc_free(x);
 	dps_close(s);
+	if (r == DP_EDENIED)
+		return 1; /* the same operator twice: said why */
+	if (!r && !go) {
+		printf("revocation of device %s (officer %s) is requested by %s; it takes effect when "
+		       "a different operator runs the same command within %d h\n", hex, d.officer, op,
+		       DPA_APPROVAL_SECONDS / 3600);
+		return 0;
+	}
 	if (r)
-		return fail(r, verb, r == DP_EEXISTS ? "the prefix matches several devices; give more digits"
+		return dpa_fail(r, verb, r == DP_EEXISTS ? "the prefix matches several devices; give more digits"
 				     : r == DP_ENOTFOUND ? "no such device (denpod device list)"
 				     : r == DP_ESTATE ? "the device is revoked, which is final"
 				     : r == DP_EPARSE ? "a device is given by hex digits" : NULL);
-	char hex[65];
-	dp_hex_encode(hex, d.id, 32);
 	printf("device %s (officer %s) is now %s\n", hex, d.officer, dps_status_name(status));
 	return 0;
 }
@@ -696,7 +712,7 @@ int dpa_overdue(const dpa_args *a)
 	int64_t now = dp_now();
 	int r = dps_overdue(s, now, NULL, print_overdue, &now);
 	dps_close(s);
-	return r ? fail(r, "overdue", NULL) : 0;
+	return r ? dpa_fail(r, "overdue", NULL) : 0;
 }
 
 static int print_cable(void *ctx, const dps_cable *c)
@@ -718,5 +734,5 @@ int dpa_cable_list(const dpa_args *a)
 		return e;
 	int r = dps_cable_list(s, 1000, print_cable, NULL);
 	dps_close(s);
-	return r ? fail(r, "cable list", NULL) : 0;
+	return r ? dpa_fail(r, "cable list", NULL) : 0;
 }

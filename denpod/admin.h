@@ -6,17 +6,25 @@
 #define DENPOD_ADMIN_H
 
 #include "denpod/config.h"
+#include "denpo/logentry.h"
 #include "denpod/store.h"
+#include "denpod/tlog.h"
 
 typedef struct {
 	const char *data;
 	const char *url, *listen, *tz, *post, *clearance, *captions, *roles, *name, *out;
 	const char *operator_, *origin, *reason, *from, *count;
 	int hq;
+	int all; /* --all */
 	const char *pos[16]; /* positional arguments after the command words */
 	int npos;
 } dpa_args;
 
+/* Shared by the admin files: a failure message (exit 1), the operator, a log text, commit/rollback. */
+int dpa_fail(int r, const char *what, const char *next);
+int dpa_operator_of(const dpa_args *a, char out[DP_LOG_TEXT_MAX + 1]);
+int dpa_log_text_ok(const char *t);
+int dpa_finish_txn(dps_store *s, int r);
 /* Load DIR/denpod.conf and open the database of --data; an exit code (2: no --data). */
 int dpa_open_store(const dpa_args *a, dpc_config *c, dps_store **s);
 int dpa_init(const dpa_args *a);
@@ -28,6 +36,21 @@ int dpa_approve(const dpa_args *a);
 int dpa_device(const dpa_args *a, const char *verb);
 int dpa_overdue(const dpa_args *a);
 int dpa_cable_list(const dpa_args *a);
+/* admin_contain.c (docs/detection.md): containment steps, two-operator acts, decoys. */
+int dpa_contain(const dpa_args *a, const char *verb);    /* list, confirm, undo */
+int dpa_officer_state(const dpa_args *a, const char *verb); /* disable (two operators), enable */
+int dpa_decoy_list(const dpa_args *a);
+int dpa_detect_check(const dpa_args *a);
+/*
+ * Two-operator acts: the first operator's run records a request (exit 0,
+ * *go = 0); a different operator's run within DPA_APPROVAL_SECONDS approves
+ * it (*go = 1, *req = the request).  The same operator again: exit 1.
+ * Inside the caller's transaction; logs containment entries
+ * <ACT>-REQUESTED / <ACT>-APPROVED.
+ */
+#define DPA_APPROVAL_SECONDS 86400
+int dpa_two_person(dps_store *s, dpl_enc *x, const char *act, const char *target,
+		   const char *op, const char *reason, int *go);
 /* admin_log.c: verb is checkpoint, verify or show. */
 int dpa_log(const dpa_args *a, const char *verb);
 

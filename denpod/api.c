@@ -26,6 +26,7 @@
 #include "denpo/envelope.h"
 #include "denpo/epoch.h"
 #include "denpod/policy.h"
+#include "denpod/detect_srv.h"
 #include "denpod/server.h"
 
 #define VERSION "denpod 0.1"
@@ -146,6 +147,37 @@ static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const d
 	dpd_reply_json(rq, 200, j);
 }
 
+static int archive_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
+{
+	struct inbox_ctx *x = ctx;
+	int k = inbox_one(ctx, c, r);
+	json_t *o = json_array_get(x->arr, json_array_size(x->arr) - 1);
+	if (!k && o)
+		json_object_set_new(o, "acked", json_boolean(r->acked != 0));
+	return k;
+}
+
+/* GET /v1/archive?before=SEQ&limit=N: every cable addressed to the device, newest first. */
+static void get_archive(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
+{
+	const char *b = q ? evhttp_find_header(q, "before") : NULL;
+	const char *l = q ? evhttp_find_header(q, "limit") : NULL;
+	long before = b ? num_param(b, LONG_MAX) : LONG_MAX;
+	long limit = l ? num_param(l, DPD_INBOX_MAX) : 100;
+	if (before < 0 || limit < 1) {
+		dpd_reply_error(rq, 400, DP_EPARSE, "before must be a sequence number and limit 1..1000");
+		return;
+	}
+	struct inbox_ctx x = {json_array()};
+	int r = dps_archive(srv->store, dev->id, before, (size_t)limit, archive_one, &x);
+	if (r) {
+		json_decref(x.arr);
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the archive; retry");
+		return;
+	}
+	dpd_reply_json(rq, 200, json_pack("{s:o}", "cables", x.arr));
+}
+
 /* ---- submit ---- */
 
 static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
@@ -161,6 +193,15 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 	const uint8_t *p = evbuffer_pullup(in, -1);
 	if (!p) {
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	/* a decoy (docs/detection.md) is planted by a device of a DECOY officer only */
+	const char *dh = evhttp_find_header(evhttp_request_get_input_headers(rq->req), "X-Denpo-Decoy");
+	int decoy = dh && strcmp(dh, "1") == 0;
+	if (dh && (!decoy || !dpp_has_role(srv->store, dev->officer, DPP_ROLE_DECOY))) {
+		dpd_reply_error(rq, 403, DP_EDENIED, "only devices of the security office's decoy "
+						     "officers (role DECOY) may plant decoys "
+						     "(X-Denpo-Decoy: 1)");
 		return;
 	}
 	dp_envelope e;
@@ -228,6 +269,7 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 	op->rq = *rq;
 	op->rcpts = rcpts;
 	dps_cable *c = &op->sub.c;
+	c->decoy = decoy;
 	memcpy(c->cable_id, e.cable_id, DP_CABLE_ID);
 	snprintf(c->from_post, sizeof c->from_post, "%s", e.from);
 	memcpy(c->from_device, e.from_device, 32);
@@ -390,10 +432,31 @@ static void cable_endpoint(dpd_server *srv, dpd_req *rq, int post, const dps_dev
 	}
 	/* originator = any device of the originating officer */
 	int is_orig = !r && strcmp(c.officer, dev->officer) == 0;
+	dp_det_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.cable_seq = -1;
 	if (r == DP_ENOTFOUND || (!r && !is_rcpt && !is_orig)) {
+		/* enumeration, or a decoy of another device's archive */
+		ev.kind = DP_DET_NOT_ADDRESSED;
+		ev.decoy = r == DP_OK && c.decoy;
+		if (r == DP_OK) {
+			ev.cable_seq = c.seq;
+			ev.cable_accepted = c.accepted;
+		}
+		if (dpd_det_request(srv, rq, &ev))
+			return;
 		/* a non-recipient must not learn that the cable exists */
 		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such cable for this device");
 		return;
+	}
+	if (!r) {
+		ev.kind = !post && !*suffix ? DP_DET_FETCH : DP_DET_OTHER;
+		ev.cable_seq = c.seq;
+		ev.cable_accepted = c.accepted;
+		ev.refetch = is_orig || (is_rcpt && rc.delivered != 0);
+		ev.decoy = c.decoy && !is_orig; /* the security office reading its own decoy */
+		if (dpd_det_request(srv, rq, &ev))
+			return;
 	}
 	if (r) {
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the cable; retry");
@@ -925,6 +988,23 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 		return;
 	}
 
+	memcpy(rq->devid, dev.id, 32);
+	rq->authed = 1;
+	const char *p0 = rq->path;
+	/* the cable endpoints tell detection themselves, with the cable's facts */
+	if (strncmp(p0, "/v1/cables/", 11) != 0) {
+		dp_det_event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.kind = DP_DET_OTHER;
+		ev.cable_seq = -1;
+		const char *h = p0 + strlen("/v1/directory/devices/");
+		if (!post && strncmp(p0, "/v1/directory/devices/", 22) == 0 && strlen(h) == 64 &&
+		    dp_hex_decode(ev.subject, 32, h, 64) == DP_OK)
+			ev.kind = DP_DET_KEYREQ;
+		if (dpd_det_request(srv, rq, &ev))
+			return;
+	}
+
 	struct evkeyvalq qs;
 	struct evkeyvalq *q = NULL;
 	TAILQ_INIT(&qs);
@@ -942,6 +1022,8 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 		post_cable(srv, rq, &dev);
 	else if (!post && strcmp(p, "/v1/inbox") == 0)
 		get_inbox(srv, rq, q, &dev);
+	else if (!post && strcmp(p, "/v1/archive") == 0)
+		get_archive(srv, rq, q, &dev);
 	else if (strncmp(p, "/v1/cables/", 11) == 0)
 		cable_endpoint(srv, rq, post, &dev);
 	else if (!post && strcmp(p, "/v1/sent") == 0)

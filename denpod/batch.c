@@ -49,6 +49,7 @@
 #include <event2/http.h>
 
 #include "denpo/encoding.h"
+#include "denpod/detect_srv.h"
 #include "denpod/server.h"
 
 static size_t bucket(const uint8_t device[32])
@@ -66,6 +67,7 @@ void dpd_op_free(dpd_op *op)
 	free(op->key);
 	free(op->data);
 	free(op->rcpts);
+	free(op->alert);
 	free(op);
 }
 
@@ -116,6 +118,10 @@ static json_t *with_log(json_t *j, const dpd_op *op)
 
 static void answer(dpd_server *srv, dpd_op *op)
 {
+	if (op->kind == DPD_OP_ALERT || op->kind == DPD_OP_LAPSE) {
+		dpd_det_done(srv, op); /* no request: detection reports it */
+		return;
+	}
 	dpd_req_release(&op->rq);
 	if (op->result) {
 		char msg[256];
@@ -168,6 +174,9 @@ static void answer(dpd_server *srv, dpd_op *op)
 		dpd_reply_json(&op->rq, 200, op->json);
 		op->json = NULL; /* the reply took it */
 		break;
+	case DPD_OP_ALERT:
+	case DPD_OP_LAPSE:
+		break; /* answered above */
 	}
 }
 
@@ -281,6 +290,10 @@ static int write_op(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 			r = dpd_keys_json(st, op->device, op->t, &op->json);
 		break;
 	}
+	case DPD_OP_ALERT:
+	case DPD_OP_LAPSE:
+		r = dpd_det_write(st, x, op, logged);
+		break;
 	}
 	return r;
 }

@@ -14,6 +14,7 @@
 #include "denpo/tls.h"
 #include "denpod/config.h"
 #include "denpod/store.h"
+#include "lib/fields.h"
 
 int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap)
 {
@@ -209,7 +210,20 @@ int dpc_load(dpc_config *c, const char *dir)
 	conf_get(&b, "url", c->url, sizeof c->url);
 	conf_get(&b, "listen", c->listen, sizeof c->listen);
 	conf_get(&b, "log_origin", c->log_origin, sizeof c->log_origin);
+	conf_get(&b, "alerts_file", c->alerts_file, sizeof c->alerts_file);
+	conf_get(&b, "syslog", c->syslog, sizeof c->syslog);
+	conf_get(&b, "metrics_listen", c->metrics_listen, sizeof c->metrics_listen);
+	char fac[16];
+	conf_get(&b, "syslog_facility", fac, sizeof fac);
 	dp_buf_free(&b);
+	uint64_t f = 10; /* authpriv: security messages, kept private by syslog daemons */
+	if (fac[0] && (dp_fld_uint(&f, fac, strlen(fac), 23))) {
+		fprintf(stderr, "denpod: syslog_facility= in %s must be 0..23\n", path);
+		return DP_EPARSE;
+	}
+	c->syslog_facility = (int)f;
+	if (!c->alerts_file[0])
+		snprintf(c->alerts_file, sizeof c->alerts_file, "alerts.jsonl");
 	if (!c->url[0] || !c->listen[0]) {
 		fprintf(stderr, "denpod: %s lacks url= or listen=\n", path);
 		return DP_EPARSE;

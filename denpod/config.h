@@ -12,6 +12,15 @@
  * `denpod run` reads tls.key and log.key; sign.key is read by `denpod approve`.
  * log_origin names the log in its checkpoints (and its key in signatures);
  * default: the URL's host[:port] + "/denpo-log".
+ *
+ * Detection (docs/detection.md), all optional:
+ *   DIR/detect.conf   the rules' thresholds, modes and networks (dp_det_config_parse)
+ *   alerts_file=PATH  alerts and containment steps as ECS JSON lines (default
+ *                     DIR/alerts.jsonl; a relative path is under DIR; "none": off)
+ *   syslog=udp:HOST:PORT | unix:PATH   the same as RFC 5424 messages (default: off)
+ *   syslog_facility=N 0..23 (default 10, authpriv)
+ *   metrics_listen=HOST:PORT  Prometheus metrics over plain HTTP (GET /metrics; default
+ *                     off; keep it on a loopback or management address)
  */
 #ifndef DENPOD_CONFIG_H
 #define DENPOD_CONFIG_H
@@ -27,6 +36,10 @@ typedef struct {
 	char url[DP_URL_MAX + 1];
 	char listen[DPC_LISTEN_MAX + 1]; /* "host:port" */
 	char log_origin[DP_NOTE_NAME_MAX + 1];
+	char alerts_file[DPC_PATH_MAX];
+	char syslog[DPC_LISTEN_MAX + DPC_PATH_MAX];
+	int syslog_facility;
+	char metrics_listen[DPC_LISTEN_MAX + 1];
 } dpc_config;
 
 /* DIR/name into out (DP_ETOOBIG if it does not fit). */

@@ -21,6 +21,9 @@ static const char usage[] =
 	"  officer list\n"
 	"  approve REQUEST_FILE --out ANSWER_FILE [--clearance C] [--captions A,B] [--roles R,S]\n"
 	"  device list | device suspend|reinstate|revoke DEVICE [--reason TEXT]   (hex id or prefix)\n"
+	"  officer disable|enable HANDLE [--reason TEXT]\n"
+	"  contain list [--all] | contain confirm ID | contain undo ID...|--all\n"
+	"  decoy list | detect check [FILE]\n"
 	"  overdue\n"
 	"  cable list\n"
 	"  log checkpoint | log verify | log show [--from I] [--count N]\n"
@@ -60,7 +63,32 @@ static const struct cmd cmds[] = {
 	{"device", "reinstate", "denpod device reinstate DEVICE [--reason TEXT] [--operator NAME] "
 				"--data DIR\n"},
 	{"device", "revoke", "denpod device revoke DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
-			     "  Final; also retires the device's keys in the log.\n"},
+			     "  Final; also retires the device's keys in the log.  Needs two different\n"
+			     "  operators: the first run records the request, the same command by another\n"
+			     "  operator within 24 h carries it out (both are logged).\n"},
+	{"officer", "disable", "denpod officer disable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
+			       "  Every device of the officer is refused at once.  Needs two different\n"
+			       "  operators, like device revoke.\n"},
+	{"officer", "enable", "denpod officer enable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
+			      "  Undoes officer disable (one operator).\n"},
+	{"contain", "list", "denpod contain list [--all] --data DIR\n"
+			    "  The containment steps the switch took on its own (throttles, time-boxed\n"
+			    "  suspensions): id, state, kind, device, officer, post, rule, since, until.\n"
+			    "  --all: also the ones that lapsed or were undone.\n"},
+	{"contain", "confirm", "denpod contain confirm ID [--reason TEXT] [--operator NAME] --data DIR\n"
+			       "  Keeps an automatic suspension beyond its time box: the device stays\n"
+			       "  suspended until `denpod device reinstate` or revoke.  Unconfirmed\n"
+			       "  suspensions lapse by themselves (suspend.seconds in detect.conf).\n"},
+	{"contain", "undo", "denpod contain undo ID... | --all [--reason TEXT] [--operator NAME] --data DIR\n"
+			    "  Lifts automatic steps at once: the device is reinstated, the throttle\n"
+			    "  lifted.  --all: every open step (a mass false alarm).  Logged.\n"},
+	{"decoy", "list", "denpod decoy list --data DIR\n"
+			  "  The decoy cables planted by DECOY officers (`denpo send --decoy`).\n"},
+	{"detect", "check", "denpod detect check [FILE] [--data DIR]\n"
+			    "  Checks a detection configuration (default DIR/detect.conf) and prints\n"
+			    "  the rules' modes and actions and every threshold in effect.  A running\n"
+			    "  switch re-reads detect.conf on SIGHUP (and keeps the old one if the new\n"
+			    "  one does not check).\n"},
 	{"overdue", NULL, "denpod overdue --data DIR\n  Recipients past the handling-time objective.\n"},
 	{"cable", "list", "denpod cable list --data DIR\n"},
 	{"log", "checkpoint", "denpod log checkpoint --data DIR\n"
@@ -133,6 +161,10 @@ int main(int argc, char **argv)
 			a.hq = 1;
 			continue;
 		}
+		if (strcmp(arg, "--all") == 0) {
+			a.all = 1;
+			continue;
+		}
 		const char **slot = opt_slot(&a, arg);
 		if (slot) {
 			if (i + 1 >= argc) {
@@ -178,7 +210,15 @@ int main(int argc, char **argv)
 	if (strcmp(w, "collective") == 0)
 		return dpa_collective_add(&a);
 	if (strcmp(w, "officer") == 0)
-		return strcmp(w2, "add") == 0 ? dpa_officer_add(&a) : dpa_officer_list(&a);
+		return strcmp(w2, "add") == 0	 ? dpa_officer_add(&a)
+		       : strcmp(w2, "list") == 0 ? dpa_officer_list(&a)
+						 : dpa_officer_state(&a, w2);
+	if (strcmp(w, "contain") == 0)
+		return dpa_contain(&a, w2);
+	if (strcmp(w, "decoy") == 0)
+		return dpa_decoy_list(&a);
+	if (strcmp(w, "detect") == 0)
+		return dpa_detect_check(&a);
 	if (strcmp(w, "approve") == 0)
 		return dpa_approve(&a);
 	if (strcmp(w, "device") == 0)

@@ -271,6 +271,9 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d)
 	char why[DPP_MSG_MAX];
 	if (o->status != DPS_ACTIVE || d->status != DPS_ACTIVE)
 		return DP_OK;
+	/* the security office's fictitious originators are nobody's addressee */
+	if (in_set((char(*)[DP_NAME_MAX + 1])o->roles, o->nroles, DPP_ROLE_DECOY))
+		return DP_OK;
 	if (dpp_officer_ok(o, x->classification, x->caps, x->ncaps, x->attn, x->nattn, why,
 			   sizeof why))
 		return DP_OK;
@@ -296,4 +299,12 @@ int dpp_resolve(dps_store *s, const dpp_posts *posts, int classification,
 			r = dps_post_devices(s, posts->info[i], resolve_one, &x);
 	}
 	return r;
+}
+
+int dpp_has_role(dps_store *s, const char *handle, const char *role)
+{
+	dps_officer o;
+	if (dps_officer_get(s, handle, &o))
+		return 0;
+	return in_set((char(*)[DP_NAME_MAX + 1])o.roles, o.nroles, role);
 }

@@ -19,6 +19,14 @@
 
 #define DPP_MAX_POSTS 1024 /* posts addressed by one cable after expansion */
 #define DPP_MSG_MAX 256
+/*
+ * Officers with this role are the security office's fictitious originators
+ * of decoy cables (docs/detection.md): resolution never offers their
+ * devices, and only their devices may plant decoys.
+ */
+#define DPP_ROLE_DECOY "DECOY"
+/* 1 if the officer exists and holds the role. */
+int dpp_has_role(dps_store *s, const char *handle, const char *role);
 
 typedef struct {
 	char to[DPP_MAX_POSTS][DP_NAME_MAX + 1];

@@ -28,6 +28,7 @@
 
 #include "denpo/encoding.h"
 #include "denpo/tls.h"
+#include "denpod/detect_srv.h"
 #include "denpod/server.h"
 
 int64_t dpd_now(dpd_server *srv)
@@ -117,6 +118,9 @@ void dpd_reply_json(dpd_req *rq, int status, json_t *j)
 
 void dpd_reply_error(dpd_req *rq, int status, int err, const char *msg)
 {
+	/* a refused request of an enrolled device is a weak signal for detection */
+	if ((status == 400 || status == 403) && rq->authed)
+		dpd_det_denied(rq->srv, rq);
 	json_t *j = json_pack("{s:s,s:s}", "error", dp_errname(err), "message", msg ? msg : dp_strerror(err));
 	dpd_reply_json(rq, status, j);
 }
@@ -388,6 +392,8 @@ int dpd_run(const dpc_config *cfg)
 		r = DP_ECRYPTO;
 		goto done;
 	}
+	if ((r = dpd_det_open(&srv)))
+		goto done;
 	evhttp_set_bevcb(srv.http, bevcb, &srv);
 	evhttp_set_gencb(srv.http, handle, &srv);
 	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
@@ -426,6 +432,7 @@ done:
 	if (srv.http)
 		evhttp_free(srv.http); /* closes connections: held requests are dropped */
 	dpd_batch_stop(&srv); /* the writer finishes the batch it holds */
+	dpd_det_close(&srv);
 	dpl_close(srv.log);   /* ... and the signer signs what it wrote */
 	for (size_t i = 0; i < DPD_WAIT_BUCKETS; i++)
 		while (srv.waiters[i])

@@ -44,6 +44,9 @@ typedef struct dpd_req_s {
 	char addr[46]; /* the peer's IP address ("" if unknown): Source of its log entries */
 	struct dpd_server *srv;
 	void (*on_close)(struct dpd_req_s *rq); /* called if the peer goes away while held */
+	uint8_t devid[32]; /* the authenticated device (authed = 1) */
+	int authed;
+	int det_fed;       /* detection has seen this request (a refusal is not fed again) */
 } dpd_req;
 
 /*
@@ -57,7 +60,13 @@ typedef struct dpd_req_s {
  * and the bytes leave only once that entry is committed.
  */
 enum dpd_op_kind { DPD_OP_SUBMIT, DPD_OP_DELIVER, DPD_OP_ACK, DPD_OP_KEY_PUT, DPD_OP_KEYS,
-		   DPD_OP_FETCH, DPD_OP_COSIGN };
+		   DPD_OP_FETCH, DPD_OP_COSIGN, DPD_OP_ALERT, DPD_OP_LAPSE };
+/*
+ * DPD_OP_ALERT (no request): an alert of the detection engine, its log
+ * entry and its automatic containment (detect_srv.c); DPD_OP_LAPSE: the
+ * time-boxed steps whose time ran out.  Both are answered to detect_srv.c.
+ */
+struct dp_det_alert_s;
 
 /* One write waiting for the next group commit. */
 typedef struct dpd_op {
@@ -82,6 +91,10 @@ typedef struct dpd_op {
 	char mrn[DPS_MRN_MAX + 1];
 	char addr[46];         /* the peer's address, copied for the writer (rq is the loop's) */
 	int64_t log_idx;       /* out: the op's (first) log entry, -1 if none */
+	/* alert: the engine's alert (malloc'd), the time box, out: the containment's id */
+	struct dp_det_alert_s *alert;
+	int64_t until;
+	int64_t cid;
 	/* cosign: seq = the checkpoint size, t = the cosignature's time, data = the line (NUL-terminated) */
 } dpd_op;
 
@@ -122,6 +135,7 @@ typedef struct dpd_server {
 	uint64_t n_batches, n_committed;
 	int stopping;
 	int64_t clock; /* loop thread: the latest dpd_now() answer */
+	struct dpd_det *det; /* detection and containment (detect_srv.c); NULL: off */
 } dpd_server;
 
 /* server.c */

@@ -101,6 +101,9 @@ typedef struct {
 	int64_t accepted;
 	uint64_t size; /* submission bytes */
 	int64_t log_idx; /* its first cable-accepted log entry; -1 if unknown (dps_cable_get/stored only) */
+	int decoy;       /* planted by the security office (dps_cable_get/stored only; in: insert):
+			    its recipients' rows are stored delivered and acknowledged, so it is in
+			    their archives and never in an inbox */
 } dps_cable;
 
 /* One recipient device of a cable and its receipts (0 = not yet). */
@@ -423,5 +426,85 @@ int dps_log_witnessed(dps_store *s, unsigned min, uint64_t at_most, dps_checkpoi
 /* Names list helpers shared by the modules: "A,B" <-> arrays (DP_EPARSE on bad names). */
 int dps_split_names(const char *csv, char out[][DP_NAME_MAX + 1], size_t max, size_t *n) DP_WUR;
 void dps_join_names(char *out, size_t cap, char names[][DP_NAME_MAX + 1], size_t n);
+
+/* ---- detection: containment steps and two-operator acts (docs/detection.md) ---- */
+
+enum dps_contain_kind { DPS_CK_SUSPEND = 1, DPS_CK_THROTTLE = 2 };
+enum dps_contain_state { DPS_CS_ACTIVE = 0, DPS_CS_CONFIRMED, DPS_CS_LAPSED, DPS_CS_UNDONE };
+const char *dps_contain_kind_name(int kind);   /* "suspend", "throttle" */
+const char *dps_contain_state_name(int state); /* "active", "confirmed", "lapsed", "undone" */
+#define DPS_TEXT_MAX 512
+
+typedef struct {
+	int64_t id;
+	uint8_t device[32];
+	int kind;                          /* enum dps_contain_kind */
+	char rule[DP_NAME_MAX + 1];        /* the alert's rule */
+	int64_t created;                   /* Unix seconds */
+	int64_t until;                     /* when it lapses unless confirmed; 0: no time box */
+	int state;                         /* enum dps_contain_state */
+	char operator_[DPS_TEXT_MAX + 1];  /* who confirmed / undid it ("auto": lapsed); "" */
+	int64_t ended;                     /* when it lapsed / was undone; 0 */
+	int64_t alert_log;                 /* the alert's log entry; -1 */
+	char detail[DPS_TEXT_MAX + 1];
+} dps_containment;
+
+/* Inside a transaction; c->id is set. */
+int dps_contain_add(dps_store *s, dps_containment *c) DP_WUR;
+int dps_contain_get(dps_store *s, int64_t id, dps_containment *c) DP_WUR;
+/* open_only: active or confirmed, newest first; else all, newest first, at most limit. */
+int dps_contain_list(dps_store *s, int open_only, size_t limit,
+		     int (*cb)(void *ctx, const dps_containment *c), void *ctx) DP_WUR;
+/* Active steps whose time box ended (0 < until <= now), oldest first. */
+int dps_contain_due(dps_store *s, int64_t now, int (*cb)(void *ctx, const dps_containment *c),
+		    void *ctx) DP_WUR;
+/* 1 in *yes if some active step's time box ended at now. */
+int dps_contain_any_due(dps_store *s, int64_t now, int *yes) DP_WUR;
+/* The newest open step of a kind for a device; DP_ENOTFOUND. */
+int dps_contain_open_for(dps_store *s, const uint8_t device[32], int kind,
+			 dps_containment *c) DP_WUR;
+/* Sets state (and operator, ended, until as given); DP_ENOTFOUND. */
+int dps_contain_set(dps_store *s, int64_t id, int state, const char *op, int64_t ended,
+		    int64_t until) DP_WUR;
+
+enum dps_approval_state { DPS_AP_PENDING = 0, DPS_AP_DONE, DPS_AP_EXPIRED };
+typedef struct {
+	int64_t id;
+	char act[32];                         /* "device-revoke", "officer-disable" */
+	char target[65];                      /* device hex64 or officer handle */
+	char requested_by[DPS_TEXT_MAX + 1];
+	char reason[DPS_TEXT_MAX + 1];
+	int64_t created, expires;
+	int state;
+} dps_approval;
+/* The pending request for act on target not expired at now; DP_ENOTFOUND (an expired one is
+   marked DPS_AP_EXPIRED on the way). */
+int dps_approval_pending(dps_store *s, const char *act, const char *target, int64_t now,
+			 dps_approval *a) DP_WUR;
+int dps_approval_add(dps_store *s, dps_approval *a) DP_WUR;
+int dps_approval_close(dps_store *s, int64_t id, int state, const char *by, int64_t t) DP_WUR;
+
+/* ---- detection: what the engine registers, and the archive ---- */
+
+/* Every post. */
+int dps_post_list(dps_store *s, int (*cb)(void *ctx, const dps_post *p), void *ctx) DP_WUR;
+/* Every device with its officer's post, roles and statuses (one query). */
+typedef struct {
+	uint8_t id[32];
+	char officer[DP_NAME_MAX + 1];
+	char post[DP_NAME_MAX + 1];
+	int status;          /* the device's */
+	int officer_status;
+	int decoy;           /* its officer has the role DECOY */
+} dps_det_device;
+int dps_det_devices(dps_store *s, int (*cb)(void *ctx, const dps_det_device *d), void *ctx) DP_WUR;
+/* Cables addressed to a device (acknowledged or not, decoys included), seq < before, newest first. */
+int dps_archive(dps_store *s, const uint8_t device[32], int64_t before, size_t limit,
+		int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx) DP_WUR;
+/* Decoy cables, newest first. */
+int dps_decoy_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_cable *c),
+		   void *ctx) DP_WUR;
+/* The directory version (after dps_dir_sync; -1 if none read). */
+int64_t dps_dir_version(const dps_store *s);
 
 #endif

@@ -35,13 +35,14 @@
 #include "denpo/tlog.h"
 #include "denpod/dircache.h"
 #include "denpod/store.h"
+#include "denpod/policy.h"
 
 #define DEV_COLS "id,tls_key,officer,name,status,created"
 #define RCPT_COLS "device,role,prec,delivered,acked,epoch"
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define DPS_EPOCHS_MAX_S STR(DPS_EPOCHS_MAX)
-#define SCHEMA_VERSION "3" /* 3: transparency log; 2: key epochs (1 had one key per device row) */
+#define SCHEMA_VERSION "4" /* 4: detection (decoys, containments, approvals); 3: transparency log; 2: key epochs (1 had one key per device row) */
 /* epoch_keys_rcpt indexes these characters of a recipient (after "age1pq1"; SQL counts from 1) */
 #define RCPT_KEY_OFF 7
 #define RCPT_KEY_LEN 64
@@ -69,11 +70,12 @@ static const char *const sql_text[Q_COUNT] = {
 	[Q_OFF_GET] = "SELECT handle,post,fullname,clearance,captions,roles,status FROM officers "
 		      "WHERE handle=?",
 	[Q_CABLE_BY_ID] = "SELECT seq,cable_id,mrn,from_post,from_device,officer,classification,"
-			  "prec_action,prec_info,accepted,size,digest,log_idx FROM cables WHERE cable_id=?",
+			  "prec_action,prec_info,accepted,size,digest,log_idx,decoy FROM cables WHERE cable_id=?",
 	[Q_CABLE_INS] = "INSERT INTO cables(cable_id,mrn,from_post,from_device,officer,classification,"
-			"prec_action,prec_info,accepted,size,digest,data,log_idx) "
-			"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[Q_RCPT_INS] = "INSERT INTO deliveries(seq,device,role,prec,due,epoch) VALUES(?,?,?,?,?,?)",
+			"prec_action,prec_info,accepted,size,digest,data,log_idx,decoy) "
+			"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[Q_RCPT_INS] = "INSERT INTO deliveries(seq,device,role,prec,due,epoch,delivered,acked) "
+		       "VALUES(?,?,?,?,?,?,?7,?7)",
 	[Q_MRN_GET] = "SELECT next FROM mrn WHERE post=? AND year=?",
 	[Q_MRN_INS] = "INSERT INTO mrn(post,year,next) VALUES(?,?,2)",
 	[Q_MRN_SET] = "UPDATE mrn SET next=next+1 WHERE post=? AND year=?",
@@ -163,7 +165,7 @@ static const char schema[] =
 	" mrn TEXT NOT NULL UNIQUE, from_post TEXT NOT NULL, from_device BLOB NOT NULL,"
 	" officer TEXT NOT NULL, classification INTEGER NOT NULL, prec_action INTEGER NOT NULL,"
 	" prec_info INTEGER NOT NULL, accepted INTEGER NOT NULL, size INTEGER NOT NULL,"
-	" digest BLOB NOT NULL, data BLOB NOT NULL, log_idx INTEGER);"
+	" digest BLOB NOT NULL, data BLOB NOT NULL, log_idx INTEGER, decoy INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS cables_officer ON cables(officer, seq);"
 	"CREATE TABLE IF NOT EXISTS mrn(post TEXT NOT NULL, year INTEGER NOT NULL,"
 	" next INTEGER NOT NULL, PRIMARY KEY(post,year)) WITHOUT ROWID;"
@@ -175,6 +177,8 @@ static const char schema[] =
 	/* the same rows by the recipient's key epoch (GET /v1/keys) */
 	"CREATE INDEX IF NOT EXISTS pending_epoch ON deliveries(device,epoch,seq) WHERE acked IS NULL;"
 	"CREATE INDEX IF NOT EXISTS pending_due ON deliveries(due) WHERE acked IS NULL;"
+	/* a device's archive (GET /v1/archive), newest first */
+	"CREATE INDEX IF NOT EXISTS archive ON deliveries(device,seq);"
 	/*
 	 * The transparency log.  Tiles are up to 8 KiB: an ordinary (rowid)
 	 * table, as SQLite advises against WITHOUT ROWID for rows that large.
@@ -186,7 +190,18 @@ static const char schema[] =
 	" t INTEGER NOT NULL, note TEXT NOT NULL);"
 	/* devices' cosignature lines of stored checkpoints (transparency.md §4) */
 	"CREATE TABLE IF NOT EXISTS log_cosigs(size INTEGER NOT NULL, device BLOB NOT NULL,"
-	" ts INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY(size, device));";
+	" ts INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY(size, device));"
+	/* detection (docs/detection.md): automatic and confirmed containment steps */
+	"CREATE TABLE IF NOT EXISTS containments(id INTEGER PRIMARY KEY, device BLOB NOT NULL,"
+	" kind INTEGER NOT NULL, rule TEXT NOT NULL, created INTEGER NOT NULL, until INTEGER NOT NULL,"
+	" state INTEGER NOT NULL, operator TEXT NOT NULL, ended INTEGER NOT NULL, alert_log INTEGER,"
+	" detail TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS containments_open ON containments(until) WHERE state=0;"
+	/* two-operator acts: the first operator's request, waiting for a second */
+	"CREATE TABLE IF NOT EXISTS approvals(id INTEGER PRIMARY KEY, act TEXT NOT NULL,"
+	" target TEXT NOT NULL, requested_by TEXT NOT NULL, reason TEXT NOT NULL,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL, state INTEGER NOT NULL,"
+	" closed_by TEXT NOT NULL DEFAULT '', closed INTEGER NOT NULL DEFAULT 0);";
 
 /*
  * The directory version: every write to a directory table, by any process
@@ -374,7 +389,8 @@ static int schema_check(dps_store *s, const char *path)
 	fprintf(stderr, "denpod: the database %s is from an older denpod (schema %lld, before %s) "
 			"and cannot be used or upgraded; re-create the switch: denpod init "
 			"--data NEWDIR, then add the posts, officers and devices again\n",
-		path, (long long)version, version < 2 ? "key epochs" : "the transparency log");
+		path, (long long)version,
+		version < 2 ? "key epochs" : version < 3 ? "the transparency log" : "detection");
 	return DP_ESTATE;
 }
 
@@ -1317,6 +1333,7 @@ int dps_cable_insert(dps_store *s, dps_submit *sub)
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)sub->len);
 	bind_blob(st, 11, digest, sizeof digest);
 	sqlite3_bind_blob64(st, 12, sub->data, sub->len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 14, sub->c.decoy != 0);
 	if (sub->log_idx >= 0)
 		sqlite3_bind_int64(st, 13, sub->log_idx);
 	r = run(s, st);
@@ -1332,6 +1349,11 @@ int dps_cable_insert(dps_store *s, dps_submit *sub)
 		sqlite3_bind_int(st, 4, sub->rcpts[i].prec);
 		sqlite3_bind_int64(st, 5, sub->now + dp_prec_objective(sub->rcpts[i].prec));
 		sqlite3_bind_int64(st, 6, sub->rcpts[i].epoch);
+		/* a decoy goes straight to the archive: never into an inbox */
+		if (sub->c.decoy)
+			sqlite3_bind_int64(st, 7, sub->now);
+		else
+			sqlite3_bind_null(st, 7);
 		r = run(s, st);
 		if (r)
 			goto fail;
@@ -1352,6 +1374,7 @@ int dps_cable_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dps_cable *c)
 	if (rc == SQLITE_ROW) {
 		cable_row(st, c);
 		c->log_idx = col_i64_or_neg(st, 12);
+		c->decoy = sqlite3_column_int(st, 13);
 	} else
 		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
 	sqlite3_reset(st);
@@ -1369,6 +1392,7 @@ int dps_cable_stored(dps_store *s, const uint8_t id[DP_CABLE_ID], const uint8_t 
 	if (rc == SQLITE_ROW) {
 		cable_row(st, c);
 		c->log_idx = col_i64_or_neg(st, 12);
+		c->decoy = sqlite3_column_int(st, 13);
 		col_blob(st, 11, old, sizeof old);
 		r = memcmp(old, digest, sizeof old) == 0 ? DP_OK : DP_EEXISTS;
 	} else {
@@ -1880,4 +1904,348 @@ int dps_log_witnessed(dps_store *s, unsigned min, uint64_t at_most, dps_checkpoi
 	if (!r && (int64_t)c->size != size)
 		r = DP_ENOTFOUND;
 	return r;
+}
+
+/* ---- detection: containment steps, two-operator acts ---- */
+
+const char *dps_contain_kind_name(int kind)
+{
+	return kind == DPS_CK_SUSPEND ? "suspend" : kind == DPS_CK_THROTTLE ? "throttle" : "unknown";
+}
+
+const char *dps_contain_state_name(int state)
+{
+	switch (state) {
+	case DPS_CS_ACTIVE: return "active";
+	case DPS_CS_CONFIRMED: return "confirmed";
+	case DPS_CS_LAPSED: return "lapsed";
+	case DPS_CS_UNDONE: return "undone";
+	default: return "unknown";
+	}
+}
+
+#define CONTAIN_COLS "id,device,kind,rule,created,until,state,operator,ended,alert_log,detail"
+
+static void contain_row(sqlite3_stmt *st, dps_containment *c)
+{
+	memset(c, 0, sizeof *c);
+	c->id = sqlite3_column_int64(st, 0);
+	col_blob(st, 1, c->device, 32);
+	c->kind = sqlite3_column_int(st, 2);
+	col_text(st, 3, c->rule, sizeof c->rule);
+	c->created = sqlite3_column_int64(st, 4);
+	c->until = sqlite3_column_int64(st, 5);
+	c->state = sqlite3_column_int(st, 6);
+	col_text(st, 7, c->operator_, sizeof c->operator_);
+	c->ended = sqlite3_column_int64(st, 8);
+	c->alert_log = col_i64_or_neg(st, 9);
+	col_text(st, 10, c->detail, sizeof c->detail);
+}
+
+/* Rows of a one-off query to cb; finalizes st. */
+static int contain_query(dps_store *s, sqlite3_stmt *st,
+			 int (*cb)(void *ctx, const dps_containment *c), void *ctx)
+{
+	if (!st)
+		return DP_ESTORE;
+	int rc, r = DP_OK;
+	dps_containment c;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		contain_row(st, &c);
+		r = cb(ctx, &c);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_contain_add(dps_store *s, dps_containment *c)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO containments(device,kind,rule,created,until,state,"
+				   "operator,ended,alert_log,detail) VALUES(?,?,?,?,?,?,?,?,?,?)");
+	if (!st)
+		return DP_ESTORE;
+	bind_blob(st, 1, c->device, 32);
+	sqlite3_bind_int(st, 2, c->kind);
+	bind_text(st, 3, c->rule);
+	sqlite3_bind_int64(st, 4, c->created);
+	sqlite3_bind_int64(st, 5, c->until);
+	sqlite3_bind_int(st, 6, c->state);
+	bind_text(st, 7, c->operator_);
+	sqlite3_bind_int64(st, 8, c->ended);
+	if (c->alert_log >= 0)
+		sqlite3_bind_int64(st, 9, c->alert_log);
+	bind_text(st, 10, c->detail);
+	int rc = sqlite3_step(st);
+	int r = rc == SQLITE_DONE ? DP_OK : step_err(s, rc);
+	if (!r)
+		c->id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	return r;
+}
+
+struct one_contain {
+	dps_containment *c;
+	int found;
+};
+
+static int take_contain(void *ctx, const dps_containment *c)
+{
+	struct one_contain *x = ctx;
+	*x->c = *c;
+	x->found = 1;
+	return DP_OK;
+}
+
+int dps_contain_get(dps_store *s, int64_t id, dps_containment *c)
+{
+	sqlite3_stmt *st = prep(s, "SELECT " CONTAIN_COLS " FROM containments WHERE id=?");
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	struct one_contain x = {c, 0};
+	int r = contain_query(s, st, take_contain, &x);
+	return r ? r : x.found ? DP_OK : DP_ENOTFOUND;
+}
+
+int dps_contain_open_for(dps_store *s, const uint8_t device[32], int kind, dps_containment *c)
+{
+	sqlite3_stmt *st = prep(s, "SELECT " CONTAIN_COLS " FROM containments WHERE device=? AND "
+				   "kind=? AND state IN (0,1) ORDER BY id DESC LIMIT 1");
+	if (st) {
+		bind_blob(st, 1, device, 32);
+		sqlite3_bind_int(st, 2, kind);
+	}
+	struct one_contain x = {c, 0};
+	int r = contain_query(s, st, take_contain, &x);
+	return r ? r : x.found ? DP_OK : DP_ENOTFOUND;
+}
+
+int dps_contain_list(dps_store *s, int open_only, size_t limit,
+		     int (*cb)(void *ctx, const dps_containment *c), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, open_only ? "SELECT " CONTAIN_COLS " FROM containments WHERE "
+						"state IN (0,1) ORDER BY id DESC LIMIT ?"
+					     : "SELECT " CONTAIN_COLS " FROM containments "
+						"ORDER BY id DESC LIMIT ?");
+	if (st)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)(limit > INT64_MAX ? INT64_MAX : limit));
+	return contain_query(s, st, cb, ctx);
+}
+
+int dps_contain_due(dps_store *s, int64_t now, int (*cb)(void *ctx, const dps_containment *c),
+		    void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT " CONTAIN_COLS " FROM containments WHERE state=0 AND "
+				   "until>0 AND until<=? ORDER BY id");
+	if (st)
+		sqlite3_bind_int64(st, 1, now);
+	return contain_query(s, st, cb, ctx);
+}
+
+int dps_contain_any_due(dps_store *s, int64_t now, int *yes)
+{
+	sqlite3_stmt *st = prep(s, "SELECT EXISTS(SELECT 1 FROM containments WHERE state=0 AND "
+				   "until>0 AND until<=?)");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, now);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		*yes = sqlite3_column_int(st, 0) != 0;
+	else
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_contain_set(dps_store *s, int64_t id, int state, const char *op, int64_t ended,
+		    int64_t until)
+{
+	sqlite3_stmt *st = prep(s, "UPDATE containments SET state=?,operator=?,ended=?,until=? "
+				   "WHERE id=?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int(st, 1, state);
+	bind_text(st, 2, op ? op : "");
+	sqlite3_bind_int64(st, 3, ended);
+	sqlite3_bind_int64(st, 4, until);
+	sqlite3_bind_int64(st, 5, id);
+	int rc = sqlite3_step(st);
+	int r = rc == SQLITE_DONE ? DP_OK : step_err(s, rc);
+	if (!r && sqlite3_changes(s->db) == 0)
+		r = DP_ENOTFOUND;
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_approval_pending(dps_store *s, const char *act, const char *target, int64_t now,
+			 dps_approval *a)
+{
+	sqlite3_stmt *st = prep(s, "SELECT id,act,target,requested_by,reason,created,expires,state "
+				   "FROM approvals WHERE act=? AND target=? AND state=0 "
+				   "ORDER BY id DESC LIMIT 1");
+	if (!st)
+		return DP_ESTORE;
+	bind_text(st, 1, act);
+	bind_text(st, 2, target);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW) {
+		memset(a, 0, sizeof *a);
+		a->id = sqlite3_column_int64(st, 0);
+		col_text(st, 1, a->act, sizeof a->act);
+		col_text(st, 2, a->target, sizeof a->target);
+		col_text(st, 3, a->requested_by, sizeof a->requested_by);
+		col_text(st, 4, a->reason, sizeof a->reason);
+		a->created = sqlite3_column_int64(st, 5);
+		a->expires = sqlite3_column_int64(st, 6);
+		a->state = sqlite3_column_int(st, 7);
+	} else {
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	}
+	sqlite3_finalize(st);
+	/* a request left too long lapses to "no action" */
+	if (!r && a->expires <= now) {
+		r = dps_approval_close(s, a->id, DPS_AP_EXPIRED, "", now);
+		if (!r)
+			r = DP_ENOTFOUND;
+	}
+	return r;
+}
+
+int dps_approval_add(dps_store *s, dps_approval *a)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO approvals(act,target,requested_by,reason,created,"
+				   "expires,state) VALUES(?,?,?,?,?,?,0)");
+	if (!st)
+		return DP_ESTORE;
+	bind_text(st, 1, a->act);
+	bind_text(st, 2, a->target);
+	bind_text(st, 3, a->requested_by);
+	bind_text(st, 4, a->reason);
+	sqlite3_bind_int64(st, 5, a->created);
+	sqlite3_bind_int64(st, 6, a->expires);
+	int rc = sqlite3_step(st);
+	int r = rc == SQLITE_DONE ? DP_OK : step_err(s, rc);
+	if (!r)
+		a->id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_approval_close(dps_store *s, int64_t id, int state, const char *by, int64_t t)
+{
+	sqlite3_stmt *st = prep(s, "UPDATE approvals SET state=?,closed_by=?,closed=? WHERE id=?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int(st, 1, state);
+	bind_text(st, 2, by);
+	sqlite3_bind_int64(st, 3, t);
+	sqlite3_bind_int64(st, 4, id);
+	int r = run(s, st);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* ---- detection: registration and the archive ---- */
+
+int dps_post_list(dps_store *s, int (*cb)(void *ctx, const dps_post *p), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT name,hq,tz FROM posts ORDER BY name");
+	if (!st)
+		return DP_ESTORE;
+	int rc, r = DP_OK;
+	dps_post p;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&p, 0, sizeof p);
+		col_text(st, 0, p.name, sizeof p.name);
+		p.hq = sqlite3_column_int(st, 1);
+		col_text(st, 2, p.tz, sizeof p.tz);
+		r = cb(ctx, &p);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* 1 if the comma-separated list holds name. */
+static int csv_has(const char *csv, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = csv; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && memcmp(p, name, n) == 0)
+			return 1;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+int dps_det_devices(dps_store *s, int (*cb)(void *ctx, const dps_det_device *d), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT d.id,d.officer,o.post,d.status,o.status,o.roles FROM "
+				   "devices d JOIN officers o ON o.handle=d.officer");
+	if (!st)
+		return DP_ESTORE;
+	int rc, r = DP_OK;
+	dps_det_device d;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&d, 0, sizeof d);
+		col_blob(st, 0, d.id, 32);
+		col_text(st, 1, d.officer, sizeof d.officer);
+		col_text(st, 2, d.post, sizeof d.post);
+		d.status = sqlite3_column_int(st, 3);
+		d.officer_status = sqlite3_column_int(st, 4);
+		const unsigned char *roles = sqlite3_column_text(st, 5);
+		d.decoy = roles && csv_has((const char *)roles, DPP_ROLE_DECOY);
+		r = cb(ctx, &d);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_archive(dps_store *s, const uint8_t device[32], int64_t before, size_t limit,
+		int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx)
+{
+	sqlite3_stmt *st = prep(
+		s, "SELECT c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer,c.classification,"
+		   "c.prec_action,c.prec_info,c.accepted,c.size,"
+		   "d.device,d.role,d.prec,d.delivered,d.acked,d.epoch FROM deliveries d JOIN cables c "
+		   "ON c.seq=d.seq WHERE d.device=? AND d.seq<? ORDER BY d.seq DESC LIMIT ?");
+	if (!st)
+		return DP_ESTORE;
+	bind_blob(st, 1, device, 32);
+	sqlite3_bind_int64(st, 2, before);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	int rc, r = DP_OK;
+	dps_cable c;
+	dps_rcpt x;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cable_row(st, &c);
+		memset(&x, 0, sizeof x);
+		rcpt_row(st, 11, &x);
+		r = cb(ctx, &c, &x);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_decoy_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_cable *c), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT " CABLE_COLS " FROM cables WHERE decoy=1 "
+				   "ORDER BY seq DESC LIMIT ?");
+	if (st)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+	return cable_query(s, st, cb, ctx);
+}
+
+int64_t dps_dir_version(const dps_store *s)
+{
+	return s->dirver;
 }

@@ -39,6 +39,7 @@ struct dp_client {
 	char mrn_hdr[DP_MRN_MAX + 1];
 	char msg[DP_CLIENT_MSG_MAX];
 	char errbuf[CURL_ERROR_SIZE];
+	int decoy; /* the next submission plants a decoy (X-Denpo-Decoy: 1) */
 };
 
 int dp_client_global_init(void)
@@ -202,6 +203,8 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 	struct curl_blob key = {c->key.p, c->key.len, CURL_BLOB_NOCOPY};
 	struct curl_slist *hdrs = NULL;
 	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (post && c->decoy)
+		hdrs = curl_slist_append(hdrs, "X-Denpo-Decoy: 1");
 	if (post)
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
 	if (!hdrs)
@@ -501,6 +504,17 @@ int dp_client_submit(dp_client *c, const uint8_t *sub, size_t n, dp_submit_resul
 	return r;
 }
 
+static int cable_list(dp_client *c, const char *path, int wait, int archive, dp_inbox_item **items,
+		      size_t *n);
+
+int dp_client_submit_decoy(dp_client *c, const uint8_t *sub, size_t n, dp_submit_result *res)
+{
+	c->decoy = 1;
+	int r = dp_client_submit(c, sub, n, res);
+	c->decoy = 0;
+	return r;
+}
+
 int dp_client_inbox(dp_client *c, int wait, dp_inbox_item **items, size_t *n)
 {
 	return dp_client_inbox_after(c, wait, 0, items, n);
@@ -517,6 +531,24 @@ int dp_client_inbox_after(dp_client *c, int wait, int64_t after, dp_inbox_item *
 		snprintf(path, sizeof path, "/v1/inbox?wait=%d&after=%lld", wait, (long long)after);
 	else
 		snprintf(path, sizeof path, "/v1/inbox");
+	return cable_list(c, path, wait, 0, items, n);
+}
+
+int dp_client_archive(dp_client *c, int64_t before, int limit, dp_inbox_item **items, size_t *n)
+{
+	*items = NULL;
+	*n = 0;
+	if (before < 1 || limit < 1 || limit > 1000)
+		return DP_EINVAL;
+	char path[96];
+	snprintf(path, sizeof path, "/v1/archive?before=%lld&limit=%d", (long long)before, limit);
+	return cable_list(c, path, 0, 1, items, n);
+}
+
+/* GET of a list of cables (inbox, archive: with "acked"). */
+static int cable_list(dp_client *c, const char *path, int wait, int archive, dp_inbox_item **items,
+		      size_t *n)
+{
 	json_t *j, *a;
 	int r = request_json(c, path, 0, wait, &j);
 	if (r)
@@ -532,8 +564,9 @@ int dp_client_inbox_after(dp_client *c, int wait, int64_t after, dp_inbox_item *
 		    jrole(o, "role", &it[i].role) || jclass(o, "classification", &it[i].classification) ||
 		    jstr(o, "from", it[i].from, sizeof it[i].from) || jint(o, "accepted", 0, INT64_MAX, &acc) ||
 		    jint(o, "size", 0, INT64_MAX, &size) || jint(o, "seq", 1, INT64_MAX, &seq) ||
-		    jbool(o, "fetched", &it[i].fetched))
-			r = bad_field(c, "inbox");
+		    jbool(o, "fetched", &it[i].fetched) ||
+		    (archive && jbool(o, "acked", &it[i].acked)))
+			r = bad_field(c, archive ? "archive" : "inbox");
 		else {
 			it[i].accepted = acc;
 			it[i].seq = seq;

@@ -48,6 +48,9 @@ enrol_devices sato.k:HQ aud.k:HQ tanaka.h:WASHINGTON suzuki.a:WASHINGTON ito.m:B
 second_device ito2 ito.m BEIJING || no "second device of ito.m"
 "$TS" enrol "$T/x" test.x BEIJING && D approve "$T/x/request" --out "$T/x/answer" >/dev/null || no "enrol test.x"
 PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
+# test.x fetches one cable 259 times at machine speed to fill a log bundle: detection
+# (tests/it_detect.sh) would rightly throttle that; here it only reports
+printf 'rule.MACHINE-SPEED.mode = report\nrule.ENUM-RANGE.mode = report\nrule.BULK-CAP.mode = report\n' >"$T/sw/detect.conf"
 start_switch || no "denpod did not start"
 SATO=$(dev_of sato.k) AUD=$(dev_of aud.k) TAN=$(dev_of tanaka.h) SUZ=$(dev_of suzuki.a)
 ITO=$(dev_of ito.m) ITO2=$(dev_of ito2) MORI=$(dev_of mori.y)

@@ -119,7 +119,7 @@ check "to a suspended device: 403 device" [ "$(err post "$T/a" "$URL" "$PIN" /v1
 D device reinstate "$B" >/dev/null
 check "reinstated: 200" [ "$(st get "$T/b" "$URL" "$PIN" /v1/inbox)" = 200 ]
 C=$(D device list | awk '$2=="low.p" {print $1}')
-D device revoke "$C" >/dev/null
+D device revoke "$C" --operator ops.a >/dev/null && D device revoke "$C" --operator ops.b >/dev/null # two operators
 check "revoked: 403" [ "$(st get "$T/c" "$URL" "$PIN" /v1/inbox)" = 403 ]
 D device reinstate "$C" >/dev/null 2>&1; check "reinstate revoked: exit 1" [ $? = 1 ]
 D device suspend zz >/dev/null 2>&1; check "bad device id: exit 1" [ $? = 1 ]

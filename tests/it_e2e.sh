@@ -277,7 +277,9 @@ check "reinstated: the cable sent during suspension is not there" hasnt tanaka.h
 body "1. (S) After reinstatement."
 X2=$(send sato.k --class SECRET --prec IMMEDIATE --to WASHINGTON --tags PREL --subject "after reinstatement")
 check "reinstated: new cables reach it" has tanaka.h "$(id_of "$X2")"
-D device revoke "${TDEV:0:12}" >/dev/null || no "revoke"
+D device revoke "${TDEV:0:12}" --operator ops.a >/dev/null || no "revoke request"
+check "one operator does not revoke: inbox works" eval "dp tanaka.h inbox >/dev/null 2>&1"
+D device revoke "${TDEV:0:12}" --operator ops.b >/dev/null || no "revoke (second operator)"
 dp tanaka.h inbox >/dev/null 2>"$T/err"
 check "revoked: refused (exit 1)" [ $? = 1 ]
 check "revoked: message" grep -q "(this device is revoked; ask the switch operator)" "$T/err"

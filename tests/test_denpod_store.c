@@ -544,8 +544,13 @@ static void test_old_db(void)
 				     "name='age_recipient'", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
 	sqlite3_finalize(st);
-	/* schema 4: a newer denpod's */
-	CHECK(sqlite3_exec(db, "INSERT INTO meta VALUES('schema','4')", NULL, NULL, NULL) == SQLITE_OK);
+	/* schema 5: a newer denpod's */
+	CHECK(sqlite3_exec(db, "INSERT INTO meta VALUES('schema','5')", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
+	/* schema 3: before detection (decoys, containment steps), refused too */
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "UPDATE meta SET v='3' WHERE k='schema'", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
 	/* schema 2: before the transparency log, refused too */
@@ -553,7 +558,7 @@ static void test_old_db(void)
 	CHECK(sqlite3_exec(db, "UPDATE meta SET v='2' WHERE k='schema'", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
-	/* a new database says schema 3 and opens again */
+	/* a new database says schema 4 and opens again */
 	snprintf(path, sizeof path, "%s/new.db", dir);
 	CHECK(dps_open(&o, path, 1) == DP_OK);
 	dps_close(o);
@@ -563,7 +568,7 @@ static void test_old_db(void)
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
 	CHECK(sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k='schema'", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW &&
-	      strcmp((const char *)sqlite3_column_text(st, 0), "3") == 0);
+	      strcmp((const char *)sqlite3_column_text(st, 0), "4") == 0);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }

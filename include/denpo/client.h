@@ -76,6 +76,9 @@ typedef struct {
 	int duplicate;
 } dp_submit_result;
 int dp_client_submit(dp_client *c, const uint8_t *sub, size_t n, dp_submit_result *res) DP_WUR;
+/* The same, planting a decoy (X-Denpo-Decoy: 1; only a DECOY officer's device may; docs/detection.md). */
+int dp_client_submit_decoy(dp_client *c, const uint8_t *sub, size_t n,
+			   dp_submit_result *res) DP_WUR;
 
 /* ---- GET /v1/inbox ---- */
 typedef struct {
@@ -89,6 +92,7 @@ typedef struct {
 	int64_t seq;                     /* acceptance order at the switch */
 	uint64_t size;
 	int fetched;
+	int acked;                       /* archive only */
 } dp_inbox_item;
 /*
  * wait: seconds to long-poll (0 = answer at once, max 60): the answer comes
@@ -97,6 +101,9 @@ typedef struct {
  */
 int dp_client_inbox_after(dp_client *c, int wait, int64_t after, dp_inbox_item **items,
 			  size_t *n) DP_WUR;
+/* ---- GET /v1/archive: cables addressed to this device with seq < before, newest first ---- */
+int dp_client_archive(dp_client *c, int64_t before, int limit, dp_inbox_item **items,
+		      size_t *n) DP_WUR;
 /* dp_client_inbox_after with after = 0. */
 int dp_client_inbox(dp_client *c, int wait, dp_inbox_item **items, size_t *n) DP_WUR;
 

@@ -1,0 +1,404 @@
+/*
+ * denpod/admin_contain.c - the operator's side of detection
+ * (docs/detection.md): following, confirming and undoing automatic
+ * containment steps, the two-operator acts (revoking a device, disabling
+ * an officer), the decoy registry and checking a detect.conf.
+ *
+ * Every change is one transaction with its transparency-log entries; the
+ * running switch sees it within a second (its tick reads the steps and the
+ * directory).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "denpo/detect.h"
+#include "denpo/encoding.h"
+#include "denpod/admin.h"
+#include "denpod/detect_srv.h"
+#include "denpod/policy.h"
+
+static void utc(char out[32], int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t > 0 && gmtime_r(&tt, &tm))
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(out, 32, "-");
+}
+
+static int log_step(dps_store *s, dpl_enc *x, const char *action, const uint8_t *dev,
+		    const char *op, const char *detail)
+{
+	dp_logent *e = dpl_ent(x, DP_LOG_CONTAINMENT, dp_now());
+	snprintf(e->act, sizeof e->act, "%s", action);
+	if (dev) {
+		memcpy(e->device, dev, 32);
+		e->has_device = 1;
+	}
+	snprintf(e->operator_, sizeof e->operator_, "%s", op);
+	snprintf(e->text, sizeof e->text, "%.*s", DP_LOG_TEXT_MAX, detail);
+	return dpl_put(s, x, NULL);
+}
+
+int dpa_two_person(dps_store *s, dpl_enc *x, const char *act, const char *target, const char *op,
+		   const char *reason, int *go)
+{
+	int64_t now = dp_now();
+	dps_approval ap;
+	char detail[DP_LOG_TEXT_MAX + 1], action[DP_NAME_MAX + 1];
+	*go = 0;
+	int r = dps_approval_pending(s, act, target, now, &ap);
+	if (r == DP_ENOTFOUND) {
+		memset(&ap, 0, sizeof ap);
+		snprintf(ap.act, sizeof ap.act, "%s", act);
+		snprintf(ap.target, sizeof ap.target, "%s", target);
+		snprintf(ap.requested_by, sizeof ap.requested_by, "%s", op);
+		snprintf(ap.reason, sizeof ap.reason, "%s", reason ? reason : "");
+		ap.created = now;
+		ap.expires = now + DPA_APPROVAL_SECONDS;
+		r = dps_approval_add(s, &ap);
+		snprintf(action, sizeof action, "%s-REQUESTED", act);
+		for (char *p = action; *p; p++)
+			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		snprintf(detail, sizeof detail, "request %lld: %s %s%s%.300s; needs a second operator "
+			 "within %d h", (long long)ap.id, act, target, reason ? ": " : "",
+			 reason ? reason : "", DPA_APPROVAL_SECONDS / 3600);
+		if (!r)
+			r = log_step(s, x, action, NULL, op, detail);
+		return r;
+	}
+	if (r)
+		return r;
+	if (strcmp(ap.requested_by, op) == 0) {
+		fprintf(stderr, "denpod: %s of %s was requested by %s (request %lld); the second "
+				"approval must come from another operator (--operator NAME)\n",
+			act, target, op, (long long)ap.id);
+		return DP_EDENIED;
+	}
+	r = dps_approval_close(s, ap.id, DPS_AP_DONE, op, now);
+	snprintf(action, sizeof action, "%s-APPROVED", act);
+	for (char *p = action; *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	snprintf(detail, sizeof detail, "request %lld by %.200s approved by %.200s: %s %s",
+		 (long long)ap.id, ap.requested_by, op, act, target);
+	if (!r)
+		r = log_step(s, x, action, NULL, op, detail);
+	if (!r)
+		*go = 1;
+	return r;
+}
+
+/* ---- contain list | confirm | undo ---- */
+
+struct owner {
+	dps_store *s;
+	int n;
+};
+
+static int print_step(void *ctx, const dps_containment *c)
+{
+	struct owner *o = ctx;
+	dps_device d;
+	dps_officer off;
+	char hex[65], created[32], until[32];
+	dp_hex_encode(hex, c->device, 32);
+	utc(created, c->created);
+	utc(until, c->until);
+	int known = dps_device_get(o->s, c->device, &d) == DP_OK &&
+		    dps_officer_get(o->s, d.officer, &off) == DP_OK;
+	printf("%-5lld %-9s %-8s %.16s %-16s %-10s %-14s %s until %s%s%s\n", (long long)c->id,
+	       dps_contain_state_name(c->state), dps_contain_kind_name(c->kind), hex,
+	       known ? off.handle : "?", known ? off.post : "?", c->rule, created, until,
+	       c->operator_[0] ? " by " : "", c->operator_);
+	o->n++;
+	return DP_OK;
+}
+
+/* "123" -> 123; -1 if not a decimal id. */
+static int64_t step_id(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	return *s && !*end && v > 0 ? (int64_t)v : -1;
+}
+
+struct undo_ctx {
+	int64_t *ids;
+	size_t n, cap;
+};
+
+static int collect_open(void *ctx, const dps_containment *c)
+{
+	struct undo_ctx *u = ctx;
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? 2 * u->cap : 64;
+		int64_t *p = realloc(u->ids, cap * sizeof *p);
+		if (!p)
+			return DP_ENOMEM;
+		u->ids = p;
+		u->cap = cap;
+	}
+	u->ids[u->n++] = c->id;
+	return DP_OK;
+}
+
+/* Undo (undo=1) or confirm one step; prints what it did. */
+static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *op,
+		    const char *reason)
+{
+	dps_containment c;
+	char detail[DP_LOG_TEXT_MAX + 1];
+	int r = dps_contain_get(s, id, &c);
+	if (r == DP_ENOTFOUND) {
+		fprintf(stderr, "denpod: no containment step %lld (denpod contain list --all)\n",
+			(long long)id);
+		return r;
+	}
+	if (r)
+		return r;
+	if (c.state != DPS_CS_ACTIVE && c.state != DPS_CS_CONFIRMED) {
+		fprintf(stderr, "denpod: step %lld is %s already; nothing to %s\n", (long long)id,
+			dps_contain_state_name(c.state), undo ? "undo" : "confirm");
+		return DP_ESTATE;
+	}
+	int64_t now = dp_now();
+	if (!undo) {
+		if (c.kind != DPS_CK_SUSPEND || c.state != DPS_CS_ACTIVE) {
+			fprintf(stderr, "denpod: step %lld is a %s %s: only an active suspension is "
+					"confirmed (a throttle ends by itself or by undo)\n",
+				(long long)id, dps_contain_state_name(c.state),
+				dps_contain_kind_name(c.kind));
+			return DP_ESTATE;
+		}
+		r = dps_contain_set(s, id, DPS_CS_CONFIRMED, op, 0, 0);
+		snprintf(detail, sizeof detail, "step %lld (suspension by alert %s) confirmed: the "
+			 "device stays suspended until reinstated or revoked%s%.300s", (long long)id,
+			 c.rule, reason ? ": " : "", reason ? reason : "");
+		if (!r)
+			r = log_step(s, x, "CONFIRM", c.device, op, detail);
+		if (!r)
+			printf("step %lld confirmed: the device stays suspended\n", (long long)id);
+		return r;
+	}
+	if (c.kind == DPS_CK_SUSPEND) {
+		dps_device d;
+		r = dps_device_get(s, c.device, &d);
+		if (!r && d.status == DPS_SUSPENDED) {
+			r = dps_device_set_status(s, c.device, DPS_ACTIVE);
+			dp_logent *e = dpl_ent(x, DP_LOG_DEVICE_REINSTATED, now);
+			memcpy(e->device, c.device, 32);
+			snprintf(e->operator_, sizeof e->operator_, "%s", op);
+			snprintf(e->text, sizeof e->text, "undo of containment step %lld", (long long)id);
+			if (!r)
+				r = dpl_put(s, x, NULL);
+		}
+		if (r == DP_ENOTFOUND)
+			r = DP_OK;
+	}
+	if (!r)
+		r = dps_contain_set(s, id, DPS_CS_UNDONE, op, now, c.until);
+	snprintf(detail, sizeof detail, "step %lld (%s by alert %s) undone%s%.300s", (long long)id,
+		 dps_contain_kind_name(c.kind), c.rule, reason ? ": " : "", reason ? reason : "");
+	if (!r)
+		r = log_step(s, x, "UNDO", c.device, op, detail);
+	if (!r)
+		printf("step %lld undone (%s lifted)\n", (long long)id, dps_contain_kind_name(c.kind));
+	return r;
+}
+
+int dpa_contain(const dpa_args *a, const char *verb)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	int list = strcmp(verb, "list") == 0, undo = strcmp(verb, "undo") == 0;
+	if (!list && !undo && strcmp(verb, "confirm") != 0) {
+		fprintf(stderr, "usage: denpod contain list [--all] | confirm ID | undo ID...|--all\n");
+		return 2;
+	}
+	if ((list && a->npos) || (!list && !undo && a->npos != 1) ||
+	    (undo && (a->all ? a->npos != 0 : a->npos == 0))) {
+		fprintf(stderr, "usage: denpod contain %s --data DIR\n",
+			list ? "list [--all]" : undo ? "undo ID... | undo --all" : "confirm ID");
+		return 2;
+	}
+	char op[DP_LOG_TEXT_MAX + 1];
+	int e = list ? 0 : dpa_operator_of(a, op);
+	if (!e && a->reason && !dpa_log_text_ok(a->reason)) {
+		fprintf(stderr, "denpod: --reason is 1-%d printable ASCII characters\n", DP_LOG_TEXT_MAX);
+		e = 2;
+	}
+	for (int i = 0; !e && i < a->npos; i++)
+		if (step_id(a->pos[i]) < 0) {
+			fprintf(stderr, "denpod: %s is not a step id (the first column of "
+					"denpod contain list)\n", a->pos[i]);
+			e = 2;
+		}
+	if (e || (e = dpa_open_store(a, &c, &s)))
+		return e;
+	int r;
+	if (list) {
+		struct owner o = {s, 0};
+		printf("%-5s %-9s %-8s %-16s %-16s %-10s %-14s %s\n", "ID", "STATE", "KIND", "DEVICE",
+		       "OFFICER", "POST", "RULE", "SINCE");
+		r = dps_contain_list(s, !a->all, a->all ? 1000 : (size_t)-1, print_step, &o);
+		dps_close(s);
+		if (r)
+			return dpa_fail(r, "contain list", NULL);
+		if (!o.n)
+			printf("(no %scontainment steps)\n", a->all ? "" : "open ");
+		return 0;
+	}
+	struct undo_ctx u = {NULL, 0, 0};
+	dpl_enc *x = dpl_enc_new();
+	r = x ? dps_begin(s) : DP_ENOMEM;
+	if (!r && a->all)
+		r = dps_contain_list(s, 1, (size_t)-1, collect_open, &u);
+	for (int i = 0; !r && !a->all && i < a->npos; i++)
+		r = collect_open(&u, &(dps_containment){.id = step_id(a->pos[i])});
+	for (size_t i = 0; !r && i < u.n; i++)
+		r = one_step(s, x, u.ids[i], undo, op, a->reason);
+	if (!r && a->all && !u.n)
+		printf("no open containment steps\n");
+	if (u.ids)
+		free(u.ids);
+	if (!x)
+		r = r ? r : DP_ENOMEM;
+	else
+		r = dpa_finish_txn(s, r);
+	dpl_enc_free(x);
+	dps_close(s);
+	if (r)
+		return r == DP_ENOTFOUND || r == DP_ESTATE ? 1
+							   : dpa_fail(r, verb, "nothing was changed");
+	return 0;
+}
+
+/* ---- officer disable (two operators) | enable ---- */
+
+int dpa_officer_state(const dpa_args *a, const char *verb)
+{
+	int disable = strcmp(verb, "disable") == 0;
+	if (a->npos != 1) {
+		fprintf(stderr, "usage: denpod officer %s HANDLE [--reason TEXT] [--operator NAME] "
+				"--data DIR\n", verb);
+		return 2;
+	}
+	char op[DP_LOG_TEXT_MAX + 1];
+	int e = dpa_operator_of(a, op);
+	if (!e && a->reason && !dpa_log_text_ok(a->reason)) {
+		fprintf(stderr, "denpod: --reason is 1-%d printable ASCII characters\n", DP_LOG_TEXT_MAX);
+		e = 2;
+	}
+	dpc_config c;
+	dps_store *s = NULL;
+	if (e || (e = dpa_open_store(a, &c, &s)))
+		return e;
+	dps_officer o;
+	dpl_enc *x = dpl_enc_new();
+	int go = 1;
+	int r = x ? dps_begin(s) : DP_ENOMEM;
+	if (!r)
+		r = dps_officer_get(s, a->pos[0], &o);
+	if (!r && disable && o.status != DPS_ACTIVE)
+		r = DP_ESTATE;
+	if (!r && disable)
+		r = dpa_two_person(s, x, "officer-disable", o.handle, op, a->reason, &go);
+	if (!r && go) {
+		o.status = disable ? DPS_SUSPENDED : DPS_ACTIVE;
+		r = dps_officer_put(s, &o, 1);
+		dp_logent *en = dpl_ent(x, DP_LOG_ADMIN, dp_now());
+		snprintf(en->operator_, sizeof en->operator_, "%s", op);
+		snprintf(en->act, sizeof en->act, "%s", disable ? "OFFICER-DISABLE" : "OFFICER-ENABLE");
+		snprintf(en->text, sizeof en->text, "%s%s%.300s", o.handle, a->reason ? ": " : "",
+			 a->reason ? a->reason : "");
+		if (!r)
+			r = dpl_put(s, x, NULL);
+	}
+	if (x)
+		r = dpa_finish_txn(s, r);
+	else
+		r = DP_ENOMEM;
+	dpl_enc_free(x);
+	dps_close(s);
+	if (r == DP_EDENIED)
+		return 1;
+	if (r)
+		return dpa_fail(r, verb, r == DP_ENOTFOUND ? "no such officer (denpod officer list)"
+				   : r == DP_ESTATE ? "the officer is not active" : NULL);
+	if (!go)
+		printf("disabling officer %s is requested by %s; it takes effect when a different "
+		       "operator runs the same command within %d h\n",
+		       o.handle, op, DPA_APPROVAL_SECONDS / 3600);
+	else
+		printf("officer %s is now %s\n", o.handle, disable ? "disabled" : "enabled");
+	return 0;
+}
+
+/* ---- decoys, detect.conf ---- */
+
+static int print_decoy(void *ctx, const dps_cable *c)
+{
+	char t[32], hex[2 * DP_CABLE_ID + 1];
+	utc(t, c->accepted);
+	dp_hex_encode(hex, c->cable_id, DP_CABLE_ID);
+	printf("%s %-20s %s %-14s %s\n", hex, c->mrn, t, dp_class_name(c->classification),
+	       c->officer);
+	(*(int *)ctx)++;
+	return DP_OK;
+}
+
+int dpa_decoy_list(const dpa_args *a)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	int e = a->npos ? (fprintf(stderr, "usage: denpod decoy list --data DIR\n"), 2) : 0;
+	if (e || (e = dpa_open_store(a, &c, &s)))
+		return e;
+	int n = 0;
+	int r = dps_decoy_list(s, 100000, print_decoy, &n);
+	dps_close(s);
+	if (r)
+		return dpa_fail(r, "decoy list", NULL);
+	if (!n)
+		printf("(no decoys: plant them with `denpo send --decoy` from a DECOY officer's "
+		       "device)\n");
+	return 0;
+}
+
+int dpa_detect_check(const dpa_args *a)
+{
+	char path[DPC_PATH_MAX];
+	if (a->npos > 1) {
+		fprintf(stderr, "usage: denpod detect check [FILE] [--data DIR]\n");
+		return 2;
+	}
+	if (a->npos == 1) {
+		snprintf(path, sizeof path, "%s", a->pos[0]);
+	} else {
+		dpc_config c;
+		if (!a->data || !*a->data) {
+			fprintf(stderr, "denpod: give FILE or --data DIR (or set DENPOD_DATA)\n");
+			return 2;
+		}
+		if (dpc_load(&c, a->data) || dpc_path(&c, "detect.conf", path, sizeof path))
+			return 1;
+	}
+	dp_det_config cfg;
+	int r = dpd_det_check_file(path, &cfg);
+	if (r && r != DP_ENOTFOUND) {
+		dp_det_config_free(&cfg);
+		return 1;
+	}
+	printf("%s: %s\n", path, r == DP_ENOTFOUND ? "absent: the defaults apply" : "ok");
+	for (int i = 0; i < DP_R_COUNT; i++)
+		printf("  rule %-14s %-8s %s\n", dp_det_rule_name(i), dp_det_mode_name(cfg.mode[i]),
+		       dp_det_action_name(cfg.action[i]));
+	for (int i = 0; i < DP_P_COUNT; i++)
+		printf("  %-20s %lld\n", dp_det_params[i].name, (long long)cfg.p[i]);
+	printf("  networks: %zu\n", cfg.nnets);
+	dp_det_config_free(&cfg);
+	return 0;
+}

@@ -1,0 +1,809 @@
+/*
+ * denpod/detect_srv.c - detection and containment inside the switch (see
+ * detect_srv.h and docs/detection.md).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "denpo/encoding.h"
+#include "denpo/logentry.h"
+#include "denpod/alerts.h"
+#include "denpod/detect_srv.h"
+
+#define DET_TICK_MS 1000
+#define DET_RELOAD_S 3600  /* re-read the posts' UTC offsets (DST) at least this often */
+#define DET_TRACK_MAX 4096 /* automatic steps the loop follows (for undo and lapse) */
+
+/* An automatic step the loop follows until it ends. */
+typedef struct {
+	uint8_t device[32];
+	int kind;    /* DPS_CK_* */
+	int64_t cid; /* its containment id; -1 while its op is being written */
+} det_track;
+
+struct dpd_det {
+	dp_det *eng;
+	dp_det_config cfg;
+	dpo_out *out;
+	dpo_metrics *met;
+	struct evhttp *mhttp;
+	struct event *tick, *hup;
+	int64_t dirver;    /* the directory version last registered */
+	int64_t loaded_at; /* when (Unix s) */
+	int lapse_busy;    /* a DPD_OP_LAPSE is with the writer */
+	det_track track[DET_TRACK_MAX];
+	size_t ntrack;
+	char host[256];
+	char conf_path[DPC_PATH_MAX];
+};
+
+/* The engine's answer to a status change it need not act on (unknown device: nothing to undo). */
+static void ignore(int r)
+{
+	(void)r;
+}
+
+/* ---- the configuration ---- */
+
+int dpd_det_check_file(const char *path, dp_det_config *out)
+{
+	dp_buf b;
+	char err[512];
+	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		dp_det_config_default(out);
+		return DP_ENOTFOUND;
+	}
+	dp_buf_init(&b, 1 << 20);
+	int r = dp_read_file(path, &b);
+	if (r) {
+		fprintf(stderr, "denpod: cannot read %s: %s\n", path, dp_strerror(r));
+		dp_buf_free(&b);
+		dp_det_config_default(out);
+		return r;
+	}
+	r = dp_det_config_parse(out, (const char *)b.p, b.len, err, sizeof err);
+	dp_buf_free(&b);
+	if (r)
+		fprintf(stderr, "denpod: %s: %s\n", path, err);
+	return r;
+}
+
+/* ---- registration ---- */
+
+/* The UTC offset of a time zone at t (0 for "" or an unknown zone). */
+static int32_t tz_offset(const char *tz, time_t t)
+{
+	if (!tz[0])
+		return 0;
+	/* the loop thread is the only user of local time in denpod */
+	char *old = getenv("TZ");
+	char saved[256];
+	int had = old != NULL;
+	if (had)
+		snprintf(saved, sizeof saved, "%s", old);
+	setenv("TZ", tz, 1);
+	tzset();
+	struct tm tm;
+	int32_t off = localtime_r(&t, &tm) ? (int32_t)tm.tm_gmtoff : 0;
+	if (had)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	return off;
+}
+
+struct reg_ctx {
+	struct dpd_det *d;
+	time_t now;
+	int r;
+};
+
+static int reg_post(void *ctx, const dps_post *p)
+{
+	struct reg_ctx *x = ctx;
+	int r = dp_det_post(x->d->eng, p->name, tz_offset(p->tz, x->now));
+	return r == DP_OK || r == DP_EINVAL ? DP_OK : r; /* a name the engine refuses: skipped */
+}
+
+static int reg_officer(void *ctx, const dps_officer *o)
+{
+	struct reg_ctx *x = ctx;
+	int r = dp_det_officer(x->d->eng, o->handle, o->post);
+	return r == DP_OK || r == DP_EINVAL || r == DP_ENOTFOUND ? DP_OK : r;
+}
+
+static const det_track *tracked(const struct dpd_det *d, const uint8_t dev[32], int kind)
+{
+	for (size_t i = 0; i < d->ntrack; i++)
+		if (d->track[i].kind == kind && memcmp(d->track[i].device, dev, 32) == 0)
+			return &d->track[i];
+	return NULL;
+}
+
+static int reg_device(void *ctx, const dps_det_device *v)
+{
+	struct reg_ctx *x = ctx;
+	int active = v->status == DPS_ACTIVE && v->officer_status == DPS_ACTIVE;
+	/* a suspension the engine made whose op is still being written stays */
+	const det_track *t = tracked(x->d, v->id, DPS_CK_SUSPEND);
+	if (t && t->cid < 0)
+		active = 0;
+	int r = dp_det_device(x->d->eng, v->id, v->officer, active, v->decoy);
+	return r == DP_OK || r == DP_EINVAL || r == DP_ENOTFOUND ? DP_OK : r;
+}
+
+/* Registers the directory if it changed since last time (or an hour passed). */
+static int det_register(dpd_server *srv, int force)
+{
+	struct dpd_det *d = srv->det;
+	int r = dps_dir_sync(srv->store);
+	if (r)
+		return r;
+	int64_t v = dps_dir_version(srv->store);
+	time_t now = (time_t)dpd_now(srv);
+	if (!force && v == d->dirver && now - d->loaded_at < DET_RELOAD_S)
+		return DP_OK;
+	struct reg_ctx x = {d, now, 0};
+	r = dps_post_list(srv->store, reg_post, &x);
+	if (!r)
+		r = dps_officer_list(srv->store, reg_officer, &x);
+	if (!r)
+		r = dps_det_devices(srv->store, reg_device, &x);
+	if (!r) {
+		d->dirver = v;
+		d->loaded_at = now;
+	}
+	return r;
+}
+
+/* ---- alerts: from the engine to the writer ---- */
+
+static void track_add(struct dpd_det *d, const uint8_t dev[32], int kind)
+{
+	if (d->ntrack == DET_TRACK_MAX) {
+		fprintf(stderr, "denpod: detect: %d automatic steps followed; the oldest is no longer "
+				"followed for undo\n", DET_TRACK_MAX);
+		memmove(d->track, d->track + 1, (DET_TRACK_MAX - 1) * sizeof d->track[0]);
+		d->ntrack--;
+	}
+	det_track *t = &d->track[d->ntrack++];
+	memcpy(t->device, dev, 32);
+	t->kind = kind;
+	t->cid = -1;
+}
+
+static void track_drop(struct dpd_det *d, size_t i)
+{
+	memmove(d->track + i, d->track + i + 1, (d->ntrack - i - 1) * sizeof d->track[0]);
+	d->ntrack--;
+}
+
+static void metric_add(struct dpd_det *d, const char *name, const char *k1, const char *v1,
+		       const char *k2, const char *v2)
+{
+	if (!d->met)
+		return;
+	int r = k2 ? dpo_metric_add(d->met, name, 1, k1, v1, k2, v2, (const char *)NULL)
+	      : k1 ? dpo_metric_add(d->met, name, 1, k1, v1, (const char *)NULL)
+		   : dpo_metric_add(d->met, name, 1, (const char *)NULL);
+	(void)r; /* a metric that cannot be counted is not worth failing a request for */
+}
+
+static void on_alert(void *ctx, const dp_det_alert *a)
+{
+	dpd_server *srv = ctx;
+	struct dpd_det *d = srv->det;
+	metric_add(d, "denpo_detect_alerts_total", "rule", dp_det_rule_name(a->rule), "mode",
+		   dp_det_mode_name(a->mode));
+	if (a->page)
+		metric_add(d, "denpo_detect_pages_total", "rule", dp_det_rule_name(a->rule), NULL, NULL);
+	if (a->withheld)
+		metric_add(d, "denpo_containment_withheld_total", "reason",
+			   a->withheld == DP_DET_WH_CAP ? "cap" : "last-device", NULL, NULL);
+	dpd_op *op = calloc(1, sizeof *op);
+	dp_det_alert *copy = op ? malloc(sizeof *copy) : NULL;
+	if (!copy) {
+		free(op);
+		/* never lose an alert: report it unlogged */
+		fprintf(stderr, "denpod: detect: out of memory; alert %s not logged\n",
+			dp_det_rule_name(a->rule));
+		(void)dpo_emit_alert(d->out, a, -1);
+		return;
+	}
+	*copy = *a;
+	op->kind = DPD_OP_ALERT;
+	op->alert = copy;
+	op->t = a->t_ms / 1000;
+	op->cid = -1;
+	op->log_idx = -1;
+	snprintf(op->rq.dev, sizeof op->rq.dev, "-");
+	snprintf(op->rq.method, sizeof op->rq.method, "ALERT");
+	if (a->action == DP_DET_SUSPEND) {
+		op->until = op->t + d->cfg.p[DP_P_SUSPEND_SECONDS];
+		track_add(d, a->device, DPS_CK_SUSPEND);
+	} else if (a->action == DP_DET_THROTTLE) {
+		int64_t until_ms = dp_det_throttled_until(d->eng, a->device);
+		op->until = until_ms > 0 ? (until_ms + 999) / 1000
+					 : op->t + d->cfg.p[DP_P_THROTTLE_SECONDS];
+		if (!tracked(d, a->device, DPS_CK_THROTTLE))
+			track_add(d, a->device, DPS_CK_THROTTLE);
+	}
+	dpd_batch_add(srv, op);
+}
+
+/* ---- requests ---- */
+
+static void addr16(const char *addr, uint8_t out[16])
+{
+	if (!addr[0] || dp_det_addr_parse(addr, out))
+		memset(out, 0, 16);
+}
+
+int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
+{
+	struct dpd_det *d = srv->det;
+	if (!d || !rq->authed)
+		return 0;
+	rq->det_fed = 1;
+	e->t_ms = dpd_now(srv) * 1000 + 0; /* the request's judged time */
+	struct timespec ts;
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 && ts.tv_sec == e->t_ms / 1000)
+		e->t_ms += ts.tv_nsec / 1000000; /* milliseconds within the same second */
+	memcpy(e->device, rq->devid, 32);
+	addr16(rq->addr, e->addr);
+	int v = dp_det_feed(d->eng, e);
+	if (e->kind == DP_DET_FETCH)
+		metric_add(d, "denpo_cable_fetches_total", "verdict",
+			   v == DP_DET_ALLOW ? "allowed" : v == DP_DET_THROTTLED ? "throttled" : "blocked",
+			   NULL, NULL);
+	if (v == DP_DET_ALLOW)
+		return 0;
+	if (v == DP_DET_THROTTLED) {
+		int64_t until = dp_det_throttled_until(d->eng, e->device);
+		(void)until;
+		if (rq->req)
+			evhttp_add_header(evhttp_request_get_output_headers(rq->req), "Retry-After", "60");
+		dpd_reply_error(rq, 429, DP_EDENIED,
+				"this device is fetching faster than its post's security rules allow "
+				"and is throttled; retry after 60 s, or ask the security office");
+		return 1;
+	}
+	dpd_reply_error(rq, 403, DP_EDEVICE, "this device is suspended; ask the switch operator");
+	return 1;
+}
+
+void dpd_det_denied(dpd_server *srv, dpd_req *rq)
+{
+	if (!srv || !srv->det || !rq->authed || rq->det_fed)
+		return;
+	dp_det_event e;
+	memset(&e, 0, sizeof e);
+	e.kind = DP_DET_DENIED;
+	e.cable_seq = -1;
+	(void)dpd_det_request(srv, rq, &e); /* the refusal is being answered already */
+}
+
+/* ---- the writer's side ---- */
+
+/* Text for a log entry: printable ASCII, no edge spaces, at most DP_LOG_TEXT_MAX. */
+static void log_text(char out[DP_LOG_TEXT_MAX + 1], const char *in)
+{
+	size_t n = 0;
+	for (const char *p = in; *p && n < DP_LOG_TEXT_MAX; p++)
+		out[n++] = *p >= 0x20 && *p <= 0x7e ? *p : '?';
+	while (n && out[n - 1] == ' ')
+		n--;
+	out[n] = 0;
+	size_t lead = strspn(out, " ");
+	if (lead)
+		memmove(out, out + lead, n - lead + 1);
+	if (!out[0])
+		snprintf(out, DP_LOG_TEXT_MAX + 1, "-");
+}
+
+static void utc_text(char out[32], int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm))
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(out, 32, "%lld", (long long)t);
+}
+
+static int log_containment(dps_store *st, dpl_enc *x, int64_t t, const char *action,
+			   const uint8_t dev[32], const char *op, const char *detail)
+{
+	dp_logent *e = dpl_ent(x, DP_LOG_CONTAINMENT, t);
+	snprintf(e->act, sizeof e->act, "%s", action);
+	if (dev) {
+		memcpy(e->device, dev, 32);
+		e->has_device = 1;
+	}
+	log_text(e->operator_, op);
+	log_text(e->text, detail);
+	return dpl_put(st, x, NULL);
+}
+
+static int log_status(dps_store *st, dpl_enc *x, int64_t t, int event, const uint8_t dev[32],
+		      const char *op, const char *reason)
+{
+	dp_logent *e = dpl_ent(x, event, t);
+	memcpy(e->device, dev, 32);
+	log_text(e->operator_, op);
+	log_text(e->text, reason);
+	return dpl_put(st, x, NULL);
+}
+
+static int write_alert(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	const dp_det_alert *a = op->alert;
+	const char *rule = dp_det_rule_name(a->rule);
+	dp_logent *e = dpl_ent(x, DP_LOG_ALERT, op->t);
+	snprintf(e->act, sizeof e->act, "%s", rule);
+	memcpy(e->device, a->device, 32);
+	e->has_device = 1;
+	char detail[DP_LOG_TEXT_MAX + 1];
+	log_text(detail, a->detail);
+	snprintf(e->text, sizeof e->text, "%s", detail);
+	uint64_t idx;
+	int r = dpl_put(st, x, &idx);
+	if (r)
+		return r;
+	op->log_idx = (int64_t)idx;
+	(*logged)++;
+	if (a->action != DP_DET_SUSPEND && a->action != DP_DET_THROTTLE)
+		return DP_OK;
+	dps_device dev;
+	r = dps_device_get(st, a->device, &dev);
+	if (r)
+		return r == DP_ENOTFOUND ? DP_OK : r; /* gone: nothing to contain */
+	dps_containment c;
+	memset(&c, 0, sizeof c);
+	memcpy(c.device, a->device, 32);
+	c.kind = a->action == DP_DET_SUSPEND ? DPS_CK_SUSPEND : DPS_CK_THROTTLE;
+	snprintf(c.rule, sizeof c.rule, "%s", rule);
+	c.created = op->t;
+	c.until = op->until;
+	c.state = DPS_CS_ACTIVE;
+	c.alert_log = op->log_idx;
+	char until[32], why[2 * DP_LOG_TEXT_MAX];
+	utc_text(until, op->until);
+	if (c.kind == DPS_CK_SUSPEND) {
+		if (dev.status != DPS_ACTIVE)
+			return DP_OK; /* an operator acted first: nothing automatic to add */
+		r = dps_device_set_status(st, a->device, DPS_SUSPENDED);
+		snprintf(why, sizeof why, "containment of alert %s", rule);
+		if (!r)
+			r = log_status(st, x, op->t, DP_LOG_DEVICE_SUSPENDED, a->device, "auto", why);
+		if (!r)
+			(*logged)++;
+		snprintf(c.detail, sizeof c.detail, "suspended by alert %s (log entry %lld) until %s "
+			 "unless an operator confirms it", rule, (long long)op->log_idx, until);
+	} else {
+		snprintf(c.detail, sizeof c.detail, "throttled by alert %s (log entry %lld) until %s",
+			 rule, (long long)op->log_idx, until);
+	}
+	if (!r)
+		r = dps_contain_add(st, &c);
+	if (r)
+		return r;
+	op->cid = c.id;
+	snprintf(why, sizeof why, "step %lld: %s; undo: denpod contain undo %lld", (long long)c.id,
+		 c.detail, (long long)c.id);
+	r = log_containment(st, x, op->t,
+			    c.kind == DPS_CK_SUSPEND ? "SUSPEND-DEVICE" : "THROTTLE-DEVICE",
+			    a->device, "auto", why);
+	if (!r)
+		(*logged)++;
+	return r;
+}
+
+#define LAPSE_MAX 256
+
+struct lapse_ctx {
+	dps_containment *c;
+	size_t n;
+};
+
+static int lapse_collect(void *ctx, const dps_containment *c)
+{
+	struct lapse_ctx *x = ctx;
+	if (x->n < LAPSE_MAX)
+		x->c[x->n++] = *c;
+	return DP_OK;
+}
+
+static int write_lapse(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	struct lapse_ctx lc = {calloc(LAPSE_MAX, sizeof(dps_containment)), 0};
+	if (!lc.c)
+		return DP_ENOMEM;
+	int r = dps_contain_due(st, op->t, lapse_collect, &lc);
+	json_t *done = json_array();
+	if (!done)
+		r = r ? r : DP_ENOMEM;
+	for (size_t i = 0; !r && i < lc.n; i++) {
+		const dps_containment *c = &lc.c[i];
+		char why[DP_LOG_TEXT_MAX + 1];
+		if (c->kind == DPS_CK_SUSPEND) {
+			dps_device dev;
+			r = dps_device_get(st, c->device, &dev);
+			if (!r && dev.status == DPS_SUSPENDED) {
+				r = dps_device_set_status(st, c->device, DPS_ACTIVE);
+				snprintf(why, sizeof why, "time-boxed suspension %lld (alert %s) lapsed "
+					 "unconfirmed", (long long)c->id, c->rule);
+				if (!r)
+					r = log_status(st, x, op->t, DP_LOG_DEVICE_REINSTATED, c->device,
+						       "auto", why);
+				*logged += !r;
+			}
+			if (r == DP_ENOTFOUND)
+				r = DP_OK;
+		}
+		snprintf(why, sizeof why, "step %lld (%s by alert %s) lapsed unconfirmed at its "
+			 "time box", (long long)c->id, dps_contain_kind_name(c->kind), c->rule);
+		if (!r)
+			r = log_containment(st, x, op->t, "LAPSE", c->device, "auto", why);
+		*logged += !r;
+		if (!r)
+			r = dps_contain_set(st, c->id, DPS_CS_LAPSED, "auto", op->t, c->until);
+		if (!r) {
+			char hex[65];
+			dp_hex_encode(hex, c->device, 32);
+			json_array_append_new(done, json_pack("{s:I,s:s,s:i,s:s}", "id",
+							      (json_int_t)c->id, "device", hex,
+							      "kind", c->kind, "rule", c->rule));
+		}
+	}
+	free(lc.c);
+	if (r)
+		json_decref(done);
+	else
+		op->json = done;
+	return r;
+}
+
+int dpd_det_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	return op->kind == DPD_OP_ALERT ? write_alert(st, x, op, logged)
+					: write_lapse(st, x, op, logged);
+}
+
+/* ---- after the commit ---- */
+
+static void emit_step(dpd_server *srv, const char *action, const char *op_name,
+		      const uint8_t dev[32], const char *rule, int64_t id, int64_t until,
+		      const char *detail, int64_t t_ms, int64_t log_index)
+{
+	struct dpd_det *d = srv->det;
+	dpo_action a;
+	dps_device v;
+	dps_officer o;
+	memset(&a, 0, sizeof a);
+	/* whose device: for the SOC reading the alert stream */
+	if (dps_device_get(srv->store, dev, &v) == DP_OK &&
+	    dps_officer_get(srv->store, v.officer, &o) == DP_OK) {
+		a.officer = o.handle;
+		a.post = o.post;
+	}
+	a.t_ms = t_ms;
+	a.action = action;
+	a.operator_ = op_name;
+	a.device = dev;
+	a.rule = rule;
+	a.id = id;
+	a.until = until;
+	a.detail = detail;
+	a.log_index_valid = log_index >= 0;
+	a.log_index = log_index;
+	(void)dpo_emit_action(d->out, &a);
+	metric_add(d, "denpo_containment_actions_total", "action", action, "mode", "auto");
+}
+
+void dpd_det_done(dpd_server *srv, dpd_op *op)
+{
+	struct dpd_det *d = srv->det;
+	if (!d)
+		return;
+	if (op->kind == DPD_OP_LAPSE) {
+		d->lapse_busy = 0;
+		size_t i;
+		json_t *v;
+		json_array_foreach(op->json, i, v)
+		{
+			uint8_t dev[32];
+			const char *hex = json_string_value(json_object_get(v, "device"));
+			int kind = (int)json_integer_value(json_object_get(v, "kind"));
+			if (!hex || dp_hex_decode(dev, 32, hex, strlen(hex)))
+				continue;
+			if (kind == DPS_CK_SUSPEND)
+				ignore(dp_det_device_status(d->eng, dev, 1));
+			else
+				ignore(dp_det_unthrottle(d->eng, dev));
+			for (size_t k = 0; k < d->ntrack; k++)
+				if (d->track[k].cid == json_integer_value(json_object_get(v, "id"))) {
+					track_drop(d, k);
+					break;
+				}
+			emit_step(srv, "lapse", "auto", dev,
+				  json_string_value(json_object_get(v, "rule")),
+				  (int64_t)json_integer_value(json_object_get(v, "id")), 0,
+				  "the time box ran out unconfirmed", op->t * 1000, -1);
+		}
+		return;
+	}
+	const dp_det_alert *a = op->alert;
+	if (op->result)
+		fprintf(stderr, "denpod: detect: alert %s could not be logged (%s); it is reported "
+				"unlogged\n", dp_det_rule_name(a->rule), dp_strerror(op->result));
+	(void)dpo_emit_alert(d->out, a, op->result ? -1 : op->log_idx);
+	int kind = a->action == DP_DET_SUSPEND ? DPS_CK_SUSPEND
+		 : a->action == DP_DET_THROTTLE ? DPS_CK_THROTTLE : 0;
+	if (!kind)
+		return;
+	for (size_t k = 0; k < d->ntrack; k++) {
+		det_track *t = &d->track[k];
+		if (t->cid < 0 && t->kind == kind && memcmp(t->device, a->device, 32) == 0) {
+			if (op->result || op->cid < 0)
+				track_drop(d, k); /* nothing durable to follow */
+			else
+				t->cid = op->cid;
+			break;
+		}
+	}
+	if (!op->result && op->cid >= 0)
+		emit_step(srv, kind == DPS_CK_SUSPEND ? "suspend" : "throttle", "auto", a->device,
+			  dp_det_rule_name(a->rule), op->cid, op->until, a->detail, a->t_ms,
+			  op->log_idx);
+}
+
+/* ---- the tick: directory, lapses, undo ---- */
+
+static void follow_steps(dpd_server *srv)
+{
+	struct dpd_det *d = srv->det;
+	for (size_t i = 0; i < d->ntrack;) {
+		det_track *t = &d->track[i];
+		dps_containment c;
+		if (t->cid < 0) {
+			i++;
+			continue;
+		}
+		int r = dps_contain_get(srv->store, t->cid, &c);
+		if (r == DP_OK && (c.state == DPS_CS_ACTIVE || c.state == DPS_CS_CONFIRMED) &&
+		    !(t->kind == DPS_CK_THROTTLE && !dp_det_throttled_until(d->eng, t->device))) {
+			i++;
+			continue;
+		}
+		if (r == DP_OK && c.state == DPS_CS_UNDONE) {
+			/* an operator undid it (`denpod contain undo`): the engine forgets it */
+			if (t->kind == DPS_CK_THROTTLE)
+				ignore(dp_det_unthrottle(d->eng, t->device));
+			else
+				ignore(dp_det_device_status(d->eng, t->device, 1));
+			emit_step(srv, "undo", c.operator_[0] ? c.operator_ : "operator", t->device,
+				  c.rule, c.id, 0, "undone by an operator", dpd_now(srv) * 1000, -1);
+		}
+		track_drop(d, i);
+	}
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dpd_server *srv = arg;
+	struct dpd_det *d = srv->det;
+	if (srv->stopping)
+		return;
+	if (det_register(srv, 0))
+		fprintf(stderr, "denpod: detect: cannot read the directory; retrying in a second\n");
+	follow_steps(srv);
+	int due = 0;
+	int64_t now = dpd_now(srv);
+	if (!d->lapse_busy && dps_contain_any_due(srv->store, now, &due) == DP_OK && due) {
+		dpd_op *op = calloc(1, sizeof *op);
+		if (op) {
+			op->kind = DPD_OP_LAPSE;
+			op->t = now;
+			op->cid = -1;
+			snprintf(op->rq.dev, sizeof op->rq.dev, "-");
+			snprintf(op->rq.method, sizeof op->rq.method, "LAPSE");
+			d->lapse_busy = 1;
+			dpd_batch_add(srv, op);
+		}
+	}
+}
+
+static void hup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dpd_server *srv = arg;
+	struct dpd_det *d = srv->det;
+	dp_det_config c;
+	int r = dpd_det_check_file(d->conf_path, &c);
+	if (r == DP_OK || r == DP_ENOTFOUND) {
+		if (dp_det_reconfigure(d->eng, &c) == DP_OK) {
+			dp_det_config_free(&d->cfg);
+			d->cfg = c;
+			fprintf(stderr, "denpod: SIGHUP: detection configuration re-read%s\n",
+				r == DP_ENOTFOUND ? " (no detect.conf: defaults)" : "");
+		} else {
+			dp_det_config_free(&c);
+		}
+	} else {
+		dp_det_config_free(&c);
+		fprintf(stderr, "denpod: SIGHUP: keeping the running detection configuration\n");
+	}
+	if (dpo_reopen(d->out))
+		fprintf(stderr, "denpod: SIGHUP: cannot reopen the alert file\n");
+}
+
+/* ---- metrics over plain HTTP ---- */
+
+static void metrics_cb(struct evhttp_request *req, void *arg)
+{
+	dpd_server *srv = arg;
+	struct dpd_det *d = srv->det;
+	const char *uri = evhttp_request_get_uri(req);
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET || !uri ||
+	    strncmp(uri, "/metrics", 8) != 0 || (uri[8] && uri[8] != '?')) {
+		evhttp_send_error(req, 404, "only GET /metrics");
+		return;
+	}
+	dp_det_stats s;
+	dp_det_get_stats(d->eng, &s);
+	int r = dpo_metric_set(d->met, "denpo_detect_events", (double)s.events, (const char *)NULL);
+	if (!r)
+		r = dpo_metric_set(d->met, "denpo_detect_throttled_devices", 0, (const char *)NULL);
+	size_t thr = 0, sus = 0;
+	for (size_t i = 0; i < d->ntrack; i++)
+		d->track[i].kind == DPS_CK_THROTTLE ? thr++ : sus++;
+	if (!r)
+		r = dpo_metric_set(d->met, "denpo_detect_throttled_devices", (double)thr,
+				   (const char *)NULL);
+	if (!r)
+		r = dpo_metric_set(d->met, "denpo_detect_auto_suspended_devices", (double)sus,
+				   (const char *)NULL);
+	if (!r)
+		r = dpo_metric_set(d->met, "denpo_alert_output_errors", (double)dpo_errors(d->out),
+				   (const char *)NULL);
+	dp_buf b;
+	dp_buf_init(&b, 1 << 22);
+	if (!r)
+		r = dpo_metrics_render(d->met, &b);
+	struct evbuffer *out = evbuffer_new();
+	if (r || !out || evbuffer_add(out, b.p, b.len)) {
+		dp_buf_free(&b);
+		if (out)
+			evbuffer_free(out);
+		evhttp_send_error(req, 503, "metrics unavailable");
+		return;
+	}
+	dp_buf_free(&b);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
+static int metrics_declare(dpo_metrics *m)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} f[] = {
+		{"denpo_detect_events", "gauge", "Requests seen by detection since the switch started."},
+		{"denpo_detect_alerts_total", "counter", "Alerts by rule and mode (report or enforce)."},
+		{"denpo_detect_pages_total", "counter", "Alerts that paged a human, by rule."},
+		{"denpo_containment_actions_total", "counter",
+		 "Containment steps by action and mode (auto or operator)."},
+		{"denpo_containment_withheld_total", "counter",
+		 "Automatic suspensions withheld by a safeguard, by reason."},
+		{"denpo_cable_fetches_total", "counter", "Cable fetches by detection verdict."},
+		{"denpo_detect_throttled_devices", "gauge", "Devices throttled now by detection."},
+		{"denpo_detect_auto_suspended_devices", "gauge",
+		 "Automatic suspensions the switch follows now."},
+		{"denpo_alert_output_errors", "gauge", "Alert writes or sends that failed."},
+	};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		int r = dpo_metric_declare(m, f[i].name, f[i].type, f[i].help);
+		if (r)
+			return r;
+	}
+	return DP_OK;
+}
+
+/* ---- open, close ---- */
+
+int dpd_det_open(dpd_server *srv)
+{
+	struct dpd_det *d = calloc(1, sizeof *d);
+	if (!d)
+		return DP_ENOMEM;
+	srv->det = d;
+	d->dirver = -2;
+	if (gethostname(d->host, sizeof d->host - 1) != 0)
+		snprintf(d->host, sizeof d->host, "denpod");
+	int r = dpc_path(&srv->cfg, "detect.conf", d->conf_path, sizeof d->conf_path);
+	if (!r) {
+		r = dpd_det_check_file(d->conf_path, &d->cfg);
+		if (r == DP_ENOTFOUND)
+			r = DP_OK;
+		else if (r)
+			fprintf(stderr, "denpod: not starting: fix %s (`denpod detect check` shows "
+					"the same)\n", d->conf_path);
+	}
+	if (!r && (r = dp_det_new(&d->eng, &d->cfg, on_alert, srv)))
+		fprintf(stderr, "denpod: cannot start detection: %s\n", dp_strerror(r));
+	char file[DPC_PATH_MAX], err[512] = "";
+	const char *fp = NULL;
+	if (!r && strcmp(srv->cfg.alerts_file, "none") != 0) {
+		if (srv->cfg.alerts_file[0] == '/')
+			snprintf(file, sizeof file, "%s", srv->cfg.alerts_file);
+		else
+			r = dpc_path(&srv->cfg, srv->cfg.alerts_file, file, sizeof file);
+		fp = file;
+	}
+	if (!r && (r = dpo_open(&d->out, fp, srv->cfg.syslog[0] ? srv->cfg.syslog : NULL,
+				srv->cfg.syslog_facility, d->host, err, sizeof err)))
+		fprintf(stderr, "denpod: alert outputs: %s\n", err[0] ? err : dp_strerror(r));
+	if (!r && !(r = dpo_metrics_new(&d->met)))
+		r = metrics_declare(d->met);
+	if (!r && srv->cfg.metrics_listen[0]) {
+		char host[DPC_LISTEN_MAX];
+		int port;
+		d->mhttp = evhttp_new(srv->base);
+		if (dpc_parse_listen(srv->cfg.metrics_listen, host, sizeof host, &port) || !d->mhttp ||
+		    evhttp_bind_socket(d->mhttp, host, (ev_uint16_t)port) != 0) {
+			fprintf(stderr, "denpod: cannot serve metrics on %s (metrics_listen=)\n",
+				srv->cfg.metrics_listen);
+			r = DP_ENET;
+		} else {
+			evhttp_set_gencb(d->mhttp, metrics_cb, srv);
+			evhttp_set_allowed_methods(d->mhttp, EVHTTP_REQ_GET);
+		}
+	}
+	if (!r && (r = det_register(srv, 1)))
+		fprintf(stderr, "denpod: detect: cannot read the directory\n");
+	struct timeval tv = {DET_TICK_MS / 1000, (DET_TICK_MS % 1000) * 1000};
+	if (!r) {
+		d->tick = event_new(srv->base, -1, EV_PERSIST, tick_cb, srv);
+		d->hup = evsignal_new(srv->base, SIGHUP, hup_cb, srv);
+		if (!d->tick || !d->hup || event_add(d->tick, &tv) || event_add(d->hup, NULL))
+			r = DP_ENOMEM;
+	}
+	if (r) {
+		dpd_det_close(srv);
+		return r;
+	}
+	return DP_OK;
+}
+
+void dpd_det_close(dpd_server *srv)
+{
+	struct dpd_det *d = srv->det;
+	if (!d)
+		return;
+	if (d->tick)
+		event_free(d->tick);
+	if (d->hup)
+		event_free(d->hup);
+	if (d->mhttp)
+		evhttp_free(d->mhttp);
+	dpo_metrics_free(d->met);
+	dpo_close(d->out);
+	dp_det_free(d->eng);
+	dp_det_config_free(&d->cfg);
+	free(d);
+	srv->det = NULL;
+}

@@ -1,0 +1,48 @@
+/*
+ * denpod/detect_srv.h - the detection engine (denpo/detect.h) inside the
+ * switch: what each request tells it, what its verdicts do to the request,
+ * and how its alerts and containment steps become durable, logged and
+ * reported (docs/detection.md).
+ *
+ * Everything here runs on the loop thread except dpd_det_write, which the
+ * writer thread calls for DPD_OP_ALERT and DPD_OP_LAPSE inside its
+ * transaction.  Every alert and every step is a transparency-log entry
+ * (alert, containment, device-suspended / -reinstated) committed with the
+ * change it records; the alert file and syslog get it after the commit,
+ * with its log index.
+ */
+#ifndef DENPOD_DETECT_SRV_H
+#define DENPOD_DETECT_SRV_H
+
+#include "denpo/detect.h"
+#include "denpod/server.h"
+
+/*
+ * Loads DIR/detect.conf (absent: the defaults), opens the alert outputs
+ * and the metrics listener of the configuration, registers the directory
+ * and starts the one-second tick (lapses, undo, directory changes) and the
+ * SIGHUP handler (re-reads detect.conf, reopens the alert file).  Prints
+ * what is wrong and fails on a bad configuration.
+ */
+int dpd_det_open(dpd_server *srv) DP_WUR;
+void dpd_det_close(dpd_server *srv);
+
+/*
+ * Feeds a request's event (device and source are taken from rq, time from
+ * the server's clock).  Returns 1 if the request was refused and answered
+ * here (403 for a suspended device, 429 with Retry-After for a throttled
+ * fetch); 0 to go on.
+ */
+int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e);
+/* A refusal (400/403) of an authenticated request: a DENIED weak signal. */
+void dpd_det_denied(dpd_server *srv, dpd_req *rq);
+
+/* Writer thread: the change and entries of DPD_OP_ALERT / DPD_OP_LAPSE. */
+int dpd_det_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged);
+/* Loop thread, after the commit (or its failure: op->result). */
+void dpd_det_done(dpd_server *srv, dpd_op *op);
+
+/* Reads and checks a detect.conf: 0 ok, else prints the error (for `denpod detect check`). */
+int dpd_det_check_file(const char *path, dp_det_config *out) DP_WUR;
+
+#endif
