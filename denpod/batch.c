@@ -118,7 +118,7 @@ static json_t *with_log(json_t *j, const dpd_op *op)
 
 static void answer(dpd_server *srv, dpd_op *op)
 {
-	if (op->kind == DPD_OP_ALERT || op->kind == DPD_OP_LAPSE) {
+	if (op->kind == DPD_OP_ALERT || op->kind == DPD_OP_LAPSE || op->kind == DPD_OP_CONFIG) {
 		dpd_det_done(srv, op); /* no request: detection reports it */
 		return;
 	}
@@ -176,6 +176,7 @@ static void answer(dpd_server *srv, dpd_op *op)
 		break;
 	case DPD_OP_ALERT:
 	case DPD_OP_LAPSE:
+	case DPD_OP_CONFIG:
 		break; /* answered above */
 	}
 }
@@ -292,6 +293,7 @@ static int write_op(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	}
 	case DPD_OP_ALERT:
 	case DPD_OP_LAPSE:
+	case DPD_OP_CONFIG:
 		r = dpd_det_write(st, x, op, logged);
 		break;
 	}

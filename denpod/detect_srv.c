@@ -476,10 +476,27 @@ static int write_lapse(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	return r;
 }
 
+static int write_config(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	dp_logent *e = dpl_ent(x, DP_LOG_ADMIN, op->t);
+	snprintf(e->operator_, sizeof e->operator_, "denpod");
+	snprintf(e->act, sizeof e->act, "DETECT-CONFIG");
+	log_text(e->text, (const char *)op->data);
+	int r = dpl_put(st, x, NULL);
+	*logged += !r;
+	return r;
+}
+
 int dpd_det_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 {
-	return op->kind == DPD_OP_ALERT ? write_alert(st, x, op, logged)
-					: write_lapse(st, x, op, logged);
+	switch (op->kind) {
+	case DPD_OP_ALERT:
+		return write_alert(st, x, op, logged);
+	case DPD_OP_LAPSE:
+		return write_lapse(st, x, op, logged);
+	default:
+		return write_config(st, x, op, logged);
+	}
 }
 
 /* ---- after the commit ---- */
@@ -518,6 +535,12 @@ void dpd_det_done(dpd_server *srv, dpd_op *op)
 	struct dpd_det *d = srv->det;
 	if (!d)
 		return;
+	if (op->kind == DPD_OP_CONFIG) {
+		if (op->result)
+			fprintf(stderr, "denpod: detect: the configuration could not be logged (%s)\n",
+				dp_strerror(op->result));
+		return;
+	}
 	if (op->kind == DPD_OP_LAPSE) {
 		d->lapse_busy = 0;
 		size_t i;
@@ -626,6 +649,62 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * The configuration in force, for the log: the file's SHA-256 (or "absent:
+ * defaults"), the rules not enforced, the numbers not at their default and
+ * how many networks.  Written when it changes (at start, on SIGHUP), so an
+ * auditor sees a rule turned off before what it would have caught.
+ */
+static void log_config(dpd_server *srv, const char *when)
+{
+	struct dpd_det *d = srv->det;
+	char detail[DP_LOG_TEXT_MAX + 1], hex[17] = "";
+	dp_buf b;
+	dp_buf_init(&b, 1 << 20);
+	if (access(d->conf_path, F_OK) == 0 && dp_read_file(d->conf_path, &b) == DP_OK) {
+		uint8_t h[32];
+		dp_sha256(h, b.p, b.len);
+		dp_hex_encode(hex, h, 8);
+	}
+	dp_buf_free(&b);
+	size_t n = (size_t)snprintf(detail, sizeof detail, "%s: detect.conf %s%s", when,
+				    hex[0] ? "sha256 " : "absent, defaults", hex);
+	for (int m = DP_DET_OFF; m <= DP_DET_REPORT && n < sizeof detail; m++) {
+		n += (size_t)snprintf(detail + n, sizeof detail - n, "; %s:", dp_det_mode_name(m));
+		int any = 0;
+		for (int r = 0; r < DP_R_COUNT && n < sizeof detail; r++)
+			if (d->cfg.mode[r] == m) {
+				n += (size_t)snprintf(detail + n, sizeof detail - n, "%s%s", any ? "," : " ",
+						      dp_det_rule_name(r));
+				any = 1;
+			}
+		if (!any && n < sizeof detail)
+			n += (size_t)snprintf(detail + n, sizeof detail - n, " none");
+	}
+	int changed = 0;
+	for (int i = 0; i < DP_P_COUNT && n < sizeof detail; i++)
+		if (d->cfg.p[i] != dp_det_params[i].def)
+			n += (size_t)snprintf(detail + n, sizeof detail - n, "%s %s=%lld",
+					      changed++ ? "," : "; changed:", dp_det_params[i].name,
+					      (long long)d->cfg.p[i]);
+	if (n < sizeof detail)
+		snprintf(detail + n, sizeof detail - n, "; networks: %zu", d->cfg.nnets);
+	dpd_op *op = calloc(1, sizeof *op);
+	char *text = op ? strdup(detail) : NULL;
+	if (!text) {
+		free(op);
+		fprintf(stderr, "denpod: detect: out of memory; the configuration is not logged\n");
+		return;
+	}
+	op->kind = DPD_OP_CONFIG;
+	op->data = (uint8_t *)text;
+	op->t = dpd_now(srv);
+	op->cid = -1;
+	snprintf(op->rq.dev, sizeof op->rq.dev, "-");
+	snprintf(op->rq.method, sizeof op->rq.method, "CONFIG");
+	dpd_batch_add(srv, op);
+}
+
 static void hup_cb(evutil_socket_t fd, short what, void *arg)
 {
 	dpd_server *srv = arg;
@@ -638,6 +717,7 @@ static void hup_cb(evutil_socket_t fd, short what, void *arg)
 			d->cfg = c;
 			fprintf(stderr, "denpod: SIGHUP: detection configuration re-read%s\n",
 				r == DP_ENOTFOUND ? " (no detect.conf: defaults)" : "");
+			log_config(srv, "re-read on SIGHUP");
 		} else {
 			dp_det_config_free(&c);
 		}
@@ -786,6 +866,7 @@ int dpd_det_open(dpd_server *srv)
 		dpd_det_close(srv);
 		return r;
 	}
+	log_config(srv, "at start");
 	return DP_OK;
 }
 

@@ -60,11 +60,14 @@ typedef struct dpd_req_s {
  * and the bytes leave only once that entry is committed.
  */
 enum dpd_op_kind { DPD_OP_SUBMIT, DPD_OP_DELIVER, DPD_OP_ACK, DPD_OP_KEY_PUT, DPD_OP_KEYS,
-		   DPD_OP_FETCH, DPD_OP_COSIGN, DPD_OP_ALERT, DPD_OP_LAPSE };
+		   DPD_OP_FETCH, DPD_OP_COSIGN, DPD_OP_ALERT, DPD_OP_LAPSE, DPD_OP_CONFIG };
 /*
  * DPD_OP_ALERT (no request): an alert of the detection engine, its log
  * entry and its automatic containment (detect_srv.c); DPD_OP_LAPSE: the
- * time-boxed steps whose time ran out.  Both are answered to detect_srv.c.
+ * time-boxed steps whose time ran out; DPD_OP_CONFIG: the detection
+ * configuration the switch runs with (an admin entry, at start and on
+ * every SIGHUP that changes it; data = the Detail).  All three are
+ * answered to detect_srv.c.
  */
 struct dp_det_alert_s;
 

@@ -188,6 +188,9 @@ R=$(alerts DECOY "$SUZ" | head -1)
 check "report-only: mode report" [ "$(jq -r .denpo.mode <<<"$R")" = report ]
 check "report-only: no page" [ "$(jq -r .denpo.page <<<"$R")" = false ]
 check "report-only: the device is not suspended" dp suzuki.a inbox
+check "log: the configuration at start" grep -q "Detail: at start: detect.conf sha256 " <<<"$(D log show)"
+check "log: the report-only configuration after SIGHUP" \
+	grep -q "Detail: re-read on SIGHUP: detect.conf sha256 [0-9a-f]*; off: none; report: DECOY; changed: speed.run=6; networks: 0" <<<"$(D log show)"
 
 # ---- a bad detect.conf is kept out ----
 printf 'bulk.cap-hour = 0\n' >"$T/bad.conf"
