@@ -256,6 +256,14 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
 	struct dpd_det *d = srv->det;
 	if (!d || !rq->authed)
 		return 0;
+	/*
+	 * The engine judges by the directory the request was authenticated
+	 * against (dpd_api_handle synced it): a device reinstated a moment ago
+	 * is active here too, not only after the next tick.
+	 */
+	if (dps_dir_version(srv->store) != d->dirver && det_register(srv, 0))
+		fprintf(stderr, "denpod: detect: cannot read the directory; judged on the last one "
+				"read\n");
 	rq->det_fed = 1;
 	e->t_ms = dpd_now(srv) * 1000 + 0; /* the request's judged time */
 	struct timespec ts;
@@ -476,13 +484,29 @@ static int write_lapse(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	return r;
 }
 
+/*
+ * The configuration's admin entry, unless the last one logged says the
+ * same (a restart with an unchanged detect.conf adds nothing to the log).
+ * data = "WHEN: SUMMARY"; the summary is what is compared.
+ */
 static int write_config(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 {
+	char text[DP_LOG_TEXT_MAX + 1], last[DP_LOG_TEXT_MAX + 1];
+	log_text(text, (const char *)op->data);
+	const char *summary = strstr(text, ": ");
+	summary = summary ? summary + 2 : text;
+	int r = dps_meta_get(st, "detect_config", last, sizeof last);
+	if (r == DP_ETOOBIG)
+		r = DP_OK, last[0] = 0;
+	if (r || strcmp(last, summary) == 0)
+		return r;
 	dp_logent *e = dpl_ent(x, DP_LOG_ADMIN, op->t);
 	snprintf(e->operator_, sizeof e->operator_, "denpod");
 	snprintf(e->act, sizeof e->act, "DETECT-CONFIG");
-	log_text(e->text, (const char *)op->data);
-	int r = dpl_put(st, x, NULL);
+	snprintf(e->text, sizeof e->text, "%s", text);
+	r = dpl_put(st, x, NULL);
+	if (!r)
+		r = dps_meta_put(st, "detect_config", summary);
 	*logged += !r;
 	return r;
 }

@@ -504,6 +504,9 @@ int dps_archive(dps_store *s, const uint8_t device[32], int64_t before, size_t l
 /* Decoy cables, newest first. */
 int dps_decoy_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_cable *c),
 		   void *ctx) DP_WUR;
+/* A small named value of the switch (table meta): "" if absent; DP_ETOOBIG if longer than cap-1. */
+int dps_meta_get(dps_store *s, const char *key, char *out, size_t cap) DP_WUR;
+int dps_meta_put(dps_store *s, const char *key, const char *value) DP_WUR;
 /* The directory version (after dps_dir_sync; -1 if none read). */
 int64_t dps_dir_version(const dps_store *s);
 

@@ -2249,3 +2249,36 @@ int64_t dps_dir_version(const dps_store *s)
 {
 	return s->dirver;
 }
+
+int dps_meta_get(dps_store *s, const char *key, char *out, size_t cap)
+{
+	sqlite3_stmt *st = prep(s, "SELECT v FROM meta WHERE k=?");
+	if (!st)
+		return DP_ESTORE;
+	bind_text(st, 1, key);
+	int rc = sqlite3_step(st), r = DP_OK;
+	out[0] = 0;
+	if (rc == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+		if (v && strlen((const char *)v) >= cap)
+			r = DP_ETOOBIG;
+		else
+			snprintf(out, cap, "%s", v ? (const char *)v : "");
+	} else if (rc != SQLITE_DONE) {
+		r = step_err(s, rc);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_meta_put(dps_store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *st = prep(s, "INSERT OR REPLACE INTO meta(k,v) VALUES(?,?)");
+	if (!st)
+		return DP_ESTORE;
+	bind_text(st, 1, key);
+	bind_text(st, 2, value);
+	int r = run(s, st);
+	sqlite3_finalize(st);
+	return r;
+}
