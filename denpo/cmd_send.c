@@ -610,7 +610,9 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 	r = submit(x, sub.p, sub.len, &res, d->decoy);
 	if (r) {
 		ec = cli_fail(x, r,
-			      r == DP_ENET ? "the cable is saved; run `denpo retry` with its id to send the same bytes" : NULL,
+			      r != DP_ENET ? NULL
+			      : d->decoy ? "the decoy is saved; run `denpo retry --decoy` with its id to send the same bytes"
+					 : "the cable is saved; run `denpo retry` with its id to send the same bytes",
 			      "cable %s was not accepted", id);
 		goto out;
 	}
@@ -717,19 +719,25 @@ int cmd_reply(cli_ctx *x, int argc, char **argv)
 }
 
 static const char retry_help[] =
-	"usage: denpo retry CABLE_ID\n\n"
+	"usage: denpo retry CABLE_ID [--decoy]\n\n"
 	"Submits a cable saved by `denpo send` that the switch has not accepted yet,\n"
-	"byte for byte (the switch recognises a repeat and answers it idempotently).\n";
+	"byte for byte (the switch recognises a repeat and answers it idempotently).\n"
+	"  --decoy   the saved cable is a decoy (it was sent with --decoy)\n";
 
 int cmd_retry(cli_ctx *x, int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
-	int o;
+	static const struct option lo[] = {{"decoy", no_argument, NULL, O_DECOY}, CLI_COMMON_OPTS,
+					   {NULL, 0, NULL, 0}};
+	int o, decoy = 0;
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (o == OPT_HELP) {
 			fputs(retry_help, stdout);
 			return EXIT_OK;
+		}
+		if (o == O_DECOY) {
+			decoy = 1;
+			continue;
 		}
 		if (!cli_common_opt(x, o, optarg))
 			return cli_usage("retry", "unknown option");
@@ -754,7 +762,7 @@ int cmd_retry(cli_ctx *x, int argc, char **argv)
 		return cli_fail(x, r, "see `denpo sent` for saved cables", "no saved cable %s", id);
 	}
 	dp_submit_result res;
-	r = submit(x, sub.p, sub.len, &res, 0);
+	r = submit(x, sub.p, sub.len, &res, decoy);
 	dp_buf_free(&sub);
 	if (r)
 		return cli_fail(x, r, NULL, "cable %s was not accepted", id);

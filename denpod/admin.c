@@ -669,6 +669,8 @@ int dpa_device(const dpa_args *a, const char *verb)
 			r = dps_device_set_status(s, d.id, status);
 		if (!r && go)
 			r = log_device(s, x, &d, status, op, a->reason);
+		if (!r && go)
+			r = dpa_steps_on_status(s, x, d.id, status, op);
 		r = dpa_finish_txn(s, r);
 	}
 	dpl_enc_free(x);

@@ -51,6 +51,14 @@ int dpa_detect_check(const dpa_args *a);
 #define DPA_APPROVAL_SECONDS 86400
 int dpa_two_person(dps_store *s, dpl_enc *x, const char *act, const char *target,
 		   const char *op, const char *reason, int *go);
+/*
+ * An operator's status change of a device and the automatic steps on it
+ * (inside the caller's transaction): a suspension takes over the device's
+ * active automatic suspensions (confirmed: no time box, so no lapse can
+ * reinstate a device the operator suspended); a reinstatement or
+ * revocation ends them (undone).  Logged as CONFIRM / UNDO steps.
+ */
+int dpa_steps_on_status(dps_store *s, dpl_enc *x, const uint8_t dev[32], int status, const char *op);
 /* admin_log.c: verb is checkpoint, verify or show. */
 int dpa_log(const dpa_args *a, const char *verb);
 

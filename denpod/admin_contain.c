@@ -11,11 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "denpo/detect.h"
 #include "denpo/encoding.h"
 #include "denpod/admin.h"
+#include "denpod/alerts.h"
 #include "denpod/detect_srv.h"
 #include "denpod/policy.h"
 
@@ -29,6 +32,14 @@ static void utc(char out[32], int64_t t)
 		snprintf(out, 32, "-");
 }
 
+/* Cuts trailing spaces (a truncated --reason may end in one; log texts may not). */
+static void trim_end(char *t)
+{
+	size_t n = strlen(t);
+	while (n && t[n - 1] == ' ')
+		t[--n] = 0;
+}
+
 static int log_step(dps_store *s, dpl_enc *x, const char *action, const uint8_t *dev,
 		    const char *op, const char *detail)
 {
@@ -40,6 +51,7 @@ static int log_step(dps_store *s, dpl_enc *x, const char *action, const uint8_t 
 	}
 	snprintf(e->operator_, sizeof e->operator_, "%s", op);
 	snprintf(e->text, sizeof e->text, "%.*s", DP_LOG_TEXT_MAX, detail);
+	trim_end(e->text);
 	return dpl_put(s, x, NULL);
 }
 
@@ -72,7 +84,7 @@ int dpa_two_person(dps_store *s, dpl_enc *x, const char *act, const char *target
 	}
 	if (r)
 		return r;
-	if (strcmp(ap.requested_by, op) == 0) {
+	if (strcasecmp(ap.requested_by, op) == 0) {
 		fprintf(stderr, "denpod: %s of %s was requested by %s (request %lld); the second "
 				"approval must come from another operator (--operator NAME)\n",
 			act, target, op, (long long)ap.id);
@@ -130,6 +142,14 @@ struct undo_ctx {
 	size_t n, cap;
 };
 
+static int collect_open(void *ctx, const dps_containment *c);
+
+/* Active (not confirmed) automatic steps only. */
+static int collect_active(void *ctx, const dps_containment *c)
+{
+	return c->state == DPS_CS_ACTIVE ? collect_open(ctx, c) : DP_OK;
+}
+
 static int collect_open(void *ctx, const dps_containment *c)
 {
 	struct undo_ctx *u = ctx;
@@ -145,11 +165,78 @@ static int collect_open(void *ctx, const dps_containment *c)
 	return DP_OK;
 }
 
-/* Undo (undo=1) or confirm one step; prints what it did. */
-static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *op,
-		    const char *reason)
+/*
+ * The operator's steps also go to the switch's alert outputs (alerts file,
+ * syslog; docs/detection.md §7), after the commit.  A failure to report is
+ * said, never fatal: the log has them.
+ */
+static void emit_steps(const dpc_config *cfg, dps_store *s, const char *action, const char *op,
+		       const int64_t *ids, size_t n)
+{
+	char file[DPC_PATH_MAX], err[256] = "", host[256];
+	const char *fp = NULL;
+	if (!n)
+		return;
+	if (strcmp(cfg->alerts_file, "none") != 0) {
+		if (cfg->alerts_file[0] == '/')
+			snprintf(file, sizeof file, "%s", cfg->alerts_file);
+		else if (dpc_path(cfg, cfg->alerts_file, file, sizeof file))
+			return;
+		fp = file;
+	}
+	if (gethostname(host, sizeof host - 1) != 0)
+		snprintf(host, sizeof host, "denpod");
+	host[sizeof host - 1] = 0;
+	dpo_out *o = NULL;
+	if (dpo_open(&o, fp, cfg->syslog[0] ? cfg->syslog : NULL, cfg->syslog_facility, host, err,
+		     sizeof err)) {
+		fprintf(stderr, "denpod: warning: not reported to the alert outputs: %s\n",
+			err[0] ? err : "cannot open them");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		dps_containment c;
+		dps_device d;
+		dps_officer off;
+		if (dps_contain_get(s, ids[i], &c))
+			continue;
+		int known = dps_device_get(s, c.device, &d) == DP_OK &&
+			    dps_officer_get(s, d.officer, &off) == DP_OK;
+		dpo_action x;
+		memset(&x, 0, sizeof x);
+		x.t_ms = dp_now() * 1000;
+		x.action = action;
+		x.operator_ = op;
+		x.device = c.device;
+		x.officer = known ? off.handle : NULL;
+		x.post = known ? off.post : NULL;
+		x.rule = c.rule;
+		x.id = c.id;
+		x.detail = c.detail;
+		x.log_index = -1;
+		(void)dpo_emit_action(o, &x);
+	}
+	dpo_close(o);
+}
+
+/* 1 if the device has an open automatic suspension other than step `but`. */
+static int other_open_suspension(dps_store *s, const uint8_t dev[32], int64_t but, int *yes)
 {
 	dps_containment c;
+	int r = dps_contain_open_for(s, dev, DPS_CK_SUSPEND, &c);
+	*yes = r == DP_OK && c.id != but;
+	return r == DP_ENOTFOUND ? DP_OK : r;
+}
+
+/*
+ * Undo (undo=1) or confirm one step inside the caller's transaction; what
+ * it did goes to out, printed only once everything commits.
+ */
+static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *op,
+		    const char *reason, dp_buf *out)
+{
+	dps_containment c;
+	dps_device d;
 	char detail[DP_LOG_TEXT_MAX + 1];
 	int r = dps_contain_get(s, id, &c);
 	if (r == DP_ENOTFOUND) {
@@ -165,12 +252,23 @@ static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *
 		return DP_ESTATE;
 	}
 	int64_t now = dp_now();
+	r = dps_device_get(s, c.device, &d);
+	if (r && r != DP_ENOTFOUND)
+		return r;
+	int suspended = r == DP_OK && d.status == DPS_SUSPENDED;
+	r = DP_OK;
 	if (!undo) {
 		if (c.kind != DPS_CK_SUSPEND || c.state != DPS_CS_ACTIVE) {
 			fprintf(stderr, "denpod: step %lld is a %s %s: only an active suspension is "
 					"confirmed (a throttle ends by itself or by undo)\n",
 				(long long)id, dps_contain_state_name(c.state),
 				dps_contain_kind_name(c.kind));
+			return DP_ESTATE;
+		}
+		if (!suspended) {
+			fprintf(stderr, "denpod: the device of step %lld is not suspended any more "
+					"(reinstated or revoked: denpod device list); to suspend it, run "
+					"denpod device suspend\n", (long long)id);
 			return DP_ESTATE;
 		}
 		r = dps_contain_set(s, id, DPS_CS_CONFIRMED, op, 0, 0);
@@ -180,32 +278,64 @@ static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *
 		if (!r)
 			r = log_step(s, x, "CONFIRM", c.device, op, detail);
 		if (!r)
-			printf("step %lld confirmed: the device stays suspended\n", (long long)id);
+			r = dp_buf_printf(out, "step %lld confirmed: the device stays suspended\n",
+					  (long long)id);
 		return r;
 	}
-	if (c.kind == DPS_CK_SUSPEND) {
-		dps_device d;
-		r = dps_device_get(s, c.device, &d);
-		if (!r && d.status == DPS_SUSPENDED) {
-			r = dps_device_set_status(s, c.device, DPS_ACTIVE);
-			dp_logent *e = dpl_ent(x, DP_LOG_DEVICE_REINSTATED, now);
-			memcpy(e->device, c.device, 32);
-			snprintf(e->operator_, sizeof e->operator_, "%s", op);
-			snprintf(e->text, sizeof e->text, "undo of containment step %lld", (long long)id);
-			if (!r)
-				r = dpl_put(s, x, NULL);
-		}
-		if (r == DP_ENOTFOUND)
-			r = DP_OK;
+	r = dps_contain_set(s, id, DPS_CS_UNDONE, op, now, c.until);
+	/* the device is reinstated only if no other automatic suspension holds it */
+	int other = 0;
+	if (!r && c.kind == DPS_CK_SUSPEND && suspended)
+		r = other_open_suspension(s, c.device, id, &other);
+	if (!r && c.kind == DPS_CK_SUSPEND && suspended && !other) {
+		r = dps_device_set_status(s, c.device, DPS_ACTIVE);
+		dp_logent *e = dpl_ent(x, DP_LOG_DEVICE_REINSTATED, now);
+		memcpy(e->device, c.device, 32);
+		snprintf(e->operator_, sizeof e->operator_, "%s", op);
+		snprintf(e->text, sizeof e->text, "undo of containment step %lld", (long long)id);
+		if (!r)
+			r = dpl_put(s, x, NULL);
 	}
-	if (!r)
-		r = dps_contain_set(s, id, DPS_CS_UNDONE, op, now, c.until);
 	snprintf(detail, sizeof detail, "step %lld (%s by alert %s) undone%s%.300s", (long long)id,
 		 dps_contain_kind_name(c.kind), c.rule, reason ? ": " : "", reason ? reason : "");
 	if (!r)
 		r = log_step(s, x, "UNDO", c.device, op, detail);
 	if (!r)
-		printf("step %lld undone (%s lifted)\n", (long long)id, dps_contain_kind_name(c.kind));
+		r = dp_buf_printf(out, "step %lld undone (%s)\n", (long long)id,
+				  c.kind == DPS_CK_THROTTLE ? "throttle lifted"
+				  : other		   ? "another automatic suspension still holds the device"
+				  : suspended		   ? "device reinstated"
+							   : "the device was not suspended any more");
+	return r;
+}
+
+int dpa_steps_on_status(dps_store *s, dpl_enc *x, const uint8_t dev[32], int status, const char *op)
+{
+	struct undo_ctx u = {NULL, 0, 0};
+	int r = dps_contain_list(s, 1, (size_t)-1, collect_open, &u);
+	char detail[DP_LOG_TEXT_MAX + 1];
+	for (size_t i = 0; !r && i < u.n; i++) {
+		dps_containment c;
+		r = dps_contain_get(s, u.ids[i], &c);
+		if (r || c.kind != DPS_CK_SUSPEND || memcmp(c.device, dev, 32) != 0)
+			continue;
+		if (status == DPS_SUSPENDED && c.state == DPS_CS_ACTIVE) {
+			/* the operator's suspension takes over: no lapse */
+			r = dps_contain_set(s, c.id, DPS_CS_CONFIRMED, op, 0, 0);
+			snprintf(detail, sizeof detail, "step %lld (suspension by alert %s) taken over by "
+				 "the operator's suspension: no time box", (long long)c.id, c.rule);
+			if (!r)
+				r = log_step(s, x, "CONFIRM", dev, op, detail);
+		} else if (status != DPS_SUSPENDED) {
+			r = dps_contain_set(s, c.id, DPS_CS_UNDONE, op, dp_now(), c.until);
+			snprintf(detail, sizeof detail, "step %lld (suspension by alert %s) ended: the "
+				 "device is %s by the operator", (long long)c.id, c.rule,
+				 dps_status_name(status) /* active: reinstated */);
+			if (!r)
+				r = log_step(s, x, "UNDO", dev, op, detail);
+		}
+	}
+	free(u.ids);
 	return r;
 }
 
@@ -252,31 +382,40 @@ int dpa_contain(const dpa_args *a, const char *verb)
 		return 0;
 	}
 	struct undo_ctx u = {NULL, 0, 0};
+	dp_buf out;
+	dp_buf_init(&out, 1 << 20);
 	dpl_enc *x = dpl_enc_new();
 	r = x ? dps_begin(s) : DP_ENOMEM;
+	/* --all: the active automatic steps; a confirmed one is undone only by its id */
 	if (!r && a->all)
-		r = dps_contain_list(s, 1, (size_t)-1, collect_open, &u);
+		r = dps_contain_list(s, 1, (size_t)-1, collect_active, &u);
 	for (int i = 0; !r && !a->all && i < a->npos; i++)
 		r = collect_open(&u, &(dps_containment){.id = step_id(a->pos[i])});
 	for (size_t i = 0; !r && i < u.n; i++)
-		r = one_step(s, x, u.ids[i], undo, op, a->reason);
-	if (!r && a->all && !u.n)
-		printf("no open containment steps\n");
-	if (u.ids)
-		free(u.ids);
+		r = one_step(s, x, u.ids[i], undo, op, a->reason, &out);
 	if (!x)
 		r = r ? r : DP_ENOMEM;
 	else
 		r = dpa_finish_txn(s, r);
 	dpl_enc_free(x);
+	if (!r && out.len)
+		fwrite(out.p, 1, out.len, stdout);
+	if (!r && a->all && !u.n)
+		printf("no open containment steps\n");
+	if (!r)
+		emit_steps(&c, s, undo ? "undo" : "confirm", op, u.ids, u.n);
+	free(u.ids);
+	dp_buf_free(&out);
 	dps_close(s);
-	if (r)
-		return r == DP_ENOTFOUND || r == DP_ESTATE ? 1
-							   : dpa_fail(r, verb, "nothing was changed");
+	if (r) {
+		if (r == DP_ENOTFOUND || r == DP_ESTATE) {
+			fprintf(stderr, "denpod: nothing was changed\n");
+			return 1;
+		}
+		return dpa_fail(r, verb, "nothing was changed");
+	}
 	return 0;
 }
-
-/* ---- officer disable (two operators) | enable ---- */
 
 int dpa_officer_state(const dpa_args *a, const char *verb)
 {
@@ -314,6 +453,7 @@ int dpa_officer_state(const dpa_args *a, const char *verb)
 		snprintf(en->act, sizeof en->act, "%s", disable ? "OFFICER-DISABLE" : "OFFICER-ENABLE");
 		snprintf(en->text, sizeof en->text, "%s%s%.300s", o.handle, a->reason ? ": " : "",
 			 a->reason ? a->reason : "");
+		trim_end(en->text);
 		if (!r)
 			r = dpl_put(s, x, NULL);
 	}

@@ -198,10 +198,18 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 	/* a decoy (docs/detection.md) is planted by a device of a DECOY officer only */
 	const char *dh = evhttp_find_header(evhttp_request_get_input_headers(rq->req), "X-Denpo-Decoy");
 	int decoy = dh && strcmp(dh, "1") == 0;
-	if (dh && (!decoy || !dpp_has_role(srv->store, dev->officer, DPP_ROLE_DECOY))) {
+	int decoy_officer = dpp_has_role(srv->store, dev->officer, DPP_ROLE_DECOY);
+	if (dh && (!decoy || !decoy_officer)) {
 		dpd_reply_error(rq, 403, DP_EDENIED, "only devices of the security office's decoy "
 						     "officers (role DECOY) may plant decoys "
 						     "(X-Denpo-Decoy: 1)");
+		return;
+	}
+	/* and they plant nothing else: a decoy never reaches an inbox by mistake */
+	if (!dh && decoy_officer) {
+		dpd_reply_error(rq, 403, DP_EDENIED, "a DECOY officer's device only plants decoys: "
+						     "send with --decoy (denpo retry --decoy for a "
+						     "saved one)");
 		return;
 	}
 	dp_envelope e;

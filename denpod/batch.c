@@ -384,7 +384,8 @@ static void finish(dpd_server *srv, dpd_op *list, int r)
 	}
 	/* wake the long-polls of every device that got a new cable */
 	for (dpd_op *op = list; !r && op; op = op->next)
-		if (op->kind == DPD_OP_SUBMIT && !op->result && !op->sub.duplicate)
+		/* a decoy wakes nobody: a woken long-poll with nothing new would give it away */
+		if (op->kind == DPD_OP_SUBMIT && !op->result && !op->sub.duplicate && !op->sub.c.decoy)
 			/* rcpts are our own copy: valid even if the submitter vanished */
 			for (size_t i = 0; i < op->sub.nrcpts; i++)
 				dpd_wait_notify(srv, op->sub.rcpts[i].device);

@@ -137,9 +137,10 @@ static int reg_device(void *ctx, const dps_det_device *v)
 	struct reg_ctx *x = ctx;
 	int active = v->status == DPS_ACTIVE && v->officer_status == DPS_ACTIVE;
 	/* a suspension the engine made whose op is still being written stays */
-	const det_track *t = tracked(x->d, v->id, DPS_CK_SUSPEND);
-	if (t && t->cid < 0)
-		active = 0;
+	for (size_t i = 0; i < x->d->ntrack; i++)
+		if (x->d->track[i].kind == DPS_CK_SUSPEND && x->d->track[i].cid < 0 &&
+		    memcmp(x->d->track[i].device, v->id, 32) == 0)
+			active = 0;
 	int r = dp_det_device(x->d->eng, v->id, v->officer, active, v->decoy);
 	return r == DP_OK || r == DP_EINVAL || r == DP_ENOTFOUND ? DP_OK : r;
 }
@@ -404,6 +405,24 @@ static int write_alert(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 		snprintf(c.detail, sizeof c.detail, "throttled by alert %s (log entry %lld) until %s",
 			 rule, (long long)op->log_idx, until);
 	}
+	dps_containment open;
+	int ext = c.kind == DPS_CK_THROTTLE ? dps_contain_open_for(st, a->device, DPS_CK_THROTTLE, &open)
+					    : DP_ENOTFOUND;
+	if (!r && ext == DP_OK) {
+		/* one throttle per device: a second rule extends the open step */
+		r = dps_contain_set(st, open.id, open.state, open.operator_, 0,
+				    op->until > open.until ? op->until : open.until);
+		if (r)
+			return r;
+		op->cid = open.id;
+		snprintf(why, sizeof why, "step %lld extended by alert %s (log entry %lld) until %s",
+			 (long long)open.id, rule, (long long)op->log_idx, until);
+		r = log_containment(st, x, op->t, "THROTTLE-DEVICE", a->device, "auto", why);
+		*logged += !r;
+		return r;
+	}
+	if (!r && ext != DP_ENOTFOUND)
+		r = ext;
 	if (!r)
 		r = dps_contain_add(st, &c);
 	if (r)
@@ -446,10 +465,23 @@ static int write_lapse(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	for (size_t i = 0; !r && i < lc.n; i++) {
 		const dps_containment *c = &lc.c[i];
 		char why[DP_LOG_TEXT_MAX + 1];
-		if (c->kind == DPS_CK_SUSPEND) {
+		r = dps_contain_set(st, c->id, DPS_CS_LAPSED, "auto", op->t, c->until);
+		snprintf(why, sizeof why, "step %lld (%s by alert %s) lapsed unconfirmed at its "
+			 "time box", (long long)c->id, dps_contain_kind_name(c->kind), c->rule);
+		if (!r)
+			r = log_containment(st, x, op->t, "LAPSE", c->device, "auto", why);
+		*logged += !r;
+		if (!r && c->kind == DPS_CK_SUSPEND) {
+			/*
+			 * Reinstated only if nothing else holds it: another automatic
+			 * suspension still open, or an operator's (which confirmed or
+			 * ended this step: it would not be lapsing).
+			 */
 			dps_device dev;
-			r = dps_device_get(st, c->device, &dev);
-			if (!r && dev.status == DPS_SUSPENDED) {
+			dps_containment other;
+			int o = dps_contain_open_for(st, c->device, DPS_CK_SUSPEND, &other);
+			r = o == DP_ENOTFOUND ? dps_device_get(st, c->device, &dev) : o;
+			if (!r && o == DP_ENOTFOUND && dev.status == DPS_SUSPENDED) {
 				r = dps_device_set_status(st, c->device, DPS_ACTIVE);
 				snprintf(why, sizeof why, "time-boxed suspension %lld (alert %s) lapsed "
 					 "unconfirmed", (long long)c->id, c->rule);
@@ -461,13 +493,6 @@ static int write_lapse(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 			if (r == DP_ENOTFOUND)
 				r = DP_OK;
 		}
-		snprintf(why, sizeof why, "step %lld (%s by alert %s) lapsed unconfirmed at its "
-			 "time box", (long long)c->id, dps_contain_kind_name(c->kind), c->rule);
-		if (!r)
-			r = log_containment(st, x, op->t, "LAPSE", c->device, "auto", why);
-		*logged += !r;
-		if (!r)
-			r = dps_contain_set(st, c->id, DPS_CS_LAPSED, "auto", op->t, c->until);
 		if (!r) {
 			char hex[65];
 			dp_hex_encode(hex, c->device, 32);
@@ -567,6 +592,8 @@ void dpd_det_done(dpd_server *srv, dpd_op *op)
 	}
 	if (op->kind == DPD_OP_LAPSE) {
 		d->lapse_busy = 0;
+		if (op->result)
+			return; /* rolled back: nothing lapsed; the next tick tries again */
 		size_t i;
 		json_t *v;
 		json_array_foreach(op->json, i, v)
@@ -593,9 +620,33 @@ void dpd_det_done(dpd_server *srv, dpd_op *op)
 		return;
 	}
 	const dp_det_alert *a = op->alert;
-	if (op->result)
+	if (op->result && op->seq < 3 && !srv->stopping) {
+		/* rolled back (a store failure): the same alert and step again, at most 3 times */
+		dpd_op *again = calloc(1, sizeof *again);
+		if (again) {
+			again->kind = DPD_OP_ALERT;
+			again->alert = op->alert;
+			op->alert = NULL;
+			again->t = op->t;
+			again->until = op->until;
+			again->cid = -1;
+			again->seq = op->seq + 1;
+			again->rq = op->rq;
+			again->rq.req = NULL;
+			dpd_batch_add(srv, again);
+			return;
+		}
+	}
+	if (op->result) {
 		fprintf(stderr, "denpod: detect: alert %s could not be logged (%s); it is reported "
-				"unlogged\n", dp_det_rule_name(a->rule), dp_strerror(op->result));
+				"unlogged and its step is released\n", dp_det_rule_name(a->rule),
+			dp_strerror(op->result));
+		/* nothing durable to follow or undo: the engine lets the device go */
+		if (a->action == DP_DET_SUSPEND)
+			ignore(dp_det_device_status(d->eng, a->device, 1));
+		else if (a->action == DP_DET_THROTTLE)
+			ignore(dp_det_unthrottle(d->eng, a->device));
+	}
 	(void)dpo_emit_alert(d->out, a, op->result ? -1 : op->log_idx);
 	int kind = a->action == DP_DET_SUSPEND ? DPS_CK_SUSPEND
 		 : a->action == DP_DET_THROTTLE ? DPS_CK_THROTTLE : 0;
@@ -641,8 +692,9 @@ static void follow_steps(dpd_server *srv)
 				ignore(dp_det_unthrottle(d->eng, t->device));
 			else
 				ignore(dp_det_device_status(d->eng, t->device, 1));
-			emit_step(srv, "undo", c.operator_[0] ? c.operator_ : "operator", t->device,
-				  c.rule, c.id, 0, "undone by an operator", dpd_now(srv) * 1000, -1);
+			/* `denpod contain undo` reported it to the alert outputs itself */
+			metric_add(d, "denpo_containment_actions_total", "action", "undo", "mode",
+				   "operator");
 		}
 		track_drop(d, i);
 	}

@@ -144,6 +144,16 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!cmd) {
+		/* a command group without (or with a wrong) subcommand: its commands' help */
+		int group = 0, help = argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0);
+		for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+			if (cmds[i].w2 && strcmp(argv[1], cmds[i].w1) == 0) {
+				if (!group++ && !help)
+					fprintf(stderr, "denpod: %s needs a subcommand:\n", argv[1]);
+				fputs(cmds[i].help, help ? stdout : stderr);
+			}
+		if (group)
+			return help ? 0 : 2;
 		fprintf(stderr, "denpod: unknown command '%s%s%s'\n%s", argv[1], argc > 2 ? " " : "",
 			argc > 2 ? argv[2] : "", usage);
 		return 2;

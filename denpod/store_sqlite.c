@@ -384,13 +384,35 @@ static int schema_check(dps_store *s, const char *path)
 				"version\n", path, (long long)version);
 		return DP_ESTATE;
 	}
+	if (version == 3) {
+		/*
+		 * Detection only adds: the decoy column (0 for every cable so far),
+		 * the containment and approval tables and the archive index.  All in
+		 * one transaction with the new schema row, or nothing.
+		 */
+		int r2 = exec(s, "BEGIN IMMEDIATE");
+		if (!r2)
+			r2 = exec(s, "ALTER TABLE cables ADD COLUMN decoy INTEGER NOT NULL DEFAULT 0");
+		if (!r2)
+			r2 = exec(s, schema);
+		if (!r2)
+			r2 = exec(s, "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema'");
+		if (!r2)
+			r2 = exec(s, "COMMIT");
+		else
+			(void)exec(s, "ROLLBACK");
+		if (!r2)
+			fprintf(stderr, "denpod: the database %s was upgraded from schema 3 to %s "
+					"(detection)\n", path, SCHEMA_VERSION);
+		return r2;
+	}
 	if (version < 0)
 		version = 1; /* schema 1 wrote no schema row */
 	fprintf(stderr, "denpod: the database %s is from an older denpod (schema %lld, before %s) "
 			"and cannot be used or upgraded; re-create the switch: denpod init "
 			"--data NEWDIR, then add the posts, officers and devices again\n",
 		path, (long long)version,
-		version < 2 ? "key epochs" : version < 3 ? "the transparency log" : "detection");
+		version < 2 ? "key epochs" : "the transparency log");
 	return DP_ESTATE;
 }
 

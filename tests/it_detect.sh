@@ -80,6 +80,7 @@ printf 'syslog=udp:127.0.0.1:%s\nmetrics_listen=127.0.0.1:%s\n' "$SPORT" "$MPORT
 enrol_devices sato.k:HQ decoy.s:HQ tanaka.h:WASHINGTON suzuki.a:WASHINGTON lone.w:LONDON
 second_device tan2 tanaka.h WASHINGTON || no "second device of tanaka.h"
 "$TS" enrol "$T/x" test.x WASHINGTON && D approve "$T/x/request" --out "$T/x/answer" >/dev/null || no "enrol test.x"
+"$TS" enrol "$T/y" test.x WASHINGTON && D approve "$T/y/request" --out "$T/y/answer" >/dev/null || no "enrol test.x's second"
 PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
 # detection: small runs so a test can reach them; everything else at the defaults
 cat >"$T/sw/detect.conf" <<'EOF'
@@ -92,7 +93,10 @@ check "detect check: ok" D detect check
 start_switch || no "denpod did not start"
 SATO=$(dev_of sato.k) TAN=$(dev_of tanaka.h) TAN2=$(dev_of tan2) SUZ=$(dev_of suzuki.a)
 LONE=$(dev_of lone.w)
-XDEV=$(D device list | awk '/test\.x/ {print $1}')
+# a tool device's id: its Sign-Key (base64) in hex
+tool_dev() { awk '/^Sign-Key:/ {print $2}' "$T/$1/request" | base64 -d | od -An -tx1 | tr -d ' \n'; }
+XDEV=$(tool_dev x) YDEV=$(tool_dev y)
+check "tool device ids ($XDEV)" [ ${#XDEV} = 64 -a ${#YDEV} = 64 ]
 
 # ---- decoys: planted by the security office only, archive only ----
 body "1. (S) Draft position on the fisheries talks; do not circulate."
@@ -104,6 +108,9 @@ body "2. (S) Not a decoy."
 check "a non-DECOY officer cannot plant a decoy" not send sato.k --decoy --class SECRET --prec ROUTINE \
 	--to WASHINGTON --tags PREL --subject x
 check "... and is told why" grep -q "DECOY" "$T/send.err"
+check "a DECOY officer's device sends nothing but decoys" not send decoy.s --class SECRET --prec ROUTINE \
+	--to WASHINGTON --tags PREL --subject x
+check "... and is told to use --decoy" grep -q -- "--decoy" "$T/send.err"
 check "the decoy is in no inbox" not grep -q "$DWID" <<<"$(dp tanaka.h inbox)"
 check "the decoy is in the archive" grep -q "$DWID" <<<"$(dp tanaka.h archive)"
 DECOYDEV=$(dev_of decoy.s)
@@ -221,6 +228,14 @@ check "confirm of a throttle is refused" not D contain confirm "$(D contain list
 sleep 7.5
 check "a confirmed suspension does not lapse" [ "$(status_of x /v1/inbox)" = 403 ]
 check "log: CONFIRM" log_has "Action: CONFIRM"
+# an operator's suspension takes over an automatic one: its time box no longer reinstates
+status_of y "/v1/cables/$DWID" >/dev/null
+check "test.x's second device suspended by DECOY" wait_for answers y /v1/inbox 403
+D device suspend "$YDEV" --reason "reported stolen" --operator soc.abe >/dev/null || no "operator suspends y"
+sleep 7.5
+check "the operator's suspension outlives the automatic time box" answers y /v1/inbox 403
+check "... its automatic step was taken over (confirmed)" \
+	grep -q "taken over by the operator" <<<"$(D log show)"
 
 # ---- the hourly cap on automatic suspensions ----
 printf 'speed.run = 6\nsuspend.max-hour = 0\n' >"$T/sw/detect.conf"
@@ -231,9 +246,16 @@ check "suspension withheld (hourly cap)" [ "$(alerts DECOY "$SATO" | head -1 | j
 check "sato.k keeps working" dp sato.k inbox
 
 # ---- one command undoes every open step ----
+SSTEP=$(open_step throttle "$SATO")
+check "undo of a good and an unknown step fails" not D contain undo "$SSTEP" 99999 --operator soc.ito
+check "... and changes nothing" [ "$(open_step throttle "$SATO")" = "$SSTEP" ]
 check "undo --all" D contain undo --all --operator soc.ito
-check "no open steps left" grep -q "no open" <<<"$(D contain list)"
+check "sato.k's throttle is gone" [ -z "$(open_step throttle "$SATO")" ]
+check "a confirmed suspension is not undone by --all" answers x /v1/inbox 403
+check "... an operator reinstates it" D device reinstate "$XDEV" --operator soc.ito
 check "test.x works again" wait_for answers x /v1/inbox 200
+D device reinstate "$YDEV" --operator soc.ito >/dev/null || no "reinstate y"
+check "no open steps left" grep -q "no open" <<<"$(D contain list)"
 
 # ---- two operators for revoke and officer disable ----
 check "revoke: first operator records a request" D device revoke "$TAN2" --operator soc.ito --reason "lost laptop"
@@ -243,6 +265,7 @@ check "revoke: a second operator carries it out" D device revoke "$TAN2" --opera
 check "... the device is revoked" grep -q revoked <<<"$(D device list | grep "$TAN2")"
 check "log: request and approval" log_has "Action: DEVICE-REVOKE-APPROVED"
 check "disable: first operator" D officer disable suzuki.a --operator soc.ito
+check "disable: the same operator in capitals is the same operator" not D officer disable suzuki.a --operator SOC.ITO
 check "... suzuki.a still works" dp suzuki.a inbox
 check "disable: second operator" D officer disable suzuki.a --operator soc.abe
 check "... suzuki.a is refused" not dp suzuki.a inbox

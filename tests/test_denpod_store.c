@@ -548,11 +548,6 @@ static void test_old_db(void)
 	CHECK(sqlite3_exec(db, "INSERT INTO meta VALUES('schema','5')", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
-	/* schema 3: before detection (decoys, containment steps), refused too */
-	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, "UPDATE meta SET v='3' WHERE k='schema'", NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
-	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
 	/* schema 2: before the transparency log, refused too */
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
 	CHECK(sqlite3_exec(db, "UPDATE meta SET v='2' WHERE k='schema'", NULL, NULL, NULL) == SQLITE_OK);
@@ -569,6 +564,29 @@ static void test_old_db(void)
 	CHECK(sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k='schema'", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW &&
 	      strcmp((const char *)sqlite3_column_text(st, 0), "4") == 0);
+	sqlite3_finalize(st);
+	/* schema 3 (before detection) with a device and a cable: upgraded in place, nothing lost */
+	CHECK(sqlite3_exec(db,
+			   "INSERT INTO posts VALUES('HQ',1,'');"
+			   "INSERT INTO officers VALUES('a.b','HQ','A B',3,'','',0);"
+			   "INSERT INTO devices VALUES(x'01',x'02','a.b','d',0,0,NULL);"
+			   "INSERT INTO cables(cable_id,mrn,from_post,from_device,officer,classification,"
+			   "prec_action,prec_info,accepted,size,digest,data) VALUES(x'03','26 HQ 000001',"
+			   "'HQ',x'01','a.b',0,3,3,1,1,x'04',x'05');"
+			   "DROP TABLE containments; DROP TABLE approvals; DROP INDEX archive;"
+			   "ALTER TABLE cables DROP COLUMN decoy; UPDATE meta SET v='3' WHERE k='schema'",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	o = NULL;
+	CHECK(dps_open(&o, path, 0) == DP_OK && o);
+	dps_close(o);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "SELECT (SELECT v FROM meta WHERE k='schema'), (SELECT decoy FROM "
+				     "cables WHERE mrn='26 HQ 000001'), (SELECT count(*) FROM containments) "
+				     "+ (SELECT count(*) FROM approvals)", -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW &&
+	      strcmp((const char *)sqlite3_column_text(st, 0), "4") == 0 &&
+	      sqlite3_column_int(st, 1) == 0 && sqlite3_column_int(st, 2) == 0);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
