@@ -654,6 +654,7 @@ int dpa_device(const dpa_args *a, const char *verb)
 	dpl_enc *x = dpl_enc_new();
 	int go = 1;
 	char hex[65];
+	struct dpa_steps steps = {.n = 0};
 	r = x ? dps_begin(s) : DP_ENOMEM;
 	if (!r) {
 		r = dps_device_find(s, a->pos[0], &d);
@@ -670,9 +671,11 @@ int dpa_device(const dpa_args *a, const char *verb)
 		if (!r && go)
 			r = log_device(s, x, &d, status, op, a->reason);
 		if (!r && go)
-			r = dpa_steps_on_status(s, x, d.id, status, op);
+			r = dpa_steps_on_status(s, x, d.id, status, op, &steps);
 		r = dpa_finish_txn(s, r);
 	}
+	if (!r && steps.n)
+		dpa_emit_steps(&c, s, op, &steps);
 	dpl_enc_free(x);
 	dps_close(s);
 	if (r == DP_EDENIED)

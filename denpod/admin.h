@@ -54,11 +54,22 @@ int dpa_two_person(dps_store *s, dpl_enc *x, const char *act, const char *target
 /*
  * An operator's status change of a device and the automatic steps on it
  * (inside the caller's transaction): a suspension takes over the device's
- * active automatic suspensions (confirmed: no time box, so no lapse can
+ * open automatic suspensions (state taken-over: no lapse and no undo can
  * reinstate a device the operator suspended); a reinstatement or
- * revocation ends them (undone).  Logged as CONFIRM / UNDO steps.
+ * revocation ends all its open steps, throttles too (undone).  Logged as
+ * TAKE-OVER / UNDO steps; changed (may be NULL) gets their ids.
  */
-int dpa_steps_on_status(dps_store *s, dpl_enc *x, const uint8_t dev[32], int status, const char *op);
+#define DPA_STEPS_MAX 256
+struct dpa_steps {
+	int64_t id[DPA_STEPS_MAX];
+	int take[DPA_STEPS_MAX]; /* 1: taken over, 0: ended */
+	size_t n;
+};
+int dpa_steps_on_status(dps_store *s, dpl_enc *x, const uint8_t dev[32], int status,
+			const char *op, struct dpa_steps *changed);
+/* After the commit: the changed steps to the alert outputs (alerts file, syslog). */
+void dpa_emit_steps(const dpc_config *cfg, dps_store *s, const char *op,
+		    const struct dpa_steps *changed);
 /* admin_log.c: verb is checkpoint, verify or show. */
 int dpa_log(const dpa_args *a, const char *verb);
 

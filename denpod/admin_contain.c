@@ -247,8 +247,10 @@ static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *
 	if (r)
 		return r;
 	if (c.state != DPS_CS_ACTIVE && c.state != DPS_CS_CONFIRMED) {
-		fprintf(stderr, "denpod: step %lld is %s already; nothing to %s\n", (long long)id,
-			dps_contain_state_name(c.state), undo ? "undo" : "confirm");
+		fprintf(stderr, "denpod: step %lld is %s already; nothing to %s%s\n", (long long)id,
+			dps_contain_state_name(c.state), undo ? "undo" : "confirm",
+			c.state == DPS_CS_TAKEN ? " (an operator suspended the device: denpod device "
+						  "reinstate lifts that)" : "");
 		return DP_ESTATE;
 	}
 	int64_t now = dp_now();
@@ -309,7 +311,8 @@ static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *
 	return r;
 }
 
-int dpa_steps_on_status(dps_store *s, dpl_enc *x, const uint8_t dev[32], int status, const char *op)
+int dpa_steps_on_status(dps_store *s, dpl_enc *x, const uint8_t dev[32], int status,
+			const char *op, struct dpa_steps *changed)
 {
 	struct undo_ctx u = {NULL, 0, 0};
 	int r = dps_contain_list(s, 1, (size_t)-1, collect_open, &u);
@@ -317,26 +320,47 @@ int dpa_steps_on_status(dps_store *s, dpl_enc *x, const uint8_t dev[32], int sta
 	for (size_t i = 0; !r && i < u.n; i++) {
 		dps_containment c;
 		r = dps_contain_get(s, u.ids[i], &c);
-		if (r || c.kind != DPS_CK_SUSPEND || memcmp(c.device, dev, 32) != 0)
+		if (r || memcmp(c.device, dev, 32) != 0)
 			continue;
-		if (status == DPS_SUSPENDED && c.state == DPS_CS_ACTIVE) {
-			/* the operator's suspension takes over: no lapse */
-			r = dps_contain_set(s, c.id, DPS_CS_CONFIRMED, op, 0, 0);
+		if (status == DPS_SUSPENDED && c.kind == DPS_CK_SUSPEND) {
+			/* the operator's suspension takes over: no lapse, no undo lifts it */
+			r = dps_contain_set(s, c.id, DPS_CS_TAKEN, op, dp_now(), 0);
 			snprintf(detail, sizeof detail, "step %lld (suspension by alert %s) taken over by "
-				 "the operator's suspension: no time box", (long long)c.id, c.rule);
+				 "the operator's suspension: only denpod device reinstate lifts it",
+				 (long long)c.id, c.rule);
 			if (!r)
-				r = log_step(s, x, "CONFIRM", dev, op, detail);
+				r = log_step(s, x, "TAKE-OVER", dev, op, detail);
+			if (!r && changed && changed->n < DPA_STEPS_MAX)
+				changed->take[changed->n] = 1, changed->id[changed->n++] = c.id;
 		} else if (status != DPS_SUSPENDED) {
+			/* reinstated or revoked: every automatic step on the device ends */
 			r = dps_contain_set(s, c.id, DPS_CS_UNDONE, op, dp_now(), c.until);
-			snprintf(detail, sizeof detail, "step %lld (suspension by alert %s) ended: the "
-				 "device is %s by the operator", (long long)c.id, c.rule,
-				 dps_status_name(status) /* active: reinstated */);
+			snprintf(detail, sizeof detail, "step %lld (%s by alert %s) ended: the device is "
+				 "%s by the operator", (long long)c.id, dps_contain_kind_name(c.kind),
+				 c.rule, status == DPS_ACTIVE ? "reinstated" : "revoked");
 			if (!r)
 				r = log_step(s, x, "UNDO", dev, op, detail);
+			if (!r && changed && changed->n < DPA_STEPS_MAX)
+				changed->take[changed->n] = 0, changed->id[changed->n++] = c.id;
 		}
 	}
 	free(u.ids);
 	return r;
+}
+
+void dpa_emit_steps(const dpc_config *cfg, dps_store *s, const char *op,
+		    const struct dpa_steps *changed)
+{
+	int64_t undo[DPA_STEPS_MAX], take[DPA_STEPS_MAX];
+	size_t nu = 0, nt = 0;
+	for (size_t i = 0; i < changed->n; i++) {
+		if (changed->take[i])
+			take[nt++] = changed->id[i];
+		else
+			undo[nu++] = changed->id[i];
+	}
+	emit_steps(cfg, s, "undo", op, undo, nu);
+	emit_steps(cfg, s, "take-over", op, take, nt);
 }
 
 int dpa_contain(const dpa_args *a, const char *verb)
@@ -401,7 +425,8 @@ int dpa_contain(const dpa_args *a, const char *verb)
 	if (!r && out.len)
 		fwrite(out.p, 1, out.len, stdout);
 	if (!r && a->all && !u.n)
-		printf("no open containment steps\n");
+		printf("no active automatic steps (a confirmed one is undone by its id: denpod "
+		       "contain list)\n");
 	if (!r)
 		emit_steps(&c, s, undo ? "undo" : "confirm", op, u.ids, u.n);
 	free(u.ids);

@@ -29,7 +29,6 @@
 #include "denpod/detect_srv.h"
 #include "denpod/server.h"
 
-#define VERSION "denpod 0.1"
 
 static const char *role_name(int role) { return role == DP_ROLE_ACTION ? "action" : "info"; }
 
@@ -1025,7 +1024,7 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 	}
 	const char *p = rq->path;
 	if (!post && strcmp(p, "/v1/health") == 0)
-		dpd_reply_json(rq, 200, json_pack("{s:s,s:s}", "status", "ok", "version", VERSION));
+		dpd_reply_json(rq, 200, json_pack("{s:s,s:s}", "status", "ok", "version", DPD_VERSION));
 	else if (post && strcmp(p, "/v1/cables") == 0)
 		post_cable(srv, rq, &dev);
 	else if (!post && strcmp(p, "/v1/inbox") == 0)

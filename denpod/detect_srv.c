@@ -258,13 +258,18 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
 	if (!d || !rq->authed)
 		return 0;
 	/*
-	 * The engine judges by the directory the request was authenticated
-	 * against (dpd_api_handle synced it): a device reinstated a moment ago
-	 * is active here too, not only after the next tick.
+	 * The request passed the directory's check (device and officer active,
+	 * dpd_api_handle), so the engine must not block it on an older view: a
+	 * device reinstated a moment ago is active here too, not only after the
+	 * next tick's reload.  Except while a suspension the engine made is
+	 * still being written (its device is not suspended in the store yet).
 	 */
-	if (dps_dir_version(srv->store) != d->dirver && det_register(srv, 0))
-		fprintf(stderr, "denpod: detect: cannot read the directory; judged on the last one "
-				"read\n");
+	int pending = 0;
+	for (size_t i = 0; i < d->ntrack && !pending; i++)
+		pending = d->track[i].kind == DPS_CK_SUSPEND && d->track[i].cid < 0 &&
+			  memcmp(d->track[i].device, rq->devid, 32) == 0;
+	if (!pending)
+		ignore(dp_det_device_status(d->eng, rq->devid, 1));
 	rq->det_fed = 1;
 	e->t_ms = dpd_now(srv) * 1000 + 0; /* the request's judged time */
 	struct timespec ts;
@@ -604,7 +609,7 @@ void dpd_det_done(dpd_server *srv, dpd_op *op)
 			if (!hex || dp_hex_decode(dev, 32, hex, strlen(hex)))
 				continue;
 			if (kind == DPS_CK_SUSPEND)
-				ignore(dp_det_device_status(d->eng, dev, 1));
+				d->dirver = -2; /* reinstated, or still held: the store says which */
 			else
 				ignore(dp_det_unthrottle(d->eng, dev));
 			for (size_t k = 0; k < d->ntrack; k++)
@@ -620,7 +625,7 @@ void dpd_det_done(dpd_server *srv, dpd_op *op)
 		return;
 	}
 	const dp_det_alert *a = op->alert;
-	if (op->result && op->seq < 3 && !srv->stopping) {
+	if (op->result == DP_ESTORE && op->seq < 3 && !srv->stopping) {
 		/* rolled back (a store failure): the same alert and step again, at most 3 times */
 		dpd_op *again = calloc(1, sizeof *again);
 		if (again) {
@@ -691,7 +696,7 @@ static void follow_steps(dpd_server *srv)
 			if (t->kind == DPS_CK_THROTTLE)
 				ignore(dp_det_unthrottle(d->eng, t->device));
 			else
-				ignore(dp_det_device_status(d->eng, t->device, 1));
+				d->dirver = -2; /* the store says what the device is now (revoked?) */
 			/* `denpod contain undo` reported it to the alert outputs itself */
 			metric_add(d, "denpo_containment_actions_total", "action", "undo", "mode",
 				   "operator");
@@ -743,8 +748,8 @@ static void log_config(dpd_server *srv, const char *when)
 		dp_hex_encode(hex, h, 8);
 	}
 	dp_buf_free(&b);
-	size_t n = (size_t)snprintf(detail, sizeof detail, "%s: detect.conf %s%s", when,
-				    hex[0] ? "sha256 " : "absent, defaults", hex);
+	size_t n = (size_t)snprintf(detail, sizeof detail, "%s: %s, detect.conf %s%s", when,
+				    DPD_VERSION, hex[0] ? "sha256 " : "absent, defaults", hex);
 	for (int m = DP_DET_OFF; m <= DP_DET_REPORT && n < sizeof detail; m++) {
 		n += (size_t)snprintf(detail + n, sizeof detail - n, "; %s:", dp_det_mode_name(m));
 		int any = 0;

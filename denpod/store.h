@@ -430,9 +430,14 @@ void dps_join_names(char *out, size_t cap, char names[][DP_NAME_MAX + 1], size_t
 /* ---- detection: containment steps and two-operator acts (docs/detection.md) ---- */
 
 enum dps_contain_kind { DPS_CK_SUSPEND = 1, DPS_CK_THROTTLE = 2 };
-enum dps_contain_state { DPS_CS_ACTIVE = 0, DPS_CS_CONFIRMED, DPS_CS_LAPSED, DPS_CS_UNDONE };
+/*
+ * TAKEN: an operator's `device suspend` took the automatic suspension over;
+ * it is ended, and only `device reinstate` lifts the operator's suspension.
+ */
+enum dps_contain_state { DPS_CS_ACTIVE = 0, DPS_CS_CONFIRMED, DPS_CS_LAPSED, DPS_CS_UNDONE,
+			 DPS_CS_TAKEN };
 const char *dps_contain_kind_name(int kind);   /* "suspend", "throttle" */
-const char *dps_contain_state_name(int state); /* "active", "confirmed", "lapsed", "undone" */
+const char *dps_contain_state_name(int state); /* "active", "confirmed", "lapsed", "undone", "taken-over" */
 #define DPS_TEXT_MAX 512
 
 typedef struct {

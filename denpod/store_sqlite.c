@@ -391,19 +391,28 @@ static int schema_check(dps_store *s, const char *path)
 		 * one transaction with the new schema row, or nothing.
 		 */
 		int r2 = exec(s, "BEGIN IMMEDIATE");
+		/* another process may have upgraded it meanwhile: read again under the lock */
 		if (!r2)
+			r2 = query_int(s, "SELECT CAST(v AS INTEGER) FROM meta WHERE k='schema'",
+				       &version);
+		int upgrade = !r2 && version == 3;
+		if (upgrade)
 			r2 = exec(s, "ALTER TABLE cables ADD COLUMN decoy INTEGER NOT NULL DEFAULT 0");
-		if (!r2)
+		if (!r2 && upgrade)
 			r2 = exec(s, schema);
-		if (!r2)
+		if (!r2 && upgrade)
 			r2 = exec(s, "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema'");
 		if (!r2)
 			r2 = exec(s, "COMMIT");
-		else
+		else if (!sqlite3_get_autocommit(s->db))
 			(void)exec(s, "ROLLBACK");
-		if (!r2)
+		if (!r2 && upgrade)
 			fprintf(stderr, "denpod: the database %s was upgraded from schema 3 to %s "
 					"(detection)\n", path, SCHEMA_VERSION);
+		if (r2)
+			fprintf(stderr, "denpod: the database %s could not be upgraded from schema 3; "
+					"nothing was changed: stop other denpod processes and retry\n",
+				path);
 		return r2;
 	}
 	if (version < 0)
@@ -1942,6 +1951,7 @@ const char *dps_contain_state_name(int state)
 	case DPS_CS_CONFIRMED: return "confirmed";
 	case DPS_CS_LAPSED: return "lapsed";
 	case DPS_CS_UNDONE: return "undone";
+	case DPS_CS_TAKEN: return "taken-over";
 	default: return "unknown";
 	}
 }

@@ -195,9 +195,9 @@ R=$(alerts DECOY "$SUZ" | head -1)
 check "report-only: mode report" [ "$(jq -r .denpo.mode <<<"$R")" = report ]
 check "report-only: no page" [ "$(jq -r .denpo.page <<<"$R")" = false ]
 check "report-only: the device is not suspended" dp suzuki.a inbox
-check "log: the configuration at start" grep -q "Detail: at start: detect.conf sha256 " <<<"$(D log show)"
+check "log: the configuration at start" grep -q "Detail: at start: denpod [0-9.]*, detect.conf sha256 " <<<"$(D log show)"
 check "log: the report-only configuration after SIGHUP" \
-	grep -q "Detail: re-read on SIGHUP: detect.conf sha256 [0-9a-f]*; off: none; report: DECOY; changed: speed.run=6; networks: 0" <<<"$(D log show)"
+	grep -q "Detail: re-read on SIGHUP: denpod [0-9.]*, detect.conf sha256 [0-9a-f]*; off: none; report: DECOY; changed: speed.run=6; networks: 0" <<<"$(D log show)"
 
 # ---- a bad detect.conf is kept out ----
 printf 'bulk.cap-hour = 0\n' >"$T/bad.conf"
@@ -234,8 +234,17 @@ check "test.x's second device suspended by DECOY" wait_for answers y /v1/inbox 4
 D device suspend "$YDEV" --reason "reported stolen" --operator soc.abe >/dev/null || no "operator suspends y"
 sleep 7.5
 check "the operator's suspension outlives the automatic time box" answers y /v1/inbox 403
-check "... its automatic step was taken over (confirmed)" \
+check "... its automatic step was taken over" \
 	grep -q "taken over by the operator" <<<"$(D log show)"
+YSTEP=$(D contain list --all | awk -v d="${YDEV:0:16}" '$2 == "taken-over" && $4 == d {print $1; exit}')
+check "contain list shows it taken over ($YSTEP)" [ -n "$YSTEP" ]
+check "undo cannot lift the operator's suspension" not D contain undo "$YSTEP" --operator soc.ito
+check "... the device stays suspended" answers y /v1/inbox 403
+check "the take-over reached the alert file" [ -n "$(steps | jq -r 'select(.event.action == "take-over")')" ]
+LSTEP=$(open_step throttle "$LONE")
+check "lone.w is throttled ($LSTEP)" [ -n "$LSTEP" ]
+check "a reinstatement ends every open step of the device" D device reinstate "$LONE" --operator soc.ito
+check "... its throttle too" [ -z "$(open_step throttle "$LONE")" ]
 
 # ---- the hourly cap on automatic suspensions ----
 printf 'speed.run = 6\nsuspend.max-hour = 0\n' >"$T/sw/detect.conf"
