@@ -29,7 +29,6 @@
 #include "denpod/detect_srv.h"
 #include "denpod/server.h"
 
-
 static const char *role_name(int role) { return role == DP_ROLE_ACTION ? "action" : "info"; }
 
 static json_t *hexj(const uint8_t *p, size_t n)
@@ -460,7 +459,8 @@ static void cable_endpoint(dpd_server *srv, dpd_req *rq, int post, const dps_dev
 		ev.kind = !post && !*suffix ? DP_DET_FETCH : DP_DET_OTHER;
 		ev.cable_seq = c.seq;
 		ev.cable_accepted = c.accepted;
-		ev.refetch = is_orig || (is_rcpt && rc.delivered != 0);
+		/* a decoy's rows are stored delivered: its recipient has never fetched it */
+		ev.refetch = is_orig || (is_rcpt && rc.delivered != 0 && !c.decoy);
 		ev.decoy = c.decoy && !is_orig; /* the security office reading its own decoy */
 		if (dpd_det_request(srv, rq, &ev))
 			return;
