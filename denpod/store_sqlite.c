@@ -177,8 +177,12 @@ static const char schema[] =
 	/* the same rows by the recipient's key epoch (GET /v1/keys) */
 	"CREATE INDEX IF NOT EXISTS pending_epoch ON deliveries(device,epoch,seq) WHERE acked IS NULL;"
 	"CREATE INDEX IF NOT EXISTS pending_due ON deliveries(due) WHERE acked IS NULL;"
-	/* a device's archive (GET /v1/archive), newest first */
-	"CREATE INDEX IF NOT EXISTS archive ON deliveries(device,seq);"
+	/*
+	 * A device's archive (GET /v1/archive), newest first: its acknowledged
+	 * rows; the unacknowledged ones are in `queue` already, so a new
+	 * delivery row costs no extra index entry until it is acknowledged.
+	 */
+	"CREATE INDEX IF NOT EXISTS archive_acked ON deliveries(device,seq) WHERE acked IS NOT NULL;"
 	/*
 	 * The transparency log.  Tiles are up to 8 KiB: an ordinary (rowid)
 	 * table, as SQLite advises against WITHOUT ROWID for rows that large.
@@ -2240,31 +2244,60 @@ int dps_det_devices(dps_store *s, int (*cb)(void *ctx, const dps_det_device *d),
 	return r;
 }
 
-int dps_archive(dps_store *s, const uint8_t device[32], int64_t before, size_t limit,
-		int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx)
+/* One half of the archive (acked or not), newest first, at most limit rows into a[]. */
+static int archive_half(dps_store *s, const uint8_t device[32], int64_t before, size_t limit,
+			int acked, dps_cable *c, dps_rcpt *x, size_t *n)
 {
 	sqlite3_stmt *st = prep(
-		s, "SELECT c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer,c.classification,"
-		   "c.prec_action,c.prec_info,c.accepted,c.size,"
-		   "d.device,d.role,d.prec,d.delivered,d.acked,d.epoch FROM deliveries d JOIN cables c "
-		   "ON c.seq=d.seq WHERE d.device=? AND d.seq<? ORDER BY d.seq DESC LIMIT ?");
+		s, acked ? "SELECT c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer,"
+			   "c.classification,c.prec_action,c.prec_info,c.accepted,c.size,"
+			   "d.device,d.role,d.prec,d.delivered,d.acked,d.epoch FROM deliveries d "
+			   "INDEXED BY archive_acked JOIN cables c ON c.seq=d.seq WHERE d.device=? AND "
+			   "d.seq<? AND d.acked IS NOT NULL ORDER BY d.seq DESC LIMIT ?"
+			 : "SELECT c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer,"
+			   "c.classification,c.prec_action,c.prec_info,c.accepted,c.size,"
+			   "d.device,d.role,d.prec,d.delivered,d.acked,d.epoch FROM deliveries d "
+			   "INDEXED BY queue JOIN cables c ON c.seq=d.seq WHERE d.device=? AND "
+			   "d.seq<? AND d.acked IS NULL ORDER BY d.seq DESC LIMIT ?");
 	if (!st)
 		return DP_ESTORE;
 	bind_blob(st, 1, device, 32);
 	sqlite3_bind_int64(st, 2, before);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-	int rc, r = DP_OK;
-	dps_cable c;
-	dps_rcpt x;
-	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		cable_row(st, &c);
-		memset(&x, 0, sizeof x);
-		rcpt_row(st, 11, &x);
-		r = cb(ctx, &c, &x);
+	int rc;
+	*n = 0;
+	while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cable_row(st, &c[*n]);
+		memset(&x[*n], 0, sizeof x[*n]);
+		rcpt_row(st, 11, &x[*n]);
+		(*n)++;
 	}
-	if (!r && rc != SQLITE_DONE)
-		r = step_err(s, rc);
+	int r = *n == limit || rc == SQLITE_DONE ? DP_OK : step_err(s, rc);
 	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_archive(dps_store *s, const uint8_t device[32], int64_t before, size_t limit,
+		int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx)
+{
+	if (limit > 1000)
+		return DP_EINVAL;
+	dps_cable *c = calloc(2 * limit + 1, sizeof *c);
+	dps_rcpt *x = calloc(2 * limit + 1, sizeof *x);
+	size_t na = 0, nu = 0;
+	int r = c && x ? DP_OK : DP_ENOMEM;
+	if (!r)
+		r = archive_half(s, device, before, limit, 1, c, x, &na);
+	if (!r)
+		r = archive_half(s, device, before, limit, 0, c + limit, x + limit, &nu);
+	/* merge the two newest-first lists */
+	for (size_t i = 0, j = 0, k = 0; !r && k < limit && (i < na || j < nu); k++) {
+		int take_a = j == nu || (i < na && c[i].seq > c[limit + j].seq);
+		size_t at = take_a ? i++ : limit + j++;
+		r = cb(ctx, &c[at], &x[at]);
+	}
+	free(c);
+	free(x);
 	return r;
 }
 

@@ -163,6 +163,19 @@ check "... it is throttled instead" [ -n "$(open_step throttle "$LONE")" ]
 	no "12 cables to WASHINGTON"
 mapfile -t IDS < <("$TS" get "$T/x" "$URL" "$PIN" "/v1/inbox?limit=100" | sed 's/^200 //' | jq -r '.cables[].cable_id')
 check "test.x has the 12 cables (${#IDS[@]})" [ "${#IDS[@]}" -ge 12 ]
+# the archive: acknowledged and unacknowledged rows, merged newest first, paged by seq
+"$TS" post "$T/x" "$URL" "$PIN" "/v1/cables/${IDS[5]}/ack" /dev/null >/dev/null 2>&1 || no "ack one cable"
+arch() { "$TS" get "$T/x" "$URL" "$PIN" "/v1/archive?$1" | sed 's/^200 //'; }
+ALL=$(arch limit=1000) A1=$(arch limit=5)
+MIN=$(jq '[.cables[].seq] | min' <<<"$A1")
+A2=$(arch "before=$MIN&limit=1000")
+check "archive: every cable of the device (12 + the decoy)" [ "$(jq '.cables | length' <<<"$ALL")" = 13 ]
+check "archive: newest first" jq -e '[.cables[].seq] | . == (sort | reverse)' <<<"$ALL"
+check "archive: acknowledged (the decoy, one ack) and not, interleaved" \
+	jq -e '[.cables[] | select(.acked)] | length == 2' <<<"$ALL"
+check "archive: a page of 5, then the rest before it" \
+	[ "$(jq -c '[.cables[].seq]' <<<"$A1")$(jq -c '[.cables[].seq]' <<<"$A2")" = \
+	  "$(jq -c '[.cables[:5][].seq]' <<<"$ALL")$(jq -c '[.cables[5:][].seq]' <<<"$ALL")" ]
 for id in "${IDS[@]}"; do status_of x "/v1/cables/$id" >/dev/null; done # deliveries: not a sweep
 check "first fetches at machine speed do not alert" not has_alert MACHINE-SPEED "$XDEV"
 codes=""

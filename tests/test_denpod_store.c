@@ -573,7 +573,7 @@ static void test_old_db(void)
 			   "INSERT INTO cables(cable_id,mrn,from_post,from_device,officer,classification,"
 			   "prec_action,prec_info,accepted,size,digest,data) VALUES(x'03','26 HQ 000001',"
 			   "'HQ',x'01','a.b',0,3,3,1,1,x'04',x'05');"
-			   "DROP TABLE containments; DROP TABLE approvals; DROP INDEX archive;"
+			   "DROP TABLE containments; DROP TABLE approvals; DROP INDEX archive_acked;"
 			   "ALTER TABLE cables DROP COLUMN decoy; UPDATE meta SET v='3' WHERE k='schema'",
 			   NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
