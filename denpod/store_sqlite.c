@@ -2264,7 +2264,7 @@ static int archive_half(dps_store *s, const uint8_t device[32], int64_t before, 
 	bind_blob(st, 1, device, 32);
 	sqlite3_bind_int64(st, 2, before);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-	int rc;
+	int rc = SQLITE_DONE;
 	*n = 0;
 	while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		cable_row(st, &c[*n]);
