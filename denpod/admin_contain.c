@@ -173,23 +173,11 @@ static int collect_open(void *ctx, const dps_containment *c)
 static void emit_steps(const dpc_config *cfg, dps_store *s, const char *action, const char *op,
 		       const int64_t *ids, size_t n)
 {
-	char file[DPC_PATH_MAX], err[256] = "", host[256];
-	const char *fp = NULL;
+	char err[256] = "";
 	if (!n)
 		return;
-	if (strcmp(cfg->alerts_file, "none") != 0) {
-		if (cfg->alerts_file[0] == '/')
-			snprintf(file, sizeof file, "%s", cfg->alerts_file);
-		else if (dpc_path(cfg, cfg->alerts_file, file, sizeof file))
-			return;
-		fp = file;
-	}
-	if (gethostname(host, sizeof host - 1) != 0)
-		snprintf(host, sizeof host, "denpod");
-	host[sizeof host - 1] = 0;
 	dpo_out *o = NULL;
-	if (dpo_open(&o, fp, cfg->syslog[0] ? cfg->syslog : NULL, cfg->syslog_facility, host, err,
-		     sizeof err)) {
+	if (dpd_det_outputs_open(cfg, &o, err, sizeof err)) {
 		fprintf(stderr, "denpod: warning: not reported to the alert outputs: %s\n",
 			err[0] ? err : "cannot open them");
 		return;

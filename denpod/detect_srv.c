@@ -44,7 +44,6 @@ struct dpd_det {
 	int lapse_busy;    /* a DPD_OP_LAPSE is with the writer */
 	det_track track[DET_TRACK_MAX];
 	size_t ntrack;
-	char host[256];
 	char conf_path[DPC_PATH_MAX];
 };
 
@@ -886,6 +885,25 @@ static int metrics_declare(dpo_metrics *m)
 
 /* ---- open, close ---- */
 
+int dpd_det_outputs_open(const dpc_config *cfg, dpo_out **o, char *err, size_t errcap)
+{
+	char file[DPC_PATH_MAX];
+	const char *fp = NULL;
+	if (strcmp(cfg->alerts_file, "none") != 0) {
+		int r = DP_OK;
+		if (cfg->alerts_file[0] == '/')
+			snprintf(file, sizeof file, "%s", cfg->alerts_file);
+		else
+			r = dpc_path(cfg, cfg->alerts_file, file, sizeof file);
+		if (r)
+			return r;
+		fp = file;
+	}
+	/* host NULL: the machine's name (gethostname) */
+	return dpo_open(o, fp, cfg->syslog[0] ? cfg->syslog : NULL, cfg->syslog_facility, NULL,
+			err, errcap);
+}
+
 int dpd_det_open(dpd_server *srv)
 {
 	struct dpd_det *d = calloc(1, sizeof *d);
@@ -893,8 +911,6 @@ int dpd_det_open(dpd_server *srv)
 		return DP_ENOMEM;
 	srv->det = d;
 	d->dirver = -2;
-	if (gethostname(d->host, sizeof d->host - 1) != 0)
-		snprintf(d->host, sizeof d->host, "denpod");
 	int r = dpc_path(&srv->cfg, "detect.conf", d->conf_path, sizeof d->conf_path);
 	if (!r) {
 		r = dpd_det_check_file(d->conf_path, &d->cfg);
@@ -906,17 +922,8 @@ int dpd_det_open(dpd_server *srv)
 	}
 	if (!r && (r = dp_det_new(&d->eng, &d->cfg, on_alert, srv)))
 		fprintf(stderr, "denpod: cannot start detection: %s\n", dp_strerror(r));
-	char file[DPC_PATH_MAX], err[512] = "";
-	const char *fp = NULL;
-	if (!r && strcmp(srv->cfg.alerts_file, "none") != 0) {
-		if (srv->cfg.alerts_file[0] == '/')
-			snprintf(file, sizeof file, "%s", srv->cfg.alerts_file);
-		else
-			r = dpc_path(&srv->cfg, srv->cfg.alerts_file, file, sizeof file);
-		fp = file;
-	}
-	if (!r && (r = dpo_open(&d->out, fp, srv->cfg.syslog[0] ? srv->cfg.syslog : NULL,
-				srv->cfg.syslog_facility, d->host, err, sizeof err)))
+	char err[512] = "";
+	if (!r && (r = dpd_det_outputs_open(&srv->cfg, &d->out, err, sizeof err)))
 		fprintf(stderr, "denpod: alert outputs: %s\n", err[0] ? err : dp_strerror(r));
 	if (!r && !(r = dpo_metrics_new(&d->met)))
 		r = metrics_declare(d->met);

@@ -15,6 +15,7 @@
 #define DENPOD_DETECT_SRV_H
 
 #include "denpo/detect.h"
+#include "denpod/alerts.h"
 #include "denpod/server.h"
 
 /*
@@ -42,6 +43,12 @@ int dpd_det_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged);
 /* Loop thread, after the commit (or its failure: op->result). */
 void dpd_det_done(dpd_server *srv, dpd_op *op);
 
+/*
+ * The alert outputs of the configuration (alerts_file, syslog, facility):
+ * the switch's, and the operator commands' for their own steps.
+ */
+int dpd_det_outputs_open(const dpc_config *cfg, dpo_out **o, char *err,
+			 size_t errcap) DP_WUR;
 /* Reads and checks a detect.conf: 0 ok, else prints the error (for `denpod detect check`). */
 int dpd_det_check_file(const char *path, dp_det_config *out) DP_WUR;
 
