@@ -27,6 +27,7 @@
 #include "denpo/epoch.h"
 #include "denpod/policy.h"
 #include "denpod/detect_srv.h"
+#include "denpod/query.h"
 #include "denpod/server.h"
 
 static const char *role_name(int role) { return role == DP_ROLE_ACTION ? "action" : "info"; }
@@ -88,27 +89,14 @@ int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, json
 	return DP_OK;
 }
 
-/* A decimal query parameter in [0, max]; -1 if malformed. */
-static long num_param(const char *v, long max)
-{
-	char *end;
-	long n = strtol(v, &end, 10);
-	if (!*v || *end || n < 0 || n > max)
-		return -1;
-	return n;
-}
-
 static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
 {
-	const char *w = q ? evhttp_find_header(q, "wait") : NULL;
-	const char *l = q ? evhttp_find_header(q, "limit") : NULL;
-	const char *a = q ? evhttp_find_header(q, "after") : NULL;
-	long wait = w ? num_param(w, DPD_WAIT_MAX) : 0;
-	long limit = l ? num_param(l, DPD_INBOX_MAX) : 100;
-	long after = a ? num_param(a, LONG_MAX) : 0;
-	if (wait < 0 || limit < 1 || after < 0) {
-		dpd_reply_error(rq, 400, DP_EPARSE,
-				"wait must be 0..60, limit 1..1000 and after a sequence number >= 0");
+	uint64_t wait = 0, limit = 100, after = 0;
+	char msg[DPQ_MSG_MAX];
+	if (dpq_num(q, "wait", 0, DPD_WAIT_MAX, &wait, msg, sizeof msg) ||
+	    dpq_num(q, "limit", 1, DPD_INBOX_MAX, &limit, msg, sizeof msg) ||
+	    dpq_num(q, "after", 0, INT64_MAX, &after, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
 	/*
@@ -118,7 +106,7 @@ static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const d
 	 */
 	if (wait > 0) {
 		int fresh = 0;
-		int r = dps_inbox_has_after(srv->store, dev->id, after, &fresh);
+		int r = dps_inbox_has_after(srv->store, dev->id, (int64_t)after, &fresh);
 		if (r) {
 			dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the queue; retry");
 			return;
@@ -158,16 +146,15 @@ static int archive_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
 /* GET /v1/archive?before=SEQ&limit=N: every cable addressed to the device, newest first. */
 static void get_archive(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
 {
-	const char *b = q ? evhttp_find_header(q, "before") : NULL;
-	const char *l = q ? evhttp_find_header(q, "limit") : NULL;
-	long before = b ? num_param(b, LONG_MAX) : LONG_MAX;
-	long limit = l ? num_param(l, DPD_INBOX_MAX) : 100;
-	if (before < 0 || limit < 1) {
-		dpd_reply_error(rq, 400, DP_EPARSE, "before must be a sequence number and limit 1..1000");
+	uint64_t before = INT64_MAX, limit = 100;
+	char msg[DPQ_MSG_MAX];
+	if (dpq_num(q, "before", 0, INT64_MAX, &before, msg, sizeof msg) ||
+	    dpq_num(q, "limit", 1, DPD_INBOX_MAX, &limit, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
 	struct inbox_ctx x = {json_array()};
-	int r = dps_archive(srv->store, dev->id, before, (size_t)limit, archive_one, &x);
+	int r = dps_archive(srv->store, dev->id, (int64_t)before, (size_t)limit, archive_one, &x);
 	if (r) {
 		json_decref(x.arr);
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the archive; retry");
@@ -193,28 +180,20 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
 	}
-	/* a decoy (docs/detection.md) is planted by a device of a DECOY officer only */
+	/* a decoy (docs/detection.md): who may plant one is policy's rule */
 	const char *dh = evhttp_find_header(evhttp_request_get_input_headers(rq->req), "X-Denpo-Decoy");
-	int decoy = dh && strcmp(dh, "1") == 0;
-	int decoy_officer = dpp_has_role(srv->store, dev->officer, DPP_ROLE_DECOY);
-	if (dh && (!decoy || !decoy_officer)) {
-		dpd_reply_error(rq, 403, DP_EDENIED, "only devices of the security office's decoy "
-						     "officers (role DECOY) may plant decoys "
-						     "(X-Denpo-Decoy: 1)");
-		return;
-	}
-	/* and they plant nothing else: a decoy never reaches an inbox by mistake */
-	if (!dh && decoy_officer) {
-		dpd_reply_error(rq, 403, DP_EDENIED, "a DECOY officer's device only plants decoys: "
-						     "send with --decoy (denpo retry --decoy for a "
-						     "saved one)");
+	int decoy = 0;
+	int r = dpp_decoy_ok(srv->store, dev, dh, &decoy, msg, sizeof msg);
+	if (r) {
+		dpd_reply_error(rq, dpd_http_status(r), r,
+				r == DP_ESTORE ? "the switch could not read its directory; retry" : msg);
 		return;
 	}
 	dp_envelope e;
 	const uint8_t *payload;
 	size_t plen;
 	dp_envelope_init(&e);
-	int r = dp_submission_decode(&e, p, n, &payload, &plen);
+	r = dp_submission_decode(&e, p, n, &payload, &plen);
 	if (r) {
 		snprintf(msg, sizeof msg, "%s: %s",
 			 r == DP_ESIG ? "the envelope signature does not verify against From-Device"
@@ -574,7 +553,7 @@ static void get_overdue(dpd_server *srv, dpd_req *rq, const dps_officer *me)
 static int names_param(struct evkeyvalq *q, const char *key, char out[][DP_NAME_MAX + 1],
 		       size_t max, size_t *n)
 {
-	const char *v = q ? evhttp_find_header(q, key) : NULL;
+	const char *v = dpq_get(q, key);
 	*n = 0;
 	return v ? dps_split_names(v, out, max, n) : DP_OK;
 }
@@ -710,48 +689,50 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int
 	return json_array_size(x->devs) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
 }
 
+/* The routing fields of a resolve query: large (the posts), so one allocation per request. */
+struct resolve_q {
+	char to[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1], info[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
+	char caps[DP_MAX_CAPTIONS][DP_NAME_MAX + 1], attn[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
+	size_t nto, ninfo, ncaps, nattn;
+	dpp_posts posts;
+	dps_checkpoint cp; /* the one checkpoint of the answer: every proof is against it */
+};
+
 static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 {
-	static char to[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1], info[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
-	static char caps[DP_MAX_CAPTIONS][DP_NAME_MAX + 1], attn[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
-	static dpp_posts posts;
-	size_t nto, ninfo, ncaps, nattn;
 	char msg[DPP_MSG_MAX];
 	int cls = DP_CLASS_UNCLASSIFIED;
-	const char *cv = q ? evhttp_find_header(q, "classification") : NULL;
-	if (names_param(q, "to", to, DP_MAX_ADDRESSEES, &nto) ||
-	    names_param(q, "info", info, DP_MAX_ADDRESSEES, &ninfo) ||
-	    names_param(q, "captions", caps, DP_MAX_CAPTIONS, &ncaps) ||
-	    names_param(q, "attn", attn, DP_MAX_ADDRESSEES, &nattn) || nto == 0 ||
+	uint64_t m = 0;
+	const char *cv = dpq_get(q, "classification");
+	struct resolve_q *rs = malloc(sizeof *rs);
+	if (!rs) {
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	if (names_param(q, "to", rs->to, DP_MAX_ADDRESSEES, &rs->nto) ||
+	    names_param(q, "info", rs->info, DP_MAX_ADDRESSEES, &rs->ninfo) ||
+	    names_param(q, "captions", rs->caps, DP_MAX_CAPTIONS, &rs->ncaps) ||
+	    names_param(q, "attn", rs->attn, DP_MAX_ADDRESSEES, &rs->nattn) || rs->nto == 0 ||
 	    /* names as the cable format allows them: nothing else reaches the store or a message */
-	    names_ok(to, nto, dp_name_ok) || names_ok(info, ninfo, dp_name_ok) ||
-	    names_ok(caps, ncaps, dp_name_ok) || names_ok(attn, nattn, attn_ok) ||
+	    names_ok(rs->to, rs->nto, dp_name_ok) || names_ok(rs->info, rs->ninfo, dp_name_ok) ||
+	    names_ok(rs->caps, rs->ncaps, dp_name_ok) || names_ok(rs->attn, rs->nattn, attn_ok) ||
 	    (cv && dp_class_parse(cv, &cls))) {
+		free(rs);
 		dpd_reply_error(rq, 400, DP_EPARSE, "give to=A,B[&info=C][&classification=SECRET]"
 						    "[&captions=X][&attn=Y] (comma-separated names)");
 		return;
 	}
-	/* one checkpoint for the whole answer: every proof is against it */
-	dps_checkpoint *cp = malloc(sizeof *cp);
-	uint64_t m = 0;
-	const char *lv = q ? evhttp_find_header(q, "log_size") : NULL;
-	if (!cp) {
-		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+	if (dpq_num(q, "log_size", 0, UINT64_MAX, &m, msg, sizeof msg)) {
+		free(rs);
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
+	dps_checkpoint *cp = &rs->cp;
 	dpl_latest(srv->log, cp);
-	if (lv && (!*lv || strlen(lv) > 19 || strspn(lv, "0123456789") != strlen(lv) ||
-		   (lv[0] == '0' && lv[1]))) {
-		free(cp);
-		dpd_reply_error(rq, 400, DP_EPARSE, "log_size is a decimal size");
-		return;
-	}
-	if (lv)
-		m = strtoull(lv, NULL, 10);
 	if (m > cp->size) {
 		snprintf(msg, sizeof msg, "log_size %llu is beyond the latest checkpoint (size %llu)",
 			 (unsigned long long)m, (unsigned long long)cp->size);
-		free(cp);
+		free(rs);
 		dpd_reply_error(rq, 400, DP_EINVAL, msg);
 		return;
 	}
@@ -762,7 +743,7 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 		char b64[48];
 		dp_tlog_tiles tiles = {dpl_tile_read, srv->store};
 		if (dp_tlog_prove_consistency(m, cp->size, dp_tlog_tiles_node, &tiles, proof, &n)) {
-			free(cp);
+			free(rs);
 			json_decref(cons);
 			dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read its tiles; retry");
 			return;
@@ -773,25 +754,26 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 		}
 	}
 	json_t *logj = json_pack("{s:s%,s:o}", "checkpoint", cp->note, cp->note_len, "consistency", cons);
-	uint64_t cpsize = cp->size;
-	free(cp);
-	int r = dpp_expand(srv->store, to, nto, info, ninfo, &posts, msg, sizeof msg);
+	int r = dpp_expand(srv->store, rs->to, rs->nto, rs->info, rs->ninfo, &rs->posts, msg, sizeof msg);
 	struct resolve_ctx *x = calloc(1, sizeof *x);
 	if (!x || !logj) {
 		free(x);
+		free(rs);
 		json_decref(logj);
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
 	}
 	x->s = srv->store;
-	x->size = cpsize;
+	x->size = cp->size;
 	x->now = dpd_now(srv);
 	x->devs = json_array();
 	x->unreachable = json_array();
+	dpp_route rt = {&rs->posts, cls, rs->caps, rs->ncaps, rs->attn, rs->nattn};
 	if (!r)
-		r = dpp_resolve(srv->store, &posts, cls, caps, ncaps, attn, nattn, resolve_one, x);
+		r = dpp_resolve(srv->store, &rt, resolve_one, x);
 	json_t *devs = x->devs, *unreachable = x->unreachable;
 	free(x);
+	free(rs);
 	if (r) {
 		json_decref(devs);
 		json_decref(unreachable);
@@ -1016,8 +998,10 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 	struct evkeyvalq *q = NULL;
 	TAILQ_INIT(&qs);
 	if (query) {
-		if (evhttp_parse_query_str(query, &qs) != 0) {
-			dpd_reply_error(rq, 400, DP_EPARSE, "malformed query string");
+		char msg[DPQ_MSG_MAX];
+		r = dpq_parse(query, &qs, msg, sizeof msg);
+		if (r) {
+			dpd_reply_error(rq, dpd_http_status(r), r, msg);
 			return;
 		}
 		q = &qs;

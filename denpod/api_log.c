@@ -17,8 +17,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "denpo/encoding.h"
+#include "denpod/query.h"
 #include "denpod/server.h"
-#include "lib/fields.h"
 
 #define CACHE_FOREVER "max-age=31536000, immutable"
 
@@ -60,14 +60,13 @@ static void get_checkpoint(dpd_server *srv, dpd_req *rq)
 	reply_cosigned(srv, rq, &c);
 }
 
-static int u64_param(struct evkeyvalq *q, const char *key, uint64_t *v);
-
 static void get_witnessed(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 {
 	uint64_t k = 1;
+	char msg[DPQ_MSG_MAX];
 	dps_checkpoint c, w;
-	if (q && evhttp_find_header(q, "min") && (u64_param(q, "min", &k) || k < 1 || k > COSIGS_MAX)) {
-		dpd_reply_error(rq, 400, DP_EINVAL, "give min=K, K in 1..32");
+	if (dpq_num(q, "min", 1, COSIGS_MAX, &k, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EINVAL, msg);
 		return;
 	}
 	dpl_latest(srv->log, &c);
@@ -234,13 +233,6 @@ static void get_tile(dpd_server *srv, dpd_req *rq, const char *path, const dps_o
 	dp_buf_free(&x.b);
 }
 
-/* A decimal parameter (no sign, no leading zeros); -1 if absent or malformed. */
-static int u64_param(struct evkeyvalq *q, const char *key, uint64_t *v)
-{
-	const char *s = q ? evhttp_find_header(q, key) : NULL;
-	return !s || dp_fld_uint(v, s, strlen(s), INT64_MAX) ? -1 : 0;
-}
-
 static void reply_proof(dpd_req *rq, const char *k1, uint64_t v1, uint64_t size,
 			uint8_t proof[][DP_TLOG_HASH], size_t n)
 {
@@ -256,13 +248,19 @@ static void reply_proof(dpd_req *rq, const char *k1, uint64_t v1, uint64_t size,
 
 static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inclusion)
 {
-	uint64_t a, size;
-	char msg[160];
+	const char *k1 = inclusion ? "index" : "from";
+	uint64_t a = 0, size = 0; /* both required */
+	char msg[DPQ_MSG_MAX];
 	dps_checkpoint c;
 	dpl_latest(srv->log, &c);
-	if (u64_param(q, inclusion ? "index" : "from", &a) || u64_param(q, "size", &size)) {
+	if (!dpq_get(q, k1) || !dpq_get(q, "size")) {
 		dpd_reply_error(rq, 400, DP_EPARSE, inclusion ? "give index=I&size=N (decimal)"
 							      : "give from=M&size=N (decimal)");
+		return;
+	}
+	if (dpq_num(q, k1, 0, INT64_MAX, &a, msg, sizeof msg) ||
+	    dpq_num(q, "size", 0, INT64_MAX, &size, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
 	if (size > c.size) {
@@ -287,7 +285,7 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 		dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read its tiles; retry");
 		return;
 	}
-	reply_proof(rq, inclusion ? "index" : "from", a, size, proof, n);
+	reply_proof(rq, k1, a, size, proof, n);
 }
 
 void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me,
