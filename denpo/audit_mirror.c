@@ -35,6 +35,7 @@
 
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
+#include "denpo/num.h"
 
 #define W DP_TLOG_TILE_WIDTH
 
@@ -268,10 +269,9 @@ static void drop_partials(cli_ctx *x, uint64_t keep)
 		size_t l = strlen(de->d_name);
 		if (l < 3 || strcmp(de->d_name + l - 2, ".p") != 0)
 			continue;
-		char *end;
-		unsigned long long v = strtoull(de->d_name, &end, 10);
-		if (end != de->d_name + l - 2 || v == keep)
-			continue;
+		uint64_t v;
+		if (dp_num_u64(&v, de->d_name, l - 2, 0, UINT64_MAX) || v == keep)
+			continue; /* not a bundle this mirror wrote */
 		char p[PATH_MAX];
 		bundle_path(x, v, 1, p);
 		unlink(p);

@@ -13,6 +13,7 @@
 
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
+#include "denpo/num.h"
 #include "denpo/seal.h"
 
 int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char mrn[DP_MRN_MAX + 1])
@@ -172,10 +173,9 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 		if (cli_common_opt(x, o, optarg))
 			continue;
 		if (o == 'w') {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v < 0 || v > 60)
-				return cli_usage("inbox", "--wait takes 0..60 seconds");
+			uint64_t v;
+			if (dp_num_str(&v, optarg, 0, 60))
+				return cli_usage("inbox", "--wait takes a number of seconds, 0..60");
 			wait = (int)v;
 		} else if (o == 'W')
 			w = 1;
@@ -228,7 +228,7 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	int o;
-	long before = INT64_MAX > LONG_MAX ? LONG_MAX : (long)INT64_MAX, limit = 20;
+	uint64_t before = INT64_MAX, limit = 20;
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (o == OPT_HELP) {
@@ -237,16 +237,12 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 		}
 		if (cli_common_opt(x, o, optarg))
 			continue;
-		char *end;
-		long v = (o == 'b' || o == 'l') ? strtol(optarg, &end, 10) : 0;
 		if (o == 'b') {
-			if (*end || v < 1)
+			if (dp_num_str(&before, optarg, 1, INT64_MAX))
 				return cli_usage("archive", "--before takes a sequence number (>= 1)");
-			before = v;
 		} else if (o == 'l') {
-			if (*end || v < 1 || v > 1000)
+			if (dp_num_str(&limit, optarg, 1, 1000))
 				return cli_usage("archive", "--limit takes 1..1000");
-			limit = v;
 		} else
 			return cli_usage("archive", "unknown option");
 	}
@@ -259,7 +255,7 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 		return ec;
 	dp_inbox_item *it;
 	size_t n;
-	int r = dp_client_archive(x->cl, before, (int)limit, &it, &n);
+	int r = dp_client_archive(x->cl, (int64_t)before, (int)limit, &it, &n);
 	if (r)
 		return cli_fail(x, r, NULL, "cannot read the archive");
 	if (x->json) {
@@ -272,7 +268,7 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 		}
 		cli_json_print(json_pack("{s:o}", "cables", a));
 	} else if (n == 0) {
-		printf("no cables in the archive%s\n", before < LONG_MAX ? " before that" : "");
+		printf("no cables in the archive%s\n", before < INT64_MAX ? " before that" : "");
 	} else {
 		printf("%-8s %-9s %-18s %-12s %-10s %5s  %s\n", "SEQ", "PREC", "MRN", "CLASS", "FROM",
 		       "AGE", "CABLE ID");
