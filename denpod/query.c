@@ -9,6 +9,7 @@
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 
 #include "denpo/num.h"
 #include "denpod/query.h"
@@ -71,10 +72,14 @@ int dpq_parse(const char *query, struct evkeyvalq *out, char *msg, size_t msgcap
 			 DPQ_PARAMS_MAX);
 		r = DP_EPARSE;
 	}
-	/* which of two values would count is a guess the switch does not make */
+	/*
+	 * Which of two values would count is a guess the switch does not make.
+	 * evhttp_find_header matches names in any case: so does this check
+	 * ("limit=1&LIMIT=1000" is the same parameter twice).
+	 */
 	TAILQ_FOREACH(kv, out, next) {
 		for (kw = TAILQ_NEXT(kv, next); !r && kw; kw = TAILQ_NEXT(kw, next))
-			if (strcmp(kv->key, kw->key) == 0) {
+			if (evutil_ascii_strcasecmp(kv->key, kw->key) == 0) {
 				shown_name(name, kv->key, strlen(kv->key));
 				snprintf(msg, msgcap, "query parameter %s is given twice; give it once",
 					 name);

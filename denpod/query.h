@@ -7,7 +7,8 @@
  * the switch would answer for a request nobody sent.  dpq_parse takes
  * libevent's parse and refuses, naming the parameter:
  *   - a parameter whose name or value decodes to a NUL byte;
- *   - a parameter given twice ("after=1&after=9": which one would count?);
+ *   - a parameter given twice ("after=1&after=9": which one would count?),
+ *     names compared in any case as libevent finds them ("after=1&AFTER=9");
  *   - more than DPQ_PARAMS_MAX parameters (no endpoint takes half as many).
  * After it, every value is the whole decoded value, and dpq_num reads
  * numbers through the one number reader (denpo/num.h).

@@ -73,6 +73,7 @@ bad limit "/v1/inbox?limit="
 bad limit "/v1/inbox?limit=0"
 bad limit "/v1/inbox?limit=1&limit=1000" # which one? neither
 check "a parameter given twice: the message says so" grep -q "given twice" "$T/body"
+bad limit "/v1/inbox?limit=1&LIMIT=1000" # libevent finds names in any case
 bad before "/v1/archive?before=1%00"
 bad limit "/v1/archive?limit=1001"
 bad log_size "/v1/directory/resolve?to=TOKYO&log_size=99999999999999999999"
