@@ -175,7 +175,7 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 		if (o == 'w') {
 			uint64_t v;
 			if (dp_num_str(&v, optarg, 0, 60))
-				return cli_usage("inbox", "--wait takes a number of seconds, 0..60");
+				return cli_usage("inbox", "--wait takes 0..60 seconds");
 			wait = (int)v;
 		} else if (o == 'W')
 			w = 1;
