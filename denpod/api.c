@@ -13,7 +13,6 @@
  * writer, which appends its entry in the same transaction; in particular
  * no byte of a cable leaves before the entry of that fetch is committed.
  */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
