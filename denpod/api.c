@@ -673,8 +673,22 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int
 	json_object_set_new(j, "post", json_string(o->post));
 	json_object_set_new(j, "role", json_string(role_name(role)));
 	if (r == DP_ENOTFOUND) {
-		/* eligible, but nothing to encrypt to: the sender is told, the cable goes without it */
+		/*
+		 * Eligible, but nothing to encrypt to: the sender is told, the cable
+		 * goes without it.  With the switch's time the keys were judged at and
+		 * the start of the next key, a sender whose clock reads that key as
+		 * current sees that the clocks disagree, and says so, rather than
+		 * "it never published one".
+		 */
+		int64_t next = 0;
+		for (uint32_t i = 0; i < d->nwin; i++)
+			if (d->win[i].not_before > x->now && (!next || d->win[i].not_before < next))
+				next = d->win[i].not_before;
 		json_object_set_new(j, "last_not_after", time_or_null(last));
+		json_object_set_new(j, "next_not_before", time_or_null(next));
+		json_object_set_new(j, "at", json_integer(x->now));
+		if (next)
+			json_object_set_new(j, "reason", json_string("no key valid yet at the switch's time"));
 		json_array_append_new(x->unreachable, j);
 		return json_array_size(x->unreachable) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
 	}
