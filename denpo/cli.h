@@ -86,6 +86,8 @@ int cli_exit_code(int rc);
  * retry; nothing was lost"); else NULL.  cli_fail uses it as the hint.
  */
 const char *cli_disk_full(cli_ctx *x, int rc);
+/* For warnings: that line for this device's full disk, else dp_strerror(rc). */
+const char *cli_strerror(cli_ctx *x, int rc);
 
 /* Resolve and create (mode 0700) the state directory. */
 int cli_home(cli_ctx *x, int create) __attribute__((warn_unused_result));

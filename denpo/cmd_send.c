@@ -649,7 +649,7 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 	}
 	if ((r = write_record(x, c, "accepted", &res)))
 		fprintf(stderr, "denpo: warning: cable %s was accepted, but its record in sent/ still says "
-				"pending: %s\n", id, cli_disk_full(x, r) ? cli_disk_full(x, r) : dp_strerror(r));
+				"pending: %s\n", id, cli_strerror(x, r));
 	ec = print_sent(x, &res, devs, ndev);
 out:
 	dp_resolution_free(&res0);

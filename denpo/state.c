@@ -82,6 +82,12 @@ const char *cli_disk_full(cli_ctx *x, int rc)
 	return line;
 }
 
+const char *cli_strerror(cli_ctx *x, int rc)
+{
+	const char *df = cli_disk_full(x, rc);
+	return df ? df : dp_strerror(rc);
+}
+
 int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 {
 	char what[1024];
@@ -406,7 +412,7 @@ void cli_keys_upkeep(cli_ctx *x)
 				"keystore was restored from a backup, enrol a new device instead\n",
 			dp_client_message(x->cl));
 	else if (cli_disk_full(x, r))
-		fprintf(stderr, "denpo: warning: key upkeep did not finish: %s\n", cli_disk_full(x, r));
+		fprintf(stderr, "denpo: warning: key upkeep did not finish: %s\n", cli_strerror(x, r));
 	else if (r)
 		fprintf(stderr, "denpo: warning: key upkeep did not finish: %s (%s); it runs again with "
 				"the next command -- `denpo key status` shows the keys\n",

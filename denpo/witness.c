@@ -826,8 +826,8 @@ int cli_log_upkeep(cli_ctx *x)
 		return EXIT_VERIFY;
 	}
 	if (cli_disk_full(x, r))
-		fprintf(stderr, "denpo: warning: the switch's transparency log was not checked: %s\n",
-			cli_disk_full(x, r));
+		fprintf(stderr, "denpo: warning: the switch's transparency log was checked but this device "
+				"could not keep its checkpoint: %s\n", cli_strerror(x, r));
 	else if (r)
 		fprintf(stderr, "denpo: warning: could not check the switch's transparency log: %s (%s); "
 				"it is checked again with the next command\n",

@@ -47,6 +47,13 @@ wait_log() {
 	return 1
 }
 
+# the switch's data directory on its own small tmpfs, so that (c) can fill it
+mkdir -p "$T/sw"
+if mount -t tmpfs -o size=16m,mode=0700 tmpfs "$T/sw" 2>"$T/mount.err"; then
+	MNT="$T/sw"
+else
+	skip "(c) a full disk: cannot mount a tmpfs here ($(head -c 200 "$T/mount.err"))"
+fi
 {
 	switch_init && D post add HQ --hq && D post add PARIS && D post add TOKYO &&
 		D officer add a --post HQ --clearance SECRET &&
@@ -183,5 +190,85 @@ stop_switch || no "stop fork B"
 start_switch || no "fork A restart"
 check "(d) key status on fork A again: exit 0" quiet dp a key status
 stop_switch || no "stop"
+
+# ---- (c) a full disk at the switch ----
+if [ -n "$MNT" ]; then
+	start_switch || no "denpod did not start"
+	M1=$(send a --to PARIS --subject "before the disk fills") || no "send: $(cat "$T/send.err")"
+	sleep 0.3
+	dd if=/dev/zero of="$T/sw/fill" bs=64k >/dev/null 2>&1
+	check "(c) the switch's disk is full" [ "$(df --output=avail "$T/sw" | tail -n1 | tr -d ' ')" -lt 64 ]
+	N0=$(lines "$T/run.log")
+	send a --to PARIS --subject "disk full" >"$T/out"
+	check "(c) send to a switch with a full disk: not accepted (exit 1)" [ $? = 1 ]
+	check "  the switch says its disk is full" grep -q "the switch's disk is full" "$T/send.err"
+	check "  not \"retry\" alone, nor an input/output error" not grep -q "could not store the request; retry\|input/output error" "$T/send.err"
+	check "  and says the cable is saved for \`denpo retry\`" grep -q "the cable is saved; once the switch's operator has freed space" "$T/send.err"
+	grep -q "disk is full" "$T/send.err" || sed 's/^/    /' "$T/send.err"
+	SAVED=$(sed -n 's/^denpo: cable \([0-9a-f]\{32\}\) was not accepted.*/\1/p' "$T/send.err")
+	# thousands of requests while the disk is full: the log says so a bounded number of times
+	NF=3000
+	mkdir -p "$T/flood"
+	"$TF" "$T/a" PARIS "$NF" "$T/flood" 4 5 >"$T/flood.out" 2>"$T/flood.err"
+	FAILED=$(grep -c "^fail .* disk_full " "$T/flood.out")
+	check "(c) $NF submissions on a full disk: refused as disk_full ($FAILED)" [ "$FAILED" -ge $((NF * 9 / 10)) ]
+	N1=$(lines "$T/run.log")
+	FULL=$(tail -n +$((N0 + 1)) "$T/run.log" | grep -c "is full")
+	check "(c) the switch's log names the full disk ($FULL lines)" [ "$FULL" -ge 1 ]
+	check "  a bounded number of times (<= 3) after $NF requests" [ "$FULL" -le 3 ]
+	check "  and all its lines meanwhile are few ($((N1 - N0)) <= 40)" [ $((N1 - N0)) -le 40 ]
+	check "  the line says what to do" grep -q "until its operator frees space there" "$T/run.log"
+	# space freed: the saved cable goes, and nothing accepted before is lost
+	rm -f "$T/sw/fill"
+	M2=$(dp a retry "$SAVED" 2>"$T/err") || no "retry after space was freed: $(cat "$T/err")"
+	check "(c) space freed: the saved cable is accepted on retry ($M2)" [ -n "$M2" ]
+	mkdir -p "$T/flood2"
+	"$TF" "$T/a" PARIS 20 "$T/flood2" 2 10 >"$T/flood2.out" 2>&1
+	check "  and new ones are ($(grep -c '^ok ' "$T/flood2.out")/20)" [ "$(grep -c '^ok ' "$T/flood2.out")" = 20 ]
+	D cable list >"$T/cables"
+	check "  the cable accepted before the disk filled is there ($M1)" grep -q "^$M1 " "$T/cables"
+	lost=0
+	for m in $(awk '$1 == "ok" {print $4"_"$5"_"$6}' "$T/flood.out") ; do
+		grep -q "^${m//_/ } " "$T/cables" || lost=$((lost + 1))
+	done
+	check "  so is every submission the full disk still accepted ($(grep -c '^ok ' "$T/flood.out")), none lost ($lost)" [ $lost = 0 ]
+	check "  the transparency log verifies" quiet D log verify
+	stop_switch || no "stop"
+	check "(c) at exit the switch says how often it refused ($(grep -o 'POST /v1/cables dev=[0-9a-f]* 507 (said [0-9]* more' "$T/run.log" | grep -o '[0-9]* more'))" \
+		grep -q "POST /v1/cables dev=[0-9a-f]* 507 (said [0-9]* more times within" "$T/run.log"
+fi
+
+# ---- (c) a full disk at a device ----
+mkdir -p "$T/bm"
+if [ -n "$MNT" ] && mount -t tmpfs -o size=1m,mode=0700 tmpfs "$T/bm" 2>/dev/null; then
+	MNT="$MNT $T/bm"
+	cp -a "$T/b/." "$T/bm/"
+	start_switch || no "denpod did not start"
+	M3=$(send a --to PARIS --subject "for a full device") || no "send: $(cat "$T/send.err")"
+	ID3=$(D cable list | awk -v m="$M3" '$1" "$2" "$3 == m {print $4}')
+	dd if=/dev/zero of="$T/bm/fill" bs=4k >/dev/null 2>&1
+	FULLMSG="the disk of this device is full ($T/bm): free space and retry; nothing was lost"
+	dp bm read --ack "$M3" >/dev/null 2>"$T/err"
+	check "(c) read --ack on a device with a full disk: not acknowledged (exit 1)" [ $? = 1 ]
+	check "  saying this device's disk is full, where, and that nothing was lost" grep -qF "$FULLMSG" "$T/err"
+	check "  never \"input/output error\"" not grep -q "input/output error" "$T/err"
+	grep -qF "$FULLMSG" "$T/err" || sed 's/^/    /' "$T/err"
+	check "  the cable still waits at the switch" eval 'dp bm --json inbox 2>/dev/null | jq -e --arg i "$ID3" "[.cables[].cable_id] | index(\$i)" >/dev/null'
+	n=$(D cable list | wc -l)
+	dp bm send --body "$T/body" --class UNCLASSIFIED --prec ROUTINE --tags ADMN --to HQ --subject full >/dev/null 2>"$T/err"
+	check "(c) send from a device with a full disk: exit 1" [ $? = 1 ]
+	check "  saying so" grep -qF "$FULLMSG" "$T/err"
+	check "  and nothing was sent" [ "$(D cable list | wc -l)" = "$n" ]
+	dp bm key rotate >/dev/null 2>"$T/err"
+	check "(c) key rotate on a device with a full disk: exit 1, saying so" grep -qF "$FULLMSG" "$T/err"
+	rm -f "$T/bm/fill"
+	dp bm read --ack "$M3" >"$T/out" 2>"$T/err"
+	check "(c) space freed: the cable is read and acknowledged (exit 0)" [ $? = 0 ]
+	check "  it is the cable sent" grep -q "for a full device" "$T/out"
+	check "  and no longer waits" eval '! dp bm --json inbox 2>/dev/null | jq -e --arg i "$ID3" "[.cables[].cable_id] | index(\$i)" >/dev/null'
+	check "  the keys rotate" quiet dp bm key rotate
+	check "  and it sends" quiet dp bm send --body "$T/body" --class UNCLASSIFIED --prec ROUTINE --tags ADMN --to HQ --subject freed
+	stop_switch || no "stop"
+fi
 
 t_done it_faults
