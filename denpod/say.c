@@ -18,12 +18,14 @@ typedef struct {
 	uint64_t hash;      /* of line; 0: a free slot */
 	int64_t first_ms;   /* when the line was last written in full */
 	int64_t last_ms;    /* when it was last said */
+	uint64_t last_seq;  /* ... in the order of all lines said (which gives way first) */
 	unsigned long more; /* said since first_ms without being written */
 	char line[DPD_SAY_LINE_MAX];
 } slot;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static slot slots[DPD_SAY_SLOTS];
+static uint64_t said; /* lines said so far */
 static int at_exit_set;
 
 static int64_t now_ms(void)
@@ -86,12 +88,14 @@ void dpd_say(const char *fmt, ...)
 		slot *t = &slots[i];
 		if (t->hash == h && strcmp(t->line, line) == 0)
 			s = t;
-		else if (!victim || (victim->hash && (!t->hash || t->last_ms < victim->last_ms)))
+		else if (!victim || (victim->hash && (!t->hash || t->last_seq < victim->last_seq)))
 			victim = t; /* a free slot, else the least recently said line */
 	}
+	said++;
 	if (s && now - s->first_ms < DPD_SAY_PERIOD * 1000) {
 		s->more++; /* within its period: counted, not written */
 		s->last_ms = now;
+		s->last_seq = said;
 		pthread_mutex_unlock(&mu);
 		return;
 	}
@@ -102,6 +106,7 @@ void dpd_say(const char *fmt, ...)
 		memcpy(s->line, line, sizeof line);
 	}
 	s->first_ms = s->last_ms = now;
+	s->last_seq = said;
 	s->more = 0;
 	fprintf(stderr, "%s\n", line);
 	pthread_mutex_unlock(&mu);
