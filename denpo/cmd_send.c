@@ -491,9 +491,21 @@ static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m)
 }
 
 /*
+ * Whether u lacks a key only by the switch's clock (skewed: it is off): by
+ * this device's clock its next key has started, or its last one not ended.
+ */
+static int by_clock(const dp_unreachable *u, int skewed)
+{
+	int64_t now = dp_now();
+	return skewed && u->at && !u->not_logged &&
+	       ((u->next_not_before && u->next_not_before <= now + DP_EPOCH_SKEW) ||
+		(u->last_not_after && u->last_not_after + DP_EPOCH_SKEW > now));
+}
+
+/*
  * Why device u will not get the cable, on stderr.  clock: the sentence
- * naming how far the switch's clock is off, if it is (the switch judged
- * the keys by it), else NULL.
+ * naming how far the switch's clock is off, if that is why (by_clock),
+ * else NULL.
  */
 static void warn_unreachable(const dp_unreachable *u, const char *clock)
 {
@@ -546,13 +558,17 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 	/* never silent: an addressed device without a current key does not get the cable */
 	char clock[256];
 	int skewed = dp_client_clock_note(x->cl, clock, sizeof clock);
-	for (size_t i = 0; i < res0.nunreachable; i++)
-		warn_unreachable(&res0.unreachable[i], skewed ? clock : NULL);
+	size_t nclock = 0;
+	for (size_t i = 0; i < res0.nunreachable; i++) {
+		int why = by_clock(&res0.unreachable[i], skewed);
+		warn_unreachable(&res0.unreachable[i], why ? clock : NULL);
+		nclock += (size_t)why;
+	}
 	if (ndev == 0) {
 		size_t nun = res0.nunreachable;
 		dp_resolution_free(&res0);
 		/* the switch judged the keys by a clock that is off: that, not clearance, is why */
-		if (skewed && nun)
+		if (nclock && nclock == nun)
 			return cli_fail(x, DP_ESTATE, "nothing was sent; send again once the clocks agree",
 					"no addressed device has a key valid by the switch's clock: %s", clock);
 		return cli_fail(x, DP_ENOTFOUND,

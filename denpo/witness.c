@@ -496,18 +496,17 @@ static void keep_cosig_time(cli_ctx *x, const char *dir, const cli_ckpt *old, co
 /*
  * Before nw, larger than the held old, is stored: every device that
  * cosigned both must have dated nw's cosignature no earlier; and a
- * cosignature in this device's name on a tree it never held is another
- * copy of its keys at work.  Said on stderr, evidence kept; returns how
- * many findings.
+ * cosignature in this device's name on a tree it never held (it cosigns
+ * only what it stores) is another copy of its keys at work.  Said on
+ * stderr, evidence kept.
  */
-static size_t cosig_times(cli_ctx *x, const char *dir, const cli_ckpt *old, const cli_ckpt *nw)
+static void cosig_times(cli_ctx *x, const char *dir, const cli_ckpt *old, const cli_ckpt *nw)
 {
 	cli_cosig *a = malloc(2 * DP_NOTE_SIGS_MAX * sizeof *a);
 	if (!a)
-		return 0;
+		return;
 	cli_cosig *b = a + DP_NOTE_SIGS_MAX;
 	size_t na = cli_ckpt_cosigs(old, a, DP_NOTE_SIGS_MAX), nb = cli_ckpt_cosigs(nw, b, DP_NOTE_SIGS_MAX);
-	size_t found = 0;
 	for (size_t i = 0; i < nb && i < DP_NOTE_SIGS_MAX; i++) {
 		char hex[65], t1[DP_TIME_STR], t2[DP_TIME_STR], why[384], path[PATH_MAX];
 		dp_hex_encode(hex, b[i].id, 32);
@@ -521,7 +520,6 @@ static size_t cosig_times(cli_ctx *x, const char *dir, const cli_ckpt *old, cons
 			fprintf(stderr, "denpo: WARNING: %s: a copy of this device's keys is in use "
 					"elsewhere; kept in %s -- report it to security operations at once\n",
 				why, path);
-			found++;
 			continue;
 		}
 		for (size_t j = 0; j < na && j < DP_NOTE_SIGS_MAX; j++) {
@@ -536,11 +534,9 @@ static size_t cosig_times(cli_ctx *x, const char *dir, const cli_ckpt *old, cons
 			fprintf(stderr, "denpo: WARNING: %s: its clock went back, or a copy of its keys "
 					"cosigns elsewhere (a cloned device); kept in %s -- report it to "
 					"security operations\n", why, path);
-			found++;
 		}
 	}
 	free(a);
-	return found;
 }
 
 /*
@@ -702,11 +698,9 @@ static int accept_locked(cli_ctx *x, const char *note, size_t len, uint64_t pfro
 		dp_buf line;
 		dp_buf_init(&line, 1024);
 		if (have_old && newer)
-			(void)cosig_times(x, dir, &old, &nw);
-		if (x->ks && x->cl) {
-			uint64_t t0 = own_time(x, have_old ? &old : NULL), t1 = own_time(x, &nw);
-			*cosign_err = cosign_line(x, &nw, t0 > t1 ? t0 : t1, &line);
-		}
+			cosig_times(x, dir, &old, &nw);
+		if (x->ks && x->cl)
+			*cosign_err = cosign_line(x, &nw, own_time(x, have_old ? &old : NULL), &line);
 		if (newer || line.len)
 			r = save_cosigned(&k, &nw, &line, path);
 		if (!r)
