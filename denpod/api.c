@@ -29,6 +29,9 @@
 #include "denpod/detect_srv.h"
 #include "denpod/server.h"
 
+/* A store failure that is a full disk (DP_ENOSPC, 507), where a read met it. */
+#define DISK_FULL "the switch's disk is full: its operator must free space on it; then retry"
+
 static const char *role_name(int role) { return role == DP_ROLE_ACTION ? "action" : "info"; }
 
 static json_t *hexj(const uint8_t *p, size_t n)
@@ -242,9 +245,10 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 		dpd_reply_json(rq, 200, j);
 		return;
 	}
-	if (r == DP_ESTORE) {
+	if (r == DP_ESTORE || r == DP_ENOSPC) {
 		dp_envelope_free(&e);
-		dpd_reply_error(rq, 503, r, "the switch could not read its database; retry");
+		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOSPC ? DISK_FULL
+									  : "the switch could not read its database; retry");
 		return;
 	}
 	dpd_op *op = calloc(1, sizeof *op);
@@ -262,8 +266,9 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 	op->sub.now = dpd_now(srv);
 	r = dpp_check(srv->store, dev, &e, op->sub.now, rcpts, op->sub.c.officer, msg, sizeof msg);
 	if (r) {
-		if (r == DP_ESTORE)
-			snprintf(msg, sizeof msg, "the switch could not read its directory; retry");
+		if (r == DP_ESTORE || r == DP_ENOSPC)
+			snprintf(msg, sizeof msg, "%s", r == DP_ENOSPC ? DISK_FULL
+						      : "the switch could not read its directory; retry");
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		free(op);
 		free(rcpts);
@@ -812,8 +817,9 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 		json_decref(logj);
 		if (r == DP_ETOOBIG)
 			snprintf(msg, sizeof msg, "more than %d recipient devices", DP_MAX_RECIPIENTS);
-		else if (r == DP_ESTORE)
-			snprintf(msg, sizeof msg, "cannot read the directory; retry");
+		else if (r == DP_ESTORE || r == DP_ENOSPC)
+			snprintf(msg, sizeof msg, "%s", r == DP_ENOSPC ? DISK_FULL
+						      : "cannot read the directory; retry");
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}

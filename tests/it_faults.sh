@@ -198,7 +198,7 @@ if [ -n "$MNT" ]; then
 	start_switch || no "denpod did not start"
 	M1=$(send a --to PARIS --subject "before the disk fills") || no "send: $(cat "$T/send.err")"
 	sleep 0.3
-	dd if=/dev/zero of="$T/sw/fill" bs=64k >/dev/null 2>&1
+	dd if=/dev/zero of="$T/sw/fill" bs=4k >/dev/null 2>&1
 	check "(c) the switch's disk is full" [ "$(df --output=avail "$T/sw" | tail -n1 | tr -d ' ')" -lt 64 ]
 	N0=$(lines "$T/run.log")
 	send a --to PARIS --subject "disk full" >"$T/out"
