@@ -77,9 +77,9 @@ int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char
 		fprintf(stderr, "denpo: note: the originating device (%s, %s) is now %s\n", d.officer, d.post,
 			d.status);
 	if (!cached && (r = cli_cache_put(x, id, sub.p, sub.len, mrn)))
-		fprintf(stderr, "denpo: warning: cannot cache the cable: %s\n", dp_strerror(r));
+		fprintf(stderr, "denpo: warning: cannot cache the cable: %s\n", cli_strerror(x, r));
 	else if (!have_fk && (r = cli_fk_put(x, id, sub.p, sub.len, fk)))
-		fprintf(stderr, "denpo: warning: cannot store the cable's key: %s\n", dp_strerror(r));
+		fprintf(stderr, "denpo: warning: cannot store the cable's key: %s\n", cli_strerror(x, r));
 out:
 	dp_wipe(fk, sizeof fk);
 	dp_buf_free(&sub);

@@ -29,6 +29,9 @@
 #include "denpod/query.h"
 #include "denpod/server.h"
 
+/* A store failure that is a full disk (DP_ENOSPC, 507), where a read met it. */
+#define DISK_FULL "the switch's disk is full: its operator must free space on it; then retry"
+
 static const char *role_name(int role) { return role == DP_ROLE_ACTION ? "action" : "info"; }
 
 static json_t *hexj(const uint8_t *p, size_t n)
@@ -220,9 +223,10 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 		dpd_reply_json(rq, 200, j);
 		return;
 	}
-	if (r == DP_ESTORE) {
+	if (r == DP_ESTORE || r == DP_ENOSPC) {
 		dp_envelope_free(&e);
-		dpd_reply_error(rq, 503, r, "the switch could not read its database; retry");
+		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOSPC ? DISK_FULL
+									  : "the switch could not read its database; retry");
 		return;
 	}
 	dpd_op *op = calloc(1, sizeof *op);
@@ -240,8 +244,9 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 	op->sub.now = dpd_now(srv);
 	r = dpp_check(srv->store, dev, &e, op->sub.now, rcpts, op->sub.c.officer, msg, sizeof msg);
 	if (r) {
-		if (r == DP_ESTORE)
-			snprintf(msg, sizeof msg, "the switch could not read its directory; retry");
+		if (r == DP_ESTORE || r == DP_ENOSPC)
+			snprintf(msg, sizeof msg, "%s", r == DP_ENOSPC ? DISK_FULL
+						      : "the switch could not read its directory; retry");
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		free(op);
 		free(rcpts);
@@ -651,8 +656,22 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int
 	json_object_set_new(j, "post", json_string(o->post));
 	json_object_set_new(j, "role", json_string(role_name(role)));
 	if (r == DP_ENOTFOUND) {
-		/* eligible, but nothing to encrypt to: the sender is told, the cable goes without it */
+		/*
+		 * Eligible, but nothing to encrypt to: the sender is told, the cable
+		 * goes without it.  With the switch's time the keys were judged at and
+		 * the start of the next key, a sender whose clock reads that key as
+		 * current sees that the clocks disagree, and says so, rather than
+		 * "it never published one".
+		 */
+		int64_t next = 0;
+		for (uint32_t i = 0; i < d->nwin; i++)
+			if (d->win[i].not_before > x->now && (!next || d->win[i].not_before < next))
+				next = d->win[i].not_before;
 		json_object_set_new(j, "last_not_after", time_or_null(last));
+		json_object_set_new(j, "next_not_before", time_or_null(next));
+		json_object_set_new(j, "at", json_integer(x->now));
+		if (next)
+			json_object_set_new(j, "reason", json_string("no key valid yet at the switch's time"));
 		json_array_append_new(x->unreachable, j);
 		return json_array_size(x->unreachable) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
 	}
@@ -779,8 +798,9 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 		json_decref(logj);
 		if (r == DP_ETOOBIG)
 			snprintf(msg, sizeof msg, "more than %d recipient devices", DP_MAX_RECIPIENTS);
-		else if (r == DP_ESTORE)
-			snprintf(msg, sizeof msg, "cannot read the directory; retry");
+		else if (r == DP_ESTORE || r == DP_ENOSPC)
+			snprintf(msg, sizeof msg, "%s", r == DP_ENOSPC ? DISK_FULL
+						      : "cannot read the directory; retry");
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "denpo/encoding.h"
+#include "denpo/epoch.h"
 #include "denpod/policy.h"
 
 static int in_set(const char set[][DP_NAME_MAX + 1], size_t n, const char *name)
@@ -158,17 +159,28 @@ int dpp_epoch_ok(dps_store *s, const dps_device *d, const char *who, uint32_t ep
 			return DP_OK; /* published after the row was read */
 	}
 	hex8(h, d->id);
+	/*
+	 * Judged by the switch's clock, named in the message: a window the
+	 * sender took for current but the switch does not is a clock that is
+	 * off, the switch's or a device's, and must be said as such.
+	 */
+	char at[DP_TIME_STR], gap[DP_TIME_STR];
 	if (!found)
 		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u is unknown; "
 				      "resolve the recipients again", h, who, epoch);
-	else if (now >= w.not_after + DP_EPOCH_SKEW)
-		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u is expired "
-				      "since %lld; resolve the recipients again",
-			 h, who, epoch, (long long)w.not_after);
-	else
-		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u is not valid "
-				      "before %lld; resolve the recipients again",
-			 h, who, epoch, (long long)w.not_before);
+	else if (now >= w.not_after + DP_EPOCH_SKEW) {
+		dp_time_str(w.not_after, at);
+		dp_span_str(now - w.not_after, gap);
+		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u ended %s, %s "
+				      "before the switch's clock: resolve the recipients again (if that is "
+				      "not so, check the switch's clock: NTP)", h, who, epoch, at, gap);
+	} else {
+		dp_time_str(w.not_before, at);
+		dp_span_str(w.not_before - now, gap);
+		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u starts %s, %s "
+				      "after the switch's clock: the switch's clock is behind (NTP) or the "
+				      "recipient's ahead", h, who, epoch, at, gap);
+	}
 	return DP_ESTATE;
 }
 
