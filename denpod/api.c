@@ -444,6 +444,9 @@ static void cable_endpoint(dpd_server *srv, dpd_req *rq, int post, const dps_dev
 		ev.cable_accepted = c.accepted;
 		/* a decoy's rows are stored delivered: its recipient has never fetched it */
 		ev.refetch = is_orig || (is_rcpt && rc.delivered != 0 && !c.decoy);
+		/* its delivery: waiting for this device, neither delivered nor acknowledged (R19) */
+		ev.queued = is_rcpt && !ev.refetch && !rc.acked && !c.decoy;
+		ev.flash = is_rcpt && rc.prec == DP_PREC_FLASH; /* its precedence as an addressee */
 		ev.decoy = c.decoy && !is_orig; /* the security office reading its own decoy */
 		if (dpd_det_request(srv, rq, &ev))
 			return;

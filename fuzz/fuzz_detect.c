@@ -10,7 +10,8 @@
  *         devices (one a decoy, one inactive) registered, is fed events
  *         decoded from the rest, 12 bytes each: random kinds (some out of
  *         range), times stepping forwards and backwards, addresses from the
- *         registered networks or anywhere, sequence numbers, ages, flags;
+ *         registered networks or anywhere, sequence numbers, ages, flags
+ *         (re-fetch, decoy, queued, FLASH);
  *         a few codes instead change the registry (status, unthrottle, an
  *         officer moving, a reconfiguration).  Every verdict and alert must
  *         be well-formed.
@@ -208,6 +209,8 @@ static int fuzz_engine(const uint8_t *data, size_t size)
 			e.cable_accepted = b[9] & 1 ? INT64_MAX : INT64_MIN;
 		e.refetch = b[10] & 1;
 		e.decoy = (b[10] & 0x0e) == 0x0e;
+		e.queued = (b[10] >> 4) & 1;
+		e.flash = (b[10] >> 5) & 1;
 		memcpy(e.subject, ids[b[11] % (NDEV + 2)], 32);
 		int v = dp_det_feed(d, &e);
 		if (v < DP_DET_ALLOW || v > DP_DET_BLOCKED)
@@ -215,7 +218,8 @@ static int fuzz_engine(const uint8_t *data, size_t size)
 	}
 	dp_det_stats s;
 	dp_det_get_stats(d, &s);
-	if (s.pages > s.alerts || s.unknown_device > s.events)
+	if (s.pages > s.alerts || s.unknown_device > s.events || s.deliveries > s.events ||
+	    s.flash_passed > s.deliveries)
 		__builtin_trap();
 	dp_det_free(d);
 	dp_det_config_free(&c);

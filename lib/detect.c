@@ -21,26 +21,29 @@
  *     1h/24h", detection notes D4): a fetch of a cable that the officer, on
  *     any of their devices, fetched in the last 24 hours is not counted
  *     again, so a client retrying one cable, or the officer's second device
- *     syncing the cables the first one already has, is not bulk.  The
+ *     fetching a cable the first one already has, is not bulk.  The
  *     memory is a per-officer set of RECENT (256) cables, 8 probes, the
  *     oldest evicted: beyond 256 distinct cables a day a few may count
  *     twice.  Refused (throttled) fetches count: they are attempts.
- *  R3 BULK-CAP counts every distinct fetch, first fetches included: a hard
- *     cap is a hard cap.  Its defaults are therefore above a normal backlog
- *     (a return from weeks of leave: 100-300 first fetches within minutes):
- *     bulk.cap-hour 400 and bulk.cap-day 1200 (the header's table said 150
- *     and 600, which a returning officer's client would trip; changed there
- *     too).
- *  R4 BULK-BASELINE and BULK-PEER count distinct fetches too, except first
- *     fetches of cables accepted more than BACKLOG_S (24 h) before: a
- *     delivery catching up (after leave, after a weekend) is what the
- *     officer was sent, not what they chose to pull; only the caps see it.
- *     Baselines learn the same measure they are compared with.
- *  R5 Baselines: each completed active UTC hour (post-local day) with at
- *     least one counted fetch is folded into an EWMA (lambda 0.1) of mean and
- *     variance.  An hour (day) in which a bulk threshold was crossed is folded
- *     at most at that threshold, so an attack does not teach the baseline.
- *     "Days of history" = completed active days.
+ *     Deliveries (R19) are neither counted nor remembered, so the first
+ *     re-fetch of a cable just delivered counts.
+ *  R3 BULK-CAP counts every distinct fetch but deliveries (R19): a hard cap
+ *     on what the officer pulls from the switch, which is what a thief or a
+ *     sweep does; what the switch queued for the device is the device's to
+ *     take, however much of it waited.  Defaults 1,500 an hour and 4,000 a
+ *     day, above any client re-sync (bench_scenario, docs/detection.md §9).
+ *  R4 BULK-BASELINE and BULK-PEER count the same measure as BULK-CAP, and the
+ *     baselines learn that measure, so they are compared with what they
+ *     learnt.  (Before R19 they left out only first fetches of cables
+ *     accepted more than a day before: a backlog of recent cables, such as
+ *     a post's after a short outage, still counted.)
+ *  R5 Baselines: each completed active UTC hour (post-local day) -- one with
+ *     any fetch, deliveries included -- is folded into an EWMA (lambda 0.1)
+ *     of mean and variance with its count (0 if it held only deliveries),
+ *     so an officer who only reads what is sent to them has a baseline near
+ *     0 and is held to the floors.  An hour (day) in which a bulk threshold
+ *     was crossed is folded at most at that threshold, so an attack does
+ *     not teach the baseline.  "Days of history" = completed active days.
  *  R6 BULK-PEER is the warm-up rule: it is evaluated only while the officer
  *     has fewer than bulk.warmup-days of history.  Afterwards the officer's
  *     own baseline (BULK-BASELINE) speaks for them; a peer threshold would
@@ -108,6 +111,27 @@
  *     spaces; a post's UTC offset is within +-18 h (else DP_EINVAL).  A
  *     configured network is matched to the post of the same name whenever
  *     that post is registered, before or after the engine was made.
+ *  R19 A delivery is a FETCH with queued set and refetch and decoy clear.
+ *     The switch sets queued from the device's own recipient row (a
+ *     recipient, neither delivered nor acknowledged), so no re-fetch, no
+ *     cable not addressed to the device (that is NOT_ADDRESSED), no
+ *     acknowledged cable read back from the archive and no decoy (stored
+ *     delivered) passes as one: a sweep of the archive counts in full.
+ *     Deliveries are not bulk (R2-R5), and the bulk rules are evaluated
+ *     only on the fetches they count, so a backlog of any size (a post back
+ *     online after weeks, a records device after maintenance) drains
+ *     without a bulk alert.  The other fetch rules already looked at
+ *     re-fetches only (R7, DEEP-ARCHIVE).  A delivery still feeds ODD-HOUR
+ *     and the officer's hours: when the device is online is the officer's.
+ *  R20 A throttle never refuses a delivery of a cable that is FLASH for the
+ *     device: it takes no token and is no refusal (it cannot escalate); its
+ *     event is judged like any other and may alert.  A suspension, the
+ *     engine's or an operator's, still refuses it: it answers evidence of a
+ *     compromise (a decoy touched, a foreign network, a sweep), and a FLASH
+ *     cable is the last thing to hand a stolen device.  The post is not cut
+ *     off: its last working device is never suspended automatically (R13:
+ *     throttled instead, and the throttle lets FLASH through), and the
+ *     cable stays queued until the SOC undoes the step or it lapses.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -123,7 +147,6 @@
 #define DAY_MS INT64_C(86400000)
 #define T_MAX_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
 #define T_MAX_S INT64_C(253402300799)
-#define BACKLOG_S INT64_C(86400) /* R4: an older first fetch is a delivery catching up */
 #define RECENT 256               /* R2: cables remembered per officer (a power of 2) */
 #define RECENT_PROBES 8
 #define PLACES 8                 /* R8: other posts remembered per device */
@@ -876,12 +899,13 @@ typedef struct {
 typedef struct {
 	char name[DP_DET_NAME_MAX + 1];
 	int32_t post, dev_first;
-	ring60 cap_h, bl_h; /* every distinct fetch (R3); the baseline measure (R4) */
-	ring24 cap_d, bl_d;
+	ring60 cap_h; /* every distinct fetch but deliveries (R3, R4) */
+	ring24 cap_d;
 	uint64_t recent[RECENT]; /* R2: fingerprint << 20 | UTC hour mod 2^20; 0 empty */
 	/* baselines (R5) */
 	int64_t cur_h, cur_d;
 	uint32_t cnt_h, cnt_d, clamp_h, clamp_d, n_h, n_d;
+	uint8_t act_h, act_d; /* the current hour (day) saw a fetch: it is active (R5) */
 	double mu_h, var_h, mu_d, var_d;
 	uint32_t hist[168], hist_total;
 	int64_t last_req; /* -1: none yet */
@@ -1924,18 +1948,20 @@ static void fold(officer *o, const post *p, int64_t t)
 {
 	int64_t h = floordiv(t, HOUR_MS);
 	if (h != o->cur_h) {
-		if (o->cnt_h)
+		if (o->act_h)
 			ewma(&o->mu_h, &o->var_h, &o->n_h, o->cnt_h, o->clamp_h);
 		o->cur_h = h;
 		o->cnt_h = 0;
+		o->act_h = 0;
 		o->clamp_h = UINT32_MAX;
 	}
 	int64_t dd = floordiv(t + (int64_t)p->utc_off * 1000, DAY_MS);
 	if (dd != o->cur_d) {
-		if (o->cnt_d)
+		if (o->act_d)
 			ewma(&o->mu_d, &o->var_d, &o->n_d, o->cnt_d, o->clamp_d);
 		o->cur_d = dd;
 		o->cnt_d = 0;
+		o->act_d = 0;
 		o->clamp_d = UINT32_MAX;
 	}
 }
@@ -2041,7 +2067,7 @@ static void rule_bulk(struct ev *x)
 	dp_det *d = x->d;
 	officer *o = x->o;
 	const int64_t *P = d->c.p;
-	/* BULK-CAP (R3): every distinct fetch */
+	/* BULK-CAP (R3): every distinct fetch but deliveries */
 	uint32_t ch = o->cap_h.sum, cd = o->cap_d.sum;
 	int hour = ch > P[DP_P_BULK_CAP_HOUR];
 	if (hour || cd > P[DP_P_BULK_CAP_DAY]) {
@@ -2058,8 +2084,8 @@ static void rule_bulk(struct ev *x)
 			finish(x, a);
 		}
 	}
-	/* the baseline measure (R4) */
-	uint32_t bh = o->bl_h.sum, bd = o->bl_d.sum;
+	/* the same measure against the baselines (R4) */
+	uint32_t bh = ch, bd = cd;
 	int64_t fh = P[DP_P_BULK_FLOOR_HOUR], fd = P[DP_P_BULK_FLOOR_DAY];
 	if (bh <= fh && bd <= fd)
 		return;
@@ -2075,8 +2101,8 @@ static void rule_bulk(struct ev *x)
 			return;
 		clamp_at(hh ? &o->clamp_h : &o->clamp_d, hh ? thr_h : thr_d);
 		dp_det_alert *a = begin(x, DP_R_BULK_BASELINE,
-					hh ? ring_first(RV(&o->bl_h, MIN_MS))
-					   : ring_first(RV(&o->bl_d, HOUR_MS)));
+					hh ? ring_first(RV(&o->cap_h, MIN_MS))
+					   : ring_first(RV(&o->cap_d, HOUR_MS)));
 		if (!a)
 			return;
 		snprintf(a->detail, sizeof a->detail,
@@ -2101,7 +2127,7 @@ static void rule_bulk(struct ev *x)
 		return;
 	clamp_at(hh ? &o->clamp_h : &o->clamp_d, hh ? thr_h : thr_d);
 	dp_det_alert *a = begin(x, DP_R_BULK_PEER,
-				hh ? ring_first(RV(&o->bl_h, MIN_MS)) : ring_first(RV(&o->bl_d, HOUR_MS)));
+				hh ? ring_first(RV(&o->cap_h, MIN_MS)) : ring_first(RV(&o->cap_d, HOUR_MS)));
 	if (!a)
 		return;
 	snprintf(a->detail, sizeof a->detail,
@@ -2251,6 +2277,12 @@ static void rule_speed(struct ev *x)
 	finish(x, a);
 }
 
+/* R19: the first fetch of a cable queued for the device. */
+static int delivery(const dp_det_event *e)
+{
+	return e->kind == DP_DET_FETCH && e->queued && !e->refetch && !e->decoy;
+}
+
 /* A fetch: counts, baselines, odd hour, deep archive, runs; the fetch rules. */
 static int on_fetch(struct ev *x)
 {
@@ -2263,31 +2295,28 @@ static int on_fetch(struct ev *x)
 										: e->cable_accepted;
 	int64_t age_s = x->t / 1000 - acc;
 	fold(o, x->p, x->t);
-	if (distinct(o, e->cable_seq, x->t)) {
+	o->act_h = o->act_d = 1;
+	int dl = delivery(e);
+	d->st.deliveries += (uint64_t)dl;
+	/* a delivery is not bulk, nor remembered as fetched (R2, R19) */
+	int counted = !dl && distinct(o, e->cable_seq, x->t);
+	if (counted) {
 		ring_add(RV(&o->cap_h, MIN_MS), x->t);
 		ring_add(RV(&o->cap_d, HOUR_MS), x->t);
-		if (e->refetch || age_s <= BACKLOG_S) {
-			ring_add(RV(&o->bl_h, MIN_MS), x->t);
-			ring_add(RV(&o->bl_d, HOUR_MS), x->t);
-			if (o->cnt_h < UINT32_MAX)
-				o->cnt_h++;
-			if (o->cnt_d < UINT32_MAX)
-				o->cnt_d++;
-		} else {
-			ring_advance(RV(&o->bl_h, MIN_MS), x->t);
-			ring_advance(RV(&o->bl_d, HOUR_MS), x->t);
-		}
+		if (o->cnt_h < UINT32_MAX)
+			o->cnt_h++;
+		if (o->cnt_d < UINT32_MAX)
+			o->cnt_d++;
 	} else {
 		ring_advance(RV(&o->cap_h, MIN_MS), x->t);
 		ring_advance(RV(&o->cap_d, HOUR_MS), x->t);
-		ring_advance(RV(&o->bl_h, MIN_MS), x->t);
-		ring_advance(RV(&o->bl_d, HOUR_MS), x->t);
 	}
 	if (odd_hour(d, o, x->p, x->t)) {
 		add_signal(d, v, DP_S_ODD_HOUR, x->t);
 		sig = 1;
 	}
-	rule_bulk(x);
+	if (counted)
+		rule_bulk(x);
 	if (!e->refetch)
 		return sig;
 	int64_t deep_s = d->c.p[DP_P_DEEP_DAYS] * 86400;
@@ -2419,6 +2448,10 @@ static int throttle_verdict(struct ev *x)
 	}
 	if (x->e->kind != DP_DET_FETCH)
 		return DP_DET_ALLOW;
+	if (x->e->flash && delivery(x->e)) {
+		d->st.flash_passed++; /* R20: never held back, no token, no refusal */
+		return DP_DET_ALLOW;
+	}
 	int64_t w = (x->t - v->thr_start) / MIN_MS;
 	if (w != v->thr_win) {
 		v->thr_win = w;

@@ -3,7 +3,8 @@
  * the configuration parser (good and bad inputs, each error naming its
  * line), CIDR matching, every rule firing and not firing just below its
  * threshold, report-only / enforce / off, throttles (token bucket, expiry,
- * escalation), both safeguards, suspension and re-activation, realert
+ * escalation, FLASH deliveries let through), deliveries not counted as
+ * bulk (a 5,000-cable backlog), both safeguards, suspension and re-activation, realert
  * suppression, baselines, peers, weak signals and their decay, and the
  * explanation in each alert.
  *
@@ -812,39 +813,121 @@ static void test_bulk_peer(void)
 	dp_det_free(d);
 }
 
-/* A backlog after leave: 300 first fetches at machine speed, in order. */
+/* A delivery (R19): the first fetch of cable seq, queued for the device, accepted age_s before t. */
+static int deliver(dp_det *d, int64_t t, int dev, int64_t seq, int64_t age_s, int flash)
+{
+	dp_det_event e = mk(DP_DET_FETCH, t, dev, NULL);
+	e.cable_seq = seq;
+	e.cable_accepted = t / 1000 - age_s;
+	e.queued = 1;
+	e.flash = flash;
+	return dp_det_feed(d, &e);
+}
+
+/*
+ * A device back online after weeks (R19): 5,000 deliveries at machine speed,
+ * in precedence order (a few FLASH first, then the rest by acceptance, old
+ * and new), by an officer with a baseline and peers.  Not bulk; what it
+ * does next is.
+ */
 static void test_backlog(void)
 {
 	struct cap c;
 	dp_det *d = engine(NULL, &c);
+	const char *names[] = {"a.p", "b.p", "c.p", "d.p", "sato.k"};
+	for (int i = 0; i < 5; i++) {
+		officer(d, names[i], "TOKYO");
+		device(d, 10 + i, names[i]);
+	}
+	device(d, 20, "sato.k");
+	int64_t seq = 1;
+	int devs[] = {10, 11, 12, 13, 14}, per[] = {8, 10, 10, 12, 5};
+	int64_t t = history(d, devs, per, 5, 20, &seq) + 15 * DAY + HOUR; /* a Monday, 10:00 TOKYO */
+	CHECK(c.n == 0);
+	int64_t first = seq;
+	for (int i = 0; i < 5000; i++) {
+		int flash = i < 40;
+		int64_t age = flash ? 3600 : (int64_t)(35 - i / 150) * 86400; /* 35 days old to new */
+		CHECK(deliver(d, t + i * 100, 14, first + (flash ? 4960 + i : i - 40), age, flash) ==
+		      DP_DET_ALLOW);
+	}
+	CHECKF(c.n == 0, "%d alerts, the first %s", c.n, c.n ? dp_det_rule_name(c.a[0].rule) : "");
+	dp_det_stats s;
+	dp_det_get_stats(d, &s);
+	CHECK(s.deliveries == 5000);
+	/* the officer's other device gets its own copies: deliveries too */
+	for (int i = 0; i < 500; i++)
+		deliver(d, t + 600 * SEC + i * 100, 20, first + i, 3600, 0);
+	CHECK(c.n == 0);
+	/* re-fetching what was delivered (by hand, in no order) counts from the first: 41 page */
+	t += 700 * SEC;
+	for (int i = 0; i < 40; i++)
+		fetch(d, t + i * 3 * SEC, 14, first + (i & 1) * 2000 + 13 * i, 3600, 1);
+	CHECK(c.n == 0);
+	fetch(d, t + 40 * 3 * SEC, 14, first + 4000, 3600, 1);
+	const dp_det_alert *a = last(&c, DP_R_BULK_BASELINE);
+	CHECKF(count(&c, DP_R_BULK_BASELINE) == 1 && has(a, "41 cables in the last hour; own baseline 5.0"),
+	       "%s", a ? a->detail : "");
+	dp_det_free(d);
+
+	/* what still counts towards the caps: re-fetches, acknowledged cables, not a delivery's flag */
+	d = engine("bulk.floor-hour = 100000\nbulk.floor-day = 100000\n", &c);
 	officer(d, "sato.k", "TOKYO");
 	device(d, 1, "sato.k");
 	device(d, 2, "sato.k");
-	int64_t seq = 1;
-	int devs[] = {1}, per[] = {5};
-	int64_t t = history(d, devs, per, 1, 20, &seq) + 14 * DAY; /* two weeks' leave */
-	c.n = 0;
-	for (int i = 0; i < 300; i++)
-		fetch(d, t + i * 100, 1, 100000 + i, (300 - i) * 3600, 0);
-	CHECK(count(&c, DP_R_MACHINE_SPEED) == 0 && count(&c, DP_R_ENUM_RANGE) == 0);
-	CHECK(count(&c, DP_R_BULK_BASELINE) == 0 && count(&c, DP_R_BULK_PEER) == 0);
-	CHECK(count(&c, DP_R_BULK_CAP) == 0 && count(&c, DP_R_DEEP_ARCHIVE) == 0);
-	/* the hard cap still counts first fetches: 150 more in the hour pass 400 */
-	for (int i = 300; i < 450; i++)
-		fetch(d, t + i * 100, 1, 100000 + i, 2 * 86400, 0);
-	CHECK(count(&c, DP_R_BULK_CAP) == 1 &&
-	      has(last(&c, DP_R_BULK_CAP), "401 cables fetched in the last hour"));
+	t = T0 + HOUR;
+	for (int i = 0; i < 2000; i++)
+		deliver(d, t + i * 100, 1, 1 + i, 3600, i % 10 == 0);
+	CHECK(c.n == 0);
+	for (int i = 0; i < 200; i++) /* re-fetches, at human pace, in no order */
+		fetch(d, t + 300 * SEC + i * 3 * SEC, 1, 1 + (i & 1) * 1000 + 3 * i, 3600, 1);
+	for (int i = 0; i < 150; i++) /* first fetches of cables acknowledged unread: the archive */
+		fetch(d, t + 1000 * SEC + i * 3 * SEC, 1, 5000 + (i & 1) * 1000 + i, 3600, 0);
+	for (int i = 0; i < 50; i++) { /* a re-fetch flagged queued is still a re-fetch */
+		dp_det_event e = mk(DP_DET_FETCH, t + 1500 * SEC + i * 3 * SEC, 1, NULL);
+		e.cable_seq = 601 + (i & 1) * 1000 + 3 * i;
+		e.cable_accepted = t / 1000 - 3600;
+		e.refetch = 1;
+		e.queued = 1;
+		dp_det_feed(d, &e);
+	}
+	CHECK(c.n == 0);
+	fetch(d, t + 1700 * SEC, 1, 6000, 3600, 0);
+	CHECKF(count(&c, DP_R_BULK_CAP) == 1 && has(last(&c, DP_R_BULK_CAP), "401 cables fetched in the last hour"),
+	       "%s", c.n ? c.a[0].detail : "no alert");
 	dp_det_free(d);
 
-	/* the same 300 as re-fetches (an archive pulled at machine speed) page at once */
+	/* a decoy flagged queued is not a delivery: it is a decoy */
 	d = engine(NULL, &c);
 	officer(d, "sato.k", "TOKYO");
 	device(d, 1, "sato.k");
 	device(d, 2, "sato.k");
-	for (int i = 0; i < 300; i++)
-		fetch(d, T0 + i * 100, 1, 100000 + i, (300 - i) * 3600, 1);
-	CHECK(count(&c, DP_R_MACHINE_SPEED) >= 1 && count(&c, DP_R_ENUM_RANGE) == 1);
-	CHECK(c.n && c.a[c.n - 1].action == DP_DET_SUSPEND); /* throttled, refused, escalated */
+	dp_det_event e = mk(DP_DET_FETCH, T0, 1, NULL);
+	e.cable_seq = 7;
+	e.cable_accepted = T0 / 1000 - 600;
+	e.queued = 1;
+	e.decoy = 1;
+	CHECK(dp_det_feed(d, &e) == DP_DET_BLOCKED && count(&c, DP_R_DECOY) == 1);
+	dp_det_get_stats(d, &s);
+	CHECK(s.deliveries == 0);
+	dp_det_free(d);
+
+	/* an officer who only reads what is sent has a baseline of 0 re-fetches (R5) */
+	d = engine(NULL, &c);
+	officer(d, "sato.k", "TOKYO");
+	device(d, 1, "sato.k");
+	seq = 1;
+	for (int day = 0; day < 15; day++)
+		for (int i = 0; i < 30; i++)
+			deliver(d, T0 + day * DAY + i * 10 * MIN, 1, seq++, 1800, 0);
+	t = T0 + 15 * DAY;
+	for (int i = 0; i < 41; i++)
+		fetch(d, t + i * 10 * SEC, 1, 1 + 11 * i % 400, 1800, 1);
+	a = last(&c, DP_R_BULK_BASELINE);
+	CHECKF(count(&c, DP_R_BULK_BASELINE) == 1 &&
+	       has(a, "41 cables in the last hour; own baseline 0.0 +/- 0.0 per active hour (15 days of "
+		      "history), threshold max(40, 0.0+6.0*0.0)=40.0"),
+	       "%s", a ? a->detail : "no alert");
 	dp_det_free(d);
 }
 
@@ -1288,6 +1371,73 @@ static void test_throttle(void)
 	dp_det_free(d);
 }
 
+/* R20: a throttle never holds back a FLASH delivery; a suspension does. */
+static void test_flash(void)
+{
+	struct cap c;
+	dp_det *d = engine("throttle.escalate = 5\n", &c);
+	officer(d, "sato.k", "TOKYO");
+	device(d, 1, "sato.k");
+	device(d, 2, "sato.k");
+	uint8_t id1[32];
+	devid(id1, 1);
+	int64_t t = T0 + HOUR;
+	for (int i = 0; i < 4; i++)
+		simple(d, DP_DET_NOT_ADDRESSED, t + i * SEC, 1);
+	CHECK(count(&c, DP_R_NOT_ADDRESSED) == 1 && dp_det_throttled_until(d, id1) > 0);
+	int allowed = 0;
+	for (int i = 0; i < 6; i++) /* the minute's six tokens */
+		allowed += deliver(d, t + 5 * SEC + i, 1, 100 + i, 600, 0) == DP_DET_ALLOW;
+	CHECK(allowed == 6);
+	/* a ROUTINE delivery and a re-fetch of a FLASH cable wait; a FLASH delivery does not */
+	CHECK(deliver(d, t + 6 * SEC, 1, 200, 600, 0) == DP_DET_THROTTLED);
+	dp_det_event e = mk(DP_DET_FETCH, t + 7 * SEC, 1, NULL);
+	e.cable_seq = 100;
+	e.cable_accepted = t / 1000 - 600;
+	e.refetch = 1;
+	e.flash = 1;
+	CHECK(dp_det_feed(d, &e) == DP_DET_THROTTLED);
+	e.refetch = 0; /* a FLASH fetch that is not a delivery (acknowledged unread) waits too */
+	e.cable_seq = 150;
+	CHECK(dp_det_feed(d, &e) == DP_DET_THROTTLED);
+	int n = count(&c, DP_R_NOT_ADDRESSED);
+	for (int i = 0; i < 50; i++) /* no token, no refusal: fifty never escalate */
+		CHECK(deliver(d, t + 8 * SEC + i, 1, 300 + i, 600, 1) == DP_DET_ALLOW);
+	CHECK(count(&c, DP_R_NOT_ADDRESSED) == n);
+	dp_det_stats s;
+	dp_det_get_stats(d, &s);
+	CHECK(s.flash_passed == 50 && s.throttled_requests == 3);
+	/* the fourth and fifth refusals escalate: suspended, and then FLASH is refused too */
+	deliver(d, t + 9 * SEC, 1, 400, 600, 0);
+	CHECK(deliver(d, t + 9 * SEC + 1, 1, 401, 600, 0) == DP_DET_BLOCKED);
+	CHECK(last(&c, DP_R_NOT_ADDRESSED)->action == DP_DET_SUSPEND);
+	CHECK(deliver(d, t + 10 * SEC, 1, 500, 600, 1) == DP_DET_BLOCKED);
+	/* undone: FLASH delivered; suspended by an operator: refused */
+	CHECK(dp_det_device_status(d, id1, 1) == DP_OK);
+	CHECK(deliver(d, t + 11 * SEC, 1, 501, 600, 1) == DP_DET_ALLOW);
+	CHECK(dp_det_device_status(d, id1, 0) == DP_OK);
+	CHECK(deliver(d, t + 12 * SEC, 1, 502, 600, 1) == DP_DET_BLOCKED);
+	dp_det_free(d);
+
+	/* the last working device of a post: throttled instead of suspended, FLASH still comes */
+	d = engine(NULL, &c);
+	officer(d, "lone.w", "LIMA");
+	device(d, 7, "lone.w");
+	t = T0 + HOUR;
+	e = mk(DP_DET_FETCH, t, 7, NULL);
+	e.cable_seq = 9;
+	e.cable_accepted = t / 1000 - 600;
+	e.decoy = 1;
+	CHECK(dp_det_feed(d, &e) == DP_DET_ALLOW);
+	CHECK(last(&c, DP_R_DECOY) && last(&c, DP_R_DECOY)->withheld == DP_DET_WH_LAST_DEVICE);
+	allowed = 0;
+	for (int i = 0; i < 20; i++)
+		allowed += deliver(d, t + SEC + i, 7, 100 + i, 600, 0) == DP_DET_ALLOW;
+	CHECK(allowed == 5); /* the decoy fetch took the minute's first token */
+	CHECK(deliver(d, t + 30 * SEC, 7, 200, 600, 1) == DP_DET_ALLOW);
+	dp_det_free(d);
+}
+
 static void test_suspend(void)
 {
 	struct cap c;
@@ -1560,6 +1710,7 @@ int main(void)
 	test_risk();
 	test_modes();
 	test_throttle();
+	test_flash();
 	test_suspend();
 	test_misc();
 	test_late_post();

@@ -31,7 +31,8 @@
  *   TWO-PLACES     the device seen from the registered networks of two different posts
  *                  within two-places.seconds
  *   BULK-CAP       the officer fetched more than bulk.cap-hour cables in the rolling
- *                  hour, or more than bulk.cap-day in the rolling day
+ *                  hour, or more than bulk.cap-day in the rolling day (deliveries not
+ *                  counted, nor by the two rules below: see "Delivery")
  *   BULK-BASELINE  the officer's rolling-hour count above max(bulk.floor-hour,
  *                  mu + bulk.k * sigma) of their own active-hour baseline (EWMA), or the
  *                  rolling-day count above max(bulk.floor-day, mu_d + bulk.k * sigma_d)
@@ -55,6 +56,12 @@
  * "Re-fetch": a fetch of a cable this device has fetched before (the first
  * fetch by a recipient is the delivery; a backlog after leave is many
  * first fetches at machine speed and is not enumeration).
+ * "Delivery": the first fetch of a cable queued for the device (it is a
+ * recipient; the cable was neither delivered to it nor acknowledged by it;
+ * never a decoy).  Deliveries are not bulk: the bulk rules (BULK-CAP,
+ * BULK-BASELINE, BULK-PEER) count the other distinct fetches -- re-fetches,
+ * and first fetches of cables already acknowledged -- so a device draining
+ * any backlog trips none of them, while a sweep of the archive still does.
  *
  * Weak signals (feed RISK only; each decays linearly to 0 over risk.hours):
  *   DENIED      a refused request (other than NOT-ADDRESSED)      signal.denied each
@@ -79,9 +86,14 @@
  * minute (a token bucket; other requests are not limited) for
  * throttle.seconds; a throttled device that is refused throttle.escalate
  * times is suspended (alert THROTTLE-EXCEEDED is not a rule: the alert of
- * the rule that throttled is repeated with action suspend).
+ * the rule that throttled is repeated with action suspend).  A throttle
+ * never holds back the delivery of a FLASH cable (event.flash): it passes
+ * without a token and is never a refusal (its event may still alert).
  * Suspend: the device is blocked at once; the switch makes it durable and
  * time-boxed (suspend.seconds, lapsing unless an operator confirms it).
+ * A suspension, automatic or not, refuses everything, FLASH deliveries
+ * included: it answers evidence of a compromise (the post keeps a working
+ * device: see the safeguards).
  * Safeguards, checked before every automatic suspension:
  *   - at most suspend.max-hour automatic suspensions in any rolling hour;
  *   - never the last working (active, not decoy) device of a post.
@@ -244,6 +256,12 @@ typedef struct {
 	int64_t cable_seq;         /* the cable's acceptance order at the switch */
 	int64_t cable_accepted;    /* its acceptance time, Unix seconds */
 	int refetch;               /* 1: this device fetched this cable before */
+	int queued;                /* 1: the cable is queued for this device: it is a recipient
+				      and the cable was neither delivered to it nor acknowledged
+				      by it, so this first fetch is its delivery (ignored with
+				      refetch or decoy set) */
+	int flash;                 /* 1: the cable is FLASH for this device (the precedence of
+				      its addressee role) */
 	int decoy;                 /* FETCH, NOT_ADDRESSED: the cable is a decoy */
 	/* KEYREQ */
 	uint8_t subject[32];       /* the device whose keys were asked for */
@@ -314,6 +332,8 @@ typedef struct {
 	uint64_t events, unknown_device, alerts, pages, throttles, suspensions, withheld;
 	uint64_t alerts_by_rule[DP_R_COUNT];
 	uint64_t throttled_requests, blocked_requests;
+	uint64_t deliveries;     /* FETCH events that were deliveries (not counted as bulk) */
+	uint64_t flash_passed;   /* FLASH deliveries a throttle let through */
 } dp_det_stats;
 void dp_det_get_stats(const dp_det *d, dp_det_stats *s);
 
