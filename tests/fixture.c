@@ -5,6 +5,8 @@
 
 #include <sodium.h>
 
+#include "denpo/crypto.h"
+
 #include "tests/fixture.h"
 
 void fx_seed_key(uint8_t base, uint8_t pk[32], uint8_t sk[64])
@@ -46,4 +48,37 @@ int fx_replace(dp_buf *out, size_t cap, const uint8_t *p, size_t n, const char *
 	    dp_buf_append(out, p + off + ol, n - off - ol))
 		abort();
 	return 0;
+}
+
+int fx_device_open(const char *tool, const char *home, dp_keystore **ks, dp_enrol_answer *ans,
+		   dp_client_config *cfg)
+{
+	const char *pass = getenv("DENPO_PASSPHRASE");
+	char path[4096];
+	dp_buf b;
+	*ks = NULL;
+	if (!pass) {
+		fprintf(stderr, "%s: set DENPO_PASSPHRASE\n", tool);
+		return DP_EINVAL;
+	}
+	dp_buf_init(&b, DP_ENROL_MAX);
+	snprintf(path, sizeof path, "%s/keystore.age", home);
+	int r = dp_keystore_load(ks, path, pass, strlen(pass));
+	snprintf(path, sizeof path, "%s/answer.txt", home);
+	r = r ? r : dp_read_file(path, &b);
+	r = r ? r : dp_enrol_answer_decode(ans, b.p, b.len);
+	dp_buf_free(&b);
+	if (r) {
+		fprintf(stderr, "%s: cannot load the device in %s: %s\n", tool, home, dp_strerror(r));
+		dp_keystore_free(*ks);
+		*ks = NULL;
+		return r;
+	}
+	memset(cfg, 0, sizeof *cfg);
+	cfg->url = ans->switch_url;
+	memcpy(cfg->switch_tls_pk, ans->switch_tls_pk, 32);
+	cfg->tls_seed = (*ks)->tls_seed;
+	cfg->connect_timeout_ms = 2000;
+	cfg->timeout_ms = 10000;
+	return DP_OK;
 }

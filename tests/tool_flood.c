@@ -4,8 +4,8 @@
  *   tool_flood HOME TO N OUTDIR [WORKERS] [DEADLINE_S]
  *
  * Uses the enrolled denpo device in HOME (keystore.age opened with
- * $DENPO_PASSPHRASE, answer.txt) and libdenpo's client (mTLS, pinned
- * switch key).  Resolves the CONFIDENTIAL devices at post TO once, then
+ * $DENPO_PASSPHRASE, answer.txt: fx_device_open) and libdenpo's client
+ * (mTLS, pinned switch key).  Resolves the CONFIDENTIAL devices at post TO once, then
  * WORKERS processes (default 8) build and submit N cables between them,
  * like `denpo send` does: each submission (real signed envelope; random
  * 512-byte payload -- the switch never opens it) is first written to
@@ -31,6 +31,7 @@
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
 #include "denpo/keystore.h"
+#include "tests/fixture.h"
 
 #define PAYLOAD 512
 
@@ -155,36 +156,18 @@ int main(int argc, char **argv)
 	const char *home = argv[1], *to = argv[2], *outdir = argv[4];
 	long n = strtol(argv[3], NULL, 10), nw = argc > 5 ? strtol(argv[5], NULL, 10) : 8;
 	double deadline = now_s() + (argc > 6 ? strtod(argv[6], NULL) : 90.0);
-	const char *pass = getenv("DENPO_PASSPHRASE");
-	if (n < 1 || nw < 1 || nw > 64 || !pass) {
-		fprintf(stderr, "tool_flood: N >= 1, 1 <= WORKERS <= 64, and set DENPO_PASSPHRASE\n");
+	if (n < 1 || nw < 1 || nw > 64) {
+		fprintf(stderr, "tool_flood: N >= 1, 1 <= WORKERS <= 64\n");
 		return 2;
 	}
 	if (dp_crypto_init() || dp_client_global_init())
 		return 1;
-	char path[4096];
-	dp_keystore *ks = NULL;
+	dp_keystore *ks;
 	dp_enrol_answer ans;
-	dp_buf b;
-	dp_buf_init(&b, DP_ENROL_MAX);
-	snprintf(path, sizeof path, "%s/keystore.age", home);
-	int r = dp_keystore_load(&ks, path, pass, strlen(pass));
-	snprintf(path, sizeof path, "%s/answer.txt", home);
-	r = r ? r : dp_read_file(path, &b);
-	r = r ? r : dp_enrol_answer_decode(&ans, b.p, b.len);
-	dp_buf_free(&b);
-	if (r) {
-		fprintf(stderr, "tool_flood: cannot load the device in %s: %s\n", home, dp_strerror(r));
-		dp_keystore_free(ks);
-		return 1;
-	}
 	dp_client_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.url = ans.switch_url;
-	memcpy(cfg.switch_tls_pk, ans.switch_tls_pk, 32);
-	cfg.tls_seed = ks->tls_seed;
-	cfg.connect_timeout_ms = 2000;
-	cfg.timeout_ms = 10000;
+	int r = fx_device_open("tool_flood", home, &ks, &ans, &cfg);
+	if (r)
+		return 1;
 	dp_client *cl;
 	dp_resolution res;
 	memset(&res, 0, sizeof res);

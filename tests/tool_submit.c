@@ -4,7 +4,7 @@
  *
  *   tool_submit enrol DIR OFFICER POST          keys in DIR, request in DIR/request
  *   tool_submit send DIR URL PIN TO CLASS PREC [CAPTIONS] [--size N] [--count N]
- *        resolve TO (comma list) then submit N cables of random payload; prints answers
+ *        resolve TO (comma list) once, then submit N cables of random payload; prints answers
  *        (--as CLASS puts another classification in the envelope than the one resolved;
  *         --key-type N announces key type N for every recipient instead of the resolved one;
  *         --epoch N announces key epoch N for every recipient instead of the current one;
@@ -196,12 +196,26 @@ static long request(device *d, const char *path, const uint8_t *body, size_t len
 	return status;
 }
 
-/* Build one submission to the devices that resolve for (to, class). */
-static int build(device *d, const char *to, const char *cls, const char *prec, const char *caps,
-		 size_t size, dp_buf *sub)
+/* Whom a cable to (to, class, captions) goes to, resolved once for every cable sent. */
+typedef struct {
+	char from[DP_NAME_MAX + 1];
+	dp_recipient *rcpt; /* sorted by device, as the envelope wants them */
+	dp_age_recipient *keys;
+	size_t n;
+} addressing;
+
+static void addressing_free(addressing *a)
+{
+	free(a->rcpt);
+	free(a->keys);
+	memset(a, 0, sizeof *a);
+}
+
+static int resolve(device *d, const char *to, const char *cls, const char *caps, addressing *a)
 {
 	char path[1024];
 	dp_buf resp;
+	memset(a, 0, sizeof *a);
 	dp_buf_init(&resp, 8 << 20);
 	snprintf(path, sizeof path, "/v1/directory/resolve?to=%s&classification=%s%s%s", to, cls,
 		 caps ? "&captions=" : "", caps ? caps : "");
@@ -216,25 +230,6 @@ static int build(device *d, const char *to, const char *cls, const char *prec, c
 		return 1;
 	}
 	dp_buf_free(&resp);
-	json_t *devs = json_object_get(j, "devices");
-	if (add_device) { /* its entry as resolve would list it: the device's own directory entry */
-		snprintf(path, sizeof path, "/v1/directory/devices/%s", add_device);
-		dp_buf_init(&resp, 65536);
-		json_t *extra = request(d, path, NULL, 0, &resp) == 200
-					? json_loadb((const char *)resp.p, resp.len, 0, NULL) : NULL;
-		dp_buf_free(&resp);
-		if (!extra || !json_object_get(extra, "age_recipient")) {
-			fprintf(stderr, "add-device: no current key for %s\n", add_device);
-			return 1;
-		}
-		json_object_set_new(extra, "role", json_string("action"));
-		json_array_append_new(devs, extra);
-	}
-	size_t n = json_array_size(devs);
-	dp_envelope e;
-	dp_envelope_init(&e);
-	dp_random(e.cable_id, 16);
-	memcpy(e.from_device, d->sign_pk, 32);
 	/* From: this device's post, from the directory */
 	char hex[65];
 	dp_hex_encode(hex, d->sign_pk, 32);
@@ -247,8 +242,73 @@ static int build(device *d, const char *to, const char *cls, const char *prec, c
 		json_decref(j);
 		return 1;
 	}
-	snprintf(e.from, sizeof e.from, "%s", json_string_value(json_object_get(me, "post")));
+	snprintf(a->from, sizeof a->from, "%s", json_string_value(json_object_get(me, "post")));
 	json_decref(me);
+	json_t *devs = json_object_get(j, "devices");
+	if (add_device) { /* its entry as resolve would list it: the device's own directory entry */
+		snprintf(path, sizeof path, "/v1/directory/devices/%s", add_device);
+		dp_buf_init(&resp, 65536);
+		json_t *extra = request(d, path, NULL, 0, &resp) == 200
+					? json_loadb((const char *)resp.p, resp.len, 0, NULL) : NULL;
+		dp_buf_free(&resp);
+		if (!extra || !json_object_get(extra, "age_recipient")) {
+			fprintf(stderr, "add-device: no current key for %s\n", add_device);
+			json_decref(j);
+			return 1;
+		}
+		json_object_set_new(extra, "role", json_string("action"));
+		json_array_append_new(devs, extra);
+	}
+	size_t n = json_array_size(devs);
+	a->rcpt = calloc(n ? n : 1, sizeof *a->rcpt);
+	a->keys = calloc(n ? n : 1, sizeof *a->keys);
+	if (!a->rcpt || !a->keys) {
+		json_decref(j);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_array_get(devs, i);
+		const char *h = json_string_value(json_object_get(x, "device"));
+		const char *ar = json_string_value(json_object_get(x, "age_recipient"));
+		dp_recipient *r = &a->rcpt[i];
+		if (!h || dp_hex_decode(r->device, 32, h, strlen(h)) || !ar ||
+		    dp_age_recipient_parse(&a->keys[i], ar)) {
+			json_decref(j);
+			return 1;
+		}
+		r->key_type = (uint8_t)json_integer_value(json_object_get(x, "key_type"));
+		if (force_kt >= 0)
+			r->key_type = (uint8_t)force_kt;
+		r->epoch = (uint32_t)json_integer_value(json_object_get(x, "epoch"));
+		if (force_epoch >= 0)
+			r->epoch = (uint32_t)force_epoch;
+		r->role = strcmp(json_string_value(json_object_get(x, "role")), "action") == 0
+				  ? DP_ROLE_ACTION : DP_ROLE_INFO;
+	}
+	/* resolve lists by officer; the envelope wants them sorted by device */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && memcmp(a->rcpt[k - 1].device, a->rcpt[k].device, 32) > 0; k--) {
+			dp_recipient t = a->rcpt[k];
+			a->rcpt[k] = a->rcpt[k - 1];
+			a->rcpt[k - 1] = t;
+			dp_age_recipient tk = a->keys[k];
+			a->keys[k] = a->keys[k - 1];
+			a->keys[k - 1] = tk;
+		}
+	a->n = n;
+	json_decref(j);
+	return 0;
+}
+
+/* Build one submission to the resolved devices. */
+static int build(device *d, const addressing *a, const char *to, const char *cls, const char *prec,
+		 const char *caps, size_t size, dp_buf *sub)
+{
+	dp_envelope e;
+	dp_envelope_init(&e);
+	dp_random(e.cable_id, 16);
+	memcpy(e.from_device, d->sign_pk, 32);
+	snprintf(e.from, sizeof e.from, "%s", a->from);
 	e.created = (int64_t)time(NULL);
 	if (dp_class_parse(cls, &e.classification) || dp_prec_parse(prec, &e.prec_action))
 		return 1;
@@ -268,43 +328,19 @@ static int build(device *d, const char *to, const char *cls, const char *prec, c
 		snprintf(e.captions[0], DP_NAME_MAX + 1, "%s", caps);
 		e.ncaptions = 1;
 	}
+	size_t n = a->n;
 	e.recipients = calloc(n ? n : 1, sizeof *e.recipients);
-	dp_age_recipient *keys = calloc(n ? n : 1, sizeof *keys);
-	if (!keys)
+	if (!e.recipients)
 		return 1;
-	for (size_t i = 0; i < n; i++) {
-		json_t *x = json_array_get(devs, i);
-		const char *h = json_string_value(json_object_get(x, "device"));
-		const char *ar = json_string_value(json_object_get(x, "age_recipient"));
-		if (!h || dp_hex_decode(e.recipients[i].device, 32, h, strlen(h)) || !ar ||
-		    dp_age_recipient_parse(&keys[i], ar))
-			return 1;
-		e.recipients[i].key_type = (uint8_t)json_integer_value(json_object_get(x, "key_type"));
-		if (force_kt >= 0)
-			e.recipients[i].key_type = (uint8_t)force_kt;
-		e.recipients[i].epoch = (uint32_t)json_integer_value(json_object_get(x, "epoch"));
-		if (force_epoch >= 0)
-			e.recipients[i].epoch = (uint32_t)force_epoch;
-		e.recipients[i].role = strcmp(json_string_value(json_object_get(x, "role")), "action") == 0
-					       ? DP_ROLE_ACTION : DP_ROLE_INFO;
-	}
-	/* resolve lists by officer; the envelope wants them sorted by device */
-	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && memcmp(e.recipients[k - 1].device, e.recipients[k].device, 32) > 0; k--) {
-			dp_recipient t = e.recipients[k];
-			e.recipients[k] = e.recipients[k - 1];
-			e.recipients[k - 1] = t;
-		}
+	memcpy(e.recipients, a->rcpt, n * sizeof *e.recipients);
 	e.nrecipients = n;
-	json_decref(j);
 	uint8_t *pt = malloc(size ? size : 1);
 	dp_random(pt, size);
 	dp_buf payload, env;
 	dp_buf_init(&payload, DP_MAX_PAYLOAD);
 	dp_buf_init(&env, DP_ENVELOPE_MAX);
-	int r = n ? dp_age_encrypt(keys, n, pt, size, 0, &payload) : dp_buf_append(&payload, pt, size);
+	int r = n ? dp_age_encrypt(a->keys, n, pt, size, 0, &payload) : dp_buf_append(&payload, pt, size);
 	free(pt);
-	free(keys);
 	e.payload_len = payload.len;
 	dp_sha256(e.payload_sha256, payload.p ? payload.p : (const uint8_t *)"", payload.len);
 	r = r ? r : dp_envelope_encode(&e, d->sign_sk, &env);
@@ -368,10 +404,13 @@ int main(int argc, char **argv)
 			else
 				caps = argv[i];
 		}
+		addressing a;
+		if (resolve(&d, argv[5], argv[6], caps, &a))
+			return 1;
 		for (size_t i = 0; i < count && !bad; i++) {
 			dp_buf sub;
 			dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
-			if (build(&d, argv[5], argv[6], argv[7], caps, size, &sub))
+			if (build(&d, &a, argv[5], argv[6], argv[7], caps, size, &sub))
 				return 1;
 			if (out) {
 				bad = dp_write_file(out, sub.p, sub.len, 0644, 0) != 0;
@@ -382,6 +421,7 @@ int main(int argc, char **argv)
 			}
 			dp_buf_free(&sub);
 		}
+		addressing_free(&a);
 	} else {
 		fprintf(stderr, "see the comment at the top of tests/tool_submit.c\n");
 		return 2;
