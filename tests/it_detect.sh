@@ -8,7 +8,8 @@
 # listener), the transparency-log entries (alert, containment,
 # device-suspended / -reinstated), `denpod contain list`, undo, confirm,
 # the time box lapsing, both safeguards (last working device of a post,
-# the hourly cap), report-only mode, SIGHUP re-reading detect.conf (a bad
+# the hourly cap), a FLASH delivery passing a throttle (and refused by a
+# suspension), report-only mode, SIGHUP re-reading detect.conf (a bad
 # one kept out), two operators for revoke and officer disable, and the
 # Prometheus metrics (no officer's name in them).
 . "$(dirname "$0")/lib.sh"
@@ -185,6 +186,13 @@ check "... and is throttled: 429 ($codes)" grep -q 429 <<<"$codes"
 H=$(curl -sk -D - -o /dev/null --cert "$T/x/tls.crt" --key "$T/x/tls.pem" "$URL/v1/cables/${IDS[0]}")
 check "429 carries Retry-After" grep -qi '^retry-after: 60' <<<"$H"
 check "other requests still work while throttled" [ "$(status_of x /v1/inbox)" = 200 ]
+# a throttle never holds back a FLASH delivery; a ROUTINE one, or a re-fetch, waits
+sent_id() { "$TS" send "$T/h" "$URL" "$PIN" WASHINGTON SECRET "$1" 2>/dev/null | sed 's/^201 //' | jq -r .cable_id; }
+FID=$(sent_id FLASH) RID=$(sent_id ROUTINE)
+for _ in $(seq 10); do [ "$(status_of x "/v1/cables/${IDS[2]}")" = 429 ] && break; done # no token left
+check "while throttled, a FLASH delivery is not held back (200)" [ "$(status_of x "/v1/cables/$FID")" = 200 ]
+check "... a ROUTINE delivery waits (429)" [ "$(status_of x "/v1/cables/$RID")" = 429 ]
+check "... so does a re-fetch of the FLASH cable (429)" [ "$(status_of x "/v1/cables/$FID")" = 429 ]
 TSTEP=$(open_step throttle "$XDEV")
 check "contain list shows the throttle ($TSTEP)" [ -n "$TSTEP" ]
 check "log: THROTTLE-DEVICE" log_has "Action: THROTTLE-DEVICE"
@@ -192,12 +200,15 @@ check "undo the throttle" D contain undo "$TSTEP" --operator soc.ito
 check "fetching works again after undo" wait_for answers x "/v1/cables/${IDS[1]}" 200
 
 # ---- probing cables not addressed to the device ----
+FID=$(sent_id FLASH) # to test.x among others, before it is suspended
 for i in 1 2 3 4 5; do status_of x "/v1/cables/$(printf '%032x' "$i")" >/dev/null; done
 check "NOT-ADDRESSED alert" wait_for has_alert NOT-ADDRESSED "$XDEV"
 check "probing: the device is suspended" wait_for answers x /v1/inbox 403
+check "a suspension refuses a FLASH delivery too (403)" [ "$(status_of x "/v1/cables/$FID")" = 403 ]
 NSTEP=$(open_step suspend "$XDEV")
 check "undo the probe's suspension ($NSTEP)" D contain undo "$NSTEP" --operator soc.ito
 check "test.x works after undo" wait_for answers x /v1/inbox 200
+check "... and gets the FLASH cable" answers x "/v1/cables/$FID" 200
 
 # ---- report-only: an alert, no page, no action ----
 printf 'speed.run = 6\nrule.DECOY.mode = report\n' >"$T/sw/detect.conf"
