@@ -22,11 +22,19 @@
  *      work in post-local hours, their clients poll the inbox and fetch new
  *      cables, re-fetch after a purge or reinstall, travel, go on leave,
  *      come back from long absences, look up keys, get refused; posts have
- *      crisis days; every request is one engine event, fed in time order
+ *      crisis days, and outages (the post's devices offline for days, still
+ *      addressed: every device drains its backlog when the post comes back
+ *      online); HQ's records devices receive every cable, day and night, and
+ *      drain thousands after a maintenance outage; the switch restarts now
+ *      and then (a new engine: every baseline and window starts over; the
+ *      switch's own suspensions stay); every request is one engine event,
+ *      fed in time order
  *      (a heap; sessions, syncs and attacks push their next event lazily),
  *      and the engine's verdicts are applied: a THROTTLED fetch is refused
  *      (retried at the next poll by a benign client, lost to an attacker),
- *      a BLOCKED device gets nothing; an automatic suspension lapses after
+ *      a BLOCKED device gets nothing; a fetch is a delivery (event.queued)
+ *      when the device never fetched the cable, and FLASH for ~1 % of the
+ *      cables; an automatic suspension lapses after
  *      suspend.seconds (the switch's time box) unless the device is under
  *      attack (an operator would confirm it);
  *   4. plays K labelled attacks of each type (STOLEN-BULK, SLOW-DRIP,
@@ -141,6 +149,13 @@ enum rate_id {
 	R_NOTADDR_N,
 	R_SENDER,
 	R_KEYREQS,
+	R_FLASH,
+	R_OUTAGE,
+	R_OUTAGE_DAYS,
+	R_RECORDS,
+	R_RECORDS_OUTAGE,
+	R_RECORDS_OUTAGE_DAYS,
+	R_RESTART,
 	A_BULK_GAP_MS,
 	A_DRIP_PER_HOUR,
 	A_DRIP_DAYS,
@@ -229,6 +244,16 @@ static rate_t rates[R_COUNT] = { /* --rate KEY=V overrides one (reported) */
 	[R_NOTADDR_N] = {"not-addressed.n", 1, 3, "requests a minute apart", "the officer retries"},
 	[R_SENDER] = {"sender", 0.30, 0.30, "of working officer-days", "drafts cables that day"},
 	[R_KEYREQS] = {"sender.keyreqs", 1, 5, "KEYREQ per sending day", "brief: a few"},
+	[R_FLASH] = {"cables.flash", 0.01, 0.01, "of cables", "rare (an assumption); clients here drain in acceptance order"},
+	[R_OUTAGE] = {"post.outage", 3, 3, "post outages per 30 days",
+		      "a link down, an evacuation (not HQ); still addressed: a backlog"},
+	[R_OUTAGE_DAYS] = {"post.outage-days", 2, 60, "days", "every device of the post drains on return"},
+	[R_RECORDS] = {"records.devices", 2, 2, "at HQ",
+		       "role RECORDS (PRODUCT 5, 8): every cable, a client polling day and night"},
+	[R_RECORDS_OUTAGE] = {"records.outage", 1, 1, "per 30 days",
+			      "maintenance of one records device; the switch is restarted in it"},
+	[R_RECORDS_OUTAGE_DAYS] = {"records.outage-days", 1, 3, "days", "thousands of cables queued on return"},
+	[R_RESTART] = {"switch.restarts", 1, 1, "per 30 days", "upgrades, besides the maintenance restarts"},
 	[A_BULK_GAP_MS] = {"attack.bulk-gap", 50, 400, "ms", "STOLEN-BULK: machine speed, whole archive"},
 	[A_DRIP_PER_HOUR] = {"attack.drip-rate", 2, 6, "per hour", "SLOW-DRIP: deep archive, working hours"},
 	[A_DRIP_DAYS] = {"attack.drip-days", 3, 6, "working days", ""},
@@ -255,6 +280,7 @@ static rate_t rates[R_COUNT] = { /* --rate KEY=V overrides one (reported) */
 #define VPN_DEST 0xffff
 #define HIST_MAX 10001
 #define NSAMPLES (5 * DP_R_COUNT) /* up to 5 examples per rule */
+#define NCLASS 5                  /* officer classes: HQ desk, HQ comms, post desk, post comms, HQ records */
 
 enum atk_type { A_STOLEN_BULK, A_SLOW_DRIP, A_INSIDER_SWEEP, A_FOREIGN_CREDS, A_DECOY_TOUCH, A_NTYPES };
 static const char *const atk_names[A_NTYPES] = {"STOLEN-BULK", "SLOW-DRIP", "INSIDER-SWEEP", "FOREIGN-CREDS",
@@ -277,15 +303,17 @@ enum cause_bit {
 	CB_BIG_SYNC,
 	CB_NET_OTHER,
 	CB_NOTADDR,
+	CB_OUTAGE_RET,
 	CB_COUNT
 };
 static const char *const cause_names[CB_COUNT] = {
 	"crisis-day",	  "leave-return",     "dormant-return", "travel-other-post", "travel-vpn",
 	"weekend",	  "late-night",	      "refetch-scripted", "refetch-by-hand", "refetch-deep",
 	"denied",	  "keyreq",	      "second-device",	"sync>100",	     "other-post-network",
-	"not-addressed",
+	"not-addressed",  "outage-return",
 };
-#define C(b) ((uint16_t)(1u << (b)))
+typedef uint32_t cause_set; /* a set of enum cause_bit */
+#define C(b) ((cause_set)(1u << (b)))
 
 /* -------------------------------------------------------------------- rng */
 
@@ -388,7 +416,10 @@ enum { IV_LONG = 1, IV_LEAVE, IV_TRAVEL };
 typedef struct {
 	char handle[48];
 	uint32_t post;
-	uint8_t comms, ndev, away; /* away: 1 leave, 2 long absence (until the next working day) */
+	uint8_t comms, ndev, away; /* away: 1 leave, 2 long absence, 3 outage (until the next working day) */
+	uint8_t records;           /* a records device's officer (role RECORDS, at HQ): every cable */
+	int16_t out[4][2];         /* outages: local days [a, b) the officer's devices are offline */
+	uint8_t nout;
 	uint32_t dev[2];
 	double p_addr;	/* probability of being addressed by a cable of the post */
 	double hs, he;	/* habitual start/end, h local */
@@ -406,9 +437,10 @@ typedef struct {
 	uint32_t *arch; /* cable index | FETCHED, in acceptance order */
 	uint32_t narch, cap, ptr;
 	uint8_t syncing, susp, confirmed, pending_return, throttled_ever, wrongly_susp;
+	uint8_t outage_return, outage_restarted; /* pending_return after an outage (spanning a restart) */
 	uint32_t susp_gen;
 	uint32_t sync_net;
-	uint16_t sync_cause;
+	cause_set sync_cause;
 	int32_t attack;
 	int64_t cause_t[CB_COUNT]; /* last time each cause was seen on this device */
 } device_t;
@@ -416,23 +448,23 @@ typedef struct {
 typedef struct {
 	int64_t acc; /* acceptance, unix s */
 	uint32_t post;
-	uint8_t decoy;
+	uint8_t decoy, flash;
 } cable_t;
 
 /* heap items */
-enum { H_POLL = 1, H_SYNC, H_SINGLE, H_ATK_START, H_ATK_STEP, H_LAPSE };
+enum { H_POLL = 1, H_SYNC, H_SINGLE, H_ATK_START, H_ATK_STEP, H_LAPSE, H_RESTART };
 typedef struct {
 	int64_t t;
 	uint64_t tie;
 	uint8_t type, kind;
-	uint16_t cause;
+	cause_set cause;
 	uint32_t dev, arg, net;
 } hitem_t;
 
 typedef struct {
 	uint32_t dev, net;
 	int64_t end;
-	uint16_t cause;
+	cause_set cause;
 	uint32_t next_free;
 	rng_t r;
 } session_t;
@@ -469,7 +501,7 @@ typedef struct {
 typedef struct {
 	int64_t t;
 	int rule, page, action, would, withheld;
-	uint16_t cause;
+	cause_set cause;
 	char post[DP_DET_NAME_MAX + 1], officer[DP_DET_NAME_MAX + 1];
 	char detail[512];
 } sample_t;
@@ -515,7 +547,7 @@ typedef struct {
 
 	/* the event being fed */
 	uint32_t cur_dev;
-	uint16_t cur_cause;
+	cause_set cur_cause;
 	int cur_atk;
 	int64_t cur_t;
 
@@ -527,7 +559,7 @@ typedef struct {
 	uint64_t fp_pages, fp_rule[DP_R_COUNT], fp_cause[CB_COUNT + 1];
 	uint64_t fp_nonpage, fp_nonpage_rule[DP_R_COUNT];
 	uint64_t fp_withheld;
-	uint64_t fp_class[4], fp_class_rule[4][DP_R_COUNT], class_days[4];
+	uint64_t fp_class[NCLASS], fp_class_rule[NCLASS][DP_R_COUNT], class_days[NCLASS];
 	sample_t samples[NSAMPLES];
 	uint32_t nsamples, nsamples_rule[DP_R_COUNT];
 	uint64_t benign_fetch_throttled, benign_fetch_blocked, benign_other_refused;
@@ -542,6 +574,14 @@ typedef struct {
 	uint32_t ndelay, cap_delay;
 	uint64_t delay_n;
 	uint32_t *hist_day, *hist_hour; /* benign officer fetches per UTC day/hour (measured) */
+	uint32_t rec0, nrec;           /* records officers rec0 .. rec0+nrec-1 */
+	int64_t *restart_t;            /* switch restarts (ms), in no order: each one an H_RESTART */
+	uint32_t nrestart, restarts_done;
+	dp_det_stats st_prev;          /* the engines before the last restart */
+	uint64_t outages_measured, records_outages_measured;
+	uint32_t *obacklog;            /* backlogs on return from an outage (measured) */
+	uint32_t nobacklog, cap_obacklog, obacklog_restarted;
+	uint64_t benign_flash, benign_flash_throttled, benign_flash_blocked;
 } sim_t;
 
 static void *xcalloc(size_t n, size_t sz)
@@ -747,6 +787,83 @@ static double draft_wsum(void) /* one weekday's sum of hourly weights */
 	return 9 * 1.0 + 5 * RV(R_HOUR_SHOULDER) + 10 * RV(R_HOUR_NIGHT);
 }
 
+static void add_outage(officer_t *o, int a, int b)
+{
+	if (o->nout < 4) {
+		o->out[o->nout][0] = (int16_t)a;
+		o->out[o->nout][1] = (int16_t)b;
+		o->nout++;
+	}
+}
+
+/* The outage of the officer's devices on local day L, or -1. */
+static int outage_on(const officer_t *o, int day)
+{
+	for (int k = 0; k < o->nout; k++)
+		if (day >= o->out[k][0] && day < o->out[k][1])
+			return k;
+	return -1;
+}
+
+static void add_restart(sim_t *s, int64_t t_ms)
+{
+	s->restart_t = xrealloc(s->restart_t, s->nrestart + 1, sizeof *s->restart_t);
+	s->restart_t[s->nrestart++] = t_ms;
+}
+
+/* how many of (rate per 30 days) fall in the measured period and in the warm-up (the
+ * measured period gets at least one) */
+static void per_period(const sim_t *s, int id, long *nm, long *nw)
+{
+	*nm = lround(RV(id) * s->days / 30.0);
+	*nw = lround(RV(id) * s->warmup / 30.0);
+	if (*nm < 1 && RV(id) > 0)
+		*nm = 1;
+}
+
+/* an end day (exclusive) in the measured period (k < nm) or in the warm-up */
+static int end_day(const sim_t *s, rng_t *q, long k, long nm)
+{
+	if (k < nm)
+		return 1 + (int)rbelow(q, (uint32_t)(s->days > 1 ? s->days - 1 : 1));
+	return -s->warmup + 1 + (int)rbelow(q, (uint32_t)(s->warmup > 1 ? s->warmup - 1 : 1));
+}
+
+/*
+ * Outages, each ending (the devices back online) in the measured period or
+ * the warm-up: posts (not HQ: the switch is there) whose devices are all
+ * offline for post.outage-days, and one records device at a time for
+ * records.outage-days of maintenance, with a switch restart in its middle;
+ * and switch.restarts more restarts at random times.
+ */
+static void schedule_outages(sim_t *s)
+{
+	rng_t q = rseed(s->seed, 0x0F7A6E, 0, 0);
+	long nm, nw;
+	per_period(s, R_OUTAGE, &nm, &nw);
+	for (long k = 0; k < nm + nw && s->nposts > 1; k++) {
+		const post_t *P = &s->post[1 + rbelow(&q, s->nposts - 1)];
+		int b = end_day(s, &q, k, nm), a = b - rrate_int(&q, R_OUTAGE_DAYS);
+		for (uint32_t i = 0; i < P->nof; i++)
+			add_outage(&s->off[P->o0 + i], a, b);
+		s->outages_measured += k < nm;
+	}
+	per_period(s, R_RECORDS_OUTAGE, &nm, &nw);
+	for (long k = 0; k < nm + nw && s->nrec; k++) {
+		officer_t *o = &s->off[s->rec0 + rbelow(&q, s->nrec)];
+		int b = end_day(s, &q, k, nm), len = rrate_int(&q, R_RECORDS_OUTAGE_DAYS), a = b - len;
+		add_outage(o, a, b);
+		add_restart(s, local_ms(a, s->post[0].off_s, 12.0 * len));
+		s->records_outages_measured += k < nm;
+	}
+	per_period(s, R_RESTART, &nm, &nw);
+	for (long k = 0; k < nm + nw; k++) {
+		int64_t lo = (int64_t)(k < nm ? 0 : -s->warmup) * DAY_S * 1000;
+		int64_t span = (int64_t)(k < nm ? s->days : s->warmup) * DAY_S * 1000;
+		add_restart(s, T0_S * 1000 + lo + (int64_t)(runif(&q) * (double)span));
+	}
+}
+
 static void build_world(sim_t *s)
 {
 	rng_t r = rseed(s->seed, 0x3011D, 0, 0);
@@ -826,9 +943,10 @@ static void build_world(sim_t *s)
 	s->nforeign = s->nnet - s->foreign0;
 
 	/* officers and devices */
-	s->off = xcalloc(nof, sizeof *s->off);
-	s->noff = nof;
-	s->dev = xcalloc(nof * 2 + (uint32_t)RV(R_DECOY_DEVICES), sizeof *s->dev);
+	s->nrec = (uint32_t)RV(R_RECORDS);
+	s->off = xcalloc(nof + s->nrec, sizeof *s->off);
+	s->noff = nof + s->nrec;
+	s->dev = xcalloc(nof * 2 + s->nrec + (uint32_t)RV(R_DECOY_DEVICES), sizeof *s->dev);
 	uint32_t oi = 0, di = 0;
 	double wsum = draft_wsum();
 	(void)wsum;
@@ -882,6 +1000,29 @@ static void build_world(sim_t *s)
 			}
 		}
 	}
+	/* records devices (role RECORDS) at HQ: an officer with one device each, every cable */
+	s->rec0 = oi;
+	for (uint32_t k = 0; k < s->nrec; k++, oi++, di++) {
+		rng_t q = rseed(s->seed, 0x2EC02D, k, 0);
+		officer_t *o = &s->off[oi];
+		device_t *d = &s->dev[di];
+		o->post = 0;
+		o->records = 1;
+		o->p_addr = 1;
+		o->hs = 0;
+		o->he = 24;
+		o->ndev = 1;
+		o->dev[0] = di;
+		snprintf(o->handle, sizeof o->handle, "%.20s.r%04u", s->post[0].name, k);
+		for (int b = 0; b < 32; b += 8) {
+			uint64_t x = rnext(&q);
+			memcpy(d->id + b, &x, 8);
+		}
+		d->officer = oi;
+		d->home_net = s->post[0].nets[k % (uint32_t)s->post[0].nnets];
+		d->host = (uint16_t)(2 + rbelow(&q, 250));
+		d->attack = -1;
+	}
 	s->nreal_dev = di;
 	/* decoy devices: fictitious originators at random posts (not addressed, never used) */
 	for (int k = 0; k < (int)RV(R_DECOY_DEVICES); k++, di++) {
@@ -909,7 +1050,7 @@ static void build_world(sim_t *s)
 		rng_t q = rseed(s->seed, 0x5C4ED, o, 0);
 		officer_t *O = &s->off[o];
 		O->iv0 = s->niv;
-		for (int L = -s->history; L < s->days;) {
+		for (int L = O->records ? s->days : -s->history; L < s->days;) { /* records devices: none */
 			int type = 0, len = 0;
 			uint16_t dest = 0;
 			if (runif(&q) < RV(R_DORMANT) / 30.0)
@@ -944,9 +1085,8 @@ static void build_world(sim_t *s)
 	if (np > 1) {
 		/* a fixed number (the rate, at least one in the measured period) at random posts and days */
 		rng_t q = rseed(s->seed, 0xC2151, 0, 0);
-		long nm = lround(RV(R_CRISIS) * s->days / 30.0), nw = lround(RV(R_CRISIS) * s->warmup / 30.0);
-		if (nm < 1 && RV(R_CRISIS) > 0)
-			nm = 1;
+		long nm, nw;
+		per_period(s, R_CRISIS, &nm, &nw);
 		for (long k = 0; k < nm + nw; k++) {
 			post_t *P = &s->post[1 + rbelow(&q, np - 1)];
 			int day = k < nm ? (int)rbelow(&q, (uint32_t)s->days)
@@ -957,6 +1097,8 @@ static void build_world(sim_t *s)
 				s->crisis_measured++;
 		}
 	}
+
+	schedule_outages(s);
 
 	/* HQ's intake weight per UTC hour of the week: cables drafted at the posts, by size */
 	double tot = 0;
@@ -998,6 +1140,18 @@ static int cmp_cable(const void *a, const void *b)
 	return x->post < y->post ? -1 : x->post > y->post;
 }
 
+/* cable ci into the archives of officer o's devices: fetched already if it came before the
+ * simulation (and the officer's devices were not offline then) */
+static void address_to(sim_t *s, const officer_t *o, uint32_t ci, int prefetched)
+{
+	const cable_t *c = &s->cab[ci];
+	int fetched = prefetched && !c->decoy &&
+		      (!o->nout || outage_on(o, local_day(c->acc, s->post[o->post].off_s)) < 0);
+	for (int j = 0; j < o->ndev; j++)
+		arch_add(&s->dev[o->dev[j]], ci | (fetched ? FETCHED : 0));
+	s->deliveries += c->acc >= T0_S ? o->ndev : 0;
+}
+
 static void address_cable(sim_t *s, uint32_t ci, rng_t *r, int prefetched)
 {
 	const cable_t *c = &s->cab[ci];
@@ -1013,16 +1167,12 @@ static void address_cable(sim_t *s, uint32_t ci, rng_t *r, int prefetched)
 		if (runif(r) >= o->p_addr)
 			continue;
 		n++;
-		for (int j = 0; j < o->ndev; j++)
-			arch_add(&s->dev[o->dev[j]], ci | (prefetched && !c->decoy ? FETCHED : 0));
-		s->deliveries += c->acc >= T0_S ? o->ndev : 0;
+		address_to(s, o, ci, prefetched);
 	}
-	if (!n && fallback != NONE32) {
-		officer_t *o = &s->off[fallback];
-		for (int j = 0; j < o->ndev; j++)
-			arch_add(&s->dev[o->dev[j]], ci | (prefetched && !c->decoy ? FETCHED : 0));
-		s->deliveries += c->acc >= T0_S ? o->ndev : 0;
-	}
+	if (!n && fallback != NONE32)
+		address_to(s, &s->off[fallback], ci, prefetched);
+	for (uint32_t k = 0; k < s->nrec; k++) /* the records devices receive every cable */
+		address_to(s, &s->off[s->rec0 + k], ci, prefetched);
 }
 
 /* the cables accepted in UTC day u */
@@ -1070,6 +1220,8 @@ static void gen_cables_day(sim_t *s, int u)
 	for (size_t i = 0; i < n; i++) {
 		uint32_t ci = s->ncab++;
 		s->cab[ci] = tmp[i];
+		/* from the cable's own hash, so the other streams stay as they were */
+		s->cab[ci].flash = (double)(mix64(s->seed ^ mix64(ci + 0xF1A5ULL)) >> 11) * 0x1.0p-53 < RV(R_FLASH);
 		if (tmp[i].acc >= T0_S) {
 			s->cables_measured++;
 			s->decoys_measured += tmp[i].decoy;
@@ -1148,7 +1300,7 @@ static hitem_t hpop(sim_t *s)
 	return top;
 }
 static void push_ev(sim_t *s, int64_t t, int type, int kind, uint32_t dev, uint32_t arg, uint32_t net,
-		    uint16_t cause)
+		    cause_set cause)
 {
 	hitem_t it = {.t = t, .type = (uint8_t)type, .kind = (uint8_t)kind, .cause = cause, .dev = dev,
 		      .arg = arg, .net = net};
@@ -1192,17 +1344,19 @@ static int atk_of(const sim_t *s, uint32_t di, int64_t t)
 	return s->dev[di].attack;
 }
 
-/* 0 HQ desk, 1 HQ comms, 2 post desk, 3 post comms */
+/* 0 HQ desk, 1 HQ comms, 2 post desk, 3 post comms, 4 HQ records */
 static int officer_class(const sim_t *s, uint32_t oi)
 {
 	const officer_t *o = &s->off[oi];
+	if (o->records)
+		return 4;
 	return (s->post[o->post].hq ? 0 : 2) + (o->comms ? 1 : 0);
 }
-static const char *const class_names[4] = {"HQ desk", "HQ comms", "post desk", "post comms"};
+static const char *const class_names[NCLASS] = {"HQ desk", "HQ comms", "post desk", "post comms", "HQ records"};
 
-static uint16_t recent_causes(const sim_t *s, uint32_t di, int64_t t)
+static cause_set recent_causes(const sim_t *s, uint32_t di, int64_t t)
 {
-	uint16_t m = 0;
+	cause_set m = 0;
 	const device_t *d = &s->dev[di];
 	if (d->officer == NONE32)
 		return 0;
@@ -1255,7 +1409,7 @@ static void on_alert(void *ctx, const dp_det_alert *a)
 		if (a->action == DP_DET_SUSPEND && !A->t_susp)
 			A->t_susp = a->t_ms;
 	} else if (measured) {
-		uint16_t cause = (uint16_t)(s->cur_cause | (di != NONE32 ? recent_causes(s, di, a->t_ms) : 0));
+		cause_set cause = (cause_set)(s->cur_cause | (di != NONE32 ? recent_causes(s, di, a->t_ms) : 0));
 		if (a->page) {
 			s->fp_pages++;
 			s->fp_rule[rule]++;
@@ -1311,7 +1465,7 @@ static void on_alert(void *ctx, const dp_det_alert *a)
 }
 
 static int feed(sim_t *s, uint32_t di, int kind, int64_t t, uint32_t net, uint32_t cable, int refetch,
-		uint32_t subject, uint16_t cause, int atk)
+		uint32_t subject, cause_set cause, int atk)
 {
 	dp_det_event e;
 	memset(&e, 0, sizeof e);
@@ -1326,6 +1480,10 @@ static int feed(sim_t *s, uint32_t di, int kind, int64_t t, uint32_t net, uint32
 		e.cable_accepted = c->acc;
 		e.refetch = refetch;
 		e.decoy = c->decoy;
+		/* every device in the simulation is a recipient of the cables it fetches, and
+		   acknowledges nothing before fetching it: its first fetch is the delivery */
+		e.queued = kind == DP_DET_FETCH && !refetch && !c->decoy;
+		e.flash = c->flash;
 	}
 	if (kind == DP_DET_KEYREQ)
 		memcpy(e.subject, s->dev[subject].id, 32);
@@ -1361,6 +1519,11 @@ static int feed(sim_t *s, uint32_t di, int kind, int64_t t, uint32_t net, uint32
 	default: break;
 	}
 	if (atk < 0 && measured) {
+		if (kind == DP_DET_FETCH && !refetch && s->cab[cable].flash) {
+			s->benign_flash++;
+			s->benign_flash_throttled += v == DP_DET_THROTTLED;
+			s->benign_flash_blocked += v == DP_DET_BLOCKED;
+		}
 		if (v != DP_DET_ALLOW) {
 			if (atk_of(s, di, t) >= 0 || (d->attack >= 0 && s->atk[d->attack].started)) {
 				s->owner_refused++;
@@ -1407,7 +1570,7 @@ static uint32_t pick_net(sim_t *s, const device_t *d, rng_t *r)
 	return d->home_net;
 }
 
-static void add_session(sim_t *s, uint32_t di, int64_t a, int64_t b, uint32_t net, uint16_t cause, rng_t *r)
+static void add_session(sim_t *s, uint32_t di, int64_t a, int64_t b, uint32_t net, cause_set cause, rng_t *r)
 {
 	if (b <= a)
 		return;
@@ -1422,7 +1585,7 @@ static void add_session(sim_t *s, uint32_t di, int64_t a, int64_t b, uint32_t ne
 }
 
 /* a burst of re-fetches by a benign device */
-static void refetch_burst(sim_t *s, uint32_t di, int64_t tb, uint32_t net, uint16_t cause, int deep, rng_t *r)
+static void refetch_burst(sim_t *s, uint32_t di, int64_t tb, uint32_t net, cause_set cause, int deep, rng_t *r)
 {
 	device_t *d = &s->dev[di];
 	int64_t tbs = tb / 1000;
@@ -1489,10 +1652,56 @@ static uint32_t random_real_device(sim_t *s, uint32_t post, rng_t *r)
 	return o->dev[rbelow(r, o->ndev)];
 }
 
+/* Back online after outage k (its last day was L - 1): note whether a restart fell in it. */
+static void outage_over(sim_t *s, officer_t *o, int L)
+{
+	int64_t a = INT64_MIN, b = local_ms(L, s->post[o->post].off_s, 0);
+	for (int k = 0; k < o->nout; k++)
+		if (o->out[k][1] <= L && local_ms(o->out[k][0], s->post[o->post].off_s, 0) > a)
+			a = local_ms(o->out[k][0], s->post[o->post].off_s, 0);
+	int restarted = 0;
+	for (uint32_t i = 0; i < s->nrestart; i++)
+		restarted |= s->restart_t[i] >= a && s->restart_t[i] < b;
+	for (int j = 0; j < o->ndev; j++) {
+		s->dev[o->dev[j]].outage_return = 1;
+		s->dev[o->dev[j]].outage_restarted = (uint8_t)restarted;
+	}
+}
+
+/* a records device's day: its client polls day and night, unless it is down for maintenance */
+static void records_day(sim_t *s, uint32_t oi, int L)
+{
+	officer_t *o = &s->off[oi];
+	if (outage_on(o, L) >= 0) {
+		o->away = 3;
+		return;
+	}
+	rng_t r = rseed(s->seed, 0xDA7, oi, (uint64_t)(L + 100000));
+	cause_set cause = 0;
+	device_t *d = &s->dev[o->dev[0]];
+	if (o->away) {
+		cause = C(CB_OUTAGE_RET);
+		o->away = 0;
+		d->pending_return = 1;
+		outage_over(s, o, L);
+	}
+	if (L >= 0) {
+		s->active_officer_days++;
+		s->class_days[officer_class(s, oi)]++;
+		s->beh[CB_OUTAGE_RET] += cause != 0;
+	}
+	int32_t off = s->post[o->post].off_s;
+	add_session(s, o->dev[0], local_ms(L, off, 0), local_ms(L, off, 24), d->home_net, cause, &r);
+}
+
 /* one officer's local day L */
 static void gen_officer_day(sim_t *s, uint32_t oi, int L)
 {
 	officer_t *o = &s->off[oi];
+	if (o->records) {
+		records_day(s, oi, L);
+		return;
+	}
 	const post_t *P = &s->post[o->post];
 	rng_t r = rseed(s->seed, 0xDA7, oi, (uint64_t)(L + 100000));
 	uint16_t dest = 0;
@@ -1504,13 +1713,18 @@ static void gen_officer_day(sim_t *s, uint32_t oi, int L)
 		o->away = 2;
 		return;
 	}
+	if (o->nout && outage_on(o, L) >= 0) { /* the post is offline: none of its devices connects */
+		if (o->away != 2)
+			o->away = 3;
+		return;
+	}
 	if (ivt == IV_LEAVE) {
 		if (o->away != 2)
 			o->away = 1;
 		return;
 	}
 	int wd = weekday(L);
-	uint16_t cause = 0;
+	cause_set cause = 0;
 	int32_t offs = P->off_s;
 	uint32_t travel_net = NONE32;
 	if (ivt == IV_TRAVEL) {
@@ -1528,7 +1742,9 @@ static void gen_officer_day(sim_t *s, uint32_t oi, int L)
 	if (!work)
 		return;
 	if (o->away) {
-		cause |= o->away == 1 ? C(CB_LEAVE_RET) : C(CB_DORMANT_RET);
+		cause |= o->away == 1 ? C(CB_LEAVE_RET) : o->away == 2 ? C(CB_DORMANT_RET) : C(CB_OUTAGE_RET);
+		if (o->away == 3)
+			outage_over(s, o, L);
 		o->away = 0;
 	}
 	if (P->ncrisis && is_crisis(P, L))
@@ -1565,10 +1781,10 @@ static void gen_officer_day(sim_t *s, uint32_t oi, int L)
 		if (j && ivt == IV_TRAVEL)
 			continue; /* the second device stays at the post */
 		uint32_t net = travel_net != NONE32 ? travel_net : pick_net(s, d, &r);
-		uint16_t dc = (uint16_t)(cause | (j ? C(CB_SECONDARY) : 0) |
+		cause_set dc = (cause_set)(cause | (j ? C(CB_SECONDARY) : 0) |
 					 (net != d->home_net && travel_net == NONE32 ? C(CB_NET_OTHER) : 0));
 		s->beh[CB_NET_OTHER] += L >= 0 && (dc & C(CB_NET_OTHER));
-		if (cause & (C(CB_LEAVE_RET) | C(CB_DORMANT_RET)))
+		if (cause & (C(CB_LEAVE_RET) | C(CB_DORMANT_RET) | C(CB_OUTAGE_RET)))
 			d->pending_return = 1;
 		if (j == 0) {
 			pnet = net;
@@ -1593,12 +1809,12 @@ static void gen_officer_day(sim_t *s, uint32_t oi, int L)
 		double a = rrange(&r, 21.5, 23.5);
 		uint32_t net = runif(&r) < RV(R_LATE_VPN) ? s->vpn_net[rbelow(&r, 2)] : pnet;
 		add_session(s, d0, local_ms(L, offs, a), local_ms(L, offs, a + rrate(&r, R_LATE_MIN) / 60.0), net,
-			    (uint16_t)(cause | C(CB_LATE)), &r);
+			    (cause_set)(cause | C(CB_LATE)), &r);
 	}
 	if (runif(&r) < RV(R_DENIED)) {
 		s->beh[CB_DENIED] += L >= 0;
 		push_ev(s, tst + (int64_t)(runif(&r) * (double)(ten - tst)), H_SINGLE, DP_DET_DENIED, d0, 0, pnet,
-			(uint16_t)(cause | C(CB_DENIED)));
+			(cause_set)(cause | C(CB_DENIED)));
 	}
 	if (runif(&r) < RV(R_NOTADDR)) {
 		int n = rrate_int(&r, R_NOTADDR_N);
@@ -1609,7 +1825,7 @@ static void gen_officer_day(sim_t *s, uint32_t oi, int L)
 		     g++)
 			ci = rbelow(&r, s->ncab);
 		for (int k = 0; k < n && s->ncab; k++, t += (int64_t)rrange(&r, 20000, 90000))
-			push_ev(s, t, H_SINGLE, DP_DET_NOT_ADDRESSED, d0, ci, pnet, (uint16_t)(cause | C(CB_NOTADDR)));
+			push_ev(s, t, H_SINGLE, DP_DET_NOT_ADDRESSED, d0, ci, pnet, (cause_set)(cause | C(CB_NOTADDR)));
 	}
 	if (runif(&r) < RV(R_SENDER)) {
 		int n = rrate_int(&r, R_KEYREQS);
@@ -1617,7 +1833,7 @@ static void gen_officer_day(sim_t *s, uint32_t oi, int L)
 		for (int k = 0; k < n; k++) {
 			uint32_t subj = random_real_device(s, runif(&r) < 0.5 ? o->post : s->hq, &r);
 			push_ev(s, tst + (int64_t)(runif(&r) * (double)(ten - tst)), H_SINGLE, DP_DET_KEYREQ, d0, subj,
-				pnet, (uint16_t)(cause | C(CB_KEYREQ)));
+				pnet, (cause_set)(cause | C(CB_KEYREQ)));
 		}
 	}
 	if (runif(&r) < RV(R_REFETCH_RECENT))
@@ -1658,9 +1874,16 @@ static void do_poll(sim_t *s, const hitem_t *it)
 		if (pend) {
 			d->syncing = 1;
 			d->sync_net = se->net;
-			d->sync_cause = (uint16_t)(se->cause | (pend > 100 ? C(CB_BIG_SYNC) : 0));
+			d->sync_cause = (cause_set)(se->cause | (pend > 100 ? C(CB_BIG_SYNC) : 0));
 			s->beh[CB_BIG_SYNC] += pend > 100 && it->t >= T0_S * 1000;
-			if (d->pending_return && it->t >= T0_S * 1000) {
+			if (d->pending_return && it->t >= T0_S * 1000 && d->outage_return) {
+				if (s->nobacklog == s->cap_obacklog) {
+					s->cap_obacklog = s->cap_obacklog ? s->cap_obacklog * 2 : 256;
+					s->obacklog = xrealloc(s->obacklog, s->cap_obacklog, sizeof *s->obacklog);
+				}
+				s->obacklog[s->nobacklog++] = pend;
+				s->obacklog_restarted += d->outage_restarted;
+			} else if (d->pending_return && it->t >= T0_S * 1000) {
 				if (s->nbacklog == s->cap_backlog) {
 					s->cap_backlog = s->cap_backlog ? s->cap_backlog * 2 : 256;
 					s->backlog = xrealloc(s->backlog, s->cap_backlog, sizeof *s->backlog);
@@ -1672,6 +1895,7 @@ static void do_poll(sim_t *s, const hitem_t *it)
 		}
 	}
 	d->pending_return = 0;
+	d->outage_return = 0;
 	int64_t next = it->t + (int64_t)(rrate(&se->r, R_POLL_MIN) * 60000);
 	if (next < se->end)
 		push_ev(s, next, H_POLL, DP_DET_OTHER, di, it->arg, se->net, se->cause);
@@ -2060,6 +2284,35 @@ static void do_attack_step(sim_t *s, const hitem_t *it)
 
 /* ------------------------------------------------------------ main loop */
 
+static void register_all(sim_t *s);
+
+/* The engine's counters of the whole run: the engines before the last restart, and this one. */
+static void engine_stats(const sim_t *s, dp_det_stats *st)
+{
+	/* dp_det_stats is made of uint64_t counters only */
+	_Static_assert(sizeof(dp_det_stats) % sizeof(uint64_t) == 0, "dp_det_stats: counters only");
+	uint64_t now[sizeof(dp_det_stats) / sizeof(uint64_t)], prev[sizeof now / sizeof now[0]];
+	dp_det_get_stats(s->det, (dp_det_stats *)now);
+	memcpy(prev, &s->st_prev, sizeof prev);
+	for (size_t i = 0; i < sizeof now / sizeof now[0]; i++)
+		now[i] += prev[i];
+	memcpy(st, now, sizeof now);
+}
+
+/*
+ * The switch restarts: a new engine, registered from the directory as denpod
+ * does at start (the switch's own suspensions are in it: those devices are
+ * not active; throttles, baselines and windows are gone).
+ */
+static void restart(sim_t *s)
+{
+	engine_stats(s, &s->st_prev);
+	dp_det_free(s->det);
+	s->det = NULL;
+	register_all(s);
+	s->restarts_done++;
+}
+
 static void process(sim_t *s, int64_t until_ms)
 {
 	while (s->nheap && s->heap[0].t < until_ms) {
@@ -2078,6 +2331,7 @@ static void process(sim_t *s, int64_t until_ms)
 			break;
 		}
 		case H_ATK_STEP: do_attack_step(s, &it); break;
+		case H_RESTART: restart(s); break;
 		case H_LAPSE: {
 			device_t *d = &s->dev[it.dev];
 			if (d->susp && d->susp_gen == it.arg && !d->confirmed) {
@@ -2188,7 +2442,8 @@ static void register_all(sim_t *s)
 		if ((r = dp_det_officer(s->det, s->off[o].handle, s->post[s->off[o].post].name)) != 0)
 			die_det("dp_det_officer", r);
 	for (uint32_t i = 0; i < s->nreal_dev; i++)
-		if ((r = dp_det_device(s->det, s->dev[i].id, s->off[s->dev[i].officer].handle, 1, 0)) != 0)
+		if ((r = dp_det_device(s->det, s->dev[i].id, s->off[s->dev[i].officer].handle, !s->dev[i].susp,
+				       0)) != 0)
 			die_det("dp_det_device", r);
 	for (uint32_t i = s->nreal_dev; i < s->ndev; i++) {
 		char h[32];
@@ -2339,7 +2594,7 @@ static void fmt_s(char *b, size_t cap, double x)
 		snprintf(b, cap, "%.1fh", x / 3600);
 }
 
-static void cause_text(uint16_t m, char *b, size_t cap)
+static void cause_text(cause_set m, char *b, size_t cap)
 {
 	size_t n = 0;
 	b[0] = 0;
@@ -2394,6 +2649,27 @@ static void print_rates(FILE *f)
 	}
 }
 
+/* "backlogs on return from WHAT: N devices, median, p90, max" (the measured period) */
+static void backlog_line(FILE *f, const char *what, const uint32_t *v, uint32_t n, const char *note)
+{
+	if (!n)
+		return;
+	uint32_t *bl = xcalloc(n, sizeof *bl);
+	memcpy(bl, v, n * sizeof *bl);
+	qsort(bl, n, sizeof *bl, cmp_u32);
+	fprintf(f, "backlogs on return from %s: %u devices%s, median %u, p90 %u, max %u cables\n", what, n, note,
+		pct_u32(bl, n, 50), pct_u32(bl, n, 90), bl[n - 1]);
+	free(bl);
+}
+
+static uint32_t max_u32(const uint32_t *v, uint32_t n)
+{
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < n; i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
 static void report_text(const sim_t *s, double wall)
 {
 	FILE *f = stdout;
@@ -2407,8 +2683,9 @@ static void report_text(const sim_t *s, double wall)
 	for (uint32_t o = 0; o < s->noff; o++)
 		two += s->off[o].ndev == 2;
 	fprintf(f, "\n-- ministry\n");
-	fprintf(f, "posts %u (HQ %s %u officers), officers %u (%u with two devices), devices %u + %u decoy devices\n",
-		s->nposts, s->post[0].name, s->post[0].nof, s->noff, two, s->nreal_dev, s->ndev - s->nreal_dev);
+	fprintf(f, "posts %u (HQ %s %u officers), officers %u (%u with two devices), devices %u (%u records) + %u decoy "
+		   "devices\n",
+		s->nposts, s->post[0].name, s->post[0].nof, s->noff, two, s->nreal_dev, s->nrec, s->ndev - s->nreal_dev);
 	fprintf(f, "cables in the measured period %" PRIu64 " (%.0f/day, %" PRIu64 " decoys), deliveries %" PRIu64
 		   " (device copies)\n",
 		s->cables_measured, (double)s->cables_measured / s->days, s->decoys_measured, s->deliveries);
@@ -2435,14 +2712,16 @@ static void report_text(const sim_t *s, double wall)
 		hist_pct(s->hist_day, 50), hist_pct(s->hist_day, 99), hist_pct(s->hist_day, 99.9), hist_max(s->hist_day),
 		hist_pct(s->hist_hour, 50), hist_pct(s->hist_hour, 99), hist_pct(s->hist_hour, 99.9),
 		hist_max(s->hist_hour));
-	if (s->nbacklog) {
-		uint32_t *bl = xcalloc(s->nbacklog, sizeof *bl);
-		memcpy(bl, s->backlog, s->nbacklog * sizeof *bl);
-		qsort(bl, s->nbacklog, sizeof *bl, cmp_u32);
-		fprintf(f, "backlogs on return from leave/absence: %u devices, median %u, p90 %u, max %u cables\n",
-			s->nbacklog, pct_u32(bl, s->nbacklog, 50), pct_u32(bl, s->nbacklog, 90), bl[s->nbacklog - 1]);
-		free(bl);
-	}
+	backlog_line(f, "leave/absence", s->backlog, s->nbacklog, "");
+	char rs[64];
+	snprintf(rs, sizeof rs, " (%u after a switch restart)", s->obacklog_restarted);
+	fprintf(f, "outages ending in the measured period: %" PRIu64 " posts, %" PRIu64 " records devices; switch "
+		   "restarts in the run %u\n",
+		s->outages_measured, s->records_outages_measured, s->restarts_done);
+	backlog_line(f, "an outage", s->obacklog, s->nobacklog, rs);
+	fprintf(f, "FLASH deliveries to benign devices %" PRIu64 ": refused while throttled %" PRIu64
+		   ", while suspended %" PRIu64 "\n",
+		s->benign_flash, s->benign_flash_throttled, s->benign_flash_blocked);
 
 	fprintf(f, "\n-- attacks (times from the attack's first malicious event; '-' = never)\n");
 	fprintf(f, "%-14s %5s %7s %7s %9s %9s %15s %15s %15s %15s %13s %11s  %s\n", "type", "K", "paged", "<=5min",
@@ -2523,13 +2802,13 @@ static void report_text(const sim_t *s, double wall)
 		if (s->fp_cause[b])
 			fprintf(f, " %s %" PRIu64, b < CB_COUNT ? cause_names[b] : "ordinary-work", s->fp_cause[b]);
 	fprintf(f, "\nby officer class:");
-	for (int c = 0; c < 4; c++) {
+	for (int c = 0; c < NCLASS; c++) {
 		fprintf(f, " %s %" PRIu64 " (%.2f per 1,000 active days", class_names[c], s->fp_class[c],
 			s->class_days[c] ? (double)s->fp_class[c] * 1000.0 / (double)s->class_days[c] : 0.0);
 		for (int r = 0; r < DP_R_COUNT; r++)
 			if (s->fp_class_rule[c][r])
 				fprintf(f, ", %s %" PRIu64, dp_det_rule_name(r), s->fp_class_rule[c][r]);
-		fprintf(f, ")%s", c < 3 ? ";" : "");
+		fprintf(f, ")%s", c < NCLASS - 1 ? ";" : "");
 	}
 	fprintf(f, "\nwithheld suspensions among them %" PRIu64 "\n", s->fp_withheld);
 	fprintf(f, "non-paging alerts on benign devices %" PRIu64 ":", s->fp_nonpage);
@@ -2565,12 +2844,13 @@ static void report_text(const sim_t *s, double wall)
 			fprintf(f, " %s %" PRIu64, dp_det_rule_name(r), w->pages_rule[r]);
 	fprintf(f, "\n-- measured, all devices: alerts %" PRIu64 ", pages %" PRIu64 "\n", m->alerts, m->pages);
 	dp_det_stats st;
-	dp_det_get_stats(s->det, &st);
-	fprintf(f, "-- engine stats (whole run): events %" PRIu64 ", unknown devices %" PRIu64 ", alerts %" PRIu64
+	engine_stats(s, &st);
+	fprintf(f, "-- engine stats (whole run, %u restarts): events %" PRIu64 ", unknown devices %" PRIu64 ", alerts %" PRIu64
 		   ", pages %" PRIu64 ", throttles %" PRIu64 ", suspensions %" PRIu64 ", withheld %" PRIu64
-		   ", throttled requests %" PRIu64 ", blocked requests %" PRIu64 "\n",
-		st.events, st.unknown_device, st.alerts, st.pages, st.throttles, st.suspensions, st.withheld,
-		st.throttled_requests, st.blocked_requests);
+		   ", throttled requests %" PRIu64 ", blocked requests %" PRIu64 ", deliveries %" PRIu64
+		   ", FLASH deliveries through a throttle %" PRIu64 "\n",
+		s->restarts_done, st.events, st.unknown_device, st.alerts, st.pages, st.throttles, st.suspensions,
+		st.withheld, st.throttled_requests, st.blocked_requests, st.deliveries, st.flash_passed);
 	fprintf(f, "\n-- speed: %" PRIu64 " events fed in %.3f s inside dp_det_feed = %.0f events/s (whole program %.1f s)%s\n",
 		s->events_total, s->feed_s, s->feed_s > 0 ? (double)s->events_total / s->feed_s : 0, wall,
 		s->feed_errors ? " FEED ERRORS" : "");
@@ -2639,9 +2919,13 @@ static int report_json(const sim_t *s, const char *path, int ok, const char *why
 	fprintf(f, "],\n\"workload\":{\"cables\":%" PRIu64 ",\"decoy_cables\":%" PRIu64 ",\"deliveries\":%" PRIu64
 		   ",\"officer_days\":%" PRIu64 ",\"active_officer_days\":%" PRIu64 ",\"events\":%" PRIu64
 		   ",\"first_fetches\":%" PRIu64 ",\"refetches\":%" PRIu64 ",\"other\":%" PRIu64 ",\"keyreq\":%" PRIu64
-		   ",\"denied\":%" PRIu64 ",\"not_addressed\":%" PRIu64 ",\"warmup_events\":%" PRIu64 ",\"backlogs\":%u},\n",
+		   ",\"denied\":%" PRIu64 ",\"not_addressed\":%" PRIu64 ",\"warmup_events\":%" PRIu64 ",\"backlogs\":%u"
+		   ",\"records_devices\":%u,\"outages\":{\"posts\":%" PRIu64 ",\"records\":%" PRIu64 ",\"returns\":%u"
+		   ",\"returns_after_restart\":%u,\"max_backlog\":%u},\"restarts\":%u},\n",
 		s->cables_measured, s->decoys_measured, s->deliveries, s->officer_days, s->active_officer_days, m->events,
-		m->first_fetch, m->refetch, m->other, m->keyreq, m->denied, m->notaddr, w->events, s->nbacklog);
+		m->first_fetch, m->refetch, m->other, m->keyreq, m->denied, m->notaddr, w->events, s->nbacklog, s->nrec,
+		s->outages_measured, s->records_outages_measured, s->nobacklog, s->obacklog_restarted,
+		max_u32(s->obacklog, s->nobacklog), s->restarts_done);
 	fprintf(f, "\"behaviours\":{");
 	for (int b = 0; b < CB_COUNT; b++)
 		fprintf(f, "%s\"%s\":%" PRIu64, b ? "," : "", cause_names[b], s->beh[b]);
@@ -2735,7 +3019,7 @@ static int report_json(const sim_t *s, const char *path, int ok, const char *why
 			first = 0;
 		}
 	fprintf(f, "},\"by_class\":{");
-	for (int c = 0; c < 4; c++) {
+	for (int c = 0; c < NCLASS; c++) {
 		fprintf(f, "%s\"%s\":{\"pages\":%" PRIu64 ",\"active_officer_days\":%" PRIu64 ",\"by_rule\":", c ? "," : "",
 			class_names[c], s->fp_class[c], s->class_days[c]);
 		json_rules(f, s->fp_class_rule[c]);
@@ -2765,6 +3049,9 @@ static int report_json(const sim_t *s, const char *path, int ok, const char *why
 		   ",\"owner_refused\":%" PRIu64 "},\n",
 		s->benign_fetch_throttled, s->benign_fetch_blocked, s->benign_other_refused, s->benign_devices_throttled,
 		s->wrong_susp, s->wrong_susp_devices, s->owner_refused);
+	fprintf(f, "\"flash\":{\"benign_deliveries\":%" PRIu64 ",\"refused_throttled\":%" PRIu64
+		   ",\"refused_suspended\":%" PRIu64 "},\n",
+		s->benign_flash, s->benign_flash_throttled, s->benign_flash_blocked);
 	fprintf(f, "\"phases\":{\"warmup\":{\"alerts\":%" PRIu64 ",\"pages\":%" PRIu64 ",\"pages_by_rule\":", w->alerts,
 		w->pages);
 	json_rules(f, w->pages_rule);
@@ -2773,12 +3060,13 @@ static int report_json(const sim_t *s, const char *path, int ok, const char *why
 	fprintf(f, ",\"pages_by_rule\":");
 	json_rules(f, m->pages_rule);
 	dp_det_stats st;
-	dp_det_get_stats(s->det, &st);
+	engine_stats(s, &st);
 	fprintf(f, "}},\n\"engine\":{\"events\":%" PRIu64 ",\"unknown_device\":%" PRIu64 ",\"alerts\":%" PRIu64
 		   ",\"pages\":%" PRIu64 ",\"throttles\":%" PRIu64 ",\"suspensions\":%" PRIu64 ",\"withheld\":%" PRIu64
-		   ",\"throttled_requests\":%" PRIu64 ",\"blocked_requests\":%" PRIu64 "},\n",
+		   ",\"throttled_requests\":%" PRIu64 ",\"blocked_requests\":%" PRIu64 ",\"deliveries\":%" PRIu64
+		   ",\"flash_passed\":%" PRIu64 ",\"restarts\":%u},\n",
 		st.events, st.unknown_device, st.alerts, st.pages, st.throttles, st.suspensions, st.withheld,
-		st.throttled_requests, st.blocked_requests);
+		st.throttled_requests, st.blocked_requests, st.deliveries, st.flash_passed, s->restarts_done);
 	fprintf(f, "\"speed\":{\"events\":%" PRIu64 ",\"feed_seconds\":%.4f,\"events_per_s\":%.0f},\n", s->events_total,
 		s->feed_s, s->feed_s > 0 ? (double)s->events_total / s->feed_s : 0);
 	fprintf(f, "\"check\":{\"passed\":%s,\"why\":", ok ? "true" : "false");
@@ -2967,6 +3255,8 @@ int main(int argc, char **argv)
 	for (int u = -s->history; u < -s->warmup; u++)
 		gen_cables_day(s, u);
 	setup_attacks(s);
+	for (uint32_t i = 0; i < s->nrestart; i++)
+		push_ev(s, s->restart_t[i], H_RESTART, 0, 0, 0, 0, 0);
 	int genu = -s->warmup;
 	for (int L = -s->warmup; L < s->days; L++) {
 		while (genu <= L + 1)
@@ -3022,6 +3312,8 @@ int main(int argc, char **argv)
 	free(s->sess);
 	free(s->dev_hash);
 	free(s->backlog);
+	free(s->obacklog);
+	free(s->restart_t);
 	free(s->delay_s);
 	free(s->hist_day);
 	free(s->hist_hour);

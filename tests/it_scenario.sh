@@ -7,7 +7,10 @@
 #     FOREIGN-CREDS, DECOY-TOUCH: exit 0; the JSON report has its structure,
 #     every attack paged within 300 s and contained within 600 s of its first
 #     malicious event, false pages <= 1 per 1,000 officer-days, and the
-#     engine saw every event the generator fed.
+#     engine saw every event the generator fed.  The run holds a post coming
+#     back online and a records device back from maintenance (thousands of
+#     cables queued), across a switch restart: none of them pages, and no
+#     FLASH delivery is refused for a throttle.
 #  2. The same run again: the same report (seeded), but for the wall-clock speed.
 #  3. --report-only, all attack types: nobody paged, nothing throttled,
 #     blocked or suspended, no collateral, but alerts still raised, on every
@@ -59,7 +62,14 @@ check "per-type figures consistent" jq -e 'all(.attacks.by_type[]; .paged == .k 
 	and .obtained_before_containment.max <= .obtained_total.max)' "$J" >/dev/null
 check "false pages within budget and explained" jq -e '.false_pages.per_1000_officer_days <= 1
 	and (.false_pages.count == ([.false_pages.by_rule[]] | add // 0))
-	and (.false_pages.by_class | length) == 4' "$J" >/dev/null
+	and (.false_pages.by_class | length) == 5' "$J" >/dev/null
+check "outage returns across a restart, one of thousands of cables" jq -e '.workload.outages.returns > 1
+	and .workload.outages.returns_after_restart > 0 and .workload.outages.max_backlog >= 2000
+	and .workload.restarts >= 2 and .workload.records_devices == 2' "$J" >/dev/null
+check "... and no false page on their return ($(jq -c '.false_pages.by_cause' "$J"))" \
+	jq -e '(.false_pages.by_cause["outage-return"] // 0) == 0' "$J" >/dev/null
+check "no FLASH delivery refused for a throttle ($(jq -c .flash "$J"))" jq -e '.flash.benign_deliveries > 0
+	and .flash.refused_throttled == 0' "$J" >/dev/null
 check "engine saw every event fed" jq -e '.engine.events == .speed.events and .engine.unknown_device == 0
 	and .speed.events_per_s > 0 and .engine.pages >= .phases.measured.pages' "$J" >/dev/null
 check "check.passed in json" jq -e '.check.passed == true and .check.why == ""' "$J" >/dev/null
