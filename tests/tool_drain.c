@@ -120,6 +120,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (dp_crypto_init() || dp_client_global_init())
 		return 1;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* the test follows the drain line by line */
 	dp_keystore *ks;
 	dp_enrol_answer ans;
 	dp_client_config cfg;
@@ -141,7 +142,6 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < n && k > 0; i++)
 			k = one(&x, &it[i]);
 		free(it);
-		fflush(stdout);
 		if (empty || k < 0) {
 			r = k < 0;
 			break;
