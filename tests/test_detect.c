@@ -1292,18 +1292,25 @@ static void test_modes(void)
 
 /* ---- throttle, escalation, safeguards, suspension ---- */
 
-static void test_throttle(void)
+/* sato.k's devices 1 and 2; device 1 throttled by NOT-ADDRESSED at t + 3 s (the fourth probe). */
+static dp_det *throttled(const char *conf, struct cap *c, int64_t t)
 {
-	struct cap c;
-	dp_det *d = engine("throttle.escalate = 8\n", &c);
+	dp_det *d = engine(conf, c);
 	officer(d, "sato.k", "TOKYO");
 	device(d, 1, "sato.k");
 	device(d, 2, "sato.k");
-	uint8_t id1[32];
-	devid(id1, 1);
-	int64_t t = T0 + 10 * SEC;
 	for (int i = 0; i < 4; i++)
 		simple(d, DP_DET_NOT_ADDRESSED, t + i * SEC, 1);
+	return d;
+}
+
+static void test_throttle(void)
+{
+	struct cap c;
+	int64_t t = T0 + 10 * SEC;
+	dp_det *d = throttled("throttle.escalate = 8\n", &c, t);
+	uint8_t id1[32];
+	devid(id1, 1);
 	CHECK(count(&c, DP_R_NOT_ADDRESSED) == 1 &&
 	      last(&c, DP_R_NOT_ADDRESSED)->action == DP_DET_THROTTLE &&
 	      has(last(&c, DP_R_NOT_ADDRESSED), "throttled to 6 fetches/min for 3600 s"));
@@ -1375,15 +1382,10 @@ static void test_throttle(void)
 static void test_flash(void)
 {
 	struct cap c;
-	dp_det *d = engine("throttle.escalate = 5\n", &c);
-	officer(d, "sato.k", "TOKYO");
-	device(d, 1, "sato.k");
-	device(d, 2, "sato.k");
+	int64_t t = T0 + HOUR;
+	dp_det *d = throttled("throttle.escalate = 5\n", &c, t);
 	uint8_t id1[32];
 	devid(id1, 1);
-	int64_t t = T0 + HOUR;
-	for (int i = 0; i < 4; i++)
-		simple(d, DP_DET_NOT_ADDRESSED, t + i * SEC, 1);
 	CHECK(count(&c, DP_R_NOT_ADDRESSED) == 1 && dp_det_throttled_until(d, id1) > 0);
 	int allowed = 0;
 	for (int i = 0; i < 6; i++) /* the minute's six tokens */
