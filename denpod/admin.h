@@ -72,5 +72,7 @@ void dpa_emit_steps(const dpc_config *cfg, dps_store *s, const char *op,
 		    const struct dpa_steps *changed);
 /* admin_log.c: verb is checkpoint, verify or show. */
 int dpa_log(const dpa_args *a, const char *verb);
+/* admin_check.c: `denpod check`, the fsck (0 clean, 1 damage found, 2 usage). */
+int dpa_check(const dpa_args *a);
 
 #endif

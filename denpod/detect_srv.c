@@ -874,6 +874,9 @@ static int metrics_declare(dpo_metrics *m)
 		{"denpo_detect_auto_suspended_devices", "gauge",
 		 "Automatic suspensions the switch follows now."},
 		{"denpo_alert_output_errors", "gauge", "Alert writes or sends that failed."},
+		{"denpo_store_damage_total", "counter",
+		 "Damaged stored copies found, by part (kind) and by who found them (reason: fetch, "
+		 "scrub)."},
 	};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
 		int r = dpo_metric_declare(m, f[i].name, f[i].type, f[i].help);
@@ -975,4 +978,19 @@ void dpd_det_close(dpd_server *srv)
 	dp_det_config_free(&d->cfg);
 	free(d);
 	srv->det = NULL;
+}
+
+/* ---- damage to the store (denpod/check.h) ---- */
+
+void dpd_det_damage(dpd_server *srv, const dpo_damage *x)
+{
+	struct dpd_det *d = srv->det;
+	char line[DPO_DETAIL_MAX + 128];
+	/* the switch's own log too: the operator reads it first */
+	snprintf(line, sizeof line, "denpod: DAMAGE (%s): %s: %s\n", x->found_by, x->part, x->detail);
+	fputs(line, stderr);
+	if (!d)
+		return;
+	metric_add(d, "denpo_store_damage_total", "kind", x->part, "reason", x->found_by);
+	(void)dpo_emit_damage(d->out, x);
 }

@@ -27,6 +27,7 @@ static const char usage[] =
 	"  overdue\n"
 	"  cable list\n"
 	"  log checkpoint | log verify | log show [--from I] [--count N]\n"
+	"  check\n"
 	"Commands that change the switch are logged with --operator NAME (default\n"
 	"$DENPOD_OPERATOR, else the login name).  Every command takes --help.\n";
 
@@ -97,6 +98,15 @@ static const struct cmd cmds[] = {
 			  "  Recomputes every leaf hash and tile from the stored entries and checks every\n"
 			  "  stored checkpoint's root and signature.  Exit 0 if all is well, 1 (saying\n"
 			  "  what is wrong) otherwise.\n"},
+	{"check", NULL, "denpod check --data DIR\n"
+			"  The operator's fsck of the switch's database, beside a running switch (one\n"
+			"  read snapshot) or a stopped one: SQLite's integrity_check, the whole\n"
+			"  transparency log (as log verify), every stored cable's bytes against the\n"
+			"  Envelope-Hash of its cable-accepted log entry, and the rows that point into\n"
+			"  the log (each cable and device has its entry and says what it says; each\n"
+			"  cable's delivery rows are the recipients its entries list).  Lists each\n"
+			"  damaged copy with where it is.  Exit 0: no damage; 1: damage found (see\n"
+			"  docs/operations.md, \"Damage and recovery\"); 2: usage.\n"},
 	{"log", "show", "denpod log show [--from I] [--count N] --data DIR\n"
 			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
 			"  what to which cable, key or device, when and from where.\n"},
@@ -237,5 +247,7 @@ int main(int argc, char **argv)
 		return dpa_overdue(&a);
 	if (strcmp(w, "log") == 0)
 		return dpa_log(&a, w2);
+	if (strcmp(w, "check") == 0)
+		return dpa_check(&a);
 	return dpa_cable_list(&a);
 }

@@ -2372,3 +2372,106 @@ int dps_meta_put(dps_store *s, const char *key, const char *value)
 	sqlite3_finalize(st);
 	return r;
 }
+
+/* ---- damage: reading every stored copy ---- */
+
+int dps_db_check(dps_store *s, int full, const char *table,
+		 void (*cb)(void *ctx, const char *line), void *ctx)
+{
+	/* a name from sqlite_master, quoted as an identifier ("" doubled) */
+	char *sql = table ? sqlite3_mprintf("PRAGMA %s(\"%w\")", full ? "integrity_check" : "quick_check",
+					    table)
+			  : sqlite3_mprintf("PRAGMA %s(100)", full ? "integrity_check" : "quick_check");
+	sqlite3_stmt *st = sql ? prep(s, sql) : NULL;
+	sqlite3_free(sql);
+	if (!st) {
+		cb(ctx, sqlite3_errmsg(s->db)); /* a schema SQLite cannot read is damage too */
+		return DP_ESTATE;
+	}
+	int rc, r = DP_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+		if (line && strcmp(line, "ok") == 0)
+			continue;
+		cb(ctx, line ? line : "(a problem without text)");
+		r = DP_ESTATE;
+	}
+	if (rc != SQLITE_DONE) {
+		cb(ctx, sqlite3_errmsg(s->db));
+		r = DP_ESTATE;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_db_tables(dps_store *s, int (*cb)(void *ctx, const char *name), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+	if (!st)
+		return DP_ESTORE;
+	int rc = SQLITE_DONE, r = DP_OK;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		r = cb(ctx, name ? name : "");
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_corrupt(const dps_store *s)
+{
+	int e = sqlite3_errcode(s->db);
+	return e == SQLITE_CORRUPT || e == SQLITE_NOTADB;
+}
+
+int dps_cable_scan(dps_store *s, int64_t after, size_t limit,
+		   int (*cb)(void *ctx, const dps_cable *c, const uint8_t digest[32]), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT " CABLE_COLS ",digest,log_idx,decoy FROM cables "
+				   "WHERE seq>? ORDER BY seq LIMIT ?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit);
+	int rc = SQLITE_DONE, r = DP_OK;
+	dps_cable c;
+	uint8_t digest[32];
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cable_row(st, &c);
+		col_blob(st, 11, digest, sizeof digest);
+		c.log_idx = col_i64_or_neg(st, 12);
+		c.decoy = sqlite3_column_int(st, 13);
+		r = cb(ctx, &c, digest);
+	}
+	if (r == 1)
+		r = DP_OK;
+	else if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_cable_digest(dps_store *s, int64_t seq, uint8_t digest[32])
+{
+	sqlite3_stmt *st = prep(s, "SELECT digest FROM cables WHERE seq=?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		col_blob(st, 0, digest, 32);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_cable_count(dps_store *s, uint64_t *n)
+{
+	int64_t v;
+	int r = query_int(s, "SELECT count(*) FROM cables", &v);
+	*n = r || v < 0 ? 0 : (uint64_t)v;
+	return r;
+}

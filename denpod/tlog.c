@@ -731,6 +731,12 @@ struct dpl_walk {
 	uint64_t at; /* the last checkpoint passed that checked */
 	uint8_t at_root[DP_TLOG_HASH];
 	unsigned problems;
+	/* the stored level-0 tile of the entries being walked: their leaf hashes */
+	uint64_t leaf_n;   /* its number; UINT64_MAX: none read yet */
+	int leaf_have;     /* stored (0: missing or short, said once) */
+	int leaf_vouched;  /* -1 unknown; 1 it agrees with the tree above it, 0 it does not */
+	uint8_t leaf_tile[DP_TLOG_TILE_WIDTH * DP_TLOG_HASH];
+	int edge_ok;       /* -1 unknown; 1 the stored tiles give the latest checkpoint's root */
 	dp_logent e;
 };
 
@@ -768,8 +774,8 @@ static int walk_emit(void *ctx, unsigned level, uint64_t n, const uint8_t h[DP_T
 	w->edge[tl].n = tn;
 	w->edge[tl].w = slot + 1;
 	memcpy(w->edge[tl].h + (size_t)slot * DP_TLOG_HASH, h, DP_TLOG_HASH);
-	/* a tile full at the latest checkpoint must be stored, whole and equal */
-	if (slot + 1 == DP_TLOG_TILE_WIDTH && w->range.size + 1 <= w->latest) {
+	/* a tile full at the latest checkpoint must be stored, whole and equal (level 0: leaf by leaf) */
+	if (tl > 0 && slot + 1 == DP_TLOG_TILE_WIDTH && w->range.size + 1 <= w->latest) {
 		int r = dps_log_tile(w->s, tl, tn, DP_TLOG_TILE_WIDTH, w->tile);
 		if (r == DP_ENOTFOUND)
 			problem(w, "log-tile", tile_first(tl, tn), "tile %u/%llu is missing or short", tl,
@@ -825,7 +831,7 @@ static int walk_checkpoints(dpl_walk *w)
 	}
 	/* at the latest checkpoint: the partial tiles of its right edge */
 	if (w->range.size == w->latest && w->latest > 0)
-		for (unsigned tl = 0; tl < DPL_TLEVELS; tl++) {
+		for (unsigned tl = 1; tl < DPL_TLEVELS; tl++) {
 			uint64_t count = tl ? w->latest >> (8 * tl) : w->latest;
 			uint64_t tn = count / DP_TLOG_TILE_WIDTH;
 			unsigned wd = (unsigned)(count % DP_TLOG_TILE_WIDTH);
@@ -845,21 +851,114 @@ static int walk_checkpoints(dpl_walk *w)
 	return DP_OK;
 }
 
+/* The Merkle root of a full tile's 256 hashes (the node one tile level up). */
+static void tile_root(const uint8_t *h, uint8_t out[DP_TLOG_HASH])
+{
+	uint8_t t[DP_TLOG_TILE_WIDTH * DP_TLOG_HASH];
+	memcpy(t, h, sizeof t);
+	for (size_t n = DP_TLOG_TILE_WIDTH; n > 1; n /= 2)
+		for (size_t i = 0; i < n / 2; i++)
+			dp_tlog_node_hash(t + i * DP_TLOG_HASH, t + 2 * i * DP_TLOG_HASH,
+					  t + (2 * i + 1) * DP_TLOG_HASH);
+	memcpy(out, t, DP_TLOG_HASH);
+}
+
+/*
+ * Whether the stored level-0 tile in w->leaf_tile agrees with the tree
+ * above it: a full one hashes to its hash in the level-1 tile, a partial
+ * one (the right edge) is part of tiles that give the latest checkpoint's
+ * root.  When an entry and its stored leaf hash disagree, this says which
+ * of the two is damaged.
+ */
+static int leaf_tile_vouched(dpl_walk *w)
+{
+	if (w->leaf_vouched >= 0)
+		return w->leaf_vouched;
+	uint8_t root[DP_TLOG_HASH], up[DP_TLOG_TILE_WIDTH * DP_TLOG_HASH];
+	uint64_t n = w->leaf_n;
+	if ((n + 1) * DP_TLOG_TILE_WIDTH <= w->latest) {
+		unsigned slot = (unsigned)(n % DP_TLOG_TILE_WIDTH);
+		tile_root(w->leaf_tile, root);
+		w->leaf_vouched = dps_log_tile(w->s, 1, n / DP_TLOG_TILE_WIDTH, slot + 1, up) == DP_OK &&
+				  memcmp(up + (size_t)slot * DP_TLOG_HASH, root, DP_TLOG_HASH) == 0;
+		return w->leaf_vouched;
+	}
+	if (w->edge_ok < 0) {
+		dp_tlog_tiles tiles = {dpl_tile_read, w->s};
+		dp_tlog_range r;
+		dps_checkpoint c;
+		w->edge_ok = dps_log_checkpoint_next(w->s, (int64_t)w->latest - 1, &c) == DP_OK &&
+			     c.size == w->latest &&
+			     dp_tlog_range_load(&r, w->latest, dp_tlog_tiles_node, &tiles) == DP_OK;
+		if (w->edge_ok) {
+			dp_tlog_range_root(&r, root);
+			w->edge_ok = memcmp(root, c.root, DP_TLOG_HASH) == 0;
+		}
+	}
+	return w->leaf_vouched = w->edge_ok;
+}
+
+/* The stored leaf hash of entry idx (< latest), or NULL if its tile is missing (said once). */
+static int stored_leaf(dpl_walk *w, uint64_t idx, const uint8_t **out)
+{
+	uint64_t n = idx / DP_TLOG_TILE_WIDTH;
+	*out = NULL;
+	if (n != w->leaf_n) {
+		unsigned wd = dp_tlog_tile_width(0, n, w->latest);
+		int r = dps_log_tile(w->s, 0, n, wd, w->leaf_tile);
+		if (r && r != DP_ENOTFOUND)
+			return r;
+		w->leaf_n = n;
+		w->leaf_have = r == DP_OK;
+		w->leaf_vouched = -1;
+		if (!w->leaf_have)
+			problem(w, "log-tile", tile_first(0, n), "tile 0/%llu is missing or short",
+				(unsigned long long)n);
+	}
+	if (w->leaf_have)
+		*out = w->leaf_tile + (size_t)(idx % DP_TLOG_TILE_WIDTH) * DP_TLOG_HASH;
+	return DP_OK;
+}
+
+/*
+ * One entry: it decodes, and below the latest checkpoint it hashes to its
+ * stored leaf.  Where the two disagree the walk goes on with whichever the
+ * tree above vouches for, so one damaged copy is one problem, not a
+ * problem at every checkpoint after it.
+ */
 static int walk_entry(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
 {
 	dpl_walk *w = ctx;
 	uint8_t h[DP_TLOG_HASH];
-	if (dp_logent_decode(&w->e, e, len) != DP_OK)
-		problem(w, "log-entry", idx, "entry %llu is not a valid DENPO-LOG/1 entry",
-			(unsigned long long)idx);
-	else if (w->cb.entry) {
-		int r = w->cb.entry(w->cb.entry_ctx, idx, &w->e);
+	const uint8_t *leaf = h, *stored = NULL;
+	int valid = dp_logent_decode(&w->e, e, len) == DP_OK;
+	dp_tlog_leaf_hash(h, e, len);
+	int r = idx < w->latest ? stored_leaf(w, idx, &stored) : DP_OK;
+	if (r)
+		return r;
+	if (stored && memcmp(stored, h, DP_TLOG_HASH) != 0) {
+		if (leaf_tile_vouched(w)) {
+			problem(w, "log-entry", idx, "entry %llu does not hash to its leaf in tile 0/%llu, "
+				"which agrees with the tree above it: the entry is damaged%s",
+				(unsigned long long)idx, (unsigned long long)w->leaf_n,
+				valid ? "" : " (and no longer a valid entry)");
+			leaf = stored;
+		} else {
+			problem(w, "log-tile", idx, "tile 0/%llu: the leaf hash of entry %llu is not the "
+				"entry's, and the tile does not agree with the tree above it: the tile is "
+				"damaged", (unsigned long long)w->leaf_n, (unsigned long long)idx);
+		}
+	} else if (!valid) {
+		problem(w, "log-entry", idx, "entry %llu is not a valid DENPO-LOG/1 entry%s",
+			(unsigned long long)idx, idx < w->latest ? "" : " (not signed yet)");
+	}
+	if (valid && w->cb.entry) {
+		r = w->cb.entry(w->cb.entry_ctx, idx, &w->e);
 		if (r)
 			return r;
 	}
 	w->bytes += len;
-	dp_tlog_leaf_hash(h, e, len);
-	int r = dp_tlog_range_append(&w->range, h, walk_emit, w);
+	r = dp_tlog_range_append(&w->range, leaf, walk_emit, w);
 	return r ? r : walk_checkpoints(w);
 }
 
@@ -906,6 +1005,8 @@ int dpl_walk_begin(dpl_walk **out, dps_store *s, const dp_note_vkey *vk, uint64_
 	if (cb)
 		w->cb = *cb;
 	w->from = from;
+	w->leaf_n = UINT64_MAX;
+	w->edge_ok = -1;
 	dp_tlog_range_init(&w->range);
 	dp_tlog_empty_root(w->at_root);
 	dps_checkpoint c;
@@ -1026,11 +1127,10 @@ static void print_problem(void *ctx, const dpl_problem *p)
 		fprintf(v->out, "%s%s\n", v->prefix, p->msg);
 }
 
-int dpl_verify_with(dps_store *s, const dp_note_vkey *vk, FILE *out,
-		    int (*entry)(void *ctx, uint64_t idx, const dp_logent *e), void *ctx)
+int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out)
 {
 	struct vprint vp = {out, "log verify: ", 0};
-	dpl_walk_cb cb = {print_problem, &vp, entry, ctx};
+	dpl_walk_cb cb = {print_problem, &vp, NULL, NULL};
 	dpl_walk *w = NULL;
 	unsigned problems = 0;
 	uint64_t ncp = 0, entries = 0, latest = 0;
@@ -1067,11 +1167,6 @@ int dpl_verify_with(dps_store *s, const dp_note_vkey *vk, FILE *out,
 	return r;
 }
 
-int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out)
-{
-	return dpl_verify_with(s, vk, out, NULL, NULL);
-}
-
 /* ---- the mark: the log verified in full up to a checkpoint ---- */
 
 #define MARK_KEY "log_verified" /* meta: "<size> <hex root>" */
@@ -1094,7 +1189,9 @@ int dpl_mark_get(dps_store *s, uint64_t *size, uint8_t root[32])
 	return DP_OK;
 }
 
-int dpl_mark_raise(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32])
+/* Sets the mark to (size, root) if that raises it (up = 1) or lowers it (up = 0). */
+static int mark_move(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32],
+		     int up)
 {
 	char v[128], hex[65];
 	uint64_t old = 0;
@@ -1107,8 +1204,8 @@ int dpl_mark_raise(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const ui
 	int have = r ? r : dpl_mark_get(s, &old, oroot);
 	if (!r && have != DP_OK && have != DP_ENOTFOUND && have != DP_EPARSE)
 		r = have;
-	/* only forward: a pass that began earlier must not lower what a later one reached */
-	if (!r && (have != DP_OK || size > old))
+	/* a malformed mark is as good as none: raising replaces it, lowering need not */
+	if (!r && (up ? have != DP_OK || size > old : have == DP_OK && size < old))
 		r = dps_meta_put(s, MARK_KEY, v);
 	if (!r)
 		r = dps_commit(s);
@@ -1117,6 +1214,16 @@ int dpl_mark_raise(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const ui
 	if (wlock)
 		pthread_mutex_unlock(wlock);
 	return r;
+}
+
+int dpl_mark_raise(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32])
+{
+	return mark_move(s, wlock, size, root, 1);
+}
+
+int dpl_mark_lower(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32])
+{
+	return mark_move(s, wlock, size, root, 0);
 }
 
 /* ---- the start ---- */

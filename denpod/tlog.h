@@ -117,9 +117,6 @@ int dpl_checkpoint_ok(const dps_checkpoint *c, const dp_note_vkey *vk) DP_WUR;
  * there are, another code if the log cannot be read at all.
  */
 int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out) DP_WUR;
-/* The same, handing each entry that decodes to `entry` too (its error stops the walk). */
-int dpl_verify_with(dps_store *s, const dp_note_vkey *vk, FILE *out,
-		    int (*entry)(void *ctx, uint64_t idx, const dp_logent *e), void *ctx) DP_WUR;
 
 /*
  * A walk over the stored log, for `denpod log verify`, the start and the
@@ -172,11 +169,15 @@ int dpl_walk_end(dpl_walk *w, unsigned *problems, uint64_t *checkpoints) DP_WUR;
  * re-derives the root from the tiles and compares it with the stored,
  * signed checkpoint of that size: a damaged mark names no such checkpoint
  * and is ignored (the whole log is verified), it cannot make the start
- * skip anything.  The start and a completed scrub pass raise it.
- * dpl_mark_get: DP_ENOTFOUND if absent, DP_EPARSE if malformed.  dpl_mark_raise: in
- * its own transaction (under wlock, may be NULL), never lowers it.
+ * skip anything.  The start and a scrub pass that found nothing raise it;
+ * a scrub that finds the log damaged lowers it to 0, so the next start
+ * walks the whole log (and refuses) instead of skipping the damage.
+ * dpl_mark_get: DP_ENOTFOUND if absent, DP_EPARSE if malformed.
+ * dpl_mark_raise / dpl_mark_lower: in their own transaction (under wlock,
+ * may be NULL), each only moves the mark its way.
  */
 int dpl_mark_get(dps_store *s, uint64_t *size, uint8_t root[32]) DP_WUR;
 int dpl_mark_raise(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32]) DP_WUR;
+int dpl_mark_lower(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32]) DP_WUR;
 
 #endif
