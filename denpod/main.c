@@ -25,7 +25,7 @@ static const char usage[] =
 	"  contain list [--all] | contain confirm ID | contain undo ID...|--all\n"
 	"  decoy list | detect check [FILE]\n"
 	"  overdue\n"
-	"  cable list\n"
+	"  cable list | cable restore CABLE_ID FILE\n"
 	"  log checkpoint | log verify | log show [--from I] [--count N]\n"
 	"  check\n"
 	"Commands that change the switch are logged with --operator NAME (default\n"
@@ -92,6 +92,12 @@ static const struct cmd cmds[] = {
 			    "  one does not check).\n"},
 	{"overdue", NULL, "denpod overdue --data DIR\n  Recipients past the handling-time objective.\n"},
 	{"cable", "list", "denpod cable list --data DIR\n"},
+	{"cable", "restore", "denpod cable restore CABLE_ID FILE [--operator NAME] --data DIR\n"
+			     "  Repairs a cable whose stored copy is damaged (denpod check lists them) from\n"
+			     "  a good copy of its submission bytes: the sender's HOME/sent/ID.cable, a\n"
+			     "  recipient's HOME/cache/ID.cable, or a backup.  The copy is used only if it\n"
+			     "  hashes to the Envelope-Hash of the cable's cable-accepted log entry.\n"
+			     "  Logged (admin CABLE-RESTORE).  Exit 0 restored (or intact already), 1 not.\n"},
 	{"log", "checkpoint", "denpod log checkpoint --data DIR\n"
 			      "  Prints the latest signed checkpoint of the transparency log.\n"},
 	{"log", "verify", "denpod log verify --data DIR\n"
@@ -249,5 +255,7 @@ int main(int argc, char **argv)
 		return dpa_log(&a, w2);
 	if (strcmp(w, "check") == 0)
 		return dpa_check(&a);
+	if (strcmp(w2, "restore") == 0)
+		return dpa_cable_restore(&a);
 	return dpa_cable_list(&a);
 }

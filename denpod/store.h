@@ -543,6 +543,12 @@ int dps_cable_scan(dps_store *s, int64_t after, size_t limit,
 		   int (*cb)(void *ctx, const dps_cable *c, const uint8_t digest[32]), void *ctx) DP_WUR;
 /* The digest stored beside a cable's bytes; DP_ENOTFOUND. */
 int dps_cable_digest(dps_store *s, int64_t seq, uint8_t digest[32]) DP_WUR;
+/*
+ * Replaces a cable's stored bytes (and the digest beside them) with a copy
+ * the caller checked against its cable-accepted entry (`denpod cable
+ * restore`); inside a transaction.  DP_ENOTFOUND.
+ */
+int dps_cable_restore(dps_store *s, int64_t seq, const uint8_t *data, size_t len) DP_WUR;
 /* The number of stored cables. */
 int dps_cable_count(dps_store *s, uint64_t *n) DP_WUR;
 

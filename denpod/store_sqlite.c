@@ -2468,6 +2468,25 @@ int dps_cable_digest(dps_store *s, int64_t seq, uint8_t digest[32])
 	return r;
 }
 
+int dps_cable_restore(dps_store *s, int64_t seq, const uint8_t *data, size_t len)
+{
+	uint8_t digest[DP_SHA256];
+	if (!s->in_txn || len > INT32_MAX)
+		return DP_EINVAL;
+	dp_sha256(digest, data, len);
+	sqlite3_stmt *st = prep(s, "UPDATE cables SET data=?, digest=? WHERE seq=?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_blob(st, 1, data, (int)len, SQLITE_STATIC);
+	bind_blob(st, 2, digest, sizeof digest);
+	sqlite3_bind_int64(st, 3, seq);
+	int r = run(s, st);
+	if (!r && sqlite3_changes(s->db) != 1)
+		r = DP_ENOTFOUND;
+	sqlite3_finalize(st);
+	return r;
+}
+
 int dps_cable_count(dps_store *s, uint64_t *n)
 {
 	int64_t v;

@@ -233,12 +233,21 @@ check "... lists the cable, its MRN and what does not match" \
 	grep -q "^check: DAMAGE STORE-DAMAGE (check): cable ${ID:0:16} (.*): its [0-9]* stored bytes hash to .*, not to the Envelope-Hash" "$T/check1.out"
 check "... and nothing else" [ "$(grep -c '^check: DAMAGE' "$T/check1.out")" = 1 ]
 grep '^check:' "$T/check1.out" >&2
-# recovery: the backup, checked, replaces the damaged file
-cp "$T/backup.db" "$T/sw/denpod.db"
-rm -f "$T/sw/denpod.db-wal" "$T/sw/denpod.db-shm"
-check "the restored backup checks" D check >/dev/null 2>&1
-start_switch || no "start on the restored backup"
-check "after the restore the cable is served (200)" [ "$(cu b -o /dev/null -w '%{http_code}' "$URL/v1/cables/$ID")" = 200 ]
+# the repair: a good copy of the submission (the sender's sent/ID.cable, a recipient's
+# cache/ID.cable, or, here, the backup's row), checked against the log entry
+q "$T/backup.db" "SELECT writefile('$T/good.cable', data) FROM cables WHERE cable_id=x'$ID';" >/dev/null
+q "$T/backup.db" "SELECT writefile('$T/other.cable', data) FROM cables WHERE cable_id=x'$(sed -n 101p "$T/ids")';" >/dev/null
+D cable restore "$ID" "$T/other.cable" --operator "ops a" >"$T/restore.out" 2>&1
+rc=$?
+check "cable restore from another cable's bytes: refused (exit $rc)" [ "$rc" = 1 ]
+check "... saying the file is not this cable" grep -q "is not this cable" "$T/restore.out"
+check "cable restore from a good copy: exit 0" D cable restore "$ID" "$T/good.cable" --operator "ops a"
+check "... logged (admin CABLE-RESTORE)" bash -c "'$DENPOD' log show --data '$T/sw' | grep -q 'Act: CABLE-RESTORE'"
+check "... and denpod check is clean again" D check >/dev/null 2>&1
+check "a second restore finds nothing to do" bash -c "'$DENPOD' cable restore '$ID' '$T/good.cable' --data '$T/sw' | grep -q 'intact; nothing to restore'"
+start_switch || no "start after the repair"
+check "after the repair the cable is served (200), its very bytes" \
+	[ "$(cu b -o "$T/fetched" -w '%{http_code}' "$URL/v1/cables/$ID")" = 200 -a "$(sha256sum <"$T/fetched")" = "$(sha256sum <"$T/good.cable")" ]
 stop_switch
 
 # ---- 2b. an index that lost rows: quick_check cannot see it, the scrub's integrity_check does ----
@@ -254,10 +263,10 @@ stop_switch
 check "denpod check finds it" bash -c "'$DENPOD' check --data '$T/sw' | grep -q '^check: DAMAGE .*missing from index queue'"
 cp "$T/good.db" "$T/sw/denpod.db"
 
-# ---- 3. a page SQLite's quick_check rejects ----
-ROOT=$(q "$T/sw/denpod.db" "SELECT rootpage FROM sqlite_master WHERE name='queue';")
+# ---- 3. a page SQLite's quick_check rejects; the backup taken while running restores it ----
+QROOT=$(q "$T/sw/denpod.db" "SELECT rootpage FROM sqlite_master WHERE name='queue';")
 PSZ=$(q "$T/sw/denpod.db" "PRAGMA page_size;")
-printf '\x42' | dd of="$T/sw/denpod.db" bs=1 seek=$(((ROOT - 1) * PSZ)) conv=notrunc 2>/dev/null
+printf '\x42' | dd of="$T/sw/denpod.db" bs=1 seek=$(((QROOT - 1) * PSZ)) conv=notrunc 2>/dev/null
 rm -f "$T/sw/alerts.jsonl"
 refuse "$T/sw" "$T/refuse.log"
 rc=$?
@@ -267,7 +276,14 @@ check "... saying quick_check fails and what to do" \
 check "... and alerting (found by the start)" \
 	bash -c "jq -e 'select(.denpo.found_by==\"start\" and .denpo.part==\"database\")' '$T/sw/alerts.jsonl' >/dev/null"
 check "denpod check: exit 1" not D check >/dev/null 2>&1
-cp "$T/good.db" "$T/sw/denpod.db"
+# the backup, checked before it replaces anything, in a scratch copy of the data directory
+rm -rf "$T/restore" && cp -a "$T/sw" "$T/restore" && cp "$T/backup.db" "$T/restore/denpod.db"
+check "the backup checks (denpod check on a scratch copy)" D check --data "$T/restore" >/dev/null 2>&1
+cp "$T/backup.db" "$T/sw/denpod.db"
+start_switch || no "start on the restored backup"
+fetch_all b "$T/after" >"$T/after.st"
+check "after the restore every cable is served" [ "$(awk '$2 != 200' "$T/after.st" | wc -l)" = 0 ]
+stop_switch
 
 # ---- 4. the mark ----
 passes=$(grep -c 'scrub: pass done' "$T/run.log")

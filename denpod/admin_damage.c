@@ -1,7 +1,10 @@
 /*
- * denpod/admin_check.c - `denpod check`: the operator's fsck of the
- * switch's database (docs/operations.md, "Damage and recovery").
+ * denpod/admin_damage.c - the operator's commands for damage to the
+ * switch's database (docs/operations.md, "Damage and recovery"): `denpod
+ * check`, the fsck, and `denpod cable restore`, the repair of a cable's
+ * stored bytes from any good copy.
  *
+ * `denpod check`:
  * In one read snapshot, beside a running switch or on a stopped one:
  * SQLite's integrity_check; the whole transparency log (the walk of
  * `denpod log verify`); every stored cable's bytes against the
@@ -16,6 +19,13 @@
  * Each damaged copy is one line on stdout, with where it is.  Exit 0:
  * nothing found; 1: damage, or a database that cannot be read at all;
  * 2: usage.
+ *
+ * `denpod cable restore ID FILE`: the sender's device keeps every
+ * submission (HOME/sent/ID.cable), each recipient's device the bytes it
+ * fetched (HOME/cache/ID.cable), and a backup the row: any of them is the
+ * cable if it hashes to the Envelope-Hash of the cable's cable-accepted
+ * entry, which is all this trusts.  The bytes are replaced in one
+ * transaction with an admin entry (CABLE-RESTORE) that says so.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -351,4 +361,73 @@ int dpa_check(const dpa_args *a)
 	printf("check: %llu damaged cop%s found; docs/operations.md, \"Damage and recovery\", says what "
 	       "to do\n", (unsigned long long)x.damaged, x.damaged == 1 ? "y" : "ies");
 	return 1;
+}
+
+/* ---- denpod cable restore ---- */
+
+int dpa_cable_restore(const dpa_args *a)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	uint8_t id[DP_CABLE_ID];
+	char op[DP_LOG_TEXT_MAX + 1], detail[DP_LOG_TEXT_MAX + 1], hex[2 * DP_CABLE_ID + 1];
+	if (a->npos != 2 || strlen(a->pos[0]) != 2 * DP_CABLE_ID ||
+	    dp_hex_decode(id, DP_CABLE_ID, a->pos[0], 2 * DP_CABLE_ID)) {
+		fprintf(stderr, "usage: denpod cable restore CABLE_ID FILE --data DIR   (the 32-hex-digit "
+				"id; FILE: a copy of its submission bytes)\n");
+		return 2;
+	}
+	int e = dpa_operator_of(a, op);
+	if (e || (e = dpa_open_store(a, &c, &s)))
+		return e;
+	dp_buf file, stored;
+	dp_buf_init(&file, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
+	dp_buf_init(&stored, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
+	dpl_enc *x = dpl_enc_new();
+	dps_cable cb;
+	dpo_damage d;
+	int r = x ? dp_read_file(a->pos[1], &file) : DP_ENOMEM;
+	if (r) {
+		fprintf(stderr, "denpod: cable restore: cannot read %s: %s\n", a->pos[1], dp_strerror(r));
+		goto done;
+	}
+	r = dps_begin(s);
+	if (!r && (r = dps_cable_get(s, id, &cb)) == DP_ENOTFOUND)
+		fprintf(stderr, "denpod: cable restore: no cable %s is stored\n", a->pos[0]);
+	/* the stored copy first: an intact one is left alone */
+	int k = r ? r : dpk_cable_read(s, &cb, &stored, NULL, &d);
+	if (!r && k == DP_OK) {
+		printf("cable %s (%s): the stored copy is intact; nothing to restore\n", a->pos[0], cb.mrn);
+		dps_rollback(s);
+		goto done;
+	}
+	if (!r && k != DP_ESTATE)
+		r = k;
+	/* the copy must be what the log says the cable is */
+	if (!r && (k = dpk_cable(s, &cb, file.p, file.len, NULL, &d)) != DP_OK) {
+		if (k == DP_ESTATE)
+			fprintf(stderr, "denpod: cable restore: %s is not this cable: %s\n", a->pos[1],
+				d.detail);
+		r = k == DP_ESTATE ? DP_ESIG : k;
+	}
+	dp_hex_encode(hex, id, DP_CABLE_ID);
+	snprintf(detail, sizeof detail, "cable %s (%.*s): stored bytes restored from a copy that hashes "
+					"to the Envelope-Hash of log entry %lld", hex, DP_MRN_MAX, cb.mrn,
+		 (long long)cb.log_idx);
+	if (!r)
+		r = dps_cable_restore(s, cb.seq, file.p, file.len);
+	if (!r)
+		r = dpa_log_admin(s, x, op, "CABLE-RESTORE", detail);
+	r = dpa_finish_txn(s, r);
+	if (!r)
+		printf("cable %s (%s): restored (%zu bytes, checked against log entry %lld)\n", a->pos[0],
+		       cb.mrn, file.len, (long long)cb.log_idx);
+done:
+	dpl_enc_free(x);
+	dp_buf_free(&file);
+	dp_buf_free(&stored);
+	dps_close(s);
+	if (r == DP_ESIG || r == DP_ENOTFOUND)
+		return 1;
+	return r ? dpa_fail(r, "cable restore", NULL) : 0;
 }
