@@ -53,8 +53,9 @@ struct chk {
 	int rows_bad;
 };
 
-static void damage(struct chk *x, const dpo_damage *d)
+static void damage(struct chk *x, dpo_damage *d)
 {
+	snprintf(d->found_by, sizeof d->found_by, "check");
 	if (++x->damaged > PRINT_MAX)
 		return;
 	dp_buf b;
@@ -71,19 +72,12 @@ __attribute__((format(printf, 5, 6))) static void found(struct chk *x, const cha
 							const char *fmt, ...)
 {
 	dpo_damage d;
-	memset(&d, 0, sizeof d);
-	snprintf(d.part, sizeof d.part, "%s", part);
-	snprintf(d.found_by, sizeof d.found_by, "check");
-	if (c) {
-		d.has_cable = 1;
-		memcpy(d.cable_id, c->cable_id, DP_CABLE_ID);
-		snprintf(d.mrn, sizeof d.mrn, "%.*s", DP_MRN_MAX, c->mrn);
-	}
-	d.log_index = log_index;
+	char detail[DPO_DETAIL_MAX + 1];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(d.detail, sizeof d.detail, fmt, ap);
+	vsnprintf(detail, sizeof detail, fmt, ap);
 	va_end(ap);
+	dpk_damage(&d, part, c, log_index, "%s", detail);
 	damage(x, &d);
 }
 
@@ -141,15 +135,9 @@ static int check_log(struct chk *x, const dp_note_vkey *vk)
 	dpl_walk *w = NULL;
 	unsigned problems = 0;
 	uint64_t ncp = 0, at = 0, before = x->damaged;
-	int done = 0;
 	int r = dpl_walk_begin(&w, x->s, vk, 0, NULL, 1, &cb);
-	while (!r && !done)
-		r = dpl_walk_step(w, UINT64_MAX, &done);
-	if (w) {
-		dpl_walk_at(w, &at, NULL, NULL);
-		int e = dpl_walk_end(w, &problems, &ncp);
-		r = r ? r : e;
-	}
+	if (!r)
+		r = dpl_walk_finish(w, UINT64_MAX, &at, NULL, &problems, &ncp);
 	if (r) {
 		found(x, "log", NULL, -1, "the log cannot be read: %s", dp_strerror(r));
 		return r;
@@ -259,7 +247,6 @@ static int cable_one(void *ctx, const dps_cable *c, const uint8_t digest[32])
 	x->cables++;
 	int r = dpk_cable_read(x->s, c, &x->data, x->e, &d);
 	if (r == DP_ESTATE) {
-		snprintf(d.found_by, sizeof d.found_by, "check");
 		damage(x, &d);
 		return DP_OK;
 	}

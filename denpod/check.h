@@ -26,6 +26,14 @@
 #include "denpod/store.h"
 
 /*
+ * d cleared and filled: part, the cable (c may be NULL: none), log_index
+ * (-1: none) and the detail (printf).  The caller sets t_ms, found_by and
+ * the device.
+ */
+void dpk_damage(dpo_damage *d, const char *part, const dps_cable *c, int64_t log_index,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
  * The cable's bytes (data, len) against the Envelope-Hash of its first
  * cable-accepted entry (c->log_idx; a cable stored without the log, -1,
  * against the digest stored beside its bytes).  DP_OK if they match;

@@ -106,10 +106,7 @@ static void walk_problem(void *ctx, const dpl_problem *p)
 {
 	dpsc *x = ctx;
 	dpo_damage d;
-	memset(&d, 0, sizeof d);
-	snprintf(d.part, sizeof d.part, "%s", p->part);
-	d.log_index = p->at > INT64_MAX ? -1 : (int64_t)p->at;
-	snprintf(d.detail, sizeof d.detail, "%s", p->msg);
+	dpk_damage(&d, p->part, NULL, p->at > INT64_MAX ? -1 : (int64_t)p->at, "%s", p->msg);
 	report(x, &d);
 	x->log_bad = 1;
 }
@@ -303,12 +300,9 @@ static int tables_step(dpsc *x, int *done)
 			struct table_ctx tc = {0, ""};
 			if (dps_db_check(x->s, 1, t->name[x->table], table_problem, &tc) && tc.n) {
 				dpo_damage d;
-				memset(&d, 0, sizeof d);
-				snprintf(d.part, sizeof d.part, "database");
-				d.log_index = -1;
-				snprintf(d.detail, sizeof d.detail, "SQLite's integrity_check of table %s: %u "
-								   "problem%s, the first: %.300s",
-					 t->name[x->table], tc.n, tc.n == 1 ? "" : "s", tc.first);
+				dpk_damage(&d, "database", NULL, -1, "SQLite's integrity_check of table %s: %u "
+					   "problem%s, the first: %.300s", t->name[x->table], tc.n,
+					   tc.n == 1 ? "" : "s", tc.first);
 				report(x, &d);
 			}
 			x->table++;
@@ -343,12 +337,9 @@ static void pass_end(dpsc *x)
 	x->phase = PH_DONE;
 	if (x->found > DPSC_REPORT_MAX) {
 		dpo_damage d;
-		memset(&d, 0, sizeof d);
-		snprintf(d.part, sizeof d.part, "database");
-		d.log_index = -1;
-		snprintf(d.detail, sizeof d.detail, "%llu damaged copies found in this pass, %d reported; "
-						    "run denpod check for all of them",
-			 (unsigned long long)x->found, DPSC_REPORT_MAX);
+		dpk_damage(&d, "database", NULL, -1, "%llu damaged copies found in this pass, %d "
+			   "reported; run denpod check for all of them", (unsigned long long)x->found,
+			   DPSC_REPORT_MAX);
 		d.t_ms = now * 1000;
 		snprintf(d.found_by, sizeof d.found_by, "scrub");
 		x->report(x->ctx, &d);

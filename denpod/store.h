@@ -541,6 +541,13 @@ int dps_corrupt(const dps_store *s);
  */
 int dps_cable_scan(dps_store *s, int64_t after, size_t limit,
 		   int (*cb)(void *ctx, const dps_cable *c, const uint8_t digest[32]), void *ctx) DP_WUR;
+/*
+ * A fetch's read in one statement: the cable's bytes into data (cap: the
+ * largest accepted) and the bytes of its first log entry (cables.log_idx)
+ * into entry (cap DP_TLOG_ENTRY_MAX; left empty if the cable has no entry
+ * index or the entry is not stored).  DP_ENOTFOUND if no such cable.
+ */
+int dps_cable_read(dps_store *s, int64_t seq, dp_buf *data, dp_buf *entry) DP_WUR;
 /* The digest stored beside a cable's bytes; DP_ENOTFOUND. */
 int dps_cable_digest(dps_store *s, int64_t seq, uint8_t digest[32]) DP_WUR;
 /*

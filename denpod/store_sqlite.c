@@ -59,6 +59,7 @@ enum {
 	Q_EPK_PENDING, Q_DEV_EXISTS, Q_SP, Q_SP_RELEASE, Q_SP_ROLLBACK,
 	Q_LOG_MAX, Q_LOG_INS, Q_LOG_GET, Q_TILE_GET, Q_TILE_PUT, Q_CP_GET, Q_CP_INS, Q_CP_LAST,
 	Q_CP_NEXT,
+	Q_CABLE_READ,
 	Q_COUNT
 };
 
@@ -138,6 +139,9 @@ static const char *const sql_text[Q_COUNT] = {
 	[Q_CP_INS] = "INSERT INTO log_checkpoints(size,root,t,note) VALUES(?,?,?,?)",
 	[Q_CP_LAST] = "SELECT size,root,t,note FROM log_checkpoints ORDER BY size DESC LIMIT 1",
 	[Q_CP_NEXT] = "SELECT size,root,t,note FROM log_checkpoints WHERE size>? ORDER BY size LIMIT 1",
+	/* a fetch: the bytes and the entry that vouches for them (denpod/check.h) */
+	[Q_CABLE_READ] = "SELECT c.data, e.data FROM cables c LEFT JOIN log_entries e ON e.idx=c.log_idx "
+			 "WHERE c.seq=?",
 };
 
 static const char schema[] =
@@ -2450,6 +2454,25 @@ int dps_cable_scan(dps_store *s, int64_t after, size_t limit,
 	else if (!r && rc != SQLITE_DONE)
 		r = step_err(s, rc);
 	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_cable_read(dps_store *s, int64_t seq, dp_buf *data, dp_buf *entry)
+{
+	sqlite3_stmt *st = stmt(s, Q_CABLE_READ);
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st), r;
+	dp_buf_reset(data);
+	dp_buf_reset(entry);
+	if (rc == SQLITE_ROW) {
+		r = dp_buf_append(data, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		if (!r && sqlite3_column_type(st, 1) == SQLITE_BLOB)
+			r = dp_buf_append(entry, sqlite3_column_blob(st, 1),
+					  (size_t)sqlite3_column_bytes(st, 1));
+	} else {
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	}
+	sqlite3_reset(st);
 	return r;
 }
 

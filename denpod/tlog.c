@@ -1116,6 +1116,17 @@ int dpl_walk_end(dpl_walk *w, unsigned *problems, uint64_t *checkpoints)
 	return r;
 }
 
+int dpl_walk_finish(dpl_walk *w, uint64_t max, uint64_t *at, uint8_t root[32], unsigned *problems,
+		    uint64_t *checkpoints)
+{
+	int done = 0, r = DP_OK;
+	while (!r && !done)
+		r = dpl_walk_step(w, max, &done);
+	dpl_walk_at(w, at, root, NULL);
+	int e = dpl_walk_end(w, problems, checkpoints);
+	return r ? r : e;
+}
+
 /* ---- denpod log verify ---- */
 
 #define VERIFY_REPORT_MAX 20
@@ -1140,20 +1151,14 @@ int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out)
 	dpl_walk *w = NULL;
 	unsigned problems = 0;
 	uint64_t ncp = 0, entries = 0, latest = 0;
-	int done = 0;
 	/* one snapshot: a running signer may commit meanwhile */
 	int r = dps_snapshot_begin(s);
 	if (!r)
 		r = dpl_walk_begin(&w, s, vk, 0, NULL, 1, &cb);
-	if (w) {
+	if (!r) {
 		entries = w->end;
 		latest = w->latest;
-	}
-	while (!r && !done)
-		r = dpl_walk_step(w, UINT64_MAX, &done);
-	if (w) {
-		int e = dpl_walk_end(w, &problems, &ncp);
-		r = r ? r : e;
+		r = dpl_walk_finish(w, UINT64_MAX, NULL, NULL, &problems, &ncp);
 	}
 	dps_snapshot_end(s);
 	if (!r && ncp == 0) {
@@ -1272,15 +1277,9 @@ static int start_check(dpl_log *l)
 		from = 0;
 		r = dpl_walk_begin(&w, l->s, &l->vk, 0, NULL, 0, &cb);
 	}
-	int done = 0;
-	if (w)
+	if (!r) {
 		end = w->end;
-	while (!r && !done)
-		r = dpl_walk_step(w, START_STEP, &done);
-	if (w) {
-		dpl_walk_at(w, &to, root, NULL);
-		int e = dpl_walk_end(w, &problems, &ncp);
-		r = r ? r : e;
+		r = dpl_walk_finish(w, START_STEP, &to, root, &problems, &ncp);
 	}
 	dps_snapshot_end(l->s);
 	if (r)

@@ -161,6 +161,9 @@ int dpl_walk_step(dpl_walk *w, uint64_t max, int *done) DP_WUR;
 void dpl_walk_at(const dpl_walk *w, uint64_t *size, uint8_t root[32], uint64_t *bytes);
 /* The final checks; frees w.  *problems (may be NULL): all problems found, *checkpoints met. */
 int dpl_walk_end(dpl_walk *w, unsigned *problems, uint64_t *checkpoints) DP_WUR;
+/* Steps of max entries to the end, dpl_walk_at (at, root may be NULL), then dpl_walk_end. */
+int dpl_walk_finish(dpl_walk *w, uint64_t max, uint64_t *at, uint8_t root[32], unsigned *problems,
+		    uint64_t *checkpoints) DP_WUR;
 
 /*
  * The mark: the size up to which the log was last verified in full, with

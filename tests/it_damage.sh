@@ -261,7 +261,9 @@ check "the scrub's integrity_check finds rows missing from the queue index: one 
 	[ "$(jq -c 'select(.denpo.found_by=="scrub" and .denpo.part=="database") | .event.reason' "$T/sw/alerts.jsonl" | grep -c 'table deliveries: .* missing from index queue')" = 1 ]
 stop_switch
 check "denpod check finds it" bash -c "'$DENPOD' check --data '$T/sw' | grep -q '^check: DAMAGE .*missing from index queue'"
-cp "$T/good.db" "$T/sw/denpod.db"
+check "REINDEX rebuilds it from its table" sqlite3 "$T/sw/denpod.db" "REINDEX"
+check "... and denpod check is clean again" D check >/dev/null 2>&1
+cmp -s "$T/good.db" "$T/sw/denpod.db" || cp "$T/good.db" "$T/sw/denpod.db"
 
 # ---- 3. a page SQLite's quick_check rejects; the backup taken while running restores it ----
 QROOT=$(q "$T/sw/denpod.db" "SELECT rootpage FROM sqlite_master WHERE name='queue';")
@@ -323,4 +325,16 @@ q "$T/sw/denpod.db" "ATTACH '$T/backup.db' AS bk; UPDATE log_entries SET data=(S
 check "the entry restored from the backup: denpod check is clean" D check >/dev/null 2>&1
 start_switch || no "start after the entry is restored"
 stop_switch
+
+# ---- the scrub's keys: a bad value is refused, saying which key and what it must be ----
+cp "$T/sw/denpod.conf" "$T/conf.good"
+for kv in scrub_period=-1 scrub_period=1x scrub_period=99999999 scrub_rate=100 "scrub_rate=8 MiB"; do
+	cp "$T/conf.good" "$T/sw/denpod.conf"
+	echo "$kv" >>"$T/sw/denpod.conf"
+	D check >"$T/conf.out" 2>&1
+	rc=$?
+	check "denpod.conf $kv: refused (exit $rc), naming the key" \
+		[ "$rc" = 1 -a "$(grep -c "${kv%%=*}= in .* must be" "$T/conf.out")" = 1 ]
+done
+cp "$T/conf.good" "$T/sw/denpod.conf"
 t_done it_damage
