@@ -37,6 +37,7 @@
 #include "denpo/envelope.h"
 #include "denpod/admin.h"
 #include "denpod/check.h"
+#include "denpod/scrub.h"
 #include "denpod/tlog.h"
 
 #define PRINT_MAX 1000 /* damage lines printed; the rest are counted */
@@ -271,22 +272,21 @@ static void check_cables(struct chk *x)
 
 static void print_scrub(dps_store *s)
 {
-	char v[160], t0[32] = "?", t1[32] = "?";
-	long long a = 0, b = 0;
-	unsigned long long nc = 0, ne = 0, nd = 0;
-	if (dps_meta_get(s, "scrub_last", v, sizeof v) ||
-	    sscanf(v, "%lld %lld %llu %llu %llu", &a, &b, &nc, &ne, &nd) != 5) {
+	char t0[32] = "?", t1[32] = "?";
+	dpsc_pass p;
+	struct tm tm;
+	if (dpsc_last(s, &p)) {
 		printf("check: scrub: no complete pass yet\n");
 		return;
 	}
-	time_t ta = (time_t)a, tb = (time_t)b;
-	struct tm tm;
+	time_t ta = (time_t)p.start, tb = (time_t)p.end;
 	if (gmtime_r(&ta, &tm))
 		strftime(t0, sizeof t0, "%Y-%m-%d %H:%M:%SZ", &tm);
 	if (gmtime_r(&tb, &tm))
 		strftime(t1, sizeof t1, "%Y-%m-%d %H:%M:%SZ", &tm);
 	printf("check: scrub: last pass %s to %s: %llu cables, %llu log entries, %llu damaged\n", t0,
-	       t1, nc, ne, nd);
+	       t1, (unsigned long long)p.cables, (unsigned long long)p.entries,
+	       (unsigned long long)p.damaged);
 }
 
 int dpa_check(const dpa_args *a)

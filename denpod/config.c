@@ -219,13 +219,12 @@ int dpc_load(dpc_config *c, const char *dir)
 	c->scrub_period = DPC_SCRUB_PERIOD;
 	c->scrub_rate = DPC_SCRUB_RATE;
 	/* a year at most: a longer period is a typo, not a policy */
-	if (period[0] && dp_fld_uint(&c->scrub_period, period, strlen(period), 366 * 86400)) {
+	if (period[0] && dp_num_str(&c->scrub_period, period, 0, 366 * 86400)) {
 		fprintf(stderr, "denpod: scrub_period= in %s must be seconds, 0..%d (0: no scrub)\n",
 			path, 366 * 86400);
 		return DP_EPARSE;
 	}
-	if (rate[0] && (dp_fld_uint(&c->scrub_rate, rate, strlen(rate), UINT64_C(1) << 40) ||
-			c->scrub_rate < DPC_SCRUB_RATE_MIN)) {
+	if (rate[0] && dp_num_str(&c->scrub_rate, rate, DPC_SCRUB_RATE_MIN, UINT64_C(1) << 40)) {
 		fprintf(stderr, "denpod: scrub_rate= in %s must be bytes per second, %d..%llu\n", path,
 			DPC_SCRUB_RATE_MIN, (unsigned long long)(UINT64_C(1) << 40));
 		return DP_EPARSE;

@@ -14,10 +14,10 @@
 
 #include "denpo/encoding.h"
 #include "denpo/envelope.h"
+#include "denpo/num.h"
 #include "denpod/check.h"
 #include "denpod/scrub.h"
 #include "denpod/tlog.h"
-#include "lib/fields.h"
 
 #define STATE_KEY "scrub"
 #define LAST_KEY "scrub_last"
@@ -119,7 +119,7 @@ static int fields(const char *s, uint64_t *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const char *e = strchr(s, ' ');
 		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if ((i + 1 < n) != (e != NULL) || dp_fld_uint(&v[i], s, len, INT64_MAX))
+		if ((i + 1 < n) != (e != NULL) || dp_num_u64(&v[i], s, len, 0, INT64_MAX))
 			return DP_EPARSE;
 		s = e ? e + 1 : s + len;
 	}
@@ -426,6 +426,23 @@ static void *scrub_main(void *arg)
 	return NULL;
 }
 
+int dpsc_last(dps_store *s, dpsc_pass *p)
+{
+	char v[160];
+	uint64_t f[5];
+	int r = dps_meta_get(s, LAST_KEY, v, sizeof v);
+	if (r && r != DP_ETOOBIG)
+		return r;
+	if (r || fields(v, f, 5))
+		return DP_ENOTFOUND;
+	p->start = (int64_t)f[0];
+	p->end = (int64_t)f[1];
+	p->cables = f[2];
+	p->entries = f[3];
+	p->damaged = f[4];
+	return DP_OK;
+}
+
 /* ---- start, stop ---- */
 
 static void scrub_free(dpsc *x)
@@ -467,9 +484,11 @@ int dpsc_start(dpsc **out, const dpc_config *cfg, const dp_note_vkey *vk, pthrea
 	int r = x->e ? dpc_path(cfg, "denpod.db", path, sizeof path) : DP_ENOMEM;
 	if (!r)
 		r = dps_open(&x->s, path, 0);
-	/* its position is recomputed if lost: no fsync for it */
+	/* its position is recomputed if lost: no fsync for it; it reads each page once */
 	if (!r)
 		r = dps_relax_sync(x->s);
+	if (!r)
+		r = dps_cache_small(x->s);
 	if (!r && pthread_create(&x->th, NULL, scrub_main, x))
 		r = DP_ENOMEM;
 	if (r) {

@@ -55,4 +55,12 @@ int dpsc_start(dpsc **s, const dpc_config *cfg, const dp_note_vkey *vk, pthread_
 /* Stops the thread (within a step), saves the position, frees (s may be NULL). */
 void dpsc_stop(dpsc *s);
 
+/* The last complete pass, as meta "scrub_last" keeps it. */
+typedef struct {
+	int64_t start, end; /* Unix seconds */
+	uint64_t cables, entries, damaged;
+} dpsc_pass;
+/* DP_ENOTFOUND if no pass completed yet (or the record is unreadable). */
+int dpsc_last(dps_store *s, dpsc_pass *p) DP_WUR;
+
 #endif

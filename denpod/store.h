@@ -556,7 +556,10 @@ int dps_cable_digest(dps_store *s, int64_t seq, uint8_t digest[32]) DP_WUR;
  * restore`); inside a transaction.  DP_ENOTFOUND.
  */
 int dps_cable_restore(dps_store *s, int64_t seq, const uint8_t *data, size_t len) DP_WUR;
-/* The number of stored cables. */
-int dps_cable_count(dps_store *s, uint64_t *n) DP_WUR;
+/*
+ * A connection that reads the whole database once and never again (the
+ * scrub) keeps a 2 MiB page cache instead of the 64 MiB of the others.
+ */
+int dps_cache_small(dps_store *s) DP_WUR;
 
 #endif

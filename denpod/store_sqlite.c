@@ -2510,10 +2510,8 @@ int dps_cable_restore(dps_store *s, int64_t seq, const uint8_t *data, size_t len
 	return r;
 }
 
-int dps_cable_count(dps_store *s, uint64_t *n)
+int dps_cache_small(dps_store *s)
 {
-	int64_t v;
-	int r = query_int(s, "SELECT count(*) FROM cables", &v);
-	*n = r || v < 0 ? 0 : (uint64_t)v;
-	return r;
+	return exec(s, "PRAGMA cache_size=-2048");
 }
+

@@ -28,9 +28,9 @@
 #include <sodium.h>
 
 #include "denpo/encoding.h"
+#include "denpo/num.h"
 #include "denpod/say.h"
 #include "denpod/tlog.h"
-#include "lib/fields.h"
 
 /* ---- producers ---- */
 
@@ -1194,7 +1194,7 @@ int dpl_mark_get(dps_store *s, uint64_t *size, uint8_t root[32])
 		return DP_ENOTFOUND;
 	const char *sp = strchr(v, ' ');
 	/* anything but exactly "<decimal> <64 hex digits>" is no mark */
-	if (!sp || strlen(sp + 1) != 64 || dp_fld_uint(size, v, (size_t)(sp - v), INT64_MAX) ||
+	if (!sp || strlen(sp + 1) != 64 || dp_num_u64(size, v, (size_t)(sp - v), 0, INT64_MAX) ||
 	    dp_hex_decode(root, 32, sp + 1, 64))
 		return DP_EPARSE;
 	return DP_OK;
