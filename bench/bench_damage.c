@@ -19,12 +19,18 @@
  *   fetch_read               us: dps_cable_data of one 4 KiB cable (what a fetch read)
  *   fetch_read_checked       us: dpk_cable_read: the same, its SHA-256 and its entry read
  *                            and decoded (what a fetch reads now)
+ *   scrub_pass               s: one scrub pass (denpod/scrub.h) unpaced: every cable, the
+ *                            whole log, each table's integrity_check, on its own thread
+ *   scrub_cpu                MB per CPU-second the pass read; scrub_core_share: the share
+ *                            of one core a scrub at the default scrub_rate takes
  *
- * Output: "name value unit" lines.  Not a test: bench/README.md explains.
+ * Output: "name value unit" lines (and the database's size).  Not a test: bench/README.md explains.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -34,6 +40,7 @@
 #include "denpo/envelope.h"
 #include "denpod/check.h"
 #include "denpod/config.h"
+#include "denpod/scrub.h"
 #include "denpod/store.h"
 #include "denpod/tlog.h"
 
@@ -137,6 +144,51 @@ static double open_log_ms(const dpc_config *c)
 	return (bench_now() - t0) * 1e3;
 }
 
+static void no_damage(void *ctx, const dpo_damage *d)
+{
+	(void)ctx;
+	printf("bench_damage: unexpected damage: %s: %s\n", d->part, d->detail);
+}
+
+static double cpu_s(void)
+{
+	struct rusage u;
+	getrusage(RUSAGE_SELF, &u);
+	return (double)u.ru_utime.tv_sec + (double)u.ru_stime.tv_sec +
+	       ((double)u.ru_utime.tv_usec + (double)u.ru_stime.tv_usec) * 1e-6;
+}
+
+/* One pass of the real scrub, as fast as it goes; this thread only waits meanwhile. */
+static void scrub_pass(const dpc_config *c0, const dp_note_vkey *vk, dps_store *s)
+{
+	dpc_config c = *c0;
+	dpsc *x = NULL;
+	dpsc_pass p;
+	char path[DPC_PATH_MAX];
+	struct stat st;
+	c.scrub_period = 3600;
+	c.scrub_rate = UINT64_C(1) << 40;
+	int r = dps_meta_put(s, "scrub_last", "");
+	if (!r)
+		r = dps_meta_put(s, "scrub", "");
+	double t0 = bench_now(), u0 = cpu_s();
+	if (!r)
+		r = dpsc_start(&x, &c, vk, NULL, no_damage, NULL);
+	if (r)
+		die("dpsc_start", r);
+	while (dpsc_last(s, &p) != DP_OK)
+		usleep(20000);
+	double wall = bench_now() - t0, cpu = cpu_s() - u0;
+	dpsc_stop(x);
+	double mb = dpc_path(&c, "denpod.db", path, sizeof path) == DP_OK && stat(path, &st) == 0
+			    ? (double)st.st_size / 1e6 : 0;
+	printf("scrub_pass %.1f s (%.1f s of CPU; %llu cables, %llu log entries)\n", wall, cpu,
+	       (unsigned long long)p.cables, (unsigned long long)p.entries);
+	printf("scrub_cpu %.0f MB/s\n", mb / cpu);
+	printf("scrub_core_share %.1f %% at scrub_rate=%u\n", 100.0 * DPC_SCRUB_RATE / 1e6 / (mb / cpu),
+	       DPC_SCRUB_RATE);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
@@ -237,6 +289,10 @@ int main(int argc, char **argv)
 	printf("entries %llu count (mark at %llu)\n", (unsigned long long)entries,
 	       (unsigned long long)size);
 	printf("cables %zu count\n", cables);
+	char path[DPC_PATH_MAX];
+	struct stat st;
+	if (dpc_path(&c, "denpod.db", path, sizeof path) == DP_OK && stat(path, &st) == 0)
+		printf("database %.0f MB\n", (double)st.st_size / 1e6);
 	printf("fill %.1f s\n", filled);
 	printf("start_quick_check %.0f ms\n", bench_median(qc, runs));
 	printf("start_integrity_check %.0f ms\n", bench_median(ic, runs));
@@ -245,6 +301,7 @@ int main(int argc, char **argv)
 	printf("log_verify %.0f ms\n", bench_median(lv, runs));
 	printf("fetch_read %.1f us\n", bench_median(fr, runs));
 	printf("fetch_read_checked %.1f us\n", bench_median(fc, runs));
+	scrub_pass(&c, &vk, s);
 	dp_buf_free(&data);
 	free(e);
 	fclose(null);

@@ -832,7 +832,7 @@ static int walk_checkpoints(dpl_walk *w)
 	/* at the latest checkpoint: the partial tiles of its right edge */
 	if (w->range.size == w->latest && w->latest > 0)
 		for (unsigned tl = 1; tl < DPL_TLEVELS; tl++) {
-			uint64_t count = tl ? w->latest >> (8 * tl) : w->latest;
+			uint64_t count = w->latest >> (8 * tl);
 			uint64_t tn = count / DP_TLOG_TILE_WIDTH;
 			unsigned wd = (unsigned)(count % DP_TLOG_TILE_WIDTH);
 			if (!wd)

@@ -27,6 +27,8 @@
 #      it and lowers the mark, so the next start walks everything and
 #      refuses; a damaged mark does the same; the entry restored from a
 #      backup (its leaf hash proves it) and all is whole.
+#   5. The scrub keeps to scrub_rate and resumes where it was after a restart;
+#      bad scrub_ values in denpod.conf are refused, naming the key.
 # DAMAGE_SEED / DAMAGE_COPIES change the experiment; DAMAGE_KEEP=1 keeps the files.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
@@ -325,6 +327,26 @@ q "$T/sw/denpod.db" "ATTACH '$T/backup.db' AS bk; UPDATE log_entries SET data=(S
 check "the entry restored from the backup: denpod check is clean" D check >/dev/null 2>&1
 start_switch || no "start after the entry is restored"
 stop_switch
+
+# ---- 5. the scrub's pace, and where it got to across a restart ----
+# at 16 KiB/s a step reads its minimum, 64 KiB (14 cables of 4.9 KB), then rests 4 s
+cp "$T/sw/denpod.conf" "$T/conf.fast"
+printf 'scrub_period=1\nscrub_rate=16384\n' >>"$T/sw/denpod.conf"
+q "$T/sw/denpod.db" "DELETE FROM meta WHERE k IN ('scrub', 'scrub_last');"
+start_switch || no "start with a slow scrub"
+sleep 3
+stop_switch
+read -r phase1 seq1 <<<"$(q "$T/sw/denpod.db" "SELECT v FROM meta WHERE k='scrub';" | cut -d' ' -f2,3)"
+check "at 16 KiB/s the scrub has read one step of cables in 3 s, not all 150 (phase $phase1, cable $seq1)" \
+	[ "$phase1" = 0 -a "$seq1" -ge 1 -a "$seq1" -le 28 ]
+start_switch || no "restart with a slow scrub"
+sleep 1
+stop_switch
+read -r phase2 seq2 <<<"$(q "$T/sw/denpod.db" "SELECT v FROM meta WHERE k='scrub';" | cut -d' ' -f2,3)"
+check "after a restart its first step goes on from there, not from the first cable ($seq1 -> $seq2)" \
+	[ "$phase2" = 0 -a "$seq2" -gt "$seq1" ]
+check "... and no pass is complete yet" [ -z "$(q "$T/sw/denpod.db" "SELECT v FROM meta WHERE k='scrub_last';")" ]
+cp "$T/conf.fast" "$T/sw/denpod.conf"
 
 # ---- the scrub's keys: a bad value is refused, saying which key and what it must be ----
 cp "$T/sw/denpod.conf" "$T/conf.good"
