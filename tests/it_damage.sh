@@ -223,6 +223,10 @@ check "the scrub alerts on nothing else" \
 	[ "$(jq -c 'select(.denpo.found_by=="scrub")' "$T/sw/alerts.jsonl" | grep -vc "$ID")" = 0 ]
 code2=$(cu b -o /dev/null -w '%{http_code}' "$URL/v1/cables/$(sed -n 101p "$T/ids")")
 check "another cable is served (200, got $code2)" [ "$code2" = 200 ]
+D check >"$T/check_live.out" 2>&1
+rc=$?
+check "denpod check beside the running switch (one read snapshot) finds it: exit $rc" \
+	[ "$rc" = 1 -a "$(grep -c "^check: DAMAGE .*cable ${ID:0:16}" "$T/check_live.out")" = 1 ]
 stop_switch
 check "the refused fetch recorded nothing: no delivery receipt" \
 	[ "$(q "$T/sw/denpod.db" "SELECT count(*) FROM deliveries WHERE seq=(SELECT seq FROM cables WHERE cable_id=x'$ID') AND delivered IS NULL;")" = 1 ]
