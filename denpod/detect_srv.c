@@ -20,6 +20,7 @@
 #include "denpo/logentry.h"
 #include "denpod/alerts.h"
 #include "denpod/detect_srv.h"
+#include "denpod/say.h"
 
 #define DET_TICK_MS 1000
 #define DET_RELOAD_S 3600  /* re-read the posts' UTC offsets (DST) at least this often */
@@ -985,10 +986,8 @@ void dpd_det_close(dpd_server *srv)
 void dpd_det_damage(dpd_server *srv, const dpo_damage *x)
 {
 	struct dpd_det *d = srv->det;
-	char line[DPO_DETAIL_MAX + 128];
 	/* the switch's own log too: the operator reads it first */
-	snprintf(line, sizeof line, "denpod: DAMAGE (%s): %s: %s\n", x->found_by, x->part, x->detail);
-	fputs(line, stderr);
+	dpd_say("denpod: DAMAGE (%s): %s: %s", x->found_by, x->part, x->detail);
 	if (!d)
 		return;
 	metric_add(d, "denpo_store_damage_total", "kind", x->part, "reason", x->found_by);

@@ -16,6 +16,7 @@
 #include "denpo/envelope.h"
 #include "denpo/num.h"
 #include "denpod/check.h"
+#include "denpod/say.h"
 #include "denpod/scrub.h"
 #include "denpod/tlog.h"
 
@@ -161,8 +162,8 @@ static void save_state(dpsc *x)
 	if (x->wlock)
 		pthread_mutex_unlock(x->wlock);
 	if (r)
-		fprintf(stderr, "denpod: scrub: cannot save its position (%s); it will resume from the "
-				"last one saved\n", dp_strerror(r));
+		dpd_say("denpod: scrub: cannot save its position (%s); it will resume from the last "
+			"one saved", dp_strerror(r));
 	x->saved_ms = mono_ms();
 }
 
@@ -237,7 +238,7 @@ static int log_step(dpsc *x, int *done)
 		dp_tlog_empty_root(empty);
 		int e = dpl_mark_lower(x->s, x->wlock, 0, empty);
 		if (e)
-			fprintf(stderr, "denpod: scrub: cannot lower the log's mark (%s)\n", dp_strerror(e));
+			dpd_say("denpod: scrub: cannot lower the log's mark (%s)", dp_strerror(e));
 		x->log_bad = 2;
 	}
 	if (r || !*done)
@@ -249,7 +250,7 @@ static int log_step(dpsc *x, int *done)
 	/* the whole pass found nothing wrong: the start need not walk this log again */
 	if (!r && !problems && !x->found && x->log_at > 0 &&
 	    (r = dpl_mark_raise(x->s, x->wlock, x->log_at, x->log_root)))
-		fprintf(stderr, "denpod: scrub: cannot raise the log's mark (%s)\n", dp_strerror(r));
+		dpd_say("denpod: scrub: cannot raise the log's mark (%s)", dp_strerror(r));
 	return r;
 }
 
@@ -354,13 +355,13 @@ static void pass_end(dpsc *x)
 		pthread_mutex_unlock(x->wlock);
 	(void)r; /* the summary is for operators; the position below is what matters */
 	save_state(x);
-	fprintf(stderr, "denpod: scrub: pass done in %lld s: %llu cables, %llu log entries, %llu "
-			"damaged\n", (long long)(now - x->pass_start), (unsigned long long)x->cables,
+	dpd_say("denpod: scrub: pass done in %lld s: %llu cables, %llu log entries, %llu damaged",
+		(long long)(now - x->pass_start), (unsigned long long)x->cables,
 		(unsigned long long)x->entries, (unsigned long long)x->found);
 	if (now - x->pass_start > (int64_t)x->period && !x->warned_late++)
-		fprintf(stderr, "denpod: scrub: the pass took longer than scrub_period=%llu s; raise "
-				"scrub_rate= in denpod.conf (now %llu bytes/s)\n",
-			(unsigned long long)x->period, (unsigned long long)x->rate);
+		dpd_say("denpod: scrub: the pass took longer than scrub_period=%llu s; raise scrub_rate= "
+			"in denpod.conf (now %llu bytes/s)", (unsigned long long)x->period,
+			(unsigned long long)x->rate);
 }
 
 static void *scrub_main(void *arg)
@@ -400,7 +401,7 @@ static void *scrub_main(void *arg)
 		if (r) {
 			/* not damage (that is reported): the database was busy or failing; later */
 			if (!warned++)
-				fprintf(stderr, "denpod: scrub: step failed (%s); retrying in a minute\n",
+				dpd_say("denpod: scrub: step failed (%s); retrying in a minute",
 					dp_strerror(r));
 			if (nap(x, 60000))
 				break;
