@@ -104,6 +104,9 @@ static const struct cmd cmds[] = {
 			  "  Recomputes every leaf hash and tile from the stored entries and checks every\n"
 			  "  stored checkpoint's root and signature.  Exit 0 if all is well, 1 (saying\n"
 			  "  what is wrong) otherwise.\n"},
+	{"log", "show", "denpod log show [--from I] [--count N] --data DIR\n"
+			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
+			"  what to which cable, key or device, when and from where.\n"},
 	{"check", NULL, "denpod check --data DIR\n"
 			"  The operator's fsck of the switch's database, beside a running switch (one\n"
 			"  read snapshot) or a stopped one: SQLite's integrity_check, the whole\n"
@@ -113,9 +116,6 @@ static const struct cmd cmds[] = {
 			"  cable's delivery rows are the recipients its entries list).  Lists each\n"
 			"  damaged copy with where it is.  Exit 0: no damage; 1: damage found (see\n"
 			"  docs/operations.md, \"Damage and recovery\"); 2: usage.\n"},
-	{"log", "show", "denpod log show [--from I] [--count N] --data DIR\n"
-			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
-			"  what to which cable, key or device, when and from where.\n"},
 };
 
 /* Options taking a value, and where they go. */
@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 		return dpa_log(&a, w2);
 	if (strcmp(w, "check") == 0)
 		return dpa_check(&a);
-	if (strcmp(w2, "restore") == 0)
+	if (strcmp(w, "cable") == 0 && strcmp(w2, "restore") == 0)
 		return dpa_cable_restore(&a);
 	return dpa_cable_list(&a);
 }
