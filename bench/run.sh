@@ -2,7 +2,8 @@
 # bench/run.sh - the switch benchmark beside the physical limits, in one run.
 #
 #   bench/run.sh            (env: BUILD=build, RUNS=3, CONNS=32, QUEUE=100000,
-#                                 FLASH_SECONDS=10, LOAD_SECONDS=10, DENPOD=$BUILD/denpod)
+#                                 FLASH_SECONDS=10, LOAD_SECONDS=10, DENPOD=$BUILD/denpod,
+#                                 DENPOD_CONF="key=value\n..." appended to denpod.conf)
 #
 # Builds, runs bench_baseline (Ed25519 verify, SQLite WAL batched insert),
 # makes a fresh switch in a temp dir on a free 127.0.0.1 port, enrols the
@@ -55,6 +56,7 @@ start_switch() {
 		port_free "$PORT" || continue
 		rm -rf "$T/sw"
 		"$BUILD/denpod" init --data "$T/sw" --listen "127.0.0.1:$PORT" --url "https://127.0.0.1:$PORT" >/dev/null
+		[ -n "${DENPOD_CONF:-}" ] && printf '%b\n' "$DENPOD_CONF" >>"$T/sw/denpod.conf"
 		"$BUILD/denpod" post add HQ --hq --data "$T/sw" >/dev/null
 		"$BUILD/denpod" post add TOKYO --data "$T/sw" >/dev/null
 		rm -rf "$T/b"

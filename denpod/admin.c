@@ -100,6 +100,11 @@ static int log_admin(dps_store *s, dpl_enc *x, const char *op, const char *act, 
 	return dpl_put(s, x, NULL);
 }
 
+int dpa_log_admin(dps_store *s, dpl_enc *x, const char *op, const char *act, const char *detail)
+{
+	return log_admin(s, x, op, act, detail);
+}
+
 /* Commits (r == 0) or rolls back; returns r or the commit's error. */
 int dpa_finish_txn(dps_store *s, int r)
 {

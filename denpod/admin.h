@@ -25,6 +25,8 @@ int dpa_fail(int r, const char *what, const char *next);
 int dpa_operator_of(const dpa_args *a, char out[DP_LOG_TEXT_MAX + 1]);
 int dpa_log_text_ok(const char *t);
 int dpa_finish_txn(dps_store *s, int r);
+/* An admin entry (operator, act, detail shortened to fit) inside the caller's transaction. */
+int dpa_log_admin(dps_store *s, dpl_enc *x, const char *op, const char *act, const char *detail) DP_WUR;
 /* Load DIR/denpod.conf and open the database of --data; an exit code (2: no --data). */
 int dpa_open_store(const dpa_args *a, dpc_config *c, dps_store **s);
 int dpa_init(const dpa_args *a);
@@ -72,5 +74,12 @@ void dpa_emit_steps(const dpc_config *cfg, dps_store *s, const char *op,
 		    const struct dpa_steps *changed);
 /* admin_log.c: verb is checkpoint, verify or show. */
 int dpa_log(const dpa_args *a, const char *verb);
+/*
+ * admin_damage.c: `denpod check`, the fsck (0 clean, 1 damage found, 2
+ * usage), and `denpod cable restore ID FILE` (a damaged cable's bytes
+ * from a copy that hashes to its cable-accepted entry's Envelope-Hash).
+ */
+int dpa_check(const dpa_args *a);
+int dpa_cable_restore(const dpa_args *a);
 
 #endif

@@ -247,6 +247,35 @@ static int action_summary(const dpo_action *x, dp_buf *b)
 	return r;
 }
 
+/* A damage record's names: 1..24 of [a-z-] (action_ok's alphabet). */
+static int damage_ok(const dpo_damage *x)
+{
+	return action_ok(x->part) && strlen(x->part) < sizeof x->part && action_ok(x->found_by) &&
+	       strlen(x->found_by) < sizeof x->found_by;
+}
+
+int dpo_damage_summary(const dpo_damage *x, dp_buf *b)
+{
+	int r = dp_buf_printf(b, "STORE-DAMAGE (%s): %s", x->found_by, x->part);
+	if (!r && x->has_cable) {
+		char hex[2 * DP_CABLE_ID + 1];
+		dp_hex_encode(hex, x->cable_id, DP_CABLE_ID);
+		r = dp_buf_printf(b, " %.16s", hex);
+	}
+	size_t ml = strnlen(x->mrn, sizeof x->mrn);
+	if (!r && ml) {
+		r = put_after(b, " (", x->mrn, ml);
+		if (!r)
+			r = dp_buf_putc(b, ')');
+	}
+	if (!r && !x->has_cable && x->log_index >= 0)
+		r = dp_buf_printf(b, " %lld", (long long)x->log_index);
+	size_t dl = strnlen(x->detail, sizeof x->detail);
+	if (!r && dl)
+		r = put_after(b, ": ", x->detail, dl);
+	return r;
+}
+
 /* ---- ECS ---- */
 
 /* A JSON string of valid UTF-8 made from s[0..n) (NULL on ENOMEM). */
@@ -434,6 +463,48 @@ int dpo_action_ecs(const dpo_action *x, const char *host, dp_buf *out)
 	return ecs_finish(o, bad, out);
 }
 
+int dpo_damage_ecs(const dpo_damage *x, const char *host, dp_buf *out)
+{
+	char hex[65];
+	int bad = 0;
+	if (!damage_ok(x))
+		return DP_EINVAL;
+	dp_buf sum;
+	dp_buf_init(&sum, DPO_LINE_MAX);
+	int r = dpo_damage_summary(x, &sum);
+	json_t *o = r ? NULL : ecs_base(x->t_ms, &sum, host, &bad);
+	dp_buf_free(&sum);
+	if (!o)
+		return r ? r : bad ? DP_ENOMEM : DP_EINVAL;
+
+	json_t *ev = jset(o, "event", json_object(), &bad);
+	jset(ev, "kind", json_string("alert"), &bad);
+	jset(ev, "category", json_pack("[s]", "database"), &bad);
+	jset(ev, "type", json_pack("[s]", "error"), &bad);
+	jset(ev, "action", json_string("store-damage"), &bad);
+	jset(ev, "severity", json_integer(73), &bad);
+	jset(ev, "reason", jstr(x->detail, strnlen(x->detail, sizeof x->detail), CLEAN_KEEP), &bad);
+	json_t *rule = jset(o, "rule", json_object(), &bad);
+	jset(rule, "name", json_string("STORE-DAMAGE"), &bad);
+	jset(rule, "ruleset", json_string("denpo"), &bad);
+	if (x->has_device) {
+		dp_hex_encode(hex, x->device, 32);
+		jset(jset(o, "device", json_object(), &bad), "id", json_string(hex), &bad);
+	}
+	json_t *d = jset(o, "denpo", json_object(), &bad);
+	jset(d, "part", json_string(x->part), &bad);
+	jset(d, "found_by", json_string(x->found_by), &bad);
+	if (x->has_cable) {
+		dp_hex_encode(hex, x->cable_id, DP_CABLE_ID);
+		jset(d, "cable_id", json_string(hex), &bad);
+	}
+	if (x->mrn[0])
+		jset(d, "mrn", jstr(x->mrn, strnlen(x->mrn, sizeof x->mrn), CLEAN_KEEP), &bad);
+	if (x->log_index >= 0)
+		jset(d, "log_index", json_integer((json_int_t)x->log_index), &bad);
+	return ecs_finish(o, bad, out);
+}
+
 /* ---- RFC 5424 ---- */
 
 enum { SEV_ALERT = 1, SEV_CRIT = 2, SEV_WARNING = 4, SEV_NOTICE = 5 };
@@ -579,6 +650,36 @@ int dpo_action_syslog(const dpo_action *x, int facility, const char *host, int p
 			r = sys_msg(out, m.p ? (const char *)m.p : "", m.len);
 		dp_buf_free(&m);
 	}
+	if (r)
+		truncate_to(out, start);
+	return r;
+}
+
+int dpo_damage_syslog(const dpo_damage *x, int facility, const char *host, int pid, dp_buf *out)
+{
+	char hex[65];
+	size_t start = out->len;
+	if (!damage_ok(x))
+		return DP_EINVAL;
+	int r = sys_header(out, facility, SEV_CRIT, x->t_ms, host, pid, "DAMAGE");
+	if (!r)
+		r = sd_params(out, "part", x->part);
+	if (!r)
+		r = sd_params(out, "found_by", x->found_by);
+	if (!r && x->has_cable) {
+		dp_hex_encode(hex, x->cable_id, DP_CABLE_ID);
+		r = sd_params(out, "cable", hex);
+	}
+	if (!r && x->mrn[0])
+		r = sd_param(out, "mrn", x->mrn, strnlen(x->mrn, sizeof x->mrn));
+	if (!r && x->has_device) {
+		dp_hex_encode(hex, x->device, 32);
+		r = sd_params(out, "device", hex);
+	}
+	if (!r && x->log_index >= 0)
+		r = sd_int(out, "log_index", x->log_index);
+	if (!r)
+		r = sys_msg(out, x->detail, strnlen(x->detail, sizeof x->detail));
 	if (r)
 		truncate_to(out, start);
 	return r;
@@ -834,6 +935,17 @@ int dpo_emit_alert(dpo_out *o, const dp_det_alert *a, int64_t log_index)
 }
 
 int dpo_emit_action(dpo_out *o, const dpo_action *x) { return emit(o, action_f, action_s, x, -1); }
+
+static int damage_f(const void *rec, const dpo_out *o, int64_t li, dp_buf *b)
+{
+	return dpo_damage_ecs(rec, o->host, b);
+}
+static int damage_s(const void *rec, const dpo_out *o, dp_buf *b)
+{
+	return dpo_damage_syslog(rec, o->facility, o->host, (int)getpid(), b);
+}
+
+int dpo_emit_damage(dpo_out *o, const dpo_damage *x) { return emit(o, damage_f, damage_s, x, -1); }
 
 uint64_t dpo_errors(const dpo_out *o) { return atomic_load(&o->errors); }
 

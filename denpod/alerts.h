@@ -57,6 +57,24 @@
  *   denpo.containment_id  id, if >= 0
  *   denpo.until        until (Unix seconds) as RFC 3339 ms, if not 0
  *   denpo.log_index    if log_index_valid
+ * Damage (dpo_damage_ecs): a stored copy that is not what vouches for it
+ * (docs/operations.md, "Damage and recovery"):
+ *   @timestamp, message, ecs.version, observer.*   as above; message:
+ *                      "STORE-DAMAGE (fetch): cable 0011223344556677 (26 TOKYO 000001):
+ *                      <detail>" (the part, the cable's first 16 hex digits and MRN if known)
+ *   event.kind         "alert"
+ *   event.category     ["database"]
+ *   event.type         ["error"]
+ *   event.action       "store-damage"
+ *   event.severity     73 (high)
+ *   event.reason       the detail: what does not match what, where
+ *   rule.name          "STORE-DAMAGE";  rule.ruleset "denpo"
+ *   device.id          the device whose fetch met it, if any
+ *   denpo.part         what is damaged: "cable", "log-entry", "log-tile", "checkpoint",
+ *                      "log" (the log as a whole), "database" (SQLite's check)
+ *   denpo.found_by     "fetch", "scrub" or "start"
+ *   denpo.cable_id     32 hex digits, if a cable is concerned;  denpo.mrn  its MRN, if known
+ *   denpo.log_index    the log entry (or checkpoint size) concerned, if known
  * Strings are made valid UTF-8 first (an invalid byte becomes U+FFFD);
  * jansson escapes quotes, backslashes and control characters, so a line
  * never holds a raw newline.
@@ -77,6 +95,8 @@
  * 1970..9999).  HOSTNAME: host ("-" if NULL or empty), 1..255 PRINTUSASCII
  * or DP_EINVAL.  PROCID: pid in decimal ("-" if <= 0).  MSGID "ALERT" or
  * "CONTAINMENT".
+ * Damage: severity 2 (crit), MSGID "DAMAGE", params part found_by [cable]
+ * [mrn] [device] [log_index], MSG the detail.
  * SD-ID DPO_SD_ID ("denpo@32473": 32473 is the enterprise number RFC 5612
  * reserves for documentation; a ministry substitutes its own IANA number).
  * Alert params, in this order: rule mode page action would withheld severity
@@ -97,6 +117,7 @@
 #include <stdint.h>
 
 #include "denpo/buf.h"
+#include "denpo/cable.h"
 #include "denpo/detect.h"
 
 #define DPO_FACILITY_DEFAULT 10  /* authpriv: see above */
@@ -122,15 +143,37 @@ typedef struct {
 } dpo_action;
 
 /*
+ * Damage to a stored copy (mapping above).  part and found_by are names of
+ * 1..24 characters of [a-z-]; the rest is optional.
+ */
+#define DPO_DETAIL_MAX 512
+typedef struct {
+	int64_t t_ms;
+	char part[25];                 /* "cable", "log-entry", "log-tile", "checkpoint", "log", "database" */
+	char found_by[25];             /* "fetch", "scrub", "start" */
+	int has_cable;
+	uint8_t cable_id[DP_CABLE_ID];
+	char mrn[DP_MRN_MAX + 1];      /* "" = not known */
+	int has_device;
+	uint8_t device[32];            /* the device whose request met it */
+	int64_t log_index;             /* the entry or checkpoint concerned; -1 = none */
+	char detail[DPO_DETAIL_MAX + 1];
+} dpo_damage;
+
+/*
  * One ECS JSON object and "\n" appended to out (mapping above).
  * host = observer.hostname (NULL: absent); log_index < 0: absent.
  * DP_EINVAL for a t_ms outside 1970..9999, an alert enum (rule, mode,
- * action, would, withheld) out of range or a bad action name; DP_ETOOBIG
+ * action, would, withheld) out of range, a bad action name or damage part /
+ * found_by name; DP_ETOOBIG
  * past out's cap; DP_ENOMEM.  On failure out is unchanged.  An optional
  * time (first_ms, until) that is out of range is left out.
  */
 int dpo_alert_ecs(const dp_det_alert *a, const char *host, int64_t log_index, dp_buf *out) DP_WUR;
 int dpo_action_ecs(const dpo_action *x, const char *host, dp_buf *out) DP_WUR;
+int dpo_damage_ecs(const dpo_damage *x, const char *host, dp_buf *out) DP_WUR;
+/* The damage's one-line message (the ECS message above) appended to out: `denpod check` prints it. */
+int dpo_damage_summary(const dpo_damage *x, dp_buf *out) DP_WUR;
 
 /*
  * One RFC 5424 message (no trailing newline, no octet count) appended to
@@ -141,6 +184,8 @@ int dpo_action_ecs(const dpo_action *x, const char *host, dp_buf *out) DP_WUR;
 int dpo_alert_syslog(const dp_det_alert *a, int facility, const char *host, int pid,
 		     dp_buf *out) DP_WUR;
 int dpo_action_syslog(const dpo_action *x, int facility, const char *host, int pid,
+		      dp_buf *out) DP_WUR;
+int dpo_damage_syslog(const dpo_damage *x, int facility, const char *host, int pid,
 		      dp_buf *out) DP_WUR;
 
 /* ---- sinks ---- */
@@ -171,6 +216,7 @@ int dpo_open(dpo_out **o, const char *file, const char *syslog, int facility, co
  */
 int dpo_emit_alert(dpo_out *o, const dp_det_alert *a, int64_t log_index);
 int dpo_emit_action(dpo_out *o, const dpo_action *x);
+int dpo_emit_damage(dpo_out *o, const dpo_damage *x);
 /* Writes and sends that failed since dpo_open. */
 uint64_t dpo_errors(const dpo_out *o);
 /*

@@ -211,9 +211,24 @@ int dpc_load(dpc_config *c, const char *dir)
 	conf_get(&b, "alerts_file", c->alerts_file, sizeof c->alerts_file);
 	conf_get(&b, "syslog", c->syslog, sizeof c->syslog);
 	conf_get(&b, "metrics_listen", c->metrics_listen, sizeof c->metrics_listen);
-	char fac[16];
+	char fac[16], period[32], rate[32];
 	conf_get(&b, "syslog_facility", fac, sizeof fac);
+	conf_get(&b, "scrub_period", period, sizeof period);
+	conf_get(&b, "scrub_rate", rate, sizeof rate);
 	dp_buf_free(&b);
+	c->scrub_period = DPC_SCRUB_PERIOD;
+	c->scrub_rate = DPC_SCRUB_RATE;
+	/* a year at most: a longer period is a typo, not a policy */
+	if (period[0] && dp_num_str(&c->scrub_period, period, 0, 366 * 86400)) {
+		fprintf(stderr, "denpod: scrub_period= in %s must be seconds, 0..%d (0: no scrub)\n",
+			path, 366 * 86400);
+		return DP_EPARSE;
+	}
+	if (rate[0] && dp_num_str(&c->scrub_rate, rate, DPC_SCRUB_RATE_MIN, UINT64_C(1) << 40)) {
+		fprintf(stderr, "denpod: scrub_rate= in %s must be bytes per second, %d..%llu\n", path,
+			DPC_SCRUB_RATE_MIN, (unsigned long long)(UINT64_C(1) << 40));
+		return DP_EPARSE;
+	}
 	uint64_t f = 10; /* authpriv: security messages, kept private by syslog daemons */
 	if (fac[0] && dp_num_str(&f, fac, 0, 23)) {
 		fprintf(stderr, "denpod: syslog_facility= in %s must be 0..23\n", path);

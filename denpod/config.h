@@ -21,6 +21,12 @@
  *   syslog_facility=N 0..23 (default 10, authpriv)
  *   metrics_listen=HOST:PORT  Prometheus metrics over plain HTTP (GET /metrics; default
  *                     off; keep it on a loopback or management address)
+ *
+ * The scrub (denpod/scrub.h, docs/operations.md "Damage and recovery"):
+ *   scrub_period=SECONDS  a pass over every stored cable and the whole log
+ *                     starts at most this often (default 86400, a day; 0: no scrub)
+ *   scrub_rate=BYTES      the pass reads at most this many bytes a second, cables and
+ *                     log entries together (default 8388608, 8 MiB/s; at least 4096)
  */
 #ifndef DENPOD_CONFIG_H
 #define DENPOD_CONFIG_H
@@ -40,7 +46,13 @@ typedef struct {
 	char syslog[DPC_LISTEN_MAX + DPC_PATH_MAX];
 	int syslog_facility;
 	char metrics_listen[DPC_LISTEN_MAX + 1];
+	uint64_t scrub_period; /* seconds; 0: off */
+	uint64_t scrub_rate;   /* bytes per second */
 } dpc_config;
+
+#define DPC_SCRUB_PERIOD 86400
+#define DPC_SCRUB_RATE (8u << 20)
+#define DPC_SCRUB_RATE_MIN 4096
 
 /* DIR/name into out (DP_ETOOBIG if it does not fit). */
 int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap) DP_WUR;

@@ -20,6 +20,7 @@
 #include "denpo/logentry.h"
 #include "denpod/alerts.h"
 #include "denpod/detect_srv.h"
+#include "denpod/say.h"
 
 #define DET_TICK_MS 1000
 #define DET_RELOAD_S 3600  /* re-read the posts' UTC offsets (DST) at least this often */
@@ -874,6 +875,9 @@ static int metrics_declare(dpo_metrics *m)
 		{"denpo_detect_auto_suspended_devices", "gauge",
 		 "Automatic suspensions the switch follows now."},
 		{"denpo_alert_output_errors", "gauge", "Alert writes or sends that failed."},
+		{"denpo_store_damage_total", "counter",
+		 "Damaged stored copies found, by part (kind) and by who found them (reason: fetch, "
+		 "scrub)."},
 	};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
 		int r = dpo_metric_declare(m, f[i].name, f[i].type, f[i].help);
@@ -975,4 +979,17 @@ void dpd_det_close(dpd_server *srv)
 	dp_det_config_free(&d->cfg);
 	free(d);
 	srv->det = NULL;
+}
+
+/* ---- damage to the store (denpod/check.h) ---- */
+
+void dpd_det_damage(dpd_server *srv, const dpo_damage *x)
+{
+	struct dpd_det *d = srv->det;
+	/* the switch's own log too: the operator reads it first */
+	dpd_say("denpod: DAMAGE (%s): %s: %s", x->found_by, x->part, x->detail);
+	if (!d)
+		return;
+	metric_add(d, "denpo_store_damage_total", "kind", x->part, "reason", x->found_by);
+	(void)dpo_emit_damage(d->out, x);
 }

@@ -49,6 +49,12 @@ void dpd_det_done(dpd_server *srv, dpd_op *op);
  */
 int dpd_det_outputs_open(const dpc_config *cfg, dpo_out **o, char *err,
 			 size_t errcap) DP_WUR;
+/*
+ * Damage to a stored copy (denpod/check.h): to stderr, the alert outputs
+ * and the metric denpo_store_damage_total.  Any thread (the loop, the
+ * scrub), while detection is open.
+ */
+void dpd_det_damage(dpd_server *srv, const dpo_damage *x);
 /* Reads and checks a detect.conf: 0 ok, else prints the error (for `denpod detect check`). */
 int dpd_det_check_file(const char *path, dp_det_config *out) DP_WUR;
 

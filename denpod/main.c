@@ -25,8 +25,9 @@ static const char usage[] =
 	"  contain list [--all] | contain confirm ID | contain undo ID...|--all\n"
 	"  decoy list | detect check [FILE]\n"
 	"  overdue\n"
-	"  cable list\n"
+	"  cable list | cable restore CABLE_ID FILE\n"
 	"  log checkpoint | log verify | log show [--from I] [--count N]\n"
+	"  check\n"
 	"Commands that change the switch are logged with --operator NAME (default\n"
 	"$DENPOD_OPERATOR, else the login name).  Every command takes --help.\n";
 
@@ -91,6 +92,12 @@ static const struct cmd cmds[] = {
 			    "  one does not check).\n"},
 	{"overdue", NULL, "denpod overdue --data DIR\n  Recipients past the handling-time objective.\n"},
 	{"cable", "list", "denpod cable list --data DIR\n"},
+	{"cable", "restore", "denpod cable restore CABLE_ID FILE [--operator NAME] --data DIR\n"
+			     "  Repairs a cable whose stored copy is damaged (denpod check lists them) from\n"
+			     "  a good copy of its submission bytes: the sender's HOME/sent/ID.cable, a\n"
+			     "  recipient's HOME/cache/ID.cable, or a backup.  The copy is used only if it\n"
+			     "  hashes to the Envelope-Hash of the cable's cable-accepted log entry.\n"
+			     "  Logged (admin CABLE-RESTORE).  Exit 0 restored (or intact already), 1 not.\n"},
 	{"log", "checkpoint", "denpod log checkpoint --data DIR\n"
 			      "  Prints the latest signed checkpoint of the transparency log.\n"},
 	{"log", "verify", "denpod log verify --data DIR\n"
@@ -100,6 +107,15 @@ static const struct cmd cmds[] = {
 	{"log", "show", "denpod log show [--from I] [--count N] --data DIR\n"
 			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
 			"  what to which cable, key or device, when and from where.\n"},
+	{"check", NULL, "denpod check --data DIR\n"
+			"  The operator's fsck of the switch's database, beside a running switch (one\n"
+			"  read snapshot) or a stopped one: SQLite's integrity_check, the whole\n"
+			"  transparency log (as log verify), every stored cable's bytes against the\n"
+			"  Envelope-Hash of its cable-accepted log entry, and the rows that point into\n"
+			"  the log (each cable and device has its entry and says what it says; each\n"
+			"  cable's delivery rows are the recipients its entries list).  Lists each\n"
+			"  damaged copy with where it is.  Exit 0: no damage; 1: damage found (see\n"
+			"  docs/operations.md, \"Damage and recovery\"); 2: usage.\n"},
 };
 
 /* Options taking a value, and where they go. */
@@ -237,5 +253,9 @@ int main(int argc, char **argv)
 		return dpa_overdue(&a);
 	if (strcmp(w, "log") == 0)
 		return dpa_log(&a, w2);
+	if (strcmp(w, "check") == 0)
+		return dpa_check(&a);
+	if (strcmp(w, "cable") == 0 && strcmp(w2, "restore") == 0)
+		return dpa_cable_restore(&a);
 	return dpa_cable_list(&a);
 }

@@ -28,8 +28,10 @@
 
 #include "denpo/encoding.h"
 #include "denpo/tls.h"
+#include "denpod/check.h"
 #include "denpod/detect_srv.h"
 #include "denpod/say.h"
+#include "denpod/scrub.h"
 #include "denpod/server.h"
 
 int64_t dpd_now(dpd_server *srv)
@@ -353,9 +355,16 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(srv->base);
 }
 
+/* The scrub's damage reports go where the fetch's go. */
+static void scrub_report(void *srv, const dpo_damage *d)
+{
+	dpd_det_damage(srv, d);
+}
+
 int dpd_run(const dpc_config *cfg)
 {
 	static dpd_server srv; /* large (waiter table); one per process */
+	dpsc *scrub = NULL;
 	char host[DPC_LISTEN_MAX], path[DPC_PATH_MAX];
 	int port, r;
 	memset(&srv, 0, sizeof srv);
@@ -370,17 +379,20 @@ int dpd_run(const dpc_config *cfg)
 		fprintf(stderr, "denpod: cannot enable libevent threads\n");
 		return DP_ENOMEM;
 	}
-	/* two connections: the loop reads (directory cached), the writer commits */
-	if ((r = dpc_path(cfg, "denpod.db", path, sizeof path)) || (r = dps_open(&srv.store, path, 0)) ||
+	/* two connections: the loop reads (directory cached), the writer commits; quick_check first */
+	if ((r = dpc_path(cfg, "denpod.db", path, sizeof path)) || (r = dpk_open_start(&srv.store, cfg)) ||
 	    (r = dps_dir_cache(srv.store)) || (r = dps_open(&srv.wstore, path, 0))) {
 		dps_close(srv.store);
 		return r;
 	}
 	/* the log is checked and signed up to date before anything is served */
 	if (pthread_mutex_init(&srv.wlock, NULL) || (r = dpl_open(&srv.log, cfg, &srv.wlock))) {
-		if (r == DP_ESTATE)
+		if (r == DP_ESTATE) {
 			fprintf(stderr, "denpod: not starting: the transparency log does not check (see "
-					"above)\n");
+					"above).  Run `denpod check --data %s`; docs/operations.md, \"Damage "
+					"and recovery\", says what to do\n", cfg->dir);
+			dpk_start_refused(cfg, "log", "the transparency log does not verify");
+		}
 		dps_close(srv.wstore);
 		dps_close(srv.store);
 		return r ? r : DP_ENOMEM;
@@ -395,7 +407,8 @@ int dpd_run(const dpc_config *cfg)
 		r = DP_ECRYPTO;
 		goto done;
 	}
-	if ((r = dpd_det_open(&srv)))
+	if ((r = dpd_det_open(&srv)) ||
+	    (r = dpsc_start(&scrub, cfg, dpl_verifier(srv.log), &srv.wlock, scrub_report, &srv)))
 		goto done;
 	evhttp_set_bevcb(srv.http, bevcb, &srv);
 	evhttp_set_gencb(srv.http, handle, &srv);
@@ -435,6 +448,7 @@ done:
 	if (srv.http)
 		evhttp_free(srv.http); /* closes connections: held requests are dropped */
 	dpd_batch_stop(&srv); /* the writer finishes the batch it holds */
+	dpsc_stop(scrub);
 	dpd_det_close(&srv);
 	dpl_close(srv.log);   /* ... and the signer signs what it wrote */
 	for (size_t i = 0; i < DPD_WAIT_BUCKETS; i++)

@@ -515,4 +515,51 @@ int dps_meta_put(dps_store *s, const char *key, const char *value) DP_WUR;
 /* The directory version (after dps_dir_sync; -1 if none read). */
 int64_t dps_dir_version(const dps_store *s);
 
+/* ---- damage: reading every stored copy (denpod/check.h, denpod/scrub.h) ---- */
+
+/*
+ * SQLite's own check of the database file: PRAGMA quick_check (full = 0:
+ * every page and b-tree, in time linear in the file) or integrity_check
+ * (full = 1: also every index against its table), of the whole file
+ * (table NULL) or of one table and its indexes.  Each problem line (at
+ * most 100) goes to cb.  DP_OK if sound, DP_ESTATE if a problem was found
+ * (a failure of the check itself, e.g. "database disk image is
+ * malformed", is reported through cb as one too).
+ */
+int dps_db_check(dps_store *s, int full, const char *table,
+		 void (*cb)(void *ctx, const char *line), void *ctx) DP_WUR;
+/* The names of the database's tables, in name order, to cb (the check of one table at a time). */
+int dps_db_tables(dps_store *s, int (*cb)(void *ctx, const char *name), void *ctx) DP_WUR;
+/* 1 if the last failure on this connection was SQLite finding the file damaged. */
+int dps_corrupt(const dps_store *s);
+/*
+ * Cables with seq > after in seq order, at most limit, each to cb with the
+ * digest stored beside its bytes (SHA-256 of the submission, as written
+ * at acceptance) and log_idx and decoy filled; the bytes themselves are
+ * read separately (dps_cable_data).  cb returns DP_OK to go on, 1 to stop
+ * (dps_cable_scan then returns DP_OK), or an error, which is returned.
+ */
+int dps_cable_scan(dps_store *s, int64_t after, size_t limit,
+		   int (*cb)(void *ctx, const dps_cable *c, const uint8_t digest[32]), void *ctx) DP_WUR;
+/*
+ * A fetch's read in one statement: the cable's bytes into data (cap: the
+ * largest accepted) and the bytes of its first log entry (cables.log_idx)
+ * into entry (cap DP_TLOG_ENTRY_MAX; left empty if the cable has no entry
+ * index or the entry is not stored).  DP_ENOTFOUND if no such cable.
+ */
+int dps_cable_read(dps_store *s, int64_t seq, dp_buf *data, dp_buf *entry) DP_WUR;
+/* The digest stored beside a cable's bytes; DP_ENOTFOUND. */
+int dps_cable_digest(dps_store *s, int64_t seq, uint8_t digest[32]) DP_WUR;
+/*
+ * Replaces a cable's stored bytes (and the digest beside them) with a copy
+ * the caller checked against its cable-accepted entry (`denpod cable
+ * restore`); inside a transaction.  DP_ENOTFOUND.
+ */
+int dps_cable_restore(dps_store *s, int64_t seq, const uint8_t *data, size_t len) DP_WUR;
+/*
+ * A connection that reads the whole database once and never again (the
+ * scrub) keeps a 2 MiB page cache instead of the 64 MiB of the others.
+ */
+int dps_cache_small(dps_store *s) DP_WUR;
+
 #endif

@@ -59,6 +59,7 @@ enum {
 	Q_EPK_PENDING, Q_DEV_EXISTS, Q_SP, Q_SP_RELEASE, Q_SP_ROLLBACK,
 	Q_LOG_MAX, Q_LOG_INS, Q_LOG_GET, Q_TILE_GET, Q_TILE_PUT, Q_CP_GET, Q_CP_INS, Q_CP_LAST,
 	Q_CP_NEXT,
+	Q_CABLE_READ,
 	Q_COUNT
 };
 
@@ -138,6 +139,9 @@ static const char *const sql_text[Q_COUNT] = {
 	[Q_CP_INS] = "INSERT INTO log_checkpoints(size,root,t,note) VALUES(?,?,?,?)",
 	[Q_CP_LAST] = "SELECT size,root,t,note FROM log_checkpoints ORDER BY size DESC LIMIT 1",
 	[Q_CP_NEXT] = "SELECT size,root,t,note FROM log_checkpoints WHERE size>? ORDER BY size LIMIT 1",
+	/* a fetch: the bytes and the entry that vouches for them (denpod/check.h) */
+	[Q_CABLE_READ] = "SELECT c.data, e.data FROM cables c LEFT JOIN log_entries e ON e.idx=c.log_idx "
+			 "WHERE c.seq=?",
 };
 
 static const char schema[] =
@@ -2372,3 +2376,142 @@ int dps_meta_put(dps_store *s, const char *key, const char *value)
 	sqlite3_finalize(st);
 	return r;
 }
+
+/* ---- damage: reading every stored copy ---- */
+
+int dps_db_check(dps_store *s, int full, const char *table,
+		 void (*cb)(void *ctx, const char *line), void *ctx)
+{
+	/* a name from sqlite_master, quoted as an identifier ("" doubled) */
+	char *sql = table ? sqlite3_mprintf("PRAGMA %s(\"%w\")", full ? "integrity_check" : "quick_check",
+					    table)
+			  : sqlite3_mprintf("PRAGMA %s(100)", full ? "integrity_check" : "quick_check");
+	sqlite3_stmt *st = sql ? prep(s, sql) : NULL;
+	sqlite3_free(sql);
+	if (!st) {
+		cb(ctx, sqlite3_errmsg(s->db)); /* a schema SQLite cannot read is damage too */
+		return DP_ESTATE;
+	}
+	int rc, r = DP_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+		if (line && strcmp(line, "ok") == 0)
+			continue;
+		cb(ctx, line ? line : "(a problem without text)");
+		r = DP_ESTATE;
+	}
+	if (rc != SQLITE_DONE) {
+		cb(ctx, sqlite3_errmsg(s->db));
+		r = DP_ESTATE;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_db_tables(dps_store *s, int (*cb)(void *ctx, const char *name), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+	if (!st)
+		return DP_ESTORE;
+	int rc = SQLITE_DONE, r = DP_OK;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		r = cb(ctx, name ? name : "");
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_corrupt(const dps_store *s)
+{
+	int e = sqlite3_errcode(s->db);
+	return e == SQLITE_CORRUPT || e == SQLITE_NOTADB;
+}
+
+int dps_cable_scan(dps_store *s, int64_t after, size_t limit,
+		   int (*cb)(void *ctx, const dps_cable *c, const uint8_t digest[32]), void *ctx)
+{
+	sqlite3_stmt *st = prep(s, "SELECT " CABLE_COLS ",digest,log_idx,decoy FROM cables "
+				   "WHERE seq>? ORDER BY seq LIMIT ?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit);
+	int rc = SQLITE_DONE, r = DP_OK;
+	dps_cable c;
+	uint8_t digest[32];
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cable_row(st, &c);
+		col_blob(st, 11, digest, sizeof digest);
+		c.log_idx = col_i64_or_neg(st, 12);
+		c.decoy = sqlite3_column_int(st, 13);
+		r = cb(ctx, &c, digest);
+	}
+	if (r == 1)
+		r = DP_OK;
+	else if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_cable_read(dps_store *s, int64_t seq, dp_buf *data, dp_buf *entry)
+{
+	sqlite3_stmt *st = stmt(s, Q_CABLE_READ);
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st), r;
+	dp_buf_reset(data);
+	dp_buf_reset(entry);
+	if (rc == SQLITE_ROW) {
+		r = dp_buf_append(data, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		if (!r && sqlite3_column_type(st, 1) == SQLITE_BLOB)
+			r = dp_buf_append(entry, sqlite3_column_blob(st, 1),
+					  (size_t)sqlite3_column_bytes(st, 1));
+	} else {
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int dps_cable_digest(dps_store *s, int64_t seq, uint8_t digest[32])
+{
+	sqlite3_stmt *st = prep(s, "SELECT digest FROM cables WHERE seq=?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		col_blob(st, 0, digest, 32);
+	else
+		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_cable_restore(dps_store *s, int64_t seq, const uint8_t *data, size_t len)
+{
+	uint8_t digest[DP_SHA256];
+	if (!s->in_txn || len > INT32_MAX)
+		return DP_EINVAL;
+	dp_sha256(digest, data, len);
+	sqlite3_stmt *st = prep(s, "UPDATE cables SET data=?, digest=? WHERE seq=?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_blob(st, 1, data, (int)len, SQLITE_STATIC);
+	bind_blob(st, 2, digest, sizeof digest);
+	sqlite3_bind_int64(st, 3, seq);
+	int r = run(s, st);
+	if (!r && sqlite3_changes(s->db) != 1)
+		r = DP_ENOTFOUND;
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_cache_small(dps_store *s)
+{
+	return exec(s, "PRAGMA cache_size=-2048");
+}
+

@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "denpo/encoding.h"
+#include "denpo/num.h"
 #include "denpod/say.h"
 #include "denpod/tlog.h"
 
@@ -230,6 +231,33 @@ static int sign_checkpoint(const char *origin, const uint8_t *sk, uint64_t size,
 	return r;
 }
 
+/* ---- the right edge of a tree, as tiles ---- */
+
+/* The tile being filled at one tile level. */
+typedef struct {
+	uint64_t n;  /* its number */
+	unsigned w;  /* hashes in it */
+	int dirty;   /* the signer: grown this round */
+	uint8_t h[DP_TLOG_TILE_WIDTH * DP_TLOG_HASH];
+} tile_edge;
+
+/* Edge state of a tree of `size` leaves, from the stored tiles. */
+static int edges_load(dps_store *s, uint64_t size, tile_edge edge[DPL_TLEVELS])
+{
+	memset(edge, 0, DPL_TLEVELS * sizeof *edge);
+	for (unsigned tl = 0; tl < DPL_TLEVELS; tl++) {
+		uint64_t count = tl ? size >> (8 * tl) : size; /* nodes at tree level 8*tl */
+		edge[tl].n = count / DP_TLOG_TILE_WIDTH;
+		edge[tl].w = (unsigned)(count % DP_TLOG_TILE_WIDTH);
+		if (edge[tl].w) {
+			int r = dps_log_tile(s, tl, edge[tl].n, edge[tl].w, edge[tl].h);
+			if (r)
+				return r == DP_ENOTFOUND ? DP_ESTATE : r;
+		}
+	}
+	return DP_OK;
+}
+
 /* ---- the signer ---- */
 
 /* A tile completed or grown in a round, to be written. */
@@ -245,16 +273,12 @@ struct dpl_log {
 	uint8_t *sk; /* log.key, sodium memory */
 	dp_note_vkey vk;
 	char origin[DP_NOTE_NAME_MAX + 1];
+	char dir[DPC_PATH_MAX]; /* the data directory, for messages */
 	pthread_mutex_t *wlock;
 	/* the tree as the stored latest checkpoint says (signer thread only) */
 	dp_tlog_range range;
 	int have_cp;
-	struct {
-		uint64_t n;  /* the tile being filled at this level */
-		unsigned w;  /* hashes in it */
-		int dirty;   /* grown this round */
-		uint8_t h[DP_TLOG_TILE_WIDTH * DP_TLOG_HASH];
-	} edge[DPL_TLEVELS];
+	tile_edge edge[DPL_TLEVELS];
 	tile_out *full; /* tiles completed this round */
 	size_t nfull, afull;
 	int failed; /* a fork was refused: never sign again */
@@ -313,23 +337,6 @@ static int emit(void *ctx, unsigned level, uint64_t n, const uint8_t h[DP_TLOG_H
 	t->w = DP_TLOG_TILE_WIDTH;
 	memcpy(t->h, l->edge[tl].h, sizeof t->h);
 	l->edge[tl].dirty = 0; /* written as a full tile */
-	return DP_OK;
-}
-
-/* Edge state for a tree of `size` leaves, from the stored tiles. */
-static int load_edges(dpl_log *l, uint64_t size)
-{
-	memset(l->edge, 0, sizeof l->edge);
-	for (unsigned tl = 0; tl < DPL_TLEVELS; tl++) {
-		uint64_t count = tl ? size >> (8 * tl) : size; /* nodes at tree level 8*tl */
-		l->edge[tl].n = count / DP_TLOG_TILE_WIDTH;
-		l->edge[tl].w = (unsigned)(count % DP_TLOG_TILE_WIDTH);
-		if (l->edge[tl].w) {
-			int r = dps_log_tile(l->s, tl, l->edge[tl].n, l->edge[tl].w, l->edge[tl].h);
-			if (r)
-				return r == DP_ENOTFOUND ? DP_ESTATE : r;
-		}
-	}
 	return DP_OK;
 }
 
@@ -405,7 +412,7 @@ static int load(dpl_log *l, int quiet)
 			r = DP_ESTATE;
 	}
 	if (!r)
-		r = load_edges(l, c.size);
+		r = edges_load(l->s, c.size, l->edge);
 	if (r == DP_ESTATE) {
 		fprintf(stderr, "denpod: log: the stored hash tiles do not give the root of the latest "
 				"checkpoint (size %llu); refusing to sign on (denpod log verify)\n",
@@ -611,6 +618,8 @@ static void *signer_main(void *arg)
 	return NULL;
 }
 
+static int start_check(dpl_log *l);
+
 int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock)
 {
 	char path[DPC_PATH_MAX];
@@ -627,6 +636,7 @@ int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock)
 	pthread_condattr_destroy(&ca);
 	l->wlock = wlock;
 	snprintf(l->origin, sizeof l->origin, "%s", cfg->log_origin);
+	snprintf(l->dir, sizeof l->dir, "%s", cfg->dir);
 	int r = load_key(cfg, &l->sk, &l->vk);
 	if (!r)
 		r = dpc_path(cfg, "denpod.db", path, sizeof path);
@@ -636,6 +646,9 @@ int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock)
 		r = dps_relax_sync(l->s);
 	if (!r)
 		r = load(l, 0);
+	/* ... and everything above the last size verified in full, before a byte is signed */
+	if (!r)
+		r = start_check(l);
 	/* catch up with everything appended while no signer ran */
 	uint64_t n = DPL_ROUND_MAX;
 	while (!r && n == DPL_ROUND_MAX)
@@ -701,44 +714,56 @@ void dpl_close(dpl_log *l)
 	free(l);
 }
 
-/* ---- denpod log verify ---- */
+/* ---- verification: `denpod log verify`, the start, the scrub ---- */
 
-#define VERIFY_REPORT_MAX 20
-
-struct vctx {
+struct dpl_walk {
 	dps_store *s;
-	const dp_note_vkey *vk;
-	FILE *out;
+	dp_note_vkey vk;
+	dpl_walk_cb cb;
+	int whole;  /* one snapshot: also every stored tile's width */
+	int broken; /* the walk cannot go on meaningfully (said why) */
 	dp_tlog_range range;
-	struct {
-		uint64_t n;
-		unsigned w;
-		uint8_t h[DP_TLOG_TILE_WIDTH * DP_TLOG_HASH];
-	} edge[DPL_TLEVELS];
+	tile_edge edge[DPL_TLEVELS];
 	uint8_t tile[DP_TLOG_TILE_WIDTH * DP_TLOG_HASH];
-	dps_checkpoint cp; /* the next stored checkpoint to meet */
+	dps_checkpoint cp; /* the next stored checkpoint to meet (size <= latest) */
 	int have_cp;
-	uint64_t latest, ncp;
-	dp_logent e;
+	uint64_t from, end, latest, ncp, bytes;
+	uint64_t at; /* the last checkpoint passed that checked */
+	uint8_t at_root[DP_TLOG_HASH];
 	unsigned problems;
-	int fatal; /* a store error: stop */
+	/* the stored level-0 tile of the entries being walked: their leaf hashes */
+	uint64_t leaf_n;   /* its number; UINT64_MAX: none read yet */
+	int leaf_have;     /* stored (0: missing or short, said once) */
+	int leaf_vouched;  /* -1 unknown; 1 it agrees with the tree above it, 0 it does not */
+	uint8_t leaf_tile[DP_TLOG_TILE_WIDTH * DP_TLOG_HASH];
+	int edge_ok;       /* -1 unknown; 1 the stored tiles give the latest checkpoint's root */
+	dp_logent e;
 };
 
-__attribute__((format(printf, 2, 3))) static void problem(struct vctx *v, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void problem(dpl_walk *w, const char *part,
+							  uint64_t at, const char *fmt, ...)
 {
-	if (++v->problems > VERIFY_REPORT_MAX)
-		return;
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(v->out, "log verify: ");
-	vfprintf(v->out, fmt, ap);
-	fputc('\n', v->out);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	w->problems++;
+	dpl_problem p = {part, at, msg};
+	if (w->cb.problem)
+		w->cb.problem(w->cb.problem_ctx, &p);
 }
 
-static int verify_emit(void *ctx, unsigned level, uint64_t n, const uint8_t h[DP_TLOG_HASH])
+/* The first leaf of tile (tl, n): where a damaged tile is reported. */
+static uint64_t tile_first(unsigned tl, uint64_t n)
 {
-	struct vctx *v = ctx;
+	unsigned shift = 8 * (tl + 1);
+	return shift < 64 && n < (UINT64_C(1) << (64 - shift)) ? n << shift : UINT64_MAX;
+}
+
+static int walk_emit(void *ctx, unsigned level, uint64_t n, const uint8_t h[DP_TLOG_HASH])
+{
+	dpl_walk *w = ctx;
 	if (level % DP_TLOG_TILE_HEIGHT)
 		return DP_OK;
 	unsigned tl = level / DP_TLOG_TILE_HEIGHT;
@@ -746,137 +771,536 @@ static int verify_emit(void *ctx, unsigned level, uint64_t n, const uint8_t h[DP
 		return DP_EINVAL;
 	uint64_t tn = n / DP_TLOG_TILE_WIDTH;
 	unsigned slot = (unsigned)(n % DP_TLOG_TILE_WIDTH);
-	v->edge[tl].n = tn;
-	v->edge[tl].w = slot + 1;
-	memcpy(v->edge[tl].h + (size_t)slot * DP_TLOG_HASH, h, DP_TLOG_HASH);
-	/* a tile full at the latest checkpoint must be stored, whole and equal */
-	if (slot + 1 == DP_TLOG_TILE_WIDTH && v->range.size + 1 <= v->latest) {
-		int r = dps_log_tile(v->s, tl, tn, DP_TLOG_TILE_WIDTH, v->tile);
+	w->edge[tl].n = tn;
+	w->edge[tl].w = slot + 1;
+	memcpy(w->edge[tl].h + (size_t)slot * DP_TLOG_HASH, h, DP_TLOG_HASH);
+	/* a tile full at the latest checkpoint must be stored, whole and equal (level 0: leaf by leaf) */
+	if (tl > 0 && slot + 1 == DP_TLOG_TILE_WIDTH && w->range.size + 1 <= w->latest) {
+		int r = dps_log_tile(w->s, tl, tn, DP_TLOG_TILE_WIDTH, w->tile);
 		if (r == DP_ENOTFOUND)
-			problem(v, "tile %u/%llu is missing or short", tl, (unsigned long long)tn);
+			problem(w, "log-tile", tile_first(tl, tn), "tile %u/%llu is missing or short", tl,
+				(unsigned long long)tn);
 		else if (r)
 			return r;
-		else if (memcmp(v->tile, v->edge[tl].h, sizeof v->tile) != 0)
-			problem(v, "tile %u/%llu differs from the hashes of the entries", tl,
+		else if (memcmp(w->tile, w->edge[tl].h, sizeof w->tile) != 0)
+			problem(w, "log-tile", tile_first(tl, tn),
+				"tile %u/%llu differs from the hashes of the entries", tl,
 				(unsigned long long)tn);
 	}
 	return DP_OK;
 }
 
-/* The stored checkpoints of the size just reached. */
-static int verify_checkpoints(struct vctx *v)
+/* The next stored checkpoint to meet after size `after` (-1: the first), up to the latest. */
+static void walk_next_cp(dpl_walk *w, int64_t after)
+{
+	int r = dps_log_checkpoint_next(w->s, after, &w->cp);
+	w->have_cp = r == DP_OK && w->cp.size <= w->latest;
+	if (r && r != DP_ENOTFOUND) {
+		problem(w, "checkpoint", after < 0 ? 0 : (uint64_t)after + 1,
+			"the checkpoint after size %lld cannot be read (a malformed row, or the database "
+			"is damaged)", (long long)after);
+		w->broken = 1;
+	}
+}
+
+/* The stored checkpoints of the size just reached, and the partial tiles at the latest. */
+static int walk_checkpoints(dpl_walk *w)
 {
 	uint8_t root[DP_TLOG_HASH];
-	while (v->have_cp && v->cp.size == v->range.size) {
-		dp_tlog_range_root(&v->range, root);
-		if (memcmp(root, v->cp.root, DP_TLOG_HASH) != 0)
-			problem(v, "checkpoint %llu: its root is not the root of the first %llu entries",
-				(unsigned long long)v->cp.size, (unsigned long long)v->cp.size);
-		if (dpl_checkpoint_ok(&v->cp, v->vk) != DP_OK)
-			problem(v, "checkpoint %llu: its note does not verify under %s or does not say "
-				   "its size and root", (unsigned long long)v->cp.size, v->vk->name);
-		v->ncp++;
-		int r = dps_log_checkpoint_next(v->s, (int64_t)v->cp.size, &v->cp);
-		v->have_cp = r == DP_OK;
-		if (r && r != DP_ENOTFOUND)
-			return r;
+	while (!w->broken && w->have_cp && w->cp.size == w->range.size) {
+		int bad = 0;
+		dp_tlog_range_root(&w->range, root);
+		if (memcmp(root, w->cp.root, DP_TLOG_HASH) != 0) {
+			problem(w, "checkpoint", w->cp.size,
+				"checkpoint %llu: its root is not the root of the first %llu entries",
+				(unsigned long long)w->cp.size, (unsigned long long)w->cp.size);
+			bad = 1;
+		}
+		if (dpl_checkpoint_ok(&w->cp, &w->vk) != DP_OK) {
+			problem(w, "checkpoint", w->cp.size,
+				"checkpoint %llu: its note does not verify under %s or does not say its size "
+				"and root", (unsigned long long)w->cp.size, w->vk.name);
+			bad = 1;
+		}
+		w->ncp++;
+		if (!bad) {
+			w->at = w->cp.size;
+			memcpy(w->at_root, root, DP_TLOG_HASH);
+		}
+		walk_next_cp(w, (int64_t)w->cp.size);
 	}
 	/* at the latest checkpoint: the partial tiles of its right edge */
-	if (v->range.size == v->latest)
-		for (unsigned tl = 0; tl < DPL_TLEVELS; tl++) {
-			uint64_t count = tl ? v->latest >> (8 * tl) : v->latest;
-			unsigned w = (unsigned)(count % DP_TLOG_TILE_WIDTH);
-			if (!w)
+	if (w->range.size == w->latest && w->latest > 0)
+		for (unsigned tl = 1; tl < DPL_TLEVELS; tl++) {
+			uint64_t count = w->latest >> (8 * tl);
+			uint64_t tn = count / DP_TLOG_TILE_WIDTH;
+			unsigned wd = (unsigned)(count % DP_TLOG_TILE_WIDTH);
+			if (!wd)
 				continue;
-			int r = dps_log_tile(v->s, tl, count / DP_TLOG_TILE_WIDTH, w, v->tile);
+			int r = dps_log_tile(w->s, tl, tn, wd, w->tile);
 			if (r == DP_ENOTFOUND)
-				problem(v, "partial tile %u/%llu.p/%u is missing", tl,
-					(unsigned long long)(count / DP_TLOG_TILE_WIDTH), w);
+				problem(w, "log-tile", tile_first(tl, tn), "partial tile %u/%llu.p/%u is missing",
+					tl, (unsigned long long)tn, wd);
 			else if (r)
 				return r;
-			else if (memcmp(v->tile, v->edge[tl].h, (size_t)w * DP_TLOG_HASH) != 0)
-				problem(v, "partial tile %u/%llu.p/%u differs from the hashes of the "
-					   "entries", tl, (unsigned long long)(count / DP_TLOG_TILE_WIDTH), w);
+			else if (memcmp(w->tile, w->edge[tl].h, (size_t)wd * DP_TLOG_HASH) != 0)
+				problem(w, "log-tile", tile_first(tl, tn),
+					"partial tile %u/%llu.p/%u differs from the hashes of the entries", tl,
+					(unsigned long long)tn, wd);
 		}
 	return DP_OK;
 }
 
-static int verify_entry(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
+/* The Merkle root of a full tile's 256 hashes (the node one tile level up). */
+static void tile_root(const uint8_t *h, uint8_t out[DP_TLOG_HASH])
 {
-	struct vctx *v = ctx;
+	uint8_t t[DP_TLOG_TILE_WIDTH * DP_TLOG_HASH];
+	memcpy(t, h, sizeof t);
+	for (size_t n = DP_TLOG_TILE_WIDTH; n > 1; n /= 2)
+		for (size_t i = 0; i < n / 2; i++)
+			dp_tlog_node_hash(t + i * DP_TLOG_HASH, t + 2 * i * DP_TLOG_HASH,
+					  t + (2 * i + 1) * DP_TLOG_HASH);
+	memcpy(out, t, DP_TLOG_HASH);
+}
+
+/*
+ * Whether the stored level-0 tile in w->leaf_tile agrees with the tree
+ * above it: a full one hashes to its hash in the level-1 tile, a partial
+ * one (the right edge) is part of tiles that give the latest checkpoint's
+ * root.  When an entry and its stored leaf hash disagree, this says which
+ * of the two is damaged.
+ */
+static int leaf_tile_vouched(dpl_walk *w)
+{
+	if (w->leaf_vouched >= 0)
+		return w->leaf_vouched;
+	uint8_t root[DP_TLOG_HASH], up[DP_TLOG_TILE_WIDTH * DP_TLOG_HASH];
+	uint64_t n = w->leaf_n;
+	if ((n + 1) * DP_TLOG_TILE_WIDTH <= w->latest) {
+		unsigned slot = (unsigned)(n % DP_TLOG_TILE_WIDTH);
+		tile_root(w->leaf_tile, root);
+		w->leaf_vouched = dps_log_tile(w->s, 1, n / DP_TLOG_TILE_WIDTH, slot + 1, up) == DP_OK &&
+				  memcmp(up + (size_t)slot * DP_TLOG_HASH, root, DP_TLOG_HASH) == 0;
+		return w->leaf_vouched;
+	}
+	if (w->edge_ok < 0) {
+		dp_tlog_tiles tiles = {dpl_tile_read, w->s};
+		dp_tlog_range r;
+		dps_checkpoint c;
+		w->edge_ok = dps_log_checkpoint_next(w->s, (int64_t)w->latest - 1, &c) == DP_OK &&
+			     c.size == w->latest &&
+			     dp_tlog_range_load(&r, w->latest, dp_tlog_tiles_node, &tiles) == DP_OK;
+		if (w->edge_ok) {
+			dp_tlog_range_root(&r, root);
+			w->edge_ok = memcmp(root, c.root, DP_TLOG_HASH) == 0;
+		}
+	}
+	return w->leaf_vouched = w->edge_ok;
+}
+
+/* The stored leaf hash of entry idx (< latest), or NULL if its tile is missing (said once). */
+static int stored_leaf(dpl_walk *w, uint64_t idx, const uint8_t **out)
+{
+	uint64_t n = idx / DP_TLOG_TILE_WIDTH;
+	*out = NULL;
+	if (n != w->leaf_n) {
+		unsigned wd = dp_tlog_tile_width(0, n, w->latest);
+		int r = dps_log_tile(w->s, 0, n, wd, w->leaf_tile);
+		if (r && r != DP_ENOTFOUND)
+			return r;
+		w->leaf_n = n;
+		w->leaf_have = r == DP_OK;
+		w->leaf_vouched = -1;
+		if (!w->leaf_have)
+			problem(w, "log-tile", tile_first(0, n), "tile 0/%llu is missing or short",
+				(unsigned long long)n);
+	}
+	if (w->leaf_have)
+		*out = w->leaf_tile + (size_t)(idx % DP_TLOG_TILE_WIDTH) * DP_TLOG_HASH;
+	return DP_OK;
+}
+
+/*
+ * One entry: it decodes, and below the latest checkpoint it hashes to its
+ * stored leaf.  Where the two disagree the walk goes on with whichever the
+ * tree above vouches for, so one damaged copy is one problem, not a
+ * problem at every checkpoint after it.
+ */
+static int walk_entry(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
+{
+	dpl_walk *w = ctx;
 	uint8_t h[DP_TLOG_HASH];
-	if (dp_logent_decode(&v->e, e, len) != DP_OK)
-		problem(v, "entry %llu is not a valid DENPO-LOG/1 entry", (unsigned long long)idx);
+	const uint8_t *leaf = h, *stored = NULL;
 	dp_tlog_leaf_hash(h, e, len);
-	int r = dp_tlog_range_append(&v->range, h, verify_emit, v);
+	int r = idx < w->latest ? stored_leaf(w, idx, &stored) : DP_OK;
+	if (r)
+		return r;
+	/*
+	 * An entry that hashes to its signed leaf is the very entry that was
+	 * signed: decoding it again (most of a walk's time) finds nothing the
+	 * start or the scrub look for, only what a whole verify reports.
+	 */
+	int as_signed = stored && memcmp(stored, h, DP_TLOG_HASH) == 0;
+	int valid = as_signed && !w->whole && !w->cb.entry ? 1 : dp_logent_decode(&w->e, e, len) == DP_OK;
+	if (stored && !as_signed) {
+		if (leaf_tile_vouched(w)) {
+			problem(w, "log-entry", idx, "entry %llu does not hash to its leaf in tile 0/%llu, "
+				"which agrees with the tree above it: the entry is damaged%s",
+				(unsigned long long)idx, (unsigned long long)w->leaf_n,
+				valid ? "" : " (and no longer a valid entry)");
+			leaf = stored;
+		} else {
+			problem(w, "log-tile", idx, "tile 0/%llu: the leaf hash of entry %llu is not the "
+				"entry's, and the tile does not agree with the tree above it: the tile is "
+				"damaged", (unsigned long long)w->leaf_n, (unsigned long long)idx);
+		}
+	} else if (!valid) {
+		problem(w, "log-entry", idx, "entry %llu is not a valid DENPO-LOG/1 entry%s",
+			(unsigned long long)idx, idx < w->latest ? "" : " (not signed yet)");
+	}
+	if (valid && w->cb.entry) {
+		r = w->cb.entry(w->cb.entry_ctx, idx, &w->e);
+		if (r)
+			return r;
+	}
+	w->bytes += len;
+	r = dp_tlog_range_append(&w->range, leaf, walk_emit, w);
+	return r ? r : walk_checkpoints(w);
+}
+
+/* The tree below `from`, from the tiles: it must give the root of the checkpoint there. */
+static int walk_base(dpl_walk *w, const dps_checkpoint *c)
+{
+	dp_tlog_tiles tiles = {dpl_tile_read, w->s};
+	uint8_t root[DP_TLOG_HASH];
+	if (dpl_checkpoint_ok(c, &w->vk) != DP_OK)
+		problem(w, "checkpoint", c->size,
+			"checkpoint %llu: its note does not verify under %s or does not say its size "
+			"and root", (unsigned long long)c->size, w->vk.name);
+	int r = dp_tlog_range_load(&w->range, c->size, dp_tlog_tiles_node, &tiles);
+	if (r == DP_OK) {
+		dp_tlog_range_root(&w->range, root);
+		if (memcmp(root, c->root, DP_TLOG_HASH) != 0)
+			r = DP_ESTATE;
+	}
 	if (!r)
-		r = verify_checkpoints(v);
+		r = edges_load(w->s, c->size, w->edge);
+	if (r == DP_ESTATE) {
+		problem(w, "log-tile", 0, "the stored hash tiles do not give the root of checkpoint %llu",
+			(unsigned long long)c->size);
+		w->broken = 1;
+		return DP_OK;
+	}
+	if (r)
+		return r;
+	w->at = c->size;
+	memcpy(w->at_root, root, DP_TLOG_HASH);
+	return DP_OK;
+}
+
+int dpl_walk_begin(dpl_walk **out, dps_store *s, const dp_note_vkey *vk, uint64_t from,
+		   const uint8_t root[32], int whole, const dpl_walk_cb *cb)
+{
+	*out = NULL;
+	dpl_walk *w = calloc(1, sizeof *w);
+	if (!w)
+		return DP_ENOMEM;
+	w->s = s;
+	w->vk = *vk;
+	w->whole = whole;
+	if (cb)
+		w->cb = *cb;
+	w->from = from;
+	w->leaf_n = UINT64_MAX;
+	w->edge_ok = -1;
+	dp_tlog_range_init(&w->range);
+	dp_tlog_empty_root(w->at_root);
+	dps_checkpoint c;
+	int r = dps_log_size(s, &w->end);
+	if (!r) {
+		r = dps_log_latest(s, &c);
+		w->latest = r == DP_OK ? c.size : 0;
+		if (r == DP_ESTORE) {
+			problem(w, "checkpoint", 0, "the latest checkpoint cannot be read (a malformed row, "
+						    "or the database is damaged)");
+			w->broken = 1;
+		}
+		r = r == DP_ENOTFOUND || r == DP_ESTORE ? DP_OK : r;
+	}
+	if (!r && from > 0) {
+		/* the base must be a stored checkpoint with this very root, else it is no base */
+		r = from > w->latest ? DP_ENOTFOUND : dps_log_checkpoint_next(s, (int64_t)from - 1, &c);
+		if (!r && (c.size != from || memcmp(c.root, root, DP_TLOG_HASH) != 0))
+			r = DP_ENOTFOUND;
+		if (r == DP_ESTORE)
+			r = DP_ENOTFOUND; /* its row is unreadable: no base either */
+		if (!r && !w->broken)
+			r = walk_base(w, &c);
+	}
+	if (!r && !w->broken && w->latest > w->end)
+		problem(w, "log", w->latest, "the latest checkpoint has %llu entries; only %llu are stored",
+			(unsigned long long)w->latest, (unsigned long long)w->end);
+	if (!r && !w->broken) {
+		walk_next_cp(w, from > 0 ? (int64_t)from : -1);
+		r = walk_checkpoints(w); /* size 0, or the partial tiles if from is the latest */
+	}
+	if (r) {
+		free(w);
+		return r;
+	}
+	*out = w;
+	return DP_OK;
+}
+
+int dpl_walk_step(dpl_walk *w, uint64_t max, int *done)
+{
+	*done = 1;
+	if (w->broken || w->range.size >= w->end)
+		return DP_OK;
+	uint64_t before = w->range.size, n = w->end - before;
+	if (n > max)
+		n = max;
+	int r = dps_log_entries(w->s, before, n, walk_entry, w);
+	if (r == DP_ESTORE) {
+		problem(w, "log-entry", w->range.size, "entry %llu cannot be read (missing, or the "
+						       "database is damaged)", (unsigned long long)w->range.size);
+		w->broken = 1;
+		return DP_OK;
+	}
+	if (r)
+		return r;
+	if (w->range.size != before + n) {
+		problem(w, "log", w->range.size, "%llu entries counted but only %llu read",
+			(unsigned long long)w->end, (unsigned long long)w->range.size);
+		w->broken = 1;
+		return DP_OK;
+	}
+	*done = w->range.size >= w->end;
+	return DP_OK;
+}
+
+void dpl_walk_at(const dpl_walk *w, uint64_t *size, uint8_t root[32], uint64_t *bytes)
+{
+	if (size)
+		*size = w->at;
+	if (root)
+		memcpy(root, w->at_root, DP_TLOG_HASH);
+	if (bytes)
+		*bytes = w->bytes;
+}
+
+static int walk_tile_shape(void *ctx, unsigned tl, uint64_t n, unsigned wd)
+{
+	dpl_walk *w = ctx;
+	unsigned want = dp_tlog_tile_width(tl, n, w->latest);
+	if (wd != want)
+		problem(w, "log-tile", tile_first(tl, n),
+			"tile %u/%llu holds %u hashes; the latest checkpoint (size %llu) gives it %u", tl,
+			(unsigned long long)n, wd, (unsigned long long)w->latest, want);
+	return DP_OK;
+}
+
+int dpl_walk_end(dpl_walk *w, unsigned *problems, uint64_t *checkpoints)
+{
+	int r = DP_OK;
+	if (!w->broken && w->range.size >= w->end && w->have_cp)
+		problem(w, "checkpoint", w->cp.size, "checkpoint %llu is beyond the %llu stored entries",
+			(unsigned long long)w->cp.size, (unsigned long long)w->range.size);
+	if (!w->broken && w->whole)
+		r = dps_log_tiles(w->s, walk_tile_shape, w);
+	if (problems)
+		*problems = w->problems;
+	if (checkpoints)
+		*checkpoints = w->ncp;
+	free(w);
 	return r;
 }
 
-static int verify_tile_shape(void *ctx, unsigned tl, uint64_t n, unsigned w)
+int dpl_walk_finish(dpl_walk *w, uint64_t max, uint64_t *at, uint8_t root[32], unsigned *problems,
+		    uint64_t *checkpoints)
 {
-	struct vctx *v = ctx;
-	unsigned want = dp_tlog_tile_width(tl, n, v->latest);
-	if (w != want)
-		problem(v, "tile %u/%llu holds %u hashes; the latest checkpoint (size %llu) gives it %u",
-			tl, (unsigned long long)n, w, (unsigned long long)v->latest, want);
-	return DP_OK;
+	int done = 0, r = DP_OK;
+	while (!r && !done)
+		r = dpl_walk_step(w, max, &done);
+	dpl_walk_at(w, at, root, NULL);
+	int e = dpl_walk_end(w, problems, checkpoints);
+	return r ? r : e;
+}
+
+/* ---- denpod log verify ---- */
+
+#define VERIFY_REPORT_MAX 20
+
+struct vprint {
+	FILE *out;
+	const char *prefix;
+	unsigned n;
+};
+
+static void print_problem(void *ctx, const dpl_problem *p)
+{
+	struct vprint *v = ctx;
+	if (++v->n <= VERIFY_REPORT_MAX)
+		fprintf(v->out, "%s%s\n", v->prefix, p->msg);
 }
 
 int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out)
 {
-	struct vctx *v = calloc(1, sizeof *v);
-	if (!v)
-		return DP_ENOMEM;
-	v->s = s;
-	v->vk = vk;
-	v->out = out;
-	dp_tlog_range_init(&v->range);
-	uint64_t entries = 0;
+	struct vprint vp = {out, "log verify: ", 0};
+	dpl_walk_cb cb = {print_problem, &vp, NULL, NULL};
+	dpl_walk *w = NULL;
+	unsigned problems = 0;
+	uint64_t ncp = 0, entries = 0, latest = 0;
 	/* one snapshot: a running signer may commit meanwhile */
 	int r = dps_snapshot_begin(s);
 	if (!r)
-		r = dps_log_size(s, &entries);
+		r = dpl_walk_begin(&w, s, vk, 0, NULL, 1, &cb);
 	if (!r) {
-		r = dps_log_latest(s, &v->cp);
-		v->latest = r == DP_OK ? v->cp.size : 0;
-		if (r == DP_ENOTFOUND) {
-			problem(v, "no checkpoint is stored (has denpod run ever started?)");
-			r = DP_OK;
-		}
+		entries = w->end;
+		latest = w->latest;
+		r = dpl_walk_finish(w, UINT64_MAX, NULL, NULL, &problems, &ncp);
 	}
-	if (!r && v->latest > entries)
-		problem(v, "the latest checkpoint has %llu entries; only %llu are stored",
-			(unsigned long long)v->latest, (unsigned long long)entries);
-	if (!r) {
-		r = dps_log_checkpoint_next(s, -1, &v->cp);
-		v->have_cp = r == DP_OK;
-		r = r == DP_ENOTFOUND ? DP_OK : r;
-	}
-	if (!r)
-		r = verify_checkpoints(v); /* size 0 */
-	if (!r)
-		r = dps_log_entries(s, 0, entries, verify_entry, v);
-	if (!r && v->range.size != entries)
-		problem(v, "%llu entries counted but %llu read", (unsigned long long)entries,
-			(unsigned long long)v->range.size);
-	if (!r && v->have_cp)
-		problem(v, "checkpoint %llu is beyond the %llu stored entries",
-			(unsigned long long)v->cp.size, (unsigned long long)v->range.size);
-	if (!r)
-		r = dps_log_tiles(s, verify_tile_shape, v);
 	dps_snapshot_end(s);
+	if (!r && ncp == 0) {
+		fprintf(out, "log verify: no checkpoint is stored (has denpod run ever started?)\n");
+		problems++;
+	}
 	if (r)
 		fprintf(out, "log verify: cannot read the log: %s\n", dp_strerror(r));
-	else if (v->problems > VERIFY_REPORT_MAX)
-		fprintf(out, "log verify: ... %u problems in all\n", v->problems);
-	if (!r && !v->problems)
+	else if (problems > VERIFY_REPORT_MAX)
+		fprintf(out, "log verify: ... %u problems in all\n", problems);
+	if (!r && !problems)
 		fprintf(out, "log verify: ok: %llu entries, %llu checkpoints (latest %llu), signed by %s\n",
-			(unsigned long long)entries, (unsigned long long)v->ncp,
-			(unsigned long long)v->latest, vk->name);
-	if (!r && v->problems)
+			(unsigned long long)entries, (unsigned long long)ncp,
+			(unsigned long long)latest, vk->name);
+	if (!r && problems)
 		r = DP_ESTATE;
-	free(v);
 	return r;
+}
+
+/* ---- the mark: the log verified in full up to a checkpoint ---- */
+
+#define MARK_KEY "log_verified" /* meta: "<size> <hex root>" */
+
+int dpl_mark_get(dps_store *s, uint64_t *size, uint8_t root[32])
+{
+	char v[128];
+	int r = dps_meta_get(s, MARK_KEY, v, sizeof v);
+	if (r == DP_ETOOBIG)
+		return DP_EPARSE; /* not one of ours */
+	if (r)
+		return r;
+	if (!v[0])
+		return DP_ENOTFOUND;
+	const char *sp = strchr(v, ' ');
+	/* anything but exactly "<decimal> <64 hex digits>" is no mark */
+	if (!sp || strlen(sp + 1) != 64 || dp_num_u64(size, v, (size_t)(sp - v), 0, INT64_MAX) ||
+	    dp_hex_decode(root, 32, sp + 1, 64))
+		return DP_EPARSE;
+	return DP_OK;
+}
+
+/* Sets the mark to (size, root) if that raises it (up = 1) or lowers it (up = 0). */
+static int mark_move(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32],
+		     int up)
+{
+	char v[128], hex[65];
+	uint64_t old = 0;
+	uint8_t oroot[32];
+	dp_hex_encode(hex, root, 32);
+	snprintf(v, sizeof v, "%llu %s", (unsigned long long)size, hex);
+	if (wlock)
+		pthread_mutex_lock(wlock);
+	int r = dps_begin(s);
+	int have = r ? r : dpl_mark_get(s, &old, oroot);
+	if (!r && have != DP_OK && have != DP_ENOTFOUND && have != DP_EPARSE)
+		r = have;
+	/* a malformed mark is as good as none: raising replaces it, lowering need not */
+	if (!r && (up ? have != DP_OK || size > old : have == DP_OK && size < old))
+		r = dps_meta_put(s, MARK_KEY, v);
+	if (!r)
+		r = dps_commit(s);
+	else
+		dps_rollback(s);
+	if (wlock)
+		pthread_mutex_unlock(wlock);
+	return r;
+}
+
+int dpl_mark_raise(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32])
+{
+	return mark_move(s, wlock, size, root, 1);
+}
+
+int dpl_mark_lower(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32])
+{
+	return mark_move(s, wlock, size, root, 0);
+}
+
+/* ---- the start ---- */
+
+#define START_STEP 65536 /* entries per read at start */
+
+/*
+ * The log from the mark (the size verified in full last, bound to its
+ * checkpoint's root) to the end: every entry decodes and hashes to its
+ * leaf, every tile and checkpoint above the mark is what the entries give.
+ * A mark that names no stored checkpoint with its root is no mark: the
+ * whole log is verified then, so a damaged mark costs time, never a check.
+ */
+static int start_check(dpl_log *l)
+{
+	struct vprint vp = {stderr, "denpod: log: ", 0};
+	dpl_walk_cb cb = {print_problem, &vp, NULL, NULL};
+	uint64_t from = 0, ncp = 0, to = 0, end = 0;
+	uint8_t root[32];
+	unsigned problems = 0;
+	uint64_t t0 = now_ms();
+	dpl_walk *w = NULL;
+	int r = dpl_mark_get(l->s, &from, root);
+	if (r == DP_ENOTFOUND || r == DP_EPARSE) {
+		fprintf(stderr, "denpod: log: %s: verifying the whole log\n",
+			r == DP_ENOTFOUND ? "no verification mark yet"
+					  : "the verification mark is malformed (damaged?)");
+		from = 0;
+		r = DP_OK;
+	}
+	if (!r)
+		r = dps_snapshot_begin(l->s);
+	if (r)
+		return r;
+	r = dpl_walk_begin(&w, l->s, &l->vk, from, root, 0, &cb);
+	if (r == DP_ENOTFOUND && from > 0) {
+		fprintf(stderr, "denpod: log: the verification mark (size %llu) does not match a stored "
+				"checkpoint (damaged?): verifying the whole log\n",
+			(unsigned long long)from);
+		from = 0;
+		r = dpl_walk_begin(&w, l->s, &l->vk, 0, NULL, 0, &cb);
+	}
+	if (!r) {
+		end = w->end;
+		r = dpl_walk_finish(w, START_STEP, &to, root, &problems, &ncp);
+	}
+	dps_snapshot_end(l->s);
+	if (r)
+		return r;
+	if (problems) {
+		if (problems > VERIFY_REPORT_MAX)
+			fprintf(stderr, "denpod: log: ... %u problems in all\n", problems);
+		fprintf(stderr, "denpod: log: the stored log does not verify from entry %llu (the last "
+				"size verified in full); refusing to sign on.  Run `denpod check --data %s` "
+				"and see docs/operations.md, \"Damage and recovery\"\n",
+			(unsigned long long)from, l->dir);
+		return DP_ESTATE;
+	}
+	fprintf(stderr, "denpod: log: entries %llu..%llu and %llu checkpoints verified in %llu ms; "
+			"verified in full up to %llu\n", (unsigned long long)from,
+		(unsigned long long)end, (unsigned long long)ncp, (unsigned long long)(now_ms() - t0),
+		(unsigned long long)to);
+	return dpl_mark_raise(l->s, l->wlock, to, root);
+}
+
+const dp_note_vkey *dpl_verifier(const dpl_log *l)
+{
+	return &l->vk;
 }

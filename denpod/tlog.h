@@ -76,9 +76,11 @@ typedef struct dpl_log dpl_log;
  * Opens the log of the data directory on its own connection: loads the
  * key, checks the stored tree against the latest checkpoint (its signature
  * under this key and origin, its root recomputed from the tiles, the
- * newest entries against their leaf hashes) and signs what was appended
- * since (at least a checkpoint of size 0 for an empty log).  DP_ESTATE,
- * with a message, for a log that does not check: never signed on.
+ * newest entries against their leaf hashes), verifies every entry, tile
+ * and checkpoint from the mark (the last size verified in full, see
+ * dpl_mark_get) to the end and raises the mark, and signs what was
+ * appended since (at least a checkpoint of size 0 for an empty log).
+ * DP_ESTATE, with a message, for a log that does not check: never signed on.
  * wlock (may be NULL) is held around each write transaction, shared with
  * the process's other writer so neither starves in SQLite's busy loop.
  */
@@ -96,6 +98,8 @@ void dpl_kick(dpl_log *l);
 void dpl_close(dpl_log *l);
 /* The latest signed checkpoint (thread-safe). */
 void dpl_latest(dpl_log *l, dps_checkpoint *c);
+/* The log's verifier key (the public half of log.key; valid while l is open). */
+const dp_note_vkey *dpl_verifier(const dpl_log *l);
 
 /* ---- checks ---- */
 
@@ -108,8 +112,75 @@ int dpl_checkpoint_ok(const dps_checkpoint *c, const dp_note_vkey *vk) DP_WUR;
  * `denpod log verify`: recomputes every leaf hash and tile from the
  * entries, checks each entry decodes, each stored checkpoint's signature
  * and root, and that the stored tiles are exactly those of the latest
- * checkpoint.  Problems are printed to `out`; DP_OK only if there are none.
+ * checkpoint, in one read snapshot.  Problems are printed to `out` (the
+ * first 20, then their count); DP_OK only if there are none, DP_ESTATE if
+ * there are, another code if the log cannot be read at all.
  */
 int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out) DP_WUR;
+
+/*
+ * A walk over the stored log, for `denpod log verify`, the start and the
+ * scrub (denpod/scrub.h), in steps the caller paces.  It verifies, from a
+ * base `from` on, every entry (it decodes; its leaf hash, and every full
+ * tile and the latest checkpoint's partial tiles against the hashes
+ * recomputed from the entries) and every stored checkpoint above the base
+ * up to the latest (its root is the root of that many entries; its note
+ * verifies under vk and says its size and root).  `end` and the latest
+ * checkpoint are those stored when the walk begins; entries, full tiles
+ * and checkpoints below them never change, so the steps may run in
+ * separate read transactions while the signer goes on.
+ *
+ * The base: 0 (the whole log) or the size of a stored checkpoint whose
+ * root is `root`, which the caller verified in full earlier (the mark
+ * below): the tree under it is read from the tiles and must give that
+ * root (else a problem, and the walk stops).  A base that names no stored
+ * checkpoint with that root is DP_ENOTFOUND: no base.
+ *
+ * Damage is never an error: each problem goes to cb->problem (a part,
+ * "log-entry", "log-tile", "checkpoint" or "log", where, and a message)
+ * and is counted; errors are failures to read at all.
+ */
+typedef struct {
+	const char *part; /* what is damaged: "log-entry", "log-tile", "checkpoint", "log" */
+	uint64_t at;      /* the entry (a tile: its first entry; a checkpoint: its size) */
+	const char *msg;  /* one line, valid during the call only */
+} dpl_problem;
+typedef struct {
+	void (*problem)(void *ctx, const dpl_problem *p); /* may be NULL */
+	void *problem_ctx;
+	int (*entry)(void *ctx, uint64_t idx, const dp_logent *e); /* each entry that decodes; may be NULL */
+	void *entry_ctx;
+} dpl_walk_cb;
+typedef struct dpl_walk dpl_walk;
+/* whole: the walk runs in one snapshot, so every stored tile's width is checked too. */
+int dpl_walk_begin(dpl_walk **w, dps_store *s, const dp_note_vkey *vk, uint64_t from,
+		   const uint8_t root[32], int whole, const dpl_walk_cb *cb) DP_WUR;
+/* Up to max more entries; *done = 1 once every entry is walked (or the walk had to stop). */
+int dpl_walk_step(dpl_walk *w, uint64_t max, int *done) DP_WUR;
+/* The last checkpoint passed that checked (the base at first), and the entry bytes read. */
+void dpl_walk_at(const dpl_walk *w, uint64_t *size, uint8_t root[32], uint64_t *bytes);
+/* The final checks; frees w.  *problems (may be NULL): all problems found, *checkpoints met. */
+int dpl_walk_end(dpl_walk *w, unsigned *problems, uint64_t *checkpoints) DP_WUR;
+/* Steps of max entries to the end, dpl_walk_at (at, root may be NULL), then dpl_walk_end. */
+int dpl_walk_finish(dpl_walk *w, uint64_t max, uint64_t *at, uint8_t root[32], unsigned *problems,
+		    uint64_t *checkpoints) DP_WUR;
+
+/*
+ * The mark: the size up to which the log was last verified in full, with
+ * that checkpoint's root (meta "log_verified").  The start verifies only
+ * from it on (so a large log still starts fast), and a walk based on it
+ * re-derives the root from the tiles and compares it with the stored,
+ * signed checkpoint of that size: a damaged mark names no such checkpoint
+ * and is ignored (the whole log is verified), it cannot make the start
+ * skip anything.  The start and a scrub pass that found nothing raise it;
+ * a scrub that finds the log damaged lowers it to 0, so the next start
+ * walks the whole log (and refuses) instead of skipping the damage.
+ * dpl_mark_get: DP_ENOTFOUND if absent, DP_EPARSE if malformed.
+ * dpl_mark_raise / dpl_mark_lower: in their own transaction (under wlock,
+ * may be NULL), each only moves the mark its way.
+ */
+int dpl_mark_get(dps_store *s, uint64_t *size, uint8_t root[32]) DP_WUR;
+int dpl_mark_raise(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32]) DP_WUR;
+int dpl_mark_lower(dps_store *s, pthread_mutex_t *wlock, uint64_t size, const uint8_t root[32]) DP_WUR;
 
 #endif

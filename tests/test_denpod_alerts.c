@@ -603,6 +603,93 @@ static void test_validator(void)
 
 /* ---- RFC 5424 ---- */
 
+/* ---- damage to the store ---- */
+
+static void base_damage(dpo_damage *x)
+{
+	memset(x, 0, sizeof *x);
+	x->t_ms = INT64_C(1700000000000);
+	snprintf(x->part, sizeof x->part, "cable");
+	snprintf(x->found_by, sizeof x->found_by, "fetch");
+	x->has_cable = 1;
+	for (int i = 0; i < DP_CABLE_ID; i++)
+		x->cable_id[i] = (uint8_t)(0xa0 + i);
+	snprintf(x->mrn, sizeof x->mrn, "26 TOKYO 000017");
+	x->has_device = 1;
+	memcpy(x->device, dev, 32);
+	x->log_index = 108;
+	snprintf(x->detail, sizeof x->detail, "its 4885 stored bytes hash to 1dfd..., not to ...");
+}
+
+static void test_damage(void)
+{
+	dpo_damage x;
+	dp_buf b;
+	dp_buf_init(&b, DPO_LINE_MAX);
+	base_damage(&x);
+	CHECK(dpo_damage_ecs(&x, HOST, &b) == DP_OK && one_line(&b));
+	json_t *j = parse_line(&b);
+	CHECK(j != NULL);
+	CHECK(jstr_is(j, "@timestamp", "2023-11-14T22:13:20.000Z"));
+	CHECK(jstr_is(j, "message", "STORE-DAMAGE (fetch): cable a0a1a2a3a4a5a6a7 (26 TOKYO 000017): "
+				    "its 4885 stored bytes hash to 1dfd..., not to ..."));
+	CHECK(jstr_is(j, "event.kind", "alert"));
+	CHECK(jarr_is(j, "event.category", "database", NULL));
+	CHECK(jarr_is(j, "event.type", "error", NULL));
+	CHECK(jstr_is(j, "event.action", "store-damage"));
+	CHECK(json_integer_value(jpath(j, "event.severity")) == 73);
+	CHECK(jstr_is(j, "rule.name", "STORE-DAMAGE"));
+	CHECK(jstr_is(j, "rule.ruleset", "denpo"));
+	CHECK(jstr_is(j, "device.id", DEV_HEX));
+	CHECK(jstr_is(j, "denpo.part", "cable"));
+	CHECK(jstr_is(j, "denpo.found_by", "fetch"));
+	CHECK(jstr_is(j, "denpo.cable_id", "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"));
+	CHECK(jstr_is(j, "denpo.mrn", "26 TOKYO 000017"));
+	CHECK(json_integer_value(jpath(j, "denpo.log_index")) == 108);
+	json_decref(j);
+
+	dp_buf_reset(&b);
+	CHECK(dpo_damage_syslog(&x, 10, HOST, 4242, &b) == DP_OK);
+	static const char want[] =
+		"<82>1 2023-11-14T22:13:20.000Z sw1.example denpod 4242 DAMAGE [denpo@32473 "
+		"part=\"cable\" found_by=\"fetch\" cable=\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\" "
+		"mrn=\"26 TOKYO 000017\" device=\"" DEV_HEX "\" log_index=\"108\"] " BOM
+		"its 4885 stored bytes hash to 1dfd..., not to ...";
+	CHECKF(b.len == strlen(want) && !memcmp(b.p, want, b.len), "\n got: %s\nwant: %s",
+	       (const char *)b.p, want);
+	CHECK(valid_str((const char *)b.p));
+
+	/* nothing optional: a log entry found by the scrub; a newline in the detail stays one line */
+	memset(&x, 0, sizeof x);
+	x.t_ms = 1;
+	snprintf(x.part, sizeof x.part, "log-entry");
+	snprintf(x.found_by, sizeof x.found_by, "scrub");
+	x.log_index = 5;
+	snprintf(x.detail, sizeof x.detail, "entry 5\ndoes not hash");
+	dp_buf_reset(&b);
+	CHECK(dpo_damage_ecs(&x, NULL, &b) == DP_OK && one_line(&b));
+	j = parse_line(&b);
+	CHECK(jstr_is(j, "message", "STORE-DAMAGE (scrub): log-entry 5: entry 5 does not hash"));
+	CHECK(!jpath(j, "device") && !jpath(j, "denpo.cable_id") && !jpath(j, "denpo.mrn"));
+	json_decref(j);
+	dp_buf_reset(&b);
+	CHECK(dpo_damage_syslog(&x, 10, NULL, 0, &b) == DP_OK && valid_str((const char *)b.p));
+
+	/* part and found_by are names of [a-z-]; nothing is written otherwise */
+	static const char *bad[] = {"", "Cable", "ca ble", "cable\n", "ca\"ble"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		base_damage(&x);
+		snprintf(x.part, sizeof x.part, "%s", bad[i]);
+		dp_buf_reset(&b);
+		CHECKF(dpo_damage_ecs(&x, HOST, &b) == DP_EINVAL && b.len == 0, "part '%s'", bad[i]);
+		CHECKF(dpo_damage_syslog(&x, 10, HOST, 1, &b) == DP_EINVAL && b.len == 0, "part '%s'", bad[i]);
+		base_damage(&x);
+		snprintf(x.found_by, sizeof x.found_by, "%s", bad[i]);
+		CHECKF(dpo_damage_ecs(&x, HOST, &b) == DP_EINVAL && b.len == 0, "found_by '%s'", bad[i]);
+	}
+	dp_buf_free(&b);
+}
+
 static void test_syslog_exact(void)
 {
 	dp_det_alert a;
@@ -1382,6 +1469,7 @@ int main(void)
 	umask(022);
 	test_ecs_alert();
 	test_ecs_action();
+	test_damage();
 	test_validator();
 	test_syslog_exact();
 	test_syslog_random();

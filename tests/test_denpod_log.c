@@ -5,7 +5,9 @@
  * (root against a direct RFC 6962 computation, tiles and partial tiles,
  * proofs from the tiles, checkpoints under the log key), restart, a
  * refused fork, and tampering: a changed entry, tile or checkpoint makes
- * `denpod log verify` fail and the signer refuse to start.  Prints a rough
+ * `denpod log verify` fail and the signer refuse to start; the start
+ * verifies from the mark (the last size verified in full) and a damaged
+ * mark cannot make it skip anything.  Prints a rough
  * append + integrate rate.
  */
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "denpo/crypto.h"
+#include "denpo/encoding.h"
 #include "denpo/logentry.h"
 #include "denpo/tlog.h"
 #include "denpod/config.h"
@@ -431,6 +434,101 @@ static void test_tamper(dps_store *s)
 	dpl_close(l);
 }
 
+/* Entry idx's text changed in place (a damaged copy); keep_d keeps the original. */
+static void damage_entry(uint64_t idx)
+{
+	char q[512];
+	CHECK(sql("DROP TABLE IF EXISTS keep_d; CREATE TABLE keep_d AS SELECT * FROM log_entries") == 0);
+	snprintf(q, sizeof q, "UPDATE log_entries SET data=CAST(replace(CAST(data AS TEXT),'entry number',"
+			      "'entry NUMBER') AS BLOB) WHERE idx=%llu", (unsigned long long)idx);
+	CHECK(sql(q) == 0);
+}
+
+static void undamage(void)
+{
+	CHECK(sql("DELETE FROM log_entries; INSERT INTO log_entries SELECT * FROM keep_d; "
+		  "DROP TABLE keep_d") == 0);
+}
+
+/*
+ * The start verifies from the mark (the last size verified in full) on:
+ * damage above it is refused even far from the newest tile; damage below
+ * it is the scrub's (and verify's) to find; a damaged mark names no
+ * checkpoint with its root and makes the start verify everything.
+ */
+static void test_mark(dps_store *s, dpl_enc *x)
+{
+	dpl_log *l = NULL;
+	uint64_t m = 0, n;
+	uint8_t root[32], want[32];
+	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	dpl_close(l);
+	CHECK(dpl_mark_get(s, &m, root) == DP_OK && m == nleaves);
+	mth(0, nleaves, want);
+	CHECK(memcmp(root, want, 32) == 0);
+	/* 700 entries signed in rounds of a running signer: above the mark, across tiles */
+	uint64_t mark = m, first = nleaves;
+	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	append_n(s, x, 700, 100);
+	CHECK(dpl_round(l, &n) == DP_OK && n == 700);
+	dpl_close(l);
+	CHECK(dpl_mark_get(s, &m, root) == DP_OK && m == mark); /* signing is no verification */
+	/* an entry above the mark, outside the newest tile: the start refuses now */
+	damage_entry(first + 10);
+	CHECK(verify_quiet(s) == DP_ESTATE);
+	CHECK(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL);
+	CHECK(dpl_mark_get(s, &m, root) == DP_OK && m == mark);
+	undamage();
+	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	dpl_close(l);
+	CHECK(dpl_mark_get(s, &m, root) == DP_OK && m == nleaves);
+	/* below the mark: not the start's to see (a fast start), but verify's */
+	damage_entry(first + 10);
+	CHECK(verify_quiet(s) == DP_ESTATE);
+	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	dpl_close(l);
+	/* a damaged mark: another root, another size, garbage; each verifies the whole log */
+	char v[160], hex[65];
+	const char *marks[3];
+	char bad_root[160], bad_size[160];
+	dp_hex_encode(hex, want, 32);
+	hex[0] = hex[0] == '0' ? '1' : '0';
+	snprintf(bad_root, sizeof bad_root, "%llu %s", (unsigned long long)m, hex);
+	dp_hex_encode(hex, root, 32);
+	snprintf(bad_size, sizeof bad_size, "%llu %s", (unsigned long long)(m - 1), hex);
+	marks[0] = bad_root;
+	marks[1] = bad_size;
+	marks[2] = "12x garbage";
+	for (int i = 0; i < 3; i++) {
+		snprintf(v, sizeof v, "UPDATE meta SET v='%s' WHERE k='log_verified'", marks[i]);
+		CHECK(sql(v) == 0);
+		CHECKF(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL,
+		       "mark '%s': the whole log is verified and the damage below the mark found", marks[i]);
+	}
+	undamage();
+	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	dpl_close(l);
+	CHECK(dpl_mark_get(s, &m, root) == DP_OK && m == nleaves);
+	mth(0, nleaves, want);
+	CHECK(memcmp(root, want, 32) == 0);
+	/* the mark never goes back */
+	CHECK(dpl_mark_raise(s, NULL, 1, want) == DP_OK);
+	CHECK(dpl_mark_get(s, &m, root) == DP_OK && m == nleaves);
+	/* an unsigned tail that does not decode is never signed */
+	CHECK(dps_begin(s) == DP_OK);
+	uint64_t idx;
+	CHECK(dps_log_append(s, (const uint8_t *)"not an entry\n", 13, &idx) == DP_OK);
+	CHECK(dps_commit(s) == DP_OK);
+	CHECK(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL);
+	dps_checkpoint c;
+	CHECK(dps_log_latest(s, &c) == DP_OK && c.size == nleaves);
+	char q[96];
+	snprintf(q, sizeof q, "DELETE FROM log_entries WHERE idx=%llu", (unsigned long long)idx);
+	CHECK(sql(q) == 0);
+	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	dpl_close(l);
+}
+
 /* A stored checkpoint of the next size with another root (validly signed): never sign over it. */
 static void test_fork(dps_store *s, dpl_enc *x)
 {
@@ -615,6 +713,7 @@ int main(void)
 	test_signer(s, x);
 	test_retire(s);
 	test_tamper(s);
+	test_mark(s, x);
 	test_fork(s, x);
 	test_rate(s, x);
 	dpl_enc_free(x);
