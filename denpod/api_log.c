@@ -290,6 +290,54 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 	reply_proof(rq, inclusion ? "index" : "from", a, size, proof, n);
 }
 
+/* ---- the proofs other answers carry (resolve, inbox, archive, sent, status, accepted) ---- */
+
+int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m)
+{
+	*given = q && evhttp_find_header(q, "log_size");
+	*m = 0;
+	return !*given || u64_param(q, "log_size", m) == 0 ? DP_OK : DP_EPARSE;
+}
+
+int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char *msg, size_t cap)
+{
+	*out = NULL;
+	dps_checkpoint *cp = malloc(sizeof *cp);
+	if (!cp) {
+		snprintf(msg, cap, "out of memory; retry");
+		return DP_ENOMEM;
+	}
+	dpl_latest(srv->log, cp); /* read once: every proof of the answer is against this one */
+	*size = cp->size;
+	int r = DP_OK;
+	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t n = 0;
+	dp_tlog_tiles tiles = {dpl_tile_read, srv->store};
+	if (m > cp->size) {
+		snprintf(msg, cap, "log_size %llu is beyond the latest checkpoint (size %llu)",
+			 (unsigned long long)m, (unsigned long long)cp->size);
+		r = DP_EINVAL;
+	} else if (m > 0 && m < cp->size &&
+		   dp_tlog_prove_consistency(m, cp->size, dp_tlog_tiles_node, &tiles, proof, &n)) {
+		snprintf(msg, cap, "the switch cannot read its tiles; retry");
+		r = DP_ESTORE;
+	}
+	json_t *cons = r ? NULL : json_array();
+	char b64[48];
+	for (size_t i = 0; cons && i < n; i++) {
+		dp_b64_encode(b64, proof[i], DP_TLOG_HASH, 1);
+		json_array_append_new(cons, json_string(b64));
+	}
+	if (!r)
+		*out = json_pack("{s:s%,s:o}", "checkpoint", cp->note, cp->note_len, "consistency", cons);
+	free(cp);
+	if (!r && !*out) {
+		snprintf(msg, cap, "out of memory; retry");
+		r = DP_ENOMEM;
+	}
+	return r;
+}
+
 void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me,
 		 const dps_device *dev, int post)
 {

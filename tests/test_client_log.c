@@ -836,7 +836,7 @@ static void test_endpoints(const char *dir)
 	dp_resolution res;
 	dp_resolve_query q = {"PLAIN", NULL, NULL, NULL, DP_CLASS_UNCLASSIFIED};
 	r = dp_client_resolve_log(c, &q, 0, &res);
-	CHECKF(r == DP_OK && res.n == 1 && !res.has_log && !res.devs[0].enrolment.present &&
+	CHECKF(r == DP_OK && res.n == 1 && !res.log.present && !res.devs[0].enrolment.present &&
 	       !res.devs[0].key_entry.present, "resolve without log fields: %d %s", r, dp_client_message(c));
 	CHECKF(r == DP_OK && res.nunreachable == 2 && res.unreachable[0].not_logged &&
 	       !res.unreachable[1].not_logged && res.unreachable[1].last_not_after == 5,
@@ -850,16 +850,16 @@ static void test_endpoints(const char *dir)
 	r = dp_client_resolve_log(c, &q, 7, &res);
 	CHECKF(r == DP_OK && res.n == 1, "resolve with log fields: %d %s", r, dp_client_message(c));
 	if (r == DP_OK && res.n == 1) {
-		CHECK(res.has_log && res.log_checkpoint_len == note.len &&
-		      !memcmp(res.log_checkpoint, note.p, note.len) && res.log_nconsistency == 1 &&
-		      !memcmp(res.log_consistency[0], pf[0], 32));
+		CHECK(res.log.present && res.log.checkpoint_len == note.len &&
+		      !memcmp(res.log.checkpoint, note.p, note.len) && res.log.nconsistency == 1 &&
+		      !memcmp(res.log.consistency[0], pf[0], 32));
 		const dp_resolved *d = &res.devs[0];
 		CHECK(d->enrolment.present && d->enrolment.index == 12 && d->enrolment.entry_len == 13 &&
 		      !memcmp(d->enrolment.entry, "DENPO-LOG/1 x", 13) && d->enrolment.nproof == 1);
 		CHECK(d->key_entry.present && d->key_entry.index == 40 && d->key_entry.nproof == 0);
 		/* the note it carries opens like the one from /v1/log/checkpoint */
 		cli_ckpt cc;
-		CHECK(cli_ckpt_open(&log_vk, res.log_checkpoint, res.log_checkpoint_len, &cc) == DP_OK &&
+		CHECK(cli_ckpt_open(&log_vk, res.log.checkpoint, res.log.checkpoint_len, &cc) == DP_OK &&
 		      cc.cp.size == 20);
 		cli_ckpt_free(&cc);
 	}
@@ -868,7 +868,7 @@ static void test_endpoints(const char *dir)
 	for (size_t i = 0; i < 3; i++) {
 		q.to = bad[i];
 		r = dp_client_resolve_log(c, &q, 0, &res);
-		CHECKF(r == DP_EPROTO && res.devs == NULL && res.log_checkpoint == NULL, "%s: %d", bad[i], r);
+		CHECKF(r == DP_EPROTO && res.devs == NULL && res.log.checkpoint == NULL, "%s: %d", bad[i], r);
 		dp_resolution_free(&res);
 	}
 	dp_buf_free(&got);
