@@ -492,10 +492,10 @@ static int check_item(cli_ctx *x, bind_item *bi, const dp_cable_proof *p, const 
 	return BIND_OK;
 }
 
-static int list_request(cli_ctx *x, const bind_query *q, int wait, uint64_t m, dp_cable_list *l)
+static int list_request(cli_ctx *x, const bind_query *q, uint64_t m, dp_cable_list *l)
 {
 	return q->archive ? dp_client_archive_log(x->cl, q->before, q->limit, m, l)
-			  : dp_client_inbox_log(x->cl, wait, q->after, m, l);
+			  : dp_client_inbox_log(x->cl, 0, 0, m, l);
 }
 
 int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
@@ -503,7 +503,20 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 	const char *what = q->archive ? "the archive" : "the inbox";
 	memset(out, 0, sizeof *out);
 	int64_t deadline = 0, delay = 50;
-	int wait = q->wait, ec = EXIT_OK;
+	int ec = EXIT_OK;
+	if (!q->archive && q->wait > 0) {
+		/*
+		 * The long-poll itself carries no proofs: the cable it wakes for was
+		 * committed a moment ago and is not under a checkpoint yet, so the
+		 * switch would build them for nothing (for every woken device at once).
+		 */
+		dp_inbox_item *it;
+		size_t n;
+		int r = dp_client_inbox_after(x->cl, q->wait, q->after, &it, &n);
+		if (r)
+			return cli_fail(x, r, NULL, "cannot read %s", what);
+		free(it);
+	}
 	bind_origins seen = {0};
 	dp_envelope e;
 	dp_envelope_init(&e);
@@ -512,13 +525,13 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 		dp_cable_list l;
 		cli_ckpt ck;
 		uint64_t m = cli_log_size(x);
-		int r = list_request(x, q, wait, m, &l);
+		int r = list_request(x, q, m, &l);
 		if (r) {
 			ec = cli_fail(x, r, NULL, "cannot read %s", what);
 			break;
 		}
 		if (!deadline)
-			deadline = now_ms() + BIND_WAIT_MS; /* counted from the answer, not the long-poll */
+			deadline = now_ms() + BIND_WAIT_MS;
 		ec = bind_checkpoint(x, &l.log, m, what, "nothing is listed; report this to security operations",
 				     &ck);
 		if (ec) {
@@ -561,7 +574,6 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 		/* a cable newer than the checkpoint: its entry is signed within a second or so */
 		sleep_ms(delay);
 		delay = delay * 2 > 1000 ? 1000 : delay * 2;
-		wait = 0;
 	}
 	dp_envelope_free(&e);
 	bind_origins_free(&seen);

@@ -58,14 +58,15 @@ static void owner_of(dpd_server *srv, const uint8_t device[32], dps_device *d, d
  * One entry as answers carry it: {"index", "entry" (b64), "proof"} in the
  * tree of `size`.
  */
-static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out);
+static int incl_json_pv(dps_store *s, uint64_t idx, uint64_t size, dpd_prover *pv, json_t **out);
 
 struct inbox_ctx {
 	json_t *arr;
 	dps_store *s;
-	int with_log;  /* the device asked for proofs (log_size=M) */
-	uint64_t size; /* the answer's checkpoint */
-	dp_buf env;    /* scratch: one envelope */
+	int with_log;    /* the device asked for proofs (log_size=M) */
+	uint64_t size;   /* the answer's checkpoint */
+	dpd_prover *pv;  /* its proofs' nodes */
+	dp_buf env;      /* scratch: one envelope */
 };
 
 /*
@@ -74,13 +75,13 @@ struct inbox_ctx {
  * switch logged nothing for (a database edited by hand) gets null, so the
  * device says so rather than trust its row.
  */
-static int accepted_entry(dps_store *s, int64_t log_idx, uint64_t size, json_t *o)
+static int accepted_entry(dps_store *s, int64_t log_idx, uint64_t size, dpd_prover *pv, json_t *o)
 {
 	json_object_set_new(o, "log_index", log_idx >= 0 ? json_integer(log_idx) : json_null());
 	if (log_idx < 0 || (uint64_t)log_idx >= size)
 		return DP_OK; /* none, or not under the checkpoint yet: the device asks again */
 	json_t *e = NULL;
-	int r = incl_json(s, (uint64_t)log_idx, size, &e);
+	int r = incl_json_pv(s, (uint64_t)log_idx, size, pv, &e);
 	if (r == DP_ESTORE)
 		return DP_OK; /* a damaged entry or tile: the device reports the cable, not the queue */
 	if (!r)
@@ -103,7 +104,7 @@ static int inbox_proofs(struct inbox_ctx *x, const dps_cable *c, json_t *o)
 		return r; /* a stored cable with no envelope is left without one: the device reports it */
 	dps_cable full;
 	r = dps_cable_get(x->s, c->cable_id, &full); /* the list's rows do not carry log_idx */
-	return r ? r : accepted_entry(x->s, full.log_idx, x->size, o);
+	return r ? r : accepted_entry(x->s, full.log_idx, x->size, x->pv, o);
 }
 
 static int inbox_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
@@ -133,7 +134,16 @@ static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, js
 	x->s = srv->store;
 	x->with_log = log_size >= 0;
 	dp_buf_init(&x->env, DP_ENVELOPE_MAX);
-	int r = x->with_log ? dpd_log_view(srv, (uint64_t)log_size, logj, &x->size, msg, sizeof msg) : DP_OK;
+	/*
+	 * One read transaction for the whole list: a few reads per cable, each
+	 * of them otherwise its own transaction with its own locks.  It begins
+	 * at the first read, after dpl_latest, so the checkpoint's tiles are in it.
+	 */
+	int r = x->with_log ? dps_snapshot_begin(srv->store) : DP_OK;
+	if (!r && x->with_log)
+		r = dpd_log_view(srv, (uint64_t)log_size, logj, &x->size, msg, sizeof msg);
+	if (!r && x->with_log && !(x->pv = dpd_prover_new(srv->store, x->size)))
+		r = DP_ENOMEM;
 	x->arr = r ? NULL : json_array();
 	if (!r && !x->arr)
 		r = DP_ENOMEM;
@@ -141,6 +151,9 @@ static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, js
 		json_decref(*logj);
 		*logj = NULL;
 		dp_buf_free(&x->env);
+		dpd_prover_free(x->pv);
+		if (x->with_log)
+			dps_snapshot_end(srv->store);
 	}
 	return r;
 }
@@ -148,6 +161,9 @@ static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, js
 /* {"log"?, "cables": [...]} from a filled list (steals both); frees x's scratch. */
 static int list_end(struct inbox_ctx *x, json_t *logj, int r, json_t **out)
 {
+	if (x->with_log)
+		dps_snapshot_end(x->s);
+	dpd_prover_free(x->pv);
 	dp_buf_free(&x->env);
 	*out = NULL;
 	if (!r)
@@ -540,7 +556,7 @@ static int cable_proofs(dpd_server *srv, const dps_cable *c, int64_t log_size, j
 	int r = dpd_log_view(srv, (uint64_t)log_size, &logj, &size, msg, sizeof msg);
 	if (!r) {
 		json_object_set_new(o, "log", logj);
-		r = accepted_entry(srv->store, c->log_idx, size, o);
+		r = accepted_entry(srv->store, c->log_idx, size, NULL, o);
 	}
 	return r;
 }
@@ -670,8 +686,9 @@ struct sent_ctx {
 	dpd_server *srv;
 	json_t *arr;
 	int r;
-	int with_log;  /* sent: the device asked for proofs */
-	uint64_t size; /* sent: the answer's checkpoint */
+	int with_log;    /* sent: the device asked for proofs */
+	uint64_t size;   /* sent: the answer's checkpoint */
+	dpd_prover *pv;  /* sent: its proofs' nodes */
 };
 
 static int sent_one(void *ctx, const dps_cable *c)
@@ -695,7 +712,7 @@ static int sent_one(void *ctx, const dps_cable *c)
 		return DP_OK;
 	dps_cable full;
 	r = dps_cable_get(x->srv->store, c->cable_id, &full); /* the list's rows do not carry log_idx */
-	return r ? r : accepted_entry(x->srv->store, full.log_idx, x->size, j);
+	return r ? r : accepted_entry(x->srv->store, full.log_idx, x->size, x->pv, j);
 }
 
 static void get_sent(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
@@ -705,12 +722,19 @@ static void get_sent(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dp
 	json_t *logj = NULL;
 	if (log_size_of(srv, rq, q, &log_size))
 		return;
-	struct sent_ctx x = {srv, json_array(), 0, log_size >= 0, 0};
+	struct sent_ctx x = {srv, json_array(), 0, log_size >= 0, 0, NULL};
 	int r = x.arr ? DP_OK : DP_ENOMEM;
+	/* one read transaction, as for the inbox (list_begin) */
+	int snap = !r && x.with_log && dps_snapshot_begin(srv->store) == DP_OK;
 	if (!r && x.with_log)
 		r = dpd_log_view(srv, (uint64_t)log_size, &logj, &x.size, msg, sizeof msg);
+	if (!r && x.with_log && !(x.pv = dpd_prover_new(srv->store, x.size)))
+		r = DP_ENOMEM;
 	if (!r)
 		r = dps_sent(srv->store, dev->officer, 100, sent_one, &x);
+	if (snap)
+		dps_snapshot_end(srv->store);
+	dpd_prover_free(x.pv);
 	if (r) {
 		json_decref(logj);
 		json_decref(x.arr);
@@ -821,7 +845,8 @@ static int incl_entry(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
 	return x->j ? DP_OK : DP_ENOMEM;
 }
 
-static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
+/* incl_json with the nodes of a list's proofs kept (pv; NULL: read each time). */
+static int incl_json_pv(dps_store *s, uint64_t idx, uint64_t size, dpd_prover *pv, json_t **out)
 {
 	struct incl_ctx x = {NULL};
 	int r = dps_log_entries(s, idx, 1, incl_entry, &x);
@@ -830,7 +855,8 @@ static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
 	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
 	size_t n = 0;
 	dp_tlog_tiles tiles = {dpl_tile_read, s};
-	if (!r && dp_tlog_prove_inclusion(idx, size, dp_tlog_tiles_node, &tiles, proof, &n))
+	if (!r && (pv ? dpd_prove(pv, idx, proof, &n)
+		      : dp_tlog_prove_inclusion(idx, size, dp_tlog_tiles_node, &tiles, proof, &n)))
 		r = DP_ESTORE;
 	json_t *arr = r ? NULL : json_array();
 	char b64[48];
@@ -847,6 +873,11 @@ static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
 	json_object_set_new(x.j, "proof", arr);
 	*out = x.j;
 	return DP_OK;
+}
+
+static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
+{
+	return incl_json_pv(s, idx, size, NULL, out);
 }
 
 static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int role)

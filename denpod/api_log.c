@@ -292,6 +292,63 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 
 /* ---- the proofs other answers carry (resolve, inbox, archive, sent, status, accepted) ---- */
 
+/*
+ * Many inclusion proofs of one tree for one answer (a list of 1,000
+ * cables): the proofs of neighbouring entries share most of their nodes,
+ * and a node below a tile level costs a tile read and up to 255 hashes, so
+ * every node is kept once read.  An open-addressing table of (level, n);
+ * when full, nodes are simply read again.
+ */
+#define PROVER_SLOTS 65536 /* a power of two; 3 MiB */
+
+struct dpd_prover {
+	dp_tlog_tiles tiles;
+	uint64_t size;
+	size_t used;
+	struct {
+		uint64_t n;
+		unsigned level; /* level + 1: 0 = empty */
+		uint8_t h[DP_TLOG_HASH];
+	} slot[PROVER_SLOTS];
+};
+
+dpd_prover *dpd_prover_new(dps_store *s, uint64_t size)
+{
+	dpd_prover *p = calloc(1, sizeof *p);
+	if (p) {
+		p->tiles.rd = dpl_tile_read;
+		p->tiles.ctx = s;
+		p->size = size;
+	}
+	return p;
+}
+
+void dpd_prover_free(dpd_prover *p) { free(p); }
+
+static int memo_node(void *ctx, unsigned level, uint64_t n, uint8_t out[DP_TLOG_HASH])
+{
+	dpd_prover *p = ctx;
+	size_t i = (size_t)((n * 0x9e3779b97f4a7c15ULL) ^ level) & (PROVER_SLOTS - 1);
+	for (; p->slot[i].level; i = (i + 1) & (PROVER_SLOTS - 1))
+		if (p->slot[i].level == level + 1 && p->slot[i].n == n) {
+			memcpy(out, p->slot[i].h, DP_TLOG_HASH);
+			return DP_OK;
+		}
+	int r = dp_tlog_tiles_node(&p->tiles, level, n, out);
+	if (!r && p->used < PROVER_SLOTS / 2) { /* half full at most: probes stay short */
+		p->slot[i].level = level + 1;
+		p->slot[i].n = n;
+		memcpy(p->slot[i].h, out, DP_TLOG_HASH);
+		p->used++;
+	}
+	return r;
+}
+
+int dpd_prove(dpd_prover *p, uint64_t idx, uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH], size_t *n)
+{
+	return dp_tlog_prove_inclusion(idx, p->size, memo_node, p, proof, n);
+}
+
 int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m)
 {
 	*given = q && evhttp_find_header(q, "log_size");

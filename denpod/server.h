@@ -196,6 +196,15 @@ int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m) DP_WUR;
  */
 int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char *msg,
 		 size_t cap) DP_WUR;
+/*
+ * Inclusion proofs of many entries in the tree of `size` for one answer,
+ * each node read (or hashed from its tile) once.  NULL when out of memory.
+ */
+typedef struct dpd_prover dpd_prover;
+dpd_prover *dpd_prover_new(dps_store *s, uint64_t size);
+int dpd_prove(dpd_prover *p, uint64_t idx, uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH],
+	      size_t *n) DP_WUR;
+void dpd_prover_free(dpd_prover *p);
 
 /* batch.c */
 void dpd_batch_add(dpd_server *srv, dpd_op *op);

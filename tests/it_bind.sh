@@ -189,6 +189,26 @@ check "fresh: exit 0 (got $rc: $(cat "$T/fresh.err"))" [ "$rc" = 0 ]
 check "fresh: the new FLASH listed, checked" \
 	[ "$(jq -r --arg m "$(mrn HQ 7)" '.cables[] | select(.mrn==$m) | .precedence' "$T/fresh.out")" = FLASH ]
 
+# ---- --watch: each new cable shown once checked; a tampered one stops the watch (exit 3) ----
+dp tanaka.h --json inbox --watch >"$T/watch.out" 2>"$T/watch.err" &
+W=$!
+sleep 1
+send sato.k --class SECRET --prec FLASH --to TOKYO --tags ADMN --subject "watched" >/dev/null || no "send watched"
+for _ in $(seq 100); do grep -q "$(mrn HQ 8)" "$T/watch.out" && break; sleep 0.1; done
+check "watch: the new FLASH shown, checked" \
+	[ "$(jq -r --arg m "$(mrn HQ 8)" 'select(.mrn==$m) | "\(.precedence) \(.log_index | type)"' "$T/watch.out")" = "FLASH number" ]
+C8=$(id_of "$(mrn HQ 8)")
+sql "UPDATE cables SET mrn='$(mrn HQ 98)' WHERE cable_id=X'$C8'"
+send sato.k --class SECRET --prec ROUTINE --to TOKYO --tags ADMN --subject "wakes the watch" >/dev/null ||
+	no "send wake"
+for _ in $(seq 150); do kill -0 "$W" 2>/dev/null || break; sleep 0.1; done
+kill "$W" 2>/dev/null && no "watch: still running after a tampered cable"
+wait "$W"
+rc=$?
+check "watch: stopped with exit 3 (got $rc)" [ "$rc" = 3 ]
+check "watch: named the field" grep -qF "MRN: the switch says $(mrn HQ 98), its log entry says $(mrn HQ 8)" "$T/watch.err"
+sql "UPDATE cables SET mrn='$(mrn HQ 8)' WHERE cable_id=X'$C8'"
+
 # ---- the reply to a cable names the logged MRN in REF ----
 run reply tanaka.h reply "$C4" --body "$T/body"
 check "reply: exit 0 (got $rc: $(cat "$T/reply.err"))" [ "$rc" = 0 ]
