@@ -71,14 +71,18 @@ setup() {
 		{ echo "$n: the reader does not list the cables" >&2; exit 1; }
 }
 
-# ms NAME BUILDDIR ARGS...: milliseconds of one denpo run on the reader of NAME
-ms() {
-	local n=$1 b=$2 s e
-	shift 2
-	s=$(date +%s%N)
-	"$b/denpo" --home "$T/$n/tk.r" "$@" >/dev/null 2>"$T/$n/err" || { cat "$T/$n/err" >&2; exit 1; }
-	e=$(date +%s%N)
-	echo $(((e - s) / 1000000))
+# cpu_ns PID: nanoseconds the process (all its threads) has run on a CPU
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }'; }
+# run1 NAME BUILDDIR PID ARGS...: "WALL CLIENT SWITCH" milliseconds of one denpo run on the
+# reader of NAME: wall clock, the client's CPU (user + system), the switch's CPU meanwhile
+run1() {
+	local n=$1 b=$2 pid=$3 s0 s1 t
+	shift 3
+	s0=$(cpu_ns "$pid")
+	t=$( { TIMEFORMAT='%3R %3U %3S'; time "$b/denpo" --home "$T/$n/tk.r" "$@" >/dev/null 2>"$T/$n/err"; } 2>&1 ) ||
+		{ cat "$T/$n/err" >&2; exit 1; }
+	s1=$(cpu_ns "$pid")
+	awk -v t="$t" -v d=$((s1 - s0)) 'BEGIN { split(t, a, " "); printf "%.0f %.0f %.0f", a[1] * 1000, (a[2] + a[3]) * 1000, d / 1e6 }'
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -88,26 +92,32 @@ setup this "$BUILD"
 
 declare -A M
 CASES=("inbox" "--json inbox" "archive --limit 1000")
+KINDS=(wall client switch)
 for i in $(seq "$RUNS"); do
-	line="  run $i:"
+	line="  run $i (wall/client CPU/switch CPU, ms):"
 	for c in "${CASES[@]}"; do
-		# shellcheck disable=SC2086
-		b=$(ms base "$BASE" $c)
-		# shellcheck disable=SC2086
-		t=$(ms this "$BUILD" $c)
-		M["base $c"]+=" $b"
-		M["this $c"]+=" $t"
-		line+=" [$c] $b/$t ms"
+		for side in base this; do
+			# shellcheck disable=SC2086
+			if [ $side = base ]; then r=$(run1 base "$BASE" "${PIDS[0]}" $c); else r=$(run1 this "$BUILD" "${PIDS[1]}" $c); fi
+			read -r w u s <<<"$r"
+			M["$side $c wall"]+=" $w"
+			M["$side $c client"]+=" $u"
+			M["$side $c switch"]+=" $s"
+			line+=" [$side $c] $w/$u/$s"
+		done
 	done
 	echo "$line"
 done
 echo
-echo "== medians of $RUNS runs (ms per command, whole process; BASE=$BASE, this=$BUILD) =="
+echo "== medians of $RUNS runs (ms per command; BASE=$BASE, this=$BUILD) =="
+printf '%-28s %-7s %9s %9s %7s\n' command what base this ratio
 for c in "${CASES[@]}"; do
-	# shellcheck disable=SC2086
-	mb=$(median ${M["base $c"]})
-	# shellcheck disable=SC2086
-	mt=$(median ${M["this $c"]})
-	awk -v c="denpo $c" -v b="$mb" -v t="$mt" \
-		'BEGIN { printf "%-30s %7.0f ms base  %7.0f ms this  ratio %.2f\n", c, b, t, t / b }'
+	for k in "${KINDS[@]}"; do
+		# shellcheck disable=SC2086
+		mb=$(median ${M["base $c $k"]})
+		# shellcheck disable=SC2086
+		mt=$(median ${M["this $c $k"]})
+		awk -v c="denpo $c" -v k="$k" -v b="$mb" -v t="$mt" \
+			'BEGIN { printf "%-28s %-7s %9.0f %9.0f %7s\n", c, k, b, t, (b > 0 ? sprintf("%.2f", t / b) : "-") }'
+	done
 done

@@ -93,7 +93,10 @@ out:
 static const char inbox_help[] =
 	"usage: denpo inbox [--wait N] [--watch]\n"
 	"\n"
-	"Lists the cables waiting for this device, FLASH first, then by time.\n"
+	"Lists the cables waiting for this device, FLASH first, then by time.  Each is\n"
+	"checked first: its precedence and classification against the envelope its\n"
+	"sender signed, its MRN and time against the switch's transparency log.  A cable\n"
+	"that fails is not listed but reported, and the exit code is 3.\n"
 	"  --wait N   if the queue is empty, wait up to N seconds (<= 60) for a cable\n"
 	"  --watch    keep waiting and print each new cable; rings the bell on FLASH\n";
 
@@ -240,7 +243,8 @@ static const char archive_help[] =
 	"\n"
 	"Lists the cables ever addressed to this device (read or not), newest first, N\n"
 	"(default 20, at most 1000) before sequence number SEQ (the SEQ column; default:\n"
-	"the newest).  `denpo read` opens one; it is kept on this device once read.\n";
+	"the newest).  `denpo read` opens one; it is kept on this device once read.\n"
+	"Checked as `denpo inbox` checks (a cable that fails: reported, exit 3).\n";
 
 int cmd_archive(cli_ctx *x, int argc, char **argv)
 {
@@ -321,8 +325,10 @@ static const char read_help[] =
 	"\n"
 	"Fetches the cable (or uses the local encrypted copy), decrypts it with this\n"
 	"device's key and verifies it: envelope and cable signatures, the originating\n"
-	"device against the directory, envelope == cable routing, and that the cable\n"
-	"names this device.  Any failure: nothing is displayed, exit code 3.\n"
+	"device against the directory, envelope == cable routing, that the cable\n"
+	"names this device, and its MRN against its entry in the switch's transparency\n"
+	"log (and the MRN given, if one was).  Any failure: nothing is displayed,\n"
+	"nothing is acknowledged, exit code 3.\n"
 	"  --save-attachments DIR   write the attachments into DIR (never overwrites)\n"
 	"  --ack                    acknowledge it after displaying\n";
 

@@ -15,7 +15,9 @@
 static const char status_help[] =
 	"usage: denpo status MRN|CABLE_ID\n\n"
 	"Delivery and read receipts, per recipient device, of a cable your officer sent;\n"
-	"OVERDUE marks a recipient past the precedence's handling-time objective.\n";
+	"OVERDUE marks a recipient past the precedence's handling-time objective.  Its MRN,\n"
+	"time, precedence and classification are checked against its entry in the\n"
+	"switch's transparency log: any difference shows nothing, exit code 3.\n";
 
 static void when(int64_t t, char out[32])
 {
@@ -95,7 +97,9 @@ int cmd_status(cli_ctx *x, int argc, char **argv)
 static const char sent_help[] =
 	"usage: denpo sent\n\n"
 	"Cables sent by your officer (from the switch), plus any cable saved on this\n"
-	"device that the switch has not accepted yet (send it with `denpo retry ID`).\n";
+	"device that the switch has not accepted yet (send it with `denpo retry ID`).\n"
+	"Each is checked against its entry in the switch's transparency log; one that\n"
+	"fails is not listed but reported, and the exit code is 3.\n";
 
 /* Local records still "pending". */
 static json_t *pending(cli_ctx *x)
