@@ -858,12 +858,7 @@ static int incl_json_pv(dps_store *s, uint64_t idx, uint64_t size, dpd_prover *p
 	if (!r && (pv ? dpd_prove(pv, idx, proof, &n)
 		      : dp_tlog_prove_inclusion(idx, size, dp_tlog_tiles_node, &tiles, proof, &n)))
 		r = DP_ESTORE;
-	json_t *arr = r ? NULL : json_array();
-	char b64[48];
-	for (size_t i = 0; arr && i < n; i++) {
-		dp_b64_encode(b64, proof[i], DP_TLOG_HASH, 1);
-		json_array_append_new(arr, json_string(b64));
-	}
+	json_t *arr = r ? NULL : dpd_proof_json((const uint8_t(*)[DP_TLOG_HASH])proof, n);
 	if (!r && !arr)
 		r = DP_ENOMEM;
 	if (r) {

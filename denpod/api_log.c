@@ -241,8 +241,7 @@ static int u64_param(struct evkeyvalq *q, const char *key, uint64_t *v)
 	return !s || dp_fld_uint(v, s, strlen(s), INT64_MAX) ? -1 : 0;
 }
 
-static void reply_proof(dpd_req *rq, const char *k1, uint64_t v1, uint64_t size,
-			uint8_t proof[][DP_TLOG_HASH], size_t n)
+json_t *dpd_proof_json(const uint8_t (*proof)[DP_TLOG_HASH], size_t n)
 {
 	json_t *arr = json_array();
 	char b64[48];
@@ -250,6 +249,13 @@ static void reply_proof(dpd_req *rq, const char *k1, uint64_t v1, uint64_t size,
 		dp_b64_encode(b64, proof[i], DP_TLOG_HASH, 1);
 		json_array_append_new(arr, json_string(b64));
 	}
+	return arr;
+}
+
+static void reply_proof(dpd_req *rq, const char *k1, uint64_t v1, uint64_t size,
+			uint8_t proof[][DP_TLOG_HASH], size_t n)
+{
+	json_t *arr = dpd_proof_json((const uint8_t(*)[DP_TLOG_HASH])proof, n);
 	dpd_reply_json(rq, 200, json_pack("{s:I,s:I,s:o}", k1, (json_int_t)v1, "size",
 					  (json_int_t)size, "proof", arr));
 }
@@ -379,12 +385,7 @@ int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char
 		snprintf(msg, cap, "the switch cannot read its tiles; retry");
 		r = DP_ESTORE;
 	}
-	json_t *cons = r ? NULL : json_array();
-	char b64[48];
-	for (size_t i = 0; cons && i < n; i++) {
-		dp_b64_encode(b64, proof[i], DP_TLOG_HASH, 1);
-		json_array_append_new(cons, json_string(b64));
-	}
+	json_t *cons = r ? NULL : dpd_proof_json((const uint8_t(*)[DP_TLOG_HASH])proof, n);
 	if (!r)
 		*out = json_pack("{s:s%,s:o}", "checkpoint", cp->note, cp->note_len, "consistency", cons);
 	free(cp);

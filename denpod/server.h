@@ -196,6 +196,8 @@ int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m) DP_WUR;
  */
 int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char *msg,
 		 size_t cap) DP_WUR;
+/* A proof as answers carry it: a JSON array of base64 hashes (NULL when out of memory). */
+json_t *dpd_proof_json(const uint8_t (*proof)[DP_TLOG_HASH], size_t n);
 /*
  * Inclusion proofs of many entries in the tree of `size` for one answer,
  * each node read (or hashed from its tile) once.  NULL when out of memory.

@@ -146,15 +146,22 @@ static void answer(dp_log_accepted *a, int64_t index, size_t i, uint64_t size)
 	      DP_OK);
 }
 
+/* The whole tree verified, the cable's entry as an honest switch sends it, checked into lg. */
+static void honest(cli_ckpt *c, dp_log_accepted *a, bind_logged *lg)
+{
+	char why[512];
+	ckpt(c, NLEAF);
+	answer(a, CABLE_AT, CABLE_AT, NLEAF);
+	CHECKF(bind_entry(a, c, id, lg, why, sizeof why) == BIND_OK, "%s", why);
+}
+
 static void test_entry(void)
 {
 	cli_ckpt c;
 	dp_log_accepted a;
 	bind_logged lg;
 	char why[512];
-	ckpt(&c, NLEAF);
-	answer(&a, CABLE_AT, CABLE_AT, NLEAF);
-	CHECKF(bind_entry(&a, &c, id, &lg, why, sizeof why) == BIND_OK, "%s", why);
+	honest(&c, &a, &lg);
 	CHECK(!strcmp(lg.mrn, "26 TOKYO 000004") && lg.accepted == T0 && lg.index == CABLE_AT &&
 	      lg.classification == DP_CLASS_SECRET && lg.prec_action == DP_PREC_FLASH &&
 	      !strcmp(lg.post, "TOKYO") && !strcmp(lg.officer, "sato.k") && !strcmp(lg.cable_id, id));
@@ -213,9 +220,7 @@ static void test_compare(void)
 	dp_log_accepted a;
 	bind_logged lg;
 	char why[512];
-	ckpt(&c, NLEAF);
-	answer(&a, CABLE_AT, CABLE_AT, NLEAF);
-	CHECK(bind_entry(&a, &c, id, &lg, why, sizeof why) == BIND_OK);
+	honest(&c, &a, &lg);
 
 	/* what an honest switch says: all of it agrees */
 	bind_claim ok;
