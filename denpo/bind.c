@@ -263,30 +263,41 @@ static void remember(bind_origins *o, const uint8_t dev[DP_ED25519_PK], const ch
 	o->n++;
 }
 
-int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, bind_origins *seen,
-		char *why, size_t cap)
+int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, const dp_cable_list *list,
+		bind_origins *seen, char *why, size_t cap)
 {
 	for (size_t i = 0; seen && i < seen->n; i++)
 		if (!memcmp(seen->dev[i], dev, DP_ED25519_PK) && !strcmp(seen->post[i], post))
 			return DP_OK;
-	dp_device_info d;
-	int r = dp_client_device(x->cl, dev, &d);
-	if (r == DP_ENOTFOUND) {
-		snprintf(why, cap, "it is signed by a device the directory does not know");
+	dp_device_info asked;
+	const dp_device_info *d = NULL;
+	for (size_t i = 0; list && i < list->norigins && !d; i++)
+		if (!memcmp(list->origins[i].device, dev, DP_ED25519_PK))
+			d = &list->origins[i];
+	if (!d && list) {
+		snprintf(why, cap, "the switch sent no directory entry for its originating device");
 		return DP_ESIG;
 	}
-	if (r) {
-		snprintf(why, cap, "cannot check its originating device: %s", dp_strerror(r));
-		return r;
+	if (!d) {
+		int r = dp_client_device(x->cl, dev, &asked);
+		if (r == DP_ENOTFOUND) {
+			snprintf(why, cap, "it is signed by a device the directory does not know");
+			return DP_ESIG;
+		}
+		if (r) {
+			snprintf(why, cap, "cannot check its originating device: %s", dp_strerror(r));
+			return r;
+		}
+		d = &asked;
 	}
-	if (memcmp(d.sign_key, dev, DP_ED25519_PK) != 0 || strcmp(d.post, post) != 0) {
-		snprintf(why, cap, "it claims post %s but its signing device belongs to %s (%s)", post, d.post,
-			 d.officer);
+	if (memcmp(d->sign_key, dev, DP_ED25519_PK) != 0 || strcmp(d->post, post) != 0) {
+		snprintf(why, cap, "it claims post %s but its signing device belongs to %s (%s)", post, d->post,
+			 d->officer);
 		return DP_ESIG;
 	}
-	if (strcmp(d.status, "active") != 0)
-		fprintf(stderr, "denpo: note: the originating device (%s, %s) is now %s\n", d.officer, d.post,
-			d.status);
+	if (strcmp(d->status, "active") != 0)
+		fprintf(stderr, "denpo: note: the originating device (%s, %s) is now %s\n", d->officer, d->post,
+			d->status);
 	if (seen)
 		remember(seen, dev, post);
 	return DP_OK;
@@ -438,8 +449,8 @@ static int by_index_desc(const void *pa, const void *pb)
  * BIND_BAD (why), or a DP code that stops the list (the directory could not
  * be asked).
  */
-static int check_item(cli_ctx *x, bind_item *bi, const dp_cable_proof *p, const cli_ckpt *ck,
-		      bind_origins *seen, dp_envelope *e, char *why, size_t cap)
+static int check_item(cli_ctx *x, bind_item *bi, const dp_cable_proof *p, const dp_cable_list *l,
+		      const cli_ckpt *ck, bind_origins *seen, dp_envelope *e, char *why, size_t cap)
 {
 	dp_inbox_item *it = &bi->it;
 	bind_logged lg;
@@ -474,7 +485,8 @@ static int check_item(cli_ctx *x, bind_item *bi, const dp_cable_proof *p, const 
 	cl.from = it->from;
 	if (bind_compare(&cl, &lg, e, x->ks->sign_pk, NULL, 0, why, cap))
 		return BIND_BAD;
-	r = bind_origin(x, e->from_device, e->from, seen, why, cap);
+	/* from the answer's directory entries: asking for a decoy originator's would be an alarm */
+	r = bind_origin(x, e->from_device, e->from, l, seen, why, cap);
 	if (r == DP_ESIG)
 		return BIND_BAD;
 	if (r)
@@ -551,7 +563,7 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 			bind_item bi = {l.items[i], 0};
 			if (bi.it.seq > out->top_seq)
 				out->top_seq = bi.it.seq;
-			int k = check_item(x, &bi, &l.proofs[i], &ck, &seen, &e, why, sizeof why);
+			int k = check_item(x, &bi, &l.proofs[i], &l, &ck, &seen, &e, why, sizeof why);
 			if (k == BIND_OK)
 				out->items[out->n++] = bi;
 			else if (k == BIND_PENDING && !last)

@@ -95,12 +95,15 @@ typedef struct {
 } bind_origins;
 void bind_origins_free(bind_origins *o);
 /*
- * The check `read` makes: dev is the directory's device of post (asked once
- * per process, remembered in seen, which may be NULL).  DP_OK; DP_ESIG with
- * why; any other code: could not ask (why says so too).
+ * The check `read` makes: dev is the directory's device of post.  The
+ * directory entry is taken from list's "originators" when list is set (a
+ * device missing there is a failure, never asked for: asking for a decoy
+ * originator's keys is an alarm, docs/detection.md), else asked for; a
+ * device found right is remembered in seen (may be NULL).  DP_OK; DP_ESIG
+ * with why; any other code: could not ask (why says so too).
  */
-int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, bind_origins *seen,
-		char *why, size_t cap) DP_WUR;
+int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, const dp_cable_list *list,
+		bind_origins *seen, char *why, size_t cap) DP_WUR;
 
 /* ---- with the switch ---- */
 

@@ -57,7 +57,7 @@ int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e
 		goto out;
 	}
 	/* the originating device must be the directory's device of the From post */
-	r = bind_origin(x, c->from_device, c->from, NULL, why, sizeof why);
+	r = bind_origin(x, c->from_device, c->from, NULL, NULL, why, sizeof why);
 	if (r == DP_ESIG) {
 		ec = bind_fail(x, id, why, NOT_SHOWN);
 		goto out;

@@ -52,6 +52,28 @@ static void owner_of(dpd_server *srv, const uint8_t device[32], dps_device *d, d
 		memset(o, 0, sizeof *o);
 }
 
+/*
+ * What the directory says of a device: {"device", "officer", "post",
+ * "status", "sign_key" (b64)} (GET /v1/directory/devices/{id} adds its key).
+ * DP_ENOTFOUND, DP_ESTORE, DP_ENOMEM.
+ */
+static int device_json(dps_store *s, const uint8_t id[32], json_t **out)
+{
+	dps_device d;
+	dps_officer o;
+	char b64[64];
+	*out = NULL;
+	int r = dps_device_get(s, id, &d);
+	if (!r)
+		r = dps_officer_get(s, d.officer, &o);
+	if (r)
+		return r;
+	dp_b64_encode(b64, d.id, 32, 1);
+	*out = json_pack("{s:o,s:s,s:s,s:s,s:s}", "device", hexj(d.id, 32), "officer", d.officer, "post",
+			 o.post, "status", dps_status_name(d.status), "sign_key", b64);
+	return *out ? DP_OK : DP_ENOMEM;
+}
+
 /* ---- inbox ---- */
 
 /*
@@ -66,8 +88,31 @@ struct inbox_ctx {
 	int with_log;    /* the device asked for proofs (log_size=M) */
 	uint64_t size;   /* the answer's checkpoint */
 	dpd_prover *pv;  /* its proofs' nodes */
+	json_t *origins; /* {device hex: directory entry} of the originating devices */
 	dp_buf env;      /* scratch: one envelope */
 };
+
+/*
+ * The directory entry of a listed cable's originating device, once per
+ * device: the device checks the envelope's From-Device against it as `read`
+ * does, without asking for each (a request for a decoy originator's keys is
+ * an alarm, docs/detection.md, and an archive lists decoys).  A device the
+ * directory no longer has is left out: the device reports the cable.
+ */
+static int add_origin(struct inbox_ctx *x, const uint8_t dev[32])
+{
+	char h[65];
+	dp_hex_encode(h, dev, 32);
+	if (json_object_get(x->origins, h))
+		return DP_OK;
+	json_t *d;
+	int r = device_json(x->s, dev, &d);
+	if (r == DP_ENOTFOUND)
+		return DP_OK;
+	if (!r)
+		json_object_set_new(x->origins, h, d);
+	return r;
+}
 
 /*
  * "log_index" and, if the checkpoint covers it, "log_entry": the cable's
@@ -102,6 +147,8 @@ static int inbox_proofs(struct inbox_ctx *x, const dps_cable *c, json_t *o)
 		free(b);
 	} else if (r != DP_EPARSE && r != DP_ENOTFOUND)
 		return r; /* a stored cable with no envelope is left without one: the device reports it */
+	if ((r = add_origin(x, c->from_device)))
+		return r;
 	dps_cable full;
 	r = dps_cable_get(x->s, c->cable_id, &full); /* the list's rows do not carry log_idx */
 	return r ? r : accepted_entry(x->s, full.log_idx, x->size, x->pv, o);
@@ -144,12 +191,15 @@ static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, js
 		r = dpd_log_view(srv, (uint64_t)log_size, logj, &x->size, msg, sizeof msg);
 	if (!r && x->with_log && !(x->pv = dpd_prover_new(srv->store, x->size)))
 		r = DP_ENOMEM;
+	if (!r && x->with_log && !(x->origins = json_object()))
+		r = DP_ENOMEM;
 	x->arr = r ? NULL : json_array();
 	if (!r && !x->arr)
 		r = DP_ENOMEM;
 	if (r) {
 		json_decref(*logj);
 		*logj = NULL;
+		json_decref(x->origins);
 		dp_buf_free(&x->env);
 		dpd_prover_free(x->pv);
 		if (x->with_log)
@@ -158,7 +208,7 @@ static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, js
 	return r;
 }
 
-/* {"log"?, "cables": [...]} from a filled list (steals both); frees x's scratch. */
+/* {"log"?, "originators"?, "cables": [...]} from a filled list (steals them); frees x's scratch. */
 static int list_end(struct inbox_ctx *x, json_t *logj, int r, json_t **out)
 {
 	if (x->with_log)
@@ -167,10 +217,11 @@ static int list_end(struct inbox_ctx *x, json_t *logj, int r, json_t **out)
 	dp_buf_free(&x->env);
 	*out = NULL;
 	if (!r)
-		*out = logj ? json_pack("{s:o,s:o}", "log", logj, "cables", x->arr)
+		*out = logj ? json_pack("{s:o,s:o,s:o}", "log", logj, "originators", x->origins, "cables", x->arr)
 			    : json_pack("{s:o}", "cables", x->arr);
 	else {
 		json_decref(logj);
+		json_decref(x->origins);
 		json_decref(x->arr);
 	}
 	return r ? r : *out ? DP_OK : DP_ENOMEM;
@@ -1001,32 +1052,26 @@ static void get_device(dpd_server *srv, dpd_req *rq)
 {
 	const char *h = rq->path + strlen("/v1/directory/devices/");
 	uint8_t id[32];
-	dps_device d;
-	dps_officer o;
-	char b64[64];
+	json_t *j = NULL;
 	if (strlen(h) != 64 || dp_hex_decode(id, 32, h, 64)) {
 		dpd_reply_error(rq, 400, DP_EPARSE, "a device id is 64 hex digits");
 		return;
 	}
-	int r = dps_device_get(srv->store, id, &d);
-	if (!r)
-		r = dps_officer_get(srv->store, d.officer, &o);
+	int r = device_json(srv->store, id, &j);
 	if (r) {
 		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOTFOUND ? "no such device" : "retry");
 		return;
 	}
 	dps_epoch *e = malloc(sizeof *e);
 	int64_t last = 0;
-	r = e ? dps_epoch_current(srv->store, d.id, dpd_now(srv), e, &last) : DP_ENOMEM;
+	r = e ? dps_epoch_current(srv->store, id, dpd_now(srv), e, &last) : DP_ENOMEM;
 	if (r && r != DP_ENOTFOUND) {
 		free(e);
+		json_decref(j);
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the device's keys; retry");
 		return;
 	}
-	dp_b64_encode(b64, d.id, 32, 1);
-	json_t *j = json_pack("{s:o,s:s,s:s,s:s,s:s}", "device", hexj(d.id, 32), "officer", d.officer,
-			      "post", o.post, "status", dps_status_name(d.status), "sign_key", b64);
-	if (j && r == DP_OK)
+	if (r == DP_OK)
 		key_fields(j, e); /* without a current key: no key fields at all */
 	free(e);
 	dpd_reply_json(rq, 200, j);

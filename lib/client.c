@@ -644,8 +644,40 @@ void dp_cable_list_free(dp_cable_list *l)
 	}
 	free(l->proofs);
 	free(l->items);
+	free(l->origins);
 	dp_log_view_free(&l->log);
 	memset(l, 0, sizeof *l);
+}
+
+static int jdevice(json_t *j, dp_device_info *d);
+
+/* "originators": {device hex: directory entry}, optional; each key the entry's device. */
+static int jorigins(json_t *j, dp_device_info **out, size_t *n)
+{
+	json_t *o = json_object_get(j, "originators"), *v;
+	const char *k;
+	*out = NULL;
+	*n = 0;
+	if (!o)
+		return DP_OK;
+	if (!json_is_object(o) || json_object_size(o) > 1000000)
+		return DP_EPROTO;
+	if (json_object_size(o) == 0)
+		return DP_OK;
+	*out = calloc(json_object_size(o), sizeof **out);
+	if (!*out)
+		return DP_ENOMEM;
+	json_object_foreach(o, k, v) {
+		char hex[65];
+		dp_device_info *d = &(*out)[*n];
+		if (jdevice(v, d))
+			return DP_EPROTO;
+		dp_hex_encode(hex, d->device, 32);
+		if (strcmp(hex, k) != 0)
+			return DP_EPROTO; /* filed under another device */
+		(*n)++;
+	}
+	return DP_OK;
 }
 
 /* The same with the proofs of each cable and the answer's "log". */
@@ -668,6 +700,8 @@ static int cable_list_log(dp_client *c, const char *path, int wait, int archive,
 	}
 	if (!r)
 		r = jlog(j, &out->log);
+	if (!r)
+		r = jorigins(j, &out->origins, &out->norigins);
 	if (r && r != DP_ENOMEM)
 		r = bad_field(c, archive ? "archive (proofs)" : "inbox (proofs)");
 	json_decref(j);
@@ -1141,6 +1175,18 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 	return r;
 }
 
+/* What the directory says of a device: device, officer, post, status, sign_key. */
+static int jdevice(json_t *j, dp_device_info *d)
+{
+	memset(d, 0, sizeof *d);
+	return json_is_object(j) && !jkey(j, "device", d->device, 0) &&
+			       !jstr(j, "officer", d->officer, sizeof d->officer) &&
+			       !jstr(j, "post", d->post, sizeof d->post) &&
+			       !jstr(j, "status", d->status, sizeof d->status) && !jkey(j, "sign_key", d->sign_key, 1)
+		       ? DP_OK
+		       : DP_EPROTO;
+}
+
 int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d)
 {
 	memset(d, 0, sizeof *d);
@@ -1152,9 +1198,7 @@ int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d)
 	if (r)
 		return r;
 	int64_t ep;
-	if (jkey(j, "device", d->device, 0) || jstr(j, "officer", d->officer, sizeof d->officer) ||
-	    jstr(j, "post", d->post, sizeof d->post) || jstr(j, "status", d->status, sizeof d->status) ||
-	    jkey(j, "sign_key", d->sign_key, 1))
+	if (jdevice(j, d))
 		r = bad_field(c, "device");
 	else if (json_object_get(j, "epoch")) {
 		/* the current epoch key, when the device has one */

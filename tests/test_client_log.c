@@ -796,9 +796,22 @@ static void test_endpoints(const char *dir)
 	snprintf(i3, sizeof i3, item, cid, ", \"log_index\": 25");
 	dp_buf_reset(&big);
 	big.len = 0;
-	CHECK(dp_buf_printf(&big, "{\"log\": {\"checkpoint\": \"%s\", \"consistency\": []}, \"cables\": [%s, %s, %s]}",
-			    ck, i1, i2, i3) == DP_OK);
+	char orig[512], sk64[48];
+	uint8_t dk[32];
+	memset(dk, 0xaa, 32);
+	dp_b64_encode(sk64, dk, 32, 1);
+	snprintf(orig, sizeof orig,
+		 "{\"%s\": {\"device\": \"%s\", \"officer\": \"sato.k\", \"post\": \"HQ\", \"status\": "
+		 "\"active\", \"sign_key\": \"%s\"}}",
+		 hex, hex, sk64);
+	CHECK(dp_buf_printf(&big, "{\"log\": {\"checkpoint\": \"%s\", \"consistency\": []}, \"originators\": %s, "
+				  "\"cables\": [%s, %s, %s]}",
+			    ck, orig, i1, i2, i3) == DP_OK);
 	serve(www, "v1/inbox?log_size=7", (const char *)big.p);
+	/* an originator filed under another device's id */
+	orig[2] = orig[2] == 'a' ? 'b' : 'a';
+	snprintf(b, sizeof b, "{\"originators\": %s, \"cables\": []}", orig);
+	serve(www, "v1/inbox?log_size=6", b);
 	serve(www, "v1/archive?before=9&limit=5&log_size=0", "{\"cables\": []}");
 	const char *bad_items[][2] = {
 		{"v1/inbox?log_size=1", ", \"envelope\": \"#!\""},                 /* not base64 */
@@ -950,12 +963,14 @@ static void test_endpoints(const char *dir)
 		      !p[1].acc.entry.present);
 		CHECK(!p[2].envelope && p[2].acc.index == 25 && !p[2].acc.entry.present);
 		CHECK(!strcmp(l.items[0].mrn, "26 HQ 000003") && l.items[0].precedence == DP_PREC_FLASH);
+		CHECK(l.norigins == 1 && l.origins[0].device[0] == 0xaa && !strcmp(l.origins[0].officer, "sato.k") &&
+		      !strcmp(l.origins[0].status, "active") && l.origins[0].sign_key[31] == 0xaa);
 	}
 	dp_cable_list_free(&l);
 	r = dp_client_archive_log(c, 9, 5, 0, &l);
 	CHECKF(r == DP_OK && l.n == 0 && !l.log.present, "archive with proofs: %d %s", r, dp_client_message(c));
 	dp_cable_list_free(&l);
-	for (uint64_t m = 1; m <= 5; m++) {
+	for (uint64_t m = 1; m <= 6; m++) {
 		r = dp_client_inbox_log(c, 0, 0, m, &l);
 		CHECKF(r == DP_EPROTO && l.items == NULL && l.proofs == NULL, "malformed proofs %llu: %d",
 		       (unsigned long long)m, r);

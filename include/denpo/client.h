@@ -155,11 +155,14 @@ typedef struct {
 	size_t envelope_len;
 	dp_log_accepted acc;
 } dp_cable_proof;
+typedef struct dp_device_info dp_device_info;
 typedef struct {
 	dp_inbox_item *items;            /* malloc'd, n */
 	dp_cable_proof *proofs;          /* malloc'd, n: proofs[i] is of items[i] */
 	size_t n;
 	dp_log_view log;
+	dp_device_info *origins;         /* malloc'd: the directory entries of the originating */
+	size_t norigins;                 /* devices ("originators"; no key fields) */
 } dp_cable_list;
 void dp_cable_list_free(dp_cable_list *l);
 #define DP_CLIENT_LIST_MAX (64u << 20) /* cap on a list answer with proofs */
@@ -292,7 +295,7 @@ int dp_client_resolve_log(dp_client *c, const dp_resolve_query *q, uint64_t log_
 void dp_resolution_free(dp_resolution *res);
 
 /* ---- GET /v1/directory/devices/{device} ---- */
-typedef struct {
+struct dp_device_info {
 	uint8_t device[32];
 	char officer[DP_NAME_MAX + 1];
 	char post[DP_NAME_MAX + 1];
@@ -301,7 +304,7 @@ typedef struct {
 	int has_key;                     /* 0: no current epoch key (fields below empty) */
 	char age_recipient[DP_AGE_RECIPIENT_MAX + 1];
 	uint32_t epoch;
-} dp_device_info;
+};
 int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d) DP_WUR;
 
 /* ---- POST /v1/keys: publish one signed epoch key record (denpo/epoch.h) ---- */
