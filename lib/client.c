@@ -53,8 +53,11 @@ const char *dp_client_message(const dp_client *c) { return c->msg; }
 long dp_client_http_status(const dp_client *c) { return c->status; }
 void dp_client_clear_message(dp_client *c) { c->msg[0] = 0; }
 
+/* The message of the last failure (c may be NULL: a parser called without a client). */
 __attribute__((format(printf, 2, 3))) static void set_msg(dp_client *c, const char *fmt, ...)
 {
+	if (!c)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(c->msg, sizeof c->msg, fmt, ap);
@@ -683,11 +686,27 @@ static int jorigins(json_t *j, dp_device_info **out, size_t *n)
 /* The same with the proofs of each cable and the answer's "log". */
 static int cable_list_log(dp_client *c, const char *path, int wait, int archive, dp_cable_list *out)
 {
-	json_t *j, *a;
-	int r = request_json_cap(c, path, 0, NULL, 0, wait, DP_CLIENT_LIST_MAX, &j);
-	if (r)
-		return r;
-	r = list_items(c, j, archive, &out->items, &out->n, &a);
+	dp_buf b;
+	dp_buf_init(&b, DP_CLIENT_LIST_MAX);
+	int r = request(c, path, 0, NULL, 0, &b, 0, wait);
+	if (!r && (r = dp_client_parse_list(b.p, b.len, archive, out)) == DP_EPROTO)
+		r = bad_field(c, archive ? "archive (proofs)" : "inbox (proofs)");
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_list(const uint8_t *body, size_t len, int archive, dp_cable_list *out)
+{
+	json_t *a;
+	json_error_t je;
+	memset(out, 0, sizeof *out);
+	json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return DP_EPROTO; /* not a JSON object */
+	}
+	dp_client *c = NULL; /* no client: the caller says what failed */
+	int r = list_items(c, j, archive, &out->items, &out->n, &a);
 	if (!r && out->n && !(out->proofs = calloc(out->n, sizeof *out->proofs)))
 		r = DP_ENOMEM;
 	for (size_t i = 0; !r && i < out->n; i++) {
@@ -703,7 +722,7 @@ static int cable_list_log(dp_client *c, const char *path, int wait, int archive,
 	if (!r)
 		r = jorigins(j, &out->origins, &out->norigins);
 	if (r && r != DP_ENOMEM)
-		r = bad_field(c, archive ? "archive (proofs)" : "inbox (proofs)");
+		r = DP_EPROTO;
 	json_decref(j);
 	if (r)
 		dp_cable_list_free(out);

@@ -176,6 +176,12 @@ int dp_client_inbox_log(dp_client *c, int wait, int64_t after, uint64_t log_size
 			dp_cable_list *out) DP_WUR;
 int dp_client_archive_log(dp_client *c, int64_t before, int limit, uint64_t log_size,
 			  dp_cable_list *out) DP_WUR;
+/*
+ * The parser of those answers (len bytes of JSON; archive: the items carry
+ * "acked"), without a connection: DP_OK, DP_EPROTO (not such an answer),
+ * DP_ENOMEM.  out is always initialised (dp_cable_list_free is safe).
+ */
+int dp_client_parse_list(const uint8_t *body, size_t len, int archive, dp_cable_list *out) DP_WUR;
 
 /* ---- GET /v1/cables/{id} ---- submission bytes appended to out, MRN header copied. */
 int dp_client_fetch(dp_client *c, const char *cable_id, dp_buf *out, char mrn[DP_MRN_MAX + 1]) DP_WUR;
