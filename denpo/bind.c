@@ -34,11 +34,29 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int64_t ms)
+/*
+ * Asking again for a cable not yet under a checkpoint: after 50 ms, 100 ms,
+ * ... at most 1 s apart, until BIND_WAIT_MS after the first answer.
+ */
+typedef struct {
+	int64_t deadline, delay;
+} pace;
+
+static void pace_start(pace *p)
 {
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+	p->deadline = now_ms() + BIND_WAIT_MS;
+	p->delay = 50;
+}
+
+/* 1 when the time is up: what is still pending then is reported. */
+static int pace_over(const pace *p) { return now_ms() >= p->deadline; }
+
+static void pace_wait(pace *p)
+{
+	struct timespec ts = {(time_t)(p->delay / 1000), (long)(p->delay % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) != 0)
 		;
+	p->delay = p->delay * 2 > 1000 ? 1000 : p->delay * 2;
 }
 
 static void say(const char *id, const char *why, const char *hint)
@@ -514,7 +532,7 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 {
 	const char *what = q->archive ? "the archive" : "the inbox";
 	memset(out, 0, sizeof *out);
-	int64_t deadline = 0, delay = 50;
+	pace pc = {0, 0};
 	int ec = EXIT_OK;
 	if (!q->archive && q->wait > 0) {
 		/*
@@ -542,8 +560,8 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 			ec = cli_fail(x, r, NULL, "cannot read %s", what);
 			break;
 		}
-		if (!deadline)
-			deadline = now_ms() + BIND_WAIT_MS;
+		if (!pc.deadline)
+			pace_start(&pc); /* from the first answer */
 		ec = bind_checkpoint(x, &l.log, m, what, "nothing is listed; report this to security operations",
 				     &ck);
 		if (ec) {
@@ -551,7 +569,7 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 			break;
 		}
 		size_t pending = 0;
-		int last = now_ms() >= deadline;
+		int last = pace_over(&pc);
 		free(out->items);
 		out->items = l.n ? calloc(l.n, sizeof *out->items) : NULL;
 		out->n = 0;
@@ -583,9 +601,7 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 		}
 		if (!pending)
 			break;
-		/* a cable newer than the checkpoint: its entry is signed within a second or so */
-		sleep_ms(delay);
-		delay = delay * 2 > 1000 ? 1000 : delay * 2;
+		pace_wait(&pc); /* a cable newer than the checkpoint: its entry is signed within a second or so */
 	}
 	dp_envelope_free(&e);
 	bind_origins_free(&seen);
@@ -612,7 +628,8 @@ int bind_cable(cli_ctx *x, const char *id, const bind_claim *cl, const dp_envelo
 			return EXIT_OK;
 		return bind_fail(x, id, why, NOT_SHOWN);
 	}
-	int64_t deadline = now_ms() + BIND_WAIT_MS, delay = 50;
+	pace pc;
+	pace_start(&pc);
 	for (;;) {
 		dp_cable_accepted a;
 		cli_ckpt ck;
@@ -649,9 +666,8 @@ int bind_cable(cli_ctx *x, const char *id, const bind_claim *cl, const dp_envelo
 			cache_put(x, out);
 			return EXIT_OK;
 		}
-		if (k == BIND_PENDING && now_ms() < deadline) {
-			sleep_ms(delay);
-			delay = delay * 2 > 1000 ? 1000 : delay * 2;
+		if (k == BIND_PENDING && !pace_over(&pc)) {
+			pace_wait(&pc);
 			continue;
 		}
 		if (k == BIND_PENDING)
@@ -677,7 +693,8 @@ static int own_submission(cli_ctx *x, const char *id, dp_buf *sub, dp_envelope *
 int bind_status(cli_ctx *x, const char *id, const char *asked, dp_cable_status *st, bind_logged *out)
 {
 	char why[512];
-	int64_t deadline = now_ms() + BIND_WAIT_MS, delay = 50;
+	pace pc;
+	pace_start(&pc);
 	dp_buf sub;
 	dp_envelope e;
 	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
@@ -722,10 +739,9 @@ int bind_status(cli_ctx *x, const char *id, const char *asked, dp_cable_status *
 		}
 		if (k == BIND_OK)
 			break;
-		if (k == BIND_PENDING && now_ms() < deadline) {
+		if (k == BIND_PENDING && !pace_over(&pc)) {
 			dp_cable_status_free(st);
-			sleep_ms(delay);
-			delay = delay * 2 > 1000 ? 1000 : delay * 2;
+			pace_wait(&pc);
 			continue;
 		}
 		if (k == BIND_PENDING)
@@ -743,7 +759,7 @@ int bind_status(cli_ctx *x, const char *id, const char *asked, dp_cable_status *
 int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed, size_t *nfailed)
 {
 	char why[512];
-	int64_t deadline = 0, delay = 50;
+	pace pc = {0, 0};
 	*items = NULL;
 	*n = 0;
 	*failed = NULL;
@@ -755,8 +771,8 @@ int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed
 		int r = dp_client_sent_log(x->cl, m, &l);
 		if (r)
 			return cli_fail(x, r, NULL, "cannot list sent cables");
-		if (!deadline)
-			deadline = now_ms() + BIND_WAIT_MS;
+		if (!pc.deadline)
+			pace_start(&pc);
 		int ec = bind_checkpoint(x, &l.log, m, "the sent list",
 					 "nothing is listed; report this to security operations", &ck);
 		if (ec) {
@@ -764,7 +780,7 @@ int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed
 			return ec;
 		}
 		size_t pending = 0;
-		int last = now_ms() >= deadline;
+		int last = pace_over(&pc);
 		free(*items);
 		free(*failed);
 		*items = l.n ? calloc(l.n, sizeof **items) : NULL;
@@ -808,7 +824,6 @@ int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed
 		}
 		if (!pending)
 			return EXIT_OK;
-		sleep_ms(delay);
-		delay = delay * 2 > 1000 ? 1000 : delay * 2;
+		pace_wait(&pc);
 	}
 }
