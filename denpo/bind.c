@@ -372,7 +372,8 @@ int bind_cache_get(cli_ctx *x, const char *id, bind_logged *out)
 	unsigned long long idx;
 	long long acc;
 	int used = 0;
-	memcpy(s, b.p, b.len);
+	if (b.len)
+		memcpy(s, b.p, b.len);
 	s[b.len] = 0;
 	dp_buf_free(&b);
 	char *nl = strchr(s, '\n');
@@ -609,7 +610,8 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 		bind_list_free(out);
 		return ec;
 	}
-	qsort(out->items, out->n, sizeof *out->items, q->archive ? by_index_desc : by_prec);
+	if (out->n > 1)
+		qsort(out->items, out->n, sizeof *out->items, q->archive ? by_index_desc : by_prec);
 	return EXIT_OK;
 }
 
