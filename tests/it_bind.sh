@@ -43,7 +43,9 @@ expect3() {
 } >/dev/null || no "switch setup"
 enrol_devices sato.k:HQ tanaka.h:TOKYO
 start_switch || no "denpod did not start"
-dp tanaka.h inbox >/dev/null 2>&1 # publishes its key epochs
+run empty tanaka.h inbox # publishes its key epochs, too
+check "empty inbox: exit 0 (got $rc: $(cat "$T/empty.err"))" [ "$rc" = 0 ]
+check "empty inbox: said so" grep -qx "no cables waiting" "$T/empty.out"
 
 body "1. (C) Bind test."
 for p in ROUTINE FLASH IMMEDIATE PRIORITY FLASH ROUTINE; do
