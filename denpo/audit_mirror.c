@@ -35,6 +35,7 @@
 
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
+#include "denpo/num.h"
 
 #define W DP_TLOG_TILE_WIDTH
 
@@ -268,10 +269,9 @@ static void drop_partials(cli_ctx *x, uint64_t keep)
 		size_t l = strlen(de->d_name);
 		if (l < 3 || strcmp(de->d_name + l - 2, ".p") != 0)
 			continue;
-		char *end;
-		unsigned long long v = strtoull(de->d_name, &end, 10);
-		if (end != de->d_name + l - 2 || v == keep)
-			continue;
+		uint64_t v;
+		if (dp_num_u64(&v, de->d_name, l - 2, 0, UINT64_MAX) || v == keep)
+			continue; /* not a bundle this mirror wrote */
 		char p[PATH_MAX];
 		bundle_path(x, v, 1, p);
 		unlink(p);
@@ -558,42 +558,14 @@ size_t audit_count_cosigs(const cli_ckpt *c)
  */
 size_t audit_count_cosigs_of(const cli_ckpt *c, const uint8_t (*ids)[32], size_t nids)
 {
-	static const char pre[] = "denpo-device/";
-	const size_t pl = sizeof pre - 1;
-	dp_note_sig *sigs = malloc(DP_NOTE_SIGS_MAX * sizeof *sigs);
-	uint8_t (*seen)[32] = malloc(DP_NOTE_SIGS_MAX * 32);
-	size_t tl, ns = 0, cnt = 0;
-	if (sigs && seen && dp_note_parse(c->note, c->len, &tl, sigs, DP_NOTE_SIGS_MAX, &ns) == DP_OK)
-		for (size_t i = 0; i < ns; i++) {
-			const char *nm = sigs[i].name;
-			uint8_t pub[32];
-			char hex[65];
-			if (strncmp(nm, pre, pl) != 0 || strlen(nm) != pl + 64 ||
-			    dp_hex_decode(pub, 32, nm + pl, 64) != DP_OK)
-				continue;
-			dp_hex_encode(hex, pub, 32);
-			if (strcmp(hex, nm + pl) != 0)
-				continue; /* not the canonical (lower-case) spelling of the id */
-			if (ids) {
-				int known = 0;
-				for (size_t j = 0; j < nids && !known; j++)
-					known = memcmp(ids[j], pub, 32) == 0;
-				if (!known)
-					continue;
-			}
-			int dup = 0;
-			for (size_t j = 0; j < cnt && !dup; j++)
-				dup = memcmp(seen[j], pub, 32) == 0;
-			if (dup)
-				continue;
-			dp_note_vkey vk;
-			int ok = 0;
-			if (dp_note_vkey_make(&vk, nm, DP_NOTE_COSIG_V1, pub) != DP_OK ||
-			    dp_note_open(c->note, c->len, &vk, 1, &ok, NULL, NULL) != DP_OK || !ok)
-				continue;
-			memcpy(seen[cnt++], pub, 32);
-		}
-	free(seen);
-	free(sigs);
+	cli_cosig *cs = malloc(DP_NOTE_SIGS_MAX * sizeof *cs);
+	size_t n = cs ? cli_ckpt_cosigs(c, cs, DP_NOTE_SIGS_MAX) : 0, cnt = 0;
+	for (size_t i = 0; i < n && i < DP_NOTE_SIGS_MAX; i++) {
+		int known = !ids;
+		for (size_t j = 0; j < nids && !known; j++)
+			known = memcmp(ids[j], cs[i].id, 32) == 0;
+		cnt += (size_t)known;
+	}
+	free(cs);
 	return cnt;
 }

@@ -19,9 +19,7 @@
  * Everything here reads untrusted files: each is size-capped, parsed by
  * the library's strict parsers, and a failure is a FAIL line, never a crash.
  */
-#include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,6 +31,7 @@
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/logentry.h"
+#include "denpo/num.h"
 
 #define PROOF_FILE_MAX (2 * DP_TLOG_ENTRY_MAX + 4 * DP_NOTE_MAX)
 #define EXIT_INCONCLUSIVE 4 /* documented in docs/operations.md ("Fork evidence") */
@@ -215,10 +214,8 @@ static int verify_dir(cli_ctx *x, const char *dir, const char *keyopt)
 		size_t l = strlen(de->d_name);
 		if (l <= 11 || strcmp(de->d_name + l - 11, ".tlog-proof") != 0)
 			continue;
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(de->d_name, &end, 10);
-		if (errno || end != de->d_name + l - 11 || !isdigit((unsigned char)de->d_name[0])) {
+		uint64_t v;
+		if (dp_num_u64(&v, de->d_name, l - 11, 0, UINT64_MAX)) {
 			if (x->json)
 				json_array_append_new(res, json_pack("{s:s, s:b}", "file", de->d_name, "ok", 0));
 			else
@@ -346,21 +343,13 @@ static int verify_evidence(cli_ctx *x, const char *path, const dp_buf *f, const 
 			else
 				np++;
 		} else if (IS("Proof-From") || IS("Proof-Size")) {
-			char t[24];
-			if (vl == 0 || vl >= sizeof t)
+			uint64_t u;
+			if (dp_num_u64(&u, v, vl, 0, UINT64_MAX))
 				bad = 1;
-			else {
-				memcpy(t, v, vl);
-				t[vl] = 0;
-				char *end;
-				unsigned long long u = strtoull(t, &end, 10);
-				if (*end || !isdigit((unsigned char)t[0]))
-					bad = 1;
-				else if (IS("Proof-From"))
-					pfrom = u;
-				else
-					psize = u;
-			}
+			else if (IS("Proof-From"))
+				pfrom = u;
+			else
+				psize = u;
 		} else if (IS("Log-Key") && vl < sizeof fkey) {
 			memcpy(fkey, v, vl);
 			fkey[vl] = 0;

@@ -323,6 +323,47 @@ int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, 
 
 /* ---- the checkpoint of an answer ---- */
 
+/* 1 if HOME/log/checkpoint is c's tree: nothing new to witness (c verified). */
+static int witnessed(cli_ctx *x, const dp_note_vkey *k, const cli_ckpt *c)
+{
+	char p[PATH_MAX];
+	cli_ckpt held;
+	cli_path(x, p, "log/checkpoint");
+	if (cli_ckpt_load(k, p, &held) != DP_OK)
+		return 0;
+	int same = held.cp.size == c->cp.size && memcmp(held.cp.root, c->cp.root, DP_TLOG_HASH) == 0;
+	cli_ckpt_free(&held);
+	return same;
+}
+
+/*
+ * The witness could not store the checkpoint (this device's disk): judge it
+ * in memory against the one held, with the answer's proof from m, by the
+ * witness's own rule (cli_log_judge).  DP_OK, CLI_EFORK, or err when it
+ * cannot tell (the held one is not of size m).
+ */
+static int judge_held(cli_ctx *x, const dp_note_vkey *k, const cli_ckpt *c, const dp_log_view *v,
+		      uint64_t m, int err)
+{
+	char p[PATH_MAX], why[512];
+	cli_ckpt held;
+	cli_path(x, p, "log/checkpoint");
+	int r = cli_ckpt_load(k, p, &held);
+	if (r == DP_ENOTFOUND)
+		return DP_OK; /* none held: a new device takes the signed one */
+	if (r)
+		return err;
+	r = held.cp.size != m ? err
+			       : cli_log_judge(&held, c, (const uint8_t(*)[DP_TLOG_HASH])v->consistency,
+					       v->nconsistency, why, sizeof why);
+	if (r == DP_ESTATE)
+		r = err; /* an older tree: the witness would have asked for a proof */
+	if (r == CLI_EFORK)
+		fprintf(stderr, "denpo: %s\n", why);
+	cli_ckpt_free(&held);
+	return r;
+}
+
 int bind_checkpoint(cli_ctx *x, const dp_log_view *v, uint64_t m, const char *what, const char *hint,
 		    cli_ckpt *out)
 {
@@ -333,23 +374,38 @@ int bind_checkpoint(cli_ctx *x, const dp_log_view *v, uint64_t m, const char *wh
 				"the switch sent no transparency log checkpoint with %s: what it says "
 				"cannot be checked against its log",
 				what);
-	int r = cli_log_accept(x, v->checkpoint, v->checkpoint_len, m,
-			       (const uint8_t(*)[DP_TLOG_HASH])v->consistency, v->nconsistency, ev);
-	if (r == CLI_EFORK)
-		return cli_log_fork_fail(x, ev);
-	if (r == DP_ESTATE)
-		r = DP_OK; /* this device's own checkpoint is unusable (said): judged as a new device would */
-	dp_client_clear_message(x->cl); /* a cosignature refused was a warning, not this command's error */
 	dp_note_vkey k;
-	if (!r && (r = cli_log_key(x, &k)) == DP_OK)
+	int r = cli_log_key(x, &k);
+	if (!r)
 		r = cli_ckpt_open(&k, v->checkpoint, v->checkpoint_len, out);
 	if (r == DP_ESIG || r == DP_EPARSE)
 		return cli_fail(x, DP_ESIG, hint,
 				"the log checkpoint the switch sent with %s does not verify under this "
 				"device's log key",
 				what);
-	if (r)
+	/*
+	 * Usually the very tree this command has just witnessed (cli_open_client):
+	 * judged and cosigned once.  Anything else goes through the witness's rules.
+	 */
+	if (!r && !witnessed(x, &k, out)) {
+		r = cli_log_accept(x, v->checkpoint, v->checkpoint_len, m,
+				   (const uint8_t(*)[DP_TLOG_HASH])v->consistency, v->nconsistency, ev);
+		if (r == DP_ENOSPC || r == DP_EIO) {
+			fprintf(stderr, "denpo: warning: cannot keep the log checkpoint: %s\n", cli_strerror(x, r));
+			r = judge_held(x, &k, out, v, m, r);
+		}
+		if (r == CLI_EFORK) {
+			cli_ckpt_free(out);
+			return cli_log_fork_fail(x, ev);
+		}
+		if (r == DP_ESTATE)
+			r = DP_OK; /* this device's own checkpoint is unusable (said): judged as a new device would */
+		dp_client_clear_message(x->cl); /* a cosignature refused was a warning, not this command's error */
+	}
+	if (r) {
+		cli_ckpt_free(out);
 		return cli_fail(x, r, "retry", "cannot check the switch's transparency log");
+	}
 	return EXIT_OK;
 }
 
@@ -406,7 +462,7 @@ static void cache_put(cli_ctx *x, const bind_logged *lg)
 	int r = dp_write_file(p, s, (size_t)n, 0600, 0);
 	if (r)
 		fprintf(stderr, "denpo: warning: cannot keep the checked reference number of %s: %s\n",
-			lg->cable_id, dp_strerror(r));
+			lg->cable_id, cli_strerror(x, r));
 }
 
 /* ---- lists ---- */

@@ -81,6 +81,14 @@ int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Exit code for an error code. */
 int cli_exit_code(int rc);
+/*
+ * For rc DP_ENOSPC from this device's own disk (not the switch's 507): the
+ * line to tell the officer, naming the state directory ("... free space and
+ * retry; nothing was lost"); else NULL.  cli_fail uses it as the hint.
+ */
+const char *cli_disk_full(cli_ctx *x, int rc);
+/* For warnings: that line for this device's full disk, else dp_strerror(rc). */
+const char *cli_strerror(cli_ctx *x, int rc);
 
 /* Resolve and create (mode 0700) the state directory. */
 int cli_home(cli_ctx *x, int create) __attribute__((warn_unused_result));
@@ -103,7 +111,8 @@ int cli_load_keys(cli_ctx *x);
 int cli_load_answer(cli_ctx *x);
 /*
  * Keys + answer + a connected-ready client; returns an exit code.  The
- * first call also runs the key maintenance (cli_keys_maintain with the
+ * first call witnesses the log (cli_log_upkeep: a fork is exit 3), then,
+ * unless no_maint, runs the key maintenance (cli_keys_maintain with the
  * default lookahead); its failures are warnings, not errors.
  */
 int cli_open_client(cli_ctx *x);
@@ -208,6 +217,19 @@ int cli_ckpt_load(const dp_note_vkey *k, const char *path, cli_ckpt *out)
 	__attribute__((warn_unused_result));
 /* Atomically, 0600. */
 int cli_ckpt_save(const cli_ckpt *c, const char *path) __attribute__((warn_unused_result));
+/* A device's cosignature on a checkpoint, verified: the device and the time it states. */
+typedef struct {
+	uint8_t id[32];
+	uint64_t ts;
+} cli_cosig;
+/*
+ * The device cosignatures on c that verify: lines named denpo-device/<64
+ * lower-case hex>, cosignature/v1 under the key that name gives (the device
+ * id); each device once.  The first max go to out (NULL: count only);
+ * returns how many there are.  (A name alone, or a line the switch made
+ * up, counts for nothing.)
+ */
+size_t cli_ckpt_cosigs(const cli_ckpt *c, cli_cosig *out, size_t max);
 void cli_ckpt_free(cli_ckpt *c);
 /* The Log-Key of the enrolment answer (loaded): an Ed25519 note verifier key. */
 int cli_log_key(cli_ctx *x, dp_note_vkey *k) __attribute__((warn_unused_result));

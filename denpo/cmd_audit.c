@@ -27,6 +27,7 @@
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/logentry.h"
+#include "denpo/num.h"
 
 #define PROOF_FILE_MAX (2 * DP_TLOG_ENTRY_MAX + 4 * DP_NOTE_MAX)
 
@@ -109,31 +110,36 @@ static const char verify_help[] =
 
 /* ---- times ---- */
 
+/* Unix seconds, or YYYY-MM-DD[THH:MM[:SS]Z] in UTC; each number in its one spelling (dp_num). */
 static int parse_time(const char *s, int64_t *out)
 {
-	char *end;
-	if (*s >= '0' && *s <= '9' && strlen(s) <= 12) {
-		errno = 0;
-		long long v = strtoll(s, &end, 10);
-		if (!*end && !errno && v >= 0) {
-			*out = v;
-			return DP_OK;
-		}
+	/* 'd' is a digit of a field, any other character must be itself */
+	static const struct {
+		const char *form;
+		size_t fields;
+	} forms[] = {{"dddd-dd-dd", 3}, {"dddd-dd-ddTdd:ddZ", 5}, {"dddd-dd-ddTdd:dd:ddZ", 6}};
+	static const size_t at[] = {0, 5, 8, 11, 14, 17}, width[] = {4, 2, 2, 2, 2, 2};
+	uint64_t f[6] = {0, 0, 0, 0, 0, 0}, secs;
+	size_t l = strlen(s), nf = 0;
+	if (dp_num_str(&secs, s, 0, 999999999999ULL) == DP_OK) {
+		*out = (int64_t)secs;
+		return DP_OK;
 	}
-	/* YYYY-MM-DD[THH:MM[:SS]Z] */
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0] && !nf; i++) {
+		size_t fl = strlen(forms[i].form), k = 0;
+		while (fl == l && k < l && (forms[i].form[k] == 'd' || forms[i].form[k] == s[k]))
+			k++;
+		if (fl == l && k == l)
+			nf = forms[i].fields;
+	}
+	if (!nf)
+		return DP_EPARSE;
+	for (size_t i = 0; i < nf; i++)
+		if (dp_num_fixed(&f[i], s + at[i], width[i]))
+			return DP_EPARSE; /* a sign, a space: every field is digits */
 	struct tm t;
 	memset(&t, 0, sizeof t);
-	int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
-	size_t l = strlen(s);
-	if (l == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) {
-	} else if (l == 17 && sscanf(s, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &n) == 5 && n == 17) {
-	} else if (l == 20 &&
-		   sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &n) == 6 && n == 20) {
-	} else
-		return DP_EPARSE;
-	for (size_t i = 0; i < l; i++)
-		if (!(isdigit((unsigned char)s[i]) || s[i] == '-' || s[i] == ':' || s[i] == 'T' || s[i] == 'Z'))
-			return DP_EPARSE; /* sscanf skips spaces and signs: refuse them */
+	int y = (int)f[0], mo = (int)f[1], d = (int)f[2], h = (int)f[3], mi = (int)f[4], se = (int)f[5];
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
 		return DP_EPARSE;
 	t.tm_year = y - 1900;
@@ -1163,10 +1169,8 @@ int cmd_audit(cli_ctx *x, int argc, char **argv)
 			full = 1;
 			break;
 		case O_MINCOSIG: {
-			char *end;
-			errno = 0;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (!isdigit((unsigned char)optarg[0]) || *end || errno || v < 1 || v > 32)
+			uint64_t v;
+			if (dp_num_str(&v, optarg, 1, 32))
 				return cli_usage("audit", "--min-cosigners takes a number of devices, 1..32, not '%s'",
 						 optarg);
 			min_cosigners = (unsigned)v;

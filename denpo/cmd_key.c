@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "denpo/cli.h"
+#include "denpo/num.h"
 
 static const char key_help[] =
 	"usage: denpo key [status]\n"
@@ -186,13 +187,14 @@ int cmd_key(cli_ctx *x, int argc, char **argv)
 		if (o == 'o')
 			out = optarg;
 		else if (o == 'l') {
-			char *end;
-			days = strtol(optarg, &end, 10);
-			if (*end == 'd' && end[1] == 0)
-				end++;
-			if (*end || days < 1 || days > DP_EPOCH_MAX_LOOKAHEAD / 86400)
+			/* "30" or "30d" */
+			size_t n = strlen(optarg);
+			uint64_t v;
+			n -= n > 1 && optarg[n - 1] == 'd';
+			if (dp_num_u64(&v, optarg, n, 1, DP_EPOCH_MAX_LOOKAHEAD / 86400))
 				return cli_usage("key", "--lookahead takes a number of days, 1..%d",
 						 DP_EPOCH_MAX_LOOKAHEAD / 86400);
+			days = (long)v;
 		} else
 			return cli_usage("key", "unknown option");
 	}
@@ -272,10 +274,10 @@ int cmd_purge(cli_ctx *x, int argc, char **argv)
 		if (cli_common_opt(x, o, optarg))
 			continue;
 		if (o == 'o') {
-			char *end;
-			days = strtol(optarg, &end, 10);
-			if (*end || days < 0 || days > 36500)
-				return cli_usage("purge", "--older-than takes a number of days");
+			uint64_t v;
+			if (dp_num_str(&v, optarg, 0, 36500))
+				return cli_usage("purge", "--older-than takes a number of days, 0..36500");
+			days = (long)v;
 		} else
 			return cli_usage("purge", "unknown option");
 	}

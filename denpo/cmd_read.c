@@ -14,6 +14,7 @@
 #include "denpo/bind.h"
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
+#include "denpo/num.h"
 #include "denpo/seal.h"
 
 #define NOT_SHOWN "the cable is NOT displayed; report its id to security operations"
@@ -79,9 +80,9 @@ int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e
 	memcpy(mrn, lg.mrn, DP_MRN_MAX + 1);
 	*accepted = lg.accepted;
 	if (!cached && (r = cli_cache_put(x, id, sub.p, sub.len)))
-		fprintf(stderr, "denpo: warning: cannot cache the cable: %s\n", dp_strerror(r));
+		fprintf(stderr, "denpo: warning: cannot cache the cable: %s\n", cli_strerror(x, r));
 	else if (!have_fk && (r = cli_fk_put(x, id, sub.p, sub.len, fk)))
-		fprintf(stderr, "denpo: warning: cannot store the cable's key: %s\n", dp_strerror(r));
+		fprintf(stderr, "denpo: warning: cannot store the cable's key: %s\n", cli_strerror(x, r));
 out:
 	dp_wipe(fk, sizeof fk);
 	dp_buf_free(&sub);
@@ -196,9 +197,8 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 		if (cli_common_opt(x, o, optarg))
 			continue;
 		if (o == 'w') {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v < 0 || v > 60)
+			uint64_t v;
+			if (dp_num_str(&v, optarg, 0, 60))
 				return cli_usage("inbox", "--wait takes 0..60 seconds");
 			wait = (int)v;
 		} else if (o == 'W')
@@ -255,7 +255,7 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	int o;
-	long before = INT64_MAX > LONG_MAX ? LONG_MAX : (long)INT64_MAX, limit = 20;
+	uint64_t before = INT64_MAX, limit = 20;
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (o == OPT_HELP) {
@@ -264,16 +264,12 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 		}
 		if (cli_common_opt(x, o, optarg))
 			continue;
-		char *end;
-		long v = (o == 'b' || o == 'l') ? strtol(optarg, &end, 10) : 0;
 		if (o == 'b') {
-			if (*end || v < 1)
+			if (dp_num_str(&before, optarg, 1, INT64_MAX))
 				return cli_usage("archive", "--before takes a sequence number (>= 1)");
-			before = v;
 		} else if (o == 'l') {
-			if (*end || v < 1 || v > 1000)
+			if (dp_num_str(&limit, optarg, 1, 1000))
 				return cli_usage("archive", "--limit takes 1..1000");
-			limit = v;
 		} else
 			return cli_usage("archive", "unknown option");
 	}
@@ -284,7 +280,7 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 	int ec = cli_open_client(x);
 	if (ec)
 		return ec;
-	bind_query q = {.archive = 1, .before = before, .limit = (int)limit};
+	bind_query q = {.archive = 1, .before = (int64_t)before, .limit = (int)limit};
 	bind_list l;
 	ec = bind_list_get(x, &q, &l);
 	if (ec)
@@ -299,7 +295,7 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 		}
 		list_json(&l, a);
 	} else if (l.n == 0 && l.nfailed == 0) {
-		printf("no cables in the archive%s\n", before < LONG_MAX ? " before that" : "");
+		printf("no cables in the archive%s\n", before < INT64_MAX ? " before that" : "");
 	} else if (l.n) {
 		printf("%-8s %-9s %-18s %-12s %-10s %5s  %s\n", "SEQ", "PREC", "MRN", "CLASS", "FROM",
 		       "AGE", "CABLE ID");

@@ -472,6 +472,48 @@ static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m)
 	return EXIT_OK;
 }
 
+/*
+ * Whether u lacks a key only by the switch's clock (skewed: it is off): by
+ * this device's clock its next key has started, or its last one not ended.
+ */
+static int by_clock(const dp_unreachable *u, int skewed)
+{
+	int64_t now = dp_now();
+	return skewed && u->at && !u->not_logged &&
+	       ((u->next_not_before && u->next_not_before <= now + DP_EPOCH_SKEW) ||
+		(u->last_not_after && u->last_not_after + DP_EPOCH_SKEW > now));
+}
+
+/*
+ * Why device u will not get the cable, on stderr.  clock: the sentence
+ * naming how far the switch's clock is off, if that is why (by_clock),
+ * else NULL.
+ */
+static void warn_unreachable(const dp_unreachable *u, const char *clock)
+{
+	char hex[2 * DP_ED25519_PK + 1], why[384] = "it never published one", t[DP_TIME_STR];
+	dp_hex_encode(hex, u->device, DP_ED25519_PK);
+	if (u->not_logged) {
+		fprintf(stderr, "denpo: WARNING: device %.16s... of %s at %s has a key that is not yet "
+				"in the transparency log (published moments ago): it will NOT receive "
+				"this cable; resend it in a few seconds\n", hex, u->officer, u->post);
+		return;
+	}
+	if (clock && u->at) {
+		dp_time_str(u->at, t);
+		snprintf(why, sizeof why, "none valid at the switch's time %s, and %s", t, clock);
+	} else if (u->next_not_before) {
+		dp_time_str(u->next_not_before, t);
+		snprintf(why, sizeof why, "its next key starts %s", t);
+	} else if (u->last_not_after) {
+		dp_time_str(u->last_not_after, t);
+		snprintf(why, sizeof why, "its last key expired %s", t);
+	}
+	fprintf(stderr, "denpo: WARNING: device %.16s... of %s at %s has no current key (%s): it "
+			"will NOT receive this cable; %s\n", hex, u->officer, u->post, why,
+		clock ? "send it again once the clocks agree" : "it must connect to the switch, then resend it");
+}
+
 /* Everything after the cable's header fields are set: resolve, body, seal, save, submit. */
 static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 {
@@ -496,31 +538,26 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 		return ec;
 	}
 	/* never silent: an addressed device without a current key does not get the cable */
+	char clock[256];
+	int skewed = dp_client_clock_note(x->cl, clock, sizeof clock);
+	size_t nclock = 0;
 	for (size_t i = 0; i < res0.nunreachable; i++) {
-		const dp_unreachable *u = &res0.unreachable[i];
-		char hex[2 * DP_ED25519_PK + 1], since[64] = "it never published one";
-		dp_hex_encode(hex, u->device, DP_ED25519_PK);
-		if (u->not_logged) {
-			fprintf(stderr, "denpo: WARNING: device %.16s... of %s at %s has a key that is not yet "
-					"in the transparency log (published moments ago): it will NOT receive "
-					"this cable; resend it in a few seconds\n", hex, u->officer, u->post);
-			continue;
-		}
-		if (u->last_not_after) {
-			time_t t = (time_t)u->last_not_after;
-			struct tm tm;
-			gmtime_r(&t, &tm);
-			strftime(since, sizeof since, "its last key expired %Y-%m-%d %H:%MZ", &tm);
-		}
-		fprintf(stderr, "denpo: WARNING: device %.16s... of %s at %s has no current key (%s): it "
-				"will NOT receive this cable; it must connect to the switch, then resend it\n",
-			hex, u->officer, u->post, since);
+		int why = by_clock(&res0.unreachable[i], skewed);
+		warn_unreachable(&res0.unreachable[i], why ? clock : NULL);
+		nclock += (size_t)why;
 	}
 	if (ndev == 0) {
+		size_t nun = res0.nunreachable;
 		dp_resolution_free(&res0);
+		/* the switch judged the keys by a clock that is off: that, not clearance, is why */
+		if (nclock && nclock == nun)
+			return cli_fail(x, DP_ESTATE, "nothing was sent; send again once the clocks agree",
+					"no addressed device has a key valid by the switch's clock: %s", clock);
 		return cli_fail(x, DP_ENOTFOUND,
 				"check TO/INFO/ATTN, the classification and captions; nothing was sent",
-				"no recipient device resolves: nobody addressed is cleared for %s%s%s",
+				"no recipient device resolves: %s%s%s%s",
+				nun ? "no addressed device has a current key, and nobody else "
+						    "addressed is cleared for " : "nobody addressed is cleared for ",
 				dp_class_name(c->classification), caps[0] ? " with " : "", caps);
 	}
 	dp_recipient *rcpt = calloc(ndev, sizeof *rcpt);
@@ -546,9 +583,11 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 		goto out;
 	}
 	if (r == DP_ESTATE) {
-		ec = cli_fail(x, r, "check this computer's clock; nothing was sent",
-			      "the key the switch gave for %s at %s is not valid now", devs[bad].officer,
-			      devs[bad].post);
+		ec = cli_fail(x, r, skewed ? "nothing was sent; send again once the clocks agree"
+					   : "check this computer's clock; nothing was sent",
+			      "the key the switch gave for %s at %s is not valid now by this device's "
+			      "clock%s%s", devs[bad].officer, devs[bad].post, skewed ? ": " : "",
+			      skewed ? clock : "");
 		goto out;
 	}
 	if (r || (r = dp_cable_set_recipients(c, rcpt, ndev))) {
@@ -585,15 +624,19 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 	snprintf(name, sizeof name, "sent/%s.cable", id);
 	cli_path(x, p, name);
 	if ((r = dp_write_file(p, sub.p, sub.len, 0600, 1)) || (r = write_record(x, c, "pending", NULL))) {
-		ec = cli_fail(x, r, NULL, "cannot save the outgoing cable in %s", x->home);
+		ec = cli_fail(x, r, "nothing was sent", "cannot save the outgoing cable in %s", x->home);
 		goto out;
 	}
 	dp_submit_result res;
 	r = submit(x, sub.p, sub.len, &res, d->decoy);
 	if (r) {
+		/* unreachable, or its disk full: the same bytes go later */
+		int later = r == DP_ENET || r == DP_ENOSPC;
 		ec = cli_fail(x, r,
-			      r != DP_ENET ? NULL
+			      !later ? NULL
 			      : d->decoy ? "the decoy is saved; run `denpo retry --decoy` with its id to send the same bytes"
+			      : r == DP_ENOSPC ? "the cable is saved; once the switch's operator has freed space, "
+						 "run `denpo retry` with its id to send the same bytes"
 					 : "the cable is saved; run `denpo retry` with its id to send the same bytes",
 			      "cable %s was not accepted", id);
 		goto out;
@@ -603,7 +646,8 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 		goto out;
 	}
 	if ((r = write_record(x, c, "accepted", &res)))
-		fprintf(stderr, "denpo: warning: cannot update the sent record: %s\n", dp_strerror(r));
+		fprintf(stderr, "denpo: warning: cable %s was accepted, but its record in sent/ still says "
+				"pending: %s\n", id, cli_strerror(x, r));
 	ec = print_sent(x, &res, devs, ndev);
 out:
 	dp_resolution_free(&res0);

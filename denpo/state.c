@@ -64,6 +64,30 @@ int cli_exit_code(int rc)
 	}
 }
 
+/*
+ * Every file of the state directory is written by dp_write_file, which
+ * leaves the old file as it was when the disk is full, and every command
+ * stops before anything it cannot undo (acknowledging a cable, erasing a
+ * key, sending one) when a write fails: so nothing is lost, and the
+ * officer is told so.  The switch's full disk comes back from it (507
+ * disk_full) with its own message and is not this device's.
+ */
+const char *cli_disk_full(cli_ctx *x, int rc)
+{
+	static char line[PATH_MAX + 96];
+	if (rc != DP_ENOSPC || (x->cl && dp_client_http_status(x->cl) == 507))
+		return NULL;
+	snprintf(line, sizeof line, "the disk of this device is full (%s): free space and retry; "
+				    "nothing was lost", x->home[0] ? x->home : "its state directory");
+	return line;
+}
+
+const char *cli_strerror(cli_ctx *x, int rc)
+{
+	const char *df = cli_disk_full(x, rc);
+	return df ? df : dp_strerror(rc);
+}
+
 int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 {
 	char what[1024];
@@ -71,6 +95,8 @@ int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
+	if (cli_disk_full(x, rc))
+		hint = cli_disk_full(x, rc); /* whatever the caller thought of: this is what to do */
 	const char *msg = x->cl ? dp_client_message(x->cl) : "";
 	fprintf(stderr, "denpo: %s: %s", what, dp_strerror(rc));
 	if (msg && *msg)
@@ -357,13 +383,22 @@ int cli_open_client(cli_ctx *x)
 	int r = dp_client_new(&x->cl, &cfg);
 	if (r)
 		return cli_fail(x, r, NULL, "cannot set up the connection to %s", x->ans.switch_url);
-	if (!x->no_maint && !x->maint_done) {
+	/*
+	 * Witness the log first, in every command that connects (`key` too,
+	 * which runs its key upkeep itself): a switch showing a forked log gets
+	 * nothing more.
+	 */
+	if (!x->maint_done) {
 		x->maint_done = 1;
-		/* witness the log first: a switch showing a forked log gets nothing more */
 		ec = cli_log_upkeep(x);
 		if (ec)
 			return ec;
-		cli_keys_upkeep(x);
+		/* keys look expired or not yet valid when the clocks disagree: said up front */
+		char clock[256];
+		if (dp_client_clock_note(x->cl, clock, sizeof clock))
+			fprintf(stderr, "denpo: WARNING: %s\n", clock);
+		if (!x->no_maint)
+			cli_keys_upkeep(x);
 	}
 	return EXIT_OK;
 }
@@ -376,6 +411,8 @@ void cli_keys_upkeep(cli_ctx *x)
 		fprintf(stderr, "denpo: WARNING: the switch refused this device's new key (%s); if this "
 				"keystore was restored from a backup, enrol a new device instead\n",
 			dp_client_message(x->cl));
+	else if (cli_disk_full(x, r))
+		fprintf(stderr, "denpo: warning: key upkeep did not finish: %s\n", cli_strerror(x, r));
 	else if (r)
 		fprintf(stderr, "denpo: warning: key upkeep did not finish: %s (%s); it runs again with "
 				"the next command -- `denpo key status` shows the keys\n",

@@ -88,6 +88,46 @@ int cli_ckpt_save(const cli_ckpt *c, const char *path)
 	return dp_write_file(path, c->note, c->len, 0600, 0);
 }
 
+size_t cli_ckpt_cosigs(const cli_ckpt *c, cli_cosig *out, size_t max)
+{
+	static const char pre[] = "denpo-device/";
+	const size_t pl = sizeof pre - 1;
+	dp_note_sig *sigs = malloc(DP_NOTE_SIGS_MAX * sizeof *sigs);
+	uint8_t (*seen)[32] = malloc(DP_NOTE_SIGS_MAX * 32);
+	size_t tl, ns = 0, cnt = 0;
+	if (sigs && seen && dp_note_parse(c->note, c->len, &tl, sigs, DP_NOTE_SIGS_MAX, &ns) == DP_OK)
+		for (size_t i = 0; i < ns; i++) {
+			const char *nm = sigs[i].name;
+			uint8_t pub[32];
+			char hex[65];
+			if (strncmp(nm, pre, pl) != 0 || strlen(nm) != pl + 64 ||
+			    dp_hex_decode(pub, 32, nm + pl, 64) != DP_OK)
+				continue;
+			dp_hex_encode(hex, pub, 32);
+			if (strcmp(hex, nm + pl) != 0)
+				continue; /* not the canonical (lower-case) spelling of the id */
+			int dup = 0;
+			for (size_t j = 0; j < cnt && !dup; j++)
+				dup = memcmp(seen[j], pub, 32) == 0;
+			if (dup)
+				continue;
+			dp_note_vkey vk;
+			int ok = 0;
+			uint64_t ts = 0;
+			if (dp_note_vkey_make(&vk, nm, DP_NOTE_COSIG_V1, pub) != DP_OK ||
+			    dp_note_open(c->note, c->len, &vk, 1, &ok, &ts, NULL) != DP_OK || !ok)
+				continue;
+			if (out && cnt < max) {
+				memcpy(out[cnt].id, pub, 32);
+				out[cnt].ts = ts;
+			}
+			memcpy(seen[cnt++], pub, 32);
+		}
+	free(seen);
+	free(sigs);
+	return cnt;
+}
+
 /* ---- consistency ---- */
 
 static int pow2(uint64_t v) { return v && !(v & (v - 1)); }
@@ -180,6 +220,49 @@ static int put_b64(dp_buf *b, const char *key, const uint8_t *p, size_t n)
 	return r;
 }
 
+/*
+ * Write b to DIR/<prefix>-<now>.txt (0600), never over an existing file:
+ * two in one second get -1, -2, ... .  path gets the name ("" on failure).
+ */
+static int new_file(const char *dir, const char *prefix, int64_t now, const dp_buf *b,
+		    char path[PATH_MAX])
+{
+	int r = DP_EEXISTS;
+	path[0] = 0;
+	if (strlen(dir) + strlen(prefix) + 40 >= PATH_MAX)
+		return DP_EINVAL; /* no room for the file name */
+	for (int k = 0; r == DP_EEXISTS && k < 100; k++) {
+		if (k)
+			snprintf(path, PATH_MAX, "%s/%s-%lld-%d.txt", dir, prefix, (long long)now, k);
+		else
+			snprintf(path, PATH_MAX, "%s/%s-%lld.txt", dir, prefix, (long long)now);
+		r = dp_write_file(path, b->p, b->len, 0600, 1);
+	}
+	if (r)
+		path[0] = 0;
+	return r;
+}
+
+/*
+ * The head of an evidence file: magic, the comment, then who saw it where
+ * and when (Time, Switch, Witness, Log-Key), into b.  *now gets the time.
+ */
+static int evidence_head(cli_ctx *x, dp_buf *b, const char *magic, const char *comment, int64_t *now)
+{
+	char vk[DP_NOTE_VKEY_MAX + 1] = "", dev[65] = "?", tm[DP_TIME_STR];
+	dp_note_vkey k;
+	if (cli_log_key(x, &k) != DP_OK || dp_note_vkey_format(vk, sizeof vk, &k) != DP_OK)
+		vk[0] = 0;
+	if (x->have_ans)
+		dp_hex_encode(dev, x->ans.device_id, 32);
+	const char *url = x->have_ans ? x->ans.switch_url : "?";
+	*now = (int64_t)time(NULL);
+	dp_time_str(*now, tm);
+	return dp_buf_printf(b, "%s\n# On %s the switch at %s showed this device (Witness, below)\n%s"
+				"Time: %lld\nSwitch: %s\nWitness: denpo-device/%s\nLog-Key: %s\n",
+			     magic, tm, url, comment, (long long)*now, url, dev, vk);
+}
+
 int cli_log_evidence(cli_ctx *x, const char *dir, const cli_ckpt *verified, const cli_ckpt *received,
 		     uint64_t from, uint64_t size, const uint8_t (*proof)[DP_TLOG_HASH], size_t n,
 		     const char *why, char path[PATH_MAX])
@@ -187,33 +270,20 @@ int cli_log_evidence(cli_ctx *x, const char *dir, const cli_ckpt *verified, cons
 	path[0] = 0;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return DP_EIO;
-	char vk[DP_NOTE_VKEY_MAX + 1] = "", dev[65] = "?", tm[32];
-	dp_note_vkey k;
-	if (cli_log_key(x, &k) != DP_OK || dp_note_vkey_format(vk, sizeof vk, &k) != DP_OK)
-		vk[0] = 0;
-	if (x->have_ans)
-		dp_hex_encode(dev, x->ans.device_id, 32);
-	const char *url = x->have_ans ? x->ans.switch_url : "?";
-	int64_t now = (int64_t)time(NULL);
-	time_t tt = (time_t)now;
-	struct tm g;
-	gmtime_r(&tt, &g);
-	strftime(tm, sizeof tm, "%Y-%m-%d %H:%M:%SZ", &g);
+	int64_t now;
 	dp_buf b;
 	dp_buf_init(&b, 4 * DP_NOTE_MAX + 16384);
-	int r = dp_buf_printf(
-		&b,
-		EVIDENCE_MAGIC "\n"
-		"# On %s the switch at %s showed this device (Witness,\n"
-		"# below) two checkpoints of its transparency log, both signed by the log key,\n"
+	int r = evidence_head(
+		x, &b, EVIDENCE_MAGIC,
+		"# two checkpoints of its transparency log, both signed by the log key,\n"
 		"# that no consistency proof joins: the switch (or whoever holds its log key)\n"
 		"# keeps two different histories.  Report this file to security operations at once.\n"
 		"# Verified-Checkpoint is the one the device had verified before, Received-Checkpoint\n"
 		"# the one the switch sent now (both base64 of the signed note), Proof the switch's\n"
 		"# consistency proof from tree size Proof-From to Proof-Size, if it sent one.\n"
-		"# Check it offline: denpo audit verify THIS-FILE [--log-key VKEY]\n"
-		"Time: %lld\nSwitch: %s\nWitness: denpo-device/%s\nLog-Key: %s\nReason: %s\n",
-		tm, url, (long long)now, url, dev, vk, why);
+		"# Check it offline: denpo audit verify THIS-FILE [--log-key VKEY]\n",
+		&now);
+	r = r ? r : dp_buf_printf(&b, "Reason: %s\n", why);
 	r = r ? r : put_b64(&b, "Verified-Checkpoint", (const uint8_t *)verified->note, verified->len);
 	r = r ? r : put_b64(&b, "Received-Checkpoint", (const uint8_t *)received->note, received->len);
 	if (!r && n)
@@ -221,25 +291,7 @@ int cli_log_evidence(cli_ctx *x, const char *dir, const cli_ckpt *verified, cons
 				  (unsigned long long)size);
 	for (size_t i = 0; !r && i < n; i++)
 		r = put_b64(&b, "Proof", proof[i], DP_TLOG_HASH);
-	size_t dl = strlen(dir);
-	if (!r && dl + 48 >= PATH_MAX)
-		r = DP_EINVAL; /* no room for the file name */
-	for (int k2 = 0; !r && k2 < 100; k2++) {
-		memcpy(path, dir, dl);
-		if (k2)
-			snprintf(path + dl, PATH_MAX - dl, "/fork-evidence-%lld-%d.txt", (long long)now, k2);
-		else
-			snprintf(path + dl, PATH_MAX - dl, "/fork-evidence-%lld.txt", (long long)now);
-		r = dp_write_file(path, b.p, b.len, 0600, 1);
-		if (r != DP_EEXISTS)
-			break;
-		r = DP_OK; /* two in one second: the next name */
-		path[0] = 0;
-	}
-	if (!r && !path[0])
-		r = DP_EEXISTS;
-	if (r)
-		path[0] = 0;
+	r = r ? r : new_file(dir, "fork-evidence", now, &b, path);
 	dp_buf_free(&b);
 	return r;
 }
@@ -348,19 +400,8 @@ static unsigned keep_unproven(cli_ctx *x, const dp_buf *note, uint64_t held, uin
 			      dp_errname(r), dp_client_message(x->cl));
 	if (!e)
 		e = dp_buf_append(&b, note->p, note->len);
-	for (int i = 0; !e && i < 100; i++) {
-		if (i)
-			snprintf(p, sizeof p, "%s/unproven-%lld-%d.txt", dir, (long long)now, i);
-		else
-			snprintf(p, sizeof p, "%s/unproven-%lld.txt", dir, (long long)now);
-		int q = dp_write_file(p, b.p, b.len, 0600, 1);
-		if (q == DP_OK) {
-			snprintf(kept, PATH_MAX, "%.*s", PATH_MAX - 1, p);
-			break;
-		}
-		if (q != DP_EEXISTS)
-			break;
-	}
+	if (!e && new_file(dir, "unproven", now, &b, kept) != DP_OK)
+		kept[0] = 0;
 	dp_buf_free(&b);
 	/* the count: "N SIZE" of the refusals in a row */
 	unsigned n = 0;
@@ -393,24 +434,159 @@ static int has_cosig(const cli_ckpt *c, const char *name, uint32_t id)
 	return found;
 }
 
-/* Cosign c and send the line; a switch without the endpoint is not an error (yet). */
-static int cosign(cli_ctx *x, const cli_ckpt *c)
+/* ---- time: a cosignature is never dated before an earlier one ---- */
+
+/*
+ * A cosignature says "at this time, this is the largest tree of the log I
+ * have seen" (c2sp.org/tlog-cosignature).  One cosigner's cosignature of a
+ * larger tree dated before its cosignature of a smaller one contradicts
+ * itself: its clock went back, or a second copy of its keys cosigns from
+ * another view (a cloned device).  The proofs establish the log's
+ * consistency whatever the times, so this is a named warning with the
+ * evidence kept (HOME/log/cosig-time-<unix>.txt: both checkpoints as
+ * received, each cosignature verifiable under the key its name gives),
+ * not a failure of the officer's command.  This device itself never dates
+ * a cosignature before its last one: it keeps its own line on
+ * HOME/log/checkpoint, and a clock gone back makes it stop cosigning
+ * until the clock has passed that time.  Times are compared as stated by
+ * the cosigners' clocks only; the switch's clock is not in a checkpoint.
+ */
+
+/* This device's verified cosignature time on c (0: none, or c NULL). */
+static uint64_t own_time(const cli_ctx *x, const cli_ckpt *c)
 {
-	char name[DP_NOTE_NAME_MAX + 1];
+	cli_cosig *cs = c ? malloc(DP_NOTE_SIGS_MAX * sizeof *cs) : NULL;
+	size_t n = cs ? cli_ckpt_cosigs(c, cs, DP_NOTE_SIGS_MAX) : 0;
+	uint64_t t = 0;
+	for (size_t i = 0; i < n && i < DP_NOTE_SIGS_MAX; i++)
+		if (memcmp(cs[i].id, x->ans.device_id, 32) == 0)
+			t = cs[i].ts;
+	free(cs);
+	return t;
+}
+
+/* Keep old and nw as evidence that cosigner id dated a larger tree earlier (why says how). */
+static void keep_cosig_time(cli_ctx *x, const char *dir, const cli_ckpt *old, const cli_ckpt *nw,
+			    const uint8_t id[32], const char *why, char path[PATH_MAX])
+{
+	char hex[65];
+	int64_t now;
+	dp_buf b;
+	dp_buf_init(&b, 4 * DP_NOTE_MAX + 8192);
+	dp_hex_encode(hex, id, 32);
+	int r = evidence_head(
+		x, &b, "DENPO-COSIGNATURE-TIME/1",
+		"# a checkpoint of its transparency log cosigned by a device (Cosigner) at a time\n"
+		"# before that device's cosignature of a smaller checkpoint: a cosignature says\n"
+		"# \"at this time this is the largest tree I have seen\", so the cosigner's clock\n"
+		"# went back or a copy of its keys cosigns elsewhere.  Report this file to security\n"
+		"# operations.  Verified-Checkpoint is the one this device held, Received-Checkpoint\n"
+		"# the larger one the switch sent (base64 of the signed notes); each cosignature\n"
+		"# verifies under the Ed25519 key its name denpo-device/<id> gives.\n",
+		&now);
+	r = r ? r : dp_buf_printf(&b, "Cosigner: denpo-device/%s\nReason: %s\n", hex, why);
+	r = r ? r : put_b64(&b, "Verified-Checkpoint", (const uint8_t *)old->note, old->len);
+	r = r ? r : put_b64(&b, "Received-Checkpoint", (const uint8_t *)nw->note, nw->len);
+	r = r ? r : new_file(dir, "cosig-time", now, &b, path);
+	if (r)
+		snprintf(path, PATH_MAX, "(not kept: %s)", dp_strerror(r));
+	dp_buf_free(&b);
+}
+
+/*
+ * Before nw, larger than the held old, is stored: every device that
+ * cosigned both must have dated nw's cosignature no earlier; and a
+ * cosignature in this device's name on a tree it never held (it cosigns
+ * only what it stores) is another copy of its keys at work.  Said on
+ * stderr, evidence kept.
+ */
+static void cosig_times(cli_ctx *x, const char *dir, const cli_ckpt *old, const cli_ckpt *nw)
+{
+	cli_cosig *a = malloc(2 * DP_NOTE_SIGS_MAX * sizeof *a);
+	if (!a)
+		return;
+	cli_cosig *b = a + DP_NOTE_SIGS_MAX;
+	size_t na = cli_ckpt_cosigs(old, a, DP_NOTE_SIGS_MAX), nb = cli_ckpt_cosigs(nw, b, DP_NOTE_SIGS_MAX);
+	for (size_t i = 0; i < nb && i < DP_NOTE_SIGS_MAX; i++) {
+		char hex[65], t1[DP_TIME_STR], t2[DP_TIME_STR], why[384], path[PATH_MAX];
+		dp_hex_encode(hex, b[i].id, 32);
+		dp_time_str((int64_t)b[i].ts, t1);
+		if (memcmp(b[i].id, x->ans.device_id, 32) == 0) {
+			snprintf(why, sizeof why, "a cosignature in this device's name (at %s) is on the "
+						  "tree of size %llu, which this device never cosigned (it held size "
+						  "%llu)", t1, (unsigned long long)nw->cp.size,
+				 (unsigned long long)old->cp.size);
+			keep_cosig_time(x, dir, old, nw, b[i].id, why, path);
+			fprintf(stderr, "denpo: WARNING: %s: a copy of this device's keys is in use "
+					"elsewhere; kept in %s -- report it to security operations at once\n",
+				why, path);
+			continue;
+		}
+		for (size_t j = 0; j < na && j < DP_NOTE_SIGS_MAX; j++) {
+			if (memcmp(a[j].id, b[i].id, 32) != 0 || b[i].ts >= a[j].ts)
+				continue;
+			dp_time_str((int64_t)a[j].ts, t2);
+			snprintf(why, sizeof why, "device %.16s... cosigned the log's tree of size %llu at "
+						  "%s, earlier than its cosignature of the smaller tree of size "
+						  "%llu at %s", hex, (unsigned long long)nw->cp.size, t1,
+				 (unsigned long long)old->cp.size, t2);
+			keep_cosig_time(x, dir, old, nw, b[i].id, why, path);
+			fprintf(stderr, "denpo: WARNING: %s: its clock went back, or a copy of its keys "
+					"cosigns elsewhere (a cloned device); kept in %s -- report it to "
+					"security operations\n", why, path);
+		}
+	}
+	free(a);
+}
+
+/*
+ * This device's cosignature line of c into line (left empty when there is
+ * nothing to cosign: an empty tree, or the switch already has ours), never
+ * dated before last, its own latest cosignature: a clock gone back makes no
+ * line and says so.
+ */
+static int cosign_line(cli_ctx *x, const cli_ckpt *c, uint64_t last, dp_buf *line)
+{
+	char name[DP_NOTE_NAME_MAX + 1], t1[DP_TIME_STR], t2[DP_TIME_STR], gap[DP_TIME_STR];
 	cli_log_cosigner(x, name);
 	uint32_t id = dp_note_key_id(name, DP_NOTE_COSIG_V1, x->ks->sign_pk);
 	if (c->cp.size == 0 || has_cosig(c, name, id))
 		return DP_OK; /* nothing to witness in an empty tree; or the switch has ours */
-	dp_buf line;
-	dp_buf_init(&line, 1024);
 	int64_t now = dp_now();
-	int r = dp_note_cosign_line(&line, c->note, c->text_len, name, x->ks->sign_sk,
-				    (uint64_t)(now > 0 ? now : 1));
-	if (!r)
-		r = dp_client_log_cosign(x->cl, c->cp.size, (const char *)line.p, line.len);
-	if (r == DP_ENOTFOUND && dp_client_http_status(x->cl) == 404)
-		r = DP_OK; /* a switch that does not collect cosignatures yet */
-	dp_buf_free(&line);
+	if (now < (int64_t)last) {
+		dp_time_str(now, t1);
+		dp_time_str((int64_t)last, t2);
+		dp_span_str((int64_t)last - now, gap);
+		fprintf(stderr, "denpo: WARNING: this device's clock reads %s, %s before its own last "
+				"cosignature of the log (%s): its clock went back. Check it (NTP); until "
+				"it passes that time this device does not cosign the log (an earlier date "
+				"would contradict that cosignature)\n", t1, gap, t2);
+		return DP_OK;
+	}
+	return dp_note_cosign_line(line, c->note, c->text_len, name, x->ks->sign_sk,
+				   (uint64_t)(now > 0 ? now : 1));
+}
+
+/*
+ * HOME/log/checkpoint := nw, with this device's own cosignature line if it
+ * made one (so the device knows the time it last stated); without it if
+ * the two no longer open as a checkpoint (over a cap).
+ */
+static int save_cosigned(const dp_note_vkey *k, const cli_ckpt *nw, const dp_buf *line, const char *path)
+{
+	if (!line->len)
+		return cli_ckpt_save(nw, path);
+	dp_buf b;
+	cli_ckpt t;
+	dp_buf_init(&b, DP_NOTE_MAX);
+	int r = dp_buf_append(&b, nw->note, nw->len);
+	r = r ? r : dp_buf_append(&b, line->p, line->len);
+	if (!r && cli_ckpt_open(k, (const char *)b.p, b.len, &t) == DP_OK) {
+		r = cli_ckpt_save(&t, path);
+		cli_ckpt_free(&t);
+	} else
+		r = cli_ckpt_save(nw, path);
+	dp_buf_free(&b);
 	return r;
 }
 
@@ -518,12 +694,23 @@ static int accept_locked(cli_ctx *x, const char *note, size_t len, uint64_t pfro
 			fprintf(stderr, "denpo: cannot write the fork evidence into %s: %s\n", dir,
 				dp_strerror(er));
 	} else if (!r) {
-		if (!have_old || nw.cp.size > old.cp.size)
-			r = cli_ckpt_save(&nw, path);
+		int newer = !have_old || nw.cp.size > old.cp.size;
+		dp_buf line;
+		dp_buf_init(&line, 1024);
+		if (have_old && newer)
+			cosig_times(x, dir, &old, &nw);
+		if (x->ks && x->cl)
+			*cosign_err = cosign_line(x, &nw, own_time(x, have_old ? &old : NULL), &line);
+		if (newer || line.len)
+			r = save_cosigned(&k, &nw, &line, path);
 		if (!r)
 			refusals_reset(x); /* accepted: the refusals in a row start again */
-		if (!r && x->ks && x->cl)
-			*cosign_err = cosign(x, &nw);
+		if (!r && line.len) {
+			*cosign_err = dp_client_log_cosign(x->cl, nw.cp.size, (const char *)line.p, line.len);
+			if (*cosign_err == DP_ENOTFOUND && dp_client_http_status(x->cl) == 404)
+				*cosign_err = DP_OK; /* a switch that does not collect cosignatures yet */
+		}
+		dp_buf_free(&line);
 	}
 	if (have_old)
 		cli_ckpt_free(&old);
@@ -632,7 +819,10 @@ int cli_log_upkeep(cli_ctx *x)
 						 "evidence", dir));
 		return EXIT_VERIFY;
 	}
-	if (r)
+	if (cli_disk_full(x, r))
+		fprintf(stderr, "denpo: warning: the switch's transparency log was checked but this device "
+				"could not keep its checkpoint: %s\n", cli_strerror(x, r));
+	else if (r)
 		fprintf(stderr, "denpo: warning: could not check the switch's transparency log: %s (%s); "
 				"it is checked again with the next command\n",
 			dp_strerror(r), x->cl ? dp_client_message(x->cl) : "");

@@ -17,6 +17,7 @@
 
 #include "denpo/detect.h"
 #include "denpo/encoding.h"
+#include "denpo/num.h"
 #include "denpod/admin.h"
 #include "denpod/alerts.h"
 #include "denpod/detect_srv.h"
@@ -129,12 +130,11 @@ static int print_step(void *ctx, const dps_containment *c)
 	return DP_OK;
 }
 
-/* "123" -> 123; -1 if not a decimal id. */
+/* "123" -> 123; -1 if not a step id (dp_num: no sign, no leading zero, nothing after it). */
 static int64_t step_id(const char *s)
 {
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	return *s && !*end && v > 0 ? (int64_t)v : -1;
+	uint64_t v;
+	return dp_num_str(&v, s, 1, INT64_MAX) ? -1 : (int64_t)v;
 }
 
 struct undo_ctx {

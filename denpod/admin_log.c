@@ -7,16 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/fields.h"
+#include "denpo/num.h"
 #include "denpod/admin.h"
 #include "denpod/store.h"
 #include "denpod/tlog.h"
-
-/* A decimal option (no sign, no leading zeros, at most INT64_MAX); -1 if malformed. */
-static int u64_opt(const char *s, uint64_t *v)
-{
-	return dp_fld_uint(v, s, strlen(s), INT64_MAX) ? -1 : 0;
-}
 
 static int log_checkpoint(dps_store *s)
 {
@@ -72,8 +66,12 @@ static int show_one(void *ctx, uint64_t idx, const uint8_t *p, size_t len)
 static int log_show(const dpa_args *a, dps_store *s)
 {
 	uint64_t from = 0, count = UINT64_MAX;
-	if ((a->from && u64_opt(a->from, &from)) || (a->count && u64_opt(a->count, &count))) {
-		fprintf(stderr, "denpod: --from and --count are decimal numbers\n");
+	const char *bad = a->from && dp_num_str(&from, a->from, 0, INT64_MAX)	 ? "--from"
+			  : a->count && dp_num_str(&count, a->count, 0, INT64_MAX) ? "--count"
+										   : NULL;
+	if (bad) {
+		fprintf(stderr, "denpod: %s takes a decimal number 0..%lld (no sign, no leading zero, "
+				"nothing after the digits)\n", bad, (long long)INT64_MAX);
 		return 2;
 	}
 	struct show_ctx x = {malloc(sizeof(dp_logent))};

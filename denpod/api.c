@@ -13,7 +13,6 @@
  * writer, which appends its entry in the same transaction; in particular
  * no byte of a cable leaves before the entry of that fetch is committed.
  */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -27,7 +26,11 @@
 #include "denpo/epoch.h"
 #include "denpod/policy.h"
 #include "denpod/detect_srv.h"
+#include "denpod/query.h"
 #include "denpod/server.h"
+
+/* A store failure that is a full disk (DP_ENOSPC, 507), where a read met it. */
+#define DISK_FULL "the switch's disk is full: its operator must free space on it; then retry"
 
 static const char *role_name(int role) { return role == DP_ROLE_ACTION ? "action" : "info"; }
 
@@ -239,16 +242,6 @@ int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, int6
 	return list_end(&x, logj, dps_inbox(srv->store, device, limit, inbox_one, &x), out);
 }
 
-/* A decimal query parameter in [0, max]; -1 if malformed. */
-static long num_param(const char *v, long max)
-{
-	char *end;
-	long n = strtol(v, &end, 10);
-	if (!*v || *end || n < 0 || n > max)
-		return -1;
-	return n;
-}
-
 /*
  * log_size=M of an answer that carries proofs: *m = M, or -1 when absent.
  * Replies 400 and returns -1 for a malformed M or one beyond the latest
@@ -259,16 +252,16 @@ static int log_size_of(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int64_
 	int given;
 	uint64_t v;
 	dps_checkpoint cp;
+	char msg[DPQ_MSG_MAX];
 	*m = -1;
-	if (dpd_log_size_param(q, &given, &v)) {
-		dpd_reply_error(rq, 400, DP_EPARSE, "log_size is a decimal size");
+	if (dpd_log_size_param(q, &given, &v, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return -1;
 	}
 	if (!given)
 		return 0;
 	dpl_latest(srv->log, &cp);
 	if (v > cp.size) {
-		char msg[160];
 		snprintf(msg, sizeof msg, "log_size %llu is beyond the latest checkpoint (size %llu)",
 			 (unsigned long long)v, (unsigned long long)cp.size);
 		dpd_reply_error(rq, 400, DP_EINVAL, msg);
@@ -280,18 +273,15 @@ static int log_size_of(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int64_
 
 static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
 {
+	uint64_t wait = 0, limit = 100, after = 0;
 	int64_t log_size;
+	char msg[DPQ_MSG_MAX];
 	if (log_size_of(srv, rq, q, &log_size))
 		return;
-	const char *w = q ? evhttp_find_header(q, "wait") : NULL;
-	const char *l = q ? evhttp_find_header(q, "limit") : NULL;
-	const char *a = q ? evhttp_find_header(q, "after") : NULL;
-	long wait = w ? num_param(w, DPD_WAIT_MAX) : 0;
-	long limit = l ? num_param(l, DPD_INBOX_MAX) : 100;
-	long after = a ? num_param(a, LONG_MAX) : 0;
-	if (wait < 0 || limit < 1 || after < 0) {
-		dpd_reply_error(rq, 400, DP_EPARSE,
-				"wait must be 0..60, limit 1..1000 and after a sequence number >= 0");
+	if (dpq_num(q, "wait", 0, DPD_WAIT_MAX, &wait, msg, sizeof msg) ||
+	    dpq_num(q, "limit", 1, DPD_INBOX_MAX, &limit, msg, sizeof msg) ||
+	    dpq_num(q, "after", 0, INT64_MAX, &after, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
 	/*
@@ -301,7 +291,7 @@ static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const d
 	 */
 	if (wait > 0) {
 		int fresh = 0;
-		int r = dps_inbox_has_after(srv->store, dev->id, after, &fresh);
+		int r = dps_inbox_has_after(srv->store, dev->id, (int64_t)after, &fresh);
 		if (r) {
 			dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the queue; retry");
 			return;
@@ -342,12 +332,11 @@ static int archive_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
 /* GET /v1/archive?before=SEQ&limit=N: every cable addressed to the device, newest first. */
 static void get_archive(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
 {
-	const char *b = q ? evhttp_find_header(q, "before") : NULL;
-	const char *l = q ? evhttp_find_header(q, "limit") : NULL;
-	long before = b ? num_param(b, LONG_MAX) : LONG_MAX;
-	long limit = l ? num_param(l, DPD_INBOX_MAX) : 100;
-	if (before < 0 || limit < 1) {
-		dpd_reply_error(rq, 400, DP_EPARSE, "before must be a sequence number and limit 1..1000");
+	uint64_t before = INT64_MAX, limit = 100;
+	char msg[DPQ_MSG_MAX];
+	if (dpq_num(q, "before", 0, INT64_MAX, &before, msg, sizeof msg) ||
+	    dpq_num(q, "limit", 1, DPD_INBOX_MAX, &limit, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
 	int64_t log_size;
@@ -357,8 +346,8 @@ static void get_archive(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const
 	json_t *logj, *j = NULL;
 	int r = list_begin(srv, log_size, &x, &logj);
 	if (!r)
-		r = list_end(&x, logj, dps_archive(srv->store, dev->id, before, (size_t)limit, archive_one, &x),
-			     &j);
+		r = list_end(&x, logj,
+			     dps_archive(srv->store, dev->id, (int64_t)before, (size_t)limit, archive_one, &x), &j);
 	if (r) {
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the archive; retry");
 		return;
@@ -383,28 +372,20 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
 	}
-	/* a decoy (docs/detection.md) is planted by a device of a DECOY officer only */
+	/* a decoy (docs/detection.md): who may plant one is policy's rule */
 	const char *dh = evhttp_find_header(evhttp_request_get_input_headers(rq->req), "X-Denpo-Decoy");
-	int decoy = dh && strcmp(dh, "1") == 0;
-	int decoy_officer = dpp_has_role(srv->store, dev->officer, DPP_ROLE_DECOY);
-	if (dh && (!decoy || !decoy_officer)) {
-		dpd_reply_error(rq, 403, DP_EDENIED, "only devices of the security office's decoy "
-						     "officers (role DECOY) may plant decoys "
-						     "(X-Denpo-Decoy: 1)");
-		return;
-	}
-	/* and they plant nothing else: a decoy never reaches an inbox by mistake */
-	if (!dh && decoy_officer) {
-		dpd_reply_error(rq, 403, DP_EDENIED, "a DECOY officer's device only plants decoys: "
-						     "send with --decoy (denpo retry --decoy for a "
-						     "saved one)");
+	int decoy = 0;
+	int r = dpp_decoy_ok(srv->store, dev, dh, &decoy, msg, sizeof msg);
+	if (r) {
+		dpd_reply_error(rq, dpd_http_status(r), r,
+				r == DP_ESTORE ? "the switch could not read its directory; retry" : msg);
 		return;
 	}
 	dp_envelope e;
 	const uint8_t *payload;
 	size_t plen;
 	dp_envelope_init(&e);
-	int r = dp_submission_decode(&e, p, n, &payload, &plen);
+	r = dp_submission_decode(&e, p, n, &payload, &plen);
 	if (r) {
 		snprintf(msg, sizeof msg, "%s: %s",
 			 r == DP_ESIG ? "the envelope signature does not verify against From-Device"
@@ -432,9 +413,10 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 		dpd_reply_json(rq, 200, j);
 		return;
 	}
-	if (r == DP_ESTORE) {
+	if (r == DP_ESTORE || r == DP_ENOSPC) {
 		dp_envelope_free(&e);
-		dpd_reply_error(rq, 503, r, "the switch could not read its database; retry");
+		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOSPC ? DISK_FULL
+									  : "the switch could not read its database; retry");
 		return;
 	}
 	dpd_op *op = calloc(1, sizeof *op);
@@ -452,8 +434,9 @@ static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 	op->sub.now = dpd_now(srv);
 	r = dpp_check(srv->store, dev, &e, op->sub.now, rcpts, op->sub.c.officer, msg, sizeof msg);
 	if (r) {
-		if (r == DP_ESTORE)
-			snprintf(msg, sizeof msg, "the switch could not read its directory; retry");
+		if (r == DP_ESTORE || r == DP_ENOSPC)
+			snprintf(msg, sizeof msg, "%s", r == DP_ENOSPC ? DISK_FULL
+						      : "the switch could not read its directory; retry");
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		free(op);
 		free(rcpts);
@@ -844,7 +827,7 @@ static void get_overdue(dpd_server *srv, dpd_req *rq, const dps_officer *me)
 static int names_param(struct evkeyvalq *q, const char *key, char out[][DP_NAME_MAX + 1],
 		       size_t max, size_t *n)
 {
-	const char *v = q ? evhttp_find_header(q, key) : NULL;
+	const char *v = dpq_get(q, key);
 	*n = 0;
 	return v ? dps_split_names(v, out, max, n) : DP_OK;
 }
@@ -945,8 +928,22 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int
 	json_object_set_new(j, "post", json_string(o->post));
 	json_object_set_new(j, "role", json_string(role_name(role)));
 	if (r == DP_ENOTFOUND) {
-		/* eligible, but nothing to encrypt to: the sender is told, the cable goes without it */
+		/*
+		 * Eligible, but nothing to encrypt to: the sender is told, the cable
+		 * goes without it.  With the switch's time the keys were judged at and
+		 * the start of the next key, a sender whose clock reads that key as
+		 * current sees that the clocks disagree, and says so, rather than
+		 * "it never published one".
+		 */
+		int64_t next = 0;
+		for (uint32_t i = 0; i < d->nwin; i++)
+			if (d->win[i].not_before > x->now && (!next || d->win[i].not_before < next))
+				next = d->win[i].not_before;
 		json_object_set_new(j, "last_not_after", time_or_null(last));
+		json_object_set_new(j, "next_not_before", time_or_null(next));
+		json_object_set_new(j, "at", json_integer(x->now));
+		if (next)
+			json_object_set_new(j, "reason", json_string("no key valid yet at the switch's time"));
 		json_array_append_new(x->unreachable, j);
 		return json_array_size(x->unreachable) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
 	}
@@ -982,44 +979,57 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int
 	return json_array_size(x->devs) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
 }
 
+/* The routing fields of a resolve query: large (the posts), so one allocation per request. */
+struct resolve_q {
+	char to[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1], info[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
+	char caps[DP_MAX_CAPTIONS][DP_NAME_MAX + 1], attn[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
+	size_t nto, ninfo, ncaps, nattn;
+	dpp_posts posts;
+};
+
 static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 {
-	static char to[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1], info[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
-	static char caps[DP_MAX_CAPTIONS][DP_NAME_MAX + 1], attn[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
-	static dpp_posts posts;
-	size_t nto, ninfo, ncaps, nattn;
 	char msg[DPP_MSG_MAX];
 	int cls = DP_CLASS_UNCLASSIFIED;
-	const char *cv = q ? evhttp_find_header(q, "classification") : NULL;
-	if (names_param(q, "to", to, DP_MAX_ADDRESSEES, &nto) ||
-	    names_param(q, "info", info, DP_MAX_ADDRESSEES, &ninfo) ||
-	    names_param(q, "captions", caps, DP_MAX_CAPTIONS, &ncaps) ||
-	    names_param(q, "attn", attn, DP_MAX_ADDRESSEES, &nattn) || nto == 0 ||
+	uint64_t m = 0;
+	const char *cv = dpq_get(q, "classification");
+	struct resolve_q *rs = malloc(sizeof *rs);
+	if (!rs) {
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	if (names_param(q, "to", rs->to, DP_MAX_ADDRESSEES, &rs->nto) ||
+	    names_param(q, "info", rs->info, DP_MAX_ADDRESSEES, &rs->ninfo) ||
+	    names_param(q, "captions", rs->caps, DP_MAX_CAPTIONS, &rs->ncaps) ||
+	    names_param(q, "attn", rs->attn, DP_MAX_ADDRESSEES, &rs->nattn) || rs->nto == 0 ||
 	    /* names as the cable format allows them: nothing else reaches the store or a message */
-	    names_ok(to, nto, dp_name_ok) || names_ok(info, ninfo, dp_name_ok) ||
-	    names_ok(caps, ncaps, dp_name_ok) || names_ok(attn, nattn, attn_ok) ||
+	    names_ok(rs->to, rs->nto, dp_name_ok) || names_ok(rs->info, rs->ninfo, dp_name_ok) ||
+	    names_ok(rs->caps, rs->ncaps, dp_name_ok) || names_ok(rs->attn, rs->nattn, attn_ok) ||
 	    (cv && dp_class_parse(cv, &cls))) {
+		free(rs);
 		dpd_reply_error(rq, 400, DP_EPARSE, "give to=A,B[&info=C][&classification=SECRET]"
 						    "[&captions=X][&attn=Y] (comma-separated names)");
 		return;
 	}
-	/* one checkpoint for the whole answer: every proof is against it */
-	int given;
-	uint64_t m = 0, cpsize = 0;
-	json_t *logj = NULL;
-	if (dpd_log_size_param(q, &given, &m)) {
-		dpd_reply_error(rq, 400, DP_EPARSE, "log_size is a decimal size");
+	if (dpq_num(q, "log_size", 0, UINT64_MAX, &m, msg, sizeof msg)) {
+		free(rs);
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
+	/* one checkpoint for the whole answer: every proof is against it */
+	uint64_t cpsize = 0;
+	json_t *logj = NULL;
 	int r = dpd_log_view(srv, m, &logj, &cpsize, msg, sizeof msg);
 	if (r) {
+		free(rs);
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}
-	r = dpp_expand(srv->store, to, nto, info, ninfo, &posts, msg, sizeof msg);
+	r = dpp_expand(srv->store, rs->to, rs->nto, rs->info, rs->ninfo, &rs->posts, msg, sizeof msg);
 	struct resolve_ctx *x = calloc(1, sizeof *x);
 	if (!x || !logj) {
 		free(x);
+		free(rs);
 		json_decref(logj);
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
@@ -1029,18 +1039,21 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 	x->now = dpd_now(srv);
 	x->devs = json_array();
 	x->unreachable = json_array();
+	dpp_route rt = {&rs->posts, cls, rs->caps, rs->ncaps, rs->attn, rs->nattn};
 	if (!r)
-		r = dpp_resolve(srv->store, &posts, cls, caps, ncaps, attn, nattn, resolve_one, x);
+		r = dpp_resolve(srv->store, &rt, resolve_one, x);
 	json_t *devs = x->devs, *unreachable = x->unreachable;
 	free(x);
+	free(rs);
 	if (r) {
 		json_decref(devs);
 		json_decref(unreachable);
 		json_decref(logj);
 		if (r == DP_ETOOBIG)
 			snprintf(msg, sizeof msg, "more than %d recipient devices", DP_MAX_RECIPIENTS);
-		else if (r == DP_ESTORE)
-			snprintf(msg, sizeof msg, "cannot read the directory; retry");
+		else if (r == DP_ESTORE || r == DP_ENOSPC)
+			snprintf(msg, sizeof msg, "%s", r == DP_ENOSPC ? DISK_FULL
+						      : "cannot read the directory; retry");
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}
@@ -1251,8 +1264,10 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 	struct evkeyvalq *q = NULL;
 	TAILQ_INIT(&qs);
 	if (query) {
-		if (evhttp_parse_query_str(query, &qs) != 0) {
-			dpd_reply_error(rq, 400, DP_EPARSE, "malformed query string");
+		char msg[DPQ_MSG_MAX];
+		r = dpq_parse(query, &qs, msg, sizeof msg);
+		if (r) {
+			dpd_reply_error(rq, dpd_http_status(r), r, msg);
 			return;
 		}
 		q = &qs;

@@ -17,8 +17,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "denpo/encoding.h"
+#include "denpod/query.h"
 #include "denpod/server.h"
-#include "lib/fields.h"
 
 #define CACHE_FOREVER "max-age=31536000, immutable"
 
@@ -39,13 +39,20 @@ static int cosig_one(void *ctx, const char *line)
 	return dp_buf_append(ctx, line, strlen(line));
 }
 
-/* A stored checkpoint followed by the cosignature lines stored for it. */
+#define COSIGNED_MAX (DPS_NOTE_MAX + COSIGS_MAX * COSIG_LINE_MAX)
+
+/* A stored checkpoint followed by the cosignature lines stored for it, appended to b. */
+static int cosigned(dpd_server *srv, const dps_checkpoint *c, dp_buf *b)
+{
+	int r = dp_buf_append(b, c->note, c->note_len);
+	return r ? r : dps_log_cosigs(srv->store, c->size, COSIGS_MAX, cosig_one, b);
+}
+
 static void reply_cosigned(dpd_server *srv, dpd_req *rq, const dps_checkpoint *c)
 {
 	dp_buf b;
-	dp_buf_init(&b, DPS_NOTE_MAX + COSIGS_MAX * COSIG_LINE_MAX);
-	int r = dp_buf_append(&b, c->note, c->note_len);
-	r = r ? r : dps_log_cosigs(srv->store, c->size, COSIGS_MAX, cosig_one, &b);
+	dp_buf_init(&b, COSIGNED_MAX);
+	int r = cosigned(srv, c, &b);
 	if (r)
 		dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read the cosignatures; retry");
 	else
@@ -60,14 +67,13 @@ static void get_checkpoint(dpd_server *srv, dpd_req *rq)
 	reply_cosigned(srv, rq, &c);
 }
 
-static int u64_param(struct evkeyvalq *q, const char *key, uint64_t *v);
-
 static void get_witnessed(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 {
 	uint64_t k = 1;
+	char msg[DPQ_MSG_MAX];
 	dps_checkpoint c, w;
-	if (q && evhttp_find_header(q, "min") && (u64_param(q, "min", &k) || k < 1 || k > COSIGS_MAX)) {
-		dpd_reply_error(rq, 400, DP_EINVAL, "give min=K, K in 1..32");
+	if (dpq_num(q, "min", 1, COSIGS_MAX, &k, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EINVAL, msg);
 		return;
 	}
 	dpl_latest(srv->log, &c);
@@ -234,13 +240,6 @@ static void get_tile(dpd_server *srv, dpd_req *rq, const char *path, const dps_o
 	dp_buf_free(&x.b);
 }
 
-/* A decimal parameter (no sign, no leading zeros); -1 if absent or malformed. */
-static int u64_param(struct evkeyvalq *q, const char *key, uint64_t *v)
-{
-	const char *s = q ? evhttp_find_header(q, key) : NULL;
-	return !s || dp_fld_uint(v, s, strlen(s), INT64_MAX) ? -1 : 0;
-}
-
 json_t *dpd_proof_json(const uint8_t (*proof)[DP_TLOG_HASH], size_t n)
 {
 	json_t *arr = json_array();
@@ -262,13 +261,19 @@ static void reply_proof(dpd_req *rq, const char *k1, uint64_t v1, uint64_t size,
 
 static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inclusion)
 {
-	uint64_t a, size;
-	char msg[160];
+	const char *k1 = inclusion ? "index" : "from";
+	uint64_t a = 0, size = 0; /* both required */
+	char msg[DPQ_MSG_MAX];
 	dps_checkpoint c;
 	dpl_latest(srv->log, &c);
-	if (u64_param(q, inclusion ? "index" : "from", &a) || u64_param(q, "size", &size)) {
+	if (!dpq_get(q, k1) || !dpq_get(q, "size")) {
 		dpd_reply_error(rq, 400, DP_EPARSE, inclusion ? "give index=I&size=N (decimal)"
 							      : "give from=M&size=N (decimal)");
+		return;
+	}
+	if (dpq_num(q, k1, 0, INT64_MAX, &a, msg, sizeof msg) ||
+	    dpq_num(q, "size", 0, INT64_MAX, &size, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
 	if (size > c.size) {
@@ -293,7 +298,7 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 		dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read its tiles; retry");
 		return;
 	}
-	reply_proof(rq, inclusion ? "index" : "from", a, size, proof, n);
+	reply_proof(rq, k1, a, size, proof, n);
 }
 
 /* ---- the proofs other answers carry (resolve, inbox, archive, sent, status, accepted) ---- */
@@ -355,11 +360,11 @@ int dpd_prove(dpd_prover *p, uint64_t idx, uint8_t proof[DP_TLOG_PROOF_MAX][DP_T
 	return dp_tlog_prove_inclusion(idx, p->size, memo_node, p, proof, n);
 }
 
-int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m)
+int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m, char *msg, size_t cap)
 {
-	*given = q && evhttp_find_header(q, "log_size");
+	*given = dpq_get(q, "log_size") != NULL;
 	*m = 0;
-	return !*given || u64_param(q, "log_size", m) == 0 ? DP_OK : DP_EPARSE;
+	return dpq_num(q, "log_size", 0, INT64_MAX, m, msg, cap);
 }
 
 int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char *msg, size_t cap)
@@ -385,9 +390,17 @@ int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char
 		snprintf(msg, cap, "the switch cannot read its tiles; retry");
 		r = DP_ESTORE;
 	}
+	/* the note as GET /v1/log/checkpoint serves it: a device keeps the cosignatures it sees */
+	dp_buf note;
+	dp_buf_init(&note, COSIGNED_MAX);
+	if (!r && cosigned(srv, cp, &note)) {
+		snprintf(msg, cap, "the switch cannot read its checkpoints; retry");
+		r = DP_ESTORE;
+	}
 	json_t *cons = r ? NULL : dpd_proof_json((const uint8_t(*)[DP_TLOG_HASH])proof, n);
 	if (!r)
-		*out = json_pack("{s:s%,s:o}", "checkpoint", cp->note, cp->note_len, "consistency", cons);
+		*out = json_pack("{s:s%,s:o}", "checkpoint", (const char *)note.p, note.len, "consistency", cons);
+	dp_buf_free(&note);
 	free(cp);
 	if (!r && !*out) {
 		snprintf(msg, cap, "out of memory; retry");

@@ -76,6 +76,7 @@ static void key_put_msg(const dpd_op *op, char *msg, size_t cap)
 {
 	const dps_epoch_pub *p = &op->pub;
 	unsigned long ep = (unsigned long)op->key->epoch;
+	char at[DP_TIME_STR], gap[DP_TIME_STR];
 	if (op->result == DP_EEXISTS) {
 		snprintf(msg, cap, "this device already published epoch %lu with other content; an "
 				   "epoch is published once: publish the next epoch", ep);
@@ -91,13 +92,17 @@ static void key_put_msg(const dpd_op *op, char *msg, size_t cap)
 				   "needs a new key", (unsigned long)p->reused_epoch);
 		break;
 	case DPS_EPR_EXPIRED:
-		snprintf(msg, cap, "epoch %lu expired at %lld (switch time %lld); check the device's "
-				   "clock", ep, (long long)op->key->not_after, (long long)op->t);
+		dp_time_str(op->key->not_after, at);
+		dp_span_str(op->t - op->key->not_after, gap);
+		snprintf(msg, cap, "epoch %lu ended %s, %s before the switch's clock: this device's "
+				   "clock is behind or the switch's ahead; check both (NTP)", ep, at, gap);
 		break;
 	case DPS_EPR_AHEAD:
-		snprintf(msg, cap, "epoch %lu starts at %lld, more than %d days after the switch time "
-				   "%lld; check the device's clock", ep, (long long)op->key->not_before,
-			 DP_EPOCH_MAX_AHEAD / 86400, (long long)op->t);
+		dp_time_str(op->key->not_before, at);
+		dp_span_str(op->key->not_before - op->t, gap);
+		snprintf(msg, cap, "epoch %lu starts %s, %s after the switch's clock (at most %d days "
+				   "ahead): this device's clock is ahead or the switch's behind; check both "
+				   "(NTP)", ep, at, gap, DP_EPOCH_MAX_AHEAD / 86400);
 		break;
 	case DPS_EPR_FULL:
 		snprintf(msg, cap, "this device already has %d epoch keys that are not closed; publish "
@@ -133,6 +138,10 @@ static void answer(dpd_server *srv, dpd_op *op)
 						  "a new cable needs a new id");
 		else if (op->result == DP_ESTORE)
 			snprintf(msg, sizeof msg, "the switch could not store the request; retry");
+		else if (op->result == DP_ENOSPC)
+			snprintf(msg, sizeof msg, "the switch's disk is full: nothing of this request was "
+						  "stored; its operator must free space on the switch, then "
+						  "retry (the same request is safe to repeat)");
 		else
 			snprintf(msg, sizeof msg, "%s", dp_strerror(op->result));
 		dpd_reply_error(&op->rq, dpd_http_status(op->result), op->result, msg);
@@ -300,7 +309,7 @@ static int write_op(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	return r;
 }
 
-/* Writer thread: one transaction for the whole list; 0 or DP_ESTORE (rolled back). */
+/* Writer thread: one transaction for the whole list; 0, or DP_ESTORE / DP_ENOSPC (rolled back). */
 static int write_batch(dpd_server *srv, dpd_op *list)
 {
 	dps_store *st = srv->wstore;
@@ -318,8 +327,8 @@ static int write_batch(dpd_server *srv, dpd_op *list)
 		if (!r && op->result == DP_OK)
 			logged += n;
 		/* a database failure (not a per-cable verdict) aborts the whole batch */
-		if (op->result == DP_ESTORE)
-			r = DP_ESTORE;
+		if (op->result == DP_ESTORE || op->result == DP_ENOSPC)
+			r = op->result;
 	}
 	if (!r)
 		r = dps_commit(st);
@@ -327,7 +336,8 @@ static int write_batch(dpd_server *srv, dpd_op *list)
 		dps_rollback(st);
 	if (!r && logged)
 		dpl_kick(srv->log);
-	return r ? DP_ESTORE : DP_OK;
+	/* a full disk stays itself: the answers say so, and no client retries it in a loop */
+	return !r ? DP_OK : r == DP_ENOSPC ? DP_ENOSPC : DP_ESTORE;
 }
 
 static void *writer_main(void *arg)
@@ -377,7 +387,7 @@ static void finish(dpd_server *srv, dpd_op *list, int r)
 	srv->n_batches++;
 	for (dpd_op *op = list; op; op = op->next) {
 		if (r)
-			op->result = DP_ESTORE; /* nothing of this batch is stored */
+			op->result = r; /* nothing of this batch is stored (DP_ESTORE or DP_ENOSPC) */
 		else
 			srv->n_committed++;
 		answer(srv, op);

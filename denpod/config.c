@@ -11,10 +11,10 @@
 #include <sodium.h>
 
 #include "denpo/encoding.h"
+#include "denpo/num.h"
 #include "denpo/tls.h"
 #include "denpod/config.h"
 #include "denpod/store.h"
-#include "lib/fields.h"
 
 int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap)
 {
@@ -36,11 +36,9 @@ int dpc_parse_listen(const char *s, char *host, size_t hostcap, int *port)
 	}
 	memcpy(host, h, hl);
 	host[hl] = 0;
-	char *end;
-	errno = 0;
-	long p = strtol(colon + 1, &end, 10);
-	if (errno || *end || end == colon + 1 || p < 1 || p > 65535)
-		return DP_EPARSE;
+	uint64_t p;
+	if (dp_num_str(&p, colon + 1, 1, 65535))
+		return DP_EPARSE; /* ":+8443", ": 8443", ":08443", ":8443x" */
 	*port = (int)p;
 	return DP_OK;
 }
@@ -217,7 +215,7 @@ int dpc_load(dpc_config *c, const char *dir)
 	conf_get(&b, "syslog_facility", fac, sizeof fac);
 	dp_buf_free(&b);
 	uint64_t f = 10; /* authpriv: security messages, kept private by syslog daemons */
-	if (fac[0] && (dp_fld_uint(&f, fac, strlen(fac), 23))) {
+	if (fac[0] && dp_num_str(&f, fac, 0, 23)) {
 		fprintf(stderr, "denpod: syslog_facility= in %s must be 0..23\n", path);
 		return DP_EPARSE;
 	}

@@ -5,12 +5,14 @@
  * it only refuses a cable naming a device that may not read it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "denpo/encoding.h"
+#include "denpo/epoch.h"
 #include "denpod/policy.h"
 
-static int in_set(char set[][DP_NAME_MAX + 1], size_t n, const char *name)
+static int in_set(const char set[][DP_NAME_MAX + 1], size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(set[i], name) == 0)
@@ -62,26 +64,24 @@ int dpp_expand(dps_store *s, char to[][DP_NAME_MAX + 1], size_t nto, char info[]
 	return r;
 }
 
-int dpp_officer_ok(const dps_officer *o, int classification, char caps[][DP_NAME_MAX + 1],
-		   size_t ncaps, char attn[][DP_NAME_MAX + 1], size_t nattn, char *msg,
-		   size_t msgcap)
+/* Clearance, captions and ATTN of an active officer at an addressed post (dpp_recipient_ok). */
+static int officer_ok(const dps_officer *o, const dpp_route *rt, char *msg, size_t msgcap)
 {
-	if (o->clearance < classification) {
+	if (o->clearance < rt->classification) {
 		snprintf(msg, msgcap, "officer %s is not cleared for %s", o->handle,
-			 dp_class_name(classification));
+			 dp_class_name(rt->classification));
 		return DP_ECLEARANCE;
 	}
-	for (size_t i = 0; i < ncaps; i++)
-		if (!in_set((char(*)[DP_NAME_MAX + 1])o->captions, o->ncaptions, caps[i])) {
+	for (size_t i = 0; i < rt->ncaps; i++)
+		if (!in_set(o->captions, o->ncaptions, rt->caps[i])) {
 			snprintf(msg, msgcap, "officer %s does not hold caption %s", o->handle,
-				 caps[i]);
+				 rt->caps[i]);
 			return DP_ECLEARANCE;
 		}
-	if (nattn == 0)
+	if (rt->nattn == 0)
 		return DP_OK;
-	for (size_t i = 0; i < nattn; i++)
-		if (strcmp(attn[i], o->handle) == 0 ||
-		    in_set((char(*)[DP_NAME_MAX + 1])o->roles, o->nroles, attn[i]))
+	for (size_t i = 0; i < rt->nattn; i++)
+		if (strcmp(rt->attn[i], o->handle) == 0 || in_set(o->roles, o->nroles, rt->attn[i]))
 			return DP_OK;
 	snprintf(msg, msgcap, "officer %s is neither named nor holds a role in ATTN", o->handle);
 	return DP_EDENIED;
@@ -90,6 +90,41 @@ int dpp_officer_ok(const dps_officer *o, int classification, char caps[][DP_NAME
 static void hex8(char out[17], const uint8_t *id)
 {
 	dp_hex_encode(out, id, 8);
+}
+
+int dpp_recipient_ok(const dpp_route *rt, const dps_officer *o, const dps_device *d, int *role,
+		     char *msg, size_t msgcap)
+{
+	char h[17], why[DPP_MSG_MAX];
+	hex8(h, d->id);
+	if (d->status != DPS_ACTIVE) {
+		snprintf(msg, msgcap, "recipient device %s... (officer %s) is %s", h, d->officer,
+			 dps_status_name(d->status));
+		return DP_EDEVICE;
+	}
+	if (o->status != DPS_ACTIVE) {
+		snprintf(msg, msgcap, "recipient device %s...: officer %s is not active", h, o->handle);
+		return DP_EDENIED;
+	}
+	/* whoever holds a decoy device would read the cable: decoy officers receive nothing */
+	if (in_set(o->roles, o->nroles, DPP_ROLE_DECOY)) {
+		snprintf(msg, msgcap, "recipient device %s... (officer %s) belongs to a decoy officer "
+				      "(role " DPP_ROLE_DECOY "), who receives no cable; resolve the "
+				      "recipients again", h, o->handle);
+		return DP_EDENIED;
+	}
+	*role = in_set(rt->posts->to, rt->posts->nto, o->post)	   ? DP_ROLE_ACTION
+		: in_set(rt->posts->info, rt->posts->ninfo, o->post) ? DP_ROLE_INFO
+								     : 0;
+	if (!*role) {
+		snprintf(msg, msgcap, "recipient device %s... (officer %s) is at post %s, "
+				      "which the cable does not address", h, o->handle, o->post);
+		return DP_EDENIED;
+	}
+	int r = officer_ok(o, rt, why, sizeof why);
+	if (r)
+		snprintf(msg, msgcap, "recipient device %s...: %s", h, why);
+	return r;
 }
 
 const dps_window *dpp_current(const dps_device *d, int64_t now)
@@ -124,17 +159,28 @@ int dpp_epoch_ok(dps_store *s, const dps_device *d, const char *who, uint32_t ep
 			return DP_OK; /* published after the row was read */
 	}
 	hex8(h, d->id);
+	/*
+	 * Judged by the switch's clock, named in the message: a window the
+	 * sender took for current but the switch does not is a clock that is
+	 * off, the switch's or a device's, and must be said as such.
+	 */
+	char at[DP_TIME_STR], gap[DP_TIME_STR];
 	if (!found)
 		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u is unknown; "
 				      "resolve the recipients again", h, who, epoch);
-	else if (now >= w.not_after + DP_EPOCH_SKEW)
-		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u is expired "
-				      "since %lld; resolve the recipients again",
-			 h, who, epoch, (long long)w.not_after);
-	else
-		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u is not valid "
-				      "before %lld; resolve the recipients again",
-			 h, who, epoch, (long long)w.not_before);
+	else if (now >= w.not_after + DP_EPOCH_SKEW) {
+		dp_time_str(w.not_after, at);
+		dp_span_str(now - w.not_after, gap);
+		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u ended %s, %s "
+				      "before the switch's clock: resolve the recipients again (if that is "
+				      "not so, check the switch's clock: NTP)", h, who, epoch, at, gap);
+	} else {
+		dp_time_str(w.not_before, at);
+		dp_span_str(w.not_before - now, gap);
+		snprintf(msg, msgcap, "recipient device %s... (officer %s): key epoch %u starts %s, %s "
+				      "after the switch's clock: the switch's clock is behind (NTP) or the "
+				      "recipient's ahead", h, who, epoch, at, gap);
+	}
 	return DP_ESTATE;
 }
 
@@ -185,82 +231,59 @@ int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, int6
 			return DP_EUNSUPP;
 		}
 
-	static dpp_posts posts; /* large; the server is single-threaded */
+	dpp_posts *posts = malloc(sizeof *posts);
+	if (!posts) {
+		snprintf(msg, msgcap, "out of memory; retry");
+		return DP_ENOMEM;
+	}
 	r = dpp_expand(s, (char(*)[DP_NAME_MAX + 1])e->to, e->nto, (char(*)[DP_NAME_MAX + 1])e->info,
-		       e->ninfo, &posts, msg, msgcap);
-	if (r)
-		return r;
-
-	for (size_t i = 0; i < e->nrecipients; i++) {
+		       e->ninfo, posts, msg, msgcap);
+	dpp_route rt = {posts, e->classification, e->captions, e->ncaptions, e->attn, e->nattn};
+	for (size_t i = 0; !r && i < e->nrecipients; i++) {
 		const dp_recipient *rc = &e->recipients[i];
 		dps_device d;
+		int role = 0;
 		hex8(h, rc->device);
 		r = dps_device_get(s, rc->device, &d);
 		if (r == DP_ENOTFOUND) {
 			snprintf(msg, msgcap, "recipient device %s... is not enrolled", h);
-			return DP_EDEVICE;
+			r = DP_EDEVICE;
+			break;
 		}
-		if (r)
-			return r;
-		if (d.status != DPS_ACTIVE) {
-			snprintf(msg, msgcap, "recipient device %s... (officer %s) is %s", h, d.officer,
-				 dps_status_name(d.status));
-			return DP_EDEVICE;
+		r = r ? r : dps_officer_get(s, d.officer, &o);
+		if (r == DP_ENOTFOUND) {
+			snprintf(msg, msgcap, "recipient device %s...: officer %s is not in the directory",
+				 h, d.officer);
+			r = DP_EDENIED;
+			break;
 		}
-		r = dps_officer_get(s, d.officer, &o);
-		if (r == DP_ENOTFOUND || (!r && o.status != DPS_ACTIVE)) {
-			snprintf(msg, msgcap, "recipient device %s...: officer %s is not active", h,
-				 d.officer);
-			return DP_EDENIED;
-		}
-		if (r)
-			return r;
-		int role = in_set(posts.to, posts.nto, o.post)	   ? DP_ROLE_ACTION
-			   : in_set(posts.info, posts.ninfo, o.post) ? DP_ROLE_INFO
-								     : 0;
-		if (!role) {
-			snprintf(msg, msgcap, "recipient device %s... (officer %s) is at post %s, "
-					      "which the cable does not address", h, o.handle, o.post);
-			return DP_EDENIED;
-		}
+		r = r ? r : dpp_recipient_ok(&rt, &o, &d, &role, msg, msgcap);
 		/* the role decides the precedence the device is queued at */
-		if (rc->role != role) {
+		if (!r && rc->role != role) {
 			snprintf(msg, msgcap, "recipient device %s... (officer %s) must have role %s",
 				 h, o.handle, role == DP_ROLE_ACTION ? "action" : "info");
-			return DP_EDENIED;
-		}
-		char why[DPP_MSG_MAX];
-		r = dpp_officer_ok(&o, e->classification, (char(*)[DP_NAME_MAX + 1])e->captions,
-				   e->ncaptions, (char(*)[DP_NAME_MAX + 1])e->attn, e->nattn, why,
-				   sizeof why);
-		if (r) {
-			snprintf(msg, msgcap, "recipient device %s...: %s", h, why);
-			return r;
+			r = DP_EDENIED;
 		}
 		/*
 		 * Encrypted to an epoch key the switch does not accept now (closed,
 		 * not yet valid, never published): the device may have erased it
 		 * or never held it, so the drafter must resolve again.
 		 */
-		r = dpp_epoch_ok(s, &d, o.handle, rc->epoch, now, msg, msgcap);
+		r = r ? r : dpp_epoch_ok(s, &d, o.handle, rc->epoch, now, msg, msgcap);
 		if (r)
-			return r;
+			break;
 		memcpy(rcpts[i].device, rc->device, DP_ED25519_PK);
 		rcpts[i].role = role;
 		rcpts[i].prec = role == DP_ROLE_ACTION ? e->prec_action : e->prec_info;
 		rcpts[i].epoch = rc->epoch;
 		rcpts[i].delivered = rcpts[i].acked = 0;
 	}
-	return DP_OK;
+	free(posts);
+	return r;
 }
 
 struct resolve_ctx {
-	const dpp_posts *posts;
-	int role, classification;
-	char (*caps)[DP_NAME_MAX + 1];
-	size_t ncaps;
-	char (*attn)[DP_NAME_MAX + 1];
-	size_t nattn;
+	const dpp_route *rt;
 	int (*cb)(void *ctx, const dps_officer *o, const dps_device *d, int role);
 	void *ctx;
 };
@@ -269,42 +292,55 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d)
 {
 	struct resolve_ctx *x = ctx;
 	char why[DPP_MSG_MAX];
-	if (o->status != DPS_ACTIVE || d->status != DPS_ACTIVE)
+	int role = 0;
+	/* a device the rule refuses is simply not offered: the why is for acceptance */
+	if (dpp_recipient_ok(x->rt, o, d, &role, why, sizeof why))
 		return DP_OK;
-	/* the security office's fictitious originators are nobody's addressee */
-	if (in_set((char(*)[DP_NAME_MAX + 1])o->roles, o->nroles, DPP_ROLE_DECOY))
-		return DP_OK;
-	if (dpp_officer_ok(o, x->classification, x->caps, x->ncaps, x->attn, x->nattn, why,
-			   sizeof why))
-		return DP_OK;
-	return x->cb(x->ctx, o, d, x->role);
+	return x->cb(x->ctx, o, d, role);
 }
 
-int dpp_resolve(dps_store *s, const dpp_posts *posts, int classification,
-		char caps[][DP_NAME_MAX + 1], size_t ncaps, char attn[][DP_NAME_MAX + 1],
-		size_t nattn,
+int dpp_resolve(dps_store *s, const dpp_route *rt,
 		int (*cb)(void *ctx, const dps_officer *o, const dps_device *d, int role), void *ctx)
 {
-	struct resolve_ctx x = {posts, DP_ROLE_ACTION, classification, caps, ncaps, attn, nattn, cb, ctx};
+	struct resolve_ctx x = {rt, cb, ctx};
+	const dpp_posts *p = rt->posts;
 	int r = DP_OK;
-	for (size_t i = 0; !r && i < posts->nto; i++)
-		r = dps_post_devices(s, posts->to[i], resolve_one, &x);
-	x.role = DP_ROLE_INFO;
-	for (size_t i = 0; !r && i < posts->ninfo; i++) {
-		/* a post addressed both as TO and INFO counts as action, once */
-		int dup = 0;
-		for (size_t j = 0; j < posts->nto && !dup; j++)
-			dup = strcmp(posts->to[j], posts->info[i]) == 0;
-		if (!dup)
-			r = dps_post_devices(s, posts->info[i], resolve_one, &x);
-	}
+	for (size_t i = 0; !r && i < p->nto; i++)
+		r = dps_post_devices(s, p->to[i], resolve_one, &x);
+	/* a post addressed both as TO and INFO is walked once, as TO (its role by the rule) */
+	for (size_t i = 0; !r && i < p->ninfo; i++)
+		if (!in_set(p->to, p->nto, p->info[i]))
+			r = dps_post_devices(s, p->info[i], resolve_one, &x);
 	return r;
 }
 
-int dpp_has_role(dps_store *s, const char *handle, const char *role)
+static int has_role(dps_store *s, const char *handle, const char *role, int *yes)
 {
 	dps_officer o;
-	if (dps_officer_get(s, handle, &o))
-		return 0;
-	return in_set((char(*)[DP_NAME_MAX + 1])o.roles, o.nroles, role);
+	int r = dps_officer_get(s, handle, &o);
+	*yes = r == DP_OK && in_set(o.roles, o.nroles, role);
+	return r == DP_ENOTFOUND ? DP_OK : r;
+}
+
+int dpp_decoy_ok(dps_store *s, const dps_device *sender, const char *hdr, int *decoy, char *msg,
+		 size_t msgcap)
+{
+	int decoy_officer = 0;
+	int r = has_role(s, sender->officer, DPP_ROLE_DECOY, &decoy_officer);
+	*decoy = 0;
+	if (r)
+		return r;
+	if (hdr && (strcmp(hdr, "1") != 0 || !decoy_officer)) {
+		snprintf(msg, msgcap, "only devices of the security office's decoy officers (role "
+				      DPP_ROLE_DECOY ") may plant decoys (X-Denpo-Decoy: 1)");
+		return DP_EDENIED;
+	}
+	/* and they plant nothing else: a decoy never reaches an inbox by mistake */
+	if (!hdr && decoy_officer) {
+		snprintf(msg, msgcap, "a " DPP_ROLE_DECOY " officer's device only plants decoys: send "
+				      "with --decoy (denpo retry --decoy for a saved one)");
+		return DP_EDENIED;
+	}
+	*decoy = hdr != NULL;
+	return DP_OK;
 }

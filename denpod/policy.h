@@ -3,13 +3,17 @@
  *
  * dpp_check decides whether the switch accepts a verified envelope from an
  * authenticated device; dpp_resolve lists the devices a cable with given
- * routing fields may be encrypted to.  Both apply the same rule to a
- * recipient device: it is active, its officer is active and sits at a post
- * addressed by TO or INFO (collectives expanded; TO wins), is cleared for
- * the classification, holds every caption, and matches ATTN if any.
- * dpp_check also requires each recipient's key epoch to be accepted now
- * (dpp_epoch_ok); dpp_resolve leaves keys to its caller, which gives each
- * device its current epoch key or lists it as unreachable.
+ * routing fields may be encrypted to.  Both ask the one recipient rule,
+ * dpp_recipient_ok, so the switch never accepts a cable for a device that
+ * resolution would not have offered (nor the other way round).  dpp_check
+ * also requires each recipient's key epoch to be accepted now
+ * (dpp_epoch_ok) and its announced role to be the one its post gets;
+ * dpp_resolve leaves keys to its caller, which gives each device its
+ * current epoch key or lists it as unreachable.  dpp_decoy_ok is the rule
+ * for decoy submissions (docs/detection.md).
+ *
+ * Every function here that decides writes a message saying why it refused
+ * (no key material, no payload), for the API's JSON error.
  */
 #ifndef DENPOD_POLICY_H
 #define DENPOD_POLICY_H
@@ -21,19 +25,53 @@
 #define DPP_MSG_MAX 256
 /*
  * Officers with this role are the security office's fictitious originators
- * of decoy cables (docs/detection.md): resolution never offers their
- * devices, and only their devices may plant decoys.
+ * of decoy cables (docs/detection.md): nobody's recipient, and only their
+ * devices may plant decoys.
  */
 #define DPP_ROLE_DECOY "DECOY"
-/* 1 if the officer exists and holds the role. */
-int dpp_has_role(dps_store *s, const char *handle, const char *role);
 
+/* The posts a cable addresses; large (~100 KB): the caller allocates it, per call. */
 typedef struct {
 	char to[DPP_MAX_POSTS][DP_NAME_MAX + 1];
 	size_t nto;
 	char info[DPP_MAX_POSTS][DP_NAME_MAX + 1];
 	size_t ninfo;
 } dpp_posts;
+
+/*
+ * The routing fields of a cable, as the recipient rule reads them: the
+ * addressed posts (collectives expanded by dpp_expand), the
+ * classification, the captions and ATTN (officer handles or roles).
+ */
+typedef struct {
+	const dpp_posts *posts;
+	int classification;
+	const char (*caps)[DP_NAME_MAX + 1];
+	size_t ncaps;
+	const char (*attn)[DP_NAME_MAX + 1];
+	size_t nattn;
+} dpp_route;
+
+/*
+ * The recipient rule: whether device d, whose officer is o (both rows as
+ * the directory holds them), may receive a cable routed by rt.  On success
+ * *role is DP_ROLE_ACTION if o's post is addressed by TO (TO wins over
+ * INFO), DP_ROLE_INFO if only by INFO.  Refusals, in the order they are
+ * checked, each with a message naming the device and its officer:
+ *   DP_EDEVICE    the device is not active (suspended, revoked)
+ *   DP_EDENIED    the officer is not active (disabled)
+ *   DP_EDENIED    the officer holds the role DECOY: the security office's
+ *                 fictitious originators are nobody's addressee (a cable
+ *                 for one would be read by whoever holds the decoy device)
+ *   DP_EDENIED    the officer's post is addressed by neither TO nor INFO
+ *   DP_ECLEARANCE the officer is not cleared for the classification, or
+ *                 lacks one of the captions
+ *   DP_EDENIED    ATTN is given and names neither the officer nor one of
+ *                 the officer's roles
+ * Reads nothing but its arguments.
+ */
+int dpp_recipient_ok(const dpp_route *rt, const dps_officer *o, const dps_device *d, int *role,
+		     char *msg, size_t msgcap) DP_WUR;
 
 /*
  * Checks an envelope (already decoded and signature-verified) sent by
@@ -43,17 +81,32 @@ typedef struct {
  * On failure returns the DP_E* code of docs/api.md and a message saying
  * what is wrong (no key material, no payload):
  *   DP_EDENIED    from_device is not the sender, sender's officer inactive or
- *                 not at the From post, recipient not at an addressed post,
- *                 role mismatch, ATTN not matched
- *   DP_EDEVICE    recipient device unknown or not active; sender not active
- *   DP_ECLEARANCE recipient officer not cleared / lacks a caption
+ *                 not at the From post, a recipient's officer not in the
+ *                 directory, its announced role not the one of its post
+ *   DP_EDEVICE    a recipient device not enrolled; sender not active
+ *   DP_EPARSE     no TO addressee or no recipient device
  *   DP_EUNSUPP    a recipient key type other than mlkem768x25519
- *   DP_ESTATE     a recipient's key epoch is unknown, expired or not yet valid (dpp_epoch_ok)
  *   DP_ENOTFOUND  an addressee is neither a post nor a collective
+ *   DP_ETOOBIG    the addressees expand to more than DPP_MAX_POSTS posts
+ *   (any refusal of dpp_recipient_ok for a recipient device)
+ *   DP_ESTATE     a recipient's key epoch is unknown, expired or not yet valid (dpp_epoch_ok)
  *   DP_ESTORE     database failure
+ *   DP_ENOMEM
  */
 int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, int64_t now,
 	      dps_rcpt *rcpts, char officer[DP_NAME_MAX + 1], char *msg, size_t msgcap) DP_WUR;
+
+/*
+ * The decoy rule of a submission from device `sender` carrying the header
+ * X-Denpo-Decoy with value `hdr` (NULL if absent): a decoy (hdr exactly
+ * "1") is planted by a device of a DECOY officer only, and such a device
+ * plants nothing else, so a decoy never reaches an inbox by mistake.
+ * 0 with *decoy = 1 for a decoy, 0 for an ordinary cable; DP_EDENIED with
+ * the message (the header from anyone else, or with another value; no
+ * header from a DECOY officer's device); DP_ESTORE.
+ */
+int dpp_decoy_ok(dps_store *s, const dps_device *sender, const char *hdr, int *decoy, char *msg,
+		 size_t msgcap) DP_WUR;
 
 /*
  * Whether the switch accepts a cable encrypted to key `epoch` of device d
@@ -72,15 +125,12 @@ const dps_window *dpp_current(const dps_device *d, int64_t now);
 int dpp_expand(dps_store *s, char to[][DP_NAME_MAX + 1], size_t nto, char info[][DP_NAME_MAX + 1],
 	       size_t ninfo, dpp_posts *out, char *msg, size_t msgcap) DP_WUR;
 
-/* Whether an officer may receive: 0 or DP_ECLEARANCE/DP_EDENIED with a message. */
-int dpp_officer_ok(const dps_officer *o, int classification, char caps[][DP_NAME_MAX + 1],
-		   size_t ncaps, char attn[][DP_NAME_MAX + 1], size_t nattn, char *msg,
-		   size_t msgcap) DP_WUR;
-
-/* Every eligible active device for these routing fields, with its role. */
-int dpp_resolve(dps_store *s, const dpp_posts *posts, int classification,
-		char caps[][DP_NAME_MAX + 1], size_t ncaps, char attn[][DP_NAME_MAX + 1],
-		size_t nattn,
+/*
+ * Every device for these routing fields that dpp_recipient_ok accepts,
+ * with its role, each once (a post addressed by TO and INFO counts as TO);
+ * cb's first non-zero return stops the walk and is returned.  DP_ESTORE.
+ */
+int dpp_resolve(dps_store *s, const dpp_route *rt,
 		int (*cb)(void *ctx, const dps_officer *o, const dps_device *d, int role),
 		void *ctx) DP_WUR;
 

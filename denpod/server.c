@@ -29,6 +29,7 @@
 #include "denpo/encoding.h"
 #include "denpo/tls.h"
 #include "denpod/detect_srv.h"
+#include "denpod/say.h"
 #include "denpod/server.h"
 
 int64_t dpd_now(dpd_server *srv)
@@ -47,6 +48,7 @@ int dpd_http_status(int err)
 	case DP_ENOTFOUND: return 404;
 	case DP_EEXISTS: case DP_ESTATE: return 409;
 	case DP_ESTORE: case DP_ENOMEM: return 503;
+	case DP_ENOSPC: return 507; /* RFC 4918 Insufficient Storage: the switch's disk is full */
 	default: return 500;
 	}
 }
@@ -64,6 +66,7 @@ static const char *reason(int status)
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
 	default: return "Error";
 	}
 }
@@ -78,7 +81,8 @@ static void log_req(const dpd_req *rq, int status)
 	for (i = 0; rq->path[i] && i + 1 < sizeof path; i++)
 		path[i] = rq->path[i] > 0x20 && rq->path[i] < 0x7f ? rq->path[i] : '?';
 	path[i] = 0;
-	fprintf(stderr, "denpod: %s %s dev=%s %d\n", rq->method, path, rq->dev, status);
+	/* one line per request, but a fault every request meets is not written thousands of times */
+	dpd_say("denpod: %s %s dev=%s %d", rq->method, path, rq->dev, status);
 }
 
 static void send_reply(dpd_req *rq, int status, struct evbuffer *body)
@@ -278,8 +282,7 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 	if (r == DP_ENOTFOUND) {
 		char hex[13];
 		dp_hex_encode(hex, key, 6);
-		fprintf(stderr, "denpod: TLS handshake refused: key %s... belongs to no enrolled device\n",
-			hex);
+		dpd_say("denpod: TLS handshake refused: key %s... belongs to no enrolled device", hex);
 	}
 	return r == DP_OK; /* a store failure refuses too: fail closed */
 }

@@ -184,10 +184,10 @@ void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_of
 
 /*
  * The proofs that answers carry for a device that witnesses the log
- * (docs/api.md, "Proofs in answers").  log_size=M: *given = 0 if absent,
- * DP_EPARSE if malformed (decimal, no sign, no leading zeros, <= 2^63 - 1).
+ * (docs/api.md, "Proofs in answers").  log_size=M (dpq_num): *given = 0
+ * if absent; DP_EPARSE with msg if it is not a number in 0..2^63 - 1.
  */
-int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m) DP_WUR;
+int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m, char *msg, size_t cap) DP_WUR;
 /*
  * The "log" object: the latest signed checkpoint, read once (every proof of
  * the answer is against it; *size is its size) and its consistency proof

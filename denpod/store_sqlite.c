@@ -23,6 +23,7 @@
  * deliveries.ack_log, epoch_keys.log_idx) let a retry be answered with the
  * index of the first entry.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "denpo/epoch.h"
 #include "denpo/tlog.h"
 #include "denpod/dircache.h"
+#include "denpod/say.h"
 #include "denpod/store.h"
 #include "denpod/policy.h"
 
@@ -248,13 +250,36 @@ const char *dps_status_name(int status)
 	}
 }
 
+/*
+ * The error code of a failed SQLite call, said in the switch's log (one
+ * line per distinct failure and period: every request meets the same
+ * fault).  A full disk is its own code, DP_ENOSPC (507 disk_full), never a
+ * "retry": SQLITE_FULL, or an I/O error whose errno says the disk or the
+ * quota is full.  SQLite rolls back what it could not write, so nothing
+ * committed before is touched.
+ */
+static int store_err(dps_store *s, int rc, const char *err)
+{
+	int e = sqlite3_system_errno(s->db);
+	const char *path = sqlite3_db_filename(s->db, "main");
+	if ((rc & 0xff) == SQLITE_FULL || ((rc & 0xff) == SQLITE_IOERR && (e == ENOSPC || e == EDQUOT))) {
+		dpd_say("denpod: store: the disk holding %s is full (%s): the switch refuses whatever it "
+			"would write (507 disk_full) until its operator frees space there; what it "
+			"accepted before is kept", path && *path ? path : "the database", err);
+		return DP_ENOSPC;
+	}
+	dpd_say("denpod: store: %s", err);
+	return DP_ESTORE;
+}
+
 static int exec(dps_store *s, const char *sql)
 {
 	char *err = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		fprintf(stderr, "denpod: store: %s\n", err ? err : sqlite3_errmsg(s->db));
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		int r = store_err(s, rc, err ? err : sqlite3_errmsg(s->db));
 		sqlite3_free(err);
-		return DP_ESTORE;
+		return r;
 	}
 	return DP_OK;
 }
@@ -272,8 +297,9 @@ static sqlite3_stmt *stmt(dps_store *s, int id)
 static sqlite3_stmt *prep(dps_store *s, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "denpod: store: %s\n", sqlite3_errmsg(s->db));
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		(void)store_err(s, rc, sqlite3_errmsg(s->db));
 		return NULL;
 	}
 	return st;
@@ -283,8 +309,7 @@ static int step_err(dps_store *s, int rc)
 {
 	if (rc == SQLITE_CONSTRAINT)
 		return DP_EEXISTS;
-	fprintf(stderr, "denpod: store: %s\n", sqlite3_errmsg(s->db));
-	return DP_ESTORE;
+	return store_err(s, rc, sqlite3_errmsg(s->db));
 }
 
 /* Run a write statement to completion. */

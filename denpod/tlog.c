@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "denpo/encoding.h"
+#include "denpod/say.h"
 #include "denpod/tlog.h"
 
 /* ---- producers ---- */
@@ -85,8 +86,7 @@ int dpl_put(dps_store *s, dpl_enc *x, uint64_t *idx)
 	int r = dp_logent_encode(&x->e, &x->b);
 	if (r) {
 		const char *ev = dp_log_event_name(x->e.event);
-		fprintf(stderr, "denpod: log: cannot encode a %s entry: %s\n", ev ? ev : "?",
-			dp_strerror(r));
+		dpd_say("denpod: log: cannot encode a %s entry: %s", ev ? ev : "?", dp_strerror(r));
 		return r;
 	}
 	return dps_log_append(s, x->b.p, x->b.len, idx);
@@ -506,9 +506,8 @@ int dpl_round(dpl_log *l, uint64_t *nout)
 	if (r)
 		return r;
 	if (total < size0) {
-		fprintf(stderr, "denpod: log: %llu entries stored but %llu already signed; refusing to "
-				"sign on (denpod log verify)\n", (unsigned long long)total,
-			(unsigned long long)size0);
+		dpd_say("denpod: log: %llu entries stored but %llu already signed; refusing to sign on "
+			"(denpod log verify)", (unsigned long long)total, (unsigned long long)size0);
 		l->failed = 1;
 		return DP_ESTATE;
 	}
@@ -531,9 +530,9 @@ int dpl_round(dpl_log *l, uint64_t *nout)
 		r = store_round(l, size0, &c);
 	if (r == DP_EEXISTS) {
 		/* a stored checkpoint of this size has another root: sign nothing, ever */
-		fprintf(stderr, "denpod: LOG FORK REFUSED: a checkpoint of size %llu with another root "
-				"is stored; the log is no longer signed.  Stop the switch and run "
-				"denpod log verify\n", (unsigned long long)l->range.size);
+		dpd_say("denpod: LOG FORK REFUSED: a checkpoint of size %llu with another root is "
+			"stored; the log is no longer signed.  Stop the switch and run denpod log verify",
+			(unsigned long long)l->range.size);
 		l->failed = 1;
 		return DP_ESTATE;
 	}
@@ -543,7 +542,7 @@ int dpl_round(dpl_log *l, uint64_t *nout)
 		if (e == DP_ESTATE)
 			l->failed = 1;
 		if (r == STALE)
-			fprintf(stderr, "denpod: log: another signer extended the log; reloaded it\n");
+			dpd_say("denpod: log: another signer extended the log; reloaded it");
 		return r == STALE ? (e ? e : DP_OK) : r;
 	}
 	l->have_cp = 1;
@@ -592,7 +591,9 @@ static void *signer_main(void *arg)
 			break; /* said why; the switch keeps serving, unsigned */
 		}
 		if (r && !warned++)
-			fprintf(stderr, "denpod: log: signing round failed (%s); retrying\n", dp_strerror(r));
+			dpd_say("denpod: log: signing round failed (%s); retrying%s", dp_strerror(r),
+				r == DP_ENOSPC ? " until the operator frees space on the switch's disk: no "
+						 "checkpoint is signed meanwhile, no entry is lost" : "");
 		if (!r)
 			warned = 0;
 		if (n) {

@@ -254,6 +254,12 @@ static int sync_parent(const char *path)
 	return r;
 }
 
+/* A failed write's errno: a full disk (or quota) is DP_ENOSPC, anything else DP_EIO. */
+static int write_err(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? DP_ENOSPC : DP_EIO;
+}
+
 int dp_write_file(const char *path, const void *p, size_t n, int mode, int excl)
 {
 	char tmp[4096];
@@ -263,7 +269,7 @@ int dp_write_file(const char *path, const void *p, size_t n, int mode, int excl)
 		return DP_EEXISTS;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
-		return DP_EIO;
+		return write_err(errno);
 	const uint8_t *q = p;
 	size_t left = n;
 	while (left) {
@@ -271,28 +277,35 @@ int dp_write_file(const char *path, const void *p, size_t n, int mode, int excl)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
+			int e = k < 0 ? errno : EIO;
 			close(fd);
 			unlink(tmp);
-			return DP_EIO;
+			return write_err(e);
 		}
 		q += k;
 		left -= (size_t)k;
 	}
-	if (fchmod(fd, (mode_t)mode) || fsync(fd) || close(fd)) {
+	int e = 0;
+	if (fchmod(fd, (mode_t)mode) || fsync(fd))
+		e = errno;
+	if (close(fd) && !e)
+		e = errno; /* NFS and quotas may report a full disk only here */
+	if (e) {
 		unlink(tmp);
-		return DP_EIO;
+		return write_err(e);
 	}
 	if (excl) {
 		/* link() fails if path exists: no window where a file is replaced */
 		if (link(tmp, path)) {
-			int e = errno;
+			e = errno;
 			unlink(tmp);
-			return e == EEXIST ? DP_EEXISTS : DP_EIO;
+			return e == EEXIST ? DP_EEXISTS : write_err(e);
 		}
 		unlink(tmp);
 	} else if (rename(tmp, path)) {
+		e = errno;
 		unlink(tmp);
-		return DP_EIO;
+		return write_err(e);
 	}
 	return sync_parent(path);
 }

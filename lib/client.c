@@ -40,7 +40,13 @@ struct dp_client {
 	char msg[DP_CLIENT_MSG_MAX];
 	char errbuf[CURL_ERROR_SIZE];
 	int decoy; /* the next submission plants a decoy (X-Denpo-Decoy: 1) */
+	int64_t date;  /* the Date header of the answer being read (0: none) */
+	int64_t skew;  /* the switch's clock minus this device's, as last seen */
+	int skew_from; /* 0 unknown, SKEW_DATE, SKEW_API (a time the API states wins for good) */
 };
+
+#define SKEW_DATE 1
+#define SKEW_API 2
 
 int dp_client_global_init(void)
 {
@@ -109,7 +115,7 @@ void dp_client_free(dp_client *c)
 
 int dp_client_errcode(const char *name)
 {
-	for (int e = -1; e >= DP_ESTATE; e--)
+	for (int e = -1; e >= DP_ELAST; e--)
 		if (strcmp(dp_errname(e), name) == 0)
 			return e;
 	return DP_EPROTO;
@@ -160,10 +166,58 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
 	return n;
 }
 
+/*
+ * The switch's clock against this device's.  Every answer's Date header
+ * gives it (RFC 9110: when the answer was made); a time the API states
+ * itself (a resolve's "at": the switch's clock the keys were judged by) is
+ * taken instead and kept.  A clock off by more than the skew the switch
+ * allows at both ends (DP_EPOCH_SKEW) makes keys look expired or not yet
+ * valid: every failure the switch answers then names it.
+ */
+static void skew_seen(dp_client *c, int64_t switch_time, int from)
+{
+	if (switch_time <= 0 || from < c->skew_from)
+		return;
+	c->skew = switch_time - dp_now();
+	c->skew_from = from;
+}
+
+int64_t dp_client_clock_skew(const dp_client *c, int *known)
+{
+	if (known)
+		*known = c->skew_from != 0;
+	return c->skew;
+}
+
+int dp_client_clock_note(const dp_client *c, char *out, size_t cap)
+{
+	if (cap)
+		out[0] = 0;
+	if (!c->skew_from || (c->skew <= DP_EPOCH_SKEW && c->skew >= -DP_EPOCH_SKEW))
+		return 0;
+	char gap[DP_TIME_STR];
+	dp_span_str(c->skew, gap);
+	if (c->skew < 0)
+		snprintf(out, cap, "the switch's clock is %s behind this device's: have the switch "
+				   "operator check its time (NTP), and check this device's", gap);
+	else
+		snprintf(out, cap, "the switch's clock is %s ahead of this device's: check this device's "
+				   "time, and have the switch operator check the switch's (NTP)", gap);
+	return 1;
+}
+
 static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 {
 	dp_client *c = ud;
 	size_t n = sz * nm;
+	static const char date[] = "date:";
+	if (n > sizeof date - 1 && n < 128 && strncasecmp(p, date, sizeof date - 1) == 0) {
+		char v[128];
+		memcpy(v, p + sizeof date - 1, n - (sizeof date - 1));
+		v[n - (sizeof date - 1)] = 0;
+		time_t t = curl_getdate(v, NULL); /* -1 if it is not an HTTP date: ignored */
+		c->date = t > 0 ? (int64_t)t : 0;
+	}
 	static const char name[] = "x-denpo-mrn:";
 	if (n > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
 		const char *v = p + sizeof name - 1;
@@ -181,6 +235,15 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 		}
 	}
 	return n;
+}
+
+/* A refusal while the clocks disagree says so: "...; the switch's clock is 61 minutes behind ..." */
+static void clock_note_msg(dp_client *c)
+{
+	char note[256];
+	size_t l = strlen(c->msg);
+	if (dp_client_clock_note(c, note, sizeof note) && l + 2 + strlen(note) < sizeof c->msg)
+		snprintf(c->msg + l, sizeof c->msg - l, "; %s", note);
 }
 
 /*
@@ -201,6 +264,7 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 	c->msg[0] = 0;
 	c->errbuf[0] = 0;
 	c->mrn_hdr[0] = 0;
+	c->date = 0;
 	c->sink = resp;
 	struct curl_blob cert = {c->cert.p, c->cert.len, CURL_BLOB_NOCOPY};
 	struct curl_blob key = {c->key.p, c->key.len, CURL_BLOB_NOCOPY};
@@ -254,6 +318,7 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 	CURLcode cr = curl_easy_perform(h);
 	curl_slist_free_all(hdrs);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
+	skew_seen(c, c->date, SKEW_DATE);
 	if (cr == CURLE_WRITE_ERROR && c->toobig) {
 		set_msg(c, "%s", "the switch's answer is larger than allowed");
 		return DP_ETOOBIG;
@@ -299,11 +364,13 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 		r = c->status == 401 || c->status == 403 ? DP_EDEVICE
 		  : c->status == 404			  ? DP_ENOTFOUND
 		  : c->status == 413			  ? DP_ETOOBIG
+		  : c->status == 507			  ? DP_ENOSPC
 		  : c->status >= 500			  ? DP_ESTORE
 							  : DP_EPROTO;
 	}
 	if (!c->msg[0])
 		set_msg(c, "%s", dp_strerror(r));
+	clock_note_msg(c);
 	return r;
 }
 
@@ -395,6 +462,13 @@ static int jtime_opt(json_t *o, const char *k, int64_t *out)
 		return DP_OK;
 	}
 	return jint(o, k, 0, INT64_MAX, out);
+}
+
+/* Integer, null or absent (both -> 0): a field a newer switch adds. */
+static int jtime_new(json_t *o, const char *k, int64_t *out)
+{
+	*out = 0;
+	return json_object_get(o, k) ? jtime_opt(o, k, out) : DP_OK;
 }
 
 static int jbool(json_t *o, const char *k, int *out)
@@ -1175,8 +1249,12 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 			    jstr(o, "officer", un[i].officer, sizeof un[i].officer) ||
 			    jstr(o, "post", un[i].post, sizeof un[i].post) ||
 			    jrole(o, "role", &un[i].role) ||
-			    jtime_opt(o, "last_not_after", &un[i].last_not_after))
+			    jtime_opt(o, "last_not_after", &un[i].last_not_after) ||
+			    jtime_new(o, "next_not_before", &un[i].next_not_before) ||
+			    jtime_new(o, "at", &un[i].at))
 				r = bad_field(c, "directory");
+			else
+				skew_seen(c, un[i].at, SKEW_API);
 			char reason[64] = "";
 			if (!r && json_object_get(o, "reason") && jstr(o, "reason", reason, sizeof reason))
 				r = bad_field(c, "directory (unreachable reason)");

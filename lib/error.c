@@ -30,6 +30,7 @@ static const struct {
 	{DP_EMIXED, "mixed_recipients", "classic and post-quantum recipients mixed"},
 	{DP_EUNSUPP, "unsupported", "unsupported version or type"},
 	{DP_ESTATE, "state", "not allowed in the current state"},
+	{DP_ENOSPC, "disk_full", "disk full"},
 };
 
 static int find(int err)

@@ -61,25 +61,6 @@ int dp_fld_list(char *l, size_t w, size_t max, size_t *n, const char *v, size_t 
 	return DP_OK;
 }
 
-int dp_fld_uint(uint64_t *out, const char *v, size_t vn, uint64_t max)
-{
-	if (vn == 0 || vn > 20 || (vn > 1 && v[0] == '0'))
-		return DP_EPARSE; /* empty, longer than 2^64 - 1 can be, or a leading zero */
-	uint64_t x = 0;
-	for (size_t i = 0; i < vn; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return DP_EPARSE;
-		unsigned d = (unsigned)(v[i] - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			return DP_EPARSE; /* overflow */
-		x = x * 10 + d;
-	}
-	if (x > max)
-		return DP_ETOOBIG;
-	*out = x;
-	return DP_OK;
-}
-
 int dp_fld_label_ok(const char *s, size_t max, int spaces)
 {
 	size_t n = strnlen(s, max + 1);

@@ -4,7 +4,8 @@
  * line, in a fixed order, docs/formats.md).  The readers work on a dp_cur
  * over untrusted bytes; a value is a pointer and a length into the input,
  * never NUL-terminated until it is copied out.  Also the value rules both
- * formats share (labels, name lists).
+ * formats share (labels, name lists).  Programs outside lib/ do not include
+ * this header: numbers are read through the public denpo/num.h.
  */
 #ifndef DENPO_LIB_FIELDS_H
 #define DENPO_LIB_FIELDS_H
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include "denpo/buf.h"
 #include "denpo/cable.h"
+#include "denpo/num.h"
 
 /* Which bytes a field line may hold (CR, NUL, other C0 controls and DEL never). */
 #define DP_FLD_ASCII 0 /* printable ASCII only: the enrolment files */
@@ -35,8 +37,14 @@ int dp_fld_copy(char *dst, size_t cap, const char *v, size_t vn) DP_WUR;
  * entry wider than w - 1, DP_EPARSE for a separator other than ", ".
  */
 int dp_fld_list(char *l, size_t w, size_t max, size_t *n, const char *v, size_t vn) DP_WUR;
-/* Decimal without leading zeros: DP_EPARSE if malformed or over 2^64 - 1, DP_ETOOBIG if > max. */
-int dp_fld_uint(uint64_t *out, const char *v, size_t vn, uint64_t max) DP_WUR;
+/*
+ * A number field: dp_num_u64 in [0, max] (denpo/num.h, the one reader of
+ * numbers): DP_EPARSE if malformed or over 2^64 - 1, DP_ETOOBIG if > max.
+ */
+static inline DP_WUR int dp_fld_uint(uint64_t *out, const char *v, size_t vn, uint64_t max)
+{
+	return dp_num_u64(out, v, vn, 0, max);
+}
 
 /*
  * 1 if s is a label (an attachment's file name, a device name): 1..max

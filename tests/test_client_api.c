@@ -22,7 +22,7 @@
 
 static void test_errors(void)
 {
-	for (int e = DP_ENOMEM; e >= DP_ESTATE; e--)
+	for (int e = DP_ENOMEM; e >= DP_ELAST; e--)
 		CHECKF(dp_client_errcode(dp_errname(e)) == e, "code %d", e);
 	CHECK(dp_client_errcode("no such name") == DP_EPROTO);
 	CHECK(dp_client_errcode("ok") == DP_EPROTO); /* success is not an error name */

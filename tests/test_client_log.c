@@ -757,6 +757,18 @@ static void test_endpoints(const char *dir)
 		 "{\"device\": \"%s\", \"officer\": \"mori.a\", \"post\": \"HQ\", \"role\": \"info\", "
 		 "\"last_not_after\": null, \"reason\": 7}]}", d1, hex);
 	serve(www, "v1/directory/resolve?to=BADREASON&classification=UNCLASSIFIED&log_size=0", b);
+	/* the switch's clock an hour behind: the device's next key starts before this device's now */
+	int64_t swnow = dp_now() - 3600;
+	snprintf(b, sizeof b, "{\"devices\": [], \"unreachable\": ["
+		 "{\"device\": \"%s\", \"officer\": \"mori.a\", \"post\": \"HQ\", \"role\": \"info\", "
+		 "\"last_not_after\": null, \"next_not_before\": %lld, \"at\": %lld, "
+		 "\"reason\": \"no key valid yet at the switch's time\"}]}",
+		 hex, (long long)swnow + 3000, (long long)swnow);
+	serve(www, "v1/directory/resolve?to=CLOCK&classification=UNCLASSIFIED&log_size=0", b);
+	snprintf(b, sizeof b, "{\"devices\": [], \"unreachable\": ["
+		 "{\"device\": \"%s\", \"officer\": \"mori.a\", \"post\": \"HQ\", \"role\": \"info\", "
+		 "\"last_not_after\": null, \"at\": \"noon\"}]}", hex);
+	serve(www, "v1/directory/resolve?to=BADAT&classification=UNCLASSIFIED&log_size=0", b);
 	char extra[1024];
 	snprintf(extra, sizeof extra,
 		 ", \"enrolment\": {\"index\": 12, \"entry\": \"%s\", \"proof\": [\"%s\"]}, "
@@ -922,6 +934,24 @@ static void test_endpoints(const char *dir)
 	q.to = "BADREASON";
 	CHECK(dp_client_resolve_log(c, &q, 0, &res) == DP_EPROTO);
 	dp_resolution_free(&res);
+	/* no Date header (s_server -WWW) and no "at" yet: nothing says the clocks disagree */
+	int known = 1;
+	char clock[256];
+	CHECK(dp_client_clock_skew(c, &known) == 0 && !known);
+	CHECK(!dp_client_clock_note(c, clock, sizeof clock) && !clock[0]);
+	q.to = "BADAT";
+	CHECK(dp_client_resolve_log(c, &q, 0, &res) == DP_EPROTO);
+	dp_resolution_free(&res);
+	q.to = "CLOCK";
+	r = dp_client_resolve_log(c, &q, 0, &res);
+	CHECKF(r == DP_OK && res.n == 0 && res.nunreachable == 1 && res.unreachable[0].at == swnow &&
+	       res.unreachable[0].next_not_before == swnow + 3000 && !res.unreachable[0].not_logged,
+	       "unreachable with the switch's time: %d %s", r, dp_client_message(c));
+	dp_resolution_free(&res);
+	int64_t skew = dp_client_clock_skew(c, &known);
+	CHECKF(known && skew <= -3598 && skew >= -3602, "skew %lld", (long long)skew);
+	CHECKF(dp_client_clock_note(c, clock, sizeof clock) &&
+	       strstr(clock, "the switch's clock is 60 minutes behind this device's"), "%s", clock);
 	q.to = "PLAIN";
 	q.to = "LOGGED";
 	r = dp_client_resolve_log(c, &q, 7, &res);

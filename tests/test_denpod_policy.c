@@ -124,6 +124,37 @@ static int check(const dps_device *sender, dp_envelope *e, char *msg)
 struct count {
 	int n, action, info, keyed;
 };
+static int count_cb(void *ctx, const dps_officer *o, const dps_device *d, int role);
+
+static int resolve(const dpp_posts *p, int cls, const char (*caps)[DP_NAME_MAX + 1], size_t ncaps,
+		   struct count *c)
+{
+	dpp_route rt = {p, cls, caps, ncaps, NULL, 0};
+	return dpp_resolve(s, &rt, count_cb, c);
+}
+
+/* What resolve offered, for the agreement of acceptance and resolution. */
+struct offered {
+	uint8_t dev[16][32];
+	int role[16];
+	size_t n;
+};
+static int offered_cb(void *ctx, const dps_officer *o, const dps_device *d, int role)
+{
+	struct offered *x = ctx;
+	if (x->n < 16) {
+		memcpy(x->dev[x->n], d->id, 32);
+		x->role[x->n++] = role;
+	}
+	return DP_OK;
+}
+static int offered_role(const struct offered *x, const uint8_t dev[32])
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (memcmp(x->dev[i], dev, 32) == 0)
+			return x->role[i];
+	return 0;
+}
 static int count_cb(void *ctx, const dps_officer *o, const dps_device *d, int role)
 {
 	struct count *c = ctx;
@@ -132,6 +163,116 @@ static int count_cb(void *ctx, const dps_officer *o, const dps_device *d, int ro
 	c->action += role == DP_ROLE_ACTION;
 	c->info += role == DP_ROLE_INFO;
 	return DP_OK;
+}
+
+/*
+ * A DECOY officer's device is never a recipient: resolve does not offer it
+ * and acceptance refuses a cable addressed to it by hand.  Then the one
+ * rule, seen from both sides: for every route of a matrix and every device
+ * and role, dpp_check accepts a cable to that device in that role exactly
+ * when dpp_resolve offers the device in that role.
+ */
+static void decoys_and_agreement(const dps_device *A, const dps_device *B, const dps_device *M,
+				 const dps_device *P)
+{
+	char msg[DPP_MSG_MAX];
+	dp_envelope e;
+	dps_device D, X, Ms;
+	officer("decoy.d", "TOKYO", DP_CLASS_TOP_SECRET, "NOFORN", "DECOY,POL");
+	officer("gone.g", "TOKYO", DP_CLASS_TOP_SECRET, "NOFORN", "POL");
+	device(&D, "decoy.d", NULL);
+	device(&X, "gone.g", NULL);
+	device(&Ms, "mori.a", NULL);
+	dps_officer g;
+	CHECK(dps_officer_get(s, "gone.g", &g) == DP_OK);
+	g.status = DPS_SUSPENDED; /* denpod officer disable */
+	CHECK(dps_officer_put(s, &g, 1) == DP_OK);
+	CHECK(dps_device_set_status(s, Ms.id, DPS_SUSPENDED) == DP_OK);
+	CHECK(dps_device_get(s, Ms.id, &Ms) == DP_OK);
+
+	/* hand-addressed to the decoy officer's device: refused, and says why */
+	const dps_device *rd[] = {B, &D};
+	int act[] = {DP_ROLE_ACTION, DP_ROLE_ACTION};
+	envelope(&e, A, "HQ", "TOKYO", NULL, DP_CLASS_SECRET, rd, act, 2);
+	CHECKF(check(A, &e, msg) == DP_EDENIED && strstr(msg, "decoy.d") &&
+		       strstr(msg, "decoy officer (role DECOY)"), "%s", msg);
+	e.nrecipients = 1; /* without it: accepted */
+	CHECKF(check(A, &e, msg) == DP_OK, "%s", msg);
+	dp_envelope_free(&e);
+
+	/* the decoy rule of a submission */
+	int decoy = -1;
+	CHECK(dpp_decoy_ok(s, &D, "1", &decoy, msg, sizeof msg) == DP_OK && decoy == 1);
+	CHECK(dpp_decoy_ok(s, &D, NULL, &decoy, msg, sizeof msg) == DP_EDENIED &&
+	      strstr(msg, "only plants decoys") && decoy == 0);
+	CHECK(dpp_decoy_ok(s, &D, "yes", &decoy, msg, sizeof msg) == DP_EDENIED);
+	CHECK(dpp_decoy_ok(s, &D, "", &decoy, msg, sizeof msg) == DP_EDENIED);
+	CHECK(dpp_decoy_ok(s, A, "1", &decoy, msg, sizeof msg) == DP_EDENIED &&
+	      strstr(msg, "may plant decoys"));
+	CHECK(dpp_decoy_ok(s, A, NULL, &decoy, msg, sizeof msg) == DP_OK && decoy == 0);
+
+	/* the matrix */
+	static const char *tos[] = {"TOKYO", "PARIS", "ALL POSTS"};
+	static const char *infos[] = {NULL, "PARIS", "TOKYO"};
+	static const int classes[] = {DP_CLASS_UNCLASSIFIED, DP_CLASS_CONFIDENTIAL, DP_CLASS_SECRET,
+				      DP_CLASS_TOP_SECRET};
+	static const char *capss[] = {NULL, "NOFORN"};
+	static const char *attns[] = {NULL, "POL", "mori.a", "decoy.d", "DECOY"};
+	const dps_device *devs[] = {B, M, P, &D, &X, &Ms};
+	dpp_posts *posts = calloc(1, sizeof *posts);
+	size_t routes = 0, offers = 0, disagree = 0;
+	for (size_t ti = 0; ti < 3; ti++)
+	for (size_t ii = 0; ii < 3; ii++)
+	for (size_t ci = 0; ci < 4; ci++)
+	for (size_t pi = 0; pi < 2; pi++)
+	for (size_t ai = 0; ai < 5; ai++) {
+		char to[1][DP_NAME_MAX + 1], info[1][DP_NAME_MAX + 1];
+		char cap[1][DP_NAME_MAX + 1], attn[1][DP_NAME_MAX + 1];
+		snprintf(to[0], sizeof to[0], "%s", tos[ti]);
+		snprintf(info[0], sizeof info[0], "%s", infos[ii] ? infos[ii] : "");
+		snprintf(cap[0], sizeof cap[0], "%s", capss[pi] ? capss[pi] : "");
+		snprintf(attn[0], sizeof attn[0], "%s", attns[ai] ? attns[ai] : "");
+		CHECK(dpp_expand(s, to, 1, info, infos[ii] ? 1 : 0, posts, msg, sizeof msg) == DP_OK);
+		dpp_route rt = {posts, classes[ci], cap, capss[pi] ? 1 : 0, attn, attns[ai] ? 1 : 0};
+		struct offered off = {.n = 0};
+		CHECK(dpp_resolve(s, &rt, offered_cb, &off) == DP_OK);
+		routes++;
+		offers += off.n;
+		CHECK(offered_role(&off, D.id) == 0); /* never the decoy officer's device */
+		for (size_t di = 0; di < sizeof devs / sizeof devs[0]; di++) {
+			for (int role = DP_ROLE_ACTION; role <= DP_ROLE_INFO; role++) {
+				const dps_device *one[] = {devs[di]};
+				int roles[] = {role};
+				envelope(&e, A, "HQ", tos[ti], infos[ii], classes[ci], one, roles, 1);
+				e.recipients[0].epoch = 3; /* current at T for every device here */
+				if (capss[pi]) {
+					snprintf(e.captions[0], sizeof e.captions[0], "%s", capss[pi]);
+					e.ncaptions = 1;
+				}
+				if (attns[ai]) {
+					snprintf(e.attn[0], sizeof e.attn[0], "%s", attns[ai]);
+					e.nattn = 1;
+				}
+				int accepted = check(A, &e, msg) == DP_OK;
+				int offered = offered_role(&off, devs[di]->id) == role;
+				if (accepted != offered) {
+					disagree++;
+					fprintf(stderr, "route %s/%s/%d/%s/%s device %zu role %d: "
+						"check %d resolve %d (%s)\n", tos[ti],
+						infos[ii] ? infos[ii] : "-", classes[ci],
+						capss[pi] ? capss[pi] : "-", attns[ai] ? attns[ai] : "-",
+						di, role, accepted, offered, msg);
+				}
+				dp_envelope_free(&e);
+			}
+		}
+	}
+	free(posts);
+	CHECKF(disagree == 0, "%zu disagreements of acceptance and resolution", disagree);
+	/* the matrix exercised both answers */
+	CHECKF(routes == 360 && offers > 100 && offers < routes * 6, "%zu routes, %zu offers", routes,
+	       offers);
+	fprintf(stderr, "agreement: %zu routes, %zu devices offered\n", routes, offers);
 }
 
 int main(void)
@@ -262,11 +403,17 @@ int main(void)
 	CHECK(e.recipients[0].epoch == 3);
 	e.recipients[0].epoch = 4;
 	CHECKF(check_at(&A, &e, T + 3600 - DP_EPOCH_SKEW, msg) == DP_OK, "%s", msg);
-	CHECK(check_at(&A, &e, T + 3600 - DP_EPOCH_SKEW - 1, msg) == DP_ESTATE &&
-	      strstr(msg, "key epoch 4 is not valid before"));
+	/* refused by the switch's clock, and the message names it (a switch clock behind) */
+	char want[160], at[DP_TIME_STR];
+	dp_time_str(T + 3600, at);
+	snprintf(want, sizeof want, "key epoch 4 starts %s, 5 minutes after the switch's clock: the "
+				    "switch's clock is behind (NTP)", at);
+	CHECKF(check_at(&A, &e, T + 3600 - DP_EPOCH_SKEW - 1, msg) == DP_ESTATE && strstr(msg, want),
+	       "%s", msg);
 	CHECK(check_at(&A, &e, T + 7200 + DP_EPOCH_SKEW - 1, msg) == DP_OK);
-	char want[96];
-	snprintf(want, sizeof want, "key epoch 4 is expired since %lld;", (long long)(T + 7200));
+	dp_time_str(T + 7200, at);
+	snprintf(want, sizeof want, "key epoch 4 ended %s, 5 minutes before the switch's clock: resolve "
+				    "the recipients again", at);
 	CHECKF(check_at(&A, &e, T + 7200 + DP_EPOCH_SKEW, msg) == DP_ESTATE && strstr(msg, want), "%s",
 	       msg);
 	/* the epoch goes into the delivery row */
@@ -277,13 +424,14 @@ int main(void)
 	CHECK(check_at(&A, &e, T - 3600 - DP_EPOCH_SKEW, msg) == DP_OK);
 	CHECK(check_at(&A, &e, T - 3600 - DP_EPOCH_SKEW - 1, msg) == DP_ESTATE);
 	CHECK(check_at(&A, &e, T + 86400 + DP_EPOCH_SKEW - 1, msg) == DP_OK);
-	CHECK(check_at(&A, &e, T + 86400 + DP_EPOCH_SKEW, msg) == DP_ESTATE && strstr(msg, "expired"));
+	CHECK(check_at(&A, &e, T + 86400 + DP_EPOCH_SKEW, msg) == DP_ESTATE && strstr(msg, "ended"));
 	/* a record closed before the device row was read is not in it: the store is asked */
 	publish(B.id, bsk, 6, T - 5 * 86400, T - 4 * 86400, T - 5 * 86400);
 	dps_device Bn;
 	CHECK(dps_device_get(s, B.id, &Bn) == DP_OK && Bn.nwin == 2 && Bn.win[1].epoch == 4);
 	e.recipients[0].epoch = 6;
-	snprintf(want, sizeof want, "key epoch 6 is expired since %lld;", (long long)(T - 4 * 86400));
+	dp_time_str(T - 4 * 86400, at);
+	snprintf(want, sizeof want, "key epoch 6 ended %s, 4 days before the switch's clock", at);
 	CHECKF(check(&A, &e, msg) == DP_ESTATE && strstr(msg, want), "%s", msg);
 	/* the store's window decides: judged at a time inside it, the record is accepted */
 	CHECK(check_at(&A, &e, T - 4 * 86400 - 10, msg) == DP_OK);
@@ -312,18 +460,20 @@ int main(void)
 	char caps[1][DP_NAME_MAX + 1] = {"NOFORN"};
 	struct count c = {0, 0, 0, 0};
 	CHECK(dpp_expand(s, to, 1, NULL, 0, posts, msg, sizeof msg) == DP_OK && posts->nto == 2);
-	CHECK(dpp_resolve(s, posts, DP_CLASS_SECRET, NULL, 0, NULL, 0, count_cb, &c) == DP_OK);
+	CHECK(resolve(posts, DP_CLASS_SECRET, NULL, 0, &c) == DP_OK);
 	CHECK(c.n == 2 && c.action == 2 && c.keyed == 2);
 	memset(&c, 0, sizeof c);
-	CHECK(dpp_resolve(s, posts, DP_CLASS_CONFIDENTIAL, caps, 1, NULL, 0, count_cb, &c) == DP_OK);
+	CHECK(resolve(posts, DP_CLASS_CONFIDENTIAL, caps, 1, &c) == DP_OK);
 	CHECK(c.n == 2); /* sato.k and low.p hold NOFORN, mori.a does not */
 	/* TO and INFO both name TOKYO: counted once, as action */
 	char tk1[1][DP_NAME_MAX + 1] = {"TOKYO"};
 	CHECK(dpp_expand(s, tk1, 1, info, 1, posts, msg, sizeof msg) == DP_OK);
 	memset(&c, 0, sizeof c);
-	CHECK(dpp_resolve(s, posts, DP_CLASS_SECRET, NULL, 0, NULL, 0, count_cb, &c) == DP_OK);
+	CHECK(resolve(posts, DP_CLASS_SECRET, NULL, 0, &c) == DP_OK);
 	CHECK(c.n == 2 && c.info == 0);
 	free(posts);
+
+	decoys_and_agreement(&A, &B, &M, &P);
 
 	dps_close(s);
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);

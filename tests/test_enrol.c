@@ -1104,6 +1104,34 @@ static void test_clock(void)
 	unsetenv("DENPO_TEST_CLOCK_OFFSET");
 }
 
+/* The words that name a clock in messages: a time in UTC, a span in one unit. */
+static void test_clock_words(void)
+{
+	static const struct {
+		int64_t s;
+		const char *want;
+	} c[] = {
+		{0, "0 seconds"},          {1, "1 second"},           {-45, "45 seconds"},
+		{119, "119 seconds"},      {120, "2 minutes"},        {3600, "60 minutes"},
+		{-3601, "60 minutes"},     {3661, "61 minutes"},      {7199, "120 minutes"},
+		{7200, "2 hours"},         {5 * 3600, "5 hours"},     {3 * 86400 - 1, "72 hours"},
+		{3 * 86400, "3 days"},     {-400 * 86400LL, "400 days"},
+		{INT64_MIN, "106751991167301 days"}, /* clamped, not undefined */
+	};
+	char out[DP_TIME_STR];
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		dp_span_str(c[i].s, out);
+		CHECKF(!strcmp(out, c[i].want), "%lld s -> \"%s\", want \"%s\"", (long long)c[i].s, out,
+		       c[i].want);
+	}
+	dp_time_str(1796552636, out);
+	CHECKF(!strcmp(out, "2026-12-06 10:23:56Z"), "%s", out);
+	dp_time_str(0, out);
+	CHECK(!strcmp(out, "1970-01-01 00:00:00Z"));
+	dp_time_str(INT64_MAX, out); /* beyond struct tm: the number, never garbage */
+	CHECKF(!strcmp(out, "9223372036854775807"), "%s", out);
+}
+
 int main(void)
 {
 	if (dp_crypto_init())
@@ -1118,5 +1146,6 @@ int main(void)
 	test_log_key();
 	test_epoch_key();
 	test_clock();
+	test_clock_words();
 	return t_done("test_enrol");
 }

@@ -7,7 +7,9 @@
  *        resolve TO (comma list) then submit N cables of random payload; prints answers
  *        (--as CLASS puts another classification in the envelope than the one resolved;
  *         --key-type N announces key type N for every recipient instead of the resolved one;
- *         --epoch N announces key epoch N for every recipient instead of the current one)
+ *         --epoch N announces key epoch N for every recipient instead of the current one;
+ *         --add-device HEX also addresses device HEX, which resolve did not offer, with its
+ *         current key from /v1/directory/devices/HEX, as an action recipient)
  *   tool_submit get DIR URL PIN PATH             GET, prints "STATUS body"
  *   tool_submit post DIR URL PIN PATH FILE       POST FILE's bytes, prints "STATUS body"
  *   tool_submit envelope DIR URL PIN TO CLASS PREC OUT   write one valid submission to OUT
@@ -40,6 +42,8 @@ static const char *as_class;
 static int force_kt = -1;
 /* --epoch N: announce another key epoch than the resolved one (hostile tests); -1 = no */
 static long long force_epoch = -1;
+/* --add-device HEX: a recipient the directory did not offer (hostile tests); NULL = no */
+static const char *add_device;
 
 typedef struct {
 	uint8_t sign_sk[64], sign_pk[32], tls_seed[32];
@@ -213,6 +217,19 @@ static int build(device *d, const char *to, const char *cls, const char *prec, c
 	}
 	dp_buf_free(&resp);
 	json_t *devs = json_object_get(j, "devices");
+	if (add_device) { /* its entry as resolve would list it: the device's own directory entry */
+		snprintf(path, sizeof path, "/v1/directory/devices/%s", add_device);
+		dp_buf_init(&resp, 65536);
+		json_t *extra = request(d, path, NULL, 0, &resp) == 200
+					? json_loadb((const char *)resp.p, resp.len, 0, NULL) : NULL;
+		dp_buf_free(&resp);
+		if (!extra || !json_object_get(extra, "age_recipient")) {
+			fprintf(stderr, "add-device: no current key for %s\n", add_device);
+			return 1;
+		}
+		json_object_set_new(extra, "role", json_string("action"));
+		json_array_append_new(devs, extra);
+	}
 	size_t n = json_array_size(devs);
 	dp_envelope e;
 	dp_envelope_init(&e);
@@ -342,6 +359,8 @@ int main(int argc, char **argv)
 				force_kt = atoi(argv[++i]);
 			else if (strcmp(argv[i], "--epoch") == 0 && i + 1 < argc)
 				force_epoch = atoll(argv[++i]);
+			else if (strcmp(argv[i], "--add-device") == 0 && i + 1 < argc)
+				add_device = argv[++i];
 			else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
 				count = strtoul(argv[++i], NULL, 10);
 			else if (strcmp(argv[1], "envelope") == 0 && !out)

@@ -71,6 +71,8 @@ int dp_read_fd(int fd, dp_buf *b) DP_WUR;
 /*
  * Write a file atomically (temp file, fsync, rename) with the given mode.
  * With excl set, fails with DP_EEXISTS if path exists (O_EXCL semantics).
+ * On any failure path is as it was (the temp file is removed): DP_ENOSPC
+ * when the disk or quota is full, DP_EIO for other I/O errors.
  */
 int dp_write_file(const char *path, const void *p, size_t n, int mode, int excl) DP_WUR;
 

@@ -58,6 +58,21 @@ const char *dp_client_message(const dp_client *c);
 void dp_client_clear_message(dp_client *c);
 /* HTTP status of the last request (0 if none was answered). */
 long dp_client_http_status(const dp_client *c);
+/*
+ * The switch's clock minus this device's (dp_now), in seconds, as last
+ * seen: from a time an answer states (a resolve's "at"), else from the
+ * Date header of the last answer.  *known (may be NULL) = 0 if no answer
+ * carried one (then 0 is returned).
+ */
+int64_t dp_client_clock_skew(const dp_client *c, int *known);
+/*
+ * When the clocks differ by more than DP_EPOCH_SKEW: 1 and a sentence
+ * naming it ("the switch's clock is 61 minutes behind this device's: have
+ * the switch operator check its time (NTP), ...") in out; else 0 and "".
+ * Every failure the switch answers carries it at the end of
+ * dp_client_message while the clocks disagree.
+ */
+int dp_client_clock_note(const dp_client *c, char *out, size_t cap);
 
 /* Map an API error name ("clearance") back to its code; DP_EPROTO if unknown (or "ok"). */
 int dp_client_errcode(const char *name);
@@ -281,6 +296,8 @@ typedef struct {
 	char post[DP_NAME_MAX + 1];
 	int role;
 	int64_t last_not_after;          /* 0 = it never published one */
+	int64_t next_not_before;         /* its next key starts then (0 = none published) */
+	int64_t at;                      /* the switch's clock the keys were judged at (0 = not said) */
 	int not_logged;                  /* 1: it has a key, not yet under a signed checkpoint */
 } dp_unreachable;
 typedef struct {

@@ -84,4 +84,15 @@ int dp_epoch_key_decode(dp_epoch_key *k, const uint8_t *p, size_t n) DP_WUR;
  */
 int64_t dp_now(void);
 
+/*
+ * For messages that name a clock (a switch or device whose clock is off
+ * fails in ways that must say so, not "no current key"):
+ * dp_time_str: t in UTC, "2026-12-06 10:10:05Z";
+ * dp_span_str: |seconds| in the unit a reader takes in at once, "45
+ * seconds", "61 minutes", "5 hours", "3 days".
+ */
+#define DP_TIME_STR 32
+void dp_time_str(int64_t t, char out[DP_TIME_STR]);
+void dp_span_str(int64_t seconds, char out[DP_TIME_STR]);
+
 #endif

@@ -37,7 +37,10 @@ enum dp_err {
 	DP_EMIXED = -22,     /* age: classic and post-quantum recipients mixed */
 	DP_EUNSUPP = -23,    /* well-formed but unsupported (version, key type) */
 	DP_ESTATE = -24,     /* operation not valid in the object's current state */
+	DP_ENOSPC = -25,     /* the disk is full (ENOSPC, EDQUOT, SQLITE_FULL): nothing was written */
 };
+/* The last code: codes run from DP_ENOMEM down to it without a gap. */
+#define DP_ELAST DP_ENOSPC
 
 /* Short human phrase for an error code, never NULL. */
 const char *dp_strerror(int err);

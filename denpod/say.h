@@ -1,0 +1,37 @@
+/*
+ * denpod/say.h - the switch's log lines on stderr, each distinct line at
+ * most once per period.
+ *
+ * A fault that every request meets (a full disk, a store that fails, a
+ * flood of refused handshakes) would otherwise write the same line for
+ * every request: thousands a second, burying everything else and filling
+ * the disk the operator is trying to free.  dpd_say writes a line the first
+ * time it is said; the same line said again within DPD_SAY_PERIOD seconds
+ * of that is only counted; the count is written once the period is over,
+ *
+ *   denpod: store: the disk ... is full ... (said 4999 more times within 30 s)
+ *
+ * with the next line the switch logs after the period (or at exit), and
+ * the line after that is written again in full.  Lines are compared whole
+ * (a request line names its device and status), so different faults and
+ * different devices never hide each other; nothing is dropped, only
+ * counted.  At most DPD_SAY_SLOTS lines are followed at once; the least
+ * recently said one gives way (its count written first).
+ *
+ * Thread-safe (the loop, the batch writer and the log signer all log).
+ * Lines longer than DPD_SAY_LINE_MAX are cut.  A trailing newline is
+ * added; the caller's format has none.
+ */
+#ifndef DENPOD_SAY_H
+#define DENPOD_SAY_H
+
+#define DPD_SAY_PERIOD 30     /* seconds a repeated line is only counted */
+#define DPD_SAY_SLOTS 64      /* distinct lines followed at once */
+#define DPD_SAY_LINE_MAX 512  /* bytes of one line */
+
+/* "denpod: " is not added: the caller writes the whole line, as before. */
+void dpd_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Write the counts still pending (also run at exit). */
+void dpd_say_flush(void);
+
+#endif

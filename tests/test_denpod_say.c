@@ -1,0 +1,131 @@
+/*
+ * tests/test_denpod_say.c - the switch's rate-limited log lines
+ * (denpod/say.h): a line is written once, its repeats within the period
+ * are counted and the count written on flush; different lines never hide
+ * each other; past DPD_SAY_SLOTS lines the least recently said gives way
+ * with its count; nothing is lost, only counted.  stderr goes to a file.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "denpod/say.h"
+#include "tests/harness.h"
+
+static char path[] = "/tmp/test_denpod_say.XXXXXX";
+static int saved = -1;
+
+/* stderr into the file, from the start */
+static void capture(void)
+{
+	fflush(stderr);
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	if (saved < 0)
+		saved = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
+
+/* stderr back; the file's lines into buf */
+static size_t release(char *buf, size_t cap)
+{
+	fflush(stderr);
+	dup2(saved, 2);
+	size_t n = 0;
+	uint8_t *p = t_read_file(path, &n);
+	if (n >= cap)
+		n = cap - 1;
+	if (p)
+		memcpy(buf, p, n);
+	buf[n] = 0;
+	free(p);
+	size_t lines = 0;
+	for (size_t i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	return lines;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+int main(void)
+{
+	static char out[1 << 20];
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return 1;
+	close(fd);
+
+	/* 5000 times the same line: written once, then its count */
+	capture();
+	for (int i = 0; i < 5000; i++)
+		dpd_say("denpod: POST /v1/cables dev=%s %d", "3f2a9c81d0e4", 507);
+	size_t n = release(out, sizeof out);
+	CHECKF(n == 1, "one line for 5000 said, got %zu:\n%s", n, out);
+	CHECK(!strcmp(out, "denpod: POST /v1/cables dev=3f2a9c81d0e4 507\n"));
+	capture();
+	dpd_say_flush();
+	n = release(out, sizeof out);
+	CHECKF(n == 1 && strstr(out, "denpod: POST /v1/cables dev=3f2a9c81d0e4 507 (said 4999 more "
+				     "times within 1 s)"), "%s", out);
+	capture();
+	dpd_say_flush(); /* counted once: nothing more to say */
+	n = release(out, sizeof out);
+	CHECKF(n == 0, "%s", out);
+
+	/* different lines (devices, statuses, faults) never hide each other */
+	capture();
+	for (int i = 0; i < 100; i++) {
+		dpd_say("denpod: GET /v1/inbox dev=aaaa %d", 200);
+		dpd_say("denpod: GET /v1/inbox dev=bbbb %d", 200);
+		dpd_say("denpod: GET /v1/inbox dev=aaaa %d", 403);
+		dpd_say("denpod: store: %s", "database or disk is full");
+	}
+	dpd_say_flush();
+	n = release(out, sizeof out);
+	CHECKF(n == 8, "4 lines and 4 counts, got %zu:\n%s", n, out);
+	CHECK(count(out, "dev=aaaa 200\n") == 1 && count(out, "dev=bbbb 200\n") == 1);
+	CHECK(count(out, "dev=aaaa 403\n") == 1 && count(out, "is full\n") == 1);
+	CHECK(count(out, "(said 99 more times within 1 s)") == 4);
+
+	/* a line said once has no count; one said twice "1 more time" */
+	capture();
+	dpd_say("denpod: once");
+	dpd_say("denpod: twice");
+	dpd_say("denpod: twice");
+	dpd_say_flush();
+	n = release(out, sizeof out);
+	CHECKF(n == 3 && strstr(out, "denpod: twice (said 1 more time within 1 s)\n") &&
+		       !strstr(out, "once (said"), "%s", out);
+
+	/* more distinct lines than slots: the least recently said gives way, its count first */
+	capture();
+	dpd_say("denpod: old");
+	dpd_say("denpod: old");
+	for (int i = 0; i < 2 * DPD_SAY_SLOTS; i++) /* every line followed before gives way */
+		dpd_say("denpod: line %d", i);
+	n = release(out, sizeof out);
+	CHECKF(count(out, "denpod: old (said 1 more time within 1 s)\n") == 1, "the evicted line's count: %s", out);
+	CHECK(n == 2 * (size_t)DPD_SAY_SLOTS + 2);
+	capture();
+	dpd_say("denpod: old"); /* forgotten: written in full again */
+	dpd_say_flush();
+	n = release(out, sizeof out);
+	CHECKF(n == 1 && !strcmp(out, "denpod: old\n"), "%s", out);
+
+	/* long lines are cut, not overrun */
+	static char big[4 * DPD_SAY_LINE_MAX];
+	memset(big, 'x', sizeof big - 1);
+	capture();
+	dpd_say("denpod: %s", big);
+	n = release(out, sizeof out);
+	CHECK(n == 1 && strlen(out) == DPD_SAY_LINE_MAX); /* 511 bytes and the newline */
+	unlink(path);
+	return t_done("test_denpod_say");
+}
