@@ -11,7 +11,8 @@
  *                         (it stays readable after its epoch key is erased)
  *   cache/ID.bad          why a fetched cable can never be read here
  *   cache/ID.acked        this device acknowledged it (`denpo purge` may remove it)
- *   cache/ID.mrn          their reference numbers
+ *   cache/ID.mrn          their reference numbers, checked against the log
+ *                         ("MRN\nINDEX ACCEPTED SHA256\n", denpo/bind.h)
  *   sent/ID.cable         submissions as sent (encrypted; retried byte for byte)
  *   sent/ID.json          record of a sent cable: routing metadata + MRN, no content
  *   log/checkpoint        the last checkpoint of the switch's transparency log this
@@ -121,20 +122,29 @@ void cli_close(cli_ctx *x);
 /*
  * Turn "MRN" ("26 HQ 000012") or a 32-hex cable id into a cable id, using
  * the local cache and sent records, then the switch's inbox and sent list.
+ * An MRN found so is a lead, not a proof: the command checks it
+ * (denpo/bind.h, bind_claim.asked).
  */
 int cli_ref_to_id(cli_ctx *x, const char *ref, char id[DP_HEXID]);
+/* The MRN a reference spells (normalised: upper case, single spaces); DP_EINVAL if none ("" in mrn). */
+int cli_ref_mrn(const char *ref, char mrn[DP_MRN_MAX + 1]);
 
 /*
  * After option parsing: exactly one MRN|ID argument at argv[optind];
- * opens the client and resolves it.  Returns an exit code.
+ * opens the client and resolves it; asked gets the MRN given ("" for an
+ * id).  Returns an exit code.
  */
-int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_HEXID]);
+int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_HEXID],
+		char asked[DP_MRN_MAX + 1]);
 
 /* HOME/cache/ID.ext (ext: cable, mrn, key, bad, acked). */
 void cli_cache_path(const cli_ctx *x, const char *id, const char *ext, char out[PATH_MAX]);
-/* Local cache of received submissions (encrypted as received). */
-int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub, char mrn[DP_MRN_MAX + 1]);
-int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const char *mrn);
+/*
+ * Local cache of received submissions (encrypted as received).  Their
+ * checked MRNs are kept beside them by denpo/bind.c (cache/ID.mrn).
+ */
+int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub);
+int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n);
 
 /* ---- key epochs (denpo/keys.c) ---- */
 typedef struct {
@@ -173,11 +183,14 @@ int cli_fk_get(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, uint8_t
 
 /*
  * Get cable id (local cache, else fetch and cache it), open and verify it
- * (denpo/seal.c) and check the originating device in the directory.
- * e and c must be initialised; the caller frees them.  Returns an exit
- * code (failures reported).
+ * (denpo/seal.c), check the originating device in the directory, and its
+ * MRN and acceptance time against its log entry (denpo/bind.h; asked: the
+ * MRN the officer gave, or "").  e and c must be initialised; the caller
+ * frees them.  mrn and *accepted get the logged ones.  Returns an exit
+ * code (failures reported; nothing is cached on a failure).
  */
-int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char mrn[DP_MRN_MAX + 1]);
+int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
+		   char mrn[DP_MRN_MAX + 1], int64_t *accepted);
 
 /* ---- the transparency log: this device as a witness (denpo/witness.c) ---- */
 

@@ -11,55 +11,56 @@
 
 #include <jansson.h>
 
+#include "denpo/bind.h"
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/num.h"
 #include "denpo/seal.h"
 
-int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char mrn[DP_MRN_MAX + 1])
+#define NOT_SHOWN "the cable is NOT displayed; report its id to security operations"
+
+int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
+		   char mrn[DP_MRN_MAX + 1], int64_t *accepted)
 {
 	dp_buf sub;
 	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
-	int cached = cli_cache_get(x, id, &sub, mrn) == DP_OK;
+	int cached = cli_cache_get(x, id, &sub) == DP_OK;
 	int r = DP_OK, ec = EXIT_OK, have_fk = 0;
 	uint8_t fk[DP_AGE_FILE_KEY] = {0};
+	char hdr[DP_MRN_MAX + 1] = "", why[512];
+	mrn[0] = 0;
+	*accepted = 0;
 	if (!cached) {
 		dp_buf_reset(&sub);
 		sub.len = 0;
-		r = dp_client_fetch(x->cl, id, &sub, mrn);
+		r = dp_client_fetch(x->cl, id, &sub, hdr);
 		if (r) {
 			ec = cli_fail(x, r, r == DP_ENOTFOUND ? "check the id with `denpo inbox`" : NULL,
 				      "cannot fetch cable %s", id);
 			goto out;
 		}
-		if (mrn[0] && !dp_mrn_ok(mrn))
-			mrn[0] = 0; /* not a reference number: show none rather than junk */
 	}
-	const char *why = "";
+	const char *swhy = "";
 	/* a fetched cable opens with its sealed file key: its epoch key may be erased */
 	have_fk = cached && cli_fk_get(x, id, sub.p, sub.len, fk) == DP_OK;
 	r = seal_open(sub.p, sub.len, x->ks->age, x->ks->nage, have_fk ? fk : NULL, fk,
-		      x->ks->sign_pk, e, c, &why);
+		      x->ks->sign_pk, e, c, &swhy);
 	if (r) {
 		dp_wipe(fk, sizeof fk);
-		cli_fail(x, r, "the cable is NOT displayed; report its id to security operations",
-			 "cable %s failed verification: %s", id, why);
+		cli_fail(x, r, NOT_SHOWN, "cable %s failed verification: %s", id, swhy);
 		ec = EXIT_VERIFY; /* malformed bytes included: `denpo read --help` promises 3 */
 		goto out;
 	}
 	char hex[DP_HEXID];
 	dp_hex_encode(hex, c->id, DP_CABLE_ID);
 	if (strcmp(hex, id) != 0) {
-		ec = cli_fail(x, DP_ESIG, "the cable is NOT displayed; report its id to security operations",
-			      "the switch returned cable %s when %s was asked for", hex, id);
+		ec = cli_fail(x, DP_ESIG, NOT_SHOWN, "the switch returned cable %s when %s was asked for", hex, id);
 		goto out;
 	}
 	/* the originating device must be the directory's device of the From post */
-	dp_device_info d;
-	r = dp_client_device(x->cl, c->from_device, &d);
-	if (r == DP_ENOTFOUND) {
-		ec = cli_fail(x, DP_ESIG, "the cable is NOT displayed; report its id to security operations",
-			      "cable %s is signed by a device the directory does not know", id);
+	r = bind_origin(x, c->from_device, c->from, NULL, NULL, why, sizeof why);
+	if (r == DP_ESIG) {
+		ec = bind_fail(x, id, why, NOT_SHOWN);
 		goto out;
 	}
 	if (r) {
@@ -67,16 +68,18 @@ int cli_open_cable(cli_ctx *x, const char *id, dp_envelope *e, dp_cable *c, char
 			      "cannot check the originating device of cable %s", id);
 		goto out;
 	}
-	if (memcmp(d.sign_key, c->from_device, DP_ED25519_PK) != 0 || strcmp(d.post, c->from) != 0) {
-		ec = cli_fail(x, DP_ESIG, "the cable is NOT displayed; report its id to security operations",
-			      "cable %s claims post %s but its signing device belongs to %s (%s)", id, c->from,
-			      d.post, d.officer);
+	/* the MRN and acceptance time from its log entry, every word of the switch checked */
+	bind_claim cl;
+	bind_logged lg;
+	bind_claim_init(&cl);
+	cl.mrn_header = hdr[0] ? hdr : NULL;
+	cl.asked = asked && *asked ? asked : NULL;
+	ec = bind_cable(x, id, &cl, e, sub.p, sub.len, &lg);
+	if (ec)
 		goto out;
-	}
-	if (strcmp(d.status, "active") != 0)
-		fprintf(stderr, "denpo: note: the originating device (%s, %s) is now %s\n", d.officer, d.post,
-			d.status);
-	if (!cached && (r = cli_cache_put(x, id, sub.p, sub.len, mrn)))
+	memcpy(mrn, lg.mrn, DP_MRN_MAX + 1);
+	*accepted = lg.accepted;
+	if (!cached && (r = cli_cache_put(x, id, sub.p, sub.len)))
 		fprintf(stderr, "denpo: warning: cannot cache the cable: %s\n", cli_strerror(x, r));
 	else if (!have_fk && (r = cli_fk_put(x, id, sub.p, sub.len, fk)))
 		fprintf(stderr, "denpo: warning: cannot store the cable's key: %s\n", cli_strerror(x, r));
@@ -91,7 +94,10 @@ out:
 static const char inbox_help[] =
 	"usage: denpo inbox [--wait N] [--watch]\n"
 	"\n"
-	"Lists the cables waiting for this device, FLASH first, then by time.\n"
+	"Lists the cables waiting for this device, FLASH first, then by time.  Each is\n"
+	"checked first: its precedence and classification against the envelope its\n"
+	"sender signed, its MRN and time against the switch's transparency log.  A cable\n"
+	"that fails is not listed but reported, and the exit code is 3.\n"
 	"  --wait N   if the queue is empty, wait up to N seconds (<= 60) for a cable\n"
 	"  --watch    keep waiting and print each new cable; rings the bell on FLASH\n";
 
@@ -104,13 +110,25 @@ static void print_item(const dp_inbox_item *it)
 	       it->cable_id, it->fetched ? "" : " new");
 }
 
-static json_t *item_json(const dp_inbox_item *it)
+/* A checked cable as JSON: its fields from the envelope and the log, and its log index. */
+static json_t *item_json(const bind_item *b)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "cable_id", it->cable_id, "mrn",
+	const dp_inbox_item *it = &b->it;
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:I}", "cable_id", it->cable_id, "mrn",
 			 it->mrn, "precedence", dp_prec_name(it->precedence), "role",
 			 it->role == DP_ROLE_INFO ? "info" : "action", "classification",
 			 dp_class_name(it->classification), "from", it->from, "accepted",
-			 (json_int_t)it->accepted, "size", (json_int_t)it->size, "fetched", it->fetched);
+			 (json_int_t)it->accepted, "size", (json_int_t)it->size, "fetched", it->fetched,
+			 "log_index", (json_int_t)b->index);
+}
+
+/* {"cables": [...]} plus "failed" when a cable failed its checks (exit 3). */
+static void list_json(const bind_list *l, json_t *cables)
+{
+	json_t *j = json_pack("{s:o}", "cables", cables);
+	if (j && l->nfailed)
+		json_object_set_new(j, "failed", bind_failed_json(l->failed, l->nfailed));
+	cli_json_print(j);
 }
 
 static int watch(cli_ctx *x)
@@ -118,36 +136,42 @@ static int watch(cli_ctx *x)
 	/*
 	 * Print every cable once, as it arrives: each long-poll asks for cables
 	 * newer than the highest seq seen, so a backlog never delays a FLASH.
+	 * A cable that fails its checks stops the watch (exit 3), as a fork does.
 	 */
 	int64_t after = 0, last_upkeep = dp_now();
 	for (;;) {
-		dp_inbox_item *it;
-		size_t n;
-		int r = dp_client_inbox_after(x->cl, 60, after, &it, &n);
-		if (r)
-			return cli_fail(x, r, NULL, "cannot read the inbox");
-		int64_t top = after;
-		for (size_t i = 0; i < n; i++) {
-			if (it[i].seq > top)
-				top = it[i].seq;
-			if (it[i].seq <= after)
+		bind_query q = {.wait = 60, .after = after};
+		bind_list l;
+		int ec = bind_list_get(x, &q, &l);
+		if (ec)
+			return ec;
+		for (size_t i = 0; i < l.n; i++) {
+			const dp_inbox_item *it = &l.items[i].it;
+			if (it->seq <= after)
 				continue; /* shown already */
 			if (x->json)
-				cli_json_print(item_json(&it[i]));
+				cli_json_print(item_json(&l.items[i]));
 			else {
-				if (it[i].precedence == DP_PREC_FLASH)
+				if (it->precedence == DP_PREC_FLASH)
 					fputc('\a', stdout);
-				print_item(&it[i]);
+				print_item(it);
 			}
 			fflush(stdout);
 		}
-		free(it);
-		after = top;
+		bind_report(l.failed, l.nfailed);
+		if (x->json && l.nfailed)
+			cli_json_print(json_pack("{s:o}", "failed", bind_failed_json(l.failed, l.nfailed)));
+		if (l.top_seq > after)
+			after = l.top_seq;
+		size_t failed = l.nfailed;
+		bind_list_free(&l);
+		if (failed)
+			return EXIT_VERIFY;
 		/* a watching device stays up for days: keep its key epochs current (at most once a minute) */
 		int64_t now = dp_now();
 		if (now - last_upkeep >= 60) {
 			last_upkeep = now;
-			int ec = cli_log_upkeep(x); /* and witness the log: a fork stops the watch */
+			ec = cli_log_upkeep(x); /* and witness the log: a fork stops the watch */
 			if (ec)
 				return ec;
 			cli_keys_upkeep(x);
@@ -191,25 +215,27 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 		return ec;
 	if (w)
 		return watch(x);
-	dp_inbox_item *it;
-	size_t n;
-	int r = dp_client_inbox(x->cl, wait, &it, &n);
-	if (r)
-		return cli_fail(x, r, NULL, "cannot read the inbox");
+	bind_query q = {.wait = wait};
+	bind_list l;
+	ec = bind_list_get(x, &q, &l);
+	if (ec)
+		return ec;
 	if (x->json) {
 		json_t *a = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a, item_json(&it[i]));
-		cli_json_print(json_pack("{s:o}", "cables", a));
-	} else if (n == 0) {
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(a, item_json(&l.items[i]));
+		list_json(&l, a);
+	} else if (l.n == 0 && l.nfailed == 0) {
 		printf("no cables waiting\n");
-	} else {
+	} else if (l.n) {
 		printf("%-3s %-9s %-18s %-12s %-10s %5s  %s\n", "", "PREC", "MRN", "CLASS", "FROM", "AGE", "CABLE ID");
-		for (size_t i = 0; i < n; i++)
-			print_item(&it[i]);
+		for (size_t i = 0; i < l.n; i++)
+			print_item(&l.items[i].it);
 	}
-	free(it);
-	return EXIT_OK;
+	bind_report(l.failed, l.nfailed);
+	ec = l.nfailed ? EXIT_VERIFY : EXIT_OK;
+	bind_list_free(&l);
+	return ec;
 }
 
 static const char archive_help[] =
@@ -217,7 +243,8 @@ static const char archive_help[] =
 	"\n"
 	"Lists the cables ever addressed to this device (read or not), newest first, N\n"
 	"(default 20, at most 1000) before sequence number SEQ (the SEQ column; default:\n"
-	"the newest).  `denpo read` opens one; it is kept on this device once read.\n";
+	"the newest).  `denpo read` opens one; it is kept on this device once read.\n"
+	"Checked as `denpo inbox` checks (a cable that fails: reported, exit 3).\n";
 
 int cmd_archive(cli_ctx *x, int argc, char **argv)
 {
@@ -253,36 +280,38 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 	int ec = cli_open_client(x);
 	if (ec)
 		return ec;
-	dp_inbox_item *it;
-	size_t n;
-	int r = dp_client_archive(x->cl, (int64_t)before, (int)limit, &it, &n);
-	if (r)
-		return cli_fail(x, r, NULL, "cannot read the archive");
+	bind_query q = {.archive = 1, .before = (int64_t)before, .limit = (int)limit};
+	bind_list l;
+	ec = bind_list_get(x, &q, &l);
+	if (ec)
+		return ec;
 	if (x->json) {
 		json_t *a = json_array();
-		for (size_t i = 0; i < n; i++) {
-			json_t *j = item_json(&it[i]);
-			json_object_set_new(j, "seq", json_integer((json_int_t)it[i].seq));
-			json_object_set_new(j, "acked", json_boolean(it[i].acked));
+		for (size_t i = 0; i < l.n; i++) {
+			json_t *j = item_json(&l.items[i]);
+			json_object_set_new(j, "seq", json_integer((json_int_t)l.items[i].it.seq));
+			json_object_set_new(j, "acked", json_boolean(l.items[i].it.acked));
 			json_array_append_new(a, j);
 		}
-		cli_json_print(json_pack("{s:o}", "cables", a));
-	} else if (n == 0) {
+		list_json(&l, a);
+	} else if (l.n == 0 && l.nfailed == 0) {
 		printf("no cables in the archive%s\n", before < INT64_MAX ? " before that" : "");
-	} else {
+	} else if (l.n) {
 		printf("%-8s %-9s %-18s %-12s %-10s %5s  %s\n", "SEQ", "PREC", "MRN", "CLASS", "FROM",
 		       "AGE", "CABLE ID");
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < l.n; i++) {
+			const dp_inbox_item *it = &l.items[i].it;
 			char age[32];
-			cli_age_str(it[i].accepted, age);
-			printf("%-8lld %-9s %-18s %-12s %-10s %5s  %s%s\n", (long long)it[i].seq,
-			       dp_prec_name(it[i].precedence), it[i].mrn,
-			       dp_class_name(it[i].classification), it[i].from, age, it[i].cable_id,
-			       it[i].acked ? "" : " unread");
+			cli_age_str(it->accepted, age);
+			printf("%-8lld %-9s %-18s %-12s %-10s %5s  %s%s\n", (long long)it->seq,
+			       dp_prec_name(it->precedence), it->mrn, dp_class_name(it->classification), it->from,
+			       age, it->cable_id, it->acked ? "" : " unread");
 		}
 	}
-	free(it);
-	return EXIT_OK;
+	bind_report(l.failed, l.nfailed);
+	ec = l.nfailed ? EXIT_VERIFY : EXIT_OK;
+	bind_list_free(&l);
+	return ec;
 }
 
 /* ---- read ---- */
@@ -292,8 +321,10 @@ static const char read_help[] =
 	"\n"
 	"Fetches the cable (or uses the local encrypted copy), decrypts it with this\n"
 	"device's key and verifies it: envelope and cable signatures, the originating\n"
-	"device against the directory, envelope == cable routing, and that the cable\n"
-	"names this device.  Any failure: nothing is displayed, exit code 3.\n"
+	"device against the directory, envelope == cable routing, that the cable\n"
+	"names this device, and its MRN against its entry in the switch's transparency\n"
+	"log (and the MRN given, if one was).  Any failure: nothing is displayed,\n"
+	"nothing is acknowledged, exit code 3.\n"
 	"  --save-attachments DIR   write the attachments into DIR (never overwrites)\n"
 	"  --ack                    acknowledge it after displaying\n";
 
@@ -348,8 +379,10 @@ static int save_atts(cli_ctx *x, const dp_cable *c, const char *dir)
 	return EXIT_OK;
 }
 
-int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_HEXID])
+int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_HEXID],
+		char asked[DP_MRN_MAX + 1])
 {
+	asked[0] = 0;
 	if (optind + 1 != argc)
 		return cli_usage(cmd, "give exactly one MRN (\"26 HQ 000012\") or cable id");
 	if (cli_home(x, 0))
@@ -364,6 +397,8 @@ int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_H
 		return EXIT_ERR; /* reported */
 	if (r)
 		return cli_fail(x, r, "check `denpo inbox` or `denpo sent`", "cannot find cable %s", argv[optind]);
+	if (cli_ref_mrn(argv[optind], asked))
+		asked[0] = 0; /* a cable id */
 	return EXIT_OK;
 }
 
@@ -395,18 +430,22 @@ int cmd_read(cli_ctx *x, int argc, char **argv)
 	struct stat sb;
 	if (dir && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) || access(dir, W_OK) != 0))
 		return cli_usage("read", "--save-attachments %s: not a writable directory (create it first)", dir);
-	char id[DP_HEXID], mrn[DP_MRN_MAX + 1] = "";
-	int ec = cli_one_ref(x, "read", argc, argv, id);
+	char id[DP_HEXID], mrn[DP_MRN_MAX + 1] = "", asked[DP_MRN_MAX + 1];
+	int64_t accepted = 0;
+	int ec = cli_one_ref(x, "read", argc, argv, id, asked);
 	if (ec)
 		return ec;
 	dp_envelope e;
 	dp_cable c;
 	dp_envelope_init(&e);
 	dp_cable_init(&c);
-	ec = cli_open_cable(x, id, &e, &c, mrn);
+	ec = cli_open_cable(x, id, asked, &e, &c, mrn, &accepted);
 	if (!ec) {
 		if (x->json) {
-			cli_json_print(cable_json(&c, id, mrn));
+			json_t *j = cable_json(&c, id, mrn);
+			if (j)
+				json_object_set_new(j, "accepted", json_integer((json_int_t)accepted));
+			cli_json_print(j);
 		} else {
 			dp_buf out;
 			dp_buf_init(&out, (size_t)DP_MAX_BODY * 2 + 65536);
@@ -476,10 +515,19 @@ int cmd_ack(cli_ctx *x, int argc, char **argv)
 		if (!cli_common_opt(x, o, optarg))
 			return cli_usage("ack", "unknown option");
 	}
-	char id[DP_HEXID];
-	int ec = cli_one_ref(x, "ack", argc, argv, id);
+	char id[DP_HEXID], asked[DP_MRN_MAX + 1];
+	int ec = cli_one_ref(x, "ack", argc, argv, id, asked);
 	if (ec)
 		return ec;
+	if (asked[0]) {
+		/* acknowledge the cable the officer named: its logged MRN must be the one given */
+		bind_claim cl;
+		bind_logged lg;
+		bind_claim_init(&cl);
+		cl.asked = asked;
+		if ((ec = bind_cable(x, id, &cl, NULL, NULL, 0, &lg)))
+			return ec;
+	}
 	int64_t at;
 	int r = cli_ack(x, id, &at);
 	if (r)

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "denpo/bind.h"
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/seal.h"
@@ -451,32 +452,13 @@ static int print_sent(cli_ctx *x, const dp_submit_result *res, const dp_resolved
 static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m)
 {
 	const char *hint = "nothing was sent; report this to security operations at once";
-	char ev[PATH_MAX];
-	if (!res->has_log)
-		return cli_fail(x, DP_ESIG, hint, "the switch sent no transparency log checkpoint with "
-						  "the recipients' keys: it offered keys that are not "
-						  "proven to be in the log");
-	int r = cli_log_accept(x, res->log_checkpoint, res->log_checkpoint_len, m,
-			       (const uint8_t(*)[DP_TLOG_HASH])res->log_consistency,
-			       res->log_nconsistency, ev);
-	if (r == CLI_EFORK)
-		return cli_log_fork_fail(x, ev);
-	dp_client_clear_message(x->cl); /* a cosignature refused was a warning, not this command's error */
-	dp_note_vkey k;
 	cli_ckpt cp;
-	memset(&cp, 0, sizeof cp);
-	if (!r && (r = cli_log_key(x, &k)) == DP_OK)
-		r = cli_ckpt_open(&k, res->log_checkpoint, res->log_checkpoint_len, &cp);
-	if (r == DP_ESIG || r == DP_EPARSE)
-		return cli_fail(x, DP_ESIG, hint, "the log checkpoint the switch sent with the "
-						  "recipients' keys does not verify under this "
-						  "device's log key");
-	if (r)
-		return cli_fail(x, r, "nothing was sent; retry", "cannot check the switch's "
-								  "transparency log");
+	int ec = bind_checkpoint(x, &res->log, m, "the recipients' keys", hint, &cp);
+	if (ec)
+		return ec;
 	size_t bad = 0;
 	const char *why = "";
-	r = seal_logged(res->devs, res->n, cp.cp.size, cp.cp.root, &bad, &why);
+	int r = seal_logged(res->devs, res->n, cp.cp.size, cp.cp.root, &bad, &why);
 	cli_ckpt_free(&cp);
 	if (r == DP_ESIG) {
 		char hex[2 * DP_ED25519_PK + 1];
@@ -720,7 +702,8 @@ int cmd_reply(cli_ctx *x, int argc, char **argv)
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
 	if ((ec = cli_open_client(x)))
 		return ec;
-	char id[DP_HEXID], mrn[DP_MRN_MAX + 1];
+	char id[DP_HEXID], mrn[DP_MRN_MAX + 1], asked[DP_MRN_MAX + 1];
+	int64_t accepted;
 	int r = cli_ref_to_id(x, argv[optind], id);
 	if (r == DP_EINVAL)
 		return cli_usage("reply", "'%s' is neither an MRN (\"26 HQ 000012\") nor a cable id", argv[optind]);
@@ -733,9 +716,10 @@ int cmd_reply(cli_ctx *x, int argc, char **argv)
 	dp_cable_init(&orig);
 	dp_envelope_init(&e);
 	dp_cable_init(&c);
-	ec = cli_open_cable(x, id, &e, &orig, mrn);
-	if (!ec && !mrn[0])
-		ec = cli_fail(x, DP_ENOTFOUND, NULL, "the switch gave no reference number for %s", id);
+	if (cli_ref_mrn(argv[optind], asked))
+		asked[0] = 0; /* a cable id */
+	/* REF is the MRN its log entry records, checked like `denpo read` checks it */
+	ec = cli_open_cable(x, id, asked, &e, &orig, mrn, &accepted);
 	if (!ec) {
 		/* defaults from the original; the send options override them */
 		c.classification = orig.classification;

@@ -9,12 +9,15 @@
 
 #include <jansson.h>
 
+#include "denpo/bind.h"
 #include "denpo/cli.h"
 
 static const char status_help[] =
 	"usage: denpo status MRN|CABLE_ID\n\n"
 	"Delivery and read receipts, per recipient device, of a cable your officer sent;\n"
-	"OVERDUE marks a recipient past the precedence's handling-time objective.\n";
+	"OVERDUE marks a recipient past the precedence's handling-time objective.  Its MRN,\n"
+	"time, precedence and classification are checked against its entry in the\n"
+	"switch's transparency log: any difference shows nothing, exit code 3.\n";
 
 static void when(int64_t t, char out[32])
 {
@@ -40,15 +43,16 @@ int cmd_status(cli_ctx *x, int argc, char **argv)
 		if (!cli_common_opt(x, o, optarg))
 			return cli_usage("status", "unknown option");
 	}
-	char id[DP_HEXID];
-	int ec = cli_one_ref(x, "status", argc, argv, id);
+	char id[DP_HEXID], asked[DP_MRN_MAX + 1];
+	int ec = cli_one_ref(x, "status", argc, argv, id, asked);
 	if (ec)
 		return ec;
 	dp_cable_status st;
-	int r = dp_client_status(x->cl, id, &st);
-	if (r)
-		return cli_fail(x, r, r == DP_EDENIED ? "only the originating officer's devices see receipts" : NULL,
-				"cannot get the status of %s", argv[argc - 1]);
+	bind_logged lg;
+	/* MRN, time, precedence and classification checked against the cable's log entry */
+	ec = bind_status(x, id, asked, &st, &lg);
+	if (ec)
+		return ec;
 	size_t nd = 0, na = 0, nover = 0;
 	for (size_t i = 0; i < st.nrecipients; i++) {
 		nd += st.recipients[i].delivered != 0;
@@ -66,14 +70,16 @@ int cmd_status(cli_ctx *x, int argc, char **argv)
 					     p->delivered ? json_integer(p->delivered) : json_null(), "acked",
 					     p->acked ? json_integer(p->acked) : json_null(), "overdue", p->overdue));
 		}
-		cli_json_print(json_pack("{s:s, s:s, s:s, s:I, s:o}", "cable_id", st.cable_id, "mrn", st.mrn,
-					 "precedence", dp_prec_name(st.precedence), "accepted",
-					 (json_int_t)st.accepted, "recipients", a));
+		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "cable_id", lg.cable_id, "mrn",
+					 lg.mrn, "precedence", dp_prec_name(lg.prec_action), "classification",
+					 dp_class_name(lg.classification), "accepted", (json_int_t)lg.accepted,
+					 "log_index", (json_int_t)lg.index, "recipients", a));
 	} else {
 		char acc[32];
-		when(st.accepted, acc);
-		printf("%s  %s  accepted %s  %zu recipients, %zu delivered, %zu acknowledged%s\n", st.mrn,
-		       dp_prec_name(st.precedence), acc, st.nrecipients, nd, na, nover ? ", OVERDUE" : "");
+		when(lg.accepted, acc);
+		printf("%s  %s  %s  accepted %s  %zu recipients, %zu delivered, %zu acknowledged%s\n", lg.mrn,
+		       dp_prec_name(lg.prec_action), dp_class_name(lg.classification), acc, st.nrecipients, nd,
+		       na, nover ? ", OVERDUE" : "");
 		printf("%-20s %-12s %-6s %-16s %-16s %s\n", "OFFICER", "POST", "ROLE", "DELIVERED", "ACKED", "");
 		for (size_t i = 0; i < st.nrecipients; i++) {
 			const dp_receipt *p = &st.recipients[i];
@@ -91,7 +97,9 @@ int cmd_status(cli_ctx *x, int argc, char **argv)
 static const char sent_help[] =
 	"usage: denpo sent\n\n"
 	"Cables sent by your officer (from the switch), plus any cable saved on this\n"
-	"device that the switch has not accepted yet (send it with `denpo retry ID`).\n";
+	"device that the switch has not accepted yet (send it with `denpo retry ID`).\n"
+	"Each is checked against its entry in the switch's transparency log; one that\n"
+	"fails is not listed but reported, and the exit code is 3.\n";
 
 /* Local records still "pending". */
 static json_t *pending(cli_ctx *x)
@@ -141,10 +149,12 @@ int cmd_sent(cli_ctx *x, int argc, char **argv)
 	if (ec)
 		return ec;
 	dp_sent_item *it;
-	size_t n;
-	int r = dp_client_sent(x->cl, &it, &n);
-	if (r)
-		return cli_fail(x, r, NULL, "cannot list sent cables");
+	bind_failure *failed;
+	size_t n, nfailed;
+	/* each one's MRN, time, precedence and classification checked against its log entry */
+	ec = bind_sent(x, &it, &n, &failed, &nfailed);
+	if (ec)
+		return ec;
 	json_t *pend = pending(x);
 	if (x->json) {
 		json_t *a = json_array();
@@ -156,11 +166,14 @@ int cmd_sent(cli_ctx *x, int argc, char **argv)
 					     (json_int_t)it[i].accepted, "recipients", (json_int_t)it[i].recipients,
 					     "delivered", (json_int_t)it[i].delivered, "acked",
 					     (json_int_t)it[i].acked));
-		cli_json_print(json_pack("{s:o, s:o}", "cables", a, "pending", pend));
+		json_t *j = json_pack("{s:o, s:o}", "cables", a, "pending", pend);
+		if (j && nfailed)
+			json_object_set_new(j, "failed", bind_failed_json(failed, nfailed));
+		cli_json_print(j);
 	} else {
-		if (n == 0)
+		if (n == 0 && nfailed == 0)
 			printf("no cables sent\n");
-		else
+		else if (n)
 			printf("%-18s %-9s %-12s %5s %-6s %-6s %-6s %s\n", "MRN", "PREC", "CLASS", "AGE", "RCPTS",
 			       "DELIV", "ACKED", "CABLE ID");
 		for (size_t i = 0; i < n; i++) {
@@ -178,6 +191,8 @@ int cmd_sent(cli_ctx *x, int argc, char **argv)
 		}
 		json_decref(pend);
 	}
+	bind_report(failed, nfailed);
 	free(it);
-	return EXIT_OK;
+	free(failed);
+	return nfailed ? EXIT_VERIFY : EXIT_OK;
 }

@@ -140,7 +140,7 @@ int cli_keep_cable(cli_ctx *x, const char *id, int *wrapped)
 	char mrn[DP_MRN_MAX + 1] = "";
 	uint8_t fk[DP_AGE_FILE_KEY];
 	const char *why = NULL;
-	int r = cli_cache_get(x, id, &sub, mrn), cached = r == DP_OK;
+	int r = cli_cache_get(x, id, &sub), cached = r == DP_OK;
 	if (cached) {
 		r = file_key_of(x, id, &sub, fk, &why);
 		if (r && definitive(r)) {
@@ -152,13 +152,12 @@ int cli_keep_cable(cli_ctx *x, const char *id, int *wrapped)
 		}
 	}
 	if (r == DP_ENOTFOUND) {
+		/* the switch's MRN header is not kept: only one checked against the log is (bind.c) */
 		r = dp_client_fetch(x->cl, id, &sub, mrn);
-		if (!r && mrn[0] && !dp_mrn_ok(mrn))
-			mrn[0] = 0;
 		if (!r)
 			r = file_key_of(x, id, &sub, fk, &why);
 		if (!r || definitive(r)) {
-			int rc = cli_cache_put(x, id, sub.p, sub.len, mrn);
+			int rc = cli_cache_put(x, id, sub.p, sub.len);
 			if (rc)
 				r = rc;
 		}

@@ -53,29 +53,34 @@ int seal_recipients(const dp_resolved *d, size_t n, int64_t now, dp_recipient *r
 	return DP_OK;
 }
 
-/* One entry of a resolve answer: present and included in the tree. */
-static int logged_incl(const dp_log_incl *in, uint64_t size, const uint8_t root[DP_TLOG_HASH],
-		       dp_logent *e, const char **why, const char *what)
+int seal_included(const dp_log_incl *in, uint64_t size, const uint8_t root[DP_TLOG_HASH], dp_logent *e)
 {
 	uint8_t leaf[DP_TLOG_HASH];
-	if (!in->present || !in->entry) {
-		*why = what[0] == 'e' ? "the switch sent no enrolment entry"
-				      : "the switch sent no key entry";
-		return DP_ESIG;
-	}
-	if (dp_logent_decode(e, in->entry, in->entry_len) != DP_OK) {
-		*why = what[0] == 'e' ? "its enrolment entry is malformed" : "its key entry is malformed";
-		return DP_ESIG;
-	}
+	if (!in->present || !in->entry)
+		return DP_ENOTFOUND;
+	if (dp_logent_decode(e, in->entry, in->entry_len) != DP_OK)
+		return DP_EPARSE;
 	dp_tlog_leaf_hash(leaf, in->entry, in->entry_len);
 	if (in->index >= size ||
 	    dp_tlog_verify_inclusion(in->index, size, leaf, (const uint8_t(*)[DP_TLOG_HASH])in->proof,
-				     in->nproof, root) != DP_OK) {
-		*why = what[0] == 'e' ? "its enrolment entry is not in the verified checkpoint"
-				      : "its key entry is not in the verified checkpoint";
+				     in->nproof, root) != DP_OK)
 		return DP_ESIG;
-	}
 	return DP_OK;
+}
+
+/* One entry of a resolve answer: present and included in the tree (what: "enrolment" or "key"). */
+static int logged_incl(const dp_log_incl *in, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+		       dp_logent *e, const char **why, const char *what)
+{
+	int r = seal_included(in, size, root, e), enr = what[0] == 'e';
+	if (r == DP_ENOTFOUND)
+		*why = enr ? "the switch sent no enrolment entry" : "the switch sent no key entry";
+	else if (r == DP_EPARSE)
+		*why = enr ? "its enrolment entry is malformed" : "its key entry is malformed";
+	else if (r)
+		*why = enr ? "its enrolment entry is not in the verified checkpoint"
+			   : "its key entry is not in the verified checkpoint";
+	return r ? DP_ESIG : DP_OK;
 }
 
 int seal_logged(const dp_resolved *d, size_t n, uint64_t size, const uint8_t root[DP_TLOG_HASH],

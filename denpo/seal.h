@@ -17,6 +17,16 @@
 #include "denpo/client.h"
 #include "denpo/envelope.h"
 #include "denpo/epoch.h"
+#include "denpo/logentry.h"
+
+/*
+ * One log entry an answer carries (in): present, decodable and included
+ * in the tree of `size` with `root` (a checkpoint the caller verified); e
+ * gets it decoded.  DP_ENOTFOUND (not sent), DP_EPARSE (not an entry),
+ * DP_ESIG (not in that tree).
+ */
+int seal_included(const dp_log_incl *in, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+		  dp_logent *e) DP_WUR;
 
 /*
  * Key transparency (docs/transparency.md §3, step 3): each device's

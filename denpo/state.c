@@ -447,41 +447,22 @@ void cli_cache_path(const cli_ctx *x, const char *id, const char *ext, char out[
 	cli_path(x, out, name);
 }
 
-int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub, char mrn[DP_MRN_MAX + 1])
+int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub)
 {
 	if (!id_ok(id))
 		return DP_EINVAL;
 	char p[PATH_MAX];
 	cli_cache_path(x, id, "cable", p);
-	int r = dp_read_file(p, sub);
-	if (r)
-		return r;
-	dp_buf m;
-	dp_buf_init(&m, DP_MRN_MAX + 2);
-	cli_cache_path(x, id, "mrn", p);
-	mrn[0] = 0;
-	if (dp_read_file(p, &m) == DP_OK && m.len <= DP_MRN_MAX) {
-		memcpy(mrn, m.p, m.len);
-		mrn[m.len] = 0;
-		if (!dp_mrn_ok(mrn))
-			mrn[0] = 0; /* a damaged note is ignored, not trusted */
-	}
-	dp_buf_free(&m);
-	return DP_OK;
+	return dp_read_file(p, sub);
 }
 
-int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const char *mrn)
+int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n)
 {
 	if (!id_ok(id))
 		return DP_EINVAL;
 	char p[PATH_MAX];
 	cli_cache_path(x, id, "cable", p);
-	int r = dp_write_file(p, sub, n, 0600, 0);
-	if (!r && mrn && *mrn) {
-		cli_cache_path(x, id, "mrn", p);
-		r = dp_write_file(p, mrn, strlen(mrn), 0600, 0);
-	}
-	return r;
+	return dp_write_file(p, sub, n, 0600, 0);
 }
 
 /* ---- MRN / id lookup ---- */
@@ -506,7 +487,9 @@ static int scan_dir(cli_ctx *x, const char *sub, const char *suffix, const char 
 		dp_buf_init(&b, 65536);
 		if (dp_read_file(p, &b) == DP_OK) {
 			if (!strcmp(suffix, ".mrn")) {
-				found = b.len == strlen(mrn) && memcmp(b.p, mrn, b.len) == 0;
+				/* its first line (the reference number; what follows is its log binding) */
+				size_t l = strlen(mrn);
+				found = b.len >= l && memcmp(b.p, mrn, l) == 0 && (b.len == l || b.p[l] == '\n');
 			} else {
 				json_error_t je;
 				json_t *j = json_loadb((const char *)b.p, b.len, 0, &je);
@@ -525,6 +508,31 @@ static int scan_dir(cli_ctx *x, const char *sub, const char *suffix, const char 
 	return found;
 }
 
+int cli_ref_mrn(const char *ref, char mrn[DP_MRN_MAX + 1])
+{
+	/* normalise an MRN: upper case, single spaces */
+	size_t n = 0;
+	mrn[0] = 0;
+	for (const char *s = ref; *s; s++) {
+		char ch = *s >= 'a' && *s <= 'z' ? (char)(*s - 32) : *s;
+		if (ch == ' ' && (n == 0 || mrn[n - 1] == ' '))
+			continue;
+		if (n >= DP_MRN_MAX) {
+			mrn[0] = 0;
+			return DP_EINVAL;
+		}
+		mrn[n++] = ch;
+	}
+	while (n && mrn[n - 1] == ' ')
+		n--;
+	mrn[n] = 0;
+	if (!dp_mrn_ok(mrn)) {
+		mrn[0] = 0;
+		return DP_EINVAL;
+	}
+	return DP_OK;
+}
+
 int cli_ref_to_id(cli_ctx *x, const char *ref, char id[DP_HEXID])
 {
 	if (strlen(ref) == 32 && id_ok(ref)) {
@@ -533,22 +541,14 @@ int cli_ref_to_id(cli_ctx *x, const char *ref, char id[DP_HEXID])
 		id[32] = 0;
 		return DP_OK;
 	}
-	/* normalise an MRN: upper case, single spaces */
 	char mrn[DP_MRN_MAX + 1];
-	size_t n = 0;
-	for (const char *s = ref; *s; s++) {
-		char ch = *s >= 'a' && *s <= 'z' ? (char)(*s - 32) : *s;
-		if (ch == ' ' && (n == 0 || mrn[n - 1] == ' '))
-			continue;
-		if (n >= DP_MRN_MAX)
-			return DP_EINVAL;
-		mrn[n++] = ch;
-	}
-	while (n && mrn[n - 1] == ' ')
-		n--;
-	mrn[n] = 0;
-	if (!dp_mrn_ok(mrn))
+	if (cli_ref_mrn(ref, mrn))
 		return DP_EINVAL;
+	/*
+	 * Local files first, then the switch's lists: a mapping from any of them
+	 * is only a lead -- the command checks the cable's logged MRN against
+	 * the one asked for (denpo/bind.h).
+	 */
 	if (scan_dir(x, "cache", ".mrn", mrn, id) || scan_dir(x, "sent", ".json", mrn, id))
 		return DP_OK;
 	int ec = cli_open_client(x);

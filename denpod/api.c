@@ -56,11 +56,107 @@ static void owner_of(dpd_server *srv, const uint8_t device[32], dps_device *d, d
 		memset(o, 0, sizeof *o);
 }
 
+/*
+ * What the directory says of a device: {"device", "officer", "post",
+ * "status", "sign_key" (b64)} (GET /v1/directory/devices/{id} adds its key).
+ * DP_ENOTFOUND, DP_ESTORE, DP_ENOMEM.
+ */
+static int device_json(dps_store *s, const uint8_t id[32], json_t **out)
+{
+	dps_device d;
+	dps_officer o;
+	char b64[64];
+	*out = NULL;
+	int r = dps_device_get(s, id, &d);
+	if (!r)
+		r = dps_officer_get(s, d.officer, &o);
+	if (r)
+		return r;
+	dp_b64_encode(b64, d.id, 32, 1);
+	*out = json_pack("{s:o,s:s,s:s,s:s,s:s}", "device", hexj(d.id, 32), "officer", d.officer, "post",
+			 o.post, "status", dps_status_name(d.status), "sign_key", b64);
+	return *out ? DP_OK : DP_ENOMEM;
+}
+
 /* ---- inbox ---- */
+
+/*
+ * One entry as answers carry it: {"index", "entry" (b64), "proof"} in the
+ * tree of `size`.
+ */
+static int incl_json_pv(dps_store *s, uint64_t idx, uint64_t size, dpd_prover *pv, json_t **out);
 
 struct inbox_ctx {
 	json_t *arr;
+	dps_store *s;
+	int with_log;    /* the device asked for proofs (log_size=M) */
+	uint64_t size;   /* the answer's checkpoint */
+	dpd_prover *pv;  /* its proofs' nodes */
+	json_t *origins; /* {device hex: directory entry} of the originating devices */
+	dp_buf env;      /* scratch: one envelope */
 };
+
+/*
+ * The directory entry of a listed cable's originating device, once per
+ * device: the device checks the envelope's From-Device against it as `read`
+ * does, without asking for each (a request for a decoy originator's keys is
+ * an alarm, docs/detection.md, and an archive lists decoys).  A device the
+ * directory no longer has is left out: the device reports the cable.
+ */
+static int add_origin(struct inbox_ctx *x, const uint8_t dev[32])
+{
+	char h[65];
+	dp_hex_encode(h, dev, 32);
+	if (json_object_get(x->origins, h))
+		return DP_OK;
+	json_t *d;
+	int r = device_json(x->s, dev, &d);
+	if (r == DP_ENOTFOUND)
+		return DP_OK;
+	if (!r)
+		json_object_set_new(x->origins, h, d);
+	return r;
+}
+
+/*
+ * "log_index" and, if the checkpoint covers it, "log_entry": the cable's
+ * (first) cable-accepted entry with its inclusion proof.  A cable the
+ * switch logged nothing for (a database edited by hand) gets null, so the
+ * device says so rather than trust its row.
+ */
+static int accepted_entry(dps_store *s, int64_t log_idx, uint64_t size, dpd_prover *pv, json_t *o)
+{
+	json_object_set_new(o, "log_index", log_idx >= 0 ? json_integer(log_idx) : json_null());
+	if (log_idx < 0 || (uint64_t)log_idx >= size)
+		return DP_OK; /* none, or not under the checkpoint yet: the device asks again */
+	json_t *e = NULL;
+	int r = incl_json_pv(s, (uint64_t)log_idx, size, pv, &e);
+	if (r == DP_ESTORE)
+		return DP_OK; /* a damaged entry or tile: the device reports the cable, not the queue */
+	if (!r)
+		json_object_set_new(o, "log_entry", e);
+	return r;
+}
+
+/* The proofs of one listed cable: its signed envelope (b64) and its logged acceptance. */
+static int inbox_proofs(struct inbox_ctx *x, const dps_cable *c, json_t *o)
+{
+	int r = dps_cable_envelope(x->s, c->seq, &x->env);
+	if (!r) {
+		char *b = malloc(dp_b64_enclen(x->env.len, 1) + 1);
+		if (!b)
+			return DP_ENOMEM;
+		dp_b64_encode(b, x->env.p, x->env.len, 1);
+		json_object_set_new(o, "envelope", json_string(b));
+		free(b);
+	} else if (r != DP_EPARSE && r != DP_ENOTFOUND)
+		return r; /* a stored cable with no envelope is left without one: the device reports it */
+	if ((r = add_origin(x, c->from_device)))
+		return r;
+	dps_cable full;
+	r = dps_cable_get(x->s, c->cable_id, &full); /* the list's rows do not carry log_idx */
+	return r ? r : accepted_entry(x->s, full.log_idx, x->size, x->pv, o);
+}
 
 static int inbox_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
 {
@@ -77,25 +173,112 @@ static int inbox_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
 	json_object_set_new(o, "size", json_integer((json_int_t)c->size));
 	json_object_set_new(o, "fetched", json_boolean(r->delivered != 0));
 	json_array_append_new(x->arr, o);
-	return DP_OK;
+	return x->with_log ? inbox_proofs(x, c, o) : DP_OK;
 }
 
-int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, json_t **out)
+/* A cable list (inbox or archive) with the "log" object if log_size >= 0: sets x up. */
+static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, json_t **logj)
 {
-	struct inbox_ctx x = {json_array()};
-	int r = dps_inbox(srv->store, device, limit, inbox_one, &x);
+	char msg[160];
+	memset(x, 0, sizeof *x);
+	*logj = NULL;
+	x->s = srv->store;
+	x->with_log = log_size >= 0;
+	dp_buf_init(&x->env, DP_ENVELOPE_MAX);
+	/*
+	 * One read transaction for the whole list: a few reads per cable, each
+	 * of them otherwise its own transaction with its own locks.  It begins
+	 * at the first read, after dpl_latest, so the checkpoint's tiles are in it.
+	 */
+	int r = x->with_log ? dps_snapshot_begin(srv->store) : DP_OK;
+	if (!r && x->with_log)
+		r = dpd_log_view(srv, (uint64_t)log_size, logj, &x->size, msg, sizeof msg);
+	if (!r && x->with_log && !(x->pv = dpd_prover_new(srv->store, x->size)))
+		r = DP_ENOMEM;
+	if (!r && x->with_log && !(x->origins = json_object()))
+		r = DP_ENOMEM;
+	x->arr = r ? NULL : json_array();
+	if (!r && !x->arr)
+		r = DP_ENOMEM;
 	if (r) {
-		json_decref(x.arr);
+		json_decref(*logj);
+		*logj = NULL;
+		json_decref(x->origins);
+		dp_buf_free(&x->env);
+		dpd_prover_free(x->pv);
+		if (x->with_log)
+			dps_snapshot_end(srv->store);
+	}
+	return r;
+}
+
+/* {"log"?, "originators"?, "cables": [...]} from a filled list (steals them); frees x's scratch. */
+static int list_end(struct inbox_ctx *x, json_t *logj, int r, json_t **out)
+{
+	if (x->with_log)
+		dps_snapshot_end(x->s);
+	dpd_prover_free(x->pv);
+	dp_buf_free(&x->env);
+	*out = NULL;
+	if (!r)
+		*out = logj ? json_pack("{s:o,s:o,s:o}", "log", logj, "originators", x->origins, "cables", x->arr)
+			    : json_pack("{s:o}", "cables", x->arr);
+	else {
+		json_decref(logj);
+		json_decref(x->origins);
+		json_decref(x->arr);
+	}
+	return r ? r : *out ? DP_OK : DP_ENOMEM;
+}
+
+int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, int64_t log_size, json_t **out)
+{
+	struct inbox_ctx x;
+	json_t *logj;
+	int r = list_begin(srv, log_size, &x, &logj);
+	if (r) {
+		*out = NULL;
 		return r;
 	}
-	*out = json_pack("{s:o}", "cables", x.arr);
-	return DP_OK;
+	return list_end(&x, logj, dps_inbox(srv->store, device, limit, inbox_one, &x), out);
+}
+
+/*
+ * log_size=M of an answer that carries proofs: *m = M, or -1 when absent.
+ * Replies 400 and returns -1 for a malformed M or one beyond the latest
+ * checkpoint (a device cannot have verified it).
+ */
+static int log_size_of(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int64_t *m)
+{
+	int given;
+	uint64_t v;
+	dps_checkpoint cp;
+	char msg[DPQ_MSG_MAX];
+	*m = -1;
+	if (dpd_log_size_param(q, &given, &v, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
+		return -1;
+	}
+	if (!given)
+		return 0;
+	dpl_latest(srv->log, &cp);
+	if (v > cp.size) {
+		snprintf(msg, sizeof msg, "log_size %llu is beyond the latest checkpoint (size %llu)",
+			 (unsigned long long)v, (unsigned long long)cp.size);
+		dpd_reply_error(rq, 400, DP_EINVAL, msg);
+		return -1;
+	}
+	*m = (int64_t)v;
+	return 0;
 }
 
 static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
 {
 	uint64_t wait = 0, limit = 100, after = 0;
+	int64_t log_size;
 	char msg[DPQ_MSG_MAX];
+	if (log_size_of(srv, rq, q, &log_size))
+		return;
 	if (dpq_num(q, "wait", 0, DPD_WAIT_MAX, &wait, msg, sizeof msg) ||
 	    dpq_num(q, "limit", 1, DPD_INBOX_MAX, &limit, msg, sizeof msg) ||
 	    dpq_num(q, "after", 0, INT64_MAX, &after, msg, sizeof msg)) {
@@ -123,12 +306,13 @@ static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const d
 			wt->rq = *rq;
 			memcpy(wt->device, dev->id, 32);
 			wt->limit = (size_t)limit;
+			wt->log_size = log_size;
 			dpd_wait_add(srv, wt, (int)wait);
 			return;
 		}
 	}
 	json_t *j = NULL;
-	int r = dpd_inbox_json(srv, dev->id, (size_t)limit, &j);
+	int r = dpd_inbox_json(srv, dev->id, (size_t)limit, log_size, &j);
 	if (r) {
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the queue; retry");
 		return;
@@ -156,14 +340,20 @@ static void get_archive(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const
 		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
-	struct inbox_ctx x = {json_array()};
-	int r = dps_archive(srv->store, dev->id, (int64_t)before, (size_t)limit, archive_one, &x);
+	int64_t log_size;
+	if (log_size_of(srv, rq, q, &log_size))
+		return;
+	struct inbox_ctx x;
+	json_t *logj, *j = NULL;
+	int r = list_begin(srv, log_size, &x, &logj);
+	if (!r)
+		r = list_end(&x, logj,
+			     dps_archive(srv->store, dev->id, (int64_t)before, (size_t)limit, archive_one, &x), &j);
 	if (r) {
-		json_decref(x.arr);
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the archive; retry");
 		return;
 	}
-	dpd_reply_json(rq, 200, json_pack("{s:o}", "cables", x.arr));
+	dpd_reply_json(rq, 200, j);
 }
 
 /* ---- submit ---- */
@@ -402,7 +592,26 @@ static int status_one(void *ctx, const dps_rcpt *r)
 	return DP_OK;
 }
 
-static void get_status(dpd_server *srv, dpd_req *rq, const dps_cable *c)
+/*
+ * What an answer about one cable carries when the device asked for proofs
+ * (log_size >= 0): "log", "log_index", "log_entry".
+ */
+static int cable_proofs(dpd_server *srv, const dps_cable *c, int64_t log_size, json_t *o)
+{
+	if (log_size < 0)
+		return DP_OK;
+	json_t *logj;
+	uint64_t size;
+	char msg[160];
+	int r = dpd_log_view(srv, (uint64_t)log_size, &logj, &size, msg, sizeof msg);
+	if (!r) {
+		json_object_set_new(o, "log", logj);
+		r = accepted_entry(srv->store, c->log_idx, size, NULL, o);
+	}
+	return r;
+}
+
+static void get_status(dpd_server *srv, dpd_req *rq, const dps_cable *c, int64_t log_size)
 {
 	struct status_ctx x = {srv, c, json_array(), dpd_now(srv), 0, 0, 0};
 	int r = dps_rcpts(srv->store, c->seq, status_one, &x);
@@ -411,13 +620,44 @@ static void get_status(dpd_server *srv, dpd_req *rq, const dps_cable *c)
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read receipts; retry");
 		return;
 	}
-	dpd_reply_json(rq, 200,
-		       json_pack("{s:o,s:s,s:s,s:I,s:o}", "cable_id", hexj(c->cable_id, DP_CABLE_ID),
-				 "mrn", c->mrn, "precedence", dp_prec_name(c->prec_action), "accepted",
-				 (json_int_t)c->accepted, "recipients", x.arr));
+	json_t *j = json_pack("{s:o,s:s,s:s,s:s,s:I,s:o}", "cable_id", hexj(c->cable_id, DP_CABLE_ID), "mrn",
+			      c->mrn, "precedence", dp_prec_name(c->prec_action), "classification",
+			      dp_class_name(c->classification), "accepted", (json_int_t)c->accepted,
+			      "recipients", x.arr);
+	r = j ? cable_proofs(srv, c, log_size, j) : DP_ENOMEM;
+	if (r) {
+		json_decref(j);
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the cable's log entry; retry");
+		return;
+	}
+	dpd_reply_json(rq, 200, j);
 }
 
-static void cable_endpoint(dpd_server *srv, dpd_req *rq, int post, const dps_device *dev)
+/*
+ * GET /v1/cables/{id}/accepted: what the switch says of the cable's
+ * acceptance (MRN, time, the precedence that applies to this device, the
+ * classification) with the proofs, for a recipient or the originator.
+ */
+static void get_accepted(dpd_server *srv, dpd_req *rq, const dps_cable *c, const dps_rcpt *rc,
+			 int64_t log_size)
+{
+	json_t *j = json_pack("{s:o,s:s,s:I,s:s,s:s,s:s}", "cable_id", hexj(c->cable_id, DP_CABLE_ID), "mrn",
+			      c->mrn, "accepted", (json_int_t)c->accepted, "precedence",
+			      dp_prec_name(rc ? rc->prec : c->prec_action), "classification",
+			      dp_class_name(c->classification), "from", c->from_post);
+	if (j && rc)
+		json_object_set_new(j, "role", json_string(role_name(rc->role)));
+	int r = j ? cable_proofs(srv, c, log_size < 0 ? 0 : log_size, j) : DP_ENOMEM;
+	if (r) {
+		json_decref(j);
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the cable's log entry; retry");
+		return;
+	}
+	dpd_reply_json(rq, 200, j);
+}
+
+static void cable_endpoint(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int post,
+			   const dps_device *dev)
 {
 	uint8_t id[DP_CABLE_ID];
 	const char *suffix;
@@ -479,10 +719,15 @@ static void cable_endpoint(dpd_server *srv, dpd_req *rq, int post, const dps_dev
 		else
 			post_ack(srv, rq, dev, &c, &rc);
 	} else if (!post && strcmp(suffix, "/status") == 0) {
+		int64_t m;
 		if (!is_orig)
 			dpd_reply_error(rq, 404, DP_ENOTFOUND, "receipts are for the originating officer");
-		else
-			get_status(srv, rq, &c);
+		else if (!log_size_of(srv, rq, q, &m))
+			get_status(srv, rq, &c, m);
+	} else if (!post && strcmp(suffix, "/accepted") == 0) {
+		int64_t m;
+		if (!log_size_of(srv, rq, q, &m))
+			get_accepted(srv, rq, &c, is_rcpt ? &rc : NULL, m);
 	} else {
 		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such endpoint");
 	}
@@ -494,6 +739,9 @@ struct sent_ctx {
 	dpd_server *srv;
 	json_t *arr;
 	int r;
+	int with_log;    /* sent: the device asked for proofs */
+	uint64_t size;   /* sent: the answer's checkpoint */
+	dpd_prover *pv;  /* sent: its proofs' nodes */
 };
 
 static int sent_one(void *ctx, const dps_cable *c)
@@ -513,19 +761,41 @@ static int sent_one(void *ctx, const dps_cable *c)
 	json_object_set_new(j, "delivered", json_integer(s.delivered));
 	json_object_set_new(j, "acked", json_integer(s.acked));
 	json_array_append_new(x->arr, j);
-	return DP_OK;
+	if (!x->with_log)
+		return DP_OK;
+	dps_cable full;
+	r = dps_cable_get(x->srv->store, c->cable_id, &full); /* the list's rows do not carry log_idx */
+	return r ? r : accepted_entry(x->srv->store, full.log_idx, x->size, x->pv, j);
 }
 
-static void get_sent(dpd_server *srv, dpd_req *rq, const dps_device *dev)
+static void get_sent(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
 {
-	struct sent_ctx x = {srv, json_array(), 0};
-	int r = dps_sent(srv->store, dev->officer, 100, sent_one, &x);
+	int64_t log_size;
+	char msg[160];
+	json_t *logj = NULL;
+	if (log_size_of(srv, rq, q, &log_size))
+		return;
+	struct sent_ctx x = {srv, json_array(), 0, log_size >= 0, 0, NULL};
+	int r = x.arr ? DP_OK : DP_ENOMEM;
+	/* one read transaction, as for the inbox (list_begin) */
+	int snap = !r && x.with_log && dps_snapshot_begin(srv->store) == DP_OK;
+	if (!r && x.with_log)
+		r = dpd_log_view(srv, (uint64_t)log_size, &logj, &x.size, msg, sizeof msg);
+	if (!r && x.with_log && !(x.pv = dpd_prover_new(srv->store, x.size)))
+		r = DP_ENOMEM;
+	if (!r)
+		r = dps_sent(srv->store, dev->officer, 100, sent_one, &x);
+	if (snap)
+		dps_snapshot_end(srv->store);
+	dpd_prover_free(x.pv);
 	if (r) {
+		json_decref(logj);
 		json_decref(x.arr);
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot list sent cables; retry");
 		return;
 	}
-	dpd_reply_json(rq, 200, json_pack("{s:o}", "cables", x.arr));
+	dpd_reply_json(rq, 200, logj ? json_pack("{s:o,s:o}", "log", logj, "cables", x.arr)
+				     : json_pack("{s:o}", "cables", x.arr));
 }
 
 static int overdue_one(void *ctx, const dps_cable *c, const dps_rcpt *rc)
@@ -560,7 +830,7 @@ static void get_overdue(dpd_server *srv, dpd_req *rq, const dps_officer *me)
 	}
 	dps_post p;
 	int r = dps_post_get(srv->store, me->post, &p);
-	struct sent_ctx x = {srv, json_array(), 0};
+	struct sent_ctx x = {.srv = srv, .arr = json_array()};
 	if (!r) /* HQ COMMS sees every post, a post's COMMS its own */
 		r = dps_overdue(srv->store, dpd_now(srv), p.hq ? NULL : me->post, overdue_one, &x);
 	if (r) {
@@ -628,7 +898,8 @@ static int incl_entry(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
 	return x->j ? DP_OK : DP_ENOMEM;
 }
 
-static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
+/* incl_json with the nodes of a list's proofs kept (pv; NULL: read each time). */
+static int incl_json_pv(dps_store *s, uint64_t idx, uint64_t size, dpd_prover *pv, json_t **out)
 {
 	struct incl_ctx x = {NULL};
 	int r = dps_log_entries(s, idx, 1, incl_entry, &x);
@@ -637,14 +908,10 @@ static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
 	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
 	size_t n = 0;
 	dp_tlog_tiles tiles = {dpl_tile_read, s};
-	if (!r && dp_tlog_prove_inclusion(idx, size, dp_tlog_tiles_node, &tiles, proof, &n))
+	if (!r && (pv ? dpd_prove(pv, idx, proof, &n)
+		      : dp_tlog_prove_inclusion(idx, size, dp_tlog_tiles_node, &tiles, proof, &n)))
 		r = DP_ESTORE;
-	json_t *arr = r ? NULL : json_array();
-	char b64[48];
-	for (size_t i = 0; arr && i < n; i++) {
-		dp_b64_encode(b64, proof[i], DP_TLOG_HASH, 1);
-		json_array_append_new(arr, json_string(b64));
-	}
+	json_t *arr = r ? NULL : dpd_proof_json((const uint8_t(*)[DP_TLOG_HASH])proof, n);
 	if (!r && !arr)
 		r = DP_ENOMEM;
 	if (r) {
@@ -654,6 +921,11 @@ static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
 	json_object_set_new(x.j, "proof", arr);
 	*out = x.j;
 	return DP_OK;
+}
+
+static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
+{
+	return incl_json_pv(s, idx, size, NULL, out);
 }
 
 static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int role)
@@ -732,7 +1004,6 @@ struct resolve_q {
 	char caps[DP_MAX_CAPTIONS][DP_NAME_MAX + 1], attn[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
 	size_t nto, ninfo, ncaps, nattn;
 	dpp_posts posts;
-	dps_checkpoint cp; /* the one checkpoint of the answer: every proof is against it */
 };
 
 static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
@@ -764,34 +1035,16 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
-	dps_checkpoint *cp = &rs->cp;
-	dpl_latest(srv->log, cp);
-	if (m > cp->size) {
-		snprintf(msg, sizeof msg, "log_size %llu is beyond the latest checkpoint (size %llu)",
-			 (unsigned long long)m, (unsigned long long)cp->size);
+	/* one checkpoint for the whole answer: every proof is against it */
+	uint64_t cpsize = 0;
+	json_t *logj = NULL;
+	int r = dpd_log_view(srv, m, &logj, &cpsize, msg, sizeof msg);
+	if (r) {
 		free(rs);
-		dpd_reply_error(rq, 400, DP_EINVAL, msg);
+		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}
-	json_t *cons = json_array();
-	if (m > 0 && m < cp->size) {
-		uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
-		size_t n = 0;
-		char b64[48];
-		dp_tlog_tiles tiles = {dpl_tile_read, srv->store};
-		if (dp_tlog_prove_consistency(m, cp->size, dp_tlog_tiles_node, &tiles, proof, &n)) {
-			free(rs);
-			json_decref(cons);
-			dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read its tiles; retry");
-			return;
-		}
-		for (size_t i = 0; i < n; i++) {
-			dp_b64_encode(b64, proof[i], DP_TLOG_HASH, 1);
-			json_array_append_new(cons, json_string(b64));
-		}
-	}
-	json_t *logj = json_pack("{s:s%,s:o}", "checkpoint", cp->note, cp->note_len, "consistency", cons);
-	int r = dpp_expand(srv->store, rs->to, rs->nto, rs->info, rs->ninfo, &rs->posts, msg, sizeof msg);
+	r = dpp_expand(srv->store, rs->to, rs->nto, rs->info, rs->ninfo, &rs->posts, msg, sizeof msg);
 	struct resolve_ctx *x = calloc(1, sizeof *x);
 	if (!x || !logj) {
 		free(x);
@@ -801,7 +1054,7 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 		return;
 	}
 	x->s = srv->store;
-	x->size = cp->size;
+	x->size = cpsize;
 	x->now = dpd_now(srv);
 	x->devs = json_array();
 	x->unreachable = json_array();
@@ -831,32 +1084,26 @@ static void get_device(dpd_server *srv, dpd_req *rq)
 {
 	const char *h = rq->path + strlen("/v1/directory/devices/");
 	uint8_t id[32];
-	dps_device d;
-	dps_officer o;
-	char b64[64];
+	json_t *j = NULL;
 	if (strlen(h) != 64 || dp_hex_decode(id, 32, h, 64)) {
 		dpd_reply_error(rq, 400, DP_EPARSE, "a device id is 64 hex digits");
 		return;
 	}
-	int r = dps_device_get(srv->store, id, &d);
-	if (!r)
-		r = dps_officer_get(srv->store, d.officer, &o);
+	int r = device_json(srv->store, id, &j);
 	if (r) {
 		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOTFOUND ? "no such device" : "retry");
 		return;
 	}
 	dps_epoch *e = malloc(sizeof *e);
 	int64_t last = 0;
-	r = e ? dps_epoch_current(srv->store, d.id, dpd_now(srv), e, &last) : DP_ENOMEM;
+	r = e ? dps_epoch_current(srv->store, id, dpd_now(srv), e, &last) : DP_ENOMEM;
 	if (r && r != DP_ENOTFOUND) {
 		free(e);
+		json_decref(j);
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the device's keys; retry");
 		return;
 	}
-	dp_b64_encode(b64, d.id, 32, 1);
-	json_t *j = json_pack("{s:o,s:s,s:s,s:s,s:s}", "device", hexj(d.id, 32), "officer", d.officer,
-			      "post", o.post, "status", dps_status_name(d.status), "sign_key", b64);
-	if (j && r == DP_OK)
+	if (r == DP_OK)
 		key_fields(j, e); /* without a current key: no key fields at all */
 	free(e);
 	dpd_reply_json(rq, 200, j);
@@ -1054,9 +1301,9 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 	else if (!post && strcmp(p, "/v1/archive") == 0)
 		get_archive(srv, rq, q, &dev);
 	else if (strncmp(p, "/v1/cables/", 11) == 0)
-		cable_endpoint(srv, rq, post, &dev);
+		cable_endpoint(srv, rq, q, post, &dev);
 	else if (!post && strcmp(p, "/v1/sent") == 0)
-		get_sent(srv, rq, &dev);
+		get_sent(srv, rq, q, &dev);
 	else if (!post && strcmp(p, "/v1/overdue") == 0)
 		get_overdue(srv, rq, &me);
 	else if (!post && strcmp(p, "/v1/directory/resolve") == 0)

@@ -39,13 +39,20 @@ static int cosig_one(void *ctx, const char *line)
 	return dp_buf_append(ctx, line, strlen(line));
 }
 
-/* A stored checkpoint followed by the cosignature lines stored for it. */
+#define COSIGNED_MAX (DPS_NOTE_MAX + COSIGS_MAX * COSIG_LINE_MAX)
+
+/* A stored checkpoint followed by the cosignature lines stored for it, appended to b. */
+static int cosigned(dpd_server *srv, const dps_checkpoint *c, dp_buf *b)
+{
+	int r = dp_buf_append(b, c->note, c->note_len);
+	return r ? r : dps_log_cosigs(srv->store, c->size, COSIGS_MAX, cosig_one, b);
+}
+
 static void reply_cosigned(dpd_server *srv, dpd_req *rq, const dps_checkpoint *c)
 {
 	dp_buf b;
-	dp_buf_init(&b, DPS_NOTE_MAX + COSIGS_MAX * COSIG_LINE_MAX);
-	int r = dp_buf_append(&b, c->note, c->note_len);
-	r = r ? r : dps_log_cosigs(srv->store, c->size, COSIGS_MAX, cosig_one, &b);
+	dp_buf_init(&b, COSIGNED_MAX);
+	int r = cosigned(srv, c, &b);
 	if (r)
 		dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read the cosignatures; retry");
 	else
@@ -233,8 +240,7 @@ static void get_tile(dpd_server *srv, dpd_req *rq, const char *path, const dps_o
 	dp_buf_free(&x.b);
 }
 
-static void reply_proof(dpd_req *rq, const char *k1, uint64_t v1, uint64_t size,
-			uint8_t proof[][DP_TLOG_HASH], size_t n)
+json_t *dpd_proof_json(const uint8_t (*proof)[DP_TLOG_HASH], size_t n)
 {
 	json_t *arr = json_array();
 	char b64[48];
@@ -242,6 +248,13 @@ static void reply_proof(dpd_req *rq, const char *k1, uint64_t v1, uint64_t size,
 		dp_b64_encode(b64, proof[i], DP_TLOG_HASH, 1);
 		json_array_append_new(arr, json_string(b64));
 	}
+	return arr;
+}
+
+static void reply_proof(dpd_req *rq, const char *k1, uint64_t v1, uint64_t size,
+			uint8_t proof[][DP_TLOG_HASH], size_t n)
+{
+	json_t *arr = dpd_proof_json((const uint8_t(*)[DP_TLOG_HASH])proof, n);
 	dpd_reply_json(rq, 200, json_pack("{s:I,s:I,s:o}", k1, (json_int_t)v1, "size",
 					  (json_int_t)size, "proof", arr));
 }
@@ -286,6 +299,114 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 		return;
 	}
 	reply_proof(rq, k1, a, size, proof, n);
+}
+
+/* ---- the proofs other answers carry (resolve, inbox, archive, sent, status, accepted) ---- */
+
+/*
+ * Many inclusion proofs of one tree for one answer (a list of 1,000
+ * cables): the proofs of neighbouring entries share most of their nodes,
+ * and a node below a tile level costs a tile read and up to 255 hashes, so
+ * every node is kept once read.  An open-addressing table of (level, n);
+ * when full, nodes are simply read again.
+ */
+#define PROVER_SLOTS 65536 /* a power of two; 3 MiB */
+
+struct dpd_prover {
+	dp_tlog_tiles tiles;
+	uint64_t size;
+	size_t used;
+	struct {
+		uint64_t n;
+		unsigned level; /* level + 1: 0 = empty */
+		uint8_t h[DP_TLOG_HASH];
+	} slot[PROVER_SLOTS];
+};
+
+dpd_prover *dpd_prover_new(dps_store *s, uint64_t size)
+{
+	dpd_prover *p = calloc(1, sizeof *p);
+	if (p) {
+		p->tiles.rd = dpl_tile_read;
+		p->tiles.ctx = s;
+		p->size = size;
+	}
+	return p;
+}
+
+void dpd_prover_free(dpd_prover *p) { free(p); }
+
+static int memo_node(void *ctx, unsigned level, uint64_t n, uint8_t out[DP_TLOG_HASH])
+{
+	dpd_prover *p = ctx;
+	size_t i = (size_t)((n * 0x9e3779b97f4a7c15ULL) ^ level) & (PROVER_SLOTS - 1);
+	for (; p->slot[i].level; i = (i + 1) & (PROVER_SLOTS - 1))
+		if (p->slot[i].level == level + 1 && p->slot[i].n == n) {
+			memcpy(out, p->slot[i].h, DP_TLOG_HASH);
+			return DP_OK;
+		}
+	int r = dp_tlog_tiles_node(&p->tiles, level, n, out);
+	if (!r && p->used < PROVER_SLOTS / 2) { /* half full at most: probes stay short */
+		p->slot[i].level = level + 1;
+		p->slot[i].n = n;
+		memcpy(p->slot[i].h, out, DP_TLOG_HASH);
+		p->used++;
+	}
+	return r;
+}
+
+int dpd_prove(dpd_prover *p, uint64_t idx, uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH], size_t *n)
+{
+	return dp_tlog_prove_inclusion(idx, p->size, memo_node, p, proof, n);
+}
+
+int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m, char *msg, size_t cap)
+{
+	*given = dpq_get(q, "log_size") != NULL;
+	*m = 0;
+	return dpq_num(q, "log_size", 0, INT64_MAX, m, msg, cap);
+}
+
+int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char *msg, size_t cap)
+{
+	*out = NULL;
+	dps_checkpoint *cp = malloc(sizeof *cp);
+	if (!cp) {
+		snprintf(msg, cap, "out of memory; retry");
+		return DP_ENOMEM;
+	}
+	dpl_latest(srv->log, cp); /* read once: every proof of the answer is against this one */
+	*size = cp->size;
+	int r = DP_OK;
+	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t n = 0;
+	dp_tlog_tiles tiles = {dpl_tile_read, srv->store};
+	if (m > cp->size) {
+		snprintf(msg, cap, "log_size %llu is beyond the latest checkpoint (size %llu)",
+			 (unsigned long long)m, (unsigned long long)cp->size);
+		r = DP_EINVAL;
+	} else if (m > 0 && m < cp->size &&
+		   dp_tlog_prove_consistency(m, cp->size, dp_tlog_tiles_node, &tiles, proof, &n)) {
+		snprintf(msg, cap, "the switch cannot read its tiles; retry");
+		r = DP_ESTORE;
+	}
+	/* the note as GET /v1/log/checkpoint serves it: a device keeps the cosignatures it sees */
+	dp_buf note;
+	dp_buf_init(&note, COSIGNED_MAX);
+	if (!r && cosigned(srv, cp, &note)) {
+		snprintf(msg, cap, "the switch cannot read its checkpoints; retry");
+		r = DP_ESTORE;
+	}
+	json_t *cons = r ? NULL : dpd_proof_json((const uint8_t(*)[DP_TLOG_HASH])proof, n);
+	if (!r)
+		*out = json_pack("{s:s%,s:o}", "checkpoint", (const char *)note.p, note.len, "consistency", cons);
+	dp_buf_free(&note);
+	free(cp);
+	if (!r && !*out) {
+		snprintf(msg, cap, "out of memory; retry");
+		r = DP_ENOMEM;
+	}
+	return r;
 }
 
 void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me,

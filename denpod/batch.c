@@ -528,7 +528,7 @@ static void answer_waiter(dpd_server *srv, dpd_waiter *w)
 {
 	json_t *j = NULL;
 	dpd_req_release(&w->rq);
-	int r = dpd_inbox_json(srv, w->device, w->limit, &j);
+	int r = dpd_inbox_json(srv, w->device, w->limit, w->log_size, &j);
 	if (r)
 		dpd_reply_error(&w->rq, dpd_http_status(r), r, "cannot read the queue; retry");
 	else

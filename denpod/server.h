@@ -108,6 +108,7 @@ typedef struct dpd_waiter {
 	dpd_req rq;
 	uint8_t device[32];
 	size_t limit;
+	int64_t log_size; /* -1: no proofs asked for */
 	struct event *timer;
 } dpd_waiter;
 
@@ -167,14 +168,45 @@ void dpd_req_release(dpd_req *rq);
 
 /* api.c */
 void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8_t tls_key[32]);
-/* JSON of a device's inbox (used by long-poll answers). */
-int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, json_t **out) DP_WUR;
+/*
+ * JSON of a device's inbox (also the long-poll answers).  log_size >= 0: the
+ * device asked for proofs (log_size=M): each cable with its envelope and
+ * cable-accepted entry, and the "log" object (docs/api.md).
+ */
+int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, int64_t log_size,
+		   json_t **out) DP_WUR;
 /* The GET /v1/keys answer of a device at time now, read through st (the writer's connection). */
 int dpd_keys_json(dps_store *st, const uint8_t device[32], int64_t now, json_t **out) DP_WUR;
 
 /* api_log.c: GET /v1/log/... (the transparency log's read API) */
 void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me,
 		 const dps_device *dev, int post);
+
+/*
+ * The proofs that answers carry for a device that witnesses the log
+ * (docs/api.md, "Proofs in answers").  log_size=M (dpq_num): *given = 0
+ * if absent; DP_EPARSE with msg if it is not a number in 0..2^63 - 1.
+ */
+int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m, char *msg, size_t cap) DP_WUR;
+/*
+ * The "log" object: the latest signed checkpoint, read once (every proof of
+ * the answer is against it; *size is its size) and its consistency proof
+ * from M.  DP_EINVAL if M is beyond it, DP_ESTORE (tiles unreadable),
+ * DP_ENOMEM; msg says what went wrong.
+ */
+int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char *msg,
+		 size_t cap) DP_WUR;
+/* A proof as answers carry it: a JSON array of base64 hashes (NULL when out of memory). */
+json_t *dpd_proof_json(const uint8_t (*proof)[DP_TLOG_HASH], size_t n);
+/*
+ * Inclusion proofs of many entries in the tree of `size` for one answer,
+ * each node read (or hashed from its tile) once.  NULL when out of memory.
+ */
+typedef struct dpd_prover dpd_prover;
+dpd_prover *dpd_prover_new(dps_store *s, uint64_t size);
+int dpd_prove(dpd_prover *p, uint64_t idx, uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH],
+	      size_t *n) DP_WUR;
+void dpd_prover_free(dpd_prover *p);
 
 /* batch.c */
 void dpd_batch_add(dpd_server *srv, dpd_op *op);

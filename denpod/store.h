@@ -326,6 +326,13 @@ int dps_cable_stored(dps_store *s, const uint8_t id[DP_CABLE_ID], const uint8_t 
 		     dps_cable *c) DP_WUR;
 /* The submission bytes (cap = max length accepted). */
 int dps_cable_data(dps_store *s, int64_t seq, dp_buf *out) DP_WUR;
+/*
+ * Only the envelope of the submission (its first 4 + envelope_len bytes,
+ * without the framing; the payload is not read).  DP_ENOTFOUND, DP_EPARSE
+ * if the stored bytes cannot hold an envelope (0 or over DP_ENVELOPE_MAX
+ * bytes), DP_ETOOBIG if out's cap is smaller.
+ */
+int dps_cable_envelope(dps_store *s, int64_t seq, dp_buf *out) DP_WUR;
 int dps_rcpt_get(dps_store *s, int64_t seq, const uint8_t device[32], dps_rcpt *r) DP_WUR;
 int dps_rcpts(dps_store *s, int64_t seq, int (*cb)(void *ctx, const dps_rcpt *r), void *ctx) DP_WUR;
 /* First time only; DP_ENOTFOUND if not a recipient. */

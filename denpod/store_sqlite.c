@@ -32,6 +32,7 @@
 #include <sqlite3.h>
 
 #include "denpo/encoding.h"
+#include "denpo/envelope.h"
 #include "denpo/epoch.h"
 #include "denpo/tlog.h"
 #include "denpod/dircache.h"
@@ -1479,6 +1480,40 @@ int dps_cable_data(dps_store *s, int64_t seq, dp_buf *out)
 		r = rc == SQLITE_DONE ? DP_ENOTFOUND : step_err(s, rc);
 	}
 	sqlite3_reset(st);
+	return r;
+}
+
+int dps_cable_envelope(dps_store *s, int64_t seq, dp_buf *out)
+{
+	/*
+	 * Incremental blob I/O reads only the pages that hold the first
+	 * 4 + envelope_len bytes: listing a queue of large cables never reads
+	 * their payloads.
+	 */
+	sqlite3_blob *b = NULL;
+	int rc = sqlite3_blob_open(s->db, "main", "cables", "data", seq, 0, &b);
+	if (rc != SQLITE_OK) {
+		sqlite3_blob_close(b);
+		return rc == SQLITE_ERROR ? DP_ENOTFOUND : step_err(s, rc); /* SQLITE_ERROR: no such row */
+	}
+	uint8_t h[4];
+	int total = sqlite3_blob_bytes(b), r = DP_OK;
+	uint32_t n = 0;
+	if (total < 4 || sqlite3_blob_read(b, h, 4, 0) != SQLITE_OK)
+		r = DP_EPARSE; /* too short for the framing, or unreadable */
+	else
+		n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	if (!r && (n == 0 || n > DP_ENVELOPE_MAX || (int64_t)n + 4 > total))
+		r = DP_EPARSE; /* an envelope length the submission cannot hold */
+	uint8_t *p = NULL;
+	dp_buf_reset(out);
+	if (!r)
+		r = dp_buf_grow(out, n, &p);
+	if (!r && sqlite3_blob_read(b, p, (int)n, 4) != SQLITE_OK) {
+		dp_buf_reset(out);
+		r = step_err(s, sqlite3_errcode(s->db));
+	}
+	sqlite3_blob_close(b);
 	return r;
 }
 

@@ -59,8 +59,11 @@ const char *dp_client_message(const dp_client *c) { return c->msg; }
 long dp_client_http_status(const dp_client *c) { return c->status; }
 void dp_client_clear_message(dp_client *c) { c->msg[0] = 0; }
 
+/* The message of the last failure (c may be NULL: a parser called without a client). */
 __attribute__((format(printf, 2, 3))) static void set_msg(dp_client *c, const char *fmt, ...)
 {
+	if (!c)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(c->msg, sizeof c->msg, fmt, ap);
@@ -371,12 +374,12 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 	return r;
 }
 
-/* A JSON request: the answer is parsed into *j (caller decrefs). */
-static int request_json_body(dp_client *c, const char *path, int post, const uint8_t *body,
-			     size_t blen, int wait, json_t **j)
+/* A JSON request: the answer (at most cap bytes) is parsed into *j (caller decrefs). */
+static int request_json_cap(dp_client *c, const char *path, int post, const uint8_t *body,
+			    size_t blen, int wait, size_t cap, json_t **j)
 {
 	dp_buf b;
-	dp_buf_init(&b, DP_CLIENT_JSON_MAX);
+	dp_buf_init(&b, cap);
 	*j = NULL;
 	int r = request(c, path, post, body, blen, &b, 0, wait);
 	if (!r) {
@@ -391,6 +394,12 @@ static int request_json_body(dp_client *c, const char *path, int post, const uin
 	}
 	dp_buf_free(&b);
 	return r;
+}
+
+static int request_json_body(dp_client *c, const char *path, int post, const uint8_t *body,
+			     size_t blen, int wait, json_t **j)
+{
+	return request_json_cap(c, path, post, body, blen, wait, DP_CLIENT_JSON_MAX, j);
 }
 
 static int request_json(dp_client *c, const char *path, int post, int wait, json_t **j)
@@ -580,6 +589,7 @@ int dp_client_submit(dp_client *c, const uint8_t *sub, size_t n, dp_submit_resul
 
 static int cable_list(dp_client *c, const char *path, int wait, int archive, dp_inbox_item **items,
 		      size_t *n);
+static int cable_list_log(dp_client *c, const char *path, int wait, int archive, dp_cable_list *out);
 
 int dp_client_submit_decoy(dp_client *c, const uint8_t *sub, size_t n, dp_submit_result *res)
 {
@@ -594,44 +604,74 @@ int dp_client_inbox(dp_client *c, int wait, dp_inbox_item **items, size_t *n)
 	return dp_client_inbox_after(c, wait, 0, items, n);
 }
 
+/* The inbox path: "/v1/inbox?wait=W&after=A[&log_size=M]" (log_size < 0: none). */
+static int inbox_path(char path[128], int wait, int64_t after, int64_t log_size)
+{
+	if (wait < 0 || wait > 60 || after < 0)
+		return DP_EINVAL;
+	int n = wait ? snprintf(path, 128, "/v1/inbox?wait=%d&after=%lld", wait, (long long)after)
+		     : snprintf(path, 128, "/v1/inbox");
+	if (log_size >= 0)
+		snprintf(path + n, (size_t)(128 - n), "%slog_size=%lld", wait ? "&" : "?", (long long)log_size);
+	return DP_OK;
+}
+
+/* The archive path: "/v1/archive?before=B&limit=L[&log_size=M]". */
+static int archive_path(char path[128], int64_t before, int limit, int64_t log_size)
+{
+	if (before < 1 || limit < 1 || limit > 1000)
+		return DP_EINVAL;
+	int n = snprintf(path, 128, "/v1/archive?before=%lld&limit=%d", (long long)before, limit);
+	if (log_size >= 0)
+		snprintf(path + n, (size_t)(128 - n), "&log_size=%lld", (long long)log_size);
+	return DP_OK;
+}
+
 int dp_client_inbox_after(dp_client *c, int wait, int64_t after, dp_inbox_item **items, size_t *n)
 {
 	*items = NULL;
 	*n = 0;
-	if (wait < 0 || wait > 60 || after < 0)
-		return DP_EINVAL;
-	char path[96];
-	if (wait)
-		snprintf(path, sizeof path, "/v1/inbox?wait=%d&after=%lld", wait, (long long)after);
-	else
-		snprintf(path, sizeof path, "/v1/inbox");
-	return cable_list(c, path, wait, 0, items, n);
+	char path[128];
+	int r = inbox_path(path, wait, after, -1);
+	return r ? r : cable_list(c, path, wait, 0, items, n);
 }
 
 int dp_client_archive(dp_client *c, int64_t before, int limit, dp_inbox_item **items, size_t *n)
 {
 	*items = NULL;
 	*n = 0;
-	if (before < 1 || limit < 1 || limit > 1000)
-		return DP_EINVAL;
-	char path[96];
-	snprintf(path, sizeof path, "/v1/archive?before=%lld&limit=%d", (long long)before, limit);
-	return cable_list(c, path, 0, 1, items, n);
+	char path[128];
+	int r = archive_path(path, before, limit, -1);
+	return r ? r : cable_list(c, path, 0, 1, items, n);
 }
 
-/* GET of a list of cables (inbox, archive: with "acked"). */
-static int cable_list(dp_client *c, const char *path, int wait, int archive, dp_inbox_item **items,
-		      size_t *n)
+int dp_client_inbox_log(dp_client *c, int wait, int64_t after, uint64_t log_size, dp_cable_list *out)
 {
-	json_t *j, *a;
-	int r = request_json(c, path, 0, wait, &j);
-	if (r)
-		return r;
+	memset(out, 0, sizeof *out);
+	char path[128];
+	int r = log_size > INT64_MAX ? DP_EINVAL : inbox_path(path, wait, after, (int64_t)log_size);
+	return r ? r : cable_list_log(c, path, wait, 0, out);
+}
+
+int dp_client_archive_log(dp_client *c, int64_t before, int limit, uint64_t log_size, dp_cable_list *out)
+{
+	memset(out, 0, sizeof *out);
+	char path[128];
+	int r = log_size > INT64_MAX ? DP_EINVAL : archive_path(path, before, limit, (int64_t)log_size);
+	return r ? r : cable_list_log(c, path, 0, 1, out);
+}
+
+/* The "cables" array of a list answer (inbox, archive: with "acked"); *a is that array. */
+static int list_items(dp_client *c, json_t *j, int archive, dp_inbox_item **items, size_t *n,
+		      json_t **a)
+{
 	dp_inbox_item *it;
 	size_t cnt;
-	r = jarray(c, j, "cables", 1000000, sizeof *it, (void **)&it, &cnt, &a);
+	*items = NULL;
+	*n = 0;
+	int r = jarray(c, j, "cables", 1000000, sizeof *it, (void **)&it, &cnt, a);
 	for (size_t i = 0; !r && i < cnt; i++) {
-		json_t *o = json_array_get(a, i);
+		json_t *o = json_array_get(*a, i);
 		int64_t acc, size, seq;
 		if (!json_is_object(o) || jhexid(o, "cable_id", it[i].cable_id) ||
 		    jmrn(o, "mrn", it[i].mrn) || jprec(o, "precedence", &it[i].precedence) ||
@@ -647,7 +687,6 @@ static int cable_list(dp_client *c, const char *path, int wait, int archive, dp_
 			it[i].size = (uint64_t)size;
 		}
 	}
-	json_decref(j);
 	if (r) {
 		free(it);
 		return r;
@@ -655,6 +694,113 @@ static int cable_list(dp_client *c, const char *path, int wait, int archive, dp_
 	*items = it;
 	*n = cnt;
 	return DP_OK;
+}
+
+/* GET of a list of cables (inbox, archive). */
+static int cable_list(dp_client *c, const char *path, int wait, int archive, dp_inbox_item **items,
+		      size_t *n)
+{
+	json_t *j, *a;
+	int r = request_json(c, path, 0, wait, &j);
+	if (r)
+		return r;
+	r = list_items(c, j, archive, items, n, &a);
+	json_decref(j);
+	return r;
+}
+
+static int jlog(json_t *j, dp_log_view *v);
+static int jaccepted(json_t *o, dp_log_accepted *a);
+static int jbytes(json_t *o, const char *k, size_t max, uint8_t **out, size_t *n);
+
+void dp_cable_list_free(dp_cable_list *l)
+{
+	for (size_t i = 0; l->proofs && i < l->n; i++) {
+		free(l->proofs[i].envelope);
+		dp_log_accepted_free(&l->proofs[i].acc);
+	}
+	free(l->proofs);
+	free(l->items);
+	free(l->origins);
+	dp_log_view_free(&l->log);
+	memset(l, 0, sizeof *l);
+}
+
+static int jdevice(json_t *j, dp_device_info *d);
+
+/* "originators": {device hex: directory entry}, optional; each key the entry's device. */
+static int jorigins(json_t *j, dp_device_info **out, size_t *n)
+{
+	json_t *o = json_object_get(j, "originators"), *v;
+	const char *k;
+	*out = NULL;
+	*n = 0;
+	if (!o)
+		return DP_OK;
+	if (!json_is_object(o) || json_object_size(o) > 1000000)
+		return DP_EPROTO;
+	if (json_object_size(o) == 0)
+		return DP_OK;
+	*out = calloc(json_object_size(o), sizeof **out);
+	if (!*out)
+		return DP_ENOMEM;
+	json_object_foreach(o, k, v) {
+		char hex[65];
+		dp_device_info *d = &(*out)[*n];
+		if (jdevice(v, d))
+			return DP_EPROTO;
+		dp_hex_encode(hex, d->device, 32);
+		if (strcmp(hex, k) != 0)
+			return DP_EPROTO; /* filed under another device */
+		(*n)++;
+	}
+	return DP_OK;
+}
+
+/* The same with the proofs of each cable and the answer's "log". */
+static int cable_list_log(dp_client *c, const char *path, int wait, int archive, dp_cable_list *out)
+{
+	dp_buf b;
+	dp_buf_init(&b, DP_CLIENT_LIST_MAX);
+	int r = request(c, path, 0, NULL, 0, &b, 0, wait);
+	if (!r && (r = dp_client_parse_list(b.p, b.len, archive, out)) == DP_EPROTO)
+		r = bad_field(c, archive ? "archive (proofs)" : "inbox (proofs)");
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_list(const uint8_t *body, size_t len, int archive, dp_cable_list *out)
+{
+	json_t *a;
+	json_error_t je;
+	memset(out, 0, sizeof *out);
+	json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return DP_EPROTO; /* not a JSON object */
+	}
+	dp_client *c = NULL; /* no client: the caller says what failed */
+	int r = list_items(c, j, archive, &out->items, &out->n, &a);
+	if (!r && out->n && !(out->proofs = calloc(out->n, sizeof *out->proofs)))
+		r = DP_ENOMEM;
+	for (size_t i = 0; !r && i < out->n; i++) {
+		json_t *o = json_array_get(a, i);
+		dp_cable_proof *p = &out->proofs[i];
+		if (json_object_get(o, "envelope") &&
+		    (r = jbytes(o, "envelope", DP_ENVELOPE_MAX, &p->envelope, &p->envelope_len)))
+			break;
+		r = jaccepted(o, &p->acc);
+	}
+	if (!r)
+		r = jlog(j, &out->log);
+	if (!r)
+		r = jorigins(j, &out->origins, &out->norigins);
+	if (r && r != DP_ENOMEM)
+		r = DP_EPROTO;
+	json_decref(j);
+	if (r)
+		dp_cable_list_free(out);
+	return r;
 }
 
 static int check_id(const char *id)
@@ -699,26 +845,50 @@ int dp_client_ack(dp_client *c, const char *cable_id, int64_t *acked)
 void dp_cable_status_free(dp_cable_status *st)
 {
 	free(st->recipients);
+	dp_log_view_free(&st->log);
+	dp_log_accepted_free(&st->acc);
 	memset(st, 0, sizeof *st);
 }
 
+static int status(dp_client *c, const char *cable_id, int64_t log_size, dp_cable_status *st);
+
 int dp_client_status(dp_client *c, const char *cable_id, dp_cable_status *st)
 {
+	return status(c, cable_id, -1, st);
+}
+
+int dp_client_status_log(dp_client *c, const char *cable_id, uint64_t log_size, dp_cable_status *st)
+{
+	if (log_size > INT64_MAX) {
+		memset(st, 0, sizeof *st);
+		return DP_EINVAL;
+	}
+	return status(c, cable_id, (int64_t)log_size, st);
+}
+
+static int status(dp_client *c, const char *cable_id, int64_t log_size, dp_cable_status *st)
+{
 	memset(st, 0, sizeof *st);
+	st->classification = -1;
 	if (!check_id(cable_id))
 		return DP_EINVAL;
-	char path[80];
-	snprintf(path, sizeof path, "/v1/cables/%s/status", cable_id);
+	char path[128];
+	int pl = snprintf(path, sizeof path, "/v1/cables/%s/status", cable_id);
+	if (log_size >= 0)
+		snprintf(path + pl, sizeof path - (size_t)pl, "?log_size=%lld", (long long)log_size);
 	json_t *j, *a;
 	int r = request_json(c, path, 0, 0, &j);
 	if (r)
 		return r;
 	int64_t acc;
 	if (jhexid(j, "cable_id", st->cable_id) || jmrn(j, "mrn", st->mrn) ||
-	    jprec(j, "precedence", &st->precedence) || jint(j, "accepted", 0, INT64_MAX, &acc))
+	    jprec(j, "precedence", &st->precedence) || jint(j, "accepted", 0, INT64_MAX, &acc) ||
+	    (json_object_get(j, "classification") && jclass(j, "classification", &st->classification)))
 		r = bad_field(c, "status");
 	else
 		st->accepted = acc;
+	if (!r && log_size >= 0 && ((r = jlog(j, &st->log)) || (r = jaccepted(j, &st->acc))))
+		r = r == DP_ENOMEM ? r : bad_field(c, "status (proofs)");
 	if (!r)
 		r = jarray(c, j, "recipients", DP_MAX_RECIPIENTS, sizeof *st->recipients,
 			   (void **)&st->recipients, &st->nrecipients, &a);
@@ -741,19 +911,51 @@ int dp_client_status(dp_client *c, const char *cable_id, dp_cable_status *st)
 	return r;
 }
 
-int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n)
+void dp_cable_accepted_free(dp_cable_accepted *a)
+{
+	dp_log_view_free(&a->log);
+	dp_log_accepted_free(&a->acc);
+	memset(a, 0, sizeof *a);
+}
+
+int dp_client_accepted(dp_client *c, const char *cable_id, uint64_t log_size, dp_cable_accepted *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!check_id(cable_id) || log_size > INT64_MAX)
+		return DP_EINVAL;
+	char path[128];
+	snprintf(path, sizeof path, "/v1/cables/%s/accepted?log_size=%llu", cable_id,
+		 (unsigned long long)log_size);
+	json_t *j;
+	int r = request_json(c, path, 0, 0, &j);
+	if (r)
+		return r;
+	int64_t acc;
+	if (jhexid(j, "cable_id", out->cable_id) || jmrn(j, "mrn", out->mrn) ||
+	    jint(j, "accepted", 0, INT64_MAX, &acc) || jprec(j, "precedence", &out->precedence) ||
+	    jclass(j, "classification", &out->classification) || jstr(j, "from", out->from, sizeof out->from) ||
+	    (json_object_get(j, "role") && jrole(j, "role", &out->role)))
+		r = bad_field(c, "acceptance");
+	else
+		out->accepted = acc;
+	if (!r && ((r = jlog(j, &out->log)) || (r = jaccepted(j, &out->acc))))
+		r = r == DP_ENOMEM ? r : bad_field(c, "acceptance (proofs)");
+	json_decref(j);
+	if (r)
+		dp_cable_accepted_free(out);
+	return r;
+}
+
+/* The "cables" array of a sent-list answer; *a is that array. */
+static int sent_items(dp_client *c, json_t *j, dp_sent_item **items, size_t *n, json_t **a)
 {
 	*items = NULL;
 	*n = 0;
-	json_t *j, *a;
-	int r = request_json(c, "/v1/sent", 0, 0, &j);
-	if (r)
-		return r;
 	dp_sent_item *it;
 	size_t cnt;
-	r = jarray(c, j, "cables", 10000000, sizeof *it, (void **)&it, &cnt, &a);
+	int r = jarray(c, j, "cables", 10000000, sizeof *it, (void **)&it, &cnt, a);
 	for (size_t i = 0; !r && i < cnt; i++) {
-		json_t *o = json_array_get(a, i);
+		json_t *o = json_array_get(*a, i);
 		int64_t acc, nr, nd, na;
 		if (!json_is_object(o) || jhexid(o, "cable_id", it[i].cable_id) ||
 		    jmrn(o, "mrn", it[i].mrn) || jprec(o, "precedence", &it[i].precedence) ||
@@ -768,7 +970,6 @@ int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n)
 			it[i].acked = (uint32_t)na;
 		}
 	}
-	json_decref(j);
 	if (r) {
 		free(it);
 		return r;
@@ -776,6 +977,55 @@ int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n)
 	*items = it;
 	*n = cnt;
 	return DP_OK;
+}
+
+int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n)
+{
+	json_t *j, *a;
+	*items = NULL;
+	*n = 0;
+	int r = request_json(c, "/v1/sent", 0, 0, &j);
+	if (r)
+		return r;
+	r = sent_items(c, j, items, n, &a);
+	json_decref(j);
+	return r;
+}
+
+void dp_sent_list_free(dp_sent_list *l)
+{
+	for (size_t i = 0; l->accs && i < l->n; i++)
+		dp_log_accepted_free(&l->accs[i]);
+	free(l->accs);
+	free(l->items);
+	dp_log_view_free(&l->log);
+	memset(l, 0, sizeof *l);
+}
+
+int dp_client_sent_log(dp_client *c, uint64_t log_size, dp_sent_list *out)
+{
+	memset(out, 0, sizeof *out);
+	if (log_size > INT64_MAX)
+		return DP_EINVAL;
+	char path[64];
+	snprintf(path, sizeof path, "/v1/sent?log_size=%llu", (unsigned long long)log_size);
+	json_t *j, *a;
+	int r = request_json_cap(c, path, 0, NULL, 0, 0, DP_CLIENT_LIST_MAX, &j);
+	if (r)
+		return r;
+	r = sent_items(c, j, &out->items, &out->n, &a);
+	if (!r && out->n && !(out->accs = calloc(out->n, sizeof *out->accs)))
+		r = DP_ENOMEM;
+	for (size_t i = 0; !r && i < out->n; i++)
+		r = jaccepted(json_array_get(a, i), &out->accs[i]);
+	if (!r)
+		r = jlog(j, &out->log);
+	if (r && r != DP_ENOMEM)
+		r = bad_field(c, "sent-list (proofs)");
+	json_decref(j);
+	if (r)
+		dp_sent_list_free(out);
+	return r;
 }
 
 /* Append "&name=escaped(value)" if value is set. */
@@ -802,8 +1052,20 @@ void dp_resolution_free(dp_resolution *res)
 	}
 	free(res->devs);
 	free(res->unreachable);
-	free(res->log_checkpoint);
+	dp_log_view_free(&res->log);
 	memset(res, 0, sizeof *res);
+}
+
+void dp_log_view_free(dp_log_view *v)
+{
+	free(v->checkpoint);
+	memset(v, 0, sizeof *v);
+}
+
+void dp_log_accepted_free(dp_log_accepted *a)
+{
+	free(a->entry.entry);
+	memset(a, 0, sizeof *a);
 }
 
 /* One base64 hash (32 bytes; padded or not, canonical either way). */
@@ -840,32 +1102,19 @@ static int jincl(json_t *o, const char *k, dp_log_incl *in)
 	if (!v || json_is_null(v))
 		return DP_OK; /* optional: a switch without the log does not send it */
 	int64_t idx;
-	json_t *e = json_object_get(v, "entry");
-	if (!json_is_object(v) || jint(v, "index", 0, INT64_MAX, &idx) || !json_is_string(e) ||
-	    json_string_length(e) == 0 || json_string_length(e) > dp_b64_enclen(DP_TLOG_ENTRY_MAX, 1))
-		return DP_EPROTO; /* not an entry with its index */
-	if (jproof(v, "proof", in->proof, &in->nproof))
-		return DP_EPROTO;
-	const char *b = json_string_value(e);
-	size_t bl = json_string_length(e), cap = bl / 4 * 3 + 3; /* room for what bl characters hold */
-	if (cap > DP_TLOG_ENTRY_MAX)
-		cap = DP_TLOG_ENTRY_MAX;
-	in->entry = malloc(cap);
-	if (!in->entry)
-		return DP_ENOMEM;
-	if (dp_b64_decode(in->entry, cap, &in->entry_len, b, bl, bl % 4 == 0) ||
-	    in->entry_len == 0) {
-		free(in->entry);
-		in->entry = NULL;
-		return DP_EPROTO; /* not canonical base64 of 1..65535 bytes */
-	}
+	if (!json_is_object(v) || jint(v, "index", 0, INT64_MAX, &idx) ||
+	    jproof(v, "proof", in->proof, &in->nproof))
+		return DP_EPROTO; /* not an entry with its index and proof */
+	int r = jbytes(v, "entry", DP_TLOG_ENTRY_MAX, &in->entry, &in->entry_len);
+	if (r)
+		return r; /* not canonical base64 of 1..65535 bytes */
 	in->index = (uint64_t)idx;
 	in->present = 1;
 	return DP_OK;
 }
 
-/* The optional "log" object of a resolve answer. */
-static int jlog(json_t *j, dp_resolution *res)
+/* The optional "log" object of an answer. */
+static int jlog(json_t *j, dp_log_view *v)
 {
 	json_t *l = json_object_get(j, "log");
 	if (!l || json_is_null(l))
@@ -875,13 +1124,53 @@ static int jlog(json_t *j, dp_resolution *res)
 	    json_string_length(cp) > DP_NOTE_MAX ||
 	    strlen(json_string_value(cp)) != json_string_length(cp))
 		return DP_EPROTO; /* no checkpoint note, too long, or with a NUL */
-	if (jproof(l, "consistency", res->log_consistency, &res->log_nconsistency))
+	if (jproof(l, "consistency", v->consistency, &v->nconsistency))
 		return DP_EPROTO;
-	res->log_checkpoint = strdup(json_string_value(cp));
-	if (!res->log_checkpoint)
+	v->checkpoint = strdup(json_string_value(cp));
+	if (!v->checkpoint)
 		return DP_ENOMEM;
-	res->log_checkpoint_len = json_string_length(cp);
-	res->has_log = 1;
+	v->checkpoint_len = json_string_length(cp);
+	v->present = 1;
+	return DP_OK;
+}
+
+/* "log_index" (integer or null) and "log_entry" of an answer about a cable; both optional. */
+static int jaccepted(json_t *o, dp_log_accepted *a)
+{
+	memset(a, 0, sizeof *a);
+	json_t *v = json_object_get(o, "log_index");
+	a->index = -1;
+	if (v) {
+		int64_t idx;
+		a->has_index = 1;
+		if (!json_is_null(v) && jint(o, "log_index", 0, INT64_MAX, &idx))
+			return DP_EPROTO; /* neither an index nor null */
+		a->index = json_is_null(v) ? -1 : idx;
+	}
+	return jincl(o, "log_entry", &a->entry);
+}
+
+/* Base64 bytes o[k] (padded or not, canonical), 1..max of them, into *out (malloc'd). */
+static int jbytes(json_t *o, const char *k, size_t max, uint8_t **out, size_t *n)
+{
+	json_t *v = json_object_get(o, k);
+	*out = NULL;
+	*n = 0;
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > dp_b64_enclen(max, 1))
+		return DP_EPROTO; /* missing, empty, or longer than max bytes can be */
+	const char *b = json_string_value(v);
+	size_t bl = json_string_length(v), cap = bl / 4 * 3 + 3;
+	if (cap > max)
+		cap = max;
+	*out = malloc(cap);
+	if (!*out)
+		return DP_ENOMEM;
+	if (dp_b64_decode(*out, cap, n, b, bl, bl % 4 == 0) || *n == 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return DP_EPROTO; /* not canonical base64 */
+	}
 	return DP_OK;
 }
 
@@ -948,7 +1237,7 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 	/* res owns d from here, so dp_resolution_free releases its entries on any failure */
 	res->devs = d;
 	res->n = cnt;
-	if (!r && (r = jlog(j, res)) != DP_OK)
+	if (!r && (r = jlog(j, &res->log)) != DP_OK)
 		r = r == DP_ENOMEM ? r : bad_field(c, "directory (log checkpoint)");
 	/* "unreachable" may be absent (nobody is) */
 	if (!r && json_object_get(j, "unreachable")) {
@@ -983,6 +1272,18 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 	return r;
 }
 
+/* What the directory says of a device: device, officer, post, status, sign_key. */
+static int jdevice(json_t *j, dp_device_info *d)
+{
+	memset(d, 0, sizeof *d);
+	return json_is_object(j) && !jkey(j, "device", d->device, 0) &&
+			       !jstr(j, "officer", d->officer, sizeof d->officer) &&
+			       !jstr(j, "post", d->post, sizeof d->post) &&
+			       !jstr(j, "status", d->status, sizeof d->status) && !jkey(j, "sign_key", d->sign_key, 1)
+		       ? DP_OK
+		       : DP_EPROTO;
+}
+
 int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d)
 {
 	memset(d, 0, sizeof *d);
@@ -994,9 +1295,7 @@ int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d)
 	if (r)
 		return r;
 	int64_t ep;
-	if (jkey(j, "device", d->device, 0) || jstr(j, "officer", d->officer, sizeof d->officer) ||
-	    jstr(j, "post", d->post, sizeof d->post) || jstr(j, "status", d->status, sizeof d->status) ||
-	    jkey(j, "sign_key", d->sign_key, 1))
+	if (jdevice(j, d))
 		r = bad_field(c, "device");
 	else if (json_object_get(j, "epoch")) {
 		/* the current epoch key, when the device has one */

@@ -6,8 +6,8 @@
  * small trees, the audit mirror (denpo/audit_mirror.c: re-hashing, damage
  * caught, proofs, cosignatures counted only if they verify, a sync that
  * fails leaving the mirror as it was), `audit verify` on fork evidence, and
- * the log endpoints and resolve's optional log fields
- * (lib/client.c) against a local `openssl s_server -WWW` serving canned
+ * the log endpoints, resolve's optional log fields and the proofs of the
+ * inbox, archive, sent, status and accepted answers (lib/client.c) against a local `openssl s_server -WWW` serving canned
  * answers over mutual TLS 1.3.
  */
 #include <arpa/inet.h>
@@ -792,6 +792,83 @@ static void test_endpoints(const char *dir)
 	snprintf(b, sizeof b, "{\"log\": {\"consistency\": []}, \"devices\": [%s]}", d1);
 	serve(www, "v1/directory/resolve?to=NOCKPT&classification=UNCLASSIFIED&log_size=0", b);
 
+	/* proofs in list and cable answers (log_size=M): envelope, log_index, log_entry, log */
+	static const char item[] =
+		"{\"cable_id\": \"%s\", \"mrn\": \"26 HQ 000003\", \"seq\": 41, \"precedence\": \"FLASH\", "
+		"\"role\": \"action\", \"classification\": \"SECRET\", \"from\": \"HQ\", \"accepted\": 1771928580, "
+		"\"size\": 5120, \"fetched\": false%s}";
+	const char *cid = "0123456789abcdef0123456789abcdef";
+	char i1[2048], i2[1024], i3[1024], envb[64];
+	dp_b64_encode(envb, (const uint8_t *)"DPEV envelope", 13, 1);
+	snprintf(extra, sizeof extra,
+		 ", \"envelope\": \"%s\", \"log_index\": 3, \"log_entry\": {\"index\": 3, \"entry\": \"%s\", "
+		 "\"proof\": [\"%s\"]}", envb, ent, p0);
+	snprintf(i1, sizeof i1, item, cid, extra);
+	snprintf(i2, sizeof i2, item, cid, ", \"envelope\": \"AAAA\", \"log_index\": null");
+	snprintf(i3, sizeof i3, item, cid, ", \"log_index\": 25");
+	dp_buf_reset(&big);
+	big.len = 0;
+	char orig[512], sk64[48];
+	uint8_t dk[32];
+	memset(dk, 0xaa, 32);
+	dp_b64_encode(sk64, dk, 32, 1);
+	snprintf(orig, sizeof orig,
+		 "{\"%s\": {\"device\": \"%s\", \"officer\": \"sato.k\", \"post\": \"HQ\", \"status\": "
+		 "\"active\", \"sign_key\": \"%s\"}}",
+		 hex, hex, sk64);
+	CHECK(dp_buf_printf(&big, "{\"log\": {\"checkpoint\": \"%s\", \"consistency\": []}, \"originators\": %s, "
+				  "\"cables\": [%s, %s, %s]}",
+			    ck, orig, i1, i2, i3) == DP_OK);
+	serve(www, "v1/inbox?log_size=7", (const char *)big.p);
+	/* an originator filed under another device's id */
+	orig[2] = orig[2] == 'a' ? 'b' : 'a';
+	snprintf(b, sizeof b, "{\"originators\": %s, \"cables\": []}", orig);
+	serve(www, "v1/inbox?log_size=6", b);
+	serve(www, "v1/archive?before=9&limit=5&log_size=0", "{\"cables\": []}");
+	const char *bad_items[][2] = {
+		{"v1/inbox?log_size=1", ", \"envelope\": \"#!\""},                 /* not base64 */
+		{"v1/inbox?log_size=2", ", \"log_index\": -1"},                     /* not an index */
+		{"v1/inbox?log_size=3", ", \"log_index\": \"3\""},                  /* a string */
+		{"v1/inbox?log_size=4", ", \"log_entry\": {\"index\": 3, \"proof\": []}"}, /* no entry */
+		{"v1/inbox?log_size=5", ", \"envelope\": \"\""},                   /* empty */
+	};
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(i2, sizeof i2, item, cid, bad_items[i][1]);
+		snprintf(b, sizeof b, "{\"cables\": [%s]}", i2);
+		serve(www, bad_items[i][0], b);
+	}
+	char path[128];
+	snprintf(path, sizeof path, "v1/cables/%s/accepted?log_size=7", cid);
+	dp_buf_reset(&big);
+	big.len = 0;
+	CHECK(dp_buf_printf(&big,
+		 "{\"cable_id\": \"%s\", \"mrn\": \"26 HQ 000003\", \"accepted\": 1771928580, \"precedence\": "
+		 "\"ROUTINE\", \"role\": \"info\", \"classification\": \"SECRET\", \"from\": \"HQ\", \"log\": "
+		 "{\"checkpoint\": \"%s\", \"consistency\": []}, \"log_index\": 3, \"log_entry\": {\"index\": 3, "
+		 "\"entry\": \"%s\", \"proof\": []}}",
+		 cid, ck, ent) == DP_OK);
+	serve(www, path, (const char *)big.p);
+	snprintf(path, sizeof path, "v1/cables/%s/accepted?log_size=8", cid);
+	serve(www, path, "{\"cable_id\": \"0123456789abcdef0123456789abcdef\", \"mrn\": \"26 HQ 000003\"}");
+	snprintf(path, sizeof path, "v1/cables/%s/status?log_size=7", cid);
+	dp_buf_reset(&big);
+	big.len = 0;
+	CHECK(dp_buf_printf(&big,
+		 "{\"cable_id\": \"%s\", \"mrn\": \"26 HQ 000003\", \"precedence\": \"FLASH\", \"classification\": "
+		 "\"SECRET\", \"accepted\": 1771928580, \"recipients\": [], \"log\": {\"checkpoint\": \"%s\", "
+		 "\"consistency\": []}, \"log_index\": 3}",
+		 cid, ck) == DP_OK);
+	serve(www, path, (const char *)big.p);
+	dp_buf_reset(&big);
+	big.len = 0;
+	CHECK(dp_buf_printf(&big,
+		 "{\"log\": {\"checkpoint\": \"%s\", \"consistency\": []}, \"cables\": [{\"cable_id\": \"%s\", "
+		 "\"mrn\": \"26 HQ 000003\", \"precedence\": \"FLASH\", \"classification\": \"SECRET\", "
+		 "\"accepted\": 1771928580, \"recipients\": 2, \"delivered\": 1, \"acked\": 0, \"log_index\": 3, "
+		 "\"log_entry\": {\"index\": 3, \"entry\": \"%s\", \"proof\": [\"%s\"]}}]}",
+		 ck, cid, ent, p0) == DP_OK);
+	serve(www, "v1/sent?log_size=7", (const char *)big.p);
+
 	int port = free_port();
 	char ports[16];
 	snprintf(ports, sizeof ports, "%d", port);
@@ -848,7 +925,7 @@ static void test_endpoints(const char *dir)
 	dp_resolution res;
 	dp_resolve_query q = {"PLAIN", NULL, NULL, NULL, DP_CLASS_UNCLASSIFIED};
 	r = dp_client_resolve_log(c, &q, 0, &res);
-	CHECKF(r == DP_OK && res.n == 1 && !res.has_log && !res.devs[0].enrolment.present &&
+	CHECKF(r == DP_OK && res.n == 1 && !res.log.present && !res.devs[0].enrolment.present &&
 	       !res.devs[0].key_entry.present, "resolve without log fields: %d %s", r, dp_client_message(c));
 	CHECKF(r == DP_OK && res.nunreachable == 2 && res.unreachable[0].not_logged &&
 	       !res.unreachable[1].not_logged && res.unreachable[1].last_not_after == 5,
@@ -880,16 +957,16 @@ static void test_endpoints(const char *dir)
 	r = dp_client_resolve_log(c, &q, 7, &res);
 	CHECKF(r == DP_OK && res.n == 1, "resolve with log fields: %d %s", r, dp_client_message(c));
 	if (r == DP_OK && res.n == 1) {
-		CHECK(res.has_log && res.log_checkpoint_len == note.len &&
-		      !memcmp(res.log_checkpoint, note.p, note.len) && res.log_nconsistency == 1 &&
-		      !memcmp(res.log_consistency[0], pf[0], 32));
+		CHECK(res.log.present && res.log.checkpoint_len == note.len &&
+		      !memcmp(res.log.checkpoint, note.p, note.len) && res.log.nconsistency == 1 &&
+		      !memcmp(res.log.consistency[0], pf[0], 32));
 		const dp_resolved *d = &res.devs[0];
 		CHECK(d->enrolment.present && d->enrolment.index == 12 && d->enrolment.entry_len == 13 &&
 		      !memcmp(d->enrolment.entry, "DENPO-LOG/1 x", 13) && d->enrolment.nproof == 1);
 		CHECK(d->key_entry.present && d->key_entry.index == 40 && d->key_entry.nproof == 0);
 		/* the note it carries opens like the one from /v1/log/checkpoint */
 		cli_ckpt cc;
-		CHECK(cli_ckpt_open(&log_vk, res.log_checkpoint, res.log_checkpoint_len, &cc) == DP_OK &&
+		CHECK(cli_ckpt_open(&log_vk, res.log.checkpoint, res.log.checkpoint_len, &cc) == DP_OK &&
 		      cc.cp.size == 20);
 		cli_ckpt_free(&cc);
 	}
@@ -898,9 +975,59 @@ static void test_endpoints(const char *dir)
 	for (size_t i = 0; i < 3; i++) {
 		q.to = bad[i];
 		r = dp_client_resolve_log(c, &q, 0, &res);
-		CHECKF(r == DP_EPROTO && res.devs == NULL && res.log_checkpoint == NULL, "%s: %d", bad[i], r);
+		CHECKF(r == DP_EPROTO && res.devs == NULL && res.log.checkpoint == NULL, "%s: %d", bad[i], r);
 		dp_resolution_free(&res);
 	}
+	/* the lists with proofs */
+	dp_cable_list l;
+	r = dp_client_inbox_log(c, 0, 0, 7, &l);
+	CHECKF(r == DP_OK && l.n == 3 && l.log.present && l.log.checkpoint_len == note.len,
+	       "inbox with proofs: %d %s", r, dp_client_message(c));
+	if (r == DP_OK && l.n == 3) {
+		const dp_cable_proof *p = l.proofs;
+		CHECK(p[0].envelope_len == 13 && !memcmp(p[0].envelope, "DPEV envelope", 13));
+		CHECK(p[0].acc.has_index && p[0].acc.index == 3 && p[0].acc.entry.present &&
+		      p[0].acc.entry.index == 3 && p[0].acc.entry.nproof == 1 &&
+		      !memcmp(p[0].acc.entry.proof[0], pf[0], 32));
+		CHECK(p[1].envelope_len == 3 && p[1].acc.has_index && p[1].acc.index == -1 &&
+		      !p[1].acc.entry.present);
+		CHECK(!p[2].envelope && p[2].acc.index == 25 && !p[2].acc.entry.present);
+		CHECK(!strcmp(l.items[0].mrn, "26 HQ 000003") && l.items[0].precedence == DP_PREC_FLASH);
+		CHECK(l.norigins == 1 && l.origins[0].device[0] == 0xaa && !strcmp(l.origins[0].officer, "sato.k") &&
+		      !strcmp(l.origins[0].status, "active") && l.origins[0].sign_key[31] == 0xaa);
+	}
+	dp_cable_list_free(&l);
+	r = dp_client_archive_log(c, 9, 5, 0, &l);
+	CHECKF(r == DP_OK && l.n == 0 && !l.log.present, "archive with proofs: %d %s", r, dp_client_message(c));
+	dp_cable_list_free(&l);
+	for (uint64_t m = 1; m <= 6; m++) {
+		r = dp_client_inbox_log(c, 0, 0, m, &l);
+		CHECKF(r == DP_EPROTO && l.items == NULL && l.proofs == NULL, "malformed proofs %llu: %d",
+		       (unsigned long long)m, r);
+		dp_cable_list_free(&l);
+	}
+	CHECK(dp_client_inbox_log(c, 61, 0, 0, &l) == DP_EINVAL);
+	CHECK(dp_client_inbox_log(c, 0, 0, (uint64_t)INT64_MAX + 1, &l) == DP_EINVAL);
+	dp_cable_accepted ca;
+	r = dp_client_accepted(c, cid, 7, &ca);
+	CHECKF(r == DP_OK && !strcmp(ca.mrn, "26 HQ 000003") && ca.accepted == 1771928580 &&
+	       ca.precedence == DP_PREC_ROUTINE && ca.role == DP_ROLE_INFO && ca.classification == DP_CLASS_SECRET &&
+	       !strcmp(ca.from, "HQ") && ca.log.present && ca.acc.index == 3 && ca.acc.entry.present,
+	       "accepted: %d %s", r, dp_client_message(c));
+	dp_cable_accepted_free(&ca);
+	CHECK(dp_client_accepted(c, cid, 8, &ca) == DP_EPROTO); /* no time, precedence, ... */
+	dp_cable_accepted_free(&ca);
+	CHECK(dp_client_accepted(c, "../x", 7, &ca) == DP_EINVAL);
+	dp_cable_status cs;
+	r = dp_client_status_log(c, cid, 7, &cs);
+	CHECKF(r == DP_OK && cs.classification == DP_CLASS_SECRET && cs.log.present && cs.acc.index == 3 &&
+	       !cs.acc.entry.present, "status with proofs: %d %s", r, dp_client_message(c));
+	dp_cable_status_free(&cs);
+	dp_sent_list sl;
+	r = dp_client_sent_log(c, 7, &sl);
+	CHECKF(r == DP_OK && sl.n == 1 && sl.accs[0].index == 3 && sl.accs[0].entry.present && sl.log.present &&
+	       sl.items[0].recipients == 2, "sent with proofs: %d %s", r, dp_client_message(c));
+	dp_sent_list_free(&sl);
 	dp_buf_free(&got);
 	dp_client_free(c);
 done:

@@ -95,6 +95,48 @@ int dp_client_submit(dp_client *c, const uint8_t *sub, size_t n, dp_submit_resul
 int dp_client_submit_decoy(dp_client *c, const uint8_t *sub, size_t n,
 			   dp_submit_result *res) DP_WUR;
 
+/* ---- proofs in answers (docs/api.md, "Proofs in answers") ---- */
+
+/*
+ * A log entry with its inclusion proof, as answers carry it
+ * (docs/transparency.md §3).  Nothing here is verified by the client
+ * library: the caller decodes the entry and checks the proof against a
+ * checkpoint it verified.
+ */
+typedef struct {
+	int present;                     /* 0: the switch did not send it */
+	uint64_t index;
+	uint8_t *entry;                  /* malloc'd, entry_len <= DP_TLOG_ENTRY_MAX */
+	size_t entry_len;
+	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t nproof;
+} dp_log_incl;
+/*
+ * The "log" object of an answer asked for with log_size=M: the checkpoint
+ * (a signed note, unverified) every proof of the answer is against, and
+ * its consistency proof from M.
+ */
+typedef struct {
+	int present;                     /* 0: the answer has none (a switch without the log) */
+	char *checkpoint;                /* malloc'd, NUL-terminated */
+	size_t checkpoint_len;
+	uint8_t consistency[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t nconsistency;
+} dp_log_view;
+void dp_log_view_free(dp_log_view *v);
+/*
+ * A cable's logged acceptance as an answer carries it: "log_index" (the
+ * index of its first cable-accepted entry; null when the switch has none)
+ * and "log_entry" (that entry with its inclusion proof, present when the
+ * answer's checkpoint covers it).  Unverified.
+ */
+typedef struct {
+	int has_index;                   /* 0: no "log_index" in the answer */
+	int64_t index;                   /* -1: null */
+	dp_log_incl entry;               /* entry.present: "log_entry" was sent */
+} dp_log_accepted;
+void dp_log_accepted_free(dp_log_accepted *a);
+
 /* ---- GET /v1/inbox ---- */
 typedef struct {
 	char cable_id[DP_HEXID];
@@ -122,6 +164,40 @@ int dp_client_archive(dp_client *c, int64_t before, int limit, dp_inbox_item **i
 /* dp_client_inbox_after with after = 0. */
 int dp_client_inbox(dp_client *c, int wait, dp_inbox_item **items, size_t *n) DP_WUR;
 
+/* A cable list with the proofs of each cable (log_size=M). */
+typedef struct {
+	uint8_t *envelope;               /* malloc'd signed envelope (unverified); NULL if none sent */
+	size_t envelope_len;
+	dp_log_accepted acc;
+} dp_cable_proof;
+typedef struct dp_device_info dp_device_info;
+typedef struct {
+	dp_inbox_item *items;            /* malloc'd, n */
+	dp_cable_proof *proofs;          /* malloc'd, n: proofs[i] is of items[i] */
+	size_t n;
+	dp_log_view log;
+	dp_device_info *origins;         /* malloc'd: the directory entries of the originating */
+	size_t norigins;                 /* devices ("originators"; no key fields) */
+} dp_cable_list;
+void dp_cable_list_free(dp_cable_list *l);
+#define DP_CLIENT_LIST_MAX (64u << 20) /* cap on a list answer with proofs */
+/*
+ * The same lists with log_size=M (the size of the last checkpoint this
+ * device verified; 0 if none): each item with its envelope and logged
+ * acceptance, and the answer's "log".  A switch without them answers
+ * without: proofs[i].envelope NULL, log.present 0 (the caller decides).
+ */
+int dp_client_inbox_log(dp_client *c, int wait, int64_t after, uint64_t log_size,
+			dp_cable_list *out) DP_WUR;
+int dp_client_archive_log(dp_client *c, int64_t before, int limit, uint64_t log_size,
+			  dp_cable_list *out) DP_WUR;
+/*
+ * The parser of those answers (len bytes of JSON; archive: the items carry
+ * "acked"), without a connection: DP_OK, DP_EPROTO (not such an answer),
+ * DP_ENOMEM.  out is always initialised (dp_cable_list_free is safe).
+ */
+int dp_client_parse_list(const uint8_t *body, size_t len, int archive, dp_cable_list *out) DP_WUR;
+
 /* ---- GET /v1/cables/{id} ---- submission bytes appended to out, MRN header copied. */
 int dp_client_fetch(dp_client *c, const char *cable_id, dp_buf *out, char mrn[DP_MRN_MAX + 1]) DP_WUR;
 
@@ -142,12 +218,37 @@ typedef struct {
 	char cable_id[DP_HEXID];
 	char mrn[DP_MRN_MAX + 1];
 	int precedence;
+	int classification;              /* -1: not in the answer */
 	int64_t accepted;
 	dp_receipt *recipients;          /* malloc'd */
 	size_t nrecipients;
+	dp_log_view log;                 /* dp_client_status_log */
+	dp_log_accepted acc;
 } dp_cable_status;
 int dp_client_status(dp_client *c, const char *cable_id, dp_cable_status *st) DP_WUR;
+/*
+ * The same with log_size=M: classification (-1 if the switch sent none),
+ * log and acc filled from the answer (unverified).
+ */
+int dp_client_status_log(dp_client *c, const char *cable_id, uint64_t log_size,
+			 dp_cable_status *st) DP_WUR;
 void dp_cable_status_free(dp_cable_status *st);
+
+/* ---- GET /v1/cables/{id}/accepted?log_size=M: the cable's acceptance, with proofs ---- */
+typedef struct {
+	char cable_id[DP_HEXID];
+	char mrn[DP_MRN_MAX + 1];
+	int64_t accepted;
+	int precedence;                  /* the one that applies to this device */
+	int role;                        /* enum dp_role; 0: this device is the originator's */
+	int classification;
+	char from[DP_NAME_MAX + 1];
+	dp_log_view log;
+	dp_log_accepted acc;
+} dp_cable_accepted;
+int dp_client_accepted(dp_client *c, const char *cable_id, uint64_t log_size,
+		       dp_cable_accepted *out) DP_WUR;
+void dp_cable_accepted_free(dp_cable_accepted *a);
 
 /* ---- GET /v1/sent ---- */
 typedef struct {
@@ -159,6 +260,15 @@ typedef struct {
 	uint32_t recipients, delivered, acked;
 } dp_sent_item;
 int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n) DP_WUR;
+/* The same with log_size=M: accs[i] is items[i]'s logged acceptance (malloc'd, unverified). */
+typedef struct {
+	dp_sent_item *items;
+	dp_log_accepted *accs;
+	size_t n;
+	dp_log_view log;
+} dp_sent_list;
+int dp_client_sent_log(dp_client *c, uint64_t log_size, dp_sent_list *out) DP_WUR;
+void dp_sent_list_free(dp_sent_list *l);
 
 /* ---- GET /v1/directory/resolve ---- */
 typedef struct {
@@ -166,20 +276,6 @@ typedef struct {
 	const char *captions;            /* comma-separated, may be NULL */
 	int classification;
 } dp_resolve_query;
-/*
- * A log entry with its inclusion proof, as a resolve answer carries it
- * (docs/transparency.md §3).  Nothing here is verified by the client
- * library: the caller decodes the entry and checks the proof against a
- * checkpoint it verified.
- */
-typedef struct {
-	int present;                     /* 0: the switch did not send it */
-	uint64_t index;
-	uint8_t *entry;                  /* malloc'd, entry_len <= DP_TLOG_ENTRY_MAX */
-	size_t entry_len;
-	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
-	size_t nproof;
-} dp_log_incl;
 typedef struct {
 	uint8_t device[32];
 	char officer[DP_NAME_MAX + 1];
@@ -209,12 +305,7 @@ typedef struct {
 	size_t n;
 	dp_unreachable *unreachable;     /* malloc'd */
 	size_t nunreachable;
-	/* "log" (optional): the newest checkpoint and its consistency proof from log_size */
-	int has_log;
-	char *log_checkpoint;            /* malloc'd signed note (unverified), NUL-terminated */
-	size_t log_checkpoint_len;
-	uint8_t log_consistency[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
-	size_t log_nconsistency;
+	dp_log_view log;                 /* optional: the newest checkpoint, consistency from log_size */
 } dp_resolution;
 int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *res) DP_WUR;
 /*
@@ -227,7 +318,7 @@ int dp_client_resolve_log(dp_client *c, const dp_resolve_query *q, uint64_t log_
 void dp_resolution_free(dp_resolution *res);
 
 /* ---- GET /v1/directory/devices/{device} ---- */
-typedef struct {
+struct dp_device_info {
 	uint8_t device[32];
 	char officer[DP_NAME_MAX + 1];
 	char post[DP_NAME_MAX + 1];
@@ -236,7 +327,7 @@ typedef struct {
 	int has_key;                     /* 0: no current epoch key (fields below empty) */
 	char age_recipient[DP_AGE_RECIPIENT_MAX + 1];
 	uint32_t epoch;
-} dp_device_info;
+};
 int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d) DP_WUR;
 
 /* ---- POST /v1/keys: publish one signed epoch key record (denpo/epoch.h) ---- */

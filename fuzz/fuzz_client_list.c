@@ -1,0 +1,61 @@
+/*
+ * fuzz_client_list - dp_client_parse_list on arbitrary bytes: the inbox and
+ * archive answers with their proofs (docs/api.md, "Proofs in answers"),
+ * which a device reads from a switch it does not trust.  Whatever is
+ * accepted stays within the caps the checks rely on: every string a
+ * clean, bounded C string, envelopes and entries within their maximum
+ * sizes, proofs within DP_TLOG_PROOF_MAX hashes, a proof per item; and
+ * nothing leaks (dp_cable_list_free).  The first input byte picks inbox or
+ * archive.  Seeds: fuzz/corpus/fuzz_client_list/.
+ */
+#include <string.h>
+
+#include "denpo/client.h"
+#include "denpo/envelope.h"
+#include "fuzz/fuzz.h"
+
+static int clean(const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+	return n < cap && dp_text_ok((const uint8_t *)s, n, 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	dp_cable_list l;
+	int r = dp_client_parse_list(data + 1, size - 1, data[0] & 1, &l);
+	if (r != DP_OK) {
+		if (l.items || l.proofs || l.origins || l.log.checkpoint || l.n)
+			__builtin_trap(); /* a refused answer leaves nothing behind */
+		return 0;
+	}
+	if (l.n && !l.proofs)
+		__builtin_trap();
+	for (size_t i = 0; i < l.n; i++) {
+		const dp_inbox_item *it = &l.items[i];
+		const dp_cable_proof *p = &l.proofs[i];
+		if (strlen(it->cable_id) != 32 || !dp_mrn_ok(it->mrn) || !clean(it->from, sizeof it->from) ||
+		    it->precedence < DP_PREC_FLASH || it->precedence > DP_PREC_ROUTINE)
+			__builtin_trap();
+		if ((p->envelope == NULL) != (p->envelope_len == 0) || p->envelope_len > DP_ENVELOPE_MAX)
+			__builtin_trap();
+		const dp_log_incl *e = &p->acc.entry;
+		if (e->present && (!e->entry || e->entry_len == 0 || e->entry_len > DP_TLOG_ENTRY_MAX ||
+				   e->nproof > DP_TLOG_PROOF_MAX))
+			__builtin_trap();
+		if (p->acc.index < -1 || (!p->acc.has_index && p->acc.index != -1))
+			__builtin_trap();
+	}
+	for (size_t i = 0; i < l.norigins; i++)
+		if (!clean(l.origins[i].officer, sizeof l.origins[i].officer) ||
+		    !clean(l.origins[i].post, sizeof l.origins[i].post) ||
+		    !clean(l.origins[i].status, sizeof l.origins[i].status))
+			__builtin_trap();
+	if (l.log.present && (!l.log.checkpoint || strlen(l.log.checkpoint) != l.log.checkpoint_len ||
+			      l.log.checkpoint_len > DP_NOTE_MAX || l.log.nconsistency > DP_TLOG_PROOF_MAX))
+		__builtin_trap();
+	dp_cable_list_free(&l);
+	return 0;
+}
