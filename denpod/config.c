@@ -2,6 +2,7 @@
  * denpod/config.c - data directory layout, initialisation and key files.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,47 @@ static void conf_get(const dp_buf *b, const char *key, char *out, size_t cap)
 	}
 }
 
+/* The connection limits: key, field, the range allowed, the default. */
+static const struct {
+	const char *key;
+	size_t off;
+	unsigned min, max, def;
+} conn_keys[] = {
+	{"max_connections", offsetof(dpc_conn_limits, max_conns), 0, 1000000, 0},
+	{"max_connections_per_address", offsetof(dpc_conn_limits, max_per_addr), 1, 1000000, 256},
+	{"max_handshakes_per_address", offsetof(dpc_conn_limits, max_hs_per_addr), 1, 1000000, 32},
+	{"handshake_timeout", offsetof(dpc_conn_limits, handshake_s), 1, 3600, 10},
+	{"idle_timeout", offsetof(dpc_conn_limits, idle_s), 1, 3600, 30},
+	{"request_timeout", offsetof(dpc_conn_limits, request_s), 1, 3600, 20},
+	{"min_upload_rate", offsetof(dpc_conn_limits, min_rate), 1, 1u << 30, 4096},
+	{"write_timeout", offsetof(dpc_conn_limits, write_s), 1, 3600, 30},
+};
+
+void dpc_conn_defaults(dpc_conn_limits *l)
+{
+	for (size_t i = 0; i < sizeof conn_keys / sizeof conn_keys[0]; i++)
+		*(unsigned *)(void *)((char *)l + conn_keys[i].off) = conn_keys[i].def;
+}
+
+static int conn_limits(const dp_buf *b, const char *path, dpc_conn_limits *l)
+{
+	dpc_conn_defaults(l);
+	for (size_t i = 0; i < sizeof conn_keys / sizeof conn_keys[0]; i++) {
+		char v[24];
+		uint64_t n;
+		conf_get(b, conn_keys[i].key, v, sizeof v);
+		if (!v[0])
+			continue;
+		if (dp_fld_uint(&n, v, strlen(v), conn_keys[i].max) || n < conn_keys[i].min) {
+			fprintf(stderr, "denpod: %s= in %s must be a number %u..%u (it is \"%s\")\n",
+				conn_keys[i].key, path, conn_keys[i].min, conn_keys[i].max, v);
+			return DP_EPARSE;
+		}
+		*(unsigned *)(void *)((char *)l + conn_keys[i].off) = (unsigned)n;
+	}
+	return DP_OK;
+}
+
 int dpc_load(dpc_config *c, const char *dir)
 {
 	char path[DPC_PATH_MAX];
@@ -215,7 +257,10 @@ int dpc_load(dpc_config *c, const char *dir)
 	conf_get(&b, "syslog_facility", fac, sizeof fac);
 	conf_get(&b, "scrub_period", period, sizeof period);
 	conf_get(&b, "scrub_rate", rate, sizeof rate);
+	r = conn_limits(&b, path, &c->conn);
 	dp_buf_free(&b);
+	if (r)
+		return r;
 	c->scrub_period = DPC_SCRUB_PERIOD;
 	c->scrub_rate = DPC_SCRUB_RATE;
 	/* a year at most: a longer period is a typo, not a policy */

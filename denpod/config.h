@@ -27,6 +27,17 @@
  *                     starts at most this often (default 86400, a day; 0: no scrub)
  *   scrub_rate=BYTES      the pass reads at most this many bytes a second, cables and
  *                     log entries together (default 8388608, 8 MiB/s; at least 4096)
+ *
+ * Connections to the API port (denpod/conn.h; docs/operations.md), all optional,
+ * each a decimal number:
+ *   max_connections=N             in all (default 0: what the descriptor limit leaves)
+ *   max_connections_per_address=N from one IPv4 address or IPv6 /64 (default 256)
+ *   max_handshakes_per_address=N  of those, still in their TLS handshake (default 32)
+ *   handshake_timeout=S           accept to TLS handshake done (default 10)
+ *   idle_timeout=S                a kept-alive connection with no request (default 30)
+ *   request_timeout=S             first byte to the whole request head (default 20) ...
+ *   min_upload_rate=B             ... plus one second per B bytes of body (default 4096)
+ *   write_timeout=S               an answer that makes no progress (default 30)
  */
 #ifndef DENPOD_CONFIG_H
 #define DENPOD_CONFIG_H
@@ -36,6 +47,15 @@
 
 #define DPC_PATH_MAX 4096
 #define DPC_LISTEN_MAX 128
+
+/* The limits of denpod/conn.h, as denpod.conf sets them (seconds, bytes/s, counts). */
+typedef struct {
+	unsigned max_conns;       /* 0: derived from RLIMIT_NOFILE */
+	unsigned max_per_addr;
+	unsigned max_hs_per_addr;
+	unsigned handshake_s, idle_s, request_s, write_s;
+	unsigned min_rate;
+} dpc_conn_limits;
 
 typedef struct {
 	char dir[DPC_PATH_MAX];
@@ -48,6 +68,7 @@ typedef struct {
 	char metrics_listen[DPC_LISTEN_MAX + 1];
 	uint64_t scrub_period; /* seconds; 0: off */
 	uint64_t scrub_rate;   /* bytes per second */
+	dpc_conn_limits conn;
 } dpc_config;
 
 #define DPC_SCRUB_PERIOD 86400
@@ -61,6 +82,8 @@ int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap) DP_WU
  * database, config.  An empty c->log_origin gets the default.
  */
 int dpc_init(dpc_config *c) DP_WUR;
+/* The connection limits' defaults (what an absent key means). */
+void dpc_conn_defaults(dpc_conn_limits *l);
 /* Read DIR/denpod.conf. */
 int dpc_load(dpc_config *c, const char *dir) DP_WUR;
 /*

@@ -29,6 +29,7 @@
 #include "denpo/encoding.h"
 #include "denpo/tls.h"
 #include "denpod/check.h"
+#include "denpod/conn.h"
 #include "denpod/detect_srv.h"
 #include "denpod/say.h"
 #include "denpod/scrub.h"
@@ -90,8 +91,10 @@ static void log_req(const dpd_req *rq, int status)
 static void send_reply(dpd_req *rq, int status, struct evbuffer *body)
 {
 	log_req(rq, status);
-	if (rq->req)
+	if (rq->req) {
+		dpd_conn_replied(rq->req); /* before: the send may free the connection */
 		evhttp_send_reply(rq->req, status, reason(status), body);
+	}
 	rq->req = NULL;
 }
 
@@ -227,6 +230,7 @@ static void handle(struct evhttp_request *req, void *arg)
 {
 	dpd_server *srv = arg;
 	dpd_req rq;
+	dpd_conn_request(req); /* read in full: the request deadline no longer applies */
 	memset(&rq, 0, sizeof rq);
 	rq.req = req;
 	rq.srv = srv;
@@ -292,14 +296,7 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 static struct bufferevent *bevcb(struct event_base *base, void *arg)
 {
 	dpd_server *srv = arg;
-	SSL *ssl = SSL_new(srv->ssl);
-	if (!ssl)
-		return NULL;
-	struct bufferevent *bev = bufferevent_openssl_socket_new(
-		base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bev)
-		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	return bev;
+	return dpd_conns_bev(srv->conns, srv->ssl); /* tracked, with deadlines (conn.h) */
 }
 
 static SSL_CTX *tls_ctx(const dpc_config *cfg)
@@ -402,7 +399,8 @@ int dpd_run(const dpc_config *cfg)
 		SSL_CTX_set_app_data(srv.ssl, &srv); /* for verify_cb's directory lookup */
 	srv.base = event_base_new();
 	srv.http = srv.base ? evhttp_new(srv.base) : NULL;
-	if (!srv.ssl || !srv.http || dpd_batch_init(&srv) || dpl_start(srv.log)) {
+	if (!srv.ssl || !srv.http || dpd_conns_new(&srv.conns, srv.base, &cfg->conn) ||
+	    dpd_batch_init(&srv) || dpl_start(srv.log)) {
 		fprintf(stderr, "denpod: cannot set up TLS or HTTP\n");
 		r = DP_ECRYPTO;
 		goto done;
@@ -416,6 +414,7 @@ int dpd_run(const dpc_config *cfg)
 	/* refused from Content-Length before the body is read */
 	evhttp_set_max_body_size(srv.http, (ev_ssize_t)DPD_BODY_MAX);
 	evhttp_set_max_headers_size(srv.http, 16384);
+	/* a backstop only: conn.c's deadlines are the ones that apply */
 	evhttp_set_timeout(srv.http, DPD_WAIT_MAX + 30);
 	struct evhttp_bound_socket *bound =
 		evhttp_bind_socket_with_handle(srv.http, host, (ev_uint16_t)port);
@@ -425,6 +424,7 @@ int dpd_run(const dpc_config *cfg)
 		r = DP_ENET;
 		goto done;
 	}
+	dpd_conns_listener(srv.conns, evhttp_bound_socket_get_listener(bound));
 	/*
 	 * Answers leave in more than one TCP segment; without TCP_NODELAY the
 	 * last one waits for the client's delayed ACK (~40 ms per request).
@@ -439,7 +439,10 @@ int dpd_run(const dpc_config *cfg)
 		r = DP_ENOMEM;
 		goto done;
 	}
-	fprintf(stderr, "denpod: listening on https://%s (TLS 1.3, mutual auth)\n", cfg->listen);
+	dpd_conn_stats cs;
+	dpd_conns_stats(srv.conns, &cs);
+	fprintf(stderr, "denpod: listening on https://%s (TLS 1.3, mutual auth; at most %u "
+			"connections)\n", cfg->listen, cs.max);
 	event_base_dispatch(srv.base);
 	fprintf(stderr, "denpod: stopped after %llu batches, %llu writes committed\n",
 		(unsigned long long)srv.n_batches, (unsigned long long)srv.n_committed);
@@ -447,6 +450,7 @@ int dpd_run(const dpc_config *cfg)
 done:
 	if (srv.http)
 		evhttp_free(srv.http); /* closes connections: held requests are dropped */
+	dpd_conns_free(srv.conns);
 	dpd_batch_stop(&srv); /* the writer finishes the batch it holds */
 	dpsc_stop(scrub);
 	dpd_det_close(&srv);

@@ -116,6 +116,7 @@ typedef struct dpd_server {
 	dpc_config cfg;
 	struct event_base *base;
 	struct evhttp *http;
+	struct dpd_conns *conns; /* the connection guard (conn.h) */
 	SSL_CTX *ssl;
 	dps_store *store;  /* the loop thread's connection: reads (directory cached) */
 	dps_store *wstore; /* the writer thread's connection: batch commits */
