@@ -20,6 +20,15 @@
  *       every 20-40 ms (the next only once the last was received): measures
  *       submit -> inbox-answer latency, acks each FLASH and re-arms the poll.
  *       --raw appends each FLASH latency (ms) to FILE.
+ *   bench_switch sends DIR --rate R --seconds T [--conns K] [--label L] [--raw FILE]
+ *       An officer's sends while the switch is under attack (bench/conn_siege.sh):
+ *       R ROUTINE cables/s for T seconds, each on a NEW connection (TCP and
+ *       TLS handshake included in its latency, as `denpo send` has it), over
+ *       at most K at a time; a send not answered within 20 s fails.  Prints
+ *       L_accepted, L_errors (failed sends) and the latency percentiles; exit
+ *       0 even if some failed (the script reports them).  --raw appends
+ *       "start_s latency_ms status connect_ms tls_done_ms" per cable to FILE
+ *       (status < 0: -curl code; the last two: since the start, as curl saw them).
  *
  * Cables are built BEFORE timing (two threads), so client-side crypto does
  * not eat the measured server CPU.  Output: "name value unit" lines; exit 1
@@ -394,8 +403,10 @@ typedef struct {
 	int n, nfrom;
 	const int *from;
 	int *next;        /* per sender position: next cable j of that sender */
+	int fresh;        /* a new connection for every cable (sends) */
 	int sent, done, accepted, errors;
 	double *lat;      /* answer latency of each accepted cable, seconds */
+	FILE *raw;        /* sends --raw: "start_s latency_ms status" per cable */
 	int nlat;
 	double t_first, t_last;
 } engine;
@@ -428,7 +439,11 @@ static void slot_setup(engine *g, slot *sl)
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, g->s->pin);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, g->fresh ? 20L : 60L);
+	if (g->fresh) {
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	}
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_resp);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, sl);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, sl);
@@ -436,10 +451,11 @@ static void slot_setup(engine *g, slot *sl)
 }
 
 static void engine_init(engine *g, bstate *s, int nslots, const int *from, int nfrom, dp_buf *subs,
-			int n)
+			int n, int fresh)
 {
 	memset(g, 0, sizeof *g);
 	g->s = s;
+	g->fresh = fresh;
 	g->m = curl_multi_init();
 	/* Expect: 100-continue would cost a round trip per cable */
 	g->hdrs = curl_slist_append(NULL, "Content-Type: application/octet-stream");
@@ -524,6 +540,13 @@ static void engine_reap(engine *g)
 		sl->busy = 0;
 		g->done++;
 		g->t_last = t;
+		if (g->raw) {
+			curl_off_t tc = 0, ttls = 0;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_CONNECT_TIME_T, &tc);
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_APPCONNECT_TIME_T, &ttls);
+			fprintf(g->raw, "%.3f %.2f %ld %.2f %.2f\n", sl->t0 - g->t_first,
+				(t - sl->t0) * 1e3, rc == CURLE_OK ? st : -(long)rc, tc / 1e3, ttls / 1e3);
+		}
 		if (rc == CURLE_OK && st == 201) {
 			g->accepted++;
 			g->lat[g->nlat++] = t - sl->t0;
@@ -636,7 +659,7 @@ static int cmd_load(bstate *s, int nrcpt, int ncables, double seconds, int conns
 	fprintf(stderr, "bench_switch: built %d cables to %d device(s) in %.1f s (%zu bytes each)\n",
 		ncables, nrcpt, tb, subs[0].len);
 	engine g;
-	engine_init(&g, s, conns, s->senders, nfrom, subs, ncables);
+	engine_init(&g, s, conns, s->senders, nfrom, subs, ncables, 0);
 	engine_warm(&g);
 	engine_run(&g, 0, seconds);
 	double secs = g.t_last - g.t_first;
@@ -650,6 +673,34 @@ static int cmd_load(bstate *s, int nrcpt, int ncables, double seconds, int conns
 	free_subs(subs, ncables);
 	free(ids);
 	return bad;
+}
+
+/* ---- sends over fresh connections (under attack) ---- */
+
+static int cmd_sends(bstate *s, double rate, double seconds, int conns, const char *label,
+		     const char *raw)
+{
+	int n = (int)(rate * seconds);
+	dp_buf *subs = calloc((size_t)n, sizeof *subs);
+	uint8_t(*ids)[DP_CABLE_ID] = calloc((size_t)n, DP_CABLE_ID);
+	if (!subs || !ids)
+		die("out of memory", DP_ENOMEM);
+	int nfrom = s->nsenders - 1 < conns ? s->nsenders - 1 : conns;
+	(void)build_all(s, DP_PREC_ROUTINE, s->recv, 1, s->senders, nfrom, subs, ids, n);
+	engine g;
+	engine_init(&g, s, conns, s->senders, nfrom, subs, n, 1);
+	if (raw && !(g.raw = fopen(raw, "a")))
+		die(raw, DP_EIO);
+	engine_run(&g, rate, seconds + 30); /* every cable is sent; late ones still count */
+	if (g.raw && fclose(g.raw))
+		die(raw, DP_EIO);
+	printf("%s_accepted %d cables\n", label, g.accepted);
+	printf("%s_errors %d\n", label, g.errors);
+	print_lat(label, g.lat, g.nlat);
+	engine_free(&g);
+	free_subs(subs, n);
+	free(ids);
+	return 0;
 }
 
 /* ---- flash ---- */
@@ -786,7 +837,7 @@ static int cmd_flash(bstate *s, double rate, double seconds, int fill, double fi
 			die("out of memory", DP_ENOMEM);
 		build_all(s, DP_PREC_ROUTINE, r0, 1, s->senders, nfrom, subs, ids, n);
 		engine g;
-		engine_init(&g, s, conns, s->senders, nfrom, subs, n);
+		engine_init(&g, s, conns, s->senders, nfrom, subs, n, 0);
 		engine_run(&g, 0, fill_secs - (bench_now() - tf));
 		if (g.errors)
 			die("filling the queue", 0);
@@ -832,7 +883,7 @@ static int cmd_flash(bstate *s, double rate, double seconds, int fill, double fi
 		dp_client_free(c);
 	}
 	engine g;
-	engine_init(&g, s, conns, s->senders, nfrom, subs, nflood);
+	engine_init(&g, s, conns, s->senders, nfrom, subs, nflood, 0);
 	engine_warm(&g);
 	pthread_t tw, ts;
 	flash_sender fs = {&x, fsubs, seconds, 0, 0};
@@ -934,6 +985,13 @@ int main(int argc, char **argv)
 		if (rate <= 0 || secs <= 0 || secs > 120 || fill < 0 || fsecs <= 0)
 			die("--rate > 0, --seconds 0..120, --fill >= 0, --fill-seconds > 0", 0);
 		r = cmd_flash(&s, rate, secs, fill, fsecs, conns, opt(argc, argv, "--label", "flash"),
+			      opt(argc, argv, "--raw", NULL));
+	} else if (strcmp(cmd, "sends") == 0) {
+		double rate = atof(opt(argc, argv, "--rate", "10"));
+		double secs = atof(opt(argc, argv, "--seconds", "20"));
+		if (rate <= 0 || secs <= 0 || rate * secs > 100000)
+			die("--rate > 0, --seconds > 0, at most 100000 cables", 0);
+		r = cmd_sends(&s, rate, secs, conns, opt(argc, argv, "--label", "sends"),
 			      opt(argc, argv, "--raw", NULL));
 	} else {
 		fprintf(stderr, "bench_switch: unknown command %s\n", cmd);

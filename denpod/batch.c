@@ -461,7 +461,8 @@ int dpd_batch_init(dpd_server *srv)
 	/* done_ev set <=> mu and the condition variables exist (dpd_batch_stop) */
 	srv->done_ev = event_new(srv->base, -1, 0, done_cb, srv);
 	srv->commit_ev = event_new(srv->base, -1, 0, commit_cb, srv);
-	if (!srv->commit_ev || !srv->done_ev)
+	if (!srv->commit_ev || !srv->done_ev || event_priority_set(srv->done_ev, DPD_PRIO_HIGH) ||
+	    event_priority_set(srv->commit_ev, DPD_PRIO_HIGH))
 		return DP_ENOMEM;
 	if (pthread_create(&srv->writer, NULL, writer_main, srv))
 		return DP_ENOMEM;

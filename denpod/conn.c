@@ -36,15 +36,20 @@
 
 #include "denpo/error.h"
 #include "denpod/conn.h"
+#include "denpod/server.h"
 
 enum phase { PH_HANDSHAKE, PH_IDLE, PH_REQUEST, PH_HANDLER };
 
 #define ADDR_KEY 17     /* family byte + 16 address bytes (IPv6: the /64, zero-padded) */
 #define ADDR_BUCKETS 4096
-#define SWEEP_MS 1000
+#define SWEEP_MS 250
+#define KNOWN_SLOTS 4096         /* addresses that completed a handshake lately */
+#define KNOWN_PROBE 8
+#define KNOWN_MS (24 * 3600 * 1000) /* ... within a day */
 #define SUMMARY_MS 10000
 #define RESUME_MS 100
 #define LISTENERS_MAX 4
+#define DPD_BACKLOG 4096
 
 struct addr;
 
@@ -58,6 +63,7 @@ struct conn {
 	struct event *adopt_ev;
 	int phase;
 	int doomed;      /* shut down by the guard; evhttp will free it */
+	unsigned spread; /* per mille added to its deadlines (0..499) */
 	int64_t since;   /* ms: the phase's start (writing: the last progress) */
 	uint64_t rd, wr; /* the BIO's byte counts at that moment */
 };
@@ -76,6 +82,10 @@ struct dpd_conns {
 	struct conn *hhead, *htail; /* handshaking */
 	unsigned n, nhs;
 	struct addr *buckets[ADDR_BUCKETS];
+	struct {
+		uint8_t key[ADDR_KEY];
+		int64_t t; /* ms of the last handshake done from it; 0: free */
+	} known[KNOWN_SLOTS];
 	uint8_t hkey[crypto_shorthash_KEYBYTES];
 	struct evconnlistener *lev[LISTENERS_MAX];
 	size_t nlev;
@@ -121,12 +131,51 @@ static int64_t now_ms(void)
 
 /* ---- addresses ---- */
 
-static unsigned bucket_of(const dpd_conns *g, const uint8_t key[ADDR_KEY])
+static unsigned hash_of(const dpd_conns *g, const uint8_t key[ADDR_KEY])
 {
 	uint8_t h[crypto_shorthash_BYTES];
-	/* keyed: an attacker cannot aim many addresses at one chain */
+	/* keyed: an attacker cannot aim many addresses at one chain or slot */
 	crypto_shorthash(h, key, ADDR_KEY, g->hkey);
-	return (unsigned)((h[0] | (unsigned)h[1] << 8) % ADDR_BUCKETS);
+	return h[0] | (unsigned)h[1] << 8 | (unsigned)h[2] << 16;
+}
+
+static unsigned bucket_of(const dpd_conns *g, const uint8_t key[ADDR_KEY])
+{
+	return hash_of(g, key) % ADDR_BUCKETS;
+}
+
+/*
+ * Addresses from which an enrolled device finished a handshake within a
+ * day: a new connection from one of them is served ahead of the crowd from
+ * elsewhere, before it has proved anything (posts' addresses are stable;
+ * an attacker behind a post's NAT is held by the per-address caps).
+ */
+static int known_get(const dpd_conns *g, const uint8_t key[ADDR_KEY], int64_t now)
+{
+	unsigned h = hash_of(g, key);
+	for (unsigned i = 0; i < KNOWN_PROBE; i++) {
+		unsigned k = (h + i) % KNOWN_SLOTS;
+		if (g->known[k].t && now - g->known[k].t < KNOWN_MS &&
+		    memcmp(g->known[k].key, key, ADDR_KEY) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void known_put(dpd_conns *g, const uint8_t key[ADDR_KEY], int64_t now)
+{
+	unsigned h = hash_of(g, key), oldest = h % KNOWN_SLOTS;
+	for (unsigned i = 0; i < KNOWN_PROBE; i++) {
+		unsigned k = (h + i) % KNOWN_SLOTS;
+		if (memcmp(g->known[k].key, key, ADDR_KEY) == 0 || !g->known[k].t) {
+			oldest = k;
+			break;
+		}
+		if (g->known[k].t < g->known[oldest].t)
+			oldest = k;
+	}
+	memcpy(g->known[oldest].key, key, ADDR_KEY);
+	g->known[oldest].t = now;
 }
 
 /* The key of the peer's address (IPv4, or the /64 of an IPv6 one); -1 if none. */
@@ -240,6 +289,7 @@ static void doom(struct conn *c, uint64_t *count)
 	handshake_end(c); /* no longer a candidate for eviction */
 	c->doomed = 1;
 	(*count)++;
+	(void)bufferevent_priority_set(c->bev, DPD_PRIO_LOW); /* fails if active: no matter */
 	int fd = (int)bufferevent_getfd(c->bev);
 	if (fd >= 0)
 		shutdown(fd, SHUT_RDWR);
@@ -304,6 +354,10 @@ static void info_cb(const SSL *ssl, int where, int ret)
 	if (c && c->phase == PH_HANDSHAKE && !c->doomed) {
 		handshake_end(c);
 		enter(c, PH_IDLE);
+		/* an enrolled device: ahead of every connection still in its handshake */
+		(void)bufferevent_priority_set(c->bev, DPD_PRIO_HIGH);
+		if (c->addr)
+			known_put(c->g, c->addr->key, c->since);
 	}
 }
 
@@ -328,6 +382,8 @@ static void adopt(evutil_socket_t fd_, short what, void *arg)
 	}
 	c->addr = a;
 	a->total++;
+	if (c->phase == PH_HANDSHAKE && known_get(g, key, now_ms()))
+		(void)bufferevent_priority_set(c->bev, DPD_PRIO_HIGH); /* a device's address */
 	if (c->phase == PH_HANDSHAKE) {
 		LINK(&a->hhead, &a->htail, c, aprev, anext);
 		a->handshaking++;
@@ -352,8 +408,11 @@ struct bufferevent *dpd_conns_bev(dpd_conns *g, SSL_CTX *ctx)
 		return NULL;
 	}
 	c->g = g;
+	c->spread = randombytes_uniform(500);
 	c->adopt_ev = event_new(g->base, -1, 0, adopt, c);
-	if (!c->adopt_ev || !SSL_set_ex_data(ssl, ssl_idx, c)) {
+	/* adopt() runs before the crowd's reads: it may move a device's connection ahead */
+	if (!c->adopt_ev || event_priority_set(c->adopt_ev, DPD_PRIO_HIGH) ||
+	    !SSL_set_ex_data(ssl, ssl_idx, c)) {
 		if (c->adopt_ev)
 			event_free(c->adopt_ev);
 		free(c);
@@ -432,13 +491,23 @@ static void say_summary(dpd_conns *g, int64_t now)
 	g->said_at = now;
 }
 
+/*
+ * s seconds, and up to half as much again, by connection: a crowd that came
+ * together and is closed together would come back together, overflow the
+ * listen backlog and have an officer's SYN dropped.
+ */
+static int64_t limit_ms(const struct conn *c, unsigned s)
+{
+	return (int64_t)s * (1000 + c->spread);
+}
+
 static void sweep_one(dpd_conns *g, struct conn *c, int64_t now)
 {
 	const dpc_conn_limits *l = &g->lim;
 	uint64_t rd, wr;
 	switch (c->phase) {
 	case PH_HANDSHAKE:
-		if (now - c->since > (int64_t)l->handshake_s * 1000)
+		if (now - c->since > limit_ms(c, l->handshake_s))
 			doom(c, &g->st.closed_handshake);
 		return;
 	case PH_IDLE:
@@ -448,7 +517,7 @@ static void sweep_one(dpd_conns *g, struct conn *c, int64_t now)
 			if (wr != c->wr) {
 				c->wr = wr;
 				c->since = now;
-			} else if (now - c->since > (int64_t)l->write_s * 1000) {
+			} else if (now - c->since > limit_ms(c, l->write_s)) {
 				doom(c, &g->st.closed_write);
 			}
 			return;
@@ -460,13 +529,13 @@ static void sweep_one(dpd_conns *g, struct conn *c, int64_t now)
 			c->since = now;
 			return;
 		}
-		if (now - c->since > (int64_t)l->idle_s * 1000)
+		if (now - c->since > limit_ms(c, l->idle_s))
 			doom(c, &g->st.closed_idle);
 		return;
 	case PH_REQUEST:
 		rd = bytes_read(c) - c->rd;
 		/* the head's time, and a second more for every min_rate bytes received */
-		if (now - c->since > (int64_t)l->request_s * 1000 + (int64_t)(rd * 1000 / l->min_rate))
+		if (now - c->since > limit_ms(c, l->request_s) + (int64_t)(rd * 1000 / l->min_rate))
 			doom(c, &g->st.closed_request);
 		return;
 	default:
@@ -517,6 +586,13 @@ void dpd_conns_listener(dpd_conns *g, struct evconnlistener *lev)
 		return;
 	g->lev[g->nlev++] = lev;
 	evconnlistener_set_error_cb(lev, accept_error);
+	/*
+	 * evhttp listens with a backlog of 128: a crowd reconnecting at once
+	 * overflows it, and the kernel drops an officer's SYN (retried 1 s, then
+	 * 3 s later).  The kernel caps this at net.core.somaxconn.
+	 */
+	if (listen((int)evconnlistener_get_fd(lev), DPD_BACKLOG) != 0)
+		fprintf(stderr, "denpod: warning: cannot raise the listen backlog: %s\n", strerror(errno));
 	if (g->paused)
 		evconnlistener_disable(lev);
 }

@@ -35,6 +35,13 @@
  * connection is refused and the listener paused until one closes: new
  * connections wait in the kernel's backlog, the loop never spins.
  *
+ * Order.  Connections of enrolled devices are served ahead of those still
+ * in their handshake (DPD_PRIO_HIGH in server.h), and so is a new
+ * connection from an address where a device finished a handshake within a
+ * day; connections the guard shut down come last.  Deadlines are
+ * stretched by up to half, at random per connection, so that a crowd
+ * closed together does not come back together.
+ *
  * Descriptors.  If accept() fails for want of descriptors (EMFILE,
  * ENFILE: something else used them), the oldest handshake is closed and
  * the listener paused for 100 ms.  What the guard closed is said in one

@@ -398,6 +398,10 @@ int dpd_run(const dpc_config *cfg)
 	if (srv.ssl)
 		SSL_CTX_set_app_data(srv.ssl, &srv); /* for verify_cb's directory lookup */
 	srv.base = event_base_new();
+	if (srv.base && event_base_priority_init(srv.base, DPD_PRIOS) != 0) {
+		event_base_free(srv.base);
+		srv.base = NULL;
+	}
 	srv.http = srv.base ? evhttp_new(srv.base) : NULL;
 	if (!srv.ssl || !srv.http || dpd_conns_new(&srv.conns, srv.base, &cfg->conn) ||
 	    dpd_batch_init(&srv) || dpl_start(srv.log)) {

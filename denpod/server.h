@@ -36,6 +36,17 @@ typedef struct ssl_ctx_st SSL_CTX;
 #define DPD_WAIT_BUCKETS 4096
 #define DPD_WAIT_PER_DEVICE 8 /* held long-polls per device; a 9th answers the oldest */
 
+/*
+ * The loop's event priorities (libevent runs every active event of a
+ * higher priority before a lower one): a crowd of connections that never
+ * authenticate cannot delay an enrolled device's request or the answers of
+ * a commit.  Events not given one get DPD_PRIO_NORMAL.
+ */
+enum { DPD_PRIO_HIGH,   /* the writer's hand-over (batch.c), authenticated connections */
+       DPD_PRIO_NORMAL, /* listeners, timers, connections in their TLS handshake */
+       DPD_PRIO_LOW,    /* connections the guard shut down (conn.c): only their freeing */
+       DPD_PRIOS };
+
 /* A request being answered: what the log line and the reply need. */
 typedef struct dpd_req_s {
 	struct evhttp_request *req; /* NULL once the peer went away */
