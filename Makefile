@@ -12,7 +12,8 @@ BUILD ?= build
 endif
 
 CC ?= cc
-PKGS := libsodium openssl sqlite3 libevent libevent_openssl libevent_pthreads jansson libcurl zlib
+PKGS := libsodium openssl sqlite3 libevent libevent_openssl libevent_pthreads jansson libcurl zlib \
+	libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 

@@ -31,6 +31,7 @@
 #include "denpod/check.h"
 #include "denpod/conn.h"
 #include "denpod/detect_srv.h"
+#include "denpod/sandbox.h"
 #include "denpod/say.h"
 #include "denpod/scrub.h"
 #include "denpod/server.h"
@@ -443,6 +444,8 @@ int dpd_run(const dpc_config *cfg)
 		r = DP_ENOMEM;
 		goto done;
 	}
+	if ((r = dpd_sandbox_enter(cfg)))
+		goto done;
 	dpd_conn_stats cs;
 	dpd_conns_stats(srv.conns, &cs);
 	fprintf(stderr, "denpod: listening on https://%s (TLS 1.3, mutual auth; at most %u "

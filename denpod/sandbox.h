@@ -1,0 +1,40 @@
+/*
+ * denpod/sandbox.h - what the network process may still do once it serves.
+ *
+ * The network process (the child of `denpod run`, denpod/signer.h) parses
+ * TLS and HTTP from anyone.  Once it has opened everything it needs (the
+ * database, the listeners, the alert outputs) and started its threads,
+ * dpd_sandbox_enter confines it for good, every thread at once:
+ *
+ *   files     (Landlock) it may read and write the database files, append
+ *             to the alerts file, read denpod.conf, detect.conf, the time
+ *             zone files and the resolver's files, and list the data
+ *             directory; nothing else: not the key files (log.key,
+ *             sign.key, tls.key), not the signer's state, not /proc of
+ *             another process.  A kernel without Landlock is said once at
+ *             start (the seccomp filter and the signer's own protections
+ *             still hold).
+ *   syscalls  (seccomp, libseccomp) an allowlist: what the loop, the batch
+ *             writer, the log integrator and their libraries call while
+ *             serving.  No process or thread is created, nothing executed,
+ *             no other process traced.  Any other system call kills the
+ *             process (SIGSYS) after a line that names it; the signer
+ *             reports the death.
+ *
+ * Both need no privilege (no_new_privs is set first).  The allowlist is
+ * the one place to add a call that a new feature needs.
+ */
+#ifndef DENPOD_SANDBOX_H
+#define DENPOD_SANDBOX_H
+
+#include "denpod/config.h"
+
+/*
+ * Confine the calling process (all its threads).  DP_ECRYPTO (named so by
+ * its message) if the seccomp filter cannot be installed: the switch must
+ * not serve unconfined.  $DENPOD_TEST_SYSCALL=getppid makes the process
+ * call that forbidden system call right after, for tests/it_privsep.sh.
+ */
+int dpd_sandbox_enter(const dpc_config *cfg) DP_WUR;
+
+#endif

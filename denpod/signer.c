@@ -1,0 +1,426 @@
+/*
+ * denpod/signer.c - the log signer process and its client (signer.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "denpo/encoding.h"
+#include "denpo/epoch.h"
+#include "denpod/signer.h"
+
+enum { OP_HELLO = 1, OP_SIGN = 2 };
+#define STATE_FILE "signer.state"
+#define STATE_MAGIC "DENPO-SIGNER/1"
+
+/* ---- wire helpers ---- */
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* ---- the signer ---- */
+
+struct dpk_signer {
+	dpc_config cfg;
+	uint8_t *sk; /* log.key, sodium memory */
+	dp_note_vkey vk;
+	int hello;   /* HELLO answered: the state below is the one in force */
+	const char *why; /* the last refusal, for the log line */
+	uint64_t size;
+	uint8_t root[DP_TLOG_HASH];
+};
+
+/* signer.state: the tree signed last.  DP_ENOTFOUND if there is none. */
+static int state_read(dpk_signer *k)
+{
+	char path[DPC_PATH_MAX], origin[DP_NOTE_NAME_MAX + 1], root[80];
+	unsigned long long size;
+	dp_buf b;
+	int r = dpc_path(&k->cfg, STATE_FILE, path, sizeof path);
+	if (r)
+		return r;
+	if (access(path, F_OK) != 0)
+		return errno == ENOENT ? DP_ENOTFOUND : DP_EIO;
+	dp_buf_init(&b, 4096);
+	r = dp_read_file(path, &b);
+	if (!r && dp_buf_putc(&b, 0))
+		r = DP_ENOMEM;
+	/* written by this signer only: a damaged file is a stop, never a guess */
+	if (!r && (sscanf((const char *)b.p, STATE_MAGIC "\norigin %255s\nsize %llu\nroot %79s\n", origin,
+			  &size, root) != 3 ||
+		   strcmp(origin, k->cfg.log_origin) != 0 ||
+		   dp_hex_decode(k->root, sizeof k->root, root, strlen(root)) != DP_OK))
+		r = DP_EPARSE;
+	if (!r)
+		k->size = size;
+	dp_buf_free(&b);
+	if (r)
+		fprintf(stderr, "denpod: signer: %s is unreadable or not this log's (%s): the signer "
+				"will not sign until it is repaired (docs/operations.md, \"Recover\")\n",
+			path, dp_strerror(r));
+	return r;
+}
+
+static int state_write(const dpk_signer *k, uint64_t size, const uint8_t root[DP_TLOG_HASH])
+{
+	char path[DPC_PATH_MAX], text[512], hex[2 * DP_TLOG_HASH + 1];
+	int r = dpc_path(&k->cfg, STATE_FILE, path, sizeof path);
+	if (r)
+		return r;
+	dp_hex_encode(hex, root, DP_TLOG_HASH);
+	int n = snprintf(text, sizeof text, STATE_MAGIC "\norigin %s\nsize %llu\nroot %s\n",
+			 k->cfg.log_origin, (unsigned long long)size, hex);
+	/* atomic and durable (fsync, rename, fsync of the directory) */
+	r = n > 0 && (size_t)n < sizeof text ? dp_write_file(path, text, (size_t)n, 0600, 0) : DP_ETOOBIG;
+	if (r)
+		fprintf(stderr, "denpod: signer: cannot write %s (%s): nothing signed\n", path,
+			dp_strerror(r));
+	return r;
+}
+
+int dpk_signer_new(dpk_signer **out, const dpc_config *cfg)
+{
+	dpk_signer *k = calloc(1, sizeof *k);
+	uint8_t pk[32];
+	*out = NULL;
+	if (!k)
+		return DP_ENOMEM;
+	k->cfg = *cfg;
+	int r = dpc_key_load(cfg, "log.key", &k->sk, pk);
+	if (!r && (r = dp_note_vkey_make(&k->vk, cfg->log_origin, DP_NOTE_ED25519, pk)))
+		fprintf(stderr, "denpod: log_origin=%s in denpod.conf is not a valid key name\n",
+			cfg->log_origin);
+	if (r) {
+		dpk_signer_free(k);
+		return r;
+	}
+	*out = k;
+	return DP_OK;
+}
+
+void dpk_signer_free(dpk_signer *k)
+{
+	if (!k)
+		return;
+	dpc_key_free(k->sk);
+	sodium_memzero(k, sizeof *k);
+	free(k);
+}
+
+/* The signed note of (size, root) into c (t = now). */
+static int sign_note(const dpk_signer *k, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+		     dps_checkpoint *c)
+{
+	dp_checkpoint cp;
+	dp_buf b;
+	memset(&cp, 0, sizeof cp);
+	snprintf(cp.origin, sizeof cp.origin, "%s", k->cfg.log_origin);
+	cp.size = size;
+	memcpy(cp.root, root, DP_TLOG_HASH);
+	dp_buf_init(&b, DPS_NOTE_MAX);
+	int r = dp_checkpoint_format(&b, &cp);
+	size_t tl = b.len;
+	if (!r)
+		r = dp_buf_putc(&b, '\n');
+	if (!r)
+		r = dp_note_sign_line(&b, (const char *)b.p, tl, k->cfg.log_origin, k->sk);
+	if (!r) {
+		memset(c, 0, sizeof *c);
+		c->size = size;
+		memcpy(c->root, root, DP_TLOG_HASH);
+		c->t = dp_now();
+		memcpy(c->note, b.p, b.len);
+		c->note[b.len] = 0;
+		c->note_len = b.len;
+	}
+	dp_buf_free(&b);
+	return r;
+}
+
+/* HELLO: the state in force, from signer.state or (first start) the stored checkpoint. */
+static int hello(dpk_signer *k, const uint8_t *p, size_t n)
+{
+	if (k->hello) {
+		k->why = "HELLO came twice (a network process cannot reset what was signed)";
+		return DP_ESTATE;
+	}
+	if (n < 3)
+		return DP_EPARSE;
+	int has = p[0];
+	size_t nl = (size_t)p[1] << 8 | p[2];
+	if (has > 1 || nl != n - 3 || nl > DPS_NOTE_MAX || (!has && nl))
+		return DP_EPARSE;
+	int r = state_read(k);
+	if (r == DP_OK) {
+		k->hello = 1;
+		return DP_OK;
+	}
+	if (r != DP_ENOTFOUND)
+		return r;
+	/* the first start: the network process has faced no one yet, its database is the truth */
+	if (!has) {
+		k->size = 0;
+		dp_tlog_empty_root(k->root);
+	} else {
+		int verified = 0;
+		size_t tl = 0;
+		dp_checkpoint cp;
+		r = dp_note_open((const char *)p + 3, nl, &k->vk, 1, &verified, NULL, &tl);
+		if (!r)
+			r = dp_checkpoint_parse(&cp, (const char *)p + 3, tl);
+		if (!r && strcmp(cp.origin, k->vk.name) != 0)
+			r = DP_ESIG;
+		if (r)
+			return r == DP_EPARSE ? DP_ESIG : r;
+		k->size = cp.size;
+		memcpy(k->root, cp.root, DP_TLOG_HASH);
+	}
+	r = state_write(k, k->size, k->root);
+	if (!r)
+		k->hello = 1;
+	return r;
+}
+
+/* SIGN: only a tree that extends the one signed last. */
+static int sign(dpk_signer *k, const uint8_t *p, size_t n, dps_checkpoint *c)
+{
+	k->why = "it does not extend the tree signed last";
+	if (!k->hello) {
+		k->why = "SIGN before HELLO";
+		return DP_ESTATE;
+	}
+	if (n < 8 + DP_TLOG_HASH + 1)
+		return DP_EPARSE;
+	uint64_t size = get64(p);
+	const uint8_t *root = p + 8;
+	size_t np = p[8 + DP_TLOG_HASH];
+	if (np > DP_TLOG_PROOF_MAX || n != 8 + DP_TLOG_HASH + 1 + np * DP_TLOG_HASH)
+		return DP_EPARSE;
+	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	memcpy(proof, p + 8 + DP_TLOG_HASH + 1, np * DP_TLOG_HASH);
+	if (size < k->size) {
+		k->why = "it is smaller than the tree signed last (a rollback)";
+		return DP_ESTATE;
+	}
+	if (size == k->size) {
+		/* the same tree again (Ed25519 is deterministic: the same note) or a fork */
+		if (np || sodium_memcmp(root, k->root, DP_TLOG_HASH) != 0)
+			return DP_ESTATE;
+	} else if (k->size == 0) {
+		if (np)
+			return DP_ESTATE; /* every tree extends the empty one: no proof to give */
+	} else if (dp_tlog_verify_consistency(k->size, size, k->root, root,
+					      (const uint8_t(*)[DP_TLOG_HASH])proof, np) != DP_OK) {
+		return DP_ESTATE;
+	}
+	int r = sign_note(k, size, root, c);
+	/* durable before it is handed out: a restart never forgets what it signed */
+	if (!r && size != k->size)
+		r = state_write(k, size, root);
+	if (!r) {
+		k->size = size;
+		memcpy(k->root, root, DP_TLOG_HASH);
+	}
+	return r;
+}
+
+void dpk_answer(dpk_signer *k, const uint8_t *req, size_t n, uint8_t *ans, size_t *an)
+{
+	int r = DP_EPARSE;
+	dps_checkpoint c;
+	*an = 1;
+	if (n >= 1 && req[0] == OP_HELLO) {
+		r = hello(k, req + 1, n - 1);
+		if (!r) {
+			memcpy(ans + 1, k->vk.pub, 32);
+			put64(ans + 33, k->size);
+			memcpy(ans + 41, k->root, DP_TLOG_HASH);
+			*an = 41 + DP_TLOG_HASH;
+		}
+	} else if (n >= 1 && req[0] == OP_SIGN) {
+		r = sign(k, req + 1, n - 1, &c);
+		if (!r) {
+			put64(ans + 1, (uint64_t)c.t);
+			ans[9] = (uint8_t)(c.note_len >> 8);
+			ans[10] = (uint8_t)c.note_len;
+			memcpy(ans + 11, c.note, c.note_len);
+			*an = 11 + c.note_len;
+		}
+	}
+	if (r && r != DP_EIO)
+		fprintf(stderr, "denpod: signer: refused a %s request: %s\n",
+			n && req[0] == OP_SIGN ? "SIGN" : n && req[0] == OP_HELLO ? "HELLO" : "malformed",
+			r == DP_ESTATE && k->why ? k->why : dp_strerror(r));
+	ans[0] = (uint8_t)-r; /* DP_E* codes are small and negative */
+}
+
+/* ---- the process ---- */
+
+static const char *signame(int sig)
+{
+	const char *s = sigabbrev_np(sig);
+	return s ? s : "?";
+}
+
+int dpk_run(const dpc_config *cfg, int fd, pid_t child)
+{
+	/* neither ptrace nor /proc/PID/mem of a process of the same user reaches this one */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	int sfd = -1;
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == 0)
+		sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	dpk_signer *k = NULL;
+	int r = sfd < 0 ? DP_ENOMEM : dpk_signer_new(&k, cfg);
+	if (r) {
+		/* no key, no signing: the network process must not serve unsigned */
+		kill(child, SIGTERM);
+	}
+	uint8_t req[DPK_MSG_MAX], ans[DPK_MSG_MAX];
+	int status = 0, done = 0, sock_open = !r;
+	while (!done) {
+		struct pollfd pf[2] = {{sfd, POLLIN, 0}, {sock_open ? fd : -1, POLLIN, 0}};
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+				if (si.ssi_signo == SIGCHLD) {
+					if (waitpid(child, &status, WNOHANG) == child)
+						done = 1;
+				} else {
+					kill(child, (int)si.ssi_signo); /* the network process stops or reloads */
+				}
+			}
+		}
+		if (!done && sock_open && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t m = recv(fd, req, sizeof req, 0);
+			if (m <= 0) {
+				sock_open = 0; /* the child is going: wait for it */
+				continue;
+			}
+			size_t an = 0;
+			dpk_answer(k, req, (size_t)m, ans, &an);
+			sodium_memzero(req, sizeof req);
+			if (send(fd, ans, an, MSG_NOSIGNAL) != (ssize_t)an)
+				sock_open = 0;
+		}
+		if (!done && sfd < 0)
+			done = waitpid(child, &status, 0) == child;
+	}
+	dpk_signer_free(k);
+	if (sfd >= 0)
+		close(sfd);
+	close(fd);
+	if (!done)
+		waitpid(child, &status, 0);
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		fprintf(stderr, "denpod: the network process was killed by SIG%s%s\n", signame(sig),
+			sig == SIGSYS ? ": a system call outside its allowlist (denpod/sandbox.c); this "
+					"is a bug, report it with the line above"
+				      : "");
+		return 1;
+	}
+	return r || !WIFEXITED(status) || WEXITSTATUS(status) ? 1 : 0;
+}
+
+/* ---- the network process's side ---- */
+
+static int call(int fd, const uint8_t *req, size_t n, uint8_t *ans, size_t *an)
+{
+	ssize_t k;
+	do
+		k = send(fd, req, n, MSG_NOSIGNAL);
+	while (k < 0 && errno == EINTR);
+	if (k != (ssize_t)n)
+		return DP_EIO;
+	do
+		k = recv(fd, ans, DPK_MSG_MAX, 0);
+	while (k < 0 && errno == EINTR);
+	if (k < 1)
+		return DP_EIO; /* the signer is gone */
+	*an = (size_t)k;
+	return ans[0] ? -(int)ans[0] : DP_OK;
+}
+
+int dpk_hello(int fd, const dps_checkpoint *latest, dpk_state *out)
+{
+	uint8_t req[4 + DPS_NOTE_MAX], ans[DPK_MSG_MAX];
+	size_t nl = latest ? latest->note_len : 0, an = 0;
+	if (nl > DPS_NOTE_MAX)
+		return DP_ETOOBIG;
+	req[0] = OP_HELLO;
+	req[1] = latest != NULL;
+	req[2] = (uint8_t)(nl >> 8);
+	req[3] = (uint8_t)nl;
+	if (nl)
+		memcpy(req + 4, latest->note, nl);
+	int r = call(fd, req, 4 + nl, ans, &an);
+	if (!r && an != 41 + DP_TLOG_HASH)
+		r = DP_EPARSE;
+	if (!r) {
+		memcpy(out->pk, ans + 1, 32);
+		out->size = get64(ans + 33);
+		memcpy(out->root, ans + 41, DP_TLOG_HASH);
+	}
+	return r;
+}
+
+int dpk_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+	     const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dps_checkpoint *out)
+{
+	uint8_t req[1 + 8 + DP_TLOG_HASH + 1 + DP_TLOG_PROOF_MAX * DP_TLOG_HASH], ans[DPK_MSG_MAX];
+	size_t an = 0;
+	if (n > DP_TLOG_PROOF_MAX)
+		return DP_EINVAL;
+	req[0] = OP_SIGN;
+	put64(req + 1, size);
+	memcpy(req + 9, root, DP_TLOG_HASH);
+	req[9 + DP_TLOG_HASH] = (uint8_t)n;
+	if (n)
+		memcpy(req + 10 + DP_TLOG_HASH, proof, n * DP_TLOG_HASH);
+	int r = call(fd, req, 10 + DP_TLOG_HASH + n * DP_TLOG_HASH, ans, &an);
+	size_t nl = an >= 11 ? (size_t)ans[9] << 8 | ans[10] : 0;
+	if (!r && (an < 11 || nl > DPS_NOTE_MAX || an != 11 + nl))
+		r = DP_EPARSE;
+	if (!r) {
+		memset(out, 0, sizeof *out);
+		out->size = size;
+		memcpy(out->root, root, DP_TLOG_HASH);
+		out->t = (int64_t)get64(ans + 1);
+		memcpy(out->note, ans + 11, nl);
+		out->note[nl] = 0;
+		out->note_len = nl;
+	}
+	return r;
+}

@@ -1,0 +1,83 @@
+/*
+ * denpod/signer.h - the log signer: the one process that holds log.key.
+ *
+ * `denpod run` splits in two, as OpenSSH's sshd does.  The parent becomes
+ * the signer: it loads log.key (only after the fork, so no copy of it is
+ * ever in the other process), makes itself non-dumpable, and answers the
+ * child over a socketpair.  The child is the network process: TLS, HTTP,
+ * the API, the database, the log's integrator; it runs sandboxed
+ * (denpod/sandbox.h) and can neither read the key files nor reach the
+ * signer's memory.  The signer parses no TLS, HTTP or SQL.
+ *
+ * The protocol (SOCK_SEQPACKET, one message per request and per answer, a
+ * request at a time):
+ *
+ *   HELLO  the network process's latest stored checkpoint (or none), once,
+ *          first.  Answer: the log's public key, and the tree the signer
+ *          signed last (size, root).  That tree comes from the signer's own
+ *          state file (DIR/signer.state, which the network process cannot
+ *          open); only if there is none yet (the first start) does the
+ *          signer take the stored checkpoint, after checking its signature.
+ *   SIGN   (size, root) and a consistency proof from the tree signed last.
+ *          Signed only if the proof shows that the new tree extends that
+ *          one (RFC 9162 §2.1.4): a network process taken over can append
+ *          to the log but never get a fork or a rollback signed.  The new
+ *          tree is written to signer.state (fsync) before the note is
+ *          answered.  Answer: the signed checkpoint note.
+ *
+ * Errors (the status byte of an answer): DP_ESTATE (the tree does not
+ * extend the last one, or HELLO came twice or SIGN before HELLO),
+ * DP_EPARSE (a malformed request), DP_EIO (signer.state could not be
+ * written: nothing was signed), DP_ESIG (HELLO's checkpoint does not
+ * verify under the log key).
+ */
+#ifndef DENPOD_SIGNER_H
+#define DENPOD_SIGNER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "denpo/tlog.h"
+#include "denpod/config.h"
+#include "denpod/store.h"
+
+#define DPK_MSG_MAX 4096 /* bytes of any request or answer */
+
+/* What HELLO answers: the log's key and the tree the signer signed last. */
+typedef struct {
+	uint8_t pk[32];
+	uint64_t size;
+	uint8_t root[DP_TLOG_HASH];
+} dpk_state;
+
+/* ---- the network process's side (one caller at a time: the signer thread) ---- */
+
+/* latest: the stored latest checkpoint, NULL if none. */
+int dpk_hello(int fd, const dps_checkpoint *latest, dpk_state *out) DP_WUR;
+/*
+ * The signed checkpoint of (size, root), given the consistency proof from
+ * the tree signed last (n = 0 if that was size 0 or this very size).
+ * out->t is when it was signed.
+ */
+int dpk_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+	     const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dps_checkpoint *out) DP_WUR;
+
+/* ---- the signer's side ---- */
+
+/*
+ * The signer (the parent of `denpod run`, after the fork): loads log.key,
+ * answers fd until the network process `child` exits, forwards SIGTERM,
+ * SIGINT and SIGHUP to it.  Returns 0 if the child exited 0, else 1 (saying
+ * why, e.g. "killed by SIGSYS: a system call outside its allowlist").
+ */
+int dpk_run(const dpc_config *cfg, int fd, pid_t child);
+/*
+ * One request in `req` (n bytes) answered into `ans` (*an bytes): the
+ * signer's whole policy, without I/O but the state file (for tests).
+ */
+typedef struct dpk_signer dpk_signer;
+int dpk_signer_new(dpk_signer **out, const dpc_config *cfg) DP_WUR;
+void dpk_signer_free(dpk_signer *k);
+void dpk_answer(dpk_signer *k, const uint8_t *req, size_t n, uint8_t *ans, size_t *an);
+
+#endif
