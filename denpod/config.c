@@ -219,7 +219,7 @@ static int conn_limits(const dp_buf *b, const char *path, dpc_conn_limits *l)
 		conf_get(b, conn_keys[i].key, v, sizeof v);
 		if (!v[0])
 			continue;
-		if (dp_fld_uint(&n, v, strlen(v), conn_keys[i].max) || n < conn_keys[i].min) {
+		if (dp_num_str(&n, v, conn_keys[i].min, conn_keys[i].max)) {
 			fprintf(stderr, "denpod: %s= in %s must be a number %u..%u (it is \"%s\")\n",
 				conn_keys[i].key, path, conn_keys[i].min, conn_keys[i].max, v);
 			return DP_EPARSE;
