@@ -19,6 +19,7 @@
 #include "denpo/encoding.h"
 #include "denpo/logentry.h"
 #include "denpod/alerts.h"
+#include "denpod/conn.h"
 #include "denpod/detect_srv.h"
 #include "denpod/say.h"
 
@@ -934,15 +935,22 @@ int dpd_det_open(dpd_server *srv)
 	if (!r && srv->cfg.metrics_listen[0]) {
 		char host[DPC_LISTEN_MAX];
 		int port;
+		struct evhttp_bound_socket *b = NULL;
 		d->mhttp = evhttp_new(srv->base);
 		if (dpc_parse_listen(srv->cfg.metrics_listen, host, sizeof host, &port) || !d->mhttp ||
-		    evhttp_bind_socket(d->mhttp, host, (ev_uint16_t)port) != 0) {
+		    !(b = evhttp_bind_socket_with_handle(d->mhttp, host, (ev_uint16_t)port))) {
 			fprintf(stderr, "denpod: cannot serve metrics on %s (metrics_listen=)\n",
 				srv->cfg.metrics_listen);
 			r = DP_ENET;
 		} else {
 			evhttp_set_gencb(d->mhttp, metrics_cb, srv);
 			evhttp_set_allowed_methods(d->mhttp, EVHTTP_REQ_GET);
+			/* unauthenticated: a scrape takes milliseconds, a slow one is cut */
+			evhttp_set_timeout(d->mhttp, 10);
+			evhttp_set_max_headers_size(d->mhttp, 8192);
+			evhttp_set_max_body_size(d->mhttp, 0);
+			/* out of descriptors, it pauses with the API's listener instead of spinning */
+			dpd_conns_listener(srv->conns, evhttp_bound_socket_get_listener(b));
 		}
 	}
 	if (!r && (r = det_register(srv, 1)))
