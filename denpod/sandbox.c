@@ -254,8 +254,17 @@ int dpd_sandbox_enter(const dpc_config *cfg)
 	int r = landlock(cfg);
 	if (!r)
 		r = seccomp();
-	const char *t = getenv("DENPOD_TEST_SYSCALL");
+	/* tests/it_privsep.sh: what the confined process can no longer do */
+	const char *t = getenv("DENPOD_TEST_SANDBOX");
 	if (!r && t && strcmp(t, "ptrace") == 0)
-		(void)ptrace(PTRACE_ATTACH, signer, NULL, NULL); /* tests/it_privsep.sh */
+		(void)ptrace(PTRACE_ATTACH, signer, NULL, NULL);
+	static const char *const keys[] = {"log.key", "sign.key", "tls.key", "signer.state"};
+	for (size_t i = 0; !r && t && strcmp(t, "open-keys") == 0 && i < 4; i++) {
+		char p[2 * DPC_PATH_MAX];
+		int fd = in_dir(p, sizeof p, cfg->dir, keys[i]) ? -1 : open(p, O_RDONLY | O_CLOEXEC);
+		fprintf(stderr, "denpod: test: open %s: %s\n", keys[i], fd < 0 ? strerror(errno) : "opened");
+		if (fd >= 0)
+			close(fd);
+	}
 	return r;
 }

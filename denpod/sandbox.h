@@ -34,8 +34,9 @@
 /*
  * Confine the calling process (all its threads).  DP_ECRYPTO (named so by
  * its message) if the seccomp filter cannot be installed: the switch must
- * not serve unconfined.  $DENPOD_TEST_SYSCALL=getppid makes the process
- * call that forbidden system call right after, for tests/it_privsep.sh.
+ * not serve unconfined.  For tests/it_privsep.sh, $DENPOD_TEST_SANDBOX=ptrace
+ * makes the process try to trace the signer right after (a forbidden call:
+ * it dies), and =open-keys try to open the key files and say what happened.
  */
 int dpd_sandbox_enter(const dpc_config *cfg) DP_WUR;
 

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# it_privsep.sh - the log key lives in the signer only (denpod/signer.h,
+# denpod/sandbox.h): the process that faces the network is a child that holds
+# no byte of log.key, cannot open the key files, dies at a forbidden system
+# call, and cannot get a log signed that does not extend what was signed;
+# signals reach it through the signer, and it dies with the signer.
+. "$(dirname "$0")/lib.sh"
+need_programs it_privsep "$DENPOD" "$DENPO"
+t_workdir
+export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="privsep test passphrase" DENPOD_DATA="$T/sw"
+unset DENPO_HOME EDITOR VISUAL
+# the SAN=1 build confines itself only when asked, and its leak check cannot run confined
+export DENPOD_SAN_SANDBOX=1 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+child_of() { pgrep -P "$1" denpod | head -n 1; }
+send() { dp sato.k send --class UNCLASSIFIED --prec ROUTINE --to HQ --tags ADMN --subject "$1" \
+	--body "$T/body" >/dev/null 2>>"$T/send.err"; }
+size() { D log checkpoint 2>/dev/null | sed -n 2p; }
+printf '1. (U) Privilege separation.\n' >"$T/body"
+
+{
+	switch_init && D post add HQ --hq && D officer add sato.k --post HQ --clearance SECRET
+} >/dev/null || no "switch setup"
+enrol_devices sato.k:HQ
+start_switch || no "denpod did not start"
+NET=$(child_of "$PID")
+check "denpod run is two processes: the signer ($PID) and its child ($NET)" [ -n "$NET" ]
+check "the child is the one listening on the port" \
+	sh -c "ss -ltnp 'sport = :$PORT' | grep -q 'pid=$NET,'"
+check "... and the signer is not" not sh -c "ss -ltnp 'sport = :$PORT' | grep -q 'pid=$PID,'"
+check "a cable goes end to end" send one
+s1=$(size)
+check "checkpoints are signed through the signer (size $s1)" [ "${s1:-0}" -gt 2 ]
+
+# ---- no byte of the key in the network process ----
+python3 "$ROOT/tests/memscan.py" "$NET" "$T/sw/log.key" >"$T/scan.net" 2>&1
+check "the network process's memory holds no 12 bytes of log.key ($(head -1 "$T/scan.net"))" \
+	grep -qx absent "$T/scan.net"
+check "... having read all of it ($(sed -n 2p "$T/scan.net"))" grep -q '^scanned [1-9]' "$T/scan.net"
+python3 "$ROOT/tests/memscan.py" "$PID" "$T/sw/log.key" >"$T/scan.sig" 2>&1
+check "the signer's memory does hold it (the scan can find it: $(head -1 "$T/scan.sig"))" \
+	grep -q '^found' "$T/scan.sig"
+check "the network process is confined: no_new_privs" grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$NET/status"
+check "... and a seccomp filter" grep -q '^Seccomp:[[:space:]]*2' "/proc/$NET/status"
+
+# ---- signals pass through the signer ----
+n0=$(grep -c "SIGHUP: detection configuration re-read" "$T/run.log")
+kill -HUP "$PID"
+sleep 1
+check "SIGHUP to the signer reaches the network process (detect.conf re-read)" \
+	[ "$(grep -c "SIGHUP: detection configuration re-read" "$T/run.log")" -gt "$n0" ]
+check "it still serves after SIGHUP" send two
+stop_switch
+check "SIGTERM to the signer stops both, cleanly" [ $? = 0 ]
+check "no network process is left" not kill -0 "$NET" 2>/dev/null
+
+# ---- the network process cannot open the key files ----
+DENPOD_TEST_SANDBOX=open-keys start_switch || no "denpod did not start"
+for f in log.key sign.key tls.key signer.state; do
+	check "the confined network process cannot open $f" \
+		grep -q "test: open $f: Permission denied" "$T/run.log"
+done
+check "while it still serves" send three
+NET=$(child_of "$PID")
+kill -9 "$PID"
+wait "$PID" 2>/dev/null
+PID=
+sleep 0.5
+check "kill -9 of the signer takes the network process with it" not kill -0 "$NET" 2>/dev/null
+
+# ---- a forbidden system call ----
+n0=$(grep -c listening "$T/run.log")
+DENPOD_TEST_SANDBOX=ptrace "$DENPOD" run --data "$T/sw" >>"$T/run.log" 2>&1
+rc=$?
+check "a forbidden system call (ptrace of the signer) stops denpod run (exit $rc)" [ "$rc" = 1 ]
+check "... naming the call" grep -q 'made system call 101, outside its allowlist' "$T/run.log"
+check "... and the signer says the network process died of SIGSYS" \
+	grep -q 'network process was killed by SIGSYS' "$T/run.log"
+
+# ---- the signer signs only what extends what it signed ----
+start_switch || no "denpod did not start"
+stop_switch
+cp "$T/sw/denpod.db" "$T/old.db"
+rm -f "$T/old.db-wal" "$T/old.db-shm"
+start_switch || no "denpod did not start"
+send four && send five || no "sends after the copy"
+s2=$(size)
+stop_switch
+cp "$T/sw/denpod.db" "$T/new.db"
+cp "$T/old.db" "$T/sw/denpod.db"
+rm -f "$T/sw/denpod.db-wal" "$T/sw/denpod.db-shm"
+"$DENPOD" run --data "$T/sw" >>"$T/run.log" 2>&1 &
+PID=$!
+wait "$PID"
+rc=$?
+PID=
+check "a database older than what the signer signed (size $s2) is refused at start (exit $rc)" [ "$rc" = 1 ]
+check "... saying so" grep -q "signer signed the log up to size $s2" "$T/run.log"
+cp "$T/new.db" "$T/sw/denpod.db"
+start_switch || no "denpod did not start again on the right database"
+check "with the right database it serves again" send six
+stop_switch
+t_done it_privsep
