@@ -42,6 +42,7 @@
 #include "denpod/config.h"
 #include "denpod/scrub.h"
 #include "denpod/store.h"
+#include "denpod/signer.h"
 #include "denpod/tlog.h"
 
 static void die(const char *what, int r)
@@ -136,9 +137,14 @@ static double db_check_ms(const dpc_config *c, int full)
 static double open_log_ms(const dpc_config *c)
 {
 	dpl_log *l = NULL;
+	dpsg_thread *sg = NULL;
+	int fd = -1;
 	double t0 = bench_now();
-	int r = dpl_open(&l, c, NULL);
+	int r = dpsg_thread_start(c, &sg, &fd); /* the signer, on a thread here */
+	if (!r)
+		r = dpl_open(&l, c, NULL, fd);
 	dpl_close(l);
+	dpsg_thread_stop(sg);
 	if (r)
 		die("dpl_open", r);
 	return (bench_now() - t0) * 1e3;

@@ -40,6 +40,7 @@
 #include "denpo/logentry.h"
 #include "denpod/config.h"
 #include "denpod/store.h"
+#include "denpod/signer.h"
 #include "denpod/tlog.h"
 
 static void die(const char *what, int r)
@@ -294,7 +295,9 @@ int main(int argc, char **argv)
 		if ((r = dps_open(&s, db, 0)))
 			die("dps_open", r);
 		dpl_log *l;
-		if ((r = dpl_open(&l, &c, NULL)))
+		dpsg_thread *sg = NULL;
+		int fd = -1;
+		if ((r = dpsg_thread_start(&c, &sg, &fd)) || (r = dpl_open(&l, &c, NULL, fd)))
 			die("dpl_open", r);
 		double ta = append_all(s, v, lens, n, batch);
 		double ti = integrate_all(l);
@@ -306,6 +309,7 @@ int main(int argc, char **argv)
 			die("dpl_start", r);
 		lag_run(l, s, v, lens, n, rate, &l50[run], &l99[run]);
 		dpl_close(l);
+		dpsg_thread_stop(sg);
 		dps_close(s);
 		fprintf(stderr, "run %d: baseline %.0f/s append %.0f/s integrate %.0f/s both %.0f/s "
 				"lag p50 %.1f ms p99 %.1f ms\n",

@@ -7,7 +7,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +38,7 @@
 #include "denpod/say.h"
 #include "denpod/scrub.h"
 #include "denpod/server.h"
+#include "denpod/signer.h"
 
 int64_t dpd_now(dpd_server *srv)
 {
@@ -359,7 +363,8 @@ static void scrub_report(void *srv, const dpo_damage *d)
 	dpd_det_damage(srv, d);
 }
 
-int dpd_run(const dpc_config *cfg)
+/* The network process (signer.h): everything but the log key; signer is its socket to it. */
+static int serve(const dpc_config *cfg, int signer)
 {
 	static dpd_server srv; /* large (waiter table); one per process */
 	dpsc *scrub = NULL;
@@ -384,7 +389,7 @@ int dpd_run(const dpc_config *cfg)
 		return r;
 	}
 	/* the log is checked and signed up to date before anything is served */
-	if (pthread_mutex_init(&srv.wlock, NULL) || (r = dpl_open(&srv.log, cfg, &srv.wlock))) {
+	if (pthread_mutex_init(&srv.wlock, NULL) || (r = dpl_open(&srv.log, cfg, &srv.wlock, signer))) {
 		if (r == DP_ESTATE) {
 			fprintf(stderr, "denpod: not starting: the transparency log does not check (see "
 					"above).  Run `denpod check --data %s`; docs/operations.md, \"Damage "
@@ -476,4 +481,33 @@ done:
 	dps_close(srv.store);
 	pthread_mutex_destroy(&srv.wlock);
 	return r;
+}
+
+int dpd_run(const dpc_config *cfg)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		fprintf(stderr, "denpod: cannot make the signer's socket: %s\n", strerror(errno));
+		return DP_ENOMEM;
+	}
+	pid_t signer = getpid();
+	fflush(NULL);
+	/* before any thread or key: the child starts from a process that holds nothing secret */
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "denpod: cannot start the network process: %s\n", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return DP_ENOMEM;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		/* it dies with the signer: never serves unsigned, and a kill -9 of denpod is a crash of both */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != signer)
+			exit(1);
+		signal(SIGHUP, SIG_IGN); /* forwarded by the signer; detection takes it over */
+		exit(serve(cfg, sv[1]) ? 1 : 0);
+	}
+	close(sv[1]);
+	return dpsg_run(cfg, sv[0], pid) ? DP_ESTATE : DP_OK;
 }

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ static uint64_t get64(const uint8_t *p)
 
 /* ---- the signer ---- */
 
-struct dpk_signer {
+struct dpsg_signer {
 	dpc_config cfg;
 	uint8_t *sk; /* log.key, sodium memory */
 	dp_note_vkey vk;
@@ -52,7 +53,7 @@ struct dpk_signer {
 };
 
 /* signer.state: the tree signed last.  DP_ENOTFOUND if there is none. */
-static int state_read(dpk_signer *k)
+static int state_read(dpsg_signer *k)
 {
 	char path[DPC_PATH_MAX], origin[DP_NOTE_NAME_MAX + 1], root[80];
 	unsigned long long size;
@@ -82,7 +83,7 @@ static int state_read(dpk_signer *k)
 	return r;
 }
 
-static int state_write(const dpk_signer *k, uint64_t size, const uint8_t root[DP_TLOG_HASH])
+static int state_write(const dpsg_signer *k, uint64_t size, const uint8_t root[DP_TLOG_HASH])
 {
 	char path[DPC_PATH_MAX], text[512], hex[2 * DP_TLOG_HASH + 1];
 	int r = dpc_path(&k->cfg, STATE_FILE, path, sizeof path);
@@ -99,9 +100,9 @@ static int state_write(const dpk_signer *k, uint64_t size, const uint8_t root[DP
 	return r;
 }
 
-int dpk_signer_new(dpk_signer **out, const dpc_config *cfg)
+int dpsg_signer_new(dpsg_signer **out, const dpc_config *cfg)
 {
-	dpk_signer *k = calloc(1, sizeof *k);
+	dpsg_signer *k = calloc(1, sizeof *k);
 	uint8_t pk[32];
 	*out = NULL;
 	if (!k)
@@ -112,14 +113,14 @@ int dpk_signer_new(dpk_signer **out, const dpc_config *cfg)
 		fprintf(stderr, "denpod: log_origin=%s in denpod.conf is not a valid key name\n",
 			cfg->log_origin);
 	if (r) {
-		dpk_signer_free(k);
+		dpsg_signer_free(k);
 		return r;
 	}
 	*out = k;
 	return DP_OK;
 }
 
-void dpk_signer_free(dpk_signer *k)
+void dpsg_signer_free(dpsg_signer *k)
 {
 	if (!k)
 		return;
@@ -129,7 +130,7 @@ void dpk_signer_free(dpk_signer *k)
 }
 
 /* The signed note of (size, root) into c (t = now). */
-static int sign_note(const dpk_signer *k, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+static int sign_note(const dpsg_signer *k, uint64_t size, const uint8_t root[DP_TLOG_HASH],
 		     dps_checkpoint *c)
 {
 	dp_checkpoint cp;
@@ -159,7 +160,7 @@ static int sign_note(const dpk_signer *k, uint64_t size, const uint8_t root[DP_T
 }
 
 /* HELLO: the state in force, from signer.state or (first start) the stored checkpoint. */
-static int hello(dpk_signer *k, const uint8_t *p, size_t n)
+static int hello(dpsg_signer *k, const uint8_t *p, size_t n)
 {
 	if (k->hello) {
 		k->why = "HELLO came twice (a network process cannot reset what was signed)";
@@ -203,7 +204,7 @@ static int hello(dpk_signer *k, const uint8_t *p, size_t n)
 }
 
 /* SIGN: only a tree that extends the one signed last. */
-static int sign(dpk_signer *k, const uint8_t *p, size_t n, dps_checkpoint *c)
+static int sign(dpsg_signer *k, const uint8_t *p, size_t n, dps_checkpoint *c)
 {
 	k->why = "it does not extend the tree signed last";
 	if (!k->hello) {
@@ -245,7 +246,7 @@ static int sign(dpk_signer *k, const uint8_t *p, size_t n, dps_checkpoint *c)
 	return r;
 }
 
-void dpk_answer(dpk_signer *k, const uint8_t *req, size_t n, uint8_t *ans, size_t *an)
+void dpsg_answer(dpsg_signer *k, const uint8_t *req, size_t n, uint8_t *ans, size_t *an)
 {
 	int r = DP_EPARSE;
 	dps_checkpoint c;
@@ -283,7 +284,7 @@ static const char *signame(int sig)
 	return s ? s : "?";
 }
 
-int dpk_run(const dpc_config *cfg, int fd, pid_t child)
+int dpsg_run(const dpc_config *cfg, int fd, pid_t child)
 {
 	/* neither ptrace nor /proc/PID/mem of a process of the same user reaches this one */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -296,13 +297,13 @@ int dpk_run(const dpc_config *cfg, int fd, pid_t child)
 	int sfd = -1;
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == 0)
 		sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	dpk_signer *k = NULL;
-	int r = sfd < 0 ? DP_ENOMEM : dpk_signer_new(&k, cfg);
+	dpsg_signer *k = NULL;
+	int r = sfd < 0 ? DP_ENOMEM : dpsg_signer_new(&k, cfg);
 	if (r) {
 		/* no key, no signing: the network process must not serve unsigned */
 		kill(child, SIGTERM);
 	}
-	uint8_t req[DPK_MSG_MAX], ans[DPK_MSG_MAX];
+	uint8_t req[DPSG_MSG_MAX], ans[DPSG_MSG_MAX];
 	int status = 0, done = 0, sock_open = !r;
 	while (!done) {
 		struct pollfd pf[2] = {{sfd, POLLIN, 0}, {sock_open ? fd : -1, POLLIN, 0}};
@@ -329,7 +330,7 @@ int dpk_run(const dpc_config *cfg, int fd, pid_t child)
 				continue;
 			}
 			size_t an = 0;
-			dpk_answer(k, req, (size_t)m, ans, &an);
+			dpsg_answer(k, req, (size_t)m, ans, &an);
 			sodium_memzero(req, sizeof req);
 			if (send(fd, ans, an, MSG_NOSIGNAL) != (ssize_t)an)
 				sock_open = 0;
@@ -337,7 +338,7 @@ int dpk_run(const dpc_config *cfg, int fd, pid_t child)
 		if (!done && sfd < 0)
 			done = waitpid(child, &status, 0) == child;
 	}
-	dpk_signer_free(k);
+	dpsg_signer_free(k);
 	if (sfd >= 0)
 		close(sfd);
 	close(fd);
@@ -365,7 +366,7 @@ static int call(int fd, const uint8_t *req, size_t n, uint8_t *ans, size_t *an)
 	if (k != (ssize_t)n)
 		return DP_EIO;
 	do
-		k = recv(fd, ans, DPK_MSG_MAX, 0);
+		k = recv(fd, ans, DPSG_MSG_MAX, 0);
 	while (k < 0 && errno == EINTR);
 	if (k < 1)
 		return DP_EIO; /* the signer is gone */
@@ -373,9 +374,9 @@ static int call(int fd, const uint8_t *req, size_t n, uint8_t *ans, size_t *an)
 	return ans[0] ? -(int)ans[0] : DP_OK;
 }
 
-int dpk_hello(int fd, const dps_checkpoint *latest, dpk_state *out)
+int dpsg_hello(int fd, const dps_checkpoint *latest, dpsg_state *out)
 {
-	uint8_t req[4 + DPS_NOTE_MAX], ans[DPK_MSG_MAX];
+	uint8_t req[4 + DPS_NOTE_MAX], ans[DPSG_MSG_MAX];
 	size_t nl = latest ? latest->note_len : 0, an = 0;
 	if (nl > DPS_NOTE_MAX)
 		return DP_ETOOBIG;
@@ -396,10 +397,10 @@ int dpk_hello(int fd, const dps_checkpoint *latest, dpk_state *out)
 	return r;
 }
 
-int dpk_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+int dpsg_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
 	     const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dps_checkpoint *out)
 {
-	uint8_t req[1 + 8 + DP_TLOG_HASH + 1 + DP_TLOG_PROOF_MAX * DP_TLOG_HASH], ans[DPK_MSG_MAX];
+	uint8_t req[1 + 8 + DP_TLOG_HASH + 1 + DP_TLOG_PROOF_MAX * DP_TLOG_HASH], ans[DPSG_MSG_MAX];
 	size_t an = 0;
 	if (n > DP_TLOG_PROOF_MAX)
 		return DP_EINVAL;
@@ -423,4 +424,64 @@ int dpk_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
 		out->note_len = nl;
 	}
 	return r;
+}
+
+/* ---- the signer on a thread (tests and benchmarks that open the log in-process) ---- */
+
+struct dpsg_thread {
+	dpsg_signer *k;
+	int fd, peer;
+	pthread_t th;
+};
+
+static void *thread_main(void *arg)
+{
+	dpsg_thread *t = arg;
+	uint8_t req[DPSG_MSG_MAX], ans[DPSG_MSG_MAX];
+	ssize_t m;
+	while ((m = recv(t->fd, req, sizeof req, 0)) > 0) {
+		size_t an = 0;
+		dpsg_answer(t->k, req, (size_t)m, ans, &an);
+		if (send(t->fd, ans, an, MSG_NOSIGNAL) != (ssize_t)an)
+			break;
+	}
+	return NULL;
+}
+
+int dpsg_thread_start(const dpc_config *cfg, dpsg_thread **out, int *fd)
+{
+	int sv[2];
+	dpsg_thread *t = calloc(1, sizeof *t);
+	*out = NULL;
+	if (!t || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		free(t);
+		return DP_ENOMEM;
+	}
+	t->fd = sv[0];
+	t->peer = sv[1];
+	int r = dpsg_signer_new(&t->k, cfg);
+	if (!r && pthread_create(&t->th, NULL, thread_main, t))
+		r = DP_ENOMEM;
+	if (r) {
+		dpsg_signer_free(t->k);
+		close(sv[0]);
+		close(sv[1]);
+		free(t);
+		return r;
+	}
+	*fd = sv[1];
+	*out = t;
+	return DP_OK;
+}
+
+void dpsg_thread_stop(dpsg_thread *t)
+{
+	if (!t)
+		return;
+	shutdown(t->peer, SHUT_RDWR); /* the thread's recv ends */
+	pthread_join(t->th, NULL);
+	close(t->peer);
+	close(t->fd);
+	dpsg_signer_free(t->k);
+	free(t);
 }

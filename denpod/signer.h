@@ -41,25 +41,25 @@
 #include "denpod/config.h"
 #include "denpod/store.h"
 
-#define DPK_MSG_MAX 4096 /* bytes of any request or answer */
+#define DPSG_MSG_MAX 4096 /* bytes of any request or answer */
 
 /* What HELLO answers: the log's key and the tree the signer signed last. */
 typedef struct {
 	uint8_t pk[32];
 	uint64_t size;
 	uint8_t root[DP_TLOG_HASH];
-} dpk_state;
+} dpsg_state;
 
 /* ---- the network process's side (one caller at a time: the signer thread) ---- */
 
 /* latest: the stored latest checkpoint, NULL if none. */
-int dpk_hello(int fd, const dps_checkpoint *latest, dpk_state *out) DP_WUR;
+int dpsg_hello(int fd, const dps_checkpoint *latest, dpsg_state *out) DP_WUR;
 /*
  * The signed checkpoint of (size, root), given the consistency proof from
  * the tree signed last (n = 0 if that was size 0 or this very size).
  * out->t is when it was signed.
  */
-int dpk_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+int dpsg_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
 	     const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dps_checkpoint *out) DP_WUR;
 
 /* ---- the signer's side ---- */
@@ -70,14 +70,24 @@ int dpk_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
  * SIGINT and SIGHUP to it.  Returns 0 if the child exited 0, else 1 (saying
  * why, e.g. "killed by SIGSYS: a system call outside its allowlist").
  */
-int dpk_run(const dpc_config *cfg, int fd, pid_t child);
+int dpsg_run(const dpc_config *cfg, int fd, pid_t child);
 /*
  * One request in `req` (n bytes) answered into `ans` (*an bytes): the
  * signer's whole policy, without I/O but the state file (for tests).
  */
-typedef struct dpk_signer dpk_signer;
-int dpk_signer_new(dpk_signer **out, const dpc_config *cfg) DP_WUR;
-void dpk_signer_free(dpk_signer *k);
-void dpk_answer(dpk_signer *k, const uint8_t *req, size_t n, uint8_t *ans, size_t *an);
+typedef struct dpsg_signer dpsg_signer;
+int dpsg_signer_new(dpsg_signer **out, const dpc_config *cfg) DP_WUR;
+void dpsg_signer_free(dpsg_signer *k);
+void dpsg_answer(dpsg_signer *k, const uint8_t *req, size_t n, uint8_t *ans, size_t *an);
+
+/*
+ * The signer's policy on a thread of the calling process, for the tests and
+ * benchmarks that open the log in-process: *fd is the network side's
+ * socket, valid until dpsg_thread_stop (which closes it).  denpod run never
+ * uses it: there the signer is another process.
+ */
+typedef struct dpsg_thread dpsg_thread;
+int dpsg_thread_start(const dpc_config *cfg, dpsg_thread **out, int *fd) DP_WUR;
+void dpsg_thread_stop(dpsg_thread *t);
 
 #endif

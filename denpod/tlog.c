@@ -30,6 +30,7 @@
 #include "denpo/encoding.h"
 #include "denpo/num.h"
 #include "denpod/say.h"
+#include "denpod/signer.h"
 #include "denpod/tlog.h"
 
 /* ---- producers ---- */
@@ -201,36 +202,6 @@ int dpl_checkpoint_ok(const dps_checkpoint *c, const dp_note_vkey *vk)
 	return r;
 }
 
-/* The signed note of (size, root) into c (t = now). */
-static int sign_checkpoint(const char *origin, const uint8_t *sk, uint64_t size,
-			   const uint8_t root[32], dps_checkpoint *c)
-{
-	dp_checkpoint cp;
-	dp_buf b;
-	memset(&cp, 0, sizeof cp);
-	snprintf(cp.origin, sizeof cp.origin, "%s", origin);
-	cp.size = size;
-	memcpy(cp.root, root, 32);
-	dp_buf_init(&b, DPS_NOTE_MAX);
-	int r = dp_checkpoint_format(&b, &cp);
-	size_t tl = b.len;
-	if (!r)
-		r = dp_buf_putc(&b, '\n');
-	if (!r)
-		r = dp_note_sign_line(&b, (const char *)b.p, tl, origin, sk);
-	if (!r) {
-		memset(c, 0, sizeof *c);
-		c->size = size;
-		memcpy(c->root, root, 32);
-		c->t = dp_now();
-		memcpy(c->note, b.p, b.len);
-		c->note[b.len] = 0;
-		c->note_len = b.len;
-	}
-	dp_buf_free(&b);
-	return r;
-}
-
 /* ---- the right edge of a tree, as tiles ---- */
 
 /* The tile being filled at one tile level. */
@@ -270,7 +241,9 @@ typedef struct {
 
 struct dpl_log {
 	dps_store *s;
-	uint8_t *sk; /* log.key, sodium memory */
+	int signer;  /* the socket to the signer process (denpod/signer.h); never the key */
+	uint64_t ssize;              /* the tree the signer signed last: each round proves */
+	uint8_t sroot[DP_TLOG_HASH]; /* that the new one extends it */
 	dp_note_vkey vk;
 	char origin[DP_NOTE_NAME_MAX + 1];
 	char dir[DPC_PATH_MAX]; /* the data directory, for messages */
@@ -502,6 +475,65 @@ static int store_round(dpl_log *l, uint64_t size0, const dps_checkpoint *c)
 	return r;
 }
 
+/*
+ * The tiles of the tree this round made (those it completed, the edge it
+ * grew), else the stored ones: what a consistency proof from the tree the
+ * signer signed last reads before the round's tiles are stored.
+ */
+static int round_tile_read(void *ctx, unsigned tlevel, uint64_t from, size_t count, uint8_t *out)
+{
+	dpl_log *l = ctx;
+	uint64_t end = from + count;
+	if (end < from || tlevel >= DPL_TLEVELS)
+		return DP_EINVAL;
+	while (from < end) {
+		uint64_t t = from / DP_TLOG_TILE_WIDTH;
+		unsigned lo = (unsigned)(from % DP_TLOG_TILE_WIDTH);
+		uint64_t want = end - t * DP_TLOG_TILE_WIDTH;
+		unsigned w = want > DP_TLOG_TILE_WIDTH ? DP_TLOG_TILE_WIDTH : (unsigned)want;
+		const uint8_t *h = NULL;
+		for (size_t i = 0; !h && i < l->nfull; i++)
+			if (l->full[i].tl == tlevel && l->full[i].n == t)
+				h = l->full[i].h;
+		if (!h && l->edge[tlevel].n == t && l->edge[tlevel].w >= w)
+			h = l->edge[tlevel].h;
+		if (h) {
+			memcpy(out, h + (size_t)lo * DP_TLOG_HASH, (size_t)(w - lo) * DP_TLOG_HASH);
+		} else {
+			int r = dpl_tile_read(l->s, tlevel, from, w - lo, out);
+			if (r)
+				return r;
+		}
+		out += (size_t)(w - lo) * DP_TLOG_HASH;
+		from = t * DP_TLOG_TILE_WIDTH + w;
+	}
+	return DP_OK;
+}
+
+/*
+ * The checkpoint of the tree in l->range, signed by the signer process
+ * against a proof that it extends the tree the signer signed last.
+ * DP_ESTATE if the signer refuses (it does not extend it).
+ */
+static int signed_by_signer(dpl_log *l, const uint8_t root[DP_TLOG_HASH], dps_checkpoint *c)
+{
+	uint8_t pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t n = 0;
+	uint64_t size = l->range.size;
+	dp_tlog_tiles tiles = {round_tile_read, l};
+	int r = DP_OK;
+	if (l->ssize > 0 && l->ssize < size &&
+	    dp_tlog_prove_consistency(l->ssize, size, dp_tlog_tiles_node, &tiles, pf, &n) != DP_OK)
+		r = DP_ESTORE; /* a tile could not be read: the round is tried again */
+	if (!r)
+		r = dpsg_sign(l->signer, size, root, (const uint8_t(*)[DP_TLOG_HASH])pf, n, c);
+	if (!r) {
+		l->ssize = size;
+		memcpy(l->sroot, root, DP_TLOG_HASH);
+	}
+	return r;
+}
+
 int dpl_round(dpl_log *l, uint64_t *nout)
 {
 	if (nout)
@@ -531,7 +563,16 @@ int dpl_round(dpl_log *l, uint64_t *nout)
 	dps_checkpoint c;
 	if (!r) {
 		dp_tlog_range_root(&l->range, root);
-		r = sign_checkpoint(l->origin, l->sk, l->range.size, root, &c);
+		r = signed_by_signer(l, root, &c);
+	}
+	if (r == DP_ESTATE) {
+		/* the signer refuses a tree that does not extend what it signed: never again */
+		dpd_say("denpod: LOG SIGNER REFUSED the tree of size %llu: it does not extend the one "
+			"it signed last (size %llu).  The log is no longer signed.  Stop the switch and "
+			"run denpod check", (unsigned long long)l->range.size,
+			(unsigned long long)l->ssize);
+		l->failed = 1;
+		return DP_ESTATE;
 	}
 	if (!r)
 		r = store_round(l, size0, &c);
@@ -620,7 +661,103 @@ static void *signer_main(void *arg)
 
 static int start_check(dpl_log *l);
 
-int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock)
+/*
+ * HELLO: the signer's key and the tree it signed last, given the stored
+ * latest checkpoint (which it adopts only if it has no state of its own).
+ */
+static int hello(dpl_log *l)
+{
+	dps_checkpoint *c = malloc(sizeof *c);
+	dpsg_state st;
+	if (!c)
+		return DP_ENOMEM;
+	int r = dps_log_latest(l->s, c);
+	if (r == DP_OK || r == DP_ENOTFOUND)
+		r = dpsg_hello(l->signer, r == DP_OK ? c : NULL, &st);
+	free(c);
+	if (r == DP_ESIG)
+		fprintf(stderr, "denpod: log: the latest stored checkpoint does not verify under log.key "
+				"(the signer will not take it as the last it signed); refusing to start "
+				"(denpod check)\n");
+	else if (r && r != DP_ESTORE)
+		fprintf(stderr, "denpod: log: the signer process refused to start the log (%s; see its "
+				"line above)\n", dp_strerror(r));
+	if (!r && (r = dp_note_vkey_make(&l->vk, l->origin, DP_NOTE_ED25519, st.pk)))
+		fprintf(stderr, "denpod: log_origin=%s in denpod.conf is not a valid key name\n",
+			l->origin);
+	if (!r) {
+		l->ssize = st.size;
+		memcpy(l->sroot, st.root, DP_TLOG_HASH);
+	}
+	return r;
+}
+
+/* The tree of more entries than the stored checkpoint holds (signer_agrees). */
+struct ahead {
+	dp_tlog_range r;
+};
+
+static int ahead_one(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
+{
+	struct ahead *a = ctx;
+	uint8_t h[DP_TLOG_HASH];
+	if (idx != a->r.size)
+		return DP_ESTATE;
+	dp_tlog_leaf_hash(h, e, len);
+	return dp_tlog_range_append(&a->r, h, NULL, NULL);
+}
+
+/*
+ * The stored log (loaded: l->range is its latest checkpoint's tree) must
+ * extend what the signer signed: a database restored from an older backup,
+ * or one whose history was rewritten, is refused before anything is signed.
+ */
+static int signer_agrees(dpl_log *l)
+{
+	uint64_t size = l->range.size;
+	uint8_t root[DP_TLOG_HASH], pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
+	size_t n = 0;
+	dp_tlog_range_root(&l->range, root);
+	if (l->ssize > size) {
+		/*
+		 * Signed but never stored (a crash between the two): the entries
+		 * must still be there and give the tree that was signed.
+		 */
+		struct ahead a = {l->range};
+		int r = dps_log_entries(l->s, size, l->ssize - size, ahead_one, &a);
+		if (r)
+			return r;
+		if (a.r.size < l->ssize) {
+			fprintf(stderr, "denpod: log: the signer signed the log up to size %llu "
+					"(signer.state) but this database holds only %llu entries: it is "
+					"older than what was signed (restored from an older backup?) or was "
+					"cut.  Refusing to start: put back the database that goes with "
+					"signer.state (docs/operations.md, \"Back up and restore\")\n",
+				(unsigned long long)l->ssize, (unsigned long long)a.r.size);
+			return DP_ESTATE;
+		}
+		dp_tlog_range_root(&a.r, root);
+		size = l->ssize;
+	}
+	int ok = l->ssize == size ? memcmp(root, l->sroot, DP_TLOG_HASH) == 0 : 1;
+	if (l->ssize > 0 && l->ssize < size) {
+		dp_tlog_tiles tiles = {dpl_tile_read, l->s};
+		ok = dp_tlog_prove_consistency(l->ssize, size, dp_tlog_tiles_node, &tiles, pf, &n) ==
+			     DP_OK &&
+		     dp_tlog_verify_consistency(l->ssize, size, l->sroot, root,
+						(const uint8_t(*)[DP_TLOG_HASH])pf, n) == DP_OK;
+	}
+	if (!ok) {
+		fprintf(stderr, "denpod: log: this database's log (checkpoint %llu) does not extend the "
+				"tree the signer signed last (size %llu): another history.  Refusing to "
+				"start (denpod check; docs/operations.md, \"Back up and restore\")\n",
+			(unsigned long long)size, (unsigned long long)l->ssize);
+		return DP_ESTATE;
+	}
+	return DP_OK;
+}
+
+int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock, int signer)
 {
 	char path[DPC_PATH_MAX];
 	dpl_log *l = calloc(1, sizeof *l);
@@ -637,18 +774,21 @@ int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock)
 	l->wlock = wlock;
 	snprintf(l->origin, sizeof l->origin, "%s", cfg->log_origin);
 	snprintf(l->dir, sizeof l->dir, "%s", cfg->dir);
-	int r = load_key(cfg, &l->sk, &l->vk);
-	if (!r)
-		r = dpc_path(cfg, "denpod.db", path, sizeof path);
+	l->signer = signer;
+	int r = dpc_path(cfg, "denpod.db", path, sizeof path);
 	if (!r)
 		r = dps_open(&l->s, path, 0);
 	if (!r)
 		r = dps_relax_sync(l->s);
 	if (!r)
+		r = hello(l);
+	if (!r)
 		r = load(l, 0);
 	/* ... and everything above the last size verified in full, before a byte is signed */
 	if (!r)
 		r = start_check(l);
+	if (!r)
+		r = signer_agrees(l);
 	/* catch up with everything appended while no signer ran */
 	uint64_t n = DPL_ROUND_MAX;
 	while (!r && n == DPL_ROUND_MAX)
@@ -707,7 +847,6 @@ void dpl_close(dpl_log *l)
 	while (l->ready && !r && n == DPL_ROUND_MAX)
 		r = dpl_round(l, &n);
 	dps_close(l->s);
-	dpc_key_free(l->sk);
 	free(l->full);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);

@@ -84,7 +84,7 @@ typedef struct dpl_log dpl_log;
  * wlock (may be NULL) is held around each write transaction, shared with
  * the process's other writer so neither starves in SQLite's busy loop.
  */
-int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock) DP_WUR;
+int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock, int signer) DP_WUR;
 /*
  * One round: integrates up to DPL_ROUND_MAX new entries and signs them.
  * *n (may be NULL) gets the number integrated (0: nothing new).

@@ -24,6 +24,7 @@
 #include "denpo/tlog.h"
 #include "denpod/config.h"
 #include "denpod/store.h"
+#include "denpod/signer.h"
 #include "denpod/tlog.h"
 #include "tests/harness.h"
 
@@ -312,11 +313,26 @@ static void test_cable_accepted(dps_store *s, dpl_enc *x)
 	free(r);
 }
 
+/*
+ * The log opened in-process, with the signer's policy on a thread (denpod
+ * run has it in another process): a new signer for each open, as each run
+ * of the switch starts one, with the state it left in signer.state.
+ */
+static dpsg_thread *signer_t;
+static int log_open(dpl_log **l)
+{
+	int fd = -1;
+	dpsg_thread_stop(signer_t);
+	signer_t = NULL;
+	int r = dpsg_thread_start(&cfg, &signer_t, &fd);
+	return r ? r : dpl_open(l, &cfg, NULL, fd);
+}
+
 static void test_signer(dps_store *s, dpl_enc *x)
 {
 	dpl_log *l = NULL;
 	uint64_t n;
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	root_matches(s, "first open");
 	tiles_match(s);
 	uint64_t sizes[8];
@@ -352,7 +368,7 @@ static void test_signer(dps_store *s, dpl_enc *x)
 	root_matches(s, "after close");
 	uint64_t before = nleaves;
 	append_n(s, x, 77, 10);
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	root_matches(s, "after restart");
 	tiles_match(s);
 	proofs_match(s, before);
@@ -379,7 +395,7 @@ static void test_tamper(dps_store *s)
 			      "'evil operator') AS BLOB) WHERE idx=%llu", (unsigned long long)last);
 	CHECK(sql(q) == 0);
 	CHECK(verify_quiet(s) == DP_ESTATE);
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL);
+	CHECK(log_open(&l) == DP_ESTATE && l == NULL);
 	snprintf(q, sizeof q, "UPDATE log_entries SET data=(SELECT data FROM keep WHERE keep.idx=%llu) "
 			      "WHERE idx=%llu", (unsigned long long)last, (unsigned long long)last);
 	CHECK(sql(q) == 0);
@@ -387,7 +403,7 @@ static void test_tamper(dps_store *s)
 	snprintf(q, sizeof q, "DELETE FROM log_entries WHERE idx=%llu", (unsigned long long)last);
 	CHECK(sql(q) == 0);
 	CHECK(verify_quiet(s) == DP_ESTATE);
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL);
+	CHECK(log_open(&l) == DP_ESTATE && l == NULL);
 	snprintf(q, sizeof q, "INSERT INTO log_entries SELECT * FROM keep WHERE idx=%llu",
 		 (unsigned long long)last);
 	CHECK(sql(q) == 0);
@@ -407,7 +423,7 @@ static void test_tamper(dps_store *s)
 		 * against the signed root.
 		 */
 		if (i > 0)
-			CHECKF(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL,
+			CHECKF(log_open(&l) == DP_ESTATE && l == NULL,
 			       "tampered tile %s: no signer", tiles[i]);
 		CHECK(sql("DELETE FROM log_tiles; INSERT INTO log_tiles SELECT * FROM keep_t") == 0);
 	}
@@ -421,7 +437,7 @@ static void test_tamper(dps_store *s)
 	CHECK(sql("UPDATE log_checkpoints SET note=replace(note,'denpo-log','denpo-lag') WHERE "
 		  "size=(SELECT max(size) FROM log_checkpoints)") == 0);
 	CHECK(verify_quiet(s) == DP_ESTATE);
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL);
+	CHECK(log_open(&l) == DP_ESTATE && l == NULL);
 	CHECK(sql("DELETE FROM log_checkpoints; INSERT INTO log_checkpoints SELECT * FROM keep_c") == 0);
 	/* an older checkpoint's root changed: verify sees it */
 	CHECK(sql("UPDATE log_checkpoints SET root=zeroblob(32) WHERE size=(SELECT min(size) FROM "
@@ -430,7 +446,7 @@ static void test_tamper(dps_store *s)
 	CHECK(sql("DELETE FROM log_checkpoints; INSERT INTO log_checkpoints SELECT * FROM keep_c") == 0);
 	CHECK(sql("DROP TABLE keep; DROP TABLE keep_t; DROP TABLE keep_c") == 0);
 	CHECK(verify_quiet(s) == DP_OK);
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	dpl_close(l);
 }
 
@@ -461,14 +477,14 @@ static void test_mark(dps_store *s, dpl_enc *x)
 	dpl_log *l = NULL;
 	uint64_t m = 0, n;
 	uint8_t root[32], want[32];
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	dpl_close(l);
 	CHECK(dpl_mark_get(s, &m, root) == DP_OK && m == nleaves);
 	mth(0, nleaves, want);
 	CHECK(memcmp(root, want, 32) == 0);
 	/* 700 entries signed in rounds of a running signer: above the mark, across tiles */
 	uint64_t mark = m, first = nleaves;
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	append_n(s, x, 700, 100);
 	CHECK(dpl_round(l, &n) == DP_OK && n == 700);
 	dpl_close(l);
@@ -476,16 +492,16 @@ static void test_mark(dps_store *s, dpl_enc *x)
 	/* an entry above the mark, outside the newest tile: the start refuses now */
 	damage_entry(first + 10);
 	CHECK(verify_quiet(s) == DP_ESTATE);
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL);
+	CHECK(log_open(&l) == DP_ESTATE && l == NULL);
 	CHECK(dpl_mark_get(s, &m, root) == DP_OK && m == mark);
 	undamage();
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	dpl_close(l);
 	CHECK(dpl_mark_get(s, &m, root) == DP_OK && m == nleaves);
 	/* below the mark: not the start's to see (a fast start), but verify's */
 	damage_entry(first + 10);
 	CHECK(verify_quiet(s) == DP_ESTATE);
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	dpl_close(l);
 	/* a damaged mark: another root, another size, garbage; each verifies the whole log */
 	char v[160], hex[65];
@@ -502,11 +518,11 @@ static void test_mark(dps_store *s, dpl_enc *x)
 	for (int i = 0; i < 3; i++) {
 		snprintf(v, sizeof v, "UPDATE meta SET v='%s' WHERE k='log_verified'", marks[i]);
 		CHECK(sql(v) == 0);
-		CHECKF(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL,
+		CHECKF(log_open(&l) == DP_ESTATE && l == NULL,
 		       "mark '%s': the whole log is verified and the damage below the mark found", marks[i]);
 	}
 	undamage();
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	dpl_close(l);
 	CHECK(dpl_mark_get(s, &m, root) == DP_OK && m == nleaves);
 	mth(0, nleaves, want);
@@ -519,13 +535,13 @@ static void test_mark(dps_store *s, dpl_enc *x)
 	uint64_t idx;
 	CHECK(dps_log_append(s, (const uint8_t *)"not an entry\n", 13, &idx) == DP_OK);
 	CHECK(dps_commit(s) == DP_OK);
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL);
+	CHECK(log_open(&l) == DP_ESTATE && l == NULL);
 	dps_checkpoint c;
 	CHECK(dps_log_latest(s, &c) == DP_OK && c.size == nleaves);
 	char q[96];
 	snprintf(q, sizeof q, "DELETE FROM log_entries WHERE idx=%llu", (unsigned long long)idx);
 	CHECK(sql(q) == 0);
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	dpl_close(l);
 }
 
@@ -534,7 +550,7 @@ static void test_fork(dps_store *s, dpl_enc *x)
 {
 	dpl_log *l = NULL;
 	uint64_t n;
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	append_n(s, x, 1, 1);
 	uint8_t *sk = NULL, pk[32];
 	CHECK(dpc_key_load(&cfg, "log.key", &sk, pk) == DP_OK);
@@ -566,12 +582,12 @@ static void test_fork(dps_store *s, dpl_enc *x)
 	CHECK(dps_log_latest(s, &c) == DP_OK && c.size == nleaves && memcmp(c.root, cp.root, 32) == 0);
 	dpl_close(l);
 	/* the forged row is the latest: its root does not come from the tiles, so no restart */
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_ESTATE && l == NULL);
+	CHECK(log_open(&l) == DP_ESTATE && l == NULL);
 	CHECK(verify_quiet(s) == DP_ESTATE);
 	char q[128];
 	snprintf(q, sizeof q, "DELETE FROM log_checkpoints WHERE size=%zu", nleaves);
 	CHECK(sql(q) == 0);
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	root_matches(s, "after the forged row is gone");
 	dpl_close(l);
 }
@@ -662,7 +678,7 @@ static void test_rate(dps_store *s, dpl_enc *x)
 	const char *env = getenv("DENPO_LOG_RATE_N");
 	uint64_t n = env ? strtoull(env, NULL, 10) : 20000, got;
 	dpl_log *l = NULL;
-	CHECK(dpl_open(&l, &cfg, NULL) == DP_OK);
+	CHECK(log_open(&l) == DP_OK);
 	double t0 = secs();
 	append_n(s, x, n, 1000);
 	double t1 = secs();
@@ -716,6 +732,7 @@ int main(void)
 	test_mark(s, x);
 	test_fork(s, x);
 	test_rate(s, x);
+	dpsg_thread_stop(signer_t);
 	dpl_enc_free(x);
 	dps_close(s);
 	free(leaves);

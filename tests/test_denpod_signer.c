@@ -80,11 +80,11 @@ static size_t prove(tree *t, uint64_t from, uint64_t to, uint8_t pf[DP_TLOG_PROO
 	return n;
 }
 
-/* ---- requests as the wire carries them (dpk_answer: the whole policy) ---- */
+/* ---- requests as the wire carries them (dpsg_answer: the whole policy) ---- */
 
-static int hello(dpk_signer *k, const dps_checkpoint *cp, dpk_state *st)
+static int hello(dpsg_signer *k, const dps_checkpoint *cp, dpsg_state *st)
 {
-	uint8_t req[4 + DPS_NOTE_MAX], ans[DPK_MSG_MAX];
+	uint8_t req[4 + DPS_NOTE_MAX], ans[DPSG_MSG_MAX];
 	size_t nl = cp ? cp->note_len : 0, an = 0;
 	req[0] = 1;
 	req[1] = cp != NULL;
@@ -92,7 +92,7 @@ static int hello(dpk_signer *k, const dps_checkpoint *cp, dpk_state *st)
 	req[3] = (uint8_t)nl;
 	if (nl)
 		memcpy(req + 4, cp->note, nl);
-	dpk_answer(k, req, 4 + nl, ans, &an);
+	dpsg_answer(k, req, 4 + nl, ans, &an);
 	if (ans[0])
 		return -(int)ans[0];
 	memcpy(st->pk, ans + 1, 32);
@@ -103,10 +103,10 @@ static int hello(dpk_signer *k, const dps_checkpoint *cp, dpk_state *st)
 	return DP_OK;
 }
 
-static int sign(dpk_signer *k, uint64_t size, const uint8_t root[H], uint8_t pf[][H], size_t np,
+static int sign(dpsg_signer *k, uint64_t size, const uint8_t root[H], uint8_t pf[][H], size_t np,
 		dps_checkpoint *out)
 {
-	uint8_t req[DPK_MSG_MAX], ans[DPK_MSG_MAX];
+	uint8_t req[DPSG_MSG_MAX], ans[DPSG_MSG_MAX];
 	size_t an = 0;
 	req[0] = 2;
 	for (int i = 0; i < 8; i++)
@@ -114,7 +114,7 @@ static int sign(dpk_signer *k, uint64_t size, const uint8_t root[H], uint8_t pf[
 	memcpy(req + 9, root, H);
 	req[9 + H] = (uint8_t)np;
 	memcpy(req + 10 + H, pf, np * H);
-	dpk_answer(k, req, 10 + H + np * H, ans, &an);
+	dpsg_answer(k, req, 10 + H + np * H, ans, &an);
 	if (ans[0])
 		return -(int)ans[0];
 	size_t nl = (size_t)ans[9] << 8 | ans[10];
@@ -159,8 +159,8 @@ static void policy(void)
 	tree t = {0}, fork = {0};
 	uint8_t r5[H], r8[H], r12[H], f12[H], r6[H], pf[DP_TLOG_PROOF_MAX][H];
 	dps_checkpoint c5, c8, c;
-	dpk_state st;
-	dpk_signer *k = NULL;
+	dpsg_state st;
+	dpsg_signer *k = NULL;
 	grow(&t, "entry", 12);
 	grow(&fork, "entry", 6);
 	fork.n = 6;
@@ -171,7 +171,7 @@ static void policy(void)
 	root_of(&t, 12, r12);
 	root_of(&fork, 12, f12);
 
-	CHECK(dpk_signer_new(&k, &cfg) == DP_OK);
+	CHECK(dpsg_signer_new(&k, &cfg) == DP_OK);
 	CHECK(sign(k, 5, r5, pf, 0, &c) == DP_ESTATE); /* SIGN before HELLO */
 	CHECK(hello(k, NULL, &st) == DP_OK && st.size == 0); /* first start, empty log */
 	CHECK(hello(k, NULL, &st) == DP_ESTATE);            /* HELLO once */
@@ -193,25 +193,25 @@ static void policy(void)
 	CHECK(sign(k, 12, r12, pf, n > 0 ? n - 1 : 0, &c) == DP_ESTATE); /* a proof cut short */
 	/* malformed: a proof longer than any, a length that lies */
 	uint8_t bad[3] = {2, 0, 0};
-	uint8_t ans[DPK_MSG_MAX];
+	uint8_t ans[DPSG_MSG_MAX];
 	size_t an = 0;
-	dpk_answer(k, bad, sizeof bad, ans, &an);
+	dpsg_answer(k, bad, sizeof bad, ans, &an);
 	CHECK(an == 1 && -(int)ans[0] == DP_EPARSE);
-	dpk_answer(k, bad, 0, ans, &an);
+	dpsg_answer(k, bad, 0, ans, &an);
 	CHECK(an == 1 && -(int)ans[0] == DP_EPARSE);
-	dpk_signer_free(k);
+	dpsg_signer_free(k);
 
 	/*
 	 * A restart: the signer remembers size 8 from signer.state, whatever
 	 * checkpoint the network process presents (here an older one it signed).
 	 */
-	CHECK(dpk_signer_new(&k, &cfg) == DP_OK);
+	CHECK(dpsg_signer_new(&k, &cfg) == DP_OK);
 	CHECK(hello(k, &c5, &st) == DP_OK && st.size == 8 && memcmp(st.root, r8, H) == 0);
 	n = prove(&fork, 6, 12, pf); /* extends what was signed at 5 and 6, not at 8 */
 	CHECK(sign(k, 12, f12, pf, n, &c) == DP_ESTATE);
 	n = prove(&t, 8, 12, pf);
 	CHECK(sign(k, 12, r12, pf, n, &c) == DP_OK && note_ok(&c, st.pk, cfg.log_origin, 12, r12));
-	dpk_signer_free(k);
+	dpsg_signer_free(k);
 
 	/* a damaged state file: no signing at all */
 	char path[128];
@@ -222,26 +222,26 @@ static void policy(void)
 		fputc('#', f);
 		fclose(f);
 	}
-	CHECK(dpk_signer_new(&k, &cfg) == DP_OK);
+	CHECK(dpsg_signer_new(&k, &cfg) == DP_OK);
 	CHECK(hello(k, &c5, &st) == DP_EPARSE);
 	CHECK(sign(k, 12, r12, pf, 0, &c) == DP_ESTATE);
-	dpk_signer_free(k);
+	dpsg_signer_free(k);
 	unlink(path);
 
 	/* first start with a stored checkpoint: taken only if it verifies under the log key */
-	CHECK(dpk_signer_new(&k, &cfg) == DP_OK);
+	CHECK(dpsg_signer_new(&k, &cfg) == DP_OK);
 	dps_checkpoint forged = c8;
 	forged.note[forged.note_len - 5] ^= 1;
 	CHECK(hello(k, &forged, &st) == DP_ESIG);
-	dpk_signer_free(k);
-	CHECK(dpk_signer_new(&k, &cfg) == DP_OK);
+	dpsg_signer_free(k);
+	CHECK(dpsg_signer_new(&k, &cfg) == DP_OK);
 	CHECK(hello(k, &c8, &st) == DP_OK && st.size == 8 && memcmp(st.root, r8, H) == 0);
-	dpk_signer_free(k);
+	dpsg_signer_free(k);
 	struct stat sb;
 	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 }
 
-/* The process: dpk_run answers the network process over the socketpair. */
+/* The process: dpsg_run answers the network process over the socketpair. */
 static void process(void)
 {
 	tree t = {0};
@@ -259,19 +259,19 @@ static void process(void)
 			close(sv[0]);
 			if (mode == 1) /* a network process that breaks its sandbox */
 				raise(SIGSYS);
-			dpk_state st;
+			dpsg_state st;
 			dps_checkpoint c;
 			/* the state policy() left: size 8 */
-			int ok = dpk_hello(sv[1], NULL, &st) == DP_OK && st.size == 8;
+			int ok = dpsg_hello(sv[1], NULL, &st) == DP_OK && st.size == 8;
 			size_t n = ok ? prove(&t, 8, 20, pf) : 0;
-			ok = ok && dpk_sign(sv[1], 20, r20, (const uint8_t(*)[H])pf, n, &c) == DP_OK &&
+			ok = ok && dpsg_sign(sv[1], 20, r20, (const uint8_t(*)[H])pf, n, &c) == DP_OK &&
 				 note_ok(&c, st.pk, cfg.log_origin, 20, r20) && c.t > 0 &&
-				 dpk_sign(sv[1], 12, r12, NULL, 0, &c) == DP_ESTATE;
+				 dpsg_sign(sv[1], 12, r12, NULL, 0, &c) == DP_ESTATE;
 			_exit(ok ? 0 : 3);
 		}
 		close(sv[1]);
-		int r = dpk_run(&cfg, sv[0], pid);
-		CHECKF(mode == 0 ? r == 0 : r == 1, "mode %d: dpk_run %d", mode, r);
+		int r = dpsg_run(&cfg, sv[0], pid);
+		CHECKF(mode == 0 ? r == 0 : r == 1, "mode %d: dpsg_run %d", mode, r);
 	}
 }
 
