@@ -1,7 +1,8 @@
 /*
  * denpod/admin_log.c - `denpod log checkpoint|verify|show`: the operator's
  * and the auditor's view of the transparency log, read from the database
- * (works beside a running `denpod run`).
+ * (works beside a running `denpod run`); and `denpod log rollback`, the
+ * operator's acceptance of a database restored from an older backup.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 
 #include "denpo/num.h"
 #include "denpod/admin.h"
+#include "denpo/encoding.h"
+#include "denpod/signer.h"
 #include "denpod/store.h"
 #include "denpod/tlog.h"
 
@@ -86,13 +89,80 @@ static int log_show(const dpa_args *a, dps_store *s)
 	return 0;
 }
 
+/*
+ * The signer refuses a database whose log is older than what it signed
+ * (signer.state).  When no newer copy exists, an operator accepts the
+ * rollback: signer.state is set to the database's latest checkpoint, after
+ * an admin entry (LOG-ROLLBACK) that says what was lost.  Every device that
+ * saw a checkpoint above it will report a fork, rightly.
+ */
+static int log_rollback(const dpa_args *a, const dpc_config *c, dps_store *s)
+{
+	char vks[DP_NOTE_VKEY_MAX + 1], op[DP_LOG_TEXT_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
+	char hex[2 * DP_TLOG_HASH + 1];
+	uint8_t root[DP_TLOG_HASH];
+	uint64_t size = 0;
+	dp_note_vkey vk;
+	dps_checkpoint cp;
+	int e = dpa_operator_of(a, op);
+	if (e)
+		return e;
+	int r = dpl_vkey(c, vks, sizeof vks);
+	if (!r)
+		r = dp_note_vkey_parse(&vk, vks, strlen(vks));
+	if (!r && (r = dps_log_latest(s, &cp)) == DP_ENOTFOUND) {
+		fprintf(stderr, "denpod: log rollback: the database has no checkpoint; nothing to roll back "
+				"to\n");
+		return 1;
+	}
+	if (!r && dpl_checkpoint_ok(&cp, &vk) != DP_OK) {
+		fprintf(stderr, "denpod: log rollback: the database's latest checkpoint (size %llu) does not "
+				"verify under log.key: this database is not this switch's log (denpod "
+				"check)\n", (unsigned long long)cp.size);
+		return 1;
+	}
+	if (!r && (r = dpsg_state_get(c, &size, root)) == DP_ENOTFOUND) {
+		printf("no signer.state: the signer takes the database's checkpoint %llu at its next "
+		       "start; nothing to roll back\n", (unsigned long long)cp.size);
+		return 0;
+	}
+	if (r)
+		return dpa_fail(r, "log rollback", NULL);
+	if (size <= cp.size) {
+		printf("the database's log (checkpoint %llu) is not older than what was signed (%llu); "
+		       "nothing to roll back\n", (unsigned long long)cp.size, (unsigned long long)size);
+		return 0;
+	}
+	dp_hex_encode(hex, root, DP_TLOG_HASH);
+	snprintf(detail, sizeof detail, "the log was signed up to size %llu (root %.16s...); the "
+					"database restored holds checkpoint %llu: entries above it are lost, "
+					"and devices that saw a checkpoint above it will report a fork",
+		 (unsigned long long)size, hex, (unsigned long long)cp.size);
+	dpl_enc *x = dpl_enc_new();
+	r = x ? dps_begin(s) : DP_ENOMEM;
+	if (!r)
+		r = dpa_log_admin(s, x, op, "LOG-ROLLBACK", detail);
+	r = x ? dpa_finish_txn(s, r) : r;
+	dpl_enc_free(x);
+	/* the entry first: a failure below leaves the start refusing, and this can be run again */
+	if (!r)
+		r = dpsg_state_put(c, cp.size, cp.root);
+	if (r)
+		return dpa_fail(r, "log rollback", NULL);
+	printf("log rolled back from size %llu to checkpoint %llu (logged as LOG-ROLLBACK by %s).\n"
+	       "Tell the security office: every device that saw a checkpoint above %llu reports a "
+	       "fork (its evidence is in its log/ directory).\n",
+	       (unsigned long long)size, (unsigned long long)cp.size, op, (unsigned long long)cp.size);
+	return 0;
+}
+
 int dpa_log(const dpa_args *a, const char *verb)
 {
 	dpc_config c;
 	dps_store *s = NULL;
 	if (a->npos) {
-		fprintf(stderr, "usage: denpod log checkpoint|verify|show [--from I] [--count N] "
-				"--data DIR\n");
+		fprintf(stderr, "usage: denpod log checkpoint|verify|show [--from I] [--count N] | "
+				"rollback [--operator NAME] --data DIR\n");
 		return 2;
 	}
 	int e = dpa_open_store(a, &c, &s);
@@ -100,6 +170,7 @@ int dpa_log(const dpa_args *a, const char *verb)
 		return e;
 	int r = strcmp(verb, "checkpoint") == 0 ? log_checkpoint(s)
 		: strcmp(verb, "verify") == 0	? log_verify(&c, s)
+		: strcmp(verb, "rollback") == 0 ? log_rollback(a, &c, s)
 						: log_show(a, s);
 	dps_close(s);
 	return r;

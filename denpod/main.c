@@ -26,7 +26,7 @@ static const char usage[] =
 	"  decoy list | detect check [FILE]\n"
 	"  overdue\n"
 	"  cable list | cable restore CABLE_ID FILE\n"
-	"  log checkpoint | log verify | log show [--from I] [--count N]\n"
+	"  log checkpoint | log verify | log show [--from I] [--count N] | log rollback\n"
 	"  check\n"
 	"Commands that change the switch are logged with --operator NAME (default\n"
 	"$DENPOD_OPERATOR, else the login name).  Every command takes --help.\n";
@@ -104,6 +104,12 @@ static const struct cmd cmds[] = {
 			  "  Recomputes every leaf hash and tile from the stored entries and checks every\n"
 			  "  stored checkpoint's root and signature.  Exit 0 if all is well, 1 (saying\n"
 			  "  what is wrong) otherwise.\n"},
+	{"log", "rollback", "denpod log rollback [--operator NAME] --data DIR\n"
+			    "  With the switch stopped: accepts a database restored from a backup older\n"
+			    "  than what the signer signed (denpod run refuses it, saying so).  Only when no\n"
+			    "  newer copy of the database exists: entries above the restored checkpoint are\n"
+			    "  lost, and every device that saw a checkpoint above it reports a fork.\n"
+			    "  Logged (admin LOG-ROLLBACK).\n"},
 	{"log", "show", "denpod log show [--from I] [--count N] --data DIR\n"
 			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
 			"  what to which cable, key or device, when and from where.\n"},

@@ -52,13 +52,13 @@ struct dpsg_signer {
 	uint8_t root[DP_TLOG_HASH];
 };
 
-/* signer.state: the tree signed last.  DP_ENOTFOUND if there is none. */
-static int state_read(dpsg_signer *k)
+int dpsg_state_get(const dpc_config *cfg, uint64_t *size_out, uint8_t root_out[DP_TLOG_HASH])
 {
 	char path[DPC_PATH_MAX], origin[DP_NOTE_NAME_MAX + 1], root[80];
 	unsigned long long size;
+	uint8_t rt[DP_TLOG_HASH];
 	dp_buf b;
-	int r = dpc_path(&k->cfg, STATE_FILE, path, sizeof path);
+	int r = dpc_path(cfg, STATE_FILE, path, sizeof path);
 	if (r)
 		return r;
 	if (access(path, F_OK) != 0)
@@ -67,37 +67,49 @@ static int state_read(dpsg_signer *k)
 	r = dp_read_file(path, &b);
 	if (!r && dp_buf_putc(&b, 0))
 		r = DP_ENOMEM;
-	/* written by this signer only: a damaged file is a stop, never a guess */
+	/* written by the signer only: a damaged file is a stop, never a guess */
 	if (!r && (sscanf((const char *)b.p, STATE_MAGIC "\norigin %255s\nsize %llu\nroot %79s\n", origin,
 			  &size, root) != 3 ||
-		   strcmp(origin, k->cfg.log_origin) != 0 ||
-		   dp_hex_decode(k->root, sizeof k->root, root, strlen(root)) != DP_OK))
+		   strcmp(origin, cfg->log_origin) != 0 ||
+		   dp_hex_decode(rt, sizeof rt, root, strlen(root)) != DP_OK))
 		r = DP_EPARSE;
-	if (!r)
-		k->size = size;
+	if (!r) {
+		*size_out = size;
+		memcpy(root_out, rt, DP_TLOG_HASH);
+	}
 	dp_buf_free(&b);
 	if (r)
 		fprintf(stderr, "denpod: signer: %s is unreadable or not this log's (%s): the signer "
-				"will not sign until it is repaired (docs/operations.md, \"Recover\")\n",
-			path, dp_strerror(r));
+				"will not sign until it is repaired (docs/operations.md, \"Back up and "
+				"restore\")\n", path, dp_strerror(r));
 	return r;
 }
 
-static int state_write(const dpsg_signer *k, uint64_t size, const uint8_t root[DP_TLOG_HASH])
+int dpsg_state_put(const dpc_config *cfg, uint64_t size, const uint8_t root[DP_TLOG_HASH])
 {
 	char path[DPC_PATH_MAX], text[512], hex[2 * DP_TLOG_HASH + 1];
-	int r = dpc_path(&k->cfg, STATE_FILE, path, sizeof path);
+	int r = dpc_path(cfg, STATE_FILE, path, sizeof path);
 	if (r)
 		return r;
 	dp_hex_encode(hex, root, DP_TLOG_HASH);
 	int n = snprintf(text, sizeof text, STATE_MAGIC "\norigin %s\nsize %llu\nroot %s\n",
-			 k->cfg.log_origin, (unsigned long long)size, hex);
+			 cfg->log_origin, (unsigned long long)size, hex);
 	/* atomic and durable (fsync, rename, fsync of the directory) */
 	r = n > 0 && (size_t)n < sizeof text ? dp_write_file(path, text, (size_t)n, 0600, 0) : DP_ETOOBIG;
 	if (r)
 		fprintf(stderr, "denpod: signer: cannot write %s (%s): nothing signed\n", path,
 			dp_strerror(r));
 	return r;
+}
+
+static int state_read(dpsg_signer *k)
+{
+	return dpsg_state_get(&k->cfg, &k->size, k->root);
+}
+
+static int state_write(const dpsg_signer *k, uint64_t size, const uint8_t root[DP_TLOG_HASH])
+{
+	return dpsg_state_put(&k->cfg, size, root);
 }
 
 int dpsg_signer_new(dpsg_signer **out, const dpc_config *cfg)

@@ -81,6 +81,15 @@ void dpsg_signer_free(dpsg_signer *k);
 void dpsg_answer(dpsg_signer *k, const uint8_t *req, size_t n, uint8_t *ans, size_t *an);
 
 /*
+ * signer.state (DIR/signer.state, 0600): the tree the signer signed last.
+ * Read: DP_ENOTFOUND if absent, DP_EPARSE (said) if damaged or another
+ * log's.  Written atomically and durably.  `denpod log rollback` is the
+ * only other writer (an operator accepting a restored, older log).
+ */
+int dpsg_state_get(const dpc_config *cfg, uint64_t *size, uint8_t root[DP_TLOG_HASH]) DP_WUR;
+int dpsg_state_put(const dpc_config *cfg, uint64_t size, const uint8_t root[DP_TLOG_HASH]) DP_WUR;
+
+/*
  * The signer's policy on a thread of the calling process, for the tests and
  * benchmarks that open the log in-process: *fd is the network side's
  * socket, valid until dpsg_thread_stop (which closes it).  denpod run never

@@ -732,7 +732,8 @@ static int signer_agrees(dpl_log *l)
 					"(signer.state) but this database holds only %llu entries: it is "
 					"older than what was signed (restored from an older backup?) or was "
 					"cut.  Refusing to start: put back the database that goes with "
-					"signer.state (docs/operations.md, \"Back up and restore\")\n",
+					"signer.state or, if none exists, accept the loss with `denpod log "
+					"rollback` (docs/operations.md, \"Back up and restore\")\n",
 				(unsigned long long)l->ssize, (unsigned long long)a.r.size);
 			return DP_ESTATE;
 		}

@@ -288,6 +288,12 @@ check "denpod check: exit 1" not D check >/dev/null 2>&1
 rm -rf "$T/restore" && cp -a "$T/sw" "$T/restore" && cp "$T/backup.db" "$T/restore/denpod.db"
 check "the backup checks (denpod check on a scratch copy)" D check --data "$T/restore" >/dev/null 2>&1
 cp "$T/backup.db" "$T/sw/denpod.db"
+# the backup is older than what the signer signed since: refused until an operator accepts it
+refuse "$T/sw" "$T/refuse-old.log"
+rc=$?
+check "the restored backup is older than what was signed: denpod run refuses (exit $rc)" [ "$rc" = 1 ]
+check "... saying so and what to do" grep -q "signer signed the log up to size .*denpod log rollback" "$T/refuse-old.log"
+check "denpod log rollback accepts it (logged)" D log rollback --operator "ops a" >/dev/null
 start_switch || no "start on the restored backup"
 fetch_all b "$T/after" >"$T/after.st"
 check "after the restore every cable is served" [ "$(awk '$2 != 200' "$T/after.st" | wc -l)" = 0 ]
