@@ -27,36 +27,45 @@ tally() { # name, output file, exit code
 	[ "$f" = 0 ] || broken+=("$1")
 }
 only=${1:-}
+# Tests run $JOBS at a time (default: one per core); each one's output is
+# printed whole, in the order below, once all have finished, and a line is
+# printed as each finishes.  Integration scripts first: they take longest.
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+names=() cmds=()
+add() { # NAME COMMAND...: queue a test unless $only leaves it out
+	[ -n "$only" ] && [[ "$1" != *"$only"* ]] && return
+	names+=("$1")
+	cmds+=("$(printf '%q ' "${@:2}")")
+}
+for t in tests/it_*.sh; do
+	[ -f "$t" ] && add "$(basename "$t" .sh)" bash "$t"
+done
 for t in "$BUILD"/tests/test_*; do
-	[ -x "$t" ] || continue
-	n=$(basename "$t")
-	[ -n "$only" ] && [[ "$n" != *"$only"* ]] && continue
-	echo "== $n"
-	"$t" >"$tmp/$n.out" 2>&1
-	rc=$?
-	cat "$tmp/$n.out"
-	tally "$n" "$tmp/$n.out" "$rc"
+	[ -x "$t" ] && add "$(basename "$t")" "$t"
 done
 # The same age testkit as published on npm (cctv-age), dumped by scripts/test-all.
-if [ -n "${DENPO_AGE_NPM_VECTORS:-}" ] && [ -x "$BUILD/tests/test_age" ] &&
-	{ [ -z "$only" ] || [[ test_age_npm == *"$only"* ]]; }; then
-	echo "== test_age (npm cctv-age)"
-	DENPO_AGE_VECTORS=$DENPO_AGE_NPM_VECTORS "$BUILD/tests/test_age" >"$tmp/npm.out" 2>&1
-	rc=$?
-	cat "$tmp/npm.out"
-	tally test_age_npm "$tmp/npm.out" "$rc"
+if [ -n "${DENPO_AGE_NPM_VECTORS:-}" ] && [ -x "$BUILD/tests/test_age" ]; then
+	add test_age_npm env DENPO_AGE_VECTORS="$DENPO_AGE_NPM_VECTORS" "$BUILD/tests/test_age"
 fi
-for t in tests/it_*.sh; do
-	[ -f "$t" ] || continue
-	n=$(basename "$t" .sh)
-	[ -n "$only" ] && [[ "$n" != *"$only"* ]] && continue
-	echo "== $n"
-	bash "$t" >"$tmp/$n.out" 2>&1
-	rc=$?
+run_one() { # INDEX
+	local n=${names[$1]} t0=$SECONDS
+	eval "${cmds[$1]}" >"$tmp/$n.out" 2>&1
+	echo $? >"$tmp/$n.rc"
+	echo $((SECONDS - t0)) >"$tmp/$n.secs"
+	printf '   %s (%ss)\n' "$(grep -E '^[A-Za-z0-9_.-]+: [0-9]+ passed' "$tmp/$n.out" | tail -n 1 ||
+		echo "$n: no result line")" "$((SECONDS - t0))"
+}
+for i in "${!names[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+	run_one "$i" &
+done
+wait
+for n in "${names[@]}"; do
+	echo "== $n ($(cat "$tmp/$n.secs")s)"
 	cat "$tmp/$n.out"
-	tally "$n" "$tmp/$n.out" "$rc"
+	tally "$n" "$tmp/$n.out" "$(cat "$tmp/$n.rc")"
 done
 if [ ${#broken[@]} -gt 0 ]; then
 	echo "failing: ${broken[*]}"
