@@ -99,9 +99,19 @@ FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-build-fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard include/denpo/*.h) $(wildcard lib/*.h) $(wildcard fuzz/*.h)
+# The library is compiled once for all targets (the targets take -j); they run
+# in parallel, one per core (tests/fuzz.sh).
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build-fuzz/obj/%.o)
+build-fuzz/obj/%.o: %.c $(wildcard include/denpo/*.h) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+build-fuzz/libdenpo.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+build-fuzz/%: fuzz/%.c build-fuzz/libdenpo.a $(wildcard include/denpo/*.h) $(wildcard lib/*.h) \
+		$(wildcard fuzz/*.h) $(wildcard denpod/*.h) $(wildcard denpod/*.c)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< build-fuzz/libdenpo.a $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz.sh $(FUZZ_BINS)
 

@@ -4,22 +4,41 @@
 set -u
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-20}
-pass=0 fail=0
-for bin in "$@"; do
+# Targets run $JOBS at a time (default: one per core), each one's lines printed
+# whole once all are done.
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+one() { # BIN: run it; its report in $out/NAME, its exit code in $out/NAME.rc
+	local bin=$1 n seeds work rc
 	n=$(basename "$bin")
 	seeds="fuzz/corpus/$n"
 	work=$(mktemp -d)
 	mkdir -p "$seeds"
-	echo "== $n (${secs}s)"
-	if "$bin" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 -print_final_stats=0 \
-		"$work" "$seeds" >"$work.log" 2>&1; then
-		pass=$((pass + 1))
-		grep -E '^#[0-9]+[[:space:]]+DONE' "$work.log" | tail -n 1
-	else
-		fail=$((fail + 1))
-		tail -n 40 "$work.log"
-	fi
+	"$bin" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 -print_final_stats=0 \
+		"$work" "$seeds" >"$work.log" 2>&1
+	rc=$?
+	{
+		echo "== $n (${secs}s)"
+		if [ "$rc" = 0 ]; then
+			grep -E '^#[0-9]+[[:space:]]+DONE' "$work.log" | tail -n 1
+		else
+			tail -n 40 "$work.log"
+		fi
+	} >"$out/$n"
+	echo "$rc" >"$out/$n.rc"
 	rm -rf "$work" "$work.log"
+}
+for bin in "$@"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+	one "$bin" &
+done
+wait
+pass=0 fail=0
+for bin in "$@"; do
+	n=$(basename "$bin")
+	cat "$out/$n"
+	if [ "$(cat "$out/$n.rc" 2>/dev/null)" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
 echo "fuzz: $pass passed, $fail failed"
 [ "$fail" = 0 ]
