@@ -73,10 +73,10 @@ int dpd_det_check_file(const char *path, dp_det_config *out)
 		dp_det_config_default(out);
 		return r;
 	}
-	r = dp_det_config_parse(out, (const char *)b.p, b.len, err, sizeof err);
+	r = dp_det_config_parse_named(out, path, (const char *)b.p, b.len, err, sizeof err);
 	dp_buf_free(&b);
 	if (r)
-		fprintf(stderr, "denpod: %s: %s\n", path, err);
+		fprintf(stderr, "denpod: %s\n", err);
 	return r;
 }
 
