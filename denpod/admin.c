@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "denpo/age.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
@@ -36,6 +38,16 @@ int dpa_open_store(const dpa_args *a, dpc_config *c, dps_store **s)
 	if (dpc_path(c, "denpod.db", path, sizeof path) || dps_open(s, path, 0))
 		return 1;
 	return 0;
+}
+
+void dpa_json_print(void *json)
+{
+	json_t *j = json;
+	if (!j)
+		return;
+	json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(j);
 }
 
 int dpa_fail(int r, const char *what, const char *next)

@@ -351,26 +351,33 @@ int dpc_parse(dpc_config *c, const char *dir, const char *name, const char *text
 	return DP_OK;
 }
 
-int dpc_load(dpc_config *c, const char *dir)
+int dpc_read(dpc_config *c, const char *dir, char *err, size_t errcap)
 {
-	char path[DPC_PATH_MAX], err[512];
+	char path[DPC_PATH_MAX];
 	memset(c, 0, sizeof *c);
-	if (strlen(dir) >= sizeof c->dir - 32)
+	if (strlen(dir) >= sizeof c->dir - 32) {
+		snprintf(err, errcap, "the data directory's path is too long");
 		return DP_ETOOBIG;
+	}
 	snprintf(c->dir, sizeof c->dir, "%s", dir); /* for dpc_path; dpc_parse sets it again */
 	dp_buf b;
 	dp_buf_init(&b, DP_CONF_MAX + 1);
 	int r = dpc_path(c, "denpod.conf", path, sizeof path);
 	if (!r)
 		r = dp_read_file(path, &b);
-	if (r) {
-		fprintf(stderr, "denpod: cannot read %s (%s); is %s a data directory made by "
-				"`denpod init`?\n", path, dp_strerror(r), dir);
-		dp_buf_free(&b);
-		return r;
-	}
-	r = dpc_parse(c, dir, path, (const char *)b.p, b.len, err, sizeof err);
+	if (r)
+		snprintf(err, errcap, "cannot read %s (%s); is %s a data directory made by "
+				      "`denpod init`?", path, dp_strerror(r), dir);
+	else
+		r = dpc_parse(c, dir, path, (const char *)b.p, b.len, err, errcap);
 	dp_buf_free(&b);
+	return r;
+}
+
+int dpc_load(dpc_config *c, const char *dir)
+{
+	char err[DPC_PATH_MAX + 512];
+	int r = dpc_read(c, dir, err, sizeof err);
 	if (r)
 		fprintf(stderr, "denpod: %s\n", err);
 	return r;

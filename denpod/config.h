@@ -94,6 +94,8 @@ void dpc_conn_defaults(dpc_conn_limits *l);
  * "denpod: PATH:LINE: what (what to do)".
  */
 int dpc_load(dpc_config *c, const char *dir) DP_WUR;
+/* The same with the message in err instead ("PATH:LINE: ..." or "cannot read PATH ..."). */
+int dpc_read(dpc_config *c, const char *dir, char *err, size_t errcap) DP_WUR;
 /*
  * A denpod.conf text (name: the file in messages) into c, on top of the
  * defaults, for data directory dir.  Every line is a known key once, with
