@@ -49,6 +49,11 @@ int dpa_config_check(const dpa_args *a);
 /* A JSON document (a jansson json_t *, consumed) as one line on stdout: what --json prints. */
 void dpa_json_print(void *json);
 /*
+ * The end of a list command: r an error -> dpa_fail (exit 1); else with
+ * --json (list a JSON array, consumed) prints {"KEY": list}; exit 0.
+ */
+int dpa_list_done(int r, const char *what, const char *key, void *list);
+/*
  * Two-operator acts: the first operator's run records a request (exit 0,
  * *go = 0); a different operator's run within DPA_APPROVAL_SECONDS approves
  * it (*go = 1, *req = the request).  The same operator again: exit 1.

@@ -32,8 +32,8 @@ static const char usage[] =
 	"  log checkpoint | log verify | log show [--from I] [--count N] | log rollback\n"
 	"  check\n"
 	"  config check [--json]\n"
-	"List and show commands take --json (officer/device/cable/decoy/contain list,\n"
-	"overdue, log show, log checkpoint, config check).  Options: --opt VALUE or\n"
+	"List commands take --json (officer list, device list, cable list, overdue,\n"
+	"config check).  Options: --opt VALUE or\n"
 	"--opt=VALUE; an option the command does not take is refused.\n"
 	"Commands that change the switch are logged with --operator NAME (default\n"
 	"$DENPOD_OPERATOR, else the login name).  Every command takes --help.\n"
@@ -100,7 +100,7 @@ static const struct cmd cmds[] = {
 	{"officer", "add", O_ACT | O_POST | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME, "denpod officer add HANDLE --post P --clearance C [--captions A,B] "
 			   "[--roles R,S] [--name \"Full Name\"] [--operator NAME] --data DIR\n"
 			   "  Role AUDIT lets the officer's devices read the log's entry bundles.\n"},
-	{"officer", "list", O_DATA, "denpod officer list --data DIR\n"},
+	{"officer", "list", O_DATA | O_JSON, "denpod officer list [--json] --data DIR\n"},
 	{"approve", NULL, O_ACT | O_OUT | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME, "denpod approve REQUEST_FILE --out ANSWER_FILE [--clearance C] "
 			  "[--captions A,B] [--roles R,S] [--name N] --data DIR\n"
 			  "  Verifies an enrolment request, records the device and its first key epoch\n"
@@ -108,7 +108,7 @@ static const struct cmd cmds[] = {
 			  "  writes the signed answer (with the log's verifier key).\n"
 			  "  --clearance/--captions/--roles create or update the officer.\n"
 			  "  Logged (device-enrolled, key-published) with --operator NAME.\n"},
-	{"device", "list", O_DATA, "denpod device list --data DIR\n"
+	{"device", "list", O_DATA | O_JSON, "denpod device list [--json] --data DIR\n"
 			   "  Each device with its status and current key epoch (or \"no current key\").\n"},
 	{"device", "suspend", O_ACT | O_REASON, "denpod device suspend DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
 			      "  Takes effect at once; logged.\n"},
@@ -141,8 +141,8 @@ static const struct cmd cmds[] = {
 			    "  the rules' modes and actions and every threshold in effect.  A running\n"
 			    "  switch re-reads detect.conf on SIGHUP (and keeps the old one if the new\n"
 			    "  one does not check).\n"},
-	{"overdue", NULL, O_DATA, "denpod overdue --data DIR\n  Recipients past the handling-time objective.\n"},
-	{"cable", "list", O_DATA, "denpod cable list --data DIR\n"},
+	{"overdue", NULL, O_DATA | O_JSON, "denpod overdue [--json] --data DIR\n  Recipients past the handling-time objective.\n"},
+	{"cable", "list", O_DATA | O_JSON, "denpod cable list [--json] --data DIR\n"},
 	{"cable", "restore", O_ACT, "denpod cable restore CABLE_ID FILE [--operator NAME] --data DIR\n"
 			     "  Repairs a cable whose stored copy is damaged (denpod check lists them) from\n"
 			     "  a good copy of its submission bytes: the sender's HOME/sent/ID.cable, a\n"
