@@ -39,7 +39,10 @@ static void usage(FILE *f)
 	fprintf(f, "\n`denpo COMMAND --help` describes each command.\n"
 		   "State directory: --home DIR, else $DENPO_HOME, else ~/.denpo.\n"
 		   "Passphrase: --passphrase-file FILE, else $DENPO_PASSPHRASE, else asked on the terminal.\n"
-		   "Exit codes: 0 ok, 1 error, 2 usage, 3 verification failure.\n");
+		   "Options: --opt VALUE or --opt=VALUE.\n"
+		   "Exit codes: 0 ok; 1 error (network, switch refusal, disk, passphrase); 2 usage;\n"
+		   "3 verification failure (a signature, a hash or the log does not check: a fork);\n"
+		   "4 audit verify inconclusive (checked only under the evidence's own log key: give --log-key).\n");
 }
 
 int main(int argc, char **argv)

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "denpo/age.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
@@ -35,6 +37,27 @@ int dpa_open_store(const dpa_args *a, dpc_config *c, dps_store **s)
 		return 1;
 	if (dpc_path(c, "denpod.db", path, sizeof path) || dps_open(s, path, 0))
 		return 1;
+	return 0;
+}
+
+void dpa_json_print(void *json)
+{
+	json_t *j = json;
+	if (!j)
+		return;
+	json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+int dpa_list_done(int r, const char *what, const char *key, void *list)
+{
+	if (r) {
+		json_decref(list);
+		return dpa_fail(r, what, NULL);
+	}
+	if (list)
+		dpa_json_print(json_pack("{s:o}", key, list));
 	return 0;
 }
 
@@ -311,9 +334,27 @@ int dpa_officer_add(const dpa_args *a)
 	return 0;
 }
 
+/* A list of names as a JSON array. */
+static json_t *names_json(const char (*names)[DP_NAME_MAX + 1], size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
+/* The callbacks of the lists: ctx NULL prints a table row, else appends to the JSON array ctx. */
 static int print_officer(void *ctx, const dps_officer *o)
 {
 	char caps[512], roles[512];
+	if (ctx) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "handle", o->handle, "post", o->post,
+				      "clearance", dp_class_name(o->clearance), "status",
+				      dps_status_name(o->status), "name", o->fullname);
+		json_object_set_new(j, "captions", names_json(o->captions, o->ncaptions));
+		json_object_set_new(j, "roles", names_json(o->roles, o->nroles));
+		return json_array_append_new(ctx, j) ? DP_ENOMEM : DP_OK;
+	}
 	dps_join_names(caps, sizeof caps, (char(*)[DP_NAME_MAX + 1])o->captions, o->ncaptions);
 	dps_join_names(roles, sizeof roles, (char(*)[DP_NAME_MAX + 1])o->roles, o->nroles);
 	printf("%-20s %-12s %-13s %-9s captions=%s roles=%s %s\n", o->handle, o->post,
@@ -328,9 +369,10 @@ int dpa_officer_list(const dpa_args *a)
 	int e = dpa_open_store(a, &c, &s);
 	if (e)
 		return e;
-	int r = dps_officer_list(s, print_officer, NULL);
+	json_t *list = a->json ? json_array() : NULL;
+	int r = dps_officer_list(s, print_officer, list);
 	dps_close(s);
-	return r ? dpa_fail(r, "officer list", NULL) : 0;
+	return dpa_list_done(r, "officer list", "officers", list);
 }
 
 /* A date for the operator, UTC. */
@@ -561,11 +603,24 @@ int dpa_approve(const dpa_args *a)
 	return 0;
 }
 
+struct device_list {
+	int64_t now;
+	json_t *list; /* NULL: a table */
+};
+
 static int print_device(void *ctx, const dps_device *d)
 {
 	char hex[65], key[80];
-	const dps_window *w = dpp_current(d, *(const int64_t *)ctx);
+	const struct device_list *dl = ctx;
+	const dps_window *w = dpp_current(d, dl->now);
 	dp_hex_encode(hex, d->id, 32);
+	if (dl->list) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "id", hex, "officer", d->officer, "status",
+				      dps_status_name(d->status), "name", d->name);
+		json_object_set_new(j, "epoch", w ? json_integer(w->epoch) : json_null());
+		json_object_set_new(j, "key_not_after", w ? json_integer(w->not_after) : json_null());
+		return json_array_append_new(dl->list, j) ? DP_ENOMEM : DP_OK;
+	}
 	if (w) {
 		char t[32];
 		utc(t, w->not_after);
@@ -650,10 +705,10 @@ int dpa_device(const dpa_args *a, const char *verb)
 		return e;
 	int r;
 	if (status < 0) {
-		int64_t now = dp_now();
-		r = dps_device_list(s, NULL, print_device, &now);
+		struct device_list dl = {dp_now(), a->json ? json_array() : NULL};
+		r = dps_device_list(s, NULL, print_device, &dl);
 		dps_close(s);
-		return r ? dpa_fail(r, "device list", NULL) : 0;
+		return dpa_list_done(r, "device list", "devices", dl.list);
 	}
 	dps_device d;
 	dpl_enc *x = dpl_enc_new();
@@ -700,12 +755,27 @@ int dpa_device(const dpa_args *a, const char *verb)
 	return 0;
 }
 
+struct overdue_list {
+	int64_t now;
+	json_t *list; /* NULL: a table */
+};
+
 static int print_overdue(void *ctx, const dps_cable *c, const dps_rcpt *r)
 {
 	char hex[65];
+	const struct overdue_list *ol = ctx;
 	dp_hex_encode(hex, r->device, 32);
+	long late = (long)(ol->now - c->accepted - dp_prec_objective(r->prec));
+	if (ol->list) {
+		char cid[33];
+		dp_hex_encode(cid, c->cable_id, DP_CABLE_ID);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b}", "mrn", c->mrn, "cable_id", cid,
+				      "precedence", dp_prec_name(r->prec), "device", hex, "role",
+				      r->role == DP_ROLE_ACTION ? "action" : "info", "late_seconds",
+				      (json_int_t)late, "fetched", r->delivered != 0);
+		return json_array_append_new(ol->list, j) ? DP_ENOMEM : DP_OK;
+	}
 	hex[16] = 0;
-	long late = (long)(*(int64_t *)ctx - c->accepted - dp_prec_objective(r->prec));
 	printf("%-22s %-9s device %s... %s, %lds late%s\n", c->mrn, dp_prec_name(r->prec), hex,
 	       r->role == DP_ROLE_ACTION ? "action" : "info", late,
 	       r->delivered ? "" : " (not even fetched)");
@@ -719,16 +789,23 @@ int dpa_overdue(const dpa_args *a)
 	int e = dpa_open_store(a, &c, &s);
 	if (e)
 		return e;
-	int64_t now = dp_now();
-	int r = dps_overdue(s, now, NULL, print_overdue, &now);
+	struct overdue_list ol = {dp_now(), a->json ? json_array() : NULL};
+	int r = dps_overdue(s, ol.now, NULL, print_overdue, &ol);
 	dps_close(s);
-	return r ? dpa_fail(r, "overdue", NULL) : 0;
+	return dpa_list_done(r, "overdue", "overdue", ol.list);
 }
 
 static int print_cable(void *ctx, const dps_cable *c)
 {
 	char hex[33];
 	dp_hex_encode(hex, c->cable_id, DP_CABLE_ID);
+	if (ctx) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "mrn", c->mrn, "cable_id", hex,
+				      "precedence", dp_prec_name(c->prec_action), "classification",
+				      dp_class_name(c->classification), "from_post", c->from_post,
+				      "officer", c->officer, "size", (json_int_t)c->size);
+		return json_array_append_new(ctx, j) ? DP_ENOMEM : DP_OK;
+	}
 	printf("%-22s %s %-9s %-12s from %-10s by %-16s %llu bytes\n", c->mrn, hex,
 	       dp_prec_name(c->prec_action), dp_class_name(c->classification), c->from_post,
 	       c->officer, (unsigned long long)c->size);
@@ -742,7 +819,8 @@ int dpa_cable_list(const dpa_args *a)
 	int e = dpa_open_store(a, &c, &s);
 	if (e)
 		return e;
-	int r = dps_cable_list(s, 1000, print_cable, NULL);
+	json_t *list = a->json ? json_array() : NULL;
+	int r = dps_cable_list(s, 1000, print_cable, list);
 	dps_close(s);
-	return r ? dpa_fail(r, "cable list", NULL) : 0;
+	return dpa_list_done(r, "cable list", "cables", list);
 }

@@ -15,7 +15,8 @@ typedef struct {
 	const char *url, *listen, *tz, *post, *clearance, *captions, *roles, *name, *out;
 	const char *operator_, *origin, *reason, *from, *count;
 	int hq;
-	int all; /* --all */
+	int all;  /* --all */
+	int json; /* --json: the list or show as JSON (docs/operations.md, "JSON output") */
 	const char *pos[16]; /* positional arguments after the command words */
 	int npos;
 } dpa_args;
@@ -43,6 +44,15 @@ int dpa_contain(const dpa_args *a, const char *verb);    /* list, confirm, undo 
 int dpa_officer_state(const dpa_args *a, const char *verb); /* disable (two operators), enable */
 int dpa_decoy_list(const dpa_args *a);
 int dpa_detect_check(const dpa_args *a);
+/* admin_config.c: `denpod config check`, both configuration files and what is in force. */
+int dpa_config_check(const dpa_args *a);
+/* A JSON document (a jansson json_t *, consumed) as one line on stdout: what --json prints. */
+void dpa_json_print(void *json);
+/*
+ * The end of a list command: r an error -> dpa_fail (exit 1); else with
+ * --json (list a JSON array, consumed) prints {"KEY": list}; exit 0.
+ */
+int dpa_list_done(int r, const char *what, const char *key, void *list);
 /*
  * Two-operator acts: the first operator's run records a request (exit 0,
  * *go = 0); a different operator's run within DPA_APPROVAL_SECONDS approves

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "denpo/conf.h"
 #include "denpo/encoding.h"
 #include "denpo/num.h"
 #include "denpo/tls.h"
@@ -170,131 +171,238 @@ int dpc_init(dpc_config *c)
 	return DP_OK;
 }
 
-/* Value of key in a "key=value" config text, or "" if absent. */
-static void conf_get(const dp_buf *b, const char *key, char *out, size_t cap)
+/*
+ * Every key of denpod.conf: its field, what a value is, its default.  The
+ * one list that dpc_load reads, `denpod config check` shows and
+ * docs/operations.md ("denpod.conf") documents.
+ */
+enum { K_STR, K_ADDR, K_NUM };
+#define CONN(f) offsetof(dpc_config, conn) + offsetof(dpc_conn_limits, f), sizeof(unsigned)
+#define STR(f) offsetof(dpc_config, f), sizeof(((dpc_config *)0)->f)
+static const struct dpc_key {
+	const char *name;
+	int kind;
+	size_t off, size;    /* the field; a string's capacity, a number's width */
+	uint64_t min, max;   /* a number's range */
+	uint64_t def;        /* a number's default */
+	const char *def_s;   /* the default as shown ("": none, "-": required) */
+	int secret;          /* shown as "(set, not shown)" */
+} keys[] = {
+	{"url", K_STR, STR(url), 0, 0, 0, "-", 0},
+	{"listen", K_ADDR, STR(listen), 0, 0, 0, "-", 0},
+	{"log_origin", K_STR, STR(log_origin), 0, 0, 0, "the url's host:port + /denpo-log", 0},
+	{"alerts_file", K_STR, STR(alerts_file), 0, 0, 0, "alerts.jsonl", 0},
+	{"syslog", K_STR, STR(syslog), 0, 0, 0, "off", 0},
+	{"syslog_facility", K_NUM, offsetof(dpc_config, syslog_facility), sizeof(int), 0, 23, 10, "", 0},
+	{"metrics_listen", K_ADDR, STR(metrics_listen), 0, 0, 0, "off", 0},
+	/* a year at most: a longer period is a typo, not a policy */
+	{"scrub_period", K_NUM, offsetof(dpc_config, scrub_period), 8, 0, 366 * 86400, DPC_SCRUB_PERIOD, "", 0},
+	{"scrub_rate", K_NUM, offsetof(dpc_config, scrub_rate), 8, DPC_SCRUB_RATE_MIN, UINT64_C(1) << 40,
+	 DPC_SCRUB_RATE, "", 0},
+	{"max_connections", K_NUM, CONN(max_conns), 0, 1000000, 0, "", 0},
+	{"max_connections_per_address", K_NUM, CONN(max_per_addr), 1, 1000000, 256, "", 0},
+	{"max_handshakes_per_address", K_NUM, CONN(max_hs_per_addr), 1, 1000000, 32, "", 0},
+	{"handshake_timeout", K_NUM, CONN(handshake_s), 1, 3600, 10, "", 0},
+	{"idle_timeout", K_NUM, CONN(idle_s), 1, 3600, 30, "", 0},
+	{"request_timeout", K_NUM, CONN(request_s), 1, 3600, 20, "", 0},
+	{"min_upload_rate", K_NUM, CONN(min_rate), 1, 1u << 30, 4096, "", 0},
+	{"write_timeout", K_NUM, CONN(write_s), 1, 3600, 30, "", 0},
+};
+#undef CONN
+#undef STR
+#define NKEYS (sizeof keys / sizeof keys[0])
+_Static_assert(NKEYS <= 64, "dpc_config.set has a bit per key");
+
+static void num_set(void *base, const struct dpc_key *k, uint64_t v)
 {
-	dp_cur c = dp_cur_make(b->p, b->len);
-	const uint8_t *line;
-	size_t n, kl = strlen(key);
-	out[0] = 0;
-	while (dp_cur_line(&c, &line, &n) == DP_OK) {
-		if (n > kl && memcmp(line, key, kl) == 0 && line[kl] == '=') {
-			size_t vl = n - kl - 1;
-			if (vl >= cap)
-				vl = cap - 1;
-			memcpy(out, line + kl + 1, vl);
-			out[vl] = 0;
-		}
+	char *f = (char *)base + k->off;
+	if (k->size == 8)
+		memcpy(f, &v, 8);
+	else {
+		unsigned u = (unsigned)v; /* int fields hold 0..23: the same bytes */
+		memcpy(f, &u, sizeof u);
 	}
 }
 
-/* The connection limits: key, field, the range allowed, the default. */
-static const struct {
-	const char *key;
-	size_t off;
-	unsigned min, max, def;
-} conn_keys[] = {
-	{"max_connections", offsetof(dpc_conn_limits, max_conns), 0, 1000000, 0},
-	{"max_connections_per_address", offsetof(dpc_conn_limits, max_per_addr), 1, 1000000, 256},
-	{"max_handshakes_per_address", offsetof(dpc_conn_limits, max_hs_per_addr), 1, 1000000, 32},
-	{"handshake_timeout", offsetof(dpc_conn_limits, handshake_s), 1, 3600, 10},
-	{"idle_timeout", offsetof(dpc_conn_limits, idle_s), 1, 3600, 30},
-	{"request_timeout", offsetof(dpc_conn_limits, request_s), 1, 3600, 20},
-	{"min_upload_rate", offsetof(dpc_conn_limits, min_rate), 1, 1u << 30, 4096},
-	{"write_timeout", offsetof(dpc_conn_limits, write_s), 1, 3600, 30},
-};
+static uint64_t num_get(const void *base, const struct dpc_key *k)
+{
+	const char *f = (const char *)base + k->off;
+	if (k->size == 8) {
+		uint64_t v;
+		memcpy(&v, f, 8);
+		return v;
+	}
+	unsigned u;
+	memcpy(&u, f, sizeof u);
+	return u;
+}
 
 void dpc_conn_defaults(dpc_conn_limits *l)
 {
-	for (size_t i = 0; i < sizeof conn_keys / sizeof conn_keys[0]; i++)
-		*(unsigned *)(void *)((char *)l + conn_keys[i].off) = conn_keys[i].def;
+	/* the conn keys' fields, as offsets into a whole config */
+	dpc_config c;
+	memset(&c, 0, sizeof c);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].off >= offsetof(dpc_config, conn) &&
+		    keys[i].off < offsetof(dpc_config, conn) + sizeof c.conn)
+			num_set(&c, &keys[i], keys[i].def);
+	*l = c.conn;
 }
 
-static int conn_limits(const dp_buf *b, const char *path, dpc_conn_limits *l)
+/* One line's key and value into c (rd: the line, for messages). */
+static int load_kv(dpc_config *c, dp_conf *rd, const dp_conf_kv *kv)
 {
-	dpc_conn_defaults(l);
-	for (size_t i = 0; i < sizeof conn_keys / sizeof conn_keys[0]; i++) {
-		char v[24];
-		uint64_t n;
-		conf_get(b, conn_keys[i].key, v, sizeof v);
-		if (!v[0])
-			continue;
-		if (dp_num_str(&n, v, conn_keys[i].min, conn_keys[i].max)) {
-			fprintf(stderr, "denpod: %s= in %s must be a number %u..%u (it is \"%s\")\n",
-				conn_keys[i].key, path, conn_keys[i].min, conn_keys[i].max, v);
-			return DP_EPARSE;
-		}
-		*(unsigned *)(void *)((char *)l + conn_keys[i].off) = (unsigned)n;
+	char q[48], kq[48];
+	const struct dpc_key *k = NULL;
+	size_t i;
+	dp_conf_quote(kq, kv->key, kv->kn);
+	for (i = 0; i < NKEYS && !k; i++)
+		if (strlen(keys[i].name) == kv->kn && memcmp(keys[i].name, kv->key, kv->kn) == 0)
+			k = &keys[i];
+	if (!k) {
+		const char *near = dp_conf_suggest(kv->key, kv->kn, keys, NKEYS, sizeof keys[0]);
+		if (near)
+			return dp_conf_err(rd, DP_EPARSE, "unknown key '%s' (did you mean '%s'?)", kq, near);
+		return dp_conf_err(rd, DP_EPARSE, "unknown key '%s' (the keys are listed in "
+						  "docs/operations.md, \"denpod.conf\"; `denpod config "
+						  "check` shows them)", kq);
 	}
+	i--;
+	if (c->set & (UINT64_C(1) << i))
+		return dp_conf_err(rd, DP_EPARSE, "%s: duplicate key (first set on line %u; set it once)",
+				   kq, c->line[i]);
+	c->set |= UINT64_C(1) << i;
+	c->line[i] = rd->line;
+	if (k->kind == K_NUM) {
+		uint64_t v;
+		int r = dp_num_u64(&v, kv->val, kv->vn, k->min, k->max);
+		if (r == DP_ETOOBIG)
+			return dp_conf_err(rd, r, "%s: %s is outside the range %llu..%llu", kq,
+					   dp_conf_quote(q, kv->val, kv->vn), (unsigned long long)k->min,
+					   (unsigned long long)k->max);
+		if (r)
+			return dp_conf_err(rd, DP_EPARSE, "%s: \"%s\" is not a number (decimal digits, no "
+							  "sign, no leading zero; %llu..%llu)", kq,
+					   dp_conf_quote(q, kv->val, kv->vn), (unsigned long long)k->min,
+					   (unsigned long long)k->max);
+		num_set(c, k, v);
+		return DP_OK;
+	}
+	/* refused, not cut: a cut path or address would be another one */
+	if (kv->vn >= k->size)
+		return dp_conf_err(rd, DP_ETOOBIG, "%s: the value is %zu bytes, at most %zu", kq, kv->vn,
+				   k->size - 1);
+	char *f = (char *)c + k->off;
+	memcpy(f, kv->val, kv->vn);
+	f[kv->vn] = 0;
+	char host[DPC_LISTEN_MAX];
+	int port;
+	if (k->kind == K_ADDR && dpc_parse_listen(f, host, sizeof host, &port))
+		return dp_conf_err(rd, DP_EPARSE, "%s: \"%s\" is not HOST:PORT (e.g. 127.0.0.1:9100, "
+						  "[::1]:9100)", kq, dp_conf_quote(q, kv->val, kv->vn));
 	return DP_OK;
 }
 
-int dpc_load(dpc_config *c, const char *dir)
+/* The line a key was set on (0: not set). */
+static unsigned line_of(const dpc_config *c, const char *name)
 {
-	char path[DPC_PATH_MAX];
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return c->line[i];
+	return 0;
+}
+
+int dpc_parse(dpc_config *c, const char *dir, const char *name, const char *text, size_t len,
+	      char *err, size_t errcap)
+{
 	memset(c, 0, sizeof *c);
 	if (strlen(dir) >= sizeof c->dir - 32)
 		return DP_ETOOBIG;
 	snprintf(c->dir, sizeof c->dir, "%s", dir);
-	dp_buf b;
-	dp_buf_init(&b, 65536);
-	int r = dpc_path(c, "denpod.conf", path, sizeof path);
-	if (!r)
-		r = dp_read_file(path, &b);
-	if (r) {
-		fprintf(stderr, "denpod: cannot read %s (%s); is %s a data directory made by "
-				"`denpod init`?\n", path, dp_strerror(r), dir);
-		dp_buf_free(&b);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].kind == K_NUM)
+			num_set(c, &keys[i], keys[i].def);
+	dp_conf rd;
+	dp_conf_kv kv;
+	int r;
+	dp_conf_init(&rd, name, text, len, err, errcap);
+	while ((r = dp_conf_next(&rd, &kv)) == DP_OK && (r = load_kv(c, &rd, &kv)) == DP_OK)
+		;
+	if (r != DP_ENOTFOUND)
 		return r;
-	}
-	conf_get(&b, "url", c->url, sizeof c->url);
-	conf_get(&b, "listen", c->listen, sizeof c->listen);
-	conf_get(&b, "log_origin", c->log_origin, sizeof c->log_origin);
-	conf_get(&b, "alerts_file", c->alerts_file, sizeof c->alerts_file);
-	conf_get(&b, "syslog", c->syslog, sizeof c->syslog);
-	conf_get(&b, "metrics_listen", c->metrics_listen, sizeof c->metrics_listen);
-	char fac[16], period[32], rate[32];
-	conf_get(&b, "syslog_facility", fac, sizeof fac);
-	conf_get(&b, "scrub_period", period, sizeof period);
-	conf_get(&b, "scrub_rate", rate, sizeof rate);
-	r = conn_limits(&b, path, &c->conn);
-	dp_buf_free(&b);
-	if (r)
-		return r;
-	c->scrub_period = DPC_SCRUB_PERIOD;
-	c->scrub_rate = DPC_SCRUB_RATE;
-	/* a year at most: a longer period is a typo, not a policy */
-	if (period[0] && dp_num_str(&c->scrub_period, period, 0, 366 * 86400)) {
-		fprintf(stderr, "denpod: scrub_period= in %s must be seconds, 0..%d (0: no scrub)\n",
-			path, 366 * 86400);
-		return DP_EPARSE;
-	}
-	if (rate[0] && dp_num_str(&c->scrub_rate, rate, DPC_SCRUB_RATE_MIN, UINT64_C(1) << 40)) {
-		fprintf(stderr, "denpod: scrub_rate= in %s must be bytes per second, %d..%llu\n", path,
-			DPC_SCRUB_RATE_MIN, (unsigned long long)(UINT64_C(1) << 40));
-		return DP_EPARSE;
-	}
-	uint64_t f = 10; /* authpriv: security messages, kept private by syslog daemons */
-	if (fac[0] && dp_num_str(&f, fac, 0, 23)) {
-		fprintf(stderr, "denpod: syslog_facility= in %s must be 0..23\n", path);
-		return DP_EPARSE;
-	}
-	c->syslog_facility = (int)f;
 	if (!c->alerts_file[0])
 		snprintf(c->alerts_file, sizeof c->alerts_file, "alerts.jsonl");
 	if (!c->url[0] || !c->listen[0]) {
-		fprintf(stderr, "denpod: %s lacks url= or listen=\n", path);
+		snprintf(err, errcap, "%s: lacks %s (`denpod init` writes both)", name,
+			 !c->url[0] ? "url = https://HOST:PORT" : "listen = HOST:PORT");
 		return DP_EPARSE;
 	}
-	if (!c->log_origin[0] && dpc_default_origin(c->url, c->log_origin, sizeof c->log_origin)) {
-		fprintf(stderr, "denpod: %s lacks log_origin= and url= gives none\n", path);
-		return DP_EPARSE;
-	}
-	if (!dp_note_name_ok(c->log_origin)) {
-		fprintf(stderr, "denpod: log_origin= in %s is not a valid key name\n", path);
-		return DP_EPARSE;
-	}
+	rd.line = line_of(c, "url");
+	if (strncmp(c->url, "https://", 8) != 0 || strpbrk(c->url, " \t"))
+		return dp_conf_err(&rd, DP_EPARSE, "url: must be https://HOST:PORT (what devices are "
+						   "told to connect to)");
+	if (!c->log_origin[0] && dpc_default_origin(c->url, c->log_origin, sizeof c->log_origin))
+		return dp_conf_err(&rd, DP_EPARSE, "url: no log origin can be made from it; set "
+						   "log_origin");
+	rd.line = line_of(c, "log_origin");
+	if (!dp_note_name_ok(c->log_origin))
+		return dp_conf_err(&rd, DP_EPARSE, "log_origin: not a valid key name (printable, no "
+						   "spaces, no '+', e.g. mofa.example/denpo-log)");
 	return DP_OK;
+}
+
+int dpc_read(dpc_config *c, const char *dir, char *err, size_t errcap)
+{
+	char path[DPC_PATH_MAX];
+	memset(c, 0, sizeof *c);
+	if (strlen(dir) >= sizeof c->dir - 32) {
+		snprintf(err, errcap, "the data directory's path is too long");
+		return DP_ETOOBIG;
+	}
+	snprintf(c->dir, sizeof c->dir, "%s", dir); /* for dpc_path; dpc_parse sets it again */
+	dp_buf b;
+	dp_buf_init(&b, DP_CONF_MAX + 1);
+	int r = dpc_path(c, "denpod.conf", path, sizeof path);
+	if (!r)
+		r = dp_read_file(path, &b);
+	if (r)
+		snprintf(err, errcap, "cannot read %s (%s); is %s a data directory made by "
+				      "`denpod init`?", path, dp_strerror(r), dir);
+	else
+		r = dpc_parse(c, dir, path, (const char *)b.p, b.len, err, errcap);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dpc_load(dpc_config *c, const char *dir)
+{
+	char err[DPC_PATH_MAX + 512];
+	int r = dpc_read(c, dir, err, sizeof err);
+	if (r)
+		fprintf(stderr, "denpod: %s\n", err);
+	return r;
+}
+
+size_t dpc_key_count(void)
+{
+	return NKEYS;
+}
+
+const char *dpc_key_show(const dpc_config *c, size_t i, char *val, size_t cap, int *is_default)
+{
+	if (i >= NKEYS)
+		return NULL;
+	const struct dpc_key *k = &keys[i];
+	*is_default = !(c->set & (UINT64_C(1) << i));
+	if (k->secret && !*is_default)
+		snprintf(val, cap, "(set, not shown)");
+	else if (k->kind == K_NUM)
+		snprintf(val, cap, "%llu", (unsigned long long)num_get(c, k));
+	else if (*is_default && strcmp(k->def_s, "off") == 0)
+		snprintf(val, cap, "off");
+	else
+		snprintf(val, cap, "%s", (const char *)c + k->off);
+	return k->name;
 }
 
 int dpc_key_load(const dpc_config *c, const char *name, uint8_t **sk, uint8_t pk[32])

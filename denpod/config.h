@@ -2,7 +2,10 @@
  * denpod/config.h - the switch's data directory.
  *
  *   DIR/            0700
- *   DIR/denpod.conf url=..., listen=..., log_origin=... (text, one key=value per line)
+ *   DIR/denpod.conf url = ..., listen = ..., log_origin = ... (text, one KEY = VALUE a
+ *                   line, read by denpo/conf.h's line reader: unknown keys, duplicate
+ *                   keys and malformed lines are refused with FILE:LINE; every key is
+ *                   in config.c's table and docs/operations.md "denpod.conf")
  *   DIR/sign.key    32-byte Ed25519 seed signing enrolment answers (0600, O_EXCL)
  *   DIR/log.key     32-byte Ed25519 seed signing the transparency log's checkpoints (0600, O_EXCL)
  *   DIR/tls.key     32-byte Ed25519 seed of the TLS identity (0600, O_EXCL)
@@ -69,6 +72,8 @@ typedef struct {
 	uint64_t scrub_period; /* seconds; 0: off */
 	uint64_t scrub_rate;   /* bytes per second */
 	dpc_conn_limits conn;
+	uint64_t set;       /* bit i: key i of dpc_key_show was in the file */
+	unsigned line[64];  /* ... on this line */
 } dpc_config;
 
 #define DPC_SCRUB_PERIOD 86400
@@ -84,8 +89,30 @@ int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap) DP_WU
 int dpc_init(dpc_config *c) DP_WUR;
 /* The connection limits' defaults (what an absent key means). */
 void dpc_conn_defaults(dpc_conn_limits *l);
-/* Read DIR/denpod.conf. */
+/*
+ * Read DIR/denpod.conf (dpc_parse); its error, if any, goes to stderr as
+ * "denpod: PATH:LINE: what (what to do)".
+ */
 int dpc_load(dpc_config *c, const char *dir) DP_WUR;
+/* The same with the message in err instead ("PATH:LINE: ..." or "cannot read PATH ..."). */
+int dpc_read(dpc_config *c, const char *dir, char *err, size_t errcap) DP_WUR;
+/*
+ * A denpod.conf text (name: the file in messages) into c, on top of the
+ * defaults, for data directory dir.  Every line is a known key once, with
+ * a value of its kind (numbers in range, HOST:PORT addresses that parse,
+ * strings that fit); url and listen are required.  DP_EPARSE / DP_ETOOBIG
+ * with err ("NAME:LINE: ...").
+ */
+int dpc_parse(dpc_config *c, const char *dir, const char *name, const char *text, size_t len,
+	      char *err, size_t errcap) DP_WUR;
+/* How many keys denpod.conf has. */
+size_t dpc_key_count(void);
+/*
+ * Key i (< dpc_key_count()): returns its name, its value in force into val
+ * (a secret one as "(set, not shown)"), and whether that is the default.
+ * NULL if i is out of range.
+ */
+const char *dpc_key_show(const dpc_config *c, size_t i, char *val, size_t cap, int *is_default);
 /*
  * Read a 32-byte seed file into sodium_malloc'd memory and derive the
  * 64-byte libsodium secret key (seed || pk) there; *sk must be released with

@@ -16,6 +16,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "denpo/conf.h"
 #include "denpo/encoding.h"
 #include "denpo/logentry.h"
 #include "denpod/alerts.h"
@@ -57,26 +58,31 @@ static void ignore(int r)
 
 /* ---- the configuration ---- */
 
-int dpd_det_check_file(const char *path, dp_det_config *out)
+int dpd_det_read_file(const char *path, dp_det_config *out, char *err, size_t errcap)
 {
 	dp_buf b;
-	char err[512];
 	if (access(path, F_OK) != 0 && errno == ENOENT) {
 		dp_det_config_default(out);
 		return DP_ENOTFOUND;
 	}
-	dp_buf_init(&b, 1 << 20);
+	dp_buf_init(&b, DP_CONF_MAX + 1);
 	int r = dp_read_file(path, &b);
 	if (r) {
-		fprintf(stderr, "denpod: cannot read %s: %s\n", path, dp_strerror(r));
-		dp_buf_free(&b);
+		snprintf(err, errcap, "cannot read %s: %s", path, dp_strerror(r));
 		dp_det_config_default(out);
-		return r;
+	} else {
+		r = dp_det_config_parse_named(out, path, (const char *)b.p, b.len, err, errcap);
 	}
-	r = dp_det_config_parse(out, (const char *)b.p, b.len, err, sizeof err);
 	dp_buf_free(&b);
-	if (r)
-		fprintf(stderr, "denpod: %s: %s\n", path, err);
+	return r;
+}
+
+int dpd_det_check_file(const char *path, dp_det_config *out)
+{
+	char err[DPC_PATH_MAX + 512];
+	int r = dpd_det_read_file(path, out, err, sizeof err);
+	if (r && r != DP_ENOTFOUND)
+		fprintf(stderr, "denpod: %s\n", err);
 	return r;
 }
 

@@ -57,5 +57,10 @@ int dpd_det_outputs_open(const dpc_config *cfg, dpo_out **o, char *err,
 void dpd_det_damage(dpd_server *srv, const dpo_damage *x);
 /* Reads and checks a detect.conf: 0 ok, else prints the error (for `denpod detect check`). */
 int dpd_det_check_file(const char *path, dp_det_config *out) DP_WUR;
+/*
+ * The same with the message in err ("PATH:LINE: ..."): DP_ENOTFOUND (out:
+ * the defaults) if there is no file, DP_OK, or the parser's error.
+ */
+int dpd_det_read_file(const char *path, dp_det_config *out, char *err, size_t errcap) DP_WUR;
 
 #endif

@@ -1,7 +1,10 @@
 /*
  * denpod - the switch.  `denpod help` lists the commands.
- * Exit codes: 0 ok, 1 error, 2 usage.
+ * Exit codes: 0 ok, 1 error, 2 usage (the usage text and docs/operations.md
+ * "Exit codes" say what each means).
  */
+#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,92 +31,145 @@ static const char usage[] =
 	"  cable list | cable restore CABLE_ID FILE\n"
 	"  log checkpoint | log verify | log show [--from I] [--count N] | log rollback\n"
 	"  check\n"
+	"  config check [--json]\n"
+	"List commands take --json (officer list, device list, cable list, overdue,\n"
+	"config check).  Options: --opt VALUE or\n"
+	"--opt=VALUE; an option the command does not take is refused.\n"
 	"Commands that change the switch are logged with --operator NAME (default\n"
-	"$DENPOD_OPERATOR, else the login name).  Every command takes --help.\n";
+	"$DENPOD_OPERATOR, else the login name).  Every command takes --help.\n"
+	"Exit codes: 0 ok; 1 error (the command failed, or check, log verify or\n"
+	"config check found something wrong: said on stderr); 2 usage (unknown\n"
+	"command or option, missing argument).\n";
+
+/*
+ * Every option of denpod, and where dpa_args keeps it.  A command takes the
+ * ones its row of cmds[] names (a bit each, O_ in the order of opts[]);
+ * any other is an error naming the command and its options.  Both
+ * "--opt VALUE" and "--opt=VALUE" work (getopt_long, as in denpo).
+ */
+enum {
+	O_DATA = 1u << 0, O_URL = 1u << 1, O_LISTEN = 1u << 2, O_ORIGIN = 1u << 3,
+	O_TZ = 1u << 4, O_HQ = 1u << 5, O_POST = 1u << 6, O_CLEARANCE = 1u << 7,
+	O_CAPTIONS = 1u << 8, O_ROLES = 1u << 9, O_NAME = 1u << 10, O_OUT = 1u << 11,
+	O_OPERATOR = 1u << 12, O_REASON = 1u << 13, O_FROM = 1u << 14, O_COUNT = 1u << 15,
+	O_ALL = 1u << 16, O_JSON = 1u << 17,
+};
+static const struct {
+	const char *name;
+	const char *value; /* what the value is, for messages; NULL: a flag (int) */
+	size_t off;
+} opts[] = {
+	{"data", "DIR", offsetof(dpa_args, data)},
+	{"url", "URL", offsetof(dpa_args, url)},
+	{"listen", "HOST:PORT", offsetof(dpa_args, listen)},
+	{"origin", "NAME", offsetof(dpa_args, origin)},
+	{"tz", "ZONE", offsetof(dpa_args, tz)},
+	{"hq", NULL, offsetof(dpa_args, hq)},
+	{"post", "P", offsetof(dpa_args, post)},
+	{"clearance", "C", offsetof(dpa_args, clearance)},
+	{"captions", "A,B", offsetof(dpa_args, captions)},
+	{"roles", "R,S", offsetof(dpa_args, roles)},
+	{"name", "NAME", offsetof(dpa_args, name)},
+	{"out", "FILE", offsetof(dpa_args, out)},
+	{"operator", "NAME", offsetof(dpa_args, operator_)},
+	{"reason", "TEXT", offsetof(dpa_args, reason)},
+	{"from", "I", offsetof(dpa_args, from)},
+	{"count", "N", offsetof(dpa_args, count)},
+	{"all", NULL, offsetof(dpa_args, all)},
+	{"json", NULL, offsetof(dpa_args, json)},
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+#define O_ACT (O_DATA | O_OPERATOR) /* a command that changes the switch: logged with its operator */
 
 struct cmd {
 	const char *w1, *w2; /* command words */
+	unsigned opts;       /* the options it takes (O_*) */
 	const char *help;
 };
 
 static const struct cmd cmds[] = {
-	{"init", NULL, "denpod init --data DIR [--url URL] [--listen HOST:PORT] [--origin NAME]\n"
+	{"init", NULL, O_DATA | O_URL | O_LISTEN | O_ORIGIN, "denpod init --data DIR [--url URL] [--listen HOST:PORT] [--origin NAME]\n"
 		       "  Makes a new switch: keys (sign.key, tls.key, log.key), TLS certificate,\n"
 		       "  database, configuration.  --origin names the transparency log in its\n"
 		       "  checkpoints (default: the URL's host:port + \"/denpo-log\").\n"},
-	{"run", NULL, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT, and signs the\n"
+	{"run", NULL, O_DATA, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT, and signs the\n"
 		      "  transparency log (it refuses to start if the stored log does not check).\n"},
-	{"post", "add", "denpod post add NAME [--hq] [--tz ZONE] [--operator NAME] --data DIR\n"},
-	{"collective", "add", "denpod collective add NAME POST... [--operator NAME] --data DIR\n"
+	{"post", "add", O_ACT | O_HQ | O_TZ, "denpod post add NAME [--hq] [--tz ZONE] [--operator NAME] --data DIR\n"},
+	{"collective", "add", O_ACT, "denpod collective add NAME POST... [--operator NAME] --data DIR\n"
 			      "  A collective address (e.g. \"ALL POSTS\") expanding to posts.\n"},
-	{"officer", "add", "denpod officer add HANDLE --post P --clearance C [--captions A,B] "
+	{"officer", "add", O_ACT | O_POST | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME, "denpod officer add HANDLE --post P --clearance C [--captions A,B] "
 			   "[--roles R,S] [--name \"Full Name\"] [--operator NAME] --data DIR\n"
 			   "  Role AUDIT lets the officer's devices read the log's entry bundles.\n"},
-	{"officer", "list", "denpod officer list --data DIR\n"},
-	{"approve", NULL, "denpod approve REQUEST_FILE --out ANSWER_FILE [--clearance C] "
+	{"officer", "list", O_DATA | O_JSON, "denpod officer list [--json] --data DIR\n"},
+	{"approve", NULL, O_ACT | O_OUT | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME, "denpod approve REQUEST_FILE --out ANSWER_FILE [--clearance C] "
 			  "[--captions A,B] [--roles R,S] [--name N] --data DIR\n"
 			  "  Verifies an enrolment request, records the device and its first key epoch\n"
 			  "  (kept even if already expired: the device publishes new keys when it connects),\n"
 			  "  writes the signed answer (with the log's verifier key).\n"
 			  "  --clearance/--captions/--roles create or update the officer.\n"
 			  "  Logged (device-enrolled, key-published) with --operator NAME.\n"},
-	{"device", "list", "denpod device list --data DIR\n"
+	{"device", "list", O_DATA | O_JSON, "denpod device list [--json] --data DIR\n"
 			   "  Each device with its status and current key epoch (or \"no current key\").\n"},
-	{"device", "suspend", "denpod device suspend DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"device", "suspend", O_ACT | O_REASON, "denpod device suspend DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
 			      "  Takes effect at once; logged.\n"},
-	{"device", "reinstate", "denpod device reinstate DEVICE [--reason TEXT] [--operator NAME] "
+	{"device", "reinstate", O_ACT | O_REASON, "denpod device reinstate DEVICE [--reason TEXT] [--operator NAME] "
 				"--data DIR\n"},
-	{"device", "revoke", "denpod device revoke DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"device", "revoke", O_ACT | O_REASON, "denpod device revoke DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
 			     "  Final; also retires the device's keys in the log.  Needs two different\n"
 			     "  operators: the first run records the request, the same command by another\n"
 			     "  operator within 24 h carries it out (both are logged).\n"},
-	{"officer", "disable", "denpod officer disable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"officer", "disable", O_ACT | O_REASON, "denpod officer disable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
 			       "  Every device of the officer is refused at once.  Needs two different\n"
 			       "  operators, like device revoke.\n"},
-	{"officer", "enable", "denpod officer enable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"officer", "enable", O_ACT | O_REASON, "denpod officer enable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
 			      "  Undoes officer disable (one operator).\n"},
-	{"contain", "list", "denpod contain list [--all] --data DIR\n"
+	{"contain", "list", O_DATA | O_ALL, "denpod contain list [--all] --data DIR\n"
 			    "  The containment steps the switch took on its own (throttles, time-boxed\n"
 			    "  suspensions): id, state, kind, device, officer, post, rule, since, until.\n"
 			    "  --all: also the ones that lapsed or were undone.\n"},
-	{"contain", "confirm", "denpod contain confirm ID [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"contain", "confirm", O_ACT | O_REASON, "denpod contain confirm ID [--reason TEXT] [--operator NAME] --data DIR\n"
 			       "  Keeps an automatic suspension beyond its time box: the device stays\n"
 			       "  suspended until `denpod device reinstate` or revoke.  Unconfirmed\n"
 			       "  suspensions lapse by themselves (suspend.seconds in detect.conf).\n"},
-	{"contain", "undo", "denpod contain undo ID... | --all [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"contain", "undo", O_ACT | O_ALL | O_REASON, "denpod contain undo ID... | --all [--reason TEXT] [--operator NAME] --data DIR\n"
 			    "  Lifts automatic steps at once: the device is reinstated, the throttle\n"
 			    "  lifted.  --all: every open step (a mass false alarm).  Logged.\n"},
-	{"decoy", "list", "denpod decoy list --data DIR\n"
+	{"decoy", "list", O_DATA, "denpod decoy list --data DIR\n"
 			  "  The decoy cables planted by DECOY officers (`denpo send --decoy`).\n"},
-	{"detect", "check", "denpod detect check [FILE] [--data DIR]\n"
+	{"detect", "check", O_DATA, "denpod detect check [FILE] [--data DIR]\n"
 			    "  Checks a detection configuration (default DIR/detect.conf) and prints\n"
 			    "  the rules' modes and actions and every threshold in effect.  A running\n"
 			    "  switch re-reads detect.conf on SIGHUP (and keeps the old one if the new\n"
 			    "  one does not check).\n"},
-	{"overdue", NULL, "denpod overdue --data DIR\n  Recipients past the handling-time objective.\n"},
-	{"cable", "list", "denpod cable list --data DIR\n"},
-	{"cable", "restore", "denpod cable restore CABLE_ID FILE [--operator NAME] --data DIR\n"
+	{"overdue", NULL, O_DATA | O_JSON, "denpod overdue [--json] --data DIR\n  Recipients past the handling-time objective.\n"},
+	{"cable", "list", O_DATA | O_JSON, "denpod cable list [--json] --data DIR\n"},
+	{"cable", "restore", O_ACT, "denpod cable restore CABLE_ID FILE [--operator NAME] --data DIR\n"
 			     "  Repairs a cable whose stored copy is damaged (denpod check lists them) from\n"
 			     "  a good copy of its submission bytes: the sender's HOME/sent/ID.cable, a\n"
 			     "  recipient's HOME/cache/ID.cable, or a backup.  The copy is used only if it\n"
 			     "  hashes to the Envelope-Hash of the cable's cable-accepted log entry.\n"
 			     "  Logged (admin CABLE-RESTORE).  Exit 0 restored (or intact already), 1 not.\n"},
-	{"log", "checkpoint", "denpod log checkpoint --data DIR\n"
+	{"log", "checkpoint", O_DATA, "denpod log checkpoint --data DIR\n"
 			      "  Prints the latest signed checkpoint of the transparency log.\n"},
-	{"log", "verify", "denpod log verify --data DIR\n"
+	{"log", "verify", O_DATA, "denpod log verify --data DIR\n"
 			  "  Recomputes every leaf hash and tile from the stored entries and checks every\n"
 			  "  stored checkpoint's root and signature.  Exit 0 if all is well, 1 (saying\n"
 			  "  what is wrong) otherwise.\n"},
-	{"log", "rollback", "denpod log rollback [--operator NAME] --data DIR\n"
+	{"log", "rollback", O_ACT, "denpod log rollback [--operator NAME] --data DIR\n"
 			    "  With the switch stopped: accepts a database restored from a backup older\n"
 			    "  than what the signer signed (denpod run refuses it, saying so).  Only when no\n"
 			    "  newer copy of the database exists: entries above the restored checkpoint are\n"
 			    "  lost, and every device that saw a checkpoint above it reports a fork.\n"
 			    "  Logged (admin LOG-ROLLBACK).\n"},
-	{"log", "show", "denpod log show [--from I] [--count N] --data DIR\n"
+	{"log", "show", O_DATA | O_FROM | O_COUNT, "denpod log show [--from I] [--count N] --data DIR\n"
 			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
 			"  what to which cable, key or device, when and from where.\n"},
-	{"check", NULL, "denpod check --data DIR\n"
+	{"config", "check", O_DATA | O_JSON, "denpod config check [--json] --data DIR\n"
+			      "  Reads DIR/denpod.conf and DIR/detect.conf as `denpod run` does and prints\n"
+			      "  every key in force, its value and \"(default)\" where it is the default.\n"
+			      "  Needs no running switch.  Exit 0 if both files check, 1 (with each\n"
+			      "  file's error: FILE:LINE: what) if not.\n"},
+	{"check", NULL, O_DATA, "denpod check --data DIR\n"
 			"  The operator's fsck of the switch's database, beside a running switch (one\n"
 			"  read snapshot) or a stopped one: SQLite's integrity_check, the whole\n"
 			"  transparency log (as log verify), every stored cable's bytes against the\n"
@@ -124,26 +180,72 @@ static const struct cmd cmds[] = {
 			"  docs/operations.md, \"Damage and recovery\"); 2: usage.\n"},
 };
 
-/* Options taking a value, and where they go. */
-static const char **opt_slot(dpa_args *a, const char *name)
+/* "--data DIR, --operator NAME, --help": the options cmd takes, for messages. */
+static void opts_list(const struct cmd *cmd, FILE *f)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} opts[] = {
-		{"--data", offsetof(dpa_args, data)},	      {"--url", offsetof(dpa_args, url)},
-		{"--listen", offsetof(dpa_args, listen)},     {"--tz", offsetof(dpa_args, tz)},
-		{"--post", offsetof(dpa_args, post)},	      {"--clearance", offsetof(dpa_args, clearance)},
-		{"--captions", offsetof(dpa_args, captions)}, {"--roles", offsetof(dpa_args, roles)},
-		{"--name", offsetof(dpa_args, name)},	      {"--out", offsetof(dpa_args, out)},
-		{"--operator", offsetof(dpa_args, operator_)}, {"--origin", offsetof(dpa_args, origin)},
-		{"--reason", offsetof(dpa_args, reason)},     {"--from", offsetof(dpa_args, from)},
-		{"--count", offsetof(dpa_args, count)},
-	};
-	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-		if (strcmp(name, opts[i].name) == 0)
-			return (const char **)((char *)a + opts[i].off);
-	return NULL;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (cmd->opts & (1u << i))
+			fprintf(f, "--%s%s%s, ", opts[i].name, opts[i].value ? " " : "",
+				opts[i].value ? opts[i].value : "");
+	fputs("--help", f);
+}
+
+/*
+ * cmd's options and positional arguments from argv[first..argc) into *a.
+ * -1 to go on, else the exit code (0 after --help, 2 on a usage error).
+ */
+static int parse_opts(const struct cmd *cmd, int argc, char **argv, int first, dpa_args *a)
+{
+	enum { BASE = 1000 };
+	struct option lo[NOPTS + 2];
+	size_t n = 0;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (cmd->opts & (1u << i))
+			lo[n++] = (struct option){opts[i].name, opts[i].value ? required_argument : no_argument,
+						  NULL, BASE + (int)i};
+	lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[n] = (struct option){NULL, 0, NULL, 0};
+	/* getopt_long from the last command word on, as if it were the program */
+	int ac = argc - first + 1, o;
+	char **av = argv + first - 1;
+	char name[64];
+	snprintf(name, sizeof name, "%s%s%s", cmd->w1, cmd->w2 ? " " : "", cmd->w2 ? cmd->w2 : "");
+	optind = 0; /* GNU: start afresh */
+	opterr = 0; /* the messages below name the command and its options */
+	while ((o = getopt_long(ac, av, ":h", lo, NULL)) != -1) {
+		if (o == 'h') {
+			fputs(cmd->help, stdout);
+			return 0;
+		}
+		if (o >= BASE && o < BASE + (int)NOPTS) {
+			char *slot = (char *)a + opts[o - BASE].off;
+			if (opts[o - BASE].value)
+				memcpy(slot, &optarg, sizeof optarg);
+			else
+				*(int *)(void *)slot = 1;
+			continue;
+		}
+		const char *bad = av[optind - 1];
+		int blen = (int)strcspn(bad, "=");
+		if (o == ':')
+			fprintf(stderr, "denpod %s: %.*s needs a value\n", name, blen, bad);
+		else if (optopt >= BASE)
+			fprintf(stderr, "denpod %s: %.*s takes no value\n", name, blen, bad);
+		else
+			fprintf(stderr, "denpod %s: %.*s is not an option of this command\n", name, blen, bad);
+		fprintf(stderr, "denpod %s takes: ", name);
+		opts_list(cmd, stderr);
+		fputs("\n", stderr);
+		return 2;
+	}
+	for (int i = optind; i < ac; i++) {
+		if (a->npos == (int)(sizeof a->pos / sizeof a->pos[0])) {
+			fprintf(stderr, "denpod %s: too many arguments\n", name);
+			return 2;
+		}
+		a->pos[a->npos++] = av[i];
+	}
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -183,39 +285,9 @@ int main(int argc, char **argv)
 	dpa_args a;
 	memset(&a, 0, sizeof a);
 	a.data = getenv("DENPOD_DATA");
-	for (int i = first; i < argc; i++) {
-		const char *arg = argv[i];
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			fputs(cmd->help, stdout);
-			return 0;
-		}
-		if (strcmp(arg, "--hq") == 0) {
-			a.hq = 1;
-			continue;
-		}
-		if (strcmp(arg, "--all") == 0) {
-			a.all = 1;
-			continue;
-		}
-		const char **slot = opt_slot(&a, arg);
-		if (slot) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "denpod: %s needs a value\n%s", arg, cmd->help);
-				return 2;
-			}
-			*slot = argv[++i];
-			continue;
-		}
-		if (arg[0] == '-' && arg[1] == '-') {
-			fprintf(stderr, "denpod: unknown option %s\n%s", arg, cmd->help);
-			return 2;
-		}
-		if (a.npos == (int)(sizeof a.pos / sizeof a.pos[0])) {
-			fprintf(stderr, "denpod: too many arguments\n");
-			return 2;
-		}
-		a.pos[a.npos++] = arg;
-	}
+	int ec = parse_opts(cmd, argc, argv, first, &a);
+	if (ec >= 0)
+		return ec;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "denpod: libsodium failed to initialise\n");
 		return 1;
@@ -261,6 +333,8 @@ int main(int argc, char **argv)
 		return dpa_log(&a, w2);
 	if (strcmp(w, "check") == 0)
 		return dpa_check(&a);
+	if (strcmp(w, "config") == 0)
+		return dpa_config_check(&a);
 	if (strcmp(w, "cable") == 0 && strcmp(w2, "restore") == 0)
 		return dpa_cable_restore(&a);
 	return dpa_cable_list(&a);

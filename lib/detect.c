@@ -140,7 +140,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "denpo/conf.h"
 #include "denpo/detect.h"
+#include "denpo/num.h"
 
 #define MIN_MS INT64_C(60000)
 #define HOUR_MS INT64_C(3600000)
@@ -150,8 +152,6 @@
 #define RECENT 256               /* R2: cables remembered per officer (a power of 2) */
 #define RECENT_PROBES 8
 #define PLACES 8                 /* R8: other posts remembered per device */
-#define CFG_MAX ((size_t)1 << 20)
-#define LINE_MAX_B 4096
 #define NAMES_MAX (1u << 24) /* entities of one kind */
 #define OFFSET_MAX_S (18 * 3600)
 
@@ -445,9 +445,7 @@ int dp_det_cidr_parse(const char *s, uint8_t addr[16], unsigned *prefix)
 
 struct pctx {
 	dp_det_config *c;
-	char *err;
-	size_t errcap;
-	unsigned line;
+	dp_conf rd; /* the line reader: the line number and the message */
 	unsigned line_p[DP_P_COUNT], line_mode[DP_R_COUNT], line_action[DP_R_COUNT];
 	size_t capnets, capposts;
 };
@@ -455,30 +453,18 @@ struct pctx {
 __attribute__((format(printf, 3, 4))) static int perr(struct pctx *x, int code, const char *fmt,
 						      ...)
 {
-	if (x->err && x->errcap) {
-		int n = snprintf(x->err, x->errcap, "line %u: ", x->line);
-		if (n >= 0 && (size_t)n < x->errcap) {
-			va_list ap;
-			va_start(ap, fmt);
-			vsnprintf(x->err + n, x->errcap - (size_t)n, fmt, ap);
-			va_end(ap);
-		}
-	}
-	return code;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return dp_conf_err(&x->rd, code, "%s", msg);
 }
 
 /* A value quoted for an error message: printable ASCII, at most 40 bytes. */
 static const char *quoted(char out[48], const char *s, size_t n)
 {
-	size_t k = 0, lim = n > 40 ? 37 : n;
-	for (size_t i = 0; i < lim; i++)
-		out[k++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	if (n > 40) {
-		memcpy(out + k, "...", 3);
-		k += 3;
-	}
-	out[k] = 0;
-	return out;
+	return dp_conf_quote(out, s, n);
 }
 
 static int is_ws(char ch)
@@ -490,27 +476,32 @@ static int parse_number(struct pctx *x, int id, const char *v, size_t vn)
 {
 	const dp_det_param *pm = &dp_det_params[id];
 	char q[48];
-	size_t i = 0;
-	while (i < vn && v[i] >= '0' && v[i] <= '9')
-		i++;
-	if (i == 0 || i != vn)
-		return perr(x, DP_EPARSE,
-			    "%s: \"%s\" is not a decimal integer (allowed %lld..%lld, no sign)",
-			    pm->name, quoted(q, v, vn), (long long)pm->min, (long long)pm->max);
-	if (vn > 1 && v[0] == '0')
+	uint64_t n;
+	int r = dp_num_u64(&n, v, vn, (uint64_t)pm->min, (uint64_t)pm->max);
+	if (r == DP_OK) {
+		x->c->p[id] = (int64_t)n;
+		return DP_OK;
+	}
+	if (r == DP_EPARSE && vn > 1 && v[0] == '0' && dp_num_u64(&n, v + 1, vn - 1, 0, UINT64_MAX) == DP_OK)
 		return perr(x, DP_EPARSE, "%s: \"%s\" has a leading zero (allowed %lld..%lld)",
 			    pm->name, quoted(q, v, vn), (long long)pm->min, (long long)pm->max);
-	int64_t n = vn <= 18 ? small_uint(v, vn, INT64_MAX / 10) : -1;
-	if (n < 0 || n > pm->max)
+	if (r == DP_EPARSE) {
+		size_t i = 0;
+		while (i < vn && v[i] >= '0' && v[i] <= '9')
+			i++;
+		if (i == 0 || i != vn)
+			return perr(x, DP_EPARSE,
+				    "%s: \"%s\" is not a decimal integer (allowed %lld..%lld, no sign)",
+				    pm->name, quoted(q, v, vn), (long long)pm->min, (long long)pm->max);
+	}
+	/* digits only: out of range (or past 2^64, which dp_num refuses as a parse error) */
+	if (r == DP_EPARSE || dp_num_u64(&n, v, vn, 0, (uint64_t)pm->min) != DP_OK)
 		return perr(x, DP_EPARSE, "%s: %s is above the maximum %lld (allowed %lld..%lld)",
 			    pm->name, quoted(q, v, vn), (long long)pm->max, (long long)pm->min,
 			    (long long)pm->max);
-	if (n < pm->min)
-		return perr(x, DP_EPARSE, "%s: %lld is below the minimum %lld (allowed %lld..%lld)",
-			    pm->name, (long long)n, (long long)pm->min, (long long)pm->min,
-			    (long long)pm->max);
-	x->c->p[id] = n;
-	return DP_OK;
+	return perr(x, DP_EPARSE, "%s: %lld is below the minimum %lld (allowed %lld..%lld)",
+		    pm->name, (long long)n, (long long)pm->min, (long long)pm->min,
+		    (long long)pm->max);
 }
 
 static int post_name_ok(const char *s, size_t n)
@@ -661,7 +652,7 @@ static int parse_rule_key(struct pctx *x, const char *key, size_t kn, const char
 	if (*seen)
 		return perr(x, DP_EPARSE, "%s: duplicate key (first set on line %u; set it once)", kq,
 			    *seen);
-	*seen = x->line;
+	*seen = x->rd.line;
 	const char *const *names = field ? action_names : mode_names;
 	for (int i = 0; i < 3; i++)
 		if (strlen(names[i]) == vn && memcmp(names[i], v, vn) == 0) {
@@ -675,34 +666,12 @@ static int parse_rule_key(struct pctx *x, const char *key, size_t kn, const char
 		    field ? "none, throttle, suspend" : "off, report, enforce");
 }
 
-static int parse_line(struct pctx *x, const char *s, size_t n)
+static int parse_line(struct pctx *x, const dp_conf_kv *kv)
 {
 	char kq[48];
-	size_t i = 0;
-	while (i < n && is_ws(s[i]))
-		i++;
-	while (n > i && (is_ws(s[n - 1]) || s[n - 1] == '\r'))
-		n--; /* trailing blanks, and the CR of a CRLF file */
-	if (i == n || s[i] == '#')
-		return DP_OK;
-	size_t k0 = i;
-	while (i < n && s[i] != '=' && !is_ws(s[i]))
-		i++;
-	const char *key = s + k0;
-	size_t kn = i - k0;
-	while (i < n && is_ws(s[i]))
-		i++;
-	if (i == n || s[i] != '=' || kn == 0)
-		return perr(x, DP_EPARSE, "\"%s\" is not KEY = VALUE (or a # comment)",
-			    quoted(kq, s + k0, n - k0));
-	i++;
-	while (i < n && is_ws(s[i]))
-		i++;
-	const char *v = s + i;
-	size_t vn = n - i;
+	const char *key = kv->key, *v = kv->val;
+	size_t kn = kv->kn, vn = kv->vn;
 	quoted(kq, key, kn);
-	if (vn == 0)
-		return perr(x, DP_EPARSE, "%s: no value after = (see the key's allowed values)", kq);
 	for (int id = 0; id < DP_P_COUNT; id++)
 		if (strlen(dp_det_params[id].name) == kn &&
 		    memcmp(dp_det_params[id].name, key, kn) == 0) {
@@ -710,13 +679,16 @@ static int parse_line(struct pctx *x, const char *s, size_t n)
 				return perr(x, DP_EPARSE,
 					    "%s: duplicate key (first set on line %u; set it once)",
 					    kq, x->line_p[id]);
-			x->line_p[id] = x->line;
+			x->line_p[id] = x->rd.line;
 			return parse_number(x, id, v, vn);
 		}
 	if (kn > 5 && memcmp(key, "rule.", 5) == 0)
 		return parse_rule_key(x, key, kn, v, vn);
 	if (kn > 8 && memcmp(key, "network.", 8) == 0)
 		return parse_networks(x, key, kn, v, vn);
+	const char *near = dp_conf_suggest(key, kn, dp_det_params, DP_P_COUNT, sizeof dp_det_params[0]);
+	if (near)
+		return perr(x, DP_EPARSE, "unknown key \"%s\" (did you mean \"%s\"?)", kq, near);
 	return perr(x, DP_EPARSE,
 		    "unknown key \"%s\" (a parameter such as bulk.cap-hour, rule.NAME.mode, "
 		    "rule.NAME.action, network.POST or network.*)",
@@ -725,48 +697,33 @@ static int parse_line(struct pctx *x, const char *s, size_t n)
 
 int dp_det_config_parse(dp_det_config *c, const char *text, size_t len, char *err, size_t errcap)
 {
+	return dp_det_config_parse_named(c, NULL, text, len, err, errcap);
+}
+
+int dp_det_config_parse_named(dp_det_config *c, const char *name, const char *text, size_t len,
+			      char *err, size_t errcap)
+{
 	if (!c)
 		return DP_EINVAL;
 	dp_det_config_default(c);
 	if (err && errcap)
 		err[0] = 0;
+	if (!text && len)
+		return DP_EINVAL;
 	struct pctx *x = calloc(1, sizeof *x);
 	if (!x)
 		return DP_ENOMEM;
 	x->c = c;
-	x->err = err;
-	x->errcap = errcap;
-	x->line = 1;
-	int r = DP_OK;
-	if (!text && len)
-		r = DP_EINVAL;
-	size_t pos = 0;
-	while (!r && pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		if (pos + n > CFG_MAX) {
-			r = perr(x, DP_ETOOBIG, "the configuration goes past %zu bytes (1 MiB, the "
-						"maximum) on this line",
-				 CFG_MAX);
-			break;
-		}
-		const char *nul = memchr(text + pos, 0, n);
-		if (nul) {
-			r = perr(x, DP_EPARSE, "NUL byte at column %zu (a configuration is text)",
-				 (size_t)(nul - (text + pos)) + 1);
-			break;
-		}
-		if (n > LINE_MAX_B) {
-			r = perr(x, DP_ETOOBIG, "line of %zu bytes (at most %d)", n, LINE_MAX_B);
-			break;
-		}
-		r = parse_line(x, text + pos, n);
-		pos += n + 1;
-		x->line++;
-	}
+	dp_conf_init(&x->rd, name, text, len, err, errcap);
+	dp_conf_kv kv;
+	int r;
+	while ((r = dp_conf_next(&x->rd, &kv)) == DP_OK && (r = parse_line(x, &kv)) == DP_OK)
+		;
+	if (r == DP_ENOTFOUND)
+		r = DP_OK;
 	if (!r && c->p[DP_P_WORK_START] >= c->p[DP_P_WORK_END]) {
 		unsigned ls = x->line_p[DP_P_WORK_START], le = x->line_p[DP_P_WORK_END];
-		x->line = ls > le ? ls : le;
+		x->rd.line = ls > le ? ls : le;
 		r = perr(x, DP_EPARSE,
 			 "work.start %lld is not before work.end %lld (hours 0..23 and 1..24, start "
 			 "< end)",

@@ -341,6 +341,8 @@ stop_switch
 # ---- 5. the scrub's pace, and where it got to across a restart ----
 # at 16 KiB/s a step reads its minimum, 64 KiB (14 cables of 4.9 KB), then rests 4 s
 cp "$T/sw/denpod.conf" "$T/conf.fast"
+# a key is set once (a second line is refused): the scrub lines of section 2 replaced
+sed -i '/^scrub_/d' "$T/sw/denpod.conf"
 printf 'scrub_period=1\nscrub_rate=16384\n' >>"$T/sw/denpod.conf"
 q "$T/sw/denpod.db" "DELETE FROM meta WHERE k IN ('scrub', 'scrub_last');"
 start_switch || no "start with a slow scrub"
@@ -359,14 +361,14 @@ check "... and no pass is complete yet" [ -z "$(q "$T/sw/denpod.db" "SELECT v FR
 cp "$T/conf.fast" "$T/sw/denpod.conf"
 
 # ---- the scrub's keys: a bad value is refused, saying which key and what it must be ----
-cp "$T/sw/denpod.conf" "$T/conf.good"
+sed '/^scrub_/d' "$T/sw/denpod.conf" >"$T/conf.good"
 for kv in scrub_period=-1 scrub_period=1x scrub_period=99999999 scrub_rate=100 "scrub_rate=8 MiB"; do
 	cp "$T/conf.good" "$T/sw/denpod.conf"
 	echo "$kv" >>"$T/sw/denpod.conf"
 	D check >"$T/conf.out" 2>&1
 	rc=$?
 	check "denpod.conf $kv: refused (exit $rc), naming the key" \
-		[ "$rc" = 1 -a "$(grep -c "${kv%%=*}= in .* must be" "$T/conf.out")" = 1 ]
+		[ "$rc" = 1 -a "$(grep -c "denpod.conf:[0-9]*: ${kv%%=*}: .*[0-9]\.\.[0-9]*)*$" "$T/conf.out")" = 1 ]
 done
 cp "$T/conf.good" "$T/sw/denpod.conf"
 t_done it_damage

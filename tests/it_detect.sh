@@ -226,7 +226,7 @@ check "log: the report-only configuration after SIGHUP" \
 # ---- a bad detect.conf is kept out ----
 printf 'bulk.cap-hour = 0\n' >"$T/bad.conf"
 check "detect check refuses a bad file" not D detect check "$T/bad.conf"
-check "... naming the line" grep -q "line 1" <<<"$(D detect check "$T/bad.conf" 2>&1)"
+check "... naming the line" grep -q "bad.conf:1: bulk.cap-hour" <<<"$(D detect check "$T/bad.conf" 2>&1)"
 cp "$T/sw/detect.conf" "$T/good.conf"
 cp "$T/bad.conf" "$T/sw/detect.conf"
 hup

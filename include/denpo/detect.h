@@ -230,6 +230,13 @@ void dp_det_config_default(dp_det_config *c);
  */
 int dp_det_config_parse(dp_det_config *c, const char *text, size_t len, char *err,
 			size_t errcap) DP_WUR;
+/*
+ * The same, its lines read by denpo/conf.h's reader; messages name the file:
+ * "NAME:4: bulk.cap-hour: ..." (NAME NULL: "line 4: ...").  An unknown
+ * parameter gets its likely spelling ("did you mean ...?").
+ */
+int dp_det_config_parse_named(dp_det_config *c, const char *name, const char *text, size_t len,
+			      char *err, size_t errcap) DP_WUR;
 void dp_det_config_free(dp_det_config *c);
 /* Parses "a.b.c.d/n" or "v6/n" (host bits must be zero). */
 int dp_det_cidr_parse(const char *s, uint8_t addr[16], unsigned *prefix) DP_WUR;
