@@ -28,6 +28,7 @@ static const char usage[] =
 	"  cable list | cable restore CABLE_ID FILE\n"
 	"  log checkpoint | log verify | log show [--from I] [--count N] | log rollback\n"
 	"  check\n"
+	"  version   (also --version)\n"
 	"Commands that change the switch are logged with --operator NAME (default\n"
 	"$DENPOD_OPERATOR, else the login name).  Every command takes --help.\n";
 
@@ -148,6 +149,8 @@ static const char **opt_slot(dpa_args *a, const char *name)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0))
+		return printf("denpod %s\n", DENPO_VERSION) < 0; /* DENPO_VERSION: from the Makefile */
 	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
