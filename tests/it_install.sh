@@ -44,19 +44,20 @@ else
 	no "make install-denpod without PREFIX: not in /usr/local: $(tail -3 "$T/make2.out")"
 fi
 
-# the installed programs run: --version, version, --help
-for p in usr/sbin/denpod usr/bin/denpo; do
+# the built programs and the installed ones: --version, version, --help
+for p in "$DENPOD" "$DENPO" usr/sbin/denpod usr/bin/denpo; do
+	[[ $p == /* ]] || p=$R/$p
 	n=$(basename "$p")
 	for v in --version version; do
-		out=$("$R/$p" $v 2>&1)
+		out=$("$p" $v 2>&1)
 		rc=$?
 		if [ $rc = 0 ] && [[ $out == "$n $VERSION"* ]] && [[ $out =~ ^$n\ [0-9]+\.[0-9]+\.[0-9]+ ]]; then
 			ok
 		else
-			no "$n $v: exit $rc, printed [$out], want \"$n $VERSION...\""
+			no "$p $v: exit $rc, printed [$(head -c 100 <<<"$out")], want \"$n $VERSION...\""
 		fi
 	done
-	check "$n --help exits 0 and lists version" bash -c "'$R/$p' --help | grep -qw version"
+	check "$p --help exits 0 and lists version" bash -c "'$p' --help | grep -qw version"
 done
 
 # the man pages: no warning from man (as lintian runs it)
@@ -225,10 +226,11 @@ elif [ "$(id -u)" != 0 ]; then
 elif dpkg -s denpod >/dev/null 2>&1 || dpkg -s denpo >/dev/null 2>&1 || getent passwd denpod >/dev/null; then
 	skip "a denpod/denpo package or user denpod is on this machine already: not touching it"
 else
+	tools=1
 	for tool in dpkg-buildpackage dh lintian fakeroot man apt-get runuser; do
-		command -v "$tool" >/dev/null || no "$tool missing: run scripts/setup"
+		command -v "$tool" >/dev/null || { no "$tool missing: run scripts/setup"; tools=0; }
 	done
-	if [ "$T_FAIL" = 0 ]; then
+	if [ "$tools" = 1 ]; then
 		# whatever happens, leave no package and no user behind
 		trap 'dpkg --purge denpod denpo >/dev/null 2>&1; t_cleanup' EXIT
 		package_test
