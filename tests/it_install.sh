@@ -60,10 +60,11 @@ for p in "$DENPOD" "$DENPO" usr/sbin/denpod usr/bin/denpo; do
 	check "$p --help exits 0 and lists version" bash -c "'$p' --help | grep -qw version"
 done
 
-# the man pages: no warning from man (as lintian runs it)
+# the man pages: no warning from man (as lintian runs it), and this version
 for m in man1/denpo.1 man8/denpod.8 man5/denpod.conf.5 man5/detect.conf.5; do
 	w=$(MAN_WARN "$R/usr/share/man/$m")
 	if [ -z "$w" ]; then ok; else no "man $m warns: $(head -c 300 <<<"$w")"; fi
+	check "man $m says denpo $VERSION (.TH)" grep -q "^\.TH .* \"denpo $VERSION\"" "$R/usr/share/man/$m"
 done
 
 # the completion (installed copy, installed programs): commands, subcommands, options
@@ -166,6 +167,9 @@ package_test() {
 		return
 	fi
 	echo "dpkg-buildpackage: $((SECONDS - t0)) s"
+	local dv
+	dv=$(cd "$W/denpo" && dpkg-parsechangelog -S Version)
+	check "debian/changelog's version $dv is VERSION's ($VERSION-N)" test "${dv%-*}" = "$VERSION"
 	local debs=("$W"/denpod_*.deb "$W"/denpo_*.deb)
 	check "two packages built" test -f "${debs[0]}" -a -f "${debs[1]}"
 	t0=$SECONDS
