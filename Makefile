@@ -115,6 +115,69 @@ build-fuzz/%: fuzz/%.c build-fuzz/libdenpo.a $(wildcard include/denpo/*.h) $(wil
 fuzz: $(FUZZ_BINS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz.sh $(FUZZ_BINS)
 
+# ---- version and install (issue 12) ----
+# The version is VERSION's; in a git checkout, git describe's (a tag vX.Y.Z) or
+# VERSION+g<commit>[-dirty].  main.c of both programs prints it (--version);
+# they are recompiled when it changes (the stamp file is rewritten only then).
+DENPO_VERSION := $(shell cat VERSION)
+ifneq ($(wildcard .git),)
+GIT_VERSION := $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null | sed 's/^v//')
+ifeq ($(GIT_VERSION),)
+GIT_VERSION := $(shell git describe --always --dirty 2>/dev/null)
+DENPO_VERSION := $(DENPO_VERSION)$(if $(GIT_VERSION),+g$(GIT_VERSION))
+else
+DENPO_VERSION := $(GIT_VERSION)
+endif
+endif
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DENPO_VERSION)' | cmp -s - $@ || echo '$(DENPO_VERSION)' > $@
+$(BUILD)/obj/denpod/main.o $(BUILD)/obj/denpo/main.o: $(BUILD)/version.stamp
+$(BUILD)/obj/denpod/main.o $(BUILD)/obj/denpo/main.o: CFLAGS_ALL += -DDENPO_VERSION='"$(DENPO_VERSION)"'
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs, man pages, bash
+# completion, docs, and what dist/ holds (systemd unit, logrotate file).
+# install-denpod (the switch) and install-denpo (the officer's client) are
+# the two halves, one per Debian package (debian/rules).
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+DOCDIR ?= $(PREFIX)/share/doc/denpo
+# Debian 12 (before the /usr merge of units) ships units in /lib/systemd/system.
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib,$(PREFIX)/lib)/systemd/system
+MANDIR := $(PREFIX)/share/man
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+INSTALL ?= install
+DIST_UNIT := $(wildcard dist/denpod.service)
+DIST_LOGROTATE := $(wildcard dist/denpod.logrotate)
+
+programs: $(BUILD)/denpod $(BUILD)/denpo
+install: install-denpod install-denpo
+install-denpod: $(BUILD)/denpod
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(COMPDIR) $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0755 $(BUILD)/denpod $(DESTDIR)$(PREFIX)/sbin/denpod
+	$(INSTALL) -m 0644 man/denpod.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 man/denpod.conf.5 man/detect.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 0644 dist/denpo.bash-completion $(DESTDIR)$(COMPDIR)/denpod
+	$(INSTALL) -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+ifneq ($(DIST_UNIT),)
+	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0644 $(DIST_UNIT) $(DESTDIR)$(UNITDIR)/denpod.service
+endif
+ifneq ($(DIST_LOGROTATE),)
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	$(INSTALL) -m 0644 $(DIST_LOGROTATE) $(DESTDIR)$(SYSCONFDIR)/logrotate.d/denpod
+endif
+install-denpo: $(BUILD)/denpo
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0755 $(BUILD)/denpo $(DESTDIR)$(PREFIX)/bin/denpo
+	$(INSTALL) -m 0644 man/denpo.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 dist/denpo.bash-completion $(DESTDIR)$(COMPDIR)/denpo
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+
+.PHONY: programs install install-denpod install-denpo FORCE
+# ---- end of version and install ----
+
 clean:
 	rm -rf build build-asan build-fuzz
 

@@ -8,6 +8,12 @@
 #include "denpo/cli.h"
 #include "denpo/crypto.h"
 
+/* DENPO_VERSION comes from the Makefile (VERSION, or git describe in a checkout). */
+static int cmd_version(cli_ctx *x, int argc, char **argv)
+{
+	return printf("denpo %s\n", DENPO_VERSION) < 0 ? EXIT_ERR : EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(cli_ctx *, int, char **);
@@ -28,6 +34,7 @@ static const struct {
 	{"key", cmd_key, "this device's key epochs: status, rotate, publish ahead, export-identity"},
 	{"purge", cmd_purge, "remove this device's copies of acknowledged cables"},
 	{"audit", cmd_audit, "the transparency log: mirror it, who fetched what, breach reports"},
+	{"version", cmd_version, "print the version (also --version)"},
 };
 
 static void usage(FILE *f)
@@ -63,6 +70,8 @@ int main(int argc, char **argv)
 			x.passfile = argv[++i];
 		else if (!strncmp(a, "--passphrase-file=", 18))
 			x.passfile = a + 18;
+		else if (!strcmp(a, "--version"))
+			return cmd_version(&x, 0, NULL);
 		else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return EXIT_OK;

@@ -31,6 +31,7 @@ static const char usage[] =
 	"  cable list | cable restore CABLE_ID FILE\n"
 	"  log checkpoint | log verify | log show [--from I] [--count N] | log rollback\n"
 	"  check\n"
+	"  version   (also --version)\n"
 	"  config check [--json]\n"
 	"List commands take --json (officer list, device list, cable list, overdue,\n"
 	"config check).  Options: --opt VALUE or\n"
@@ -250,6 +251,8 @@ static int parse_opts(const struct cmd *cmd, int argc, char **argv, int first, d
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0))
+		return printf("denpod %s\n", DENPO_VERSION) < 0; /* DENPO_VERSION: from the Makefile */
 	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
