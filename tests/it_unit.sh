@@ -7,7 +7,8 @@
 # while the network process is stopped), STOPPING=1 at SIGTERM, each from the
 # main process (NotifyAccess=main); logrotate with the shipped file moves the
 # alert file away and SIGHUP makes the confined switch write on at the old
-# path, in a new 0600 file, losing nothing.
+# path, in a new 0600 file, losing nothing; and every system call the switch
+# makes (strace) passes the unit's SystemCallFilter.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
 need_programs it_unit "$DENPOD" "$DENPO" "$TS"
@@ -26,10 +27,11 @@ if command -v systemd-analyze >/dev/null; then
 	SCORE=$(sed -n 's/.*Overall exposure level for denpod.service: \([0-9.]*\).*/\1/p' "$T/security")
 	check "systemd-analyze security rates the unit ${SCORE:-(no score: $(tail -1 "$T/security"))}, 2.0 or better" \
 		awk -v s="${SCORE:-99}" 'BEGIN { exit !(s != "" && s + 0 <= 2.0) }'
-	# verify needs ExecStart's program to exist: the unit as installed, with this build's
+	# verify needs ExecStart's program to exist: the unit as installed, with this build's;
+	# --man=no: the man pages of Documentation= are installed by the package, not here
 	sed "s#^ExecStart=/usr/sbin/denpod #ExecStart=$DENPOD #" "$UNIT" >"$T/denpod.service"
 	check "systemd-analyze verify finds nothing to say ($(head -c 300 "$T/verify" 2>/dev/null))" \
-		eval 'systemd-analyze verify "$T/denpod.service" >"$T/verify" 2>&1 && ! [ -s "$T/verify" ]'
+		eval 'systemd-analyze verify --man=no "$T/denpod.service" >"$T/verify" 2>&1 && ! [ -s "$T/verify" ]'
 else
 	no "systemd-analyze is not installed (scripts/setup installs systemd)"
 fi
@@ -147,4 +149,56 @@ check "SIGTERM stops the switch cleanly" stop_switch
 check "STOPPING=1 came from the main process, after READY=1" \
 	eval 'grep -n "" "$T/notified" | awk "/ STOPPING=1 /{s=\$0} / READY=1 /{r=\$0} END{exit !(s && r && s+0 > r+0)}"'
 check "... once" [ "$(n_of STOPPING=1)" = 1 ]
+# ---- every system call the switch makes passes the unit's SystemCallFilter ----
+# (a call the filter refuses fails with EPERM: seccomp's would stop the
+# switch, Landlock's would leave it serving with weaker confinement)
+if command -v strace >/dev/null && command -v systemd-analyze >/dev/null; then
+	nl=$(grep -c listening "$T/run.log") nh=$(grep -c "SIGHUP: alert file reopened" "$T/run.log")
+	NOTIFY_SOCKET="$T/notify" strace -f -qq -o "$T/strace" "$DENPOD" run --data "$T/sw" >>"$T/run.log" 2>&1 &
+	TRACER=$!
+	wait_for eval '[ "$(grep -c listening "$T/run.log")" -gt "$nl" ]' || no "denpod did not start under strace"
+	PID=$(pgrep -P "$TRACER" denpod | head -n 1)
+	probe x
+	kill -HUP "$PID"
+	wait_for eval '[ "$(grep -c "SIGHUP: alert file reopened" "$T/run.log")" -gt "$nh" ]' ||
+		no "no reopen under strace"
+	kill -TERM "$PID"
+	wait "$TRACER"
+	PID=
+	sed -n 's/^[0-9]* *\([a-z0-9_]*\)(.*/\1/p' "$T/strace" | sort -u >"$T/used"
+	python3 - "$UNIT" "$T/used" >"$T/refused" <<'PY'
+import subprocess, sys
+def expand(name):
+    if not name.startswith("@"):
+        return {name}
+    out = subprocess.run(["systemd-analyze", "syscall-filter", name], capture_output=True,
+                         text=True).stdout.splitlines()[1:]
+    s = set()
+    for t in (l.strip() for l in out):
+        if t and not t.startswith("#"):
+            s |= expand(t)
+    return s
+allowed = None
+for line in open(sys.argv[1]):
+    if not line.startswith("SystemCallFilter="):
+        continue
+    v = line.split("=", 1)[1].strip()
+    neg = v.startswith("~")
+    names = set().union(*(expand(n) for n in v.lstrip("~").split()))
+    if allowed is None:
+        allowed = set() if neg else names  # (the unit starts with an allow-list)
+    elif neg:
+        allowed -= names
+    else:
+        allowed |= names
+used = set(open(sys.argv[2]).read().split())
+print(" ".join(sorted(used - (allowed or set()))))
+PY
+	check "the switch made $(wc -l <"$T/used") kinds of system call under strace" [ "$(wc -l <"$T/used")" -gt 30 ]
+	# fchown: SQLite gives the -wal and -shm files the database's owner, only when run as root
+	check "the unit's SystemCallFilter allows each of them (refused: $(cat "$T/refused"))" \
+		[ -z "$(sed 's/\bfchown\b//' "$T/refused" | tr -d ' ')" ]
+else
+	no "strace or systemd-analyze is not installed (scripts/setup installs both)"
+fi
 t_done it_unit
