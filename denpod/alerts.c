@@ -713,7 +713,7 @@ static void seterr(char *err, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int open_file(const char *path)
+int dpo_file_open(const char *path)
 {
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 }
@@ -845,7 +845,7 @@ int dpo_open(dpo_out **op, const char *file, const char *syslog, int facility, c
 		o->path = strdup(file);
 		if (!o->path)
 			r = DP_ENOMEM;
-		else if ((o->fd = open_file(file)) < 0) {
+		else if ((o->fd = dpo_file_open(file)) < 0) {
 			seterr(err, errcap, "alert file %s: %s", file, strerror(errno));
 			r = DP_EIO;
 		}
@@ -951,9 +951,16 @@ uint64_t dpo_errors(const dpo_out *o) { return atomic_load(&o->errors); }
 
 int dpo_reopen(dpo_out *o)
 {
-	if (!o->path)
+	return o->path ? dpo_reopen_fd(o, dpo_file_open(o->path)) : DP_OK;
+}
+
+int dpo_reopen_fd(dpo_out *o, int nfd)
+{
+	if (o->fd < 0) {
+		if (nfd >= 0)
+			close(nfd);
 		return DP_OK;
-	int nfd = open_file(o->path);
+	}
 	if (nfd < 0)
 		return DP_EIO;
 	/* dup3 replaces the file under the same descriptor in one step. */

@@ -220,12 +220,25 @@ int dpo_emit_damage(dpo_out *o, const dpo_damage *x);
 /* Writes and sends that failed since dpo_open. */
 uint64_t dpo_errors(const dpo_out *o);
 /*
+ * Opens (creating it 0600) the JSON-lines file for appending: the one way
+ * the alert file is opened, by dpo_open, dpo_reopen and the signer
+ * (denpod/signer.h, REOPEN).  A descriptor, or -1 with errno.
+ */
+int dpo_file_open(const char *path);
+/*
  * Re-opens the file at its path (log rotation: SIGHUP).  The new file
  * replaces the old atomically (dup3 onto the same descriptor), so a
  * concurrent emit goes wholly to one or the other.  DP_EIO if it cannot be
  * opened: the old file is kept.  DP_OK without a file.
  */
 int dpo_reopen(dpo_out *o) DP_WUR;
+/*
+ * The same with a descriptor opened elsewhere (the confined network
+ * process gets it from the signer): fd is consumed on every path.
+ * DP_EIO if fd < 0 or cannot replace the old one (kept); DP_OK, fd
+ * closed, without a file.
+ */
+int dpo_reopen_fd(dpo_out *o, int fd) DP_WUR;
 void dpo_close(dpo_out *o);
 
 /* ---- Prometheus ---- */

@@ -24,6 +24,16 @@ int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? DP_ETOOBIG : DP_OK;
 }
 
+int dpc_alerts_path(const dpc_config *c, char *out, size_t cap)
+{
+	if (!c->alerts_file[0] || strcmp(c->alerts_file, "none") == 0)
+		return DP_ENOTFOUND;
+	if (c->alerts_file[0] != '/')
+		return dpc_path(c, c->alerts_file, out, cap);
+	int n = snprintf(out, cap, "%s", c->alerts_file);
+	return n < 0 || (size_t)n >= cap ? DP_ETOOBIG : DP_OK;
+}
+
 int dpc_parse_listen(const char *s, char *host, size_t hostcap, int *port)
 {
 	const char *colon = strrchr(s, ':');

@@ -82,6 +82,8 @@ typedef struct {
 
 /* DIR/name into out (DP_ETOOBIG if it does not fit). */
 int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap) DP_WUR;
+/* The alert file's path (alerts_file=, under DIR if relative); DP_ENOTFOUND if "none". */
+int dpc_alerts_path(const dpc_config *c, char *out, size_t cap) DP_WUR;
 /*
  * Create the data directory (must not exist or be empty), keys, cert,
  * database, config.  An empty c->log_origin gets the default.

@@ -23,6 +23,7 @@
 #include "denpod/conn.h"
 #include "denpod/detect_srv.h"
 #include "denpod/say.h"
+#include "denpod/signer.h"
 
 #define DET_TICK_MS 1000
 #define DET_RELOAD_S 3600  /* re-read the posts' UTC offsets (DST) at least this often */
@@ -813,8 +814,16 @@ static void hup_cb(evutil_socket_t fd, short what, void *arg)
 		dp_det_config_free(&c);
 		fprintf(stderr, "denpod: SIGHUP: keeping the running detection configuration\n");
 	}
-	if (dpo_reopen(d->out))
-		fprintf(stderr, "denpod: SIGHUP: cannot reopen the alert file\n");
+	/* the file after logrotate moved it away: the signer makes it (signer.h, REOPEN) */
+	int nfd = -1;
+	r = dpsg_reopen(srv->signer, &nfd);
+	if (r == DP_OK)
+		r = dpo_reopen_fd(d->out, nfd);
+	if (r == DP_OK)
+		fprintf(stderr, "denpod: SIGHUP: alert file reopened\n");
+	else if (r != DP_ENOTFOUND)
+		fprintf(stderr, "denpod: SIGHUP: cannot reopen the alert file (%s): alerts go on to "
+				"the file that was open\n", dp_strerror(r));
 }
 
 /* ---- metrics over plain HTTP ---- */
@@ -899,17 +908,10 @@ static int metrics_declare(dpo_metrics *m)
 int dpd_det_outputs_open(const dpc_config *cfg, dpo_out **o, char *err, size_t errcap)
 {
 	char file[DPC_PATH_MAX];
-	const char *fp = NULL;
-	if (strcmp(cfg->alerts_file, "none") != 0) {
-		int r = DP_OK;
-		if (cfg->alerts_file[0] == '/')
-			snprintf(file, sizeof file, "%s", cfg->alerts_file);
-		else
-			r = dpc_path(cfg, cfg->alerts_file, file, sizeof file);
-		if (r)
-			return r;
-		fp = file;
-	}
+	int r = dpc_alerts_path(cfg, file, sizeof file);
+	if (r && r != DP_ENOTFOUND)
+		return r;
+	const char *fp = r ? NULL : file;
 	/* host NULL: the machine's name (gethostname) */
 	return dpo_open(o, fp, cfg->syslog[0] ? cfg->syslog : NULL, cfg->syslog_facility, NULL,
 			err, errcap);

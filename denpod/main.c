@@ -94,7 +94,10 @@ static const struct cmd cmds[] = {
 		       "  database, configuration.  --origin names the transparency log in its\n"
 		       "  checkpoints (default: the URL's host:port + \"/denpo-log\").\n"},
 	{"run", NULL, O_DATA, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT, and signs the\n"
-		      "  transparency log (it refuses to start if the stored log does not check).\n"},
+		      "  transparency log (it refuses to start if the stored log does not check).\n"
+		      "  SIGHUP re-reads detect.conf and reopens the alert file (logrotate).  Under\n"
+		      "  systemd ($NOTIFY_SOCKET) it sends READY=1 once it serves, STOPPING=1, and\n"
+		      "  WATCHDOG=1 if $WATCHDOG_USEC asks (dist/denpod.service).\n"},
 	{"post", "add", O_ACT | O_HQ | O_TZ, "denpod post add NAME [--hq] [--tz ZONE] [--operator NAME] --data DIR\n"},
 	{"collective", "add", O_ACT, "denpod collective add NAME POST... [--operator NAME] --data DIR\n"
 			      "  A collective address (e.g. \"ALL POSTS\") expanding to posts.\n"},

@@ -114,7 +114,7 @@ static int landlock(const dpc_config *cfg)
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof ra, 0);
 	if (rs < 0)
 		return DP_ECRYPTO;
-	char p[2 * DPC_PATH_MAX], alerts[2 * DPC_PATH_MAX];
+	char p[2 * DPC_PATH_MAX];
 	int bad = 0;
 	static const char *const db[] = {"denpod.db", "denpod.db-wal", "denpod.db-shm"};
 	for (size_t i = 0; i < sizeof db / sizeof db[0]; i++) {
@@ -126,18 +126,11 @@ static int landlock(const dpc_config *cfg)
 	bad |= in_dir(p, sizeof p, cfg->dir, "detect.conf") || allow(rs, all, p, FS_READ);
 	/* the directory listed (SQLite syncs it), none of its other files opened */
 	bad |= allow(rs, all, cfg->dir, LANDLOCK_ACCESS_FS_READ_DIR);
-	if (cfg->alerts_file[0] && strcmp(cfg->alerts_file, "none") != 0) {
-		bad |= in_dir(alerts, sizeof alerts, cfg->dir, cfg->alerts_file) ||
-		       allow(rs, all, alerts, LANDLOCK_ACCESS_FS_WRITE_FILE);
-		/* outside the data directory, a rotated file may be made anew */
-		char *slash = strrchr(alerts, '/');
-		if (slash && slash != alerts) {
-			*slash = 0;
-			if (strcmp(alerts, cfg->dir) != 0)
-				bad |= allow(rs, all, alerts,
-					     LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_WRITE_FILE);
-		}
-	}
+	/*
+	 * No rule for the alert file: it is open before the sandbox, and a
+	 * rotated one is opened anew by the signer and passed over (signer.h,
+	 * REOPEN), so this process creates no file anywhere.
+	 */
 	/* local time of the posts (detection), and what the resolver reads (syslog=udp:HOST) */
 	static const char *const sys[] = {"/usr/share/zoneinfo", "/etc/localtime", "/etc/hosts",
 					  "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf",

@@ -6,10 +6,12 @@
  * database, the listeners, the alert outputs) and started its threads,
  * dpd_sandbox_enter confines it for good, every thread at once:
  *
- *   files     (Landlock) it may read and write the database files, append
- *             to the alerts file, read denpod.conf, detect.conf, the time
- *             zone files and the resolver's files, and list the data
- *             directory; nothing else: not the key files (log.key,
+ *   files     (Landlock) it may read and write the database files, read
+ *             denpod.conf, detect.conf, the time zone files and the
+ *             resolver's files, and list the data directory; it creates
+ *             no file (the alert file is open before, and a rotated one
+ *             comes from the signer: signer.h, REOPEN); nothing else: not
+ *             the key files (log.key,
  *             sign.key, tls.key), not the signer's state, not /proc of
  *             another process.  A kernel without Landlock is said once at
  *             start (the seccomp filter and the signer's own protections

@@ -34,6 +34,7 @@
 #include "denpod/check.h"
 #include "denpod/conn.h"
 #include "denpod/detect_srv.h"
+#include "denpod/notify.h"
 #include "denpod/sandbox.h"
 #include "denpod/say.h"
 #include "denpod/scrub.h"
@@ -357,6 +358,31 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(srv->base);
 }
 
+/*
+ * systemd's watchdog (notify.h): the loop pings the signer, which tells
+ * systemd.  A loop that hangs, or a signer that stops answering, stops the
+ * pings.  A signer that is gone ends the switch anyway (PR_SET_PDEATHSIG).
+ */
+static void watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dpd_server *srv = arg;
+	if (dpsg_alive(srv->signer))
+		dpd_say("denpod: the signer does not answer the watchdog's ping");
+}
+
+/* Start the pings at a third of the interval systemd asked for, if it asked. */
+static int watchdog_start(dpd_server *srv)
+{
+	uint64_t us = dpn_watchdog_usec(getppid()) / 3;
+	if (!us)
+		return DP_OK;
+	struct timeval tv = {.tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000)};
+	srv->watchdog = event_new(srv->base, -1, EV_PERSIST, watchdog_cb, srv);
+	if (!srv->watchdog || event_add(srv->watchdog, &tv))
+		return DP_ENOMEM;
+	return DP_OK;
+}
+
 /* The scrub's damage reports go where the fetch's go. */
 static void scrub_report(void *srv, const dpo_damage *d)
 {
@@ -372,6 +398,7 @@ static int serve(const dpc_config *cfg, int signer)
 	int port, r;
 	memset(&srv, 0, sizeof srv);
 	srv.cfg = *cfg;
+	srv.signer = signer;
 	if (dpc_parse_listen(cfg->listen, host, sizeof host, &port)) {
 		fprintf(stderr, "denpod: bad listen=%s in the configuration\n", cfg->listen);
 		return DP_EINVAL;
@@ -449,12 +476,16 @@ static int serve(const dpc_config *cfg, int signer)
 		r = DP_ENOMEM;
 		goto done;
 	}
-	if ((r = dpd_sandbox_enter(cfg)))
+	/* before the sandbox: it asks who the signer is (getppid) */
+	if ((r = watchdog_start(&srv)) || (r = dpd_sandbox_enter(cfg)))
 		goto done;
 	dpd_conn_stats cs;
 	dpd_conns_stats(srv.conns, &cs);
 	fprintf(stderr, "denpod: listening on https://%s (TLS 1.3, mutual auth; at most %u "
 			"connections)\n", cfg->listen, cs.max);
+	/* listening, the log open and signed: systemd may send traffic (notify.h) */
+	if ((r = dpsg_ready(signer)))
+		goto done;
 	event_base_dispatch(srv.base);
 	fprintf(stderr, "denpod: stopped after %llu batches, %llu writes committed\n",
 		(unsigned long long)srv.n_batches, (unsigned long long)srv.n_committed);
@@ -474,6 +505,8 @@ done:
 		event_free(srv.sig_term);
 	if (srv.sig_int)
 		event_free(srv.sig_int);
+	if (srv.watchdog)
+		event_free(srv.watchdog);
 	if (srv.base)
 		event_base_free(srv.base);
 	SSL_CTX_free(srv.ssl);

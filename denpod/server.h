@@ -153,6 +153,8 @@ typedef struct dpd_server {
 	int stopping;
 	int64_t clock; /* loop thread: the latest dpd_now() answer */
 	struct dpd_det *det; /* detection and containment (detect_srv.c); NULL: off */
+	int signer;          /* the socket to the signer process (signer.h) */
+	struct event *watchdog; /* pings the signer for systemd's watchdog; NULL: none asked */
 } dpd_server;
 
 /* server.c */

@@ -18,9 +18,11 @@
 
 #include "denpo/encoding.h"
 #include "denpo/epoch.h"
+#include "denpod/alerts.h"
+#include "denpod/notify.h"
 #include "denpod/signer.h"
 
-enum { OP_HELLO = 1, OP_SIGN = 2 };
+enum { OP_HELLO = 1, OP_SIGN = 2, OP_READY = 3, OP_ALIVE = 4, OP_REOPEN = 5 };
 #define STATE_FILE "signer.state"
 #define STATE_MAGIC "DENPO-SIGNER/1"
 
@@ -296,6 +298,61 @@ static const char *signame(int sig)
 	return s ? s : "?";
 }
 
+/* An answer, with the descriptor `pass` attached if it is >= 0 (SCM_RIGHTS). */
+static ssize_t send_fd(int fd, const uint8_t *ans, size_t an, int pass)
+{
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)ans, .iov_len = an};
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (pass >= 0) {
+		memset(&u, 0, sizeof u);
+		mh.msg_control = u.b;
+		mh.msg_controllen = sizeof u.b;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass, sizeof pass);
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
+/*
+ * The requests that are about the service, not the log (signer.h): READY
+ * and ALIVE become sd_notify messages, REOPEN opens the alert file.  0 if
+ * req is none of them (dpsg_answer's), else 1 with the answer in ans.
+ */
+static int service(const dpc_config *cfg, const uint8_t *req, size_t n, uint8_t *ans,
+		   size_t *an, int *pass)
+{
+	char path[DPC_PATH_MAX];
+	int r;
+	if (n != 1 || (req[0] != OP_READY && req[0] != OP_ALIVE && req[0] != OP_REOPEN))
+		return 0;
+	if (req[0] == OP_READY) {
+		r = dpn_notify("READY=1");
+		if (r)
+			fprintf(stderr, "denpod: cannot tell systemd (NOTIFY_SOCKET) that the switch "
+					"serves: %s\n", dp_strerror(r));
+	} else if (req[0] == OP_ALIVE) {
+		r = dpn_notify("WATCHDOG=1");
+	} else {
+		/* the path is the signer's own configuration, never the request's */
+		r = dpc_alerts_path(cfg, path, sizeof path);
+		if (!r && (*pass = dpo_file_open(path)) < 0) {
+			fprintf(stderr, "denpod: SIGHUP: cannot open the alert file %s: %s\n", path,
+				strerror(errno));
+			r = DP_EIO;
+		}
+	}
+	ans[0] = (uint8_t)-r;
+	*an = 1;
+	return 1;
+}
+
 int dpsg_run(const dpc_config *cfg, int fd, pid_t child)
 {
 	/* neither ptrace nor /proc/PID/mem of a process of the same user reaches this one */
@@ -331,6 +388,9 @@ int dpsg_run(const dpc_config *cfg, int fd, pid_t child)
 					if (waitpid(child, &status, WNOHANG) == child)
 						done = 1;
 				} else {
+					if (si.ssi_signo != SIGHUP && dpn_notify("STOPPING=1"))
+						fprintf(stderr, "denpod: cannot tell systemd (NOTIFY_SOCKET) "
+								"that the switch stops\n");
 					kill(child, (int)si.ssi_signo); /* the network process stops or reloads */
 				}
 			}
@@ -342,10 +402,14 @@ int dpsg_run(const dpc_config *cfg, int fd, pid_t child)
 				continue;
 			}
 			size_t an = 0;
-			dpsg_answer(k, req, (size_t)m, ans, &an);
+			int pass = -1; /* a descriptor that goes with the answer */
+			if (!service(cfg, req, (size_t)m, ans, &an, &pass))
+				dpsg_answer(k, req, (size_t)m, ans, &an);
 			sodium_memzero(req, sizeof req);
-			if (send(fd, ans, an, MSG_NOSIGNAL) != (ssize_t)an)
+			if (send_fd(fd, ans, an, pass) != (ssize_t)an)
 				sock_open = 0;
+			if (pass >= 0)
+				close(pass);
 		}
 		if (!done && sfd < 0)
 			done = waitpid(child, &status, 0) == child;
@@ -369,21 +433,78 @@ int dpsg_run(const dpc_config *cfg, int fd, pid_t child)
 
 /* ---- the network process's side ---- */
 
-static int call(int fd, const uint8_t *req, size_t n, uint8_t *ans, size_t *an)
+/*
+ * One request and its answer.  The log's signer thread and the event loop
+ * (READY, ALIVE, REOPEN) share the socket: a lock keeps each answer with
+ * its request.  *got: a descriptor that came with the answer, or -1 (NULL:
+ * none expected; one that comes anyway is closed).
+ */
+static int call_fd(int fd, const uint8_t *req, size_t n, uint8_t *ans, size_t *an, int *got)
 {
+	static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = {.iov_base = ans, .iov_len = DPSG_MSG_MAX};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			    .msg_controllen = sizeof u.b};
+	int in = -1;
 	ssize_t k;
+	pthread_mutex_lock(&one);
 	do
 		k = send(fd, req, n, MSG_NOSIGNAL);
 	while (k < 0 && errno == EINTR);
-	if (k != (ssize_t)n)
-		return DP_EIO;
-	do
-		k = recv(fd, ans, DPSG_MSG_MAX, 0);
-	while (k < 0 && errno == EINTR);
+	if (k == (ssize_t)n) {
+		do
+			k = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		while (k < 0 && errno == EINTR);
+	} else {
+		k = -1;
+	}
+	pthread_mutex_unlock(&one);
+	struct cmsghdr *c = k > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&in, CMSG_DATA(c), sizeof in);
+	if (got)
+		*got = in;
+	else if (in >= 0)
+		close(in);
 	if (k < 1)
 		return DP_EIO; /* the signer is gone */
 	*an = (size_t)k;
 	return ans[0] ? -(int)ans[0] : DP_OK;
+}
+
+static int call(int fd, const uint8_t *req, size_t n, uint8_t *ans, size_t *an)
+{
+	return call_fd(fd, req, n, ans, an, NULL);
+}
+
+/* A one-byte request answered by a status byte. */
+static int call_op(int fd, uint8_t op, int *got)
+{
+	uint8_t ans[DPSG_MSG_MAX];
+	size_t an = 0;
+	int r = call_fd(fd, &op, 1, ans, &an, got);
+	if (got && r && *got >= 0) {
+		close(*got);
+		*got = -1;
+	}
+	return r;
+}
+
+int dpsg_ready(int fd) { return call_op(fd, OP_READY, NULL); }
+
+int dpsg_alive(int fd) { return call_op(fd, OP_ALIVE, NULL); }
+
+int dpsg_reopen(int fd, int *out)
+{
+	int r = call_op(fd, OP_REOPEN, out);
+	if (!r && *out < 0)
+		r = DP_ENOTFOUND; /* no alert file configured */
+	return r;
 }
 
 int dpsg_hello(int fd, const dps_checkpoint *latest, dpsg_state *out)

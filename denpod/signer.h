@@ -25,6 +25,22 @@
  *          tree is written to signer.state (fsync) before the note is
  *          answered.  Answer: the signed checkpoint note.
  *
+ *
+ * Three requests concern the service, not the log (denpod/notify.h):
+ *
+ *   READY  the network process listens and its log is open: the signer
+ *          sends systemd READY=1.  Answer: a status byte.
+ *   ALIVE  the network process's event loop turns: WATCHDOG=1.
+ *   REOPEN the alert file again (SIGHUP, after logrotate moved it away):
+ *          the signer opens the path of its own configuration (the request
+ *          names none), creating it 0600, and passes the descriptor with
+ *          the answer (SCM_RIGHTS).  The network process cannot create
+ *          files (Landlock, denpod/sandbox.h), so a file made anew has to
+ *          come from outside its sandbox; letting it create files in the
+ *          alert file's directory would let a taken-over network process
+ *          fill or replace files there (the data directory holds the keys
+ *          and signer.state).  Answer: a status byte, and the descriptor.
+ *
  * Errors (the status byte of an answer): DP_ESTATE (the tree does not
  * extend the last one, or HELLO came twice or SIGN before HELLO),
  * DP_EPARSE (a malformed request), DP_EIO (signer.state could not be
@@ -50,7 +66,7 @@ typedef struct {
 	uint8_t root[DP_TLOG_HASH];
 } dpsg_state;
 
-/* ---- the network process's side (one caller at a time: the signer thread) ---- */
+/* ---- the network process's side (any thread: requests are taken one at a time) ---- */
 
 /* latest: the stored latest checkpoint, NULL if none. */
 int dpsg_hello(int fd, const dps_checkpoint *latest, dpsg_state *out) DP_WUR;
@@ -62,12 +78,24 @@ int dpsg_hello(int fd, const dps_checkpoint *latest, dpsg_state *out) DP_WUR;
 int dpsg_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
 	     const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dps_checkpoint *out) DP_WUR;
 
+/* READY: the switch serves (systemd READY=1).  DP_EIO if the signer is gone. */
+int dpsg_ready(int fd) DP_WUR;
+/* ALIVE: the loop turns (systemd WATCHDOG=1).  DP_EIO if the signer is gone. */
+int dpsg_alive(int fd) DP_WUR;
+/*
+ * REOPEN: *out = a new descriptor of the alert file (the caller's to
+ * close).  DP_ENOTFOUND if none is configured (alerts_file=none), DP_EIO
+ * if the signer could not open it (it says why) or is gone.
+ */
+int dpsg_reopen(int fd, int *out) DP_WUR;
+
 /* ---- the signer's side ---- */
 
 /*
  * The signer (the parent of `denpod run`, after the fork): loads log.key,
  * answers fd until the network process `child` exits, forwards SIGTERM,
- * SIGINT and SIGHUP to it.  Returns 0 if the child exited 0, else 1 (saying
+ * SIGINT and SIGHUP to it (telling systemd STOPPING=1 before SIGTERM and
+ * SIGINT).  Returns 0 if the child exited 0, else 1 (saying
  * why, e.g. "killed by SIGSYS: a system call outside its allowlist").
  */
 int dpsg_run(const dpc_config *cfg, int fd, pid_t child);

@@ -1039,7 +1039,21 @@ static void test_sink_udp_file(void)
 	CHECK(fc && count_lines(fc, fl) == 2);
 	free(fc);
 	CHECK(rmdir(file) == 0);
-	for (int i = 0; i < 6; i++)
+	/* A descriptor opened elsewhere (the signer's, denpod run): taken, and used. */
+	CHECK(dpo_reopen_fd(o, -1) == DP_EIO); /* nothing to take: the old file stays */
+	CHECK(dpo_emit_alert(o, &a, 11) == DP_OK);
+	fc = read_all(rotated2, &fl);
+	CHECK(fc && count_lines(fc, fl) == 3);
+	free(fc);
+	int nfd = dpo_file_open(file);
+	CHECK(nfd >= 0 && dpo_reopen_fd(o, nfd) == DP_OK);
+	CHECK(nfd < 0 || fcntl(nfd, F_GETFD) < 0); /* consumed: closed after the dup */
+	CHECK(dpo_emit_alert(o, &a, 12) == DP_OK);
+	fc = read_all(file, &fl);
+	CHECK(fc && count_lines(fc, fl) == 1 && strstr(fc, "\"log_index\":12"));
+	free(fc);
+	CHECK(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600);
+	for (int i = 0; i < 8; i++)
 		recv_one(rfd, got, sizeof got);
 	CHECK(dpo_errors(o) == 0);
 	dpo_close(o);
