@@ -253,7 +253,8 @@ int dpc_load(dpc_config *c, const char *dir)
 	conf_get(&b, "alerts_file", c->alerts_file, sizeof c->alerts_file);
 	conf_get(&b, "syslog", c->syslog, sizeof c->syslog);
 	conf_get(&b, "metrics_listen", c->metrics_listen, sizeof c->metrics_listen);
-	char fac[16], period[32], rate[32];
+	char fac[16], period[32], rate[32], delay[16];
+	conf_get(&b, "shutdown_delay", delay, sizeof delay);
 	conf_get(&b, "syslog_facility", fac, sizeof fac);
 	conf_get(&b, "scrub_period", period, sizeof period);
 	conf_get(&b, "scrub_rate", rate, sizeof rate);
@@ -274,6 +275,12 @@ int dpc_load(dpc_config *c, const char *dir)
 			DPC_SCRUB_RATE_MIN, (unsigned long long)(UINT64_C(1) << 40));
 		return DP_EPARSE;
 	}
+	uint64_t sd = 0;
+	if (delay[0] && dp_num_str(&sd, delay, 0, 300)) {
+		fprintf(stderr, "denpod: shutdown_delay= in %s must be seconds, 0..300\n", path);
+		return DP_EPARSE;
+	}
+	c->shutdown_delay = (unsigned)sd;
 	uint64_t f = 10; /* authpriv: security messages, kept private by syslog daemons */
 	if (fac[0] && dp_num_str(&f, fac, 0, 23)) {
 		fprintf(stderr, "denpod: syslog_facility= in %s must be 0..23\n", path);

@@ -20,7 +20,10 @@
  *   syslog=udp:HOST:PORT | unix:PATH   the same as RFC 5424 messages (default: off)
  *   syslog_facility=N 0..23 (default 10, authpriv)
  *   metrics_listen=HOST:PORT  Prometheus metrics over plain HTTP (GET /metrics; default
- *                     off; keep it on a loopback or management address)
+ *                     off; keep it on a loopback or management address), and the
+ *                     health checks /healthz and /readyz (denpod/health.h)
+ *   shutdown_delay=S  after SIGTERM, keep serving S seconds (0..300, default 0) with
+ *                     /readyz answering 503, so a load balancer drains the switch first
  *
  * The scrub (denpod/scrub.h, docs/operations.md "Damage and recovery"):
  *   scrub_period=SECONDS  a pass over every stored cable and the whole log
@@ -69,6 +72,7 @@ typedef struct {
 	uint64_t scrub_period; /* seconds; 0: off */
 	uint64_t scrub_rate;   /* bytes per second */
 	dpc_conn_limits conn;
+	unsigned shutdown_delay; /* seconds serving with /readyz at 503 after SIGTERM (0..300) */
 } dpc_config;
 
 #define DPC_SCRUB_PERIOD 86400
