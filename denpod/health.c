@@ -34,7 +34,6 @@ struct dpd_health {
 	/* gauges read from the database, at most DPM_DB_CACHE_S old */
 	dpm_gauges db;
 	int64_t db_ms; /* when read; 0: never */
-	int ready;     /* the last /readyz answer was 200 */
 };
 
 static int64_t mono_ms(void)
@@ -100,15 +99,20 @@ static void probe_reason(struct dpd_health *h, char reason[REASON_MAX])
 	because(reason, m);
 }
 
+/* Every check, the database's by the latest probe; "" if all pass. */
+static void checks(struct dpd_health *h, char reason[REASON_MAX])
+{
+	checks_now(h, reason);
+	if (h->late || (h->have_probe && h->probe_r))
+		probe_reason(h, reason);
+}
+
 /* Answers a readiness check now that the probe's result is known. */
 static void answer_ready(struct dpd_health *h, struct evhttp_request *req)
 {
 	char reason[REASON_MAX] = "";
-	checks_now(h, reason);
-	if (h->late || (h->have_probe && h->probe_r))
-		probe_reason(h, reason);
-	h->ready = !reason[0];
-	reply(req, h->ready ? 200 : 503, h->ready ? "ready" : reason);
+	checks(h, reason);
+	reply(req, reason[0] ? 503 : 200, reason[0] ? reason : "ready");
 }
 
 static void answer_waiters(struct dpd_health *h)
@@ -193,6 +197,8 @@ static void readyz(struct dpd_health *h, struct evhttp_request *req)
 
 /* ---- metrics ---- */
 
+#define DPH_SCRAPE_PROBE_MS 10000 /* a scrape starts a probe if the last one is older */
+
 static uint64_t file_bytes(dpd_server *srv, const char *name)
 {
 	char p[DPC_PATH_MAX];
@@ -253,7 +259,12 @@ static void gauges(struct dpd_health *h, dpm_gauges *g)
 	memcpy(g->closed, closed, sizeof closed);
 	g->fd_shortage = cs.fd_shortage;
 	g->db_bytes = file_bytes(srv, "denpod.db") + file_bytes(srv, "denpod.db-wal");
-	g->ready = h->ready;
+	/* the checks as /readyz would answer, with the latest probe; a probe if that is old */
+	char reason[REASON_MAX] = "";
+	checks(h, reason);
+	g->ready = !reason[0] && h->have_probe;
+	if (!h->probing && (!h->have_probe || mono_ms() - h->probe_ms > DPH_SCRAPE_PROBE_MS))
+		(void)probe_start(h); /* out of memory: the next scrape tries again */
 }
 
 static void metrics(struct dpd_health *h, struct evhttp_request *req)

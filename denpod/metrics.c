@@ -223,7 +223,8 @@ int dpm_render(const dpm_counters *m, const dpm_gauges *g, const char *version, 
 		r = dp_buf_printf(out, "denpod_build_info{version=\"%s\"} 1\n", version);
 	if (!r)
 		r = one(out, "denpod_ready", "gauge",
-			"1 if GET /readyz answered 200 at its last check, else 0.", g->ready);
+			"1 if every /readyz check passes, the database by its latest write probe "
+			"(a scrape starts one if that is older than 10 s), else 0.", g->ready);
 	if (!r)
 		r = requests(out, m);
 	if (!r)

@@ -57,7 +57,7 @@ typedef struct {
 	uint64_t closed[6];           /* handshake, idle, request, write deadlines; evicted; refused */
 	uint64_t fd_shortage;
 	uint64_t db_bytes;            /* denpod.db, its WAL */
-	int ready;                    /* /readyz would answer 200 (last check) */
+	int ready;                    /* /readyz would answer 200 (the database: the latest probe) */
 } dpm_gauges;
 
 /* A reply: its route, status and the seconds since the request was read. */

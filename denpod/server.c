@@ -104,7 +104,8 @@ static int64_t mono_ns(void)
 static void send_reply(dpd_req *rq, int status, struct evbuffer *body)
 {
 	log_req(rq, status);
-	dpm_request(&rq->srv->met, rq->route, status, (double)(mono_ns() - rq->t0_ns) / 1e9);
+	if (rq->srv)
+		dpm_request(&rq->srv->met, rq->route, status, (double)(mono_ns() - rq->t0_ns) / 1e9);
 	if (rq->req) {
 		dpd_conn_replied(rq->req); /* before: the send may free the connection */
 		evhttp_send_reply(rq->req, status, reason(status), body);
