@@ -52,7 +52,7 @@ static int matches(int match, const char *want, const char *path)
 	case EXACT:
 		return strcmp(path, want) == 0;
 	case PREFIX:
-		return strncmp(path, want, n) == 0 && path[n];
+		return strncmp(path, want, n) == 0; /* the handler refuses a bad or empty rest */
 	default: /* CABLE */
 		return strncmp(path, CABLES, sizeof CABLES - 1) == 0 &&
 		       strlen(path) >= sizeof CABLES - 1 + CABLE_HEX &&

@@ -8,10 +8,12 @@
  * whatever a peer sends.  A path that matches nothing is DPD_RT_NONE
  * (pattern "other"): answered 404 by the dispatch.
  *
- * Matching is by the path alone (no query), exact or by prefix; a prefix
- * route matches only if the rest is non-empty and, for the cable routes,
- * has the suffix the table names.  The handler still parses the rest (a
- * cable id, a tile's coordinates) and refuses what is malformed.
+ * Matching is by the path alone (no query): exact, by prefix, or for the
+ * cable routes "/v1/cables/" + 32 hex digits + the suffix the table names.
+ * The handler still parses the rest (a device id, a tile's coordinates)
+ * and refuses what is malformed; a cable path with a malformed id is
+ * DPD_RT_NONE, and the dispatch hands it to the cable handler all the same,
+ * which says what is wrong with it.
  */
 #ifndef DENPOD_ROUTE_H
 #define DENPOD_ROUTE_H
