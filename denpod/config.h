@@ -24,6 +24,7 @@
  *                     health checks /healthz and /readyz (denpod/health.h)
  *   shutdown_delay=S  after SIGTERM, keep serving S seconds (0..300, default 0) with
  *                     /readyz answering 503, so a load balancer drains the switch first
+ *                     (a second SIGTERM or SIGINT stops it at once)
  *
  * The scrub (denpod/scrub.h, docs/operations.md "Damage and recovery"):
  *   scrub_period=SECONDS  a pass over every stored cable and the whole log

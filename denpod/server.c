@@ -370,8 +370,10 @@ static void stop_now(evutil_socket_t fd, short what, void *arg)
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	dpd_server *srv = arg;
-	if (srv->stopping)
-		return; /* already on its way out */
+	if (srv->stopping) {
+		stop_now(-1, 0, srv); /* a second signal during shutdown_delay: at once */
+		return;
+	}
 	fprintf(stderr, "denpod: signal %d: committing and shutting down\n", (int)sig);
 	srv->stopping = 1;
 	/* shutdown_delay=: /readyz says 503 meanwhile, so load balancers drain the switch first */
