@@ -523,6 +523,7 @@ static void get_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev, const
 		return;
 	}
 	op->kind = rc && !rc->delivered ? DPD_OP_DELIVER : DPD_OP_FETCH;
+	op->prec = rc ? rc->prec : c->prec_action;
 	op->rq = *rq;
 	op->seq = c->seq;
 	memcpy(op->device, dev->id, 32);
@@ -1291,33 +1292,29 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 		}
 		q = &qs;
 	}
-	const char *p = rq->path;
-	if (!post && strcmp(p, "/v1/health") == 0)
+	switch (rq->route) {
+	case DPD_RT_HEALTH:
 		dpd_reply_json(rq, 200, json_pack("{s:s,s:s}", "status", "ok", "version", DPD_VERSION));
-	else if (post && strcmp(p, "/v1/cables") == 0)
-		post_cable(srv, rq, &dev);
-	else if (!post && strcmp(p, "/v1/inbox") == 0)
-		get_inbox(srv, rq, q, &dev);
-	else if (!post && strcmp(p, "/v1/archive") == 0)
-		get_archive(srv, rq, q, &dev);
-	else if (strncmp(p, "/v1/cables/", 11) == 0)
-		cable_endpoint(srv, rq, q, post, &dev);
-	else if (!post && strcmp(p, "/v1/sent") == 0)
-		get_sent(srv, rq, q, &dev);
-	else if (!post && strcmp(p, "/v1/overdue") == 0)
-		get_overdue(srv, rq, &me);
-	else if (!post && strcmp(p, "/v1/directory/resolve") == 0)
-		get_resolve(srv, rq, q);
-	else if (!post && strncmp(p, "/v1/directory/devices/", 22) == 0)
-		get_device(srv, rq);
-	else if (post && strcmp(p, "/v1/keys") == 0)
-		post_keys(srv, rq, &dev);
-	else if (!post && strcmp(p, "/v1/keys") == 0)
-		get_keys(srv, rq, &dev);
-	else if (strncmp(p, "/v1/log/", 8) == 0)
-		dpd_log_api(srv, rq, q, &me, &dev, post);
-	else
-		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such endpoint (see docs/api.md)");
+		break;
+	case DPD_RT_SUBMIT: post_cable(srv, rq, &dev); break;
+	case DPD_RT_INBOX: get_inbox(srv, rq, q, &dev); break;
+	case DPD_RT_ARCHIVE: get_archive(srv, rq, q, &dev); break;
+	case DPD_RT_SENT: get_sent(srv, rq, q, &dev); break;
+	case DPD_RT_OVERDUE: get_overdue(srv, rq, &me); break;
+	case DPD_RT_RESOLVE: get_resolve(srv, rq, q); break;
+	case DPD_RT_DEVICE: get_device(srv, rq); break;
+	case DPD_RT_KEY_PUT: post_keys(srv, rq, &dev); break;
+	case DPD_RT_KEYS: get_keys(srv, rq, &dev); break;
+	default:
+		/* the cable and log routes, and paths under them that match none:
+		 * their handlers parse the rest and say what is wrong with it */
+		if (strncmp(rq->path, "/v1/cables/", 11) == 0)
+			cable_endpoint(srv, rq, q, post, &dev);
+		else if (strncmp(rq->path, "/v1/log/", 8) == 0)
+			dpd_log_api(srv, rq, q, &me, &dev, post);
+		else
+			dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such endpoint (see docs/api.md)");
+	}
 	if (q)
 		evhttp_clear_headers(&qs);
 }

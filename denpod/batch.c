@@ -50,6 +50,7 @@
 
 #include "denpo/encoding.h"
 #include "denpod/detect_srv.h"
+#include "denpod/health.h"
 #include "denpod/server.h"
 
 static size_t bucket(const uint8_t device[32])
@@ -123,6 +124,10 @@ static json_t *with_log(json_t *j, const dpd_op *op)
 
 static void answer(dpd_server *srv, dpd_op *op)
 {
+	if (op->done) {
+		op->done(srv, op);
+		return;
+	}
 	if (op->kind == DPD_OP_ALERT || op->kind == DPD_OP_LAPSE || op->kind == DPD_OP_CONFIG) {
 		dpd_det_done(srv, op); /* no request: detection reports it */
 		return;
@@ -186,6 +191,7 @@ static void answer(dpd_server *srv, dpd_op *op)
 	case DPD_OP_ALERT:
 	case DPD_OP_LAPSE:
 	case DPD_OP_CONFIG:
+	case DPD_OP_PROBE:
 		break; /* answered above */
 	}
 }
@@ -242,6 +248,7 @@ static int write_op(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 		break;
 	case DPD_OP_DELIVER:
 		r = dps_mark_delivered_first(st, op->seq, op->device, op->t, &is_first);
+		op->first = is_first;
 		/* a second first fetch in the same batch is a later fetch */
 		if (!r)
 			r = log_cable(st, x, op, is_first ? DP_LOG_CABLE_DELIVERED : DP_LOG_CABLE_FETCHED);
@@ -305,6 +312,12 @@ static int write_op(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	case DPD_OP_CONFIG:
 		r = dpd_det_write(st, x, op, logged);
 		break;
+	case DPD_OP_PROBE: { /* a real write through this transaction: readiness (health.h) */
+		char t[24];
+		snprintf(t, sizeof t, "%lld", (long long)op->t);
+		r = dps_meta_put(st, DPH_PROBE_KEY, t);
+		break;
+	}
 	}
 	return r;
 }
@@ -381,15 +394,30 @@ static void hand_over(dpd_server *srv)
 	pthread_mutex_unlock(&srv->mu);
 }
 
+/* Loop thread: the metrics of a written op (denpod/metrics.h). */
+static void count(dpd_server *srv, const dpd_op *op)
+{
+	if (op->result)
+		return;
+	/* a decoy is no traffic: counting it would tell that one was planted */
+	if (op->kind == DPD_OP_SUBMIT && !op->sub.duplicate && !op->sub.c.decoy)
+		dpm_accepted(&srv->met, op->sub.c.prec_action);
+	else if (op->kind == DPD_OP_DELIVER && op->first)
+		dpm_delivered(&srv->met, op->prec);
+}
+
 /* Loop thread: answer a written batch, wake long-polls, free it. */
 static void finish(dpd_server *srv, dpd_op *list, int r)
 {
 	srv->n_batches++;
+	if (r)
+		dpm_store_error(&srv->met, r);
 	for (dpd_op *op = list; op; op = op->next) {
 		if (r)
 			op->result = r; /* nothing of this batch is stored (DP_ESTORE or DP_ENOSPC) */
 		else
 			srv->n_committed++;
+		count(srv, op);
 		answer(srv, op);
 	}
 	/* wake the long-polls of every device that got a new cable */

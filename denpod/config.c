@@ -217,6 +217,8 @@ static const struct dpc_key {
 	{"request_timeout", K_NUM, CONN(request_s), 1, 3600, 20, "", 0},
 	{"min_upload_rate", K_NUM, CONN(min_rate), 1, 1u << 30, 4096, "", 0},
 	{"write_timeout", K_NUM, CONN(write_s), 1, 3600, 30, "", 0},
+	/* seconds serving with /readyz at 503 after SIGTERM, so a load balancer drains first */
+	{"shutdown_delay", K_NUM, offsetof(dpc_config, shutdown_delay), sizeof(unsigned), 0, 300, 0, "", 0},
 };
 #undef CONN
 #undef STR

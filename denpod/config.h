@@ -23,7 +23,11 @@
  *   syslog=udp:HOST:PORT | unix:PATH   the same as RFC 5424 messages (default: off)
  *   syslog_facility=N 0..23 (default 10, authpriv)
  *   metrics_listen=HOST:PORT  Prometheus metrics over plain HTTP (GET /metrics; default
- *                     off; keep it on a loopback or management address)
+ *                     off; keep it on a loopback or management address), and the
+ *                     health checks /healthz and /readyz (denpod/health.h)
+ *   shutdown_delay=S  after SIGTERM, keep serving S seconds (0..300, default 0) with
+ *                     /readyz answering 503, so a load balancer drains the switch first
+ *                     (a second SIGTERM or SIGINT stops it at once)
  *
  * The scrub (denpod/scrub.h, docs/operations.md "Damage and recovery"):
  *   scrub_period=SECONDS  a pass over every stored cable and the whole log
@@ -74,6 +78,7 @@ typedef struct {
 	dpc_conn_limits conn;
 	uint64_t set;       /* bit i: key i of dpc_key_show was in the file */
 	unsigned line[64];  /* ... on this line */
+	unsigned shutdown_delay; /* seconds serving with /readyz at 503 after SIGTERM (0..300) */
 } dpc_config;
 
 #define DPC_SCRUB_PERIOD 86400

@@ -326,6 +326,8 @@ static void make_room(dpd_conns *g, struct conn *c)
 static void gone(struct conn *c)
 {
 	dpd_conns *g = c->g;
+	if (c->phase == PH_HANDSHAKE && !c->doomed)
+		g->st.handshake_failed++;
 	handshake_end(c);
 	if (c->adopt_ev)
 		event_free(c->adopt_ev);

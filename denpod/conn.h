@@ -74,6 +74,8 @@ typedef struct {
 	uint64_t evicted;     /* oldest handshake (or idle) closed to make room */
 	uint64_t refused;     /* a new connection closed: over a cap with nothing to evict */
 	uint64_t fd_shortage; /* accept() failed for want of descriptors */
+	uint64_t handshake_failed; /* ended in the handshake, not closed by the guard (refused
+				      certificate, protocol error, the peer left) */
 	unsigned open, handshaking, max;
 } dpd_conn_stats;
 

@@ -41,7 +41,7 @@ struct dpd_det {
 	dp_det_config cfg;
 	dpo_out *out;
 	dpo_metrics *met;
-	struct evhttp *mhttp;
+	uint64_t events_seen, errors_seen; /* what the metrics counted so far */
 	struct event *tick, *hup;
 	int64_t dirver;    /* the directory version last registered */
 	int64_t loaded_at; /* when (Unix s) */
@@ -214,12 +214,12 @@ static void on_alert(void *ctx, const dp_det_alert *a)
 {
 	dpd_server *srv = ctx;
 	struct dpd_det *d = srv->det;
-	metric_add(d, "denpo_detect_alerts_total", "rule", dp_det_rule_name(a->rule), "mode",
+	metric_add(d, "denpod_detect_alerts_total", "rule", dp_det_rule_name(a->rule), "mode",
 		   dp_det_mode_name(a->mode));
 	if (a->page)
-		metric_add(d, "denpo_detect_pages_total", "rule", dp_det_rule_name(a->rule), NULL, NULL);
+		metric_add(d, "denpod_detect_pages_total", "rule", dp_det_rule_name(a->rule), NULL, NULL);
 	if (a->withheld)
-		metric_add(d, "denpo_containment_withheld_total", "reason",
+		metric_add(d, "denpod_containment_withheld_total", "reason",
 			   a->withheld == DP_DET_WH_CAP ? "cap" : "last-device", NULL, NULL);
 	dpd_op *op = calloc(1, sizeof *op);
 	dp_det_alert *copy = op ? malloc(sizeof *copy) : NULL;
@@ -287,7 +287,7 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
 	addr16(rq->addr, e->addr);
 	int v = dp_det_feed(d->eng, e);
 	if (e->kind == DP_DET_FETCH)
-		metric_add(d, "denpo_cable_fetches_total", "verdict",
+		metric_add(d, "denpod_cable_fetches_total", "verdict",
 			   v == DP_DET_ALLOW ? "allowed" : v == DP_DET_THROTTLED ? "throttled" : "blocked",
 			   NULL, NULL);
 	if (v == DP_DET_ALLOW)
@@ -589,7 +589,7 @@ static void emit_step(dpd_server *srv, const char *action, const char *op_name,
 	a.log_index_valid = log_index >= 0;
 	a.log_index = log_index;
 	(void)dpo_emit_action(d->out, &a);
-	metric_add(d, "denpo_containment_actions_total", "action", action, "mode", "auto");
+	metric_add(d, "denpod_containment_actions_total", "action", action, "mode", "auto");
 }
 
 void dpd_det_done(dpd_server *srv, dpd_op *op)
@@ -706,7 +706,7 @@ static void follow_steps(dpd_server *srv)
 			else
 				d->dirver = -2; /* the store says what the device is now (revoked?) */
 			/* `denpod contain undo` reported it to the alert outputs itself */
-			metric_add(d, "denpo_containment_actions_total", "action", "undo", "mode",
+			metric_add(d, "denpod_containment_actions_total", "action", "undo", "mode",
 				   "operator");
 		}
 		track_drop(d, i);
@@ -826,52 +826,37 @@ static void hup_cb(evutil_socket_t fd, short what, void *arg)
 				"the file that was open\n", dp_strerror(r));
 }
 
-/* ---- metrics over plain HTTP ---- */
+/* ---- metrics (rendered by the metrics listener, denpod/health.h) ---- */
 
-static void metrics_cb(struct evhttp_request *req, void *arg)
+/* Adds to a counter what a running total gained since the last scrape. */
+static int catch_up(dpo_metrics *m, const char *name, uint64_t total, uint64_t *seen)
 {
-	dpd_server *srv = arg;
+	uint64_t d = total > *seen ? total - *seen : 0;
+	*seen = total > *seen ? total : *seen;
+	return d ? dpo_metric_add(m, name, (double)d, (const char *)NULL) : DP_OK;
+}
+
+int dpd_det_metrics(dpd_server *srv, dp_buf *out)
+{
 	struct dpd_det *d = srv->det;
-	const char *uri = evhttp_request_get_uri(req);
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET || !uri ||
-	    strncmp(uri, "/metrics", 8) != 0 || (uri[8] && uri[8] != '?')) {
-		evhttp_send_error(req, 404, "only GET /metrics");
-		return;
-	}
+	if (!d)
+		return DP_OK;
 	dp_det_stats s;
 	dp_det_get_stats(d->eng, &s);
-	int r = dpo_metric_set(d->met, "denpo_detect_events", (double)s.events, (const char *)NULL);
+	int r = catch_up(d->met, "denpod_detect_events_total", s.events, &d->events_seen);
 	if (!r)
-		r = dpo_metric_set(d->met, "denpo_detect_throttled_devices", 0, (const char *)NULL);
+		r = catch_up(d->met, "denpod_alert_output_errors_total", dpo_errors(d->out),
+			     &d->errors_seen);
 	size_t thr = 0, sus = 0;
 	for (size_t i = 0; i < d->ntrack; i++)
 		d->track[i].kind == DPS_CK_THROTTLE ? thr++ : sus++;
 	if (!r)
-		r = dpo_metric_set(d->met, "denpo_detect_throttled_devices", (double)thr,
+		r = dpo_metric_set(d->met, "denpod_detect_throttled_devices", (double)thr,
 				   (const char *)NULL);
 	if (!r)
-		r = dpo_metric_set(d->met, "denpo_detect_auto_suspended_devices", (double)sus,
+		r = dpo_metric_set(d->met, "denpod_detect_auto_suspended_devices", (double)sus,
 				   (const char *)NULL);
-	if (!r)
-		r = dpo_metric_set(d->met, "denpo_alert_output_errors", (double)dpo_errors(d->out),
-				   (const char *)NULL);
-	dp_buf b;
-	dp_buf_init(&b, 1 << 22);
-	if (!r)
-		r = dpo_metrics_render(d->met, &b);
-	struct evbuffer *out = evbuffer_new();
-	if (r || !out || evbuffer_add(out, b.p, b.len)) {
-		dp_buf_free(&b);
-		if (out)
-			evbuffer_free(out);
-		evhttp_send_error(req, 503, "metrics unavailable");
-		return;
-	}
-	dp_buf_free(&b);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, 200, "OK", out);
-	evbuffer_free(out);
+	return r ? r : dpo_metrics_render(d->met, out);
 }
 
 static int metrics_declare(dpo_metrics *m)
@@ -879,19 +864,19 @@ static int metrics_declare(dpo_metrics *m)
 	static const struct {
 		const char *name, *type, *help;
 	} f[] = {
-		{"denpo_detect_events", "gauge", "Requests seen by detection since the switch started."},
-		{"denpo_detect_alerts_total", "counter", "Alerts by rule and mode (report or enforce)."},
-		{"denpo_detect_pages_total", "counter", "Alerts that paged a human, by rule."},
-		{"denpo_containment_actions_total", "counter",
+		{"denpod_detect_events_total", "counter", "Requests seen by detection."},
+		{"denpod_detect_alerts_total", "counter", "Alerts by rule and mode (report or enforce)."},
+		{"denpod_detect_pages_total", "counter", "Alerts that paged a human, by rule."},
+		{"denpod_containment_actions_total", "counter",
 		 "Containment steps by action and mode (auto or operator)."},
-		{"denpo_containment_withheld_total", "counter",
+		{"denpod_containment_withheld_total", "counter",
 		 "Automatic suspensions withheld by a safeguard, by reason."},
-		{"denpo_cable_fetches_total", "counter", "Cable fetches by detection verdict."},
-		{"denpo_detect_throttled_devices", "gauge", "Devices throttled now by detection."},
-		{"denpo_detect_auto_suspended_devices", "gauge",
+		{"denpod_cable_fetches_total", "counter", "Cable fetches by detection verdict."},
+		{"denpod_detect_throttled_devices", "gauge", "Devices throttled now by detection."},
+		{"denpod_detect_auto_suspended_devices", "gauge",
 		 "Automatic suspensions the switch follows now."},
-		{"denpo_alert_output_errors", "gauge", "Alert writes or sends that failed."},
-		{"denpo_store_damage_total", "counter",
+		{"denpod_alert_output_errors_total", "counter", "Alert writes or sends that failed."},
+		{"denpod_store_damage_total", "counter",
 		 "Damaged stored copies found, by part (kind) and by who found them (reason: fetch, "
 		 "scrub)."},
 	};
@@ -940,27 +925,6 @@ int dpd_det_open(dpd_server *srv)
 		fprintf(stderr, "denpod: alert outputs: %s\n", err[0] ? err : dp_strerror(r));
 	if (!r && !(r = dpo_metrics_new(&d->met)))
 		r = metrics_declare(d->met);
-	if (!r && srv->cfg.metrics_listen[0]) {
-		char host[DPC_LISTEN_MAX];
-		int port;
-		struct evhttp_bound_socket *b = NULL;
-		d->mhttp = evhttp_new(srv->base);
-		if (dpc_parse_listen(srv->cfg.metrics_listen, host, sizeof host, &port) || !d->mhttp ||
-		    !(b = evhttp_bind_socket_with_handle(d->mhttp, host, (ev_uint16_t)port))) {
-			fprintf(stderr, "denpod: cannot serve metrics on %s (metrics_listen=)\n",
-				srv->cfg.metrics_listen);
-			r = DP_ENET;
-		} else {
-			evhttp_set_gencb(d->mhttp, metrics_cb, srv);
-			evhttp_set_allowed_methods(d->mhttp, EVHTTP_REQ_GET);
-			/* unauthenticated: a scrape takes milliseconds, a slow one is cut */
-			evhttp_set_timeout(d->mhttp, 10);
-			evhttp_set_max_headers_size(d->mhttp, 8192);
-			evhttp_set_max_body_size(d->mhttp, 0);
-			/* out of descriptors, it pauses with the API's listener instead of spinning */
-			dpd_conns_listener(srv->conns, evhttp_bound_socket_get_listener(b));
-		}
-	}
 	if (!r && (r = det_register(srv, 1)))
 		fprintf(stderr, "denpod: detect: cannot read the directory\n");
 	struct timeval tv = {DET_TICK_MS / 1000, (DET_TICK_MS % 1000) * 1000};
@@ -987,8 +951,6 @@ void dpd_det_close(dpd_server *srv)
 		event_free(d->tick);
 	if (d->hup)
 		event_free(d->hup);
-	if (d->mhttp)
-		evhttp_free(d->mhttp);
 	dpo_metrics_free(d->met);
 	dpo_close(d->out);
 	dp_det_free(d->eng);
@@ -1006,6 +968,6 @@ void dpd_det_damage(dpd_server *srv, const dpo_damage *x)
 	dpd_say("denpod: DAMAGE (%s): %s: %s", x->found_by, x->part, x->detail);
 	if (!d)
 		return;
-	metric_add(d, "denpo_store_damage_total", "kind", x->part, "reason", x->found_by);
+	metric_add(d, "denpod_store_damage_total", "kind", x->part, "reason", x->found_by);
 	(void)dpo_emit_damage(d->out, x);
 }

@@ -20,7 +20,7 @@
 
 /*
  * Loads DIR/detect.conf (absent: the defaults), opens the alert outputs
- * and the metrics listener of the configuration, registers the directory
+ * and the metrics registry, registers the directory
  * and starts the one-second tick (lapses, undo, directory changes) and the
  * SIGHUP handler (re-reads detect.conf, reopens the alert file).  Prints
  * what is wrong and fails on a bad configuration.
@@ -51,10 +51,16 @@ int dpd_det_outputs_open(const dpc_config *cfg, dpo_out **o, char *err,
 			 size_t errcap) DP_WUR;
 /*
  * Damage to a stored copy (denpod/check.h): to stderr, the alert outputs
- * and the metric denpo_store_damage_total.  Any thread (the loop, the
+ * and the metric denpod_store_damage_total.  Any thread (the loop, the
  * scrub), while detection is open.
  */
 void dpd_det_damage(dpd_server *srv, const dpo_damage *x);
+/*
+ * Detection's metrics (text format 0.0.4) appended to out, for the
+ * metrics listener (denpod/health.h); DP_OK with nothing if detection is
+ * off.  Loop thread.  DP_ETOOBIG past out's cap, DP_ENOMEM.
+ */
+int dpd_det_metrics(dpd_server *srv, dp_buf *out) DP_WUR;
 /* Reads and checks a detect.conf: 0 ok, else prints the error (for `denpod detect check`). */
 int dpd_det_check_file(const char *path, dp_det_config *out) DP_WUR;
 /*

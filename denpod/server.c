@@ -34,6 +34,7 @@
 #include "denpod/check.h"
 #include "denpod/conn.h"
 #include "denpod/detect_srv.h"
+#include "denpod/health.h"
 #include "denpod/notify.h"
 #include "denpod/sandbox.h"
 #include "denpod/say.h"
@@ -94,9 +95,18 @@ static void log_req(const dpd_req *rq, int status)
 	dpd_say("denpod: %s %s dev=%s %d", rq->method, path, rq->dev, status);
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void send_reply(dpd_req *rq, int status, struct evbuffer *body)
 {
 	log_req(rq, status);
+	if (rq->srv)
+		dpm_request(&rq->srv->met, rq->route, status, (double)(mono_ns() - rq->t0_ns) / 1e9);
 	if (rq->req) {
 		dpd_conn_replied(rq->req); /* before: the send may free the connection */
 		evhttp_send_reply(rq->req, status, reason(status), body);
@@ -240,6 +250,7 @@ static void handle(struct evhttp_request *req, void *arg)
 	memset(&rq, 0, sizeof rq);
 	rq.req = req;
 	rq.srv = srv;
+	rq.t0_ns = mono_ns();
 	snprintf(rq.dev, sizeof rq.dev, "-");
 	switch (evhttp_request_get_command(req)) {
 	case EVHTTP_REQ_GET: snprintf(rq.method, sizeof rq.method, "GET"); break;
@@ -256,6 +267,7 @@ static void handle(struct evhttp_request *req, void *arg)
 	}
 	memcpy(rq.path, uri, pl);
 	rq.path[pl] = 0;
+	rq.route = dpd_route_find(evhttp_request_get_command(req) == EVHTTP_REQ_POST, rq.path);
 	peer_addr(req, rq.addr);
 	uint8_t key[32];
 	if (peer_key(req, key) != 0) {
@@ -349,13 +361,26 @@ done:
 	return ctx;
 }
 
+static void stop_now(evutil_socket_t fd, short what, void *arg)
+{
+	dpd_server *srv = arg;
+	dpd_batch_drain(srv); /* answer what was accepted before leaving */
+	event_base_loopbreak(srv->base);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	dpd_server *srv = arg;
+	if (srv->stopping) {
+		stop_now(-1, 0, srv); /* a second signal during shutdown_delay: at once */
+		return;
+	}
 	fprintf(stderr, "denpod: signal %d: committing and shutting down\n", (int)sig);
 	srv->stopping = 1;
-	dpd_batch_drain(srv); /* answer what was accepted before leaving */
-	event_base_loopbreak(srv->base);
+	/* shutdown_delay=: /readyz says 503 meanwhile, so load balancers drain the switch first */
+	struct timeval tv = {(time_t)srv->cfg.shutdown_delay, 0};
+	if (!srv->cfg.shutdown_delay || event_base_once(srv->base, -1, EV_TIMEOUT, stop_now, srv, &tv))
+		stop_now(-1, 0, srv);
 }
 
 /*
@@ -442,7 +467,7 @@ static int serve(const dpc_config *cfg, int signer)
 		r = DP_ECRYPTO;
 		goto done;
 	}
-	if ((r = dpd_det_open(&srv)) ||
+	if ((r = dpd_det_open(&srv)) || (r = dph_open(&srv)) ||
 	    (r = dpsc_start(&scrub, cfg, dpl_verifier(srv.log), &srv.wlock, scrub_report, &srv)))
 		goto done;
 	evhttp_set_bevcb(srv.http, bevcb, &srv);
@@ -496,6 +521,7 @@ done:
 	dpd_conns_free(srv.conns);
 	dpd_batch_stop(&srv); /* the writer finishes the batch it holds */
 	dpsc_stop(scrub);
+	dph_close(&srv);
 	dpd_det_close(&srv);
 	dpl_close(srv.log);   /* ... and the signer signs what it wrote */
 	for (size_t i = 0; i < DPD_WAIT_BUCKETS; i++)

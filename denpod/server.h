@@ -18,6 +18,8 @@
 #include "denpo/envelope.h"
 #include "denpo/epoch.h"
 #include "denpod/config.h"
+#include "denpod/metrics.h"
+#include "denpod/route.h"
 #include "denpod/store.h"
 #include "denpod/tlog.h"
 
@@ -59,6 +61,8 @@ typedef struct dpd_req_s {
 	uint8_t devid[32]; /* the authenticated device (authed = 1) */
 	int authed;
 	int det_fed;       /* detection has seen this request (a refusal is not fed again) */
+	int route;         /* enum dpd_route (route.h): the endpoint, for the dispatch and metrics */
+	int64_t t0_ns;     /* CLOCK_MONOTONIC when it was read in full (its latency) */
 } dpd_req;
 
 /*
@@ -72,14 +76,16 @@ typedef struct dpd_req_s {
  * and the bytes leave only once that entry is committed.
  */
 enum dpd_op_kind { DPD_OP_SUBMIT, DPD_OP_DELIVER, DPD_OP_ACK, DPD_OP_KEY_PUT, DPD_OP_KEYS,
-		   DPD_OP_FETCH, DPD_OP_COSIGN, DPD_OP_ALERT, DPD_OP_LAPSE, DPD_OP_CONFIG };
+		   DPD_OP_FETCH, DPD_OP_COSIGN, DPD_OP_ALERT, DPD_OP_LAPSE, DPD_OP_CONFIG,
+		   DPD_OP_PROBE };
 /*
  * DPD_OP_ALERT (no request): an alert of the detection engine, its log
  * entry and its automatic containment (detect_srv.c); DPD_OP_LAPSE: the
  * time-boxed steps whose time ran out; DPD_OP_CONFIG: the detection
  * configuration the switch runs with (an admin entry, at start and on
  * every SIGHUP that changes it; data = the Detail).  All three are
- * answered to detect_srv.c.
+ * answered to detect_srv.c.  DPD_OP_PROBE (no request): the readiness
+ * check's write (denpod/health.h), answered to its done callback.
  */
 struct dp_det_alert_s;
 
@@ -111,6 +117,10 @@ typedef struct dpd_op {
 	int64_t until;
 	int64_t cid;
 	/* cosign: seq = the checkpoint size, t = the cosignature's time, data = the line (NUL-terminated) */
+	/* deliver: the recipient's precedence; out: it was the first delivery (the metrics) */
+	int prec, first;
+	/* set: the loop thread calls it instead of answering a request (probe) */
+	void (*done)(struct dpd_server *srv, struct dpd_op *op);
 } dpd_op;
 
 /* A long-poll GET /v1/inbox?wait=N. */
@@ -155,6 +165,8 @@ typedef struct dpd_server {
 	struct dpd_det *det; /* detection and containment (detect_srv.c); NULL: off */
 	int signer;          /* the socket to the signer process (signer.h) */
 	struct event *watchdog; /* pings the signer for systemd's watchdog; NULL: none asked */
+	struct dpd_health *health; /* the metrics listener (health.c); NULL: off */
+	dpm_counters met;          /* loop thread only (metrics.h) */
 } dpd_server;
 
 /* server.c */

@@ -364,6 +364,12 @@ int dps_cable_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_ca
  */
 int dps_overdue(dps_store *s, int64_t now, const char *post,
 		int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx) DP_WUR;
+/*
+ * The queue for the metrics: unacknowledged recipients of cables that are
+ * not decoys, by precedence (queue[0..3], enum dp_prec), and how many of
+ * them are past their objective (due < now).  One read of the pending rows.
+ */
+int dps_queue_stats(dps_store *s, int64_t now, uint64_t queue[4], uint64_t *overdue) DP_WUR;
 
 /* ---- transparency log (see denpod/tlog.h for the structure) ---- */
 

@@ -1699,6 +1699,28 @@ int dps_overdue(dps_store *s, int64_t now, const char *post,
 	return r;
 }
 
+int dps_queue_stats(dps_store *s, int64_t now, uint64_t queue[4], uint64_t *overdue)
+{
+	sqlite3_stmt *st = prep(s, "SELECT d.prec,count(*),total(d.due<?1) FROM deliveries d "
+				   "JOIN cables c ON c.seq=d.seq "
+				   "WHERE d.acked IS NULL AND c.decoy=0 GROUP BY d.prec");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, now);
+	memset(queue, 0, 4 * sizeof queue[0]);
+	*overdue = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t p = sqlite3_column_int64(st, 0);
+		if (p >= 0 && p < 4)
+			queue[p] = (uint64_t)sqlite3_column_int64(st, 1);
+		*overdue += (uint64_t)sqlite3_column_double(st, 2);
+	}
+	int r = rc == SQLITE_DONE ? DP_OK : step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* ---- key retirement ---- */
 
 int dps_epoch_retire(dps_store *s, const uint8_t device[32], int64_t now,

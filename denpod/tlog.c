@@ -263,6 +263,8 @@ struct dpl_log {
 	pthread_cond_t cv;
 	int kick, quit;
 	uint64_t kick_at; /* ms: the first kick the next round serves (0: none) */
+	uint64_t round_ok; /* ms: the end of the last round that succeeded (dpl_start: its time) */
+	int stopped;       /* the thread stopped on a fork (failed, as the loop may read it) */
 	dps_checkpoint pub;
 };
 
@@ -636,6 +638,7 @@ static void *signer_main(void *arg)
 		int r = dpl_round(l, &n);
 		if (r && l->failed) {
 			pthread_mutex_lock(&l->mu);
+			l->stopped = 1;
 			break; /* said why; the switch keeps serving, unsigned */
 		}
 		if (r && !warned++)
@@ -652,6 +655,8 @@ static void *signer_main(void *arg)
 				(unsigned long long)(kicked ? now_ms() - kicked : 0));
 		}
 		pthread_mutex_lock(&l->mu);
+		if (!r)
+			l->round_ok = now_ms();
 		if (n == DPL_ROUND_MAX)
 			l->kick = 1; /* a backlog: go on at once */
 	}
@@ -805,6 +810,7 @@ int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock, int s
 
 int dpl_start(dpl_log *l)
 {
+	l->round_ok = now_ms(); /* dpl_open signed everything there was */
 	if (pthread_create(&l->th, NULL, signer_main, l))
 		return DP_ENOMEM;
 	l->started = 1;
@@ -820,6 +826,14 @@ void dpl_kick(dpl_log *l)
 		l->kick_at = now_ms();
 	l->kick = 1;
 	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+void dpl_signer_state(dpl_log *l, int64_t *ago_ms, int *failed)
+{
+	pthread_mutex_lock(&l->mu);
+	*ago_ms = l->round_ok ? (int64_t)(now_ms() - l->round_ok) : -1;
+	*failed = l->stopped;
 	pthread_mutex_unlock(&l->mu);
 }
 

@@ -96,6 +96,12 @@ int dpl_start(dpl_log *l) DP_WUR;
 void dpl_kick(dpl_log *l);
 /* Stops the thread, signs what is left, frees everything (l may be NULL). */
 void dpl_close(dpl_log *l);
+/*
+ * Whether the signer thread keeps up (thread-safe): *ago_ms since its last
+ * round that succeeded (or since dpl_start; -1 before), *failed = 1 once it
+ * stopped on a fork.  The readiness check and the metrics (denpod/health.h).
+ */
+void dpl_signer_state(dpl_log *l, int64_t *ago_ms, int *failed);
 /* The latest signed checkpoint (thread-safe). */
 void dpl_latest(dpl_log *l, dps_checkpoint *c);
 /* The log's verifier key (the public half of log.key; valid while l is open). */

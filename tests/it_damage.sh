@@ -215,7 +215,7 @@ check "an alert: STORE-DAMAGE, found by the fetch, naming the cable and the devi
 	bash -c "jq -c 'select(.rule.name==\"STORE-DAMAGE\" and .denpo.found_by==\"fetch\" and .denpo.part==\"cable\" and .denpo.cable_id==\"$ID\" and (.device.id|length)==64)' '$T/sw/alerts.jsonl' | grep -q ."
 check "... in ECS: event.kind alert, category database, type error" \
 	bash -c "jq -e 'select(.denpo.found_by==\"fetch\") | .event.kind==\"alert\" and .event.category==[\"database\"] and .event.type==[\"error\"]' '$T/sw/alerts.jsonl' >/dev/null"
-check "the metric counts it" bash -c "curl -s http://127.0.0.1:$MPORT/metrics | grep -q '^denpo_store_damage_total{kind=\"cable\",reason=\"fetch\"} 1$'"
+check "the metric counts it" bash -c "curl -s http://127.0.0.1:$MPORT/metrics | grep -q '^denpod_store_damage_total{kind=\"cable\",reason=\"fetch\"} 1$'"
 for _ in $(seq 100); do grep -q '"found_by":"scrub"' "$T/sw/alerts.jsonl" && break; sleep 0.1; done
 check "the scrub finds it by itself" \
 	bash -c "jq -c 'select(.denpo.found_by==\"scrub\" and .denpo.cable_id==\"$ID\")' '$T/sw/alerts.jsonl' | grep -q ."

@@ -313,8 +313,8 @@ check "steps are reported (suspend, throttle, undo, lapse)" \
 
 # ---- metrics: coarse labels only ----
 M=$(curl -s "http://127.0.0.1:$MPORT/metrics")
-check "metrics: alerts by rule" grep -q 'denpo_detect_alerts_total{.*rule="DECOY"' <<<"$M"
-check "metrics: containment steps" grep -q 'denpo_containment_actions_total' <<<"$M"
+check "metrics: alerts by rule" grep -q 'denpod_detect_alerts_total{.*rule="DECOY"' <<<"$M"
+check "metrics: containment steps" grep -q 'denpod_containment_actions_total' <<<"$M"
 check "metrics: no officer, device or address" not grep -qE 'tanaka|suzuki|sato|lone\.w|127\.0\.0\.1|'"${TAN:0:12}" <<<"$M"
 check "metrics: other paths 404" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/")" = 404 ]
 
