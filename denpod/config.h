@@ -45,6 +45,7 @@
 #include "denpo/enrol.h"
 #include "denpo/tlog.h"
 
+#define DPC_VERSION "0.1" /* denpod's version: GET /v1/health, ECS observer.version */
 #define DPC_PATH_MAX 4096
 #define DPC_LISTEN_MAX 128
 
