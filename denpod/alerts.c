@@ -1125,6 +1125,25 @@ static int damage_s(const void *rec, const dpo_out *o, dp_buf *b)
 
 int dpo_emit_damage(dpo_out *o, const dpo_damage *x) { return emit(o, damage_f, damage_s, x, -1); }
 
+void dpo_syslog_notes(const char *syslog, unsigned enterprise)
+{
+	if (!syslog || !syslog[0])
+		return;
+	if (!strncmp(syslog, "unix:", 5))
+		fprintf(stderr, "denpod: warning: syslog=%s: a local syslog daemon does not parse RFC "
+				"5424 (rsyslog's default imuxsock and journald keep the structured data "
+				"[%s@%u ...] as text in the message, and rsyslog's default templates "
+				"rewrite the header): a SIEM that needs the fields should receive them "
+				"over syslog=tls:HOST:PORT (or udp:), or read the alerts file "
+				"(docs/operations.md, \"Alerts to a SIEM\")\n", syslog, DPO_SD_NAME,
+			enterprise);
+	if (enterprise == DPO_ENTERPRISE_DEFAULT)
+		fprintf(stderr, "denpod: note: the syslog SD-ID is %s@%u: %u is the enterprise number "
+				"RFC 5612 reserves for documentation; set syslog_enterprise= in "
+				"denpod.conf to your organisation's IANA number\n", DPO_SD_NAME,
+			enterprise, enterprise);
+}
+
 uint64_t dpo_errors(const dpo_out *o) { return atomic_load(&o->errors); }
 
 int dpo_reopen(dpo_out *o)

@@ -119,10 +119,11 @@
 #include "denpo/buf.h"
 #include "denpo/cable.h"
 #include "denpo/detect.h"
+#include "denpod/config.h"
 
 #define DPO_FACILITY_DEFAULT 10  /* authpriv: see above */
 #define DPO_SD_NAME "denpo"      /* the SD-ID is DPO_SD_NAME "@" the enterprise number */
-#define DPO_ENTERPRISE_DEFAULT 32473 /* RFC 5612's documentation number: syslog_enterprise= */
+#define DPO_ENTERPRISE_DEFAULT DPC_ENTERPRISE_DEFAULT /* syslog_enterprise= in denpod.conf */
 #define DPO_ENTERPRISE_MAX 4294967294u
 #define DPO_ECS_VERSION "8.11.0"
 #define DPO_LINE_MAX 16384       /* one formatted alert or action, any format */
@@ -250,7 +251,13 @@ int dpo_open_sinks(dpo_out **o, const dpo_sinks *s, char *err, size_t errcap) DP
 int dpo_emit_alert(dpo_out *o, const dp_det_alert *a, int64_t log_index);
 int dpo_emit_action(dpo_out *o, const dpo_action *x);
 int dpo_emit_damage(dpo_out *o, const dpo_damage *x);
-/* Writes and sends that failed since dpo_open. */
+/*
+ * On stderr, at the switch's start: a warning if syslog is "unix:..." (a
+ * local daemon does not parse RFC 5424 structured data) and a note if the
+ * enterprise number is still the documentation placeholder.
+ */
+void dpo_syslog_notes(const char *syslog, unsigned enterprise);
+/* Writes and sends that failed since dpo_open (a full tls: queue counts). */
 uint64_t dpo_errors(const dpo_out *o);
 /*
  * Re-opens the file at its path (log rotation: SIGHUP).  The new file

@@ -253,8 +253,10 @@ int dpc_load(dpc_config *c, const char *dir)
 	conf_get(&b, "alerts_file", c->alerts_file, sizeof c->alerts_file);
 	conf_get(&b, "syslog", c->syslog, sizeof c->syslog);
 	conf_get(&b, "metrics_listen", c->metrics_listen, sizeof c->metrics_listen);
-	char fac[16], period[32], rate[32];
+	char fac[16], period[32], rate[32], pen[16];
 	conf_get(&b, "syslog_facility", fac, sizeof fac);
+	conf_get(&b, "syslog_pin", c->syslog_pin, sizeof c->syslog_pin);
+	conf_get(&b, "syslog_enterprise", pen, sizeof pen);
 	conf_get(&b, "scrub_period", period, sizeof period);
 	conf_get(&b, "scrub_rate", rate, sizeof rate);
 	r = conn_limits(&b, path, &c->conn);
@@ -280,6 +282,13 @@ int dpc_load(dpc_config *c, const char *dir)
 		return DP_EPARSE;
 	}
 	c->syslog_facility = (int)f;
+	uint64_t e = DPC_ENTERPRISE_DEFAULT;
+	if (pen[0] && dp_num_str(&e, pen, 1, UINT32_MAX - 1)) {
+		fprintf(stderr, "denpod: syslog_enterprise= in %s must be your IANA private enterprise "
+				"number, 1..%u\n", path, UINT32_MAX - 1);
+		return DP_EPARSE;
+	}
+	c->syslog_enterprise = (unsigned)e;
 	if (!c->alerts_file[0])
 		snprintf(c->alerts_file, sizeof c->alerts_file, "alerts.jsonl");
 	if (!c->url[0] || !c->listen[0]) {

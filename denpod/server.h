@@ -59,6 +59,7 @@ typedef struct dpd_req_s {
 	uint8_t devid[32]; /* the authenticated device (authed = 1) */
 	int authed;
 	int det_fed;       /* detection has seen this request (a refusal is not fed again) */
+	int64_t t0_us;     /* CLOCK_MONOTONIC when it arrived (the request log's latency); 0: none */
 } dpd_req;
 
 /*
