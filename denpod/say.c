@@ -117,22 +117,26 @@ static void say(const char *key, const char *line, int kv)
 	pthread_mutex_unlock(&mu);
 }
 
-void dpd_say(const char *fmt, ...)
+/* Formats the line, then says it (key NULL: the line is its own key). */
+static void vsay(const char *key, const char *fmt, va_list ap)
 {
 	char line[DPD_SAY_LINE_MAX];
+	vsnprintf(line, sizeof line, fmt, ap);
+	say(key ? key : line, line, key != NULL);
+}
+
+void dpd_say(const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	vsay(NULL, fmt, ap);
 	va_end(ap);
-	say(line, line, 0);
 }
 
 void dpd_say_keyed(const char *key, const char *fmt, ...)
 {
-	char line[DPD_SAY_LINE_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	vsay(key, fmt, ap);
 	va_end(ap);
-	say(key, line, 1);
 }
