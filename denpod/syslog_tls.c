@@ -44,7 +44,7 @@ struct dpo_tls {
 	size_t head, n;
 	int stop;                /* close asked: drain until drain_until, then stop */
 	struct timespec drain_until;
-	dpo_tls_stats st;
+	uint64_t dropped;        /* refused: queue full */
 	/* the thread's own (no lock needed) */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
@@ -254,8 +254,6 @@ static void *run(void *arg)
 			pthread_mutex_lock(&t->mu);
 			if (r) {
 				disconnect(t);
-				if (r == DP_EDENIED)
-					t->st.refused++;
 				dpd_say("denpod: syslog tls:%s: %s; %zu message%s queued, next attempt in "
 					"%ld s", t->name, why, t->n, t->n == 1 ? "" : "s", backoff);
 				after(&retry_at, backoff * 1000);
@@ -263,7 +261,6 @@ static void *run(void *arg)
 				continue;
 			}
 			backoff = 1;
-			t->st.connected = 1;
 			dpd_say("denpod: syslog tls:%s: connected (%s, pinned certificate); %zu "
 				"message%s queued", t->name, SSL_get_version(t->ssl), t->n,
 				t->n == 1 ? "" : "s");
@@ -285,7 +282,6 @@ static void *run(void *arg)
 		if (!ok) {
 			/* the frame stays at the head: sent again on the next connection */
 			disconnect(t);
-			t->st.connected = 0;
 			dpd_say("denpod: syslog tls:%s: connection lost; %zu message%s queued, "
 				"reconnecting", t->name, t->n, t->n == 1 ? "" : "s");
 			clock_gettime(CLOCK_MONOTONIC, &retry_at);
@@ -294,7 +290,6 @@ static void *run(void *arg)
 		t->q[t->head] = NULL;
 		t->head = (t->head + 1) % DPO_TLS_QUEUE_MAX;
 		t->n--;
-		t->st.sent++;
 		free(f);
 	}
 	if (t->n)
@@ -369,7 +364,7 @@ int dpo_tls_send(dpo_tls *t, const uint8_t *msg, size_t n)
 	int full = t->n == DPO_TLS_QUEUE_MAX;
 	uint64_t dropped = 0;
 	if (full)
-		dropped = ++t->st.dropped;
+		dropped = ++t->dropped;
 	else {
 		t->q[(t->head + t->n) % DPO_TLS_QUEUE_MAX] = f;
 		t->n++;
@@ -384,14 +379,6 @@ int dpo_tls_send(dpo_tls *t, const uint8_t *msg, size_t n)
 		return DP_ETOOBIG;
 	}
 	return DP_OK;
-}
-
-void dpo_tls_get_stats(dpo_tls *t, dpo_tls_stats *st)
-{
-	pthread_mutex_lock(&t->mu);
-	*st = t->st;
-	st->queued = t->n;
-	pthread_mutex_unlock(&t->mu);
 }
 
 void dpo_tls_close(dpo_tls *t)

@@ -48,14 +48,6 @@
 
 typedef struct dpo_tls dpo_tls;
 
-typedef struct {
-	uint64_t sent;     /* messages the collector took */
-	uint64_t dropped;  /* refused: queue full */
-	uint64_t refused;  /* connections refused for a certificate other than the pinned one */
-	size_t queued;     /* waiting now */
-	int connected;
-} dpo_tls_stats;
-
 /*
  * addr: the collector's address (resolved by the caller, denpod/alerts.c);
  * name: "HOST:PORT" for the log; sni: the host name sent in the handshake
@@ -74,7 +66,6 @@ int dpo_tls_open(dpo_tls **t, const struct sockaddr *addr, socklen_t addrlen, co
  * and said in the log), DP_ENOMEM.  Thread-safe.
  */
 int dpo_tls_send(dpo_tls *t, const uint8_t *msg, size_t n);
-void dpo_tls_get_stats(dpo_tls *t, dpo_tls_stats *st);
 /*
  * Gives the thread up to DPO_TLS_CLOSE_WAIT_MS to deliver what is queued,
  * says in the log how many messages it could not deliver, then stops it
