@@ -28,6 +28,8 @@
 
 #include "denpo/encoding.h"
 #include "denpod/alerts.h"
+#include "denpod/config.h"
+#include "denpod/syslog_tls.h"
 
 #define MS_MAX INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
 #define TS_LEN 32
@@ -324,6 +326,7 @@ static json_t *ecs_base(int64_t t_ms, const dp_buf *summary, const char *host, i
 	json_t *obs = jset(o, "observer", json_object(), bad);
 	jset(obs, "vendor", json_string("denpo"), bad);
 	jset(obs, "product", json_string("denpod"), bad);
+	jset(obs, "version", json_string(DPC_VERSION), bad);
 	if (host)
 		jset(obs, "hostname", jstrs(host), bad);
 	return o;
@@ -348,6 +351,107 @@ static int ecs_finish(json_t *o, int bad, dp_buf *out)
 		truncate_to(out, start);
 	free(s);
 	return r;
+}
+
+/*
+ * event.dataset, event.outcome and event.id (the log index, if >= 0): the
+ * fields every record's event has besides its kind, category and type.
+ */
+static void ecs_event_ids(json_t *ev, const char *dataset, const char *outcome, int64_t log_index,
+			  int *bad)
+{
+	jset(ev, "dataset", json_string(dataset), bad);
+	jset(ev, "outcome", json_string(outcome), bad);
+	if (log_index >= 0) {
+		char id[24];
+		snprintf(id, sizeof id, "%lld", (long long)log_index);
+		jset(ev, "id", json_string(id), bad);
+	}
+}
+
+/* rule.id, rule.name, rule.ruleset, rule.reference: name made valid UTF-8. */
+static void ecs_rule(json_t *o, const char *name, int *bad)
+{
+	json_t *rule = jset(o, "rule", json_object(), bad);
+	jset(rule, "id", jstrs(name), bad);
+	jset(rule, "name", jstrs(name), bad);
+	jset(rule, "ruleset", json_string("denpo"), bad);
+	dp_buf ref;
+	dp_buf_init(&ref, 256);
+	if (dpo_rule_reference(name, &ref) == DP_OK)
+		jset(rule, "reference", json_stringn((const char *)ref.p, ref.len), bad);
+	dp_buf_free(&ref);
+}
+
+int dpo_rule_reference(const char *rule, dp_buf *out)
+{
+	if (rule && !strcmp(rule, "STORE-DAMAGE"))
+		return dp_buf_puts(out, DPO_DAMAGE_REFERENCE);
+	if (dp_det_rule_by_name(rule) < 0)
+		return DP_EINVAL;
+	size_t start = out->len;
+	int r = dp_buf_puts(out, DPO_RULE_REFERENCE);
+	for (const char *p = rule; !r && *p; p++)
+		r = dp_buf_putc(out, (uint8_t)(*p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p));
+	if (r)
+		truncate_to(out, start);
+	return r;
+}
+
+/*
+ * related.user, related.hosts (the device id: the host identifier a SIEM
+ * pivots on), related.ip: arrays, each present only if it has a value.
+ */
+static void ecs_related(json_t *o, const char *const users[2], size_t ulen[2], const char *device,
+			const char *ip, int *bad)
+{
+	json_t *u = json_array(), *h = json_array(), *i = json_array();
+	for (int k = 0; k < 2; k++)
+		if (users[k] && ulen[k] && json_array_append_new(u, jstr(users[k], ulen[k], CLEAN_KEEP)))
+			*bad = 1;
+	if (device && json_array_append_new(h, json_string(device)))
+		*bad = 1;
+	if (ip && json_array_append_new(i, json_string(ip)))
+		*bad = 1;
+	if (!u || !h || !i) {
+		*bad = 1;
+		json_decref(u);
+		json_decref(h);
+		json_decref(i);
+		return;
+	}
+	if (!json_array_size(u) && !json_array_size(h) && !json_array_size(i)) {
+		json_decref(u);
+		json_decref(h);
+		json_decref(i);
+		return;
+	}
+	json_t *rel = jset(o, "related", json_object(), bad);
+	if (json_array_size(u))
+		jset(rel, "user", u, bad);
+	else
+		json_decref(u);
+	if (json_array_size(h))
+		jset(rel, "hosts", h, bad);
+	else
+		json_decref(h);
+	if (json_array_size(i))
+		jset(rel, "ip", i, bad);
+	else
+		json_decref(i);
+}
+
+/*
+ * An alert's event.outcome is that of the switch's response: "success" if
+ * the engine throttled or suspended the device, "failure" if a suspension
+ * was withheld (cap, last device), "unknown" otherwise (report-only, or no
+ * action: nothing was attempted).
+ */
+static const char *alert_outcome(const dp_det_alert *a)
+{
+	if (a->withheld != DP_DET_WH_NONE)
+		return "failure";
+	return a->mode == DP_DET_ENFORCE && a->action != DP_DET_NONE ? "success" : "unknown";
 }
 
 int dpo_alert_ecs(const dp_det_alert *a, const char *host, int64_t log_index, dp_buf *out)
@@ -376,10 +480,8 @@ int dpo_alert_ecs(const dp_det_alert *a, const char *host, int64_t log_index, dp
 	jset(ev, "reason", jstr(a->detail, strnlen(a->detail, sizeof a->detail), CLEAN_KEEP), &bad);
 	if (has_first)
 		jset(ev, "start", json_string(first), &bad);
-
-	json_t *rule = jset(o, "rule", json_object(), &bad);
-	jset(rule, "name", json_string(n.rule), &bad);
-	jset(rule, "ruleset", json_string("denpo"), &bad);
+	ecs_event_ids(ev, "denpod.alert", alert_outcome(a), log_index, &bad);
+	ecs_rule(o, n.rule, &bad);
 	dp_hex_encode(hex, a->device, 32);
 	jset(jset(o, "device", json_object(), &bad), "id", json_string(hex), &bad);
 	size_t ol = strnlen(a->officer, sizeof a->officer), pl = strnlen(a->post, sizeof a->post);
@@ -389,8 +491,12 @@ int dpo_alert_ecs(const dp_det_alert *a, const char *host, int64_t log_index, dp
 	if (pl)
 		jset(jset(o, "labels", json_object(), &bad), "post", jstr(a->post, pl, CLEAN_KEEP),
 		     &bad);
-	if (fmt_addr(a->addr, ip))
+	int has_ip = fmt_addr(a->addr, ip);
+	if (has_ip)
 		jset(jset(o, "source", json_object(), &bad), "ip", json_string(ip), &bad);
+	const char *users[2] = {a->officer, NULL};
+	size_t ulen[2] = {ol, 0};
+	ecs_related(o, users, ulen, hex, has_ip ? ip : NULL, &bad);
 
 	json_t *d = jset(o, "denpo", json_object(), &bad);
 	jset(d, "mode", json_string(n.mode), &bad);
@@ -433,15 +539,20 @@ int dpo_action_ecs(const dpo_action *x, const char *host, dp_buf *out)
 	jset(ev, "action", json_string(x->action), &bad);
 	if (x->detail)
 		jset(ev, "reason", jstrs(x->detail), &bad);
-	if (x->rule) {
-		json_t *rule = jset(o, "rule", json_object(), &bad);
-		jset(rule, "name", jstrs(x->rule), &bad);
-		jset(rule, "ruleset", json_string("denpo"), &bad);
-	}
+	/* a "-request" changed nothing yet; any other action was done */
+	ecs_event_ids(ev, "denpod.containment", is_request(x->action) ? "unknown" : "success",
+		      x->log_index_valid ? x->log_index : -1, &bad);
+	if (x->rule)
+		ecs_rule(o, x->rule, &bad);
 	if (x->device) {
 		dp_hex_encode(hex, x->device, 32);
 		jset(jset(o, "device", json_object(), &bad), "id", json_string(hex), &bad);
 	}
+	/* the switch itself ("auto") is no user to pivot on */
+	const char *users[2] = {x->operator_ && strcmp(x->operator_, "auto") ? x->operator_ : NULL,
+				x->officer};
+	size_t ulen[2] = {users[0] ? strlen(users[0]) : 0, x->officer ? strlen(x->officer) : 0};
+	ecs_related(o, users, ulen, x->device ? hex : NULL, NULL, &bad);
 	if (x->operator_ || x->officer) {
 		json_t *u = jset(o, "user", json_object(), &bad);
 		if (x->operator_)
@@ -484,12 +595,15 @@ int dpo_damage_ecs(const dpo_damage *x, const char *host, dp_buf *out)
 	jset(ev, "action", json_string("store-damage"), &bad);
 	jset(ev, "severity", json_integer(73), &bad);
 	jset(ev, "reason", jstr(x->detail, strnlen(x->detail, sizeof x->detail), CLEAN_KEEP), &bad);
-	json_t *rule = jset(o, "rule", json_object(), &bad);
-	jset(rule, "name", json_string("STORE-DAMAGE"), &bad);
-	jset(rule, "ruleset", json_string("denpo"), &bad);
+	/* the log index concerned is not the record's own entry: no event.id */
+	ecs_event_ids(ev, "denpod.damage", "failure", -1, &bad);
+	ecs_rule(o, "STORE-DAMAGE", &bad);
 	if (x->has_device) {
 		dp_hex_encode(hex, x->device, 32);
 		jset(jset(o, "device", json_object(), &bad), "id", json_string(hex), &bad);
+		const char *users[2] = {NULL, NULL};
+		size_t ulen[2] = {0, 0};
+		ecs_related(o, users, ulen, hex, NULL, &bad);
 	}
 	json_t *d = jset(o, "denpo", json_object(), &bad);
 	jset(d, "part", json_string(x->part), &bad);
@@ -525,11 +639,12 @@ static int action_severity(const char *action)
 }
 
 /* HEADER SP "[" SD-ID; the caller adds params, "]" and MSG. */
-static int sys_header(dp_buf *b, int facility, int sev, int64_t t_ms, const char *host, int pid,
-		      const char *msgid)
+static int sys_header(dp_buf *b, const dpo_sysid *id, int sev, int64_t t_ms, const char *msgid)
 {
 	char ts[TS_LEN], procid[24];
-	if (facility < 0 || facility > 23)
+	int facility = id->facility, pid = id->pid;
+	const char *host = id->host;
+	if (facility < 0 || facility > 23 || id->enterprise == 0)
 		return DP_EINVAL;
 	if (host && *host && !printusascii(host, 255))
 		return DP_EINVAL;
@@ -539,8 +654,8 @@ static int sys_header(dp_buf *b, int facility, int sev, int64_t t_ms, const char
 		snprintf(procid, sizeof procid, "%d", pid);
 	else
 		snprintf(procid, sizeof procid, "-");
-	return dp_buf_printf(b, "<%d>1 %s %s denpod %s %s [%s", facility * 8 + sev, ts,
-			     host && *host ? host : "-", procid, msgid, DPO_SD_ID);
+	return dp_buf_printf(b, "<%d>1 %s %s denpod %s %s [%s@%u", facility * 8 + sev, ts,
+			     host && *host ? host : "-", procid, msgid, DPO_SD_NAME, id->enterprise);
 }
 
 /* SP PARAM-NAME "=" %d34 PARAM-VALUE %d34 */
@@ -569,14 +684,14 @@ static int sys_msg(dp_buf *b, const char *msg, size_t n)
 	return r ? r : put_clean(b, msg, n, CLEAN_SPACE);
 }
 
-int dpo_alert_syslog(const dp_det_alert *a, int facility, const char *host, int pid, dp_buf *out)
+int dpo_alert_syslog(const dp_det_alert *a, const dpo_sysid *id, dp_buf *out)
 {
 	struct alert_names n;
 	char hex[65], ip[INET6_ADDRSTRLEN], first[TS_LEN];
 	size_t start = out->len;
 	int r = alert_names(a, &n);
 	if (!r)
-		r = sys_header(out, facility, alert_severity(a), a->t_ms, host, pid, "ALERT");
+		r = sys_header(out, id, alert_severity(a), a->t_ms, "ALERT");
 	dp_hex_encode(hex, a->device, 32);
 	size_t ol = strnlen(a->officer, sizeof a->officer), pl = strnlen(a->post, sizeof a->post);
 	if (!r)
@@ -612,14 +727,13 @@ int dpo_alert_syslog(const dp_det_alert *a, int facility, const char *host, int 
 	return r;
 }
 
-int dpo_action_syslog(const dpo_action *x, int facility, const char *host, int pid, dp_buf *out)
+int dpo_action_syslog(const dpo_action *x, const dpo_sysid *id, dp_buf *out)
 {
 	char hex[65], ts[TS_LEN];
 	size_t start = out->len;
 	if (!action_ok(x->action))
 		return DP_EINVAL;
-	int r = sys_header(out, facility, action_severity(x->action), x->t_ms, host, pid,
-			   "CONTAINMENT");
+	int r = sys_header(out, id, action_severity(x->action), x->t_ms, "CONTAINMENT");
 	if (!r)
 		r = sd_params(out, "action", x->action);
 	if (!r && x->operator_)
@@ -655,13 +769,13 @@ int dpo_action_syslog(const dpo_action *x, int facility, const char *host, int p
 	return r;
 }
 
-int dpo_damage_syslog(const dpo_damage *x, int facility, const char *host, int pid, dp_buf *out)
+int dpo_damage_syslog(const dpo_damage *x, const dpo_sysid *id, dp_buf *out)
 {
 	char hex[65];
 	size_t start = out->len;
 	if (!damage_ok(x))
 		return DP_EINVAL;
-	int r = sys_header(out, facility, SEV_CRIT, x->t_ms, host, pid, "DAMAGE");
+	int r = sys_header(out, id, SEV_CRIT, x->t_ms, "DAMAGE");
 	if (!r)
 		r = sd_params(out, "part", x->part);
 	if (!r)
@@ -687,16 +801,18 @@ int dpo_damage_syslog(const dpo_damage *x, int facility, const char *host, int p
 
 /* ---- sinks ---- */
 
-enum { SINK_NONE = 0, SINK_UDP, SINK_UNIX };
+enum { SINK_NONE = 0, SINK_UDP, SINK_UNIX, SINK_TLS };
 
 struct dpo_out {
 	char *path; /* the JSON-lines file, or NULL */
 	int fd;     /* its descriptor, or -1 */
-	int sfd;    /* the syslog socket, or -1 */
+	int sfd;    /* the syslog socket (udp:, unix:), or -1 */
 	int skind;
 	struct sockaddr_un sun; /* SINK_UNIX: where every datagram goes */
 	socklen_t sunlen;
+	dpo_tls *tls;           /* SINK_TLS: the queue and its thread */
 	int facility;
+	unsigned enterprise;
 	char host[256];
 	_Atomic uint64_t errors;
 };
@@ -718,12 +834,17 @@ int dpo_file_open(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 }
 
-/* "udp:HOST:PORT" with HOST a name, a.b.c.d or [v6]. */
-static int open_udp(dpo_out *o, const char *spec, char *err, size_t errcap)
+/*
+ * "HOST:PORT" of "udp:" or "tls:" with HOST a name, a.b.c.d or [v6],
+ * resolved for socktype: *ai (freeaddrinfo), host (the name or literal) and
+ * *numeric (an address literal: no name to check or send).
+ */
+static int resolve(const char *spec, int socktype, struct addrinfo **ai, char host[256],
+		   int *numeric, char *err, size_t errcap)
 {
-	char host[256], port[6];
+	char port[6];
 	const char *h = spec, *he, *p;
-	int numeric = 0;
+	*numeric = 0;
 	if (*h == '[') {
 		he = strchr(h, ']');
 		if (!he) {
@@ -731,7 +852,7 @@ static int open_udp(dpo_out *o, const char *spec, char *err, size_t errcap)
 			return DP_EPARSE;
 		}
 		h++;
-		numeric = 1;
+		*numeric = 1;
 		if (he[1] != ':') {
 			seterr(err, errcap, "syslog %s: expected ':PORT' after ']'", spec);
 			return DP_EPARSE;
@@ -740,7 +861,7 @@ static int open_udp(dpo_out *o, const char *spec, char *err, size_t errcap)
 	} else {
 		he = strrchr(h, ':');
 		if (!he) {
-			seterr(err, errcap, "syslog %s: expected udp:HOST:PORT", spec);
+			seterr(err, errcap, "syslog %s: expected HOST:PORT", spec);
 			return DP_EPARSE;
 		}
 		if (memchr(h, ':', (size_t)(he - h))) {
@@ -750,7 +871,7 @@ static int open_udp(dpo_out *o, const char *spec, char *err, size_t errcap)
 		p = he + 1;
 	}
 	size_t hl = (size_t)(he - h), pl = strlen(p);
-	if (hl == 0 || hl >= sizeof host) {
+	if (hl == 0 || hl >= 256) {
 		seterr(err, errcap, "syslog %s: the host must be 1..255 characters", spec);
 		return DP_EPARSE;
 	}
@@ -765,16 +886,33 @@ static int open_udp(dpo_out *o, const char *spec, char *err, size_t errcap)
 	host[hl] = 0;
 	memcpy(port, p, pl + 1);
 
-	struct addrinfo hints, *ai = NULL;
+	struct addrinfo hints;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICSERV | (numeric ? AI_NUMERICHOST : 0);
-	int g = getaddrinfo(host, port, &hints, &ai);
+	hints.ai_socktype = socktype;
+	hints.ai_flags = AI_NUMERICSERV;
+	struct in_addr v4;
+	if (*numeric || inet_pton(AF_INET, host, &v4) == 1) {
+		hints.ai_flags |= AI_NUMERICHOST;
+		*numeric = 1;
+	}
+	int g = getaddrinfo(host, port, &hints, ai);
 	if (g) {
 		seterr(err, errcap, "syslog %s: cannot resolve %s: %s", spec, host, gai_strerror(g));
-		return numeric ? DP_EPARSE : DP_EIO;
+		return *numeric ? DP_EPARSE : DP_EIO;
 	}
+	return DP_OK;
+}
+
+/* "udp:HOST:PORT" */
+static int open_udp(dpo_out *o, const char *spec, char *err, size_t errcap)
+{
+	char host[256];
+	int numeric;
+	struct addrinfo *ai = NULL;
+	int r = resolve(spec, SOCK_DGRAM, &ai, host, &numeric, err, errcap);
+	if (r)
+		return r;
 	o->sfd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	/* connect(): send() then needs no address, and an ICMP "port
 	 * unreachable" shows up as a failed send that is counted. */
@@ -785,6 +923,26 @@ static int open_udp(dpo_out *o, const char *spec, char *err, size_t errcap)
 	}
 	freeaddrinfo(ai);
 	o->skind = SINK_UDP;
+	return DP_OK;
+}
+
+/* "tls:HOST:PORT" (RFC 5425), the collector's certificate pinned: denpod/syslog_tls.h. */
+static int open_tls(dpo_out *o, const char *spec, const char *pin, char *err, size_t errcap)
+{
+	char host[256], e[512] = "";
+	int numeric;
+	struct addrinfo *ai = NULL;
+	int r = resolve(spec, SOCK_STREAM, &ai, host, &numeric, err, errcap);
+	if (r)
+		return r;
+	r = dpo_tls_open(&o->tls, ai->ai_addr, ai->ai_addrlen, spec, numeric ? NULL : host, pin, e,
+			 sizeof e);
+	freeaddrinfo(ai);
+	if (r) {
+		seterr(err, errcap, "%s", e);
+		return r;
+	}
+	o->skind = SINK_TLS;
 	return DP_OK;
 }
 
@@ -811,11 +969,24 @@ static int open_unix(dpo_out *o, const char *path, char *err, size_t errcap)
 int dpo_open(dpo_out **op, const char *file, const char *syslog, int facility, const char *host,
 	     char *err, size_t errcap)
 {
-	int r = DP_OK;
+	dpo_sinks s = {.file = file, .syslog = syslog, .facility = facility,
+		       .enterprise = DPO_ENTERPRISE_DEFAULT, .host = host};
+	return dpo_open_sinks(op, &s, err, errcap);
+}
+
+int dpo_open_sinks(dpo_out **op, const dpo_sinks *s, char *err, size_t errcap)
+{
+	int r = DP_OK, facility = s->facility;
+	const char *file = s->file, *syslog = s->syslog, *host = s->host;
 	*op = NULL;
 	seterr(err, errcap, "%s", "");
 	if (facility < 0 || facility > 23) {
 		seterr(err, errcap, "syslog facility %d is not 0..23", facility);
+		return DP_EINVAL;
+	}
+	if (s->enterprise < 1 || s->enterprise > DPO_ENTERPRISE_MAX) {
+		seterr(err, errcap, "syslog enterprise number %u is not 1..%u", s->enterprise,
+		       DPO_ENTERPRISE_MAX);
 		return DP_EINVAL;
 	}
 	dpo_out *o = calloc(1, sizeof *o);
@@ -823,6 +994,7 @@ int dpo_open(dpo_out **op, const char *file, const char *syslog, int facility, c
 		return DP_ENOMEM;
 	o->fd = o->sfd = -1;
 	o->facility = facility;
+	o->enterprise = s->enterprise;
 	atomic_init(&o->errors, 0);
 	if (host)
 		snprintf(o->host, sizeof o->host, "%s", host);
@@ -837,8 +1009,11 @@ int dpo_open(dpo_out **op, const char *file, const char *syslog, int facility, c
 		r = open_udp(o, syslog + 4, err, errcap);
 	else if (syslog && !strncmp(syslog, "unix:", 5))
 		r = open_unix(o, syslog + 5, err, errcap);
+	else if (syslog && !strncmp(syslog, "tls:", 4))
+		r = open_tls(o, syslog + 4, s->tls_pin, err, errcap);
 	else if (syslog) {
-		seterr(err, errcap, "syslog %s: expected udp:HOST:PORT or unix:PATH", syslog);
+		seterr(err, errcap, "syslog %s: expected udp:HOST:PORT, tls:HOST:PORT or unix:PATH",
+		       syslog);
 		r = DP_EPARSE;
 	}
 	if (!r && file) {
@@ -897,11 +1072,11 @@ static int emit(dpo_out *o, int (*f)(const void *, const dpo_out *, int64_t, dp_
 			rc = r;
 		}
 	}
-	if (o->sfd >= 0) {
+	if (o->sfd >= 0 || o->tls) {
 		dp_buf_reset(&b);
 		int r = s(rec, o, &b);
 		if (!r)
-			r = sink_send(o, &b);
+			r = o->tls ? dpo_tls_send(o->tls, b.p, b.len) : sink_send(o, &b);
 		if (r) {
 			atomic_fetch_add(&o->errors, 1);
 			if (!rc)
@@ -918,7 +1093,8 @@ static int alert_f(const void *rec, const dpo_out *o, int64_t li, dp_buf *b)
 }
 static int alert_s(const void *rec, const dpo_out *o, dp_buf *b)
 {
-	return dpo_alert_syslog(rec, o->facility, o->host, (int)getpid(), b);
+	dpo_sysid id = {o->facility, o->enterprise, o->host, (int)getpid()};
+	return dpo_alert_syslog(rec, &id, b);
 }
 static int action_f(const void *rec, const dpo_out *o, int64_t li, dp_buf *b)
 {
@@ -926,7 +1102,8 @@ static int action_f(const void *rec, const dpo_out *o, int64_t li, dp_buf *b)
 }
 static int action_s(const void *rec, const dpo_out *o, dp_buf *b)
 {
-	return dpo_action_syslog(rec, o->facility, o->host, (int)getpid(), b);
+	dpo_sysid id = {o->facility, o->enterprise, o->host, (int)getpid()};
+	return dpo_action_syslog(rec, &id, b);
 }
 
 int dpo_emit_alert(dpo_out *o, const dp_det_alert *a, int64_t log_index)
@@ -942,10 +1119,30 @@ static int damage_f(const void *rec, const dpo_out *o, int64_t li, dp_buf *b)
 }
 static int damage_s(const void *rec, const dpo_out *o, dp_buf *b)
 {
-	return dpo_damage_syslog(rec, o->facility, o->host, (int)getpid(), b);
+	dpo_sysid id = {o->facility, o->enterprise, o->host, (int)getpid()};
+	return dpo_damage_syslog(rec, &id, b);
 }
 
 int dpo_emit_damage(dpo_out *o, const dpo_damage *x) { return emit(o, damage_f, damage_s, x, -1); }
+
+void dpo_syslog_notes(const char *syslog, unsigned enterprise)
+{
+	if (!syslog || !syslog[0])
+		return;
+	if (!strncmp(syslog, "unix:", 5))
+		fprintf(stderr, "denpod: warning: syslog=%s: a local syslog daemon does not parse RFC "
+				"5424 (rsyslog's default imuxsock and journald keep the structured data "
+				"[%s@%u ...] as text in the message, and rsyslog's default templates "
+				"rewrite the header): a SIEM that needs the fields should receive them "
+				"over syslog=tls:HOST:PORT (or udp:), or read the alerts file "
+				"(docs/operations.md, \"Alerts to a SIEM\")\n", syslog, DPO_SD_NAME,
+			enterprise);
+	if (enterprise == DPO_ENTERPRISE_DEFAULT)
+		fprintf(stderr, "denpod: note: the syslog SD-ID is %s@%u: %u is the enterprise number "
+				"RFC 5612 reserves for documentation; set syslog_enterprise= in "
+				"denpod.conf to your organisation's IANA number\n", DPO_SD_NAME,
+			enterprise, enterprise);
+}
 
 uint64_t dpo_errors(const dpo_out *o) { return atomic_load(&o->errors); }
 
@@ -981,6 +1178,7 @@ void dpo_close(dpo_out *o)
 		close(o->fd);
 	if (o->sfd >= 0)
 		close(o->sfd);
+	dpo_tls_close(o->tls);
 	free(o->path);
 	free(o);
 }

@@ -119,9 +119,12 @@
 #include "denpo/buf.h"
 #include "denpo/cable.h"
 #include "denpo/detect.h"
+#include "denpod/config.h"
 
 #define DPO_FACILITY_DEFAULT 10  /* authpriv: see above */
-#define DPO_SD_ID "denpo@32473"  /* replace 32473 by the ministry's IANA enterprise number */
+#define DPO_SD_NAME "denpo"      /* the SD-ID is DPO_SD_NAME "@" the enterprise number */
+#define DPO_ENTERPRISE_DEFAULT DPC_ENTERPRISE_DEFAULT /* syslog_enterprise= in denpod.conf */
+#define DPO_ENTERPRISE_MAX 4294967294u
 #define DPO_ECS_VERSION "8.11.0"
 #define DPO_LINE_MAX 16384       /* one formatted alert or action, any format */
 
@@ -172,21 +175,36 @@ typedef struct {
 int dpo_alert_ecs(const dp_det_alert *a, const char *host, int64_t log_index, dp_buf *out) DP_WUR;
 int dpo_action_ecs(const dpo_action *x, const char *host, dp_buf *out) DP_WUR;
 int dpo_damage_ecs(const dpo_damage *x, const char *host, dp_buf *out) DP_WUR;
+/*
+ * rule.reference of a rule: DPO_RULE_REFERENCE and the rule's name in
+ * lower case ("docs/detection.md#rule-bulk-cap"), an anchor that
+ * docs/detection.md's rule table carries; STORE-DAMAGE:
+ * DPO_DAMAGE_REFERENCE.  Appended to out; DP_EINVAL for a name that is no
+ * rule (nothing appended).
+ */
+#define DPO_RULE_REFERENCE "docs/detection.md#rule-"
+#define DPO_DAMAGE_REFERENCE "docs/operations.md#damage-and-recovery"
+int dpo_rule_reference(const char *rule, dp_buf *out) DP_WUR;
 /* The damage's one-line message (the ECS message above) appended to out: `denpod check` prints it. */
 int dpo_damage_summary(const dpo_damage *x, dp_buf *out) DP_WUR;
 
+/* Who sends an RFC 5424 message: PRI's facility, the SD-ID's number, HOSTNAME, PROCID. */
+typedef struct {
+	int facility;        /* 0..23 */
+	unsigned enterprise; /* 1..DPO_ENTERPRISE_MAX (the private enterprise number of the SD-ID) */
+	const char *host;    /* NULL or "": "-" */
+	int pid;             /* <= 0: "-" */
+} dpo_sysid;
+
 /*
  * One RFC 5424 message (no trailing newline, no octet count) appended to
- * out (format above).  facility 0..23, host as above, alert enums in
- * range and action names as above, else DP_EINVAL; DP_ETOOBIG past out's
- * cap.  On failure out is unchanged.
+ * out (format above).  A facility or enterprise number out of range, a
+ * host that is not PRINTUSASCII, alert enums out of range or a bad action
+ * name: DP_EINVAL; DP_ETOOBIG past out's cap.  On failure out is unchanged.
  */
-int dpo_alert_syslog(const dp_det_alert *a, int facility, const char *host, int pid,
-		     dp_buf *out) DP_WUR;
-int dpo_action_syslog(const dpo_action *x, int facility, const char *host, int pid,
-		      dp_buf *out) DP_WUR;
-int dpo_damage_syslog(const dpo_damage *x, int facility, const char *host, int pid,
-		      dp_buf *out) DP_WUR;
+int dpo_alert_syslog(const dp_det_alert *a, const dpo_sysid *id, dp_buf *out) DP_WUR;
+int dpo_action_syslog(const dpo_action *x, const dpo_sysid *id, dp_buf *out) DP_WUR;
+int dpo_damage_syslog(const dpo_damage *x, const dpo_sysid *id, dp_buf *out) DP_WUR;
 
 /* ---- sinks ---- */
 
@@ -206,9 +224,25 @@ typedef struct dpo_out dpo_out;
 int dpo_open(dpo_out **o, const char *file, const char *syslog, int facility, const char *host,
 	     char *err, size_t errcap) DP_WUR;
 /*
+ * dpo_open with every option.  syslog may also be "tls:HOST:PORT": RFC
+ * 5425 over TLS to a collector whose certificate is tls_pin (a PEM file or
+ * "sha256:HEX"; required), sent from a thread with a bounded queue
+ * (denpod/syslog_tls.h).  enterprise: 1..DPO_ENTERPRISE_MAX, else
+ * DP_EINVAL.  Errors as dpo_open's.
+ */
+typedef struct {
+	const char *file, *syslog;
+	int facility;
+	unsigned enterprise;
+	const char *tls_pin;
+	const char *host;
+} dpo_sinks;
+int dpo_open_sinks(dpo_out **o, const dpo_sinks *s, char *err, size_t errcap) DP_WUR;
+/*
  * Writes one alert / action to every sink: one write(2) of one ECS line to
  * the file, one datagram of one RFC 5424 message to syslog (PROCID =
- * getpid()).  Sockets are non-blocking; a failed write or send (or a
+ * getpid()), or for tls: one octet-counted frame queued for the sending
+ * thread (a full queue counts as a failed send).  Sockets are non-blocking; a failed write or send (or a
  * record that cannot be formatted) is counted in dpo_errors and otherwise
  * ignored: DP_OK if every sink took it, else DP_EIO (or the formatter's
  * error), never fatal.  log_index < 0: not known.
@@ -217,7 +251,13 @@ int dpo_open(dpo_out **o, const char *file, const char *syslog, int facility, co
 int dpo_emit_alert(dpo_out *o, const dp_det_alert *a, int64_t log_index);
 int dpo_emit_action(dpo_out *o, const dpo_action *x);
 int dpo_emit_damage(dpo_out *o, const dpo_damage *x);
-/* Writes and sends that failed since dpo_open. */
+/*
+ * On stderr, at the switch's start: a warning if syslog is "unix:..." (a
+ * local daemon does not parse RFC 5424 structured data) and a note if the
+ * enterprise number is still the documentation placeholder.
+ */
+void dpo_syslog_notes(const char *syslog, unsigned enterprise);
+/* Writes and sends that failed since dpo_open (a full tls: queue counts). */
 uint64_t dpo_errors(const dpo_out *o);
 /*
  * Opens (creating it 0600) the JSON-lines file for appending: the one way

@@ -204,6 +204,10 @@ static const struct dpc_key {
 	{"alerts_file", K_STR, STR(alerts_file), 0, 0, 0, "alerts.jsonl", 0},
 	{"syslog", K_STR, STR(syslog), 0, 0, 0, "off", 0},
 	{"syslog_facility", K_NUM, offsetof(dpc_config, syslog_facility), sizeof(int), 0, 23, 10, "", 0},
+	{"syslog_pin", K_STR, STR(syslog_pin), 0, 0, 0, "none (required with syslog=tls:)", 0},
+	/* your IANA private enterprise number; 32473 is RFC 5612's documentation number */
+	{"syslog_enterprise", K_NUM, offsetof(dpc_config, syslog_enterprise), sizeof(unsigned), 1,
+	 UINT32_MAX - 1, DPC_ENTERPRISE_DEFAULT, "", 0},
 	{"metrics_listen", K_ADDR, STR(metrics_listen), 0, 0, 0, "off", 0},
 	/* a year at most: a longer period is a typo, not a policy */
 	{"scrub_period", K_NUM, offsetof(dpc_config, scrub_period), 8, 0, 366 * 86400, DPC_SCRUB_PERIOD, "", 0},

@@ -20,7 +20,12 @@
  *   DIR/detect.conf   the rules' thresholds, modes and networks (dp_det_config_parse)
  *   alerts_file=PATH  alerts and containment steps as ECS JSON lines (default
  *                     DIR/alerts.jsonl; a relative path is under DIR; "none": off)
- *   syslog=udp:HOST:PORT | unix:PATH   the same as RFC 5424 messages (default: off)
+ *   syslog=udp:HOST:PORT | tls:HOST:PORT | unix:PATH   the same as RFC 5424 messages
+ *                     (default: off; tls: RFC 5425, denpod/syslog_tls.h)
+ *   syslog_pin=PATH | sha256:HEX  tls: the collector's certificate (PEM) or its SHA-256
+ *                     fingerprint; required with tls:, nothing else is trusted
+ *   syslog_enterprise=N  the IANA private enterprise number in the SD-ID
+ *                     ("denpo@N"; default 32473, RFC 5612's documentation number)
  *   syslog_facility=N 0..23 (default 10, authpriv)
  *   metrics_listen=HOST:PORT  Prometheus metrics over plain HTTP (GET /metrics; default
  *                     off; keep it on a loopback or management address), and the
@@ -52,6 +57,7 @@
 #include "denpo/enrol.h"
 #include "denpo/tlog.h"
 
+#define DPC_VERSION "0.1" /* denpod's version: GET /v1/health, ECS observer.version */
 #define DPC_PATH_MAX 4096
 #define DPC_LISTEN_MAX 128
 
@@ -72,6 +78,8 @@ typedef struct {
 	char alerts_file[DPC_PATH_MAX];
 	char syslog[DPC_LISTEN_MAX + DPC_PATH_MAX];
 	int syslog_facility;
+	char syslog_pin[DPC_PATH_MAX];  /* tls: the collector's PEM certificate or sha256:HEX */
+	unsigned syslog_enterprise;     /* the SD-ID's enterprise number (default 32473) */
 	char metrics_listen[DPC_LISTEN_MAX + 1];
 	uint64_t scrub_period; /* seconds; 0: off */
 	uint64_t scrub_rate;   /* bytes per second */
@@ -81,6 +89,7 @@ typedef struct {
 	unsigned shutdown_delay; /* seconds serving with /readyz at 503 after SIGTERM (0..300) */
 } dpc_config;
 
+#define DPC_ENTERPRISE_DEFAULT 32473 /* RFC 5612: for documentation; a ministry sets its own */
 #define DPC_SCRUB_PERIOD 86400
 #define DPC_SCRUB_RATE (8u << 20)
 #define DPC_SCRUB_RATE_MIN 4096

@@ -898,8 +898,10 @@ int dpd_det_outputs_open(const dpc_config *cfg, dpo_out **o, char *err, size_t e
 		return r;
 	const char *fp = r ? NULL : file;
 	/* host NULL: the machine's name (gethostname) */
-	return dpo_open(o, fp, cfg->syslog[0] ? cfg->syslog : NULL, cfg->syslog_facility, NULL,
-			err, errcap);
+	dpo_sinks s = {.file = fp, .syslog = cfg->syslog[0] ? cfg->syslog : NULL,
+		       .facility = cfg->syslog_facility, .enterprise = cfg->syslog_enterprise,
+		       .tls_pin = cfg->syslog_pin, .host = NULL};
+	return dpo_open_sinks(o, &s, err, errcap);
 }
 
 int dpd_det_open(dpd_server *srv)
@@ -923,6 +925,8 @@ int dpd_det_open(dpd_server *srv)
 	char err[512] = "";
 	if (!r && (r = dpd_det_outputs_open(&srv->cfg, &d->out, err, sizeof err)))
 		fprintf(stderr, "denpod: alert outputs: %s\n", err[0] ? err : dp_strerror(r));
+	if (!r)
+		dpo_syslog_notes(srv->cfg.syslog, srv->cfg.syslog_enterprise);
 	if (!r && !(r = dpo_metrics_new(&d->met)))
 		r = metrics_declare(d->met);
 	if (!r && (r = det_register(srv, 1)))

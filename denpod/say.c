@@ -20,7 +20,9 @@ typedef struct {
 	int64_t last_ms;    /* when it was last said */
 	uint64_t last_seq;  /* ... in the order of all lines said (which gives way first) */
 	unsigned long more; /* said since first_ms without being written */
-	char line[DPD_SAY_LINE_MAX];
+	int kv;             /* a keyed (logfmt) line: its count is written as fields */
+	char key[DPD_SAY_LINE_MAX];  /* what repeats: the line itself, or the caller's key */
+	char line[DPD_SAY_LINE_MAX]; /* keyed: the last line said; else = key */
 } slot;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -47,9 +49,12 @@ static uint64_t hash_of(const char *s)
 /* The count of a slot (its period over, or it gives way); mu held. */
 static void write_count(slot *s)
 {
-	if (s->more)
+	long long within = (long long)((s->last_ms - s->first_ms) / 1000 + 1);
+	if (s->more && s->kv)
+		fprintf(stderr, "%s repeated=%lu window_s=%lld\n", s->line, s->more, within);
+	else if (s->more)
 		fprintf(stderr, "%s (said %lu more time%s within %lld s)\n", s->line, s->more,
-			s->more == 1 ? "" : "s", (long long)((s->last_ms - s->first_ms) / 1000 + 1));
+			s->more == 1 ? "" : "s", within);
 	s->more = 0;
 }
 
@@ -70,14 +75,10 @@ void dpd_say_flush(void)
 
 static void at_exit(void) { dpd_say_flush(); }
 
-void dpd_say(const char *fmt, ...)
+/* Says line, repeated when key repeats; kv: key is not the line. */
+static void say(const char *key, const char *line, int kv)
 {
-	char line[DPD_SAY_LINE_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	uint64_t h = hash_of(line);
+	uint64_t h = hash_of(key);
 	pthread_mutex_lock(&mu);
 	if (!at_exit_set)
 		at_exit_set = atexit(at_exit) == 0;
@@ -86,7 +87,7 @@ void dpd_say(const char *fmt, ...)
 	slot *s = NULL, *victim = NULL;
 	for (size_t i = 0; i < DPD_SAY_SLOTS && !s; i++) {
 		slot *t = &slots[i];
-		if (t->hash == h && strcmp(t->line, line) == 0)
+		if (t->hash == h && t->kv == kv && strcmp(t->key, key) == 0)
 			s = t;
 		else if (!victim || (victim->hash && (!t->hash || t->last_seq < victim->last_seq)))
 			victim = t; /* a free slot, else the least recently said line */
@@ -96,6 +97,8 @@ void dpd_say(const char *fmt, ...)
 		s->more++; /* within its period: counted, not written */
 		s->last_ms = now;
 		s->last_seq = said;
+		if (kv)
+			snprintf(s->line, sizeof s->line, "%s", line); /* the count goes with the last */
 		pthread_mutex_unlock(&mu);
 		return;
 	}
@@ -103,11 +106,37 @@ void dpd_say(const char *fmt, ...)
 		s = victim;
 		write_count(s); /* the line giving way: its count before it is forgotten */
 		s->hash = h;
-		memcpy(s->line, line, sizeof line);
+		s->kv = kv;
+		snprintf(s->key, sizeof s->key, "%s", key);
 	}
+	snprintf(s->line, sizeof s->line, "%s", line);
 	s->first_ms = s->last_ms = now;
 	s->last_seq = said;
 	s->more = 0;
 	fprintf(stderr, "%s\n", line);
 	pthread_mutex_unlock(&mu);
+}
+
+/* Formats the line, then says it (key NULL: the line is its own key). */
+static void vsay(const char *key, const char *fmt, va_list ap)
+{
+	char line[DPD_SAY_LINE_MAX];
+	vsnprintf(line, sizeof line, fmt, ap);
+	say(key ? key : line, line, key != NULL);
+}
+
+void dpd_say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(NULL, fmt, ap);
+	va_end(ap);
+}
+
+void dpd_say_keyed(const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(key, fmt, ap);
+	va_end(ap);
 }

@@ -31,6 +31,17 @@
 
 /* "denpod: " is not added: the caller writes the whole line, as before. */
 void dpd_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A line that differs every time (a request line: its time and latency)
+ * but repeats in what matters (key: its device, endpoint, status): said as
+ * dpd_say says a line, repetition judged on key.  The count is written as
+ * two logfmt fields after the LAST line said in the period,
+ *
+ *   denpod: request time=... dev=... status=507 latency_ms=0.3 repeated=2999 window_s=30
+ *
+ * (2999 more like it in 30 s, the one shown the last).
+ */
+void dpd_say_keyed(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write the counts still pending (also run at exit). */
 void dpd_say_flush(void);
 

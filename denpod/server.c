@@ -36,6 +36,7 @@
 #include "denpod/detect_srv.h"
 #include "denpod/health.h"
 #include "denpod/notify.h"
+#include "denpod/route.h"
 #include "denpod/sandbox.h"
 #include "denpod/say.h"
 #include "denpod/scrub.h"
@@ -81,25 +82,38 @@ static const char *reason(int status)
 	}
 }
 
-static void log_req(const dpd_req *rq, int status)
-{
-	/* method, path, device prefix, status: never keys, bodies or queries */
-	char path[sizeof rq->path];
-	size_t i;
-	/* the path is the peer's (authenticated or not): printable ASCII only, so
-	 * it cannot forge log lines or drive the operator's terminal */
-	for (i = 0; rq->path[i] && i + 1 < sizeof path; i++)
-		path[i] = rq->path[i] > 0x20 && rq->path[i] < 0x7f ? rq->path[i] : '?';
-	path[i] = 0;
-	/* one line per request, but a fault every request meets is not written thousands of times */
-	dpd_say("denpod: %s %s dev=%s %d", rq->method, path, rq->dev, status);
-}
-
 static int64_t mono_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * The request log: one logfmt line per request (docs/operations.md, "The
+ * request log"): time, source address, device, method, endpoint (the
+ * route pattern: never the path, the query, a key or a body), status,
+ * latency.  Every value is the switch's own (a pattern, hex, digits, an
+ * address it formatted), so nothing needs quoting and a peer cannot forge
+ * a field.  A fault every request meets is not written thousands of
+ * times: repetition is judged on device, method, endpoint and status
+ * (say.h, dpd_say_keyed).
+ */
+static void log_req(const dpd_req *rq, int status)
+{
+	struct timespec now;
+	struct tm tm;
+	char ts[32] = "-", key[128];
+	clock_gettime(CLOCK_REALTIME, &now);
+	size_t tl = gmtime_r(&now.tv_sec, &tm) ? strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm) : 0;
+	if (tl)
+		snprintf(ts + tl, sizeof ts - tl, ".%03dZ", (int)(now.tv_nsec / 1000000));
+	const char *ep = dpd_route_pattern(rq->route); /* the same label the metrics use */
+	int64_t us = rq->t0_ns ? (mono_ns() - rq->t0_ns) / 1000 : 0;
+	snprintf(key, sizeof key, "%s %s %s %d", rq->dev, rq->method, ep, status);
+	dpd_say_keyed(key, "denpod: request time=%s src=%s dev=%s method=%s endpoint=%s status=%d "
+		      "latency_ms=%lld.%03lld", ts, rq->addr[0] ? rq->addr : "-", rq->dev,
+		      rq->method, ep, status, (long long)(us / 1000), (long long)(us % 1000));
 }
 
 static void send_reply(dpd_req *rq, int status, struct evbuffer *body)

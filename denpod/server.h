@@ -31,7 +31,7 @@ struct event;
 struct evkeyvalq;
 typedef struct ssl_ctx_st SSL_CTX;
 
-#define DPD_VERSION "denpod 0.1" /* GET /v1/health, the DETECT-CONFIG log entries */
+#define DPD_VERSION "denpod " DPC_VERSION /* GET /v1/health, the DETECT-CONFIG log entries */
 #define DPD_BODY_MAX ((size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4)
 #define DPD_WAIT_MAX 60
 #define DPD_INBOX_MAX 1000

@@ -185,7 +185,8 @@ check "waiter cap: a new cable answers the 8 held" [ "$(cat "$T"/lp.? | grep -c 
 check "escape in the path: 404" [ "$(curl -sk --cert "$T/a/tls.crt" --key "$T/a/tls.pem" \
 	--request-target $'/v1/\e[2J\rdenpod:FAKE' -o /dev/null -w '%{http_code}' "$URL/")" = 404 ]
 check "the log holds no control character" not grep -qP '[\x00-\x08\x0b-\x1f\x7f]' "$T/run.log"
-check "the log shows the path defanged" grep -qF 'denpod: GET /v1/?[2J?denpod:FAKE dev=' "$T/run.log"
+check "the request log names no made-up path: endpoint=other" grep -qE '^denpod: request time=[^ ]+ src=127\.0\.0\.1 dev=[0-9a-f]{12} method=GET endpoint=other status=404 latency_ms=' "$T/run.log"
+check "  nor any of its text" not grep -qF 'FAKE' "$T/run.log"
 # a certificate that is not Ed25519 never gets past the handshake
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/x.key" \
 	-out "$T/x.crt" -subj /CN=x -days 1 2>/dev/null

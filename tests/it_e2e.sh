@@ -261,7 +261,7 @@ rc=$?
 check "suspended device: inbox refused (exit 1)" [ "$rc" = 1 ]
 check "suspended device: message" \
 	grep -q "^denpo: cannot read the inbox: device unknown, suspended or revoked (this device is suspended" "$T/err"
-check "suspended device: HTTP 403" eval "grep -a 'GET /v1/inbox dev=${TDEV:0:12}' '$T/run.log' | tail -n 1 | grep -q ' 403$'"
+check "suspended device: HTTP 403" eval "grep -a 'dev=${TDEV:0:12} method=GET endpoint=/v1/inbox ' '$T/run.log' | tail -n 1 | grep -q ' status=403 '"
 body "1. (S) While tanaka.h is suspended."
 n0=$(ncables)
 send sato.k --class SECRET --prec IMMEDIATE --to WASHINGTON --tags PREL --subject "during suspension" >/dev/null
@@ -285,7 +285,7 @@ check "revoked: refused (exit 1)" [ $? = 1 ]
 check "revoked: message" grep -q "(this device is revoked; ask the switch operator)" "$T/err"
 # (the switch's log says a repeated line once per period, counting the rest in a later line: a
 # device that asks for its inbox again while a new cable's entry is being signed says it twice)
-check "revoked: HTTP 403" grep -aq "GET /v1/inbox dev=${TDEV:0:12} 403$" "$T/run.log"
+check "revoked: HTTP 403" grep -aq "dev=${TDEV:0:12} method=GET endpoint=/v1/inbox status=403 " "$T/run.log"
 D device reinstate "${TDEV:0:12}" >/dev/null 2>&1
 check "revocation is final (reinstate: exit 1)" [ $? = 1 ]
 

@@ -237,8 +237,8 @@ if [ -n "$MNT" ]; then
 	check "  so is every submission the full disk still accepted ($(grep -c '^ok ' "$T/flood.out")), none lost ($lost)" [ $lost = 0 ]
 	check "  the transparency log verifies" quiet D log verify
 	stop_switch || no "stop"
-	check "(c) at exit the switch says how often it refused ($(grep -o 'POST /v1/cables dev=[0-9a-f]* 507 (said [0-9]* more' "$T/run.log" | grep -o '[0-9]* more'))" \
-		grep -q "POST /v1/cables dev=[0-9a-f]* 507 (said [0-9]* more times within" "$T/run.log"
+	check "(c) at exit the switch says how often it refused ($(grep -o 'method=POST endpoint=/v1/cables status=507 .* repeated=[0-9]*' "$T/run.log" | grep -o 'repeated=[0-9]*'))" \
+		grep -q "method=POST endpoint=/v1/cables status=507 latency_ms=[0-9.]* repeated=[0-9]* window_s=" "$T/run.log"
 fi
 
 # ---- (c) a full disk at a device ----

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "denpod/alerts.h"
+#include "denpod/config.h"
 #include "tests/harness.h"
 
 #define HOST "sw1.example"
@@ -145,8 +146,8 @@ static void test_ecs_alert(void)
 	CHECK(strstr((const char *)b.p, "\\\"stop\\\"") != NULL);
 	json_t *j = parse_line(&b);
 	CHECK(j != NULL);
-	/* @timestamp message ecs observer event rule device user labels source denpo */
-	CHECK(json_object_size(j) == 11);
+	/* @timestamp message ecs observer event rule device user labels source related denpo */
+	CHECK(json_object_size(j) == 12);
 	CHECK(jstr_is(j, "@timestamp", "2023-11-14T22:13:20.123Z"));
 	CHECK(jstr_is(j, "message",
 		      "DECOY alert (enforce, paged): suspend device 0001020304050607 of sato .k at TOKYO"));
@@ -162,9 +163,18 @@ static void test_ecs_alert(void)
 	CHECK(jstr_is(j, "event.reason",
 		      "he said \"stop\"\\ now\nline2\ttab \x7f \xe6\x9d\xb1\xe4\xba\xac \xef\xbf\xbd end"));
 	CHECK(jstr_is(j, "event.start", "2023-11-14T22:13:10.000Z"));
-	CHECK(json_object_size(jpath(j, "event")) == 8);
+	CHECK(jstr_is(j, "event.dataset", "denpod.alert"));
+	CHECK(jstr_is(j, "event.outcome", "success")); /* enforced: the device was suspended */
+	CHECK(jstr_is(j, "event.id", "7"));             /* the alert's log entry */
+	CHECK(json_object_size(jpath(j, "event")) == 11);
 	CHECK(jstr_is(j, "rule.name", "DECOY"));
+	CHECK(jstr_is(j, "rule.id", "DECOY"));
+	CHECK(jstr_is(j, "rule.reference", "docs/detection.md#rule-decoy"));
 	CHECK(jstr_is(j, "rule.ruleset", "denpo"));
+	CHECK(jarr_is(j, "related.user", "sato\n.k", NULL));
+	CHECK(jarr_is(j, "related.hosts", DEV_HEX, NULL));
+	CHECK(jarr_is(j, "related.ip", "192.0.2.7", NULL));
+	CHECK(jstr_is(j, "observer.version", DPC_VERSION));
 	CHECK(jstr_is(j, "device.id", DEV_HEX));
 	CHECK(jstr_is(j, "user.name", "sato\n.k")); /* kept as is; JSON escaped it */
 	CHECK(jstr_is(j, "labels.post", "TOKYO"));
@@ -207,7 +217,10 @@ static void test_ecs_alert(void)
 	CHECK(jstr_is(j, "denpo.would", "suspend"));
 	CHECK(!jpath(j, "user") && !jpath(j, "labels") && !jpath(j, "event.start") &&
 	      !jpath(j, "denpo.first_ms") && !jpath(j, "denpo.log_index") &&
-	      !jpath(j, "observer.hostname"));
+	      !jpath(j, "observer.hostname") && !jpath(j, "event.id") && !jpath(j, "related.user"));
+	CHECK(jstr_is(j, "event.outcome", "unknown")); /* report-only: nothing attempted */
+	CHECK(jstr_is(j, "rule.reference", "docs/detection.md#rule-bulk-cap"));
+	CHECK(jarr_is(j, "related.ip", "2001:db8::1", NULL));
 	json_decref(j);
 
 	/* Withheld suspension; unknown address. */
@@ -222,7 +235,9 @@ static void test_ecs_alert(void)
 	CHECK(jstr_is(j, "denpo.withheld", "last-device"));
 	CHECK(jstr_is(j, "message", "NETWORK alert (enforce, paged): throttle device 0001020304050607 of "
 				    "sato.k at TOKYO (suspension withheld: last working device of the post)"));
-	CHECK(!jpath(j, "source"));
+	CHECK(!jpath(j, "source") && !jpath(j, "related.ip"));
+	CHECK(jstr_is(j, "event.outcome", "failure")); /* the suspension was withheld */
+	CHECK(jstr_is(j, "event.id", "0"));
 	CHECK(json_integer_value(jpath(j, "denpo.log_index")) == 0 && jpath(j, "denpo.log_index"));
 	json_decref(j);
 
@@ -315,7 +330,7 @@ static void test_ecs_action(void)
 		base_action(&x);
 		x.action = bad[i];
 		CHECKF(dpo_action_ecs(&x, HOST, &b) == DP_EINVAL, "%s", bad[i] ? bad[i] : "NULL");
-		CHECKF(dpo_action_syslog(&x, 10, HOST, 1, &b) == DP_EINVAL, "%s", bad[i] ? bad[i] : "NULL");
+		CHECKF(dpo_action_syslog(&x, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, 1}, &b) == DP_EINVAL, "%s", bad[i] ? bad[i] : "NULL");
 	}
 	char long_action[66];
 	memset(long_action, 'a', 65);
@@ -649,7 +664,7 @@ static void test_damage(void)
 	json_decref(j);
 
 	dp_buf_reset(&b);
-	CHECK(dpo_damage_syslog(&x, 10, HOST, 4242, &b) == DP_OK);
+	CHECK(dpo_damage_syslog(&x, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, 4242}, &b) == DP_OK);
 	static const char want[] =
 		"<82>1 2023-11-14T22:13:20.000Z sw1.example denpod 4242 DAMAGE [denpo@32473 "
 		"part=\"cable\" found_by=\"fetch\" cable=\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\" "
@@ -673,7 +688,7 @@ static void test_damage(void)
 	CHECK(!jpath(j, "device") && !jpath(j, "denpo.cable_id") && !jpath(j, "denpo.mrn"));
 	json_decref(j);
 	dp_buf_reset(&b);
-	CHECK(dpo_damage_syslog(&x, 10, NULL, 0, &b) == DP_OK && valid_str((const char *)b.p));
+	CHECK(dpo_damage_syslog(&x, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, NULL, 0}, &b) == DP_OK && valid_str((const char *)b.p));
 
 	/* part and found_by are names of [a-z-]; nothing is written otherwise */
 	static const char *bad[] = {"", "Cable", "ca ble", "cable\n", "ca\"ble"};
@@ -682,7 +697,7 @@ static void test_damage(void)
 		snprintf(x.part, sizeof x.part, "%s", bad[i]);
 		dp_buf_reset(&b);
 		CHECKF(dpo_damage_ecs(&x, HOST, &b) == DP_EINVAL && b.len == 0, "part '%s'", bad[i]);
-		CHECKF(dpo_damage_syslog(&x, 10, HOST, 1, &b) == DP_EINVAL && b.len == 0, "part '%s'", bad[i]);
+		CHECKF(dpo_damage_syslog(&x, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, 1}, &b) == DP_EINVAL && b.len == 0, "part '%s'", bad[i]);
 		base_damage(&x);
 		snprintf(x.found_by, sizeof x.found_by, "%s", bad[i]);
 		CHECKF(dpo_damage_ecs(&x, HOST, &b) == DP_EINVAL && b.len == 0, "found_by '%s'", bad[i]);
@@ -697,7 +712,7 @@ static void test_syslog_exact(void)
 	dp_buf b;
 	dp_buf_init(&b, DPO_LINE_MAX);
 	base_alert(&a);
-	CHECK(dpo_alert_syslog(&a, 10, HOST, 4242, &b) == DP_OK);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, 4242}, &b) == DP_OK);
 	static const char want[] =
 		"<81>1 2023-11-14T22:13:20.123Z sw1.example denpod 4242 ALERT [denpo@32473 "
 		"rule=\"DECOY\" mode=\"enforce\" page=\"1\" action=\"suspend\" would=\"none\" "
@@ -710,7 +725,7 @@ static void test_syslog_exact(void)
 
 	base_action(&x);
 	dp_buf_reset(&b);
-	CHECK(dpo_action_syslog(&x, 10, HOST, 4242, &b) == DP_OK);
+	CHECK(dpo_action_syslog(&x, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, 4242}, &b) == DP_OK);
 	static const char want2[] =
 		"<84>1 2023-11-14T22:13:20.000Z sw1.example denpod 4242 CONTAINMENT [denpo@32473 "
 		"action=\"suspend\" operator=\"auto\" device=\"" DEV_HEX "\" officer=\"sato.k\" "
@@ -728,7 +743,7 @@ static void test_syslog_exact(void)
 	snprintf(a.post, sizeof a.post, "]]\\\"");
 	snprintf(a.detail, sizeof a.detail, "one\ntwo\r\tthree \"]\\");
 	dp_buf_reset(&b);
-	CHECK(dpo_alert_syslog(&a, 10, HOST, 4242, &b) == DP_OK);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, 4242}, &b) == DP_OK);
 	CHECK(strstr((const char *)b.p,
 		     " officer=\"a\\\"b\\\\c\\]d e\" post=\"\\]\\]\\\\\\\"\" ") != NULL);
 	static const char tail[] = "] " BOM "one two  three \"]\\";
@@ -751,7 +766,7 @@ static void test_syslog_exact(void)
 		a.mode = sev[i].mode;
 		a.page = sev[i].page;
 		dp_buf_reset(&b);
-		CHECK(dpo_alert_syslog(&a, sev[i].facility, HOST, 1, &b) == DP_OK);
+		CHECK(dpo_alert_syslog(&a, &(dpo_sysid){sev[i].facility, DPO_ENTERPRISE_DEFAULT, HOST, 1}, &b) == DP_OK);
 		snprintf(p, sizeof p, "<%d>1 ", sev[i].pri);
 		CHECKF(!strncmp((const char *)b.p, p, strlen(p)), "case %zu: %.8s", i, (const char *)b.p);
 	}
@@ -765,7 +780,7 @@ static void test_syslog_exact(void)
 		base_action(&x);
 		x.action = asev[i].action;
 		dp_buf_reset(&b);
-		CHECK(dpo_action_syslog(&x, 10, HOST, 1, &b) == DP_OK);
+		CHECK(dpo_action_syslog(&x, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, 1}, &b) == DP_OK);
 		snprintf(p, sizeof p, "<%d>1 ", asev[i].pri);
 		CHECKF(!strncmp((const char *)b.p, p, strlen(p)), "%s: %.8s", asev[i].action,
 		       (const char *)b.p);
@@ -775,7 +790,7 @@ static void test_syslog_exact(void)
 	base_alert(&a);
 	a.t_ms = -5;
 	dp_buf_reset(&b);
-	CHECK(dpo_alert_syslog(&a, 10, NULL, 0, &b) == DP_OK);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, NULL, 0}, &b) == DP_OK);
 	CHECK(!strncmp((const char *)b.p, "<81>1 - - denpod - ALERT [denpo@32473 ", 38));
 	CHECK(valid_str((const char *)b.p));
 
@@ -783,18 +798,18 @@ static void test_syslog_exact(void)
 	dp_buf_reset(&b);
 	CHECK(dp_buf_puts(&b, "keep") == DP_OK);
 	base_alert(&a);
-	CHECK(dpo_alert_syslog(&a, 24, HOST, 1, &b) == DP_EINVAL);
-	CHECK(dpo_alert_syslog(&a, -1, HOST, 1, &b) == DP_EINVAL);
-	CHECK(dpo_alert_syslog(&a, 10, "bad host", 1, &b) == DP_EINVAL);
-	CHECK(dpo_alert_syslog(&a, 10, "h\xc3\xa9", 1, &b) == DP_EINVAL);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){24, DPO_ENTERPRISE_DEFAULT, HOST, 1}, &b) == DP_EINVAL);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){-1, DPO_ENTERPRISE_DEFAULT, HOST, 1}, &b) == DP_EINVAL);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, "bad host", 1}, &b) == DP_EINVAL);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, "h\xc3\xa9", 1}, &b) == DP_EINVAL);
 	a.mode = 7;
-	CHECK(dpo_alert_syslog(&a, 10, HOST, 1, &b) == DP_EINVAL);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, 1}, &b) == DP_EINVAL);
 	CHECK(b.len == 4 && !memcmp(b.p, "keep", 5));
 	dp_buf small;
 	dp_buf_init(&small, 200);
 	CHECK(dp_buf_puts(&small, "keep") == DP_OK);
 	base_alert(&a);
-	CHECK(dpo_alert_syslog(&a, 10, HOST, 1, &small) == DP_ETOOBIG);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, 1}, &small) == DP_ETOOBIG);
 	CHECK(small.len == 4 && !memcmp(small.p, "keep", 5));
 	dp_buf_free(&small);
 	dp_buf_free(&b);
@@ -869,7 +884,7 @@ static void test_syslog_random(void)
 			host[i] = (char)(33 + rnd() % 94);
 		host[hl] = 0;
 		dp_buf_reset(&b);
-		if (dpo_alert_syslog(&a, (int)(rnd() % 24), host, (int)(rnd() % 4000000), &b)) {
+		if (dpo_alert_syslog(&a, &(dpo_sysid){(int)(rnd() % 24), DPO_ENTERPRISE_DEFAULT, host, (int)(rnd() % 4000000)}, &b)) {
 			bad++;
 			continue;
 		}
@@ -912,7 +927,7 @@ static void test_syslog_random(void)
 		x.log_index = (int64_t)rnd() % 100000;
 		dp_buf_reset(&b);
 		memset(&v, 0, sizeof v);
-		if (dpo_action_syslog(&x, 10, host, 1, &b) || !syslog_valid(&v, b.p, b.len)) {
+		if (dpo_action_syslog(&x, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, host, 1}, &b) || !syslog_valid(&v, b.p, b.len)) {
 			if (bad++ < 3)
 				fprintf(stderr, "  invalid action (%s): %s\n", v.why, (const char *)b.p);
 		}
@@ -990,12 +1005,12 @@ static void test_sink_udp_file(void)
 		return;
 	CHECK(dpo_emit_alert(o, &a, 7) == DP_OK);
 	ssize_t n = recv_one(rfd, got, sizeof got);
-	CHECK(dpo_alert_syslog(&a, 10, HOST, (int)getpid(), &want) == DP_OK);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, (int)getpid()}, &want) == DP_OK);
 	CHECKF(n == (ssize_t)want.len && !memcmp(got, want.p, want.len), "received %zd bytes", n);
 	CHECK(dpo_emit_action(o, &x) == DP_OK);
 	n = recv_one(rfd, got, sizeof got);
 	dp_buf_reset(&want);
-	CHECK(dpo_action_syslog(&x, 10, HOST, (int)getpid(), &want) == DP_OK);
+	CHECK(dpo_action_syslog(&x, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, (int)getpid()}, &want) == DP_OK);
 	CHECK(n == (ssize_t)want.len && !memcmp(got, want.p, want.len));
 	CHECK(dpo_emit_alert(o, &a, -1) == DP_OK);
 	CHECK(recv_one(rfd, got, sizeof got) > 0);
@@ -1077,7 +1092,7 @@ static void test_sink_udp_file(void)
 		if (o) {
 			CHECK(dpo_emit_alert(o, &a, 1) == DP_OK);
 			dp_buf_reset(&want);
-			CHECK(dpo_alert_syslog(&a, 10, HOST, (int)getpid(), &want) == DP_OK);
+			CHECK(dpo_alert_syslog(&a, &(dpo_sysid){10, DPO_ENTERPRISE_DEFAULT, HOST, (int)getpid()}, &want) == DP_OK);
 			n = recv_one(r6, got, sizeof got);
 			CHECK(n == (ssize_t)want.len && !memcmp(got, want.p, want.len));
 			dpo_close(o);
@@ -1124,11 +1139,11 @@ static void test_sink_unix(void)
 		return;
 	CHECK(dpo_emit_action(o, &x) == DP_OK);
 	ssize_t n = recv_one(rfd, got, sizeof got);
-	CHECK(dpo_action_syslog(&x, DPO_FACILITY_DEFAULT, HOST, (int)getpid(), &want) == DP_OK);
+	CHECK(dpo_action_syslog(&x, &(dpo_sysid){DPO_FACILITY_DEFAULT, DPO_ENTERPRISE_DEFAULT, HOST, (int)getpid()}, &want) == DP_OK);
 	CHECK(n == (ssize_t)want.len && !memcmp(got, want.p, want.len));
 	CHECK(dpo_emit_alert(o, &a, 3) == DP_OK);
 	dp_buf_reset(&want);
-	CHECK(dpo_alert_syslog(&a, DPO_FACILITY_DEFAULT, HOST, (int)getpid(), &want) == DP_OK);
+	CHECK(dpo_alert_syslog(&a, &(dpo_sysid){DPO_FACILITY_DEFAULT, DPO_ENTERPRISE_DEFAULT, HOST, (int)getpid()}, &want) == DP_OK);
 	n = recv_one(rfd, got, sizeof got);
 	CHECK(n == (ssize_t)want.len && !memcmp(got, want.p, want.len));
 	CHECK(dpo_errors(o) == 0);

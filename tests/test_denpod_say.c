@@ -119,6 +119,25 @@ int main(void)
 	n = release(out, sizeof out);
 	CHECKF(n == 1 && !strcmp(out, "denpod: old\n"), "%s", out);
 
+	/* keyed lines: repetition judged on the key, the count after the last line said */
+	capture();
+	for (int i = 0; i < 100; i++)
+		dpd_say_keyed("dev1 GET /v1/inbox 200", "denpod: request latency_ms=%d status=200", i);
+	dpd_say_keyed("dev1 GET /v1/inbox 403", "denpod: request latency_ms=%d status=403", 7);
+	dpd_say_flush();
+	n = release(out, sizeof out);
+	CHECKF(n == 3 && count(out, "denpod: request latency_ms=0 status=200\n") == 1 &&
+		       count(out, "denpod: request latency_ms=7 status=403\n") == 1 &&
+		       count(out, "denpod: request latency_ms=99 status=200 repeated=99 window_s=1\n") == 1,
+	       "%s", out);
+	/* a keyed line and a plain line of the same text do not hide each other */
+	capture();
+	dpd_say("denpod: same");
+	dpd_say_keyed("denpod: same", "denpod: same");
+	dpd_say_flush();
+	n = release(out, sizeof out);
+	CHECKF(n == 2, "%s", out);
+
 	/* long lines are cut, not overrun */
 	static char big[4 * DPD_SAY_LINE_MAX];
 	memset(big, 'x', sizeof big - 1);
