@@ -103,6 +103,16 @@ void cli_path(const cli_ctx *x, char out[PATH_MAX], const char *name);
 int cli_passphrase(cli_ctx *x, int confirm, char **pass, size_t *len)
 	__attribute__((warn_unused_result));
 void cli_pass_free(char *pass);
+/*
+ * Every NEW keystore passphrase (denpo init, and any command that sets one)
+ * must pass this (denpo/passcheck.c): libpwquality with the machine's
+ * pwquality.conf, at least CLI_PASS_MIN_LEN characters, not containing user
+ * (the officer's handle; may be NULL).  DP_OK; DP_EDENIED with the
+ * library's reason in why (it never quotes the passphrase); DP_EPARSE if
+ * pwquality.conf is malformed; DP_ENOMEM.
+ */
+#define CLI_PASS_MIN_LEN 12
+int cli_pass_check(const char *pass, const char *user, char *why, size_t whycap) DP_WUR;
 
 /* Load keystore.age (asks for the passphrase); returns an exit code. */
 int cli_load_keys(cli_ctx *x);

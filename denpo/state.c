@@ -262,6 +262,12 @@ int cli_passphrase(cli_ctx *x, int confirm, char **pass, size_t *len)
 		r = read_line_fd(fd, p, len);
 		close(fd);
 	} else if (env) {
+		static int warned; /* once per command, however often it asks */
+		if (!warned++)
+			fprintf(stderr, "denpo: warning: the passphrase comes from $DENPO_PASSPHRASE: other "
+					"processes of this user (and root) can read it in /proc/PID/environ, and "
+					"it tends to stay in shell history and scripts\n"
+					"  -> use --passphrase-file FILE (mode 0600) or type it when asked\n");
 		size_t n = strlen(env);
 		if (n + 1 > CLI_PASS_MAX) {
 			r = DP_ETOOBIG;

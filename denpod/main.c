@@ -19,7 +19,7 @@ static const char usage[] =
 	"  collective add NAME POST...\n"
 	"  officer add HANDLE --post P --clearance C [--captions A,B] [--roles R,S] [--name \"Full Name\"]\n"
 	"  officer list\n"
-	"  approve REQUEST_FILE --out ANSWER_FILE [--clearance C] [--captions A,B] [--roles R,S]\n"
+	"  approve REQUEST_FILE --out ANSWER_FILE [--expect FINGERPRINT] [--clearance C] [--captions A,B] [--roles R,S]\n"
 	"  device list | device suspend|reinstate|revoke DEVICE [--reason TEXT]   (hex id or prefix)\n"
 	"  officer disable|enable HANDLE [--reason TEXT]\n"
 	"  contain list [--all] | contain confirm ID | contain undo ID...|--all\n"
@@ -50,13 +50,17 @@ static const struct cmd cmds[] = {
 			   "[--roles R,S] [--name \"Full Name\"] [--operator NAME] --data DIR\n"
 			   "  Role AUDIT lets the officer's devices read the log's entry bundles.\n"},
 	{"officer", "list", "denpod officer list --data DIR\n"},
-	{"approve", NULL, "denpod approve REQUEST_FILE --out ANSWER_FILE [--clearance C] "
-			  "[--captions A,B] [--roles R,S] [--name N] --data DIR\n"
+	{"approve", NULL, "denpod approve REQUEST_FILE --out ANSWER_FILE [--expect FINGERPRINT] "
+			  "[--clearance C] [--captions A,B] [--roles R,S] [--name N] --data DIR\n"
 			  "  Verifies an enrolment request, records the device and its first key epoch\n"
 			  "  (kept even if already expired: the device publishes new keys when it connects),\n"
 			  "  writes the signed answer (with the log's verifier key).\n"
 			  "  --clearance/--captions/--roles create or update the officer.\n"
-			  "  Logged (device-enrolled, key-published) with --operator NAME.\n"},
+			  "  Logged (device-enrolled, key-published) with --operator NAME.\n"
+			  "  Shows the request's fingerprint (8 groups of 5 digits, the same `denpo init`\n"
+			  "  showed the officer).  --expect FINGERPRINT: the digits the officer read to\n"
+			  "  you (spaces and '-' ignored); if the request's differ, nothing is approved,\n"
+			  "  the refusal is logged (admin ENROL-REFUSED) and the exit code is 1.\n"},
 	{"device", "list", "denpod device list --data DIR\n"
 			   "  Each device with its status and current key epoch (or \"no current key\").\n"},
 	{"device", "suspend", "denpod device suspend DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
@@ -139,6 +143,7 @@ static const char **opt_slot(dpa_args *a, const char *name)
 		{"--operator", offsetof(dpa_args, operator_)}, {"--origin", offsetof(dpa_args, origin)},
 		{"--reason", offsetof(dpa_args, reason)},     {"--from", offsetof(dpa_args, from)},
 		{"--count", offsetof(dpa_args, count)},
+		{"--expect", offsetof(dpa_args, expect)},
 	};
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
 		if (strcmp(name, opts[i].name) == 0)
