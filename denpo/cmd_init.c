@@ -102,19 +102,9 @@ int cmd_init(cli_ctx *x, int argc, char **argv)
 				"%s already holds a keystore", x->home);
 	char *pass;
 	size_t plen;
-	r = cli_passphrase(x, 1, &pass, &plen);
-	if (r)
-		return cli_fail(x, r, NULL, "no passphrase for the new keystore");
-	char why[256];
-	if ((r = cli_pass_check(pass, rq.officer, why, sizeof why))) {
-		cli_pass_free(pass);
-		cli_fail(x, r,
-				r == DP_EDENIED ? "choose a longer one: four or more unrelated words make a "
-						  "strong passphrase that is easy to type; nothing was created"
-						: "fix /etc/security/pwquality.conf (man pwquality.conf); nothing was created",
-				"weak passphrase (%s)", why);
-		return EXIT_ERR; /* not a verification failure (exit 3) */
-	}
+	int ec = cli_passphrase_new(x, NULL, NULL, rq.officer, &pass, &plen);
+	if (ec)
+		return ec;
 	dp_keystore *ks;
 	r = dp_keystore_generate(&ks);
 	if (!r)

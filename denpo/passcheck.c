@@ -6,7 +6,7 @@
  * strength bounds that.  So every new passphrase goes through libpwquality,
  * the checks Debian's PAM applies to login passwords: length, dictionary
  * words (cracklib), palindromes, repeated or sequential characters, the
- * officer's handle.  The machine's /etc/security/pwquality.conf applies (a
+ * officer's handle, likeness to the passphrase it replaces.  The machine's /etc/security/pwquality.conf applies (a
  * ministry sets its policy there), with at least CLI_PASS_MIN_LEN
  * characters whatever it says: a keystore passphrase is guessed offline,
  * with no lock-out after failed tries as a login has.
@@ -17,7 +17,7 @@
 
 #include "denpo/cli.h"
 
-int cli_pass_check(const char *pass, const char *user, char *why, size_t whycap)
+int cli_pass_check(const char *pass, const char *old, const char *user, char *why, size_t whycap)
 {
 	char msg[PWQ_MAX_ERROR_MESSAGE_LEN];
 	void *aux = NULL;
@@ -39,7 +39,7 @@ int cli_pass_check(const char *pass, const char *user, char *why, size_t whycap)
 	if (pwquality_get_int_value(s, PWQ_SETTING_MIN_LENGTH, &min) || min < CLI_PASS_MIN_LEN)
 		pwquality_set_int_value(s, PWQ_SETTING_MIN_LENGTH, CLI_PASS_MIN_LEN);
 	aux = NULL;
-	r = pwquality_check(s, pass, NULL, user, &aux);
+	r = pwquality_check(s, pass, old, user, &aux);
 	pwquality_free_settings(s);
 	if (r >= 0)
 		return DP_OK;

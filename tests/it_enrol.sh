@@ -6,7 +6,8 @@
 # fingerprint the officer read and refuses a swapped one (nothing approved,
 # the refusal logged, the device cannot use the switch); a weak new
 # passphrase is refused with libpwquality's reason; a passphrase taken from
-# $DENPO_PASSPHRASE gets a warning.
+# $DENPO_PASSPHRASE gets a warning; `denpo key passphrase` changes it under
+# the same check.
 . "$(dirname "$0")/lib.sh"
 need_programs it_enrol "$DENPOD" "$DENPO"
 t_workdir
@@ -117,4 +118,27 @@ check "approve without --expect approves" [ $? = 0 -a -s "$T/i.answer" ]
 check "and shows init's fingerprint" [ "$(fp_of "$T/ap2.out")" = "$(fp_of "$T/i.out")" -a -n "$(fp_of "$T/i.out")" ]
 check "and says what to check" grep -q "^check: the officer reads you the fingerprint" "$T/ap2.out"
 stop_switch || no "denpod exit status"
+
+# ---- changing the passphrase: the same check; the old one then opens nothing ----
+ks_sum() { sha256sum "$T/sato.k/keystore.age" | cut -d' ' -f1; }
+K0=$(ks_sum)
+NEW="harbour lantern violet 7"
+printf 'abcde\n' >"$T/new.weak"
+printf 'Enrol Test Passphrase\n' >"$T/new.case"
+printf '%s\n' "$NEW" >"$T/new.good"
+DENPO_PASSPHRASE=$PASS dp sato.k key passphrase --new-passphrase-file "$T/new.weak" >"$T/out" 2>"$T/err"
+check "key passphrase: a weak new one is refused (exit $?)" [ $? = 1 ]
+check "key passphrase: with the library's reason" \
+	grep -qxF "denpo: weak passphrase (The password is shorter than 12 characters): refused by policy" "$T/err"
+DENPO_PASSPHRASE=$PASS dp sato.k key passphrase --new-passphrase-file "$T/new.case" >"$T/out" 2>"$T/err"
+check "key passphrase: one differing from the old by case only is refused" \
+	grep -qxF "denpo: weak passphrase (The password differs with case changes only): refused by policy" "$T/err"
+check "key passphrase: refusals leave the keystore as it was" [ "$(ks_sum)" = "$K0" ]
+DENPO_PASSPHRASE=$PASS dp sato.k key passphrase --new-passphrase-file "$T/new.good" >"$T/out" 2>"$T/err"
+check "key passphrase: a strong new one is taken (exit $?)" [ $? = 0 -a "$(ks_sum)" != "$K0" ]
+check "the keystore stays 0600" [ "$(stat -c %a "$T/sato.k/keystore.age")" = 600 ]
+DENPO_PASSPHRASE=$PASS dp sato.k key export-identity --out "$T/id.old" >/dev/null 2>"$T/err"
+check "the old passphrase opens nothing" grep -qF "wrong passphrase" "$T/err"
+DENPO_PASSPHRASE=$NEW dp sato.k key export-identity --out "$T/id.new" >/dev/null 2>&1
+check "the new one opens the keystore" [ -s "$T/id.new" ]
 t_done it_enrol
