@@ -283,8 +283,9 @@ static int get_pass(const char *file, int use_env, int confirm, const char *prom
 	} else {
 		r = prompt_tty(prompt, p, len);
 		if (r == DP_ENOTFOUND)
-			fprintf(stderr, "denpo: no terminal to ask for the passphrase: set "
-					"DENPO_PASSPHRASE or use --passphrase-file FILE\n");
+			fprintf(stderr, "denpo: no terminal to ask for the passphrase: %s\n",
+				use_env ? "set DENPO_PASSPHRASE or use --passphrase-file FILE"
+					: "use --new-passphrase-file FILE");
 		if (!r && confirm) {
 			char *q = sodium_malloc(CLI_PASS_MAX);
 			size_t qlen = 0;

@@ -126,6 +126,10 @@ NEW="harbour lantern violet 7"
 printf 'abcde\n' >"$T/new.weak"
 printf 'Enrol Test Passphrase\n' >"$T/new.case"
 printf '%s\n' "$NEW" >"$T/new.good"
+setsid -w env DENPO_PASSPHRASE="$PASS" "$DENPO" --home "$T/sato.k" key passphrase </dev/null >"$T/out" 2>"$T/err"
+check "key passphrase: the new one never comes from the environment (no terminal: exit $?)" [ $? = 1 ]
+check "key passphrase: says where to give it" \
+	grep -qxF "denpo: no terminal to ask for the passphrase: use --new-passphrase-file FILE" "$T/err"
 DENPO_PASSPHRASE=$PASS dp sato.k key passphrase --new-passphrase-file "$T/new.weak" >"$T/out" 2>"$T/err"
 check "key passphrase: a weak new one is refused (exit $?)" [ $? = 1 ]
 check "key passphrase: with the library's reason" \
