@@ -103,6 +103,26 @@ void cli_path(const cli_ctx *x, char out[PATH_MAX], const char *name);
 int cli_passphrase(cli_ctx *x, int confirm, char **pass, size_t *len)
 	__attribute__((warn_unused_result));
 void cli_pass_free(char *pass);
+/*
+ * Every NEW keystore passphrase (denpo init, and any command that sets one)
+ * must pass this (denpo/passcheck.c): libpwquality with the machine's
+ * pwquality.conf, at least CLI_PASS_MIN_LEN characters, not containing user
+ * (the officer's handle; may be NULL), not like old (the passphrase it
+ * replaces; may be NULL).  DP_OK; DP_EDENIED with the
+ * library's reason in why (it never quotes the passphrase); DP_EPARSE if
+ * pwquality.conf is malformed; DP_ENOMEM.
+ */
+#define CLI_PASS_MIN_LEN 12
+int cli_pass_check(const char *pass, const char *old, const char *user, char *why, size_t whycap) DP_WUR;
+/*
+ * A new passphrase, checked by cli_pass_check (refusals reported).  With old
+ * NULL (a new keystore): as cli_passphrase(x, 1).  With old (a change, the
+ * current passphrase, which the new one must not resemble): from file's
+ * first line, else the terminal twice (never $DENPO_PASSPHRASE, which holds
+ * the current one).  Returns an exit code; on EXIT_OK *pass is the new one.
+ */
+int cli_passphrase_new(cli_ctx *x, const char *file, const char *old, const char *user, char **pass,
+		       size_t *len) DP_WUR;
 
 /* Load keystore.age (asks for the passphrase); returns an exit code. */
 int cli_load_keys(cli_ctx *x);
@@ -158,6 +178,13 @@ typedef struct {
  * (cache/ID.key).  DP codes; m says what was done even on failure.
  */
 int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m);
+/*
+ * Under the keystore lock: save the keystore (as on disk now) under the new
+ * passphrase pass (sodium_malloc'd; this takes it: it becomes x->pass, or is
+ * freed on failure, when the file and x->pass stay as they were).  Keys
+ * must be loaded (cli_load_keys).  DP codes.
+ */
+int cli_keys_repass(cli_ctx *x, char *pass, size_t len) DP_WUR;
 /* cli_keys_maintain with the default lookahead; failures become warnings on stderr. */
 void cli_keys_upkeep(cli_ctx *x);
 /* Record the hash of keystore.age as just loaded (keys.c compares it under the lock). */

@@ -11,6 +11,7 @@
 
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
+#include "denpo/fingerprint.h"
 #include "denpo/tls.h"
 
 static const char init_help[] =
@@ -19,8 +20,14 @@ static const char init_help[] =
 	"Creates this device's keys (signing, TLS, and the post-quantum age\n"
 	"mlkem768x25519 cable key at epoch 0) in a passphrase-protected keystore\n"
 	"(HOME/keystore.age, mode 0600) and writes the\n"
-	"signed enrolment request (HOME/enrol-request.txt, and FILE if given).\n"
-	"Hand the request to your HQ operator; import the answer with `denpo enrol`.\n"
+	"signed enrolment request (HOME/enrol-request.txt, and FILE if given), and\n"
+	"shows the request's fingerprint (8 groups of 5 digits).  Hand the request to\n"
+	"your HQ operator and read them the fingerprint over a channel that\n"
+	"authenticates you (in person, a known phone number): they approve only if\n"
+	"theirs is the same.  Import the answer with `denpo enrol`.\n"
+	"The passphrase must pass libpwquality's checks (the machine's\n"
+	"/etc/security/pwquality.conf, at least 12 characters, no dictionary word, not\n"
+	"your handle): several unrelated words are easy to type and hard to guess.\n"
 	"\n"
 	"  --officer HANDLE     your officer handle, e.g. sato.k\n"
 	"  --post POST          your post, e.g. TOKYO (upper case)\n"
@@ -95,9 +102,9 @@ int cmd_init(cli_ctx *x, int argc, char **argv)
 				"%s already holds a keystore", x->home);
 	char *pass;
 	size_t plen;
-	r = cli_passphrase(x, 1, &pass, &plen);
-	if (r)
-		return cli_fail(x, r, NULL, "no passphrase for the new keystore");
+	int ec = cli_passphrase_new(x, NULL, NULL, rq.officer, &pass, &plen);
+	if (ec)
+		return ec;
 	dp_keystore *ks;
 	r = dp_keystore_generate(&ks);
 	if (!r)
@@ -121,6 +128,8 @@ int cmd_init(cli_ctx *x, int argc, char **argv)
 	if (!r)
 		memcpy(rq.age_recipient, rc.p, rc.len + 1);
 	r = r ? r : dp_enrol_request_encode(&rq, ks->sign_sk, &req);
+	char fp[DP_FP_STR];
+	r = r ? r : dp_enrol_fingerprint(req.p, req.len, fp);
 	r = r ? r : dp_write_file(rpath, req.p, req.len, 0600, 0);
 	if (!r && out)
 		r = dp_write_file(out, req.p, req.len, 0644, 0);
@@ -132,12 +141,16 @@ int cmd_init(cli_ctx *x, int argc, char **argv)
 	char hex[65];
 	dp_hex_encode(hex, ks->sign_pk, 32);
 	if (x->json) {
-		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "device", hex, "officer", rq.officer,
-					 "post", rq.post, "keystore", kpath, "request", out ? out : rpath));
+		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "device", hex, "officer",
+					 rq.officer, "post", rq.post, "keystore", kpath, "request",
+					 out ? out : rpath, "fingerprint", fp));
 	} else {
-		printf("device   %s\nofficer  %s\npost     %s\nkeystore %s\nrequest  %s\n", hex,
-		       rq.officer, rq.post, kpath, out ? out : rpath);
-		printf("Next: give the request to your HQ operator, then run `denpo enrol --answer FILE`.\n");
+		printf("device      %s\nofficer     %s\npost        %s\nkeystore    %s\nrequest     %s\n"
+		       "fingerprint %s\n",
+		       hex, rq.officer, rq.post, kpath, out ? out : rpath, fp);
+		printf("Next: give the request to your HQ operator and read them the fingerprint (on the\n"
+		       "phone or in person): they approve only if `denpod approve` shows the same digits.\n"
+		       "Then run `denpo enrol --answer FILE`.\n");
 	}
 	return EXIT_OK;
 }

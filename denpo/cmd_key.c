@@ -27,6 +27,7 @@ static const char key_help[] =
 	"       denpo key rotate\n"
 	"       denpo key publish [--lookahead DAYS]\n"
 	"       denpo key export-identity --out FILE\n"
+	"       denpo key passphrase [--new-passphrase-file FILE]\n"
 	"\n"
 	"Cables reach this device encrypted to short-lived post-quantum keys, one per\n"
 	"key epoch (a new one every day, valid 25 hours), each signed by the device and\n"
@@ -51,6 +52,12 @@ static const char key_help[] =
 	"                    can then decrypt the payload of a cable addressed to this\n"
 	"                    device at a held epoch.  FILE holds secret keys in clear:\n"
 	"                    keep it off shared disks and shred it after use.\n"
+	"  passphrase        change the keystore's passphrase (no switch needed).  The\n"
+	"                    new one comes from FILE's first line, else is asked twice on\n"
+	"                    the terminal, and must pass the same checks as at `denpo\n"
+	"                    init` (libpwquality: at least 12 characters, no dictionary\n"
+	"                    word, not like the current one).  Copies of the old\n"
+	"                    keystore.age (backups) still open with the old passphrase.\n"
 	"All need the keystore passphrase.\n";
 
 /* The identity file: "# denpo device identity of OFFICER, key epoch N\nAGE-SECRET-KEY-PQ-1...\n" per epoch. */
@@ -165,15 +172,46 @@ static int key_export(cli_ctx *x, const char *out)
 	return EXIT_OK;
 }
 
+/* `denpo key passphrase`: the keystore re-saved under a new passphrase that passes the checks. */
+static int key_passphrase(cli_ctx *x, const char *newfile)
+{
+	int ec = cli_load_keys(x);
+	if (ec)
+		return ec;
+	char rpath[PATH_MAX], kpath[PATH_MAX], *pass;
+	size_t plen;
+	dp_buf q;
+	dp_enrol_request rq;
+	cli_path(x, rpath, "enrol-request.txt");
+	cli_path(x, kpath, "keystore.age");
+	dp_buf_init(&q, DP_ENROL_MAX);
+	int known = !dp_read_file(rpath, &q) && !dp_enrol_request_decode(&rq, q.p, q.len);
+	dp_buf_free(&q);
+	/* the officer's handle, if the request says it, must not be in the passphrase */
+	if ((ec = cli_passphrase_new(x, newfile, x->pass, known ? rq.officer : NULL, &pass, &plen)))
+		return ec;
+	int r = cli_keys_repass(x, pass, plen);
+	if (r)
+		return cli_fail(x, r, "the keystore still opens with the old passphrase",
+				"cannot save the keystore %s", kpath);
+	if (x->json)
+		cli_json_print(json_pack("{s:s, s:b}", "keystore", kpath, "changed", 1));
+	else
+		printf("the passphrase of %s is changed; backups made before still open with the old one\n",
+		       kpath);
+	return EXIT_OK;
+}
+
 int cmd_key(cli_ctx *x, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{"out", required_argument, NULL, 'o'},
 		{"lookahead", required_argument, NULL, 'l'},
+		{"new-passphrase-file", required_argument, NULL, 'n'},
 		CLI_COMMON_OPTS,
 		{NULL, 0, NULL, 0},
 	};
-	const char *out = NULL;
+	const char *out = NULL, *newfile = NULL;
 	long days = DP_EPOCH_LOOKAHEAD / 86400;
 	int o;
 	optind = 0;
@@ -186,6 +224,8 @@ int cmd_key(cli_ctx *x, int argc, char **argv)
 			continue;
 		if (o == 'o')
 			out = optarg;
+		else if (o == 'n')
+			newfile = optarg;
 		else if (o == 'l') {
 			/* "30" or "30d" */
 			size_t n = strlen(optarg);
@@ -202,16 +242,22 @@ int cmd_key(cli_ctx *x, int argc, char **argv)
 	if (optind + 1 < argc)
 		return cli_usage("key", "unexpected argument '%s'", argv[optind + 1]);
 	int export = !strcmp(sub, "export-identity"), rotate = !strcmp(sub, "rotate");
-	if (!export && !rotate && strcmp(sub, "status") && strcmp(sub, "publish"))
-		return cli_usage("key", "unknown subcommand '%s' (status, rotate, publish, export-identity)", sub);
+	int repass = !strcmp(sub, "passphrase");
+	if (!export && !rotate && !repass && strcmp(sub, "status") && strcmp(sub, "publish"))
+		return cli_usage("key", "unknown subcommand '%s' (status, rotate, publish, export-identity, "
+					"passphrase)", sub);
 	if (out && !export)
 		return cli_usage("key", "--out goes with export-identity");
+	if (newfile && !repass)
+		return cli_usage("key", "--new-passphrase-file goes with passphrase");
 	if (days != DP_EPOCH_LOOKAHEAD / 86400 && strcmp(sub, "publish"))
 		return cli_usage("key", "--lookahead goes with publish");
 	if (cli_home(x, 0))
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
 	if (export)
 		return key_export(x, out);
+	if (repass)
+		return key_passphrase(x, newfile);
 	x->no_maint = 1; /* run here, with its errors reported as errors */
 	int ec = cli_open_client(x);
 	if (ec)

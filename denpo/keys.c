@@ -257,6 +257,32 @@ static int ks_save(cli_ctx *x)
 	return r;
 }
 
+int cli_keys_repass(cli_ctx *x, char *pass, size_t len)
+{
+	if (!x->ks || !x->pass)
+		return DP_EINVAL;
+	int fd = cli_lock_keystore(x, 1);
+	if (fd < 0)
+		return DP_EIO;
+	int r = ks_refresh(x); /* the keys as they are now, under the current passphrase */
+	char *old = x->pass;
+	size_t oldlen = x->passlen;
+	if (!r) {
+		x->pass = pass;
+		x->passlen = len;
+		r = ks_save(x);
+	}
+	if (r) {
+		x->pass = old; /* the file is unchanged (replaced atomically, or not at all) */
+		x->passlen = oldlen;
+		cli_pass_free(pass);
+	} else {
+		cli_pass_free(old);
+	}
+	cli_unlock_keystore(fd);
+	return r;
+}
+
 int cli_lock_keystore(cli_ctx *x, int exclusive)
 {
 	return cli_flock(x, "keystore.lock", exclusive);

@@ -242,7 +242,12 @@ static int prompt_tty(const char *prompt, char *p, size_t *len)
 	return r;
 }
 
-int cli_passphrase(cli_ctx *x, int confirm, char **pass, size_t *len)
+/*
+ * A passphrase from file (first line), else $DENPO_PASSPHRASE if use_env,
+ * else the terminal (twice when confirm).
+ */
+static int get_pass(const char *file, int use_env, int confirm, const char *prompt, char **pass,
+		    size_t *len)
 {
 	*pass = NULL;
 	*len = 0;
@@ -250,18 +255,23 @@ int cli_passphrase(cli_ctx *x, int confirm, char **pass, size_t *len)
 	if (!p)
 		return DP_ENOMEM;
 	int r;
-	const char *env = getenv("DENPO_PASSPHRASE");
-	if (x->passfile) {
-		int fd = open(x->passfile, O_RDONLY | O_CLOEXEC);
+	const char *env = use_env ? getenv("DENPO_PASSPHRASE") : NULL;
+	if (file) {
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			sodium_free(p);
-			fprintf(stderr, "denpo: cannot open passphrase file %s: %s\n", x->passfile,
-				strerror(errno));
+			fprintf(stderr, "denpo: cannot open passphrase file %s: %s\n", file, strerror(errno));
 			return DP_EIO;
 		}
 		r = read_line_fd(fd, p, len);
 		close(fd);
 	} else if (env) {
+		static int warned; /* once per command, however often it asks */
+		if (!warned++)
+			fprintf(stderr, "denpo: warning: the passphrase comes from $DENPO_PASSPHRASE: other "
+					"processes of this user (and root) can read it in /proc/PID/environ, and "
+					"it tends to stay in shell history and scripts\n"
+					"  -> use --passphrase-file FILE (mode 0600) or type it when asked\n");
 		size_t n = strlen(env);
 		if (n + 1 > CLI_PASS_MAX) {
 			r = DP_ETOOBIG;
@@ -271,10 +281,11 @@ int cli_passphrase(cli_ctx *x, int confirm, char **pass, size_t *len)
 			r = DP_OK;
 		}
 	} else {
-		r = prompt_tty("Passphrase for the denpo keystore: ", p, len);
+		r = prompt_tty(prompt, p, len);
 		if (r == DP_ENOTFOUND)
-			fprintf(stderr, "denpo: no terminal to ask for the passphrase: set "
-					"DENPO_PASSPHRASE or use --passphrase-file FILE\n");
+			fprintf(stderr, "denpo: no terminal to ask for the passphrase: %s\n",
+				use_env ? "set DENPO_PASSPHRASE or use --passphrase-file FILE"
+					: "use --new-passphrase-file FILE");
 		if (!r && confirm) {
 			char *q = sodium_malloc(CLI_PASS_MAX);
 			size_t qlen = 0;
@@ -301,6 +312,33 @@ int cli_passphrase(cli_ctx *x, int confirm, char **pass, size_t *len)
 	}
 	*pass = p;
 	return DP_OK;
+}
+
+int cli_passphrase(cli_ctx *x, int confirm, char **pass, size_t *len)
+{
+	return get_pass(x->passfile, 1, confirm, "Passphrase for the denpo keystore: ", pass, len);
+}
+
+int cli_passphrase_new(cli_ctx *x, const char *file, const char *old, const char *user, char **pass,
+		       size_t *len)
+{
+	int r = old ? get_pass(file, 0, 1, "New passphrase for the denpo keystore: ", pass, len)
+		    : cli_passphrase(x, 1, pass, len);
+	if (r)
+		return cli_fail(x, r, NULL, "no new passphrase for the keystore");
+	char why[256];
+	if ((r = cli_pass_check(*pass, old, user, why, sizeof why))) {
+		cli_pass_free(*pass);
+		*pass = NULL;
+		*len = 0;
+		cli_fail(x, r,
+			 r == DP_EDENIED ? "choose a longer one: four or more unrelated words make a strong "
+					   "passphrase that is easy to type; nothing was written"
+					 : "fix /etc/security/pwquality.conf (man pwquality.conf); nothing was written",
+			 "weak passphrase (%s)", why);
+		return EXIT_ERR; /* not a verification failure (exit 3) */
+	}
+	return EXIT_OK;
 }
 
 int cli_load_keys(cli_ctx *x)

@@ -20,6 +20,7 @@
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
 #include "denpo/epoch.h"
+#include "denpo/fingerprint.h"
 #include "denpo/tls.h"
 #include "denpod/admin.h"
 #include "denpod/policy.h"
@@ -450,26 +451,71 @@ static int add_device(dps_store *s, const dps_officer *o, int put_officer, const
 	return dpa_finish_txn(s, r);
 }
 
+/*
+ * --expect did not match: nothing is approved, and the attempt is logged
+ * (admin ENROL-REFUSED), for a request swapped on its way to the operator
+ * is an attack on the enrolment that auditors should see.
+ */
+static int approve_refused(const dpa_args *a, const dp_enrol_request *q, const char *fp,
+			   const char *op)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	char hex[65], detail[DP_LOG_TEXT_MAX + 1];
+	dp_hex_encode(hex, q->sign_pk, 32);
+	snprintf(detail, sizeof detail, "request of device %s (%s) for officer %s at %s: fingerprint %s, "
+		 "not the one the operator expected", hex, q->device_name, q->officer, q->post, fp);
+	int e = dpa_open_store(a, &c, &s);
+	if (e)
+		return e;
+	dpl_enc *x = dpl_enc_new();
+	int r = x ? dps_begin(s) : DP_ENOMEM;
+	if (!r)
+		r = dpa_finish_txn(s, log_admin(s, x, op, "ENROL-REFUSED", detail));
+	dpl_enc_free(x);
+	dps_close(s);
+	fprintf(stderr, "denpod: approve: REFUSED: the request's fingerprint is\n  %s\nnot the one "
+			"given with --expect.  Nothing was approved%s.\n"
+			"  -> this request may not be the one officer %s made: do not approve it.  Ask the "
+			"officer to read the fingerprint that `denpo init` showed once more; if it still "
+			"differs, have a new request made and brought to you in person.\n",
+		fp, r ? "" : " (logged as ENROL-REFUSED)", q->officer);
+	if (r)
+		dpa_fail(r, "approve: logging the refusal", NULL);
+	return 1;
+}
+
 int dpa_approve(const dpa_args *a)
 {
 	dpc_config c;
 	dps_store *s = NULL;
 	if (a->npos != 1 || !a->out) {
-		fprintf(stderr, "usage: denpod approve REQUEST_FILE --out ANSWER_FILE [--clearance C] "
-				"[--captions A,B] [--roles R,S] [--name \"Full Name\"] --data DIR\n");
+		fprintf(stderr, "usage: denpod approve REQUEST_FILE --out ANSWER_FILE [--expect FINGERPRINT] "
+				"[--clearance C] [--captions A,B] [--roles R,S] [--name \"Full Name\"] "
+				"--data DIR\n");
+		return 2;
+	}
+	char want[DP_FP_DIGITS + 1];
+	if (a->expect && dp_fp_parse(a->expect, want)) {
+		fprintf(stderr, "denpod: approve: --expect \"%.60s%s\" is not a request fingerprint: give "
+				"the 40 digits (8 groups of 5) the officer reads from `denpo init`\n",
+			a->expect, strlen(a->expect) > 60 ? "..." : "");
 		return 2;
 	}
 	dp_buf b;
 	dp_buf_init(&b, DP_ENROL_MAX);
 	dp_enrol_request q;
+	char fp[DP_FP_STR];
 	int r = dp_read_file(a->pos[0], &b);
 	if (!r)
 		r = dp_enrol_request_decode(&q, b.p, b.len);
+	if (!r)
+		r = dp_enrol_fingerprint(b.p, b.len, fp);
 	dp_buf_free(&b);
 	if (r)
 		return dpa_fail(r, "enrolment request",
 			    r == DP_ESIG ? "the request is not signed by its Sign-Key: do not approve it"
-					 : "is it a DENPO-ENROL-REQUEST/1 file written by denpo enrol?");
+					 : "is it a DENPO-ENROL-REQUEST/1 file written by denpo init?");
 	/* the device's first epoch key, as the record senders will get (signed by the device) */
 	dp_epoch_key k;
 	memset(&k, 0, sizeof k);
@@ -483,6 +529,8 @@ int dpa_approve(const dpa_args *a)
 	char op[DP_LOG_TEXT_MAX + 1];
 	if ((r = dpa_operator_of(a, op)))
 		return r;
+	if (a->expect && !dp_fp_matches(fp, a->expect))
+		return approve_refused(a, &q, fp, op);
 	dp_buf rb;
 	dp_buf_init(&rb, DP_EPOCH_KEY_MAX);
 	r = dp_epoch_key_encode_sig(&k, q.key_sig, &rb);
@@ -590,8 +638,15 @@ int dpa_approve(const dpa_args *a)
 					      "enrolled: revoke it or re-run with a new file)" : NULL);
 	char hex[65];
 	dp_hex_encode(hex, d.id, 32);
-	printf("device %s of officer %s at %s approved; give %s to the device (denpo enrol --import)\n",
-	       hex, o.handle, o.post, a->out);
+	printf("device %s of officer %s at %s approved; give %s to the device (denpo enrol --import)\n"
+	       "fingerprint %s\n",
+	       hex, o.handle, o.post, a->out, fp);
+	if (!a->expect)
+		printf("check: the officer reads you the fingerprint `denpo init` showed; it must be these "
+		       "digits.  If it is not, this request was not theirs: revoke the device at once "
+		       "(denpod device revoke %.16s).  Next time approve with --expect \"DIGITS READ\" "
+		       "and a mismatch approves nothing.\n",
+		       hex);
 	if (k.not_after <= d.created) {
 		/* kept: the device publishes fresh keys the first time it connects */
 		char t[32];

@@ -14,6 +14,7 @@ typedef struct {
 	const char *data;
 	const char *url, *listen, *tz, *post, *clearance, *captions, *roles, *name, *out;
 	const char *operator_, *origin, *reason, *from, *count;
+	const char *expect; /* approve --expect: the request fingerprint the officer read */
 	int hq;
 	int all;  /* --all */
 	int json; /* --json: the list or show as JSON (docs/operations.md, "JSON output") */

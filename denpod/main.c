@@ -22,7 +22,7 @@ static const char usage[] =
 	"  collective add NAME POST...\n"
 	"  officer add HANDLE --post P --clearance C [--captions A,B] [--roles R,S] [--name \"Full Name\"]\n"
 	"  officer list\n"
-	"  approve REQUEST_FILE --out ANSWER_FILE [--clearance C] [--captions A,B] [--roles R,S]\n"
+	"  approve REQUEST_FILE --out ANSWER_FILE [--expect FINGERPRINT] [--clearance C] [--captions A,B] [--roles R,S]\n"
 	"  device list | device suspend|reinstate|revoke DEVICE [--reason TEXT]   (hex id or prefix)\n"
 	"  officer disable|enable HANDLE [--reason TEXT]\n"
 	"  contain list [--all] | contain confirm ID | contain undo ID...|--all\n"
@@ -53,7 +53,7 @@ enum {
 	O_TZ = 1u << 4, O_HQ = 1u << 5, O_POST = 1u << 6, O_CLEARANCE = 1u << 7,
 	O_CAPTIONS = 1u << 8, O_ROLES = 1u << 9, O_NAME = 1u << 10, O_OUT = 1u << 11,
 	O_OPERATOR = 1u << 12, O_REASON = 1u << 13, O_FROM = 1u << 14, O_COUNT = 1u << 15,
-	O_ALL = 1u << 16, O_JSON = 1u << 17,
+	O_ALL = 1u << 16, O_JSON = 1u << 17, O_EXPECT = 1u << 18,
 };
 static const struct {
 	const char *name;
@@ -78,6 +78,7 @@ static const struct {
 	{"count", "N", offsetof(dpa_args, count)},
 	{"all", NULL, offsetof(dpa_args, all)},
 	{"json", NULL, offsetof(dpa_args, json)},
+	{"expect", "FINGERPRINT", offsetof(dpa_args, expect)},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 #define O_ACT (O_DATA | O_OPERATOR) /* a command that changes the switch: logged with its operator */
@@ -105,13 +106,18 @@ static const struct cmd cmds[] = {
 			   "[--roles R,S] [--name \"Full Name\"] [--operator NAME] --data DIR\n"
 			   "  Role AUDIT lets the officer's devices read the log's entry bundles.\n"},
 	{"officer", "list", O_DATA | O_JSON, "denpod officer list [--json] --data DIR\n"},
-	{"approve", NULL, O_ACT | O_OUT | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME, "denpod approve REQUEST_FILE --out ANSWER_FILE [--clearance C] "
-			  "[--captions A,B] [--roles R,S] [--name N] --data DIR\n"
+	{"approve", NULL, O_ACT | O_OUT | O_EXPECT | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME,
+	 "denpod approve REQUEST_FILE --out ANSWER_FILE [--expect FINGERPRINT] "
+			  "[--clearance C] [--captions A,B] [--roles R,S] [--name N] --data DIR\n"
 			  "  Verifies an enrolment request, records the device and its first key epoch\n"
 			  "  (kept even if already expired: the device publishes new keys when it connects),\n"
 			  "  writes the signed answer (with the log's verifier key).\n"
 			  "  --clearance/--captions/--roles create or update the officer.\n"
-			  "  Logged (device-enrolled, key-published) with --operator NAME.\n"},
+			  "  Logged (device-enrolled, key-published) with --operator NAME.\n"
+			  "  Shows the request's fingerprint (8 groups of 5 digits, the same `denpo init`\n"
+			  "  showed the officer).  --expect FINGERPRINT: the digits the officer read to\n"
+			  "  you (spaces and '-' ignored); if the request's differ, nothing is approved,\n"
+			  "  the refusal is logged (admin ENROL-REFUSED) and the exit code is 1.\n"},
 	{"device", "list", O_DATA | O_JSON, "denpod device list [--json] --data DIR\n"
 			   "  Each device with its status and current key epoch (or \"no current key\").\n"},
 	{"device", "suspend", O_ACT | O_REASON, "denpod device suspend DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"

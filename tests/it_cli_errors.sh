@@ -77,7 +77,7 @@ check "failed init creates no state directory" [ ! -e "$T/x" ]
 expect "enrol without --answer" 2 "denpo enrol: --answer FILE is required" dp ito.m enrol
 expect "key without --out" 2 "denpo key: --out FILE is required (a new file; the keys are never printed)" \
 	dp sato.k key export-identity
-expect "key unknown subcommand" 2 "denpo key: unknown subcommand 'show' (status, rotate, publish, export-identity)" dp sato.k key show
+expect "key unknown subcommand" 2 "denpo key: unknown subcommand 'show' (status, rotate, publish, export-identity, passphrase)" dp sato.k key show
 expect "key --lookahead out of range" 2 "denpo key: --lookahead takes a number of days, 1..14" dp sato.k key publish --lookahead 15
 expect "key --lookahead with status" 2 "denpo key: --lookahead goes with publish" dp sato.k key status --lookahead 3
 expect "purge without cables" 2 "denpo purge: name the cables or give --older-than DAYS (not both)" dp sato.k purge

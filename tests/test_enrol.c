@@ -17,6 +17,7 @@
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
 #include "denpo/epoch.h"
+#include "denpo/fingerprint.h"
 #include "tests/fixture.h"
 #include "tests/harness.h"
 
@@ -1132,6 +1133,81 @@ static void test_clock_words(void)
 	CHECKF(!strcmp(out, "9223372036854775807"), "%s", out);
 }
 
+/*
+ * The request fingerprint (denpo/fingerprint.h) of base_request signed by
+ * the 0x01 seed key: the expected digits were computed from the same bytes
+ * with Python's hashlib, not with lib/sha3.c:
+ *   h = hashlib.shake_256(b"denpo-enrol-fingerprint-v1\x00" + request).digest(40)
+ *   " ".join("%05d" % (int.from_bytes(h[5*i:5*i+5], "big") % 100000) for i in range(8))
+ */
+#define FP_VECTOR "36398 51142 61778 38102 96649 91836 21232 32763"
+
+static void test_fingerprint(void)
+{
+	dp_enrol_request q;
+	dp_buf b;
+	char fp[DP_FP_STR], fp2[DP_FP_STR], digits[DP_FP_DIGITS + 1];
+	base_request(&q);
+	dp_buf_init(&b, DP_ENROL_MAX);
+	CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_OK);
+	CHECK(dp_enrol_fingerprint(b.p, b.len, fp) == DP_OK);
+	CHECKF(!strcmp(fp, FP_VECTOR), "got %s", fp);
+	CHECK(strlen(fp) == DP_FP_STR - 1);
+
+	/* another field, another fingerprint (the request re-signed, so it decodes) */
+	strcpy(q.device_name, "Sato-Laptop_3");
+	dp_buf b2;
+	dp_buf_init(&b2, DP_ENROL_MAX);
+	CHECK(dp_enrol_request_encode(&q, dev_sk, &b2) == DP_OK);
+	CHECK(dp_enrol_fingerprint(b2.p, b2.len, fp2) == DP_OK && strcmp(fp, fp2) != 0);
+	/* a request that does not decode has none: out is "" */
+	b2.p[31] ^= 1; /* "Officer: sato.k" -> "rato.k": well-formed, but not what was signed */
+	strcpy(fp2, "x");
+	CHECK(dp_enrol_fingerprint(b2.p, b2.len, fp2) == DP_ESIG && fp2[0] == 0);
+	CHECK(dp_enrol_fingerprint(b.p, b.len - 1, fp2) == DP_EPARSE && fp2[0] == 0);
+	dp_buf_free(&b2);
+	dp_buf_free(&b);
+
+	/* what a person types: digits, with spaces and dashes anywhere */
+	char typed[2 * DP_FP_STR];
+	CHECK(dp_fp_parse(fp, digits) == DP_OK && strlen(digits) == DP_FP_DIGITS);
+	CHECK(dp_fp_matches(fp, fp));
+	size_t k = 0;
+	for (const char *c = fp; *c; c++)
+		typed[k++] = *c == ' ' ? '-' : *c;
+	typed[k] = 0;
+	CHECK(dp_fp_matches(fp, typed));
+	CHECK(dp_fp_matches(fp, digits)); /* no separators at all */
+	snprintf(typed, sizeof typed, "  %s - ", fp);
+	CHECK(dp_fp_matches(fp, typed));
+	memcpy(typed, digits, sizeof digits);
+	typed[DP_FP_DIGITS - 1] = (char)(typed[DP_FP_DIGITS - 1] == '9' ? '0' : typed[DP_FP_DIGITS - 1] + 1);
+	CHECK(dp_fp_parse(typed, digits) == DP_OK && !dp_fp_matches(fp, typed)); /* one digit off */
+	static const struct {
+		const char *s;
+		int want;
+	} bad[] = {
+		{"", DP_EPARSE},
+		{"1234567890123456789012345678901234567890 1", DP_EPARSE}, /* 41 digits */
+		{"123456789012345678901234567890123456789", DP_EPARSE},    /* 39 */
+		{"12345 67890 12345 67890 12345 67890 12345 6789O", DP_EPARSE}, /* the letter O */
+		{"12345_67890_12345_67890_12345_67890_12345_67890", DP_EPARSE},
+		{"12345\t67890 12345 67890 12345 67890 12345 67890", DP_EPARSE},
+		{"\xef\xbc\x91" "2345 67890 12345 67890 12345 67890 12345 67890", DP_EPARSE}, /* full-width 1 */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		strcpy(digits, "x");
+		CHECKF(dp_fp_parse(bad[i].s, digits) == bad[i].want && digits[0] == 0, "case %zu", i);
+		CHECK(!dp_fp_matches(fp, bad[i].s));
+	}
+	char longs[DP_FP_INPUT_MAX + 2];
+	memset(longs, ' ', sizeof longs - 1);
+	longs[sizeof longs - 1] = 0;
+	CHECK(dp_fp_parse(longs, digits) == DP_ETOOBIG);
+	longs[DP_FP_INPUT_MAX] = 0; /* 200 spaces: read, but no digits */
+	CHECK(dp_fp_parse(longs, digits) == DP_EPARSE);
+}
+
 int main(void)
 {
 	if (dp_crypto_init())
@@ -1147,5 +1223,6 @@ int main(void)
 	test_epoch_key();
 	test_clock();
 	test_clock_words();
+	test_fingerprint();
 	return t_done("test_enrol");
 }

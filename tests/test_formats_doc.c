@@ -21,6 +21,7 @@
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
 #include "denpo/epoch.h"
+#include "denpo/fingerprint.h"
 #include "denpo/logentry.h"
 #include "tests/fixture.h"
 #include "tests/harness.h"
@@ -253,6 +254,13 @@ int main(void)
 			CHECK(!strcmp(q.age_recipient, epoch0) && q.epoch == 0);
 			CHECK(dp_enrol_request_encode(&q, dev_sk, &b) == DP_OK);
 			CHECK(b.len == qn && !memcmp(b.p, req, qn));
+			/* its fingerprint as documented */
+			size_t fn;
+			char *dfp = block("enrol-fingerprint", &fn), fp[DP_FP_STR];
+			CHECK(dfp && dp_enrol_fingerprint((const uint8_t *)req, qn, fp) == DP_OK);
+			CHECKF(dfp && fn == DP_FP_STR && !memcmp(dfp, fp, DP_FP_STR - 1) && dfp[fn - 1] == '\n',
+			       "documented fingerprint %.*s, computed %s", dfp ? (int)fn - 1 : 0, dfp ? dfp : "", fp);
+			free(dfp);
 		}
 		r = dp_enrol_answer_decode(&a, (const uint8_t *)ans, an);
 		CHECKF(r == DP_OK, "documented answer: %s", dp_errname(r));
