@@ -51,7 +51,7 @@ check "... a key not set is shown as the default" \
 check "... detect.conf's keys too" grep -qE "^  bulk\.cap-hour +1500  \(default\)$" "$T/check.out"
 start_switch || no "the switch starts"
 body=$(curl -s "http://127.0.0.1:$MPORT/metrics")
-check "the metrics endpoint answers a scrape" grep -q '^denpo_' <<<"$body"
+check "the metrics endpoint answers a scrape" grep -q '^denpod_build_info' <<<"$body"
 stop_switch
 
 # ---- malformed lines, each refused with FILE:LINE ----

@@ -94,7 +94,7 @@ expect_completion "version" denpod vers
 expect_completion "send sent" denpo se
 expect_completion "--class --classified-by" denpo send --cla
 expect_completion "inbox" denpo --home /tmp inb
-expect_completion "status rotate publish export-identity" denpo key ""
+expect_completion "status rotate publish export-identity passphrase" denpo key ""
 expect_completion "--full --min-cosigners" denpo audit sync --
 
 # every command and option the programs know is in their man page (the words
@@ -136,9 +136,9 @@ man_sync() {
 		grep -qE "^ *$k = n" "$T/detect.5.txt" || missing+=("detect.conf $k")
 	done
 	check "denpod detect check lists the parameters ($nparam)" test "$nparam" -ge 30
-	# every denpod.conf key config.c reads (conf_get and the connection-limit table)
+	# every denpod.conf key of config.c's table of keys
 	MAN_TEXT "$R/usr/share/man/man5/denpod.conf.5" >"$T/conf.5.txt"
-	keys=$(grep -oE 'conf_get\(&b, "[a-z_]+"|\{"[a-z_]+", offsetof\(dpc_conn_limits' "$ROOT/denpod/config.c" |
+	keys=$(grep -oE '^[[:space:]]*\{"[a-z_]+", K_(STR|ADDR|NUM),' "$ROOT/denpod/config.c" |
 		sed -E 's/.*"([a-z_]+)".*/\1/')
 	check "config.c's keys found ($(wc -w <<<"$keys"))" test "$(wc -w <<<"$keys")" -ge 17
 	for k in $keys; do
