@@ -286,7 +286,7 @@ static int verify_dir(cli_ctx *x, const char *dir, const char *keyopt)
 			printf("FAIL no INDEX.tlog-proof file in %s\n", dir);
 	}
 	if (x->json)
-		cli_json_print(json_pack("{s:b, s:i, s:i, s:b, s:s, s:o}", "ok", fails == 0 && trusted, "verified",
+		dp_json_print(json_pack("{s:b, s:i, s:i, s:b, s:s, s:o}", "ok", fails == 0 && trusted, "verified",
 					 oks, "failed", fails, "key_trusted", trusted, "verdict",
 					 fails ? "fail" : trusted ? "ok" : "inconclusive", "files", res));
 	else {
@@ -440,7 +440,7 @@ static int verify_evidence(cli_ctx *x, const char *path, const dp_buf *f, const 
 	}
 	const char *tag = v == V_CONCLUSIVE ? "OK" : v == V_INCONCLUSIVE ? "INCONCLUSIVE" : "FAIL";
 	if (x->json)
-		cli_json_print(json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:b}", "file", path, "ok",
+		dp_json_print(json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:b}", "file", path, "ok",
 					 v == V_CONCLUSIVE, "verdict",
 					 v == V_CONCLUSIVE ? "conclusive" : v == V_INCONCLUSIVE ? "inconclusive" : "fail",
 					 "message", msg, "verified_size", (json_int_t)a.cp.size, "received_size",
@@ -487,7 +487,7 @@ int audit_verify(cli_ctx *x, const char *what, const char *keyopt)
 		uint64_t idx;
 		r = check_proof(&k, what, NULL, &idx, msg, sizeof msg);
 		if (x->json)
-			cli_json_print(json_pack("{s:s, s:b, s:s}", "file", what, "ok", r == DP_OK, "message", msg));
+			dp_json_print(json_pack("{s:s, s:b, s:s}", "file", what, "ok", r == DP_OK, "message", msg));
 		else
 			printf("%-4s %s: %s\n", r ? "FAIL" : "OK", what, msg);
 		ec = r ? EXIT_VERIFY : EXIT_OK;

@@ -70,7 +70,7 @@ int bind_fail(cli_ctx *x, const char *id, const char *why, const char *hint)
 	if (x->json) {
 		char what[96];
 		snprintf(what, sizeof what, "cable %s failed verification", id);
-		cli_json_print(json_pack("{s:s, s:s, s:s}", "error", dp_errname(DP_ESIG), "what", what,
+		dp_json_print(json_pack("{s:s, s:s, s:s}", "error", dp_errname(DP_ESIG), "what", what,
 					 "message", why));
 	}
 	return EXIT_VERIFY;

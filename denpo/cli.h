@@ -33,6 +33,7 @@
 #include "denpo/client.h"
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
+#include "denpo/json.h"
 #include "denpo/keystore.h"
 #include "denpo/tlog.h"
 
@@ -365,8 +366,6 @@ int audit_verify(cli_ctx *x, const char *what, const char *keyopt);
 /* "2026-02-24 10:23:00Z" */
 void audit_fmt_time(int64_t t, char out[32]);
 
-/* Write a JSON value (jansson json_t *) to stdout and decref it. */
-void cli_json_print(void *json);
 /* "45s", "12m", "3h", "2d" since t. */
 void cli_age_str(int64_t t, char out[32]);
 

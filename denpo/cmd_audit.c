@@ -547,7 +547,7 @@ static int do_sync(cli_ctx *x, int full, unsigned min_cosigners)
 						    : "only devices of officers with the AUDIT role may read them",
 			x->ans.officer, x->ans.officer);
 		if (x->json)
-			cli_json_print(json_pack("{s:s, s:s}", "error", dp_errname(r), "message",
+			dp_json_print(json_pack("{s:s, s:s}", "error", dp_errname(r), "message",
 						 "the switch refuses the log's entries: AUDIT role needed"));
 		return EXIT_ERR;
 	}
@@ -600,7 +600,7 @@ static int do_sync(cli_ctx *x, int full, unsigned min_cosigners)
 	char root[48];
 	dp_b64_encode(root, res.root, DP_TLOG_HASH, 1);
 	if (x->json)
-		cli_json_print(json_pack("{s:I, s:I, s:s, s:I, s:I, s:b, s:I, s:b}", "old_size",
+		dp_json_print(json_pack("{s:I, s:I, s:s, s:I, s:I, s:b, s:I, s:b}", "old_size",
 					 (json_int_t)res.old_size, "size", (json_int_t)res.size, "root", root,
 					 "fetched", (json_int_t)res.fetched, "cosignatures", (json_int_t)res.cosigs,
 					 "witnessed", witnessed > 0, "min_cosigners", (json_int_t)min_cosigners,
@@ -730,7 +730,7 @@ static int do_device(cli_ctx *x, const char *dev, const char *officer, const cha
 			json_object_set_new(o, "from", json_integer(q->from));
 		if (q->has_to)
 			json_object_set_new(o, "to", json_integer(q->to));
-		cli_json_print(o);
+		dp_json_print(o);
 	} else {
 		json_decref(ents);
 		char t1[32], t2[32], t3[32];
@@ -910,7 +910,7 @@ static int do_cable(cli_ctx *x, const char *ref, qctx *q)
 			json_object_set_new(o, "accepted", a);
 		} else
 			json_object_set_new(o, "accepted", json_null());
-		cli_json_print(o);
+		dp_json_print(o);
 	} else {
 		json_decref(recips);
 		json_decref(ents);
@@ -1087,7 +1087,7 @@ static int do_breach(cli_ctx *x, const char *dev, const char *out, qctx *q)
 	if (r)
 		return cli_fail(x, r, "remove the directory and try again", "audit breach: cannot write the report into %s", out);
 	if (x->json)
-		cli_json_print(json_pack("{s:s, s:s, s:I}", "device", dh, "out", out, "entries", (json_int_t)n));
+		dp_json_print(json_pack("{s:s, s:s, s:I}", "device", dh, "out", out, "entries", (json_int_t)n));
 	else
 		printf("breach report for device %s: %zu entries, each with its proof, in %s\n", dh, n, out);
 	return EXIT_OK;

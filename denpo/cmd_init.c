@@ -141,7 +141,7 @@ int cmd_init(cli_ctx *x, int argc, char **argv)
 	char hex[65];
 	dp_hex_encode(hex, ks->sign_pk, 32);
 	if (x->json) {
-		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "device", hex, "officer",
+		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "device", hex, "officer",
 					 rq.officer, "post", rq.post, "keystore", kpath, "request",
 					 out ? out : rpath, "fingerprint", fp));
 	} else {
@@ -238,7 +238,7 @@ int cmd_enrol(cli_ctx *x, int argc, char **argv)
 	char pin[64];
 	dp_tls_pin(ans.switch_tls_pk, pin);
 	if (x->json)
-		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "officer", ans.officer, "post",
+		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "officer", ans.officer, "post",
 					 ans.post, "clearance", dp_class_name(ans.clearance), "switch",
 					 ans.switch_url, "switch_pin", pin));
 	else
@@ -293,7 +293,7 @@ int cmd_whoami(cli_ctx *x, int argc, char **argv)
 		json_array_append_new(jr, json_string(a->roles[i]));
 	}
 	if (x->json) {
-		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "device", hex,
+		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "device", hex,
 					 "officer", a->officer, "post", a->post, "clearance",
 					 dp_class_name(a->clearance), "captions", jc, "roles", jr, "switch",
 					 a->switch_url, "switch_pin", pin, "home", x->home));

@@ -124,7 +124,7 @@ static int key_status(cli_ctx *x, const cli_maint *m)
 							   (json_int_t)ks->not_after[i], "published",
 							   (ks->flags[i] & DP_KS_PUBLISHED) != 0,
 							   "state", epoch_state(ks, i, now, cur)));
-		cli_json_print(json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "epochs", a, "upkeep", "generated",
+		dp_json_print(json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "epochs", a, "upkeep", "generated",
 					 (json_int_t)m->generated, "published", (json_int_t)m->published,
 					 "erased", (json_int_t)m->erased, "rewrapped", (json_int_t)m->wrapped));
 		return EXIT_OK;
@@ -166,7 +166,7 @@ static int key_export(cli_ctx *x, const char *out)
 			"  anyone with the file reads every cable sent to this device. Shred it after use.\n",
 		out);
 	if (x->json)
-		cli_json_print(json_pack("{s:s, s:I}", "file", out, "identities", (json_int_t)n));
+		dp_json_print(json_pack("{s:s, s:I}", "file", out, "identities", (json_int_t)n));
 	else
 		printf("exported %zu identit%s to %s\n", n, n == 1 ? "y" : "ies", out);
 	return EXIT_OK;
@@ -195,7 +195,7 @@ static int key_passphrase(cli_ctx *x, const char *newfile)
 		return cli_fail(x, r, "the keystore still opens with the old passphrase",
 				"cannot save the keystore %s", kpath);
 	if (x->json)
-		cli_json_print(json_pack("{s:s, s:b}", "keystore", kpath, "changed", 1));
+		dp_json_print(json_pack("{s:s, s:b}", "keystore", kpath, "changed", 1));
 	else
 		printf("the passphrase of %s is changed; backups made before still open with the old one\n",
 		       kpath);
@@ -382,7 +382,7 @@ int cmd_purge(cli_ctx *x, int argc, char **argv)
 	}
 	free(ids);
 	if (x->json)
-		cli_json_print(json_pack("{s:I}", "purged", (json_int_t)purged));
+		dp_json_print(json_pack("{s:I}", "purged", (json_int_t)purged));
 	else
 		printf("purged %zu cable%s\n", purged, purged == 1 ? "" : "s");
 	return EXIT_OK;

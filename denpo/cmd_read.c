@@ -128,7 +128,7 @@ static void list_json(const bind_list *l, json_t *cables)
 	json_t *j = json_pack("{s:o}", "cables", cables);
 	if (j && l->nfailed)
 		json_object_set_new(j, "failed", bind_failed_json(l->failed, l->nfailed));
-	cli_json_print(j);
+	dp_json_print(j);
 }
 
 static int watch(cli_ctx *x)
@@ -150,7 +150,7 @@ static int watch(cli_ctx *x)
 			if (it->seq <= after)
 				continue; /* shown already */
 			if (x->json)
-				cli_json_print(item_json(&l.items[i]));
+				dp_json_print(item_json(&l.items[i]));
 			else {
 				if (it->precedence == DP_PREC_FLASH)
 					fputc('\a', stdout);
@@ -160,7 +160,7 @@ static int watch(cli_ctx *x)
 		}
 		bind_report(l.failed, l.nfailed);
 		if (x->json && l.nfailed)
-			cli_json_print(json_pack("{s:o}", "failed", bind_failed_json(l.failed, l.nfailed)));
+			dp_json_print(json_pack("{s:o}", "failed", bind_failed_json(l.failed, l.nfailed)));
 		if (l.top_seq > after)
 			after = l.top_seq;
 		size_t failed = l.nfailed;
@@ -445,7 +445,7 @@ int cmd_read(cli_ctx *x, int argc, char **argv)
 			json_t *j = cable_json(&c, id, mrn);
 			if (j)
 				json_object_set_new(j, "accepted", json_integer((json_int_t)accepted));
-			cli_json_print(j);
+			dp_json_print(j);
 		} else {
 			dp_buf out;
 			dp_buf_init(&out, (size_t)DP_MAX_BODY * 2 + 65536);
@@ -534,7 +534,7 @@ int cmd_ack(cli_ctx *x, int argc, char **argv)
 		return cli_fail(x, r, "nothing was acknowledged; try again", "cannot acknowledge %s",
 				argv[argc - 1]);
 	if (x->json)
-		cli_json_print(json_pack("{s:s, s:I}", "cable_id", id, "acked", (json_int_t)at));
+		dp_json_print(json_pack("{s:s, s:I}", "cable_id", id, "acked", (json_int_t)at));
 	else
 		printf("acknowledged %s\n", argv[argc - 1]);
 	return EXIT_OK;

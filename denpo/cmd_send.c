@@ -436,7 +436,7 @@ static int print_sent(cli_ctx *x, const dp_submit_result *res, const dp_resolved
 			}
 			json_object_set_new(j, "devices", a);
 		}
-		cli_json_print(j);
+		dp_json_print(j);
 	} else
 		printf("%s\n", res->mrn);
 	return EXIT_OK;

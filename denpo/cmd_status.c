@@ -70,7 +70,7 @@ int cmd_status(cli_ctx *x, int argc, char **argv)
 					     p->delivered ? json_integer(p->delivered) : json_null(), "acked",
 					     p->acked ? json_integer(p->acked) : json_null(), "overdue", p->overdue));
 		}
-		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "cable_id", lg.cable_id, "mrn",
+		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "cable_id", lg.cable_id, "mrn",
 					 lg.mrn, "precedence", dp_prec_name(lg.prec_action), "classification",
 					 dp_class_name(lg.classification), "accepted", (json_int_t)lg.accepted,
 					 "log_index", (json_int_t)lg.index, "recipients", a));
@@ -169,7 +169,7 @@ int cmd_sent(cli_ctx *x, int argc, char **argv)
 		json_t *j = json_pack("{s:o, s:o}", "cables", a, "pending", pend);
 		if (j && nfailed)
 			json_object_set_new(j, "failed", bind_failed_json(failed, nfailed));
-		cli_json_print(j);
+		dp_json_print(j);
 	} else {
 		if (n == 0 && nfailed == 0)
 			printf("no cables sent\n");

@@ -107,19 +107,9 @@ int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 	if (x->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s}", "error", dp_errname(rc), "what", what, "message",
 				      msg && *msg ? msg : dp_strerror(rc));
-		cli_json_print(j);
+		dp_json_print(j);
 	}
 	return cli_exit_code(rc);
-}
-
-void cli_json_print(void *json)
-{
-	json_t *j = json;
-	if (!j)
-		return;
-	json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-	fputc('\n', stdout);
-	json_decref(j);
 }
 
 void cli_age_str(int64_t t, char out[32])

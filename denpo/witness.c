@@ -304,7 +304,7 @@ int cli_log_fork_fail(cli_ctx *x, const char *evidence)
 		"answer; this device keeps the checkpoint it verified before\n",
 		evidence && *evidence ? evidence : "(the evidence could not be written: see above)");
 	if (x->json)
-		cli_json_print(json_pack("{s:s, s:s, s:s}", "error", "fork", "message",
+		dp_json_print(json_pack("{s:s, s:s, s:s}", "error", "fork", "message",
 					 "the switch showed this device a different log history",
 					 "evidence", evidence ? evidence : ""));
 	return EXIT_VERIFY;
@@ -814,7 +814,7 @@ int cli_log_upkeep(cli_ctx *x)
 			"  -> report %s/unproven-*.txt to security operations\n",
 			REFUSALS_MAX, dir);
 		if (x->json)
-			cli_json_print(json_pack("{s:s, s:s, s:s}", "error", "unproven", "message",
+			dp_json_print(json_pack("{s:s, s:s, s:s}", "error", "unproven", "message",
 						 "the switch refuses to prove its newer checkpoint consistent",
 						 "evidence", dir));
 		return EXIT_VERIFY;

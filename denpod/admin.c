@@ -41,16 +41,6 @@ int dpa_open_store(const dpa_args *a, dpc_config *c, dps_store **s)
 	return 0;
 }
 
-void dpa_json_print(void *json)
-{
-	json_t *j = json;
-	if (!j)
-		return;
-	json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-	fputc('\n', stdout);
-	json_decref(j);
-}
-
 int dpa_list_done(int r, const char *what, const char *key, void *list)
 {
 	if (r) {
@@ -58,7 +48,7 @@ int dpa_list_done(int r, const char *what, const char *key, void *list)
 		return dpa_fail(r, what, NULL);
 	}
 	if (list)
-		dpa_json_print(json_pack("{s:o}", key, list));
+		dp_json_print(json_pack("{s:o}", key, list));
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #define DENPOD_ADMIN_H
 
 #include "denpod/config.h"
+#include "denpo/json.h"
 #include "denpo/logentry.h"
 #include "denpod/store.h"
 #include "denpod/tlog.h"
@@ -47,8 +48,6 @@ int dpa_decoy_list(const dpa_args *a);
 int dpa_detect_check(const dpa_args *a);
 /* admin_config.c: `denpod config check`, both configuration files and what is in force. */
 int dpa_config_check(const dpa_args *a);
-/* A JSON document (a jansson json_t *, consumed) as one line on stdout: what --json prints. */
-void dpa_json_print(void *json);
 /*
  * The end of a list command: r an error -> dpa_fail (exit 1); else with
  * --json (list a JSON array, consumed) prints {"KEY": list}; exit 0.

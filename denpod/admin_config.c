@@ -110,7 +110,7 @@ int dpa_config_check(const dpa_args *a)
 	dp_det_config_free(&def);
 	if (root) {
 		json_object_set_new(root, "ok", json_boolean(!r && dok));
-		dpa_json_print(root);
+		dp_json_print(root);
 	}
 	return r || !dok ? 1 : 0;
 }
