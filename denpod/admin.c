@@ -719,8 +719,9 @@ static int log_device(dps_store *s, dpl_enc *x, const dps_device *d, int status,
 	return r;
 }
 
-int dpa_device(const dpa_args *a, const char *verb)
+int dpa_device(const dpa_args *a)
 {
+	const char *verb = a->verb;
 	dpc_config c;
 	dps_store *s = NULL;
 	int status = -1;

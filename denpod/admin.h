@@ -12,6 +12,7 @@
 #include "denpod/tlog.h"
 
 typedef struct {
+	const char *verb; /* the second command word ("list" of `device list`), or NULL */
 	const char *data;
 	const char *url, *listen, *tz, *post, *clearance, *captions, *roles, *name, *out;
 	const char *operator_, *origin, *reason, *from, *count;
@@ -38,12 +39,12 @@ int dpa_collective_add(const dpa_args *a);
 int dpa_officer_add(const dpa_args *a);
 int dpa_officer_list(const dpa_args *a);
 int dpa_approve(const dpa_args *a);
-int dpa_device(const dpa_args *a, const char *verb);
+int dpa_device(const dpa_args *a);
 int dpa_overdue(const dpa_args *a);
 int dpa_cable_list(const dpa_args *a);
 /* admin_contain.c (docs/detection.md): containment steps, two-operator acts, decoys. */
-int dpa_contain(const dpa_args *a, const char *verb);    /* list, confirm, undo */
-int dpa_officer_state(const dpa_args *a, const char *verb); /* disable (two operators), enable */
+int dpa_contain(const dpa_args *a);    /* list, confirm, undo */
+int dpa_officer_state(const dpa_args *a); /* disable (two operators), enable */
 int dpa_decoy_list(const dpa_args *a);
 int dpa_detect_check(const dpa_args *a);
 /* admin_config.c: `denpod config check`, both configuration files and what is in force. */
@@ -83,7 +84,7 @@ int dpa_steps_on_status(dps_store *s, dpl_enc *x, const uint8_t dev[32], int sta
 void dpa_emit_steps(const dpc_config *cfg, dps_store *s, const char *op,
 		    const struct dpa_steps *changed);
 /* admin_log.c: verb is checkpoint, verify or show. */
-int dpa_log(const dpa_args *a, const char *verb);
+int dpa_log(const dpa_args *a);
 /*
  * admin_damage.c: `denpod check`, the fsck (0 clean, 1 damage found, 2
  * usage), and `denpod cable restore ID FILE` (a damaged cable's bytes

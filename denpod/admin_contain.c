@@ -351,8 +351,9 @@ void dpa_emit_steps(const dpc_config *cfg, dps_store *s, const char *op,
 	emit_steps(cfg, s, "take-over", op, take, nt);
 }
 
-int dpa_contain(const dpa_args *a, const char *verb)
+int dpa_contain(const dpa_args *a)
 {
+	const char *verb = a->verb;
 	dpc_config c;
 	dps_store *s = NULL;
 	int list = strcmp(verb, "list") == 0, undo = strcmp(verb, "undo") == 0;
@@ -430,8 +431,9 @@ int dpa_contain(const dpa_args *a, const char *verb)
 	return 0;
 }
 
-int dpa_officer_state(const dpa_args *a, const char *verb)
+int dpa_officer_state(const dpa_args *a)
 {
+	const char *verb = a->verb;
 	int disable = strcmp(verb, "disable") == 0;
 	if (a->npos != 1) {
 		fprintf(stderr, "usage: denpod officer %s HANDLE [--reason TEXT] [--operator NAME] "

@@ -86,27 +86,30 @@ static const struct {
 struct cmd {
 	const char *w1, *w2; /* command words */
 	unsigned opts;       /* the options it takes (O_*) */
+	int (*run)(const dpa_args *a); /* an exit code; a->verb is w2 */
 	const char *help;
 };
 
+static int run_switch(const dpa_args *a);
+
 static const struct cmd cmds[] = {
-	{"init", NULL, O_DATA | O_URL | O_LISTEN | O_ORIGIN, "denpod init --data DIR [--url URL] [--listen HOST:PORT] [--origin NAME]\n"
+	{"init", NULL, O_DATA | O_URL | O_LISTEN | O_ORIGIN, dpa_init, "denpod init --data DIR [--url URL] [--listen HOST:PORT] [--origin NAME]\n"
 		       "  Makes a new switch: keys (sign.key, tls.key, log.key), TLS certificate,\n"
 		       "  database, configuration.  --origin names the transparency log in its\n"
 		       "  checkpoints (default: the URL's host:port + \"/denpo-log\").\n"},
-	{"run", NULL, O_DATA, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT, and signs the\n"
+	{"run", NULL, O_DATA, run_switch, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT, and signs the\n"
 		      "  transparency log (it refuses to start if the stored log does not check).\n"
 		      "  SIGHUP re-reads detect.conf and reopens the alert file (logrotate).  Under\n"
 		      "  systemd ($NOTIFY_SOCKET) it sends READY=1 once it serves, STOPPING=1, and\n"
 		      "  WATCHDOG=1 if $WATCHDOG_USEC asks (dist/denpod.service).\n"},
-	{"post", "add", O_ACT | O_HQ | O_TZ, "denpod post add NAME [--hq] [--tz ZONE] [--operator NAME] --data DIR\n"},
-	{"collective", "add", O_ACT, "denpod collective add NAME POST... [--operator NAME] --data DIR\n"
+	{"post", "add", O_ACT | O_HQ | O_TZ, dpa_post_add, "denpod post add NAME [--hq] [--tz ZONE] [--operator NAME] --data DIR\n"},
+	{"collective", "add", O_ACT, dpa_collective_add, "denpod collective add NAME POST... [--operator NAME] --data DIR\n"
 			      "  A collective address (e.g. \"ALL POSTS\") expanding to posts.\n"},
-	{"officer", "add", O_ACT | O_POST | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME, "denpod officer add HANDLE --post P --clearance C [--captions A,B] "
+	{"officer", "add", O_ACT | O_POST | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME, dpa_officer_add, "denpod officer add HANDLE --post P --clearance C [--captions A,B] "
 			   "[--roles R,S] [--name \"Full Name\"] [--operator NAME] --data DIR\n"
 			   "  Role AUDIT lets the officer's devices read the log's entry bundles.\n"},
-	{"officer", "list", O_DATA | O_JSON, "denpod officer list [--json] --data DIR\n"},
-	{"approve", NULL, O_ACT | O_OUT | O_EXPECT | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME,
+	{"officer", "list", O_DATA | O_JSON, dpa_officer_list, "denpod officer list [--json] --data DIR\n"},
+	{"approve", NULL, O_ACT | O_OUT | O_EXPECT | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME, dpa_approve,
 	 "denpod approve REQUEST_FILE --out ANSWER_FILE [--expect FINGERPRINT] "
 			  "[--clearance C] [--captions A,B] [--roles R,S] [--name N] --data DIR\n"
 			  "  Verifies an enrolment request, records the device and its first key epoch\n"
@@ -118,68 +121,68 @@ static const struct cmd cmds[] = {
 			  "  showed the officer).  --expect FINGERPRINT: the digits the officer read to\n"
 			  "  you (spaces and '-' ignored); if the request's differ, nothing is approved,\n"
 			  "  the refusal is logged (admin ENROL-REFUSED) and the exit code is 1.\n"},
-	{"device", "list", O_DATA | O_JSON, "denpod device list [--json] --data DIR\n"
+	{"device", "list", O_DATA | O_JSON, dpa_device, "denpod device list [--json] --data DIR\n"
 			   "  Each device with its status and current key epoch (or \"no current key\").\n"},
-	{"device", "suspend", O_ACT | O_REASON, "denpod device suspend DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"device", "suspend", O_ACT | O_REASON, dpa_device, "denpod device suspend DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
 			      "  Takes effect at once; logged.\n"},
-	{"device", "reinstate", O_ACT | O_REASON, "denpod device reinstate DEVICE [--reason TEXT] [--operator NAME] "
+	{"device", "reinstate", O_ACT | O_REASON, dpa_device, "denpod device reinstate DEVICE [--reason TEXT] [--operator NAME] "
 				"--data DIR\n"},
-	{"device", "revoke", O_ACT | O_REASON, "denpod device revoke DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"device", "revoke", O_ACT | O_REASON, dpa_device, "denpod device revoke DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
 			     "  Final; also retires the device's keys in the log.  Needs two different\n"
 			     "  operators: the first run records the request, the same command by another\n"
 			     "  operator within 24 h carries it out (both are logged).\n"},
-	{"officer", "disable", O_ACT | O_REASON, "denpod officer disable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"officer", "disable", O_ACT | O_REASON, dpa_officer_state, "denpod officer disable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
 			       "  Every device of the officer is refused at once.  Needs two different\n"
 			       "  operators, like device revoke.\n"},
-	{"officer", "enable", O_ACT | O_REASON, "denpod officer enable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"officer", "enable", O_ACT | O_REASON, dpa_officer_state, "denpod officer enable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
 			      "  Undoes officer disable (one operator).\n"},
-	{"contain", "list", O_DATA | O_ALL, "denpod contain list [--all] --data DIR\n"
+	{"contain", "list", O_DATA | O_ALL, dpa_contain, "denpod contain list [--all] --data DIR\n"
 			    "  The containment steps the switch took on its own (throttles, time-boxed\n"
 			    "  suspensions): id, state, kind, device, officer, post, rule, since, until.\n"
 			    "  --all: also the ones that lapsed or were undone.\n"},
-	{"contain", "confirm", O_ACT | O_REASON, "denpod contain confirm ID [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"contain", "confirm", O_ACT | O_REASON, dpa_contain, "denpod contain confirm ID [--reason TEXT] [--operator NAME] --data DIR\n"
 			       "  Keeps an automatic suspension beyond its time box: the device stays\n"
 			       "  suspended until `denpod device reinstate` or revoke.  Unconfirmed\n"
 			       "  suspensions lapse by themselves (suspend.seconds in detect.conf).\n"},
-	{"contain", "undo", O_ACT | O_ALL | O_REASON, "denpod contain undo ID... | --all [--reason TEXT] [--operator NAME] --data DIR\n"
+	{"contain", "undo", O_ACT | O_ALL | O_REASON, dpa_contain, "denpod contain undo ID... | --all [--reason TEXT] [--operator NAME] --data DIR\n"
 			    "  Lifts automatic steps at once: the device is reinstated, the throttle\n"
 			    "  lifted.  --all: every open step (a mass false alarm).  Logged.\n"},
-	{"decoy", "list", O_DATA, "denpod decoy list --data DIR\n"
+	{"decoy", "list", O_DATA, dpa_decoy_list, "denpod decoy list --data DIR\n"
 			  "  The decoy cables planted by DECOY officers (`denpo send --decoy`).\n"},
-	{"detect", "check", O_DATA, "denpod detect check [FILE] [--data DIR]\n"
+	{"detect", "check", O_DATA, dpa_detect_check, "denpod detect check [FILE] [--data DIR]\n"
 			    "  Checks a detection configuration (default DIR/detect.conf) and prints\n"
 			    "  the rules' modes and actions and every threshold in effect.  A running\n"
 			    "  switch re-reads detect.conf on SIGHUP (and keeps the old one if the new\n"
 			    "  one does not check).\n"},
-	{"overdue", NULL, O_DATA | O_JSON, "denpod overdue [--json] --data DIR\n  Recipients past the handling-time objective.\n"},
-	{"cable", "list", O_DATA | O_JSON, "denpod cable list [--json] --data DIR\n"},
-	{"cable", "restore", O_ACT, "denpod cable restore CABLE_ID FILE [--operator NAME] --data DIR\n"
+	{"overdue", NULL, O_DATA | O_JSON, dpa_overdue, "denpod overdue [--json] --data DIR\n  Recipients past the handling-time objective.\n"},
+	{"cable", "list", O_DATA | O_JSON, dpa_cable_list, "denpod cable list [--json] --data DIR\n"},
+	{"cable", "restore", O_ACT, dpa_cable_restore, "denpod cable restore CABLE_ID FILE [--operator NAME] --data DIR\n"
 			     "  Repairs a cable whose stored copy is damaged (denpod check lists them) from\n"
 			     "  a good copy of its submission bytes: the sender's HOME/sent/ID.cable, a\n"
 			     "  recipient's HOME/cache/ID.cable, or a backup.  The copy is used only if it\n"
 			     "  hashes to the Envelope-Hash of the cable's cable-accepted log entry.\n"
 			     "  Logged (admin CABLE-RESTORE).  Exit 0 restored (or intact already), 1 not.\n"},
-	{"log", "checkpoint", O_DATA, "denpod log checkpoint --data DIR\n"
+	{"log", "checkpoint", O_DATA, dpa_log, "denpod log checkpoint --data DIR\n"
 			      "  Prints the latest signed checkpoint of the transparency log.\n"},
-	{"log", "verify", O_DATA, "denpod log verify --data DIR\n"
+	{"log", "verify", O_DATA, dpa_log, "denpod log verify --data DIR\n"
 			  "  Recomputes every leaf hash and tile from the stored entries and checks every\n"
 			  "  stored checkpoint's root and signature.  Exit 0 if all is well, 1 (saying\n"
 			  "  what is wrong) otherwise.\n"},
-	{"log", "rollback", O_ACT, "denpod log rollback [--operator NAME] --data DIR\n"
+	{"log", "rollback", O_ACT, dpa_log, "denpod log rollback [--operator NAME] --data DIR\n"
 			    "  With the switch stopped: accepts a database restored from a backup older\n"
 			    "  than what the signer signed (denpod run refuses it, saying so).  Only when no\n"
 			    "  newer copy of the database exists: entries above the restored checkpoint are\n"
 			    "  lost, and every device that saw a checkpoint above it reports a fork.\n"
 			    "  Logged (admin LOG-ROLLBACK).\n"},
-	{"log", "show", O_DATA | O_FROM | O_COUNT, "denpod log show [--from I] [--count N] --data DIR\n"
+	{"log", "show", O_DATA | O_FROM | O_COUNT, dpa_log, "denpod log show [--from I] [--count N] --data DIR\n"
 			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
 			"  what to which cable, key or device, when and from where.\n"},
-	{"config", "check", O_DATA | O_JSON, "denpod config check [--json] --data DIR\n"
+	{"config", "check", O_DATA | O_JSON, dpa_config_check, "denpod config check [--json] --data DIR\n"
 			      "  Reads DIR/denpod.conf and DIR/detect.conf as `denpod run` does and prints\n"
 			      "  every key in force, its value and \"(default)\" where it is the default.\n"
 			      "  Needs no running switch.  Exit 0 if both files check, 1 (with each\n"
 			      "  file's error: FILE:LINE: what) if not.\n"},
-	{"check", NULL, O_DATA, "denpod check --data DIR\n"
+	{"check", NULL, O_DATA, dpa_check, "denpod check --data DIR\n"
 			"  The operator's fsck of the switch's database, beside a running switch (one\n"
 			"  read snapshot) or a stopped one: SQLite's integrity_check, the whole\n"
 			"  transparency log (as log verify), every stored cable's bytes against the\n"
@@ -258,6 +261,19 @@ static int parse_opts(const struct cmd *cmd, int argc, char **argv, int first, d
 	return -1;
 }
 
+/* `denpod run`: the configuration of --data, then the server until a signal. */
+static int run_switch(const dpa_args *a)
+{
+	dpc_config c;
+	if (!a->data || !*a->data) {
+		fprintf(stderr, "denpod: give --data DIR (or set DENPOD_DATA)\n");
+		return 2;
+	}
+	if (dpc_load(&c, a->data))
+		return 1;
+	return dpd_run(&c) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0))
@@ -304,50 +320,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "denpod: libsodium failed to initialise\n");
 		return 1;
 	}
-	const char *w = cmd->w1, *w2 = cmd->w2 ? cmd->w2 : "";
-	if (strcmp(w, "init") == 0)
-		return a.npos ? (fputs(cmd->help, stderr), 2) : dpa_init(&a);
-	if (strcmp(w, "run") == 0) {
-		dpc_config c;
-		if (a.npos) {
-			fputs(cmd->help, stderr);
-			return 2;
-		}
-		if (!a.data || !*a.data) {
-			fprintf(stderr, "denpod: give --data DIR (or set DENPOD_DATA)\n");
-			return 2;
-		}
-		if (dpc_load(&c, a.data))
-			return 1;
-		return dpd_run(&c) ? 1 : 0;
+	a.verb = cmd->w2;
+	/* init and run take no positional argument; the others check their own */
+	if (a.npos && (cmd->run == dpa_init || cmd->run == run_switch)) {
+		fputs(cmd->help, stderr);
+		return 2;
 	}
-	if (strcmp(w, "post") == 0)
-		return dpa_post_add(&a);
-	if (strcmp(w, "collective") == 0)
-		return dpa_collective_add(&a);
-	if (strcmp(w, "officer") == 0)
-		return strcmp(w2, "add") == 0	 ? dpa_officer_add(&a)
-		       : strcmp(w2, "list") == 0 ? dpa_officer_list(&a)
-						 : dpa_officer_state(&a, w2);
-	if (strcmp(w, "contain") == 0)
-		return dpa_contain(&a, w2);
-	if (strcmp(w, "decoy") == 0)
-		return dpa_decoy_list(&a);
-	if (strcmp(w, "detect") == 0)
-		return dpa_detect_check(&a);
-	if (strcmp(w, "approve") == 0)
-		return dpa_approve(&a);
-	if (strcmp(w, "device") == 0)
-		return dpa_device(&a, w2);
-	if (strcmp(w, "overdue") == 0)
-		return dpa_overdue(&a);
-	if (strcmp(w, "log") == 0)
-		return dpa_log(&a, w2);
-	if (strcmp(w, "check") == 0)
-		return dpa_check(&a);
-	if (strcmp(w, "config") == 0)
-		return dpa_config_check(&a);
-	if (strcmp(w, "cable") == 0 && strcmp(w2, "restore") == 0)
-		return dpa_cable_restore(&a);
-	return dpa_cable_list(&a);
+	return cmd->run(&a);
 }
