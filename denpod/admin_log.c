@@ -99,7 +99,6 @@ static int log_show(const dpa_args *a, dps_store *s)
 static int log_rollback(const dpa_args *a, const dpc_config *c, dps_store *s)
 {
 	char vks[DP_NOTE_VKEY_MAX + 1], op[DP_LOG_TEXT_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
-	char hex[2 * DP_TLOG_HASH + 1];
 	uint8_t root[DP_TLOG_HASH];
 	uint64_t size = 0;
 	dp_note_vkey vk;
@@ -133,15 +132,18 @@ static int log_rollback(const dpa_args *a, const dpc_config *c, dps_store *s)
 		       "nothing to roll back\n", (unsigned long long)cp.size, (unsigned long long)size);
 		return 0;
 	}
-	dp_hex_encode(hex, root, DP_TLOG_HASH);
-	snprintf(detail, sizeof detail, "the log was signed up to size %llu (root %.16s...); the "
-					"database restored holds checkpoint %llu: entries above it are lost, "
-					"and devices that saw a checkpoint above it will report a fork",
-		 (unsigned long long)size, hex, (unsigned long long)cp.size);
+	dp_log_rollback rb = {.signed_size = size, .restored_size = cp.size};
+	memcpy(rb.signed_root, root, DP_TLOG_HASH);
+	char why[160];
+	snprintf(why, sizeof why, "entries above %llu are lost; devices that saw a checkpoint above it "
+				  "report a fork until they run `denpo log recover`",
+		 (unsigned long long)cp.size);
+	if (dp_log_rollback_format(detail, &rb, why))
+		return dpa_fail(DP_EINVAL, "log rollback", NULL);
 	dpl_enc *x = dpl_enc_new();
 	r = x ? dps_begin(s) : DP_ENOMEM;
 	if (!r)
-		r = dpa_log_admin(s, x, op, "LOG-ROLLBACK", detail);
+		r = dpa_log_admin(s, x, op, DP_LOG_ROLLBACK_ACT, detail);
 	r = x ? dpa_finish_txn(s, r) : r;
 	dpl_enc_free(x);
 	/* the entry first: a failure below leaves the start refusing, and this can be run again */
@@ -156,8 +158,9 @@ static int log_rollback(const dpa_args *a, const dpc_config *c, dps_store *s)
 	return 0;
 }
 
-int dpa_log(const dpa_args *a, const char *verb)
+int dpa_log(const dpa_args *a)
 {
+	const char *verb = a->verb;
 	dpc_config c;
 	dps_store *s = NULL;
 	if (a->npos) {

@@ -4,7 +4,8 @@
  * fields: dp_logent_encode gives the input back, byte for byte, and what
  * the decoder points at is its own buffers.  The input, read as a string,
  * also goes through dp_log_addr_canon, whose output must be a fixed point
- * that an entry's Source accepts.  Seeds: `tool_example --corpus DIR`
+ * that an entry's Source accepts; and through dp_log_rollback_parse, whose
+ * accepted Details format back to the same prefix.  Seeds: `tool_example --corpus DIR`
  * (the worked example's entries, one per event).
  */
 #include <string.h>
@@ -37,11 +38,32 @@ static void addr(const uint8_t *data, size_t size)
 	dp_buf_free(&b);
 }
 
+static void rollback(const uint8_t *data, size_t size)
+{
+	char in[DP_LOG_TEXT_MAX + 1], out[DP_LOG_TEXT_MAX + 1];
+	if (size >= sizeof in)
+		return;
+	memcpy(in, data, size);
+	in[size] = 0;
+	dp_log_rollback r;
+	static const dp_log_rollback zero;
+	if (dp_log_rollback_parse(&r, in) != DP_OK) {
+		if (memcmp(&r, &zero, sizeof r))
+			__builtin_trap(); /* refused: nothing left behind */
+		return;
+	}
+	const char *text = strstr(in, ": ");
+	if (r.restored_size >= r.signed_size || !text ||
+	    dp_log_rollback_format(out, &r, text + 2) != DP_OK || strncmp(out, in, (size_t)(text + 2 - in)))
+		__builtin_trap(); /* accepted, so it is the one spelling of its fields */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static dp_logent e;
 	static const dp_logent zero;
 	addr(data, size);
+	rollback(data, size);
 	int r = dp_logent_decode(&e, data, size);
 	if (r != DP_OK) {
 		if ((r != DP_EPARSE && r != DP_ETOOBIG) || memcmp(&e, &zero, sizeof e))

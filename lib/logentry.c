@@ -7,10 +7,12 @@
  * and requires the same bytes: one encoding per entry.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "denpo/encoding.h"
 #include "denpo/logentry.h"
+#include "denpo/num.h"
 #include "lib/fields.h"
 
 #define MAGIC "DENPO-LOG/1\n"
@@ -534,5 +536,71 @@ int dp_logent_set_part(dp_logent *e, const dp_log_rcpt *all, size_t n, uint32_t 
 	e->parts = parts;
 	e->rcpts = all + from;
 	e->nrcpts = n - from < DP_LOG_RCPTS_PER_ENTRY ? n - from : DP_LOG_RCPTS_PER_ENTRY;
+	return DP_OK;
+}
+
+/* ---- the Detail of LOG-ROLLBACK ---- */
+
+static int rollback_prefix(char *out, size_t cap, const dp_log_rollback *r)
+{
+	char hex[2 * DP_TLOG_HASH + 1];
+	dp_hex_encode(hex, r->signed_root, DP_TLOG_HASH);
+	int n = snprintf(out, cap, "signed-size=%llu signed-root=%s restored-size=%llu: ",
+			 (unsigned long long)r->signed_size, hex, (unsigned long long)r->restored_size);
+	return n > 0 && (size_t)n < cap ? n : -1;
+}
+
+int dp_log_rollback_format(char out[DP_LOG_TEXT_MAX + 1], const dp_log_rollback *r, const char *text)
+{
+	if (r->restored_size >= r->signed_size || !text || !*text)
+		return DP_EINVAL;
+	int n = rollback_prefix(out, DP_LOG_TEXT_MAX + 1, r);
+	if (n < 0)
+		return DP_EINVAL;
+	snprintf(out + n, DP_LOG_TEXT_MAX + 1 - (size_t)n, "%s", text);
+	/* a text cut at the end must not end with a space (logentry.h <text>) */
+	size_t len = strlen(out);
+	while (len > (size_t)n && out[len - 1] == ' ')
+		out[--len] = 0;
+	return len > (size_t)n ? DP_OK : DP_EINVAL;
+}
+
+/* The decimal after key at *p up to stop; advances *p past stop. */
+static int rollback_num(const char **p, const char *key, char stop, uint64_t *v)
+{
+	size_t k = strlen(key);
+	if (strncmp(*p, key, k) != 0)
+		return DP_EPARSE;
+	const char *d = *p + k, *e = strchr(d, stop);
+	if (!e || dp_num_u64(v, d, (size_t)(e - d), 0, UINT64_MAX))
+		return DP_EPARSE;
+	*p = e + 1;
+	return DP_OK;
+}
+
+int dp_log_rollback_parse(dp_log_rollback *r, const char *detail)
+{
+	dp_log_rollback x;
+	memset(&x, 0, sizeof x);
+	memset(r, 0, sizeof *r);
+	const char *p = detail;
+	static const char root_key[] = "signed-root=";
+	if (!detail || rollback_num(&p, "signed-size=", ' ', &x.signed_size) ||
+	    strncmp(p, root_key, sizeof root_key - 1) != 0)
+		return DP_EPARSE;
+	p += sizeof root_key - 1;
+	if (strlen(p) < 2 * DP_TLOG_HASH + 1 || p[2 * DP_TLOG_HASH] != ' ' ||
+	    dp_hex_decode(x.signed_root, DP_TLOG_HASH, p, 2 * DP_TLOG_HASH))
+		return DP_EPARSE;
+	p += 2 * DP_TLOG_HASH + 1;
+	if (rollback_num(&p, "restored-size=", ':', &x.restored_size) || *p != ' ' || !p[1] ||
+	    x.restored_size >= x.signed_size)
+		return DP_EPARSE;
+	/* one spelling: the prefix written again must be the one read (lower-case hex) */
+	char again[DP_LOG_TEXT_MAX + 1];
+	int n = rollback_prefix(again, sizeof again, &x);
+	if (n < 0 || strncmp(again, detail, (size_t)n) != 0)
+		return DP_EPARSE;
+	*r = x;
 	return DP_OK;
 }

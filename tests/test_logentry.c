@@ -846,6 +846,50 @@ static void test_overwrite(void)
 	dp_buf_free(&b);
 }
 
+/* The Detail of LOG-ROLLBACK: written and read by one pair, one spelling. */
+static void test_rollback_detail(void)
+{
+	dp_log_rollback r = {.signed_size = 48213, .restored_size = 47980}, d;
+	memset(r.signed_root, 0xab, sizeof r.signed_root);
+	char out[DP_LOG_TEXT_MAX + 1];
+	CHECK(dp_log_rollback_format(out, &r, "entries above 47980 are lost") == DP_OK);
+	CHECK(!strcmp(out, "signed-size=48213 signed-root=abababababababababababababababababababababab"
+			   "abababababababababab restored-size=47980: entries above 47980 are lost"));
+	CHECK(dp_log_rollback_parse(&d, out) == DP_OK && d.signed_size == 48213 &&
+	      d.restored_size == 47980 && !memcmp(d.signed_root, r.signed_root, sizeof d.signed_root));
+	/* a long text is cut to fit, never past DP_LOG_TEXT_MAX, never ending in a space */
+	char lng[2 * DP_LOG_TEXT_MAX];
+	memset(lng, 'x', sizeof lng - 1);
+	lng[sizeof lng - 1] = 0;
+	lng[DP_LOG_TEXT_MAX - 130] = ' ';
+	CHECK(dp_log_rollback_format(out, &r, lng) == DP_OK && strlen(out) <= DP_LOG_TEXT_MAX &&
+	      out[strlen(out) - 1] != ' ' && dp_log_rollback_parse(&d, out) == DP_OK);
+	/* nothing lost is no rollback; an empty text is refused */
+	r.restored_size = r.signed_size;
+	CHECK(dp_log_rollback_format(out, &r, "x") == DP_EINVAL);
+	r.restored_size = 1;
+	CHECK(dp_log_rollback_format(out, &r, "") == DP_EINVAL);
+	static const char *const bad[] = {
+		"", "signed-size=2 restored-size=1: x",
+		"signed-size=02 signed-root=0000000000000000000000000000000000000000000000000000000000000000 restored-size=1: x",
+		"signed-size=2 signed-root=000000000000000000000000000000000000000000000000000000000000000A restored-size=1: x",
+		"signed-size=2 signed-root=00000000000000000000000000000000000000000000000000000000000000 restored-size=1: x",
+		"signed-size=2 signed-root=0000000000000000000000000000000000000000000000000000000000000000 restored-size=2: x",
+		"signed-size=2 signed-root=0000000000000000000000000000000000000000000000000000000000000000 restored-size=1:",
+		"signed-size=2 signed-root=0000000000000000000000000000000000000000000000000000000000000000 restored-size=1: ",
+		"signed-size=2 signed-root=0000000000000000000000000000000000000000000000000000000000000000  restored-size=1: x",
+		"signed-size=-2 signed-root=0000000000000000000000000000000000000000000000000000000000000000 restored-size=1: x",
+		"the log was signed up to size 48213 (root abcdef0123456789...); the database restored holds checkpoint 47980",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(&d, 0x55, sizeof d);
+		CHECK(dp_log_rollback_parse(&d, bad[i]) == DP_EPARSE && d.signed_size == 0 && d.restored_size == 0);
+	}
+	CHECK(dp_log_rollback_parse(&d, "signed-size=2 signed-root=0000000000000000000000000000000000000000"
+					"000000000000000000000000 restored-size=0: all lost") == DP_OK &&
+	      d.restored_size == 0);
+}
+
 int main(void)
 {
 	if (dp_crypto_init())
@@ -867,5 +911,6 @@ int main(void)
 	test_limits();
 	test_parts();
 	test_overwrite();
+	test_rollback_detail();
 	return t_done("test_logentry");
 }

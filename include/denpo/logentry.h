@@ -175,4 +175,27 @@ int dp_logent_set_part(dp_logent *e, const dp_log_rcpt *all, size_t n, uint32_t 
  */
 int dp_log_addr_canon(char out[DP_LOG_ADDR_MAX + 1], const char *addr) DP_WUR;
 
+/*
+ * The Detail of an admin entry with Act LOG-ROLLBACK, which an operator's
+ * `denpod log rollback` or `denpod restore` appends when a restored
+ * database is older than the tree the log key signed (docs/formats.md §7):
+ *
+ *   signed-size=<N> signed-root=<64 hex> restored-size=<M>: <text>
+ *
+ * N and root: the largest tree the signer signed (signer.state); M: the
+ * size of the restored database's latest checkpoint, M < N.  Entries M..N-1
+ * of the signed tree are lost; the rollback entry itself is at index >= M
+ * of the tree that goes on.  Devices read it to accept the new history
+ * (`denpo log recover`); the text after ": " is for people.
+ */
+#define DP_LOG_ROLLBACK_ACT "LOG-ROLLBACK"
+typedef struct {
+	uint64_t signed_size, restored_size;
+	uint8_t signed_root[DP_TLOG_HASH];
+} dp_log_rollback;
+/* The Detail of r with text after it (cut to fit DP_LOG_TEXT_MAX); DP_EINVAL unless restored < signed. */
+int dp_log_rollback_format(char out[DP_LOG_TEXT_MAX + 1], const dp_log_rollback *r, const char *text) DP_WUR;
+/* Strict: the three fields exactly as format writes them, then ": " and text.  DP_EPARSE otherwise. */
+int dp_log_rollback_parse(dp_log_rollback *r, const char *detail) DP_WUR;
+
 #endif
