@@ -108,10 +108,22 @@ build-fuzz/obj/%.o: %.c $(wildcard include/denpo/*.h) $(wildcard lib/*.h)
 build-fuzz/libdenpo.a: $(FUZZ_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
+# The switch's code, for the targets that call into it (FUZZ_WITH_DENPOD) rather
+# than include one of its .c files.
+FUZZ_DENPOD_OBJS := $(DENPOD_SRCS:%.c=build-fuzz/obj/%.o)
+build-fuzz/obj/denpod/%.o: denpod/%.c $(wildcard include/denpo/*.h) $(wildcard denpod/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+build-fuzz/denpod.a: $(FUZZ_DENPOD_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+FUZZ_WITH_DENPOD := build-fuzz/fuzz_signer build-fuzz/fuzz_config
+$(FUZZ_WITH_DENPOD): build-fuzz/denpod.a
 build-fuzz/%: fuzz/%.c build-fuzz/libdenpo.a $(wildcard include/denpo/*.h) $(wildcard lib/*.h) \
 		$(wildcard fuzz/*.h) $(wildcard denpod/*.h) $(wildcard denpod/*.c)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< build-fuzz/libdenpo.a $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(if $(filter $@,$(FUZZ_WITH_DENPOD)),build-fuzz/denpod.a) \
+		build-fuzz/libdenpo.a $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz.sh $(FUZZ_BINS)
 
