@@ -30,6 +30,15 @@ static dpc_config cfg;
 static dp_note_vkey vk;
 static char state_path[DPC_PATH_MAX + 32];
 
+static char key_path[DPC_PATH_MAX + 32];
+
+static void cleanup(void)
+{
+	unlink(state_path);
+	unlink(key_path);
+	rmdir(cfg.dir);
+}
+
 static void setup(void)
 {
 	static int done;
@@ -37,18 +46,18 @@ static void setup(void)
 		return;
 	char tmpl[] = "/tmp/fuzz_signer.XXXXXX";
 	uint8_t seed[32], pk[32], sk[64];
-	char path[DPC_PATH_MAX + 32];
 	if (!mkdtemp(tmpl))
 		abort();
 	memset(&cfg, 0, sizeof cfg);
 	snprintf(cfg.dir, sizeof cfg.dir, "%s", tmpl);
 	snprintf(cfg.log_origin, sizeof cfg.log_origin, "fuzz.example/denpo-log");
-	snprintf(path, sizeof path, "%s/log.key", tmpl);
+	snprintf(key_path, sizeof key_path, "%s/log.key", tmpl);
 	snprintf(state_path, sizeof state_path, "%s/signer.state", tmpl);
 	randombytes_buf(seed, sizeof seed);
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(seed, 1, sizeof seed, f) != sizeof seed || fclose(f) || chmod(path, 0600))
+	FILE *f = fopen(key_path, "wb");
+	if (!f || fwrite(seed, 1, sizeof seed, f) != sizeof seed || fclose(f) || chmod(key_path, 0600))
 		abort();
+	atexit(cleanup);
 	crypto_sign_ed25519_seed_keypair(pk, sk, seed);
 	if (dp_note_vkey_make(&vk, cfg.log_origin, DP_NOTE_ED25519, pk))
 		abort();
