@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "denpo/detect.h"
 #include "denpo/encoding.h"
 #include "denpo/num.h"
@@ -109,7 +111,32 @@ int dpa_two_person(dps_store *s, dpl_enc *x, const char *act, const char *target
 struct owner {
 	dps_store *s;
 	int n;
+	json_t *list; /* --json: the steps as JSON objects; NULL: a table */
 };
+
+/* Unix seconds, or null where the time is absent (0). */
+static json_t *time_json(int64_t t)
+{
+	return t > 0 ? json_integer(t) : json_null();
+}
+
+/* A string, or null where it is absent (NULL or ""). */
+static json_t *str_json(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+/* The fields of a row of the table, as JSON (docs/operations.md, "JSON output"). */
+static int step_json(json_t *list, const dps_containment *c, const char *hex, const dps_officer *off)
+{
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}", "id",
+			      (json_int_t)c->id, "state", dps_contain_state_name(c->state), "kind",
+			      dps_contain_kind_name(c->kind), "device", hex, "officer",
+			      str_json(off ? off->handle : NULL), "post", str_json(off ? off->post : NULL),
+			      "rule", c->rule, "since", time_json(c->created), "until", time_json(c->until),
+			      "operator", str_json(c->operator_));
+	return json_array_append_new(list, j) ? DP_ENOMEM : DP_OK;
+}
 
 static int print_step(void *ctx, const dps_containment *c)
 {
@@ -118,15 +145,17 @@ static int print_step(void *ctx, const dps_containment *c)
 	dps_officer off;
 	char hex[65], created[32], until[32];
 	dp_hex_encode(hex, c->device, 32);
-	utc(created, c->created);
-	utc(until, c->until);
 	int known = dps_device_get(o->s, c->device, &d) == DP_OK &&
 		    dps_officer_get(o->s, d.officer, &off) == DP_OK;
+	o->n++;
+	if (o->list)
+		return step_json(o->list, c, hex, known ? &off : NULL);
+	utc(created, c->created);
+	utc(until, c->until);
 	printf("%-5lld %-9s %-8s %.16s %-16s %-10s %-14s %s until %s%s%s\n", (long long)c->id,
 	       dps_contain_state_name(c->state), dps_contain_kind_name(c->kind), hex,
 	       known ? off.handle : "?", known ? off.post : "?", c->rule, created, until,
 	       c->operator_[0] ? " by " : "", c->operator_);
-	o->n++;
 	return DP_OK;
 }
 
@@ -364,7 +393,7 @@ int dpa_contain(const dpa_args *a)
 	if ((list && a->npos) || (!list && !undo && a->npos != 1) ||
 	    (undo && (a->all ? a->npos != 0 : a->npos == 0))) {
 		fprintf(stderr, "usage: denpod contain %s --data DIR\n",
-			list ? "list [--all]" : undo ? "undo ID... | undo --all" : "confirm ID");
+			list ? "list [--all] [--json]" : undo ? "undo ID... | undo --all" : "confirm ID");
 		return 2;
 	}
 	char op[DP_LOG_TEXT_MAX + 1];
@@ -383,13 +412,14 @@ int dpa_contain(const dpa_args *a)
 		return e;
 	int r;
 	if (list) {
-		struct owner o = {s, 0};
-		printf("%-5s %-9s %-8s %-16s %-16s %-10s %-14s %s\n", "ID", "STATE", "KIND", "DEVICE",
-		       "OFFICER", "POST", "RULE", "SINCE");
+		struct owner o = {s, 0, a->json ? json_array() : NULL};
+		if (!o.list)
+			printf("%-5s %-9s %-8s %-16s %-16s %-10s %-14s %s\n", "ID", "STATE", "KIND",
+			       "DEVICE", "OFFICER", "POST", "RULE", "SINCE");
 		r = dps_contain_list(s, !a->all, a->all ? 1000 : (size_t)-1, print_step, &o);
 		dps_close(s);
-		if (r)
-			return dpa_fail(r, "contain list", NULL);
+		if (r || o.list)
+			return dpa_list_done(r, "contain list", "steps", o.list);
 		if (!o.n)
 			printf("(no %scontainment steps)\n", a->all ? "" : "open ");
 		return 0;
@@ -494,14 +524,26 @@ int dpa_officer_state(const dpa_args *a)
 
 /* ---- decoys, detect.conf ---- */
 
+struct decoys {
+	int n;
+	json_t *list; /* --json: the decoys as JSON objects; NULL: a table */
+};
+
 static int print_decoy(void *ctx, const dps_cable *c)
 {
+	struct decoys *d = ctx;
 	char t[32], hex[2 * DP_CABLE_ID + 1];
-	utc(t, c->accepted);
 	dp_hex_encode(hex, c->cable_id, DP_CABLE_ID);
+	d->n++;
+	if (d->list) {
+		json_t *j = json_pack("{s:s, s:s, s:o, s:s, s:s}", "cable_id", hex, "mrn", c->mrn,
+				      "accepted", time_json(c->accepted), "classification",
+				      dp_class_name(c->classification), "officer", c->officer);
+		return json_array_append_new(d->list, j) ? DP_ENOMEM : DP_OK;
+	}
+	utc(t, c->accepted);
 	printf("%s %-20s %s %-14s %s\n", hex, c->mrn, t, dp_class_name(c->classification),
 	       c->officer);
-	(*(int *)ctx)++;
 	return DP_OK;
 }
 
@@ -509,15 +551,15 @@ int dpa_decoy_list(const dpa_args *a)
 {
 	dpc_config c;
 	dps_store *s = NULL;
-	int e = a->npos ? (fprintf(stderr, "usage: denpod decoy list --data DIR\n"), 2) : 0;
+	int e = a->npos ? (fprintf(stderr, "usage: denpod decoy list [--json] --data DIR\n"), 2) : 0;
 	if (e || (e = dpa_open_store(a, &c, &s)))
 		return e;
-	int n = 0;
-	int r = dps_decoy_list(s, 100000, print_decoy, &n);
+	struct decoys d = {0, a->json ? json_array() : NULL};
+	int r = dps_decoy_list(s, 100000, print_decoy, &d);
 	dps_close(s);
-	if (r)
-		return dpa_fail(r, "decoy list", NULL);
-	if (!n)
+	if (r || d.list)
+		return dpa_list_done(r, "decoy list", "decoys", d.list);
+	if (!d.n)
 		printf("(no decoys: plant them with `denpo send --decoy` from a DECOY officer's "
 		       "device)\n");
 	return 0;

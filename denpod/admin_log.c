@@ -4,9 +4,13 @@
  * (works beside a running `denpod run`); and `denpod log rollback`, the
  * operator's acceptance of a database restored from an older backup.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "denpo/num.h"
 #include "denpod/admin.h"
@@ -15,7 +19,73 @@
 #include "denpod/store.h"
 #include "denpod/tlog.h"
 
-static int log_checkpoint(dps_store *s)
+struct cosigners {
+	const dps_checkpoint *c;
+	size_t text_len; /* of c's note: the text and its blank line end at text_len + 1 */
+	json_t *names;
+};
+
+/*
+ * The cosigner's name of one stored cosignature line, read by the note
+ * parser: the checkpoint's text followed by that line is a note with one
+ * signature.  A line that is not one (a damaged database) is an error.
+ */
+static int cosigner(void *ctx, const char *line)
+{
+	struct cosigners *x = ctx;
+	dp_note_sig sig;
+	size_t n = 0;
+	dp_buf b;
+	dp_buf_init(&b, DPS_NOTE_MAX + DP_NOTE_VKEY_MAX + 2 * DP_NOTE_SIG_MAX);
+	int r = dp_buf_append(&b, x->c->note, x->text_len + 1);
+	if (!r)
+		r = dp_buf_puts(&b, line);
+	if (!r)
+		r = dp_note_parse((const char *)b.p, b.len, NULL, &sig, 1, &n);
+	dp_buf_free(&b);
+	if (r) {
+		fprintf(stderr, "denpod: log checkpoint: a stored cosignature of checkpoint %llu is not "
+				"a signature line (%s): the database is damaged (denpod check)\n",
+			(unsigned long long)x->c->size, dp_strerror(r));
+		return DP_EPARSE;
+	}
+	return json_array_append_new(x->names, json_string(sig.name)) ? DP_ENOMEM : DP_OK;
+}
+
+/*
+ * --json: the checkpoint's origin, size and root as its note says them
+ * (dp_note_parse, dp_checkpoint_parse: the parsers the devices use), the
+ * note as the text form prints it, and the cosigners whose lines the
+ * switch stored for that size (each verified when a device sent it).
+ */
+static int checkpoint_json(dps_store *s, const dps_checkpoint *c)
+{
+	struct cosigners x = {c, 0, json_array()};
+	dp_checkpoint cp;
+	char root[48];
+	int r = dp_note_parse(c->note, c->note_len, &x.text_len, NULL, 0, NULL);
+	if (!r)
+		r = dp_checkpoint_parse(&cp, c->note, x.text_len);
+	if (r) {
+		json_decref(x.names);
+		fprintf(stderr, "denpod: log checkpoint: the latest stored checkpoint (size %llu) is not "
+				"a signed checkpoint note (%s): the database is damaged (denpod check)\n",
+			(unsigned long long)c->size, dp_strerror(r));
+		return 1;
+	}
+	r = x.names ? dps_log_cosigs(s, c->size, SIZE_MAX, cosigner, &x) : DP_ENOMEM;
+	dp_b64_encode(root, cp.root, DP_TLOG_HASH, 1);
+	json_t *j = r ? NULL : json_pack("{s:s, s:I, s:s, s:s%, s:O}", "origin", cp.origin, "size",
+					 (json_int_t)cp.size, "root", root, "note", c->note,
+					 c->note_len, "cosigners", x.names);
+	json_decref(x.names);
+	if (!j)
+		return r == DP_EPARSE ? 1 : dpa_fail(r ? r : DP_ENOMEM, "log checkpoint", NULL);
+	dp_json_print(j);
+	return 0;
+}
+
+static int log_checkpoint(dps_store *s, int json)
 {
 	dps_checkpoint c;
 	int r = dps_log_latest(s, &c);
@@ -28,6 +98,8 @@ static int log_checkpoint(dps_store *s)
 		fprintf(stderr, "denpod: log checkpoint: %s\n", dp_strerror(r));
 		return 1;
 	}
+	if (json)
+		return checkpoint_json(s, &c);
 	fwrite(c.note, 1, c.note_len, stdout);
 	return 0;
 }
@@ -50,22 +122,91 @@ static int log_verify(const dpc_config *c, dps_store *s)
 
 struct show_ctx {
 	dp_logent *e;
+	char *text; /* the entry as shown */
+	size_t cap;
+	dp_json_stream *json; /* --json; NULL: the text form */
 };
+
+/* The entry's string fields in --json, each where the entry has it (not ""). */
+static const struct {
+	const char *key;
+	size_t off;
+} show_fields[] = {
+	{"mrn", offsetof(dp_logent, mrn)},
+	{"officer", offsetof(dp_logent, officer)},
+	{"post", offsetof(dp_logent, post)},
+	{"operator", offsetof(dp_logent, operator_)},
+	{"source", offsetof(dp_logent, source)},
+	{"detail", offsetof(dp_logent, text)}, /* Detail, or Reason */
+};
+
+/* One entry as a JSON object; e is NULL for bytes that are not a valid entry. */
+static json_t *entry_json(uint64_t idx, const dp_logent *e, const char *text, size_t len)
+{
+	json_t *j = json_pack("{s:I, s:b, s:s%, s:o, s:o}", "index", (json_int_t)idx, "valid",
+			      e != NULL, "entry", text, len, "event",
+			      e ? json_string(dp_log_event_name(e->event)) : json_null(), "time",
+			      e ? json_integer(e->time) : json_null());
+	if (!j || !e)
+		return j;
+	char hex[2 * DP_ED25519_PK + 1];
+	if (e->mrn[0]) { /* every cable event has its Cable-Id and Reference */
+		dp_hex_encode(hex, e->cable_id, DP_CABLE_ID);
+		json_object_set_new(j, "cable_id", json_string(hex));
+	}
+	if (e->has_device) {
+		dp_hex_encode(hex, e->device, DP_ED25519_PK);
+		json_object_set_new(j, "device", json_string(hex));
+	}
+	if (e->event == DP_LOG_KEY_PUBLISHED || e->event == DP_LOG_KEY_RETIRED)
+		json_object_set_new(j, "epoch", json_integer(e->epoch));
+	/* the entry's Act (admin), Action (containment) or Rule (alert) */
+	if (e->act[0])
+		json_object_set_new(j, e->event == DP_LOG_ALERT ? "rule" : "act", json_string(e->act));
+	for (size_t i = 0; i < sizeof show_fields / sizeof show_fields[0]; i++) {
+		const char *v = (const char *)e + show_fields[i].off;
+		if (*v)
+			json_object_set_new(j, show_fields[i].key, json_string(v));
+	}
+	return j;
+}
+
+/* Why the JSON stream failed: stdout, or an allocation. */
+static int stream_err(void)
+{
+	return ferror(stdout) ? DP_EIO : DP_ENOMEM;
+}
 
 static int show_one(void *ctx, uint64_t idx, const uint8_t *p, size_t len)
 {
 	struct show_ctx *x = ctx;
 	int ok = dp_logent_decode(x->e, p, len) == DP_OK;
-	printf("# entry %llu%s\n", (unsigned long long)idx, ok ? "" : " (NOT A VALID ENTRY)");
+	if (len + 1 > x->cap) {
+		char *t = realloc(x->text, len + 1);
+		if (!t)
+			return DP_ENOMEM;
+		x->text = t;
+		x->cap = len + 1;
+	}
 	/* entries are printable ASCII lines; anything else is shown as '?' */
 	for (size_t i = 0; i < len; i++)
-		putchar(p[i] == '\n' || (p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '?');
+		x->text[i] = p[i] == '\n' || (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
+	if (x->json)
+		return dp_json_stream_item(x->json, entry_json(idx, ok ? x->e : NULL, x->text, len))
+			       ? stream_err() : DP_OK;
+	printf("# entry %llu%s\n", (unsigned long long)idx, ok ? "" : " (NOT A VALID ENTRY)");
+	fwrite(x->text, 1, len, stdout);
 	if (len && p[len - 1] != '\n')
 		putchar('\n');
 	putchar('\n');
 	return DP_OK;
 }
 
+/*
+ * Entries --from I, --count N (all by default).  --json streams them, one
+ * object printed as each entry is read: a log of any size needs the memory
+ * of one entry.
+ */
 static int log_show(const dpa_args *a, dps_store *s)
 {
 	uint64_t from = 0, count = UINT64_MAX;
@@ -77,13 +218,20 @@ static int log_show(const dpa_args *a, dps_store *s)
 				"nothing after the digits)\n", bad, (long long)INT64_MAX);
 		return 2;
 	}
-	struct show_ctx x = {malloc(sizeof(dp_logent))};
+	dp_json_stream js;
+	struct show_ctx x = {malloc(sizeof(dp_logent)), NULL, 0, a->json ? &js : NULL};
 	if (!x.e)
 		return 1;
-	int r = dps_log_entries(s, from, count, show_one, &x);
+	int r = x.json && dp_json_stream_begin(x.json, "entries") ? stream_err() : DP_OK;
+	if (!r)
+		r = dps_log_entries(s, from, count, show_one, &x);
+	if (!r && x.json && dp_json_stream_end(x.json))
+		r = stream_err();
 	free(x.e);
+	free(x.text);
 	if (r) {
-		fprintf(stderr, "denpod: log show: %s\n", dp_strerror(r));
+		fprintf(stderr, "denpod: log show: %s%s\n", dp_strerror(r),
+			x.json ? " (the JSON on stdout is cut short)" : "");
 		return 1;
 	}
 	return 0;
@@ -164,14 +312,14 @@ int dpa_log(const dpa_args *a)
 	dpc_config c;
 	dps_store *s = NULL;
 	if (a->npos) {
-		fprintf(stderr, "usage: denpod log checkpoint|verify|show [--from I] [--count N] | "
-				"rollback [--operator NAME] --data DIR\n");
+		fprintf(stderr, "usage: denpod log checkpoint [--json] | verify | show [--from I] "
+				"[--count N] [--json] | rollback [--operator NAME] --data DIR\n");
 		return 2;
 	}
 	int e = dpa_open_store(a, &c, &s);
 	if (e)
 		return e;
-	int r = strcmp(verb, "checkpoint") == 0 ? log_checkpoint(s)
+	int r = strcmp(verb, "checkpoint") == 0 ? log_checkpoint(s, a->json)
 		: strcmp(verb, "verify") == 0	? log_verify(&c, s)
 		: strcmp(verb, "rollback") == 0 ? log_rollback(a, &c, s)
 						: log_show(a, s);

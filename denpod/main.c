@@ -33,8 +33,9 @@ static const char usage[] =
 	"  check\n"
 	"  version   (also --version)\n"
 	"  config check [--json]\n"
-	"List commands take --json (officer list, device list, cable list, overdue,\n"
-	"config check).  Options: --opt VALUE or\n"
+	"List and show commands take --json (officer list, device list, cable list,\n"
+	"overdue, config check, contain list, decoy list, log show, log checkpoint).\n"
+	"Options: --opt VALUE or\n"
 	"--opt=VALUE; an option the command does not take is refused.\n"
 	"Commands that change the switch are logged with --operator NAME (default\n"
 	"$DENPOD_OPERATOR, else the login name).  Every command takes --help.\n"
@@ -136,10 +137,10 @@ static const struct cmd cmds[] = {
 			       "  operators, like device revoke.\n"},
 	{"officer", "enable", O_ACT | O_REASON, dpa_officer_state, "denpod officer enable HANDLE [--reason TEXT] [--operator NAME] --data DIR\n"
 			      "  Undoes officer disable (one operator).\n"},
-	{"contain", "list", O_DATA | O_ALL, dpa_contain, "denpod contain list [--all] --data DIR\n"
+	{"contain", "list", O_DATA | O_ALL | O_JSON, dpa_contain, "denpod contain list [--all] [--json] --data DIR\n"
 			    "  The containment steps the switch took on its own (throttles, time-boxed\n"
 			    "  suspensions): id, state, kind, device, officer, post, rule, since, until.\n"
-			    "  --all: also the ones that lapsed or were undone.\n"},
+			    "  --all: also the ones that lapsed or were undone.  --json: {\"steps\": [...]}.\n"},
 	{"contain", "confirm", O_ACT | O_REASON, dpa_contain, "denpod contain confirm ID [--reason TEXT] [--operator NAME] --data DIR\n"
 			       "  Keeps an automatic suspension beyond its time box: the device stays\n"
 			       "  suspended until `denpod device reinstate` or revoke.  Unconfirmed\n"
@@ -147,8 +148,9 @@ static const struct cmd cmds[] = {
 	{"contain", "undo", O_ACT | O_ALL | O_REASON, dpa_contain, "denpod contain undo ID... | --all [--reason TEXT] [--operator NAME] --data DIR\n"
 			    "  Lifts automatic steps at once: the device is reinstated, the throttle\n"
 			    "  lifted.  --all: every open step (a mass false alarm).  Logged.\n"},
-	{"decoy", "list", O_DATA, dpa_decoy_list, "denpod decoy list --data DIR\n"
-			  "  The decoy cables planted by DECOY officers (`denpo send --decoy`).\n"},
+	{"decoy", "list", O_DATA | O_JSON, dpa_decoy_list, "denpod decoy list [--json] --data DIR\n"
+			  "  The decoy cables planted by DECOY officers (`denpo send --decoy`).\n"
+			  "  --json: {\"decoys\": [...]}.\n"},
 	{"detect", "check", O_DATA, dpa_detect_check, "denpod detect check [FILE] [--data DIR]\n"
 			    "  Checks a detection configuration (default DIR/detect.conf) and prints\n"
 			    "  the rules' modes and actions and every threshold in effect.  A running\n"
@@ -162,8 +164,9 @@ static const struct cmd cmds[] = {
 			     "  recipient's HOME/cache/ID.cable, or a backup.  The copy is used only if it\n"
 			     "  hashes to the Envelope-Hash of the cable's cable-accepted log entry.\n"
 			     "  Logged (admin CABLE-RESTORE).  Exit 0 restored (or intact already), 1 not.\n"},
-	{"log", "checkpoint", O_DATA, dpa_log, "denpod log checkpoint --data DIR\n"
-			      "  Prints the latest signed checkpoint of the transparency log.\n"},
+	{"log", "checkpoint", O_DATA | O_JSON, dpa_log, "denpod log checkpoint [--json] --data DIR\n"
+			      "  Prints the latest signed checkpoint of the transparency log.  --json:\n"
+			      "  {\"origin\", \"size\", \"root\", \"note\", \"cosigners\": [...]}.\n"},
 	{"log", "verify", O_DATA, dpa_log, "denpod log verify --data DIR\n"
 			  "  Recomputes every leaf hash and tile from the stored entries and checks every\n"
 			  "  stored checkpoint's root and signature.  Exit 0 if all is well, 1 (saying\n"
@@ -174,9 +177,11 @@ static const struct cmd cmds[] = {
 			    "  newer copy of the database exists: entries above the restored checkpoint are\n"
 			    "  lost, and every device that saw a checkpoint above it reports a fork.\n"
 			    "  Logged (admin LOG-ROLLBACK).\n"},
-	{"log", "show", O_DATA | O_FROM | O_COUNT, dpa_log, "denpod log show [--from I] [--count N] --data DIR\n"
+	{"log", "show", O_DATA | O_FROM | O_COUNT | O_JSON, dpa_log, "denpod log show [--from I] [--count N] [--json] --data DIR\n"
 			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
-			"  what to which cable, key or device, when and from where.\n"},
+			"  what to which cable, key or device, when and from where.  --json:\n"
+			"  {\"entries\": [{\"index\", \"valid\", \"entry\", \"event\", \"time\", ...}]},\n"
+			"  streamed entry by entry.\n"},
 	{"config", "check", O_DATA | O_JSON, dpa_config_check, "denpod config check [--json] --data DIR\n"
 			      "  Reads DIR/denpod.conf and DIR/detect.conf as `denpod run` does and prints\n"
 			      "  every key in force, its value and \"(default)\" where it is the default.\n"

@@ -143,6 +143,6 @@ assert j["ok"] and j["denpod_conf"]["ok"] and not j["detect_conf"]["present"]
 k = {x["key"]: x for x in j["denpod_conf"]["keys"]}
 assert k["listen"]["value"] == "127.0.0.1:" + sys.argv[2] and not k["listen"]["default"]
 assert k["metrics_listen"]["value"] == "off" and k["metrics_listen"]["default"]' "$T/json" "$PORT"
-D decoy list --data "$SW" --json >"$T/out" 2>&1
+D log verify --data "$SW" --json >"$T/out" 2>&1
 check "a command without --json refuses it (exit 2), not ignores it" [ $? = 2 ]
 t_done it_config

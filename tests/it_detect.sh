@@ -10,8 +10,10 @@
 # the time box lapsing, both safeguards (last working device of a post,
 # the hourly cap), a FLASH delivery passing a throttle (and refused by a
 # suspension), report-only mode, SIGHUP re-reading detect.conf (a bad
-# one kept out), two operators for revoke and officer disable, and the
-# Prometheus metrics (no officer's name in them).
+# one kept out), two operators for revoke and officer disable, the
+# Prometheus metrics (no officer's name in them), and the --json of
+# contain list, decoy list, log show and log checkpoint against their
+# text forms (a damaged entry included).
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
 need_programs it_detect "$DENPOD" "$DENPO" "$TS"
@@ -305,6 +307,101 @@ check "... suzuki.a is refused" not dp suzuki.a inbox
 check "enable: one operator" D officer enable suzuki.a --operator soc.ito
 check "... suzuki.a works again" dp suzuki.a inbox
 
+# ---- --json of contain list, decoy list, log show and log checkpoint ----
+# Each parses (jq), and says what the text form says: the table rebuilt from the JSON is the
+# table; every decoded field of a log entry is a line of the entry's text.
+# jqe FILTER... : the filter gives true (jq 1.6 -e passes an empty input)
+jqe() { [ "$(jq "$@")" = true ]; }
+D contain list --all >"$T/steps.txt"
+D contain list --all --json >"$T/steps.json"
+check "contain list --all --json parses" jqe '.steps | length > 0' "$T/steps.json"
+check "... the same rows as the table (id, state, kind, device, officer, post, rule, since, until, by)" \
+	python3 -c '
+import json, sys, time
+def t(v):
+    return "-" if v is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(v))
+rows = [" ".join([str(c["id"]), c["state"], c["kind"], c["device"][:16], c["officer"] or "?",
+                  c["post"] or "?", c["rule"], t(c["since"]), "until", t(c["until"])] +
+                 (["by", c["operator"]] if c["operator"] else []))
+        for c in json.load(open(sys.argv[1]))["steps"]]
+table = [" ".join(l.split()) for l in open(sys.argv[2]).read().splitlines()[1:]]
+assert rows == table, (rows, table)
+steps = json.load(open(sys.argv[1]))["steps"]
+assert {"lapsed", "undone", "taken-over"} <= {c["state"] for c in steps}
+assert all(len(c["device"]) == 64 and isinstance(c["since"], int) for c in steps)
+' "$T/steps.json" "$T/steps.txt"
+check "contain list --json (open steps only): none, as the table says" \
+	[ "$(D contain list --json)" = '{"steps":[]}' ]
+D decoy list >"$T/decoys.txt"
+D decoy list --json >"$T/decoys.json"
+check "decoy list --json: the same decoys as the table, $DWID among them" python3 -c '
+import json, sys, time
+ds = json.load(open(sys.argv[1]))["decoys"]
+rows = [" ".join([d["cable_id"], d["mrn"], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(d["accepted"])),
+                  d["classification"], d["officer"]]) for d in ds]
+assert rows == [" ".join(l.split()) for l in open(sys.argv[2]).read().splitlines()], rows
+assert sys.argv[3] in [d["cable_id"] for d in ds] and len(ds) == 2
+' "$T/decoys.json" "$T/decoys.txt" "$DWID"
+D log show >"$T/log.txt"
+N=$(grep -c '^# entry ' "$T/log.txt")
+D log show --json --count "$N" >"$T/log.json"
+check "log show --json parses ($N entries)" jqe ".entries | length == $N" "$T/log.json"
+# the fields an auditor filters on, each the value of a line of the entry
+check "... each entry: its index, valid, its text as the text form shows it, and the decoded fields" \
+	python3 -c '
+import json, re, sys
+text = open(sys.argv[2]).read()
+blocks = {int(m.group(1)): m.group(2) for m in re.finditer(r"^# entry (\d+)\n(.*?\n)\n", text, re.M | re.S)}
+lines = {"event": ["Event"], "time": ["Time"], "cable_id": ["Cable-Id"], "mrn": ["Reference"],
+         "device": ["Originator", "Device"], "officer": ["Officer"], "post": ["Post"],
+         "operator": ["Operator"], "act": ["Act", "Action"], "rule": ["Rule"],
+         "detail": ["Detail", "Reason"], "source": ["Source"], "epoch": ["Key-Epoch"]}
+es = json.load(open(sys.argv[1]))["entries"]
+assert [e["index"] for e in es] == list(range(len(es))) == sorted(blocks)
+seen = set()
+for e in es:
+    assert e["valid"] is True and e["entry"] == blocks[e["index"]], e
+    have = {}
+    for l in e["entry"].splitlines()[1:]:
+        k, _, v = l.partition(": ")
+        have.setdefault(k, v)
+    for key, names in lines.items():
+        want = [have[n] for n in names if n in have][:1]
+        got = [str(e[key])] if key in e else []
+        assert got == want, (key, got, want, e)
+    seen.add(e["event"])
+need = {"cable-accepted", "cable-delivered", "alert", "containment", "admin", "device-suspended",
+        "device-enrolled", "key-published"}
+assert need <= seen, need - seen
+' "$T/log.json" "$T/log.txt"
+check "... a DECOY alert names its rule and device" \
+	jqe --arg d "$TAN" '[.entries[] | select(.event == "alert" and .rule == "DECOY" and .device == $d)] | length > 0' "$T/log.json"
+check "... the decoy's cable-accepted entry: cable_id, mrn, officer, post" \
+	jqe --arg c "$DWID" '[.entries[] | select(.event == "cable-accepted" and .cable_id == $c and .officer == "decoy.s" and .post == "HQ" and (.mrn | length > 0))] | length == 1' "$T/log.json"
+D log show --json --from 2 --count 3 >"$T/log3.json"
+check "log show --json --from 2 --count 3: entries 2, 3 and 4, as in the whole log" python3 -c '
+import json, sys
+part, whole = (json.load(open(f))["entries"] for f in sys.argv[1:3])
+assert [e["index"] for e in part] == [2, 3, 4] and part == whole[2:5], part
+' "$T/log3.json" "$T/log.json"
+check "log show --json --from past the end: no entries" \
+	[ "$(D log show --json --from 99999999)" = '{"entries":[]}' ]
+# a device cosigns the checkpoint it verifies; the switch is otherwise idle now
+dp sato.k inbox >/dev/null || no "sato.k inbox (cosigns the checkpoint)"
+cp_matches() {
+	D log checkpoint >"$T/cp.txt" && D log checkpoint --json >"$T/cp.json" && python3 -c '
+import json, sys
+j, note = json.load(open(sys.argv[1])), open(sys.argv[2]).read()
+origin, size, root = note.split("\n")[:3]
+assert j["note"] == note and j["origin"] == origin and j["size"] == int(size) and j["root"] == root, j
+assert "denpo-device/" + sys.argv[3] in j["cosigners"], j["cosigners"]
+assert all(c.startswith("denpo-device/") for c in j["cosigners"])
+' "$T/cp.json" "$T/cp.txt" "$SATO"
+}
+check "log checkpoint --json: origin, size, root and note of the text form; sato.k among the cosigners" \
+	wait_for cp_matches
+check "... parses for jq" jqe '.size > 0 and (.cosigners | length) >= 1' "$T/cp.json"
+
 # ---- every alert line is ECS, every step too ----
 check "every alert-file line is a JSON object with ECS event.kind" \
 	[ "$(jq -r '.event.kind' "$T/sw/alerts.jsonl" | sort -u | paste -sd, -)" = "alert,event" ]
@@ -320,6 +417,21 @@ check "metrics: other paths 404" [ "$(curl -s -o /dev/null -w '%{http_code}' "ht
 
 # ---- a bad detect.conf stops the switch from starting ----
 stop_switch || no "clean stop"
+# an entry that is not one (damage) is shown, not skipped: valid false, its bytes as the text form
+cp -a "$T/sw" "$T/sw2"
+python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE log_entries SET data=? WHERE idx=1", (b"DENPO-LOG/1\nEvent: nonsense \xff\x01\"\n",))
+db.commit()' "$T/sw2/denpod.db" || no "damage entry 1 of a copy"
+D log show --data "$T/sw2" --json --count 3 >"$T/bad.json"
+check "log show --json of a damaged entry: valid false, event and time null, its text with '?'" python3 -c '
+import json, sys
+es = json.load(open(sys.argv[1]))["entries"]
+assert [(e["index"], e["valid"]) for e in es] == [(0, True), (1, False), (2, True)], es
+assert es[1]["entry"] == "DENPO-LOG/1\nEvent: nonsense ??\"\n" and es[1]["event"] is None and es[1]["time"] is None
+assert set(es[1]) == {"index", "valid", "entry", "event", "time"}, es[1]' "$T/bad.json"
+check "... the text form too: NOT A VALID ENTRY" grep -q "^# entry 1 (NOT A VALID ENTRY)" <<<"$(D log show --data "$T/sw2" --count 3)"
 cp "$T/bad.conf" "$T/sw/detect.conf"
 check "denpod run refuses a bad detect.conf" not timeout 10 "$DENPOD" run --data "$T/sw"
 t_done it_detect
