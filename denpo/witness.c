@@ -49,18 +49,10 @@ int cli_ckpt_open(const dp_note_vkey *k, const char *note, size_t len, cli_ckpt 
 	memset(out, 0, sizeof *out);
 	if (len == 0 || len > DP_NOTE_MAX || memchr(note, 0, len))
 		return DP_EPARSE; /* empty, oversized, or not text */
-	int verified = 0;
 	size_t tl = 0;
-	int r = dp_note_open(note, len, k, 1, &verified, NULL, &tl);
-	if (r)
-		return r; /* not signed by the log key (DP_ESIG) or malformed */
-	if (!verified)
-		return DP_ESIG;
-	r = dp_checkpoint_parse(&out->cp, note, tl);
+	int r = dp_checkpoint_open(k, note, len, &out->cp, &tl);
 	if (r)
 		return r;
-	if (strcmp(out->cp.origin, k->name) != 0)
-		return DP_ESIG; /* signed by the log key, but for another log */
 	out->note = malloc(len + 1);
 	if (!out->note)
 		return DP_ENOMEM;
