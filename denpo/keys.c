@@ -468,3 +468,26 @@ int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m)
 	cli_unlock_keystore(fd);
 	return r;
 }
+
+int cli_keys_republish(cli_ctx *x, cli_maint *m)
+{
+	memset(m, 0, sizeof *m);
+	if (!x->ks || !x->cl || !x->pass)
+		return DP_EINVAL;
+	int fd = cli_lock_keystore(x, 1);
+	if (fd < 0)
+		return DP_EIO;
+	int r = ks_refresh(x);
+	int64_t now = dp_now();
+	int changed = 0;
+	for (size_t i = 0; !r && i < x->ks->nage; i++)
+		if ((x->ks->flags[i] & DP_KS_PUBLISHED) && x->ks->not_after[i] > now) {
+			x->ks->flags[i] &= (uint8_t)~DP_KS_PUBLISHED;
+			changed = 1;
+		}
+	if (!r && changed)
+		r = ks_save(x);
+	cli_unlock_keystore(fd);
+	/* publish sends them in epoch order: the switch has a prefix of them, so the rest are newer */
+	return r ? r : cli_keys_maintain(x, DP_EPOCH_LOOKAHEAD, 0, m);
+}
