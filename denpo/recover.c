@@ -192,11 +192,17 @@ static int refuse_lie(cli_ctx *x, const cli_ckpt *held, const cli_ckpt *t, const
 
 /* ---- the officer's confirmation ---- */
 
-static void show(const cli_ckpt *held, const cli_ckpt *t, const found *f)
+/* Where the lines for people go: stdout, or stderr with --json (stdout holds only the JSON). */
+static FILE *human(const cli_ctx *x)
+{
+	return x->json ? stderr : stdout;
+}
+
+static void show(cli_ctx *x, const cli_ckpt *held, const cli_ckpt *t, const found *f)
 {
 	char when[DP_TIME_STR];
 	dp_time_str(f->e.time, when);
-	printf("The switch's log was rolled back (LOG-ROLLBACK, log entry %llu, proven in its checkpoint "
+	fprintf(human(x), "The switch's log was rolled back (LOG-ROLLBACK, log entry %llu, proven in its checkpoint "
 	       "of size %llu):\n"
 	       "  by          %s\n"
 	       "  at          %s\n"
@@ -210,12 +216,12 @@ static void show(const cli_ckpt *held, const cli_ckpt *t, const found *f)
 }
 
 /* 1 if the officer typed "yes". */
-static int confirmed(void)
+static int confirmed(cli_ctx *x)
 {
 	char line[16];
-	printf("Accept the restored log on this device? Type yes to accept (anything else changes "
+	fprintf(human(x), "Accept the restored log on this device? Type yes to accept (anything else changes "
 	       "nothing): ");
-	fflush(stdout);
+	fflush(human(x));
 	if (!fgets(line, sizeof line, stdin))
 		return 0;
 	line[strcspn(line, "\r\n")] = 0;
@@ -230,11 +236,11 @@ static int nothing_to_recover(cli_ctx *x)
 	int dup;
 	int r = report_send(x, &li, &dup);
 	if (r == DP_OK)
-		printf("told the switch of this device's earlier recovery (its log entry %lld)\n",
+		fprintf(human(x), "told the switch of this device's earlier recovery (its log entry %lld)\n",
 		       (long long)li);
 	else if (r != DP_ENOTFOUND)
 		report_failed(x, r);
-	printf("nothing to recover: the switch's log extends the checkpoint this device verified "
+	fprintf(human(x), "nothing to recover: the switch's log extends the checkpoint this device verified "
 	       "(size %llu)\n", (unsigned long long)cli_log_size(x));
 	if (x->json)
 		dp_json_print(json_pack("{s:b,s:I}", "recovered", 0, "size", (json_int_t)cli_log_size(x)));
@@ -287,13 +293,13 @@ static int recover_with(cli_ctx *x, int yes, const cli_ckpt *held, const cli_ckp
 		ec = cli_fail(x, r, "run it again when the switch answers",
 			      "cannot prove the switch's rollback entries");
 	else {
-		show(held, t, f);
+		show(x, held, t, f);
 		if (!yes && !isatty(STDIN_FILENO)) {
 			fprintf(stderr, "denpo: log recover: no terminal to confirm on; give --yes to accept "
 					"it (after security operations agreed)\n");
 			ec = EXIT_USAGE;
-		} else if (!yes && !confirmed()) {
-			printf("nothing changed: this device keeps refusing the switch's log\n");
+		} else if (!yes && !confirmed(x)) {
+			fprintf(human(x), "nothing changed: this device keeps refusing the switch's log\n");
 			ec = EXIT_ERR;
 		} else
 			ec = -1; /* go on below */
@@ -325,7 +331,7 @@ static int recover_with(cli_ctx *x, int yes, const cli_ckpt *held, const cli_ckp
 		return cli_fail(x, r, NULL, "cannot store the restored log's checkpoint in %s/log",
 				x->home);
 	}
-	printf("recovered: this device witnesses the restored log from size %llu on\n"
+	fprintf(human(x), "recovered: this device witnesses the restored log from size %llu on\n"
 	       "  old checkpoint kept in %s\n  what was accepted: %s\n",
 	       (unsigned long long)t->cp.size, kept, rec);
 	/* the switch is told; kept first, so a failure leaves it for the next run */
@@ -334,7 +340,7 @@ static int recover_with(cli_ctx *x, int yes, const cli_ckpt *held, const cli_ckp
 	r = report_keep(x, f->item->index, held);
 	r = r ? r : report_send(x, &li, &dup);
 	if (!r)
-		printf("  the switch logged it: log entry %lld (WITNESS-RESET)\n", (long long)li);
+		fprintf(human(x), "  the switch logged it: log entry %lld (WITNESS-RESET)\n", (long long)li);
 	else
 		report_failed(x, r);
 	cli_maint m;
@@ -343,7 +349,7 @@ static int recover_with(cli_ctx *x, int yes, const cli_ckpt *held, const cli_ckp
 		fprintf(stderr, "denpo: warning: could not publish this device's keys again: %s (%s); "
 				"run `denpo key publish`\n", dp_strerror(kr), dp_client_message(x->cl));
 	else
-		printf("  keys published again: %zu\n", m.published);
+		fprintf(human(x), "  keys published again: %zu\n", m.published);
 	if (x->json)
 		dp_json_print(json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:I}", "recovered", 1, "rollback",
 					 (json_int_t)f->item->index, "signed_size",

@@ -156,8 +156,9 @@ void dpd_log_recovered(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 	size_t n = evbuffer_get_length(in);
 	const char *bad = "give {\"rollback\": <index of the LOG-ROLLBACK entry>, \"checkpoint\": "
 			  "\"<the signed checkpoint this device had verified>\"}";
-	json_t *j = n && n <= RECOVERED_BODY_MAX ? json_loadb((const char *)evbuffer_pullup(in, -1), n, 0, NULL)
-						 : NULL;
+	json_t *j = NULL;
+	if (n && n <= RECOVERED_BODY_MAX)
+		j = json_loadb((const char *)evbuffer_pullup(in, -1), n, JSON_REJECT_DUPLICATES, NULL);
 	json_t *ji = json_object_get(j, "rollback"), *jc = json_object_get(j, "checkpoint");
 	if (!json_is_integer(ji) || json_integer_value(ji) < 0 || !json_is_string(jc) ||
 	    json_string_length(jc) == 0 || json_string_length(jc) > DP_NOTE_MAX) {

@@ -1440,16 +1440,12 @@ int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t l
 	return r;
 }
 
-int dp_client_log_rollbacks(dp_client *c, dp_log_incl **items, size_t *n)
+/* The rollbacks answer in j into *items (c may be NULL: no message). */
+static int rollbacks_of(dp_client *c, json_t *j, dp_log_incl **items, size_t *n)
 {
-	*items = NULL;
-	*n = 0;
-	json_t *j, *a;
-	int r = request_json(c, "/v1/log/rollbacks", 0, 0, &j);
-	if (r)
-		return r;
+	json_t *a;
 	void *arr;
-	r = jarray(c, j, "rollbacks", DP_CLIENT_ROLLBACKS_MAX, sizeof(dp_log_incl), &arr, n, &a);
+	int r = jarray(c, j, "rollbacks", DP_CLIENT_ROLLBACKS_MAX, sizeof(dp_log_incl), &arr, n, &a);
 	dp_log_incl *it = arr;
 	for (size_t i = 0; !r && i < *n; i++) {
 		json_t *v = json_array_get(a, i);
@@ -1463,7 +1459,6 @@ int dp_client_log_rollbacks(dp_client *c, dp_log_incl **items, size_t *n)
 			it[i].present = 1;
 		}
 	}
-	json_decref(j);
 	if (r) {
 		dp_log_rollbacks_free(it, *n);
 		*n = 0;
@@ -1471,6 +1466,30 @@ int dp_client_log_rollbacks(dp_client *c, dp_log_incl **items, size_t *n)
 	}
 	*items = it;
 	return DP_OK;
+}
+
+int dp_client_parse_rollbacks(const uint8_t *body, size_t len, dp_log_incl **items, size_t *n)
+{
+	json_error_t je;
+	*items = NULL;
+	*n = 0;
+	json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
+	int r = json_is_object(j) ? rollbacks_of(NULL, j, items, n) : DP_EPROTO;
+	json_decref(j);
+	return r;
+}
+
+int dp_client_log_rollbacks(dp_client *c, dp_log_incl **items, size_t *n)
+{
+	*items = NULL;
+	*n = 0;
+	json_t *j;
+	int r = request_json(c, "/v1/log/rollbacks", 0, 0, &j);
+	if (r)
+		return r;
+	r = rollbacks_of(c, j, items, n);
+	json_decref(j);
+	return r;
 }
 
 void dp_log_rollbacks_free(dp_log_incl *items, size_t n)

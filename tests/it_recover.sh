@@ -231,5 +231,6 @@ rc=$?
 check "mori.y (never saw the lost checkpoints) needs no recovery (exit $rc)" \
 	[ "$rc" = 0 ] && grep -q "nothing to recover" "$T/mori.out"
 check "... and has no evidence" [ "$(evidence mori.y)" = 0 ]
+check "--json: only JSON on stdout" [ "$(dp mori.y --json log recover 2>/dev/null | jq -r .recovered)" = false ]
 check "denpod log verify passes" D log verify >/dev/null
 t_done it_recover

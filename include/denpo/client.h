@@ -401,6 +401,8 @@ int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t l
 #define DP_CLIENT_ROLLBACKS_MAX 64
 int dp_client_log_rollbacks(dp_client *c, dp_log_incl **items, size_t *n) DP_WUR;
 void dp_log_rollbacks_free(dp_log_incl *items, size_t n);
+/* Its parser (exposed for the fuzzer): an answer's bytes into *items; DP_EPROTO if malformed. */
+int dp_client_parse_rollbacks(const uint8_t *body, size_t len, dp_log_incl **items, size_t *n) DP_WUR;
 /*
  * POST /v1/log/recovered {"rollback": I, "checkpoint": note}: this device
  * reset its witness of the log after the LOG-ROLLBACK at entry I; note is
