@@ -45,6 +45,8 @@ export DENPO_TEST_CLOCK_OFFSET=0
 body() { printf '%s\n' "$@" >"$T/body"; }
 send() { local h=$1; shift; dp "$h" send --body "$T/body" "$@" 2>"$T/send.err"; }
 quiet() { "$@" >/dev/null; }
+# all 'A && B': for check, a condition of several commands (evaluated here, with this shell's functions)
+all() { eval "$1"; }
 cksize() { sed -n 2p "$T/$1/log/checkpoint" 2>/dev/null; }
 evidence() { ls "$T/$1"/log/fork-evidence-*.txt 2>/dev/null | wc -l; }
 q() { sqlite3 -batch -noheader "$DENPOD_DATA/denpod.db" "PRAGMA busy_timeout=5000; $1" | grep -v '^5000$'; }
@@ -106,7 +108,7 @@ signed || no "the switch signs what was appended on day 9"
 for h in sato.k tanaka.h ito.m; do dp "$h" inbox >/dev/null || no "$h inbox after $B2"; done
 SA=$(cksize sato.k) SB=$(cksize tanaka.h) SC=$(cksize ito.m)
 check "three devices verified checkpoints the backup lacks ($SA $SB $SC > $M)" \
-	[ "$SA" -gt "$M" ] && [ "$SB" -gt "$M" ] && [ "$SC" -gt "$M" ]
+	all '[ "$SA" -gt "$M" ] && [ "$SB" -gt "$M" ] && [ "$SC" -gt "$M" ]'
 stop_switch || no "stop on day 9"
 cp -a "$T/sw/signer.state" "$T/signer.state.lost"
 ROOTA=$(sed -n 3p "$T/sato.k/log/checkpoint" | base64 -d | od -An -tx1 | tr -d ' \n')
@@ -117,7 +119,8 @@ restore_backup "$T/backup.db"
 rm -f "$T/sw/signer.state"
 start_switch || no "the forked switch"
 dp sato.k inbox >/dev/null 2>"$T/fork1.err"
-check "forked switch: a command fails (exit 3) with evidence" [ $? = 3 ] && [ "$(evidence sato.k)" -ge 1 ]
+rc=$?
+check "forked switch: a command fails (exit $rc) with evidence" all '[ "$rc" = 3 ] && [ "$(evidence sato.k)" -ge 1 ]'
 dp sato.k log recover --yes >"$T/fake1.out" 2>"$T/fake1.err"
 rc=$?
 check "forked switch: log recover refuses (exit $rc)" [ "$rc" = 3 ]
@@ -155,33 +158,34 @@ start_switch || no "denpod on the restored database"
 for h in sato.k tanaka.h ito.m; do
 	dp "$h" inbox >/dev/null 2>"$T/$h.fork"
 	rc=$?
-	check "$h: inbox fails with fork evidence after the restore (exit $rc)" [ "$rc" = 3 ] &&
-		grep -q "report .*fork-evidence-.*to security operations" "$T/$h.fork"
+	check "$h: inbox fails with fork evidence after the restore (exit $rc)" \
+		all '[ "$rc" = 3 ] && grep -q "report .*fork-evidence-.*to security operations" "$T/$h.fork"'
 done
 n0=$(evidence tanaka.h)
 dp tanaka.h log recover </dev/null >"$T/noyes.out" 2>"$T/noyes.err"
 rc=$?
-check "no terminal, no --yes: refused (exit $rc)" [ "$rc" = 2 ] && grep -q -- "give --yes" "$T/noyes.err"
+check "no terminal, no --yes: refused (exit $rc)" all '[ "$rc" = 2 ] && grep -q -- "give --yes" "$T/noyes.err"'
 check "... after showing what it would accept" grep -q "restored    to size $M" "$T/noyes.out"
-check "... and nothing changed" [ "$(cksize tanaka.h)" = "$SB" ] && [ ! -e "$T/tanaka.h/log/recovery-report" ]
+check "... and nothing changed" \
+	all '[ "$(cksize tanaka.h)" = "$SB" ] && [ -z "$(ls "$T"/tanaka.h/log/recovered-* 2>/dev/null)" ]'
 for h in sato.k tanaka.h ito.m; do
 	dp "$h" log recover --yes >"$T/$h.rec" 2>"$T/$h.recerr"
 	rc=$?
-	check "$h: log recover --yes recovers (exit $rc)" [ "$rc" = 0 ] && grep -q "^recovered:" "$T/$h.rec"
+	check "$h: log recover --yes recovers (exit $rc)" all '[ "$rc" = 0 ] && grep -q "^recovered:" "$T/$h.rec"'
 done
 check "it shows who rolled back and what was lost" \
-	grep -q "by          ito" "$T/sato.k.rec" && grep -q "this device had verified size $SA" "$T/sato.k.rec"
+	all 'grep -q "by          ito" "$T/sato.k.rec" && grep -q "this device had verified size $SA" "$T/sato.k.rec"'
 check "the old checkpoint is kept" cmp -s <(sed -n 2p "$T"/sato.k/log/checkpoint-before-recovery-*) <(echo "$SA")
 check "the record is written, 0600, with the rollback entry" \
-	[ "$(stat -c %a "$T"/sato.k/log/recovered-*.txt)" = 600 ] &&
-	grep -q "^Rollback-Entry: " "$T"/sato.k/log/recovered-*.txt && grep -q "^DENPO-LOG-RECOVERY/1" "$T"/sato.k/log/recovered-*.txt
-check "the fork evidence stays" [ "$(evidence tanaka.h)" -ge "$n0" ] && [ "$n0" -ge 1 ]
+	all '[ "$(stat -c %a "$T"/sato.k/log/recovered-*.txt)" = 600 ] &&
+	grep -q "^Rollback-Entry: " "$T"/sato.k/log/recovered-*.txt && grep -q "^DENPO-LOG-RECOVERY/1" "$T"/sato.k/log/recovered-*.txt'
+check "the fork evidence stays" all '[ "$(evidence tanaka.h)" -ge "$n0" ] && [ "$n0" -ge 1 ]'
 check "the report was made (nothing pending)" [ ! -e "$T/sato.k/log/recovery-report" ]
 D log show >"$T/logshow.txt" || no "denpod log show"
 for h in sato.k tanaka.h ito.m; do
 	dev=$(dp "$h" --json whoami | jq -r .device)
 	check "the switch's log names $h's witness reset" \
-		grep -A3 "^Rule: WITNESS-RESET" "$T/logshow.txt" | grep -q "^Device: $dev"
+		all 'grep -A3 "^Rule: WITNESS-RESET" "$T/logshow.txt" | grep -q "^Device: $dev"'
 done
 check "... after which rollback and from which size" \
 	grep -q "^Detail: reset its witness of the log after the LOG-ROLLBACK at entry [0-9]* (signed-size [0-9]*, restored-size $M): it had verified size $SA " "$T/logshow.txt"
@@ -203,10 +207,11 @@ check "a report with a checkpoint the rollback does not explain (mori.y's, size 
 check "a report with a checkpoint the log key did not sign: 400" \
 	[ "$(report "$RBI" "$T/forged.ck")" = 400 ]
 check "nothing was logged for them" [ "$(D log show | grep -c '^Rule: WITNESS-RESET')" = 3 ]
-check "a report with a real one: 201, logged" [ "$(report "$RBI" "$OLD")" = 201 ] &&
-	[ "$(D log show | grep -c '^Rule: WITNESS-RESET')" = 4 ]
-check "the same again: 200, a duplicate, nothing more logged" [ "$(report "$RBI" "$OLD")" = 200 ] &&
-	[ "$(jq -r .duplicate "$T/report.json")" = true ] && [ "$(D log show | grep -c '^Rule: WITNESS-RESET')" = 4 ]
+check "a report with a real one: 201, logged" \
+	all '[ "$(report "$RBI" "$OLD")" = 201 ] && [ "$(D log show | grep -c "^Rule: WITNESS-RESET")" = 4 ]'
+check "the same again: 200, a duplicate, nothing more logged" \
+	all '[ "$(report "$RBI" "$OLD")" = 200 ] && [ "$(jq -r .duplicate "$T/report.json")" = true ] &&
+	[ "$(D log show | grep -c "^Rule: WITNESS-RESET")" = 4 ]'
 
 # ---- the devices work again ----
 for h in sato.k tanaka.h ito.m mori.y; do
@@ -229,7 +234,7 @@ check "a second log recover: nothing to recover" \
 dp mori.y log recover >"$T/mori.out" 2>&1
 rc=$?
 check "mori.y (never saw the lost checkpoints) needs no recovery (exit $rc)" \
-	[ "$rc" = 0 ] && grep -q "nothing to recover" "$T/mori.out"
+	all '[ "$rc" = 0 ] && grep -q "nothing to recover" "$T/mori.out"'
 check "... and has no evidence" [ "$(evidence mori.y)" = 0 ]
 check "--json: only JSON on stdout" [ "$(dp mori.y --json log recover 2>/dev/null | jq -r .recovered)" = false ]
 check "denpod log verify passes" D log verify >/dev/null
