@@ -158,7 +158,17 @@ static int prove_one(cli_ctx *x, const cli_ckpt *t, const dp_log_incl *it, found
 	if (dp_logent_decode(&f->e, it->entry, it->entry_len) != DP_OK || f->e.event != DP_LOG_ADMIN ||
 	    strcmp(f->e.act, DP_LOG_ROLLBACK_ACT) != 0 || dp_log_rollback_parse(&f->rb, f->e.text) != DP_OK)
 		return DP_ENOTFOUND;
+	if (it->index < f->rb.restored_size)
+		return DP_ENOTFOUND; /* appended to a tree of M entries, it cannot sit below M */
 	return DP_OK;
+}
+
+/* The record of rollback f judged between held and t (cli_log_record), into b. */
+static int record(cli_ctx *x, const char *magic, const char *comment, const cli_ckpt *held,
+		  const cli_ckpt *t, const found *f, dp_buf *b)
+{
+	return cli_log_record(x, magic, comment, held, t, f->item->index, f->item->entry,
+			      f->item->entry_len, (const uint8_t(*)[DP_TLOG_HASH])f->proof.h, f->proof.n, b);
 }
 
 /* Keep a rollback that contradicts the held checkpoint; returns EXIT_VERIFY. */
@@ -170,14 +180,13 @@ static int refuse_lie(cli_ctx *x, const cli_ckpt *held, const cli_ckpt *t, const
 	snprintf(why, sizeof why, "Reason: the LOG-ROLLBACK at entry %llu says the log key signed a tree "
 				  "of size %llu with another root than the one this device verified\n",
 		 (unsigned long long)f->item->index, (unsigned long long)f->rb.signed_size);
-	int r = cli_log_record(x, "DENPO-ROLLBACK-REFUSED/1",
-			       "# a LOG-ROLLBACK entry of its transparency log (Rollback-Entry, proven in\n"
-			       "# Received-Checkpoint by Proof) whose signed root for the size this device\n"
-			       "# had verified is not the root it verified (Verified-Checkpoint): the entry\n"
-			       "# does not describe the log this device saw.  Report this file and the\n"
-			       "# fork evidence to security operations at once.\n",
-			       held, t, f->item->index, f->item->entry, f->item->entry_len,
-			       (const uint8_t(*)[DP_TLOG_HASH])f->proof.h, f->proof.n, &b);
+	int r = record(x, "DENPO-ROLLBACK-REFUSED/1",
+		       "# a LOG-ROLLBACK entry of its transparency log (Rollback-Entry, proven in\n"
+		       "# Received-Checkpoint by Proof) whose signed root for the size this device\n"
+		       "# had verified is not the root it verified (Verified-Checkpoint): the entry\n"
+		       "# does not describe the log this device saw.  Report this file and the\n"
+		       "# fork evidence to security operations at once.\n",
+		       held, t, f, &b);
 	r = r ? r : dp_buf_puts(&b, why);
 	r = r ? r : cli_log_keep(x, "rollback-refused", &b, path);
 	dp_buf_free(&b);
@@ -273,7 +282,8 @@ static int recover_with(cli_ctx *x, int yes, const cli_ckpt *held, const cli_ckp
 		memset(f, 0, sizeof *f);
 		r = prove_one(x, t, &items[k], f);
 		if (r == DP_ESIG) {
-			lied = 1;
+			lied = 1; /* the switch's own proof does not hold: that entry is nothing */
+			r = DP_ENOTFOUND;
 			continue;
 		}
 		if (r == DP_ENOTFOUND)
@@ -311,14 +321,13 @@ static int recover_with(cli_ctx *x, int yes, const cli_ckpt *held, const cli_ckp
 	char kept[PATH_MAX], rec[PATH_MAX];
 	dp_buf b;
 	dp_buf_init(&b, 4 * DP_NOTE_MAX + 4 * DP_TLOG_ENTRY_MAX);
-	r = cli_log_record(x, "DENPO-LOG-RECOVERY/1",
-			   "# accepted its transparency log again after a restore: the LOG-ROLLBACK entry\n"
-			   "# (Rollback-Entry, at Rollback-Index, proven in Received-Checkpoint by Proof)\n"
-			   "# says the log key had signed up to a size that holds the one this device had\n"
-			   "# verified (Verified-Checkpoint), lost by the restore.  The device now witnesses\n"
-			   "# Received-Checkpoint's history.  Keep this file with the fork evidence.\n",
-			   held, t, f->item->index, f->item->entry, f->item->entry_len,
-			   (const uint8_t(*)[DP_TLOG_HASH])f->proof.h, f->proof.n, &b);
+	r = record(x, "DENPO-LOG-RECOVERY/1",
+		   "# accepted its transparency log again after a restore: the LOG-ROLLBACK entry\n"
+		   "# (Rollback-Entry, at Rollback-Index, proven in Received-Checkpoint by Proof)\n"
+		   "# says the log key had signed up to a size that holds the one this device had\n"
+		   "# verified (Verified-Checkpoint), lost by the restore.  The device now witnesses\n"
+		   "# Received-Checkpoint's history.  Keep this file with the fork evidence.\n",
+		   held, t, f, &b);
 	r = r ? r : cli_log_reset(x, held, t, &b, kept, rec);
 	dp_buf_free(&b);
 	if (r == DP_ESTATE) {

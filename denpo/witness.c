@@ -730,6 +730,15 @@ static int accept_locked(cli_ctx *x, const char *note, size_t len, uint64_t pfro
 	return r;
 }
 
+/* Said after a checkpoint was stored: the switch refused its cosignature (ce != 0). */
+static void cosign_warn(cli_ctx *x, int ce)
+{
+	if (ce)
+		fprintf(stderr, "denpo: warning: the switch did not take this device's cosignature of "
+				"the log: %s (%s)\n",
+			dp_strerror(ce), dp_client_message(x->cl));
+}
+
 int cli_log_accept(cli_ctx *x, const char *note, size_t len, uint64_t from,
 		   const uint8_t (*proof)[DP_TLOG_HASH], size_t n, char evidence[PATH_MAX])
 {
@@ -739,10 +748,8 @@ int cli_log_accept(cli_ctx *x, const char *note, size_t len, uint64_t from,
 	int ce;
 	int r = accept_locked(x, note, len, from, proof, n, evidence, &ce);
 	unlock_log(fd);
-	if (!r && ce)
-		fprintf(stderr, "denpo: warning: the switch did not take this device's cosignature of "
-				"the log: %s (%s)\n",
-			dp_strerror(ce), dp_client_message(x->cl));
+	if (!r)
+		cosign_warn(x, ce);
 	return r;
 }
 
@@ -804,10 +811,8 @@ int cli_log_sync(cli_ctx *x, char evidence[PATH_MAX])
 		r = accept_locked(x, (const char *)note.p, note.len, m, p.h, p.n, evidence, &ce);
 	unlock_log(fd);
 	dp_buf_free(&note);
-	if (!r && ce)
-		fprintf(stderr, "denpo: warning: the switch did not take this device's cosignature of "
-				"the log: %s (%s)\n",
-			dp_strerror(ce), dp_client_message(x->cl));
+	if (!r)
+		cosign_warn(x, ce);
 	return r;
 }
 
@@ -874,10 +879,8 @@ int cli_log_reset(cli_ctx *x, const cli_ckpt *held, const cli_ckpt *nw, const dp
 	int ce = 0;
 	r = r ? r : store_cosign(x, &k, held, nw, 1, path, &ce);
 	unlock_log(fd);
-	if (!r && ce)
-		fprintf(stderr, "denpo: warning: the switch did not take this device's cosignature of "
-				"the log: %s (%s)\n",
-			dp_strerror(ce), dp_client_message(x->cl));
+	if (!r)
+		cosign_warn(x, ce);
 	return r;
 }
 

@@ -130,7 +130,7 @@ static int judge(dpd_server *srv, uint64_t idx, const char *note, size_t len, dp
 		snprintf(msg, cap, "the switch cannot read its log; retry");
 		return 503;
 	}
-	if (!x.ok) {
+	if (!x.ok || idx < x.rb.restored_size) { /* appended after M entries: never below M */
 		snprintf(msg, cap, "entry %llu is not a " DP_LOG_ROLLBACK_ACT " admin entry",
 			 (unsigned long long)idx);
 		return 409;

@@ -357,27 +357,38 @@ static int64_t col_i64_or_neg(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
 }
 
-/* Adds the directory version and its triggers unless all are there. */
-static int dirver_migrate(dps_store *s)
+/*
+ * Adds what a database from before a change lacks: unless count_sql (a
+ * count of sqlite_master rows) says all `want` are there, runs sql in one
+ * transaction (every statement IF NOT EXISTS / OR IGNORE: two processes
+ * opening at once both get there).
+ */
+static int migrate(dps_store *s, const char *count_sql, int want, const char *sql)
 {
-	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM sqlite_master WHERE type='trigger' "
-				   "AND name LIKE 'dirver_%'");
+	sqlite3_stmt *st = prep(s, count_sql);
 	if (!st)
 		return DP_ESTORE;
 	int rc = sqlite3_step(st);
 	int have = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	int r = rc == SQLITE_ROW ? DP_OK : step_err(s, rc);
 	sqlite3_finalize(st);
-	if (r || have == DIRVER_NTRIGGERS)
+	if (r || have == want)
 		return r;
 	r = exec(s, "BEGIN IMMEDIATE");
 	if (!r)
-		r = exec(s, schema_dirver);
+		r = exec(s, sql);
 	if (!r)
 		r = exec(s, "COMMIT");
 	if (r && !sqlite3_get_autocommit(s->db))
 		(void)exec(s, "ROLLBACK");
 	return r;
+}
+
+/* Adds the directory version and its triggers unless all are there. */
+static int dirver_migrate(dps_store *s)
+{
+	return migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE "
+			  "'dirver_%'", DIRVER_NTRIGGERS, schema_dirver);
 }
 
 /*
@@ -396,24 +407,8 @@ static const char schema_rollbacks[] =
 
 static int rollbacks_migrate(dps_store *s)
 {
-	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM sqlite_master WHERE type='table' "
-				   "AND name IN ('log_rollbacks','log_recoveries')");
-	if (!st)
-		return DP_ESTORE;
-	int rc = sqlite3_step(st);
-	int have = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	int r = rc == SQLITE_ROW ? DP_OK : step_err(s, rc);
-	sqlite3_finalize(st);
-	if (r || have == 2)
-		return r;
-	r = exec(s, "BEGIN IMMEDIATE");
-	if (!r)
-		r = exec(s, schema_rollbacks);
-	if (!r)
-		r = exec(s, "COMMIT");
-	if (r && !sqlite3_get_autocommit(s->db))
-		(void)exec(s, "ROLLBACK");
-	return r;
+	return migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
+			  "('log_rollbacks','log_recoveries')", 2, schema_rollbacks);
 }
 
 /* One integer (or text parsed as one) from a query without parameters; *v = -1 for no row or NULL. */
