@@ -32,7 +32,6 @@
 #include "denpod/detect_srv.h"
 #include "denpod/server.h"
 
-#define ROLLBACKS_MAX 64                 /* the newest served; a log has a handful at most */
 #define RECOVERED_BODY_MAX (DP_NOTE_MAX + 1024) /* the checkpoint note and two numbers */
 #define WITNESS_RULE "WITNESS-RESET"
 
@@ -74,8 +73,9 @@ void dpd_log_rollbacks(dpd_server *srv, dpd_req *rq)
 	dpl_latest(srv->log, &c);
 	struct rb_list x = {json_array(), malloc(sizeof(dp_logent))};
 	/* only what the latest checkpoint covers: a device proves each entry against it */
-	int r = x.arr && x.e ? dps_log_rollbacks(srv->store, c.size, ROLLBACKS_MAX, rb_one, &x)
-			     : DP_ENOMEM;
+	int r = DP_ENOMEM;
+	if (x.arr && x.e)
+		r = dps_log_rollbacks(srv->store, c.size, DP_LOG_ROLLBACKS_MAX, rb_one, &x);
 	free(x.e);
 	if (r) {
 		json_decref(x.arr);

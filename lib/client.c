@@ -1419,18 +1419,25 @@ int dp_client_log_tile(dp_client *c, int tlevel, uint64_t n, unsigned width, dp_
 	return DP_OK;
 }
 
-int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t len)
+/* POST o (taken; NULL: out of memory) as compact JSON to path; the answer's JSON into *j. */
+static int post_json(dp_client *c, const char *path, json_t *o, json_t **j)
 {
-	if (!line || len == 0 || len > 1024 || size > INT64_MAX || strlen(line) != len)
-		return DP_EINVAL;
-	json_t *o = json_pack("{s:I, s:s%}", "size", (json_int_t)size, "cosignature", line, len);
 	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!body)
 		return DP_ENOMEM;
-	json_t *j;
-	int r = request_json_body(c, "/v1/log/cosign", 1, (const uint8_t *)body, strlen(body), 0, &j);
+	int r = request_json_body(c, path, 1, (const uint8_t *)body, strlen(body), 0, j);
 	free(body);
+	return r;
+}
+
+int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t len)
+{
+	if (!line || len == 0 || len > 1024 || size > INT64_MAX || strlen(line) != len)
+		return DP_EINVAL;
+	json_t *j;
+	int r = post_json(c, "/v1/log/cosign",
+			  json_pack("{s:I, s:s%}", "size", (json_int_t)size, "cosignature", line, len), &j);
 	if (r)
 		return r;
 	int stored = 0;
@@ -1506,14 +1513,10 @@ int dp_client_log_recovered(dp_client *c, uint64_t rollback, const char *note, s
 	*duplicate = 0;
 	if (!note || len == 0 || len > DP_NOTE_MAX || rollback > INT64_MAX || strlen(note) != len)
 		return DP_EINVAL;
-	json_t *o = json_pack("{s:I, s:s%}", "rollback", (json_int_t)rollback, "checkpoint", note, len);
-	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	if (!body)
-		return DP_ENOMEM;
 	json_t *j;
-	int r = request_json_body(c, "/v1/log/recovered", 1, (const uint8_t *)body, strlen(body), 0, &j);
-	free(body);
+	int r = post_json(c, "/v1/log/recovered",
+			  json_pack("{s:I, s:s%}", "rollback", (json_int_t)rollback, "checkpoint", note, len),
+			  &j);
 	if (r)
 		return r;
 	if (jint(j, "log_index", 0, INT64_MAX, log_index) || jbool(j, "duplicate", duplicate))

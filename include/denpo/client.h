@@ -29,6 +29,7 @@
 #include "denpo/cable.h"
 #include "denpo/epoch.h"
 #include "denpo/error.h"
+#include "denpo/logentry.h"
 #include "denpo/tlog.h"
 
 #define DP_CLIENT_JSON_MAX (16u << 20)  /* cap on any JSON answer */
@@ -398,7 +399,7 @@ int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t l
  * *items malloc'd (dp_log_rollbacks_free); a switch without the endpoint
  * answers DP_ENOTFOUND.
  */
-#define DP_CLIENT_ROLLBACKS_MAX 64
+#define DP_CLIENT_ROLLBACKS_MAX DP_LOG_ROLLBACKS_MAX
 int dp_client_log_rollbacks(dp_client *c, dp_log_incl **items, size_t *n) DP_WUR;
 void dp_log_rollbacks_free(dp_log_incl *items, size_t n);
 /* Its parser (exposed for the fuzzer): an answer's bytes into *items; DP_EPROTO if malformed. */

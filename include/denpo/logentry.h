@@ -189,6 +189,7 @@ int dp_log_addr_canon(char out[DP_LOG_ADDR_MAX + 1], const char *addr) DP_WUR;
  * (`denpo log recover`); the text after ": " is for people.
  */
 #define DP_LOG_ROLLBACK_ACT "LOG-ROLLBACK"
+#define DP_LOG_ROLLBACKS_MAX 64 /* the newest GET /v1/log/rollbacks serves (a log has a handful) */
 typedef struct {
 	uint64_t signed_size, restored_size;
 	uint8_t signed_root[DP_TLOG_HASH];
