@@ -18,6 +18,11 @@
  *   log/checkpoint        the last checkpoint of the switch's transparency log this
  *                         device verified (the signed note as received; 0600)
  *   log/fork-evidence-T.txt  two checkpoints no consistency proof joins (exit 3)
+ *   log/checkpoint-before-recovery-T  the checkpoint held before `denpo log recover`
+ *   log/recovered-T.txt   what `denpo log recover` accepted: both checkpoints, the
+ *                         LOG-ROLLBACK entry, its index and inclusion proof
+ *   log/recovery-report   a recovery the switch was not told of yet (retried by
+ *                         `denpo log recover`)
  *   log/lock              flock'd while the log checkpoint is checked and replaced
  *   audit/                an auditor's verified mirror of the log (denpo audit)
  * No cable plaintext is ever written here.
@@ -186,6 +191,14 @@ int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m);
  * must be loaded (cli_load_keys).  DP codes.
  */
 int cli_keys_repass(cli_ctx *x, char *pass, size_t len) DP_WUR;
+/*
+ * After the switch's database was restored (`denpo log recover`): the keys
+ * this device published after the backup are gone from the switch, so
+ * every unexpired key is marked unpublished (under the keystore lock) and
+ * cli_keys_maintain publishes them again (the switch answers a key it
+ * still has as a duplicate).  DP codes; m as cli_keys_maintain's.
+ */
+int cli_keys_republish(cli_ctx *x, cli_maint *m) DP_WUR;
 /* cli_keys_maintain with the default lookahead; failures become warnings on stderr. */
 void cli_keys_upkeep(cli_ctx *x);
 /* Record the hash of keystore.age as just loaded (keys.c compares it under the lock). */
@@ -310,6 +323,29 @@ uint64_t cli_log_size(cli_ctx *x);
 int cli_log_fork_fail(cli_ctx *x, const char *evidence);
 /* cli_log_sync for the upkeep: a fork is reported (EXIT_VERIFY), anything else is a warning (EXIT_OK). */
 int cli_log_upkeep(cli_ctx *x);
+/*
+ * After a restore (`denpo log recover`, denpo/recover.c): under
+ * HOME/log/lock, if HOME/log/checkpoint is still held (else DP_ESTATE:
+ * another process stored one meanwhile), keep it as
+ * HOME/log/checkpoint-before-recovery-<unix> (kept), write record as
+ * HOME/log/recovered-<unix>.txt (recorded; both 0600, never overwriting),
+ * then store and cosign nw as an accepted checkpoint (its cosignature never
+ * dated before held's).  Nothing is replaced unless both files were written.
+ */
+int cli_log_reset(cli_ctx *x, const cli_ckpt *held, const cli_ckpt *nw, const dp_buf *record,
+		  char kept[PATH_MAX], char recorded[PATH_MAX]) DP_WUR;
+/*
+ * A record of a rollback this device judged, appended to out: magic, the
+ * comment (lines starting "# "), who saw it where and when (as fork
+ * evidence), the checkpoint it held and the one it received (base64 of the
+ * signed notes), the LOG-ROLLBACK entry (index, base64 bytes) and its
+ * inclusion proof in the received one (Proof-Size, Proof lines).
+ */
+int cli_log_record(cli_ctx *x, const char *magic, const char *comment, const cli_ckpt *held,
+		   const cli_ckpt *nw, uint64_t index, const uint8_t *entry, size_t len,
+		   const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dp_buf *out) DP_WUR;
+/* b as HOME/log/<prefix>-<unix>.txt (0600, never overwriting); path gets its name. */
+int cli_log_keep(cli_ctx *x, const char *prefix, const dp_buf *b, char path[PATH_MAX]) DP_WUR;
 
 /* ---- denpo audit: the verified mirror of the log (denpo/audit_mirror.c) ---- */
 
@@ -385,5 +421,6 @@ int cmd_sent(cli_ctx *x, int argc, char **argv);
 int cmd_key(cli_ctx *x, int argc, char **argv);
 int cmd_purge(cli_ctx *x, int argc, char **argv);
 int cmd_audit(cli_ctx *x, int argc, char **argv);
+int cmd_log(cli_ctx *x, int argc, char **argv);
 
 #endif

@@ -430,7 +430,18 @@ static int erase(cli_ctx *x, size_t *erased, size_t *wrapped)
 	return r;
 }
 
-int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m)
+/* Every unexpired key marked unpublished (the switch lost them); *changed if any was marked. */
+static void unpublish(dp_keystore *ks, int64_t now, int *changed)
+{
+	for (size_t i = 0; i < ks->nage; i++)
+		if ((ks->flags[i] & DP_KS_PUBLISHED) && ks->not_after[i] > now) {
+			ks->flags[i] &= (uint8_t)~DP_KS_PUBLISHED;
+			*changed = 1;
+		}
+}
+
+/* The maintenance under the lock; republish: first mark every unexpired key unpublished. */
+static int maintain(cli_ctx *x, int64_t lookahead, int rotate, int republish, cli_maint *m)
 {
 	memset(m, 0, sizeof *m);
 	if (!x->ks || !x->cl || !x->pass)
@@ -440,6 +451,8 @@ int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m)
 		return DP_EIO;
 	int r = ks_refresh(x);
 	int64_t now = dp_now();
+	if (!r && republish)
+		unpublish(x->ks, now, &x->ks_dirty); /* saved below, before anything is published */
 	if (!r)
 		r = generate(x, now, lookahead, rotate, &m->generated);
 	if (m->generated)
@@ -467,4 +480,15 @@ int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m)
 	}
 	cli_unlock_keystore(fd);
 	return r;
+}
+
+int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m)
+{
+	return maintain(x, lookahead, rotate, 0, m);
+}
+
+int cli_keys_republish(cli_ctx *x, cli_maint *m)
+{
+	/* publish sends them in epoch order: the switch has a prefix of them, so the rest are newer */
+	return maintain(x, DP_EPOCH_LOOKAHEAD, 0, 1, m);
 }

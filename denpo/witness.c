@@ -49,18 +49,10 @@ int cli_ckpt_open(const dp_note_vkey *k, const char *note, size_t len, cli_ckpt 
 	memset(out, 0, sizeof *out);
 	if (len == 0 || len > DP_NOTE_MAX || memchr(note, 0, len))
 		return DP_EPARSE; /* empty, oversized, or not text */
-	int verified = 0;
 	size_t tl = 0;
-	int r = dp_note_open(note, len, k, 1, &verified, NULL, &tl);
-	if (r)
-		return r; /* not signed by the log key (DP_ESIG) or malformed */
-	if (!verified)
-		return DP_ESIG;
-	r = dp_checkpoint_parse(&out->cp, note, tl);
+	int r = dp_checkpoint_open(k, note, len, &out->cp, &tl);
 	if (r)
 		return r;
-	if (strcmp(out->cp.origin, k->name) != 0)
-		return DP_ESIG; /* signed by the log key, but for another log */
 	out->note = malloc(len + 1);
 	if (!out->note)
 		return DP_ENOMEM;
@@ -221,26 +213,32 @@ static int put_b64(dp_buf *b, const char *key, const uint8_t *p, size_t n)
 }
 
 /*
- * Write b to DIR/<prefix>-<now>.txt (0600), never over an existing file:
+ * Write b to DIR/<prefix>-<now><ext> (0600), never over an existing file:
  * two in one second get -1, -2, ... .  path gets the name ("" on failure).
  */
-static int new_file(const char *dir, const char *prefix, int64_t now, const dp_buf *b,
-		    char path[PATH_MAX])
+static int new_file_ext(const char *dir, const char *prefix, const char *ext, int64_t now,
+			const dp_buf *b, char path[PATH_MAX])
 {
 	int r = DP_EEXISTS;
 	path[0] = 0;
-	if (strlen(dir) + strlen(prefix) + 40 >= PATH_MAX)
+	if (strlen(dir) + strlen(prefix) + strlen(ext) + 40 >= PATH_MAX)
 		return DP_EINVAL; /* no room for the file name */
 	for (int k = 0; r == DP_EEXISTS && k < 100; k++) {
 		if (k)
-			snprintf(path, PATH_MAX, "%s/%s-%lld-%d.txt", dir, prefix, (long long)now, k);
+			snprintf(path, PATH_MAX, "%s/%s-%lld-%d%s", dir, prefix, (long long)now, k, ext);
 		else
-			snprintf(path, PATH_MAX, "%s/%s-%lld.txt", dir, prefix, (long long)now);
+			snprintf(path, PATH_MAX, "%s/%s-%lld%s", dir, prefix, (long long)now, ext);
 		r = dp_write_file(path, b->p, b->len, 0600, 1);
 	}
 	if (r)
 		path[0] = 0;
 	return r;
+}
+
+static int new_file(const char *dir, const char *prefix, int64_t now, const dp_buf *b,
+		    char path[PATH_MAX])
+{
+	return new_file_ext(dir, prefix, ".txt", now, b, path);
 }
 
 /*
@@ -591,6 +589,33 @@ static int save_cosigned(const dp_note_vkey *k, const cli_ckpt *nw, const dp_buf
 }
 
 /*
+ * HOME/log/checkpoint (path) := nw with this device's cosignature (never
+ * dated before its last one on old), and the cosignature sent: what a
+ * device does with a checkpoint it accepted.  store: save even without a
+ * new cosignature line (nw is another tree than the one held).
+ */
+static int store_cosign(cli_ctx *x, const dp_note_vkey *k, const cli_ckpt *old, const cli_ckpt *nw,
+			int store, const char *path, int *cosign_err)
+{
+	int r = DP_OK;
+	dp_buf line;
+	dp_buf_init(&line, 1024);
+	if (x->ks && x->cl)
+		*cosign_err = cosign_line(x, nw, own_time(x, old), &line);
+	if (store || line.len)
+		r = save_cosigned(k, nw, &line, path);
+	if (!r)
+		refusals_reset(x); /* accepted: the refusals in a row start again */
+	if (!r && line.len) {
+		*cosign_err = dp_client_log_cosign(x->cl, nw->cp.size, (const char *)line.p, line.len);
+		if (*cosign_err == DP_ENOTFOUND && dp_client_http_status(x->cl) == 404)
+			*cosign_err = DP_OK; /* a switch that does not collect cosignatures yet */
+	}
+	dp_buf_free(&line);
+	return r;
+}
+
+/*
  * The rules, under the lock.  *evidence is set on a fork.  With a smaller
  * checkpoint, asks the switch to prove it a prefix of the stored one.
  */
@@ -695,27 +720,23 @@ static int accept_locked(cli_ctx *x, const char *note, size_t len, uint64_t pfro
 				dp_strerror(er));
 	} else if (!r) {
 		int newer = !have_old || nw.cp.size > old.cp.size;
-		dp_buf line;
-		dp_buf_init(&line, 1024);
 		if (have_old && newer)
 			cosig_times(x, dir, &old, &nw);
-		if (x->ks && x->cl)
-			*cosign_err = cosign_line(x, &nw, own_time(x, have_old ? &old : NULL), &line);
-		if (newer || line.len)
-			r = save_cosigned(&k, &nw, &line, path);
-		if (!r)
-			refusals_reset(x); /* accepted: the refusals in a row start again */
-		if (!r && line.len) {
-			*cosign_err = dp_client_log_cosign(x->cl, nw.cp.size, (const char *)line.p, line.len);
-			if (*cosign_err == DP_ENOTFOUND && dp_client_http_status(x->cl) == 404)
-				*cosign_err = DP_OK; /* a switch that does not collect cosignatures yet */
-		}
-		dp_buf_free(&line);
+		r = store_cosign(x, &k, have_old ? &old : NULL, &nw, newer, path, cosign_err);
 	}
 	if (have_old)
 		cli_ckpt_free(&old);
 	cli_ckpt_free(&nw);
 	return r;
+}
+
+/* Said after a checkpoint was stored: the switch refused its cosignature (ce != 0). */
+static void cosign_warn(cli_ctx *x, int ce)
+{
+	if (ce)
+		fprintf(stderr, "denpo: warning: the switch did not take this device's cosignature of "
+				"the log: %s (%s)\n",
+			dp_strerror(ce), dp_client_message(x->cl));
 }
 
 int cli_log_accept(cli_ctx *x, const char *note, size_t len, uint64_t from,
@@ -727,10 +748,8 @@ int cli_log_accept(cli_ctx *x, const char *note, size_t len, uint64_t from,
 	int ce;
 	int r = accept_locked(x, note, len, from, proof, n, evidence, &ce);
 	unlock_log(fd);
-	if (!r && ce)
-		fprintf(stderr, "denpo: warning: the switch did not take this device's cosignature of "
-				"the log: %s (%s)\n",
-			dp_strerror(ce), dp_client_message(x->cl));
+	if (!r)
+		cosign_warn(x, ce);
 	return r;
 }
 
@@ -792,10 +811,8 @@ int cli_log_sync(cli_ctx *x, char evidence[PATH_MAX])
 		r = accept_locked(x, (const char *)note.p, note.len, m, p.h, p.n, evidence, &ce);
 	unlock_log(fd);
 	dp_buf_free(&note);
-	if (!r && ce)
-		fprintf(stderr, "denpo: warning: the switch did not take this device's cosignature of "
-				"the log: %s (%s)\n",
-			dp_strerror(ce), dp_client_message(x->cl));
+	if (!r)
+		cosign_warn(x, ce);
 	return r;
 }
 
@@ -829,4 +846,65 @@ int cli_log_upkeep(cli_ctx *x)
 	if (x->cl)
 		dp_client_clear_message(x->cl); /* reported (or a harmless 404): not the command's error */
 	return EXIT_OK;
+}
+
+int cli_log_reset(cli_ctx *x, const cli_ckpt *held, const cli_ckpt *nw, const dp_buf *record,
+		  char kept[PATH_MAX], char recorded[PATH_MAX])
+{
+	kept[0] = recorded[0] = 0;
+	dp_note_vkey k;
+	char dir[PATH_MAX], path[PATH_MAX];
+	int r = cli_log_key(x, &k);
+	if (r)
+		return r;
+	int fd = lock_log(x);
+	if (fd < 0)
+		return DP_EIO;
+	cli_path(x, path, "log/checkpoint");
+	cli_ckpt cur;
+	r = log_dir(x, dir) ? DP_EIO : cli_ckpt_load(&k, path, &cur);
+	int loaded = r == DP_OK;
+	if (!r && (cur.len != held->len || memcmp(cur.note, held->note, held->len) != 0))
+		r = DP_ESTATE; /* another process of this device stored another one meanwhile */
+	if (loaded)
+		cli_ckpt_free(&cur);
+	int64_t now = dp_now();
+	dp_buf old;
+	dp_buf_init(&old, DP_NOTE_MAX);
+	/* the old checkpoint and the record first: without them, nothing is replaced */
+	r = r ? r : dp_buf_append(&old, held->note, held->len);
+	r = r ? r : new_file_ext(dir, "checkpoint-before-recovery", "", now, &old, kept);
+	r = r ? r : new_file(dir, "recovered", now, record, recorded);
+	dp_buf_free(&old);
+	int ce = 0;
+	r = r ? r : store_cosign(x, &k, held, nw, 1, path, &ce);
+	unlock_log(fd);
+	if (!r)
+		cosign_warn(x, ce);
+	return r;
+}
+
+int cli_log_record(cli_ctx *x, const char *magic, const char *comment, const cli_ckpt *held,
+		   const cli_ckpt *nw, uint64_t index, const uint8_t *entry, size_t len,
+		   const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dp_buf *out)
+{
+	int64_t now;
+	int r = evidence_head(x, out, magic, comment, &now);
+	r = r ? r : put_b64(out, "Verified-Checkpoint", (const uint8_t *)held->note, held->len);
+	r = r ? r : put_b64(out, "Received-Checkpoint", (const uint8_t *)nw->note, nw->len);
+	r = r ? r : dp_buf_printf(out, "Rollback-Index: %llu\n", (unsigned long long)index);
+	r = r ? r : put_b64(out, "Rollback-Entry", entry, len);
+	r = r ? r : dp_buf_printf(out, "Proof-Size: %llu\n", (unsigned long long)nw->cp.size);
+	for (size_t i = 0; !r && i < n; i++)
+		r = put_b64(out, "Proof", proof[i], DP_TLOG_HASH);
+	return r;
+}
+
+int cli_log_keep(cli_ctx *x, const char *prefix, const dp_buf *b, char path[PATH_MAX])
+{
+	char dir[PATH_MAX];
+	path[0] = 0;
+	if (log_dir(x, dir))
+		return DP_EIO;
+	return new_file(dir, prefix, dp_now(), b, path);
 }

@@ -226,10 +226,23 @@ static int alert_summary(const dp_det_alert *a, const struct alert_names *n, dp_
 	return r;
 }
 
-/* The summary of an action. */
+/* The names of an action's kind: summary word, event.dataset, MSGID. */
+static const struct {
+	const char *word, *dataset, *msgid;
+} kinds[] = {
+	[DPO_KIND_CONTAINMENT] = {"containment", "denpod.containment", "CONTAINMENT"},
+	[DPO_KIND_LOG] = {"log", "denpod.log", "LOG"},
+};
+
+static int kind_ok(const dpo_action *x)
+{
+	return x->kind >= 0 && (size_t)x->kind < sizeof kinds / sizeof kinds[0];
+}
+
+/* The summary of an action (its kind checked). */
 static int action_summary(const dpo_action *x, dp_buf *b)
 {
-	int r = dp_buf_printf(b, "containment %s", x->action);
+	int r = dp_buf_printf(b, "%s %s", kinds[x->kind].word, x->action);
 	if (!r && x->operator_)
 		r = put_after(b, " by ", x->operator_, strlen(x->operator_));
 	if (!r && x->device) {
@@ -383,10 +396,19 @@ static void ecs_rule(json_t *o, const char *name, int *bad)
 	dp_buf_free(&ref);
 }
 
+/* The switch's rules outside detection, and where each is explained. */
+static const struct {
+	const char *rule, *reference;
+} own_rules[] = {
+	{"STORE-DAMAGE", DPO_DAMAGE_REFERENCE},
+	{"WITNESS-RESET", DPO_WITNESS_REFERENCE},
+};
+
 int dpo_rule_reference(const char *rule, dp_buf *out)
 {
-	if (rule && !strcmp(rule, "STORE-DAMAGE"))
-		return dp_buf_puts(out, DPO_DAMAGE_REFERENCE);
+	for (size_t i = 0; rule && i < sizeof own_rules / sizeof own_rules[0]; i++)
+		if (!strcmp(rule, own_rules[i].rule))
+			return dp_buf_puts(out, own_rules[i].reference);
 	if (dp_det_rule_by_name(rule) < 0)
 		return DP_EINVAL;
 	size_t start = out->len;
@@ -522,7 +544,7 @@ int dpo_action_ecs(const dpo_action *x, const char *host, dp_buf *out)
 {
 	char hex[65], ts[TS_LEN];
 	int bad = 0, r;
-	if (!action_ok(x->action))
+	if (!action_ok(x->action) || !kind_ok(x))
 		return DP_EINVAL;
 	dp_buf sum;
 	dp_buf_init(&sum, DPO_LINE_MAX);
@@ -540,7 +562,7 @@ int dpo_action_ecs(const dpo_action *x, const char *host, dp_buf *out)
 	if (x->detail)
 		jset(ev, "reason", jstrs(x->detail), &bad);
 	/* a "-request" changed nothing yet; any other action was done */
-	ecs_event_ids(ev, "denpod.containment", is_request(x->action) ? "unknown" : "success",
+	ecs_event_ids(ev, kinds[x->kind].dataset, is_request(x->action) ? "unknown" : "success",
 		      x->log_index_valid ? x->log_index : -1, &bad);
 	if (x->rule)
 		ecs_rule(o, x->rule, &bad);
@@ -733,7 +755,9 @@ int dpo_action_syslog(const dpo_action *x, const dpo_sysid *id, dp_buf *out)
 	size_t start = out->len;
 	if (!action_ok(x->action))
 		return DP_EINVAL;
-	int r = sys_header(out, id, action_severity(x->action), x->t_ms, "CONTAINMENT");
+	if (!kind_ok(x))
+		return DP_EINVAL;
+	int r = sys_header(out, id, action_severity(x->action), x->t_ms, kinds[x->kind].msgid);
 	if (!r)
 		r = sd_params(out, "action", x->action);
 	if (!r && x->operator_)

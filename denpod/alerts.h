@@ -143,7 +143,10 @@ typedef struct {
 	const char *detail;    /* explanation, or NULL */
 	int log_index_valid;
 	int64_t log_index;     /* its transparency-log entry, if known */
+	int kind;              /* DPO_KIND_CONTAINMENT (0) or DPO_KIND_LOG (a device's witness
+				  reset): the message's first word, event.dataset and MSGID */
 } dpo_action;
+enum { DPO_KIND_CONTAINMENT = 0, DPO_KIND_LOG };
 
 /*
  * Damage to a stored copy (mapping above).  part and found_by are names of
@@ -178,12 +181,14 @@ int dpo_damage_ecs(const dpo_damage *x, const char *host, dp_buf *out) DP_WUR;
 /*
  * rule.reference of a rule: DPO_RULE_REFERENCE and the rule's name in
  * lower case ("docs/detection.md#rule-bulk-cap"), an anchor that
- * docs/detection.md's rule table carries; STORE-DAMAGE:
- * DPO_DAMAGE_REFERENCE.  Appended to out; DP_EINVAL for a name that is no
+ * docs/detection.md's rule table carries; the switch's own rules outside
+ * detection: STORE-DAMAGE DPO_DAMAGE_REFERENCE, WITNESS-RESET (a device
+ * reset its witness of the log after a LOG-ROLLBACK) DPO_WITNESS_REFERENCE.  Appended to out; DP_EINVAL for a name that is no
  * rule (nothing appended).
  */
 #define DPO_RULE_REFERENCE "docs/detection.md#rule-"
 #define DPO_DAMAGE_REFERENCE "docs/operations.md#damage-and-recovery"
+#define DPO_WITNESS_REFERENCE "docs/operations.md#after-a-restore-devices"
 int dpo_rule_reference(const char *rule, dp_buf *out) DP_WUR;
 /* The damage's one-line message (the ECS message above) appended to out: `denpod check` prints it. */
 int dpo_damage_summary(const dpo_damage *x, dp_buf *out) DP_WUR;

@@ -1305,6 +1305,8 @@ void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8
 	case DPD_RT_DEVICE: get_device(srv, rq); break;
 	case DPD_RT_KEY_PUT: post_keys(srv, rq, &dev); break;
 	case DPD_RT_KEYS: get_keys(srv, rq, &dev); break;
+	case DPD_RT_LOG_ROLLBACKS: dpd_log_rollbacks(srv, rq); break;
+	case DPD_RT_LOG_RECOVERED: dpd_log_recovered(srv, rq, &dev); break;
 	default:
 		/* the cable and log routes, and paths under them that match none:
 		 * their handlers parse the rest and say what is wrong with it */

@@ -192,6 +192,7 @@ static void answer(dpd_server *srv, dpd_op *op)
 	case DPD_OP_LAPSE:
 	case DPD_OP_CONFIG:
 	case DPD_OP_PROBE:
+	case DPD_OP_RECOVERED:
 		break; /* answered above */
 	}
 }
@@ -311,6 +312,9 @@ static int write_op(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	case DPD_OP_LAPSE:
 	case DPD_OP_CONFIG:
 		r = dpd_det_write(st, x, op, logged);
+		break;
+	case DPD_OP_RECOVERED:
+		r = dpd_recovered_write(st, x, op, logged);
 		break;
 	case DPD_OP_PROBE: { /* a real write through this transaction: readiness (health.h) */
 		char t[24];

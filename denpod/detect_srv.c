@@ -563,21 +563,30 @@ int dpd_det_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 
 /* ---- after the commit ---- */
 
+void dpd_det_step(dpd_server *srv, dpo_action *a)
+{
+	struct dpd_det *d = srv->det;
+	dps_device v;
+	dps_officer o;
+	if (!d)
+		return;
+	/* whose device: for the SOC reading the alert stream */
+	if (a->device && dps_device_get(srv->store, a->device, &v) == DP_OK &&
+	    dps_officer_get(srv->store, v.officer, &o) == DP_OK) {
+		a->officer = o.handle;
+		a->post = o.post;
+	}
+	(void)dpo_emit_action(d->out, a);
+	a->officer = a->post = NULL; /* they pointed here */
+}
+
 static void emit_step(dpd_server *srv, const char *action, const char *op_name,
 		      const uint8_t dev[32], const char *rule, int64_t id, int64_t until,
 		      const char *detail, int64_t t_ms, int64_t log_index)
 {
 	struct dpd_det *d = srv->det;
 	dpo_action a;
-	dps_device v;
-	dps_officer o;
 	memset(&a, 0, sizeof a);
-	/* whose device: for the SOC reading the alert stream */
-	if (dps_device_get(srv->store, dev, &v) == DP_OK &&
-	    dps_officer_get(srv->store, v.officer, &o) == DP_OK) {
-		a.officer = o.handle;
-		a.post = o.post;
-	}
 	a.t_ms = t_ms;
 	a.action = action;
 	a.operator_ = op_name;
@@ -588,7 +597,7 @@ static void emit_step(dpd_server *srv, const char *action, const char *op_name,
 	a.detail = detail;
 	a.log_index_valid = log_index >= 0;
 	a.log_index = log_index;
-	(void)dpo_emit_action(d->out, &a);
+	dpd_det_step(srv, &a);
 	metric_add(d, "denpod_containment_actions_total", "action", action, "mode", "auto");
 }
 

@@ -44,6 +44,14 @@ int dpd_det_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged);
 void dpd_det_done(dpd_server *srv, dpd_op *op);
 
 /*
+ * A step to the alert outputs (loop thread), with the officer and post of
+ * its device filled in from the directory: containment steps, and a
+ * device's witness reset after a LOG-ROLLBACK (api_rollback.c).  Nothing
+ * while detection is off.
+ */
+void dpd_det_step(dpd_server *srv, dpo_action *a);
+
+/*
  * The alert outputs of the configuration (alerts_file, syslog, facility):
  * the switch's, and the operator commands' for their own steps.
  */

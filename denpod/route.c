@@ -32,6 +32,8 @@ static const struct {
 	{DPD_RT_LOG_INCLUSION, 0, EXACT, "/v1/log/proof/inclusion", "/v1/log/proof/inclusion"},
 	{DPD_RT_LOG_CONSISTENCY, 0, EXACT, "/v1/log/proof/consistency", "/v1/log/proof/consistency"},
 	{DPD_RT_LOG_COSIGN, 1, EXACT, "/v1/log/cosign", "/v1/log/cosign"},
+	{DPD_RT_LOG_ROLLBACKS, 0, EXACT, "/v1/log/rollbacks", "/v1/log/rollbacks"},
+	{DPD_RT_LOG_RECOVERED, 1, EXACT, "/v1/log/recovered", "/v1/log/recovered"},
 };
 
 #define CABLES "/v1/cables/"

@@ -77,7 +77,7 @@ typedef struct dpd_req_s {
  */
 enum dpd_op_kind { DPD_OP_SUBMIT, DPD_OP_DELIVER, DPD_OP_ACK, DPD_OP_KEY_PUT, DPD_OP_KEYS,
 		   DPD_OP_FETCH, DPD_OP_COSIGN, DPD_OP_ALERT, DPD_OP_LAPSE, DPD_OP_CONFIG,
-		   DPD_OP_PROBE };
+		   DPD_OP_PROBE, DPD_OP_RECOVERED };
 /*
  * DPD_OP_ALERT (no request): an alert of the detection engine, its log
  * entry and its automatic containment (detect_srv.c); DPD_OP_LAPSE: the
@@ -117,6 +117,8 @@ typedef struct dpd_op {
 	int64_t until;
 	int64_t cid;
 	/* cosign: seq = the checkpoint size, t = the cosignature's time, data = the line (NUL-terminated) */
+	/* recovered: seq = the rollback's index, until = the size the device had verified,
+	   data = the entry's Detail (NUL-terminated); out: first = 1 if logged now */
 	/* deliver: the recipient's precedence; out: it was the first delivery (the metrics) */
 	int prec, first;
 	/* set: the loop thread calls it instead of answering a request (probe) */
@@ -207,6 +209,19 @@ int dpd_keys_json(dps_store *st, const uint8_t device[32], int64_t now, json_t *
 /* api_log.c: GET /v1/log/... (the transparency log's read API) */
 void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me,
 		 const dps_device *dev, int post);
+
+/*
+ * api_rollback.c: the log's rollbacks for the devices that witnessed what
+ * was lost (docs/api.md, "After a restore").  GET /v1/log/rollbacks: the
+ * LOG-ROLLBACK entries under the latest checkpoint.  POST
+ * /v1/log/recovered: a device's report that it reset its witness after
+ * one, checked here against the entry and the log key, then logged by the
+ * writer (DPD_OP_RECOVERED: dpd_recovered_write in its transaction,
+ * answered and sent to the alert outputs by the op's done).
+ */
+void dpd_log_rollbacks(dpd_server *srv, dpd_req *rq);
+void dpd_log_recovered(dpd_server *srv, dpd_req *rq, const dps_device *dev);
+int dpd_recovered_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged) DP_WUR;
 
 /*
  * The proofs that answers carry for a device that witnesses the log

@@ -436,6 +436,28 @@ int dps_log_cosigs(dps_store *s, uint64_t size, size_t max,
 /* The newest stored checkpoint of size <= at_most with >= min cosignatures; DP_ENOTFOUND. */
 int dps_log_witnessed(dps_store *s, unsigned min, uint64_t at_most, dps_checkpoint *c) DP_WUR;
 
+/*
+ * The log's rollbacks (docs/transparency.md §4, "After a restore"): the
+ * index of every admin entry with Act LOG-ROLLBACK, added by dpl_put in
+ * the transaction that appends the entry, so that devices find them
+ * without a scan of the log.  A database from before this table gets it
+ * at its first open, filled from the entries it holds (one scan, once).
+ * dps_log_rollbacks: the newest max with index < below, oldest first, each
+ * with its entry's bytes (valid during cb only).
+ */
+int dps_log_rollback_add(dps_store *s, uint64_t idx) DP_WUR;
+int dps_log_rollbacks(dps_store *s, uint64_t below, size_t max,
+		      int (*cb)(void *ctx, uint64_t idx, const uint8_t *e, size_t len), void *ctx) DP_WUR;
+/*
+ * A device's witness reset after the rollback at entry `rollback` (what
+ * `denpo log recover` reports), logged as entry idx, once per rollback and
+ * device.  get: *idx = that entry, -1 if none; put (inside the writer's
+ * transaction): DP_EEXISTS if one is stored already.
+ */
+int dps_log_recovery_get(dps_store *s, uint64_t rollback, const uint8_t device[32], int64_t *idx) DP_WUR;
+int dps_log_recovery_put(dps_store *s, uint64_t rollback, const uint8_t device[32], uint64_t size,
+			 uint64_t idx) DP_WUR;
+
 /* Names list helpers shared by the modules: "A,B" <-> arrays (DP_EPARSE on bad names). */
 int dps_split_names(const char *csv, char out[][DP_NAME_MAX + 1], size_t max, size_t *n) DP_WUR;
 void dps_join_names(char *out, size_t cap, char names[][DP_NAME_MAX + 1], size_t n);

@@ -34,6 +34,7 @@
 #include "denpo/encoding.h"
 #include "denpo/envelope.h"
 #include "denpo/epoch.h"
+#include "denpo/logentry.h"
 #include "denpo/tlog.h"
 #include "denpod/dircache.h"
 #include "denpod/say.h"
@@ -356,27 +357,58 @@ static int64_t col_i64_or_neg(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
 }
 
-/* Adds the directory version and its triggers unless all are there. */
-static int dirver_migrate(dps_store *s)
+/*
+ * Adds what a database from before a change lacks: unless count_sql (a
+ * count of sqlite_master rows) says all `want` are there, runs sql in one
+ * transaction (every statement IF NOT EXISTS / OR IGNORE: two processes
+ * opening at once both get there).
+ */
+static int migrate(dps_store *s, const char *count_sql, int want, const char *sql)
 {
-	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM sqlite_master WHERE type='trigger' "
-				   "AND name LIKE 'dirver_%'");
+	sqlite3_stmt *st = prep(s, count_sql);
 	if (!st)
 		return DP_ESTORE;
 	int rc = sqlite3_step(st);
 	int have = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	int r = rc == SQLITE_ROW ? DP_OK : step_err(s, rc);
 	sqlite3_finalize(st);
-	if (r || have == DIRVER_NTRIGGERS)
+	if (r || have == want)
 		return r;
 	r = exec(s, "BEGIN IMMEDIATE");
 	if (!r)
-		r = exec(s, schema_dirver);
+		r = exec(s, sql);
 	if (!r)
 		r = exec(s, "COMMIT");
 	if (r && !sqlite3_get_autocommit(s->db))
 		(void)exec(s, "ROLLBACK");
 	return r;
+}
+
+/* Adds the directory version and its triggers unless all are there. */
+static int dirver_migrate(dps_store *s)
+{
+	return migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE "
+			  "'dirver_%'", DIRVER_NTRIGGERS, schema_dirver);
+}
+
+/*
+ * The log's rollbacks and the devices' witness resets after them (store.h):
+ * added to a database that lacks them when first opened, the rollbacks
+ * filled from the entries already logged (one scan, once).  The LIKE-free
+ * byte search finds the Act line of an admin entry; the readers decode
+ * every entry they serve, so a Detail that merely quotes it is harmless.
+ */
+static const char schema_rollbacks[] =
+	"CREATE TABLE IF NOT EXISTS log_rollbacks(idx INTEGER PRIMARY KEY);"
+	"CREATE TABLE IF NOT EXISTS log_recoveries(rollback INTEGER NOT NULL, device BLOB NOT NULL,"
+	" size INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(rollback, device));"
+	"INSERT OR IGNORE INTO log_rollbacks(idx) SELECT idx FROM log_entries WHERE "
+	"instr(data, CAST(char(10) || 'Act: " DP_LOG_ROLLBACK_ACT "' || char(10) AS BLOB)) > 0;";
+
+static int rollbacks_migrate(dps_store *s)
+{
+	return migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
+			  "('log_rollbacks','log_recoveries')", 2, schema_rollbacks);
 }
 
 /* One integer (or text parsed as one) from a query without parameters; *v = -1 for no row or NULL. */
@@ -493,6 +525,8 @@ int dps_open(dps_store **out, const char *path, int create)
 	}
 	if (!r)
 		r = dirver_migrate(s);
+	if (!r)
+		r = rollbacks_migrate(s);
 	for (int i = 0; !r && i < Q_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i],
 				       NULL) != SQLITE_OK) {
@@ -1982,6 +2016,73 @@ int dps_log_cosig_put(dps_store *s, uint64_t size, const uint8_t device[32], int
 	bind_blob(st, 2, device, 32);
 	sqlite3_bind_int64(st, 3, ts);
 	bind_text(st, 4, line);
+	int r = run(s, st);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_log_rollback_add(dps_store *s, uint64_t idx)
+{
+	sqlite3_stmt *st = prep(s, "INSERT OR IGNORE INTO log_rollbacks(idx) VALUES(?)");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)idx);
+	int r = run(s, st);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_log_rollbacks(dps_store *s, uint64_t below, size_t max,
+		      int (*cb)(void *ctx, uint64_t idx, const uint8_t *e, size_t len), void *ctx)
+{
+	/* the newest max, handed out oldest first */
+	sqlite3_stmt *st = prep(s, "SELECT idx, data FROM (SELECT r.idx AS idx, e.data AS data "
+				   "FROM log_rollbacks r JOIN log_entries e ON e.idx=r.idx WHERE r.idx<? "
+				   "ORDER BY r.idx DESC LIMIT ?) ORDER BY idx");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, below > INT64_MAX ? INT64_MAX : (sqlite3_int64)below);
+	sqlite3_bind_int64(st, 2, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+	int rc, r = DP_OK;
+	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 1);
+		if (p && n)
+			r = cb(ctx, (uint64_t)sqlite3_column_int64(st, 0), p, n);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_log_recovery_get(dps_store *s, uint64_t rollback, const uint8_t device[32], int64_t *idx)
+{
+	*idx = -1;
+	sqlite3_stmt *st = prep(s, "SELECT idx FROM log_recoveries WHERE rollback=? AND device=?");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)rollback);
+	bind_blob(st, 2, device, 32);
+	int rc = sqlite3_step(st), r = DP_OK;
+	if (rc == SQLITE_ROW)
+		*idx = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		r = step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int dps_log_recovery_put(dps_store *s, uint64_t rollback, const uint8_t device[32], uint64_t size,
+			 uint64_t idx)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO log_recoveries(rollback,device,size,idx) VALUES(?,?,?,?)");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)rollback);
+	bind_blob(st, 2, device, 32);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)idx);
 	int r = run(s, st);
 	sqlite3_finalize(st);
 	return r;

@@ -91,7 +91,14 @@ int dpl_put(dps_store *s, dpl_enc *x, uint64_t *idx)
 		dpd_say("denpod: log: cannot encode a %s entry: %s", ev ? ev : "?", dp_strerror(r));
 		return r;
 	}
-	return dps_log_append(s, x->b.p, x->b.len, idx);
+	uint64_t i;
+	r = dps_log_append(s, x->b.p, x->b.len, &i);
+	/* a rollback is listed for the devices it explains, in the same transaction (store.h) */
+	if (!r && x->e.event == DP_LOG_ADMIN && strcmp(x->e.act, DP_LOG_ROLLBACK_ACT) == 0)
+		r = dps_log_rollback_add(s, i);
+	if (!r && idx)
+		*idx = i;
+	return r;
 }
 
 static int rcpt_cmp(const void *a, const void *b)

@@ -48,7 +48,10 @@ void dpl_enc_free(dpl_enc *x);
 dp_logent *dpl_ent(dpl_enc *x, int event, int64_t t);
 /* Source from a peer address ("" or one that is no address: absent). */
 void dpl_source(dp_logent *e, const char *addr);
-/* Encodes x->e and appends it (inside the caller's transaction). */
+/*
+ * Encodes x->e and appends it (inside the caller's transaction); an admin
+ * entry with Act LOG-ROLLBACK is also listed in the rollbacks (store.h).
+ */
 int dpl_put(dps_store *s, dpl_enc *x, uint64_t *idx) DP_WUR;
 /*
  * The cable-accepted entries of a cable just stored (sub after

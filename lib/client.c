@@ -1419,23 +1419,108 @@ int dp_client_log_tile(dp_client *c, int tlevel, uint64_t n, unsigned width, dp_
 	return DP_OK;
 }
 
-int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t len)
+/* POST o (taken; NULL: out of memory) as compact JSON to path; the answer's JSON into *j. */
+static int post_json(dp_client *c, const char *path, json_t *o, json_t **j)
 {
-	if (!line || len == 0 || len > 1024 || size > INT64_MAX || strlen(line) != len)
-		return DP_EINVAL;
-	json_t *o = json_pack("{s:I, s:s%}", "size", (json_int_t)size, "cosignature", line, len);
 	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!body)
 		return DP_ENOMEM;
-	json_t *j;
-	int r = request_json_body(c, "/v1/log/cosign", 1, (const uint8_t *)body, strlen(body), 0, &j);
+	int r = request_json_body(c, path, 1, (const uint8_t *)body, strlen(body), 0, j);
 	free(body);
+	return r;
+}
+
+int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t len)
+{
+	if (!line || len == 0 || len > 1024 || size > INT64_MAX || strlen(line) != len)
+		return DP_EINVAL;
+	json_t *j;
+	int r = post_json(c, "/v1/log/cosign",
+			  json_pack("{s:I, s:s%}", "size", (json_int_t)size, "cosignature", line, len), &j);
 	if (r)
 		return r;
 	int stored = 0;
 	if (jbool(j, "stored", &stored) || !stored)
 		r = bad_field(c, "cosignature");
+	json_decref(j);
+	return r;
+}
+
+/* The rollbacks answer in j into *items (c may be NULL: no message). */
+static int rollbacks_of(dp_client *c, json_t *j, dp_log_incl **items, size_t *n)
+{
+	json_t *a;
+	void *arr;
+	int r = jarray(c, j, "rollbacks", DP_CLIENT_ROLLBACKS_MAX, sizeof(dp_log_incl), &arr, n, &a);
+	dp_log_incl *it = arr;
+	for (size_t i = 0; !r && i < *n; i++) {
+		json_t *v = json_array_get(a, i);
+		int64_t idx;
+		if (!json_is_object(v) || jint(v, "index", 0, INT64_MAX, &idx))
+			r = bad_field(c, "rollbacks");
+		else if ((r = jbytes(v, "entry", DP_TLOG_ENTRY_MAX, &it[i].entry, &it[i].entry_len)))
+			r = r == DP_EPROTO ? bad_field(c, "rollbacks") : r;
+		else {
+			it[i].index = (uint64_t)idx;
+			it[i].present = 1;
+		}
+	}
+	if (r) {
+		dp_log_rollbacks_free(it, *n);
+		*n = 0;
+		return r;
+	}
+	*items = it;
+	return DP_OK;
+}
+
+int dp_client_parse_rollbacks(const uint8_t *body, size_t len, dp_log_incl **items, size_t *n)
+{
+	json_error_t je;
+	*items = NULL;
+	*n = 0;
+	json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
+	int r = json_is_object(j) ? rollbacks_of(NULL, j, items, n) : DP_EPROTO;
+	json_decref(j);
+	return r;
+}
+
+int dp_client_log_rollbacks(dp_client *c, dp_log_incl **items, size_t *n)
+{
+	*items = NULL;
+	*n = 0;
+	json_t *j;
+	int r = request_json(c, "/v1/log/rollbacks", 0, 0, &j);
+	if (r)
+		return r;
+	r = rollbacks_of(c, j, items, n);
+	json_decref(j);
+	return r;
+}
+
+void dp_log_rollbacks_free(dp_log_incl *items, size_t n)
+{
+	for (size_t i = 0; items && i < n; i++)
+		free(items[i].entry);
+	free(items);
+}
+
+int dp_client_log_recovered(dp_client *c, uint64_t rollback, const char *note, size_t len,
+			    int64_t *log_index, int *duplicate)
+{
+	*log_index = -1;
+	*duplicate = 0;
+	if (!note || len == 0 || len > DP_NOTE_MAX || rollback > INT64_MAX || strlen(note) != len)
+		return DP_EINVAL;
+	json_t *j;
+	int r = post_json(c, "/v1/log/recovered",
+			  json_pack("{s:I, s:s%}", "rollback", (json_int_t)rollback, "checkpoint", note, len),
+			  &j);
+	if (r)
+		return r;
+	if (jint(j, "log_index", 0, INT64_MAX, log_index) || jbool(j, "duplicate", duplicate))
+		r = bad_field(c, "recovered");
 	json_decref(j);
 	return r;
 }

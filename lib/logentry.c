@@ -604,3 +604,12 @@ int dp_log_rollback_parse(dp_log_rollback *r, const char *detail)
 	*r = x;
 	return DP_OK;
 }
+
+int dp_log_rollback_covers(const dp_log_rollback *r, uint64_t size, const uint8_t root[DP_TLOG_HASH])
+{
+	if (size <= r->restored_size || size > r->signed_size)
+		return DP_ENOTFOUND; /* that tree was not lost by this rollback */
+	if (size == r->signed_size && memcmp(root, r->signed_root, DP_TLOG_HASH) != 0)
+		return DP_ESIG;      /* the signer signed another tree of that size */
+	return DP_OK;
+}

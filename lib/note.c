@@ -764,3 +764,25 @@ fail:
 	memset(p, 0, sizeof *p);
 	return r;
 }
+
+int dp_checkpoint_open(const dp_note_vkey *k, const char *note, size_t len, dp_checkpoint *c,
+		       size_t *text_len)
+{
+	int verified = 0;
+	size_t tl = 0;
+	dp_checkpoint cp;
+	int r = dp_note_open(note, len, k, 1, &verified, NULL, &tl);
+	if (r)
+		return r; /* not signed by the log key (DP_ESIG) or malformed */
+	if (!verified)
+		return DP_ESIG;
+	r = dp_checkpoint_parse(&cp, note, tl);
+	if (r)
+		return r;
+	if (strcmp(cp.origin, k->name) != 0)
+		return DP_ESIG; /* signed by the log key, but for another log */
+	*c = cp;
+	if (text_len)
+		*text_len = tl;
+	return DP_OK;
+}

@@ -96,6 +96,8 @@ expect_completion "--class --classified-by" denpo send --cla
 expect_completion "inbox" denpo --home /tmp inb
 expect_completion "status rotate publish export-identity passphrase" denpo key ""
 expect_completion "--full --min-cosigners" denpo audit sync --
+expect_completion "recover" denpo log ""
+expect_completion "--yes" denpo log recover --y
 
 # every command and option the programs know is in their man page (the words
 # come from the completion, i.e. from the programs' own --help); some 200 runs

@@ -890,6 +890,24 @@ static void test_rollback_detail(void)
 	      d.restored_size == 0);
 }
 
+/* Which checkpoints a rollback explains: restored < size <= signed, the signed size only with its root. */
+static void test_rollback_covers(void)
+{
+	dp_log_rollback r = {.signed_size = 100, .restored_size = 40};
+	uint8_t root[DP_TLOG_HASH], other[DP_TLOG_HASH];
+	memset(r.signed_root, 0xab, sizeof r.signed_root);
+	memcpy(root, r.signed_root, sizeof root);
+	memset(other, 0xcd, sizeof other);
+	CHECK(dp_log_rollback_covers(&r, 41, other) == DP_OK);  /* below N: any root (it was lost) */
+	CHECK(dp_log_rollback_covers(&r, 99, other) == DP_OK);
+	CHECK(dp_log_rollback_covers(&r, 100, root) == DP_OK);
+	CHECK(dp_log_rollback_covers(&r, 100, other) == DP_ESIG); /* N with another root: a lie */
+	CHECK(dp_log_rollback_covers(&r, 40, root) == DP_ENOTFOUND); /* kept: no rollback needed */
+	CHECK(dp_log_rollback_covers(&r, 0, root) == DP_ENOTFOUND);
+	CHECK(dp_log_rollback_covers(&r, 101, root) == DP_ENOTFOUND); /* never signed before it */
+	CHECK(dp_log_rollback_covers(&r, UINT64_MAX, root) == DP_ENOTFOUND);
+}
+
 int main(void)
 {
 	if (dp_crypto_init())
@@ -912,5 +930,6 @@ int main(void)
 	test_parts();
 	test_overwrite();
 	test_rollback_detail();
+	test_rollback_covers();
 	return t_done("test_logentry");
 }

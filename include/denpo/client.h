@@ -29,6 +29,7 @@
 #include "denpo/cable.h"
 #include "denpo/epoch.h"
 #include "denpo/error.h"
+#include "denpo/logentry.h"
 #include "denpo/tlog.h"
 
 #define DP_CLIENT_JSON_MAX (16u << 20)  /* cap on any JSON answer */
@@ -389,6 +390,30 @@ int dp_client_log_tile(dp_client *c, int tlevel, uint64_t n, unsigned width, dp_
  * without the endpoint answers DP_ENOTFOUND.
  */
 int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t len) DP_WUR;
+
+/*
+ * GET /v1/log/rollbacks: the LOG-ROLLBACK admin entries under the switch's
+ * latest checkpoint (the newest DP_CLIENT_ROLLBACKS_MAX), each as index and
+ * entry bytes (proof empty: ask dp_client_log_inclusion).  Unverified: the
+ * caller decodes each entry and proves it in a checkpoint it verified.
+ * *items malloc'd (dp_log_rollbacks_free); a switch without the endpoint
+ * answers DP_ENOTFOUND.
+ */
+#define DP_CLIENT_ROLLBACKS_MAX DP_LOG_ROLLBACKS_MAX
+int dp_client_log_rollbacks(dp_client *c, dp_log_incl **items, size_t *n) DP_WUR;
+void dp_log_rollbacks_free(dp_log_incl *items, size_t n);
+/* Its parser (exposed for the fuzzer): an answer's bytes into *items; DP_EPROTO if malformed. */
+int dp_client_parse_rollbacks(const uint8_t *body, size_t len, dp_log_incl **items, size_t *n) DP_WUR;
+/*
+ * POST /v1/log/recovered {"rollback": I, "checkpoint": note}: this device
+ * reset its witness of the log after the LOG-ROLLBACK at entry I; note is
+ * the signed checkpoint it had verified (HOME/log/checkpoint as stored).
+ * *log_index: the switch's WITNESS-RESET entry; *duplicate: reported
+ * before (that entry).  409 (DP_ESTATE): the entry is no rollback that
+ * explains the checkpoint; 400: the checkpoint does not verify.
+ */
+int dp_client_log_recovered(dp_client *c, uint64_t rollback, const char *note, size_t len,
+			    int64_t *log_index, int *duplicate) DP_WUR;
 
 /* ---- GET /v1/health ---- */
 int dp_client_health(dp_client *c, char *version, size_t vcap) DP_WUR;

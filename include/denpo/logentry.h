@@ -189,6 +189,7 @@ int dp_log_addr_canon(char out[DP_LOG_ADDR_MAX + 1], const char *addr) DP_WUR;
  * (`denpo log recover`); the text after ": " is for people.
  */
 #define DP_LOG_ROLLBACK_ACT "LOG-ROLLBACK"
+#define DP_LOG_ROLLBACKS_MAX 64 /* the newest GET /v1/log/rollbacks serves (a log has a handful) */
 typedef struct {
 	uint64_t signed_size, restored_size;
 	uint8_t signed_root[DP_TLOG_HASH];
@@ -197,5 +198,15 @@ typedef struct {
 int dp_log_rollback_format(char out[DP_LOG_TEXT_MAX + 1], const dp_log_rollback *r, const char *text) DP_WUR;
 /* Strict: the three fields exactly as format writes them, then ": " and text.  DP_EPARSE otherwise. */
 int dp_log_rollback_parse(dp_log_rollback *r, const char *detail) DP_WUR;
+/*
+ * The one rule for whether rollback r explains a checkpoint of tree size
+ * `size` and root `root` that a device verified (its `denpo log recover`,
+ * and the switch checking the device's report): restored < size <= signed,
+ * and a checkpoint of the signed size itself must have the signed root.
+ * DP_OK; DP_ENOTFOUND if size is outside the range (another rollback may
+ * explain it); DP_ESIG for the signed size with another root (the rollback
+ * does not describe the tree the device saw: a lie, never accepted).
+ */
+int dp_log_rollback_covers(const dp_log_rollback *r, uint64_t size, const uint8_t root[DP_TLOG_HASH]) DP_WUR;
 
 #endif

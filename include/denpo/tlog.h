@@ -235,6 +235,15 @@ typedef struct {
 int dp_checkpoint_parse(dp_checkpoint *c, const char *text, size_t len) DP_WUR;
 /* "<origin>\n<size>\n<base64 root>\n" */
 int dp_checkpoint_format(dp_buf *out, const dp_checkpoint *c) DP_WUR;
+/*
+ * A signed checkpoint note of the log whose key is k: k signed it (other
+ * lines, cosignatures, are ignored), its text parses, and its origin is
+ * k's name (a log key signs for one log).  c and *text_len (may be NULL)
+ * are set on DP_OK.  DP_ESIG (not signed by k, or for another origin),
+ * DP_EPARSE, DP_ETOOBIG.
+ */
+int dp_checkpoint_open(const dp_note_vkey *k, const char *note, size_t len, dp_checkpoint *c,
+		       size_t *text_len) DP_WUR;
 
 /* ---- offline proofs (c2sp.org/tlog-proof@v1) ---- */
 
