@@ -213,9 +213,12 @@ static int backup_into(const dpa_args *a, const char *work, dpb_manifest *m)
 		m->nfiles++;
 	}
 	/* the copy, as a data directory, through `denpod check` */
-	if (check_copy(work, "backup: `denpod check` found damage in the copy, so the data directory "
-			     "is damaged (its report follows; run `denpod check --data DIR` on it and "
-			     "see docs/operations.md, \"Damage and recovery\").  No backup was written"))
+	char whose[PATHX + 256];
+	snprintf(whose, sizeof whose, "backup: `denpod check` found damage in the copy, so the data "
+				      "directory is damaged (the report follows; run `denpod check --data %s` "
+				      "and see docs/operations.md, \"Damage and recovery\").  No backup was "
+				      "written", a->data);
+	if (check_copy(work, whose))
 		return DP_ESTATE;
 	if ((r = same_keys(a->data, work, &which))) {
 		fprintf(stderr, "denpod: backup: the copy's %s is not the data directory's (%s): did a "
