@@ -516,6 +516,14 @@ int dpa_restore(const dpa_args *a)
 		fprintf(stderr, "denpod: restore: cannot make %s: %s\n", a->data, strerror(errno));
 		return 1;
 	}
+	/* the files installed must be the switch's: root would leave them unreadable to it */
+	struct stat st;
+	if (stat(a->data, &st) == 0 && st.st_uid != geteuid()) {
+		fprintf(stderr, "denpod: restore: %s belongs to user id %u: run restore as that user (sudo "
+				"-u denpod denpod restore ...), so that the switch can read what it installs.  "
+				"Nothing was changed\n", a->data, (unsigned)st.st_uid);
+		return 1;
+	}
 	int lock = -1;
 	int r = dpb_lock(a->data, &lock);
 	if (r == DP_ESTATE) {
