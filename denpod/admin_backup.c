@@ -551,6 +551,9 @@ int dpa_restore(const dpa_args *a)
 		close(lock);
 		return 1;
 	}
+	if (a->lost && access(state, F_OK) == 0)
+		printf("restore: signer.state is there and says how many entries were lost: --lost is not "
+		       "needed and not used\n");
 	int ec = restore_into(a, op, &m, lost);
 	close(lock);
 	return ec;
