@@ -2590,6 +2590,12 @@ int dps_backup(dps_store *s, const char *path)
 		dpd_say("denpod: backup: cannot open %s: %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
 		r = DP_EIO;
 	}
+	/* a new file, fsynced below: no journal, no sync per page (a failure removes it) */
+	if (!r && sqlite3_exec(dst, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF", NULL, NULL,
+			       NULL) != SQLITE_OK) {
+		dpd_say("denpod: backup: %s", sqlite3_errmsg(dst));
+		r = DP_ESTORE;
+	}
 	sqlite3_backup *b = r ? NULL : sqlite3_backup_init(dst, "main", s->db, "main");
 	if (!r && !b) {
 		dpd_say("denpod: backup: %s", sqlite3_errmsg(dst));
