@@ -5,6 +5,8 @@
 #ifndef DENPOD_ADMIN_H
 #define DENPOD_ADMIN_H
 
+#include <stdio.h>
+
 #include "denpod/config.h"
 #include "denpo/json.h"
 #include "denpo/logentry.h"
@@ -17,6 +19,7 @@ typedef struct {
 	const char *url, *listen, *tz, *post, *clearance, *captions, *roles, *name, *out;
 	const char *operator_, *origin, *reason, *from, *count;
 	const char *expect; /* approve --expect: the request fingerprint the officer read */
+	const char *lost;   /* restore --lost: log entries lost, when signer.state is gone */
 	int hq;
 	int all;  /* --all */
 	int json; /* --json: the list or show as JSON (docs/operations.md, "JSON output") */
@@ -83,14 +86,31 @@ int dpa_steps_on_status(dps_store *s, dpl_enc *x, const uint8_t dev[32], int sta
 /* After the commit: the changed steps to the alert outputs (alerts file, syslog). */
 void dpa_emit_steps(const dpc_config *cfg, dps_store *s, const char *op,
 		    const struct dpa_steps *changed);
-/* admin_log.c: verb is checkpoint, verify or show. */
+/* admin_log.c: verb is checkpoint, verify, show or rollback. */
 int dpa_log(const dpa_args *a);
+/*
+ * The rollback of `denpod log rollback` and `denpod restore` (admin_log.c
+ * says the rule), on the database s of c, logged by op, in one
+ * transaction: if signer.state is ahead of the database's latest
+ * checkpoint, a LOG-ROLLBACK entry (dp_log_rollback_format) and every MRN
+ * counter moved on by the entries lost; with restore (the RESTORE entry's
+ * detail; NULL: log rollback) that entry too; then signer.state is set to
+ * the checkpoint.  Without signer.state, lost_given is taken as the number
+ * of entries lost (restore --lost).  Prints what it did; an exit code.
+ */
+int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *restore,
+		 uint64_t lost_given);
 /*
  * admin_damage.c: `denpod check`, the fsck (0 clean, 1 damage found, 2
  * usage), and `denpod cable restore ID FILE` (a damaged cable's bytes
  * from a copy that hashes to its cable-accepted entry's Envelope-Hash).
  */
 int dpa_check(const dpa_args *a);
+/* The same check on data directory dir, its report to out: 0 no damage, 1 damage or unreadable. */
+int dpa_check_dir(const char *dir, FILE *out);
+/* admin_backup.c: `denpod backup DEST`, `denpod restore SRC` (denpod/admin_backup.c). */
+int dpa_backup(const dpa_args *a);
+int dpa_restore(const dpa_args *a);
 int dpa_cable_restore(const dpa_args *a);
 
 #endif

@@ -44,6 +44,7 @@
 
 struct chk {
 	dps_store *s;
+	FILE *out; /* the report */
 	uint64_t damaged;
 	uint64_t cables;
 	dp_buf data;
@@ -62,9 +63,9 @@ static void damage(struct chk *x, dpo_damage *d)
 	dp_buf b;
 	dp_buf_init(&b, DPO_LINE_MAX);
 	if (dpo_damage_summary(d, &b) == DP_OK)
-		printf("check: DAMAGE %.*s\n", (int)b.len, (const char *)b.p);
+		fprintf(x->out, "check: DAMAGE %.*s\n", (int)b.len, (const char *)b.p);
 	else
-		printf("check: DAMAGE %s: %s\n", d->part, d->detail);
+		fprintf(x->out, "check: DAMAGE %s: %s\n", d->part, d->detail);
 	dp_buf_free(&b);
 }
 
@@ -145,7 +146,7 @@ static int check_log(struct chk *x, const dp_note_vkey *vk)
 	}
 	if (!ncp)
 		found(x, "log", NULL, -1, "no checkpoint is stored (has denpod run ever started?)");
-	printf("check: log: %llu checkpoints up to %llu verified under %s: %s\n",
+	fprintf(x->out, "check: log: %llu checkpoints up to %llu verified under %s: %s\n",
 	       (unsigned long long)ncp, (unsigned long long)at, vk->name,
 	       x->damaged == before ? "ok" : "DAMAGED");
 	return DP_OK;
@@ -264,19 +265,19 @@ static void check_cables(struct chk *x)
 	int r = dps_cable_scan(x->s, 0, SIZE_MAX, cable_one, x);
 	if (r)
 		found(x, "database", NULL, -1, "the cables cannot be read: %s", dp_strerror(r));
-	printf("check: cables: %llu checked against their log entries: %s\n",
+	fprintf(x->out, "check: cables: %llu checked against their log entries: %s\n",
 	       (unsigned long long)x->cables, x->damaged == before ? "ok" : "DAMAGED");
 }
 
 /* ---- the scrub's last pass ---- */
 
-static void print_scrub(dps_store *s)
+static void print_scrub(dps_store *s, FILE *out)
 {
 	char t0[32] = "?", t1[32] = "?";
 	dpsc_pass p;
 	struct tm tm;
 	if (dpsc_last(s, &p)) {
-		printf("check: scrub: no complete pass yet\n");
+		fprintf(out, "check: scrub: no complete pass yet\n");
 		return;
 	}
 	time_t ta = (time_t)p.start, tb = (time_t)p.end;
@@ -284,17 +285,13 @@ static void print_scrub(dps_store *s)
 		strftime(t0, sizeof t0, "%Y-%m-%d %H:%M:%SZ", &tm);
 	if (gmtime_r(&tb, &tm))
 		strftime(t1, sizeof t1, "%Y-%m-%d %H:%M:%SZ", &tm);
-	printf("check: scrub: last pass %s to %s: %llu cables, %llu log entries, %llu damaged\n", t0,
+	fprintf(out, "check: scrub: last pass %s to %s: %llu cables, %llu log entries, %llu damaged\n", t0,
 	       t1, (unsigned long long)p.cables, (unsigned long long)p.entries,
 	       (unsigned long long)p.damaged);
 }
 
 int dpa_check(const dpa_args *a)
 {
-	dpc_config c;
-	dps_store *s = NULL;
-	char vks[DP_NOTE_VKEY_MAX + 1];
-	dp_note_vkey vk;
 	if (a->npos) {
 		fprintf(stderr, "usage: denpod check --data DIR\n");
 		return 2;
@@ -303,21 +300,32 @@ int dpa_check(const dpa_args *a)
 		fprintf(stderr, "denpod: give --data DIR (or set DENPOD_DATA)\n");
 		return 2;
 	}
-	if (dpc_load(&c, a->data))
+	return dpa_check_dir(a->data, stdout);
+}
+
+int dpa_check_dir(const char *dir, FILE *out)
+{
+	dpc_config c;
+	dps_store *s = NULL;
+	char vks[DP_NOTE_VKEY_MAX + 1];
+	dp_note_vkey vk;
+	if (dpc_load(&c, dir))
 		return 1;
 	int r = dpl_vkey(&c, vks, sizeof vks);
 	if (!r)
 		r = dp_note_vkey_parse(&vk, vks, strlen(vks));
 	if (r)
 		return dpa_fail(r, "check: cannot make the log's verifier key", "check log.key");
-	if (dpa_open_store(a, &c, &s)) {
-		printf("check: DAMAGE database: it cannot be opened (see above)\n");
-		printf("check: docs/operations.md, \"Damage and recovery\", says how to restore it\n");
+	dpa_args da = {.data = dir};
+	if (dpa_open_store(&da, &c, &s)) {
+		fprintf(out, "check: DAMAGE database: it cannot be opened (see above)\n");
+		fprintf(out, "check: docs/operations.md, \"Damage and recovery\", says how to restore it\n");
 		return 1;
 	}
 	struct chk x;
 	memset(&x, 0, sizeof x);
 	x.s = s;
+	x.out = out;
 	dp_buf_init(&x.data, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
 	x.e = malloc(sizeof *x.e);
 	x.part = malloc(sizeof *x.part);
@@ -329,23 +337,23 @@ int dpa_check(const dpa_args *a)
 	}
 	/* one snapshot: what the switch commits meanwhile is not half seen */
 	r = dps_db_check(s, 1, NULL, db_problem, &x);
-	printf("check: database: SQLite's integrity_check: %s\n", r ? "DAMAGED" : "ok");
+	fprintf(out, "check: database: SQLite's integrity_check: %s\n", r ? "DAMAGED" : "ok");
 	if (!check_log(&x, &vk))
 		check_cables(&x);
 	dps_snapshot_end(s);
-	print_scrub(s);
+	print_scrub(s, out);
 	free(x.e);
 	free(x.part);
 	free(x.want);
 	dp_buf_free(&x.data);
 	dps_close(s);
 	if (x.damaged > PRINT_MAX)
-		printf("check: ... %llu damaged copies in all\n", (unsigned long long)x.damaged);
+		fprintf(out, "check: ... %llu damaged copies in all\n", (unsigned long long)x.damaged);
 	if (!x.damaged) {
-		printf("check: ok: no damage found\n");
+		fprintf(out, "check: ok: no damage found\n");
 		return 0;
 	}
-	printf("check: %llu damaged cop%s found; docs/operations.md, \"Damage and recovery\", says what "
+	fprintf(out, "check: %llu damaged cop%s found; docs/operations.md, \"Damage and recovery\", says what "
 	       "to do\n", (unsigned long long)x.damaged, x.damaged == 1 ? "y" : "ies");
 	return 1;
 }

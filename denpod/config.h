@@ -11,6 +11,8 @@
  *   DIR/tls.key     32-byte Ed25519 seed of the TLS identity (0600, O_EXCL)
  *   DIR/tls.crt     the self-signed certificate (PEM, informational)
  *   DIR/denpod.db   SQLite database (WAL)
+ *   DIR/denpod.lock locked by `denpod run` and `denpod restore` (denpod/backup.h)
+ *   DIR/before-restore-<UTC time>/  the files a `denpod restore` replaced
  *
  * `denpod run` reads tls.key and log.key; sign.key is read by `denpod approve`.
  * log_origin names the log in its checkpoints (and its key in signatures);

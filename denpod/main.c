@@ -31,6 +31,7 @@ static const char usage[] =
 	"  cable list | cable restore CABLE_ID FILE\n"
 	"  log checkpoint | log verify | log show [--from I] [--count N] | log rollback\n"
 	"  check\n"
+	"  backup DEST | restore SRC [--lost N]   (docs/operations.md, \"Back up and restore\")\n"
 	"  version   (also --version)\n"
 	"  config check [--json]\n"
 	"List and show commands take --json (officer list, device list, cable list,\n"
@@ -54,7 +55,7 @@ enum {
 	O_TZ = 1u << 4, O_HQ = 1u << 5, O_POST = 1u << 6, O_CLEARANCE = 1u << 7,
 	O_CAPTIONS = 1u << 8, O_ROLES = 1u << 9, O_NAME = 1u << 10, O_OUT = 1u << 11,
 	O_OPERATOR = 1u << 12, O_REASON = 1u << 13, O_FROM = 1u << 14, O_COUNT = 1u << 15,
-	O_ALL = 1u << 16, O_JSON = 1u << 17, O_EXPECT = 1u << 18,
+	O_ALL = 1u << 16, O_JSON = 1u << 17, O_EXPECT = 1u << 18, O_LOST = 1u << 19,
 };
 static const struct {
 	const char *name;
@@ -80,6 +81,7 @@ static const struct {
 	{"all", NULL, offsetof(dpa_args, all)},
 	{"json", NULL, offsetof(dpa_args, json)},
 	{"expect", "FINGERPRINT", offsetof(dpa_args, expect)},
+	{"lost", "N", offsetof(dpa_args, lost)},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 #define O_ACT (O_DATA | O_OPERATOR) /* a command that changes the switch: logged with its operator */
@@ -176,7 +178,8 @@ static const struct cmd cmds[] = {
 			    "  than what the signer signed (denpod run refuses it, saying so).  Only when no\n"
 			    "  newer copy of the database exists: entries above the restored checkpoint are\n"
 			    "  lost, and every device that saw a checkpoint above it reports a fork.\n"
-			    "  Logged (admin LOG-ROLLBACK).\n"},
+			    "  Every post's MRN counter moves on by the entries lost, so no MRN handed\n"
+			    "  out after the backup is handed out again.  Logged (admin LOG-ROLLBACK).\n"},
 	{"log", "show", O_DATA | O_FROM | O_COUNT | O_JSON, dpa_log, "denpod log show [--from I] [--count N] [--json] --data DIR\n"
 			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
 			"  what to which cable, key or device, when and from where.  --json:\n"
@@ -196,6 +199,29 @@ static const struct cmd cmds[] = {
 			"  cable's delivery rows are the recipients its entries list).  Lists each\n"
 			"  damaged copy with where it is.  Exit 0: no damage; 1: damage found (see\n"
 			"  docs/operations.md, \"Damage and recovery\"); 2: usage.\n"},
+	{"backup", NULL, O_DATA, dpa_backup, "denpod backup DEST --data DIR\n"
+			 "  Writes a backup into DEST, a new directory (an existing non-empty one is\n"
+			 "  refused: a backup is never overwritten), beside a running switch, which\n"
+			 "  goes on serving: the database from one consistent snapshot (SQLite's online\n"
+			 "  backup), sign.key, tls.key, log.key, tls.crt, denpod.conf, detect.conf (if\n"
+			 "  any) and a manifest (BACKUP: time, the log's checkpoint, each file's\n"
+			 "  SHA-256).  DEST is 0700 and every file 0600 from the moment it is made.\n"
+			 "  Not signer.state: it is the signer's memory of what it signed, which must\n"
+			 "  stay ahead of an older restored log so that the loss is accepted (and\n"
+			 "  logged) rather than signed over; not the alert or request logs.\n"
+			 "  The copy is checked before it becomes DEST: `denpod check` on it (the\n"
+			 "  database, the whole log under log.key, every cable) and the same public\n"
+			 "  keys as the data directory.  Exit 0 (one line: size, log, time taken); 1\n"
+			 "  (why) with nothing left at DEST, e.g. when the data directory is damaged.\n"},
+	{"restore", NULL, O_ACT | O_LOST, dpa_restore, "denpod restore SRC [--lost N] [--operator NAME] --data DIR\n"
+			  "  With the switch stopped (refused while denpod run uses DIR): checks the\n"
+			  "  backup SRC (its manifest's hashes, `denpod check` on it, the same keys as\n"
+			  "  DIR's), moves the files it replaces into DIR/before-restore-<UTC time>/,\n"
+			  "  installs SRC's and keeps signer.state.  If the signer signed more than the\n"
+			  "  backup holds, does what `denpod log rollback` does (LOG-ROLLBACK), moves\n"
+			  "  every post's MRN counter on by the entries lost (so no MRN is handed out\n"
+			  "  twice), and logs RESTORE.  Without signer.state (a new machine), --lost N\n"
+			  "  is required: the log entries lost since the backup (0: none).\n"},
 };
 
 /* "--data DIR, --operator NAME, --help": the options cmd takes, for messages. */

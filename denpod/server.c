@@ -40,6 +40,7 @@
 #include "denpod/sandbox.h"
 #include "denpod/say.h"
 #include "denpod/scrub.h"
+#include "denpod/backup.h"
 #include "denpod/server.h"
 #include "denpod/signer.h"
 
@@ -558,7 +559,15 @@ done:
 
 int dpd_run(const dpc_config *cfg)
 {
-	int sv[2];
+	int sv[2], lock = -1;
+	/* held by both processes until both end: `denpod restore` waits for it (denpod/backup.h) */
+	int lr = dpb_lock(cfg->dir, &lock);
+	if (lr) {
+		fprintf(stderr, "denpod: not starting: %s\n", lr == DP_ESTATE
+			? "another denpod run, or a denpod restore, is using this data directory "
+			  "(it holds denpod.lock)" : "cannot take the run lock (denpod.lock) of the data directory");
+		return lr;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		fprintf(stderr, "denpod: cannot make the signer's socket: %s\n", strerror(errno));
 		return DP_ENOMEM;

@@ -597,4 +597,24 @@ int dps_cable_restore(dps_store *s, int64_t seq, const uint8_t *data, size_t len
  */
 int dps_cache_small(dps_store *s) DP_WUR;
 
+/*
+ * ---- backup and restore (denpod/backup.h) ----
+ *
+ * A consistent copy of the whole database into path, a new file (created
+ * 0600, O_EXCL: an existing file is DP_EEXISTS), through SQLite's online
+ * backup from one read snapshot of s: a running switch goes on writing
+ * meanwhile and none of its later commits is half in the copy.  The copy
+ * is fsynced.  DP_ENOSPC: the disk is full; DP_ESTORE: SQLite could not
+ * read the source (damage) or write the copy.  On failure path is removed.
+ */
+int dps_backup(dps_store *s, const char *path) DP_WUR;
+/*
+ * MRNs handed out after a backup would be handed out again by the restored
+ * switch: every counter of table mrn moves n numbers on, and each post
+ * without a counter for year gets one that starts n numbers on (capped at
+ * the MRN's six digits).  Inside the caller's transaction; *rows (may be
+ * NULL): the counters moved or made.
+ */
+int dps_mrn_skip(dps_store *s, uint64_t n, int year, uint64_t *rows) DP_WUR;
+
 #endif

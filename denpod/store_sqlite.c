@@ -24,10 +24,12 @@
  * index of the first entry.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -2673,3 +2675,87 @@ int dps_cache_small(dps_store *s)
 	return exec(s, "PRAGMA cache_size=-2048");
 }
 
+
+/* ---- backup and restore ---- */
+
+int dps_backup(dps_store *s, const char *path)
+{
+	/* made here 0600 and new: SQLite would create it with the umask's mode */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? DP_EEXISTS : errno == ENOSPC || errno == EDQUOT ? DP_ENOSPC : DP_EIO;
+	close(fd);
+	sqlite3 *dst = NULL;
+	int r = DP_OK;
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		dpd_say("denpod: backup: cannot open %s: %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
+		r = DP_EIO;
+	}
+	/* a new file, fsynced below: no journal, no sync per page (a failure removes it) */
+	if (!r && sqlite3_exec(dst, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF", NULL, NULL,
+			       NULL) != SQLITE_OK) {
+		dpd_say("denpod: backup: %s", sqlite3_errmsg(dst));
+		r = DP_ESTORE;
+	}
+	sqlite3_backup *b = r ? NULL : sqlite3_backup_init(dst, "main", s->db, "main");
+	if (!r && !b) {
+		dpd_say("denpod: backup: %s", sqlite3_errmsg(dst));
+		r = DP_ESTORE;
+	}
+	if (b) {
+		/* every page in one step: one read transaction of the source, one snapshot */
+		int rc = sqlite3_backup_step(b, -1);
+		int e = sqlite3_system_errno(dst);
+		sqlite3_backup_finish(b);
+		if (rc != SQLITE_DONE) {
+			int full = (rc & 0xff) == SQLITE_FULL || e == ENOSPC || e == EDQUOT;
+			dpd_say("denpod: backup: the copy of the database failed: %s%s", sqlite3_errstr(rc),
+				full ? " (the disk holding the backup is full)" : "");
+			r = full ? DP_ENOSPC : DP_ESTORE;
+		}
+	}
+	/* the copy is in rollback-journal mode here: closing leaves no -wal or -shm beside it */
+	if (sqlite3_close(dst) != SQLITE_OK && !r)
+		r = DP_EIO;
+	if (!r) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd))
+			r = errno == ENOSPC || errno == EDQUOT ? DP_ENOSPC : DP_EIO;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r)
+		unlink(path);
+	return r;
+}
+
+#define MRN_END 1000000 /* one past the last serial: the MRN has six digits */
+
+int dps_mrn_skip(dps_store *s, uint64_t n, int year, uint64_t *rows)
+{
+	if (!s->in_txn)
+		return DP_EINVAL;
+	if (rows)
+		*rows = 0;
+	int64_t k = n > MRN_END ? MRN_END : (int64_t)n;
+	static const char *const sql[] = {
+		"UPDATE mrn SET next = min(next + ?1, " STR(MRN_END) ")",
+		/* a post that sent nothing this year in the backup may have after it */
+		"INSERT INTO mrn(post,year,next) SELECT name, ?2, min(1 + ?1, " STR(MRN_END) ") "
+		"FROM posts WHERE name NOT IN (SELECT post FROM mrn WHERE year = ?2)",
+	};
+	int r = DP_OK;
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0] && !r; i++) {
+		sqlite3_stmt *st = prep(s, sql[i]);
+		if (!st)
+			return DP_ESTORE;
+		sqlite3_bind_int64(st, 1, k);
+		if (i)
+			sqlite3_bind_int(st, 2, year);
+		r = run(s, st);
+		if (!r && rows)
+			*rows += (uint64_t)sqlite3_changes(s->db);
+		sqlite3_finalize(st);
+	}
+	return r;
+}

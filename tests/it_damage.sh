@@ -89,24 +89,8 @@ fetch_all() {
 }
 
 # ---- a switch with traffic ----
-export DENPOD_DATA="$T/sw"
-{
-	switch_init &&
-		D post add HQ --hq && D post add TOKYO &&
-		D officer add sato.k --post HQ --clearance SECRET &&
-		D officer add ono.r --post TOKYO --clearance CONFIDENTIAL
-} >"$T/init.out" 2>&1 || no "switch setup"
-PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
-for dv in a:sato.k:HQ b:ono.r:TOKYO; do
-	IFS=: read -r d o p <<<"$dv"
-	"$TS" enrol "$T/$d" "$o" "$p" && D approve "$T/$d/request" --out "$T/$d/answer" >/dev/null ||
-		no "enrol $o"
-done
+switch_ab
 printf 'metrics_listen=127.0.0.1:%s\n' "$MPORT" >>"$T/sw/denpod.conf"
-# the recipient fetches everything at machine speed, over and over: detection would rightly
-# throttle that (tests/it_detect.sh); here it only reports
-printf 'rule.MACHINE-SPEED.mode = report\nrule.ENUM-RANGE.mode = report\nrule.BULK-CAP.mode = report\n' \
-	>"$T/sw/detect.conf"
 start_switch || no "denpod did not start"
 "$TS" send "$T/a" "$URL" "$PIN" TOKYO CONFIDENTIAL ROUTINE --size 3000 --count 150 >"$T/sent" 2>&1 ||
 	no "send 150 cables"

@@ -91,6 +91,8 @@ expect_completion "suspend" denpod device sus
 expect_completion "checkpoint verify show rollback" denpod log ""
 expect_completion "--reason" denpod device revoke --rea
 expect_completion "version" denpod vers
+expect_completion "backup" denpod back
+expect_completion "--lost" denpod restore --lo
 expect_completion "send sent" denpo se
 expect_completion "--class --classified-by" denpo send --cla
 expect_completion "inbox" denpo --home /tmp inb

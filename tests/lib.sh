@@ -104,3 +104,27 @@ enrol_devices() {
 }
 # not CMD...: succeeds when CMD fails (for check).
 not() { ! "$@"; }
+
+# switch_ab: (it_damage, it_backup) a switch in $T/sw (DENPOD_DATA) with posts HQ and TOKYO,
+# officers sato.k (HQ, SECRET) and ono.r (TOKYO, CONFIDENTIAL), throwaway devices $T/a and
+# $T/b of theirs ($TS enrol, approved), $PIN the switch's TLS pin; and a detect.conf with the
+# machine-speed rules in report mode: these tests send and fetch at machine speed, which
+# detection would rightly throttle (tests/it_detect.sh).  Failures are counted.
+switch_ab() {
+	local dv d o p
+	export DENPOD_DATA="$T/sw"
+	{
+		switch_init &&
+			D post add HQ --hq && D post add TOKYO &&
+			D officer add sato.k --post HQ --clearance SECRET &&
+			D officer add ono.r --post TOKYO --clearance CONFIDENTIAL
+	} >"$T/init.out" 2>&1 || no "switch setup"
+	PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
+	for dv in a:sato.k:HQ b:ono.r:TOKYO; do
+		IFS=: read -r d o p <<<"$dv"
+		"$TS" enrol "$T/$d" "$o" "$p" && D approve "$T/$d/request" --out "$T/$d/answer" >/dev/null ||
+			no "enrol $o"
+	done
+	printf 'rule.MACHINE-SPEED.mode = report\nrule.ENUM-RANGE.mode = report\nrule.BULK-CAP.mode = report\n' \
+		>"$T/sw/detect.conf"
+}
