@@ -451,7 +451,12 @@ int cli_keys_maintain(cli_ctx *x, int64_t lookahead, int rotate, cli_maint *m)
 	 */
 	if (!r && x->ks_dirty)
 		r = ks_save(x);
+	if (!r && x->republish_keys)
+		for (size_t i = 0; i < x->ks->nage; i++)
+			x->ks->flags[i] &= (uint8_t)~DP_KS_PUBLISHED; /* publish() skips the expired ones */
 	int rp = r ? r : publish(x, now, &m->published);
+	if (!rp)
+		x->republish_keys = 0;
 	if (!r && m->published) /* the flags, even when a later publish failed */
 		r = ks_save(x);
 	if (!r)
