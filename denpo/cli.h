@@ -15,6 +15,7 @@
  *                         ("MRN\nINDEX ACCEPTED SHA256\n", denpo/bind.h)
  *   sent/ID.cable         submissions as sent (encrypted; retried byte for byte)
  *   sent/ID.json          record of a sent cable: routing metadata + MRN, no content
+ *                         (its fields, and the cables the switch lost: denpo/sentrec.h)
  *   log/checkpoint        the last checkpoint of the switch's transparency log this
  *                         device verified (the signed note as received; 0600)
  *   log/fork-evidence-T.txt  two checkpoints no consistency proof joins (exit 3)
