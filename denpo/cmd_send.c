@@ -734,7 +734,9 @@ static const char retry_help[] =
 	"  --lost    resend every cable the switch lost: FLASH first, then IMMEDIATE,\n"
 	"            PRIORITY, ROUTINE, older first; one line each with its result, and\n"
 	"            a refusal stops nothing.  Exit 0 when every one was accepted, 1 if\n"
-	"            any was not (its line says why and what to do).\n";
+	"            any was not (its line says why and what to do).  With --json:\n"
+	"            {\"lost\": [{cable_id, precedence, mrn_before_restore, resent: true,\n"
+	"            mrn, accepted} or {..., resent: false, error, message}]}\n";
 
 /* What to do when a resend of a lost cable is refused. */
 static const char *lost_hint(int r)
