@@ -60,7 +60,7 @@ static const char *str(json_t *j, const char *k)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
-int sentrec_accepted(cli_ctx *x, const char *id, const dp_submit_result *res)
+void *sentrec_json(cli_ctx *x, const char *id)
 {
 	char p[PATH_MAX];
 	record_path(x, id, p);
@@ -68,8 +68,16 @@ int sentrec_accepted(cli_ctx *x, const char *id, const dp_submit_result *res)
 	json_t *j = json_load_file(p, 0, &je);
 	if (!json_is_object(j)) {
 		json_decref(j);
-		return DP_ENOTFOUND;
+		return NULL;
 	}
+	return j;
+}
+
+int sentrec_accepted(cli_ctx *x, const char *id, const dp_submit_result *res)
+{
+	json_t *j = sentrec_json(x, id);
+	if (!j)
+		return DP_ENOTFOUND;
 	/*
 	 * Accepted before, and now as a new cable (not a repeat): the switch
 	 * had lost it.  The new MRN may even be the old one (a restored post
@@ -179,19 +187,6 @@ sentrec *sentrec_find(const sentrec *recs, size_t n, const char *cable_id)
 	sentrec key;
 	snprintf(key.cable_id, sizeof key.cable_id, "%s", cable_id);
 	return n ? bsearch(&key, recs, n, sizeof *recs, by_id) : NULL;
-}
-
-void *sentrec_json(cli_ctx *x, const char *id)
-{
-	char p[PATH_MAX];
-	record_path(x, id, p);
-	json_error_t je;
-	json_t *j = json_load_file(p, 0, &je);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
 }
 
 void sentrec_seen(sentrec *recs, size_t n, const char *cable_id)
