@@ -774,7 +774,7 @@ static int sent_one(void *ctx, const dps_cable *c)
 static void get_sent(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
 {
 	int64_t log_size;
-	uint64_t before = INT64_MAX, limit = 100;
+	uint64_t before = INT64_MAX, limit = 100; /* DP_SENT_PAGE, include/denpo/client.h */
 	char msg[DPQ_MSG_MAX];
 	json_t *logj = NULL;
 	if (dpq_num(q, "before", 0, INT64_MAX, &before, msg, sizeof msg) ||

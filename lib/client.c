@@ -958,7 +958,8 @@ static int sent_items(dp_client *c, json_t *j, dp_sent_item **items, size_t *n, 
 		json_t *o = json_array_get(*a, i);
 		int64_t acc, nr, nd, na;
 		if (!json_is_object(o) || jhexid(o, "cable_id", it[i].cable_id) ||
-		    jint(o, "seq", 1, INT64_MAX, &it[i].seq) || jmrn(o, "mrn", it[i].mrn) || jprec(o, "precedence", &it[i].precedence) ||
+		    jint(o, "seq", 1, INT64_MAX, &it[i].seq) || jmrn(o, "mrn", it[i].mrn) ||
+		    jprec(o, "precedence", &it[i].precedence) ||
 		    jclass(o, "classification", &it[i].classification) ||
 		    jint(o, "accepted", 0, INT64_MAX, &acc) || jint(o, "recipients", 0, DP_MAX_RECIPIENTS, &nr) ||
 		    jint(o, "delivered", 0, DP_MAX_RECIPIENTS, &nd) || jint(o, "acked", 0, DP_MAX_RECIPIENTS, &na))
@@ -977,19 +978,6 @@ static int sent_items(dp_client *c, json_t *j, dp_sent_item **items, size_t *n, 
 	*items = it;
 	*n = cnt;
 	return DP_OK;
-}
-
-int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n)
-{
-	json_t *j, *a;
-	*items = NULL;
-	*n = 0;
-	int r = request_json(c, "/v1/sent", 0, 0, &j);
-	if (r)
-		return r;
-	r = sent_items(c, j, items, n, &a);
-	json_decref(j);
-	return r;
 }
 
 int dp_client_sent_page(dp_client *c, int64_t before, int limit, dp_sent_item **items, size_t *n)
@@ -1013,6 +1001,11 @@ int dp_client_sent_page(dp_client *c, int64_t before, int limit, dp_sent_item **
 		r = bad_field(c, "sent-list");
 	}
 	return r;
+}
+
+int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n)
+{
+	return dp_client_sent_page(c, INT64_MAX, DP_SENT_PAGE, items, n);
 }
 
 void dp_sent_list_free(dp_sent_list *l)
