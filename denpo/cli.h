@@ -15,6 +15,7 @@
  *                         ("MRN\nINDEX ACCEPTED SHA256\n", denpo/bind.h)
  *   sent/ID.cable         submissions as sent (encrypted; retried byte for byte)
  *   sent/ID.json          record of a sent cable: routing metadata + MRN, no content
+ *                         (its fields, and the cables the switch lost: denpo/sentrec.h)
  *   log/checkpoint        the last checkpoint of the switch's transparency log this
  *                         device verified (the signed note as received; 0600)
  *   log/fork-evidence-T.txt  two checkpoints no consistency proof joins (exit 3)
@@ -61,6 +62,15 @@ typedef struct {
 	int ks_dirty;           /* x->ks has changes not yet saved */
 	int no_maint;           /* do not run key maintenance in cli_open_client */
 	int maint_done;
+	/*
+	 * Publish every unexpired epoch key again at the next key upkeep: set
+	 * when this device holds no verified log checkpoint (its first contact,
+	 * or its view of the switch reset after a fork).  A switch restored from
+	 * a backup lacks the keys published after the backup, so cables sealed
+	 * to them are refused until they are back; one it has is answered as a
+	 * repeat.
+	 */
+	int republish_keys;
 	dp_enrol_answer ans;
 	int have_ans;
 	dp_client *cl;

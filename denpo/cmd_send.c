@@ -25,6 +25,7 @@
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/seal.h"
+#include "denpo/sentrec.h"
 
 typedef struct {
 	const char *cls, *prec, *tags, *subject, *declass, *classby, *body;
@@ -373,31 +374,6 @@ static int read_attachments(cli_ctx *x, const draft *d, dp_cable *c)
 	return EXIT_OK;
 }
 
-static int write_record(cli_ctx *x, const dp_cable *c, const char *state, const dp_submit_result *res)
-{
-	char id[DP_HEXID], p[PATH_MAX], name[64];
-	dp_hex_encode(id, c->id, DP_CABLE_ID);
-	json_t *to = json_array(), *info = json_array();
-	for (size_t i = 0; i < c->nto; i++)
-		json_array_append_new(to, json_string(c->to[i]));
-	for (size_t i = 0; i < c->ninfo; i++)
-		json_array_append_new(info, json_string(c->info[i]));
-	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:I, s:I}", "cable_id", id, "state",
-			      state, "mrn", res ? res->mrn : "", "created", (json_int_t)c->created,
-			      "classification", dp_class_name(c->classification), "precedence",
-			      dp_prec_name(c->prec_action), "to", to, "info", info, "recipients",
-			      (json_int_t)c->nrecipients, "accepted", (json_int_t)(res ? res->accepted : 0));
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (!s)
-		return DP_ENOMEM;
-	snprintf(name, sizeof name, "sent/%s.json", id);
-	cli_path(x, p, name);
-	int r = dp_write_file(p, s, strlen(s), 0600, 0);
-	free(s);
-	return r;
-}
-
 /* Submit with retries on network failure, always the same bytes. */
 static int submit(cli_ctx *x, const uint8_t *sub, size_t n, dp_submit_result *res, int decoy)
 {
@@ -623,7 +599,7 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 	dp_hex_encode(id, c->id, DP_CABLE_ID);
 	snprintf(name, sizeof name, "sent/%s.cable", id);
 	cli_path(x, p, name);
-	if ((r = dp_write_file(p, sub.p, sub.len, 0600, 1)) || (r = write_record(x, c, "pending", NULL))) {
+	if ((r = dp_write_file(p, sub.p, sub.len, 0600, 1)) || (r = sentrec_write(x, c, "pending", NULL, d->decoy))) {
 		ec = cli_fail(x, r, "nothing was sent", "cannot save the outgoing cable in %s", x->home);
 		goto out;
 	}
@@ -645,7 +621,7 @@ static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
 		ec = cli_fail(x, DP_EPROTO, "report this to the HQ operator", "the switch acknowledged another cable id");
 		goto out;
 	}
-	if ((r = write_record(x, c, "accepted", &res)))
+	if ((r = sentrec_write(x, c, "accepted", &res, d->decoy)))
 		fprintf(stderr, "denpo: warning: cable %s was accepted, but its record in sent/ still says "
 				"pending: %s\n", id, cli_strerror(x, r));
 	ec = print_sent(x, &res, devs, ndev);
@@ -747,67 +723,167 @@ int cmd_reply(cli_ctx *x, int argc, char **argv)
 }
 
 static const char retry_help[] =
-	"usage: denpo retry CABLE_ID [--decoy]\n\n"
-	"Submits a cable saved by `denpo send` that the switch has not accepted yet,\n"
-	"byte for byte (the switch recognises a repeat and answers it idempotently).\n"
-	"  --decoy   the saved cable is a decoy (it was sent with --decoy)\n";
+	"usage: denpo retry CABLE_ID [--decoy]\n"
+	"       denpo retry --lost\n\n"
+	"Submits a cable saved by `denpo send` again, byte for byte: one the switch has\n"
+	"not accepted yet (the switch recognises a repeat and answers it idempotently),\n"
+	"or one the switch accepted and no longer holds (LOST FROM SWITCH in `denpo sent`:\n"
+	"the switch was restored from an older backup), which gets a new MRN; the record\n"
+	"keeps the old one, and `denpo sent` shows it as (was MRN).\n"
+	"  --decoy   the saved cable is a decoy (it was sent with --decoy)\n"
+	"  --lost    resend every cable the switch lost: FLASH first, then IMMEDIATE,\n"
+	"            PRIORITY, ROUTINE, older first; one line each with its result, and\n"
+	"            a refusal stops nothing.  Exit 0 when every one was accepted, 1 if\n"
+	"            any was not (its line says why and what to do).  With --json:\n"
+	"            {\"lost\": [{cable_id, precedence, mrn_before_restore, resent: true,\n"
+	"            mrn, accepted} or {..., resent: false, error, message}]}\n";
+
+/* What to do when a resend of a lost cable is refused. */
+static const char *lost_hint(int r)
+{
+	if (r == DP_ESTATE)
+		return "a recipient's key is unknown to the restored switch or has ended: once that "
+		       "recipient's device has connected to the switch (it publishes its keys again), "
+		       "run `denpo retry --lost` again; if the key epoch has ended, the cable must be "
+		       "drafted again (this device cannot re-encrypt it)";
+	if (r == DP_ENOTFOUND || r == DP_EDEVICE || r == DP_ECLEARANCE || r == DP_EDENIED)
+		return "the restored switch's directory differs from when the cable was sent: the "
+		       "cable must be drafted again to the recipients it now knows";
+	if (r == DP_ENET || r == DP_ENOSPC || r == DP_ESTORE)
+		return "nothing was lost: run `denpo retry --lost` again later";
+	return NULL;
+}
+
+/* Submit sent/ID.cable again and bring its record up to date.  DP codes; the record's update failing is a warning. */
+static int resend(cli_ctx *x, const char *id, int decoy, dp_submit_result *res)
+{
+	char p[PATH_MAX], name[64];
+	snprintf(name, sizeof name, "sent/%.32s.cable", id);
+	cli_path(x, p, name);
+	dp_buf sub;
+	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
+	int r = dp_read_file(p, &sub);
+	if (!r)
+		r = submit(x, sub.p, sub.len, res, decoy);
+	dp_buf_free(&sub);
+	if (r)
+		return r;
+	if (strcmp(res->cable_id, id) != 0)
+		return DP_EPROTO; /* the switch acknowledged another cable */
+	int w = sentrec_accepted(x, id, res);
+	if (w && w != DP_ENOTFOUND)
+		fprintf(stderr, "denpo: warning: cable %s was accepted as %s, but its record in sent/ could "
+				"not be updated: %s\n", id, res->mrn, cli_strerror(x, w));
+	return DP_OK;
+}
+
+/* `denpo retry --lost`: every lost cable, in precedence order, each reported. */
+static int retry_lost(cli_ctx *x)
+{
+	sentrec *recs;
+	size_t n, nlost = 0, nok = 0;
+	int r = sentrec_load(x, &recs, &n);
+	if (r)
+		return cli_fail(x, r, NULL, "cannot read the records in %s/sent", x->home);
+	/* nothing listed yet: the switch's list from its newest cable, as far as needed */
+	r = sentrec_find_lost(x, recs, n, 1, INT64_MAX, &nlost);
+	sentrec *lost = r ? NULL : sentrec_lost_sorted(recs, n, nlost);
+	free(recs);
+	if (nlost && !lost && !r)
+		r = DP_ENOMEM;
+	if (r)
+		return cli_fail(x, r, NULL, "cannot ask the switch which cables it holds");
+	json_t *out = x->json ? json_array() : NULL;
+	for (size_t i = 0; i < nlost; i++) {
+		const sentrec *s = &lost[i];
+		dp_submit_result res;
+		const char *prec = s->precedence >= 0 ? dp_prec_name(s->precedence) : "?";
+		r = resend(x, s->cable_id, s->decoy, &res);
+		nok += r == DP_OK;
+		const char *msg = r && x->cl ? dp_client_message(x->cl) : "";
+		if (out && !r)
+			json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:b, s:s, s:I}", "cable_id", s->cable_id,
+							     "precedence", prec, "mrn_before_restore", s->mrn,
+							     "resent", 1, "mrn", res.mrn, "accepted",
+							     (json_int_t)res.accepted));
+		else if (out)
+			json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s}", "cable_id", s->cable_id,
+							     "precedence", prec, "mrn_before_restore", s->mrn,
+							     "resent", 0, "error", dp_errname(r), "message",
+							     msg && *msg ? msg : dp_strerror(r)));
+		else if (!r)
+			printf("RESENT      %-9s %s  (was %s)  %s\n", prec, res.mrn, s->mrn, s->cable_id);
+		else
+			printf("NOT RESENT  %-9s %s  %s  %s%s%s%s\n", prec, s->mrn, s->cable_id, cli_strerror(x, r),
+			       msg && *msg ? " (" : "", msg ? msg : "", msg && *msg ? ")" : "");
+		const char *hint = r ? lost_hint(r) : NULL;
+		if (hint && !out)
+			printf("            -> %s\n", hint);
+	}
+	free(lost);
+	if (out)
+		dp_json_print(json_pack("{s:o}", "lost", out));
+	else if (nlost == 0)
+		printf("no lost cables: the switch holds every cable this device sent\n");
+	if (nok < nlost) {
+		fprintf(stderr, "denpo: %zu of %zu lost cable%s not resent (see each one's line)\n", nlost - nok,
+			nlost, nlost == 1 ? "" : "s");
+		return EXIT_ERR;
+	}
+	if (nlost && !x->json)
+		printf("%zu lost cable%s resent\n", nlost, nlost == 1 ? "" : "s");
+	return EXIT_OK;
+}
 
 int cmd_retry(cli_ctx *x, int argc, char **argv)
 {
-	static const struct option lo[] = {{"decoy", no_argument, NULL, O_DECOY}, CLI_COMMON_OPTS,
+	enum { O_LOST = O_DECOY + 1 };
+	static const struct option lo[] = {{"decoy", no_argument, NULL, O_DECOY},
+					   {"lost", no_argument, NULL, O_LOST}, CLI_COMMON_OPTS,
 					   {NULL, 0, NULL, 0}};
-	int o, decoy = 0;
+	int o, decoy = 0, lost = 0;
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (o == OPT_HELP) {
 			fputs(retry_help, stdout);
 			return EXIT_OK;
 		}
-		if (o == O_DECOY) {
-			decoy = 1;
+		if (o == O_DECOY || o == O_LOST) {
+			*(o == O_DECOY ? &decoy : &lost) = 1;
 			continue;
 		}
 		if (!cli_common_opt(x, o, optarg))
 			return cli_usage("retry", "unknown option");
 	}
 	uint8_t raw[DP_CABLE_ID];
-	if (optind + 1 != argc || strlen(argv[optind]) != 32 || dp_hex_decode(raw, sizeof raw, argv[optind], 32))
-		return cli_usage("retry", "give the 32-hex-digit id of a saved cable (see `denpo sent`)");
-	char id[DP_HEXID], p[PATH_MAX], name[64];
-	dp_hex_encode(id, raw, sizeof raw);
+	if (lost && (decoy || optind != argc))
+		return cli_usage("retry", "--lost takes no cable id and no --decoy (it resends every lost cable, "
+					  "decoys as decoys)");
+	if (!lost && (optind + 1 != argc || strlen(argv[optind]) != 32 ||
+		      dp_hex_decode(raw, sizeof raw, argv[optind], 32)))
+		return cli_usage("retry", "give the 32-hex-digit id of a saved cable (see `denpo sent`), or --lost");
 	if (cli_home(x, 0))
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
 	int ec = cli_open_client(x);
 	if (ec)
 		return ec;
+	if (lost)
+		return retry_lost(x);
+	char id[DP_HEXID], p[PATH_MAX], name[64];
+	dp_hex_encode(id, raw, sizeof raw);
 	snprintf(name, sizeof name, "sent/%s.cable", id);
 	cli_path(x, p, name);
-	dp_buf sub;
-	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
-	int r = dp_read_file(p, &sub);
-	if (r) {
-		dp_buf_free(&sub);
-		return cli_fail(x, r, "see `denpo sent` for saved cables", "no saved cable %s", id);
-	}
+	if (access(p, F_OK) != 0)
+		return cli_fail(x, DP_ENOTFOUND, "see `denpo sent` for saved cables", "no saved cable %s", id);
+	/* a record that says decoy (written since it does) is sent as one whatever the option */
+	sentrec rec;
+	if (sentrec_get(x, id, &rec) == DP_OK)
+		decoy |= rec.decoy;
 	dp_submit_result res;
-	r = submit(x, sub.p, sub.len, &res, decoy);
-	dp_buf_free(&sub);
+	int r = resend(x, id, decoy, &res);
 	if (r)
 		return cli_fail(x, r, NULL, "cable %s was not accepted", id);
-	/* update the record's state, keeping its metadata */
-	snprintf(name, sizeof name, "sent/%s.json", id);
-	cli_path(x, p, name);
-	json_error_t je;
-	json_t *j = json_load_file(p, 0, &je);
-	if (j && json_is_object(j)) {
-		json_object_set_new(j, "state", json_string("accepted"));
-		json_object_set_new(j, "mrn", json_string(res.mrn));
-		json_object_set_new(j, "accepted", json_integer(res.accepted));
-		char *s = json_dumps(j, JSON_COMPACT);
-		if (!s || dp_write_file(p, s, strlen(s), 0600, 0))
-			fprintf(stderr, "denpo: warning: cannot update the sent record\n");
-		free(s);
-	}
-	json_decref(j);
+	if (!res.duplicate && sentrec_get(x, id, &rec) == DP_OK && rec.was[0])
+		fprintf(stderr, "denpo: the switch had lost this cable: it is %s now (was %s)\n", res.mrn, rec.was);
 	return print_sent(x, &res, NULL, 0);
 }

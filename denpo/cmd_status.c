@@ -1,7 +1,7 @@
 /*
- * denpo/cmd_status.c - `denpo status` (receipts of a sent cable), `denpo sent`.
+ * denpo/cmd_status.c - `denpo status` (receipts of a sent cable), `denpo sent` (with the
+ * cables the switch lost: denpo/sentrec.h).
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 
 #include "denpo/bind.h"
 #include "denpo/cli.h"
+#include "denpo/sentrec.h"
 
 static const char status_help[] =
 	"usage: denpo status MRN|CABLE_ID\n\n"
@@ -99,33 +100,71 @@ static const char sent_help[] =
 	"Cables sent by your officer (from the switch), plus any cable saved on this\n"
 	"device that the switch has not accepted yet (send it with `denpo retry ID`).\n"
 	"Each is checked against its entry in the switch's transparency log; one that\n"
-	"fails is not listed but reported, and the exit code is 3.\n";
+	"fails is not listed but reported, and the exit code is 3.\n"
+	"A cable resent after the switch lost it shows its new MRN and (was OLD MRN).\n\n"
+	"LOST FROM SWITCH: a cable this device sent and the switch accepted that the\n"
+	"switch no longer holds (it was restored from an older backup).  This device\n"
+	"still has it: `denpo retry ID` resends one, `denpo retry --lost` all of them,\n"
+	"FLASH first.  Lost cables are also said on stderr; the exit code stays 0.\n"
+	"With --json: \"cables\", \"pending\", \"lost\" (and \"failed\").\n";
 
-/* Local records still "pending". */
-static json_t *pending(cli_ctx *x)
+static const char *prec_or_unknown(int p) { return p >= 0 ? dp_prec_name(p) : "?"; }
+
+static void print_json(cli_ctx *x, const dp_sent_item *it, size_t n, const sentrec *recs, size_t nrec,
+		       const bind_failure *failed, size_t nfailed, const sentrec *lostv, size_t nlost)
 {
-	json_t *a = json_array();
-	char dir[PATH_MAX];
-	cli_path(x, dir, "sent");
-	DIR *d = opendir(dir);
-	if (!d)
-		return a;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		if (n != 37 || strcmp(de->d_name + 32, ".json") != 0)
-			continue;
-		char p[PATH_MAX + 256];
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		json_error_t je;
-		json_t *j = json_load_file(p, 0, &je);
-		json_t *s = j ? json_object_get(j, "state") : NULL;
-		if (json_is_string(s) && !strcmp(json_string_value(s), "pending"))
-			json_array_append(a, j);
-		json_decref(j);
+	json_t *a = json_array(), *pend = json_array(), *lost = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "cable_id", it[i].cable_id, "mrn",
+				      it[i].mrn, "precedence", dp_prec_name(it[i].precedence), "classification",
+				      dp_class_name(it[i].classification), "accepted", (json_int_t)it[i].accepted,
+				      "recipients", (json_int_t)it[i].recipients, "delivered",
+				      (json_int_t)it[i].delivered, "acked", (json_int_t)it[i].acked);
+		const sentrec *s = sentrec_find(recs, nrec, it[i].cable_id);
+		if (o && s && s->was[0])
+			json_object_set_new(o, "mrn_before_restore", json_string(s->was));
+		json_array_append_new(a, o);
 	}
-	closedir(d);
-	return a;
+	for (size_t i = 0; i < nrec; i++) {
+		json_t *rec = recs[i].state == SENTREC_PENDING ? sentrec_json(x, recs[i].cable_id) : NULL;
+		if (rec) /* the whole record, as it is on disk */
+			json_array_append_new(pend, rec);
+	}
+	for (size_t i = 0; i < nlost; i++)
+		json_array_append_new(lost, json_pack("{s:s, s:s, s:s, s:I}", "cable_id", lostv[i].cable_id, "mrn",
+						      lostv[i].mrn, "precedence", prec_or_unknown(lostv[i].precedence),
+						      "accepted", (json_int_t)lostv[i].accepted));
+	json_t *j = json_pack("{s:o, s:o, s:o}", "cables", a, "pending", pend, "lost", lost);
+	if (j && nfailed)
+		json_object_set_new(j, "failed", bind_failed_json(failed, nfailed));
+	dp_json_print(j);
+}
+
+static void print_text(const dp_sent_item *it, size_t n, const sentrec *recs, size_t nrec, size_t nfailed,
+		       const sentrec *lost, size_t nlost)
+{
+	if (n == 0 && nfailed == 0)
+		printf("no cables sent\n");
+	else if (n)
+		printf("%-18s %-9s %-12s %5s %-6s %-6s %-6s %s\n", "MRN", "PREC", "CLASS", "AGE", "RCPTS", "DELIV",
+		       "ACKED", "CABLE ID");
+	for (size_t i = 0; i < n; i++) {
+		char age[32];
+		cli_age_str(it[i].accepted, age);
+		const sentrec *s = sentrec_find(recs, nrec, it[i].cable_id);
+		printf("%-18s %-9s %-12s %5s %-6u %-6u %-6u %s", it[i].mrn, dp_prec_name(it[i].precedence),
+		       dp_class_name(it[i].classification), age, it[i].recipients, it[i].delivered, it[i].acked,
+		       it[i].cable_id);
+		if (s && s->was[0])
+			printf("  (was %s)", s->was);
+		putchar('\n');
+	}
+	for (size_t i = 0; i < nrec; i++)
+		if (recs[i].state == SENTREC_PENDING)
+			printf("NOT ACCEPTED YET  %s  (run `denpo retry %s`)\n", recs[i].cable_id, recs[i].cable_id);
+	for (size_t i = 0; i < nlost; i++)
+		printf("LOST FROM SWITCH  %s  %s  %s  (resend: denpo retry %s)\n", lost[i].mrn,
+		       prec_or_unknown(lost[i].precedence), lost[i].cable_id, lost[i].cable_id);
 }
 
 int cmd_sent(cli_ctx *x, int argc, char **argv)
@@ -150,49 +189,55 @@ int cmd_sent(cli_ctx *x, int argc, char **argv)
 		return ec;
 	dp_sent_item *it;
 	bind_failure *failed;
-	size_t n, nfailed;
+	size_t n, nfailed, nrec, nlost = 0;
 	/* each one's MRN, time, precedence and classification checked against its log entry */
 	ec = bind_sent(x, &it, &n, &failed, &nfailed);
 	if (ec)
 		return ec;
-	json_t *pend = pending(x);
-	if (x->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(
-				a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "cable_id", it[i].cable_id,
-					     "mrn", it[i].mrn, "precedence", dp_prec_name(it[i].precedence),
-					     "classification", dp_class_name(it[i].classification), "accepted",
-					     (json_int_t)it[i].accepted, "recipients", (json_int_t)it[i].recipients,
-					     "delivered", (json_int_t)it[i].delivered, "acked",
-					     (json_int_t)it[i].acked));
-		json_t *j = json_pack("{s:o, s:o}", "cables", a, "pending", pend);
-		if (j && nfailed)
-			json_object_set_new(j, "failed", bind_failed_json(failed, nfailed));
-		dp_json_print(j);
-	} else {
-		if (n == 0 && nfailed == 0)
-			printf("no cables sent\n");
-		else if (n)
-			printf("%-18s %-9s %-12s %5s %-6s %-6s %-6s %s\n", "MRN", "PREC", "CLASS", "AGE", "RCPTS",
-			       "DELIV", "ACKED", "CABLE ID");
-		for (size_t i = 0; i < n; i++) {
-			char age[32];
-			cli_age_str(it[i].accepted, age);
-			printf("%-18s %-9s %-12s %5s %-6u %-6u %-6u %s\n", it[i].mrn, dp_prec_name(it[i].precedence),
-			       dp_class_name(it[i].classification), age, it[i].recipients, it[i].delivered,
-			       it[i].acked, it[i].cable_id);
-		}
-		for (size_t i = 0; i < json_array_size(pend); i++) {
-			json_t *j = json_array_get(pend, i), *cid = json_object_get(j, "cable_id");
-			printf("NOT ACCEPTED YET  %s  (run `denpo retry %s`)\n",
-			       json_is_string(cid) ? json_string_value(cid) : "?",
-			       json_is_string(cid) ? json_string_value(cid) : "ID");
-		}
-		json_decref(pend);
+	sentrec *recs;
+	int r = sentrec_load(x, &recs, &nrec);
+	if (r) {
+		free(it);
+		free(failed);
+		return cli_fail(x, r, NULL, "cannot read the records in %s/sent", x->home);
+	}
+	/* what the switch listed, failed ones included, is held by it: never lost */
+	int64_t low = INT64_MAX;
+	for (size_t i = 0; i < n; i++) {
+		sentrec_seen(recs, nrec, it[i].cable_id);
+		low = it[i].seq < low ? it[i].seq : low;
+	}
+	for (size_t i = 0; i < nfailed; i++)
+		sentrec_seen(recs, nrec, failed[i].cable_id);
+	r = sentrec_find_lost(x, recs, nrec, n + nfailed >= DP_SENT_PAGE, low, &nlost);
+	/* the lost ones in the order `denpo retry --lost` resends them: FLASH first */
+	sentrec *lost = r ? NULL : sentrec_lost_sorted(recs, nrec, nlost);
+	if (nlost && !lost && !r)
+		r = DP_ENOMEM;
+	if (r) {
+		free(it);
+		free(failed);
+		free(recs);
+		return cli_fail(x, r, NULL, "cannot ask the switch which cables it holds");
+	}
+	if (x->json)
+		print_json(x, it, n, recs, nrec, failed, nfailed, lost, nlost);
+	else
+		print_text(it, n, recs, nrec, nfailed, lost, nlost);
+	free(lost);
+	if (nlost) {
+		if (!x->json)
+			printf("%zu cable%s sent from this device %s lost from the switch (restored from a backup?): "
+			       "resend %s with `denpo retry --lost`\n",
+			       nlost, nlost == 1 ? "" : "s", nlost == 1 ? "is" : "are", nlost == 1 ? "it" : "them all");
+		/* for scripts and cron, which read stderr: not a verification failure, so exit 0 */
+		fprintf(stderr, "denpo: warning: %zu cable%s sent from this device %s lost from the switch; "
+				"resend with `denpo retry --lost`\n",
+			nlost, nlost == 1 ? "" : "s", nlost == 1 ? "is" : "are");
 	}
 	bind_report(failed, nfailed);
 	free(it);
 	free(failed);
+	free(recs);
 	return nfailed ? EXIT_VERIFY : EXIT_OK;
 }

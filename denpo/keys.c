@@ -458,6 +458,16 @@ static int maintain(cli_ctx *x, int64_t lookahead, int rotate, int republish, cl
 	if (m->generated)
 		x->ks_dirty = 1;
 	/*
+	 * Every key published again (cli.h, republish_keys): the flags are
+	 * cleared in the saved keystore too, so a publication cut short here
+	 * resumes with the next command (which holds a checkpoint by then).
+	 */
+	for (size_t i = 0; !r && x->republish_keys && i < x->ks->nage; i++)
+		if ((x->ks->flags[i] & DP_KS_PUBLISHED) && x->ks->not_after[i] > now) {
+			x->ks->flags[i] &= (uint8_t)~DP_KS_PUBLISHED;
+			x->ks_dirty = 1;
+		}
+	/*
 	 * Saved before any record leaves the device: a published key is never
 	 * lost.  A save that failed earlier in this process is retried here,
 	 * and nothing is published until it succeeds.
@@ -465,6 +475,8 @@ static int maintain(cli_ctx *x, int64_t lookahead, int rotate, int republish, cl
 	if (!r && x->ks_dirty)
 		r = ks_save(x);
 	int rp = r ? r : publish(x, now, &m->published);
+	if (!r)
+		x->republish_keys = 0; /* the flags say the rest */
 	if (!r && m->published) /* the flags, even when a later publish failed */
 		r = ks_save(x);
 	if (!r)

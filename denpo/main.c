@@ -24,7 +24,7 @@ static const struct {
 	{"whoami", cmd_whoami, "show this device, officer, post and switch"},
 	{"send", cmd_send, "draft, sign, encrypt and send a cable"},
 	{"reply", cmd_reply, "answer a cable (REF, TO and classification taken from it)"},
-	{"retry", cmd_retry, "submit a saved, not yet accepted cable again (same bytes)"},
+	{"retry", cmd_retry, "submit a saved cable again (same bytes): not yet accepted, or lost by the switch (--lost)"},
 	{"inbox", cmd_inbox, "list cables waiting for this device, most urgent first"},
 	{"archive", cmd_archive, "list every cable addressed to this device, newest first"},
 	{"read", cmd_read, "fetch, decrypt, verify and display a cable"},

@@ -418,6 +418,9 @@ int cli_open_client(cli_ctx *x)
 	 */
 	if (!x->maint_done) {
 		x->maint_done = 1;
+		char ck[PATH_MAX];
+		cli_path(x, ck, "log/checkpoint");
+		x->republish_keys |= access(ck, F_OK) != 0;
 		ec = cli_log_upkeep(x);
 		if (ec)
 			return ec;

@@ -754,6 +754,7 @@ static int sent_one(void *ctx, const dps_cable *c)
 		return r;
 	json_t *j = json_object();
 	json_object_set_new(j, "cable_id", hexj(c->cable_id, DP_CABLE_ID));
+	json_object_set_new(j, "seq", json_integer(c->seq));
 	json_object_set_new(j, "mrn", json_string(c->mrn));
 	json_object_set_new(j, "precedence", json_string(dp_prec_name(c->prec_action)));
 	json_object_set_new(j, "classification", json_string(dp_class_name(c->classification)));
@@ -769,11 +770,18 @@ static int sent_one(void *ctx, const dps_cable *c)
 	return r ? r : accepted_entry(x->srv->store, full.log_idx, x->size, x->pv, j);
 }
 
+/* GET /v1/sent?before=SEQ&limit=N: the officer's cables, newest first (as the archive pages). */
 static void get_sent(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
 {
 	int64_t log_size;
-	char msg[160];
+	uint64_t before = INT64_MAX, limit = 100; /* DP_SENT_PAGE, include/denpo/client.h */
+	char msg[DPQ_MSG_MAX];
 	json_t *logj = NULL;
+	if (dpq_num(q, "before", 0, INT64_MAX, &before, msg, sizeof msg) ||
+	    dpq_num(q, "limit", 1, DPD_INBOX_MAX, &limit, msg, sizeof msg)) {
+		dpd_reply_error(rq, 400, DP_EPARSE, msg);
+		return;
+	}
 	if (log_size_of(srv, rq, q, &log_size))
 		return;
 	struct sent_ctx x = {srv, json_array(), 0, log_size >= 0, 0, NULL};
@@ -785,7 +793,7 @@ static void get_sent(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dp
 	if (!r && x.with_log && !(x.pv = dpd_prover_new(srv->store, x.size)))
 		r = DP_ENOMEM;
 	if (!r)
-		r = dps_sent(srv->store, dev->officer, 100, sent_one, &x);
+		r = dps_sent(srv->store, dev->officer, (int64_t)before, (size_t)limit, sent_one, &x);
 	if (snap)
 		dps_snapshot_end(srv->store);
 	dpd_prover_free(x.pv);

@@ -353,8 +353,8 @@ int dps_inbox(dps_store *s, const uint8_t device[32], size_t limit,
 	      int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx) DP_WUR;
 /* *yes = 1 if the device has an unacknowledged cable accepted after seq `after`. */
 int dps_inbox_has_after(dps_store *s, const uint8_t device[32], int64_t after, int *yes) DP_WUR;
-/* Cables originated by an officer, newest first. */
-int dps_sent(dps_store *s, const char *officer, size_t limit,
+/* Cables originated by an officer with seq < before, newest first, at most limit. */
+int dps_sent(dps_store *s, const char *officer, int64_t before, size_t limit,
 	     int (*cb)(void *ctx, const dps_cable *c), void *ctx) DP_WUR;
 /* All cables, newest first. */
 int dps_cable_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_cable *c), void *ctx) DP_WUR;

@@ -1685,14 +1685,15 @@ static int cable_query(dps_store *s, sqlite3_stmt *st, int (*cb)(void *ctx, cons
 	return r;
 }
 
-int dps_sent(dps_store *s, const char *officer, size_t limit,
+int dps_sent(dps_store *s, const char *officer, int64_t before, size_t limit,
 	     int (*cb)(void *ctx, const dps_cable *c), void *ctx)
 {
-	sqlite3_stmt *st = prep(s, "SELECT " CABLE_COLS " FROM cables WHERE officer=? "
+	sqlite3_stmt *st = prep(s, "SELECT " CABLE_COLS " FROM cables WHERE officer=? AND seq<? "
 				   "ORDER BY seq DESC LIMIT ?");
 	if (st) {
 		bind_text(st, 1, officer);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)before);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
 	}
 	return cable_query(s, st, cb, ctx);
 }

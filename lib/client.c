@@ -958,7 +958,8 @@ static int sent_items(dp_client *c, json_t *j, dp_sent_item **items, size_t *n, 
 		json_t *o = json_array_get(*a, i);
 		int64_t acc, nr, nd, na;
 		if (!json_is_object(o) || jhexid(o, "cable_id", it[i].cable_id) ||
-		    jmrn(o, "mrn", it[i].mrn) || jprec(o, "precedence", &it[i].precedence) ||
+		    jint(o, "seq", 1, INT64_MAX, &it[i].seq) || jmrn(o, "mrn", it[i].mrn) ||
+		    jprec(o, "precedence", &it[i].precedence) ||
 		    jclass(o, "classification", &it[i].classification) ||
 		    jint(o, "accepted", 0, INT64_MAX, &acc) || jint(o, "recipients", 0, DP_MAX_RECIPIENTS, &nr) ||
 		    jint(o, "delivered", 0, DP_MAX_RECIPIENTS, &nd) || jint(o, "acked", 0, DP_MAX_RECIPIENTS, &na))
@@ -979,17 +980,32 @@ static int sent_items(dp_client *c, json_t *j, dp_sent_item **items, size_t *n, 
 	return DP_OK;
 }
 
-int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n)
+int dp_client_sent_page(dp_client *c, int64_t before, int limit, dp_sent_item **items, size_t *n)
 {
 	json_t *j, *a;
 	*items = NULL;
 	*n = 0;
-	int r = request_json(c, "/v1/sent", 0, 0, &j);
+	if (before < 1 || limit < 1 || limit > 1000)
+		return DP_EINVAL;
+	char path[96];
+	snprintf(path, sizeof path, "/v1/sent?before=%lld&limit=%d", (long long)before, limit);
+	int r = request_json_cap(c, path, 0, NULL, 0, 0, DP_CLIENT_LIST_MAX, &j);
 	if (r)
 		return r;
 	r = sent_items(c, j, items, n, &a);
 	json_decref(j);
+	if (!r && *n > (size_t)limit) { /* more than asked: not an answer to this request */
+		free(*items);
+		*items = NULL;
+		*n = 0;
+		r = bad_field(c, "sent-list");
+	}
 	return r;
+}
+
+int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n)
+{
+	return dp_client_sent_page(c, INT64_MAX, DP_SENT_PAGE, items, n);
 }
 
 void dp_sent_list_free(dp_sent_list *l)

@@ -116,7 +116,7 @@ expect "read with two ids" 2 "denpo read: give exactly one MRN (\"26 HQ 000012\"
 expect "read a non-reference" 2 "denpo read: 'hello' is neither an MRN (\"26 HQ 000012\") nor a cable id" \
 	dp ito.m read hello
 expect "inbox --wait out of range" 2 "denpo inbox: --wait takes 0..60 seconds" dp ito.m inbox --wait 61
-expect "retry without an id" 2 "denpo retry: give the 32-hex-digit id of a saved cable (see \`denpo sent\`)" \
+expect "retry without an id" 2 "denpo retry: give the 32-hex-digit id of a saved cable (see \`denpo sent\`), or --lost" \
 	dp sato.k retry
 
 # ---- errors found with the switch (exit 1) ----

@@ -76,6 +76,10 @@ check "a parameter given twice: the message says so" grep -q "given twice" "$T/b
 bad limit "/v1/inbox?limit=1&LIMIT=1000" # libevent finds names in any case
 bad before "/v1/archive?before=1%00"
 bad limit "/v1/archive?limit=1001"
+bad before "/v1/sent?before=01"
+bad limit "/v1/sent?limit=1001"
+bad limit "/v1/sent?limit=0"
+check "good sent page: 200" [ "$(api '/v1/sent?before=9223372036854775807&limit=1000')" = 200 ]
 bad log_size "/v1/directory/resolve?to=TOKYO&log_size=99999999999999999999"
 bad log_size "/v1/directory/resolve?to=TOKYO&log_size=01"
 bad to "/v1/directory/resolve?to=TOKYO%00PARIS" # a NUL must not cut a name short

@@ -863,7 +863,7 @@ static void test_endpoints(const char *dir)
 	big.len = 0;
 	CHECK(dp_buf_printf(&big,
 		 "{\"log\": {\"checkpoint\": \"%s\", \"consistency\": []}, \"cables\": [{\"cable_id\": \"%s\", "
-		 "\"mrn\": \"26 HQ 000003\", \"precedence\": \"FLASH\", \"classification\": \"SECRET\", "
+		 "\"seq\": 3, \"mrn\": \"26 HQ 000003\", \"precedence\": \"FLASH\", \"classification\": \"SECRET\", "
 		 "\"accepted\": 1771928580, \"recipients\": 2, \"delivered\": 1, \"acked\": 0, \"log_index\": 3, "
 		 "\"log_entry\": {\"index\": 3, \"entry\": \"%s\", \"proof\": [\"%s\"]}}]}",
 		 ck, cid, ent, p0) == DP_OK);

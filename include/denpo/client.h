@@ -254,6 +254,7 @@ void dp_cable_accepted_free(dp_cable_accepted *a);
 /* ---- GET /v1/sent ---- */
 typedef struct {
 	char cable_id[DP_HEXID];
+	int64_t seq;                     /* its acceptance order at the switch (pages: before=) */
 	char mrn[DP_MRN_MAX + 1];
 	int precedence;
 	int classification;
@@ -261,6 +262,14 @@ typedef struct {
 	uint32_t recipients, delivered, acked;
 } dp_sent_item;
 int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n) DP_WUR;
+/* How many cables one page of the sent list holds when none is asked for (the switch's default). */
+#define DP_SENT_PAGE 100
+/*
+ * One page of it, without proofs: the cables with seq < before, newest
+ * first, at most limit (1..1000).  Fewer than limit: the list ends there.
+ * DP_EINVAL for a bad before/limit; else as dp_client_sent.
+ */
+int dp_client_sent_page(dp_client *c, int64_t before, int limit, dp_sent_item **items, size_t *n) DP_WUR;
 /* The same with log_size=M: accs[i] is items[i]'s logged acceptance (malloc'd, unverified). */
 typedef struct {
 	dp_sent_item *items;
