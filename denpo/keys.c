@@ -451,22 +451,18 @@ static int maintain(cli_ctx *x, int64_t lookahead, int rotate, int republish, cl
 		return DP_EIO;
 	int r = ks_refresh(x);
 	int64_t now = dp_now();
-	if (!r && republish)
+	/*
+	 * Every key published again: asked (denpo log recover), or the device
+	 * holds no verified checkpoint (cli.h, republish_keys: a new device or a
+	 * witness reset).  The flags are cleared in the saved keystore too, so a
+	 * publication cut short here resumes with the next command.
+	 */
+	if (!r && (republish || x->republish_keys))
 		unpublish(x->ks, now, &x->ks_dirty); /* saved below, before anything is published */
 	if (!r)
 		r = generate(x, now, lookahead, rotate, &m->generated);
 	if (m->generated)
 		x->ks_dirty = 1;
-	/*
-	 * Every key published again (cli.h, republish_keys): the flags are
-	 * cleared in the saved keystore too, so a publication cut short here
-	 * resumes with the next command (which holds a checkpoint by then).
-	 */
-	for (size_t i = 0; !r && x->republish_keys && i < x->ks->nage; i++)
-		if ((x->ks->flags[i] & DP_KS_PUBLISHED) && x->ks->not_after[i] > now) {
-			x->ks->flags[i] &= (uint8_t)~DP_KS_PUBLISHED;
-			x->ks_dirty = 1;
-		}
 	/*
 	 * Saved before any record leaves the device: a published key is never
 	 * lost.  A save that failed earlier in this process is retried here,
