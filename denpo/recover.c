@@ -66,6 +66,28 @@ static const char log_help[] =
 	"(not a restore: report the evidence), or the rollback contradicts this device's\n"
 	"checkpoint (kept in HOME/log/rollback-refused-<unix>.txt).\n";
 
+/*
+ * Every unexpired key of this device published again: a restored switch
+ * lacks the ones published after its backup; it takes the ones it has as
+ * repeats.  A failure is a warning (the next `denpo key publish` retries).
+ */
+/* Where the lines for people go: stdout, or stderr with --json (stdout holds only the JSON). */
+static FILE *human(const cli_ctx *x)
+{
+	return x->json ? stderr : stdout;
+}
+
+static void republish(cli_ctx *x)
+{
+	cli_maint m;
+	int kr = cli_keys_republish(x, &m);
+	if (kr)
+		fprintf(stderr, "denpo: warning: could not publish this device's keys again: %s (%s); "
+				"run `denpo key publish`\n", dp_strerror(kr), dp_client_message(x->cl));
+	else
+		fprintf(human(x), "  keys published again: %zu\n", m.published);
+}
+
 #define REPORT_FILE "log/recovery-report"
 #define REPORT_MAGIC "DENPO-RECOVERY-REPORT/1"
 
@@ -201,11 +223,6 @@ static int refuse_lie(cli_ctx *x, const cli_ckpt *held, const cli_ckpt *t, const
 
 /* ---- the officer's confirmation ---- */
 
-/* Where the lines for people go: stdout, or stderr with --json (stdout holds only the JSON). */
-static FILE *human(const cli_ctx *x)
-{
-	return x->json ? stderr : stdout;
-}
 
 static void show(cli_ctx *x, const cli_ckpt *held, const cli_ckpt *t, const found *f)
 {
@@ -251,9 +268,14 @@ static int nothing_to_recover(cli_ctx *x)
 		report_failed(x, r);
 	fprintf(human(x), "nothing to recover: the switch's log extends the checkpoint this device verified "
 	       "(size %llu)\n", (unsigned long long)cli_log_size(x));
+	/*
+	 * A device that witnessed nothing of the lost range may still have
+	 * published keys in it (a new epoch after the backup): published again
+	 * all the same, so that cables can be sealed to it.
+	 */
+	republish(x);
 	if (x->json)
 		dp_json_print(json_pack("{s:b,s:I}", "recovered", 0, "size", (json_int_t)cli_log_size(x)));
-	cli_keys_upkeep(x);
 	return EXIT_OK;
 }
 
@@ -352,13 +374,7 @@ static int recover_with(cli_ctx *x, int yes, const cli_ckpt *held, const cli_ckp
 		fprintf(human(x), "  the switch logged it: log entry %lld (WITNESS-RESET)\n", (long long)li);
 	else
 		report_failed(x, r);
-	cli_maint m;
-	int kr = cli_keys_republish(x, &m);
-	if (kr)
-		fprintf(stderr, "denpo: warning: could not publish this device's keys again: %s (%s); "
-				"run `denpo key publish`\n", dp_strerror(kr), dp_client_message(x->cl));
-	else
-		fprintf(human(x), "  keys published again: %zu\n", m.published);
+	republish(x);
 	if (x->json)
 		dp_json_print(json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:I}", "recovered", 1, "rollback",
 					 (json_int_t)f->item->index, "signed_size",
