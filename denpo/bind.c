@@ -2,9 +2,12 @@
  * denpo/bind.c - the one check between what the switch says of a cable and
  * what its sender signed or its log recorded (denpo/bind.h).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -463,6 +466,35 @@ static void cache_put(cli_ctx *x, const bind_logged *lg)
 	if (r)
 		fprintf(stderr, "denpo: warning: cannot keep the checked reference number of %s: %s\n",
 			lg->cable_id, cli_strerror(x, r));
+}
+
+size_t bind_cache_drop_from(cli_ctx *x, uint64_t from)
+{
+	char dir[PATH_MAX];
+	cli_path(x, dir, "cache");
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char id[DP_HEXID], p[PATH_MAX];
+		bind_logged lg;
+		if (strlen(de->d_name) != 32 + 4 || strcmp(de->d_name + 32, ".mrn") != 0)
+			continue;
+		memcpy(id, de->d_name, 32);
+		id[32] = 0;
+		if (bind_cache_get(x, id, &lg) != DP_OK || lg.index < from)
+			continue;
+		cli_cache_path(x, id, "mrn", p);
+		if (unlink(p) == 0)
+			n++;
+		else
+			fprintf(stderr, "denpo: warning: cannot remove %s (%s): remove it by hand\n", p,
+				strerror(errno));
+	}
+	closedir(d);
+	return n;
 }
 
 /* ---- lists ---- */

@@ -185,5 +185,13 @@ int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed
 
 /* The kept binding of a cable (cache/ID.mrn): DP_OK, or DP_ENOTFOUND (none, or an unchecked one). */
 int bind_cache_get(cli_ctx *x, const char *id, bind_logged *out) DP_WUR;
+/*
+ * After a witness reset (`denpo log recover`): the kept bindings to log
+ * entries at index >= from are bindings to the lost history (a restored
+ * switch gives such a cable, resent, a new MRN and a new entry), so they
+ * are removed and the next read binds the cable again in the log that goes
+ * on.  Returns how many were removed.
+ */
+size_t bind_cache_drop_from(cli_ctx *x, uint64_t from);
 
 #endif

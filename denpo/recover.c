@@ -38,6 +38,7 @@
 
 #include <jansson.h>
 
+#include "denpo/bind.h"
 #include "denpo/cli.h"
 #include "denpo/logentry.h"
 #include "denpo/num.h"
@@ -365,6 +366,11 @@ static int recover_with(cli_ctx *x, int yes, const cli_ckpt *held, const cli_ckp
 	fprintf(human(x), "recovered: this device witnesses the restored log from size %llu on\n"
 	       "  old checkpoint kept in %s\n  what was accepted: %s\n",
 	       (unsigned long long)t->cp.size, kept, rec);
+	/* what was bound to the lost entries is bound again when read */
+	size_t dropped = bind_cache_drop_from(x, f->rb.restored_size);
+	if (dropped)
+		fprintf(human(x), "  reference numbers of %zu cables bound to the lost log entries dropped "
+				  "(each is checked again in the restored log when read)\n", dropped);
 	/* the switch is told; kept first, so a failure leaves it for the next run */
 	int64_t li = -1;
 	int dup = 0;

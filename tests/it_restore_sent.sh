@@ -22,14 +22,16 @@ body() { printf '%s\n' "$@" >"$T/body"; }
 send() { dp sato.k send --body "$T/body" --class CONFIDENTIAL --prec "$1" --to WASHINGTON --tags ADMN \
 	--subject "$2" 2>"$T/send.err"; }
 id_of() { D cable list | awk -v m="$1" '$1" "$2" "$3 == m {print $4}'; }
+all() { eval "$1"; } # all 'A && B': a condition of several commands, for check
 lost_ids() { grep '^LOST FROM SWITCH' "$1" | awk '{print $8}' | sort | paste -sd' ' -; }
 
 {
 	switch_init && D post add HQ --hq && D post add WASHINGTON &&
 		D officer add sato.k --post HQ --clearance SECRET &&
-		D officer add tanaka.h --post WASHINGTON --clearance SECRET
+		D officer add tanaka.h --post WASHINGTON --clearance SECRET &&
+		D officer add suzuki.w --post WASHINGTON --clearance SECRET
 } >/dev/null || no "switch setup"
-enrol_devices sato.k:HQ tanaka.h:WASHINGTON
+enrol_devices sato.k:HQ tanaka.h:WASHINGTON suzuki.w:WASHINGTON
 start_switch || no "denpod did not start"
 
 # ---- before the backup: one cable the restored switch still holds ----
@@ -48,6 +50,10 @@ body "1. (C) ROUTINE-AFTER-BACKUP-5582."
 RO=$(send ROUTINE "routine after the backup") || no "send ROUTINE: $(cat "$T/send.err")"
 FLID=$(id_of "$FL")
 ROID=$(id_of "$RO")
+# a second recipient reads the FLASH before the restore: its device keeps the FLASH's MRN,
+# bound to a log entry the restore loses
+dp suzuki.w read "$FLID" >"$T/read.s0" 2>&1 || no "suzuki.w read FLASH before the restore: $(cat "$T/read.s0")"
+check "suzuki.w reads the FLASH under $FL before the restore" grep -q "$FL" "$T/read.s0"
 check "FLASH and ROUTINE accepted after the backup ($FL, $RO)" [ -n "$FLID" -a -n "$ROID" ]
 dp sato.k sent >"$T/sent0" 2>"$T/sent0.err"
 check "before the restore nothing is lost" not grep -q LOST "$T/sent0" "$T/sent0.err"
@@ -119,6 +125,14 @@ check "... the switch holds them again under the MRNs printed ($NFL, $NRO)" \
 check "... FLASH accepted before ROUTINE (its MRN is lower)" [ "${NFL##* }" \< "${NRO##* }" ]
 check "the record keeps the MRN before the restore, and has the new one" \
 	[ "$(jq -r '"\(.mrn_before_restore)/\(.mrn)"' "$T/sato.k/sent/$FLID.json")" = "$FL/$NFL" ]
+
+# suzuki.w witnessed the lost log: a witness reset, and its kept MRN of the FLASH dropped
+dp suzuki.w log recover --yes >"$T/rec.s" 2>&1 || no "suzuki.w: denpo log recover: $(cat "$T/rec.s")"
+check "suzuki.w recovers and drops the reference number bound to the lost log" \
+	grep -qz 'recovered: .*reference numbers of 1 cables bound to the lost log entries dropped' "$T/rec.s"
+dp suzuki.w read "$FLID" >"$T/read.s1" 2>&1 || no "suzuki.w read FLASH after the resend: $(cat "$T/read.s1")"
+check "... and shows the resent FLASH under its new MRN $NFL, not $FL" \
+	all 'grep -q "$NFL" "$T/read.s1" && ! grep -q "$FL" "$T/read.s1"'
 
 # ---- the recipient reads both ----
 dp tanaka.h read "$FLID" >"$T/read.fl" 2>"$T/read.fl.err" || no "tanaka.h read FLASH: $(cat "$T/read.fl.err")"
