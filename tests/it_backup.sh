@@ -23,13 +23,7 @@
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
 need_programs it_backup "$DENPOD" "$TS"
-for p in sqlite3 python3 jq curl; do
-	if ! command -v "$p" >/dev/null; then
-		skip "$p not installed"
-		t_done it_backup
-		exit 0
-	fi
-done
+need_tools it_backup sqlite3 python3 jq curl
 t_workdir
 STREAM=
 trap '[ -n "$STREAM" ] && kill "$STREAM" 2>/dev/null; t_cleanup' EXIT

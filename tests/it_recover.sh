@@ -28,13 +28,7 @@
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
 need_programs it_recover "$DENPOD" "$DENPO" "$TS"
-for p in sqlite3 jq curl; do
-	if ! command -v "$p" >/dev/null; then
-		skip "$p not installed"
-		t_done it_recover
-		exit 0
-	fi
-done
+need_tools it_recover sqlite3 jq curl
 t_workdir
 # RECOVER_KEEP=1: keep the work directory to look at afterwards
 [ -n "${RECOVER_KEEP:-}" ] && t_cleanup() { [ -n "$PID" ] && kill "$PID"; wait; echo "kept $T" >&2; }

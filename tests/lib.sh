@@ -102,6 +102,15 @@ enrol_devices() {
 		{ device_request "${o%%:*}" "${o#*:}" && device_enrol "${o%%:*}"; } || no "enrol ${o%%:*}"
 	done
 }
+# need_tools NAME CMD...: test NAME is skipped (exit 0) unless every CMD is installed
+# (scripts/setup installs them all).
+need_tools() {
+	local name=$1 p
+	shift
+	for p; do
+		command -v "$p" >/dev/null || { skip "$p not installed"; t_done "$name"; exit 0; }
+	done
+}
 # not CMD...: succeeds when CMD fails (for check).
 not() { ! "$@"; }
 
