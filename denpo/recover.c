@@ -351,8 +351,28 @@ static int recover_with(cli_ctx *x, int yes, const cli_ckpt *held, const cli_ckp
 		   "# verified (Verified-Checkpoint), lost by the restore.  The device now witnesses\n"
 		   "# Received-Checkpoint's history.  Keep this file with the fork evidence.\n",
 		   held, t, f, &b);
+	/*
+	 * Before the checkpoint changes, what must not be forgotten if this
+	 * process dies right after it (the next run then finds nothing to
+	 * recover): the report to the switch is kept (sent below, or by the next
+	 * run), and the MRNs bound to the lost entries are dropped (each is
+	 * bound again, in whichever log, when read).
+	 */
+	int kr = r ? r : report_keep(x, f->item->index, held);
+	if (r == DP_OK && kr) {
+		dp_buf_free(&b);
+		free(f);
+		return cli_fail(x, kr, NULL, "cannot keep the report to the switch in %s/%s: nothing changed",
+				x->home, REPORT_FILE);
+	}
+	size_t dropped = r ? 0 : bind_cache_drop_from(x, f->rb.restored_size);
 	r = r ? r : cli_log_reset(x, held, t, &b, kept, rec);
 	dp_buf_free(&b);
+	if (r) {
+		char rp[PATH_MAX];
+		cli_path(x, rp, REPORT_FILE);
+		(void)unlink(rp); /* nothing was reset: nothing to report */
+	}
 	if (r == DP_ESTATE) {
 		free(f);
 		return cli_fail(x, r, "run `denpo log recover` again",
@@ -366,16 +386,13 @@ static int recover_with(cli_ctx *x, int yes, const cli_ckpt *held, const cli_ckp
 	fprintf(human(x), "recovered: this device witnesses the restored log from size %llu on\n"
 	       "  old checkpoint kept in %s\n  what was accepted: %s\n",
 	       (unsigned long long)t->cp.size, kept, rec);
-	/* what was bound to the lost entries is bound again when read */
-	size_t dropped = bind_cache_drop_from(x, f->rb.restored_size);
 	if (dropped)
 		fprintf(human(x), "  reference numbers of %zu cables bound to the lost log entries dropped "
 				  "(each is checked again in the restored log when read)\n", dropped);
-	/* the switch is told; kept first, so a failure leaves it for the next run */
+	/* the switch is told (the report was kept above: a failure leaves it for the next run) */
 	int64_t li = -1;
 	int dup = 0;
-	r = report_keep(x, f->item->index, held);
-	r = r ? r : report_send(x, &li, &dup);
+	r = report_send(x, &li, &dup);
 	if (!r)
 		fprintf(human(x), "  the switch logged it: log entry %lld (WITNESS-RESET)\n", (long long)li);
 	else
