@@ -209,7 +209,18 @@ int cmd_sent(cli_ctx *x, int argc, char **argv)
 	}
 	for (size_t i = 0; i < nfailed; i++)
 		sentrec_seen(recs, nrec, failed[i].cable_id);
-	r = sentrec_find_lost(x, recs, nrec, n + nfailed >= DP_SENT_PAGE, low, &nlost);
+	/*
+	 * A switch from before sent-list paging gives no seq: its one page is
+	 * the whole list only if it is not full; else what is beyond it cannot
+	 * be asked for, and nothing is called lost.
+	 */
+	int full = n + nfailed >= DP_SENT_PAGE;
+	if (full && n && low == 0) {
+		fprintf(stderr, "denpo: warning: the switch does not number its sent list (an older denpod): "
+				"cables lost from it cannot be told from older ones; not judged\n");
+		r = DP_OK;
+	} else
+		r = sentrec_find_lost(x, recs, nrec, full, low, &nlost);
 	/* the lost ones in the order `denpo retry --lost` resends them: FLASH first */
 	sentrec *lost = r ? NULL : sentrec_lost_sorted(recs, nrec, nlost);
 	if (nlost && !lost && !r)

@@ -224,6 +224,11 @@ int sentrec_find_lost(cli_ctx *x, sentrec *recs, size_t n, int more, int64_t bef
 			if (it[i].seq < low)
 				low = it[i].seq;
 		}
+		if (m >= DP_SENT_PAGE && low == 0) {
+			/* a switch from before paging (no seq): its one page may not be all */
+			free(it);
+			return DP_ESTATE;
+		}
 		/* a short page is the end; so is one that does not go down (a switch that ignores before=) */
 		more = m == OLDER_PAGE && low < before;
 		before = low;

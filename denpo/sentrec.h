@@ -87,7 +87,8 @@ void sentrec_seen(sentrec *recs, size_t n, const char *cable_id);
  * lost.  more: that page was full (it may go on); before: the lowest seq
  * it listed.  Older pages are asked for only while an accepted record is
  * unaccounted for.  *nlost gets the count.  DP codes (a failed request:
- * nothing is marked).
+ * nothing is marked); DP_ESTATE: a switch from before sent-list paging
+ * (no seq) listed a full page, so what is beyond it cannot be judged.
  */
 int sentrec_find_lost(cli_ctx *x, sentrec *recs, size_t n, int more, int64_t before, size_t *nlost) DP_WUR;
 

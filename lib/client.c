@@ -957,8 +957,11 @@ static int sent_items(dp_client *c, json_t *j, dp_sent_item **items, size_t *n, 
 	for (size_t i = 0; !r && i < cnt; i++) {
 		json_t *o = json_array_get(*a, i);
 		int64_t acc, nr, nd, na;
+		/* seq: 0 when absent (a switch from before sent-list paging) */
+		it[i].seq = 0;
 		if (!json_is_object(o) || jhexid(o, "cable_id", it[i].cable_id) ||
-		    jint(o, "seq", 1, INT64_MAX, &it[i].seq) || jmrn(o, "mrn", it[i].mrn) ||
+		    (json_object_get(o, "seq") && jint(o, "seq", 1, INT64_MAX, &it[i].seq)) ||
+		    jmrn(o, "mrn", it[i].mrn) ||
 		    jprec(o, "precedence", &it[i].precedence) ||
 		    jclass(o, "classification", &it[i].classification) ||
 		    jint(o, "accepted", 0, INT64_MAX, &acc) || jint(o, "recipients", 0, DP_MAX_RECIPIENTS, &nr) ||

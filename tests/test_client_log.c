@@ -868,6 +868,16 @@ static void test_endpoints(const char *dir)
 		 "\"log_entry\": {\"index\": 3, \"entry\": \"%s\", \"proof\": [\"%s\"]}}]}",
 		 ck, cid, ent, p0) == DP_OK);
 	serve(www, "v1/sent?log_size=7", (const char *)big.p);
+	/* a switch from before sent-list paging gives no seq: read, seq 0 */
+	dp_buf_reset(&big);
+	big.len = 0;
+	CHECK(dp_buf_printf(&big,
+		 "{\"log\": {\"checkpoint\": \"%s\", \"consistency\": []}, \"cables\": [{\"cable_id\": \"%s\", "
+		 "\"mrn\": \"26 HQ 000003\", \"precedence\": \"FLASH\", \"classification\": \"SECRET\", "
+		 "\"accepted\": 1771928580, \"recipients\": 2, \"delivered\": 1, \"acked\": 0, \"log_index\": 3, "
+		 "\"log_entry\": {\"index\": 3, \"entry\": \"%s\", \"proof\": [\"%s\"]}}]}",
+		 ck, cid, ent, p0) == DP_OK);
+	serve(www, "v1/sent?log_size=8", (const char *)big.p);
 
 	int port = free_port();
 	char ports[16];
@@ -1027,6 +1037,11 @@ static void test_endpoints(const char *dir)
 	r = dp_client_sent_log(c, 7, &sl);
 	CHECKF(r == DP_OK && sl.n == 1 && sl.accs[0].index == 3 && sl.accs[0].entry.present && sl.log.present &&
 	       sl.items[0].recipients == 2, "sent with proofs: %d %s", r, dp_client_message(c));
+	CHECK(r == DP_OK && sl.n == 1 && sl.items[0].seq == 3);
+	dp_sent_list_free(&sl);
+	r = dp_client_sent_log(c, 8, &sl);
+	CHECKF(r == DP_OK && sl.n == 1 && sl.items[0].seq == 0 && sl.items[0].recipients == 2,
+	       "sent from an older switch (no seq): %d %s", r, dp_client_message(c));
 	dp_sent_list_free(&sl);
 	dp_buf_free(&got);
 	dp_client_free(c);

@@ -254,7 +254,7 @@ void dp_cable_accepted_free(dp_cable_accepted *a);
 /* ---- GET /v1/sent ---- */
 typedef struct {
 	char cable_id[DP_HEXID];
-	int64_t seq;                     /* its acceptance order at the switch (pages: before=) */
+	int64_t seq;                     /* its acceptance order at the switch (pages: before=); 0: not given (an older switch) */
 	char mrn[DP_MRN_MAX + 1];
 	int precedence;
 	int classification;
