@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "denpo/num.h"
 #include "denpod/admin.h"
@@ -255,8 +256,48 @@ static int log_show(const dpa_args *a, dps_store *s)
  * the transaction of the LOG-ROLLBACK entry.  Some numbers are skipped
  * (never repeated); a gap in a post's MRNs is what a restore looks like.
  */
+int dpa_signed_checkpoint(const dpc_config *c, const char *file, uint64_t restored,
+			  const char *what, dp_checkpoint *cp)
+{
+	char vks[DP_NOTE_VKEY_MAX + 1];
+	dp_note_vkey vk;
+	dp_buf b;
+	dp_buf_init(&b, DPS_NOTE_MAX + 1);
+	int r = dp_read_file(file, &b);
+	if (r) {
+		fprintf(stderr, "denpod: %s: cannot read the signed checkpoint %s: %s\n", what, file,
+			dp_strerror(r));
+		dp_buf_free(&b);
+		return 1;
+	}
+	r = dpl_vkey(c, vks, sizeof vks);
+	if (!r)
+		r = dp_note_vkey_parse(&vk, vks, strlen(vks));
+	if (r) {
+		dp_buf_free(&b);
+		return dpa_fail(r, what, "cannot make the log's verifier key from log.key");
+	}
+	r = dp_checkpoint_open(&vk, (const char *)b.p, b.len, cp, NULL);
+	dp_buf_free(&b);
+	if (r) {
+		fprintf(stderr, "denpod: %s: %s is not a checkpoint of this log signed by its log.key "
+				"(origin %s): %s.  Give a device's log/checkpoint file of this switch.  "
+				"Nothing was changed\n", what, file, c->log_origin, dp_strerror(r));
+		return 1;
+	}
+	if (cp->size <= restored) {
+		fprintf(stderr, "denpod: %s: the signed checkpoint in %s (size %llu) is not above the "
+				"restored log's checkpoint %llu, so it says nothing was lost: give the "
+				"highest checkpoint any device saw, or --lost 0 if none saw more.  Nothing "
+				"was changed\n", what, file, (unsigned long long)cp->size,
+			(unsigned long long)restored);
+		return 1;
+	}
+	return 0;
+}
+
 int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *restore,
-		 uint64_t lost_given)
+		 uint64_t lost_given, const char *cp_file)
 {
 	const char *what = restore ? "restore" : "log rollback";
 	char vks[DP_NOTE_VKEY_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
@@ -285,6 +326,23 @@ int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *
 		r = DP_OK;
 	if (r)
 		return dpa_fail(r, what, NULL);
+	/* a device's signed checkpoint stands in for signer.state, or raises it */
+	dp_checkpoint dev;
+	if (cp_file && dpa_signed_checkpoint(c, cp_file, cp.size, what, &dev))
+		return 1;
+	if (cp_file && have_state && dev.size == size &&
+	    sodium_memcmp(dev.root, root, DP_TLOG_HASH) != 0) {
+		fprintf(stderr, "denpod: %s: the signed checkpoint in %s and signer.state both say size "
+				"%llu but with different roots: the log was forked (two different logs "
+				"signed by log.key).  Keep both as evidence and call the security office; "
+				"nothing was changed\n", what, cp_file, (unsigned long long)size);
+		return 1;
+	}
+	if (cp_file && (!have_state || dev.size > size)) {
+		size = dev.size;
+		memcpy(root, dev.root, DP_TLOG_HASH);
+		have_state = 1;
+	}
 	lost = have_state ? (size > cp.size ? size - cp.size : 0) : lost_given;
 	if (!restore && !have_state) {
 		printf("no signer.state: the signer takes the database's checkpoint %llu at its next "
@@ -344,7 +402,7 @@ static int log_rollback(const dpa_args *a, const dpc_config *c, dps_store *s)
 {
 	char op[DP_LOG_TEXT_MAX + 1];
 	int e = dpa_operator_of(a, op);
-	return e ? e : dpa_rollback(c, s, op, NULL, 0);
+	return e ? e : dpa_rollback(c, s, op, NULL, 0, a->signed_cp);
 }
 
 int dpa_log(const dpa_args *a)
@@ -354,7 +412,7 @@ int dpa_log(const dpa_args *a)
 	dps_store *s = NULL;
 	if (a->npos) {
 		fprintf(stderr, "usage: denpod log checkpoint [--json] | verify | show [--from I] "
-				"[--count N] [--json] | rollback [--operator NAME] --data DIR\n");
+				"[--count N] [--json] | rollback [--signed-checkpoint FILE] [--operator NAME] --data DIR\n");
 		return 2;
 	}
 	int e = dpa_open_store(a, &c, &s);

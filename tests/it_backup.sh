@@ -112,6 +112,9 @@ check "... saying to stop the switch" grep -q "stop the switch" "$T/busy.out"
 check "... and nothing was moved aside" [ -z "$(ls -d "$T"/sw/before-restore-* 2>/dev/null)" ]
 stop_switch
 check "denpod stops cleanly" [ $? = 0 ]
+# the latest signed checkpoint, as a device that verified it holds it (its log/checkpoint)
+D log checkpoint >"$T/dev.cp" 2>/dev/null || no "log checkpoint"
+DEV_N=$(sed -n 2p "$T/dev.cp")
 # a backup with one byte changed (tls.crt: not even a key) is refused before anything changes
 cp -a "$T/bk" "$T/bkt"
 printf 'X' | dd of="$T/bkt/tls.crt" bs=1 seek=40 conv=notrunc status=none
@@ -166,12 +169,33 @@ check "the restored switch, after new traffic, passes denpod check" D check >/de
 # ---- 5. no signer.state: the loss must be given ----
 D restore "$T/bk" --operator ito --data "$T/fresh" >"$T/fresh.out" 2>&1
 check "restore into a new directory without --lost: exit 1" [ $? = 1 ]
-check "... saying MRNs would be handed out again and to give --lost" grep -q "Give --lost N" "$T/fresh.out"
+check "... saying MRNs would be handed out again and to give --signed-checkpoint or --lost" grep -q "Give --signed-checkpoint FILE.*give --lost N instead" "$T/fresh.out"
 check "... and nothing installed" [ ! -e "$T/fresh/denpod.db" ]
 D restore "$T/bk" --operator ito --lost 40 --data "$T/fresh" >"$T/fresh2.out" 2>&1
 check "with --lost 40: exit 0" [ $? = 0 ]
 check "... the MRN counters moved 40 on" grep -q "moved 40 on" "$T/fresh2.out"
 check "... and the new directory passes denpod check" D check --data "$T/fresh" >/dev/null 2>&1
+# a device's signed checkpoint stands in for signer.state: the LOG-ROLLBACK devices need is written
+D log checkpoint --data "$T/bk" >"$T/bk.cp" 2>/dev/null || no "log checkpoint of the backup"
+D restore "$T/bk" --operator ito --signed-checkpoint "$T/bk.cp" --data "$T/fresh3" >"$T/fresh3a.out" 2>&1
+check "restore with --signed-checkpoint not above the backup's: exit 1" [ $? = 1 ]
+check "... saying it is not above the restored checkpoint" grep -q "is not above the restored log's checkpoint" "$T/fresh3a.out"
+check "... and nothing installed" [ ! -e "$T/fresh3/denpod.db" ]
+sed '3s/^./A/;3s/^AA/BA/' "$T/dev.cp" >"$T/forged.cp" # another root: not what log.key signed
+D restore "$T/bk" --operator ito --signed-checkpoint "$T/forged.cp" --data "$T/fresh3" >"$T/fresh3b.out" 2>&1
+check "restore with a checkpoint log.key did not sign: exit 1" [ $? = 1 ]
+check "... saying it is not a checkpoint of this log" grep -q "is not a checkpoint of this log" "$T/fresh3b.out"
+check "... and nothing installed" [ ! -e "$T/fresh3/denpod.db" ]
+D restore "$T/bk" --operator ito --signed-checkpoint "$T/dev.cp" --data "$T/fresh3" >"$T/fresh3.out" 2>&1
+check "restore into a new directory with a device's --signed-checkpoint (size $DEV_N): exit 0" [ $? = 0 ]
+check "... it rolled the log back from the device's size" grep -q "^log rolled back from size $DEV_N to checkpoint $BK_CP" "$T/fresh3.out"
+D log show --data "$T/fresh3" >"$T/log3.out" 2>&1
+check "... the log shows LOG-ROLLBACK with signed-size=$DEV_N (what denpo log recover needs)" \
+	grep -Eq "^Detail: signed-size=$DEV_N signed-root=[0-9a-f]{64} restored-size=$BK_CP: " "$T/log3.out"
+check "... signer.state was written" [ -s "$T/fresh3/signer.state" ]
+check "... and the new directory passes denpod check" D check --data "$T/fresh3" >/dev/null 2>&1
+D log rollback --operator ito --signed-checkpoint "$T/bk.cp" --data "$T/fresh3" >"$T/fresh4.out" 2>&1
+check "log rollback with a --signed-checkpoint not above the database's: exit 1" [ $? = 1 ]
 # ---- 6. log rollback by hand: the MRN counters move on too ----
 sqlite3 "$T/sw/denpod.db" ".backup '$T/manual.db'"
 start_switch || no "restart for the manual recipe"
