@@ -101,10 +101,15 @@ int dpa_log(const dpa_args *a);
  * checkpoint note of this log a device saw (--signed-checkpoint): checked
  * by dpa_signed_checkpoint, it stands in for signer.state (the larger of
  * the two is taken; the same size with another root is a fork, refused).
+ * old_db (restore: the replaced database moved aside; NULL: none) makes
+ * the MRN rule exact: every counter is raised to at least that database's
+ * (dps_mrn_merge), with no jump by the entries lost; only if it cannot be
+ * read are the counters moved on by the entries lost.  A counter left
+ * above 900000 is warned about, naming its post.
  * Prints what it did; an exit code.
  */
 int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *restore,
-		 uint64_t lost_given, const char *cp_file);
+		 uint64_t lost_given, const char *cp_file, const char *old_db);
 /*
  * The signed checkpoint note in file, opened under c's log.key and origin
  * (dp_checkpoint_open) into *cp; it must be larger than restored (the

@@ -482,7 +482,9 @@ static int restore_into(const dpa_args *a, const char *op, const dpb_manifest *m
 	int ec = dpa_open_store(a, &c, &s);
 	if (ec)
 		return ec;
-	ec = dpa_rollback(&c, s, op, detail, lost, a->signed_cp);
+	char old_db[PATHX];
+	join(old_db, aside, "denpod.db");
+	ec = dpa_rollback(&c, s, op, detail, lost, a->signed_cp, exists(aside, "denpod.db") ? old_db : NULL);
 	dps_close(s);
 	if (!ec)
 		printf("restore: logged (admin RESTORE by %s); start the switch\n", op);

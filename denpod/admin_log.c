@@ -255,6 +255,10 @@ static int log_show(const dpa_args *a, dps_store *s)
  * size cables after the backup: every counter moves lost numbers on, in
  * the transaction of the LOG-ROLLBACK entry.  Some numbers are skipped
  * (never repeated); a gap in a post's MRNs is what a restore looks like.
+ * That bound counts every lost entry (fetches, keys: not only cables) and
+ * misses entries committed after the last signed checkpoint, so when the
+ * replaced database can be read (restore: old_db), its own counters are
+ * taken instead (dps_mrn_merge): exact, no jump toward the 999999 cap.
  */
 int dpa_signed_checkpoint(const dpc_config *c, const char *file, uint64_t restored,
 			  const char *what, dp_checkpoint *cp)
@@ -296,8 +300,11 @@ int dpa_signed_checkpoint(const dpc_config *c, const char *file, uint64_t restor
 	return 0;
 }
 
+/* A counter above this after a restore is reported: the post's MRNs end at 999999. */
+#define MRN_WARN 900000
+
 int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *restore,
-		 uint64_t lost_given, const char *cp_file)
+		 uint64_t lost_given, const char *cp_file, const char *old_db)
 {
 	const char *what = restore ? "restore" : "log rollback";
 	char vks[DP_NOTE_VKEY_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
@@ -373,8 +380,26 @@ int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *
 	r = x ? dps_begin(s) : DP_ENOMEM;
 	if (!r && roll)
 		r = dpa_log_admin(s, x, op, DP_LOG_ROLLBACK_ACT, detail);
-	if (!r && lost)
+	/* the replaced database's own counters when it can be read (exact); else the bound */
+	int merged = 0;
+	if (!r && old_db) { /* even with nothing signed lost: entries after the last checkpoint */
+		r = dps_savepoint(s); /* a merge that fails halfway is undone, then the bound is used */
+		if (!r && dps_mrn_merge(s, old_db, &mrns) == DP_OK)
+			merged = 1;
+		if (!r)
+			r = dps_savepoint_end(s, merged);
+		if (!r && !merged)
+			fprintf(stderr, "denpod: %s: the replaced database %s cannot be read: the MRN "
+					"counters move on by the %llu entries lost instead\n", what, old_db,
+				(unsigned long long)lost);
+		/* when unreadable with nothing lost, there is nothing to move on */
+	}
+	if (!r && lost && !merged)
 		r = dps_mrn_skip(s, lost, tm.tm_year + 1900, &mrns);
+	char high[512];
+	high[0] = 0;
+	if (!r && (lost || merged))
+		r = dps_mrn_high(s, MRN_WARN, high, sizeof high);
 	if (!r && restore)
 		r = dpa_log_admin(s, x, op, "RESTORE", restore);
 	r = x ? dpa_finish_txn(s, r) : r;
@@ -390,11 +415,19 @@ int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *
 		       "fork (its evidence is in its log/ directory) until it runs `denpo log recover`.\n",
 		       (unsigned long long)size, (unsigned long long)cp.size, op,
 		       (unsigned long long)cp.size);
-	if (lost)
+	if (merged)
+		printf("MRNs: every post's MRN counter is at least the replaced database's (%llu counters "
+		       "raised), so no MRN handed out after the backup is handed out again.\n",
+		       (unsigned long long)mrns);
+	else if (lost)
 		printf("MRNs: %llu entries are lost, so at most %llu cables were accepted after the backup: "
 		       "every post's MRN counter moved %llu on (%llu counters), so none is handed out "
 		       "again.\n", (unsigned long long)lost, (unsigned long long)lost,
 		       (unsigned long long)lost, (unsigned long long)mrns);
+	if (high[0])
+		fprintf(stderr, "denpod: %s: warning: these MRN counters are above %d of 999999: %s.  When "
+				"one reaches 999999 that post can send nothing more until January: tell the "
+				"post\n", what, MRN_WARN, high);
 	return 0;
 }
 
@@ -402,7 +435,7 @@ static int log_rollback(const dpa_args *a, const dpc_config *c, dps_store *s)
 {
 	char op[DP_LOG_TEXT_MAX + 1];
 	int e = dpa_operator_of(a, op);
-	return e ? e : dpa_rollback(c, s, op, NULL, 0, a->signed_cp);
+	return e ? e : dpa_rollback(c, s, op, NULL, 0, a->signed_cp, NULL);
 }
 
 int dpa_log(const dpa_args *a)
