@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
 
 #include "denpo/num.h"
 #include "denpod/admin.h"
+#include "denpod/backup.h"
 #include "denpo/encoding.h"
 #include "denpod/signer.h"
 #include "denpod/store.h"
@@ -434,8 +436,22 @@ int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *
 static int log_rollback(const dpa_args *a, const dpc_config *c, dps_store *s)
 {
 	char op[DP_LOG_TEXT_MAX + 1];
+	int lock = -1;
 	int e = dpa_operator_of(a, op);
-	return e ? e : dpa_rollback(c, s, op, NULL, 0, a->signed_cp, NULL);
+	if (e)
+		return e;
+	/* as restore: not beside a running switch, whose signer would sign over the rollback */
+	int r = dpb_lock(a->data, &lock);
+	if (r) {
+		fprintf(stderr, "denpod: log rollback: %s\n", r == DP_ESTATE
+				? "a `denpod run` (or a restore) is using the data directory: stop the "
+				  "switch first (systemctl stop denpod).  Nothing was changed"
+				: dp_strerror(r));
+		return 1;
+	}
+	e = dpa_rollback(c, s, op, NULL, 0, a->signed_cp, NULL);
+	close(lock);
+	return e;
 }
 
 int dpa_log(const dpa_args *a)

@@ -212,6 +212,9 @@ start_switch || no "restart for the manual recipe"
 : >"$T/sent.ids"
 check "5 cables after the hand-made copy" send 5
 cut -d' ' -f2- "$T/sent.ids" | sort >"$T/mrns.manual"
+D log rollback --operator ito >"$T/rbbusy.out" 2>&1
+check "log rollback while the switch runs: exit 1" [ $? = 1 ]
+check "... saying to stop the switch" grep -q "stop the switch" "$T/rbbusy.out"
 stop_switch
 rm -f "$T/sw/denpod.db-wal" "$T/sw/denpod.db-shm"
 cp "$T/manual.db" "$T/sw/denpod.db"
