@@ -202,6 +202,8 @@ static int backup_into(const dpa_args *a, const char *work, dpb_manifest *m)
 	m->nfiles = 0;
 	for (size_t i = 0; i < dpb_nfiles; i++) {
 		int db = strcmp(dpb_files[i].name, "denpod.db") == 0;
+		if (m->nfiles >= DPB_FILES_MAX)
+			return DP_ETOOBIG; /* cannot happen: dpb_files has at most DPB_FILES_MAX */
 		m->file[m->nfiles].name = dpb_files[i].name;
 		join(src, a->data, dpb_files[i].name);
 		join(dst, work, dpb_files[i].name);
