@@ -206,6 +206,18 @@ check "... signer.state was written" [ -s "$T/fresh3/signer.state" ]
 check "... and the new directory passes denpod check" D check --data "$T/fresh3" >/dev/null 2>&1
 D log rollback --operator ito --signed-checkpoint "$T/bk.cp" --data "$T/fresh3" >"$T/fresh4.out" 2>&1
 check "log rollback with a --signed-checkpoint not above the database's: exit 1" [ $? = 1 ]
+# signer.state and the device's checkpoint at the same size with different roots: a fork, refused
+cp "$T/fresh3/signer.state" "$T/state3"
+sed -e "s/^size .*/size $DEV_N/" -e "s/^root .*/root $(printf '%064d' 7)/" "$T/state3" >"$T/fresh3/signer.state"
+D log rollback --operator ito --signed-checkpoint "$T/dev.cp" --data "$T/fresh3" >"$T/fork3.out" 2>&1
+check "log rollback with signer.state and --signed-checkpoint at one size, two roots: exit 1" [ $? = 1 ]
+check "... saying the log was forked" grep -q "different roots: the log was forked" "$T/fork3.out"
+cp "$T/state3" "$T/fresh3/signer.state"
+# a counter pushed near the cap by the move is warned about, naming the post
+sqlite3 "$T/fresh3/denpod.db" "UPDATE mrn SET next = 950000 WHERE post = 'HQ'"
+D log rollback --operator ito --signed-checkpoint "$T/dev.cp" --data "$T/fresh3" >"$T/warn3.out" 2>&1
+check "log rollback --signed-checkpoint on the restored directory: exit 0" [ $? = 0 ]
+check "... warning that HQ's MRN counter is above 900000" grep -q "warning: these MRN counters are above 900000 of 999999: HQ " "$T/warn3.out"
 # ---- 6. log rollback by hand: the MRN counters move on too ----
 sqlite3 "$T/sw/denpod.db" ".backup '$T/manual.db'"
 start_switch || no "restart for the manual recipe"
