@@ -20,6 +20,7 @@ typedef struct {
 	const char *operator_, *origin, *reason, *from, *count;
 	const char *expect; /* approve --expect: the request fingerprint the officer read */
 	const char *lost;   /* restore --lost: log entries lost, when signer.state is gone */
+	const char *signed_cp; /* restore, log rollback --signed-checkpoint: a device's note */
 	int hq;
 	int all;  /* --all */
 	int json; /* --json: the list or show as JSON (docs/operations.md, "JSON output") */
@@ -96,10 +97,27 @@ int dpa_log(const dpa_args *a);
  * counter moved on by the entries lost; with restore (the RESTORE entry's
  * detail; NULL: log rollback) that entry too; then signer.state is set to
  * the checkpoint.  Without signer.state, lost_given is taken as the number
- * of entries lost (restore --lost).  Prints what it did; an exit code.
+ * of entries lost (restore --lost).  cp_file (NULL: none) is a signed
+ * checkpoint note of this log a device saw (--signed-checkpoint): checked
+ * by dpa_signed_checkpoint, it stands in for signer.state (the larger of
+ * the two is taken; the same size with another root is a fork, refused).
+ * old_db (restore: the replaced database moved aside; NULL: none) makes
+ * the MRN rule exact: every counter is raised to at least that database's
+ * (dps_mrn_merge), with no jump by the entries lost; only if it cannot be
+ * read are the counters moved on by the entries lost.  A counter left
+ * above 900000 is warned about, naming its post.
+ * Prints what it did; an exit code.
  */
 int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *restore,
-		 uint64_t lost_given);
+		 uint64_t lost_given, const char *cp_file, const char *old_db);
+/*
+ * The signed checkpoint note in file, opened under c's log.key and origin
+ * (dp_checkpoint_open) into *cp; it must be larger than restored (the
+ * database's checkpoint size).  Errors are said on stderr (what: the
+ * command); an exit code.
+ */
+int dpa_signed_checkpoint(const dpc_config *c, const char *file, uint64_t restored,
+			  const char *what, dp_checkpoint *cp);
 /*
  * admin_damage.c: `denpod check`, the fsck (0 clean, 1 damage found, 2
  * usage), and `denpod cable restore ID FILE` (a damaged cable's bytes

@@ -36,9 +36,11 @@
  *     and every MRN counter moved on by the entries lost) and a RESTORE
  *     entry (which backup) in one transaction.  Without signer.state (a new
  *     machine) the entries lost are unknown, and MRNs handed out after the
- *     backup would be handed out again: restore is refused unless --lost N
- *     says how many (N = the highest checkpoint any device saw minus the
- *     backup's; 0 if nothing was accepted after the backup).
+ *     backup would be handed out again: restore is refused unless
+ *     --signed-checkpoint FILE gives the highest checkpoint a device saw
+ *     (checked under the backup's log.key before anything changes; it stands
+ *     in for signer.state, so the LOG-ROLLBACK devices need is written), or
+ *     --lost N says how many (when no device saw beyond the backup: 0).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -200,6 +202,8 @@ static int backup_into(const dpa_args *a, const char *work, dpb_manifest *m)
 	m->nfiles = 0;
 	for (size_t i = 0; i < dpb_nfiles; i++) {
 		int db = strcmp(dpb_files[i].name, "denpod.db") == 0;
+		if (m->nfiles >= DPB_FILES_MAX)
+			return DP_ETOOBIG; /* cannot happen: dpb_files has at most DPB_FILES_MAX */
 		m->file[m->nfiles].name = dpb_files[i].name;
 		join(src, a->data, dpb_files[i].name);
 		join(dst, work, dpb_files[i].name);
@@ -480,7 +484,9 @@ static int restore_into(const dpa_args *a, const char *op, const dpb_manifest *m
 	int ec = dpa_open_store(a, &c, &s);
 	if (ec)
 		return ec;
-	ec = dpa_rollback(&c, s, op, detail, lost);
+	char old_db[PATHX];
+	join(old_db, aside, "denpod.db");
+	ec = dpa_rollback(&c, s, op, detail, lost, a->signed_cp, exists(aside, "denpod.db") ? old_db : NULL);
 	dps_close(s);
 	if (!ec)
 		printf("restore: logged (admin RESTORE by %s); start the switch\n", op);
@@ -493,7 +499,8 @@ int dpa_restore(const dpa_args *a)
 	uint64_t lost = 0;
 	if (a->npos != 1 || !*a->pos[0] || strlen(a->pos[0]) > PATH_GIVEN ||
 	    (a->data && strlen(a->data) > PATH_GIVEN)) {
-		fprintf(stderr, "usage: denpod restore SRC [--operator NAME] [--lost N] --data DIR   "
+		fprintf(stderr, "usage: denpod restore SRC [--operator NAME] [--signed-checkpoint FILE | "
+				"--lost N] --data DIR   "
 				"(SRC: a directory made by denpod backup)\n");
 		return 2;
 	}
@@ -539,21 +546,31 @@ int dpa_restore(const dpa_args *a)
 	}
 	/* before anything changes: without signer.state the loss must be given (the MRN rule) */
 	join(state, a->data, "signer.state");
-	if (access(state, F_OK) != 0 && !a->lost) {
+	if (access(state, F_OK) != 0 && !a->lost && !a->signed_cp) {
 		fprintf(stderr, "denpod: restore: there is no signer.state in %s (a new machine?), so the "
 				"switch cannot tell how many log entries were lost since the backup, and the "
 				"MRNs it handed out after the backup would be handed out again to other "
-				"cables.  Give --lost N: N = the highest checkpoint size any device saw (its "
-				"fork evidence in its log/ directory, or the SIEM) minus the backup's %llu; "
-				"--lost 0 if the switch accepted nothing after the backup.  Every MRN counter "
-				"moves N on.  Nothing was changed\n",
+				"cables.  Give --signed-checkpoint FILE: the highest checkpoint any device saw "
+				"(a device's log/checkpoint file, or its fork evidence).  If no device saw one "
+				"above the backup's %llu or none is reachable, give --lost N instead (N: an "
+				"upper bound of the entries lost; --lost 0 if the switch accepted nothing "
+				"after the backup).  Nothing was changed\n",
 			a->data, (unsigned long long)m.cp_size);
 		close(lock);
 		return 1;
 	}
-	if (a->lost && access(state, F_OK) == 0)
-		printf("restore: signer.state is there and says how many entries were lost: --lost is not "
-		       "needed and not used\n");
+	if (a->signed_cp) { /* checked against the backup's log.key before anything changes */
+		dpc_config sc;
+		dp_checkpoint dev;
+		if (dpc_load(&sc, a->pos[0]) ||
+		    dpa_signed_checkpoint(&sc, a->signed_cp, m.cp_size, "restore", &dev)) {
+			close(lock);
+			return 1;
+		}
+	}
+	if (a->lost && (access(state, F_OK) == 0 || a->signed_cp))
+		printf("restore: signer.state or --signed-checkpoint says how many entries were lost: "
+		       "--lost is not needed and not used\n");
 	int ec = restore_into(a, op, &m, lost);
 	close(lock);
 	return ec;

@@ -10,11 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "denpo/num.h"
 #include "denpod/admin.h"
+#include "denpod/backup.h"
 #include "denpo/encoding.h"
 #include "denpod/signer.h"
 #include "denpod/store.h"
@@ -254,9 +257,56 @@ static int log_show(const dpa_args *a, dps_store *s)
  * size cables after the backup: every counter moves lost numbers on, in
  * the transaction of the LOG-ROLLBACK entry.  Some numbers are skipped
  * (never repeated); a gap in a post's MRNs is what a restore looks like.
+ * That bound counts every lost entry (fetches, keys: not only cables) and
+ * misses entries committed after the last signed checkpoint, so when the
+ * replaced database can be read (restore: old_db), its own counters are
+ * taken instead (dps_mrn_merge): exact, no jump toward the 999999 cap.
  */
+int dpa_signed_checkpoint(const dpc_config *c, const char *file, uint64_t restored,
+			  const char *what, dp_checkpoint *cp)
+{
+	char vks[DP_NOTE_VKEY_MAX + 1];
+	dp_note_vkey vk;
+	dp_buf b;
+	dp_buf_init(&b, DPS_NOTE_MAX + 1);
+	int r = dp_read_file(file, &b);
+	if (r) {
+		fprintf(stderr, "denpod: %s: cannot read the signed checkpoint %s: %s\n", what, file,
+			dp_strerror(r));
+		dp_buf_free(&b);
+		return 1;
+	}
+	r = dpl_vkey(c, vks, sizeof vks);
+	if (!r)
+		r = dp_note_vkey_parse(&vk, vks, strlen(vks));
+	if (r) {
+		dp_buf_free(&b);
+		return dpa_fail(r, what, "cannot make the log's verifier key from log.key");
+	}
+	r = dp_checkpoint_open(&vk, (const char *)b.p, b.len, cp, NULL);
+	dp_buf_free(&b);
+	if (r) {
+		fprintf(stderr, "denpod: %s: %s is not a checkpoint of this log signed by its log.key "
+				"(origin %s): %s.  Give a device's log/checkpoint file of this switch.  "
+				"Nothing was changed\n", what, file, c->log_origin, dp_strerror(r));
+		return 1;
+	}
+	if (cp->size <= restored) {
+		fprintf(stderr, "denpod: %s: the signed checkpoint in %s (size %llu) is not above the "
+				"restored log's checkpoint %llu, so it says nothing was lost: give the "
+				"highest checkpoint any device saw, or --lost 0 if none saw more.  Nothing "
+				"was changed\n", what, file, (unsigned long long)cp->size,
+			(unsigned long long)restored);
+		return 1;
+	}
+	return 0;
+}
+
+/* A counter above this after a restore is reported: the post's MRNs end at 999999. */
+#define MRN_WARN 900000
+
 int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *restore,
-		 uint64_t lost_given)
+		 uint64_t lost_given, const char *cp_file, const char *old_db)
 {
 	const char *what = restore ? "restore" : "log rollback";
 	char vks[DP_NOTE_VKEY_MAX + 1], detail[DP_LOG_TEXT_MAX + 1];
@@ -285,6 +335,23 @@ int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *
 		r = DP_OK;
 	if (r)
 		return dpa_fail(r, what, NULL);
+	/* a device's signed checkpoint stands in for signer.state, or raises it */
+	dp_checkpoint dev;
+	if (cp_file && dpa_signed_checkpoint(c, cp_file, cp.size, what, &dev))
+		return 1;
+	if (cp_file && have_state && dev.size == size &&
+	    sodium_memcmp(dev.root, root, DP_TLOG_HASH) != 0) {
+		fprintf(stderr, "denpod: %s: the signed checkpoint in %s and signer.state both say size "
+				"%llu but with different roots: the log was forked (two different logs "
+				"signed by log.key).  Keep both as evidence and call the security office; "
+				"nothing was changed\n", what, cp_file, (unsigned long long)size);
+		return 1;
+	}
+	if (cp_file && (!have_state || dev.size > size)) {
+		size = dev.size;
+		memcpy(root, dev.root, DP_TLOG_HASH);
+		have_state = 1;
+	}
 	lost = have_state ? (size > cp.size ? size - cp.size : 0) : lost_given;
 	if (!restore && !have_state) {
 		printf("no signer.state: the signer takes the database's checkpoint %llu at its next "
@@ -315,8 +382,26 @@ int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *
 	r = x ? dps_begin(s) : DP_ENOMEM;
 	if (!r && roll)
 		r = dpa_log_admin(s, x, op, DP_LOG_ROLLBACK_ACT, detail);
-	if (!r && lost)
+	/* the replaced database's own counters when it can be read (exact); else the bound */
+	int merged = 0;
+	if (!r && old_db) { /* even with nothing signed lost: entries after the last checkpoint */
+		r = dps_savepoint(s); /* a merge that fails halfway is undone, then the bound is used */
+		if (!r && dps_mrn_merge(s, old_db, &mrns) == DP_OK)
+			merged = 1;
+		if (!r)
+			r = dps_savepoint_end(s, merged);
+		if (!r && !merged)
+			fprintf(stderr, "denpod: %s: the replaced database %s cannot be read: the MRN "
+					"counters move on by the %llu entries lost instead\n", what, old_db,
+				(unsigned long long)lost);
+		/* when unreadable with nothing lost, there is nothing to move on */
+	}
+	if (!r && lost && !merged)
 		r = dps_mrn_skip(s, lost, tm.tm_year + 1900, &mrns);
+	char high[512];
+	high[0] = 0;
+	if (!r && (lost || merged))
+		r = dps_mrn_high(s, MRN_WARN, high, sizeof high);
 	if (!r && restore)
 		r = dpa_log_admin(s, x, op, "RESTORE", restore);
 	r = x ? dpa_finish_txn(s, r) : r;
@@ -332,19 +417,41 @@ int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *
 		       "fork (its evidence is in its log/ directory) until it runs `denpo log recover`.\n",
 		       (unsigned long long)size, (unsigned long long)cp.size, op,
 		       (unsigned long long)cp.size);
-	if (lost)
+	if (merged)
+		printf("MRNs: every post's MRN counter is at least the replaced database's (%llu counters "
+		       "raised), so no MRN handed out after the backup is handed out again.\n",
+		       (unsigned long long)mrns);
+	else if (lost)
 		printf("MRNs: %llu entries are lost, so at most %llu cables were accepted after the backup: "
 		       "every post's MRN counter moved %llu on (%llu counters), so none is handed out "
 		       "again.\n", (unsigned long long)lost, (unsigned long long)lost,
 		       (unsigned long long)lost, (unsigned long long)mrns);
+	if (high[0])
+		fprintf(stderr, "denpod: %s: warning: these MRN counters are above %d of 999999: %s.  When "
+				"one reaches 999999 that post can send nothing more until January: tell the "
+				"post\n", what, MRN_WARN, high);
 	return 0;
 }
 
 static int log_rollback(const dpa_args *a, const dpc_config *c, dps_store *s)
 {
 	char op[DP_LOG_TEXT_MAX + 1];
+	int lock = -1;
 	int e = dpa_operator_of(a, op);
-	return e ? e : dpa_rollback(c, s, op, NULL, 0);
+	if (e)
+		return e;
+	/* as restore: not beside a running switch, whose signer would sign over the rollback */
+	int r = dpb_lock(a->data, &lock);
+	if (r) {
+		fprintf(stderr, "denpod: log rollback: %s\n", r == DP_ESTATE
+				? "a `denpod run` (or a restore) is using the data directory: stop the "
+				  "switch first (systemctl stop denpod).  Nothing was changed"
+				: dp_strerror(r));
+		return 1;
+	}
+	e = dpa_rollback(c, s, op, NULL, 0, a->signed_cp, NULL);
+	close(lock);
+	return e;
 }
 
 int dpa_log(const dpa_args *a)
@@ -354,7 +461,7 @@ int dpa_log(const dpa_args *a)
 	dps_store *s = NULL;
 	if (a->npos) {
 		fprintf(stderr, "usage: denpod log checkpoint [--json] | verify | show [--from I] "
-				"[--count N] [--json] | rollback [--operator NAME] --data DIR\n");
+				"[--count N] [--json] | rollback [--signed-checkpoint FILE] [--operator NAME] --data DIR\n");
 		return 2;
 	}
 	int e = dpa_open_store(a, &c, &s);

@@ -31,7 +31,7 @@ static const char usage[] =
 	"  cable list | cable restore CABLE_ID FILE\n"
 	"  log checkpoint | log verify | log show [--from I] [--count N] | log rollback\n"
 	"  check\n"
-	"  backup DEST | restore SRC [--lost N]   (docs/operations.md, \"Back up and restore\")\n"
+	"  backup DEST | restore SRC [--signed-checkpoint FILE | --lost N]   (docs/operations.md, \"Back up and restore\")\n"
 	"  version   (also --version)\n"
 	"  config check [--json]\n"
 	"List and show commands take --json (officer list, device list, cable list,\n"
@@ -56,6 +56,7 @@ enum {
 	O_CAPTIONS = 1u << 8, O_ROLES = 1u << 9, O_NAME = 1u << 10, O_OUT = 1u << 11,
 	O_OPERATOR = 1u << 12, O_REASON = 1u << 13, O_FROM = 1u << 14, O_COUNT = 1u << 15,
 	O_ALL = 1u << 16, O_JSON = 1u << 17, O_EXPECT = 1u << 18, O_LOST = 1u << 19,
+	O_SIGNEDCP = 1u << 20,
 };
 static const struct {
 	const char *name;
@@ -82,6 +83,7 @@ static const struct {
 	{"json", NULL, offsetof(dpa_args, json)},
 	{"expect", "FINGERPRINT", offsetof(dpa_args, expect)},
 	{"lost", "N", offsetof(dpa_args, lost)},
+	{"signed-checkpoint", "FILE", offsetof(dpa_args, signed_cp)},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 #define O_ACT (O_DATA | O_OPERATOR) /* a command that changes the switch: logged with its operator */
@@ -173,13 +175,16 @@ static const struct cmd cmds[] = {
 			  "  Recomputes every leaf hash and tile from the stored entries and checks every\n"
 			  "  stored checkpoint's root and signature.  Exit 0 if all is well, 1 (saying\n"
 			  "  what is wrong) otherwise.\n"},
-	{"log", "rollback", O_ACT, dpa_log, "denpod log rollback [--operator NAME] --data DIR\n"
+	{"log", "rollback", O_ACT | O_SIGNEDCP, dpa_log, "denpod log rollback [--signed-checkpoint FILE] [--operator NAME] --data DIR\n"
 			    "  With the switch stopped: accepts a database restored from a backup older\n"
 			    "  than what the signer signed (denpod run refuses it, saying so).  Only when no\n"
 			    "  newer copy of the database exists: entries above the restored checkpoint are\n"
 			    "  lost, and every device that saw a checkpoint above it reports a fork.\n"
 			    "  Every post's MRN counter moves on by the entries lost, so no MRN handed\n"
-			    "  out after the backup is handed out again.  Logged (admin LOG-ROLLBACK).\n"},
+			    "  out after the backup is handed out again.  Logged (admin LOG-ROLLBACK).\n"
+			    "  --signed-checkpoint FILE: a signed checkpoint of this log a device saw (its\n"
+			    "  log/checkpoint file); it stands in for signer.state when that is gone or\n"
+			    "  behind (the larger is taken; the same size with another root is refused).\n"},
 	{"log", "show", O_DATA | O_FROM | O_COUNT | O_JSON, dpa_log, "denpod log show [--from I] [--count N] [--json] --data DIR\n"
 			"  Prints entries I.. (all by default), each after a \"# entry N\" line: who did\n"
 			"  what to which cable, key or device, when and from where.  --json:\n"
@@ -213,15 +218,20 @@ static const struct cmd cmds[] = {
 			 "  database, the whole log under log.key, every cable) and the same public\n"
 			 "  keys as the data directory.  Exit 0 (one line: size, log, time taken); 1\n"
 			 "  (why) with nothing left at DEST, e.g. when the data directory is damaged.\n"},
-	{"restore", NULL, O_ACT | O_LOST, dpa_restore, "denpod restore SRC [--lost N] [--operator NAME] --data DIR\n"
+	{"restore", NULL, O_ACT | O_LOST | O_SIGNEDCP, dpa_restore, "denpod restore SRC [--signed-checkpoint FILE | --lost N] [--operator NAME] --data DIR\n"
 			  "  With the switch stopped (refused while denpod run uses DIR): checks the\n"
 			  "  backup SRC (its manifest's hashes, `denpod check` on it, the same keys as\n"
 			  "  DIR's), moves the files it replaces into DIR/before-restore-<UTC time>/,\n"
 			  "  installs SRC's and keeps signer.state.  If the signer signed more than the\n"
-			  "  backup holds, does what `denpod log rollback` does (LOG-ROLLBACK), moves\n"
-			  "  every post's MRN counter on by the entries lost (so no MRN is handed out\n"
-			  "  twice), and logs RESTORE.  Without signer.state (a new machine), --lost N\n"
-			  "  is required: the log entries lost since the backup (0: none).\n"},
+			  "  backup holds, does what `denpod log rollback` does (LOG-ROLLBACK), raises\n"
+			  "  every post's MRN counter to the replaced database's (by the entries lost if\n"
+			  "  it cannot be read; so no MRN is handed out twice), and logs RESTORE.\n"
+			  "  Without signer.state (a new machine), give --signed-checkpoint FILE: the\n"
+			  "  highest checkpoint a device saw (a device's log/checkpoint file, checked\n"
+			  "  under the backup's log.key; it must be above the backup's): it stands in\n"
+			  "  for signer.state, so the LOG-ROLLBACK that\n"
+			  "  `denpo log recover` needs is written.  Only if no device saw beyond the\n"
+			  "  backup (or none is reachable): --lost N, the log entries lost (0: none).\n"},
 };
 
 /* "--data DIR, --operator NAME, --help": the options cmd takes, for messages. */

@@ -616,5 +616,21 @@ int dps_backup(dps_store *s, const char *path) DP_WUR;
  * NULL): the counters moved or made.
  */
 int dps_mrn_skip(dps_store *s, uint64_t n, int year, uint64_t *rows) DP_WUR;
+/*
+ * The exact form of the MRN rule after a restore: the counters of the
+ * replaced database at path (opened read-only; nothing in it is written)
+ * raised into s's, inside the caller's transaction: for each (post, year),
+ * next = the larger of the two; a counter s lacks (a post added after the
+ * backup) is copied.  *rows: the counters raised or made.  DP_ESTORE if
+ * path cannot be opened or read whole as a database with table mrn (the
+ * caller falls back to dps_mrn_skip).
+ */
+int dps_mrn_merge(dps_store *s, const char *path, uint64_t *rows) DP_WUR;
+/*
+ * The counters whose next serial is above `above`, as "POST YEAR (next
+ * NNNNNN), ..." into out (cut short to cap; "" if none): the posts to warn
+ * about before their MRNs run out (a post's sixth digit ends at 999999).
+ */
+int dps_mrn_high(dps_store *s, int64_t above, char *out, size_t cap) DP_WUR;
 
 #endif

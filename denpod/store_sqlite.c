@@ -2760,3 +2760,60 @@ int dps_mrn_skip(dps_store *s, uint64_t n, int year, uint64_t *rows)
 	}
 	return r;
 }
+
+int dps_mrn_merge(dps_store *s, const char *path, uint64_t *rows)
+{
+	if (!s->in_txn)
+		return DP_EINVAL;
+	*rows = 0;
+	sqlite3 *old = NULL;
+	sqlite3_stmt *rd = NULL, *up = NULL;
+	int r = DP_ESTORE, rc;
+	if (sqlite3_open_v2(path, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(old, "SELECT post, year, next FROM mrn", -1, &rd, NULL) != SQLITE_OK)
+		goto out;
+	up = prep(s, "INSERT INTO mrn(post,year,next) VALUES(?1,?2,?3) ON CONFLICT(post,year) "
+		     "DO UPDATE SET next = excluded.next WHERE excluded.next > next");
+	if (!up)
+		goto out;
+	r = DP_OK;
+	while (!r && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
+		sqlite3_bind_text(up, 1, (const char *)sqlite3_column_text(rd, 0), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 2, sqlite3_column_int64(rd, 1));
+		sqlite3_bind_int64(up, 3, sqlite3_column_int64(rd, 2));
+		r = run(s, up);
+		if (!r)
+			*rows += (uint64_t)sqlite3_changes(s->db);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = DP_ESTORE; /* the old database cannot be read whole: the caller falls back */
+out:
+	sqlite3_finalize(up);
+	sqlite3_finalize(rd);
+	sqlite3_close(old);
+	return r;
+}
+
+int dps_mrn_high(dps_store *s, int64_t above, char *out, size_t cap)
+{
+	sqlite3_stmt *st = prep(s, "SELECT post, year, next FROM mrn WHERE next > ?1 ORDER BY post, year");
+	if (!st)
+		return DP_ESTORE;
+	sqlite3_bind_int64(st, 1, above);
+	size_t len = 0;
+	int rc;
+	out[0] = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int n = snprintf(out + len, cap - len, "%s%s %lld (next %06lld)", len ? ", " : "",
+				 (const char *)sqlite3_column_text(st, 0),
+				 (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
+		if (n < 0 || (size_t)n >= cap - len) {
+			out[len] = 0;
+			break; /* the list is cut short: the warning still names the first */
+		}
+		len += (size_t)n;
+	}
+	int r = rc == SQLITE_ROW || rc == SQLITE_DONE ? DP_OK : step_err(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}

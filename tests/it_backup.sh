@@ -105,6 +105,11 @@ check "... and nothing at DEST or beside it" [ -z "$(ls -d "$T"/bkd* 2>/dev/null
 
 # ---- 4. cables after the backup, then the restore ----
 check "10 cables after the backup" send 10
+# ... and the recipient fetches them: log entries that are not cables (lost entries > lost cables)
+for id in $(tail -n 10 "$T/sent.ids" | awk '{print $1}'); do
+	cu b -o /dev/null -w '%{http_code}\n' "$URL/v1/cables/$id"
+done | sort | uniq -c >"$T/f2.st"
+check "the recipient fetches the 10 (200)" grep -q '^ *10 200$' "$T/f2.st"
 cut -d' ' -f2- "$T/sent.ids" | sort >"$T/mrns.before"
 D restore "$T/bk" --operator ito >"$T/busy.out" 2>&1
 check "restore while the switch runs: exit 1" [ $? = 1 ]
@@ -112,6 +117,9 @@ check "... saying to stop the switch" grep -q "stop the switch" "$T/busy.out"
 check "... and nothing was moved aside" [ -z "$(ls -d "$T"/sw/before-restore-* 2>/dev/null)" ]
 stop_switch
 check "denpod stops cleanly" [ $? = 0 ]
+# the latest signed checkpoint, as a device that verified it holds it (its log/checkpoint)
+D log checkpoint >"$T/dev.cp" 2>/dev/null || no "log checkpoint"
+DEV_N=$(sed -n 2p "$T/dev.cp")
 # a backup with one byte changed (tls.crt: not even a key) is refused before anything changes
 cp -a "$T/bk" "$T/bkt"
 printf 'X' | dd of="$T/bkt/tls.crt" bs=1 seek=40 conv=notrunc status=none
@@ -134,7 +142,6 @@ rrc=$?
 cat "$T/restore.out" >&2
 check "restore with the switch stopped: exit 0 (got $rrc)" [ "$rrc" = 0 ]
 check "... it rolled the log back (signer.state was ahead)" grep -q "^log rolled back from size [0-9]* to checkpoint $BK_CP" "$T/restore.out"
-check "... and moved the MRN counters on" grep -q "^MRNs: .* every post's MRN counter moved" "$T/restore.out"
 aside=$(ls -d "$T"/sw/before-restore-* 2>/dev/null | head -n 1)
 check "the old database is in before-restore-*/" [ -n "$aside" -a -s "$aside/denpod.db" ]
 check "... which is 0700 (got $(mode "$aside"))" [ "$(mode "$aside")" = 700 ]
@@ -152,6 +159,12 @@ mv "$T/sent.ids" "$T/sent.before-restore"
 check "a new cable after the restore is accepted" send 1
 new_mrn=$(cut -d' ' -f2- "$T/sent.ids")
 echo "new cable's MRN: $new_mrn (MRNs before the restore: $(head -n 1 "$T/mrns.before") .. $(tail -n 1 "$T/mrns.before"))" >&2
+# the replaced database's counter is read (exact): the next MRN is the old database's next, not
+# that moved on by every log entry lost (the fetches too), which wastes numbers toward the cap
+old_next=$(sqlite3 "$aside/denpod.db" "SELECT next FROM mrn WHERE post = 'HQ'")
+check "its MRN ($new_mrn) is the replaced database's next serial ($old_next), no jump" \
+	[ "${new_mrn##* }" = "$(printf %06d "$old_next")" ]
+check "... restore said the counters were raised to the replaced database's" grep -q "^MRNs: every post's MRN counter is at least the replaced database's" "$T/restore.out"
 check "its MRN ($new_mrn) was not handed out before the restore" [ -n "$new_mrn" ] && check "$new_mrn: not among $(wc -l <"$T/mrns.before") MRNs handed out before" \
 	not grep -qxF "$new_mrn" "$T/mrns.before"
 for id in $(awk '{print $1}' "$T/before.ids"); do
@@ -166,18 +179,54 @@ check "the restored switch, after new traffic, passes denpod check" D check >/de
 # ---- 5. no signer.state: the loss must be given ----
 D restore "$T/bk" --operator ito --data "$T/fresh" >"$T/fresh.out" 2>&1
 check "restore into a new directory without --lost: exit 1" [ $? = 1 ]
-check "... saying MRNs would be handed out again and to give --lost" grep -q "Give --lost N" "$T/fresh.out"
+check "... saying MRNs would be handed out again and to give --signed-checkpoint or --lost" grep -q "Give --signed-checkpoint FILE.*give --lost N instead" "$T/fresh.out"
 check "... and nothing installed" [ ! -e "$T/fresh/denpod.db" ]
 D restore "$T/bk" --operator ito --lost 40 --data "$T/fresh" >"$T/fresh2.out" 2>&1
 check "with --lost 40: exit 0" [ $? = 0 ]
 check "... the MRN counters moved 40 on" grep -q "moved 40 on" "$T/fresh2.out"
 check "... and the new directory passes denpod check" D check --data "$T/fresh" >/dev/null 2>&1
+# a device's signed checkpoint stands in for signer.state: the LOG-ROLLBACK devices need is written
+D log checkpoint --data "$T/bk" >"$T/bk.cp" 2>/dev/null || no "log checkpoint of the backup"
+D restore "$T/bk" --operator ito --signed-checkpoint "$T/bk.cp" --data "$T/fresh3" >"$T/fresh3a.out" 2>&1
+check "restore with --signed-checkpoint not above the backup's: exit 1" [ $? = 1 ]
+check "... saying it is not above the restored checkpoint" grep -q "is not above the restored log's checkpoint" "$T/fresh3a.out"
+check "... and nothing installed" [ ! -e "$T/fresh3/denpod.db" ]
+sed '3s/^./A/;3s/^AA/BA/' "$T/dev.cp" >"$T/forged.cp" # another root: not what log.key signed
+D restore "$T/bk" --operator ito --signed-checkpoint "$T/forged.cp" --data "$T/fresh3" >"$T/fresh3b.out" 2>&1
+check "restore with a checkpoint log.key did not sign: exit 1" [ $? = 1 ]
+check "... saying it is not a checkpoint of this log" grep -q "is not a checkpoint of this log" "$T/fresh3b.out"
+check "... and nothing installed" [ ! -e "$T/fresh3/denpod.db" ]
+D restore "$T/bk" --operator ito --signed-checkpoint "$T/dev.cp" --data "$T/fresh3" >"$T/fresh3.out" 2>&1
+check "restore into a new directory with a device's --signed-checkpoint (size $DEV_N): exit 0" [ $? = 0 ]
+check "... it rolled the log back from the device's size" grep -q "^log rolled back from size $DEV_N to checkpoint $BK_CP" "$T/fresh3.out"
+D log show --data "$T/fresh3" >"$T/log3.out" 2>&1
+check "... the log shows LOG-ROLLBACK with signed-size=$DEV_N (what denpo log recover needs)" \
+	grep -Eq "^Detail: signed-size=$DEV_N signed-root=[0-9a-f]{64} restored-size=$BK_CP: " "$T/log3.out"
+check "... signer.state was written" [ -s "$T/fresh3/signer.state" ]
+check "... and the new directory passes denpod check" D check --data "$T/fresh3" >/dev/null 2>&1
+D log rollback --operator ito --signed-checkpoint "$T/bk.cp" --data "$T/fresh3" >"$T/fresh4.out" 2>&1
+check "log rollback with a --signed-checkpoint not above the database's: exit 1" [ $? = 1 ]
+# signer.state and the device's checkpoint at the same size with different roots: a fork, refused
+cp "$T/fresh3/signer.state" "$T/state3"
+sed -e "s/^size .*/size $DEV_N/" -e "s/^root .*/root $(printf '%064d' 7)/" "$T/state3" >"$T/fresh3/signer.state"
+D log rollback --operator ito --signed-checkpoint "$T/dev.cp" --data "$T/fresh3" >"$T/fork3.out" 2>&1
+check "log rollback with signer.state and --signed-checkpoint at one size, two roots: exit 1" [ $? = 1 ]
+check "... saying the log was forked" grep -q "different roots: the log was forked" "$T/fork3.out"
+cp "$T/state3" "$T/fresh3/signer.state"
+# a counter pushed near the cap by the move is warned about, naming the post
+sqlite3 "$T/fresh3/denpod.db" "UPDATE mrn SET next = 950000 WHERE post = 'HQ'"
+D log rollback --operator ito --signed-checkpoint "$T/dev.cp" --data "$T/fresh3" >"$T/warn3.out" 2>&1
+check "log rollback --signed-checkpoint on the restored directory: exit 0" [ $? = 0 ]
+check "... warning that HQ's MRN counter is above 900000" grep -q "warning: these MRN counters are above 900000 of 999999: HQ " "$T/warn3.out"
 # ---- 6. log rollback by hand: the MRN counters move on too ----
 sqlite3 "$T/sw/denpod.db" ".backup '$T/manual.db'"
 start_switch || no "restart for the manual recipe"
 : >"$T/sent.ids"
 check "5 cables after the hand-made copy" send 5
 cut -d' ' -f2- "$T/sent.ids" | sort >"$T/mrns.manual"
+D log rollback --operator ito >"$T/rbbusy.out" 2>&1
+check "log rollback while the switch runs: exit 1" [ $? = 1 ]
+check "... saying to stop the switch" grep -q "stop the switch" "$T/rbbusy.out"
 stop_switch
 rm -f "$T/sw/denpod.db-wal" "$T/sw/denpod.db-shm"
 cp "$T/manual.db" "$T/sw/denpod.db"
