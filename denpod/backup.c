@@ -119,8 +119,9 @@ int dpb_manifest_parse(dpb_manifest *m, const uint8_t *p, size_t n, const char *
 			return bad(why, "it does not end with an \"end\" line (cut short?)");
 		if (strcmp(line, "end") == 0)
 			break;
+		uint8_t sha[32];
 		if (sscanf(line, "file %511s %llu %511s", a, &y, b) != 3 || strlen(b) != 64 ||
-		    dp_hex_decode(m->file[m->nfiles].sha256, 32, b, 64))
+		    dp_hex_decode(sha, sizeof sha, b, 64))
 			return bad(why, "a line is not \"file NAME BYTES SHA256\"");
 		while (k < dpb_nfiles && strcmp(dpb_files[k].name, a) != 0) {
 			if (!dpb_files[k].optional)
@@ -130,6 +131,7 @@ int dpb_manifest_parse(dpb_manifest *m, const uint8_t *p, size_t n, const char *
 		if (k == dpb_nfiles || m->nfiles == DPB_FILES_MAX)
 			return bad(why, "it names a file that is not part of a backup, or one twice");
 		m->file[m->nfiles].name = dpb_files[k++].name;
+		memcpy(m->file[m->nfiles].sha256, sha, sizeof sha);
 		m->file[m->nfiles++].bytes = y;
 	}
 	for (; k < dpb_nfiles; k++)
