@@ -191,7 +191,10 @@ D restore "$T/bk" --operator ito --signed-checkpoint "$T/bk.cp" --data "$T/fresh
 check "restore with --signed-checkpoint not above the backup's: exit 1" [ $? = 1 ]
 check "... saying it is not above the restored checkpoint" grep -q "is not above the restored log's checkpoint" "$T/fresh3a.out"
 check "... and nothing installed" [ ! -e "$T/fresh3/denpod.db" ]
-sed '3s/^./A/;3s/^AA/BA/' "$T/dev.cp" >"$T/forged.cp" # another root: not what log.key signed
+# another root, not what log.key signed: line 3's first character changed (A->B, anything else->A;
+# the old sed left a root that began with "A" unchanged, 1 run in 64)
+awk 'NR == 3 { c = substr($0, 1, 1); $0 = (c == "A" ? "B" : "A") substr($0, 2) } 1' "$T/dev.cp" >"$T/forged.cp"
+check "the forged checkpoint differs from the device's in its root line" [ "$(sed -n 3p "$T/forged.cp")" != "$(sed -n 3p "$T/dev.cp")" ]
 D restore "$T/bk" --operator ito --signed-checkpoint "$T/forged.cp" --data "$T/fresh3" >"$T/fresh3b.out" 2>&1
 check "restore with a checkpoint log.key did not sign: exit 1" [ $? = 1 ]
 check "... saying it is not a checkpoint of this log" grep -q "is not a checkpoint of this log" "$T/fresh3b.out"
