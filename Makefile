@@ -51,9 +51,13 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 all: $(BUILD)/libdenpo.a $(BUILD)/denpod $(BUILD)/denpo $(TEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/denpo/*.h) $(wildcard lib/*.h) $(wildcard denpod/*.h) $(wildcard denpo/*.h) $(wildcard tests/*.h)
+# Each object depends on the headers it includes (-MMD: the compiler lists them
+# in a .d file beside it; -MP: a removed header is no error), so changing one
+# header rebuilds only the files that include it.
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+-include $(shell find $(BUILD)/obj build-fuzz -name '*.d' 2>/dev/null)
 
 $(BUILD)/libdenpo.a: $(LIB_OBJS)
 	@rm -f $@
@@ -102,27 +106,26 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. $(PKG_CFLAGS) \
 # The library is compiled once for all targets (the targets take -j); they run
 # in parallel, one per core (tests/fuzz.sh).
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build-fuzz/obj/%.o)
-build-fuzz/obj/%.o: %.c $(wildcard include/denpo/*.h) $(wildcard lib/*.h)
+build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -c -o $@ $<
+	clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 build-fuzz/libdenpo.a: $(FUZZ_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 # The switch's code, for the targets that call into it (FUZZ_WITH_DENPOD) rather
 # than include one of its .c files.
 FUZZ_DENPOD_OBJS := $(DENPOD_SRCS:%.c=build-fuzz/obj/%.o)
-build-fuzz/obj/denpod/%.o: denpod/%.c $(wildcard include/denpo/*.h) $(wildcard denpod/*.h)
+build-fuzz/obj/denpod/%.o: denpod/%.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -c -o $@ $<
+	clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 build-fuzz/denpod.a: $(FUZZ_DENPOD_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 FUZZ_WITH_DENPOD := build-fuzz/fuzz_signer build-fuzz/fuzz_config
 $(FUZZ_WITH_DENPOD): build-fuzz/denpod.a
-build-fuzz/%: fuzz/%.c build-fuzz/libdenpo.a $(wildcard include/denpo/*.h) $(wildcard lib/*.h) \
-		$(wildcard fuzz/*.h) $(wildcard denpod/*.h) $(wildcard denpod/*.c)
+build-fuzz/%: fuzz/%.c build-fuzz/libdenpo.a
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(if $(filter $@,$(FUZZ_WITH_DENPOD)),build-fuzz/denpod.a) \
+	clang $(FUZZ_CFLAGS) -MMD -MP -o $@ $< $(if $(filter $@,$(FUZZ_WITH_DENPOD)),build-fuzz/denpod.a) \
 		build-fuzz/libdenpo.a $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz.sh $(FUZZ_BINS)
