@@ -134,8 +134,9 @@ dpdb_stmt *dpdb_prepare(dpdb *db, const char *sql)
 {
 	uint64_t h = fnv1a(sql);
 	struct dpdb_stmt **slot = &db->cache[h % DPDB_BUCKETS];
+	/* a statement of this text whose rows are not being read (a nested use gets its own) */
 	for (struct dpdb_stmt *st = *slot; st; st = st->next)
-		if (st->hash == h && strcmp(st->sql, sql) == 0) {
+		if (st->hash == h && !st->running && strcmp(st->sql, sql) == 0) {
 			dpdb_reset(st);
 			return st;
 		}
@@ -167,27 +168,42 @@ static void bound(dpdb_stmt *st, int r)
 		st->bind_err = r;
 }
 
-void dpdb_bind_i64(dpdb_stmt *st, int i, int64_t v) { bound(st, st->db->drv->bind_i64(st, i, v)); }
+void dpdb_bind_i64(dpdb_stmt *st, int i, int64_t v)
+{
+	if (st)
+		bound(st, st->db->drv->bind_i64(st, i, v));
+}
 void dpdb_bind_text(dpdb_stmt *st, int i, const char *s)
 {
-	bound(st, s ? st->db->drv->bind_text(st, i, s) : st->db->drv->bind_null(st, i));
+	if (st)
+		bound(st, s ? st->db->drv->bind_text(st, i, s) : st->db->drv->bind_null(st, i));
 }
 void dpdb_bind_blob(dpdb_stmt *st, int i, const void *p, size_t n)
 {
-	bound(st, st->db->drv->bind_blob(st, i, p, n));
+	if (st)
+		bound(st, st->db->drv->bind_blob(st, i, p, n));
 }
-void dpdb_bind_null(dpdb_stmt *st, int i) { bound(st, st->db->drv->bind_null(st, i)); }
+void dpdb_bind_null(dpdb_stmt *st, int i)
+{
+	if (st)
+		bound(st, st->db->drv->bind_null(st, i));
+}
 
 int dpdb_step(dpdb_stmt *st)
 {
+	if (!st)
+		return DP_ESTORE; /* dpdb_prepare failed (and said why) */
 	if (st->bind_err)
 		return st->bind_err;
-	st->running = 1;
-	return st->db->drv->step(st);
+	int r = st->db->drv->step(st);
+	st->running = r == DPDB_ROW; /* done or failed: free for the next dpdb_prepare */
+	return r;
 }
 
 void dpdb_reset(dpdb_stmt *st)
 {
+	if (!st)
+		return;
 	st->db->drv->reset(st);
 	st->bind_err = 0;
 	st->running = 0;
@@ -241,11 +257,11 @@ void dpdb_rollback(dpdb *db)
 
 int dpdb_savepoint(dpdb *db)
 {
-	if (!db->in_txn || db->in_sp)
+	if (!db->in_txn || db->in_sp >= DPDB_SP_MAX)
 		return DP_EINVAL;
 	int r = db->drv->savepoint(db);
 	if (!r)
-		db->in_sp = 1;
+		db->in_sp++;
 	return r;
 }
 
@@ -253,7 +269,7 @@ int dpdb_savepoint_end(dpdb *db, int keep)
 {
 	if (!db->in_sp)
 		return DP_EINVAL;
-	db->in_sp = 0;
+	db->in_sp--;
 	return db->drv->savepoint_end(db, keep);
 }
 

@@ -22,14 +22,14 @@ struct dpdb_stmt {
 	char *sql;       /* the text it was prepared from (db.c's copy, freed by db.c) */
 	uint64_t hash;
 	int bind_err;    /* the first failed bind since the last reset (0: none) */
-	int running;     /* rows being read: dpdb_step was called since the last reset */
+	int running;     /* rows being read: the last dpdb_step gave a row and no reset since */
 	struct dpdb_stmt *next; /* the cache bucket's chain */
 };
 
 struct dpdb {
 	const struct dpdb_driver *drv;
 	int kind;
-	int in_txn, in_sp;
+	int in_txn, in_sp; /* in_sp: savepoints open (depth) */
 	int64_t changes;
 	int corrupt;
 	char target[256]; /* without password */
@@ -41,7 +41,10 @@ struct dpdb {
  * documents.  prepare returns a new statement (its header filled by db.c
  * afterwards) or NULL; finalize frees it.  step sets db->changes when the
  * statement completes, db->corrupt when the database reports damage.
- * begin/commit/... run the dialect's SQL; db.c tracks in_txn and in_sp.
+ * begin/commit/... run the dialect's SQL; db.c tracks in_txn and in_sp
+ * (the savepoint depth): savepoint is called with in_sp = the new
+ * savepoint's depth (0 for the outermost), savepoint_end with in_sp = the
+ * depth of the one being ended, so a driver names them by depth.
  */
 struct dpdb_driver {
 	int kind;
