@@ -1,8 +1,11 @@
 /*
  * denpod/store.h - the switch's durable state behind a backend-neutral API.
  *
- * One opaque handle; no SQLite type leaks out of store_sqlite.c, so a
- * PostgreSQL backend can implement the same functions later.  Every
+ * One opaque handle, written once against the SQL connection of
+ * denpod/db.h (store.c and the store_*.c files by table group, see
+ * denpod/store_impl.h): a database is a driver, not a second store.  The
+ * rules a cable follows (MRN numbering, due times, decoy rows) are
+ * denpod/cable_rules.h's; what a role means is policy's (denpod/policy.h).  Every
  * function returns DP_OK or a DP_E* code (DP_ESTORE for database
  * failures, DP_ENOTFOUND / DP_EEXISTS / DP_ESTATE for the obvious cases).
  *
@@ -535,7 +538,8 @@ typedef struct {
 	char post[DP_NAME_MAX + 1];
 	int status;          /* the device's */
 	int officer_status;
-	int decoy;           /* its officer has the role DECOY */
+	char roles[DP_MAX_CAPTIONS][DP_NAME_MAX + 1]; /* its officer's (dpp_is_decoy_officer reads them) */
+	size_t nroles;
 } dps_det_device;
 int dps_det_devices(dps_store *s, int (*cb)(void *ctx, const dps_det_device *d), void *ctx) DP_WUR;
 /* Cables addressed to a device (acknowledged or not, decoys included), seq < before, newest first. */
