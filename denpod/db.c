@@ -113,6 +113,8 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
+static dpdb_stmt *prepare(dpdb *db, const char *sql);
+
 /* 1 if sql has a ? not followed by a digit outside quotes (db.h: parameters are numbered). */
 static int bare_param(const char *sql)
 {
@@ -131,6 +133,23 @@ static int bare_param(const char *sql)
 }
 
 dpdb_stmt *dpdb_prepare(dpdb *db, const char *sql)
+{
+	size_t f = ((uintptr_t)sql >> 3) % DPDB_FRONT;
+	struct dpdb_stmt *hit = db->front[f];
+	if (hit && db->front_key[f] == sql && !hit->running && strcmp(hit->sql, sql) == 0) {
+		dpdb_reset(hit);
+		return hit;
+	}
+	struct dpdb_stmt *st = prepare(db, sql);
+	if (st && !st->running) {
+		db->front_key[f] = sql;
+		db->front[f] = st;
+	}
+	return st;
+}
+
+/* The cached statement of this text (prepared if none is free). */
+static dpdb_stmt *prepare(dpdb *db, const char *sql)
 {
 	uint64_t h = fnv1a(sql);
 	struct dpdb_stmt **slot = &db->cache[h % DPDB_BUCKETS];

@@ -16,6 +16,7 @@
 #include "denpod/db.h"
 
 #define DPDB_BUCKETS 256 /* the statement cache's hash buckets (chained: any number of statements) */
+#define DPDB_FRONT 128   /* the front of the cache, by the text's address (direct-mapped) */
 
 struct dpdb_stmt {
 	struct dpdb *db;
@@ -34,6 +35,13 @@ struct dpdb {
 	int corrupt;
 	char target[256]; /* without password */
 	struct dpdb_stmt *cache[DPDB_BUCKETS];
+	/*
+	 * In front of the cache: the statement last found for a text at this
+	 * address (the store's texts are literals), checked with strcmp before
+	 * use, so a lookup hashes nothing when the same call site asks again.
+	 */
+	const char *front_key[DPDB_FRONT];
+	struct dpdb_stmt *front[DPDB_FRONT];
 };
 
 /*

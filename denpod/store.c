@@ -139,34 +139,6 @@ static const char schema_rollbacks[] =
 	"instr(data, CAST(char(10) || 'Act: " DP_LOG_ROLLBACK_ACT "' || char(10) AS BLOB)) > 0;";
 
 
-/*
- * Adds what a database from before a change lacks: unless count_sql (a
- * count of sqlite_master rows) says all `want` are there, runs sql in one
- * transaction (every statement IF NOT EXISTS / OR IGNORE: two processes
- * opening at once both get there).
- */
-static int migrate(dps_store *s, const char *count_sql, int64_t want, const char *sql)
-{
-	int64_t have;
-	int r = dps_int(dpdb_prepare(s->db, count_sql), -1, &have);
-	if (r || have == want)
-		return r;
-	r = dpdb_begin(s->db);
-	if (!r)
-		r = dpdb_exec(s->db, sql);
-	if (!r)
-		r = dpdb_commit(s->db);
-	else
-		dpdb_rollback(s->db);
-	return r;
-}
-
-/* One integer of a query without parameters; *v = -1 for no row or NULL. */
-static int query_int(dps_store *s, const char *sql, int64_t *v)
-{
-	return dps_int(dpdb_prepare(s->db, sql), -1, v);
-}
-
 /* Runs sql (DDL, several statements) in one write transaction: all of it or nothing. */
 static int exec_txn(dps_store *s, const char *sql, const char *sql2)
 {
@@ -180,6 +152,27 @@ static int exec_txn(dps_store *s, const char *sql, const char *sql2)
 	else
 		dpdb_rollback(s->db);
 	return r;
+}
+
+/*
+ * Adds what a database from before a change lacks: unless count_sql (a
+ * count of sqlite_master rows) says all `want` are there, runs sql in one
+ * transaction (every statement IF NOT EXISTS / OR IGNORE: two processes
+ * opening at once both get there).
+ */
+static int migrate(dps_store *s, const char *count_sql, int64_t want, const char *sql)
+{
+	int64_t have;
+	int r = dps_int(dpdb_prepare(s->db, count_sql), -1, &have);
+	if (r || have == want)
+		return r;
+	return exec_txn(s, sql, NULL);
+}
+
+/* One integer of a query without parameters; *v = -1 for no row or NULL. */
+static int query_int(dps_store *s, const char *sql, int64_t *v)
+{
+	return dps_int(dpdb_prepare(s->db, sql), -1, v);
 }
 
 /*
@@ -444,6 +437,19 @@ int dps_int(dpdb_stmt *st, int64_t dflt, int64_t *v)
 		r = rc;
 	dpdb_reset(st);
 	return r;
+}
+
+int dps_returning(dpdb_stmt *st, int64_t *id)
+{
+	int rc = dpdb_step(st);
+	if (rc == DPDB_ROW) {
+		*id = dpdb_col_i64(st, 0);
+		rc = dpdb_step(st);
+	} else if (rc == DPDB_DONE) {
+		rc = DP_ESTORE; /* nothing returned: not an insert of one row */
+	}
+	dpdb_reset(st);
+	return rc == DPDB_DONE ? DP_OK : rc;
 }
 
 /* Copy column text into a fixed field (truncation cannot happen for values we wrote). */

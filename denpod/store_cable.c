@@ -165,7 +165,7 @@ static int cable_write(dps_store *s, dps_submit *sub)
 		dpdb_bind_i64(st, 13, sub->log_idx);
 	dpdb_bind_i64(st, 14, sub->c.decoy != 0);
 	int64_t seq;
-	if ((r = dps_int(st, -1, &seq)))
+	if ((r = dps_returning(st, &seq)))
 		return r;
 	int64_t receipt = dpr_receipt_at_accept(sub->c.decoy, sub->now);
 	for (size_t i = 0; i < sub->nrcpts; i++) {

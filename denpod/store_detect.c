@@ -67,12 +67,6 @@ static int contain_query(dpdb_stmt *st, int (*cb)(void *ctx, const dps_containme
 	return dps_rows(st, contain_each_row, &x);
 }
 
-static int id_row(dpdb_stmt *st, void *ctx)
-{
-	*(int64_t *)ctx = dpdb_col_i64(st, 0);
-	return DP_OK;
-}
-
 int dps_contain_add(dps_store *s, dps_containment *c)
 {
 	dpdb_stmt *st = dpdb_prepare(s->db, "INSERT INTO containments(device,kind,rule,created,until,"
@@ -91,7 +85,7 @@ int dps_contain_add(dps_store *s, dps_containment *c)
 	else
 		dpdb_bind_null(st, 9);
 	dpdb_bind_text(st, 10, c->detail);
-	return dps_row1(st, id_row, &c->id);
+	return dps_returning(st, &c->id);
 }
 
 int dps_contain_get(dps_store *s, int64_t id, dps_containment *c)
@@ -202,7 +196,7 @@ int dps_approval_add(dps_store *s, dps_approval *a)
 	dpdb_bind_text(st, 4, a->reason);
 	dpdb_bind_i64(st, 5, a->created);
 	dpdb_bind_i64(st, 6, a->expires);
-	return dps_row1(st, id_row, &a->id);
+	return dps_returning(st, &a->id);
 }
 
 int dps_approval_close(dps_store *s, int64_t id, int state, const char *by, int64_t t)

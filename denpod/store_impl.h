@@ -62,6 +62,8 @@ int dps_rows(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx);
 int dps_row1(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx);
 /* Column 0 of the first row as an integer: *v = dflt if there is no row or it is NULL. */
 int dps_int(dpdb_stmt *st, int64_t dflt, int64_t *v);
+/* An INSERT ... RETURNING one integer (the new row's key), run to completion. */
+int dps_returning(dpdb_stmt *st, int64_t *id);
 
 /* Column helpers (a NULL or short column reads as empty / zeros). */
 void dps_col_text(dpdb_stmt *st, int i, char *out, size_t cap);
