@@ -13,7 +13,7 @@
 # Prints the medians of wall seconds and peak RSS (KiB) and the ratios
 # json/text.  Streaming shows as the JSON's RSS equal to the text form's:
 # what grows from 1,000 entries to the whole log is SQLite's page cache
-# (cache_size, 64 MiB, in denpod/store_sqlite.c), the same for both, not
+# (cache_size, 64 MiB, in denpod/db_sqlite.c), the same for both, not
 # the JSON.  Under a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."

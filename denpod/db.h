@@ -78,13 +78,18 @@ int dpdb_exec(dpdb *db, const char *sql) DP_WUR;
  * The prepared statement of this text, cached per connection by the
  * text's content: the first call prepares it, later ones return the same
  * statement reset and with no bindings.  NULL on failure (said on the log;
- * a bare ? or an SQL error is a bug of the caller).  Not reentrant: a
- * statement whose rows are being read must not be asked for again before
- * dpdb_reset.
+ * a bare ? or an SQL error is a bug of the caller).  Reentrant: while the
+ * rows of a statement are being read (its last dpdb_step gave DPDB_ROW and
+ * it was not reset), asking for the same text again (a callback that runs
+ * the same query) gives another statement, cached beside it.
  */
 dpdb_stmt *dpdb_prepare(dpdb *db, const char *sql);
 
 /*
+ * A NULL statement (dpdb_prepare failed and said why) is accepted by every
+ * function below: binds and resets do nothing, dpdb_step and dpdb_run
+ * return DP_ESTORE; so a caller checks once, at the step.
+ *
  * Parameters, from 1.  Values are copied.  text NULL binds SQL NULL.  A
  * bind that fails (index out of range, out of memory) is remembered: the
  * next dpdb_step returns DP_ESTORE (or DP_ENOMEM), so callers need not
@@ -132,7 +137,12 @@ int dpdb_begin_read(dpdb *db) DP_WUR;
 int dpdb_commit(dpdb *db) DP_WUR;
 void dpdb_rollback(dpdb *db);
 int dpdb_in_txn(const dpdb *db);
-/* One savepoint inside a transaction; keep = 0 undoes everything since it.  Not nestable. */
+/*
+ * A savepoint inside a transaction; keep = 0 undoes everything since it.
+ * Savepoints nest (at most DPDB_SP_MAX deep: a batch's op, a cable's
+ * insert inside it); dpdb_savepoint_end ends the innermost.
+ */
+#define DPDB_SP_MAX 4
 int dpdb_savepoint(dpdb *db) DP_WUR;
 int dpdb_savepoint_end(dpdb *db, int keep) DP_WUR;
 /*

@@ -22,6 +22,7 @@
 #include "denpod/alerts.h"
 #include "denpod/conn.h"
 #include "denpod/detect_srv.h"
+#include "denpod/policy.h"
 #include "denpod/say.h"
 #include "denpod/signer.h"
 
@@ -149,7 +150,8 @@ static int reg_device(void *ctx, const dps_det_device *v)
 		if (x->d->track[i].kind == DPS_CK_SUSPEND && x->d->track[i].cid < 0 &&
 		    memcmp(x->d->track[i].device, v->id, 32) == 0)
 			active = 0;
-	int r = dp_det_device(x->d->eng, v->id, v->officer, active, v->decoy);
+	int r = dp_det_device(x->d->eng, v->id, v->officer, active,
+			      dpp_is_decoy_officer(v->roles, v->nroles));
 	return r == DP_OK || r == DP_EINVAL || r == DP_ENOTFOUND ? DP_OK : r;
 }
 

@@ -4,7 +4,7 @@
  * read connection.
  *
  * It only holds rows; deciding when they are stale is the store's job
- * (store_sqlite.c clears the cache when the directory version changes).
+ * (store_dir.c clears the cache when the directory version changes).
  * Each table has a fixed capacity; inserting into a full table clears it
  * (a cache may forget, never lie).  Lookups copy the row out.  Not
  * thread-safe: one cache per connection, used by one thread.

@@ -20,6 +20,11 @@ static int in_set(const char set[][DP_NAME_MAX + 1], size_t n, const char *name)
 	return 0;
 }
 
+int dpp_is_decoy_officer(const char roles[][DP_NAME_MAX + 1], size_t nroles)
+{
+	return in_set(roles, nroles, DPP_ROLE_DECOY);
+}
+
 struct add_ctx {
 	char (*set)[DP_NAME_MAX + 1];
 	size_t *n;
@@ -107,7 +112,7 @@ int dpp_recipient_ok(const dpp_route *rt, const dps_officer *o, const dps_device
 		return DP_EDENIED;
 	}
 	/* whoever holds a decoy device would read the cable: decoy officers receive nothing */
-	if (in_set(o->roles, o->nroles, DPP_ROLE_DECOY)) {
+	if (dpp_is_decoy_officer(o->roles, o->nroles)) {
 		snprintf(msg, msgcap, "recipient device %s... (officer %s) belongs to a decoy officer "
 				      "(role " DPP_ROLE_DECOY "), who receives no cable; resolve the "
 				      "recipients again", h, o->handle);
@@ -314,11 +319,11 @@ int dpp_resolve(dps_store *s, const dpp_route *rt,
 	return r;
 }
 
-static int has_role(dps_store *s, const char *handle, const char *role, int *yes)
+static int officer_is_decoy(dps_store *s, const char *handle, int *yes)
 {
 	dps_officer o;
 	int r = dps_officer_get(s, handle, &o);
-	*yes = r == DP_OK && in_set(o.roles, o.nroles, role);
+	*yes = r == DP_OK && dpp_is_decoy_officer(o.roles, o.nroles);
 	return r == DP_ENOTFOUND ? DP_OK : r;
 }
 
@@ -326,7 +331,7 @@ int dpp_decoy_ok(dps_store *s, const dps_device *sender, const char *hdr, int *d
 		 size_t msgcap)
 {
 	int decoy_officer = 0;
-	int r = has_role(s, sender->officer, DPP_ROLE_DECOY, &decoy_officer);
+	int r = officer_is_decoy(s, sender->officer, &decoy_officer);
 	*decoy = 0;
 	if (r)
 		return r;

@@ -53,6 +53,13 @@ typedef struct {
 } dpp_route;
 
 /*
+ * The DECOY role: an officer holding it plants decoys (dpp_decoy_ok) and
+ * receives no cable (dpp_recipient_ok); detection treats any read of a
+ * decoy as a theft.  1 if roles hold it.
+ */
+int dpp_is_decoy_officer(const char roles[][DP_NAME_MAX + 1], size_t nroles);
+
+/*
  * The recipient rule: whether device d, whose officer is o (both rows as
  * the directory holds them), may receive a cable routed by rt.  On success
  * *role is DP_ROLE_ACTION if o's post is addressed by TO (TO wins over

@@ -1,8 +1,11 @@
 /*
  * denpod/store.h - the switch's durable state behind a backend-neutral API.
  *
- * One opaque handle; no SQLite type leaks out of store_sqlite.c, so a
- * PostgreSQL backend can implement the same functions later.  Every
+ * One opaque handle, written once against the SQL connection of
+ * denpod/db.h (store.c and the store_*.c files by table group, see
+ * denpod/store_impl.h): a database is a driver, not a second store.  The
+ * rules a cable follows (MRN numbering, due times, decoy rows) are
+ * denpod/cable_rules.h's; what a role means is policy's (denpod/policy.h).  Every
  * function returns DP_OK or a DP_E* code (DP_ESTORE for database
  * failures, DP_ENOTFOUND / DP_EEXISTS / DP_ESTATE for the obvious cases).
  *
@@ -535,7 +538,8 @@ typedef struct {
 	char post[DP_NAME_MAX + 1];
 	int status;          /* the device's */
 	int officer_status;
-	int decoy;           /* its officer has the role DECOY */
+	char roles[DP_MAX_CAPTIONS][DP_NAME_MAX + 1]; /* its officer's (dpp_is_decoy_officer reads them) */
+	size_t nroles;
 } dps_det_device;
 int dps_det_devices(dps_store *s, int (*cb)(void *ctx, const dps_det_device *d), void *ctx) DP_WUR;
 /* Cables addressed to a device (acknowledged or not, decoys included), seq < before, newest first. */
@@ -559,13 +563,14 @@ int64_t dps_dir_version(const dps_store *s);
  * (table NULL) or of one table and its indexes.  Each problem line (at
  * most 100) goes to cb.  DP_OK if sound, DP_ESTATE if a problem was found
  * (a failure of the check itself, e.g. "database disk image is
- * malformed", is reported through cb as one too).
+ * malformed", is reported through cb as one too).  DP_EUNSUPP on a
+ * database other than SQLite (its server checks its own files).
  */
 int dps_db_check(dps_store *s, int full, const char *table,
 		 void (*cb)(void *ctx, const char *line), void *ctx) DP_WUR;
-/* The names of the database's tables, in name order, to cb (the check of one table at a time). */
+/* The names of the database's tables, in name order, to cb (the check of one table at a time); SQLite only (DP_EUNSUPP). */
 int dps_db_tables(dps_store *s, int (*cb)(void *ctx, const char *name), void *ctx) DP_WUR;
-/* 1 if the last failure on this connection was SQLite finding the file damaged. */
+/* 1 if the last failure on this connection was the database finding its files damaged. */
 int dps_corrupt(const dps_store *s);
 /*
  * Cables with seq > after in seq order, at most limit, each to cb with the
@@ -593,7 +598,8 @@ int dps_cable_digest(dps_store *s, int64_t seq, uint8_t digest[32]) DP_WUR;
 int dps_cable_restore(dps_store *s, int64_t seq, const uint8_t *data, size_t len) DP_WUR;
 /*
  * A connection that reads the whole database once and never again (the
- * scrub) keeps a 2 MiB page cache instead of the 64 MiB of the others.
+ * scrub) keeps a 2 MiB page cache instead of the 64 MiB of the others
+ * (SQLite; a no-op where the cache is a server's).
  */
 int dps_cache_small(dps_store *s) DP_WUR;
 
@@ -606,6 +612,7 @@ int dps_cache_small(dps_store *s) DP_WUR;
  * meanwhile and none of its later commits is half in the copy.  The copy
  * is fsynced.  DP_ENOSPC: the disk is full; DP_ESTORE: SQLite could not
  * read the source (damage) or write the copy.  On failure path is removed.
+ * DP_EUNSUPP unless s is a SQLite database (a server's backup is its own).
  */
 int dps_backup(dps_store *s, const char *path) DP_WUR;
 /*
@@ -622,8 +629,8 @@ int dps_mrn_skip(dps_store *s, uint64_t n, int year, uint64_t *rows) DP_WUR;
  * raised into s's, inside the caller's transaction: for each (post, year),
  * next = the larger of the two; a counter s lacks (a post added after the
  * backup) is copied.  *rows: the counters raised or made.  DP_ESTORE if
- * path cannot be opened or read whole as a database with table mrn (the
- * caller falls back to dps_mrn_skip).
+ * path cannot be opened or read whole as a SQLite database with table mrn
+ * (the caller falls back to dps_mrn_skip).
  */
 int dps_mrn_merge(dps_store *s, const char *path, uint64_t *rows) DP_WUR;
 /*

@@ -16,13 +16,13 @@
 #include <unistd.h>
 
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include "denpo/crypto.h"
 #include "denpo/encoding.h"
 #include "denpo/logentry.h"
 #include "denpo/tlog.h"
 #include "denpod/config.h"
+#include "denpod/db.h"
 #include "denpod/store.h"
 #include "denpod/signer.h"
 #include "denpod/tlog.h"
@@ -70,21 +70,21 @@ static void mth(size_t lo, size_t hi, uint8_t out[32])
 
 /* ---- helpers ---- */
 
-static sqlite3 *raw(void)
+/* A second connection to the store's database ("another process"), through db.h. */
+static dpdb *raw(void)
 {
-	sqlite3 *db = NULL;
-	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+	dpdb *db = NULL;
+	if (dpdb_open(&db, dbpath, 0) != DP_OK)
 		abort();
-	sqlite3_busy_timeout(db, 5000);
 	return db;
 }
 
 static int sql(const char *q)
 {
-	sqlite3 *db = raw();
-	int rc = sqlite3_exec(db, q, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc == SQLITE_OK ? 0 : -1;
+	dpdb *db = raw();
+	int rc = dpdb_exec(db, q);
+	dpdb_close(db);
+	return rc == DP_OK ? 0 : -1;
 }
 
 /* Appends an admin entry numbered i (in the caller's transaction) and to the reference. */
@@ -223,13 +223,11 @@ static void test_append(dps_store *s, dpl_enc *x)
 	snprintf(e->act, sizeof e->act, "OTHER");
 	x->b.len = 0;
 	CHECK(dp_logent_encode(e, &x->b) == DP_OK);
-	sqlite3 *db = raw();
-	sqlite3_stmt *st = NULL;
-	sqlite3_prepare_v2(db, "INSERT INTO log_entries(idx,data) VALUES(12,?)", -1, &st, NULL);
-	sqlite3_bind_blob(st, 1, x->b.p, (int)x->b.len, SQLITE_TRANSIENT);
-	CHECK(sqlite3_step(st) == SQLITE_DONE);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	dpdb *db = raw();
+	dpdb_stmt *st = dpdb_prepare(db, "INSERT INTO log_entries(idx,data) VALUES(12,?1)");
+	dpdb_bind_blob(st, 1, x->b.p, x->b.len);
+	CHECK(dpdb_run(st) == DP_OK);
+	dpdb_close(db);
 	ref_add(x->b.p, x->b.len);
 	CHECK(dps_begin(s) == DP_OK);
 	CHECK(put_admin(s, x, nleaves, &idx) == DP_OK && idx == 13);
@@ -292,14 +290,16 @@ static void test_cable_accepted(dps_store *s, dpl_enc *x)
 	CHECK(total == NR && sorted);
 	/* the reference tree follows the real bytes */
 	for (uint64_t i = first; i < first + 3; i++) {
-		sqlite3 *db = raw();
-		sqlite3_stmt *st = NULL;
-		sqlite3_prepare_v2(db, "SELECT data FROM log_entries WHERE idx=?", -1, &st, NULL);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			ref_add(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-		sqlite3_finalize(st);
-		sqlite3_close(db);
+		dpdb *db = raw();
+		dpdb_stmt *st = dpdb_prepare(db, "SELECT data FROM log_entries WHERE idx=?1");
+		dpdb_bind_i64(st, 1, (int64_t)i);
+		size_t n;
+		if (dpdb_step(st) == DPDB_ROW) {
+			const uint8_t *p = dpdb_col_blob(st, 0, &n);
+			ref_add(p, n);
+		}
+		dpdb_reset(st);
+		dpdb_close(db);
 	}
 	/* a retry of the same cable answers with the first part's index */
 	dps_cable c;
@@ -565,15 +565,14 @@ static void test_fork(dps_store *s, dpl_enc *x)
 	size_t tl = b.len;
 	CHECK(dp_buf_putc(&b, '\n') == DP_OK && dp_note_sign_line(&b, (const char *)b.p, tl, cp.origin, sk) == DP_OK);
 	dpc_key_free(sk);
-	sqlite3 *db = raw();
-	sqlite3_stmt *st = NULL;
-	sqlite3_prepare_v2(db, "INSERT INTO log_checkpoints(size,root,t,note) VALUES(?,?,1,?)", -1, &st, NULL);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)cp.size);
-	sqlite3_bind_blob(st, 2, cp.root, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, (const char *)b.p, (int)b.len, SQLITE_TRANSIENT);
-	CHECK(sqlite3_step(st) == SQLITE_DONE);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	CHECK(dp_buf_putc(&b, 0) == DP_OK); /* the note as text */
+	dpdb *db = raw();
+	dpdb_stmt *st = dpdb_prepare(db, "INSERT INTO log_checkpoints(size,root,t,note) VALUES(?1,?2,1,?3)");
+	dpdb_bind_i64(st, 1, (int64_t)cp.size);
+	dpdb_bind_blob(st, 2, cp.root, 32);
+	dpdb_bind_text(st, 3, (const char *)b.p);
+	CHECK(dpdb_run(st) == DP_OK);
+	dpdb_close(db);
 	dp_buf_free(&b);
 	fprintf(stderr, "(a LOG FORK REFUSED message is expected next)\n");
 	CHECK(dpl_round(l, &n) == DP_ESTATE);

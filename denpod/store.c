@@ -1,0 +1,557 @@
+/*
+ * denpod/store.c - the store's handle: open (the schema, per kind of
+ * database), transactions, snapshots, meta, and the row iterator the other
+ * store_*.c files share (denpod/store_impl.h lists them by table group).
+ *
+ * The queue of a device is the partial index of its unacknowledged
+ * deliveries ordered by (prec, seq).  MRN counters live in their own table
+ * and are bumped in the same transaction as the cable insert, so an MRN is
+ * never skipped nor reused (denpod/cable_rules.h: the numbering rule).
+ *
+ * Epoch key records live in epoch_keys, keyed by (device, epoch); a device
+ * row carries the windows of its records that are not closed (read with it,
+ * so the directory cache holds them), and each delivery row the epoch its
+ * cable was encrypted to, so a device can learn which cables still need
+ * each of its epoch secrets.
+ *
+ * The transparency log: log_entries(idx, data) appended inside the
+ * caller's transaction (the index is max(idx)+1, read once per transaction
+ * and counted on in memory, so appends of other processes count and
+ * indices stay gap-free in commit order); log_tiles(level, n, data), each
+ * tile's blob growing at the right edge (its first W hashes never change,
+ * so the partial tile of width W is a prefix); log_checkpoints(size, root,
+ * note, t).  Rows that point into the log (cables.log_idx,
+ * deliveries.ack_log, epoch_keys.log_idx) let a retry be answered with the
+ * index of the first entry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "denpo/logentry.h"
+#include "denpod/say.h"
+#include "denpod/store_impl.h"
+
+#define SCHEMA_VERSION "4" /* 4: detection (decoys, containments, approvals); 3: transparency log; 2: key epochs (1 had one key per device row) */
+
+/* ---- the SQLite schema ---- */
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT);"
+	"CREATE TABLE IF NOT EXISTS posts(name TEXT PRIMARY KEY, hq INTEGER NOT NULL, tz TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS collectives(name TEXT NOT NULL, post TEXT NOT NULL "
+	" REFERENCES posts(name), PRIMARY KEY(name,post)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS officers(handle TEXT PRIMARY KEY, post TEXT NOT NULL "
+	" REFERENCES posts(name), fullname TEXT NOT NULL, clearance INTEGER NOT NULL,"
+	" captions TEXT NOT NULL, roles TEXT NOT NULL, status INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS devices(id BLOB PRIMARY KEY, tls_key BLOB NOT NULL UNIQUE,"
+	" officer TEXT NOT NULL REFERENCES officers(handle), name TEXT NOT NULL,"
+	" status INTEGER NOT NULL, created INTEGER NOT NULL, log_idx INTEGER);"
+	/* a device's epoch key records: record is the signed DENPO-EPOCH-KEY/1 text */
+	"CREATE TABLE IF NOT EXISTS epoch_keys(device BLOB NOT NULL REFERENCES devices(id),"
+	" epoch INTEGER NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+	" age_recipient TEXT NOT NULL, record BLOB NOT NULL, published INTEGER NOT NULL,"
+	" retired INTEGER NOT NULL DEFAULT 0, log_idx INTEGER,"
+	" PRIMARY KEY(device,epoch)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS epoch_keys_window ON epoch_keys(device,not_after);"
+	/* records not yet retired (each is retired once, when seen closed) */
+	"CREATE INDEX IF NOT EXISTS epoch_keys_unretired ON epoch_keys(device,not_after) "
+	" WHERE retired=0;"
+	/* "recipient never used before": 64 characters of key material find the candidates */
+	"CREATE INDEX IF NOT EXISTS epoch_keys_rcpt ON epoch_keys(device,substr(age_recipient,8,64));"
+	"CREATE TABLE IF NOT EXISTS cables(seq INTEGER PRIMARY KEY, cable_id BLOB NOT NULL UNIQUE,"
+	" mrn TEXT NOT NULL UNIQUE, from_post TEXT NOT NULL, from_device BLOB NOT NULL,"
+	" officer TEXT NOT NULL, classification INTEGER NOT NULL, prec_action INTEGER NOT NULL,"
+	" prec_info INTEGER NOT NULL, accepted INTEGER NOT NULL, size INTEGER NOT NULL,"
+	" digest BLOB NOT NULL, data BLOB NOT NULL, log_idx INTEGER, decoy INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS cables_officer ON cables(officer, seq);"
+	"CREATE TABLE IF NOT EXISTS mrn(post TEXT NOT NULL, year INTEGER NOT NULL,"
+	" next INTEGER NOT NULL, PRIMARY KEY(post,year)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS deliveries(seq INTEGER NOT NULL, device BLOB NOT NULL,"
+	" role INTEGER NOT NULL, prec INTEGER NOT NULL, due INTEGER NOT NULL, delivered INTEGER,"
+	" acked INTEGER, epoch INTEGER NOT NULL, ack_log INTEGER, PRIMARY KEY(seq,device)) WITHOUT ROWID;"
+	/* the queue: unacknowledged rows of a device in precedence then acceptance order */
+	"CREATE INDEX IF NOT EXISTS queue ON deliveries(device,prec,seq) WHERE acked IS NULL;"
+	/* the same rows by the recipient's key epoch (GET /v1/keys) */
+	"CREATE INDEX IF NOT EXISTS pending_epoch ON deliveries(device,epoch,seq) WHERE acked IS NULL;"
+	"CREATE INDEX IF NOT EXISTS pending_due ON deliveries(due) WHERE acked IS NULL;"
+	/*
+	 * A device's archive (GET /v1/archive), newest first: its acknowledged
+	 * rows; the unacknowledged ones are in `queue` already, so a new
+	 * delivery row costs no extra index entry until it is acknowledged.
+	 */
+	"CREATE INDEX IF NOT EXISTS archive_acked ON deliveries(device,seq) WHERE acked IS NOT NULL;"
+	/*
+	 * The transparency log.  Tiles are up to 8 KiB: an ordinary (rowid)
+	 * table, as SQLite advises against WITHOUT ROWID for rows that large.
+	 */
+	"CREATE TABLE IF NOT EXISTS log_entries(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS log_tiles(level INTEGER NOT NULL, n INTEGER NOT NULL,"
+	" data BLOB NOT NULL, PRIMARY KEY(level,n));"
+	"CREATE TABLE IF NOT EXISTS log_checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL,"
+	" t INTEGER NOT NULL, note TEXT NOT NULL);"
+	/* devices' cosignature lines of stored checkpoints (transparency.md §4) */
+	"CREATE TABLE IF NOT EXISTS log_cosigs(size INTEGER NOT NULL, device BLOB NOT NULL,"
+	" ts INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY(size, device));"
+	/* detection (docs/detection.md): automatic and confirmed containment steps */
+	"CREATE TABLE IF NOT EXISTS containments(id INTEGER PRIMARY KEY, device BLOB NOT NULL,"
+	" kind INTEGER NOT NULL, rule TEXT NOT NULL, created INTEGER NOT NULL, until INTEGER NOT NULL,"
+	" state INTEGER NOT NULL, operator TEXT NOT NULL, ended INTEGER NOT NULL, alert_log INTEGER,"
+	" detail TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS containments_open ON containments(until) WHERE state=0;"
+	/* two-operator acts: the first operator's request, waiting for a second */
+	"CREATE TABLE IF NOT EXISTS approvals(id INTEGER PRIMARY KEY, act TEXT NOT NULL,"
+	" target TEXT NOT NULL, requested_by TEXT NOT NULL, reason TEXT NOT NULL,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL, state INTEGER NOT NULL,"
+	" closed_by TEXT NOT NULL DEFAULT '', closed INTEGER NOT NULL DEFAULT 0);";
+
+/*
+ * The directory version: every write to a directory table, by any process
+ * (the admin commands run beside `denpod run`), bumps it in the same
+ * transaction, so a reader that sees an unchanged version knows its cached
+ * rows are current.  Added to older databases when first opened.
+ */
+#define DIRVER_TRIGGER(tab, op) \
+	"CREATE TRIGGER IF NOT EXISTS dirver_" tab "_" op " AFTER " op " ON " tab \
+	" BEGIN UPDATE dirver SET n=n+1 WHERE id=1; END;"
+#define DIRVER_TRIGGERS(tab) DIRVER_TRIGGER(tab, "INSERT") DIRVER_TRIGGER(tab, "UPDATE") \
+	DIRVER_TRIGGER(tab, "DELETE")
+#define DIRVER_NTRIGGERS 15
+/* epoch_keys counts: a device row carries its windows */
+static const char schema_dirver[] =
+	"CREATE TABLE IF NOT EXISTS dirver(id INTEGER PRIMARY KEY CHECK(id=1), n INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO dirver(id,n) VALUES(1,0);"
+	DIRVER_TRIGGERS("posts") DIRVER_TRIGGERS("collectives") DIRVER_TRIGGERS("officers")
+	DIRVER_TRIGGERS("devices") DIRVER_TRIGGERS("epoch_keys");
+
+/*
+ * The log's rollbacks and the devices' witness resets after them (store.h):
+ * added to a database that lacks them when first opened, the rollbacks
+ * filled from the entries already logged (one scan, once).  The LIKE-free
+ * byte search finds the Act line of an admin entry; the readers decode
+ * every entry they serve, so a Detail that merely quotes it is harmless.
+ */
+static const char schema_rollbacks[] =
+	"CREATE TABLE IF NOT EXISTS log_rollbacks(idx INTEGER PRIMARY KEY);"
+	"CREATE TABLE IF NOT EXISTS log_recoveries(rollback INTEGER NOT NULL, device BLOB NOT NULL,"
+	" size INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(rollback, device));"
+	"INSERT OR IGNORE INTO log_rollbacks(idx) SELECT idx FROM log_entries WHERE "
+	"instr(data, CAST(char(10) || 'Act: " DP_LOG_ROLLBACK_ACT "' || char(10) AS BLOB)) > 0;";
+
+
+/* Runs sql (DDL, several statements) in one write transaction: all of it or nothing. */
+static int exec_txn(dps_store *s, const char *sql, const char *sql2)
+{
+	int r = dpdb_begin(s->db);
+	if (!r)
+		r = dpdb_exec(s->db, sql);
+	if (!r && sql2)
+		r = dpdb_exec(s->db, sql2);
+	if (!r)
+		r = dpdb_commit(s->db);
+	else
+		dpdb_rollback(s->db);
+	return r;
+}
+
+/*
+ * Adds what a database from before a change lacks: unless count_sql (a
+ * count of sqlite_master rows) says all `want` are there, runs sql in one
+ * transaction (every statement IF NOT EXISTS / OR IGNORE: two processes
+ * opening at once both get there).
+ */
+static int migrate(dps_store *s, const char *count_sql, int64_t want, const char *sql)
+{
+	int64_t have;
+	int r = dps_int(dpdb_prepare(s->db, count_sql), -1, &have);
+	if (r || have == want)
+		return r;
+	return exec_txn(s, sql, NULL);
+}
+
+/* One integer of a query without parameters; *v = -1 for no row or NULL. */
+static int query_int(dps_store *s, const char *sql, int64_t *v)
+{
+	return dps_int(dpdb_prepare(s->db, sql), -1, v);
+}
+
+/*
+ * A database with a devices table must say schema 3 or 4 in meta: one
+ * written before key epochs (1) kept a single age recipient in each device
+ * row, one before the transparency log (2) has accesses that were never
+ * logged, and nothing here migrates either.  An empty database passes
+ * (create makes it).
+ */
+static int schema_check(dps_store *s, const char *path)
+{
+	int64_t devices, meta, version = -1;
+	int r = query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+			     "name='devices'", &devices);
+	if (!r)
+		r = query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'",
+			      &meta);
+	if (!r && devices > 0 && meta > 0)
+		r = query_int(s, "SELECT CAST(v AS INTEGER) FROM meta WHERE k='schema'", &version);
+	if (r || devices <= 0 || version == atoi(SCHEMA_VERSION))
+		return r;
+	if (version > atoi(SCHEMA_VERSION)) {
+		fprintf(stderr, "denpod: the database %s is from a newer denpod (schema %lld); run that "
+				"version\n", path, (long long)version);
+		return DP_ESTATE;
+	}
+	if (version == 3) {
+		/*
+		 * Detection only adds: the decoy column (0 for every cable so far),
+		 * the containment and approval tables and the archive index.  All in
+		 * one transaction with the new schema row, or nothing.
+		 */
+		int r2 = dpdb_begin(s->db);
+		/* another process may have upgraded it meanwhile: read again under the lock */
+		if (!r2)
+			r2 = query_int(s, "SELECT CAST(v AS INTEGER) FROM meta WHERE k='schema'",
+				       &version);
+		int upgrade = !r2 && version == 3;
+		if (upgrade)
+			r2 = dpdb_exec(s->db, "ALTER TABLE cables ADD COLUMN decoy INTEGER NOT NULL DEFAULT 0");
+		if (!r2 && upgrade)
+			r2 = dpdb_exec(s->db, schema);
+		if (!r2 && upgrade)
+			r2 = dpdb_exec(s->db, "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema'");
+		if (!r2)
+			r2 = dpdb_commit(s->db);
+		else
+			dpdb_rollback(s->db);
+		if (!r2 && upgrade)
+			fprintf(stderr, "denpod: the database %s was upgraded from schema 3 to %s "
+					"(detection)\n", path, SCHEMA_VERSION);
+		if (r2)
+			fprintf(stderr, "denpod: the database %s could not be upgraded from schema 3; "
+					"nothing was changed: stop other denpod processes and retry\n",
+				path);
+		return r2;
+	}
+	if (version < 0)
+		version = 1; /* schema 1 wrote no schema row */
+	fprintf(stderr, "denpod: the database %s is from an older denpod (schema %lld, before %s) "
+			"and cannot be used or upgraded; re-create the switch: denpod init "
+			"--data NEWDIR, then add the posts, officers and devices again\n",
+		path, (long long)version,
+		version < 2 ? "key epochs" : "the transparency log");
+	return DP_ESTATE;
+}
+
+/* SQLite: refuse what cannot be used, create (create=1) and upgrade what can. */
+static int schema_sqlite(dps_store *s, const char *path, int create)
+{
+	int r = schema_check(s, path);
+	/* the tables and the schema row together, or neither */
+	if (!r && create)
+		r = exec_txn(s, schema, "INSERT OR IGNORE INTO meta(k,v) VALUES('schema','" SCHEMA_VERSION "')");
+	if (!r)
+		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE "
+			       "'dirver_%'", DIRVER_NTRIGGERS, schema_dirver);
+	if (!r)
+		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
+			       "('log_rollbacks','log_recoveries')", 2, schema_rollbacks);
+	return r;
+}
+
+/* PostgreSQL: its DDL is the next step's (issue 13 item 2); this build refuses the target. */
+static int schema_pg(dps_store *s, const char *path, int create)
+{
+	fprintf(stderr, "denpod: the database %s is PostgreSQL, whose schema this denpod does not "
+			"have yet; use a SQLite file\n", path);
+	return DP_EUNSUPP;
+}
+
+/* The schema by kind of database: the one place the store's DDL differs. */
+static const struct {
+	int kind;
+	int (*apply)(dps_store *s, const char *path, int create);
+} schemas[] = {
+	{DPDB_SQLITE, schema_sqlite},
+	{DPDB_PG, schema_pg},
+};
+
+int dps_open(dps_store **out, const char *path, int create)
+{
+	*out = NULL;
+	dps_store *s = calloc(1, sizeof *s);
+	if (!s)
+		return DP_ENOMEM;
+	s->dirver = -1;
+	s->log_next = -1;
+	int r = dpdb_open(&s->db, path, create ? DPDB_CREATE : 0);
+	if (r) {
+		free(s);
+		return r;
+	}
+	r = DP_EUNSUPP;
+	for (size_t i = 0; i < sizeof schemas / sizeof schemas[0]; i++)
+		if (schemas[i].kind == dpdb_kind(s->db))
+			r = schemas[i].apply(s, dpdb_target(s->db), create);
+	if (r) {
+		dps_close(s);
+		return r;
+	}
+	*out = s;
+	return DP_OK;
+}
+
+void dps_close(dps_store *s)
+{
+	if (!s)
+		return;
+	dpdb_close(s->db);
+	dpdc_free(s->cache);
+	free(s);
+}
+
+dpdb_stmt *dps_sql(dps_store *s, const dps_hinted *q)
+{
+	return dpdb_prepare(s->db, dpdb_kind(s->db) == DPDB_SQLITE ? q->sqlite : q->std);
+}
+
+/* ---- transactions ---- */
+
+int dps_begin(dps_store *s)
+{
+	if (s->in_txn)
+		return DP_EINVAL;
+	int r = dpdb_begin(s->db);
+	if (!r)
+		s->in_txn = 1;
+	s->in_sp = 0;
+	s->log_next = -1; /* another process may have appended since */
+	return r;
+}
+
+int dps_commit(dps_store *s)
+{
+	int r = dpdb_commit(s->db); /* a failed commit is rolled back */
+	s->in_txn = s->in_sp = 0;
+	s->log_next = -1;
+	return r;
+}
+
+void dps_rollback(dps_store *s)
+{
+	dpdb_rollback(s->db);
+	s->in_txn = s->in_sp = 0;
+	s->log_next = -1;
+}
+
+int dps_savepoint(dps_store *s)
+{
+	if (!s->in_txn || s->in_sp)
+		return DP_EINVAL;
+	int r = dpdb_savepoint(s->db);
+	if (!r) {
+		s->in_sp = 1;
+		s->sp_log_next = s->log_next;
+	}
+	return r;
+}
+
+int dps_savepoint_end(dps_store *s, int keep)
+{
+	if (!s->in_sp)
+		return DP_EINVAL;
+	s->in_sp = 0;
+	if (!keep)
+		s->log_next = s->sp_log_next; /* the indices handed out since are free again */
+	return dpdb_savepoint_end(s->db, keep);
+}
+
+int dps_relax_sync(dps_store *s)
+{
+	return dpdb_relax_sync(s->db);
+}
+
+int dps_snapshot_begin(dps_store *s)
+{
+	if (s->in_txn)
+		return DP_EINVAL;
+	return dpdb_begin_read(s->db);
+}
+
+void dps_snapshot_end(dps_store *s)
+{
+	/* a read snapshot: a failed end loses nothing (dpdb_commit rolls it back) */
+	if (!s->in_txn && dpdb_in_txn(s->db) && dpdb_commit(s->db))
+		return;
+}
+
+int dps_own_begin(dps_store *s, int *own)
+{
+	*own = !s->in_txn;
+	return *own ? dpdb_begin(s->db) : DP_OK;
+}
+
+int dps_own_end(dps_store *s, int own, int r)
+{
+	if (!own)
+		return r;
+	if (!r)
+		return dpdb_commit(s->db);
+	dpdb_rollback(s->db);
+	return r;
+}
+
+int dps_corrupt(const dps_store *s)
+{
+	return dpdb_corrupt(s->db);
+}
+
+/* ---- rows ---- */
+
+int dps_rows(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx)
+{
+	int rc, r = DP_OK;
+	while (!r && (rc = dpdb_step(st)) == DPDB_ROW)
+		r = row(st, ctx);
+	if (!r && rc != DPDB_DONE)
+		r = rc;
+	dpdb_reset(st);
+	return r;
+}
+
+int dps_row1(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx)
+{
+	int rc = dpdb_step(st), r;
+	if (rc == DPDB_ROW)
+		r = row ? row(st, ctx) : DP_OK;
+	else
+		r = rc == DPDB_DONE ? DP_ENOTFOUND : rc;
+	dpdb_reset(st);
+	return r;
+}
+
+int dps_int(dpdb_stmt *st, int64_t dflt, int64_t *v)
+{
+	int rc = dpdb_step(st), r = DP_OK;
+	*v = dflt;
+	if (rc == DPDB_ROW && !dpdb_col_null(st, 0))
+		*v = dpdb_col_i64(st, 0);
+	else if (rc != DPDB_ROW && rc != DPDB_DONE)
+		r = rc;
+	dpdb_reset(st);
+	return r;
+}
+
+int dps_returning(dpdb_stmt *st, int64_t *id)
+{
+	int rc = dpdb_step(st);
+	if (rc == DPDB_ROW) {
+		*id = dpdb_col_i64(st, 0);
+		rc = dpdb_step(st);
+	} else if (rc == DPDB_DONE) {
+		rc = DP_ESTORE; /* nothing returned: not an insert of one row */
+	}
+	dpdb_reset(st);
+	return rc == DPDB_DONE ? DP_OK : rc;
+}
+
+/* Copy column text into a fixed field (truncation cannot happen for values we wrote). */
+void dps_col_text(dpdb_stmt *st, int i, char *out, size_t cap)
+{
+	const char *t = dpdb_col_text(st, i);
+	snprintf(out, cap, "%s", t ? t : "");
+}
+
+void dps_col_blob(dpdb_stmt *st, int i, uint8_t *out, size_t n)
+{
+	size_t len;
+	const uint8_t *p = dpdb_col_blob(st, i, &len);
+	if (p && len == n)
+		memcpy(out, p, n);
+	else
+		memset(out, 0, n);
+}
+
+int64_t dps_col_i64_or_neg(dpdb_stmt *st, int i)
+{
+	return dpdb_col_null(st, i) ? -1 : dpdb_col_i64(st, i);
+}
+
+/* ---- meta, names ---- */
+
+const char *dps_status_name(int status)
+{
+	switch (status) {
+	case DPS_ACTIVE: return "active";
+	case DPS_SUSPENDED: return "suspended";
+	case DPS_REVOKED: return "revoked";
+	default: return "unknown";
+	}
+}
+
+struct meta_out {
+	char *out;
+	size_t cap;
+};
+
+static int meta_row(dpdb_stmt *st, void *ctx)
+{
+	struct meta_out *m = ctx;
+	const char *v = dpdb_col_text(st, 0);
+	if (v && strlen(v) >= m->cap)
+		return DP_ETOOBIG;
+	snprintf(m->out, m->cap, "%s", v ? v : "");
+	return DP_OK;
+}
+
+int dps_meta_get(dps_store *s, const char *key, char *out, size_t cap)
+{
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT v FROM meta WHERE k=?1");
+	dpdb_bind_text(st, 1, key);
+	out[0] = 0;
+	struct meta_out m = {out, cap};
+	int r = dps_row1(st, meta_row, &m);
+	return r == DP_ENOTFOUND ? DP_OK : r;
+}
+
+int dps_meta_put(dps_store *s, const char *key, const char *value)
+{
+	dpdb_stmt *st = dpdb_prepare(s->db, "INSERT INTO meta(k,v) VALUES(?1,?2) "
+					    "ON CONFLICT(k) DO UPDATE SET v=excluded.v");
+	dpdb_bind_text(st, 1, key);
+	dpdb_bind_text(st, 2, value);
+	return dpdb_run(st);
+}
+
+int64_t dps_dir_version(const dps_store *s)
+{
+	return s->dirver;
+}
+
+int dps_split_names(const char *csv, char out[][DP_NAME_MAX + 1], size_t max, size_t *n)
+{
+	*n = 0;
+	if (!csv || !*csv)
+		return DP_OK;
+	const char *p = csv;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		/* an empty or over-long element is a malformed list */
+		if (len == 0 || len > DP_NAME_MAX)
+			return DP_EPARSE;
+		if (*n == max)
+			return DP_ETOOBIG;
+		memcpy(out[*n], p, len);
+		out[*n][len] = 0;
+		(*n)++;
+		if (!e)
+			return DP_OK;
+		p = e + 1;
+	}
+}
+
+void dps_join_names(char *out, size_t cap, char names[][DP_NAME_MAX + 1], size_t n)
+{
+	size_t used = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < n && used < cap; i++)
+		used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? "," : "", names[i]);
+}

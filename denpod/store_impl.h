@@ -1,0 +1,99 @@
+/*
+ * denpod/store_impl.h - what the store's files share (private to them):
+ * the handle, the row iterator and the column helpers.  The store is
+ * written once against denpod/db.h; every query is numbered (?1 ?2 ...)
+ * and in the SQL both SQLite and PostgreSQL read.  What differs by
+ * database lives in store.c alone: the schema (dps_schema) and the text of
+ * the few statements that name a SQLite index (DPS_SQL_HINTED, dps_sql).
+ *
+ * The files, by table group:
+ *   store.c         open, schema, transactions, snapshots, meta, names
+ *   store_dir.c     posts, collectives, officers, devices, directory cache
+ *   store_keys.c    epoch key records (publication, windows, retirement)
+ *   store_cable.c   cables, deliveries (receipts), inbox, sent, archive,
+ *                   overdue, queue statistics, damage reads of cables
+ *   store_log.c     the transparency log: entries, tiles, checkpoints,
+ *                   cosignatures, rollbacks, recoveries
+ *   store_detect.c  containment steps, two-operator approvals, decoys,
+ *                   the devices detection follows
+ *   store_backup.c  online backup, integrity checks, MRN skip/merge/high
+ */
+#ifndef DENPOD_STORE_IMPL_H
+#define DENPOD_STORE_IMPL_H
+
+#include <stdint.h>
+
+#include "denpod/db.h"
+#include "denpod/dircache.h"
+#include "denpod/store.h"
+
+struct dps_store {
+	dpdb *db;
+	int in_txn;          /* inside dps_begin (a write transaction; not a snapshot) */
+	int in_sp;           /* inside dps_savepoint */
+	int64_t log_next;    /* in a transaction: the next log index; -1 = not read yet */
+	int64_t sp_log_next; /* log_next at dps_savepoint */
+	dpdc *cache;         /* directory rows; NULL unless dps_dir_cache */
+	int64_t dirver;      /* directory version the cache holds; -1: none yet */
+};
+
+/*
+ * A statement whose SQLite text names an index (without statistics the
+ * planner would pick a worse one) and whose standard text does not.
+ */
+typedef struct {
+	const char *sqlite, *std;
+} dps_hinted;
+#define DPS_SQL_HINTED(head, index, tail) { head " INDEXED BY " index " " tail, head " " tail }
+/* The prepared statement of q's text for this store's database. */
+dpdb_stmt *dps_sql(dps_store *s, const dps_hinted *q);
+
+/*
+ * The row iterator: each row of st (bound by the caller) to row(st, ctx)
+ * until row returns nonzero; resets st.  Returns DP_OK, row's first
+ * nonzero return, or the step's DP_E* code.  st NULL (a failed prepare):
+ * DP_ESTORE.
+ */
+int dps_rows(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx);
+/*
+ * The first row only: row(st, ctx) (row may be NULL: existence only);
+ * DP_ENOTFOUND if there is none.  Resets st.
+ */
+int dps_row1(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx);
+/* Column 0 of the first row as an integer: *v = dflt if there is no row or it is NULL. */
+int dps_int(dpdb_stmt *st, int64_t dflt, int64_t *v);
+/* An INSERT ... RETURNING one integer (the new row's key), run to completion. */
+int dps_returning(dpdb_stmt *st, int64_t *id);
+
+/* Column helpers (a NULL or short column reads as empty / zeros). */
+void dps_col_text(dpdb_stmt *st, int i, char *out, size_t cap);
+void dps_col_blob(dpdb_stmt *st, int i, uint8_t *out, size_t n);
+int64_t dps_col_i64_or_neg(dpdb_stmt *st, int i);
+
+/*
+ * A write in its own transaction unless the caller has one (with its log
+ * entry): dps_own_begin says whether it began one, dps_own_end commits it
+ * (r = DP_OK) or rolls it back, and returns r or the commit's code.
+ */
+int dps_own_begin(dps_store *s, int *own);
+int dps_own_end(dps_store *s, int own, int r);
+
+/* Row readers shared between files. */
+void dps_officer_row(dpdb_stmt *st, int i, dps_officer *o);
+void dps_device_row(dpdb_stmt *st, int i, dps_device *d);
+int dps_device_windows(dps_store *s, dps_device *d);
+void dps_cable_row(dpdb_stmt *st, int i, dps_cable *c);
+void dps_rcpt_row(dpdb_stmt *st, int i, dps_rcpt *r);
+/* dps_cable_row's columns, and RCPT's after them (11..16) for joins d/c. */
+#define DPS_CABLE_COLS "seq,cable_id,mrn,from_post,from_device,officer,classification,prec_action," \
+		       "prec_info,accepted,size"
+#define DPS_CABLE_RCPT_COLS "c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer," \
+			    "c.classification,c.prec_action,c.prec_info,c.accepted,c.size," \
+			    "d.device,d.role,d.prec,d.delivered,d.acked,d.epoch"
+#define DPS_CABLE_RCPT_COL 11
+/* Cables (with a recipient row: cb2) from a query of DPS_CABLE_COLS (DPS_CABLE_RCPT_COLS). */
+int dps_cable_rows(dpdb_stmt *st, int (*cb)(void *ctx, const dps_cable *c), void *ctx);
+int dps_cable_rcpt_rows(dpdb_stmt *st, int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r),
+			void *ctx);
+
+#endif

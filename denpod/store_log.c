@@ -1,0 +1,324 @@
+/*
+ * denpod/store_log.c - the transparency log's tables (denpod/tlog.h):
+ * entries appended in the writer's transaction with gap-free indices,
+ * hash tiles, signed checkpoints, devices' cosignatures, and the
+ * rollbacks and the witness resets after them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "denpo/tlog.h"
+#include "denpod/store_impl.h"
+
+static const char sql_log_max[] = "SELECT max(idx) FROM log_entries";
+
+int dps_log_next(dps_store *s, uint64_t *idx)
+{
+	if (!s->in_txn)
+		return DP_EINVAL;
+	if (s->log_next < 0) {
+		/* once per transaction: the write transaction holds the lock, so nobody appends meanwhile */
+		int64_t max;
+		int r = dps_int(dpdb_prepare(s->db, sql_log_max), -1, &max);
+		if (r)
+			return r;
+		s->log_next = max + 1;
+	}
+	*idx = (uint64_t)s->log_next;
+	return DP_OK;
+}
+
+int dps_log_append(dps_store *s, const uint8_t *e, size_t len, uint64_t *idx)
+{
+	if (len == 0 || len > DP_TLOG_ENTRY_MAX)
+		return DP_ETOOBIG;
+	uint64_t i;
+	int r = dps_log_next(s, &i);
+	if (r)
+		return r;
+	dpdb_stmt *st = dpdb_prepare(s->db, "INSERT INTO log_entries(idx,data) VALUES(?1,?2)");
+	dpdb_bind_i64(st, 1, (int64_t)i);
+	dpdb_bind_blob(st, 2, e, len);
+	r = dpdb_run(st);
+	if (r)
+		return r == DP_EEXISTS ? DP_ESTORE : r; /* a taken index: another writer broke the rule */
+	s->log_next++;
+	if (idx)
+		*idx = i;
+	return DP_OK;
+}
+
+int dps_log_size(dps_store *s, uint64_t *size)
+{
+	int64_t max;
+	int r = dps_int(dpdb_prepare(s->db, sql_log_max), -1, &max);
+	if (!r)
+		*size = (uint64_t)(max + 1);
+	return r;
+}
+
+struct entries {
+	uint64_t want;
+	int (*cb)(void *ctx, uint64_t idx, const uint8_t *e, size_t len);
+	void *ctx;
+};
+
+static int entry_row(dpdb_stmt *st, void *ctx)
+{
+	struct entries *x = ctx;
+	uint64_t i = (uint64_t)dpdb_col_i64(st, 0);
+	size_t n;
+	const uint8_t *p = dpdb_col_blob(st, 1, &n);
+	if (i != x->want || !p || n == 0) {
+		fprintf(stderr, "denpod: store: log entry %llu is %s; the database is damaged\n",
+			(unsigned long long)x->want, i != x->want ? "missing" : "empty");
+		return DP_ESTORE;
+	}
+	x->want++;
+	return x->cb(x->ctx, i, p, n);
+}
+
+int dps_log_entries(dps_store *s, uint64_t from, uint64_t count,
+		    int (*cb)(void *ctx, uint64_t idx, const uint8_t *e, size_t len), void *ctx)
+{
+	if (from > INT64_MAX)
+		return DP_OK;
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT idx,data FROM log_entries WHERE idx>=?1 ORDER BY idx "
+					    "LIMIT ?2");
+	dpdb_bind_i64(st, 1, (int64_t)from);
+	dpdb_bind_i64(st, 2, count > INT64_MAX ? INT64_MAX : (int64_t)count);
+	struct entries x = {from, cb, ctx};
+	return dps_rows(st, entry_row, &x);
+}
+
+struct tile {
+	unsigned width;
+	uint8_t *out;
+};
+
+static int tile_row(dpdb_stmt *st, void *ctx)
+{
+	struct tile *t = ctx;
+	size_t len;
+	const uint8_t *p = dpdb_col_blob(st, 0, &len);
+	/* a prefix of the stored (possibly growing) tile */
+	if (!p || len < (size_t)t->width * 32 || len % 32 != 0 || len > 256 * 32)
+		return DP_ENOTFOUND;
+	memcpy(t->out, p, (size_t)t->width * 32);
+	return DP_OK;
+}
+
+int dps_log_tile(dps_store *s, unsigned tlevel, uint64_t n, unsigned width, uint8_t *out)
+{
+	if (width < 1 || width > 256 || n > INT64_MAX)
+		return DP_EINVAL;
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT data FROM log_tiles WHERE level=?1 AND n=?2");
+	dpdb_bind_i64(st, 1, tlevel);
+	dpdb_bind_i64(st, 2, (int64_t)n);
+	struct tile t = {width, out};
+	return dps_row1(st, tile_row, &t);
+}
+
+int dps_log_tile_put(dps_store *s, unsigned tlevel, uint64_t n, const uint8_t *h, unsigned width)
+{
+	if (!s->in_txn || width < 1 || width > 256 || n > INT64_MAX)
+		return DP_EINVAL;
+	dpdb_stmt *st = dpdb_prepare(s->db, "INSERT INTO log_tiles(level,n,data) VALUES(?1,?2,?3) "
+					    "ON CONFLICT(level,n) DO UPDATE SET data=excluded.data");
+	dpdb_bind_i64(st, 1, tlevel);
+	dpdb_bind_i64(st, 2, (int64_t)n);
+	dpdb_bind_blob(st, 3, h, (size_t)width * 32);
+	return dpdb_run(st);
+}
+
+struct tiles {
+	int (*cb)(void *ctx, unsigned tlevel, uint64_t n, unsigned width);
+	void *ctx;
+};
+
+static int tiles_row(dpdb_stmt *st, void *ctx)
+{
+	struct tiles *x = ctx;
+	int64_t len = dpdb_col_i64(st, 2);
+	/* a width the caller can trust: anything else is reported as damage */
+	unsigned w = len > 0 && len <= 256 * 32 && len % 32 == 0 ? (unsigned)(len / 32) : 0;
+	return x->cb(x->ctx, (unsigned)dpdb_col_i64(st, 0), (uint64_t)dpdb_col_i64(st, 1), w);
+}
+
+int dps_log_tiles(dps_store *s, int (*cb)(void *ctx, unsigned tlevel, uint64_t n, unsigned width),
+		  void *ctx)
+{
+	struct tiles x = {cb, ctx};
+	return dps_rows(dpdb_prepare(s->db, "SELECT level,n,length(data) FROM log_tiles ORDER BY level,n"),
+			tiles_row, &x);
+}
+
+/* Columns size, root, t, note. */
+static int checkpoint_row(dpdb_stmt *st, void *ctx)
+{
+	dps_checkpoint *c = ctx;
+	memset(c, 0, sizeof *c);
+	c->size = (uint64_t)dpdb_col_i64(st, 0);
+	size_t rn;
+	const uint8_t *root = dpdb_col_blob(st, 1, &rn);
+	const char *note = dpdb_col_text(st, 3);
+	size_t n = note ? strlen(note) : 0;
+	if (!root || rn != 32 || !note || n == 0 || n > DPS_NOTE_MAX) {
+		fprintf(stderr, "denpod: store: the log checkpoint of size %llu is malformed; the "
+				"database is damaged\n", (unsigned long long)c->size);
+		return DP_ESTORE;
+	}
+	memcpy(c->root, root, 32);
+	c->t = dpdb_col_i64(st, 2);
+	memcpy(c->note, note, n);
+	c->note[n] = 0;
+	c->note_len = n;
+	return DP_OK;
+}
+
+#define CP_COLS "size,root,t,note"
+
+static int checkpoint_at(dps_store *s, uint64_t size, dps_checkpoint *c)
+{
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT " CP_COLS " FROM log_checkpoints WHERE size=?1");
+	dpdb_bind_i64(st, 1, (int64_t)size);
+	return dps_row1(st, checkpoint_row, c);
+}
+
+int dps_log_checkpoint_put(dps_store *s, const dps_checkpoint *c)
+{
+	if (!s->in_txn || c->size > INT64_MAX || c->note_len == 0 || c->note_len > DPS_NOTE_MAX)
+		return DP_EINVAL;
+	dps_checkpoint old;
+	int r = checkpoint_at(s, c->size, &old);
+	if (r == DP_OK)
+		return memcmp(old.root, c->root, 32) == 0 ? DP_OK : DP_EEXISTS;
+	if (r != DP_ENOTFOUND)
+		return r;
+	char note[DPS_NOTE_MAX + 1];
+	memcpy(note, c->note, c->note_len);
+	note[c->note_len] = 0;
+	dpdb_stmt *st = dpdb_prepare(s->db, "INSERT INTO log_checkpoints(" CP_COLS ") VALUES(?1,?2,?3,?4)");
+	dpdb_bind_i64(st, 1, (int64_t)c->size);
+	dpdb_bind_blob(st, 2, c->root, 32);
+	dpdb_bind_i64(st, 3, c->t);
+	dpdb_bind_text(st, 4, note);
+	return dpdb_run(st);
+}
+
+int dps_log_latest(dps_store *s, dps_checkpoint *c)
+{
+	return dps_row1(dpdb_prepare(s->db, "SELECT " CP_COLS " FROM log_checkpoints ORDER BY size "
+					    "DESC LIMIT 1"),
+			checkpoint_row, c);
+}
+
+int dps_log_checkpoint_next(dps_store *s, int64_t after, dps_checkpoint *c)
+{
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT " CP_COLS " FROM log_checkpoints WHERE size>?1 "
+					    "ORDER BY size LIMIT 1");
+	dpdb_bind_i64(st, 1, after);
+	return dps_row1(st, checkpoint_row, c);
+}
+
+int dps_log_cosig_put(dps_store *s, uint64_t size, const uint8_t device[32], int64_t ts,
+		      const char *line)
+{
+	dpdb_stmt *st = dpdb_prepare(s->db, "INSERT INTO log_cosigs(size,device,ts,line) "
+					    "VALUES(?1,?2,?3,?4) ON CONFLICT DO NOTHING");
+	dpdb_bind_i64(st, 1, (int64_t)size);
+	dpdb_bind_blob(st, 2, device, 32);
+	dpdb_bind_i64(st, 3, ts);
+	dpdb_bind_text(st, 4, line);
+	return dpdb_run(st);
+}
+
+int dps_log_rollback_add(dps_store *s, uint64_t idx)
+{
+	dpdb_stmt *st = dpdb_prepare(s->db, "INSERT INTO log_rollbacks(idx) VALUES(?1) "
+					    "ON CONFLICT DO NOTHING");
+	dpdb_bind_i64(st, 1, (int64_t)idx);
+	return dpdb_run(st);
+}
+
+static int rollback_row(dpdb_stmt *st, void *ctx)
+{
+	struct entries *x = ctx;
+	size_t n;
+	const uint8_t *p = dpdb_col_blob(st, 1, &n);
+	return p && n ? x->cb(x->ctx, (uint64_t)dpdb_col_i64(st, 0), p, n) : DP_OK;
+}
+
+int dps_log_rollbacks(dps_store *s, uint64_t below, size_t max,
+		      int (*cb)(void *ctx, uint64_t idx, const uint8_t *e, size_t len), void *ctx)
+{
+	/* the newest max, handed out oldest first */
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT idx, data FROM (SELECT r.idx AS idx, e.data AS data "
+					    "FROM log_rollbacks r JOIN log_entries e ON e.idx=r.idx "
+					    "WHERE r.idx<?1 ORDER BY r.idx DESC LIMIT ?2) AS newest "
+					    "ORDER BY idx");
+	dpdb_bind_i64(st, 1, below > INT64_MAX ? INT64_MAX : (int64_t)below);
+	dpdb_bind_i64(st, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	struct entries x = {0, cb, ctx};
+	return dps_rows(st, rollback_row, &x);
+}
+
+int dps_log_recovery_get(dps_store *s, uint64_t rollback, const uint8_t device[32], int64_t *idx)
+{
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT idx FROM log_recoveries WHERE rollback=?1 AND "
+					    "device=?2");
+	dpdb_bind_i64(st, 1, (int64_t)rollback);
+	dpdb_bind_blob(st, 2, device, 32);
+	return dps_int(st, -1, idx);
+}
+
+int dps_log_recovery_put(dps_store *s, uint64_t rollback, const uint8_t device[32], uint64_t size,
+			 uint64_t idx)
+{
+	dpdb_stmt *st = dpdb_prepare(s->db, "INSERT INTO log_recoveries(rollback,device,size,idx) "
+					    "VALUES(?1,?2,?3,?4)");
+	dpdb_bind_i64(st, 1, (int64_t)rollback);
+	dpdb_bind_blob(st, 2, device, 32);
+	dpdb_bind_i64(st, 3, (int64_t)size);
+	dpdb_bind_i64(st, 4, (int64_t)idx);
+	return dpdb_run(st);
+}
+
+struct lines {
+	int (*cb)(void *ctx, const char *line);
+	void *ctx;
+};
+
+static int line_row(dpdb_stmt *st, void *ctx)
+{
+	struct lines *x = ctx;
+	return x->cb(x->ctx, dpdb_col_text(st, 0));
+}
+
+int dps_log_cosigs(dps_store *s, uint64_t size, size_t max,
+		   int (*cb)(void *ctx, const char *line), void *ctx)
+{
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT line FROM log_cosigs WHERE size=?1 "
+					    "ORDER BY ts DESC, device LIMIT ?2");
+	dpdb_bind_i64(st, 1, (int64_t)size);
+	dpdb_bind_i64(st, 2, (int64_t)max);
+	struct lines x = {cb, ctx};
+	return dps_rows(st, line_row, &x);
+}
+
+int dps_log_witnessed(dps_store *s, unsigned min, uint64_t at_most, dps_checkpoint *c)
+{
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT size FROM log_cosigs WHERE size<=?1 GROUP BY size "
+					    "HAVING count(*)>=?2 ORDER BY size DESC LIMIT 1");
+	dpdb_bind_i64(st, 1, at_most > INT64_MAX ? INT64_MAX : (int64_t)at_most);
+	dpdb_bind_i64(st, 2, min);
+	int64_t size;
+	int r = dps_int(st, -1, &size);
+	if (!r && size < 0)
+		r = DP_ENOTFOUND;
+	if (!r)
+		r = dps_log_checkpoint_next(s, size - 1, c);
+	if (!r && (int64_t)c->size != size)
+		r = DP_ENOTFOUND;
+	return r;
+}
