@@ -603,18 +603,6 @@ static const char *pg_int_text(struct pg_stmt *s, int i, const char *v, int len,
 	return s->num[i];
 }
 
-static const char *pg_col_text(struct dpdb_stmt *st, int i)
-{
-	struct pg_stmt *s = S(st);
-	int len;
-	Oid t;
-	const char *v = pg_value(s, i, &len, &t);
-	if (!v)
-		return NULL;
-	/* text types and bytea: libpq ends every value with a NUL */
-	return is_int_type(t) ? pg_int_text(s, i, v, len, t) : v;
-}
-
 static const uint8_t *pg_col_blob(struct dpdb_stmt *st, int i, size_t *n)
 {
 	struct pg_stmt *s = S(st);
@@ -630,6 +618,13 @@ static const uint8_t *pg_col_blob(struct dpdb_stmt *st, int i, size_t *n)
 	}
 	*n = (size_t)len;
 	return (const uint8_t *)v;
+}
+
+static const char *pg_col_text(struct dpdb_stmt *st, int i)
+{
+	/* the bytes of text and bytea values, integers as decimal: libpq ends every value with a NUL */
+	size_t n;
+	return (const char *)pg_col_blob(st, i, &n);
 }
 
 /* ---- transactions ---- */
