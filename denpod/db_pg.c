@@ -35,9 +35,13 @@
  *
  * A lost connection (the server restarted, failed over, or ended the
  * session): the statement that meets it fails with DP_ESTORE, said as
- * lost, and the connection is dropped.  The next use outside a transaction
- * connects again (with the same settings: read only, relax_sync) and
- * re-prepares statements as they are stepped.  Inside a transaction, that
+ * lost, and the connection is dropped (the statement may have run: only
+ * the caller knows whether it can run it again).  The next use outside a
+ * transaction connects again (with the same settings: read only,
+ * relax_sync) and re-prepares statements as they are stepped.  A BEGIN or
+ * a PREPARE that meets a lost connection outside a transaction had done
+ * nothing: it is made once more on a new connection, so a server restarted
+ * between two transactions costs the next one nothing.  Inside a transaction, that
  * transaction is gone: every call fails with DP_ESTORE until the caller's
  * dpdb_rollback; the first use after it reconnects.  A COMMIT whose
  * connection is lost before the answer has an unknown outcome: it is said
@@ -70,7 +74,7 @@ enum {
 
 struct pg_db {
 	struct dpdb h;
-	PGconn *conn;     /* NULL: none now (lost, or never made): made at the next use outside a transaction */
+	PGconn *conn;     /* NULL: none (lost): made at the next use outside a transaction */
 	char *target;     /* for reconnecting; holds the password: wiped when freed */
 	uint64_t epoch;   /* counts connections: a statement prepared under an older one is re-prepared */
 	uint64_t names;   /* statement names handed out ("s1", "s2", ...) */
@@ -128,7 +132,7 @@ static char *pg_rewrite(const char *sql, int *nparams)
 
 /* ---- errors ---- */
 
-/* A message of the server's or libpq's on one line, runs of spaces as one (libpq's end in \n, details on more). */
+/* A message of the server's or libpq's on one line (libpq's end in \n), runs of spaces as one. */
 static void one_line(char *out, size_t cap, const char *msg)
 {
 	size_t o = 0;
@@ -226,8 +230,10 @@ static int pg_fail(struct pg_db *d, const PGresult *res, const char *sql)
 		const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 		one_line(msg, sizeof msg, m ? m : d->conn ? PQerrorMessage(d->conn) : NULL);
 	}
-	int lost = !d->conn || PQstatus(d->conn) == CONNECTION_BAD || (state && state[0] == '0' && state[1] == '8') ||
-		   is_sqlstate(state, "57P01") || is_sqlstate(state, "57P02") || is_sqlstate(state, "57P03");
+	/* class 08: connection exceptions; 57P01-03: the server shutting down or not yet up */
+	int lost = !d->conn || PQstatus(d->conn) == CONNECTION_BAD ||
+		   (state && state[0] == '0' && state[1] == '8') || is_sqlstate(state, "57P01") ||
+		   is_sqlstate(state, "57P02") || is_sqlstate(state, "57P03");
 	if (lost) {
 		pg_drop(d);
 		dpd_say("denpod: store: the connection to %s was lost (%s)%s", d->h.target, msg,
@@ -334,7 +340,8 @@ static int pg_open(struct dpdb **out, const char *target, int flags)
 		return DP_ENOMEM;
 	}
 	d->readonly = !!(flags & DPDB_READONLY);
-	dpdb_redact(d->h.target, sizeof d->h.target, target); /* db.c sets it again; pg_fail may need it first */
+	/* db.c sets it again after open; pg_fail may need it before */
+	dpdb_redact(d->h.target, sizeof d->h.target, target);
 	int r = pg_connect(d);
 	if (r) {
 		pg_free(d);
@@ -379,20 +386,28 @@ static void pg_finalize(struct dpdb_stmt *st)
 	free(s);
 }
 
+/*
+ * 1 if a call that failed with r found the connection lost outside a
+ * transaction: a call that changes nothing (BEGIN, a PREPARE) is then made
+ * once more, on a new connection.
+ */
+static int pg_lost_idle(const struct pg_db *d, int r) { return r == DP_ESTORE && !d->conn && !d->h.in_txn; }
+
 /* Prepares s on the current connection unless it is already. */
 static int pg_ready(struct pg_db *d, struct pg_stmt *s)
 {
-	int r = pg_connect(d);
-	if (r)
-		return r;
-	if (s->epoch == d->epoch)
-		return DP_OK;
-	PGresult *res = PQprepare(d->conn, s->name, s->text, s->nparams, NULL);
-	r = PQresultStatus(res) == PGRES_COMMAND_OK ? DP_OK : pg_fail(d, res, s->text);
-	PQclear(res);
-	if (!r)
-		s->epoch = d->epoch;
-	return r;
+	for (int tries = 0;; tries++) {
+		int r = pg_connect(d);
+		if (r || s->epoch == d->epoch)
+			return r;
+		PGresult *res = PQprepare(d->conn, s->name, s->text, s->nparams, NULL);
+		r = PQresultStatus(res) == PGRES_COMMAND_OK ? DP_OK : pg_fail(d, res, s->text);
+		PQclear(res);
+		if (!r)
+			s->epoch = d->epoch;
+		if (!r || tries || !pg_lost_idle(d, r))
+			return r;
+	}
 }
 
 static struct dpdb_stmt *pg_prepare(struct dpdb *db, const char *sql)
@@ -556,6 +571,11 @@ static int pg_col_null(struct dpdb_stmt *st, int i)
 	return pg_value(S(st), i, &len, &t) == NULL;
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* Big-endian integers of the binary format; 0 if the length is not the type's. */
 static int64_t pg_int(const char *v, int len, Oid t)
 {
@@ -566,9 +586,9 @@ static int64_t pg_int(const char *v, int len, Oid t)
 	case PG_INT2:
 		return len == 2 ? (int16_t)(p[0] << 8 | p[1]) : 0;
 	case PG_INT4:
-		return len == 4 ? (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]) : 0;
+		return len == 4 ? (int32_t)be32(p) : 0;
 	case PG_OID:
-		return len == 4 ? (int64_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]) : 0;
+		return len == 4 ? (int64_t)be32(p) : 0;
 	case PG_INT8: {
 		uint64_t u;
 		if (len != 8)
@@ -582,7 +602,10 @@ static int64_t pg_int(const char *v, int len, Oid t)
 	}
 }
 
-static int is_int_type(Oid t) { return t == PG_BOOL || t == PG_INT2 || t == PG_INT4 || t == PG_OID || t == PG_INT8; }
+static int is_int_type(Oid t)
+{
+	return t == PG_BOOL || t == PG_INT2 || t == PG_INT4 || t == PG_OID || t == PG_INT8;
+}
 
 static int64_t pg_col_i64(struct dpdb_stmt *st, int i)
 {
@@ -631,11 +654,15 @@ static const char *pg_col_text(struct dpdb_stmt *st, int i)
 
 static int pg_begin(struct dpdb *db, int read)
 {
-	int r = pg_connect(D(db));
-	if (r)
-		return r;
-	return pg_cmd(D(db), read ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-				  : "BEGIN ISOLATION LEVEL READ COMMITTED");
+	struct pg_db *d = D(db);
+	const char *sql = read ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+			       : "BEGIN ISOLATION LEVEL READ COMMITTED";
+	int r = pg_connect(d);
+	if (!r)
+		r = pg_cmd(d, sql);
+	if (pg_lost_idle(d, r) && !(r = pg_connect(d)))
+		r = pg_cmd(d, sql); /* BEGIN had done nothing: once more, on a new connection */
+	return r;
 }
 
 static void pg_rollback(struct dpdb *db)

@@ -354,7 +354,8 @@ static void t_changes(dpdb *db)
 	dpdb_stmt *st = dpdb_prepare(db, up);
 	dpdb_bind_i64(st, 1, 1), dpdb_bind_i64(st, 2, 50);
 	CHECK(dpdb_run(st) == DP_OK && dpdb_changes(db) == 0);
-	st = dpdb_prepare(db, "INSERT INTO ch (id, v) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET v = excluded.v");
+	st = dpdb_prepare(db, "INSERT INTO ch (id, v) VALUES (?1, ?2) "
+			      "ON CONFLICT (id) DO UPDATE SET v = excluded.v");
 	dpdb_bind_i64(st, 1, 1), dpdb_bind_i64(st, 2, 50);
 	CHECK(dpdb_run(st) == DP_OK && dpdb_changes(db) == 1);
 	CHECK(one(db, "SELECT v FROM ch WHERE id = 1") == 50);
@@ -496,10 +497,17 @@ static void t_pg_killed(const char *target)
 	CHECK(dpdb_step(st) == DPDB_ROW && dpdb_col_text(st, 0) && strcmp(dpdb_col_text(st, 0), "off") == 0);
 	dpdb_reset(st);
 
+	/* a BEGIN or a new statement meeting a lost connection: made again on a new one */
+	kill_backend(target, pid2);
+	CHECK(dpdb_begin(db) == DP_OK);
+	dpdb_rollback(db);
+	kill_backend(target, one(db, "SELECT pg_backend_pid()"));
+	CHECK(one(db, "SELECT COUNT(*) + 1 FROM kl") == 1);
+
 	/* inside a transaction: gone with it until the caller rolls back */
 	CHECK(dpdb_begin(db) == DP_OK);
 	CHECK(insert_id(db, "kl", 1) == DP_OK);
-	kill_backend(target, pid2);
+	kill_backend(target, one(db, "SELECT pg_backend_pid()"));
 	CHECK(insert_id(db, "kl", 2) == DP_ESTORE);
 	CHECK(insert_id(db, "kl", 3) == DP_ESTORE); /* no new connection inside it */
 	CHECK(dpdb_in_txn(db));
@@ -578,7 +586,8 @@ static void run_pg(void)
 {
 	const char *base = getenv("DENPO_TEST_PG");
 	if (!base || !*base) {
-		t_skipped("postgresql", "DENPO_TEST_PG is not set (tests/run.sh sets it with scripts/pg-tmp)");
+		t_skipped("postgresql",
+			  "DENPO_TEST_PG is not set (tests/run.sh sets it with scripts/pg-tmp)");
 		return;
 	}
 	capture();
