@@ -24,8 +24,13 @@ check "an unknown command fails" bash -c "! '$PGTMP' frobnicate 2>/dev/null"
 # The cluster's caller: a process this test ends to see the cluster go with it.
 sleep 600 &
 caller=$!
+trap 'kill "$caller" 2>/dev/null' EXIT
 t0=$(now)
-env=$("$PGTMP" start --watch "$caller") || no "start failed"
+if ! env=$("$PGTMP" start --watch "$caller"); then
+	no "scripts/pg-tmp start failed"
+	t_done it_pgtmp
+	exit 1
+fi
 t1=$(now)
 eval "$env"
 echo "start: $(secs "$t0" "$t1") s"
