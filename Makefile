@@ -13,7 +13,7 @@ endif
 
 CC ?= cc
 PKGS := libsodium openssl sqlite3 libevent libevent_openssl libevent_pthreads jansson libcurl zlib \
-	libseccomp pwquality
+	libseccomp pwquality libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 

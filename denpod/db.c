@@ -12,6 +12,7 @@
 /* The drivers this denpod has, by kind. */
 static const struct dpdb_driver *const drivers[] = {
 	&dpdb_sqlite_driver,
+	&dpdb_pg_driver,
 };
 
 int dpdb_kind_of(const char *target)
@@ -115,8 +116,7 @@ static uint64_t fnv1a(const char *s)
 
 static dpdb_stmt *prepare(dpdb *db, const char *sql);
 
-/* 1 if sql has a ? not followed by a digit outside quotes (db.h: parameters are numbered). */
-static int bare_param(const char *sql)
+const char *dpdb_next_param(const char *sql)
 {
 	char quote = 0;
 	for (const char *p = sql; *p; p++) {
@@ -125,10 +125,19 @@ static int bare_param(const char *sql)
 				quote = 0;
 		} else if (*p == '\'' || *p == '"') {
 			quote = *p;
-		} else if (*p == '?' && !(p[1] >= '0' && p[1] <= '9')) {
-			return 1;
+		} else if (*p == '?') {
+			return p;
 		}
 	}
+	return NULL;
+}
+
+/* 1 if sql has a ? not followed by a digit outside quotes (db.h: parameters are numbered). */
+static int bare_param(const char *sql)
+{
+	for (const char *p = dpdb_next_param(sql); p; p = dpdb_next_param(p + 1))
+		if (!(p[1] >= '0' && p[1] <= '9'))
+			return 1;
 	return 0;
 }
 

@@ -82,6 +82,13 @@ struct dpdb_driver {
 extern const struct dpdb_driver dpdb_sqlite_driver;
 extern const struct dpdb_driver dpdb_pg_driver;
 
+/*
+ * db.c: the first ? in sql outside quoted text ('...' or "..."), or NULL;
+ * the one reading of parameters that db.c's check and a driver's
+ * rewriting share.
+ */
+const char *dpdb_next_param(const char *sql);
+
 /* db.c: a target as messages may show it (a URI's password replaced by "***"). */
 void dpdb_redact(char *out, size_t cap, const char *target);
 

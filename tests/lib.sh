@@ -137,3 +137,21 @@ switch_ab() {
 	printf 'rule.MACHINE-SPEED.mode = report\nrule.ENUM-RANGE.mode = report\nrule.BULK-CAP.mode = report\n' \
 		>"$T/sw/detect.conf"
 }
+
+# ---- PostgreSQL (issue 13) ----
+# pg_database NAME: $PG_URI becomes the URI of a new, empty database NAME on
+# the test's PostgreSQL: $DENPO_TEST_PG if set (tests/run.sh starts one for
+# the tests marked [uses DENPO_TEST_PG]), else a cluster of this test's own,
+# started by scripts/pg-tmp and stopped when the test's shell exits.  Call it
+# directly, not in $(...): it sets variables.  Fails if no PostgreSQL starts.
+pg_database() {
+	if [ -z "${DENPO_TEST_PG:-}" ]; then
+		local env
+		env=$("$ROOT/scripts/pg-tmp" start --watch $$) || return 1
+		eval "$env"
+		export DENPO_TEST_PG DENPO_TEST_PG_DIR
+	fi
+	PGOPTIONS="-c client_min_messages=warning" psql -qX -v ON_ERROR_STOP=1 "$DENPO_TEST_PG" -c "DROP DATABASE IF EXISTS $1" \
+		-c "CREATE DATABASE $1" >/dev/null || return 1
+	PG_URI=$(sed -E "s#^([a-z]+://[^/?]*)(/[^?]*)?#\1/$1#" <<<"$DENPO_TEST_PG")
+}

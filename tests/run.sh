@@ -32,7 +32,8 @@ only=${1:-}
 # printed as each finishes.  Integration scripts first: they take longest.
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+pg_dir=
+trap 'rm -rf "$tmp"; [ -z "$pg_dir" ] || scripts/pg-tmp stop "$pg_dir"' EXIT
 names=() cmds=()
 add() { # NAME COMMAND...: queue a test unless $only leaves it out
 	[ -n "$only" ] && [[ "$1" != *"$only"* ]] && return
@@ -48,6 +49,22 @@ done
 # The same age testkit as published on npm (cctv-age), dumped by scripts/test-all.
 if [ -n "${DENPO_AGE_NPM_VECTORS:-}" ] && [ -x "$BUILD/tests/test_age" ]; then
 	add test_age_npm env DENPO_AGE_VECTORS="$DENPO_AGE_NPM_VECTORS" "$BUILD/tests/test_age"
+fi
+# A test whose source holds the mark [uses DENPO_TEST_PG] reads a PostgreSQL
+# URI from DENPO_TEST_PG: unless the caller gave one, the queued tests share
+# one throwaway cluster (scripts/pg-tmp), each in a database of its own.
+pg_wanted=
+for n in "${names[@]}"; do
+	grep -qsF '[uses DENPO_TEST_PG]' "tests/$n.c" "tests/$n.sh" && pg_wanted=1
+done
+if [ -z "${DENPO_TEST_PG:-}" ] && [ -n "$pg_wanted" ]; then
+	if pg_env=$(scripts/pg-tmp start --watch $$); then
+		eval "$pg_env"
+		pg_dir=$DENPO_TEST_PG_DIR
+		export DENPO_TEST_PG
+	else
+		echo "run.sh: scripts/pg-tmp could not start a PostgreSQL: the tests that use one skip it" >&2
+	fi
 fi
 run_one() { # INDEX
 	local n=${names[$1]} t0=$SECONDS
