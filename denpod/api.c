@@ -1,10 +1,10 @@
 /*
- * denpod/api.c - the endpoints of docs/api.md.
- *
- * Every request is authenticated afresh: the peer certificate's key must
- * belong to an enrolled device (else 401) that is active (else 403), so a
- * suspension or revocation made by `denpod device suspend` in another
- * process takes effect on the very next request.
+ * denpod/api.c - the reading endpoints of docs/api.md (api.h): the health
+ * answer, the inbox (and its long-polls), the archive, sent and overdue
+ * lists, a cable's receipts and acceptance, the directory.  The cable's
+ * and the keys' writes are in api_cable.c and api_keys.c, the log's in
+ * api_log.c and api_rollback.c; the route table (route.c) authenticates
+ * every request before its handler runs.
  *
  * Every time here is dpd_now() (dp_now(): the system clock, shifted by
  * $DENPO_TEST_CLOCK_OFFSET in tests), never time(NULL).
@@ -24,11 +24,11 @@
 #include "denpo/encoding.h"
 #include "denpo/envelope.h"
 #include "denpo/epoch.h"
-#include "denpod/check.h"
+#include "denpod/api.h"
 #include "denpod/policy.h"
-#include "denpod/detect_srv.h"
 #include "denpod/query.h"
 #include "denpod/server.h"
+#include "denpod/wait.h"
 
 /* A store failure that is a full disk (DP_ENOSPC, 507), where a read met it. */
 #define DISK_FULL "the switch's disk is full: its operator must free space on it; then retry"
@@ -231,7 +231,13 @@ static int list_end(struct inbox_ctx *x, json_t *logj, int r, json_t **out)
 	return r ? r : *out ? DP_OK : DP_ENOMEM;
 }
 
-int dpd_inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, int64_t log_size, json_t **out)
+/*
+ * JSON of a device's inbox (also the long-poll answers).  log_size >= 0: the
+ * device asked for proofs (log_size=M): each cable with its envelope and
+ * cable-accepted entry, and the "log" object (docs/api.md).
+ */
+static int inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, int64_t log_size,
+		      json_t **out)
 {
 	struct inbox_ctx x;
 	json_t *logj;
@@ -272,8 +278,29 @@ static int log_size_of(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int64_
 	return 0;
 }
 
-static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
+/* A held long-poll's answer (wait.h): the device's inbox as it is now. */
+static void inbox_wake(dpd_server *srv, dpd_waiter *w)
 {
+	json_t *j = NULL;
+	int r = inbox_json(srv, w->device, w->limit, w->log_size, &j);
+	if (r)
+		dpd_reply_error(&w->rq, dpd_http_status(r), r, "cannot read the queue; retry");
+	else
+		dpd_reply_json(&w->rq, 200, j);
+	dpd_wait_drop(w);
+}
+
+void dpd_get_health(const dpd_call *c)
+{
+	dpd_reply_json(c->rq, 200, json_pack("{s:s,s:s}", "status", "ok", "version", DPD_VERSION));
+}
+
+void dpd_get_inbox(const dpd_call *c)
+{
+	dpd_server *srv = c->srv;
+	dpd_req *rq = c->rq;
+	struct evkeyvalq *q = c->q;
+	const dps_device *dev = c->dev;
 	uint64_t wait = 0, limit = 100, after = 0;
 	int64_t log_size;
 	char msg[DPQ_MSG_MAX];
@@ -304,6 +331,7 @@ static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const d
 				return;
 			}
 			wt->rq = *rq;
+			wt->answer = inbox_wake;
 			memcpy(wt->device, dev->id, 32);
 			wt->limit = (size_t)limit;
 			wt->log_size = log_size;
@@ -312,7 +340,7 @@ static void get_inbox(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const d
 		}
 	}
 	json_t *j = NULL;
-	int r = dpd_inbox_json(srv, dev->id, (size_t)limit, log_size, &j);
+	int r = inbox_json(srv, dev->id, (size_t)limit, log_size, &j);
 	if (r) {
 		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the queue; retry");
 		return;
@@ -331,8 +359,12 @@ static int archive_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
 }
 
 /* GET /v1/archive?before=SEQ&limit=N: every cable addressed to the device, newest first. */
-static void get_archive(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
+void dpd_get_archive(const dpd_call *c)
 {
+	dpd_server *srv = c->srv;
+	dpd_req *rq = c->rq;
+	struct evkeyvalq *q = c->q;
+	const dps_device *dev = c->dev;
 	uint64_t before = INT64_MAX, limit = 100;
 	char msg[DPQ_MSG_MAX];
 	if (dpq_num(q, "before", 0, INT64_MAX, &before, msg, sizeof msg) ||
@@ -356,209 +388,7 @@ static void get_archive(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const
 	dpd_reply_json(rq, 200, j);
 }
 
-/* ---- submit ---- */
-
-static void post_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev)
-{
-	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
-	size_t n = evbuffer_get_length(in);
-	char msg[DPP_MSG_MAX];
-	if (n == 0 || n > DPD_BODY_MAX) {
-		dpd_reply_error(rq, n ? 413 : 400, n ? DP_ETOOBIG : DP_EPARSE,
-				"the body must be a submission (u32 envelope_len || envelope || payload)");
-		return;
-	}
-	const uint8_t *p = evbuffer_pullup(in, -1);
-	if (!p) {
-		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
-		return;
-	}
-	/* a decoy (docs/detection.md): who may plant one is policy's rule */
-	const char *dh = evhttp_find_header(evhttp_request_get_input_headers(rq->req), "X-Denpo-Decoy");
-	int decoy = 0;
-	int r = dpp_decoy_ok(srv->store, dev, dh, &decoy, msg, sizeof msg);
-	if (r) {
-		dpd_reply_error(rq, dpd_http_status(r), r,
-				r == DP_ESTORE ? "the switch could not read its directory; retry" : msg);
-		return;
-	}
-	dp_envelope e;
-	const uint8_t *payload;
-	size_t plen;
-	dp_envelope_init(&e);
-	r = dp_submission_decode(&e, p, n, &payload, &plen);
-	if (r) {
-		snprintf(msg, sizeof msg, "%s: %s",
-			 r == DP_ESIG ? "the envelope signature does not verify against From-Device"
-				      : "the submission is malformed",
-			 dp_strerror(r));
-		dpd_reply_error(rq, dpd_http_status(r), r, msg);
-		dp_envelope_free(&e);
-		return;
-	}
-	/*
-	 * A retry of a cable already stored is answered as the duplicate it is,
-	 * not judged again: its recipients' key epochs may have closed since.
-	 * (A retry of a cable still being committed is found by the writer.)
-	 */
-	dps_cable stored;
-	r = memcmp(e.from_device, dev->id, 32) == 0
-		    ? dps_cable_stored(srv->store, e.cable_id, p, n, &stored) : DP_ENOTFOUND;
-	if (r == DP_OK) {
-		dp_envelope_free(&e);
-		json_t *j = json_pack("{s:o,s:s,s:I,s:b}", "cable_id", hexj(stored.cable_id, DP_CABLE_ID),
-				      "mrn", stored.mrn, "accepted", (json_int_t)stored.accepted,
-				      "duplicate", 1);
-		if (j && stored.log_idx >= 0)
-			json_object_set_new(j, "log_index", json_integer((json_int_t)stored.log_idx));
-		dpd_reply_json(rq, 200, j);
-		return;
-	}
-	if (r == DP_ESTORE || r == DP_ENOSPC) {
-		dp_envelope_free(&e);
-		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOSPC ? DISK_FULL
-									  : "the switch could not read its database; retry");
-		return;
-	}
-	dpd_op *op = calloc(1, sizeof *op);
-	dps_rcpt *rcpts = calloc(e.nrecipients ? e.nrecipients : 1, sizeof *rcpts);
-	uint8_t *data = malloc(n);
-	if (!op || !rcpts || !data) {
-		free(op);
-		free(rcpts);
-		free(data);
-		dp_envelope_free(&e);
-		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
-		return;
-	}
-	/* the acceptance time: the epochs are judged at it and the cable is stored with it */
-	op->sub.now = dpd_now(srv);
-	r = dpp_check(srv->store, dev, &e, op->sub.now, rcpts, op->sub.c.officer, msg, sizeof msg);
-	if (r) {
-		if (r == DP_ESTORE || r == DP_ENOSPC)
-			snprintf(msg, sizeof msg, "%s", r == DP_ENOSPC ? DISK_FULL
-						      : "the switch could not read its directory; retry");
-		dpd_reply_error(rq, dpd_http_status(r), r, msg);
-		free(op);
-		free(rcpts);
-		free(data);
-		dp_envelope_free(&e);
-		return;
-	}
-	op->kind = DPD_OP_SUBMIT;
-	op->rq = *rq;
-	op->rcpts = rcpts;
-	dps_cable *c = &op->sub.c;
-	c->decoy = decoy;
-	memcpy(c->cable_id, e.cable_id, DP_CABLE_ID);
-	snprintf(c->from_post, sizeof c->from_post, "%s", e.from);
-	memcpy(c->from_device, e.from_device, 32);
-	c->classification = e.classification;
-	c->prec_action = e.prec_action;
-	c->prec_info = e.prec_info;
-	op->sub.rcpts = rcpts;
-	op->sub.nrcpts = e.nrecipients;
-	/* our own copy: the writer thread reads it even if the client goes away */
-	memcpy(data, p, n);
-	op->data = data;
-	op->sub.data = data;
-	op->sub.len = n;
-	dp_envelope_free(&e);
-	dpd_batch_add(srv, op);
-}
-
-/* ---- per-cable endpoints ---- */
-
-/* /v1/cables/{id}[/suffix]: parses the id; suffix gets "" or the rest. */
-static int cable_path(const char *path, uint8_t id[DP_CABLE_ID], const char **suffix)
-{
-	const char *p = path + strlen("/v1/cables/");
-	const char *slash = strchr(p, '/');
-	size_t n = slash ? (size_t)(slash - p) : strlen(p);
-	*suffix = slash ? slash : "";
-	/* a cable id is exactly 32 hex digits */
-	return n == 2 * DP_CABLE_ID ? dp_hex_decode(id, DP_CABLE_ID, p, n) : DP_EPARSE;
-}
-
-static void get_cable(dpd_server *srv, dpd_req *rq, const dps_device *dev, const dps_cable *c,
-		      const dps_rcpt *rc)
-{
-	struct evbuffer *b = evbuffer_new();
-	dp_buf data;
-	dpo_damage dmg;
-	dp_logent e; /* 24 KiB on the loop thread's stack: a heap block this size costs a fetch more */
-	dp_buf_init(&data, DPD_BODY_MAX);
-	/* no byte of a copy the log does not vouch for leaves, and nothing is recorded */
-	int r = b ? dpk_cable_read(srv->store, c, &data, &e, &dmg) : DP_ENOMEM;
-	if (r == DP_ESTATE) {
-		dmg.t_ms = dp_now() * 1000;
-		snprintf(dmg.found_by, sizeof dmg.found_by, "fetch");
-		dmg.has_device = 1;
-		memcpy(dmg.device, dev->id, 32);
-		dpd_det_damage(srv, &dmg);
-		dp_buf_free(&data);
-		evbuffer_free(b);
-		dpd_reply_error(rq, 500, DP_ESTORE, "the switch's copy of this cable is damaged; the "
-						    "security office has been alerted");
-		return;
-	}
-	if (!r && evbuffer_add(b, data.p, data.len))
-		r = DP_ENOMEM;
-	dp_buf_free(&data);
-	if (r) {
-		if (b)
-			evbuffer_free(b);
-		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the cable; retry");
-		return;
-	}
-	/*
-	 * First fetch by a recipient: the delivery receipt; any other (a later
-	 * fetch, the originator's): a cable-fetched entry.  Either commits
-	 * before the bytes go out.
-	 */
-	dpd_op *op = calloc(1, sizeof *op);
-	if (!op) {
-		evbuffer_free(b);
-		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
-		return;
-	}
-	op->kind = rc && !rc->delivered ? DPD_OP_DELIVER : DPD_OP_FETCH;
-	op->prec = rc ? rc->prec : c->prec_action;
-	op->rq = *rq;
-	op->seq = c->seq;
-	memcpy(op->device, dev->id, 32);
-	memcpy(op->cable_id, c->cable_id, DP_CABLE_ID);
-	op->t = dpd_now(srv);
-	op->body = b;
-	snprintf(op->mrn, sizeof op->mrn, "%s", c->mrn);
-	dpd_batch_add(srv, op);
-}
-
-static void post_ack(dpd_server *srv, dpd_req *rq, const dps_device *dev, const dps_cable *c,
-		     const dps_rcpt *rc)
-{
-	if (rc->acked) { /* idempotent: answer with the first ack */
-		json_t *j = json_pack("{s:o,s:I}", "cable_id", hexj(c->cable_id, DP_CABLE_ID), "acked",
-				      (json_int_t)rc->acked);
-		if (j && rc->ack_log >= 0)
-			json_object_set_new(j, "log_index", json_integer((json_int_t)rc->ack_log));
-		dpd_reply_json(rq, 200, j);
-		return;
-	}
-	dpd_op *op = calloc(1, sizeof *op);
-	if (!op) {
-		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
-		return;
-	}
-	op->kind = DPD_OP_ACK;
-	op->rq = *rq;
-	op->seq = c->seq;
-	memcpy(op->device, dev->id, 32);
-	memcpy(op->cable_id, c->cable_id, DP_CABLE_ID);
-	snprintf(op->mrn, sizeof op->mrn, "%s", c->mrn);
-	op->t = dpd_now(srv);
-	dpd_batch_add(srv, op);
-}
+/* ---- a cable's receipts and acceptance ---- */
 
 struct status_ctx {
 	dpd_server *srv;
@@ -612,8 +442,19 @@ static int cable_proofs(dpd_server *srv, const dps_cable *c, int64_t log_size, j
 	return r;
 }
 
-static void get_status(dpd_server *srv, dpd_req *rq, const dps_cable *c, int64_t log_size)
+/* GET /v1/cables/{id}/status: the receipts of every recipient, for the originating officer. */
+void dpd_get_status(const dpd_call *call)
 {
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
+	const dps_cable *c = call->cable;
+	int64_t log_size;
+	if (!call->is_orig) {
+		dpd_reply_error(rq, 404, DP_ENOTFOUND, "receipts are for the originating officer");
+		return;
+	}
+	if (log_size_of(srv, rq, call->q, &log_size))
+		return;
 	struct status_ctx x = {srv, c, json_array(), dpd_now(srv), 0, 0, 0};
 	int r = dps_rcpts(srv->store, c->seq, status_one, &x);
 	if (r) {
@@ -639,9 +480,15 @@ static void get_status(dpd_server *srv, dpd_req *rq, const dps_cable *c, int64_t
  * acceptance (MRN, time, the precedence that applies to this device, the
  * classification) with the proofs, for a recipient or the originator.
  */
-static void get_accepted(dpd_server *srv, dpd_req *rq, const dps_cable *c, const dps_rcpt *rc,
-			 int64_t log_size)
+void dpd_get_accepted(const dpd_call *call)
 {
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
+	const dps_cable *c = call->cable;
+	const dps_rcpt *rc = call->rcpt;
+	int64_t log_size;
+	if (log_size_of(srv, rq, call->q, &log_size))
+		return;
 	json_t *j = json_pack("{s:o,s:s,s:I,s:s,s:s,s:s}", "cable_id", hexj(c->cable_id, DP_CABLE_ID), "mrn",
 			      c->mrn, "accepted", (json_int_t)c->accepted, "precedence",
 			      dp_prec_name(rc ? rc->prec : c->prec_action), "classification",
@@ -655,83 +502,6 @@ static void get_accepted(dpd_server *srv, dpd_req *rq, const dps_cable *c, const
 		return;
 	}
 	dpd_reply_json(rq, 200, j);
-}
-
-static void cable_endpoint(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int post,
-			   const dps_device *dev)
-{
-	uint8_t id[DP_CABLE_ID];
-	const char *suffix;
-	dps_cable c;
-	dps_rcpt rc;
-	if (cable_path(rq->path, id, &suffix)) {
-		dpd_reply_error(rq, 400, DP_EPARSE, "a cable id is 32 hex digits");
-		return;
-	}
-	int r = dps_cable_get(srv->store, id, &c);
-	int is_rcpt = 0;
-	if (!r) {
-		r = dps_rcpt_get(srv->store, c.seq, dev->id, &rc);
-		is_rcpt = r == DP_OK;
-		if (r == DP_ENOTFOUND)
-			r = DP_OK;
-	}
-	/* originator = any device of the originating officer */
-	int is_orig = !r && strcmp(c.officer, dev->officer) == 0;
-	dp_det_event ev;
-	memset(&ev, 0, sizeof ev);
-	ev.cable_seq = -1;
-	if (r == DP_ENOTFOUND || (!r && !is_rcpt && !is_orig)) {
-		/* enumeration, or a decoy of another device's archive */
-		ev.kind = DP_DET_NOT_ADDRESSED;
-		ev.decoy = r == DP_OK && c.decoy;
-		if (r == DP_OK) {
-			ev.cable_seq = c.seq;
-			ev.cable_accepted = c.accepted;
-		}
-		if (dpd_det_request(srv, rq, &ev))
-			return;
-		/* a non-recipient must not learn that the cable exists */
-		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such cable for this device");
-		return;
-	}
-	if (!r) {
-		ev.kind = !post && !*suffix ? DP_DET_FETCH : DP_DET_OTHER;
-		ev.cable_seq = c.seq;
-		ev.cable_accepted = c.accepted;
-		/* a decoy's rows are stored delivered: its recipient has never fetched it */
-		ev.refetch = is_orig || (is_rcpt && rc.delivered != 0 && !c.decoy);
-		/* its delivery: waiting for this device, neither delivered nor acknowledged (R19) */
-		ev.queued = is_rcpt && !ev.refetch && !rc.acked && !c.decoy;
-		ev.flash = is_rcpt && rc.prec == DP_PREC_FLASH; /* its precedence as an addressee */
-		ev.decoy = c.decoy && !is_orig; /* the security office reading its own decoy */
-		if (dpd_det_request(srv, rq, &ev))
-			return;
-	}
-	if (r) {
-		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the cable; retry");
-		return;
-	}
-	if (!post && !*suffix) {
-		get_cable(srv, rq, dev, &c, is_rcpt ? &rc : NULL);
-	} else if (post && strcmp(suffix, "/ack") == 0) {
-		if (!is_rcpt)
-			dpd_reply_error(rq, 404, DP_ENOTFOUND, "this device is not a recipient");
-		else
-			post_ack(srv, rq, dev, &c, &rc);
-	} else if (!post && strcmp(suffix, "/status") == 0) {
-		int64_t m;
-		if (!is_orig)
-			dpd_reply_error(rq, 404, DP_ENOTFOUND, "receipts are for the originating officer");
-		else if (!log_size_of(srv, rq, q, &m))
-			get_status(srv, rq, &c, m);
-	} else if (!post && strcmp(suffix, "/accepted") == 0) {
-		int64_t m;
-		if (!log_size_of(srv, rq, q, &m))
-			get_accepted(srv, rq, &c, is_rcpt ? &rc : NULL, m);
-	} else {
-		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such endpoint");
-	}
 }
 
 /* ---- sent, overdue ---- */
@@ -771,8 +541,12 @@ static int sent_one(void *ctx, const dps_cable *c)
 }
 
 /* GET /v1/sent?before=SEQ&limit=N: the officer's cables, newest first (as the archive pages). */
-static void get_sent(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_device *dev)
+void dpd_get_sent(const dpd_call *c)
 {
+	dpd_server *srv = c->srv;
+	dpd_req *rq = c->rq;
+	struct evkeyvalq *q = c->q;
+	const dps_device *dev = c->dev;
 	int64_t log_size;
 	uint64_t before = INT64_MAX, limit = 100; /* DP_SENT_PAGE, include/denpo/client.h */
 	char msg[DPQ_MSG_MAX];
@@ -828,8 +602,11 @@ static int overdue_one(void *ctx, const dps_cable *c, const dps_rcpt *rc)
 	return DP_OK;
 }
 
-static void get_overdue(dpd_server *srv, dpd_req *rq, const dps_officer *me)
+void dpd_get_overdue(const dpd_call *c)
 {
+	dpd_server *srv = c->srv;
+	dpd_req *rq = c->rq;
+	const dps_officer *me = c->me;
 	int comms = 0;
 	for (size_t i = 0; i < me->nroles; i++)
 		comms |= strcmp(me->roles[i], "COMMS") == 0;
@@ -1015,8 +792,11 @@ struct resolve_q {
 	dpp_posts posts;
 };
 
-static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
+void dpd_get_resolve(const dpd_call *c)
 {
+	dpd_server *srv = c->srv;
+	dpd_req *rq = c->rq;
+	struct evkeyvalq *q = c->q;
 	char msg[DPP_MSG_MAX];
 	int cls = DP_CLASS_UNCLASSIFIED;
 	uint64_t m = 0;
@@ -1089,8 +869,10 @@ static void get_resolve(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 					  unreachable));
 }
 
-static void get_device(dpd_server *srv, dpd_req *rq)
+void dpd_get_device(const dpd_call *c)
 {
+	dpd_server *srv = c->srv;
+	dpd_req *rq = c->rq;
 	const char *h = rq->path + strlen("/v1/directory/devices/");
 	uint8_t id[32];
 	json_t *j = NULL;
@@ -1116,215 +898,4 @@ static void get_device(dpd_server *srv, dpd_req *rq)
 		key_fields(j, e); /* without a current key: no key fields at all */
 	free(e);
 	dpd_reply_json(rq, 200, j);
-}
-
-/* ---- key epochs ---- */
-
-static void post_keys(dpd_server *srv, dpd_req *rq, const dps_device *dev)
-{
-	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
-	size_t n = evbuffer_get_length(in);
-	if (n == 0 || n > DP_EPOCH_KEY_MAX) {
-		dpd_reply_error(rq, 400, n ? DP_ETOOBIG : DP_EPARSE,
-				"the body must be one DENPO-EPOCH-KEY/1 record (at most 4096 bytes)");
-		return;
-	}
-	const uint8_t *p = evbuffer_pullup(in, -1);
-	dpd_op *op = calloc(1, sizeof *op);
-	dp_epoch_key *k = malloc(sizeof *k);
-	uint8_t *data = malloc(n);
-	if (!p || !op || !k || !data) {
-		free(op);
-		free(k);
-		free(data);
-		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
-		return;
-	}
-	int r = dp_epoch_key_decode(k, p, n);
-	const char *why = NULL;
-	if (r == DP_EUNSUPP)
-		why = "the record's Age-Recipient is not a post-quantum mlkem768x25519 (age1pq1) "
-		      "recipient: cables are encrypted to nothing else";
-	else if (r == DP_ESIG)
-		why = "the record's signature does not verify against its Device-Id";
-	else if (r)
-		why = "the body is not a well-formed DENPO-EPOCH-KEY/1 record";
-	else if (memcmp(k->device, dev->id, DP_ED25519_PK) != 0) {
-		r = DP_EDENIED;
-		why = "the record's Device-Id is not this device: a device publishes its own keys only";
-	}
-	if (r) {
-		dpd_reply_error(rq, dpd_http_status(r), r, why);
-		free(op);
-		free(k);
-		free(data);
-		return;
-	}
-	memcpy(data, p, n);
-	op->kind = DPD_OP_KEY_PUT;
-	op->rq = *rq;
-	op->key = k;
-	op->data = data;
-	op->pub.len = n;
-	op->t = dpd_now(srv);
-	dpd_batch_add(srv, op); /* the writer judges the publication rules in its transaction */
-}
-
-struct keys_ctx {
-	json_t *arr;
-	int64_t now;
-	uint32_t current; /* the current epoch, if has_current */
-	int has_current;
-};
-
-static int keys_one(void *ctx, const dps_epoch_state *st)
-{
-	struct keys_ctx *x = ctx;
-	json_t *pend = json_array();
-	for (size_t i = 0; i < st->npending; i++)
-		json_array_append_new(pend, hexj(st->pending[i], DP_CABLE_ID));
-	json_t *j = json_object();
-	json_object_set_new(j, "epoch", json_integer(st->w.epoch));
-	json_object_set_new(j, "not_before", json_integer(st->w.not_before));
-	json_object_set_new(j, "not_after", json_integer(st->w.not_after));
-	json_object_set_new(j, "current", json_boolean(x->has_current && x->current == st->w.epoch));
-	json_object_set_new(j, "closed", json_boolean(st->closed));
-	json_object_set_new(j, "pending", pend);
-	json_object_set_new(j, "more", json_boolean(st->more));
-	json_array_append_new(x->arr, j);
-	return DP_OK;
-}
-
-int dpd_keys_json(dps_store *st, const uint8_t device[32], int64_t now, json_t **out)
-{
-	struct keys_ctx x = {json_array(), now, 0, 0};
-	dps_epoch *e = malloc(sizeof *e);
-	int r = e ? dps_epoch_current(st, device, now, e, NULL) : DP_ENOMEM;
-	if (!r) {
-		x.current = e->epoch;
-		x.has_current = 1;
-	}
-	free(e);
-	if (r == DP_ENOTFOUND)
-		r = DP_OK;
-	if (!r)
-		r = dps_epoch_list(st, device, now, keys_one, &x);
-	if (r) {
-		json_decref(x.arr);
-		return r;
-	}
-	*out = json_pack("{s:I,s:i,s:o}", "now", (json_int_t)now, "skew", DP_EPOCH_SKEW, "epochs",
-			 x.arr);
-	return *out ? DP_OK : DP_ENOMEM;
-}
-
-static void get_keys(dpd_server *srv, dpd_req *rq, const dps_device *dev)
-{
-	dpd_op *op = calloc(1, sizeof *op);
-	if (!op) {
-		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
-		return;
-	}
-	/* answered in batch order: see DPD_OP_KEYS in server.h */
-	op->kind = DPD_OP_KEYS;
-	op->rq = *rq;
-	memcpy(op->device, dev->id, 32);
-	op->t = dpd_now(srv);
-	dpd_batch_add(srv, op);
-}
-
-/* ---- dispatch ---- */
-
-void dpd_api_handle(dpd_server *srv, dpd_req *rq, const char *query, const uint8_t tls_key[32])
-{
-	dps_device dev;
-	dps_officer me;
-	int post = strcmp(rq->method, "POST") == 0;
-	/* directory rows cached before an admin change are forgotten here */
-	int r = dps_dir_sync(srv->store);
-	if (r) {
-		dpd_reply_error(rq, 503, r, "the switch cannot read its directory; retry");
-		return;
-	}
-	r = dps_device_by_tls(srv->store, tls_key, &dev);
-	if (r == DP_ENOTFOUND) {
-		dpd_reply_error(rq, 401, DP_EDEVICE, "this TLS key belongs to no enrolled device; "
-						      "enrol it (denpo enrol) and have it approved");
-		return;
-	}
-	if (r) {
-		dpd_reply_error(rq, 503, r, "the switch cannot read its directory; retry");
-		return;
-	}
-	dp_hex_encode(rq->dev, dev.id, 6);
-	if (dev.status != DPS_ACTIVE) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "this device is %s; ask the switch operator",
-			 dps_status_name(dev.status));
-		dpd_reply_error(rq, 403, DP_EDEVICE, msg);
-		return;
-	}
-	r = dps_officer_get(srv->store, dev.officer, &me);
-	if (r || me.status != DPS_ACTIVE) {
-		dpd_reply_error(rq, r && r != DP_ENOTFOUND ? 503 : 403, r && r != DP_ENOTFOUND ? r : DP_EDEVICE,
-				"this device's officer is not active");
-		return;
-	}
-
-	memcpy(rq->devid, dev.id, 32);
-	rq->authed = 1;
-	const char *p0 = rq->path;
-	/* the cable endpoints tell detection themselves, with the cable's facts */
-	if (strncmp(p0, "/v1/cables/", 11) != 0) {
-		dp_det_event ev;
-		memset(&ev, 0, sizeof ev);
-		ev.kind = DP_DET_OTHER;
-		ev.cable_seq = -1;
-		const char *h = p0 + strlen("/v1/directory/devices/");
-		if (!post && strncmp(p0, "/v1/directory/devices/", 22) == 0 && strlen(h) == 64 &&
-		    dp_hex_decode(ev.subject, 32, h, 64) == DP_OK)
-			ev.kind = DP_DET_KEYREQ;
-		if (dpd_det_request(srv, rq, &ev))
-			return;
-	}
-
-	struct evkeyvalq qs;
-	struct evkeyvalq *q = NULL;
-	TAILQ_INIT(&qs);
-	if (query) {
-		char msg[DPQ_MSG_MAX];
-		r = dpq_parse(query, &qs, msg, sizeof msg);
-		if (r) {
-			dpd_reply_error(rq, dpd_http_status(r), r, msg);
-			return;
-		}
-		q = &qs;
-	}
-	switch (rq->route) {
-	case DPD_RT_HEALTH:
-		dpd_reply_json(rq, 200, json_pack("{s:s,s:s}", "status", "ok", "version", DPD_VERSION));
-		break;
-	case DPD_RT_SUBMIT: post_cable(srv, rq, &dev); break;
-	case DPD_RT_INBOX: get_inbox(srv, rq, q, &dev); break;
-	case DPD_RT_ARCHIVE: get_archive(srv, rq, q, &dev); break;
-	case DPD_RT_SENT: get_sent(srv, rq, q, &dev); break;
-	case DPD_RT_OVERDUE: get_overdue(srv, rq, &me); break;
-	case DPD_RT_RESOLVE: get_resolve(srv, rq, q); break;
-	case DPD_RT_DEVICE: get_device(srv, rq); break;
-	case DPD_RT_KEY_PUT: post_keys(srv, rq, &dev); break;
-	case DPD_RT_KEYS: get_keys(srv, rq, &dev); break;
-	case DPD_RT_LOG_ROLLBACKS: dpd_log_rollbacks(srv, rq); break;
-	case DPD_RT_LOG_RECOVERED: dpd_log_recovered(srv, rq, &dev); break;
-	default:
-		/* the cable and log routes, and paths under them that match none:
-		 * their handlers parse the rest and say what is wrong with it */
-		if (strncmp(rq->path, "/v1/cables/", 11) == 0)
-			cable_endpoint(srv, rq, q, post, &dev);
-		else if (strncmp(rq->path, "/v1/log/", 8) == 0)
-			dpd_log_api(srv, rq, q, &me, &dev, post);
-		else
-			dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such endpoint (see docs/api.md)");
-	}
-	if (q)
-		evhttp_clear_headers(&qs);
 }

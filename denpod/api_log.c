@@ -17,6 +17,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "denpo/encoding.h"
+#include "denpod/api.h"
+#include "denpod/op.h"
 #include "denpod/query.h"
 #include "denpod/server.h"
 
@@ -60,15 +62,20 @@ static void reply_cosigned(dpd_server *srv, dpd_req *rq, const dps_checkpoint *c
 	dp_buf_free(&b);
 }
 
-static void get_checkpoint(dpd_server *srv, dpd_req *rq)
+void dpd_get_checkpoint(const dpd_call *call)
 {
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
 	dps_checkpoint c;
 	dpl_latest(srv->log, &c);
 	reply_cosigned(srv, rq, &c);
 }
 
-static void get_witnessed(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
+void dpd_get_witnessed(const dpd_call *call)
 {
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
+	struct evkeyvalq *q = call->q;
 	uint64_t k = 1;
 	char msg[DPQ_MSG_MAX];
 	dps_checkpoint c, w;
@@ -89,13 +96,38 @@ static void get_witnessed(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q)
 	reply_cosigned(srv, rq, &w);
 }
 
+/* A cosignature for the commit engine (op.h): stored, with no log entry (it is about the log). */
+struct op_cosign {
+	dpd_op op;
+	uint64_t size;               /* the checkpoint's */
+	uint8_t device[DP_ED25519_PK];
+	char line[COSIG_LINE_MAX + 1]; /* the signature line, verified by the loop thread */
+};
+
+static int cosign_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	struct op_cosign *k = DPD_OP_OF(op, struct op_cosign);
+	return dps_log_cosig_put(st, k->size, k->device, op->t, k->line);
+}
+
+static void cosign_answer(struct dpd_server *srv, dpd_op *op)
+{
+	if (!dpd_op_refused(op))
+		dpd_reply_json(&op->rq, 200, json_pack("{s:b}", "stored", 1));
+}
+
+const dpd_op_type dpd_op_cosign = {"COSIGN", cosign_write, cosign_answer, NULL, NULL};
+
 /*
  * POST /v1/log/cosign {"size": N, "cosignature": "— denpo-device/<hex> <b64>\n"}:
  * this device's cosignature/v1 of the stored checkpoint of size N, checked
  * here, stored by the batch writer.
  */
-static void post_cosign(dpd_server *srv, dpd_req *rq, const dps_device *dev)
+void dpd_post_cosign(const dpd_call *call)
 {
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
+	const dps_device *dev = call->dev;
 	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
 	size_t n = evbuffer_get_length(in);
 	const char *bad = "give {\"size\": N, \"cosignature\": \"\u2014 denpo-device/<id hex> "
@@ -161,21 +193,16 @@ static void post_cosign(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 						    "switch's clock");
 		return;
 	}
-	dpd_op *op = calloc(1, sizeof *op);
-	uint8_t *data = malloc(ll + 1);
-	if (!op || !data) {
-		free(op);
-		free(data);
+	dpd_op *op = dpd_op_new(&dpd_op_cosign, sizeof(struct op_cosign), rq);
+	if (!op) {
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
 	}
-	memcpy(data, line, ll + 1);
-	op->kind = DPD_OP_COSIGN;
-	op->rq = *rq;
-	op->data = data;
-	op->seq = (int64_t)size;
-	op->t = (int64_t)ts;
-	memcpy(op->device, dev->id, DP_ED25519_PK);
+	struct op_cosign *cs = DPD_OP_OF(op, struct op_cosign);
+	memcpy(cs->line, line, ll + 1);
+	cs->size = size;
+	op->t = (int64_t)ts; /* the cosignature's own time */
+	memcpy(cs->device, dev->id, DP_ED25519_PK);
 	dpd_batch_add(srv, op);
 }
 
@@ -191,8 +218,12 @@ static int bundle_one(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
 	return dp_tlog_bundle_put(&x->b, e, len);
 }
 
-static void get_tile(dpd_server *srv, dpd_req *rq, const char *path, const dps_officer *me)
+void dpd_get_tile(const dpd_call *call)
 {
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
+	const char *path = rq->path + strlen("/v1/log/");
+	const dps_officer *me = call->me;
 	int tl;
 	uint64_t n;
 	unsigned w;
@@ -301,6 +332,16 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 	reply_proof(rq, k1, a, size, proof, n);
 }
 
+void dpd_get_inclusion(const dpd_call *call)
+{
+	get_proof(call->srv, call->rq, call->q, 1);
+}
+
+void dpd_get_consistency(const dpd_call *call)
+{
+	get_proof(call->srv, call->rq, call->q, 0);
+}
+
 /* ---- the proofs other answers carry (resolve, inbox, archive, sent, status, accepted) ---- */
 
 /*
@@ -407,28 +448,4 @@ int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char
 		r = DP_ENOMEM;
 	}
 	return r;
-}
-
-void dpd_log_api(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, const dps_officer *me,
-		 const dps_device *dev, int post)
-{
-	const char *p = rq->path + strlen("/v1/log/");
-	if (post != (strcmp(p, "cosign") == 0))
-		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such log endpoint: POST is for cosign only");
-	else if (post)
-		post_cosign(srv, rq, dev);
-	else if (strcmp(p, "checkpoint") == 0)
-		get_checkpoint(srv, rq);
-	else if (strcmp(p, "witnessed") == 0)
-		get_witnessed(srv, rq, q);
-	else if (strncmp(p, "tile/", 5) == 0)
-		get_tile(srv, rq, p, me);
-	else if (strcmp(p, "proof/inclusion") == 0)
-		get_proof(srv, rq, q, 1);
-	else if (strcmp(p, "proof/consistency") == 0)
-		get_proof(srv, rq, q, 0);
-	else
-		dpd_reply_error(rq, 404, DP_ENOTFOUND, "no such log endpoint: checkpoint, witnessed, "
-						       "tile/..., proof/inclusion, proof/consistency, "
-						       "cosign");
 }

@@ -29,7 +29,9 @@
 #include <event2/http.h>
 
 #include "denpo/encoding.h"
+#include "denpod/api.h"
 #include "denpod/detect_srv.h"
+#include "denpod/op.h"
 #include "denpod/server.h"
 
 #define RECOVERED_BODY_MAX (DP_NOTE_MAX + 1024) /* the checkpoint note and two numbers */
@@ -67,8 +69,10 @@ static int rb_one(void *ctx, uint64_t idx, const uint8_t *p, size_t len)
 	return r;
 }
 
-void dpd_log_rollbacks(dpd_server *srv, dpd_req *rq)
+void dpd_log_rollbacks(const dpd_call *call)
 {
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
 	dps_checkpoint c;
 	dpl_latest(srv->log, &c);
 	struct rb_list x = {json_array(), malloc(sizeof(dp_logent))};
@@ -148,10 +152,78 @@ static int judge(dpd_server *srv, uint64_t idx, const char *note, size_t len, dp
 	return 0;
 }
 
-static void recovered_done(dpd_server *srv, dpd_op *op);
+/* A device's report for the commit engine (op.h): its alert entry, once per rollback and device. */
+struct op_recovered {
+	dpd_op op;
+	uint64_t rollback;             /* the LOG-ROLLBACK entry's index */
+	uint64_t verified;             /* the size the device had verified */
+	uint8_t device[DP_ED25519_PK];
+	char detail[DP_LOG_TEXT_MAX + 1]; /* the entry's Detail */
+	int first;                     /* out: 1 if logged now (0: a repeat answers the first) */
+};
 
-void dpd_log_recovered(dpd_server *srv, dpd_req *rq, const dps_device *dev)
+static int recovered_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 {
+	struct op_recovered *k = DPD_OP_OF(op, struct op_recovered);
+	int64_t prev;
+	int r = dps_log_recovery_get(st, k->rollback, k->device, &prev);
+	if (r || prev >= 0) {
+		op->log_idx = prev; /* reported before: the first report's entry answers */
+		return r;
+	}
+	dp_logent *e = dpl_ent(x, DP_LOG_ALERT, op->t);
+	snprintf(e->act, sizeof e->act, WITNESS_RULE);
+	memcpy(e->device, k->device, DP_ED25519_PK);
+	e->has_device = 1;
+	snprintf(e->text, sizeof e->text, "%s", k->detail);
+	uint64_t idx;
+	r = dpl_put(st, x, &idx);
+	if (!r)
+		r = dps_log_recovery_put(st, k->rollback, k->device, k->verified, idx);
+	if (!r) {
+		op->log_idx = (int64_t)idx;
+		k->first = 1;
+		(*logged)++;
+	}
+	return r;
+}
+
+/* Loop thread, after the commit: the answer, and the step to the security office's outputs. */
+static void recovered_answer(dpd_server *srv, dpd_op *op)
+{
+	struct op_recovered *k = DPD_OP_OF(op, struct op_recovered);
+	dpd_req_release(&op->rq);
+	if (op->result) {
+		dpd_reply_error(&op->rq, dpd_http_status(op->result), op->result,
+				"the switch could not record the report; retry");
+		return;
+	}
+	if (k->first) {
+		dpo_action a;
+		memset(&a, 0, sizeof a);
+		a.kind = DPO_KIND_LOG;
+		a.t_ms = op->t * 1000;
+		a.action = "witness-reset";
+		a.device = k->device;
+		a.rule = WITNESS_RULE;
+		a.id = -1;
+		a.detail = k->detail;
+		a.log_index_valid = 1;
+		a.log_index = op->log_idx;
+		dpd_det_step(srv, &a);
+	}
+	dpd_reply_json(&op->rq, k->first ? 201 : 200,
+		       json_pack("{s:I,s:b}", "log_index", (json_int_t)op->log_idx, "duplicate",
+				 !k->first));
+}
+
+const dpd_op_type dpd_op_recovered = {"RECOVERED", recovered_write, recovered_answer, NULL, NULL};
+
+void dpd_log_recovered(const dpd_call *call)
+{
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
+	const dps_device *dev = call->dev;
 	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
 	size_t n = evbuffer_get_length(in);
 	const char *bad = "give {\"rollback\": <index of the LOG-ROLLBACK entry>, \"checkpoint\": "
@@ -176,82 +248,22 @@ void dpd_log_recovered(dpd_server *srv, dpd_req *rq, const dps_device *dev)
 		dpd_reply_error(rq, st, st == 400 ? DP_ESIG : st == 409 ? DP_ESTATE : DP_ESTORE, msg);
 		return;
 	}
-	char root[2 * DP_TLOG_HASH + 1], detail[DP_LOG_TEXT_MAX + 1];
+	dpd_op *op = dpd_op_new(&dpd_op_recovered, sizeof(struct op_recovered), rq);
+	if (!op) {
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	struct op_recovered *k = DPD_OP_OF(op, struct op_recovered);
+	char root[2 * DP_TLOG_HASH + 1];
 	dp_hex_encode(root, cp.root, DP_TLOG_HASH);
-	snprintf(detail, sizeof detail, "reset its witness of the log after the " DP_LOG_ROLLBACK_ACT
+	snprintf(k->detail, sizeof k->detail, "reset its witness of the log after the " DP_LOG_ROLLBACK_ACT
 		 " at entry %llu (signed-size %llu, restored-size %llu): it had verified size %llu "
 		 "(root %s), lost by the restore",
 		 (unsigned long long)idx, (unsigned long long)rb.signed_size,
 		 (unsigned long long)rb.restored_size, (unsigned long long)cp.size, root);
-	dpd_op *op = calloc(1, sizeof *op);
-	char *data = strdup(detail);
-	if (!op || !data) {
-		free(op);
-		free(data);
-		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
-		return;
-	}
-	op->kind = DPD_OP_RECOVERED;
-	op->rq = *rq;
-	op->data = (uint8_t *)data;
-	op->seq = (int64_t)idx;
-	op->until = (int64_t)cp.size;
+	k->rollback = idx;
+	k->verified = cp.size;
 	op->t = dpd_now(srv);
-	op->log_idx = -1;
-	op->done = recovered_done;
-	memcpy(op->device, dev->id, DP_ED25519_PK);
+	memcpy(k->device, dev->id, DP_ED25519_PK);
 	dpd_batch_add(srv, op);
-}
-
-int dpd_recovered_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
-{
-	int64_t prev;
-	int r = dps_log_recovery_get(st, (uint64_t)op->seq, op->device, &prev);
-	if (r || prev >= 0) {
-		op->log_idx = prev; /* reported before: the first report's entry answers */
-		return r;
-	}
-	dp_logent *e = dpl_ent(x, DP_LOG_ALERT, op->t);
-	snprintf(e->act, sizeof e->act, WITNESS_RULE);
-	memcpy(e->device, op->device, DP_ED25519_PK);
-	e->has_device = 1;
-	snprintf(e->text, sizeof e->text, "%s", (const char *)op->data);
-	uint64_t idx;
-	r = dpl_put(st, x, &idx);
-	if (!r)
-		r = dps_log_recovery_put(st, (uint64_t)op->seq, op->device, (uint64_t)op->until, idx);
-	if (!r) {
-		op->log_idx = (int64_t)idx;
-		op->first = 1;
-		(*logged)++;
-	}
-	return r;
-}
-
-/* Loop thread, after the commit: the answer, and the step to the security office's outputs. */
-static void recovered_done(dpd_server *srv, dpd_op *op)
-{
-	dpd_req_release(&op->rq);
-	if (op->result) {
-		dpd_reply_error(&op->rq, dpd_http_status(op->result), op->result,
-				"the switch could not record the report; retry");
-		return;
-	}
-	if (op->first) {
-		dpo_action a;
-		memset(&a, 0, sizeof a);
-		a.kind = DPO_KIND_LOG;
-		a.t_ms = op->t * 1000;
-		a.action = "witness-reset";
-		a.device = op->device;
-		a.rule = WITNESS_RULE;
-		a.id = -1;
-		a.detail = (const char *)op->data;
-		a.log_index_valid = 1;
-		a.log_index = op->log_idx;
-		dpd_det_step(srv, &a);
-	}
-	dpd_reply_json(&op->rq, op->first ? 201 : 200,
-		       json_pack("{s:I,s:b}", "log_index", (json_int_t)op->log_idx, "duplicate",
-				 !op->first));
 }

@@ -46,10 +46,35 @@ struct dpd_det {
 	struct event *tick, *hup;
 	int64_t dirver;    /* the directory version last registered */
 	int64_t loaded_at; /* when (Unix s) */
-	int lapse_busy;    /* a DPD_OP_LAPSE is with the writer */
+	int lapse_busy;    /* a lapse op is with the writer */
 	det_track track[DET_TRACK_MAX];
 	size_t ntrack;
 	char conf_path[DPC_PATH_MAX];
+};
+
+/*
+ * Detection's operations for the commit engine (op.h), none with a
+ * request: answered here after the commit.  alert: an alert's entry and its
+ * automatic containment; lapse: the time-boxed steps whose time ran out;
+ * config: the configuration the switch runs with (an admin entry, at start
+ * and on every SIGHUP that changes it).
+ */
+struct op_alert {
+	dpd_op op;
+	dp_det_alert alert;
+	int64_t until; /* the time box of its step */
+	int64_t cid;   /* out: the containment's id; -1: none */
+	int tries;     /* writes rolled back before this one (a store failure: retried 3 times) */
+};
+
+struct op_lapse {
+	dpd_op op;
+	json_t *json; /* out: the steps that lapsed [{"id", "device", "kind", "rule"}] */
+};
+
+struct op_config {
+	dpd_op op;
+	char detail[DP_LOG_TEXT_MAX + 1]; /* "WHEN: SUMMARY" */
 };
 
 /* The engine's answer to a status change it need not act on (unknown device: nothing to undo). */
@@ -223,31 +248,25 @@ static void on_alert(void *ctx, const dp_det_alert *a)
 	if (a->withheld)
 		metric_add(d, "denpod_containment_withheld_total", "reason",
 			   a->withheld == DP_DET_WH_CAP ? "cap" : "last-device", NULL, NULL);
-	dpd_op *op = calloc(1, sizeof *op);
-	dp_det_alert *copy = op ? malloc(sizeof *copy) : NULL;
-	if (!copy) {
-		free(op);
+	dpd_op *op = dpd_op_new(&dpd_op_alert, sizeof(struct op_alert), NULL);
+	if (!op) {
 		/* never lose an alert: report it unlogged */
 		fprintf(stderr, "denpod: detect: out of memory; alert %s not logged\n",
 			dp_det_rule_name(a->rule));
 		(void)dpo_emit_alert(d->out, a, -1);
 		return;
 	}
-	*copy = *a;
-	op->kind = DPD_OP_ALERT;
-	op->alert = copy;
+	struct op_alert *k = DPD_OP_OF(op, struct op_alert);
+	k->alert = *a;
 	op->t = a->t_ms / 1000;
-	op->cid = -1;
-	op->log_idx = -1;
-	snprintf(op->rq.dev, sizeof op->rq.dev, "-");
-	snprintf(op->rq.method, sizeof op->rq.method, "ALERT");
+	k->cid = -1;
 	if (a->action == DP_DET_SUSPEND) {
-		op->until = op->t + d->cfg.p[DP_P_SUSPEND_SECONDS];
+		k->until = op->t + d->cfg.p[DP_P_SUSPEND_SECONDS];
 		track_add(d, a->device, DPS_CK_SUSPEND);
 	} else if (a->action == DP_DET_THROTTLE) {
 		int64_t until_ms = dp_det_throttled_until(d->eng, a->device);
-		op->until = until_ms > 0 ? (until_ms + 999) / 1000
-					 : op->t + d->cfg.p[DP_P_THROTTLE_SECONDS];
+		k->until = until_ms > 0 ? (until_ms + 999) / 1000
+					: op->t + d->cfg.p[DP_P_THROTTLE_SECONDS];
 		if (!tracked(d, a->device, DPS_CK_THROTTLE))
 			track_add(d, a->device, DPS_CK_THROTTLE);
 	}
@@ -308,7 +327,8 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
 	return 1;
 }
 
-void dpd_det_denied(dpd_server *srv, dpd_req *rq)
+/* srv->denied (req.h): a refusal (400/403) of an authenticated request is a DENIED weak signal. */
+static void det_denied(dpd_server *srv, dpd_req *rq)
 {
 	if (!srv || !srv->det || !rq->authed || rq->det_fed)
 		return;
@@ -371,9 +391,10 @@ static int log_status(dps_store *st, dpl_enc *x, int64_t t, int event, const uin
 	return dpl_put(st, x, NULL);
 }
 
-static int write_alert(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+static int alert_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 {
-	const dp_det_alert *a = op->alert;
+	struct op_alert *k = DPD_OP_OF(op, struct op_alert);
+	const dp_det_alert *a = &k->alert;
 	const char *rule = dp_det_rule_name(a->rule);
 	dp_logent *e = dpl_ent(x, DP_LOG_ALERT, op->t);
 	snprintf(e->act, sizeof e->act, "%s", rule);
@@ -400,11 +421,11 @@ static int write_alert(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	c.kind = a->action == DP_DET_SUSPEND ? DPS_CK_SUSPEND : DPS_CK_THROTTLE;
 	snprintf(c.rule, sizeof c.rule, "%s", rule);
 	c.created = op->t;
-	c.until = op->until;
+	c.until = k->until;
 	c.state = DPS_CS_ACTIVE;
 	c.alert_log = op->log_idx;
 	char until[32], why[2 * DP_LOG_TEXT_MAX];
-	utc_text(until, op->until);
+	utc_text(until, k->until);
 	if (c.kind == DPS_CK_SUSPEND) {
 		if (dev.status != DPS_ACTIVE)
 			return DP_OK; /* an operator acted first: nothing automatic to add */
@@ -426,10 +447,10 @@ static int write_alert(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	if (!r && ext == DP_OK) {
 		/* one throttle per device: a second rule extends the open step */
 		r = dps_contain_set(st, open.id, open.state, open.operator_, 0,
-				    op->until > open.until ? op->until : open.until);
+				    k->until > open.until ? k->until : open.until);
 		if (r)
 			return r;
-		op->cid = open.id;
+		k->cid = open.id;
 		snprintf(why, sizeof why, "step %lld extended by alert %s (log entry %lld) until %s",
 			 (long long)open.id, rule, (long long)op->log_idx, until);
 		r = log_containment(st, x, op->t, "THROTTLE-DEVICE", a->device, "auto", why);
@@ -442,7 +463,7 @@ static int write_alert(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 		r = dps_contain_add(st, &c);
 	if (r)
 		return r;
-	op->cid = c.id;
+	k->cid = c.id;
 	snprintf(why, sizeof why, "step %lld: %s; undo: denpod contain undo %lld", (long long)c.id,
 		 c.detail, (long long)c.id);
 	r = log_containment(st, x, op->t,
@@ -468,7 +489,7 @@ static int lapse_collect(void *ctx, const dps_containment *c)
 	return DP_OK;
 }
 
-static int write_lapse(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+static int lapse_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 {
 	struct lapse_ctx lc = {calloc(LAPSE_MAX, sizeof(dps_containment)), 0};
 	if (!lc.c)
@@ -520,7 +541,7 @@ static int write_lapse(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	if (r)
 		json_decref(done);
 	else
-		op->json = done;
+		DPD_OP_OF(op, struct op_lapse)->json = done;
 	return r;
 }
 
@@ -529,10 +550,10 @@ static int write_lapse(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
  * same (a restart with an unchanged detect.conf adds nothing to the log).
  * data = "WHEN: SUMMARY"; the summary is what is compared.
  */
-static int write_config(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+static int config_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 {
 	char text[DP_LOG_TEXT_MAX + 1], last[DP_LOG_TEXT_MAX + 1];
-	log_text(text, (const char *)op->data);
+	log_text(text, DPD_OP_OF(op, struct op_config)->detail);
 	const char *summary = strstr(text, ": ");
 	summary = summary ? summary + 2 : text;
 	int r = dps_meta_get(st, "detect_config", last, sizeof last);
@@ -549,18 +570,6 @@ static int write_config(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 		r = dps_meta_put(st, "detect_config", summary);
 	*logged += !r;
 	return r;
-}
-
-int dpd_det_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
-{
-	switch (op->kind) {
-	case DPD_OP_ALERT:
-		return write_alert(st, x, op, logged);
-	case DPD_OP_LAPSE:
-		return write_lapse(st, x, op, logged);
-	default:
-		return write_config(st, x, op, logged);
-	}
 }
 
 /* ---- after the commit ---- */
@@ -603,59 +612,71 @@ static void emit_step(dpd_server *srv, const char *action, const char *op_name,
 	metric_add(d, "denpod_containment_actions_total", "action", action, "mode", "auto");
 }
 
-void dpd_det_done(dpd_server *srv, dpd_op *op)
+static void config_answer(dpd_server *srv, dpd_op *op)
+{
+	if (srv->det && op->result)
+		fprintf(stderr, "denpod: detect: the configuration could not be logged (%s)\n",
+			dp_strerror(op->result));
+}
+
+const dpd_op_type dpd_op_config = {"CONFIG", config_write, config_answer, NULL, NULL};
+
+static void lapse_answer(dpd_server *srv, dpd_op *op)
 {
 	struct dpd_det *d = srv->det;
 	if (!d)
 		return;
-	if (op->kind == DPD_OP_CONFIG) {
-		if (op->result)
-			fprintf(stderr, "denpod: detect: the configuration could not be logged (%s)\n",
-				dp_strerror(op->result));
-		return;
+	d->lapse_busy = 0;
+	if (op->result)
+		return; /* rolled back: nothing lapsed; the next tick tries again */
+	size_t i;
+	json_t *v;
+	json_array_foreach(DPD_OP_OF(op, struct op_lapse)->json, i, v)
+	{
+		uint8_t dev[32];
+		const char *hex = json_string_value(json_object_get(v, "device"));
+		int kind = (int)json_integer_value(json_object_get(v, "kind"));
+		if (!hex || dp_hex_decode(dev, 32, hex, strlen(hex)))
+			continue;
+		if (kind == DPS_CK_SUSPEND)
+			d->dirver = -2; /* reinstated, or still held: the store says which */
+		else
+			ignore(dp_det_unthrottle(d->eng, dev));
+		for (size_t k = 0; k < d->ntrack; k++)
+			if (d->track[k].cid == json_integer_value(json_object_get(v, "id"))) {
+				track_drop(d, k);
+				break;
+			}
+		emit_step(srv, "lapse", "auto", dev, json_string_value(json_object_get(v, "rule")),
+			  (int64_t)json_integer_value(json_object_get(v, "id")), 0,
+			  "the time box ran out unconfirmed", op->t * 1000, -1);
 	}
-	if (op->kind == DPD_OP_LAPSE) {
-		d->lapse_busy = 0;
-		if (op->result)
-			return; /* rolled back: nothing lapsed; the next tick tries again */
-		size_t i;
-		json_t *v;
-		json_array_foreach(op->json, i, v)
-		{
-			uint8_t dev[32];
-			const char *hex = json_string_value(json_object_get(v, "device"));
-			int kind = (int)json_integer_value(json_object_get(v, "kind"));
-			if (!hex || dp_hex_decode(dev, 32, hex, strlen(hex)))
-				continue;
-			if (kind == DPS_CK_SUSPEND)
-				d->dirver = -2; /* reinstated, or still held: the store says which */
-			else
-				ignore(dp_det_unthrottle(d->eng, dev));
-			for (size_t k = 0; k < d->ntrack; k++)
-				if (d->track[k].cid == json_integer_value(json_object_get(v, "id"))) {
-					track_drop(d, k);
-					break;
-				}
-			emit_step(srv, "lapse", "auto", dev,
-				  json_string_value(json_object_get(v, "rule")),
-				  (int64_t)json_integer_value(json_object_get(v, "id")), 0,
-				  "the time box ran out unconfirmed", op->t * 1000, -1);
-		}
+}
+
+static void lapse_free(dpd_op *op)
+{
+	json_decref(DPD_OP_OF(op, struct op_lapse)->json);
+}
+
+const dpd_op_type dpd_op_lapse = {"LAPSE", lapse_write, lapse_answer, NULL, lapse_free};
+
+static void alert_answer(dpd_server *srv, dpd_op *op)
+{
+	struct dpd_det *d = srv->det;
+	if (!d)
 		return;
-	}
-	const dp_det_alert *a = op->alert;
-	if (op->result == DP_ESTORE && op->seq < 3 && !srv->stopping) {
+	struct op_alert *k = DPD_OP_OF(op, struct op_alert);
+	const dp_det_alert *a = &k->alert;
+	if (op->result == DP_ESTORE && k->tries < 3 && !srv->stopping) {
 		/* rolled back (a store failure): the same alert and step again, at most 3 times */
-		dpd_op *again = calloc(1, sizeof *again);
+		dpd_op *again = dpd_op_new(&dpd_op_alert, sizeof(struct op_alert), &op->rq);
 		if (again) {
-			again->kind = DPD_OP_ALERT;
-			again->alert = op->alert;
-			op->alert = NULL;
+			struct op_alert *g = DPD_OP_OF(again, struct op_alert);
+			g->alert = k->alert;
 			again->t = op->t;
-			again->until = op->until;
-			again->cid = -1;
-			again->seq = op->seq + 1;
-			again->rq = op->rq;
+			g->until = k->until;
+			g->cid = -1;
+			g->tries = k->tries + 1;
 			again->rq.req = NULL;
 			dpd_batch_add(srv, again);
 			return;
@@ -676,21 +697,23 @@ void dpd_det_done(dpd_server *srv, dpd_op *op)
 		 : a->action == DP_DET_THROTTLE ? DPS_CK_THROTTLE : 0;
 	if (!kind)
 		return;
-	for (size_t k = 0; k < d->ntrack; k++) {
-		det_track *t = &d->track[k];
+	for (size_t i = 0; i < d->ntrack; i++) {
+		det_track *t = &d->track[i];
 		if (t->cid < 0 && t->kind == kind && memcmp(t->device, a->device, 32) == 0) {
-			if (op->result || op->cid < 0)
-				track_drop(d, k); /* nothing durable to follow */
+			if (op->result || k->cid < 0)
+				track_drop(d, i); /* nothing durable to follow */
 			else
-				t->cid = op->cid;
+				t->cid = k->cid;
 			break;
 		}
 	}
-	if (!op->result && op->cid >= 0)
+	if (!op->result && k->cid >= 0)
 		emit_step(srv, kind == DPS_CK_SUSPEND ? "suspend" : "throttle", "auto", a->device,
-			  dp_det_rule_name(a->rule), op->cid, op->until, a->detail, a->t_ms,
+			  dp_det_rule_name(a->rule), k->cid, k->until, a->detail, a->t_ms,
 			  op->log_idx);
 }
+
+const dpd_op_type dpd_op_alert = {"ALERT", alert_write, alert_answer, NULL, NULL};
 
 /* ---- the tick: directory, lapses, undo ---- */
 
@@ -736,13 +759,9 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	int due = 0;
 	int64_t now = dpd_now(srv);
 	if (!d->lapse_busy && dps_contain_any_due(srv->store, now, &due) == DP_OK && due) {
-		dpd_op *op = calloc(1, sizeof *op);
+		dpd_op *op = dpd_op_new(&dpd_op_lapse, sizeof(struct op_lapse), NULL);
 		if (op) {
-			op->kind = DPD_OP_LAPSE;
 			op->t = now;
-			op->cid = -1;
-			snprintf(op->rq.dev, sizeof op->rq.dev, "-");
-			snprintf(op->rq.method, sizeof op->rq.method, "LAPSE");
 			d->lapse_busy = 1;
 			dpd_batch_add(srv, op);
 		}
@@ -789,19 +808,13 @@ static void log_config(dpd_server *srv, const char *when)
 					      (long long)d->cfg.p[i]);
 	if (n < sizeof detail)
 		snprintf(detail + n, sizeof detail - n, "; networks: %zu", d->cfg.nnets);
-	dpd_op *op = calloc(1, sizeof *op);
-	char *text = op ? strdup(detail) : NULL;
-	if (!text) {
-		free(op);
+	dpd_op *op = dpd_op_new(&dpd_op_config, sizeof(struct op_config), NULL);
+	if (!op) {
 		fprintf(stderr, "denpod: detect: out of memory; the configuration is not logged\n");
 		return;
 	}
-	op->kind = DPD_OP_CONFIG;
-	op->data = (uint8_t *)text;
+	snprintf(DPD_OP_OF(op, struct op_config)->detail, DP_LOG_TEXT_MAX + 1, "%s", detail);
 	op->t = dpd_now(srv);
-	op->cid = -1;
-	snprintf(op->rq.dev, sizeof op->rq.dev, "-");
-	snprintf(op->rq.method, sizeof op->rq.method, "CONFIG");
 	dpd_batch_add(srv, op);
 }
 
@@ -921,6 +934,7 @@ int dpd_det_open(dpd_server *srv)
 	if (!d)
 		return DP_ENOMEM;
 	srv->det = d;
+	srv->denied = det_denied;
 	d->dirver = -2;
 	int r = dpc_path(&srv->cfg, "detect.conf", d->conf_path, sizeof d->conf_path);
 	if (!r) {
@@ -972,6 +986,7 @@ void dpd_det_close(dpd_server *srv)
 	dp_det_config_free(&d->cfg);
 	free(d);
 	srv->det = NULL;
+	srv->denied = NULL;
 }
 
 /* ---- damage to the store (denpod/check.h) ---- */

@@ -4,9 +4,9 @@
  * and how its alerts and containment steps become durable, logged and
  * reported (docs/detection.md).
  *
- * Everything here runs on the loop thread except dpd_det_write, which the
- * writer thread calls for DPD_OP_ALERT and DPD_OP_LAPSE inside its
- * transaction.  Every alert and every step is a transparency-log entry
+ * Everything here runs on the loop thread except the write hooks of its
+ * operations (alert, lapse, config: op.h), which the writer thread calls
+ * inside its transaction.  Every alert and every step is a transparency-log entry
  * (alert, containment, device-suspended / -reinstated) committed with the
  * change it records; the alert file and syslog get it after the commit,
  * with its log index.
@@ -26,6 +26,7 @@
  * what is wrong and fails on a bad configuration.
  */
 int dpd_det_open(dpd_server *srv) DP_WUR;
+/* (dpd_det_open sets srv->denied: a refused request of an enrolled device is a weak signal.) */
 void dpd_det_close(dpd_server *srv);
 
 /*
@@ -35,13 +36,6 @@ void dpd_det_close(dpd_server *srv);
  * fetch); 0 to go on.
  */
 int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e);
-/* A refusal (400/403) of an authenticated request: a DENIED weak signal. */
-void dpd_det_denied(dpd_server *srv, dpd_req *rq);
-
-/* Writer thread: the change and entries of DPD_OP_ALERT / DPD_OP_LAPSE. */
-int dpd_det_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged);
-/* Loop thread, after the commit (or its failure: op->result). */
-void dpd_det_done(dpd_server *srv, dpd_op *op);
 
 /*
  * A step to the alert outputs (loop thread), with the officer and post of

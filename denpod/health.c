@@ -15,6 +15,7 @@
 #include "denpod/conn.h"
 #include "denpod/detect_srv.h"
 #include "denpod/health.h"
+#include "denpod/op.h"
 #include "denpod/metrics.h"
 
 #define REASON_MAX 256
@@ -134,7 +135,15 @@ static void waiter_gone(struct evhttp_connection *evcon, void *arg)
 			i++;
 }
 
-static void probe_done(dpd_server *srv, dpd_op *op)
+/* The probe (op.h): a real write through the writer's transaction, answered to /readyz. */
+static int probe_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	char t[24];
+	snprintf(t, sizeof t, "%lld", (long long)op->t);
+	return dps_meta_put(st, DPH_PROBE_KEY, t);
+}
+
+static void probe_answer(dpd_server *srv, dpd_op *op)
 {
 	struct dpd_health *h = srv->health;
 	if (!h)
@@ -148,6 +157,8 @@ static void probe_done(dpd_server *srv, dpd_op *op)
 	answer_waiters(h);
 }
 
+const dpd_op_type dpd_op_probe = {"PROBE", probe_write, probe_answer, NULL, NULL};
+
 static void probe_late(evutil_socket_t fd, short what, void *arg)
 {
 	struct dpd_health *h = arg;
@@ -157,16 +168,10 @@ static void probe_late(evutil_socket_t fd, short what, void *arg)
 
 static int probe_start(struct dpd_health *h)
 {
-	dpd_op *op = calloc(1, sizeof *op);
+	dpd_op *op = dpd_op_new(&dpd_op_probe, sizeof *op, NULL);
 	if (!op)
 		return DP_ENOMEM;
-	op->kind = DPD_OP_PROBE;
-	op->done = probe_done;
 	op->t = dpd_now(h->srv);
-	op->cid = -1;
-	op->log_idx = -1;
-	snprintf(op->rq.dev, sizeof op->rq.dev, "-");
-	snprintf(op->rq.method, sizeof op->rq.method, "PROBE");
 	struct timeval tv = {DPH_PROBE_MS / 1000, (DPH_PROBE_MS % 1000) * 1000};
 	h->probing = 1;
 	evtimer_add(h->timer, &tv);
@@ -275,7 +280,7 @@ static void metrics(struct dpd_health *h, struct evhttp_request *req)
 	const char *v = strchr(DPD_VERSION, ' ');
 	dp_buf b;
 	dp_buf_init(&b, 1 << 22);
-	int r = dpm_render(&srv->met, &g, v ? v + 1 : DPD_VERSION, &b);
+	int r = dpm_render(&srv->met, &g, v ? v + 1 : DPD_VERSION, dpd_route_method, dpd_route_pattern, &b);
 	if (!r)
 		r = dpd_det_metrics(srv, &b);
 	struct evbuffer *out = r ? NULL : evbuffer_new();

@@ -89,7 +89,7 @@ static int by_prec(dp_buf *out, const char *name, const char *type, const char *
 	return r;
 }
 
-static int requests(dp_buf *out, const dpm_counters *m)
+static int requests(dp_buf *out, const dpm_counters *m, dpm_label_fn method, dpm_label_fn pattern)
 {
 	int r = head(out, "denpod_http_requests_total", "counter",
 		     "API requests answered, by method, endpoint (the route's pattern, \"other\" for "
@@ -106,7 +106,7 @@ static int requests(dp_buf *out, const dpm_counters *m)
 			r = dp_buf_printf(out,
 					  "denpod_http_requests_total{method=\"%s\",endpoint=\"%s\","
 					  "status=\"%s\"} %llu\n",
-					  dpd_route_method(rt), dpd_route_pattern(rt), st,
+					  method(rt), pattern(rt), st,
 					  (unsigned long long)m->requests[rt][s]);
 		}
 	if (!r)
@@ -116,7 +116,7 @@ static int requests(dp_buf *out, const dpm_counters *m)
 	for (int rt = 0; !r && rt < DPD_RT_COUNT; rt++) {
 		if (!m->count[rt])
 			continue;
-		const char *me = dpd_route_method(rt), *ep = dpd_route_pattern(rt);
+		const char *me = method(rt), *ep = pattern(rt);
 		uint64_t cum = 0;
 		for (int b = 0; !r && b < DPM_BUCKETS; b++) {
 			cum += m->buckets[rt][b];
@@ -216,7 +216,8 @@ static int store_log(dp_buf *out, const dpm_counters *m, const dpm_gauges *g)
 	return r;
 }
 
-int dpm_render(const dpm_counters *m, const dpm_gauges *g, const char *version, dp_buf *out)
+int dpm_render(const dpm_counters *m, const dpm_gauges *g, const char *version, dpm_label_fn method,
+	       dpm_label_fn pattern, dp_buf *out)
 {
 	int r = head(out, "denpod_build_info", "gauge", "The running denpod's version (always 1).");
 	if (!r)
@@ -226,7 +227,7 @@ int dpm_render(const dpm_counters *m, const dpm_gauges *g, const char *version, 
 			"1 if every /readyz check passes, the database by its latest write probe "
 			"(a scrape starts one if that is older than 10 s), else 0.", g->ready);
 	if (!r)
-		r = requests(out, m);
+		r = requests(out, m, method, pattern);
 	if (!r)
 		r = by_prec(out, "denpod_cables_accepted_total", "counter",
 			    "Cables accepted (committed; a retry of the same cable is not counted "

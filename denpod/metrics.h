@@ -70,10 +70,14 @@ void dpm_store_error(dpm_counters *m, int err);
 
 /*
  * The exposition (text format 0.0.4) of build info, the counters and the
- * gauges, appended to out.  version: the label of denpod_build_info.
- * DP_ETOOBIG past out's cap (out then holds a partial text the caller
- * drops), DP_ENOMEM.
+ * gauges, appended to out.  version: the label of denpod_build_info;
+ * method and pattern: a route's labels (route.h: dpd_route_method,
+ * dpd_route_pattern), given by the caller so that this file calls no other
+ * of the switch.  DP_ETOOBIG past out's cap (out then holds a partial text
+ * the caller drops), DP_ENOMEM.
  */
-int dpm_render(const dpm_counters *m, const dpm_gauges *g, const char *version, dp_buf *out) DP_WUR;
+typedef const char *(*dpm_label_fn)(int route);
+int dpm_render(const dpm_counters *m, const dpm_gauges *g, const char *version, dpm_label_fn method,
+	       dpm_label_fn pattern, dp_buf *out) DP_WUR;
 
 #endif

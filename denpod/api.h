@@ -1,0 +1,64 @@
+/*
+ * denpod/api.h - the endpoints of docs/api.md: one handler signature for
+ * all of them, and each handler with the file that defines it.  The route
+ * table (route.c) maps a method and a path to its handler; the dispatch
+ * there authenticates the device, tells detection about the request,
+ * parses the query, and for the cable routes looks the cable and the
+ * device's receipt row up once, before a handler is called.
+ *
+ * A handler answers its request (dpd_reply_*, req.h) or hands it to the
+ * commit engine as an op (op.h), or holds it (wait.h): exactly one of them.
+ */
+#ifndef DENPOD_API_H
+#define DENPOD_API_H
+
+#include "denpod/req.h"
+#include "denpod/store.h"
+
+struct dpd_server;
+struct evkeyvalq;
+
+/* What the dispatch knows of a request when its handler is called. */
+typedef struct dpd_call {
+	struct dpd_server *srv;
+	dpd_req *rq;
+	struct evkeyvalq *q;     /* the parsed query; NULL: none */
+	const dps_device *dev;   /* the authenticated, active device */
+	const dps_officer *me;   /* its officer (active) */
+	/* the cable routes (/v1/cables/{id}...) only; NULL otherwise */
+	const dps_cable *cable;  /* the cable, addressed to the device or originated by its officer */
+	const dps_rcpt *rcpt;    /* the device's receipt row; NULL: not a recipient */
+	int is_orig;             /* the device belongs to the cable's originating officer */
+} dpd_call;
+
+typedef void (*dpd_handler)(const dpd_call *c);
+
+/* api.c: reads (the health answer, lists, a cable's receipts, the directory) */
+void dpd_get_health(const dpd_call *c);
+void dpd_get_inbox(const dpd_call *c);
+void dpd_get_archive(const dpd_call *c);
+void dpd_get_sent(const dpd_call *c);
+void dpd_get_overdue(const dpd_call *c);
+void dpd_get_resolve(const dpd_call *c);
+void dpd_get_device(const dpd_call *c);
+void dpd_get_status(const dpd_call *c);
+void dpd_get_accepted(const dpd_call *c);
+/* api_cable.c: a submission, a fetch, an acknowledgement (ops: op.h) */
+void dpd_post_cable(const dpd_call *c);
+void dpd_get_cable(const dpd_call *c);
+void dpd_post_ack(const dpd_call *c);
+/* api_keys.c: key epochs */
+void dpd_post_keys(const dpd_call *c);
+void dpd_get_keys(const dpd_call *c);
+/* api_log.c: the transparency log's read API and cosignatures */
+void dpd_get_checkpoint(const dpd_call *c);
+void dpd_get_witnessed(const dpd_call *c);
+void dpd_get_tile(const dpd_call *c);
+void dpd_get_inclusion(const dpd_call *c);
+void dpd_get_consistency(const dpd_call *c);
+void dpd_post_cosign(const dpd_call *c);
+/* api_rollback.c: after a restore */
+void dpd_log_rollbacks(const dpd_call *c);
+void dpd_log_recovered(const dpd_call *c);
+
+#endif

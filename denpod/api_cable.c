@@ -1,0 +1,408 @@
+/*
+ * denpod/api_cable.c - the cable's writes: POST /v1/cables (a submission),
+ * GET /v1/cables/{id} (a delivery or a fetch) and POST
+ * /v1/cables/{id}/ack, with their operations for the commit engine
+ * (op.h): submit, deliver, fetch, ack.
+ *
+ * Each is verified completely here on the loop thread and written by the
+ * writer thread with its log entry (cable-accepted, -delivered, -fetched,
+ * -acked) in the same savepoint; nothing is answered, and no byte of a
+ * cable leaves, before that commit is durable.  A retry is idempotent:
+ * the answer of a submission or an acknowledgement already stored has the
+ * same shape as the first (one function builds each).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "denpo/encoding.h"
+#include "denpo/envelope.h"
+#include "denpod/api.h"
+#include "denpod/check.h"
+#include "denpod/detect_srv.h"
+#include "denpod/op.h"
+#include "denpod/policy.h"
+#include "denpod/server.h"
+#include "denpod/wait.h"
+
+/* A store failure that is a full disk (DP_ENOSPC, 507), where a read met it. */
+#define DISK_FULL "the switch's disk is full: its operator must free space on it; then retry"
+
+/*
+ * The answer to a submission, the first (201) or a retry of one stored
+ * (200, duplicate): {"cable_id", "mrn", "accepted", "duplicate",
+ * "log_index" (its cable-accepted entry, if it has one)}.
+ */
+static void reply_submitted(dpd_req *rq, const uint8_t id[DP_CABLE_ID], const char *mrn,
+			    int64_t accepted, int duplicate, int64_t log_idx)
+{
+	char hex[2 * DP_CABLE_ID + 1];
+	dp_hex_encode(hex, id, DP_CABLE_ID);
+	json_t *j = json_pack("{s:s,s:s,s:I,s:b}", "cable_id", hex, "mrn", mrn, "accepted",
+			      (json_int_t)accepted, "duplicate", duplicate);
+	if (j && log_idx >= 0)
+		json_object_set_new(j, "log_index", json_integer((json_int_t)log_idx));
+	dpd_reply_json(rq, duplicate ? 200 : 201, j);
+}
+
+/* The answer to an acknowledgement, the first or a repeat: {"cable_id", "acked", "log_index"?}. */
+static void reply_acked(dpd_req *rq, const uint8_t id[DP_CABLE_ID], int64_t acked, int64_t log_idx)
+{
+	char hex[2 * DP_CABLE_ID + 1];
+	dp_hex_encode(hex, id, DP_CABLE_ID);
+	json_t *j = json_pack("{s:s,s:I}", "cable_id", hex, "acked", (json_int_t)acked);
+	if (j && log_idx >= 0)
+		json_object_set_new(j, "log_index", json_integer((json_int_t)log_idx));
+	dpd_reply_json(rq, 200, j);
+}
+
+/* ---- submit ---- */
+
+struct op_submit {
+	dpd_op op;
+	dps_submit sub;  /* sub.now = op.t: the acceptance time */
+	dps_rcpt *rcpts; /* sub.rcpts: our own copy, valid even if the submitter vanished */
+	uint8_t *data;   /* sub.data: our copy of the submission bytes */
+};
+
+static int submit_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	struct op_submit *s = DPD_OP_OF(op, struct op_submit);
+	uint64_t next = 0, first = 0;
+	int r = dps_log_next(st, &next);
+	s->sub.log_idx = (int64_t)next;
+	if (!r)
+		r = dps_cable_insert(st, &s->sub);
+	if (!r && !s->sub.duplicate) {
+		r = dpl_cable_accepted(st, x, &s->sub, op->addr, &first);
+		*logged += !r;
+	}
+	op->log_idx = s->sub.log_idx; /* a duplicate's: the stored cable's */
+	return r;
+}
+
+static void submit_answer(struct dpd_server *srv, dpd_op *op)
+{
+	struct op_submit *s = DPD_OP_OF(op, struct op_submit);
+	if (!dpd_op_refused(op))
+		reply_submitted(&op->rq, s->sub.c.cable_id, s->sub.mrn, s->sub.accepted,
+				s->sub.duplicate, op->log_idx);
+}
+
+static void submit_committed(struct dpd_server *srv, dpd_op *op)
+{
+	struct op_submit *s = DPD_OP_OF(op, struct op_submit);
+	/* a decoy is no traffic: counted or waking a long-poll with nothing new, it would show */
+	if (s->sub.duplicate || s->sub.c.decoy)
+		return;
+	dpm_accepted(&srv->met, s->sub.c.prec_action);
+	for (size_t i = 0; i < s->sub.nrcpts; i++)
+		dpd_wait_notify(srv, s->rcpts[i].device);
+}
+
+static void submit_free(dpd_op *op)
+{
+	struct op_submit *s = DPD_OP_OF(op, struct op_submit);
+	free(s->rcpts);
+	free(s->data);
+}
+
+const dpd_op_type dpd_op_submit = {"SUBMIT", submit_write, submit_answer, submit_committed,
+				   submit_free};
+
+void dpd_post_cable(const dpd_call *call)
+{
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
+	const dps_device *dev = call->dev;
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
+	size_t n = evbuffer_get_length(in);
+	char msg[DPP_MSG_MAX];
+	if (n == 0 || n > DPD_BODY_MAX) {
+		dpd_reply_error(rq, n ? 413 : 400, n ? DP_ETOOBIG : DP_EPARSE,
+				"the body must be a submission (u32 envelope_len || envelope || payload)");
+		return;
+	}
+	const uint8_t *p = evbuffer_pullup(in, -1);
+	if (!p) {
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	/* a decoy (docs/detection.md): who may plant one is policy's rule */
+	const char *dh = evhttp_find_header(evhttp_request_get_input_headers(rq->req), "X-Denpo-Decoy");
+	int decoy = 0;
+	int r = dpp_decoy_ok(srv->store, dev, dh, &decoy, msg, sizeof msg);
+	if (r) {
+		dpd_reply_error(rq, dpd_http_status(r), r,
+				r == DP_ESTORE ? "the switch could not read its directory; retry" : msg);
+		return;
+	}
+	dp_envelope e;
+	const uint8_t *payload;
+	size_t plen;
+	dp_envelope_init(&e);
+	r = dp_submission_decode(&e, p, n, &payload, &plen);
+	if (r) {
+		snprintf(msg, sizeof msg, "%s: %s",
+			 r == DP_ESIG ? "the envelope signature does not verify against From-Device"
+				      : "the submission is malformed",
+			 dp_strerror(r));
+		dpd_reply_error(rq, dpd_http_status(r), r, msg);
+		dp_envelope_free(&e);
+		return;
+	}
+	/*
+	 * A retry of a cable already stored is answered as the duplicate it is,
+	 * not judged again: its recipients' key epochs may have closed since.
+	 * (A retry of a cable still being committed is found by the writer.)
+	 */
+	dps_cable stored;
+	r = memcmp(e.from_device, dev->id, 32) == 0
+		    ? dps_cable_stored(srv->store, e.cable_id, p, n, &stored) : DP_ENOTFOUND;
+	if (r == DP_OK) {
+		dp_envelope_free(&e);
+		reply_submitted(rq, stored.cable_id, stored.mrn, stored.accepted, 1, stored.log_idx);
+		return;
+	}
+	if (r == DP_ESTORE || r == DP_ENOSPC) {
+		dp_envelope_free(&e);
+		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOSPC ? DISK_FULL
+									  : "the switch could not read its database; retry");
+		return;
+	}
+	dpd_op *op = dpd_op_new(&dpd_op_submit, sizeof(struct op_submit), rq);
+	struct op_submit *s = DPD_OP_OF(op, struct op_submit);
+	dps_rcpt *rcpts = calloc(e.nrecipients ? e.nrecipients : 1, sizeof *rcpts);
+	uint8_t *data = malloc(n);
+	if (!op || !rcpts || !data) {
+		free(op);
+		free(rcpts);
+		free(data);
+		dp_envelope_free(&e);
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	s->rcpts = rcpts;
+	s->data = data;
+	/* the acceptance time: the epochs are judged at it and the cable is stored with it */
+	op->t = s->sub.now = dpd_now(srv);
+	r = dpp_check(srv->store, dev, &e, s->sub.now, rcpts, s->sub.c.officer, msg, sizeof msg);
+	if (r) {
+		if (r == DP_ESTORE || r == DP_ENOSPC)
+			snprintf(msg, sizeof msg, "%s", r == DP_ENOSPC ? DISK_FULL
+						      : "the switch could not read its directory; retry");
+		dpd_reply_error(rq, dpd_http_status(r), r, msg);
+		dpd_op_free(op);
+		dp_envelope_free(&e);
+		return;
+	}
+	dps_cable *c = &s->sub.c;
+	c->decoy = decoy;
+	memcpy(c->cable_id, e.cable_id, DP_CABLE_ID);
+	snprintf(c->from_post, sizeof c->from_post, "%s", e.from);
+	memcpy(c->from_device, e.from_device, 32);
+	c->classification = e.classification;
+	c->prec_action = e.prec_action;
+	c->prec_info = e.prec_info;
+	s->sub.rcpts = rcpts;
+	s->sub.nrcpts = e.nrecipients;
+	/* our own copy: the writer thread reads it even if the client goes away */
+	memcpy(data, p, n);
+	s->sub.data = data;
+	s->sub.len = n;
+	dp_envelope_free(&e);
+	dpd_batch_add(srv, op);
+}
+
+/* ---- deliver, fetch, ack: one receipt row or cable of one device ---- */
+
+struct op_cable {
+	dpd_op op;
+	int64_t seq;                   /* the cable */
+	uint8_t cable_id[DP_CABLE_ID];
+	char mrn[DPS_MRN_MAX + 1];
+	uint8_t device[32];            /* the device that fetches or acknowledges */
+	int prec;                      /* deliver: the recipient's precedence (the metrics) */
+	int first;                     /* out, deliver: it was the first delivery */
+	struct evbuffer *body;         /* deliver / fetch: the cable bytes to send after commit */
+};
+
+/* The entry of a receipt or a fetch: cable, device, source. */
+static int log_cable(dps_store *st, dpl_enc *x, struct op_cable *k, int event)
+{
+	dp_logent *e = dpl_ent(x, event, k->op.t);
+	memcpy(e->cable_id, k->cable_id, DP_CABLE_ID);
+	snprintf(e->mrn, sizeof e->mrn, "%.*s", DP_MRN_MAX, k->mrn); /* made by dp_mrn_format: fits */
+	memcpy(e->device, k->device, DP_ED25519_PK);
+	dpl_source(e, k->op.addr);
+	uint64_t idx;
+	int r = dpl_put(st, x, &idx);
+	if (!r)
+		k->op.log_idx = (int64_t)idx;
+	return r;
+}
+
+static int deliver_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	struct op_cable *k = DPD_OP_OF(op, struct op_cable);
+	int is_first = 0;
+	int r = dps_mark_delivered_first(st, k->seq, k->device, op->t, &is_first);
+	k->first = is_first;
+	/* a second first fetch in the same batch is a later fetch */
+	if (!r)
+		r = log_cable(st, x, k, is_first ? DP_LOG_CABLE_DELIVERED : DP_LOG_CABLE_FETCHED);
+	*logged += !r;
+	return r;
+}
+
+static int fetch_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	int r = log_cable(st, x, DPD_OP_OF(op, struct op_cable), DP_LOG_CABLE_FETCHED);
+	*logged += !r;
+	return r;
+}
+
+/* deliver, fetch: the bytes, with the MRN and the entry of this access */
+static void bytes_answer(struct dpd_server *srv, dpd_op *op)
+{
+	struct op_cable *k = DPD_OP_OF(op, struct op_cable);
+	if (!dpd_op_refused(op))
+		dpd_reply_bytes(&op->rq, 200, k->body, k->mrn, op->log_idx);
+}
+
+static void deliver_committed(struct dpd_server *srv, dpd_op *op)
+{
+	struct op_cable *k = DPD_OP_OF(op, struct op_cable);
+	if (k->first)
+		dpm_delivered(&srv->met, k->prec);
+}
+
+static void cable_free(dpd_op *op)
+{
+	struct op_cable *k = DPD_OP_OF(op, struct op_cable);
+	if (k->body)
+		evbuffer_free(k->body);
+}
+
+const dpd_op_type dpd_op_deliver = {"DELIVER", deliver_write, bytes_answer, deliver_committed,
+				    cable_free};
+const dpd_op_type dpd_op_fetch = {"FETCH", fetch_write, bytes_answer, NULL, cable_free};
+
+static int ack_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	struct op_cable *k = DPD_OP_OF(op, struct op_cable);
+	uint64_t next = 0;
+	int is_first = 0;
+	int r = dps_log_next(st, &next);
+	if (!r)
+		r = dps_mark_acked_log(st, k->seq, k->device, op->t, (int64_t)next, &is_first);
+	if (!r && is_first) {
+		r = log_cable(st, x, k, DP_LOG_CABLE_ACKED);
+		*logged += !r;
+	} else if (!r) {
+		/* acknowledged earlier in this batch: answer with that ack */
+		dps_rcpt rc;
+		r = dps_rcpt_get(st, k->seq, k->device, &rc);
+		if (!r) {
+			op->t = rc.acked;
+			op->log_idx = rc.ack_log;
+		}
+	}
+	return r;
+}
+
+static void ack_answer(struct dpd_server *srv, dpd_op *op)
+{
+	if (!dpd_op_refused(op))
+		reply_acked(&op->rq, DPD_OP_OF(op, struct op_cable)->cable_id, op->t, op->log_idx);
+}
+
+const dpd_op_type dpd_op_ack = {"ACK", ack_write, ack_answer, NULL, cable_free};
+
+/* An op of one cable and device, judged now. */
+static dpd_op *cable_op(const dpd_call *call, const dpd_op_type *t)
+{
+	dpd_op *op = dpd_op_new(t, sizeof(struct op_cable), call->rq);
+	if (!op)
+		return NULL;
+	struct op_cable *k = DPD_OP_OF(op, struct op_cable);
+	k->seq = call->cable->seq;
+	memcpy(k->device, call->dev->id, 32);
+	memcpy(k->cable_id, call->cable->cable_id, DP_CABLE_ID);
+	snprintf(k->mrn, sizeof k->mrn, "%s", call->cable->mrn);
+	op->t = dpd_now(call->srv);
+	return op;
+}
+
+void dpd_get_cable(const dpd_call *call)
+{
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
+	const dps_cable *c = call->cable;
+	const dps_rcpt *rc = call->rcpt;
+	struct evbuffer *b = evbuffer_new();
+	dp_buf data;
+	dpo_damage dmg;
+	dp_logent e; /* 24 KiB on the loop thread's stack: a heap block this size costs a fetch more */
+	dp_buf_init(&data, DPD_BODY_MAX);
+	/* no byte of a copy the log does not vouch for leaves, and nothing is recorded */
+	int r = b ? dpk_cable_read(srv->store, c, &data, &e, &dmg) : DP_ENOMEM;
+	if (r == DP_ESTATE) {
+		dmg.t_ms = dp_now() * 1000;
+		snprintf(dmg.found_by, sizeof dmg.found_by, "fetch");
+		dmg.has_device = 1;
+		memcpy(dmg.device, call->dev->id, 32);
+		dpd_det_damage(srv, &dmg);
+		dp_buf_free(&data);
+		evbuffer_free(b);
+		dpd_reply_error(rq, 500, DP_ESTORE, "the switch's copy of this cable is damaged; the "
+						    "security office has been alerted");
+		return;
+	}
+	if (!r && evbuffer_add(b, data.p, data.len))
+		r = DP_ENOMEM;
+	dp_buf_free(&data);
+	if (r) {
+		if (b)
+			evbuffer_free(b);
+		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the cable; retry");
+		return;
+	}
+	/*
+	 * First fetch by a recipient: the delivery receipt; any other (a later
+	 * fetch, the originator's): a cable-fetched entry.  Either commits
+	 * before the bytes go out.
+	 */
+	dpd_op *op = cable_op(call, rc && !rc->delivered ? &dpd_op_deliver : &dpd_op_fetch);
+	if (!op) {
+		evbuffer_free(b);
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	struct op_cable *k = DPD_OP_OF(op, struct op_cable);
+	k->prec = rc ? rc->prec : c->prec_action;
+	k->body = b;
+	dpd_batch_add(srv, op);
+}
+
+void dpd_post_ack(const dpd_call *call)
+{
+	const dps_rcpt *rc = call->rcpt;
+	if (!rc) {
+		dpd_reply_error(call->rq, 404, DP_ENOTFOUND, "this device is not a recipient");
+		return;
+	}
+	if (rc->acked) { /* idempotent: answer with the first ack */
+		reply_acked(call->rq, call->cable->cable_id, rc->acked, rc->ack_log);
+		return;
+	}
+	dpd_op *op = cable_op(call, &dpd_op_ack);
+	if (!op) {
+		dpd_reply_error(call->rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	dpd_batch_add(call->srv, op);
+}
