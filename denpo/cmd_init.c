@@ -235,15 +235,18 @@ int cmd_enrol(cli_ctx *x, int argc, char **argv)
 		ec = cli_fail(x, r, NULL, "cannot store the answer in %s", apath);
 		goto out;
 	}
-	char pin[64];
+	char pin[64], urls[DP_SWITCH_LIST_TEXT_MAX + 1];
 	dp_tls_pin(ans.switch_tls_pk, pin);
+	if (dp_switch_list_format(&ans.switches, urls, sizeof urls))
+		urls[0] = 0; /* cannot happen: the buffer holds the longest list */
 	if (x->json)
-		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "officer", ans.officer, "post",
+		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "officer", ans.officer, "post",
 					 ans.post, "clearance", dp_class_name(ans.clearance), "switch",
-					 ans.switch_url, "switch_pin", pin));
+					 ans.switches.url[0], "switches", cli_switches_json(&ans.switches),
+					 "switch_pin", pin));
 	else
 		printf("enrolled: %s at %s, cleared %s\nswitch   %s (TLS key pinned: %s)\n", ans.officer,
-		       ans.post, dp_class_name(ans.clearance), ans.switch_url, pin);
+		       ans.post, dp_class_name(ans.clearance), urls, pin);
 out:
 	dp_buf_free(&a);
 	dp_buf_free(&q);
@@ -292,18 +295,25 @@ int cmd_whoami(cli_ctx *x, int argc, char **argv)
 		strcat(roles, a->roles[i]);
 		json_array_append_new(jr, json_string(a->roles[i]));
 	}
+	char urls[DP_SWITCH_LIST_TEXT_MAX + 1];
+	if (dp_switch_list_format(&a->switches, urls, sizeof urls))
+		urls[0] = 0; /* cannot happen: the buffer holds the longest list */
 	if (x->json) {
-		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "device", hex,
-					 "officer", a->officer, "post", a->post, "clearance",
+		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:s, s:s, s:s}", "device",
+					 hex, "officer", a->officer, "post", a->post, "clearance",
 					 dp_class_name(a->clearance), "captions", jc, "roles", jr, "switch",
-					 a->switch_url, "switch_pin", pin, "home", x->home));
+					 a->switches.url[0], "switches", cli_switches_json(&a->switches),
+					 "switch_last", cli_switch_last(x), "switch_pin", pin, "home", x->home));
 	} else {
 		json_decref(jc);
 		json_decref(jr);
 		printf("device    %s\nofficer   %s\npost      %s\nclearance %s\ncaptions  %s\nroles     %s\n"
 		       "switch    %s\npin       %s\nhome      %s\n",
 		       hex, a->officer, a->post, dp_class_name(a->clearance), caps[0] ? caps : "-",
-		       roles[0] ? roles : "-", a->switch_url, pin, x->home);
+		       roles[0] ? roles : "-", urls, pin, x->home);
+		if (a->switches.n > 1)
+			printf("last      %s (the address that answered last; the next command starts there)\n",
+			       cli_switch_last(x));
 	}
 	return EXIT_OK;
 }

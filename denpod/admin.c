@@ -142,6 +142,11 @@ int dpa_init(const dpa_args *a)
 	}
 	snprintf(c.dir, sizeof c.dir, "%s", a->data);
 	snprintf(c.listen, sizeof c.listen, "%s", a->listen ? a->listen : "127.0.0.1:8443");
+	if (a->url && strlen(a->url) >= sizeof c.url) {
+		fprintf(stderr, "denpod: --url is at most %zu bytes (%d addresses)\n", sizeof c.url - 1,
+			DP_SWITCH_URLS_MAX);
+		return 2;
+	}
 	snprintf(c.url, sizeof c.url, "%s", a->url ? a->url : "https://127.0.0.1:8443");
 	if (a->origin && strlen(a->origin) >= sizeof c.log_origin) {
 		fprintf(stderr, "denpod: --origin is at most %d bytes\n", DP_NOTE_NAME_MAX);
@@ -607,7 +612,7 @@ int dpa_approve(const dpa_args *a)
 	ans.ncaptions = o.ncaptions;
 	memcpy(ans.roles, o.roles, sizeof ans.roles);
 	ans.nroles = o.nroles;
-	snprintf(ans.switch_url, sizeof ans.switch_url, "%s", c.url);
+	ans.switches = c.urls; /* every address, the primary first */
 	ans.issued = d.created;
 	uint8_t *tsk = NULL, *ssk = NULL;
 	r = dpc_key_load(&c, "tls.key", &tsk, ans.switch_tls_pk);

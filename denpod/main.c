@@ -101,7 +101,9 @@ static const struct cmd cmds[] = {
 	{"init", NULL, O_DATA | O_URL | O_LISTEN | O_ORIGIN, dpa_init, "denpod init --data DIR [--url URL] [--listen HOST:PORT] [--origin NAME]\n"
 		       "  Makes a new switch: keys (sign.key, tls.key, log.key), TLS certificate,\n"
 		       "  database, configuration.  --origin names the transparency log in its\n"
-		       "  checkpoints (default: the URL's host:port + \"/denpo-log\").\n"},
+		       "  checkpoints (default: the URL's host:port + \"/denpo-log\").\n"
+		       "  --url may list every instance of the switch, the primary first, separated\n"
+		       "  by commas (\"https://a:8443, https://b:8443\"): devices fail over between them.\n"},
 	{"run", NULL, O_DATA, run_switch, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT, and signs the\n"
 		      "  transparency log (it refuses to start if the stored log does not check).\n"
 		      "  SIGHUP re-reads detect.conf and reopens the alert file (logrotate).  Under\n"
