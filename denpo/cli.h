@@ -53,8 +53,14 @@
 #define EXIT_VERIFY 3
 
 #define CLI_PASS_MAX 1024
-/* A switch with several addresses: how long a request keeps going round them when none answers. */
+/*
+ * A switch with several addresses: how long a request keeps going round
+ * them when none answers (long enough for an instance to be restarted or
+ * a standby promoted); $DENPO_FAILOVER_WAIT (seconds, 0..300) sets it.
+ */
 #define CLI_FAILOVER_MS 15000
+#define CLI_FAILOVER_WAIT_MAX 300
+long cli_failover_ms(void);
 
 typedef struct {
 	char home[PATH_MAX];

@@ -18,6 +18,7 @@
 
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
+#include "denpo/num.h"
 
 int cli_common_opt(cli_ctx *x, int id, const char *arg)
 {
@@ -437,6 +438,18 @@ json_t *cli_switches_json(const dp_switch_list *l)
 	return a;
 }
 
+long cli_failover_ms(void)
+{
+	uint64_t v;
+	const char *s = getenv("DENPO_FAILOVER_WAIT");
+	if (s && *s && dp_num_str(&v, s, 0, CLI_FAILOVER_WAIT_MAX) == DP_OK)
+		return (long)v * 1000;
+	if (s && *s)
+		fprintf(stderr, "denpo: warning: $DENPO_FAILOVER_WAIT is not 0..%d seconds: %d s used\n",
+			CLI_FAILOVER_WAIT_MAX, CLI_FAILOVER_MS / 1000);
+	return CLI_FAILOVER_MS;
+}
+
 int cli_open_client(cli_ctx *x)
 {
 	if (x->cl)
@@ -462,7 +475,7 @@ int cli_open_client(cli_ctx *x)
 	 * a command (and a waiting reader) rides over a failover by itself.
 	 * One address: as before (`denpo send` retries on its own).
 	 */
-	cfg.retry_ms = x->ans.switches.n > 1 ? CLI_FAILOVER_MS : 0;
+	cfg.retry_ms = x->ans.switches.n > 1 ? cli_failover_ms() : 0;
 	memcpy(cfg.switch_tls_pk, x->ans.switch_tls_pk, 32);
 	cfg.tls_seed = x->ks->tls_seed;
 	int r = dp_client_new(&x->cl, &cfg);
