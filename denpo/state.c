@@ -402,9 +402,10 @@ const char *cli_switch_last(cli_ctx *x)
 		char p[PATH_MAX];
 		cli_path(x, p, "switch");
 		dp_buf b;
-		dp_buf_init(&b, DP_URL_MAX + 2);
+		dp_buf_init(&b, DP_URL_MAX + 1); /* an address and its newline; longer is no address */
 		x->switch_last[0] = 0;
-		if (dp_read_file(p, &b) == DP_OK && b.len > 1 && b.p[b.len - 1] == '\n') {
+		if (dp_read_file(p, &b) == DP_OK && b.len > 1 && b.len <= DP_URL_MAX + 1 &&
+		    b.p[b.len - 1] == '\n') {
 			memcpy(x->switch_last, b.p, b.len - 1);
 			x->switch_last[b.len - 1] = 0;
 		}

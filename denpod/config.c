@@ -87,9 +87,9 @@ int dpc_init(dpc_config *c)
 	char err[256];
 	if (strpbrk(c->url, "\r\n") ||
 	    dp_switch_list_parse(&c->urls, c->url, strlen(c->url), err, sizeof err)) {
-		fprintf(stderr, "denpod: --url must be https://HOST:PORT, or several separated by commas "
-				"(every instance of the switch, the primary first): %s\n",
-			strpbrk(c->url, "\r\n") ? "a line break in it" : err);
+		fprintf(stderr, "denpod: --url: %s (give https://HOST:PORT, or every instance's address "
+				"separated by commas, the primary first, at most %d)\n",
+			strpbrk(c->url, "\r\n") ? "a line break in it" : err, DP_SWITCH_URLS_MAX);
 		return DP_EINVAL;
 	}
 	/* written back as parsed: one spelling, whatever spaces it was given with */
@@ -362,9 +362,9 @@ int dpc_parse(dpc_config *c, const char *dir, const char *name, const char *text
 	rd.line = line_of(c, "url");
 	char why[256];
 	if ((r = dp_switch_list_parse(&c->urls, c->url, strlen(c->url), why, sizeof why)))
-		return dp_conf_err(&rd, DP_EPARSE, "url: %s; it must be https://HOST:PORT (what devices "
-						   "are told to connect to), or several separated by commas "
-						   "(every instance of the switch, the primary first, at most %d)",
+		return dp_conf_err(&rd, DP_EPARSE, "url: %s (url is what devices are told to connect "
+						   "to: one address, or every instance's separated by commas, "
+						   "the primary first, at most %d)",
 				   why, DP_SWITCH_URLS_MAX);
 	if (!c->log_origin[0] && dpc_default_origin(c->url, c->log_origin, sizeof c->log_origin))
 		return dp_conf_err(&rd, DP_EPARSE, "url: no log origin can be made from it; set "

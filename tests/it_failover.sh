@@ -11,7 +11,9 @@
 #  (3) a submission whose answer is lost on the way is sent again to the next
 #      address and answered as a duplicate with the MRN first given;
 #  (4) another switch's key first in the list: the pin error, no fall-through;
-#  (5) every address down: the message names each and why.
+#  (5) every address down: the message names each and why;
+#  and a malformed list (a repeat, an empty entry, a path, nine) refused at
+#  `denpod init` and in denpod.conf, naming the address.
 . "$(dirname "$0")/lib.sh"
 need_programs it_failover "$DENPOD" "$DENPO"
 need_tools it_failover python3 jq sqlite3
@@ -54,6 +56,25 @@ body() { printf '%s\n' "$@" >"$T/body"; }
 } >"$T/init.out" 2>&1 || { no "switch setup: $(tail -n 3 "$T/init.out")"; t_done it_failover; exit 1; }
 check "denpod.conf keeps both addresses, the primary first" \
 	grep -qx "url=$(u "$A"), $(u "$B")" "$T/sw/denpod.conf"
+# a list that cannot be right is refused, naming the address and why: at init (exit 2, nothing
+# made) and in denpod.conf (config check and run: FILE:LINE)
+nine=$(for i in 1 2 3 4 5 6 7 8 9; do printf 'https://h%s:1,' "$i"; done)
+for bad in "https://a:1, https://A:1|address 2 (https://A:1) is listed twice" \
+	"https://a:1,,https://b:1|address 2 is empty" \
+	"https://a:1, https://b:1/x|address 2 (https://b:1/x) is not https://HOST:PORT" \
+	"${nine%,}|more than 8 addresses"; do
+	D init --data "$T/bad" --url "${bad%%|*}" --listen 127.0.0.1:1 >/dev/null 2>"$T/bad.err"
+	rc=$?
+	check "init refuses '${bad%%|*}' (exit $rc)" [ $rc = 2 ] && check "... saying ${bad#*|}" grep -qF "${bad#*|}" "$T/bad.err"
+	check "... and makes nothing" [ ! -e "$T/bad" ]
+	cp "$T/sw/denpod.conf" "$T/conf.good"
+	sed -i "s|^url=.*|url=${bad%%|*}|" "$T/sw/denpod.conf"
+	D config check --data "$T/sw" >"$T/bad.err" 2>&1
+	rc=$?
+	check "config check refuses it (exit $rc)" [ $rc = 1 ] &&
+		check "... with FILE:LINE" grep -qF "denpod.conf:2: url: ${bad#*|}" "$T/bad.err"
+	cp "$T/conf.good" "$T/sw/denpod.conf"
+done
 printf 'rule.MACHINE-SPEED.mode = report\nrule.ENUM-RANGE.mode = report\n' >"$T/sw/detect.conf"
 enrol_devices sato.k:HQ ono.r:TOKYO kato.t:OSAKA
 check "the enrolment answer carries both addresses, in order" \
@@ -158,6 +179,15 @@ wait "$P2" 2>/dev/null
 P2=
 check "with that switch gone, the same device works through the second" eval "dp abe.s inbox >/dev/null 2>&1"
 check "... and remembers it" [ "$(last abe.s)" = "$(u "$A")" ]
+
+# HOME/switch is only a hint: an address the answer does not list, or junk, means the primary
+head -c 600 /dev/urandom >"$T/sato.k/switch"
+check "a damaged HOME/switch: the command still works (from the primary)" eval "dp sato.k inbox >/dev/null 2>&1"
+printf '%s\n' "$(u "$P3")" >"$T/sato.k/switch"
+check "an address not in the list: the same" eval "dp sato.k inbox >/dev/null 2>&1"
+printf '%s\n' "$(u "$B")" >"$T/sato.k/switch"
+check "the remembered address dead now: the command goes on to the next" eval "dp sato.k inbox >/dev/null 2>&1"
+check "... and remembers that one" [ "$(last sato.k)" = "$(u "$A")" ]
 
 # ---- (5) every address down: each named, with why, and what to do ----
 stop_switch || no "denpod did not stop"
