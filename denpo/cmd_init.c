@@ -155,12 +155,28 @@ int cmd_init(cli_ctx *x, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * A later answer of the same switch for the same device (`denpod device
+ * answer`): the same device, officer and post, the same three keys (what
+ * the device trusts), issued no earlier.  What it may change: the
+ * switch's addresses, the officer's clearance, captions and roles.
+ */
+static int answer_renews(const dp_enrol_answer *was, const dp_enrol_answer *now)
+{
+	return !memcmp(was->device_id, now->device_id, 32) && !strcmp(was->officer, now->officer) &&
+	       !strcmp(was->post, now->post) && !memcmp(was->switch_tls_pk, now->switch_tls_pk, 32) &&
+	       !memcmp(was->switch_sign_pk, now->switch_sign_pk, 32) &&
+	       !strcmp(was->log_key, now->log_key) && now->issued > was->issued;
+}
+
 static const char enrol_help[] =
 	"usage: denpo enrol --answer FILE   (--import FILE is the same)\n"
 	"\n"
 	"Imports the enrolment answer your HQ operator made from this device's request:\n"
 	"checks the switch's signature and that it names this device, officer and post,\n"
-	"then stores it (HOME/answer.txt).  It pins the switch's TLS key for all later use.\n";
+	"then stores it (HOME/answer.txt).  It pins the switch's TLS key for all later use.\n"
+	"A later answer of the same switch for this device (`denpod device answer`: the same\n"
+	"keys, issued later) replaces it: so a device learns the switch's new addresses.\n";
 
 int cmd_enrol(cli_ctx *x, int argc, char **argv)
 {
@@ -224,8 +240,15 @@ int cmd_enrol(cli_ctx *x, int argc, char **argv)
 	}
 	r = dp_read_file(apath, &old);
 	if (r == DP_OK) {
+		dp_enrol_answer was;
 		if (old.len == a.len && memcmp(old.p, a.p, a.len) == 0) {
 			r = DP_OK; /* same answer again: nothing to do */
+		} else if (dp_enrol_answer_decode(&was, old.p, old.len) == DP_OK && answer_renews(&was, &ans)) {
+			/* the same switch (its keys) re-issued it: the addresses may have changed */
+			if ((r = dp_write_file(apath, a.p, a.len, 0600, 0))) {
+				ec = cli_fail(x, r, "nothing was changed", "cannot store the answer in %s", apath);
+				goto out;
+			}
 		} else {
 			ec = cli_fail(x, DP_EEXISTS, "remove answer.txt first if the switch really changed",
 				      "this device is already enrolled with another answer");

@@ -134,6 +134,10 @@ static const struct cmd cmds[] = {
 			      "  Takes effect at once; logged.\n"},
 	{"device", "reinstate", O_ACT | O_REASON, dpa_device, "denpod device reinstate DEVICE [--reason TEXT] [--operator NAME] "
 				"--data DIR\n"},
+	{"device", "answer", O_DATA | O_OUT, dpa_device_answer, "denpod device answer DEVICE --out ANSWER_FILE --data DIR\n"
+			     "  A new signed enrolment answer for an active device: the switch's addresses\n"
+			     "  as url lists them now (the same keys); `denpo enrol --answer FILE` on the\n"
+			     "  device replaces its answer with it.\n"},
 	{"device", "revoke", O_ACT | O_REASON, dpa_device, "denpod device revoke DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
 			     "  Final; also retires the device's keys in the log.  Needs two different\n"
 			     "  operators: the first run records the request, the same command by another\n"

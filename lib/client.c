@@ -426,13 +426,14 @@ static void buf_cut(dp_buf *b, size_t len)
 {
 	if (b->len > len) {
 		sodium_memzero(b->p + len, b->len - len);
-		b->len = len;
+		b->len = len; /* the NUL the buffer keeps after its bytes: the wipe wrote it */
 	}
 }
 
 /*
- * Every address failed: one message naming each and why ("...: https://a:8443
- * refused the connection; https://b:8443 answered 503 ..."), and what to do.
+ * Every address failed: one message naming each, in the order tried, and
+ * why ("no address of the switch answered: https://a:8443: Failed to
+ * connect ...; https://b:8443: answered 503 (...); check ..."), and what to do.
  */
 static void all_failed_msg(dp_client *c, char (*why)[160], size_t n)
 {

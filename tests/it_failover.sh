@@ -12,6 +12,8 @@
 #      address and answered as a duplicate with the MRN first given;
 #  (4) another switch's key first in the list: the pin error, no fall-through;
 #  (5) every address down: the message names each and why;
+#  (6) a new list later: `denpod device answer` and `denpo enrol` of it (the
+#      same switch's keys, issued later; another switch's answer refused);
 #  and a malformed list (a repeat, an empty entry, a path, nine) refused at
 #  `denpod init` and in denpod.conf, naming the address.
 . "$(dirname "$0")/lib.sh"
@@ -189,14 +191,37 @@ printf '%s\n' "$(u "$B")" >"$T/sato.k/switch"
 check "the remembered address dead now: the command goes on to the next" eval "dp sato.k inbox >/dev/null 2>&1"
 check "... and remembers that one" [ "$(last sato.k)" = "$(u "$A")" ]
 
+# ---- (6) a new list for an enrolled device: a new answer from the same switch ----
+N=$(free_port)
+set_urls "$(u "$N"), $(u "$A")"
+DEV=$(dp sato.k --json whoami 2>/dev/null | jq -r .device)
+D device answer "${DEV:0:16}" --out "$T/sato.k.renewed" >"$T/renew.out" 2>&1 || no "device answer: $(cat "$T/renew.out")"
+check "the new answer lists the new addresses" \
+	[ "$(grep '^Switch-URL:' "$T/sato.k.renewed" 2>/dev/null | paste -sd' ')" = "Switch-URL: $(u "$N") Switch-URL: $(u "$A")" ]
+check "the device imports it over its answer" eval "dp sato.k enrol --answer '$T/sato.k.renewed' >/dev/null 2>&1"
+check "whoami lists the new addresses" \
+	[ "$(dp sato.k --json whoami 2>/dev/null | jq -r '.switches | join(" ")')" = "$(u "$N") $(u "$A")" ]
+check "... and the first is dead: the command goes on to the second" eval "dp sato.k inbox >/dev/null 2>&1"
+check "the older answer is not taken back" not eval "dp sato.k enrol --answer '$T/sato.k.answer' >/dev/null 2>&1"
+{ DENPOD_DATA="$T/sw2" D post add HQ --hq &&
+	DENPOD_DATA="$T/sw2" D approve "$T/sato.k/enrol-request.txt" --clearance SECRET --out "$T/sato.k.other"; } \
+	>/dev/null 2>&1 || no "the other switch's answer"
+dp sato.k enrol --answer "$T/sato.k.other" >/dev/null 2>"$T/other.err"
+rc=$?
+check "an answer of another switch (other keys) is refused (exit $rc)" [ $rc = 1 ]
+check "... the answer kept" [ "$(dp sato.k --json whoami 2>/dev/null | jq -r '.switches | join(" ")')" = "$(u "$N") $(u "$A")" ]
+check "a device not active gets no new answer" eval "D device suspend \"\${DEV:0:16}\" >/dev/null 2>&1 &&
+	! D device answer \"\${DEV:0:16}\" --out '$T/x.answer' >/dev/null 2>&1 && [ ! -e '$T/x.answer' ] &&
+	D device reinstate \"\${DEV:0:16}\" >/dev/null 2>&1"
+
 # ---- (5) every address down: each named, with why, and what to do ----
 stop_switch || no "denpod did not stop"
 DENPO_FAILOVER_WAIT=1 dp sato.k inbox >/dev/null 2>"$T/down.err"
 rc=$?
 check "switch down at every address: exit 1 (got $rc)" [ $rc = 1 ]
-check "the message names the first address and why" \
-	grep -q "$(u "$A"): [^;]*refused\|$(u "$A"): [^;]*Failed to connect" "$T/down.err"
-check "... the second too" grep -q "$(u "$B"): [^;]*Failed to connect\|$(u "$B"): [^;]*refused" "$T/down.err"
+# (sato.k's answer lists N, A since (6); A answered last, so it is tried first)
+check "the message names each address and why, in the order tried" \
+	grep -q "no address of the switch answered: $(u "$A"): Failed to connect[^;]*; $(u "$N"): Failed to connect" "$T/down.err"
 check "... and what to do" grep -q "check this device's network" "$T/down.err"
 [ -n "${KEEP:-}" ] && cp -r "$T" "$KEEP"
 t_done it_failover
