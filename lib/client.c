@@ -479,6 +479,10 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 			}
 			if (c->status == 503)
 				snprintf(why[k], sizeof why[k], "answered 503 (%.100s)", c->msg);
+			else if (r == DP_EDEVICE)
+				snprintf(why[k], sizeof why[k], "refused this device's TLS certificate (the "
+								"device is not enrolled there, or its "
+								"enrolment was replaced)");
 			else
 				snprintf(why[k], sizeof why[k], "%.150s",
 					 c->errbuf[0] ? c->errbuf : c->msg);
