@@ -260,7 +260,7 @@ static void load_state(bstate *s, const char *dir)
 	if ((r = dp_read_file(path, &b)) || (r = dp_enrol_answer_decode(&a, b.p, b.len)))
 		die(path, r);
 	dp_buf_free(&b);
-	snprintf(s->url, sizeof s->url, "%s", a.switch_url);
+	snprintf(s->url, sizeof s->url, "%s", a.switches.url[0]);
 	memcpy(s->switch_tls, a.switch_tls_pk, 32);
 	dp_tls_pin(s->switch_tls, s->pin);
 }

@@ -5,6 +5,8 @@
  *   keystore.age          device keys, scrypt-encrypted age file (0600)
  *   enrol-request.txt     the signed enrolment request made by `denpo init`
  *   answer.txt            the switch-signed enrolment answer (`denpo enrol`)
+ *   switch                the switch's address that answered last, one line (when the
+ *                         answer lists several: failover; the next command starts there)
  *   keystore.lock         flock'd while the keystore is changed (key epochs)
  *   cache/ID.cable        fetched submissions exactly as received (encrypted)
  *   cache/ID.key          the cable's age file key sealed under the storage key
@@ -36,6 +38,8 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "denpo/client.h"
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
@@ -49,6 +53,14 @@
 #define EXIT_VERIFY 3
 
 #define CLI_PASS_MAX 1024
+/*
+ * A switch with several addresses: how long a request keeps going round
+ * them when none answers (long enough for an instance to be restarted or
+ * a standby promoted); $DENPO_FAILOVER_WAIT (seconds, 0..300) sets it.
+ */
+#define CLI_FAILOVER_MS 15000
+#define CLI_FAILOVER_WAIT_MAX 300
+long cli_failover_ms(void);
 
 typedef struct {
 	char home[PATH_MAX];
@@ -73,6 +85,8 @@ typedef struct {
 	int republish_keys;
 	dp_enrol_answer ans;
 	int have_ans;
+	char switch_last[DP_URL_MAX + 1]; /* HOME/switch as read or last written */
+	int switch_read;
 	dp_client *cl;
 } cli_ctx;
 
@@ -139,6 +153,19 @@ int cli_pass_check(const char *pass, const char *old, const char *user, char *wh
  */
 int cli_passphrase_new(cli_ctx *x, const char *file, const char *old, const char *user, char **pass,
 		       size_t *len) DP_WUR;
+
+/*
+ * The switch's addresses (denpo/switches.h; docs/several-switches.md §3).
+ * cli_switch_last: the one the next request goes to first -- HOME/switch
+ * if it names an address of the answer's list, else the primary (needs
+ * the answer loaded; "" without it).  cli_switch_remember writes HOME/switch
+ * (called by the client library when another address answered; a failure
+ * to write is a warning: the list is still tried in order).
+ */
+const char *cli_switch_last(cli_ctx *x);
+void cli_switch_remember(void *x, const char *url);
+/* The list as a JSON array of strings. */
+json_t *cli_switches_json(const dp_switch_list *l);
 
 /* Load keystore.age (asks for the passphrase); returns an exit code. */
 int cli_load_keys(cli_ctx *x);

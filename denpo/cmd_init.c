@@ -155,12 +155,28 @@ int cmd_init(cli_ctx *x, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * A later answer of the same switch for the same device (`denpod device
+ * answer`): the same device, officer and post, the same three keys (what
+ * the device trusts), issued no earlier.  What it may change: the
+ * switch's addresses, the officer's clearance, captions and roles.
+ */
+static int answer_renews(const dp_enrol_answer *was, const dp_enrol_answer *now)
+{
+	return !memcmp(was->device_id, now->device_id, 32) && !strcmp(was->officer, now->officer) &&
+	       !strcmp(was->post, now->post) && !memcmp(was->switch_tls_pk, now->switch_tls_pk, 32) &&
+	       !memcmp(was->switch_sign_pk, now->switch_sign_pk, 32) &&
+	       !strcmp(was->log_key, now->log_key) && now->issued > was->issued;
+}
+
 static const char enrol_help[] =
 	"usage: denpo enrol --answer FILE   (--import FILE is the same)\n"
 	"\n"
 	"Imports the enrolment answer your HQ operator made from this device's request:\n"
 	"checks the switch's signature and that it names this device, officer and post,\n"
-	"then stores it (HOME/answer.txt).  It pins the switch's TLS key for all later use.\n";
+	"then stores it (HOME/answer.txt).  It pins the switch's TLS key for all later use.\n"
+	"A later answer of the same switch for this device (`denpod device answer`: the same\n"
+	"keys, issued later) replaces it: so a device learns the switch's new addresses.\n";
 
 int cmd_enrol(cli_ctx *x, int argc, char **argv)
 {
@@ -224,8 +240,15 @@ int cmd_enrol(cli_ctx *x, int argc, char **argv)
 	}
 	r = dp_read_file(apath, &old);
 	if (r == DP_OK) {
+		dp_enrol_answer was;
 		if (old.len == a.len && memcmp(old.p, a.p, a.len) == 0) {
 			r = DP_OK; /* same answer again: nothing to do */
+		} else if (dp_enrol_answer_decode(&was, old.p, old.len) == DP_OK && answer_renews(&was, &ans)) {
+			/* the same switch (its keys) re-issued it: the addresses may have changed */
+			if ((r = dp_write_file(apath, a.p, a.len, 0600, 0))) {
+				ec = cli_fail(x, r, "nothing was changed", "cannot store the answer in %s", apath);
+				goto out;
+			}
 		} else {
 			ec = cli_fail(x, DP_EEXISTS, "remove answer.txt first if the switch really changed",
 				      "this device is already enrolled with another answer");
@@ -235,15 +258,18 @@ int cmd_enrol(cli_ctx *x, int argc, char **argv)
 		ec = cli_fail(x, r, NULL, "cannot store the answer in %s", apath);
 		goto out;
 	}
-	char pin[64];
+	char pin[64], urls[DP_SWITCH_LIST_TEXT_MAX + 1];
 	dp_tls_pin(ans.switch_tls_pk, pin);
+	if (dp_switch_list_format(&ans.switches, urls, sizeof urls))
+		urls[0] = 0; /* cannot happen: the buffer holds the longest list */
 	if (x->json)
-		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "officer", ans.officer, "post",
+		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "officer", ans.officer, "post",
 					 ans.post, "clearance", dp_class_name(ans.clearance), "switch",
-					 ans.switch_url, "switch_pin", pin));
+					 ans.switches.url[0], "switches", cli_switches_json(&ans.switches),
+					 "switch_pin", pin));
 	else
 		printf("enrolled: %s at %s, cleared %s\nswitch   %s (TLS key pinned: %s)\n", ans.officer,
-		       ans.post, dp_class_name(ans.clearance), ans.switch_url, pin);
+		       ans.post, dp_class_name(ans.clearance), urls, pin);
 out:
 	dp_buf_free(&a);
 	dp_buf_free(&q);
@@ -292,18 +318,25 @@ int cmd_whoami(cli_ctx *x, int argc, char **argv)
 		strcat(roles, a->roles[i]);
 		json_array_append_new(jr, json_string(a->roles[i]));
 	}
+	char urls[DP_SWITCH_LIST_TEXT_MAX + 1];
+	if (dp_switch_list_format(&a->switches, urls, sizeof urls))
+		urls[0] = 0; /* cannot happen: the buffer holds the longest list */
 	if (x->json) {
-		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "device", hex,
-					 "officer", a->officer, "post", a->post, "clearance",
+		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:s, s:s, s:s}", "device",
+					 hex, "officer", a->officer, "post", a->post, "clearance",
 					 dp_class_name(a->clearance), "captions", jc, "roles", jr, "switch",
-					 a->switch_url, "switch_pin", pin, "home", x->home));
+					 a->switches.url[0], "switches", cli_switches_json(&a->switches),
+					 "switch_last", cli_switch_last(x), "switch_pin", pin, "home", x->home));
 	} else {
 		json_decref(jc);
 		json_decref(jr);
 		printf("device    %s\nofficer   %s\npost      %s\nclearance %s\ncaptions  %s\nroles     %s\n"
 		       "switch    %s\npin       %s\nhome      %s\n",
 		       hex, a->officer, a->post, dp_class_name(a->clearance), caps[0] ? caps : "-",
-		       roles[0] ? roles : "-", a->switch_url, pin, x->home);
+		       roles[0] ? roles : "-", urls, pin, x->home);
+		if (a->switches.n > 1)
+			printf("last      %s (the address that answered last; the next command starts there)\n",
+			       cli_switch_last(x));
 	}
 	return EXIT_OK;
 }

@@ -374,11 +374,15 @@ static int read_attachments(cli_ctx *x, const draft *d, dp_cable *c)
 	return EXIT_OK;
 }
 
-/* Submit with retries on network failure, always the same bytes. */
+/*
+ * Submit with retries on network failure, always the same bytes.  A switch
+ * with several addresses: the client library goes round them itself for
+ * longer than these retries would wait (denpo/cli.h CLI_FAILOVER_MS).
+ */
 static int submit(cli_ctx *x, const uint8_t *sub, size_t n, dp_submit_result *res, int decoy)
 {
-	int r = DP_ENET;
-	for (int attempt = 0; attempt < 4; attempt++) {
+	int r = DP_ENET, tries = x->ans.switches.n > 1 ? 1 : 4;
+	for (int attempt = 0; attempt < tries; attempt++) {
 		if (attempt) {
 			fprintf(stderr, "denpo: %s; retrying in %d s (same cable)\n", dp_client_message(x->cl),
 				1 << (attempt - 1));

@@ -18,6 +18,7 @@
 
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
+#include "denpo/num.h"
 
 int cli_common_opt(cli_ctx *x, int id, const char *arg)
 {
@@ -390,6 +391,66 @@ int cli_load_answer(cli_ctx *x)
 	return EXIT_OK;
 }
 
+/* ---- the switch's addresses: which one answered last ---- */
+
+const char *cli_switch_last(cli_ctx *x)
+{
+	if (!x->have_ans)
+		return "";
+	if (!x->switch_read) {
+		x->switch_read = 1;
+		char p[PATH_MAX];
+		cli_path(x, p, "switch");
+		dp_buf b;
+		dp_buf_init(&b, DP_URL_MAX + 1); /* an address and its newline; longer is no address */
+		x->switch_last[0] = 0;
+		if (dp_read_file(p, &b) == DP_OK && b.len > 1 && b.len <= DP_URL_MAX + 1 &&
+		    b.p[b.len - 1] == '\n') {
+			memcpy(x->switch_last, b.p, b.len - 1);
+			x->switch_last[b.len - 1] = 0;
+		}
+		dp_buf_free(&b);
+	}
+	/* an address the answer does not list (another enrolment, a hand edit): the primary */
+	int i = dp_switch_list_find(&x->ans.switches, x->switch_last);
+	return x->ans.switches.url[i < 0 ? 0 : i];
+}
+
+void cli_switch_remember(void *ud, const char *url)
+{
+	cli_ctx *x = ud;
+	char p[PATH_MAX], line[DP_URL_MAX + 2];
+	int n = snprintf(line, sizeof line, "%s\n", url);
+	cli_path(x, p, "switch");
+	snprintf(x->switch_last, sizeof x->switch_last, "%s", url);
+	x->switch_read = 1;
+	int r = n > 0 && (size_t)n < sizeof line ? dp_write_file(p, line, (size_t)n, 0600, 0) : DP_EINVAL;
+	if (r)
+		fprintf(stderr, "denpo: warning: the switch answered at %s, but %s cannot be written (%s): "
+				"the next command starts at the first address again\n",
+			url, p, cli_strerror(x, r));
+}
+
+json_t *cli_switches_json(const dp_switch_list *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < l->n; i++)
+		json_array_append_new(a, json_string(l->url[i]));
+	return a;
+}
+
+long cli_failover_ms(void)
+{
+	uint64_t v;
+	const char *s = getenv("DENPO_FAILOVER_WAIT");
+	if (s && *s && dp_num_str(&v, s, 0, CLI_FAILOVER_WAIT_MAX) == DP_OK)
+		return (long)v * 1000;
+	if (s && *s)
+		fprintf(stderr, "denpo: warning: $DENPO_FAILOVER_WAIT is not 0..%d seconds: %d s used\n",
+			CLI_FAILOVER_WAIT_MAX, CLI_FAILOVER_MS / 1000);
+	return CLI_FAILOVER_MS;
+}
+
 int cli_open_client(cli_ctx *x)
 {
 	if (x->cl)
@@ -405,12 +466,22 @@ int cli_open_client(cli_ctx *x)
 				"the enrolment answer names another device than this keystore");
 	dp_client_config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.url = x->ans.switch_url;
+	cfg.switches = &x->ans.switches;
+	cfg.start = (size_t)dp_switch_list_find(&x->ans.switches, cli_switch_last(x));
+	cfg.moved = cli_switch_remember;
+	cfg.moved_ud = x;
+	/*
+	 * Several addresses: when none answers, keep trying them for a while --
+	 * long enough for a restarted or promoted instance to take over -- so
+	 * a command (and a waiting reader) rides over a failover by itself.
+	 * One address: as before (`denpo send` retries on its own).
+	 */
+	cfg.retry_ms = x->ans.switches.n > 1 ? cli_failover_ms() : 0;
 	memcpy(cfg.switch_tls_pk, x->ans.switch_tls_pk, 32);
 	cfg.tls_seed = x->ks->tls_seed;
 	int r = dp_client_new(&x->cl, &cfg);
 	if (r)
-		return cli_fail(x, r, NULL, "cannot set up the connection to %s", x->ans.switch_url);
+		return cli_fail(x, r, NULL, "cannot set up the connection to %s", x->ans.switches.url[0]);
 	/*
 	 * Witness the log first, in every command that connects (`key` too,
 	 * which runs its key upkeep itself): a switch showing a forked log gets

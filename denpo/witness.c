@@ -253,7 +253,8 @@ static int evidence_head(cli_ctx *x, dp_buf *b, const char *magic, const char *c
 		vk[0] = 0;
 	if (x->have_ans)
 		dp_hex_encode(dev, x->ans.device_id, 32);
-	const char *url = x->have_ans ? x->ans.switch_url : "?";
+	/* the address that showed it (a switch may have several: denpo/switches.h) */
+	const char *url = x->cl ? dp_client_url(x->cl) : x->have_ans ? x->ans.switches.url[0] : "?";
 	*now = (int64_t)time(NULL);
 	dp_time_str(*now, tm);
 	return dp_buf_printf(b, "%s\n# On %s the switch at %s showed this device (Witness, below)\n%s"

@@ -142,6 +142,11 @@ int dpa_init(const dpa_args *a)
 	}
 	snprintf(c.dir, sizeof c.dir, "%s", a->data);
 	snprintf(c.listen, sizeof c.listen, "%s", a->listen ? a->listen : "127.0.0.1:8443");
+	if (a->url && strlen(a->url) >= sizeof c.url) {
+		fprintf(stderr, "denpod: --url is at most %zu bytes (%d addresses)\n", sizeof c.url - 1,
+			DP_SWITCH_URLS_MAX);
+		return 2;
+	}
 	snprintf(c.url, sizeof c.url, "%s", a->url ? a->url : "https://127.0.0.1:8443");
 	if (a->origin && strlen(a->origin) >= sizeof c.log_origin) {
 		fprintf(stderr, "denpod: --origin is at most %d bytes\n", DP_NOTE_NAME_MAX);
@@ -576,9 +581,8 @@ int dpa_approve(const dpa_args *a)
 	d.created = dp_now();
 	dps_epoch_pub pub;
 	/* the log key first: an approval that cannot tell the device the log key changes nothing */
-	dp_enrol_answer ans;
-	memset(&ans, 0, sizeof ans);
-	if ((r = dpl_vkey(&c, ans.log_key, sizeof ans.log_key))) {
+	char vk[DP_NOTE_VKEY_MAX + 1];
+	if ((r = dpl_vkey(&c, vk, sizeof vk))) {
 		dps_close(s);
 		return dpa_fail(r, "approve", "the log key (log.key) cannot be read");
 	}
@@ -599,29 +603,7 @@ int dpa_approve(const dpa_args *a)
 					  : r == DP_ESTATE ? "the request's first key cannot be stored"
 							   : NULL);
 
-	memcpy(ans.device_id, d.id, 32);
-	snprintf(ans.officer, sizeof ans.officer, "%s", o.handle);
-	snprintf(ans.post, sizeof ans.post, "%s", o.post);
-	ans.clearance = o.clearance;
-	memcpy(ans.captions, o.captions, sizeof ans.captions);
-	ans.ncaptions = o.ncaptions;
-	memcpy(ans.roles, o.roles, sizeof ans.roles);
-	ans.nroles = o.nroles;
-	snprintf(ans.switch_url, sizeof ans.switch_url, "%s", c.url);
-	ans.issued = d.created;
-	uint8_t *tsk = NULL, *ssk = NULL;
-	r = dpc_key_load(&c, "tls.key", &tsk, ans.switch_tls_pk);
-	dpc_key_free(tsk); /* only its public half goes into the answer */
-	if (!r)
-		r = dpc_key_load(&c, "sign.key", &ssk, ans.switch_sign_pk);
-	dp_buf out;
-	dp_buf_init(&out, DP_ENROL_MAX);
-	if (!r)
-		r = dp_enrol_answer_encode(&ans, ssk, &out);
-	dpc_key_free(ssk);
-	if (!r)
-		r = dp_write_file(a->out, out.p, out.len, 0644, 1);
-	dp_buf_free(&out);
+	r = dpa_answer_write(&c, &o, d.id, d.created, vk, a->out);
 	if (r)
 		return dpa_fail(r, "writing the answer",
 			    r == DP_EEXISTS ? "the --out file exists; choose another name (the device is "

@@ -44,6 +44,16 @@ int dpa_officer_add(const dpa_args *a);
 int dpa_officer_list(const dpa_args *a);
 int dpa_approve(const dpa_args *a);
 int dpa_device(const dpa_args *a);
+/*
+ * denpod/admin_answer.c: the signed enrolment answer of device (officer o,
+ * issued at that time, log_key the log's verifier key, every address of
+ * c's url) written to path (O_EXCL, 0644); DP_EEXISTS if path exists, or a
+ * key or encoding error.  dpa_device_answer: `denpod device answer DEVICE
+ * --out FILE`, a new answer for an active device (an exit code).
+ */
+int dpa_answer_write(const dpc_config *c, const dps_officer *o, const uint8_t device[32],
+		     int64_t issued, const char *log_key, const char *path) DP_WUR;
+int dpa_device_answer(const dpa_args *a);
 int dpa_overdue(const dpa_args *a);
 int dpa_cable_list(const dpa_args *a);
 /* admin_contain.c (docs/detection.md): containment steps, two-operator acts, decoys. */

@@ -69,7 +69,7 @@ static int write_seed(const dpc_config *c, const char *name, uint8_t seed[32])
 int dpc_default_origin(const char *url, char *out, size_t cap)
 {
 	const char *h = strncmp(url, "https://", 8) == 0 ? url + 8 : url;
-	size_t n = strcspn(h, "/?#");
+	size_t n = strcspn(h, "/?#, \t"); /* of the first address of a list */
 	int k = snprintf(out, cap, "%.*s/denpo-log", (int)n, h);
 	if (k < 0 || (size_t)k >= cap || n == 0 || !dp_note_name_ok(out))
 		return DP_EINVAL;
@@ -84,11 +84,17 @@ int dpc_init(dpc_config *c)
 		fprintf(stderr, "denpod: --listen must be HOST:PORT, e.g. 127.0.0.1:8443\n");
 		return DP_EINVAL;
 	}
-	if (strncmp(c->url, "https://", 8) != 0 || strlen(c->url) > DP_URL_MAX ||
-	    strpbrk(c->url, " \t\r\n")) {
-		fprintf(stderr, "denpod: --url must be https://HOST:PORT\n");
+	char err[256];
+	if (strpbrk(c->url, "\r\n") ||
+	    dp_switch_list_parse(&c->urls, c->url, strlen(c->url), err, sizeof err)) {
+		fprintf(stderr, "denpod: --url: %s (give https://HOST:PORT, or every instance's address "
+				"separated by commas, the primary first, at most %d)\n",
+			strpbrk(c->url, "\r\n") ? "a line break in it" : err, DP_SWITCH_URLS_MAX);
 		return DP_EINVAL;
 	}
+	/* written back as parsed: one spelling, whatever spaces it was given with */
+	if (dp_switch_list_format(&c->urls, c->url, sizeof c->url))
+		return DP_EINVAL;
 	if (!c->log_origin[0] && dpc_default_origin(c->url, c->log_origin, sizeof c->log_origin)) {
 		fprintf(stderr, "denpod: no log origin can be made from --url %s; give --origin NAME\n",
 			c->url);
@@ -200,7 +206,7 @@ static const struct dpc_key {
 } keys[] = {
 	{"url", K_STR, STR(url), 0, 0, 0, "-", 0},
 	{"listen", K_ADDR, STR(listen), 0, 0, 0, "-", 0},
-	{"log_origin", K_STR, STR(log_origin), 0, 0, 0, "the url's host:port + /denpo-log", 0},
+	{"log_origin", K_STR, STR(log_origin), 0, 0, 0, "the first url's host:port + /denpo-log", 0},
 	{"alerts_file", K_STR, STR(alerts_file), 0, 0, 0, "alerts.jsonl", 0},
 	{"syslog", K_STR, STR(syslog), 0, 0, 0, "off", 0},
 	{"syslog_facility", K_NUM, offsetof(dpc_config, syslog_facility), sizeof(int), 0, 23, 10, "", 0},
@@ -354,9 +360,12 @@ int dpc_parse(dpc_config *c, const char *dir, const char *name, const char *text
 		return DP_EPARSE;
 	}
 	rd.line = line_of(c, "url");
-	if (strncmp(c->url, "https://", 8) != 0 || strpbrk(c->url, " \t"))
-		return dp_conf_err(&rd, DP_EPARSE, "url: must be https://HOST:PORT (what devices are "
-						   "told to connect to)");
+	char why[256];
+	if ((r = dp_switch_list_parse(&c->urls, c->url, strlen(c->url), why, sizeof why)))
+		return dp_conf_err(&rd, DP_EPARSE, "url: %s (url is what devices are told to connect "
+						   "to: one address, or every instance's separated by commas, "
+						   "the primary first, at most %d)",
+				   why, DP_SWITCH_URLS_MAX);
 	if (!c->log_origin[0] && dpc_default_origin(c->url, c->log_origin, sizeof c->log_origin))
 		return dp_conf_err(&rd, DP_EPARSE, "url: no log origin can be made from it; set "
 						   "log_origin");

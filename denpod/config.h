@@ -15,8 +15,13 @@
  *   DIR/before-restore-<UTC time>/  the files a `denpod restore` replaced
  *
  * `denpod run` reads tls.key and log.key; sign.key is read by `denpod approve`.
+ * url names every address of the switch, in the order devices try them: one
+ * (https://HOST:PORT), or several instances of it on one database, separated by
+ * commas (url = https://a.example:8443, https://b.example:8443; at most
+ * DP_SWITCH_URLS_MAX, no two the same: denpo/switches.h).  `denpod approve`
+ * puts them all in the enrolment answer; the first is the primary.
  * log_origin names the log in its checkpoints (and its key in signatures);
- * default: the URL's host[:port] + "/denpo-log".
+ * default: the first URL's host[:port] + "/denpo-log".
  *
  * Detection (docs/detection.md), all optional:
  *   DIR/detect.conf   the rules' thresholds, modes and networks (dp_det_config_parse)
@@ -74,7 +79,8 @@ typedef struct {
 
 typedef struct {
 	char dir[DPC_PATH_MAX];
-	char url[DP_URL_MAX + 1];
+	char url[DP_SWITCH_LIST_TEXT_MAX + 1]; /* as written: one address or several */
+	dp_switch_list urls;                    /* ... parsed (dpc_parse, dpc_init) */
 	char listen[DPC_LISTEN_MAX + 1]; /* "host:port" */
 	char log_origin[DP_NOTE_NAME_MAX + 1];
 	char alerts_file[DPC_PATH_MAX];
@@ -138,7 +144,7 @@ const char *dpc_key_show(const dpc_config *c, size_t i, char *val, size_t cap, i
  */
 int dpc_key_load(const dpc_config *c, const char *name, uint8_t **sk, uint8_t pk[32]) DP_WUR;
 void dpc_key_free(uint8_t *sk);
-/* The default log origin of a URL: "host[:port]/denpo-log". */
+/* The default log origin of a URL (the first of a list): "host[:port]/denpo-log". */
 int dpc_default_origin(const char *url, char *out, size_t cap) DP_WUR;
 /* Parse "host:port" (IPv4/IPv6 literal or name); port 1..65535. */
 int dpc_parse_listen(const char *s, char *host, size_t hostcap, int *port) DP_WUR;

@@ -101,7 +101,9 @@ static const struct cmd cmds[] = {
 	{"init", NULL, O_DATA | O_URL | O_LISTEN | O_ORIGIN, dpa_init, "denpod init --data DIR [--url URL] [--listen HOST:PORT] [--origin NAME]\n"
 		       "  Makes a new switch: keys (sign.key, tls.key, log.key), TLS certificate,\n"
 		       "  database, configuration.  --origin names the transparency log in its\n"
-		       "  checkpoints (default: the URL's host:port + \"/denpo-log\").\n"},
+		       "  checkpoints (default: the URL's host:port + \"/denpo-log\").\n"
+		       "  --url may list every instance of the switch, the primary first, separated\n"
+		       "  by commas (\"https://a:8443, https://b:8443\"): devices fail over between them.\n"},
 	{"run", NULL, O_DATA, run_switch, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT, and signs the\n"
 		      "  transparency log (it refuses to start if the stored log does not check).\n"
 		      "  SIGHUP re-reads detect.conf and reopens the alert file (logrotate).  Under\n"
@@ -132,6 +134,10 @@ static const struct cmd cmds[] = {
 			      "  Takes effect at once; logged.\n"},
 	{"device", "reinstate", O_ACT | O_REASON, dpa_device, "denpod device reinstate DEVICE [--reason TEXT] [--operator NAME] "
 				"--data DIR\n"},
+	{"device", "answer", O_DATA | O_OUT, dpa_device_answer, "denpod device answer DEVICE --out ANSWER_FILE --data DIR\n"
+			     "  A new signed enrolment answer for an active device: the switch's addresses\n"
+			     "  as url lists them now (the same keys); `denpo enrol --answer FILE` on the\n"
+			     "  device replaces its answer with it.\n"},
 	{"device", "revoke", O_ACT | O_REASON, dpa_device, "denpod device revoke DEVICE [--reason TEXT] [--operator NAME] --data DIR\n"
 			     "  Final; also retires the device's keys in the log.  Needs two different\n"
 			     "  operators: the first run records the request, the same command by another\n"

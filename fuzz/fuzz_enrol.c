@@ -3,7 +3,8 @@
  * accepted must satisfy the field rules (re-encoding would need the key),
  * and a request's first epoch key must be a record the switch can publish
  * as is: its Key-Signature verifies and dp_epoch_key_encode_sig makes a
- * record that dp_epoch_key_decode accepts with the same fields.
+ * record that dp_epoch_key_decode accepts with the same fields.  An
+ * answer's Switch-URL lines make a list of well-formed, distinct addresses.
  */
 #include <string.h>
 
@@ -31,6 +32,17 @@ static void request_record(const dp_enrol_request *q)
 	dp_buf_free(&b);
 }
 
+/* An accepted answer's addresses: 1..DP_SWITCH_URLS_MAX, each well-formed, no two the same. */
+static void answer_switches(const dp_switch_list *l)
+{
+	if (l->n < 1 || l->n > DP_SWITCH_URLS_MAX)
+		__builtin_trap();
+	for (size_t i = 0; i < l->n; i++) {
+		if (!dp_switch_url_ok(l->url[i]) || dp_switch_list_find(l, l->url[i]) != (int)i)
+			__builtin_trap();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	dp_enrol_request q;
@@ -41,8 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		request_record(&q);
 	}
 	dp_enrol_answer a;
-	if (dp_enrol_answer_decode(&a, data, size) == DP_OK &&
-	    (!dp_handle_ok(a.officer) || strncmp(a.switch_url, "https://", 8)))
-		__builtin_trap();
+	if (dp_enrol_answer_decode(&a, data, size) == DP_OK) {
+		if (!dp_handle_ok(a.officer))
+			__builtin_trap();
+		answer_switches(&a.switches);
+	}
 	return 0;
 }

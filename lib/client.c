@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -29,7 +31,12 @@
 
 struct dp_client {
 	CURL *h;
-	char url[DP_URL_MAX + 1];
+	dp_switch_list sw;   /* the switch's addresses */
+	size_t cur;          /* the one tried first: the last that answered */
+	void (*moved)(void *ud, const char *url);
+	void *moved_ud;
+	long retry_ms;
+	const char *url;     /* the address of the attempt under way (sw.url[i]) */
 	char pin[64];
 	dp_buf cert, key; /* PEM; key is secret and wiped by dp_buf_free */
 	long cto, to;
@@ -56,6 +63,7 @@ int dp_client_global_init(void)
 void dp_client_global_cleanup(void) { curl_global_cleanup(); }
 
 const char *dp_client_message(const dp_client *c) { return c->msg; }
+const char *dp_client_url(const dp_client *c) { return c->sw.url[c->cur]; }
 long dp_client_http_status(const dp_client *c) { return c->status; }
 void dp_client_clear_message(dp_client *c) { c->msg[0] = 0; }
 
@@ -73,15 +81,37 @@ __attribute__((format(printf, 2, 3))) static void set_msg(dp_client *c, const ch
 int dp_client_new(dp_client **out, const dp_client_config *cfg)
 {
 	*out = NULL;
-	size_t ulen = cfg->url ? strlen(cfg->url) : 0;
-	if (ulen < 9 || ulen > DP_URL_MAX || strncmp(cfg->url, "https://", 8) != 0 || !cfg->tls_seed)
+	if (!cfg->tls_seed)
 		return DP_EINVAL;
+	if (cfg->switches) {
+		if (cfg->switches->n < 1 || cfg->switches->n > DP_SWITCH_URLS_MAX ||
+		    cfg->start >= cfg->switches->n)
+			return DP_EINVAL;
+		for (size_t i = 0; i < cfg->switches->n; i++)
+			if (!dp_switch_url_ok(cfg->switches->url[i]))
+				return DP_EINVAL;
+	} else {
+		size_t ulen = cfg->url ? strlen(cfg->url) : 0;
+		if (ulen < 9 || ulen > DP_URL_MAX || strncmp(cfg->url, "https://", 8) != 0)
+			return DP_EINVAL;
+	}
 	dp_client *c = calloc(1, sizeof *c);
 	if (!c)
 		return DP_ENOMEM;
-	memcpy(c->url, cfg->url, ulen + 1);
-	while (ulen > 8 && c->url[ulen - 1] == '/')
-		c->url[--ulen] = 0; /* paths are appended with their own '/' */
+	if (cfg->switches) {
+		c->sw = *cfg->switches;
+		c->cur = cfg->start;
+	} else {
+		size_t ulen = strlen(cfg->url);
+		memcpy(c->sw.url[0], cfg->url, ulen + 1);
+		while (ulen > 8 && c->sw.url[0][ulen - 1] == '/')
+			c->sw.url[0][--ulen] = 0; /* paths are appended with their own '/' */
+		c->sw.n = 1;
+	}
+	c->url = c->sw.url[c->cur];
+	c->moved = cfg->moved;
+	c->moved_ud = cfg->moved_ud;
+	c->retry_ms = cfg->retry_ms > 0 ? cfg->retry_ms : 0;
 	dp_tls_pin(cfg->switch_tls_pk, c->pin);
 	c->cto = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
 	c->to = cfg->timeout_ms > 0 ? cfg->timeout_ms : 120000;
@@ -247,13 +277,18 @@ static void clock_note_msg(dp_client *c)
 }
 
 /*
- * One request.  body/blen: POST body (NULL = GET, unless post is set).
- * big: a cable transfer (low-speed abort instead of a total timeout).
- * wait: extra seconds of long-poll allowed.
+ * What an attempt at one address came to, for failover: ANSWERED (a reply
+ * of the switch's, whatever it says, or a failure no other address would
+ * change), DOWN (no usable reply from this address: try the next) or PIN
+ * (another key answered: stop).
  */
-static int request(dp_client *c, const char *path, int post, const uint8_t *body, size_t blen,
-		   dp_buf *resp, int big, int wait)
+enum { ANSWERED, DOWN, PIN };
+
+/* One attempt of a request at c->url (request() below); *how: ANSWERED, DOWN or PIN. */
+static int attempt(dp_client *c, const char *path, int post, const uint8_t *body, size_t blen,
+		   dp_buf *resp, int big, int wait, int *how)
 {
+	*how = ANSWERED;
 	char url[DP_URL_MAX + 512];
 	if (snprintf(url, sizeof url, "%s%s", c->url, path) >= (int)sizeof url)
 		return DP_EINVAL;
@@ -324,11 +359,14 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 		return DP_ETOOBIG;
 	}
 	if (cr == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
+		*how = PIN;
 		set_msg(c, "the switch at %s does not present the pinned TLS key (possible "
 			   "interception); do not retry -- report it to the HQ operator",
 			c->url);
 		return DP_ENET;
 	}
+	if (cr != CURLE_OK)
+		*how = DOWN; /* refused, timed out, a TLS failure, a connection that died */
 	if (cr != CURLE_OK && strstr(c->errbuf, "alert")) {
 		/* the switch ended the handshake: it does not know this device's TLS key */
 		set_msg(c, "the switch at %s refused this device's TLS certificate: the device is "
@@ -357,6 +395,8 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 	}
 	if (c->status >= 200 && c->status < 300)
 		return DP_OK;
+	if (c->status == 503)
+		*how = DOWN; /* this instance cannot serve now (draining, its database away) */
 	int r = dp_client_parse_error(resp->p, resp->len, c->msg, sizeof c->msg);
 	if (r == DP_EPROTO && !c->msg[0]) {
 		/* not an API error object: fall back on the status */
@@ -372,6 +412,91 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 		set_msg(c, "%s", dp_strerror(r));
 	clock_note_msg(c);
 	return r;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Drop what a failed attempt appended to b beyond its first len bytes. */
+static void buf_cut(dp_buf *b, size_t len)
+{
+	if (b->len > len) {
+		sodium_memzero(b->p + len, b->len - len);
+		b->len = len; /* the NUL the buffer keeps after its bytes: the wipe wrote it */
+	}
+}
+
+/*
+ * Every address failed: one message naming each, in the order tried, and
+ * why ("no address of the switch answered: https://a:8443: Failed to
+ * connect ...; https://b:8443: answered 503 (...); check ..."), and what to do.
+ */
+static void all_failed_msg(dp_client *c, char (*why)[160], size_t n)
+{
+	size_t k = (size_t)snprintf(c->msg, sizeof c->msg, "no address of the switch answered:");
+	for (size_t i = 0; i < n && k < sizeof c->msg; i++)
+		k += (size_t)snprintf(c->msg + k, sizeof c->msg - k, " %s: %s;", c->sw.url[(c->cur + i) % n],
+				      why[i]);
+	if (k < sizeof c->msg)
+		snprintf(c->msg + k, sizeof c->msg - k,
+			 " check this device's network; if it works, the switch is down at every address: "
+			 "try again later, and tell the HQ operator if it lasts");
+}
+
+/*
+ * One request, with failover (denpo/client.h): tried at c->cur first, then
+ * at each next address until one answers; round the list again a second
+ * later while retry_ms lasts.  body/blen: POST body (NULL = GET, unless
+ * post is set).  big: a cable transfer (low-speed abort instead of a total
+ * timeout).  wait: extra seconds of long-poll allowed.
+ */
+static int request(dp_client *c, const char *path, int post, const uint8_t *body, size_t blen,
+		   dp_buf *resp, int big, int wait)
+{
+	size_t n = c->sw.n, len0 = resp->len;
+	char why[DP_SWITCH_URLS_MAX][160];
+	int64_t until = mono_ms() + c->retry_ms;
+	for (;;) {
+		int r = DP_ENET, how = DOWN;
+		for (size_t k = 0; k < n; k++) {
+			size_t i = (c->cur + k) % n;
+			c->url = c->sw.url[i];
+			buf_cut(resp, len0);
+			r = attempt(c, path, post, body, blen, resp, big, wait, &how);
+			if (how == PIN)
+				return r; /* never past another key: the message says so */
+			if (how == ANSWERED) {
+				if (i != c->cur) {
+					c->cur = i;
+					if (c->moved)
+						c->moved(c->moved_ud, c->url);
+				}
+				return r;
+			}
+			if (c->status == 503)
+				snprintf(why[k], sizeof why[k], "answered 503 (%.100s)", c->msg);
+			else if (r == DP_EDEVICE)
+				snprintf(why[k], sizeof why[k], "refused this device's TLS certificate (the "
+								"device is not enrolled there, or its "
+								"enrolment was replaced)");
+			else
+				snprintf(why[k], sizeof why[k], "%.150s",
+					 c->errbuf[0] ? c->errbuf : c->msg);
+		}
+		c->url = c->sw.url[c->cur];
+		if (n == 1 && c->retry_ms <= 0)
+			return r; /* one address: its own message, as it always was */
+		if (mono_ms() + 1000 > until) {
+			if (n > 1)
+				all_failed_msg(c, why, n);
+			return r;
+		}
+		sleep(1);
+	}
 }
 
 /* A JSON request: the answer (at most cap bytes) is parsed into *j (caller decrefs). */

@@ -57,41 +57,6 @@ static int age_recipient_check(const char *s)
 	return DP_OK;
 }
 
-/* https://HOST[:PORT], HOST = [A-Za-z0-9.-]+ or [IPv6], PORT 1..65535; no path. */
-static int url_ok(const char *s)
-{
-	size_t n = strnlen(s, DP_URL_MAX + 1);
-	if (n > DP_URL_MAX || strncmp(s, "https://", 8))
-		return 0;
-	const char *h = s + 8, *end = s + n, *q = h;
-	if (q < end && *q == '[') {
-		q++;
-		while (q < end && ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f') ||
-				   (*q >= 'A' && *q <= 'F') || *q == ':' || *q == '.'))
-			q++;
-		if (q == h + 1 || q >= end || *q != ']')
-			return 0;
-		q++;
-	} else {
-		while (q < end && ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'z') ||
-				   (*q >= 'A' && *q <= 'Z') || *q == '.' || *q == '-'))
-			q++;
-		if (q == h)
-			return 0; /* empty host */
-	}
-	if (q == end)
-		return 1;
-	if (*q++ != ':' || q == end || *q == '0' || end - q > 5)
-		return 0; /* ":PORT" without leading zero */
-	long port = 0;
-	for (; q < end; q++) {
-		if (*q < '0' || *q > '9')
-			return 0;
-		port = port * 10 + (*q - '0');
-	}
-	return port >= 1 && port <= 65535;
-}
-
 static int point_ok(const uint8_t pk[DP_ED25519_PK])
 {
 	return crypto_core_ed25519_is_valid_point(pk) == 1;
@@ -199,8 +164,15 @@ static int answer_check(const dp_enrol_answer *a)
 	if ((r = dp_fld_names_ok(a->captions, a->ncaptions, DP_MAX_CAPTIONS, dp_name_ok)) ||
 	    (r = dp_fld_names_ok(a->roles, a->nroles, DP_MAX_CAPTIONS, dp_name_ok)))
 		return r;
-	if (!url_ok(a->switch_url))
+	if (a->switches.n < 1 || a->switches.n > DP_SWITCH_URLS_MAX)
 		return DP_EPARSE;
+	for (size_t i = 0; i < a->switches.n; i++) {
+		if (!dp_switch_url_ok(a->switches.url[i]))
+			return DP_EPARSE;
+		for (size_t j = 0; j < i; j++)
+			if (dp_switch_url_same(a->switches.url[i], a->switches.url[j]))
+				return DP_EPARSE; /* one instance twice: a list the operator mistyped */
+	}
 	if (a->issued < DP_CREATED_MIN || a->issued > DP_CREATED_MAX)
 		return DP_EPARSE;
 	return DP_OK;
@@ -245,8 +217,8 @@ static int answer_put(const dp_enrol_answer *a, dp_buf *b)
 		r = dp_fld_put_list(b, "Captions", a->captions, a->ncaptions); /* optional lines */
 	if (!r && a->nroles)
 		r = dp_fld_put_list(b, "Roles", a->roles, a->nroles);
-	if (!r)
-		r = dp_buf_printf(b, "Switch-URL: %s\n", a->switch_url);
+	for (size_t i = 0; !r && i < a->switches.n; i++)
+		r = dp_buf_printf(b, "Switch-URL: %s\n", a->switches.url[i]); /* the primary first */
 	if (!r)
 		r = put_key(b, "Switch-TLS-Key", a->switch_tls_pk, DP_ED25519_PK);
 	if (!r)
@@ -363,6 +335,30 @@ static int opt_list(dp_cur *c, const char *name, char (*l)[DP_NAME_MAX + 1], siz
 	if (r <= 0)
 		return r;
 	return dp_fld_list((char *)l, sizeof l[0], DP_MAX_CAPTIONS, n, v, vn);
+}
+
+/*
+ * One Switch-URL line per address of the switch: at least one, at most
+ * DP_SWITCH_URLS_MAX, each well-formed, no two the same.
+ */
+static int switch_urls(dp_cur *c, dp_switch_list *l)
+{
+	int r = DP_OK;
+	for (;;) {
+		const char *v;
+		size_t vn;
+		char url[DP_URL_MAX + 1];
+		r = dp_fld_take(c, "Switch-URL", DP_FLD_ASCII, &v, &vn);
+		if (r <= 0)
+			break;
+		if (dp_fld_copy(url, sizeof url, v, vn))
+			return DP_EPARSE; /* longer than any address */
+		if ((r = dp_switch_list_add(l, url)))
+			return DP_EPARSE; /* malformed, a repeat, or one too many */
+	}
+	if (r < 0)
+		return r;
+	return l->n ? DP_OK : DP_EPARSE; /* no address at all */
 }
 
 /*
@@ -497,7 +493,7 @@ static int answer_decode(dp_enrol_answer *a, const uint8_t *p, size_t n)
 	if ((r = opt_list(&c, "Captions", a->captions, &a->ncaptions)) < 0 ||
 	    (r = opt_list(&c, "Roles", a->roles, &a->nroles)) < 0)
 		return r;
-	if ((r = need_str(&c, "Switch-URL", a->switch_url, sizeof a->switch_url)) ||
+	if ((r = switch_urls(&c, &a->switches)) ||
 	    (r = need_key(&c, "Switch-TLS-Key", a->switch_tls_pk, DP_ED25519_PK)) ||
 	    (r = need_key(&c, "Switch-Sign-Key", a->switch_sign_pk, DP_ED25519_PK)))
 		return r;

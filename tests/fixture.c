@@ -75,7 +75,7 @@ int fx_device_open(const char *tool, const char *home, dp_keystore **ks, dp_enro
 		return r;
 	}
 	memset(cfg, 0, sizeof *cfg);
-	cfg->url = ans->switch_url;
+	cfg->switches = &ans->switches; /* every address: the tools fail over as denpo does */
 	memcpy(cfg->switch_tls_pk, ans->switch_tls_pk, 32);
 	cfg->tls_seed = (*ks)->tls_seed;
 	cfg->connect_timeout_ms = 2000;

@@ -3,7 +3,8 @@
  * mapping, argument checks, and the TLS pin against a local `openssl
  * s_server` presenting a denpo self-signed Ed25519 certificate (mutual TLS,
  * TLS 1.3): the right pin connects, a wrong pin is refused before any
- * request is sent.
+ * request is sent.  Failover between a switch's addresses: the order,
+ * the address remembered, a wrong key never passed over.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -114,6 +115,73 @@ static int wait_port(int port)
 	return 0;
 }
 
+static char moved_to[DP_URL_MAX + 1];
+static int nmoved;
+static void on_moved(void *ud, const char *url)
+{
+	(void)ud;
+	snprintf(moved_to, sizeof moved_to, "%s", url);
+	nmoved++;
+}
+
+/*
+ * The address order (denpo/client.h, "Failover"), against the s_server of
+ * test_pin at port: a dead address is passed over for the next, which is
+ * then remembered and tried first; a wrong key ends the request at once
+ * and is never passed over; every address dead names each.
+ */
+static void failover(int port, const uint8_t spk[32], const uint8_t other[32], const uint8_t dseed[32])
+{
+	dp_switch_list l = {.n = 2};
+	int dead = free_port(), dead2 = free_port();
+	snprintf(l.url[0], sizeof l.url[0], "https://127.0.0.1:%d", dead);
+	snprintf(l.url[1], sizeof l.url[1], "https://127.0.0.1:%d", port);
+	dp_client_config cfg = {.switches = &l, .tls_seed = dseed, .timeout_ms = 5000, .moved = on_moved};
+	memcpy(cfg.switch_tls_pk, spk, 32);
+	dp_client *c;
+	CHECK(dp_client_new(&c, &cfg) == DP_OK);
+	CHECK(!strcmp(dp_client_url(c), l.url[0])); /* the configured start: the primary */
+	int r = dp_client_health(c, NULL, 0);
+	CHECKF(r == DP_EPROTO && dp_client_http_status(c) == 200, "the second answers: %d (%s)", r,
+	       dp_client_message(c));
+	CHECK(nmoved == 1 && !strcmp(moved_to, l.url[1]) && !strcmp(dp_client_url(c), l.url[1]));
+	r = dp_client_health(c, NULL, 0); /* starts at the second: no new "moved" */
+	CHECK(r == DP_EPROTO && nmoved == 1 && !strcmp(dp_client_url(c), l.url[1]));
+	dp_client_free(c);
+	/* started at the second (the last that answered, as a device remembers it) */
+	cfg.start = 1;
+	CHECK(dp_client_new(&c, &cfg) == DP_OK && !strcmp(dp_client_url(c), l.url[1]));
+	dp_client_free(c);
+	/* another key at the first address: the pin error, the second (dead here) never tried */
+	snprintf(l.url[0], sizeof l.url[0], "https://127.0.0.1:%d", port);
+	snprintf(l.url[1], sizeof l.url[1], "https://127.0.0.1:%d", dead);
+	cfg.start = 0;
+	memcpy(cfg.switch_tls_pk, other, 32);
+	CHECK(dp_client_new(&c, &cfg) == DP_OK);
+	r = dp_client_health(c, NULL, 0);
+	CHECKF(r == DP_ENET && strstr(dp_client_message(c), "pinned TLS key") &&
+	       !strstr(dp_client_message(c), "no address"), "%s", dp_client_message(c));
+	CHECK(nmoved == 1 && !strcmp(dp_client_url(c), l.url[0]));
+	dp_client_free(c);
+	/* every address dead: one message naming each, in the order tried */
+	snprintf(l.url[0], sizeof l.url[0], "https://127.0.0.1:%d", dead2);
+	cfg.start = 1;
+	CHECK(dp_client_new(&c, &cfg) == DP_OK);
+	CHECK(dp_client_health(c, NULL, 0) == DP_ENET);
+	const char *m = dp_client_message(c), *a = strstr(m, l.url[1]), *b = strstr(m, l.url[0]);
+	CHECKF(strstr(m, "no address of the switch answered") && a && b && a < b && nmoved == 1, "%s", m);
+	dp_client_free(c);
+	/* the configuration's own errors */
+	cfg.start = 2;
+	CHECK(dp_client_new(&c, &cfg) == DP_EINVAL && !c);
+	cfg.start = 0;
+	l.n = 0;
+	CHECK(dp_client_new(&c, &cfg) == DP_EINVAL && !c);
+	l.n = 1;
+	strcpy(l.url[0], "https://a/b");
+	CHECK(dp_client_new(&c, &cfg) == DP_EINVAL && !c);
+}
+
 static void test_pin(void)
 {
 	if (system("command -v openssl >/dev/null 2>&1") != 0) {
@@ -150,7 +218,7 @@ static void test_pin(void)
 		dup2(nul, 1);
 		dup2(nul, 2);
 		execlp("openssl", "openssl", "s_server", "-accept", ports, "-cert", cert, "-key", key, "-tls1_3",
-		       "-Verify", "1", "-www", "-naccept", "3", (char *)NULL);
+		       "-Verify", "1", "-www", "-naccept", "8", (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || port < 0 || !wait_port(port)) {
@@ -175,6 +243,7 @@ static void test_pin(void)
 		CHECKF(r == DP_EPROTO, "right pin -> %d (%s)", r, dp_client_message(c));
 		CHECK(dp_client_http_status(c) == 200);
 		dp_client_free(c);
+		failover(port, spk, other, dseed);
 		kill(pid, SIGTERM);
 	}
 	if (pid > 0)

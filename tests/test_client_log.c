@@ -249,7 +249,8 @@ static void ctx_init(cli_ctx *x, const char *home)
 	memset(x, 0, sizeof *x);
 	snprintf(x->home, sizeof x->home, "%s", home);
 	x->have_ans = 1;
-	snprintf(x->ans.switch_url, sizeof x->ans.switch_url, "https://127.0.0.1:1");
+	snprintf(x->ans.switches.url[0], sizeof x->ans.switches.url[0], "https://127.0.0.1:1");
+	x->ans.switches.n = 1;
 	memset(x->ans.device_id, 0xd1, 32);
 	CHECK(dp_note_vkey_format(x->ans.log_key, sizeof x->ans.log_key, &log_vk) == DP_OK);
 }

@@ -91,7 +91,8 @@ static void base_answer(dp_enrol_answer *a)
 	a->ncaptions = 2;
 	strcpy(a->roles[0], "COMMS");
 	a->nroles = 1;
-	strcpy(a->switch_url, "https://127.0.0.1:8443");
+	strcpy(a->switches.url[0], "https://127.0.0.1:8443");
+	a->switches.n = 1;
 	memcpy(a->switch_tls_pk, swtls_pk, 32);
 	memcpy(a->switch_sign_pk, sw_pk, 32);
 	vkey(a->log_key, sizeof a->log_key, LOG_ORIGIN, 0x01, log_pk);
@@ -608,7 +609,7 @@ static void test_answer(void)
 	};
 	for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
 		base_answer(&a);
-		strcpy(a.switch_url, urls[i].url);
+		strcpy(a.switches.url[0], urls[i].url);
 		dp_buf_init(&b, DP_ENROL_MAX);
 		int r = dp_enrol_answer_encode(&a, sw_sk, &b);
 		CHECKF(r == (urls[i].ok ? DP_OK : DP_EPARSE), "url %s: %s", urls[i].url, dp_errname(r));
@@ -633,6 +634,114 @@ static void test_answer(void)
 }
 
 /* Log-Key: the log's verifier key, in the one shape an answer carries. */
+/* Switch-URL: one line per address of the switch, 1..8, distinct; a signed list decodes in order. */
+static void test_answer_switches(void)
+{
+	dp_enrol_answer a, d;
+	dp_buf b;
+	base_answer(&a);
+	strcpy(a.switches.url[1], "https://b.example:8443");
+	strcpy(a.switches.url[2], "https://[::1]:9443");
+	a.switches.n = 3;
+	dp_buf_init(&b, DP_ENROL_MAX);
+	CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_OK);
+	CHECK(strstr((char *)b.p, "Switch-URL: https://127.0.0.1:8443\nSwitch-URL: https://b.example:8443\n"
+				   "Switch-URL: https://[::1]:9443\nSwitch-TLS-Key: ") != NULL);
+	CHECK(dp_enrol_answer_decode(&d, b.p, b.len) == DP_OK);
+	CHECK(d.switches.n == 3 && !strcmp(d.switches.url[0], "https://127.0.0.1:8443") &&
+	      !strcmp(d.switches.url[1], "https://b.example:8443") &&
+	      !strcmp(d.switches.url[2], "https://[::1]:9443"));
+	/* re-signed by the switch's key, so only the parser can refuse these */
+	static const struct {
+		const char *old, *new, *why;
+	} bad[] = {
+		{"Switch-URL: https://b.example:8443\n", "Switch-URL: https://127.0.0.1:8443\n", "a repeat"},
+		{"Switch-URL: https://b.example:8443\n", "Switch-URL: https://B.EXAMPLE:8443\n"
+							 "Switch-URL: https://b.example:8443\n", "a repeat in other case"},
+		{"Switch-URL: https://b.example:8443\n", "Switch-URL: https://b.example:8443\n"
+							 "Switch-URL: https://b.example:443\n"
+							 "Switch-URL: https://b.example\n", "443 given and implied"},
+		{"Switch-URL: https://b.example:8443\n", "Switch-URL: http://b.example:8443\n", "not https"},
+		{"Switch-URL: https://b.example:8443\n", "Switch-URL: https://b.example:8443/x\n", "a path"},
+		{"Switch-URL: https://b.example:8443\n", "Switch-URL: \n", "empty"},
+		{"Switch-URL: https://b.example:8443\n", "Switch-URL: https://b.example:8443, https://c:1\n",
+		 "a list on one line"},
+		{"Switch-URL: https://127.0.0.1:8443\nSwitch-URL: https://b.example:8443\n"
+		 "Switch-URL: https://[::1]:9443\n", "", "no address"},
+		{"Switch-URL: https://[::1]:9443\n", "Switch-URL: https://[::1]:9443\nSwitch-URL: https://c:1\n"
+						     "Switch-URL: https://c:2\nSwitch-URL: https://c:3\n"
+						     "Switch-URL: https://c:4\nSwitch-URL: https://c:5\n"
+						     "Switch-URL: https://c:6\n", "nine addresses"},
+		{"Switch-TLS-Key: ", "Switch-URL: https://c:1\nLog-Key: x\nSwitch-TLS-Key: ", "out of order"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		int r = mutate(&b, ANS, bad[i].old, bad[i].new);
+		CHECKF(r == DP_EPARSE, "%s: %s", bad[i].why, dp_errname(r));
+	}
+	/* eight is the most */
+	int r = mutate(&b, ANS, "Switch-URL: https://[::1]:9443\n",
+		       "Switch-URL: https://[::1]:9443\nSwitch-URL: https://c:1\nSwitch-URL: https://c:2\n"
+		       "Switch-URL: https://c:3\nSwitch-URL: https://c:4\nSwitch-URL: https://c:5\n");
+	CHECKF(r == DP_OK, "eight addresses: %s", dp_errname(r));
+	dp_buf_free(&b);
+	/* the encoder refuses what the parser would */
+	base_answer(&a);
+	a.switches.n = 0;
+	dp_buf_init(&b, DP_ENROL_MAX);
+	CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_EPARSE && b.len == 0);
+	base_answer(&a);
+	strcpy(a.switches.url[1], "https://127.0.0.1:8443");
+	a.switches.n = 2;
+	CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_EPARSE && b.len == 0);
+	a.switches.n = DP_SWITCH_URLS_MAX + 1;
+	CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_EPARSE && b.len == 0);
+	dp_buf_free(&b);
+}
+
+/* denpo/switches.h: an address list as the operator writes it (denpod.conf `url`, `init --url`). */
+static void test_switch_list(void)
+{
+	dp_switch_list l;
+	char err[256], txt[DP_SWITCH_LIST_TEXT_MAX + 1];
+	const char *s = "https://a.example:8443,https://b.example:8443 ,\t https://[::1]:9";
+	CHECK(dp_switch_list_parse(&l, s, strlen(s), err, sizeof err) == DP_OK && l.n == 3);
+	CHECK(!strcmp(l.url[0], "https://a.example:8443") && !strcmp(l.url[2], "https://[::1]:9"));
+	CHECK(dp_switch_list_format(&l, txt, sizeof txt) == DP_OK &&
+	      !strcmp(txt, "https://a.example:8443, https://b.example:8443, https://[::1]:9"));
+	CHECK(dp_switch_list_find(&l, "https://B.Example:8443") == 1);
+	CHECK(dp_switch_list_find(&l, "https://b.example:443") == -1);
+	CHECK(dp_switch_list_format(&l, txt, 10) == DP_ETOOBIG);
+	static const struct {
+		const char *list;
+		int r;
+		const char *says;
+	} bad[] = {
+		{"", DP_EPARSE, "address 1 is empty"},
+		{"https://a:1,", DP_EPARSE, "address 2 is empty"},
+		{"https://a:1,,https://b:1", DP_EPARSE, "address 2 is empty"},
+		{"https://a:1, http://b:1", DP_EPARSE, "address 2 (http://b:1) is not https://HOST:PORT"},
+		{"https://a:1 https://b:1", DP_EPARSE, "address 1 (https://a:1 https://b:1) is not"},
+		{"https://a:1, https://A:1", DP_EEXISTS, "address 2 (https://A:1) is listed twice"},
+		{"https://a, https://a:443", DP_EEXISTS, "address 2 (https://a:443) is listed twice"},
+		{"https://a:1,https://a:2,https://a:3,https://a:4,https://a:5,https://a:6,https://a:7,"
+		 "https://a:8,https://a:9", DP_ETOOBIG, "more than 8 addresses"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		int r = dp_switch_list_parse(&l, bad[i].list, strlen(bad[i].list), err, sizeof err);
+		CHECKF(r == bad[i].r && l.n == 0 && strstr(err, bad[i].says), "'%s': %s (%s)", bad[i].list,
+		       dp_errname(r), err);
+	}
+	/* a value as long as the longest list parses; one byte of a 257-byte address does not */
+	char big[DP_URL_MAX + 16];
+	memset(big, 'a', sizeof big);
+	memcpy(big, "https://", 8);
+	big[DP_URL_MAX + 1] = 0;
+	CHECK(dp_switch_list_parse(&l, big, strlen(big), err, sizeof err) == DP_EPARSE &&
+	      strstr(err, "longer than 256"));
+	big[DP_URL_MAX] = 0;
+	CHECK(dp_switch_list_parse(&l, big, strlen(big), err, sizeof err) == DP_OK && l.n == 1);
+}
+
 static void test_log_key(void)
 {
 	dp_enrol_answer a, d;
@@ -1219,6 +1328,8 @@ int main(void)
 	fx_seed_key(0xf1, log_pk, NULL);
 	test_request();
 	test_answer();
+	test_answer_switches();
+	test_switch_list();
 	test_log_key();
 	test_epoch_key();
 	test_clock();

@@ -273,7 +273,24 @@ int main(void)
 			dp_buf_reset(&b);
 			CHECK(dp_enrol_answer_encode(&a, sw_sk, &b) == DP_OK);
 			CHECK(b.len == an && !memcmp(b.p, ans, an));
+			CHECK(a.switches.n == 1);
 		}
+		/* the answer of a switch of three instances: one Switch-URL line each, in order */
+		size_t mn;
+		char *multi = block("enrol-answer-switches", &mn);
+		CHECK(multi != NULL);
+		dp_enrol_answer m;
+		r = multi ? dp_enrol_answer_decode(&m, (const uint8_t *)multi, mn) : DP_EPARSE;
+		CHECKF(r == DP_OK, "documented answer with three addresses: %s", dp_errname(r));
+		if (r == DP_OK) {
+			CHECK(m.switches.n == 3 && !strcmp(m.switches.url[0], "https://a.switch.mofa.example:8443") &&
+			      !strcmp(m.switches.url[2], "https://[2001:db8::7]:8443"));
+			CHECK(!memcmp(m.switch_tls_pk, swtls_pk, 32)); /* one pinned key for all */
+			dp_buf_reset(&b);
+			CHECK(dp_enrol_answer_encode(&m, sw_sk, &b) == DP_OK);
+			CHECK(b.len == mn && !memcmp(b.p, multi, mn));
+		}
+		free(multi);
 		dp_buf_free(&b);
 	}
 

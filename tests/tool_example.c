@@ -40,6 +40,8 @@ typedef struct {
 	uint8_t dev_pk[32], dev_sk[64], sw_pk[32], sw_sk[64], tls_pk[32], tls_sk[64];
 	uint8_t swtls_pk[32], swtls_sk[64], log_pk[32];
 	dp_buf cable, env, sub, req, ans, render;
+	dp_buf ans_switches;      /* the same answer for a switch of three instances */
+	dp_buf ans_more[3];       /* fuzz corpus only: eight addresses, a repeat, nine */
 	dp_buf log[NLOG + 1]; /* log[event]: the example entry of each event */
 	dp_buf epk;         /* the epoch key record the request carries (epoch 0) */
 	dp_buf epk_more[3]; /* more records, for the fuzz corpus only */
@@ -64,6 +66,19 @@ static void pq_recipient(uint8_t base, char out[DP_AGE_RECIPIENT_MAX + 1])
 		die("age recipient", r);
 	memcpy(out, b.p, b.len + 1);
 	dp_buf_free(&b);
+}
+
+/* out = in with its first `from` replaced by `to` (a corpus seed the parser must refuse). */
+static void corpus_edit(dp_buf *out, const dp_buf *in, const char *from, const char *to)
+{
+	const char *at = strstr((const char *)in->p, from);
+	dp_buf_init(out, DP_ENROL_MAX + 256);
+	if (!at)
+		die("corpus edit", DP_EINVAL);
+	size_t pre = (size_t)(at - (const char *)in->p);
+	if (dp_buf_append(out, in->p, pre) || dp_buf_puts(out, to) ||
+	    dp_buf_append(out, in->p + pre + strlen(from), in->len - pre - strlen(from)))
+		die("corpus edit", DP_ENOMEM);
 }
 
 /* A record for the corpus: device key of seed base, X-Wing seed xbase. */
@@ -367,7 +382,8 @@ static void build(example *x)
 	a.ncaptions = 1;
 	strcpy(a.roles[0], "POLITICAL");
 	a.nroles = 1;
-	strcpy(a.switch_url, "https://switch.mofa.example:8443");
+	strcpy(a.switches.url[0], "https://switch.mofa.example:8443");
+	a.switches.n = 1;
 	memcpy(a.switch_tls_pk, x->swtls_pk, 32);
 	memcpy(a.switch_sign_pk, x->sw_pk, 32);
 	log_vkey(a.log_key, sizeof a.log_key, LOG_ORIGIN, x->log_pk);
@@ -375,6 +391,26 @@ static void build(example *x)
 	dp_buf_init(&x->ans, DP_ENROL_MAX);
 	if ((r = dp_enrol_answer_encode(&a, x->sw_sk, &x->ans)))
 		die("answer", r);
+	/* a switch of three instances (docs/several-switches.md §3): one line each, the primary first */
+	static const char *const inst[] = {"https://a.switch.mofa.example:8443",
+					   "https://b.switch.mofa.example:8443", "https://[2001:db8::7]:8443"};
+	for (size_t i = 0; i < 3; i++)
+		strcpy(a.switches.url[i], inst[i]);
+	a.switches.n = 3;
+	dp_buf_init(&x->ans_switches, DP_ENROL_MAX);
+	if ((r = dp_enrol_answer_encode(&a, x->sw_sk, &x->ans_switches)))
+		die("answer with three addresses", r);
+	for (size_t i = 3; i < DP_SWITCH_URLS_MAX; i++)
+		snprintf(a.switches.url[i], sizeof a.switches.url[i], "https://10.0.0.%zu:8443", i);
+	a.switches.n = DP_SWITCH_URLS_MAX;
+	dp_buf_init(&x->ans_more[0], DP_ENROL_MAX);
+	if ((r = dp_enrol_answer_encode(&a, x->sw_sk, &x->ans_more[0])))
+		die("answer with eight addresses", r);
+	/* refused by the parser (the signature is not reached): a line repeated, one address too many */
+	corpus_edit(&x->ans_more[1], &x->ans_switches, "Switch-URL: https://a.switch.mofa.example:8443\n",
+		    "Switch-URL: https://A.switch.mofa.example:8443\nSwitch-URL: https://a.switch.mofa.example:8443\n");
+	corpus_edit(&x->ans_more[2], &x->ans_more[0], "Switch-URL: https://10.0.0.4:8443\n",
+		    "Switch-URL: https://10.0.0.9:8443\nSwitch-URL: https://10.0.0.4:8443\n");
 
 	build_log(x, &c);
 	dp_cable_free(&c);
@@ -493,6 +529,9 @@ static void print_all(example *x)
 	block("enrol-answer", "text");
 	fwrite(x->ans.p, 1, x->ans.len, stdout);
 	printf("```\n\n");
+	block("enrol-answer-switches", "text");
+	fwrite(x->ans_switches.p, 1, x->ans_switches.len, stdout);
+	printf("```\n\n");
 	block("epoch-key", "text");
 	fwrite(x->epk.p, 1, x->epk.len, stdout);
 	printf("```\n");
@@ -532,6 +571,10 @@ int main(int argc, char **argv)
 		put(argv[2], "fuzz_envelope", "submission", &x.sub);
 		put(argv[2], "fuzz_enrol", "request", &x.req);
 		put(argv[2], "fuzz_enrol", "answer", &x.ans);
+		put(argv[2], "fuzz_enrol", "answer_three_switches", &x.ans_switches);
+		put(argv[2], "fuzz_enrol", "answer_eight_switches", &x.ans_more[0]);
+		put(argv[2], "fuzz_enrol", "answer_switch_repeated", &x.ans_more[1]);
+		put(argv[2], "fuzz_enrol", "answer_nine_switches", &x.ans_more[2]);
 		put(argv[2], "fuzz_epoch_key", "record", &x.epk);
 		put(argv[2], "fuzz_epoch_key", "record_next_day", &x.epk_more[0]);
 		put(argv[2], "fuzz_epoch_key", "record_last_epoch_longest_life", &x.epk_more[1]);

@@ -13,6 +13,18 @@
  * mismatch aborts the connection before any request is sent.  A CA would
  * only add third parties able to impersonate the switch.
  *
+ * Failover: a switch may have several addresses (denpo/switches.h), every
+ * one serving the same pinned key.  A request goes to the address that last
+ * answered; when that one cannot be reached (refused, timed out, a TLS
+ * failure or a connection that died before the answer) or answers 503, the
+ * same request goes to the next address in the list's order, round the
+ * list once.  A pin mismatch on any address ends the request at once (an
+ * address in the list that another key answers must not be a way around
+ * the pin).  Only requests the switch treats idempotently exist (a cable's
+ * id, an acknowledgement, a key record, a cosignature), so a request sent
+ * again after its answer was lost is answered as a repeat (a submission:
+ * duplicate, with the MRN first given).
+ *
  * Every call returns DP_OK or a DP_E* code.  A switch error
  * {"error": NAME, "message": TEXT} maps NAME back to its code (dp_errname)
  * and keeps TEXT for dp_client_message().  Network/TLS failures are
@@ -30,6 +42,7 @@
 #include "denpo/epoch.h"
 #include "denpo/error.h"
 #include "denpo/logentry.h"
+#include "denpo/switches.h"
 #include "denpo/tlog.h"
 
 #define DP_CLIENT_JSON_MAX (16u << 20)  /* cap on any JSON answer */
@@ -39,7 +52,20 @@
 typedef struct dp_client dp_client;
 
 typedef struct {
-	const char *url;                 /* "https://host:port" (no path) */
+	const char *url;                 /* "https://host:port" (no path); ignored with switches */
+	const dp_switch_list *switches;  /* every address of the switch, in order (NULL: url alone) */
+	size_t start;                    /* the index in switches tried first (the last that answered) */
+	/*
+	 * Called when an address other than the last answered a request (the
+	 * caller remembers it for its next run); may be NULL.
+	 */
+	void (*moved)(void *ud, const char *url);
+	void *moved_ud;
+	/*
+	 * When every address failed: keep going round them, a second apart,
+	 * for up to this long (0: once round).  Never after a pin mismatch.
+	 */
+	long retry_ms;
 	uint8_t switch_tls_pk[32];       /* pinned */
 	const uint8_t *tls_seed;         /* 32 bytes: the device's TLS key seed (not kept) */
 	long connect_timeout_ms;         /* 0 = 10 s */
@@ -50,11 +76,17 @@ typedef struct {
 int dp_client_global_init(void) DP_WUR;
 void dp_client_global_cleanup(void);
 
+/*
+ * DP_EINVAL: no TLS seed, url not https://... (without switches), switches
+ * empty or holding a malformed address, start out of its range.
+ */
 int dp_client_new(dp_client **out, const dp_client_config *cfg) DP_WUR;
 /* Wipes the in-memory TLS key and frees. */
 void dp_client_free(dp_client *c);
 /* Message of the last failure ("" if none): the switch's, or curl's, or ours. */
 const char *dp_client_message(const dp_client *c);
+/* The address the next request goes to first: the last that answered (or the configured start). */
+const char *dp_client_url(const dp_client *c);
 /* Forget the last failure's message (after reporting it, so later errors do not repeat it). */
 void dp_client_clear_message(dp_client *c);
 /* HTTP status of the last request (0 if none was answered). */
