@@ -58,6 +58,10 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 -include $(shell find $(BUILD)/obj build-fuzz -name '*.d' 2>/dev/null)
+# An object built before -MMD (a build directory from an older checkout) has
+# no .d: it depends on every header, as all objects once did, until rebuilt.
+ALL_HEADERS := $(wildcard include/denpo/*.h lib/*.h denpod/*.h denpo/*.h tests/*.h fuzz/*.h)
+$(foreach o,$(wildcard $(BUILD)/obj/*/*.o),$(if $(wildcard $(o:.o=.d)),,$(eval $(o): $(ALL_HEADERS))))
 
 $(BUILD)/libdenpo.a: $(LIB_OBJS)
 	@rm -f $@
