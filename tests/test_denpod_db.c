@@ -24,6 +24,7 @@
 
 #include "denpod/db.h"
 #include "tests/harness.h"
+#include "tests/pgdb.h"
 
 static char logpath[] = "/tmp/test_denpod_db.log.XXXXXX";
 static int saved_err = -1;
@@ -236,8 +237,15 @@ static void t_params(dpdb *db)
 	dpdb_stmt *s1 = dpdb_prepare(db, a);
 	dpdb_bind_i64(s1, 1, 41);
 	CHECK(dpdb_step(s1) == DPDB_ROW && dpdb_col_i64(s1, 0) == 42);
+	/* asked for while its row is read: a second statement (a callback may run the same query) */
+	dpdb_stmt *s3 = dpdb_prepare(db, copy);
+	CHECK(s3 && s3 != s1);
+	CHECK(dpdb_col_i64(s1, 0) == 42); /* s1's row is untouched */
+	dpdb_reset(s3);
+	/* run to completion (DONE), s1 is free again: the next ask gets s1 or s3, unbound */
+	CHECK(dpdb_step(s1) == DPDB_DONE);
 	dpdb_stmt *s2 = dpdb_prepare(db, copy);
-	CHECK(s1 == s2);
+	CHECK(s2 == s1 || s2 == s3);
 	CHECK(dpdb_step(s2) == DPDB_ROW && dpdb_col_null(s2, 0));
 	dpdb_reset(s2);
 	CHECK(dpdb_prepare(db, "SELECT CAST(?1 AS BIGINT) + 2") != s1);
@@ -546,19 +554,6 @@ static void suite(const char *name, const char *target)
 }
 
 /* uri naming database db instead of its own (the path after host[:port]). */
-static char *with_database(const char *uri, const char *db)
-{
-	const char *auth = strstr(uri, "://");
-	if (!auth)
-		return NULL;
-	const char *path = strpbrk(auth + 3, "/?");
-	const char *query = path ? strchr(path, '?') : NULL;
-	size_t head = path ? (size_t)(path - uri) : strlen(uri);
-	char *out = malloc(strlen(uri) + strlen(db) + 2);
-	sprintf(out, "%.*s/%s%s", (int)head, uri, db, query ? query : "");
-	return out;
-}
-
 static void run_sqlite(void)
 {
 	char dir[] = "/tmp/test_denpod_db.XXXXXX", path[64];
@@ -593,16 +588,12 @@ static void run_pg(void)
 	capture();
 	char name[64];
 	snprintf(name, sizeof name, "denpo_test_db_%d", (int)getpid());
-	char *target = with_database(base, name), drop[96], create[96];
-	snprintf(drop, sizeof drop, "DROP DATABASE IF EXISTS %s", name);
-	snprintf(create, sizeof create, "CREATE DATABASE %s", name);
-	dpdb *admin = open_db(base, 0);
-	if (admin) {
-		ddl(admin, drop);
-		ddl(admin, create);
+	char *target = t_pg_with_database(base, name);
+	if (target && t_pg_database(base, name, 1) == DP_OK) {
 		suite("postgresql", target);
-		ddl(admin, drop);
-		dpdb_close(admin);
+		CHECK(t_pg_database(base, name, 0) == DP_OK);
+	} else {
+		CHECK(0);
 	}
 	free(target);
 	release("postgresql");

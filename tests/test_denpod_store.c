@@ -5,7 +5,9 @@
  * key epochs: publication rules, current-epoch selection, windows of a
  * device row, pending cables per epoch), run once per target in the table
  * `targets`: a SQLite file in a temporary directory, and PostgreSQL when
- * DENPO_TEST_PG names an empty database (a libpq URI; skipped otherwise).
+ * DENPO_TEST_PG names a server (a libpq URI; skipped otherwise): the suite
+ * runs in a database of its own there, made empty and dropped after
+ * ([uses DENPO_TEST_PG]: tests/run.sh starts one with scripts/pg-tmp).
  * A new database is one line in the table.
  *
  * Then what only SQLite has (test_sqlite_old_db): the refusal or upgrade
@@ -24,6 +26,7 @@
 #include "denpod/store.h"
 #include "tests/fixture.h"
 #include "tests/harness.h"
+#include "tests/pgdb.h"
 
 static char dir[] = "/tmp/test_denpod_store.XXXXXX";
 static char dbpath[512]; /* the target the suite runs against */
@@ -894,12 +897,23 @@ int main(void)
 			t_skipped(t->name, why); /* "SKIP postgresql: DENPO_TEST_PG not set" */
 			continue;
 		}
+		char name[64];
+		snprintf(name, sizeof name, "denpo_test_store_%d", (int)getpid());
+		char *uri = v ? t_pg_with_database(v, name) : NULL;
+		if (v && (!uri || t_pg_database(v, name, 1))) {
+			CHECKF(0, "a database of this test's own on %s", t->env);
+			free(uri);
+			continue;
+		}
 		if (v)
-			snprintf(dbpath, sizeof dbpath, "%s", v);
+			snprintf(dbpath, sizeof dbpath, "%s", uri);
 		else
 			snprintf(dbpath, sizeof dbpath, "%s/%s.db", dir, t->name);
 		fprintf(stderr, "test_denpod_store: target %s\n", t->name);
 		conformance();
+		if (v)
+			CHECK(t_pg_database(v, name, 0) == DP_OK);
+		free(uri);
 	}
 	test_sqlite_old_db();
 
