@@ -386,11 +386,31 @@ dpdb_stmt *dps_sql(dps_store *s, const dps_hinted *q)
 
 /* ---- transactions ---- */
 
+/*
+ * A write transaction holds the one lock every writer takes first, as
+ * SQLite's BEGIN IMMEDIATE holds the file's: on PostgreSQL the log_head
+ * row's (docs/several-switches.md §2), so that the transactions of every
+ * instance and every admin command are ordered as one SQLite file orders
+ * them: log indices read as max(idx)+1 are gap-free, cable sequence
+ * numbers, MRNs and log indices are all handed out in commit order, and
+ * no two writers take the directory version's row and the log's in
+ * opposite orders (a deadlock).
+ */
+static const char sql_writer_lock[] = "SELECT n FROM log_head WHERE id=1 FOR UPDATE";
+
 int dps_begin(dps_store *s)
 {
 	if (s->in_txn)
 		return DP_EINVAL;
 	int r = dpdb_begin(s->db);
+	if (!r && dpdb_kind(s->db) == DPDB_PG) {
+		int64_t n;
+		r = dps_int(dpdb_prepare(s->db, sql_writer_lock), -1, &n);
+		if (!r && n < 0)
+			r = DP_ESTORE; /* no log_head row: not a schema this denpod made */
+		if (r)
+			dpdb_rollback(s->db);
+	}
 	if (!r)
 		s->in_txn = 1;
 	s->in_sp = 0;
