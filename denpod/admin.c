@@ -23,6 +23,7 @@
 #include "denpo/fingerprint.h"
 #include "denpo/tls.h"
 #include "denpod/admin.h"
+#include "denpod/db.h"
 #include "denpod/policy.h"
 #include "denpod/store.h"
 #include "denpod/tlog.h"
@@ -36,7 +37,7 @@ int dpa_open_store(const dpa_args *a, dpc_config *c, dps_store **s)
 	}
 	if (dpc_load(c, a->data))
 		return 1;
-	if (dpc_path(c, "denpod.db", path, sizeof path) || dps_open(s, path, 0))
+	if (dpc_store_target(c, path, sizeof path) || dps_open(s, path, 0))
 		return 1;
 	return 0;
 }
@@ -153,6 +154,14 @@ int dpa_init(const dpa_args *a)
 		return 2;
 	}
 	snprintf(c.log_origin, sizeof c.log_origin, "%s", a->origin ? a->origin : "");
+	if (a->store && (dpdb_kind_of(a->store) != DPDB_PG || strlen(a->store) >= sizeof c.store ||
+			 strpbrk(a->store, " \t\r\n"))) {
+		fprintf(stderr, "denpod: --store must be a PostgreSQL URI, postgresql://USER@HOST/DB "
+				"(at most %zu bytes; see docs/several-switches.md); without it the switch "
+				"keeps denpod.db in --data\n", sizeof c.store - 1);
+		return 2;
+	}
+	snprintf(c.store, sizeof c.store, "%s", a->store ? a->store : "");
 	int r = dpc_init(&c);
 	return r == DP_EINVAL ? 2 : r ? 1 : 0;
 }

@@ -21,6 +21,7 @@ typedef struct {
 	const char *expect; /* approve --expect: the request fingerprint the officer read */
 	const char *lost;   /* restore --lost: log entries lost, when signer.state is gone */
 	const char *signed_cp; /* restore, log rollback --signed-checkpoint: a device's note */
+	const char *store;     /* init --store: a PostgreSQL URI (denpod.conf's store) */
 	int hq;
 	int all;  /* --all */
 	int json; /* --json: the list or show as JSON (docs/operations.md, "JSON output") */

@@ -259,6 +259,25 @@ static int backup_into(const dpa_args *a, const char *work, dpb_manifest *m)
 	return r ? r : dpb_sync_dir(work);
 }
 
+/*
+ * Backup and restore copy a SQLite switch's files.  A switch on PostgreSQL
+ * (store= in denpod.conf) is backed up by PostgreSQL's own means: 1 (said)
+ * for it, 0 otherwise (no denpod.conf yet: a restore onto a new machine).
+ */
+static int refuse_pg(const char *dir, const char *what)
+{
+	char conf[PATHX];
+	dpc_config c;
+	snprintf(conf, sizeof conf, "%s/denpod.conf", dir);
+	if (access(conf, F_OK) != 0 || dpc_load(&c, dir) || !dpc_store_is_pg(&c))
+		return 0;
+	fprintf(stderr, "denpod: %s: this switch keeps its state in PostgreSQL (store= in "
+			"denpod.conf), which denpod %s does not copy: back the database up with "
+			"PostgreSQL's means (a synchronous standby, pg_basebackup, WAL archiving) and the "
+			"key files with the data directory; docs/several-switches.md\n", what, what);
+	return 1;
+}
+
 int dpa_backup(const dpa_args *a)
 {
 	char dest[DPC_PATH_MAX], work[PATHX], parent[PATHX];
@@ -271,6 +290,8 @@ int dpa_backup(const dpa_args *a)
 		fprintf(stderr, "denpod: give --data DIR (or set DENPOD_DATA)\n");
 		return 2;
 	}
+	if (refuse_pg(a->data, "backup"))
+		return 1;
 	snprintf(dest, sizeof dest, "%s", a->pos[0]);
 	for (size_t n = strlen(dest); n > 1 && dest[n - 1] == '/'; n--)
 		dest[n - 1] = 0;
@@ -515,6 +536,8 @@ int dpa_restore(const dpa_args *a)
 	int e = dpa_operator_of(a, op);
 	if (e)
 		return e;
+	if (refuse_pg(a->data, "restore"))
+		return 1;
 	umask(077);
 	dpb_manifest m;
 	if (read_manifest(a->pos[0], &m))

@@ -337,7 +337,11 @@ int dpa_check_dir(const char *dir, FILE *out)
 	}
 	/* one snapshot: what the switch commits meanwhile is not half seen */
 	r = dps_db_check(s, 1, NULL, db_problem, &x);
-	fprintf(out, "check: database: SQLite's integrity_check: %s\n", r ? "DAMAGED" : "ok");
+	if (r == DP_EUNSUPP) /* PostgreSQL: its pages are the server's to check */
+		fprintf(out, "check: database: PostgreSQL (its pages are checked by the server: data "
+			     "checksums, amcheck; docs/several-switches.md)\n");
+	else
+		fprintf(out, "check: database: SQLite's integrity_check: %s\n", r ? "DAMAGED" : "ok");
 	if (!check_log(&x, &vk))
 		check_cables(&x);
 	dps_snapshot_end(s);

@@ -9,6 +9,7 @@
 
 #include "denpo/crypto.h"
 #include "denpo/encoding.h"
+#include "denpod/db.h"
 #include "denpod/check.h"
 #include "denpod/detect_srv.h"
 #include "denpod/tlog.h"
@@ -197,17 +198,21 @@ int dpk_open_start(dps_store **out, const dpc_config *cfg)
 	char path[DPC_PATH_MAX];
 	dps_store *s = NULL;
 	*out = NULL;
-	int r = dpc_path(cfg, "denpod.db", path, sizeof path);
+	int r = dpc_store_target(cfg, path, sizeof path);
+	char shown[DPC_STORE_MAX + 1];
+	dpdb_redact(shown, sizeof shown, path);
 	if (!r && (r = dps_open(&s, path, 0))) {
 		fprintf(stderr, "denpod: not starting: the database %s cannot be opened (see above).  If "
 				"it is damaged, `denpod check --data %s` says where, and docs/operations.md, "
-				"\"Damage and recovery\", how to restore it\n", path, cfg->dir);
+				"\"Damage and recovery\", how to restore it\n", shown, cfg->dir);
 		return r;
 	}
 	if (r)
 		return r;
 	struct db_print p = {stderr, "denpod: database: ", ""};
 	r = dps_db_check(s, 0, NULL, db_line, &p);
+	if (r == DP_EUNSUPP)
+		r = DP_OK; /* PostgreSQL checks its own pages (data checksums) */
 	if (r) {
 		fprintf(stderr, "denpod: not starting: the database %s fails SQLite's quick_check (see "
 				"above).  Run `denpod check --data %s` for the whole picture; "

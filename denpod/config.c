@@ -16,6 +16,7 @@
 #include "denpo/num.h"
 #include "denpo/tls.h"
 #include "denpod/config.h"
+#include "denpod/db.h"
 #include "denpod/store.h"
 
 int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap)
@@ -23,6 +24,16 @@ int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap)
 	int n = snprintf(out, cap, "%s/%s", c->dir, name);
 	return n < 0 || (size_t)n >= cap ? DP_ETOOBIG : DP_OK;
 }
+
+int dpc_store_target(const dpc_config *c, char *out, size_t cap)
+{
+	if (!c->store[0])
+		return dpc_path(c, "denpod.db", out, cap);
+	int n = snprintf(out, cap, "%s", c->store);
+	return n < 0 || (size_t)n >= cap ? DP_ETOOBIG : DP_OK;
+}
+
+int dpc_store_is_pg(const dpc_config *c) { return c->store[0] != 0; }
 
 int dpc_alerts_path(const dpc_config *c, char *out, size_t cap)
 {
@@ -149,15 +160,17 @@ int dpc_init(dpc_config *c)
 	if (!r)
 		r = dp_buf_printf(&conf, "# denpod configuration\nurl=%s\nlisten=%s\nlog_origin=%s\n",
 				  c->url, c->listen, c->log_origin);
+	if (!r && c->store[0])
+		r = dp_buf_printf(&conf, "store=%s\n", c->store);
 	if (!r && !(r = dpc_path(c, "denpod.conf", path, sizeof path)))
 		r = dp_write_file(path, conf.p, conf.len, 0600, 1);
 	dp_buf_free(&conf);
 
 	dps_store *s = NULL;
-	if (!r && !(r = dpc_path(c, "denpod.db", path, sizeof path)))
+	if (!r && !(r = dpc_store_target(c, path, sizeof path)))
 		r = dps_open(&s, path, 1);
 	dps_close(s);
-	if (!r) {
+	if (!r && !c->store[0]) {
 		/* the database holds metadata of every cable: owner only */
 		if (chmod(path, 0600) != 0)
 			r = DP_EIO;
@@ -192,7 +205,7 @@ int dpc_init(dpc_config *c)
  * one list that dpc_load reads, `denpod config check` shows and
  * docs/operations.md ("denpod.conf") documents.
  */
-enum { K_STR, K_ADDR, K_NUM };
+enum { K_STR, K_ADDR, K_NUM, K_STORE };
 #define CONN(f) offsetof(dpc_config, conn) + offsetof(dpc_conn_limits, f), sizeof(unsigned)
 #define STR(f) offsetof(dpc_config, f), sizeof(((dpc_config *)0)->f)
 static const struct dpc_key {
@@ -205,6 +218,8 @@ static const struct dpc_key {
 	int secret;          /* shown as "(set, not shown)" */
 } keys[] = {
 	{"url", K_STR, STR(url), 0, 0, 0, "-", 0},
+	/* may hold a password: never shown (libpq's passfile keeps it out of this file) */
+	{"store", K_STORE, STR(store), 0, 0, 0, "denpod.db in the data directory (SQLite)", 1},
 	{"listen", K_ADDR, STR(listen), 0, 0, 0, "-", 0},
 	{"log_origin", K_STR, STR(log_origin), 0, 0, 0, "the first url's host:port + /denpo-log", 0},
 	{"alerts_file", K_STR, STR(alerts_file), 0, 0, 0, "alerts.jsonl", 0},
@@ -319,6 +334,10 @@ static int load_kv(dpc_config *c, dp_conf *rd, const dp_conf_kv *kv)
 	f[kv->vn] = 0;
 	char host[DPC_LISTEN_MAX];
 	int port;
+	if (k->kind == K_STORE && (dpdb_kind_of(f) != DPDB_PG || strpbrk(f, " \t")))
+		return dp_conf_err(rd, DP_EPARSE, "store: not a PostgreSQL URI (postgresql://USER@HOST/DB, "
+						  "no spaces; see docs/several-switches.md); without store the "
+						  "switch keeps denpod.db in its data directory");
 	if (k->kind == K_ADDR && dpc_parse_listen(f, host, sizeof host, &port))
 		return dp_conf_err(rd, DP_EPARSE, "%s: \"%s\" is not HOST:PORT (e.g. 127.0.0.1:9100, "
 						  "[::1]:9100)", kq, dp_conf_quote(q, kv->val, kv->vn));

@@ -66,6 +66,7 @@
 
 #define DPC_VERSION "0.1" /* denpod's version: GET /v1/health, ECS observer.version */
 #define DPC_PATH_MAX 4096
+#define DPC_STORE_MAX 1024 /* bytes of a store = URI */
 #define DPC_LISTEN_MAX 128
 
 /* The limits of denpod/conn.h, as denpod.conf sets them (seconds, bytes/s, counts). */
@@ -80,6 +81,7 @@ typedef struct {
 typedef struct {
 	char dir[DPC_PATH_MAX];
 	char url[DP_SWITCH_LIST_TEXT_MAX + 1]; /* as written: one address or several */
+	char store[DPC_STORE_MAX + 1]; /* a PostgreSQL URI; "": denpod.db in dir (dpc_store_target) */
 	dp_switch_list urls;                    /* ... parsed (dpc_parse, dpc_init) */
 	char listen[DPC_LISTEN_MAX + 1]; /* "host:port" */
 	char log_origin[DP_NOTE_NAME_MAX + 1];
@@ -104,6 +106,16 @@ typedef struct {
 
 /* DIR/name into out (DP_ETOOBIG if it does not fit). */
 int dpc_path(const dpc_config *c, const char *name, char *out, size_t cap) DP_WUR;
+/*
+ * The database the switch keeps its state in, as dps_open takes it: the
+ * `store` URI (PostgreSQL: docs/several-switches.md) if set, else the
+ * SQLite file denpod.db in the data directory.  DP_ETOOBIG if it does not
+ * fit.  The one place that decides it: every program and thread that opens
+ * the store asks here.
+ */
+int dpc_store_target(const dpc_config *c, char *out, size_t cap) DP_WUR;
+/* 1 if the switch's store is PostgreSQL (store = postgresql://...). */
+int dpc_store_is_pg(const dpc_config *c);
 /* The alert file's path (alerts_file=, under DIR if relative); DP_ENOTFOUND if "none". */
 int dpc_alerts_path(const dpc_config *c, char *out, size_t cap) DP_WUR;
 /*

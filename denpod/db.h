@@ -65,6 +65,8 @@ int dpdb_open(dpdb **db, const char *target, int flags) DP_WUR;
 /* Finalizes every cached statement and disconnects; NULL is a no-op. */
 void dpdb_close(dpdb *db);
 int dpdb_kind(const dpdb *db);
+/* A target as messages may show it (a URI's password replaced by "***"), into out. */
+void dpdb_redact(char *out, size_t cap, const char *target);
 /* The target without any password (for messages): valid while db is open. */
 const char *dpdb_target(const dpdb *db);
 

@@ -89,7 +89,5 @@ extern const struct dpdb_driver dpdb_pg_driver;
  */
 const char *dpdb_next_param(const char *sql);
 
-/* db.c: a target as messages may show it (a URI's password replaced by "***"). */
-void dpdb_redact(char *out, size_t cap, const char *target);
 
 #endif

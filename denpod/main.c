@@ -17,6 +17,7 @@
 static const char usage[] =
 	"usage: denpod COMMAND [options]   (--data DIR defaults to $DENPOD_DATA)\n"
 	"  init --data DIR [--url https://127.0.0.1:8443] [--listen 127.0.0.1:8443] [--origin NAME]\n"
+	"       [--store postgresql://USER@HOST/DB]\n"
 	"  run --data DIR\n"
 	"  post add NAME [--hq] [--tz Asia/Tokyo]\n"
 	"  collective add NAME POST...\n"
@@ -56,7 +57,7 @@ enum {
 	O_CAPTIONS = 1u << 8, O_ROLES = 1u << 9, O_NAME = 1u << 10, O_OUT = 1u << 11,
 	O_OPERATOR = 1u << 12, O_REASON = 1u << 13, O_FROM = 1u << 14, O_COUNT = 1u << 15,
 	O_ALL = 1u << 16, O_JSON = 1u << 17, O_EXPECT = 1u << 18, O_LOST = 1u << 19,
-	O_SIGNEDCP = 1u << 20,
+	O_SIGNEDCP = 1u << 20, O_STORE = 1u << 21,
 };
 static const struct {
 	const char *name;
@@ -84,6 +85,7 @@ static const struct {
 	{"expect", "FINGERPRINT", offsetof(dpa_args, expect)},
 	{"lost", "N", offsetof(dpa_args, lost)},
 	{"signed-checkpoint", "FILE", offsetof(dpa_args, signed_cp)},
+	{"store", "URI", offsetof(dpa_args, store)},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 #define O_ACT (O_DATA | O_OPERATOR) /* a command that changes the switch: logged with its operator */
@@ -98,12 +100,15 @@ struct cmd {
 static int run_switch(const dpa_args *a);
 
 static const struct cmd cmds[] = {
-	{"init", NULL, O_DATA | O_URL | O_LISTEN | O_ORIGIN, dpa_init, "denpod init --data DIR [--url URL] [--listen HOST:PORT] [--origin NAME]\n"
+	{"init", NULL, O_DATA | O_URL | O_LISTEN | O_ORIGIN | O_STORE, dpa_init, "denpod init --data DIR [--url URL] [--listen HOST:PORT] [--origin NAME] [--store postgresql://...]\n"
 		       "  Makes a new switch: keys (sign.key, tls.key, log.key), TLS certificate,\n"
 		       "  database, configuration.  --origin names the transparency log in its\n"
 		       "  checkpoints (default: the URL's host:port + \"/denpo-log\").\n"
 		       "  --url may list every instance of the switch, the primary first, separated\n"
-		       "  by commas (\"https://a:8443, https://b:8443\"): devices fail over between them.\n"},
+		       "  by commas (\"https://a:8443, https://b:8443\"): devices fail over between them.\n"
+		       "  --store keeps the switch's state in PostgreSQL (an existing, empty\n"
+		       "  database) instead of denpod.db in --data: several instances share it\n"
+		       "  (docs/several-switches.md).  It is written to denpod.conf as store=.\n"},
 	{"run", NULL, O_DATA, run_switch, "denpod run --data DIR\n  Serves the HTTPS API until SIGTERM/SIGINT, and signs the\n"
 		      "  transparency log (it refuses to start if the stored log does not check).\n"
 		      "  SIGHUP re-reads detect.conf and reopens the alert file (logrotate).  Under\n"

@@ -296,6 +296,8 @@ static int tables_step(dpsc *x, int *done)
 	int r = dps_snapshot_begin(x->s);
 	if (!r) {
 		r = dps_db_tables(x->s, table_one, t);
+		if (r == DP_EUNSUPP)
+			r = DP_OK; /* PostgreSQL checks its own pages: no table of it to read here */
 		if (!r && x->table < t->n) {
 			/* one report per table: one damaged page can cost an index a hundred rows */
 			struct table_ctx tc = {0, ""};
@@ -482,7 +484,7 @@ int dpsc_start(dpsc **out, const dpc_config *cfg, const dp_note_vkey *vk, pthrea
 	x->ctx = ctx;
 	dp_buf_init(&x->data, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
 	x->e = malloc(sizeof *x->e);
-	int r = x->e ? dpc_path(cfg, "denpod.db", path, sizeof path) : DP_ENOMEM;
+	int r = x->e ? dpc_store_target(cfg, path, sizeof path) : DP_ENOMEM;
 	if (!r)
 		r = dps_open(&x->s, path, 0);
 	/* its position is recomputed if lost: no fsync for it; it reads each page once */

@@ -273,7 +273,7 @@ static int serve(const dpc_config *cfg, int signer)
 		return DP_ENOMEM;
 	}
 	/* two connections: the loop reads (directory cached), the writer commits; quick_check first */
-	if ((r = dpc_path(cfg, "denpod.db", path, sizeof path)) || (r = dpk_open_start(&srv.store, cfg)) ||
+	if ((r = dpc_store_target(cfg, path, sizeof path)) || (r = dpk_open_start(&srv.store, cfg)) ||
 	    (r = dps_dir_cache(srv.store)) || (r = dps_open(&srv.wstore, path, 0))) {
 		dps_close(srv.store);
 		return r;

@@ -788,7 +788,7 @@ int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock, int s
 	snprintf(l->origin, sizeof l->origin, "%s", cfg->log_origin);
 	snprintf(l->dir, sizeof l->dir, "%s", cfg->dir);
 	l->signer = signer;
-	int r = dpc_path(cfg, "denpod.db", path, sizeof path);
+	int r = dpc_store_target(cfg, path, sizeof path);
 	if (!r)
 		r = dps_open(&l->s, path, 0);
 	if (!r)

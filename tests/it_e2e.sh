@@ -115,19 +115,30 @@ check "only the originator sees receipts (404, message)" \
 leak() { # prints the files holding any of the strings
 	grep -rlaF -e "$SUBJ" -e "$TAG" -e "$BODYSTR" -e "ZEBRA-QUOKKA" -e "MARMALADE-AARDVARK" "$T/sw" "$T/run.log"
 }
+if [ "${DENPO_TEST_STORE:-}" = postgresql ]; then
+	# the database's own files: the cluster's data directory, after a CHECKPOINT wrote every page
+	PGOPTIONS="-c client_min_messages=warning" psql -qX "$DENPO_TEST_PG" -c CHECKPOINT >/dev/null ||
+		no "CHECKPOINT"
+	check "positive control: the raw grep finds the MRN in PostgreSQL's files" \
+		[ -n "$(grep -rlaF "$S1" "$DENPO_TEST_PG_DIR/data")" ]
+	L=$(leak; grep -rlaF -e "$SUBJ" -e "$TAG" -e "$BODYSTR" -e "ZEBRA-QUOKKA" -e "MARMALADE-AARDVARK" \
+		"$DENPO_TEST_PG_DIR/data")
+	check "no subject/TAGS/body in the switch's or PostgreSQL's files${L:+: $L}" [ -z "$L" ]
+else
 ls "$T/sw" >"$T/swfiles"
 check "the WAL is in use (denpod.db-wal exists)" grep -qx "denpod.db-wal" "$T/swfiles"
 check "positive control: the raw grep finds the MRN in the switch's files" \
 	[ "$(cat "$T/sw"/denpod.db* | grep -caF "$S1")" -gt 0 ]
 L=$(leak)
 check "no subject/TAGS/body in the switch's files (before checkpoint)${L:+: $L}" [ -z "$L" ]
-if command -v sqlite3 >/dev/null; then
+fi
+if [ "${DENPO_TEST_STORE:-}" != postgresql ] && command -v sqlite3 >/dev/null; then
 	sqlite3 "$DB" "PRAGMA busy_timeout=5000; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null ||
 		no "wal checkpoint"
 	L=$(leak)
 	check "no subject/TAGS/body in the switch's files (after checkpoint)${L:+: $L}" [ -z "$L" ]
 	check "positive control after checkpoint: MRN in denpod.db" [ "$(grep -caF "$S1" "$DB")" -gt 0 ]
-else
+elif [ "${DENPO_TEST_STORE:-}" != postgresql ]; then
 	skip "sqlite3 CLI missing: no checkpoint"
 fi
 

@@ -62,7 +62,18 @@ D() { "$DENPOD" "$@"; }
 # dp OFFICER ARGS...: the officer's device ($T/OFFICER)
 dp() { local h=$1; shift; "$DENPO" --home "$T/$h" "$@"; }
 # switch_init: a new switch in $T/sw, listening on 127.0.0.1:$PORT
-switch_init() { D init --data "$T/sw" --url "https://127.0.0.1:$PORT" --listen "127.0.0.1:$PORT"; }
+# DENPO_TEST_STORE=postgresql: the switch switch_init makes keeps its state in a
+# PostgreSQL database of its own (pg_database below) instead of denpod.db: the
+# same test, through the same programs, on the other store (tests/run.sh starts
+# the PostgreSQL; `DENPO_TEST_STORE=postgresql tests/run.sh it_` runs them all so).
+switch_init() {
+	local store=()
+	if [ "${DENPO_TEST_STORE:-}" = postgresql ]; then
+		pg_database "denpo_it_$(basename "$0" .sh)_$$" || no "a PostgreSQL database for the switch"
+		store=(--store "$PG_URI")
+	fi
+	D init --data "$T/sw" --url "https://127.0.0.1:$PORT" --listen "127.0.0.1:$PORT" "${store[@]}"
+}
 # start_switch [DIR]: run denpod on DIR (default $T/sw) in the background ($PID),
 # its output appended to $T/run.log; wait (<= 10 s) until it logs one more "listening".
 start_switch() {

@@ -54,6 +54,7 @@ fi
 # URI from DENPO_TEST_PG: unless the caller gave one, the queued tests share
 # one throwaway cluster (scripts/pg-tmp), each in a database of its own.
 pg_wanted=
+[ "${DENPO_TEST_STORE:-}" = postgresql ] && pg_wanted=1 # every switch on PostgreSQL (tests/lib.sh)
 for n in "${names[@]}"; do
 	grep -qsF '[uses DENPO_TEST_PG]' "tests/$n.c" "tests/$n.sh" && pg_wanted=1
 done
@@ -61,7 +62,7 @@ if [ -z "${DENPO_TEST_PG:-}" ] && [ -n "$pg_wanted" ]; then
 	if pg_env=$(scripts/pg-tmp start --watch $$); then
 		eval "$pg_env"
 		pg_dir=$DENPO_TEST_PG_DIR
-		export DENPO_TEST_PG
+		export DENPO_TEST_PG DENPO_TEST_PG_DIR
 	else
 		echo "run.sh: scripts/pg-tmp could not start a PostgreSQL: the tests that use one skip it" >&2
 	fi
