@@ -37,7 +37,10 @@ int dpr_mrn_year(int64_t t);
 int dpr_mrn(char out[DPS_MRN_MAX + 1], int year, const char *post, int64_t num) DP_WUR;
 /* When a recipient's copy of a cable accepted at `accepted`, at precedence prec, is due. */
 int64_t dpr_due(int64_t accepted, int prec);
-/* The delivered and acknowledged time a recipient row starts with: accepted for a decoy, 0 (not yet) otherwise. */
+/*
+ * The delivered and acknowledged time a recipient row starts with:
+ * accepted for a decoy, 0 (not yet) otherwise.
+ */
 int64_t dpr_receipt_at_accept(int decoy, int64_t accepted);
 
 #endif

@@ -54,8 +54,9 @@ typedef struct {
 
 /*
  * The DECOY role: an officer holding it plants decoys (dpp_decoy_ok) and
- * receives no cable (dpp_recipient_ok); detection treats any read of a
- * decoy as a theft.  1 if roles hold it.
+ * receives no cable (dpp_recipient_ok); detection registers the
+ * officer's devices as decoy devices (denpod/detect_srv.c).  1 if roles
+ * hold it.
  */
 int dpp_is_decoy_officer(const char roles[][DP_NAME_MAX + 1], size_t nroles);
 
