@@ -54,6 +54,27 @@ body=$(curl -s "http://127.0.0.1:$MPORT/metrics")
 check "the metrics endpoint answers a scrape" grep -q '^denpod_build_info' <<<"$body"
 stop_switch
 
+# ---- store: only a PostgreSQL URI, its value (a password, perhaps) never shown ----
+cp "$T/conf.good" "$C"
+printf 'store = sqlite:/tmp/x.db\n' >>"$C"
+D config check --data "$SW" >"$T/out" 2>&1
+rc=$?
+check "store that is no PostgreSQL URI: refused (exit $rc)" [ "$rc" = 1 ]
+check "... saying what it must be" grep -qF "store: not a PostgreSQL URI (postgresql://USER@HOST/DB" "$T/out"
+cp "$T/conf.good" "$C"
+printf 'store = postgresql://denpod:s3cret-pw@127.0.0.1:1/denpo\n' >>"$C"
+D config check --data "$SW" >"$T/out" 2>&1
+check "a PostgreSQL store: accepted by config check" [ $? = 0 ]
+check "... shown as set, its value not" grep -qE "^  store +\(set, not shown\)" "$T/out"
+check "... the password nowhere in the output" not grep -qF "s3cret-pw" "$T/out"
+timeout 20 "$DENPOD" run --data "$SW" >"$T/out" 2>&1
+check "run with a store nothing answers at: exit 1" [ $? = 1 ]
+check "... the password nowhere in what it says" not grep -qF "s3cret-pw" "$T/out"
+D init --data "$T/sw-bad" --store "sqlite:/tmp/x" >"$T/out" 2>&1
+check "init --store that is no PostgreSQL URI: exit 2" [ $? = 2 ]
+check "... and no switch made" [ ! -e "$T/sw-bad/denpod.conf" ]
+cp "$T/conf.good" "$C"
+
 # ---- malformed lines, each refused with FILE:LINE ----
 bad() { # description, line to append, text the message must hold
 	cp "$T/conf.good" "$C"
