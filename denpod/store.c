@@ -617,6 +617,17 @@ int64_t dps_dir_version(const dps_store *s)
 	return s->dirver;
 }
 
+int dps_notify(dps_store *s, const char *channel, const char *payload)
+{
+	if (dpdb_kind(s->db) != DPDB_PG)
+		return DP_OK;
+	/* pg_notify returns void, a type the driver does not read: its one row, as 1 */
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT 1 FROM pg_notify(CAST(?1 AS TEXT), CAST(?2 AS TEXT))");
+	dpdb_bind_text(st, 1, channel);
+	dpdb_bind_text(st, 2, payload);
+	return dpdb_run(st);
+}
+
 int dps_split_names(const char *csv, char out[][DP_NAME_MAX + 1], size_t max, size_t *n)
 {
 	*n = 0;

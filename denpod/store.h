@@ -554,6 +554,20 @@ int dps_meta_put(dps_store *s, const char *key, const char *value) DP_WUR;
 /* The directory version (after dps_dir_sync; -1 if none read). */
 int64_t dps_dir_version(const dps_store *s);
 
+/*
+ * Notifications to the other instances on the same PostgreSQL (docs/
+ * several-switches.md §3; denpod/listen.h hears them): DPS_CHAN_INBOX, the
+ * lower-case hex id of a device a cable was queued for; DPS_CHAN_DIR (sent
+ * by the schema's triggers, no payload), the directory changed.
+ * dps_notify queues one inside the caller's write transaction: it reaches
+ * the listeners at the commit, never before, and never if the transaction
+ * or the savepoint around it is rolled back.  A no-op on SQLite (one
+ * process serves it and wakes its own waiters).  DP_ESTORE.
+ */
+#define DPS_CHAN_INBOX "denpo_inbox"
+#define DPS_CHAN_DIR "denpo_dir"
+int dps_notify(dps_store *s, const char *channel, const char *payload) DP_WUR;
+
 /* ---- damage: reading every stored copy (denpod/check.h, denpod/scrub.h) ---- */
 
 /*

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# it_instances.sh - several denpod instances on one PostgreSQL (issue 13,
+# docs/several-switches.md §3), through the real programs: two `denpod run`
+# on the same store (the second's data directory a copy of the first's: the
+# same keys, its own listen port).  [uses DENPO_TEST_PG]
+#  (1) a long-poll held on B is answered at once when a cable for its device
+#      is accepted through A, for several devices and both directions (B's
+#      waiters woken by A's commit, A's by B's): well under the wait time;
+#  (2) a decoy planted through A wakes nobody on B;
+#  (3) B's listening connection killed (pg_terminate_backend): it is opened
+#      again, the waiter held on B is answered once, and wake-ups go on;
+#  (4) a device suspended through `denpod device suspend` on the shared store
+#      is refused by B on its next request, and reinstated, served again.
+. "$(dirname "$0")/lib.sh"
+need_programs it_instances "$DENPOD" "$DENPO"
+need_tools it_instances jq psql
+t_workdir
+export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="instances test passphrase" DENPOD_DATA="$T/sw"
+unset DENPO_HOME EDITOR VISUAL
+PB=$(free_port)
+PIDB=
+cleanup() {
+	[ -n "$PIDB" ] && kill "$PIDB" 2>/dev/null
+	t_cleanup
+}
+trap cleanup EXIT
+u() { echo "https://127.0.0.1:$1"; }
+body() { printf '%s\n' "$@" >"$T/body"; }
+DBNAME="denpo_it_instances_$$"
+pg_database "$DBNAME" || { no "a PostgreSQL database"; t_done it_instances; exit 1; }
+# psql_admin SQL: on the cluster's own database (not the switch's, which may refuse connections)
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -qAtX "$DENPO_TEST_PG" -c "$1"; }
+
+{
+	D init --data "$T/sw" --url "$(u "$PORT"),$(u "$PB")" --listen "127.0.0.1:$PORT" --store "$PG_URI" &&
+		D post add HQ --hq && D post add TOKYO && D post add OSAKA &&
+		D officer add sato.k --post HQ --clearance SECRET &&
+		D officer add ono.r --post TOKYO --clearance SECRET &&
+		D officer add kato.t --post OSAKA --clearance SECRET &&
+		D officer add decoy.s --post HQ --clearance SECRET --roles DECOY
+} >"$T/init.out" 2>&1 || { no "switch setup: $(tail -n 3 "$T/init.out")"; t_done it_instances; exit 1; }
+printf 'rule.MACHINE-SPEED.mode = report\nrule.ENUM-RANGE.mode = report\n' >"$T/sw/detect.conf"
+enrol_devices sato.k:HQ ono.r:TOKYO kato.t:OSAKA decoy.s:HQ
+# instance B: the same keys and store, its own port
+cp -a "$T/sw" "$T/swb"
+sed -i "s|^listen=.*|listen=127.0.0.1:$PB|" "$T/swb/denpod.conf"
+start_switch "$T/sw" || { no "instance A did not start"; t_done it_instances; exit 1; }
+PIDA=$PID
+start_switch "$T/swb" || { no "instance B did not start"; t_done it_instances; exit 1; }
+PIDB=$PID
+PID=$PIDA
+# at: the device's next command goes to this instance (HOME/switch: the address that answered last)
+at() { u "$2" >"$T/$1/switch"; }
+
+# wait_woken READER INSTANCE_PORT SENDER SENDER_PORT TO: a long-poll of READER (60 s) on one
+# instance, a cable to TO sent through the other; prints the seconds the poll took
+wait_woken() {
+	local reader=$1 rport=$2 sender=$3 sport=$4 to=$5 t0 t1 mrn
+	at "$reader" "$rport"
+	at "$sender" "$sport"
+	t0=$(date +%s.%N)
+	dp "$reader" --json inbox --wait 60 >"$T/wait.$reader" 2>"$T/wait.$reader.err" &
+	local wpid=$!
+	sleep 1 # the poll is held
+	body "1. (C) Across instances, $reader."
+	mrn=$(dp "$sender" send --class SECRET --prec FLASH --to "$to" --tags ADMN \
+		--subject "to $reader" --body "$T/body" 2>"$T/send.err") || no "send by $sender: $(tail -n 2 "$T/send.err")"
+	wait "$wpid"
+	t1=$(date +%s.%N)
+	WOKE=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+	check "$reader's poll on :$rport holds the cable sent through :$sport ($mrn)" \
+		[ "$(jq -r '.cables[].mrn' "$T/wait.$reader" 2>/dev/null | grep -cxF "$mrn")" = 1 ]
+	echo "$reader on :$rport, cable through :$sport: answered after ${WOKE} s"
+	check "... answered well under its wait (60 s): ${WOKE} s" awk -v w="$WOKE" 'BEGIN {exit !(w < 8)}'
+	grep -q '"cable_id"' "$T/wait.$reader" && dp "$reader" ack "$(jq -r '.cables[0].cable_id' "$T/wait.$reader")" >/dev/null 2>&1
+}
+
+# ---- (1) wake-ups across instances, several devices, both directions ----
+wait_woken ono.r "$PB" sato.k "$PORT" TOKYO
+wait_woken kato.t "$PB" sato.k "$PORT" OSAKA
+wait_woken sato.k "$PORT" ono.r "$PB" HQ
+wait_woken kato.t "$PORT" ono.r "$PB" OSAKA
+
+# ---- (2) a decoy wakes nobody on the other instance ----
+at ono.r "$PB"
+at decoy.s "$PORT"
+t0=$(date +%s.%N)
+dp ono.r --json inbox --wait 3 >"$T/wait.decoy" 2>"$T/wait.decoy.err" &
+wpid=$!
+sleep 1
+body "1. (C) A decoy."
+dp decoy.s send --decoy --class SECRET --prec IMMEDIATE --to TOKYO --tags PREL --subject bait \
+	--body "$T/body" >/dev/null 2>"$T/send.err" || no "plant a decoy: $(tail -n 2 "$T/send.err")"
+wait "$wpid"
+WOKE=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+check "a decoy through A does not wake ono.r's poll on B (it ran its 3 s: ${WOKE} s)" \
+	awk -v w="$WOKE" 'BEGIN {exit !(w >= 2.9)}'
+check "... and is not in the inbox" [ "$(jq '.cables | length' "$T/wait.decoy" 2>/dev/null)" = 0 ]
+
+# ---- (3) the listening connections lost: opened again, and what was missed is answered ----
+at ono.r "$PB"
+at sato.k "$PORT"
+t0=$(date +%s.%N)
+dp ono.r --json inbox --wait 60 >"$T/wait.lost" 2>"$T/wait.lost.err" &
+wpid=$!
+sleep 1
+# no new connection to the switch's database while the listeners are cut (the others stay up)
+psql_admin "ALTER DATABASE $DBNAME ALLOW_CONNECTIONS false" || no "refuse connections"
+n=$(psql_admin "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$DBNAME' AND query LIKE 'LISTEN %'")
+check "both instances' listening connections cut (got $n)" [ "$n" = 2 ]
+body "1. (C) Sent while nobody listened."
+M=$(dp sato.k send --class SECRET --prec FLASH --to TOKYO --tags ADMN --subject unheard \
+	--body "$T/body" 2>"$T/send.err") || no "send while cut: $(tail -n 2 "$T/send.err")"
+sleep 1.5
+check "the poll on B is still held while B cannot listen" kill -0 "$wpid"
+psql_admin "ALTER DATABASE $DBNAME ALLOW_CONNECTIONS true" || no "allow connections"
+wait "$wpid"
+WOKE=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+echo "ono.r on :$PB, cable sent while B's listener was cut: answered after ${WOKE} s"
+check "once B listens again the poll is answered with the cable it missed ($M, ${WOKE} s)" \
+	[ "$(jq -r '.cables[].mrn' "$T/wait.lost" 2>/dev/null | grep -cxF "$M")" = 1 ]
+check "... well under its wait" awk -v w="$WOKE" 'BEGIN {exit !(w < 12)}'
+check "B said it listens again" grep -q "listening to the other instances again" "$T/run.log"
+dp ono.r ack "$(jq -r '.cables[0].cable_id' "$T/wait.lost")" >/dev/null 2>&1
+wait_woken ono.r "$PB" sato.k "$PORT" TOKYO
+
+# ---- (4) a suspension on the shared store holds on B at once ----
+KDEV=$(D device list 2>/dev/null | awk '/kato.t/ {print $1; exit}')
+at kato.t "$PB"
+check "kato.t served by B" eval "dp kato.t inbox >/dev/null 2>&1"
+D device suspend "$KDEV" >/dev/null 2>&1 || no "suspend kato.t's device ($KDEV)"
+sleep 1
+dp kato.t inbox >/dev/null 2>"$T/susp.err"
+rc=$?
+check "suspended through the shared store: B refuses kato.t's next request (exit $rc)" [ $rc = 1 ]
+check "... as suspended" grep -q "suspended" "$T/susp.err"
+D device reinstate "$KDEV" >/dev/null 2>&1 || no "reinstate"
+sleep 1
+check "reinstated: B serves kato.t again" eval "dp kato.t inbox >/dev/null 2>&1"
+
+t_done it_instances
