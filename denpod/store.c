@@ -307,6 +307,9 @@ static const char schema_pg_ddl[] =
 	"CREATE OR REPLACE TRIGGER dirver_epoch_keys AFTER INSERT OR UPDATE OR DELETE ON epoch_keys FOR EACH STATEMENT EXECUTE FUNCTION dirver_bump();"
 	"CREATE TABLE IF NOT EXISTS log_head(id BIGINT PRIMARY KEY CHECK(id=1), n BIGINT NOT NULL);"
 	"INSERT INTO log_head(id,n) VALUES(1,0) ON CONFLICT DO NOTHING;"
+	/* the signing lease (dps_log_lease): its one row, run out since 1970 */
+	"CREATE TABLE IF NOT EXISTS log_lease(id BIGINT PRIMARY KEY CHECK(id=1), holder TEXT NOT NULL, expires BIGINT NOT NULL);"
+	"INSERT INTO log_lease(id,holder,expires) VALUES(1,'',0) ON CONFLICT DO NOTHING;"
 	"INSERT INTO meta(k,v) VALUES('schema','" SCHEMA_VERSION "') ON CONFLICT DO NOTHING;";
 
 /*

@@ -423,6 +423,16 @@ int dps_log_tiles(dps_store *s, int (*cb)(void *ctx, unsigned tlevel, uint64_t n
 int dps_log_checkpoint_put(dps_store *s, const dps_checkpoint *c) DP_WUR;
 /* The checkpoint of the largest size; DP_ENOTFOUND if none. */
 int dps_log_latest(dps_store *s, dps_checkpoint *c) DP_WUR;
+/*
+ * The signing lease (docs/several-switches.md §3): one instance at a time
+ * integrates and signs.  Takes or renews table log_lease's one row for
+ * holder (any string unique to the instance) until ms milliseconds from
+ * now by the database's clock, if holder has it or it has run out; *held
+ * says whether holder has it now.  Outside a transaction (its own
+ * statement).  SQLite: one process serves the file, so *held = 1 always.
+ * DP_ESTORE (*held = 0).
+ */
+int dps_log_lease(dps_store *s, const char *holder, int64_t ms, int *held) DP_WUR;
 /* The checkpoint of the smallest size > after (after = -1: the first); DP_ENOTFOUND. */
 int dps_log_checkpoint_next(dps_store *s, int64_t after, dps_checkpoint *c) DP_WUR;
 

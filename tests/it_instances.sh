@@ -46,9 +46,11 @@ cp -a "$T/sw" "$T/swb"
 sed -i "s|^listen=.*|listen=127.0.0.1:$PB|" "$T/swb/denpod.conf"
 start_switch "$T/sw" || { no "instance A did not start"; t_done it_instances; exit 1; }
 PIDA=$PID
-start_switch "$T/swb" || { no "instance B did not start"; t_done it_instances; exit 1; }
-PIDB=$PID
-PID=$PIDA
+# B's output in a file of its own (what it signs is told apart from A's)
+"$DENPOD" run --data "$T/swb" >"$T/runb.log" 2>&1 &
+PIDB=$!
+for _ in $(seq 100); do grep -q listening "$T/runb.log" && break; sleep 0.1; done
+grep -q listening "$T/runb.log" || { no "instance B did not start: $(tail -n 3 "$T/runb.log")"; t_done it_instances; exit 1; }
 # at: the device's next command goes to this instance (HOME/switch: the address that answered last)
 at() { u "$2" >"$T/$1/switch"; }
 
@@ -120,7 +122,7 @@ echo "ono.r on :$PB, cable sent while B's listener was cut: answered after ${WOK
 check "once B listens again the poll is answered with the cable it missed ($M, ${WOKE} s)" \
 	[ "$(jq -r '.cables[].mrn' "$T/wait.lost" 2>/dev/null | grep -cxF "$M")" = 1 ]
 check "... well under its wait" awk -v w="$WOKE" 'BEGIN {exit !(w < 12)}'
-check "B said it listens again" grep -q "listening to the other instances again" "$T/run.log"
+check "B said it listens again" grep -q "listening to the other instances again" "$T/runb.log"
 dp ono.r ack "$(jq -r '.cables[0].cable_id' "$T/wait.lost")" >/dev/null 2>&1
 wait_woken ono.r "$PB" sato.k "$PORT" TOKYO
 
@@ -137,5 +139,38 @@ check "... as suspended" grep -q "suspended" "$T/susp.err"
 D device reinstate "$KDEV" >/dev/null 2>&1 || no "reinstate"
 sleep 1
 check "reinstated: B serves kato.t again" eval "dp kato.t inbox >/dev/null 2>&1"
+
+# ---- (5) the signing lease: only A signs while it lives; B takes over within seconds of its death ----
+at sato.k "$PB"
+body "1. (C) Signed by the lease holder."
+M=$(dp sato.k send --class SECRET --prec ROUTINE --to TOKYO --tags ADMN --subject lease \
+	--body "$T/body" 2>"$T/send.err") || no "send through B: $(tail -n 2 "$T/send.err")"
+sleep 1
+check "B, not holding the lease, signed nothing, even for a cable accepted through it" \
+	not grep -q "denpod: log: checkpoint" "$T/runb.log"
+check "... B said another instance holds it" grep -q "another instance holds the signing lease" "$T/runb.log"
+check "... A signed it" grep -q "denpod: log: checkpoint" "$T/run.log"
+size() { PGOPTIONS="-c client_min_messages=warning" psql -qAtX "$PG_URI" -c "$1"; }
+kill -9 "$PIDA" $(pgrep -P "$PIDA") 2>/dev/null
+wait "$PIDA" 2>/dev/null
+PID=
+t0=$(date +%s.%N)
+M=$(dp sato.k send --class SECRET --prec ROUTINE --to TOKYO --tags ADMN --subject "after A" \
+	--body "$T/body" 2>"$T/send.err") || no "send through B after A died: $(tail -n 2 "$T/send.err")"
+ENTRIES=$(size "SELECT count(*) FROM log_entries")
+for _ in $(seq 150); do
+	[ "$(size "SELECT COALESCE(max(size), 0) FROM log_checkpoints")" -ge "$ENTRIES" ] && break
+	sleep 0.1
+done
+TOOK=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+echo "A killed: B signed the log's $ENTRIES entries ${TOOK} s later"
+check "B took over the lease and signed every entry within 15 s of A's death (${TOOK} s)" \
+	[ "$(size "SELECT COALESCE(max(size), 0) FROM log_checkpoints")" -ge "$ENTRIES" ]
+check "... B said it took over" grep -q "took over the signing lease" "$T/runb.log"
+check "... and signed" grep -q "denpod: log: checkpoint" "$T/runb.log"
+check "no size has two roots" [ "$(size "SELECT count(*) FROM (SELECT size FROM log_checkpoints GROUP BY size HAVING count(*) > 1) AS x")" = 0 ]
+D log verify --data "$T/swb" >"$T/verify.out" 2>&1
+rc=$?
+check "denpod log verify passes (exit $rc: $(tail -n 1 "$T/verify.out"))" [ $rc = 0 ]
 
 t_done it_instances
