@@ -50,6 +50,16 @@ static void heard(void *ctx, const char *channel, const char *payload)
 
 static void lost(dpd_listen *l);
 
+/* The connection and its event, gone (none is a no-op). */
+static void drop(dpd_listen *l)
+{
+	if (l->ev)
+		event_free(l->ev);
+	l->ev = NULL;
+	dpdb_close(l->db);
+	l->db = NULL;
+}
+
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
 	dpd_listen *l = arg;
@@ -72,13 +82,8 @@ static int connect_listen(dpd_listen *l)
 	/* what arrived while LISTEN was answered is read now: the socket may not be readable again */
 	if (!r)
 		r = dpdb_notifications(l->db, heard, l);
-	if (r) {
-		if (l->ev)
-			event_free(l->ev);
-		l->ev = NULL;
-		dpdb_close(l->db);
-		l->db = NULL;
-	}
+	if (r)
+		drop(l);
 	return r;
 }
 
@@ -101,11 +106,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 /* The connection is gone (or could not be made): closed, and opened again in a second. */
 static void lost(dpd_listen *l)
 {
-	if (l->ev)
-		event_free(l->ev);
-	l->ev = NULL;
-	dpdb_close(l->db);
-	l->db = NULL;
+	drop(l);
 	struct timeval tv = {LISTEN_RETRY_S, 0};
 	if (evtimer_add(l->retry, &tv))
 		dpd_say("denpod: cannot arm the timer that listens to the other instances again; "
@@ -137,11 +138,9 @@ void dpd_listen_stop(dpd_listen *l)
 {
 	if (!l)
 		return;
-	if (l->ev)
-		event_free(l->ev);
+	drop(l);
 	if (l->retry)
 		event_free(l->retry);
-	dpdb_close(l->db);
 	if (l->target) {
 		/* a URI may hold the password */
 		dp_wipe(l->target, strlen(l->target));

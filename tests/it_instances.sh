@@ -10,7 +10,10 @@
 #  (3) B's listening connection killed (pg_terminate_backend): it is opened
 #      again, the waiter held on B is answered once, and wake-ups go on;
 #  (4) a device suspended through `denpod device suspend` on the shared store
-#      is refused by B on its next request, and reinstated, served again.
+#      is refused by B on its next request, and reinstated, served again;
+#  (5) the signing lease: while A holds it B signs nothing, even for cables
+#      accepted through B; A killed -9, B takes over and signs every entry
+#      within seconds; `denpod log verify` passes; no size has two roots.
 . "$(dirname "$0")/lib.sh"
 need_programs it_instances "$DENPOD" "$DENPO"
 need_tools it_instances jq psql
@@ -57,25 +60,32 @@ at() { u "$2" >"$T/$1/switch"; }
 # wait_woken READER INSTANCE_PORT SENDER SENDER_PORT TO: a long-poll of READER (60 s) on one
 # instance, a cable to TO sent through the other; prints the seconds the poll took
 wait_woken() {
-	local reader=$1 rport=$2 sender=$3 sport=$4 to=$5 t0 t1 mrn
-	at "$reader" "$rport"
+	local reader=$1 rport=$2 sender=$3 sport=$4 to=$5 mrn
 	at "$sender" "$sport"
-	t0=$(date +%s.%N)
-	dp "$reader" --json inbox --wait 60 >"$T/wait.$reader" 2>"$T/wait.$reader.err" &
-	local wpid=$!
-	sleep 1 # the poll is held
+	poll "$reader" "$rport" 60
 	body "1. (C) Across instances, $reader."
 	mrn=$(dp "$sender" send --class SECRET --prec FLASH --to "$to" --tags ADMN \
 		--subject "to $reader" --body "$T/body" 2>"$T/send.err") || no "send by $sender: $(tail -n 2 "$T/send.err")"
-	wait "$wpid"
-	t1=$(date +%s.%N)
-	WOKE=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+	wait "$WPID"
+	WOKE=$(since "$T0")
 	check "$reader's poll on :$rport holds the cable sent through :$sport ($mrn)" \
-		[ "$(jq -r '.cables[].mrn' "$T/wait.$reader" 2>/dev/null | grep -cxF "$mrn")" = 1 ]
+		[ "$(jq -r '.cables[].mrn' "$T/poll.$reader" 2>/dev/null | grep -cxF "$mrn")" = 1 ]
 	echo "$reader on :$rport, cable through :$sport: answered after ${WOKE} s"
 	check "... answered well under its wait (60 s): ${WOKE} s" awk -v w="$WOKE" 'BEGIN {exit !(w < 8)}'
-	grep -q '"cable_id"' "$T/wait.$reader" && dp "$reader" ack "$(jq -r '.cables[0].cable_id' "$T/wait.$reader")" >/dev/null 2>&1
+	grep -q '"cable_id"' "$T/poll.$reader" && dp "$reader" ack "$(jq -r '.cables[0].cable_id' "$T/poll.$reader")" >/dev/null 2>&1
 }
+
+# poll READER PORT SECONDS: READER's long-poll on the instance at PORT in the background ($WPID),
+# its answer in $T/poll.READER; $T0 the time it began
+poll() {
+	at "$1" "$2"
+	T0=$(date +%s.%N)
+	dp "$1" --json inbox --wait "$3" >"$T/poll.$1" 2>"$T/poll.$1.err" &
+	WPID=$!
+	sleep 1 # the poll is held
+}
+# since T0: seconds since T0, to a tenth
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 
 # ---- (1) wake-ups across instances, several devices, both directions ----
 wait_woken ono.r "$PB" sato.k "$PORT" TOKYO
@@ -84,28 +94,20 @@ wait_woken sato.k "$PORT" ono.r "$PB" HQ
 wait_woken kato.t "$PORT" ono.r "$PB" OSAKA
 
 # ---- (2) a decoy wakes nobody on the other instance ----
-at ono.r "$PB"
 at decoy.s "$PORT"
-t0=$(date +%s.%N)
-dp ono.r --json inbox --wait 3 >"$T/wait.decoy" 2>"$T/wait.decoy.err" &
-wpid=$!
-sleep 1
+poll ono.r "$PB" 3
 body "1. (C) A decoy."
 dp decoy.s send --decoy --class SECRET --prec IMMEDIATE --to TOKYO --tags PREL --subject bait \
 	--body "$T/body" >/dev/null 2>"$T/send.err" || no "plant a decoy: $(tail -n 2 "$T/send.err")"
-wait "$wpid"
-WOKE=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+wait "$WPID"
+WOKE=$(since "$T0")
 check "a decoy through A does not wake ono.r's poll on B (it ran its 3 s: ${WOKE} s)" \
 	awk -v w="$WOKE" 'BEGIN {exit !(w >= 2.9)}'
-check "... and is not in the inbox" [ "$(jq '.cables | length' "$T/wait.decoy" 2>/dev/null)" = 0 ]
+check "... and is not in the inbox" [ "$(jq '.cables | length' "$T/poll.ono.r" 2>/dev/null)" = 0 ]
 
 # ---- (3) the listening connections lost: opened again, and what was missed is answered ----
-at ono.r "$PB"
 at sato.k "$PORT"
-t0=$(date +%s.%N)
-dp ono.r --json inbox --wait 60 >"$T/wait.lost" 2>"$T/wait.lost.err" &
-wpid=$!
-sleep 1
+poll ono.r "$PB" 60
 # no new connection to the switch's database while the listeners are cut (the others stay up)
 psql_admin "ALTER DATABASE $DBNAME ALLOW_CONNECTIONS false" || no "refuse connections"
 n=$(psql_admin "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$DBNAME' AND query LIKE 'LISTEN %'")
@@ -114,16 +116,16 @@ body "1. (C) Sent while nobody listened."
 M=$(dp sato.k send --class SECRET --prec FLASH --to TOKYO --tags ADMN --subject unheard \
 	--body "$T/body" 2>"$T/send.err") || no "send while cut: $(tail -n 2 "$T/send.err")"
 sleep 1.5
-check "the poll on B is still held while B cannot listen" kill -0 "$wpid"
+check "the poll on B is still held while B cannot listen" kill -0 "$WPID"
 psql_admin "ALTER DATABASE $DBNAME ALLOW_CONNECTIONS true" || no "allow connections"
-wait "$wpid"
-WOKE=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+wait "$WPID"
+WOKE=$(since "$T0")
 echo "ono.r on :$PB, cable sent while B's listener was cut: answered after ${WOKE} s"
 check "once B listens again the poll is answered with the cable it missed ($M, ${WOKE} s)" \
-	[ "$(jq -r '.cables[].mrn' "$T/wait.lost" 2>/dev/null | grep -cxF "$M")" = 1 ]
+	[ "$(jq -r '.cables[].mrn' "$T/poll.ono.r" 2>/dev/null | grep -cxF "$M")" = 1 ]
 check "... well under its wait" awk -v w="$WOKE" 'BEGIN {exit !(w < 12)}'
 check "B said it listens again" grep -q "listening to the other instances again" "$T/runb.log"
-dp ono.r ack "$(jq -r '.cables[0].cable_id' "$T/wait.lost")" >/dev/null 2>&1
+dp ono.r ack "$(jq -r '.cables[0].cable_id' "$T/poll.ono.r")" >/dev/null 2>&1
 wait_woken ono.r "$PB" sato.k "$PORT" TOKYO
 
 # ---- (4) a suspension on the shared store holds on B at once ----
@@ -154,7 +156,7 @@ size() { PGOPTIONS="-c client_min_messages=warning" psql -qAtX "$PG_URI" -c "$1"
 kill -9 "$PIDA" $(pgrep -P "$PIDA") 2>/dev/null
 wait "$PIDA" 2>/dev/null
 PID=
-t0=$(date +%s.%N)
+T0=$(date +%s.%N)
 M=$(dp sato.k send --class SECRET --prec ROUTINE --to TOKYO --tags ADMN --subject "after A" \
 	--body "$T/body" 2>"$T/send.err") || no "send through B after A died: $(tail -n 2 "$T/send.err")"
 ENTRIES=$(size "SELECT count(*) FROM log_entries")
@@ -162,7 +164,7 @@ for _ in $(seq 150); do
 	[ "$(size "SELECT COALESCE(max(size), 0) FROM log_checkpoints")" -ge "$ENTRIES" ] && break
 	sleep 0.1
 done
-TOOK=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+TOOK=$(since "$T0")
 echo "A killed: B signed the log's $ENTRIES entries ${TOOK} s later"
 check "B took over the lease and signed every entry within 15 s of A's death (${TOOK} s)" \
 	[ "$(size "SELECT COALESCE(max(size), 0) FROM log_checkpoints")" -ge "$ENTRIES" ]
