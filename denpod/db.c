@@ -302,3 +302,19 @@ int dpdb_savepoint_end(dpdb *db, int keep)
 }
 
 int dpdb_relax_sync(dpdb *db) { return db->drv->relax_sync(db); }
+
+int dpdb_listen(dpdb *db, const char *channel)
+{
+	size_t n = strlen(channel);
+	if (n == 0 || n > 63 || strspn(channel, "abcdefghijklmnopqrstuvwxyz_") != n)
+		return DP_EINVAL;
+	return db->drv->listen ? db->drv->listen(db, channel) : DP_EUNSUPP;
+}
+
+int dpdb_fd(const dpdb *db) { return db->drv->fd ? db->drv->fd(db) : -1; }
+
+int dpdb_notifications(dpdb *db, void (*cb)(void *ctx, const char *channel, const char *payload),
+		       void *ctx)
+{
+	return db->drv->notifications ? db->drv->notifications(db, cb, ctx) : DP_EUNSUPP;
+}

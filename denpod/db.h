@@ -158,4 +158,26 @@ int dpdb_relax_sync(dpdb *db) DP_WUR;
 /* 1 if the last failure on this connection was the database finding its files damaged. */
 int dpdb_corrupt(const dpdb *db);
 
+/*
+ * Notifications from other connections (PostgreSQL LISTEN / NOTIFY), for
+ * a connection opened for them alone (denpod/listen.h): nothing else runs
+ * on it, so a notification is never held back behind a transaction.  A
+ * NOTIFY is sent inside the committing transaction (dps_notify) and
+ * delivered to listeners at its commit, never before and never for a
+ * rollback.  SQLite has none: one process serves a SQLite switch and wakes
+ * its own waiters, so these return DP_EUNSUPP (dpdb_fd: -1).
+ *
+ * dpdb_listen: LISTEN channel (lower-case letters and _, at most 63:
+ * DP_EINVAL otherwise).  DP_ESTORE if the connection failed (said).
+ * dpdb_fd: the socket to watch for readability; -1 when not connected.
+ * dpdb_notifications: what has arrived, read without blocking, each to
+ * cb(ctx, channel, payload) in the order sent.  DP_ESTORE when the
+ * connection was lost (said): its LISTENs went with it, so the caller
+ * closes it and opens another, and assumes it missed notifications.
+ */
+int dpdb_listen(dpdb *db, const char *channel) DP_WUR;
+int dpdb_fd(const dpdb *db);
+int dpdb_notifications(dpdb *db, void (*cb)(void *ctx, const char *channel, const char *payload),
+		       void *ctx) DP_WUR;
+
 #endif

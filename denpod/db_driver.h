@@ -77,6 +77,11 @@ struct dpdb_driver {
 	int (*savepoint)(struct dpdb *db);
 	int (*savepoint_end)(struct dpdb *db, int keep);
 	int (*relax_sync)(struct dpdb *db);
+	/* notifications; NULL: the database has none (DP_EUNSUPP, dpdb_fd -1) */
+	int (*listen)(struct dpdb *db, const char *channel);
+	int (*fd)(const struct dpdb *db);
+	int (*notifications)(struct dpdb *db, void (*cb)(void *ctx, const char *channel,
+							   const char *payload), void *ctx);
 };
 
 extern const struct dpdb_driver dpdb_sqlite_driver;

@@ -728,6 +728,43 @@ static int pg_relax_sync(struct dpdb *db)
 	return r;
 }
 
+/* ---- notifications (LISTEN / NOTIFY) ---- */
+
+/* channel: checked by db.c (lower-case letters and _), so it needs no quoting */
+static int pg_listen(struct dpdb *db, const char *channel)
+{
+	char sql[80];
+	snprintf(sql, sizeof sql, "LISTEN %s", channel);
+	return pg_exec(db, sql);
+}
+
+static int pg_fd(const struct dpdb *db)
+{
+	const struct pg_db *d = (const struct pg_db *)db;
+	return d->conn ? PQsocket(d->conn) : -1;
+}
+
+static int pg_notifications(struct dpdb *db, void (*cb)(void *ctx, const char *channel,
+							  const char *payload), void *ctx)
+{
+	struct pg_db *d = D(db);
+	if (!d->conn)
+		return DP_ESTORE;
+	if (!PQconsumeInput(d->conn) || PQstatus(d->conn) == CONNECTION_BAD) {
+		char msg[300];
+		one_line(msg, sizeof msg, PQerrorMessage(d->conn));
+		pg_drop(d);
+		dpd_say("denpod: store: the listening connection to %s was lost (%s)", d->h.target, msg);
+		return DP_ESTORE;
+	}
+	PGnotify *n;
+	while ((n = PQnotifies(d->conn))) {
+		cb(ctx, n->relname, n->extra);
+		PQfreemem(n);
+	}
+	return DP_OK;
+}
+
 const struct dpdb_driver dpdb_pg_driver = {
 	.kind = DPDB_PG,
 	.open = pg_open,
@@ -751,4 +788,7 @@ const struct dpdb_driver dpdb_pg_driver = {
 	.savepoint = pg_savepoint,
 	.savepoint_end = pg_savepoint_end,
 	.relax_sync = pg_relax_sync,
+	.listen = pg_listen,
+	.fd = pg_fd,
+	.notifications = pg_notifications,
 };

@@ -36,6 +36,7 @@
 #include "denpod/conn.h"
 #include "denpod/detect_srv.h"
 #include "denpod/health.h"
+#include "denpod/listen.h"
 #include "denpod/notify.h"
 #include "denpod/route.h"
 #include "denpod/sandbox.h"
@@ -306,6 +307,7 @@ static int serve(const dpc_config *cfg, int signer)
 		goto done;
 	}
 	if ((r = dpd_det_open(&srv)) || (r = dph_open(&srv)) ||
+	    (r = dpd_listen_start(&srv.listen, &srv, path)) ||
 	    (r = dpsc_start(&scrub, cfg, dpl_verifier(srv.log), &srv.wlock, scrub_report, &srv)))
 		goto done;
 	evhttp_set_bevcb(srv.http, bevcb, &srv);
@@ -360,6 +362,7 @@ done:
 	dpd_batch_stop(&srv); /* the writer finishes the batch it holds */
 	dpsc_stop(scrub);
 	dph_close(&srv);
+	dpd_listen_stop(srv.listen);
 	dpd_det_close(&srv);
 	dpl_close(srv.log);   /* ... and the signer signs what it wrote */
 	for (size_t i = 0; i < DPD_WAIT_BUCKETS; i++)

@@ -86,6 +86,7 @@ typedef struct dpd_server {
 	dpm_counters met;          /* loop thread only (metrics.h) */
 	/* a refused request of an enrolled device (req.h): detection's weak signal; NULL: off */
 	void (*denied)(struct dpd_server *srv, dpd_req *rq);
+	struct dpd_listen *listen; /* the other instances' notifications (listen.h); NULL: SQLite */
 } dpd_server;
 
 /* server.c */

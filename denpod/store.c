@@ -307,6 +307,9 @@ static const char schema_pg_ddl[] =
 	"CREATE OR REPLACE TRIGGER dirver_epoch_keys AFTER INSERT OR UPDATE OR DELETE ON epoch_keys FOR EACH STATEMENT EXECUTE FUNCTION dirver_bump();"
 	"CREATE TABLE IF NOT EXISTS log_head(id BIGINT PRIMARY KEY CHECK(id=1), n BIGINT NOT NULL);"
 	"INSERT INTO log_head(id,n) VALUES(1,0) ON CONFLICT DO NOTHING;"
+	/* the signing lease (dps_log_lease): its one row, run out since 1970 */
+	"CREATE TABLE IF NOT EXISTS log_lease(id BIGINT PRIMARY KEY CHECK(id=1), holder TEXT NOT NULL, expires BIGINT NOT NULL);"
+	"INSERT INTO log_lease(id,holder,expires) VALUES(1,'',0) ON CONFLICT DO NOTHING;"
 	"INSERT INTO meta(k,v) VALUES('schema','" SCHEMA_VERSION "') ON CONFLICT DO NOTHING;";
 
 /*
@@ -615,6 +618,17 @@ int dps_meta_put(dps_store *s, const char *key, const char *value)
 int64_t dps_dir_version(const dps_store *s)
 {
 	return s->dirver;
+}
+
+int dps_notify(dps_store *s, const char *channel, const char *payload)
+{
+	if (dpdb_kind(s->db) != DPDB_PG)
+		return DP_OK;
+	/* pg_notify returns void, a type the driver does not read: its one row, as 1 */
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT 1 FROM pg_notify(CAST(?1 AS TEXT), CAST(?2 AS TEXT))");
+	dpdb_bind_text(st, 1, channel);
+	dpdb_bind_text(st, 2, payload);
+	return dpdb_run(st);
 }
 
 int dps_split_names(const char *csv, char out[][DP_NAME_MAX + 1], size_t max, size_t *n)

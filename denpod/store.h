@@ -423,6 +423,16 @@ int dps_log_tiles(dps_store *s, int (*cb)(void *ctx, unsigned tlevel, uint64_t n
 int dps_log_checkpoint_put(dps_store *s, const dps_checkpoint *c) DP_WUR;
 /* The checkpoint of the largest size; DP_ENOTFOUND if none. */
 int dps_log_latest(dps_store *s, dps_checkpoint *c) DP_WUR;
+/*
+ * The signing lease (docs/several-switches.md §3): one instance at a time
+ * integrates and signs.  Takes or renews table log_lease's one row for
+ * holder (any string unique to the instance) until ms milliseconds from
+ * now by the database's clock, if holder has it or it has run out; *held
+ * says whether holder has it now.  Outside a transaction (its own
+ * statement).  SQLite: one process serves the file, so *held = 1 always.
+ * DP_ESTORE (*held = 0).
+ */
+int dps_log_lease(dps_store *s, const char *holder, int64_t ms, int *held) DP_WUR;
 /* The checkpoint of the smallest size > after (after = -1: the first); DP_ENOTFOUND. */
 int dps_log_checkpoint_next(dps_store *s, int64_t after, dps_checkpoint *c) DP_WUR;
 
@@ -553,6 +563,20 @@ int dps_meta_get(dps_store *s, const char *key, char *out, size_t cap) DP_WUR;
 int dps_meta_put(dps_store *s, const char *key, const char *value) DP_WUR;
 /* The directory version (after dps_dir_sync; -1 if none read). */
 int64_t dps_dir_version(const dps_store *s);
+
+/*
+ * Notifications to the other instances on the same PostgreSQL (docs/
+ * several-switches.md §3; denpod/listen.h hears them): DPS_CHAN_INBOX, the
+ * lower-case hex id of a device a cable was queued for; DPS_CHAN_DIR (sent
+ * by the schema's triggers, no payload), the directory changed.
+ * dps_notify queues one inside the caller's write transaction: it reaches
+ * the listeners at the commit, never before, and never if the transaction
+ * or the savepoint around it is rolled back.  A no-op on SQLite (one
+ * process serves it and wakes its own waiters).  DP_ESTORE.
+ */
+#define DPS_CHAN_INBOX "denpo_inbox"
+#define DPS_CHAN_DIR "denpo_dir"
+int dps_notify(dps_store *s, const char *channel, const char *payload) DP_WUR;
 
 /* ---- damage: reading every stored copy (denpod/check.h, denpod/scrub.h) ---- */
 

@@ -322,3 +322,20 @@ int dps_log_witnessed(dps_store *s, unsigned min, uint64_t at_most, dps_checkpoi
 		r = DP_ENOTFOUND;
 	return r;
 }
+
+int dps_log_lease(dps_store *s, const char *holder, int64_t ms, int *held)
+{
+	*held = 1;
+	if (dpdb_kind(s->db) != DPDB_PG)
+		return DP_OK;
+	/* the database's clock: every instance judges the expiry by the same one */
+	dpdb_stmt *st = dpdb_prepare(s->db,
+		"UPDATE log_lease SET holder=?1, "
+		"expires=CAST(EXTRACT(EPOCH FROM clock_timestamp())*1000 AS BIGINT)+CAST(?2 AS BIGINT) "
+		"WHERE id=1 AND (holder=?1 OR expires < CAST(EXTRACT(EPOCH FROM clock_timestamp())*1000 AS BIGINT))");
+	dpdb_bind_text(st, 1, holder);
+	dpdb_bind_i64(st, 2, ms);
+	int r = dpdb_run(st);
+	*held = r == DP_OK && dpdb_changes(s->db) == 1;
+	return r;
+}

@@ -273,6 +273,11 @@ struct dpl_log {
 	uint64_t round_ok; /* ms: the end of the last round that succeeded (dpl_start: its time) */
 	int stopped;       /* the thread stopped on a fork (failed, as the loop may read it) */
 	dps_checkpoint pub;
+	/* the signing lease (signer thread, or the opener before it starts) */
+	char holder[33];      /* this instance's name in log_lease: random, made at dpl_open */
+	uint64_t lease_asked; /* ms: the last renewal asked (0: never) */
+	uint64_t lease_until; /* ms: signing allowed until (a renewal before the database's expiry) */
+	int lease_said;       /* 1: said we hold it, -1: said another does, 0: nothing said */
 };
 
 static uint64_t now_ms(void)
@@ -543,12 +548,56 @@ static int signed_by_signer(dpl_log *l, const uint8_t root[DP_TLOG_HASH], dps_ch
 	return r;
 }
 
+/*
+ * Whether this instance holds the signing lease now, renewing it once per
+ * DPL_LEASE_RENEW_MS.  It signs only while the last renewal is younger than
+ * DPL_LEASE_MS - DPL_LEASE_RENEW_MS: it stops a second before another
+ * instance may take over.  (One paused past that still cannot fork the
+ * log: a second root for a size is refused by store_round.)
+ */
+static int lease_held(dpl_log *l)
+{
+	uint64_t now = now_ms();
+	if (l->lease_asked && now < l->lease_asked + DPL_LEASE_RENEW_MS)
+		return now < l->lease_until;
+	int held = 0;
+	int r = dps_log_lease(l->s, l->holder, DPL_LEASE_MS, &held);
+	l->lease_asked = now;
+	l->lease_until = held ? now + DPL_LEASE_MS - DPL_LEASE_RENEW_MS : 0;
+	if (!r && held && l->lease_said == -1)
+		dpd_say("denpod: log: this instance took over the signing lease: it signs the log");
+	else if (!r && !held && l->lease_said != -1)
+		dpd_say("denpod: log: another instance holds the signing lease: this one signs "
+			"nothing until it runs out");
+	if (!r)
+		l->lease_said = held ? 1 : -1;
+	return held;
+}
+
+/* Not the signer: the latest checkpoint the holder stored is the one answers carry. */
+static int follow(dpl_log *l)
+{
+	dps_checkpoint c;
+	int r = dps_log_latest(l->s, &c);
+	if (r == DP_ENOTFOUND)
+		return DP_OK;
+	if (r)
+		return r;
+	pthread_mutex_lock(&l->mu);
+	if (c.size > l->pub.size)
+		l->pub = c;
+	pthread_mutex_unlock(&l->mu);
+	return DP_OK;
+}
+
 int dpl_round(dpl_log *l, uint64_t *nout)
 {
 	if (nout)
 		*nout = 0;
 	if (l->failed)
 		return DP_ESTATE;
+	if (!lease_held(l))
+		return follow(l);
 	uint64_t total, size0 = l->range.size;
 	int r = dps_log_size(l->s, &total);
 	if (r)
@@ -788,6 +837,9 @@ int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock, int s
 	snprintf(l->origin, sizeof l->origin, "%s", cfg->log_origin);
 	snprintf(l->dir, sizeof l->dir, "%s", cfg->dir);
 	l->signer = signer;
+	uint8_t who[16];
+	randombytes_buf(who, sizeof who);
+	dp_hex_encode(l->holder, who, sizeof who);
 	int r = dpc_store_target(cfg, path, sizeof path);
 	if (!r)
 		r = dps_open(&l->s, path, 0);

@@ -31,6 +31,10 @@
 #define DPL_ROUND_MAX 100000 /* entries per signing round: a backlog still yields checkpoints */
 #define DPL_TICK_MS 200      /* the signer looks for entries of other processes this often */
 #define DPL_GAP_MS 50        /* and signs at most this often (checkpoint rows under load) */
+/* the signing lease (several instances on PostgreSQL, store.h dps_log_lease): renewed this often,
+   running out this long after its last renewal; the holder stops signing a renewal before that */
+#define DPL_LEASE_RENEW_MS 1000
+#define DPL_LEASE_MS 5000
 #define DPL_TLEVELS 8        /* tile levels of a uint64 tree (tree levels 0..63) */
 #define DPL_ROLE_AUDIT "AUDIT" /* officers whose devices may read entry bundles */
 

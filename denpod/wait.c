@@ -99,3 +99,10 @@ void dpd_wait_notify(dpd_server *srv, const uint8_t device[32])
 		w = n;
 	}
 }
+
+void dpd_wait_notify_all(dpd_server *srv)
+{
+	for (size_t b = 0; b < DPD_WAIT_BUCKETS; b++)
+		while (srv->waiters[b])
+			answer_waiter(srv, srv->waiters[b]);
+}

@@ -41,6 +41,8 @@ typedef struct dpd_waiter {
 void dpd_wait_add(struct dpd_server *srv, dpd_waiter *w, int seconds);
 /* Answers every waiter of the device now. */
 void dpd_wait_notify(struct dpd_server *srv, const uint8_t device[32]);
+/* Answers every waiter of every device now (a wake-up may have been missed: each re-polls). */
+void dpd_wait_notify_all(struct dpd_server *srv);
 /* Unlinks and frees w (its connection went away, or it was answered). */
 void dpd_wait_drop(dpd_waiter *w);
 

@@ -16,6 +16,7 @@
  * again.  The switch's log (stderr) goes to a file that the checks read;
  * it is copied to the real stderr after each driver's run.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -345,6 +346,72 @@ static void t_visibility(dpdb *a, const char *target)
 	dpdb_close(ro);
 }
 
+/* ---- notifications (LISTEN / NOTIFY) ---- */
+
+struct heard {
+	int n;
+	char chan[64], payload[80];
+};
+
+static void on_heard(void *ctx, const char *channel, const char *payload)
+{
+	struct heard *h = ctx;
+	h->n++;
+	snprintf(h->chan, sizeof h->chan, "%s", channel);
+	snprintf(h->payload, sizeof h->payload, "%s", payload);
+}
+
+/* Waits up to ms for the listening connection's socket, then reads what arrived. */
+static int drain(dpdb *l, struct heard *h, int ms)
+{
+	struct pollfd p = {dpdb_fd(l), POLLIN, 0};
+	if (p.fd >= 0)
+		(void)poll(&p, 1, ms);
+	return dpdb_notifications(l, on_heard, h);
+}
+
+static void t_notify(dpdb *a, const char *target)
+{
+	dpdb *l = open_db(target, 0);
+	if (!l)
+		return;
+	struct heard h = {0};
+	CHECK(dpdb_listen(l, "Bad") == DP_EINVAL);
+	CHECK(dpdb_listen(l, "a;b") == DP_EINVAL);
+	CHECK(dpdb_listen(l, "") == DP_EINVAL);
+	if (dpdb_kind(a) != DPDB_PG) {
+		/* one process serves SQLite: nothing to hear */
+		CHECK(dpdb_listen(l, "t_chan") == DP_EUNSUPP);
+		CHECK(dpdb_fd(l) == -1);
+		CHECK(dpdb_notifications(l, on_heard, &h) == DP_EUNSUPP);
+		dpdb_close(l);
+		return;
+	}
+	CHECK(dpdb_listen(l, "t_chan") == DP_OK);
+	CHECK(dpdb_fd(l) >= 0);
+	CHECK(dpdb_begin(a) == DP_OK);
+	CHECK(dpdb_exec(a, "NOTIFY t_chan, 'one'") == DP_OK);
+	CHECK(drain(l, &h, 200) == DP_OK);
+	CHECK(h.n == 0); /* not before the commit */
+	CHECK(dpdb_commit(a) == DP_OK);
+	CHECK(drain(l, &h, 2000) == DP_OK);
+	CHECK(h.n == 1 && strcmp(h.chan, "t_chan") == 0 && strcmp(h.payload, "one") == 0);
+	/* a rollback, or one of the savepoint around it, notifies nobody */
+	CHECK(dpdb_begin(a) == DP_OK);
+	CHECK(dpdb_exec(a, "NOTIFY t_chan, 'two'") == DP_OK);
+	dpdb_rollback(a);
+	CHECK(dpdb_begin(a) == DP_OK);
+	CHECK(dpdb_savepoint(a) == DP_OK);
+	CHECK(dpdb_exec(a, "NOTIFY t_chan, 'three'") == DP_OK);
+	CHECK(dpdb_savepoint_end(a, 0) == DP_OK);
+	CHECK(dpdb_exec(a, "NOTIFY t_chan, 'four'") == DP_OK);
+	CHECK(dpdb_commit(a) == DP_OK);
+	h.n = 0;
+	CHECK(drain(l, &h, 2000) == DP_OK);
+	CHECK(h.n == 1 && strcmp(h.payload, "four") == 0);
+	dpdb_close(l);
+}
+
 static void t_changes(dpdb *db)
 {
 	ddl(db, "CREATE TABLE ch (id BIGINT PRIMARY KEY, v BIGINT); CREATE TABLE ch2 (id BIGINT)");
@@ -543,6 +610,7 @@ static void suite(const char *name, const char *target)
 	t_params(db);
 	t_unique(db);
 	t_visibility(db, target);
+	t_notify(db, target);
 	t_changes(db);
 	t_secrets(db);
 	dpdb_close(db);

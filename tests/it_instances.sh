@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# it_instances.sh - several denpod instances on one PostgreSQL (issue 13,
+# docs/several-switches.md §3), through the real programs: two `denpod run`
+# on the same store (the second's data directory a copy of the first's: the
+# same keys, its own listen port).  [uses DENPO_TEST_PG]
+#  (1) a long-poll held on B is answered at once when a cable for its device
+#      is accepted through A, for several devices and both directions (B's
+#      waiters woken by A's commit, A's by B's): well under the wait time;
+#  (2) a decoy planted through A wakes nobody on B;
+#  (3) B's listening connection killed (pg_terminate_backend): it is opened
+#      again, the waiter held on B is answered once, and wake-ups go on;
+#  (4) a device suspended through `denpod device suspend` on the shared store
+#      is refused by B on its next request, and reinstated, served again;
+#  (5) the signing lease: while A holds it B signs nothing, even for cables
+#      accepted through B; A killed -9, B takes over and signs every entry
+#      within seconds; `denpod log verify` passes; no size has two roots.
+. "$(dirname "$0")/lib.sh"
+need_programs it_instances "$DENPOD" "$DENPO"
+need_tools it_instances jq psql
+t_workdir
+export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="instances test passphrase" DENPOD_DATA="$T/sw"
+unset DENPO_HOME EDITOR VISUAL
+PB=$(free_port)
+PIDB=
+cleanup() {
+	[ -n "$PIDB" ] && kill "$PIDB" 2>/dev/null
+	t_cleanup
+}
+trap cleanup EXIT
+u() { echo "https://127.0.0.1:$1"; }
+body() { printf '%s\n' "$@" >"$T/body"; }
+DBNAME="denpo_it_instances_$$"
+pg_database "$DBNAME" || { no "a PostgreSQL database"; t_done it_instances; exit 1; }
+# psql_admin SQL: on the cluster's own database (not the switch's, which may refuse connections)
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -qAtX "$DENPO_TEST_PG" -c "$1"; }
+
+{
+	D init --data "$T/sw" --url "$(u "$PORT"),$(u "$PB")" --listen "127.0.0.1:$PORT" --store "$PG_URI" &&
+		D post add HQ --hq && D post add TOKYO && D post add OSAKA &&
+		D officer add sato.k --post HQ --clearance SECRET &&
+		D officer add ono.r --post TOKYO --clearance SECRET &&
+		D officer add kato.t --post OSAKA --clearance SECRET &&
+		D officer add decoy.s --post HQ --clearance SECRET --roles DECOY
+} >"$T/init.out" 2>&1 || { no "switch setup: $(tail -n 3 "$T/init.out")"; t_done it_instances; exit 1; }
+printf 'rule.MACHINE-SPEED.mode = report\nrule.ENUM-RANGE.mode = report\n' >"$T/sw/detect.conf"
+enrol_devices sato.k:HQ ono.r:TOKYO kato.t:OSAKA decoy.s:HQ
+# instance B: the same keys and store, its own port
+cp -a "$T/sw" "$T/swb"
+sed -i "s|^listen=.*|listen=127.0.0.1:$PB|" "$T/swb/denpod.conf"
+start_switch "$T/sw" || { no "instance A did not start"; t_done it_instances; exit 1; }
+PIDA=$PID
+# B's output in a file of its own (what it signs is told apart from A's)
+"$DENPOD" run --data "$T/swb" >"$T/runb.log" 2>&1 &
+PIDB=$!
+for _ in $(seq 100); do grep -q listening "$T/runb.log" && break; sleep 0.1; done
+grep -q listening "$T/runb.log" || { no "instance B did not start: $(tail -n 3 "$T/runb.log")"; t_done it_instances; exit 1; }
+# at: the device's next command goes to this instance (HOME/switch: the address that answered last)
+at() { u "$2" >"$T/$1/switch"; }
+
+# wait_woken READER INSTANCE_PORT SENDER SENDER_PORT TO: a long-poll of READER (60 s) on one
+# instance, a cable to TO sent through the other; prints the seconds the poll took
+wait_woken() {
+	local reader=$1 rport=$2 sender=$3 sport=$4 to=$5 mrn
+	at "$sender" "$sport"
+	poll "$reader" "$rport" 60
+	body "1. (C) Across instances, $reader."
+	mrn=$(dp "$sender" send --class SECRET --prec FLASH --to "$to" --tags ADMN \
+		--subject "to $reader" --body "$T/body" 2>"$T/send.err") || no "send by $sender: $(tail -n 2 "$T/send.err")"
+	wait "$WPID"
+	WOKE=$(since "$T0")
+	check "$reader's poll on :$rport holds the cable sent through :$sport ($mrn)" \
+		[ "$(jq -r '.cables[].mrn' "$T/poll.$reader" 2>/dev/null | grep -cxF "$mrn")" = 1 ]
+	echo "$reader on :$rport, cable through :$sport: answered after ${WOKE} s"
+	check "... answered well under its wait (60 s): ${WOKE} s" awk -v w="$WOKE" 'BEGIN {exit !(w < 8)}'
+	grep -q '"cable_id"' "$T/poll.$reader" && dp "$reader" ack "$(jq -r '.cables[0].cable_id' "$T/poll.$reader")" >/dev/null 2>&1
+}
+
+# poll READER PORT SECONDS: READER's long-poll on the instance at PORT in the background ($WPID),
+# its answer in $T/poll.READER; $T0 the time it began
+poll() {
+	at "$1" "$2"
+	T0=$(date +%s.%N)
+	dp "$1" --json inbox --wait "$3" >"$T/poll.$1" 2>"$T/poll.$1.err" &
+	WPID=$!
+	sleep 1 # the poll is held
+}
+# since T0: seconds since T0, to a tenth
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
+
+# ---- (1) wake-ups across instances, several devices, both directions ----
+wait_woken ono.r "$PB" sato.k "$PORT" TOKYO
+wait_woken kato.t "$PB" sato.k "$PORT" OSAKA
+wait_woken sato.k "$PORT" ono.r "$PB" HQ
+wait_woken kato.t "$PORT" ono.r "$PB" OSAKA
+
+# ---- (2) a decoy wakes nobody on the other instance ----
+at decoy.s "$PORT"
+poll ono.r "$PB" 3
+body "1. (C) A decoy."
+dp decoy.s send --decoy --class SECRET --prec IMMEDIATE --to TOKYO --tags PREL --subject bait \
+	--body "$T/body" >/dev/null 2>"$T/send.err" || no "plant a decoy: $(tail -n 2 "$T/send.err")"
+wait "$WPID"
+WOKE=$(since "$T0")
+check "a decoy through A does not wake ono.r's poll on B (it ran its 3 s: ${WOKE} s)" \
+	awk -v w="$WOKE" 'BEGIN {exit !(w >= 2.9)}'
+check "... and is not in the inbox" [ "$(jq '.cables | length' "$T/poll.ono.r" 2>/dev/null)" = 0 ]
+
+# ---- (3) the listening connections lost: opened again, and what was missed is answered ----
+at sato.k "$PORT"
+poll ono.r "$PB" 60
+# no new connection to the switch's database while the listeners are cut (the others stay up)
+psql_admin "ALTER DATABASE $DBNAME ALLOW_CONNECTIONS false" || no "refuse connections"
+n=$(psql_admin "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$DBNAME' AND query LIKE 'LISTEN %'")
+check "both instances' listening connections cut (got $n)" [ "$n" = 2 ]
+body "1. (C) Sent while nobody listened."
+M=$(dp sato.k send --class SECRET --prec FLASH --to TOKYO --tags ADMN --subject unheard \
+	--body "$T/body" 2>"$T/send.err") || no "send while cut: $(tail -n 2 "$T/send.err")"
+sleep 1.5
+check "the poll on B is still held while B cannot listen" kill -0 "$WPID"
+psql_admin "ALTER DATABASE $DBNAME ALLOW_CONNECTIONS true" || no "allow connections"
+wait "$WPID"
+WOKE=$(since "$T0")
+echo "ono.r on :$PB, cable sent while B's listener was cut: answered after ${WOKE} s"
+check "once B listens again the poll is answered with the cable it missed ($M, ${WOKE} s)" \
+	[ "$(jq -r '.cables[].mrn' "$T/poll.ono.r" 2>/dev/null | grep -cxF "$M")" = 1 ]
+check "... well under its wait" awk -v w="$WOKE" 'BEGIN {exit !(w < 12)}'
+check "B said it listens again" grep -q "listening to the other instances again" "$T/runb.log"
+dp ono.r ack "$(jq -r '.cables[0].cable_id' "$T/poll.ono.r")" >/dev/null 2>&1
+wait_woken ono.r "$PB" sato.k "$PORT" TOKYO
+
+# ---- (4) a suspension on the shared store holds on B at once ----
+KDEV=$(D device list 2>/dev/null | awk '/kato.t/ {print $1; exit}')
+at kato.t "$PB"
+check "kato.t served by B" eval "dp kato.t inbox >/dev/null 2>&1"
+D device suspend "$KDEV" >/dev/null 2>&1 || no "suspend kato.t's device ($KDEV)"
+sleep 1
+dp kato.t inbox >/dev/null 2>"$T/susp.err"
+rc=$?
+check "suspended through the shared store: B refuses kato.t's next request (exit $rc)" [ $rc = 1 ]
+check "... as suspended" grep -q "suspended" "$T/susp.err"
+D device reinstate "$KDEV" >/dev/null 2>&1 || no "reinstate"
+sleep 1
+check "reinstated: B serves kato.t again" eval "dp kato.t inbox >/dev/null 2>&1"
+
+# ---- (5) the signing lease: only A signs while it lives; B takes over within seconds of its death ----
+at sato.k "$PB"
+body "1. (C) Signed by the lease holder."
+M=$(dp sato.k send --class SECRET --prec ROUTINE --to TOKYO --tags ADMN --subject lease \
+	--body "$T/body" 2>"$T/send.err") || no "send through B: $(tail -n 2 "$T/send.err")"
+sleep 1
+check "B, not holding the lease, signed nothing, even for a cable accepted through it" \
+	not grep -q "denpod: log: checkpoint" "$T/runb.log"
+check "... B said another instance holds it" grep -q "another instance holds the signing lease" "$T/runb.log"
+check "... A signed it" grep -q "denpod: log: checkpoint" "$T/run.log"
+size() { PGOPTIONS="-c client_min_messages=warning" psql -qAtX "$PG_URI" -c "$1"; }
+kill -9 "$PIDA" $(pgrep -P "$PIDA") 2>/dev/null
+wait "$PIDA" 2>/dev/null
+PID=
+T0=$(date +%s.%N)
+M=$(dp sato.k send --class SECRET --prec ROUTINE --to TOKYO --tags ADMN --subject "after A" \
+	--body "$T/body" 2>"$T/send.err") || no "send through B after A died: $(tail -n 2 "$T/send.err")"
+ENTRIES=$(size "SELECT count(*) FROM log_entries")
+for _ in $(seq 150); do
+	[ "$(size "SELECT COALESCE(max(size), 0) FROM log_checkpoints")" -ge "$ENTRIES" ] && break
+	sleep 0.1
+done
+TOOK=$(since "$T0")
+echo "A killed: B signed the log's $ENTRIES entries ${TOOK} s later"
+check "B took over the lease and signed every entry within 15 s of A's death (${TOOK} s)" \
+	[ "$(size "SELECT COALESCE(max(size), 0) FROM log_checkpoints")" -ge "$ENTRIES" ]
+check "... B said it took over" grep -q "took over the signing lease" "$T/runb.log"
+check "... and signed" grep -q "denpod: log: checkpoint" "$T/runb.log"
+check "no size has two roots" [ "$(size "SELECT count(*) FROM (SELECT size FROM log_checkpoints GROUP BY size HAVING count(*) > 1) AS x")" = 0 ]
+D log verify --data "$T/swb" >"$T/verify.out" 2>&1
+rc=$?
+check "denpod log verify passes (exit $rc: $(tail -n 1 "$T/verify.out"))" [ $rc = 0 ]
+
+t_done it_instances
