@@ -218,3 +218,19 @@ CREATE OR REPLACE AGGREGATE denpo_test.group_concat(anyelement, text) (sfunc = d
 SQL
 		DB_SQL_COMPAT=1
 }
+# db_keep / db_restore: (the switch stopped) a copy of its store kept, and put back: the
+# denpod.db file, or on PostgreSQL a database made from it as a template.
+db_pgname() { sed -E 's#^[a-z]+://[^/?]*/([^?]*).*#\1#' <<<"$(db_store)"; }
+db_pgadmin() { PGOPTIONS="-c client_min_messages=warning" psql -qX -v ON_ERROR_STOP=1 "$DENPO_TEST_PG" "$@" >/dev/null; }
+db_keep() {
+	local d=${DENPOD_DATA:-$T/sw} n
+	if ! db_is_pg; then cp "$d/denpod.db" "$T/db.keep"; return; fi
+	n=$(db_pgname)
+	db_pgadmin -c "DROP DATABASE IF EXISTS ${n}_keep" -c "CREATE DATABASE ${n}_keep TEMPLATE $n"
+}
+db_restore() {
+	local d=${DENPOD_DATA:-$T/sw} n
+	if ! db_is_pg; then cp "$T/db.keep" "$d/denpod.db" && rm -f "$d/denpod.db-wal" "$d/denpod.db-shm"; return; fi
+	n=$(db_pgname)
+	db_pgadmin -c "DROP DATABASE $n" -c "CREATE DATABASE $n TEMPLATE ${n}_keep"
+}
