@@ -187,14 +187,16 @@ pg_only_skip() {
 # SQLite functions the tests use (hex, strftime('%s','now'), group_concat, char) exist
 # in a schema of the tests' own (denpo_test, on the session's search path only: the
 # switch never sees them).  Where they differ, PG-SQL is PostgreSQL's text.
-# DB_SQL_DIR=DIR picks another switch.
+# DB_SQL_DIR=DIR picks another switch; DB_SQL_KEPT=TAG the copy db_keep TAG kept.
 db_sql() {
 	local dir=${DB_SQL_DIR:-${DENPOD_DATA:-$T/sw}} uri s
 	uri=$(db_store "$dir")
 	if [ -z "$uri" ]; then
-		sqlite3 -batch -noheader -cmd ".timeout 5000" "$dir/denpod.db" "$1"
+		sqlite3 -batch -noheader -cmd ".timeout 5000" \
+			"$([ -n "${DB_SQL_KEPT:-}" ] && echo "$T/db.$DB_SQL_KEPT" || echo "$dir/denpod.db")" "$1"
 		return
 	fi
+	[ -z "${DB_SQL_KEPT:-}" ] || uri=$(sed -E "s#^([a-z]+://[^/?]*/[^?]*)#\\1_$DB_SQL_KEPT#" <<<"$uri")
 	s=${2:-$(sed -E "s/[xX]'([0-9A-Fa-f]*)'/'\\\\x\1'::bytea/g" <<<"$1")}
 	[ -n "${DB_SQL_COMPAT:-}" ] || db_sql_compat "$uri" || return 1
 	PGOPTIONS="-c client_min_messages=warning -c search_path=public,denpo_test" \
@@ -218,19 +220,23 @@ CREATE OR REPLACE AGGREGATE denpo_test.group_concat(anyelement, text) (sfunc = d
 SQL
 		DB_SQL_COMPAT=1
 }
-# db_keep / db_restore: (the switch stopped) a copy of its store kept, and put back: the
-# denpod.db file, or on PostgreSQL a database made from it as a template.
+# db_keep [TAG] / db_restore [TAG]: (the switch stopped) a copy of its store kept as TAG
+# (default keep), and put back: the denpod.db file ($T/db.TAG), or on PostgreSQL a
+# database made from it as a template (NAME_TAG).  DB_SQL_KEPT=TAG db_sql ... reads the copy.
 db_pgname() { sed -E 's#^[a-z]+://[^/?]*/([^?]*).*#\1#' <<<"$(db_store)"; }
 db_pgadmin() { PGOPTIONS="-c client_min_messages=warning" psql -qX -v ON_ERROR_STOP=1 "$DENPO_TEST_PG" "$@" >/dev/null; }
 db_keep() {
 	local d=${DENPOD_DATA:-$T/sw} n
-	if ! db_is_pg; then cp "$d/denpod.db" "$T/db.keep"; return; fi
+	if ! db_is_pg; then cp "$d/denpod.db" "$T/db.${1:-keep}"; return; fi
 	n=$(db_pgname)
-	db_pgadmin -c "DROP DATABASE IF EXISTS ${n}_keep" -c "CREATE DATABASE ${n}_keep TEMPLATE $n"
+	db_pgadmin -c "DROP DATABASE IF EXISTS ${n}_${1:-keep}" -c "CREATE DATABASE ${n}_${1:-keep} TEMPLATE $n"
 }
 db_restore() {
 	local d=${DENPOD_DATA:-$T/sw} n
-	if ! db_is_pg; then cp "$T/db.keep" "$d/denpod.db" && rm -f "$d/denpod.db-wal" "$d/denpod.db-shm"; return; fi
+	if ! db_is_pg; then
+		cp "$T/db.${1:-keep}" "$d/denpod.db" && rm -f "$d/denpod.db-wal" "$d/denpod.db-shm"
+		return
+	fi
 	n=$(db_pgname)
-	db_pgadmin -c "DROP DATABASE $n" -c "CREATE DATABASE $n TEMPLATE ${n}_keep"
+	db_pgadmin -c "DROP DATABASE $n" -c "CREATE DATABASE $n TEMPLATE ${n}_${1:-keep}"
 }
