@@ -519,6 +519,11 @@ int dps_row1(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx)
 	return r;
 }
 
+void dps_bind_limit(dpdb_stmt *st, int idx, uint64_t n)
+{
+	dpdb_bind_i64(st, idx, n > INT64_MAX ? INT64_MAX : (int64_t)n);
+}
+
 int dps_int(dpdb_stmt *st, int64_t dflt, int64_t *v)
 {
 	int rc = dpdb_step(st), r = DP_OK;
