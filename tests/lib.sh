@@ -196,7 +196,7 @@ db_sql() {
 			"$([ -n "${DB_SQL_KEPT:-}" ] && echo "$T/db.$DB_SQL_KEPT" || echo "$dir/denpod.db")" "$1"
 		return
 	fi
-	[ -z "${DB_SQL_KEPT:-}" ] || uri=$(sed -E "s#^([a-z]+://[^/?]*/[^?]*)#\\1_$DB_SQL_KEPT#" <<<"$uri")
+	[ -z "${DB_SQL_KEPT:-}" ] || uri=$(db_kept_uri "$DB_SQL_KEPT")
 	s=${2:-$(sed -E "s/[xX]'([0-9A-Fa-f]*)'/'\\\\x\1'::bytea/g" <<<"$1")}
 	[ -n "${DB_SQL_COMPAT:-}" ] || db_sql_compat "$uri" || return 1
 	PGOPTIONS="-c client_min_messages=warning -c search_path=public,denpo_test" \
@@ -223,6 +223,8 @@ SQL
 # db_keep [TAG] / db_restore [TAG]: (the switch stopped) a copy of its store kept as TAG
 # (default keep), and put back: the denpod.db file ($T/db.TAG), or on PostgreSQL a
 # database made from it as a template (NAME_TAG).  DB_SQL_KEPT=TAG db_sql ... reads the copy.
+# db_kept_uri TAG: the URI of the copy db_keep TAG made (PostgreSQL; TAG in lower case).
+db_kept_uri() { sed -E "s#^([a-z]+://[^/?]*/[^?]*)#\\1_$1#" <<<"$(db_store "${DB_SQL_DIR:-}")"; }
 db_pgname() { sed -E 's#^[a-z]+://[^/?]*/([^?]*).*#\1#' <<<"$(db_store)"; }
 db_pgadmin() { PGOPTIONS="-c client_min_messages=warning" psql -qX -v ON_ERROR_STOP=1 "$DENPO_TEST_PG" "$@" >/dev/null; }
 db_keep() {
