@@ -35,6 +35,7 @@ struct dpd_health {
 	/* gauges read from the database, at most DPM_DB_CACHE_S old */
 	dpm_gauges db;
 	int64_t db_ms; /* when read; 0: never */
+	int server_bytes; /* db.db_bytes came from the database server (PostgreSQL) */
 };
 
 static int64_t mono_ms(void)
@@ -229,6 +230,7 @@ static void db_gauges(struct dpd_health *h, int64_t now)
 	h->db_ms = t;
 	dps_store *s = h->srv->store;
 	h->db.have_db = dps_queue_stats(s, now, h->db.queue, &h->db.overdue) == DP_OK;
+	h->server_bytes = dps_server_bytes(s, &h->db.db_bytes) != DP_EUNSUPP;
 	dps_checkpoint c;
 	h->db.witnessed_cosigners = 0;
 	h->db.have_witnessed = dps_log_witnessed(s, 1, UINT64_MAX, &c) == DP_OK &&
@@ -263,7 +265,8 @@ static void gauges(struct dpd_health *h, dpm_gauges *g)
 			      cs.closed_write,     cs.evicted,     cs.refused};
 	memcpy(g->closed, closed, sizeof closed);
 	g->fd_shortage = cs.fd_shortage;
-	g->db_bytes = file_bytes(srv, "denpod.db") + file_bytes(srv, "denpod.db-wal");
+	if (!h->server_bytes) /* SQLite: its files, at every scrape */
+		g->db_bytes = file_bytes(srv, "denpod.db") + file_bytes(srv, "denpod.db-wal");
 	/* the checks as /readyz would answer, with the latest probe; a probe if that is old */
 	char reason[REASON_MAX] = "";
 	checks(h, reason);

@@ -147,7 +147,9 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 		dp_hex_encode(hex, key, 6);
 		dpd_say("denpod: TLS handshake refused: key %s... belongs to no enrolled device", hex);
 	}
-	return r == DP_OK; /* a store failure refuses too: fail closed */
+	if (r && r != DP_ENOTFOUND) /* the store failed (a database restarting): fail closed, */
+		X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM); /* but as alert internal_error, */
+	return r == DP_OK; /* not unknown_ca: the device may be enrolled (lib/client.c retries) */
 }
 
 static struct bufferevent *bevcb(struct event_base *base, void *arg)

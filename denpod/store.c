@@ -522,6 +522,24 @@ int dps_row1(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx)
 	return r;
 }
 
+int dps_server_bytes(dps_store *s, uint64_t *bytes)
+{
+	if (dpdb_kind(s->db) != DPDB_PG)
+		return DP_EUNSUPP;
+	int64_t n;
+	int r = dps_int(dpdb_prepare(s->db, "SELECT pg_database_size(current_database())"), -1, &n);
+	if (!r && n < 0)
+		r = DP_ESTORE;
+	if (!r)
+		*bytes = (uint64_t)n;
+	return r;
+}
+
+void dps_bind_limit(dpdb_stmt *st, int idx, uint64_t n)
+{
+	dpdb_bind_i64(st, idx, n > INT64_MAX ? INT64_MAX : (int64_t)n);
+}
+
 int dps_int(dpdb_stmt *st, int64_t dflt, int64_t *v)
 {
 	int rc = dpdb_step(st), r = DP_OK;

@@ -445,7 +445,7 @@ int dps_inbox(dps_store *s, const uint8_t device[32], size_t limit,
 					    "cables c ON c.seq=d.seq WHERE d.device=?1 AND d.acked IS "
 					    "NULL ORDER BY d.prec,d.seq LIMIT ?2");
 	dpdb_bind_blob(st, 1, device, 32);
-	dpdb_bind_i64(st, 2, (int64_t)limit);
+	dps_bind_limit(st, 2, limit);
 	return dps_cable_rcpt_rows(st, cb, ctx);
 }
 
@@ -475,7 +475,7 @@ int dps_sent(dps_store *s, const char *officer, int64_t before, size_t limit,
 					    "seq<?2 ORDER BY seq DESC LIMIT ?3");
 	dpdb_bind_text(st, 1, officer);
 	dpdb_bind_i64(st, 2, before);
-	dpdb_bind_i64(st, 3, (int64_t)limit);
+	dps_bind_limit(st, 3, limit);
 	return dps_cable_rows(st, cb, ctx);
 }
 
@@ -483,7 +483,7 @@ int dps_cable_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_ca
 {
 	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT " DPS_CABLE_COLS " FROM cables ORDER BY seq DESC "
 					    "LIMIT ?1");
-	dpdb_bind_i64(st, 1, (int64_t)limit);
+	dps_bind_limit(st, 1, limit);
 	return dps_cable_rows(st, cb, ctx);
 }
 
@@ -562,7 +562,7 @@ static int archive_half(dps_store *s, const uint8_t device[32], int64_t before, 
 	dpdb_stmt *st = dps_sql(s, &sql_archive[acked != 0]);
 	dpdb_bind_blob(st, 1, device, 32);
 	dpdb_bind_i64(st, 2, before);
-	dpdb_bind_i64(st, 3, (int64_t)limit);
+	dps_bind_limit(st, 3, limit);
 	struct half h = {c, x, 0, limit};
 	int r = dps_rows(st, half_row, &h);
 	*n = h.n;
@@ -618,7 +618,7 @@ int dps_cable_scan(dps_store *s, int64_t after, size_t limit,
 	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT " DPS_CABLE_COLS ",digest,log_idx,decoy FROM cables "
 					    "WHERE seq>?1 ORDER BY seq LIMIT ?2");
 	dpdb_bind_i64(st, 1, after);
-	dpdb_bind_i64(st, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	dps_bind_limit(st, 2, limit);
 	struct scan x = {cb, ctx};
 	int r = dps_rows(st, scan_row, &x);
 	return r == 1 ? DP_OK : r;

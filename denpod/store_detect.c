@@ -111,7 +111,7 @@ int dps_contain_list(dps_store *s, int open_only, size_t limit,
 							"WHERE state IN (0,1) ORDER BY id DESC LIMIT ?1"
 						      : "SELECT " CONTAIN_COLS " FROM containments "
 							"ORDER BY id DESC LIMIT ?1");
-	dpdb_bind_i64(st, 1, (int64_t)(limit > INT64_MAX ? INT64_MAX : limit));
+	dps_bind_limit(st, 1, limit);
 	return contain_query(st, cb, ctx);
 }
 
@@ -246,6 +246,6 @@ int dps_decoy_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_ca
 {
 	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT " DPS_CABLE_COLS " FROM cables WHERE decoy=1 "
 					    "ORDER BY seq DESC LIMIT ?1");
-	dpdb_bind_i64(st, 1, (int64_t)limit);
+	dps_bind_limit(st, 1, limit);
 	return dps_cable_rows(st, cb, ctx);
 }

@@ -62,6 +62,12 @@ int dps_rows(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx);
 int dps_row1(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx);
 /* Column 0 of the first row as an integer: *v = dflt if there is no row or it is NULL. */
 int dps_int(dpdb_stmt *st, int64_t dflt, int64_t *v);
+/*
+ * Binds a row count to a LIMIT parameter: n past INT64_MAX (SIZE_MAX: "all")
+ * binds INT64_MAX.  Never a cast: (int64_t)SIZE_MAX is -1, which SQLite reads
+ * as no limit and PostgreSQL refuses (SQLSTATE 2201W).
+ */
+void dps_bind_limit(dpdb_stmt *st, int idx, uint64_t n);
 /* An INSERT ... RETURNING one integer (the new row's key), run to completion. */
 int dps_returning(dpdb_stmt *st, int64_t *id);
 

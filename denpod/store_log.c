@@ -86,7 +86,7 @@ int dps_log_entries(dps_store *s, uint64_t from, uint64_t count,
 	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT idx,data FROM log_entries WHERE idx>=?1 ORDER BY idx "
 					    "LIMIT ?2");
 	dpdb_bind_i64(st, 1, (int64_t)from);
-	dpdb_bind_i64(st, 2, count > INT64_MAX ? INT64_MAX : (int64_t)count);
+	dps_bind_limit(st, 2, count);
 	struct entries x = {from, cb, ctx};
 	return dps_rows(st, entry_row, &x);
 }
@@ -258,7 +258,7 @@ int dps_log_rollbacks(dps_store *s, uint64_t below, size_t max,
 					    "WHERE r.idx<?1 ORDER BY r.idx DESC LIMIT ?2) AS newest "
 					    "ORDER BY idx");
 	dpdb_bind_i64(st, 1, below > INT64_MAX ? INT64_MAX : (int64_t)below);
-	dpdb_bind_i64(st, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	dps_bind_limit(st, 2, max);
 	struct entries x = {0, cb, ctx};
 	return dps_rows(st, rollback_row, &x);
 }
@@ -301,7 +301,7 @@ int dps_log_cosigs(dps_store *s, uint64_t size, size_t max,
 	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT line FROM log_cosigs WHERE size=?1 "
 					    "ORDER BY ts DESC, device LIMIT ?2");
 	dpdb_bind_i64(st, 1, (int64_t)size);
-	dpdb_bind_i64(st, 2, (int64_t)max);
+	dps_bind_limit(st, 2, max);
 	struct lines x = {cb, ctx};
 	return dps_rows(st, line_row, &x);
 }

@@ -367,6 +367,14 @@ static int attempt(dp_client *c, const char *path, int post, const uint8_t *body
 	}
 	if (cr != CURLE_OK)
 		*how = DOWN; /* refused, timed out, a TLS failure, a connection that died */
+	if (cr != CURLE_OK && strstr(c->errbuf, "alert internal error")) {
+		/* the switch could not look the device up (denpod/server.c verify_cb): transient */
+		set_msg(c, "the switch at %s could not check this device's certificate just now (its "
+			   "database did not answer): try again in a moment; if it lasts, tell the HQ "
+			   "operator (%s)",
+			c->url, c->errbuf);
+		return DP_ENET;
+	}
 	if (cr != CURLE_OK && strstr(c->errbuf, "alert")) {
 		/* the switch ended the handshake: it does not know this device's TLS key */
 		set_msg(c, "the switch at %s refused this device's TLS certificate: the device is "

@@ -23,6 +23,7 @@
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
 need_programs it_backup "$DENPOD" "$TS"
+pg_only_skip it_backup "denpod backup and restore copy SQLite's file (on PostgreSQL they refuse and name the database server's means: pg_basebackup, WAL archiving); the checks read and damage denpod.db itself"
 need_tools it_backup sqlite3 python3 jq curl
 t_workdir
 STREAM=

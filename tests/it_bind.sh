@@ -3,8 +3,8 @@
 # or what the switch's log recorded (issue 11 item 4, denpo/bind.h).
 #
 # A switch, a sender (sato.k, HQ) and a reader (tanaka.h, TOKYO), cables of
-# every precedence.  Then, as root on the switch, one `sqlite3 denpod.db
-# "UPDATE ..."` at a time renumbers a cable (its MRN), moves its acceptance
+# every precedence.  Then, as root on the switch, one `UPDATE ...` on its
+# store (db_sql: denpod.db, or its PostgreSQL) at a time renumbers a cable (its MRN), moves its acceptance
 # time, demotes a FLASH to ROUTINE, lowers a classification: each time
 # `denpo inbox`, `read`, `reply` and `status` (and their --json) exit 3 with
 # a message naming the field, show nothing of that cable as if valid and
@@ -20,9 +20,8 @@ t_workdir
 export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="bind test passphrase" DENPOD_DATA="$T/sw"
 unset DENPO_HOME EDITOR VISUAL
 YY=$(date -u +%y)
-DB="$T/sw/denpod.db"
 mrn() { printf '%s %s %06d' "$YY" "$1" "$2"; }
-sql() { sqlite3 -cmd ".timeout 5000" "$DB" "$@"; }
+sql() { db_sql "$@"; }
 body() { printf '%s\n' "$@" >"$T/body"; }
 send() { local h=$1; shift; dp "$h" send --body "$T/body" "$@" 2>"$T/send.err"; }
 id_of() { D cable list | awk -v m="$1" '$1" "$2" "$3 == m {print $4}'; }

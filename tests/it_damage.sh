@@ -34,6 +34,7 @@
 TS="$BUILD/tests/tool_submit"
 DAMAGE="$ROOT/tests/damage.py"
 need_programs it_damage "$DENPOD" "$TS"
+pg_only_skip it_damage "it damages denpod.db's pages, WAL and indexes and checks SQLite's quick_check, REINDEX and .backup of the file"
 need_tools it_damage sqlite3 python3 jq curl
 t_workdir
 # DAMAGE_KEEP=1: keep the work directory (the copies) to look at afterwards

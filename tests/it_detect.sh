@@ -418,20 +418,18 @@ check "metrics: other paths 404" [ "$(curl -s -o /dev/null -w '%{http_code}' "ht
 # ---- a bad detect.conf stops the switch from starting ----
 stop_switch || no "clean stop"
 # an entry that is not one (damage) is shown, not skipped: valid false, its bytes as the text form
-cp -a "$T/sw" "$T/sw2"
-python3 -c '
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute("UPDATE log_entries SET data=? WHERE idx=1", (b"DENPO-LOG/1\nEvent: nonsense \xff\x01\"\n",))
-db.commit()' "$T/sw2/denpod.db" || no "damage entry 1 of a copy"
-D log show --data "$T/sw2" --json --count 3 >"$T/bad.json"
+db_keep entry || no "keep the store"
+db_sql "UPDATE log_entries SET data=X'$(printf 'DENPO-LOG/1\nEvent: nonsense \377\001"\n' | od -An -tx1 | tr -d ' \n')' WHERE idx=1" ||
+	no "damage entry 1"
+D log show --json --count 3 >"$T/bad.json"
 check "log show --json of a damaged entry: valid false, event and time null, its text with '?'" python3 -c '
 import json, sys
 es = json.load(open(sys.argv[1]))["entries"]
 assert [(e["index"], e["valid"]) for e in es] == [(0, True), (1, False), (2, True)], es
 assert es[1]["entry"] == "DENPO-LOG/1\nEvent: nonsense ??\"\n" and es[1]["event"] is None and es[1]["time"] is None
 assert set(es[1]) == {"index", "valid", "entry", "event", "time"}, es[1]' "$T/bad.json"
-check "... the text form too: NOT A VALID ENTRY" grep -q "^# entry 1 (NOT A VALID ENTRY)" <<<"$(D log show --data "$T/sw2" --count 3)"
+check "... the text form too: NOT A VALID ENTRY" grep -q "^# entry 1 (NOT A VALID ENTRY)" <<<"$(D log show --count 3)"
+db_restore entry || no "restore the store"
 cp "$T/bad.conf" "$T/sw/detect.conf"
 check "denpod run refuses a bad detect.conf" not timeout 10 "$DENPOD" run --data "$T/sw"
 t_done it_detect

@@ -20,9 +20,8 @@ t_workdir
 export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="epoch test passphrase" DENPOD_DATA="$T/sw"
 unset DENPO_HOME EDITOR VISUAL DENPO_TEST_CLOCK_OFFSET
 DAY=86400
-DB="$T/sw/denpod.db"
 URL=https://127.0.0.1:$PORT
-q() { sqlite3 -readonly "${QDB:-$DB}" "$1"; }
+q() { DB_SQL_KEPT=${QDB:-} db_sql "$1"; }
 body() { printf '%s\n' "$@" >"$T/body"; }
 # at DAYS CMD...: run CMD with the clock DAYS days ahead
 at() { local d=$1; shift; DENPO_TEST_CLOCK_OFFSET=$((d * DAY)) "$@"; }
@@ -42,9 +41,10 @@ held() {
 holds() { echo " $(held "$1") " | grep -q " $2 "; }
 # epoch of device DEV for cable ID, as the switch queued it
 queued_epoch() { q "SELECT d.epoch FROM deliveries d JOIN cables c ON c.seq=d.seq WHERE hex(c.cable_id)=upper('$2') AND hex(d.device)=upper('$1')"; }
-# payload FILE-IN FILE-OUT: the age payload of a submission (u32 length || envelope || payload)
-payload() { python3 -c 'import sys,struct; d=open(sys.argv[1],"rb").read(); n=struct.unpack(">I",d[:4])[0]; open(sys.argv[2],"wb").write(d[4+n:])' "$1" "$2"; }
-# opens HOME DB ID...: how many of the cables ID, as stored in the switch database DB, the
+# payload HEX-FILE FILE-OUT: the age payload of a submission (in hex in HEX-FILE) (u32 length || envelope || payload)
+payload() { python3 -c 'import sys,struct; d=bytes.fromhex(open(sys.argv[1]).read().strip()); n=struct.unpack(">I",d[:4])[0]; open(sys.argv[2],"wb").write(d[4+n:])' "$1" "$2"; }
+# opens HOME COPY ID...: how many of the cables ID, as stored in the switch's store (COPY
+# empty) or the copy db_keep COPY kept, the
 # device state in HOME opens with the keys it holds (exported with its passphrase)
 opens() {
 	local home=$1 db=$2 n=0 id
@@ -52,8 +52,8 @@ opens() {
 	rm -f "$T/ids.txt"
 	"$DENPO" --home "$home" key export-identity --out "$T/ids.txt" >/dev/null 2>&1 || { echo -1; return; }
 	for id; do
-		QDB=$db q "SELECT writefile('$T/sub.bin', data) FROM cables WHERE lower(hex(cable_id))='$id'" >/dev/null
-		payload "$T/sub.bin" "$T/pay.bin" || { echo -2; return; }
+		QDB=$db q "SELECT hex(data) FROM cables WHERE lower(hex(cable_id))='$id'" >"$T/sub.hex"
+		payload "$T/sub.hex" "$T/pay.bin" || { echo -2; return; }
 		"$TA" decrypt -i "$T/ids.txt" <"$T/pay.bin" >/dev/null 2>&1 && n=$((n + 1))
 	done
 	rm -f "$T/ids.txt"
@@ -75,7 +75,7 @@ enrol_devices sato.k:HQ tanaka.h:WASHINGTON ito.m:BEIJING mori.y:BEIJING
 start_switch || no "denpod did not start"
 TAN=$(dev_of tanaka.h) ITO=$(dev_of ito.m) MORI=$(dev_of mori.y)
 check "approval stored the enrolment key (epoch 0) with its signed record" \
-	[ "$(q "SELECT count(*) FROM epoch_keys WHERE hex(device)=upper('$TAN') AND epoch=0 AND substr(CAST(record AS TEXT),1,18)='DENPO-EPOCH-KEY/1'||char(10)")" = 1 ]
+	[ "$(q "SELECT count(*) FROM epoch_keys WHERE hex(device)=upper('$TAN') AND epoch=0 AND substr(hex(record),1,36)='$(printf 'DENPO-EPOCH-KEY/1\n' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)'")" = 1 ]
 
 # ---- publication: the enrolment key, then a week ahead on first contact ----
 check "before first contact the device holds one epoch" [ "$(held "$T/tanaka.h")" = "0" ]
@@ -83,7 +83,7 @@ for o in sato.k tanaka.h ito.m mori.y; do dp "$o" inbox >/dev/null || no "first 
 n=$(q "SELECT count(*) FROM epoch_keys WHERE hex(device)=upper('$TAN')")
 check "first contact published a week ahead (7 records, got $n)" [ "$n" = 7 ]
 check "every record the switch holds is one the device holds" \
-	[ "$(q "SELECT group_concat(epoch,' ') FROM (SELECT epoch FROM epoch_keys WHERE hex(device)=upper('$TAN') ORDER BY epoch)")" = "$(held "$T/tanaka.h")" ]
+	[ "$(q "SELECT group_concat(epoch,' ') FROM (SELECT epoch FROM epoch_keys WHERE hex(device)=upper('$TAN') ORDER BY epoch) AS e")" = "$(held "$T/tanaka.h")" ]
 check "the keystore stays 0600" [ "$(stat -c %a "$T/tanaka.h/keystore.age")" = 600 ]
 check "a second command publishes nothing new" \
 	[ "$(dp tanaka.h --json key status | jq '.upkeep.generated + .upkeep.published')" = 0 ]
@@ -104,8 +104,8 @@ cp -a "$T/tanaka.h" "$T/tanaka.before"
 
 # ---- senders trust only keys the device signed ----
 stop_switch
-cp "$DB" "$T/db.keep"
-sqlite3 "$DB" "UPDATE epoch_keys SET (age_recipient, record) = (SELECT age_recipient, record FROM epoch_keys
+db_keep || no "keep the store"
+db_sql "UPDATE epoch_keys SET (age_recipient, record) = (SELECT age_recipient, record FROM epoch_keys
 	WHERE hex(device)=upper('$ITO') AND epoch=0) WHERE hex(device)=upper('$TAN') AND epoch=0" ||
 	no "tamper with the directory"
 start_switch || no "denpod restart"
@@ -115,7 +115,7 @@ check "a key the device did not sign: send refused, exit 3" [ $? = 3 ]
 check "... saying so" grep -Eq "did not sign|not in the transparency log" "$T/send.err"
 check "... and nothing was stored" [ "$(q "SELECT count(*) FROM cables")" = 2 ]
 stop_switch
-cp "$T/db.keep" "$DB"
+db_restore || no "restore the store"
 start_switch || no "denpod restart"
 
 # an envelope made now for tanaka's epoch 0, submitted later
@@ -160,14 +160,14 @@ at 2 dp tanaka.h ack "$C2" >/dev/null || no "ack C2"
 at 2 dp tanaka.h ack "$C3" >/dev/null || no "ack C3"
 stop_switch
 cp -a "$T/tanaka.h" "$T/tanaka.after" # the whole device, keystore and passphrase included
-cp "$DB" "$T/db.copy"                 # the switch's whole database
+db_keep copy || no "copy the store" # the switch's whole database
 start_switch || no "denpod restart"
 check "control: the day-0 copy of the device opens C1 and C2 in the switch's database" \
-	[ "$(opens "$T/tanaka.before" "$T/db.copy" "$C1ID" "$C2ID")" = 2 ]
+	[ "$(opens "$T/tanaka.before" copy "$C1ID" "$C2ID")" = 2 ]
 check "after the epoch changed and epoch 0 was erased no key on the device opens C1 or C2 in the switch's database" \
-	[ "$(opens "$T/tanaka.after" "$T/db.copy" "$C1ID" "$C2ID")" = 0 ]
+	[ "$(opens "$T/tanaka.after" copy "$C1ID" "$C2ID")" = 0 ]
 check "... while its current epoch opens C3 (the test would see a key)" \
-	[ "$(opens "$T/tanaka.after" "$T/db.copy" "$C3ID")" = 1 ]
+	[ "$(opens "$T/tanaka.after" copy "$C3ID")" = 1 ]
 check "C1 and C2 stay readable on the device only through their local file keys" \
 	test -s "$T/tanaka.after/cache/$C1ID.key" -a -s "$T/tanaka.after/cache/$C2ID.key"
 cp "$T/tanaka.after/cache/$C2ID.key" "$T/tanaka.after/cache/$C1ID.key"
@@ -181,7 +181,7 @@ check "after purge the device cannot read C1 (exit 3, got $rc)" [ "$rc" = 3 ]
 check "... and says its key was erased" grep -q "erased" "$T/out"
 cp -a "$T/tanaka.h" "$T/tanaka.purged"
 check "a copy of the purged device with the switch's database opens neither C1 nor C2" \
-	test "$(opens "$T/tanaka.purged" "$DB" "$C1ID" "$C2ID")" = 0 -a ! -e "$T/tanaka.purged/cache/$C2ID.key"
+	test "$(opens "$T/tanaka.purged" "" "$C1ID" "$C2ID")" = 0 -a ! -e "$T/tanaka.purged/cache/$C2ID.key"
 
 # ---- a post cut off for days: ito (BEIJING) last connected on day 0 ----
 restart_at 6
@@ -226,7 +226,7 @@ NOW=$(($(date +%s) + 12 * DAY))
 cur=$(q "SELECT max(epoch) FROM epoch_keys WHERE hex(device)=upper('$TAN') AND not_before <= $NOW")
 check "two concurrent rotations each started an epoch now" \
 	[ "$(q "SELECT count(*) FROM epoch_keys WHERE hex(device)=upper('$TAN') AND epoch > $before AND not_before BETWEEN $NOW - 120 AND $NOW")" = 2 ]
-sw=$(q "SELECT group_concat(epoch,' ') FROM (SELECT epoch FROM epoch_keys WHERE hex(device)=upper('$TAN') AND not_after > $NOW ORDER BY epoch)")
+sw=$(q "SELECT group_concat(epoch,' ') FROM (SELECT epoch FROM epoch_keys WHERE hex(device)=upper('$TAN') AND not_after > $NOW ORDER BY epoch) AS e")
 dv=$(held "$T/tanaka.h")
 lost=0
 for e in $sw; do echo " $dv " | grep -q " $e " || lost=$((lost + 1)); done

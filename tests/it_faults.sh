@@ -165,6 +165,10 @@ stop_switch || no "stop"
 
 # ---- (d) `denpo key status` witnesses the log as `denpo inbox` does ----
 cp -a "$T/sw" "$T/swB" # fork B: the stopped switch, copied
+if db_is_pg; then # and its store: a database copied from the switch's
+	db_keep forkb || no "copy the store for fork B"
+	sed -i "s#^store *=.*#store=$(db_kept_uri forkb)#" "$T/swB/denpod.conf"
+fi
 start_switch || no "fork A did not start"
 send c --to HQ --subject "fork A" >/dev/null || no "send on fork A: $(cat "$T/send.err")"
 sleep 0.5
@@ -194,7 +198,12 @@ check "(d) key status on fork A again: exit 0" quiet dp a key status
 stop_switch || no "stop"
 
 # ---- (c) a full disk at the switch ----
-if [ -n "$MNT" ]; then
+SWFULL=$MNT
+if [ -n "$MNT" ] && [ "${DENPO_TEST_STORE:-}" = postgresql ]; then
+	skip "skipped on PostgreSQL: (c) a full disk at the switch fills its data directory, where SQLite's file is; PostgreSQL's files are the database server's (its full disk, SQLSTATE 53100, is DP_ENOSPC in db_pg.c)"
+	SWFULL=
+fi
+if [ -n "$SWFULL" ]; then
 	start_switch || no "denpod did not start"
 	M1=$(send a --to PARIS --subject "before the disk fills") || no "send: $(cat "$T/send.err")"
 	sleep 0.3

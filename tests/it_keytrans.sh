@@ -3,7 +3,7 @@
 # (docs/transparency.md §3): a sender encrypts only to keys whose
 # device-enrolled and key-published entries it has inclusion proofs for,
 # under a checkpoint it verified.  The switch's database is tampered with
-# sqlite3 (a substituted key, an invented device, an edited log entry):
+# SQL as root (db_sql: a substituted key, an invented device, an edited log entry):
 # each send is refused with exit 3 and nothing is stored; each tampering
 # undone, the same send goes through (so every check can fail).
 . "$(dirname "$0")/lib.sh"
@@ -12,8 +12,7 @@ need_programs it_keytrans "$DENPOD" "$DENPO" "$TS"
 t_workdir
 export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="keytrans test passphrase" DENPOD_DATA="$T/sw"
 unset DENPO_HOME EDITOR VISUAL DENPO_TEST_CLOCK_OFFSET
-DB="$T/sw/denpod.db"
-q() { sqlite3 -readonly "$DB" "$1"; }
+q() { db_sql "$1"; }
 printf '1. (S) Key transparency test.\n' >"$T/body"
 # send -> MRN; exit status as denpo's (stderr in $T/send.err)
 send() { dp sato.k send --body "$T/body" --class SECRET --prec ROUTINE --to WASHINGTON --tags ADMN \
@@ -22,8 +21,8 @@ ncables() { q "SELECT count(*) FROM cables"; }
 cpsize() { sed -n 2p "$T/sato.k/log/checkpoint" 2>/dev/null || echo 0; }
 dev_of() { dp "$1" --json whoami | jq -r .device; }
 # tamper: the switch stopped, a copy of its database kept, SQL run, the switch started
-tamper() { stop_switch; cp "$DB" "$T/db.keep"; sqlite3 "$DB" "$1" || no "tamper: $1"; start_switch || no "restart"; }
-undo() { stop_switch; cp "$T/db.keep" "$DB"; rm -f "$DB-wal" "$DB-shm"; start_switch || no "restart"; }
+tamper() { stop_switch; db_keep || no "keep the store"; db_sql "$1" >/dev/null || no "tamper: $1"; start_switch || no "restart"; }
+undo() { stop_switch; db_restore || no "restore the store"; start_switch || no "restart"; }
 # refused DESCRIPTION: the last send failed with exit 3, saying why, and stored nothing
 refused() {
 	local rc=$1 n=$2
@@ -44,7 +43,7 @@ start_switch || no "denpod did not start"
 TAN=$(dev_of tanaka.h) MORI=$(dev_of mori.y)
 for o in sato.k tanaka.h mori.y; do dp "$o" inbox >/dev/null || no "first contact $o"; done
 check "approval stored the device-enrolled entry's index" \
-	[ "$(q "SELECT log_idx IS NOT NULL FROM devices WHERE hex(id)=upper('$TAN')")" = 1 ]
+	[ "$(q "SELECT count(*) FROM devices WHERE hex(id)=upper('$TAN') AND log_idx IS NOT NULL")" = 1 ]
 sleep 0.5 # the signer covers the first contacts' keys
 
 # ---- (a) a normal send: proofs verified, the checkpoint advances ----
@@ -77,11 +76,15 @@ n0=$(ncables)
 		"$TS" enrol "$T/fake" tanaka.h WASHINGTON &&
 		DENPOD_DATA="$T/sw2" D approve "$T/fake/request" --out "$T/fake/answer"
 } >"$T/fake.out" 2>&1 || no "make the fake device: $(cat "$T/fake.out")"
-FAKE_SQL="ATTACH '$T/sw2/denpod.db' AS f;
-	INSERT INTO devices(id,tls_key,officer,name,status,created,log_idx)
-		SELECT id,tls_key,'tanaka.h',name,status,created,NULL FROM f.devices;
-	INSERT INTO epoch_keys(device,epoch,not_before,not_after,age_recipient,record,published,retired,log_idx)
-		SELECT device,epoch,not_before,not_after,age_recipient,record,published,retired,NULL FROM f.epoch_keys;"
+# the other switch's rows as INSERTs (its denpod.db, read with quote(): one text for both stores)
+FAKE_SQL=$(sqlite3 -readonly "$T/sw2/denpod.db" "
+	SELECT 'INSERT INTO devices(id,tls_key,officer,name,status,created,log_idx) VALUES ('
+		|| quote(id) || ',' || quote(tls_key) || ',''tanaka.h'',' || quote(name) || ','
+		|| quote(status) || ',' || quote(created) || ',NULL);' FROM devices;
+	SELECT 'INSERT INTO epoch_keys(device,epoch,not_before,not_after,age_recipient,record,published,retired,log_idx) VALUES ('
+		|| quote(device) || ',' || quote(epoch) || ',' || quote(not_before) || ',' || quote(not_after) || ','
+		|| quote(age_recipient) || ',' || quote(record) || ',' || quote(published) || ',' || quote(retired)
+		|| ',NULL);' FROM epoch_keys") || no "read the fake device's rows"
 tamper "$FAKE_SQL"
 check "(c) the fake device is in the directory" [ "$(q "SELECT count(*) FROM devices WHERE officer='tanaka.h'")" = 2 ]
 send >/dev/null
@@ -112,28 +115,30 @@ n0=$(ncables)
 # inclusion check fails (the entry decodes and matches the key it is shown).
 KIDX=$(q "SELECT k.log_idx FROM epoch_keys k WHERE hex(k.device)=upper('$TAN') AND k.epoch=
 	(SELECT max(epoch) FROM epoch_keys WHERE hex(device)=upper('$TAN') AND not_before<=strftime('%s','now'))")
-edit_entry() { # python: entry KIDX's Record := mori's record of the same epoch (or back)
-	python3 - "$DB" "$KIDX" "$TAN" "$MORI" "$1" <<'PY'
-import sqlite3, sys, base64
-db, idx, tan, mori, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
-c = sqlite3.connect(db, timeout=10)
-e = bytes(c.execute("SELECT data FROM log_entries WHERE idx=?", (idx,)).fetchone()[0])
-ep = c.execute("SELECT epoch FROM epoch_keys WHERE log_idx=?", (idx,)).fetchone()[0]
-if mode == "tamper":
-    c.execute("CREATE TABLE IF NOT EXISTS kt_keep(idx INTEGER, data BLOB, rcpt TEXT, record BLOB)")
-    c.execute("INSERT INTO kt_keep SELECT ?, ?, age_recipient, record FROM epoch_keys WHERE log_idx=?", (idx, e, idx))
-    ar, rec = c.execute("SELECT age_recipient, record FROM epoch_keys WHERE hex(device)=upper(?) AND epoch=?", (mori, ep)).fetchone()
-    lines = e.split(b"\n")
-    lines = [b"Record: " + base64.b64encode(bytes(rec)) if l.startswith(b"Record: ") else l for l in lines]
-    c.execute("UPDATE log_entries SET data=? WHERE idx=?", (b"\n".join(lines), idx))
-    c.execute("UPDATE epoch_keys SET age_recipient=?, record=? WHERE log_idx=?", (ar, rec, idx))
-else:
-    d, ar, rec = c.execute("SELECT data, rcpt, record FROM kt_keep WHERE idx=?", (idx,)).fetchone()
-    c.execute("UPDATE log_entries SET data=? WHERE idx=?", (d, idx))
-    c.execute("UPDATE epoch_keys SET age_recipient=?, record=? WHERE log_idx=?", (ar, rec, idx))
-    c.execute("DROP TABLE kt_keep")
-c.commit()
-PY
+# edit_entry tamper|undo: entry KIDX's Record := mori's record of the same epoch (the
+# entry's bytes edited in hex, one text for both stores), or the kept bytes back
+edit_entry() {
+	local e ep ar rec
+	if [ "$1" = undo ]; then
+		db_sql "UPDATE log_entries SET data=X'$(cat "$T/kt.data")' WHERE idx=$KIDX;
+			UPDATE epoch_keys SET age_recipient='$(cat "$T/kt.rcpt")', record=X'$(cat "$T/kt.record")' WHERE log_idx=$KIDX"
+		return
+	fi
+	e=$(db_sql "SELECT hex(data) FROM log_entries WHERE idx=$KIDX") &&
+		ep=$(db_sql "SELECT epoch FROM epoch_keys WHERE log_idx=$KIDX") &&
+		db_sql "SELECT age_recipient FROM epoch_keys WHERE log_idx=$KIDX" >"$T/kt.rcpt" &&
+		db_sql "SELECT hex(record) FROM epoch_keys WHERE log_idx=$KIDX" >"$T/kt.record" &&
+		ar=$(db_sql "SELECT age_recipient FROM epoch_keys WHERE hex(device)=upper('$MORI') AND epoch=$ep") &&
+		rec=$(db_sql "SELECT hex(record) FROM epoch_keys WHERE hex(device)=upper('$MORI') AND epoch=$ep") &&
+		[ -n "$e" ] && [ -n "$rec" ] || return 1
+	printf '%s' "$e" >"$T/kt.data"
+	e=$(python3 -c '
+import sys, base64
+e, rec = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2])
+lines = [b"Record: " + base64.b64encode(rec) if l.startswith(b"Record: ") else l for l in e.split(b"\n")]
+print(b"\n".join(lines).hex())' "$e" "$rec") || return 1
+	db_sql "UPDATE log_entries SET data=X'$e' WHERE idx=$KIDX;
+		UPDATE epoch_keys SET age_recipient='$ar', record=X'$rec' WHERE log_idx=$KIDX"
 }
 edit_entry tamper || no "edit the log entry"
 send >/dev/null

@@ -164,8 +164,12 @@ check "every endpoint label is a route pattern" \
 	not grep -E -v '^endpoint="(other|/v1/[a-z/{}]+)"$' <(grep -o 'endpoint="[^"]*"' "$T/m.txt" | sort -u)
 
 # ---- /readyz 503 while another process holds the database's write lock ----
-( echo "BEGIN IMMEDIATE; INSERT OR REPLACE INTO meta(k,v) VALUES('it_metrics','lock');"; sleep 3; echo "ROLLBACK;" ) |
-	sqlite3 "$T/sw/denpod.db" &
+if db_is_pg; then # every writer takes the log_head row's lock first (docs/several-switches.md §2)
+	db_sql "" "BEGIN; SELECT n FROM log_head WHERE id=1 FOR UPDATE; SELECT pg_sleep(3); ROLLBACK;" >/dev/null &
+else
+	( echo "BEGIN IMMEDIATE; INSERT OR REPLACE INTO meta(k,v) VALUES('it_metrics','lock');"; sleep 3; echo "ROLLBACK;" ) |
+		sqlite3 "$T/sw/denpod.db" &
+fi
 LOCK=$!
 sleep 0.5
 c=$(code /readyz)

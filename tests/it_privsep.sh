@@ -81,20 +81,18 @@ check "... and the signer says the network process died of SIGSYS" \
 # ---- the signer signs only what extends what it signed ----
 start_switch || no "denpod did not start"
 stop_switch
-cp "$T/sw/denpod.db" "$T/old.db"
-rm -f "$T/old.db-wal" "$T/old.db-shm"
+db_keep old || no "copy the store"
 start_switch || no "denpod did not start"
 send four && send five || no "sends after the copy"
 s2=$(size)
 stop_switch
-cp "$T/sw/denpod.db" "$T/new.db"
-cp "$T/old.db" "$T/sw/denpod.db"
-rm -f "$T/sw/denpod.db-wal" "$T/sw/denpod.db-shm"
+db_keep new || no "copy the store"
+db_restore old || no "put the old store back"
 timeout 30 "$DENPOD" run --data "$T/sw" >>"$T/run.log" 2>&1
 rc=$?
 check "a database older than what the signer signed (size $s2) is refused at start (exit $rc)" [ "$rc" = 1 ]
 check "... saying so" grep -q "signer signed the log up to size $s2" "$T/run.log"
-cp "$T/new.db" "$T/sw/denpod.db"
+db_restore new || no "put the right store back"
 start_switch || no "denpod did not start again on the right database"
 check "with the right database it serves again" send six
 stop_switch

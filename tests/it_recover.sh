@@ -29,6 +29,7 @@
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
 need_programs it_recover "$DENPOD" "$DENPO" "$TS"
+pg_only_skip it_recover "its backup is SQLite's online .backup of denpod.db, its restore a copy of the file, and it drops tables to stand for a denpod.db from before the rollbacks table"
 need_tools it_recover sqlite3 jq curl
 t_workdir
 # RECOVER_KEEP=1: keep the work directory to look at afterwards

@@ -14,6 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 FLOOD="$BUILD/tests/tool_flood"
 need_programs it_restore_sent "$DENPOD" "$DENPO" "$FLOOD"
+pg_only_skip it_restore_sent "it restores the switch with denpod backup/restore, which copy SQLite's file (on PostgreSQL they refuse and name the database's own tools)"
 t_workdir
 export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="restore test passphrase" DENPOD_DATA="$T/sw"
 unset DENPO_HOME EDITOR VISUAL

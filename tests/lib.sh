@@ -166,3 +166,79 @@ pg_database() {
 		-c "CREATE DATABASE $1" >/dev/null || return 1
 	PG_URI=$(sed -E "s#^([a-z]+://[^/?]*)(/[^?]*)?#\1/$1#" <<<"$DENPO_TEST_PG")
 }
+
+# ---- tampering with the switch's store (the same checks on both databases) ----
+# db_is_pg [DIR]: the switch in DIR (default $DENPOD_DATA, else $T/sw) keeps its state
+# in PostgreSQL (denpod.conf has store=).
+db_store() { sed -n 's/^store *= *//p' "${1:-${DENPOD_DATA:-$T/sw}}/denpod.conf" 2>/dev/null; }
+db_is_pg() { [ -n "$(db_store "$@")" ]; }
+# pg_only_skip NAME WHY: on a switch in PostgreSQL, test NAME is about SQLite's own files:
+# say so and end it (exit 0); on SQLite, nothing.
+pg_only_skip() {
+	[ "${DENPO_TEST_STORE:-}" = postgresql ] || return 0
+	skip "skipped on PostgreSQL: $2"
+	t_done "$1"
+	exit 0
+}
+# db_sql SQL [PG-SQL]: run SQL as root on the store of the switch in $DENPOD_DATA (else
+# $T/sw): sqlite3 on denpod.db (5 s busy timeout), or psql on its store= URI.  Rows print
+# as sqlite3 prints them (columns joined by |, no header).  One text serves both where the
+# databases read it alike: for PostgreSQL, X'..' blob literals become bytea, and the
+# SQLite functions the tests use (hex, strftime('%s','now'), group_concat, char) exist
+# in a schema of the tests' own (denpo_test, on the session's search path only: the
+# switch never sees them).  Where they differ, PG-SQL is PostgreSQL's text.
+# DB_SQL_DIR=DIR picks another switch; DB_SQL_KEPT=TAG the copy db_keep TAG kept.
+db_sql() {
+	local dir=${DB_SQL_DIR:-${DENPOD_DATA:-$T/sw}} uri s
+	uri=$(db_store "$dir")
+	if [ -z "$uri" ]; then
+		sqlite3 -batch -noheader -cmd ".timeout 5000" \
+			"$([ -n "${DB_SQL_KEPT:-}" ] && echo "$T/db.$DB_SQL_KEPT" || echo "$dir/denpod.db")" "$1"
+		return
+	fi
+	[ -z "${DB_SQL_KEPT:-}" ] || uri=$(db_kept_uri "$DB_SQL_KEPT")
+	s=${2:-$(sed -E "s/[xX]'([0-9A-Fa-f]*)'/'\\\\x\1'::bytea/g" <<<"$1")}
+	[ -n "${DB_SQL_COMPAT:-}" ] || db_sql_compat "$uri" || return 1
+	PGOPTIONS="-c client_min_messages=warning -c search_path=public,denpo_test" \
+		psql -qXAt -v ON_ERROR_STOP=1 "$uri" -f - <<<"$s"
+}
+# db_sql_compat URI: the SQLite functions db_sql's texts use, in schema denpo_test.
+db_sql_compat() {
+	PGOPTIONS="-c client_min_messages=warning" psql -qX -v ON_ERROR_STOP=1 "$1" -f - >/dev/null <<'SQL' &&
+CREATE SCHEMA IF NOT EXISTS denpo_test;
+CREATE OR REPLACE FUNCTION denpo_test.hex(bytea) RETURNS text
+	LANGUAGE sql IMMUTABLE AS $$ SELECT upper(encode($1, 'hex')) $$;
+CREATE OR REPLACE FUNCTION denpo_test.strftime(text, text) RETURNS bigint
+	LANGUAGE sql AS $$ SELECT CASE WHEN $1 = '%s' AND $2 = 'now'
+		THEN extract(epoch FROM now())::bigint END $$;
+CREATE OR REPLACE FUNCTION denpo_test."char"(integer) RETURNS text
+	LANGUAGE sql IMMUTABLE AS $$ SELECT chr($1) $$;
+CREATE OR REPLACE FUNCTION denpo_test.gc_step(text, anyelement, text) RETURNS text
+	LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN $2 IS NULL THEN $1
+		WHEN $1 IS NULL THEN $2::text ELSE $1 || $3 || $2::text END $$;
+CREATE OR REPLACE AGGREGATE denpo_test.group_concat(anyelement, text) (sfunc = denpo_test.gc_step, stype = text);
+SQL
+		DB_SQL_COMPAT=1
+}
+# db_keep [TAG] / db_restore [TAG]: (the switch stopped) a copy of its store kept as TAG
+# (default keep), and put back: the denpod.db file ($T/db.TAG), or on PostgreSQL a
+# database made from it as a template (NAME_TAG).  DB_SQL_KEPT=TAG db_sql ... reads the copy.
+# db_kept_uri TAG: the URI of the copy db_keep TAG made (PostgreSQL; TAG in lower case).
+db_kept_uri() { sed -E "s#^([a-z]+://[^/?]*/[^?]*)#\\1_$1#" <<<"$(db_store "${DB_SQL_DIR:-}")"; }
+db_pgname() { sed -E 's#^[a-z]+://[^/?]*/([^?]*).*#\1#' <<<"$(db_store)"; }
+db_pgadmin() { PGOPTIONS="-c client_min_messages=warning" psql -qX -v ON_ERROR_STOP=1 "$DENPO_TEST_PG" "$@" >/dev/null; }
+db_keep() {
+	local d=${DENPOD_DATA:-$T/sw} n
+	if ! db_is_pg; then cp "$d/denpod.db" "$T/db.${1:-keep}"; return; fi
+	n=$(db_pgname)
+	db_pgadmin -c "DROP DATABASE IF EXISTS ${n}_${1:-keep}" -c "CREATE DATABASE ${n}_${1:-keep} TEMPLATE $n"
+}
+db_restore() {
+	local d=${DENPOD_DATA:-$T/sw} n
+	if ! db_is_pg; then
+		cp "$T/db.${1:-keep}" "$d/denpod.db" && rm -f "$d/denpod.db-wal" "$d/denpod.db-shm"
+		return
+	fi
+	n=$(db_pgname)
+	db_pgadmin -c "DROP DATABASE $n" -c "CREATE DATABASE $n TEMPLATE ${n}_${1:-keep}"
+}
