@@ -235,8 +235,16 @@ int dpb_lock(const char *dir, int *fd)
 	int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (f < 0)
 		return io_err(errno);
-	if (flock(f, LOCK_EX | LOCK_NB)) {
+	/* a run killed with SIGKILL leaves its network process to die a moment
+	 * later (PR_SET_PDEATHSIG), holding the lock until it has: a restart
+	 * straight after such a kill waits for it rather than refusing */
+	for (int tries = 0; flock(f, LOCK_EX | LOCK_NB); tries++) {
 		int e = errno;
+		if (e == EWOULDBLOCK && tries < DPB_LOCK_WAIT_MS / 50) {
+			struct timespec ts = { 0, 50 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
 		close(f);
 		return e == EWOULDBLOCK ? DP_ESTATE : DP_EIO;
 	}

@@ -94,8 +94,11 @@ int dpb_sync_dir(const char *dir) DP_WUR;
  * (created 0600), held by `denpod run` while it runs and by `denpod
  * restore` while it replaces the files, so neither happens beside the
  * other.  *fd: the descriptor that holds it (close releases it; a child
- * made by fork shares it).  DP_ESTATE if another process holds it; DP_EIO.
+ * made by fork shares it).  A lock held by another process is waited for
+ * up to DPB_LOCK_WAIT_MS (a run ended by SIGKILL releases it only when its
+ * network process has died too); DP_ESTATE if it is still held; DP_EIO.
  */
+#define DPB_LOCK_WAIT_MS 3000
 int dpb_lock(const char *dir, int *fd) DP_WUR;
 
 #endif

@@ -179,4 +179,36 @@ check "$((N + 3)) cables in all" [ "$(q 'SELECT count(*) FROM cables;')" = $((N 
 
 n=$("$DENPO" --home "$T/ono.r" --json inbox | jq '.cables | length')
 check "reader's inbox answers after the kills (first page full: $n)" [ "$n" = 100 ]
+# a restart with no pause at all: the network process outlives its signer by
+# a moment and holds the run lock until it dies; the new run waits for it
+fast=0
+for _ in 1 2 3 4 5; do
+	kill -9 "$PID"
+	wait "$PID" 2>/dev/null
+	PID=
+	start_switch && fast=$((fast + 1))
+done
+check "restarts straight after kill -9, 5 times out of 5 ($fast)" [ "$fast" = 5 ]
+check "... never refusing for the lock" eval "! grep -q 'holds denpod.lock' '$T/run.log'"
+# the same, made certain: a lock let go after 1 s is waited for; one held on
+# is refused after the wait, saying why
+stop_switch
+flock -o "$T/sw/denpod.lock" sleep 1 &
+LPID=$!
+sleep 0.2
+start_switch
+check "a run lock let go within the wait: denpod starts" kill -0 "$PID"
+wait "$LPID"
+stop_switch
+flock -o "$T/sw/denpod.lock" sleep 6 &
+LPID=$!
+sleep 0.2
+t0=$(date +%s%N)
+"$DENPOD" run --data "$T/sw" >"$T/held.out" 2>&1
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "a run lock held on: refused (exit $rc) after the wait (${ms} ms)" [ "$rc" != 0 -a "$ms" -ge 2900 ]
+check "... saying another run holds denpod.lock" grep -q "another denpod run, or a denpod restore, is using this data directory" "$T/held.out"
+kill "$LPID" 2>/dev/null
+wait "$LPID" 2>/dev/null
 t_done it_kill9
