@@ -15,6 +15,7 @@
  * request and write deadlines need no hook inside evhttp.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -50,6 +52,8 @@ enum phase { PH_HANDSHAKE, PH_IDLE, PH_REQUEST, PH_HANDLER };
 #define RESUME_MS 100
 #define LISTENERS_MAX 4
 #define DPD_BACKLOG 4096
+#define LINGER_MAX 16   /* refused handshakes kept open at once to deliver their alert */
+#define LINGER_MS 2000  /* ... for at most this long */
 
 struct addr;
 
@@ -75,8 +79,20 @@ struct addr {
 	struct conn *hhead, *htail; /* its connections in their handshake */
 };
 
+/* A refused handshake's socket, kept until the device has read the alert (dpd_conn_linger). */
+struct lingerer {
+	struct lingerer *prev, *next;
+	struct dpd_conns *g;
+	struct event *ev;
+	int fd;      /* a duplicate: evhttp closes its own descriptor meanwhile */
+	int shut;    /* the sending side is shut (the alert is out) */
+	int64_t until;
+};
+
 struct dpd_conns {
 	struct event_base *base;
+	struct lingerer *lhead, *ltail;
+	unsigned nlinger;
 	dpc_conn_limits lim;
 	struct conn *head, *tail;   /* all */
 	struct conn *hhead, *htail; /* handshaking */
@@ -441,6 +457,67 @@ struct bufferevent *dpd_conns_bev(dpd_conns *g, SSL_CTX *ctx)
 	return c->bev;
 }
 
+/* ---- refused handshakes: a lingering close ---- */
+
+static void linger_end(struct lingerer *l)
+{
+	dpd_conns *g = l->g;
+	UNLINK(&g->lhead, &g->ltail, l, prev, next);
+	g->nlinger--;
+	event_free(l->ev);
+	close(l->fd);
+	free(l);
+}
+
+static void linger_cb(evutil_socket_t fd_, short what, void *arg)
+{
+	struct lingerer *l = arg;
+	int64_t now = now_ms();
+	if (!l->shut) { /* first run, after OpenSSL wrote the alert: the end of our stream */
+		l->shut = 1;
+		shutdown(l->fd, SHUT_WR);
+		struct timeval tv = {LINGER_MS / 1000, (LINGER_MS % 1000) * 1000};
+		if (event_add(l->ev, &tv))
+			linger_end(l);
+		return;
+	}
+	if (what & EV_READ) { /* what the device still sends is dropped, until it closes */
+		char sink[4096];
+		ssize_t n = recv(l->fd, sink, sizeof sink, 0);
+		if (n > 0 && now < l->until)
+			return;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) &&
+		    now < l->until)
+			return;
+	}
+	linger_end(l); /* the device closed, an error, or the time is up */
+}
+
+void dpd_conn_linger(SSL *ssl)
+{
+	struct conn *c = ssl ? SSL_get_ex_data(ssl, ssl_idx) : NULL;
+	int fd = ssl ? SSL_get_fd(ssl) : -1;
+	if (!c || fd < 0 || c->g->nlinger >= LINGER_MAX)
+		return; /* the plain close */
+	dpd_conns *g = c->g;
+	struct lingerer *l = calloc(1, sizeof *l);
+	if (!l)
+		return;
+	l->g = g;
+	l->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	l->ev = l->fd >= 0 ? event_new(g->base, l->fd, EV_READ | EV_PERSIST, linger_cb, l) : NULL;
+	if (!l->ev) {
+		if (l->fd >= 0)
+			close(l->fd);
+		free(l);
+		return;
+	}
+	l->until = now_ms() + LINGER_MS;
+	LINK(&g->lhead, &g->ltail, l, prev, next);
+	g->nlinger++;
+	event_active(l->ev, EV_TIMEOUT, 0); /* runs after this handshake step has written */
+}
+
 /* ---- requests ---- */
 
 static struct conn *conn_of(struct evhttp_request *req)
@@ -667,6 +744,8 @@ void dpd_conns_free(dpd_conns *g)
 		UNLINK(&g->head, &g->tail, c, prev, next);
 		free(c);
 	}
+	while (g->lhead)
+		linger_end(g->lhead);
 	for (size_t b = 0; b < ADDR_BUCKETS; b++)
 		while (g->buckets[b]) {
 			struct addr *a = g->buckets[b];

@@ -100,5 +100,19 @@ void dpd_conn_request(struct evhttp_request *req);
 /* Its answer is being handed to evhttp (the writing, then idle phase). */
 void dpd_conn_replied(struct evhttp_request *req);
 void dpd_conns_stats(const dpd_conns *g, dpd_conn_stats *st);
+/*
+ * A lingering close for a handshake server.c refuses (call it from the
+ * certificate check, before OpenSSL sends the alert).  The alert that says
+ * why (unknown_ca: not enrolled; internal_error: the database did not
+ * answer) reaches the device only if the socket is not reset under it, and
+ * a close with the device's next bytes unread (TLS 1.3: its request may
+ * follow its certificate at once) resets it.  So the socket is kept open
+ * past evhttp's close, on a duplicate descriptor: its sending side is shut
+ * once the alert is out, what the device still sends is read and dropped
+ * until it closes, and after 2 s at most it is closed.  At most 16 at once
+ * (they come out of DPD_FD_RESERVE); beyond that, the plain close.
+ */
+typedef struct ssl_st SSL;
+void dpd_conn_linger(SSL *ssl);
 
 #endif

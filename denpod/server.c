@@ -149,7 +149,9 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 	}
 	if (r && r != DP_ENOTFOUND) /* the store failed (a database restarting): fail closed, */
 		X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM); /* but as alert internal_error, */
-	return r == DP_OK; /* not unknown_ca: the device may be enrolled (lib/client.c retries) */
+	if (r)                        /* not unknown_ca: the device may be enrolled (lib/client.c */
+		dpd_conn_linger(ssl); /* retries); either alert is delivered, not reset away */
+	return r == DP_OK;
 }
 
 static struct bufferevent *bevcb(struct event_base *base, void *arg)

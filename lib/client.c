@@ -385,9 +385,11 @@ static int attempt(dp_client *c, const char *path, int post, const uint8_t *body
 	}
 	if ((cr == CURLE_RECV_ERROR || cr == CURLE_SEND_ERROR) && c->status == 0) {
 		/*
-		 * The switch refuses an unknown device in the handshake, but the
-		 * TLS alert saying so is often lost when it closes the socket at
-		 * once; a network failure looks the same.  Say both.
+		 * The switch refuses an unknown device in the handshake and
+		 * keeps the socket open until the alert saying so is read
+		 * (denpod/conn.h, dpd_conn_linger); past its 16 lingering
+		 * sockets, or from an older switch, the alert can be lost to
+		 * a reset, and a network failure looks the same.  Say both.
 		 */
 		set_msg(c, "the switch at %s closed the connection without answering (%s); if this "
 			   "persists, it does not know this device's TLS certificate: the device is not "

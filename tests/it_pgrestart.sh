@@ -71,6 +71,10 @@ pg_restart || no "pg_ctl restart under load"
 wait "$SENDER"
 check "denpod survives a restart under load (still running)" kill -0 "$PID"
 check "no device was told it is not enrolled meanwhile" not grep -q "not enrolled" "$T/during.err"
+grep -m3 "not enrolled" "$T/during.err" >&2
+echo "what the sender was told meanwhile:" >&2
+grep -v DENPO_PASSPHRASE "$T/during.err" | cut -c1-400 | sort | uniq -c | sort -rn | head -5 >&2
+grep -m3 "TLS handshake refused" "$T/run.log" >&2
 # what failed meanwhile is sent again by its sender (denpo retry of the saved cables)
 for id in $(dp sato.k sent 2>/dev/null | awk '/NOT ACCEPTED/ {print $NF}'); do
 	timeout 60 "$DENPO" --home "$T/sato.k" retry "$id" >>"$T/during.ok" 2>>"$T/during.err" || no "retry $id"
