@@ -440,6 +440,9 @@ int dps_log_latest(dps_store *s, dps_checkpoint *c) DP_WUR;
  * DP_ESTORE (*held = 0).
  */
 int dps_log_lease(dps_store *s, const char *holder, int64_t ms, int *held) DP_WUR;
+/* Gives the lease up if holder has it (a clean stop: another instance takes over at its next
+ * renewal, not after the expiry).  SQLite: nothing.  DP_ESTORE. */
+int dps_log_lease_release(dps_store *s, const char *holder) DP_WUR;
 /* The checkpoint of the smallest size > after (after = -1: the first); DP_ENOTFOUND. */
 int dps_log_checkpoint_next(dps_store *s, int64_t after, dps_checkpoint *c) DP_WUR;
 

@@ -339,3 +339,12 @@ int dps_log_lease(dps_store *s, const char *holder, int64_t ms, int *held)
 	*held = r == DP_OK && dpdb_changes(s->db) == 1;
 	return r;
 }
+
+int dps_log_lease_release(dps_store *s, const char *holder)
+{
+	if (dpdb_kind(s->db) != DPDB_PG)
+		return DP_OK;
+	dpdb_stmt *st = dpdb_prepare(s->db, "UPDATE log_lease SET expires=0 WHERE id=1 AND holder=?1");
+	dpdb_bind_text(st, 1, holder);
+	return dpdb_run(st);
+}

@@ -920,6 +920,9 @@ void dpl_close(dpl_log *l)
 	int r = DP_OK;
 	while (l->ready && !r && n == DPL_ROUND_MAX)
 		r = dpl_round(l, &n);
+	if (l->lease_until && dps_log_lease_release(l->s, l->holder))
+		dpd_say("denpod: log: could not give up the signing lease; another instance takes "
+			"over when it runs out (%d s)", DPL_LEASE_MS / 1000);
 	dps_close(l->s);
 	free(l->full);
 	pthread_mutex_destroy(&l->mu);

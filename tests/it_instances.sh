@@ -175,4 +175,34 @@ D log verify --data "$T/swb" >"$T/verify.out" 2>&1
 rc=$?
 check "denpod log verify passes (exit $rc: $(tail -n 1 "$T/verify.out"))" [ $rc = 0 ]
 
+# ---- (6) a clean stop gives the lease up: A (back) takes over at once, not after the 5 s expiry ----
+start_switch || no "A did not start again"
+PIDA=$PID
+sleep 1.5
+n0=$(grep -c "took over the signing lease" "$T/run.log")
+kill -TERM "$PIDB"
+wait "$PIDB"
+rc=$?
+PIDB=
+T0=$(date +%s.%N)
+for _ in $(seq 80); do
+	[ "$(grep -c "took over the signing lease" "$T/run.log")" -gt "$n0" ] && break
+	sleep 0.05
+done
+TOOK=$(since "$T0")
+echo "B stopped cleanly (exit $rc): A took the lease over ${TOOK} s later"
+fast=no
+[ "$(grep -c "took over the signing lease" "$T/run.log")" -gt "$n0" ] && awk -v t="$TOOK" 'BEGIN {exit !(t < 2.5)}' && fast=yes
+check "B stopped by SIGTERM gave the lease up: A took over within 2.5 s, before the 5 s expiry (${TOOK} s)" [ $fast = yes ]
+at sato.k "$PORT"
+body "1. (C) Signed by A again."
+dp sato.k send --class SECRET --prec ROUTINE --to TOKYO --tags ADMN --subject "A again" \
+	--body "$T/body" >/dev/null 2>"$T/send.err" || no "send after B stopped: $(tail -n 2 "$T/send.err")"
+ENTRIES=$(size "SELECT count(*) FROM log_entries")
+for _ in $(seq 50); do
+	[ "$(size "SELECT COALESCE(max(size), 0) FROM log_checkpoints")" -ge "$ENTRIES" ] && break
+	sleep 0.1
+done
+check "... and A signs every entry" [ "$(size "SELECT COALESCE(max(size), 0) FROM log_checkpoints")" -ge "$ENTRIES" ]
+
 t_done it_instances
