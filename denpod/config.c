@@ -116,6 +116,9 @@ int dpc_init(dpc_config *c)
 				"(e.g. mofa.example/denpo-log)\n");
 		return DP_EINVAL;
 	}
+	/* a database that holds a switch (or anything) is not made a new one's: before any file */
+	if (c->store[0] && (r = dps_target_empty(c->store)))
+		return r;
 	if (mkdir(c->dir, 0700) != 0) {
 		if (errno != EEXIST) {
 			fprintf(stderr, "denpod: cannot create %s: %s\n", c->dir, strerror(errno));

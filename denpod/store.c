@@ -24,9 +24,11 @@
  * deliveries.ack_log, epoch_keys.log_idx) let a retry be answered with the
  * index of the first entry.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "denpo/logentry.h"
 #include "denpod/say.h"
@@ -316,11 +318,29 @@ static const char schema_pg_ddl[] =
  * PostgreSQL: the tables in one transaction (create = 1), or a check that
  * they are there; a database of another schema version is refused.
  */
+/* The tables in the connection's schema (PostgreSQL). */
+static int pg_tables(dps_store *s, int64_t *n)
+{
+	return query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
+			    "table_schema=current_schema()", n);
+}
+
+static int refuse_not_empty(const char *path)
+{
+	fprintf(stderr, "denpod: the database %s already holds tables (a switch's, or another "
+			"program's): a new switch needs an empty database (createdb a new one); a "
+			"second instance of a switch is its data directory copied, not a new init "
+			"(docs/several-switches.md)\n", path);
+	return DP_EEXISTS;
+}
+
 static int schema_pg(dps_store *s, const char *path, int create)
 {
-	int64_t version = -1;
+	int64_t version = -1, tables = 0;
 	int r = DP_OK;
-	if (create)
+	if (create && !(r = pg_tables(s, &tables)) && tables > 0)
+		return refuse_not_empty(path); /* never a second switch's keys over a first's log */
+	if (create && !r)
 		r = exec_txn(s, schema_pg_ddl, NULL);
 	if (!r)
 		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
@@ -347,6 +367,25 @@ static const struct {
 	{DPDB_SQLITE, schema_sqlite},
 	{DPDB_PG, schema_pg},
 };
+
+int dps_target_empty(const char *target)
+{
+	if (dpdb_kind_of(target) != DPDB_PG) {
+		struct stat st;
+		if (stat(target, &st) != 0)
+			return errno == ENOENT ? DP_OK : DP_EIO;
+		return st.st_size > 0 ? refuse_not_empty(target) : DP_OK;
+	}
+	dps_store s = {0};
+	int64_t tables = 0;
+	int r = dpdb_open(&s.db, target, 0);
+	if (!r)
+		r = pg_tables(&s, &tables);
+	if (!r && tables > 0)
+		r = refuse_not_empty(dpdb_target(s.db));
+	dpdb_close(s.db);
+	return r;
+}
 
 int dps_open(dps_store **out, const char *path, int create)
 {

@@ -143,6 +143,15 @@ typedef struct {
  * must be re-created.
  */
 int dps_open(dps_store **s, const char *path, int create) DP_WUR;
+/*
+ * Whether the database target names holds nothing yet, as `denpod init`
+ * (and a move to it) needs: a SQLite file that is absent or empty, a
+ * PostgreSQL database with no table in its schema.  DP_OK if empty;
+ * DP_EEXISTS (said on stderr, with what to do) if not; DP_ESTORE if it
+ * cannot be reached (said by the driver).  dps_open with create refuses a
+ * PostgreSQL database that is not empty the same way.
+ */
+int dps_target_empty(const char *target) DP_WUR;
 void dps_close(dps_store *s);
 
 /* Transactions (the server's group commit).  Not nestable. */

@@ -11,6 +11,8 @@
 #      again, the waiter held on B is answered once, and wake-ups go on;
 #  (4) a device suspended through `denpod device suspend` on the shared store
 #      is refused by B on its next request, and reinstated, served again;
+#  (0) `denpod init --store` on the same database is refused (a new switch
+#      needs an empty one);
 #  (5) the signing lease: while A holds it B signs nothing, even for cables
 #      accepted through B; A killed -9, B takes over and signs every entry
 #      within seconds; `denpod log verify` passes; no size has two roots.
@@ -44,6 +46,15 @@ psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -qAtX "$DENPO_TES
 } >"$T/init.out" 2>&1 || { no "switch setup: $(tail -n 3 "$T/init.out")"; t_done it_instances; exit 1; }
 printf 'rule.MACHINE-SPEED.mode = report\nrule.ENUM-RANGE.mode = report\n' >"$T/sw/detect.conf"
 enrol_devices sato.k:HQ ono.r:TOKYO kato.t:OSAKA decoy.s:HQ
+# a second instance is a copy of the data directory, never a new init on the same database:
+# that would put new keys over the first switch's log
+D init --data "$T/swx" --url "$(u "$PB")" --listen "127.0.0.1:$PB" --store "$PG_URI" >"$T/out" 2>&1
+rc=$?
+check "init --store on a database that holds a switch: refused (exit $rc)" [ "$rc" = 1 ]
+check "... saying it needs an empty database" grep -q "already holds tables.*needs an empty database" "$T/out"
+check "... no data directory made" [ ! -e "$T/swx" ]
+D device list >"$T/devices" 2>&1
+check "... the switch's directory untouched ($(tr "\n" " " <"$T/devices" | head -c 200))" grep -q kato.t "$T/devices"
 # instance B: the same keys and store, its own port
 cp -a "$T/sw" "$T/swb"
 sed -i "s|^listen=.*|listen=127.0.0.1:$PB|" "$T/swb/denpod.conf"

@@ -882,6 +882,13 @@ static void conformance(void)
 	test_pending(s);
 	test_cache(s);
 	dps_close(s);
+
+	/* a database that holds a switch is not made a new one (denpod init) */
+	CHECK(dps_target_empty(dbpath) == DP_EEXISTS);
+	if (dpdb_kind_of(dbpath) == DPDB_PG) {
+		dps_store *again = NULL;
+		CHECK(dps_open(&again, dbpath, 1) == DP_EEXISTS && again == NULL);
+	}
 }
 
 int main(void)
