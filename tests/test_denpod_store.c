@@ -43,6 +43,37 @@ static const struct target {
 	{"postgresql", "DENPO_TEST_PG"},
 };
 
+/*
+ * The table list a migration copies (store.h dps_tables) is the schema's:
+ * every table the database was made with is listed (on SQLite as one to
+ * copy: a table SQLite has and migrate skipped would be left behind), and
+ * every listed table is there.  A table added to either schema in store.c
+ * and not to dps_tables fails here.
+ */
+struct tables_seen {
+	int pg;
+	size_t n, listed;
+};
+static int table_seen(void *ctx, const char *name)
+{
+	struct tables_seen *x = ctx;
+	const dps_table *t = dps_table_find(name);
+	CHECKF(t != NULL, "table %s of the schema is in dps_tables (store.c): denpod migrate copies "
+			  "only what that list names", name);
+	CHECKF(!t || x->pg || t->kind == DPS_TAB_COPY, "table %s of SQLite's schema is copied by migrate",
+	       name);
+	x->n++;
+	return DP_OK;
+}
+static void test_tables(dps_store *s)
+{
+	struct tables_seen x = {strncmp(dbpath, "postgres", 8) == 0, 0, 0};
+	CHECK(dps_schema_tables(s, table_seen, &x) == DP_OK);
+	for (size_t i = 0; i < dps_ntables; i++)
+		x.listed += x.pg || dps_tables[i].kind == DPS_TAB_COPY;
+	CHECKF(x.n == x.listed, "the schema has %zu tables, dps_tables lists %zu for it", x.n, x.listed);
+}
+
 static void mkdev(dps_store *s, uint8_t id[32], const char *officer)
 {
 	dps_device d;
@@ -876,6 +907,7 @@ static void conformance(void)
 	dp_random(idt, 16);
 	CHECK(dps_cable_stored(s, idt, data, 10, &c) == DP_ENOTFOUND);
 
+	test_tables(s);
 	/* key epochs */
 	test_publish(s);
 	test_current(s);
