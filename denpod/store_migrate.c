@@ -155,84 +155,137 @@ static int dst_col(dpdb_stmt *st, void *ctx)
 	return 1;
 }
 
-/* One table's rows from src into dst (whose schema-made rows are replaced); *n: rows copied. */
-static int copy_table(dps_store *src, dps_store *dst, const char *t, uint64_t *n, char *why, size_t cap)
+/*
+ * "INSERT INTO t(cols) VALUES(?1,...),(...)" of rows rows (malloc'd; NULL
+ * when out of memory): rows per statement, not a round trip per row.
+ */
+static char *insert_sql(const char *t, const struct cols *c, size_t rows)
 {
-	struct cols c;
-	memset(&c, 0, sizeof c);
+	size_t cap = 64 + strlen(t) + c->n * (NAME_MAX_ + 2) + rows * (c->n * 8 + 4), l;
+	char *s = malloc(cap);
+	if (!s)
+		return NULL;
+	l = (size_t)snprintf(s, cap, "INSERT INTO %s(", t);
+	for (size_t i = 0; i < c->n; i++)
+		l += (size_t)snprintf(s + l, cap - l, "%s%s", i ? "," : "", c->name[i]);
+	l += (size_t)snprintf(s + l, cap - l, ") VALUES");
+	for (size_t r = 0; r < rows; r++)
+		for (size_t i = 0; i < c->n; i++)
+			l += (size_t)snprintf(s + l, cap - l, "%s?%zu%s", i ? "," : r ? ",(" : "(",
+					      r * c->n + i + 1, i + 1 == c->n ? ")" : "");
+	return s;
+}
+
+/* Column i of src's row as parameter p of wr, by the column's declared type. */
+static void bind_col(dpdb_stmt *wr, int p, dpdb_stmt *rd, int i, int type)
+{
+	size_t len;
+	const uint8_t *b;
+	if (dpdb_col_null(rd, i)) {
+		dpdb_bind_null(wr, p);
+	} else if (type == T_INT) {
+		dpdb_bind_i64(wr, p, dpdb_col_i64(rd, i));
+	} else if (type == T_BLOB) {
+		b = dpdb_col_blob(rd, i, &len);
+		dpdb_bind_blob(wr, p, b ? b : (const uint8_t *)"", len);
+	} else {
+		dpdb_bind_text(wr, p, dpdb_col_text(rd, i));
+	}
+}
+
+/* The columns of table t in both databases, which must name the same. */
+static int table_cols(dps_store *src, dps_store *dst, const char *t, struct cols *c, char *why,
+		      size_t cap)
+{
+	memset(c, 0, sizeof *c);
 	dpdb_stmt *st = dpdb_prepare(src->db, "SELECT name, type FROM pragma_table_info(?1) ORDER BY cid");
 	dpdb_bind_text(st, 1, t);
-	int r = dps_rows(st, src_col, &c);
-	if (r == 1 || (!r && c.bad)) {
+	int r = dps_rows(st, src_col, c);
+	if (r == 1 || (!r && c->bad)) {
 		snprintf(why, cap, "table %s of the SQLite database has a column this denpod does not "
 				   "know (a damaged or foreign database)", t);
 		return DP_ESTATE;
 	}
 	if (r)
 		return r;
-	struct dst_cols d = {&c, 0, ""};
+	struct dst_cols d = {c, 0, ""};
 	st = dpdb_prepare(dst->db, "SELECT CAST(column_name AS TEXT) FROM information_schema.columns "
 				   "WHERE table_schema=current_schema() AND table_name=?1");
 	dpdb_bind_text(st, 1, t);
 	r = dps_rows(st, dst_col, &d);
-	if (r == 1 || (!r && d.n != c.n)) {
+	if (r == 1 || (!r && d.n != c->n)) {
 		snprintf(why, cap, "table %s has %s%s in the PostgreSQL schema but not in SQLite's "
 				   "(or the reverse): the two schemas of store.c differ (a bug)",
 			 t, d.missing[0] ? "column " : "other columns", d.missing);
 		return DP_ESTATE;
 	}
+	return r;
+}
+
+#define BATCH_ROWS 256     /* rows of one INSERT ... */
+#define BATCH_PARAMS 4096  /* ... and its parameters at most (PostgreSQL takes 65535) */
+
+/* One table's rows from src into dst (whose schema-made rows are replaced); *n: rows copied. */
+static int copy_table(dps_store *src, dps_store *dst, const char *t, uint64_t *n, char *why, size_t cap)
+{
+	struct cols c;
+	char sel[SQL_MAX], cnt[SQL_MAX], del[SQL_MAX];
+	int64_t ns = -1, nd = -1;
+	*n = 0;
+	int r = table_cols(src, dst, t, &c, why, cap);
 	if (r)
 		return r;
-	char sel[SQL_MAX], ins[SQL_MAX], del[SQL_MAX];
 	size_t ls = (size_t)snprintf(sel, sizeof sel, "SELECT ");
-	size_t li = (size_t)snprintf(ins, sizeof ins, "INSERT INTO %s(", t);
-	for (size_t i = 0; i < c.n; i++) {
-		ls += (size_t)snprintf(sel + ls, sizeof sel - ls, "%s%s", i ? "," : "", c.name[i]);
-		li += (size_t)snprintf(ins + li, sizeof ins - li, "%s%s", i ? "," : "", c.name[i]);
-	}
-	snprintf(sel + ls, sizeof sel - ls, " FROM %s", t);
-	li += (size_t)snprintf(ins + li, sizeof ins - li, ") VALUES(");
 	for (size_t i = 0; i < c.n; i++)
-		li += (size_t)snprintf(ins + li, sizeof ins - li, "%s?%zu", i ? "," : "", i + 1);
-	snprintf(ins + li, sizeof ins - li, ")");
+		ls += (size_t)snprintf(sel + ls, sizeof sel - ls, "%s%s", i ? "," : "", c.name[i]);
+	snprintf(sel + ls, sizeof sel - ls, " FROM %s", t);
+	snprintf(cnt, sizeof cnt, "SELECT count(*) FROM %s", t);
 	snprintf(del, sizeof del, "DELETE FROM %s", t);
+	/*
+	 * The rows are counted first (the caller's write lock holds them
+	 * still): full statements of per rows, then one of the rest.
+	 */
+	r = dps_int(dpdb_prepare(src->db, cnt), -1, &ns);
+	if (!r && ns < 0)
+		r = DP_ESTORE;
+	if (r)
+		return r;
+	size_t per = BATCH_PARAMS / c.n < BATCH_ROWS ? BATCH_PARAMS / c.n : BATCH_ROWS;
+	uint64_t full = (uint64_t)ns / per * per, rest = (uint64_t)ns - full;
+	char *big = full ? insert_sql(t, &c, per) : NULL, *last = rest ? insert_sql(t, &c, rest) : NULL;
+	if ((full && !big) || (rest && !last))
+		r = DP_ENOMEM;
 	/* the rows the schema made (meta's schema row, dirver's) give way to the source's */
-	r = dpdb_run(dpdb_prepare(dst->db, del));
+	if (!r)
+		r = dpdb_run(dpdb_prepare(dst->db, del));
 	dpdb_stmt *rd = r ? NULL : dpdb_prepare(src->db, sel);
-	dpdb_stmt *wr = r ? NULL : dpdb_prepare(dst->db, ins);
+	dpdb_stmt *wbig = r || !big ? NULL : dpdb_prepare(dst->db, big);
+	dpdb_stmt *wlast = r || !last ? NULL : dpdb_prepare(dst->db, last);
 	int rc = DPDB_DONE;
-	*n = 0;
 	while (!r && (rc = dpdb_step(rd)) == DPDB_ROW) {
-		for (size_t i = 0; i < c.n; i++) {
-			int k = (int)i;
-			if (dpdb_col_null(rd, k)) {
-				dpdb_bind_null(wr, k + 1);
-			} else if (c.type[i] == T_INT) {
-				dpdb_bind_i64(wr, k + 1, dpdb_col_i64(rd, k));
-			} else if (c.type[i] == T_BLOB) {
-				size_t len;
-				const uint8_t *p = dpdb_col_blob(rd, k, &len);
-				dpdb_bind_blob(wr, k + 1, p ? p : (const uint8_t *)"", len);
-			} else {
-				dpdb_bind_text(wr, k + 1, dpdb_col_text(rd, k));
-			}
+		if (*n == (uint64_t)ns) {
+			r = DP_ESTATE; /* more rows than counted: the count below says it */
+			break;
 		}
-		r = dpdb_run(wr);
+		int in_big = *n < full;
+		dpdb_stmt *wr = in_big ? wbig : wlast;
+		uint64_t j = in_big ? *n % per : *n - full, rows = in_big ? per : rest;
+		for (size_t i = 0; i < c.n; i++)
+			bind_col(wr, (int)(j * c.n + i + 1), rd, (int)i, c.type[i]);
 		(*n)++;
+		if (j + 1 == rows)
+			r = dpdb_run(wr);
 	}
 	if (!r && rc != DPDB_DONE)
 		r = rc;
 	dpdb_reset(rd);
-	if (r)
+	free(big);
+	free(last);
+	if (r && r != DP_ESTATE)
 		return r;
 	/* counted again on both sides: what was read is all there is, and all of it arrived */
-	char cnt[SQL_MAX];
-	int64_t ns = -1, nd = -1;
-	snprintf(cnt, sizeof cnt, "SELECT count(*) FROM %s", t);
-	r = dps_int(dpdb_prepare(src->db, cnt), -1, &ns);
-	if (!r)
-		r = dps_int(dpdb_prepare(dst->db, cnt), -1, &nd);
-	if (!r && (ns < 0 || nd < 0 || (uint64_t)ns != *n || (uint64_t)nd != *n)) {
+	r = dps_int(dpdb_prepare(dst->db, cnt), -1, &nd);
+	if (!r && (nd < 0 || (uint64_t)ns != *n || (uint64_t)nd != *n)) {
 		snprintf(why, cap, "table %s: %lld rows in SQLite, %llu read, %lld in PostgreSQL after "
 				   "the copy", t, (long long)ns, (unsigned long long)*n, (long long)nd);
 		r = DP_ESTATE;
