@@ -19,7 +19,8 @@
  *     check (dpl_verify) of the copy under DIR's log.key, and the copy's log
  *     size and latest signed checkpoint (size and root) equal to the
  *     source's.  Only then the commit: devices meet the same tree, the same
- *     roots, and see no fork;
+ *     roots, and see no fork; an admin entry MIGRATE (the operator's)
+ *     is appended in the same transaction, signed by the first run;
  *   - only after the commit, denpod.conf gets store = URI (written
  *     atomically, 0600); denpod.db is left as it was, the way back;
  *   - on any failure nothing changed: not the SQLite file, not denpod.conf,
@@ -137,8 +138,30 @@ static int check_log(const dpc_config *c, dps_store *src, dps_store *dst)
 	return v ? 1 : 0;
 }
 
-/* Connects, copies, checks, commits: an exit code (0: the copy is in). */
-static int copy(const dpc_config *c, const char *uri, const char *shown)
+/*
+ * The move itself on the log, after the copy checked and inside its
+ * transaction: an admin entry MIGRATE by the operator (signed by the
+ * switch's first round on PostgreSQL).  The URI is not in it.
+ */
+static int log_move(dps_store *dst, const char *op)
+{
+	char detail[DP_LOG_TEXT_MAX + 1];
+	uint64_t n = 0;
+	dpl_enc *x = dpl_enc_new();
+	int r = x ? dps_log_size(dst, &n) : DP_ENOMEM;
+	snprintf(detail, sizeof detail, "store moved from SQLite to PostgreSQL with the log's %llu "
+					"entries", (unsigned long long)n);
+	if (!r)
+		r = dpa_log_admin(dst, x, op, "MIGRATE", detail);
+	dpl_enc_free(x);
+	if (r)
+		fprintf(stderr, "denpod: migrate: cannot log the move (%s): nothing was changed\n",
+			dp_strerror(r));
+	return r;
+}
+
+/* Connects, copies, checks, logs, commits: an exit code (0: the copy is in). */
+static int copy(const dpc_config *c, const char *uri, const char *shown, const char *op)
 {
 	char path[DPC_PATH_MAX], found[128], why[512];
 	dps_store *src = NULL, *dst = NULL;
@@ -166,6 +189,8 @@ static int copy(const dpc_config *c, const char *uri, const char *shown)
 				why[0] ? why : dp_strerror(r));
 		else if (check_log(c, src, dst))
 			r = DP_ESTATE;
+		if (!r)
+			r = log_move(dst, op);
 		if (!r && (r = dps_commit(dst)) != DP_OK)
 			fprintf(stderr, "denpod: migrate: the commit on %s failed (%s): nothing was changed\n",
 				shown, dp_strerror(r));
@@ -193,6 +218,10 @@ int dpa_migrate(const dpa_args *a)
 				"PostgreSQL\")\n", shown);
 		return 2;
 	}
+	char op[DP_LOG_TEXT_MAX + 1];
+	int e = dpa_operator_of(a, op);
+	if (e)
+		return e;
 	dpc_config c;
 	if (dpc_load(&c, a->data))
 		return 1;
@@ -220,7 +249,7 @@ int dpa_migrate(const dpa_args *a)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!ec)
-		ec = copy(&c, a->to, shown);
+		ec = copy(&c, a->to, shown, op);
 	snprintf(conf, sizeof conf, "%s/denpod.conf", a->data);
 	if (!ec && (r = dp_write_file(conf, text.p, text.len, 0600, 0)) != DP_OK) {
 		fprintf(stderr, "denpod: migrate: the copy is in %s, but %s could not be written (%s): "
@@ -231,11 +260,12 @@ int dpa_migrate(const dpa_args *a)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!ec)
-		printf("moved to %s in %.1f s; denpod.conf now says store=%s.\n"
-		       "%s/denpod.db is kept as it was, the way back: stop the switch and remove the store= "
-		       "line from denpod.conf (what the switch did on PostgreSQL meanwhile is not in it).\n"
+		printf("moved to %s in %.1f s (logged: admin MIGRATE by %s); denpod.conf now says "
+		       "store=%s.\n"
+		       "%s/denpod.db is kept as it was, the way back until the switch runs on PostgreSQL: "
+		       "remove the store= line from denpod.conf (once it has run, going back is a rollback).\n"
 		       "Start the switch: denpod run --data %s\n",
-		       shown, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, shown,
+		       shown, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, op, shown,
 		       a->data, a->data);
 	dp_buf_free(&text); /* wiped: it holds the URI */
 	sodium_memzero(&c, sizeof c);

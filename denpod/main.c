@@ -245,13 +245,14 @@ static const struct cmd cmds[] = {
 			  "  for signer.state, so the LOG-ROLLBACK that\n"
 			  "  `denpo log recover` needs is written.  Only if no device saw beyond the\n"
 			  "  backup (or none is reachable): --lost N, the log entries lost (0: none).\n"},
-	{"migrate", NULL, O_DATA | O_TO, dpa_migrate, "denpod migrate --to postgresql://USER@HOST[:PORT]/DB --data DIR\n"
+	{"migrate", NULL, O_ACT | O_TO, dpa_migrate, "denpod migrate --to postgresql://USER@HOST[:PORT]/DB [--operator NAME] --data DIR\n"
 			  "  Moves a SQLite switch to PostgreSQL, its log intact.  With the switch stopped\n"
 			  "  (refused while denpod run uses DIR) and `denpod check` clean: copies every\n"
 			  "  table into the database --to names, which must be empty (createdb), in one\n"
 			  "  transaction; checks the copy (row counts; `denpod log verify` on it; the\n"
 			  "  same log size and latest signed checkpoint, so devices see no fork); only\n"
-			  "  then writes store=URI into denpod.conf.  DIR/denpod.db is left as it was:\n"
+			  "  then logs it (admin MIGRATE, by --operator NAME), commits and writes\n"
+			  "  store=URI into denpod.conf.  DIR/denpod.db is left as it was:\n"
 			  "  the way back is to remove that line.  On any failure nothing changes.\n"
 			  "  The URI's password is never shown; keep it in ~/.pgpass or PGPASSWORD.\n"},
 };

@@ -10,8 +10,8 @@
 #      unreachable server; a wrong password (never printed); a database
 #      that is not empty; a damaged SQLite database (a log entry altered);
 #  (3) the move: every table's rows, the same log size and latest signed
-#      checkpoint; denpod.conf gets store= (0600), denpod.db is untouched;
-#      the password is printed nowhere;
+#      checkpoint, then the move logged (admin MIGRATE); denpod.conf gets
+#      store= (0600), denpod.db is untouched; the password is printed nowhere;
 #  (4) the switch on PostgreSQL: every device's next command continues from
 #      the checkpoint it witnessed (no fork, no evidence), the unread cable
 #      and the one encrypted to the new epoch are read, a new cable gets the
@@ -132,7 +132,7 @@ check "a SQLite file that is no database: refused (exit $rc)" [ "$rc" = 1 ]
 check "  the target still empty" [ "$(tables "$URI")" = 0 ]
 
 # ---- (3) the move ----
-D migrate --to "$URI" >"$T/m.out" 2>"$T/m.err"
+D migrate --to "$URI" --operator ito.h >"$T/m.out" 2>"$T/m.err"
 rc=$?
 check "denpod migrate (exit $rc)" [ "$rc" = 0 ] || cat "$T/m.err" >&2
 check "  denpod.conf says store=" grep -qxF "store=$URI" "$T/sw/denpod.conf"
@@ -143,9 +143,18 @@ if [ -n "$PASS" ]; then
 	check "  no password printed" not grep -qF "$PASS" "$T/m.out" "$T/m.err"
 fi
 check "  log verify ran on the copy" grep -q "log verify: ok: $SQLITE_ENTRIES entries" "$T/m.out"
-for t in posts officers devices epoch_keys cables deliveries mrn log_entries log_tiles log_checkpoints; do
+for t in posts officers devices epoch_keys cables deliveries mrn log_tiles log_checkpoints log_cosigs; do
 	check "  table $t: $(sq "SELECT count(*) FROM $t") rows in both" [ "$(pgq "SELECT count(*) FROM $t")" = "$(sq "SELECT count(*) FROM $t")" ]
 done
+check "  log_entries: SQLite's $SQLITE_ENTRIES and the MIGRATE entry" [ "$(pgq "SELECT count(*) FROM log_entries")" = $((SQLITE_ENTRIES + 1)) ]
+check "  every copied entry byte for byte" [ "$(pgq "SELECT encode(sha256(string_agg(data, ''::bytea ORDER BY idx)), 'hex') FROM log_entries WHERE idx < $SQLITE_ENTRIES")" = \
+	"$(python3 -c 'import hashlib, sqlite3, sys
+h = hashlib.sha256()
+for (d,) in sqlite3.connect(sys.argv[1]).execute("SELECT data FROM log_entries ORDER BY idx"): h.update(d)
+print(h.hexdigest())' "$T/sw/denpod.db")" ]
+D log show --from "$SQLITE_ENTRIES" >"$T/show"
+check "  the move is logged after the copied entries (admin MIGRATE by ito.h)" \
+	all 'grep -q "^# entry $SQLITE_ENTRIES\$" "$T/show" && grep -q "^Act: MIGRATE" "$T/show" && grep -q "^Operator: ito.h" "$T/show"'
 D log checkpoint >"$T/ck.pg" || no "log checkpoint on PostgreSQL"
 check "the same latest signed checkpoint (note byte for byte)" cmp -s "$T/ck.sqlite" "$T/ck.pg"
 D migrate --to "$URI" >"$T/m.out" 2>"$T/m.err"
