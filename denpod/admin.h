@@ -22,6 +22,7 @@ typedef struct {
 	const char *lost;   /* restore --lost: log entries lost, when signer.state is gone */
 	const char *signed_cp; /* restore, log rollback --signed-checkpoint: a device's note */
 	const char *store;     /* init --store: a PostgreSQL URI (denpod.conf's store) */
+	const char *to;        /* migrate --to: the PostgreSQL URI to move to (a secret: never shown) */
 	int hq;
 	int all;  /* --all */
 	int json; /* --json: the list or show as JSON (docs/operations.md, "JSON output") */
@@ -137,9 +138,20 @@ int dpa_signed_checkpoint(const dpc_config *c, const char *file, uint64_t restor
 int dpa_check(const dpa_args *a);
 /* The same check on data directory dir, its report to out: 0 no damage, 1 damage or unreadable. */
 int dpa_check_dir(const char *dir, FILE *out);
+/*
+ * dpa_check_dir on dir, its report kept; on damage the report goes to
+ * stderr after a line "denpod: WHOSE".  DP_OK, DP_ESTATE (damage), DP_ENOMEM.
+ */
+int dpa_check_report(const char *dir, const char *whose) DP_WUR;
 /* admin_backup.c: `denpod backup DEST`, `denpod restore SRC` (denpod/admin_backup.c). */
 int dpa_backup(const dpa_args *a);
 int dpa_restore(const dpa_args *a);
 int dpa_cable_restore(const dpa_args *a);
+/*
+ * admin_migrate.c: `denpod migrate --to URI`, a stopped SQLite switch moved
+ * to an empty PostgreSQL database, its log checked, then denpod.conf's
+ * store= set (docs/operations.md, "Moving to PostgreSQL").
+ */
+int dpa_migrate(const dpa_args *a);
 
 #endif

@@ -99,11 +99,7 @@ static void remove_work(const char *dir)
 	rmdir(dir);
 }
 
-/*
- * `denpod check` on data directory dir, its report kept; on damage the
- * report goes to stderr after a line that says whose damage it is.
- */
-static int check_copy(const char *dir, const char *whose)
+int dpa_check_report(const char *dir, const char *whose)
 {
 	char *rep = NULL;
 	size_t len = 0;
@@ -222,7 +218,7 @@ static int backup_into(const dpa_args *a, const char *work, dpb_manifest *m)
 				      "directory is damaged (the report follows; run `denpod check --data %s` "
 				      "and see docs/operations.md, \"Damage and recovery\").  No backup was "
 				      "written", a->data);
-	if (check_copy(work, whose))
+	if (dpa_check_report(work, whose))
 		return DP_ESTATE;
 	if ((r = same_keys(a->data, work, &which))) {
 		fprintf(stderr, "denpod: backup: the copy's %s is not the data directory's (%s): did a "
@@ -441,7 +437,7 @@ static int stage_check(const char *stage, const char *dir, const dpb_manifest *m
 	const char *which = NULL;
 	dps_checkpoint cp;
 	uint64_t entries = 0;
-	if (check_copy(stage, "restore: `denpod check` finds the backup damaged (its report follows); "
+	if (dpa_check_report(stage, "restore: `denpod check` finds the backup damaged (its report follows); "
 			      "nothing was changed: use another backup"))
 		return DP_ESTATE;
 	int r = log_state(stage, &cp, &entries);

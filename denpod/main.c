@@ -33,6 +33,7 @@ static const char usage[] =
 	"  log checkpoint | log verify | log show [--from I] [--count N] | log rollback\n"
 	"  check\n"
 	"  backup DEST | restore SRC [--signed-checkpoint FILE | --lost N]   (docs/operations.md, \"Back up and restore\")\n"
+	"  migrate --to postgresql://USER@HOST/DB   (docs/operations.md, \"Moving to PostgreSQL\")\n"
 	"  version   (also --version)\n"
 	"  config check [--json]\n"
 	"List and show commands take --json (officer list, device list, cable list,\n"
@@ -57,7 +58,7 @@ enum {
 	O_CAPTIONS = 1u << 8, O_ROLES = 1u << 9, O_NAME = 1u << 10, O_OUT = 1u << 11,
 	O_OPERATOR = 1u << 12, O_REASON = 1u << 13, O_FROM = 1u << 14, O_COUNT = 1u << 15,
 	O_ALL = 1u << 16, O_JSON = 1u << 17, O_EXPECT = 1u << 18, O_LOST = 1u << 19,
-	O_SIGNEDCP = 1u << 20, O_STORE = 1u << 21,
+	O_SIGNEDCP = 1u << 20, O_STORE = 1u << 21, O_TO = 1u << 22,
 };
 static const struct {
 	const char *name;
@@ -86,6 +87,7 @@ static const struct {
 	{"lost", "N", offsetof(dpa_args, lost)},
 	{"signed-checkpoint", "FILE", offsetof(dpa_args, signed_cp)},
 	{"store", "URI", offsetof(dpa_args, store)},
+	{"to", "URI", offsetof(dpa_args, to)},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 #define O_ACT (O_DATA | O_OPERATOR) /* a command that changes the switch: logged with its operator */
@@ -243,6 +245,16 @@ static const struct cmd cmds[] = {
 			  "  for signer.state, so the LOG-ROLLBACK that\n"
 			  "  `denpo log recover` needs is written.  Only if no device saw beyond the\n"
 			  "  backup (or none is reachable): --lost N, the log entries lost (0: none).\n"},
+	{"migrate", NULL, O_ACT | O_TO, dpa_migrate, "denpod migrate --to postgresql://USER@HOST[:PORT]/DB [--operator NAME] --data DIR\n"
+			  "  Moves a SQLite switch to PostgreSQL, its log intact.  With the switch stopped\n"
+			  "  (refused while denpod run uses DIR) and `denpod check` clean: copies every\n"
+			  "  table into the database --to names, which must be empty (createdb), in one\n"
+			  "  transaction; checks the copy (row counts; `denpod log verify` on it; the\n"
+			  "  same log size and latest signed checkpoint, so devices see no fork); only\n"
+			  "  then logs it (admin MIGRATE, by --operator NAME), commits and writes\n"
+			  "  store=URI into denpod.conf.  DIR/denpod.db is left as it was:\n"
+			  "  the way back is to remove that line.  On any failure nothing changes.\n"
+			  "  The URI's password is never shown; keep it in ~/.pgpass or PGPASSWORD.\n"},
 };
 
 /* "--data DIR, --operator NAME, --help": the options cmd takes, for messages. */

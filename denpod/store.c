@@ -314,6 +314,42 @@ static const char schema_pg_ddl[] =
 	"INSERT INTO log_lease(id,holder,expires) VALUES(1,'',0) ON CONFLICT DO NOTHING;"
 	"INSERT INTO meta(k,v) VALUES('schema','" SCHEMA_VERSION "') ON CONFLICT DO NOTHING;";
 
+int dps_schema_pg_make(dps_store *s)
+{
+	return dpdb_in_txn(s->db) ? dpdb_exec(s->db, schema_pg_ddl) : DP_EINVAL;
+}
+
+/*
+ * Every table of both schemas, one place (store.h dps_tables): in the
+ * order `denpod migrate` copies them, a table before those whose foreign
+ * keys point at it, and dirver last (the directory tables' triggers bump
+ * it while they are copied; its own row then sets it to the source's).
+ */
+const dps_table dps_tables[] = {
+	{"meta", DPS_TAB_COPY},
+	{"posts", DPS_TAB_COPY},
+	{"collectives", DPS_TAB_COPY},
+	{"officers", DPS_TAB_COPY},
+	{"devices", DPS_TAB_COPY},
+	{"epoch_keys", DPS_TAB_COPY},
+	{"cables", DPS_TAB_COPY},
+	{"mrn", DPS_TAB_COPY},
+	{"deliveries", DPS_TAB_COPY},
+	{"log_entries", DPS_TAB_COPY},
+	{"log_tiles", DPS_TAB_COPY},
+	{"log_checkpoints", DPS_TAB_COPY},
+	{"log_cosigs", DPS_TAB_COPY},
+	{"containments", DPS_TAB_COPY},
+	{"approvals", DPS_TAB_COPY},
+	{"log_rollbacks", DPS_TAB_COPY},
+	{"log_recoveries", DPS_TAB_COPY},
+	{"dirver", DPS_TAB_COPY},
+	/* PostgreSQL's coordination rows (the writers' lock, the signing lease): made by its schema */
+	{"log_head", DPS_TAB_PG},
+	{"log_lease", DPS_TAB_PG},
+};
+const size_t dps_ntables = sizeof dps_tables / sizeof dps_tables[0];
+
 /*
  * PostgreSQL: the tables in one transaction (create = 1), or a check that
  * they are there; a database of another schema version is refused.

@@ -597,6 +597,52 @@ int64_t dps_dir_version(const dps_store *s);
 #define DPS_CHAN_DIR "denpo_dir"
 int dps_notify(dps_store *s, const char *channel, const char *payload) DP_WUR;
 
+/*
+ * ---- every table, and the move to PostgreSQL (`denpod migrate`,
+ * denpod/store_migrate.c) ----
+ *
+ * dps_tables: every table of the schema, the one list that says what a
+ * migration copies: DPS_TAB_COPY, a table of both databases, copied row
+ * for row, in this order (foreign keys satisfied); DPS_TAB_PG, a table
+ * PostgreSQL alone has, its rows made by its schema.  A table added to
+ * either schema and not here makes dps_migrate_copy refuse (and
+ * test_denpod_store fail).
+ */
+enum { DPS_TAB_COPY = 1, DPS_TAB_PG = 2 };
+typedef struct {
+	const char *name;
+	int kind; /* DPS_TAB_* */
+} dps_table;
+extern const dps_table dps_tables[];
+extern const size_t dps_ntables;
+/* The dps_tables row of name, or NULL. */
+const dps_table *dps_table_find(const char *name);
+/*
+ * The target of a migration: a connection to the PostgreSQL database
+ * target, which must hold no table (in its current schema).  DP_EINVAL: not
+ * a PostgreSQL URI; DP_ESTORE: no connection (the driver said why, never
+ * the password); DP_EEXISTS: the database holds tables (one's name into
+ * found, e.g. "meta").
+ */
+int dps_migrate_open(dps_store **dst, const char *target, char *found, size_t cap) DP_WUR;
+/*
+ * Copies src (SQLite, inside the caller's dps_begin: no other process
+ * writes meanwhile) into dst (from dps_migrate_open) in one transaction,
+ * left open: the PostgreSQL schema, every DPS_TAB_COPY table row for row
+ * (each value as its column's declared type), every identity column set
+ * to continue past the largest copied value, and each table's row count
+ * in dst compared with src's.  rows(ctx, table, n) for each table copied.
+ * The caller checks the copy (the log) and ends with dps_commit(dst) or
+ * dps_rollback(dst).  DP_ESTATE with why: a table or column one database
+ * has and dps_tables or the other lacks, or counts that differ; a store
+ * error otherwise (the transaction is rolled back on any error).
+ */
+int dps_migrate_copy(dps_store *src, dps_store *dst, void (*rows)(void *ctx, const char *table,
+								   uint64_t n),
+		     void *ctx, char *why, size_t cap) DP_WUR;
+/* The tables of s's database in its current schema, in name order, to cb; either kind. */
+int dps_schema_tables(dps_store *s, int (*cb)(void *ctx, const char *name), void *ctx) DP_WUR;
+
 /* ---- damage: reading every stored copy (denpod/check.h, denpod/scrub.h) ---- */
 
 /*

@@ -58,26 +58,11 @@ int dps_db_check(dps_store *s, int full, const char *table,
 	return r;
 }
 
-struct tables {
-	int (*cb)(void *ctx, const char *name);
-	void *ctx;
-};
-
-static int table_row(dpdb_stmt *st, void *ctx)
-{
-	struct tables *x = ctx;
-	const char *name = dpdb_col_text(st, 0);
-	return x->cb(x->ctx, name ? name : "");
-}
-
 int dps_db_tables(dps_store *s, int (*cb)(void *ctx, const char *name), void *ctx)
 {
 	if (dpdb_kind(s->db) != DPDB_SQLITE)
 		return DP_EUNSUPP;
-	struct tables x = {cb, ctx};
-	return dps_rows(dpdb_prepare(s->db, "SELECT name FROM sqlite_master WHERE type='table' "
-					    "ORDER BY name"),
-			table_row, &x);
+	return dps_schema_tables(s, cb, ctx);
 }
 
 int dps_cache_small(dps_store *s)

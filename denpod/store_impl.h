@@ -17,6 +17,7 @@
  *   store_detect.c  containment steps, two-operator approvals, decoys,
  *                   the devices detection follows
  *   store_backup.c  online backup, integrity checks, MRN skip/merge/high
+ *   store_migrate.c the table list's copy into an empty PostgreSQL (denpod migrate)
  */
 #ifndef DENPOD_STORE_IMPL_H
 #define DENPOD_STORE_IMPL_H
@@ -83,6 +84,9 @@ int64_t dps_col_i64_or_neg(dpdb_stmt *st, int i);
  */
 int dps_own_begin(dps_store *s, int *own);
 int dps_own_end(dps_store *s, int own, int r);
+
+/* PostgreSQL's schema, made inside the caller's transaction (DP_EINVAL outside one). */
+int dps_schema_pg_make(dps_store *s) DP_WUR;
 
 /* Row readers shared between files. */
 void dps_officer_row(dpdb_stmt *st, int i, dps_officer *o);

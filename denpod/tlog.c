@@ -1367,8 +1367,13 @@ int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out)
 	dpl_walk *w = NULL;
 	unsigned problems = 0;
 	uint64_t ncp = 0, entries = 0, latest = 0;
-	/* one snapshot: a running signer may commit meanwhile */
-	int r = dps_snapshot_begin(s);
+	/*
+	 * One snapshot: a running signer may commit meanwhile.  Inside the
+	 * caller's write transaction (denpod migrate checks its copy before it
+	 * commits: DP_EINVAL) that transaction is the snapshot.
+	 */
+	int snap = dps_snapshot_begin(s);
+	int r = snap == DP_EINVAL ? DP_OK : snap;
 	if (!r)
 		r = dpl_walk_begin(&w, s, vk, 0, NULL, 1, &cb);
 	if (!r) {
@@ -1376,7 +1381,8 @@ int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out)
 		latest = w->latest;
 		r = dpl_walk_finish(w, UINT64_MAX, NULL, NULL, &problems, &ncp);
 	}
-	dps_snapshot_end(s);
+	if (!snap)
+		dps_snapshot_end(s);
 	if (!r && ncp == 0) {
 		fprintf(out, "log verify: no checkpoint is stored (has denpod run ever started?)\n");
 		problems++;

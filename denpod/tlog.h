@@ -125,9 +125,11 @@ int dpl_checkpoint_ok(const dps_checkpoint *c, const dp_note_vkey *vk) DP_WUR;
  * `denpod log verify`: recomputes every leaf hash and tile from the
  * entries, checks each entry decodes, each stored checkpoint's signature
  * and root, and that the stored tiles are exactly those of the latest
- * checkpoint, in one read snapshot.  Problems are printed to `out` (the
- * first 20, then their count); DP_OK only if there are none, DP_ESTATE if
- * there are, another code if the log cannot be read at all.
+ * checkpoint, in one read snapshot (or inside the caller's write
+ * transaction, which is one: `denpod migrate` checks its copy before it
+ * commits).  Problems are printed to `out` (the first 20, then their
+ * count); DP_OK only if there are none, DP_ESTATE if there are, another
+ * code if the log cannot be read at all.
  */
 int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out) DP_WUR;
 

@@ -43,6 +43,37 @@ static const struct target {
 	{"postgresql", "DENPO_TEST_PG"},
 };
 
+/*
+ * The table list a migration copies (store.h dps_tables) is the schema's:
+ * every table the database was made with is listed (on SQLite as one to
+ * copy: a table SQLite has and migrate skipped would be left behind), and
+ * every listed table is there.  A table added to either schema in store.c
+ * and not to dps_tables fails here.
+ */
+struct tables_seen {
+	int pg;
+	size_t n, listed;
+};
+static int table_seen(void *ctx, const char *name)
+{
+	struct tables_seen *x = ctx;
+	const dps_table *t = dps_table_find(name);
+	CHECKF(t != NULL, "table %s of the schema is in dps_tables (store.c): denpod migrate copies "
+			  "only what that list names", name);
+	CHECKF(!t || x->pg || t->kind == DPS_TAB_COPY, "table %s of SQLite's schema is copied by migrate",
+	       name);
+	x->n++;
+	return DP_OK;
+}
+static void test_tables(dps_store *s)
+{
+	struct tables_seen x = {strncmp(dbpath, "postgres", 8) == 0, 0, 0};
+	CHECK(dps_schema_tables(s, table_seen, &x) == DP_OK);
+	for (size_t i = 0; i < dps_ntables; i++)
+		x.listed += x.pg || dps_tables[i].kind == DPS_TAB_COPY;
+	CHECKF(x.n == x.listed, "the schema has %zu tables, dps_tables lists %zu for it", x.n, x.listed);
+}
+
 static void mkdev(dps_store *s, uint8_t id[32], const char *officer)
 {
 	dps_device d;
@@ -876,6 +907,7 @@ static void conformance(void)
 	dp_random(idt, 16);
 	CHECK(dps_cable_stored(s, idt, data, 10, &c) == DP_ENOTFOUND);
 
+	test_tables(s);
 	/* key epochs */
 	test_publish(s);
 	test_current(s);
@@ -889,6 +921,82 @@ static void conformance(void)
 		dps_store *again = NULL;
 		CHECK(dps_open(&again, dbpath, 1) == DP_EEXISTS && again == NULL);
 	}
+}
+
+/* Entry idx's bytes: "entry <idx>" padded with its index byte to 40 + idx % 7 bytes. */
+static size_t mig_entry(uint64_t idx, uint8_t out[64])
+{
+	size_t n = 40 + idx % 7;
+	memset(out, (int)(idx & 0xff), n);
+	memcpy(out, "entry ", 6);
+	return n;
+}
+struct mig_seen {
+	uint64_t n, bad;
+};
+static int mig_entry_cb(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
+{
+	struct mig_seen *x = ctx;
+	uint8_t want[64];
+	size_t n = mig_entry(idx, want);
+	x->bad += len != n || memcmp(e, want, n) != 0;
+	x->n++;
+	return DP_OK;
+}
+
+/*
+ * dps_migrate_copy (denpod migrate) into an empty PostgreSQL database:
+ * tables of more rows than one INSERT carries (meta: 2 columns, 256 rows a
+ * statement; 701 rows, one value NULL; log_entries: 300) arrive whole and
+ * byte for byte; a database that is not empty is refused, naming a table.
+ */
+static void test_migrate(const char *base)
+{
+	char path[300], name[64], found[64], key[16], val[16], got[16], why[256];
+	snprintf(path, sizeof path, "%s/migrate.db", dir);
+	snprintf(name, sizeof name, "denpo_test_migrate_%d", (int)getpid());
+	char *uri = t_pg_with_database(base, name);
+	dps_store *src = NULL, *dst = NULL;
+	CHECK(uri && t_pg_database(base, name, 1) == DP_OK);
+	CHECK(dps_open(&src, path, 1) == DP_OK);
+	CHECK(src && dps_begin(src) == DP_OK);
+	for (int i = 0; src && i < 700; i++) {
+		snprintf(key, sizeof key, "k%04d", i);
+		snprintf(val, sizeof val, "v%d", i);
+		CHECK(dps_meta_put(src, key, i == 300 ? NULL : val) == DP_OK);
+	}
+	for (uint64_t i = 0; src && i < 300; i++) {
+		uint8_t e[64];
+		uint64_t idx;
+		size_t n = mig_entry(i, e);
+		CHECK(dps_log_append(src, e, n, &idx) == DP_OK && idx == i);
+	}
+	CHECK(src && dps_commit(src) == DP_OK);
+	CHECK(dps_migrate_open(&dst, uri, found, sizeof found) == DP_OK);
+	CHECK(src && dps_begin(src) == DP_OK);
+	CHECK(dst && dps_migrate_copy(src, dst, NULL, NULL, why, sizeof why) == DP_OK);
+	CHECK(dst && dps_commit(dst) == DP_OK);
+	if (src)
+		dps_rollback(src);
+	CHECK(dst && dps_meta_get(dst, "k0699", got, sizeof got) == DP_OK && strcmp(got, "v699") == 0);
+	CHECK(dst && dps_meta_get(dst, "k0256", got, sizeof got) == DP_OK && strcmp(got, "v256") == 0);
+	CHECK(dst && dps_meta_get(dst, "k0300", got, sizeof got) == DP_OK && got[0] == 0);
+	CHECK(dst && dps_meta_get(dst, "schema", got, sizeof got) == DP_OK && got[0] != 0);
+	uint64_t size = 0;
+	struct mig_seen seen = {0, 0};
+	CHECK(dst && dps_log_size(dst, &size) == DP_OK && size == 300);
+	CHECK(dst && dps_log_entries(dst, 0, 1000, mig_entry_cb, &seen) == DP_OK && seen.n == 300 &&
+	      seen.bad == 0);
+	dps_close(dst);
+	dst = NULL;
+	/* the database holds the switch now: a second migration into it is refused */
+	CHECK(dps_migrate_open(&dst, uri, found, sizeof found) == DP_EEXISTS && dst == NULL &&
+	      strcmp(found, "approvals") == 0);
+	/* the source was only read */
+	CHECK(src && dps_meta_get(src, "k0699", got, sizeof got) == DP_OK && strcmp(got, "v699") == 0);
+	dps_close(src);
+	CHECK(t_pg_database(base, name, 0) == DP_OK);
+	free(uri);
 }
 
 int main(void)
@@ -923,6 +1031,9 @@ int main(void)
 		free(uri);
 	}
 	test_sqlite_old_db();
+	const char *pg = getenv("DENPO_TEST_PG");
+	if (pg && *pg)
+		test_migrate(pg);
 
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
