@@ -16,10 +16,11 @@
  *
  * One line per cable on stdout (a single write(), so lines from the
  * workers never mix when stdout is opened O_APPEND):
- *   ok I CABLE_ID MRN STATUS(201|200) TRIES DONE_MS
+ *   ok I CABLE_ID MRN STATUS(201|200) TRIES DONE_MS SENT_MS
  *   fail I CABLE_ID ERRNAME MESSAGE
- * DONE_MS: when the answer came, in milliseconds of the Unix epoch
- * (scripts/failover-drill measures from each kill to the next acceptance).
+ * DONE_MS: when the answer came, SENT_MS: when the cable was first sent, in
+ * milliseconds of the Unix epoch (scripts/failover-drill measures from each
+ * kill to the next acceptance of a cable sent, or sent again, after it).
  * Exit 0 if every cable was accepted.
  */
 #include <stdarg.h>
@@ -45,6 +46,14 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* milliseconds of the Unix epoch */
+static long long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int by_device(const void *a, const void *b)
@@ -143,6 +152,7 @@ static int worker(const dp_client_config *cfg, const dp_keystore *ks, const char
 		dp_hex_encode(id, sub.p + 4 + 6, DP_CABLE_ID);
 		dp_submit_result res;
 		int tries = 0;
+		long long sent = ms_now();
 		for (;;) {
 			tries++;
 			r = dp_client_submit(cl, sub.p, sub.len, &res);
@@ -156,10 +166,8 @@ static int worker(const dp_client_config *cfg, const dp_keystore *ks, const char
 			line("fail %ld %s %s %s\n", i, id, dp_errname(r), dp_client_message(cl));
 			bad = 1;
 		} else {
-			struct timespec at;
-			clock_gettime(CLOCK_REALTIME, &at);
-			line("ok %ld %s %s %d %d %lld\n", i, res.cable_id, res.mrn, res.duplicate ? 200 : 201, tries,
-			     (long long)at.tv_sec * 1000 + at.tv_nsec / 1000000);
+			line("ok %ld %s %s %d %d %lld %lld\n", i, res.cable_id, res.mrn, res.duplicate ? 200 : 201,
+			     tries, ms_now(), sent);
 		}
 		dp_buf_free(&sub);
 	}
