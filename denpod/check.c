@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "denpo/crypto.h"
 #include "denpo/encoding.h"
@@ -199,16 +200,31 @@ int dpk_open_start(dps_store **out, const dpc_config *cfg)
 	dps_store *s = NULL;
 	*out = NULL;
 	int r = dpc_store_target(cfg, path, sizeof path);
+	if (r)
+		return r;
 	char shown[DPC_STORE_MAX + 1];
 	dpdb_redact(shown, sizeof shown, path);
-	if (!r && (r = dps_open(&s, path, 0))) {
+	int pg = dpdb_kind_of(path) == DPDB_PG;
+	r = dps_open(&s, path, 0);
+	for (int waited = 0; r == DP_ESTORE && pg && waited < DPK_PG_START_WAIT; waited++) {
+		if (waited == 0)
+			fprintf(stderr, "denpod: the database %s cannot be reached now: trying again each second "
+					"for %d s (a failover takes seconds)\n", shown, DPK_PG_START_WAIT);
+		sleep(1);
+		r = dps_open(&s, path, 0);
+	}
+	if (r && pg) {
+		fprintf(stderr, "denpod: not starting: the database %s cannot be reached (see above).  Check "
+				"that PostgreSQL runs and accepts writes there, and the store= URI in %s/denpod.conf "
+				"(hosts, database, password)\n", shown, cfg->dir);
+		return r;
+	}
+	if (r) {
 		fprintf(stderr, "denpod: not starting: the database %s cannot be opened (see above).  If "
 				"it is damaged, `denpod check --data %s` says where, and docs/operations.md, "
 				"\"Damage and recovery\", how to restore it\n", shown, cfg->dir);
 		return r;
 	}
-	if (r)
-		return r;
 	struct db_print p = {stderr, "denpod: database: ", ""};
 	r = dps_db_check(s, 0, NULL, db_line, &p);
 	if (r == DP_EUNSUPP)

@@ -60,7 +60,12 @@ int dpk_cable_read(dps_store *s, const dps_cable *c, dp_buf *data, dp_logent *e,
  * is printed with what to do next (`denpod check`, the recovery section of
  * docs/operations.md), a damage alert goes to the configured outputs,
  * and nothing is left open: DP_ESTATE (damage) or the store's error.
+ * A PostgreSQL store that cannot be reached (DP_ESTORE) is tried again
+ * once a second for DPK_PG_START_WAIT seconds, saying so: a standby being
+ * promoted takes seconds, and an instance started meanwhile waits for it
+ * rather than exiting to its supervisor's restart (scripts/failover-drill).
  */
+#define DPK_PG_START_WAIT 30
 int dpk_open_start(dps_store **s, const dpc_config *cfg) DP_WUR;
 /* A start refused for damage found elsewhere (the log): the same alert. */
 void dpk_start_refused(const dpc_config *cfg, const char *part, const char *detail);

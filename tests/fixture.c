@@ -80,5 +80,15 @@ int fx_device_open(const char *tool, const char *home, dp_keystore **ks, dp_enro
 	cfg->tls_seed = (*ks)->tls_seed;
 	cfg->connect_timeout_ms = 2000;
 	cfg->timeout_ms = 10000;
+	char last[DP_URL_MAX + 2] = "";
+	snprintf(path, sizeof path, "%s/switch", home);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (fgets(last, sizeof last, f))
+			last[strcspn(last, "\n")] = 0;
+		fclose(f);
+	}
+	int at = dp_switch_list_find(&ans->switches, last);
+	cfg->start = at > 0 ? (size_t)at : 0;
 	return DP_OK;
 }

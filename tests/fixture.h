@@ -42,6 +42,8 @@ int fx_replace(dp_buf *out, size_t cap, const uint8_t *p, size_t n, const char *
  * keystore.age opened with $DENPO_PASSPHRASE into *ks (dp_keystore_free),
  * its answer.txt into *ans, and cfg set for dp_client_new (it points into
  * *ans and *ks, which must outlive it; 2 s to connect, 10 s a request).
+ * Like denpo, the first request goes to the address in HOME/switch when
+ * the answer lists it (scripts/failover-drill spreads its devices so).
  * Prints what failed, as tool, and returns its code.
  */
 int fx_device_open(const char *tool, const char *home, dp_keystore **ks, dp_enrol_answer *ans,

@@ -1,5 +1,6 @@
 /*
- * tests/tool_flood.c - a busy sending device for tests/it_kill9.sh.
+ * tests/tool_flood.c - a busy sending device for tests/it_kill9.sh and
+ * scripts/failover-drill.
  *
  *   tool_flood HOME TO N OUTDIR [WORKERS] [DEADLINE_S]
  *
@@ -7,15 +8,19 @@
  * $DENPO_PASSPHRASE, answer.txt: fx_device_open) and libdenpo's client
  * (mTLS, pinned switch key).  Resolves the CONFIDENTIAL devices at post TO once, then
  * WORKERS processes (default 8) build and submit N cables between them,
- * like `denpo send` does: each submission (real signed envelope; random
- * 512-byte payload -- the switch never opens it) is first written to
+ * like `denpo send` does: each submission (real signed envelope; 512
+ * random bytes age-encrypted to the devices, so that they open it; the
+ * switch never does) is first written to
  * OUTDIR/I.sub, then submitted; a network failure or a 503 is retried with
  * the SAME bytes every 50 ms until DEADLINE_S (default 90) has passed.
  *
  * One line per cable on stdout (a single write(), so lines from the
  * workers never mix when stdout is opened O_APPEND):
- *   ok I CABLE_ID MRN STATUS(201|200) TRIES
+ *   ok I CABLE_ID MRN STATUS(201|200) TRIES DONE_MS SENT_MS
  *   fail I CABLE_ID ERRNAME MESSAGE
+ * DONE_MS: when the answer came, SENT_MS: when the cable was first sent, in
+ * milliseconds of the Unix epoch (scripts/failover-drill measures from each
+ * kill to the next acceptance of a cable sent, or sent again, after it).
  * Exit 0 if every cable was accepted.
  */
 #include <stdarg.h>
@@ -26,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "denpo/age.h"
 #include "denpo/client.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
@@ -40,6 +46,14 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* milliseconds of the Unix epoch */
+static long long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int by_device(const void *a, const void *b)
@@ -72,15 +86,27 @@ static int build(const dp_keystore *ks, const char *from, const char *to, const 
 	}
 	qsort(e.recipients, n, sizeof *e.recipients, by_device);
 	e.nrecipients = n;
-	uint8_t payload[PAYLOAD];
-	dp_random(payload, sizeof payload);
-	e.payload_len = sizeof payload;
-	dp_sha256(e.payload_sha256, payload, sizeof payload);
-	dp_buf env;
+	/* random bytes, age-encrypted to the devices: they open it (tool_drain checks that) */
+	uint8_t pt[PAYLOAD];
+	dp_random(pt, sizeof pt);
+	dp_age_recipient *keys = calloc(n, sizeof *keys);
+	dp_buf payload, env;
+	dp_buf_init(&payload, DP_MAX_PAYLOAD);
 	dp_buf_init(&env, DP_ENVELOPE_MAX);
-	int r = dp_envelope_encode(&e, ks->sign_sk, &env);
+	int r = keys ? DP_OK : DP_ENOMEM;
+	for (size_t i = 0; !r && i < n; i++)
+		r = dp_age_recipient_parse(&keys[i], d[i].age_recipient);
 	if (!r)
-		r = dp_submission_encode(&env, payload, sizeof payload, sub);
+		r = dp_age_encrypt(keys, n, pt, sizeof pt, 0, &payload);
+	free(keys);
+	if (!r) {
+		e.payload_len = payload.len;
+		dp_sha256(e.payload_sha256, payload.p, payload.len);
+		r = dp_envelope_encode(&e, ks->sign_sk, &env);
+	}
+	if (!r)
+		r = dp_submission_encode(&env, payload.p, payload.len, sub);
+	dp_buf_free(&payload);
 	dp_buf_free(&env);
 	dp_envelope_free(&e);
 	return r;
@@ -110,7 +136,7 @@ static int worker(const dp_client_config *cfg, const dp_keystore *ks, const char
 	int bad = 0;
 	for (long i = w; i < n; i += nw) {
 		dp_buf sub;
-		dp_buf_init(&sub, DP_ENVELOPE_MAX + PAYLOAD + 4);
+		dp_buf_init(&sub, DP_ENVELOPE_MAX + DP_MAX_PAYLOAD + 4);
 		char path[4096], id[DP_HEXID];
 		int r = build(ks, from, to, d, nd, &sub);
 		snprintf(path, sizeof path, "%s/%ld.sub", outdir, i);
@@ -126,6 +152,7 @@ static int worker(const dp_client_config *cfg, const dp_keystore *ks, const char
 		dp_hex_encode(id, sub.p + 4 + 6, DP_CABLE_ID);
 		dp_submit_result res;
 		int tries = 0;
+		long long sent = ms_now();
 		for (;;) {
 			tries++;
 			r = dp_client_submit(cl, sub.p, sub.len, &res);
@@ -139,7 +166,8 @@ static int worker(const dp_client_config *cfg, const dp_keystore *ks, const char
 			line("fail %ld %s %s %s\n", i, id, dp_errname(r), dp_client_message(cl));
 			bad = 1;
 		} else {
-			line("ok %ld %s %s %d %d\n", i, res.cable_id, res.mrn, res.duplicate ? 200 : 201, tries);
+			line("ok %ld %s %s %d %d %lld %lld\n", i, res.cable_id, res.mrn, res.duplicate ? 200 : 201,
+			     tries, ms_now(), sent);
 		}
 		dp_buf_free(&sub);
 	}
