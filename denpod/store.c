@@ -354,28 +354,67 @@ const size_t dps_ntables = sizeof dps_tables / sizeof dps_tables[0];
  * PostgreSQL: the tables in one transaction (create = 1), or a check that
  * they are there; a database of another schema version is refused.
  */
-/* The tables in the connection's schema (PostgreSQL). */
-static int pg_tables(dps_store *s, int64_t *n)
+struct tables {
+	int (*cb)(void *ctx, const char *name);
+	void *ctx;
+};
+
+static int table_row(dpdb_stmt *st, void *ctx)
 {
-	return query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
-			    "table_schema=current_schema()", n);
+	struct tables *x = ctx;
+	const char *name = dpdb_col_text(st, 0);
+	return x->cb(x->ctx, name ? name : "");
 }
 
-static int refuse_not_empty(const char *path)
+int dps_schema_tables(dps_store *s, int (*cb)(void *ctx, const char *name), void *ctx)
 {
-	fprintf(stderr, "denpod: the database %s already holds tables (a switch's, or another "
-			"program's): a new switch needs an empty database (createdb a new one); a "
-			"second instance of a switch is its data directory copied, not a new init "
-			"(docs/several-switches.md)\n", path);
+	struct tables x = {cb, ctx};
+	/* SQLite's own tables (sqlite_sequence, sqlite_stat1) are not the switch's */
+	const char *sql = dpdb_kind(s->db) == DPDB_SQLITE
+				  ? "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE "
+				    "'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+				  : "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE "
+				    "table_schema=current_schema() ORDER BY 1";
+	return dps_rows(dpdb_prepare(s->db, sql), table_row, &x);
+}
+
+struct first {
+	char *out;
+	size_t cap;
+};
+
+static int first_table(void *ctx, const char *name)
+{
+	struct first *f = ctx;
+	snprintf(f->out, f->cap, "%s", name);
+	return 1; /* one is enough */
+}
+
+int dps_schema_first(dps_store *s, char *found, size_t cap)
+{
+	struct first f = {found, cap};
+	found[0] = 0;
+	int r = dps_schema_tables(s, first_table, &f);
+	return r == 1 ? DP_EEXISTS : r;
+}
+
+static int refuse_not_empty(const char *path, const char *table)
+{
+	fprintf(stderr, "denpod: the database %s already holds tables (%s%s; a switch's, or "
+			"another program's): a new switch needs an empty database (createdb a new "
+			"one); a second instance of a switch is its data directory copied, not a new "
+			"init (docs/several-switches.md)\n", path, table[0] ? "table " : "a file",
+		table);
 	return DP_EEXISTS;
 }
 
 static int schema_pg(dps_store *s, const char *path, int create)
 {
-	int64_t version = -1, tables = 0;
-	int r = DP_OK;
-	if (create && !(r = pg_tables(s, &tables)) && tables > 0)
-		return refuse_not_empty(path); /* never a second switch's keys over a first's log */
+	int64_t version = -1;
+	char table[128];
+	int r = create ? dps_schema_first(s, table, sizeof table) : DP_OK;
+	if (r == DP_EEXISTS)
+		return refuse_not_empty(path, table); /* never a second switch's keys over a first's log */
 	if (create && !r)
 		r = exec_txn(s, schema_pg_ddl, NULL);
 	if (!r)
@@ -410,15 +449,13 @@ int dps_target_empty(const char *target)
 		struct stat st;
 		if (stat(target, &st) != 0)
 			return errno == ENOENT ? DP_OK : DP_EIO;
-		return st.st_size > 0 ? refuse_not_empty(target) : DP_OK;
+		return st.st_size > 0 ? refuse_not_empty(target, "") : DP_OK;
 	}
 	dps_store s = {0};
-	int64_t tables = 0;
+	char table[128];
 	int r = dpdb_open(&s.db, target, 0);
-	if (!r)
-		r = pg_tables(&s, &tables);
-	if (!r && tables > 0)
-		r = refuse_not_empty(dpdb_target(s.db));
+	if (!r && (r = dps_schema_first(&s, table, sizeof table)) == DP_EEXISTS)
+		refuse_not_empty(dpdb_target(s.db), table);
 	dpdb_close(s.db);
 	return r;
 }

@@ -642,6 +642,9 @@ int dps_migrate_copy(dps_store *src, dps_store *dst, void (*rows)(void *ctx, con
 		     void *ctx, char *why, size_t cap) DP_WUR;
 /* The tables of s's database in its current schema, in name order, to cb; either kind. */
 int dps_schema_tables(dps_store *s, int (*cb)(void *ctx, const char *name), void *ctx) DP_WUR;
+/* The first of them into found (cap bytes): DP_EEXISTS if there is one (the database is not
+ * empty: init, dps_open's create and migrate refuse it), DP_OK if none (found ""); DP_ESTORE. */
+int dps_schema_first(dps_store *s, char *found, size_t cap) DP_WUR;
 
 /* ---- damage: reading every stored copy (denpod/check.h, denpod/scrub.h) ---- */
 

@@ -47,43 +47,7 @@ static int ident_ok(const char *s)
 	return 1;
 }
 
-struct tables {
-	int (*cb)(void *ctx, const char *name);
-	void *ctx;
-};
-
-static int table_row(dpdb_stmt *st, void *ctx)
-{
-	struct tables *x = ctx;
-	const char *name = dpdb_col_text(st, 0);
-	return x->cb(x->ctx, name ? name : "");
-}
-
-int dps_schema_tables(dps_store *s, int (*cb)(void *ctx, const char *name), void *ctx)
-{
-	struct tables x = {cb, ctx};
-	/* SQLite's own tables (sqlite_sequence, sqlite_stat1) are not the switch's */
-	const char *sql = dpdb_kind(s->db) == DPDB_SQLITE
-				  ? "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE "
-				    "'sqlite\\_%' ESCAPE '\\' ORDER BY name"
-				  : "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE "
-				    "table_schema=current_schema() ORDER BY 1";
-	return dps_rows(dpdb_prepare(s->db, sql), table_row, &x);
-}
-
 /* ---- the target ---- */
-
-struct first {
-	char *out;
-	size_t cap;
-};
-
-static int first_table(void *ctx, const char *name)
-{
-	struct first *f = ctx;
-	snprintf(f->out, f->cap, "%s", name);
-	return 1; /* one is enough */
-}
 
 int dps_migrate_open(dps_store **out, const char *target, char *found, size_t cap)
 {
@@ -101,10 +65,7 @@ int dps_migrate_open(dps_store **out, const char *target, char *found, size_t ca
 		free(s);
 		return r;
 	}
-	struct first f = {found, cap};
-	r = dps_schema_tables(s, first_table, &f);
-	if (r == 1)
-		r = DP_EEXISTS;
+	r = dps_schema_first(s, found, cap);
 	if (r) {
 		dps_close(s);
 		return r;
