@@ -91,7 +91,7 @@ struct op_config {
 	char detail[DP_LOG_TEXT_MAX + 1]; /* "WHEN: SUMMARY" */
 };
 
-static void contain_sync(dpd_server *srv);
+static void steps_changed(dpd_server *srv);
 
 /* The engine's answer to a status change it need not act on (unknown device: nothing to undo). */
 static void ignore(int r)
@@ -376,7 +376,7 @@ void dpd_det_heard(dpd_server *srv, const char *payload)
 			dpd_feed_read(d->feed);
 	}
 	if (!payload || strcmp(payload, "c") == 0)
-		contain_sync(srv);
+		steps_changed(srv);
 }
 
 /* srv->denied (req.h): a refusal (400/403) of an authenticated request is a DENIED weak signal. */
@@ -779,7 +779,7 @@ static void alert_answer(dpd_server *srv, dpd_op *op)
 		dp_hex_encode(hex, a->device, 6);
 		dpd_say("denpod: detect: alert %s of device %s... was logged by another instance first; "
 			"its step holds here", dp_det_rule_name(a->rule), hex);
-		contain_sync(srv);
+		steps_changed(srv);
 		return;
 	}
 	count_alert(d, a);
@@ -860,6 +860,17 @@ static void follow_steps(dpd_server *srv)
 	}
 }
 
+/*
+ * A containment step was written somewhere (DPS_CHAN_DET 'c', or another
+ * instance's alert won): open throttles imposed, ended ones lifted, now
+ * rather than at the next tick.
+ */
+static void steps_changed(dpd_server *srv)
+{
+	contain_sync(srv);
+	follow_steps(srv);
+}
+
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	dpd_server *srv = arg;
@@ -870,8 +881,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 		fprintf(stderr, "denpod: detect: cannot read the directory; retrying in a second\n");
 	dpd_feed_read(d->feed);
 	dpd_feed_tick(d->feed, dpd_now(srv));
-	contain_sync(srv);
-	follow_steps(srv);
+	steps_changed(srv);
 	int due = 0;
 	int64_t now = dpd_now(srv);
 	if (!d->lapse_busy && dps_contain_any_due(srv->store, now, &due) == DP_OK && due) {
