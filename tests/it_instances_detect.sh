@@ -179,4 +179,13 @@ check "undone: B serves k's next fetch (${MS} ms)" eval '[ $rc = 0 ] && [ "$(wc 
 D log verify --data "$T/sw" >"$T/verify.out" 2>&1
 rc=$?
 check "denpod log verify passes ($(tail -n 1 "$T/verify.out"))" [ $rc = 0 ]
+# both stopped cleanly: under the sanitizers, their leak check runs at exit
+kill -TERM "$PIDB" && wait "$PIDB"
+rc=$?
+PIDB=
+check "B stops cleanly (exit $rc)" [ $rc = 0 ]
+stop_switch
+rc=$?
+check "A stops cleanly (exit $rc)" [ $rc = 0 ]
+check "no sanitizer report in either instance's log" not grep -q "Sanitizer" "$T/run.log" "$T/runb.log"
 t_done it_instances_detect
