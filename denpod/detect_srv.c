@@ -21,6 +21,7 @@
 #include "denpo/logentry.h"
 #include "denpod/alerts.h"
 #include "denpod/conn.h"
+#include "denpod/detect_feed.h"
 #include "denpod/detect_srv.h"
 #include "denpod/policy.h"
 #include "denpod/say.h"
@@ -29,6 +30,13 @@
 #define DET_TICK_MS 1000
 #define DET_RELOAD_S 3600  /* re-read the posts' UTC offsets (DST) at least this often */
 #define DET_TRACK_MAX 4096 /* automatic steps the loop follows (for undo and lapse) */
+/*
+ * Several instances: two engines that both fired for one incident did so
+ * on the same event, or on two events this close (each engine's order of
+ * the events differs by how late it read the other's); the later alert is
+ * dropped (dps_det_claim), unless realert.seconds is shorter.
+ */
+#define DET_DUP_WINDOW_MS 10000
 
 /* An automatic step the loop follows until it ends. */
 typedef struct {
@@ -50,6 +58,10 @@ struct dpd_det {
 	det_track track[DET_TRACK_MAX];
 	size_t ntrack;
 	char conf_path[DPC_PATH_MAX];
+	/* several instances (detect_feed.h): NULL on SQLite */
+	dpd_feed *feed;
+	int64_t lseq;               /* this instance's events, numbered */
+	int64_t cur_inst, cur_lseq; /* the event being fed: an alert's identity (dps_det_claim) */
 };
 
 /*
@@ -65,6 +77,8 @@ struct op_alert {
 	int64_t until; /* the time box of its step */
 	int64_t cid;   /* out: the containment's id; -1: none */
 	int tries;     /* writes rolled back before this one (a store failure: retried 3 times) */
+	int64_t inst, lseq, window_ms; /* its event and how close a repeat is (dps_det_claim) */
+	int dup;       /* out: another instance logged this alert already: nothing written */
 };
 
 struct op_lapse {
@@ -76,6 +90,8 @@ struct op_config {
 	dpd_op op;
 	char detail[DP_LOG_TEXT_MAX + 1]; /* "WHEN: SUMMARY" */
 };
+
+static void steps_changed(dpd_server *srv);
 
 /* The engine's answer to a status change it need not act on (unknown device: nothing to undo). */
 static void ignore(int r)
@@ -237,10 +253,9 @@ static void metric_add(struct dpd_det *d, const char *name, const char *k1, cons
 	(void)r; /* a metric that cannot be counted is not worth failing a request for */
 }
 
-static void on_alert(void *ctx, const dp_det_alert *a)
+/* An alert reported (once per incident: not one another instance logged first). */
+static void count_alert(struct dpd_det *d, const dp_det_alert *a)
 {
-	dpd_server *srv = ctx;
-	struct dpd_det *d = srv->det;
 	metric_add(d, "denpod_detect_alerts_total", "rule", dp_det_rule_name(a->rule), "mode",
 		   dp_det_mode_name(a->mode));
 	if (a->page)
@@ -248,11 +263,18 @@ static void on_alert(void *ctx, const dp_det_alert *a)
 	if (a->withheld)
 		metric_add(d, "denpod_containment_withheld_total", "reason",
 			   a->withheld == DP_DET_WH_CAP ? "cap" : "last-device", NULL, NULL);
+}
+
+static void on_alert(void *ctx, const dp_det_alert *a)
+{
+	dpd_server *srv = ctx;
+	struct dpd_det *d = srv->det;
 	dpd_op *op = dpd_op_new(&dpd_op_alert, sizeof(struct op_alert), NULL);
 	if (!op) {
 		/* never lose an alert: report it unlogged */
 		fprintf(stderr, "denpod: detect: out of memory; alert %s not logged\n",
 			dp_det_rule_name(a->rule));
+		count_alert(d, a);
 		(void)dpo_emit_alert(d->out, a, -1);
 		return;
 	}
@@ -260,6 +282,10 @@ static void on_alert(void *ctx, const dp_det_alert *a)
 	k->alert = *a;
 	op->t = a->t_ms / 1000;
 	k->cid = -1;
+	k->inst = d->cur_inst;
+	k->lseq = d->cur_lseq;
+	int64_t re = d->cfg.p[DP_P_REALERT_SECONDS] * 1000;
+	k->window_ms = re < DET_DUP_WINDOW_MS ? re : DET_DUP_WINDOW_MS;
 	if (a->action == DP_DET_SUSPEND) {
 		k->until = op->t + d->cfg.p[DP_P_SUSPEND_SECONDS];
 		track_add(d, a->device, DPS_CK_SUSPEND);
@@ -306,6 +332,9 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
 		e->t_ms += ts.tv_nsec / 1000000; /* milliseconds within the same second */
 	memcpy(e->device, rq->devid, 32);
 	addr16(rq->addr, e->addr);
+	d->cur_inst = dpd_feed_inst(d->feed);
+	d->cur_lseq = ++d->lseq;
+	dpd_feed_share(d->feed, d->cur_lseq, e); /* the other instances' engines see it too */
 	int v = dp_det_feed(d->eng, e);
 	if (e->kind == DP_DET_FETCH)
 		metric_add(d, "denpod_cable_fetches_total", "verdict",
@@ -325,6 +354,29 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
 	}
 	dpd_reply_error(rq, 403, DP_EDEVICE, "this device is suspended; ask the switch operator");
 	return 1;
+}
+
+/* An event another instance shared (detect_feed.h): judged here as if it were this one's. */
+static void remote_event(void *ctx, int64_t inst, int64_t lseq, const dp_det_event *e)
+{
+	dpd_server *srv = ctx;
+	struct dpd_det *d = srv->det;
+	d->cur_inst = inst;
+	d->cur_lseq = lseq;
+	(void)dp_det_feed(d->eng, e); /* its verdict was the other instance's to give */
+}
+
+void dpd_det_heard(dpd_server *srv, const char *payload)
+{
+	struct dpd_det *d = srv->det;
+	if (!d || !d->feed)
+		return;
+	if (!payload || strcmp(payload, "c") != 0) {
+		if (!payload || dpd_feed_heard(d->feed, payload))
+			dpd_feed_read(d->feed);
+	}
+	if (!payload || strcmp(payload, "c") == 0)
+		steps_changed(srv);
 }
 
 /* srv->denied (req.h): a refusal (400/403) of an authenticated request is a DENIED weak signal. */
@@ -396,6 +448,15 @@ static int alert_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	struct op_alert *k = DPD_OP_OF(op, struct op_alert);
 	const dp_det_alert *a = &k->alert;
 	const char *rule = dp_det_rule_name(a->rule);
+	/* several instances: the first to log this incident's alert writes it, the others nothing */
+	int first;
+	int r = dps_det_claim(st, a->device, rule, a->action, a->t_ms, k->window_ms, k->inst,
+			      k->lseq, &first);
+	if (r)
+		return r;
+	k->dup = !first;
+	if (k->dup)
+		return DP_OK;
 	dp_logent *e = dpl_ent(x, DP_LOG_ALERT, op->t);
 	snprintf(e->act, sizeof e->act, "%s", rule);
 	memcpy(e->device, a->device, 32);
@@ -404,7 +465,7 @@ static int alert_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	log_text(detail, a->detail);
 	snprintf(e->text, sizeof e->text, "%s", detail);
 	uint64_t idx;
-	int r = dpl_put(st, x, &idx);
+	r = dpl_put(st, x, &idx);
 	if (r)
 		return r;
 	op->log_idx = (int64_t)idx;
@@ -677,36 +738,54 @@ static void alert_answer(dpd_server *srv, dpd_op *op)
 			g->until = k->until;
 			g->cid = -1;
 			g->tries = k->tries + 1;
+			g->inst = k->inst;
+			g->lseq = k->lseq;
+			g->window_ms = k->window_ms;
 			again->rq.req = NULL;
 			dpd_batch_add(srv, again);
 			return;
 		}
 	}
-	if (op->result) {
-		fprintf(stderr, "denpod: detect: alert %s could not be logged (%s); it is reported "
-				"unlogged and its step is released\n", dp_det_rule_name(a->rule),
-			dp_strerror(op->result));
-		/* nothing durable to follow or undo: the engine lets the device go */
+	int kind = a->action == DP_DET_SUSPEND ? DPS_CK_SUSPEND
+		 : a->action == DP_DET_THROTTLE ? DPS_CK_THROTTLE : 0;
+	if (op->result || k->dup) {
+		if (op->result)
+			fprintf(stderr, "denpod: detect: alert %s could not be logged (%s); it is "
+					"reported unlogged and its step is released\n",
+				dp_det_rule_name(a->rule), dp_strerror(op->result));
+		/*
+		 * Nothing durable of ours to follow or undo: the engine lets the
+		 * device go.  After another instance's alert, what that one
+		 * stored holds the device here too: a suspension through the
+		 * directory, a throttle through contain_sync, at once.
+		 */
 		if (a->action == DP_DET_SUSPEND)
 			ignore(dp_det_device_status(d->eng, a->device, 1));
 		else if (a->action == DP_DET_THROTTLE)
 			ignore(dp_det_unthrottle(d->eng, a->device));
 	}
-	(void)dpo_emit_alert(d->out, a, op->result ? -1 : op->log_idx);
-	int kind = a->action == DP_DET_SUSPEND ? DPS_CK_SUSPEND
-		 : a->action == DP_DET_THROTTLE ? DPS_CK_THROTTLE : 0;
-	if (!kind)
-		return;
-	for (size_t i = 0; i < d->ntrack; i++) {
+	for (size_t i = 0; kind && i < d->ntrack; i++) {
 		det_track *t = &d->track[i];
 		if (t->cid < 0 && t->kind == kind && memcmp(t->device, a->device, 32) == 0) {
-			if (op->result || k->cid < 0)
+			if (op->result || k->dup || k->cid < 0)
 				track_drop(d, i); /* nothing durable to follow */
 			else
 				t->cid = k->cid;
 			break;
 		}
 	}
+	if (!op->result && k->dup) {
+		char hex[13];
+		dp_hex_encode(hex, a->device, 6);
+		dpd_say("denpod: detect: alert %s of device %s... was logged by another instance first; "
+			"its step holds here", dp_det_rule_name(a->rule), hex);
+		steps_changed(srv);
+		return;
+	}
+	count_alert(d, a);
+	(void)dpo_emit_alert(d->out, a, op->result ? -1 : op->log_idx);
+	if (!kind)
+		return;
 	if (!op->result && k->cid >= 0)
 		emit_step(srv, kind == DPS_CK_SUSPEND ? "suspend" : "throttle", "auto", a->device,
 			  dp_det_rule_name(a->rule), k->cid, k->until, a->detail, a->t_ms,
@@ -716,6 +795,39 @@ static void alert_answer(dpd_server *srv, dpd_op *op)
 const dpd_op_type dpd_op_alert = {"ALERT", alert_write, alert_answer, NULL, NULL};
 
 /* ---- the tick: directory, lapses, undo ---- */
+
+static int sync_step(void *ctx, const dps_containment *c)
+{
+	dpd_server *srv = ctx;
+	struct dpd_det *d = srv->det;
+	/* a step this engine made or already follows: its own track says what to do */
+	if (c->kind != DPS_CK_THROTTLE || tracked(d, c->device, DPS_CK_THROTTLE))
+		return DP_OK;
+	if (dp_det_throttle(d->eng, c->device, dp_det_rule_by_name(c->rule), c->created * 1000,
+			    c->until * 1000) != DP_OK)
+		return DP_OK; /* a device this engine does not know yet (or a step without time) */
+	track_add(d, c->device, DPS_CK_THROTTLE);
+	d->track[d->ntrack - 1].cid = c->id;
+	return DP_OK;
+}
+
+/*
+ * Several instances: the open throttles another instance (or this one,
+ * before a restart) stored, imposed on this engine and followed until they
+ * end.  A suspension needs nothing here: it is the device's status in the
+ * directory, which every request reads first (route.c).  Called on every
+ * tick and whenever a step is written anywhere (DPS_CHAN_DET 'c').
+ */
+static void contain_sync(dpd_server *srv)
+{
+	struct dpd_det *d = srv->det;
+	if (!d->feed)
+		return;
+	int r = dps_contain_list(srv->store, 1, DET_TRACK_MAX, sync_step, srv);
+	if (r)
+		dpd_say("denpod: detect: cannot read the containment steps (%s); retrying in a second",
+			dp_strerror(r));
+}
 
 static void follow_steps(dpd_server *srv)
 {
@@ -735,16 +847,28 @@ static void follow_steps(dpd_server *srv)
 		}
 		if (r == DP_OK && c.state == DPS_CS_UNDONE) {
 			/* an operator undid it (`denpod contain undo`): the engine forgets it */
-			if (t->kind == DPS_CK_THROTTLE)
-				ignore(dp_det_unthrottle(d->eng, t->device));
-			else
+			if (t->kind == DPS_CK_SUSPEND)
 				d->dirver = -2; /* the store says what the device is now (revoked?) */
 			/* `denpod contain undo` reported it to the alert outputs itself */
 			metric_add(d, "denpod_containment_actions_total", "action", "undo", "mode",
 				   "operator");
 		}
+		/* ended, whoever ended it (undo, lapse, reinstate, on any instance): no longer held */
+		if (r == DP_OK && t->kind == DPS_CK_THROTTLE)
+			ignore(dp_det_unthrottle(d->eng, t->device));
 		track_drop(d, i);
 	}
+}
+
+/*
+ * A containment step was written somewhere (DPS_CHAN_DET 'c', or another
+ * instance's alert won): open throttles imposed, ended ones lifted, now
+ * rather than at the next tick.
+ */
+static void steps_changed(dpd_server *srv)
+{
+	contain_sync(srv);
+	follow_steps(srv);
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -755,7 +879,9 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (det_register(srv, 0))
 		fprintf(stderr, "denpod: detect: cannot read the directory; retrying in a second\n");
-	follow_steps(srv);
+	dpd_feed_read(d->feed);
+	dpd_feed_tick(d->feed, dpd_now(srv));
+	steps_changed(srv);
 	int due = 0;
 	int64_t now = dpd_now(srv);
 	if (!d->lapse_busy && dps_contain_any_due(srv->store, now, &due) == DP_OK && due) {
@@ -956,6 +1082,9 @@ int dpd_det_open(dpd_server *srv)
 		r = metrics_declare(d->met);
 	if (!r && (r = det_register(srv, 1)))
 		fprintf(stderr, "denpod: detect: cannot read the directory\n");
+	/* several instances: their events, and the steps they took before this one started */
+	if (!r && !(r = dpd_feed_open(&d->feed, srv->base, srv->store, remote_event, srv)))
+		contain_sync(srv);
 	struct timeval tv = {DET_TICK_MS / 1000, (DET_TICK_MS % 1000) * 1000};
 	if (!r) {
 		d->tick = event_new(srv->base, -1, EV_PERSIST, tick_cb, srv);
@@ -980,6 +1109,7 @@ void dpd_det_close(dpd_server *srv)
 		event_free(d->tick);
 	if (d->hup)
 		event_free(d->hup);
+	dpd_feed_close(d->feed);
 	dpo_metrics_free(d->met);
 	dpo_close(d->out);
 	dp_det_free(d->eng);

@@ -38,6 +38,15 @@ void dpd_det_close(dpd_server *srv);
 int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e);
 
 /*
+ * Several instances on one PostgreSQL (denpod/listen.h calls it): payload
+ * of a notification on DPS_CHAN_DET: "c", a containment step was written
+ * somewhere (open throttles are imposed on this engine); else the id of
+ * an instance that shared events (read now, unless it is this one's own);
+ * NULL: both (the listener is back after an outage).  Loop thread.
+ */
+void dpd_det_heard(dpd_server *srv, const char *payload);
+
+/*
  * A step to the alert outputs (loop thread), with the officer and post of
  * its device filled in from the directory: containment steps, and a
  * device's witness reset after a LOG-ROLLBACK (api_rollback.c).  Nothing

@@ -9,6 +9,7 @@
 #include "denpo/crypto.h"
 #include "denpo/encoding.h"
 #include "denpod/db.h"
+#include "denpod/detect_srv.h"
 #include "denpod/listen.h"
 #include "denpod/say.h"
 #include "denpod/server.h"
@@ -25,7 +26,7 @@ struct dpd_listen {
 	struct event *retry; /* the timer that opens it again */
 };
 
-static const char *const channels[] = {DPS_CHAN_INBOX, DPS_CHAN_DIR};
+static const char *const channels[] = {DPS_CHAN_INBOX, DPS_CHAN_DIR, DPS_CHAN_DET};
 
 /* The directory may have changed: checked now (unreadable: the cache is dropped, and the next
    request reads the database itself). */
@@ -45,6 +46,8 @@ static void heard(void *ctx, const char *channel, const char *payload)
 			dpd_wait_notify(l->srv, device);
 	} else if (strcmp(channel, DPS_CHAN_DIR) == 0) {
 		dir_changed(l);
+	} else if (strcmp(channel, DPS_CHAN_DET) == 0) {
+		dpd_det_heard(l->srv, payload); /* detection: events shared, a step written */
 	}
 }
 
@@ -101,6 +104,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	/* what was committed while nobody listened: every waiter looks again, and the directory */
 	dpd_wait_notify_all(l->srv);
 	dir_changed(l);
+	dpd_det_heard(l->srv, NULL);
 }
 
 /* The connection is gone (or could not be made): closed, and opened again in a second. */

@@ -314,11 +314,6 @@ static const char schema_pg_ddl[] =
 	"INSERT INTO log_lease(id,holder,expires) VALUES(1,'',0) ON CONFLICT DO NOTHING;"
 	"INSERT INTO meta(k,v) VALUES('schema','" SCHEMA_VERSION "') ON CONFLICT DO NOTHING;";
 
-int dps_schema_pg_make(dps_store *s)
-{
-	return dpdb_in_txn(s->db) ? dpdb_exec(s->db, schema_pg_ddl) : DP_EINVAL;
-}
-
 /*
  * Every table of both schemas, one place (store.h dps_tables): in the
  * order `denpod migrate` copies them, a table before those whose foreign
@@ -347,8 +342,34 @@ const dps_table dps_tables[] = {
 	/* PostgreSQL's coordination rows (the writers' lock, the signing lease): made by its schema */
 	{"log_head", DPS_TAB_PG},
 	{"log_lease", DPS_TAB_PG},
+	/* detection across instances (schema_pg_det): shared events, alert claims */
+	{"det_events", DPS_TAB_PG},
+	{"det_alerts", DPS_TAB_PG},
 };
 const size_t dps_ntables = sizeof dps_tables / sizeof dps_tables[0];
+
+/*
+ * Detection across instances (docs/several-switches.md §3, store_detect.c):
+ * the shared event feed, the claims that make one incident one alert, and
+ * a notification on channel denpo_det ('c') whenever a containment step is
+ * written, by any instance or `denpod` command.  PostgreSQL only (one
+ * process serves a SQLite switch); added to a database made before them
+ * when first opened.
+ */
+static const char schema_pg_det[] =
+	"SELECT pg_advisory_xact_lock(7342001);"
+	"CREATE TABLE IF NOT EXISTS det_events(id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, inst BIGINT NOT NULL, lseq BIGINT NOT NULL, t_ms BIGINT NOT NULL, kind BIGINT NOT NULL, device BYTEA NOT NULL, addr BYTEA NOT NULL, cable_seq BIGINT NOT NULL, cable_accepted BIGINT NOT NULL, flags BIGINT NOT NULL, subject BYTEA);"
+	"CREATE TABLE IF NOT EXISTS det_alerts(device BYTEA NOT NULL, rule TEXT NOT NULL, action BIGINT NOT NULL, t_ms BIGINT NOT NULL, inst BIGINT NOT NULL, lseq BIGINT NOT NULL, PRIMARY KEY(device, rule, action));"
+	"CREATE OR REPLACE FUNCTION det_contain_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('" DPS_CHAN_DET "', 'c'); RETURN NULL; END $$;"
+	"CREATE OR REPLACE TRIGGER det_containments AFTER INSERT OR UPDATE ON containments FOR EACH STATEMENT EXECUTE FUNCTION det_contain_notify();";
+
+int dps_schema_pg_make(dps_store *s)
+{
+	if (!dpdb_in_txn(s->db))
+		return DP_EINVAL;
+	int r = dpdb_exec(s->db, schema_pg_ddl);
+	return r ? r : dpdb_exec(s->db, schema_pg_det);
+}
 
 /*
  * PostgreSQL: the tables in one transaction (create = 1), or a check that
@@ -416,7 +437,7 @@ static int schema_pg(dps_store *s, const char *path, int create)
 	if (r == DP_EEXISTS)
 		return refuse_not_empty(path, table); /* never a second switch's keys over a first's log */
 	if (create && !r)
-		r = exec_txn(s, schema_pg_ddl, NULL);
+		r = exec_txn(s, schema_pg_ddl, schema_pg_det);
 	if (!r)
 		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
 				 "table_schema=current_schema() AND table_name='meta'", &version);
@@ -431,7 +452,11 @@ static int schema_pg(dps_store *s, const char *path, int create)
 				     : "run the denpod that made it");
 		return DP_ESTATE;
 	}
-	return DP_OK;
+	int64_t det = 0;
+	r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
+			 "table_schema=current_schema() AND table_name IN ('det_events','det_alerts')",
+		      &det);
+	return r || det == 2 ? r : exec_txn(s, schema_pg_det, NULL);
 }
 
 /* The schema by kind of database: the one place the store's DDL differs. */

@@ -29,6 +29,7 @@
 
 #include "denpo/age.h"
 #include "denpo/cable.h"
+#include "denpo/detect.h"
 #include "denpo/epoch.h"
 
 typedef struct dps_store dps_store;
@@ -595,6 +596,9 @@ int64_t dps_dir_version(const dps_store *s);
  */
 #define DPS_CHAN_INBOX "denpo_inbox"
 #define DPS_CHAN_DIR "denpo_dir"
+/* detection across instances (below): 'c' a containment step was written; else the hex id of
+   the instance that shared events */
+#define DPS_CHAN_DET "denpo_det"
 int dps_notify(dps_store *s, const char *channel, const char *payload) DP_WUR;
 
 /*
@@ -645,6 +649,51 @@ int dps_schema_tables(dps_store *s, int (*cb)(void *ctx, const char *name), void
 /* The first of them into found (cap bytes): DP_EEXISTS if there is one (the database is not
  * empty: init, dps_open's create and migrate refuse it), DP_OK if none (found ""); DP_ESTORE. */
 int dps_schema_first(dps_store *s, char *found, size_t cap) DP_WUR;
+
+/*
+ * ---- detection across instances (docs/several-switches.md §3) ----
+ *
+ * 1 if other instances may share this store (PostgreSQL): everything below
+ * is for them.  On SQLite it is 0 and the functions below are DP_EUNSUPP
+ * (dps_det_claim: always first, no query).
+ *
+ * The shared feed, table det_events: each instance appends the metadata
+ * events its engine consumed (dp_det_event: never a cable's content),
+ * numbered in commit order: dps_det_events_put takes a transaction-scoped
+ * lock before it inserts, so ids are handed out and committed in one
+ * order and a reader that has seen id N never later finds a smaller one
+ * committed.  One commit per call, not waiting for the disk (an event lost
+ * in a crash is one the other engines miss; nothing else depends on it),
+ * with a NOTIFY on DPS_CHAN_DET carrying the instance's hex id.
+ *   inst: the writing instance's random id; lseq[i]: its own number of
+ *   event i (with inst, the event's identity in dps_det_claim).
+ * dps_det_events_after: rows with id > after, oldest first, at most limit,
+ * each to cb(ctx, id, inst, lseq, event) (a nonzero return stops and is
+ * returned).  dps_det_events_last: the highest id (0: none).
+ * dps_det_events_trim: deletes rows with id <= upto (retention: the caller
+ * keeps ids it has not given every instance time to read).  DP_ESTORE.
+ */
+int dps_shared(const dps_store *s);
+int dps_det_events_put(dps_store *s, int64_t inst, const int64_t *lseq, const dp_det_event *e,
+		       size_t n) DP_WUR;
+int dps_det_events_after(dps_store *s, int64_t after, size_t limit,
+			 int (*cb)(void *ctx, int64_t id, int64_t inst, int64_t lseq,
+				   const dp_det_event *e),
+			 void *ctx) DP_WUR;
+int dps_det_events_last(dps_store *s, int64_t *id) DP_WUR;
+int dps_det_events_trim(dps_store *s, int64_t upto) DP_WUR;
+/*
+ * One incident, one alert: inside the write transaction that would log an
+ * alert of rule with action for device, raised by the engine on the event
+ * (inst, lseq) at t_ms.  *first = 0 if another instance (or this one)
+ * already logged that alert: the same rule and action for the device on
+ * the same event, or less than window_ms apart; else the claim is recorded
+ * and *first = 1.  The write transactions of every instance are ordered
+ * (dps_begin), so of two instances whose engines both fired, exactly one
+ * is first.  SQLite: *first = 1, nothing read or written.  DP_ESTORE.
+ */
+int dps_det_claim(dps_store *s, const uint8_t device[32], const char *rule, int action,
+		  int64_t t_ms, int64_t window_ms, int64_t inst, int64_t lseq, int *first) DP_WUR;
 
 /* ---- damage: reading every stored copy (denpod/check.h, denpod/scrub.h) ---- */
 

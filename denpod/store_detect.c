@@ -249,3 +249,163 @@ int dps_decoy_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_ca
 	dps_bind_limit(st, 1, limit);
 	return dps_cable_rows(st, cb, ctx);
 }
+
+/* ---- detection across instances (store.h; PostgreSQL only) ---- */
+
+int dps_shared(const dps_store *s)
+{
+	return dpdb_kind(s->db) == DPDB_PG;
+}
+
+enum { EV_REFETCH = 1, EV_QUEUED = 2, EV_FLASH = 4, EV_DECOY = 8 };
+
+/* ids in commit order (store.h): the same lock for every instance's inserts, held to commit */
+static const char sql_feed_lock[] = "SELECT pg_advisory_xact_lock(7342002)";
+
+int dps_det_events_put(dps_store *s, int64_t inst, const int64_t *lseq, const dp_det_event *e,
+		       size_t n)
+{
+	if (!dps_shared(s))
+		return DP_EUNSUPP;
+	if (s->in_txn || dpdb_in_txn(s->db))
+		return DP_EINVAL;
+	int r = dpdb_begin(s->db);
+	if (r)
+		return r;
+	/* an event lost in a crash is one the other engines miss: not worth a disk flush */
+	r = dpdb_exec(s->db, "SET LOCAL synchronous_commit TO OFF");
+	if (!r)
+		r = dpdb_exec(s->db, sql_feed_lock);
+	for (size_t i = 0; !r && i < n; i++) {
+		dpdb_stmt *st = dpdb_prepare(s->db,
+			"INSERT INTO det_events(inst,lseq,t_ms,kind,device,addr,cable_seq,cable_accepted,"
+			"flags,subject) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+		dpdb_bind_i64(st, 1, inst);
+		dpdb_bind_i64(st, 2, lseq[i]);
+		dpdb_bind_i64(st, 3, e[i].t_ms);
+		dpdb_bind_i64(st, 4, e[i].kind);
+		dpdb_bind_blob(st, 5, e[i].device, 32);
+		dpdb_bind_blob(st, 6, e[i].addr, 16);
+		dpdb_bind_i64(st, 7, e[i].cable_seq);
+		dpdb_bind_i64(st, 8, e[i].cable_accepted);
+		dpdb_bind_i64(st, 9, (e[i].refetch ? EV_REFETCH : 0) | (e[i].queued ? EV_QUEUED : 0) |
+					     (e[i].flash ? EV_FLASH : 0) | (e[i].decoy ? EV_DECOY : 0));
+		if (e[i].kind == DP_DET_KEYREQ)
+			dpdb_bind_blob(st, 10, e[i].subject, 32);
+		else
+			dpdb_bind_null(st, 10);
+		r = dpdb_run(st);
+	}
+	char hex[17];
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)inst);
+	if (!r)
+		r = dps_notify(s, DPS_CHAN_DET, hex);
+	if (!r)
+		return dpdb_commit(s->db);
+	dpdb_rollback(s->db);
+	return r;
+}
+
+struct ev_rows {
+	int (*cb)(void *ctx, int64_t id, int64_t inst, int64_t lseq, const dp_det_event *e);
+	void *ctx;
+};
+
+static int ev_row(dpdb_stmt *st, void *ctx)
+{
+	struct ev_rows *x = ctx;
+	dp_det_event e;
+	memset(&e, 0, sizeof e);
+	e.t_ms = dpdb_col_i64(st, 3);
+	e.kind = (int)dpdb_col_i64(st, 4);
+	dps_col_blob(st, 5, e.device, 32);
+	dps_col_blob(st, 6, e.addr, 16);
+	e.cable_seq = dpdb_col_i64(st, 7);
+	e.cable_accepted = dpdb_col_i64(st, 8);
+	int64_t f = dpdb_col_i64(st, 9);
+	e.refetch = (f & EV_REFETCH) != 0;
+	e.queued = (f & EV_QUEUED) != 0;
+	e.flash = (f & EV_FLASH) != 0;
+	e.decoy = (f & EV_DECOY) != 0;
+	dps_col_blob(st, 10, e.subject, 32);
+	return x->cb(x->ctx, dpdb_col_i64(st, 0), dpdb_col_i64(st, 1), dpdb_col_i64(st, 2), &e);
+}
+
+int dps_det_events_after(dps_store *s, int64_t after, size_t limit,
+			 int (*cb)(void *ctx, int64_t id, int64_t inst, int64_t lseq,
+				   const dp_det_event *e),
+			 void *ctx)
+{
+	if (!dps_shared(s))
+		return DP_EUNSUPP;
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT id,inst,lseq,t_ms,kind,device,addr,cable_seq,"
+					    "cable_accepted,flags,subject FROM det_events WHERE id>?1 "
+					    "ORDER BY id LIMIT ?2");
+	dpdb_bind_i64(st, 1, after);
+	dps_bind_limit(st, 2, limit);
+	struct ev_rows x = {cb, ctx};
+	return dps_rows(st, ev_row, &x);
+}
+
+int dps_det_events_last(dps_store *s, int64_t *id)
+{
+	if (!dps_shared(s))
+		return DP_EUNSUPP;
+	return dps_int(dpdb_prepare(s->db, "SELECT COALESCE(max(id),0) FROM det_events"), 0, id);
+}
+
+int dps_det_events_trim(dps_store *s, int64_t upto)
+{
+	if (!dps_shared(s))
+		return DP_EUNSUPP;
+	dpdb_stmt *st = dpdb_prepare(s->db, "DELETE FROM det_events WHERE id<=?1");
+	dpdb_bind_i64(st, 1, upto);
+	return dpdb_run(st);
+}
+
+struct claim_row {
+	int64_t t_ms, inst, lseq;
+};
+
+static int claim_read(dpdb_stmt *st, void *ctx)
+{
+	struct claim_row *c = ctx;
+	c->t_ms = dpdb_col_i64(st, 0);
+	c->inst = dpdb_col_i64(st, 1);
+	c->lseq = dpdb_col_i64(st, 2);
+	return DP_OK;
+}
+
+int dps_det_claim(dps_store *s, const uint8_t device[32], const char *rule, int action,
+		  int64_t t_ms, int64_t window_ms, int64_t inst, int64_t lseq, int *first)
+{
+	*first = 1;
+	if (!dps_shared(s))
+		return DP_OK;
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT t_ms,inst,lseq FROM det_alerts WHERE device=?1 "
+					    "AND rule=?2 AND action=?3");
+	dpdb_bind_blob(st, 1, device, 32);
+	dpdb_bind_text(st, 2, rule);
+	dpdb_bind_i64(st, 3, action);
+	struct claim_row c;
+	int r = dps_row1(st, claim_read, &c);
+	if (r && r != DP_ENOTFOUND)
+		return r;
+	if (r == DP_OK) {
+		int64_t apart = t_ms > c.t_ms ? t_ms - c.t_ms : c.t_ms - t_ms;
+		if ((c.inst == inst && c.lseq == lseq) || apart < window_ms) {
+			*first = 0;
+			return DP_OK;
+		}
+	}
+	st = dpdb_prepare(s->db, "INSERT INTO det_alerts(device,rule,action,t_ms,inst,lseq) "
+				 "VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(device,rule,action) DO UPDATE "
+				 "SET t_ms=excluded.t_ms, inst=excluded.inst, lseq=excluded.lseq");
+	dpdb_bind_blob(st, 1, device, 32);
+	dpdb_bind_text(st, 2, rule);
+	dpdb_bind_i64(st, 3, action);
+	dpdb_bind_i64(st, 4, t_ms);
+	dpdb_bind_i64(st, 5, inst);
+	dpdb_bind_i64(st, 6, lseq);
+	return dpdb_run(st);
+}

@@ -1544,6 +1544,27 @@ int dp_det_unthrottle(dp_det *d, const uint8_t id[32])
 	return DP_OK;
 }
 
+int dp_det_throttle(dp_det *d, const uint8_t id[32], int rule, int64_t from_ms, int64_t until_ms)
+{
+	if (!d || !id || until_ms <= from_ms)
+		return DP_EINVAL;
+	int32_t vi = find_dev(d, id);
+	if (vi < 0)
+		return DP_ENOTFOUND;
+	device *v = &d->devs[vi];
+	if (v->thr_until <= from_ms) {
+		/* a fresh bucket, counted from the step's start (R12) */
+		v->thr_start = from_ms;
+		v->thr_win = 0;
+		v->thr_tokens = (int32_t)d->c.p[DP_P_THROTTLE_PER_MIN];
+		v->thr_refused = 0;
+	}
+	if (until_ms > v->thr_until)
+		v->thr_until = until_ms;
+	v->thr_rule = rule >= 0 && rule < DP_R_COUNT ? rule : v->thr_rule;
+	return DP_OK;
+}
+
 int64_t dp_det_throttled_until(const dp_det *d, const uint8_t id[32])
 {
 	if (!d || !id)

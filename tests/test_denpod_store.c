@@ -646,6 +646,101 @@ static void test_sqlite_old_db(void)
 }
 
 /* The conformance suite on the (empty) database dbpath names. */
+struct feed_rows {
+	int64_t id[8], inst[8], lseq[8];
+	dp_det_event e[8];
+	size_t n;
+};
+
+static int feed_row(void *ctx, int64_t id, int64_t inst, int64_t lseq, const dp_det_event *e)
+{
+	struct feed_rows *f = ctx;
+	if (f->n == 8)
+		return DP_ETOOBIG;
+	f->id[f->n] = id;
+	f->inst[f->n] = inst;
+	f->lseq[f->n] = lseq;
+	f->e[f->n++] = *e;
+	return DP_OK;
+}
+
+/* Detection across instances (store.h): the shared feed and the claims; SQLite has neither. */
+static void test_shared_detect(dps_store *s)
+{
+	dp_det_event ev[3];
+	int64_t lseq[3] = {1, 2, 3}, last = -1;
+	memset(ev, 0, sizeof ev);
+	for (int i = 0; i < 3; i++) {
+		ev[i].kind = i == 2 ? DP_DET_KEYREQ : DP_DET_FETCH;
+		ev[i].t_ms = INT64_C(1772409600000) + i;
+		memset(ev[i].device, 0xa0 + i, 32);
+		memset(ev[i].addr, 7, 16);
+		ev[i].cable_seq = 40 + i;
+		ev[i].cable_accepted = 1772400000 + i;
+		ev[i].refetch = i == 0;
+		ev[i].queued = i == 1;
+		ev[i].flash = i == 1;
+		ev[i].decoy = i == 0;
+	}
+	memset(ev[2].subject, 0x5e, 32);
+	int first = 0;
+	if (!dps_shared(s)) {
+		CHECK(dps_det_events_put(s, 9, lseq, ev, 3) == DP_EUNSUPP);
+		CHECK(dps_det_events_last(s, &last) == DP_EUNSUPP);
+		CHECK(dps_det_claim(s, ev[0].device, "DECOY", 2, 1, 10, 9, 1, &first) == DP_OK && first);
+		CHECK(dps_det_claim(s, ev[0].device, "DECOY", 2, 1, 10, 9, 1, &first) == DP_OK && first);
+		return;
+	}
+	/* a second instance's connection: the ids follow the commits of both */
+	dps_store *s2 = NULL;
+	CHECK(dps_open(&s2, dbpath, 0) == DP_OK);
+	if (!s2)
+		return;
+	CHECK(dps_det_events_last(s, &last) == DP_OK && last == 0);
+	CHECK(dps_det_events_put(s, 9, lseq, ev, 2) == DP_OK);
+	CHECK(dps_det_events_put(s2, 11, lseq + 2, ev + 2, 1) == DP_OK);
+	struct feed_rows f = {0};
+	CHECK(dps_det_events_after(s2, 0, 10, feed_row, &f) == DP_OK && f.n == 3);
+	CHECK(f.id[0] < f.id[1] && f.id[1] < f.id[2]);
+	CHECK(f.inst[0] == 9 && f.inst[1] == 9 && f.inst[2] == 11 && f.lseq[2] == 3);
+	/* every fact the engine reads comes back as written */
+	for (size_t i = 0; i < f.n; i++)
+		CHECKF(memcmp(&f.e[i], &ev[i], sizeof ev[i]) == 0, "event %zu", i);
+	struct feed_rows g = {0};
+	CHECK(dps_det_events_after(s, f.id[0], 1, feed_row, &g) == DP_OK && g.n == 1 &&
+	      g.id[0] == f.id[1]);
+	CHECK(dps_det_events_last(s, &last) == DP_OK && last == f.id[2]);
+	CHECK(dps_det_events_trim(s, f.id[1]) == DP_OK);
+	memset(&g, 0, sizeof g);
+	CHECK(dps_det_events_after(s, 0, 10, feed_row, &g) == DP_OK && g.n == 1 &&
+	      g.id[0] == f.id[2]);
+	/* inside a transaction the feed is refused: it commits on its own */
+	CHECK(dps_begin(s) == DP_OK);
+	CHECK(dps_det_events_put(s, 9, lseq, ev, 1) == DP_EINVAL);
+	dps_rollback(s);
+
+	/* one incident, one alert: the same event, or within the window */
+	const uint8_t *dev = ev[0].device;
+	int64_t t = ev[0].t_ms;
+	CHECK(dps_det_claim(s, dev, "NOT-ADDRESSED", 2, t, 10000, 9, 5, &first) == DP_OK && first);
+	CHECK(dps_det_claim(s2, dev, "NOT-ADDRESSED", 2, t + 300, 10000, 11, 8, &first) == DP_OK &&
+	      !first); /* the other engine, on another event 0.3 s on */
+	CHECK(dps_det_claim(s2, dev, "NOT-ADDRESSED", 2, t - 300, 10000, 11, 7, &first) == DP_OK &&
+	      !first); /* its clock a little behind */
+	CHECK(dps_det_claim(s2, dev, "NOT-ADDRESSED", 2, t + 60000, 0, 9, 5, &first) == DP_OK &&
+	      !first); /* realert.seconds = 0: the same event still is one incident */
+	CHECK(dps_det_claim(s2, dev, "NOT-ADDRESSED", 2, t + 300, 0, 11, 8, &first) == DP_OK &&
+	      first); /* ... another is not */
+	CHECK(dps_det_claim(s, dev, "NOT-ADDRESSED", 1, t, 10000, 9, 5, &first) == DP_OK &&
+	      first); /* another action (an escalation) */
+	CHECK(dps_det_claim(s, dev, "DECOY", 2, t, 10000, 9, 5, &first) == DP_OK && first);
+	CHECK(dps_det_claim(s, ev[1].device, "NOT-ADDRESSED", 2, t, 10000, 9, 5, &first) == DP_OK &&
+	      first);
+	CHECK(dps_det_claim(s, dev, "NOT-ADDRESSED", 2, t + 20000, 10000, 9, 6, &first) == DP_OK &&
+	      first); /* a later incident */
+	dps_close(s2);
+}
+
 static void conformance(void)
 {
 	dps_store *s = NULL;
@@ -913,6 +1008,7 @@ static void conformance(void)
 	test_current(s);
 	test_pending(s);
 	test_cache(s);
+	test_shared_detect(s);
 	dps_close(s);
 
 	/* a database that holds a switch is not made a new one (denpod init) */

@@ -1378,6 +1378,46 @@ static void test_throttle(void)
 	dp_det_free(d);
 }
 
+/*
+ * A throttle another switch instance stored, imposed without an alert: the
+ * bucket counted from its start, extended never shortened, lifted by
+ * unthrottle, escalating like the engine's own.
+ */
+static void test_throttle_imposed(void)
+{
+	struct cap c;
+	dp_det *d = engine("throttle.escalate = 3\n", &c);
+	officer(d, "abe.t", "TOKYO");
+	device(d, 1, "abe.t");
+	device(d, 2, "abe.t"); /* not the post's last: an escalation suspends */
+	uint8_t id1[32], nobody[32];
+	devid(id1, 1);
+	devid(nobody, 4000);
+	int64_t t = T0 + HOUR;
+	CHECK(dp_det_throttle(d, nobody, DP_R_BULK_CAP, t, t + MIN) == DP_ENOTFOUND);
+	CHECK(dp_det_throttle(d, id1, DP_R_BULK_CAP, t, t) == DP_EINVAL);
+	CHECK(fetch(d, t, 1, 10, 60, 0) == DP_DET_ALLOW); /* the engine's time is t */
+	CHECK(dp_det_throttle(d, id1, DP_R_BULK_CAP, t, t + 10 * MIN) == DP_OK);
+	CHECK(dp_det_throttled_until(d, id1) == t + 10 * MIN);
+	/* an earlier end does not shorten it */
+	CHECK(dp_det_throttle(d, id1, -1, t, t + MIN) == DP_OK);
+	CHECK(dp_det_throttled_until(d, id1) == t + 10 * MIN);
+	int allowed = 0;
+	for (int i = 0; i < 8; i++)
+		allowed += fetch(d, t + SEC + i, 1, 100 + i, 60, 0) == DP_DET_ALLOW;
+	CHECK(allowed == 6); /* throttle.per-min, as the engine's own throttle */
+	dp_det_stats s;
+	dp_det_get_stats(d, &s);
+	CHECK(count(&c, DP_R_BULK_CAP) == 0 && s.throttles == 0 && s.alerts == 0);
+	/* the third refusal escalates: the imposing rule's alert, suspending */
+	CHECK(fetch(d, t + 2 * SEC, 1, 200, 60, 0) == DP_DET_BLOCKED);
+	CHECK(count(&c, DP_R_BULK_CAP) == 1 && last(&c, DP_R_BULK_CAP)->action == DP_DET_SUSPEND);
+	CHECK(dp_det_device_status(d, id1, 1) == DP_OK && dp_det_unthrottle(d, id1) == DP_OK);
+	CHECK(dp_det_throttled_until(d, id1) == 0);
+	CHECK(fetch(d, t + 3 * SEC, 1, 300, 60, 0) == DP_DET_ALLOW);
+	dp_det_free(d);
+}
+
 /* R20: a throttle never holds back a FLASH delivery; a suspension does. */
 static void test_flash(void)
 {
@@ -1712,6 +1752,7 @@ int main(void)
 	test_risk();
 	test_modes();
 	test_throttle();
+	test_throttle_imposed();
 	test_flash();
 	test_suspend();
 	test_misc();

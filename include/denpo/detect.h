@@ -325,6 +325,16 @@ int dp_det_device(dp_det *d, const uint8_t id[32], const char *officer, int acti
 int dp_det_device_status(dp_det *d, const uint8_t id[32], int active) DP_WUR;
 /* Lifts a throttle (undo); DP_ENOTFOUND for an unknown device. */
 int dp_det_unthrottle(dp_det *d, const uint8_t id[32]) DP_WUR;
+/*
+ * A throttle decided outside this engine (another switch instance's step,
+ * read from the shared store): the device throttled until until_ms, its
+ * bucket counted from from_ms if it was not throttled then (an existing
+ * throttle is only extended); rule (enum dp_det_rule, -1: unchanged) is
+ * the one an escalation repeats.  No alert, no count in the stats.
+ * DP_ENOTFOUND for an unknown device, DP_EINVAL if until_ms <= from_ms.
+ */
+int dp_det_throttle(dp_det *d, const uint8_t id[32], int rule, int64_t from_ms,
+		    int64_t until_ms) DP_WUR;
 
 /*
  * Feeds one event; alerts go to the callback before this returns.  The
