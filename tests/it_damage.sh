@@ -46,6 +46,9 @@ MPORT=$(free_port)
 cu() { local d=$1; shift; curl -sk --cert "$T/$d/tls.crt" --key "$T/$d/tls.pem" "$@"; }
 q() { sqlite3 -batch -noheader "$1" "PRAGMA busy_timeout=5000; $2" | grep -v '^5000$'; }
 alerts() { cat "$1/alerts.jsonl" 2>/dev/null; }
+# snap: the switch's alerts file as a SIEM's reader sees it, whole lines only (one write(2) per
+# alert, but a reader racing it may see part of a line that crosses a page) into $T/alerts.snap
+snap() { perl -ne 'print if /\n\z/' "$T/sw/alerts.jsonl" >"$T/alerts.snap" 2>/dev/null; }
 # run_copy DIR: starts denpod on DIR; 0 once it listens ($PID set), 1 if it exited (status in $RC)
 run_copy() {
 	: >"$T/copy.log"
@@ -195,16 +198,17 @@ check "the fetch is refused: 500 (got $code)" [ "$code" = 500 ]
 check "... saying the switch's copy is damaged and the security office alerted" \
 	grep -q "the switch's copy of this cable is damaged; the security office has been alerted" "$T/body"
 check "... no byte of it sent" [ "$(jq -r .error "$T/body")" = store ]
+snap
 check "an alert: STORE-DAMAGE, found by the fetch, naming the cable and the device" \
-	bash -c "jq -c 'select(.rule.name==\"STORE-DAMAGE\" and .denpo.found_by==\"fetch\" and .denpo.part==\"cable\" and .denpo.cable_id==\"$ID\" and (.device.id|length)==64)' '$T/sw/alerts.jsonl' | grep -q ."
+	bash -c "jq -c 'select(.rule.name==\"STORE-DAMAGE\" and .denpo.found_by==\"fetch\" and .denpo.part==\"cable\" and .denpo.cable_id==\"$ID\" and (.device.id|length)==64)' '$T/alerts.snap' | grep -q ."
 check "... in ECS: event.kind alert, category database, type error" \
-	bash -c "jq -e 'select(.denpo.found_by==\"fetch\") | .event.kind==\"alert\" and .event.category==[\"database\"] and .event.type==[\"error\"]' '$T/sw/alerts.jsonl' >/dev/null"
+	bash -c "jq -e 'select(.denpo.found_by==\"fetch\") | .event.kind==\"alert\" and .event.category==[\"database\"] and .event.type==[\"error\"]' '$T/alerts.snap' >/dev/null"
 check "the metric counts it" bash -c "curl -s http://127.0.0.1:$MPORT/metrics | grep -q '^denpod_store_damage_total{kind=\"cable\",reason=\"fetch\"} 1$'"
-for _ in $(seq 100); do grep -q '"found_by":"scrub"' "$T/sw/alerts.jsonl" && break; sleep 0.1; done
+for _ in $(seq 100); do snap; grep -q '"found_by":"scrub"' "$T/alerts.snap" && break; sleep 0.1; done
 check "the scrub finds it by itself" \
-	bash -c "jq -c 'select(.denpo.found_by==\"scrub\" and .denpo.cable_id==\"$ID\")' '$T/sw/alerts.jsonl' | grep -q ."
+	bash -c "jq -c 'select(.denpo.found_by==\"scrub\" and .denpo.cable_id==\"$ID\")' '$T/alerts.snap' | grep -q ."
 check "the scrub alerts on nothing else" \
-	[ "$(jq -c 'select(.denpo.found_by=="scrub")' "$T/sw/alerts.jsonl" | grep -vc "$ID")" = 0 ]
+	[ "$(jq -c 'select(.denpo.found_by=="scrub")' "$T/alerts.snap" | grep -vc "$ID")" = 0 ]
 code2=$(cu b -o /dev/null -w '%{http_code}' "$URL/v1/cables/$(sed -n 101p "$T/ids")")
 check "another cable is served (200, got $code2)" [ "$code2" = 200 ]
 D check >"$T/check_live.out" 2>&1
@@ -246,9 +250,9 @@ python3 "$DAMAGE" index "$T/sw/denpod.db" queue >/dev/null || no "damage the que
 check "quick_check passes the damaged index" [ "$(q "$T/sw/denpod.db" 'PRAGMA quick_check;')" = ok ]
 rm -f "$T/sw/alerts.jsonl"
 start_switch || no "start with a damaged index"
-for _ in $(seq 100); do grep -q '"part":"database"' "$T/sw/alerts.jsonl" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do snap; grep -q '"part":"database"' "$T/alerts.snap" && break; sleep 0.1; done
 check "the scrub's integrity_check finds rows missing from the queue index: one alert" \
-	[ "$(jq -c 'select(.denpo.found_by=="scrub" and .denpo.part=="database") | .event.reason' "$T/sw/alerts.jsonl" | grep -c 'table deliveries: .* missing from index queue')" = 1 ]
+	[ "$(jq -c 'select(.denpo.found_by=="scrub" and .denpo.part=="database") | .event.reason' "$T/alerts.snap" | grep -c 'table deliveries: .* missing from index queue')" = 1 ]
 stop_switch
 check "denpod check finds it" bash -c "'$DENPOD' check --data '$T/sw' | grep -q '^check: DAMAGE .*missing from index queue'"
 check "REINDEX rebuilds it from its table" sqlite3 "$T/sw/denpod.db" "REINDEX"
@@ -265,8 +269,9 @@ rc=$?
 check "a page quick_check rejects: denpod run refuses (exit $rc)" [ "$rc" = 1 ]
 check "... saying quick_check fails and what to do" \
 	grep -q "fails SQLite's quick_check.*denpod check --data" "$T/refuse.log"
+snap
 check "... and alerting (found by the start)" \
-	bash -c "jq -e 'select(.denpo.found_by==\"start\" and .denpo.part==\"database\")' '$T/sw/alerts.jsonl' >/dev/null"
+	bash -c "jq -e 'select(.denpo.found_by==\"start\" and .denpo.part==\"database\")' '$T/alerts.snap' >/dev/null"
 check "denpod check: exit 1" not D check >/dev/null 2>&1
 # the backup, checked before it replaces anything, in a scratch copy of the data directory
 rm -rf "$T/restore" && cp -a "$T/sw" "$T/restore" && cp "$T/backup.db" "$T/restore/denpod.db"
@@ -297,9 +302,9 @@ check "an old entry damaged: log verify sees it" not D log verify >/dev/null 2>&
 rm -f "$T/sw/alerts.jsonl"
 start_switch || no "below the mark: the start does not walk it and starts"
 check "... starting from the mark (no whole walk)" grep -q "entries $LATEST\.\.[0-9]* and [0-9]* checkpoints verified" "$T/run.log"
-for _ in $(seq 100); do grep -q '"found_by":"scrub"' "$T/sw/alerts.jsonl" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do snap; grep -q '"found_by":"scrub"' "$T/alerts.snap" && break; sleep 0.1; done
 check "the scrub finds the damaged entry (log-entry 5)" \
-	bash -c "jq -e 'select(.denpo.found_by==\"scrub\" and .denpo.part==\"log-entry\" and .denpo.log_index==5)' '$T/sw/alerts.jsonl' >/dev/null"
+	bash -c "jq -e 'select(.denpo.found_by==\"scrub\" and .denpo.part==\"log-entry\" and .denpo.log_index==5)' '$T/alerts.snap' >/dev/null"
 stop_switch
 check "... and lowers the mark to 0" [ "$(q "$T/sw/denpod.db" "SELECT v FROM meta WHERE k='log_verified';" | cut -d' ' -f1)" = 0 ]
 D check >"$T/check4.out" 2>&1
