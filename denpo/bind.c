@@ -18,9 +18,9 @@
 #define NOT_SHOWN "the cable is NOT displayed; report its id to security operations"
 /* why a cable is not shown when its entry never comes under a checkpoint (BIND_WAIT_MS) */
 #define NOT_LOGGED                                                                                   \
-	"its cable-accepted entry is still not under a checkpoint of the switch's log 10 s after the " \
+	"its cable-accepted entry is still not under a checkpoint of the switch's log 30 s after the " \
 	"switch listed it: the switch does not log it, or holds its checkpoints back"
-_Static_assert(BIND_WAIT_MS == 10000, "NOT_LOGGED says 10 s");
+_Static_assert(BIND_WAIT_MS == 30000, "NOT_LOGGED says 30 s");
 
 void bind_claim_init(bind_claim *c)
 {

@@ -36,7 +36,14 @@
 #include "denpo/cli.h"
 #include "denpo/envelope.h"
 
-#define BIND_WAIT_MS 10000 /* asking again for a cable not yet under a checkpoint */
+/*
+ * Asking again for a cable not yet under a checkpoint.  A checkpoint normally
+ * follows in well under a second; 30 s covers several switches' worst
+ * ordinary case, a dead signer's lease running out (5 s) while the database
+ * fails over to its standby, which under load took more than 10 s in
+ * scripts/failover-drill (docs/several-switches.md §4).
+ */
+#define BIND_WAIT_MS 30000
 
 /* A cable's acceptance as its verified cable-accepted entry records it. */
 typedef struct {

@@ -12,16 +12,6 @@
 . "$(dirname "$0")/lib.sh"
 need_programs it_failover_drill "$DENPOD" "$DENPO" "$BUILD/tests/tool_flood" "$BUILD/tests/tool_drain"
 need_tools it_failover_drill psql jq python3 "${PG_BIN:-/usr/lib/postgresql/15/bin}/pg_basebackup"
-# Under ASan the drill takes 100-150 s on a 2-core machine, past CI's budget for it (~90 s):
-# CI runs it in the normal build; `scripts/failover-drill --build build-asan` runs it by hand
-# (docs/several-switches.md §4 says what those runs found).
-case $BUILD in
-*asan*)
-	skip "the drill under ASan takes 100-150 s (CI runs it in the normal build; by hand: scripts/failover-drill --build build-asan)"
-	t_done it_failover_drill
-	exit 0
-	;;
-esac
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # 150 cables from each sending device: about 40 s on a 2-core machine
