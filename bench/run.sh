@@ -3,6 +3,7 @@
 #
 #   bench/run.sh            (env: BUILD=build, RUNS=3, CONNS=32, QUEUE=100000,
 #                                 FLASH_SECONDS=10, LOAD_SECONDS=10, DENPOD=$BUILD/denpod,
+#                                 FLASH_LOAD=0.8 (the flood beside the FLASH: share of r1),
 #                                 DENPOD_CONF="key=value\n..." appended to denpod.conf)
 #   STORE=postgresql bench/run.sh
 #                           (the same switch on SQLite, then on PostgreSQL with one
@@ -41,6 +42,7 @@ QUEUE=${QUEUE:-100000}
 FLASH_SECONDS=${FLASH_SECONDS:-10}
 LOAD_SECONDS=${LOAD_SECONDS:-10}
 FILL_SECONDS=${FILL_SECONDS:-60} # at most this long deepening the queue before each FLASH run
+FLASH_LOAD=${FLASH_LOAD:-0.8}    # the ROUTINE flood during the FLASH runs: this share of the r1 median
 B=$BUILD/bench/bench_switch
 DENPOD=${DENPOD:-$BUILD/denpod} # another daemon binary may be compared against the same run
 
@@ -216,7 +218,7 @@ run_config() {
 	done
 	local CAP RATE FILL
 	CAP=$(median "${R1[@]}")
-	RATE=$(awk -v c="$CAP" 'BEGIN { printf "%d", c * 0.8 }')
+	RATE=$(awk -v c="$CAP" -v f="$FLASH_LOAD" 'BEGIN { printf "%d", c * f }')
 
 	local FP50=() FP99=() FR=() QD=()
 	: >"$T/flash.raw"
@@ -263,8 +265,8 @@ report() {
 		"${M20[$cfg]}" "${L20M[$cfg]}" "${P20M[$cfg]}" "$(vs "$cfg" "${M20[$cfg]}")"
 	printf '%-44s %8s ms p99 %s ms (median of runs); pooled %s\n' \
 		"FLASH submit -> waiting inbox, p50" "${FP50M[$cfg]}" "${FP99M[$cfg]}" "${FPOOL[$cfg]}"
-	printf '%-44s %8s /s (80 %% of %s), %s..%s cables queued\n' "  under ROUTINE flood" \
-		"${FRM[$cfg]}" "${CAPS[$cfg]}" "${QD0[$cfg]}" "${QDN[$cfg]}"
+	printf '%-44s %8s /s (%s %% of %s), %s..%s cables queued\n' "  under ROUTINE flood" \
+		"${FRM[$cfg]}" "$(awk -v f="$FLASH_LOAD" 'BEGIN { print f * 100 }')" "${CAPS[$cfg]}" "${QD0[$cfg]}" "${QDN[$cfg]}"
 	if [ "${QD0[$cfg]}" -lt "$QUEUE" ]; then
 		echo "  note: the queue reached ${QD0[$cfg]} cables before the first FLASH run, not $QUEUE (fill capped at $FILL_SECONDS s)"
 	fi
