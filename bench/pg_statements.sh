@@ -11,6 +11,7 @@
 # off (pg-tmp's default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/switch_setup.sh
 BUILD=${BUILD:-build}
 N=${N:-1000}
 RC=${RC:-1}
@@ -38,14 +39,7 @@ URI=$(sed -E "s#^([a-z]+://[^/?]*)(/[^?]*)?#\1/pgstat#" <<<"$DENPO_TEST_PG")
 q "$URI" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$BUILD/denpod" init --data "$T/sw" --listen "127.0.0.1:$PORT" --url "https://127.0.0.1:$PORT" --store "$URI" >/dev/null
-"$BUILD/denpod" post add HQ --hq --data "$T/sw" >/dev/null
-"$BUILD/denpod" post add TOKYO --data "$T/sw" >/dev/null
-"$B" setup "$T/b" >/dev/null
-for f in "$T"/b/req/*.req; do
-	"$BUILD/denpod" approve "$f" --out "$T/b/ans/$(basename "$f" .req).ans" --clearance SECRET \
-		--data "$T/sw" >/dev/null
-done
+bench_switch_init "$T/sw" "$T/b" "$PORT" "https://127.0.0.1:$PORT" --store "$URI"
 "$BUILD/denpod" run --data "$T/sw" 2>"$T/denpod.log" &
 PID=$!
 for _ in $(seq 50); do grep -q listening "$T/denpod.log" && break; sleep 0.1; done

@@ -24,6 +24,7 @@
 # bench/README.md explains every number.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/switch_setup.sh
 
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
@@ -124,16 +125,8 @@ start_switch() {
 		[ "$cfg" = pg2 ] && urls+=,https://127.0.0.1:$PORT2
 		[ "$cfg" != sqlite ] && store=(--store "$(pg_db "denpo_bench_$cfg")")
 		rm -rf "$T/sw" "$T/sw2"
-		"$BUILD/denpod" init --data "$T/sw" --listen "127.0.0.1:$PORT" --url "$urls" "${store[@]}" >/dev/null
+		bench_switch_init "$T/sw" "$T/b" "$PORT" "$urls" "${store[@]}"
 		[ -n "${DENPOD_CONF:-}" ] && printf '%b\n' "$DENPOD_CONF" >>"$T/sw/denpod.conf"
-		"$BUILD/denpod" post add HQ --hq --data "$T/sw" >/dev/null
-		"$BUILD/denpod" post add TOKYO --data "$T/sw" >/dev/null
-		rm -rf "$T/b"
-		"$B" setup "$T/b" >/dev/null
-		for f in "$T"/b/req/*.req; do
-			"$BUILD/denpod" approve "$f" --out "$T/b/ans/$(basename "$f" .req).ans" \
-				--clearance SECRET --data "$T/sw" >/dev/null
-		done
 		if [ "$cfg" = pg2 ]; then # the second instance: the same keys and store, its own port
 			cp -a "$T/sw" "$T/sw2"
 			sed -i "s|^listen=.*|listen=127.0.0.1:$PORT2|" "$T/sw2/denpod.conf"
