@@ -30,6 +30,12 @@
  *       "start_s latency_ms status connect_ms tls_done_ms" per cable to FILE
  *       (status < 0: -curl code; the last two: since the start, as curl saw them).
  *
+ * Several instances (docs/several-switches.md §3): when the enrolment answer
+ * names several switch addresses, connection i goes to address i mod n (the
+ * load is split across the instances), and in `flash` the FLASH sender
+ * submits to the first address while the waiter long-polls the last, so a
+ * FLASH crosses from one instance to the other (a NOTIFY wakes the waiter).
+ *
  * Cables are built BEFORE timing (two threads), so client-side crypto does
  * not eat the measured server CPU.  Output: "name value unit" lines; exit 1
  * if any submission was refused or a FLASH was not received within 5 s.
@@ -78,7 +84,7 @@ typedef struct {
 	int senders[MAX_DEV], nsenders; /* bench.sN */
 	int recv[NRECV];                /* bench.r0..r19 */
 	int waiter;                     /* bench.w */
-	char url[DP_URL_MAX + 1];
+	dp_switch_list sw;              /* every instance's address, from the answer */
 	uint8_t switch_tls[32];
 	char pin[64];
 } bstate;
@@ -260,7 +266,7 @@ static void load_state(bstate *s, const char *dir)
 	if ((r = dp_read_file(path, &b)) || (r = dp_enrol_answer_decode(&a, b.p, b.len)))
 		die(path, r);
 	dp_buf_free(&b);
-	snprintf(s->url, sizeof s->url, "%s", a.switches.url[0]);
+	s->sw = a.switches;
 	memcpy(s->switch_tls, a.switch_tls_pk, 32);
 	dp_tls_pin(s->switch_tls, s->pin);
 }
@@ -385,6 +391,7 @@ static double build_all(const bstate *s, int prec, const int *rcpt, int nrcpt, c
 typedef struct {
 	CURL *h;
 	int dev;          /* device whose certificate this connection presents */
+	int inst;         /* the instance (index in bstate.sw) it talks to */
 	int busy;
 	double t0;
 	char resp[512];
@@ -395,7 +402,7 @@ typedef struct {
 	bstate *s;
 	CURLM *m;
 	struct curl_slist *hdrs;
-	char url[DP_URL_MAX + 32];
+	char url[DP_SWITCH_URLS_MAX][DP_URL_MAX + 32]; /* POST /v1/cables of each instance */
 	slot *slots;
 	int nslots;
 	/* cables, grouped by sending device: cable j is from from[j % nfrom] */
@@ -460,7 +467,8 @@ static void engine_init(engine *g, bstate *s, int nslots, const int *from, int n
 	/* Expect: 100-continue would cost a round trip per cable */
 	g->hdrs = curl_slist_append(NULL, "Content-Type: application/octet-stream");
 	g->hdrs = curl_slist_append(g->hdrs, "Expect:");
-	snprintf(g->url, sizeof g->url, "%s/v1/cables", s->url);
+	for (size_t k = 0; k < s->sw.n; k++)
+		snprintf(g->url[k], sizeof g->url[k], "%s/v1/cables", s->sw.url[k]);
 	curl_multi_setopt(g->m, CURLMOPT_MAXCONNECTS, (long)nslots + 4);
 	g->slots = calloc((size_t)nslots, sizeof *g->slots);
 	g->next = calloc((size_t)nfrom, sizeof *g->next);
@@ -475,6 +483,7 @@ static void engine_init(engine *g, bstate *s, int nslots, const int *from, int n
 	for (int i = 0; i < nslots; i++) {
 		g->slots[i].h = curl_easy_init();
 		g->slots[i].dev = from[i % nfrom];
+		g->slots[i].inst = (int)((size_t)i % s->sw.n);
 		if (!g->slots[i].h)
 			die("curl", DP_ENOMEM);
 		slot_setup(g, &g->slots[i]);
@@ -508,7 +517,7 @@ static int slot_start(engine *g, int i)
 	g->next[f] += g->nfrom;
 	sl->rlen = 0;
 	sl->resp[0] = 0;
-	curl_easy_setopt(sl->h, CURLOPT_URL, g->url);
+	curl_easy_setopt(sl->h, CURLOPT_URL, g->url[sl->inst]);
 	curl_easy_setopt(sl->h, CURLOPT_POST, 1L);
 	curl_easy_setopt(sl->h, CURLOPT_POSTFIELDS, (const char *)g->subs[j].p);
 	curl_easy_setopt(sl->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)g->subs[j].len);
@@ -561,9 +570,9 @@ static void engine_reap(engine *g)
 static void engine_warm(engine *g)
 {
 	char url[DP_URL_MAX + 32];
-	snprintf(url, sizeof url, "%s/v1/health", g->s->url);
 	for (int i = 0; i < g->nslots; i++) {
-		curl_easy_setopt(g->slots[i].h, CURLOPT_URL, url);
+		snprintf(url, sizeof url, "%s/v1/health", g->s->sw.url[g->slots[i].inst]);
+		curl_easy_setopt(g->slots[i].h, CURLOPT_URL, url); /* copied by libcurl */
 		curl_easy_setopt(g->slots[i].h, CURLOPT_HTTPGET, 1L);
 		g->slots[i].busy = 1;
 		curl_multi_add_handle(g->m, g->slots[i].h);
@@ -666,6 +675,7 @@ static int cmd_load(bstate *s, int nrcpt, int ncables, double seconds, int conns
 	printf("%s_accepted %d cables\n", label, g.accepted);
 	printf("%s_errors %d\n", label, g.errors);
 	printf("%s_bytes %zu B\n", label, subs[0].len);
+	printf("%s_instances %zu\n", label, s->sw.n);
 	printf("%s_rate %.0f /s\n", label, secs > 0 ? g.accepted / secs : 0);
 	print_lat(label, g.lat, g.nlat);
 	int bad = g.errors != 0;
@@ -715,11 +725,12 @@ typedef struct {
 	pthread_cond_t cv;
 } flash_ctx;
 
-static dp_client *client_for(bstate *s, int dev)
+/* A client of device dev that talks to instance inst only (no failover). */
+static dp_client *client_for(bstate *s, int dev, size_t inst)
 {
 	dp_client_config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.url = s->url;
+	cfg.url = s->sw.url[inst];
 	memcpy(cfg.switch_tls_pk, s->switch_tls, 32);
 	cfg.tls_seed = s->dev[dev].tls_seed;
 	dp_client *c = NULL;
@@ -733,7 +744,7 @@ static dp_client *client_for(bstate *s, int dev)
 static void *waiter_thread(void *arg)
 {
 	flash_ctx *x = arg;
-	dp_client *c = client_for(x->s, x->s->waiter);
+	dp_client *c = client_for(x->s, x->s->waiter, x->s->sw.n - 1);
 	for (;;) {
 		pthread_mutex_lock(&x->mu);
 		int stop = x->stop;
@@ -787,7 +798,7 @@ static void *sender_thread(void *arg)
 {
 	flash_sender *fs = arg;
 	flash_ctx *x = fs->x;
-	dp_client *c = client_for(x->s, x->s->senders[x->s->nsenders - 1]);
+	dp_client *c = client_for(x->s, x->s->senders[x->s->nsenders - 1], 0);
 	double t_end = bench_now() + fs->seconds;
 	for (int i = 0; i < x->n && bench_now() < t_end; i++) {
 		struct timespec d = {0, (20 + (long)randombytes_uniform(20)) * 1000000L};
@@ -868,7 +879,7 @@ static int cmd_flash(bstate *s, double rate, double seconds, int fill, double fi
 	pthread_cond_init(&x.cv, NULL);
 	/* 3. the waiter drains leftovers, then long-polls */
 	{
-		dp_client *c = client_for(s, s->waiter);
+		dp_client *c = client_for(s, s->waiter, s->sw.n - 1);
 		dp_inbox_item *it = NULL;
 		size_t n = 0;
 		int r = dp_client_inbox(c, 0, &it, &n);
@@ -900,7 +911,7 @@ static int cmd_flash(bstate *s, double rate, double seconds, int fill, double fi
 	x.stop = 1;
 	pthread_mutex_unlock(&x.mu);
 	{
-		dp_client *c = client_for(s, fsend[0]);
+		dp_client *c = client_for(s, fsend[0], 0);
 		dp_submit_result res;
 		int r = dp_client_submit(c, fsubs[nflash].p, fsubs[nflash].len, &res);
 		if (r)

@@ -1,0 +1,22 @@
+# shellcheck shell=bash
+# bench/switch_setup.sh - sourced by the bench scripts: a fresh switch with the
+# bench devices enrolled (posts HQ and TOKYO, `bench_switch setup`, `denpod
+# approve` of each request).  Needs $BUILD and $B (the bench_switch binary).
+#
+# bench_switch_init SWITCH_DIR BENCH_DIR PORT URLS [denpod init options...]
+#   denpod init of SWITCH_DIR listening on 127.0.0.1:PORT with the addresses
+#   URLS (comma-separated), the devices' keys and answers in BENCH_DIR.
+#   Output of the commands goes nowhere; a failure ends the script (set -e).
+bench_switch_init() {
+	local sw=$1 bd=$2 port=$3 urls=$4 f
+	shift 4
+	"$BUILD/denpod" init --data "$sw" --listen "127.0.0.1:$port" --url "$urls" "$@" >/dev/null
+	"$BUILD/denpod" post add HQ --hq --data "$sw" >/dev/null
+	"$BUILD/denpod" post add TOKYO --data "$sw" >/dev/null
+	rm -rf "$bd"
+	"$B" setup "$bd" >/dev/null
+	for f in "$bd"/req/*.req; do
+		"$BUILD/denpod" approve "$f" --out "$bd/ans/$(basename "$f" .req).ans" --clearance SECRET \
+			--data "$sw" >/dev/null
+	done
+}
