@@ -53,6 +53,7 @@ struct dpd_det {
 	uint64_t events_seen, errors_seen; /* what the metrics counted so far */
 	struct event *tick, *hup;
 	int64_t dirver;    /* the directory version last registered */
+	int64_t stepver;   /* the directory version at the last steps_changed (several instances) */
 	int64_t loaded_at; /* when (Unix s) */
 	int lapse_busy;    /* a lapse op is with the writer */
 	det_track track[DET_TRACK_MAX];
@@ -319,6 +320,17 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
 	 * next tick's reload.  Except while a suspension the engine made is
 	 * still being written (its device is not suspended in the store yet).
 	 */
+	/*
+	 * Several instances: a containment step written anywhere bumps the
+	 * directory version (trigger det_containments), which this request read
+	 * first (route.c): the steps are read again before its verdict, so a
+	 * throttle made on another instance holds from the device's next
+	 * request here, not from whenever the notification is heard.
+	 */
+	if (d->feed && dps_dir_version(srv->store) != d->stepver) {
+		d->stepver = dps_dir_version(srv->store);
+		steps_changed(srv);
+	}
 	int pending = 0;
 	for (size_t i = 0; i < d->ntrack && !pending; i++)
 		pending = d->track[i].kind == DPS_CK_SUSPEND && d->track[i].cid < 0 &&
@@ -1062,6 +1074,7 @@ int dpd_det_open(dpd_server *srv)
 	srv->det = d;
 	srv->denied = det_denied;
 	d->dirver = -2;
+	d->stepver = -2;
 	int r = dpc_path(&srv->cfg, "detect.conf", d->conf_path, sizeof d->conf_path);
 	if (!r) {
 		r = dpd_det_check_file(d->conf_path, &d->cfg);
