@@ -192,8 +192,11 @@ static int copy(const dpc_config *c, const char *uri, const char *shown, const c
 		if (!r)
 			r = log_move(dst, op);
 		if (!r && (r = dps_commit(dst)) != DP_OK)
-			fprintf(stderr, "denpod: migrate: the commit on %s failed (%s): nothing was changed\n",
-				shown, dp_strerror(r));
+			fprintf(stderr, "denpod: migrate: the commit on %s failed (%s), and whether the "
+					"copy is in PostgreSQL is not known (a commit whose answer was lost may "
+					"have happened): denpod.conf is unchanged, so the switch still runs on "
+					"denpod.db; before migrating again, drop what the database holds (migrate "
+					"refuses a database that is not empty)\n", shown, dp_strerror(r));
 		else if (r)
 			dps_rollback(dst);
 	}

@@ -309,9 +309,6 @@ static const char schema_pg_ddl[] =
 	"CREATE OR REPLACE TRIGGER dirver_epoch_keys AFTER INSERT OR UPDATE OR DELETE ON epoch_keys FOR EACH STATEMENT EXECUTE FUNCTION dirver_bump();"
 	"CREATE TABLE IF NOT EXISTS log_head(id BIGINT PRIMARY KEY CHECK(id=1), n BIGINT NOT NULL);"
 	"INSERT INTO log_head(id,n) VALUES(1,0) ON CONFLICT DO NOTHING;"
-	/* the signing lease (dps_log_lease): its one row, run out since 1970 */
-	"CREATE TABLE IF NOT EXISTS log_lease(id BIGINT PRIMARY KEY CHECK(id=1), holder TEXT NOT NULL, expires BIGINT NOT NULL);"
-	"INSERT INTO log_lease(id,holder,expires) VALUES(1,'',0) ON CONFLICT DO NOTHING;"
 	"INSERT INTO meta(k,v) VALUES('schema','" SCHEMA_VERSION "') ON CONFLICT DO NOTHING;";
 
 /*
@@ -321,35 +318,36 @@ static const char schema_pg_ddl[] =
  * it while they are copied; its own row then sets it to the source's).
  */
 const dps_table dps_tables[] = {
-	{"meta", DPS_TAB_COPY},
-	{"posts", DPS_TAB_COPY},
-	{"collectives", DPS_TAB_COPY},
-	{"officers", DPS_TAB_COPY},
-	{"devices", DPS_TAB_COPY},
-	{"epoch_keys", DPS_TAB_COPY},
-	{"cables", DPS_TAB_COPY},
-	{"mrn", DPS_TAB_COPY},
-	{"deliveries", DPS_TAB_COPY},
-	{"log_entries", DPS_TAB_COPY},
-	{"log_tiles", DPS_TAB_COPY},
-	{"log_checkpoints", DPS_TAB_COPY},
-	{"log_cosigs", DPS_TAB_COPY},
-	{"containments", DPS_TAB_COPY},
-	{"approvals", DPS_TAB_COPY},
-	{"log_rollbacks", DPS_TAB_COPY},
-	{"log_recoveries", DPS_TAB_COPY},
-	{"dirver", DPS_TAB_COPY},
+	{"meta", DPS_TAB_COPY, 0},
+	{"posts", DPS_TAB_COPY, 0},
+	{"collectives", DPS_TAB_COPY, 0},
+	{"officers", DPS_TAB_COPY, 0},
+	{"devices", DPS_TAB_COPY, 0},
+	{"epoch_keys", DPS_TAB_COPY, 0},
+	{"cables", DPS_TAB_COPY, 1}, /* one per INSERT: a cable may be 64 MiB */
+	{"mrn", DPS_TAB_COPY, 0},
+	{"deliveries", DPS_TAB_COPY, 0},
+	{"log_entries", DPS_TAB_COPY, 0},
+	{"log_tiles", DPS_TAB_COPY, 0},
+	{"log_checkpoints", DPS_TAB_COPY, 0},
+	{"log_cosigs", DPS_TAB_COPY, 0},
+	{"containments", DPS_TAB_COPY, 0},
+	{"approvals", DPS_TAB_COPY, 0},
+	{"log_rollbacks", DPS_TAB_COPY, 0},
+	{"log_recoveries", DPS_TAB_COPY, 0},
+	{"dirver", DPS_TAB_COPY, 0},
 	/* PostgreSQL's coordination rows (the writers' lock, the signing lease): made by its schema */
-	{"log_head", DPS_TAB_PG},
-	{"log_lease", DPS_TAB_PG},
+	{"log_head", DPS_TAB_PG, 0},
+	{"log_lease", DPS_TAB_PG, 0},
 	/* detection across instances (schema_pg_det): shared events, alert claims */
-	{"det_events", DPS_TAB_PG},
-	{"det_alerts", DPS_TAB_PG},
+	{"det_events", DPS_TAB_PG, 0},
+	{"det_alerts", DPS_TAB_PG, 0},
 };
 const size_t dps_ntables = sizeof dps_tables / sizeof dps_tables[0];
 
 /*
- * Detection across instances (docs/several-switches.md §3, store_detect.c):
+ * What several instances added (docs/several-switches.md §3): the signing
+ * lease (tlog.c), and for detection across instances (store_detect.c):
  * the shared event feed, the claims that make one incident one alert, and
  * a notification on channel denpo_det ('c') whenever a containment step is
  * written, by any instance or `denpod` command.  PostgreSQL only (one
@@ -358,6 +356,10 @@ const size_t dps_ntables = sizeof dps_tables / sizeof dps_tables[0];
  */
 static const char schema_pg_det[] =
 	"SELECT pg_advisory_xact_lock(7342001);"
+	/* the signing lease (dps_log_lease): its one row, run out since 1970; here, not in
+	 * schema_pg_ddl, so that a database made before several instances gets it too */
+	"CREATE TABLE IF NOT EXISTS log_lease(id BIGINT PRIMARY KEY CHECK(id=1), holder TEXT NOT NULL, expires BIGINT NOT NULL);"
+	"INSERT INTO log_lease(id,holder,expires) VALUES(1,'',0) ON CONFLICT DO NOTHING;"
 	"CREATE TABLE IF NOT EXISTS det_events(id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, inst BIGINT NOT NULL, lseq BIGINT NOT NULL, t_ms BIGINT NOT NULL, kind BIGINT NOT NULL, device BYTEA NOT NULL, addr BYTEA NOT NULL, cable_seq BIGINT NOT NULL, cable_accepted BIGINT NOT NULL, flags BIGINT NOT NULL, subject BYTEA);"
 	"CREATE TABLE IF NOT EXISTS det_alerts(device BYTEA NOT NULL, rule TEXT NOT NULL, action BIGINT NOT NULL, t_ms BIGINT NOT NULL, inst BIGINT NOT NULL, lseq BIGINT NOT NULL, PRIMARY KEY(device, rule, action));"
 	/* ... and bumps the directory version, which every request reads first (detect_srv.c) */
@@ -453,11 +455,12 @@ static int schema_pg(dps_store *s, const char *path, int create)
 				     : "run the denpod that made it");
 		return DP_ESTATE;
 	}
-	int64_t det = 0;
+	/* what several instances added, to a database made before them (denpod 0.1's main) */
+	int64_t added = 0;
 	r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
-			 "table_schema=current_schema() AND table_name IN ('det_events','det_alerts')",
-		      &det);
-	return r || det == 2 ? r : exec_txn(s, schema_pg_det, NULL);
+			 "table_schema=current_schema() AND table_name IN "
+			 "('det_events','det_alerts','log_lease')", &added);
+	return r || added == 3 ? r : exec_txn(s, schema_pg_det, NULL);
 }
 
 /* The schema by kind of database: the one place the store's DDL differs. */

@@ -616,6 +616,7 @@ enum { DPS_TAB_COPY = 1, DPS_TAB_PG = 2 };
 typedef struct {
 	const char *name;
 	int kind; /* DPS_TAB_* */
+	unsigned rows_per_insert; /* 0: as many as fit; 1 for rows that may be large (cables) */
 } dps_table;
 extern const dps_table dps_tables[];
 extern const size_t dps_ntables;

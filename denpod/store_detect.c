@@ -274,6 +274,10 @@ int dps_det_events_put(dps_store *s, int64_t inst, const int64_t *lseq, const dp
 		return r;
 	/* an event lost in a crash is one the other engines miss: not worth a disk flush */
 	r = dpdb_exec(s->db, "SET LOCAL synchronous_commit TO OFF");
+	/* on the loop thread: an instance that holds the lock and hangs (paused, cut off) must
+	 * not stop the others' loops: their batch is given up after 200 ms (said; not shared) */
+	if (!r)
+		r = dpdb_exec(s->db, "SET LOCAL lock_timeout TO '200ms'");
 	if (!r)
 		r = dpdb_exec(s->db, sql_feed_lock);
 	for (size_t i = 0; !r && i < n; i++) {

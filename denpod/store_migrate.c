@@ -188,8 +188,10 @@ static int table_cols(dps_store *src, dps_store *dst, const char *t, struct cols
 #define BATCH_PARAMS 4096  /* ... and its parameters at most (PostgreSQL takes 65535) */
 
 /* One table's rows from src into dst (whose schema-made rows are replaced); *n: rows copied. */
-static int copy_table(dps_store *src, dps_store *dst, const char *t, uint64_t *n, char *why, size_t cap)
+static int copy_table(dps_store *src, dps_store *dst, const dps_table *tab, uint64_t *n, char *why,
+		      size_t cap)
 {
+	const char *t = tab->name;
 	struct cols c;
 	char sel[SQL_MAX], cnt[SQL_MAX], del[SQL_MAX];
 	int64_t ns = -1, nd = -1;
@@ -213,6 +215,8 @@ static int copy_table(dps_store *src, dps_store *dst, const char *t, uint64_t *n
 	if (r)
 		return r;
 	size_t per = BATCH_PARAMS / c.n < BATCH_ROWS ? BATCH_PARAMS / c.n : BATCH_ROWS;
+	if (tab->rows_per_insert && tab->rows_per_insert < per)
+		per = tab->rows_per_insert; /* rows that may be large (a cable: up to 64 MiB) */
 	uint64_t full = (uint64_t)ns / per * per, rest = (uint64_t)ns - full;
 	char *big = full ? insert_sql(t, &c, per) : NULL, *last = rest ? insert_sql(t, &c, rest) : NULL;
 	if ((full && !big) || (rest && !last))
@@ -336,7 +340,7 @@ int dps_migrate_copy(dps_store *src, dps_store *dst, void (*rows)(void *ctx, con
 		uint64_t n = 0;
 		if (dps_tables[i].kind != DPS_TAB_COPY)
 			continue;
-		r = copy_table(src, dst, dps_tables[i].name, &n, why, cap);
+		r = copy_table(src, dst, &dps_tables[i], &n, why, cap);
 		if (!r && rows)
 			rows(ctx, dps_tables[i].name, n);
 	}

@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -718,6 +719,20 @@ static void test_shared_detect(dps_store *s)
 	CHECK(dps_begin(s) == DP_OK);
 	CHECK(dps_det_events_put(s, 9, lseq, ev, 1) == DP_EINVAL);
 	dps_rollback(s);
+	/* an instance that holds the feed's lock and hangs does not hold this one's loop: its
+	 * batch is given up after the lock timeout (200 ms), not waited for */
+	dpdb *hang = NULL;
+	CHECK(dpdb_open(&hang, dbpath, 0) == DP_OK && dpdb_begin(hang) == DP_OK &&
+	      dpdb_exec(hang, "SELECT pg_advisory_xact_lock(7342002)") == DP_OK);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(dps_det_events_put(s, 9, lseq, ev, 1) == DP_ESTORE);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long waited = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECKF(waited < 5000, "%ld ms", waited);
+	dpdb_rollback(hang);
+	dpdb_close(hang);
+	CHECK(dps_det_events_put(s, 9, lseq, ev, 1) == DP_OK); /* and the next one goes in */
 
 	/* one incident, one alert: the same event, or within the window */
 	const uint8_t *dev = ev[0].device;
@@ -1016,6 +1031,17 @@ static void conformance(void)
 	if (dpdb_kind_of(dbpath) == DPDB_PG) {
 		dps_store *again = NULL;
 		CHECK(dps_open(&again, dbpath, 1) == DP_EEXISTS && again == NULL);
+		/* a database made before several instances (no lease, no shared detection tables)
+		 * gets them when opened: its log is signed again (the lease is taken) */
+		dpdb *db = NULL;
+		CHECK(dpdb_open(&db, dbpath, 0) == DP_OK &&
+		      dpdb_exec(db, "DROP TABLE log_lease; DROP TABLE det_events; DROP TABLE det_alerts") ==
+			      DP_OK);
+		dpdb_close(db);
+		int held = 0;
+		CHECK(dps_open(&again, dbpath, 0) == DP_OK && again);
+		CHECK(again && dps_log_lease(again, "test", 5000, &held) == DP_OK && held == 1);
+		dps_close(again);
 	}
 }
 
