@@ -69,6 +69,12 @@ static void say(const char *id, const char *why, const char *hint)
 
 int bind_fail(cli_ctx *x, const char *id, const char *why, const char *hint)
 {
+	x->err.rc = DP_ESIG;
+	snprintf(x->err.what, sizeof x->err.what, "cable %s failed verification", id);
+	snprintf(x->err.message, sizeof x->err.message, "%s", why);
+	snprintf(x->err.hint, sizeof x->err.hint, "%s", hint ? hint : "");
+	if (x->quiet)
+		return EXIT_VERIFY;
 	say(id, why, hint);
 	if (x->json) {
 		char what[96];

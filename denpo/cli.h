@@ -88,6 +88,18 @@ typedef struct {
 	char switch_last[DP_URL_MAX + 1]; /* HOME/switch as read or last written */
 	int switch_read;
 	dp_client *cl;
+	/*
+	 * The last failure cli_fail reported (what, reason, the switch's
+	 * message, hint; error name as dp_errname).  With quiet set (denpo ui)
+	 * cli_fail only records it: the caller hands it to the page.
+	 */
+	int quiet;
+	struct {
+		int rc;
+		char what[1024];
+		char message[1024];
+		char hint[512];
+	} err;
 } cli_ctx;
 
 /* Common options every command accepts (getopt_long ids >= 1000). */

@@ -99,6 +99,13 @@ int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 	if (cli_disk_full(x, rc))
 		hint = cli_disk_full(x, rc); /* whatever the caller thought of: this is what to do */
 	const char *msg = x->cl ? dp_client_message(x->cl) : "";
+	x->err.rc = rc;
+	snprintf(x->err.what, sizeof x->err.what, "%s", what);
+	snprintf(x->err.message, sizeof x->err.message, "%s%s%s%s", dp_strerror(rc), msg && *msg ? " (" : "",
+		 msg && *msg ? msg : "", msg && *msg ? ")" : "");
+	snprintf(x->err.hint, sizeof x->err.hint, "%s", hint ? hint : "");
+	if (x->quiet)
+		return cli_exit_code(rc);
 	fprintf(stderr, "denpo: %s: %s", what, dp_strerror(rc));
 	if (msg && *msg)
 		fprintf(stderr, " (%s)", msg);
