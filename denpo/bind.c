@@ -13,6 +13,7 @@
 
 #include "denpo/bind.h"
 #include "denpo/encoding.h"
+#include "denpo/origin.h"
 #include "denpo/seal.h"
 
 #define NOT_SHOWN "the cable is NOT displayed; report its id to security operations"
@@ -309,6 +310,7 @@ int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, 
 		int r = dp_client_device(x->cl, dev, &asked);
 		if (r == DP_ENOTFOUND) {
 			snprintf(why, cap, "it is signed by a device the directory does not know");
+			origin_forget(x, dev);
 			return DP_ESIG;
 		}
 		if (r) {
@@ -320,6 +322,7 @@ int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, 
 	if (memcmp(d->sign_key, dev, DP_ED25519_PK) != 0 || strcmp(d->post, post) != 0) {
 		snprintf(why, cap, "it claims post %s but its signing device belongs to %s (%s)", post, d->post,
 			 d->officer);
+		origin_forget(x, dev); /* the directory says otherwise now: never read offline on the old word */
 		return DP_ESIG;
 	}
 	if (strcmp(d->status, "active") != 0)
@@ -327,6 +330,7 @@ int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, 
 			d->status);
 	if (seen)
 		remember(seen, dev, post);
+	origin_keep(x, dev, post); /* what `read` uses when the switch cannot be reached (denpo/origin.h) */
 	return DP_OK;
 }
 

@@ -94,6 +94,18 @@ typedef struct {
 	 * cli_fail only records it: the caller hands it to the page.
 	 */
 	int quiet;
+	/*
+	 * Offline (docs/operations.md, "A post cut off from the switch").  A
+	 * command that can go on without the switch (read, inbox, send, reply,
+	 * outbox) sets offline_ok before cli_open_client: when its witness step
+	 * cannot reach the switch (DP_ENET, after the failover wait), it says
+	 * so, skips the key upkeep and returns EXIT_OK with offline set; the
+	 * command then uses what the device kept (denpo/origin.h, the kept
+	 * binding of denpo/bind.h) or queues (denpo/outbox.h).  Without
+	 * offline_ok, offline is set but the command behaves as before.
+	 */
+	int offline_ok;
+	int offline;
 	struct {
 		int rc;
 		char what[1024];
@@ -271,16 +283,34 @@ int cli_flock(cli_ctx *x, const char *name, int exclusive);
 int cli_fk_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const uint8_t fk[DP_AGE_FILE_KEY]);
 int cli_fk_get(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, uint8_t fk[DP_AGE_FILE_KEY]);
 
+/* How cli_open_cable checked a cable. */
+typedef struct {
+	int offline;             /* the switch could not be reached: the originator check is the one
+				    this device kept (denpo/origin.h) */
+	int64_t origin_checked;  /* offline: when that check was made */
+	uint64_t index;          /* the cable's cable-accepted entry (its kept binding) */
+	uint64_t log_size;       /* the checkpoint this device verified, which includes it */
+} cli_checked;
+/* "offline: verified with what this device kept: ..." (one line, no newline). */
+void cli_checked_str(const cli_checked *how, char *out, size_t cap);
+
 /*
  * Get cable id (local cache, else fetch and cache it), open and verify it
  * (denpo/seal.c), check the originating device in the directory, and its
  * MRN and acceptance time against its log entry (denpo/bind.h; asked: the
  * MRN the officer gave, or "").  e and c must be initialised; the caller
  * frees them.  mrn and *accepted get the logged ones.  Returns an exit
- * code (failures reported; nothing is cached on a failure).
+ * code (failures reported; nothing is cached on a failure; with x->quiet
+ * nothing is printed: the failure is in x->err).  how (may be NULL) says
+ * whether the switch was reached.  Offline (the switch unreachable, or
+ * x->offline): a cable held here (cache/ID.cable and its kept binding) is
+ * checked with the originator check kept when it last passed; one not
+ * held, or with nothing kept, is an error (exit 1) saying so; a kept
+ * record that does not verify is exit 3.  Offline never skips a check:
+ * it uses the kept result of one made before.
  */
 int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
-		   char mrn[DP_MRN_MAX + 1], int64_t *accepted);
+		   char mrn[DP_MRN_MAX + 1], int64_t *accepted, cli_checked *how);
 
 /* ---- the transparency log: this device as a witness (denpo/witness.c) ---- */
 

@@ -699,7 +699,7 @@ int cmd_reply(cli_ctx *x, int argc, char **argv)
 	if (cli_ref_mrn(argv[optind], asked))
 		asked[0] = 0; /* a cable id */
 	/* REF is the MRN its log entry records, checked like `denpo read` checks it */
-	ec = cli_open_cable(x, id, asked, &e, &orig, mrn, &accepted);
+	ec = cli_open_cable(x, id, asked, &e, &orig, mrn, &accepted, NULL);
 	if (!ec) {
 		/* defaults from the original; the send options override them */
 		c.classification = orig.classification;

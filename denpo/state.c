@@ -502,6 +502,8 @@ int cli_open_client(cli_ctx *x)
 		ec = cli_log_upkeep(x);
 		if (ec)
 			return ec;
+		if (x->offline && x->offline_ok)
+			return EXIT_OK; /* no switch: the key upkeep waits for the next command that reaches it */
 		/* keys look expired or not yet valid when the clocks disagree: said up front */
 		char clock[256];
 		if (dp_client_clock_note(x->cl, clock, sizeof clock))
@@ -660,6 +662,8 @@ int cli_ref_to_id(cli_ctx *x, const char *ref, char id[DP_HEXID])
 	 */
 	if (scan_dir(x, "cache", ".mrn", mrn, id) || scan_dir(x, "sent", ".json", mrn, id))
 		return DP_OK;
+	if (x->offline)
+		return DP_ENET; /* not held here, and no switch to ask */
 	int ec = cli_open_client(x);
 	if (ec)
 		return DP_ESTATE; /* already reported */
