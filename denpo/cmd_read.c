@@ -16,6 +16,7 @@
 #include "denpo/encoding.h"
 #include "denpo/num.h"
 #include "denpo/origin.h"
+#include "denpo/outbox.h"
 #include "denpo/seal.h"
 
 #define NOT_SHOWN "the cable is NOT displayed; report its id to security operations"
@@ -198,6 +199,7 @@ static int watch(cli_ctx *x)
 	int64_t after = 0, last_upkeep = dp_now();
 	for (;;) {
 		bind_query q = {.wait = 60, .after = after};
+		outbox_upkeep(x); /* each pass: a post's outbox empties as soon as the switch answers */
 		bind_list l;
 		int ec = bind_list_get(x, &q, &l);
 		if (ec)
@@ -319,6 +321,7 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 		return inbox_held(x);
 	if (w)
 		return watch(x);
+	outbox_upkeep(x); /* the switch is reachable: what waited goes now */
 	bind_query q = {.wait = wait};
 	bind_list l;
 	ec = bind_list_get(x, &q, &l);
@@ -559,6 +562,7 @@ int cmd_read(cli_ctx *x, int argc, char **argv)
 	int ec = cli_one_ref(x, "read", argc, argv, id, asked);
 	if (ec)
 		return ec;
+	outbox_upkeep(x); /* nothing when offline */
 	dp_envelope e;
 	dp_cable c;
 	dp_envelope_init(&e);
