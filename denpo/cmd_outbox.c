@@ -54,6 +54,12 @@ static int list(cli_ctx *x)
 			snprintf(to + strlen(to), sizeof to - strlen(to), "%s%s", k ? "," : "",
 				 json_string_value(json_array_get(t, k)));
 		cli_age_str((int64_t)json_integer_value(json_object_get(e, "queued")), age);
+		const char *bad = json_string_value(json_object_get(e, "error"));
+		if (bad) {
+			printf("%-32s  UNREADABLE: %s; `denpo outbox delete` it\n",
+			       json_string_value(json_object_get(e, "id")), bad);
+			continue;
+		}
 		const char *failed = json_string_value(json_object_get(e, "failed"));
 		const char *err = json_string_value(json_object_get(e, "last_error"));
 		printf("%-32s  %-9s %-7s %-20s %-8s %s\n", json_string_value(json_object_get(e, "id")),

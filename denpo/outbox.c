@@ -62,7 +62,8 @@ int outbox_list(cli_ctx *x, json_t **out)
 	}
 	for (size_t i = 0; i < json_array_size(all); i++) {
 		json_t *e = json_array_get(all, i);
-		if (json_integer_value(json_object_get(e, "queued")) > 0)
+		/* one that does not open is shown (it may be a queued cable): never silently dropped */
+		if (json_integer_value(json_object_get(e, "queued")) > 0 || json_object_get(e, "error"))
 			v[n++] = e;
 	}
 	qsort(v, n, sizeof *v, by_send_order);
