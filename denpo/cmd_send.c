@@ -247,42 +247,60 @@ static int read_attachments(cli_ctx *x, const sendopts *d, dp_cable *c)
 	return EXIT_OK;
 }
 
-/* The answer on stdout (MRN, or JSON); who it is encrypted to and who will NOT get it, on stderr. */
-static int print_sent(cli_ctx *x, const send_result *r)
+/* Who will NOT get the cable, and who it is encrypted to: on stderr, before the body is asked for. */
+static void print_recipients(cli_ctx *x, const send_result *r)
 {
 	for (size_t i = 0; r->warnings && i < json_array_size(r->warnings); i++)
 		fprintf(stderr, "denpo: WARNING: %s\n", json_string_value(json_array_get(r->warnings, i)));
-	if (r->queued) {
-		if (x->json)
-			dp_json_print(send_result_json(r));
-		else
-			printf("queued: will be sent when the switch is reachable (outbox entry %s; "
-			       "`denpo outbox` lists what waits)\n", r->draft_id);
-		return EXIT_OK;
-	}
-	if (!x->json && r->devs) {
-		fprintf(stderr, "encrypting to %zu device%s:", r->ndev, r->ndev == 1 ? "" : "s");
-		for (size_t i = 0; i < r->ndev; i++)
-			fprintf(stderr, "%s %s@%s%s", i ? "," : "", r->devs[i].officer, r->devs[i].post,
-				r->devs[i].role == DP_ROLE_INFO ? " (info)" : "");
-		fputc('\n', stderr);
-	}
+	if (x->json || !r->devs)
+		return;
+	fprintf(stderr, "encrypting to %zu device%s:", r->ndev, r->ndev == 1 ? "" : "s");
+	for (size_t i = 0; i < r->ndev; i++)
+		fprintf(stderr, "%s %s@%s%s", i ? "," : "", r->devs[i].officer, r->devs[i].post,
+			r->devs[i].role == DP_ROLE_INFO ? " (info)" : "");
+	fputc('\n', stderr);
+}
+
+/* The answer on stdout: the MRN (or "queued: ..."), or JSON. */
+static int print_sent(cli_ctx *x, const send_result *r)
+{
 	if (x->json)
 		dp_json_print(send_result_json(r));
+	else if (r->queued)
+		printf("queued: will be sent when the switch is reachable (outbox entry %s; "
+		       "`denpo outbox` lists what waits)\n", r->draft_id);
 	else
 		printf("%s\n", r->res.mrn);
 	return EXIT_OK;
 }
 
+/* The body and attachments of the options into c. */
+static int read_content(cli_ctx *x, const sendopts *d, dp_cable *c)
+{
+	if (c->body)
+		return EXIT_OK; /* read already */
+	dp_buf body;
+	dp_buf_init(&body, DP_MAX_BODY);
+	int ec = read_body(x, d->body, &body);
+	if (!ec)
+		c->body = dp_buf_steal(&body, &c->body_len);
+	dp_buf_free(&body);
+	if (!ec && !c->body)
+		c->body = calloc(1, 1); /* an empty body, read */
+	if (!ec)
+		ec = read_attachments(x, d, c);
+	return ec;
+}
+
 /* Keep c in the outbox (cable_id: its saved submission, or NULL); an exit code. */
-static int queue(cli_ctx *x, const dp_cable *c, const char *cable_id, send_result *sr)
+static int queue(cli_ctx *x, const sendopts *d, dp_cable *c, const char *cable_id, send_result *sr)
 {
 	char why[512];
-	if (!x->ks) {
-		int ec = cli_load_keys(x); /* the draft is sealed under the storage key */
-		if (ec)
-			return ec;
-	}
+	int ec = read_content(x, d, c);
+	if (!ec && !x->ks)
+		ec = cli_load_keys(x); /* the draft is sealed under the storage key */
+	if (ec)
+		return ec;
 	int r = outbox_queue(x, c, cable_id, sr->draft_id, why, sizeof why);
 	if (r)
 		return cli_fail(x, r, "nothing was sent or queued", "cannot queue the cable: %s", why);
@@ -291,45 +309,58 @@ static int queue(cli_ctx *x, const dp_cable *c, const char *cable_id, send_resul
 	return print_sent(x, sr);
 }
 
-/*
- * c ready (header, body, attachments): send it, or put it in the outbox
- * when the switch cannot be reached (mode Q_OFFLINE), at once (Q_NOW), or
- * never (Q_NEVER: fail as a send always did).  Returns an exit code.
- */
-static int send_or_queue(cli_ctx *x, dp_cable *c, int decoy, int mode)
+/* A send that could not reach the switch, queued: why, on stderr, then "queued: ...". */
+static int queue_after(cli_ctx *x, const sendopts *d, dp_cable *c, send_result *sr)
 {
+	char cid[DP_HEXID];
+	snprintf(cid, sizeof cid, "%s", sr->cable_id);
+	fprintf(stderr, "denpo: %s: %s\n", x->err.what, x->err.message);
+	return queue(x, d, c, sr->sealed ? cid : NULL, sr);
+}
+
+/*
+ * c's header set: send it -- recipients resolved and shown first, then
+ * the body asked for, sealed, submitted -- or put it in the outbox when
+ * the switch cannot be reached (Q_OFFLINE), at once (Q_NOW), or never
+ * (Q_NEVER: fail as a send always did).  Returns an exit code.
+ */
+static int send_or_queue(cli_ctx *x, const sendopts *d, dp_cable *c)
+{
+	int mode = d->decoy ? Q_NEVER : d->queue;
 	send_result sr;
+	send_plan plan;
 	send_result_init(&sr);
+	memset(&plan, 0, sizeof plan);
 	int ec;
 	if (mode == Q_NOW) {
-		ec = queue(x, c, NULL, &sr);
-		send_result_free(&sr);
-		return ec;
+		ec = queue(x, d, c, NULL, &sr);
+		goto out;
 	}
 	x->offline_ok = mode == Q_OFFLINE;
 	if ((ec = cli_open_client(x)))
 		goto out;
 	if (x->offline && mode == Q_OFFLINE) {
-		ec = queue(x, c, NULL, &sr);
+		ec = queue(x, d, c, NULL, &sr);
 		goto out;
 	}
 	outbox_upkeep(x); /* what waited goes first */
-	int quiet = x->quiet;
-	x->quiet = 1;
-	ec = send_cable(x, c, decoy, &sr);
-	x->quiet = quiet;
-	if (ec && x->err.rc == DP_ENET && mode == Q_OFFLINE) {
-		char cid[DP_HEXID];
-		snprintf(cid, sizeof cid, "%s", sr.cable_id);
-		fprintf(stderr, "denpo: %s: %s\n", x->err.what, x->err.message);
-		ec = queue(x, c, sr.sealed ? cid : NULL, &sr);
-	} else if (ec) {
-		for (size_t i = 0; i < json_array_size(sr.warnings); i++)
-			fprintf(stderr, "denpo: WARNING: %s\n", json_string_value(json_array_get(sr.warnings, i)));
-		cli_report(x);
-	} else
+	sr.defer_net = mode == Q_OFFLINE;
+	ec = send_resolve(x, c, &plan, &sr);
+	print_recipients(x, &sr);
+	if (ec && x->err.rc == DP_ENET && sr.defer_net) {
+		ec = queue_after(x, d, c, &sr);
+		goto out;
+	}
+	if (!ec)
+		ec = read_content(x, d, c);
+	if (!ec)
+		ec = send_sealed(x, c, d->decoy, &plan, &sr);
+	if (ec && x->err.rc == DP_ENET && sr.defer_net)
+		ec = queue_after(x, d, c, &sr);
+	else if (!ec)
 		ec = print_sent(x, &sr);
 out:
+	send_plan_free(&plan);
 	send_result_free(&sr);
 	return ec;
 }
@@ -366,7 +397,7 @@ static json_t *opts_json(const sendopts *d)
 	return j;
 }
 
-/* The options over c (complete: ready to send); usage errors as the CLI words them. */
+/* The options over c's header (complete: ready to send but for the body); usage errors as the CLI words them. */
 static int apply_opts(cli_ctx *x, const sendopts *d, dp_cable *c, const char *cmd)
 {
 	char why[512];
@@ -379,15 +410,7 @@ static int apply_opts(cli_ctx *x, const sendopts *d, dp_cable *c, const char *cm
 		return cli_usage(cmd, "%s", why);
 	if (d->decoy && d->queue == Q_NOW)
 		return cli_usage(cmd, "--decoy goes to the switch at once: not with --queue");
-	dp_buf body;
-	dp_buf_init(&body, DP_MAX_BODY);
-	int ec = read_body(x, d->body, &body);
-	if (!ec)
-		c->body = dp_buf_steal(&body, &c->body_len);
-	dp_buf_free(&body);
-	if (!ec)
-		ec = read_attachments(x, d, c);
-	return ec;
+	return EXIT_OK;
 }
 
 static void draft_defaults(dp_cable *c)
@@ -414,7 +437,7 @@ int cmd_send(cli_ctx *x, int argc, char **argv)
 	draft_defaults(&c);
 	ec = apply_opts(x, &d, &c, "send");
 	if (!ec)
-		ec = send_or_queue(x, &c, d.decoy, d.decoy ? Q_NEVER : d.queue);
+		ec = send_or_queue(x, &d, &c);
 	dp_cable_free(&c);
 	return ec;
 }
@@ -454,7 +477,7 @@ int cmd_reply(cli_ctx *x, int argc, char **argv)
 	if (!ec)
 		ec = apply_opts(x, &d, &c, "reply");
 	if (!ec)
-		ec = send_or_queue(x, &c, d.decoy, d.decoy ? Q_NEVER : d.queue);
+		ec = send_or_queue(x, &d, &c);
 	dp_cable_free(&c);
 	return ec;
 }

@@ -137,8 +137,28 @@ static void warn_unreachable(json_t *warnings, const dp_unreachable *u, const ch
 	json_array_append_new(warnings, json_string(line));
 }
 
-int send_cable(cli_ctx *x, dp_cable *c, int decoy, send_result *out)
+/* A failure, recorded and reported -- a DP_ENET one only recorded when the caller queues the cable (out->defer_net). */
+static int net_fail(cli_ctx *x, const send_result *out, int r, const char *hint, const char *what)
 {
+	int quiet = x->quiet;
+	if (r == DP_ENET && out->defer_net)
+		x->quiet = 1;
+	int ec = cli_fail(x, r, hint, "%s", what);
+	x->quiet = quiet;
+	return ec;
+}
+
+void send_plan_free(send_plan *p)
+{
+	if (p->have)
+		dp_resolution_free(&p->res);
+	free(p->keys);
+	memset(p, 0, sizeof *p);
+}
+
+int send_resolve(cli_ctx *x, dp_cable *c, send_plan *p, send_result *out)
+{
+	memset(p, 0, sizeof *p);
 	char to[DP_MAX_ADDRESSEES * (DP_NAME_MAX + 1) + 1], info[sizeof to], attn[sizeof to],
 		caps[DP_MAX_CAPTIONS * (DP_NAME_MAX + 1) + 1];
 	join(to, sizeof to, c->to, c->nto);
@@ -151,7 +171,7 @@ int send_cable(cli_ctx *x, dp_cable *c, int decoy, send_result *out)
 	uint64_t m = cli_log_size(x);
 	int r = dp_client_resolve_log(x->cl, &q, m, &res0);
 	if (r)
-		return cli_fail(x, r, NULL, "cannot resolve the recipients");
+		return net_fail(x, out, r, NULL, "cannot resolve the recipients");
 	dp_resolved *devs = res0.devs;
 	size_t ndev = res0.n, bad = 0;
 	/* key transparency (docs/transparency.md §3): encrypt only to keys in a verified log */
@@ -184,8 +204,6 @@ int send_cable(cli_ctx *x, dp_cable *c, int decoy, send_result *out)
 	}
 	dp_recipient *rcpt = calloc(ndev, sizeof *rcpt);
 	dp_age_recipient *keys = calloc(ndev, sizeof *keys);
-	dp_buf sub;
-	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
 	if (!rcpt || !keys) {
 		ec = cli_fail(x, DP_ENOMEM, NULL, "out of memory");
 		goto out;
@@ -223,6 +241,25 @@ int send_cable(cli_ctx *x, dp_cable *c, int decoy, send_result *out)
 	}
 	memcpy(out->devs, devs, ndev * sizeof *devs);
 	out->ndev = ndev;
+	p->res = res0;
+	p->have = 1;
+	p->keys = keys;
+	p->n = ndev;
+	keys = NULL;
+	free(rcpt);
+	return EXIT_OK;
+out:
+	dp_resolution_free(&res0);
+	free(rcpt);
+	free(keys);
+	return ec;
+}
+
+int send_sealed(cli_ctx *x, dp_cable *c, int decoy, send_plan *pl, send_result *out)
+{
+	int r, ec = EXIT_OK;
+	dp_buf sub;
+	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
 	static const uint8_t zero_id[DP_CABLE_ID];
 	if (!memcmp(c->id, zero_id, sizeof zero_id))
 		dp_random(c->id, sizeof c->id); /* else: an outbox entry's, kept across attempts */
@@ -234,7 +271,7 @@ int send_cable(cli_ctx *x, dp_cable *c, int decoy, send_result *out)
 			      "the cable does not follow the format");
 		goto out;
 	}
-	if ((r = seal_cable(c, keys, ndev, x->ks->sign_sk, &sub))) {
+	if ((r = seal_cable(c, pl->keys, pl->n, x->ks->sign_sk, &sub))) {
 		ec = cli_fail(x, r, NULL, "cannot sign and encrypt the cable");
 		goto out;
 	}
@@ -253,13 +290,15 @@ int send_cable(cli_ctx *x, dp_cable *c, int decoy, send_result *out)
 	if (r) {
 		/* unreachable, or its disk full: the same bytes go later */
 		int later = r == DP_ENET || r == DP_ENOSPC;
-		ec = cli_fail(x, r,
+		char what[96];
+		snprintf(what, sizeof what, "cable %s was not accepted", id);
+		ec = net_fail(x, out, r,
 			      !later ? NULL
 			      : decoy ? "the decoy is saved; run `denpo retry --decoy` with its id to send the same bytes"
 			      : r == DP_ENOSPC ? "the cable is saved; once the switch's operator has freed space, "
 						 "run `denpo retry` with its id to send the same bytes"
 					 : "the cable is saved; run `denpo retry` with its id to send the same bytes",
-			      "cable %s was not accepted", id);
+			      what);
 		goto out;
 	}
 	if (strcmp(res.cable_id, id) != 0) {
@@ -274,10 +313,17 @@ int send_cable(cli_ctx *x, dp_cable *c, int decoy, send_result *out)
 		json_array_append_new(out->warnings, json_string(line));
 	}
 out:
-	dp_resolution_free(&res0);
-	free(rcpt);
-	free(keys);
 	dp_buf_free(&sub);
+	return ec;
+}
+
+int send_cable(cli_ctx *x, dp_cable *c, int decoy, send_result *out)
+{
+	send_plan p;
+	int ec = send_resolve(x, c, &p, out);
+	if (!ec)
+		ec = send_sealed(x, c, decoy, &p, out);
+	send_plan_free(&p);
 	return ec;
 }
 

@@ -28,6 +28,8 @@ typedef struct {
 	int sealed;                 /* HOME/sent/ID.cable was written: a failure after this is retried
 				       with the same bytes (send_again), never sealed anew */
 	char cable_id[DP_HEXID];    /* its id once sealed ("" before) */
+	int defer_net;              /* in: a DP_ENET failure is recorded in x->err but not printed
+				       (the caller puts the cable in the outbox and says so) */
 	int queued;                 /* put in the outbox instead (set by the outbox, not by send_cable) */
 	char draft_id[DP_HEXID];    /* then: its draft */
 } send_result;
@@ -46,6 +48,24 @@ void send_result_free(send_result *r);
  * bytes are retried by send_again.
  */
 int send_cable(cli_ctx *x, dp_cable *c, int decoy, send_result *out);
+/*
+ * send_cable in two steps, for a caller that shows the recipients before
+ * the body is written (`denpo send` with $EDITOR): send_resolve resolves
+ * and checks the recipients, sets them in c and out->devs (c's body may
+ * still be empty); send_sealed (body and attachments set by then) seals,
+ * saves and submits.  Exit codes as send_cable's; free p with
+ * send_plan_free whatever happened.
+ */
+typedef struct {
+	dp_resolution res;
+	dp_age_recipient *keys;
+	size_t n;
+	int have;
+} send_plan;
+int send_resolve(cli_ctx *x, dp_cable *c, send_plan *p, send_result *out);
+int send_sealed(cli_ctx *x, dp_cable *c, int decoy, send_plan *p, send_result *out);
+void send_plan_free(send_plan *p);
+
 /*
  * Submit HOME/sent/ID.cable again, byte for byte (the switch answers a
  * repeat idempotently), and bring its record up to date.  DP codes (not
