@@ -151,6 +151,8 @@ const char *cli_strerror(cli_ctx *x, int rc);
 
 /* Resolve and create (mode 0700) the state directory. */
 int cli_home(cli_ctx *x, int create) __attribute__((warn_unused_result));
+/* Overwrite the file at path with zeros (fsync'd), then remove it.  DP_OK, DP_ENOTFOUND, DP_EIO. */
+int cli_shred(const char *path);
 /* HOME/name into out. */
 void cli_path(const cli_ctx *x, char out[PATH_MAX], const char *name);
 

@@ -187,20 +187,7 @@ static int body_from_editor(cli_ctx *x, dp_buf *body)
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	int r = pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ? DP_EIO : dp_read_file(path, body);
-	/* wipe the plaintext draft before removing it */
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		struct stat sb;
-		if (fstat(fd, &sb) == 0 && sb.st_size > 0) {
-			static const uint8_t zero[4096];
-			for (off_t off = 0; off < sb.st_size; off += (off_t)sizeof zero)
-				if (write(fd, zero, sizeof zero) < 0)
-					break;
-			fsync(fd);
-		}
-		close(fd);
-	}
-	unlink(path);
+	cli_shred(path); /* the plaintext draft: overwritten before it is removed */
 	if (r)
 		return cli_fail(x, r, "check $EDITOR", "the editor failed or the draft is unreadable");
 	return EXIT_OK;

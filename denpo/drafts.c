@@ -550,20 +550,9 @@ int draft_delete(cli_ctx *x, const char *id)
 	if (!id_ok(id))
 		return DP_EINVAL;
 	draft_path(x, id, p);
-	int fd = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? DP_ENOTFOUND : DP_EIO;
-	/* sealed already; zeros all the same, so not even the ciphertext lingers */
-	struct stat sb;
-	if (fstat(fd, &sb) == 0 && sb.st_size > 0) {
-		static const uint8_t zero[4096];
-		for (off_t off = 0; off < sb.st_size; off += (off_t)sizeof zero)
-			if (write(fd, zero, sizeof zero) < 0)
-				break;
-		fsync(fd);
-	}
-	close(fd);
-	return unlink(p) == 0 ? DP_OK : DP_EIO;
+	if (access(p, F_OK) != 0)
+		return DP_ENOTFOUND;
+	return cli_shred(p); /* sealed already; zeros all the same, so not even the ciphertext lingers */
 }
 
 static int by_updated_desc(const void *pa, const void *pb)

@@ -120,6 +120,23 @@ int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 	return cli_exit_code(rc);
 }
 
+int cli_shred(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		struct stat sb;
+		if (fstat(fd, &sb) == 0 && sb.st_size > 0) {
+			static const uint8_t zero[4096];
+			for (off_t off = 0; off < sb.st_size; off += (off_t)sizeof zero)
+				if (write(fd, zero, sizeof zero) < 0)
+					break;
+			fsync(fd);
+		}
+		close(fd);
+	}
+	return unlink(path) == 0 ? DP_OK : errno == ENOENT ? DP_ENOTFOUND : DP_EIO;
+}
+
 void cli_report(cli_ctx *x)
 {
 	fprintf(stderr, "denpo: %s: %s\n", x->err.what, x->err.message);

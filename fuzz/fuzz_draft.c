@@ -12,12 +12,13 @@
 #include "denpo/drafts.c"
 #include "fuzz/fuzz.h"
 
-/* The two state-directory helpers drafts.c uses (the store is not fuzzed here). */
+/* The state-directory helpers drafts.c uses (the store is not fuzzed here). */
 void cli_path(const cli_ctx *x, char out[PATH_MAX], const char *name)
 {
 	snprintf(out, PATH_MAX, "/nonexistent/%s", name);
 }
 const char *cli_strerror(cli_ctx *x, int rc) { return dp_strerror(rc); }
+int cli_shred(const char *path) { return DP_EIO; }
 
 static void fresh(dp_cable *c)
 {
