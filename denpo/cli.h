@@ -151,6 +151,12 @@ const char *cli_strerror(cli_ctx *x, int rc);
 
 /* Resolve and create (mode 0700) the state directory. */
 int cli_home(cli_ctx *x, int create) __attribute__((warn_unused_result));
+/*
+ * 1 if r (from a request of x->cl) means the switch cannot be reached:
+ * DP_ENET, but not a pin mismatch (another TLS key answered: possible
+ * interception, reported as the failure it is, never taken for "offline").
+ */
+int cli_unreachable(const cli_ctx *x, int r);
 /* Overwrite the file at path with zeros (fsync'd), then remove it.  DP_OK, DP_ENOTFOUND, DP_EIO. */
 int cli_shred(const char *path);
 /* HOME/name into out. */

@@ -44,7 +44,7 @@ static int check_origin(cli_ctx *x, const char *id, const dp_cable *c, cli_check
 	int r = x->offline ? DP_ENET : bind_origin(x, c->from_device, c->from, NULL, NULL, why, sizeof why);
 	if (r == DP_ESIG)
 		return bind_fail(x, id, why, NOT_SHOWN);
-	if (r == DP_ENET) {
+	if (cli_unreachable(x, r)) {
 		x->offline = 1; /* and the rest of this command does not wait for the switch again */
 		r = origin_kept(x, c->from_device, c->from, &how->origin_checked, why, sizeof why);
 		if (r == DP_ESIG)
@@ -82,7 +82,7 @@ int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e
 		dp_buf_reset(&sub);
 		sub.len = 0;
 		r = x->offline ? DP_ENET : dp_client_fetch(x->cl, id, &sub, hdr);
-		if (r == DP_ENET) {
+		if (x->offline || cli_unreachable(x, r)) {
 			ec = cli_fail(x, r, OFFLINE_HINT,
 				      "cable %s is not on this device, and the switch cannot be reached", id);
 			goto out;
@@ -518,7 +518,7 @@ int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_H
 		return cli_usage(cmd, "'%s' is neither an MRN (\"26 HQ 000012\") nor a cable id", argv[optind]);
 	if (r == DP_ESTATE)
 		return EXIT_ERR; /* reported */
-	if (r == DP_ENET)
+	if (x->offline || cli_unreachable(x, r))
 		return cli_fail(x, r, "read it once the switch is reachable",
 				"cable %s is not on this device, and the switch cannot be reached", argv[optind]);
 	if (r)

@@ -334,7 +334,7 @@ static int send_or_queue(cli_ctx *x, const sendopts *d, dp_cable *c)
 	sr.defer_net = mode == Q_OFFLINE;
 	ec = send_resolve(x, c, &plan, &sr);
 	print_recipients(x, &sr);
-	if (ec && x->err.rc == DP_ENET && sr.defer_net) {
+	if (ec && cli_unreachable(x, x->err.rc) && sr.defer_net) {
 		ec = queue_after(x, d, c, &sr);
 		goto out;
 	}
@@ -342,7 +342,7 @@ static int send_or_queue(cli_ctx *x, const sendopts *d, dp_cable *c)
 		ec = read_content(x, d, c);
 	if (!ec)
 		ec = send_sealed(x, c, d->decoy, &plan, &sr);
-	if (ec && x->err.rc == DP_ENET && sr.defer_net)
+	if (ec && cli_unreachable(x, x->err.rc) && sr.defer_net)
 		ec = queue_after(x, d, c, &sr);
 	else if (!ec)
 		ec = print_sent(x, &sr);

@@ -141,7 +141,7 @@ static void warn_unreachable(json_t *warnings, const dp_unreachable *u, const ch
 static int net_fail(cli_ctx *x, const send_result *out, int r, const char *hint, const char *what)
 {
 	int quiet = x->quiet;
-	if (r == DP_ENET && out->defer_net)
+	if (cli_unreachable(x, r) && out->defer_net)
 		x->quiet = 1;
 	int ec = cli_fail(x, r, hint, "%s", what);
 	x->quiet = quiet;

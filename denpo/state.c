@@ -120,6 +120,11 @@ int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 	return cli_exit_code(rc);
 }
 
+int cli_unreachable(const cli_ctx *x, int r)
+{
+	return r == DP_ENET && !(x->cl && dp_client_pin_failed(x->cl));
+}
+
 int cli_shred(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);

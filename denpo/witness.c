@@ -837,7 +837,8 @@ int cli_log_upkeep(cli_ctx *x)
 						 "evidence", dir));
 		return EXIT_VERIFY;
 	}
-	x->offline = r == DP_ENET;
+	/* unreachable, not answered with another key: that is reported as the failure it is */
+	x->offline = cli_unreachable(x, r);
 	if (x->offline && x->offline_ok)
 		fprintf(stderr, "denpo: offline: the switch cannot be reached (%s); going on with what this "
 				"device holds; the transparency log was not witnessed this time\n",

@@ -47,6 +47,7 @@ struct dp_client {
 	char msg[DP_CLIENT_MSG_MAX];
 	char errbuf[CURL_ERROR_SIZE];
 	int decoy; /* the next submission plants a decoy (X-Denpo-Decoy: 1) */
+	int pin_failed; /* the last request ended on a pin mismatch */
 	int64_t date;  /* the Date header of the answer being read (0: none) */
 	int64_t skew;  /* the switch's clock minus this device's, as last seen */
 	int skew_from; /* 0 unknown, SKEW_DATE, SKEW_API (a time the API states wins for good) */
@@ -65,6 +66,7 @@ void dp_client_global_cleanup(void) { curl_global_cleanup(); }
 const char *dp_client_message(const dp_client *c) { return c->msg; }
 const char *dp_client_url(const dp_client *c) { return c->sw.url[c->cur]; }
 long dp_client_http_status(const dp_client *c) { return c->status; }
+int dp_client_pin_failed(const dp_client *c) { return c->pin_failed; }
 void dp_client_clear_message(dp_client *c) { c->msg[0] = 0; }
 
 /* The message of the last failure (c may be NULL: a parser called without a client). */
@@ -477,6 +479,7 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 			c->url = c->sw.url[i];
 			buf_cut(resp, len0);
 			r = attempt(c, path, post, body, blen, resp, big, wait, &how);
+			c->pin_failed = how == PIN;
 			if (how == PIN)
 				return r; /* never past another key: the message says so */
 			if (how == ANSWERED) {

@@ -85,6 +85,12 @@ int dp_client_new(dp_client **out, const dp_client_config *cfg) DP_WUR;
 void dp_client_free(dp_client *c);
 /* Message of the last failure ("" if none): the switch's, or curl's, or ours. */
 const char *dp_client_message(const dp_client *c);
+/*
+ * 1 if the last request ended because an address presented another TLS
+ * key than the pinned one (its DP_ENET is not "unreachable": possible
+ * interception; the device must not carry on as if merely offline).
+ */
+int dp_client_pin_failed(const dp_client *c);
 /* The address the next request goes to first: the last that answered (or the configured start). */
 const char *dp_client_url(const dp_client *c);
 /* Forget the last failure's message (after reporting it, so later errors do not repeat it). */
