@@ -518,7 +518,7 @@ int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_H
 		return cli_usage(cmd, "'%s' is neither an MRN (\"26 HQ 000012\") nor a cable id", argv[optind]);
 	if (r == DP_ESTATE)
 		return EXIT_ERR; /* reported */
-	if (x->offline || cli_unreachable(x, r))
+	if (r && (x->offline || cli_unreachable(x, r)))
 		return cli_fail(x, r, "read it once the switch is reachable",
 				"cable %s is not on this device, and the switch cannot be reached", argv[optind]);
 	if (r)
