@@ -15,6 +15,11 @@
  *   cache/ID.acked        this device acknowledged it (`denpo purge` may remove it)
  *   cache/ID.mrn          their reference numbers, checked against the log
  *                         ("MRN\nINDEX ACCEPTED SHA256\n", denpo/bind.h)
+ *   origins/DEVICE-HEX    the originator check as it last passed (device, post, when;
+ *                         MAC'd under the storage key): `read` offline (denpo/origin.h)
+ *   drafts/ID.draft       drafts and the outbox (queued drafts), sealed under the
+ *                         storage key, 0600 (denpo/drafts.h, denpo/outbox.h)
+ *   drafts/lock           flock'd while the outbox is being sent
  *   sent/ID.cable         submissions as sent (encrypted; retried byte for byte)
  *   sent/ID.json          record of a sent cable: routing metadata + MRN, no content
  *                         (its fields, and the cables the switch lost: denpo/sentrec.h)

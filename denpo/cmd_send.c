@@ -49,7 +49,7 @@ static const char send_help[] =
 	"usage: denpo send --class CLASS --prec PREC[/INFOPREC] --to POST[,POST...] --tags TAG[,TAG...]\n"
 	"                  --subject TEXT [--info POST,...] [--caption CAPTION]... [--attn HANDLE|ROLE]...\n"
 	"                  [--ref \"26 HQ 000012\"]... [--declassify-on YYYY-MM-DD] [--classified-by TEXT]\n"
-	"                  [--body FILE | --body -] [--attach FILE]...\n"
+	"                  [--body FILE | --body -] [--attach FILE]... [--queue | --no-queue]\n"
 	"\n"
 	"Resolves the cleared recipient devices of the addressed posts, signs the cable with\n"
 	"this device's key, encrypts it end to end to exactly those devices, and submits it.\n"
@@ -65,14 +65,22 @@ static const char send_help[] =
 	"  --decoy       plant a decoy (security office only: an officer with role DECOY): the\n"
 	"                cable goes straight into the recipients' archives, never an inbox, and\n"
 	"                any fetch of it raises a DECOY alert (docs/detection.md)\n"
-	"A cable nobody can read is refused: if no device resolves, nothing is sent.\n";
+	"  --queue       put the cable in the outbox at once, without trying the switch\n"
+	"  --no-queue    if the switch cannot be reached, fail (the cable is saved for\n"
+	"                `denpo retry` if it was sealed) instead of queueing it\n"
+	"A cable nobody can read is refused: if no device resolves, nothing is sent.\n"
+	"When the switch cannot be reached (after the failover wait), the cable goes to\n"
+	"the outbox, sealed on this device (exit 0, \"queued: will be sent when the switch\n"
+	"is reachable\"; --json {\"queued\": true, \"draft_id\"}); the next command that\n"
+	"reaches the switch sends it, FLASH first (`denpo outbox --help`).\n";
 
 static const char reply_help[] =
 	"usage: denpo reply MRN|CABLE_ID [--body FILE|-] [send options]\n"
 	"\n"
 	"Answers a cable you can read: REF is its MRN, TO its originating post, the\n"
 	"classification, captions, TAGS and precedence are copied (override with the\n"
-	"send options), the subject is \"RE: <subject>\".\n";
+	"send options), the subject is \"RE: <subject>\".  Works offline on a cable\n"
+	"held on this device (as `denpo read`); the reply then waits in the outbox.\n";
 
 enum { O_CLASS = 1, O_PREC, O_TO, O_INFO, O_CAP, O_ATTN, O_TAGS, O_SUBJ, O_REF, O_DECL, O_CLBY, O_BODY, O_ATT,
        O_DECOY, O_QUEUE, O_NOQUEUE };
