@@ -325,7 +325,7 @@ int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, 
 		origin_forget(x, dev); /* the directory says otherwise now: never read offline on the old word */
 		return DP_ESIG;
 	}
-	if (strcmp(d->status, "active") != 0)
+	if (strcmp(d->status, "active") != 0 && !x->quiet)
 		fprintf(stderr, "denpo: note: the originating device (%s, %s) is now %s\n", d->officer, d->post,
 			d->status);
 	if (seen)
@@ -473,7 +473,7 @@ static void cache_put(cli_ctx *x, const bind_logged *lg)
 			 (long long)lg->accepted, hx);
 	cli_cache_path(x, lg->cable_id, "mrn", p);
 	int r = dp_write_file(p, s, (size_t)n, 0600, 0);
-	if (r)
+	if (r && !x->quiet)
 		fprintf(stderr, "denpo: warning: cannot keep the checked reference number of %s: %s\n",
 			lg->cable_id, cli_strerror(x, r));
 }

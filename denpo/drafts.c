@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -378,7 +379,7 @@ json_t *draft_json(const dp_cable *c)
 /* a draft holds a cable's plaintext at most, base64'd, and its fields */
 #define DRAFT_FILE_MAX ((size_t)DP_MAX_PLAINTEXT / 3 * 4 + (1u << 20))
 
-static const char *const store_keys[] = {"id", "updated", "queued", "last_error", "failed", "cable_id"};
+static const char *const store_keys[] = {"id", "updated", "queued", "queued_ms", "last_error", "failed", "cable_id"};
 
 static int id_ok(const char *id)
 {
@@ -526,10 +527,18 @@ int draft_state(cli_ctx *x, const char *id, int queued, const char *cable_id, co
 	if (r)
 		return r;
 	json_object_del(j, "id");
-	if (queued == 0)
+	if (queued == 0) {
 		json_object_set_new(j, "queued", json_integer(0));
-	else if (queued > 0 && json_integer_value(json_object_get(j, "queued")) == 0)
-		json_object_set_new(j, "queued", json_integer((json_int_t)dp_now()));
+		json_object_del(j, "queued_ms");
+	}
+	else if (queued > 0 && json_integer_value(json_object_get(j, "queued")) == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		json_object_set_new(j, "queued", json_integer((json_int_t)ts.tv_sec));
+		/* the outbox's order within a second: the order they were queued in */
+		json_object_set_new(j, "queued_ms",
+				    json_integer((json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
+	}
 	const char *keys[] = {"cable_id", "last_error", "failed"}, *vals[] = {cable_id, last_error, failed};
 	for (size_t i = 0; i < 3; i++) {
 		if (!vals[i])
@@ -594,8 +603,8 @@ int draft_list(cli_ctx *x, json_t **out)
 				      json_object_get(j, "to") ?: json_null(), "updated",
 				      json_object_get(j, "updated") ?: json_null(), "queued",
 				      json_object_get(j, "queued") ?: json_null());
-			const char *keys[] = {"last_error", "failed"};
-			for (size_t i = 0; e && i < 2; i++)
+			const char *keys[] = {"last_error", "failed", "queued_ms"};
+			for (size_t i = 0; e && i < 3; i++)
 				if (json_object_get(j, keys[i]))
 					json_object_set(e, keys[i], json_object_get(j, keys[i]));
 			json_decref(j);

@@ -23,7 +23,8 @@
  * ("TOKYO, PARIS"), as the CLI's options are.  Names of posts, captions
  * and tags are upper-cased.  Keys the store keeps (set by this module;
  * ignored in what draft_save is given): "id", "updated" (unix time),
- * "queued" (unix time it was put in the outbox, 0 if not), "last_error"
+ * "queued" (unix time it was put in the outbox, 0 if not; "queued_ms" the
+ * same in milliseconds, the outbox's order), "last_error"
  * (why the last attempt to send it failed), "failed" (the switch refused
  * it for a reason that will not go away: it is not sent again by itself),
  * "cable_id" (the id it is being sent under, set before its first attempt,

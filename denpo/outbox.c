@@ -42,9 +42,12 @@ static int by_send_order(const void *pa, const void *pb)
 	int pa_ = prec_of(a), pb_ = prec_of(b);
 	if (pa_ != pb_)
 		return pa_ < pb_ ? -1 : 1;
-	json_int_t qa = json_integer_value(json_object_get(a, "queued")),
-		   qb = json_integer_value(json_object_get(b, "queued"));
-	return qa < qb ? -1 : qa > qb;
+	json_int_t qa = json_integer_value(json_object_get(a, "queued_ms")),
+		   qb = json_integer_value(json_object_get(b, "queued_ms"));
+	if (qa != qb)
+		return qa < qb ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(a, "id")) ?: "",
+		      json_string_value(json_object_get(b, "id")) ?: "");
 }
 
 int outbox_list(cli_ctx *x, json_t **out)

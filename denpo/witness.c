@@ -839,11 +839,12 @@ int cli_log_upkeep(cli_ctx *x)
 	}
 	/* unreachable, not answered with another key: that is reported as the failure it is */
 	x->offline = cli_unreachable(x, r);
-	if (x->offline && x->offline_ok)
-		fprintf(stderr, "denpo: offline: the switch cannot be reached (%s); going on with what this "
+	if (x->offline && x->offline_ok) {
+		if (!x->quiet)
+			fprintf(stderr, "denpo: offline: the switch cannot be reached (%s); going on with what this "
 				"device holds; the transparency log was not witnessed this time\n",
-			x->cl ? dp_client_message(x->cl) : dp_strerror(r));
-	else if (cli_disk_full(x, r))
+				x->cl ? dp_client_message(x->cl) : dp_strerror(r));
+	} else if (cli_disk_full(x, r))
 		fprintf(stderr, "denpo: warning: the switch's transparency log was checked but this device "
 				"could not keep its checkpoint: %s\n", cli_strerror(x, r));
 	else if (r)

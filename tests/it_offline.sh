@@ -116,21 +116,24 @@ check "send offline: exit 0 (got $rc: $(head -c 300 "$T/q1.err"))" [ "$rc" = 0 ]
 check "send offline: says queued" grep -q "^queued: will be sent when the switch is reachable" "$T/q1.out"
 run q2 tanaka.h --json send --class SECRET --prec FLASH --to HQ --tags ADMN --subject "SUBJ-flash-4d2b" --body "$T/qbody"
 check "send offline --json: queued" [ "$(jq -r '.queued' "$T/q2.out")" = true ]
+run rp tanaka.h reply "$(mrn HQ 1)" --body "$T/qbody"
+check "reply offline to a held cable: queued (exit $rc: $(grep -v PASSPHRASE "$T/rp.err" | head -c 300))" \
+	grep -q "^queued: will be sent when the switch is reachable" "$T/rp.out"
 run q3 tanaka.h send --queue --class SECRET --prec ROUTINE --to MOSCOW --tags ADMN --subject "to nowhere" --body "$T/qbody"
 check "send --queue: exit 0 (got $rc)" [ "$rc" = 0 ]
 run q4 tanaka.h send --no-queue --class SECRET --prec ROUTINE --to HQ --tags ADMN --subject "not queued" --body "$T/qbody"
 check "send --no-queue offline: exit 1 (got $rc)" [ "$rc" = 1 ]
 check "drafts: files 0600" [ -z "$(find "$T/tanaka.h/drafts" -name '*.draft' ! -perm 600)" ]
-check "drafts: three in the outbox" [ "$(ls "$T"/tanaka.h/drafts/*.draft | wc -l)" = 3 ]
+check "drafts: four in the outbox" [ "$(ls "$T"/tanaka.h/drafts/*.draft | wc -l)" = 4 ]
 check "drafts: no plaintext on disk (subject)" not grep -rqa "SUBJ-routine-9c1e" "$T/tanaka.h"
 check "drafts: no plaintext on disk (body)" not grep -rqa "OUTBOX-BODY-7f3a" "$T/tanaka.h"
 run ob tanaka.h outbox
 check "outbox: exit 0 (got $rc)" [ "$rc" = 0 ]
 check "outbox: FLASH first" [ "$(awk 'NR == 2 {print $2}' "$T/ob.out")" = FLASH ]
-check "outbox: lists the three, waiting" [ "$(grep -c ' waiting ' "$T/ob.out")" = 3 ]
+check "outbox: lists the four, waiting" [ "$(grep -c ' waiting ' "$T/ob.out")" = 4 ]
 run obj tanaka.h --json outbox
 check "outbox --json: subjects in send order" \
-	[ "$(jq -r '[.outbox[].subject] | join("|")' "$T/obj.out")" = "SUBJ-flash-4d2b|SUBJ-routine-9c1e|to nowhere" ]
+	[ "$(jq -r '[.outbox[].subject] | join("|")' "$T/obj.out")" = "SUBJ-flash-4d2b|RE: held cable|SUBJ-routine-9c1e|to nowhere" ]
 
 # a draft altered on disk, or renamed to another entry's id, does not open
 run q5 tanaka.h --json send --queue --class SECRET --prec ROUTINE --to HQ --tags ADMN --subject "altered" --body "$T/qbody"
@@ -147,14 +150,17 @@ check "outbox delete: the file is gone" [ ! -e "$DF" ]
 start_switch || no "denpod did not restart"
 run back tanaka.h inbox
 check "back: inbox exit 0 (got $rc: $(head -c 300 "$T/back.err"))" [ "$rc" = 0 ]
-check "back: sent the two from the outbox" said back "sent 2 queued cables from the outbox"
+check "back: sent the three from the outbox" said back "sent 3 queued cables from the outbox"
 check "back: the refused one said" said back "REFUSED (kept in the outbox, marked failed) queued cable \"to nowhere\""
 check "back: the inbox is the switch's again" not grep -q "^offline" "$T/back.out"
 sleep 0.3
 run hq sato.k --json inbox
-check "HQ: both queued cables arrived, FLASH first with the first MRN" \
-	[ "$(jq -r '[.cables[] | select(.from == "TOKYO") | .precedence + " " + .mrn] | join(",")' "$T/hq.out")" = "FLASH $(mrn TOKYO 1),IMMEDIATE $(mrn TOKYO 2)" ]
-run hqr sato.k read "$(mrn TOKYO 2)"
+check "HQ: the queued cables arrived, FLASH first (in the order queued), with their MRNs" \
+	[ "$(jq -r '[.cables[] | select(.from == "TOKYO") | .precedence + " " + .mrn] | join(",")' "$T/hq.out")" = "FLASH $(mrn TOKYO 1),FLASH $(mrn TOKYO 2),IMMEDIATE $(mrn TOKYO 3)" ]
+run hqre sato.k read "$(mrn TOKYO 2)"
+check "HQ reads the queued reply: REF the cable answered" grep -q "$(mrn HQ 1)" "$T/hqre.out"
+check "HQ reads the queued reply: its subject" grep -q "SUBJECT: RE: held cable" "$T/hqre.out"
+run hqr sato.k read "$(mrn TOKYO 3)"
 check "HQ reads the queued cable (exit $rc)" grep -q "OUTBOX-BODY-7f3a" "$T/hqr.out"
 check "HQ reads the queued cable: its subject" grep -q "SUBJ-routine-9c1e" "$T/hqr.out"
 run ob2 tanaka.h --json outbox
