@@ -23,8 +23,9 @@ rm -f "$T/fifo" && mkfifo "$T/fifo"
 	--body - <"$T/fifo" >"$T/sl.out" 2>"$T/sl.err" &
 SP=$!
 exec 3>"$T/fifo"
-for _ in $(seq 100); do grep -q '^encrypting to' "$T/sl.err" && break; sleep 0.05; done
-stop_switch || no "denpod did not stop"
+for _ in $(seq 300); do grep -q '^encrypting to' "$T/sl.err" && break; sleep 0.1; done
+check "sealed then lost: resolved while the switch ran" grep -q '^encrypting to' "$T/sl.err"
+stop_switch || no "denpod did not stop (exit $?)"
 echo "1. (S) Sealed, then the switch went away." >&3
 exec 3>&-
 wait "$SP"
@@ -182,8 +183,9 @@ rm -f "$T/fifo" && mkfifo "$T/fifo"
 	--body - <"$T/fifo" >"$T/sl.out" 2>"$T/sl.err" &
 SP=$!
 exec 3>"$T/fifo"
-for _ in $(seq 100); do grep -q '^encrypting to' "$T/sl.err" && break; sleep 0.05; done
-stop_switch || no "denpod did not stop"
+for _ in $(seq 300); do grep -q '^encrypting to' "$T/sl.err" && break; sleep 0.1; done
+check "sealed then lost: resolved while the switch ran" grep -q '^encrypting to' "$T/sl.err"
+stop_switch || no "denpod did not stop (exit $?)"
 echo "1. (S) Sealed, then the switch went away." >&3
 exec 3>&-
 wait "$SP"
