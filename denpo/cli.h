@@ -510,6 +510,7 @@ int cmd_send(cli_ctx *x, int argc, char **argv);
 int cmd_reply(cli_ctx *x, int argc, char **argv);
 int cmd_retry(cli_ctx *x, int argc, char **argv);
 int cmd_outbox(cli_ctx *x, int argc, char **argv);
+int cmd_draft(cli_ctx *x, int argc, char **argv);
 int cmd_inbox(cli_ctx *x, int argc, char **argv);
 int cmd_archive(cli_ctx *x, int argc, char **argv);
 int cmd_read(cli_ctx *x, int argc, char **argv);

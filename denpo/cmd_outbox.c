@@ -1,8 +1,10 @@
 /*
  * denpo/cmd_outbox.c - `denpo outbox`: the cables waiting for the switch
- * (denpo/outbox.h).
+ * (denpo/outbox.h); `denpo draft`: the drafts (denpo/drafts.h), as
+ * `denpo ui` keeps them.
  */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -158,5 +160,146 @@ int cmd_outbox(cli_ctx *x, int argc, char **argv)
 		dp_json_print(json_pack("{s:s, s:b}", "id", id, "deleted", 1));
 	else
 		printf("deleted outbox entry %s (nothing was sent)\n", id);
+	return EXIT_OK;
+}
+
+static const char draft_help[] =
+	"usage: denpo draft list\n"
+	"       denpo draft save FILE|- [--id ID]\n"
+	"       denpo draft show ID\n"
+	"       denpo draft send ID\n"
+	"       denpo draft delete ID\n"
+	"\n"
+	"Drafts as `denpo ui` keeps them: unsigned cables as JSON objects (their fields\n"
+	"in denpo/drafts.h: classification, captions, precedence, to, info, attn, tags,\n"
+	"subject, body, refs, attachments [{name, data (base64)}], declassify_on,\n"
+	"classified_by), sealed under this device's storage key in HOME/drafts (never\n"
+	"plaintext on disk).\n"
+	"  list     id, precedence, subject, updated, queued\n"
+	"  save     a draft from FILE (or stdin), new or replacing draft ID; prints its id\n"
+	"  show     the draft as JSON on stdout (its text: mind where it goes)\n"
+	"  send     send it (then it is removed), or put it in the outbox if the switch\n"
+	"           cannot be reached (`denpo outbox`); prints the MRN or \"queued: ...\"\n"
+	"  delete   discard it\n";
+
+static int draft_save_cmd(cli_ctx *x, const char *file, const char *given)
+{
+	dp_buf b;
+	dp_buf_init(&b, (size_t)DP_MAX_PLAINTEXT / 3 * 4 + (1u << 20));
+	int r = strcmp(file, "-") ? dp_read_file(file, &b) : dp_read_fd(0, &b);
+	if (r) {
+		dp_buf_free(&b);
+		return cli_fail(x, r, NULL, "cannot read the draft from %s", strcmp(file, "-") ? file : "stdin");
+	}
+	json_error_t je;
+	json_t *d = json_loadb((const char *)b.p, b.len, JSON_REJECT_DUPLICATES, &je);
+	dp_buf_free(&b);
+	if (!d)
+		return cli_fail(x, DP_EPARSE, "a draft is one JSON object (`denpo draft --help`)",
+				"the draft is not JSON: %s (line %d)", je.text, je.line);
+	char id[DRAFT_ID_LEN + 1] = "", why[512];
+	snprintf(id, sizeof id, "%s", given ? given : "");
+	r = draft_save(x, d, id, why, sizeof why);
+	json_decref(d);
+	if (r)
+		return cli_fail(x, r, NULL, "the draft was not saved: %s", why);
+	if (x->json)
+		dp_json_print(json_pack("{s:s}", "id", id));
+	else
+		printf("%s\n", id);
+	return EXIT_OK;
+}
+
+static int draft_send_cmd(cli_ctx *x, const char *id)
+{
+	json_t *d;
+	int r = draft_load(x, id, &d);
+	if (r)
+		return cli_fail(x, r, r == DP_EHMAC ? "it was altered on disk, or is another device's: delete it" : NULL,
+				"cannot open draft %s", id);
+	x->offline_ok = 1;
+	int ec = cli_open_client(x);
+	if (!ec && !x->offline)
+		outbox_upkeep(x);
+	send_result sr;
+	send_result_init(&sr);
+	if (!ec)
+		ec = outbox_send(x, d, id, &sr);
+	json_decref(d);
+	for (size_t i = 0; !ec && i < json_array_size(sr.warnings); i++)
+		fprintf(stderr, "denpo: WARNING: %s\n", json_string_value(json_array_get(sr.warnings, i)));
+	if (!ec && x->json)
+		dp_json_print(send_result_json(&sr));
+	else if (!ec && sr.queued)
+		printf("queued: will be sent when the switch is reachable (outbox entry %s)\n", sr.draft_id);
+	else if (!ec)
+		printf("%s\n", sr.res.mrn);
+	send_result_free(&sr);
+	return ec;
+}
+
+int cmd_draft(cli_ctx *x, int argc, char **argv)
+{
+	static const struct option lo[] = {{"id", required_argument, NULL, 'i'}, CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
+	const char *given = NULL;
+	int o;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (o == OPT_HELP) {
+			fputs(draft_help, stdout);
+			return EXIT_OK;
+		}
+		if (o == 'i')
+			given = optarg;
+		else if (!cli_common_opt(x, o, optarg))
+			return cli_usage("draft", "unknown option");
+	}
+	static const char *const subs[] = {"list", "save", "show", "send", "delete"};
+	const char *sub = optind < argc ? argv[optind] : "list";
+	size_t k = 0;
+	while (k < sizeof subs / sizeof subs[0] && strcmp(sub, subs[k]))
+		k++;
+	if (k == sizeof subs / sizeof subs[0])
+		return cli_usage("draft", "unknown subcommand '%s' (list, save, show, send, delete)", sub);
+	int nargs = argc - optind - (optind < argc), want = k == 0 ? 0 : 1;
+	if (nargs != want)
+		return cli_usage("draft", want ? "%s takes one argument (`denpo draft --help`)" : "%s takes no argument",
+				 sub);
+	if (given && k != 1)
+		return cli_usage("draft", "--id goes with save");
+	const char *arg = want ? argv[optind + 1] : NULL;
+	if (cli_home(x, 0))
+		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
+	int ec = cli_load_keys(x);
+	if (ec)
+		return ec;
+	if (k == 1)
+		return draft_save_cmd(x, arg, given);
+	if (k == 3)
+		return draft_send_cmd(x, arg);
+	json_t *j = NULL;
+	int r = k == 0 ? draft_list(x, &j) : k == 2 ? draft_load(x, arg, &j) : draft_delete(x, arg);
+	if (r)
+		return cli_fail(x, r, r == DP_EHMAC ? "it was altered on disk, or is another device's: delete it" : NULL,
+				"draft %s: cannot %s it", arg ? arg : "list", sub);
+	if (k == 4) {
+		printf("deleted draft %s\n", arg);
+		return EXIT_OK;
+	}
+	if (k == 0 && !x->json) {
+		for (size_t i = 0; i < json_array_size(j); i++) {
+			const json_t *e = json_array_get(j, i);
+			char age[32];
+			cli_age_str((int64_t)json_integer_value(json_object_get(e, "updated")), age);
+			printf("%-32s  %-9s %6s  %s%s\n", json_string_value(json_object_get(e, "id")),
+			       json_string_value(json_object_get(e, "precedence")) ?: "-", age,
+			       json_string_value(json_object_get(e, "subject")) ?: "",
+			       json_integer_value(json_object_get(e, "queued")) ? "  (in the outbox)" : "");
+		}
+		if (json_array_size(j) == 0)
+			printf("no drafts\n");
+		json_decref(j);
+	} else
+		dp_json_print(k == 0 ? json_pack("{s:o}", "drafts", j) : j);
 	return EXIT_OK;
 }

@@ -25,6 +25,7 @@ static const struct {
 	{"whoami", cmd_whoami, "show this device, officer, post and switch"},
 	{"send", cmd_send, "draft, sign, encrypt and send a cable"},
 	{"reply", cmd_reply, "answer a cable (REF, TO and classification taken from it)"},
+	{"draft", cmd_draft, "drafts sealed on this device (as `denpo ui` keeps them): list, save, show, send, delete"},
 	{"outbox", cmd_outbox, "cables waiting for the switch (queued offline): list, send, retry, delete"},
 	{"retry", cmd_retry, "submit a saved cable again (same bytes): not yet accepted, or lost by the switch (--lost)"},
 	{"inbox", cmd_inbox, "list cables waiting for this device, most urgent first"},

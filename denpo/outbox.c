@@ -248,3 +248,45 @@ void outbox_upkeep(cli_ctx *x)
 		fprintf(stderr, "denpo: warning: cannot send the outbox: %s\n", cli_strerror(x, r));
 	outbox_report_free(&rep);
 }
+
+int outbox_send(cli_ctx *x, const json_t *d, const char *draft_id, send_result *out)
+{
+	char why[512], id[DRAFT_ID_LEN + 1] = "";
+	dp_cable c;
+	dp_cable_init(&c);
+	c.classification = c.prec_action = c.prec_info = -1;
+	int ec, r = draft_cable(x, d, &c, 1, 0, why, sizeof why);
+	if (r) {
+		ec = cli_fail(x, r, "nothing was sent", "the draft is not ready to send: %s", why);
+		goto out;
+	}
+	out->defer_net = 1;
+	if (x->offline)
+		x->err.rc = DP_ENET;
+	ec = x->offline ? EXIT_ERR : send_cable(x, &c, 0, out);
+	if (!ec) {
+		if (draft_id && *draft_id && (r = draft_delete(x, draft_id)) && r != DP_ENOTFOUND)
+			json_array_append_new(out->warnings, json_string("sent, but its draft could not be removed"));
+		goto out;
+	}
+	if (!cli_unreachable(x, x->err.rc) && !x->offline)
+		goto out; /* reported (recorded in x->err) */
+	/* the switch cannot be reached: kept, queued (with its sealed bytes if it got that far) */
+	if (draft_id && *draft_id) {
+		snprintf(id, sizeof id, "%s", draft_id);
+		r = draft_save(x, d, id, why, sizeof why);
+		if (!r && (r = draft_state(x, id, 1, out->sealed ? out->cable_id : NULL, NULL, NULL)))
+			snprintf(why, sizeof why, "cannot mark the draft queued: %s", cli_strerror(x, r));
+	} else
+		r = outbox_queue(x, &c, out->sealed ? out->cable_id : NULL, id, why, sizeof why);
+	if (r) {
+		ec = cli_fail(x, r, "nothing was sent or queued", "cannot queue the cable: %s", why);
+		goto out;
+	}
+	out->queued = 1;
+	snprintf(out->draft_id, sizeof out->draft_id, "%s", id);
+	ec = EXIT_OK;
+out:
+	dp_cable_free(&c);
+	return ec;
+}

@@ -29,6 +29,7 @@
 
 #include "denpo/cli.h"
 #include "denpo/drafts.h"
+#include "denpo/send.h"
 
 /*
  * Put c (header fields, body, attachments) in the outbox as a new draft,
@@ -58,6 +59,16 @@ void outbox_report_free(outbox_report *r);
  * (nothing done); DP codes of the store.
  */
 int outbox_flush(cli_ctx *x, int retry_failed, outbox_report *r) DP_WUR;
+/*
+ * Send draft d now (`denpo ui`'s send: d complete; x->cl open, or
+ * x->offline), or -- the switch cannot be reached (x->offline, or DP_ENET
+ * that is not a pin mismatch) -- put it in the outbox: as draft draft_id
+ * if given (saved from d, then queued), else as a new one; out->queued and
+ * out->draft_id say so.  Sent: draft draft_id (if given) is removed.
+ * Returns an exit code (EXIT_OK when sent or queued); failures via
+ * cli_fail (x->err; printed unless x->quiet).
+ */
+int outbox_send(cli_ctx *x, const json_t *d, const char *draft_id, send_result *out);
 /*
  * outbox_flush for a command that reached the switch (x->cl open, not
  * x->offline): if anything waits, sends it and says on stderr "sent N

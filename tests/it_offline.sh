@@ -11,7 +11,11 @@
 # what waits.  The switch comes back: the next `denpo inbox` sends the
 # outbox, FLASH first; sato.k (HQ) reads the queued cables with their MRNs;
 # a queued cable the switch refuses (an unknown post) stays in the outbox
-# marked failed with the reason and is not sent again by itself.
+# marked failed with the reason and is not sent again by itself; a cable
+# sealed just before the switch went away waits with its sealed bytes and
+# goes as it is.  Drafts as `denpo ui` keeps them (`denpo draft`): sealed,
+# none of their text on disk, one altered on disk refused (exit 3), one
+# sent arrives with its attachment.
 # On main: the offline read fails ("cannot check the originating device"),
 # send fails, and there is no outbox.
 . "$(dirname "$0")/lib.sh"
@@ -199,4 +203,35 @@ run obs2 tanaka.h outbox send
 check "outbox send: exit 0 (got $rc)" [ "$rc" = 0 ]
 check "outbox send: sent it" grep -q '^SENT     PRIORITY  .* "sealed then lost"' "$T/obs2.out"
 check "the switch holds it under the id it was sealed with" eval "D cable list | grep -q ' $CID'"
+
+# ---- drafts as `denpo ui` keeps them: sealed, no plaintext on disk, altered ones refused ----
+cat >"$T/draft.json" <<EOF
+{"classification": "SECRET", "precedence": "PRIORITY", "to": ["HQ"], "tags": ["PREL"],
+ "subject": "下書き DRAFT-SUBJ-5e81", "body": "1. (S) 本文 DRAFT-BODY-c4a2\\n",
+ "attachments": [{"name": "note.txt", "data": "$(printf 'ATT-BYTES-91f0' | base64)"}]}
+EOF
+run dsv tanaka.h draft save "$T/draft.json"
+DID=$(cat "$T/dsv.out")
+check "draft save: an id (exit $rc: $(grep -v PASSPHRASE "$T/dsv.err" | head -c 200))" [ ${#DID} = 32 ]
+check "draft: file 0600" [ "$(stat -c %a "$T/tanaka.h/drafts/$DID.draft")" = 600 ]
+check "draft: no plaintext on disk" \
+	not grep -rqaE "DRAFT-SUBJ-5e81|DRAFT-BODY-c4a2|ATT-BYTES-91f0|QVRULUJZVEVTLTkxZjA" "$T/tanaka.h"
+run dsh tanaka.h draft show "$DID"
+check "draft show: the subject back" [ "$(jq -r .subject "$T/dsh.out")" = "下書き DRAFT-SUBJ-5e81" ]
+cp "$T/tanaka.h/drafts/$DID.draft" "$T/draft.kept"
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[-3] ^= 0x40; open(p, "wb").write(b)' \
+	"$T/tanaka.h/drafts/$DID.draft"
+run dalt tanaka.h draft show "$DID"
+check "altered draft: refused as a verification failure (exit $rc)" [ "$rc" = 3 ]
+check "altered draft: said why" said dalt "altered on disk"
+check "altered draft: nothing shown" [ ! -s "$T/dalt.out" ]
+cp "$T/draft.kept" "$T/tanaka.h/drafts/$DID.draft"
+run dsn tanaka.h draft send "$DID"
+check "draft send: the MRN (exit $rc: $(grep -v PASSPHRASE "$T/dsn.err" | head -c 200))" \
+	[ "$(cat "$T/dsn.out")" = "$(mrn TOKYO 5)" ]
+check "draft send: the draft is removed" [ ! -e "$T/tanaka.h/drafts/$DID.draft" ]
+mkdir -p "$T/atts"
+run dhq sato.k read "$(mrn TOKYO 5)" --save-attachments "$T/atts"
+check "HQ reads the draft sent: its subject" grep -q "下書き DRAFT-SUBJ-5e81" "$T/dhq.out"
+check "HQ reads the draft sent: its attachment" [ "$(cat "$T/atts/note.txt")" = "ATT-BYTES-91f0" ]
 t_done it_offline
