@@ -138,11 +138,6 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  */
 int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/*
- * Print the failure recorded in x->err (by cli_fail or bind_fail while
- * x->quiet was set) as they would have printed it.
- */
-void cli_report(cli_ctx *x);
 /* Exit code for an error code. */
 int cli_exit_code(int rc);
 /*

@@ -142,16 +142,6 @@ int cli_shred(const char *path)
 	return unlink(path) == 0 ? DP_OK : errno == ENOENT ? DP_ENOTFOUND : DP_EIO;
 }
 
-void cli_report(cli_ctx *x)
-{
-	fprintf(stderr, "denpo: %s: %s\n", x->err.what, x->err.message);
-	if (x->err.hint[0])
-		fprintf(stderr, "  -> %s\n", x->err.hint);
-	if (x->json)
-		dp_json_print(json_pack("{s:s, s:s, s:s}", "error", dp_errname(x->err.rc), "what", x->err.what,
-					 "message", x->err.message));
-}
-
 void cli_age_str(int64_t t, char out[32])
 {
 	int64_t d = (int64_t)time(NULL) - t;
