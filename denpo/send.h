@@ -9,9 +9,10 @@
  * submitted, then submitted (network failures retried with the same
  * bytes).  Nothing here writes to stdout; failures go through cli_fail
  * (x->err; printed on stderr unless x->quiet); the notes an officer must
- * see (an addressed device that will NOT receive the cable, the devices
- * it is encrypted to) are on stderr unless x->quiet, and always in the
- * result's warnings.
+ * see -- the devices it is encrypted to (devs) and any addressed device
+ * that will NOT receive it (warnings) -- are in the result, for the caller
+ * to show (never a silent recipient); "retrying in N s" is on stderr
+ * unless x->quiet.
  */
 #ifndef DENPO_SEND_H
 #define DENPO_SEND_H
