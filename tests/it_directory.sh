@@ -87,6 +87,11 @@ D device revoke "${ITODEV:0:12}" --operator ops.a >/dev/null && D device revoke 
 dp sato.k --json directory >"$T/dir2.json" || no "directory after the revocation"
 check "a revoked device's officer is no longer listed ($(officers "$T/dir2.json"))" \
 	[ "$(officers "$T/dir2.json")" = "desk.kimura,sato.k,tanaka.h" ]
+body "1. (S) ATTN a listed name that is a decoy."
+send sato.k --class SECRET --prec ROUTINE --to HQ --attn desk.kimura --tags PREL --subject "attn" >/dev/null
+check "ATTN the decoy officer: nothing sent (exit $?)" [ $? != 0 ]
+check "... and nothing says decoy ($(grep -v passphrase "$T/send.err" | head -c 300))" \
+	eval "! grep -qi decoy '$T/send.err'"
 check "the switch logged GET /v1/directory" grep -aq "endpoint=/v1/directory status=200" "$T/run.log"
 
 # ---- banners with the ministry's markings; Japanese round-trips ----
