@@ -1552,6 +1552,15 @@ static int names_sorted(const void *base, size_t n, size_t w, char (**sorted)[DP
 	return DP_OK;
 }
 
+/* names_sorted, for the check alone. */
+static int names_unique(const void *base, size_t n, size_t w)
+{
+	char (*sorted)[DP_NAME_MAX + 1];
+	int r = names_sorted(base, n, w, &sorted);
+	free(sorted);
+	return r;
+}
+
 static int listed(char (*sorted)[DP_NAME_MAX + 1], size_t n, const char *name)
 {
 	return n && bsearch(name, sorted, n, sizeof *sorted, name_cmp) != NULL;
@@ -1608,11 +1617,7 @@ static int dir_colls(json_t *j, dp_directory *d, char (*posts)[DP_NAME_MAX + 1])
 					r = DP_EPROTO; /* each member a listed post */
 		}
 	}
-	char (*names)[DP_NAME_MAX + 1] = NULL;
-	if (!r)
-		r = names_sorted(d->colls, d->ncolls, sizeof *d->colls, &names);
-	free(names);
-	return r;
+	return r ? r : names_unique(d->colls, d->ncolls, sizeof *d->colls);
 }
 
 static int dir_officers(json_t *j, dp_directory *d, char (*posts)[DP_NAME_MAX + 1])
@@ -1638,11 +1643,8 @@ static int dir_officers(json_t *j, dp_directory *d, char (*posts)[DP_NAME_MAX + 
 			if (!jname_val(json_array_get(roles, k), o->roles[k]))
 				r = DP_EPROTO;
 	}
-	char (*names)[DP_NAME_MAX + 1] = NULL;
-	if (!r) /* a handle names one officer */
-		r = names_sorted(d->officers, d->nofficers, sizeof *d->officers, &names);
-	free(names);
-	return r;
+	/* a handle names one officer */
+	return r ? r : names_unique(d->officers, d->nofficers, sizeof *d->officers);
 }
 
 static int directory_of(json_t *j, dp_directory *d)
