@@ -97,8 +97,11 @@ static int officer_one(void *ctx, const dps_officer *o)
 	for (size_t i = 0; roles && i < o->nroles; i++)
 		if (dpp_role_listed(o->roles[i]))
 			json_array_append_new(roles, json_string(o->roles[i]));
+	/* a name from before `officer add --name` checked it: left out rather than fail the listing */
+	const char *name = dp_text_ok((const uint8_t *)o->fullname, strlen(o->fullname), 0) ? o->fullname
+											     : "";
 	json_t *j = roles ? json_pack("{s:s,s:s,s:s,s:o}", "handle", o->handle, "post", o->post,
-				      "name", o->fullname, "roles", roles)
+				      "name", name, "roles", roles)
 			  : NULL;
 	return j && json_array_append_new(x->officers, j) == 0 ? DP_OK : DP_ENOMEM;
 }

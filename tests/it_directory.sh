@@ -20,7 +20,7 @@ send() { local h=$1; shift; dp "$h" send --body "$T/body" "$@" 2>"$T/send.err"; 
 	switch_init &&
 		D post add HQ --hq && D post add WASHINGTON && D post add BEIJING &&
 		D collective add "ASIA POSTS" BEIJING &&
-		D officer add sato.k --post HQ --clearance "TOP SECRET" --captions NOFORN --roles POL,COMMS &&
+		D officer add sato.k --post HQ --clearance "TOP SECRET" --captions NOFORN --roles POL,COMMS --name "佐藤 健" &&
 		D officer add tanaka.h --post WASHINGTON --clearance "TOP SECRET" --captions NOFORN --roles POL &&
 		D officer add ito.m --post BEIJING --clearance SECRET &&
 		D officer add noone.z --post BEIJING --clearance SECRET &&
@@ -67,7 +67,9 @@ officers() { jq -r '[.officers[].handle] | sort | join(",")' "$1"; }
 check "the enrolled, active officers ($(officers "$T/dir.json"))" \
 	[ "$(officers "$T/dir.json")" = "desk.kimura,ito.m,sato.k,tanaka.h" ]
 check "an officer: handle, post, name, roles" [ "$(jq -c '.officers[] | select(.handle=="sato.k") |
-	[.post, .roles]' "$T/dir.json")" = '["HQ",["POL","COMMS"]]' ]
+	[.post, .name, .roles]' "$T/dir.json")" = '["HQ","佐藤 健",["POL","COMMS"]]' ]
+check "officer add: a name with a control character is refused" \
+	eval "! D officer add ctrl.x --post HQ --clearance SECRET --name \"\$(printf 'a\033[2Jb')\" 2>/dev/null"
 check "the decoy officer is listed like anyone, without the DECOY role" \
 	[ "$(jq -c '.officers[] | select(.handle=="desk.kimura") | [.post, .roles]' "$T/dir.json")" = '["HQ",[]]' ]
 check "nothing in the listing says DECOY" eval "! grep -q DECOY '$T/dir.json'"
