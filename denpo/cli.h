@@ -28,6 +28,8 @@
  *                         `denpo log recover`)
  *   log/lock              flock'd while the log checkpoint is checked and replaced
  *   audit/                an auditor's verified mirror of the log (denpo audit)
+ *   directory             the directory listing as the switch last gave it, for drafting
+ *                         offline (denpo/directory.c)
  *   markings              the ministry's classification markings as the switch last
  *                         gave them ({"SECRET":"極秘",...}; denpo/markings.c), so an
  *                         offline device shows them too
@@ -478,7 +480,7 @@ const dp_markings *cli_markings(cli_ctx *x);
 int cli_markings_save(cli_ctx *x, const dp_markings *m) DP_WUR;
 /*
  * The table for the UI: {"UNCLASSIFIED": "", ..., "SECRET": "極秘", "TOP SECRET": ""},
- * every level, its marking or "" (cli_markings).  NULL when out of memory.
+ * every level, its marking or "" (cli_markings; denpo/directory.c).  NULL when out of memory.
  */
 json_t *cli_markings_json(cli_ctx *x);
 /*
@@ -489,6 +491,24 @@ json_t *cli_markings_json(cli_ctx *x);
  */
 #define CLI_BANNER_MAX (DP_MARKING_MAX + 16 + DP_MAX_CAPTIONS * (DP_NAME_MAX + 2) + 1)
 int cli_banner(cli_ctx *x, const dp_cable *c, char *out, size_t cap) DP_WUR;
+
+/* ---- the directory (denpo/directory.c) ---- */
+/*
+ * The directory a drafter chooses from: from the switch when x->cl reaches
+ * it (then kept in HOME/directory, and its markings in HOME/markings:
+ * *kept_at = 0); when the switch is out of reach (DP_ENET), the copy kept
+ * last time (*kept_at: when it was kept).  DP_OK with d filled (free it
+ * with dp_directory_free); the switch's refusal as is; DP_ENET when it is
+ * out of reach and nothing is kept.
+ */
+int cli_directory_get(cli_ctx *x, dp_directory *d, int64_t *kept_at) DP_WUR;
+/*
+ * d as `denpo directory --json` prints it and the UI shows it:
+ * {"posts":[{"name","hq"}], "collectives":[{"name","posts"}],
+ *  "officers":[{"handle","post","name","roles"}], "markings": cli_markings_json}.
+ * NULL when out of memory.
+ */
+json_t *cli_directory_json(cli_ctx *x, const dp_directory *d);
 
 int cmd_directory(cli_ctx *x, int argc, char **argv);
 int cmd_init(cli_ctx *x, int argc, char **argv);

@@ -2,11 +2,13 @@
  * denpo/cmd_directory.c - `denpo directory`: the posts, collectives and
  * officers a drafter addresses (TO, INFO, ATTN), and the ministry's
  * classification markings, as the switch lists them (GET /v1/directory).
- * The markings are kept for the banners (HOME/markings, denpo/markings.c).
+ * The listing itself is denpo/directory.c's (kept for offline drafting),
+ * the markings denpo/markings.c's (kept for the banners).
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "denpo/cli.h"
 
@@ -15,40 +17,12 @@ static const char directory_help[] =
 	"The directory as the switch lists it for drafting: every post (HQ marked) and\n"
 	"collective address (with its posts) for TO and INFO, and every active officer\n"
 	"(handle, post, name, roles) for ATTN; then the ministry's classification\n"
-	"markings, which this device keeps for its banners (also when offline).\n"
+	"markings, which this device keeps for its banners.  The listing is kept too:\n"
+	"when the switch is out of reach, the copy kept last is shown, with its date.\n"
 	"No keys: `denpo send` asks for those for each cable, with their proofs.\n"
 	"--json prints {\"posts\":[{\"name\",\"hq\"}], \"collectives\":[{\"name\",\"posts\"}],\n"
-	"\"officers\":[{\"handle\",\"post\",\"name\",\"roles\"}], \"markings\":{LEVEL: TEXT}}.\n";
-
-static json_t *names_json(const char (*l)[DP_NAME_MAX + 1], size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_string(l[i]))) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
-static json_t *directory_json(cli_ctx *x, const dp_directory *d)
-{
-	json_t *posts = json_array(), *colls = json_array(), *offs = json_array();
-	for (size_t i = 0; posts && i < d->nposts; i++)
-		json_array_append_new(posts, json_pack("{s:s,s:b}", "name", d->posts[i].name, "hq",
-						       d->posts[i].hq));
-	for (size_t i = 0; colls && i < d->ncolls; i++)
-		json_array_append_new(colls, json_pack("{s:s,s:o*}", "name", d->colls[i].name, "posts",
-						       names_json(d->colls[i].posts, d->colls[i].nposts)));
-	for (size_t i = 0; offs && i < d->nofficers; i++) {
-		const dp_dir_officer *o = &d->officers[i];
-		json_array_append_new(offs, json_pack("{s:s,s:s,s:s,s:o*}", "handle", o->handle, "post",
-						      o->post, "name", o->name, "roles",
-						      names_json(o->roles, o->nroles)));
-	}
-	return json_pack("{s:o*,s:o*,s:o*,s:o*}", "posts", posts, "collectives", colls, "officers", offs,
-			 "markings", cli_markings_json(x));
-}
+	"\"officers\":[{\"handle\",\"post\",\"name\",\"roles\"}], \"markings\":{LEVEL: TEXT}}\n"
+	"and, for a kept copy, \"kept_at\": its time (unix seconds).\n";
 
 static void print_text(cli_ctx *x, const dp_directory *d)
 {
@@ -98,17 +72,24 @@ int cmd_directory(cli_ctx *x, int argc, char **argv)
 	if (ec)
 		return ec;
 	dp_directory d;
-	int r = dp_client_directory(x->cl, &d);
+	int64_t at;
+	int r = cli_directory_get(x, &d, &at);
 	if (r)
 		return cli_fail(x, r, r == DP_ENOTFOUND ? "the switch is older than this device: update denpod"
-							: NULL, "cannot list the directory");
-	/* the markings as the switch gives them now, kept for the banners (offline too) */
-	r = cli_markings_save(x, &d.markings);
-	if (r)
-		fprintf(stderr, "denpo: warning: cannot keep the ministry's markings in %s: %s\n", x->home,
-			cli_strerror(x, r));
+				      : r == DP_ENET ? "no copy is kept here yet: run it again once the switch is reached"
+						     : NULL, "cannot list the directory");
+	if (at) {
+		char when[32];
+		struct tm tm;
+		time_t t = (time_t)at;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&t, &tm));
+		fprintf(stderr, "denpo: warning: the switch is out of reach: the directory as kept on %s\n",
+			when);
+	}
 	if (x->json) {
-		json_t *j = directory_json(x, &d);
+		json_t *j = cli_directory_json(x, &d);
+		if (j && at)
+			json_object_set_new(j, "kept_at", json_integer(at));
 		if (!j) {
 			dp_directory_free(&d);
 			return cli_fail(x, DP_ENOMEM, NULL, "cannot print the directory");

@@ -82,18 +82,6 @@ int cli_markings_save(cli_ctx *x, const dp_markings *m)
 	return r;
 }
 
-json_t *cli_markings_json(cli_ctx *x)
-{
-	const dp_markings *m = cli_markings(x);
-	json_t *j = json_object();
-	for (int l = DP_CLASS_UNCLASSIFIED; j && l <= DP_CLASS_TOP_SECRET; l++)
-		if (json_object_set_new(j, dp_class_name(l), json_string(m->of[l]))) {
-			json_decref(j);
-			return NULL;
-		}
-	return j;
-}
-
 int cli_banner(cli_ctx *x, const dp_cable *c, char *out, size_t cap)
 {
 	dp_buf b;

@@ -134,9 +134,26 @@ check "swapped labels: the SECRET cable still reads (SECRET)" \
 check "swapped labels: the TOP SECRET cable still reads (TOP SECRET)" \
 	[ "$(dp tanaka.h read "$M4" | tail -n 1)" = "秘 (TOP SECRET)" ]
 
-# ---- offline: the kept markings still show ----
+# ---- offline: the kept directory and markings still show ----
 stop_switch || no "stop"
-dp tanaka.h --json directory >/dev/null 2>"$T/off.err"
-check "directory offline: an error, not a listing" [ $? = 1 ]
-check "offline: the kept markings are still there" grep -q '秘' "$T/tanaka.h/markings"
+dp tanaka.h --json directory >"$T/off.json" 2>"$T/off.err"
+rc=$?
+check "directory offline: the copy kept last, exit 0 ($(grep -v passphrase "$T/off.err" | head -c 200))" [ $rc = 0 ]
+check "... dated, and said so" eval "jq -e '.kept_at > 0' '$T/off.json' >/dev/null &&
+	grep -q 'out of reach: the directory as kept on' '$T/off.err'"
+check "... as tanaka.h last listed them (ito.m's device not yet revoked then)" \
+	[ "$(officers "$T/off.json")" = "desk.kimura,ito.m,sato.k,tanaka.h" ]
+check "... with the markings kept last (the swapped ones)" \
+	[ "$(jq -r '.markings.SECRET' "$T/off.json")" = 取扱注意 ]
+check "the kept copy is 0600" [ "$(stat -c %a "$T/tanaka.h/directory")" = 600 ]
+printf '{"posts":[{"name":"HQ","hq":true},{"name":"HQ","hq":true}],"collectives":[],"officers":[]}' \
+	>"$T/tanaka.h/directory"
+dp tanaka.h directory >/dev/null 2>"$T/off.err"
+check "a damaged kept copy: refused, exit 1" [ $? = 1 ]
+check "... and named" grep -q "directory is damaged" "$T/off.err"
+dp sato.k directory >/dev/null 2>&1 # (sato.k listed before: it has a copy)
+rm -f "$T/sato.k/directory"
+dp sato.k directory >/dev/null 2>"$T/off.err"
+check "offline, nothing kept: exit 1 ($?)" [ $? = 1 ]
+check "... with what to do" grep -q 'run it again once the switch is reached' "$T/off.err"
 t_done it_directory
