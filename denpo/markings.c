@@ -64,10 +64,10 @@ const dp_markings *cli_markings(cli_ctx *x)
 int cli_markings_save(cli_ctx *x, const dp_markings *m)
 {
 	json_t *j = json_object();
-	for (int l = DP_CLASS_UNCLASSIFIED; j && l <= DP_CLASS_TOP_SECRET; l++)
-		if (m->of[l][0] && json_object_set_new(j, dp_class_name(l), json_string(m->of[l])))
-			json_decref(j), j = NULL;
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL; /* UTF-8 as given, readable with cat */
+	int bad = !j;
+	for (int l = DP_CLASS_UNCLASSIFIED; !bad && l <= DP_CLASS_TOP_SECRET; l++)
+		bad = m->of[l][0] && json_object_set_new(j, dp_class_name(l), json_string(m->of[l]));
+	char *s = bad ? NULL : json_dumps(j, JSON_COMPACT); /* UTF-8 as given, readable with cat */
 	json_decref(j);
 	if (!s)
 		return DP_ENOMEM;
