@@ -28,6 +28,11 @@
  *                         `denpo log recover`)
  *   log/lock              flock'd while the log checkpoint is checked and replaced
  *   audit/                an auditor's verified mirror of the log (denpo audit)
+ *   directory             the directory listing as the switch last gave it, for drafting
+ *                         offline (denpo/directory.c)
+ *   markings              the ministry's classification markings as the switch last
+ *                         gave them ({"SECRET":"極秘",...}; denpo/markings.c), so an
+ *                         offline device shows them too
  * No cable plaintext is ever written here.
  *
  * Exit codes: 0 ok, 1 error, 2 usage, 3 verification failure.
@@ -88,6 +93,8 @@ typedef struct {
 	char switch_last[DP_URL_MAX + 1]; /* HOME/switch as read or last written */
 	int switch_read;
 	dp_client *cl;
+	dp_markings marks;      /* cli_markings: as last read or fetched ... */
+	int64_t marks_at;       /* ... at this time (0: not yet) */
 	/*
 	 * The last failure cli_fail reported (what, reason, the switch's
 	 * message, hint; error name as dp_errname).  With quiet set (denpo ui)
@@ -457,6 +464,53 @@ void audit_fmt_time(int64_t t, char out[32]);
 void cli_age_str(int64_t t, char out[32]);
 
 /* Commands (return exit codes). */
+/* ---- the ministry's classification markings (denpo/markings.c) ---- */
+#define CLI_MARKINGS_TTL 3600 /* seconds before HOME/markings is asked for again */
+/*
+ * The markings this device shows on banners: HOME/markings, asked for
+ * again from the switch (GET /v1/health) first when the cache is absent or
+ * older than CLI_MARKINGS_TTL and x->cl has reached the switch (its last
+ * request was answered: an offline device does not wait for a timeout).
+ * A cache that is absent or malformed, or a switch that fails, leaves the
+ * levels alone or the cache as it was (a malformed one: a warning).  Never
+ * NULL, never fails: a banner always has its level.
+ */
+const dp_markings *cli_markings(cli_ctx *x);
+/* Replace HOME/markings with m (0600, atomically) and use it from now on; DP codes. */
+int cli_markings_save(cli_ctx *x, const dp_markings *m) DP_WUR;
+/*
+ * The table for the UI: {"UNCLASSIFIED": "", ..., "SECRET": "極秘", "TOP SECRET": ""},
+ * every level, its marking or "" (cli_markings; denpo/directory.c).  NULL when out of memory.
+ */
+json_t *cli_markings_json(cli_ctx *x);
+/*
+ * The banner line of cable c exactly as `denpo read` prints it
+ * (dp_cable_banner with cli_markings), NUL-terminated, into out (cap
+ * bytes; CLI_BANNER_MAX always fits).  DP_EINVAL for a classification out
+ * of range, DP_ETOOBIG if it does not fit.
+ */
+#define CLI_BANNER_MAX (DP_MARKING_MAX + 16 + DP_MAX_CAPTIONS * (DP_NAME_MAX + 2) + 1)
+int cli_banner(cli_ctx *x, const dp_cable *c, char *out, size_t cap) DP_WUR;
+
+/* ---- the directory (denpo/directory.c) ---- */
+/*
+ * The directory a drafter chooses from: from the switch when x->cl reaches
+ * it (then kept in HOME/directory, and its markings in HOME/markings:
+ * *kept_at = 0); when the switch is out of reach (DP_ENET), the copy kept
+ * last time (*kept_at: when it was kept).  DP_OK with d filled (free it
+ * with dp_directory_free); the switch's refusal as is; DP_ENET when it is
+ * out of reach and nothing is kept.
+ */
+int cli_directory_get(cli_ctx *x, dp_directory *d, int64_t *kept_at) DP_WUR;
+/*
+ * d as `denpo directory --json` prints it and the UI shows it:
+ * {"posts":[{"name","hq"}], "collectives":[{"name","posts"}],
+ *  "officers":[{"handle","post","name","roles"}], "markings": cli_markings_json}.
+ * NULL when out of memory.
+ */
+json_t *cli_directory_json(cli_ctx *x, const dp_directory *d);
+
+int cmd_directory(cli_ctx *x, int argc, char **argv);
 int cmd_init(cli_ctx *x, int argc, char **argv);
 int cmd_enrol(cli_ctx *x, int argc, char **argv);
 int cmd_whoami(cli_ctx *x, int argc, char **argv);

@@ -450,7 +450,7 @@ int cmd_read(cli_ctx *x, int argc, char **argv)
 		} else {
 			dp_buf out;
 			dp_buf_init(&out, (size_t)DP_MAX_BODY * 2 + 65536);
-			int r = dp_cable_render(&c, mrn[0] ? mrn : NULL, &out);
+			int r = dp_cable_render_marked(&c, mrn[0] ? mrn : NULL, cli_markings(x), &out);
 			if (r)
 				ec = cli_fail(x, r, NULL, "cannot render cable %s", id);
 			else

@@ -29,6 +29,7 @@ static const struct {
 	{"archive", cmd_archive, "list every cable addressed to this device, newest first"},
 	{"read", cmd_read, "fetch, decrypt, verify and display a cable"},
 	{"ack", cmd_ack, "acknowledge a cable (read receipt)"},
+	{"directory", cmd_directory, "posts, collectives and officers to address, and the ministry's markings"},
 	{"status", cmd_status, "delivery and read receipts of a cable you sent"},
 	{"sent", cmd_sent, "cables sent by you"},
 	{"key", cmd_key, "this device's key epochs: status, rotate, publish ahead, export-identity"},
