@@ -42,9 +42,9 @@
 	// The form, filled from a draft object (the fields of docs/ui.md "Drafts").
 	async function composeForm(d, opts) {
 		const dir = await loadDirectory();
-		const posts = (dir.posts || []).map((p) => p.name);
+		const posts = [...(dir.posts || []).map((p) => p.name), ...(dir.collectives || []).map((c) => c.name)];
 		const officers = (dir.officers || []).map((o) => o.handle);
-		const roles = [...new Set((dir.officers || []).map((o) => o.role).filter(Boolean))];
+		const roles = [...new Set((dir.officers || []).flatMap((o) => o.roles || []))];
 		const dl = (id, items) => el('datalist', { id }, items.map((v) => el('option', { value: v })));
 		const input = (id, value, attrs) => el('input', { type: 'text', id, name: id, value: value || '', autocomplete: 'off', ...(attrs || {}) });
 		const f = {
@@ -141,7 +141,9 @@
 		...row('Attachments', 'files', el('div', {}, keptList, f.files, progress)),
 		el('div', { class: 'buttons' }, sendBtn, saveBtn),
 		dl('posts', posts), dl('people', [...officers, ...roles]));
-		return [dir.error ? message('info', 'The directory could not be loaded (offline?): type the posts by name.') : null, form, out];
+		const note = dir.error ? message('info', 'The directory could not be loaded: type the posts by name.')
+			: dir.kept_at ? message('info', `Offline: the directory as this device kept it on ${new Date(dir.kept_at * 1000).toLocaleString()}.`) : null;
+		return [note, form, out];
 	}
 
 	async function viewCompose(kind, id) {
