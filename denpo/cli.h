@@ -33,6 +33,11 @@
  *                         `denpo log recover`)
  *   log/lock              flock'd while the log checkpoint is checked and replaced
  *   audit/                an auditor's verified mirror of the log (denpo audit)
+ *   directory             the directory listing as the switch last gave it, for drafting
+ *                         offline (denpo/directory.c)
+ *   markings              the ministry's classification markings as the switch last
+ *                         gave them ({"SECRET":"極秘",...}; denpo/markings.c), so an
+ *                         offline device shows them too
  * No cable plaintext is ever written here.
  *
  * Exit codes: 0 ok, 1 error, 2 usage, 3 verification failure.
@@ -93,6 +98,8 @@ typedef struct {
 	char switch_last[DP_URL_MAX + 1]; /* HOME/switch as read or last written */
 	int switch_read;
 	dp_client *cl;
+	dp_markings marks;      /* cli_markings: as last read or fetched ... */
+	int64_t marks_at;       /* ... at this time (0: not yet) */
 	/*
 	 * The last failure cli_fail reported (what, reason, the switch's
 	 * message, hint; error name as dp_errname).  With quiet set (denpo ui)
@@ -245,6 +252,8 @@ void cli_cache_path(const cli_ctx *x, const char *id, const char *ext, char out[
  */
 int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub);
 int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n);
+/* The ids of the cables held in cache/ (malloc'd strings in a malloc'd array; none: n = 0).  DP codes. */
+int cli_cache_ids(cli_ctx *x, char ***ids, size_t *n);
 
 /* ---- key epochs (denpo/keys.c) ---- */
 typedef struct {
@@ -314,8 +323,7 @@ void cli_checked_str(const cli_checked *how, char *out, size_t cap);
  * MRN the officer gave, or "").  e and c must be initialised; the caller
  * frees them.  mrn and *accepted get the logged ones.  Returns an exit
  * code (failures reported; nothing is cached on a failure; with x->quiet
- * nothing is printed: the failure is in x->err).  how (may be NULL) says
- * whether the switch was reached.  Offline (the switch unreachable, or
+ * nothing is printed: the failure is in x->err).  Offline (the switch unreachable, or
  * x->offline): a cable held here (cache/ID.cable and its kept binding) is
  * checked with the originator check kept when it last passed; one not
  * held, or with nothing kept, is an error (exit 1) saying so; a kept
@@ -323,7 +331,10 @@ void cli_checked_str(const cli_checked *how, char *out, size_t cap);
  * it uses the kept result of one made before.
  */
 int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
-		   char mrn[DP_MRN_MAX + 1], int64_t *accepted, cli_checked *how);
+		   char mrn[DP_MRN_MAX + 1], int64_t *accepted);
+/* The same, saying in how (may be NULL) how it was checked (offline: with what was kept). */
+int cli_open_cable_how(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
+		       char mrn[DP_MRN_MAX + 1], int64_t *accepted, cli_checked *how);
 
 /* ---- the transparency log: this device as a witness (denpo/witness.c) ---- */
 
@@ -498,6 +509,53 @@ void audit_fmt_time(int64_t t, char out[32]);
 void cli_age_str(int64_t t, char out[32]);
 
 /* Commands (return exit codes). */
+/* ---- the ministry's classification markings (denpo/markings.c) ---- */
+#define CLI_MARKINGS_TTL 3600 /* seconds before HOME/markings is asked for again */
+/*
+ * The markings this device shows on banners: HOME/markings, asked for
+ * again from the switch (GET /v1/health) first when the cache is absent or
+ * older than CLI_MARKINGS_TTL and x->cl has reached the switch (its last
+ * request was answered: an offline device does not wait for a timeout).
+ * A cache that is absent or malformed, or a switch that fails, leaves the
+ * levels alone or the cache as it was (a malformed one: a warning).  Never
+ * NULL, never fails: a banner always has its level.
+ */
+const dp_markings *cli_markings(cli_ctx *x);
+/* Replace HOME/markings with m (0600, atomically) and use it from now on; DP codes. */
+int cli_markings_save(cli_ctx *x, const dp_markings *m) DP_WUR;
+/*
+ * The table for the UI: {"UNCLASSIFIED": "", ..., "SECRET": "極秘", "TOP SECRET": ""},
+ * every level, its marking or "" (cli_markings; denpo/directory.c).  NULL when out of memory.
+ */
+json_t *cli_markings_json(cli_ctx *x);
+/*
+ * The banner line of cable c exactly as `denpo read` prints it
+ * (dp_cable_banner with cli_markings), NUL-terminated, into out (cap
+ * bytes; CLI_BANNER_MAX always fits).  DP_EINVAL for a classification out
+ * of range, DP_ETOOBIG if it does not fit.
+ */
+#define CLI_BANNER_MAX (DP_MARKING_MAX + 16 + DP_MAX_CAPTIONS * (DP_NAME_MAX + 2) + 1)
+int cli_banner(cli_ctx *x, const dp_cable *c, char *out, size_t cap) DP_WUR;
+
+/* ---- the directory (denpo/directory.c) ---- */
+/*
+ * The directory a drafter chooses from: from the switch when x->cl reaches
+ * it (then kept in HOME/directory, and its markings in HOME/markings:
+ * *kept_at = 0); when the switch is out of reach (DP_ENET), the copy kept
+ * last time (*kept_at: when it was kept).  DP_OK with d filled (free it
+ * with dp_directory_free); the switch's refusal as is; DP_ENET when it is
+ * out of reach and nothing is kept.
+ */
+int cli_directory_get(cli_ctx *x, dp_directory *d, int64_t *kept_at) DP_WUR;
+/*
+ * d as `denpo directory --json` prints it and the UI shows it:
+ * {"posts":[{"name","hq"}], "collectives":[{"name","posts"}],
+ *  "officers":[{"handle","post","name","roles"}], "markings": cli_markings_json}.
+ * NULL when out of memory.
+ */
+json_t *cli_directory_json(cli_ctx *x, const dp_directory *d);
+
+int cmd_directory(cli_ctx *x, int argc, char **argv);
 int cmd_init(cli_ctx *x, int argc, char **argv);
 int cmd_enrol(cli_ctx *x, int argc, char **argv);
 int cmd_whoami(cli_ctx *x, int argc, char **argv);
@@ -516,5 +574,6 @@ int cmd_key(cli_ctx *x, int argc, char **argv);
 int cmd_purge(cli_ctx *x, int argc, char **argv);
 int cmd_audit(cli_ctx *x, int argc, char **argv);
 int cmd_log(cli_ctx *x, int argc, char **argv);
+int cmd_ui(cli_ctx *x, int argc, char **argv);
 
 #endif

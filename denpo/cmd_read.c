@@ -18,6 +18,7 @@
 #include "denpo/origin.h"
 #include "denpo/outbox.h"
 #include "denpo/seal.h"
+#include "denpo/views.h"
 
 #define NOT_SHOWN "the cable is NOT displayed; report its id to security operations"
 
@@ -64,7 +65,13 @@ static int check_origin(cli_ctx *x, const char *id, const dp_cable *c, cli_check
 }
 
 int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
-		   char mrn[DP_MRN_MAX + 1], int64_t *accepted, cli_checked *how)
+		   char mrn[DP_MRN_MAX + 1], int64_t *accepted)
+{
+	return cli_open_cable_how(x, id, asked, e, c, mrn, accepted, NULL);
+}
+
+int cli_open_cable_how(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
+		       char mrn[DP_MRN_MAX + 1], int64_t *accepted, cli_checked *how)
 {
 	dp_buf sub;
 	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
@@ -169,7 +176,7 @@ static void print_item(const dp_inbox_item *it)
 }
 
 /* A checked cable as JSON: its fields from the envelope and the log, and its log index. */
-static json_t *item_json(const bind_item *b)
+json_t *cli_item_json(const bind_item *b)
 {
 	const dp_inbox_item *it = &b->it;
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:I}", "cable_id", it->cable_id, "mrn",
@@ -209,7 +216,7 @@ static int watch(cli_ctx *x)
 			if (it->seq <= after)
 				continue; /* shown already */
 			if (x->json)
-				dp_json_print(item_json(&l.items[i]));
+				dp_json_print(cli_item_json(&l.items[i]));
 			else {
 				if (it->precedence == DP_PREC_FLASH)
 					fputc('\a', stdout);
@@ -253,7 +260,7 @@ static int inbox_held(cli_ctx *x)
 	if (x->json) {
 		json_t *a = json_array(), *u = json_array();
 		for (size_t i = 0; i < l.n; i++)
-			json_array_append_new(a, item_json(&l.items[i]));
+			json_array_append_new(a, cli_item_json(&l.items[i]));
 		for (size_t i = 0; i < nun; i++)
 			json_array_append_new(u, json_pack("{s:s, s:s}", "cable_id", un[i].cable_id, "message",
 							   un[i].why));
@@ -330,7 +337,7 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 	if (x->json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < l.n; i++)
-			json_array_append_new(a, item_json(&l.items[i]));
+			json_array_append_new(a, cli_item_json(&l.items[i]));
 		list_json(&l, a);
 	} else if (l.n == 0 && l.nfailed == 0) {
 		printf("no cables waiting\n");
@@ -395,7 +402,7 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 	if (x->json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < l.n; i++) {
-			json_t *j = item_json(&l.items[i]);
+			json_t *j = cli_item_json(&l.items[i]);
 			json_object_set_new(j, "seq", json_integer((json_int_t)l.items[i].it.seq));
 			json_object_set_new(j, "acked", json_boolean(l.items[i].it.acked));
 			json_array_append_new(a, j);
@@ -449,7 +456,7 @@ static json_t *names_json(const char (*l)[DP_NAME_MAX + 1], size_t n)
 	return a;
 }
 
-static json_t *cable_json(const dp_cable *c, const char *id, const char *mrn)
+json_t *cli_cable_json(const dp_cable *c, const char *id, const char *mrn)
 {
 	char dev[65], dtg[16];
 	dp_hex_encode(dev, c->from_device, 32);
@@ -569,14 +576,14 @@ int cmd_read(cli_ctx *x, int argc, char **argv)
 	dp_cable_init(&c);
 	cli_checked how;
 	char line[512];
-	ec = cli_open_cable(x, id, asked, &e, &c, mrn, &accepted, &how);
+	ec = cli_open_cable_how(x, id, asked, &e, &c, mrn, &accepted, &how);
 	if (!ec && how.offline) {
 		cli_checked_str(&how, line, sizeof line);
 		fprintf(stderr, "denpo: %s\n", line);
 	}
 	if (!ec) {
 		if (x->json) {
-			json_t *j = cable_json(&c, id, mrn);
+			json_t *j = cli_cable_json(&c, id, mrn);
 			if (j) {
 				json_object_set_new(j, "accepted", json_integer((json_int_t)accepted));
 				json_object_set_new(j, "verified", checked_json(&how));
@@ -585,7 +592,7 @@ int cmd_read(cli_ctx *x, int argc, char **argv)
 		} else {
 			dp_buf out;
 			dp_buf_init(&out, (size_t)DP_MAX_BODY * 2 + 65536);
-			int r = dp_cable_render(&c, mrn[0] ? mrn : NULL, &out);
+			int r = dp_cable_render_marked(&c, mrn[0] ? mrn : NULL, cli_markings(x), &out);
 			if (r)
 				ec = cli_fail(x, r, NULL, "cannot render cable %s", id);
 			else

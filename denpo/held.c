@@ -1,7 +1,7 @@
 /*
  * denpo/held.c - the inbox of a device cut off from the switch: the cables
  * it holds (cache/ID.cable) and has not acknowledged, each checked as
- * `denpo read` checks it offline (cli_open_cable with the kept originator
+ * `denpo read` checks it offline (cli_open_cable_how with the kept originator
  * check and the kept binding).  Contract in denpo/bind.h (bind_held).
  */
 #include <dirent.h>
@@ -39,7 +39,7 @@ static int held_one(cli_ctx *x, const char *id, bind_item *bi, char *why, size_t
 	dp_cable_init(&c);
 	int quiet = x->quiet;
 	x->quiet = 1;
-	int ec = cli_open_cable(x, id, NULL, &e, &c, mrn, &accepted, &how);
+	int ec = cli_open_cable_how(x, id, NULL, &e, &c, mrn, &accepted, &how);
 	x->quiet = quiet;
 	if (ec == EXIT_OK) {
 		dp_inbox_item *it = &bi->it;

@@ -32,11 +32,13 @@ static const struct {
 	{"archive", cmd_archive, "list every cable addressed to this device, newest first"},
 	{"read", cmd_read, "fetch, decrypt, verify and display a cable"},
 	{"ack", cmd_ack, "acknowledge a cable (read receipt)"},
+	{"directory", cmd_directory, "posts, collectives and officers to address, and the ministry's markings"},
 	{"status", cmd_status, "delivery and read receipts of a cable you sent"},
 	{"sent", cmd_sent, "cables sent by you"},
 	{"key", cmd_key, "this device's key epochs: status, rotate, publish ahead, export-identity"},
 	{"purge", cmd_purge, "remove this device's copies of acknowledged cables"},
 	{"audit", cmd_audit, "the transparency log: mirror it, who fetched what, breach reports"},
+	{"ui", cmd_ui, "the browser interface: inbox, read, compose, receipts, on this device"},
 	{"log", cmd_log, "after the switch was restored from a backup: recover (accept its rollback)"},
 	{"version", cmd_version, "print the version (also --version)"},
 };

@@ -400,7 +400,7 @@ int send_reply_draft(cli_ctx *x, const char *ref, json_t **out)
 	dp_envelope_init(&e);
 	dp_cable_init(&c);
 	/* REF is the MRN its log entry records, checked like `denpo read` checks it */
-	int ec = cli_open_cable(x, id, asked, &e, &orig, mrn, &accepted, NULL);
+	int ec = cli_open_cable(x, id, asked, &e, &orig, mrn, &accepted);
 	if (!ec) {
 		c.classification = orig.classification;
 		memcpy(c.captions, orig.captions, sizeof c.captions);
