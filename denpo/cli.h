@@ -19,6 +19,7 @@
  *                         MAC'd under the storage key): `read` offline (denpo/origin.h)
  *   drafts/ID.draft       drafts and the outbox (queued drafts), sealed under the
  *                         storage key, 0600 (denpo/drafts.h, denpo/outbox.h)
+ *   drafts/ID.queued      empty: draft ID is in the outbox (a hint; the draft says)
  *   drafts/lock           flock'd while the outbox is being sent
  *   sent/ID.cable         submissions as sent (encrypted; retried byte for byte)
  *   sent/ID.json          record of a sent cable: routing metadata + MRN, no content

@@ -391,11 +391,45 @@ static int id_ok(const char *id)
 	return 1;
 }
 
-static void draft_path(cli_ctx *x, const char *id, char out[PATH_MAX])
+static void draft_file(cli_ctx *x, const char *id, const char *ext, char out[PATH_MAX])
 {
 	char name[64];
-	snprintf(name, sizeof name, "drafts/%s.draft", id);
+	snprintf(name, sizeof name, "drafts/%s.%s", id, ext);
 	cli_path(x, out, name);
+}
+
+static void draft_path(cli_ctx *x, const char *id, char out[PATH_MAX]) { draft_file(x, id, "draft", out); }
+
+/*
+ * ID.queued, empty, beside a queued draft: lets every command see whether
+ * the outbox holds anything without opening each draft.  Only a hint: the
+ * sealed draft says what is queued (a marker removed by hand leaves its
+ * entry unsent until the next `denpo outbox send`; one planted costs a
+ * pass that finds nothing).
+ */
+static void queued_mark(cli_ctx *x, const char *id, int on)
+{
+	char p[PATH_MAX];
+	draft_file(x, id, "queued", p);
+	if (!on)
+		unlink(p);
+	else if (dp_write_file(p, "", 0, 0600, 0) != DP_OK && !x->quiet)
+		fprintf(stderr, "denpo: warning: cannot mark draft %s queued (%s): `denpo outbox send` sends it\n",
+			id, p);
+}
+
+int draft_any_queued(cli_ctx *x)
+{
+	char dir[PATH_MAX];
+	cli_path(x, dir, "drafts");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int any = 0;
+	while (d && !any && (de = readdir(d)))
+		any = strlen(de->d_name) == DRAFT_ID_LEN + 7 && !strcmp(de->d_name + DRAFT_ID_LEN, ".queued");
+	if (d)
+		closedir(d);
+	return any;
 }
 
 static void draft_ad(const char *id, uint8_t ad[sizeof DRAFT_AD + DRAFT_ID_LEN])
@@ -516,6 +550,8 @@ int draft_save(cli_ctx *x, const json_t *d, char id[DRAFT_ID_LEN + 1], char *why
 	json_decref(j);
 	if (r)
 		snprintf(why, cap, "cannot save the draft: %s", cli_strerror(x, r));
+	else
+		queued_mark(x, id, 0);
 	return r;
 }
 
@@ -548,8 +584,11 @@ int draft_state(cli_ctx *x, const char *id, int queued, const char *cable_id, co
 		else
 			json_object_del(j, keys[i]);
 	}
+	int q = json_integer_value(json_object_get(j, "queued")) > 0;
 	r = write_sealed(x, id, j);
 	json_decref(j);
+	if (!r)
+		queued_mark(x, id, q);
 	return r;
 }
 
@@ -561,6 +600,7 @@ int draft_delete(cli_ctx *x, const char *id)
 	draft_path(x, id, p);
 	if (access(p, F_OK) != 0)
 		return DP_ENOTFOUND;
+	queued_mark(x, id, 0);
 	return cli_shred(p); /* sealed already; zeros all the same, so not even the ciphertext lingers */
 }
 

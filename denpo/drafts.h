@@ -30,7 +30,8 @@
  * "cable_id" (the id it is being sent under, set before its first attempt,
  * so an interrupted attempt is finished with the same bytes).
  *
- * Storage: HOME/drafts/ID.draft (0600; ID 32 lower-case hex, random):
+ * Storage: HOME/drafts/ID.draft (0600; ID 32 lower-case hex, random), and
+ * an empty HOME/drafts/ID.queued beside each queued one (draft_any_queued):
  * "DPDR" 0x01, a 24-byte nonce, then the JSON text sealed with
  * XChaCha20-Poly1305 under the keystore's storage key, the associated data
  * "denpo-draft-v1\0" + ID -- so no plaintext is ever on disk, a draft
@@ -100,6 +101,9 @@ int draft_delete(cli_ctx *x, const char *id) DP_WUR;
  */
 int draft_state(cli_ctx *x, const char *id, int queued, const char *cable_id, const char *last_error,
 		const char *failed) DP_WUR;
+
+/* 1 if some draft is queued (HOME/drafts/ID.queued markers: no draft is opened). */
+int draft_any_queued(cli_ctx *x);
 
 /* Make jansson wipe every block it frees (a draft's body passes through it). */
 void draft_json_wipe_allocs(void);

@@ -224,8 +224,8 @@ int outbox_flush(cli_ctx *x, int retry_failed, outbox_report *rep)
 void outbox_upkeep(cli_ctx *x)
 {
 	outbox_report rep;
-	if (!x->cl || x->offline)
-		return;
+	if (!x->cl || x->offline || !draft_any_queued(x))
+		return; /* the common case: nothing waits, and no draft is opened to know it */
 	int r = outbox_flush(x, 0, &rep);
 	if (r == DP_OK && (rep.sent || rep.failed || rep.waiting) && !x->quiet) {
 		if (rep.sent)
