@@ -224,6 +224,13 @@ int cli_load_answer(cli_ctx *x);
  * default lookahead); its failures are warnings, not errors.
  */
 int cli_open_client(cli_ctx *x);
+/*
+ * A long-lived process (denpo ui) whose switch was away (x->offline): try
+ * it again -- witness the log (cli_log_upkeep: a fork is exit 3), which
+ * sets or clears x->offline, and run the key upkeep skipped meanwhile if
+ * it is back.  Opens the client if it is not open.  Returns an exit code.
+ */
+int cli_reconnect(cli_ctx *x);
 /* Free whatever the context holds. */
 void cli_close(cli_ctx *x);
 

@@ -164,7 +164,8 @@ static const char inbox_help[] =
 	"When the switch cannot be reached (offline), lists instead the cables this\n"
 	"device holds and has not acknowledged, each checked with what the device kept\n"
 	"(as `denpo read` offline), under a line that says so; --json adds\n"
-	"\"offline\": true and \"unchecked\" (held, but never checked here).\n";
+	"\"offline\": true and \"unchecked\" (held, but never checked here).  --watch\n"
+	"then tries the switch every 5 s and watches as usual once it answers.\n";
 
 static void print_item(const dp_inbox_item *it)
 {
@@ -289,6 +290,25 @@ static int inbox_held(cli_ctx *x)
 	return ec;
 }
 
+/* A watch begun without the switch: what is held, then the switch tried every few seconds until it answers. */
+#define WATCH_OFFLINE_S 5
+static int watch_offline(cli_ctx *x)
+{
+	int ec = inbox_held(x);
+	if (ec)
+		return ec;
+	fflush(stdout);
+	fprintf(stderr, "denpo: offline: watching for the switch (tried every %d s); new cables are listed once "
+			"it answers\n", WATCH_OFFLINE_S);
+	while (x->offline) {
+		sleep(WATCH_OFFLINE_S);
+		if ((ec = cli_reconnect(x))) /* a fork stops the watch, as always */
+			return ec;
+	}
+	fprintf(stderr, "denpo: the switch answers again\n");
+	return watch(x);
+}
+
 int cmd_inbox(cli_ctx *x, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -324,6 +344,8 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 	int ec = cli_open_client(x);
 	if (ec)
 		return ec;
+	if (x->offline && w)
+		return watch_offline(x);
 	if (x->offline)
 		return inbox_held(x);
 	if (w)

@@ -536,6 +536,17 @@ int cli_open_client(cli_ctx *x)
 	return EXIT_OK;
 }
 
+int cli_reconnect(cli_ctx *x)
+{
+	if (!x->cl)
+		return cli_open_client(x);
+	int was = x->offline;
+	int ec = cli_log_upkeep(x); /* witnesses the log again, and says whether the switch answered */
+	if (!ec && was && !x->offline && !x->no_maint)
+		cli_keys_upkeep(x); /* skipped while it was away */
+	return ec;
+}
+
 void cli_keys_upkeep(cli_ctx *x)
 {
 	cli_maint m;

@@ -838,9 +838,10 @@ int cli_log_upkeep(cli_ctx *x)
 		return EXIT_VERIFY;
 	}
 	/* unreachable, not answered with another key: that is reported as the failure it is */
+	int was_offline = x->offline;
 	x->offline = cli_unreachable(x, r);
 	if (x->offline && x->offline_ok) {
-		if (!x->quiet)
+		if (!x->quiet && !was_offline) /* said once, not at each retry of a waiting watch */
 			fprintf(stderr, "denpo: offline: the switch cannot be reached (%s); going on with what this "
 				"device holds; the transparency log was not witnessed this time\n",
 				x->cl ? dp_client_message(x->cl) : dp_strerror(r));

@@ -8,8 +8,9 @@
 # shown); a cable never fetched is said not to be on the device.  `denpo
 # send` queues (exit 0, "queued: ..."), the draft on disk holds none of the
 # cable's text, a draft altered on disk is refused, `denpo outbox` lists
-# what waits.  The switch comes back: the next `denpo inbox` sends the
-# outbox, FLASH first; sato.k (HQ) reads the queued cables with their MRNs;
+# what waits.  The switch comes back: `denpo inbox --watch`, begun
+# offline, notices and sends the outbox, FLASH first; sato.k (HQ) reads the
+# queued cables with their MRNs;
 # a queued cable the switch refuses (an unknown post) stays in the outbox
 # marked failed with the reason and is not sent again by itself; a cable
 # sealed just before the switch went away waits with its sealed bytes and
@@ -128,13 +129,21 @@ run del tanaka.h outbox delete "$Q5"
 check "outbox delete: exit 0 (got $rc)" [ "$rc" = 0 ]
 check "outbox delete: the file is gone" [ ! -e "$DF" ]
 
-# ---- the switch is back: the next command sends what waits ----
+# ---- the switch is back: a watching post sends what waits by itself ----
+"$DENPO" --home "$T/tanaka.h" inbox --watch >"$T/back.out" 2>"$T/back.err" &
+WP=$!
+for _ in $(seq 100); do grep -q "watching for the switch" "$T/back.err" && break; sleep 0.1; done
+check "watch offline: lists what is held" grep -q "FLASH .*$(mrn HQ 1)" "$T/back.out"
+check "watch offline: says it waits for the switch" said back "offline: watching for the switch"
 start_switch || no "denpod did not restart"
-run back tanaka.h inbox
-check "back: inbox exit 0 (got $rc: $(head -c 300 "$T/back.err"))" [ "$rc" = 0 ]
+for _ in $(seq 200); do grep -q "from the outbox" "$T/back.err" && break; sleep 0.1; done
+sleep 0.5
+kill "$WP" 2>/dev/null
+wait "$WP" 2>/dev/null
+check "back: the watch says the switch answers" said back "the switch answers again"
 check "back: sent the three from the outbox" said back "sent 3 queued cables from the outbox"
 check "back: the refused one said" said back "REFUSED (kept in the outbox, marked failed) queued cable \"to nowhere\""
-check "back: the inbox is the switch's again" not grep -q "^offline" "$T/back.out"
+check "back: then watches the switch's inbox" [ "$(grep -c "ROUTINE .*$(mrn HQ 2)" "$T/back.out")" = 1 ]
 sleep 0.3
 run hq sato.k --json inbox
 check "HQ: the queued cables arrived, FLASH first (in the order queued), with their MRNs" \
