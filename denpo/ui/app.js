@@ -409,5 +409,5 @@ async function start() {
 	state.pollTimer = setInterval(poll, 2500);
 }
 
-window.denpo = { views, api, el, show, message, errorBox, prec, fieldList, state, route, poll, refreshMe };
+window.denpo = { ApiError, views, api, el, show, message, errorBox, prec, fieldList, state, route, poll, refreshMe };
 document.addEventListener('DOMContentLoaded', start);
