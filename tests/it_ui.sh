@@ -7,7 +7,8 @@
 #      nothing read through the UI reaches the device's disk;
 #   2. in headless Chromium (tests/browser/ui.mjs; the normal build): a FLASH
 #      composed in the UI rings in the recipient's UI, is read, acknowledged,
-#      and the receipt shows in the sender's; XSS, CSP, CSRF; axe-core.
+#      and the receipt shows in the sender's; XSS, CSP, CSRF; axe-core; the
+#      switch stopped and started again: offline reading and the outbox.
 . "$(dirname "$0")/lib.sh"
 need_programs it_ui "$DENPOD" "$DENPO"
 need_tools it_ui curl jq
@@ -15,7 +16,7 @@ t_workdir
 export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="ui test passphrase" DENPOD_DATA="$T/sw"
 unset DENPO_HOME
 UIPIDS=()
-trap 'for p in "${UIPIDS[@]}"; do kill "$p" 2>/dev/null; done; t_cleanup' EXIT
+trap 'for p in "${UIPIDS[@]}"; do kill "$p" 2>/dev/null; done; [ -s "$T/switch2.pid" ] && kill "$(cat "$T/switch2.pid")"; t_cleanup' EXIT
 {
 	switch_init && D post add HQ --hq && D post add WASHINGTON &&
 		D officer add sato.k --post HQ --clearance "TOP SECRET" --roles POL &&
@@ -113,6 +114,8 @@ else
 	SUBJECT='<img src=x onerror=alert(1)> 至急：会談日程の変更' \
 		BODY_TEXT="1. (S) 本日の会談は十五時に変更された。" \
 		SENDER_URL=$SENDER_URL RECIPIENT_URL=$RECIPIENT_URL EVIL_PORT=$(free_port) SHOTS=${DENPO_SCREENSHOTS:-} \
+		STOP_SWITCH="kill -TERM $PID" \
+		START_SWITCH="$(printf '%q' "$DENPOD") run --data $(printf '%q' "$T/sw") >>$(printf '%q' "$T/run.log") 2>&1 & echo \$! >$(printf '%q' "$T/switch2.pid")" \
 		node "$ROOT/tests/browser/ui.mjs" >"$T/browser.out" 2>&1
 	rc=$?
 	T_PASS=$((T_PASS + $(grep -c '^ok: ' "$T/browser.out")))

@@ -5,10 +5,13 @@
 //   reads it (banners, verification, Japanese text) and acknowledges it; the
 //   sender sees the receipt; a subject `<img src=x onerror=...>` is shown as
 //   text and the CSP blocks an injected script; a page of another origin
-//   cannot make the UI act; axe-core finds no serious or critical violation.
+//   cannot make the UI act; axe-core finds no serious or critical violation;
+//   with the switch stopped, the UI says it is offline, reads a held cable
+//   verified with what the device kept, and queues a send, which goes by
+//   itself when the switch is back.
 // Environment: SENDER_URL, RECIPIENT_URL (one-time links), SUBJECT, BODY_TEXT,
-// EVIL_PORT (a free port for the other origin), SHOTS (a directory for
-// screenshots, optional).
+// EVIL_PORT (a free port for the other origin), STOP_SWITCH and START_SWITCH
+// (shell commands), SHOTS (a directory for screenshots, optional).
 import http from 'node:http';
 import { launch, check, failures, axe, cspWatch } from './lib.mjs';
 
@@ -87,13 +90,13 @@ try {
 	await sender.fill('#tags', 'PREL');
 	await sender.fill('#subject', SUBJECT);
 	await sender.fill('#body', BODY_TEXT);
+	await shot(sender, 'compose');
 	// the cable format allows attachment names of [A-Za-z0-9._-]: the form says so before sending
 	await sender.setInputFiles('#files', { name: '報告.txt', mimeType: 'text/plain', buffer: Buffer.from('添付ファイル\n') });
 	await sender.click('button[type=submit]');
 	await sender.waitForSelector('#compose-result .message.error');
 	check((await sender.textContent('#compose-result')).includes('A-Z a-z 0-9'), 'an attachment name the format does not allow is refused with what to do');
 	await sender.setInputFiles('#files', { name: 'houkoku-20261207.txt', mimeType: 'text/plain', buffer: Buffer.from('添付ファイル\n') });
-	await shot(sender, 'compose');
 	await sender.click('button[type=submit]');
 	await sender.waitForSelector('#compose-result .message.ok, #compose-result .message.error', { timeout: 30000 });
 	const sent = await sender.textContent('#compose-result');
@@ -173,6 +176,45 @@ try {
 	check((await recipient.textContent('#hits')).includes(mrn), 'search by Japanese text finds the cable', await recipient.textContent('#hits'));
 	await audit(recipient, 'search');
 	await shot(recipient, 'search');
+
+	// ---- offline: the switch stops; what the device holds is read; a send waits in the outbox ----
+	const { execSync } = await import('node:child_process');
+	execSync(env('STOP_SWITCH'));
+	await recipient.goto(`${origin(RECIPIENT_URL)}/#/inbox`);
+	await recipient.waitForSelector('#net.offline', { timeout: 20000 });
+	const ob = await recipient.textContent('#offline-banner');
+	check(/Offline: the switch cannot be reached/.test(ob), 'the UI says plainly that it is offline', ob);
+	await recipient.goto(`${origin(RECIPIENT_URL)}/#/read/${cableId}`);
+	await recipient.waitForSelector('.verify');
+	const vo = await recipient.textContent('.verify');
+	check(vo.startsWith('Verified offline') && /kept/.test(vo), 'a held cable is read offline, verified with what the device kept', vo);
+	check((await recipient.textContent('article.cable .body')).includes(BODY_TEXT.trim()), 'its text, offline');
+	await shot(recipient, 'offline-read');
+	await sender.goto(`${origin(SENDER_URL)}/#/compose`);
+	await sender.waitForSelector('form.compose');
+	await sender.selectOption('#classification', 'CONFIDENTIAL');
+	await sender.fill('#to', 'WASHINGTON');
+	await sender.fill('#tags', 'ADMN');
+	await sender.fill('#subject', '停電中の送信');
+	await sender.fill('#body', '1. (C) 回線が戻り次第送られる。');
+	await sender.click('button[type=submit]');
+	await sender.waitForSelector('#compose-result .message:has-text("outbox"), #compose-result .message.error', { timeout: 30000 });
+	const q = await sender.textContent('#compose-result');
+	check(/outbox/.test(q), 'a cable sent offline goes to the outbox, and the UI says so', q);
+	await sender.waitForSelector('#outbox-count:text("1")', { timeout: 10000 });
+	check(/1 cable waiting in the outbox/.test(await sender.textContent('#offline-banner')), 'the offline line says what waits to go');
+	await sender.goto(`${origin(SENDER_URL)}/#/outbox`);
+	await sender.waitForSelector('table.list tbody tr');
+	check((await sender.textContent('table.list tbody')).includes('停電中の送信'), 'the outbox lists it');
+	await audit(sender, 'the outbox');
+	await shot(sender, 'outbox');
+	execSync(env('START_SWITCH'));
+	await sender.waitForSelector('#net.online', { timeout: 30000 });
+	await sender.waitForSelector('#outbox-count:empty', { state: 'attached', timeout: 30000 });
+	check(true, 'the switch back, the outbox is sent by itself');
+	await recipient.goto(`${origin(RECIPIENT_URL)}/#/inbox`);
+	await recipient.waitForSelector('table.list td:has-text("CONFIDENTIAL")', { timeout: 30000 });
+	check(true, 'the queued cable reaches the recipient');
 } finally {
 	await browser.close();
 }
