@@ -78,6 +78,7 @@ struct ui_app {
 	char halted[1200];           /* a fork or a failed log check: nothing more is shown */
 	json_t *opened;              /* cable id -> the cable as cli_cable_json (memory only) */
 	int64_t last_try;            /* offline: when the switch was last tried */
+	char open_page[PATH_MAX];    /* the page that opened the browser, removed once a session began */
 };
 
 /* Offline: how often the page's refreshes try the switch again. */
@@ -872,8 +873,17 @@ static void on_upkeep(evutil_socket_t fd, short what, void *arg)
  * (other users see those): a 0600 page in the state directory that forwards
  * to the link, removed once the session started or the process ends.
  */
-static int open_browser(ui_app *a, const char *url, char page[PATH_MAX])
+static void page_spent(void *app)
 {
+	ui_app *a = app;
+	if (a->open_page[0])
+		unlink(a->open_page);
+	a->open_page[0] = 0;
+}
+
+static int open_browser(ui_app *a, const char *url)
+{
+	char *page = a->open_page;
 	cli_path(a->x, page, "ui-open.html");
 	char html[512];
 	int n = snprintf(html, sizeof html,
@@ -883,12 +893,15 @@ static int open_browser(ui_app *a, const char *url, char page[PATH_MAX])
 	unlink(page);
 	int r = dp_write_file(page, (const uint8_t *)html, (size_t)n, 0600, 1);
 	sodium_memzero(html, sizeof html);
-	if (r)
+	if (r) {
+		page[0] = 0;
 		return r;
+	}
 	char fileurl[PATH_MAX + 8];
 	snprintf(fileurl, sizeof fileurl, "file://%s", page);
 	char *argv[] = {"xdg-open", fileurl, NULL};
 	pid_t pid;
+	signal(SIGCHLD, SIG_IGN); /* xdg-open is not waited for: no zombie */
 	return posix_spawnp(&pid, "xdg-open", NULL, NULL, argv, environ) == 0 ? DP_OK : DP_ENOTFOUND;
 }
 
@@ -951,12 +964,12 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 		.routes = routes,
 		.nroutes = sizeof routes / sizeof routes[0],
 		.max_body = UI_BODY_MAX,
+		.on_session = page_spent,
 		.app = &a,
 	};
 	ui_assets(&cfg.assets, &cfg.nassets);
 	int r = dp_webui_start(a.base, &cfg, &a.w);
 	struct event *sig_int = NULL, *sig_term = NULL, *upkeep = NULL;
-	char page[PATH_MAX] = "";
 	if (r) {
 		x->quiet = 0;
 		ec = cli_fail(x, r, port ? "choose another --port, or leave it out for any free one" : NULL,
@@ -978,7 +991,7 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 		ec = EXIT_ERR;
 		goto out;
 	}
-	if (no_open || open_browser(&a, url, page)) {
+	if (no_open || open_browser(&a, url)) {
 		if (!no_open)
 			fprintf(stderr, "denpo ui: cannot start a browser (xdg-open); open the link below\n");
 		printf("denpo ui: open %s\n", url);
@@ -992,8 +1005,7 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 	event_base_dispatch(a.base);
 	printf("denpo ui: stopped\n");
 out:
-	if (page[0])
-		unlink(page);
+	page_spent(&a);
 	if (upkeep)
 		event_free(upkeep);
 	if (sig_int)

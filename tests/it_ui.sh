@@ -66,7 +66,7 @@ check "no session: the API answers 401" [ "$(code "$BASE/api/inbox")" = 401 ]
 check "no session: the page answers 401" [ "$(code "$BASE/")" = 401 ]
 check "a wrong token opens nothing" [ "$(code "$BASE/login?token=$(printf '%064d' 0)")" = 403 ]
 H=$(curl -s -D - -o /dev/null -c "$T/cj" "$URL")
-check "the link signs in (303 to /)" grep -q "^HTTP/1.1 303" <<<"$H"
+check "the link signs in (200, a page that moves on to /)" grep -q "^HTTP/1.1 200" <<<"$H"
 check "the session cookie is HttpOnly and SameSite=Strict, with no expiry" \
 	grep -qE "^Set-Cookie: denpo_ui=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict"$'\r'"?$" <<<"$H"
 check "the link works once" [ "$(code "$URL")" = 403 ]
@@ -109,11 +109,22 @@ elif [ ! -x "${DENPO_CHROMIUM:-/usr/bin/chromium}" ] || [ ! -d "$ROOT/tests/brow
 else
 	ui sato.k
 	SENDER_URL=$UI_URL
-	ui tanaka.h
-	RECIPIENT_URL=$UI_URL
+	# the recipient's `denpo ui` opens the browser as for an officer: xdg-open (here a stand-in
+	# that writes down what it was given) of the page that forwards to the one-time link
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\nprintf %%s "$1" >"%s/xdg-open.arg"\n' "$T" >"$T/bin/xdg-open"
+	chmod +x "$T/bin/xdg-open"
+	PATH="$T/bin:$PATH" "$DENPO" --home "$T/tanaka.h" ui >"$T/ui-open.out" 2>"$T/ui-tanaka.h.err" &
+	UIPIDS+=($!)
+	for _ in $(seq 100); do [ -s "$T/xdg-open.arg" ] && break; sleep 0.1; done
+	RECIPIENT_OPEN=$(cat "$T/xdg-open.arg" 2>/dev/null)
+	check "denpo ui opens the browser on a file page, no token on a command line ($RECIPIENT_OPEN)" \
+		[ "$RECIPIENT_OPEN" = "file://$T/tanaka.h/ui-open.html" ]
+	check "that page is 0600" [ "$(stat -c %a "$T/tanaka.h/ui-open.html")" = 600 ]
+	check "denpo ui says the browser was opened, not the link" not grep -q token= "$T/ui-open.out"
 	SUBJECT='<img src=x onerror=alert(1)> 至急：会談日程の変更' \
 		BODY_TEXT="1. (S) 本日の会談は十五時に変更された。" \
-		SENDER_URL=$SENDER_URL RECIPIENT_URL=$RECIPIENT_URL EVIL_PORT=$(free_port) SHOTS=${DENPO_SCREENSHOTS:-} \
+		SENDER_URL=$SENDER_URL RECIPIENT_OPEN=$RECIPIENT_OPEN EVIL_PORT=$(free_port) SHOTS=${DENPO_SCREENSHOTS:-} \
 		STOP_SWITCH="kill -TERM $PID" \
 		START_SWITCH="$(printf '%q' "$DENPOD") run --data $(printf '%q' "$T/sw") >>$(printf '%q' "$T/run.log") 2>&1 & echo \$! >$(printf '%q' "$T/switch2.pid")" \
 		node "$ROOT/tests/browser/ui.mjs" >"$T/browser.out" 2>&1

@@ -9,15 +9,20 @@
 //   with the switch stopped, the UI says it is offline, reads a held cable
 //   verified with what the device kept, and queues a send, which goes by
 //   itself when the switch is back.
-// Environment: SENDER_URL, RECIPIENT_URL (one-time links), SUBJECT, BODY_TEXT,
+// Environment: SENDER_URL (a one-time link), RECIPIENT_OPEN (the file URL
+// `denpo ui` gave xdg-open), SUBJECT, BODY_TEXT,
 // EVIL_PORT (a free port for the other origin), STOP_SWITCH and START_SWITCH
 // (shell commands), SHOTS (a directory for screenshots, optional).
 import http from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
 import { launch, check, failures, axe, cspWatch } from './lib.mjs';
 
 const env = (k) => { if (!process.env[k]) throw new Error(`${k} not set`); return process.env[k]; };
 const SENDER_URL = env('SENDER_URL');
-const RECIPIENT_URL = env('RECIPIENT_URL');
+// the recipient's UI opened "the browser" as `denpo ui` does (xdg-open of a 0600 page that forwards to
+// the one-time link): the test's browser opens that page
+const RECIPIENT_OPEN = env('RECIPIENT_OPEN');
+const RECIPIENT_URL = (readFileSync(new URL(RECIPIENT_OPEN), 'utf8').match(/url=([^"]+)"/) || [])[1] || '';
 const SUBJECT = env('SUBJECT');
 const BODY_TEXT = env('BODY_TEXT');
 const SHOTS = process.env.SHOTS || '';
@@ -68,9 +73,11 @@ try {
 	const csp = cspWatch(recipient);
 
 	// ---- both sign in with their one-time links ----
-	await recipient.goto(RECIPIENT_URL);
+	check(/^http:\/\/127\.0\.0\.1:\d+\/login\?token=[0-9a-f]{64}$/.test(RECIPIENT_URL), 'the page xdg-open got forwards to a one-time link', RECIPIENT_URL);
+	await recipient.goto(RECIPIENT_OPEN);
 	await recipient.waitForSelector('#who:not(:empty)');
-	check((await recipient.textContent('#who')).includes('tanaka.h'), 'the recipient is signed in by the one-time link');
+	check((await recipient.textContent('#who')).includes('tanaka.h'), 'the recipient is signed in through the page denpo ui opened');
+	check(!existsSync(new URL(RECIPIENT_OPEN)), 'that page is removed once the session began');
 	await sender.goto(SENDER_URL);
 	await sender.waitForSelector('#who:not(:empty)');
 	await recipient.waitForSelector('h1:text("Inbox")');
