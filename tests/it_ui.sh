@@ -22,6 +22,8 @@ trap 'for p in "${UIPIDS[@]}"; do kill "$p" 2>/dev/null; done; [ -s "$T/switch2.
 		D officer add sato.k --post HQ --clearance "TOP SECRET" --roles POL &&
 		D officer add tanaka.h --post WASHINGTON --clearance SECRET --roles POL
 } >/dev/null || no "switch setup"
+# the ministry's own markings, configured once on the switch: the UI's banners show them as the CLI's do
+printf 'marking_secret = 極秘\nmarking_confidential = 秘\n' >>"$T/sw/denpod.conf"
 enrol_devices sato.k:HQ tanaka.h:WASHINGTON
 start_switch || no "denpod did not start"
 
@@ -91,6 +93,8 @@ check "a change with no Origin is refused" \
 check "... and none of them acknowledged the cable" \
 	[ "$(curl -s -b "$T/cj" "$BASE/api/inbox" | jq '.cables | length')" = 1 ]
 J=$(curl -s -b "$T/cj" "$BASE/api/cables/$ID")
+check "the UI's banner is the CLI's: the ministry's marking beside the signed level" \
+	[ "$(jq -r .banner <<<"$J")" = "極秘 (SECRET)" ] && dp tanaka.h read "$ID" 2>/dev/null | head -1 | grep -qxF "極秘 (SECRET)"
 check "reading through the UI: the text, verified" \
 	[ "$(jq -r '.verification.ok' <<<"$J")" = true ] && grep -qF "$SECRET_TEXT" <<<"$(jq -r .body <<<"$J")"
 check "the answer never holds a key" not grep -qiE "AGE-SECRET-KEY|PRIVATE KEY|storage_key|\"fk\"" <<<"$J"

@@ -124,7 +124,7 @@ try {
 	await recipient.click(`table.list td.mrn a:text("${mrn}")`);
 	await recipient.waitForSelector('article.cable');
 	const banners = await recipient.$$eval('article.cable .banner', (b) => b.map((x) => x.textContent));
-	check(banners.length === 2 && banners.every((b) => b.includes('SECRET')), 'banners top and bottom say SECRET', banners.join(' | '));
+	check(banners.length === 2 && banners.every((b) => b === '極秘 (SECRET)'), 'banners top and bottom: the ministry\'s marking and the signed level', banners.join(' | '));
 	check((await recipient.textContent('.verify')).startsWith('Verified'), 'the verification result is shown');
 	check((await recipient.textContent('article.cable .body')).includes(BODY_TEXT.trim()), 'the Japanese text reads as sent');
 	const subj = await recipient.textContent('h1');
