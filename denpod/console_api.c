@@ -1,0 +1,403 @@
+/*
+ * denpod/console_api.c - the console's JSON routes (denpod/console.h).
+ *
+ * Reads: what the CLI's list commands print with --json (the same
+ * functions, denpod/admin.h), with each device's post added, and what
+ * the feed follows in the log.  Acts: POST /api/<what>/<target>/<verb>
+ * with an optional body {"reason": TEXT}, one row of acts[] each, carried
+ * out by the function the CLI's command calls, by the session's operator:
+ * the same transaction, the same log entries, the same two-operator rule
+ * (the approval of a request is the same act by a different operator).
+ * Every route first checks that the session's operator still is one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "denpo/encoding.h"
+#include "denpo/epoch.h"
+#include "denpo/num.h"
+#include "denpod/admin.h"
+#include "denpod/console.h"
+
+static dpcs *app(dp_webui_req *rq)
+{
+	dpcs *c = rq->app;
+	return dpcs_who(c, rq) ? NULL : c;
+}
+
+/* A store error as the answer. */
+static void store_fail(dp_webui_req *rq, int r)
+{
+	dp_webui_fail(rq, r == DP_ENOMEM ? 500 : 503, "store", dp_strerror(r),
+		      "the database cannot be read now; the page tries again");
+}
+
+/* Answers j (a new reference) or the error r. */
+static void answer(dp_webui_req *rq, int r, json_t *j)
+{
+	if (r) {
+		json_decref(j);
+		store_fail(rq, r);
+		return;
+	}
+	dp_webui_json(rq, 200, j);
+}
+
+/* Adds "post" (and "officer" where absent) to each object of list with a device. */
+static void add_posts(dpcs *c, json_t *list, const char *key)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		const char *hex = json_string_value(json_object_get(v, key));
+		uint8_t id[32];
+		if (!hex || strlen(hex) != 64 || dp_hex_decode(id, sizeof id, hex, 64) != DP_OK)
+			continue;
+		const dpcs_dev *d = dpcs_feed_device(&c->feed, c->s, id);
+		json_object_set_new(v, "post", json_string(d ? d->post : ""));
+		if (!json_object_get(v, "officer"))
+			json_object_set_new(v, "officer", json_string(d ? d->officer : ""));
+	}
+}
+
+static void get_me(dp_webui_req *rq)
+{
+	dpcs *c = app(rq);
+	if (c)
+		dp_webui_json(rq, 200, json_pack("{s:s, s:s}", "user", rq->user, "origin",
+						 c->cfg.log_origin));
+}
+
+static void get_alerts(dp_webui_req *rq)
+{
+	dpcs *c = app(rq);
+	json_t *j = NULL;
+	if (!c)
+		return;
+	int r = dpcs_feed_update(&c->feed, c->s);
+	if (!r)
+		r = dpcs_alerts_json(&c->feed, c->s, &j);
+	answer(rq, r, j);
+}
+
+static void get_rates(dp_webui_req *rq)
+{
+	dpcs *c = app(rq);
+	json_t *j = NULL;
+	if (!c)
+		return;
+	int r = dpcs_feed_update(&c->feed, c->s);
+	if (!r)
+		r = dpcs_rates_json(&c->feed, dp_now(), &j);
+	answer(rq, r, j);
+}
+
+static void get_steps(dp_webui_req *rq)
+{
+	dpcs *c = app(rq);
+	char all[4];
+	json_t *j = NULL;
+	if (!c)
+		return;
+	const char *q = dp_webui_query(rq, "all", all, sizeof all);
+	int r = dpa_steps_json(c->s, q && strcmp(q, "1") == 0, &j);
+	answer(rq, r, r ? NULL : json_pack("{s:o}", "steps", j));
+}
+
+static void get_devices(dp_webui_req *rq)
+{
+	dpcs *c = app(rq);
+	json_t *j = NULL;
+	if (!c)
+		return;
+	int r = dpa_devices_json(c->s, dp_now(), &j);
+	if (!r)
+		add_posts(c, j, "id");
+	answer(rq, r, r ? NULL : json_pack("{s:o}", "devices", j));
+}
+
+static void get_overdue(dp_webui_req *rq)
+{
+	dpcs *c = app(rq);
+	json_t *j = NULL;
+	if (!c)
+		return;
+	int r = dpa_overdue_json(c->s, dp_now(), &j);
+	if (!r)
+		add_posts(c, j, "device");
+	answer(rq, r, r ? NULL : json_pack("{s:o}", "overdue", j));
+}
+
+static int post_name(void *ctx, const dps_post *p)
+{
+	return json_array_append_new(ctx, json_string(p->name)) ? DP_ENOMEM : DP_OK;
+}
+
+/*
+ * The latest checkpoint and its cosigners (devices: denpo-device/<hex>),
+ * each with its officer and post, and every post: which have witnessed it.
+ */
+static void get_checkpoint(dp_webui_req *rq)
+{
+	dpcs *c = app(rq);
+	json_t *j = NULL, *posts = json_array(), *who = json_array();
+	if (!c) {
+		json_decref(posts);
+		json_decref(who);
+		return;
+	}
+	int r = posts && who ? dpa_checkpoint_json(c->s, &j) : DP_ENOMEM;
+	if (r == DP_ENOTFOUND) {
+		json_decref(posts);
+		json_decref(who);
+		dp_webui_fail(rq, 404, "no-checkpoint", "the log has no signed checkpoint yet",
+			      "denpod run signs the first one when it starts");
+		return;
+	}
+	if (!r)
+		r = dps_post_list(c->s, post_name, posts);
+	size_t i;
+	json_t *v;
+	json_array_foreach(r ? NULL : json_object_get(j, "cosigners"), i, v) {
+		const char *name = json_string_value(v);
+		const char *hex = name && strncmp(name, "denpo-device/", 13) == 0 ? name + 13 : "";
+		uint8_t id[32];
+		const dpcs_dev *d = strlen(hex) == 64 && dp_hex_decode(id, sizeof id, hex, 64) == DP_OK
+					    ? dpcs_feed_device(&c->feed, c->s, id) : NULL;
+		json_array_append_new(who, json_pack("{s:s, s:s, s:s}", "name", name ? name : "", "officer",
+						     d ? d->officer : "", "post", d ? d->post : ""));
+	}
+	if (!r) {
+		json_object_set(j, "witnesses", who);
+		json_object_set(j, "posts", posts);
+	}
+	json_decref(posts);
+	json_decref(who);
+	answer(rq, r, j);
+}
+
+static int approval_json(void *ctx, const dps_approval *a)
+{
+	return json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I}", "id",
+						    (json_int_t)a->id, "act", a->act, "target", a->target,
+						    "requested_by", a->requested_by, "reason", a->reason,
+						    "created", (json_int_t)a->created, "expires",
+						    (json_int_t)a->expires))
+		       ? DP_ENOMEM : DP_OK;
+}
+
+static void get_approvals(dp_webui_req *rq)
+{
+	dpcs *c = app(rq);
+	if (!c)
+		return;
+	json_t *list = json_array();
+	int r = list ? dps_approval_list(c->s, dp_now(), 100, approval_json, list) : DP_ENOMEM;
+	answer(rq, r, r ? list : json_pack("{s:o}", "approvals", list));
+}
+
+/* ---- acts ---- */
+
+typedef int (*act_fn)(dpcs *c, const char *target, const char *op, const char *reason, int *go,
+		      dpa_said *said);
+
+static int step_id(const char *t, int64_t *id)
+{
+	uint64_t v;
+	if (dp_num_str(&v, t, 1, INT64_MAX))
+		return DP_EPARSE;
+	*id = (int64_t)v;
+	return DP_OK;
+}
+
+static int step_act(dpcs *c, const char *target, const char *op, const char *reason, int undo,
+		    dpa_said *said)
+{
+	int64_t id;
+	if (step_id(target, &id)) {
+		dpa_why(said, "%s is not a step id", target);
+		return DP_EPARSE;
+	}
+	return dpa_contain_do(&c->cfg, c->s, undo, 0, &id, 1, op, reason, said);
+}
+
+static int act_undo(dpcs *c, const char *t, const char *op, const char *reason, int *go, dpa_said *said)
+{
+	return step_act(c, t, op, reason, 1, said);
+}
+
+static int act_confirm(dpcs *c, const char *t, const char *op, const char *reason, int *go,
+		       dpa_said *said)
+{
+	return step_act(c, t, op, reason, 0, said);
+}
+
+static int act_suspend(dpcs *c, const char *t, const char *op, const char *reason, int *go,
+		       dpa_said *said)
+{
+	return dpa_device_set(&c->cfg, c->s, t, DPS_SUSPENDED, op, reason, go, said);
+}
+
+static int act_reinstate(dpcs *c, const char *t, const char *op, const char *reason, int *go,
+			 dpa_said *said)
+{
+	return dpa_device_set(&c->cfg, c->s, t, DPS_ACTIVE, op, reason, go, said);
+}
+
+static int act_revoke(dpcs *c, const char *t, const char *op, const char *reason, int *go,
+		      dpa_said *said)
+{
+	return dpa_device_set(&c->cfg, c->s, t, DPS_REVOKED, op, reason, go, said);
+}
+
+static int act_disable(dpcs *c, const char *t, const char *op, const char *reason, int *go,
+		       dpa_said *said)
+{
+	return dpa_officer_set(c->s, t, 1, op, reason, go, said);
+}
+
+static int act_enable(dpcs *c, const char *t, const char *op, const char *reason, int *go,
+		      dpa_said *said)
+{
+	return dpa_officer_set(c->s, t, 0, op, reason, go, said);
+}
+
+struct find_ap {
+	int64_t id;
+	dps_approval a;
+	int found;
+};
+
+static int find_approval(void *ctx, const dps_approval *a)
+{
+	struct find_ap *x = ctx;
+	if (a->id != x->id)
+		return DP_OK;
+	x->a = *a;
+	x->found = 1;
+	return 1;
+}
+
+/* The second operator's approval of a request: the requested act, by this operator. */
+static int act_approve(dpcs *c, const char *t, const char *op, const char *reason, int *go,
+		       dpa_said *said)
+{
+	struct find_ap x = {0};
+	int r = step_id(t, &x.id);
+	if (!r)
+		r = dps_approval_list(c->s, dp_now(), 1000, find_approval, &x);
+	if (r == 1 || r == DP_OK)
+		r = x.found ? DP_OK : DP_ENOTFOUND;
+	if (r) {
+		dpa_why(said, "no pending request %s (it was carried out, or it lapsed after %d h)", t,
+			DPA_APPROVAL_SECONDS / 3600);
+		return r;
+	}
+	if (strcmp(x.a.act, "device-revoke") == 0)
+		return act_revoke(c, x.a.target, op, reason, go, said);
+	if (strcmp(x.a.act, "officer-disable") == 0)
+		return act_disable(c, x.a.target, op, reason, go, said);
+	dpa_why(said, "request %s is for %s, which the console does not carry out", t, x.a.act);
+	return DP_EUNSUPP;
+}
+
+static const struct {
+	const char *what, *verb;
+	act_fn fn;
+} acts[] = {
+	{"steps", "undo", act_undo},
+	{"steps", "confirm", act_confirm},
+	{"devices", "suspend", act_suspend},
+	{"devices", "reinstate", act_reinstate},
+	{"devices", "revoke", act_revoke},
+	{"officers", "disable", act_disable},
+	{"officers", "enable", act_enable},
+	{"approvals", "approve", act_approve},
+};
+
+static int act_status(int r)
+{
+	switch (r) {
+	case DP_ENOTFOUND: return 404;
+	case DP_ESTATE: return 409;
+	case DP_EDENIED: return 403;
+	case DP_EEXISTS: case DP_EPARSE: case DP_EUNSUPP: return 400;
+	default: return 500;
+	}
+}
+
+/* POST /api/<what>/<target>/<verb>, body {"reason": TEXT} or empty. */
+static void post_act(dp_webui_req *rq)
+{
+	dpcs *c = app(rq);
+	if (!c)
+		return;
+	char what[16], target[80], verb[16], reason[DP_LOG_TEXT_MAX + 1] = "";
+	const char *p = rq->path + 5; /* after "/api/" */
+	size_t n1 = strcspn(p, "/");
+	const char *t = p[n1] ? p + n1 + 1 : "";
+	size_t n2 = strcspn(t, "/");
+	const char *v = t[n2] ? t + n2 + 1 : "";
+	if (n1 >= sizeof what || n2 == 0 || n2 >= sizeof target || strlen(v) >= sizeof verb ||
+	    strchr(v, '/')) {
+		dp_webui_fail(rq, 404, "no-such-act", "no such act", "POST /api/WHAT/TARGET/VERB");
+		return;
+	}
+	snprintf(what, sizeof what, "%.*s", (int)n1, p);
+	snprintf(target, sizeof target, "%.*s", (int)n2, t);
+	snprintf(verb, sizeof verb, "%s", v);
+	size_t k = 0;
+	while (k < sizeof acts / sizeof acts[0] &&
+	       (strcmp(acts[k].what, what) != 0 || strcmp(acts[k].verb, verb) != 0))
+		k++;
+	if (k == sizeof acts / sizeof acts[0]) {
+		dp_webui_fail(rq, 404, "no-such-act", "no such act", NULL);
+		return;
+	}
+	if (rq->body_len) {
+		json_error_t err;
+		json_t *b = json_loadb((const char *)rq->body, rq->body_len, 0, &err);
+		json_t *rv = json_object_get(b, "reason");
+		const char *rs = json_string_value(rv);
+		int bad = !json_is_object(b) || (rv && !json_is_null(rv) && !rs) ||
+			  (rs && *rs && !dpa_log_text_ok(rs));
+		if (!bad && rs)
+			snprintf(reason, sizeof reason, "%s", rs);
+		json_decref(b);
+		if (bad) {
+			dp_webui_fail(rq, 400, "bad-reason", "the body is {\"reason\": TEXT}",
+				      "a reason is printable ASCII, no space at either end, at most 512 "
+				      "characters");
+			return;
+		}
+	}
+	dpa_said said;
+	dpa_said_init(&said);
+	int go = 1;
+	int r = acts[k].fn(c, target, rq->user, reason[0] ? reason : NULL, &go, &said);
+	if (r)
+		dp_webui_fail(rq, act_status(r), r == DP_EDENIED ? "two-operators" : "refused",
+			      said.why[0] ? said.why : dp_strerror(r), "nothing was changed");
+	else
+		dp_webui_json(rq, 200, json_pack("{s:b, s:s%}", "done", go, "said",
+						 said.done.len ? (const char *)said.done.p : "",
+						 said.done.len));
+	dpa_said_free(&said);
+}
+
+const dp_webui_route dpcs_routes[] = {
+	{"GET", DP_WEBUI_EXACT, "/api/me", get_me},
+	{"GET", DP_WEBUI_EXACT, "/api/alerts", get_alerts},
+	{"GET", DP_WEBUI_EXACT, "/api/rates", get_rates},
+	{"GET", DP_WEBUI_EXACT, "/api/steps", get_steps},
+	{"GET", DP_WEBUI_EXACT, "/api/devices", get_devices},
+	{"GET", DP_WEBUI_EXACT, "/api/overdue", get_overdue},
+	{"GET", DP_WEBUI_EXACT, "/api/checkpoint", get_checkpoint},
+	{"GET", DP_WEBUI_EXACT, "/api/approvals", get_approvals},
+	{"POST", DP_WEBUI_PREFIX, "/api/steps/", post_act},
+	{"POST", DP_WEBUI_PREFIX, "/api/devices/", post_act},
+	{"POST", DP_WEBUI_PREFIX, "/api/officers/", post_act},
+	{"POST", DP_WEBUI_PREFIX, "/api/approvals/", post_act},
+};
+const size_t dpcs_nroutes = sizeof dpcs_routes / sizeof dpcs_routes[0];
