@@ -63,8 +63,10 @@ $(BUILD)/obj/%.o: %.c
 ALL_HEADERS := $(wildcard include/denpo/*.h lib/*.h denpod/*.h denpo/*.h tests/*.h fuzz/*.h)
 $(foreach o,$(wildcard $(BUILD)/obj/*/*.o),$(if $(wildcard $(o:.o=.d)),,$(eval $(o): $(ALL_HEADERS))))
 
-# The console's page, compiled in (DP_WEBUI_EMBED's .incbin, which -MMD does not list).
-$(BUILD)/obj/denpod/console.o: $(wildcard denpod/console/*)
+# The browser interfaces' files are compiled in (.incbin: denpo/ui_assets.c, denpod/console_assets.c).
+UI_ASSETS := $(wildcard denpo/ui/*)
+$(BUILD)/obj/denpo/ui_assets.o: $(UI_ASSETS)
+$(BUILD)/obj/denpod/console_assets.o: $(wildcard denpod/console/*)
 
 $(BUILD)/libdenpo.a: $(LIB_OBJS)
 	@rm -f $@

@@ -220,6 +220,8 @@ void cli_cache_path(const cli_ctx *x, const char *id, const char *ext, char out[
  */
 int cli_cache_get(cli_ctx *x, const char *id, dp_buf *sub);
 int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n);
+/* The ids of the cables held in cache/ (malloc'd strings in a malloc'd array; none: n = 0).  DP codes. */
+int cli_cache_ids(cli_ctx *x, char ***ids, size_t *n);
 
 /* ---- key epochs (denpo/keys.c) ---- */
 typedef struct {
@@ -471,5 +473,6 @@ int cmd_key(cli_ctx *x, int argc, char **argv);
 int cmd_purge(cli_ctx *x, int argc, char **argv);
 int cmd_audit(cli_ctx *x, int argc, char **argv);
 int cmd_log(cli_ctx *x, int argc, char **argv);
+int cmd_ui(cli_ctx *x, int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #include "denpo/encoding.h"
 #include "denpo/num.h"
 #include "denpo/seal.h"
+#include "denpo/views.h"
 
 #define NOT_SHOWN "the cable is NOT displayed; report its id to security operations"
 
@@ -111,7 +112,7 @@ static void print_item(const dp_inbox_item *it)
 }
 
 /* A checked cable as JSON: its fields from the envelope and the log, and its log index. */
-static json_t *item_json(const bind_item *b)
+json_t *cli_item_json(const bind_item *b)
 {
 	const dp_inbox_item *it = &b->it;
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:I}", "cable_id", it->cable_id, "mrn",
@@ -150,7 +151,7 @@ static int watch(cli_ctx *x)
 			if (it->seq <= after)
 				continue; /* shown already */
 			if (x->json)
-				dp_json_print(item_json(&l.items[i]));
+				dp_json_print(cli_item_json(&l.items[i]));
 			else {
 				if (it->precedence == DP_PREC_FLASH)
 					fputc('\a', stdout);
@@ -223,7 +224,7 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 	if (x->json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < l.n; i++)
-			json_array_append_new(a, item_json(&l.items[i]));
+			json_array_append_new(a, cli_item_json(&l.items[i]));
 		list_json(&l, a);
 	} else if (l.n == 0 && l.nfailed == 0) {
 		printf("no cables waiting\n");
@@ -288,7 +289,7 @@ int cmd_archive(cli_ctx *x, int argc, char **argv)
 	if (x->json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < l.n; i++) {
-			json_t *j = item_json(&l.items[i]);
+			json_t *j = cli_item_json(&l.items[i]);
 			json_object_set_new(j, "seq", json_integer((json_int_t)l.items[i].it.seq));
 			json_object_set_new(j, "acked", json_boolean(l.items[i].it.acked));
 			json_array_append_new(a, j);
@@ -336,7 +337,7 @@ static json_t *names_json(const char (*l)[DP_NAME_MAX + 1], size_t n)
 	return a;
 }
 
-static json_t *cable_json(const dp_cable *c, const char *id, const char *mrn)
+json_t *cli_cable_json(const dp_cable *c, const char *id, const char *mrn)
 {
 	char dev[65], dtg[16];
 	dp_hex_encode(dev, c->from_device, 32);
@@ -442,7 +443,7 @@ int cmd_read(cli_ctx *x, int argc, char **argv)
 	ec = cli_open_cable(x, id, asked, &e, &c, mrn, &accepted);
 	if (!ec) {
 		if (x->json) {
-			json_t *j = cable_json(&c, id, mrn);
+			json_t *j = cli_cable_json(&c, id, mrn);
 			if (j)
 				json_object_set_new(j, "accepted", json_integer((json_int_t)accepted));
 			dp_json_print(j);

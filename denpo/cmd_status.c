@@ -12,6 +12,7 @@
 #include "denpo/bind.h"
 #include "denpo/cli.h"
 #include "denpo/sentrec.h"
+#include "denpo/views.h"
 
 static const char status_help[] =
 	"usage: denpo status MRN|CABLE_ID\n\n"
@@ -61,20 +62,7 @@ int cmd_status(cli_ctx *x, int argc, char **argv)
 		nover += st.recipients[i].overdue != 0;
 	}
 	if (x->json) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < st.nrecipients; i++) {
-			const dp_receipt *p = &st.recipients[i];
-			json_array_append_new(
-				a, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:b}", "device", p->device, "officer",
-					     p->officer, "post", p->post, "role",
-					     p->role == DP_ROLE_INFO ? "info" : "action", "delivered",
-					     p->delivered ? json_integer(p->delivered) : json_null(), "acked",
-					     p->acked ? json_integer(p->acked) : json_null(), "overdue", p->overdue));
-		}
-		dp_json_print(json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "cable_id", lg.cable_id, "mrn",
-					 lg.mrn, "precedence", dp_prec_name(lg.prec_action), "classification",
-					 dp_class_name(lg.classification), "accepted", (json_int_t)lg.accepted,
-					 "log_index", (json_int_t)lg.index, "recipients", a));
+		dp_json_print(cli_status_json(&st, &lg));
 	} else {
 		char acc[32];
 		when(lg.accepted, acc);
@@ -95,6 +83,24 @@ int cmd_status(cli_ctx *x, int argc, char **argv)
 	return EXIT_OK;
 }
 
+json_t *cli_status_json(const dp_cable_status *st, const bind_logged *lg)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < st->nrecipients; i++) {
+		const dp_receipt *p = &st->recipients[i];
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:b}", "device", p->device,
+						   "officer", p->officer, "post", p->post, "role",
+						   p->role == DP_ROLE_INFO ? "info" : "action", "delivered",
+						   p->delivered ? json_integer(p->delivered) : json_null(), "acked",
+						   p->acked ? json_integer(p->acked) : json_null(), "overdue",
+						   p->overdue));
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "cable_id", lg->cable_id, "mrn", lg->mrn,
+			 "precedence", dp_prec_name(lg->prec_action), "classification",
+			 dp_class_name(lg->classification), "accepted", (json_int_t)lg->accepted, "log_index",
+			 (json_int_t)lg->index, "recipients", a);
+}
+
 static const char sent_help[] =
 	"usage: denpo sent\n\n"
 	"Cables sent by your officer (from the switch), plus any cable saved on this\n"
@@ -110,34 +116,35 @@ static const char sent_help[] =
 
 static const char *prec_or_unknown(int p) { return p >= 0 ? dp_prec_name(p) : "?"; }
 
-static void print_json(cli_ctx *x, const dp_sent_item *it, size_t n, const sentrec *recs, size_t nrec,
-		       const bind_failure *failed, size_t nfailed, const sentrec *lostv, size_t nlost)
+json_t *cli_sent_json(cli_ctx *x, const cli_sent *v)
 {
 	json_t *a = json_array(), *pend = json_array(), *lost = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "cable_id", it[i].cable_id, "mrn",
-				      it[i].mrn, "precedence", dp_prec_name(it[i].precedence), "classification",
-				      dp_class_name(it[i].classification), "accepted", (json_int_t)it[i].accepted,
-				      "recipients", (json_int_t)it[i].recipients, "delivered",
-				      (json_int_t)it[i].delivered, "acked", (json_int_t)it[i].acked);
-		const sentrec *s = sentrec_find(recs, nrec, it[i].cable_id);
+	for (size_t i = 0; i < v->n; i++) {
+		const dp_sent_item *it = &v->items[i];
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "cable_id", it->cable_id, "mrn",
+				      it->mrn, "precedence", dp_prec_name(it->precedence), "classification",
+				      dp_class_name(it->classification), "accepted", (json_int_t)it->accepted,
+				      "recipients", (json_int_t)it->recipients, "delivered",
+				      (json_int_t)it->delivered, "acked", (json_int_t)it->acked);
+		const sentrec *s = sentrec_find(v->recs, v->nrec, it->cable_id);
 		if (o && s && s->was[0])
 			json_object_set_new(o, "mrn_before_restore", json_string(s->was));
 		json_array_append_new(a, o);
 	}
-	for (size_t i = 0; i < nrec; i++) {
-		json_t *rec = recs[i].state == SENTREC_PENDING ? sentrec_json(x, recs[i].cable_id) : NULL;
+	for (size_t i = 0; i < v->nrec; i++) {
+		json_t *rec = v->recs[i].state == SENTREC_PENDING ? sentrec_json(x, v->recs[i].cable_id) : NULL;
 		if (rec) /* the whole record, as it is on disk */
 			json_array_append_new(pend, rec);
 	}
-	for (size_t i = 0; i < nlost; i++)
-		json_array_append_new(lost, json_pack("{s:s, s:s, s:s, s:I}", "cable_id", lostv[i].cable_id, "mrn",
-						      lostv[i].mrn, "precedence", prec_or_unknown(lostv[i].precedence),
-						      "accepted", (json_int_t)lostv[i].accepted));
+	for (size_t i = 0; i < v->nlost; i++)
+		json_array_append_new(lost, json_pack("{s:s, s:s, s:s, s:I}", "cable_id", v->lost[i].cable_id,
+						      "mrn", v->lost[i].mrn, "precedence",
+						      prec_or_unknown(v->lost[i].precedence), "accepted",
+						      (json_int_t)v->lost[i].accepted));
 	json_t *j = json_pack("{s:o, s:o, s:o}", "cables", a, "pending", pend, "lost", lost);
-	if (j && nfailed)
-		json_object_set_new(j, "failed", bind_failed_json(failed, nfailed));
-	dp_json_print(j);
+	if (j && v->nfailed)
+		json_object_set_new(j, "failed", bind_failed_json(v->failed, v->nfailed));
+	return j;
 }
 
 static void print_text(const dp_sent_item *it, size_t n, const sentrec *recs, size_t nrec, size_t nfailed,
@@ -167,6 +174,58 @@ static void print_text(const dp_sent_item *it, size_t n, const sentrec *recs, si
 		       prec_or_unknown(lost[i].precedence), lost[i].cable_id, lost[i].cable_id);
 }
 
+void cli_sent_free(cli_sent *v)
+{
+	free(v->items);
+	free(v->failed);
+	free(v->recs);
+	free(v->lost);
+	memset(v, 0, sizeof *v);
+}
+
+int cli_sent_get(cli_ctx *x, cli_sent *v)
+{
+	memset(v, 0, sizeof *v);
+	/* each one's MRN, time, precedence and classification checked against its log entry */
+	int ec = bind_sent(x, &v->items, &v->n, &v->failed, &v->nfailed);
+	if (ec)
+		return ec;
+	int r = sentrec_load(x, &v->recs, &v->nrec);
+	if (r) {
+		cli_sent_free(v);
+		return cli_fail(x, r, NULL, "cannot read the records in %s/sent", x->home);
+	}
+	/* what the switch listed, failed ones included, is held by it: never lost */
+	int64_t low = INT64_MAX;
+	for (size_t i = 0; i < v->n; i++) {
+		sentrec_seen(v->recs, v->nrec, v->items[i].cable_id);
+		low = v->items[i].seq < low ? v->items[i].seq : low;
+	}
+	for (size_t i = 0; i < v->nfailed; i++)
+		sentrec_seen(v->recs, v->nrec, v->failed[i].cable_id);
+	/*
+	 * A switch from before sent-list paging gives no seq: its one page is
+	 * the whole list only if it is not full; else what is beyond it cannot
+	 * be asked for, and nothing is called lost.
+	 */
+	int full = v->n + v->nfailed >= DP_SENT_PAGE;
+	if (full && v->n && low == 0) {
+		fprintf(stderr, "denpo: warning: the switch does not number its sent list (an older denpod): "
+				"cables lost from it cannot be told from older ones; not judged\n");
+		r = DP_OK;
+	} else
+		r = sentrec_find_lost(x, v->recs, v->nrec, full, low, &v->nlost);
+	/* the lost ones in the order `denpo retry --lost` resends them: FLASH first */
+	v->lost = r ? NULL : sentrec_lost_sorted(v->recs, v->nrec, v->nlost);
+	if (v->nlost && !v->lost && !r)
+		r = DP_ENOMEM;
+	if (r) {
+		cli_sent_free(v);
+		return cli_fail(x, r, NULL, "cannot ask the switch which cables it holds");
+	}
+	return EXIT_OK;
+}
+
 int cmd_sent(cli_ctx *x, int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
@@ -187,55 +246,14 @@ int cmd_sent(cli_ctx *x, int argc, char **argv)
 	int ec = cli_open_client(x);
 	if (ec)
 		return ec;
-	dp_sent_item *it;
-	bind_failure *failed;
-	size_t n, nfailed, nrec, nlost = 0;
-	/* each one's MRN, time, precedence and classification checked against its log entry */
-	ec = bind_sent(x, &it, &n, &failed, &nfailed);
-	if (ec)
+	cli_sent v;
+	if ((ec = cli_sent_get(x, &v)))
 		return ec;
-	sentrec *recs;
-	int r = sentrec_load(x, &recs, &nrec);
-	if (r) {
-		free(it);
-		free(failed);
-		return cli_fail(x, r, NULL, "cannot read the records in %s/sent", x->home);
-	}
-	/* what the switch listed, failed ones included, is held by it: never lost */
-	int64_t low = INT64_MAX;
-	for (size_t i = 0; i < n; i++) {
-		sentrec_seen(recs, nrec, it[i].cable_id);
-		low = it[i].seq < low ? it[i].seq : low;
-	}
-	for (size_t i = 0; i < nfailed; i++)
-		sentrec_seen(recs, nrec, failed[i].cable_id);
-	/*
-	 * A switch from before sent-list paging gives no seq: its one page is
-	 * the whole list only if it is not full; else what is beyond it cannot
-	 * be asked for, and nothing is called lost.
-	 */
-	int full = n + nfailed >= DP_SENT_PAGE;
-	if (full && n && low == 0) {
-		fprintf(stderr, "denpo: warning: the switch does not number its sent list (an older denpod): "
-				"cables lost from it cannot be told from older ones; not judged\n");
-		r = DP_OK;
-	} else
-		r = sentrec_find_lost(x, recs, nrec, full, low, &nlost);
-	/* the lost ones in the order `denpo retry --lost` resends them: FLASH first */
-	sentrec *lost = r ? NULL : sentrec_lost_sorted(recs, nrec, nlost);
-	if (nlost && !lost && !r)
-		r = DP_ENOMEM;
-	if (r) {
-		free(it);
-		free(failed);
-		free(recs);
-		return cli_fail(x, r, NULL, "cannot ask the switch which cables it holds");
-	}
 	if (x->json)
-		print_json(x, it, n, recs, nrec, failed, nfailed, lost, nlost);
+		dp_json_print(cli_sent_json(x, &v));
 	else
-		print_text(it, n, recs, nrec, nfailed, lost, nlost);
-	free(lost);
+		print_text(v.items, v.n, v.recs, v.nrec, v.nfailed, v.lost, v.nlost);
+	size_t nlost = v.nlost, nfailed = v.nfailed;
 	if (nlost) {
 		if (!x->json)
 			printf("%zu cable%s sent from this device %s lost from the switch (restored from a backup?): "
@@ -246,9 +264,7 @@ int cmd_sent(cli_ctx *x, int argc, char **argv)
 				"resend with `denpo retry --lost`\n",
 			nlost, nlost == 1 ? "" : "s", nlost == 1 ? "is" : "are");
 	}
-	bind_report(failed, nfailed);
-	free(it);
-	free(failed);
-	free(recs);
+	bind_report(v.failed, v.nfailed);
+	cli_sent_free(&v);
 	return nfailed ? EXIT_VERIFY : EXIT_OK;
 }

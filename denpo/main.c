@@ -34,6 +34,7 @@ static const struct {
 	{"key", cmd_key, "this device's key epochs: status, rotate, publish ahead, export-identity"},
 	{"purge", cmd_purge, "remove this device's copies of acknowledged cables"},
 	{"audit", cmd_audit, "the transparency log: mirror it, who fetched what, breach reports"},
+	{"ui", cmd_ui, "the browser interface: inbox, read, compose, receipts, on this device"},
 	{"log", cmd_log, "after the switch was restored from a backup: recover (accept its rollback)"},
 	{"version", cmd_version, "print the version (also --version)"},
 };

@@ -574,6 +574,52 @@ int cli_cache_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n)
 	return dp_write_file(p, sub, n, 0600, 0);
 }
 
+int cli_cache_ids(cli_ctx *x, char ***ids, size_t *n)
+{
+	*ids = NULL;
+	*n = 0;
+	char dpath[PATH_MAX];
+	cli_path(x, dpath, "cache");
+	DIR *d = opendir(dpath);
+	if (!d)
+		return DP_OK; /* nothing fetched yet */
+	struct dirent *de;
+	size_t cap = 0;
+	int r = DP_OK;
+	while (!r && (de = readdir(d))) {
+		char id[DP_HEXID];
+		if (strlen(de->d_name) != 32 + 6 || strcmp(de->d_name + 32, ".cable") != 0)
+			continue;
+		memcpy(id, de->d_name, 32);
+		id[32] = 0;
+		if (!id_ok(id))
+			continue;
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char **g = realloc(*ids, nc * sizeof *g);
+			if (!g) {
+				r = DP_ENOMEM;
+				break;
+			}
+			*ids = g;
+			cap = nc;
+		}
+		if (!((*ids)[*n] = strdup(id)))
+			r = DP_ENOMEM;
+		else
+			(*n)++;
+	}
+	closedir(d);
+	if (r) {
+		for (size_t i = 0; i < *n; i++)
+			free((*ids)[i]);
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
 /* ---- MRN / id lookup ---- */
 
 /* Search dir for ID.mrn files (cache) or ID.json records (sent) naming mrn. */

@@ -63,12 +63,15 @@ struct evhttp_request;
 	__asm__(".pushsection .rodata\n.balign 16\n" #sym ":\n.incbin \"" file "\"\n" #sym \
 		"_end:\n.byte 0\n.popsection\n");                                         \
 	extern const unsigned char sym[], sym##_end[]
-#define DP_WEBUI_ASSET(urlpath, type, sym) {urlpath, type, sym, sym##_end}
+#define DP_WEBUI_ASSET(urlpath, type, sym) {urlpath, type, sym, sym##_end, 0}
+/* An asset served without a session: a login page and what it loads (holds no data). */
+#define DP_WEBUI_OPEN_ASSET(urlpath, type, sym) {urlpath, type, sym, sym##_end, 1}
 
 typedef struct {
 	const char *path;                    /* "/", "/app.js" */
 	const char *type;                    /* "text/html; charset=utf-8" */
 	const unsigned char *data, *end;
+	int open;                            /* served without a session */
 } dp_webui_asset;
 
 typedef struct dp_webui dp_webui;
