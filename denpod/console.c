@@ -36,16 +36,6 @@
 #define DPCS_FAILS_MINUTE 10
 #define DPCS_IDLE 1800 /* seconds without a request that end a session */
 
-DP_WEBUI_EMBED(console_html, "denpod/console/index.html");
-DP_WEBUI_EMBED(console_css, "denpod/console/console.css");
-DP_WEBUI_EMBED(console_js, "denpod/console/console.js");
-
-static const dp_webui_asset assets[] = {
-	DP_WEBUI_ASSET("/", "text/html; charset=utf-8", console_html),
-	DP_WEBUI_ASSET("/console.css", "text/css; charset=utf-8", console_css),
-	DP_WEBUI_ASSET("/console.js", "text/javascript; charset=utf-8", console_js),
-};
-
 /*
  * The slot of name: its own, else a new one in place of the name tried
  * longest ago (a logged-in operator's slot is kept: it holds the login
@@ -203,12 +193,15 @@ int dpa_console(const dpa_args *a)
 	struct event_base *base = event_base_new();
 	struct event *term = base ? evsignal_new(base, SIGTERM, on_signal, base) : NULL;
 	struct event *intr = base ? evsignal_new(base, SIGINT, on_signal, base) : NULL;
+	const dp_webui_asset *assets;
+	size_t nassets;
+	dpcs_assets(&assets, &nassets);
 	dp_webui_config cfg = {
 		.name = "denpod console",
 		.cookie = "denpod_console",
 		.port = port,
 		.assets = assets,
-		.nassets = sizeof assets / sizeof assets[0],
+		.nassets = nassets,
 		.routes = dpcs_routes,
 		.nroutes = dpcs_nroutes,
 		.idle_timeout = DPCS_IDLE,

@@ -11,6 +11,7 @@
  *                   (denpod/admin.h), by the session's operator
  *   console_feed.c  what the console reads from the transparency log as
  *                   it grows: the alerts, the fetches per post and minute
+ *   console_assets.c the page (denpod/console/), compiled in
  *
  * One thread: the event loop runs the web server, and every handler reads
  * or writes the store in turn (a write waits for the running switch's
@@ -111,6 +112,11 @@ typedef struct {
  * password has not changed since the login; else answers 401 and -1.
  */
 int dpcs_who(dpcs *c, dp_webui_req *rq) DP_WUR;
+
+/* ---- console_assets.c ---- */
+
+/* The page's files: the login page and what it loads without a session, the console with one. */
+void dpcs_assets(const dp_webui_asset **out, size_t *n);
 
 /* ---- console_api.c ---- */
 
