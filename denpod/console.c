@@ -14,6 +14,10 @@
  * Every failure is said on stderr (the journal, under systemd); a lockout
  * and every successful login are admin entries in the transparency log
  * (CONSOLE-LOCKOUT, CONSOLE-LOGIN), by the operator named.
+ *
+ * A session lasts while its operator is one with the password it logged
+ * in with: `denpod operator passwd` or `remove` ends it at its next
+ * request (dpcs_who, before every route).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -60,6 +64,20 @@ static dpcs_user *user_slot(dpcs *c, const char *name)
 	return victim;
 }
 
+/*
+ * What identifies the operator's password now: a hash of its stored
+ * Argon2id string (a new password has a new salt, so a new string).
+ */
+static int hash_id(dps_store *s, const char *name, uint8_t out[32])
+{
+	dps_operator o;
+	int r = dps_operator_get(s, name, &o);
+	if (!r)
+		crypto_generichash(out, 32, (const uint8_t *)o.hash, strlen(o.hash), NULL, 0);
+	sodium_memzero(&o, sizeof o);
+	return r;
+}
+
 /* An admin entry by name (CONSOLE-LOGIN, CONSOLE-LOCKOUT): said, never fatal. */
 static void log_act(dpcs *c, const char *name, const char *act, const char *detail)
 {
@@ -92,7 +110,7 @@ static int login(void *app, const char *name, const char *password)
 				: "locked after failed logins");
 		return -1;
 	}
-	if (dpop_verify(c->s, name, password) == DP_OK) {
+	if (dpop_verify(c->s, name, password) == DP_OK && hash_id(c->s, name, u->hash_id) == DP_OK) {
 		u->fails = 0;
 		u->first_fail = 0;
 		u->login = now;
@@ -126,20 +144,18 @@ static int login(void *app, const char *name, const char *password)
 
 int dpcs_who(dpcs *c, dp_webui_req *rq)
 {
-	dps_operator o;
+	uint8_t now[32];
 	const dpcs_user *u = NULL;
 	for (size_t i = 0; i < DPCS_USERS && !u; i++)
 		if (rq->user && strcmp(c->users[i].name, rq->user) == 0 && c->users[i].login)
 			u = &c->users[i];
-	int r = u ? dps_operator_get(c->s, rq->user, &o) : DP_ENOTFOUND;
-	int ok = r == DP_OK && o.changed <= u->login;
-	sodium_memzero(&o, sizeof o);
-	if (ok)
+	int r = u ? hash_id(c->s, rq->user, now) : DP_ENOTFOUND;
+	if (r == DP_OK && sodium_memcmp(now, u->hash_id, sizeof now) == 0)
 		return 0;
 	dp_webui_fail(rq, 401, "session-ended",
 		      r == DP_ENOTFOUND ? "this operator was removed, or the session is not an operator's"
 		      : r		? "the store cannot be read"
-					: "this operator's password changed since the login",
+					: "this operator's password was changed since the login",
 		      "log in again");
 	return -1;
 }

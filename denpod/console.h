@@ -91,7 +91,8 @@ int dpcs_rates_json(dpcs_feed *f, int64_t now, json_t **out) DP_WUR;
 
 typedef struct {
 	char name[DPS_OPNAME_MAX + 1];
-	int64_t login;        /* last successful login (a password change after it ends the session) */
+	int64_t login;        /* last successful login */
+	uint8_t hash_id[32];  /* of the password hash at that login: a new one ends the sessions */
 	int64_t first_fail;   /* start of the failures counted */
 	unsigned fails;
 	int64_t locked_until; /* no password is checked before then */
@@ -109,7 +110,7 @@ typedef struct {
 
 /*
  * The session's operator for a route: 0 if rq->user is an operator whose
- * password has not changed since the login; else answers 401 and -1.
+ * password hash is the one it logged in with; else answers 401 and -1.
  */
 int dpcs_who(dpcs *c, dp_webui_req *rq) DP_WUR;
 

@@ -129,34 +129,58 @@ static void get_overdue(dp_webui_req *rq)
 	answer(rq, r, r ? NULL : json_pack("{s:o}", "overdue", j));
 }
 
+struct witnessed {
+	dpcs *c;
+	json_t *posts; /* {"POST": largest size cosigned by a device of the post} */
+};
+
 static int post_name(void *ctx, const dps_post *p)
 {
-	return json_array_append_new(ctx, json_string(p->name)) ? DP_ENOMEM : DP_OK;
+	struct witnessed *x = ctx;
+	return json_object_set_new(x->posts, p->name, json_null()) ? DP_ENOMEM : DP_OK;
+}
+
+static int post_head(void *ctx, const uint8_t device[32], uint64_t size)
+{
+	struct witnessed *x = ctx;
+	const dpcs_dev *d = dpcs_feed_device(&x->c->feed, x->c->s, device);
+	if (!d)
+		return DP_OK;
+	json_t *had = json_object_get(x->posts, d->post);
+	if (json_is_integer(had) && (uint64_t)json_integer_value(had) >= size)
+		return DP_OK;
+	return json_object_set_new(x->posts, d->post, json_integer((json_int_t)size)) ? DP_ENOMEM : DP_OK;
 }
 
 /*
- * The latest checkpoint and its cosigners (devices: denpo-device/<hex>),
- * each with its officer and post, and every post: which have witnessed it.
+ * The latest checkpoint (as `denpod log checkpoint --json`), its cosigners
+ * each with its officer and post, and every post with the largest
+ * checkpoint a device of it cosigned ("witnessed": null if none): a post
+ * that witnessed a size has checked that the log it saw then is a prefix
+ * of what every other witness saw.
  */
 static void get_checkpoint(dp_webui_req *rq)
 {
 	dpcs *c = app(rq);
-	json_t *j = NULL, *posts = json_array(), *who = json_array();
+	json_t *j = NULL, *who = json_array();
+	struct witnessed x = {c, json_object()};
 	if (!c) {
-		json_decref(posts);
+		json_decref(x.posts);
 		json_decref(who);
 		return;
 	}
-	int r = posts && who ? dpa_checkpoint_json(c->s, &j) : DP_ENOMEM;
+	int r = x.posts && who ? dpa_checkpoint_json(c->s, &j) : DP_ENOMEM;
 	if (r == DP_ENOTFOUND) {
-		json_decref(posts);
+		json_decref(x.posts);
 		json_decref(who);
 		dp_webui_fail(rq, 404, "no-checkpoint", "the log has no signed checkpoint yet",
 			      "denpod run signs the first one when it starts");
 		return;
 	}
 	if (!r)
-		r = dps_post_list(c->s, post_name, posts);
+		r = dps_post_list(c->s, post_name, &x);
+	if (!r)
+		r = dps_log_cosig_heads(c->s, post_head, &x);
 	size_t i;
 	json_t *v;
 	json_array_foreach(r ? NULL : json_object_get(j, "cosigners"), i, v) {
@@ -165,14 +189,20 @@ static void get_checkpoint(dp_webui_req *rq)
 		uint8_t id[32];
 		const dpcs_dev *d = strlen(hex) == 64 && dp_hex_decode(id, sizeof id, hex, 64) == DP_OK
 					    ? dpcs_feed_device(&c->feed, c->s, id) : NULL;
-		json_array_append_new(who, json_pack("{s:s, s:s, s:s}", "name", name ? name : "", "officer",
-						     d ? d->officer : "", "post", d ? d->post : ""));
+		if (json_array_append_new(who, json_pack("{s:s, s:s, s:s}", "name", name ? name : "",
+							 "officer", d ? d->officer : "", "post",
+							 d ? d->post : "")))
+			r = DP_ENOMEM;
 	}
-	if (!r) {
-		json_object_set(j, "witnesses", who);
-		json_object_set(j, "posts", posts);
-	}
+	json_t *posts = json_array();
+	const char *k;
+	json_object_foreach(r ? NULL : x.posts, k, v)
+		if (json_array_append_new(posts, json_pack("{s:s, s:O}", "post", k, "witnessed", v)))
+			r = DP_ENOMEM;
+	if (!r && (json_object_set(j, "witnesses", who) || json_object_set(j, "posts", posts)))
+		r = DP_ENOMEM;
 	json_decref(posts);
+	json_decref(x.posts);
 	json_decref(who);
 	answer(rq, r, j);
 }

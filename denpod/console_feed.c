@@ -228,7 +228,7 @@ int dpcs_rates_json(dpcs_feed *f, int64_t now, json_t **out)
 		}
 		if (!counts || (sum && json_array_append_new(posts, json_pack("{s:s, s:o}", "post",
 									     p < DPCS_POSTS ? f->posts[p] : "other",
-									     counts)))) {
+									     "counts", counts)))) {
 			json_decref(posts);
 			posts = NULL;
 		} else if (!sum) {

@@ -466,6 +466,9 @@ int dps_log_cosig_put(dps_store *s, uint64_t size, const uint8_t device[32], int
 /* The lines stored for a size, newest (ts) first, at most max. */
 int dps_log_cosigs(dps_store *s, uint64_t size, size_t max,
 		   int (*cb)(void *ctx, const char *line), void *ctx) DP_WUR;
+/* Each device that cosigned, with the largest checkpoint size it cosigned (which posts witnessed what). */
+int dps_log_cosig_heads(dps_store *s, int (*cb)(void *ctx, const uint8_t device[32], uint64_t size),
+			void *ctx) DP_WUR;
 /* The newest stored checkpoint of size <= at_most with >= min cosignatures; DP_ENOTFOUND. */
 int dps_log_witnessed(dps_store *s, unsigned min, uint64_t at_most, dps_checkpoint *c) DP_WUR;
 

@@ -189,12 +189,13 @@ function renderAlerts(j) {
 	const list = j.alerts || [];
 	badge('n-alerts', list.filter((a) => a.step && a.step.state === 'active').length);
 	const maxIdx = list.length ? list[0].index : -1;
-	if (state.seen >= 0 && maxIdx > state.seen) {
+	if (state.alertsLoaded && maxIdx > state.seen) {
 		const fresh = list.filter((a) => a.index > state.seen);
 		announce(`${fresh.length} new alert${fresh.length > 1 ? 's' : ''}: ${fresh.map((a) =>
 			`${a.rule} for ${a.officer || 'a device'}${a.post ? ` at ${a.post}` : ''}`).join('; ')}`);
 	}
 	state.seen = Math.max(state.seen, maxIdx);
+	state.alertsLoaded = true;
 	if (!list.length) {
 		put('alerts', empty('No alerts in the log\'s recent entries.'));
 		return;
@@ -329,8 +330,14 @@ function renderOverdue(j) {
 }
 
 function renderCheckpoint(j) {
-	const posts = j.posts || [];
-	const seen = new Set((j.witnesses || []).map((w) => w.post).filter((p) => p));
+	const posts = (j.posts || []).slice().sort((a, b) => a.post.localeCompare(b.post));
+	const upToDate = posts.filter((p) => p.witnessed !== null && p.witnessed >= j.size).length;
+	const some = posts.filter((p) => p.witnessed !== null).length;
+	const said = (p) => {
+		if (p.witnessed === null) return el('span', { class: 'state not', text: 'not yet' });
+		if (p.witnessed >= j.size) return el('span', { class: 'state witnessed', text: 'this checkpoint' });
+		return el('span', { class: 'state behind', text: `up to size ${p.witnessed} (${j.size - p.witnessed} entries behind)` });
+	};
 	put('checkpoint',
 		el('dl', { class: 'facts' },
 			el('dt', { text: 'Log' }), el('dd', {}, el('code', { text: j.origin })),
@@ -338,13 +345,12 @@ function renderCheckpoint(j) {
 			el('dt', { text: 'Root hash' }), el('dd', {}, el('code', { class: 'wrap', text: j.root })),
 			el('dt', { text: 'Signed' }), el('dd', { text: j.signed ? `${utc(j.signed)} (${ago(j.signed)})` : '—' }),
 			el('dt', { text: 'Posts that witnessed it' }),
-			el('dd', { text: `${seen.size} of ${posts.length}` })),
+			el('dd', { id: 'witness-summary', text: `${upToDate} of ${posts.length} (${some} have witnessed some checkpoint)` })),
 		el('h2', { text: 'Posts' }),
-		table('Posts and whether a device of theirs cosigned this checkpoint', ['Post', 'Witnessed'],
-			posts.map((p) => el('tr', {}, el('td', { text: p }),
-				el('td', {}, seen.has(p) ? el('span', { class: 'state witnessed', text: 'witnessed' })
-					: el('span', { class: 'state not', text: 'not yet' }))))),
-		el('h2', { text: 'Cosignatures' }),
+		el('p', { class: 'muted', text: 'A post has witnessed the log up to a size when one of its devices cosigned a checkpoint of that size: it checked that what it saw is a prefix of the log every other witness sees.' }),
+		table('Posts and the largest checkpoint a device of theirs cosigned', ['Post', 'Witnessed'],
+			posts.map((p) => el('tr', {}, el('td', { text: p.post }), el('td', {}, said(p))))),
+		el('h2', { text: 'Cosignatures of this checkpoint' }),
 		(j.witnesses || []).length
 			? table('Devices that cosigned this checkpoint', ['Officer', 'Post', 'Cosigner'],
 				j.witnesses.map((w) => el('tr', {}, el('td', { text: w.officer || '—' }),
@@ -389,11 +395,15 @@ function renderRates(j) {
 		svg('desc', { id: 'rates-desc' }, `Total fetches in the hour: ${total}.`), g);
 	const legend = el('ul', { class: 'legend' }, ...posts.map((p, i) => el('li', {},
 		el('span', { class: `swatch c${i % COLORS.length}`, 'aria-hidden': 'true' }), p.post)));
-	const last = Math.min(15, n);
-	const data = el('details', {}, el('summary', { text: 'The figures (last 15 minutes)' }),
-		table('Fetches per minute by post', ['Post', ...Array.from({ length: last }, (_, k) => `${k - last + 1} min`)],
-			posts.map((p) => el('tr', {}, el('th', { scope: 'row', text: p.post }),
-				...p.counts.slice(n - last).map((v) => el('td', { text: String(v) }))))));
+	// the figures behind the chart, for screen readers and for reading off: each minute with a fetch
+	const rows = [];
+	for (let k = n - 1; k >= 0; k--) {
+		if (!posts.some((p) => p.counts[k])) continue;
+		rows.push(el('tr', {}, el('th', { scope: 'row', text: utc((j.end - (n - 1 - k)) * 60) }),
+			...posts.map((p) => el('td', { text: String(p.counts[k]) }))));
+	}
+	const data = el('details', {}, el('summary', { text: 'The figures: fetches in each minute that had any' }),
+		table('Fetches per minute by post', ['Minute (UTC)', ...posts.map((p) => p.post)], rows));
 	put('rates', chart, legend, data);
 }
 
@@ -494,6 +504,9 @@ async function start() {
 				dis ? 'Ask to disable' : 'Enable');
 		});
 	}
+	// Enter in the reason submits (the only submit button: OK); Cancel and Escape close it
+	document.getElementById('confirm-cancel').addEventListener('click',
+		() => document.getElementById('confirm').close('cancel'));
 	window.addEventListener('hashchange', show);
 	show();
 	await refresh(false);
