@@ -296,7 +296,7 @@ function renderDevices(j) {
 		list.map((d) => el('tr', {},
 			el('td', { text: d.officer }), el('td', { text: d.post || '—' }),
 			el('td', {}, el('code', { text: short(d.id), title: d.id })), el('td', { text: d.name }),
-			el('td', {}, status(d.status)),
+			el('td', {}, el('span', { class: `state dev-${d.status}`, text: d.status })),
 			el('td', { text: d.epoch === null ? 'no current key' : `${d.epoch} until ${utc(d.key_not_after)}` }),
 			el('td', { class: 'buttons' }, ...deviceButtons(d))))));
 }
