@@ -69,7 +69,8 @@ static void get_me(dp_webui_req *rq)
 						 c->cfg.log_origin));
 }
 
-static void get_alerts(dp_webui_req *rq)
+/* What the feed follows in the log, brought up to date first. */
+static void feed_route(dp_webui_req *rq, int alerts)
 {
 	dpcs *c = app(rq);
 	json_t *j = NULL;
@@ -77,56 +78,62 @@ static void get_alerts(dp_webui_req *rq)
 		return;
 	int r = dpcs_feed_update(&c->feed, c->s);
 	if (!r)
-		r = dpcs_alerts_json(&c->feed, c->s, &j);
+		r = alerts ? dpcs_alerts_json(&c->feed, c->s, &j) : dpcs_rates_json(&c->feed, dp_now(), &j);
 	answer(rq, r, j);
+}
+
+static void get_alerts(dp_webui_req *rq)
+{
+	feed_route(rq, 1);
 }
 
 static void get_rates(dp_webui_req *rq)
 {
+	feed_route(rq, 0);
+}
+
+/*
+ * A list route: {key: list} of what fn (the CLI's --json) gives at now,
+ * with each row's device (the field dev; NULL: none) given its post.
+ */
+static void list_route(dp_webui_req *rq, int (*fn)(dps_store *s, int64_t now, json_t **out),
+		       const char *key, const char *dev)
+{
 	dpcs *c = app(rq);
 	json_t *j = NULL;
 	if (!c)
 		return;
-	int r = dpcs_feed_update(&c->feed, c->s);
-	if (!r)
-		r = dpcs_rates_json(&c->feed, dp_now(), &j);
-	answer(rq, r, j);
+	int r = fn(c->s, dp_now(), &j);
+	if (!r && dev)
+		add_posts(c, j, dev);
+	answer(rq, r, r ? NULL : json_pack("{s:o}", key, j));
+}
+
+static int steps_open(dps_store *s, int64_t now, json_t **out)
+{
+	return dpa_steps_json(s, 0, out);
+}
+
+static int steps_all(dps_store *s, int64_t now, json_t **out)
+{
+	return dpa_steps_json(s, 1, out);
 }
 
 static void get_steps(dp_webui_req *rq)
 {
-	dpcs *c = app(rq);
 	char all[4];
-	json_t *j = NULL;
-	if (!c)
-		return;
 	const char *q = dp_webui_query(rq, "all", all, sizeof all);
-	int r = dpa_steps_json(c->s, q && strcmp(q, "1") == 0, &j);
-	answer(rq, r, r ? NULL : json_pack("{s:o}", "steps", j));
+	list_route(rq, q && strcmp(q, "1") == 0 ? steps_all : steps_open, "steps", NULL);
 }
 
 static void get_devices(dp_webui_req *rq)
 {
-	dpcs *c = app(rq);
-	json_t *j = NULL;
-	if (!c)
-		return;
-	int r = dpa_devices_json(c->s, dp_now(), &j);
-	if (!r)
-		add_posts(c, j, "id");
-	answer(rq, r, r ? NULL : json_pack("{s:o}", "devices", j));
+	list_route(rq, dpa_devices_json, "devices", "id");
 }
 
 static void get_overdue(dp_webui_req *rq)
 {
-	dpcs *c = app(rq);
-	json_t *j = NULL;
-	if (!c)
-		return;
-	int r = dpa_overdue_json(c->s, dp_now(), &j);
-	if (!r)
-		add_posts(c, j, "device");
-	answer(rq, r, r ? NULL : json_pack("{s:o}", "overdue", j));
+	list_route(rq, dpa_overdue_json, "overdue", "device");
 }
 
 struct witnessed {

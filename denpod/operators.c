@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <pwquality.h>
 #include <sodium.h>
 
+#include "denpo/passcheck.h"
 #include "denpod/operators.h"
 
 /*
@@ -34,35 +34,11 @@ int dpop_name_ok(const char *name)
 
 int dpop_pass_check(const char *pass, const char *name, char *why, size_t cap)
 {
-	char msg[PWQ_MAX_ERROR_MESSAGE_LEN];
-	void *aux = NULL;
-	why[0] = 0;
 	if (strlen(pass) > DPOP_PASS_MAX) {
 		snprintf(why, cap, "the password is longer than %d bytes", DPOP_PASS_MAX);
 		return DP_ETOOBIG;
 	}
-	pwquality_settings_t *q = pwquality_default_settings();
-	if (!q) {
-		snprintf(why, cap, "libpwquality cannot start (out of memory)");
-		return DP_ENOMEM;
-	}
-	int r = pwquality_read_config(q, NULL, &aux);
-	if (r && r != PWQ_ERROR_CFGFILE_OPEN) {
-		snprintf(why, cap, "%s (/etc/security/pwquality.conf)",
-			 pwquality_strerror(msg, sizeof msg, r, aux));
-		pwquality_free_settings(q);
-		return DP_EDENIED;
-	}
-	int min = 0;
-	if (pwquality_get_int_value(q, PWQ_SETTING_MIN_LENGTH, &min) || min < DPOP_PASS_MIN)
-		pwquality_set_int_value(q, PWQ_SETTING_MIN_LENGTH, DPOP_PASS_MIN);
-	aux = NULL;
-	r = pwquality_check(q, pass, NULL, name, &aux);
-	pwquality_free_settings(q);
-	if (r >= 0)
-		return DP_OK;
-	snprintf(why, cap, "%s", pwquality_strerror(msg, sizeof msg, r, aux));
-	return DP_EDENIED;
+	return dp_pass_check(pass, NULL, name, DPOP_PASS_MIN, why, cap);
 }
 
 int dpop_hash(const char *pass, char out[DPS_PWHASH_MAX + 1])

@@ -28,10 +28,9 @@
  */
 int dpop_name_ok(const char *name);
 /*
- * A new password for name: libpwquality's checks (the machine's
- * /etc/security/pwquality.conf; at least DPOP_PASS_MIN characters, not
- * the name, no dictionary word).  DP_OK, or DP_EDENIED with why (never
- * quoting the password); DP_ETOOBIG over DPOP_PASS_MAX; DP_ENOMEM.
+ * A new password for name: dp_pass_check (denpo/passcheck.h) with at least
+ * DPOP_PASS_MIN characters.  DP_OK, or DP_EDENIED / DP_EPARSE with why
+ * (never quoting the password); DP_ETOOBIG over DPOP_PASS_MAX; DP_ENOMEM.
  */
 int dpop_pass_check(const char *pass, const char *name, char *why, size_t cap) DP_WUR;
 /* The Argon2id hash string of pass into out.  DP_ECRYPTO (out of memory for the hash). */
