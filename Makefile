@@ -130,7 +130,7 @@ build-fuzz/obj/denpod/%.o: denpod/%.c
 build-fuzz/denpod.a: $(FUZZ_DENPOD_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
-FUZZ_WITH_DENPOD := build-fuzz/fuzz_signer build-fuzz/fuzz_config build-fuzz/fuzz_route
+FUZZ_WITH_DENPOD := build-fuzz/fuzz_signer build-fuzz/fuzz_config build-fuzz/fuzz_route build-fuzz/fuzz_console_act
 $(FUZZ_WITH_DENPOD): build-fuzz/denpod.a
 build-fuzz/%: fuzz/%.c build-fuzz/libdenpo.a
 	@mkdir -p build-fuzz

@@ -122,6 +122,20 @@ void dpcs_assets(const dp_webui_asset **out, size_t *n);
 /* ---- console_api.c ---- */
 
 extern const dp_webui_route dpcs_routes[];
+
+/* An act the page asks for: POST /api/<what>/<target>/<verb>, body {"reason": TEXT} or empty. */
+typedef struct {
+	char what[16], target[80], verb[16];
+	char reason[DP_LOG_TEXT_MAX + 1]; /* "" if none */
+} dpcs_act_req;
+/*
+ * The request's path (untrusted: any bytes up to a NUL) and body into
+ * *out.  DP_OK; DP_ENOTFOUND if the path is not of that shape (three
+ * non-empty parts within their fields); DP_EPARSE if the body is not a
+ * JSON object whose reason is absent, null, "" or a log text
+ * (dpa_log_text_ok).  fuzz/fuzz_console_act.c.
+ */
+int dpcs_act_parse(const char *path, const uint8_t *body, size_t len, dpcs_act_req *out) DP_WUR;
 extern const size_t dpcs_nroutes;
 
 #endif

@@ -364,55 +364,63 @@ static int act_status(int r)
 	}
 }
 
-/* POST /api/<what>/<target>/<verb>, body {"reason": TEXT} or empty. */
-static void post_act(dp_webui_req *rq)
+int dpcs_act_parse(const char *path, const uint8_t *body, size_t len, dpcs_act_req *out)
 {
-	dpcs *c = app(rq);
-	if (!c)
-		return;
-	char what[16], target[80], verb[16], reason[DP_LOG_TEXT_MAX + 1] = "";
-	const char *p = rq->path + 5; /* after "/api/" */
+	memset(out, 0, sizeof *out);
+	if (strncmp(path, "/api/", 5) != 0)
+		return DP_ENOTFOUND;
+	const char *p = path + 5;
 	size_t n1 = strcspn(p, "/");
 	const char *t = p[n1] ? p + n1 + 1 : "";
 	size_t n2 = strcspn(t, "/");
 	const char *v = t[n2] ? t + n2 + 1 : "";
-	if (n1 >= sizeof what || n2 == 0 || n2 >= sizeof target || strlen(v) >= sizeof verb ||
-	    strchr(v, '/')) {
+	/* three non-empty parts, each within its field, nothing after the verb */
+	if (!n1 || n1 >= sizeof out->what || !n2 || n2 >= sizeof out->target || !*v ||
+	    strlen(v) >= sizeof out->verb || strchr(v, '/'))
+		return DP_ENOTFOUND;
+	memcpy(out->what, p, n1);
+	memcpy(out->target, t, n2);
+	memcpy(out->verb, v, strlen(v));
+	if (!len)
+		return DP_OK;
+	json_t *b = json_loadb((const char *)body, len, 0, NULL);
+	json_t *rv = json_object_get(b, "reason");
+	const char *rs = json_string_value(rv);
+	/* an object; its reason absent, null, "" or log text (what the CLI's --reason takes) */
+	int bad = !json_is_object(b) || (rv && !json_is_null(rv) && !rs) ||
+		  (rs && *rs && !dpa_log_text_ok(rs));
+	if (!bad && rs)
+		snprintf(out->reason, sizeof out->reason, "%s", rs);
+	json_decref(b);
+	return bad ? DP_EPARSE : DP_OK;
+}
+
+/* POST /api/<what>/<target>/<verb>, body {"reason": TEXT} or empty. */
+static void post_act(dp_webui_req *rq)
+{
+	dpcs *c = app(rq);
+	dpcs_act_req q;
+	if (!c)
+		return;
+	int r = dpcs_act_parse(rq->path, rq->body, rq->body_len, &q);
+	size_t k = 0;
+	while (!r && k < sizeof acts / sizeof acts[0] &&
+	       (strcmp(acts[k].what, q.what) != 0 || strcmp(acts[k].verb, q.verb) != 0))
+		k++;
+	if (r == DP_EPARSE) {
+		dp_webui_fail(rq, 400, "bad-reason", "the body is {\"reason\": TEXT}",
+			      "a reason is printable ASCII, no space at either end, at most 512 "
+			      "characters");
+		return;
+	}
+	if (r || k == sizeof acts / sizeof acts[0]) {
 		dp_webui_fail(rq, 404, "no-such-act", "no such act", "POST /api/WHAT/TARGET/VERB");
 		return;
-	}
-	snprintf(what, sizeof what, "%.*s", (int)n1, p);
-	snprintf(target, sizeof target, "%.*s", (int)n2, t);
-	snprintf(verb, sizeof verb, "%s", v);
-	size_t k = 0;
-	while (k < sizeof acts / sizeof acts[0] &&
-	       (strcmp(acts[k].what, what) != 0 || strcmp(acts[k].verb, verb) != 0))
-		k++;
-	if (k == sizeof acts / sizeof acts[0]) {
-		dp_webui_fail(rq, 404, "no-such-act", "no such act", NULL);
-		return;
-	}
-	if (rq->body_len) {
-		json_error_t err;
-		json_t *b = json_loadb((const char *)rq->body, rq->body_len, 0, &err);
-		json_t *rv = json_object_get(b, "reason");
-		const char *rs = json_string_value(rv);
-		int bad = !json_is_object(b) || (rv && !json_is_null(rv) && !rs) ||
-			  (rs && *rs && !dpa_log_text_ok(rs));
-		if (!bad && rs)
-			snprintf(reason, sizeof reason, "%s", rs);
-		json_decref(b);
-		if (bad) {
-			dp_webui_fail(rq, 400, "bad-reason", "the body is {\"reason\": TEXT}",
-				      "a reason is printable ASCII, no space at either end, at most 512 "
-				      "characters");
-			return;
-		}
 	}
 	dpa_said said;
 	dpa_said_init(&said);
 	int go = 1;
-	int r = acts[k].fn(c, target, rq->user, reason[0] ? reason : NULL, &go, &said);
+	r = acts[k].fn(c, q.target, rq->user, q.reason[0] ? q.reason : NULL, &go, &said);
 	if (r)
 		dp_webui_fail(rq, act_status(r), r == DP_EDENIED ? "two-operators" : "refused",
 			      said.why[0] ? said.why : dp_strerror(r), "nothing was changed");
