@@ -231,6 +231,8 @@ static void get_approvals(dp_webui_req *rq)
 		return;
 	json_t *list = json_array();
 	int r = list ? dps_approval_list(c->s, dp_now(), 100, approval_json, list) : DP_ENOMEM;
+	if (!r)
+		add_posts(c, list, "target"); /* a device's: whose, where */
 	answer(rq, r, r ? list : json_pack("{s:o}", "approvals", list));
 }
 

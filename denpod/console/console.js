@@ -253,7 +253,9 @@ function renderApprovals(j) {
 			const mine = a.requested_by === state.user;
 			return el('tr', {},
 				el('td', { text: String(a.id) }), el('td', { text: ACT_NAMES[a.act] || a.act }),
-				el('td', {}, el('code', { text: a.target })), el('td', { text: a.requested_by }),
+				el('td', {}, a.officer ? `${a.officer}'s device at ${a.post} ` : '',
+					el('code', { text: a.officer ? short(a.target) : a.target, title: a.target })),
+				el('td', { text: a.requested_by }),
 				el('td', { text: a.reason || '—' }), el('td', { text: utc(a.created) }),
 				el('td', { text: utc(a.expires) }),
 				el('td', { class: 'buttons' }, el('button', {

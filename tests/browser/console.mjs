@@ -139,9 +139,10 @@ try {
 	check(/revocation of device .* is requested by/.test(asked), 'revoke: requested, waiting for a second operator', asked);
 	check(/active/.test(await row.textContent()), '... the device is still active');
 	await view(a, 'approvals');
-	const req = a.locator('#approvals tr', { hasText: SUZ });
+	const req = a.locator('#approvals tr', { hasText: SUZ.slice(0, 16) });
 	await req.waitFor();
 	check(/another operator must approve/.test(await req.textContent()), 'approvals: the request says it needs another operator');
+	check(/suzuki\.a's device at WASHINGTON/.test(await req.textContent()), "approvals: whose device it is");
 	await accessible(a, 'approvals');
 	await shot(a, 'approvals');
 	await req.getByRole('button', { name: /^Approve/ }).click();
@@ -155,7 +156,7 @@ try {
 	await login(b, OP_B, PW_B);
 	check(true, `operator ${OP_B} is logged in (a second browser context)`);
 	await view(b, 'approvals');
-	const reqB = b.locator('#approvals tr', { hasText: SUZ });
+	const reqB = b.locator('#approvals tr', { hasText: SUZ.slice(0, 16) });
 	await reqB.waitFor();
 	await reqB.getByRole('button', { name: /^Approve/ }).click();
 	const approved = await confirm(b, 'second operator (test)');
