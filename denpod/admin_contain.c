@@ -89,7 +89,8 @@ int dpa_two_person(dps_store *s, dpl_enc *x, const char *act, const char *target
 		return r;
 	if (strcasecmp(ap.requested_by, op) == 0) {
 		dpa_why(said, "%s of %s was requested by %s (request %lld); the "
-			"second approval must come from another operator", act, target, op,
+			"second approval must come from another operator (--operator NAME, or another "
+			"operator's console login)", act, target, op,
 			(long long)ap.id);
 		return DP_EDENIED;
 	}

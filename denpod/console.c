@@ -11,9 +11,10 @@
  *     one neither, so guessing one name costs hours;
  *   - at most DPCS_FAILS_MINUTE failures a minute over all names (guessing
  *     many names at once): past it every login waits for the next minute.
- * Every failure is said on stderr (the journal, under systemd); a lockout
- * and every successful login are admin entries in the transparency log
- * (CONSOLE-LOCKOUT, CONSOLE-LOGIN), by the operator named.
+ * Every failure is said on stderr (the journal, under systemd); every
+ * successful login, and the lockout of an operator's name, are admin
+ * entries in the transparency log (CONSOLE-LOGIN, CONSOLE-LOCKOUT), by the
+ * operator named.
  *
  * A session lasts while its operator is one with the password it logged
  * in with: `denpod operator passwd` or `remove` ends it at its next
@@ -136,8 +137,11 @@ static int login(void *app, const char *name, const char *password)
 		snprintf(detail, sizeof detail, "%u failed console logins in %d min: locked for %lld s",
 			 u->fails, DPCS_FAIL_WINDOW / 60, (long long)lock);
 		fprintf(stderr, "denpod console: %s: %s\n", shown, detail);
-		if (dpop_name_ok(name))
+		/* in the log for an operator's name only: a guessed name is no one who acted */
+		dps_operator o;
+		if (dpop_name_ok(name) && dps_operator_get(c->s, name, &o) == DP_OK)
 			log_act(c, name, "CONSOLE-LOCKOUT", detail);
+		sodium_memzero(&o, sizeof o);
 	}
 	return -1;
 }
