@@ -13,6 +13,7 @@
 
 #include "denpo/bind.h"
 #include "denpo/encoding.h"
+#include "denpo/origin.h"
 #include "denpo/seal.h"
 
 #define NOT_SHOWN "the cable is NOT displayed; report its id to security operations"
@@ -309,6 +310,7 @@ int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, 
 		int r = dp_client_device(x->cl, dev, &asked);
 		if (r == DP_ENOTFOUND) {
 			snprintf(why, cap, "it is signed by a device the directory does not know");
+			origin_forget(x, dev);
 			return DP_ESIG;
 		}
 		if (r) {
@@ -320,13 +322,15 @@ int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, 
 	if (memcmp(d->sign_key, dev, DP_ED25519_PK) != 0 || strcmp(d->post, post) != 0) {
 		snprintf(why, cap, "it claims post %s but its signing device belongs to %s (%s)", post, d->post,
 			 d->officer);
+		origin_forget(x, dev); /* the directory says otherwise now: never read offline on the old word */
 		return DP_ESIG;
 	}
-	if (strcmp(d->status, "active") != 0)
+	if (strcmp(d->status, "active") != 0 && !x->quiet)
 		fprintf(stderr, "denpo: note: the originating device (%s, %s) is now %s\n", d->officer, d->post,
 			d->status);
 	if (seen)
 		remember(seen, dev, post);
+	origin_keep(x, dev, post); /* what `read` uses when the switch cannot be reached (denpo/origin.h) */
 	return DP_OK;
 }
 
@@ -469,7 +473,7 @@ static void cache_put(cli_ctx *x, const bind_logged *lg)
 			 (long long)lg->accepted, hx);
 	cli_cache_path(x, lg->cable_id, "mrn", p);
 	int r = dp_write_file(p, s, (size_t)n, 0600, 0);
-	if (r)
+	if (r && !x->quiet)
 		fprintf(stderr, "denpo: warning: cannot keep the checked reference number of %s: %s\n",
 			lg->cable_id, cli_strerror(x, r));
 }

@@ -164,6 +164,17 @@ typedef struct {
  */
 int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out);
 void bind_list_free(bind_list *l);
+/*
+ * The inbox without the switch (denpo/held.c): the cables this device holds
+ * (cache/ID.cable) and has not acknowledged, each checked as `denpo read`
+ * checks it offline (cli_open_cable, quietly, never asking the switch),
+ * by precedence then log order; it.seq is the log index.  A cable whose
+ * check fails goes to out->failed (exit 3 for the command); one that
+ * cannot be checked here (no kept originator check or binding) goes to
+ * *unchecked (malloc'd) with why.  Prints nothing; EXIT_OK or a failure
+ * to list at all (reported).
+ */
+int bind_held(cli_ctx *x, bind_list *out, bind_failure **unchecked, size_t *nunchecked);
 /* Report each failure of a list on stderr (they are not listed: exit 3). */
 void bind_report(const bind_failure *f, size_t n);
 /* The same as a JSON array (json_t *) [{"cable_id", "error": "signature", "message"}]. */

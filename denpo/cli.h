@@ -15,6 +15,12 @@
  *   cache/ID.acked        this device acknowledged it (`denpo purge` may remove it)
  *   cache/ID.mrn          their reference numbers, checked against the log
  *                         ("MRN\nINDEX ACCEPTED SHA256\n", denpo/bind.h)
+ *   origins/DEVICE-HEX    the originator check as it last passed (device, post, when;
+ *                         MAC'd under the storage key): `read` offline (denpo/origin.h)
+ *   drafts/ID.draft       drafts and the outbox (queued drafts), sealed under the
+ *                         storage key, 0600 (denpo/drafts.h, denpo/outbox.h)
+ *   drafts/ID.queued      empty: draft ID is in the outbox (a hint; the draft says)
+ *   drafts/lock           flock'd while the outbox is being sent
  *   sent/ID.cable         submissions as sent (encrypted; retried byte for byte)
  *   sent/ID.json          record of a sent cable: routing metadata + MRN, no content
  *                         (its fields, and the cables the switch lost: denpo/sentrec.h)
@@ -28,6 +34,11 @@
  *                         `denpo log recover`)
  *   log/lock              flock'd while the log checkpoint is checked and replaced
  *   audit/                an auditor's verified mirror of the log (denpo audit)
+ *   directory             the directory listing as the switch last gave it, for drafting
+ *                         offline (denpo/directory.c)
+ *   markings              the ministry's classification markings as the switch last
+ *                         gave them ({"SECRET":"極秘",...}; denpo/markings.c), so an
+ *                         offline device shows them too
  * No cable plaintext is ever written here.
  *
  * Exit codes: 0 ok, 1 error, 2 usage, 3 verification failure.
@@ -88,12 +99,26 @@ typedef struct {
 	char switch_last[DP_URL_MAX + 1]; /* HOME/switch as read or last written */
 	int switch_read;
 	dp_client *cl;
+	dp_markings marks;      /* cli_markings: as last read or fetched ... */
+	int64_t marks_at;       /* ... at this time (0: not yet) */
 	/*
 	 * The last failure cli_fail reported (what, reason, the switch's
 	 * message, hint; error name as dp_errname).  With quiet set (denpo ui)
 	 * cli_fail only records it: the caller hands it to the page.
 	 */
 	int quiet;
+	/*
+	 * Offline (docs/operations.md, "A post cut off from the switch").  A
+	 * command that can go on without the switch (read, inbox, send, reply,
+	 * outbox) sets offline_ok before cli_open_client: when its witness step
+	 * cannot reach the switch (DP_ENET, after the failover wait), it says
+	 * so, skips the key upkeep and returns EXIT_OK with offline set; the
+	 * command then uses what the device kept (denpo/origin.h, the kept
+	 * binding of denpo/bind.h) or queues (denpo/outbox.h).  Without
+	 * offline_ok, offline is set but the command behaves as before.
+	 */
+	int offline_ok;
+	int offline;
 	struct {
 		int rc;
 		char what[1024];
@@ -134,6 +159,14 @@ const char *cli_strerror(cli_ctx *x, int rc);
 
 /* Resolve and create (mode 0700) the state directory. */
 int cli_home(cli_ctx *x, int create) __attribute__((warn_unused_result));
+/*
+ * 1 if r (from a request of x->cl) means the switch cannot be reached:
+ * DP_ENET, but not a pin mismatch (another TLS key answered: possible
+ * interception, reported as the failure it is, never taken for "offline").
+ */
+int cli_unreachable(const cli_ctx *x, int r);
+/* Overwrite the file at path with zeros (fsync'd), then remove it.  DP_OK, DP_ENOTFOUND, DP_EIO. */
+int cli_shred(const char *path);
 /* HOME/name into out. */
 void cli_path(const cli_ctx *x, char out[PATH_MAX], const char *name);
 
@@ -191,6 +224,13 @@ int cli_load_answer(cli_ctx *x);
  * default lookahead); its failures are warnings, not errors.
  */
 int cli_open_client(cli_ctx *x);
+/*
+ * A long-lived process (denpo ui) whose switch was away (x->offline): try
+ * it again -- witness the log (cli_log_upkeep: a fork is exit 3), which
+ * sets or clears x->offline, and run the key upkeep skipped meanwhile if
+ * it is back.  Opens the client if it is not open.  Returns an exit code.
+ */
+int cli_reconnect(cli_ctx *x);
 /* Free whatever the context holds. */
 void cli_close(cli_ctx *x);
 
@@ -273,16 +313,36 @@ int cli_flock(cli_ctx *x, const char *name, int exclusive);
 int cli_fk_put(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, const uint8_t fk[DP_AGE_FILE_KEY]);
 int cli_fk_get(cli_ctx *x, const char *id, const uint8_t *sub, size_t n, uint8_t fk[DP_AGE_FILE_KEY]);
 
+/* How cli_open_cable checked a cable. */
+typedef struct {
+	int offline;             /* the switch could not be reached: the originator check is the one
+				    this device kept (denpo/origin.h) */
+	int64_t origin_checked;  /* offline: when that check was made */
+	uint64_t index;          /* the cable's cable-accepted entry (its kept binding) */
+	uint64_t log_size;       /* the checkpoint this device verified, which includes it */
+} cli_checked;
+/* "offline: verified with what this device kept: ..." (one line, no newline). */
+void cli_checked_str(const cli_checked *how, char *out, size_t cap);
+
 /*
  * Get cable id (local cache, else fetch and cache it), open and verify it
  * (denpo/seal.c), check the originating device in the directory, and its
  * MRN and acceptance time against its log entry (denpo/bind.h; asked: the
  * MRN the officer gave, or "").  e and c must be initialised; the caller
  * frees them.  mrn and *accepted get the logged ones.  Returns an exit
- * code (failures reported; nothing is cached on a failure).
+ * code (failures reported; nothing is cached on a failure; with x->quiet
+ * nothing is printed: the failure is in x->err).  Offline (the switch unreachable, or
+ * x->offline): a cable held here (cache/ID.cable and its kept binding) is
+ * checked with the originator check kept when it last passed; one not
+ * held, or with nothing kept, is an error (exit 1) saying so; a kept
+ * record that does not verify is exit 3.  Offline never skips a check:
+ * it uses the kept result of one made before.
  */
 int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
 		   char mrn[DP_MRN_MAX + 1], int64_t *accepted);
+/* The same, saying in how (may be NULL) how it was checked (offline: with what was kept). */
+int cli_open_cable_how(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
+		       char mrn[DP_MRN_MAX + 1], int64_t *accepted, cli_checked *how);
 
 /* ---- the transparency log: this device as a witness (denpo/witness.c) ---- */
 
@@ -457,12 +517,61 @@ void audit_fmt_time(int64_t t, char out[32]);
 void cli_age_str(int64_t t, char out[32]);
 
 /* Commands (return exit codes). */
+/* ---- the ministry's classification markings (denpo/markings.c) ---- */
+#define CLI_MARKINGS_TTL 3600 /* seconds before HOME/markings is asked for again */
+/*
+ * The markings this device shows on banners: HOME/markings, asked for
+ * again from the switch (GET /v1/health) first when the cache is absent or
+ * older than CLI_MARKINGS_TTL and x->cl has reached the switch (its last
+ * request was answered: an offline device does not wait for a timeout).
+ * A cache that is absent or malformed, or a switch that fails, leaves the
+ * levels alone or the cache as it was (a malformed one: a warning).  Never
+ * NULL, never fails: a banner always has its level.
+ */
+const dp_markings *cli_markings(cli_ctx *x);
+/* Replace HOME/markings with m (0600, atomically) and use it from now on; DP codes. */
+int cli_markings_save(cli_ctx *x, const dp_markings *m) DP_WUR;
+/*
+ * The table for the UI: {"UNCLASSIFIED": "", ..., "SECRET": "極秘", "TOP SECRET": ""},
+ * every level, its marking or "" (cli_markings; denpo/directory.c).  NULL when out of memory.
+ */
+json_t *cli_markings_json(cli_ctx *x);
+/*
+ * The banner line of cable c exactly as `denpo read` prints it
+ * (dp_cable_banner with cli_markings), NUL-terminated, into out (cap
+ * bytes; CLI_BANNER_MAX always fits).  DP_EINVAL for a classification out
+ * of range, DP_ETOOBIG if it does not fit.
+ */
+#define CLI_BANNER_MAX (DP_MARKING_MAX + 16 + DP_MAX_CAPTIONS * (DP_NAME_MAX + 2) + 1)
+int cli_banner(cli_ctx *x, const dp_cable *c, char *out, size_t cap) DP_WUR;
+
+/* ---- the directory (denpo/directory.c) ---- */
+/*
+ * The directory a drafter chooses from: from the switch when x->cl reaches
+ * it (then kept in HOME/directory, and its markings in HOME/markings:
+ * *kept_at = 0); when the switch is out of reach (DP_ENET), the copy kept
+ * last time (*kept_at: when it was kept).  DP_OK with d filled (free it
+ * with dp_directory_free); the switch's refusal as is; DP_ENET when it is
+ * out of reach and nothing is kept.
+ */
+int cli_directory_get(cli_ctx *x, dp_directory *d, int64_t *kept_at) DP_WUR;
+/*
+ * d as `denpo directory --json` prints it and the UI shows it:
+ * {"posts":[{"name","hq"}], "collectives":[{"name","posts"}],
+ *  "officers":[{"handle","post","name","roles"}], "markings": cli_markings_json}.
+ * NULL when out of memory.
+ */
+json_t *cli_directory_json(cli_ctx *x, const dp_directory *d);
+
+int cmd_directory(cli_ctx *x, int argc, char **argv);
 int cmd_init(cli_ctx *x, int argc, char **argv);
 int cmd_enrol(cli_ctx *x, int argc, char **argv);
 int cmd_whoami(cli_ctx *x, int argc, char **argv);
 int cmd_send(cli_ctx *x, int argc, char **argv);
 int cmd_reply(cli_ctx *x, int argc, char **argv);
 int cmd_retry(cli_ctx *x, int argc, char **argv);
+int cmd_outbox(cli_ctx *x, int argc, char **argv);
+int cmd_draft(cli_ctx *x, int argc, char **argv);
 int cmd_inbox(cli_ctx *x, int argc, char **argv);
 int cmd_archive(cli_ctx *x, int argc, char **argv);
 int cmd_read(cli_ctx *x, int argc, char **argv);

@@ -15,26 +15,85 @@
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/num.h"
+#include "denpo/origin.h"
+#include "denpo/outbox.h"
 #include "denpo/seal.h"
 #include "denpo/views.h"
 
 #define NOT_SHOWN "the cable is NOT displayed; report its id to security operations"
 
+#define OFFLINE_HINT "read it once the switch is reachable"
+
+void cli_checked_str(const cli_checked *how, char *out, size_t cap)
+{
+	char t[DP_TIME_STR];
+	dp_time_str(how->origin_checked, t);
+	snprintf(out, cap,
+		 "offline: verified with what this device kept: the originator checked on %s, the MRN "
+		 "against its log entry %llu under the checkpoint of size %llu this device verified",
+		 t, (unsigned long long)how->index, (unsigned long long)how->log_size);
+}
+
+/*
+ * The originating device of c must be the directory's device of its From
+ * post: asked of the switch, else (unreachable) the check kept when it
+ * last passed.  An exit code (failures reported).
+ */
+static int check_origin(cli_ctx *x, const char *id, const dp_cable *c, cli_checked *how)
+{
+	char why[512];
+	int r = x->offline ? DP_ENET : bind_origin(x, c->from_device, c->from, NULL, NULL, why, sizeof why);
+	if (r == DP_ESIG)
+		return bind_fail(x, id, why, NOT_SHOWN);
+	if (cli_unreachable(x, r)) {
+		x->offline = 1; /* and the rest of this command does not wait for the switch again */
+		r = origin_kept(x, c->from_device, c->from, &how->origin_checked, why, sizeof why);
+		if (r == DP_ESIG)
+			return bind_fail(x, id, why, NOT_SHOWN);
+		if (r == DP_OK) {
+			how->offline = 1;
+			return EXIT_OK;
+		}
+		return cli_fail(x, DP_ENET, OFFLINE_HINT,
+				"the switch cannot be reached and this device never checked the originating "
+				"device of cable %s", id);
+	}
+	if (r)
+		return cli_fail(x, r, "retry when the switch is reachable",
+				"cannot check the originating device of cable %s", id);
+	return EXIT_OK;
+}
+
 int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
 		   char mrn[DP_MRN_MAX + 1], int64_t *accepted)
+{
+	return cli_open_cable_how(x, id, asked, e, c, mrn, accepted, NULL);
+}
+
+int cli_open_cable_how(cli_ctx *x, const char *id, const char *asked, dp_envelope *e, dp_cable *c,
+		       char mrn[DP_MRN_MAX + 1], int64_t *accepted, cli_checked *how)
 {
 	dp_buf sub;
 	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
 	int cached = cli_cache_get(x, id, &sub) == DP_OK;
 	int r = DP_OK, ec = EXIT_OK, have_fk = 0;
 	uint8_t fk[DP_AGE_FILE_KEY] = {0};
-	char hdr[DP_MRN_MAX + 1] = "", why[512];
+	char hdr[DP_MRN_MAX + 1] = "";
+	cli_checked dummy;
+	if (!how)
+		how = &dummy;
+	memset(how, 0, sizeof *how);
 	mrn[0] = 0;
 	*accepted = 0;
 	if (!cached) {
 		dp_buf_reset(&sub);
 		sub.len = 0;
-		r = dp_client_fetch(x->cl, id, &sub, hdr);
+		r = x->offline ? DP_ENET : dp_client_fetch(x->cl, id, &sub, hdr);
+		if (x->offline || cli_unreachable(x, r)) {
+			ec = cli_fail(x, r, OFFLINE_HINT,
+				      "cable %s is not on this device, and the switch cannot be reached", id);
+			goto out;
+		}
 		if (r) {
 			ec = cli_fail(x, r, r == DP_ENOTFOUND ? "check the id with `denpo inbox`" : NULL,
 				      "cannot fetch cable %s", id);
@@ -58,20 +117,17 @@ int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e
 		ec = cli_fail(x, DP_ESIG, NOT_SHOWN, "the switch returned cable %s when %s was asked for", hex, id);
 		goto out;
 	}
-	/* the originating device must be the directory's device of the From post */
-	r = bind_origin(x, c->from_device, c->from, NULL, NULL, why, sizeof why);
-	if (r == DP_ESIG) {
-		ec = bind_fail(x, id, why, NOT_SHOWN);
+	if ((ec = check_origin(x, id, c, how)))
 		goto out;
-	}
-	if (r) {
-		ec = cli_fail(x, r, "retry when the switch is reachable",
-			      "cannot check the originating device of cable %s", id);
-		goto out;
-	}
 	/* the MRN and acceptance time from its log entry, every word of the switch checked */
 	bind_claim cl;
 	bind_logged lg;
+	if (x->offline && bind_cache_get(x, id, &lg) != DP_OK) {
+		ec = cli_fail(x, DP_ENET, OFFLINE_HINT,
+			      "cable %s is on this device, but its MRN was never checked against the log here, "
+			      "and the switch cannot be reached", id);
+		goto out;
+	}
 	bind_claim_init(&cl);
 	cl.mrn_header = hdr[0] ? hdr : NULL;
 	cl.asked = asked && *asked ? asked : NULL;
@@ -80,9 +136,13 @@ int cli_open_cable(cli_ctx *x, const char *id, const char *asked, dp_envelope *e
 		goto out;
 	memcpy(mrn, lg.mrn, DP_MRN_MAX + 1);
 	*accepted = lg.accepted;
-	if (!cached && (r = cli_cache_put(x, id, sub.p, sub.len)))
+	how->index = lg.index;
+	how->log_size = cli_log_size(x);
+	if (!cached && (r = cli_cache_put(x, id, sub.p, sub.len)) && !x->quiet)
 		fprintf(stderr, "denpo: warning: cannot cache the cable: %s\n", cli_strerror(x, r));
-	else if (!have_fk && (r = cli_fk_put(x, id, sub.p, sub.len, fk)))
+	else if (!cached && r)
+		; /* said (or recorded nowhere: quiet, and the cable was read all the same) */
+	else if (!have_fk && (r = cli_fk_put(x, id, sub.p, sub.len, fk)) && !x->quiet)
 		fprintf(stderr, "denpo: warning: cannot store the cable's key: %s\n", cli_strerror(x, r));
 out:
 	dp_wipe(fk, sizeof fk);
@@ -100,7 +160,12 @@ static const char inbox_help[] =
 	"sender signed, its MRN and time against the switch's transparency log.  A cable\n"
 	"that fails is not listed but reported, and the exit code is 3.\n"
 	"  --wait N   if the queue is empty, wait up to N seconds (<= 60) for a cable\n"
-	"  --watch    keep waiting and print each new cable; rings the bell on FLASH\n";
+	"  --watch    keep waiting and print each new cable; rings the bell on FLASH\n"
+	"When the switch cannot be reached (offline), lists instead the cables this\n"
+	"device holds and has not acknowledged, each checked with what the device kept\n"
+	"(as `denpo read` offline), under a line that says so; --json adds\n"
+	"\"offline\": true and \"unchecked\" (held, but never checked here).  --watch\n"
+	"then tries the switch every 5 s and watches as usual once it answers.\n";
 
 static void print_item(const dp_inbox_item *it)
 {
@@ -142,6 +207,7 @@ static int watch(cli_ctx *x)
 	int64_t after = 0, last_upkeep = dp_now();
 	for (;;) {
 		bind_query q = {.wait = 60, .after = after};
+		outbox_upkeep(x); /* each pass: a post's outbox empties as soon as the switch answers */
 		bind_list l;
 		int ec = bind_list_get(x, &q, &l);
 		if (ec)
@@ -180,6 +246,69 @@ static int watch(cli_ctx *x)
 	}
 }
 
+/*
+ * The switch cannot be reached: what this device holds and has not
+ * acknowledged, checked with what it kept, said to be offline.
+ */
+static int inbox_held(cli_ctx *x)
+{
+	bind_list l;
+	bind_failure *un = NULL;
+	size_t nun = 0;
+	int ec = bind_held(x, &l, &un, &nun);
+	if (ec)
+		return ec;
+	if (x->json) {
+		json_t *a = json_array(), *u = json_array();
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(a, cli_item_json(&l.items[i]));
+		for (size_t i = 0; i < nun; i++)
+			json_array_append_new(u, json_pack("{s:s, s:s}", "cable_id", un[i].cable_id, "message",
+							   un[i].why));
+		json_t *j = json_pack("{s:o, s:b, s:o}", "cables", a, "offline", 1, "unchecked", u);
+		if (j && l.nfailed)
+			json_object_set_new(j, "failed", bind_failed_json(l.failed, l.nfailed));
+		dp_json_print(j);
+	} else {
+		printf("offline: the switch cannot be reached; the cables this device holds and has not "
+		       "acknowledged, checked with what it kept:\n");
+		if (l.n == 0)
+			printf("no cables held\n");
+		else
+			printf("%-3s %-9s %-18s %-12s %-10s %5s  %s\n", "", "PREC", "MRN", "CLASS", "FROM", "AGE",
+			       "CABLE ID");
+		for (size_t i = 0; i < l.n; i++)
+			print_item(&l.items[i].it);
+		for (size_t i = 0; i < nun; i++)
+			printf("held, not checked here yet: %s (%s)\n", un[i].cable_id, un[i].why);
+		printf("cables not fetched yet are listed once the switch is reachable\n");
+	}
+	bind_report(l.failed, l.nfailed);
+	ec = l.nfailed ? EXIT_VERIFY : EXIT_OK;
+	bind_list_free(&l);
+	free(un);
+	return ec;
+}
+
+/* A watch begun without the switch: what is held, then the switch tried every few seconds until it answers. */
+#define WATCH_OFFLINE_S 5
+static int watch_offline(cli_ctx *x)
+{
+	int ec = inbox_held(x);
+	if (ec)
+		return ec;
+	fflush(stdout);
+	fprintf(stderr, "denpo: offline: watching for the switch (tried every %d s); new cables are listed once "
+			"it answers\n", WATCH_OFFLINE_S);
+	while (x->offline) {
+		sleep(WATCH_OFFLINE_S);
+		if ((ec = cli_reconnect(x))) /* a fork stops the watch, as always */
+			return ec;
+	}
+	fprintf(stderr, "denpo: the switch answers again\n");
+	return watch(x);
+}
+
 int cmd_inbox(cli_ctx *x, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -211,11 +340,17 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 		return cli_usage("inbox", "unexpected argument '%s'", argv[optind]);
 	if (cli_home(x, 0))
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
+	x->offline_ok = 1;
 	int ec = cli_open_client(x);
 	if (ec)
 		return ec;
+	if (x->offline && w)
+		return watch_offline(x);
+	if (x->offline)
+		return inbox_held(x);
 	if (w)
 		return watch(x);
+	outbox_upkeep(x); /* the switch is reachable: what waited goes now */
 	bind_query q = {.wait = wait};
 	bind_list l;
 	ec = bind_list_get(x, &q, &l);
@@ -326,6 +461,12 @@ static const char read_help[] =
 	"names this device, and its MRN against its entry in the switch's transparency\n"
 	"log (and the MRN given, if one was).  Any failure: nothing is displayed,\n"
 	"nothing is acknowledged, exit code 3.\n"
+	"Offline (the switch cannot be reached): a cable already on this device is\n"
+	"read all the same, checked with what the device kept -- the originating\n"
+	"device's check as it last passed here (HOME/origins, under the device's key)\n"
+	"and the MRN's log entry checked before -- and a line on stderr says so\n"
+	"(--json: \"verified\": {\"offline\": true, \"origin_checked\", ...}).  A cable\n"
+	"not on the device cannot be read until the switch is back (exit 1).\n"
 	"  --save-attachments DIR   write the attachments into DIR (never overwrites)\n"
 	"  --ack                    acknowledge it after displaying\n";
 
@@ -365,6 +506,16 @@ json_t *cli_cable_json(const dp_cable *c, const char *id, const char *mrn)
 	return j;
 }
 
+/* {"offline": bool, "log_index", "log_size"[, "origin_checked"]}: how the cable was checked. */
+static json_t *checked_json(const cli_checked *how)
+{
+	json_t *j = json_pack("{s:b, s:I, s:I}", "offline", how->offline, "log_index", (json_int_t)how->index,
+			      "log_size", (json_int_t)how->log_size);
+	if (j && how->offline)
+		json_object_set_new(j, "origin_checked", json_integer((json_int_t)how->origin_checked));
+	return j;
+}
+
 static int save_atts(cli_ctx *x, const dp_cable *c, const char *dir)
 {
 	for (size_t i = 0; i < c->natts; i++) {
@@ -396,6 +547,9 @@ int cli_one_ref(cli_ctx *x, const char *cmd, int argc, char **argv, char id[DP_H
 		return cli_usage(cmd, "'%s' is neither an MRN (\"26 HQ 000012\") nor a cable id", argv[optind]);
 	if (r == DP_ESTATE)
 		return EXIT_ERR; /* reported */
+	if (r && (x->offline || cli_unreachable(x, r)))
+		return cli_fail(x, r, "read it once the switch is reachable",
+				"cable %s is not on this device, and the switch cannot be reached", argv[optind]);
 	if (r)
 		return cli_fail(x, r, "check `denpo inbox` or `denpo sent`", "cannot find cable %s", argv[optind]);
 	if (cli_ref_mrn(argv[optind], asked))
@@ -433,24 +587,34 @@ int cmd_read(cli_ctx *x, int argc, char **argv)
 		return cli_usage("read", "--save-attachments %s: not a writable directory (create it first)", dir);
 	char id[DP_HEXID], mrn[DP_MRN_MAX + 1] = "", asked[DP_MRN_MAX + 1];
 	int64_t accepted = 0;
+	x->offline_ok = 1;
 	int ec = cli_one_ref(x, "read", argc, argv, id, asked);
 	if (ec)
 		return ec;
+	outbox_upkeep(x); /* nothing when offline */
 	dp_envelope e;
 	dp_cable c;
 	dp_envelope_init(&e);
 	dp_cable_init(&c);
-	ec = cli_open_cable(x, id, asked, &e, &c, mrn, &accepted);
+	cli_checked how;
+	char line[512];
+	ec = cli_open_cable_how(x, id, asked, &e, &c, mrn, &accepted, &how);
+	if (!ec && how.offline) {
+		cli_checked_str(&how, line, sizeof line);
+		fprintf(stderr, "denpo: %s\n", line);
+	}
 	if (!ec) {
 		if (x->json) {
 			json_t *j = cli_cable_json(&c, id, mrn);
-			if (j)
+			if (j) {
 				json_object_set_new(j, "accepted", json_integer((json_int_t)accepted));
+				json_object_set_new(j, "verified", checked_json(&how));
+			}
 			dp_json_print(j);
 		} else {
 			dp_buf out;
 			dp_buf_init(&out, (size_t)DP_MAX_BODY * 2 + 65536);
-			int r = dp_cable_render(&c, mrn[0] ? mrn : NULL, &out);
+			int r = dp_cable_render_marked(&c, mrn[0] ? mrn : NULL, cli_markings(x), &out);
 			if (r)
 				ec = cli_fail(x, r, NULL, "cannot render cable %s", id);
 			else

@@ -25,7 +25,12 @@
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/seal.h"
+#include "denpo/outbox.h"
+#include "denpo/send.h"
 #include "denpo/sentrec.h"
+
+/* What `denpo send` does when the switch cannot be reached. */
+enum { Q_OFFLINE = 0, Q_NOW, Q_NEVER };
 
 typedef struct {
 	const char *cls, *prec, *tags, *subject, *declass, *classby, *body;
@@ -37,13 +42,14 @@ typedef struct {
 	size_t natts;
 	int too_many;
 	int decoy; /* --decoy */
-} draft;
+	int queue; /* Q_OFFLINE (default), Q_NOW (--queue), Q_NEVER (--no-queue) */
+} sendopts;
 
 static const char send_help[] =
 	"usage: denpo send --class CLASS --prec PREC[/INFOPREC] --to POST[,POST...] --tags TAG[,TAG...]\n"
 	"                  --subject TEXT [--info POST,...] [--caption CAPTION]... [--attn HANDLE|ROLE]...\n"
 	"                  [--ref \"26 HQ 000012\"]... [--declassify-on YYYY-MM-DD] [--classified-by TEXT]\n"
-	"                  [--body FILE | --body -] [--attach FILE]...\n"
+	"                  [--body FILE | --body -] [--attach FILE]... [--queue | --no-queue]\n"
 	"\n"
 	"Resolves the cleared recipient devices of the addressed posts, signs the cable with\n"
 	"this device's key, encrypts it end to end to exactly those devices, and submits it.\n"
@@ -59,17 +65,25 @@ static const char send_help[] =
 	"  --decoy       plant a decoy (security office only: an officer with role DECOY): the\n"
 	"                cable goes straight into the recipients' archives, never an inbox, and\n"
 	"                any fetch of it raises a DECOY alert (docs/detection.md)\n"
-	"A cable nobody can read is refused: if no device resolves, nothing is sent.\n";
+	"  --queue       put the cable in the outbox at once, without trying the switch\n"
+	"  --no-queue    if the switch cannot be reached, fail (the cable is saved for\n"
+	"                `denpo retry` if it was sealed) instead of queueing it\n"
+	"A cable nobody can read is refused: if no device resolves, nothing is sent.\n"
+	"When the switch cannot be reached (after the failover wait), the cable goes to\n"
+	"the outbox, sealed on this device (exit 0, \"queued: will be sent when the switch\n"
+	"is reachable\"; --json {\"queued\": true, \"draft_id\"}); the next command that\n"
+	"reaches the switch sends it, FLASH first (`denpo outbox --help`).\n";
 
 static const char reply_help[] =
 	"usage: denpo reply MRN|CABLE_ID [--body FILE|-] [send options]\n"
 	"\n"
 	"Answers a cable you can read: REF is its MRN, TO its originating post, the\n"
 	"classification, captions, TAGS and precedence are copied (override with the\n"
-	"send options), the subject is \"RE: <subject>\".\n";
+	"send options), the subject is \"RE: <subject>\".  Works offline on a cable\n"
+	"held on this device (as `denpo read`); the reply then waits in the outbox.\n";
 
 enum { O_CLASS = 1, O_PREC, O_TO, O_INFO, O_CAP, O_ATTN, O_TAGS, O_SUBJ, O_REF, O_DECL, O_CLBY, O_BODY, O_ATT,
-       O_DECOY };
+       O_DECOY, O_QUEUE, O_NOQUEUE };
 
 static const struct option send_opts[] = {
 	{"class", required_argument, NULL, O_CLASS},
@@ -86,6 +100,8 @@ static const struct option send_opts[] = {
 	{"body", required_argument, NULL, O_BODY},
 	{"attach", required_argument, NULL, O_ATT},
 	{"decoy", no_argument, NULL, O_DECOY},
+	{"queue", no_argument, NULL, O_QUEUE},
+	{"no-queue", no_argument, NULL, O_NOQUEUE},
 	CLI_COMMON_OPTS,
 	{NULL, 0, NULL, 0},
 };
@@ -99,7 +115,7 @@ static const struct option send_opts[] = {
 	} while (0)
 
 /* Returns -1 to go on, else an exit code (help printed or usage error). */
-static int parse_opts(cli_ctx *x, int argc, char **argv, draft *d, const char *cmd, const char *help)
+static int parse_opts(cli_ctx *x, int argc, char **argv, sendopts *d, const char *cmd, const char *help)
 {
 	int o;
 	optind = 0;
@@ -125,6 +141,8 @@ static int parse_opts(cli_ctx *x, int argc, char **argv, draft *d, const char *c
 		case O_BODY: d->body = optarg; break;
 		case O_ATT: PUSH(d->atts, d->natts, optarg); break;
 		case O_DECOY: d->decoy = 1; break;
+		case O_QUEUE: d->queue = Q_NOW; break;
+		case O_NOQUEUE: d->queue = Q_NEVER; break;
 		default: return cli_usage(cmd, "unknown option");
 		}
 	}
@@ -132,143 +150,6 @@ static int parse_opts(cli_ctx *x, int argc, char **argv, draft *d, const char *c
 		return cli_usage(cmd, "too many repeated options (captions %d, attn/to/info %d, refs %d, attachments %d)",
 				 DP_MAX_CAPTIONS, DP_MAX_ADDRESSEES, DP_MAX_REFS, DP_MAX_ATTACHMENTS);
 	return -1;
-}
-
-/*
- * Split comma-separated names from srcs[] into out, trimming spaces,
- * optionally upper-casing; each must pass ok().  Returns an exit code or -1.
- */
-static int split(const char *cmd, const char *what, const char *const *srcs, size_t nsrc, int up,
-		 int (*ok)(const char *), char (*out)[DP_NAME_MAX + 1], size_t max, size_t *n)
-{
-	for (size_t k = 0; k < nsrc; k++) {
-		const char *s = srcs[k];
-		while (*s) {
-			const char *e = strchr(s, ',');
-			size_t len = e ? (size_t)(e - s) : strlen(s);
-			while (len && *s == ' ')
-				s++, len--;
-			while (len && s[len - 1] == ' ')
-				len--;
-			if (len == 0 || len > DP_NAME_MAX)
-				return cli_usage(cmd, "bad %s list '%s' (names of 1..%d characters)", what, srcs[k],
-						 DP_NAME_MAX);
-			if (*n >= max)
-				return cli_usage(cmd, "too many %s (at most %zu)", what, max);
-			char *t = out[*n];
-			memcpy(t, s, len);
-			t[len] = 0;
-			for (size_t i = 0; up && i < len; i++)
-				if (t[i] >= 'a' && t[i] <= 'z')
-					t[i] = (char)(t[i] - 32);
-			if (!ok(t))
-				return cli_usage(cmd, "bad %s '%s'", what, t);
-			for (size_t i = 0; i < *n; i++)
-				if (!strcmp(out[i], t))
-					return cli_usage(cmd, "%s '%s' given twice", what, t);
-			(*n)++;
-			s += len;
-			while (*s == ' ')
-				s++;
-			if (*s == ',')
-				s++;
-		}
-	}
-	return -1;
-}
-
-static int attn_name_ok(const char *s) { return dp_name_ok(s) || dp_handle_ok(s); }
-
-/* Fill c's routing and header fields from the draft (over any defaults already in c). */
-static int draft_to_cable(cli_ctx *x, const draft *d, dp_cable *c, const char *cmd)
-{
-	int ec;
-	if (d->cls && dp_class_parse(d->cls, &c->classification))
-		return cli_usage(cmd, "unknown classification '%s'", d->cls);
-	if (d->prec) {
-		char a[32], *slash;
-		snprintf(a, sizeof a, "%s", d->prec);
-		slash = strchr(a, '/');
-		if (slash)
-			*slash = 0;
-		if (dp_prec_parse(a, &c->prec_action) || (slash && dp_prec_parse(slash + 1, &c->prec_info)))
-			return cli_usage(cmd, "bad precedence '%s' (e.g. IMMEDIATE or IMMEDIATE/ROUTINE)", d->prec);
-		if (!slash)
-			c->prec_info = c->prec_action;
-	}
-	if (d->nto) {
-		c->nto = 0;
-		if ((ec = split(cmd, "TO post", d->to, d->nto, 1, dp_name_ok, c->to, DP_MAX_ADDRESSEES, &c->nto)) >= 0)
-			return ec;
-	}
-	if ((ec = split(cmd, "INFO post", d->info, d->ninfo, 1, dp_name_ok, c->info, DP_MAX_ADDRESSEES,
-			&c->ninfo)) >= 0)
-		return ec;
-	if (d->ncaps) {
-		c->ncaptions = 0;
-		if ((ec = split(cmd, "caption", d->caps, d->ncaps, 1, dp_name_ok, c->captions, DP_MAX_CAPTIONS,
-				&c->ncaptions)) >= 0)
-			return ec;
-	}
-	if ((ec = split(cmd, "ATTN", d->attn, d->nattn, 0, attn_name_ok, c->attn, DP_MAX_ADDRESSEES, &c->nattn)) >= 0)
-		return ec;
-	if (d->tags) {
-		c->ntags = 0;
-		if ((ec = split(cmd, "TAG", &d->tags, 1, 1, dp_name_ok, c->tags, DP_MAX_TAGS, &c->ntags)) >= 0)
-			return ec;
-	}
-	for (size_t i = 0; i < d->nrefs; i++) {
-		if (c->nrefs >= DP_MAX_REFS)
-			return cli_usage(cmd, "too many --ref (at most %d)", DP_MAX_REFS);
-		if (strlen(d->refs[i]) > DP_MRN_MAX || !dp_mrn_ok(d->refs[i]))
-			return cli_usage(cmd, "bad --ref '%s' (a reference number like \"26 HQ 000012\")", d->refs[i]);
-		strcpy(c->refs[c->nrefs++], d->refs[i]);
-	}
-	if (d->subject) {
-		if (strlen(d->subject) > DP_SUBJECT_MAX)
-			return cli_usage(cmd, "subject longer than %d bytes", DP_SUBJECT_MAX);
-		strcpy(c->subject, d->subject);
-	}
-	if (d->declass) {
-		if (strlen(d->declass) != 10)
-			return cli_usage(cmd, "--declassify-on takes YYYY-MM-DD");
-		strcpy(c->declassify_on, d->declass);
-	}
-	if (d->classby) {
-		if (strlen(d->classby) > DP_CLASSBY_MAX)
-			return cli_usage(cmd, "--classified-by longer than %d bytes", DP_CLASSBY_MAX);
-		strcpy(c->classified_by, d->classby);
-	} else if (c->classification != DP_CLASS_UNCLASSIFIED && !c->classified_by[0]) {
-		snprintf(c->classified_by, sizeof c->classified_by, "%s, %s", x->ans.officer, x->ans.post);
-	}
-	if (c->classification == DP_CLASS_UNCLASSIFIED)
-		c->classified_by[0] = 0;
-	if (c->nto == 0)
-		return cli_usage(cmd, "--to POST is required");
-	if (c->prec_action < 0)
-		return cli_usage(cmd, "--prec is required (FLASH, IMMEDIATE, PRIORITY or ROUTINE)");
-	if (c->classification < 0)
-		return cli_usage(cmd, "--class is required (e.g. SECRET)");
-	if (c->ntags == 0)
-		return cli_usage(cmd, "--tags is required (at least one subject tag, e.g. PREL)");
-	if (!c->subject[0])
-		return cli_usage(cmd, "--subject is required");
-	if (c->ninfo == 0)
-		c->prec_info = c->prec_action;
-	if (c->prec_info < c->prec_action)
-		return cli_usage(cmd, "info precedence may not be more urgent than action precedence");
-	return -1;
-}
-
-/* Join names with ',' (for the resolve query). */
-static void join(char *out, size_t cap, const char (*l)[DP_NAME_MAX + 1], size_t n)
-{
-	out[0] = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strncat(out, ",", cap - strlen(out) - 1);
-		strncat(out, l[i], cap - strlen(out) - 1);
-	}
 }
 
 /* 1 if dir is a writable memory-backed file system (tmpfs or ramfs). */
@@ -314,20 +195,7 @@ static int body_from_editor(cli_ctx *x, dp_buf *body)
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	int r = pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ? DP_EIO : dp_read_file(path, body);
-	/* wipe the plaintext draft before removing it */
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		struct stat sb;
-		if (fstat(fd, &sb) == 0 && sb.st_size > 0) {
-			static const uint8_t zero[4096];
-			for (off_t off = 0; off < sb.st_size; off += (off_t)sizeof zero)
-				if (write(fd, zero, sizeof zero) < 0)
-					break;
-			fsync(fd);
-		}
-		close(fd);
-	}
-	unlink(path);
+	cli_shred(path); /* the plaintext draft: overwritten before it is removed */
 	if (r)
 		return cli_fail(x, r, "check $EDITOR", "the editor failed or the draft is unreadable");
 	return EXIT_OK;
@@ -349,7 +217,7 @@ static int read_body(cli_ctx *x, const char *arg, dp_buf *body)
 	return EXIT_OK;
 }
 
-static int read_attachments(cli_ctx *x, const draft *d, dp_cable *c)
+static int read_attachments(cli_ctx *x, const sendopts *d, dp_cable *c)
 {
 	size_t total = c->body_len;
 	for (size_t i = 0; i < d->natts; i++) {
@@ -374,268 +242,170 @@ static int read_attachments(cli_ctx *x, const draft *d, dp_cable *c)
 	return EXIT_OK;
 }
 
-/*
- * Submit with retries on network failure, always the same bytes.  A switch
- * with several addresses: the client library goes round them itself for
- * longer than these retries would wait (denpo/cli.h CLI_FAILOVER_MS).
- */
-static int submit(cli_ctx *x, const uint8_t *sub, size_t n, dp_submit_result *res, int decoy)
+/* Who will NOT get the cable, and who it is encrypted to: on stderr, before the body is asked for. */
+static void print_recipients(cli_ctx *x, const send_result *r)
 {
-	int r = DP_ENET, tries = x->ans.switches.n > 1 ? 1 : 4;
-	for (int attempt = 0; attempt < tries; attempt++) {
-		if (attempt) {
-			fprintf(stderr, "denpo: %s; retrying in %d s (same cable)\n", dp_client_message(x->cl),
-				1 << (attempt - 1));
-			sleep(1u << (attempt - 1));
-		}
-		r = decoy ? dp_client_submit_decoy(x->cl, sub, n, res)
-			  : dp_client_submit(x->cl, sub, n, res);
-		int transient = r == DP_ENET || (r == DP_ESTORE && dp_client_http_status(x->cl) == 503);
-		if (!transient)
-			break;
-	}
-	return r;
+	for (size_t i = 0; r->warnings && i < json_array_size(r->warnings); i++)
+		fprintf(stderr, "denpo: WARNING: %s\n", json_string_value(json_array_get(r->warnings, i)));
+	if (x->json || !r->devs)
+		return;
+	fprintf(stderr, "encrypting to %zu device%s:", r->ndev, r->ndev == 1 ? "" : "s");
+	for (size_t i = 0; i < r->ndev; i++)
+		fprintf(stderr, "%s %s@%s%s", i ? "," : "", r->devs[i].officer, r->devs[i].post,
+			r->devs[i].role == DP_ROLE_INFO ? " (info)" : "");
+	fputc('\n', stderr);
 }
 
-/* devs: the devices the cable was encrypted to (NULL for a retry, which does not know them). */
-static int print_sent(cli_ctx *x, const dp_submit_result *res, const dp_resolved *devs, size_t nrcpt)
+/* The answer on stdout: the MRN (or "queued: ..."), or JSON. */
+static int print_sent(cli_ctx *x, const send_result *r)
 {
-	if (x->json) {
-		json_t *j = json_pack("{s:s, s:s, s:I, s:b, s:I}", "cable_id", res->cable_id, "mrn", res->mrn,
-				      "accepted", (json_int_t)res->accepted, "duplicate", res->duplicate,
-				      "recipients", (json_int_t)nrcpt);
-		if (j && devs) {
-			/* who can read it, as on stderr without --json: never a silent recipient */
-			json_t *a = json_array();
-			for (size_t i = 0; i < nrcpt; i++) {
-				char hex[2 * DP_ED25519_PK + 1];
-				dp_hex_encode(hex, devs[i].device, DP_ED25519_PK);
-				json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "device", hex, "officer",
-								   devs[i].officer, "post", devs[i].post, "role",
-								   devs[i].role == DP_ROLE_INFO ? "info" : "action"));
-			}
-			json_object_set_new(j, "devices", a);
-		}
-		dp_json_print(j);
-	} else
-		printf("%s\n", res->mrn);
+	if (x->json)
+		dp_json_print(send_result_json(r));
+	else if (r->queued)
+		printf("queued: will be sent when the switch is reachable (outbox entry %s; "
+		       "`denpo outbox` lists what waits)\n", r->draft_id);
+	else
+		printf("%s\n", r->res.mrn);
 	return EXIT_OK;
 }
 
-/*
- * The resolve answer's checkpoint verified and consistent with the one this
- * device verified before (a fork stops everything), then every device's
- * enrolment and key entries included in it.  EXIT_OK, or the failure
- * reported (exit 3: nothing may be sent).  No log in the answer is the same
- * failure: never a silent downgrade to unlogged keys.
- */
-static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m)
+/* The body and attachments of the options into c. */
+static int read_content(cli_ctx *x, const sendopts *d, dp_cable *c)
 {
-	const char *hint = "nothing was sent; report this to security operations at once";
-	cli_ckpt cp;
-	int ec = bind_checkpoint(x, &res->log, m, "the recipients' keys", hint, &cp);
+	if (c->body)
+		return EXIT_OK; /* read already */
+	dp_buf body;
+	dp_buf_init(&body, DP_MAX_BODY);
+	int ec = read_body(x, d->body, &body);
+	if (!ec)
+		c->body = dp_buf_steal(&body, &c->body_len);
+	dp_buf_free(&body);
+	if (!ec && !c->body)
+		c->body = calloc(1, 1); /* an empty body, read */
+	if (!ec)
+		ec = read_attachments(x, d, c);
+	return ec;
+}
+
+/* Keep c in the outbox (cable_id: its saved submission, or NULL); an exit code. */
+static int queue(cli_ctx *x, const sendopts *d, dp_cable *c, const char *cable_id, send_result *sr)
+{
+	char why[512];
+	int ec = read_content(x, d, c);
+	if (!ec && !x->ks)
+		ec = cli_load_keys(x); /* the draft is sealed under the storage key */
 	if (ec)
 		return ec;
-	size_t bad = 0;
-	const char *why = "";
-	int r = seal_logged(res->devs, res->n, cp.cp.size, cp.cp.root, &bad, &why);
-	cli_ckpt_free(&cp);
-	if (r == DP_ESIG) {
-		char hex[2 * DP_ED25519_PK + 1];
-		dp_hex_encode(hex, res->devs[bad].device, DP_ED25519_PK);
-		return cli_fail(x, r, hint, "the switch offered a key for device %.16s... of %s at %s "
-					    "that is not in the transparency log (%s)",
-				hex, res->devs[bad].officer, res->devs[bad].post, why);
-	}
+	int r = outbox_queue(x, c, cable_id, sr->draft_id, why, sizeof why);
 	if (r)
-		return cli_fail(x, r, "nothing was sent", "cannot check the recipients' log entries");
-	return EXIT_OK;
+		return cli_fail(x, r, "nothing was sent or queued", "cannot queue the cable: %s", why);
+	sr->queued = 1;
+	snprintf(sr->cable_id, sizeof sr->cable_id, "%s", cable_id ? cable_id : "");
+	return print_sent(x, sr);
+}
+
+/* A send that could not reach the switch, queued: why, on stderr, then "queued: ...". */
+static int queue_after(cli_ctx *x, const sendopts *d, dp_cable *c, send_result *sr)
+{
+	char cid[DP_HEXID];
+	snprintf(cid, sizeof cid, "%s", sr->cable_id);
+	fprintf(stderr, "denpo: %s: %s\n", x->err.what, x->err.message);
+	return queue(x, d, c, sr->sealed ? cid : NULL, sr);
 }
 
 /*
- * Whether u lacks a key only by the switch's clock (skewed: it is off): by
- * this device's clock its next key has started, or its last one not ended.
+ * c's header set: send it -- recipients resolved and shown first, then
+ * the body asked for, sealed, submitted -- or put it in the outbox when
+ * the switch cannot be reached (Q_OFFLINE), at once (Q_NOW), or never
+ * (Q_NEVER: fail as a send always did).  Returns an exit code.
  */
-static int by_clock(const dp_unreachable *u, int skewed)
+static int send_or_queue(cli_ctx *x, const sendopts *d, dp_cable *c)
 {
-	int64_t now = dp_now();
-	return skewed && u->at && !u->not_logged &&
-	       ((u->next_not_before && u->next_not_before <= now + DP_EPOCH_SKEW) ||
-		(u->last_not_after && u->last_not_after + DP_EPOCH_SKEW > now));
-}
-
-/*
- * Why device u will not get the cable, on stderr.  clock: the sentence
- * naming how far the switch's clock is off, if that is why (by_clock),
- * else NULL.
- */
-static void warn_unreachable(const dp_unreachable *u, const char *clock)
-{
-	char hex[2 * DP_ED25519_PK + 1], why[384] = "it never published one", t[DP_TIME_STR];
-	dp_hex_encode(hex, u->device, DP_ED25519_PK);
-	if (u->not_logged) {
-		fprintf(stderr, "denpo: WARNING: device %.16s... of %s at %s has a key that is not yet "
-				"in the transparency log (published moments ago): it will NOT receive "
-				"this cable; resend it in a few seconds\n", hex, u->officer, u->post);
-		return;
-	}
-	if (clock && u->at) {
-		dp_time_str(u->at, t);
-		snprintf(why, sizeof why, "none valid at the switch's time %s, and %s", t, clock);
-	} else if (u->next_not_before) {
-		dp_time_str(u->next_not_before, t);
-		snprintf(why, sizeof why, "its next key starts %s", t);
-	} else if (u->last_not_after) {
-		dp_time_str(u->last_not_after, t);
-		snprintf(why, sizeof why, "its last key expired %s", t);
-	}
-	fprintf(stderr, "denpo: WARNING: device %.16s... of %s at %s has no current key (%s): it "
-			"will NOT receive this cable; %s\n", hex, u->officer, u->post, why,
-		clock ? "send it again once the clocks agree" : "it must connect to the switch, then resend it");
-}
-
-/* Everything after the cable's header fields are set: resolve, body, seal, save, submit. */
-static int finish_send(cli_ctx *x, const draft *d, dp_cable *c)
-{
-	char to[DP_MAX_ADDRESSEES * (DP_NAME_MAX + 1) + 1], info[sizeof to], attn[sizeof to],
-		caps[DP_MAX_CAPTIONS * (DP_NAME_MAX + 1) + 1];
-	join(to, sizeof to, c->to, c->nto);
-	join(info, sizeof info, c->info, c->ninfo);
-	join(attn, sizeof attn, c->attn, c->nattn);
-	join(caps, sizeof caps, c->captions, c->ncaptions);
-	int ec = EXIT_OK;
-	dp_resolve_query q = {to, info, attn, caps, c->classification};
-	dp_resolution res0;
-	uint64_t m = cli_log_size(x);
-	int r = dp_client_resolve_log(x->cl, &q, m, &res0);
-	if (r)
-		return cli_fail(x, r, NULL, "cannot resolve the recipients");
-	dp_resolved *devs = res0.devs;
-	size_t ndev = res0.n, bad = 0;
-	/* key transparency (docs/transparency.md §3): encrypt only to keys in a verified log */
-	if ((ec = logged_keys(x, &res0, m)) != EXIT_OK) {
-		dp_resolution_free(&res0);
-		return ec;
-	}
-	/* never silent: an addressed device without a current key does not get the cable */
-	char clock[256];
-	int skewed = dp_client_clock_note(x->cl, clock, sizeof clock);
-	size_t nclock = 0;
-	for (size_t i = 0; i < res0.nunreachable; i++) {
-		int why = by_clock(&res0.unreachable[i], skewed);
-		warn_unreachable(&res0.unreachable[i], why ? clock : NULL);
-		nclock += (size_t)why;
-	}
-	if (ndev == 0) {
-		size_t nun = res0.nunreachable;
-		dp_resolution_free(&res0);
-		/* the switch judged the keys by a clock that is off: that, not clearance, is why */
-		if (nclock && nclock == nun)
-			return cli_fail(x, DP_ESTATE, "nothing was sent; send again once the clocks agree",
-					"no addressed device has a key valid by the switch's clock: %s", clock);
-		return cli_fail(x, DP_ENOTFOUND,
-				"check TO/INFO/ATTN, the classification and captions; nothing was sent",
-				"no recipient device resolves: %s%s%s%s",
-				nun ? "no addressed device has a current key, and nobody else "
-						    "addressed is cleared for " : "nobody addressed is cleared for ",
-				dp_class_name(c->classification), caps[0] ? " with " : "", caps);
-	}
-	dp_recipient *rcpt = calloc(ndev, sizeof *rcpt);
-	dp_age_recipient *keys = calloc(ndev, sizeof *keys);
-	dp_buf body, sub;
-	dp_buf_init(&body, DP_MAX_BODY);
-	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
-	if (!rcpt || !keys) {
-		ec = cli_fail(x, DP_ENOMEM, NULL, "out of memory");
+	int mode = d->decoy ? Q_NEVER : d->queue;
+	send_result sr;
+	send_plan plan;
+	send_result_init(&sr);
+	memset(&plan, 0, sizeof plan);
+	int ec;
+	if (mode == Q_NOW) {
+		ec = queue(x, d, c, NULL, &sr);
 		goto out;
 	}
-	r = seal_recipients(devs, ndev, dp_now(), rcpt, keys, &bad);
-	if (r == DP_EUNSUPP) {
-		ec = cli_fail(x, r, "report this to the HQ operator; nothing was sent",
-			      "a recipient device has no post-quantum key (cables are encrypted to "
-			      "mlkem768x25519 keys only)");
+	x->offline_ok = mode == Q_OFFLINE;
+	if ((ec = cli_open_client(x)))
+		goto out;
+	if (x->offline && mode == Q_OFFLINE) {
+		ec = queue(x, d, c, NULL, &sr);
 		goto out;
 	}
-	if (r == DP_ESIG) {
-		ec = cli_fail(x, r, "nothing was sent; report this to security operations at once",
-			      "the switch gave a key for device of %s at %s that the device did not sign "
-			      "(a substituted key)", devs[bad].officer, devs[bad].post);
+	outbox_upkeep(x); /* what waited goes first */
+	sr.defer_net = mode == Q_OFFLINE;
+	ec = send_resolve(x, c, &plan, &sr);
+	print_recipients(x, &sr);
+	if (ec && cli_unreachable(x, x->err.rc) && sr.defer_net) {
+		ec = queue_after(x, d, c, &sr);
 		goto out;
 	}
-	if (r == DP_ESTATE) {
-		ec = cli_fail(x, r, skewed ? "nothing was sent; send again once the clocks agree"
-					   : "check this computer's clock; nothing was sent",
-			      "the key the switch gave for %s at %s is not valid now by this device's "
-			      "clock%s%s", devs[bad].officer, devs[bad].post, skewed ? ": " : "",
-			      skewed ? clock : "");
-		goto out;
-	}
-	if (r || (r = dp_cable_set_recipients(c, rcpt, ndev))) {
-		ec = cli_fail(x, r, "report this to the HQ operator", "the switch's recipient list is unusable");
-		goto out;
-	}
-	if (!x->json) {
-		fprintf(stderr, "encrypting to %zu device%s:", ndev, ndev == 1 ? "" : "s");
-		for (size_t i = 0; i < ndev; i++)
-			fprintf(stderr, "%s %s@%s%s", i ? "," : "", devs[i].officer, devs[i].post,
-				devs[i].role == DP_ROLE_INFO ? " (info)" : "");
-		fputc('\n', stderr);
-	}
-	if ((ec = read_body(x, d->body, &body)))
-		goto out;
-	c->body = dp_buf_steal(&body, &c->body_len);
-	if ((ec = read_attachments(x, d, c)))
-		goto out;
-	dp_random(c->id, sizeof c->id);
-	c->created = dp_now();
-	strcpy(c->from, x->ans.post);
-	memcpy(c->from_device, x->ks->sign_pk, DP_ED25519_PK);
-	if ((r = dp_cable_validate(c))) {
-		ec = cli_fail(x, r, "check the body is UTF-8 text, attachment names [A-Za-z0-9._-], dates",
-			      "the cable does not follow the format");
-		goto out;
-	}
-	if ((r = seal_cable(c, keys, ndev, x->ks->sign_sk, &sub))) {
-		ec = cli_fail(x, r, NULL, "cannot sign and encrypt the cable");
-		goto out;
-	}
-	char id[DP_HEXID], p[PATH_MAX], name[64];
-	dp_hex_encode(id, c->id, DP_CABLE_ID);
-	snprintf(name, sizeof name, "sent/%s.cable", id);
-	cli_path(x, p, name);
-	if ((r = dp_write_file(p, sub.p, sub.len, 0600, 1)) || (r = sentrec_write(x, c, "pending", NULL, d->decoy))) {
-		ec = cli_fail(x, r, "nothing was sent", "cannot save the outgoing cable in %s", x->home);
-		goto out;
-	}
-	dp_submit_result res;
-	r = submit(x, sub.p, sub.len, &res, d->decoy);
-	if (r) {
-		/* unreachable, or its disk full: the same bytes go later */
-		int later = r == DP_ENET || r == DP_ENOSPC;
-		ec = cli_fail(x, r,
-			      !later ? NULL
-			      : d->decoy ? "the decoy is saved; run `denpo retry --decoy` with its id to send the same bytes"
-			      : r == DP_ENOSPC ? "the cable is saved; once the switch's operator has freed space, "
-						 "run `denpo retry` with its id to send the same bytes"
-					 : "the cable is saved; run `denpo retry` with its id to send the same bytes",
-			      "cable %s was not accepted", id);
-		goto out;
-	}
-	if (strcmp(res.cable_id, id) != 0) {
-		ec = cli_fail(x, DP_EPROTO, "report this to the HQ operator", "the switch acknowledged another cable id");
-		goto out;
-	}
-	if ((r = sentrec_write(x, c, "accepted", &res, d->decoy)))
-		fprintf(stderr, "denpo: warning: cable %s was accepted, but its record in sent/ still says "
-				"pending: %s\n", id, cli_strerror(x, r));
-	ec = print_sent(x, &res, devs, ndev);
+	if (!ec)
+		ec = read_content(x, d, c);
+	if (!ec)
+		ec = send_sealed(x, c, d->decoy, &plan, &sr);
+	if (ec && cli_unreachable(x, x->err.rc) && sr.defer_net)
+		ec = queue_after(x, d, c, &sr);
+	else if (!ec)
+		ec = print_sent(x, &sr);
 out:
-	dp_resolution_free(&res0);
-	free(rcpt);
-	free(keys);
-	dp_buf_free(&body);
-	dp_buf_free(&sub);
+	send_plan_free(&plan);
+	send_result_free(&sr);
 	return ec;
+}
+
+/* The send options as a draft (denpo/drafts.h): the one conversion to a cable is draft_cable's. */
+static json_t *opts_json(const sendopts *d)
+{
+	json_t *j = json_object();
+	const struct {
+		const char *key;
+		const char *const *v;
+		size_t n;
+	} lists[] = {
+		{"to", d->to, d->nto},           {"info", d->info, d->ninfo}, {"captions", d->caps, d->ncaps},
+		{"attn", d->attn, d->nattn},     {"refs", d->refs, d->nrefs}, {"tags", &d->tags, d->tags != NULL},
+	};
+	const struct {
+		const char *key, *v;
+	} strs[] = {
+		{"classification", d->cls}, {"precedence", d->prec},       {"subject", d->subject},
+		{"declassify_on", d->declass}, {"classified_by", d->classby},
+	};
+	for (size_t i = 0; j && i < sizeof lists / sizeof lists[0]; i++) {
+		if (!lists[i].n)
+			continue;
+		json_t *a = json_array();
+		for (size_t k = 0; a && k < lists[i].n; k++)
+			json_array_append_new(a, json_string(lists[i].v[k]));
+		json_object_set_new(j, lists[i].key, a);
+	}
+	for (size_t i = 0; j && i < sizeof strs / sizeof strs[0]; i++)
+		if (strs[i].v)
+			json_object_set_new(j, strs[i].key, json_string(strs[i].v));
+	return j;
+}
+
+/* The options over c's header (complete: ready to send but for the body); usage errors as the CLI words them. */
+static int apply_opts(cli_ctx *x, const sendopts *d, dp_cable *c, const char *cmd)
+{
+	char why[512];
+	json_t *j = opts_json(d);
+	if (!j)
+		return cli_fail(x, DP_ENOMEM, NULL, "out of memory");
+	int r = draft_cable(x, j, c, 1, 1, why, sizeof why);
+	json_decref(j);
+	if (r)
+		return cli_usage(cmd, "%s", why);
+	if (d->decoy && d->queue == Q_NOW)
+		return cli_usage(cmd, "--decoy goes to the switch at once: not with --queue");
+	return EXIT_OK;
 }
 
 static void draft_defaults(dp_cable *c)
@@ -646,7 +416,7 @@ static void draft_defaults(dp_cable *c)
 
 int cmd_send(cli_ctx *x, int argc, char **argv)
 {
-	draft d;
+	sendopts d;
 	memset(&d, 0, sizeof d);
 	int ec = parse_opts(x, argc, argv, &d, "send", send_help);
 	if (ec >= 0)
@@ -660,68 +430,49 @@ int cmd_send(cli_ctx *x, int argc, char **argv)
 	dp_cable c;
 	dp_cable_init(&c);
 	draft_defaults(&c);
-	ec = draft_to_cable(x, &d, &c, "send");
-	if (ec < 0)
-		ec = cli_open_client(x);
+	ec = apply_opts(x, &d, &c, "send");
 	if (!ec)
-		ec = finish_send(x, &d, &c);
+		ec = send_or_queue(x, &d, &c);
 	dp_cable_free(&c);
 	return ec;
 }
 
 int cmd_reply(cli_ctx *x, int argc, char **argv)
 {
-	draft d;
+	sendopts d;
 	memset(&d, 0, sizeof d);
 	int ec = parse_opts(x, argc, argv, &d, "reply", reply_help);
 	if (ec >= 0)
 		return ec;
 	if (optind + 1 != argc)
 		return cli_usage("reply", "give exactly one MRN or cable id to answer");
+	char mrn[DP_MRN_MAX + 1];
+	const char *ref = argv[optind];
+	if (!(strlen(ref) == 32 && strspn(ref, "0123456789abcdefABCDEF") == 32) && cli_ref_mrn(ref, mrn))
+		return cli_usage("reply", "'%s' is neither an MRN (\"26 HQ 000012\") nor a cable id", ref);
 	if (cli_home(x, 0))
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
+	/* the cable answered may be read offline: the reply then waits in the outbox */
+	x->offline_ok = !d.decoy && d.queue != Q_NEVER;
 	if ((ec = cli_open_client(x)))
 		return ec;
-	char id[DP_HEXID], mrn[DP_MRN_MAX + 1], asked[DP_MRN_MAX + 1];
-	int64_t accepted;
-	int r = cli_ref_to_id(x, argv[optind], id);
-	if (r == DP_EINVAL)
-		return cli_usage("reply", "'%s' is neither an MRN (\"26 HQ 000012\") nor a cable id", argv[optind]);
-	if (r == DP_ESTATE)
-		return EXIT_ERR;
-	if (r)
-		return cli_fail(x, r, "check `denpo inbox`", "cannot find cable %s", argv[optind]);
-	dp_cable orig, c;
-	dp_envelope e;
-	dp_cable_init(&orig);
-	dp_envelope_init(&e);
+	if (!x->offline)
+		outbox_upkeep(x);
+	json_t *pre;
+	if ((ec = send_reply_draft(x, ref, &pre)))
+		return ec;
+	char why[512];
+	dp_cable c;
 	dp_cable_init(&c);
-	if (cli_ref_mrn(argv[optind], asked))
-		asked[0] = 0; /* a cable id */
-	/* REF is the MRN its log entry records, checked like `denpo read` checks it */
-	ec = cli_open_cable(x, id, asked, &e, &orig, mrn, &accepted);
-	if (!ec) {
-		/* defaults from the original; the send options override them */
-		c.classification = orig.classification;
-		memcpy(c.captions, orig.captions, sizeof c.captions);
-		c.ncaptions = orig.ncaptions;
-		c.prec_action = c.prec_info = orig.prec_action;
-		strcpy(c.to[0], orig.from);
-		c.nto = 1;
-		memcpy(c.tags, orig.tags, sizeof c.tags);
-		c.ntags = orig.ntags;
-		strcpy(c.refs[0], mrn);
-		c.nrefs = 1;
-		if (!strncmp(orig.subject, "RE: ", 4))
-			snprintf(c.subject, sizeof c.subject, "%s", orig.subject);
-		else
-			snprintf(c.subject, sizeof c.subject, "RE: %.*s", DP_SUBJECT_MAX - 4, orig.subject);
-		ec = draft_to_cable(x, &d, &c, "reply");
-		if (ec < 0)
-			ec = finish_send(x, &d, &c);
-	}
-	dp_cable_free(&orig);
-	dp_envelope_free(&e);
+	draft_defaults(&c);
+	/* defaults from the original; the send options override them (--ref adds to its REF) */
+	if (draft_cable(x, pre, &c, 0, 1, why, sizeof why))
+		ec = cli_fail(x, DP_EINVAL, NULL, "cannot answer this cable: %s", why);
+	json_decref(pre);
+	if (!ec)
+		ec = apply_opts(x, &d, &c, "reply");
+	if (!ec)
+		ec = send_or_queue(x, &d, &c);
 	dp_cable_free(&c);
 	return ec;
 }
@@ -758,29 +509,6 @@ static const char *lost_hint(int r)
 	return NULL;
 }
 
-/* Submit sent/ID.cable again and bring its record up to date.  DP codes; the record's update failing is a warning. */
-static int resend(cli_ctx *x, const char *id, int decoy, dp_submit_result *res)
-{
-	char p[PATH_MAX], name[64];
-	snprintf(name, sizeof name, "sent/%.32s.cable", id);
-	cli_path(x, p, name);
-	dp_buf sub;
-	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
-	int r = dp_read_file(p, &sub);
-	if (!r)
-		r = submit(x, sub.p, sub.len, res, decoy);
-	dp_buf_free(&sub);
-	if (r)
-		return r;
-	if (strcmp(res->cable_id, id) != 0)
-		return DP_EPROTO; /* the switch acknowledged another cable */
-	int w = sentrec_accepted(x, id, res);
-	if (w && w != DP_ENOTFOUND)
-		fprintf(stderr, "denpo: warning: cable %s was accepted as %s, but its record in sent/ could "
-				"not be updated: %s\n", id, res->mrn, cli_strerror(x, w));
-	return DP_OK;
-}
-
 /* `denpo retry --lost`: every lost cable, in precedence order, each reported. */
 static int retry_lost(cli_ctx *x)
 {
@@ -802,7 +530,7 @@ static int retry_lost(cli_ctx *x)
 		const sentrec *s = &lost[i];
 		dp_submit_result res;
 		const char *prec = s->precedence >= 0 ? dp_prec_name(s->precedence) : "?";
-		r = resend(x, s->cable_id, s->decoy, &res);
+		r = send_again(x, s->cable_id, s->decoy, &res);
 		nok += r == DP_OK;
 		const char *msg = r && x->cl ? dp_client_message(x->cl) : "";
 		if (out && !r)
@@ -884,10 +612,15 @@ int cmd_retry(cli_ctx *x, int argc, char **argv)
 	if (sentrec_get(x, id, &rec) == DP_OK)
 		decoy |= rec.decoy;
 	dp_submit_result res;
-	int r = resend(x, id, decoy, &res);
+	int r = send_again(x, id, decoy, &res);
 	if (r)
 		return cli_fail(x, r, NULL, "cable %s was not accepted", id);
 	if (!res.duplicate && sentrec_get(x, id, &rec) == DP_OK && rec.was[0])
 		fprintf(stderr, "denpo: the switch had lost this cable: it is %s now (was %s)\n", res.mrn, rec.was);
-	return print_sent(x, &res, NULL, 0);
+	send_result sr;
+	send_result_init(&sr);
+	sr.res = res;
+	ec = print_sent(x, &sr);
+	send_result_free(&sr);
+	return ec;
 }

@@ -7,6 +7,7 @@
 
 #include "denpo/cli.h"
 #include "denpo/crypto.h"
+#include "denpo/drafts.h"
 
 /* DENPO_VERSION comes from the Makefile (VERSION, or git describe in a checkout). */
 static int cmd_version(cli_ctx *x, int argc, char **argv)
@@ -24,11 +25,14 @@ static const struct {
 	{"whoami", cmd_whoami, "show this device, officer, post and switch"},
 	{"send", cmd_send, "draft, sign, encrypt and send a cable"},
 	{"reply", cmd_reply, "answer a cable (REF, TO and classification taken from it)"},
+	{"draft", cmd_draft, "drafts sealed on this device (as `denpo ui` keeps them): list, save, show, send, delete"},
+	{"outbox", cmd_outbox, "cables waiting for the switch (queued offline): list, send, retry, delete"},
 	{"retry", cmd_retry, "submit a saved cable again (same bytes): not yet accepted, or lost by the switch (--lost)"},
 	{"inbox", cmd_inbox, "list cables waiting for this device, most urgent first"},
 	{"archive", cmd_archive, "list every cable addressed to this device, newest first"},
 	{"read", cmd_read, "fetch, decrypt, verify and display a cable"},
 	{"ack", cmd_ack, "acknowledge a cable (read receipt)"},
+	{"directory", cmd_directory, "posts, collectives and officers to address, and the ministry's markings"},
 	{"status", cmd_status, "delivery and read receipts of a cable you sent"},
 	{"sent", cmd_sent, "cables sent by you"},
 	{"key", cmd_key, "this device's key epochs: status, rotate, publish ahead, export-identity"},
@@ -87,6 +91,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	draft_json_wipe_allocs(); /* a draft's text passes through jansson: wiped when freed */
 	if (dp_crypto_init() || dp_client_global_init()) {
 		fprintf(stderr, "denpo: cannot initialise the crypto/network libraries\n");
 		return EXIT_ERR;

@@ -120,6 +120,28 @@ int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 	return cli_exit_code(rc);
 }
 
+int cli_unreachable(const cli_ctx *x, int r)
+{
+	return r == DP_ENET && !(x->cl && dp_client_pin_failed(x->cl));
+}
+
+int cli_shred(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		struct stat sb;
+		if (fstat(fd, &sb) == 0 && sb.st_size > 0) {
+			static const uint8_t zero[4096];
+			for (off_t off = 0; off < sb.st_size; off += (off_t)sizeof zero)
+				if (write(fd, zero, sizeof zero) < 0)
+					break;
+			fsync(fd);
+		}
+		close(fd);
+	}
+	return unlink(path) == 0 ? DP_OK : errno == ENOENT ? DP_ENOTFOUND : DP_EIO;
+}
+
 void cli_age_str(int64_t t, char out[32])
 {
 	int64_t d = (int64_t)time(NULL) - t;
@@ -502,6 +524,8 @@ int cli_open_client(cli_ctx *x)
 		ec = cli_log_upkeep(x);
 		if (ec)
 			return ec;
+		if (x->offline && x->offline_ok)
+			return EXIT_OK; /* no switch: the key upkeep waits for the next command that reaches it */
 		/* keys look expired or not yet valid when the clocks disagree: said up front */
 		char clock[256];
 		if (dp_client_clock_note(x->cl, clock, sizeof clock))
@@ -510,6 +534,17 @@ int cli_open_client(cli_ctx *x)
 			cli_keys_upkeep(x);
 	}
 	return EXIT_OK;
+}
+
+int cli_reconnect(cli_ctx *x)
+{
+	if (!x->cl)
+		return cli_open_client(x);
+	int was = x->offline;
+	int ec = cli_log_upkeep(x); /* witnesses the log again, and says whether the switch answered */
+	if (!ec && was && !x->offline && !x->no_maint)
+		cli_keys_upkeep(x); /* skipped while it was away */
+	return ec;
 }
 
 void cli_keys_upkeep(cli_ctx *x)
@@ -706,6 +741,8 @@ int cli_ref_to_id(cli_ctx *x, const char *ref, char id[DP_HEXID])
 	 */
 	if (scan_dir(x, "cache", ".mrn", mrn, id) || scan_dir(x, "sent", ".json", mrn, id))
 		return DP_OK;
+	if (x->offline)
+		return DP_ENET; /* not held here, and no switch to ask */
 	int ec = cli_open_client(x);
 	if (ec)
 		return DP_ESTATE; /* already reported */

@@ -24,6 +24,7 @@
  *   GET  /api/cables/ID/attachments/N  an attachment's bytes, as a download
  *   POST /api/cables/ID/ack          acknowledge (read receipt)
  *   GET  /api/sent                   sent cables, pending and lost ones
+ *   GET  /api/directory              posts, collectives, officers and roles (as `denpo directory`)
  *   POST /api/search {"q","from","to"}  the opened cables, searched in memory
  */
 #include <errno.h>
@@ -248,8 +249,9 @@ static void cable_view(dp_webui_req *rq, const char *id)
 	json_t *j = cli_cable_json(&c, id, mrn);
 	bind_logged lg;
 	int have_lg = bind_cache_get(a->x, id, &lg) == DP_OK;
-	char banner[512] = "";
-	ui_banner(&c, banner, sizeof banner);
+	char banner[CLI_BANNER_MAX] = ""; /* exactly the banner `denpo read` prints, the ministry's markings with it */
+	if (cli_banner(a->x, &c, banner, sizeof banner))
+		banner[0] = 0;
 	json_object_set_new(j, "accepted", json_integer((json_int_t)accepted));
 	json_object_set_new(j, "banner", json_string(banner));
 	json_object_set_new(j, "verification",
@@ -368,6 +370,27 @@ static void h_sent(dp_webui_req *rq)
 	note_contact(a, DP_OK);
 	dp_webui_json(rq, 200, cli_sent_json(a->x, &v));
 	cli_sent_free(&v);
+}
+
+/* ---- the directory, for TO/INFO/ATTN ---- */
+
+static void h_directory(dp_webui_req *rq)
+{
+	ui_app *a = rq->app;
+	dp_directory d;
+	int64_t kept_at = 0;
+	int r = cli_directory_get(a->x, &d, &kept_at);
+	if (r) {
+		dp_webui_fail(rq, r == DP_ENET ? 503 : 502, dp_errname(r), dp_strerror(r),
+			      "type the posts by name; the directory is kept once it was listed");
+		return;
+	}
+	note_contact(a, kept_at ? DP_ENET : DP_OK);
+	json_t *j = cli_directory_json(a->x, &d);
+	if (kept_at)
+		json_object_set_new(j, "kept_at", json_integer((json_int_t)kept_at));
+	dp_directory_free(&d);
+	dp_webui_json(rq, 200, j);
 }
 
 /* ---- search ---- */
@@ -539,6 +562,7 @@ static const dp_webui_route routes[] = {
 	{"GET", DP_WEBUI_PREFIX, "/api/cables/", h_cable_get},
 	{"POST", DP_WEBUI_PREFIX, "/api/cables/", h_cable_post},
 	{"GET", DP_WEBUI_EXACT, "/api/sent", h_sent},
+	{"GET", DP_WEBUI_EXACT, "/api/directory", h_directory},
 	{"POST", DP_WEBUI_EXACT, "/api/search", h_search},
 };
 

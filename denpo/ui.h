@@ -7,17 +7,10 @@
 
 #include <stddef.h>
 
-#include "denpo/cable.h"
 #include "denpo/webui.h"
 
 typedef struct ui_app ui_app;
 
 /* The page's files (denpo/ui/), compiled into the program. */
 void ui_assets(const dp_webui_asset **out, size_t *n);
-/*
- * The banner line of cable c exactly as `denpo read` prints it (its first
- * line: classification, captions), into out ("" if it cannot be rendered).
- */
-void ui_banner(const dp_cable *c, char *out, size_t cap);
-
 #endif

@@ -837,7 +837,15 @@ int cli_log_upkeep(cli_ctx *x)
 						 "evidence", dir));
 		return EXIT_VERIFY;
 	}
-	if (cli_disk_full(x, r))
+	/* unreachable, not answered with another key: that is reported as the failure it is */
+	int was_offline = x->offline;
+	x->offline = cli_unreachable(x, r);
+	if (x->offline && x->offline_ok) {
+		if (!x->quiet && !was_offline) /* said once, not at each retry of a waiting watch */
+			fprintf(stderr, "denpo: offline: the switch cannot be reached (%s); going on with what this "
+				"device holds; the transparency log was not witnessed this time\n",
+				x->cl ? dp_client_message(x->cl) : dp_strerror(r));
+	} else if (cli_disk_full(x, r))
 		fprintf(stderr, "denpo: warning: the switch's transparency log was checked but this device "
 				"could not keep its checkpoint: %s\n", cli_strerror(x, r));
 	else if (r)

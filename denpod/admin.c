@@ -322,8 +322,11 @@ static int officer_opts(const dpa_args *a, dps_officer *o)
 			return 2;
 		}
 	if (a->name) {
-		if (strlen(a->name) > DPS_FULLNAME_MAX || strpbrk(a->name, "\r\n")) {
-			fprintf(stderr, "denpod: --name is one line of at most %d bytes\n", DPS_FULLNAME_MAX);
+		/* UTF-8 text without controls: it is shown on every device (GET /v1/directory) */
+		if (strlen(a->name) > DPS_FULLNAME_MAX ||
+		    !dp_text_ok((const uint8_t *)a->name, strlen(a->name), 0)) {
+			fprintf(stderr, "denpod: --name is one line of at most %d bytes of UTF-8 text, "
+					"without control characters\n", DPS_FULLNAME_MAX);
 			return 2;
 		}
 		snprintf(o->fullname, sizeof o->fullname, "%s", a->name);

@@ -292,7 +292,8 @@ static void inbox_wake(dpd_server *srv, dpd_waiter *w)
 
 void dpd_get_health(const dpd_call *c)
 {
-	dpd_reply_json(c->rq, 200, json_pack("{s:s,s:s}", "status", "ok", "version", DPD_VERSION));
+	dpd_reply_json(c->rq, 200, json_pack("{s:s,s:s,s:o*}", "status", "ok", "version", DPD_VERSION,
+					     "markings", dpd_markings_json(&c->srv->cfg.markings)));
 }
 
 void dpd_get_inbox(const dpd_call *c)

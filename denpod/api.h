@@ -12,6 +12,7 @@
 #ifndef DENPOD_API_H
 #define DENPOD_API_H
 
+#include "denpo/markings.h"
 #include "denpod/req.h"
 #include "denpod/store.h"
 
@@ -43,6 +44,10 @@ void dpd_get_resolve(const dpd_call *c);
 void dpd_get_device(const dpd_call *c);
 void dpd_get_status(const dpd_call *c);
 void dpd_get_accepted(const dpd_call *c);
+/* api_dir.c: the directory listing */
+void dpd_get_directory(const dpd_call *c);
+/* The markings' answer field: {"SECRET": "極秘", ...}, levels without one left out (NULL: ENOMEM). */
+json_t *dpd_markings_json(const dp_markings *m);
 /* api_cable.c: a submission, a fetch, an acknowledgement (ops: op.h) */
 void dpd_post_cable(const dpd_call *c);
 void dpd_get_cable(const dpd_call *c);

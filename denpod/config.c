@@ -208,9 +208,10 @@ int dpc_init(dpc_config *c)
  * one list that dpc_load reads, `denpod config check` shows and
  * docs/operations.md ("denpod.conf") documents.
  */
-enum { K_STR, K_ADDR, K_NUM, K_STORE };
+enum { K_STR, K_ADDR, K_NUM, K_STORE, K_MARK };
 #define CONN(f) offsetof(dpc_config, conn) + offsetof(dpc_conn_limits, f), sizeof(unsigned)
 #define STR(f) offsetof(dpc_config, f), sizeof(((dpc_config *)0)->f)
+#define MARK(l) offsetof(dpc_config, markings.of[l]), DP_MARKING_MAX + 1
 static const struct dpc_key {
 	const char *name;
 	int kind;
@@ -247,9 +248,16 @@ static const struct dpc_key {
 	{"write_timeout", K_NUM, CONN(write_s), 1, 3600, 30, "", 0},
 	/* seconds serving with /readyz at 503 after SIGTERM, so a load balancer drains first */
 	{"shutdown_delay", K_NUM, offsetof(dpc_config, shutdown_delay), sizeof(unsigned), 0, 300, 0, "", 0},
+	/* the ministry's classification markings (denpo/markings.h), shown beside each level */
+	{"marking_unclassified", K_MARK, MARK(DP_CLASS_UNCLASSIFIED), 0, 0, 0, "none", 0},
+	{"marking_restricted", K_MARK, MARK(DP_CLASS_RESTRICTED), 0, 0, 0, "none", 0},
+	{"marking_confidential", K_MARK, MARK(DP_CLASS_CONFIDENTIAL), 0, 0, 0, "none", 0},
+	{"marking_secret", K_MARK, MARK(DP_CLASS_SECRET), 0, 0, 0, "none", 0},
+	{"marking_top_secret", K_MARK, MARK(DP_CLASS_TOP_SECRET), 0, 0, 0, "none", 0},
 };
 #undef CONN
 #undef STR
+#undef MARK
 #define NKEYS (sizeof keys / sizeof keys[0])
 _Static_assert(NKEYS <= 64, "dpc_config.set has a bit per key");
 
@@ -341,6 +349,11 @@ static int load_kv(dpc_config *c, dp_conf *rd, const dp_conf_kv *kv)
 		return dp_conf_err(rd, DP_EPARSE, "store: not a PostgreSQL URI (postgresql://USER@HOST/DB, "
 						  "no spaces; see docs/several-switches.md); without store the "
 						  "switch keeps denpod.db in its data directory");
+	char why[DP_MARKING_WHY];
+	if (k->kind == K_MARK && !dp_marking_ok(f, kv->vn, why, sizeof why))
+		return dp_conf_err(rd, DP_EPARSE, "%s: not a marking: %s (a marking is shown on every "
+						  "banner beside the level: e.g. %s = 極秘; docs/operations.md, "
+						  "\"Classification markings\")", kq, why, kq);
 	if (k->kind == K_ADDR && dpc_parse_listen(f, host, sizeof host, &port))
 		return dp_conf_err(rd, DP_EPARSE, "%s: \"%s\" is not HOST:PORT (e.g. 127.0.0.1:9100, "
 						  "[::1]:9100)", kq, dp_conf_quote(q, kv->val, kv->vn));
@@ -445,8 +458,8 @@ const char *dpc_key_show(const dpc_config *c, size_t i, char *val, size_t cap, i
 		snprintf(val, cap, "(set, not shown)");
 	else if (k->kind == K_NUM)
 		snprintf(val, cap, "%llu", (unsigned long long)num_get(c, k));
-	else if (*is_default && strcmp(k->def_s, "off") == 0)
-		snprintf(val, cap, "off");
+	else if (*is_default && (strcmp(k->def_s, "off") == 0 || strcmp(k->def_s, "none") == 0))
+		snprintf(val, cap, "%s", k->def_s);
 	else
 		snprintf(val, cap, "%s", (const char *)c + k->off);
 	return k->name;

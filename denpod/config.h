@@ -41,6 +41,12 @@
  *                     /readyz answering 503, so a load balancer drains the switch first
  *                     (a second SIGTERM or SIGINT stops it at once)
  *
+ * Classification markings (denpo/markings.h, docs/operations.md), all optional:
+ *   marking_unclassified, marking_restricted, marking_confidential, marking_secret,
+ *   marking_top_secret = TEXT   the ministry's own marking of that level (UTF-8, e.g.
+ *                     極秘), shown on every banner beside the level; a value that
+ *                     dp_marking_ok refuses stops the switch at start with FILE:LINE
+ *
  * The scrub (denpod/scrub.h, docs/operations.md "Damage and recovery"):
  *   scrub_period=SECONDS  a pass over every stored cable and the whole log
  *                     starts at most this often (default 86400, a day; 0: no scrub)
@@ -62,6 +68,7 @@
 #define DENPOD_CONFIG_H
 
 #include "denpo/enrol.h"
+#include "denpo/markings.h"
 #include "denpo/tlog.h"
 
 #define DPC_VERSION "0.1" /* denpod's version: GET /v1/health, ECS observer.version */
@@ -97,6 +104,7 @@ typedef struct {
 	uint64_t set;       /* bit i: key i of dpc_key_show was in the file */
 	unsigned line[64];  /* ... on this line */
 	unsigned shutdown_delay; /* seconds serving with /readyz at 503 after SIGTERM (0..300) */
+	dp_markings markings;    /* marking_LEVEL = ...: the ministry's markings ("": none) */
 } dpc_config;
 
 #define DPC_ENTERPRISE_DEFAULT 32473 /* RFC 5612: for documentation; a ministry sets its own */

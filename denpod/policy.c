@@ -25,6 +25,11 @@ int dpp_is_decoy_officer(const char roles[][DP_NAME_MAX + 1], size_t nroles)
 	return in_set(roles, nroles, DPP_ROLE_DECOY);
 }
 
+int dpp_role_listed(const char *role)
+{
+	return strcmp(role, DPP_ROLE_DECOY) != 0;
+}
+
 struct add_ctx {
 	char (*set)[DP_NAME_MAX + 1];
 	size_t *n;

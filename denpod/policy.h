@@ -59,6 +59,13 @@ typedef struct {
  * hold it.
  */
 int dpp_is_decoy_officer(const char roles[][DP_NAME_MAX + 1], size_t nroles);
+/*
+ * Whether the directory listing (GET /v1/directory) shows an officer's
+ * role: every role but DECOY, so the listing holds the security office's
+ * fictitious originators like any officer and singles none out
+ * (docs/detection.md §5).
+ */
+int dpp_role_listed(const char *role);
 
 /*
  * The recipient rule: whether device d, whose officer is o (both rows as

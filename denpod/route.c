@@ -43,6 +43,7 @@ const dpd_route_row dpd_routes[] = {
 	{DPD_RT_OVERDUE, 0, EXACT, "/v1/overdue", "/v1/overdue", dpd_get_overdue, OTHER},
 	{DPD_RT_RESOLVE, 0, EXACT, "/v1/directory/resolve", "/v1/directory/resolve", dpd_get_resolve,
 	 OTHER},
+	{DPD_RT_DIRECTORY, 0, EXACT, "/v1/directory", "/v1/directory", dpd_get_directory, OTHER},
 	{DPD_RT_DEVICE, 0, PREFIX, "/v1/directory/devices/", "/v1/directory/devices/{id}",
 	 dpd_get_device, KEYREQ},
 	{DPD_RT_KEY_PUT, 1, EXACT, "/v1/keys", "/v1/keys", dpd_post_keys, OTHER},

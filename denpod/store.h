@@ -198,6 +198,9 @@ int dps_post_add(dps_store *s, const dps_post *p) DP_WUR;
 int dps_post_get(dps_store *s, const char *name, dps_post *p) DP_WUR;
 /* In its own transaction, or the caller's if one is open. */
 int dps_collective_add(dps_store *s, const char *name, const char *const *posts, size_t n) DP_WUR;
+/* Every collective's members, one (name, post) pair per call, by name then post. */
+int dps_collective_list(dps_store *s, int (*cb)(void *ctx, const char *name, const char *post),
+			void *ctx) DP_WUR;
 /*
  * Posts named by an addressee (a post names itself, a collective its
  * members), handed to cb one by one.  DP_ENOTFOUND if neither.

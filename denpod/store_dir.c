@@ -121,6 +121,25 @@ int dps_collective_add(dps_store *s, const char *name, const char *const *posts,
 	return dps_own_end(s, own, r);
 }
 
+struct coll_each {
+	int (*cb)(void *ctx, const char *name, const char *post);
+	void *ctx;
+};
+
+static int coll_each_row(dpdb_stmt *st, void *ctx)
+{
+	struct coll_each *x = ctx;
+	return x->cb(x->ctx, dpdb_col_text(st, 0), dpdb_col_text(st, 1));
+}
+
+int dps_collective_list(dps_store *s, int (*cb)(void *ctx, const char *name, const char *post),
+			void *ctx)
+{
+	struct coll_each x = {cb, ctx};
+	return dps_rows(dpdb_prepare(s->db, "SELECT name,post FROM collectives ORDER BY name,post"),
+			coll_each_row, &x);
+}
+
 struct addressee {
 	int (*cb)(void *ctx, const char *post);
 	void *ctx;

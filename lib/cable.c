@@ -648,18 +648,24 @@ int dp_cable_decode(dp_cable *c, const uint8_t *p, size_t n)
 
 /* ---- rendering ---- */
 
-/* "SECRET//NOFORN//EXDIS", without a line end. */
-static int put_marking(const dp_cable *c, dp_buf *b)
+int dp_cable_banner(const dp_cable *c, const dp_markings *m, dp_buf *out)
 {
-	int r = dp_buf_puts(b, dp_class_banner(c->classification));
+	int cl = c->classification;
+	if (cl < DP_CLASS_UNCLASSIFIED || cl > DP_CLASS_TOP_SECRET)
+		return DP_EINVAL;
+	const char *mk = m ? m->of[cl] : "";
+	/* a marking the rule refuses is not shown at all: the level alone is always right */
+	int r = mk[0] && dp_marking_ok(mk, strlen(mk), NULL, 0)
+			? dp_buf_printf(out, "%s (%s)", mk, dp_class_banner(cl))
+			: dp_buf_puts(out, dp_class_banner(cl));
 	for (size_t i = 0; !r && i < c->ncaptions; i++)
-		r = dp_buf_printf(b, "//%s", c->captions[i]);
+		r = dp_buf_printf(out, "//%s", c->captions[i]);
 	return r;
 }
 
-static int put_banner(const dp_cable *c, dp_buf *b)
+static int put_banner(const dp_cable *c, const dp_markings *m, dp_buf *b)
 {
-	int r = put_marking(c, b);
+	int r = dp_cable_banner(c, m, b);
 	return r ? r : dp_buf_putc(b, '\n');
 }
 
@@ -673,6 +679,11 @@ static int put_rlist(dp_buf *b, const char *label, const char (*l)[DP_NAME_MAX +
 
 int dp_cable_render(const dp_cable *c, const char *mrn, dp_buf *out)
 {
+	return dp_cable_render_marked(c, mrn, NULL, out);
+}
+
+int dp_cable_render_marked(const dp_cable *c, const char *mrn, const dp_markings *m, dp_buf *out)
+{
 	int r = dp_cable_validate(c);
 	if (r)
 		return r;
@@ -680,7 +691,7 @@ int dp_cable_render(const dp_cable *c, const char *mrn, dp_buf *out)
 		return DP_EINVAL;
 	char dtg[16], hex[2 * DP_SHA256 + 1];
 	dp_dtg_format(c->created, dtg);
-	r = put_banner(c, out);
+	r = put_banner(c, m, out);
 	if (!r && c->ninfo)
 		r = dp_buf_printf(out, "%s/%s  %s\n", dp_prec_name(c->prec_action),
 				  dp_prec_name(c->prec_info), dtg);
@@ -697,7 +708,7 @@ int dp_cable_render(const dp_cable *c, const char *mrn, dp_buf *out)
 	if (!r)
 		r = dp_buf_putc(out, '\n');
 	if (!r)
-		r = put_marking(c, out);
+		r = dp_cable_banner(c, m, out);
 	if (!r)
 		r = dp_buf_printf(out, " %s\n", mrn ? mrn : "(NO MRN YET)");
 	if (!r && c->classified_by[0])
@@ -735,6 +746,6 @@ int dp_cable_render(const dp_cable *c, const char *mrn, dp_buf *out)
 	if (!r)
 		r = dp_buf_putc(out, '\n');
 	if (!r)
-		r = put_banner(c, out);
+		r = put_banner(c, m, out);
 	return r;
 }

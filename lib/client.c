@@ -47,6 +47,7 @@ struct dp_client {
 	char msg[DP_CLIENT_MSG_MAX];
 	char errbuf[CURL_ERROR_SIZE];
 	int decoy; /* the next submission plants a decoy (X-Denpo-Decoy: 1) */
+	int pin_failed; /* the last request ended on a pin mismatch */
 	int64_t date;  /* the Date header of the answer being read (0: none) */
 	int64_t skew;  /* the switch's clock minus this device's, as last seen */
 	int skew_from; /* 0 unknown, SKEW_DATE, SKEW_API (a time the API states wins for good) */
@@ -65,6 +66,7 @@ void dp_client_global_cleanup(void) { curl_global_cleanup(); }
 const char *dp_client_message(const dp_client *c) { return c->msg; }
 const char *dp_client_url(const dp_client *c) { return c->sw.url[c->cur]; }
 long dp_client_http_status(const dp_client *c) { return c->status; }
+int dp_client_pin_failed(const dp_client *c) { return c->pin_failed; }
 void dp_client_clear_message(dp_client *c) { c->msg[0] = 0; }
 
 /* The message of the last failure (c may be NULL: a parser called without a client). */
@@ -477,6 +479,7 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 			c->url = c->sw.url[i];
 			buf_cut(resp, len0);
 			r = attempt(c, path, post, body, blen, resp, big, wait, &how);
+			c->pin_failed = how == PIN;
 			if (how == PIN)
 				return r; /* never past another key: the message says so */
 			if (how == ANSWERED) {
@@ -1467,6 +1470,224 @@ int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d)
 	}
 	json_decref(j);
 	return r;
+}
+
+/* ---- the directory listing and the markings ---- */
+
+/* The "markings" member of j (absent: none) into *m; DP_EPROTO if malformed. */
+static int jmarkings(json_t *v, dp_markings *m)
+{
+	memset(m, 0, sizeof *m);
+	if (!v)
+		return DP_OK;
+	if (!json_is_object(v))
+		return DP_EPROTO;
+	const char *k;
+	json_t *mv;
+	json_object_foreach(v, k, mv) {
+		/* a level name, a marking the rule accepts, no NUL inside */
+		if (!json_is_string(mv) || strlen(json_string_value(mv)) != json_string_length(mv) ||
+		    dp_markings_set(m, k, json_string_value(mv), json_string_length(mv), NULL, 0)) {
+			memset(m, 0, sizeof *m);
+			return DP_EPROTO;
+		}
+	}
+	return DP_OK;
+}
+
+int dp_client_parse_markings(const uint8_t *body, size_t len, dp_markings *m)
+{
+	json_error_t je;
+	json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
+	int r = json_is_object(j) ? jmarkings(j, m) : DP_EPROTO;
+	if (r)
+		memset(m, 0, sizeof *m);
+	json_decref(j);
+	return r;
+}
+
+int dp_client_markings(dp_client *c, dp_markings *m)
+{
+	memset(m, 0, sizeof *m);
+	json_t *j;
+	int r = request_json(c, "/v1/health", 0, 0, &j);
+	if (r)
+		return r;
+	if (jmarkings(json_object_get(j, "markings"), m))
+		r = bad_field(c, "health (markings)");
+	json_decref(j);
+	return r;
+}
+
+void dp_directory_free(dp_directory *d)
+{
+	for (size_t i = 0; d->colls && i < d->ncolls; i++)
+		free(d->colls[i].posts);
+	free(d->posts);
+	free(d->colls);
+	free(d->officers);
+	memset(d, 0, sizeof *d);
+}
+
+static int name_cmp(const void *a, const void *b) { return strcmp(a, b); }
+
+/*
+ * The names of n entries (each w bytes wide, the name first) sorted into a
+ * new array (*sorted, malloc'd): DP_EPROTO if one is there twice.
+ */
+static int names_sorted(const void *base, size_t n, size_t w, char (**sorted)[DP_NAME_MAX + 1])
+{
+	*sorted = NULL;
+	if (!n)
+		return DP_OK;
+	char (*s)[DP_NAME_MAX + 1] = calloc(n, sizeof *s);
+	if (!s)
+		return DP_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		memcpy(s[i], (const char *)base + i * w, sizeof s[i]);
+	qsort(s, n, sizeof *s, name_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(s[i - 1], s[i]) == 0) {
+			free(s);
+			return DP_EPROTO; /* a name listed twice */
+		}
+	*sorted = s;
+	return DP_OK;
+}
+
+/* names_sorted, for the check alone. */
+static int names_unique(const void *base, size_t n, size_t w)
+{
+	char (*sorted)[DP_NAME_MAX + 1];
+	int r = names_sorted(base, n, w, &sorted);
+	free(sorted);
+	return r;
+}
+
+static int listed(char (*sorted)[DP_NAME_MAX + 1], size_t n, const char *name)
+{
+	return n && bsearch(name, sorted, n, sizeof *sorted, name_cmp) != NULL;
+}
+
+/* A JSON string that is a name (dp_name_ok) into out; 0 if it is not. */
+static int jname_val(json_t *v, char out[DP_NAME_MAX + 1])
+{
+	const char *s = json_string_value(v);
+	size_t n = s ? json_string_length(v) : 0;
+	if (!s || n > DP_NAME_MAX || strlen(s) != n || !dp_name_ok(s))
+		return 0;
+	memcpy(out, s, n + 1);
+	return 1;
+}
+
+static int dir_posts(json_t *j, dp_directory *d)
+{
+	json_t *a;
+	void *arr;
+	int r = jarray(NULL, j, "posts", DP_DIR_POSTS_MAX, sizeof(dp_dir_post), &arr, &d->nposts, &a);
+	d->posts = arr;
+	for (size_t i = 0; !r && i < d->nposts; i++) {
+		json_t *v = json_array_get(a, i);
+		if (!json_is_object(v) || jstr(v, "name", d->posts[i].name, DP_NAME_MAX + 1) ||
+		    !dp_name_ok(d->posts[i].name) || jbool(v, "hq", &d->posts[i].hq))
+			r = DP_EPROTO;
+	}
+	return r;
+}
+
+static int dir_colls(json_t *j, dp_directory *d, char (*posts)[DP_NAME_MAX + 1])
+{
+	json_t *a;
+	void *arr;
+	int r = jarray(NULL, j, "collectives", DP_DIR_COLLECTIVES_MAX, sizeof(dp_dir_collective), &arr,
+		       &d->ncolls, &a);
+	d->colls = arr;
+	for (size_t i = 0; !r && i < d->ncolls; i++) {
+		dp_dir_collective *cl = &d->colls[i];
+		json_t *v = json_array_get(a, i), *m;
+		void *members;
+		if (!json_is_object(v) || jstr(v, "name", cl->name, DP_NAME_MAX + 1) ||
+		    !dp_name_ok(cl->name) || listed(posts, d->nposts, cl->name))
+			r = DP_EPROTO; /* a collective never shadows a post */
+		else if (!(r = jarray(NULL, v, "posts", DP_DIR_POSTS_MAX, DP_NAME_MAX + 1, &members,
+				      &cl->nposts, &m))) {
+			cl->posts = members;
+			if (cl->nposts == 0)
+				r = DP_EPROTO; /* a collective names at least one post */
+			for (size_t k = 0; !r && k < cl->nposts; k++)
+				if (!jname_val(json_array_get(m, k), cl->posts[k]) ||
+				    !listed(posts, d->nposts, cl->posts[k]))
+					r = DP_EPROTO; /* each member a listed post */
+		}
+	}
+	return r ? r : names_unique(d->colls, d->ncolls, sizeof *d->colls);
+}
+
+static int dir_officers(json_t *j, dp_directory *d, char (*posts)[DP_NAME_MAX + 1])
+{
+	json_t *a;
+	void *arr;
+	int r = jarray(NULL, j, "officers", DP_DIR_OFFICERS_MAX, sizeof(dp_dir_officer), &arr,
+		       &d->nofficers, &a);
+	d->officers = arr;
+	for (size_t i = 0; !r && i < d->nofficers; i++) {
+		dp_dir_officer *o = &d->officers[i];
+		json_t *v = json_array_get(a, i), *roles;
+		if (!json_is_object(v) || jstr(v, "handle", o->handle, sizeof o->handle) ||
+		    !dp_handle_ok(o->handle) || jstr(v, "post", o->post, sizeof o->post) ||
+		    !listed(posts, d->nposts, o->post) || jstr(v, "name", o->name, sizeof o->name) ||
+		    !json_is_array(roles = json_object_get(v, "roles")) ||
+		    json_array_size(roles) > DP_MAX_CAPTIONS) {
+			r = DP_EPROTO;
+			break;
+		}
+		o->nroles = json_array_size(roles);
+		for (size_t k = 0; !r && k < o->nroles; k++)
+			if (!jname_val(json_array_get(roles, k), o->roles[k]))
+				r = DP_EPROTO;
+	}
+	/* a handle names one officer */
+	return r ? r : names_unique(d->officers, d->nofficers, sizeof *d->officers);
+}
+
+static int directory_of(json_t *j, dp_directory *d)
+{
+	char (*posts)[DP_NAME_MAX + 1] = NULL;
+	int r = dir_posts(j, d);
+	if (!r)
+		r = names_sorted(d->posts, d->nposts, sizeof *d->posts, &posts);
+	if (!r)
+		r = dir_colls(j, d, posts);
+	if (!r)
+		r = dir_officers(j, d, posts);
+	if (!r)
+		r = jmarkings(json_object_get(j, "markings"), &d->markings);
+	free(posts);
+	if (r)
+		dp_directory_free(d);
+	return r;
+}
+
+int dp_client_parse_directory(const uint8_t *body, size_t len, dp_directory *out)
+{
+	memset(out, 0, sizeof *out);
+	json_error_t je;
+	json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
+	int r = json_is_object(j) ? directory_of(j, out) : DP_EPROTO;
+	json_decref(j);
+	return r;
+}
+
+int dp_client_directory(dp_client *c, dp_directory *out)
+{
+	memset(out, 0, sizeof *out);
+	json_t *j;
+	int r = request_json(c, "/v1/directory", 0, 0, &j);
+	if (r)
+		return r;
+	r = directory_of(j, out);
+	json_decref(j);
+	return r == DP_EPROTO ? bad_field(c, "directory") : r;
 }
 
 int dp_client_health(dp_client *c, char *version, size_t vcap)

@@ -1,6 +1,7 @@
 /*
  * fields.c - "Name: value" text fields, shared by the cable header block
- * (cable.c) and the enrolment files (enrol.c).  See fields.h.
+ * (cable.c) and the enrolment files (enrol.c), and the one reader of a
+ * UTF-8 code point (note.c, markings.c).  See fields.h.
  */
 #include <string.h>
 
@@ -100,4 +101,36 @@ int dp_fld_put_list(dp_buf *b, const char *name, const char (*l)[DP_NAME_MAX + 1
 	for (size_t i = 0; !r && i < n; i++)
 		r = dp_buf_printf(b, "%s%s", i ? ", " : "", l[i]);
 	return r ? r : dp_buf_putc(b, '\n');
+}
+
+long dp_fld_utf8_next(const uint8_t *p, size_t n, size_t *i)
+{
+	uint8_t b = p[*i];
+	if (b < 0x80) {
+		(*i)++;
+		return b;
+	}
+	size_t k;
+	long c, min;
+	if ((b & 0xe0) == 0xc0) {
+		k = 1, c = b & 0x1f, min = 0x80;
+	} else if ((b & 0xf0) == 0xe0) {
+		k = 2, c = b & 0x0f, min = 0x800;
+	} else if ((b & 0xf8) == 0xf0) {
+		k = 3, c = b & 0x07, min = 0x10000;
+	} else {
+		return -1; /* continuation byte or 0xf8.. lead */
+	}
+	if (n - *i - 1 < k)
+		return -1; /* truncated sequence */
+	for (size_t j = 1; j <= k; j++) {
+		uint8_t d = p[*i + j];
+		if ((d & 0xc0) != 0x80)
+			return -1;
+		c = c << 6 | (d & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return -1; /* overlong, out of range, surrogate */
+	*i += k + 1;
+	return c;
 }

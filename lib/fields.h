@@ -59,4 +59,11 @@ int dp_fld_names_ok(const char (*l)[DP_NAME_MAX + 1], size_t n, size_t max,
 int dp_fld_put_list(dp_buf *b, const char *name, const char (*l)[DP_NAME_MAX + 1],
 		    size_t n) DP_WUR;
 
+/*
+ * The code point at p[*i] (i < n), advancing *i past it; -1 unless
+ * shortest-form UTF-8 of a scalar value (no surrogates, at most U+10FFFF),
+ * then *i is unchanged.  (signed notes, classification markings)
+ */
+long dp_fld_utf8_next(const uint8_t *p, size_t n, size_t *i);
+
 #endif

@@ -18,6 +18,7 @@
 #include "denpo/crypto.h"
 #include "denpo/encoding.h"
 #include "denpo/tlog.h"
+#include "lib/fields.h"
 
 #define EM_DASH "\xe2\x80\x94"
 #define SIG_PREFIX EM_DASH " "
@@ -29,47 +30,11 @@
 
 /* ---- text rules ---- */
 
-/*
- * The code point at p[*i], advancing *i; -1 unless shortest-form UTF-8
- * of a scalar value (no surrogates, at most U+10FFFF).
- */
-static long utf8_next(const uint8_t *p, size_t n, size_t *i)
-{
-	uint8_t b = p[*i];
-	if (b < 0x80) {
-		(*i)++;
-		return b;
-	}
-	size_t k;
-	long c, min;
-	if ((b & 0xe0) == 0xc0) {
-		k = 1, c = b & 0x1f, min = 0x80;
-	} else if ((b & 0xf0) == 0xe0) {
-		k = 2, c = b & 0x0f, min = 0x800;
-	} else if ((b & 0xf8) == 0xf0) {
-		k = 3, c = b & 0x07, min = 0x10000;
-	} else {
-		return -1; /* continuation byte or 0xf8.. lead */
-	}
-	if (n - *i - 1 < k)
-		return -1; /* truncated sequence */
-	for (size_t j = 1; j <= k; j++) {
-		uint8_t d = p[*i + j];
-		if ((d & 0xc0) != 0x80)
-			return -1;
-		c = c << 6 | (d & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return -1; /* overlong, out of range, surrogate */
-	*i += k + 1;
-	return c;
-}
-
 /* Valid UTF-8 without ASCII control characters other than '\n' (signed-note). */
 static int text_ok(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n;) {
-		long c = utf8_next(p, n, &i);
+		long c = dp_fld_utf8_next(p, n, &i);
 		if (c < 0 || (c < 0x20 && c != '\n'))
 			return 0;
 	}
@@ -91,7 +56,7 @@ static int name_ok_n(const char *s, size_t n)
 	if (n == 0 || n > DP_NOTE_NAME_MAX)
 		return 0;
 	for (size_t i = 0; i < n;) {
-		long c = utf8_next(p, n, &i);
+		long c = dp_fld_utf8_next(p, n, &i);
 		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || uspace(c) || c == '+')
 			return 0;
 	}

@@ -215,8 +215,14 @@ check "a device not active gets no new answer" eval "D device suspend \"\${DEV:0
 	D device reinstate \"\${DEV:0:16}\" >/dev/null 2>&1"
 
 # ---- (5) every address down: each named, with why, and what to do ----
+# (`denpo archive`: inbox and read go offline instead, listing what the device
+# holds -- tests/it_offline.sh -- and say why the same way)
 stop_switch || no "denpod did not stop"
 DENPO_FAILOVER_WAIT=1 dp sato.k inbox >/dev/null 2>"$T/down.err"
+rc=$?
+check "switch down at every address: inbox goes offline (exit 0, got $rc)" [ $rc = 0 ]
+check "... saying so, and why" grep -q "offline: the switch cannot be reached (no address of the switch answered: $(u "$A"): Failed to connect" "$T/down.err"
+DENPO_FAILOVER_WAIT=1 dp sato.k archive >/dev/null 2>"$T/down.err"
 rc=$?
 check "switch down at every address: exit 1 (got $rc)" [ $rc = 1 ]
 # (sato.k's answer lists N, A since (6); A answered last, so it is tried first)

@@ -142,7 +142,7 @@ man_sync() {
 	check "denpod detect check lists the parameters ($nparam)" test "$nparam" -ge 30
 	# every denpod.conf key of config.c's table of keys
 	MAN_TEXT "$R/usr/share/man/man5/denpod.conf.5" >"$T/conf.5.txt"
-	keys=$(grep -oE '^[[:space:]]*\{"[a-z_]+", K_(STR|ADDR|NUM),' "$ROOT/denpod/config.c" |
+	keys=$(grep -oE '^[[:space:]]*\{"[a-z_]+", K_(STR|ADDR|NUM|MARK),' "$ROOT/denpod/config.c" |
 		sed -E 's/.*"([a-z_]+)".*/\1/')
 	check "config.c's keys found ($(wc -w <<<"$keys"))" test "$(wc -w <<<"$keys")" -ge 17
 	for k in $keys; do

@@ -132,9 +132,11 @@ check "next MRN after $N is $((N + 1)) (got '$M')" [ "$M" = "$(printf '%s HQ %06
 # recipients first, then reads the body, seals, saves and submits -- so the
 # switch can be taken away exactly between resolving and submitting.
 # send_held SUBJECT: start `denpo send --body -` and wait until it has resolved
-send_held() {
+send_held() { # SUBJECT [SEND OPTION...]
+	local subj=$1
+	shift
 	rm -f "$T/fifo" && mkfifo "$T/fifo"
-	"$DENPO" --home "$T/sato.k" send --class U --prec R --to TOKYO --tags ADMN --subject "$1" \
+	"$DENPO" --home "$T/sato.k" send "$@" --class U --prec R --to TOKYO --tags ADMN --subject "$subj" \
 		--body - <"$T/fifo" >"$T/send.out" 2>"$T/send.err" &
 	SPID=$!
 	exec 3>"$T/fifo"
@@ -156,8 +158,9 @@ SPID=
 check "denpo send rides over a switch restart (exit 0)" [ "$rc" = 0 ]
 check "... saying it retries the same cable" grep -q "retrying in 1 s (same cable)" "$T/send.err"
 check "... and gets the next MRN" [ "$(cat "$T/send.out")" = "$(printf '%s HQ %06d' "$YY" $((N + 2)))" ]
-# ... or it stays down: the cable waits on the device for `denpo retry`
-send_held "switch down" || no "denpo send did not resolve"
+# ... or it stays down: with --no-queue the cable waits on the device for `denpo retry`
+# (by default it would go to the outbox: tests/it_offline.sh)
+send_held "switch down" --no-queue || no "denpo send did not resolve"
 stop_switch
 release
 wait "$SPID"

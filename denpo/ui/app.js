@@ -37,7 +37,7 @@ function main() { return document.getElementById('main'); }
 
 function show(title, ...content) {
 	const m = main();
-	m.replaceChildren(el('h1', { text: title }), ...content);
+	m.replaceChildren(el('h1', { text: title }), ...content.filter((c) => c !== null && c !== undefined && c !== false));
 	document.title = `${title} – denpo`;
 }
 

@@ -23,6 +23,7 @@
 #include "denpo/buf.h"
 #include "denpo/crypto.h"
 #include "denpo/error.h"
+#include "denpo/markings.h"
 
 enum dp_class {
 	DP_CLASS_UNCLASSIFIED = 0,
@@ -191,5 +192,20 @@ int dp_cable_decode(dp_cable *c, const uint8_t *p, size_t n) DP_WUR;
  * be NULL (not yet assigned); a malformed mrn is DP_EINVAL.
  */
 int dp_cable_render(const dp_cable *c, const char *mrn, dp_buf *out) DP_WUR;
+/*
+ * The same with the ministry's markings (denpo/markings.h; NULL: none) on
+ * every banner line, each line made by dp_cable_banner.
+ */
+int dp_cable_render_marked(const dp_cable *c, const char *mrn, const dp_markings *m,
+			   dp_buf *out) DP_WUR;
+/*
+ * One banner line, without its line end, appended to out: the level the
+ * sender signed, after the ministry's marking for it when m has one, then
+ * the captions: "極秘 (SECRET)//NOFORN//EXDIS", "SECRET//NOFORN".  The one
+ * function that decides a banner (the CLI's and the UI's).  A marking that
+ * dp_marking_ok refuses is left out, so the level is never hidden.
+ * DP_EINVAL for a classification out of range; dp_buf's errors.
+ */
+int dp_cable_banner(const dp_cable *c, const dp_markings *m, dp_buf *out) DP_WUR;
 
 #endif

@@ -42,6 +42,7 @@
 #include "denpo/epoch.h"
 #include "denpo/error.h"
 #include "denpo/logentry.h"
+#include "denpo/markings.h"
 #include "denpo/switches.h"
 #include "denpo/tlog.h"
 
@@ -85,6 +86,12 @@ int dp_client_new(dp_client **out, const dp_client_config *cfg) DP_WUR;
 void dp_client_free(dp_client *c);
 /* Message of the last failure ("" if none): the switch's, or curl's, or ours. */
 const char *dp_client_message(const dp_client *c);
+/*
+ * 1 if the last request ended because an address presented another TLS
+ * key than the pinned one (its DP_ENET is not "unreachable": possible
+ * interception; the device must not carry on as if merely offline).
+ */
+int dp_client_pin_failed(const dp_client *c);
 /* The address the next request goes to first: the last that answered (or the configured start). */
 const char *dp_client_url(const dp_client *c);
 /* Forget the last failure's message (after reporting it, so later errors do not repeat it). */
@@ -358,6 +365,60 @@ int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *re
 int dp_client_resolve_log(dp_client *c, const dp_resolve_query *q, uint64_t log_size,
 			  dp_resolution *res) DP_WUR;
 void dp_resolution_free(dp_resolution *res);
+
+/* ---- GET /v1/directory: what a drafter chooses addressees from (docs/api.md) ---- */
+#define DP_DIR_POSTS_MAX 4096          /* caps on a listing this device accepts */
+#define DP_DIR_COLLECTIVES_MAX 1024
+#define DP_DIR_OFFICERS_MAX 65536
+#define DP_DIR_FULLNAME_MAX 128
+typedef struct {
+	char name[DP_NAME_MAX + 1];
+	int hq;
+} dp_dir_post;
+typedef struct {
+	char name[DP_NAME_MAX + 1];
+	char (*posts)[DP_NAME_MAX + 1];  /* malloc'd; each a listed post */
+	size_t nposts;                   /* 1..DP_DIR_POSTS_MAX */
+} dp_dir_collective;
+typedef struct {
+	char handle[DP_NAME_MAX + 1];
+	char post[DP_NAME_MAX + 1];      /* a listed post */
+	char name[DP_DIR_FULLNAME_MAX + 1]; /* full name (may be "") */
+	char roles[DP_MAX_CAPTIONS][DP_NAME_MAX + 1];
+	size_t nroles;
+} dp_dir_officer;
+typedef struct {
+	dp_dir_post *posts;              /* malloc'd, as the switch listed them */
+	size_t nposts;
+	dp_dir_collective *colls;
+	size_t ncolls;
+	dp_dir_officer *officers;
+	size_t nofficers;
+	dp_markings markings;            /* the ministry's (empty if the switch has none) */
+} dp_directory;
+/*
+ * The posts, collectives and active officers of the directory, and the
+ * ministry's markings.  The answer is checked whole (names as the cable
+ * format allows them, no name twice, an officer's post and a collective's
+ * members among the posts, every marking as dp_marking_ok): DP_EPROTO
+ * otherwise, with nothing kept.  out is always initialised.
+ */
+int dp_client_directory(dp_client *c, dp_directory *out) DP_WUR;
+/* Its parser, without a connection (for the fuzzer): DP_OK, DP_EPROTO, DP_ENOMEM. */
+int dp_client_parse_directory(const uint8_t *body, size_t len, dp_directory *out) DP_WUR;
+void dp_directory_free(dp_directory *d);
+/*
+ * The ministry's markings alone, from GET /v1/health (a switch without
+ * them: all empty).  A malformed "markings" is DP_EPROTO.
+ */
+int dp_client_markings(dp_client *c, dp_markings *m) DP_WUR;
+/*
+ * A "markings" object's text ({"SECRET": "極秘", ...}: what the answers
+ * carry, and what a device caches) into *m: only level names as keys,
+ * each value a string dp_marking_ok accepts.  DP_EPROTO otherwise, m all
+ * empty then.
+ */
+int dp_client_parse_markings(const uint8_t *body, size_t len, dp_markings *m) DP_WUR;
 
 /* ---- GET /v1/directory/devices/{device} ---- */
 struct dp_device_info {

@@ -1,0 +1,42 @@
+/*
+ * denpo/origin.h - the originator check kept for reading offline.
+ *
+ * `denpo read` checks that a cable's signing device is the directory's
+ * device of its From post (bind_origin, which asks the switch).  Each time
+ * that check passes, its result is kept in HOME/origins/<DEVICE-HEX>:
+ *
+ *   denpo-kept-origin v1
+ *   device <64 hex: the originating device's signing key>
+ *   post <POST>
+ *   checked <unix time of the check>
+ *   mac <64 hex>
+ *
+ * mac is keyed BLAKE2b-256 over every byte before the "mac " line, under a
+ * key derived from the keystore's storage key (crypto_kdf, context
+ * "dpOrigin", subkey 1): only this device can write a record it accepts,
+ * so a file planted in HOME, or one edited, is refused.  A record is
+ * per device, not per cable: one check serves every cable the device
+ * signed.  When the switch cannot be reached, the kept result stands in
+ * for the check, and the command says so (it is the result of a check
+ * made before, never a weaker one).  When the directory answers that the
+ * device is not the post's, the kept record is removed.
+ */
+#ifndef DENPO_ORIGIN_H
+#define DENPO_ORIGIN_H
+
+#include "denpo/cli.h"
+
+/* Keep "dev is post's device, checked now" (best effort: a failure is a warning on stderr unless quiet). */
+void origin_keep(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post);
+/* Remove the kept record of dev (the directory said otherwise). */
+void origin_forget(cli_ctx *x, const uint8_t dev[DP_ED25519_PK]);
+/*
+ * The kept check of dev for post (keys loaded).  DP_OK with *checked the
+ * time of the check; DP_ENOTFOUND: none kept; DP_ESIG with why: the record
+ * does not verify under this device's key (altered or planted), or it says
+ * dev is another post's device.
+ */
+int origin_kept(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, int64_t *checked, char *why,
+		size_t cap) DP_WUR;
+
+#endif
