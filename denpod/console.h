@@ -37,7 +37,7 @@
 #define DPCS_MINUTES 60      /* the fetch-rate chart's span, a bucket a minute */
 #define DPCS_POSTS 64        /* posts charted one by one (more: "other") */
 #define DPCS_BACKLOG 100000  /* entries read back from the end of the log at start */
-#define DPCS_STEP 50000      /* entries read at most per update (a request never waits long) */
+#define DPCS_STEP 100000     /* entries read at most per update (= the backlog: the first reads it whole) */
 
 typedef struct {
 	uint64_t idx;
