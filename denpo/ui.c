@@ -12,7 +12,7 @@
  *
  * Plaintext stays in this process's memory: the search index of the cables
  * opened here lives in memory only, every JSON value is wiped when freed
- * (ui_json_alloc), the process cannot dump core, and the answers carry
+ * (main.c: draft_json_wipe_allocs), the process cannot dump core, and the answers carry
  * Cache-Control: no-store so the browser keeps none on disk either.
  *
  * The API (every route needs the session; POST/DELETE the CSRF header):
@@ -25,10 +25,13 @@
  *   POST /api/cables/ID/ack          acknowledge (read receipt)
  *   GET  /api/sent                   sent cables, pending and lost ones
  *   GET  /api/directory              posts, collectives, officers and roles (as `denpo directory`)
+ *   POST /api/send {draft}           sign, encrypt, submit; or into the outbox when offline
+ *   GET  /api/reply/ID               the draft of a reply to a cable
+ *   GET|POST /api/drafts, GET|PUT|DELETE /api/drafts/ID   drafts (denpo/drafts.h)
+ *   GET  /api/outbox, POST /api/outbox/send               the outbox (denpo/outbox.h)
  *   POST /api/search {"q","from","to"}  the opened cables, searched in memory
  */
 #include <errno.h>
-#include <malloc.h>
 #include <getopt.h>
 #include <signal.h>
 #include <spawn.h>
@@ -48,6 +51,8 @@
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/num.h"
+#include "denpo/outbox.h"
+#include "denpo/send.h"
 #include "denpo/ui.h"
 #include "denpo/views.h"
 #include "denpo/webui.h"
@@ -61,20 +66,6 @@ extern char **environ;
 /* Search: how many hits an answer lists. */
 #define SEARCH_MAX 200
 
-/* ---- every JSON value wiped when freed ---- */
-
-/*
- * jansson's allocator: malloc, and a free that wipes the block first (a
- * cable's text).  The block's size is malloc's own (malloc_usable_size), so
- * memory jansson hands out and a caller frees with free() stays valid.
- */
-static void ui_json_free(void *p)
-{
-	if (p)
-		sodium_memzero(p, malloc_usable_size(p));
-	free(p);
-}
-
 /* ---- state ---- */
 
 struct ui_app {
@@ -86,21 +77,55 @@ struct ui_app {
 	char offline_why[1024];
 	char halted[1200];           /* a fork or a failed log check: nothing more is shown */
 	json_t *opened;              /* cable id -> the cable as cli_cable_json (memory only) */
+	int64_t last_try;            /* offline: when the switch was last tried */
+	char open_page[PATH_MAX];    /* the page that opened the browser, removed once a session began */
 };
+
+/* Offline: how often the page's refreshes try the switch again. */
+#define RECONNECT_SECONDS 5
 
 /* ---- answering ---- */
 
-/* After a call to the switch: remember whether it answered. */
+/* After a call to the switch: remember whether it answered (a pin mismatch is not "offline"). */
 static void note_contact(ui_app *a, int rc)
 {
-	if (rc == DP_ENET) {
+	if (a->x->offline || cli_unreachable(a->x, rc)) {
 		a->online = 0;
-		snprintf(a->offline_why, sizeof a->offline_why, "%s", a->x->err.message);
-	} else {
+		a->x->offline = 1; /* the next commands do not wait for it: ui_reconnect tries it again */
+		if (a->x->err.message[0])
+			snprintf(a->offline_why, sizeof a->offline_why, "%s", a->x->err.message);
+	} else if (rc == DP_OK) {
 		a->online = 1;
 		a->last_contact = dp_now();
 		a->offline_why[0] = 0;
 	}
+}
+
+/*
+ * Offline: try the switch again (at most every RECONNECT_SECONDS); when it
+ * answers, send what waits in the outbox.  A fork found on the way halts
+ * the interface.
+ */
+static void ui_reconnect(ui_app *a, int force)
+{
+	cli_ctx *x = a->x;
+	int64_t now = dp_now();
+	if (!x->offline || a->halted[0] || (!force && now - a->last_try < RECONNECT_SECONDS))
+		return;
+	a->last_try = now;
+	int ec = cli_reconnect(x);
+	if (ec == EXIT_VERIFY)
+		snprintf(a->halted, sizeof a->halted, "the switch's transparency log failed its check: %s",
+			 x->err.message);
+	if (!x->offline && !ec) {
+		note_contact(a, DP_OK);
+		outbox_report r = {0};
+		if (outbox_flush(x, 0, &r) == DP_OK && (r.sent || r.failed))
+			fprintf(stderr, "denpo ui: back online: sent %zu queued cable%s%s\n", r.sent,
+				r.sent == 1 ? "" : "s", r.failed ? " (some refused: see the outbox)" : "");
+		outbox_report_free(&r);
+	}
+	memset(&x->err, 0, sizeof x->err);
 }
 
 /*
@@ -114,7 +139,7 @@ static void fail_from(dp_webui_req *rq, int ec)
 	cli_ctx *x = a->x;
 	int rc = x->err.rc;
 	note_contact(a, rc);
-	int status = ec == EXIT_VERIFY ? 422 : rc == DP_ENET ? 503 : rc == DP_ENOTFOUND ? 404 : 502;
+	int status = ec == EXIT_VERIFY ? 422 : cli_unreachable(x, rc) ? 503 : rc == DP_ENOTFOUND ? 404 : 502;
 	const char *name = ec == EXIT_VERIFY ? "verification" : dp_errname(rc);
 	char msg[2200];
 	snprintf(msg, sizeof msg, "%s: %s", x->err.what[0] ? x->err.what : "failed",
@@ -145,9 +170,30 @@ static int id_ok(const char *s, size_t n)
 
 /* ---- me ---- */
 
+/* How many cables wait in the outbox (not those marked failed: they wait for the officer). */
+static size_t outbox_waiting(ui_app *a, size_t *failed)
+{
+	json_t *l = NULL;
+	size_t n = 0, k;
+	json_t *e;
+	*failed = 0;
+	if (outbox_list(a->x, &l) != DP_OK)
+		return 0;
+	json_array_foreach(l, k, e)
+	{
+		if (json_is_true(json_object_get(e, "failed")) || json_is_string(json_object_get(e, "failed")))
+			(*failed)++;
+		else
+			n++;
+	}
+	json_decref(l);
+	return n;
+}
+
 static void h_me(dp_webui_req *rq)
 {
 	ui_app *a = rq->app;
+	ui_reconnect(a, 0);
 	const dp_enrol_answer *an = &a->x->ans;
 	char dev[65];
 	dp_hex_encode(dev, an->device_id, 32);
@@ -159,6 +205,10 @@ static void h_me(dp_webui_req *rq)
 			      "captions", caps, "switch", cli_switch_last(a->x), "online", a->online,
 			      "last_contact", (json_int_t)a->last_contact, "offline_why", a->offline_why,
 			      "halted", a->halted);
+	size_t failed, waiting = outbox_waiting(a, &failed);
+	json_object_set_new(j, "outbox", json_integer((json_int_t)waiting));
+	json_object_set_new(j, "outbox_failed", json_integer((json_int_t)failed));
+	json_object_set_new(j, "markings", cli_markings_json(a->x));
 	dp_webui_json(rq, 200, j);
 }
 
@@ -177,13 +227,31 @@ static void answer_list(dp_webui_req *rq, const bind_query *q)
 	ui_app *a = rq->app;
 	if (halted(rq))
 		return;
+	ui_reconnect(a, 0);
 	bind_list l;
-	int ec = bind_list_get(a->x, q, &l);
-	if (ec) {
+	bind_failure *unchecked = NULL;
+	size_t nunchecked = 0;
+	int offline = a->x->offline;
+	int ec = offline ? EXIT_ERR : bind_list_get(a->x, q, &l);
+	if (!offline && ec) {
+		note_contact(a, a->x->err.rc);
+		offline = a->x->offline;
+		if (!offline) {
+			fail_from(rq, ec);
+			return;
+		}
+	}
+	if (offline && q->archive) {
+		dp_webui_fail(rq, 503, "offline", "the archive is on the switch, which cannot be reached",
+			      "the inbox lists the cables this device holds; search finds the ones opened here");
+		return;
+	}
+	if (offline && (ec = bind_held(a->x, &l, &unchecked, &nunchecked))) {
 		fail_from(rq, ec);
 		return;
 	}
-	note_contact(a, DP_OK);
+	if (!offline)
+		note_contact(a, DP_OK);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < l.n; i++) {
 		json_t *j = cli_item_json(&l.items[i]);
@@ -193,9 +261,12 @@ static void answer_list(dp_webui_req *rq, const bind_query *q)
 		json_object_set_new(j, "subject", json_string(opened_subject(a, l.items[i].it.cable_id)));
 		json_array_append_new(arr, j);
 	}
-	json_t *out = json_pack("{s:o}", "cables", arr);
+	json_t *out = json_pack("{s:o, s:b}", "cables", arr, "offline", offline);
 	if (l.nfailed)
 		json_object_set_new(out, "failed", bind_failed_json(l.failed, l.nfailed));
+	if (nunchecked)
+		json_object_set_new(out, "unchecked", bind_failed_json(unchecked, nunchecked));
+	free(unchecked);
 	bind_list_free(&l);
 	dp_webui_json(rq, 200, out);
 }
@@ -226,14 +297,16 @@ static void h_archive(dp_webui_req *rq)
  * caller frees e and c.  Returns an exit code; on failure the answer is sent.
  */
 static int open_cable(dp_webui_req *rq, const char *id, dp_envelope *e, dp_cable *c, char mrn[DP_MRN_MAX + 1],
-		      int64_t *accepted)
+		      int64_t *accepted, cli_checked *how)
 {
 	ui_app *a = rq->app;
 	dp_envelope_init(e);
 	dp_cable_init(c);
-	int ec = cli_open_cable(a->x, id, "", e, c, mrn, accepted);
+	int ec = cli_open_cable_how(a->x, id, "", e, c, mrn, accepted, how);
 	if (ec)
 		fail_from(rq, ec);
+	else
+		note_contact(a, how->offline ? DP_ENET : DP_OK);
 	return ec;
 }
 
@@ -244,22 +317,25 @@ static void cable_view(dp_webui_req *rq, const char *id)
 	dp_cable c;
 	char mrn[DP_MRN_MAX + 1];
 	int64_t accepted;
-	if (open_cable(rq, id, &e, &c, mrn, &accepted))
+	cli_checked how = {0};
+	if (open_cable(rq, id, &e, &c, mrn, &accepted, &how))
 		goto out;
 	json_t *j = cli_cable_json(&c, id, mrn);
-	bind_logged lg;
-	int have_lg = bind_cache_get(a->x, id, &lg) == DP_OK;
 	char banner[CLI_BANNER_MAX] = ""; /* exactly the banner `denpo read` prints, the ministry's markings with it */
 	if (cli_banner(a->x, &c, banner, sizeof banner))
 		banner[0] = 0;
+	char note[512] = "";
+	if (how.offline)
+		cli_checked_str(&how, note, sizeof note);
 	json_object_set_new(j, "accepted", json_integer((json_int_t)accepted));
 	json_object_set_new(j, "banner", json_string(banner));
 	json_object_set_new(j, "verification",
-			    json_pack("{s:b, s:s, s:I}", "ok", 1, "checked",
+			    json_pack("{s:b, s:b, s:s, s:I, s:I, s:I, s:s}", "ok", 1, "offline", how.offline, "checked",
 				      "signatures of the envelope and the cable; the originating device is the "
 				      "directory's device of the From post; this device is a named recipient; MRN "
 				      "and time from the cable's entry in the switch's transparency log",
-				      "log_index", (json_int_t)(have_lg ? (json_int_t)lg.index : -1)));
+				      "log_index", (json_int_t)how.index, "log_size", (json_int_t)how.log_size,
+				      "origin_checked", (json_int_t)how.origin_checked, "offline_note", note));
 	/* kept for the lists' subjects and for search, in memory only */
 	json_object_set(a->opened, id, j);
 	dp_webui_json(rq, 200, j);
@@ -279,7 +355,8 @@ static void attachment(dp_webui_req *rq, const char *id, const char *nstr)
 	dp_cable c;
 	char mrn[DP_MRN_MAX + 1];
 	int64_t accepted;
-	if (open_cable(rq, id, &e, &c, mrn, &accepted) == EXIT_OK) {
+	cli_checked how = {0};
+	if (open_cable(rq, id, &e, &c, mrn, &accepted, &how) == EXIT_OK) {
 		if (n > c.natts)
 			dp_webui_fail(rq, 404, "not_found", "no such attachment", NULL);
 		else /* always a download, never shown in the page */
@@ -344,10 +421,10 @@ static void h_cable_post(dp_webui_req *rq)
 	memcpy(id, t, DP_HEXID - 1);
 	id[DP_HEXID - 1] = 0;
 	int64_t at = 0;
-	int r = cli_ack(a->x, id, &at);
+	int r = a->x->offline ? DP_ENET : cli_ack(a->x, id, &at);
 	note_contact(a, r);
 	if (r) {
-		dp_webui_fail(rq, r == DP_ENET ? 503 : 502, dp_errname(r), dp_strerror(r),
+		dp_webui_fail(rq, cli_unreachable(a->x, r) || a->x->offline ? 503 : 502, dp_errname(r), dp_strerror(r),
 			      "acknowledge again later: the cable stays in the inbox until then");
 		return;
 	}
@@ -370,6 +447,179 @@ static void h_sent(dp_webui_req *rq)
 	note_contact(a, DP_OK);
 	dp_webui_json(rq, 200, cli_sent_json(a->x, &v));
 	cli_sent_free(&v);
+}
+
+/* ---- composing: send, reply, drafts, the outbox ---- */
+
+/* A draft's id from a path tail (32 hex digits): 1 if it is one. */
+static int draft_id_of(const char *tail, char id[DRAFT_ID_LEN + 1])
+{
+	if (!id_ok(tail, strlen(tail)))
+		return 0;
+	memcpy(id, tail, DRAFT_ID_LEN + 1);
+	return 1;
+}
+
+static json_t *body_json(dp_webui_req *rq)
+{
+	json_t *d = json_loadb((const char *)rq->body, rq->body_len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(d)) {
+		json_decref(d);
+		dp_webui_fail(rq, 400, "invalid", "the request is not a JSON object", NULL);
+		return NULL;
+	}
+	return d;
+}
+
+/*
+ * POST /api/send {draft fields, "draft_id"?}: sign, encrypt to the cleared
+ * devices and submit; or, the switch out of reach, into the outbox
+ * (outbox_send).  A draft sent is removed.
+ */
+static void h_send(dp_webui_req *rq)
+{
+	ui_app *a = rq->app;
+	if (halted(rq))
+		return;
+	json_t *d = body_json(rq);
+	if (!d)
+		return;
+	char draft[DRAFT_ID_LEN + 1] = "";
+	const char *did = json_string_value(json_object_get(d, "draft_id"));
+	if (did && !draft_id_of(did, draft)) {
+		json_decref(d);
+		dp_webui_fail(rq, 400, "invalid", "draft_id: not a draft's id", NULL);
+		return;
+	}
+	json_object_del(d, "draft_id");
+	ui_reconnect(a, 1);
+	send_result res;
+	send_result_init(&res);
+	int ec = outbox_send(a->x, d, draft[0] ? draft : NULL, &res);
+	json_decref(d);
+	if (ec)
+		fail_from(rq, ec);
+	else {
+		note_contact(a, res.queued ? DP_ENET : DP_OK);
+		dp_webui_json(rq, res.queued ? 202 : 201, send_result_json(&res));
+	}
+	send_result_free(&res);
+}
+
+/* GET /api/reply/ID: the reply's draft (REF, TO, classification, captions, TAGS from the cable). */
+static void h_reply(dp_webui_req *rq)
+{
+	ui_app *a = rq->app;
+	if (halted(rq))
+		return;
+	if (!id_ok(rq->tail, strlen(rq->tail))) {
+		dp_webui_fail(rq, 404, "not_found", "not a cable id", NULL);
+		return;
+	}
+	json_t *d = NULL;
+	int ec = send_reply_draft(a->x, rq->tail, &d);
+	if (ec)
+		fail_from(rq, ec);
+	else
+		dp_webui_json(rq, 200, d);
+}
+
+/* A drafts call failed with DP code r (why: the field at fault, if any). */
+static void draft_fail(dp_webui_req *rq, int r, const char *why)
+{
+	int status = r == DP_EINVAL || r == DP_ETOOBIG ? 400 : r == DP_ENOTFOUND ? 404 : r == DP_EHMAC ? 422 : 500;
+	dp_webui_fail(rq, status, dp_errname(r), why && *why ? why : dp_strerror(r),
+		      r == DP_EHMAC ? "the draft file was altered: it is not opened; report it to security operations"
+				    : NULL);
+}
+
+static void h_drafts_list(dp_webui_req *rq)
+{
+	json_t *l = NULL;
+	int r = draft_list(((ui_app *)rq->app)->x, &l);
+	if (r)
+		draft_fail(rq, r, NULL);
+	else
+		dp_webui_json(rq, 200, json_pack("{s:o}", "drafts", l));
+}
+
+/* POST /api/drafts (a new one) and PUT /api/drafts/ID (saved again). */
+static void draft_put(dp_webui_req *rq, const char *given)
+{
+	json_t *d = body_json(rq);
+	if (!d)
+		return;
+	char id[DRAFT_ID_LEN + 1] = "", why[512] = "";
+	if (given && !draft_id_of(given, id)) {
+		json_decref(d);
+		dp_webui_fail(rq, 404, "not_found", "not a draft's id", NULL);
+		return;
+	}
+	int r = draft_save(((ui_app *)rq->app)->x, d, id, why, sizeof why);
+	json_decref(d);
+	if (r)
+		draft_fail(rq, r, why);
+	else
+		dp_webui_json(rq, given ? 200 : 201, json_pack("{s:s}", "id", id));
+}
+
+static void h_draft_new(dp_webui_req *rq) { draft_put(rq, NULL); }
+static void h_draft_put(dp_webui_req *rq) { draft_put(rq, rq->tail); }
+
+static void h_draft_get(dp_webui_req *rq)
+{
+	char id[DRAFT_ID_LEN + 1];
+	json_t *d = NULL;
+	int r = draft_id_of(rq->tail, id) ? draft_load(((ui_app *)rq->app)->x, id, &d) : DP_ENOTFOUND;
+	if (r)
+		draft_fail(rq, r, NULL);
+	else
+		dp_webui_json(rq, 200, d);
+}
+
+static void h_draft_delete(dp_webui_req *rq)
+{
+	char id[DRAFT_ID_LEN + 1];
+	int r = draft_id_of(rq->tail, id) ? draft_delete(((ui_app *)rq->app)->x, id) : DP_ENOTFOUND;
+	if (r)
+		draft_fail(rq, r, NULL);
+	else
+		dp_webui_json(rq, 200, json_pack("{s:s}", "deleted", id));
+}
+
+static void h_outbox(dp_webui_req *rq)
+{
+	json_t *l = NULL;
+	int r = outbox_list(((ui_app *)rq->app)->x, &l);
+	if (r)
+		draft_fail(rq, r, NULL);
+	else
+		dp_webui_json(rq, 200, json_pack("{s:o}", "outbox", l));
+}
+
+/* POST /api/outbox/send: try the switch now and send what waits (failed ones too: the officer asked). */
+static void h_outbox_send(dp_webui_req *rq)
+{
+	ui_app *a = rq->app;
+	if (halted(rq))
+		return;
+	ui_reconnect(a, 1);
+	if (a->x->offline) {
+		dp_webui_fail(rq, 503, "offline", "the switch cannot be reached",
+			      "the outbox is sent by itself when it is back");
+		return;
+	}
+	outbox_report r = {0};
+	int rc = outbox_flush(a->x, 1, &r);
+	note_contact(a, rc);
+	if (rc && !r.results)
+		dp_webui_fail(rq, cli_unreachable(a->x, rc) ? 503 : 502, dp_errname(rc), dp_strerror(rc), NULL);
+	else
+		dp_webui_json(rq, 200,
+			      json_pack("{s:I, s:I, s:I, s:O}", "sent", (json_int_t)r.sent, "failed",
+					(json_int_t)r.failed, "waiting", (json_int_t)r.waiting, "results",
+					r.results ? r.results : json_null()));
+	outbox_report_free(&r);
 }
 
 /* ---- the directory, for TO/INFO/ATTN ---- */
@@ -563,6 +813,15 @@ static const dp_webui_route routes[] = {
 	{"POST", DP_WEBUI_PREFIX, "/api/cables/", h_cable_post},
 	{"GET", DP_WEBUI_EXACT, "/api/sent", h_sent},
 	{"GET", DP_WEBUI_EXACT, "/api/directory", h_directory},
+	{"POST", DP_WEBUI_EXACT, "/api/send", h_send},
+	{"GET", DP_WEBUI_PREFIX, "/api/reply/", h_reply},
+	{"GET", DP_WEBUI_EXACT, "/api/drafts", h_drafts_list},
+	{"POST", DP_WEBUI_EXACT, "/api/drafts", h_draft_new},
+	{"GET", DP_WEBUI_PREFIX, "/api/drafts/", h_draft_get},
+	{"PUT", DP_WEBUI_PREFIX, "/api/drafts/", h_draft_put},
+	{"DELETE", DP_WEBUI_PREFIX, "/api/drafts/", h_draft_delete},
+	{"GET", DP_WEBUI_EXACT, "/api/outbox", h_outbox},
+	{"POST", DP_WEBUI_EXACT, "/api/outbox/send", h_outbox_send},
 	{"POST", DP_WEBUI_EXACT, "/api/search", h_search},
 };
 
@@ -595,6 +854,10 @@ static void on_upkeep(evutil_socket_t fd, short what, void *arg)
 	ui_app *a = arg;
 	if (a->halted[0])
 		return;
+	if (a->x->offline) {
+		ui_reconnect(a, 1);
+		return;
+	}
 	int ec = cli_log_upkeep(a->x); /* witness the log: a fork stops everything */
 	if (ec == EXIT_VERIFY)
 		snprintf(a->halted, sizeof a->halted, "the switch's transparency log failed its check: %s",
@@ -610,8 +873,17 @@ static void on_upkeep(evutil_socket_t fd, short what, void *arg)
  * (other users see those): a 0600 page in the state directory that forwards
  * to the link, removed once the session started or the process ends.
  */
-static int open_browser(ui_app *a, const char *url, char page[PATH_MAX])
+static void page_spent(void *app)
 {
+	ui_app *a = app;
+	if (a->open_page[0])
+		unlink(a->open_page);
+	a->open_page[0] = 0;
+}
+
+static int open_browser(ui_app *a, const char *url)
+{
+	char *page = a->open_page;
 	cli_path(a->x, page, "ui-open.html");
 	char html[512];
 	int n = snprintf(html, sizeof html,
@@ -621,12 +893,15 @@ static int open_browser(ui_app *a, const char *url, char page[PATH_MAX])
 	unlink(page);
 	int r = dp_write_file(page, (const uint8_t *)html, (size_t)n, 0600, 1);
 	sodium_memzero(html, sizeof html);
-	if (r)
+	if (r) {
+		page[0] = 0;
 		return r;
+	}
 	char fileurl[PATH_MAX + 8];
 	snprintf(fileurl, sizeof fileurl, "file://%s", page);
 	char *argv[] = {"xdg-open", fileurl, NULL};
 	pid_t pid;
+	signal(SIGCHLD, SIG_IGN); /* xdg-open is not waited for: no zombie */
 	return posix_spawnp(&pid, "xdg-open", NULL, NULL, argv, environ) == 0 ? DP_OK : DP_ENOTFOUND;
 }
 
@@ -662,13 +937,16 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 	struct rlimit none = {0, 0};
 	setrlimit(RLIMIT_CORE, &none);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	json_set_alloc_funcs(malloc, ui_json_free);
 	if (cli_home(x, 0))
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
+	x->offline_ok = 1; /* a post cut off from the switch still reads what it holds and drafts */
 	int ec = cli_open_client(x);
 	if (ec)
 		return ec;
-	ui_app a = {.x = x, .online = 1, .last_contact = dp_now()};
+	ui_app a = {.x = x, .online = !x->offline, .last_contact = x->offline ? 0 : dp_now()};
+	if (x->offline)
+		fprintf(stderr, "denpo ui: offline: the switch cannot be reached; the cables on this device can "
+				"be read, and what is sent waits in the outbox\n");
 	a.opened = json_object();
 	a.base = event_base_new();
 	if (!a.opened || !a.base) {
@@ -686,12 +964,12 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 		.routes = routes,
 		.nroutes = sizeof routes / sizeof routes[0],
 		.max_body = UI_BODY_MAX,
+		.on_session = page_spent,
 		.app = &a,
 	};
 	ui_assets(&cfg.assets, &cfg.nassets);
 	int r = dp_webui_start(a.base, &cfg, &a.w);
 	struct event *sig_int = NULL, *sig_term = NULL, *upkeep = NULL;
-	char page[PATH_MAX] = "";
 	if (r) {
 		x->quiet = 0;
 		ec = cli_fail(x, r, port ? "choose another --port, or leave it out for any free one" : NULL,
@@ -713,7 +991,7 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 		ec = EXIT_ERR;
 		goto out;
 	}
-	if (no_open || open_browser(&a, url, page)) {
+	if (no_open || open_browser(&a, url)) {
 		if (!no_open)
 			fprintf(stderr, "denpo ui: cannot start a browser (xdg-open); open the link below\n");
 		printf("denpo ui: open %s\n", url);
@@ -727,8 +1005,7 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 	event_base_dispatch(a.base);
 	printf("denpo ui: stopped\n");
 out:
-	if (page[0])
-		unlink(page);
+	page_spent(&a);
 	if (upkeep)
 		event_free(upkeep);
 	if (sig_int)

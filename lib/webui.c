@@ -318,6 +318,10 @@ static const char NO_SESSION_PAGE[] =
 	"<main><h1>Not signed in</h1><p>This page opens only from the link the program printed when it "
 	"started, once. Run it again for a new link.</p></main></html>\n";
 
+static const char SIGNED_IN_PAGE[] =
+	"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url=/\">"
+	"<title>Signed in</title><main><h1>Signed in</h1><p><a href=\"/\">Continue</a></p></main></html>\n";
+
 /* GET /login?token=T (the one-time link) and POST /login {"user","password"} (an application's login). */
 static void handle_login(dp_webui *w, struct evhttp_request *req)
 {
@@ -333,7 +337,16 @@ static void handle_login(dp_webui *w, struct evhttp_request *req)
 		}
 		sodium_memzero(w->token, sizeof w->token); /* spent */
 		session_new(w, req, "");
-		redirect(req, "/");
+		if (w->cfg->on_session)
+			w->cfg->on_session(w->cfg->app);
+		/*
+		 * Not a redirect: the link is opened from outside (a file page,
+		 * the terminal), so the browser counts a redirect chain from it
+		 * as cross-site and would send neither the SameSite=Strict
+		 * cookie nor a same-origin Sec-Fetch-Site with the next request.
+		 * This page's own refresh is a navigation from this origin.
+		 */
+		send_text(req, 200, "text/html; charset=utf-8", SIGNED_IN_PAGE, sizeof SIGNED_IN_PAGE - 1);
 		return;
 	}
 	const char *why = origin_refusal(w, req);

@@ -288,6 +288,10 @@ async function viewRead(id) {
 			poll();
 		} catch (e) { ackBtn.disabled = false; status.append(errorBox(e)); }
 	} });
+	if (v.offline) {
+		ackBtn.disabled = true;
+		ackBtn.textContent = 'Acknowledge (when the switch is back)';
+	}
 	const replyBtn = el('button', { type: 'button', class: 'secondary', text: 'Reply', onclick: () => { location.hash = `#/compose/reply/${id}`; } });
 	status.append(ackBtn, replyBtn);
 	const article = el('article', { class: 'cable', 'aria-label': `Cable ${c.mrn}` },
@@ -409,5 +413,5 @@ async function start() {
 	state.pollTimer = setInterval(poll, 2500);
 }
 
-window.denpo = { views, api, el, show, message, errorBox, prec, fieldList, state, route, poll, refreshMe };
+window.denpo = { ApiError, views, api, el, show, message, errorBox, prec, fieldList, state, route, poll, refreshMe };
 document.addEventListener('DOMContentLoaded', start);

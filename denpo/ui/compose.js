@@ -17,6 +17,8 @@
 		return directory;
 	}
 
+	// A field left empty is left out (the cable's defaults apply), not sent as "".
+	const dropEmpty = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== '' && !(Array.isArray(v) && !v.length)));
 	const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 	function fileToBase64(file, onProgress) {
@@ -77,11 +79,13 @@
 		async function gather(onProgress) {
 			const files = [...f.files.files];
 			const atts = kept.slice();
+			const badName = files.find((x) => !/^[A-Za-z0-9._-]{1,255}$/.test(x.name) || /^\./.test(x.name));
+			if (badName) throw new window.denpo.ApiError(400, { message: `attachment "${badName.name}": the cable format allows names of A-Z a-z 0-9 . _ - only`, hint: 'rename the file (for example with its date and a Latin-letter title) and attach it again' });
 			for (let i = 0; i < files.length; i++) {
 				const data = await fileToBase64(files[i], (p) => onProgress && onProgress(((i + p) / files.length) * 0.3));
 				atts.push({ name: files[i].name, data });
 			}
-			return {
+			return dropEmpty({
 				classification: f.classification.value,
 				precedence: f.precedence.value,
 				info_precedence: f.info_precedence.value,
@@ -89,7 +93,7 @@
 				captions: split(f.captions.value), tags: split(f.tags.value).map((t) => t.toUpperCase()),
 				subject: f.subject.value, refs: split(f.refs.value), body: f.body.value,
 				declassify_on: f.declassify_on.value, attachments: atts,
-			};
+			});
 		}
 
 		saveBtn.addEventListener('click', async () => {
@@ -117,7 +121,7 @@
 				if (r.queued) {
 					out.replaceChildren(message('info', 'The switch cannot be reached: the cable is in the outbox and is sent by itself when the switch is back.'));
 				} else {
-					out.replaceChildren(message('ok', `Sent: ${r.mrn}, encrypted to ${r.recipients ? r.recipients.length : '?'} device(s).`),
+					out.replaceChildren(message('ok', `Sent: ${r.mrn}, encrypted to ${(r.devices || []).length} device(s).`),
 						el('a', { href: `#/status/${r.cable_id}`, text: 'See its receipts' }));
 				}
 				window.denpo.refreshMe();

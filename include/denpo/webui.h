@@ -13,7 +13,9 @@
  *               name to 127.0.0.1 (DNS rebinding) reaches nothing.
  *   Session     nothing but /login answers without one.  A session starts
  *               either by the one-time token (GET /login?token=T: the token
- *               the process printed, spent on first use, 256 random bits) or,
+ *               the process printed, spent on first use, 256 random bits;
+ *               answered by a page that moves on to / by itself, so the
+ *               next request is one of this origin's) or,
  *               when the application has a login callback (the console's
  *               operators), by POST /login {"user", "password"}.  It is a
  *               cookie (HttpOnly, SameSite=Strict, no Expires: the browser
@@ -120,6 +122,8 @@ typedef struct {
 	 * opens a session.
 	 */
 	int (*login)(void *app, const char *user, const char *password);
+	/* Called when the one-time link opened a session (may be NULL). */
+	void (*on_session)(void *app);
 	void *app;
 } dp_webui_config;
 
