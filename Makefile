@@ -66,6 +66,7 @@ $(foreach o,$(wildcard $(BUILD)/obj/*/*.o),$(if $(wildcard $(o:.o=.d)),,$(eval $
 # The browser interfaces' files are compiled in (.incbin: denpo/ui_assets.c, denpod/console_assets.c).
 UI_ASSETS := $(wildcard denpo/ui/*)
 $(BUILD)/obj/denpo/ui_assets.o: $(UI_ASSETS)
+$(BUILD)/obj/denpod/console_assets.o: $(wildcard denpod/console/*)
 
 $(BUILD)/libdenpo.a: $(LIB_OBJS)
 	@rm -f $@
@@ -129,7 +130,7 @@ build-fuzz/obj/denpod/%.o: denpod/%.c
 build-fuzz/denpod.a: $(FUZZ_DENPOD_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
-FUZZ_WITH_DENPOD := build-fuzz/fuzz_signer build-fuzz/fuzz_config build-fuzz/fuzz_route
+FUZZ_WITH_DENPOD := build-fuzz/fuzz_signer build-fuzz/fuzz_config build-fuzz/fuzz_route build-fuzz/fuzz_console_act
 $(FUZZ_WITH_DENPOD): build-fuzz/denpod.a
 build-fuzz/%: fuzz/%.c build-fuzz/libdenpo.a
 	@mkdir -p build-fuzz

@@ -8,6 +8,7 @@
  * switch signs it into its next checkpoint.
  */
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,50 @@ static int log_admin(dps_store *s, dpl_enc *x, const char *op, const char *act, 
 int dpa_log_admin(dps_store *s, dpl_enc *x, const char *op, const char *act, const char *detail)
 {
 	return log_admin(s, x, op, act, detail);
+}
+
+void dpa_said_init(dpa_said *said)
+{
+	dp_buf_init(&said->done, 1 << 20);
+	said->why[0] = 0;
+}
+
+void dpa_said_free(dpa_said *said)
+{
+	dp_buf_free(&said->done);
+}
+
+void dpa_done(dpa_said *said, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	/* a NUL kept after the text, not counted in len */
+	if (dp_buf_puts(&said->done, line) == DP_OK && dp_buf_append(&said->done, "", 1) == DP_OK)
+		said->done.len--;
+}
+
+void dpa_why(dpa_said *said, const char *fmt, ...)
+{
+	size_t n = strlen(said->why);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(said->why + n, sizeof said->why - n, fmt, ap);
+	va_end(ap);
+}
+
+int dpa_said_print(int r, dpa_said *said)
+{
+	if (!r && said->done.len)
+		fwrite(said->done.p, 1, said->done.len, stdout);
+	if (r && said->why[0])
+		fprintf(stderr, "denpod: %s\n", said->why);
+	else if (r)
+		fprintf(stderr, "denpod: %s\n", dp_strerror(r));
+	dpa_said_free(said);
+	return r ? 1 : 0;
 }
 
 /* Commits (r == 0) or rolls back; returns r or the commit's error. */
@@ -713,6 +758,66 @@ static int log_device(dps_store *s, dpl_enc *x, const dps_device *d, int status,
 	return r;
 }
 
+int dpa_devices_json(dps_store *s, int64_t now, json_t **out)
+{
+	struct device_list dl = {now, json_array()};
+	int r = dl.list ? dps_device_list(s, NULL, print_device, &dl) : DP_ENOMEM;
+	if (r) {
+		json_decref(dl.list);
+		dl.list = NULL;
+	}
+	*out = dl.list;
+	return r;
+}
+
+int dpa_device_set(const dpc_config *c, dps_store *s, const char *device, int status,
+		   const char *op, const char *reason, int *go, dpa_said *said)
+{
+	dps_device d;
+	dpl_enc *x = dpl_enc_new();
+	char hex[65];
+	struct dpa_steps steps = {.n = 0};
+	*go = 1;
+	int r = x ? dps_begin(s) : DP_ENOMEM;
+	if (!r) {
+		r = dps_device_find(s, device, &d);
+		if (!r && status == DPS_REVOKED && d.status == DPS_REVOKED)
+			r = DP_ESTATE;
+		/* revocation is final: two different operators (docs/detection.md) */
+		hex[0] = 0;
+		if (!r)
+			dp_hex_encode(hex, d.id, 32);
+		if (!r && status == DPS_REVOKED)
+			r = dpa_two_person(s, x, "device-revoke", hex, op, reason, go, said);
+		if (!r && *go)
+			r = dps_device_set_status(s, d.id, status);
+		if (!r && *go)
+			r = log_device(s, x, &d, status, op, reason);
+		if (!r && *go)
+			r = dpa_steps_on_status(s, x, d.id, status, op, &steps);
+		r = dpa_finish_txn(s, r);
+	}
+	if (!r && steps.n)
+		dpa_emit_steps(c, s, op, &steps);
+	dpl_enc_free(x);
+	const char *verb = status == DPS_SUSPENDED ? "suspend" : status == DPS_ACTIVE ? "reinstate"
+											 : "revoke";
+	if (r && r != DP_EDENIED && !said->why[0])
+		dpa_why(said, "%s: %s%s", verb, dp_strerror(r),
+			r == DP_EEXISTS ? "; the prefix matches several devices; give more digits"
+			: r == DP_ENOTFOUND ? "; no such device (denpod device list)"
+			: r == DP_ESTATE ? "; the device is revoked, which is final"
+			: r == DP_EPARSE ? "; a device is given by hex digits" : "");
+	if (!r && !*go)
+		dpa_done(said, "revocation of device %s (officer %s) is requested by %s; it takes effect "
+			 "when a different operator does the same within %d h\n", hex, d.officer, op,
+			 DPA_APPROVAL_SECONDS / 3600);
+	else if (!r)
+		dpa_done(said, "device %s (officer %s) is now %s\n", hex, d.officer,
+			 dps_status_name(status));
+	return r;
+}
+
 int dpa_device(const dpa_args *a)
 {
 	const char *verb = a->verb;
@@ -745,54 +850,18 @@ int dpa_device(const dpa_args *a)
 		return e;
 	int r;
 	if (status < 0) {
-		struct device_list dl = {dp_now(), a->json ? json_array() : NULL};
-		r = dps_device_list(s, NULL, print_device, &dl);
+		struct device_list dl = {dp_now(), NULL};
+		json_t *j = NULL;
+		r = a->json ? dpa_devices_json(s, dl.now, &j) : dps_device_list(s, NULL, print_device, &dl);
 		dps_close(s);
-		return dpa_list_done(r, "device list", "devices", dl.list);
+		return dpa_list_done(r, "device list", "devices", j);
 	}
-	dps_device d;
-	dpl_enc *x = dpl_enc_new();
-	int go = 1;
-	char hex[65];
-	struct dpa_steps steps = {.n = 0};
-	r = x ? dps_begin(s) : DP_ENOMEM;
-	if (!r) {
-		r = dps_device_find(s, a->pos[0], &d);
-		if (!r && status == DPS_REVOKED && d.status == DPS_REVOKED)
-			r = DP_ESTATE;
-		/* revocation is final: two different operators (docs/detection.md) */
-		hex[0] = 0;
-		if (!r)
-			dp_hex_encode(hex, d.id, 32);
-		if (!r && status == DPS_REVOKED)
-			r = dpa_two_person(s, x, "device-revoke", hex, op, a->reason, &go);
-		if (!r && go)
-			r = dps_device_set_status(s, d.id, status);
-		if (!r && go)
-			r = log_device(s, x, &d, status, op, a->reason);
-		if (!r && go)
-			r = dpa_steps_on_status(s, x, d.id, status, op, &steps);
-		r = dpa_finish_txn(s, r);
-	}
-	if (!r && steps.n)
-		dpa_emit_steps(&c, s, op, &steps);
-	dpl_enc_free(x);
+	dpa_said said;
+	dpa_said_init(&said);
+	int go;
+	r = dpa_device_set(&c, s, a->pos[0], status, op, a->reason, &go, &said);
 	dps_close(s);
-	if (r == DP_EDENIED)
-		return 1; /* the same operator twice: said why */
-	if (!r && !go) {
-		printf("revocation of device %s (officer %s) is requested by %s; it takes effect when "
-		       "a different operator runs the same command within %d h\n", hex, d.officer, op,
-		       DPA_APPROVAL_SECONDS / 3600);
-		return 0;
-	}
-	if (r)
-		return dpa_fail(r, verb, r == DP_EEXISTS ? "the prefix matches several devices; give more digits"
-				     : r == DP_ENOTFOUND ? "no such device (denpod device list)"
-				     : r == DP_ESTATE ? "the device is revoked, which is final"
-				     : r == DP_EPARSE ? "a device is given by hex digits" : NULL);
-	printf("device %s (officer %s) is now %s\n", hex, d.officer, dps_status_name(status));
-	return 0;
+	return dpa_said_print(r, &said);
 }
 
 struct overdue_list {
@@ -822,6 +891,18 @@ static int print_overdue(void *ctx, const dps_cable *c, const dps_rcpt *r)
 	return DP_OK;
 }
 
+int dpa_overdue_json(dps_store *s, int64_t now, json_t **out)
+{
+	struct overdue_list ol = {now, json_array()};
+	int r = ol.list ? dps_overdue(s, now, NULL, print_overdue, &ol) : DP_ENOMEM;
+	if (r) {
+		json_decref(ol.list);
+		ol.list = NULL;
+	}
+	*out = ol.list;
+	return r;
+}
+
 int dpa_overdue(const dpa_args *a)
 {
 	dpc_config c;
@@ -829,10 +910,11 @@ int dpa_overdue(const dpa_args *a)
 	int e = dpa_open_store(a, &c, &s);
 	if (e)
 		return e;
-	struct overdue_list ol = {dp_now(), a->json ? json_array() : NULL};
-	int r = dps_overdue(s, ol.now, NULL, print_overdue, &ol);
+	struct overdue_list ol = {dp_now(), NULL};
+	json_t *j = NULL;
+	int r = a->json ? dpa_overdue_json(s, ol.now, &j) : dps_overdue(s, ol.now, NULL, print_overdue, &ol);
 	dps_close(s);
-	return dpa_list_done(r, "overdue", "overdue", ol.list);
+	return dpa_list_done(r, "overdue", "overdue", j);
 }
 
 static int print_cable(void *ctx, const dps_cable *c)

@@ -7,7 +7,10 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "denpod/config.h"
+#include "denpo/buf.h"
 #include "denpo/json.h"
 #include "denpo/logentry.h"
 #include "denpod/store.h"
@@ -58,11 +61,70 @@ int dpa_answer_write(const dpc_config *c, const dps_officer *o, const uint8_t de
 int dpa_device_answer(const dpa_args *a);
 int dpa_overdue(const dpa_args *a);
 int dpa_cable_list(const dpa_args *a);
+/*
+ * What an act tells whoever asked: the CLI prints it (done to stdout, why
+ * to stderr after "denpod: "), the console (denpod/console.c) answers it
+ * as JSON.  done: what changed, a line each; why: the reason nothing
+ * changed, set when the act returns an error it can explain (else empty:
+ * dp_strerror of the code says it).
+ */
+typedef struct {
+	dp_buf done;     /* text, NUL-terminated when not empty */
+	char why[1024];
+} dpa_said;
+void dpa_said_init(dpa_said *said);
+void dpa_said_free(dpa_said *said);
+/* The CLI's end of an act: done to stdout, or why to stderr; frees said; exit 0 or 1. */
+int dpa_said_print(int r, dpa_said *said);
+/* Appends to done (a line) or why (cut to fit). */
+void dpa_done(dpa_said *said, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dpa_why(dpa_said *said, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * The acts the CLI and the console share: each is one transaction with its
+ * transparency-log entries, by operator op, reason may be NULL (checked
+ * with dpa_log_text_ok by the caller).  After the commit, the steps it
+ * changed go to the alert outputs of c.  DP_OK, or DP_ENOTFOUND,
+ * DP_ESTATE, DP_EDENIED (the same operator twice), DP_EEXISTS, DP_EPARSE,
+ * a store error; said->why says why where it can.
+ *
+ * dpa_contain_do: undo (undo=1) or confirm the steps ids[0..n), or with
+ * all=1 every active automatic step (undo only).  All or none change.
+ */
+int dpa_contain_do(const dpc_config *c, dps_store *s, int undo, int all, const int64_t *ids,
+		   size_t n, const char *op, const char *reason, dpa_said *said) DP_WUR;
+/*
+ * dpa_device_set: device (hex id or unique prefix) to status (DPS_SUSPENDED,
+ * DPS_ACTIVE, DPS_REVOKED).  A revocation is a two-operator act: *go = 0
+ * when this call recorded the request (nothing else changed), 1 when it
+ * acted.
+ */
+int dpa_device_set(const dpc_config *c, dps_store *s, const char *device, int status,
+		   const char *op, const char *reason, int *go, dpa_said *said) DP_WUR;
+/* dpa_officer_set: disable (two operators, *go as above) or enable an officer. */
+int dpa_officer_set(dps_store *s, const char *handle, int disable, const char *op,
+		    const char *reason, int *go, dpa_said *said) DP_WUR;
+/*
+ * The JSON of the list commands (--json) and of the console: the
+ * containment steps (open ones, or all=1 the newest 1000), the devices,
+ * the recipients past their handling-time objective at now, the latest
+ * checkpoint ({"origin", "size", "root", "note", "cosigners"}).  *out is a
+ * new reference; DP_ENOTFOUND (no checkpoint yet), DP_EPARSE (a stored
+ * checkpoint or cosignature is not one: the database is damaged), store
+ * errors.
+ */
+int dpa_steps_json(dps_store *s, int all, json_t **out) DP_WUR;
+int dpa_devices_json(dps_store *s, int64_t now, json_t **out) DP_WUR;
+int dpa_overdue_json(dps_store *s, int64_t now, json_t **out) DP_WUR;
+int dpa_checkpoint_json(dps_store *s, json_t **out) DP_WUR;
 /* admin_contain.c (docs/detection.md): containment steps, two-operator acts, decoys. */
 int dpa_contain(const dpa_args *a);    /* list, confirm, undo */
 int dpa_officer_state(const dpa_args *a); /* disable (two operators), enable */
 int dpa_decoy_list(const dpa_args *a);
 int dpa_detect_check(const dpa_args *a);
+/* admin_operator.c: `denpod operator add|passwd|remove|list` (denpod/operators.h). */
+int dpa_operator(const dpa_args *a);
+/* console.c: `denpod console` (denpod/console.h). */
+int dpa_console(const dpa_args *a);
 /* admin_config.c: `denpod config check`, both configuration files and what is in force. */
 int dpa_config_check(const dpa_args *a);
 /*
@@ -79,7 +141,7 @@ int dpa_list_done(int r, const char *what, const char *key, void *list);
  */
 #define DPA_APPROVAL_SECONDS 86400
 int dpa_two_person(dps_store *s, dpl_enc *x, const char *act, const char *target,
-		   const char *op, const char *reason, int *go);
+		   const char *op, const char *reason, int *go, dpa_said *said);
 /*
  * An operator's status change of a device and the automatic steps on it
  * (inside the caller's transaction): a suspension takes over the device's

@@ -59,7 +59,7 @@ static int log_step(dps_store *s, dpl_enc *x, const char *action, const uint8_t 
 }
 
 int dpa_two_person(dps_store *s, dpl_enc *x, const char *act, const char *target, const char *op,
-		   const char *reason, int *go)
+		   const char *reason, int *go, dpa_said *said)
 {
 	int64_t now = dp_now();
 	dps_approval ap;
@@ -88,9 +88,10 @@ int dpa_two_person(dps_store *s, dpl_enc *x, const char *act, const char *target
 	if (r)
 		return r;
 	if (strcasecmp(ap.requested_by, op) == 0) {
-		fprintf(stderr, "denpod: %s of %s was requested by %s (request %lld); the second "
-				"approval must come from another operator (--operator NAME)\n",
-			act, target, op, (long long)ap.id);
+		dpa_why(said, "%s of %s was requested by %s (request %lld); the "
+			"second approval must come from another operator (--operator NAME, or another "
+			"operator's console login)", act, target, op,
+			(long long)ap.id);
 		return DP_EDENIED;
 	}
 	r = dps_approval_close(s, ap.id, DPS_AP_DONE, op, now);
@@ -250,22 +251,22 @@ static int other_open_suspension(dps_store *s, const uint8_t dev[32], int64_t bu
  * it did goes to out, printed only once everything commits.
  */
 static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *op,
-		    const char *reason, dp_buf *out)
+		    const char *reason, dpa_said *said)
 {
 	dps_containment c;
 	dps_device d;
 	char detail[DP_LOG_TEXT_MAX + 1];
 	int r = dps_contain_get(s, id, &c);
 	if (r == DP_ENOTFOUND) {
-		fprintf(stderr, "denpod: no containment step %lld (denpod contain list --all)\n",
-			(long long)id);
+		dpa_why(said, "no containment step %lld (denpod contain list "
+			"--all)", (long long)id);
 		return r;
 	}
 	if (r)
 		return r;
 	if (c.state != DPS_CS_ACTIVE && c.state != DPS_CS_CONFIRMED) {
-		fprintf(stderr, "denpod: step %lld is %s already; nothing to %s%s\n", (long long)id,
-			dps_contain_state_name(c.state), undo ? "undo" : "confirm",
+		dpa_why(said, "step %lld is %s already; nothing to %s%s",
+			(long long)id, dps_contain_state_name(c.state), undo ? "undo" : "confirm",
 			c.state == DPS_CS_TAKEN ? " (an operator suspended the device: denpod device "
 						  "reinstate lifts that)" : "");
 		return DP_ESTATE;
@@ -278,16 +279,16 @@ static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *
 	r = DP_OK;
 	if (!undo) {
 		if (c.kind != DPS_CK_SUSPEND || c.state != DPS_CS_ACTIVE) {
-			fprintf(stderr, "denpod: step %lld is a %s %s: only an active suspension is "
-					"confirmed (a throttle ends by itself or by undo)\n",
+			dpa_why(said, "step %lld is a %s %s: only an active "
+				"suspension is confirmed (a throttle ends by itself or by undo)",
 				(long long)id, dps_contain_state_name(c.state),
 				dps_contain_kind_name(c.kind));
 			return DP_ESTATE;
 		}
 		if (!suspended) {
-			fprintf(stderr, "denpod: the device of step %lld is not suspended any more "
-					"(reinstated or revoked: denpod device list); to suspend it, run "
-					"denpod device suspend\n", (long long)id);
+			dpa_why(said, "the device of step %lld is not suspended "
+				"any more (reinstated or revoked: denpod device list); to suspend it, "
+				"run denpod device suspend", (long long)id);
 			return DP_ESTATE;
 		}
 		r = dps_contain_set(s, id, DPS_CS_CONFIRMED, op, 0, 0);
@@ -297,8 +298,8 @@ static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *
 		if (!r)
 			r = log_step(s, x, "CONFIRM", c.device, op, detail);
 		if (!r)
-			r = dp_buf_printf(out, "step %lld confirmed: the device stays suspended\n",
-					  (long long)id);
+			dpa_done(said, "step %lld confirmed: the device stays "
+				"suspended\n", (long long)id);
 		return r;
 	}
 	r = dps_contain_set(s, id, DPS_CS_UNDONE, op, now, c.until);
@@ -320,11 +321,11 @@ static int one_step(dps_store *s, dpl_enc *x, int64_t id, int undo, const char *
 	if (!r)
 		r = log_step(s, x, "UNDO", c.device, op, detail);
 	if (!r)
-		r = dp_buf_printf(out, "step %lld undone (%s)\n", (long long)id,
-				  c.kind == DPS_CK_THROTTLE ? "throttle lifted"
-				  : other		   ? "another automatic suspension still holds the device"
-				  : suspended		   ? "device reinstated"
-							   : "the device was not suspended any more");
+		dpa_done(said, "step %lld undone (%s)\n", (long long)id,
+			c.kind == DPS_CK_THROTTLE ? "throttle lifted"
+			: other		   ? "another automatic suspension still holds the device"
+			: suspended		   ? "device reinstated"
+					   : "the device was not suspended any more");
 	return r;
 }
 
@@ -380,6 +381,43 @@ void dpa_emit_steps(const dpc_config *cfg, dps_store *s, const char *op,
 	emit_steps(cfg, s, "take-over", op, take, nt);
 }
 
+int dpa_steps_json(dps_store *s, int all, json_t **out)
+{
+	struct owner o = {s, 0, json_array()};
+	int r = o.list ? dps_contain_list(s, !all, all ? 1000 : (size_t)-1, print_step, &o) : DP_ENOMEM;
+	if (r) {
+		json_decref(o.list);
+		o.list = NULL;
+	}
+	*out = o.list;
+	return r;
+}
+
+int dpa_contain_do(const dpc_config *c, dps_store *s, int undo, int all, const int64_t *ids,
+		   size_t n, const char *op, const char *reason, dpa_said *said)
+{
+	struct undo_ctx u = {NULL, 0, 0};
+	dpl_enc *x = dpl_enc_new();
+	int r = x ? dps_begin(s) : DP_ENOMEM;
+	/* all: the active automatic steps; a confirmed one is undone only by its id */
+	if (!r && all)
+		r = dps_contain_list(s, 1, (size_t)-1, collect_active, &u);
+	for (size_t i = 0; !r && !all && i < n; i++)
+		r = collect_open(&u, &(dps_containment){.id = ids[i]});
+	for (size_t i = 0; !r && i < u.n; i++)
+		r = one_step(s, x, u.ids[i], undo, op, reason, said);
+	if (x)
+		r = dpa_finish_txn(s, r);
+	dpl_enc_free(x);
+	if (!r && all && !u.n)
+		dpa_done(said, "no active automatic steps (a confirmed one is undone by its id: denpod "
+			 "contain list)\n");
+	if (!r)
+		emit_steps(c, s, undo ? "undo" : "confirm", op, u.ids, u.n);
+	free(u.ids);
+	return r;
+}
+
 int dpa_contain(const dpa_args *a)
 {
 	const char *verb = a->verb;
@@ -402,8 +440,9 @@ int dpa_contain(const dpa_args *a)
 		fprintf(stderr, "denpod: --reason is 1-%d printable ASCII characters\n", DP_LOG_TEXT_MAX);
 		e = 2;
 	}
+	int64_t ids[16];
 	for (int i = 0; !e && i < a->npos; i++)
-		if (step_id(a->pos[i]) < 0) {
+		if ((ids[i] = step_id(a->pos[i])) < 0) {
 			fprintf(stderr, "denpod: %s is not a step id (the first column of "
 					"denpod contain list)\n", a->pos[i]);
 			e = 2;
@@ -412,45 +451,32 @@ int dpa_contain(const dpa_args *a)
 		return e;
 	int r;
 	if (list) {
-		struct owner o = {s, 0, a->json ? json_array() : NULL};
-		if (!o.list)
-			printf("%-5s %-9s %-8s %-16s %-16s %-10s %-14s %s\n", "ID", "STATE", "KIND",
-			       "DEVICE", "OFFICER", "POST", "RULE", "SINCE");
+		struct owner o = {s, 0, NULL};
+		if (a->json) {
+			json_t *j = NULL;
+			r = dpa_steps_json(s, a->all, &j);
+			dps_close(s);
+			return dpa_list_done(r, "contain list", "steps", j);
+		}
+		printf("%-5s %-9s %-8s %-16s %-16s %-10s %-14s %s\n", "ID", "STATE", "KIND", "DEVICE",
+		       "OFFICER", "POST", "RULE", "SINCE");
 		r = dps_contain_list(s, !a->all, a->all ? 1000 : (size_t)-1, print_step, &o);
 		dps_close(s);
-		if (r || o.list)
-			return dpa_list_done(r, "contain list", "steps", o.list);
+		if (r)
+			return dpa_list_done(r, "contain list", "steps", NULL);
 		if (!o.n)
 			printf("(no %scontainment steps)\n", a->all ? "" : "open ");
 		return 0;
 	}
-	struct undo_ctx u = {NULL, 0, 0};
-	dp_buf out;
-	dp_buf_init(&out, 1 << 20);
-	dpl_enc *x = dpl_enc_new();
-	r = x ? dps_begin(s) : DP_ENOMEM;
-	/* --all: the active automatic steps; a confirmed one is undone only by its id */
-	if (!r && a->all)
-		r = dps_contain_list(s, 1, (size_t)-1, collect_active, &u);
-	for (int i = 0; !r && !a->all && i < a->npos; i++)
-		r = collect_open(&u, &(dps_containment){.id = step_id(a->pos[i])});
-	for (size_t i = 0; !r && i < u.n; i++)
-		r = one_step(s, x, u.ids[i], undo, op, a->reason, &out);
-	if (!x)
-		r = r ? r : DP_ENOMEM;
-	else
-		r = dpa_finish_txn(s, r);
-	dpl_enc_free(x);
-	if (!r && out.len)
-		fwrite(out.p, 1, out.len, stdout);
-	if (!r && a->all && !u.n)
-		printf("no active automatic steps (a confirmed one is undone by its id: denpod "
-		       "contain list)\n");
-	if (!r)
-		emit_steps(&c, s, undo ? "undo" : "confirm", op, u.ids, u.n);
-	free(u.ids);
-	dp_buf_free(&out);
+	dpa_said said;
+	dpa_said_init(&said);
+	r = dpa_contain_do(&c, s, undo, a->all, ids, (size_t)a->npos, op, a->reason, &said);
 	dps_close(s);
+	if (!r && said.done.len)
+		fwrite(said.done.p, 1, said.done.len, stdout);
+	if (said.why[0])
+		fprintf(stderr, "denpod: %s\n", said.why);
+	dpa_said_free(&said);
 	if (r) {
 		if (r == DP_ENOTFOUND || r == DP_ESTATE) {
 			fprintf(stderr, "denpod: nothing was changed\n");
@@ -459,6 +485,47 @@ int dpa_contain(const dpa_args *a)
 		return dpa_fail(r, verb, "nothing was changed");
 	}
 	return 0;
+}
+
+int dpa_officer_set(dps_store *s, const char *handle, int disable, const char *op,
+		    const char *reason, int *go, dpa_said *said)
+{
+	dps_officer o;
+	dpl_enc *x = dpl_enc_new();
+	*go = 1;
+	int r = x ? dps_begin(s) : DP_ENOMEM;
+	if (!r)
+		r = dps_officer_get(s, handle, &o);
+	if (!r && disable && o.status != DPS_ACTIVE)
+		r = DP_ESTATE;
+	if (!r && disable)
+		r = dpa_two_person(s, x, "officer-disable", o.handle, op, reason, go, said);
+	if (!r && *go) {
+		o.status = disable ? DPS_SUSPENDED : DPS_ACTIVE;
+		r = dps_officer_put(s, &o, 1);
+		dp_logent *en = dpl_ent(x, DP_LOG_ADMIN, dp_now());
+		snprintf(en->operator_, sizeof en->operator_, "%s", op);
+		snprintf(en->act, sizeof en->act, "%s", disable ? "OFFICER-DISABLE" : "OFFICER-ENABLE");
+		snprintf(en->text, sizeof en->text, "%s%s%.300s", o.handle, reason ? ": " : "",
+			 reason ? reason : "");
+		trim_end(en->text);
+		if (!r)
+			r = dpl_put(s, x, NULL);
+	}
+	if (x)
+		r = dpa_finish_txn(s, r);
+	dpl_enc_free(x);
+	if (r && r != DP_EDENIED && !said->why[0])
+		dpa_why(said, "%s: %s%s", disable ? "disable" : "enable", dp_strerror(r),
+			r == DP_ENOTFOUND ? "; no such officer (denpod officer list)"
+			: r == DP_ESTATE ? "; the officer is not active" : "");
+	if (!r && !*go)
+		dpa_done(said, "disabling officer %s is requested by %s; it takes effect when a "
+			 "different operator does the same within %d h\n", o.handle, op,
+			 DPA_APPROVAL_SECONDS / 3600);
+	else if (!r)
+		dpa_done(said, "officer %s is now %s\n", o.handle, disable ? "disabled" : "enabled");
+	return r;
 }
 
 int dpa_officer_state(const dpa_args *a)
@@ -480,46 +547,12 @@ int dpa_officer_state(const dpa_args *a)
 	dps_store *s = NULL;
 	if (e || (e = dpa_open_store(a, &c, &s)))
 		return e;
-	dps_officer o;
-	dpl_enc *x = dpl_enc_new();
-	int go = 1;
-	int r = x ? dps_begin(s) : DP_ENOMEM;
-	if (!r)
-		r = dps_officer_get(s, a->pos[0], &o);
-	if (!r && disable && o.status != DPS_ACTIVE)
-		r = DP_ESTATE;
-	if (!r && disable)
-		r = dpa_two_person(s, x, "officer-disable", o.handle, op, a->reason, &go);
-	if (!r && go) {
-		o.status = disable ? DPS_SUSPENDED : DPS_ACTIVE;
-		r = dps_officer_put(s, &o, 1);
-		dp_logent *en = dpl_ent(x, DP_LOG_ADMIN, dp_now());
-		snprintf(en->operator_, sizeof en->operator_, "%s", op);
-		snprintf(en->act, sizeof en->act, "%s", disable ? "OFFICER-DISABLE" : "OFFICER-ENABLE");
-		snprintf(en->text, sizeof en->text, "%s%s%.300s", o.handle, a->reason ? ": " : "",
-			 a->reason ? a->reason : "");
-		trim_end(en->text);
-		if (!r)
-			r = dpl_put(s, x, NULL);
-	}
-	if (x)
-		r = dpa_finish_txn(s, r);
-	else
-		r = DP_ENOMEM;
-	dpl_enc_free(x);
+	dpa_said said;
+	dpa_said_init(&said);
+	int go;
+	int r = dpa_officer_set(s, a->pos[0], disable, op, a->reason, &go, &said);
 	dps_close(s);
-	if (r == DP_EDENIED)
-		return 1;
-	if (r)
-		return dpa_fail(r, verb, r == DP_ENOTFOUND ? "no such officer (denpod officer list)"
-				   : r == DP_ESTATE ? "the officer is not active" : NULL);
-	if (!go)
-		printf("disabling officer %s is requested by %s; it takes effect when a different "
-		       "operator runs the same command within %d h\n",
-		       o.handle, op, DPA_APPROVAL_SECONDS / 3600);
-	else
-		printf("officer %s is now %s\n", o.handle, disable ? "disabled" : "enabled");
-	return 0;
+	return dpa_said_print(r, &said);
 }
 
 /* ---- decoys, detect.conf ---- */

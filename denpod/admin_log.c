@@ -57,53 +57,61 @@ static int cosigner(void *ctx, const char *line)
 }
 
 /*
- * --json: the checkpoint's origin, size and root as its note says them
+ * The checkpoint's origin, size and root as its note says them
  * (dp_note_parse, dp_checkpoint_parse: the parsers the devices use), the
  * note as the text form prints it, and the cosigners whose lines the
  * switch stored for that size (each verified when a device sent it).
  */
-static int checkpoint_json(dps_store *s, const dps_checkpoint *c)
+int dpa_checkpoint_json(dps_store *s, json_t **out)
 {
-	struct cosigners x = {c, 0, json_array()};
+	dps_checkpoint c;
+	*out = NULL;
+	int r = dps_log_latest(s, &c);
+	if (r)
+		return r;
+	struct cosigners x = {&c, 0, json_array()};
 	dp_checkpoint cp;
 	char root[48];
-	int r = dp_note_parse(c->note, c->note_len, &x.text_len, NULL, 0, NULL);
+	r = dp_note_parse(c.note, c.note_len, &x.text_len, NULL, 0, NULL);
 	if (!r)
-		r = dp_checkpoint_parse(&cp, c->note, x.text_len);
+		r = dp_checkpoint_parse(&cp, c.note, x.text_len);
 	if (r) {
 		json_decref(x.names);
 		fprintf(stderr, "denpod: log checkpoint: the latest stored checkpoint (size %llu) is not "
 				"a signed checkpoint note (%s): the database is damaged (denpod check)\n",
-			(unsigned long long)c->size, dp_strerror(r));
-		return 1;
+			(unsigned long long)c.size, dp_strerror(r));
+		return DP_EPARSE;
 	}
-	r = x.names ? dps_log_cosigs(s, c->size, SIZE_MAX, cosigner, &x) : DP_ENOMEM;
+	r = x.names ? dps_log_cosigs(s, c.size, SIZE_MAX, cosigner, &x) : DP_ENOMEM;
 	dp_b64_encode(root, cp.root, DP_TLOG_HASH, 1);
-	json_t *j = r ? NULL : json_pack("{s:s, s:I, s:s, s:s%, s:O}", "origin", cp.origin, "size",
-					 (json_int_t)cp.size, "root", root, "note", c->note,
-					 c->note_len, "cosigners", x.names);
+	json_t *j = r ? NULL : json_pack("{s:s, s:I, s:s, s:s%, s:O, s:I}", "origin", cp.origin, "size",
+					 (json_int_t)cp.size, "root", root, "note", c.note,
+					 c.note_len, "cosigners", x.names, "signed", (json_int_t)c.t);
 	json_decref(x.names);
-	if (!j)
-		return r == DP_EPARSE ? 1 : dpa_fail(r ? r : DP_ENOMEM, "log checkpoint", NULL);
-	dp_json_print(j);
-	return 0;
+	*out = j;
+	return r ? r : j ? DP_OK : DP_ENOMEM;
 }
 
 static int log_checkpoint(dps_store *s, int json)
 {
 	dps_checkpoint c;
-	int r = dps_log_latest(s, &c);
+	json_t *j = NULL;
+	int r = json ? dpa_checkpoint_json(s, &j) : dps_log_latest(s, &c);
 	if (r == DP_ENOTFOUND) {
 		fprintf(stderr, "denpod: no checkpoint yet: `denpod run` signs the first one when it "
 				"starts\n");
 		return 1;
 	}
+	if (r == DP_EPARSE)
+		return 1; /* said */
 	if (r) {
 		fprintf(stderr, "denpod: log checkpoint: %s\n", dp_strerror(r));
 		return 1;
 	}
-	if (json)
-		return checkpoint_json(s, &c);
+	if (json) {
+		dp_json_print(j);
+		return 0;
+	}
 	fwrite(c.note, 1, c.note_len, stdout);
 	return 0;
 }

@@ -36,8 +36,11 @@ static const char usage[] =
 	"  migrate --to postgresql://USER@HOST/DB   (docs/operations.md, \"Moving to PostgreSQL\")\n"
 	"  version   (also --version)\n"
 	"  config check [--json]\n"
+	"  operator add|passwd|remove NAME | operator list   (the console's operators)\n"
+	"  console [--listen PORT]   (the web console on 127.0.0.1, docs/operations.md)\n"
 	"List and show commands take --json (officer list, device list, cable list,\n"
-	"overdue, config check, contain list, decoy list, log show, log checkpoint).\n"
+	"overdue, config check, contain list, decoy list, log show, log checkpoint,\n"
+	"operator list).\n"
 	"Options: --opt VALUE or\n"
 	"--opt=VALUE; an option the command does not take is refused.\n"
 	"Commands that change the switch are logged with --operator NAME (default\n"
@@ -183,7 +186,7 @@ static const struct cmd cmds[] = {
 			     "  Logged (admin CABLE-RESTORE).  Exit 0 restored (or intact already), 1 not.\n"},
 	{"log", "checkpoint", O_DATA | O_JSON, dpa_log, "denpod log checkpoint [--json] --data DIR\n"
 			      "  Prints the latest signed checkpoint of the transparency log.  --json:\n"
-			      "  {\"origin\", \"size\", \"root\", \"note\", \"cosigners\": [...]}.\n"},
+			      "  {\"origin\", \"size\", \"root\", \"note\", \"cosigners\": [...], \"signed\"}.\n"},
 	{"log", "verify", O_DATA, dpa_log, "denpod log verify --data DIR\n"
 			  "  Recomputes every leaf hash and tile from the stored entries and checks every\n"
 			  "  stored checkpoint's root and signature.  Exit 0 if all is well, 1 (saying\n"
@@ -208,6 +211,28 @@ static const struct cmd cmds[] = {
 			      "  every key in force, its value and \"(default)\" where it is the default.\n"
 			      "  Needs no running switch.  Exit 0 if both files check, 1 (with each\n"
 			      "  file's error: FILE:LINE: what) if not.\n"},
+	{"operator", "add", O_ACT, dpa_operator, "denpod operator add NAME [--operator NAME] --data DIR\n"
+			      "  An operator of `denpod console`: asks for the password (twice, without\n"
+			      "  echo; or the first line of standard input when it is not a terminal),\n"
+			      "  checks it with libpwquality (at least 12 characters) and keeps only its\n"
+			      "  Argon2id hash, in the store.  Logged (admin OPERATOR-ADD by --operator).\n"},
+	{"operator", "passwd", O_ACT, dpa_operator, "denpod operator passwd NAME [--operator NAME] --data DIR\n"
+				 "  A new password for a console operator (asked as by add).  The operator's\n"
+				 "  open console sessions end.  Logged (admin OPERATOR-PASSWD).\n"},
+	{"operator", "remove", O_ACT, dpa_operator, "denpod operator remove NAME [--operator NAME] --data DIR\n"
+				 "  The operator can no longer log in to the console; open sessions end.\n"
+				 "  Logged (admin OPERATOR-REMOVE).\n"},
+	{"operator", "list", O_DATA | O_JSON, dpa_operator, "denpod operator list [--json] --data DIR\n"
+			       "  The console's operators (names only).\n"},
+	{"console", NULL, O_DATA | O_LISTEN, dpa_console, "denpod console [--listen PORT] --data DIR\n"
+			  "  The security office's and operators' web console, on 127.0.0.1 only (any\n"
+			  "  free port unless --listen; from elsewhere, through an SSH tunnel): live\n"
+			  "  alerts with their explanation, containment steps (undo, confirm), devices,\n"
+			  "  two-operator acts and their approval, overdue cables by post, the log's\n"
+			  "  checkpoint and the posts that witnessed it, fetch rates.  Operators log in\n"
+			  "  with the password of `denpod operator add`; every act is logged as the\n"
+			  "  CLI's is, by the operator logged in.  Runs beside `denpod run` (the same\n"
+			  "  store) until SIGTERM/SIGINT.\n"},
 	{"check", NULL, O_DATA, dpa_check, "denpod check --data DIR\n"
 			"  The operator's fsck of the switch's database, beside a running switch (one\n"
 			"  read snapshot) or a stopped one: SQLite's integrity_check, the whole\n"
@@ -386,7 +411,7 @@ int main(int argc, char **argv)
 	}
 	a.verb = cmd->w2;
 	/* init and run take no positional argument; the others check their own */
-	if (a.npos && (cmd->run == dpa_init || cmd->run == run_switch)) {
+	if (a.npos && (cmd->run == dpa_init || cmd->run == run_switch || cmd->run == dpa_console)) {
 		fputs(cmd->help, stderr);
 		return 2;
 	}

@@ -140,6 +140,13 @@ static const char schema_rollbacks[] =
 	"INSERT OR IGNORE INTO log_rollbacks(idx) SELECT idx FROM log_entries WHERE "
 	"instr(data, CAST(char(10) || 'Act: " DP_LOG_ROLLBACK_ACT "' || char(10) AS BLOB)) > 0;";
 
+/* The console's operators (store.h): added to a database that lacks them when first opened. */
+static const char schema_operators[] =
+	"CREATE TABLE IF NOT EXISTS operators(name TEXT PRIMARY KEY, hash TEXT NOT NULL,"
+	" created INTEGER NOT NULL, changed INTEGER NOT NULL);";
+static const char schema_operators_pg[] =
+	"CREATE TABLE IF NOT EXISTS operators(name TEXT PRIMARY KEY, hash TEXT NOT NULL,"
+	" created BIGINT NOT NULL, changed BIGINT NOT NULL);";
 
 /* Runs sql (DDL, several statements) in one write transaction: all of it or nothing. */
 static int exec_txn(dps_store *s, const char *sql, const char *sql2)
@@ -255,6 +262,9 @@ static int schema_sqlite(dps_store *s, const char *path, int create)
 	if (!r)
 		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
 			       "('log_rollbacks','log_recoveries')", 2, schema_rollbacks);
+	if (!r)
+		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+			       "name='operators'", 1, schema_operators);
 	return r;
 }
 
@@ -335,6 +345,7 @@ const dps_table dps_tables[] = {
 	{"approvals", DPS_TAB_COPY, 0},
 	{"log_rollbacks", DPS_TAB_COPY, 0},
 	{"log_recoveries", DPS_TAB_COPY, 0},
+	{"operators", DPS_TAB_COPY, 0},
 	{"dirver", DPS_TAB_COPY, 0},
 	/* PostgreSQL's coordination rows (the writers' lock, the signing lease): made by its schema */
 	{"log_head", DPS_TAB_PG, 0},
@@ -371,7 +382,9 @@ int dps_schema_pg_make(dps_store *s)
 	if (!dpdb_in_txn(s->db))
 		return DP_EINVAL;
 	int r = dpdb_exec(s->db, schema_pg_ddl);
-	return r ? r : dpdb_exec(s->db, schema_pg_det);
+	if (!r)
+		r = dpdb_exec(s->db, schema_pg_det);
+	return r ? r : dpdb_exec(s->db, schema_operators_pg);
 }
 
 /*
@@ -460,7 +473,13 @@ static int schema_pg(dps_store *s, const char *path, int create)
 	r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
 			 "table_schema=current_schema() AND table_name IN "
 			 "('det_events','det_alerts','log_lease')", &added);
-	return r || added == 3 ? r : exec_txn(s, schema_pg_det, NULL);
+	if (!r && added != 3)
+		r = exec_txn(s, schema_pg_det, NULL);
+	/* the console's operators, to a database made before them */
+	if (!r)
+		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
+				 "table_schema=current_schema() AND table_name='operators'", &added);
+	return r || added == 1 ? r : exec_txn(s, schema_operators_pg, NULL);
 }
 
 /* The schema by kind of database: the one place the store's DDL differs. */

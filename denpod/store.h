@@ -469,6 +469,9 @@ int dps_log_cosig_put(dps_store *s, uint64_t size, const uint8_t device[32], int
 /* The lines stored for a size, newest (ts) first, at most max. */
 int dps_log_cosigs(dps_store *s, uint64_t size, size_t max,
 		   int (*cb)(void *ctx, const char *line), void *ctx) DP_WUR;
+/* Each device that cosigned, with the largest checkpoint size it cosigned (which posts witnessed what). */
+int dps_log_cosig_heads(dps_store *s, int (*cb)(void *ctx, const uint8_t device[32], uint64_t size),
+			void *ctx) DP_WUR;
 /* The newest stored checkpoint of size <= at_most with >= min cosignatures; DP_ENOTFOUND. */
 int dps_log_witnessed(dps_store *s, unsigned min, uint64_t at_most, dps_checkpoint *c) DP_WUR;
 
@@ -559,6 +562,34 @@ int dps_approval_pending(dps_store *s, const char *act, const char *target, int6
 			 dps_approval *a) DP_WUR;
 int dps_approval_add(dps_store *s, dps_approval *a) DP_WUR;
 int dps_approval_close(dps_store *s, int64_t id, int state, const char *by, int64_t t) DP_WUR;
+
+/* The pending (not expired at now) requests, oldest first, at most limit. */
+int dps_approval_list(dps_store *s, int64_t now, size_t limit,
+		      int (*cb)(void *ctx, const dps_approval *a), void *ctx) DP_WUR;
+
+/*
+ * ---- the console's operators (denpod/operators.h) ----
+ * Who may log in to `denpod console`: a name and an Argon2id password
+ * hash (libsodium's crypto_pwhash_str string, never the password).  In
+ * the store, so that a change and its admin entry in the log commit
+ * together, and backups, restores and migrations carry them.
+ */
+#define DPS_OPNAME_MAX 32
+#define DPS_PWHASH_MAX 127 /* crypto_pwhash_STRBYTES - 1 */
+typedef struct {
+	char name[DPS_OPNAME_MAX + 1];
+	char hash[DPS_PWHASH_MAX + 1];
+	int64_t created, changed;
+} dps_operator;
+/* DP_ENOTFOUND if there is no such operator. */
+int dps_operator_get(dps_store *s, const char *name, dps_operator *o) DP_WUR;
+/* Inside a transaction: create=1 a new one (DP_EEXISTS if the name is taken), else a new
+ * hash for an existing one (DP_ENOTFOUND). */
+int dps_operator_put(dps_store *s, const dps_operator *o, int create) DP_WUR;
+/* Inside a transaction; DP_ENOTFOUND. */
+int dps_operator_del(dps_store *s, const char *name) DP_WUR;
+/* Every operator, by name (hash included: the caller shows none of it). */
+int dps_operator_list(dps_store *s, int (*cb)(void *ctx, const dps_operator *o), void *ctx) DP_WUR;
 
 /* ---- detection: what the engine registers, and the archive ---- */
 

@@ -199,6 +199,31 @@ int dps_approval_add(dps_store *s, dps_approval *a)
 	return dps_returning(st, &a->id);
 }
 
+struct approvals {
+	int (*cb)(void *ctx, const dps_approval *a);
+	void *ctx;
+};
+
+static int approval_each(dpdb_stmt *st, void *ctx)
+{
+	struct approvals *x = ctx;
+	dps_approval a;
+	approval_row(st, &a);
+	return x->cb(x->ctx, &a);
+}
+
+int dps_approval_list(dps_store *s, int64_t now, size_t limit,
+		      int (*cb)(void *ctx, const dps_approval *a), void *ctx)
+{
+	struct approvals x = {cb, ctx};
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT id,act,target,requested_by,reason,created,expires,"
+					    "state FROM approvals WHERE state=0 AND expires>?1 ORDER BY id "
+					    "LIMIT ?2");
+	dpdb_bind_i64(st, 1, now);
+	dps_bind_limit(st, 2, limit);
+	return dps_rows(st, approval_each, &x);
+}
+
 int dps_approval_close(dps_store *s, int64_t id, int state, const char *by, int64_t t)
 {
 	dpdb_stmt *st = dpdb_prepare(s->db, "UPDATE approvals SET state=?1,closed_by=?2,closed=?3 "

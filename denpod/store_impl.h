@@ -18,6 +18,7 @@
  *                   the devices detection follows
  *   store_backup.c  online backup, integrity checks, MRN skip/merge/high
  *   store_migrate.c the table list's copy into an empty PostgreSQL (denpod migrate)
+ *   store_oper.c    the console's operators (name, password hash)
  */
 #ifndef DENPOD_STORE_IMPL_H
 #define DENPOD_STORE_IMPL_H

@@ -306,6 +306,30 @@ int dps_log_cosigs(dps_store *s, uint64_t size, size_t max,
 	return dps_rows(st, line_row, &x);
 }
 
+struct heads {
+	int (*cb)(void *ctx, const uint8_t device[32], uint64_t size);
+	void *ctx;
+};
+
+static int head_row(dpdb_stmt *st, void *ctx)
+{
+	struct heads *x = ctx;
+	size_t n = 0;
+	const uint8_t *dev = dpdb_col_blob(st, 0, &n);
+	int64_t size = dpdb_col_i64(st, 1);
+	if (!dev || n != 32 || size < 0)
+		return DP_OK; /* not a device's row: `denpod check` reports the damage */
+	return x->cb(x->ctx, dev, (uint64_t)size);
+}
+
+int dps_log_cosig_heads(dps_store *s, int (*cb)(void *ctx, const uint8_t device[32], uint64_t size),
+			void *ctx)
+{
+	struct heads x = {cb, ctx};
+	return dps_rows(dpdb_prepare(s->db, "SELECT device, max(size) FROM log_cosigs GROUP BY device"),
+			head_row, &x);
+}
+
 int dps_log_witnessed(dps_store *s, unsigned min, uint64_t at_most, dps_checkpoint *c)
 {
 	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT size FROM log_cosigs WHERE size<=?1 GROUP BY size "

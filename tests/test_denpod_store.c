@@ -75,6 +75,63 @@ static void test_tables(dps_store *s)
 	CHECKF(x.n == x.listed, "the schema has %zu tables, dps_tables lists %zu for it", x.n, x.listed);
 }
 
+static int count_operator(void *ctx, const dps_operator *o)
+{
+	(*(int *)ctx)++;
+	return DP_OK;
+}
+
+static int count_approval(void *ctx, const dps_approval *a)
+{
+	(*(int *)ctx)++;
+	return strcmp(a->act, "device-revoke") == 0 ? DP_OK : DP_EINVAL;
+}
+
+/* The console's operators, and the pending approvals it lists (denpod console). */
+static void test_operators(dps_store *s)
+{
+	dps_operator o, g;
+	memset(&o, 0, sizeof o);
+	snprintf(o.name, sizeof o.name, "ito.m");
+	snprintf(o.hash, sizeof o.hash, "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA");
+	o.created = o.changed = 1000;
+	CHECK(dps_begin(s) == DP_OK);
+	CHECK(dps_operator_put(s, &o, 1) == DP_OK);
+	CHECK(dps_operator_put(s, &o, 1) == DP_EEXISTS);
+	o.changed = 2000;
+	o.hash[20] = 'X';
+	CHECK(dps_operator_put(s, &o, 0) == DP_OK);
+	snprintf(g.name, sizeof g.name, "nobody");
+	CHECK(dps_operator_put(s, &g, 0) == DP_ENOTFOUND);
+	CHECK(dps_commit(s) == DP_OK);
+	CHECK(dps_operator_get(s, "ito.m", &g) == DP_OK && strcmp(g.hash, o.hash) == 0 &&
+	      g.created == 1000 && g.changed == 2000);
+	CHECK(dps_operator_get(s, "nobody", &g) == DP_ENOTFOUND);
+	int n = 0;
+	CHECK(dps_operator_list(s, count_operator, &n) == DP_OK && n == 1);
+	CHECK(dps_begin(s) == DP_OK);
+	CHECK(dps_operator_del(s, "ito.m") == DP_OK);
+	CHECK(dps_operator_del(s, "ito.m") == DP_ENOTFOUND);
+	CHECK(dps_commit(s) == DP_OK);
+	n = 0;
+	CHECK(dps_operator_list(s, count_operator, &n) == DP_OK && n == 0);
+
+	dps_approval a;
+	memset(&a, 0, sizeof a);
+	snprintf(a.act, sizeof a.act, "device-revoke");
+	snprintf(a.target, sizeof a.target, "00ff");
+	snprintf(a.requested_by, sizeof a.requested_by, "ito.m");
+	a.created = 1000;
+	a.expires = 5000;
+	CHECK(dps_begin(s) == DP_OK);
+	CHECK(dps_approval_add(s, &a) == DP_OK);
+	CHECK(dps_commit(s) == DP_OK);
+	n = 0;
+	CHECK(dps_approval_list(s, 4999, 10, count_approval, &n) == DP_OK && n == 1);
+	n = 0;
+	CHECK(dps_approval_list(s, 5000, 10, count_approval, &n) == DP_OK && n == 0); /* lapsed */
+}
+
 static void mkdev(dps_store *s, uint8_t id[32], const char *officer)
 {
 	dps_device d;
@@ -1024,6 +1081,7 @@ static void conformance(void)
 	test_pending(s);
 	test_cache(s);
 	test_shared_detect(s);
+	test_operators(s);
 	dps_close(s);
 
 	/* a database that holds a switch is not made a new one (denpod init) */
