@@ -675,14 +675,3 @@ int draft_list(cli_ctx *x, json_t **out)
 	return r;
 }
 
-/* ---- wiping what jansson frees ---- */
-
-static void wiping_free(void *p)
-{
-	if (p) {
-		sodium_memzero(p, malloc_usable_size(p));
-		free(p);
-	}
-}
-
-void draft_json_wipe_allocs(void) { json_set_alloc_funcs(malloc, wiping_free); }

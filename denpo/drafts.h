@@ -38,7 +38,7 @@
  * renamed to another id or altered is refused (DP_EHMAC), and only this
  * device opens it.  The plaintext JSON text is wiped after use (and the
  * denpo program wipes every jansson allocation when it is freed:
- * draft_json_wipe_allocs).  HOME/drafts/lock is flock'd while the outbox
+ * dp_json_wipe_allocs).  HOME/drafts/lock is flock'd while the outbox
  * is being sent.
  *
  * All functions need the keys loaded (cli_load_keys) except the
@@ -105,7 +105,5 @@ int draft_state(cli_ctx *x, const char *id, int queued, const char *cable_id, co
 /* 1 if some draft is queued (HOME/drafts/ID.queued markers: no draft is opened). */
 int draft_any_queued(cli_ctx *x);
 
-/* Make jansson wipe every block it frees (a draft's body passes through it). */
-void draft_json_wipe_allocs(void);
 
 #endif

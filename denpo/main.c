@@ -8,6 +8,7 @@
 #include "denpo/cli.h"
 #include "denpo/crypto.h"
 #include "denpo/drafts.h"
+#include "denpo/json.h"
 
 /* DENPO_VERSION comes from the Makefile (VERSION, or git describe in a checkout). */
 static int cmd_version(cli_ctx *x, int argc, char **argv)
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	draft_json_wipe_allocs(); /* a draft's text passes through jansson: wiped when freed */
+	dp_json_wipe_allocs(); /* a draft's text passes through jansson: wiped when freed */
 	if (dp_crypto_init() || dp_client_global_init()) {
 		fprintf(stderr, "denpo: cannot initialise the crypto/network libraries\n");
 		return EXIT_ERR;

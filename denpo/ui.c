@@ -12,7 +12,7 @@
  *
  * Plaintext stays in this process's memory: the search index of the cables
  * opened here lives in memory only, every JSON value is wiped when freed
- * (main.c: draft_json_wipe_allocs), the process cannot dump core, and the answers carry
+ * (main.c: dp_json_wipe_allocs), the process cannot dump core, and the answers carry
  * Cache-Control: no-store so the browser keeps none on disk either.
  *
  * The API (every route needs the session; POST/DELETE the CSRF header):

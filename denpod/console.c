@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "denpo/epoch.h"
+#include "denpo/json.h"
 #include "denpo/num.h"
 #include "denpod/admin.h"
 #include "denpod/console.h"
@@ -109,7 +110,7 @@ static int login(void *app, const char *name, const char *password)
 			!u || c->minute_fails >= DPCS_FAILS_MINUTE
 				? "too many failed logins this minute"
 				: "locked after failed logins");
-		return -1;
+		return DP_ESTATE; /* not checked: the web server says to wait (429) */
 	}
 	if (dpop_verify(c->s, name, password) == DP_OK && hash_id(c->s, name, u->hash_id) == DP_OK) {
 		u->fails = 0;
@@ -143,7 +144,7 @@ static int login(void *app, const char *name, const char *password)
 			log_act(c, name, "CONSOLE-LOCKOUT", detail);
 		sodium_memzero(&o, sizeof o);
 	}
-	return -1;
+	return DP_EDENIED;
 }
 
 int dpcs_who(dpcs *c, dp_webui_req *rq)
@@ -199,6 +200,7 @@ int dpa_console(const dpa_args *a)
 		return 2;
 	}
 	int e = port_of(a->listen, &port);
+	dp_json_wipe_allocs(); /* a login's password passes through jansson: wiped when freed */
 	static dpcs c; /* large (the feed); one console per process */
 	memset(&c, 0, sizeof c);
 	if (e || (e = dpa_open_store(a, &c.cfg, &c.s)))

@@ -1,9 +1,12 @@
 /*
  * lib/json.c - what both programs' --json prints (denpo/json.h).
  */
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "denpo/json.h"
 
@@ -58,4 +61,17 @@ int dp_json_stream_end(dp_json_stream *s)
 	if (!s->failed && (fputs("]}\n", stdout) == EOF || fflush(stdout) == EOF || ferror(stdout)))
 		s->failed = 1;
 	return s->failed ? -1 : 0;
+}
+
+static void wiping_free(void *p)
+{
+	if (p) {
+		sodium_memzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+void dp_json_wipe_allocs(void)
+{
+	json_set_alloc_funcs(malloc, wiping_free);
 }

@@ -31,9 +31,6 @@
 #define SECRET_HEX (2 * SECRET_BYTES + 1)
 #define MAX_SESSIONS 64
 #define USER_MAX 64
-/* Password logins: after this many failures in LOGIN_WINDOW s, refuse until the window passes. */
-#define LOGIN_FAILS 5
-#define LOGIN_WINDOW 60
 
 static const char CSP[] = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
 			  "media-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; "
@@ -53,8 +50,6 @@ struct dp_webui {
 	char token[SECRET_HEX];              /* the one-time token; "" = none outstanding */
 	session sessions[MAX_SESSIONS];
 	char origin[2][48];                  /* "http://127.0.0.1:PORT", "http://localhost:PORT" */
-	time_t fail_start;
-	int fails;
 };
 
 static void new_secret(char out[SECRET_HEX])
@@ -359,16 +354,6 @@ static void handle_login(dp_webui *w, struct evhttp_request *req)
 			   NULL);
 		return;
 	}
-	time_t now = time(NULL);
-	if (now - w->fail_start > LOGIN_WINDOW) {
-		w->fail_start = now;
-		w->fails = 0;
-	}
-	if (w->fails >= LOGIN_FAILS) {
-		send_error(req, 429, "rate_limited", "too many failed sign-ins",
-			   "wait a minute; the failures are in the log");
-		return;
-	}
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t n = evbuffer_get_length(in);
 	char body[1024];
@@ -387,8 +372,10 @@ static void handle_login(dp_webui *w, struct evhttp_request *req)
 		return;
 	}
 	int r = w->cfg->login(w->cfg->app, user, pass);
-	if (r) {
-		w->fails++;
+	if (r == DP_ESTATE) {
+		send_error(req, 429, "rate_limited", "too many failed sign-ins for this name",
+			   "wait, or ask another operator; the failures are in the log");
+	} else if (r) {
 		send_error(req, 403, "denied", "wrong operator name or password", NULL);
 	} else {
 		session *s = session_new(w, req, user);
@@ -400,9 +387,7 @@ static void handle_login(dp_webui *w, struct evhttp_request *req)
 		free(txt);
 		json_decref(a);
 	}
-	/* the password's copy inside the parsed JSON */
-	json_string_set(json_object_get(j, "password"), "");
-	json_decref(j);
+	json_decref(j); /* the password's copy: wiped when freed (dp_json_wipe_allocs) */
 }
 
 static const dp_webui_asset *asset_of(const dp_webui *w, const char *path)

@@ -30,4 +30,12 @@ int dp_json_stream_begin(dp_json_stream *s, const char *key);
 int dp_json_stream_item(dp_json_stream *s, void *json);
 int dp_json_stream_end(dp_json_stream *s);
 
+/*
+ * Make jansson wipe every block it frees (a cable's text, a draft, a
+ * password in a login's body pass through it): malloc, and a free that
+ * zeroes malloc's usable size first, so a block jansson hands out and a
+ * caller frees with free() stays valid.  Call once, first thing in main.
+ */
+void dp_json_wipe_allocs(void);
+
 #endif

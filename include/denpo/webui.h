@@ -118,7 +118,11 @@ typedef struct {
 	long idle_timeout;                   /* seconds without a request that end a session (0: never) */
 	/*
 	 * The console's operators: check user and password (constant time, a
-	 * password hash); 0 ok, else refused.  NULL: only the one-time token
+	 * password hash): 0 ok; DP_ESTATE refused without checking (the name
+	 * is locked after failed logins: 429, "wait"); anything else wrong
+	 * (403).  The callback keeps the failure counts and the lockout: the
+	 * web server has no limit of its own, so that guesses at one name
+	 * never lock the other operators out.  NULL: only the one-time token
 	 * opens a session.
 	 */
 	int (*login)(void *app, const char *user, const char *password);
