@@ -66,6 +66,7 @@ $(foreach o,$(wildcard $(BUILD)/obj/*/*.o),$(if $(wildcard $(o:.o=.d)),,$(eval $
 # The browser interfaces' files are compiled in (.incbin: denpo/ui_assets.c, denpod/console_assets.c).
 UI_ASSETS := $(wildcard denpo/ui/*)
 $(BUILD)/obj/denpo/ui_assets.o: $(UI_ASSETS)
+$(BUILD)/obj/lib/webui.o: $(wildcard lib/webui/*)
 $(BUILD)/obj/denpod/console_assets.o: $(wildcard denpod/console/*)
 
 $(BUILD)/libdenpo.a: $(LIB_OBJS)

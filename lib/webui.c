@@ -27,6 +27,14 @@
 
 #include "denpo/webui.h"
 
+/* What every application's pages share (lib/webui/), served to any request that passes the Host check. */
+DP_WEBUI_EMBED(webui_base_css, "lib/webui/base.css");
+DP_WEBUI_EMBED(webui_dom_js, "lib/webui/dom.js");
+static const dp_webui_asset shared_assets[] = {
+	DP_WEBUI_OPEN_ASSET("/webui/base.css", "text/css; charset=utf-8", webui_base_css),
+	DP_WEBUI_OPEN_ASSET("/webui/dom.js", "text/javascript; charset=utf-8", webui_dom_js),
+};
+
 #define SECRET_BYTES 32
 #define SECRET_HEX (2 * SECRET_BYTES + 1)
 #define MAX_SESSIONS 64
@@ -392,6 +400,9 @@ static void handle_login(dp_webui *w, struct evhttp_request *req)
 
 static const dp_webui_asset *asset_of(const dp_webui *w, const char *path)
 {
+	for (size_t i = 0; i < sizeof shared_assets / sizeof shared_assets[0]; i++)
+		if (strcmp(shared_assets[i].path, path) == 0)
+			return &shared_assets[i];
 	for (size_t i = 0; i < w->cfg->nassets; i++)
 		if (strcmp(w->cfg->assets[i].path, path) == 0)
 			return &w->cfg->assets[i];

@@ -17,21 +17,7 @@ const state = {
 
 // ---- helpers ----
 
-function el(tag, attrs, ...kids) {
-	const e = document.createElement(tag);
-	for (const [k, v] of Object.entries(attrs || {})) {
-		if (v === undefined || v === null || v === false) continue;
-		if (k === 'class') e.className = v;
-		else if (k === 'text') e.textContent = v;
-		else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-		else e.setAttribute(k, v === true ? '' : String(v));
-	}
-	for (const k of kids.flat()) {
-		if (k === null || k === undefined || k === false) continue;
-		e.append(k instanceof Node ? k : document.createTextNode(String(k)));
-	}
-	return e;
-}
+// el(): lib/webui/dom.js
 
 function main() { return document.getElementById('main'); }
 

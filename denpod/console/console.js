@@ -21,18 +21,7 @@ const RULES = {
 
 // ---- small helpers ----
 
-function el(tag, attrs, ...kids) {
-	const e = document.createElement(tag);
-	for (const [k, v] of Object.entries(attrs || {})) {
-		if (v === undefined || v === null || v === false) continue;
-		if (k === 'class') e.className = v;
-		else if (k === 'text') e.textContent = v;
-		else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-		else e.setAttribute(k, v === true ? '' : v);
-	}
-	for (const k of kids) if (k !== null && k !== undefined) e.append(k);
-	return e;
-}
+// el(): lib/webui/dom.js
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attrs, ...kids) {
 	const e = document.createElementNS(SVG, tag);

@@ -37,7 +37,10 @@
  *               -Resource-Policy same-origin, X-Frame-Options: DENY.
  *   Assets      the application's own files, compiled into the program
  *               (DP_WEBUI_EMBED): no file is read at run time, nothing is
- *               fetched from elsewhere.
+ *               fetched from elsewhere.  What every application's pages
+ *               share is served here: /webui/base.css (colours, fonts, the
+ *               top bar) and /webui/dom.js (el(): elements with text only
+ *               ever put in as text), from lib/webui/.
  *
  * One dp_webui runs on the caller's event base, in the caller's thread.
  * Handlers may block briefly (a request to the switch); the browser waits.
