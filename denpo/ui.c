@@ -7,7 +7,7 @@
  * signature, encryption, decryption and check happens here, through the same
  * functions the commands use (denpo/views.h, bind.h, seal.h), so what the
  * page shows was checked exactly as `denpo read` checks it.  The local web
- * server's rules (Host, one-time token, session cookie, Origin and CSRF,
+ * server's rules (Host, one-time token, session cookie and key, Origin,
  * Content-Security-Policy) are lib/webui.c's.
  *
  * Plaintext stays in this process's memory: the search index of the cables
@@ -15,7 +15,7 @@
  * (main.c: dp_json_wipe_allocs), the process cannot dump core, and the answers carry
  * Cache-Control: no-store so the browser keeps none on disk either.
  *
- * The API (every route needs the session; POST/DELETE the CSRF header):
+ * The API (every route needs the session and its key; POST/PUT/DELETE Origin too):
  *   GET  /api/me                     officer, device, post, switch, online state
  *   GET  /api/inbox                  checked inbox, FLASH first, subjects of opened cables
  *   GET  /api/archive?before=&limit= every cable addressed here, newest first
