@@ -17,6 +17,14 @@
 # goes as it is.  Drafts as `denpo ui` keeps them (`denpo draft`): sealed,
 # none of their text on disk, one altered on disk refused (exit 3), one
 # sent arrives with its attachment.
+# After review: the kept origin check's age is said, and past 30 days
+# (DENPO_TEST_CLOCK_OFFSET) it is not relied on; a kept MRN binding edited
+# by hand is refused (exit 3), one without its MAC is not checked offline
+# and is kept again with its MAC online; an outbox entry sealed before the
+# switch went away cannot be saved over, `draft send` leaves it waiting
+# offline and sends its sealed bytes online (one cable); `outbox delete`
+# is refused while another process holds drafts/lock, and says when the
+# entry had been sealed.
 # On main: the offline read fails ("cannot check the originating device"),
 # send fails, and there is no outbox.
 . "$(dirname "$0")/lib.sh"
