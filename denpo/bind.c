@@ -13,6 +13,7 @@
 
 #include "denpo/bind.h"
 #include "denpo/encoding.h"
+#include "denpo/kept.h"
 #include "denpo/origin.h"
 #include "denpo/seal.h"
 
@@ -22,6 +23,7 @@
 	"its cable-accepted entry is still not under a checkpoint of the switch's log 30 s after the " \
 	"switch listed it: the switch does not log it, or holds its checkpoints back"
 _Static_assert(BIND_WAIT_MS == 30000, "NOT_LOGGED says 30 s");
+#define BIND_KDF "dpMrnBnd" /* kept.h: the context the kept binding's MAC key is derived under */
 
 void bind_claim_init(bind_claim *c)
 {
@@ -428,6 +430,8 @@ int bind_cache_get(cli_ctx *x, const char *id, bind_logged *out)
 {
 	char p[PATH_MAX];
 	memset(out, 0, sizeof *out);
+	if (!x->ks)
+		return DP_ENOTFOUND; /* its MAC cannot be checked without the storage key */
 	cli_cache_path(x, id, "mrn", p);
 	dp_buf b;
 	dp_buf_init(&b, 256);
@@ -436,17 +440,22 @@ int bind_cache_get(cli_ctx *x, const char *id, bind_logged *out)
 		dp_buf_free(&b);
 		return DP_ENOTFOUND;
 	}
-	/* "MRN\nINDEX ACCEPTED SHA256HEX\n"; an MRN alone (an older denpo's, unchecked) is none */
+	/* "MRN\nINDEX ACCEPTED SHA256HEX\nmac HEX\n" (denpo/kept.h): untrusted until its MAC verifies */
 	char s[257], mrn[DP_MRN_MAX + 2], hx[2 * DP_SHA256 + 2];
 	unsigned long long idx;
 	long long acc;
 	int used = 0;
+	size_t body = 0;
 	if (b.len)
 		memcpy(s, b.p, b.len);
 	s[b.len] = 0;
+	r = kept_open(x, BIND_KDF, s, b.len, &body);
 	dp_buf_free(&b);
+	if (r)
+		return r; /* DP_EPARSE: an older denpo's, not MAC'd (or malformed); DP_ESIG: altered or planted */
+	s[body] = 0;
 	char *nl = strchr(s, '\n');
-	r = DP_ENOTFOUND;
+	r = DP_EPARSE;
 	if (nl && (size_t)(nl - s) <= DP_MRN_MAX) {
 		memcpy(mrn, s, (size_t)(nl - s));
 		mrn[nl - s] = 0;
@@ -471,8 +480,9 @@ static void cache_put(cli_ctx *x, const bind_logged *lg)
 	dp_hex_encode(hx, lg->envelope_hash, DP_SHA256);
 	int n = snprintf(s, sizeof s, "%s\n%llu %lld %s\n", lg->mrn, (unsigned long long)lg->index,
 			 (long long)lg->accepted, hx);
+	size_t len = n < 0 || (size_t)n >= sizeof s ? 0 : kept_seal(x, BIND_KDF, s, (size_t)n, sizeof s);
 	cli_cache_path(x, lg->cable_id, "mrn", p);
-	int r = dp_write_file(p, s, (size_t)n, 0600, 0);
+	int r = len ? dp_write_file(p, s, len, 0600, 0) : DP_ETOOBIG;
 	if (r && !x->quiet)
 		fprintf(stderr, "denpo: warning: cannot keep the checked reference number of %s: %s\n",
 			lg->cable_id, cli_strerror(x, r));
@@ -719,7 +729,12 @@ int bind_cable(cli_ctx *x, const char *id, const bind_claim *cl, const dp_envelo
 	       const uint8_t *sub, size_t n, bind_logged *out)
 {
 	char why[512];
-	if (bind_cache_get(x, id, out) == DP_OK) {
+	int held = bind_cache_get(x, id, out);
+	if (held == DP_ESIG && !x->quiet)
+		fprintf(stderr, "denpo: warning: the kept binding of cable %s (cache/%s.mrn) does not verify under "
+				"this device's key (altered or planted): not trusted; bound again in the switch's "
+				"log\n", id, id);
+	if (held == DP_OK) {
 		/* checked before: what the officer asked for and the bytes, against the kept binding */
 		bind_claim kept;
 		bind_claim_init(&kept);

@@ -26,8 +26,11 @@
  * not prove then is reported as not logged (exit 3), never shown unchecked.
  *
  * A binding once verified is kept with the cached cable (HOME/cache/ID.mrn:
- * "MRN\nINDEX ACCEPTED SHA256-HEX\n"), so reading a cable again needs no
- * switch.  All functions report their failures (stderr, --json) and return
+ * "MRN\nINDEX ACCEPTED SHA256-HEX\n" and the MAC line of denpo/kept.h,
+ * context "dpMrnBnd"), so reading a cable again needs no switch.  Only a
+ * kept binding whose MAC verifies is used; any other (one from a denpo
+ * before the MAC, one altered or planted in HOME) is bound again in the
+ * switch's log, and offline the cable is not shown.  All functions report their failures (stderr, --json) and return
  * an exit code, except where a DP code is said.
  */
 #ifndef DENPO_BIND_H
@@ -201,7 +204,12 @@ int bind_status(cli_ctx *x, const char *id, const char *asked, dp_cable_status *
  */
 int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed, size_t *nfailed);
 
-/* The kept binding of a cable (cache/ID.mrn): DP_OK, or DP_ENOTFOUND (none, or an unchecked one). */
+/*
+ * The kept binding of a cable (cache/ID.mrn), keys loaded: DP_OK (its MAC
+ * verified); DP_ENOTFOUND: none (or no keys); DP_EPARSE: not MAC'd (an
+ * older denpo's) or malformed; DP_ESIG: its MAC does not verify (altered or
+ * planted).  Only DP_OK is to be used.
+ */
 int bind_cache_get(cli_ctx *x, const char *id, bind_logged *out) DP_WUR;
 /*
  * After a witness reset (`denpo log recover`): the kept bindings to log

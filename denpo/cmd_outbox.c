@@ -30,7 +30,8 @@ static const char outbox_help[] =
 	"  send     submit everything that waits now (not the FAILED ones); exit 1 if\n"
 	"           any was not sent\n"
 	"  retry    send entry ID again, FAILED or not (after its cause was fixed)\n"
-	"  delete   discard entry ID (nothing is sent)\n"
+	"  delete   discard entry ID; if an earlier attempt had sealed it, it says so:\n"
+	"           that attempt may have reached the switch (see `denpo sent`)\n"
 	"With --json: list {\"outbox\": [{id, subject, precedence, to, queued,\n"
 	"last_error?, failed?}]}; send/retry {\"sent\", \"failed\", \"waiting\", \"results\"}.\n";
 
@@ -74,6 +75,43 @@ static int list(cli_ctx *x)
 	return EXIT_OK;
 }
 
+/*
+ * `outbox delete` and `draft delete`: draft id removed under drafts/lock
+ * (never while it is being sent), saying whether an earlier attempt had
+ * sealed it: then it may have reached the switch, and deleting the entry
+ * does not call it back.
+ */
+static int discard(cli_ctx *x, const char *id, const char *what)
+{
+	char cid[DP_HEXID] = "";
+	json_t *d;
+	int r = drafts_lock(x);
+	if (r)
+		return cli_fail(x, r, r == DP_EEXISTS ? "nothing was deleted" : NULL, "%s",
+				r == DP_EEXISTS ? drafts_busy() : "cannot lock the drafts");
+	if (draft_load(x, id, &d) == DP_OK) {
+		const char *c = json_string_value(json_object_get(d, "cable_id"));
+		if (draft_was_sealed(x, c))
+			snprintf(cid, sizeof cid, "%s", c);
+		json_decref(d);
+	}
+	r = draft_delete(x, id);
+	drafts_unlock();
+	if (r)
+		return cli_fail(x, r, "see `denpo outbox` or `denpo draft list`", "cannot delete %s %s", what, id);
+	if (x->json) {
+		json_t *j = json_pack("{s:s, s:b}", "id", id, "deleted", 1);
+		if (j && cid[0])
+			json_object_set_new(j, "sealed_cable_id", json_string(cid));
+		dp_json_print(j);
+	} else if (cid[0])
+		printf("deleted %s %s; it had been sealed as cable %s, and an earlier attempt may have reached "
+		       "the switch: see `denpo sent`\n", what, id, cid);
+	else
+		printf("deleted %s %s (nothing was sent)\n", what, id);
+	return EXIT_OK;
+}
+
 static int send_all(cli_ctx *x, const char *only)
 {
 	int ec = cli_open_client(x);
@@ -91,7 +129,7 @@ static int send_all(cli_ctx *x, const char *only)
 	outbox_report rep;
 	int r = outbox_flush(x, 0, &rep);
 	if (r == DP_EEXISTS)
-		ec = cli_fail(x, r, "try again in a moment", "another denpo process is sending the outbox now");
+		ec = cli_fail(x, r, NULL, "%s", drafts_busy());
 	else if (r)
 		ec = cli_fail(x, r, NULL, "cannot send the outbox");
 	else if (x->json) {
@@ -153,14 +191,7 @@ int cmd_outbox(cli_ctx *x, int argc, char **argv)
 		return ec;
 	if (!strcmp(sub, "list"))
 		return list(x);
-	int r = draft_delete(x, id);
-	if (r)
-		return cli_fail(x, r, "see `denpo outbox`", "cannot delete outbox entry %s", id);
-	if (x->json)
-		dp_json_print(json_pack("{s:s, s:b}", "id", id, "deleted", 1));
-	else
-		printf("deleted outbox entry %s (nothing was sent)\n", id);
-	return EXIT_OK;
+	return discard(x, id, "outbox entry");
 }
 
 static const char draft_help[] =
@@ -219,13 +250,13 @@ static int draft_send_cmd(cli_ctx *x, const char *id)
 				"cannot open draft %s", id);
 	x->offline_ok = 1;
 	int ec = cli_open_client(x);
-	if (!ec && !x->offline)
-		outbox_upkeep(x);
 	send_result sr;
 	send_result_init(&sr);
 	if (!ec)
-		ec = outbox_send(x, d, id, &sr);
+		ec = outbox_send(x, d, id, &sr); /* first: were the outbox sent before, this draft could be in it */
 	json_decref(d);
+	if (!x->offline && x->cl)
+		outbox_upkeep(x);
 	for (size_t i = 0; !ec && i < json_array_size(sr.warnings); i++)
 		fprintf(stderr, "denpo: WARNING: %s\n", json_string_value(json_array_get(sr.warnings, i)));
 	if (!ec && x->json)
@@ -277,15 +308,14 @@ int cmd_draft(cli_ctx *x, int argc, char **argv)
 		return draft_save_cmd(x, arg, given);
 	if (k == 3)
 		return draft_send_cmd(x, arg);
+	if (k == 4)
+		return discard(x, arg, "draft");
 	json_t *j = NULL;
-	int r = k == 0 ? draft_list(x, &j) : k == 2 ? draft_load(x, arg, &j) : draft_delete(x, arg);
+	int r = k == 0 ? draft_list(x, &j) : draft_load(x, arg, &j);
 	if (r)
 		return cli_fail(x, r, r == DP_EHMAC ? "it was altered on disk, or is another device's: delete it" : NULL,
 				"draft %s: cannot %s it", arg ? arg : "list", sub);
-	if (k == 4) {
-		printf("deleted draft %s\n", arg);
-		return EXIT_OK;
-	}
+
 	if (k == 0 && !x->json) {
 		for (size_t i = 0; i < json_array_size(j); i++) {
 			const json_t *e = json_array_get(j, i);

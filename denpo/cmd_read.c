@@ -26,12 +26,15 @@
 
 void cli_checked_str(const cli_checked *how, char *out, size_t cap)
 {
-	char t[DP_TIME_STR];
+	char t[DP_TIME_STR], age[DP_TIME_STR];
 	dp_time_str(how->origin_checked, t);
+	dp_span_str(dp_now() - how->origin_checked, age);
 	snprintf(out, cap,
-		 "offline: verified with what this device kept: the originator checked on %s, the MRN "
-		 "against its log entry %llu under the checkpoint of size %llu this device verified",
-		 t, (unsigned long long)how->index, (unsigned long long)how->log_size);
+		 "offline: verified with what this device kept: the originator checked on %s (%s ago; a "
+		 "kept check is used offline for %d days), the MRN against its log entry %llu under the "
+		 "checkpoint of size %llu this device verified",
+		 t, age, ORIGIN_MAX_AGE / 86400, (unsigned long long)how->index,
+		 (unsigned long long)how->log_size);
 }
 
 /*
@@ -54,6 +57,10 @@ static int check_origin(cli_ctx *x, const char *id, const dp_cable *c, cli_check
 			how->offline = 1;
 			return EXIT_OK;
 		}
+		if (r == DP_ESTATE)
+			return cli_fail(x, r, OFFLINE_HINT "; nothing is shown",
+					"the switch cannot be reached, and the originator check kept for cable %s is "
+					"too old to rely on: %s", id, why);
 		return cli_fail(x, DP_ENET, OFFLINE_HINT,
 				"the switch cannot be reached and this device never checked the originating "
 				"device of cable %s", id);
@@ -122,10 +129,20 @@ int cli_open_cable_how(cli_ctx *x, const char *id, const char *asked, dp_envelop
 	/* the MRN and acceptance time from its log entry, every word of the switch checked */
 	bind_claim cl;
 	bind_logged lg;
-	if (x->offline && bind_cache_get(x, id, &lg) != DP_OK) {
+	int kept = x->offline ? bind_cache_get(x, id, &lg) : DP_OK;
+	if (kept == DP_ESIG) {
+		ec = bind_fail(x, id, "its kept binding to its log entry (its MRN and time) does not verify under "
+				      "this device's key (altered or planted): not trusted", NOT_SHOWN);
+		goto out;
+	}
+	if (kept) {
 		ec = cli_fail(x, DP_ENET, OFFLINE_HINT,
-			      "cable %s is on this device, but its MRN was never checked against the log here, "
-			      "and the switch cannot be reached", id);
+			      kept == DP_EPARSE ? "cable %s is on this device, but its MRN was kept by an older denpo "
+						  "without this device's MAC: it is not checked here, and the switch "
+						  "cannot be reached"
+						: "cable %s is on this device, but its MRN was never checked against the "
+						  "log here, and the switch cannot be reached",
+			      id);
 		goto out;
 	}
 	bind_claim_init(&cl);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -518,6 +519,97 @@ int draft_load(cli_ctx *x, const char *id, json_t **out)
 	return r;
 }
 
+static int save_as(cli_ctx *x, const json_t *d, const char *id, char *why, size_t cap);
+
+/* ---- drafts/lock ---- */
+
+/* held by this process (one thread): nested holds are one lock, released at the outermost */
+static int lock_fd = -1, lock_depth;
+
+int drafts_lock(cli_ctx *x)
+{
+	if (lock_depth) {
+		lock_depth++;
+		return DP_OK;
+	}
+	char dir[PATH_MAX], p[PATH_MAX];
+	cli_path(x, dir, "drafts");
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return DP_EIO;
+	cli_path(x, p, "drafts/lock");
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return DP_EIO;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return DP_EEXISTS;
+	}
+	lock_fd = fd;
+	lock_depth = 1;
+	return DP_OK;
+}
+
+void drafts_unlock(void)
+{
+	if (lock_depth == 0 || --lock_depth > 0)
+		return;
+	flock(lock_fd, LOCK_UN);
+	close(lock_fd);
+	lock_fd = -1;
+}
+
+const char *drafts_busy(void) { return "another denpo process is sending the outbox now; try again in a moment"; }
+
+int draft_was_sealed(cli_ctx *x, const char *cable_id)
+{
+	char p[PATH_MAX], name[64];
+	if (!cable_id || strlen(cable_id) != 32)
+		return 0;
+	snprintf(name, sizeof name, "sent/%.32s.cable", cable_id);
+	cli_path(x, p, name);
+	return access(p, F_OK) == 0;
+}
+
+const char *draft_in_flight(cli_ctx *x, const json_t *d)
+{
+	const char *cid = json_string_value(json_object_get(d, "cable_id"));
+	return json_integer_value(json_object_get(d, "queued")) > 0 && draft_was_sealed(x, cid) ? cid : NULL;
+}
+
+/* d without the store's keys (a copy; NULL if out of memory). */
+static json_t *cable_fields(const json_t *d)
+{
+	json_t *j = json_deep_copy(d);
+	for (size_t i = 0; j && i < sizeof store_keys / sizeof store_keys[0]; i++)
+		json_object_del(j, store_keys[i]);
+	return j;
+}
+
+int draft_same(const json_t *a, const json_t *b)
+{
+	json_t *ca = cable_fields(a), *cb = cable_fields(b);
+	int same = ca && cb && json_equal(ca, cb);
+	json_decref(ca);
+	json_decref(cb);
+	return same;
+}
+
+/*
+ * Whether draft id may be saved over (drafts/lock held): not while it is in
+ * the outbox already sealed -- its bytes go as they are (an earlier attempt
+ * may have reached the switch: new bytes would be a second cable).
+ */
+static int may_change(cli_ctx *x, const char *id, char *why, size_t cap)
+{
+	json_t *old;
+	if (draft_load(x, id, &old) != DP_OK)
+		return DP_OK; /* one that does not open holds nothing to keep */
+	const char *cid = draft_in_flight(x, old);
+	int r = cid ? bad(why, cap, DP_ESTATE, DRAFT_SEALED_WHY, cid) : DP_OK;
+	json_decref(old);
+	return r;
+}
+
 int draft_save(cli_ctx *x, const json_t *d, char id[DRAFT_ID_LEN + 1], char *why, size_t cap)
 {
 	dp_cable c;
@@ -534,19 +626,30 @@ int draft_save(cli_ctx *x, const json_t *d, char id[DRAFT_ID_LEN + 1], char *why
 		draft_path(x, id, p);
 		if (access(p, F_OK) != 0)
 			return bad(why, cap, DP_ENOTFOUND, "no draft %s", id);
+		/* checked and written under the lock: a flush seals nothing in between */
+		if ((r = drafts_lock(x)))
+			return bad(why, cap, r, "%s", r == DP_EEXISTS ? drafts_busy() : "cannot lock the drafts");
+		r = may_change(x, id, why, cap);
+		if (!r)
+			r = save_as(x, d, id, why, cap);
+		drafts_unlock();
+		return r;
 	} else {
 		uint8_t raw[DRAFT_ID_LEN / 2];
 		dp_random(raw, sizeof raw);
 		dp_hex_encode(id, raw, sizeof raw);
 	}
-	json_t *j = json_deep_copy(d);
+	return save_as(x, d, id, why, cap);
+}
+
+static int save_as(cli_ctx *x, const json_t *d, const char *id, char *why, size_t cap)
+{
+	json_t *j = cable_fields(d);
 	if (!j)
 		return DP_ENOMEM;
-	for (size_t i = 0; i < sizeof store_keys / sizeof store_keys[0]; i++)
-		json_object_del(j, store_keys[i]);
 	json_object_set_new(j, "updated", json_integer((json_int_t)dp_now()));
 	json_object_set_new(j, "queued", json_integer(0));
-	r = write_sealed(x, id, j);
+	int r = write_sealed(x, id, j);
 	json_decref(j);
 	if (r)
 		snprintf(why, cap, "cannot save the draft: %s", cli_strerror(x, r));
@@ -600,8 +703,17 @@ int draft_delete(cli_ctx *x, const char *id)
 	draft_path(x, id, p);
 	if (access(p, F_OK) != 0)
 		return DP_ENOTFOUND;
-	queued_mark(x, id, 0);
-	return cli_shred(p); /* sealed already; zeros all the same, so not even the ciphertext lingers */
+	int r = drafts_lock(x); /* never while another process is sending it */
+	if (r)
+		return r;
+	if (access(p, F_OK) != 0)
+		r = DP_ENOTFOUND; /* sent and removed by the process that held the lock a moment ago */
+	else {
+		queued_mark(x, id, 0);
+		r = cli_shred(p); /* sealed already; zeros all the same, so not even the ciphertext lingers */
+	}
+	drafts_unlock();
+	return r;
 }
 
 static int by_updated_desc(const void *pa, const void *pb)

@@ -39,7 +39,7 @@
  * device opens it.  The plaintext JSON text is wiped after use (and the
  * denpo program wipes every jansson allocation when it is freed:
  * dp_json_wipe_allocs).  HOME/drafts/lock is flock'd while the outbox
- * is being sent.
+ * is being sent, and while a draft is saved over or removed (drafts_lock).
  *
  * All functions need the keys loaded (cli_load_keys) except the
  * conversions; they print nothing and return DP codes.
@@ -75,9 +75,13 @@ json_t *draft_json(const dp_cable *c);
 /*
  * Save d as draft id (id "" on entry: a new draft, its id written back).
  * d's cable fields are checked (draft_cable, not complete); the store's
- * keys in d are ignored; a draft saved again leaves the outbox (queued 0,
- * no error).  DP_OK; DP_EINVAL with why (a field) or a malformed id;
- * DP_ENOTFOUND (id given but no such draft); DP_ENOSPC/DP_EIO.
+ * keys in d are ignored.  A draft in the outbox that was never sealed may
+ * be saved again: it then leaves the outbox (queued 0, no error, no
+ * cable_id).  One in the outbox already sealed (draft_in_flight) is not
+ * changed: DP_ESTATE with why (DRAFT_SEALED_WHY).  Saving over a draft
+ * takes drafts/lock.  DP_OK; DP_EINVAL with why (a field) or a malformed
+ * id; DP_ENOTFOUND (id given but no such draft); DP_ESTATE; DP_EEXISTS
+ * (another process is sending the outbox: try again); DP_ENOSPC/DP_EIO.
  */
 int draft_save(cli_ctx *x, const json_t *d, char id[DRAFT_ID_LEN + 1], char *why, size_t cap) DP_WUR;
 /*
@@ -92,7 +96,11 @@ int draft_load(cli_ctx *x, const char *id, json_t **out) DP_WUR;
  * A draft file that does not open is listed as {id, "error": why}.
  */
 int draft_list(cli_ctx *x, json_t **out) DP_WUR;
-/* Remove draft id (its file is overwritten with zeros first).  DP_ENOTFOUND, DP_EINVAL. */
+/*
+ * Remove draft id (its file is overwritten with zeros first), under
+ * drafts/lock.  DP_ENOTFOUND, DP_EINVAL; DP_EEXISTS: another process is
+ * sending the outbox now (nothing removed: try again).
+ */
 int draft_delete(cli_ctx *x, const char *id) DP_WUR;
 /*
  * Change the store's keys of draft id: queued (-1: leave; 0: out of the
@@ -101,6 +109,33 @@ int draft_delete(cli_ctx *x, const char *id) DP_WUR;
  */
 int draft_state(cli_ctx *x, const char *id, int queued, const char *cable_id, const char *last_error,
 		const char *failed) DP_WUR;
+
+/*
+ * HOME/drafts/lock: whoever seals or submits a queued draft, saves over a
+ * draft or removes one holds it, so no draft is sealed twice or changed
+ * while it is being sent.  drafts_lock: DP_OK (held; nested holds in one
+ * process are counted, each released by one drafts_unlock); DP_EEXISTS:
+ * another process holds it (it is not waited for: a flush may take the
+ * network's time); DP_EIO.  drafts_busy: the sentence to say for
+ * DP_EEXISTS.
+ */
+int drafts_lock(cli_ctx *x) DP_WUR;
+void drafts_unlock(void);
+const char *drafts_busy(void);
+
+/* 1 if HOME/sent/CABLE_ID.cable exists: an attempt sealed the cable (it may have reached the switch). */
+int draft_was_sealed(cli_ctx *x, const char *cable_id);
+/*
+ * The cable id of draft d (as loaded) if it is in the outbox already
+ * sealed -- queued, with a cable_id whose sealed bytes exist -- else NULL.
+ * Such a draft is sent as it is (outbox.h), never sealed anew.
+ */
+const char *draft_in_flight(cli_ctx *x, const json_t *d);
+#define DRAFT_SEALED_WHY                                                                                  \
+	"it is in the outbox, already sealed as cable %s: it is sent as it is; delete it from the outbox " \
+	"first to change it"
+/* 1 if drafts a and b hold the same cable fields (the store's keys aside). */
+int draft_same(const json_t *a, const json_t *b);
 
 /* 1 if some draft is queued (HOME/drafts/ID.queued markers: no draft is opened). */
 int draft_any_queued(cli_ctx *x);

@@ -11,10 +11,12 @@
 #include <sodium.h>
 
 #include "denpo/encoding.h"
+#include "denpo/kept.h"
 #include "denpo/origin.h"
 
 #define ORIGIN_MAGIC "denpo-kept-origin v1\n"
 #define ORIGIN_MAX 512
+#define ORIGIN_KDF "dpOrigin" /* kept.h: the context its MAC key is derived under */
 
 static void origin_path(const cli_ctx *x, const uint8_t dev[DP_ED25519_PK], char out[PATH_MAX])
 {
@@ -24,19 +26,9 @@ static void origin_path(const cli_ctx *x, const uint8_t dev[DP_ED25519_PK], char
 	cli_path(x, out, name);
 }
 
-/* The MAC of the record's text t[0..n) under the key derived from the storage key. */
-static void origin_mac(const cli_ctx *x, const char *t, size_t n, uint8_t mac[32])
-{
-	uint8_t k[crypto_generichash_KEYBYTES];
-	crypto_kdf_derive_from_key(k, sizeof k, 1, "dpOrigin", x->ks->storage_key);
-	crypto_generichash(mac, 32, (const uint8_t *)t, n, k, sizeof k);
-	sodium_memzero(k, sizeof k);
-}
-
 void origin_keep(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post)
 {
-	char dir[PATH_MAX], p[PATH_MAX], hex[2 * DP_ED25519_PK + 1], s[ORIGIN_MAX], mh[65];
-	uint8_t mac[32];
+	char dir[PATH_MAX], p[PATH_MAX], hex[2 * DP_ED25519_PK + 1], s[ORIGIN_MAX];
 	if (!x->ks)
 		return;
 	cli_path(x, dir, "origins");
@@ -45,13 +37,11 @@ void origin_keep(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post)
 	dp_hex_encode(hex, dev, DP_ED25519_PK);
 	int n = snprintf(s, sizeof s, ORIGIN_MAGIC "device %s\npost %s\nchecked %lld\n", hex, post,
 			 (long long)dp_now());
-	if (n < 0 || (size_t)n + 70 >= sizeof s)
+	size_t len = n < 0 || (size_t)n >= sizeof s ? 0 : kept_seal(x, ORIGIN_KDF, s, (size_t)n, sizeof s);
+	if (!len)
 		return;
-	origin_mac(x, s, (size_t)n, mac);
-	dp_hex_encode(mh, mac, sizeof mac);
-	n += snprintf(s + n, sizeof s - (size_t)n, "mac %s\n", mh);
 	origin_path(x, dev, p);
-	int r = dp_write_file(p, s, (size_t)n, 0600, 0);
+	int r = dp_write_file(p, s, len, 0600, 0);
 	if (r && !x->quiet)
 		fprintf(stderr, "denpo: warning: cannot keep the check of the originating device (%s): "
 				"reading offline will not be possible for its cables\n", cli_strerror(x, r));
@@ -82,19 +72,18 @@ int origin_kept(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, 
 	size_t len = b.len;
 	dp_buf_free(&b);
 	/* untrusted until its MAC verifies: anyone who can write HOME can write this file */
-	char *m = strstr(s, "\nmac ");
-	uint8_t want[32], got[32];
-	if (strlen(s) != len || !m || strlen(m) != 5 + 64 + 1 || m[5 + 64] != '\n' ||
-	    dp_hex_decode(got, sizeof got, m + 5, 64) != DP_OK) {
+	size_t body;
+	r = kept_open(x, ORIGIN_KDF, s, len, &body);
+	if (r == DP_EPARSE) {
 		snprintf(why, cap, "the kept check of its originating device (%s) is malformed: not trusted", p);
 		return DP_ESIG;
 	}
-	origin_mac(x, s, (size_t)(m + 1 - s), want);
-	if (sodium_memcmp(want, got, sizeof want) != 0) {
+	if (r) {
 		snprintf(why, cap, "the kept check of its originating device (%s) does not verify under this "
 				   "device's key (altered or planted): not trusted", p);
 		return DP_ESIG;
 	}
+	s[body] = 0;
 	/* written by this device: the fields are as origin_keep wrote them */
 	char kdev[2 * DP_ED25519_PK + 1], kpost[DP_NAME_MAX + 1];
 	long long t;
@@ -112,5 +101,14 @@ int origin_kept(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, 
 		return DP_ESIG;
 	}
 	*checked = t;
+	/* a device revoked since: the directory would say so, but the switch is out of reach */
+	if (dp_now() - t > ORIGIN_MAX_AGE) {
+		char age[DP_TIME_STR];
+		dp_span_str(dp_now() - t, age);
+		snprintf(why, cap, "this device checked its originating device %s ago, and a check older than "
+				   "%d days is too old to rely on (the device may have been revoked since)",
+			 age, ORIGIN_MAX_AGE / 86400);
+		return DP_ESTATE;
+	}
 	return DP_OK;
 }

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,15 +90,6 @@ static int lasting(int rc)
 	return rc != DP_ENET && rc != DP_ENOSPC && rc != DP_ESTORE && rc != DP_ENOMEM && rc != DP_EIO;
 }
 
-/* The sealed bytes of cable id exist (an earlier attempt got that far). */
-static int sealed(cli_ctx *x, const char *id)
-{
-	char p[PATH_MAX], name[64];
-	snprintf(name, sizeof name, "sent/%.32s.cable", id);
-	cli_path(x, p, name);
-	return access(p, F_OK) == 0;
-}
-
 /*
  * One attempt at entry id (its draft d): DP_OK with res, or the failure's
  * code with why.  Quiet: nothing printed.
@@ -121,7 +111,7 @@ static int attempt(cli_ctx *x, const char *id, const json_t *d, dp_submit_result
 			return r;
 		}
 	}
-	if (sealed(x, cid)) {
+	if (draft_was_sealed(x, cid)) {
 		r = send_again(x, cid, 0, res);
 		if (r) {
 			const char *m = x->cl ? dp_client_message(x->cl) : "";
@@ -150,31 +140,66 @@ static int attempt(cli_ctx *x, const char *id, const json_t *d, dp_submit_result
 	return r;
 }
 
+/* What became of one attempt at an entry (send_entry). */
+typedef struct {
+	int rc;                 /* DP_OK: accepted (res); else the failure (why) */
+	int gone;               /* the entry is no longer there (another process sent or deleted it) */
+	int lasting;            /* the failure will not go away by itself: marked failed */
+	dp_submit_result res;
+	char why[1024];
+	char warn[128];         /* its bookkeeping failed ("" if not) */
+} entry_outcome;
+
+/*
+ * Entry id sent once (drafts/lock held; its draft loaded here, so what is
+ * sent is what the store holds now), and its state kept: removed when
+ * accepted, else last_error (and failed, for a lasting failure).  Quiet.
+ */
+static void send_entry(cli_ctx *x, const char *id, entry_outcome *o)
+{
+	json_t *d;
+	int quiet = x->quiet;
+	memset(o, 0, sizeof *o);
+	int k = draft_load(x, id, &d);
+	if (k == DP_ENOTFOUND) {
+		o->rc = k;
+		o->gone = 1;
+		return;
+	}
+	if (k)
+		snprintf(o->why, sizeof o->why, "the draft does not open: %s", dp_strerror(k));
+	else {
+		x->quiet = 1;
+		k = attempt(x, id, d, &o->res, o->why, sizeof o->why);
+		x->quiet = quiet;
+		json_decref(d);
+	}
+	o->rc = k;
+	if (!k) {
+		if (draft_delete(x, id) != DP_OK)
+			snprintf(o->warn, sizeof o->warn,
+				 "sent, but its draft could not be removed: delete it with `denpo outbox delete`");
+		return;
+	}
+	o->lasting = lasting(k);
+	if (draft_state(x, id, -1, NULL, o->why, o->lasting ? o->why : "") != DP_OK)
+		snprintf(o->warn, sizeof o->warn, "its state could not be saved");
+}
+
 int outbox_flush(cli_ctx *x, int retry_failed, outbox_report *rep)
 {
 	memset(rep, 0, sizeof *rep);
 	rep->results = json_array();
-	json_t *list;
-	int r = outbox_list(x, &list);
+	/* one sender at a time, and the list read under the lock: what another sent is gone from it */
+	int r = drafts_lock(x);
 	if (r)
 		return r;
-	if (json_array_size(list) == 0) {
-		json_decref(list);
-		return DP_OK;
+	json_t *list;
+	r = outbox_list(x, &list);
+	if (r) {
+		drafts_unlock();
+		return r;
 	}
-	/* one sender at a time: two would seal one entry twice */
-	char dir[PATH_MAX], lp[PATH_MAX];
-	cli_path(x, dir, "drafts");
-	cli_path(x, lp, "drafts/lock");
-	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (fd >= 0)
-			close(fd);
-		json_decref(list);
-		return fd < 0 ? DP_EIO : DP_EEXISTS;
-	}
-	int quiet = x->quiet;
-	x->quiet = 1;
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		const json_t *e = json_array_get(list, i);
 		const char *id = json_string_value(json_object_get(e, "id"));
@@ -182,41 +207,30 @@ int outbox_flush(cli_ctx *x, int retry_failed, outbox_report *rep)
 		const char *prec = json_string_value(json_object_get(e, "precedence"));
 		if (!id || json_object_get(e, "error") || (json_object_get(e, "failed") && !retry_failed))
 			continue;
-		json_t *d;
-		char why[1024] = "";
-		dp_submit_result res;
-		int k = draft_load(x, id, &d);
-		if (k) {
-			snprintf(why, sizeof why, "the draft does not open: %s", dp_strerror(k));
-		} else {
-			k = attempt(x, id, d, &res, why, sizeof why);
-			json_decref(d);
-		}
+		entry_outcome oc;
+		send_entry(x, id, &oc);
+		if (oc.gone)
+			continue; /* removed since it was listed: nothing to send, nothing failed */
+		int k = oc.rc;
 		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "id", id, "subject", subj ? subj : "", "precedence",
 				      prec ? prec : "", "sent", k == DP_OK);
 		if (!k) {
 			rep->sent++;
-			json_object_set_new(o, "cable_id", json_string(res.cable_id));
-			json_object_set_new(o, "mrn", json_string(res.mrn));
-			if (draft_delete(x, id) != DP_OK)
-				json_object_set_new(o, "warning", json_string("sent, but its draft could not be removed: "
-									       "delete it with `denpo outbox delete`"));
+			json_object_set_new(o, "cable_id", json_string(oc.res.cable_id));
+			json_object_set_new(o, "mrn", json_string(oc.res.mrn));
 		} else {
-			int fail = lasting(k);
-			rep->failed += (size_t)fail;
-			rep->waiting += (size_t)!fail;
-			json_object_set_new(o, "failed", json_boolean(fail));
-			json_object_set_new(o, "error", json_string(why));
-			if (draft_state(x, id, -1, NULL, why, fail ? why : "") != DP_OK)
-				json_object_set_new(o, "warning", json_string("its state could not be saved"));
+			rep->failed += (size_t)oc.lasting;
+			rep->waiting += (size_t)!oc.lasting;
+			json_object_set_new(o, "failed", json_boolean(oc.lasting));
+			json_object_set_new(o, "error", json_string(oc.why));
 		}
+		if (oc.warn[0])
+			json_object_set_new(o, "warning", json_string(oc.warn));
 		json_array_append_new(rep->results, o);
 		if (k == DP_ENET)
 			break; /* the switch is gone again: the rest wait too */
 	}
-	x->quiet = quiet;
-	flock(fd, LOCK_UN);
-	close(fd);
+	drafts_unlock();
 	json_decref(list);
 	return DP_OK;
 }
@@ -249,7 +263,42 @@ void outbox_upkeep(cli_ctx *x)
 	outbox_report_free(&rep);
 }
 
-int outbox_send(cli_ctx *x, const json_t *d, const char *draft_id, send_result *out)
+/*
+ * Draft id, in the outbox already sealed as cable cid (drafts/lock held):
+ * sent as the outbox sends it -- its sealed bytes, never sealed anew -- or,
+ * the switch out of reach, left waiting.  An exit code.
+ */
+static int send_in_flight(cli_ctx *x, const char *id, const char *cid, send_result *out)
+{
+	entry_outcome oc;
+	memset(&oc, 0, sizeof oc);
+	if (x->offline)
+		oc.rc = DP_ENET;
+	else
+		send_entry(x, id, &oc);
+	snprintf(out->cable_id, sizeof out->cable_id, "%s", cid);
+	out->sealed = 1;
+	if (oc.warn[0])
+		json_array_append_new(out->warnings, json_string(oc.warn));
+	if (oc.rc == DP_OK) {
+		out->res = oc.res;
+		return EXIT_OK;
+	}
+	if (oc.gone)
+		return cli_fail(x, DP_ENOTFOUND, "see `denpo sent`",
+				"outbox entry %s was sent a moment ago by another denpo process", id);
+	if (cli_unreachable(x, oc.rc) || x->offline) {
+		out->queued = 1; /* it waits, as it was */
+		snprintf(out->draft_id, sizeof out->draft_id, "%s", id);
+		return EXIT_OK;
+	}
+	return cli_fail(x, oc.rc, oc.lasting ? "it is kept in the outbox, marked failed: see `denpo outbox`"
+					     : "it waits in the outbox: see `denpo outbox`",
+			"cable %s (outbox entry %s) was not sent: %s", cid, id, oc.why);
+}
+
+/* outbox_send of a new cable, or of draft draft_id (drafts/lock held) not yet sealed. */
+static int send_fresh(cli_ctx *x, const json_t *d, const char *draft_id, send_result *out)
 {
 	char why[512], id[DRAFT_ID_LEN + 1] = "";
 	dp_cable c;
@@ -288,5 +337,34 @@ int outbox_send(cli_ctx *x, const json_t *d, const char *draft_id, send_result *
 	ec = EXIT_OK;
 out:
 	dp_cable_free(&c);
+	return ec;
+}
+
+int outbox_send(cli_ctx *x, const json_t *d, const char *draft_id, send_result *out)
+{
+	if (!draft_id || !*draft_id)
+		return send_fresh(x, d, NULL, out);
+	/* a draft: under the lock, so a flush elsewhere never sends it at the same time */
+	int r = drafts_lock(x);
+	if (r)
+		return cli_fail(x, r, r == DP_EEXISTS ? "nothing was sent" : NULL, "%s",
+				r == DP_EEXISTS ? drafts_busy() : "cannot lock the drafts");
+	json_t *kept = NULL;
+	int k = draft_load(x, draft_id, &kept);
+	const char *cid = k == DP_OK ? draft_in_flight(x, kept) : NULL;
+	int ec;
+	if (k == DP_ENOTFOUND)
+		ec = cli_fail(x, k, "nothing was sent; see `denpo sent` and `denpo outbox`",
+			      "draft %s is no longer on this device (sent from the outbox a moment ago, or deleted)",
+			      draft_id);
+	else if (cid && !draft_same(d, kept))
+		ec = cli_fail(x, DP_ESTATE, "nothing was sent", "draft %s was not sent with these changes: " DRAFT_SEALED_WHY,
+			      draft_id, cid);
+	else if (cid)
+		ec = send_in_flight(x, draft_id, cid, out);
+	else
+		ec = send_fresh(x, d, draft_id, out);
+	json_decref(kept);
+	drafts_unlock();
 	return ec;
 }

@@ -21,6 +21,9 @@
  * policy refusal, a malformed draft) stays in the outbox marked "failed"
  * with the reason: it is never lost, and never sent again by itself
  * (`denpo outbox retry ID` after the cause is fixed, or `delete`).
+ * Everything that seals or submits an entry holds drafts/lock
+ * (drafts_lock), and an entry once sealed is not changed (draft_save
+ * refuses): its bytes go as they are.
  */
 #ifndef DENPO_OUTBOX_H
 #define DENPO_OUTBOX_H
@@ -65,6 +68,14 @@ int outbox_flush(cli_ctx *x, int retry_failed, outbox_report *r) DP_WUR;
  * that is not a pin mismatch) -- put it in the outbox: as draft draft_id
  * if given (saved from d, then queued), else as a new one; out->queued and
  * out->draft_id say so.  Sent: draft draft_id (if given) is removed.
+ * With draft_id, all under drafts/lock (DP_EEXISTS: another process is
+ * sending the outbox; nothing done).  A draft already sealed in the outbox
+ * (draft_in_flight) goes as the outbox sends it, its sealed bytes under its
+ * kept cable id, never sealed anew (out->sealed, out->cable_id; a switch
+ * out of reach leaves it waiting, out->queued); d must then hold the
+ * draft's fields unchanged, else DP_ESTATE (DRAFT_SEALED_WHY) and nothing is
+ * sent.  A draft_id no longer on this device is DP_ENOTFOUND (it may have
+ * been sent by the outbox a moment ago): nothing is sent.
  * Returns an exit code (EXIT_OK when sent or queued); failures via
  * cli_fail (x->err; printed unless x->quiet).
  */

@@ -17,6 +17,14 @@
 # goes as it is.  Drafts as `denpo ui` keeps them (`denpo draft`): sealed,
 # none of their text on disk, one altered on disk refused (exit 3), one
 # sent arrives with its attachment.
+# After review: the kept origin check's age is said, and past 30 days
+# (DENPO_TEST_CLOCK_OFFSET) it is not relied on; a kept MRN binding edited
+# by hand is refused (exit 3), one without its MAC is not checked offline
+# and is kept again with its MAC online; an outbox entry sealed before the
+# switch went away cannot be saved over, `draft send` leaves it waiting
+# offline and sends its sealed bytes online (one cable); `outbox delete`
+# is refused while another process holds drafts/lock, and says when the
+# entry had been sealed.
 # On main: the offline read fails ("cannot check the originating device"),
 # send fails, and there is no outbox.
 . "$(dirname "$0")/lib.sh"
@@ -55,12 +63,41 @@ run rd tanaka.h read "$(mrn HQ 1)"
 check "offline read: exit 0 (got $rc: $(head -c 400 "$T/rd.err"))" [ "$rc" = 0 ]
 check "offline read: the cable is shown" grep -q "A cable the post holds" "$T/rd.out"
 check "offline read: says how it was verified" \
-	grep -q "offline: verified with what this device kept: the originator checked on 20[0-9-]* [0-9:]*Z, the MRN against its log entry [0-9]* under the checkpoint of size [0-9]*" "$T/rd.err"
+	grep -q "offline: verified with what this device kept: the originator checked on 20[0-9-]* [0-9:]*Z (.* ago; a kept check is used offline for 30 days), the MRN against its log entry [0-9]* under the checkpoint of size [0-9]*" "$T/rd.err"
 check "offline read: the log was not witnessed, said" said rd "the transparency log was not witnessed this time"
 run rdj tanaka.h --json read "$(mrn HQ 1)"
 check "offline read --json: verified.offline" [ "$(jq -r '.verified.offline' "$T/rdj.out")" = true ]
 check "offline read --json: origin_checked" [ "$(jq -r '.verified.origin_checked > 0' "$T/rdj.out")" = true ]
 check "offline read --json: the MRN" [ "$(jq -r '.mrn' "$T/rdj.out")" = "$(mrn HQ 1)" ]
+
+# the kept originator check ages: its age is said, and after 30 days it is not relied on
+DENPO_TEST_CLOCK_OFFSET=$((3 * 86400)) run age3 tanaka.h read "$(mrn HQ 1)"
+check "offline read 3 days on: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "offline read 3 days on: says the check is 3 days old" said age3 "(3 days ago; a kept check is used offline for 30 days)"
+DENPO_TEST_CLOCK_OFFSET=$((31 * 86400)) run age31 tanaka.h read "$(mrn HQ 1)"
+check "offline read 31 days on: exit 1 (got $rc)" [ "$rc" = 1 ]
+check "offline read 31 days on: the check is too old, said" said age31 "is too old to rely on"
+check "offline read 31 days on: nothing shown" [ ! -s "$T/age31.out" ]
+
+# the kept binding (MRN, time) is this device's, under its key: edited by hand it is refused
+CID1=$(jq -r .cable_id "$T/rdj.out")
+MF="$T/tanaka.h/cache/$CID1.mrn"
+cp "$MF" "$T/mrn.kept"
+sed -i "1s/.*/$(mrn HQ 9)/" "$MF"
+run mtam tanaka.h read "$(mrn HQ 9)"
+check "tampered kept MRN: exit 3 (got $rc)" [ "$rc" = 3 ]
+check "tampered kept MRN: said why" said mtam "its kept binding to its log entry (its MRN and time) does not verify under this device's key"
+check "tampered kept MRN: nothing shown" [ ! -s "$T/mtam.out" ]
+run mtamib tanaka.h inbox
+check "tampered kept MRN: the offline inbox exits 3 (got $rc)" [ "$rc" = 3 ]
+check "tampered kept MRN: and lists neither MRN" not grep -qE "$(mrn HQ 9)|$(mrn HQ 1)" "$T/mtamib.out"
+# one kept by a denpo from before the MAC: not checked here, offline
+grep -v '^mac ' "$T/mrn.kept" >"$MF"
+run mold tanaka.h read "$(mrn HQ 1)"
+check "kept MRN without its MAC: exit 1 (got $rc)" [ "$rc" = 1 ]
+check "kept MRN without its MAC: said" said mold "kept by an older denpo without this device's MAC: it is not checked here"
+check "kept MRN without its MAC: nothing shown" [ ! -s "$T/mold.out" ]
+cp "$T/mrn.kept" "$MF"
 
 run nf tanaka.h read "$(mrn HQ 2)"
 check "never fetched: exit 1 (got $rc)" [ "$rc" = 1 ]
@@ -184,11 +221,44 @@ check "sealed then lost: exit 0 (got $rc: $(grep -v PASSPHRASE "$T/sl.err" | hea
 check "sealed then lost: queued" grep -q "^queued: will be sent when the switch is reachable" "$T/sl.out"
 CID=$(sed -n 's/^denpo: cable \([0-9a-f]\{32\}\) was not accepted.*/\1/p' "$T/sl.err")
 check "sealed then lost: its sealed bytes are kept ($CID)" [ -n "$CID" ] && [ -f "$T/tanaka.h/sent/$CID.cable" ]
+# sealed: it is sent as it is, never saved over, never sealed anew
+run slo tanaka.h --json outbox
+SLE=$(jq -r '.outbox[] | select(.subject == "sealed then lost") | .id' "$T/slo.out")
+printf '{"classification": "SECRET", "precedence": "PRIORITY", "to": ["HQ"], "tags": ["ADMN"], "subject": "changed"}' \
+	>"$T/chg.json"
+run slsave tanaka.h draft save "$T/chg.json" --id "$SLE"
+check "sealed entry: saving over it is refused, exit 1 (got $rc)" [ "$rc" = 1 ]
+check "sealed entry: said why" said slsave "it is in the outbox, already sealed as cable $CID: it is sent as it is; delete it from the outbox first to change it"
+run sldsend tanaka.h draft send "$SLE"
+check "sealed entry: draft send offline leaves it waiting (exit $rc)" \
+	grep -q "^queued: will be sent when the switch is reachable (outbox entry $SLE)" "$T/sldsend.out"
+run slo2 tanaka.h --json outbox
+check "sealed entry: still queued under its cable id" \
+	[ "$(jq -r ".outbox[] | select(.id == \"$SLE\") | .subject" "$T/slo2.out")" = "sealed then lost" ]
+# another process sending the outbox holds drafts/lock: nothing is deleted meanwhile
+flock "$T/tanaka.h/drafts/lock" "$DENPO" --home "$T/tanaka.h" outbox delete "$SLE" >"$T/sllock.out" 2>"$T/sllock.err"
+rc=$?
+check "outbox delete while the outbox is being sent: exit 1 (got $rc)" [ "$rc" = 1 ]
+check "outbox delete while the outbox is being sent: said" said sllock "another denpo process is sending the outbox now"
+check "outbox delete while the outbox is being sent: the entry is kept" [ -e "$T/tanaka.h/drafts/$SLE.draft" ]
+cp "$T/tanaka.h/drafts/$SLE.draft" "$T/sealed.draft"
 start_switch || no "denpod did not restart"
-run obs2 tanaka.h outbox send
-check "outbox send: exit 0 (got $rc)" [ "$rc" = 0 ]
-check "outbox send: sent it" grep -q '^SENT     PRIORITY  .* "sealed then lost"' "$T/obs2.out"
+run obs2 tanaka.h draft send "$SLE"
+check "draft send of the sealed entry: exit 0 (got $rc: $(grep -v PASSPHRASE "$T/obs2.err" | head -c 300))" [ "$rc" = 0 ]
+check "draft send of the sealed entry: its MRN" [ "$(cat "$T/obs2.out")" = "$(mrn TOKYO 4)" ]
 check "the switch holds it under the id it was sealed with" eval "D cable list | grep -q ' $CID'"
+check "and no second cable: four from TOKYO" [ "$(D cable list | grep -c "^$YY TOKYO ")" = 4 ]
+# a copy of the entry put back (a restored backup): deleting it says it may have gone
+cp "$T/sealed.draft" "$T/tanaka.h/drafts/$SLE.draft"
+run sldel tanaka.h outbox delete "$SLE"
+check "outbox delete of a sealed entry: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "outbox delete of a sealed entry: says it may have reached the switch" \
+	grep -q "it had been sealed as cable $CID, and an earlier attempt may have reached the switch: see \`denpo sent\`" "$T/sldel.out"
+# a kept binding from before the MAC is bound again online, and kept with its MAC
+grep -v '^mac ' "$MF" >"$T/mrn.old" && cp "$T/mrn.old" "$MF"
+run ron tanaka.h read "$(mrn HQ 1)"
+check "kept MRN without its MAC, online: read (exit $rc)" grep -q "A cable the post holds" "$T/ron.out"
+check "kept MRN without its MAC, online: kept again with its MAC" grep -q '^mac [0-9a-f]\{64\}$' "$MF"
 
 # ---- drafts as `denpo ui` keeps them: sealed, no plaintext on disk, altered ones refused ----
 cat >"$T/draft.json" <<EOF

@@ -15,6 +15,7 @@
 
 #include "denpo/bind.h"
 #include "denpo/encoding.h"
+#include "denpo/kept.h"
 #include "denpo/logentry.h"
 #include "tests/harness.h"
 
@@ -302,8 +303,12 @@ static void test_compare(void)
 static void test_cache(const char *home)
 {
 	cli_ctx x;
+	static dp_keystore ks, ks2;
 	memset(&x, 0, sizeof x);
 	snprintf(x.home, sizeof x.home, "%s", home);
+	randombytes_buf(ks.storage_key, sizeof ks.storage_key);
+	randombytes_buf(ks2.storage_key, sizeof ks2.storage_key);
+	x.ks = &ks;
 	bind_logged lg, got;
 	memset(&lg, 0, sizeof lg);
 	snprintf(lg.cable_id, sizeof lg.cable_id, "%s", id);
@@ -316,25 +321,44 @@ static void test_cache(const char *home)
 	char p[PATH_MAX];
 	cli_cache_path(&x, id, "mrn", p);
 	CHECK(dp_write_file(p, "26 TOKYO 000004", 15, 0600, 0) == DP_OK);
-	CHECK(bind_cache_get(&x, id, &got) == DP_ENOTFOUND);
-	/* kept by a successful check (what bind_cable writes) */
-	char hx[65], line[256];
+	CHECK(bind_cache_get(&x, id, &got) != DP_OK);
+	/* a binding as a denpo before the MAC kept it: not trusted (bound again online) */
+	char hx[65], line[512];
 	dp_hex_encode(hx, lg.envelope_hash, 32);
 	int n = snprintf(line, sizeof line, "%s\n%llu %lld %s\n", lg.mrn, (unsigned long long)lg.index,
 			 (long long)lg.accepted, hx);
 	CHECK(dp_write_file(p, line, (size_t)n, 0600, 0) == DP_OK);
+	CHECK(bind_cache_get(&x, id, &got) == DP_EPARSE);
+	/* kept by a successful check (what bind_cable writes: the text, then its MAC) */
+	size_t len = kept_seal(&x, "dpMrnBnd", line, (size_t)n, sizeof line);
+	CHECK(len > (size_t)n && dp_write_file(p, line, len, 0600, 0) == DP_OK);
 	CHECK(bind_cache_get(&x, id, &got) == DP_OK && !strcmp(got.mrn, lg.mrn) && got.index == lg.index &&
 	      got.accepted == T0 && !memcmp(got.envelope_hash, lg.envelope_hash, 32));
 	/* the MRN lookup still finds it by its first line */
 	char found[DP_HEXID];
 	CHECK(cli_ref_to_id(&x, "26 tokyo 000004", found) == DP_OK && !strcmp(found, id));
-	/* damaged: trailing junk, a bad hash, a bad MRN */
+	/* another MRN written over it, or another device's record, or another kind's MAC: refused */
+	line[14] = '9';
+	CHECK(dp_write_file(p, line, len, 0600, 0) == DP_OK);
+	CHECK(bind_cache_get(&x, id, &got) == DP_ESIG);
+	line[14] = '4';
+	x.ks = &ks2;
+	CHECK(dp_write_file(p, line, len, 0600, 0) == DP_OK);
+	CHECK(bind_cache_get(&x, id, &got) == DP_ESIG);
+	x.ks = &ks;
+	len = kept_seal(&x, "dpOrigin", line, (size_t)n, sizeof line);
+	CHECK(len && dp_write_file(p, line, len, 0600, 0) == DP_OK);
+	CHECK(bind_cache_get(&x, id, &got) == DP_ESIG);
+	/* damaged under a good MAC: trailing junk, a bad hash, a bad MRN */
 	const char *bad[][2] = {{"26 TOKYO 000004", "\nx"}, {"26 TOKYO 000004", "zz"}, {"26 TOKYO", ""}};
 	for (size_t i = 0; i < 3; i++) {
 		n = snprintf(line, sizeof line, "%s\n12345 1771928580 %s\n%s", bad[i][0],
 			     i == 1 ? bad[i][1] : hx, i == 1 ? "" : bad[i][1]);
-		CHECK(dp_write_file(p, line, (size_t)n, 0600, 0) == DP_OK);
-		CHECKF(bind_cache_get(&x, id, &got) == DP_ENOTFOUND, "damaged binding %zu", i);
+		if (i == 0)
+			line[n++] = '\n'; /* whole lines, as a record is sealed */
+		len = kept_seal(&x, "dpMrnBnd", line, (size_t)n, sizeof line);
+		CHECK(len && dp_write_file(p, line, len, 0600, 0) == DP_OK);
+		CHECKF(bind_cache_get(&x, id, &got) == DP_EPARSE, "damaged binding %zu", i);
 	}
 }
 

@@ -75,6 +75,7 @@
 		const sendBtn = el('button', { type: 'submit', text: opts.reply ? 'Send reply' : 'Send' });
 		const saveBtn = el('button', { type: 'button', class: 'secondary', text: 'Save draft' });
 		let draftId = opts.draftId || '';
+		let inOutbox = false; // sent to the outbox: Save stays off (it would take it out, or be refused once sealed)
 
 		async function gather(onProgress) {
 			const files = [...f.files.files];
@@ -104,7 +105,7 @@
 				draftId = r.id;
 				out.replaceChildren(message('ok', 'Draft saved on this device, sealed under its storage key.'));
 			} catch (e) { out.replaceChildren(errorBox(e)); }
-			saveBtn.disabled = false;
+			saveBtn.disabled = inOutbox;
 		});
 
 		const form = el('form', { class: 'compose', 'aria-label': opts.reply ? 'Reply' : 'New cable', onsubmit: async (ev) => {
@@ -119,7 +120,10 @@
 				const r = await api('POST', '/api/send', d2, (p) => { progress.value = 0.3 + p * 0.7; });
 				progress.value = 1;
 				if (r.queued) {
-					out.replaceChildren(message('info', 'The switch cannot be reached: the cable is in the outbox and is sent by itself when the switch is back.'));
+					// in the outbox now: saving it again would take it out (or, sealed, is refused)
+					inOutbox = true;
+					saveBtn.disabled = true;
+					out.replaceChildren(message('info', 'The switch cannot be reached: the cable is in the outbox and is sent by itself when the switch is back. To change it, delete it from the outbox and write it again.'));
 				} else {
 					out.replaceChildren(message('ok', `Sent: ${r.mrn}, encrypted to ${(r.devices || []).length} device(s).`),
 						el('a', { href: `#/status/${r.cable_id}`, text: 'See its receipts' }));

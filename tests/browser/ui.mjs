@@ -225,6 +225,7 @@ try {
 	await sender.waitForSelector('#compose-result .message:has-text("outbox"), #compose-result .message.error', { timeout: 30000 });
 	const q = await sender.textContent('#compose-result');
 	check(/outbox/.test(q), 'a cable sent offline goes to the outbox, and the UI says so', q);
+	check(await sender.isDisabled('button:has-text("Save draft")'), 'Save is off once the cable is in the outbox (saving would take it out)');
 	await sender.waitForSelector('#outbox-count:text("1")', { timeout: 10000 });
 	check(/1 cable waiting in the outbox/.test(await sender.textContent('#offline-banner')), 'the offline line says what waits to go');
 	await sender.goto(`${origin(SENDER_URL)}/#/outbox`);
