@@ -139,7 +139,11 @@ static void fail_from(dp_webui_req *rq, int ec)
 	cli_ctx *x = a->x;
 	int rc = x->err.rc;
 	note_contact(a, rc);
-	int status = ec == EXIT_VERIFY ? 422 : cli_unreachable(x, rc) ? 503 : rc == DP_ENOTFOUND ? 404 : 502;
+	int status = ec == EXIT_VERIFY		      ? 422
+		     : cli_unreachable(x, rc)		      ? 503
+		     : rc == DP_ENOTFOUND		      ? 404
+		     : rc == DP_ESTATE || rc == DP_EEXISTS ? 409 /* an outbox entry sealed, or being sent */
+							      : 502;
 	const char *name = ec == EXIT_VERIFY ? "verification" : dp_errname(rc);
 	char msg[2200];
 	snprintf(msg, sizeof msg, "%s: %s", x->err.what[0] ? x->err.what : "failed",
@@ -527,7 +531,11 @@ static void h_reply(dp_webui_req *rq)
 /* A drafts call failed with DP code r (why: the field at fault, if any). */
 static void draft_fail(dp_webui_req *rq, int r, const char *why)
 {
-	int status = r == DP_EINVAL || r == DP_ETOOBIG ? 400 : r == DP_ENOTFOUND ? 404 : r == DP_EHMAC ? 422 : 500;
+	int status = r == DP_EINVAL || r == DP_ETOOBIG	      ? 400
+		     : r == DP_ENOTFOUND		      ? 404
+		     : r == DP_EHMAC			      ? 422
+		     : r == DP_ESTATE || r == DP_EEXISTS ? 409 /* sealed in the outbox; the outbox being sent */
+							  : 500;
 	dp_webui_fail(rq, status, dp_errname(r), why && *why ? why : dp_strerror(r),
 		      r == DP_EHMAC ? "the draft file was altered: it is not opened; report it to security operations"
 				    : NULL);
