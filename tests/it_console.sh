@@ -92,7 +92,9 @@ if ! wait_for grep -q "http://127.0.0.1:$CPORT/" "$T/console.out"; then
 fi
 ok
 check "console --help" bash -c "'$DENPOD' console --help | grep -q 'listen PORT'"
-check "--listen takes a port only (127.0.0.1)" not "$DENPOD" console --listen 0.0.0.0:8080
+"$DENPOD" console --listen 0.0.0.0:8080 >/dev/null 2>"$T/listen.err"
+check "--listen takes a port only: exit 2" [ $? = 2 ]
+check "... saying the console listens on 127.0.0.1 only" grep -q "listens on 127.0.0.1 only" "$T/listen.err"
 C="http://127.0.0.1:$CPORT"
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 login() { # NAME PASSWORD JAR: the CSRF token, or nothing
@@ -186,19 +188,49 @@ if [ -n "$BROWSER" ]; then
 fi
 
 # ---- lockout: failed logins of one name stop its password being checked ----
-# (a second console, on the same store: its counts of failed logins start afresh)
+# (a second console, on the same store: its counts of failed logins start afresh; its session
+# limits short, for the test: 2 s without an act, 5 s in all)
 LPORT=$(free_port)
-"$DENPOD" console --listen "$LPORT" >"$T/console2.out" 2>"$T/console2.err" &
+DENPO_TEST_CONSOLE_IDLE=2 DENPO_TEST_CONSOLE_LIFETIME=5 \
+	"$DENPOD" console --listen "$LPORT" >"$T/console2.out" 2>"$T/console2.err" &
 LPID=$!
 wait_for grep -q "http://127.0.0.1:$LPORT/" "$T/console2.out" || no "a second console did not start"
 L="http://127.0.0.1:$LPORT"
+try() { code -H "Origin: $L" -d "{\"user\":\"$1\",\"password\":\"$2\"}" "$L/login"; } # NAME PASSWORD: the status
+# anyone on the host can fail logins: past the cap of 10 a minute, an operator still gets in
+for i in $(seq 15); do try "guess$RANDOM$i" "guess-$i" >/dev/null; done
+check "15 failed logins of fresh names in a minute: said" grep -q "more than 10 failed logins this minute" "$T/console2.err"
+check "... ito.m's right password still logs in: 200" [ "$(try ito.m "$PWA")" = 200 ]
+check "... a name that cannot be an operator's is refused unchecked: 429" [ "$(try 'no such/name' x)" = 429 ]
+# the session's limits: the page's polling is no act; only acts and navigation (X-Denpo-Activity)
+CSRFL=$(curl -s -c "$T/l.jar" -H "Origin: $L" -d "{\"user\":\"ito.m\",\"password\":\"$PWA\"}" "$L/login" | jq -r '.csrf // empty')
+sleep 0.5
+check "a session polled: 200" [ "$(code -b "$T/l.jar" "$L/api/alerts")" = 200 ]
+sleep 2
+check "... polled only, it ends after the idle limit: 401" [ "$(code -b "$T/l.jar" "$L/api/alerts")" = 401 ]
+check "... said" grep -q "ito.m's session ended: the session was idle too long" "$T/console2.err"
+CSRFL=$(curl -s -c "$T/l.jar" -H "Origin: $L" -d "{\"user\":\"ito.m\",\"password\":\"$PWA\"}" "$L/login" | jq -r '.csrf // empty')
+ACTS=
+for i in $(seq 12); do
+	sleep 0.5
+	ACTS+="$(code -b "$T/l.jar" -H 'X-Denpo-Activity: 1' "$L/api/alerts") "
+	[ "$i" = 5 ] && ACTS+="poll:$(code -b "$T/l.jar" "$L/api/alerts") "
+done
+check "acts keep a session past the idle limit (a poll at 2.5 s is 200), not past its lifetime ($ACTS)" \
+	grep -Eq '^200 200 200 200 200 poll:200 (200 )*401 (401 )*$' <<<"$ACTS"
+check "... said" grep -q "ito.m's session ended: the session is older than the console allows" "$T/console2.err"
 for i in 1 2 3 4 5; do
-	curl -s -o /dev/null -H "Origin: $L" -d '{"user":"kato.y","password":"guess-'$i'"}' "$L/login"
+	try kato.y "guess-$i" >/dev/null
 done
 check "five failures lock the name (said)" grep -q "kato.y: 5 failed console logins in 15 min: locked for 60 s" "$T/console2.err"
 check "... logged (CONSOLE-LOCKOUT)" logged '.act == "CONSOLE-LOCKOUT" and .operator == "kato.y"'
-check "... the right password is refused meanwhile: 429, wait" \
-	[ "$(code -H "Origin: $L" -d "{\"user\":\"kato.y\",\"password\":\"$PWB\"}" "$L/login")" = 429 ]
+check "... the right password is refused meanwhile: 429, wait" [ "$(try kato.y "$PWB")" = 429 ]
+# fresh names by the score cannot push the locked name out of the console's memory
+for i in $(seq 70); do try "fresh$RANDOM$i" "guess-$i" >/dev/null; done
+N=$(wc -l <"$T/console2.err")
+check "after 70 logins of fresh names, kato.y's right password is still refused: 429" [ "$(try kato.y "$PWB")" = 429 ]
+check "... because kato.y is locked" grep -q "login as kato.y refused unchecked: locked after failed logins" \
+	<<<"$(tail -n +$((N + 1)) "$T/console2.err")"
 kill -TERM "$LPID"
 wait "$LPID"
 LPID=
@@ -220,4 +252,4 @@ check "the console stops on SIGTERM (exit 0)" [ $? = 0 ]
 CPID= LPID=
 check "no password reached the consoles' output" \
 	not grep -q -e "$PWA" -e "$PWB" "$T/console.out" "$T/console.err" "$T/console2.out" "$T/console2.err"
-D log show --json > /tmp/cs/log.json; t_done it_console
+t_done it_console

@@ -68,8 +68,11 @@ function status(s) { return el('span', { class: `state ${s}`, text: s }); }
 
 // ---- the API ----
 
-async function api(path, body) {
+// activity: the operator asked for this (an act, a navigation), not the polling; the console
+// ends a session idle for 30 minutes by these only (X-Denpo-Activity, denpod/console.h dpcs_who)
+async function api(path, body, activity) {
 	const opts = { credentials: 'same-origin', headers: {} };
+	if (activity || body !== undefined) opts.headers['X-Denpo-Activity'] = '1';
 	if (body !== undefined) {
 		opts.method = 'POST';
 		opts.headers['Content-Type'] = 'application/json';
@@ -417,7 +420,7 @@ async function load(view, force) {
 	const path = typeof p === 'function' ? p() : p;
 	let j;
 	try {
-		j = await api(path);
+		j = await api(path, undefined, force);
 	} catch (e) {
 		if (e.status === 404 && view === 'log') {
 			put('checkpoint', empty(`${e.message}${e.hint ? ` (${e.hint})` : ''}.`));
@@ -467,7 +470,7 @@ function show() {
 async function start() {
 	let s;
 	try {
-		s = await api('/api/session');
+		s = await api('/api/session', undefined, true);
 	} catch (e) {
 		return;
 	}
