@@ -7,7 +7,7 @@
  * signature, encryption, decryption and check happens here, through the same
  * functions the commands use (denpo/views.h, bind.h, seal.h), so what the
  * page shows was checked exactly as `denpo read` checks it.  The local web
- * server's rules (Host, one-time token, session cookie, Origin and CSRF,
+ * server's rules (Host, one-time token, session cookie and key, Origin,
  * Content-Security-Policy) are lib/webui.c's.
  *
  * Plaintext stays in this process's memory: the search index of the cables
@@ -15,7 +15,7 @@
  * (main.c: dp_json_wipe_allocs), the process cannot dump core, and the answers carry
  * Cache-Control: no-store so the browser keeps none on disk either.
  *
- * The API (every route needs the session; POST/DELETE the CSRF header):
+ * The API (every route needs the session and its key; POST/PUT/DELETE Origin too):
  *   GET  /api/me                     officer, device, post, switch, online state
  *   GET  /api/inbox                  checked inbox, FLASH first, subjects of opened cables
  *   GET  /api/archive?before=&limit= every cable addressed here, newest first
@@ -645,12 +645,12 @@ static void h_directory(dp_webui_req *rq)
 
 /* ---- search ---- */
 
-/* ASCII case folded; other bytes (Japanese) as they are. */
-static int contains_fold(const char *hay, const char *needle)
+/* The first place hay holds needle, ASCII case folded (other bytes, Japanese, as they are); NULL if none. */
+static const char *find_fold(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
 	if (!n)
-		return 1;
+		return hay;
 	for (const char *p = hay; *p; p++) {
 		size_t i = 0;
 		while (i < n && p[i]) {
@@ -664,10 +664,14 @@ static int contains_fold(const char *hay, const char *needle)
 			i++;
 		}
 		if (i == n)
-			return 1;
+			return p;
+		if (!p[i] && i < n)
+			return NULL; /* hay ends before needle could */
 	}
-	return 0;
+	return NULL;
 }
+
+static int contains_fold(const char *hay, const char *needle) { return find_fold(hay, needle) != NULL; }
 
 /* Does cable c (cli_cable_json) hold every word of q in its subject, TAGS, text, MRN, From or captions? */
 static int cable_matches(json_t *c, const char *q)
@@ -723,11 +727,9 @@ static json_t *snippet(json_t *c, const char *q)
 	if (wl && wl < sizeof w) {
 		memcpy(w, q, wl);
 		w[wl] = 0;
-		for (size_t i = 0; i < n; i++)
-			if (contains_fold(body + i, w) && !contains_fold(body + i + 1, w)) {
-				at = i > 60 ? i - 60 : 0;
-				break;
-			}
+		const char *hit = find_fold(body, w); /* one pass: a body of 1 MiB is searched at once */
+		size_t i = hit ? (size_t)(hit - body) : 0;
+		at = i > 60 ? i - 60 : 0;
 	}
 	while (at > 0 && ((unsigned char)body[at] & 0xC0) == 0x80)
 		at--; /* never start inside a UTF-8 sequence */

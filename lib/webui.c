@@ -3,11 +3,11 @@
  * (contract and security rules: include/denpo/webui.h).
  *
  * Every request goes through one gate, in this order: Host, then the
- * session (cookie), then for a request that changes anything Origin,
- * Sec-Fetch-Site and the CSRF header; only then an asset or a route.  Each
- * answer, refusals included, carries the same security headers
- * (put_headers).  Secrets (tokens, session ids, CSRF tokens) are compared
- * in constant time and wiped when dropped.
+ * session (cookie), then for the API the session's key (X-Denpo-Key), and
+ * for a request that changes anything Origin and Sec-Fetch-Site; only then
+ * an asset or a route.  Each answer, refusals included, carries the same
+ * security headers (put_headers).  Secrets (tokens, session ids, keys) are
+ * compared in constant time and wiped when dropped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +30,11 @@
 /* What every application's pages share (lib/webui/), served to any request that passes the Host check. */
 DP_WEBUI_EMBED(webui_base_css, "lib/webui/base.css");
 DP_WEBUI_EMBED(webui_dom_js, "lib/webui/dom.js");
+DP_WEBUI_EMBED(webui_signin_js, "lib/webui/signin.js");
 static const dp_webui_asset shared_assets[] = {
 	DP_WEBUI_OPEN_ASSET("/webui/base.css", "text/css; charset=utf-8", webui_base_css),
 	DP_WEBUI_OPEN_ASSET("/webui/dom.js", "text/javascript; charset=utf-8", webui_dom_js),
+	DP_WEBUI_OPEN_ASSET("/webui/signin.js", "text/javascript; charset=utf-8", webui_signin_js),
 };
 
 #define SECRET_BYTES 32
@@ -46,7 +48,7 @@ static const char CSP[] = "default-src 'none'; script-src 'self'; style-src 'sel
 
 typedef struct {
 	char id[SECRET_HEX];                 /* "" = free slot */
-	char csrf[SECRET_HEX];
+	char key[SECRET_HEX];                /* X-Denpo-Key: held by this origin's pages only */
 	char user[USER_MAX + 1];
 	time_t last;
 } session;
@@ -250,7 +252,7 @@ static session *session_new(dp_webui *w, struct evhttp_request *req, const char 
 		session_drop(s);
 	}
 	new_secret(s->id);
-	new_secret(s->csrf);
+	new_secret(s->key);
 	snprintf(s->user, sizeof s->user, "%s", user);
 	s->last = time(NULL);
 	char c[256];
@@ -321,14 +323,28 @@ static const char NO_SESSION_PAGE[] =
 	"<main><h1>Not signed in</h1><p>This page opens only from the link the program printed when it "
 	"started, once. Run it again for a new link.</p></main></html>\n";
 
-static const char SIGNED_IN_PAGE[] =
-	"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url=/\">"
-	"<title>Signed in</title><main><h1>Signed in</h1><p><a href=\"/\">Continue</a></p></main></html>\n";
+/* The answer to the one-time link: the session's key for this tab (lib/webui/signin.js keeps it). */
+static void send_signed_in(struct evhttp_request *req, const char *key)
+{
+	char page[512];
+	int n = snprintf(page, sizeof page,
+			 "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
+			 "<meta name=\"denpo-key\" content=\"%s\"><title>Signed in</title>"
+			 "<script src=\"/webui/signin.js\"></script><main><h1>Signed in</h1>"
+			 "<p><a href=\"/\">Continue</a></p></main></html>\n",
+			 key);
+	send_text(req, 200, "text/html; charset=utf-8", page, (size_t)n);
+	sodium_memzero(page, sizeof page);
+}
 
 /* GET /login?token=T (the one-time link) and POST /login {"user","password"} (an application's login). */
 static void handle_login(dp_webui *w, struct evhttp_request *req)
 {
 	dp_webui_req rq = {.req = req, .w = w};
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		send_text(req, 405, "text/plain; charset=utf-8", "", 0); /* a probe never spends the token */
+		return;
+	}
 	if (is_get(req)) {
 		char tok[SECRET_HEX + 1];
 		const char *t = dp_webui_query(&rq, "token", tok, sizeof tok);
@@ -339,17 +355,17 @@ static void handle_login(dp_webui *w, struct evhttp_request *req)
 			return;
 		}
 		sodium_memzero(w->token, sizeof w->token); /* spent */
-		session_new(w, req, "");
+		session *s = session_new(w, req, "");
 		if (w->cfg->on_session)
 			w->cfg->on_session(w->cfg->app);
+		send_signed_in(req, s->key);
 		/*
 		 * Not a redirect: the link is opened from outside (a file page,
 		 * the terminal), so the browser counts a redirect chain from it
 		 * as cross-site and would send neither the SameSite=Strict
 		 * cookie nor a same-origin Sec-Fetch-Site with the next request.
-		 * This page's own refresh is a navigation from this origin.
+		 * This page's script keeps the key and moves on from this origin.
 		 */
-		send_text(req, 200, "text/html; charset=utf-8", SIGNED_IN_PAGE, sizeof SIGNED_IN_PAGE - 1);
 		return;
 	}
 	const char *why = origin_refusal(w, req);
@@ -387,7 +403,7 @@ static void handle_login(dp_webui *w, struct evhttp_request *req)
 		send_error(req, 403, "denied", "wrong operator name or password", NULL);
 	} else {
 		session *s = session_new(w, req, user);
-		json_t *a = json_pack("{s:s, s:s}", "user", s->user, "csrf", s->csrf);
+		json_t *a = json_pack("{s:s, s:s, s:s}", "user", s->user, "key", s->key, "csrf", s->key);
 		char *txt = a ? json_dumps(a, JSON_COMPACT) : NULL;
 		send_text(req, 200, "application/json", txt ? txt : "{}", txt ? strlen(txt) : 2);
 		if (txt)
@@ -503,11 +519,23 @@ static void handle(struct evhttp_request *req, void *arg)
 		free(path);
 		return;
 	}
+	int api = strncmp(path, "/api/", 5) == 0;
+	if (api || !is_get(req)) {
+		/*
+		 * The cookie alone is not enough: a cookie of 127.0.0.1 reaches
+		 * every port there, so another local program can catch it.  The
+		 * key is only in this origin's pages (sessionStorage).
+		 */
+		const char *k = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Denpo-Key");
+		if (!secret_eq(s->key, k)) {
+			send_error(req, 401, "unauthenticated", "this request does not carry the session's key",
+				   w->cfg->login ? "sign in again" : "open the link the program printed");
+			free(path);
+			return;
+		}
+	}
 	if (!is_get(req)) {
 		const char *why = origin_refusal(w, req);
-		const char *c = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Denpo-CSRF");
-		if (!why && !secret_eq(s->csrf, c))
-			why = "the request lacks this page's CSRF token";
 		if (why) {
 			send_error(req, 403, "forbidden", why, "reload the page");
 			free(path);
@@ -524,7 +552,7 @@ static void handle(struct evhttp_request *req, void *arg)
 	}
 	s->last = now;
 	if (strcmp(path, "/api/session") == 0 && is_get(req)) {
-		json_t *j = json_pack("{s:s, s:s, s:s}", "user", s->user, "csrf", s->csrf, "name", w->cfg->name);
+		json_t *j = json_pack("{s:s, s:s}", "user", s->user, "name", w->cfg->name);
 		dp_webui_req rq = {.req = req, .w = w};
 		dp_webui_json(&rq, 200, j);
 	} else if (strcmp(path, "/logout") == 0 && !is_get(req)) {

