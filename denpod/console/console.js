@@ -2,7 +2,7 @@
 // style (the Content-Security-Policy forbids them): every text goes in with textContent.
 'use strict';
 
-const state = { csrf: '', user: '', view: '', seen: -1, last: {}, busy: false };
+const state = { key: '', user: '', view: '', seen: -1, last: {}, busy: false };
 
 // What each rule means, for the security office (docs/detection.md §2).
 const RULES = {
@@ -71,12 +71,11 @@ function status(s) { return el('span', { class: `state ${s}`, text: s }); }
 // activity: the operator asked for this (an act, a navigation), not the polling; the console
 // ends a session idle for 30 minutes by these only (X-Denpo-Activity, denpod/console.h dpcs_who)
 async function api(path, body, activity) {
-	const opts = { credentials: 'same-origin', headers: {} };
+	const opts = { credentials: 'same-origin', headers: { 'X-Denpo-Key': state.key } };
 	if (activity || body !== undefined) opts.headers['X-Denpo-Activity'] = '1';
 	if (body !== undefined) {
 		opts.method = 'POST';
 		opts.headers['Content-Type'] = 'application/json';
-		opts.headers['X-Denpo-CSRF'] = state.csrf;
 		opts.body = JSON.stringify(body);
 	}
 	let r;
@@ -87,6 +86,7 @@ async function api(path, body, activity) {
 		throw e;
 	}
 	if (r.status === 401) {
+		sessionStorage.removeItem('denpo_key');
 		window.location.replace('/login.html');
 		throw new Error('not logged in');
 	}
@@ -468,18 +468,23 @@ function show() {
 }
 
 async function start() {
+	state.key = sessionStorage.getItem('denpo_key') || '';
+	if (!state.key) {
+		window.location.replace('/login.html');
+		return;
+	}
 	let s;
 	try {
 		s = await api('/api/session', undefined, true);
 	} catch (e) {
 		return;
 	}
-	state.csrf = s.csrf;
 	state.user = s.user;
 	document.getElementById('who').textContent = s.user;
 	document.getElementById('logout').addEventListener('click', async () => {
 		await fetch('/logout', { method: 'POST', credentials: 'same-origin',
-			headers: { 'X-Denpo-CSRF': state.csrf } }).catch(() => {});
+			headers: { 'X-Denpo-Key': state.key } }).catch(() => {});
+		sessionStorage.removeItem('denpo_key');
 		window.location.replace('/login.html');
 	});
 	document.getElementById('steps-all').addEventListener('change', () => load('steps', true));
