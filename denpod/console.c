@@ -4,21 +4,27 @@
  *
  * Login (dp_webui_config.login): the name and password are checked
  * against the store's Argon2id hash (dpop_verify).  Failures are limited
- * before any hash is computed:
+ * per name, before any hash is computed, so that failing logins under
+ * other names never locks a real operator out:
  *   - a name with DPCS_FAILS failures in DPCS_FAIL_WINDOW seconds is
  *     locked for DPCS_LOCK seconds, doubling with each further failure
  *     (at most DPCS_LOCK_MAX): no password is checked meanwhile, the right
- *     one neither, so guessing one name costs hours;
- *   - at most DPCS_FAILS_MINUTE failures a minute over all names (guessing
- *     many names at once): past it every login waits for the next minute.
+ *     one neither, so guessing one name costs hours; a slot counting an
+ *     operator's failures is never taken for another name (user_slot);
+ *   - past DPCS_FAILS_MINUTE failures a minute over all names, it is said
+ *     on stderr, and names that cannot be an operator's are refused
+ *     unchecked; every other name is still checked (login()).
  * Every failure is said on stderr (the journal, under systemd); every
  * successful login, and the lockout of an operator's name, are admin
  * entries in the transparency log (CONSOLE-LOGIN, CONSOLE-LOCKOUT), by the
  * operator named.
  *
  * A session lasts while its operator is one with the password it logged
- * in with: `denpod operator passwd` or `remove` ends it at its next
- * request (dpcs_who, before every route).
+ * in with (`denpod operator passwd` or `remove` ends it at its next
+ * request), for DPCS_LIFETIME after the login, and DPCS_IDLE after the
+ * operator's last act: the page polls every 2 s, so the web server's idle
+ * timeout (any request) would never fire; dpcs_who, before every route,
+ * counts only requests the page marks as the operator's (X-Denpo-Activity).
  */
 #include <signal.h>
 #include <stdio.h>
