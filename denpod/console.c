@@ -72,8 +72,10 @@ static dpcs_user *user_slot(dpcs *c, const char *name, int op, int64_t now)
 	dpcs_user *take = NULL, *guess = NULL; /* a free slot; a guessed name's */
 	for (size_t i = 0; i < DPCS_USERS; i++) {
 		dpcs_user *u = &c->users[i];
-		if (u->name[0] && strcmp(u->name, name) == 0)
+		if (u->name[0] && strcmp(u->name, name) == 0) {
+			u->op = op; /* an operator added or removed since */
 			return u;
+		}
 		if (!take && slot_free(u, now))
 			take = u;
 		if (!u->op && !u->login && (!guess || u->first_fail < guess->first_fail))
