@@ -4,21 +4,27 @@
  *
  * Login (dp_webui_config.login): the name and password are checked
  * against the store's Argon2id hash (dpop_verify).  Failures are limited
- * before any hash is computed:
+ * per name, before any hash is computed, so that failing logins under
+ * other names never locks a real operator out:
  *   - a name with DPCS_FAILS failures in DPCS_FAIL_WINDOW seconds is
  *     locked for DPCS_LOCK seconds, doubling with each further failure
  *     (at most DPCS_LOCK_MAX): no password is checked meanwhile, the right
- *     one neither, so guessing one name costs hours;
- *   - at most DPCS_FAILS_MINUTE failures a minute over all names (guessing
- *     many names at once): past it every login waits for the next minute.
+ *     one neither, so guessing one name costs hours; a slot counting an
+ *     operator's failures is never taken for another name (user_slot);
+ *   - past DPCS_FAILS_MINUTE failures a minute over all names, it is said
+ *     on stderr, and names that cannot be an operator's are refused
+ *     unchecked; every other name is still checked (login()).
  * Every failure is said on stderr (the journal, under systemd); every
  * successful login, and the lockout of an operator's name, are admin
  * entries in the transparency log (CONSOLE-LOGIN, CONSOLE-LOCKOUT), by the
  * operator named.
  *
  * A session lasts while its operator is one with the password it logged
- * in with: `denpod operator passwd` or `remove` ends it at its next
- * request (dpcs_who, before every route).
+ * in with (`denpod operator passwd` or `remove` ends it at its next
+ * request), for DPCS_LIFETIME after the login, and DPCS_IDLE after the
+ * operator's last act: the page polls every 2 s, so the web server's idle
+ * timeout (any request) would never fire; dpcs_who, before every route,
+ * counts only requests the page marks as the operator's (X-Denpo-Activity).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +32,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <event2/http.h>
 #include <sodium.h>
 
 #include "denpo/epoch.h"
@@ -40,30 +47,47 @@
 #define DPCS_LOCK 60
 #define DPCS_LOCK_MAX 3600
 #define DPCS_FAILS_MINUTE 10
-#define DPCS_IDLE 1800 /* seconds without a request that end a session */
+#define DPCS_IDLE 1800	    /* seconds without an operator's act that end a session */
+#define DPCS_LIFETIME 43200 /* seconds after the login that end a session, acts or not */
+
+/* A slot that holds nothing a login limit or a session needs: free to take. */
+static int slot_free(const dpcs_user *u, int64_t now)
+{
+	return !u->name[0] || (!u->login && u->locked_until <= now &&
+			       (!u->fails || now - u->first_fail > DPCS_FAIL_WINDOW));
+}
 
 /*
- * The slot of name: its own, else a new one in place of the name tried
- * longest ago (a logged-in operator's slot is kept: it holds the login
- * time); NULL only when every slot holds a logged-in operator.
+ * The slot of name: its own; else a free one (slot_free); else that of a
+ * name that is no operator's, tried longest ago (a guessed name's count
+ * protects nothing; an operator's does).  NULL when none is left: never a
+ * slot counting an operator's failures or locking it, never a logged-in
+ * operator's, so fresh names tried by the thousand cannot wipe a lock.
+ * (So a name whose count survives a flood of fresh names is an operator's:
+ * finding that out costs DPCS_FAILS failures at it, a CONSOLE-LOCKOUT in
+ * the log.)
  */
-static dpcs_user *user_slot(dpcs *c, const char *name)
+static dpcs_user *user_slot(dpcs *c, const char *name, int op, int64_t now)
 {
-	dpcs_user *victim = NULL;
+	dpcs_user *take = NULL, *guess = NULL; /* a free slot; a guessed name's */
 	for (size_t i = 0; i < DPCS_USERS; i++) {
 		dpcs_user *u = &c->users[i];
-		if (u->name[0] && strcmp(u->name, name) == 0)
+		if (u->name[0] && strcmp(u->name, name) == 0) {
+			u->op = op; /* an operator added or removed since */
 			return u;
-		if (u->login)
-			continue;
-		if (!victim || !u->name[0] || (victim->name[0] && u->first_fail < victim->first_fail))
-			victim = victim && !victim->name[0] ? victim : u;
+		}
+		if (!take && slot_free(u, now))
+			take = u;
+		if (!u->op && !u->login && (!guess || u->first_fail < guess->first_fail))
+			guess = u;
 	}
-	if (victim) {
-		memset(victim, 0, sizeof *victim);
-		snprintf(victim->name, sizeof victim->name, "%s", name);
+	take = take ? take : guess;
+	if (take) {
+		memset(take, 0, sizeof *take);
+		snprintf(take->name, sizeof take->name, "%s", name);
+		take->op = op;
 	}
-	return victim;
+	return take;
 }
 
 /*
@@ -94,33 +118,17 @@ static void log_act(dpcs *c, const char *name, const char *act, const char *deta
 		fprintf(stderr, "denpod console: %s of %s not logged: %s\n", act, name, dp_strerror(r));
 }
 
-static int login(void *app, const char *name, const char *password)
+/* A failure of name (its slot u, NULL if none): counted, and the name locked at DPCS_FAILS. */
+static void count_fail(dpcs *c, dpcs_user *u, const char *name, const char *shown, int64_t now)
 {
-	dpcs *c = app;
-	int64_t now = dp_now();
-	/* a name that cannot be an operator's is refused as a wrong password, and not echoed */
-	const char *shown = dpop_name_ok(name) ? name : "(not an operator's name)";
-	if (c->minute != now / 60) {
-		c->minute = now / 60;
-		c->minute_fails = 0;
+	if (++c->minute_fails == DPCS_FAILS_MINUTE + 1)
+		fprintf(stderr, "denpod console: more than %d failed logins this minute, over all "
+				"names: someone may be guessing (operators' names stay open to their "
+				"passwords; each name locks on its own)\n", DPCS_FAILS_MINUTE);
+	if (!u) { /* a name that cannot be an operator's */
+		fprintf(stderr, "denpod console: failed login as %s\n", shown);
+		return;
 	}
-	dpcs_user *u = user_slot(c, dpop_name_ok(name) ? name : "-");
-	if (!u || c->minute_fails >= DPCS_FAILS_MINUTE || u->locked_until > now) {
-		fprintf(stderr, "denpod console: login as %s refused unchecked: %s\n", shown,
-			!u || c->minute_fails >= DPCS_FAILS_MINUTE
-				? "too many failed logins this minute"
-				: "locked after failed logins");
-		return DP_ESTATE; /* not checked: the web server says to wait (429) */
-	}
-	if (dpop_verify(c->s, name, password) == DP_OK && hash_id(c->s, name, u->hash_id) == DP_OK) {
-		u->fails = 0;
-		u->first_fail = 0;
-		u->login = now;
-		fprintf(stderr, "denpod console: %s logged in\n", name);
-		log_act(c, name, "CONSOLE-LOGIN", "denpod console");
-		return 0;
-	}
-	c->minute_fails++;
 	if (!u->fails || now - u->first_fail > DPCS_FAIL_WINDOW) {
 		u->fails = 0;
 		u->first_fail = now;
@@ -128,41 +136,117 @@ static int login(void *app, const char *name, const char *password)
 	u->fails++;
 	fprintf(stderr, "denpod console: failed login as %s (%u in %d min)\n", shown, u->fails,
 		DPCS_FAIL_WINDOW / 60);
-	if (u->fails >= DPCS_FAILS) {
-		int64_t lock = DPCS_LOCK;
-		for (unsigned i = DPCS_FAILS; i < u->fails && lock < DPCS_LOCK_MAX; i++)
-			lock *= 2;
-		lock = lock > DPCS_LOCK_MAX ? DPCS_LOCK_MAX : lock;
-		u->locked_until = now + lock;
-		char detail[128];
-		snprintf(detail, sizeof detail, "%u failed console logins in %d min: locked for %lld s",
-			 u->fails, DPCS_FAIL_WINDOW / 60, (long long)lock);
-		fprintf(stderr, "denpod console: %s: %s\n", shown, detail);
-		/* in the log for an operator's name only: a guessed name is no one who acted */
-		dps_operator o;
-		if (dpop_name_ok(name) && dps_operator_get(c->s, name, &o) == DP_OK)
-			log_act(c, name, "CONSOLE-LOCKOUT", detail);
-		sodium_memzero(&o, sizeof o);
+	if (u->fails < DPCS_FAILS)
+		return;
+	int64_t lock = DPCS_LOCK;
+	for (unsigned i = DPCS_FAILS; i < u->fails && lock < DPCS_LOCK_MAX; i++)
+		lock *= 2;
+	lock = lock > DPCS_LOCK_MAX ? DPCS_LOCK_MAX : lock;
+	u->locked_until = now + lock;
+	char detail[128];
+	snprintf(detail, sizeof detail, "%u failed console logins in %d min: locked for %lld s",
+		 u->fails, DPCS_FAIL_WINDOW / 60, (long long)lock);
+	fprintf(stderr, "denpod console: %s: %s\n", shown, detail);
+	/* in the log for an operator's name only: a guessed name is no one who acted */
+	if (u->op)
+		log_act(c, name, "CONSOLE-LOCKOUT", detail);
+}
+
+/*
+ * Which logins are checked: a locked name's is not (429), nor one no slot
+ * is left for (user_slot: 429, as a cap); a name that
+ * cannot be an operator's (dpop_name_ok) is not, past DPCS_FAILS_MINUTE
+ * failures this minute; every other one is, past the cap too, so a real
+ * operator's right password opens a session whatever others try.  An
+ * unknown name and a wrong password cost the same hash and get the same
+ * answer (403), slot or none (user_slot looks the name up in the store,
+ * microseconds beside the hash), so neither the delay nor the answer says
+ * which names are operators'.
+ */
+static int login(void *app, const char *name, const char *password)
+{
+	dpcs *c = app;
+	int64_t now = dp_now();
+	int valid = dpop_name_ok(name);
+	/* a name that cannot be an operator's is refused as a wrong password, and not echoed */
+	const char *shown = valid ? name : "(not an operator's name)";
+	if (c->minute != now / 60) {
+		c->minute = now / 60;
+		c->minute_fails = 0;
 	}
+	if (!valid && c->minute_fails >= DPCS_FAILS_MINUTE) {
+		fprintf(stderr, "denpod console: login as %s refused unchecked: too many failed logins "
+				"this minute\n", shown);
+		return DP_ESTATE; /* not checked: the web server says to wait (429) */
+	}
+	dps_operator o;
+	int op = valid && dps_operator_get(c->s, name, &o) == DP_OK;
+	sodium_memzero(&o, sizeof o);
+	dpcs_user *u = valid ? user_slot(c, name, op, now) : NULL;
+	if (valid && (!u || u->locked_until > now)) {
+		fprintf(stderr, "denpod console: login as %s refused unchecked: %s\n", shown,
+			u ? "locked after failed logins" : "every slot holds an operator's failures");
+		return DP_ESTATE;
+	}
+	if (dpop_verify(c->s, name, password) == DP_OK && u && hash_id(c->s, name, u->hash_id) == DP_OK) {
+		u->fails = 0;
+		u->first_fail = 0;
+		u->login = now;
+		u->active = now;
+		fprintf(stderr, "denpod console: %s logged in\n", name);
+		log_act(c, name, "CONSOLE-LOGIN", "denpod console");
+		return 0;
+	}
+	count_fail(c, u, name, shown, now);
 	return DP_EDENIED;
+}
+
+/* The header the page sends on an operator's act or navigation, never on its polling. */
+static int is_activity(dp_webui_req *rq)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(rq->req), "X-Denpo-Activity");
+	return h && strcmp(h, "1") == 0;
 }
 
 int dpcs_who(dpcs *c, dp_webui_req *rq)
 {
 	uint8_t now[32];
-	const dpcs_user *u = NULL;
+	dpcs_user *u = NULL;
+	int64_t t = dp_now();
 	for (size_t i = 0; i < DPCS_USERS && !u; i++)
 		if (rq->user && strcmp(c->users[i].name, rq->user) == 0 && c->users[i].login)
 			u = &c->users[i];
+	const char *ended = NULL;
+	if (u && t - u->login >= c->lifetime)
+		ended = "the session is older than the console allows";
+	else if (u && t - u->active >= c->idle)
+		ended = "the session was idle too long";
+	if (ended) {
+		fprintf(stderr, "denpod console: %s's session ended: %s\n", u->name, ended);
+		u->login = 0;
+		dp_webui_fail(rq, 401, "session-ended", ended, "log in again");
+		return -1;
+	}
 	int r = u ? hash_id(c->s, rq->user, now) : DP_ENOTFOUND;
-	if (r == DP_OK && sodium_memcmp(now, u->hash_id, sizeof now) == 0)
+	if (r == DP_OK && sodium_memcmp(now, u->hash_id, sizeof now) == 0) {
+		if (is_activity(rq))
+			u->active = t;
 		return 0;
+	}
 	dp_webui_fail(rq, 401, "session-ended",
 		      r == DP_ENOTFOUND ? "this operator was removed, or the session is not an operator's"
 		      : r		? "the store cannot be read"
 					: "this operator's password was changed since the login",
 		      "log in again");
 	return -1;
+}
+
+/* A limit in seconds: def, or the test's environment variable (a short one). */
+static int64_t limit_of(const char *env, int64_t def)
+{
+	uint64_t v;
+	const char *e = getenv(env);
+	return e && !dp_num_str(&v, e, 1, (uint64_t)def) ? (int64_t)v : def;
 }
 
 /* --listen: a port, bound to 127.0.0.1 whatever is asked (docs/operations.md). */
@@ -194,7 +278,7 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
 
 int dpa_console(const dpa_args *a)
 {
-	uint16_t port;
+	uint16_t port = 0;
 	if (a->npos) {
 		fprintf(stderr, "usage: denpod console [--listen PORT] --data DIR\n");
 		return 2;
@@ -203,6 +287,9 @@ int dpa_console(const dpa_args *a)
 	dp_json_wipe_allocs(); /* a login's password passes through jansson: wiped when freed */
 	static dpcs c; /* large (the feed); one console per process */
 	memset(&c, 0, sizeof c);
+	/* shorter limits for tests only (tests/it_console.sh): never longer than the real ones */
+	c.idle = limit_of("DENPO_TEST_CONSOLE_IDLE", DPCS_IDLE);
+	c.lifetime = limit_of("DENPO_TEST_CONSOLE_LIFETIME", DPCS_LIFETIME);
 	if (e || (e = dpa_open_store(a, &c.cfg, &c.s)))
 		return e;
 	if (dpcs_feed_init(&c.feed)) {
@@ -226,7 +313,7 @@ int dpa_console(const dpa_args *a)
 		.nassets = nassets,
 		.routes = dpcs_routes,
 		.nroutes = dpcs_nroutes,
-		.idle_timeout = DPCS_IDLE,
+		.idle_timeout = DPCS_LIFETIME, /* the page polls: dpcs_who ends idle sessions */
 		.login = login,
 		.app = &c,
 	};

@@ -91,7 +91,9 @@ int dpcs_rates_json(dpcs_feed *f, int64_t now, json_t **out) DP_WUR;
 
 typedef struct {
 	char name[DPS_OPNAME_MAX + 1];
-	int64_t login;        /* last successful login */
+	int op;               /* the name was an operator's when its slot was taken */
+	int64_t login;        /* last successful login (0: no session) */
+	int64_t active;       /* the operator's last act or navigation (X-Denpo-Activity) */
 	uint8_t hash_id[32];  /* of the password hash at that login: a new one ends the sessions */
 	int64_t first_fail;   /* start of the failures counted */
 	unsigned fails;
@@ -106,11 +108,17 @@ typedef struct {
 	dpcs_user users[DPCS_USERS];
 	int64_t minute;       /* failed logins counted in this minute, by any name */
 	unsigned minute_fails;
+	int64_t idle, lifetime; /* seconds: DPCS_IDLE, DPCS_LIFETIME (tests: dpa_console) */
 } dpcs;
 
 /*
  * The session's operator for a route: 0 if rq->user is an operator whose
- * password hash is the one it logged in with; else answers 401 and -1.
+ * password hash is the one it logged in with, who logged in less than
+ * c->lifetime ago and acted less than c->idle ago; else answers 401 and
+ * -1 (the page goes to the login page).  A request with X-Denpo-Activity:
+ * 1 (the page sends it on an act or a navigation, never when it polls)
+ * is an act.  The times are the operator's, not one session's: a new
+ * login of the same name renews its other sessions too.
  */
 int dpcs_who(dpcs *c, dp_webui_req *rq) DP_WUR;
 

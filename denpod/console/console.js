@@ -2,7 +2,7 @@
 // style (the Content-Security-Policy forbids them): every text goes in with textContent.
 'use strict';
 
-const state = { csrf: '', user: '', view: '', seen: -1, last: {}, busy: false };
+const state = { key: '', user: '', view: '', seen: -1, last: {}, busy: false };
 
 // What each rule means, for the security office (docs/detection.md §2).
 const RULES = {
@@ -68,12 +68,14 @@ function status(s) { return el('span', { class: `state ${s}`, text: s }); }
 
 // ---- the API ----
 
-async function api(path, body) {
-	const opts = { credentials: 'same-origin', headers: {} };
+// activity: the operator asked for this (an act, a navigation), not the polling; the console
+// ends a session idle for 30 minutes by these only (X-Denpo-Activity, denpod/console.h dpcs_who)
+async function api(path, body, activity) {
+	const opts = { credentials: 'same-origin', headers: { 'X-Denpo-Key': state.key } };
+	if (activity || body !== undefined) opts.headers['X-Denpo-Activity'] = '1';
 	if (body !== undefined) {
 		opts.method = 'POST';
 		opts.headers['Content-Type'] = 'application/json';
-		opts.headers['X-Denpo-CSRF'] = state.csrf;
 		opts.body = JSON.stringify(body);
 	}
 	let r;
@@ -84,6 +86,7 @@ async function api(path, body) {
 		throw e;
 	}
 	if (r.status === 401) {
+		sessionStorage.removeItem('denpo_key');
 		window.location.replace('/login.html');
 		throw new Error('not logged in');
 	}
@@ -417,7 +420,7 @@ async function load(view, force) {
 	const path = typeof p === 'function' ? p() : p;
 	let j;
 	try {
-		j = await api(path);
+		j = await api(path, undefined, force);
 	} catch (e) {
 		if (e.status === 404 && view === 'log') {
 			put('checkpoint', empty(`${e.message}${e.hint ? ` (${e.hint})` : ''}.`));
@@ -465,18 +468,23 @@ function show() {
 }
 
 async function start() {
+	state.key = sessionStorage.getItem('denpo_key') || '';
+	if (!state.key) {
+		window.location.replace('/login.html');
+		return;
+	}
 	let s;
 	try {
-		s = await api('/api/session');
+		s = await api('/api/session', undefined, true);
 	} catch (e) {
 		return;
 	}
-	state.csrf = s.csrf;
 	state.user = s.user;
 	document.getElementById('who').textContent = s.user;
 	document.getElementById('logout').addEventListener('click', async () => {
 		await fetch('/logout', { method: 'POST', credentials: 'same-origin',
-			headers: { 'X-Denpo-CSRF': state.csrf } }).catch(() => {});
+			headers: { 'X-Denpo-Key': state.key } }).catch(() => {});
+		sessionStorage.removeItem('denpo_key');
 		window.location.replace('/login.html');
 	});
 	document.getElementById('steps-all').addEventListener('change', () => load('steps', true));

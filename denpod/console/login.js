@@ -1,5 +1,6 @@
-// denpod console: the login page (POST /login; the session is a cookie, the CSRF token comes
-// with the console's first request to /api/session).
+// denpod console: the login page (POST /login; the session is a cookie, and its key, which every
+// API request must carry in X-Denpo-Key, comes in the answer: kept in this tab's sessionStorage,
+// where only this origin's pages read it).
 'use strict';
 
 document.getElementById('login').addEventListener('submit', async (ev) => {
@@ -27,8 +28,12 @@ document.getElementById('login').addEventListener('submit', async (ev) => {
 	}
 	pass.value = '';
 	if (r.ok) {
-		window.location.replace('/');
-		return;
+		const j = await r.json().catch(() => ({}));
+		if (j.key) {
+			sessionStorage.setItem('denpo_key', j.key);
+			window.location.replace('/');
+			return;
+		}
 	}
 	let msg = 'Log in refused.';
 	try {

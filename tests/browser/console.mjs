@@ -153,6 +153,12 @@ try {
 	const ctxB = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 	const b = await ctxB.newPage();
 	const cspB = cspWatch(b);
+	// which API requests say they are the operator's acts (X-Denpo-Activity): the polling must not
+	const apiReqs = [];
+	b.on('request', (r) => {
+		if (new globalThis.URL(r.url()).pathname.startsWith('/api/'))
+			apiReqs.push({ key: !!r.headers()['x-denpo-key'], act: r.headers()['x-denpo-activity'] === '1' });
+	});
 	await login(b, OP_B, PW_B);
 	check(true, `operator ${OP_B} is logged in (a second browser context)`);
 	await view(b, 'approvals');
@@ -191,20 +197,28 @@ try {
 	await shot(a, 'rates');
 
 	// ---- keyboard: the first Tab reaches the skip link ----
-	const k = await ctxA.newPage();
+	// (the same tab, loaded again: the session's key is this tab's, a new tab logs in anew)
+	const k = a;
 	await k.goto(`${URL}/`);
 	await k.waitForSelector('#alerts > *');
 	await k.keyboard.press('Tab');
 	check(await k.evaluate(() => document.activeElement.className) === 'skip', 'the first Tab stop is "Skip to content"');
 	await k.keyboard.press('Enter');
 	check(await k.evaluate(() => document.activeElement.id) === 'main', '... which moves the focus to the content');
-	await k.close();
+
+	check(apiReqs.length > 0 && apiReqs.every((r) => r.key), 'every API request carries the session\'s key',
+		JSON.stringify(apiReqs.filter((r) => !r.key).slice(0, 3)));
+	check(apiReqs.some((r) => r.act) && apiReqs.some((r) => !r.act),
+		'navigation and acts say X-Denpo-Activity, the polling does not (idle sessions end)',
+		`${apiReqs.filter((r) => r.act).length} of ${apiReqs.length}`);
 
 	// ---- logging out ends the session ----
+	const key = await b.evaluate(() => sessionStorage.getItem('denpo_key'));
 	await b.click('#logout');
 	await b.waitForURL(`${URL}/login.html`);
-	const after = await b.evaluate(async () => (await fetch('/api/alerts')).status);
-	check(after === 401, 'after logging out, the API answers 401', after);
+	const after = await b.evaluate(async (k) => (await fetch('/api/alerts', { headers: { 'X-Denpo-Key': k } })).status, key);
+	check(key && after === 401, 'after logging out, the API answers 401, the key too', after);
+	check(await b.evaluate(() => sessionStorage.getItem('denpo_key')) === null, '... and the page forgot the key');
 
 	check(csp.length === 0 && cspB.length === 0, 'no Content-Security-Policy violation', [...csp, ...cspB].join('; '));
 } catch (e) {
