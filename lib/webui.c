@@ -358,7 +358,6 @@ static void handle_login(dp_webui *w, struct evhttp_request *req)
 		session *s = session_new(w, req, "");
 		if (w->cfg->on_session)
 			w->cfg->on_session(w->cfg->app);
-		send_signed_in(req, s->key);
 		/*
 		 * Not a redirect: the link is opened from outside (a file page,
 		 * the terminal), so the browser counts a redirect chain from it
@@ -366,6 +365,7 @@ static void handle_login(dp_webui *w, struct evhttp_request *req)
 		 * cookie nor a same-origin Sec-Fetch-Site with the next request.
 		 * This page's script keeps the key and moves on from this origin.
 		 */
+		send_signed_in(req, s->key);
 		return;
 	}
 	const char *why = origin_refusal(w, req);
@@ -403,7 +403,7 @@ static void handle_login(dp_webui *w, struct evhttp_request *req)
 		send_error(req, 403, "denied", "wrong operator name or password", NULL);
 	} else {
 		session *s = session_new(w, req, user);
-		json_t *a = json_pack("{s:s, s:s, s:s}", "user", s->user, "key", s->key, "csrf", s->key);
+		json_t *a = json_pack("{s:s, s:s}", "user", s->user, "key", s->key);
 		char *txt = a ? json_dumps(a, JSON_COMPACT) : NULL;
 		send_text(req, 200, "application/json", txt ? txt : "{}", txt ? strlen(txt) : 2);
 		if (txt)
