@@ -729,7 +729,7 @@ static json_t *snippet(json_t *c, const char *q)
 	if (!body)
 		return json_string("");
 	size_t n = strlen(body);
-	size_t at = 0, len = n < 160 ? n : 160;
+	size_t at = 0, len;
 	char w[64];
 	size_t wl = strcspn(q, " \t\n");
 	if (wl && wl < sizeof w) {
@@ -786,8 +786,6 @@ static void h_search(dp_webui_req *rq)
 
 static void open_held(ui_app *a)
 {
-	char dir[PATH_MAX];
-	cli_path(a->x, dir, "cache");
 	char **ids = NULL;
 	size_t n = 0;
 	if (cli_cache_ids(a->x, &ids, &n))
@@ -810,7 +808,6 @@ static void open_held(ui_app *a)
 	}
 	free(ids);
 	memset(&a->x->err, 0, sizeof a->x->err);
-	(void)dir;
 }
 
 /* ---- the routes ---- */
