@@ -42,6 +42,8 @@ enum fld {
 	F_ACTION,
 	F_REASON,
 	F_DETAIL,
+	F_APPROVER,
+	F_SIGNATURE,
 };
 #define OPT 0x100 /* or-ed into a field of an event: the line is optional */
 
@@ -57,6 +59,7 @@ static const char *const fld_name[] = {
 	[F_OPERATOR] = "Operator",	   [F_ACT] = "Act",
 	[F_RULE] = "Rule",		   [F_ACTION] = "Action",
 	[F_REASON] = "Reason",		   [F_DETAIL] = "Detail",
+	[F_APPROVER] = "Approver",	   [F_SIGNATURE] = "Signature",
 };
 
 #define CABLE_ACT F_CABLE_ID, F_REFERENCE, F_DEVICE, F_SOURCE | OPT
@@ -84,6 +87,8 @@ static const struct {
 	[DP_LOG_ALERT] = {"alert", {F_RULE, F_DEVICE | OPT, F_DETAIL | OPT}},
 	[DP_LOG_CONTAINMENT] = {"containment",
 				{F_ACTION, F_DEVICE | OPT, F_OPERATOR, F_DETAIL | OPT}},
+	[DP_LOG_DEVICE_APPROVED] = {"device-approved",
+				    {F_DEVICE, F_OFFICER, F_APPROVER, F_SIGNATURE, F_SOURCE | OPT}},
 };
 #define NEVENTS (sizeof events / sizeof *events)
 
@@ -169,7 +174,9 @@ static int field_ok(const dp_logent *e, unsigned f)
 	case F_DEVICE:
 	case F_TLS_KEY:
 	case F_KEY_EPOCH:
-		return 1; /* any bytes, any u32 */
+	case F_APPROVER:
+	case F_SIGNATURE:
+		return 1; /* any bytes, any u32 (the index checks an approval's signature) */
 	case F_REFERENCE:
 		return terminated(e->mrn, sizeof e->mrn) && dp_mrn_ok(e->mrn);
 	case F_OFFICER:
@@ -241,6 +248,13 @@ static int put_field(const dp_logent *e, unsigned f, dp_buf *b)
 		return put_hex(b, n, e->device, DP_ED25519_PK);
 	case F_TLS_KEY:
 		return put_hex(b, n, e->tls_key, DP_ED25519_PK);
+	case F_APPROVER:
+		return put_hex(b, n, e->approver, DP_ED25519_PK);
+	case F_SIGNATURE: {
+		char b64[4 * ((DP_ED25519_SIG + 2) / 3) + 1];
+		dp_b64_encode(b64, e->sig, DP_ED25519_SIG, 1);
+		return dp_buf_printf(b, "%s: %s\n", n, b64);
+	}
 	case F_REFERENCE:
 		return dp_buf_printf(b, "%s: %s\n", n, e->mrn);
 	case F_OFFICER:
@@ -390,6 +404,13 @@ static int get_field(dp_logent *e, unsigned f, const char *v, size_t vn)
 		return get_hex(e->device, DP_ED25519_PK, v, vn);
 	case F_TLS_KEY:
 		return get_hex(e->tls_key, DP_ED25519_PK, v, vn);
+	case F_APPROVER:
+		return get_hex(e->approver, DP_ED25519_PK, v, vn);
+	case F_SIGNATURE: {
+		size_t sn;
+		r = dp_b64_decode(e->sig, sizeof e->sig, &sn, v, vn, 1);
+		return !r && sn == DP_ED25519_SIG ? DP_OK : DP_EPARSE;
+	}
 	case F_REFERENCE:
 		return dp_fld_copy(e->mrn, sizeof e->mrn, v, vn);
 	case F_OFFICER:

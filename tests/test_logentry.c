@@ -16,7 +16,7 @@
 #include "tests/fixture.h"
 #include "tests/harness.h"
 
-#define NEV 13 /* DP_LOG_CABLE_ACCEPTED .. DP_LOG_CONTAINMENT */
+#define NEV 14 /* DP_LOG_CABLE_ACCEPTED .. DP_LOG_DEVICE_APPROVED */
 
 static dp_log_rcpt rcpts[3];
 static uint8_t record[300];
@@ -91,6 +91,13 @@ static void sample(dp_logent *e, int ev)
 		strcpy(e->operator_, "auto");
 		strcpy(e->text, "rule BULK-FETCH");
 		break;
+	case DP_LOG_DEVICE_APPROVED:
+		strcpy(e->officer, "tanaka.h");
+		dev(e->approver, 0x61);
+		for (int i = 0; i < DP_ED25519_SIG; i++)
+			e->sig[i] = (uint8_t)(0x80 + i);
+		strcpy(e->source, "192.0.2.44");
+		break;
 	}
 	if (ev != DP_LOG_ADMIN) { /* every other event names a device */
 		dev(e->device, 0x01);
@@ -136,7 +143,8 @@ static int same(const dp_logent *a, const dp_logent *d)
 	    a->parts != d->parts || a->nrcpts != d->nrcpts || strcmp(a->source, d->source) ||
 	    a->epoch != d->epoch || a->record_len != d->record_len ||
 	    memcmp(a->tls_key, d->tls_key, 32) || strcmp(a->name, d->name) ||
-	    strcmp(a->operator_, d->operator_) || strcmp(a->act, d->act) || strcmp(a->text, d->text))
+	    strcmp(a->operator_, d->operator_) || strcmp(a->act, d->act) || strcmp(a->text, d->text) ||
+	    memcmp(a->approver, d->approver, 32) || memcmp(a->sig, d->sig, sizeof a->sig))
 		return 0;
 	if (a->has_device != d->has_device || memcmp(a->device, d->device, 32))
 		return 0;
@@ -468,6 +476,9 @@ static const struct {
 	{DP_LOG_ADMIN, "Act: POST-ADD", "Act: POST, ADD", DP_EPARSE},
 	{DP_LOG_ALERT, "Rule: BULK-FETCH", "Rule: -BULK", DP_EPARSE},
 	{DP_LOG_CONTAINMENT, "Action: SUSPEND-DEVICE", "Action: ", DP_EPARSE},
+	/* an approval's signature is 64 bytes in padded base64 */
+	{DP_LOG_DEVICE_APPROVED, "Signature: gIGC", "Signature: gIGCgIGC", DP_EPARSE},
+	{DP_LOG_DEVICE_APPROVED, "Approver: 6162", "Approver: 616", DP_EPARSE},
 	/* Source: the one spelling of an address */
 	{DP_LOG_CABLE_ACCEPTED, "Source: 192.0.2.10", "Source: ::ffff:192.0.2.10", DP_EPARSE},
 	{DP_LOG_CABLE_ACCEPTED, "Source: 192.0.2.10", "Source: ::ffff:c000:20a", DP_EPARSE},

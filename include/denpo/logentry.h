@@ -40,6 +40,9 @@
  *   admin            R Operator <text>, R Act <name>, O Detail <text>
  *   alert            R Rule <name>, O Device, O Detail <text>
  *   containment      R Action <name>, O Device, R Operator <text> ("auto" for the switch), O Detail <text>
+ *   device-approved  R Device, R Officer, R Approver <device hex64>, R Signature <base64 of
+ *                    the approver's 64-byte Ed25519 signature (denpo/devindex.h)>, O Source
+ *                    (an officer approved their new device on one they already had)
  *
  * <text> is 1..DP_LOG_TEXT_MAX printable ASCII characters (0x20..0x7e),
  * not starting or ending with a space.  <name> is as dp_name_ok, <handle>
@@ -88,6 +91,7 @@ enum dp_log_event {
 	DP_LOG_ADMIN,
 	DP_LOG_ALERT,
 	DP_LOG_CONTAINMENT,
+	DP_LOG_DEVICE_APPROVED,
 };
 const char *dp_log_event_name(int event); /* "cable-accepted"; NULL if unknown */
 
@@ -114,7 +118,7 @@ typedef struct {
 	char mrn[DP_MRN_MAX + 1];             /* Reference */
 	uint8_t envelope_hash[32];
 	int classification, prec_action, prec_info;
-	char officer[DP_NAME_MAX + 1];        /* cable-accepted, device-enrolled */
+	char officer[DP_NAME_MAX + 1];        /* cable-accepted, device-enrolled, device-approved */
 	char post[DP_NAME_MAX + 1];           /* cable-accepted, device-enrolled */
 	uint32_t part, parts;
 	const dp_log_rcpt *rcpts;             /* encode: caller's; decode: rcpt_buf */
@@ -131,6 +135,8 @@ typedef struct {
 	uint8_t record_buf[DP_EPOCH_KEY_MAX];
 	/* devices */
 	uint8_t tls_key[DP_ED25519_PK];
+	uint8_t approver[DP_ED25519_PK];      /* device-approved */
+	uint8_t sig[DP_ED25519_SIG];          /* device-approved */
 	char name[DP_NAME_MAX + 1];           /* device name (as in the enrolment request) */
 	/* admin, alerts, containment */
 	char operator_[DP_LOG_TEXT_MAX + 1];
