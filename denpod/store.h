@@ -504,6 +504,7 @@ int dps_log_recovery_put(dps_store *s, uint64_t rollback, const uint8_t device[3
  * put (inside a transaction): stores or replaces officer's record text.
  * clear (inside a transaction): removes every record (before a replay).
  * all: every record, by officer (the text is valid during cb only).
+ * get: officer's record text into out (reset first); DP_ENOTFOUND if none.
  * size_get: that size; DP_ENOTFOUND if none (a database from before the
  * index, or one being replayed); size_put (inside a transaction).
  */
@@ -511,6 +512,7 @@ int dps_offidx_put(dps_store *s, const char *officer, const uint8_t *text, size_
 int dps_offidx_clear(dps_store *s) DP_WUR;
 int dps_offidx_all(dps_store *s, int (*cb)(void *ctx, const char *officer, const uint8_t *text,
 					   size_t len), void *ctx) DP_WUR;
+int dps_offidx_get(dps_store *s, const char *officer, dp_buf *out) DP_WUR;
 int dps_offidx_size_get(dps_store *s, uint64_t *size) DP_WUR;
 int dps_offidx_size_put(dps_store *s, uint64_t size) DP_WUR;
 

@@ -445,3 +445,18 @@ int dps_offidx_size_put(dps_store *s, uint64_t size)
 	snprintf(v, sizeof v, "%llu", (unsigned long long)size);
 	return dps_meta_put(s, OFFIDX_META, v);
 }
+
+static int offidx_get_row(dpdb_stmt *st, void *ctx)
+{
+	size_t n = 0;
+	const uint8_t *p = dpdb_col_blob(st, 0, &n);
+	return p ? dp_buf_append(ctx, p, n) : DP_ESTORE;
+}
+
+int dps_offidx_get(dps_store *s, const char *officer, dp_buf *out)
+{
+	dp_buf_reset(out);
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT record FROM officer_index WHERE officer=?1");
+	dpdb_bind_text(st, 1, officer);
+	return dps_row1(st, offidx_get_row, out);
+}
