@@ -19,6 +19,9 @@ URL="https://127.0.0.1:$PORT"
 cu() { local d=$1; shift; curl -sk --cert "$T/$d/tls.crt" --key "$T/$d/tls.pem" "$@"; }
 devid() { "$TI" id "$T/$1/sign.seed"; } # a tool_submit device's id
 all() { local c; for c; do eval "$c" || return 1; done; } # all 'A' 'B': every condition holds
+# nent TEXT: the log entries holding TEXT (a line such as "Event: device-approved")
+nent() { db_sql "SELECT count(*) FROM log_entries WHERE instr(data, CAST('$1' AS BLOB)) > 0" \
+	"SELECT count(*) FROM log_entries WHERE position(convert_to('$1', 'UTF8') in data) > 0"; }
 cpsize() { db_sql "SELECT max(size) FROM log_checkpoints"; }
 entries() { db_sql "SELECT count(*) FROM log_entries"; }
 # signed: wait (<= 5 s) until the latest checkpoint covers every entry
@@ -91,13 +94,13 @@ SIG=$("$TI" approve "$T/a/sign.seed" tanaka.h "$B")
 st=$(post a /v1/devices/approve "{\"device\":\"$B\",\"signature\":\"$SIG\"}")
 check "approve: a's approval of b is logged (201)" all '[ "$st" = 201 ]' "jq -e >/dev/null '.log_index >= 0' '$T/post.json'"
 signed || no "not signed after approve"
-check "... as a device-approved entry" [ "$(db_sql "SELECT count(*) FROM log_entries WHERE instr(data, CAST('Event: device-approved' AS BLOB)) > 0")" = 1 ]
+check "... as a device-approved entry" [ "$(nent 'Event: device-approved')" = 1 ]
 officer tanaka.h
 check "... the record carries the approval by a" grep -q "^Device: $B .* $A@[0-9]*:[A-Za-z0-9+/]*=* TESTDEV$" "$T/off.txt"
 st=$(post a /v1/devices/approve "{\"device\":\"$B\",\"signature\":\"$SIG\"}")
 check "approving again: 200, already approved, nothing logged" \
 	all '[ "$st" = 200 ]' "jq -e >/dev/null '.already_approved' '$T/post.json'" \
-	"[ \"\$(db_sql \"SELECT count(*) FROM log_entries WHERE instr(data, CAST('Event: device-approved' AS BLOB)) > 0\")\" = 1 ]"
+	"[ \"\$(nent 'Event: device-approved')\" = 1 ]"
 n0=$(entries)
 SIGC=$("$TI" approve "$T/b/sign.seed" tanaka.h "$C")
 st=$(post a /v1/devices/approve "{\"device\":\"$C\",\"signature\":\"$SIGC\"}")
@@ -115,12 +118,12 @@ check "... none of those logged anything" [ "$(entries)" = "$n0" ]
 st=$(post a /v1/devices/report "{\"device\":\"$C\",\"reason\":\"unapproved\"}")
 check "report: a reports c as not approved (201)" [ "$st" = 201 ]
 check "... an alert entry (Rule UNAPPROVED-DEVICE) in the log" \
-	[ "$(db_sql "SELECT count(*) FROM log_entries WHERE instr(data, CAST('Rule: UNAPPROVED-DEVICE' AS BLOB)) > 0")" = 1 ]
+	[ "$(nent 'Rule: UNAPPROVED-DEVICE')" = 1 ]
 check "... and in alerts.jsonl, naming the officer and the device" \
 	[ -n "$(jq -c "select(.rule.name==\"UNAPPROVED-DEVICE\" and .user.target.name==\"tanaka.h\" and .device.id==\"$C\")" "$T/sw/alerts.jsonl" 2>/dev/null)" ]
 st=$(post a /v1/devices/report "{\"device\":\"$C\",\"reason\":\"unapproved\"}")
 check "the same report within the hour: 200, nothing logged again" \
-	all '[ "$st" = 200 ]' "[ \"\$(db_sql \"SELECT count(*) FROM log_entries WHERE instr(data, CAST('Rule: UNAPPROVED-DEVICE' AS BLOB)) > 0\")\" = 1 ]"
+	all '[ "$st" = 200 ]' "[ \"\$(nent 'Rule: UNAPPROVED-DEVICE')\" = 1 ]"
 st=$(post a /v1/devices/report "{\"device\":\"$C\",\"reason\":\"bored\"}")
 check "another reason: 400" [ "$st" = 400 ]
 
