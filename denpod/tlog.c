@@ -865,6 +865,44 @@ static int signer_agrees(dpl_log *l)
 	return DP_OK;
 }
 
+/*
+ * A log whose latest checkpoint was signed before the officer index (its
+ * note has no officer-index line): an admin entry (Act OFFICER-INDEX) that
+ * says the index was made, so that the next round signs a checkpoint with
+ * the line at once rather than at the next access, and auditors see when
+ * the switch began to keep it.  Only by the holder of the signing lease.
+ */
+static int index_upgrade(dpl_log *l)
+{
+	uint8_t root[DP_TLOG_HASH];
+	if (!l->have_cp || !l->ix_full || dpx_checkpoint_root(&l->pub, root) != DP_ENOTFOUND ||
+	    !lease_held(l))
+		return DP_OK;
+	dpl_enc *x = dpl_enc_new();
+	if (!x)
+		return DP_ENOMEM;
+	if (l->wlock)
+		pthread_mutex_lock(l->wlock);
+	int r = dps_begin(l->s);
+	if (!r) {
+		dp_logent *e = dpl_ent(x, DP_LOG_ADMIN, dp_now());
+		snprintf(e->operator_, sizeof e->operator_, "denpod");
+		snprintf(e->act, sizeof e->act, "OFFICER-INDEX");
+		snprintf(e->text, sizeof e->text, "the officer index was made from the log's %llu "
+						  "entries; every checkpoint from here on signs its root",
+			 (unsigned long long)l->range.size);
+		r = dpl_put(l->s, x, NULL);
+		if (!r)
+			r = dps_commit(l->s);
+		else
+			dps_rollback(l->s);
+	}
+	if (l->wlock)
+		pthread_mutex_unlock(l->wlock);
+	dpl_enc_free(x);
+	return r;
+}
+
 int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock, int signer)
 {
 	char path[DPC_PATH_MAX];
@@ -900,6 +938,8 @@ int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock, int s
 		r = start_check(l);
 	if (!r)
 		r = signer_agrees(l);
+	if (!r)
+		r = index_upgrade(l);
 	/* catch up with everything appended while no signer ran */
 	uint64_t n = DPL_ROUND_MAX;
 	while (!r && n == DPL_ROUND_MAX)

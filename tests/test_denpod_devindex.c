@@ -11,6 +11,8 @@
  *   - a store without the records (before the index) is replayed at open
  *     and gives the same root;
  *   - `denpod log verify` fails on an altered row, naming the officer;
+ *   - a log whose latest checkpoint has no line (before the index): an
+ *     admin entry OFFICER-INDEX at the start, and the line from then on;
  *   - a 65th device for one officer: the signer refuses to sign on.
  */
 #include <stdlib.h>
@@ -322,6 +324,72 @@ static void test_signer(dps_store *s, dpl_enc *x)
 	dpl_close(l);
 }
 
+/* The latest checkpoint's note replaced by one signed as before the index (no line). */
+static int unline_latest(dps_store *s)
+{
+	dps_checkpoint c;
+	dp_checkpoint cp;
+	uint8_t *sk = NULL, pk[32];
+	dp_buf b;
+	int r = dps_log_latest(s, &c);
+	if (r)
+		return r;
+	memset(&cp, 0, sizeof cp);
+	snprintf(cp.origin, sizeof cp.origin, "%s", cfg.log_origin);
+	cp.size = c.size;
+	memcpy(cp.root, c.root, 32);
+	dp_buf_init(&b, DPS_NOTE_MAX);
+	r = dpc_key_load(&cfg, "log.key", &sk, pk);
+	if (!r)
+		r = dp_checkpoint_format(&b, &cp);
+	size_t tl = b.len;
+	if (!r)
+		r = dp_buf_putc(&b, '\n');
+	if (!r)
+		r = dp_note_sign_line(&b, (const char *)b.p, tl, cfg.log_origin, sk);
+	dpc_key_free(sk);
+	char q[DPS_NOTE_MAX + 128];
+	snprintf(q, sizeof q, "UPDATE log_checkpoints SET note='%.*s' WHERE size=%llu", (int)b.len,
+		 (const char *)b.p, (unsigned long long)c.size);
+	dp_buf_free(&b);
+	return r ? r : sql(q);
+}
+
+static int is_index_entry(void *ctx, uint64_t idx, const uint8_t *p, size_t len)
+{
+	dp_logent *e = malloc(sizeof *e);
+	(void)idx;
+	*(int *)ctx = e && dp_logent_decode(e, p, len) == DP_OK && e->event == DP_LOG_ADMIN &&
+		      strcmp(e->act, "OFFICER-INDEX") == 0 && strcmp(e->operator_, "denpod") == 0;
+	free(e);
+	return DP_OK;
+}
+
+/* A log from before the index: replayed, an admin entry, and a checkpoint with the line. */
+static void test_upgrade(dps_store *s)
+{
+	dpl_log *l = NULL;
+	uint64_t n0 = 0, n1 = 0;
+	uint8_t root[32];
+	dps_checkpoint c;
+	CHECK(unline_latest(s) == DP_OK);
+	CHECK(sql("DELETE FROM officer_index; DELETE FROM meta WHERE k='officer_index'") == DP_OK);
+	CHECK(dps_log_latest(s, &c) == DP_OK && dpx_checkpoint_root(&c, root) == DP_ENOTFOUND);
+	CHECK(dps_log_size(s, &n0) == DP_OK);
+	CHECK(verify_quiet(s) == DP_OK); /* a checkpoint without the line is not compared */
+	CHECK(log_open(&l) == DP_OK);
+	CHECK(dps_log_size(s, &n1) == DP_OK && n1 == n0 + 1);
+	CHECKF(line_is_want(s), "after the upgrade the next checkpoint carries the line");
+	CHECK(rows_are_want(s, 2));
+	int k = 0;
+	CHECK(dps_log_entries(s, n0, 1, is_index_entry, &k) == DP_OK);
+	CHECKF(k == 1, "entry %llu is the admin entry OFFICER-INDEX", (unsigned long long)n0);
+	dpl_close(l);
+	/* a second start: the index is stored, no second entry */
+	CHECK(log_open(&l) == DP_OK && dps_log_size(s, &n1) == DP_OK && n1 == n0 + 1);
+	dpl_close(l);
+}
+
 static void test_full(dps_store *s, dpl_enc *x)
 {
 	dpl_log *l = NULL;
@@ -372,6 +440,7 @@ int main(void)
 		return t_done("test_denpod_devindex");
 	test_replay();
 	test_signer(s, x);
+	test_upgrade(s);
 	test_full(s, x);
 	dpsg_thread_stop(signer_t);
 	dpl_enc_free(x);
