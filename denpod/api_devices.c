@@ -219,20 +219,14 @@ static int reported(const uint8_t reporter[DP_ED25519_PK], const uint8_t device[
 struct op_report {
 	dpd_op op;
 	uint8_t device[DP_ED25519_PK];
-	char officer[DP_NAME_MAX + 1];
 	char detail[DP_LOG_TEXT_MAX + 1];
 };
 
 static int report_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 {
 	struct op_report *k = DPD_OP_OF(op, struct op_report);
-	dp_logent *e = dpl_ent(x, DP_LOG_ALERT, op->t);
-	snprintf(e->act, sizeof e->act, UNAPPROVED_RULE);
-	memcpy(e->device, k->device, DP_ED25519_PK);
-	e->has_device = 1;
-	snprintf(e->text, sizeof e->text, "%s", k->detail);
 	uint64_t idx;
-	int r = dpl_put(st, x, &idx);
+	int r = dpl_alert(st, x, op->t, UNAPPROVED_RULE, k->device, k->detail, &idx);
 	if (!r) {
 		op->log_idx = (int64_t)idx;
 		(*logged)++;
@@ -250,19 +244,7 @@ static void report_answer(dpd_server *srv, dpd_op *op)
 				"the switch could not record the report; retry");
 		return;
 	}
-	dpo_action a;
-	memset(&a, 0, sizeof a);
-	a.kind = DPO_KIND_LOG;
-	a.t_ms = op->t * 1000;
-	a.action = "unapproved-device";
-	a.device = k->device;
-	a.officer = k->officer;
-	a.rule = UNAPPROVED_RULE;
-	a.id = -1;
-	a.detail = k->detail;
-	a.log_index_valid = 1;
-	a.log_index = op->log_idx;
-	dpd_det_step(srv, &a);
+	dpd_det_report(srv, op, "unapproved-device", UNAPPROVED_RULE, k->device, k->detail);
 	dpd_reply_json(&op->rq, 201, json_pack("{s:I,s:b}", "log_index", (json_int_t)op->log_idx,
 					       "duplicate", 0));
 }
@@ -311,7 +293,6 @@ void dpd_post_report(const dpd_call *c)
 	dp_hex_encode(me, c->dev->id, DP_ED25519_PK);
 	dp_hex_encode(it, id, DP_ED25519_PK);
 	memcpy(k->device, id, DP_ED25519_PK);
-	snprintf(k->officer, sizeof k->officer, "%s", c->me->handle);
 	snprintf(k->detail, sizeof k->detail, "device %s of officer %s reports device %.16s (%s) in "
 		 "the officer's index, not approved by the officer", me, c->me->handle, it, name);
 	op->t = now;

@@ -171,13 +171,8 @@ static int recovered_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 		op->log_idx = prev; /* reported before: the first report's entry answers */
 		return r;
 	}
-	dp_logent *e = dpl_ent(x, DP_LOG_ALERT, op->t);
-	snprintf(e->act, sizeof e->act, WITNESS_RULE);
-	memcpy(e->device, k->device, DP_ED25519_PK);
-	e->has_device = 1;
-	snprintf(e->text, sizeof e->text, "%s", k->detail);
 	uint64_t idx;
-	r = dpl_put(st, x, &idx);
+	r = dpl_alert(st, x, op->t, WITNESS_RULE, k->device, k->detail, &idx);
 	if (!r)
 		r = dps_log_recovery_put(st, k->rollback, k->device, k->verified, idx);
 	if (!r) {
@@ -198,20 +193,8 @@ static void recovered_answer(dpd_server *srv, dpd_op *op)
 				"the switch could not record the report; retry");
 		return;
 	}
-	if (k->first) {
-		dpo_action a;
-		memset(&a, 0, sizeof a);
-		a.kind = DPO_KIND_LOG;
-		a.t_ms = op->t * 1000;
-		a.action = "witness-reset";
-		a.device = k->device;
-		a.rule = WITNESS_RULE;
-		a.id = -1;
-		a.detail = k->detail;
-		a.log_index_valid = 1;
-		a.log_index = op->log_idx;
-		dpd_det_step(srv, &a);
-	}
+	if (k->first)
+		dpd_det_report(srv, op, "witness-reset", WITNESS_RULE, k->device, k->detail);
 	dpd_reply_json(&op->rq, k->first ? 201 : 200,
 		       json_pack("{s:I,s:b}", "log_index", (json_int_t)op->log_idx, "duplicate",
 				 !k->first));

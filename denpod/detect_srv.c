@@ -469,15 +469,10 @@ static int alert_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	k->dup = !first;
 	if (k->dup)
 		return DP_OK;
-	dp_logent *e = dpl_ent(x, DP_LOG_ALERT, op->t);
-	snprintf(e->act, sizeof e->act, "%s", rule);
-	memcpy(e->device, a->device, 32);
-	e->has_device = 1;
 	char detail[DP_LOG_TEXT_MAX + 1];
 	log_text(detail, a->detail);
-	snprintf(e->text, sizeof e->text, "%s", detail);
 	uint64_t idx;
-	r = dpl_put(st, x, &idx);
+	r = dpl_alert(st, x, op->t, rule, a->device, detail, &idx);
 	if (r)
 		return r;
 	op->log_idx = (int64_t)idx;
@@ -646,6 +641,23 @@ static int config_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 }
 
 /* ---- after the commit ---- */
+
+void dpd_det_report(dpd_server *srv, const dpd_op *op, const char *action, const char *rule,
+		    const uint8_t device[32], const char *detail)
+{
+	dpo_action a;
+	memset(&a, 0, sizeof a);
+	a.kind = DPO_KIND_LOG;
+	a.t_ms = op->t * 1000;
+	a.action = action;
+	a.device = device;
+	a.rule = rule;
+	a.id = -1;
+	a.detail = detail;
+	a.log_index_valid = 1;
+	a.log_index = op->log_idx;
+	dpd_det_step(srv, &a);
+}
 
 void dpd_det_step(dpd_server *srv, dpo_action *a)
 {

@@ -53,6 +53,13 @@ void dpd_det_heard(dpd_server *srv, const char *payload);
  * while detection is off.
  */
 void dpd_det_step(dpd_server *srv, dpo_action *a);
+/*
+ * A device's report, logged by op as its alert entry (op->log_idx, at
+ * op->t), as a step (DPO_KIND_LOG) to the alert outputs: a witness reset
+ * (api_rollback.c), an unapproved device (api_devices.c).
+ */
+void dpd_det_report(dpd_server *srv, const dpd_op *op, const char *action, const char *rule,
+		    const uint8_t device[32], const char *detail);
 
 /*
  * The alert outputs of the configuration (alerts_file, syslog, facility):

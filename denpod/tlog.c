@@ -102,6 +102,17 @@ int dpl_put(dps_store *s, dpl_enc *x, uint64_t *idx)
 	return r;
 }
 
+int dpl_alert(dps_store *s, dpl_enc *x, int64_t t, const char *rule, const uint8_t device[32],
+	      const char *detail, uint64_t *idx)
+{
+	dp_logent *e = dpl_ent(x, DP_LOG_ALERT, t);
+	snprintf(e->act, sizeof e->act, "%s", rule);
+	memcpy(e->device, device, 32);
+	e->has_device = 1;
+	snprintf(e->text, sizeof e->text, "%s", detail);
+	return dpl_put(s, x, idx);
+}
+
 static int rcpt_cmp(const void *a, const void *b)
 {
 	return memcmp(((const dp_log_rcpt *)a)->device, ((const dp_log_rcpt *)b)->device,

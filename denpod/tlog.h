@@ -58,6 +58,13 @@ void dpl_source(dp_logent *e, const char *addr);
  */
 int dpl_put(dps_store *s, dpl_enc *x, uint64_t *idx) DP_WUR;
 /*
+ * An alert entry (Rule, Device, Detail: the caller's text, printable and
+ * at most DP_LOG_TEXT_MAX) at time t, appended as dpl_put does; *idx (may
+ * be NULL) gets its index.  Detection's alerts and the devices' reports.
+ */
+int dpl_alert(dps_store *s, dpl_enc *x, int64_t t, const char *rule, const uint8_t device[32],
+	      const char *detail, uint64_t *idx) DP_WUR;
+/*
  * The cable-accepted entries of a cable just stored (sub after
  * dps_cable_insert, not duplicate): one per DP_LOG_RCPTS_PER_ENTRY
  * recipients, sorted by device.  *first: the first part's index.
