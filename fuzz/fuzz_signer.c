@@ -7,10 +7,12 @@
  *   - every answer is 1..DPSG_MSG_MAX bytes, its status byte 0 or a
  *     DP_E* code the header documents;
  *   - a signed checkpoint opens under the log key, names the log, and is
- *     of the (size, root) the request asked for;
+ *     of the (size, root) the request asked for, with the officer index's
+ *     root of the request (its last 32 bytes) as its officer-index line;
  *   - the signer never signs a rollback (a size below one it signed) nor a
  *     fork (a second root for a size it signed): the property privilege
- *     separation exists for (docs/threat-model.md).
+ *     separation exists for (docs/threat-model.md); nor, in one run, a
+ *     second officer index for a tree it signed.
  * The log key and data directory are made once, in a temporary directory.
  */
 #include <stdio.h>
@@ -20,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "denpo/devindex.h"
 #include "denpo/tlog.h"
 #include "denpod/signer.h"
 #include "fuzz/fuzz.h"
@@ -80,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	static uint8_t ans[DPSG_MSG_MAX];
 	uint64_t sizes[SIGNED_MAX], max_signed = 0;
-	uint8_t roots[SIGNED_MAX][DP_TLOG_HASH];
+	uint8_t roots[SIGNED_MAX][DP_TLOG_HASH], iroots[SIGNED_MAX][DP_TLOG_HASH];
 	size_t nsigned = 0, at = 0;
 	while (at + 2 <= size) {
 		size_t n = (size_t)data[at] << 8 | data[at + 1];
@@ -97,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ans[0] != 0 || n < 1 || req[0] != 2 /* SIGN */)
 			continue;
 		/* a signature: of what was asked, under the log key, never a rollback or fork */
-		if (n < 1 + 8 + DP_TLOG_HASH || an < 11)
+		if (n < 1 + 8 + 2 * DP_TLOG_HASH + 1 || an < 11)
 			__builtin_trap();
 		size_t nl = (size_t)ans[9] << 8 | ans[10];
 		if (nl != an - 11)
@@ -114,11 +117,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			asked = asked << 8 | req[1 + i];
 		if (cp.size != asked || memcmp(cp.root, req + 9, DP_TLOG_HASH) != 0 || cp.size < max_signed)
 			__builtin_trap();
-		for (size_t i = 0; i < nsigned; i++)
+		uint8_t iroot[DP_TLOG_HASH];
+		if (dp_devindex_line_parse((const char *)ans + 11, tl, cp.next, iroot) != DP_OK ||
+		    memcmp(iroot, req + n - DP_TLOG_HASH, DP_TLOG_HASH) != 0)
+			__builtin_trap(); /* the index root asked for, as the one extension line */
+		for (size_t i = 0; i < nsigned; i++) {
 			if (sizes[i] == cp.size && memcmp(roots[i], cp.root, DP_TLOG_HASH) != 0)
 				__builtin_trap(); /* two roots for one size: a fork signed */
+			if (sizes[i] == cp.size && memcmp(iroots[i], iroot, DP_TLOG_HASH) != 0)
+				__builtin_trap(); /* two officer indexes for one tree */
+		}
 		if (nsigned < SIGNED_MAX) {
 			sizes[nsigned] = cp.size;
+			memcpy(iroots[nsigned], iroot, DP_TLOG_HASH);
 			memcpy(roots[nsigned++], cp.root, DP_TLOG_HASH);
 		}
 		max_signed = cp.size;
