@@ -33,21 +33,33 @@ static int replay_one(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
 	return dp_devreplay_entry(p->x, idx, e, len, p->why, p->cap);
 }
 
-int dpx_records(dps_store *s, uint64_t size, dp_devreplay **out, int *full, char *why, size_t cap)
+int dpx_records(dps_store *s, const dps_checkpoint *c, dp_devreplay **out, int *full, char *why,
+		size_t cap)
 {
 	dp_devreplay *x = NULL;
-	uint64_t at = 0;
+	uint64_t at = 0, size = c ? c->size : 0;
+	uint8_t want[DP_TLOG_HASH], got[DP_TLOG_HASH];
 	*out = NULL;
 	*full = 0;
 	int r = dp_devreplay_new(&x);
 	if (r)
 		return r;
 	int e = dps_offidx_size_get(s, &at);
-	if (e == DP_OK && at == size) {
+	/* the stored records only if they give the root the checkpoint signed */
+	if (e == DP_OK && at == size && c && dpx_checkpoint_root(c, want) == DP_OK) {
 		r = dps_offidx_all(s, load_row, x);
-		if (r != DP_EPARSE && r != DP_EEXISTS)
+		if (!r)
+			r = dp_devreplay_root(x, got);
+		if (!r && memcmp(got, want, DP_TLOG_HASH) == 0)
 			goto done;
-		/* a damaged row: replay, and rewrite the table */
+		if (!r)
+			fprintf(stderr, "denpod: log: the stored officer index does not give the root the "
+					"latest checkpoint (size %llu) signed: the table officer_index was "
+					"altered; it is replayed from the log (denpod log verify names the "
+					"officers)\n", (unsigned long long)size);
+		if (r && r != DP_EPARSE && r != DP_EEXISTS)
+			goto done;
+		/* damaged or altered: replay, and rewrite the table */
 		dp_devreplay_free(x);
 		x = NULL;
 		if ((r = dp_devreplay_new(&x)))

@@ -26,12 +26,14 @@
 /* ---- the signer (tlog.c) ---- */
 
 /*
- * The records of the checkpoint of `size`: read from the store if it holds
- * those of that size, else replayed from the entries below it (*full = 1:
- * dpx_store rewrites the whole table).  On DP_EEXISTS / DP_ETOOBIG (an entry
+ * The records of checkpoint c (NULL: none stored, the empty log): read
+ * from the store if it holds those of c's size and they give the root c's
+ * officer-index line signed, else replayed from the entries below it
+ * (*full = 1: dpx_store rewrites the whole table).  So rows edited in the
+ * database are never signed over.  On DP_EEXISTS / DP_ETOOBIG (an entry
  * the index cannot hold, see devreplay.h) why says which.
  */
-int dpx_records(dps_store *s, uint64_t size, dp_devreplay **out, int *full, char *why,
+int dpx_records(dps_store *s, const dps_checkpoint *c, dp_devreplay **out, int *full, char *why,
 		size_t cap) DP_WUR;
 /* Inside the signer's transaction: the changed records (every one if full) and size. */
 int dpx_store(dps_store *s, const dp_devreplay *x, int full, uint64_t size) DP_WUR;

@@ -384,7 +384,8 @@ static int load(dpl_log *l, int quiet)
 	l->ix = NULL;
 	l->ix_why[0] = 0;
 	if (!r)
-		r = dpx_records(l->s, l->range.size, &l->ix, &l->ix_full, l->ix_why, sizeof l->ix_why);
+		r = dpx_records(l->s, l->have_cp ? &l->pub : NULL, &l->ix, &l->ix_full, l->ix_why,
+				sizeof l->ix_why);
 	if (r && l->ix_why[0]) {
 		fprintf(stderr, "denpod: log: OFFICER INDEX: %s; refusing to sign on (docs/transparency.md "
 				"§6)\n", l->ix_why);

@@ -7,7 +7,8 @@
 # root; a device approves another of its officer (a device-approved entry the record
 # shows) and reports one not approved (an alert entry that reaches alerts.jsonl); resolve
 # carries the officers' proofs; a database without the records is replayed from the
-# log; `denpod log verify` catches an altered officer_index row, naming the officer.
+# log; `denpod log verify` catches an altered officer_index row, naming the officer, and
+# the signer replays the index rather than sign over it.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit" TI="$BUILD/tests/tool_devindex"
 need_programs it_devindex_switch "$DENPOD" "$TS" "$TI"
@@ -170,4 +171,12 @@ V2=$(D log verify 2>&1)
 rc=$?
 check "log verify: an altered officer_index row fails (exit $rc)" [ "$rc" != 0 ]
 check "... naming the officer" grep -q "stored record of officer tanaka.h is not what the log's entries make of it" <<<"$V2"
+start_switch || no "restart after the tampering"
+check "the start does not sign over the altered row: it replays the index" grep -q "table officer_index was altered" "$T/run.log"
+post s /v1/devices/report "{\"device\":\"$S\",\"reason\":\"unapproved\"}" >/dev/null # a device of another officer: 404, nothing logged
+post b /v1/devices/report "{\"device\":\"$C\",\"reason\":\"unapproved\"}" >/dev/null # one more entry: the next checkpoint
+signed || no "not signed after the restart"
+officer tanaka.h
+check "... the next checkpoint's record of tanaka.h is the log's (c revoked)" grep -q "^Device: $C [0-9]* [0-9]* revoked " "$T/off.txt"
+check "... and log verify is ok again" grep -q "log verify: ok" <<<"$(D log verify 2>&1)"
 t_done it_devindex_switch

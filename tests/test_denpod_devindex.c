@@ -10,7 +10,8 @@
  *   - a suspension and an approval change the record and the root;
  *   - a store without the records (before the index) is replayed at open
  *     and gives the same root;
- *   - `denpod log verify` fails on an altered row, naming the officer;
+ *   - `denpod log verify` fails on an altered row, naming the officer, and
+ *     the signer replays rather than signs over one (even one that decodes);
  *   - a log whose latest checkpoint has no line (before the index): an
  *     admin entry OFFICER-INDEX at the start, and the line from then on;
  *   - a 65th device for one officer: the signer refuses to sign on.
@@ -321,6 +322,16 @@ static void test_signer(dps_store *s, dpl_enc *x)
 	CHECK(log_open(&l) == DP_OK);
 	CHECK(admin(s, x) == DP_OK && dpl_round(l, &n) == DP_OK && n == 1);
 	CHECK(rows_are_want(s, 2) && verify_quiet(s) == DP_OK);
+	dpl_close(l);
+	l = NULL;
+	/* a row edited so that it still decodes (a2 shown active): never signed over */
+	CHECK(sql("UPDATE officer_index SET record=CAST(replace(CAST(record AS TEXT), ' suspended ', "
+		  "' active ') AS BLOB) WHERE officer='tanaka.h'") == DP_OK);
+	CHECK(!rows_are_want(s, 2) && verify_quiet(s) == DP_ESTATE);
+	CHECK(log_open(&l) == DP_OK);
+	CHECK(admin(s, x) == DP_OK && dpl_round(l, &n) == DP_OK && n == 1);
+	CHECKF(line_is_want(s) && rows_are_want(s, 2), "the altered row was replayed, not signed");
+	CHECK(verify_quiet(s) == DP_OK);
 	dpl_close(l);
 }
 
