@@ -402,6 +402,7 @@ static const struct {
 } own_rules[] = {
 	{"STORE-DAMAGE", DPO_DAMAGE_REFERENCE},
 	{"WITNESS-RESET", DPO_WITNESS_REFERENCE},
+	{"UNAPPROVED-DEVICE", DPO_UNAPPROVED_REFERENCE},
 };
 
 int dpo_rule_reference(const char *rule, dp_buf *out)

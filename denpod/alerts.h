@@ -183,12 +183,15 @@ int dpo_damage_ecs(const dpo_damage *x, const char *host, dp_buf *out) DP_WUR;
  * lower case ("docs/detection.md#rule-bulk-cap"), an anchor that
  * docs/detection.md's rule table carries; the switch's own rules outside
  * detection: STORE-DAMAGE DPO_DAMAGE_REFERENCE, WITNESS-RESET (a device
- * reset its witness of the log after a LOG-ROLLBACK) DPO_WITNESS_REFERENCE.  Appended to out; DP_EINVAL for a name that is no
+ * reset its witness of the log after a LOG-ROLLBACK) DPO_WITNESS_REFERENCE,
+ * UNAPPROVED-DEVICE (a device reported one of its officer's that the officer
+ * did not approve) DPO_UNAPPROVED_REFERENCE.  Appended to out; DP_EINVAL for a name that is no
  * rule (nothing appended).
  */
 #define DPO_RULE_REFERENCE "docs/detection.md#rule-"
 #define DPO_DAMAGE_REFERENCE "docs/operations.md#damage-and-recovery"
 #define DPO_WITNESS_REFERENCE "docs/operations.md#after-a-restore-devices"
+#define DPO_UNAPPROVED_REFERENCE "docs/operations.md#the-officer-index"
 int dpo_rule_reference(const char *rule, dp_buf *out) DP_WUR;
 /* The damage's one-line message (the ECS message above) appended to out: `denpod check` prints it. */
 int dpo_damage_summary(const dpo_damage *x, dp_buf *out) DP_WUR;

@@ -121,7 +121,7 @@ check "report: a reports c as not approved (201)" [ "$st" = 201 ]
 check "... an alert entry (Rule UNAPPROVED-DEVICE) in the log" \
 	[ "$(nent 'Rule: UNAPPROVED-DEVICE')" = 1 ]
 check "... and in alerts.jsonl, naming the officer and the device" \
-	[ -n "$(jq -c "select(.rule.name==\"UNAPPROVED-DEVICE\" and .user.target.name==\"tanaka.h\" and .device.id==\"$C\")" "$T/sw/alerts.jsonl" 2>/dev/null)" ]
+	[ -n "$(jq -c "select(.rule.name==\"UNAPPROVED-DEVICE\" and .rule.reference==\"docs/operations.md#the-officer-index\" and .user.target.name==\"tanaka.h\" and .device.id==\"$C\")" "$T/sw/alerts.jsonl" 2>/dev/null)" ]
 st=$(post a /v1/devices/report "{\"device\":\"$C\",\"reason\":\"unapproved\"}")
 check "the same report within the hour: 200, nothing logged again" \
 	all '[ "$st" = 200 ]' "[ \"\$(nent 'Rule: UNAPPROVED-DEVICE')\" = 1 ]"
