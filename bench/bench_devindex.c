@@ -19,6 +19,10 @@
  *                            entry adds
  *   root_cached              ms: dp_devreplay_root with nothing changed (a round
  *                            of cables only)
+ *   load_records             ms: dp_devreplay_load of every record (decoded) and the
+ *                            root: the signer's start, without the SQL read
+ *   view_records             ms: dp_devreplay_put of every record and the root: the
+ *                            API's map after the root changed, without the SQL read
  *   skip_entry               ns per entry: dp_devreplay_entry of a cable-fetched
  *                            entry (what every other entry costs the signer)
  *   ratio_rebuild_baseline   root_rebuild / baseline_sha256_records
@@ -127,7 +131,8 @@ int main(int argc, char **argv)
 
 	double *base = calloc((size_t)runs, sizeof *base), *replay = calloc((size_t)runs, sizeof *replay),
 	       *rebuild = calloc((size_t)runs, sizeof *rebuild), *cached = calloc((size_t)runs, sizeof *cached),
-	       *skip = calloc((size_t)runs, sizeof *skip);
+	       *skip = calloc((size_t)runs, sizeof *skip), *load = calloc((size_t)runs, sizeof *load),
+	       *view = calloc((size_t)runs, sizeof *view);
 	uint8_t root[32];
 	for (int k = 0; k < runs; k++) {
 		dp_devreplay_free(x);
@@ -169,6 +174,41 @@ int main(int argc, char **argv)
 		skip[k] = (bench_now() - t0) * 1e9 / 100000;
 		if (r)
 			die("rounds", r);
+		/* the records into a new replay, as the API's view and the signer's start read them */
+		dp_devreplay *y = NULL;
+		t0 = bench_now();
+		r = dp_devreplay_new(&y);
+		for (size_t i = 0; !r && i < dp_devreplay_count(x); i++) {
+			const char *o;
+			const uint8_t *t;
+			size_t len;
+			int dirty;
+			dp_devreplay_get(x, i, &o, &t, &len, &dirty);
+			r = dp_devreplay_load(y, t, len);
+		}
+		if (!r)
+			r = dp_devreplay_root(y, root);
+		load[k] = (bench_now() - t0) * 1e3;
+		dp_devreplay_free(y);
+		if (r)
+			die("load", r);
+		y = NULL;
+		t0 = bench_now();
+		r = dp_devreplay_new(&y);
+		for (size_t i = 0; !r && i < dp_devreplay_count(x); i++) {
+			const char *o;
+			const uint8_t *t;
+			size_t len;
+			int dirty;
+			dp_devreplay_get(x, i, &o, &t, &len, &dirty);
+			r = dp_devreplay_put(y, o, t, len);
+		}
+		if (!r)
+			r = dp_devreplay_root(y, root);
+		view[k] = (bench_now() - t0) * 1e3;
+		dp_devreplay_free(y);
+		if (r)
+			die("view", r);
 	}
 	double b = bench_median(base, runs), rb = bench_median(rebuild, runs);
 	printf("officers %zu\n", n);
@@ -177,6 +217,8 @@ int main(int argc, char **argv)
 	printf("root_rebuild %.3f ms\n", rb);
 	printf("root_cached %.6f ms\n", bench_median(cached, runs));
 	printf("skip_entry %.1f ns\n", bench_median(skip, runs));
+	printf("load_records %.3f ms\n", bench_median(load, runs));
+	printf("view_records %.3f ms\n", bench_median(view, runs));
 	printf("ratio_rebuild_baseline %.2f\n", b > 0 ? rb / b : 0);
 	dp_devreplay_free(x);
 	for (size_t i = 0; i < ne; i++)
@@ -189,5 +231,7 @@ int main(int argc, char **argv)
 	free(rebuild);
 	free(cached);
 	free(skip);
+	free(load);
+	free(view);
 	return 0;
 }

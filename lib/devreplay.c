@@ -150,25 +150,29 @@ static int officer_slot(dp_devreplay *x, const char *officer, size_t *oi)
 	return DP_OK;
 }
 
-/* Replaces officer oi's text by rec's encoding, and its leaf. */
-static int set_text(dp_devreplay *x, size_t oi, const dp_devrec *rec)
+/* Replaces officer oi's text by text[0..len) (a record's one encoding), and its value hash. */
+static int keep_text(dp_devreplay *x, size_t oi, const uint8_t *text, size_t len)
 {
-	dp_buf_reset(&x->b);
-	int r = dp_devrec_encode(rec, &x->b);
-	uint8_t *t = r ? NULL : malloc(x->b.len);
-	if (!r && !t)
-		r = DP_ENOMEM;
-	if (r)
-		return r;
-	memcpy(t, x->b.p, x->b.len);
+	uint8_t *t = malloc(len ? len : 1);
+	if (!t)
+		return DP_ENOMEM;
+	memcpy(t, text, len);
 	struct off *o = &x->o[oi];
 	free(o->text);
 	o->text = t;
-	o->len = x->b.len;
+	o->len = len;
 	dp_sha256(o->vhash, o->text, o->len);
 	o->dirty = 1;
 	x->stale = 1;
 	return DP_OK;
+}
+
+/* Replaces officer oi's text by rec's encoding. */
+static int set_text(dp_devreplay *x, size_t oi, const dp_devrec *rec)
+{
+	dp_buf_reset(&x->b);
+	int r = dp_devrec_encode(rec, &x->b);
+	return r ? r : keep_text(x, oi, x->b.p, x->b.len);
 }
 
 int dp_devreplay_new(dp_devreplay **out)
@@ -220,10 +224,23 @@ int dp_devreplay_load(dp_devreplay *x, const uint8_t *text, size_t len)
 	r = officer_slot(x, x->rec->officer, &oi);
 	for (size_t i = 0; !r && i < x->rec->n; i++)
 		r = add_device(x, x->rec->dev[i].device, oi);
-	if (!r)
-		r = set_text(x, oi, x->rec);
+	if (!r) /* the decoder took only the one encoding: the text is kept as it is */
+		r = keep_text(x, oi, text, len);
 	if (!r)
 		x->o[oi].dirty = 0; /* as stored */
+	return r;
+}
+
+int dp_devreplay_put(dp_devreplay *x, const char *officer, const uint8_t *text, size_t len)
+{
+	size_t oi;
+	if (!dp_handle_ok(officer) || strlen(officer) > DP_NAME_MAX)
+		return DP_EINVAL;
+	int r = officer_slot(x, officer, &oi);
+	if (!r)
+		r = keep_text(x, oi, text, len);
+	if (!r)
+		x->o[oi].dirty = 0;
 	return r;
 }
 

@@ -38,6 +38,15 @@ void dp_devreplay_free(dp_devreplay *x);
 int dp_devreplay_load(dp_devreplay *x, const uint8_t *text, size_t len) DP_WUR;
 
 /*
+ * A record's text for officer, taken as it is (not decoded, its devices not
+ * mapped): for a reader that uses the map only after checking its root
+ * against a signed one (the switch's API view), to which a record the
+ * signer did not make gives another root.  Replaces officer's text if held.
+ * Entries must not be applied after it.  DP_EINVAL if officer is no handle.
+ */
+int dp_devreplay_put(dp_devreplay *x, const char *officer, const uint8_t *text, size_t len) DP_WUR;
+
+/*
  * The log entry at idx (its bytes; only device events are decoded).
  * DP_EEXISTS: a device enrolled twice; DP_ETOOBIG: an officer's record
  * full; DP_ENOMEM.  why (may be NULL, cap bytes) says which entry and
