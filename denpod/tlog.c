@@ -367,10 +367,6 @@ static int count_tile(void *ctx, unsigned tl, uint64_t n, unsigned w)
 	return DP_OK;
 }
 
-/*
- * Loads and checks the stored tree (see dpl_open).  Messages say what is
- * wrong; DP_ESTATE for an inconsistent log, other codes for failures.
- */
 static int load_tree(dpl_log *l, int quiet);
 
 /*
@@ -397,6 +393,10 @@ static int load(dpl_log *l, int quiet)
 	return r;
 }
 
+/*
+ * Loads and checks the stored tree (see dpl_open).  Messages say what is
+ * wrong; DP_ESTATE for an inconsistent log, other codes for failures.
+ */
 static int load_tree(dpl_log *l, int quiet)
 {
 	dps_checkpoint c;
