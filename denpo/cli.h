@@ -119,6 +119,8 @@ typedef struct {
 	 */
 	int offline_ok;
 	int offline;
+	/* this officer's devices as the last upkeep verified them (denpo/officer.h; NULL: not yet) */
+	struct officer_view *ov;
 	struct {
 		int rc;
 		char what[1024];
@@ -435,6 +437,13 @@ int cli_log_fork_fail(cli_ctx *x, const char *evidence);
 /* cli_log_sync for the upkeep: a fork is reported (EXIT_VERIFY), anything else is a warning (EXIT_OK). */
 int cli_log_upkeep(cli_ctx *x);
 /*
+ * The device's upkeep (every command that connects, `inbox --watch` once a
+ * minute, the UI): cli_log_upkeep, then, with the switch reached, this
+ * officer's devices checked in the officer index (officer_upkeep,
+ * denpo/officer.h).  Returns an exit code as they do.
+ */
+int cli_upkeep(cli_ctx *x);
+/*
  * After a restore (`denpo log recover`, denpo/recover.c): under
  * HOME/log/lock, if HOME/log/checkpoint is still held (else DP_ESTATE:
  * another process stored one meanwhile), keep it as
@@ -583,5 +592,6 @@ int cmd_purge(cli_ctx *x, int argc, char **argv);
 int cmd_audit(cli_ctx *x, int argc, char **argv);
 int cmd_log(cli_ctx *x, int argc, char **argv);
 int cmd_ui(cli_ctx *x, int argc, char **argv);
+int cmd_device(cli_ctx *x, int argc, char **argv);
 
 #endif
