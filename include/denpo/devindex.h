@@ -173,11 +173,12 @@ void dp_devindex_leaf(uint8_t leaf[DP_TLOG_HASH], const uint8_t key[DP_TLOG_HASH
 /* A built map: every node's hash, for roots and proofs. */
 typedef struct dp_devindex dp_devindex;
 /*
- * Builds the map over n (key, leaf) pairs (keys distinct, any order; the
- * arrays are copied).  DP_EINVAL if two keys are equal; DP_ENOMEM.
+ * Builds the map over n officers: keys[i] = dp_devindex_key(officer),
+ * vhashes[i] = SHA-256 of the officer's record text (keys distinct, any
+ * order; the arrays are copied).  DP_EINVAL if two keys are equal; DP_ENOMEM.
  */
 int dp_devindex_build(dp_devindex **out, const uint8_t (*keys)[DP_TLOG_HASH],
-		      const uint8_t (*leaves)[DP_TLOG_HASH], size_t n) DP_WUR;
+		      const uint8_t (*vhashes)[DP_TLOG_HASH], size_t n) DP_WUR;
 void dp_devindex_free(dp_devindex *m);
 void dp_devindex_root(const dp_devindex *m, uint8_t root[DP_TLOG_HASH]);
 
