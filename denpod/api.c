@@ -785,6 +785,46 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int
 	return json_array_size(x->devs) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
 }
 
+/* Adds the handles of list's devices not yet in seen (a JSON object used as a set). */
+static void officers_of(json_t *list, json_t *seen)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(list, i, d) {
+		const char *o = json_string_value(json_object_get(d, "officer"));
+		if (o && !json_object_get(seen, o))
+			json_object_set_new(seen, o, json_true());
+	}
+}
+
+/* "officers": the record and proof of each officer of the devices listed (offidx.h). */
+static int officers_json(dpd_server *srv, const dps_checkpoint *cp, json_t *devs,
+			 json_t *unreachable, json_t **out, char *msg, size_t cap)
+{
+	json_t *seen = json_object(), *arr = json_array();
+	int r = seen && arr ? DP_OK : DP_ENOMEM;
+	if (!r) {
+		officers_of(devs, seen);
+		officers_of(unreachable, seen);
+	}
+	const char *o;
+	json_t *v;
+	json_object_foreach(seen, o, v) {
+		json_t *j = NULL;
+		if (!r)
+			r = dpd_officer_json(srv, cp, o, &j, msg, cap);
+		if (!r && json_array_append_new(arr, j))
+			r = DP_ENOMEM;
+	}
+	json_decref(seen);
+	if (r) {
+		json_decref(arr);
+		return r;
+	}
+	*out = arr;
+	return DP_OK;
+}
+
 /* The routing fields of a resolve query: large (the posts), so one allocation per request. */
 struct resolve_q {
 	char to[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1], info[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
@@ -826,12 +866,14 @@ void dpd_get_resolve(const dpd_call *c)
 		return;
 	}
 	/* one checkpoint for the whole answer: every proof is against it */
-	uint64_t cpsize = 0;
+	dps_checkpoint *cp = malloc(sizeof *cp);
 	json_t *logj = NULL;
-	int r = dpd_log_view(srv, m, &logj, &cpsize, msg, sizeof msg);
+	int r = cp ? dpd_log_view_cp(srv, m, &logj, cp, msg, sizeof msg) : DP_ENOMEM;
+	uint64_t cpsize = cp ? cp->size : 0;
 	if (r) {
 		free(rs);
-		dpd_reply_error(rq, dpd_http_status(r), r, msg);
+		free(cp);
+		dpd_reply_error(rq, dpd_http_status(r), r, cp ? msg : "out of memory; retry");
 		return;
 	}
 	r = dpp_expand(srv->store, rs->to, rs->nto, rs->info, rs->ninfo, &rs->posts, msg, sizeof msg);
@@ -851,13 +893,22 @@ void dpd_get_resolve(const dpd_call *c)
 	dpp_route rt = {&rs->posts, cls, rs->caps, rs->ncaps, rs->attn, rs->nattn};
 	if (!r)
 		r = dpp_resolve(srv->store, &rt, resolve_one, x);
-	json_t *devs = x->devs, *unreachable = x->unreachable;
+	json_t *devs = x->devs, *unreachable = x->unreachable, *offs = NULL;
 	free(x);
 	free(rs);
+	/* the officers of every device listed, their records proved under the same checkpoint */
+	if (!r && (r = officers_json(srv, cp, devs, unreachable, &offs, msg, sizeof msg)) ==
+			  DP_ENOTFOUND)
+		r = DP_OK; /* a checkpoint from before the index: no "officers" yet */
+	free(cp);
 	if (r) {
 		json_decref(devs);
 		json_decref(unreachable);
 		json_decref(logj);
+		if (r == DP_ESTATE) {
+			dpd_reply_error(rq, 503, r, msg);
+			return;
+		}
 		if (r == DP_ETOOBIG)
 			snprintf(msg, sizeof msg, "more than %d recipient devices", DP_MAX_RECIPIENTS);
 		else if (r == DP_ESTORE || r == DP_ENOSPC)
@@ -866,8 +917,13 @@ void dpd_get_resolve(const dpd_call *c)
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}
-	dpd_reply_json(rq, 200, json_pack("{s:o,s:o,s:o}", "log", logj, "devices", devs, "unreachable",
-					  unreachable));
+	json_t *ans = json_pack("{s:o,s:o,s:o}", "log", logj, "devices", devs, "unreachable",
+				unreachable);
+	if (ans && offs)
+		json_object_set_new(ans, "officers", offs);
+	else
+		json_decref(offs);
+	dpd_reply_json(rq, 200, ans);
 }
 
 void dpd_get_device(const dpd_call *c)

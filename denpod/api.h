@@ -44,6 +44,11 @@ void dpd_get_resolve(const dpd_call *c);
 void dpd_get_device(const dpd_call *c);
 void dpd_get_status(const dpd_call *c);
 void dpd_get_accepted(const dpd_call *c);
+/* api_offidx.c: the officer index (an officer's record and proof) */
+void dpd_get_officer(const dpd_call *c);
+/* api_devices.c: a device's approval of, or report on, another device of its officer */
+void dpd_post_approve(const dpd_call *c);
+void dpd_post_report(const dpd_call *c);
 /* api_dir.c: the directory listing */
 void dpd_get_directory(const dpd_call *c);
 /* The markings' answer field: {"SECRET": "極秘", ...}, levels without one left out (NULL: ENOMEM). */

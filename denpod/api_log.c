@@ -410,14 +410,23 @@ int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m, char *msg, 
 
 int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char *msg, size_t cap)
 {
-	*out = NULL;
 	dps_checkpoint *cp = malloc(sizeof *cp);
+	*out = NULL;
 	if (!cp) {
 		snprintf(msg, cap, "out of memory; retry");
 		return DP_ENOMEM;
 	}
-	dpl_latest(srv->log, cp); /* read once: every proof of the answer is against this one */
+	int r = dpd_log_view_cp(srv, m, out, cp, msg, cap);
 	*size = cp->size;
+	free(cp);
+	return r;
+}
+
+int dpd_log_view_cp(dpd_server *srv, uint64_t m, json_t **out, dps_checkpoint *cp, char *msg,
+		    size_t cap)
+{
+	*out = NULL;
+	dpl_latest(srv->log, cp); /* read once: every proof of the answer is against this one */
 	int r = DP_OK;
 	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
 	size_t n = 0;
@@ -442,7 +451,6 @@ int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char
 	if (!r)
 		*out = json_pack("{s:s%,s:o}", "checkpoint", (const char *)note.p, note.len, "consistency", cons);
 	dp_buf_free(&note);
-	free(cp);
 	if (!r && !*out) {
 		snprintf(msg, cap, "out of memory; retry");
 		r = DP_ENOMEM;

@@ -62,6 +62,11 @@ const dpd_route_row dpd_routes[] = {
 	 OTHER},
 	{DPD_RT_LOG_RECOVERED, 1, EXACT, "/v1/log/recovered", "/v1/log/recovered", dpd_log_recovered,
 	 OTHER},
+	{DPD_RT_LOG_OFFICER, 0, EXACT, "/v1/log/officer", "/v1/log/officer", dpd_get_officer, OTHER},
+	{DPD_RT_DEVICE_APPROVE, 1, EXACT, "/v1/devices/approve", "/v1/devices/approve",
+	 dpd_post_approve, OTHER},
+	{DPD_RT_DEVICE_REPORT, 1, EXACT, "/v1/devices/report", "/v1/devices/report", dpd_post_report,
+	 OTHER},
 	/* paths under a family that match none of its endpoints: its own 404 (or 400) */
 	{DPD_RT_NONE, -1, PREFIX, "/v1/cables/", "other", no_cable_endpoint, FEED_CABLE},
 	{DPD_RT_NONE, 0, EXACT, "/v1/log/cosign", "other", no_log_post, OTHER},

@@ -37,6 +37,7 @@
 #include "denpod/detect_srv.h"
 #include "denpod/health.h"
 #include "denpod/listen.h"
+#include "denpod/offidx.h"
 #include "denpod/notify.h"
 #include "denpod/route.h"
 #include "denpod/sandbox.h"
@@ -369,6 +370,7 @@ done:
 	dpd_listen_stop(srv.listen);
 	dpd_det_close(&srv);
 	dpl_close(srv.log);   /* ... and the signer signs what it wrote */
+	dpx_view_free(srv.offidx);
 	for (size_t i = 0; i < DPD_WAIT_BUCKETS; i++)
 		while (srv.waiters[i])
 			dpd_wait_drop(srv.waiters[i]);

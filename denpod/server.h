@@ -60,6 +60,7 @@ typedef struct dpd_server {
 	dps_store *wstore; /* the writer thread's connection: batch commits */
 	dpl_enc *wenc;     /* the writer thread's log entry encoder */
 	dpl_log *log;      /* the log signer (its own thread and connection) */
+	struct dpx_view *offidx; /* loop thread: the officer index map answers prove from (offidx.h) */
 	pthread_mutex_t wlock; /* held by the writer and the signer around write transactions */
 	struct event *commit_ev, *done_ev;
 	struct event *sig_term, *sig_int;
@@ -108,6 +109,17 @@ int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m, char *msg, 
  */
 int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char *msg,
 		 size_t cap) DP_WUR;
+/* The same, with that checkpoint into *cp (its officer-index line: the officers' proofs). */
+int dpd_log_view_cp(dpd_server *srv, uint64_t m, json_t **out, dps_checkpoint *cp, char *msg,
+		    size_t cap) DP_WUR;
+/*
+ * The officers' records and proofs of an answer, under checkpoint cp
+ * (offidx.h): the object of one officer, or appended to arr for each
+ * handle of a list (once each).  DP_ESTATE with msg if the index is
+ * being updated (retry), DP_ENOTFOUND if cp carries no index.
+ */
+int dpd_officer_json(dpd_server *srv, const dps_checkpoint *cp, const char *officer, json_t **out,
+		     char *msg, size_t cap) DP_WUR;
 /* A proof as answers carry it: a JSON array of base64 hashes (NULL when out of memory). */
 json_t *dpd_proof_json(const uint8_t (*proof)[DP_TLOG_HASH], size_t n);
 /*

@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "denpo/devindex.h"
 #include "denpo/encoding.h"
 #include "denpo/epoch.h"
 #include "denpod/alerts.h"
@@ -52,6 +53,8 @@ struct dpsg_signer {
 	const char *why; /* the last refusal, for the log line */
 	uint64_t size;
 	uint8_t root[DP_TLOG_HASH];
+	int has_iroot; /* the officer index's root signed with (size, root) by this run */
+	uint8_t iroot[DP_TLOG_HASH];
 };
 
 int dpsg_state_get(const dpc_config *cfg, uint64_t *size_out, uint8_t root_out[DP_TLOG_HASH])
@@ -143,9 +146,9 @@ void dpsg_signer_free(dpsg_signer *k)
 	free(k);
 }
 
-/* The signed note of (size, root) into c (t = now). */
+/* The signed note of (size, root) and the index root into c (t = now). */
 static int sign_note(const dpsg_signer *k, uint64_t size, const uint8_t root[DP_TLOG_HASH],
-		     dps_checkpoint *c)
+		     const uint8_t iroot[DP_TLOG_HASH], dps_checkpoint *c)
 {
 	dp_checkpoint cp;
 	dp_buf b;
@@ -155,6 +158,8 @@ static int sign_note(const dpsg_signer *k, uint64_t size, const uint8_t root[DP_
 	memcpy(cp.root, root, DP_TLOG_HASH);
 	dp_buf_init(&b, DPS_NOTE_MAX);
 	int r = dp_checkpoint_format(&b, &cp);
+	if (!r)
+		r = dp_devindex_line_format(&b, iroot);
 	size_t tl = b.len;
 	if (!r)
 		r = dp_buf_putc(&b, '\n');
@@ -230,8 +235,9 @@ static int sign(dpsg_signer *k, const uint8_t *p, size_t n, dps_checkpoint *c)
 	uint64_t size = get64(p);
 	const uint8_t *root = p + 8;
 	size_t np = p[8 + DP_TLOG_HASH];
-	if (np > DP_TLOG_PROOF_MAX || n != 8 + DP_TLOG_HASH + 1 + np * DP_TLOG_HASH)
+	if (np > DP_TLOG_PROOF_MAX || n != 8 + DP_TLOG_HASH + 1 + np * DP_TLOG_HASH + DP_TLOG_HASH)
 		return DP_EPARSE;
+	const uint8_t *iroot = p + 8 + DP_TLOG_HASH + 1 + np * DP_TLOG_HASH;
 	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
 	memcpy(proof, p + 8 + DP_TLOG_HASH + 1, np * DP_TLOG_HASH);
 	if (size < k->size) {
@@ -242,6 +248,10 @@ static int sign(dpsg_signer *k, const uint8_t *p, size_t n, dps_checkpoint *c)
 		/* the same tree again (Ed25519 is deterministic: the same note) or a fork */
 		if (np || sodium_memcmp(root, k->root, DP_TLOG_HASH) != 0)
 			return DP_ESTATE;
+		if (k->has_iroot && sodium_memcmp(iroot, k->iroot, DP_TLOG_HASH) != 0) {
+			k->why = "it names another officer index for the tree signed last";
+			return DP_ESTATE;
+		}
 	} else if (k->size == 0) {
 		if (np)
 			return DP_ESTATE; /* every tree extends the empty one: no proof to give */
@@ -249,13 +259,15 @@ static int sign(dpsg_signer *k, const uint8_t *p, size_t n, dps_checkpoint *c)
 					      (const uint8_t(*)[DP_TLOG_HASH])proof, np) != DP_OK) {
 		return DP_ESTATE;
 	}
-	int r = sign_note(k, size, root, c);
+	int r = sign_note(k, size, root, iroot, c);
 	/* durable before it is handed out: a restart never forgets what it signed */
 	if (!r && size != k->size)
 		r = state_write(k, size, root);
 	if (!r) {
 		k->size = size;
 		memcpy(k->root, root, DP_TLOG_HASH);
+		memcpy(k->iroot, iroot, DP_TLOG_HASH);
+		k->has_iroot = 1;
 	}
 	return r;
 }
@@ -530,10 +542,11 @@ int dpsg_hello(int fd, const dps_checkpoint *latest, dpsg_state *out)
 	return r;
 }
 
-int dpsg_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+int dpsg_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH], const uint8_t iroot[DP_TLOG_HASH],
 	     const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dps_checkpoint *out)
 {
-	uint8_t req[1 + 8 + DP_TLOG_HASH + 1 + DP_TLOG_PROOF_MAX * DP_TLOG_HASH], ans[DPSG_MSG_MAX];
+	uint8_t req[1 + 8 + DP_TLOG_HASH + 1 + (DP_TLOG_PROOF_MAX + 1) * DP_TLOG_HASH],
+		ans[DPSG_MSG_MAX];
 	size_t an = 0;
 	if (n > DP_TLOG_PROOF_MAX)
 		return DP_EINVAL;
@@ -543,7 +556,8 @@ int dpsg_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
 	req[9 + DP_TLOG_HASH] = (uint8_t)n;
 	if (n)
 		memcpy(req + 10 + DP_TLOG_HASH, proof, n * DP_TLOG_HASH);
-	int r = call(fd, req, 10 + DP_TLOG_HASH + n * DP_TLOG_HASH, ans, &an);
+	memcpy(req + 10 + DP_TLOG_HASH + n * DP_TLOG_HASH, iroot, DP_TLOG_HASH);
+	int r = call(fd, req, 10 + (n + 2) * DP_TLOG_HASH, ans, &an);
 	size_t nl = an >= 11 ? (size_t)ans[9] << 8 | ans[10] : 0;
 	if (!r && (an < 11 || nl > DPS_NOTE_MAX || an != 11 + nl))
 		r = DP_EPARSE;

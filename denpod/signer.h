@@ -18,12 +18,17 @@
  *          state file (DIR/signer.state, which the network process cannot
  *          open); only if there is none yet (the first start) does the
  *          signer take the stored checkpoint, after checking its signature.
- *   SIGN   (size, root) and a consistency proof from the tree signed last.
+ *   SIGN   (size, root), a consistency proof from the tree signed last, and
+ *          the officer index's root (denpo/devindex.h), which the note
+ *          carries as its extension line "officer-index <b64>".
  *          Signed only if the proof shows that the new tree extends that
  *          one (RFC 9162 §2.1.4): a network process taken over can append
  *          to the log but never get a fork or a rollback signed.  The new
  *          tree is written to signer.state (fsync) before the note is
- *          answered.  Answer: the signed checkpoint note.
+ *          answered.  Answer: the signed checkpoint note.  The signer
+ *          cannot recompute the index (it reads no entries); it refuses a
+ *          second index root for the size it signed last, so one run of it
+ *          signs one note per tree.
  *
  *
  * Three requests concern the service, not the log (denpod/notify.h):
@@ -71,11 +76,12 @@ typedef struct {
 /* latest: the stored latest checkpoint, NULL if none. */
 int dpsg_hello(int fd, const dps_checkpoint *latest, dpsg_state *out) DP_WUR;
 /*
- * The signed checkpoint of (size, root), given the consistency proof from
- * the tree signed last (n = 0 if that was size 0 or this very size).
- * out->t is when it was signed.
+ * The signed checkpoint of (size, root) with the officer index's root
+ * iroot as its extension line, given the consistency proof from the tree
+ * signed last (n = 0 if that was size 0 or this very size).  out->t is
+ * when it was signed.
  */
-int dpsg_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH],
+int dpsg_sign(int fd, uint64_t size, const uint8_t root[DP_TLOG_HASH], const uint8_t iroot[DP_TLOG_HASH],
 	     const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dps_checkpoint *out) DP_WUR;
 
 /* READY: the switch serves (systemd READY=1).  DP_EIO if the signer is gone. */

@@ -148,6 +148,16 @@ static const char schema_operators_pg[] =
 	"CREATE TABLE IF NOT EXISTS operators(name TEXT PRIMARY KEY, hash TEXT NOT NULL,"
 	" created BIGINT NOT NULL, changed BIGINT NOT NULL);";
 
+/*
+ * The officer index's records (store.h dps_offidx_*, denpo/devindex.h):
+ * added to a database that lacks them when first opened, empty; the
+ * signer replays the log into it before it signs again (tlog.c).
+ */
+static const char schema_offidx[] =
+	"CREATE TABLE IF NOT EXISTS officer_index(officer TEXT PRIMARY KEY, record BLOB NOT NULL);";
+static const char schema_offidx_pg[] =
+	"CREATE TABLE IF NOT EXISTS officer_index(officer TEXT PRIMARY KEY, record BYTEA NOT NULL);";
+
 /* Runs sql (DDL, several statements) in one write transaction: all of it or nothing. */
 static int exec_txn(dps_store *s, const char *sql, const char *sql2)
 {
@@ -265,6 +275,9 @@ static int schema_sqlite(dps_store *s, const char *path, int create)
 	if (!r)
 		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
 			       "name='operators'", 1, schema_operators);
+	if (!r)
+		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+			       "name='officer_index'", 1, schema_offidx);
 	return r;
 }
 
@@ -346,6 +359,7 @@ const dps_table dps_tables[] = {
 	{"log_rollbacks", DPS_TAB_COPY, 0},
 	{"log_recoveries", DPS_TAB_COPY, 0},
 	{"operators", DPS_TAB_COPY, 0},
+	{"officer_index", DPS_TAB_COPY, 0},
 	{"dirver", DPS_TAB_COPY, 0},
 	/* PostgreSQL's coordination rows (the writers' lock, the signing lease): made by its schema */
 	{"log_head", DPS_TAB_PG, 0},
@@ -384,7 +398,9 @@ int dps_schema_pg_make(dps_store *s)
 	int r = dpdb_exec(s->db, schema_pg_ddl);
 	if (!r)
 		r = dpdb_exec(s->db, schema_pg_det);
-	return r ? r : dpdb_exec(s->db, schema_operators_pg);
+	if (!r)
+		r = dpdb_exec(s->db, schema_operators_pg);
+	return r ? r : dpdb_exec(s->db, schema_offidx_pg);
 }
 
 /*
@@ -479,7 +495,13 @@ static int schema_pg(dps_store *s, const char *path, int create)
 	if (!r)
 		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
 				 "table_schema=current_schema() AND table_name='operators'", &added);
-	return r || added == 1 ? r : exec_txn(s, schema_operators_pg, NULL);
+	if (!r && added != 1)
+		r = exec_txn(s, schema_operators_pg, NULL);
+	/* the officer index, to a database made before it */
+	if (!r)
+		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
+				 "table_schema=current_schema() AND table_name='officer_index'", &added);
+	return r || added == 1 ? r : exec_txn(s, schema_offidx_pg, NULL);
 }
 
 /* The schema by kind of database: the one place the store's DDL differs. */

@@ -497,6 +497,25 @@ int dps_log_recovery_get(dps_store *s, uint64_t rollback, const uint8_t device[3
 int dps_log_recovery_put(dps_store *s, uint64_t rollback, const uint8_t device[32], uint64_t size,
 			 uint64_t idx) DP_WUR;
 
+/*
+ * The officer index (denpo/devindex.h, denpod/tlog.c): each officer's
+ * record as the log's entries below the size in meta "officer_index" made
+ * it, written by the signer in the transaction of its tiles and checkpoint.
+ * put (inside a transaction): stores or replaces officer's record text.
+ * clear (inside a transaction): removes every record (before a replay).
+ * all: every record, by officer (the text is valid during cb only).
+ * get: officer's record text into out (reset first); DP_ENOTFOUND if none.
+ * size_get: that size; DP_ENOTFOUND if none (a database from before the
+ * index, or one being replayed); size_put (inside a transaction).
+ */
+int dps_offidx_put(dps_store *s, const char *officer, const uint8_t *text, size_t len) DP_WUR;
+int dps_offidx_clear(dps_store *s) DP_WUR;
+int dps_offidx_all(dps_store *s, int (*cb)(void *ctx, const char *officer, const uint8_t *text,
+					   size_t len), void *ctx) DP_WUR;
+int dps_offidx_get(dps_store *s, const char *officer, dp_buf *out) DP_WUR;
+int dps_offidx_size_get(dps_store *s, uint64_t *size) DP_WUR;
+int dps_offidx_size_put(dps_store *s, uint64_t size) DP_WUR;
+
 /* Names list helpers shared by the modules: "A,B" <-> arrays (DP_EPARSE on bad names). */
 int dps_split_names(const char *csv, char out[][DP_NAME_MAX + 1], size_t max, size_t *n) DP_WUR;
 void dps_join_names(char *out, size_t cap, char names[][DP_NAME_MAX + 1], size_t n);

@@ -5,6 +5,7 @@
  * rollbacks and the witness resets after them.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "denpo/tlog.h"
@@ -371,4 +372,91 @@ int dps_log_lease_release(dps_store *s, const char *holder)
 	dpdb_stmt *st = dpdb_prepare(s->db, "UPDATE log_lease SET expires=0 WHERE id=1 AND holder=?1");
 	dpdb_bind_text(st, 1, holder);
 	return dpdb_run(st);
+}
+
+/* ---- the officer index (store.h dps_offidx_*) ---- */
+
+#define OFFIDX_META "officer_index"
+
+int dps_offidx_put(dps_store *s, const char *officer, const uint8_t *text, size_t len)
+{
+	if (!s->in_txn)
+		return DP_EINVAL;
+	dpdb_stmt *st = dpdb_prepare(s->db, "INSERT INTO officer_index(officer,record) VALUES(?1,?2) "
+					    "ON CONFLICT(officer) DO UPDATE SET record=excluded.record");
+	dpdb_bind_text(st, 1, officer);
+	dpdb_bind_blob(st, 2, text, len);
+	return dpdb_run(st);
+}
+
+int dps_offidx_clear(dps_store *s)
+{
+	if (!s->in_txn)
+		return DP_EINVAL;
+	int r = dpdb_run(dpdb_prepare(s->db, "DELETE FROM officer_index"));
+	if (!r)
+		r = dpdb_run(dpdb_prepare(s->db, "DELETE FROM meta WHERE k='" OFFIDX_META "'"));
+	return r;
+}
+
+struct offidx_rows {
+	int (*cb)(void *ctx, const char *officer, const uint8_t *text, size_t len);
+	void *ctx;
+};
+
+static int offidx_row(dpdb_stmt *st, void *ctx)
+{
+	struct offidx_rows *x = ctx;
+	size_t n = 0;
+	const char *o = dpdb_col_text(st, 0);
+	const uint8_t *p = dpdb_col_blob(st, 1, &n);
+	return x->cb(x->ctx, o ? o : "", p ? p : (const uint8_t *)"", p ? n : 0);
+}
+
+int dps_offidx_all(dps_store *s, int (*cb)(void *ctx, const char *officer, const uint8_t *text,
+					   size_t len), void *ctx)
+{
+	struct offidx_rows x = {cb, ctx};
+	return dps_rows(dpdb_prepare(s->db, "SELECT officer,record FROM officer_index ORDER BY officer"),
+			offidx_row, &x);
+}
+
+int dps_offidx_size_get(dps_store *s, uint64_t *size)
+{
+	char v[32];
+	int r = dps_meta_get(s, OFFIDX_META, v, sizeof v);
+	if (r)
+		return r;
+	if (!v[0])
+		return DP_ENOTFOUND;
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (*end || end == v)
+		return DP_ENOTFOUND; /* damaged: the index is replayed, never trusted */
+	*size = n;
+	return DP_OK;
+}
+
+int dps_offidx_size_put(dps_store *s, uint64_t size)
+{
+	char v[32];
+	if (!s->in_txn)
+		return DP_EINVAL;
+	snprintf(v, sizeof v, "%llu", (unsigned long long)size);
+	return dps_meta_put(s, OFFIDX_META, v);
+}
+
+static int offidx_get_row(dpdb_stmt *st, void *ctx)
+{
+	size_t n = 0;
+	const uint8_t *p = dpdb_col_blob(st, 0, &n);
+	return p ? dp_buf_append(ctx, p, n) : DP_ESTORE;
+}
+
+int dps_offidx_get(dps_store *s, const char *officer, dp_buf *out)
+{
+	dp_buf_reset(out);
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT record FROM officer_index WHERE officer=?1");
+	dpdb_bind_text(st, 1, officer);
+	return dps_row1(st, offidx_get_row, out);
 }

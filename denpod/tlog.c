@@ -29,6 +29,7 @@
 
 #include "denpo/encoding.h"
 #include "denpo/num.h"
+#include "denpod/offidx.h"
 #include "denpod/say.h"
 #include "denpod/signer.h"
 #include "denpod/tlog.h"
@@ -262,6 +263,10 @@ struct dpl_log {
 	tile_out *full; /* tiles completed this round */
 	size_t nfull, afull;
 	int failed; /* a fork was refused: never sign again */
+	/* the officer index of the tree in range (denpod/offidx.h; signer thread only) */
+	dp_devreplay *ix;
+	int ix_full;       /* replayed: the next round rewrites the whole table */
+	char ix_why[256];  /* why an entry cannot go into the index */
 	int ready;  /* opened and checked: dpl_close signs what is left */
 	/* the thread and what it shares, under mu */
 	pthread_t th;
@@ -355,7 +360,32 @@ static int count_tile(void *ctx, unsigned tl, uint64_t n, unsigned w)
  * Loads and checks the stored tree (see dpl_open).  Messages say what is
  * wrong; DP_ESTATE for an inconsistent log, other codes for failures.
  */
+static int load_tree(dpl_log *l, int quiet);
+
+/*
+ * The tree and the officer index of the stored latest checkpoint (the
+ * index read with it, or replayed from the entries if the store lacks it).
+ */
 static int load(dpl_log *l, int quiet)
+{
+	int r = load_tree(l, quiet);
+	dp_devreplay_free(l->ix);
+	l->ix = NULL;
+	l->ix_why[0] = 0;
+	if (!r)
+		r = dpx_records(l->s, l->range.size, &l->ix, &l->ix_full, l->ix_why, sizeof l->ix_why);
+	if (r && l->ix_why[0]) {
+		fprintf(stderr, "denpod: log: OFFICER INDEX: %s; refusing to sign on (docs/transparency.md "
+				"§6)\n", l->ix_why);
+		return DP_ESTATE;
+	}
+	if (!r && l->ix_full && !quiet)
+		fprintf(stderr, "denpod: log: the officer index was made from the log's %llu entries\n",
+			(unsigned long long)l->range.size);
+	return r;
+}
+
+static int load_tree(dpl_log *l, int quiet)
 {
 	dps_checkpoint c;
 	dp_tlog_range_init(&l->range);
@@ -442,7 +472,8 @@ static int integrate_one(void *ctx, uint64_t idx, const uint8_t *e, size_t len)
 	if (idx != l->range.size)
 		return DP_ESTATE;
 	dp_tlog_leaf_hash(h, e, len);
-	return dp_tlog_range_append(&l->range, h, emit, l);
+	int r = dp_devreplay_entry(l->ix, idx, e, len, l->ix_why, sizeof l->ix_why);
+	return r ? r : dp_tlog_range_append(&l->range, h, emit, l);
 }
 
 #define STALE 1 /* store_round: the stored log moved on without us (another signer) */
@@ -478,6 +509,8 @@ static int store_round(dpl_log *l, uint64_t size0, const dps_checkpoint *c)
 	for (unsigned tl = 0; !r && tl < DPL_TLEVELS; tl++)
 		if (l->edge[tl].dirty && l->edge[tl].w)
 			r = dps_log_tile_put(l->s, tl, l->edge[tl].n, l->edge[tl].h, l->edge[tl].w);
+	if (!r)
+		r = dpx_store(l->s, l->ix, l->ix_full, c->size);
 	if (!r)
 		r = dps_log_checkpoint_put(l->s, c);
 	if (!r)
@@ -529,7 +562,8 @@ static int round_tile_read(void *ctx, unsigned tlevel, uint64_t from, size_t cou
  * against a proof that it extends the tree the signer signed last.
  * DP_ESTATE if the signer refuses (it does not extend it).
  */
-static int signed_by_signer(dpl_log *l, const uint8_t root[DP_TLOG_HASH], dps_checkpoint *c)
+static int signed_by_signer(dpl_log *l, const uint8_t root[DP_TLOG_HASH],
+			    const uint8_t iroot[DP_TLOG_HASH], dps_checkpoint *c)
 {
 	uint8_t pf[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
 	size_t n = 0;
@@ -540,7 +574,7 @@ static int signed_by_signer(dpl_log *l, const uint8_t root[DP_TLOG_HASH], dps_ch
 	    dp_tlog_prove_consistency(l->ssize, size, dp_tlog_tiles_node, &tiles, pf, &n) != DP_OK)
 		r = DP_ESTORE; /* a tile could not be read: the round is tried again */
 	if (!r)
-		r = dpsg_sign(l->signer, size, root, (const uint8_t(*)[DP_TLOG_HASH])pf, n, c);
+		r = dpsg_sign(l->signer, size, root, iroot, (const uint8_t(*)[DP_TLOG_HASH])pf, n, c);
 	if (!r) {
 		l->ssize = size;
 		memcpy(l->sroot, root, DP_TLOG_HASH);
@@ -614,14 +648,24 @@ int dpl_round(dpl_log *l, uint64_t *nout)
 	l->nfull = 0;
 	for (unsigned tl = 0; tl < DPL_TLEVELS; tl++)
 		l->edge[tl].dirty = 0;
+	l->ix_why[0] = 0;
 	r = dps_log_entries(l->s, size0, n, integrate_one, l);
+	if (r && l->ix_why[0]) {
+		/* an entry the index cannot hold: signing on would leave a device out of it */
+		dpd_say("denpod: log: OFFICER INDEX: %s.  The log is no longer signed; see "
+			"docs/transparency.md §6", l->ix_why);
+		l->failed = 1;
+		return DP_ESTATE;
+	}
 	if (!r && l->range.size != size0 + n)
 		r = DP_ESTORE; /* fewer entries than counted: retry */
-	uint8_t root[DP_TLOG_HASH];
+	uint8_t root[DP_TLOG_HASH], iroot[DP_TLOG_HASH];
 	dps_checkpoint c;
+	if (!r)
+		r = dp_devreplay_root(l->ix, iroot);
 	if (!r) {
 		dp_tlog_range_root(&l->range, root);
-		r = signed_by_signer(l, root, &c);
+		r = signed_by_signer(l, root, iroot, &c);
 	}
 	if (r == DP_ESTATE) {
 		/* the signer refuses a tree that does not extend what it signed: never again */
@@ -652,6 +696,8 @@ int dpl_round(dpl_log *l, uint64_t *nout)
 		return r == STALE ? (e ? e : DP_OK) : r;
 	}
 	l->have_cp = 1;
+	dp_devreplay_clean(l->ix);
+	l->ix_full = 0;
 	pthread_mutex_lock(&l->mu);
 	l->pub = c;
 	pthread_mutex_unlock(&l->mu);
@@ -925,6 +971,7 @@ void dpl_close(dpl_log *l)
 			"over when it runs out (%d s)", DPL_LEASE_MS / 1000);
 	dps_close(l->s);
 	free(l->full);
+	dp_devreplay_free(l->ix);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);
 	free(l);
@@ -1360,20 +1407,53 @@ static void print_problem(void *ctx, const dpl_problem *p)
 		fprintf(v->out, "%s%s\n", v->prefix, p->msg);
 }
 
+/* The officer index replayed over the walk's entries below the latest checkpoint. */
+struct vindex {
+	dp_devreplay *x;
+	uint64_t below;
+	char why[256];
+	int err;
+};
+
+static int vindex_entry(void *ctx, uint64_t idx, const dp_logent *e)
+{
+	struct vindex *v = ctx;
+	if (idx < v->below && !v->err)
+		v->err = dp_devreplay_apply(v->x, idx, e, v->why, sizeof v->why);
+	return DP_OK; /* a problem of the index is reported at the end, the walk goes on */
+}
+
+static void vindex_problem(void *ctx, const char *msg)
+{
+	struct vprint *v = ctx;
+	if (++v->n <= VERIFY_REPORT_MAX)
+		fprintf(v->out, "%s%s\n", v->prefix, msg);
+}
+
 int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out)
 {
 	struct vprint vp = {out, "log verify: ", 0};
-	dpl_walk_cb cb = {print_problem, &vp, NULL, NULL};
+	struct vindex vi = {NULL, 0, "", 0};
+	dpl_walk_cb cb = {print_problem, &vp, vindex_entry, &vi};
 	dpl_walk *w = NULL;
 	unsigned problems = 0;
 	uint64_t ncp = 0, entries = 0, latest = 0;
+	dps_checkpoint *cp = malloc(sizeof *cp);
 	/*
 	 * One snapshot: a running signer may commit meanwhile.  Inside the
 	 * caller's write transaction (denpod migrate checks its copy before it
 	 * commits: DP_EINVAL) that transaction is the snapshot.
 	 */
-	int snap = dps_snapshot_begin(s);
+	int snap = cp ? dps_snapshot_begin(s) : DP_ENOMEM;
 	int r = snap == DP_EINVAL ? DP_OK : snap;
+	int have_cp = 0;
+	if (!r)
+		r = dp_devreplay_new(&vi.x);
+	if (!r && (r = dps_log_latest(s, cp)) == DP_OK)
+		have_cp = 1;
+	else if (r == DP_ENOTFOUND)
+		r = DP_OK;
+	vi.below = have_cp ? cp->size : 0;
 	if (!r)
 		r = dpl_walk_begin(&w, s, vk, 0, NULL, 1, &cb);
 	if (!r) {
@@ -1381,8 +1461,23 @@ int dpl_verify(dps_store *s, const dp_note_vkey *vk, FILE *out)
 		latest = w->latest;
 		r = dpl_walk_finish(w, UINT64_MAX, NULL, NULL, &problems, &ncp);
 	}
-	if (!snap)
+	/* the officer index: the latest checkpoint's line and the stored records (transparency.md §6) */
+	if (!r && have_cp && latest == cp->size) {
+		if (vi.err) {
+			vindex_problem(&vp, vi.why);
+			problems++;
+		} else {
+			int n = dpx_verify(s, vi.x, cp, vindex_problem, &vp);
+			if (n < 0)
+				r = n;
+			else
+				problems += (unsigned)n;
+		}
+	}
+	if (snap == DP_OK)
 		dps_snapshot_end(s);
+	dp_devreplay_free(vi.x);
+	free(cp);
 	if (!r && ncp == 0) {
 		fprintf(out, "log verify: no checkpoint is stored (has denpod run ever started?)\n");
 		problems++;

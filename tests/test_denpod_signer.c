@@ -103,6 +103,8 @@ static int hello(dpsg_signer *k, const dps_checkpoint *cp, dpsg_state *st)
 	return DP_OK;
 }
 
+static const uint8_t zero[H]; /* the empty officer index */
+
 static int sign(dpsg_signer *k, uint64_t size, const uint8_t root[H], uint8_t pf[][H], size_t np,
 		dps_checkpoint *out)
 {
@@ -114,7 +116,8 @@ static int sign(dpsg_signer *k, uint64_t size, const uint8_t root[H], uint8_t pf
 	memcpy(req + 9, root, H);
 	req[9 + H] = (uint8_t)np;
 	memcpy(req + 10 + H, pf, np * H);
-	dpsg_answer(k, req, 10 + H + np * H, ans, &an);
+	memset(req + 10 + H + np * H, 0, H); /* the empty officer index */
+	dpsg_answer(k, req, 10 + (np + 2) * H, ans, &an);
 	if (ans[0])
 		return -(int)ans[0];
 	size_t nl = (size_t)ans[9] << 8 | ans[10];
@@ -264,9 +267,9 @@ static void process(void)
 			/* the state policy() left: size 8 */
 			int ok = dpsg_hello(sv[1], NULL, &st) == DP_OK && st.size == 8;
 			size_t n = ok ? prove(&t, 8, 20, pf) : 0;
-			ok = ok && dpsg_sign(sv[1], 20, r20, (const uint8_t(*)[H])pf, n, &c) == DP_OK &&
+			ok = ok && dpsg_sign(sv[1], 20, r20, zero, (const uint8_t(*)[H])pf, n, &c) == DP_OK &&
 				 note_ok(&c, st.pk, cfg.log_origin, 20, r20) && c.t > 0 &&
-				 dpsg_sign(sv[1], 12, r12, NULL, 0, &c) == DP_ESTATE;
+				 dpsg_sign(sv[1], 12, r12, zero, NULL, 0, &c) == DP_ESTATE;
 			_exit(ok ? 0 : 3);
 		}
 		close(sv[1]);
