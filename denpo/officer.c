@@ -257,6 +257,68 @@ static void report_unknown(cli_ctx *x, const struct officer_view *v)
 	free(rep.id);
 }
 
+/*
+ * A record lists every device ever enrolled for its officer, so a later one
+ * holds every device an earlier one did, with the same enrolment entry: a
+ * device gone is a device the switch hides.  HOME/devices/record keeps
+ * "<log size>\n" and the last record verified (0600); a record of a smaller
+ * tree than that (an older view) is not compared, nor kept.  DP_OK, or
+ * DP_ESIG with why said.
+ */
+static int record_grows(cli_ctx *x, const dp_officer_proof *p, const dp_devrec *rec, uint64_t size,
+			char *why, size_t whycap)
+{
+	char path[PATH_MAX];
+	devices_path(x, "record", path);
+	dp_buf b;
+	dp_buf_init(&b, DP_DEVREC_TEXT_MAX + 32);
+	dp_devrec *old = malloc(sizeof *old);
+	int r = old ? dp_read_file(path, &b) : DP_ENOMEM;
+	unsigned long long held = 0;
+	const uint8_t *nl = r ? NULL : memchr(b.p, '\n', b.len);
+	int have = nl && sscanf((const char *)b.p, "%llu\n", &held) == 1 &&
+		   dp_devrec_decode(old, nl + 1, b.len - (size_t)(nl + 1 - b.p)) == DP_OK &&
+		   !strcmp(old->officer, rec->officer);
+	r = DP_OK;
+	if (have && size < held) {
+		free(old);
+		dp_buf_free(&b);
+		return DP_OK; /* an older view than the one kept */
+	}
+	for (size_t i = 0; have && i < old->n && !r; i++) {
+		const dp_devrec_dev *o = &old->dev[i];
+		const dp_devrec_dev *n = NULL;
+		for (size_t k = 0; k < rec->n; k++)
+			n = memcmp(rec->dev[k].device, o->device, DP_ED25519_PK) ? n : &rec->dev[k];
+		if (n && n->enrolled == o->enrolled)
+			continue;
+		char hex[65];
+		dp_hex_encode(hex, o->device, DP_ED25519_PK);
+		snprintf(why, whycap, "the officer index of the log's checkpoint of size %llu no longer lists "
+				      "device \"%s\" (%.16s..., enrolled at log entry %llu) that it listed at "
+				      "size %llu: the switch hides a device of %s", (unsigned long long)size,
+			 o->name, hex, (unsigned long long)o->enrolled, held, rec->officer);
+		r = DP_ESIG;
+	}
+	free(old);
+	if (!r) {
+		dp_buf_reset(&b);
+		r = dp_buf_printf(&b, "%llu\n", (unsigned long long)size);
+		r = r ? r : dp_buf_append(&b, p->record, p->record_len);
+		char dir[PATH_MAX];
+		cli_path(x, dir, "devices");
+		if (!r && mkdir(dir, 0700) != 0 && errno != EEXIST)
+			r = DP_EIO;
+		r = r ? r : dp_write_file(path, b.p, b.len, 0600, 0);
+		if (r && !x->quiet)
+			fprintf(stderr, "denpo: warning: cannot keep this officer's record in %s: %s\n", path,
+				cli_strerror(x, r));
+		r = DP_OK;
+	}
+	dp_buf_free(&b);
+	return r;
+}
+
 /* The failure of a check: evidence kept, said, EXIT_VERIFY. */
 static int index_fail(cli_ctx *x, const cli_ckpt *cp, const dp_officer_proof *p, const char *why)
 {
@@ -337,6 +399,8 @@ int officer_upkeep(cli_ctx *x)
 		snprintf(why, sizeof why, "the officer index proves that officer %s, for whom this device "
 					  "is enrolled, has no record in the log's checkpoint of size %llu",
 			 x->ans.officer, (unsigned long long)cp.cp.size);
+	if (!r)
+		r = record_grows(x, &a.officer, &v->rec, cp.cp.size, why, sizeof why);
 	if (r) {
 		ec = index_fail(x, &cp, &a.officer, why);
 		goto out;

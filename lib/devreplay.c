@@ -18,7 +18,7 @@
 
 struct off {
 	char officer[DP_NAME_MAX + 1];
-	uint8_t key[DP_TLOG_HASH], leaf[DP_TLOG_HASH];
+	uint8_t key[DP_TLOG_HASH], vhash[DP_TLOG_HASH]; /* dp_devindex_build takes value hashes */
 	uint8_t *text;
 	size_t len;
 	int dirty;
@@ -150,7 +150,7 @@ static int officer_slot(dp_devreplay *x, const char *officer, size_t *oi)
 	return DP_OK;
 }
 
-/* Replaces officer oi's text by rec's encoding, and its leaf. */
+/* Replaces officer oi's text by rec's encoding, and its value hash. */
 static int set_text(dp_devreplay *x, size_t oi, const dp_devrec *rec)
 {
 	dp_buf_reset(&x->b);
@@ -165,7 +165,7 @@ static int set_text(dp_devreplay *x, size_t oi, const dp_devrec *rec)
 	free(o->text);
 	o->text = t;
 	o->len = x->b.len;
-	dp_devindex_leaf(o->leaf, o->key, o->text, o->len);
+	dp_sha256(o->vhash, o->text, o->len);
 	o->dirty = 1;
 	x->stale = 1;
 	return DP_OK;
@@ -319,7 +319,7 @@ int dp_devreplay_root(dp_devreplay *x, uint8_t root[DP_TLOG_HASH])
 			if (!x->o[i].text)
 				continue; /* a slot an entry failed to fill */
 			memcpy(k[n], x->o[i].key, DP_TLOG_HASH);
-			memcpy(l[n++], x->o[i].leaf, DP_TLOG_HASH);
+			memcpy(l[n++], x->o[i].vhash, DP_TLOG_HASH);
 		}
 		dp_devindex *m = NULL;
 		int r = k && l ? dp_devindex_build(&m, (const uint8_t(*)[DP_TLOG_HASH])k,
