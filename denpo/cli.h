@@ -33,6 +33,10 @@
  *   log/recovery-report   a recovery the switch was not told of yet (retried by
  *                         `denpo log recover`)
  *   log/lock              flock'd while the log checkpoint is checked and replaced
+ *   log/index-evidence-T.txt  an officer index answer that does not check (exit 3)
+ *   devices/trusted       this officer's devices this device accepts (hex ids, 0600;
+ *                         denpo/officer.h); devices/reported: the unapproved ones reported;
+ *                         devices/record: the officer's last verified record
  *   audit/                an auditor's verified mirror of the log (denpo audit)
  *   directory             the directory listing as the switch last gave it, for drafting
  *                         offline (denpo/directory.c)
