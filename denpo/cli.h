@@ -468,6 +468,8 @@ int cli_log_reset(cli_ctx *x, const cli_ckpt *held, const cli_ckpt *nw, const dp
 int cli_log_record(cli_ctx *x, const char *magic, const char *comment, const cli_ckpt *held,
 		   const cli_ckpt *nw, uint64_t index, const uint8_t *entry, size_t len,
 		   const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dp_buf *out) DP_WUR;
+/* "KEY: <base64 of p>\n" appended to b (the evidence files' field). */
+int cli_put_b64(dp_buf *b, const char *key, const uint8_t *p, size_t n) DP_WUR;
 /* b as HOME/log/<prefix>-<unix>.txt (0600, never overwriting); path gets its name. */
 int cli_log_keep(cli_ctx *x, const char *prefix, const dp_buf *b, char path[PATH_MAX]) DP_WUR;
 

@@ -58,17 +58,6 @@ int officer_verify(const cli_ckpt *cp, const char *officer, const dp_officer_pro
 
 /* ---- evidence ---- */
 
-static int put_b64(dp_buf *b, const char *key, const uint8_t *p, size_t n)
-{
-	char *s = malloc(dp_b64_enclen(n, 1) + 1);
-	if (!s)
-		return DP_ENOMEM;
-	dp_b64_encode(s, p, n, 1);
-	int r = dp_buf_printf(b, "%s: %s\n", key, s);
-	free(s);
-	return r;
-}
-
 /* HOME/log/index-evidence-<unix>.txt: what the switch showed, for security operations. */
 static void keep_evidence(cli_ctx *x, const cli_ckpt *cp, const dp_officer_proof *p, const char *why,
 			  char path[PATH_MAX])
@@ -87,14 +76,14 @@ static void keep_evidence(cli_ctx *x, const cli_ckpt *cp, const dp_officer_proof
 				  "# the path ended at another officer's leaf.\n"
 				  "Time: %lld\nWitness: denpo-device/%s\nOfficer: %s\nReason: %s\n",
 			      x->cl ? dp_client_url(x->cl) : "?", (long long)dp_now(), dev, p->handle, why);
-	r = r ? r : put_b64(&b, "Checkpoint", (const uint8_t *)cp->note, cp->len);
+	r = r ? r : cli_put_b64(&b, "Checkpoint", (const uint8_t *)cp->note, cp->len);
 	if (!r && p->record)
-		r = put_b64(&b, "Record", p->record, p->record_len);
+		r = cli_put_b64(&b, "Record", p->record, p->record_len);
 	for (size_t i = 0; !r && i < p->proof.n; i++)
-		r = put_b64(&b, "Proof", p->proof.sib[i], DP_TLOG_HASH);
+		r = cli_put_b64(&b, "Proof", p->proof.sib[i], DP_TLOG_HASH);
 	if (!r && p->proof.other) {
-		r = put_b64(&b, "Other-Key", p->proof.other_key, DP_TLOG_HASH);
-		r = r ? r : put_b64(&b, "Other-Value-Hash", p->proof.other_vhash, DP_TLOG_HASH);
+		r = cli_put_b64(&b, "Other-Key", p->proof.other_key, DP_TLOG_HASH);
+		r = r ? r : cli_put_b64(&b, "Other-Value-Hash", p->proof.other_vhash, DP_TLOG_HASH);
 	}
 	if (r || cli_log_keep(x, "index-evidence", &b, path) != DP_OK)
 		snprintf(path, PATH_MAX, "(not kept: %s)", dp_strerror(r ? r : DP_EIO));
@@ -370,8 +359,13 @@ int officer_upkeep(cli_ctx *x)
 	uint64_t m = cli_log_size(x);
 	dp_officer_answer a;
 	int r = dp_client_officer(x->cl, x->ans.officer, m, &a);
-	if (r == DP_ENET || r == DP_ENOMEM || (r && dp_client_http_status(x->cl) >= 500)) {
-		if (!x->quiet)
+	/*
+	 * Only an answer that is not one (malformed, or no such endpoint) fails
+	 * here; a switch that cannot be reached, is busy (5xx) or refuses this
+	 * device (suspended: 403) is said by the command's own request too.
+	 */
+	if (r && r != DP_EPROTO && r != DP_ENOTFOUND) {
+		if (!x->quiet && r != DP_EDENIED && r != DP_EDEVICE)
 			fprintf(stderr, "denpo: warning: could not check this officer's devices in the officer "
 					"index: %s (%s); checked again with the next command\n",
 				dp_strerror(r), dp_client_message(x->cl));
@@ -379,9 +373,9 @@ int officer_upkeep(cli_ctx *x)
 		return EXIT_OK;
 	}
 	if (r)
-		return cli_fail(x, r == DP_EPROTO ? DP_ESIG : r, hint,
-				"the switch did not answer this officer's record in its officer index%s",
-				r == DP_EPROTO ? " (its answer is malformed)" : "");
+		return cli_fail(x, DP_ESIG, hint,
+				"the switch did not answer this officer's record in its officer index (%s)",
+				r == DP_EPROTO ? "its answer is malformed" : "it has no officer index");
 	cli_ckpt cp;
 	int ec = bind_checkpoint(x, &a.log, m, "this officer's devices", hint, &cp);
 	if (ec) {
