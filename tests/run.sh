@@ -29,7 +29,7 @@ tally() { # name, output file, exit code
 only=${1:-}
 # Tests run $JOBS at a time (default: one per core); each one's output is
 # printed whole, in the order below, once all have finished, and a line is
-# printed as each finishes.  Integration scripts first: they take longest.
+# printed as each finishes.
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 tmp=$(mktemp -d)
 pg_dir=
@@ -75,7 +75,16 @@ run_one() { # INDEX
 	printf '   %s (%ss)\n' "$(grep -E '^[A-Za-z0-9_.-]+: [0-9]+ passed' "$tmp/$n.out" | tail -n 1 ||
 		echo "$n: no result line")" "$((SECONDS - t0))"
 }
-for i in "${!names[@]}"; do
+# Longest first (tests/durations: seconds each took in a full run, refreshed now
+# and then): the long ones overlap the many short ones instead of ending the run
+# alone.  A test not listed there is taken for a long one.
+declare -A secs=()
+if [ -f tests/durations ]; then
+	while read -r n v; do secs[$n]=$v; done < <(grep -vE '^(#|$)' tests/durations)
+fi
+order=$(for i in "${!names[@]}"; do echo "${secs[${names[$i]}]:-999} $i"; done |
+	sort -k1,1nr -k2,2n | cut -d' ' -f2)
+for i in $order; do
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
 	run_one "$i" &
 done
