@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "denpo/age.h"
+#include "denpo/devindex.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
 #include "denpo/epoch.h"
@@ -443,6 +444,15 @@ static void utc(char out[32], int64_t t)
  * device-enrolled, key-published): a device is never enrolled without a
  * key record, nor either without its entry.
  */
+_Static_assert(DP_DEVREC_MAX == 64, "approve's message names the limit");
+
+static int count_device(void *ctx, const dps_device *d)
+{
+	(void)d;
+	(*(size_t *)ctx)++;
+	return DP_OK;
+}
+
 static int add_device(dps_store *s, const dps_officer *o, int put_officer, const dps_device *d,
 		      const dp_epoch_key *k, const uint8_t *rec, size_t len, dps_epoch_pub *pub,
 		      const char *op)
@@ -464,6 +474,12 @@ static int add_device(dps_store *s, const dps_officer *o, int put_officer, const
 		if (!r)
 			r = log_admin(s, x, op, "OFFICER-SET", detail);
 	}
+	/* the officer index lists every device ever enrolled for an officer, up to a limit */
+	size_t ndev = 0;
+	if (!r)
+		r = dps_device_list(s, o->handle, count_device, &ndev);
+	if (!r && ndev >= DP_DEVREC_MAX)
+		r = DP_ETOOBIG;
 	if (!r)
 		r = dps_device_add(s, d);
 	if (!r) {
@@ -658,6 +674,9 @@ int dpa_approve(const dpa_args *a)
 		return dpa_fail(r, "approve", r == DP_EEXISTS ? "this device (or its TLS key) is already enrolled"
 					  : r == DP_ENOTFOUND ? "the request's post does not exist (denpod post add)"
 					  : r == DP_ESTATE ? "the request's first key cannot be stored"
+					  : r == DP_ETOOBIG ? "the officer has had 64 devices, revoked ones "
+							      "included, and the officer index lists no more "
+							      "(docs/transparency.md §6)"
 							   : NULL);
 
 	r = dpa_answer_write(&c, &o, d.id, d.created, vk, a->out);

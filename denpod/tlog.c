@@ -379,7 +379,7 @@ static int load(dpl_log *l, int quiet)
 				"§6)\n", l->ix_why);
 		return DP_ESTATE;
 	}
-	if (!r && l->ix_full && !quiet)
+	if (!r && l->ix_full && l->range.size && !quiet)
 		fprintf(stderr, "denpod: log: the officer index was made from the log's %llu entries\n",
 			(unsigned long long)l->range.size);
 	return r;

@@ -18,7 +18,7 @@
 
 struct off {
 	char officer[DP_NAME_MAX + 1];
-	uint8_t key[DP_TLOG_HASH], vhash[DP_TLOG_HASH]; /* dp_devindex_build takes value hashes */
+	uint8_t key[DP_TLOG_HASH], vhash[DP_TLOG_HASH]; /* vhash: SHA-256 of text */
 	uint8_t *text;
 	size_t len;
 	int dirty;
@@ -150,7 +150,7 @@ static int officer_slot(dp_devreplay *x, const char *officer, size_t *oi)
 	return DP_OK;
 }
 
-/* Replaces officer oi's text by rec's encoding, and its value hash. */
+/* Replaces officer oi's text by rec's encoding, and its leaf. */
 static int set_text(dp_devreplay *x, size_t oi, const dp_devrec *rec)
 {
 	dp_buf_reset(&x->b);

@@ -5,7 +5,7 @@
  * function of the entries alone.
  *
  * A replay holds every officer's record (its canonical text, key and
- * leaf) and the map device -> officer that the entries other than
+ * value hash) and the map device -> officer that the entries other than
  * device-enrolled need (they name only the device).  Feed it the entries
  * in log order, from 0 or from records loaded from a store that were made
  * from the entries below some size; ask for the root.  The map is rebuilt
