@@ -79,15 +79,16 @@ static int do_list(cli_ctx *x)
 	return EXIT_OK;
 }
 
-/* The one device of the record whose hex id starts with arg; its index, or -1 (said). */
-static long find_device(cli_ctx *x, const dp_devrec *r, const char *arg)
+/* The one device of the record whose hex id starts with arg; its index, or -1 with *ec (said). */
+static long find_device(cli_ctx *x, const dp_devrec *r, const char *arg, int *ec)
 {
 	size_t n = strlen(arg);
 	for (size_t i = 0; i < n; i++)
 		if (!isxdigit((unsigned char)arg[i]))
 			n = 0;
 	if (n < 4 || n > 64) {
-		cli_usage("device", "'%s' is not a device id or a prefix of one (at least 4 hex digits)", arg);
+		*ec = cli_usage("device", "'%s' is not a device id or a prefix of one (at least 4 hex digits)",
+				arg);
 		return -1;
 	}
 	long found = -1;
@@ -97,24 +98,25 @@ static long find_device(cli_ctx *x, const dp_devrec *r, const char *arg)
 		if (strncasecmp(hex, arg, n) != 0)
 			continue;
 		if (found >= 0) {
-			cli_fail(x, DP_EINVAL, "give more of its id (`denpo device list`)",
-				 "more than one device of %s starts with %s", r->officer, arg);
+			*ec = cli_fail(x, DP_EINVAL, "give more of its id (`denpo device list`)",
+				       "more than one device of %s starts with %s", r->officer, arg);
 			return -1;
 		}
 		found = (long)i;
 	}
 	if (found < 0)
-		cli_fail(x, DP_ENOTFOUND, "see `denpo device list`",
-			 "no device of %s in the officer index starts with %s", r->officer, arg);
+		*ec = cli_fail(x, DP_ENOTFOUND, "see `denpo device list`",
+			       "no device of %s in the officer index starts with %s", r->officer, arg);
 	return found;
 }
 
 static int do_approve(cli_ctx *x, const char *arg)
 {
 	const dp_devrec *r = &x->ov->rec;
-	long i = find_device(x, r, arg);
+	int ec = EXIT_ERR;
+	long i = find_device(x, r, arg, &ec);
 	if (i < 0)
-		return x->err.rc == DP_ENOTFOUND || x->err.rc == DP_EINVAL ? EXIT_ERR : EXIT_USAGE;
+		return ec;
 	const dp_devrec_dev *d = &r->dev[i];
 	char hex[65];
 	dp_hex_encode(hex, d->device, DP_ED25519_PK);

@@ -59,6 +59,12 @@ check "a2 trusts a1 and itself at its first check" [ "$(sort "$T/a2/devices/trus
 up a1
 check "a1 warns of the new device a2, named" warns a1 phone "$A2"
 dp a1 device approve "${A2:0:12}" >"$T/approve.out" 2>&1 || no "a1 approves a2: $(cat "$T/approve.out")"
+dp a1 device approve "xyz!" >/dev/null 2>&1
+check "device approve of something not an id: usage (exit 2)" [ $? = 2 ]
+dp a1 device approve "${A1:0:12}" >/dev/null 2>"$T/self.err"
+check "device approve of this device itself is refused (exit 1)" [ $? = 1 ] && grep -q "does not approve itself" "$T/self.err"
+dp a1 device approve 0000000000000000 >/dev/null 2>&1
+check "device approve of no device of the officer: exit 1" [ $? = 1 ]
 check "device approve says what it approved" grep -qi "approved device \"phone\"" "$T/approve.out"
 sleep 0.5
 up a1
