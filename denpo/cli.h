@@ -237,6 +237,14 @@ int cli_open_client(cli_ctx *x);
  * it is back.  Opens the client if it is not open.  Returns an exit code.
  */
 int cli_reconnect(cli_ctx *x);
+/*
+ * 1 (after a pause: 0.1 s, 0.2 s, 0.4 s) if request result r was a 503 and
+ * fewer than CLI_BUSY_TRIES retries were made (*tries counts them): the
+ * switch is between a new checkpoint and the officer index that goes with
+ * it (denpod/api_offidx.c), which lasts moments.  0 otherwise.
+ */
+#define CLI_BUSY_TRIES 3
+int cli_busy_retry(cli_ctx *x, int r, int *tries);
 /* Free whatever the context holds. */
 void cli_close(cli_ctx *x);
 

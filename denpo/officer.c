@@ -358,7 +358,10 @@ int officer_upkeep(cli_ctx *x)
 	const char *hint = "report this to security operations at once";
 	uint64_t m = cli_log_size(x);
 	dp_officer_answer a;
-	int r = dp_client_officer(x->cl, x->ans.officer, m, &a);
+	int r, tries = 0;
+	do
+		r = dp_client_officer(x->cl, x->ans.officer, m, &a);
+	while (cli_busy_retry(x, r, &tries));
 	/*
 	 * Only an answer that is not one (malformed, or no such endpoint) fails
 	 * here; a switch that cannot be reached, is busy (5xx) or refuses this

@@ -176,7 +176,10 @@ int send_resolve(cli_ctx *x, dp_cable *c, send_plan *p, send_result *out)
 	dp_resolve_query q = {to, info, attn, caps, c->classification};
 	dp_resolution res0;
 	uint64_t m = cli_log_size(x);
-	int r = dp_client_resolve_log(x->cl, &q, m, &res0);
+	int r, tries = 0;
+	do /* a 503 while the switch's officer index catches up with a new checkpoint: moments */
+		r = dp_client_resolve_log(x->cl, &q, m, &res0);
+	while (cli_busy_retry(x, r, &tries));
 	if (r)
 		return net_fail(x, out, r, NULL, "cannot resolve the recipients");
 	dp_resolved *devs = res0.devs;

@@ -537,6 +537,14 @@ int cli_open_client(cli_ctx *x)
 	return EXIT_OK;
 }
 
+int cli_busy_retry(cli_ctx *x, int r, int *tries)
+{
+	if (r == DP_OK || !x->cl || dp_client_http_status(x->cl) != 503 || *tries >= CLI_BUSY_TRIES)
+		return 0;
+	usleep(100000u << (*tries)++);
+	return 1;
+}
+
 int cli_reconnect(cli_ctx *x)
 {
 	if (!x->cl)
