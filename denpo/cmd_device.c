@@ -133,15 +133,11 @@ static int do_approve(cli_ctx *x, const char *arg)
 		return cli_fail(x, rc, "nothing was approved; try again", "cannot approve device \"%s\" (%.16s...)",
 				d->name, hex);
 	/* trusted here at once; the others of this officer's devices follow the logged approval */
-	char p[PATH_MAX];
-	cli_path(x, p, "devices/trusted");
-	FILE *f = fopen(p, "a");
-	int bad = !f || fprintf(f, "%s\n", hex) < 0;
-	if (f && fclose(f) != 0)
-		bad = 1;
-	if (bad)
-		fprintf(stderr, "denpo: warning: cannot add it to %s; this device warns of it until the "
-				"switch's next checkpoint carries the approval\n", p);
+	rc = officer_trust(x, d->device);
+	if (rc)
+		fprintf(stderr, "denpo: warning: cannot add it to this device's trusted devices (%s); this "
+				"device warns of it until the switch's next checkpoint carries the approval\n",
+			cli_strerror(x, rc));
 	if (x->json)
 		dp_json_print(json_pack("{s:s, s:s, s:I}", "approved", hex, "name", d->name, "log_index",
 					(json_int_t)at));

@@ -169,6 +169,18 @@ static int set_save(const cli_ctx *x, const char *name, const id_set *s)
 	return r;
 }
 
+int officer_trust(cli_ctx *x, const uint8_t id[DP_ED25519_PK])
+{
+	id_set t;
+	int r = set_load(x, "trusted", &t);
+	if (r == DP_ENOTFOUND)
+		r = DP_OK; /* the upkeep writes the first list; this one joins it */
+	r = r ? r : set_add(&t, id);
+	r = r ? r : set_save(x, "trusted", &t);
+	free(t.id);
+	return r;
+}
+
 /* ---- the upkeep ---- */
 
 json_t *officer_dev_json(const cli_ctx *x, const dp_devrec *r, size_t i, int unknown)

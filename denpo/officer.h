@@ -68,6 +68,9 @@ int officer_upkeep(cli_ctx *x);
 int officer_recipients(const dp_resolution *res, const cli_ckpt *cp, json_t *warnings, char *why,
 		       size_t whycap) DP_WUR;
 
+/* Add id to HOME/devices/trusted (0600, written atomically).  DP codes (DP_EPARSE: the file is damaged). */
+int officer_trust(cli_ctx *x, const uint8_t id[DP_ED25519_PK]) DP_WUR;
+
 /* One device of a record as `denpo device list --json` shows it. */
 json_t *officer_dev_json(const cli_ctx *x, const dp_devrec *r, size_t i, int unknown);
 
