@@ -33,6 +33,10 @@
  *   log/recovery-report   a recovery the switch was not told of yet (retried by
  *                         `denpo log recover`)
  *   log/lock              flock'd while the log checkpoint is checked and replaced
+ *   log/index-evidence-T.txt  an officer index answer that does not check (exit 3)
+ *   devices/trusted       this officer's devices this device accepts (hex ids, 0600;
+ *                         denpo/officer.h); devices/reported: the unapproved ones reported;
+ *                         devices/record: the officer's last verified record
  *   audit/                an auditor's verified mirror of the log (denpo audit)
  *   directory             the directory listing as the switch last gave it, for drafting
  *                         offline (denpo/directory.c)
@@ -119,6 +123,8 @@ typedef struct {
 	 */
 	int offline_ok;
 	int offline;
+	/* this officer's devices as the last upkeep verified them (denpo/officer.h; NULL: not yet) */
+	struct officer_view *ov;
 	struct {
 		int rc;
 		char what[1024];
@@ -231,6 +237,14 @@ int cli_open_client(cli_ctx *x);
  * it is back.  Opens the client if it is not open.  Returns an exit code.
  */
 int cli_reconnect(cli_ctx *x);
+/*
+ * 1 (after a pause: 0.1 s, 0.2 s, 0.4 s) if request result r was a 503 and
+ * fewer than CLI_BUSY_TRIES retries were made (*tries counts them): the
+ * switch is between a new checkpoint and the officer index that goes with
+ * it (denpod/api_offidx.c), which lasts moments.  0 otherwise.
+ */
+#define CLI_BUSY_TRIES 3
+int cli_busy_retry(cli_ctx *x, int r, int *tries);
 /* Free whatever the context holds. */
 void cli_close(cli_ctx *x);
 
@@ -435,6 +449,13 @@ int cli_log_fork_fail(cli_ctx *x, const char *evidence);
 /* cli_log_sync for the upkeep: a fork is reported (EXIT_VERIFY), anything else is a warning (EXIT_OK). */
 int cli_log_upkeep(cli_ctx *x);
 /*
+ * The device's upkeep (every command that connects, `inbox --watch` once a
+ * minute, the UI): cli_log_upkeep, then, with the switch reached, this
+ * officer's devices checked in the officer index (officer_upkeep,
+ * denpo/officer.h).  Returns an exit code as they do.
+ */
+int cli_upkeep(cli_ctx *x);
+/*
  * After a restore (`denpo log recover`, denpo/recover.c): under
  * HOME/log/lock, if HOME/log/checkpoint is still held (else DP_ESTATE:
  * another process stored one meanwhile), keep it as
@@ -455,6 +476,8 @@ int cli_log_reset(cli_ctx *x, const cli_ckpt *held, const cli_ckpt *nw, const dp
 int cli_log_record(cli_ctx *x, const char *magic, const char *comment, const cli_ckpt *held,
 		   const cli_ckpt *nw, uint64_t index, const uint8_t *entry, size_t len,
 		   const uint8_t (*proof)[DP_TLOG_HASH], size_t n, dp_buf *out) DP_WUR;
+/* "KEY: <base64 of p>\n" appended to b (the evidence files' field). */
+int cli_put_b64(dp_buf *b, const char *key, const uint8_t *p, size_t n) DP_WUR;
 /* b as HOME/log/<prefix>-<unix>.txt (0600, never overwriting); path gets its name. */
 int cli_log_keep(cli_ctx *x, const char *prefix, const dp_buf *b, char path[PATH_MAX]) DP_WUR;
 
@@ -583,5 +606,6 @@ int cmd_purge(cli_ctx *x, int argc, char **argv);
 int cmd_audit(cli_ctx *x, int argc, char **argv);
 int cmd_log(cli_ctx *x, int argc, char **argv);
 int cmd_ui(cli_ctx *x, int argc, char **argv);
+int cmd_device(cli_ctx *x, int argc, char **argv);
 
 #endif

@@ -255,7 +255,7 @@ static int watch(cli_ctx *x)
 		int64_t now = dp_now();
 		if (now - last_upkeep >= 60) {
 			last_upkeep = now;
-			ec = cli_log_upkeep(x); /* and witness the log: a fork stops the watch */
+			ec = cli_upkeep(x); /* and witness the log: a fork stops the watch */
 			if (ec)
 				return ec;
 			cli_keys_upkeep(x);

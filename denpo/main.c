@@ -41,6 +41,7 @@ static const struct {
 	{"audit", cmd_audit, "the transparency log: mirror it, who fetched what, breach reports"},
 	{"ui", cmd_ui, "the browser interface: inbox, read, compose, receipts, on this device"},
 	{"log", cmd_log, "after the switch was restored from a backup: recover (accept its rollback)"},
+	{"device", cmd_device, "this officer's devices from the officer index: list, approve"},
 	{"version", cmd_version, "print the version (also --version)"},
 };
 

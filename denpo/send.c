@@ -11,6 +11,7 @@
 #include "denpo/bind.h"
 #include "denpo/drafts.h"
 #include "denpo/encoding.h"
+#include "denpo/officer.h"
 #include "denpo/seal.h"
 #include "denpo/send.h"
 #include "denpo/sentrec.h"
@@ -69,7 +70,7 @@ static int submit(cli_ctx *x, const uint8_t *sub, size_t n, dp_submit_result *re
  * reported (exit 3: nothing may be sent).  No log in the answer is the same
  * failure: never a silent downgrade to unlogged keys.
  */
-static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m)
+static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m, json_t *warnings)
 {
 	const char *hint = "nothing was sent; report this to security operations at once";
 	cli_ckpt cp;
@@ -79,7 +80,13 @@ static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m)
 	size_t bad = 0;
 	const char *why = "";
 	int r = seal_logged(res->devs, res->n, cp.cp.size, cp.cp.root, &bad, &why);
+	char iwhy[512];
+	int ir = r ? DP_OK : officer_recipients(res, &cp, warnings, iwhy, sizeof iwhy);
 	cli_ckpt_free(&cp);
+	if (ir == DP_ESIG) /* every device it lists is in its officer's verified set of devices */
+		return cli_fail(x, ir, hint, "%s", iwhy);
+	if (ir)
+		return cli_fail(x, ir, "nothing was sent", "cannot check the recipients in the officer index");
 	if (r == DP_ESIG) {
 		char hex[2 * DP_ED25519_PK + 1];
 		dp_hex_encode(hex, res->devs[bad].device, DP_ED25519_PK);
@@ -169,13 +176,16 @@ int send_resolve(cli_ctx *x, dp_cable *c, send_plan *p, send_result *out)
 	dp_resolve_query q = {to, info, attn, caps, c->classification};
 	dp_resolution res0;
 	uint64_t m = cli_log_size(x);
-	int r = dp_client_resolve_log(x->cl, &q, m, &res0);
+	int r, tries = 0;
+	do /* a 503 while the switch's officer index catches up with a new checkpoint: moments */
+		r = dp_client_resolve_log(x->cl, &q, m, &res0);
+	while (cli_busy_retry(x, r, &tries));
 	if (r)
 		return net_fail(x, out, r, NULL, "cannot resolve the recipients");
 	dp_resolved *devs = res0.devs;
 	size_t ndev = res0.n, bad = 0;
 	/* key transparency (docs/transparency.md §3): encrypt only to keys in a verified log */
-	if ((ec = logged_keys(x, &res0, m)) != EXIT_OK) {
+	if ((ec = logged_keys(x, &res0, m, out->warnings)) != EXIT_OK) {
 		dp_resolution_free(&res0);
 		return ec;
 	}

@@ -19,6 +19,7 @@
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/num.h"
+#include "denpo/officer.h"
 
 int cli_common_opt(cli_ctx *x, int id, const char *arg)
 {
@@ -521,7 +522,7 @@ int cli_open_client(cli_ctx *x)
 		char ck[PATH_MAX];
 		cli_path(x, ck, "log/checkpoint");
 		x->republish_keys |= access(ck, F_OK) != 0;
-		ec = cli_log_upkeep(x);
+		ec = cli_upkeep(x);
 		if (ec)
 			return ec;
 		if (x->offline && x->offline_ok)
@@ -536,12 +537,20 @@ int cli_open_client(cli_ctx *x)
 	return EXIT_OK;
 }
 
+int cli_busy_retry(cli_ctx *x, int r, int *tries)
+{
+	if (r == DP_OK || !x->cl || dp_client_http_status(x->cl) != 503 || *tries >= CLI_BUSY_TRIES)
+		return 0;
+	usleep(100000u << (*tries)++);
+	return 1;
+}
+
 int cli_reconnect(cli_ctx *x)
 {
 	if (!x->cl)
 		return cli_open_client(x);
 	int was = x->offline;
-	int ec = cli_log_upkeep(x); /* witnesses the log again, and says whether the switch answered */
+	int ec = cli_upkeep(x); /* witnesses the log again, and says whether the switch answered */
 	if (!ec && was && !x->offline && !x->no_maint)
 		cli_keys_upkeep(x); /* skipped while it was away */
 	return ec;
@@ -574,6 +583,8 @@ void cli_close(cli_ctx *x)
 	x->passlen = 0;
 	sodium_memzero(&x->ans, sizeof x->ans);
 	x->have_ans = 0;
+	officer_view_free(x->ov);
+	x->ov = NULL;
 }
 
 /* ---- local cache ---- */

@@ -51,6 +51,7 @@
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/num.h"
+#include "denpo/officer.h"
 #include "denpo/outbox.h"
 #include "denpo/send.h"
 #include "denpo/ui.h"
@@ -213,6 +214,9 @@ static void h_me(dp_webui_req *rq)
 	json_object_set_new(j, "outbox", json_integer((json_int_t)waiting));
 	json_object_set_new(j, "outbox_failed", json_integer((json_int_t)failed));
 	json_object_set_new(j, "markings", cli_markings_json(a->x));
+	/* devices of this officer it did not approve (denpo/officer.h): a banner on every page */
+	json_object_set_new(j, "warnings", a->x->ov && a->x->ov->warnings ? json_copy(a->x->ov->warnings)
+									    : json_array());
 	dp_webui_json(rq, 200, j);
 }
 
@@ -865,7 +869,7 @@ static void on_upkeep(evutil_socket_t fd, short what, void *arg)
 		ui_reconnect(a, 1);
 		return;
 	}
-	int ec = cli_log_upkeep(a->x); /* witness the log: a fork stops everything */
+	int ec = cli_upkeep(a->x); /* witness the log: a fork stops everything */
 	if (ec == EXIT_VERIFY)
 		snprintf(a->halted, sizeof a->halted, "the switch's transparency log failed its check: %s",
 			 a->x->err.message);

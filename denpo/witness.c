@@ -201,7 +201,7 @@ int cli_log_judge(const cli_ckpt *old, const cli_ckpt *nw, const uint8_t (*proof
 
 /* ---- evidence ---- */
 
-static int put_b64(dp_buf *b, const char *key, const uint8_t *p, size_t n)
+int cli_put_b64(dp_buf *b, const char *key, const uint8_t *p, size_t n)
 {
 	char *s = malloc(dp_b64_enclen(n, 1) + 1);
 	if (!s)
@@ -283,13 +283,13 @@ int cli_log_evidence(cli_ctx *x, const char *dir, const cli_ckpt *verified, cons
 		"# Check it offline: denpo audit verify THIS-FILE [--log-key VKEY]\n",
 		&now);
 	r = r ? r : dp_buf_printf(&b, "Reason: %s\n", why);
-	r = r ? r : put_b64(&b, "Verified-Checkpoint", (const uint8_t *)verified->note, verified->len);
-	r = r ? r : put_b64(&b, "Received-Checkpoint", (const uint8_t *)received->note, received->len);
+	r = r ? r : cli_put_b64(&b, "Verified-Checkpoint", (const uint8_t *)verified->note, verified->len);
+	r = r ? r : cli_put_b64(&b, "Received-Checkpoint", (const uint8_t *)received->note, received->len);
 	if (!r && n)
 		r = dp_buf_printf(&b, "Proof-From: %llu\nProof-Size: %llu\n", (unsigned long long)from,
 				  (unsigned long long)size);
 	for (size_t i = 0; !r && i < n; i++)
-		r = put_b64(&b, "Proof", proof[i], DP_TLOG_HASH);
+		r = cli_put_b64(&b, "Proof", proof[i], DP_TLOG_HASH);
 	r = r ? r : new_file(dir, "fork-evidence", now, &b, path);
 	dp_buf_free(&b);
 	return r;
@@ -484,8 +484,8 @@ static void keep_cosig_time(cli_ctx *x, const char *dir, const cli_ckpt *old, co
 		"# verifies under the Ed25519 key its name denpo-device/<id> gives.\n",
 		&now);
 	r = r ? r : dp_buf_printf(&b, "Cosigner: denpo-device/%s\nReason: %s\n", hex, why);
-	r = r ? r : put_b64(&b, "Verified-Checkpoint", (const uint8_t *)old->note, old->len);
-	r = r ? r : put_b64(&b, "Received-Checkpoint", (const uint8_t *)nw->note, nw->len);
+	r = r ? r : cli_put_b64(&b, "Verified-Checkpoint", (const uint8_t *)old->note, old->len);
+	r = r ? r : cli_put_b64(&b, "Received-Checkpoint", (const uint8_t *)nw->note, nw->len);
 	r = r ? r : new_file(dir, "cosig-time", now, &b, path);
 	if (r)
 		snprintf(path, PATH_MAX, "(not kept: %s)", dp_strerror(r));
@@ -899,13 +899,13 @@ int cli_log_record(cli_ctx *x, const char *magic, const char *comment, const cli
 {
 	int64_t now;
 	int r = evidence_head(x, out, magic, comment, &now);
-	r = r ? r : put_b64(out, "Verified-Checkpoint", (const uint8_t *)held->note, held->len);
-	r = r ? r : put_b64(out, "Received-Checkpoint", (const uint8_t *)nw->note, nw->len);
+	r = r ? r : cli_put_b64(out, "Verified-Checkpoint", (const uint8_t *)held->note, held->len);
+	r = r ? r : cli_put_b64(out, "Received-Checkpoint", (const uint8_t *)nw->note, nw->len);
 	r = r ? r : dp_buf_printf(out, "Rollback-Index: %llu\n", (unsigned long long)index);
-	r = r ? r : put_b64(out, "Rollback-Entry", entry, len);
+	r = r ? r : cli_put_b64(out, "Rollback-Entry", entry, len);
 	r = r ? r : dp_buf_printf(out, "Proof-Size: %llu\n", (unsigned long long)nw->cp.size);
 	for (size_t i = 0; !r && i < n; i++)
-		r = put_b64(out, "Proof", proof[i], DP_TLOG_HASH);
+		r = cli_put_b64(out, "Proof", proof[i], DP_TLOG_HASH);
 	return r;
 }
 

@@ -24,6 +24,7 @@
 #include "denpo/enrol.h"
 #include "denpo/envelope.h"
 #include "denpo/tls.h"
+#include "client_int.h"
 
 #define SUB_MAX ((size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4)
 #define LOW_SPEED_BPS 1024L /* a cable transfer slower than this ... */
@@ -1209,6 +1210,9 @@ void dp_resolution_free(dp_resolution *res)
 	}
 	free(res->devs);
 	free(res->unreachable);
+	for (size_t i = 0; res->officers && i < res->nofficers; i++)
+		dp_officer_proof_free(&res->officers[i]);
+	free(res->officers);
 	dp_log_view_free(&res->log);
 	memset(res, 0, sizeof *res);
 }
@@ -1396,6 +1400,8 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 	res->n = cnt;
 	if (!r && (r = jlog(j, &res->log)) != DP_OK)
 		r = r == DP_ENOMEM ? r : bad_field(c, "directory (log checkpoint)");
+	if (!r && (r = dp_client_jofficers(j, &res->officers, &res->nofficers)) != DP_OK)
+		r = r == DP_ENOMEM ? r : bad_field(c, "directory (officer index)");
 	/* "unreachable" may be absent (nobody is) */
 	if (!r && json_object_get(j, "unreachable")) {
 		dp_unreachable *un;
@@ -1719,6 +1725,17 @@ int dp_client_get_raw(dp_client *c, const char *path, dp_buf *out)
 	dp_buf_free(&b);
 	return r;
 }
+
+int dp_client_post_raw(dp_client *c, const char *path, const char *body, size_t len, dp_buf *out)
+{
+	if (!path || path[0] != '/')
+		return DP_EINVAL;
+	return request(c, path, 1, (const uint8_t *)body, len, out, 0, 0);
+}
+
+/* For the parsers in their own files (lib/client_int.h). */
+int dp_client_jlog(json_t *j, dp_log_view *v) { return jlog(j, v); }
+int dp_client_jhash(json_t *v, uint8_t out[DP_TLOG_HASH]) { return jhash_val(v, out); }
 
 int dp_client_log_checkpoint(dp_client *c, dp_buf *note)
 {

@@ -143,6 +143,11 @@ function renderStatus() {
 		hb.hidden = false;
 		hb.textContent = `STOPPED: ${me.halted}. Report this to security operations.`;
 	}
+	// devices of this officer it did not approve (the officer index): on every page until approved
+	const db = document.getElementById('device-banner');
+	const warn = Array.isArray(me.warnings) ? me.warnings : [];
+	db.hidden = warn.length === 0;
+	db.textContent = warn.map((w) => `WARNING: ${w}`).join('\n');
 	const oc = document.getElementById('outbox-count');
 	oc.textContent = me.outbox ? String(me.outbox) : '';
 }

@@ -39,6 +39,7 @@
 #include "denpo/age.h"
 #include "denpo/buf.h"
 #include "denpo/cable.h"
+#include "denpo/devindex.h"
 #include "denpo/epoch.h"
 #include "denpo/error.h"
 #include "denpo/logentry.h"
@@ -349,12 +350,15 @@ typedef struct {
 	int64_t at;                      /* the switch's clock the keys were judged at (0 = not said) */
 	int not_logged;                  /* 1: it has a key, not yet under a signed checkpoint */
 } dp_unreachable;
+typedef struct dp_officer_proof dp_officer_proof; /* lib/client_index.c, below */
 typedef struct {
 	dp_resolved *devs;               /* malloc'd */
 	size_t n;
 	dp_unreachable *unreachable;     /* malloc'd */
 	size_t nunreachable;
 	dp_log_view log;                 /* optional: the newest checkpoint, consistency from log_size */
+	dp_officer_proof *officers;      /* malloc'd: "officers", the index answer of each listed */
+	size_t nofficers;                /* device's officer under log's checkpoint (optional) */
 } dp_resolution;
 int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *res) DP_WUR;
 /*
@@ -365,6 +369,58 @@ int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *re
 int dp_client_resolve_log(dp_client *c, const dp_resolve_query *q, uint64_t log_size,
 			  dp_resolution *res) DP_WUR;
 void dp_resolution_free(dp_resolution *res);
+
+/* ---- the officer index (include/denpo/devindex.h; lib/client_index.c) ---- */
+
+/*
+ * One officer's answer from the index, unverified: the record text (absent:
+ * the switch says the officer has none, a non-membership proof) and the
+ * map proof.  The caller checks it against the officer-index line of a
+ * checkpoint it verified (dp_devindex_verify) before it believes a byte.
+ */
+#define DP_OFFICERS_MAX DP_MAX_RECIPIENTS /* "officers" of a resolve answer at most */
+struct dp_officer_proof {
+	char handle[DP_NAME_MAX + 1];    /* a handle (dp_handle_ok) */
+	uint8_t *record;                 /* malloc'd record text, 1..DP_DEVREC_TEXT_MAX bytes; NULL: none */
+	size_t record_len;
+	dp_devindex_proof proof;         /* proof.other set from "other" (non-membership only) */
+};
+void dp_officer_proof_free(dp_officer_proof *p);
+/* GET /v1/log/officer?handle=X&log_size=M: the log object and X's index answer. */
+typedef struct {
+	dp_log_view log;
+	dp_officer_proof officer;
+} dp_officer_answer;
+void dp_officer_answer_free(dp_officer_answer *a);
+/*
+ * The request (log_size: the size of the last checkpoint this device
+ * verified, 0 if none) and its parser.  The parser: DP_OK; DP_EPROTO for
+ * anything but such an answer (no log object, a handle that is not one or
+ * is not the one asked for when asked is not NULL, a record that is not
+ * canonical base64 of 1..DP_DEVREC_TEXT_MAX bytes or holds a NUL, a proof
+ * that is not an array of at most DP_DEVINDEX_PROOF_MAX 32-byte base64
+ * hashes, an "other" next to a record or malformed); DP_ENOMEM.  out is
+ * always initialised (dp_officer_answer_free is safe).
+ */
+int dp_client_officer(dp_client *c, const char *handle, uint64_t log_size,
+		      dp_officer_answer *out) DP_WUR;
+int dp_client_parse_officer(const uint8_t *body, size_t len, const char *asked,
+			    dp_officer_answer *out) DP_WUR;
+/*
+ * POST /v1/devices/approve {"device": hex64, "signature": b64}: sig is this
+ * device's dp_devindex_approval_sign of device.  *log_index (may be NULL)
+ * gets the device-approved entry's index if the switch states it (-1 if
+ * not).  The switch's refusals map as usual.
+ */
+int dp_client_device_approve(dp_client *c, const uint8_t device[DP_ED25519_PK],
+			     const uint8_t sig[DP_ED25519_SIG], int64_t *log_index) DP_WUR;
+/* POST /v1/devices/report {"device": hex64, "reason": reason}: a device of this officer's not approved. */
+int dp_client_device_report(dp_client *c, const uint8_t device[DP_ED25519_PK], const char *reason) DP_WUR;
+/*
+ * POST path with body (JSON text of len bytes): the answer's body appended
+ * to out (its cap bounds it).  Same pinning and error mapping as every call.
+ */
+int dp_client_post_raw(dp_client *c, const char *path, const char *body, size_t len, dp_buf *out) DP_WUR;
 
 /* ---- GET /v1/directory: what a drafter chooses addressees from (docs/api.md) ---- */
 #define DP_DIR_POSTS_MAX 4096          /* caps on a listing this device accepts */

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# it_devindex.sh - the officer index through the real programs
+# (include/denpo/devindex.h, docs/transparency.md §6): every device of an
+# officer checks its officer's set of devices at each upkeep.  Officer
+# tanaka.h has two devices (a1, a2), each trusted by the other (a2 approved
+# on a1).  An operator enrols a rogue device for tanaka.h with a proper log
+# entry (denpo init in another HOME + denpod approve): within one upkeep
+# (one `denpo inbox` on each) both devices warn and name it, `denpo device
+# list` marks it, the report reaches alerts.jsonl; a genuinely new device
+# approved with `denpo device approve` stops being warned of on both.  A
+# switch that hides the rogue device from the index (the officer_index row
+# rewritten by SQL with the switch stopped) is caught by the proof check,
+# and a sender refuses the rogue device.
+. "$(dirname "$0")/lib.sh"
+need_programs it_devindex "$DENPOD" "$DENPO"
+need_tools it_devindex jq curl
+t_workdir
+export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="devindex test passphrase" DENPOD_DATA="$T/sw"
+unset DENPO_HOME EDITOR VISUAL DENPO_TEST_CLOCK_OFFSET
+# newdev HOME OFFICER POST NAME: a device of OFFICER in $T/HOME, approved by the operator, enrolled
+newdev() {
+	dp "$1" init --officer "$2" --post "$3" --device-name "$4" >/dev/null &&
+		D approve "$T/$1/enrol-request.txt" --out "$T/$1.answer" >/dev/null &&
+		dp "$1" enrol --answer "$T/$1.answer" >/dev/null
+}
+devid() { dp "$1" --json whoami | jq -r .device; }
+# up HOME: one upkeep (denpo inbox), its stderr in $T/HOME.err; exit status as denpo's
+up() { dp "$1" inbox >/dev/null 2>"$T/$1.err"; }
+warns() { grep -qi "did not approve.*\"$2\" (id ${3:0:16}" "$T/$1.err"; }
+printf '1. (S) Officer index test.\n' >"$T/body"
+send() { dp sato.k send --body "$T/body" --class SECRET --prec ROUTINE --to WASHINGTON --tags ADMN \
+	--subject "devindex" 2>"$T/send.err"; }
+
+{
+	switch_init &&
+		D post add HQ --hq && D post add WASHINGTON &&
+		D officer add sato.k --post HQ --clearance "TOP SECRET" &&
+		D officer add tanaka.h --post WASHINGTON --clearance SECRET
+} >"$T/init.out" || no "switch setup"
+enrol_devices sato.k:HQ
+newdev a1 tanaka.h WASHINGTON laptop || no "enrol a1"
+start_switch || no "denpod did not start"
+A1=$(devid a1)
+
+# ---- first check: a1 trusts what the index lists (itself), and says so once ----
+up a1 || no "a1 first upkeep: $(cat "$T/a1.err")"
+check "a1's first check lists this officer's devices" grep -q "This officer's devices" "$T/a1.err"
+check "... HOME/devices/trusted is 0600 and holds a1" [ "$(stat -c %a "$T/a1/devices/trusted")" = 600 ]
+check "... holding a1" grep -qx "$A1" "$T/a1/devices/trusted"
+up a1
+check "the list is shown once" not grep -q "This officer's devices" "$T/a1.err"
+
+# ---- a second device: a1 warns of it until it approves it; a2 trusts both at its first check ----
+newdev a2 tanaka.h WASHINGTON phone || no "enrol a2"
+A2=$(devid a2)
+sleep 0.5 # the signer covers the enrolment
+up a2 || no "a2 first upkeep: $(cat "$T/a2.err")"
+check "a2 trusts a1 and itself at its first check" [ "$(sort "$T/a2/devices/trusted" | tr '\n' ' ')" = "$(printf '%s\n' "$A1" "$A2" | sort | tr '\n' ' ')" ]
+up a1
+check "a1 warns of the new device a2, named" warns a1 phone "$A2"
+dp a1 device approve "${A2:0:12}" >"$T/approve.out" 2>&1 || no "a1 approves a2: $(cat "$T/approve.out")"
+dp a1 device approve "xyz!" >/dev/null 2>&1
+check "device approve of something not an id: usage (exit 2)" [ $? = 2 ]
+dp a1 device approve "${A1:0:12}" >/dev/null 2>"$T/self.err"
+check "device approve of this device itself is refused (exit 1)" [ $? = 1 ] && grep -q "does not approve itself" "$T/self.err"
+dp a1 device approve 0000000000000000 >/dev/null 2>&1
+check "device approve of no device of the officer: exit 1" [ $? = 1 ]
+check "device approve says what it approved" grep -qi "approved device \"phone\"" "$T/approve.out"
+sleep 0.5
+up a1
+check "a1 no longer warns of a2" not grep -q "did not approve" "$T/a1.err"
+up a2
+check "a2 warns of nothing" not grep -q "did not approve" "$T/a2.err"
+dp a1 --json device list >"$T/list1.json" || no "device list"
+check "device list: a2 approved by a1, a1 is this device" \
+	[ "$(jq -r --arg a "$A2" --arg b "$A1" '[.devices[] | select(.id==$a) | .approved_by==$b and (.unapproved|not)] | .[0]' "$T/list1.json")" = true ]
+check "... this_device marks a1" [ "$(jq -r '[.devices[] | select(.this_device) | .id] | .[0]' "$T/list1.json")" = "$A1" ]
+
+# ---- the rogue device: an operator enrols it for tanaka.h, properly logged ----
+dp rogue init --officer tanaka.h --post WASHINGTON --device-name "rogue-box" >/dev/null &&
+	D approve "$T/rogue/enrol-request.txt" --out "$T/rogue.answer" >/dev/null || no "the operator enrols a rogue device"
+dp rogue enrol --answer "$T/rogue.answer" >/dev/null && dp rogue inbox >/dev/null 2>&1 || no "the rogue device connects"
+R=$(devid rogue)
+sleep 0.5
+up a1; ra1=$?
+up a2; ra2=$?
+check "a1 warns and names the rogue device (exit $ra1)" warns a1 rogue-box "$R"
+check "a2 warns and names the rogue device (exit $ra2)" warns a2 rogue-box "$R"
+check "... with the enrolment's log entry and what to do" grep -q "log entry [0-9]*.*tell the security office.*denpo device approve ${R:0:16}" "$T/a1.err"
+dp a2 device list >"$T/list2.txt" 2>/dev/null || no "device list on a2"
+check "device list marks the rogue device UNAPPROVED" grep -qi "rogue-box.*$R.*UNAPPROVED" "$T/list2.txt"
+check "... and a2 as this device" grep -qi "phone.*$A2.*THIS DEVICE" "$T/list2.txt"
+up a1
+check "the warning is on every command" warns a1 rogue-box "$R"
+check "the switch's alerts.jsonl holds UNAPPROVED-DEVICE naming the rogue device" \
+	grep -q "UNAPPROVED-DEVICE.*${R:0:16}\|${R:0:16}.*UNAPPROVED-DEVICE" "$T/sw/alerts.jsonl"
+check "... reported once by each device (kept in HOME/devices/reported)" grep -qx "$R" "$T/a1/devices/reported"
+
+# ---- a genuinely new device, approved on a2: the warning of it stops on both ----
+newdev a3 tanaka.h WASHINGTON tablet || no "enrol a3"
+A3=$(devid a3)
+sleep 0.5
+up a1
+check "a1 warns of the new tablet" warns a1 tablet "$A3"
+dp a2 device approve "$A3" >"$T/approve3.out" 2>&1 || no "a2 approves a3: $(cat "$T/approve3.out")"
+sleep 0.5
+up a1
+check "a1 stops warning of the tablet (approved on a2, which a1 trusts)" not warns a1 tablet "$A3"
+check "... still warns of the rogue device" warns a1 rogue-box "$R"
+up a2
+check "a2 stops warning of the tablet" not warns a2 tablet "$A3"
+
+# ---- the UI's /api/me carries the warnings ----
+"$DENPO" --home "$T/a1" ui --no-open >"$T/ui.out" 2>"$T/ui.err" &
+UIPID=$!
+url=
+for _ in $(seq 100); do
+	url=$(sed -n 's/^denpo ui: open //p' "$T/ui.out")
+	[ -n "$url" ] && break
+	sleep 0.1
+done
+if [ -n "$url" ]; then
+	KEY=$(curl -s -c "$T/cj" "$url" | sed -n 's/.*<meta name="denpo-key" content="\([0-9a-f]\{64\}\)">.*/\1/p')
+	curl -s -b "$T/cj" -H "X-Denpo-Key: $KEY" "${url%%/login*}/api/me" >"$T/me.json"
+	check "/api/me warns of the rogue device" jq -e >/dev/null --arg r "${R:0:16}" '.warnings | any(contains($r))' "$T/me.json"
+else
+	no "the UI did not start: $(cat "$T/ui.err")"
+fi
+kill "$UIPID" 2>/dev/null
+wait "$UIPID" 2>/dev/null
+
+# ---- a sender checks recipients against the index: the rogue device is listed, and in it ----
+dp sato.k inbox >/dev/null 2>&1
+M1=$(send) || no "send to tanaka.h with every device in the index: $(cat "$T/send.err")"
+check "a send to tanaka.h's four devices works" [ -n "$M1" ]
+
+# ---- a switch that hides the rogue device: its row of the index rewritten by SQL ----
+stop_switch
+REC=$(db_sql "SELECT hex(record) FROM officer_index WHERE officer='tanaka.h'")
+HID=$(xxd -r -p <<<"$REC" | grep -v "^Device: $R " | xxd -p | tr -d '\n')
+db_sql "UPDATE officer_index SET record=x'$HID' WHERE officer='tanaka.h'" >/dev/null || no "tamper the index row"
+check "the row no longer lists the rogue device" not grep -q "$R" <<<"$(db_sql "SELECT record FROM officer_index WHERE officer='tanaka.h'")"
+start_switch || no "restart"
+# (1) under the checkpoint signed before, the row does not give the signed root: no answer proves it
+up a1; rc=$?
+check "(1) the altered row is not served under the old root (exit $rc, a warning)" grep -q "could not check this officer's devices" "$T/a1.err"
+# (2) the next checkpoint is signed over the altered row (the signer trusts its table): the index
+# now hides the rogue device under a signed root
+dp s2 init --officer sato.k --post HQ --device-name spare >/dev/null &&
+	D approve "$T/s2/enrol-request.txt" --out "$T/s2.answer" >/dev/null || no "a new log entry"
+sleep 0.5
+up a1; rc=$?
+check "(2) a1 catches the index hiding a device it listed before: exit 3 (got $rc)" [ "$rc" = 3 ]
+check "... naming it" grep -qi "no longer lists device \"rogue-box\" (${R:0:16}" "$T/a1.err"
+check "... the evidence kept" [ -n "$(ls "$T/a1/log/" | grep index-evidence)" ]
+send >/dev/null; rc=$?
+check "(2) the sender refuses the rogue device the index does not hold: exit 3 (got $rc)" [ "$rc" = 3 ]
+check "... naming it and the officer" grep -q "the switch listed a device of tanaka.h that tanaka.h's officer index does not hold (device ${R:0:16}" "$T/send.err"
+check "... nothing stored" [ "$(db_sql "SELECT count(*) FROM cables")" = 1 ]
+t_done it_devindex
