@@ -531,6 +531,16 @@ size_t audit_count_cosigs(const cli_ckpt *c);
 /* The same, counting only the devices in ids[0..nids) (ids NULL: any device): the
  * devices enrolled by device-enrolled entries of the mirrored log. */
 size_t audit_count_cosigs_of(const cli_ckpt *c, const uint8_t (*ids)[32], size_t nids);
+/*
+ * The officer index of the mirror's checkpoint recomputed from the mirror's
+ * entries (denpo/audit_index.c).  DP_OK: the signed root is the one the
+ * entries give.  DP_ENOTFOUND: the checkpoint has no officer-index line
+ * (why says so; a warning).  DP_ESIG: the root differs or the line is
+ * malformed (why says which: report it).  Else the mirror could not be read.
+ * *size: the mirror's size.
+ */
+int audit_index_check(cli_ctx *x, uint64_t *size, char *why, size_t whycap)
+	__attribute__((warn_unused_result));
 /* `denpo audit verify DIR|FILE` (denpo/audit_verify.c); returns an exit code. */
 int audit_verify(cli_ctx *x, const char *what, const char *keyopt);
 /* "2026-02-24 10:23:00Z" */

@@ -597,6 +597,18 @@ static int do_sync(cli_ctx *x, int full, unsigned min_cosigners)
 			"the mirror follows the latest checkpoint, which is UNWITNESSED (cosigned by %zu "
 			"devices); answers from it rest on the switch's word alone until devices cosign one\n",
 			min_cosigners, min_cosigners == 1 ? "" : "s", res.cosigs);
+	{
+		uint64_t at;
+		r = audit_index_check(x, &at, why, sizeof why);
+		if (r == DP_ENOTFOUND)
+			fprintf(stderr, "denpo: audit sync: warning: %s\n", why);
+		else if (r == DP_ESIG)
+			return cli_fail(x, r, "report it to security operations with the mirror (HOME/audit): "
+					      "anyone with the log's key can recompute it",
+					"audit sync: %s", why);
+		else if (r)
+			return cli_fail(x, r, "run `denpo audit sync --full`", "audit sync: %s", why);
+	}
 	char root[48];
 	dp_b64_encode(root, res.root, DP_TLOG_HASH, 1);
 	if (x->json)
