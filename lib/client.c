@@ -847,7 +847,7 @@ static int list_items(json_t *j, int archive, dp_inbox_item **items, size_t *n, 
 	size_t cnt;
 	*items = NULL;
 	*n = 0;
-	int r = jarray(j, "cables", 1000000, sizeof *it, (void **)&it, &cnt, a);
+	int r = jarray(j, "cables", DP_CLIENT_LIST_ITEMS, sizeof *it, (void **)&it, &cnt, a);
 	for (size_t i = 0; !r && i < cnt; i++) {
 		json_t *o = json_array_get(*a, i);
 		int64_t acc, size, seq;
@@ -921,7 +921,7 @@ static int jorigins(json_t *j, dp_device_info **out, size_t *n)
 	*n = 0;
 	if (!o)
 		return DP_OK;
-	if (!json_is_object(o) || json_object_size(o) > 1000000)
+	if (!json_is_object(o) || json_object_size(o) > DP_CLIENT_LIST_ITEMS)
 		return refuse("originators");
 	if (json_object_size(o) == 0)
 		return DP_OK;
@@ -1171,7 +1171,7 @@ static int sent_items(json_t *j, dp_sent_item **items, size_t *n, json_t **a)
 	*n = 0;
 	dp_sent_item *it;
 	size_t cnt;
-	int r = jarray(j, "cables", 10000000, sizeof *it, (void **)&it, &cnt, a);
+	int r = jarray(j, "cables", DP_CLIENT_LIST_ITEMS, sizeof *it, (void **)&it, &cnt, a);
 	for (size_t i = 0; !r && i < cnt; i++) {
 		json_t *o = json_array_get(*a, i);
 		int64_t acc, nr, nd, na;
@@ -1355,9 +1355,10 @@ static int jincl(json_t *o, const char *k, dp_log_incl *in)
 	if (!v || json_is_null(v))
 		return DP_OK; /* optional: a switch without the log does not send it */
 	int64_t idx;
-	if (!json_is_object(v) || jint(v, "index", 0, INT64_MAX, &idx) ||
-	    jproof(v, "proof", in->proof, &in->nproof))
+	if (!json_is_object(v))
 		return refuse(k); /* not an entry with its index and proof */
+	if (jint(v, "index", 0, INT64_MAX, &idx) || jproof(v, "proof", in->proof, &in->nproof))
+		return DP_EPROTO; /* the helper named the field */
 	int r = jbytes(v, "entry", DP_TLOG_ENTRY_MAX, &in->entry, &in->entry_len);
 	if (r)
 		return r; /* not canonical base64 of 1..65535 bytes */
@@ -1378,7 +1379,7 @@ static int jlog(json_t *j, dp_log_view *v)
 	    strlen(json_string_value(cp)) != json_string_length(cp))
 		return refuse("log"); /* no checkpoint note, too long, or with a NUL */
 	if (jproof(l, "consistency", v->consistency, &v->nconsistency))
-		return refuse("log");
+		return DP_EPROTO; /* the helper named the field */
 	v->checkpoint = strdup(json_string_value(cp));
 	if (!v->checkpoint)
 		return DP_ENOMEM;

@@ -248,6 +248,13 @@ typedef struct {
 void dp_cable_list_free(dp_cable_list *l);
 #define DP_CLIENT_LIST_MAX (64u << 20) /* cap on a list answer with proofs */
 /*
+ * Cap on the cables of one list answer (inbox, archive, sent), and on its
+ * originators: the switch answers at most 1000 (its page limit,
+ * DPD_INBOX_MAX).  A longer list is refused before anything is allocated
+ * for it.
+ */
+#define DP_CLIENT_LIST_ITEMS 1000
+/*
  * The same lists with log_size=M (the size of the last checkpoint this
  * device verified; 0 if none): each item with its envelope and logged
  * acceptance, and the answer's "log".  A switch without them answers
