@@ -15,6 +15,7 @@
 #ifndef DENPO_FUZZ_CLIENT_H
 #define DENPO_FUZZ_CLIENT_H
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "denpo/client.h"
@@ -69,5 +70,30 @@ static inline int ckpt_of(const dp_log_view *v, dp_checkpoint *cp)
 		return DP_EPARSE;
 	return dp_checkpoint_parse(cp, v->checkpoint, tl);
 }
+
+/*
+ * A parser's refusal (r not DP_OK): nothing left behind (leftover: what
+ * the caller found still set), and, for a malformed answer, why says so.
+ */
+static inline void refused(int r, int leftover, const char *why, size_t cap)
+{
+	if (leftover)
+		__builtin_trap(); /* a refused answer leaves nothing behind */
+	if (r == DP_EPROTO && !why_ok(why, cap))
+		__builtin_trap(); /* and says why */
+}
+
+#ifdef DENPO_SEAL_H
+/* What the device does with entries[n] of an answer that carries log: prove each in its checkpoint. */
+static inline void prove_entries(const dp_log_view *log, const dp_log_incl *const *entries, size_t n)
+{
+	dp_checkpoint cp;
+	dp_logent *e = malloc(sizeof *e);
+	if (e && ckpt_of(log, &cp) == DP_OK)
+		for (size_t i = 0; i < n; i++)
+			(void)seal_included(entries[i], cp.size, cp.root, e);
+	free(e);
+}
+#endif
 
 #endif

@@ -28,11 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	why[0] = 0;
 	int r = dp_client_parse_resolve(data, size, &res, why, sizeof why);
 	if (r != DP_OK) {
-		if (res.devs || res.n || res.unreachable || res.nunreachable || res.log.present ||
-		    res.log.checkpoint)
-			__builtin_trap(); /* a refused answer leaves nothing behind */
-		if (r == DP_EPROTO && !why_ok(why, sizeof why))
-			__builtin_trap(); /* and says why */
+		refused(r, res.devs || res.n || res.unreachable || res.nunreachable || res.log.present, why,
+			sizeof why);
 		return 0;
 	}
 	if (res.n > DP_MAX_RECIPIENTS || res.nunreachable > DP_MAX_RECIPIENTS || (res.n && !res.devs) ||

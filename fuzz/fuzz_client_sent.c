@@ -27,28 +27,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	why[0] = 0;
 	int r = dp_client_parse_sent(data + 1, size - 1, with_log, &l, why, sizeof why);
 	if (r != DP_OK) {
-		if (l.items || l.accs || l.n || l.log.present || l.log.checkpoint)
-			__builtin_trap(); /* a refused answer leaves nothing behind */
-		if (r == DP_EPROTO && !why_ok(why, sizeof why))
-			__builtin_trap(); /* and says why */
+		refused(r, l.items || l.accs || l.n || l.log.present, why, sizeof why);
 		return 0;
 	}
 	if ((l.n && !l.items) || (with_log && l.n && !l.accs) || (!with_log && (l.accs || l.log.present)) ||
 	    !log_view_ok(&l.log))
 		__builtin_trap();
-	dp_checkpoint cp;
-	int have_cp = ckpt_of(&l.log, &cp) == DP_OK;
-	dp_logent *e = malloc(sizeof *e);
 	for (size_t i = 0; i < l.n; i++) {
 		const dp_sent_item *it = &l.items[i];
 		if (strlen(it->cable_id) != 32 || !dp_mrn_ok(it->mrn) || it->seq < 0 || it->accepted < 0 ||
 		    it->recipients > DP_MAX_RECIPIENTS || it->delivered > DP_MAX_RECIPIENTS ||
 		    it->acked > DP_MAX_RECIPIENTS || (l.accs && !accepted_ok(&l.accs[i])))
 			__builtin_trap();
-		if (e && have_cp && l.accs)
-			(void)seal_included(&l.accs[i].entry, cp.size, cp.root, e);
 	}
-	free(e);
+	const dp_log_incl **entries = l.accs ? malloc(l.n * sizeof *entries) : NULL;
+	for (size_t i = 0; entries && i < l.n; i++)
+		entries[i] = &l.accs[i].entry;
+	if (entries)
+		prove_entries(&l.log, entries, l.n);
+	free(entries);
 	dp_sent_list_free(&l);
 	return 0;
 }
