@@ -133,10 +133,19 @@ build-fuzz/denpod.a: $(FUZZ_DENPOD_OBJS)
 	ar rcs $@ $^
 FUZZ_WITH_DENPOD := build-fuzz/fuzz_signer build-fuzz/fuzz_config build-fuzz/fuzz_route build-fuzz/fuzz_console_act
 $(FUZZ_WITH_DENPOD): build-fuzz/denpod.a
+# The device's checks that follow its parsers (seal.c: proofs and key records
+# of an answer; ckpt.c: checkpoints, cosignatures, consistency), for the
+# targets of the answers a switch sends (FUZZ_WITH_DENPO).
+FUZZ_DENPO_OBJS := build-fuzz/obj/denpo/seal.o build-fuzz/obj/denpo/ckpt.o
+build-fuzz/denpo.a: $(FUZZ_DENPO_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+FUZZ_WITH_DENPO := $(addprefix build-fuzz/fuzz_client_,resolve status accepted sent list checkpoint fetch)
+$(FUZZ_WITH_DENPO): build-fuzz/denpo.a
 build-fuzz/%: fuzz/%.c build-fuzz/libdenpo.a
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) -MMD -MP -o $@ $< $(if $(filter $@,$(FUZZ_WITH_DENPOD)),build-fuzz/denpod.a) \
-		build-fuzz/libdenpo.a $(PKG_LIBS)
+		$(if $(filter $@,$(FUZZ_WITH_DENPO)),build-fuzz/denpo.a) build-fuzz/libdenpo.a $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz.sh $(FUZZ_BINS)
 

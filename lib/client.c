@@ -239,34 +239,39 @@ int dp_client_clock_note(const dp_client *c, char *out, size_t cap)
 	return 1;
 }
 
-static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
+void dp_client_parse_header(const char *line, size_t n, char mrn[DP_MRN_MAX + 1], int64_t *date)
 {
-	dp_client *c = ud;
-	size_t n = sz * nm;
-	static const char date[] = "date:";
-	if (n > sizeof date - 1 && n < 128 && strncasecmp(p, date, sizeof date - 1) == 0) {
+	static const char dname[] = "date:", mname[] = "x-denpo-mrn:";
+	if (n > sizeof dname - 1 && n < 128 && strncasecmp(line, dname, sizeof dname - 1) == 0) {
 		char v[128];
-		memcpy(v, p + sizeof date - 1, n - (sizeof date - 1));
-		v[n - (sizeof date - 1)] = 0;
+		memcpy(v, line + sizeof dname - 1, n - (sizeof dname - 1));
+		v[n - (sizeof dname - 1)] = 0;
 		time_t t = curl_getdate(v, NULL); /* -1 if it is not an HTTP date: ignored */
-		c->date = t > 0 ? (int64_t)t : 0;
+		*date = t > 0 ? (int64_t)t : 0;
+		return;
 	}
-	static const char name[] = "x-denpo-mrn:";
-	if (n > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
-		const char *v = p + sizeof name - 1;
-		size_t vl = n - (sizeof name - 1);
+	if (n > sizeof mname - 1 && strncasecmp(line, mname, sizeof mname - 1) == 0) {
+		const char *v = line + sizeof mname - 1;
+		size_t vl = n - (sizeof mname - 1);
 		while (vl && (*v == ' ' || *v == '\t'))
 			v++, vl--;
 		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
 			vl--;
-		if (vl < sizeof c->mrn_hdr) {
+		if (vl <= DP_MRN_MAX) {
 			char tmp[DP_MRN_MAX + 1];
 			memcpy(tmp, v, vl);
 			tmp[vl] = 0;
-			if (dp_mrn_ok(tmp)) /* anything else is ignored */
-				memcpy(c->mrn_hdr, tmp, vl + 1);
+			if (strlen(tmp) == vl && dp_mrn_ok(tmp)) /* anything else is ignored */
+				memcpy(mrn, tmp, vl + 1);
 		}
 	}
+}
+
+static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
+{
+	dp_client *c = ud;
+	size_t n = sz * nm;
+	dp_client_parse_header(p, n, c->mrn_hdr, &c->date);
 	return n;
 }
 
@@ -513,40 +518,66 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 	}
 }
 
-/* A JSON request: the answer (at most cap bytes) is parsed into *j (caller decrefs). */
-static int request_json_cap(dp_client *c, const char *path, int post, const uint8_t *body,
-			    size_t blen, int wait, size_t cap, json_t **j)
-{
-	dp_buf b;
-	dp_buf_init(&b, cap);
-	*j = NULL;
-	int r = request(c, path, post, body, blen, &b, 0, wait);
-	if (!r) {
-		json_error_t je;
-		*j = json_loadb((const char *)b.p, b.len, JSON_REJECT_DUPLICATES, &je);
-		if (!*j || !json_is_object(*j)) {
-			json_decref(*j);
-			*j = NULL;
-			set_msg(c, "%s", "the switch's answer is not a JSON object");
-			r = DP_EPROTO;
-		}
-	}
-	dp_buf_free(&b);
-	return r;
-}
-
-static int request_json_body(dp_client *c, const char *path, int post, const uint8_t *body,
-			     size_t blen, int wait, json_t **j)
-{
-	return request_json_cap(c, path, post, body, blen, wait, DP_CLIENT_JSON_MAX, j);
-}
-
-static int request_json(dp_client *c, const char *path, int post, int wait, json_t **j)
-{
-	return request_json_body(c, path, post, NULL, 0, wait, j);
-}
-
 /* ---- field helpers: every one fails with DP_EPROTO on a missing or bad field ---- */
+
+/*
+ * The field the last helper refused (a literal key; NULL: none), for the
+ * message that names it.  Set by the helpers below on failure and read by
+ * malformed() on the same thread once the parser gives up: the helpers sit
+ * deep in every parser, and a message buffer threaded through all of them
+ * would say no more.
+ */
+static _Thread_local const char *refused;
+
+static int refuse(const char *k)
+{
+	refused = k;
+	return DP_EPROTO;
+}
+
+/*
+ * A malformed answer: "the switch's status answer is malformed (its
+ * "recipients" field is missing or wrong)" into why (may be NULL).
+ */
+static int malformed(char *why, size_t cap, const char *what)
+{
+	if (why && cap && refused)
+		snprintf(why, cap, "the switch's %s answer is malformed (its \"%s\" field is missing or wrong)",
+			 what, refused);
+	else if (why && cap)
+		snprintf(why, cap, "the switch's %s answer is malformed", what);
+	refused = NULL;
+	return DP_EPROTO;
+}
+
+static int bad_field(dp_client *c, const char *what)
+{
+	return malformed(c ? c->msg : NULL, c ? sizeof c->msg : 0, what);
+}
+
+/*
+ * body as a JSON object into *j (the caller decrefs; NULL on failure):
+ * DP_EPROTO, why saying so, if it is not one.
+ */
+static int parse_obj(const uint8_t *body, size_t len, const char *what, json_t **j, char *why,
+		     size_t cap)
+{
+	json_error_t je;
+	refused = NULL;
+	je.text[0] = 0;
+	*j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
+	if (json_is_object(*j))
+		return DP_OK;
+	json_decref(*j);
+	*j = NULL;
+	if (why && cap) {
+		char t[sizeof je.text];
+		copy_clean(t, sizeof t, je.text); /* jansson quotes the input near the error */
+		snprintf(why, cap, "the switch's %s answer is not a JSON object%s%s%s", what,
+			 t[0] ? " (" : "", t, t[0] ? ")" : "");
+	}
+	return DP_EPROTO;
+}
 
 static int clean_str(const char *s)
 {
@@ -557,11 +588,11 @@ static int jstr(json_t *o, const char *k, char *out, size_t cap)
 {
 	json_t *v = json_object_get(o, k);
 	if (!json_is_string(v))
-		return DP_EPROTO; /* missing or not a string */
+		return refuse(k); /* missing or not a string */
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
 	if (n >= cap || strlen(s) != n || !clean_str(s))
-		return DP_EPROTO; /* too long, embedded NUL or control characters */
+		return refuse(k); /* too long, embedded NUL or control characters */
 	memcpy(out, s, n + 1);
 	return DP_OK;
 }
@@ -571,11 +602,11 @@ static int jtext(json_t *o, const char *k, char *out, size_t cap)
 {
 	json_t *v = json_object_get(o, k);
 	if (!json_is_string(v))
-		return DP_EPROTO;
+		return refuse(k);
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
 	if (n >= cap || strlen(s) != n)
-		return DP_EPROTO;
+		return refuse(k);
 	memcpy(out, s, n + 1);
 	return DP_OK;
 }
@@ -584,10 +615,10 @@ static int jint(json_t *o, const char *k, int64_t lo, int64_t hi, int64_t *out)
 {
 	json_t *v = json_object_get(o, k);
 	if (!json_is_integer(v))
-		return DP_EPROTO; /* missing or not an integer */
+		return refuse(k); /* missing or not an integer */
 	json_int_t x = json_integer_value(v);
 	if (x < lo || x > hi)
-		return DP_EPROTO; /* out of range */
+		return refuse(k); /* out of range */
 	*out = x;
 	return DP_OK;
 }
@@ -614,7 +645,7 @@ static int jbool(json_t *o, const char *k, int *out)
 {
 	json_t *v = json_object_get(o, k);
 	if (!json_is_boolean(v))
-		return DP_EPROTO; /* missing or not a boolean */
+		return refuse(k); /* missing or not a boolean */
 	*out = json_is_true(v);
 	return DP_OK;
 }
@@ -622,7 +653,7 @@ static int jbool(json_t *o, const char *k, int *out)
 static int jmrn(json_t *o, const char *k, char out[DP_MRN_MAX + 1])
 {
 	if (jstr(o, k, out, DP_MRN_MAX + 1) || !dp_mrn_ok(out))
-		return DP_EPROTO; /* not "YY POST NNNNNN" */
+		return refuse(k); /* not "YY POST NNNNNN" */
 	return DP_OK;
 }
 
@@ -631,7 +662,7 @@ static int jhexid(json_t *o, const char *k, char out[DP_HEXID])
 	char s[DP_HEXID];
 	uint8_t id[DP_CABLE_ID];
 	if (jstr(o, k, s, sizeof s) || dp_hex_decode(id, sizeof id, s, strlen(s)))
-		return DP_EPROTO; /* a cable id is 16 bytes in hex */
+		return refuse(k); /* a cable id is 16 bytes in hex */
 	dp_hex_encode(out, id, sizeof id);
 	return DP_OK;
 }
@@ -641,52 +672,50 @@ static int jkey(json_t *o, const char *k, uint8_t out[32], int b64)
 	char s[96];
 	size_t n;
 	if (jstr(o, k, s, sizeof s))
-		return DP_EPROTO;
+		return refuse(k);
 	if (b64) {
 		/* docs/api.md says "b64": accept padded or unpadded, both canonical */
 		int padded = strlen(s) % 4 == 0;
-		return dp_b64_decode(out, 32, &n, s, strlen(s), padded) || n != 32 ? DP_EPROTO : DP_OK;
+		return dp_b64_decode(out, 32, &n, s, strlen(s), padded) || n != 32 ? refuse(k) : DP_OK;
 	}
-	return dp_hex_decode(out, 32, s, strlen(s)) ? DP_EPROTO : DP_OK;
+	return dp_hex_decode(out, 32, s, strlen(s)) ? refuse(k) : DP_OK;
 }
 
 static int jprec(json_t *o, const char *k, int *p)
 {
 	char s[DP_NAME_MAX + 1];
-	return jstr(o, k, s, sizeof s) || dp_prec_parse(s, p) ? DP_EPROTO : DP_OK;
+	return jstr(o, k, s, sizeof s) || dp_prec_parse(s, p) ? refuse(k) : DP_OK;
 }
 
 static int jclass(json_t *o, const char *k, int *cl)
 {
 	char s[DP_NAME_MAX + 1];
-	return jstr(o, k, s, sizeof s) || dp_class_parse(s, cl) ? DP_EPROTO : DP_OK;
+	return jstr(o, k, s, sizeof s) || dp_class_parse(s, cl) ? refuse(k) : DP_OK;
 }
 
 static int jrole(json_t *o, const char *k, int *role)
 {
 	char s[16];
 	if (jstr(o, k, s, sizeof s))
-		return DP_EPROTO;
+		return refuse(k);
 	if (strcmp(s, "action") == 0)
 		*role = DP_ROLE_ACTION;
 	else if (strcmp(s, "info") == 0)
 		*role = DP_ROLE_INFO;
 	else
-		return DP_EPROTO; /* roles are "action" or "info" */
+		return refuse(k); /* roles are "action" or "info" */
 	return DP_OK;
 }
 
 /* The array o[k] (must exist, at most max entries); *arr = NULL when empty. */
-static int jarray(dp_client *c, json_t *o, const char *k, size_t max, size_t elsize, void **arr,
-		  size_t *n, json_t **a)
+static int jarray(json_t *o, const char *k, size_t max, size_t elsize, void **arr, size_t *n,
+		  json_t **a)
 {
 	*a = json_object_get(o, k);
 	*arr = NULL;
 	*n = 0;
-	if (!json_is_array(*a) || json_array_size(*a) > max) {
-		set_msg(c, "the switch's answer has no valid \"%s\" list", k);
-		return DP_EPROTO;
-	}
+	if (!json_is_array(*a) || json_array_size(*a) > max)
+		return refuse(k); /* missing, not a list, or longer than any answer holds */
 	if (json_array_size(*a) == 0)
 		return DP_OK;
 	*arr = calloc(json_array_size(*a), elsize);
@@ -696,13 +725,36 @@ static int jarray(dp_client *c, json_t *o, const char *k, size_t max, size_t els
 	return DP_OK;
 }
 
-static int bad_field(dp_client *c, const char *what)
+/* ---- endpoints ---- */
+
+/*
+ * GET or POST path, the answer's bytes (at most cap) into *b, which the
+ * caller frees whatever the outcome.
+ */
+static int request_body(dp_client *c, const char *path, int post, const uint8_t *body, size_t blen,
+			int wait, size_t cap, dp_buf *b)
 {
-	set_msg(c, "the switch's %s answer is malformed", what);
-	return DP_EPROTO;
+	dp_buf_init(b, cap);
+	return request(c, path, post, body, blen, b, 0, wait);
 }
 
-/* ---- endpoints ---- */
+int dp_client_parse_submit(const uint8_t *body, size_t len, dp_submit_result *res, char *why,
+			   size_t cap)
+{
+	memset(res, 0, sizeof *res);
+	json_t *j;
+	int r = parse_obj(body, len, "submission", &j, why, cap);
+	int64_t acc;
+	if (!r && (jhexid(j, "cable_id", res->cable_id) || jmrn(j, "mrn", res->mrn) ||
+		   jint(j, "accepted", 0, INT64_MAX, &acc) || jbool(j, "duplicate", &res->duplicate)))
+		r = malformed(why, cap, "submission");
+	else if (!r)
+		res->accepted = acc;
+	json_decref(j);
+	if (r)
+		memset(res, 0, sizeof *res);
+	return r;
+}
 
 int dp_client_submit(dp_client *c, const uint8_t *sub, size_t n, dp_submit_result *res)
 {
@@ -710,18 +762,7 @@ int dp_client_submit(dp_client *c, const uint8_t *sub, size_t n, dp_submit_resul
 	dp_buf b;
 	dp_buf_init(&b, DP_CLIENT_JSON_MAX);
 	int r = request(c, "/v1/cables", 1, sub, n, &b, 1, 0);
-	json_t *j = NULL;
-	if (!r) {
-		json_error_t je;
-		j = json_loadb((const char *)b.p, b.len, JSON_REJECT_DUPLICATES, &je);
-		int64_t acc;
-		if (!j || jhexid(j, "cable_id", res->cable_id) || jmrn(j, "mrn", res->mrn) ||
-		    jint(j, "accepted", 0, INT64_MAX, &acc) || jbool(j, "duplicate", &res->duplicate))
-			r = bad_field(c, "submission");
-		else
-			res->accepted = acc;
-	}
-	json_decref(j);
+	r = r ? r : dp_client_parse_submit(b.p, b.len, res, c->msg, sizeof c->msg);
 	dp_buf_free(&b);
 	return r;
 }
@@ -801,14 +842,13 @@ int dp_client_archive_log(dp_client *c, int64_t before, int limit, uint64_t log_
 }
 
 /* The "cables" array of a list answer (inbox, archive: with "acked"); *a is that array. */
-static int list_items(dp_client *c, json_t *j, int archive, dp_inbox_item **items, size_t *n,
-		      json_t **a)
+static int list_items(json_t *j, int archive, dp_inbox_item **items, size_t *n, json_t **a)
 {
 	dp_inbox_item *it;
 	size_t cnt;
 	*items = NULL;
 	*n = 0;
-	int r = jarray(c, j, "cables", 1000000, sizeof *it, (void **)&it, &cnt, a);
+	int r = jarray(j, "cables", DP_CLIENT_LIST_ITEMS, sizeof *it, (void **)&it, &cnt, a);
 	for (size_t i = 0; !r && i < cnt; i++) {
 		json_t *o = json_array_get(*a, i);
 		int64_t acc, size, seq;
@@ -819,7 +859,7 @@ static int list_items(dp_client *c, json_t *j, int archive, dp_inbox_item **item
 		    jint(o, "size", 0, INT64_MAX, &size) || jint(o, "seq", 1, INT64_MAX, &seq) ||
 		    jbool(o, "fetched", &it[i].fetched) ||
 		    (archive && jbool(o, "acked", &it[i].acked)))
-			r = bad_field(c, archive ? "archive" : "inbox");
+			r = DP_EPROTO;
 		else {
 			it[i].accepted = acc;
 			it[i].seq = seq;
@@ -835,17 +875,23 @@ static int list_items(dp_client *c, json_t *j, int archive, dp_inbox_item **item
 	return DP_OK;
 }
 
-/* GET of a list of cables (inbox, archive). */
+/* GET of a list of cables (inbox, archive): the items of dp_client_parse_list. */
 static int cable_list(dp_client *c, const char *path, int wait, int archive, dp_inbox_item **items,
 		      size_t *n)
 {
-	json_t *j, *a;
-	int r = request_json(c, path, 0, wait, &j);
+	dp_buf b;
+	dp_cable_list l;
+	int r = request_body(c, path, 0, NULL, 0, wait, DP_CLIENT_JSON_MAX, &b);
+	if (!r && (r = dp_client_parse_list(b.p, b.len, archive, &l)) == DP_EPROTO)
+		r = bad_field(c, archive ? "archive" : "inbox");
+	dp_buf_free(&b);
 	if (r)
 		return r;
-	r = list_items(c, j, archive, items, n, &a);
-	json_decref(j);
-	return r;
+	*items = l.items;
+	*n = l.n;
+	l.items = NULL;
+	dp_cable_list_free(&l);
+	return DP_OK;
 }
 
 static int jlog(json_t *j, dp_log_view *v);
@@ -876,8 +922,8 @@ static int jorigins(json_t *j, dp_device_info **out, size_t *n)
 	*n = 0;
 	if (!o)
 		return DP_OK;
-	if (!json_is_object(o) || json_object_size(o) > 1000000)
-		return DP_EPROTO;
+	if (!json_is_object(o) || json_object_size(o) > DP_CLIENT_LIST_ITEMS)
+		return refuse("originators");
 	if (json_object_size(o) == 0)
 		return DP_OK;
 	*out = calloc(json_object_size(o), sizeof **out);
@@ -887,10 +933,10 @@ static int jorigins(json_t *j, dp_device_info **out, size_t *n)
 		char hex[65];
 		dp_device_info *d = &(*out)[*n];
 		if (jdevice(v, d))
-			return DP_EPROTO;
+			return refuse("originators");
 		dp_hex_encode(hex, d->device, 32);
 		if (strcmp(hex, k) != 0)
-			return DP_EPROTO; /* filed under another device */
+			return refuse("originators"); /* filed under another device */
 		(*n)++;
 	}
 	return DP_OK;
@@ -910,16 +956,11 @@ static int cable_list_log(dp_client *c, const char *path, int wait, int archive,
 
 int dp_client_parse_list(const uint8_t *body, size_t len, int archive, dp_cable_list *out)
 {
-	json_t *a;
-	json_error_t je;
+	json_t *a, *j;
 	memset(out, 0, sizeof *out);
-	json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return DP_EPROTO; /* not a JSON object */
-	}
-	dp_client *c = NULL; /* no client: the caller says what failed */
-	int r = list_items(c, j, archive, &out->items, &out->n, &a);
+	if (parse_obj(body, len, "list", &j, NULL, 0))
+		return DP_EPROTO;
+	int r = list_items(j, archive, &out->items, &out->n, &a);
 	if (!r && out->n && !(out->proofs = calloc(out->n, sizeof *out->proofs)))
 		r = DP_ENOMEM;
 	for (size_t i = 0; !r && i < out->n; i++) {
@@ -971,12 +1012,22 @@ int dp_client_ack(dp_client *c, const char *cable_id, int64_t *acked)
 		return DP_EINVAL;
 	char path[80];
 	snprintf(path, sizeof path, "/v1/cables/%s/ack", cable_id);
+	dp_buf b;
+	int r = request_body(c, path, 1, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	r = r ? r : dp_client_parse_ack(b.p, b.len, acked, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_ack(const uint8_t *body, size_t len, int64_t *acked, char *why, size_t cap)
+{
+	*acked = 0;
 	json_t *j;
-	int r = request_json(c, path, 1, 0, &j);
-	if (r)
-		return r;
-	if (jint(j, "acked", 0, INT64_MAX, acked))
-		r = bad_field(c, "acknowledgement");
+	int r = parse_obj(body, len, "acknowledgement", &j, why, cap);
+	if (!r && jint(j, "acked", 0, INT64_MAX, acked)) {
+		*acked = 0;
+		r = malformed(why, cap, "acknowledgement");
+	}
 	json_decref(j);
 	return r;
 }
@@ -1015,21 +1066,33 @@ static int status(dp_client *c, const char *cable_id, int64_t log_size, dp_cable
 	int pl = snprintf(path, sizeof path, "/v1/cables/%s/status", cable_id);
 	if (log_size >= 0)
 		snprintf(path + pl, sizeof path - (size_t)pl, "?log_size=%lld", (long long)log_size);
+	dp_buf b;
+	int r = request_body(c, path, 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	r = r ? r : dp_client_parse_status(b.p, b.len, log_size >= 0, st, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_status(const uint8_t *body, size_t len, int with_log, dp_cable_status *st,
+			   char *why, size_t cap)
+{
+	memset(st, 0, sizeof *st);
+	st->classification = -1;
 	json_t *j, *a;
-	int r = request_json(c, path, 0, 0, &j);
+	int r = parse_obj(body, len, "status", &j, why, cap);
 	if (r)
 		return r;
 	int64_t acc;
 	if (jhexid(j, "cable_id", st->cable_id) || jmrn(j, "mrn", st->mrn) ||
 	    jprec(j, "precedence", &st->precedence) || jint(j, "accepted", 0, INT64_MAX, &acc) ||
 	    (json_object_get(j, "classification") && jclass(j, "classification", &st->classification)))
-		r = bad_field(c, "status");
+		r = DP_EPROTO;
 	else
 		st->accepted = acc;
-	if (!r && log_size >= 0 && ((r = jlog(j, &st->log)) || (r = jaccepted(j, &st->acc))))
-		r = r == DP_ENOMEM ? r : bad_field(c, "status (proofs)");
+	if (!r && with_log && !(r = jlog(j, &st->log)))
+		r = jaccepted(j, &st->acc);
 	if (!r)
-		r = jarray(c, j, "recipients", DP_MAX_RECIPIENTS, sizeof *st->recipients,
+		r = jarray(j, "recipients", DP_MAX_RECIPIENTS, sizeof *st->recipients,
 			   (void **)&st->recipients, &st->nrecipients, &a);
 	for (size_t i = 0; !r && i < st->nrecipients; i++) {
 		json_t *o = json_array_get(a, i);
@@ -1040,13 +1103,17 @@ static int status(dp_client *c, const char *cable_id, int64_t log_size, dp_cable
 		    jstr(o, "post", p->post, sizeof p->post) || jrole(o, "role", &p->role) ||
 		    jtime_opt(o, "delivered", &p->delivered) || jtime_opt(o, "acked", &p->acked) ||
 		    jbool(o, "overdue", &p->overdue))
-			r = bad_field(c, "status");
+			r = DP_EPROTO;
 		else
 			dp_hex_encode(p->device, dev, 32);
 	}
 	json_decref(j);
-	if (r)
+	if (r == DP_EPROTO)
+		malformed(why, cap, "status");
+	if (r) {
 		dp_cable_status_free(st);
+		st->classification = -1;
+	}
 	return r;
 }
 
@@ -1065,8 +1132,19 @@ int dp_client_accepted(dp_client *c, const char *cable_id, uint64_t log_size, dp
 	char path[128];
 	snprintf(path, sizeof path, "/v1/cables/%s/accepted?log_size=%llu", cable_id,
 		 (unsigned long long)log_size);
+	dp_buf b;
+	int r = request_body(c, path, 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	r = r ? r : dp_client_parse_accepted(b.p, b.len, out, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_accepted(const uint8_t *body, size_t len, dp_cable_accepted *out, char *why,
+			     size_t cap)
+{
+	memset(out, 0, sizeof *out);
 	json_t *j;
-	int r = request_json(c, path, 0, 0, &j);
+	int r = parse_obj(body, len, "acceptance", &j, why, cap);
 	if (r)
 		return r;
 	int64_t acc;
@@ -1074,25 +1152,27 @@ int dp_client_accepted(dp_client *c, const char *cable_id, uint64_t log_size, dp
 	    jint(j, "accepted", 0, INT64_MAX, &acc) || jprec(j, "precedence", &out->precedence) ||
 	    jclass(j, "classification", &out->classification) || jstr(j, "from", out->from, sizeof out->from) ||
 	    (json_object_get(j, "role") && jrole(j, "role", &out->role)))
-		r = bad_field(c, "acceptance");
+		r = DP_EPROTO;
 	else
 		out->accepted = acc;
-	if (!r && ((r = jlog(j, &out->log)) || (r = jaccepted(j, &out->acc))))
-		r = r == DP_ENOMEM ? r : bad_field(c, "acceptance (proofs)");
+	if (!r && !(r = jlog(j, &out->log)))
+		r = jaccepted(j, &out->acc);
 	json_decref(j);
+	if (r == DP_EPROTO)
+		malformed(why, cap, "acceptance");
 	if (r)
 		dp_cable_accepted_free(out);
 	return r;
 }
 
 /* The "cables" array of a sent-list answer; *a is that array. */
-static int sent_items(dp_client *c, json_t *j, dp_sent_item **items, size_t *n, json_t **a)
+static int sent_items(json_t *j, dp_sent_item **items, size_t *n, json_t **a)
 {
 	*items = NULL;
 	*n = 0;
 	dp_sent_item *it;
 	size_t cnt;
-	int r = jarray(c, j, "cables", 10000000, sizeof *it, (void **)&it, &cnt, a);
+	int r = jarray(j, "cables", DP_CLIENT_LIST_ITEMS, sizeof *it, (void **)&it, &cnt, a);
 	for (size_t i = 0; !r && i < cnt; i++) {
 		json_t *o = json_array_get(*a, i);
 		int64_t acc, nr, nd, na;
@@ -1105,7 +1185,7 @@ static int sent_items(dp_client *c, json_t *j, dp_sent_item **items, size_t *n, 
 		    jclass(o, "classification", &it[i].classification) ||
 		    jint(o, "accepted", 0, INT64_MAX, &acc) || jint(o, "recipients", 0, DP_MAX_RECIPIENTS, &nr) ||
 		    jint(o, "delivered", 0, DP_MAX_RECIPIENTS, &nd) || jint(o, "acked", 0, DP_MAX_RECIPIENTS, &na))
-			r = bad_field(c, "sent-list");
+			r = DP_EPROTO;
 		else {
 			it[i].accepted = acc;
 			it[i].recipients = (uint32_t)nr;
@@ -1124,25 +1204,30 @@ static int sent_items(dp_client *c, json_t *j, dp_sent_item **items, size_t *n, 
 
 int dp_client_sent_page(dp_client *c, int64_t before, int limit, dp_sent_item **items, size_t *n)
 {
-	json_t *j, *a;
 	*items = NULL;
 	*n = 0;
 	if (before < 1 || limit < 1 || limit > 1000)
 		return DP_EINVAL;
 	char path[96];
 	snprintf(path, sizeof path, "/v1/sent?before=%lld&limit=%d", (long long)before, limit);
-	int r = request_json_cap(c, path, 0, NULL, 0, 0, DP_CLIENT_LIST_MAX, &j);
+	dp_buf b;
+	dp_sent_list l;
+	int r = request_body(c, path, 0, NULL, 0, 0, DP_CLIENT_LIST_MAX, &b);
+	r = r ? r : dp_client_parse_sent(b.p, b.len, 0, &l, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
 	if (r)
 		return r;
-	r = sent_items(c, j, items, n, &a);
-	json_decref(j);
-	if (!r && *n > (size_t)limit) { /* more than asked: not an answer to this request */
-		free(*items);
-		*items = NULL;
-		*n = 0;
-		r = bad_field(c, "sent-list");
+	if (l.n > (size_t)limit) { /* more than asked: not an answer to this request */
+		set_msg(c, "the switch's sent-list answer holds %zu cables when at most %d were asked for",
+			l.n, limit);
+		dp_sent_list_free(&l);
+		return DP_EPROTO;
 	}
-	return r;
+	*items = l.items;
+	*n = l.n;
+	l.items = NULL;
+	dp_sent_list_free(&l);
+	return DP_OK;
 }
 
 int dp_client_sent(dp_client *c, dp_sent_item **items, size_t *n)
@@ -1167,20 +1252,31 @@ int dp_client_sent_log(dp_client *c, uint64_t log_size, dp_sent_list *out)
 		return DP_EINVAL;
 	char path[64];
 	snprintf(path, sizeof path, "/v1/sent?log_size=%llu", (unsigned long long)log_size);
+	dp_buf b;
+	int r = request_body(c, path, 0, NULL, 0, 0, DP_CLIENT_LIST_MAX, &b);
+	r = r ? r : dp_client_parse_sent(b.p, b.len, 1, out, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_sent(const uint8_t *body, size_t len, int with_log, dp_sent_list *out, char *why,
+			 size_t cap)
+{
+	memset(out, 0, sizeof *out);
 	json_t *j, *a;
-	int r = request_json_cap(c, path, 0, NULL, 0, 0, DP_CLIENT_LIST_MAX, &j);
+	int r = parse_obj(body, len, "sent-list", &j, why, cap);
 	if (r)
 		return r;
-	r = sent_items(c, j, &out->items, &out->n, &a);
-	if (!r && out->n && !(out->accs = calloc(out->n, sizeof *out->accs)))
+	r = sent_items(j, &out->items, &out->n, &a);
+	if (!r && with_log && out->n && !(out->accs = calloc(out->n, sizeof *out->accs)))
 		r = DP_ENOMEM;
-	for (size_t i = 0; !r && i < out->n; i++)
+	for (size_t i = 0; !r && with_log && i < out->n; i++)
 		r = jaccepted(json_array_get(a, i), &out->accs[i]);
-	if (!r)
+	if (!r && with_log)
 		r = jlog(j, &out->log);
-	if (r && r != DP_ENOMEM)
-		r = bad_field(c, "sent-list (proofs)");
 	json_decref(j);
+	if (r == DP_EPROTO)
+		malformed(why, cap, "sent-list");
 	if (r)
 		dp_sent_list_free(out);
 	return r;
@@ -1247,10 +1343,10 @@ static int jproof(json_t *o, const char *k, uint8_t out[DP_TLOG_PROOF_MAX][DP_TL
 	json_t *a = json_object_get(o, k);
 	*n = 0;
 	if (!json_is_array(a) || json_array_size(a) > DP_TLOG_PROOF_MAX)
-		return DP_EPROTO; /* missing, or longer than any proof of a uint64 tree */
+		return refuse(k); /* missing, or longer than any proof of a uint64 tree */
 	for (size_t i = 0; i < json_array_size(a); i++)
 		if (jhash_val(json_array_get(a, i), out[i]))
-			return DP_EPROTO;
+			return refuse(k);
 	*n = json_array_size(a);
 	return DP_OK;
 }
@@ -1263,9 +1359,10 @@ static int jincl(json_t *o, const char *k, dp_log_incl *in)
 	if (!v || json_is_null(v))
 		return DP_OK; /* optional: a switch without the log does not send it */
 	int64_t idx;
-	if (!json_is_object(v) || jint(v, "index", 0, INT64_MAX, &idx) ||
-	    jproof(v, "proof", in->proof, &in->nproof))
-		return DP_EPROTO; /* not an entry with its index and proof */
+	if (!json_is_object(v))
+		return refuse(k); /* not an entry with its index and proof */
+	if (jint(v, "index", 0, INT64_MAX, &idx) || jproof(v, "proof", in->proof, &in->nproof))
+		return DP_EPROTO; /* the helper named the field */
 	int r = jbytes(v, "entry", DP_TLOG_ENTRY_MAX, &in->entry, &in->entry_len);
 	if (r)
 		return r; /* not canonical base64 of 1..65535 bytes */
@@ -1284,9 +1381,9 @@ static int jlog(json_t *j, dp_log_view *v)
 	if (!json_is_object(l) || !json_is_string(cp) || json_string_length(cp) == 0 ||
 	    json_string_length(cp) > DP_NOTE_MAX ||
 	    strlen(json_string_value(cp)) != json_string_length(cp))
-		return DP_EPROTO; /* no checkpoint note, too long, or with a NUL */
+		return refuse("log"); /* no checkpoint note, too long, or with a NUL */
 	if (jproof(l, "consistency", v->consistency, &v->nconsistency))
-		return DP_EPROTO;
+		return DP_EPROTO; /* the helper named the field */
 	v->checkpoint = strdup(json_string_value(cp));
 	if (!v->checkpoint)
 		return DP_ENOMEM;
@@ -1305,7 +1402,7 @@ static int jaccepted(json_t *o, dp_log_accepted *a)
 		int64_t idx;
 		a->has_index = 1;
 		if (!json_is_null(v) && jint(o, "log_index", 0, INT64_MAX, &idx))
-			return DP_EPROTO; /* neither an index nor null */
+			return refuse("log_index"); /* neither an index nor null */
 		a->index = json_is_null(v) ? -1 : idx;
 	}
 	return jincl(o, "log_entry", &a->entry);
@@ -1318,7 +1415,7 @@ static int jbytes(json_t *o, const char *k, size_t max, uint8_t **out, size_t *n
 	*out = NULL;
 	*n = 0;
 	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > dp_b64_enclen(max, 1))
-		return DP_EPROTO; /* missing, empty, or longer than max bytes can be */
+		return refuse(k); /* missing, empty, or longer than max bytes can be */
 	const char *b = json_string_value(v);
 	size_t bl = json_string_length(v), cap = bl / 4 * 3 + 3;
 	if (cap > max)
@@ -1330,7 +1427,7 @@ static int jbytes(json_t *o, const char *k, size_t max, uint8_t **out, size_t *n
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return DP_EPROTO; /* not canonical base64 */
+		return refuse(k); /* not canonical base64 */
 	}
 	return DP_OK;
 }
@@ -1367,13 +1464,25 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 	dp_buf_free(&qs);
 	if (r)
 		return r;
+	dp_buf b;
+	r = request_body(c, path, 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	r = r ? r : dp_client_parse_resolve(b.p, b.len, res, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	for (size_t i = 0; !r && i < res->nunreachable; i++)
+		skew_seen(c, res->unreachable[i].at, SKEW_API);
+	return r;
+}
+
+int dp_client_parse_resolve(const uint8_t *body, size_t len, dp_resolution *res, char *why, size_t cap)
+{
+	memset(res, 0, sizeof *res);
 	json_t *j, *a, *u;
-	r = request_json(c, path, 0, 0, &j);
+	int r = parse_obj(body, len, "resolve", &j, why, cap);
 	if (r)
 		return r;
 	dp_resolved *d;
 	size_t cnt;
-	r = jarray(c, j, "devices", DP_MAX_RECIPIENTS, sizeof *d, (void **)&d, &cnt, &a);
+	r = jarray(j, "devices", DP_MAX_RECIPIENTS, sizeof *d, (void **)&d, &cnt, &a);
 	for (size_t i = 0; !r && i < cnt; i++) {
 		json_t *o = json_array_get(a, i);
 		int64_t kt, ep, nb, na;
@@ -1384,11 +1493,9 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 		    jint(o, "not_before", 0, INT64_MAX, &nb) || jint(o, "not_after", 0, INT64_MAX, &na) ||
 		    jstr(o, "age_recipient", d[i].age_recipient, sizeof d[i].age_recipient) ||
 		    jtext(o, "epoch_key", d[i].epoch_key, sizeof d[i].epoch_key))
-			r = bad_field(c, "directory");
-		else if ((r = jincl(o, "enrolment", &d[i].enrolment)) ||
-			 (r = jincl(o, "key_entry", &d[i].key_entry)))
-			r = r == DP_ENOMEM ? r : bad_field(c, "directory (log entries)");
-		else {
+			r = DP_EPROTO;
+		else if ((r = jincl(o, "enrolment", &d[i].enrolment)) == DP_OK &&
+			 (r = jincl(o, "key_entry", &d[i].key_entry)) == DP_OK) {
 			d[i].key_type = (int)kt;
 			d[i].epoch = (uint32_t)ep;
 			d[i].not_before = nb;
@@ -1398,14 +1505,14 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 	/* res owns d from here, so dp_resolution_free releases its entries on any failure */
 	res->devs = d;
 	res->n = cnt;
-	if (!r && (r = jlog(j, &res->log)) != DP_OK)
-		r = r == DP_ENOMEM ? r : bad_field(c, "directory (log checkpoint)");
-	if (!r && (r = dp_client_jofficers(j, &res->officers, &res->nofficers)) != DP_OK)
-		r = r == DP_ENOMEM ? r : bad_field(c, "directory (officer index)");
+	if (!r)
+		r = jlog(j, &res->log);
+	if (!r && (r = dp_client_jofficers(j, &res->officers, &res->nofficers)) == DP_EPROTO)
+		refuse("officers"); /* the officer index's proofs (lib/client_index.c) */
 	/* "unreachable" may be absent (nobody is) */
 	if (!r && json_object_get(j, "unreachable")) {
 		dp_unreachable *un;
-		r = jarray(c, j, "unreachable", DP_MAX_RECIPIENTS, sizeof *un, (void **)&un, &cnt, &u);
+		r = jarray(j, "unreachable", DP_MAX_RECIPIENTS, sizeof *un, (void **)&un, &cnt, &u);
 		for (size_t i = 0; !r && i < cnt; i++) {
 			json_t *o = json_array_get(u, i);
 			if (!json_is_object(o) || jkey(o, "device", un[i].device, 0) ||
@@ -1415,12 +1522,10 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 			    jtime_opt(o, "last_not_after", &un[i].last_not_after) ||
 			    jtime_new(o, "next_not_before", &un[i].next_not_before) ||
 			    jtime_new(o, "at", &un[i].at))
-				r = bad_field(c, "directory");
-			else
-				skew_seen(c, un[i].at, SKEW_API);
+				r = DP_EPROTO;
 			char reason[64] = "";
-			if (!r && json_object_get(o, "reason") && jstr(o, "reason", reason, sizeof reason))
-				r = bad_field(c, "directory (unreachable reason)");
+			if (!r && json_object_get(o, "reason"))
+				r = jstr(o, "reason", reason, sizeof reason);
 			un[i].not_logged = strcmp(reason, "key not yet in the log") == 0;
 		}
 		if (!r) {
@@ -1430,6 +1535,8 @@ static int resolve(dp_client *c, const dp_resolve_query *q, int with_log, uint64
 			free(un);
 	}
 	json_decref(j);
+	if (r == DP_EPROTO)
+		malformed(why, cap, "resolve");
 	if (r)
 		dp_resolution_free(res);
 	return r;
@@ -1453,28 +1560,43 @@ int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d)
 	char hex[65], path[128];
 	dp_hex_encode(hex, device, 32);
 	snprintf(path, sizeof path, "/v1/directory/devices/%s", hex);
+	dp_buf b;
+	int r = request_body(c, path, 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	r = r ? r : dp_client_parse_device(b.p, b.len, d, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	if (!r && memcmp(d->device, device, 32) != 0) {
+		set_msg(c, "%s", "the switch answered about another device than asked");
+		memset(d, 0, sizeof *d);
+		r = DP_EPROTO;
+	}
+	return r;
+}
+
+int dp_client_parse_device(const uint8_t *body, size_t len, dp_device_info *d, char *why, size_t cap)
+{
+	memset(d, 0, sizeof *d);
 	json_t *j;
-	int r = request_json(c, path, 0, 0, &j);
+	int r = parse_obj(body, len, "device", &j, why, cap);
 	if (r)
 		return r;
 	int64_t ep;
 	if (jdevice(j, d))
-		r = bad_field(c, "device");
+		r = DP_EPROTO;
 	else if (json_object_get(j, "epoch")) {
 		/* the current epoch key, when the device has one */
 		if (jstr(j, "age_recipient", d->age_recipient, sizeof d->age_recipient) ||
 		    jint(j, "epoch", 0, UINT32_MAX, &ep))
-			r = bad_field(c, "device");
+			r = DP_EPROTO;
 		else {
 			d->epoch = (uint32_t)ep;
 			d->has_key = 1;
 		}
 	}
-	if (!r && memcmp(d->device, device, 32) != 0) {
-		set_msg(c, "%s", "the switch answered about another device than asked");
-		r = DP_EPROTO;
-	}
 	json_decref(j);
+	if (r) {
+		memset(d, 0, sizeof *d);
+		malformed(why, cap, "device");
+	}
 	return r;
 }
 
@@ -1515,13 +1637,14 @@ int dp_client_parse_markings(const uint8_t *body, size_t len, dp_markings *m)
 int dp_client_markings(dp_client *c, dp_markings *m)
 {
 	memset(m, 0, sizeof *m);
-	json_t *j;
-	int r = request_json(c, "/v1/health", 0, 0, &j);
-	if (r)
-		return r;
-	if (jmarkings(json_object_get(j, "markings"), m))
+	dp_buf b;
+	json_t *j = NULL;
+	int r = request_body(c, "/v1/health", 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	r = r ? r : parse_obj(b.p, b.len, "health", &j, c->msg, sizeof c->msg);
+	if (!r && jmarkings(json_object_get(j, "markings"), m))
 		r = bad_field(c, "health (markings)");
 	json_decref(j);
+	dp_buf_free(&b);
 	return r;
 }
 
@@ -1590,7 +1713,7 @@ static int dir_posts(json_t *j, dp_directory *d)
 {
 	json_t *a;
 	void *arr;
-	int r = jarray(NULL, j, "posts", DP_DIR_POSTS_MAX, sizeof(dp_dir_post), &arr, &d->nposts, &a);
+	int r = jarray(j, "posts", DP_DIR_POSTS_MAX, sizeof(dp_dir_post), &arr, &d->nposts, &a);
 	d->posts = arr;
 	for (size_t i = 0; !r && i < d->nposts; i++) {
 		json_t *v = json_array_get(a, i);
@@ -1605,7 +1728,7 @@ static int dir_colls(json_t *j, dp_directory *d, char (*posts)[DP_NAME_MAX + 1])
 {
 	json_t *a;
 	void *arr;
-	int r = jarray(NULL, j, "collectives", DP_DIR_COLLECTIVES_MAX, sizeof(dp_dir_collective), &arr,
+	int r = jarray(j, "collectives", DP_DIR_COLLECTIVES_MAX, sizeof(dp_dir_collective), &arr,
 		       &d->ncolls, &a);
 	d->colls = arr;
 	for (size_t i = 0; !r && i < d->ncolls; i++) {
@@ -1615,7 +1738,7 @@ static int dir_colls(json_t *j, dp_directory *d, char (*posts)[DP_NAME_MAX + 1])
 		if (!json_is_object(v) || jstr(v, "name", cl->name, DP_NAME_MAX + 1) ||
 		    !dp_name_ok(cl->name) || listed(posts, d->nposts, cl->name))
 			r = DP_EPROTO; /* a collective never shadows a post */
-		else if (!(r = jarray(NULL, v, "posts", DP_DIR_POSTS_MAX, DP_NAME_MAX + 1, &members,
+		else if (!(r = jarray(v, "posts", DP_DIR_POSTS_MAX, DP_NAME_MAX + 1, &members,
 				      &cl->nposts, &m))) {
 			cl->posts = members;
 			if (cl->nposts == 0)
@@ -1633,7 +1756,7 @@ static int dir_officers(json_t *j, dp_directory *d, char (*posts)[DP_NAME_MAX + 
 {
 	json_t *a;
 	void *arr;
-	int r = jarray(NULL, j, "officers", DP_DIR_OFFICERS_MAX, sizeof(dp_dir_officer), &arr,
+	int r = jarray(j, "officers", DP_DIR_OFFICERS_MAX, sizeof(dp_dir_officer), &arr,
 		       &d->nofficers, &a);
 	d->officers = arr;
 	for (size_t i = 0; !r && i < d->nofficers; i++) {
@@ -1677,9 +1800,9 @@ static int directory_of(json_t *j, dp_directory *d)
 int dp_client_parse_directory(const uint8_t *body, size_t len, dp_directory *out)
 {
 	memset(out, 0, sizeof *out);
-	json_error_t je;
-	json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
-	int r = json_is_object(j) ? directory_of(j, out) : DP_EPROTO;
+	json_t *j;
+	int r = parse_obj(body, len, "directory", &j, NULL, 0);
+	r = r ? r : directory_of(j, out);
 	json_decref(j);
 	return r;
 }
@@ -1687,26 +1810,37 @@ int dp_client_parse_directory(const uint8_t *body, size_t len, dp_directory *out
 int dp_client_directory(dp_client *c, dp_directory *out)
 {
 	memset(out, 0, sizeof *out);
-	json_t *j;
-	int r = request_json(c, "/v1/directory", 0, 0, &j);
-	if (r)
-		return r;
-	r = directory_of(j, out);
-	json_decref(j);
-	return r == DP_EPROTO ? bad_field(c, "directory") : r;
+	dp_buf b;
+	int r = request_body(c, "/v1/directory", 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	if (!r && (r = dp_client_parse_directory(b.p, b.len, out)) == DP_EPROTO)
+		r = bad_field(c, "directory");
+	dp_buf_free(&b);
+	return r;
 }
 
 int dp_client_health(dp_client *c, char *version, size_t vcap)
 {
+	dp_buf b;
+	int r = request_body(c, "/v1/health", 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	r = r ? r : dp_client_parse_health(b.p, b.len, version, vcap, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_health(const uint8_t *body, size_t len, char *version, size_t vcap, char *why,
+			   size_t cap)
+{
+	if (vcap)
+		version[0] = 0;
 	json_t *j;
-	int r = request_json(c, "/v1/health", 0, 0, &j);
+	int r = parse_obj(body, len, "health", &j, why, cap);
 	if (r)
 		return r;
 	char st[16];
 	if (jstr(j, "status", st, sizeof st) || strcmp(st, "ok") != 0)
-		r = bad_field(c, "health");
+		r = malformed(why, cap, "health");
 	else if (vcap && jstr(j, "version", version, vcap))
-		version[0] = 0;
+		version[0] = 0; /* the version is for show: none rather than a bad one */
 	json_decref(j);
 	return r;
 }
@@ -1751,21 +1885,34 @@ int dp_client_log_checkpoint(dp_client *c, dp_buf *note)
 /* {"size": N, "proof": [...]}: N must be the size asked for. */
 static int log_proof(dp_client *c, const char *path, uint64_t size, dp_log_proof *p)
 {
+	dp_buf b;
+	int r = request_body(c, path, 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	r = r ? r : dp_client_parse_log_proof(b.p, b.len, size, p, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_log_proof(const uint8_t *body, size_t len, uint64_t size, dp_log_proof *p,
+			      char *why, size_t cap)
+{
 	memset(p, 0, sizeof *p);
 	json_t *j;
-	int r = request_json(c, path, 0, 0, &j);
+	int r = parse_obj(body, len, "log proof", &j, why, cap);
 	if (r)
 		return r;
 	int64_t sz;
 	if (jint(j, "size", 0, INT64_MAX, &sz) || jproof(j, "proof", p->h, &p->n))
-		r = bad_field(c, "log proof");
+		r = malformed(why, cap, "log proof");
 	else if ((uint64_t)sz != size) {
-		set_msg(c, "the switch answered a proof for size %lld, not %llu", (long long)sz,
-			(unsigned long long)size);
+		if (why && cap)
+			snprintf(why, cap, "the switch answered a proof for size %lld, not %llu",
+				 (long long)sz, (unsigned long long)size);
 		r = DP_EPROTO;
 	} else
 		p->size = size;
 	json_decref(j);
+	if (r)
+		memset(p, 0, sizeof *p);
 	return r;
 }
 
@@ -1811,14 +1958,15 @@ int dp_client_log_tile(dp_client *c, int tlevel, uint64_t n, unsigned width, dp_
 	return DP_OK;
 }
 
-/* POST o (taken; NULL: out of memory) as compact JSON to path; the answer's JSON into *j. */
-static int post_json(dp_client *c, const char *path, json_t *o, json_t **j)
+/* POST o (taken; NULL: out of memory) as compact JSON to path; the answer's bytes into *b (freed by the caller). */
+static int post_json(dp_client *c, const char *path, json_t *o, dp_buf *b)
 {
 	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
+	dp_buf_init(b, DP_CLIENT_JSON_MAX);
 	if (!body)
 		return DP_ENOMEM;
-	int r = request_json_body(c, path, 1, (const uint8_t *)body, strlen(body), 0, j);
+	int r = request(c, path, 1, (const uint8_t *)body, strlen(body), b, 0, 0);
 	free(body);
 	return r;
 }
@@ -1827,33 +1975,37 @@ int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t l
 {
 	if (!line || len == 0 || len > 1024 || size > INT64_MAX || strlen(line) != len)
 		return DP_EINVAL;
-	json_t *j;
+	dp_buf b;
 	int r = post_json(c, "/v1/log/cosign",
-			  json_pack("{s:I, s:s%}", "size", (json_int_t)size, "cosignature", line, len), &j);
-	if (r)
-		return r;
-	int stored = 0;
-	if (jbool(j, "stored", &stored) || !stored)
-		r = bad_field(c, "cosignature");
+			  json_pack("{s:I, s:s%}", "size", (json_int_t)size, "cosignature", line, len), &b);
+	r = r ? r : dp_client_parse_cosigned(b.p, b.len, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_cosigned(const uint8_t *body, size_t len, char *why, size_t cap)
+{
+	json_t *j;
+	int r = parse_obj(body, len, "cosignature", &j, why, cap), stored = 0;
+	if (!r && (jbool(j, "stored", &stored) || !stored))
+		r = malformed(why, cap, "cosignature");
 	json_decref(j);
 	return r;
 }
 
-/* The rollbacks answer in j into *items (c may be NULL: no message). */
-static int rollbacks_of(dp_client *c, json_t *j, dp_log_incl **items, size_t *n)
+/* The rollbacks answer in j into *items. */
+static int rollbacks_of(json_t *j, dp_log_incl **items, size_t *n)
 {
 	json_t *a;
 	void *arr;
-	int r = jarray(c, j, "rollbacks", DP_CLIENT_ROLLBACKS_MAX, sizeof(dp_log_incl), &arr, n, &a);
+	int r = jarray(j, "rollbacks", DP_CLIENT_ROLLBACKS_MAX, sizeof(dp_log_incl), &arr, n, &a);
 	dp_log_incl *it = arr;
 	for (size_t i = 0; !r && i < *n; i++) {
 		json_t *v = json_array_get(a, i);
 		int64_t idx;
 		if (!json_is_object(v) || jint(v, "index", 0, INT64_MAX, &idx))
-			r = bad_field(c, "rollbacks");
-		else if ((r = jbytes(v, "entry", DP_TLOG_ENTRY_MAX, &it[i].entry, &it[i].entry_len)))
-			r = r == DP_EPROTO ? bad_field(c, "rollbacks") : r;
-		else {
+			r = DP_EPROTO;
+		else if (!(r = jbytes(v, "entry", DP_TLOG_ENTRY_MAX, &it[i].entry, &it[i].entry_len))) {
 			it[i].index = (uint64_t)idx;
 			it[i].present = 1;
 		}
@@ -1869,11 +2021,11 @@ static int rollbacks_of(dp_client *c, json_t *j, dp_log_incl **items, size_t *n)
 
 int dp_client_parse_rollbacks(const uint8_t *body, size_t len, dp_log_incl **items, size_t *n)
 {
-	json_error_t je;
 	*items = NULL;
 	*n = 0;
-	json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
-	int r = json_is_object(j) ? rollbacks_of(NULL, j, items, n) : DP_EPROTO;
+	json_t *j;
+	int r = parse_obj(body, len, "rollbacks", &j, NULL, 0);
+	r = r ? r : rollbacks_of(j, items, n);
 	json_decref(j);
 	return r;
 }
@@ -1882,12 +2034,11 @@ int dp_client_log_rollbacks(dp_client *c, dp_log_incl **items, size_t *n)
 {
 	*items = NULL;
 	*n = 0;
-	json_t *j;
-	int r = request_json(c, "/v1/log/rollbacks", 0, 0, &j);
-	if (r)
-		return r;
-	r = rollbacks_of(c, j, items, n);
-	json_decref(j);
+	dp_buf b;
+	int r = request_body(c, "/v1/log/rollbacks", 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	if (!r && (r = dp_client_parse_rollbacks(b.p, b.len, items, n)) == DP_EPROTO)
+		r = bad_field(c, "rollbacks");
+	dp_buf_free(&b);
 	return r;
 }
 
@@ -1905,14 +2056,27 @@ int dp_client_log_recovered(dp_client *c, uint64_t rollback, const char *note, s
 	*duplicate = 0;
 	if (!note || len == 0 || len > DP_NOTE_MAX || rollback > INT64_MAX || strlen(note) != len)
 		return DP_EINVAL;
-	json_t *j;
+	dp_buf b;
 	int r = post_json(c, "/v1/log/recovered",
 			  json_pack("{s:I, s:s%}", "rollback", (json_int_t)rollback, "checkpoint", note, len),
-			  &j);
-	if (r)
-		return r;
-	if (jint(j, "log_index", 0, INT64_MAX, log_index) || jbool(j, "duplicate", duplicate))
-		r = bad_field(c, "recovered");
+			  &b);
+	r = r ? r : dp_client_parse_recovered(b.p, b.len, log_index, duplicate, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_recovered(const uint8_t *body, size_t len, int64_t *log_index, int *duplicate,
+			      char *why, size_t cap)
+{
+	*log_index = -1;
+	*duplicate = 0;
+	json_t *j;
+	int r = parse_obj(body, len, "recovered", &j, why, cap);
+	if (!r && (jint(j, "log_index", 0, INT64_MAX, log_index) || jbool(j, "duplicate", duplicate))) {
+		*log_index = -1;
+		*duplicate = 0;
+		r = malformed(why, cap, "recovered");
+	}
 	json_decref(j);
 	return r;
 }
@@ -1922,12 +2086,22 @@ int dp_client_log_recovered(dp_client *c, uint64_t rollback, const char *note, s
 int dp_client_publish_key(dp_client *c, const uint8_t *rec, size_t n, int *duplicate)
 {
 	*duplicate = 0;
+	dp_buf b;
+	int r = request_body(c, "/v1/keys", 1, rec, n, 0, DP_CLIENT_JSON_MAX, &b);
+	r = r ? r : dp_client_parse_published(b.p, b.len, duplicate, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_published(const uint8_t *body, size_t len, int *duplicate, char *why, size_t cap)
+{
+	*duplicate = 0;
 	json_t *j;
-	int r = request_json_body(c, "/v1/keys", 1, rec, n, 0, &j);
-	if (r)
-		return r;
-	if (jbool(j, "duplicate", duplicate))
-		r = bad_field(c, "key publication");
+	int r = parse_obj(body, len, "key publication", &j, why, cap);
+	if (!r && jbool(j, "duplicate", duplicate)) {
+		*duplicate = 0;
+		r = malformed(why, cap, "key publication");
+	}
 	json_decref(j);
 	return r;
 }
@@ -1942,19 +2116,28 @@ void dp_key_status_free(dp_key_status *st)
 
 int dp_client_keys(dp_client *c, dp_key_status *st)
 {
+	dp_buf b;
+	int r = request_body(c, "/v1/keys", 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
+	r = r ? r : dp_client_parse_keys(b.p, b.len, st, c->msg, sizeof c->msg);
+	dp_buf_free(&b);
+	return r;
+}
+
+int dp_client_parse_keys(const uint8_t *body, size_t len, dp_key_status *st, char *why, size_t cap)
+{
 	memset(st, 0, sizeof *st);
 	json_t *j, *a;
-	int r = request_json(c, "/v1/keys", 0, 0, &j);
+	int r = parse_obj(body, len, "keys", &j, why, cap);
 	if (r)
 		return r;
 	int64_t now = 0, skew = 0;
 	if (jint(j, "now", 0, INT64_MAX, &now) || jint(j, "skew", 0, 86400, &skew))
-		r = bad_field(c, "keys");
+		r = DP_EPROTO;
 	st->now = now;
 	st->skew = skew;
 	size_t cnt = 0;
 	if (!r)
-		r = jarray(c, j, "epochs", 100000, sizeof *st->epochs, (void **)&st->epochs, &cnt, &a);
+		r = jarray(j, "epochs", 100000, sizeof *st->epochs, (void **)&st->epochs, &cnt, &a);
 	st->n = cnt;
 	for (size_t i = 0; !r && i < cnt; i++) {
 		json_t *o = json_array_get(a, i), *pa;
@@ -1964,20 +2147,20 @@ int dp_client_keys(dp_client *c, dp_key_status *st)
 		    jint(o, "not_before", 0, INT64_MAX, &nb) || jint(o, "not_after", 0, INT64_MAX, &na) ||
 		    jbool(o, "current", &e->current) || jbool(o, "closed", &e->closed) ||
 		    jbool(o, "more", &e->more)) {
-			r = bad_field(c, "keys");
+			r = DP_EPROTO;
 			break;
 		}
 		e->epoch = (uint32_t)ep;
 		e->not_before = nb;
 		e->not_after = na;
-		r = jarray(c, o, "pending", 1000, sizeof *e->pending, (void **)&e->pending, &e->npending, &pa);
+		r = jarray(o, "pending", 1000, sizeof *e->pending, (void **)&e->pending, &e->npending, &pa);
 		for (size_t k = 0; !r && k < e->npending; k++) {
 			json_t *v = json_array_get(pa, k);
 			char s[DP_HEXID];
 			uint8_t id[DP_CABLE_ID];
 			if (!json_is_string(v) || json_string_length(v) != 32 ||
 			    dp_hex_decode(id, sizeof id, json_string_value(v), 32))
-				r = bad_field(c, "keys");
+				r = refuse("pending");
 			else {
 				dp_hex_encode(s, id, sizeof id);
 				memcpy(e->pending[k], s, DP_HEXID);
@@ -1985,6 +2168,8 @@ int dp_client_keys(dp_client *c, dp_key_status *st)
 		}
 	}
 	json_decref(j);
+	if (r == DP_EPROTO)
+		malformed(why, cap, "keys");
 	if (r)
 		dp_key_status_free(st);
 	return r;

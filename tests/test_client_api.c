@@ -1,6 +1,7 @@
 /*
  * tests/test_client_api.c - the protocol client without a switch: error
- * mapping, argument checks, and the TLS pin against a local `openssl
+ * mapping, the parser of each answer (a good one, and bad ones refused
+ * with a message that names what was wrong), argument checks, and the TLS pin against a local `openssl
  * s_server` presenting a denpo self-signed Ed25519 certificate (mutual TLS,
  * TLS 1.3): the right pin connects, a wrong pin is refused before any
  * request is sent.  Failover between a switch's addresses: the order,
@@ -49,6 +50,207 @@ static void test_errors(void)
 	char small[8];
 	CHECK(dp_client_parse_error((const uint8_t *)b1, strlen(b1), small, sizeof small) == DP_ECLEARANCE);
 	CHECK(!strcmp(small, "not cle")); /* truncated, terminated */
+}
+
+
+#define B(s) (const uint8_t *)(s), strlen(s)
+#define ID "90b8e39223eea8e28e1baf33a45426f5"
+#define DEV "af6e2418c042db78b337b160ba57951f704974dfce46f6175009ce5a30520cf0"
+#define H32 "jRSEOm8txUBrqfEfb6UfpXSmqJ3RD5RwpPxsEP0k5Fw="
+
+/* why, after a refusal, names the answer and the field */
+static int says(const char *why, const char *answer, const char *field)
+{
+	return strstr(why, answer) && strstr(why, field);
+}
+
+static void test_parse_small(void)
+{
+	char why[DP_CLIENT_MSG_MAX];
+	dp_submit_result s;
+	CHECK(dp_client_parse_submit(B("{\"cable_id\":\"" ID "\",\"mrn\":\"26 HQ 000001\",\"accepted\":1796618258,"
+				       "\"duplicate\":false,\"log_index\":26}"),
+				     &s, why, sizeof why) == DP_OK);
+	CHECK(!strcmp(s.cable_id, ID) && !strcmp(s.mrn, "26 HQ 000001") && s.accepted == 1796618258 && !s.duplicate);
+	CHECK(dp_client_parse_submit(B("{\"cable_id\":\"" ID "\",\"mrn\":\"26 HQ 1\",\"accepted\":1,\"duplicate\":false}"),
+				     &s, why, sizeof why) == DP_EPROTO);
+	CHECKF(says(why, "submission", "\"mrn\""), "%s", why);
+	CHECK(!s.cable_id[0]); /* nothing kept of a refused answer */
+	CHECK(dp_client_parse_submit(B("<html>502 Bad Gateway</html>"), &s, why, sizeof why) == DP_EPROTO);
+	CHECKF(strstr(why, "submission answer is not a JSON object"), "%s", why);
+	CHECK(dp_client_parse_submit(B("[1,2]"), &s, NULL, 0) == DP_EPROTO); /* why may be NULL */
+
+	int64_t at;
+	CHECK(dp_client_parse_ack(B("{\"cable_id\":\"" ID "\",\"acked\":1796618229}"), &at, why, sizeof why) == DP_OK &&
+	      at == 1796618229);
+	CHECK(dp_client_parse_ack(B("{\"acked\":-5}"), &at, why, sizeof why) == DP_EPROTO && at == 0);
+	CHECKF(says(why, "acknowledgement", "\"acked\""), "%s", why);
+	CHECK(dp_client_parse_ack(B("{\"acked\":\"1796618229\"}"), &at, why, sizeof why) == DP_EPROTO); /* wrong type */
+
+	dp_device_info d;
+	const char *dev = "{\"device\":\"" DEV "\",\"officer\":\"sato.k\",\"post\":\"HQ\",\"status\":\"active\","
+			  "\"sign_key\":\"r24kGMBC23izsHbvqpGm9WXuOeEWNxbXsVbzPSBj8nI=\",\"epoch\":3,"
+			  "\"age_recipient\":\"age1pq1x\"}";
+	CHECK(dp_client_parse_device(B(dev), &d, why, sizeof why) == DP_OK && d.has_key && d.epoch == 3 &&
+	      !strcmp(d.officer, "sato.k"));
+	CHECK(dp_client_parse_device(B("{\"device\":\"" DEV "\",\"officer\":\"sato.k\",\"post\":\"HQ\",\"status\":"
+				       "\"active\",\"sign_key\":\"r24kGMBC23izsHbvqpGm9WXuOeEWNxbXsVbzPSBj8n\"}"),
+				     &d, why, sizeof why) == DP_EPROTO); /* 31 bytes of key */
+	CHECKF(says(why, "device", "\"sign_key\""), "%s", why);
+	CHECK(!d.officer[0]);
+	CHECK(dp_client_parse_device(B("{\"device\":\"" DEV "\",\"officer\":\"sato.k\",\"post\":\"HQ\",\"status\":"
+				       "\"active\",\"sign_key\":\"r24kGMBC23izsHbvqpGm9WXuOeEWNxbXsVbzPSBj8nI=\","
+				       "\"epoch\":4294967296,\"age_recipient\":\"age1pq1x\"}"),
+				     &d, why, sizeof why) == DP_EPROTO); /* an epoch beyond 32 bits */
+	CHECKF(says(why, "device", "\"epoch\""), "%s", why);
+
+	dp_key_status ks;
+	CHECK(dp_client_parse_keys(B("{\"now\":5,\"skew\":300,\"epochs\":[{\"epoch\":7,\"not_before\":1,\"not_after\":2,"
+				     "\"current\":true,\"closed\":false,\"pending\":[\"" ID "\"],\"more\":false}]}"),
+				   &ks, why, sizeof why) == DP_OK &&
+	      ks.n == 1 && ks.epochs[0].npending == 1 && !strcmp(ks.epochs[0].pending[0], ID));
+	dp_key_status_free(&ks);
+	CHECK(dp_client_parse_keys(B("{\"now\":5,\"skew\":300,\"epochs\":[{\"epoch\":7,\"not_before\":1,\"not_after\":2,"
+				     "\"current\":true,\"closed\":false,\"pending\":[\"not hex\"],\"more\":false}]}"),
+				   &ks, why, sizeof why) == DP_EPROTO && !ks.epochs && !ks.n);
+	CHECKF(says(why, "keys", "\"pending\""), "%s", why);
+
+	dp_log_proof pr;
+	CHECK(dp_client_parse_log_proof(B("{\"size\":33,\"proof\":[\"" H32 "\"]}"), 33, &pr, why, sizeof why) == DP_OK &&
+	      pr.n == 1 && pr.size == 33);
+	CHECK(dp_client_parse_log_proof(B("{\"size\":34,\"proof\":[]}"), 33, &pr, why, sizeof why) == DP_EPROTO);
+	CHECKF(strstr(why, "proof for size 34, not 33"), "%s", why);
+	CHECK(dp_client_parse_log_proof(B("{\"size\":33,\"proof\":[\"jRSEOm8txUBrqfEfb6UfpXSmqJ3RD5RwpPxsEP0k5F==\"]}"),
+					33, &pr, why, sizeof why) == DP_EPROTO && pr.n == 0); /* a 31-byte hash */
+	CHECKF(says(why, "log proof", "\"proof\""), "%s", why);
+	/* 65 hashes: longer than any proof in a tree of 2^64 */
+	dp_buf big;
+	dp_buf_init(&big, 1 << 16);
+	CHECK(dp_buf_printf(&big, "{\"size\":33,\"proof\":[") == DP_OK);
+	for (int i = 0; i < 65; i++)
+		CHECK(dp_buf_printf(&big, "%s\"%s\"", i ? "," : "", H32) == DP_OK);
+	CHECK(dp_buf_printf(&big, "]}") == DP_OK);
+	CHECK(dp_client_parse_log_proof(big.p, big.len, 33, &pr, why, sizeof why) == DP_EPROTO);
+	CHECKF(says(why, "log proof", "\"proof\""), "%s", why);
+	dp_buf_free(&big);
+
+	char v[32];
+	CHECK(dp_client_parse_health(B("{\"status\":\"ok\",\"version\":\"denpod 0.1\",\"markings\":{}}"), v, sizeof v, why,
+				     sizeof why) == DP_OK &&
+	      !strcmp(v, "denpod 0.1"));
+	CHECK(dp_client_parse_health(B("{\"status\":\"draining\"}"), v, sizeof v, why, sizeof why) == DP_EPROTO);
+	CHECKF(says(why, "health", "malformed"), "%s", why);
+	CHECK(dp_client_parse_cosigned(B("{\"stored\":true}"), why, sizeof why) == DP_OK);
+	CHECK(dp_client_parse_cosigned(B("{\"stored\":false}"), why, sizeof why) == DP_EPROTO);
+	CHECK(dp_client_parse_cosigned(B("{\"stored\":1}"), why, sizeof why) == DP_EPROTO);
+	CHECKF(says(why, "cosignature", "\"stored\""), "%s", why);
+	int64_t li;
+	int dup;
+	CHECK(dp_client_parse_recovered(B("{\"log_index\":49,\"duplicate\":false}"), &li, &dup, why, sizeof why) == DP_OK &&
+	      li == 49 && !dup);
+	CHECK(dp_client_parse_recovered(B("{\"log_index\":49}"), &li, &dup, why, sizeof why) == DP_EPROTO && li == -1);
+	CHECKF(says(why, "recovered", "\"duplicate\""), "%s", why);
+	CHECK(dp_client_parse_published(B("{\"duplicate\":true}"), &dup, why, sizeof why) == DP_OK && dup);
+	CHECK(dp_client_parse_published(B("{\"duplicate\":null}"), &dup, why, sizeof why) == DP_EPROTO && !dup);
+
+	char mrn[DP_MRN_MAX + 1] = "";
+	int64_t date = 0;
+	static const char h1[] = "X-Denpo-MRN: 26 HQ 000017\r\n", h2[] = "x-denpo-mrn: 26 HQ 17\r\n",
+			  h3[] = "Date: Mon, 07 Dec 2026 04:36:17 GMT\r\n", h4[] = "Date: yesterday\r\n";
+	dp_client_parse_header(h1, sizeof h1 - 1, mrn, &date);
+	CHECK(!strcmp(mrn, "26 HQ 000017"));
+	dp_client_parse_header(h2, sizeof h2 - 1, mrn, &date); /* not an MRN: ignored */
+	CHECK(!strcmp(mrn, "26 HQ 000017"));
+	dp_client_parse_header(h3, sizeof h3 - 1, mrn, &date);
+	CHECK(date == 1796618177);
+	dp_client_parse_header(h4, sizeof h4 - 1, mrn, &date);
+	CHECK(date == 0);
+}
+
+static void test_parse_lists(void)
+{
+	char why[DP_CLIENT_MSG_MAX];
+	const char *rcpt = "{\"device\":\"" DEV "\",\"officer\":\"sato.k\",\"post\":\"HQ\",\"role\":\"action\","
+			   "\"delivered\":null,\"acked\":7,\"overdue\":false}";
+	dp_buf b;
+	dp_buf_init(&b, 1 << 20);
+	CHECK(dp_buf_printf(&b, "{\"cable_id\":\"%s\",\"mrn\":\"26 HQ 000001\",\"precedence\":\"ROUTINE\",\"accepted\":9,"
+				"\"classification\":\"SECRET\",\"recipients\":[%s],\"log_index\":null}",
+			    ID, rcpt) == DP_OK);
+	dp_cable_status st;
+	CHECK(dp_client_parse_status(b.p, b.len, 1, &st, why, sizeof why) == DP_OK && st.nrecipients == 1 &&
+	      !strcmp(st.recipients[0].device, DEV) && st.recipients[0].acked == 7 && st.acc.has_index &&
+	      st.acc.index == -1 && !st.log.present);
+	dp_cable_status_free(&st);
+	/* a log entry whose proof is one byte short of a hash */
+	dp_buf_reset(&b);
+	b.len = 0;
+	CHECK(dp_buf_printf(&b, "{\"cable_id\":\"%s\",\"mrn\":\"26 HQ 000001\",\"precedence\":\"ROUTINE\",\"accepted\":9,"
+				"\"recipients\":[%s],\"log_index\":3,\"log_entry\":{\"index\":3,\"entry\":\"AAAA\","
+				"\"proof\":[\"AAAA\"]}}",
+			    ID, rcpt) == DP_OK);
+	CHECK(dp_client_parse_status(b.p, b.len, 1, &st, why, sizeof why) == DP_EPROTO && !st.recipients &&
+	      st.classification == -1);
+	CHECKF(says(why, "status", "\"proof\""), "%s", why);
+	CHECK(dp_client_parse_status(b.p, b.len, 0, &st, why, sizeof why) == DP_OK); /* not asked: not read */
+	dp_cable_status_free(&st);
+
+	dp_cable_accepted a;
+	CHECK(dp_client_parse_accepted(B("{\"cable_id\":\"" ID "\",\"mrn\":\"26 HQ 000001\",\"accepted\":9,\"precedence\":"
+					 "\"FLASH\",\"classification\":\"COSMIC\",\"from\":\"sato.k\"}"),
+				       &a, why, sizeof why) == DP_EPROTO);
+	CHECKF(says(why, "acceptance", "\"classification\""), "%s", why);
+	CHECK(dp_client_parse_accepted(B("{\"cable_id\":\"" ID "\",\"mrn\":\"26 HQ 000001\",\"accepted\":9,\"precedence\":"
+					 "\"FLASH\",\"classification\":\"SECRET\",\"from\":\"sato.k\",\"log\":{\"checkpoint\":"
+					 "\"x\\n1\\n" H32 "\\n\\n\",\"consistency\":[]},\"log_index\":0,\"log_entry\":{\"index\":"
+					 "0,\"entry\":\"AAAA\",\"proof\":[]}}"),
+				       &a, why, sizeof why) == DP_OK &&
+	      a.log.present && a.acc.entry.present && a.acc.entry.entry_len == 3);
+	dp_cable_accepted_free(&a);
+
+	/* a sent page of 1001 cables: more than any answer holds, refused before anything is kept */
+	const char *item = "{\"cable_id\":\"" ID "\",\"seq\":1,\"mrn\":\"26 HQ 000001\",\"precedence\":\"ROUTINE\","
+			   "\"classification\":\"SECRET\",\"accepted\":9,\"recipients\":1,\"delivered\":1,\"acked\":0}";
+	for (int n = 1000; n <= 1001; n++) {
+		dp_buf_reset(&b);
+		b.len = 0;
+		CHECK(dp_buf_printf(&b, "{\"cables\":[") == DP_OK);
+		for (int i = 0; i < n; i++)
+			CHECK(dp_buf_printf(&b, "%s%s", i ? "," : "", item) == DP_OK);
+		CHECK(dp_buf_printf(&b, "]}") == DP_OK);
+		dp_sent_list l;
+		int r = dp_client_parse_sent(b.p, b.len, 0, &l, why, sizeof why);
+		CHECKF(n == 1000 ? r == DP_OK && l.n == 1000 : r == DP_EPROTO && !l.items && !l.n, "n %d: %d", n, r);
+		if (n == 1001)
+			CHECKF(says(why, "sent-list", "\"cables\""), "%s", why);
+		dp_sent_list_free(&l);
+	}
+	dp_sent_list l;
+	CHECK(dp_client_parse_sent(B("{\"cables\":[{\"cable_id\":\"" ID "\",\"mrn\":\"26 HQ 000001\",\"precedence\":"
+				     "\"ROUTINE\",\"classification\":\"SECRET\",\"accepted\":9,\"recipients\":2049,"
+				     "\"delivered\":0,\"acked\":0}]}"),
+				   0, &l, why, sizeof why) == DP_EPROTO); /* more recipients than a cable has */
+	CHECKF(says(why, "sent-list", "\"recipients\""), "%s", why);
+
+	dp_resolution res;
+	CHECK(dp_client_parse_resolve(B("{\"devices\":[],\"unreachable\":[{\"device\":\"" DEV "\",\"officer\":\"ito.m\","
+					"\"post\":\"BEIJING\",\"role\":\"info\",\"last_not_after\":null,\"at\":7,"
+					"\"reason\":\"key not yet in the log\"}]}"),
+				      &res, why, sizeof why) == DP_OK &&
+	      res.n == 0 && res.nunreachable == 1 && res.unreachable[0].not_logged && res.unreachable[0].at == 7);
+	dp_resolution_free(&res);
+	CHECK(dp_client_parse_resolve(B("{\"devices\":[{\"device\":\"" DEV "\",\"officer\":\"ito.m\",\"post\":\"BEIJING\","
+					"\"role\":\"action\",\"key_type\":3,\"epoch\":1,\"not_before\":1,\"not_after\":2,"
+					"\"age_recipient\":\"age1pq1x\",\"epoch_key\":\"k\",\"enrolment\":{\"index\":1,"
+					"\"entry\":\"!!!!\",\"proof\":[]}}]}"),
+				      &res, why, sizeof why) == DP_EPROTO && !res.devs && !res.n); /* bad base64 */
+	CHECKF(says(why, "resolve", "\"entry\""), "%s", why);
+	CHECK(dp_client_parse_resolve(B("{\"devices\":{}}"), &res, why, sizeof why) == DP_EPROTO); /* wrong type */
+	CHECKF(says(why, "resolve", "\"devices\""), "%s", why);
+	CHECK(dp_client_parse_resolve(B("{\"devices\":[],\"log\":{\"checkpoint\":\"\",\"consistency\":[]}}"), &res, why,
+				      sizeof why) == DP_EPROTO);
+	CHECKF(says(why, "resolve", "\"log\""), "%s", why);
+	dp_buf_free(&b);
 }
 
 static void test_args(void)
@@ -261,6 +463,8 @@ int main(void)
 		return 1;
 	}
 	test_errors();
+	test_parse_small();
+	test_parse_lists();
 	test_args();
 	test_pin();
 	dp_client_global_cleanup();

@@ -124,6 +124,29 @@ int dp_client_errcode(const char *name);
  */
 int dp_client_parse_error(const uint8_t *body, size_t n, char *msg, size_t msgcap);
 
+/*
+ * The parsers of the answers (dp_client_parse_X): each call below is a
+ * request and one of them, and each is also callable without a
+ * connection (the fuzz targets in fuzz/ and the tests feed them bytes).
+ * Unless it says otherwise a parser takes the answer's len bytes, fills
+ * its out parameter and returns DP_OK, DP_EPROTO (not such an answer: a
+ * missing or wrong field, a number out of range, bad base64 or hex, a
+ * list or proof longer than any answer holds) or DP_ENOMEM.  On failure
+ * the out parameter is left empty (its free function is safe either way)
+ * and why (may be NULL; cap bytes, DP_CLIENT_MSG_MAX is enough) says what
+ * was wrong: "the switch's status answer is malformed (its "recipients"
+ * field is missing or wrong)".  Nothing is verified here: proofs,
+ * signatures and key records are the caller's to check.
+ */
+
+/*
+ * One header line of an answer as libcurl hands it over (n bytes, no NUL
+ * needed): "Date:" sets *date (0 if it is not an HTTP date), and
+ * "X-Denpo-MRN:" sets mrn when its value is an MRN (dp_mrn_ok; anything
+ * else is ignored).  Other lines change nothing.
+ */
+void dp_client_parse_header(const char *line, size_t n, char mrn[DP_MRN_MAX + 1], int64_t *date);
+
 /* ---- POST /v1/cables ---- */
 typedef struct {
 	char cable_id[DP_HEXID];
@@ -135,6 +158,9 @@ int dp_client_submit(dp_client *c, const uint8_t *sub, size_t n, dp_submit_resul
 /* The same, planting a decoy (X-Denpo-Decoy: 1; only a DECOY officer's device may; docs/detection.md). */
 int dp_client_submit_decoy(dp_client *c, const uint8_t *sub, size_t n,
 			   dp_submit_result *res) DP_WUR;
+/* Its answer {"cable_id", "mrn", "accepted", "duplicate"}. */
+int dp_client_parse_submit(const uint8_t *body, size_t len, dp_submit_result *res, char *why,
+			   size_t cap) DP_WUR;
 
 /* ---- proofs in answers (docs/api.md, "Proofs in answers") ---- */
 
@@ -223,6 +249,13 @@ typedef struct {
 void dp_cable_list_free(dp_cable_list *l);
 #define DP_CLIENT_LIST_MAX (64u << 20) /* cap on a list answer with proofs */
 /*
+ * Cap on the cables of one list answer (inbox, archive, sent), and on its
+ * originators: the switch answers at most 1000 (its page limit,
+ * DPD_INBOX_MAX).  A longer list is refused before anything is allocated
+ * for it.
+ */
+#define DP_CLIENT_LIST_ITEMS 1000
+/*
  * The same lists with log_size=M (the size of the last checkpoint this
  * device verified; 0 if none): each item with its envelope and logged
  * acceptance, and the answer's "log".  A switch without them answers
@@ -244,6 +277,8 @@ int dp_client_fetch(dp_client *c, const char *cable_id, dp_buf *out, char mrn[DP
 
 /* ---- POST /v1/cables/{id}/ack ---- */
 int dp_client_ack(dp_client *c, const char *cable_id, int64_t *acked) DP_WUR;
+/* Its answer {"acked": time}. */
+int dp_client_parse_ack(const uint8_t *body, size_t len, int64_t *acked, char *why, size_t cap) DP_WUR;
 
 /* ---- GET /v1/cables/{id}/status ---- */
 typedef struct {
@@ -274,6 +309,9 @@ int dp_client_status(dp_client *c, const char *cable_id, dp_cable_status *st) DP
 int dp_client_status_log(dp_client *c, const char *cable_id, uint64_t log_size,
 			 dp_cable_status *st) DP_WUR;
 void dp_cable_status_free(dp_cable_status *st);
+/* Their answer (with_log: dp_client_status_log's, with "log" and the logged acceptance). */
+int dp_client_parse_status(const uint8_t *body, size_t len, int with_log, dp_cable_status *st,
+			   char *why, size_t cap) DP_WUR;
 
 /* ---- GET /v1/cables/{id}/accepted?log_size=M: the cable's acceptance, with proofs ---- */
 typedef struct {
@@ -290,6 +328,8 @@ typedef struct {
 int dp_client_accepted(dp_client *c, const char *cable_id, uint64_t log_size,
 		       dp_cable_accepted *out) DP_WUR;
 void dp_cable_accepted_free(dp_cable_accepted *a);
+int dp_client_parse_accepted(const uint8_t *body, size_t len, dp_cable_accepted *out, char *why,
+			     size_t cap) DP_WUR;
 
 /* ---- GET /v1/sent ---- */
 typedef struct {
@@ -319,6 +359,13 @@ typedef struct {
 } dp_sent_list;
 int dp_client_sent_log(dp_client *c, uint64_t log_size, dp_sent_list *out) DP_WUR;
 void dp_sent_list_free(dp_sent_list *l);
+/*
+ * A sent-list answer (a page's or, with_log, dp_client_sent_log's: then
+ * accs and log as well).  How many items a page may hold is the caller's
+ * to check (dp_client_sent_page refuses more than it asked for).
+ */
+int dp_client_parse_sent(const uint8_t *body, size_t len, int with_log, dp_sent_list *out, char *why,
+			 size_t cap) DP_WUR;
 
 /* ---- GET /v1/directory/resolve ---- */
 typedef struct {
@@ -369,6 +416,9 @@ int dp_client_resolve(dp_client *c, const dp_resolve_query *q, dp_resolution *re
 int dp_client_resolve_log(dp_client *c, const dp_resolve_query *q, uint64_t log_size,
 			  dp_resolution *res) DP_WUR;
 void dp_resolution_free(dp_resolution *res);
+/* Their answer, "log" and each device's log entries included when sent. */
+int dp_client_parse_resolve(const uint8_t *body, size_t len, dp_resolution *res, char *why,
+			    size_t cap) DP_WUR;
 
 /* ---- the officer index (include/denpo/devindex.h; lib/client_index.c) ---- */
 
@@ -488,9 +538,15 @@ struct dp_device_info {
 	uint32_t epoch;
 };
 int dp_client_device(dp_client *c, const uint8_t device[32], dp_device_info *d) DP_WUR;
+/* Its answer (that it is about the device asked for is dp_client_device's check). */
+int dp_client_parse_device(const uint8_t *body, size_t len, dp_device_info *d, char *why,
+			   size_t cap) DP_WUR;
 
 /* ---- POST /v1/keys: publish one signed epoch key record (denpo/epoch.h) ---- */
 int dp_client_publish_key(dp_client *c, const uint8_t *rec, size_t n, int *duplicate) DP_WUR;
+/* Its answer {"duplicate": bool}. */
+int dp_client_parse_published(const uint8_t *body, size_t len, int *duplicate, char *why,
+			      size_t cap) DP_WUR;
 
 /* ---- GET /v1/keys: this device's epochs as the switch sees them ---- */
 typedef struct {
@@ -509,6 +565,7 @@ typedef struct {
 } dp_key_status;
 int dp_client_keys(dp_client *c, dp_key_status *st) DP_WUR;
 void dp_key_status_free(dp_key_status *st);
+int dp_client_parse_keys(const uint8_t *body, size_t len, dp_key_status *st, char *why, size_t cap) DP_WUR;
 
 /* ---- the transparency log (docs/transparency.md, docs/api.md "The log") ---- */
 
@@ -532,6 +589,9 @@ typedef struct {
 int dp_client_log_consistency(dp_client *c, uint64_t from, uint64_t size, dp_log_proof *p) DP_WUR;
 /* GET /v1/log/proof/inclusion?index=I&size=N (index < size, else DP_EINVAL). */
 int dp_client_log_inclusion(dp_client *c, uint64_t index, uint64_t size, dp_log_proof *p) DP_WUR;
+/* Either answer; its size must be size (DP_EPROTO, why naming both, otherwise). */
+int dp_client_parse_log_proof(const uint8_t *body, size_t len, uint64_t size, dp_log_proof *p,
+			      char *why, size_t cap) DP_WUR;
 /*
  * GET /v1/log/tile/<L>/<N>[.p/<W>] (tlevel >= 0) or the entry bundle
  * /v1/log/tile/entries/<N>[.p/<W>] (tlevel -1); width 1..256 (256 = full).
@@ -548,6 +608,8 @@ int dp_client_log_tile(dp_client *c, int tlevel, uint64_t n, unsigned width, dp_
  * without the endpoint answers DP_ENOTFOUND.
  */
 int dp_client_log_cosign(dp_client *c, uint64_t size, const char *line, size_t len) DP_WUR;
+/* Its answer: {"stored": true} (false, or anything else, is DP_EPROTO). */
+int dp_client_parse_cosigned(const uint8_t *body, size_t len, char *why, size_t cap) DP_WUR;
 
 /*
  * GET /v1/log/rollbacks: the LOG-ROLLBACK admin entries under the switch's
@@ -572,8 +634,17 @@ int dp_client_parse_rollbacks(const uint8_t *body, size_t len, dp_log_incl **ite
  */
 int dp_client_log_recovered(dp_client *c, uint64_t rollback, const char *note, size_t len,
 			    int64_t *log_index, int *duplicate) DP_WUR;
+/* Its answer {"log_index": I, "duplicate": bool} (*log_index -1 on failure). */
+int dp_client_parse_recovered(const uint8_t *body, size_t len, int64_t *log_index, int *duplicate,
+			      char *why, size_t cap) DP_WUR;
 
 /* ---- GET /v1/health ---- */
 int dp_client_health(dp_client *c, char *version, size_t vcap) DP_WUR;
+/*
+ * Its answer: "status" must be "ok"; "version" (optional, at most vcap - 1
+ * clean characters, else left "") into version.
+ */
+int dp_client_parse_health(const uint8_t *body, size_t len, char *version, size_t vcap, char *why,
+			   size_t cap) DP_WUR;
 
 #endif
