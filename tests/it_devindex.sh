@@ -8,9 +8,10 @@
 # (one `denpo inbox` on each) both devices warn and name it, `denpo device
 # list` marks it, the report reaches alerts.jsonl; a genuinely new device
 # approved with `denpo device approve` stops being warned of on both.  A
-# switch that hides the rogue device from the index (the officer_index row
-# rewritten by SQL with the switch stopped) is caught by the proof check,
-# and a sender refuses the rogue device.
+# switch root that hides the rogue device under a signed root (it holds the
+# log key: tests/tool_devindex forge) is caught by tanaka.h's devices (the
+# record they kept listed it), by a sender (it refuses the rogue device the
+# index does not hold) and by an auditor (the entries give another root).
 . "$(dirname "$0")/lib.sh"
 need_programs it_devindex "$DENPOD" "$DENPO"
 need_tools it_devindex jq curl
@@ -34,7 +35,7 @@ send() { dp sato.k send --body "$T/body" --class SECRET --prec ROUTINE --to WASH
 {
 	switch_init &&
 		D post add HQ --hq && D post add WASHINGTON &&
-		D officer add sato.k --post HQ --clearance "TOP SECRET" &&
+		D officer add sato.k --post HQ --clearance "TOP SECRET" --roles AUDIT &&
 		D officer add tanaka.h --post WASHINGTON --clearance SECRET
 } >"$T/init.out" || no "switch setup"
 enrol_devices sato.k:HQ
@@ -134,27 +135,48 @@ dp sato.k inbox >/dev/null 2>&1
 M1=$(send) || no "send to tanaka.h with every device in the index: $(cat "$T/send.err")"
 check "a send to tanaka.h's four devices works" [ -n "$M1" ]
 
-# ---- a switch that hides the rogue device: its row of the index rewritten by SQL ----
+# ---- an auditor's mirror: the index its checkpoint signs is the one its entries give ----
+dp sato.k audit sync >"$T/audit.out" 2>&1
+check "audit sync recomputes the officer index and agrees (exit $?)" grep -q "mirror verified" "$T/audit.out"
+
+# ---- a switch root that hides the rogue device under a signed root ----
+# It holds the log key: it signs its latest checkpoint again with an officer-index line over a
+# record of tanaka.h without the rogue device, and keeps that record in its table
+# (tests/tool_devindex forge); started again, the switch goes on from there.
 stop_switch
-REC=$(db_sql "SELECT hex(record) FROM officer_index WHERE officer='tanaka.h'")
-HID=$(xxd -r -p <<<"$REC" | grep -v "^Device: $R " | xxd -p | tr -d '\n')
-db_sql "UPDATE officer_index SET record=x'$HID' WHERE officer='tanaka.h'" >/dev/null || no "tamper the index row"
-check "the row no longer lists the rogue device" not grep -q "$R" <<<"$(db_sql "SELECT record FROM officer_index WHERE officer='tanaka.h'")"
+mkdir -p "$T/recs"
+for o in $(db_sql "SELECT officer FROM officer_index"); do
+	db_sql "SELECT hex(record) FROM officer_index WHERE officer='$o'" | xxd -r -p >"$T/recs/$o"
+done
+grep -v "^Device: $R " "$T/recs/tanaka.h" >"$T/hidden" && mv "$T/hidden" "$T/recs/tanaka.h"
+check "the forged record no longer lists the rogue device" not grep -q "$R" "$T/recs/tanaka.h"
+N=$(db_sql "SELECT max(size) FROM log_checkpoints")
+db_sql "SELECT hex(note) FROM log_checkpoints WHERE size=$N" | xxd -r -p >"$T/note"
+"$BUILD/tests/tool_devindex" forge "$T/sw/log.key" "$T/note" "$T/recs"/* >"$T/note.forged" ||
+	no "forge the checkpoint"
+db_sql "UPDATE log_checkpoints SET note=x'$(xxd -p "$T/note.forged" | tr -d '\n')' WHERE size=$N;
+	UPDATE officer_index SET record=x'$(xxd -p "$T/recs/tanaka.h" | tr -d '\n')' WHERE officer='tanaka.h'" \
+	>/dev/null || no "put the forgery in place"
 start_switch || no "restart"
-# (1) under the checkpoint signed before, the row does not give the signed root: no answer proves it
+check "the switch serves the forged index line" \
+	grep -qF "$(sed -n 4p "$T/note.forged")" <<<"$(db_sql "SELECT note FROM log_checkpoints WHERE size=$N")"
+# the devices of tanaka.h: the record they kept listed the rogue device; a signed record that
+# drops it is the switch hiding it
 up a1; rc=$?
-check "(1) the altered row is not served under the old root (exit $rc, a warning)" grep -q "could not check this officer's devices" "$T/a1.err"
-# (2) the next checkpoint is signed over the altered row (the signer trusts its table): the index
-# now hides the rogue device under a signed root
+check "a1 catches the index hiding a device it listed before: exit 3 (got $rc)" [ "$rc" = 3 ]
+check "... naming it" grep -qi "no longer lists device \"rogue-box\" (${R:0:16}" "$T/a1.err"
+check "... the evidence kept" [ -n "$(ls "$T/a1/log/" | grep index-evidence)" ]
+# the sender: the switch lists the rogue device (with its enrolment entry) but the index hides it
+send >/dev/null; rc=$?
+check "the sender refuses the rogue device the index does not hold: exit 3 (got $rc)" [ "$rc" = 3 ]
+check "... naming it and the officer" grep -q "the switch listed a device of tanaka.h that tanaka.h's officer index does not hold (device ${R:0:16}" "$T/send.err"
+check "... nothing stored" [ "$(db_sql "SELECT count(*) FROM cables")" = 1 ]
+# the auditor: a checkpoint the devices cosigned, whose index the entries do not give
 dp s2 init --officer sato.k --post HQ --device-name spare >/dev/null &&
 	D approve "$T/s2/enrol-request.txt" --out "$T/s2.answer" >/dev/null || no "a new log entry"
 sleep 0.5
-up a1; rc=$?
-check "(2) a1 catches the index hiding a device it listed before: exit 3 (got $rc)" [ "$rc" = 3 ]
-check "... naming it" grep -qi "no longer lists device \"rogue-box\" (${R:0:16}" "$T/a1.err"
-check "... the evidence kept" [ -n "$(ls "$T/a1/log/" | grep index-evidence)" ]
-send >/dev/null; rc=$?
-check "(2) the sender refuses the rogue device the index does not hold: exit 3 (got $rc)" [ "$rc" = 3 ]
-check "... naming it and the officer" grep -q "the switch listed a device of tanaka.h that tanaka.h's officer index does not hold (device ${R:0:16}" "$T/send.err"
-check "... nothing stored" [ "$(db_sql "SELECT count(*) FROM cables")" = 1 ]
+dp sato.k inbox >/dev/null 2>&1 # cosigns the next checkpoint, signed over the forged record
+dp sato.k audit sync >"$T/audit.out" 2>&1; rc=$?
+check "audit sync catches the index its entries do not give: exit 3 (got $rc)" [ "$rc" = 3 ]
+check "... saying so" grep -q "commits to an officer index that its own entries do not give" "$T/audit.out"
 t_done it_devindex

@@ -10,6 +10,11 @@
  *        OFFICER by the device whose Ed25519 seed is in SEEDFILE (tool_submit's
  *        sign.seed): its base64 signature
  *   tool_devindex id SEEDFILE           that device's id (hex64)
+ *   tool_devindex forge LOGKEY NOTEFILE RECORD...   what a switch's root holding the log
+ *        key can do: the checkpoint note of NOTEFILE with its officer-index line replaced by
+ *        the root over the RECORD files (record texts), signed again with the log key's
+ *        seed (LOGKEY: the switch's log.key) under the note's own origin; the new note on
+ *        stdout.  (tests/it_devindex.sh: an index that hides a device under a signed root.)
  *
  * The checkpoint's signature is not checked here (the devices do that; the
  * test compares the answer's note with the switch's own).
@@ -23,6 +28,7 @@
 
 #include "denpo/devindex.h"
 #include "denpo/encoding.h"
+#include "denpo/tlog.h"
 
 static int b64_32(uint8_t out[DP_TLOG_HASH], json_t *j)
 {
@@ -140,6 +146,59 @@ static int id_of(const char *seedfile)
 	return 0;
 }
 
+static int forge(const char *keyfile, const char *notefile, char **recs, int nrec)
+{
+	dp_buf key, note, out, r;
+	uint8_t pk[32], sk[64], root[DP_TLOG_HASH];
+	uint8_t(*keys)[DP_TLOG_HASH] = calloc((size_t)nrec + 1, DP_TLOG_HASH);
+	uint8_t(*vh)[DP_TLOG_HASH] = calloc((size_t)nrec + 1, DP_TLOG_HASH);
+	dp_checkpoint cp;
+	dp_devindex *m = NULL;
+	size_t tl;
+	int rc = 1;
+	dp_buf_init(&key, 64);
+	dp_buf_init(&note, 4096);
+	dp_buf_init(&out, 4096);
+	dp_buf_init(&r, 4096);
+	if (!keys || !vh || dp_read_file(keyfile, &key) || key.len != 32 || dp_read_file(notefile, &note))
+		goto done;
+	for (int i = 0; i < nrec; i++) {
+		static dp_devrec rec;
+		dp_buf_reset(&r);
+		if (dp_read_file(recs[i], &r) || dp_devrec_decode(&rec, r.p, r.len)) {
+			fprintf(stderr, "forge: %s is not a record\n", recs[i]);
+			goto done;
+		}
+		dp_devindex_key(keys[i], rec.officer);
+		dp_sha256(vh[i], r.p, r.len);
+	}
+	/* the text up to the blank line: its first three lines are kept, the index line replaced */
+	if (dp_note_parse((const char *)note.p, note.len, &tl, NULL, 0, NULL) ||
+	    dp_checkpoint_parse(&cp, (const char *)note.p, tl) ||
+	    dp_devindex_build(&m, (const uint8_t(*)[DP_TLOG_HASH])keys,
+			      (const uint8_t(*)[DP_TLOG_HASH])vh, (size_t)nrec))
+		goto done;
+	dp_devindex_root(m, root);
+	crypto_sign_ed25519_seed_keypair(pk, sk, key.p);
+	size_t text;
+	if (dp_checkpoint_format(&out, &cp) || dp_devindex_line_format(&out, root) ||
+	    (text = out.len, dp_buf_putc(&out, '\n')) ||
+	    dp_note_sign_line(&out, (const char *)out.p, text, cp.origin, sk))
+		goto done;
+	fwrite(out.p, 1, out.len, stdout);
+	rc = 0;
+done:
+	sodium_memzero(sk, sizeof sk);
+	dp_buf_free(&key);
+	dp_buf_free(&note);
+	dp_buf_free(&out);
+	dp_buf_free(&r);
+	dp_devindex_free(m);
+	free(keys);
+	free(vh);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (dp_crypto_init())
@@ -150,6 +209,8 @@ int main(int argc, char **argv)
 		return id_of(argv[2]);
 	if (argc == 5 && strcmp(argv[1], "approve") == 0)
 		return approve(argv[2], argv[3], argv[4]);
+	if (argc >= 5 && strcmp(argv[1], "forge") == 0)
+		return forge(argv[2], argv[3], argv + 4, argc - 4);
 	fprintf(stderr, "see the comment at the top of tests/tool_devindex.c\n");
 	return 2;
 }
