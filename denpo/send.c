@@ -90,9 +90,9 @@ static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m, json_t 
 	if (r == DP_ESIG) {
 		char hex[2 * DP_ED25519_PK + 1];
 		dp_hex_encode(hex, res->devs[bad].device, DP_ED25519_PK);
-		return cli_fail(x, r, hint, "the switch offered a key for device %.16s... of %s at %s "
-					    "that is not in the transparency log (%s)",
-				hex, res->devs[bad].officer, res->devs[bad].post, why);
+		return cli_fail_why(x, r, hint, "the switch offered a key for device %.16s... of %s at %s "
+						"that is not in the transparency log (%s)",
+				    hex, res->devs[bad].officer, res->devs[bad].post, why);
 	}
 	if (r)
 		return cli_fail(x, r, "nothing was sent", "cannot check the recipients' log entries");
