@@ -289,11 +289,8 @@ while IFS=$'\t' read -r l tg m e re; do
 	[ -n "$SMALL" ] && [ $((n % 2)) = 0 ] && [ "$e" != ok ] && continue
 	[[ "$l $m" =~ ${HOSTILE_ROWS:-.} ]] || continue # HOSTILE_ROWS=REGEX: only those rows (debugging)
 	case $tg in CK) tg=$CK ;; CABLE) tg=$CABLE ;; esac
-	t0=$(date +%s%N)
 	play "$l" "$m" "$tg"
-	t1=$(date +%s%N)
 	judge "$l" "$m" "$tg" "$e" "$re"
-	echo "TIME $(( (t1 - t0) / 1000000 )) $(( ($(date +%s%N) - t1) / 1000000 )) $l $m" >&2
 done < <(matrix)
 [ -z "${HOSTILE_KEEP:-}" ] || cp "$T/out" "$T/err" "$HOSTILE_KEEP/"
 t_done it_hostile
