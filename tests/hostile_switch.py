@@ -61,7 +61,7 @@ import threading
 DIR = None
 UPSTREAM = None
 LOCK = threading.Lock()
-COUNTS = {}  # (CMD, METHOD, PATH) -> answers served so far in this replay
+COUNTS = {}  # (METHOD, PATH) -> answers served so far in this run; "run": (CMD, MUTATION, TARGET)
 
 
 def control():
@@ -177,7 +177,6 @@ def add_extra(v):
 
 
 FIELD_MUTATIONS = {
-    "drop": None,  # handled in walk's caller
     "null": lambda x: None,
     "type": other_type,
     "b64": on_strings(lambda s: "!!not*base64~" + s[:8]),
@@ -328,7 +327,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         b'{"error":"notfound","message":"hostile_switch: not recorded"}')
             return
         with LOCK:
-            key = (cmd, method, self.path, spec, target)
+            run = (cmd, spec, target)
+            if COUNTS.get("run") != run:  # a new run: counted from its first request again
+                COUNTS.clear()
+                COUNTS["run"] = run
+            key = (method, self.path)
             i = COUNTS.get(key, 0)
             COUNTS[key] = i + 1
         ans = same[min(i, len(same) - 1)]
