@@ -239,6 +239,20 @@ int send_resolve(cli_ctx *x, dp_cable *c, send_plan *p, send_result *out)
 			      skewed ? clock : "");
 		goto out;
 	}
+	if (r == DP_EINVAL && ndev > DP_MAX_RECIPIENTS) {
+		ec = cli_fail(x, DP_EPROTO, "report this to the HQ operator; nothing was sent",
+			      "the switch resolved %zu devices, more than the %d a cable may be encrypted to",
+			      ndev, DP_MAX_RECIPIENTS);
+		goto out;
+	}
+	if (r == DP_EINVAL) { /* seal_recipients: devs[bad] is listed twice */
+		char hex[2 * DP_ED25519_PK + 1];
+		dp_hex_encode(hex, devs[bad].device, DP_ED25519_PK);
+		ec = cli_fail(x, DP_EPROTO, "report this to security operations; nothing was sent",
+			      "the switch's recipient list names device %.16s... of %s at %s more than once",
+			      hex, devs[bad].officer, devs[bad].post);
+		goto out;
+	}
 	if (r || (r = dp_cable_set_recipients(c, rcpt, ndev))) {
 		ec = cli_fail(x, r, "report this to the HQ operator", "the switch's recipient list is unusable");
 		goto out;

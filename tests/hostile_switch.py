@@ -34,7 +34,7 @@ depth of a JSON answer):
   drop:F          F removed                       null:F    F set to null
   type:F          F of another JSON type          b64:F     F (a string, or strings) not base64
   short:F         F's decoded bytes one shorter   flip:F    one bit of F's decoded bytes flipped
-  grow:F          array F with one more element   huge:F    array F with 200,000 elements (at most ~17 MB)
+  grow:F          array F with one more element   huge:F    array F with 200,000 elements (at most ~4 MB)
   big:F           number F = 2^64                 neg:F     number F = -1
   bigstr:F        string F of 2 MB
 Binary answers (a cable, a checkpoint note, a tile):
@@ -155,10 +155,10 @@ def grow(x):
 
 
 def huge(x):
-    """200,000 elements, or as many as make about 17 MB (just over the client's cap on an answer)."""
+    """200,000 elements, or as many as make about 4 MB (under the client's caps on an answer: its counts are tested)."""
     if isinstance(x, list):
         x = x or ["AAAA"]
-        n = min(200000, (17 << 20) // max(len(json.dumps(x)), 1) + 1)
+        n = min(200000, (4 << 20) // max(len(json.dumps(x)), 1) + 1)
         return x * n
     return x
 

@@ -190,7 +190,7 @@ status	/cosign	notjson	ok
 status	/status	notjson	no	status is not valid JSON
 status	/status	deep	no	status is not valid JSON
 status	/status	type:recipients	no	no valid "recipients" list
-status	/status	huge:recipients	no	larger than allowed
+status	/status	huge:recipients	no	no valid "recipients" list
 status	/status	drop:device	no	status answer is malformed
 status	/status	bigstr:officer	no	status answer is malformed|larger than allowed
 status	/status	neg:delivered	no	status answer is malformed
@@ -224,7 +224,7 @@ inboxj	^/v1/inbox	flip:envelope	no	envelope is not signed by its From-Device
 inboxj	^/v1/inbox	extra	ok
 send	/resolve	truncate	no	resolve is not valid JSON
 send	/resolve	type:devices	no	no valid "devices" list
-send	/resolve	huge:devices	no	larger than allowed
+send	/resolve	huge:devices	no	recipient list names device [0-9a-f]+\.\.\. of ono.r at TOKYO more than once
 send	/resolve	flip:device	no	enrolment entry is for another device
 send	/resolve	type:epoch	no	directory answer is malformed
 send	/resolve	big:not_before	no	resolve is not valid JSON: too big integer
