@@ -108,8 +108,9 @@ for l in send inbox inboxj read ack status sent directory audit; do
 	cp "$T/${DEV[$l]}/log/checkpoint" "$T/good/$l.ckpt" 2>/dev/null || no "replay $l: no checkpoint"
 done
 # Files a refusal may leave in HOME: evidence and refusal records (docs/transparency.md), the
-# audit mirror's lock, an originating device checked (denpo/origin.h); the checkpoint is compared.
-ALLOWED='^(log/refusals|log/unproven-[0-9]+\.txt|log/fork-evidence-[0-9]+\.txt|audit/lock|origins/[0-9a-f]+|log/checkpoint)$'
+# audit mirror's lock, an originating device checked (denpo/origin.h), the officer index record the
+# upkeep verified (transparency.md §6); the checkpoint is compared.
+ALLOWED='^(devices/record|log/refusals|log/unproven-[0-9]+\.txt|log/fork-evidence-[0-9]+\.txt|audit/lock|origins/[0-9a-f]+|log/checkpoint)$'
 ALLOWEDretry='|^sent/[0-9a-f]{32}\.(cable|json)$' # the outgoing cable kept for `denpo retry`
 # the same tree under the switch's same signature (the device's own cosignature line below is remade)
 same_ckpt() { [ "$(head -n 5 "$T/${DEV[$1]}/log/checkpoint")" = "$(head -n 5 "$2")" ]; }
@@ -183,25 +184,26 @@ status	/consistency	flip:proof	no	different log history
 status	/consistency	huge:proof	no	log proof answer is malformed|larger than allowed
 status	/consistency	b64:proof	no	log proof answer is malformed
 status	/consistency	type:proof	no	log proof answer is malformed
-status	/consistency	big:size	no	consistency is not valid JSON: too big integer
-status	/consistency	truncate	no	consistency is not valid JSON
+status	/consistency	big:size	no	log proof answer is not a JSON object \(too big integer
+status	/consistency	truncate	no	log proof answer is not a JSON object
 status	/consistency	extra	ok
 status	/cosign	notjson	ok
-status	/status	notjson	no	status is not valid JSON
-status	/status	deep	no	status is not valid JSON
-status	/status	type:recipients	no	no valid "recipients" list
-status	/status	huge:recipients	no	no valid "recipients" list
+status	/status	notjson	no	status answer is not a JSON object
+status	/status	deep	no	status answer is not a JSON object \(maximum parsing depth
+status	/status	type:recipients	no	status answer is malformed \(its "recipients" field is missing or wrong\)
+status	/status	huge:recipients	no	status answer is malformed \(its "recipients" field is missing or wrong\)
 status	/status	drop:device	no	status answer is malformed
 status	/status	bigstr:officer	no	status answer is malformed|larger than allowed
 status	/status	neg:delivered	no	status answer is malformed
 status	/status	flip:entry	no	log entry 30 is malformed
-status	/status	short:proof	no	status \(proofs\) answer is malformed
+status	/status	short:proof	no	status answer is malformed \(its "proof" field is missing or wrong\)
 status	/status	jnote:checkpoint:sig	no	does not verify under this device's log key
 status	/status	extra	ok
 inbox	^/v1/inbox	truncate	no	inbox \(proofs\) answer is malformed|not valid JSON
 inbox	^/v1/inbox	empty	no	inbox \(proofs\) answer is malformed|not valid JSON
 inbox	^/v1/inbox	type:cables	no	inbox \(proofs\) answer is malformed
-inbox	^/v1/inbox	huge:cables	no	lists cable [0-9a-f]+ more than once in the inbox
+inbox	^/v1/inbox	huge:cables	no	inbox \(proofs\) answer is malformed \(its "cables" field is missing or wrong\)
+inbox	^/v1/inbox	grow:cables	no	lists cable [0-9a-f]+ more than once in the inbox
 inbox	^/v1/inbox	flip:envelope	no	envelope is not signed by its From-Device
 inbox	^/v1/inbox	short:envelope	no	envelope is malformed
 inbox	^/v1/inbox	b64:envelope	no	inbox \(proofs\) answer is malformed
@@ -222,27 +224,27 @@ inbox	^/v1/inbox	extra	ok
 inboxj	^/v1/inbox	type:role	no	inbox \(proofs\) answer is malformed
 inboxj	^/v1/inbox	flip:envelope	no	envelope is not signed by its From-Device
 inboxj	^/v1/inbox	extra	ok
-send	/resolve	truncate	no	resolve is not valid JSON
-send	/resolve	type:devices	no	no valid "devices" list
+send	/resolve	truncate	no	resolve answer is not a JSON object \(premature end of input
+send	/resolve	type:devices	no	resolve answer is malformed \(its "devices" field is missing or wrong\)
 send	/resolve	huge:devices	no	recipient list names device [0-9a-f]+\.\.\. of ono.r at TOKYO more than once
 send	/resolve	flip:device	no	enrolment entry is for another device
-send	/resolve	type:epoch	no	directory answer is malformed
-send	/resolve	big:not_before	no	resolve is not valid JSON: too big integer
-send	/resolve	neg:not_after	no	directory answer is malformed
-send	/resolve	bigstr:age_recipient	no	directory answer is malformed
+send	/resolve	type:epoch	no	resolve answer is malformed \(its "epoch" field is missing or wrong\)
+send	/resolve	big:not_before	no	resolve answer is not a JSON object \(too big integer
+send	/resolve	neg:not_after	no	resolve answer is malformed \(its "not_after" field is missing or wrong\)
+send	/resolve	bigstr:age_recipient	no	resolve answer is malformed \(its "age_recipient" field is missing or wrong\)
 send	/resolve	flip:epoch_key	no	key entry is for another device, epoch or key record
-send	/resolve	drop:epoch_key	no	directory answer is malformed
+send	/resolve	drop:epoch_key	no	resolve answer is malformed \(its "epoch_key" field is missing or wrong\)
 send	/resolve	flip:entry	no	enrolment entry is malformed
-send	/resolve	short:proof	no	directory \(log entries\) answer is malformed
+send	/resolve	short:proof	no	resolve answer is malformed \(its "proof" field is missing or wrong\)
 send	/resolve	grow:proof	no	not in the verified checkpoint
-send	/resolve	b64:proof	no	directory \(log entries\) answer is malformed
+send	/resolve	b64:proof	no	resolve answer is malformed \(its "proof" field is missing or wrong\)
 send	/resolve	drop:key_entry	no	the switch sent no key entry\)$
 send	/resolve	jnote:checkpoint:root	no	does not verify under this device's log key
 send	/resolve	drop:log	no	sent no transparency log checkpoint with the recipients' keys: what it says cannot be checked against its log$
-send	/resolve	grow:consistency	no	directory \(log checkpoint\) answer is malformed
-send	/resolve	type:role	no	directory answer is malformed
+send	/resolve	grow:consistency	no	resolve answer is malformed \(its "consistency" field is missing or wrong\)
+send	/resolve	type:role	no	resolve answer is malformed \(its "role" field is missing or wrong\)
 send	/resolve	extra	ok
-send	^/v1/cables$	notjson	retry	was not accepted: .*submission answer is malformed
+send	^/v1/cables$	notjson	retry	was not accepted: .*submission answer is not a JSON object
 read	CABLE	cut	no	failed verification: the submission is malformed
 read	CABLE	append	no	failed verification: the submission is malformed
 read	CABLE	flipbyte:0	no	failed verification: the submission is malformed
@@ -255,21 +257,22 @@ read	/devices/	drop:sign_key	no	device answer is malformed
 read	/devices/	flip:device	no	answered about another device than asked
 read	/devices/	extra	ok
 read	/accepted	flip:entry	no	log entry 30 is malformed
-read	/accepted	short:proof	no	acceptance \(proofs\) answer is malformed
+read	/accepted	short:proof	no	acceptance answer is malformed \(its "proof" field is missing or wrong\)
 read	/accepted	drop:log_entry	no	did not send its cable-accepted entry
 read	/accepted	jnote:checkpoint:sig	no	does not verify under this device's log key
 read	/accepted	type:mrn	no	acceptance answer is malformed
 read	/accepted	extra	ok
 read	/health	type:markings	ok
-ack	/ack	notjson	no	ack is not valid JSON
+ack	/ack	notjson	no	acknowledgement answer is not a JSON object
 ack	/ack	type:acked	no	acknowledgement answer is malformed
 ack	/ack	neg:acked	no	acknowledgement answer is malformed
 ack	/ack	extra	ok
-sent	/sent	type:cables	no	sent-list \(proofs\) answer is malformed
-sent	/sent	huge:cables	no	lists cable [0-9a-f]+ more than once in the sent list
+sent	/sent	type:cables	no	sent-list answer is malformed \(its "cables" field is missing or wrong\)
+sent	/sent	huge:cables	no	sent-list answer is malformed \(its "cables" field is missing or wrong\)
+sent	/sent	grow:cables	no	lists cable [0-9a-f]+ more than once in the sent list
 sent	/sent	flip:entry	no	log entry 30 is malformed
-sent	/sent	short:proof	no	sent-list \(proofs\) answer is malformed
-sent	/sent	big:recipients	no	sent is not valid JSON: too big integer
+sent	/sent	short:proof	no	sent-list answer is malformed \(its "proof" field is missing or wrong\)
+sent	/sent	big:recipients	no	sent-list answer is not a JSON object \(too big integer
 sent	/sent	jnote:checkpoint:sig	no	does not verify under this device's log key
 sent	/sent	extra	ok
 directory	/directory	type:posts	no	directory answer is malformed
