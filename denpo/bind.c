@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -322,8 +323,14 @@ int bind_origin(cli_ctx *x, const uint8_t dev[DP_ED25519_PK], const char *post, 
 		d = &asked;
 	}
 	if (memcmp(d->sign_key, dev, DP_ED25519_PK) != 0 || strcmp(d->post, post) != 0) {
-		snprintf(why, cap, "it claims post %s but its signing device belongs to %s (%s)", post, d->post,
-			 d->officer);
+		if (memcmp(d->sign_key, dev, DP_ED25519_PK) != 0)
+			/* an entry for the device id with another key: the directory answer is forged */
+			snprintf(why, cap, "the switch's directory entry for its originating device (%s, %s) "
+					   "gives another signing key than the device's own id",
+				 d->officer, d->post);
+		else
+			snprintf(why, cap, "it claims post %s but its signing device belongs to %s (%s)", post,
+				 d->post, d->officer);
 		origin_forget(x, dev); /* the directory says otherwise now: never read offline on the old word */
 		return DP_ESIG;
 	}
@@ -385,10 +392,10 @@ int bind_checkpoint(cli_ctx *x, const dp_log_view *v, uint64_t m, const char *wh
 	char ev[PATH_MAX];
 	memset(out, 0, sizeof *out);
 	if (!v->present)
-		return cli_fail(x, DP_ESIG, hint,
-				"the switch sent no transparency log checkpoint with %s: what it says "
-				"cannot be checked against its log",
-				what);
+		return cli_fail_why(x, DP_ESIG, hint,
+				    "the switch sent no transparency log checkpoint with %s: what it says "
+				    "cannot be checked against its log",
+				    what);
 	dp_note_vkey k;
 	int r = cli_log_key(x, &k);
 	if (!r)
@@ -631,6 +638,33 @@ static int check_item(cli_ctx *x, bind_item *bi, const dp_cable_proof *p, const 
 	return BIND_OK;
 }
 
+static int id_cmp(const void *a, const void *b) { return strcmp(a, b); }
+
+/*
+ * A list answer names each cable once: 1 and its id in dup if one is
+ * listed twice (a switch repeating one verified cable thousands of times
+ * would fill the officer's list with it), else 0 (also when out of
+ * memory: the items are then checked one by one all the same).  The ids
+ * are the char[DP_HEXID] at base + i * stride + off.
+ */
+static int listed_twice(const void *base, size_t n, size_t stride, size_t off, char dup[DP_HEXID])
+{
+	char(*ids)[DP_HEXID] = n > 1 ? calloc(n, DP_HEXID) : NULL;
+	int found = 0;
+	if (!ids)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		memcpy(ids[i], (const char *)base + i * stride + off, DP_HEXID);
+	qsort(ids, n, DP_HEXID, id_cmp);
+	for (size_t i = 1; i < n && !found; i++)
+		if (!strcmp(ids[i - 1], ids[i])) {
+			memcpy(dup, ids[i], DP_HEXID);
+			found = 1;
+		}
+	free(ids);
+	return found;
+}
+
 static int list_request(cli_ctx *x, const bind_query *q, uint64_t m, dp_cable_list *l)
 {
 	return q->archive ? dp_client_archive_log(x->cl, q->before, q->limit, m, l)
@@ -665,8 +699,15 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 		cli_ckpt ck;
 		uint64_t m = cli_log_size(x);
 		int r = list_request(x, q, m, &l);
+		char dup[DP_HEXID];
 		if (r) {
 			ec = cli_fail(x, r, NULL, "cannot read %s", what);
+			break;
+		}
+		if (listed_twice(l.items, l.n, sizeof *l.items, offsetof(dp_inbox_item, cable_id), dup)) {
+			ec = cli_fail(x, DP_EPROTO, "nothing is listed; report this to security operations",
+				      "the switch's answer lists cable %s more than once in %s", dup, what);
+			dp_cable_list_free(&l);
 			break;
 		}
 		if (!pc.deadline)
@@ -884,8 +925,19 @@ int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed
 		cli_ckpt ck;
 		uint64_t m = cli_log_size(x);
 		int r = dp_client_sent_log(x->cl, m, &l);
+		char dup[DP_HEXID];
 		if (r)
 			return cli_fail(x, r, NULL, "cannot list sent cables");
+		if (listed_twice(l.items, l.n, sizeof *l.items, offsetof(dp_sent_item, cable_id), dup)) {
+			dp_sent_list_free(&l);
+			free(*items);
+			free(*failed);
+			*items = NULL;
+			*failed = NULL;
+			*n = *nfailed = 0;
+			return cli_fail(x, DP_EPROTO, "nothing is listed; report this to security operations",
+					"the switch's answer lists cable %s more than once in the sent list", dup);
+		}
 		if (!pc.deadline)
 			pace_start(&pc);
 		int ec = bind_checkpoint(x, &l.log, m, "the sent list",

@@ -152,6 +152,13 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  */
 int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * The same without the code's phrase: for a WHAT that says itself what was
+ * wrong ("the switch sent no key entry"), where rc (DP_ESIG: exit 3) only
+ * classes the failure and its phrase would name another cause.
+ */
+int cli_fail_why(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Exit code for an error code. */
 int cli_exit_code(int rc);
 /*

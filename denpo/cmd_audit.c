@@ -552,8 +552,8 @@ static int do_sync(cli_ctx *x, int full, unsigned min_cosigners)
 		return EXIT_ERR;
 	}
 	if (r == DP_ESIG)
-		return cli_fail(x, r, "report it to security operations; the mirror was left as it was",
-				"audit sync: %s", why);
+		return cli_fail_why(x, r, "report it to security operations; the mirror was left as it was",
+				    "audit sync: %s", why);
 	if (r == DP_ESTATE)
 		return cli_fail(x, r, "report it to security operations; the mirror was left as it was",
 				"audit sync: %s", why);

@@ -90,9 +90,9 @@ static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m, json_t 
 	if (r == DP_ESIG) {
 		char hex[2 * DP_ED25519_PK + 1];
 		dp_hex_encode(hex, res->devs[bad].device, DP_ED25519_PK);
-		return cli_fail(x, r, hint, "the switch offered a key for device %.16s... of %s at %s "
-					    "that is not in the transparency log (%s)",
-				hex, res->devs[bad].officer, res->devs[bad].post, why);
+		return cli_fail_why(x, r, hint, "the switch offered a key for device %.16s... of %s at %s "
+						"that is not in the transparency log (%s)",
+				    hex, res->devs[bad].officer, res->devs[bad].post, why);
 	}
 	if (r)
 		return cli_fail(x, r, "nothing was sent", "cannot check the recipients' log entries");
@@ -237,6 +237,20 @@ int send_resolve(cli_ctx *x, dp_cable *c, send_plan *p, send_result *out)
 			      "the key the switch gave for %s at %s is not valid now by this device's "
 			      "clock%s%s", devs[bad].officer, devs[bad].post, skewed ? ": " : "",
 			      skewed ? clock : "");
+		goto out;
+	}
+	if (r == DP_EINVAL && ndev > DP_MAX_RECIPIENTS) {
+		ec = cli_fail(x, DP_EPROTO, "report this to the HQ operator; nothing was sent",
+			      "the switch resolved %zu devices, more than the %d a cable may be encrypted to",
+			      ndev, DP_MAX_RECIPIENTS);
+		goto out;
+	}
+	if (r == DP_EINVAL) { /* seal_recipients: devs[bad] is listed twice */
+		char hex[2 * DP_ED25519_PK + 1];
+		dp_hex_encode(hex, devs[bad].device, DP_ED25519_PK);
+		ec = cli_fail(x, DP_EPROTO, "report this to security operations; nothing was sent",
+			      "the switch's recipient list names device %.16s... of %s at %s more than once",
+			      hex, devs[bad].officer, devs[bad].post);
 		goto out;
 	}
 	if (r || (r = dp_cable_set_recipients(c, rcpt, ndev))) {

@@ -90,24 +90,29 @@ const char *cli_strerror(cli_ctx *x, int rc)
 	return df ? df : dp_strerror(rc);
 }
 
-int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
+/*
+ * cli_fail and cli_fail_why: phrase 0 leaves out the error code's phrase,
+ * for a WHAT that already says what was wrong (DP_ESIG's "signature does
+ * not verify" after "the switch sent no key entry" would name a cause that
+ * was not it).
+ */
+static int vfail(cli_ctx *x, int rc, const char *hint, int phrase, const char *fmt, va_list ap)
 {
 	char what[1024];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
 	if (cli_disk_full(x, rc))
 		hint = cli_disk_full(x, rc); /* whatever the caller thought of: this is what to do */
 	const char *msg = x->cl ? dp_client_message(x->cl) : "";
 	x->err.rc = rc;
 	snprintf(x->err.what, sizeof x->err.what, "%s", what);
-	snprintf(x->err.message, sizeof x->err.message, "%s%s%s%s", dp_strerror(rc), msg && *msg ? " (" : "",
-		 msg && *msg ? msg : "", msg && *msg ? ")" : "");
+	snprintf(x->err.message, sizeof x->err.message, "%.400s%s%s%s", phrase ? dp_strerror(rc) : what,
+		 msg && *msg ? " (" : "", msg && *msg ? msg : "", msg && *msg ? ")" : "");
 	snprintf(x->err.hint, sizeof x->err.hint, "%s", hint ? hint : "");
 	if (x->quiet)
 		return cli_exit_code(rc);
-	fprintf(stderr, "denpo: %s: %s", what, dp_strerror(rc));
+	fprintf(stderr, "denpo: %s", what);
+	if (phrase)
+		fprintf(stderr, ": %s", dp_strerror(rc));
 	if (msg && *msg)
 		fprintf(stderr, " (%s)", msg);
 	fputc('\n', stderr);
@@ -115,10 +120,28 @@ int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
 		fprintf(stderr, "  -> %s\n", hint);
 	if (x->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s}", "error", dp_errname(rc), "what", what, "message",
-				      msg && *msg ? msg : dp_strerror(rc));
+				      msg && *msg ? msg : phrase ? dp_strerror(rc) : what);
 		dp_json_print(j);
 	}
 	return cli_exit_code(rc);
+}
+
+int cli_fail(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int ec = vfail(x, rc, hint, 1, fmt, ap);
+	va_end(ap);
+	return ec;
+}
+
+int cli_fail_why(cli_ctx *x, int rc, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int ec = vfail(x, rc, hint, 0, fmt, ap);
+	va_end(ap);
+	return ec;
 }
 
 int cli_unreachable(const cli_ctx *x, int r)

@@ -685,6 +685,13 @@ int cli_log_upkeep(cli_ctx *x)
 	} else if (cli_disk_full(x, r))
 		fprintf(stderr, "denpo: warning: the switch's transparency log was checked but this device "
 				"could not keep its checkpoint: %s\n", cli_strerror(x, r));
+	else if (r && x->cl && !dp_client_message(x->cl)[0] && (r == DP_ESIG || r == DP_EPARSE))
+		/* the answer came, and it is the checkpoint that does not open (cli_log_sync) */
+		fprintf(stderr, "denpo: warning: could not check the switch's transparency log: the checkpoint "
+				"it sent (GET /v1/log/checkpoint) does not verify under this device's log key "
+				"(%s); this device keeps the one it verified before, and checks again with the "
+				"next command\n",
+			dp_strerror(r));
 	else if (r)
 		fprintf(stderr, "denpo: warning: could not check the switch's transparency log: %s (%s); "
 				"it is checked again with the next command\n",
