@@ -174,7 +174,7 @@ int cmd_device(cli_ctx *x, int argc, char **argv)
 	int ec = cli_open_client(x);
 	if (ec)
 		return ec;
-	if (!x->ov)
+	if (!x->ov || !x->ov->checked)
 		return cli_fail(x, x->offline ? DP_ENET : DP_ESTATE, "run it again once the switch answers",
 				"this officer's devices could not be checked in the officer index");
 	return approve ? do_approve(x, argv[optind + 1]) : do_list(x);

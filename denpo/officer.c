@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "denpo/bind.h"
 #include "denpo/encoding.h"
@@ -260,11 +261,13 @@ static void report_unknown(cli_ctx *x, const struct officer_view *v)
 
 /*
  * A record lists every device ever enrolled for its officer, so a later one
- * holds every device an earlier one did, with the same enrolment entry: a
- * device gone is a device the switch hides.  HOME/devices/record keeps
- * "<log size>\n" and the last record verified (0600); a record of a smaller
- * tree than that (an older view) is not compared, nor kept.  DP_OK, or
- * DP_ESIG with why said.
+ * holds every device an earlier one did, with the same enrolment entry and
+ * time, and a revoked device stays revoked: a device gone (or brought back)
+ * is the switch hiding one.  HOME/devices/record keeps "<log size>\n" and
+ * the last record verified (0600).  The caller refuses an answer under a
+ * smaller tree than this device holds; a record kept of a larger tree is of
+ * a history the device gave up (`denpo log recover`) and is replaced.  DP_OK,
+ * or DP_ESIG with why said.
  */
 static int record_grows(cli_ctx *x, const dp_officer_proof *p, const dp_devrec *rec, uint64_t size,
 			char *why, size_t whycap)
@@ -281,24 +284,23 @@ static int record_grows(cli_ctx *x, const dp_officer_proof *p, const dp_devrec *
 		   dp_devrec_decode(old, nl + 1, b.len - (size_t)(nl + 1 - b.p)) == DP_OK &&
 		   !strcmp(old->officer, rec->officer);
 	r = DP_OK;
-	if (have && size < held) {
-		free(old);
-		dp_buf_free(&b);
-		return DP_OK; /* an older view than the one kept */
-	}
+	if (have && size < held)
+		have = 0; /* only after `denpo log recover` accepted a shorter history: the kept record is of the lost one */
 	for (size_t i = 0; have && i < old->n && !r; i++) {
 		const dp_devrec_dev *o = &old->dev[i];
 		const dp_devrec_dev *n = NULL;
 		for (size_t k = 0; k < rec->n; k++)
 			n = memcmp(rec->dev[k].device, o->device, DP_ED25519_PK) ? n : &rec->dev[k];
-		if (n && n->enrolled == o->enrolled)
+		if (n && n->enrolled == o->enrolled && n->time == o->time &&
+		    (o->status != DP_DEVREC_REVOKED || n->status == DP_DEVREC_REVOKED))
 			continue;
 		char hex[65];
 		dp_hex_encode(hex, o->device, DP_ED25519_PK);
 		snprintf(why, whycap, "the officer index of the log's checkpoint of size %llu no longer lists "
-				      "device \"%s\" (%.16s..., enrolled at log entry %llu) that it listed at "
-				      "size %llu: the switch hides a device of %s", (unsigned long long)size,
-			 o->name, hex, (unsigned long long)o->enrolled, held, rec->officer);
+				      "device \"%s\" (%.16s..., enrolled at log entry %llu) as it listed it at "
+				      "size %llu%s: the switch hides a device of %s", (unsigned long long)size,
+			 o->name, hex, (unsigned long long)o->enrolled, held,
+			 n ? " (its enrolment or revocation changed)" : "", rec->officer);
 		r = DP_ESIG;
 	}
 	free(old);
@@ -311,6 +313,11 @@ static int record_grows(cli_ctx *x, const dp_officer_proof *p, const dp_devrec *
 		if (!r && mkdir(dir, 0700) != 0 && errno != EEXIST)
 			r = DP_EIO;
 		r = r ? r : dp_write_file(path, b.p, b.len, 0600, 0);
+		if (!r) {
+			char rp[PATH_MAX];
+			devices_path(x, "refused", rp);
+			unlink(rp); /* verified: the refusals, if any, are over */
+		}
 		if (r && !x->quiet)
 			fprintf(stderr, "denpo: warning: cannot keep this officer's record in %s: %s\n", path,
 				cli_strerror(x, r));
@@ -318,6 +325,52 @@ static int record_grows(cli_ctx *x, const dp_officer_proof *p, const dp_devrec *
 	}
 	dp_buf_free(&b);
 	return r;
+}
+
+/*
+ * How long the switch may refuse a device its officer's record (a 403, a
+ * 5xx, ...) before the check fails instead of warning: an hour, 60 upkeeps
+ * of `inbox --watch`.  A switch that cannot be reached is not refusing.
+ */
+#define CHECK_GRACE 3600
+
+/*
+ * Since when the switch has refused this device its officer's record:
+ * HOME/devices/refused holds the time of the first refusal since the last
+ * verified record (written now if absent; removed by a verified record).
+ */
+static int64_t refused_since(const cli_ctx *x)
+{
+	char p[PATH_MAX], dir[PATH_MAX];
+	dp_buf b;
+	long long t = 0;
+	devices_path(x, "refused", p);
+	dp_buf_init(&b, 32);
+	if (dp_read_file(p, &b) == DP_OK && b.len < 31) {
+		b.p[b.len] = 0;
+		if (sscanf((const char *)b.p, "%lld", &t) != 1)
+			t = 0;
+	}
+	dp_buf_free(&b);
+	if (t > 0)
+		return (int64_t)t;
+	char now[32];
+	int n = snprintf(now, sizeof now, "%lld\n", (long long)dp_now());
+	cli_path(x, dir, "devices");
+	if ((mkdir(dir, 0700) == 0 || errno == EEXIST) && dp_write_file(p, now, (size_t)n, 0600, 0) == DP_OK)
+		return dp_now();
+	return 0; /* not kept: never escalates, stays a warning */
+}
+
+/* The check could not be made: x->ov says so (the UI shows it); EXIT_OK. */
+static int unchecked(cli_ctx *x, const char *line)
+{
+	struct officer_view *v = calloc(1, sizeof *v);
+	if (v && (v->warnings = json_array()) != NULL)
+		json_array_append_new(v->warnings, json_string(line));
+	officer_view_free(x->ov);
+	x->ov = v;
+	return EXIT_OK;
 }
 
 /* The failure of a check: evidence kept, said, EXIT_VERIFY. */
@@ -329,7 +382,7 @@ static int index_fail(cli_ctx *x, const cli_ckpt *cp, const dp_officer_proof *p,
 			"cannot check this officer's devices: %s; kept in %s", why, path);
 }
 
-/* Trusted := what this device accepts (the first check: every device listed but revoked). */
+/* Trusted := what this device accepts (the first check: itself and the devices enrolled before it). */
 static int load_trusted(cli_ctx *x, const dp_devrec *rec, id_set *t)
 {
 	int r = set_load(x, "trusted", t);
@@ -341,16 +394,26 @@ static int load_trusted(cli_ctx *x, const dp_devrec *rec, id_set *t)
 	}
 	if (r != DP_ENOTFOUND)
 		return r;
+	/*
+	 * The first check trusts this device and those enrolled before it (the
+	 * officer's devices when this one joined them), never one enrolled after
+	 * it: that one the officer approves, or it is warned of.
+	 */
+	const dp_devrec_dev *self = NULL;
+	for (size_t i = 0; i < rec->n; i++)
+		self = memcmp(rec->dev[i].device, x->ans.device_id, DP_ED25519_PK) ? self : &rec->dev[i];
 	r = set_add(t, x->ans.device_id);
-	for (size_t i = 0; !r && i < rec->n; i++)
-		if (rec->dev[i].status != DP_DEVREC_REVOKED)
+	for (size_t i = 0; !r && self && i < rec->n; i++)
+		if (rec->dev[i].status != DP_DEVREC_REVOKED && rec->dev[i].enrolled < self->enrolled)
 			r = set_add(t, rec->dev[i].device);
 	r = r ? r : set_save(x, "trusted", t);
 	if (!r && !x->quiet) {
-		fprintf(stderr, "denpo: This officer's devices (from the switch's officer index, now trusted "
-				"by this device):\n");
+		fprintf(stderr, "denpo: This officer's devices (from the switch's officer index) that this "
+				"device now trusts: itself and those enrolled before it:\n");
 		for (size_t i = 0; i < rec->n; i++) {
 			const dp_devrec_dev *d = &rec->dev[i];
+			if (!set_has(t, d->device))
+				continue; /* a later one is warned of below until approved */
 			char hex[65], tm[DP_TIME_STR];
 			dp_hex_encode(hex, d->device, DP_ED25519_PK);
 			dp_time_str(d->time, tm);
@@ -375,17 +438,30 @@ int officer_upkeep(cli_ctx *x)
 		r = dp_client_officer(x->cl, x->ans.officer, m, &a);
 	while (cli_busy_retry(x, r, &tries));
 	/*
-	 * Only an answer that is not one (malformed, or no such endpoint) fails
-	 * here; a switch that cannot be reached, is busy (5xx) or refuses this
-	 * device (suspended: 403) is said by the command's own request too.
+	 * An answer that is not one (malformed, or no such endpoint) fails here.
+	 * A switch that cannot be reached is only a warning (the command's own
+	 * request says so too).  Any other refusal (busy, 403, ...) is a warning
+	 * on stderr and in the UI, and once this device has gone CHECK_GRACE
+	 * without a verified record, a failure: a switch must not be able to
+	 * turn the check off by refusing this one request.
 	 */
 	if (r && r != DP_EPROTO && r != DP_ENOTFOUND) {
-		if (!x->quiet && r != DP_EDENIED && r != DP_EDEVICE)
-			fprintf(stderr, "denpo: warning: could not check this officer's devices in the officer "
-					"index: %s (%s); checked again with the next command\n",
-				dp_strerror(r), dp_client_message(x->cl));
+		char line[768];
+		snprintf(line, sizeof line, "could not check this officer's devices in the officer index: "
+					    "%s%s%s%s", dp_strerror(r), dp_client_message(x->cl)[0] ? " (" : "",
+			 dp_client_message(x->cl), dp_client_message(x->cl)[0] ? ")" : "");
 		dp_client_clear_message(x->cl);
-		return EXIT_OK;
+		int64_t since = r == DP_ENET ? 0 : refused_since(x);
+		if (since && dp_now() - since > CHECK_GRACE) {
+			char age[32];
+			cli_age_str(since, age);
+			return cli_fail(x, DP_ESIG, hint,
+					"the switch has refused this device its officer's devices for %s: %s",
+					age, line);
+		}
+		if (!x->quiet)
+			fprintf(stderr, "denpo: warning: %s; checked again with the next command\n", line);
+		return unchecked(x, line);
 	}
 	if (r)
 		return cli_fail(x, DP_ESIG, hint,
@@ -403,6 +479,14 @@ int officer_upkeep(cli_ctx *x)
 		ec = cli_fail(x, DP_ENOMEM, NULL, "out of memory");
 		goto out;
 	}
+	if (cp.cp.size < m) {
+		/* an older view than this device holds: an index from before a device was enrolled */
+		snprintf(why, sizeof why, "the switch answered this officer's record under the log's "
+					  "checkpoint of size %llu, older than the one of size %llu this device "
+					  "holds", (unsigned long long)cp.cp.size, (unsigned long long)m);
+		ec = index_fail(x, &cp, &a.officer, why);
+		goto out;
+	}
 	r = officer_verify(&cp, x->ans.officer, &a.officer, &v->rec, why, sizeof why);
 	if (r == DP_ENOTFOUND)
 		snprintf(why, sizeof why, "the officer index proves that officer %s, for whom this device "
@@ -414,10 +498,15 @@ int officer_upkeep(cli_ctx *x)
 		ec = index_fail(x, &cp, &a.officer, why);
 		goto out;
 	}
+	if (!dp_devrec_find(&v->rec, x->ans.device_id)) {
+		/* an honest index lists every device enrolled, this one too: another view than the senders' */
+		snprintf(why, sizeof why, "the officer index does not list this device among the devices "
+					  "of %s", x->ans.officer);
+		ec = index_fail(x, &cp, &a.officer, why);
+		goto out;
+	}
 	v->log_size = cp.cp.size;
-	if (!dp_devrec_find(&v->rec, x->ans.device_id) && !x->quiet)
-		fprintf(stderr, "denpo: WARNING: the officer index does not list this device among the "
-				"devices of %s; report this to security operations\n", x->ans.officer);
+	v->checked = 1;
 	id_set t;
 	r = load_trusted(x, &v->rec, &t);
 	if (!r)

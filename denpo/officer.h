@@ -30,6 +30,7 @@
 
 /* What the last upkeep found (x->ov): the record it verified and what it warned of. */
 struct officer_view {
+	int checked;                   /* rec was verified; 0: the check could not be made (warnings say why) */
 	dp_devrec rec;                 /* verified under a checkpoint of size log_size */
 	uint64_t log_size;
 	size_t unknown[DP_DEVREC_MAX]; /* indexes into rec.dev of the devices not accepted */

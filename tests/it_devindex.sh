@@ -25,6 +25,7 @@ newdev() {
 		dp "$1" enrol --answer "$T/$1.answer" >/dev/null
 }
 devid() { dp "$1" --json whoami | jq -r .device; }
+all() { local c; for c; do eval "$c" || return 1; done; } # all 'A' 'B': every condition holds
 # up HOME: one upkeep (denpo inbox), its stderr in $T/HOME.err; exit status as denpo's
 up() { dp "$1" inbox >/dev/null 2>"$T/$1.err"; }
 warns() { grep -qi "did not approve.*\"$2\" (id ${3:0:16}" "$T/$1.err"; }
@@ -78,6 +79,8 @@ check "device list: a2 approved by a1, a1 is this device" \
 check "... this_device marks a1" [ "$(jq -r '[.devices[] | select(.this_device) | .id] | .[0]' "$T/list1.json")" = "$A1" ]
 
 # ---- the rogue device: an operator enrols it for tanaka.h, properly logged ----
+# (t1, a genuine device enrolled just before it, makes its first check only after it)
+newdev t1 tanaka.h WASHINGTON pad || no "enrol t1"
 dp rogue init --officer tanaka.h --post WASHINGTON --device-name "rogue-box" >/dev/null &&
 	D approve "$T/rogue/enrol-request.txt" --out "$T/rogue.answer" >/dev/null || no "the operator enrols a rogue device"
 dp rogue enrol --answer "$T/rogue.answer" >/dev/null && dp rogue inbox >/dev/null 2>&1 || no "the rogue device connects"
@@ -87,6 +90,9 @@ up a1; ra1=$?
 up a2; ra2=$?
 check "a1 warns and names the rogue device (exit $ra1)" warns a1 rogue-box "$R"
 check "a2 warns and names the rogue device (exit $ra2)" warns a2 rogue-box "$R"
+up t1; rt1=$?
+check "t1's first check trusts the devices enrolled before it, not the rogue one after it (exit $rt1)" \
+	all "warns t1 rogue-box '$R'" "! grep -qi 'did not approve.*\"laptop\"' '$T/t1.err'"
 check "... with the enrolment's log entry and what to do" grep -q "log entry [0-9]*.*tell the security office.*denpo device approve ${R:0:16}" "$T/a1.err"
 dp a2 device list >"$T/list2.txt" 2>/dev/null || no "device list on a2"
 check "device list marks the rogue device UNAPPROVED" grep -qi "rogue-box.*$R.*UNAPPROVED" "$T/list2.txt"
@@ -169,7 +175,11 @@ check "... the evidence kept" [ -n "$(ls "$T/a1/log/" | grep index-evidence)" ]
 # the sender: the switch lists the rogue device (with its enrolment entry) but the index hides it
 send >/dev/null; rc=$?
 check "the sender refuses the rogue device the index does not hold: exit 3 (got $rc)" [ "$rc" = 3 ]
-check "... naming it and the officer" grep -q "the switch listed a device of tanaka.h that tanaka.h's officer index does not hold (device ${R:0:16}" "$T/send.err"
+# (it held the honest checkpoint of that size: the forged one is a second checkpoint of one tree, a fork;
+# a sender that had not seen it refuses the rogue device the index does not hold, test_client_officer)
+check "... the switch's two checkpoints of one tree kept as fork evidence" \
+	all "grep -q 'different log history' '$T/send.err'" "ls '$T/sato.k/log/' | grep -q fork-evidence" \
+	"grep -q 'two different checkpoints signed for the same tree' $T/sato.k/log/fork-evidence-*"
 check "... nothing stored" [ "$(db_sql "SELECT count(*) FROM cables")" = 1 ]
 # the auditor: a checkpoint the devices cosigned, whose index the entries do not give
 dp s2 init --officer sato.k --post HQ --device-name spare >/dev/null &&
