@@ -201,8 +201,8 @@ void dpd_post_approve(const dpd_call *c)
  * most REPORTS_PER_REPORTER reports per reporter an hour; and at most
  * REPORTS_KEPT in all an hour, since a report still within its hour is
  * never forgotten to make room (forgetting it would let its repeat log
- * again).  A refused report is answered 429 and the device tries again at
- * a later upkeep (denpo/officer.c keeps only the reports the switch took).
+ * again).  A refused report is answered 429 and the device tries again with
+ * its next command (denpo/officer.c keeps only the reports the switch took).
  */
 static struct {
 	uint8_t reporter[DP_ED25519_PK], device[DP_ED25519_PK];
