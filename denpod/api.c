@@ -872,8 +872,8 @@ void dpd_get_resolve(const dpd_call *c)
 	uint64_t cpsize = cp ? cp->size : 0;
 	if (r) {
 		free(rs);
-		free(cp);
 		dpd_reply_error(rq, dpd_http_status(r), r, cp ? msg : "out of memory; retry");
+		free(cp); /* after its last test */
 		return;
 	}
 	r = dpp_expand(srv->store, rs->to, rs->nto, rs->info, rs->ninfo, &rs->posts, msg, sizeof msg);

@@ -33,8 +33,9 @@
 
 #define DEVICES_BODY_MAX 1024
 #define UNAPPROVED_RULE "UNAPPROVED-DEVICE"
-#define REPORT_EVERY 3600 /* s: one report per (reporter, device) at most this often */
-#define REPORTS_KEPT 256  /* reports remembered for that (the oldest forgotten first) */
+#define REPORT_EVERY 3600       /* s: the window of the report limits below */
+#define REPORTS_PER_REPORTER 8  /* reports one device may log per window */
+#define REPORTS_KEPT 256        /* reports all devices may log per window (all remembered) */
 
 /* The body's "device" (64 hex digits) and the field `other` (NULL: none); NULL j on error. */
 static json_t *body(const dpd_call *c, const char *other, uint8_t device[DP_ED25519_PK])
@@ -145,11 +146,13 @@ void dpd_post_approve(const dpd_call *c)
 	json_t *j = d ? body(c, "signature", id) : NULL;
 	const char *s = json_string_value(json_object_get(j, "signature"));
 	if (!j || dp_b64_decode(sig, sizeof sig, &sn, s, strlen(s), 1) || sn != DP_ED25519_SIG) {
+		int oom = !d; /* decided before d is freed */
 		json_decref(j);
 		free(d);
-		dpd_reply_error(c->rq, d ? 400 : 503, d ? DP_EPARSE : DP_ENOMEM,
-				d ? "give {\"device\": \"<64 hex digits>\", \"signature\": \"<base64 of "
-				    "the 64-byte approval signature>\"}" : "out of memory; retry");
+		dpd_reply_error(c->rq, oom ? 503 : 400, oom ? DP_ENOMEM : DP_EPARSE,
+				oom ? "out of memory; retry"
+				    : "give {\"device\": \"<64 hex digits>\", \"signature\": \"<base64 "
+				      "of the 64-byte approval signature>\"}");
 		return;
 	}
 	json_decref(j);
@@ -191,29 +194,48 @@ void dpd_post_approve(const dpd_call *c)
 
 /* ---- POST /v1/devices/report ---- */
 
-/* The reports of the last hour (loop thread only): reporter and device, and when. */
+/*
+ * The reports of the last hour (loop thread only): reporter and device, and
+ * when.  Three limits keep a few devices from flooding the log and the
+ * security office's alerts: one report per (reporter, device) an hour; at
+ * most REPORTS_PER_REPORTER reports per reporter an hour; and at most
+ * REPORTS_KEPT in all an hour, since a report still within its hour is
+ * never forgotten to make room (forgetting it would let its repeat log
+ * again).  A refused report is answered 429 and the device tries again with
+ * its next command (denpo/officer.c keeps only the reports the switch took).
+ */
 static struct {
 	uint8_t reporter[DP_ED25519_PK], device[DP_ED25519_PK];
 	int64_t t;
 } reports[REPORTS_KEPT];
 
-/* 1 if (reporter, device) reported within REPORT_EVERY of now; else records it now and 0. */
-static int reported(const uint8_t reporter[DP_ED25519_PK], const uint8_t device[DP_ED25519_PK],
-		    int64_t now)
+enum { REPORT_NEW, REPORT_DUPLICATE, REPORT_OVER_BUDGET, REPORT_TABLE_FULL };
+
+/* Whether (reporter, device) may log a report now (REPORT_NEW: recorded as made now). */
+static int report_admit(const uint8_t reporter[DP_ED25519_PK], const uint8_t device[DP_ED25519_PK],
+			int64_t now)
 {
-	size_t oldest = 0;
+	size_t free_slot = REPORTS_KEPT, mine = 0;
 	for (size_t i = 0; i < REPORTS_KEPT; i++) {
-		if (reports[i].t && now - reports[i].t < REPORT_EVERY &&
-		    memcmp(reports[i].reporter, reporter, DP_ED25519_PK) == 0 &&
-		    memcmp(reports[i].device, device, DP_ED25519_PK) == 0)
-			return 1;
-		if (reports[i].t < reports[oldest].t)
-			oldest = i;
+		if (!reports[i].t || now - reports[i].t >= REPORT_EVERY) {
+			if (free_slot == REPORTS_KEPT)
+				free_slot = i;
+			continue;
+		}
+		if (memcmp(reports[i].reporter, reporter, DP_ED25519_PK) != 0)
+			continue;
+		if (memcmp(reports[i].device, device, DP_ED25519_PK) == 0)
+			return REPORT_DUPLICATE;
+		mine++;
 	}
-	memcpy(reports[oldest].reporter, reporter, DP_ED25519_PK);
-	memcpy(reports[oldest].device, device, DP_ED25519_PK);
-	reports[oldest].t = now;
-	return 0;
+	if (mine >= REPORTS_PER_REPORTER)
+		return REPORT_OVER_BUDGET;
+	if (free_slot == REPORTS_KEPT)
+		return REPORT_TABLE_FULL;
+	memcpy(reports[free_slot].reporter, reporter, DP_ED25519_PK);
+	memcpy(reports[free_slot].device, device, DP_ED25519_PK);
+	reports[free_slot].t = now;
+	return REPORT_NEW;
 }
 
 struct op_report {
@@ -262,26 +284,48 @@ void dpd_post_report(const dpd_call *c)
 	int ok = j && strcmp(why, "unapproved") == 0;
 	json_decref(j);
 	if (!ok) {
+		int oom = !d; /* decided before d is freed */
 		free(d);
-		dpd_reply_error(c->rq, d ? 400 : 503, d ? DP_EPARSE : DP_ENOMEM,
-				d ? "give {\"device\": \"<64 hex digits>\", \"reason\": \"unapproved\"}"
-				  : "out of memory; retry");
+		dpd_reply_error(c->rq, oom ? 503 : 400, oom ? DP_ENOMEM : DP_EPARSE,
+				oom ? "out of memory; retry"
+				    : "give {\"device\": \"<64 hex digits>\", \"reason\": \"unapproved\"}");
 		return;
 	}
 	int st = own_device(c, id, d, msg, sizeof msg);
-	char name[DP_NAME_MAX + 1];
-	snprintf(name, sizeof name, "%s", d->name);
+	char name[DP_NAME_MAX + 1] = "";
+	int revoked = 0;
+	if (!st) { /* d is filled only on success */
+		snprintf(name, sizeof name, "%s", d->name);
+		revoked = d->status == DPS_REVOKED;
+	}
 	free(d);
 	if (st) {
 		dpd_reply_error(c->rq, st, st == 404 ? DP_ENOTFOUND : st == 503 ? DP_ESTORE : DP_EPARSE,
 				msg);
 		return;
 	}
+	if (revoked) {
+		dpd_reply_json(c->rq, 200, json_pack("{s:b,s:b,s:s}", "duplicate", 0, "revoked", 1,
+						     "message", "that device is revoked: it receives "
+						     "nothing, and nothing was logged"));
+		return;
+	}
 	int64_t now = dpd_now(srv);
-	if (reported(c->dev->id, id, now)) {
+	switch (report_admit(c->dev->id, id, now)) {
+	case REPORT_DUPLICATE:
 		dpd_reply_json(c->rq, 200, json_pack("{s:b,s:s}", "duplicate", 1, "message",
 						     "this device reported that device within the "
 						     "hour: nothing was logged again"));
+		return;
+	case REPORT_OVER_BUDGET:
+		dpd_reply_error(c->rq, 429, DP_EDENIED,
+				"this device made the most reports a device makes in an hour; "
+				"nothing was logged: report again in an hour");
+		return;
+	case REPORT_TABLE_FULL:
+		dpd_reply_error(c->rq, 429, DP_EDENIED,
+				"the switch took the most reports it takes in an hour from all devices; "
+				"nothing was logged: report again in an hour");
 		return;
 	}
 	dpd_op *op = dpd_op_new(&dpd_op_report, sizeof(struct op_report), c->rq);

@@ -265,29 +265,39 @@ int dpx_officer_json(dpx_view **vp, dps_store *s, const dps_checkpoint *c, const
 	dp_devindex_proof *p = malloc(sizeof *p);
 	if (!p)
 		return DP_ENOMEM;
-	int found = 0;
+	int found = 0, bad = 0;
 	dp_devindex_key(key, officer);
 	dp_devindex_prove(dp_devreplay_map((*vp)->x), key, p, &found);
+	/* every part or no answer: a part left out would fail the device's proof check */
 	json_t *j = json_pack("{s:s}", "handle", officer);
 	json_t *arr = json_array();
-	for (size_t i = 0; j && arr && i < p->n; i++)
-		json_array_append_new(arr, b64j(p->sib[i], DP_TLOG_HASH));
-	if (j && arr)
-		json_object_set_new(j, "proof", arr);
+	bad = !j || !arr;
+	for (size_t i = 0; !bad && i < p->n; i++)
+		bad = json_array_append_new(arr, b64j(p->sib[i], DP_TLOG_HASH)) != 0;
+	if (!bad) /* set_new takes arr, on failure too */
+		bad = json_object_set_new(j, "proof", arr) != 0;
 	else
 		json_decref(arr);
 	const uint8_t *t;
 	size_t len;
-	if (j && found && dp_devreplay_find((*vp)->x, officer, &t, &len) == DP_OK)
-		json_object_set_new(j, "record", b64j(t, len));
-	if (j && !found && p->other)
-		json_object_set_new(j, "other", json_pack("{s:o,s:o}", "key",
-							  b64j(p->other_key, DP_TLOG_HASH),
-							  "value_hash",
-							  b64j(p->other_vhash, DP_TLOG_HASH)));
+	if (!bad && found) {
+		r = dp_devreplay_find((*vp)->x, officer, &t, &len);
+		bad = r || json_object_set_new(j, "record", b64j(t, len)) != 0;
+	}
+	if (!bad && !found && p->other) {
+		json_t *o = json_object();
+		bad = !o || json_object_set_new(o, "key", b64j(p->other_key, DP_TLOG_HASH)) ||
+		      json_object_set_new(o, "value_hash", b64j(p->other_vhash, DP_TLOG_HASH));
+		if (bad)
+			json_decref(o);
+		else
+			bad = json_object_set_new(j, "other", o) != 0;
+	}
 	free(p);
-	if (!j)
-		return DP_ENOMEM;
+	if (bad) {
+		json_decref(j);
+		return r == DP_ENOTFOUND ? DP_ESTATE : DP_ENOMEM;
+	}
 	*out = j;
 	return DP_OK;
 }

@@ -63,7 +63,9 @@ int dpx_verify(dps_store *s, dp_devreplay *x, const dps_checkpoint *c,
  * for officer under the checkpoint c, from a map built from the stored
  * records and kept while the root c names does not change.  DP_ESTATE if
  * the stored records do not give that root (the signer moved on between
- * the two reads: retry), DP_ENOTFOUND if c names no root.  One view per
+ * the two reads: retry), DP_ENOTFOUND if c names no root, DP_ENOMEM if a
+ * part of the answer cannot be made (never an answer with a part left
+ * out: the device would take it for a failed proof).  One view per
  * server, used on its loop thread only.
  */
 typedef struct dpx_view dpx_view;

@@ -19,7 +19,19 @@
 
 #define MAGIC "DENPO-OFFICER-DEVICES/1\n"
 #define KEY_DOMAIN "denpo officer index v1"
-#define SIG_B64 88 /* padded base64 of 64 bytes */
+#define SIG_B64 DP_DEVREC_SIG_B64
+
+/* the parts DP_DEVREC_LINE_MAX and DP_DEVREC_HEAD_MAX count are the parts this file writes */
+_Static_assert(SIG_B64 == 4 * ((DP_ED25519_SIG + 2) / 3), "a signature's padded base64");
+_Static_assert(sizeof "18446744073709551615" - 1 == DP_DEVREC_U64_DIGITS, "UINT64_MAX's digits");
+_Static_assert(sizeof "4294967295" - 1 == DP_DEVREC_U32_DIGITS, "UINT32_MAX's digits");
+_Static_assert(DP_CREATED_MAX < INT64_C(10000000000) && DP_CREATED_MIN >= 0,
+	       "a Time has at most DP_DEVREC_TIME_DIGITS digits");
+_Static_assert(sizeof "suspended" - 1 == DP_DEVREC_STATUS_MAX && sizeof "active" <= sizeof "suspended" &&
+		       sizeof "revoked" <= sizeof "suspended",
+	       "the longest status name");
+_Static_assert(DP_DEVREC_HEAD_MAX == sizeof MAGIC - 1 + sizeof "Officer: \n" - 1 + DP_NAME_MAX,
+	       "the header's bytes");
 
 static const char *const status_names[] = {
 	[DP_DEVREC_ACTIVE] = "active",

@@ -150,13 +150,9 @@ static int officer_slot(dp_devreplay *x, const char *officer, size_t *oi)
 	return DP_OK;
 }
 
-/* Replaces officer oi's text by text[0..len) (a record's one encoding), and its value hash. */
-static int keep_text(dp_devreplay *x, size_t oi, const uint8_t *text, size_t len)
+/* Installs t (malloc'd, len bytes: a record's one encoding) as officer oi's text. */
+static void install_text(dp_devreplay *x, size_t oi, uint8_t *t, size_t len)
 {
-	uint8_t *t = malloc(len ? len : 1);
-	if (!t)
-		return DP_ENOMEM;
-	memcpy(t, text, len);
 	struct off *o = &x->o[oi];
 	free(o->text);
 	o->text = t;
@@ -164,15 +160,25 @@ static int keep_text(dp_devreplay *x, size_t oi, const uint8_t *text, size_t len
 	dp_sha256(o->vhash, o->text, o->len);
 	o->dirty = 1;
 	x->stale = 1;
-	return DP_OK;
 }
 
-/* Replaces officer oi's text by rec's encoding. */
-static int set_text(dp_devreplay *x, size_t oi, const dp_devrec *rec)
+/* A malloc'd copy of text[0..len), or NULL. */
+static uint8_t *dup_text(const uint8_t *text, size_t len)
 {
-	dp_buf_reset(&x->b);
-	int r = dp_devrec_encode(rec, &x->b);
-	return r ? r : keep_text(x, oi, x->b.p, x->b.len);
+	uint8_t *t = malloc(len ? len : 1);
+	if (t)
+		memcpy(t, text, len);
+	return t;
+}
+
+/* Replaces officer oi's text by text[0..len) (a record's one encoding), and its value hash. */
+static int keep_text(dp_devreplay *x, size_t oi, const uint8_t *text, size_t len)
+{
+	uint8_t *t = dup_text(text, len);
+	if (!t)
+		return DP_ENOMEM;
+	install_text(x, oi, t, len);
+	return DP_OK;
 }
 
 int dp_devreplay_new(dp_devreplay **out)
@@ -258,6 +264,49 @@ static int device_event(int ev)
 	return 0;
 }
 
+/* Why an entry was refused, for dp_devreplay_apply's why. */
+static const char *refusal(int r)
+{
+	switch (r) {
+	case DP_ETOOBIG:
+		return "it lists the most devices a record holds already";
+	case DP_EINVAL:
+		return "the record it would make breaks a rule of the record (docs/formats.md §7a)";
+	case DP_ENOMEM:
+		return "out of memory";
+	}
+	return dp_strerror(r);
+}
+
+/*
+ * Stores x->rec, changed by entry e, as officer *oi's record (its slot made
+ * if *oi is NONE), and maps an enrolled device to it.  All or nothing: the
+ * text is encoded and copied before the device is mapped, and the device
+ * mapped (the last step that can fail) before the text is installed, so a
+ * refused entry leaves the record and the map as they were (at most an
+ * empty slot, which holds no record).
+ */
+static int commit(dp_devreplay *x, size_t *oi, const dp_logent *e)
+{
+	dp_buf_reset(&x->b);
+	int r = dp_devrec_encode(x->rec, &x->b);
+	if (r)
+		return r;
+	uint8_t *t = dup_text(x->b.p, x->b.len);
+	if (!t)
+		return DP_ENOMEM;
+	if (*oi == NONE)
+		r = officer_slot(x, e->officer, oi);
+	if (!r && e->event == DP_LOG_DEVICE_ENROLLED)
+		r = add_device(x, e->device, *oi);
+	if (r) {
+		free(t);
+		return r;
+	}
+	install_text(x, *oi, t, x->b.len);
+	return DP_OK;
+}
+
 int dp_devreplay_apply(dp_devreplay *x, uint64_t idx, const dp_logent *e, char *why, size_t cap)
 {
 	char hex[2 * DP_ED25519_PK + 1];
@@ -281,27 +330,20 @@ int dp_devreplay_apply(dp_devreplay *x, uint64_t idx, const dp_logent *e, char *
 			return DP_OK; /* a device never enrolled in the log: no record names it */
 		oi = x->d[di].off;
 	}
-	int r = oi == NONE ? dp_devrec_init(x->rec, e->officer)
-			   : dp_devrec_decode(x->rec, x->o[oi].text, x->o[oi].len);
+	/* a slot without text is one an earlier entry failed to fill: start afresh */
+	int r = oi == NONE || !x->o[oi].text
+			? dp_devrec_init(x->rec, oi == NONE ? e->officer : x->o[oi].officer)
+			: dp_devrec_decode(x->rec, x->o[oi].text, x->o[oi].len);
 	int changed = 0;
 	if (!r)
 		r = dp_devrec_apply(x->rec, e, idx, &changed);
-	if (r) {
-		if (why)
-			snprintf(why, cap, "entry %llu (%s) cannot be added to the record of officer %s: "
-					   "%s", (unsigned long long)idx, dp_log_event_name(e->event),
-				 oi == NONE ? e->officer : x->o[oi].officer,
-				 r == DP_ETOOBIG ? "it lists the most devices a record holds already"
-						 : dp_strerror(r));
-		return r;
-	}
-	if (!changed)
-		return DP_OK;
-	if (oi == NONE && (r = officer_slot(x, e->officer, &oi)))
-		return r;
-	if (e->event == DP_LOG_DEVICE_ENROLLED && (r = add_device(x, e->device, oi)))
-		return r;
-	return set_text(x, oi, x->rec);
+	if (!r && changed)
+		r = commit(x, &oi, e);
+	if (r && why)
+		snprintf(why, cap, "entry %llu (%s) cannot be added to the record of officer %s: %s",
+			 (unsigned long long)idx, dp_log_event_name(e->event),
+			 oi == NONE ? e->officer : x->o[oi].officer, refusal(r));
+	return r;
 }
 
 int dp_devreplay_entry(dp_devreplay *x, uint64_t idx, const uint8_t *e, size_t len, char *why,

@@ -5,7 +5,8 @@
 # against that line (tests/tool_devindex.c, dp_devindex_verify), and so does the proof
 # that an unknown officer has none; enrol, suspend, revoke change the record and the
 # root; a device approves another of its officer (a device-approved entry the record
-# shows) and reports one not approved (an alert entry that reaches alerts.jsonl); resolve
+# shows) and reports one not approved (an alert entry that reaches alerts.jsonl), at most
+# 8 reports per device an hour and none of a revoked device; resolve
 # carries the officers' proofs; a database without the records is replayed from the
 # log; `denpod log verify` catches an altered officer_index row, naming the officer, and
 # the signer replays the index rather than sign over it.
@@ -127,6 +128,24 @@ check "the same report within the hour: 200, nothing logged again" \
 	all '[ "$st" = 200 ]' "[ \"\$(nent 'Rule: UNAPPROVED-DEVICE')\" = 1 ]"
 st=$(post a /v1/devices/report "{\"device\":\"$C\",\"reason\":\"bored\"}")
 check "another reason: 400" [ "$st" = 400 ]
+# the budget: a device logs at most 8 reports an hour (it reported c: 7 more devices, then one over)
+for i in 1 2 3 4 5 6 7; do
+	{ "$TS" enrol "$T/e$i" tanaka.h WASHINGTON && D approve "$T/e$i/request" --out "$T/e$i/answer"; } >/dev/null 2>&1 ||
+		no "enrol e$i"
+done
+codes=""
+for dv in "$B" $(for i in 1 2 3 4 5 6; do devid "e$i"; done); do
+	codes="$codes $(post a /v1/devices/report "{\"device\":\"$dv\",\"reason\":\"unapproved\"}")"
+done
+check "a device's reports of 7 more devices: all logged (8 in the hour)" \
+	all '[ "$codes" = " 201 201 201 201 201 201 201" ]' "[ \"\$(nent 'Rule: UNAPPROVED-DEVICE')\" = 8 ]"
+st=$(post a /v1/devices/report "{\"device\":\"$(devid e7)\",\"reason\":\"unapproved\"}")
+check "... a 9th within the hour: 429, saying so, nothing logged" \
+	all '[ "$st" = 429 ]' "grep -q 'most reports a device makes in an hour' '$T/post.json'" \
+	"[ \"\$(nent 'Rule: UNAPPROVED-DEVICE')\" = 8 ]"
+st=$(post b /v1/devices/report "{\"device\":\"$(devid e7)\",\"reason\":\"unapproved\"}")
+check "... another device's report is not held back by it (201)" \
+	all '[ "$st" = 201 ]' "[ \"\$(nent 'Rule: UNAPPROVED-DEVICE')\" = 9 ]"
 
 # ---- revoke ----
 # two operators: the first asks, the second carries it out
@@ -137,6 +156,11 @@ officer tanaka.h
 check "revoke: the record says revoked" grep -q "^Device: $C [0-9]* [0-9]* revoked " "$T/off.txt"
 st=$(post a /v1/devices/approve "{\"device\":\"$C\",\"signature\":\"$("$TI" approve "$T/a/sign.seed" tanaka.h "$C")\"}")
 check "approving a revoked device: 409" [ "$st" = 409 ]
+n0=$(nent 'Rule: UNAPPROVED-DEVICE')
+st=$(post b /v1/devices/report "{\"device\":\"$C\",\"reason\":\"unapproved\"}")
+check "reporting a revoked device: 200, revoked, nothing logged" \
+	all '[ "$st" = 200 ]' "jq -e >/dev/null '.revoked' '$T/post.json'" \
+	"[ \"\$(nent 'Rule: UNAPPROVED-DEVICE')\" = $n0 ]"
 
 # ---- resolve carries the officers' records and proofs ----
 cu s "$URL/v1/directory/resolve?to=WASHINGTON&log_size=0" >"$T/res.json"
@@ -174,7 +198,7 @@ check "... naming the officer" grep -q "stored record of officer tanaka.h is not
 start_switch || no "restart after the tampering"
 check "the start does not sign over the altered row: it replays the index" grep -q "table officer_index was altered" "$T/run.log"
 post s /v1/devices/report "{\"device\":\"$S\",\"reason\":\"unapproved\"}" >/dev/null # a device of another officer: 404, nothing logged
-post b /v1/devices/report "{\"device\":\"$C\",\"reason\":\"unapproved\"}" >/dev/null # one more entry: the next checkpoint
+post b /v1/devices/report "{\"device\":\"$A\",\"reason\":\"unapproved\"}" >/dev/null # one more entry: the next checkpoint
 signed || no "not signed after the restart"
 officer tanaka.h
 check "... the next checkpoint's record of tanaka.h is the log's (c revoked)" grep -q "^Device: $C [0-9]* [0-9]* revoked " "$T/off.txt"

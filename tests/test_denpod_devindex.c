@@ -276,6 +276,96 @@ static void test_replay(void)
 	free(e);
 }
 
+/*
+ * The replay of DP_DEVREC_MAX devices whose lines are all at their longest
+ * (20-digit indexes, an approval, a key, a suspension, names of
+ * DP_NAME_MAX): every entry is taken (with the old cap of 16384 the 42nd
+ * was refused, with an empty why, and the signer stopped).  An entry the
+ * record refuses says why and changes nothing: the device it enrols is not
+ * mapped, so the same device enrolled properly after it is taken.
+ */
+static void test_replay_longest(void)
+{
+	static dev d[DP_DEVREC_MAX];
+	dp_devreplay *x = NULL;
+	dp_logent *e = calloc(1, sizeof *e);
+	char why[256], officer[DP_NAME_MAX + 1];
+	const uint8_t *t;
+	size_t len;
+	uint8_t root[32];
+	int bad = 0;
+	memset(officer, 'q', DP_NAME_MAX);
+	officer[DP_NAME_MAX] = 0;
+	CHECK(e && dp_devreplay_new(&x) == DP_OK);
+	if (!x || !e) {
+		free(e);
+		return;
+	}
+	uint64_t idx = UINT64_C(10000000000000000000);
+	for (int i = 0; i < DP_DEVREC_MAX; i++) {
+		crypto_sign_keypair(d[i].pk, d[i].sk);
+		memset(e, 0, sizeof *e);
+		e->event = DP_LOG_DEVICE_ENROLLED;
+		e->time = DP_CREATED_MAX;
+		memcpy(e->device, d[i].pk, 32);
+		snprintf(e->officer, sizeof e->officer, "%s", officer);
+		memset(e->name, 'n', DP_NAME_MAX);
+		why[0] = 0;
+		int r = dp_devreplay_apply(x, idx++, e, why, sizeof why);
+		CHECKF(r == DP_OK, "device %d of %d taken: %s", i + 1, DP_DEVREC_MAX, why);
+		bad |= r;
+	}
+	for (int i = 0; i < DP_DEVREC_MAX; i++) {
+		int by = (i + 1) % DP_DEVREC_MAX;
+		memset(e, 0, sizeof *e);
+		e->time = T0;
+		memcpy(e->device, d[i].pk, 32);
+		snprintf(e->officer, sizeof e->officer, "%s", officer);
+		e->event = DP_LOG_KEY_PUBLISHED;
+		e->epoch = UINT32_MAX;
+		bad |= dp_devreplay_apply(x, idx++, e, why, sizeof why);
+		e->event = DP_LOG_DEVICE_APPROVED;
+		memcpy(e->approver, d[by].pk, 32);
+		bad |= dp_devindex_approval_sign(e->sig, d[by].sk, officer, e->device);
+		bad |= dp_devreplay_apply(x, idx++, e, why, sizeof why);
+	}
+	for (int i = 0; i < DP_DEVREC_MAX; i++) {
+		e->event = DP_LOG_DEVICE_SUSPENDED;
+		memcpy(e->device, d[i].pk, 32);
+		bad |= dp_devreplay_apply(x, UINT64_MAX - DP_DEVREC_MAX + (uint64_t)i, e, why, sizeof why);
+	}
+	CHECKF(!bad, "every entry of the longest record taken");
+	CHECK(dp_devreplay_find(x, officer, &t, &len) == DP_OK && len == DP_DEVREC_TEXT_MAX);
+	CHECK(dp_devreplay_root(x, root) == DP_OK);
+
+	/* refused: a record that would break a rule (a Time before DP_CREATED_MIN) */
+	dev c;
+	crypto_sign_keypair(c.pk, c.sk);
+	memset(e, 0, sizeof *e);
+	e->event = DP_LOG_DEVICE_ENROLLED;
+	e->time = 0;
+	memcpy(e->device, c.pk, 32);
+	snprintf(e->officer, sizeof e->officer, "kato.m");
+	snprintf(e->name, sizeof e->name, "phone");
+	why[0] = 0;
+	CHECK(dp_devreplay_apply(x, 5, e, why, sizeof why) == DP_EINVAL);
+	CHECKF(strstr(why, "entry 5") && strstr(why, "kato.m"), "why names the entry: \"%s\"", why);
+	CHECK(dp_devreplay_find(x, "kato.m", &t, &len) == DP_ENOTFOUND);
+	e->time = T0;
+	why[0] = 0;
+	CHECKF(dp_devreplay_apply(x, 6, e, why, sizeof why) == DP_OK,
+	       "the refused entry left the device unmapped: %s", why);
+	CHECK(dp_devreplay_find(x, "kato.m", &t, &len) == DP_OK && memmem(t, len, " 6 ", 3));
+	/* a full record: refused, saying why */
+	crypto_sign_keypair(c.pk, c.sk);
+	memcpy(e->device, c.pk, 32);
+	snprintf(e->officer, sizeof e->officer, "%s", officer);
+	why[0] = 0;
+	CHECK(dp_devreplay_apply(x, 7, e, why, sizeof why) == DP_ETOOBIG && strstr(why, "most devices"));
+	dp_devreplay_free(x);
+	free(e);
+}
+
 static void test_signer(dps_store *s, dpl_enc *x)
 {
 	dpl_log *l = NULL;
@@ -450,6 +540,7 @@ int main(void)
 	if (!s || !x)
 		return t_done("test_denpod_devindex");
 	test_replay();
+	test_replay_longest();
 	test_signer(s, x);
 	test_upgrade(s);
 	test_full(s, x);

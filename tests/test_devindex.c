@@ -182,6 +182,68 @@ static void test_record(void)
 	dp_buf_free(&b);
 }
 
+/*
+ * DP_DEVREC_MAX devices, every line at its longest (20-digit indexes, the
+ * latest Time, suspended, a key of epoch UINT32_MAX, an approval, a name of
+ * DP_NAME_MAX, an officer of DP_NAME_MAX), made by the one rule: it encodes
+ * in exactly DP_DEVREC_TEXT_MAX bytes and decodes to itself.  (With the
+ * old cap of 16384 the encoder refused it at the 42nd device.)
+ */
+static void test_longest(void)
+{
+	static uint8_t pk[DP_DEVREC_MAX][32], sk[DP_DEVREC_MAX][64];
+	char officer[DP_NAME_MAX + 1];
+	memset(officer, 'o', DP_NAME_MAX);
+	officer[DP_NAME_MAX] = 0;
+	dp_devrec r, d;
+	dp_buf b;
+	CHECK(dp_devrec_init(&r, officer) == DP_OK);
+	int bad = 0;
+	for (int i = 0; i < DP_DEVREC_MAX; i++) {
+		crypto_sign_keypair(pk[i], sk[i]);
+		dp_logent e = ent(DP_LOG_DEVICE_ENROLLED, officer, (uint8_t)i);
+		memcpy(e.device, pk[i], 32);
+		e.time = DP_CREATED_MAX;
+		memset(e.name, 'n', DP_NAME_MAX);
+		e.name[DP_NAME_MAX] = 0;
+		bad |= apply(&r, &e, UINT64_C(10000000000000000000) + (uint64_t)i) != 1;
+		e = ent(DP_LOG_KEY_PUBLISHED, officer, (uint8_t)i);
+		memcpy(e.device, pk[i], 32);
+		e.epoch = UINT32_MAX;
+		bad |= apply(&r, &e, UINT64_MAX - 3000 + (uint64_t)i) != 1;
+	}
+	for (int i = 0; i < DP_DEVREC_MAX; i++) { /* each approved by the next, the last by the first */
+		int by = (i + 1) % DP_DEVREC_MAX;
+		dp_logent e = approval(officer, (uint8_t)i, sk[by], pk[by]);
+		memcpy(e.device, pk[i], 32);
+		CHECK(dp_devindex_approval_sign(e.sig, sk[by], officer, e.device) == DP_OK);
+		bad |= apply(&r, &e, UINT64_MAX - 2000 + (uint64_t)i) != 1;
+	}
+	for (int i = 0; i < DP_DEVREC_MAX; i++) {
+		dp_logent e = ent(DP_LOG_DEVICE_SUSPENDED, officer, (uint8_t)i);
+		memcpy(e.device, pk[i], 32);
+		bad |= apply(&r, &e, UINT64_MAX - 1000 + (uint64_t)i) != 1;
+	}
+	CHECKF(!bad && r.n == DP_DEVREC_MAX, "the one rule makes the longest record");
+	dp_buf_init(&b, DP_DEVREC_TEXT_MAX);
+	int x = dp_devrec_encode(&r, &b);
+	CHECKF(x == DP_OK && b.len == DP_DEVREC_TEXT_MAX,
+	       "the longest record encodes in exactly DP_DEVREC_TEXT_MAX = %zu bytes (got %d, %zu bytes)",
+	       (size_t)DP_DEVREC_TEXT_MAX, x, b.len);
+	CHECK(dp_devrec_decode(&d, b.p, b.len) == DP_OK && d.n == DP_DEVREC_MAX &&
+	      memcmp(&d.dev, &r.dev, sizeof r.dev) == 0);
+	/* one byte over the cap is refused as too big, not parsed */
+	uint8_t *over = malloc(b.len + 1);
+	CHECK(over != NULL);
+	if (over) {
+		memcpy(over, b.p, b.len);
+		over[b.len] = 'x';
+		CHECK(dp_devrec_decode(&d, over, b.len + 1) == DP_ETOOBIG);
+	}
+	free(over);
+	dp_buf_free(&b);
+}
+
 static void test_trust(void)
 {
 	dp_devrec r;
@@ -391,6 +453,7 @@ int main(void)
 	if (dp_crypto_init())
 		return 1;
 	test_record();
+	test_longest();
 	test_trust();
 	test_map();
 	test_line();

@@ -73,7 +73,27 @@
 #include "denpo/tlog.h"
 
 #define DP_DEVREC_MAX 64                /* devices ever enrolled for one officer */
-#define DP_DEVREC_TEXT_MAX 16384        /* a record's bytes at most (64 full lines fit) */
+/*
+ * The longest Device line, from its parts: a record's size cap must hold
+ * DP_DEVREC_MAX of them, or a record that `denpod approve` lets grow would
+ * not encode and the signer would stop (every device's line at its longest:
+ * 20-digit indexes, an approval, a name of DP_NAME_MAX).
+ */
+#define DP_DEVREC_U64_DIGITS 20         /* UINT64_MAX */
+#define DP_DEVREC_U32_DIGITS 10         /* UINT32_MAX */
+#define DP_DEVREC_TIME_DIGITS 10        /* DP_CREATED_MAX */
+#define DP_DEVREC_STATUS_MAX 9          /* "suspended" */
+#define DP_DEVREC_SIG_B64 88            /* padded base64 of DP_ED25519_SIG bytes */
+#define DP_DEVREC_LINE_MAX                                                                  \
+	(sizeof "Device: " - 1 + 2 * DP_ED25519_PK + 1 + DP_DEVREC_U64_DIGITS + 1 +        \
+	 DP_DEVREC_TIME_DIGITS + 1 + DP_DEVREC_STATUS_MAX + 1 + DP_DEVREC_U64_DIGITS + 1 + \
+	 DP_DEVREC_U32_DIGITS + 1 + DP_DEVREC_U64_DIGITS + 1 + 2 * DP_ED25519_PK + 1 +     \
+	 DP_DEVREC_U64_DIGITS + 1 + DP_DEVREC_SIG_B64 + 1 + DP_NAME_MAX + 1)
+#define DP_DEVREC_HEAD_MAX (sizeof "DENPO-OFFICER-DEVICES/1\nOfficer: \n" - 1 + DP_NAME_MAX)
+#define DP_DEVREC_TEXT_MAX (DP_DEVREC_HEAD_MAX + DP_DEVREC_MAX * DP_DEVREC_LINE_MAX)
+_Static_assert(DP_DEVREC_TEXT_MAX >= DP_DEVREC_HEAD_MAX + DP_DEVREC_MAX * DP_DEVREC_LINE_MAX &&
+		       DP_DEVREC_TEXT_MAX < 32768,
+	       "a record of DP_DEVREC_MAX longest lines fits the cap");
 #define DP_DEVINDEX_PROOF_MAX 256       /* siblings: one per bit of the key at most */
 #define DP_DEVINDEX_LINE "officer-index " /* the checkpoint extension line's prefix */
 #define DP_DEVINDEX_LINE_MAX (sizeof DP_DEVINDEX_LINE - 1 + 44 + 1) /* with "\n" */

@@ -49,8 +49,11 @@ int dp_devreplay_put(dp_devreplay *x, const char *officer, const uint8_t *text, 
 /*
  * The log entry at idx (its bytes; only device events are decoded).
  * DP_EEXISTS: a device enrolled twice; DP_ETOOBIG: an officer's record
- * full; DP_ENOMEM.  why (may be NULL, cap bytes) says which entry and
- * officer on an error.  Entries must come in log order.
+ * full; DP_EINVAL: the record it would make breaks a rule of the record
+ * (an entry out of log order); DP_ENOMEM.  why (may be NULL, cap bytes)
+ * says which entry and officer, and what, on every error; a refused entry
+ * changes nothing (its device is not mapped to an officer).  Entries must
+ * come in log order.
  */
 int dp_devreplay_entry(dp_devreplay *x, uint64_t idx, const uint8_t *e, size_t len, char *why,
 		       size_t cap) DP_WUR;
