@@ -362,6 +362,14 @@ static int64_t refused_since(const cli_ctx *x)
 	return 0; /* not kept: never escalates, stays a warning */
 }
 
+/* 1 if this device verified its officer's record before (HOME/devices/record). */
+static int kept_record(const cli_ctx *x)
+{
+	char p[PATH_MAX];
+	devices_path(x, "record", p);
+	return access(p, F_OK) == 0;
+}
+
 /* The check could not be made: x->ov says so (the UI shows it); EXIT_OK. */
 static int unchecked(cli_ctx *x, const char *line)
 {
@@ -488,20 +496,36 @@ int officer_upkeep(cli_ctx *x)
 		goto out;
 	}
 	r = officer_verify(&cp, x->ans.officer, &a.officer, &v->rec, why, sizeof why);
-	if (r == DP_ENOTFOUND)
-		snprintf(why, sizeof why, "the officer index proves that officer %s, for whom this device "
-					  "is enrolled, has no record in the log's checkpoint of size %llu",
-			 x->ans.officer, (unsigned long long)cp.cp.size);
-	if (!r)
+	if (r == DP_ENOTFOUND || (!r && !dp_devrec_find(&v->rec, x->ans.device_id))) {
+		/*
+		 * An honest index lists every device enrolled, this one too, once the
+		 * checkpoint covers its enrolment (within a signing interval).  Before
+		 * this device's first verified record that is a refusal (a warning,
+		 * failing after CHECK_GRACE); after it, the record dropped a device
+		 * it listed (record_grows says so) or the officer's record is gone.
+		 */
+		snprintf(why, sizeof why, "the officer index of the log's checkpoint of size %llu %s",
+			 (unsigned long long)cp.cp.size,
+			 r == DP_ENOTFOUND ? "has no record of this device's officer"
+					   : "does not list this device among its officer's devices");
+		if (!kept_record(x)) {
+			int64_t since = refused_since(x);
+			if (!since || dp_now() - since <= CHECK_GRACE) {
+				if (!x->quiet)
+					fprintf(stderr, "denpo: warning: %s yet; checked again with the next "
+							"command\n", why);
+				ec = unchecked(x, why);
+				goto out;
+			}
+		}
+		r = r == DP_ENOTFOUND ? DP_ESIG : record_grows(x, &a.officer, &v->rec, cp.cp.size, why,
+							      sizeof why);
+		if (!r)
+			r = DP_ESIG; /* not dropped from a kept record, yet missing: still a failure */
+	} else if (!r) {
 		r = record_grows(x, &a.officer, &v->rec, cp.cp.size, why, sizeof why);
-	if (r) {
-		ec = index_fail(x, &cp, &a.officer, why);
-		goto out;
 	}
-	if (!dp_devrec_find(&v->rec, x->ans.device_id)) {
-		/* an honest index lists every device enrolled, this one too: another view than the senders' */
-		snprintf(why, sizeof why, "the officer index does not list this device among the devices "
-					  "of %s", x->ans.officer);
+	if (r) {
 		ec = index_fail(x, &cp, &a.officer, why);
 		goto out;
 	}
