@@ -449,9 +449,9 @@ int officer_upkeep(cli_ctx *x)
 	 * An answer that is not one (malformed, or no such endpoint) fails here.
 	 * A switch that cannot be reached is only a warning (the command's own
 	 * request says so too).  Any other refusal (busy, 403, ...) is a warning
-	 * on stderr and in the UI, and once this device has gone CHECK_GRACE
-	 * without a verified record, a failure: a switch must not be able to
-	 * turn the check off by refusing this one request.
+	 * on stderr and in the UI, and once the refusals have lasted CHECK_GRACE
+	 * (refused_since), a failure: a switch must not be able to turn the
+	 * check off by refusing this one request.
 	 */
 	if (r && r != DP_EPROTO && r != DP_ENOTFOUND) {
 		char line[768];
