@@ -75,6 +75,24 @@ static void handle(char out[DP_NAME_MAX + 1], size_t i)
 	snprintf(out, DP_NAME_MAX + 1, "o%s.x", l);
 }
 
+/*
+ * Every record of x into a new replay *y and its root, as the signer's start
+ * reads them (dp_devreplay_load) or the API's view (put: dp_devreplay_put).
+ */
+static int copy_records(const dp_devreplay *x, int put, dp_devreplay **y, uint8_t root[DP_TLOG_HASH])
+{
+	int r = dp_devreplay_new(y);
+	for (size_t i = 0; !r && i < dp_devreplay_count(x); i++) {
+		const char *o;
+		const uint8_t *t;
+		size_t len;
+		int dirty;
+		dp_devreplay_get(x, i, &o, &t, &len, &dirty);
+		r = put ? dp_devreplay_put(*y, o, t, len) : dp_devreplay_load(*y, t, len);
+	}
+	return r ? r : dp_devreplay_root(*y, root);
+}
+
 int main(int argc, char **argv)
 {
 	size_t n = 10000;
@@ -177,34 +195,14 @@ int main(int argc, char **argv)
 		/* the records into a new replay, as the API's view and the signer's start read them */
 		dp_devreplay *y = NULL;
 		t0 = bench_now();
-		r = dp_devreplay_new(&y);
-		for (size_t i = 0; !r && i < dp_devreplay_count(x); i++) {
-			const char *o;
-			const uint8_t *t;
-			size_t len;
-			int dirty;
-			dp_devreplay_get(x, i, &o, &t, &len, &dirty);
-			r = dp_devreplay_load(y, t, len);
-		}
-		if (!r)
-			r = dp_devreplay_root(y, root);
+		r = copy_records(x, 0, &y, root);
 		load[k] = (bench_now() - t0) * 1e3;
 		dp_devreplay_free(y);
 		if (r)
 			die("load", r);
 		y = NULL;
 		t0 = bench_now();
-		r = dp_devreplay_new(&y);
-		for (size_t i = 0; !r && i < dp_devreplay_count(x); i++) {
-			const char *o;
-			const uint8_t *t;
-			size_t len;
-			int dirty;
-			dp_devreplay_get(x, i, &o, &t, &len, &dirty);
-			r = dp_devreplay_put(y, o, t, len);
-		}
-		if (!r)
-			r = dp_devreplay_root(y, root);
+		r = copy_records(x, 1, &y, root);
 		view[k] = (bench_now() - t0) * 1e3;
 		dp_devreplay_free(y);
 		if (r)

@@ -413,24 +413,14 @@ void dp_devindex_key(uint8_t key[DP_TLOG_HASH], const char *officer)
 	dp_buf_free(&b);
 }
 
+/* The map's hashes are RFC 6962's (the log's): leaf H(0x00 || key || value hash), node H(0x01 || l || r). */
 static void leaf_of(uint8_t out[DP_TLOG_HASH], const uint8_t key[DP_TLOG_HASH],
 		    const uint8_t vhash[DP_TLOG_HASH])
 {
-	uint8_t m[1 + 2 * DP_TLOG_HASH];
-	m[0] = 0x00;
-	memcpy(m + 1, key, DP_TLOG_HASH);
-	memcpy(m + 1 + DP_TLOG_HASH, vhash, DP_TLOG_HASH);
-	dp_sha256(out, m, sizeof m);
-}
-
-static void node_of(uint8_t out[DP_TLOG_HASH], const uint8_t l[DP_TLOG_HASH],
-		    const uint8_t r[DP_TLOG_HASH])
-{
-	uint8_t m[1 + 2 * DP_TLOG_HASH];
-	m[0] = 0x01;
-	memcpy(m + 1, l, DP_TLOG_HASH);
-	memcpy(m + 1 + DP_TLOG_HASH, r, DP_TLOG_HASH);
-	dp_sha256(out, m, sizeof m);
+	uint8_t kv[2 * DP_TLOG_HASH];
+	memcpy(kv, key, DP_TLOG_HASH);
+	memcpy(kv + DP_TLOG_HASH, vhash, DP_TLOG_HASH);
+	dp_tlog_leaf_hash(out, kv, sizeof kv);
 }
 
 void dp_devindex_leaf(uint8_t leaf[DP_TLOG_HASH], const uint8_t key[DP_TLOG_HASH],
@@ -501,7 +491,7 @@ static long build(dp_devindex *m, size_t lo, size_t hi, size_t d)
 		return -1;
 	m->nodes[x].l = l;
 	m->nodes[x].r = r;
-	node_of(m->nodes[x].h, m->nodes[l].h, m->nodes[r].h);
+	dp_tlog_node_hash(m->nodes[x].h, m->nodes[l].h, m->nodes[r].h);
 	return x;
 }
 
@@ -597,9 +587,9 @@ int dp_devindex_verify(const uint8_t root[DP_TLOG_HASH], const char *officer,
 	for (size_t i = p->n; i-- > 0;) {
 		uint8_t t[DP_TLOG_HASH];
 		if (bit(key, i))
-			node_of(t, p->sib[i], h);
+			dp_tlog_node_hash(t, p->sib[i], h);
 		else
-			node_of(t, h, p->sib[i]);
+			dp_tlog_node_hash(t, h, p->sib[i]);
 		memcpy(h, t, sizeof h);
 	}
 	return memcmp(h, root, DP_TLOG_HASH) ? DP_EPROTO : DP_OK;
