@@ -129,6 +129,17 @@ static void devices_path(const cli_ctx *x, const char *name, char out[PATH_MAX])
 	cli_path(x, out, rel);
 }
 
+/* HOME/devices/<name> (0600, the directory 0700 made if need be) holds p[0..n). */
+static int devices_write(const cli_ctx *x, const char *name, const void *p, size_t n)
+{
+	char path[PATH_MAX];
+	cli_path(x, path, "devices");
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return DP_EIO;
+	devices_path(x, name, path);
+	return dp_write_file(path, p, n, 0600, 0);
+}
+
 /* HOME/devices/<name>: one hex id a line.  DP_ENOTFOUND if absent; DP_EPARSE if damaged. */
 static int set_load(const cli_ctx *x, const char *name, id_set *s)
 {
@@ -152,11 +163,6 @@ static int set_load(const cli_ctx *x, const char *name, id_set *s)
 
 static int set_save(const cli_ctx *x, const char *name, const id_set *s)
 {
-	char p[PATH_MAX];
-	cli_path(x, p, "devices");
-	if (mkdir(p, 0700) != 0 && errno != EEXIST)
-		return DP_EIO;
-	devices_path(x, name, p);
 	dp_buf b;
 	dp_buf_init(&b, 65 * (s->n + 1));
 	int r = DP_OK;
@@ -165,7 +171,7 @@ static int set_save(const cli_ctx *x, const char *name, const id_set *s)
 		dp_hex_encode(hex, s->id[i], DP_ED25519_PK);
 		r = dp_buf_printf(&b, "%s\n", hex);
 	}
-	r = r ? r : dp_write_file(p, b.p, b.len, 0600, 0);
+	r = r ? r : devices_write(x, name, b.p, b.len);
 	dp_buf_free(&b);
 	return r;
 }
@@ -308,11 +314,7 @@ static int record_grows(cli_ctx *x, const dp_officer_proof *p, const dp_devrec *
 		dp_buf_reset(&b);
 		r = dp_buf_printf(&b, "%llu\n", (unsigned long long)size);
 		r = r ? r : dp_buf_append(&b, p->record, p->record_len);
-		char dir[PATH_MAX];
-		cli_path(x, dir, "devices");
-		if (!r && mkdir(dir, 0700) != 0 && errno != EEXIST)
-			r = DP_EIO;
-		r = r ? r : dp_write_file(path, b.p, b.len, 0600, 0);
+		r = r ? r : devices_write(x, "record", b.p, b.len);
 		if (!r) {
 			char rp[PATH_MAX];
 			devices_path(x, "refused", rp);
@@ -341,14 +343,14 @@ static int record_grows(cli_ctx *x, const dp_officer_proof *p, const dp_devrec *
  */
 static int64_t refused_since(const cli_ctx *x)
 {
-	char p[PATH_MAX], dir[PATH_MAX];
+	char p[PATH_MAX], v[32] = "";
 	dp_buf b;
 	long long t = 0;
 	devices_path(x, "refused", p);
 	dp_buf_init(&b, 32);
-	if (dp_read_file(p, &b) == DP_OK && b.len < 31) {
-		b.p[b.len] = 0;
-		if (sscanf((const char *)b.p, "%lld", &t) != 1)
+	if (dp_read_file(p, &b) == DP_OK && b.len < sizeof v) {
+		memcpy(v, b.p, b.len); /* v stays NUL-terminated: at most 31 bytes */
+		if (sscanf(v, "%lld", &t) != 1)
 			t = 0;
 	}
 	dp_buf_free(&b);
@@ -356,8 +358,7 @@ static int64_t refused_since(const cli_ctx *x)
 		return (int64_t)t;
 	char now[32];
 	int n = snprintf(now, sizeof now, "%lld\n", (long long)dp_now());
-	cli_path(x, dir, "devices");
-	if ((mkdir(dir, 0700) == 0 || errno == EEXIST) && dp_write_file(p, now, (size_t)n, 0600, 0) == DP_OK)
+	if (devices_write(x, "refused", now, (size_t)n) == DP_OK)
 		return dp_now();
 	return 0; /* not kept: never escalates, stays a warning */
 }
