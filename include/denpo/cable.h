@@ -41,7 +41,24 @@ enum dp_prec {
 	DP_PREC_ROUTINE = 3,
 };
 
-enum dp_role { DP_ROLE_ACTION = 1, DP_ROLE_INFO = 2 };
+/*
+ * A recipient device's role: an action or info addressee, or the ministry's
+ * record copy (a device of an officer holding the role RECORDS at the
+ * records post, denpo/records.h): it receives every cable, at ROUTINE
+ * (dp_role_prec), and is nobody's addressee.
+ */
+enum dp_role { DP_ROLE_ACTION = 1, DP_ROLE_INFO = 2, DP_ROLE_RECORD = 3 };
+/* "action", "info", "record"; "?" for anything else. */
+const char *dp_role_name(int role);
+/* The inverse of dp_role_name; DP_EPARSE for anything else. */
+int dp_role_parse(const char *s, int *role) DP_WUR;
+/*
+ * The precedence a recipient of this role handles the cable at: the action
+ * precedence for ACTION, the info precedence for INFO, ROUTINE for RECORD
+ * (the archive's copy is due within ROUTINE's objective, never an alarm).
+ * The one rule behind queues, due times and what a reader is shown.
+ */
+int dp_role_prec(int role, int prec_action, int prec_info);
 
 /* Limits, enforced by parsers and by the switch. */
 #define DP_NAME_MAX 48          /* post, collective, officer, caption, tag, role */
@@ -53,6 +70,7 @@ enum dp_role { DP_ROLE_ACTION = 1, DP_ROLE_INFO = 2 };
 #define DP_MAX_ATTACHMENTS 16
 #define DP_SUBJECT_MAX 256
 #define DP_CLASSBY_MAX 256
+#define DP_DECL_EVENT_MAX 128        /* Declassify-Event text */
 #define DP_MAX_BODY (1u << 20)           /* 1 MiB of text */
 #define DP_MAX_PAYLOAD (64u << 20)       /* age payload on the wire */
 #define DP_MAX_PLAINTEXT (60u << 20)     /* whole cable plaintext */
@@ -128,7 +146,9 @@ typedef struct {
 	char refs[DP_MAX_REFS][DP_MRN_MAX + 1]; /* MRNs of earlier cables, "26 TOKYO 000123" */
 	size_t nrefs;
 	char declassify_on[11];             /* "YYYY-MM-DD" or "" */
+	char declassify_event[DP_DECL_EVENT_MAX + 1]; /* free text or ""; never with declassify_on */
 	char classified_by[DP_CLASSBY_MAX + 1];
+	char retention[DP_NAME_MAX + 1];    /* retention class (dp_name_ok) or "" (PERMANENT) */
 	dp_recipient *recipients;           /* owned, sorted by device bytes */
 	size_t nrecipients;
 	uint8_t *body;                      /* owned, UTF-8 text */
