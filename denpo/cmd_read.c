@@ -199,7 +199,7 @@ json_t *cli_item_json(const bind_item *b)
 	const dp_inbox_item *it = &b->it;
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:I}", "cable_id", it->cable_id, "mrn",
 			 it->mrn, "precedence", dp_prec_name(it->precedence), "role",
-			 it->role == DP_ROLE_INFO ? "info" : "action", "classification",
+			 dp_role_name(it->role), "classification",
 			 dp_class_name(it->classification), "from", it->from, "accepted",
 			 (json_int_t)it->accepted, "size", (json_int_t)it->size, "fetched", it->fetched,
 			 "log_index", (json_int_t)b->index);

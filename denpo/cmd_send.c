@@ -242,6 +242,13 @@ static int read_attachments(cli_ctx *x, const sendopts *d, dp_cable *c)
 	return EXIT_OK;
 }
 
+/* How a recipient device is marked in the list: action is the plain case. */
+static const char *role_note(int role)
+{
+	static const char *const notes[] = {[DP_ROLE_INFO] = " (info)", [DP_ROLE_RECORD] = " (record copy)"};
+	return role == DP_ROLE_INFO || role == DP_ROLE_RECORD ? notes[role] : "";
+}
+
 /* Who will NOT get the cable, and who it is encrypted to: on stderr, before the body is asked for. */
 static void print_recipients(cli_ctx *x, const send_result *r)
 {
@@ -252,7 +259,7 @@ static void print_recipients(cli_ctx *x, const send_result *r)
 	fprintf(stderr, "encrypting to %zu device%s:", r->ndev, r->ndev == 1 ? "" : "s");
 	for (size_t i = 0; i < r->ndev; i++)
 		fprintf(stderr, "%s %s@%s%s", i ? "," : "", r->devs[i].officer, r->devs[i].post,
-			r->devs[i].role == DP_ROLE_INFO ? " (info)" : "");
+			role_note(r->devs[i].role));
 	fputc('\n', stderr);
 }
 

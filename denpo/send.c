@@ -394,7 +394,7 @@ json_t *send_result_json(const send_result *r)
 			dp_hex_encode(hex, r->devs[i].device, DP_ED25519_PK);
 			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "device", hex, "officer",
 							   r->devs[i].officer, "post", r->devs[i].post, "role",
-							   r->devs[i].role == DP_ROLE_INFO ? "info" : "action"));
+							   dp_role_name(r->devs[i].role)));
 		}
 		json_object_set_new(j, "devices", a);
 	}

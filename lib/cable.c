@@ -106,6 +106,37 @@ static int date_ok(const char *s)
 
 static int attn_ok(const char *s) { return dp_name_ok(s) || dp_handle_ok(s); }
 
+/* ---- recipient roles ---- */
+
+static const char *const role_names[] = {[DP_ROLE_ACTION] = "action", [DP_ROLE_INFO] = "info",
+					  [DP_ROLE_RECORD] = "record"};
+#define ROLE_MAX DP_ROLE_RECORD
+
+const char *dp_role_name(int role)
+{
+	if (role < DP_ROLE_ACTION || role > ROLE_MAX)
+		return "?";
+	return role_names[role];
+}
+
+int dp_role_parse(const char *s, int *role)
+{
+	for (int i = DP_ROLE_ACTION; i <= ROLE_MAX; i++) {
+		if (!strcmp(s, role_names[i])) {
+			*role = i;
+			return DP_OK;
+		}
+	}
+	return DP_EPARSE; /* "action", "info" or "record" */
+}
+
+int dp_role_prec(int role, int prec_action, int prec_info)
+{
+	if (role == DP_ROLE_RECORD)
+		return DP_PREC_ROUTINE; /* the archive's copy never raises an alarm */
+	return role == DP_ROLE_INFO ? prec_info : prec_action;
+}
+
 /* ---- the cable object ---- */
 
 void dp_cable_init(dp_cable *c)
@@ -200,8 +231,8 @@ int dp_routing_validate(const dp_routing *c)
 			return DP_EPARSE; /* X25519 or mlkem768x25519 only */
 		if (x->key_type != c->recipients[0].key_type)
 			return DP_EMIXED; /* classic and post-quantum never mixed */
-		if (x->role != DP_ROLE_ACTION && x->role != DP_ROLE_INFO)
-			return DP_EPARSE;
+		if (x->role < DP_ROLE_ACTION || x->role > ROLE_MAX)
+			return DP_EPARSE; /* action, info or record (any cable) */
 		if (x->role == DP_ROLE_INFO && c->ninfo == 0)
 			return DP_EPARSE; /* info recipient without info addressees */
 		if (i && memcmp(c->recipients[i - 1].device, x->device, DP_ED25519_PK) >= 0)
@@ -319,7 +350,7 @@ static int put_headers(const dp_cable *c, const uint8_t (*atts_sha)[DP_SHA256], 
 		const dp_recipient *x = &c->recipients[i];
 		dp_hex_encode(hex, x->device, DP_ED25519_PK);
 		r = dp_buf_printf(b, "Recipient: %s %u %lu %s\n", hex, (unsigned)x->key_type,
-				  (unsigned long)x->epoch, x->role == DP_ROLE_INFO ? "info" : "action");
+				  (unsigned long)x->epoch, dp_role_name(x->role));
 	}
 	if (!r)
 		r = dp_fld_put_list(b, "Tags", c->tags, c->ntags);
@@ -411,7 +442,7 @@ static int parse_hex(uint8_t *out, size_t n, const char *v, size_t vn)
 
 static int parse_recipient(dp_recipient *x, const char *v, size_t vn)
 {
-	/* "<64 hex> <key_type> <epoch> <action|info>" */
+	/* "<64 hex> <key_type> <epoch> <action|info|record>" */
 	const char *f[4];
 	size_t fl[4], k = 0, i = 0;
 	while (k < 4) {
@@ -431,12 +462,11 @@ static int parse_recipient(dp_recipient *x, const char *v, size_t vn)
 		return DP_EPARSE;
 	x->key_type = (uint8_t)kt;
 	x->epoch = (uint32_t)ep;
-	if (fl[3] == 6 && !memcmp(f[3], "action", 6))
-		x->role = DP_ROLE_ACTION;
-	else if (fl[3] == 4 && !memcmp(f[3], "info", 4))
-		x->role = DP_ROLE_INFO;
-	else
+	char role[8];
+	int role_v;
+	if (dp_fld_copy(role, sizeof role, f[3], fl[3]) || dp_role_parse(role, &role_v))
 		return DP_EPARSE;
+	x->role = (uint8_t)role_v;
 	return DP_OK;
 }
 

@@ -698,13 +698,7 @@ static int jrole(json_t *o, const char *k, int *role)
 	char s[16];
 	if (jstr(o, k, s, sizeof s))
 		return refuse(k);
-	if (strcmp(s, "action") == 0)
-		*role = DP_ROLE_ACTION;
-	else if (strcmp(s, "info") == 0)
-		*role = DP_ROLE_INFO;
-	else
-		return refuse(k); /* roles are "action" or "info" */
-	return DP_OK;
+	return dp_role_parse(s, role) ? refuse(k) : DP_OK; /* "action", "info" or "record" */
 }
 
 /* The array o[k] (must exist, at most max entries); *arr = NULL when empty. */

@@ -151,6 +151,18 @@ static void test_vocab(void)
 	memset(big, 'A', 48);
 	big[48] = 0;
 	CHECK(dp_mrn_format(mrn, 2026, big, 999999) == DP_OK && dp_mrn_ok(mrn));
+	/* recipient roles: one table of names, one rule of precedence */
+	static const char *const roles[] = {"?", "action", "info", "record", "?"};
+	for (int i = 0; i <= 4; i++) {
+		CHECKF(!strcmp(dp_role_name(i), roles[i]), "role %d", i);
+		int want = i >= 1 && i <= 3 ? DP_OK : DP_EPARSE;
+		CHECKF(dp_role_parse(roles[i], &v) == want && (want || v == i), "parse %s", roles[i]);
+	}
+	CHECK(dp_role_name(-1)[0] == '?' && dp_role_parse("Record", &v) == DP_EPARSE);
+	CHECK(dp_role_parse("", &v) == DP_EPARSE && dp_role_parse("records", &v) == DP_EPARSE);
+	CHECK(dp_role_prec(DP_ROLE_ACTION, DP_PREC_FLASH, DP_PREC_PRIORITY) == DP_PREC_FLASH);
+	CHECK(dp_role_prec(DP_ROLE_INFO, DP_PREC_FLASH, DP_PREC_PRIORITY) == DP_PREC_PRIORITY);
+	CHECK(dp_role_prec(DP_ROLE_RECORD, DP_PREC_FLASH, DP_PREC_FLASH) == DP_PREC_ROUTINE);
 }
 
 static void test_roundtrip(void)
@@ -380,6 +392,11 @@ static void test_values(void)
 	CHECK(mutate(&b, " 1 0 action", " 1 4294967295 action") == DP_OK);
 	CHECK(mutate(&b, " 1 0 action", " 1 0 action ") == DP_EPARSE);
 	CHECK(mutate(&b, " 1 0 action", " 1  0 action") == DP_EPARSE);
+	CHECK(mutate(&b, " 1 1 info\n", " 1 1 record\n") == DP_OK); /* the archive's copy */
+	CHECK(mutate(&b, " 1 1 info\n", " 1 1 Record\n") == DP_EPARSE);
+	CHECK(mutate(&b, " 1 1 info\n", " 1 1 records\n") == DP_EPARSE);
+	CHECK(mutate(&b, " 1 1 info\n", " 1 1 3\n") == DP_EPARSE);
+	CHECK(mutate(&b, " 1 1 info\n", " 1 1 \n") == DP_EPARSE);
 	CHECK(mutate(&b, "Tags: PREL, PGOV", "Tags: PREL, prel") == DP_EPARSE);
 	CHECK(mutate(&b, "Subject: TEST SUBJECT", "Subject: TEST\xc3\x28") == DP_EPARSE);     /* bad UTF-8 */
 	CHECK(mutate(&b, "Subject: TEST SUBJECT", "Subject: TEST\xc0\xaf") == DP_EPARSE);     /* overlong */
@@ -599,6 +616,12 @@ static void set_info_role(dp_cable *c, int over)
 	for (size_t i = 0; i < c->nrecipients; i++)
 		c->recipients[i].role = over && i == 1 ? DP_ROLE_INFO : DP_ROLE_ACTION;
 }
+/* A record copy is valid with or without INFO addressees; role 4 is nothing. */
+static void set_record_role(dp_cable *c, int over)
+{
+	set_info_role(c, 0);
+	c->recipients[1].role = over ? 4 : DP_ROLE_RECORD;
+}
 static void set_mixed(dp_cable *c, int over)
 {
 	for (size_t i = 0; i < c->nrecipients; i++)
@@ -643,6 +666,8 @@ static void test_limits(void)
 	limit_case("unclass", set_unclass, 1, DP_EPARSE);
 	limit_case("info role", set_info_role, 0, DP_OK);
 	limit_case("info role", set_info_role, 1, DP_EPARSE);
+	limit_case("record role", set_record_role, 0, DP_OK);
+	limit_case("record role", set_record_role, 1, DP_EPARSE);
 	limit_case("mixed", set_mixed, 0, DP_OK);
 	limit_case("mixed", set_mixed, 1, DP_EMIXED);
 	limit_case("created", set_created, 0, DP_OK);

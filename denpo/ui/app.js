@@ -210,7 +210,7 @@ function listTable(cables, opts) {
 		el('th', { scope: 'col', text: 'Subject' }), el('th', { scope: 'col', text: 'Accepted' }),
 		opts.archive ? el('th', { scope: 'col', text: 'Read' }) : null);
 	const rows = cables.map((c) => el('tr', { class: `${c.precedence === 'FLASH' ? 'flash' : ''} ${c.subject ? '' : 'unfetched'}`, 'data-cable': c.cable_id },
-		el('td', {}, prec(c.precedence), c.role === 'info' ? ' (info)' : ''),
+		el('td', {}, prec(c.precedence), c.role === 'info' || c.role === 'record' ? ` (${c.role})` : ''),
 		el('td', { text: c.classification }),
 		el('td', { class: 'mrn' }, el('a', { class: 'open', href: `#/read/${c.cable_id}`, text: c.mrn })),
 		el('td', { text: c.from }),
