@@ -517,6 +517,8 @@ json_t *cli_cable_json(const dp_cable *c, const char *id, const char *mrn)
 			      c->subject, "refs", refs, "declassify_on", c->declassify_on, "classified_by",
 			      c->classified_by, "attachments", atts);
 	if (j) {
+		json_object_set_new(j, "declassify_event", json_string(c->declassify_event));
+		json_object_set_new(j, "retention", json_string(c->retention));
 		json_t *b = json_stringn((const char *)c->body, c->body_len);
 		json_object_set_new(j, "body", b ? b : json_null());
 	}

@@ -278,6 +278,11 @@ int dp_cable_validate(const dp_cable *c)
 			if (!strcmp(c->refs[i], c->refs[j]))
 				return DP_EPARSE; /* duplicate reference */
 	}
+	if (c->declassify_on[0] && c->declassify_event[0])
+		return DP_EPARSE; /* one declassification instruction: a date or an event */
+	if (c->declassify_event[0] && (c->classification == DP_CLASS_UNCLASSIFIED ||
+				       !line_text_ok(c->declassify_event, DP_DECL_EVENT_MAX)))
+		return DP_EPARSE;
 	if (c->declassify_on[0]) {
 		if (c->classification == DP_CLASS_UNCLASSIFIED || !date_ok(c->declassify_on))
 			return DP_EPARSE;
@@ -296,6 +301,8 @@ int dp_cable_validate(const dp_cable *c)
 			return DP_EPARSE; /* nothing to classify */
 	} else if (!line_text_ok(c->classified_by, DP_CLASSBY_MAX))
 		return DP_EPARSE; /* required for classified cables */
+	if (c->retention[0] && !dp_name_ok(c->retention))
+		return DP_EPARSE; /* a retention class is a name */
 	if (c->body_len > DP_MAX_BODY)
 		return DP_ETOOBIG;
 	if (c->body_len && !c->body)
@@ -365,8 +372,12 @@ static int put_headers(const dp_cable *c, const uint8_t (*atts_sha)[DP_SHA256], 
 	}
 	if (!r && c->declassify_on[0])
 		r = dp_buf_printf(b, "Declassify-On: %s\n", c->declassify_on);
+	if (!r && c->declassify_event[0])
+		r = dp_buf_printf(b, "Declassify-Event: %s\n", c->declassify_event);
 	if (!r && c->classified_by[0])
 		r = dp_buf_printf(b, "Classified-By: %s\n", c->classified_by);
+	if (!r && c->retention[0])
+		r = dp_buf_printf(b, "Retention: %s\n", c->retention);
 	for (size_t i = 0; !r && i < c->natts; i++) {
 		dp_hex_encode(hex, atts_sha[i], DP_SHA256);
 		r = dp_buf_printf(b, "Attachment: %zu %s %s\n", c->atts[i].len, hex,
@@ -416,8 +427,8 @@ int dp_cable_encode(const dp_cable *c, const uint8_t sk[DP_ED25519_SK], dp_buf *
 /* ---- decoding ---- */
 
 /*
- * The header fields (lib/fields.h).  Their lines may carry UTF-8: Subject
- * and Classified-By are free text, checked by their own rule.
+ * The header fields (lib/fields.h).  Their lines may carry UTF-8: Subject,
+ * Declassify-Event and Classified-By are free text, checked by their own rule.
  */
 static int take(dp_cur *c, const char *name, const char **v, size_t *vn)
 {
@@ -575,8 +586,14 @@ static int parse_headers(dp_cable *c, dp_cur *cur)
 	if ((r = take(cur, "Declassify-On", &v, &vn)) < 0 ||
 	    (r == 1 && (r = dp_fld_copy(c->declassify_on, sizeof c->declassify_on, v, vn))))
 		return r == DP_ETOOBIG ? DP_EPARSE : r;
+	if ((r = take(cur, "Declassify-Event", &v, &vn)) < 0 ||
+	    (r == 1 && (r = dp_fld_copy(c->declassify_event, sizeof c->declassify_event, v, vn))))
+		return r;
 	if ((r = take(cur, "Classified-By", &v, &vn)) < 0 ||
 	    (r == 1 && (r = dp_fld_copy(c->classified_by, sizeof c->classified_by, v, vn))))
+		return r;
+	if ((r = take(cur, "Retention", &v, &vn)) < 0 ||
+	    (r == 1 && (r = dp_fld_copy(c->retention, sizeof c->retention, v, vn))))
 		return r;
 	while ((r = take(cur, "Attachment", &v, &vn)) == 1) {
 		if (c->natts == DP_MAX_ATTACHMENTS)
@@ -745,6 +762,10 @@ int dp_cable_render_marked(const dp_cable *c, const char *mrn, const dp_markings
 		r = dp_buf_printf(out, "CLASSIFIED BY: %s\n", c->classified_by);
 	if (!r && c->declassify_on[0])
 		r = dp_buf_printf(out, "DECL: %s\n", c->declassify_on);
+	if (!r && c->declassify_event[0])
+		r = dp_buf_printf(out, "DECL: ON EVENT: %s\n", c->declassify_event);
+	if (!r && c->retention[0])
+		r = dp_buf_printf(out, "RETENTION: %s\n", c->retention);
 	if (!r)
 		r = put_rlist(out, "TAGS:", c->tags, c->ntags);
 	if (!r)

@@ -304,7 +304,7 @@ async function viewRead(id) {
 		fieldList([
 			['MRN', c.mrn], ['Precedence', c.info_precedence && c.info_precedence !== c.precedence ? `${c.precedence} / ${c.info_precedence}` : c.precedence],
 			['DTG', c.dtg], ['Accepted', fmtTime(c.accepted)], ['From', c.from], ['To', c.to], ['Info', c.info], ['Attn', c.attn],
-			['Classification', c.classification], ['Captions', c.captions], ['Classified by', c.classified_by], ['DECL', c.declassify_on],
+			['Classification', c.classification], ['Captions', c.captions], ['Classified by', c.classified_by], ['DECL', c.declassify_event ? `ON EVENT: ${c.declassify_event}` : c.declassify_on], ['Retention', c.retention],
 			['Tags', c.tags], ['Subject', c.subject, 'ja'], ['Ref', c.refs], ['Cable ID', c.cable_id]]),
 		el('pre', { class: 'body', lang: 'ja', text: c.body || '' }),
 		atts.length ? el('div', { class: 'fields' }, el('h2', { text: 'Attachments' }), el('ul', {}, atts)) : null,
