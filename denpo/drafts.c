@@ -121,6 +121,19 @@ static int string(const json_t *d, const char *key, const char **out, char *why,
 	return DP_OK;
 }
 
+/* A free-text field of at most max bytes (named what in messages) into out when the draft has it; *s its text or NULL. */
+static int text(const json_t *d, const char *key, const char *what, char *out, size_t max, const char **s, char *why,
+		size_t cap)
+{
+	int r = string(d, key, s, why, cap);
+	if (r || !*s)
+		return r;
+	if (strlen(*s) > max)
+		return bad(why, cap, DP_EINVAL, "%s longer than %zu bytes", what, max);
+	strcpy(out, *s);
+	return DP_OK;
+}
+
 /* One list field: its names replace c's when the draft has the key. */
 static int names(const json_t *d, const char *key, const char *what, int up, int (*ok)(const char *),
 		 char (*out)[DP_NAME_MAX + 1], size_t max, size_t *n, char *why, size_t cap)
@@ -263,14 +276,9 @@ int draft_cable(cli_ctx *x, const json_t *d, dp_cable *c, int complete, int cli,
 			return bad(why, cap, DP_EINVAL, "%s takes YYYY-MM-DD", NAME(cli, "--declassify-on", "declassify_on"));
 		strcpy(c->declassify_on, s);
 	}
-	if ((r = string(d, "declassify_event", &s, why, cap)))
+	if ((r = text(d, "declassify_event", NAME(cli, "--declassify-event", "declassify_event"), c->declassify_event,
+		      DP_DECL_EVENT_MAX, &s, why, cap)))
 		return r;
-	if (s) {
-		if (strlen(s) > DP_DECL_EVENT_MAX)
-			return bad(why, cap, DP_EINVAL, "%s longer than %d bytes",
-				   NAME(cli, "--declassify-event", "declassify_event"), DP_DECL_EVENT_MAX);
-		strcpy(c->declassify_event, s);
-	}
 	if ((r = string(d, "retention", &s, why, cap)))
 		return r;
 	if (s) {
@@ -283,14 +291,9 @@ int draft_cable(cli_ctx *x, const json_t *d, dp_cable *c, int complete, int cli,
 							"e.g. PERMANENT or TEMPORARY-10Y",
 				   NAME(cli, "--retention", "retention"));
 	}
-	if ((r = string(d, "classified_by", &s, why, cap)))
+	if ((r = text(d, "classified_by", NAME(cli, "--classified-by", "classified_by"), c->classified_by,
+		      DP_CLASSBY_MAX, &s, why, cap)))
 		return r;
-	if (s) {
-		if (strlen(s) > DP_CLASSBY_MAX)
-			return bad(why, cap, DP_EINVAL, "%s longer than %d bytes",
-				   NAME(cli, "--classified-by", "classified_by"), DP_CLASSBY_MAX);
-		strcpy(c->classified_by, s);
-	}
 	if ((r = body_atts(d, c, why, cap)))
 		return r;
 	if (!complete)
