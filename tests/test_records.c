@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "denpo/client.h"
 #include "denpo/records.h"
 #include "tests/harness.h"
 
@@ -326,6 +327,44 @@ static void test_json(void)
 	CHECK(dp_records_sched_parse((const uint8_t *)nul, sizeof nul - 1, &d, why, sizeof why) == DP_EPARSE);
 	CHECK(dp_records_sched_parse((const uint8_t *)nul, sizeof nul - 3, &d, why, sizeof why) == DP_OK);
 	dp_buf_free(&b);
+}
+
+/* The directory answer's "records": absent = built-in, a valid one kept, a bad one refuses the answer. */
+static void test_directory(void)
+{
+#define DIR_HEAD "{\"posts\":[{\"name\":\"HQ\",\"hq\":true}],\"collectives\":[],\"officers\":[]"
+	dp_directory d;
+	dp_records_sched def, want;
+	dp_records_sched_default(&def);
+	const char *plain = DIR_HEAD "}";
+	CHECK(dp_client_parse_directory((const uint8_t *)plain, strlen(plain), &d) == DP_OK);
+	CHECK(!memcmp(&d.records, &def, sizeof def));
+	dp_directory_free(&d);
+	want = def;
+	CHECK(set(&want, "records_retention_TEMPORARY-10Y", "10") == DP_OK);
+	CHECK(set(&want, "records_tag_AMGT", "TEMPORARY-10Y none") == DP_OK);
+	dp_buf b;
+	dp_buf_init(&b, 1 << 20);
+	CHECK(dp_buf_puts(&b, DIR_HEAD ",\"records\":") == DP_OK && dp_records_sched_json(&want, &b) == DP_OK &&
+	      dp_buf_puts(&b, "}") == DP_OK);
+	CHECK(dp_client_parse_directory(b.p, b.len, &d) == DP_OK);
+	CHECK(!memcmp(&d.records, &want, sizeof want));
+	dp_directory_free(&d);
+	CHECK(!memcmp(&d.records, &def, sizeof def)); /* freed: the built-in schedule again */
+	static const char *const bad[] = {
+		DIR_HEAD ",\"records\":null}",
+		DIR_HEAD ",\"records\":{}}",
+		DIR_HEAD ",\"records\":\"PERMANENT\"}",
+		DIR_HEAD ",\"records\":{\"retentions\":[{\"name\":\"PERMANENT\",\"years\":0}],\"classes\":" CLASSES(RULE_30)
+			",\"tags\":[]}}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		int r = dp_client_parse_directory((const uint8_t *)bad[i], strlen(bad[i]), &d);
+		CHECKF(r == DP_EPROTO, "bad records %zu: %s", i, dp_errname(r));
+		CHECK(d.nposts == 0 && !d.posts && !memcmp(&d.records, &def, sizeof def));
+	}
+	dp_buf_free(&b);
+#undef DIR_HEAD
 }
 
 /* A SECRET draft created 2026-12-07 09:30 UTC with the given tags. */
@@ -646,6 +685,7 @@ int main(void)
 	test_keys();
 	test_validate();
 	test_json();
+	test_directory();
 	test_defaults();
 	test_doc_example();
 	test_retention_end();
