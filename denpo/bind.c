@@ -186,8 +186,6 @@ static void fmt_time(int64_t t, char out[64])
 	snprintf(out, 64, "%lld (%s)", (long long)t, s);
 }
 
-static const char *role_name(int role) { return role == DP_ROLE_INFO ? "info" : "action"; }
-
 static void hex16(char out[20], const uint8_t *p)
 {
 	char h[2 * DP_ED25519_PK + 1];
@@ -224,11 +222,11 @@ int bind_compare(const bind_claim *cl, const bind_logged *lg, const dp_envelope 
 		fmt_time(lg->accepted, b);
 		row(rows, &nr, "acceptance time", sw, a, logs, b);
 	}
-	int prec = e ? (role == DP_ROLE_INFO ? e->prec_info : e->prec_action) : lg->prec_action;
+	int prec = e ? dp_role_prec(role, e->prec_action, e->prec_info) : lg->prec_action;
 	row(rows, &nr, "precedence", sw, cl->precedence >= 0 ? dp_prec_name(cl->precedence) : NULL,
 	    e ? signed_ : logs, dp_prec_name(prec));
 	if (role)
-		row(rows, &nr, "role", sw, cl->role ? role_name(cl->role) : NULL, signed_, role_name(role));
+		row(rows, &nr, "role", sw, cl->role ? dp_role_name(cl->role) : NULL, signed_, dp_role_name(role));
 	row(rows, &nr, "classification", sw,
 	    cl->classification >= 0 ? dp_class_name(cl->classification) : NULL, e ? signed_ : logs,
 	    dp_class_name(e ? e->classification : lg->classification));
@@ -629,7 +627,7 @@ static int check_item(cli_ctx *x, bind_item *bi, const dp_cable_proof *p, const 
 	for (size_t i = 0; i < e->nrecipients; i++)
 		if (!memcmp(e->recipients[i].device, x->ks->sign_pk, DP_ED25519_PK))
 			it->role = e->recipients[i].role;
-	it->precedence = it->role == DP_ROLE_INFO ? e->prec_info : e->prec_action;
+	it->precedence = dp_role_prec(it->role, e->prec_action, e->prec_info);
 	it->classification = e->classification;
 	snprintf(it->from, sizeof it->from, "%s", e->from);
 	memcpy(it->mrn, lg.mrn, sizeof it->mrn);

@@ -43,6 +43,9 @@
  *   markings              the ministry's classification markings as the switch last
  *                         gave them ({"SECRET":"極秘",...}; denpo/markings.c), so an
  *                         offline device shows them too
+ *   records               the ministry's records schedule as the switch last gave it
+ *                         (the directory answer's "records"; denpo/schedule.c), the
+ *                         defaults of a draft's Declassify-On/-Event and Retention
  * No cable plaintext is ever written here.
  *
  * Exit codes: 0 ok, 1 error, 2 usage, 3 verification failure.
@@ -105,6 +108,8 @@ typedef struct {
 	dp_client *cl;
 	dp_markings marks;      /* cli_markings: as last read or fetched ... */
 	int64_t marks_at;       /* ... at this time (0: not yet) */
+	dp_records_sched records; /* cli_records: as last read or fetched ... */
+	int64_t records_at;       /* ... at this time (0: not yet) */
 	/*
 	 * The last failure cli_fail reported (what, reason, the switch's
 	 * message, hint; error name as dp_errname).  With quiet set (denpo ui)
@@ -585,10 +590,29 @@ json_t *cli_markings_json(cli_ctx *x);
 #define CLI_BANNER_MAX (DP_MARKING_MAX + 16 + DP_MAX_CAPTIONS * (DP_NAME_MAX + 2) + 1)
 int cli_banner(cli_ctx *x, const dp_cable *c, char *out, size_t cap) DP_WUR;
 
+/* ---- the ministry's records schedule (denpo/schedule.c) ---- */
+/*
+ * The schedule this device's drafts get their defaults from: HOME/records,
+ * asked for again from the switch (GET /v1/directory "records") first when
+ * the cache is absent or older than CLI_MARKINGS_TTL and x->cl has reached
+ * the switch, as cli_markings.  An absent or malformed cache (a warning),
+ * or a switch that fails, leaves the built-in schedule or the cache as it
+ * was.  Never NULL, never fails.
+ */
+const dp_records_sched *cli_records(cli_ctx *x);
+/* Replace HOME/records with s (0600, atomically) and use it from now on; DP codes. */
+int cli_records_save(cli_ctx *x, const dp_records_sched *s) DP_WUR;
+/*
+ * DP_OK if retention is "" or a class of cli_records; else DP_EINVAL with
+ * why naming the classes the schedule defines.
+ */
+int cli_retention_check(cli_ctx *x, const char *retention, char *why, size_t cap) DP_WUR;
+
 /* ---- the directory (denpo/directory.c) ---- */
 /*
  * The directory a drafter chooses from: from the switch when x->cl reaches
- * it (then kept in HOME/directory, and its markings in HOME/markings:
+ * it (then kept in HOME/directory, its markings in HOME/markings and its
+ * records schedule in HOME/records:
  * *kept_at = 0); when the switch is out of reach (DP_ENET), the copy kept
  * last time (*kept_at: when it was kept).  DP_OK with d filled (free it
  * with dp_directory_free); the switch's refusal as is; DP_ENET when it is
@@ -598,7 +622,8 @@ int cli_directory_get(cli_ctx *x, dp_directory *d, int64_t *kept_at) DP_WUR;
 /*
  * d as `denpo directory --json` prints it and the UI shows it:
  * {"posts":[{"name","hq"}], "collectives":[{"name","posts"}],
- *  "officers":[{"handle","post","name","roles"}], "markings": cli_markings_json}.
+ *  "officers":[{"handle","post","name","roles"}], "markings": cli_markings_json,
+ *  "records": the records schedule (dp_records_sched_json)}.
  * NULL when out of memory.
  */
 json_t *cli_directory_json(cli_ctx *x, const dp_directory *d);

@@ -199,7 +199,7 @@ json_t *cli_item_json(const bind_item *b)
 	const dp_inbox_item *it = &b->it;
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:I}", "cable_id", it->cable_id, "mrn",
 			 it->mrn, "precedence", dp_prec_name(it->precedence), "role",
-			 it->role == DP_ROLE_INFO ? "info" : "action", "classification",
+			 dp_role_name(it->role), "classification",
 			 dp_class_name(it->classification), "from", it->from, "accepted",
 			 (json_int_t)it->accepted, "size", (json_int_t)it->size, "fetched", it->fetched,
 			 "log_index", (json_int_t)b->index);
@@ -517,6 +517,8 @@ json_t *cli_cable_json(const dp_cable *c, const char *id, const char *mrn)
 			      c->subject, "refs", refs, "declassify_on", c->declassify_on, "classified_by",
 			      c->classified_by, "attachments", atts);
 	if (j) {
+		json_object_set_new(j, "declassify_event", json_string(c->declassify_event));
+		json_object_set_new(j, "retention", json_string(c->retention));
 		json_t *b = json_stringn((const char *)c->body, c->body_len);
 		json_object_set_new(j, "body", b ? b : json_null());
 	}

@@ -33,7 +33,7 @@
 enum { Q_OFFLINE = 0, Q_NOW, Q_NEVER };
 
 typedef struct {
-	const char *cls, *prec, *tags, *subject, *declass, *classby, *body;
+	const char *cls, *prec, *tags, *subject, *declass, *declass_event, *classby, *retention, *body;
 	const char *to[DP_MAX_ADDRESSEES], *info[DP_MAX_ADDRESSEES];
 	size_t nto, ninfo;
 	const char *caps[DP_MAX_CAPTIONS * 4], *attn[DP_MAX_ADDRESSEES], *refs[DP_MAX_REFS];
@@ -48,7 +48,8 @@ typedef struct {
 static const char send_help[] =
 	"usage: denpo send --class CLASS --prec PREC[/INFOPREC] --to POST[,POST...] --tags TAG[,TAG...]\n"
 	"                  --subject TEXT [--info POST,...] [--caption CAPTION]... [--attn HANDLE|ROLE]...\n"
-	"                  [--ref \"26 HQ 000012\"]... [--declassify-on YYYY-MM-DD] [--classified-by TEXT]\n"
+	"                  [--ref \"26 HQ 000012\"]... [--declassify-on YYYY-MM-DD | --declassify-event TEXT]\n"
+	"                  [--classified-by TEXT] [--retention CLASS]\n"
 	"                  [--body FILE | --body -] [--attach FILE]... [--queue | --no-queue]\n"
 	"\n"
 	"Resolves the cleared recipient devices of the addressed posts, signs the cable with\n"
@@ -62,6 +63,12 @@ static const char send_help[] =
 	"  --caption     distribution caption (NOFORN, EXDIS, ...), most restrictive first\n"
 	"  --attn        narrow to officers (handle) or roles at the addressed posts\n"
 	"  --classified-by  defaults to \"HANDLE, POST\" for classified cables\n"
+	"  --declassify-on, --declassify-event  when a classified cable may be opened: a date,\n"
+	"                or an event (\"Conclusion of the treaty\"), not both; default: the\n"
+	"                ministry's records schedule for the class and TAGS (30 years without one)\n"
+	"  --retention   how long the ministry's archive keeps the cable: a class of the records\n"
+	"                schedule (`denpo directory --json` lists them); default: the schedule's\n"
+	"                for the class and TAGS (PERMANENT without one)\n"
 	"  --decoy       plant a decoy (security office only: an officer with role DECOY): the\n"
 	"                cable goes straight into the recipients' archives, never an inbox, and\n"
 	"                any fetch of it raises a DECOY alert (docs/detection.md)\n"
@@ -82,8 +89,8 @@ static const char reply_help[] =
 	"send options), the subject is \"RE: <subject>\".  Works offline on a cable\n"
 	"held on this device (as `denpo read`); the reply then waits in the outbox.\n";
 
-enum { O_CLASS = 1, O_PREC, O_TO, O_INFO, O_CAP, O_ATTN, O_TAGS, O_SUBJ, O_REF, O_DECL, O_CLBY, O_BODY, O_ATT,
-       O_DECOY, O_QUEUE, O_NOQUEUE };
+enum { O_CLASS = 1, O_PREC, O_TO, O_INFO, O_CAP, O_ATTN, O_TAGS, O_SUBJ, O_REF, O_DECL, O_DEVT, O_CLBY, O_RET,
+       O_BODY, O_ATT, O_DECOY, O_QUEUE, O_NOQUEUE };
 
 static const struct option send_opts[] = {
 	{"class", required_argument, NULL, O_CLASS},
@@ -96,7 +103,9 @@ static const struct option send_opts[] = {
 	{"subject", required_argument, NULL, O_SUBJ},
 	{"ref", required_argument, NULL, O_REF},
 	{"declassify-on", required_argument, NULL, O_DECL},
+	{"declassify-event", required_argument, NULL, O_DEVT},
 	{"classified-by", required_argument, NULL, O_CLBY},
+	{"retention", required_argument, NULL, O_RET},
 	{"body", required_argument, NULL, O_BODY},
 	{"attach", required_argument, NULL, O_ATT},
 	{"decoy", no_argument, NULL, O_DECOY},
@@ -137,7 +146,9 @@ static int parse_opts(cli_ctx *x, int argc, char **argv, sendopts *d, const char
 		case O_SUBJ: d->subject = optarg; break;
 		case O_REF: PUSH(d->refs, d->nrefs, optarg); break;
 		case O_DECL: d->declass = optarg; break;
+		case O_DEVT: d->declass_event = optarg; break;
 		case O_CLBY: d->classby = optarg; break;
+		case O_RET: d->retention = optarg; break;
 		case O_BODY: d->body = optarg; break;
 		case O_ATT: PUSH(d->atts, d->natts, optarg); break;
 		case O_DECOY: d->decoy = 1; break;
@@ -242,6 +253,13 @@ static int read_attachments(cli_ctx *x, const sendopts *d, dp_cable *c)
 	return EXIT_OK;
 }
 
+/* How a recipient device is marked in the list: action is the plain case. */
+static const char *role_note(int role)
+{
+	static const char *const notes[] = {[DP_ROLE_INFO] = " (info)", [DP_ROLE_RECORD] = " (record copy)"};
+	return role == DP_ROLE_INFO || role == DP_ROLE_RECORD ? notes[role] : "";
+}
+
 /* Who will NOT get the cable, and who it is encrypted to: on stderr, before the body is asked for. */
 static void print_recipients(cli_ctx *x, const send_result *r)
 {
@@ -252,7 +270,7 @@ static void print_recipients(cli_ctx *x, const send_result *r)
 	fprintf(stderr, "encrypting to %zu device%s:", r->ndev, r->ndev == 1 ? "" : "s");
 	for (size_t i = 0; i < r->ndev; i++)
 		fprintf(stderr, "%s %s@%s%s", i ? "," : "", r->devs[i].officer, r->devs[i].post,
-			r->devs[i].role == DP_ROLE_INFO ? " (info)" : "");
+			role_note(r->devs[i].role));
 	fputc('\n', stderr);
 }
 
@@ -376,7 +394,8 @@ static json_t *opts_json(const sendopts *d)
 		const char *key, *v;
 	} strs[] = {
 		{"classification", d->cls}, {"precedence", d->prec},       {"subject", d->subject},
-		{"declassify_on", d->declass}, {"classified_by", d->classby},
+		{"declassify_on", d->declass}, {"declassify_event", d->declass_event},
+		{"classified_by", d->classby}, {"retention", d->retention},
 	};
 	for (size_t i = 0; j && i < sizeof lists / sizeof lists[0]; i++) {
 		if (!lists[i].n)

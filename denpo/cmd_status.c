@@ -76,7 +76,7 @@ int cmd_status(cli_ctx *x, int argc, char **argv)
 			when(p->delivered, d);
 			when(p->acked, k);
 			printf("%-20s %-12s %-6s %-16s %-16s %s\n", p->officer, p->post,
-			       p->role == DP_ROLE_INFO ? "info" : "action", d, k, p->overdue ? "OVERDUE" : "");
+			       dp_role_name(p->role), d, k, p->overdue ? "OVERDUE" : "");
 		}
 	}
 	dp_cable_status_free(&st);
@@ -90,7 +90,7 @@ json_t *cli_status_json(const dp_cable_status *st, const bind_logged *lg)
 		const dp_receipt *p = &st->recipients[i];
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:b}", "device", p->device,
 						   "officer", p->officer, "post", p->post, "role",
-						   p->role == DP_ROLE_INFO ? "info" : "action", "delivered",
+						   dp_role_name(p->role), "delivered",
 						   p->delivered ? json_integer(p->delivered) : json_null(), "acked",
 						   p->acked ? json_integer(p->acked) : json_null(), "overdue",
 						   p->overdue));

@@ -38,6 +38,16 @@ static json_t *markings_json(const dp_markings *m)
 	return j;
 }
 
+/* The records schedule as the directory answer carries it (dp_records_sched_json). */
+static json_t *records_json(const dp_records_sched *s)
+{
+	dp_buf b;
+	dp_buf_init(&b, 1 << 17);
+	json_t *j = dp_records_sched_json(s, &b) ? NULL : json_loadb((const char *)b.p, b.len, 0, NULL);
+	dp_buf_free(&b);
+	return j;
+}
+
 static json_t *listing_json(const dp_directory *d, const dp_markings *m)
 {
 	json_t *posts = json_array(), *colls = json_array(), *offs = json_array();
@@ -61,8 +71,8 @@ static json_t *listing_json(const dp_directory *d, const dp_markings *m)
 		json_decref(offs);
 		return NULL;
 	}
-	return json_pack("{s:o,s:o,s:o,s:o*}", "posts", posts, "collectives", colls, "officers", offs,
-			 "markings", markings_json(m));
+	return json_pack("{s:o,s:o,s:o,s:o*,s:o}", "posts", posts, "collectives", colls, "officers", offs,
+			 "markings", markings_json(m), "records", records_json(&d->records));
 }
 
 json_t *cli_directory_json(cli_ctx *x, const dp_directory *d)
@@ -119,6 +129,10 @@ int cli_directory_get(cli_ctx *x, dp_directory *d, int64_t *kept_at)
 		int w = cli_markings_save(x, &d->markings);
 		if (w)
 			fprintf(stderr, "denpo: warning: cannot keep the ministry's markings in %s: %s\n",
+				x->home, cli_strerror(x, w));
+		/* and the records schedule, for the drafts' defaults */
+		if ((w = cli_records_save(x, &d->records)))
+			fprintf(stderr, "denpo: warning: cannot keep the records schedule in %s: %s\n",
 				x->home, cli_strerror(x, w));
 		keep(x, d);
 		return DP_OK;

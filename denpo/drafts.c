@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,19 @@ static int string(const json_t *d, const char *key, const char **out, char *why,
 	if (!json_is_string(v))
 		return bad(why, cap, DP_EINVAL, "%s must be a string", key);
 	*out = json_string_value(v);
+	return DP_OK;
+}
+
+/* A free-text field of at most max bytes (named what in messages) into out when the draft has it; *s its text or NULL. */
+static int text(const json_t *d, const char *key, const char *what, char *out, size_t max, const char **s, char *why,
+		size_t cap)
+{
+	int r = string(d, key, s, why, cap);
+	if (r || !*s)
+		return r;
+	if (strlen(*s) > max)
+		return bad(why, cap, DP_EINVAL, "%s longer than %zu bytes", what, max);
+	strcpy(out, *s);
 	return DP_OK;
 }
 
@@ -262,14 +276,24 @@ int draft_cable(cli_ctx *x, const json_t *d, dp_cable *c, int complete, int cli,
 			return bad(why, cap, DP_EINVAL, "%s takes YYYY-MM-DD", NAME(cli, "--declassify-on", "declassify_on"));
 		strcpy(c->declassify_on, s);
 	}
-	if ((r = string(d, "classified_by", &s, why, cap)))
+	if ((r = text(d, "declassify_event", NAME(cli, "--declassify-event", "declassify_event"), c->declassify_event,
+		      DP_DECL_EVENT_MAX, &s, why, cap)))
+		return r;
+	if ((r = string(d, "retention", &s, why, cap)))
 		return r;
 	if (s) {
-		if (strlen(s) > DP_CLASSBY_MAX)
-			return bad(why, cap, DP_EINVAL, "%s longer than %d bytes",
-				   NAME(cli, "--classified-by", "classified_by"), DP_CLASSBY_MAX);
-		strcpy(c->classified_by, s);
+		size_t n = strlen(s);
+		for (size_t i = 0; i < n && i <= DP_NAME_MAX; i++)
+			c->retention[i] = (char)toupper((unsigned char)s[i]);
+		c->retention[n <= DP_NAME_MAX ? n : 0] = 0;
+		if (n > DP_NAME_MAX || (n && !dp_name_ok(c->retention)))
+			return bad(why, cap, DP_EINVAL, "%s is a retention class of the records schedule, "
+							"e.g. PERMANENT or TEMPORARY-10Y",
+				   NAME(cli, "--retention", "retention"));
 	}
+	if ((r = text(d, "classified_by", NAME(cli, "--classified-by", "classified_by"), c->classified_by,
+		      DP_CLASSBY_MAX, &s, why, cap)))
+		return r;
 	if ((r = body_atts(d, c, why, cap)))
 		return r;
 	if (!complete)
@@ -294,7 +318,15 @@ int draft_cable(cli_ctx *x, const json_t *d, dp_cable *c, int complete, int cli,
 		c->prec_info = c->prec_action;
 	if (c->prec_info < c->prec_action)
 		return bad(why, cap, DP_EINVAL, "info precedence may not be more urgent than action precedence");
-	return DP_OK;
+	if (c->declassify_on[0] && c->declassify_event[0])
+		return bad(why, cap, DP_EINVAL, "give %s or %s, not both: a cable carries one declassification",
+			   NAME(cli, "--declassify-on", "declassify_on"),
+			   NAME(cli, "--declassify-event", "declassify_event"));
+	if (c->classification == DP_CLASS_UNCLASSIFIED && (c->declassify_on[0] || c->declassify_event[0]))
+		return bad(why, cap, DP_EINVAL, "an UNCLASSIFIED cable has nothing to declassify: leave out %s",
+			   NAME(cli, "--declassify-on/--declassify-event", "declassify_on and declassify_event"));
+	/* the retention the drafter chose: one the ministry's schedule defines */
+	return cli_retention_check(x, c->retention, why, cap);
 }
 
 static json_t *name_list(const char (*l)[DP_NAME_MAX + 1], size_t n)
@@ -335,7 +367,9 @@ json_t *draft_json(const dp_cable *c)
 	set_list(j, "tags", c->tags, c->ntags);
 	set_str(j, "subject", c->subject);
 	set_str(j, "declassify_on", c->declassify_on);
+	set_str(j, "declassify_event", c->declassify_event);
 	set_str(j, "classified_by", c->classified_by);
+	set_str(j, "retention", c->retention);
 	if (c->nrefs) {
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < c->nrefs; i++)

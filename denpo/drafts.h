@@ -16,8 +16,12 @@
  *   body             "..."                     UTF-8 text, <= 1 MiB
  *   refs             ["26 HQ 000012", ...]     MRNs of earlier cables
  *   attachments      [{"name": "a.pdf", "data": "<base64>"}, ...]
- *   declassify_on    "YYYY-MM-DD"
+ *   declassify_on    "YYYY-MM-DD"              never with declassify_event
+ *   declassify_event "..."                     UTF-8, <= 128 bytes: declassified on an event
  *   classified_by    "..."                     default "HANDLE, POST" when classified
+ *   retention        "TEMPORARY-10Y"           a class of the records schedule (upper-cased)
+ * Declassification and retention left out get the records schedule's
+ * defaults when the cable is sealed (cli_records, dp_records_defaults).
  *
  * Each element of to/info/attn/captions/tags may itself be a comma list
  * ("TOKYO, PARIS"), as the CLI's options are.  Names of posts, captions
@@ -58,7 +62,9 @@
  * replace c's (c's other fields stay: the defaults, e.g. a reply's REF and
  * TO); body and attachments are copied in (c owns them).  complete: the
  * cable must be ready to send (TO, precedence, classification, TAGS and
- * subject present; classified_by defaulted from x's officer and post);
+ * subject present; classified_by defaulted from x's officer and post;
+ * one declassification at most, none on UNCLASSIFIED; a retention the
+ * records schedule defines, else why lists the classes it does);
  * else only the shape is checked (a draft being written).  cli: messages
  * name the CLI's options ("--to POST is required"), else the JSON fields
  * ("to is required").  DP_OK, or DP_EINVAL with why; DP_ETOOBIG (a body

@@ -49,7 +49,7 @@ static int held_one(cli_ctx *x, const char *id, bind_item *bi, char *why, size_t
 		for (size_t i = 0; i < e.nrecipients; i++)
 			if (!memcmp(e.recipients[i].device, x->ks->sign_pk, DP_ED25519_PK))
 				it->role = e.recipients[i].role;
-		it->precedence = it->role == DP_ROLE_INFO ? e.prec_info : e.prec_action;
+		it->precedence = dp_role_prec(it->role, e.prec_action, e.prec_info);
 		it->classification = e.classification;
 		snprintf(it->from, sizeof it->from, "%s", e.from);
 		memcpy(it->mrn, mrn, sizeof it->mrn);

@@ -288,6 +288,11 @@ int send_sealed(cli_ctx *x, dp_cable *c, int decoy, send_plan *pl, send_result *
 	if (!memcmp(c->id, zero_id, sizeof zero_id))
 		dp_random(c->id, sizeof c->id); /* else: an outbox entry's, kept across attempts */
 	c->created = dp_now();
+	/* declassification and retention the drafter left empty: the ministry's schedule proposes them */
+	if ((r = dp_records_defaults(cli_records(x), c))) {
+		ec = cli_fail(x, r, "give --class", "the cable has no classification");
+		goto out;
+	}
 	strcpy(c->from, x->ans.post);
 	memcpy(c->from_device, x->ks->sign_pk, DP_ED25519_PK);
 	if ((r = dp_cable_validate(c))) {
@@ -394,7 +399,7 @@ json_t *send_result_json(const send_result *r)
 			dp_hex_encode(hex, r->devs[i].device, DP_ED25519_PK);
 			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "device", hex, "officer",
 							   r->devs[i].officer, "post", r->devs[i].post, "role",
-							   r->devs[i].role == DP_ROLE_INFO ? "info" : "action"));
+							   dp_role_name(r->devs[i].role)));
 		}
 		json_object_set_new(j, "devices", a);
 	}

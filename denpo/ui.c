@@ -26,6 +26,7 @@
  *   GET  /api/sent                   sent cables, pending and lost ones
  *   GET  /api/directory              posts, collectives, officers and roles (as `denpo directory`)
  *   POST /api/send {draft}           sign, encrypt, submit; or into the outbox when offline
+ *   POST /api/defaults {draft}       the records schedule's declassification and retention for it
  *   GET  /api/reply/ID               the draft of a reply to a cable
  *   GET|POST /api/drafts, GET|PUT|DELETE /api/drafts/ID   drafts (denpo/drafts.h)
  *   GET  /api/outbox, POST /api/outbox/send               the outbox (denpo/outbox.h)
@@ -634,6 +635,50 @@ static void h_outbox_send(dp_webui_req *rq)
 	outbox_report_free(&r);
 }
 
+/* ---- the records schedule's defaults, for the compose form ---- */
+
+/*
+ * POST /api/defaults {draft}: the declassification and retention the records
+ * schedule proposes for the draft's classification and TAGS if it were sealed
+ * now (the fields the draft sets stay its own), and the schedule's classes:
+ * {"declassify_on", "declassify_event", "retention", "retentions": [names]}.
+ */
+static void h_defaults(dp_webui_req *rq)
+{
+	ui_app *a = rq->app;
+	if (halted(rq))
+		return;
+	json_t *d = body_json(rq);
+	if (!d)
+		return;
+	char why[512];
+	dp_cable c;
+	dp_cable_init(&c);
+	c.classification = c.prec_action = c.prec_info = -1;
+	int r = draft_cable(a->x, d, &c, 0, 0, why, sizeof why);
+	json_decref(d);
+	if (!r && c.classification < 0) {
+		r = DP_EINVAL;
+		snprintf(why, sizeof why, "classification is required");
+	}
+	c.created = dp_now();
+	const dp_records_sched *s = cli_records(a->x);
+	if (!r)
+		r = dp_records_defaults(s, &c);
+	json_t *names = json_array();
+	for (size_t i = 0; names && i < s->nretentions; i++)
+		json_array_append_new(names, json_string(s->retentions[i].name));
+	if (r)
+		draft_fail(rq, r, why);
+	else
+		dp_webui_json(rq, 200, json_pack("{s:s, s:s, s:s, s:o}", "declassify_on", c.declassify_on,
+						 "declassify_event", c.declassify_event, "retention", c.retention,
+						 "retentions", names));
+	if (r)
+		json_decref(names);
+	dp_cable_free(&c);
+}
+
 /* ---- the directory, for TO/INFO/ATTN ---- */
 
 static void h_directory(dp_webui_req *rq)
@@ -825,6 +870,7 @@ static const dp_webui_route routes[] = {
 	{"GET", DP_WEBUI_EXACT, "/api/sent", h_sent},
 	{"GET", DP_WEBUI_EXACT, "/api/directory", h_directory},
 	{"POST", DP_WEBUI_EXACT, "/api/send", h_send},
+	{"POST", DP_WEBUI_EXACT, "/api/defaults", h_defaults},
 	{"GET", DP_WEBUI_PREFIX, "/api/reply/", h_reply},
 	{"GET", DP_WEBUI_EXACT, "/api/drafts", h_drafts_list},
 	{"POST", DP_WEBUI_EXACT, "/api/drafts", h_draft_new},

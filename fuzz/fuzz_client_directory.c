@@ -6,7 +6,8 @@
  * within what the device relies on: the caps, names as the cable format
  * allows them, every officer's post and collective member a listed post,
  * and every marking one dp_marking_ok accepts, so every banner made with
- * it still carries its level; a refusal leaves nothing behind; nothing
+ * it still carries its level, and a records schedule dp_records_sched_validate
+ * accepts (the built-in one without "records"); a refusal leaves nothing behind; nothing
  * leaks.  Seeds: fuzz/corpus/fuzz_client_directory/.
  */
 #include <stdlib.h>
@@ -56,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap(); /* a refused answer leaves nothing behind */
 		return 0;
 	}
+	if (dp_records_sched_validate(&d.records, NULL, 0))
+		__builtin_trap(); /* an accepted schedule (or the built-in one) is a valid one */
 	if (d.nposts > DP_DIR_POSTS_MAX || d.ncolls > DP_DIR_COLLECTIVES_MAX ||
 	    d.nofficers > DP_DIR_OFFICERS_MAX)
 		__builtin_trap();

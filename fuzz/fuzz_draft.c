@@ -19,6 +19,17 @@ void cli_path(const cli_ctx *x, char out[PATH_MAX], const char *name)
 }
 const char *cli_strerror(cli_ctx *x, int rc) { return dp_strerror(rc); }
 int cli_shred(const char *path) { return DP_EIO; }
+/* The schedule's check (denpo/schedule.c) against the built-in schedule: no HOME here. */
+int cli_retention_check(cli_ctx *x, const char *retention, char *why, size_t cap)
+{
+	dp_records_sched s;
+	int64_t end;
+	dp_records_sched_default(&s);
+	if (!retention[0] || dp_records_retention_end(&s, retention, 0, &end) == DP_OK)
+		return DP_OK;
+	snprintf(why, cap, "no retention class %s", retention);
+	return DP_EINVAL;
+}
 
 static void fresh(dp_cable *c)
 {

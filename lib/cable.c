@@ -106,6 +106,37 @@ static int date_ok(const char *s)
 
 static int attn_ok(const char *s) { return dp_name_ok(s) || dp_handle_ok(s); }
 
+/* ---- recipient roles ---- */
+
+static const char *const role_names[] = {[DP_ROLE_ACTION] = "action", [DP_ROLE_INFO] = "info",
+					  [DP_ROLE_RECORD] = "record"};
+#define ROLE_MAX DP_ROLE_RECORD
+
+const char *dp_role_name(int role)
+{
+	if (role < DP_ROLE_ACTION || role > ROLE_MAX)
+		return "?";
+	return role_names[role];
+}
+
+int dp_role_parse(const char *s, int *role)
+{
+	for (int i = DP_ROLE_ACTION; i <= ROLE_MAX; i++) {
+		if (!strcmp(s, role_names[i])) {
+			*role = i;
+			return DP_OK;
+		}
+	}
+	return DP_EPARSE; /* "action", "info" or "record" */
+}
+
+int dp_role_prec(int role, int prec_action, int prec_info)
+{
+	if (role == DP_ROLE_RECORD)
+		return DP_PREC_ROUTINE; /* the archive's copy never raises an alarm */
+	return role == DP_ROLE_INFO ? prec_info : prec_action;
+}
+
 /* ---- the cable object ---- */
 
 void dp_cable_init(dp_cable *c)
@@ -200,8 +231,8 @@ int dp_routing_validate(const dp_routing *c)
 			return DP_EPARSE; /* X25519 or mlkem768x25519 only */
 		if (x->key_type != c->recipients[0].key_type)
 			return DP_EMIXED; /* classic and post-quantum never mixed */
-		if (x->role != DP_ROLE_ACTION && x->role != DP_ROLE_INFO)
-			return DP_EPARSE;
+		if (x->role < DP_ROLE_ACTION || x->role > ROLE_MAX)
+			return DP_EPARSE; /* action, info or record (any cable) */
 		if (x->role == DP_ROLE_INFO && c->ninfo == 0)
 			return DP_EPARSE; /* info recipient without info addressees */
 		if (i && memcmp(c->recipients[i - 1].device, x->device, DP_ED25519_PK) >= 0)
@@ -247,6 +278,11 @@ int dp_cable_validate(const dp_cable *c)
 			if (!strcmp(c->refs[i], c->refs[j]))
 				return DP_EPARSE; /* duplicate reference */
 	}
+	if (c->declassify_on[0] && c->declassify_event[0])
+		return DP_EPARSE; /* one declassification instruction: a date or an event */
+	if (c->declassify_event[0] && (c->classification == DP_CLASS_UNCLASSIFIED ||
+				       !line_text_ok(c->declassify_event, DP_DECL_EVENT_MAX)))
+		return DP_EPARSE;
 	if (c->declassify_on[0]) {
 		if (c->classification == DP_CLASS_UNCLASSIFIED || !date_ok(c->declassify_on))
 			return DP_EPARSE;
@@ -265,6 +301,8 @@ int dp_cable_validate(const dp_cable *c)
 			return DP_EPARSE; /* nothing to classify */
 	} else if (!line_text_ok(c->classified_by, DP_CLASSBY_MAX))
 		return DP_EPARSE; /* required for classified cables */
+	if (c->retention[0] && !dp_name_ok(c->retention))
+		return DP_EPARSE; /* a retention class is a name */
 	if (c->body_len > DP_MAX_BODY)
 		return DP_ETOOBIG;
 	if (c->body_len && !c->body)
@@ -319,7 +357,7 @@ static int put_headers(const dp_cable *c, const uint8_t (*atts_sha)[DP_SHA256], 
 		const dp_recipient *x = &c->recipients[i];
 		dp_hex_encode(hex, x->device, DP_ED25519_PK);
 		r = dp_buf_printf(b, "Recipient: %s %u %lu %s\n", hex, (unsigned)x->key_type,
-				  (unsigned long)x->epoch, x->role == DP_ROLE_INFO ? "info" : "action");
+				  (unsigned long)x->epoch, dp_role_name(x->role));
 	}
 	if (!r)
 		r = dp_fld_put_list(b, "Tags", c->tags, c->ntags);
@@ -334,8 +372,12 @@ static int put_headers(const dp_cable *c, const uint8_t (*atts_sha)[DP_SHA256], 
 	}
 	if (!r && c->declassify_on[0])
 		r = dp_buf_printf(b, "Declassify-On: %s\n", c->declassify_on);
+	if (!r && c->declassify_event[0])
+		r = dp_buf_printf(b, "Declassify-Event: %s\n", c->declassify_event);
 	if (!r && c->classified_by[0])
 		r = dp_buf_printf(b, "Classified-By: %s\n", c->classified_by);
+	if (!r && c->retention[0])
+		r = dp_buf_printf(b, "Retention: %s\n", c->retention);
 	for (size_t i = 0; !r && i < c->natts; i++) {
 		dp_hex_encode(hex, atts_sha[i], DP_SHA256);
 		r = dp_buf_printf(b, "Attachment: %zu %s %s\n", c->atts[i].len, hex,
@@ -385,8 +427,8 @@ int dp_cable_encode(const dp_cable *c, const uint8_t sk[DP_ED25519_SK], dp_buf *
 /* ---- decoding ---- */
 
 /*
- * The header fields (lib/fields.h).  Their lines may carry UTF-8: Subject
- * and Classified-By are free text, checked by their own rule.
+ * The header fields (lib/fields.h).  Their lines may carry UTF-8: Subject,
+ * Declassify-Event and Classified-By are free text, checked by their own rule.
  */
 static int take(dp_cur *c, const char *name, const char **v, size_t *vn)
 {
@@ -411,7 +453,7 @@ static int parse_hex(uint8_t *out, size_t n, const char *v, size_t vn)
 
 static int parse_recipient(dp_recipient *x, const char *v, size_t vn)
 {
-	/* "<64 hex> <key_type> <epoch> <action|info>" */
+	/* "<64 hex> <key_type> <epoch> <action|info|record>" */
 	const char *f[4];
 	size_t fl[4], k = 0, i = 0;
 	while (k < 4) {
@@ -431,12 +473,11 @@ static int parse_recipient(dp_recipient *x, const char *v, size_t vn)
 		return DP_EPARSE;
 	x->key_type = (uint8_t)kt;
 	x->epoch = (uint32_t)ep;
-	if (fl[3] == 6 && !memcmp(f[3], "action", 6))
-		x->role = DP_ROLE_ACTION;
-	else if (fl[3] == 4 && !memcmp(f[3], "info", 4))
-		x->role = DP_ROLE_INFO;
-	else
+	char role[8];
+	int role_v;
+	if (dp_fld_copy(role, sizeof role, f[3], fl[3]) || dp_role_parse(role, &role_v))
 		return DP_EPARSE;
+	x->role = (uint8_t)role_v;
 	return DP_OK;
 }
 
@@ -545,8 +586,14 @@ static int parse_headers(dp_cable *c, dp_cur *cur)
 	if ((r = take(cur, "Declassify-On", &v, &vn)) < 0 ||
 	    (r == 1 && (r = dp_fld_copy(c->declassify_on, sizeof c->declassify_on, v, vn))))
 		return r == DP_ETOOBIG ? DP_EPARSE : r;
+	if ((r = take(cur, "Declassify-Event", &v, &vn)) < 0 ||
+	    (r == 1 && (r = dp_fld_copy(c->declassify_event, sizeof c->declassify_event, v, vn))))
+		return r;
 	if ((r = take(cur, "Classified-By", &v, &vn)) < 0 ||
 	    (r == 1 && (r = dp_fld_copy(c->classified_by, sizeof c->classified_by, v, vn))))
+		return r;
+	if ((r = take(cur, "Retention", &v, &vn)) < 0 ||
+	    (r == 1 && (r = dp_fld_copy(c->retention, sizeof c->retention, v, vn))))
 		return r;
 	while ((r = take(cur, "Attachment", &v, &vn)) == 1) {
 		if (c->natts == DP_MAX_ATTACHMENTS)
@@ -715,6 +762,10 @@ int dp_cable_render_marked(const dp_cable *c, const char *mrn, const dp_markings
 		r = dp_buf_printf(out, "CLASSIFIED BY: %s\n", c->classified_by);
 	if (!r && c->declassify_on[0])
 		r = dp_buf_printf(out, "DECL: %s\n", c->declassify_on);
+	if (!r && c->declassify_event[0])
+		r = dp_buf_printf(out, "DECL: ON EVENT: %s\n", c->declassify_event);
+	if (!r && c->retention[0])
+		r = dp_buf_printf(out, "RETENTION: %s\n", c->retention);
 	if (!r)
 		r = put_rlist(out, "TAGS:", c->tags, c->ntags);
 	if (!r)

@@ -698,13 +698,7 @@ static int jrole(json_t *o, const char *k, int *role)
 	char s[16];
 	if (jstr(o, k, s, sizeof s))
 		return refuse(k);
-	if (strcmp(s, "action") == 0)
-		*role = DP_ROLE_ACTION;
-	else if (strcmp(s, "info") == 0)
-		*role = DP_ROLE_INFO;
-	else
-		return refuse(k); /* roles are "action" or "info" */
-	return DP_OK;
+	return dp_role_parse(s, role) ? refuse(k) : DP_OK; /* "action", "info" or "record" */
 }
 
 /* The array o[k] (must exist, at most max entries); *arr = NULL when empty. */
@@ -1656,6 +1650,7 @@ void dp_directory_free(dp_directory *d)
 	free(d->colls);
 	free(d->officers);
 	memset(d, 0, sizeof *d);
+	dp_records_sched_default(&d->records);
 }
 
 static int name_cmp(const void *a, const void *b) { return strcmp(a, b); }
@@ -1779,6 +1774,20 @@ static int dir_officers(json_t *j, dp_directory *d, char (*posts)[DP_NAME_MAX + 
 	return r ? r : names_unique(d->officers, d->nofficers, sizeof *d->officers);
 }
 
+/* The "records" member (absent: the built-in schedule) into *s; DP_EPROTO if it is not one. */
+static int jrecords(json_t *v, dp_records_sched *s)
+{
+	dp_records_sched_default(s);
+	if (!v)
+		return DP_OK;
+	char *txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!txt)
+		return DP_ENOMEM;
+	int r = dp_records_sched_parse((const uint8_t *)txt, strlen(txt), s, NULL, 0);
+	free(txt);
+	return r ? DP_EPROTO : DP_OK; /* a bad schedule: the answer is refused, as a bad marking */
+}
+
 static int directory_of(json_t *j, dp_directory *d)
 {
 	char (*posts)[DP_NAME_MAX + 1] = NULL;
@@ -1791,6 +1800,8 @@ static int directory_of(json_t *j, dp_directory *d)
 		r = dir_officers(j, d, posts);
 	if (!r)
 		r = jmarkings(json_object_get(j, "markings"), &d->markings);
+	if (!r)
+		r = jrecords(json_object_get(j, "records"), &d->records);
 	free(posts);
 	if (r)
 		dp_directory_free(d);
@@ -1800,6 +1811,7 @@ static int directory_of(json_t *j, dp_directory *d)
 int dp_client_parse_directory(const uint8_t *body, size_t len, dp_directory *out)
 {
 	memset(out, 0, sizeof *out);
+	dp_records_sched_default(&out->records);
 	json_t *j;
 	int r = parse_obj(body, len, "directory", &j, NULL, 0);
 	r = r ? r : directory_of(j, out);
@@ -1810,6 +1822,7 @@ int dp_client_parse_directory(const uint8_t *body, size_t len, dp_directory *out
 int dp_client_directory(dp_client *c, dp_directory *out)
 {
 	memset(out, 0, sizeof *out);
+	dp_records_sched_default(&out->records);
 	dp_buf b;
 	int r = request_body(c, "/v1/directory", 0, NULL, 0, 0, DP_CLIENT_JSON_MAX, &b);
 	if (!r && (r = dp_client_parse_directory(b.p, b.len, out)) == DP_EPROTO)

@@ -97,6 +97,13 @@ check "read: subject" grep -qx "SUBJECT: $SUBJ" "$T/read.txt"
 check "read: TAGS" grep -qx "TAGS: PREL, $TAG" "$T/read.txt"
 check "read: body" grep -qF "1. (S) $BODYSTR." "$T/read.txt"
 check "read: FM and INFO lines" grep -qx "INFO BEIJING" "$T/read.txt"
+# declassification 30 years after Created (the built-in records schedule; 29 February becomes 1 March)
+created=$(dp tanaka.h --json read "$S1" 2>/dev/null | jq -r .created)
+decl="$(($(date -u -d "@$created" +%Y) + 30))-$(date -u -d "@$created" +%m-%d | sed 's/^02-29$/03-01/')"
+check "read: DECL from the schedule's default (Created + 30 years: $decl)" grep -qx "DECL: $decl" "$T/read.txt"
+check "read: RETENTION from the schedule's default" grep -qx "RETENTION: PERMANENT" "$T/read.txt"
+check "read --json: declassify_on and retention" \
+	[ "$(dp tanaka.h --json read "$S1" | jq -r '"\(.declassify_on) \(.retention) [\(.declassify_event)]"')" = "$decl PERMANENT []" ]
 st=$(dp sato.k --json status "$S1")
 row() { jq -r --arg o "$1" '.recipients[] | select(.officer==$o) | "\(.delivered != null) \(.acked != null)"' <<<"$st"; }
 check "status after fetch: tanaka.h delivered, not acked" [ "$(row tanaka.h)" = "true false" ]
@@ -215,6 +222,65 @@ body "1. (C) ATTN role test."
 A2=$(send sato.k --class CONFIDENTIAL --prec ROUTINE --to WASHINGTON --attn COMMS --tags ADMN --subject "attn role")
 check "ATTN role COMMS: only suzuki.a" grep -qx "encrypting to 1 device: suzuki.a@WASHINGTON" "$T/send.err"
 check "ATTN role: tanaka.h does not get it" hasnt tanaka.h "$(id_of "$A2")"
+
+# ---- declassification and retention: the drafter's, the schedule's, refusals ----
+body "1. (S) Records test."
+E1=$(send sato.k --class SECRET --prec ROUTINE --to BEIJING --tags PREL --subject "records flags" \
+	--declassify-event "Conclusion of the naval talks" --retention permanent) ||
+	no "send --declassify-event: $(cat "$T/send.err")"
+dp mori.y read "$E1" >"$T/read.txt" 2>"$T/err" || no "mori.y read: $(cat "$T/err")"
+check "--declassify-event: DECL: ON EVENT" grep -qx "DECL: ON EVENT: Conclusion of the naval talks" "$T/read.txt"
+check "--declassify-event: no date besides" eval "! grep -q '^DECL: [0-9]' '$T/read.txt'"
+check "--retention (any letter case): RETENTION: PERMANENT" grep -qx "RETENTION: PERMANENT" "$T/read.txt"
+n0=$(ncables)
+send sato.k --class SECRET --prec ROUTINE --to BEIJING --tags PREL --subject "x" --retention TEMPORARY-10Y >/dev/null
+check "--retention the schedule lacks: usage error (exit 2)" [ $? = 2 ]
+check "--retention the schedule lacks: the classes are listed" \
+	grep -q "no retention class TEMPORARY-10Y; it defines PERMANENT" "$T/send.err"
+send sato.k --class SECRET --prec ROUTINE --to BEIJING --tags PREL --subject "x" --declassify-on 2060-01-01 \
+	--declassify-event "x" >/dev/null
+check "--declassify-on with --declassify-event: exit 2" [ $? = 2 ]
+check "--declassify-on with --declassify-event: why" grep -q "not both" "$T/send.err"
+send sato.k --class UNCLASSIFIED --prec ROUTINE --to BEIJING --tags PREL --subject "x" --declassify-event "x" \
+	>/dev/null
+check "UNCLASSIFIED with a declassification: exit 2" [ $? = 2 ]
+check "refused drafts: nothing stored on the switch" [ "$(ncables)" = "$n0" ]
+# the schedule comes with the directory: a switch without one hands the built-in schedule
+dp sato.k --json directory >"$T/dir.json" 2>"$T/err" || no "directory: $(cat "$T/err")"
+check "directory --json: the records schedule" \
+	[ "$(jq -c '[.records.retentions, .records.classes.SECRET.declassify_years]' "$T/dir.json")" = \
+	'[[{"name":"PERMANENT","years":0}],30]' ]
+check "the schedule is kept in HOME/records (0600)" [ "$(stat -c %a "$T/sato.k/records" 2>/dev/null)" = 600 ]
+check "HOME/records is the directory's records object" \
+	[ "$(jq -c . "$T/sato.k/records")" = "$(jq -c .records "$T/dir.json")" ]
+# a schedule as a switch that has one hands it: classes of its own, a TAG's rule (the device's cache)
+jq -c '.records | .retentions += [{"name":"TEMPORARY-10Y","years":10}]
+	| .classes.CONFIDENTIAL = {"retention":"TEMPORARY-10Y","declassify_years":10,"declassify_event":""}
+	| .tags = [{"tag":"KJUS","rule":{"retention":"PERMANENT","declassify_years":0,
+		"declassify_event":"End of the proceedings"}}]' "$T/dir.json" >"$T/sato.k/records"
+body "1. (C) Records schedule test."
+E2=$(send sato.k --class CONFIDENTIAL --prec ROUTINE --to WASHINGTON --tags ADMN --subject "schedule class") ||
+	no "send (schedule): $(cat "$T/send.err")"
+created=$(dp suzuki.a --json read "$E2" 2>/dev/null | jq -r .created)
+decl="$(($(date -u -d "@$created" +%Y) + 10))-$(date -u -d "@$created" +%m-%d)"
+[ "${decl#*-}" != 02-29 ] || decl="${decl%%-*}-03-01"
+dp suzuki.a read "$E2" >"$T/read.txt" 2>"$T/err" || no "suzuki.a read: $(cat "$T/err")"
+check "schedule's class rule: RETENTION: TEMPORARY-10Y" grep -qx "RETENTION: TEMPORARY-10Y" "$T/read.txt"
+check "schedule's class rule: DECL Created + 10 years ($decl)" grep -qx "DECL: $decl" "$T/read.txt"
+E3=$(send sato.k --class CONFIDENTIAL --prec ROUTINE --to WASHINGTON --tags ADMN,KJUS --subject "schedule tag") ||
+	no "send (schedule tag): $(cat "$T/send.err")"
+dp suzuki.a read "$E3" >"$T/read.txt" 2>"$T/err" || no "suzuki.a read: $(cat "$T/err")"
+check "a TAG's rule: the longer retention (PERMANENT)" grep -qx "RETENTION: PERMANENT" "$T/read.txt"
+check "a TAG's rule: its event over the class's date" grep -qx "DECL: ON EVENT: End of the proceedings" "$T/read.txt"
+E4=$(send sato.k --class CONFIDENTIAL --prec ROUTINE --to WASHINGTON --tags ADMN --subject "schedule flag" \
+	--retention temporary-10y --declassify-on 2031-04-01) || no "send (flags): $(cat "$T/send.err")"
+dp suzuki.a read "$E4" >"$T/read.txt" 2>"$T/err" || no "suzuki.a read: $(cat "$T/err")"
+check "the drafter's date stands" grep -qx "DECL: 2031-04-01" "$T/read.txt"
+check "a class of the cached schedule is accepted" grep -qx "RETENTION: TEMPORARY-10Y" "$T/read.txt"
+printf '{"retentions":[]}' >"$T/sato.k/records"
+send sato.k --class CONFIDENTIAL --prec ROUTINE --to WASHINGTON --tags ADMN --subject "damaged cache" >/dev/null
+check "a damaged HOME/records: a warning, and the built-in schedule" grep -q "records is unreadable or malformed" "$T/send.err"
+rm -f "$T/sato.k/records"
 
 # ---- collective address ----
 body "1. (U) Circular to all posts."

@@ -57,6 +57,7 @@ static void base_cable(dp_cable *c, size_t nrcp)
 	c->nrefs = 1;
 	strcpy(c->declassify_on, "2051-02-24");
 	strcpy(c->classified_by, "Ambassador X, reason 1.4(d)");
+	strcpy(c->retention, "PERMANENT");
 	const char *body = "1. (S) Body text.\n";
 	c->body = (uint8_t *)strdup(body);
 	c->body_len = strlen(body);
@@ -71,6 +72,8 @@ static int encode(const dp_cable *c, dp_buf *out)
 	dp_buf_init(out, DP_MAX_PLAINTEXT);
 	return dp_cable_encode(c, dev_sk, out);
 }
+
+static int has(const dp_buf *b, const char *s) { return memmem(b->p, b->len, s, strlen(s)) != NULL; }
 
 static int decode_buf(const uint8_t *p, size_t n)
 {
@@ -151,6 +154,18 @@ static void test_vocab(void)
 	memset(big, 'A', 48);
 	big[48] = 0;
 	CHECK(dp_mrn_format(mrn, 2026, big, 999999) == DP_OK && dp_mrn_ok(mrn));
+	/* recipient roles: one table of names, one rule of precedence */
+	static const char *const roles[] = {"?", "action", "info", "record", "?"};
+	for (int i = 0; i <= 4; i++) {
+		CHECKF(!strcmp(dp_role_name(i), roles[i]), "role %d", i);
+		int want = i >= 1 && i <= 3 ? DP_OK : DP_EPARSE;
+		CHECKF(dp_role_parse(roles[i], &v) == want && (want || v == i), "parse %s", roles[i]);
+	}
+	CHECK(dp_role_name(-1)[0] == '?' && dp_role_parse("Record", &v) == DP_EPARSE);
+	CHECK(dp_role_parse("", &v) == DP_EPARSE && dp_role_parse("records", &v) == DP_EPARSE);
+	CHECK(dp_role_prec(DP_ROLE_ACTION, DP_PREC_FLASH, DP_PREC_PRIORITY) == DP_PREC_FLASH);
+	CHECK(dp_role_prec(DP_ROLE_INFO, DP_PREC_FLASH, DP_PREC_PRIORITY) == DP_PREC_PRIORITY);
+	CHECK(dp_role_prec(DP_ROLE_RECORD, DP_PREC_FLASH, DP_PREC_FLASH) == DP_PREC_ROUTINE);
 }
 
 static void test_roundtrip(void)
@@ -174,6 +189,7 @@ static void test_roundtrip(void)
 		      d.recipients[i].role == c.recipients[i].role);
 	CHECK(d.ntags == 2 && !strcmp(d.subject, c.subject) && d.nrefs == 1);
 	CHECK(!strcmp(d.declassify_on, "2051-02-24") && !strcmp(d.classified_by, c.classified_by));
+	CHECK(!strcmp(d.retention, "PERMANENT") && !d.declassify_event[0]);
 	CHECK(d.body_len == c.body_len && !memcmp(d.body, c.body, c.body_len));
 	CHECK(d.natts == 1 && d.atts[0].len == 11 && !memcmp(d.atts[0].data, "attachment\n", 11));
 	uint8_t h[32];
@@ -266,7 +282,7 @@ static int removal_expect(const span *l)
 {
 	/* optional headers whose absence leaves a valid cable */
 	static const char *const ok[] = {"Captions: ", "Attn: ", "Recipient: ", "Ref: ",
-					 "Declassify-On: "};
+					 "Declassify-On: ", "Retention: "};
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
 		if (l->n > strlen(ok[i]) && !memcmp(l->p, ok[i], strlen(ok[i])))
 			return DP_OK;
@@ -281,7 +297,7 @@ static void test_header_structure(void)
 	CHECK(encode(&c, &b) == DP_OK);
 	span l[64];
 	size_t body_off, k = split_headers(&b, l, 64, &body_off);
-	CHECK(k == 20); /* 19 header names, two Recipient lines */
+	CHECK(k == 21); /* 20 header names (not Declassify-Event), two Recipient lines */
 	int idx[64];
 	for (size_t i = 0; i < k; i++)
 		idx[i] = (int)i;
@@ -380,6 +396,11 @@ static void test_values(void)
 	CHECK(mutate(&b, " 1 0 action", " 1 4294967295 action") == DP_OK);
 	CHECK(mutate(&b, " 1 0 action", " 1 0 action ") == DP_EPARSE);
 	CHECK(mutate(&b, " 1 0 action", " 1  0 action") == DP_EPARSE);
+	CHECK(mutate(&b, " 1 1 info\n", " 1 1 record\n") == DP_OK); /* the archive's copy */
+	CHECK(mutate(&b, " 1 1 info\n", " 1 1 Record\n") == DP_EPARSE);
+	CHECK(mutate(&b, " 1 1 info\n", " 1 1 records\n") == DP_EPARSE);
+	CHECK(mutate(&b, " 1 1 info\n", " 1 1 3\n") == DP_EPARSE);
+	CHECK(mutate(&b, " 1 1 info\n", " 1 1 \n") == DP_EPARSE);
 	CHECK(mutate(&b, "Tags: PREL, PGOV", "Tags: PREL, prel") == DP_EPARSE);
 	CHECK(mutate(&b, "Subject: TEST SUBJECT", "Subject: TEST\xc3\x28") == DP_EPARSE);     /* bad UTF-8 */
 	CHECK(mutate(&b, "Subject: TEST SUBJECT", "Subject: TEST\xc0\xaf") == DP_EPARSE);     /* overlong */
@@ -408,6 +429,93 @@ static void test_values(void)
 	CHECK(mutate(&b, "Attachment: 11 ", "Attachment: 12 ") == DP_EPARSE);
 	CHECK(mutate(&b, " a.txt\n", " .a.txt\n") == DP_EPARSE);
 	CHECK(mutate(&b, " a.txt\n", " a/b.txt\n") == DP_EPARSE);
+	dp_buf_free(&b);
+	dp_cable_free(&c);
+}
+
+/* Declassify-Event and Retention: where they go, what they hold, and the one-instruction rule. */
+static void test_records_fields(void)
+{
+	dp_cable c, d;
+	dp_buf b, b2;
+	base_cable(&c, 2);
+	c.declassify_on[0] = 0;
+	strcpy(c.declassify_event, "Conclusion of the treaty \xe2\x80\x94 Art. 3");
+	strcpy(c.retention, "TEMPORARY-10Y");
+	CHECK(encode(&c, &b) == DP_OK);
+	CHECK(has(&b, "\nRef: 26 TOKYO 000001\nDeclassify-Event: Conclusion of the treaty \xe2\x80\x94 Art. 3\n"
+		      "Classified-By: Ambassador X, reason 1.4(d)\nRetention: TEMPORARY-10Y\nAttachment: "));
+	CHECK(dp_cable_decode(&d, b.p, b.len) == DP_OK);
+	CHECK(!strcmp(d.declassify_event, c.declassify_event) && !d.declassify_on[0]);
+	CHECK(!strcmp(d.retention, "TEMPORARY-10Y"));
+	CHECK(encode(&d, &b2) == DP_OK && b2.len == b.len && !memcmp(b2.p, b.p, b.len));
+	dp_buf_free(&b2);
+	dp_cable_free(&d);
+	/* strict decoding: order, spelling, text rules, lengths */
+	const char *ev = "Declassify-Event: Conclusion", *rt = "Retention: TEMPORARY-10Y";
+	CHECK(mutate(&b, ev, "Declassify-Event: Conclusion") == DP_OK);
+	CHECK(mutate(&b, ev, "Declassify-Event:  Conclusion") == DP_EPARSE);
+	CHECK(mutate(&b, ev, "Declassify-event: Conclusion") == DP_EPARSE);
+	CHECK(mutate(&b, ev, "Declassify-Event: Conclusion\x1b[2J") == DP_EPARSE);
+	CHECK(mutate(&b, ev, "Declassify-Event: Conclusion\xc2\x9b") == DP_EPARSE);
+	CHECK(mutate(&b, ev, "Declassify-Event: Conclusion\xc3\x28") == DP_EPARSE);
+	CHECK(mutate(&b, " Art. 3\n", " Art. 3 \n") == DP_EPARSE); /* trailing space */
+	CHECK(mutate(&b, rt, "Retention: temporary-10y") == DP_EPARSE);
+	CHECK(mutate(&b, rt, "Retention: TEMPORARY 10Y") == DP_OK);
+	CHECK(mutate(&b, rt, "Retention: TEMPORARY  10Y") == DP_EPARSE);
+	CHECK(mutate(&b, rt, "Retention: TEMPORARY,10Y") == DP_EPARSE);
+	CHECK(mutate(&b, rt, "Retention:  TEMPORARY-10Y") == DP_EPARSE);
+	char s[512];
+	snprintf(s, sizeof s, "Retention: %0*d", DP_NAME_MAX, 0);
+	CHECK(mutate(&b, rt, s) == DP_OK);
+	snprintf(s, sizeof s, "Retention: %0*d", DP_NAME_MAX + 1, 0);
+	CHECK(mutate(&b, rt, s) == DP_ETOOBIG);
+	char line[1024];
+	memset(s, 'E', DP_DECL_EVENT_MAX);
+	s[DP_DECL_EVENT_MAX] = 0;
+	snprintf(line, sizeof line, "Declassify-Event: %s", s);
+	CHECK(mutate(&b, "Declassify-Event: Conclusion of the treaty \xe2\x80\x94 Art. 3", line) == DP_OK);
+	snprintf(line, sizeof line, "Declassify-Event: %sE", s);
+	CHECK(mutate(&b, "Declassify-Event: Conclusion of the treaty \xe2\x80\x94 Art. 3", line) == DP_ETOOBIG);
+	/* fixed order: Declassify-Event after Declassify-On, Retention after Classified-By */
+	CHECK(mutate(&b, "Declassify-Event: Conclusion of the treaty \xe2\x80\x94 Art. 3\nClassified-By: Ambassador X, "
+			 "reason 1.4(d)\n",
+		     "Classified-By: Ambassador X, reason 1.4(d)\nDeclassify-Event: Conclusion of the treaty "
+		     "\xe2\x80\x94 Art. 3\n") == DP_EPARSE);
+	CHECK(mutate(&b, "Classified-By: Ambassador X, reason 1.4(d)\nRetention: TEMPORARY-10Y\n",
+		     "Retention: TEMPORARY-10Y\nClassified-By: Ambassador X, reason 1.4(d)\n") == DP_EPARSE);
+	CHECK(mutate(&b, "Ref: 26 TOKYO 000001\n", "Ref: 26 TOKYO 000001\nRetention: PERMANENT\n") == DP_EPARSE);
+	CHECK(mutate(&b, "Retention: TEMPORARY-10Y\n", "Retention: TEMPORARY-10Y\nRetention: PERMANENT\n") ==
+	      DP_EPARSE);
+	/* a date and an event: one instruction only, whichever the order */
+	CHECK(mutate(&b, "Ref: 26 TOKYO 000001\n", "Ref: 26 TOKYO 000001\nDeclassify-On: 2051-02-24\n") ==
+	      DP_EPARSE);
+	CHECK(mutate(&b, "Classification: SECRET", "Classification: UNCLASSIFIED") == DP_EPARSE);
+	dp_buf_free(&b);
+	/* the encoder refuses the same */
+	strcpy(c.declassify_on, "2051-02-24");
+	dp_buf_init(&b, DP_MAX_PLAINTEXT);
+	CHECK(dp_cable_encode(&c, dev_sk, &b) == DP_EPARSE && b.len == 0);
+	c.declassify_on[0] = 0;
+	c.classification = DP_CLASS_UNCLASSIFIED;
+	c.classified_by[0] = 0;
+	CHECK(dp_cable_encode(&c, dev_sk, &b) == DP_EPARSE); /* nothing to declassify */
+	c.declassify_event[0] = 0;
+	CHECK(dp_cable_encode(&c, dev_sk, &b) == DP_OK); /* a retention on UNCLASSIFIED is fine */
+	dp_buf_reset(&b);
+	strcpy(c.retention, "Permanent");
+	CHECK(dp_cable_validate(&c) == DP_EPARSE);
+	strcpy(c.retention, " PERMANENT");
+	CHECK(dp_cable_validate(&c) == DP_EPARSE);
+	c.retention[0] = 0;
+	c.classification = DP_CLASS_SECRET;
+	strcpy(c.classified_by, "X");
+	strcpy(c.declassify_event, " leading space");
+	CHECK(dp_cable_validate(&c) == DP_EPARSE);
+	strcpy(c.declassify_event, "tab\there");
+	CHECK(dp_cable_validate(&c) == DP_EPARSE);
+	strcpy(c.declassify_event, "x");
+	CHECK(dp_cable_validate(&c) == DP_OK);
 	dp_buf_free(&b);
 	dp_cable_free(&c);
 }
@@ -599,6 +707,12 @@ static void set_info_role(dp_cable *c, int over)
 	for (size_t i = 0; i < c->nrecipients; i++)
 		c->recipients[i].role = over && i == 1 ? DP_ROLE_INFO : DP_ROLE_ACTION;
 }
+/* A record copy is valid with or without INFO addressees; role 4 is nothing. */
+static void set_record_role(dp_cable *c, int over)
+{
+	set_info_role(c, 0);
+	c->recipients[1].role = over ? 4 : DP_ROLE_RECORD;
+}
 static void set_mixed(dp_cable *c, int over)
 {
 	for (size_t i = 0; i < c->nrecipients; i++)
@@ -643,6 +757,8 @@ static void test_limits(void)
 	limit_case("unclass", set_unclass, 1, DP_EPARSE);
 	limit_case("info role", set_info_role, 0, DP_OK);
 	limit_case("info role", set_info_role, 1, DP_EPARSE);
+	limit_case("record role", set_record_role, 0, DP_OK);
+	limit_case("record role", set_record_role, 1, DP_EPARSE);
 	limit_case("mixed", set_mixed, 0, DP_OK);
 	limit_case("mixed", set_mixed, 1, DP_EMIXED);
 	limit_case("created", set_created, 0, DP_OK);
@@ -711,8 +827,6 @@ static void test_limits(void)
 	dp_cable_free(&c);
 }
 
-static int has(const dp_buf *b, const char *s) { return memmem(b->p, b->len, s, strlen(s)) != NULL; }
-
 static void test_render(void)
 {
 	dp_cable c;
@@ -726,7 +840,17 @@ static void test_render(void)
 	const char *bottom = "\nSECRET//NOFORN//EXDIS\n";
 	CHECK(!memcmp(b.p + b.len - strlen(bottom), bottom, strlen(bottom)));
 	CHECK(has(&b, "\nTAGS: PREL, PGOV\nSUBJECT: TEST SUBJECT\nREF: A) 26 TOKYO 000001\n"));
-	CHECK(has(&b, "\nCLASSIFIED BY: Ambassador X, reason 1.4(d)\nDECL: 2051-02-24\n"));
+	CHECK(has(&b, "\nCLASSIFIED BY: Ambassador X, reason 1.4(d)\nDECL: 2051-02-24\nRETENTION: PERMANENT\n"
+		      "TAGS:"));
+	dp_buf_reset(&b);
+	c.declassify_on[0] = c.retention[0] = 0;
+	strcpy(c.declassify_event, "End of the negotiation");
+	CHECK(dp_cable_render(&c, NULL, &b) == DP_OK);
+	CHECK(has(&b, "\nCLASSIFIED BY: Ambassador X, reason 1.4(d)\nDECL: ON EVENT: End of the negotiation\n"
+		      "TAGS:"));
+	CHECK(!has(&b, "RETENTION") && !has(&b, "DECL: 2"));
+	c.declassify_event[0] = 0;
+	strcpy(c.declassify_on, "2051-02-24");
 	CHECK(has(&b, "\n1. (S) Body text.\n"));
 	CHECK(has(&b, "\nATTACHMENTS:\n1. a.txt (11 bytes, SHA-256 "));
 	dp_buf_reset(&b);
@@ -758,6 +882,7 @@ int main(void)
 	test_roundtrip();
 	test_header_structure();
 	test_values();
+	test_records_fields();
 	test_nul_in_body();
 	test_truncation_and_signature();
 	test_limits();

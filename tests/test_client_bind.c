@@ -262,6 +262,26 @@ static void test_compare(void)
 	cl = ok;
 	cl.role = DP_ROLE_ACTION;
 	differs(&cl, &lg, &env, sub, "role: the switch says action, the sender signed info");
+	/* a record copy (the ministry's archive): ROUTINE whatever the cable's precedences */
+	dp_recipient *mine = NULL;
+	for (size_t i = 0; i < env.nrecipients; i++)
+		if (!memcmp(env.recipients[i].device, me, 32))
+			mine = &env.recipients[i];
+	CHECK(mine != NULL);
+	if (!mine)
+		return;
+	mine->role = DP_ROLE_RECORD;
+	cl = ok;
+	cl.role = DP_ROLE_RECORD;
+	cl.precedence = DP_PREC_ROUTINE;
+	r = bind_compare(&cl, &lg, &env, me, sub, sizeof sub, why, sizeof why);
+	CHECKF(r == DP_OK, "record copy at ROUTINE: %s", why);
+	cl.precedence = DP_PREC_FLASH;
+	differs(&cl, &lg, &env, sub, "precedence: the switch says FLASH, the sender signed ROUTINE");
+	cl.precedence = DP_PREC_ROUTINE;
+	cl.role = DP_ROLE_INFO;
+	differs(&cl, &lg, &env, sub, "role: the switch says info, the sender signed record");
+	mine->role = DP_ROLE_INFO;
 	cl = ok;
 	cl.classification = DP_CLASS_RESTRICTED;
 	differs(&cl, &lg, &env, sub, "classification: the switch says RESTRICTED, the sender signed SECRET");

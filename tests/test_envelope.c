@@ -235,7 +235,9 @@ static void test_rules(void)
 	CASE(strcpy(e.attn[0], "sato.k"), strcpy(e.attn[0], "POLITICAL"), DP_OK);
 	CASE(strcpy(e.attn[0], "Sato"), strcpy(e.attn[0], "POLITICAL"), DP_EPARSE);
 	CASE(e.captions[0][0] = 0, strcpy(e.captions[0], "EXDIS"), DP_EPARSE);
-	CASE(e.recipients[1].role = 3, e.recipients[1].role = DP_ROLE_ACTION, DP_EPARSE);
+	CASE(e.recipients[1].role = 4, e.recipients[1].role = DP_ROLE_ACTION, DP_EPARSE);
+	CASE(e.recipients[1].role = 0, e.recipients[1].role = DP_ROLE_ACTION, DP_EPARSE);
+	CASE(e.recipients[1].role = DP_ROLE_RECORD, e.recipients[1].role = DP_ROLE_ACTION, DP_OK);
 	CASE(e.recipients[1].key_type = 2, e.recipients[1].key_type = 1, DP_EPARSE);
 	CASE(e.recipients[1].key_type = 3, e.recipients[1].key_type = 1, DP_EMIXED);
 	CASE(e.recipients[1].device[1] = 5, e.recipients[1].device[1] = 1, DP_EPARSE); /* unsorted */

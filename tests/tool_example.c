@@ -40,6 +40,7 @@ typedef struct {
 	uint8_t dev_pk[32], dev_sk[64], sw_pk[32], sw_sk[64], tls_pk[32], tls_sk[64];
 	uint8_t swtls_pk[32], swtls_sk[64], log_pk[32];
 	dp_buf cable, env, sub, req, ans, render;
+	dp_buf cable_event; /* fuzz corpus only: Declassify-Event and a record copy */
 	dp_buf ans_switches;      /* the same answer for a switch of three instances */
 	dp_buf ans_more[3];       /* fuzz corpus only: eight addresses, a repeat, nine */
 	dp_buf log[NLOG + 1]; /* log[event]: the example entry of each event */
@@ -297,6 +298,7 @@ static void build(example *x)
 	c.nrefs = 2;
 	strcpy(c.declassify_on, "2051-02-24");
 	strcpy(c.classified_by, "Ambassador Yamada Taro, reason 1.4(b) and (d)");
+	strcpy(c.retention, "PERMANENT");
 	static const char body[] =
 		"1. (C) Summary: the Korean side proposed a third round of talks in\n"
 		"Seoul in April.  Embassy recommends acceptance.  End summary.\n"
@@ -314,6 +316,19 @@ static void build(example *x)
 	dp_buf_init(&x->cable, DP_MAX_PLAINTEXT);
 	if ((r = dp_cable_encode(&c, x->dev_sk, &x->cable)))
 		die("cable", r);
+	/* the same cable declassified on an event, one recipient the archive's record copy */
+	strcpy(c.declassify_on, "");
+	strcpy(c.declassify_event, "Conclusion of the fisheries agreement");
+	strcpy(c.retention, "TEMPORARY-30Y");
+	const uint8_t role1 = c.recipients[1].role;
+	c.recipients[1].role = DP_ROLE_RECORD;
+	dp_buf_init(&x->cable_event, DP_MAX_PLAINTEXT);
+	if ((r = dp_cable_encode(&c, x->dev_sk, &x->cable_event)))
+		die("cable (event)", r);
+	strcpy(c.declassify_on, "2051-02-24");
+	c.declassify_event[0] = 0;
+	strcpy(c.retention, "PERMANENT");
+	c.recipients[1].role = role1;
 	dp_buf_init(&x->render, 1 << 20);
 	if ((r = dp_cable_render(&c, "26 TOKYO 000017", &x->render)))
 		die("render", r);
@@ -567,6 +582,7 @@ int main(int argc, char **argv)
 	build(&x);
 	if (argc == 3 && !strcmp(argv[1], "--corpus")) {
 		put(argv[2], "fuzz_cable", "example", &x.cable);
+		put(argv[2], "fuzz_cable", "event_record", &x.cable_event);
 		put(argv[2], "fuzz_envelope", "envelope", &x.env);
 		put(argv[2], "fuzz_envelope", "submission", &x.sub);
 		put(argv[2], "fuzz_enrol", "request", &x.req);
@@ -588,6 +604,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dp_buf_free(&x.cable);
+	dp_buf_free(&x.cable_event);
 	dp_buf_free(&x.env);
 	dp_buf_free(&x.sub);
 	dp_buf_free(&x.req);

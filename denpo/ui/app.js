@@ -210,7 +210,7 @@ function listTable(cables, opts) {
 		el('th', { scope: 'col', text: 'Subject' }), el('th', { scope: 'col', text: 'Accepted' }),
 		opts.archive ? el('th', { scope: 'col', text: 'Read' }) : null);
 	const rows = cables.map((c) => el('tr', { class: `${c.precedence === 'FLASH' ? 'flash' : ''} ${c.subject ? '' : 'unfetched'}`, 'data-cable': c.cable_id },
-		el('td', {}, prec(c.precedence), c.role === 'info' ? ' (info)' : ''),
+		el('td', {}, prec(c.precedence), c.role === 'info' || c.role === 'record' ? ` (${c.role})` : ''),
 		el('td', { text: c.classification }),
 		el('td', { class: 'mrn' }, el('a', { class: 'open', href: `#/read/${c.cable_id}`, text: c.mrn })),
 		el('td', { text: c.from }),
@@ -304,7 +304,7 @@ async function viewRead(id) {
 		fieldList([
 			['MRN', c.mrn], ['Precedence', c.info_precedence && c.info_precedence !== c.precedence ? `${c.precedence} / ${c.info_precedence}` : c.precedence],
 			['DTG', c.dtg], ['Accepted', fmtTime(c.accepted)], ['From', c.from], ['To', c.to], ['Info', c.info], ['Attn', c.attn],
-			['Classification', c.classification], ['Captions', c.captions], ['Classified by', c.classified_by], ['DECL', c.declassify_on],
+			['Classification', c.classification], ['Captions', c.captions], ['Classified by', c.classified_by], ['DECL', c.declassify_event ? `ON EVENT: ${c.declassify_event}` : c.declassify_on], ['Retention', c.retention],
 			['Tags', c.tags], ['Subject', c.subject, 'ja'], ['Ref', c.refs], ['Cable ID', c.cable_id]]),
 		el('pre', { class: 'body', lang: 'ja', text: c.body || '' }),
 		atts.length ? el('div', { class: 'fields' }, el('h2', { text: 'Attachments' }), el('ul', {}, atts)) : null,

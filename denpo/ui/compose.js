@@ -60,7 +60,9 @@
 			tags: input('tags', (d.tags || []).join(', '), { required: true, 'aria-describedby': 'tags-hint' }),
 			subject: input('subject', d.subject, { required: true, lang: 'ja' }),
 			refs: input('refs', (d.refs || []).join(', '), { 'aria-describedby': 'refs-hint' }),
-			declassify_on: el('input', { type: 'date', id: 'declassify_on', name: 'declassify_on', value: d.declassify_on || '' }),
+			declassify_on: el('input', { type: 'date', id: 'declassify_on', name: 'declassify_on', value: d.declassify_on || '', 'aria-describedby': 'declassify_on-hint' }),
+			declassify_event: input('declassify_event', d.declassify_event, { maxlength: 128, 'aria-describedby': 'declassify_event-hint' }),
+			retention: input('retention', d.retention, { list: 'retentions', 'aria-describedby': 'retention-hint' }),
 			body: el('textarea', { id: 'body', name: 'body', lang: 'ja', rows: 16 }),
 			files: el('input', { type: 'file', id: 'files', name: 'files', multiple: true }),
 		};
@@ -70,6 +72,7 @@
 		const renderKept = () => keptList.replaceChildren(...kept.map((a, i) => el('li', {}, `${a.name} `,
 			el('button', { type: 'button', class: 'secondary', text: `Remove ${a.name}`, onclick: () => { kept.splice(i, 1); renderKept(); } }))));
 		renderKept();
+		const retentions = el('datalist', { id: 'retentions' });
 		const progress = el('progress', { id: 'progress', max: 1, value: 0, hidden: true, 'aria-label': 'Upload progress' });
 		const out = el('div', { id: 'compose-result', 'aria-live': 'polite' });
 		const sendBtn = el('button', { type: 'submit', text: opts.reply ? 'Send reply' : 'Send' });
@@ -93,7 +96,8 @@
 				to: split(f.to.value), info: split(f.info.value), attn: split(f.attn.value),
 				captions: split(f.captions.value), tags: split(f.tags.value).map((t) => t.toUpperCase()),
 				subject: f.subject.value, refs: split(f.refs.value), body: f.body.value,
-				declassify_on: f.declassify_on.value, attachments: atts,
+				declassify_on: f.declassify_on.value, declassify_event: f.declassify_event.value,
+				retention: f.retention.value.trim().toUpperCase(), attachments: atts,
 			});
 		}
 
@@ -144,11 +148,32 @@
 		...row('TAGS', 'tags', f.tags, 'Subject tags, comma-separated (PREL, ECON, …).'),
 		...row('Subject', 'subject', f.subject),
 		...row('REF', 'refs', f.refs, 'MRNs of the cables this one refers to ("26 HQ 000012").'),
-		...row('Declassify on', 'declassify_on', f.declassify_on),
+		...row('Declassify on', 'declassify_on', f.declassify_on, 'A date, or an event below: one of the two. Proposed by the ministry\'s records schedule for the classification and TAGS.'),
+		...row('Declassify on event', 'declassify_event', f.declassify_event, 'Instead of a date: "Conclusion of the treaty".'),
+		...row('Retention', 'retention', f.retention, 'How long the ministry\'s archive keeps the cable: a class of the records schedule.'),
 		...row('Text', 'body', f.body),
 		...row('Attachments', 'files', el('div', {}, keptList, f.files, progress)),
 		el('div', { class: 'buttons' }, sendBtn, saveBtn),
-		dl('posts', posts), dl('people', [...officers, ...roles]));
+		dl('posts', posts), dl('people', [...officers, ...roles]), retentions);
+		// the records schedule's proposals fill what the officer has not written (nothing on a draft that has them)
+		const decl = [f.declassify_on, f.declassify_event, f.retention];
+		const own = new Set(decl.filter((i) => i.value));
+		const proposeDefaults = async () => {
+			try {
+				const p = await api('POST', '/api/defaults', dropEmpty({ classification: f.classification.value, tags: split(f.tags.value).map((t) => t.toUpperCase()) }));
+				retentions.replaceChildren(...(p.retentions || []).map((v) => el('option', { value: v })));
+				const mine = own.has(f.declassify_on) || own.has(f.declassify_event);
+				if (!mine) { f.declassify_on.value = p.declassify_on || ''; f.declassify_event.value = p.declassify_event || ''; }
+				if (!own.has(f.retention)) f.retention.value = p.retention || '';
+			} catch (e) { /* the schedule's proposal is a help: without it the cable gets it when sealed */ }
+		};
+		for (const i of decl) i.addEventListener('input', () => own.add(i));
+		// a date and an event exclude each other: writing one clears the other
+		f.declassify_on.addEventListener('input', () => { if (f.declassify_on.value) f.declassify_event.value = ''; own.add(f.declassify_event); });
+		f.declassify_event.addEventListener('input', () => { if (f.declassify_event.value) f.declassify_on.value = ''; own.add(f.declassify_on); });
+		f.classification.addEventListener('change', proposeDefaults);
+		f.tags.addEventListener('change', proposeDefaults);
+		proposeDefaults();
 		const note = dir.error ? message('info', 'The directory could not be loaded: type the posts by name.')
 			: dir.kept_at ? message('info', `Offline: the directory as this device kept it on ${new Date(dir.kept_at * 1000).toLocaleString()}.`) : null;
 		return [note, form, out];

@@ -44,6 +44,7 @@
 #include "denpo/error.h"
 #include "denpo/logentry.h"
 #include "denpo/markings.h"
+#include "denpo/records.h"
 #include "denpo/switches.h"
 #include "denpo/tlog.h"
 
@@ -501,13 +502,16 @@ typedef struct {
 	dp_dir_officer *officers;
 	size_t nofficers;
 	dp_markings markings;            /* the ministry's (empty if the switch has none) */
+	dp_records_sched records;        /* the records schedule ("records"; absent: the built-in) */
 } dp_directory;
 /*
- * The posts, collectives and active officers of the directory, and the
- * ministry's markings.  The answer is checked whole (names as the cable
- * format allows them, no name twice, an officer's post and a collective's
- * members among the posts, every marking as dp_marking_ok): DP_EPROTO
- * otherwise, with nothing kept.  out is always initialised.
+ * The posts, collectives and active officers of the directory, the
+ * ministry's markings and its records schedule.  The answer is checked
+ * whole (names as the cable format allows them, no name twice, an
+ * officer's post and a collective's members among the posts, every marking
+ * as dp_marking_ok, the schedule as dp_records_sched_parse): DP_EPROTO
+ * otherwise, with nothing kept.  out is always initialised (the built-in
+ * schedule when nothing was kept).
  */
 int dp_client_directory(dp_client *c, dp_directory *out) DP_WUR;
 /* Its parser, without a connection (for the fuzzer): DP_OK, DP_EPROTO, DP_ENOMEM. */

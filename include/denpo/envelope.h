@@ -13,7 +13,7 @@
  *   u8 classification u8 ncaptions str8*ncaptions
  *   u8 prec_action u8 prec_info
  *   u8 nto str8*nto u8 ninfo str8*ninfo u8 nattn str8*nattn
- *   u16 nrecipients { device[32] u8 key_type u32 epoch u8 role }*n
+ *   u16 nrecipients { device[32] u8 key_type u32 epoch u8 role }*n   (role: dp_role, 1..3)
  *   u64 payload_len payload_sha256[32]
  *   sig[64]  Ed25519 by from_device over "denpo-envelope-v1" || 0x00 || all bytes before sig
  */

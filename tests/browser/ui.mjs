@@ -97,6 +97,12 @@ try {
 	await sender.fill('#tags', 'PREL');
 	await sender.fill('#subject', SUBJECT);
 	await sender.fill('#body', BODY_TEXT);
+	// the records schedule (the built-in one: this switch has none) proposes declassification and retention
+	await sender.waitForFunction(() => document.querySelector('#retention').value === 'PERMANENT', null, { timeout: 10000 }).catch(() => {});
+	const declOn = await sender.inputValue('#declassify_on');
+	const want = `${new Date().getUTCFullYear() + 30}-`;
+	check(declOn.startsWith(want), 'the compose form proposes declassification 30 years on (the built-in schedule)', declOn);
+	check(await sender.inputValue('#retention') === 'PERMANENT', 'the compose form proposes the retention PERMANENT', await sender.inputValue('#retention'));
 	await shot(sender, 'compose');
 	// the cable format allows attachment names of [A-Za-z0-9._-]: the form says so before sending
 	await sender.setInputFiles('#files', { name: '報告.txt', mimeType: 'text/plain', buffer: Buffer.from('添付ファイル\n') });
@@ -132,6 +138,8 @@ try {
 	check((await recipient.$$('article img, h1 img')).length === 0, 'no element was made from the subject');
 	check(dialogs.length === 0, 'no script from the cable ran (no dialog)', dialogs.join(';'));
 	check((await recipient.textContent('article.cable')).includes('houkoku-20261207.txt'), 'the attachment is listed by name');
+	const fields = await recipient.textContent('article.cable dl.fields');
+	check(fields.includes('Retention') && fields.includes('PERMANENT'), 'the reader sees the cable\'s retention', fields);
 	const [dl] = await Promise.all([recipient.waitForEvent('download'), recipient.click('button:has-text("Save houkoku-20261207.txt")')]);
 	check(readFileSync(await dl.path(), 'utf8') === '添付ファイル\n' && dl.suggestedFilename() === 'houkoku-20261207.txt',
 		'the attachment downloads with its name and bytes', dl.suggestedFilename());
