@@ -447,3 +447,92 @@ int dpp_decoy_ok(dps_store *s, const dps_device *sender, const char *hdr, int *d
 	*decoy = hdr != NULL;
 	return DP_OK;
 }
+
+struct warn_ctx {
+	const char *post;
+	void (*warn)(void *ctx, const char *msg);
+	void *ctx;
+	int n;
+	size_t officers; /* records officers at the records post */
+	size_t devices;  /* ... their active devices, of active officers */
+};
+
+static void say(struct warn_ctx *w, const char *msg)
+{
+	w->warn(w->ctx, msg);
+	w->n++;
+}
+
+static int warn_officer(void *ctx, const dps_officer *o)
+{
+	struct warn_ctx *w = ctx;
+	char m[DPP_MSG_MAX + 2 * DP_NAME_MAX];
+	if (!in_set(o->roles, o->nroles, DP_RECORDS_ROLE))
+		return DP_OK;
+	if (dpp_is_records_officer(o, w->post)) {
+		w->officers++;
+		return DP_OK;
+	}
+	if (w->post && *w->post)
+		snprintf(m, sizeof m, "officer %s holds the role " DP_RECORDS_ROLE " at post %s, not at "
+				      "the records post %s: they receive nothing as records (move them "
+				      "to %s, or take the role away)", o->handle, o->post, w->post, w->post);
+	else
+		snprintf(m, sizeof m, "officer %s holds the role " DP_RECORDS_ROLE " but denpod.conf sets "
+				      "no records_post: nobody receives cables as records (set "
+				      "records_post = the archive's HQ post)", o->handle);
+	say(w, m);
+	return DP_OK;
+}
+
+static int warn_device(void *ctx, const dps_officer *o, const dps_device *d)
+{
+	struct warn_ctx *w = ctx;
+	if (dpp_is_records_officer(o, w->post) && o->status == DPS_ACTIVE && d->status == DPS_ACTIVE)
+		w->devices++;
+	return DP_OK;
+}
+
+int dpp_records_warnings(dps_store *s, const char *records_post, unsigned required,
+			 void (*warn)(void *ctx, const char *msg), void *ctx)
+{
+	struct warn_ctx w = {records_post, warn, ctx, 0, 0, 0};
+	char m[DPP_MSG_MAX + 2 * DP_NAME_MAX], levels[128] = "";
+	dps_post p;
+	int r = dps_officer_list(s, warn_officer, &w);
+	if (r || !records_post || !*records_post)
+		return r ? -r : w.n;
+	r = dps_post_get(s, records_post, &p);
+	if (r && r != DP_ENOTFOUND)
+		return -r;
+	if (r == DP_ENOTFOUND) {
+		snprintf(m, sizeof m, "records_post %s is not a post of the directory: nobody receives "
+				      "cables as records (denpod post add %s --hq, or correct records_post)",
+			 records_post, records_post);
+		say(&w, m);
+	} else if (!p.hq) {
+		snprintf(m, sizeof m, "records_post %s is not an HQ post: the ministry's archive is "
+				      "kept at HQ (check records_post)", records_post);
+		say(&w, m);
+	}
+	if ((r = dps_post_devices(s, records_post, warn_device, &w)))
+		return -r;
+	for (int l = 0; l < DP_CLASS_COUNT; l++)
+		if (required & (1u << l))
+			snprintf(levels + strlen(levels), sizeof levels - strlen(levels), "%s%s",
+				 levels[0] ? ", " : "", dp_class_name(l));
+	if (required && w.devices == 0) {
+		snprintf(m, sizeof m, "records_required names %s, but no records officer at post %s has "
+				      "an active device: every such cable is refused until the archive is "
+				      "enrolled (an officer at %s with the role " DP_RECORDS_ROLE ", and "
+				      "their device approved)", levels, records_post, records_post);
+		say(&w, m);
+	} else if (w.officers == 0) {
+		snprintf(m, sizeof m, "records_post is %s, but no officer there holds the role "
+				      DP_RECORDS_ROLE ": the archive receives nothing (denpod officer "
+				      "add HANDLE --post %s --roles " DP_RECORDS_ROLE " ...)", records_post,
+			 records_post);
+		say(&w, m);
+	}
+	return w.n;
+}

@@ -168,6 +168,20 @@ int dpp_epoch_ok(dps_store *s, const dps_device *d, const char *who, uint32_t ep
 /* The device's current epoch at now (highest window with not_before <= now < not_after), or NULL. */
 const dps_window *dpp_current(const dps_device *d, int64_t now);
 
+/*
+ * What an operator should hear about the archive's configuration
+ * (denpod.conf records_post, records_required as a set of levels) against
+ * the directory: the records post is not a post or not HQ; required levels
+ * while no records officer at the records post has an active device (every
+ * such cable is refused); a records post without records officers (the
+ * archive receives nothing); an officer holding RECORDS elsewhere, or with
+ * no records post (receives nothing as records).  Each warning is one
+ * sentence saying what to do, handed to warn; returns how many, or a
+ * negative DP_E* (DP_ESTORE).  `denpod check` and the start say them.
+ */
+int dpp_records_warnings(dps_store *s, const char *records_post, unsigned required,
+			 void (*warn)(void *ctx, const char *msg), void *ctx);
+
 /* Expand TO and INFO names into post sets (a post in both counts as TO). */
 int dpp_expand(dps_store *s, char to[][DP_NAME_MAX + 1], size_t nto, char info[][DP_NAME_MAX + 1],
 	       size_t ninfo, dpp_posts *out, char *msg, size_t msgcap) DP_WUR;

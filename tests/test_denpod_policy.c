@@ -424,6 +424,38 @@ static void records_rule(const dps_device *A, const dps_device *B, const dps_dev
 	REC.required = 0;
 }
 
+/* Warnings collected, one a line. */
+static void warn_cb(void *ctx, const char *msg)
+{
+	char *b = ctx;
+	snprintf(b + strlen(b), 4096 - strlen(b), "%s\n", msg);
+}
+
+static void records_warnings(void)
+{
+	char *b = calloc(1, 4096);
+	/* arc.t holds RECORDS at TOKYO: said whatever the records post */
+	CHECK(dpp_records_warnings(s, "HQ", 0x1f, warn_cb, b) == 1 &&
+	      strstr(b, "officer arc.t holds the role RECORDS at post TOKYO, not at the records post HQ"));
+	b[0] = 0;
+	CHECK(dpp_records_warnings(s, NULL, 0, warn_cb, b) == 3 &&
+	      strstr(b, "officer arc.h holds the role RECORDS but denpod.conf sets no records_post"));
+	/* a records post that is not HQ, without records officers, with required levels */
+	b[0] = 0;
+	CHECKF(dpp_records_warnings(s, "PARIS", 1u << DP_CLASS_SECRET | 1u << DP_CLASS_TOP_SECRET,
+				    warn_cb, b) == 5 &&
+		       strstr(b, "records_post PARIS is not an HQ post") &&
+		       strstr(b, "records_required names SECRET, TOP SECRET, but no records officer at "
+				 "post PARIS has an active device"), "%s", b);
+	b[0] = 0;
+	CHECKF(dpp_records_warnings(s, "PARIS", 0, warn_cb, b) == 5 &&
+		       strstr(b, "no officer there holds the role RECORDS"), "%s", b);
+	b[0] = 0;
+	CHECK(dpp_records_warnings(s, "MARS", 0, warn_cb, b) == 5 &&
+	      strstr(b, "records_post MARS is not a post of the directory"));
+	free(b);
+}
+
 /* denpod.conf's records keys, as dpc_parse reads them. */
 static int conf(const char *extra, dpc_config *c, char *err)
 {
@@ -683,6 +715,7 @@ int main(void)
 
 	decoys_and_agreement(&A, &B, &M, &P, &R, &R2, &RT);
 	records_rule(&A, &B, &R, &R2, &RT, &Rs);
+	records_warnings();
 	config_records(dir);
 
 	dps_close(s);
