@@ -12,7 +12,8 @@
  *         --size N         N random payload bytes (default 4096; not with --seal)
  *         --count N        N cables (default 1)
  *         --seal           a real cable instead of random bytes: signed by the device
- *                          (subject "tool_submit", tag TEST, a line of body) and sealed as
+ *                          (subject and Classified-By "tool_submit", tag TEST, a line of
+ *                          body) and sealed as
  *                          denpo seals it (seal_cable), so its recipients can open it
  *         --drop-role ROLE leave out the devices resolve offered with ROLE (record: a
  *                          submission lacking the archive's devices)
@@ -388,6 +389,8 @@ static int build_sealed(device *d, const addressing *a, const dp_envelope *e, co
 		snprintf(c->tags[0], DP_NAME_MAX + 1, "TEST");
 		c->ntags = 1;
 		snprintf(c->subject, sizeof c->subject, "tool_submit");
+		if (c->classification != DP_CLASS_UNCLASSIFIED) /* required for classified cables */
+			snprintf(c->classified_by, sizeof c->classified_by, "tool_submit");
 		c->body = malloc(sizeof body - 1);
 		c->recipients = calloc(a->n ? a->n : 1, sizeof *c->recipients);
 		r = c->body && c->recipients ? DP_OK : DP_ENOMEM;
@@ -437,8 +440,9 @@ static int build(device *d, const addressing *a, const char *to, const char *cls
 	}
 	size_t n = a->n;
 	if (seal) {
+		int sr = build_sealed(d, a, &e, caps, sub);
 		dp_envelope_free(&e);
-		return build_sealed(d, a, &e, caps, sub);
+		return sr;
 	}
 	e.recipients = calloc(n ? n : 1, sizeof *e.recipients);
 	if (!e.recipients)
