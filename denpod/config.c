@@ -334,12 +334,6 @@ int dpc_records_required_parse(const char *v, unsigned *set, char *why, size_t w
 	}
 }
 
-int dpc_records_required(const dpc_config *c, int classification)
-{
-	return classification >= 0 && classification < DP_CLASS_COUNT &&
-	       (c->records_required & (1u << classification));
-}
-
 /* The schedule's keys: a family each, the name after the prefix (dp_records_sched_set). */
 static const char *const sched_prefix[] = {"records_retention_", "records_class_", "records_tag_"};
 #define SCHED_KEYS (DP_RECORDS_RETENTIONS + DP_CLASS_COUNT + DP_RECORDS_TAG_RULES)

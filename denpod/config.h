@@ -172,8 +172,6 @@ int dpc_parse(dpc_config *c, const char *dir, const char *name, const char *text
  * DP_EPARSE with why.
  */
 int dpc_records_required_parse(const char *v, unsigned *set, char *why, size_t whycap) DP_WUR;
-/* 1 if cables of this classification must carry the archive's record copy. */
-int dpc_records_required(const dpc_config *c, int classification);
 /* How many keys denpod.conf has. */
 size_t dpc_key_count(void);
 /*
