@@ -56,6 +56,9 @@ rc=$?
 check "config check: the records keys are in force" \
 	all '[ $rc = 0 ]' "grep -Eq '^  records_post +HQ\$' '$T/cc.out'" "grep -Eq '^  records_required +all\$' '$T/cc.out'"
 
+D check >"$T/check0.out" 2>&1
+check "denpod check before the archive's device is enrolled: every required cable would be refused, said" \
+	grep -q 'check: warning: records: records_required names UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET, but no records officer at post HQ has an active device' "$T/check0.out"
 enrol_devices sato.k:HQ tanaka.h:WASHINGTON kiroku.a:HQ yoso.b:WASHINGTON gokuhi.c:WASHINGTON
 { "$TS" enrol "$T/t" tanaka.h WASHINGTON && D approve "$T/t/request" --out "$T/t/answer"; } >/dev/null 2>&1 ||
 	no "enrol the throwaway device of tanaka.h"
