@@ -266,9 +266,9 @@ static int archive_ok(dps_store *s, const dpp_records *rec, const dpp_route *rt,
 		r = DP_EDENIED;
 	} else if (!r && x.offered == 0) {
 		snprintf(msg, msgcap, "the ministry requires a record copy of %s cables, and none of "
-				      "the archive's devices at post %s may receive this one (suspended, "
-				      "revoked, or its officer not cleared for %s or the cable's "
-				      "captions); tell the switch's operator", cls, rec->post, cls);
+				      "the archive's devices at post %s may receive this one (suspended or "
+				      "revoked, or its officer disabled or not cleared for %s or the "
+				      "cable's captions); tell the switch's operator", cls, rec->post, cls);
 		r = DP_EDENIED;
 	}
 	return r;
