@@ -95,6 +95,11 @@ $(BUILD)/tests/test_denpod_%: $(BUILD)/obj/tests/test_denpod_%.o $(BUILD)/obj/te
 $(BUILD)/tests/test_client_%: $(BUILD)/obj/tests/test_client_%.o $(BUILD)/obj/tests/harness.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+# tool_submit --seal seals a real cable as denpo does (denpo/seal.c)
+$(BUILD)/tests/tool_submit: $(BUILD)/obj/tests/tool_submit.o $(BUILD)/obj/tests/harness.o \
+		$(BUILD)/obj/tests/fixture.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/obj/tests/harness.o $(BUILD)/obj/tests/fixture.o \
 		$(BUILD)/libdenpo.a
 	@mkdir -p $(dir $@)

@@ -899,13 +899,13 @@ static int print_overdue(void *ctx, const dps_cable *c, const dps_rcpt *r)
 		dp_hex_encode(cid, c->cable_id, DP_CABLE_ID);
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b}", "mrn", c->mrn, "cable_id", cid,
 				      "precedence", dp_prec_name(r->prec), "device", hex, "role",
-				      r->role == DP_ROLE_ACTION ? "action" : "info", "late_seconds",
+				      dp_role_name(r->role), "late_seconds",
 				      (json_int_t)late, "fetched", r->delivered != 0);
 		return json_array_append_new(ol->list, j) ? DP_ENOMEM : DP_OK;
 	}
 	hex[16] = 0;
 	printf("%-22s %-9s device %s... %s, %lds late%s\n", c->mrn, dp_prec_name(r->prec), hex,
-	       r->role == DP_ROLE_ACTION ? "action" : "info", late,
+	       dp_role_name(r->role), late,
 	       r->delivered ? "" : " (not even fetched)");
 	return DP_OK;
 }

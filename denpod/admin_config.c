@@ -2,7 +2,8 @@
  * denpod/admin_config.c - `denpod config check`: both configuration files of
  * a data directory, read exactly as `denpod run` reads them (dpc_read,
  * dpd_det_read_file), and every key in force with its value and whether it
- * is the default.
+ * is the default; the records schedule as one key, records_schedule, its
+ * value the JSON devices get with the directory.
  *
  * It needs no running switch, opens no database and reads no key file.
  * denpod.conf holds no secret today; a key marked secret in config.c's
@@ -31,6 +32,26 @@ static void key_out(json_t *keys, const char *name, const char *val, int is_defa
 						      "default", is_default));
 	else
 		printf("  %-30s %s%s\n", name, val, is_default ? "  (default)" : "");
+}
+
+/*
+ * The records schedule (the records_retention_*, records_class_* and
+ * records_tag_* lines on top of the built-in one) as the directory hands it
+ * to devices: one line of JSON, "(default)" when no line changes it.
+ */
+static void sched_out(json_t *keys, const dp_records_sched *sc)
+{
+	dp_records_sched def;
+	dp_buf a, b;
+	dp_records_sched_default(&def);
+	dp_buf_init(&a, 16384);
+	dp_buf_init(&b, 16384);
+	if (!dp_records_sched_json(sc, &a) && !dp_records_sched_json(&def, &b) &&
+	    !dp_buf_append(&a, "", 1))
+		key_out(keys, "records_schedule", (const char *)a.p,
+			a.len - 1 == b.len && memcmp(a.p, b.p, b.len) == 0);
+	dp_buf_free(&a);
+	dp_buf_free(&b);
 }
 
 static json_t *file_obj(const char *path, int ok, const char *err)
@@ -80,6 +101,8 @@ int dpa_config_check(const dpa_args *a)
 		const char *name = dpc_key_show(&c, i, val, sizeof val, &isdef);
 		key_out(keys, name, val, isdef);
 	}
+	if (!r)
+		sched_out(keys, &c.records);
 
 	dp_det_config_default(&def);
 	if (root) {

@@ -16,7 +16,9 @@
  *     officer, post, classification, precedence), the digest stored beside
  *     its bytes is the entry's, and its delivery rows are exactly the
  *     recipients (device and key epoch) its entries list.
- * Each damaged copy is one line on stdout, with where it is.  Exit 0:
+ * Each damaged copy is one line on stdout, with where it is; then the
+ * archive's configuration against the directory (dpp_records_warnings),
+ * as warnings that do not change the exit status.  Exit 0:
  * nothing found; 1: damage, or a database that cannot be read at all;
  * 2: usage.
  *
@@ -37,6 +39,7 @@
 #include "denpo/envelope.h"
 #include "denpod/admin.h"
 #include "denpod/check.h"
+#include "denpod/policy.h"
 #include "denpod/scrub.h"
 #include "denpod/tlog.h"
 
@@ -303,6 +306,11 @@ int dpa_check(const dpa_args *a)
 	return dpa_check_dir(a->data, stdout);
 }
 
+static void records_warn(void *ctx, const char *msg)
+{
+	fprintf(ctx, "check: warning: records: %s\n", msg);
+}
+
 int dpa_check_dir(const char *dir, FILE *out)
 {
 	dpc_config c;
@@ -346,6 +354,9 @@ int dpa_check_dir(const char *dir, FILE *out)
 		check_cables(&x);
 	dps_snapshot_end(s);
 	print_scrub(s, out);
+	/* the archive's configuration against the directory: said, not damage */
+	if (dpp_records_warnings(s, c.records_post, c.records_required, records_warn, out) < 0)
+		fprintf(out, "check: warning: records: cannot read the directory\n");
 	free(x.e);
 	free(x.part);
 	free(x.want);

@@ -33,8 +33,6 @@
 /* A store failure that is a full disk (DP_ENOSPC, 507), where a read met it. */
 #define DISK_FULL "the switch's disk is full: its operator must free space on it; then retry"
 
-static const char *role_name(int role) { return role == DP_ROLE_ACTION ? "action" : "info"; }
-
 static json_t *hexj(const uint8_t *p, size_t n)
 {
 	char h[2 * 32 + 1];
@@ -166,7 +164,7 @@ static int inbox_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
 	json_object_set_new(o, "mrn", json_string(c->mrn));
 	json_object_set_new(o, "seq", json_integer((json_int_t)c->seq));
 	json_object_set_new(o, "precedence", json_string(dp_prec_name(r->prec)));
-	json_object_set_new(o, "role", json_string(role_name(r->role)));
+	json_object_set_new(o, "role", json_string(dp_role_name(r->role)));
 	json_object_set_new(o, "classification", json_string(dp_class_name(c->classification)));
 	json_object_set_new(o, "from", json_string(c->from_post));
 	json_object_set_new(o, "accepted", json_integer(c->accepted));
@@ -415,7 +413,7 @@ static int status_one(void *ctx, const dps_rcpt *r)
 	json_object_set_new(j, "device", hexj(r->device, 32));
 	json_object_set_new(j, "officer", json_string(d.officer));
 	json_object_set_new(j, "post", json_string(o.post));
-	json_object_set_new(j, "role", json_string(role_name(r->role)));
+	json_object_set_new(j, "role", json_string(dp_role_name(r->role)));
 	json_object_set_new(j, "precedence", json_string(dp_prec_name(r->prec)));
 	json_object_set_new(j, "delivered", time_or_null(r->delivered));
 	json_object_set_new(j, "acked", time_or_null(r->acked));
@@ -495,7 +493,7 @@ void dpd_get_accepted(const dpd_call *call)
 			      dp_prec_name(rc ? rc->prec : c->prec_action), "classification",
 			      dp_class_name(c->classification), "from", c->from_post);
 	if (j && rc)
-		json_object_set_new(j, "role", json_string(role_name(rc->role)));
+		json_object_set_new(j, "role", json_string(dp_role_name(rc->role)));
 	int r = j ? cable_proofs(srv, c, log_size < 0 ? 0 : log_size, j) : DP_ENOMEM;
 	if (r) {
 		json_decref(j);
@@ -597,7 +595,7 @@ static int overdue_one(void *ctx, const dps_cable *c, const dps_rcpt *rc)
 	json_object_set_new(j, "device", hexj(rc->device, 32));
 	json_object_set_new(j, "officer", json_string(d.officer));
 	json_object_set_new(j, "post", json_string(o.post));
-	json_object_set_new(j, "role", json_string(role_name(rc->role)));
+	json_object_set_new(j, "role", json_string(dp_role_name(rc->role)));
 	json_object_set_new(j, "delivered", time_or_null(rc->delivered));
 	json_array_append_new(x->arr, j);
 	return DP_OK;
@@ -732,7 +730,7 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int
 	json_object_set_new(j, "device", hexj(d->id, 32));
 	json_object_set_new(j, "officer", json_string(o->handle));
 	json_object_set_new(j, "post", json_string(o->post));
-	json_object_set_new(j, "role", json_string(role_name(role)));
+	json_object_set_new(j, "role", json_string(dp_role_name(role)));
 	if (r == DP_ENOTFOUND) {
 		/*
 		 * Eligible, but nothing to encrypt to: the sender is told, the cable
@@ -890,7 +888,8 @@ void dpd_get_resolve(const dpd_call *c)
 	x->now = dpd_now(srv);
 	x->devs = json_array();
 	x->unreachable = json_array();
-	dpp_route rt = {&rs->posts, cls, rs->caps, rs->ncaps, rs->attn, rs->nattn};
+	dpp_route rt = {&rs->posts, cls, rs->caps, rs->ncaps, rs->attn, rs->nattn,
+			srv->cfg.records_post};
 	if (!r)
 		r = dpp_resolve(srv->store, &rt, resolve_one, x);
 	json_t *devs = x->devs, *unreachable = x->unreachable, *offs = NULL;

@@ -195,7 +195,9 @@ void dpd_post_cable(const dpd_call *call)
 	s->data = data;
 	/* the acceptance time: the epochs are judged at it and the cable is stored with it */
 	op->t = s->sub.now = dpd_now(srv);
-	r = dpp_check(srv->store, dev, &e, s->sub.now, rcpts, s->sub.c.officer, msg, sizeof msg);
+	dpp_records rec = {srv->cfg.records_post, srv->cfg.records_required};
+	r = dpp_check(srv->store, &rec, dev, &e, s->sub.now, rcpts, s->sub.c.officer, msg,
+		      sizeof msg);
 	if (r) {
 		if (r == DP_ESTORE || r == DP_ENOSPC)
 			snprintf(msg, sizeof msg, "%s", r == DP_ENOSPC ? DISK_FULL

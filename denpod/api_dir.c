@@ -20,6 +20,12 @@
  * find exactly the decoys.  They stay nobody's recipient (resolve never
  * offers their devices).
  *
+ * The ministry's records schedule (denpo/records.h) rides along as
+ * "records" (dp_records_sched_json), so every drafting device proposes the
+ * same retention and declassification; "records_post" names the archive's
+ * post when the switch has one (denpod.conf records_post), so a device can
+ * say why resolve lists records devices it did not address.
+ *
  * Detection sees the request as an OTHER event (route.c's row): the place
  * rules, the dormancy signal and a suspension apply to it as to any request.
  */
@@ -27,6 +33,7 @@
 #include <string.h>
 
 #include "denpo/cable.h"
+#include "denpo/records.h"
 #include "denpod/api.h"
 #include "denpod/policy.h"
 #include "denpod/server.h"
@@ -106,6 +113,16 @@ static int officer_one(void *ctx, const dps_officer *o)
 	return j && json_array_append_new(x->officers, j) == 0 ? DP_OK : DP_ENOMEM;
 }
 
+/* The configured schedule as the listing's "records" object; NULL if out of memory. */
+static json_t *sched_json(const dp_records_sched *sc)
+{
+	dp_buf b;
+	dp_buf_init(&b, 4096);
+	json_t *j = dp_records_sched_json(sc, &b) ? NULL : json_loadb((const char *)b.p, b.len, 0, NULL);
+	dp_buf_free(&b);
+	return j;
+}
+
 void dpd_get_directory(const dpd_call *c)
 {
 	dpd_server *srv = c->srv;
@@ -122,10 +139,13 @@ void dpd_get_directory(const dpd_call *c)
 	if (!r)
 		r = dps_officer_list(srv->store, officer_one, &x);
 	json_t *mk = r ? NULL : dpd_markings_json(&srv->cfg.markings);
+	json_t *rec = r ? NULL : sched_json(&srv->cfg.records);
 	free(x.with_dev);
-	if (!r && !mk)
+	if (!r && (!mk || !rec))
 		r = DP_ENOMEM;
 	if (r) {
+		json_decref(mk);
+		json_decref(rec);
 		json_decref(x.posts);
 		json_decref(x.colls);
 		json_decref(x.officers);
@@ -133,6 +153,9 @@ void dpd_get_directory(const dpd_call *c)
 				r == DP_ENOMEM ? "out of memory; retry" : "cannot read the directory; retry");
 		return;
 	}
-	dpd_reply_json(c->rq, 200, json_pack("{s:o,s:o,s:o,s:o}", "posts", x.posts, "collectives",
-					     x.colls, "officers", x.officers, "markings", mk));
+	json_t *ans = json_pack("{s:o,s:o,s:o,s:o,s:o}", "posts", x.posts, "collectives", x.colls,
+				"officers", x.officers, "markings", mk, "records", rec);
+	if (ans && srv->cfg.records_post[0])
+		json_object_set_new(ans, "records_post", json_string(srv->cfg.records_post));
+	dpd_reply_json(c->rq, 200, ans);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -208,7 +209,7 @@ int dpc_init(dpc_config *c)
  * one list that dpc_load reads, `denpod config check` shows and
  * docs/operations.md ("denpod.conf") documents.
  */
-enum { K_STR, K_ADDR, K_NUM, K_STORE, K_MARK };
+enum { K_STR, K_ADDR, K_NUM, K_STORE, K_MARK, K_POST, K_LEVELS };
 #define CONN(f) offsetof(dpc_config, conn) + offsetof(dpc_conn_limits, f), sizeof(unsigned)
 #define STR(f) offsetof(dpc_config, f), sizeof(((dpc_config *)0)->f)
 #define MARK(l) offsetof(dpc_config, markings.of[l]), DP_MARKING_MAX + 1
@@ -254,6 +255,9 @@ static const struct dpc_key {
 	{"marking_confidential", K_MARK, MARK(DP_CLASS_CONFIDENTIAL), 0, 0, 0, "none", 0},
 	{"marking_secret", K_MARK, MARK(DP_CLASS_SECRET), 0, 0, 0, "none", 0},
 	{"marking_top_secret", K_MARK, MARK(DP_CLASS_TOP_SECRET), 0, 0, 0, "none", 0},
+	/* the archive (denpo/records.h): its post, and the levels that must carry a record copy */
+	{"records_post", K_POST, STR(records_post), 0, 0, 0, "none", 0},
+	{"records_required", K_LEVELS, STR(records_required_s), 0, 0, 0, "none", 0},
 };
 #undef CONN
 #undef STR
@@ -297,12 +301,96 @@ void dpc_conn_defaults(dpc_conn_limits *l)
 	*l = c.conn;
 }
 
+int dpc_records_required_parse(const char *v, unsigned *set, char *why, size_t whycap)
+{
+	*set = 0;
+	if (strcmp(v, "none") == 0 || !*v)
+		return DP_OK;
+	if (strcmp(v, "all") == 0) {
+		*set = (1u << DP_CLASS_COUNT) - 1;
+		return DP_OK;
+	}
+	for (const char *p = v;; p++) { /* every element, the empty one of "SECRET," too */
+		size_t n = strcspn(p, ",");
+		const char *e = p + n;
+		while (n && (*p == ' ' || *p == '\t'))
+			p++, n--;
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		int l = DP_CLASS_COUNT;
+		for (int i = 0; i < DP_CLASS_COUNT && l == DP_CLASS_COUNT; i++)
+			if (strlen(dp_class_name(i)) == n && memcmp(dp_class_name(i), p, n) == 0)
+				l = i;
+		if (l == DP_CLASS_COUNT) {
+			snprintf(why, whycap, "\"%.*s\" is not a classification (UNCLASSIFIED, "
+					      "RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET; separated by "
+					      "commas), nor all or none", (int)(n > 40 ? 40 : n), p);
+			return DP_EPARSE;
+		}
+		*set |= 1u << l;
+		if (!*e)
+			return DP_OK;
+		p = e;
+	}
+}
+
+/* The schedule's keys: a family each, the name after the prefix (dp_records_sched_set). */
+static const char *const sched_prefix[] = {"records_retention_", "records_class_", "records_tag_"};
+#define SCHED_KEYS (DP_RECORDS_RETENTIONS + DP_CLASS_COUNT + DP_RECORDS_TAG_RULES)
+#define SCHED_KEY_MAX 96
+struct sched_seen {
+	char key[SCHED_KEYS][SCHED_KEY_MAX];
+	unsigned line[SCHED_KEYS];
+	size_t n;
+};
+
+/* A records_* schedule line into c->records; DP_ENOTFOUND if the key is not one. */
+static int load_sched(dpc_config *c, dp_conf *rd, const dp_conf_kv *kv, struct sched_seen *seen)
+{
+	char kq[48], key[SCHED_KEY_MAX], val[256], why[DP_RECORDS_WHY];
+	size_t f = 0;
+	while (f < sizeof sched_prefix / sizeof sched_prefix[0] &&
+	       (kv->kn <= strlen(sched_prefix[f]) ||
+		memcmp(kv->key, sched_prefix[f], strlen(sched_prefix[f])) != 0))
+		f++;
+	if (f == sizeof sched_prefix / sizeof sched_prefix[0])
+		return DP_ENOTFOUND;
+	dp_conf_quote(kq, kv->key, kv->kn);
+	if (kv->kn >= sizeof key || kv->vn >= sizeof val)
+		return dp_conf_err(rd, DP_ETOOBIG, "%s: the line is too long (a name of at most %d "
+						   "characters, a value of at most %zu bytes)", kq,
+				   DP_NAME_MAX, sizeof val - 1);
+	memcpy(key, kv->key, kv->kn);
+	key[kv->kn] = 0;
+	memcpy(val, kv->val, kv->vn);
+	val[kv->vn] = 0;
+	/* as every key of the file: set once (a level's name in any letter case is one key) */
+	for (size_t i = 0; i < seen->n; i++)
+		if (strcasecmp(seen->key[i], key) == 0)
+			return dp_conf_err(rd, DP_EPARSE, "%s: duplicate key (first set on line %u; set "
+							  "it once)", kq, seen->line[i]);
+	if (seen->n == SCHED_KEYS)
+		return dp_conf_err(rd, DP_ETOOBIG, "%s: more than %d records schedule lines", kq,
+				   SCHED_KEYS);
+	memcpy(seen->key[seen->n], key, sizeof key);
+	seen->line[seen->n++] = rd->line;
+	int r = dp_records_sched_set(&c->records, key, val, why, sizeof why);
+	if (r)
+		return dp_conf_err(rd, r == DP_ETOOBIG ? r : DP_EPARSE,
+				   "%s: %s (docs/operations.md, \"Records\", has the schedule's lines "
+				   "and an example)", kq, why);
+	return DP_OK;
+}
+
 /* One line's key and value into c (rd: the line, for messages). */
-static int load_kv(dpc_config *c, dp_conf *rd, const dp_conf_kv *kv)
+static int load_kv(dpc_config *c, dp_conf *rd, const dp_conf_kv *kv, struct sched_seen *seen)
 {
 	char q[48], kq[48];
 	const struct dpc_key *k = NULL;
 	size_t i;
+	int sr = load_sched(c, rd, kv, seen);
+	if (sr != DP_ENOTFOUND)
+		return sr;
 	dp_conf_quote(kq, kv->key, kv->kn);
 	for (i = 0; i < NKEYS && !k; i++)
 		if (strlen(keys[i].name) == kv->kn && memcmp(keys[i].name, kv->key, kv->kn) == 0)
@@ -354,6 +442,12 @@ static int load_kv(dpc_config *c, dp_conf *rd, const dp_conf_kv *kv)
 		return dp_conf_err(rd, DP_EPARSE, "%s: not a marking: %s (a marking is shown on every "
 						  "banner beside the level: e.g. %s = 極秘; docs/operations.md, "
 						  "\"Classification markings\")", kq, why, kq);
+	if (k->kind == K_POST && !dp_name_ok(f))
+		return dp_conf_err(rd, DP_EPARSE, "%s: \"%s\" is not a post name (the HQ post of the "
+						  "records officers, as `denpod post list` shows it)", kq,
+				   dp_conf_quote(q, kv->val, kv->vn));
+	if (k->kind == K_LEVELS && dpc_records_required_parse(f, &c->records_required, why, sizeof why))
+		return dp_conf_err(rd, DP_EPARSE, "%s: %s", kq, why);
 	if (k->kind == K_ADDR && dpc_parse_listen(f, host, sizeof host, &port))
 		return dp_conf_err(rd, DP_EPARSE, "%s: \"%s\" is not HOST:PORT (e.g. 127.0.0.1:9100, "
 						  "[::1]:9100)", kq, dp_conf_quote(q, kv->val, kv->vn));
@@ -379,12 +473,17 @@ int dpc_parse(dpc_config *c, const char *dir, const char *name, const char *text
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].kind == K_NUM)
 			num_set(c, &keys[i], keys[i].def);
+	dp_records_sched_default(&c->records);
 	dp_conf rd;
 	dp_conf_kv kv;
 	int r;
+	struct sched_seen *seen = calloc(1, sizeof *seen);
+	if (!seen)
+		return DP_ENOMEM;
 	dp_conf_init(&rd, name, text, len, err, errcap);
-	while ((r = dp_conf_next(&rd, &kv)) == DP_OK && (r = load_kv(c, &rd, &kv)) == DP_OK)
+	while ((r = dp_conf_next(&rd, &kv)) == DP_OK && (r = load_kv(c, &rd, &kv, seen)) == DP_OK)
 		;
+	free(seen);
 	if (r != DP_ENOTFOUND)
 		return r;
 	if (!c->alerts_file[0])
@@ -408,6 +507,17 @@ int dpc_parse(dpc_config *c, const char *dir, const char *name, const char *text
 	if (!dp_note_name_ok(c->log_origin))
 		return dp_conf_err(&rd, DP_EPARSE, "log_origin: not a valid key name (printable, no "
 						   "spaces, no '+', e.g. mofa.example/denpo-log)");
+	if (c->records_required && !c->records_post[0]) {
+		rd.line = line_of(c, "records_required");
+		return dp_conf_err(&rd, DP_EPARSE, "records_required: names classifications but "
+						   "records_post is not set: set records_post = the HQ "
+						   "post of the archive's records officers, or remove "
+						   "records_required");
+	}
+	if ((r = dp_records_sched_validate(&c->records, why, sizeof why))) {
+		snprintf(err, errcap, "%s: the records schedule (records_* lines): %s", name, why);
+		return DP_EPARSE;
+	}
 	return DP_OK;
 }
 

@@ -63,12 +63,25 @@
  *   request_timeout=S             first byte to the whole request head (default 20) ...
  *   min_upload_rate=B             ... plus one second per B bytes of body (default 4096)
  *   write_timeout=S               an answer that makes no progress (default 30)
+ *
+ * The ministry's record copy (denpo/records.h; docs/operations.md "Records"), all optional:
+ *   records_post=POST     the HQ post whose officers holding the role RECORDS are the
+ *                     archive: each of their devices receives every cable it is
+ *                     cleared for, with role record (denpod/policy.h).  Unset: no archive
+ *   records_required=LEVELS  the classifications whose cables must be encrypted to the
+ *                     archive's devices: names as dp_class_name spells them, separated
+ *                     by commas (SECRET, TOP SECRET), or "all", or "none" (the default);
+ *                     refused without records_post
+ *   records_retention_NAME, records_class_LEVEL, records_tag_TAG = ...  the records
+ *                     schedule (dp_records_sched_set), handed to devices with the
+ *                     directory; without them dp_records_sched_default
  */
 #ifndef DENPOD_CONFIG_H
 #define DENPOD_CONFIG_H
 
 #include "denpo/enrol.h"
 #include "denpo/markings.h"
+#include "denpo/records.h"
 #include "denpo/tlog.h"
 
 #define DPC_VERSION "0.1" /* denpod's version: GET /v1/health, ECS observer.version */
@@ -105,6 +118,10 @@ typedef struct {
 	unsigned line[64];  /* ... on this line */
 	unsigned shutdown_delay; /* seconds serving with /readyz at 503 after SIGTERM (0..300) */
 	dp_markings markings;    /* marking_LEVEL = ...: the ministry's markings ("": none) */
+	char records_post[DP_NAME_MAX + 1]; /* "": no archive */
+	char records_required_s[128];       /* records_required as written ("": none) */
+	unsigned records_required;          /* ... parsed: bit (1u << level) per enum dp_class */
+	dp_records_sched records;           /* the schedule: the default + records_* lines */
 } dpc_config;
 
 #define DPC_ENTERPRISE_DEFAULT 32473 /* RFC 5612: for documentation; a ministry sets its own */
@@ -149,6 +166,12 @@ int dpc_read(dpc_config *c, const char *dir, char *err, size_t errcap) DP_WUR;
  */
 int dpc_parse(dpc_config *c, const char *dir, const char *name, const char *text, size_t len,
 	      char *err, size_t errcap) DP_WUR;
+/*
+ * records_required's value into a set of levels (bit 1u << level): "all",
+ * "none", or level names as dp_class_name spells them separated by commas.
+ * DP_EPARSE with why.
+ */
+int dpc_records_required_parse(const char *v, unsigned *set, char *why, size_t whycap) DP_WUR;
 /* How many keys denpod.conf has. */
 size_t dpc_key_count(void);
 /*

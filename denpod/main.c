@@ -124,7 +124,9 @@ static const struct cmd cmds[] = {
 			      "  A collective address (e.g. \"ALL POSTS\") expanding to posts.\n"},
 	{"officer", "add", O_ACT | O_POST | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME, dpa_officer_add, "denpod officer add HANDLE --post P --clearance C [--captions A,B] "
 			   "[--roles R,S] [--name \"Full Name\"] [--operator NAME] --data DIR\n"
-			   "  Role AUDIT lets the officer's devices read the log's entry bundles.\n"},
+			   "  Role AUDIT lets the officer's devices read the log's entry bundles.\n"
+			   "  Role RECORDS at denpod.conf's records_post makes the officer's devices the\n"
+			   "  ministry's archive: they receive every cable they are cleared for.\n"},
 	{"officer", "list", O_DATA | O_JSON, dpa_officer_list, "denpod officer list [--json] --data DIR\n"},
 	{"approve", NULL, O_ACT | O_OUT | O_EXPECT | O_CLEARANCE | O_CAPTIONS | O_ROLES | O_NAME, dpa_approve,
 	 "denpod approve REQUEST_FILE --out ANSWER_FILE [--expect FINGERPRINT] "

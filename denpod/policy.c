@@ -10,6 +10,7 @@
 
 #include "denpo/encoding.h"
 #include "denpo/epoch.h"
+#include "denpo/records.h"
 #include "denpod/policy.h"
 
 static int in_set(const char set[][DP_NAME_MAX + 1], size_t n, const char *name)
@@ -28,6 +29,12 @@ int dpp_is_decoy_officer(const char roles[][DP_NAME_MAX + 1], size_t nroles)
 int dpp_role_listed(const char *role)
 {
 	return strcmp(role, DPP_ROLE_DECOY) != 0;
+}
+
+int dpp_is_records_officer(const dps_officer *o, const char *records_post)
+{
+	return records_post && *records_post && strcmp(o->post, records_post) == 0 &&
+	       in_set(o->roles, o->nroles, DP_RECORDS_ROLE);
 }
 
 struct add_ctx {
@@ -74,8 +81,12 @@ int dpp_expand(dps_store *s, char to[][DP_NAME_MAX + 1], size_t nto, char info[]
 	return r;
 }
 
-/* Clearance, captions and ATTN of an active officer at an addressed post (dpp_recipient_ok). */
-static int officer_ok(const dps_officer *o, const dpp_route *rt, char *msg, size_t msgcap)
+/*
+ * Clearance, captions and (but for the archive, which ATTN does not
+ * address) ATTN of an active officer receiving as role (dpp_recipient_ok).
+ */
+static int officer_ok(const dps_officer *o, const dpp_route *rt, int role, char *msg,
+		      size_t msgcap)
 {
 	if (o->clearance < rt->classification) {
 		snprintf(msg, msgcap, "officer %s is not cleared for %s", o->handle,
@@ -88,7 +99,7 @@ static int officer_ok(const dps_officer *o, const dpp_route *rt, char *msg, size
 				 rt->caps[i]);
 			return DP_ECLEARANCE;
 		}
-	if (rt->nattn == 0)
+	if (rt->nattn == 0 || role == DP_ROLE_RECORD)
 		return DP_OK;
 	for (size_t i = 0; i < rt->nattn; i++)
 		if (strcmp(rt->attn[i], o->handle) == 0 || in_set(o->roles, o->nroles, rt->attn[i]))
@@ -123,7 +134,9 @@ int dpp_recipient_ok(const dpp_route *rt, const dps_officer *o, const dps_device
 				      "recipients again", h, o->handle);
 		return DP_EDENIED;
 	}
-	*role = in_set(rt->posts->to, rt->posts->nto, o->post)	   ? DP_ROLE_ACTION
+	/* the archive receives every cable it is cleared for, as nobody's addressee */
+	*role = dpp_is_records_officer(o, rt->records_post)	   ? DP_ROLE_RECORD
+		: in_set(rt->posts->to, rt->posts->nto, o->post)	   ? DP_ROLE_ACTION
 		: in_set(rt->posts->info, rt->posts->ninfo, o->post) ? DP_ROLE_INFO
 								     : 0;
 	if (!*role) {
@@ -131,7 +144,7 @@ int dpp_recipient_ok(const dpp_route *rt, const dps_officer *o, const dps_device
 				      "which the cable does not address", h, o->handle, o->post);
 		return DP_EDENIED;
 	}
-	int r = officer_ok(o, rt, why, sizeof why);
+	int r = officer_ok(o, rt, *role, why, sizeof why);
 	if (r)
 		snprintf(msg, msgcap, "recipient device %s...: %s", h, why);
 	return r;
@@ -194,8 +207,76 @@ int dpp_epoch_ok(dps_store *s, const dps_device *d, const char *who, uint32_t ep
 	return DP_ESTATE;
 }
 
-int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, int64_t now,
-	      dps_rcpt *rcpts, char officer[DP_NAME_MAX + 1], char *msg, size_t msgcap)
+/* What the archive requirement of dpp_check found at the records post. */
+struct archive_ctx {
+	const dpp_route *rt;
+	const dp_envelope *e;
+	int64_t now;
+	size_t devices; /* devices of records officers, any status */
+	size_t offered; /* ... that the rule offers for this cable */
+	char missing[DPP_MSG_MAX]; /* the first one offered, with a current key, not a recipient */
+};
+
+static int archive_one(void *ctx, const dps_officer *o, const dps_device *d)
+{
+	struct archive_ctx *x = ctx;
+	char why[DPP_MSG_MAX], h[17];
+	int role = 0;
+	if (!dpp_is_records_officer(o, x->rt->records_post))
+		return DP_OK;
+	x->devices++;
+	/* the one rule: what dpp_resolve would offer, with the role it would give */
+	if (dpp_recipient_ok(x->rt, o, d, &role, why, sizeof why) || role != DP_ROLE_RECORD)
+		return DP_OK;
+	x->offered++;
+	/* a device without a current key cannot be encrypted to: resolve lists it as unreachable */
+	if (!dpp_current(d, x->now))
+		return DP_OK;
+	for (size_t i = 0; i < x->e->nrecipients; i++)
+		if (memcmp(x->e->recipients[i].device, d->id, DP_ED25519_PK) == 0)
+			return DP_OK;
+	hex8(h, d->id);
+	snprintf(x->missing, sizeof x->missing, "device %s... of records officer %s", h, o->handle);
+	return DP_EDENIED;
+}
+
+/*
+ * The archive requirement: a cable of a classification in rec->required
+ * is encrypted to every records device the rule offers for it that has a
+ * current epoch key, and the rule offers at least one.
+ */
+static int archive_ok(dps_store *s, const dpp_records *rec, const dpp_route *rt,
+		      const dp_envelope *e, int64_t now, char *msg, size_t msgcap)
+{
+	if (!rec || !rec->post || !*rec->post || e->classification < 0 ||
+	    e->classification >= 32 || !(rec->required & (1u << e->classification)))
+		return DP_OK;
+	struct archive_ctx x = {rt, e, now, 0, 0, ""};
+	const char *cls = dp_class_name(e->classification);
+	int r = dps_post_devices(s, rec->post, archive_one, &x);
+	if (r == DP_EDENIED)
+		snprintf(msg, msgcap, "the ministry requires a record copy of %s cables: encrypt to "
+				      "the archive's devices too (%s at post %s is not a recipient); "
+				      "update denpo, whose send resolves them", cls, x.missing, rec->post);
+	else if (!r && x.devices == 0) {
+		snprintf(msg, msgcap, "the ministry requires a record copy of %s cables, and the "
+				      "archive is not enrolled: no officer holding the role "
+				      DP_RECORDS_ROLE " at post %s has a device; tell the switch's "
+				      "operator (denpod check says so)", cls, rec->post);
+		r = DP_EDENIED;
+	} else if (!r && x.offered == 0) {
+		snprintf(msg, msgcap, "the ministry requires a record copy of %s cables, and none of "
+				      "the archive's devices at post %s may receive this one (suspended or "
+				      "revoked, or its officer disabled or not cleared for %s or the "
+				      "cable's captions); tell the switch's operator", cls, rec->post, cls);
+		r = DP_EDENIED;
+	}
+	return r;
+}
+
+int dpp_check(dps_store *s, const dpp_records *rec, const dps_device *sender,
+	      const dp_envelope *e, int64_t now, dps_rcpt *rcpts, char officer[DP_NAME_MAX + 1],
+	      char *msg, size_t msgcap)
 {
 	char h[17];
 	dps_officer o;
@@ -248,7 +329,8 @@ int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, int6
 	}
 	r = dpp_expand(s, (char(*)[DP_NAME_MAX + 1])e->to, e->nto, (char(*)[DP_NAME_MAX + 1])e->info,
 		       e->ninfo, posts, msg, msgcap);
-	dpp_route rt = {posts, e->classification, e->captions, e->ncaptions, e->attn, e->nattn};
+	dpp_route rt = {posts, e->classification, e->captions, e->ncaptions, e->attn, e->nattn,
+			rec ? rec->post : NULL};
 	for (size_t i = 0; !r && i < e->nrecipients; i++) {
 		const dp_recipient *rc = &e->recipients[i];
 		dps_device d;
@@ -270,8 +352,13 @@ int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, int6
 		r = r ? r : dpp_recipient_ok(&rt, &o, &d, &role, msg, msgcap);
 		/* the role decides the precedence the device is queued at */
 		if (!r && rc->role != role) {
-			snprintf(msg, msgcap, "recipient device %s... (officer %s) must have role %s",
-				 h, o.handle, role == DP_ROLE_ACTION ? "action" : "info");
+			snprintf(msg, msgcap, "recipient device %s... (officer %s) must have role %s, "
+					      "not %s%s", h, o.handle, dp_role_name(role),
+				 dp_role_name(rc->role),
+				 role == DP_ROLE_RECORD ? " (a records device of the archive)"
+				 : rc->role == DP_ROLE_RECORD ? " (only the archive's devices are records "
+								"devices)"
+							      : "");
 			r = DP_EDENIED;
 		}
 		/*
@@ -284,10 +371,12 @@ int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, int6
 			break;
 		memcpy(rcpts[i].device, rc->device, DP_ED25519_PK);
 		rcpts[i].role = role;
-		rcpts[i].prec = role == DP_ROLE_ACTION ? e->prec_action : e->prec_info;
+		rcpts[i].prec = dp_role_prec(role, e->prec_action, e->prec_info);
 		rcpts[i].epoch = rc->epoch;
 		rcpts[i].delivered = rcpts[i].acked = 0;
 	}
+	if (!r)
+		r = archive_ok(s, rec, &rt, e, now, msg, msgcap);
 	free(posts);
 	return r;
 }
@@ -321,6 +410,10 @@ int dpp_resolve(dps_store *s, const dpp_route *rt,
 	for (size_t i = 0; !r && i < p->ninfo; i++)
 		if (!in_set(p->to, p->nto, p->info[i]))
 			r = dps_post_devices(s, p->info[i], resolve_one, &x);
+	/* the archive, at a post the cable may not address: the rule offers its records devices */
+	if (!r && rt->records_post && *rt->records_post && !in_set(p->to, p->nto, rt->records_post) &&
+	    !in_set(p->info, p->ninfo, rt->records_post))
+		r = dps_post_devices(s, rt->records_post, resolve_one, &x);
 	return r;
 }
 
@@ -353,4 +446,93 @@ int dpp_decoy_ok(dps_store *s, const dps_device *sender, const char *hdr, int *d
 	}
 	*decoy = hdr != NULL;
 	return DP_OK;
+}
+
+struct warn_ctx {
+	const char *post;
+	void (*warn)(void *ctx, const char *msg);
+	void *ctx;
+	int n;
+	size_t officers; /* records officers at the records post */
+	size_t devices;  /* ... their active devices, of active officers */
+};
+
+static void say(struct warn_ctx *w, const char *msg)
+{
+	w->warn(w->ctx, msg);
+	w->n++;
+}
+
+static int warn_officer(void *ctx, const dps_officer *o)
+{
+	struct warn_ctx *w = ctx;
+	char m[DPP_MSG_MAX + 2 * DP_NAME_MAX];
+	if (!in_set(o->roles, o->nroles, DP_RECORDS_ROLE))
+		return DP_OK;
+	if (dpp_is_records_officer(o, w->post)) {
+		w->officers++;
+		return DP_OK;
+	}
+	if (w->post && *w->post)
+		snprintf(m, sizeof m, "officer %s holds the role " DP_RECORDS_ROLE " at post %s, not at "
+				      "the records post %s: they receive nothing as records (move them "
+				      "to %s, or take the role away)", o->handle, o->post, w->post, w->post);
+	else
+		snprintf(m, sizeof m, "officer %s holds the role " DP_RECORDS_ROLE " but denpod.conf sets "
+				      "no records_post: nobody receives cables as records (set "
+				      "records_post = the archive's HQ post)", o->handle);
+	say(w, m);
+	return DP_OK;
+}
+
+static int warn_device(void *ctx, const dps_officer *o, const dps_device *d)
+{
+	struct warn_ctx *w = ctx;
+	if (dpp_is_records_officer(o, w->post) && o->status == DPS_ACTIVE && d->status == DPS_ACTIVE)
+		w->devices++;
+	return DP_OK;
+}
+
+int dpp_records_warnings(dps_store *s, const char *records_post, unsigned required,
+			 void (*warn)(void *ctx, const char *msg), void *ctx)
+{
+	struct warn_ctx w = {records_post, warn, ctx, 0, 0, 0};
+	char m[DPP_MSG_MAX + 2 * DP_NAME_MAX], levels[128] = "";
+	dps_post p;
+	int r = dps_officer_list(s, warn_officer, &w);
+	if (r || !records_post || !*records_post)
+		return r ? -r : w.n;
+	r = dps_post_get(s, records_post, &p);
+	if (r && r != DP_ENOTFOUND)
+		return -r;
+	if (r == DP_ENOTFOUND) {
+		snprintf(m, sizeof m, "records_post %s is not a post of the directory: nobody receives "
+				      "cables as records (denpod post add %s --hq, or correct records_post)",
+			 records_post, records_post);
+		say(&w, m);
+	} else if (!p.hq) {
+		snprintf(m, sizeof m, "records_post %s is not an HQ post: the ministry's archive is "
+				      "kept at HQ (check records_post)", records_post);
+		say(&w, m);
+	}
+	if ((r = dps_post_devices(s, records_post, warn_device, &w)))
+		return -r;
+	for (int l = 0; l < DP_CLASS_COUNT; l++)
+		if (required & (1u << l))
+			snprintf(levels + strlen(levels), sizeof levels - strlen(levels), "%s%s",
+				 levels[0] ? ", " : "", dp_class_name(l));
+	if (required && w.devices == 0) {
+		snprintf(m, sizeof m, "records_required names %s, but no records officer at post %s has "
+				      "an active device: every such cable is refused until the archive is "
+				      "enrolled (an officer at %s with the role " DP_RECORDS_ROLE ", and "
+				      "their device approved)", levels, records_post, records_post);
+		say(&w, m);
+	} else if (w.officers == 0) {
+		snprintf(m, sizeof m, "records_post is %s, but no officer there holds the role "
+				      DP_RECORDS_ROLE ": the archive receives nothing (denpod officer "
+				      "add HANDLE --post %s --roles " DP_RECORDS_ROLE " ...)", records_post,
+			 records_post);
+		say(&w, m);
+	}
+	return w.n;
 }

@@ -41,7 +41,9 @@ typedef struct {
 /*
  * The routing fields of a cable, as the recipient rule reads them: the
  * addressed posts (collectives expanded by dpp_expand), the
- * classification, the captions and ATTN (officer handles or roles).
+ * classification, the captions and ATTN (officer handles or roles); and
+ * the switch's records post (denpod.conf records_post; NULL or "": no
+ * archive), which is not the cable's but says who its archive is.
  */
 typedef struct {
 	const dpp_posts *posts;
@@ -50,7 +52,18 @@ typedef struct {
 	size_t ncaps;
 	const char (*attn)[DP_NAME_MAX + 1];
 	size_t nattn;
+	const char *records_post;
 } dpp_route;
+
+/*
+ * The switch's archive as dpp_check applies it (denpod.conf): the records
+ * post (NULL or "": none) and the classifications whose cables must be
+ * encrypted to the archive (bit 1u << level; dpc_records_required_parse).
+ */
+typedef struct {
+	const char *post;
+	unsigned required;
+} dpp_records;
 
 /*
  * The DECOY role: an officer holding it plants decoys (dpp_decoy_ok) and
@@ -66,23 +79,34 @@ int dpp_is_decoy_officer(const char roles[][DP_NAME_MAX + 1], size_t nroles);
  * (docs/detection.md §5).
  */
 int dpp_role_listed(const char *role);
+/*
+ * Whether officer o is a records officer, one of the archive's: o holds
+ * the role DP_RECORDS_ROLE and is at records_post (NULL or "": no archive,
+ * so nobody is).  A RECORDS officer elsewhere is an ordinary officer.
+ */
+int dpp_is_records_officer(const dps_officer *o, const char *records_post);
 
 /*
  * The recipient rule: whether device d, whose officer is o (both rows as
  * the directory holds them), may receive a cable routed by rt.  On success
- * *role is DP_ROLE_ACTION if o's post is addressed by TO (TO wins over
- * INFO), DP_ROLE_INFO if only by INFO.  Refusals, in the order they are
- * checked, each with a message naming the device and its officer:
+ * *role is DP_ROLE_RECORD if o is a records officer (dpp_is_records_officer
+ * with rt->records_post: the archive receives every cable it is cleared
+ * for, whatever TO, INFO and ATTN say, and is never an addressee), else
+ * DP_ROLE_ACTION if o's post is addressed by TO (TO wins over INFO),
+ * DP_ROLE_INFO if only by INFO.  Refusals, in the order they are checked,
+ * each with a message naming the device and its officer:
  *   DP_EDEVICE    the device is not active (suspended, revoked)
  *   DP_EDENIED    the officer is not active (disabled)
  *   DP_EDENIED    the officer holds the role DECOY: the security office's
  *                 fictitious originators are nobody's addressee (a cable
  *                 for one would be read by whoever holds the decoy device)
- *   DP_EDENIED    the officer's post is addressed by neither TO nor INFO
+ *   DP_EDENIED    not a records officer, and the officer's post is
+ *                 addressed by neither TO nor INFO
  *   DP_ECLEARANCE the officer is not cleared for the classification, or
- *                 lacks one of the captions
- *   DP_EDENIED    ATTN is given and names neither the officer nor one of
- *                 the officer's roles
+ *                 lacks one of the captions (records officers too: the
+ *                 directory's clearance says what the archive may hold)
+ *   DP_EDENIED    not a records officer, ATTN is given and names neither
+ *                 the officer nor one of the officer's roles
  * Reads nothing but its arguments.
  */
 int dpp_recipient_ok(const dpp_route *rt, const dps_officer *o, const dps_device *d, int *role,
@@ -90,14 +114,21 @@ int dpp_recipient_ok(const dpp_route *rt, const dps_officer *o, const dps_device
 
 /*
  * Checks an envelope (already decoded and signature-verified) sent by
- * `sender` at time `now` (the acceptance time, dp_now()).  On success fills
- * rcpts[0..e->nrecipients) (device, role, precedence and key epoch for
- * that device) and the originating officer's handle.
+ * `sender` at time `now` (the acceptance time, dp_now()), for a switch
+ * whose archive is rec (NULL: none).  On success fills
+ * rcpts[0..e->nrecipients) (device, role, precedence by dp_role_prec and
+ * key epoch for that device) and the originating officer's handle.
  * On failure returns the DP_E* code of docs/api.md and a message saying
  * what is wrong (no key material, no payload):
  *   DP_EDENIED    from_device is not the sender, sender's officer inactive or
  *                 not at the From post, a recipient's officer not in the
- *                 directory, its announced role not the one of its post
+ *                 directory, its announced role not the one the rule gives
+ *                 it (record for a records device, and only for one)
+ *   DP_EDENIED    the classification is in rec->required and a records
+ *                 device dpp_resolve would offer, with a current epoch key
+ *                 (dpp_current), is not a recipient; or the rule offers no
+ *                 records device at all (the archive is not enrolled, not
+ *                 active or not cleared: the operator's to fix)
  *   DP_EDEVICE    a recipient device not enrolled; sender not active
  *   DP_EPARSE     no TO addressee or no recipient device
  *   DP_EUNSUPP    a recipient key type other than mlkem768x25519
@@ -108,8 +139,9 @@ int dpp_recipient_ok(const dpp_route *rt, const dps_officer *o, const dps_device
  *   DP_ESTORE     database failure
  *   DP_ENOMEM
  */
-int dpp_check(dps_store *s, const dps_device *sender, const dp_envelope *e, int64_t now,
-	      dps_rcpt *rcpts, char officer[DP_NAME_MAX + 1], char *msg, size_t msgcap) DP_WUR;
+int dpp_check(dps_store *s, const dpp_records *rec, const dps_device *sender,
+	      const dp_envelope *e, int64_t now, dps_rcpt *rcpts, char officer[DP_NAME_MAX + 1],
+	      char *msg, size_t msgcap) DP_WUR;
 
 /*
  * The decoy rule of a submission from device `sender` carrying the header
@@ -136,14 +168,30 @@ int dpp_epoch_ok(dps_store *s, const dps_device *d, const char *who, uint32_t ep
 /* The device's current epoch at now (highest window with not_before <= now < not_after), or NULL. */
 const dps_window *dpp_current(const dps_device *d, int64_t now);
 
+/*
+ * What an operator should hear about the archive's configuration
+ * (denpod.conf records_post, records_required as a set of levels) against
+ * the directory: the records post is not a post or not HQ; required levels
+ * while no records officer at the records post has an active device (every
+ * such cable is refused); a records post without records officers (the
+ * archive receives nothing); an officer holding RECORDS elsewhere, or with
+ * no records post (receives nothing as records).  Each warning is one
+ * sentence saying what to do, handed to warn; returns how many, or a
+ * negative DP_E* (DP_ESTORE).  `denpod check` and the start say them.
+ */
+int dpp_records_warnings(dps_store *s, const char *records_post, unsigned required,
+			 void (*warn)(void *ctx, const char *msg), void *ctx);
+
 /* Expand TO and INFO names into post sets (a post in both counts as TO). */
 int dpp_expand(dps_store *s, char to[][DP_NAME_MAX + 1], size_t nto, char info[][DP_NAME_MAX + 1],
 	       size_t ninfo, dpp_posts *out, char *msg, size_t msgcap) DP_WUR;
 
 /*
  * Every device for these routing fields that dpp_recipient_ok accepts,
- * with its role, each once (a post addressed by TO and INFO counts as TO);
- * cb's first non-zero return stops the walk and is returned.  DP_ESTORE.
+ * with its role, each once (a post addressed by TO and INFO counts as TO;
+ * the records post's devices are walked too, and the rule offers its
+ * records devices only); cb's first non-zero return stops the walk and is
+ * returned.  DP_ESTORE.
  */
 int dpp_resolve(dps_store *s, const dpp_route *rt,
 		int (*cb)(void *ctx, const dps_officer *o, const dps_device *d, int role),

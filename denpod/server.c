@@ -39,6 +39,7 @@
 #include "denpod/listen.h"
 #include "denpod/offidx.h"
 #include "denpod/notify.h"
+#include "denpod/policy.h"
 #include "denpod/route.h"
 #include "denpod/sandbox.h"
 #include "denpod/say.h"
@@ -258,6 +259,13 @@ static void scrub_report(void *srv, const dpo_damage *d)
 	dpd_det_damage(srv, d);
 }
 
+/* A warning about the archive's configuration (dpp_records_warnings), on stderr. */
+static void start_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "denpod: warning: records: %s\n", msg);
+}
+
 /* The network process (signer.h): everything but the log key; signer is its socket to it. */
 static int serve(const dpc_config *cfg, int signer)
 {
@@ -284,6 +292,10 @@ static int serve(const dpc_config *cfg, int signer)
 		dps_close(srv.store);
 		return r;
 	}
+	/* the archive's configuration against the directory, said once at start */
+	if (dpp_records_warnings(srv.store, cfg->records_post, cfg->records_required, start_warn,
+				 NULL) < 0)
+		fprintf(stderr, "denpod: warning: records: cannot read the directory\n");
 	/* the log is checked and signed up to date before anything is served */
 	if (pthread_mutex_init(&srv.wlock, NULL) || (r = dpl_open(&srv.log, cfg, &srv.wlock, signer))) {
 		if (r == DP_ESTATE) {

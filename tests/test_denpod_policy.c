@@ -2,7 +2,9 @@
  * tests/test_denpod_policy.c - the acceptance policy: a valid envelope
  * passes with the right roles and precedences; each rejection returns its
  * exact error; a recipient's key epoch is accepted exactly inside its
- * window widened by the skew.
+ * window widened by the skew; the archive (records officers at the records
+ * post) receives every cable it is cleared for as record, and a cable of a
+ * required classification without it is refused; denpod.conf's records keys.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +14,13 @@
 
 #include "denpo/crypto.h"
 #include "denpo/epoch.h"
+#include "denpod/config.h"
 #include "denpod/policy.h"
 #include "tests/fixture.h"
 #include "tests/harness.h"
 
 static dps_store *s;
+static dpp_records REC; /* the switch's archive: none until the records tests */
 static int64_t T; /* the test's "now": dp_now() at start */
 static uint8_t next_seed = 1;
 
@@ -70,7 +74,7 @@ static void device(dps_device *d, const char *officer_handle, uint8_t sk[64])
 {
 	uint8_t pk[32], tmp[64];
 	fx_seed_key((uint8_t)next_seed, pk, sk ? sk : tmp);
-	next_seed += 32;
+	next_seed++; /* each base its own seed (base, base + 1, ...) */
 	memset(d, 0, sizeof *d);
 	memcpy(d->id, pk, 32);
 	dp_random(d->tls_key, 32);
@@ -112,7 +116,7 @@ static int check_at(const dps_device *sender, dp_envelope *e, int64_t now, char 
 	dps_rcpt r[8];
 	char off[DP_NAME_MAX + 1];
 	msg[0] = 0;
-	int rc = dpp_check(s, sender, e, now, r, off, msg, DPP_MSG_MAX);
+	int rc = dpp_check(s, &REC, sender, e, now, r, off, msg, DPP_MSG_MAX);
 	return rc;
 }
 
@@ -122,14 +126,14 @@ static int check(const dps_device *sender, dp_envelope *e, char *msg)
 }
 
 struct count {
-	int n, action, info, keyed;
+	int n, action, info, keyed, record;
 };
 static int count_cb(void *ctx, const dps_officer *o, const dps_device *d, int role);
 
 static int resolve(const dpp_posts *p, int cls, const char (*caps)[DP_NAME_MAX + 1], size_t ncaps,
 		   struct count *c)
 {
-	dpp_route rt = {p, cls, caps, ncaps, NULL, 0};
+	dpp_route rt = {p, cls, caps, ncaps, NULL, 0, REC.post};
 	return dpp_resolve(s, &rt, count_cb, c);
 }
 
@@ -162,18 +166,22 @@ static int count_cb(void *ctx, const dps_officer *o, const dps_device *d, int ro
 	c->keyed += d->nwin >= 1 && d->win[0].epoch == 3; /* rows come with their windows */
 	c->action += role == DP_ROLE_ACTION;
 	c->info += role == DP_ROLE_INFO;
+	c->record += role == DP_ROLE_RECORD;
 	return DP_OK;
 }
 
 /*
  * A DECOY officer's device is never a recipient: resolve does not offer it
  * and acceptance refuses a cable addressed to it by hand.  Then the one
- * rule, seen from both sides: for every route of a matrix and every device
- * and role, dpp_check accepts a cable to that device in that role exactly
- * when dpp_resolve offers the device in that role.
+ * rule, seen from both sides: for every route of a matrix, with and
+ * without an archive (records post HQ: its records officers arc.h and
+ * arc.s; arc.t holds RECORDS at TOKYO), and every device and role,
+ * dpp_check accepts a cable to that device in that role exactly when
+ * dpp_resolve offers the device in that role.
  */
 static void decoys_and_agreement(const dps_device *A, const dps_device *B, const dps_device *M,
-				 const dps_device *P)
+				 const dps_device *P, const dps_device *R, const dps_device *R2,
+				 const dps_device *RT)
 {
 	char msg[DPP_MSG_MAX];
 	dp_envelope e;
@@ -218,9 +226,12 @@ static void decoys_and_agreement(const dps_device *A, const dps_device *B, const
 				      DP_CLASS_TOP_SECRET};
 	static const char *capss[] = {NULL, "NOFORN"};
 	static const char *attns[] = {NULL, "POL", "mori.a", "decoy.d", "DECOY"};
-	const dps_device *devs[] = {B, M, P, &D, &X, &Ms};
+	const dps_device *devs[] = {B, M, P, &D, &X, &Ms, R, R2, RT};
+	const size_t ndevs = sizeof devs / sizeof devs[0];
+	static const char *rposts[] = {NULL, "HQ"};
 	dpp_posts *posts = calloc(1, sizeof *posts);
-	size_t routes = 0, offers = 0, disagree = 0;
+	size_t routes = 0, offers = 0, disagree = 0, records = 0;
+	for (size_t ri = 0; ri < 2; ri++)
 	for (size_t ti = 0; ti < 3; ti++)
 	for (size_t ii = 0; ii < 3; ii++)
 	for (size_t ci = 0; ci < 4; ci++)
@@ -233,14 +244,23 @@ static void decoys_and_agreement(const dps_device *A, const dps_device *B, const
 		snprintf(cap[0], sizeof cap[0], "%s", capss[pi] ? capss[pi] : "");
 		snprintf(attn[0], sizeof attn[0], "%s", attns[ai] ? attns[ai] : "");
 		CHECK(dpp_expand(s, to, 1, info, infos[ii] ? 1 : 0, posts, msg, sizeof msg) == DP_OK);
-		dpp_route rt = {posts, classes[ci], cap, capss[pi] ? 1 : 0, attn, attns[ai] ? 1 : 0};
+		dpp_route rt = {posts, classes[ci], cap, capss[pi] ? 1 : 0, attn, attns[ai] ? 1 : 0,
+				rposts[ri]};
+		REC.post = rposts[ri];
 		struct offered off = {.n = 0};
 		CHECK(dpp_resolve(s, &rt, offered_cb, &off) == DP_OK);
 		routes++;
 		offers += off.n;
 		CHECK(offered_role(&off, D.id) == 0); /* never the decoy officer's device */
-		for (size_t di = 0; di < sizeof devs / sizeof devs[0]; di++) {
-			for (int role = DP_ROLE_ACTION; role <= DP_ROLE_INFO; role++) {
+		/* the archive: every cable its clearance allows, whatever TO, INFO and ATTN say */
+		CHECK(offered_role(&off, R->id) == (rposts[ri] ? DP_ROLE_RECORD : 0));
+		/* arc.s: SECRET, no caption */
+		CHECK(offered_role(&off, R2->id) ==
+		      (rposts[ri] && !capss[pi] && classes[ci] <= DP_CLASS_SECRET ? DP_ROLE_RECORD : 0));
+		CHECK(offered_role(&off, RT->id) != DP_ROLE_RECORD); /* RECORDS elsewhere: no archive */
+		for (size_t di = 0; di < ndevs; di++) {
+			records += offered_role(&off, devs[di]->id) == DP_ROLE_RECORD;
+			for (int role = DP_ROLE_ACTION; role <= DP_ROLE_RECORD; role++) {
 				const dps_device *one[] = {devs[di]};
 				int roles[] = {role};
 				envelope(&e, A, "HQ", tos[ti], infos[ii], classes[ci], one, roles, 1);
@@ -268,11 +288,218 @@ static void decoys_and_agreement(const dps_device *A, const dps_device *B, const
 		}
 	}
 	free(posts);
+	REC.post = NULL;
 	CHECKF(disagree == 0, "%zu disagreements of acceptance and resolution", disagree);
 	/* the matrix exercised both answers */
-	CHECKF(routes == 360 && offers > 100 && offers < routes * 6, "%zu routes, %zu offers", routes,
-	       offers);
-	fprintf(stderr, "agreement: %zu routes, %zu devices offered\n", routes, offers);
+	CHECKF(routes == 720 && offers > 200 && offers < routes * ndevs && records > 360,
+	       "%zu routes, %zu offers, %zu records", routes, offers, records);
+	fprintf(stderr, "agreement: %zu routes, %zu devices offered, %zu as record\n", routes, offers,
+		records);
+}
+
+/* The devices resolve offers for TO `to` at cls (caption cap, ATTN attn: NULL for none). */
+static void offer(const char *to, int cls, const char *cap, const char *attn, struct offered *off)
+{
+	char msg[DPP_MSG_MAX], t[1][DP_NAME_MAX + 1], c[1][DP_NAME_MAX + 1], a[1][DP_NAME_MAX + 1];
+	dpp_posts *posts = calloc(1, sizeof *posts);
+	snprintf(t[0], sizeof t[0], "%s", to);
+	snprintf(c[0], sizeof c[0], "%s", cap ? cap : "");
+	snprintf(a[0], sizeof a[0], "%s", attn ? attn : "");
+	CHECK(posts && dpp_expand(s, t, 1, NULL, 0, posts, msg, sizeof msg) == DP_OK);
+	dpp_route rt = {posts, cls, c, cap ? 1 : 0, a, attn ? 1 : 0, REC.post};
+	off->n = 0;
+	CHECK(dpp_resolve(s, &rt, offered_cb, off) == DP_OK);
+	free(posts);
+}
+
+/*
+ * The archive, records post HQ: arc.h (TOP SECRET, NOFORN) and arc.s
+ * (SECRET) are its records officers, R and R2 their devices (Rs arc.h's
+ * suspended one); arc.t holds RECORDS at TOKYO, RT its device.
+ */
+static void records_rule(const dps_device *A, const dps_device *B, const dps_device *R,
+			 const dps_device *R2, const dps_device *RT, const dps_device *Rs)
+{
+	char msg[DPP_MSG_MAX], off_h[DP_NAME_MAX + 1];
+	struct offered off;
+	dp_envelope e;
+	dps_rcpt r[8];
+	dps_officer o;
+	REC.post = "HQ";
+	REC.required = 0;
+	CHECK(dps_officer_get(s, "arc.h", &o) == DP_OK && dpp_is_records_officer(&o, "HQ") &&
+	      !dpp_is_records_officer(&o, "TOKYO") && !dpp_is_records_officer(&o, NULL) &&
+	      !dpp_is_records_officer(&o, ""));
+	CHECK(dps_officer_get(s, "arc.t", &o) == DP_OK && !dpp_is_records_officer(&o, "HQ"));
+
+	/* every cable the archive is cleared for, with role record, whatever TO says */
+	offer("PARIS", DP_CLASS_CONFIDENTIAL, NULL, NULL, &off);
+	CHECK(offered_role(&off, R->id) == DP_ROLE_RECORD && offered_role(&off, R2->id) == DP_ROLE_RECORD);
+	CHECK(offered_role(&off, Rs->id) == 0);       /* suspended: not offered */
+	CHECK(offered_role(&off, RT->id) == 0);       /* RECORDS at TOKYO: nothing as records */
+	/* HQ addressed: its records officers are still the archive, not addressees */
+	offer("HQ", DP_CLASS_SECRET, NULL, NULL, &off);
+	CHECK(offered_role(&off, R->id) == DP_ROLE_RECORD && offered_role(&off, R2->id) == DP_ROLE_RECORD);
+	CHECK(offered_role(&off, A->id) == DP_ROLE_ACTION);
+	size_t n_hq = off.n;
+	offer("HQ", DP_CLASS_SECRET, NULL, NULL, &off); /* each device once */
+	CHECK(off.n == n_hq && n_hq == 4);              /* tanaka.h's two, arc.h's, arc.s's */
+	/* clearance and captions still apply */
+	offer("TOKYO", DP_CLASS_TOP_SECRET, NULL, NULL, &off);
+	CHECK(offered_role(&off, R->id) == DP_ROLE_RECORD && offered_role(&off, R2->id) == 0);
+	offer("TOKYO", DP_CLASS_CONFIDENTIAL, "NOFORN", NULL, &off);
+	CHECK(offered_role(&off, R->id) == DP_ROLE_RECORD && offered_role(&off, R2->id) == 0);
+	/* ATTN addresses officers, not the archive: ignored for it */
+	offer("TOKYO", DP_CLASS_SECRET, NULL, "mori.a", &off);
+	CHECK(offered_role(&off, R->id) == DP_ROLE_RECORD && offered_role(&off, R2->id) == DP_ROLE_RECORD);
+	CHECK(offered_role(&off, B->id) == 0 && offered_role(&off, RT->id) == 0);
+	/* RECORDS at TOKYO: an ordinary TOKYO officer (action when TOKYO is addressed) */
+	offer("TOKYO", DP_CLASS_SECRET, NULL, NULL, &off);
+	CHECK(offered_role(&off, RT->id) == DP_ROLE_ACTION);
+	/* no records post: nobody is the archive */
+	REC.post = NULL;
+	offer("TOKYO", DP_CLASS_SECRET, NULL, NULL, &off);
+	CHECK(offered_role(&off, R->id) == 0 && offered_role(&off, R2->id) == 0);
+	REC.post = "HQ";
+
+	/* acceptance: the record role, its precedence, and only for the archive */
+	const dps_device *all3[] = {B, R, R2};
+	int roles3[] = {DP_ROLE_ACTION, DP_ROLE_RECORD, DP_ROLE_RECORD};
+	envelope(&e, A, "HQ", "TOKYO", NULL, DP_CLASS_SECRET, all3, roles3, 3);
+	e.prec_info = DP_PREC_PRIORITY;
+	CHECKF(dpp_check(s, &REC, A, &e, T, r, off_h, msg, sizeof msg) == DP_OK, "%s", msg);
+	CHECK(r[0].prec == DP_PREC_FLASH && r[1].role == DP_ROLE_RECORD &&
+	      r[1].prec == DP_PREC_ROUTINE && r[2].prec == DP_PREC_ROUTINE);
+	e.recipients[1].role = DP_ROLE_ACTION; /* the archive announced as an addressee */
+	CHECKF(check(A, &e, msg) == DP_EDENIED && strstr(msg, "arc.h") &&
+		       strstr(msg, "must have role record, not action"), "%s", msg);
+	e.recipients[1].role = DP_ROLE_RECORD;
+	e.recipients[0].role = DP_ROLE_RECORD; /* an addressee announced as the archive */
+	CHECKF(check(A, &e, msg) == DP_EDENIED && strstr(msg, "sato.k") &&
+		       strstr(msg, "must have role action, not record"), "%s", msg);
+	e.recipients[0].role = DP_ROLE_ACTION;
+	/* the archive's devices are not required unless records_required says so */
+	e.nrecipients = 1;
+	CHECKF(check(A, &e, msg) == DP_OK, "%s", msg);
+
+	/* records_required = SECRET: a SECRET cable without the archive is refused, naming it */
+	REC.required = 1u << DP_CLASS_SECRET;
+	CHECKF(check(A, &e, msg) == DP_EDENIED &&
+		       strstr(msg, "the ministry requires a record copy of SECRET cables: encrypt "
+				   "to the archive's devices too") &&
+		       strstr(msg, "records officer arc.") && strstr(msg, "update denpo"),
+	       "%s", msg);
+	e.nrecipients = 2; /* arc.h's device, not arc.s's */
+	CHECKF(check(A, &e, msg) == DP_EDENIED && strstr(msg, "arc.s"), "%s", msg);
+	e.nrecipients = 3; /* every records device offered; arc.h's suspended one is not required */
+	CHECKF(check(A, &e, msg) == DP_OK, "%s", msg);
+	/* a records device without a current key cannot be required (resolve: unreachable) */
+	e.nrecipients = 1;
+	CHECKF(check_at(A, &e, T + 86400 + DP_EPOCH_SKEW - 1, msg) == DP_OK, "%s", msg);
+	dp_envelope_free(&e);
+	/* CONFIDENTIAL is not required */
+	envelope(&e, A, "HQ", "TOKYO", NULL, DP_CLASS_CONFIDENTIAL, all3, roles3, 1);
+	CHECKF(check(A, &e, msg) == DP_OK, "%s", msg);
+	dp_envelope_free(&e);
+	/* TOP SECRET required, and the only records device cleared for it suspended */
+	REC.required = 1u << DP_CLASS_TOP_SECRET;
+	officer("ts.k", "TOKYO", DP_CLASS_TOP_SECRET, "", "");
+	dps_device K;
+	device(&K, "ts.k", NULL);
+	const dps_device *rk[] = {&K, R};
+	int rkr[] = {DP_ROLE_ACTION, DP_ROLE_RECORD};
+	envelope(&e, A, "HQ", "TOKYO", NULL, DP_CLASS_TOP_SECRET, rk, rkr, 2);
+	CHECKF(check(A, &e, msg) == DP_OK, "%s", msg);
+	CHECK(dps_device_set_status(s, R->id, DPS_SUSPENDED) == DP_OK);
+	e.nrecipients = 1;
+	CHECKF(check(A, &e, msg) == DP_EDENIED && strstr(msg, "none of the archive's devices") &&
+		       strstr(msg, "tell the switch's operator"), "%s", msg);
+	CHECK(dps_device_set_status(s, R->id, DPS_ACTIVE) == DP_OK);
+	/* a records post without any records officer's device: the archive is not enrolled */
+	REC.post = "PARIS";
+	CHECKF(check(A, &e, msg) == DP_EDENIED && strstr(msg, "the archive is not enrolled") &&
+		       strstr(msg, "post PARIS"), "%s", msg);
+	dp_envelope_free(&e);
+	REC.post = NULL;
+	REC.required = 0;
+}
+
+/* Warnings collected, one a line. */
+static void warn_cb(void *ctx, const char *msg)
+{
+	char *b = ctx;
+	snprintf(b + strlen(b), 4096 - strlen(b), "%s\n", msg);
+}
+
+static void records_warnings(void)
+{
+	char *b = calloc(1, 4096);
+	/* arc.t holds RECORDS at TOKYO: said whatever the records post */
+	CHECK(dpp_records_warnings(s, "HQ", 0x1f, warn_cb, b) == 1 &&
+	      strstr(b, "officer arc.t holds the role RECORDS at post TOKYO, not at the records post HQ"));
+	b[0] = 0;
+	CHECK(dpp_records_warnings(s, NULL, 0, warn_cb, b) == 3 &&
+	      strstr(b, "officer arc.h holds the role RECORDS but denpod.conf sets no records_post"));
+	/* a records post that is not HQ, without records officers, with required levels */
+	b[0] = 0;
+	CHECKF(dpp_records_warnings(s, "PARIS", 1u << DP_CLASS_SECRET | 1u << DP_CLASS_TOP_SECRET,
+				    warn_cb, b) == 5 &&
+		       strstr(b, "records_post PARIS is not an HQ post") &&
+		       strstr(b, "records_required names SECRET, TOP SECRET, but no records officer at "
+				 "post PARIS has an active device"), "%s", b);
+	b[0] = 0;
+	CHECKF(dpp_records_warnings(s, "PARIS", 0, warn_cb, b) == 5 &&
+		       strstr(b, "no officer there holds the role RECORDS"), "%s", b);
+	b[0] = 0;
+	CHECK(dpp_records_warnings(s, "MARS", 0, warn_cb, b) == 5 &&
+	      strstr(b, "records_post MARS is not a post of the directory"));
+	free(b);
+}
+
+/* denpod.conf's records keys, as dpc_parse reads them. */
+static int conf(const char *extra, dpc_config *c, char *err)
+{
+	char text[1024];
+	snprintf(text, sizeof text, "url = https://127.0.0.1:8443\nlisten = 127.0.0.1:8443\n%s", extra);
+	err[0] = 0;
+	return dpc_parse(c, "/tmp", "denpod.conf", text, strlen(text), err, 512);
+}
+
+static void config_records(const char *dir)
+{
+	(void)dir;
+	char err[512];
+	dpc_config *c = calloc(1, sizeof *c);
+	CHECKF(conf("", c, err) == DP_OK && !c->records_post[0] && c->records_required == 0, "%s",
+	       err);
+	CHECKF(conf("records_post = HQ\nrecords_required = SECRET, TOP SECRET\n", c, err) == DP_OK &&
+		       strcmp(c->records_post, "HQ") == 0 &&
+		       c->records_required == (1u << DP_CLASS_SECRET | 1u << DP_CLASS_TOP_SECRET),
+	       "%s", err);
+	CHECK(conf("records_post = HQ\nrecords_required = all\n", c, err) == DP_OK &&
+	      c->records_required == 0x1f);
+	CHECK(conf("records_post = HQ\nrecords_required = none\n", c, err) == DP_OK &&
+	      c->records_required == 0);
+	/* refused at start, with the line and what to do */
+	CHECKF(conf("records_required = all\n", c, err) == DP_EPARSE &&
+		       strstr(err, "denpod.conf:3:") && strstr(err, "records_post is not set"),
+	       "%s", err);
+	CHECKF(conf("records_post = HQ\nrecords_required = SECRET,SEKRET\n", c, err) == DP_EPARSE &&
+		       strstr(err, "\"SEKRET\" is not a classification"), "%s", err);
+	CHECK(conf("records_post = HQ\nrecords_required = secret\n", c, err) == DP_EPARSE);
+	CHECK(conf("records_post = HQ\nrecords_required = SECRET,\n", c, err) == DP_EPARSE);
+	CHECKF(conf("records_post = H Q!\n", c, err) == DP_EPARSE && strstr(err, "not a post name"),
+	       "%s", err);
+	/* the schedule's lines go to dp_records_sched_set; set once, as every key */
+	CHECKF(conf("records_retention_TEMPORARY-10Y = 10\nrecords_class_restricted = TEMPORARY-10Y 10y\n",
+		    c, err) == DP_OK, "%s", err);
+	CHECKF(conf("records_retention_TEMPORARY-10Y = 10\nrecords_retention_temporary-10y = 11\n", c,
+		    err) == DP_EPARSE && strstr(err, "duplicate key (first set on line 3"), "%s", err);
+	CHECKF(conf("records_class_secret = NOSUCHCLASS 10y\n", c, err) == DP_EPARSE &&
+		       strstr(err, "denpod.conf:3: records_class_secret:") &&
+		       strstr(err, "docs/operations.md"), "%s", err);
+	CHECK(conf("records_retentionX = 10\n", c, err) == DP_EPARSE && strstr(err, "unknown key"));
+	free(c);
 }
 
 int main(void)
@@ -308,13 +535,13 @@ int main(void)
 	envelope(&e, &A, "HQ", "ALL POSTS", NULL, DP_CLASS_CONFIDENTIAL, rbp, act, 2);
 	dps_rcpt r[8];
 	char off[DP_NAME_MAX + 1];
-	CHECKF(dpp_check(s, &A, &e, T, r, off, msg, sizeof msg) == DP_OK, "%s", msg);
+	CHECKF(dpp_check(s, &REC, &A, &e, T, r, off, msg, sizeof msg) == DP_OK, "%s", msg);
 	CHECK(strcmp(off, "tanaka.h") == 0 && r[0].prec == DP_PREC_FLASH && r[1].role == DP_ROLE_ACTION);
 	CHECK(r[0].epoch == 3 && r[1].epoch == 3); /* the delivery rows keep the epoch */
 	dp_envelope_free(&e);
 	/* valid: INFO recipient gets the info precedence */
 	envelope(&e, &A, "HQ", "TOKYO", "PARIS", DP_CLASS_CONFIDENTIAL, rp, inf, 1);
-	CHECKF(dpp_check(s, &A, &e, T, r, off, msg, sizeof msg) == DP_OK, "%s", msg);
+	CHECKF(dpp_check(s, &REC, &A, &e, T, r, off, msg, sizeof msg) == DP_OK, "%s", msg);
 	CHECK(r[0].prec == DP_PREC_ROUTINE && r[0].role == DP_ROLE_INFO);
 	/* ... but not when it claims to be action */
 	e.recipients[0].role = DP_ROLE_ACTION;
@@ -417,10 +644,10 @@ int main(void)
 	CHECKF(check_at(&A, &e, T + 7200 + DP_EPOCH_SKEW, msg) == DP_ESTATE && strstr(msg, want), "%s",
 	       msg);
 	/* the epoch goes into the delivery row */
-	CHECK(dpp_check(s, &A, &e, T + 4000, r, off, msg, sizeof msg) == DP_OK && r[0].epoch == 4);
+	CHECK(dpp_check(s, &REC, &A, &e, T + 4000, r, off, msg, sizeof msg) == DP_OK && r[0].epoch == 4);
 	/* epoch 3, and the older one still valid at the same time (overlap) */
 	e.recipients[0].epoch = 3;
-	CHECK(dpp_check(s, &A, &e, T + 4000, r, off, msg, sizeof msg) == DP_OK && r[0].epoch == 3);
+	CHECK(dpp_check(s, &REC, &A, &e, T + 4000, r, off, msg, sizeof msg) == DP_OK && r[0].epoch == 3);
 	CHECK(check_at(&A, &e, T - 3600 - DP_EPOCH_SKEW, msg) == DP_OK);
 	CHECK(check_at(&A, &e, T - 3600 - DP_EPOCH_SKEW - 1, msg) == DP_ESTATE);
 	CHECK(check_at(&A, &e, T + 86400 + DP_EPOCH_SKEW - 1, msg) == DP_OK);
@@ -458,7 +685,7 @@ int main(void)
 	dpp_posts *posts = calloc(1, sizeof *posts);
 	char to[1][DP_NAME_MAX + 1] = {"ALL POSTS"}, info[1][DP_NAME_MAX + 1] = {"TOKYO"};
 	char caps[1][DP_NAME_MAX + 1] = {"NOFORN"};
-	struct count c = {0, 0, 0, 0};
+	struct count c = {0, 0, 0, 0, 0};
 	CHECK(dpp_expand(s, to, 1, NULL, 0, posts, msg, sizeof msg) == DP_OK && posts->nto == 2);
 	CHECK(resolve(posts, DP_CLASS_SECRET, NULL, 0, &c) == DP_OK);
 	CHECK(c.n == 2 && c.action == 2 && c.keyed == 2);
@@ -473,7 +700,21 @@ int main(void)
 	CHECK(c.n == 2 && c.info == 0);
 	free(posts);
 
-	decoys_and_agreement(&A, &B, &M, &P);
+	/* the archive: records officers at HQ (the records post) and one holding RECORDS at TOKYO */
+	officer("arc.h", "HQ", DP_CLASS_TOP_SECRET, "NOFORN", "RECORDS");
+	officer("arc.s", "HQ", DP_CLASS_SECRET, "", "RECORDS,COMMS");
+	officer("arc.t", "TOKYO", DP_CLASS_TOP_SECRET, "NOFORN", "RECORDS");
+	dps_device R, R2, RT, Rs;
+	device(&R, "arc.h", NULL);
+	device(&R2, "arc.s", NULL);
+	device(&RT, "arc.t", NULL);
+	device(&Rs, "arc.h", NULL);
+	CHECK(dps_device_set_status(s, Rs.id, DPS_SUSPENDED) == DP_OK);
+
+	decoys_and_agreement(&A, &B, &M, &P, &R, &R2, &RT);
+	records_rule(&A, &B, &R, &R2, &RT, &Rs);
+	records_warnings();
+	config_records(dir);
 
 	dps_close(s);
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);

@@ -3,21 +3,41 @@
  * of denpod, speaking the API over libcurl with mutual TLS.
  *
  *   tool_submit enrol DIR OFFICER POST          keys in DIR, request in DIR/request
- *   tool_submit send DIR URL PIN TO CLASS PREC [CAPTIONS] [--size N] [--count N]
- *        resolve TO (comma list) once, then submit N cables of random payload; prints answers
- *        (--as CLASS puts another classification in the envelope than the one resolved;
- *         --key-type N announces key type N for every recipient instead of the resolved one;
- *         --epoch N announces key epoch N for every recipient instead of the current one;
- *         --add-device HEX also addresses device HEX, which resolve did not offer, with its
- *         current key from /v1/directory/devices/HEX, as an action recipient)
+ *        (approve it with `denpod approve DIR/request --out ANSWER ...`: the device is then
+ *         OFFICER's at POST, its identity DIR/sign.seed and DIR/tls.seed)
+ *   tool_submit send DIR URL PIN TO CLASS PREC [CAPTIONS] [OPTIONS]
+ *        resolve TO (comma list) once, then submit N cables to the devices resolve offered,
+ *        each with the role resolve gave it (action, info, record); prints each answer as
+ *        "STATUS body".  OPTIONS:
+ *         --size N         N random payload bytes (default 4096; not with --seal)
+ *         --count N        N cables (default 1)
+ *         --seal           a real cable instead of random bytes: signed by the device
+ *                          (subject and Classified-By "tool_submit", tag TEST, a line of
+ *                          body) and sealed as
+ *                          denpo seals it (seal_cable), so its recipients can open it
+ *         --drop-role ROLE leave out the devices resolve offered with ROLE (record: a
+ *                          submission lacking the archive's devices)
+ *         --only HEX,...   keep only the resolved devices whose ids start with these hex
+ *                          prefixes (an explicit list of recipient devices)
+ *         --announce ROLE=AS  announce the devices resolved as ROLE with role AS (e.g.
+ *                          record=action: the archive announced as an addressee)
+ *         --as CLASS       put another classification in the envelope than the one resolved
+ *         --key-type N     announce key type N for every recipient instead of the resolved one
+ *         --epoch N        announce key epoch N for every recipient instead of the current one
+ *         --add-device HEX also address device HEX, which resolve did not offer, with its
+ *                          current key from /v1/directory/devices/HEX, as an action recipient
  *   tool_submit get DIR URL PIN PATH             GET, prints "STATUS body"
  *   tool_submit post DIR URL PIN PATH FILE       POST FILE's bytes, prints "STATUS body"
- *   tool_submit envelope DIR URL PIN TO CLASS PREC OUT   write one valid submission to OUT
+ *   tool_submit envelope DIR URL PIN TO CLASS PREC OUT [OPTIONS]
+ *        write one valid submission to OUT (the options of send)
+ *   tool_submit --help                           this text
  *
- * The payload is N random bytes age-encrypted to the resolved recipients'
- * post-quantum (age1pq1) keys (the switch never opens it); the envelope is
- * real and signed by the device.  Enrolment makes an mlkem768x25519 key.
- * Exit 0 if every HTTP status was 2xx.
+ * URL is the switch's https://HOST:PORT, PIN its TLS pin (sha256//BASE64, as
+ * `denpod init` prints it).  Without --seal the payload is random bytes
+ * age-encrypted to the resolved recipients' post-quantum (age1pq1) keys (the
+ * switch never opens it); the envelope is real and signed by the device
+ * either way.  Enrolment makes an mlkem768x25519 key.  Exit 0 if every HTTP
+ * status was 2xx, 1 otherwise, 2 on a usage error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +55,7 @@
 #include "denpo/epoch.h"
 #include "denpo/envelope.h"
 #include "denpo/tls.h"
+#include "denpo/seal.h"
 
 /* --as CLASS: claim another classification than the one resolved (hostile tests) */
 static const char *as_class;
@@ -44,6 +65,39 @@ static int force_kt = -1;
 static long long force_epoch = -1;
 /* --add-device HEX: a recipient the directory did not offer (hostile tests); NULL = no */
 static const char *add_device;
+/* --drop-role ROLE: leave out the devices resolved with this role; 0 = none */
+static int drop_role;
+/* --only HEX,...: keep only the resolved devices with these id prefixes; NULL = all */
+static const char *only;
+/* --announce ROLE=AS: announce the devices resolved as ROLE (announce_from) as AS */
+static int announce_from, announce_as;
+/* --seal: a real signed cable (seal_cable) rather than random bytes */
+static int seal;
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tool_submit enrol DIR OFFICER POST\n"
+		   "       tool_submit send DIR URL PIN TO CLASS PREC [CAPTIONS] [--size N] [--count N]\n"
+		   "            [--seal] [--drop-role ROLE] [--only HEX,...] [--announce ROLE=AS]\n"
+		   "            [--as CLASS] [--key-type N] [--epoch N] [--add-device HEX]\n"
+		   "       tool_submit envelope DIR URL PIN TO CLASS PREC OUT [the options of send]\n"
+		   "       tool_submit get DIR URL PIN PATH\n"
+		   "       tool_submit post DIR URL PIN PATH FILE\n"
+		   "A throwaway device of denpod's API (mutual TLS): the options are described at\n"
+		   "the top of tests/tool_submit.c.  ROLE: action, info or record.\n");
+}
+
+/* 1 if hex64 starts with one of the comma-separated prefixes of list. */
+static int in_prefixes(const char *list, const char *hex64)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n && n <= 64 && strncmp(hex64, p, n) == 0)
+			return 1;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
 
 typedef struct {
 	uint8_t sign_sk[64], sign_pk[32], tls_seed[32];
@@ -270,9 +324,18 @@ static int resolve(device *d, const char *to, const char *cls, const char *caps,
 		json_t *x = json_array_get(devs, i);
 		const char *h = json_string_value(json_object_get(x, "device"));
 		const char *ar = json_string_value(json_object_get(x, "age_recipient"));
-		dp_recipient *r = &a->rcpt[i];
+		int role = 0;
+		if (dp_role_parse(json_string_value(json_object_get(x, "role")) ?: "", &role)) {
+			fprintf(stderr, "resolve: device %s has no role this tool knows\n", h ? h : "?");
+			json_decref(j);
+			return 1;
+		}
+		if ((drop_role && role == drop_role) || (only && h && !in_prefixes(only, h)))
+			continue;
+		dp_recipient *r = &a->rcpt[a->n++];
+		dp_age_recipient *key = &a->keys[a->n - 1];
 		if (!h || dp_hex_decode(r->device, 32, h, strlen(h)) || !ar ||
-		    dp_age_recipient_parse(&a->keys[i], ar)) {
+		    dp_age_recipient_parse(key, ar)) {
 			json_decref(j);
 			return 1;
 		}
@@ -282,9 +345,9 @@ static int resolve(device *d, const char *to, const char *cls, const char *caps,
 		r->epoch = (uint32_t)json_integer_value(json_object_get(x, "epoch"));
 		if (force_epoch >= 0)
 			r->epoch = (uint32_t)force_epoch;
-		r->role = strcmp(json_string_value(json_object_get(x, "role")), "action") == 0
-				  ? DP_ROLE_ACTION : DP_ROLE_INFO;
+		r->role = (uint8_t)(announce_from && role == announce_from ? announce_as : role);
 	}
+	n = a->n;
 	/* resolve lists by officer; the envelope wants them sorted by device */
 	for (size_t i = 1; i < n; i++)
 		for (size_t k = i; k > 0 && memcmp(a->rcpt[k - 1].device, a->rcpt[k].device, 32) > 0; k--) {
@@ -295,9 +358,56 @@ static int resolve(device *d, const char *to, const char *cls, const char *caps,
 			a->keys[k] = a->keys[k - 1];
 			a->keys[k - 1] = tk;
 		}
-	a->n = n;
 	json_decref(j);
 	return 0;
+}
+
+/*
+ * --seal: the cable of the envelope fields e (routing, classification,
+ * precedence), signed by the device and sealed to the resolved devices.
+ */
+static int build_sealed(device *d, const addressing *a, const dp_envelope *e, const char *caps,
+			dp_buf *sub)
+{
+	static const char body[] = "A cable of tests/tool_submit.c.\n";
+	dp_cable *c = calloc(1, sizeof *c);
+	int r = c ? DP_OK : DP_ENOMEM;
+	if (!r) {
+		dp_random(c->id, DP_CABLE_ID);
+		c->classification = e->classification;
+		c->prec_action = e->prec_action;
+		c->prec_info = e->prec_info;
+		c->created = e->created;
+		memcpy(c->from, e->from, sizeof c->from);
+		memcpy(c->from_device, d->sign_pk, 32);
+		memcpy(c->to, e->to, sizeof c->to);
+		c->nto = e->nto;
+		if (caps) {
+			snprintf(c->captions[0], DP_NAME_MAX + 1, "%s", caps);
+			c->ncaptions = 1;
+		}
+		snprintf(c->tags[0], DP_NAME_MAX + 1, "TEST");
+		c->ntags = 1;
+		snprintf(c->subject, sizeof c->subject, "tool_submit");
+		if (c->classification != DP_CLASS_UNCLASSIFIED) /* required for classified cables */
+			snprintf(c->classified_by, sizeof c->classified_by, "tool_submit");
+		c->body = malloc(sizeof body - 1);
+		c->recipients = calloc(a->n ? a->n : 1, sizeof *c->recipients);
+		r = c->body && c->recipients ? DP_OK : DP_ENOMEM;
+	}
+	if (!r) {
+		memcpy(c->body, body, sizeof body - 1);
+		c->body_len = sizeof body - 1;
+		memcpy(c->recipients, a->rcpt, a->n * sizeof *c->recipients);
+		c->nrecipients = a->n;
+		r = seal_cable(c, a->keys, a->n, d->sign_sk, sub);
+	}
+	if (r)
+		fprintf(stderr, "seal: %s\n", dp_strerror(r));
+	if (c)
+		dp_cable_free(c);
+	free(c);
+	return r ? 1 : 0;
 }
 
 /* Build one submission to the resolved devices. */
@@ -329,6 +439,11 @@ static int build(device *d, const addressing *a, const char *to, const char *cls
 		e.ncaptions = 1;
 	}
 	size_t n = a->n;
+	if (seal) {
+		int sr = build_sealed(d, a, &e, caps, sub);
+		dp_envelope_free(&e);
+		return sr;
+	}
 	e.recipients = calloc(n ? n : 1, sizeof *e.recipients);
 	if (!e.recipients)
 		return 1;
@@ -358,10 +473,14 @@ int main(int argc, char **argv)
 {
 	if (dp_crypto_init() || curl_global_init(CURL_GLOBAL_DEFAULT))
 		return 1;
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
 	if (argc == 5 && strcmp(argv[1], "enrol") == 0)
 		return cmd_enrol(argv[2], argv[3], argv[4]);
 	if (argc < 6) {
-		fprintf(stderr, "see the comment at the top of tests/tool_submit.c\n");
+		usage(stderr);
 		return 2;
 	}
 	device d;
@@ -399,6 +518,28 @@ int main(int argc, char **argv)
 				add_device = argv[++i];
 			else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
 				count = strtoul(argv[++i], NULL, 10);
+			else if (strcmp(argv[i], "--seal") == 0)
+				seal = 1;
+			else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+				only = argv[++i];
+			else if (strcmp(argv[i], "--drop-role") == 0 && i + 1 < argc) {
+				if (dp_role_parse(argv[++i], &drop_role)) {
+					usage(stderr);
+					return 2;
+				}
+			} else if (strcmp(argv[i], "--announce") == 0 && i + 1 < argc) {
+				char from[16];
+				const char *eq = strchr(argv[++i], '=');
+				snprintf(from, sizeof from, "%.*s", eq ? (int)(eq - argv[i]) : 0, argv[i]);
+				if (!eq || dp_role_parse(from, &announce_from) ||
+				    dp_role_parse(eq + 1, &announce_as)) {
+					usage(stderr);
+					return 2;
+				}
+			} else if (strncmp(argv[i], "--", 2) == 0) {
+				usage(stderr);
+				return 2;
+			}
 			else if (strcmp(argv[1], "envelope") == 0 && !out)
 				out = argv[i];
 			else
@@ -423,7 +564,7 @@ int main(int argc, char **argv)
 		}
 		addressing_free(&a);
 	} else {
-		fprintf(stderr, "see the comment at the top of tests/tool_submit.c\n");
+		usage(stderr);
 		return 2;
 	}
 	dp_buf_free(&resp);
