@@ -423,8 +423,8 @@ int dp_bag_manifest_parse(const uint8_t *p, size_t n, size_t dlen, dp_bag_line_c
 			uint8_t c = line[i];
 			if (c == '%') {
 				int h = i + 2 < len ? hexval(line[i + 1]) : -1, l = h >= 0 ? hexval(line[i + 2]) : -1;
-				c = (uint8_t)(h << 4 | l);
-				if (h < 0 || l < 0 || (c != '\n' && c != '\r' && c != '%')) {
+				c = h >= 0 && l >= 0 ? (uint8_t)(h << 4 | l) : 0;
+				if (c != '\n' && c != '\r' && c != '%') {
 					WHY("line %zu: '%%' not in %%0A, %%0D or %%25 (RFC 8493 §2.1.3)", nl);
 					r = DP_EPARSE;
 					break;
