@@ -632,8 +632,8 @@ static void verify_bag(const char *dir, const dp_note_vkey *k, dp_bag *bag, xbag
 		    (f->len && memcmp(f->data, x->c.atts[i].data, f->len) != 0))
 			ar = DP_ESIG;
 	}
-	report(cs, "attachments", ar, ar ? "data/attachments/ is not the cable's %zu attachments"
-					 : "data/attachments/ holds the cable's %zu attachments",
+	report(cs, "attachments", ar, ar ? "data/attachments/ is not the cable's attachments (%zu)"
+					 : "data/attachments/ holds the cable's attachments (%zu)",
 	       x->c.natts);
 }
 
