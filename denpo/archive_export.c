@@ -554,6 +554,19 @@ static void verify_bag(const char *dir, const dp_note_vkey *k, dp_bag *bag, xbag
 	snprintf(x->mrn, sizeof x->mrn, "%s", mrn);
 	snprintf(x->marking, sizeof x->marking, "%s", mk);
 	json_decref(mj);
+	/* what a catalogue reads of the bag names this cable */
+	const char *ei = dp_bag_info_get(bag, "External-Identifier");
+	const char *si = dp_bag_info_get(bag, "Internal-Sender-Identifier");
+	char id[2 * DP_CABLE_ID + 1];
+	dp_hex_encode(id, x->c.id, DP_CABLE_ID);
+	if (!ei || strcmp(ei, x->mrn) != 0 || !si || strcmp(si, id) != 0)
+		report(cs, "bag-info", DP_ESIG, "bag-info.txt's External-Identifier or "
+						"Internal-Sender-Identifier is not the cable's MRN %s and id",
+		       x->mrn);
+	else
+		report(cs, "bag-info", DP_OK, "External-Identifier %s, Internal-Sender-Identifier the "
+					      "cable's id",
+		       x->mrn);
 	/* the checkpoint, under the key given (never the bag's own copy) */
 	const dp_bag_payload *cf = dp_bag_find(bag, "proofs/checkpoint");
 	cli_ckpt ck;

@@ -822,7 +822,6 @@ static int read_bag(int dirfd, dp_bag *b, char *why, size_t whycap)
 			r = DP_EPARSE;
 		}
 	}
-	rewinddir(d);
 	closedir(d);
 	if (r)
 		return r;

@@ -21,7 +21,14 @@ unset DENPO_HOME
 rc=$?
 if [ "$rc" = 77 ]; then
 	skip "tool_bag: $(cat "$T/tool.out")"
-	t_done it_bag
+	d=$(copy t-info)
+sed -i 's/^External-Identifier: .*/External-Identifier: 26 TOKYO 000999/' "$d/bag-info.txt"
+rebag "$d"
+check "bag-info.txt names another MRN (tag manifests rewritten): BagIt passes" bagit_says "$d"
+rc=$(verify "$d")
+check "bag-info.txt names another MRN: denpo fails at bag-info" fails_at '^FAIL bag-info: '
+
+t_done it_bag
 	exit 0
 fi
 check "tool_bag makes the bags, and the exporter refuses an existing directory, one officer, another submission, another key: $(tail -n 3 "$T/tool.out")" [ "$rc" = 0 ]
@@ -97,7 +104,7 @@ check "the good bag: the BagIt validators accept it" bagit_says "$B"
 rc=$(verify "$B")
 check "the good bag: denpo audit verify accepts it (exit 0): $(tail -n 3 "$T/v.out")" [ "$rc" = 0 ]
 check "  (says VERIFIED, each check OK)" grep -q '^VERIFIED' "$T/v.out"
-check "  (ten checks)" [ "$(grep -c '^OK ' "$T/v.out")" = 10 ]
+check "  (eleven checks)" [ "$(grep -c '^OK ' "$T/v.out")" = 11 ]
 check "cable.txt carries the banners with the marking" grep -qx '極秘 (SECRET)//NOFORN' "$B/data/cable.txt"
 check "metadata.json names both approvers" \
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["declassification"]["approvers"] != ["tanaka.r", "suzuki.m"] or d["mrn"] != "26 TOKYO 000123")' "$B/data/metadata.json"
@@ -183,5 +190,12 @@ echo x >>"$d/data/submission"
 rebag "$d"
 rc=$(verify "$d")
 check "the submission altered (manifests rewritten): denpo fails at the submission" fails_at '^FAIL submission: '
+
+d=$(copy t-info)
+sed -i 's/^External-Identifier: .*/External-Identifier: 26 TOKYO 000999/' "$d/bag-info.txt"
+rebag "$d"
+check "bag-info.txt names another MRN (tag manifests rewritten): BagIt passes" bagit_says "$d"
+rc=$(verify "$d")
+check "bag-info.txt names another MRN: denpo fails at bag-info" fails_at '^FAIL bag-info: '
 
 t_done it_bag
