@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -176,10 +177,14 @@ static json_t *names(const char (*v)[DP_NAME_MAX + 1], size_t n)
 	return a;
 }
 
+/* RFC 3339 UTC, as JSON readers expect ("2026-02-24T10:23:00Z"). */
 static json_t *when(int64_t t)
 {
+	time_t tt = (time_t)t;
+	struct tm g;
 	char s[32];
-	audit_fmt_time(t, s);
+	if (!gmtime_r(&tt, &g) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &g))
+		return json_integer((json_int_t)t);
 	return json_string(s);
 }
 
