@@ -85,15 +85,21 @@ static int check_accepted(xbag *b, char *why, size_t cap)
 {
 	const dp_cable *c = &b->c;
 	b->accepted = NULL;
+	/* a bag proves facts of its cable only */
+	for (size_t i = 0; i < b->nents; i++) {
+		const dp_logent *e = &b->ents[i].e;
+		if (!b->ents[i].decoded || (e->event != DP_LOG_CABLE_ACCEPTED && !is_records(e)) ||
+		    memcmp(e->cable_id, c->id, DP_CABLE_ID) != 0) {
+			snprintf(why, cap, "log entry %llu is not a cable-accepted or records entry of this "
+					   "cable",
+				 (unsigned long long)b->ents[i].index);
+			return DP_ESIG;
+		}
+	}
 	for (size_t i = 0; i < b->nents; i++) {
 		const dp_logent *e = &b->ents[i].e;
 		if (!b->ents[i].decoded || e->event != DP_LOG_CABLE_ACCEPTED)
 			continue;
-		if (memcmp(e->cable_id, c->id, DP_CABLE_ID) != 0) {
-			snprintf(why, cap, "the cable-accepted entry %llu is of another cable",
-				 (unsigned long long)b->ents[i].index);
-			return DP_ESIG;
-		}
 		if (strcmp(e->mrn, b->mrn) != 0) {
 			snprintf(why, cap, "the cable-accepted entry %llu names MRN %s, not %s",
 				 (unsigned long long)b->ents[i].index, e->mrn, b->mrn);

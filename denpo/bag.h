@@ -128,9 +128,10 @@ const char *dp_bag_info_get(const dp_bag *b, const char *label);
 /*
  * The strict parser of one manifest file (manifest-ALG.txt or
  * tagmanifest-ALG.txt; exposed for fuzz/fuzz_bag_manifest.c): lines
- * "<lower-hex digest> <path>\n" (one or more spaces or tabs between,
- * LF or CRLF line ends), digest of the algorithm's length, path
- * percent-decoded (%0A %0D %25 only, RFC 8493 §2.1.3), each path once.
+ * "<hex digest> <path>" (hex of either case, of the algorithm's length;
+ * one or more spaces or tabs between; LF, CR or CRLF line ends, the last
+ * line's optional), the path percent-decoded (%0A %0D %25 only, RFC 8493
+ * §2.1.3), each path once.
  * cb is called for each line; a non-zero return stops the parse and is
  * returned.  DP_EPARSE with why for anything else.
  */
@@ -150,7 +151,11 @@ int dp_bag_info_parse(const uint8_t *p, size_t n, dp_bag *b, char *why, size_t w
  * (dp_log_incl: entry bytes, index and inclusion proof, unverified), each
  * proved against the one signed checkpoint `checkpoint` (a proof of
  * another tree size is DP_EINVAL: ask the switch for proofs at the
- * checkpoint's size, dp_client_log_inclusion).
+ * checkpoint's size, dp_client_log_inclusion).  The records entries are
+ * the log entries of the declassification's acts (event "records", Act
+ * declassify-propose and declassify-approve, this Cable-Id): their bytes,
+ * not only their index, are needed, since the bag proves them; others
+ * (the export's own, a hold) may be given and are kept.
  */
 typedef struct {
 	const char *mrn;                       /* the cable's MRN (dp_mrn_ok) */

@@ -166,6 +166,13 @@ check "one approver twice (manifests rewritten): BagIt passes" bagit_says "$d"
 rc=$(verify "$d")
 check "one approver twice: denpo fails at the declassification" fails_at '^FAIL declassification: proposed and approved by one officer (tanaka.r)'
 
+d=$(copy t-other)
+cp "$T/admin.tlog-proof" "$d/data/proofs/0.tlog-proof"
+rebag "$d"
+rc=$(verify "$d")
+check "an entry of no concern to the cable added (proved; manifests rewritten): denpo fails" \
+	fails_at '^FAIL accepted: log entry 0 is not a cable-accepted or records entry of this cable'
+
 d=$(copy t-text)
 sed -i 's/without agreement/with agreement/' "$d/data/cable.txt"
 rebag "$d"

@@ -13,6 +13,8 @@
  *   bag-other/          the same, its log signed by another key of the same name
  *   same.tlog-proof     a proof (under bag/'s checkpoint) of a second approval by
  *                       the proposer; approve-index holds the index of the real one
+ *                       and of that one
+ *   admin.tlog-proof    a proof (under bag/'s checkpoint) of entry 0, an admin entry
  *
  * It also asserts what the exporter refuses (exit 1 if it does not): an
  * existing directory, a declassification by one officer, a proof under
@@ -103,6 +105,30 @@ static void checkpoint(dp_buf *note, const uint8_t sk[64])
 	if (dp_checkpoint_format(&t, &c) || dp_buf_append(note, t.p, t.len) || dp_buf_putc(note, '\n') ||
 	    dp_note_sign_line(note, (const char *)t.p, t.len, LOG_NAME, sk))
 		fail("sign the checkpoint", NULL);
+	dp_buf_free(&t);
+}
+
+/* DIR/name: the c2sp.org/tlog-proof@v1 file of one entry under the checkpoint note. */
+static void write_proof(const char *dir, const char *name, const dp_log_incl *in, const dp_buf *note)
+{
+	dp_tlog_proof *tp = calloc(1, sizeof *tp);
+	dp_buf t;
+	char p[4096];
+	dp_buf_init(&t, DP_TLOG_PROOF_TEXT_MAX);
+	if (!tp)
+		fail("out of memory", NULL);
+	tp->index = in->index;
+	memcpy(tp->proof, in->proof, in->nproof * H);
+	tp->n = in->nproof;
+	memcpy(tp->extra_buf, in->entry, in->entry_len);
+	tp->extra_len = in->entry_len;
+	tp->has_extra = 1;
+	tp->note = (const char *)note->p;
+	tp->note_len = note->len;
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	if (dp_tlog_proof_encode(&t, tp) || dp_write_file(p, t.p, t.len, 0644, 0))
+		fail("write a proof", name);
+	free(tp);
 	dp_buf_free(&t);
 }
 
@@ -310,28 +336,16 @@ int main(int argc, char **argv)
 	snprintf(p, sizeof p, "%s/bag-other", dir);
 	if ((r = dp_export_bag(&bad, p, why, sizeof why)) != DP_OK)
 		fail("export under the other key", why);
-	/* a proof of the proposer's own approval, under bag/'s checkpoint */
-	dp_tlog_proof *tp = calloc(1, sizeof *tp);
-	dp_buf t;
-	dp_buf_init(&t, DP_TLOG_PROOF_TEXT_MAX);
-	tp->index = same.index;
-	memcpy(tp->proof, same.proof, same.nproof * H);
-	tp->n = same.nproof;
-	memcpy(tp->extra_buf, same.entry, same.entry_len);
-	tp->extra_len = same.entry_len;
-	tp->has_extra = 1;
-	tp->note = (const char *)note.p;
-	tp->note_len = note.len;
-	snprintf(p, sizeof p, "%s/same.tlog-proof", dir);
-	if (dp_tlog_proof_encode(&t, tp) || dp_write_file(p, t.p, t.len, 0644, 0))
-		fail("write same.tlog-proof", NULL);
+	/* proofs under bag/'s checkpoint of the proposer's own approval and of another's entry */
+	write_proof(dir, "same.tlog-proof", &same, &note);
+	dp_log_incl adm;
+	incl(&adm, 0);
+	write_proof(dir, "admin.tlog-proof", &adm, &note);
 	snprintf(p, sizeof p, "%s/approve-index", dir);
 	f = fopen(p, "w");
 	if (!f || fprintf(f, "%zu %zu\n", i_appr, i_same) < 0 || fclose(f))
 		fail("write approve-index", NULL);
 	printf("tool_bag: %s/bag (%zu log entries, checkpoint of %zu)\n", dir, (size_t)3, nleaves);
-	free(tp);
-	dp_buf_free(&t);
 	dp_buf_free(&note);
 	dp_buf_free(&onote);
 	dp_buf_free(&pt);
