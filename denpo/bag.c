@@ -725,15 +725,18 @@ static int on_line(void *ctx, const uint8_t *dg, size_t dlen, const char *path)
 	return DP_OK;
 }
 
-static int check_manifest(dp_bag *b, int dirfd, const bag_alg *a, int tag, char *why, size_t whycap)
+/* One manifest, if the bag has it (*found). */
+static int check_manifest(dp_bag *b, int dirfd, const bag_alg *a, int tag, int *found, char *why,
+			  size_t whycap)
 {
 	char name[64];
 	snprintf(name, sizeof name, "%smanifest-%s.txt", tag ? "tag" : "", a->name);
 	uint8_t *p;
 	size_t n;
 	int r = load_at(dirfd, name, DP_BAG_TAG_MAX, &p, &n);
+	*found = r != DP_ENOTFOUND;
 	if (r == DP_ENOTFOUND)
-		return DP_ENOTFOUND;
+		return DP_OK;
 	if (r) {
 		WHY("%s: cannot read it (%s)", name, dp_strerror(r));
 		return r;
@@ -846,20 +849,21 @@ static int read_bag(int dirfd, dp_bag *b, char *why, size_t whycap)
 		return r;
 	/* the manifests: every payload file in each, each digest right */
 	for (size_t a = 0; a < NALGS; a++) {
-		r = check_manifest(b, dirfd, &ALGS[a], 0, why, whycap);
-		if (r == DP_ENOTFOUND)
-			continue;
+		int found;
+		r = check_manifest(b, dirfd, &ALGS[a], 0, &found, why, whycap);
 		if (r)
 			return r;
-		b->algs |= ALGS[a].bit;
+		if (found)
+			b->algs |= ALGS[a].bit;
 	}
 	if (!b->algs) {
 		WHY("no payload manifest (manifest-sha256.txt or manifest-sha512.txt)");
 		return DP_EPARSE;
 	}
 	for (size_t a = 0; a < NALGS; a++) {
-		r = check_manifest(b, dirfd, &ALGS[a], 1, why, whycap);
-		if (r && r != DP_ENOTFOUND)
+		int found;
+		r = check_manifest(b, dirfd, &ALGS[a], 1, &found, why, whycap);
+		if (r)
 			return r;
 	}
 	/* Payload-Oxum: once, "octets.files", and right */
