@@ -38,6 +38,12 @@ static const char ACT_APPROVE[] = "declassify-approve";
 static const char EV_RECORDS[] = "records";
 
 #define PROOF_TEXT_MAX DP_TLOG_PROOF_TEXT_MAX
+/*
+ * The version of what this file derives (cable.txt, metadata.json): a
+ * change to either, or to dp_cable_render, is a new version, and a
+ * verifier makes them as the bag's version says.
+ */
+#define EXPORT_FORMAT "denpo-export/1"
 
 /* One proved log entry of the bag. */
 typedef struct {
@@ -227,8 +233,8 @@ static int metadata(const xbag *b, dp_buf *out)
 		json_array_append_new(ents, o);
 	}
 	json_t *j = json_pack(
-		"{s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:{s:s, s:s}, s:o, s:s, s:o, s:s, s:o}",
-		"mrn", b->mrn, "id", hex(c->id, DP_CABLE_ID), "classification",
+		"{s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:{s:s, s:s}, s:o, s:s, s:o, s:s, s:o}",
+		"format", EXPORT_FORMAT, "mrn", b->mrn, "id", hex(c->id, DP_CABLE_ID), "classification",
 		dp_class_name(c->classification), "marking", b->marking, "captions",
 		names(c->captions, c->ncaptions), "from", json_string(c->from), "to", names(c->to, c->nto),
 		"info", names(c->info, c->ninfo), "dtg", dtg, "created", when(c->created), "precedence",
@@ -557,6 +563,14 @@ static void verify_bag(const char *dir, const dp_note_vkey *k, dp_bag *bag, xbag
 	json_t *mj = mf ? json_loadb((const char *)mf->data, mf->len, JSON_REJECT_DUPLICATES, &je) : NULL;
 	const char *mrn = json_string_value(json_object_get(mj, "mrn"));
 	const char *mk = json_string_value(json_object_get(mj, "marking"));
+	const char *fmt = json_string_value(json_object_get(mj, "format"));
+	if (mf && mj && (!fmt || strcmp(fmt, EXPORT_FORMAT) != 0)) {
+		json_decref(mj);
+		report(cs, "metadata.json", DP_EUNSUPP, "data/metadata.json is not of format %s: verify the "
+							"bag with the denpo that made it",
+		       EXPORT_FORMAT);
+		return;
+	}
 	if (!mrn || !dp_mrn_ok(mrn) || !mk || strlen(mk) > DP_MARKING_MAX) {
 		json_decref(mj);
 		report(cs, "metadata.json", DP_EPARSE, "data/metadata.json is missing or has no MRN");

@@ -27,6 +27,7 @@
 #include "denpo/bag.h"
 #include "denpo/cable.h"
 #include "denpo/encoding.h"
+#include "denpo/epoch.h"
 
 #define WHY(...) (why && whycap ? (void)snprintf(why, whycap, __VA_ARGS__) : (void)0)
 
@@ -214,7 +215,7 @@ static int write_all(wctx *w, const dp_bag_file *files, size_t n, const dp_bag_i
 	for (size_t i = 0; i < ninfo && !r; i++)
 		r = dp_buf_printf(&tag[1], "%s: %s\n", info[i].label, info[i].value);
 	if (!r) {
-		time_t now = time(NULL);
+		time_t now = (time_t)dp_now();
 		struct tm g;
 		char day[16] = "";
 		if (gmtime_r(&now, &g))
@@ -338,6 +339,18 @@ int dp_bag_write(const char *dir, const dp_bag_file *files, size_t n, const dp_b
 
 /* ---- reading: the parsers of tag files ---- */
 
+/*
+ * A reason shown on a terminal names files and paths of the bag (any
+ * bytes, a decoded %0D or %0A included): every byte but printable ASCII
+ * becomes '?', so no name can move the cursor or fake a line.
+ */
+static void why_vis(char *why, size_t whycap)
+{
+	for (size_t i = 0; why && i < whycap && why[i]; i++)
+		if ((unsigned char)why[i] < 0x20 || (unsigned char)why[i] > 0x7e)
+			why[i] = '?';
+}
+
 /* dp_text_ok (one line) where TAB is also allowed: no UTF-8 sequence holds 0x09. */
 static int text_tabs_ok(const uint8_t *p, size_t n)
 {
@@ -383,7 +396,7 @@ int dp_bag_manifest_parse(const uint8_t *p, size_t n, size_t dlen, dp_bag_line_c
 	if (dlen == 0 || dlen > DIGEST_MAX)
 		return DP_EINVAL;
 	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
-		WHY("a byte-order mark (RFC 8493 §2.2.4 forbids it with UTF-8)");
+		WHY("a byte-order mark (RFC 8493 section 2.2.4 forbids it with UTF-8)");
 		return DP_EPARSE;
 	}
 	char(*seen)[DP_BAG_PATH_MAX + 1] = malloc(MANIFEST_LINES_MAX * sizeof *seen);
@@ -425,7 +438,7 @@ int dp_bag_manifest_parse(const uint8_t *p, size_t n, size_t dlen, dp_bag_line_c
 				int h = i + 2 < len ? hexval(line[i + 1]) : -1, l = h >= 0 ? hexval(line[i + 2]) : -1;
 				c = h >= 0 && l >= 0 ? (uint8_t)(h << 4 | l) : 0;
 				if (c != '\n' && c != '\r' && c != '%') {
-					WHY("line %zu: '%%' not in %%0A, %%0D or %%25 (RFC 8493 §2.1.3)", nl);
+					WHY("line %zu: '%%' not in %%0A, %%0D or %%25 (RFC 8493 section 2.1.3)", nl);
 					r = DP_EPARSE;
 					break;
 				}
@@ -452,6 +465,8 @@ int dp_bag_manifest_parse(const uint8_t *p, size_t n, size_t dlen, dp_bag_line_c
 		r = cb ? cb(ctx, d, dlen, path) : DP_OK;
 	}
 	free(seen);
+	if (r)
+		why_vis(why, whycap);
 	return r;
 }
 
@@ -478,7 +493,7 @@ int dp_bag_info_parse(const uint8_t *p, size_t n, dp_bag *b, char *why, size_t w
 {
 	b->ninfo = 0;
 	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
-		WHY("a byte-order mark (RFC 8493 §2.2.4 forbids it with UTF-8)");
+		WHY("a byte-order mark (RFC 8493 section 2.2.4 forbids it with UTF-8)");
 		return DP_EPARSE;
 	}
 	const uint8_t *cur = p, *end = p + n, *line;
@@ -490,7 +505,7 @@ int dp_bag_info_parse(const uint8_t *p, size_t n, dp_bag *b, char *why, size_t w
 			return DP_EPARSE;
 		}
 		if (len && (line[0] == ' ' || line[0] == '\t')) {
-			/* a continuation of the previous value (§2.2.2) */
+			/* a continuation of the previous value (section 2.2.2) */
 			size_t i = 0;
 			while (i < len && (line[i] == ' ' || line[i] == '\t'))
 				i++;
@@ -511,7 +526,7 @@ int dp_bag_info_parse(const uint8_t *p, size_t n, dp_bag *b, char *why, size_t w
 		}
 		const uint8_t *colon = memchr(line, ':', len);
 		size_t ln = colon ? (size_t)(colon - line) : 0;
-		/* "Label: value": a single space or tab after the colon (§2.2.2) */
+		/* "Label: value": a single space or tab after the colon (section 2.2.2) */
 		if (!colon || ln == 0 || line[ln - 1] == ' ' || line[ln - 1] == '\t' || ln + 1 >= len ||
 		    (line[ln + 1] != ' ' && line[ln + 1] != '\t')) {
 			WHY("line %zu: not \"Label: value\"", nl);
@@ -902,7 +917,9 @@ int dp_bag_read(const char *dir, dp_bag *b, char *why, size_t whycap)
 	}
 	int r = read_bag(dirfd, b, why, whycap);
 	close(dirfd);
-	if (r)
+	if (r) {
 		dp_bag_free(b);
+		why_vis(why, whycap);
+	}
 	return r;
 }

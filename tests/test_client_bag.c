@@ -198,6 +198,11 @@ int main(void)
 		CHECKF(r == cases[i].code && strstr(why, cases[i].want), "%s: %s (%s)", cases[i].name,
 		       dp_strerror(r), why);
 	}
+	/* a name that would move the cursor is shown as '?' */
+	good("vis", d, sizeof d);
+	snprintf(cmd, sizeof cmd, "cd '%s' && echo x > \"data/a$(printf '\\r')OK\"", d);
+	CHECK(system(cmd) == 0);
+	CHECK(readb(d, why, sizeof why) == DP_EPARSE && strstr(why, "data/a?OK is not listed") && !strchr(why, '\r'));
 	/* a forger's manifests (no sha512, no tag manifests, no oxum) are a valid bag: denpo's own checks are elsewhere */
 	good("forged", d, sizeof d);
 	snprintf(cmd, sizeof cmd, "cd '%s' && printf X >> data/cable.txt", d);
