@@ -267,6 +267,16 @@ int dp_bag_write(const char *dir, const dp_bag_file *files, size_t n, const dp_b
 		return DP_ENOMEM;
 	if (n)
 		memcpy(sorted, files, n * sizeof *sorted);
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		total += sorted[i].len;
+		if (sorted[i].len > DP_BAG_FILE_MAX || total > DP_BAG_TOTAL_MAX) {
+			WHY("a payload file larger than %u bytes, or a payload larger than %u",
+			    DP_BAG_FILE_MAX, DP_BAG_TOTAL_MAX);
+			free(sorted);
+			return DP_ETOOBIG;
+		}
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!dp_bag_path_ok(sorted[i].path) || (sorted[i].len && !sorted[i].data)) {
 			WHY("unsafe payload path \"%s\" (components of [A-Za-z0-9._-], none starting "
@@ -669,8 +679,8 @@ static int walk(rctx *c, int dirfd, const char *rel, int depth)
 		memcpy(f->path, sub + 5, strlen(sub + 5) + 1); /* after "data/"; <= DP_BAG_PATH_MAX - 5 */
 		c->b->nfiles++;
 		c->total += f->len;
-		if (c->total > DP_MAX_PAYLOAD) {
-			WHY("a payload larger than %u bytes", DP_MAX_PAYLOAD);
+		if (c->total > DP_BAG_TOTAL_MAX) {
+			WHY("a payload larger than %u bytes", DP_BAG_TOTAL_MAX);
 			r = DP_ETOOBIG;
 		}
 	}

@@ -49,7 +49,8 @@
 
 #define DP_BAG_FILES_MAX 256           /* payload files in a bag we write or read */
 #define DP_BAG_PATH_MAX 255            /* bytes of a payload path, "data/..." included */
-#define DP_BAG_FILE_MAX (64u << 20)    /* bytes of one payload file we read */
+#define DP_BAG_FILE_MAX (80u << 20)    /* bytes of one payload file (a submission: 64 MiB + envelope) */
+#define DP_BAG_TOTAL_MAX (256u << 20)  /* bytes of the whole payload (cable, attachments, submission) */
 #define DP_BAG_TAG_MAX (256u * 1024)   /* bytes of one tag file (bagit.txt, manifests...) */
 #define DP_BAG_INFO_MAX 32             /* bag-info.txt elements */
 #define DP_BAG_VALUE_MAX 1024          /* bytes of one bag-info value */
@@ -81,14 +82,15 @@ int dp_bag_path_ok(const char *p);
  * renamed to dir; on any failure the temporary directory is removed and
  * dir does not exist.  bag-info.txt gets the info elements in order and
  * then Bagging-Date (today, UTC) and Payload-Oxum (computed).  Duplicate
- * or unsafe paths are DP_EINVAL.  why (may be NULL) says what failed.
+ * or unsafe paths are DP_EINVAL; a file or payload the reader would refuse
+ * as too big, DP_ETOOBIG.  why (may be NULL) says what failed.
  */
 int dp_bag_write(const char *dir, const dp_bag_file *files, size_t n, const dp_bag_info *info,
 		 size_t ninfo, char *why, size_t whycap) DP_WUR;
 
 /*
  * A bag read back.  Payload files are loaded (each <= DP_BAG_FILE_MAX,
- * all of them <= DP_MAX_PAYLOAD) so the caller checks what it reads and
+ * all of them <= DP_BAG_TOTAL_MAX) so the caller checks what it reads and
  * reads what was checked.
  */
 typedef struct {
