@@ -100,6 +100,11 @@ $(BUILD)/tests/tool_submit: $(BUILD)/obj/tests/tool_submit.o $(BUILD)/obj/tests/
 		$(BUILD)/obj/tests/fixture.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+# tool_bag makes export bags with the client's own code (denpo/archive_export.c).
+$(BUILD)/tests/tool_bag: $(BUILD)/obj/tests/tool_bag.o $(BUILD)/obj/tests/harness.o \
+		$(BUILD)/obj/tests/fixture.o $(BUILD)/denpo.a $(BUILD)/libdenpo.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/obj/tests/harness.o $(BUILD)/obj/tests/fixture.o \
 		$(BUILD)/libdenpo.a
 	@mkdir -p $(dir $@)
@@ -171,8 +176,8 @@ endif
 $(BUILD)/version.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(DENPO_VERSION)' | cmp -s - $@ || echo '$(DENPO_VERSION)' > $@
-$(BUILD)/obj/denpod/main.o $(BUILD)/obj/denpo/main.o: $(BUILD)/version.stamp
-$(BUILD)/obj/denpod/main.o $(BUILD)/obj/denpo/main.o: CFLAGS_ALL += -DDENPO_VERSION='"$(DENPO_VERSION)"'
+$(BUILD)/obj/denpod/main.o $(BUILD)/obj/denpo/main.o $(BUILD)/obj/denpo/archive_export.o: $(BUILD)/version.stamp
+$(BUILD)/obj/denpod/main.o $(BUILD)/obj/denpo/main.o $(BUILD)/obj/denpo/archive_export.o: CFLAGS_ALL += -DDENPO_VERSION='"$(DENPO_VERSION)"'
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the programs, man pages, bash
 # completion, docs, and what dist/ holds (systemd unit, logrotate file).

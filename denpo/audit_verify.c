@@ -7,6 +7,8 @@
  *           checkpoint signed by the log key), the checkpoint, the report's
  *           own copy of the log key, that every proof is under the report's
  *           checkpoint, and that every entry report.json lists has its proof
+ *   BAG     an export bag of a declassified cable (a directory with
+ *           bagit.txt: denpo/bag.h, dp_export_verify)
  *   FILE    one .tlog-proof, or a device's fork-evidence file
  *           (DENPO-FORK-EVIDENCE/1, denpo/witness.c): both checkpoints must
  *           open under the log key and prove a fork by themselves
@@ -28,6 +30,7 @@
 
 #include <jansson.h>
 
+#include "denpo/bag.h"
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 #include "denpo/logentry.h"
@@ -101,33 +104,13 @@ static int check_proof(const dp_note_vkey *k, const char *path, const cli_ckpt *
 	dp_buf_init(&b, PROOF_FILE_MAX);
 	dp_tlog_proof *p = calloc(1, sizeof *p);
 	dp_logent *e = malloc(sizeof *e);
-	cli_ckpt c;
-	memset(&c, 0, sizeof c);
+	uint64_t size = 0;
 	int r = p && e ? dp_read_file(path, &b) : DP_ENOMEM;
 	if (r)
 		snprintf(msg, cap, "cannot read it (%s)", dp_strerror(r));
-	else if ((r = dp_tlog_proof_parse(p, (const char *)b.p, b.len)) != DP_OK)
-		snprintf(msg, cap, "not a c2sp.org/tlog-proof@v1 file (%s)", dp_strerror(r));
-	else if (!p->has_extra && (r = DP_EPARSE))
-		snprintf(msg, cap, "it carries no entry (extra)");
-	else if ((r = cli_ckpt_open(k, p->note, p->note_len, &c)) != DP_OK)
-		snprintf(msg, cap, "its checkpoint is not signed by the log key (%s)", dp_strerror(r));
-	else if (want && (c.text_len != want->text_len || memcmp(c.note, want->note, c.text_len) != 0) &&
-		 (r = DP_ESIG))
-		snprintf(msg, cap, "proof under another checkpoint (of %llu entries) than the report's "
-				   "(of %llu entries)",
-			 (unsigned long long)c.cp.size, (unsigned long long)want->cp.size);
-	else {
-		uint8_t leaf[DP_TLOG_HASH];
-		dp_tlog_leaf_hash(leaf, p->extra_buf, p->extra_len);
+	else if ((r = cli_proof_check(k, (const char *)b.p, b.len, want, p, &size, msg, cap)) == DP_OK) {
 		*index = p->index;
-		r = dp_tlog_verify_inclusion(p->index, c.cp.size, leaf, (const uint8_t(*)[DP_TLOG_HASH])p->proof,
-					     p->n, c.cp.root);
-		if (r)
-			snprintf(msg, cap, "the entry is not entry %llu of the log of %llu entries the "
-					   "checkpoint signs (inclusion proof fails)",
-				 (unsigned long long)p->index, (unsigned long long)c.cp.size);
-		else if (dp_logent_decode(e, p->extra_buf, p->extra_len) != DP_OK)
+		if (dp_logent_decode(e, p->extra_buf, p->extra_len) != DP_OK)
 			snprintf(msg, cap, "entry %llu of the log (proved), but not a denpo log entry",
 				 (unsigned long long)p->index);
 		else {
@@ -135,11 +118,10 @@ static int check_proof(const dp_note_vkey *k, const char *path, const cli_ckpt *
 			audit_fmt_time(e->time, t);
 			dp_hex_encode(dh, e->device, 32);
 			snprintf(msg, cap, "entry %llu of %llu: %s %s %s%s%.16s", (unsigned long long)p->index,
-				 (unsigned long long)c.cp.size, t, dp_log_event_name(e->event), e->mrn,
+				 (unsigned long long)size, t, dp_log_event_name(e->event), e->mrn,
 				 e->mrn[0] ? " " : "", dh);
 		}
 	}
-	cli_ckpt_free(&c);
 	free(e);
 	free(p);
 	dp_buf_free(&b);
@@ -457,11 +439,62 @@ static int verify_evidence(cli_ctx *x, const char *path, const dp_buf *f, const 
 	return v == V_CONCLUSIVE ? EXIT_OK : v == V_INCONCLUSIVE ? EXIT_INCONCLUSIVE : EXIT_VERIFY;
 }
 
+/*
+ * An export bag (denpo/bag.h): every check of dp_export_verify, under the log
+ * key given or this device's, never the bag's own data/proofs/log-key: whoever
+ * altered the bag could have signed a checkpoint of a log of their own with a
+ * key of their own and put that key beside it.
+ */
+static int verify_export(cli_ctx *x, const char *dir, const char *keyopt)
+{
+	dp_note_vkey k;
+	char src[PATH_MAX + 80];
+	int trusted;
+	int r = verify_key(x, keyopt, NULL, &k, src, sizeof src, &trusted);
+	if (r)
+		return cli_fail(x, r, "pass the log key the ministry publishes with --log-key VKEY|FILE "
+				      "(the bag's own data/proofs/log-key proves nothing)",
+				"audit verify: no usable log key");
+	dp_export_check *v = calloc(DP_EXPORT_CHECKS, sizeof *v);
+	if (!v)
+		return cli_fail(x, DP_ENOMEM, NULL, "audit verify");
+	size_t n = 0;
+	r = dp_export_verify(dir, &k, v, &n);
+	json_t *res = json_array();
+	if (!x->json)
+		printf("export bag %s, log key %s+%08x (from %s)\n", dir, k.name, k.id, src);
+	for (size_t i = 0; i < n; i++) {
+		if (x->json)
+			json_array_append_new(res, json_pack("{s:s, s:b, s:s}", "check", v[i].what, "ok",
+							     v[i].ok, "message", v[i].msg));
+		else
+			printf("%-4s %s: %s\n", v[i].ok ? "OK" : "FAIL", v[i].what, v[i].msg);
+	}
+	if (x->json)
+		dp_json_print(json_pack("{s:b, s:s, s:o}", "ok", r == DP_OK, "verdict", r ? "fail" : "ok",
+					"checks", res));
+	else {
+		json_decref(res);
+		if (r)
+			printf("FAILED: this bag is not an authentic export of a declassified cable; "
+			       "do not publish or rely on it\n");
+		else
+			printf("VERIFIED: the cable as signed by its originating device, accepted by the "
+			       "switch and declassified by two records officers, all in the log\n");
+	}
+	free(v);
+	return r ? EXIT_VERIFY : EXIT_OK;
+}
+
 int audit_verify(cli_ctx *x, const char *what, const char *keyopt)
 {
 	struct stat st;
 	if (stat(what, &st) != 0)
 		return cli_fail(x, DP_ENOTFOUND, NULL, "audit verify: no such file or directory %s", what);
+	char bt[PATH_MAX];
+	snprintf(bt, sizeof bt, "%s/bagit.txt", what);
+	if (S_ISDIR(st.st_mode) && access(bt, F_OK) == 0)
+		return verify_export(x, what, keyopt);
 	if (S_ISDIR(st.st_mode))
 		return verify_dir(x, what, keyopt);
 	dp_buf f;

@@ -55,6 +55,39 @@ int cli_ckpt_load(const dp_note_vkey *k, const char *path, cli_ckpt *out)
 	return r;
 }
 
+int cli_proof_check(const dp_note_vkey *k, const char *text, size_t len, const cli_ckpt *want,
+		    dp_tlog_proof *p, uint64_t *size, char *msg, size_t cap)
+{
+	cli_ckpt c;
+	memset(&c, 0, sizeof c);
+	msg[0] = 0;
+	int r;
+	if ((r = dp_tlog_proof_parse(p, text, len)) != DP_OK)
+		snprintf(msg, cap, "not a c2sp.org/tlog-proof@v1 file (%s)", dp_strerror(r));
+	else if (!p->has_extra && (r = DP_EPARSE))
+		snprintf(msg, cap, "it carries no entry (extra)");
+	else if ((r = cli_ckpt_open(k, p->note, p->note_len, &c)) != DP_OK)
+		snprintf(msg, cap, "its checkpoint is not signed by the log key (%s)", dp_strerror(r));
+	else if (want && (c.text_len != want->text_len || memcmp(c.note, want->note, c.text_len) != 0) &&
+		 (r = DP_ESIG))
+		snprintf(msg, cap, "proof under another checkpoint (of %llu entries) than the one given "
+				   "(of %llu entries)",
+			 (unsigned long long)c.cp.size, (unsigned long long)want->cp.size);
+	else {
+		uint8_t leaf[DP_TLOG_HASH];
+		dp_tlog_leaf_hash(leaf, p->extra_buf, p->extra_len);
+		*size = c.cp.size;
+		r = dp_tlog_verify_inclusion(p->index, c.cp.size, leaf, (const uint8_t(*)[DP_TLOG_HASH])p->proof,
+					     p->n, c.cp.root);
+		if (r)
+			snprintf(msg, cap, "the entry is not entry %llu of the log of %llu entries the "
+					   "checkpoint signs (inclusion proof fails)",
+				 (unsigned long long)p->index, (unsigned long long)c.cp.size);
+	}
+	cli_ckpt_free(&c);
+	return r;
+}
+
 int cli_ckpt_save(const cli_ckpt *c, const char *path)
 {
 	return dp_write_file(path, c->note, c->len, 0600, 0);

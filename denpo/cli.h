@@ -393,6 +393,17 @@ int cli_ckpt_open(const dp_note_vkey *k, const char *note, size_t len, cli_ckpt 
 /* cli_ckpt_open on a file; DP_ENOTFOUND if there is none. */
 int cli_ckpt_load(const dp_note_vkey *k, const char *path, cli_ckpt *out)
 	__attribute__((warn_unused_result));
+/*
+ * One offline proof (c2sp.org/tlog-proof@v1 text, untrusted: a breach
+ * report's or an export bag's): it parses, carries its entry ("extra"), its
+ * checkpoint is signed by k (and is want's checkpoint text when want is
+ * given), and the entry is leaf p->index of that tree.  DP_OK with p filled
+ * (the entry in p->extra_buf) and *size the checkpoint's tree size, else
+ * the reason in msg.  The one check behind `denpo audit verify` of both.
+ */
+int cli_proof_check(const dp_note_vkey *k, const char *text, size_t len, const cli_ckpt *want,
+		    dp_tlog_proof *p, uint64_t *size, char *msg, size_t cap)
+	__attribute__((warn_unused_result));
 /* Atomically, 0600. */
 int cli_ckpt_save(const cli_ckpt *c, const char *path) __attribute__((warn_unused_result));
 /* A device's cosignature on a checkpoint, verified: the device and the time it states. */

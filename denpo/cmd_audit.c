@@ -5,7 +5,7 @@
  *   sync                 mirror the log into HOME/audit (denpo/audit_mirror.c)
  *   device|cable|breach  questions answered offline from the mirror, which is
  *                        re-verified (every leaf hash and the root) each time
- *   verify DIR|FILE      a breach report's proofs, or a device's fork evidence,
+ *   verify DIR|BAG|FILE  a breach report's proofs, an export bag, or a device's fork evidence,
  *                        checked offline against the log key
  *
  * Devices, officers and posts come from the log's own device-enrolled
@@ -36,7 +36,7 @@ static const char audit_help[] =
 	"       denpo audit device DEVICE|--officer HANDLE|--post POST [--from T] [--to T]\n"
 	"       denpo audit cable MRN|CABLE_ID\n"
 	"       denpo audit breach DEVICE --out DIR\n"
-	"       denpo audit verify DIR|FILE [--log-key VKEY|FILE]\n"
+	"       denpo audit verify DIR|BAG|FILE [--log-key VKEY|FILE]\n"
 	"\n"
 	"Accountability from the switch's transparency log, for officers with the\n"
 	"AUDIT role.  `sync` keeps a verified mirror of the log in HOME/audit; the\n"
@@ -92,9 +92,17 @@ static const char breach_help[] =
 	"`denpo audit verify DIR` (or any tlog implementation) checks it offline.\n";
 
 static const char verify_help[] =
-	"usage: denpo audit verify DIR|FILE [--log-key VKEY|FILE]\n"
+	"usage: denpo audit verify DIR|BAG|FILE [--log-key VKEY|FILE]\n"
 	"\n"
 	"Checks offline, without the switch:\n"
+	"  BAG     an export bag of a declassified cable (`denpo archive export`; a\n"
+	"          directory with bagit.txt): the BagIt manifests, the cable's signature,\n"
+	"          that cable.txt, metadata.json and attachments/ are the signed cable's,\n"
+	"          the cable-accepted entry (cable id, MRN, originating device), every log\n"
+	"          entry's inclusion proof under the bag's checkpoint, the checkpoint's\n"
+	"          signature by the log key, and a declassification proposed and approved\n"
+	"          by two different records officers.  Never under the bag's own\n"
+	"          data/proofs/log-key (whoever altered the bag could have replaced it)\n"
 	"  DIR     a breach report: every INDEX.tlog-proof (the entry's leaf hash, its\n"
 	"          inclusion proof, the checkpoint's signature by the log key) and that\n"
 	"          every entry report.json lists has its proof; OK or FAIL per file\n"
@@ -102,7 +110,8 @@ static const char verify_help[] =
 	"  FILE    one .tlog-proof file, or a device's fork-evidence file: both\n"
 	"          checkpoints must verify under the log key and prove a fork\n"
 	"The log key: --log-key (the vkey or a file holding it), else this device's\n"
-	"enrolment answer, else the report's own log-key.vkey (with a warning).\n"
+	"enrolment answer, else (a breach report only) the report's own log-key.vkey,\n"
+	"with a warning; a BAG is verified under a key given or pinned, never its own.\n"
 	"Exit 0 if everything verifies (a fork-evidence file: only if it is conclusive),\n"
 	"3 if anything does not, 4 (INCONCLUSIVE) if nothing is wrong but nothing is\n"
 	"proven: fork evidence that does not prove a fork by itself, or checks made under\n"
@@ -1222,7 +1231,7 @@ int cmd_audit(cli_ctx *x, int argc, char **argv)
 	if (q.has_from && q.has_to && q.to <= q.from)
 		return cli_usage("audit", "--to must be later than --from");
 	if ((is_cable || is_verify) && !arg)
-		return cli_usage("audit", "`audit %s` needs %s", sub, is_cable ? "MRN|CABLE_ID" : "DIR|FILE");
+		return cli_usage("audit", "`audit %s` needs %s", sub, is_cable ? "MRN|CABLE_ID" : "DIR|BAG|FILE");
 	if (is_breach && (!arg || !out))
 		return cli_usage("audit", "`audit breach` needs DEVICE and --out DIR");
 	if (is_verify)
