@@ -23,8 +23,10 @@
 
 #include "denpo/encoding.h"
 #include "denpo/envelope.h"
+#include "denpo/devindex.h"
 #include "denpo/epoch.h"
 #include "denpod/api.h"
+#include "denpod/offidx.h"
 #include "denpod/policy.h"
 #include "denpod/query.h"
 #include "denpod/server.h"
@@ -823,6 +825,53 @@ static int officers_json(dpd_server *srv, const dps_checkpoint *cp, json_t *devs
 	return DP_OK;
 }
 
+/*
+ * Whether a device the answer lists (active in the directory) is not active
+ * in its officer's record under the answer's checkpoint cp, while the log
+ * holds entries cp does not cover yet: a status change committed (a
+ * reinstatement, by `denpod device reinstate` in another process, the
+ * console or the containment) whose entry the signer has not signed yet.
+ * Answered so, the sender would find the device suspended in the record
+ * proven to it and stop as before a switch that lies (exit 3); so the
+ * signer is kicked and the caller answers 503 (retry: moments), as while
+ * the index catches up with a checkpoint.  With every entry signed, a
+ * mismatch is no lag: the answer goes out, and the sender reports it.
+ * 1 (msg set), 0, or -1 on a store error (msg set).
+ */
+static int status_behind(dpd_server *srv, const dps_checkpoint *cp, json_t *devs, char *msg,
+			 size_t cap)
+{
+	size_t i;
+	json_t *d;
+	int behind = 0;
+	json_array_foreach(devs, i, d) {
+		const char *hex = json_string_value(json_object_get(d, "device"));
+		const char *o = json_string_value(json_object_get(d, "officer"));
+		uint8_t id[DP_ED25519_PK];
+		int st = 0;
+		if (!hex || !o || strlen(hex) != 2 * DP_ED25519_PK ||
+		    dp_hex_decode(id, sizeof id, hex, strlen(hex)) != DP_OK)
+			continue;
+		if (dpx_device_status(srv->offidx, o, id, &st) == DP_OK && st != DP_DEVREC_ACTIVE) {
+			behind = 1;
+			break;
+		}
+	}
+	if (!behind)
+		return 0;
+	uint64_t total = 0;
+	if (dps_log_size(srv->store, &total) != DP_OK) {
+		snprintf(msg, cap, "cannot read the log; retry");
+		return -1;
+	}
+	if (total <= cp->size)
+		return 0;
+	dpl_kick(srv->log);
+	snprintf(msg, cap, "a device's status change is not yet under a signed checkpoint (the officer "
+			   "index is being updated); retry");
+	return 1;
+}
+
 /* The routing fields of a resolve query: large (the posts), so one allocation per request. */
 struct resolve_q {
 	char to[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1], info[DP_MAX_ADDRESSEES][DP_NAME_MAX + 1];
@@ -899,10 +948,15 @@ void dpd_get_resolve(const dpd_call *c)
 	if (!r && (r = officers_json(srv, cp, devs, unreachable, &offs, msg, sizeof msg)) ==
 			  DP_ENOTFOUND)
 		r = DP_OK; /* a checkpoint from before the index: no "officers" yet */
+	if (!r && offs) {
+		int b = status_behind(srv, cp, devs, msg, sizeof msg);
+		r = b > 0 ? DP_ESTATE : b < 0 ? DP_ESTORE : DP_OK;
+	}
 	free(cp);
 	if (r) {
 		json_decref(devs);
 		json_decref(unreachable);
+		json_decref(offs);
 		json_decref(logj);
 		if (r == DP_ESTATE) {
 			dpd_reply_error(rq, 503, r, msg);

@@ -247,6 +247,29 @@ static json_t *b64j(const uint8_t *p, size_t n)
 	return j;
 }
 
+int dpx_device_status(const dpx_view *v, const char *officer, const uint8_t device[DP_ED25519_PK],
+		      int *status)
+{
+	const uint8_t *t;
+	size_t len;
+	if (!v)
+		return DP_ESTATE;
+	int r = dp_devreplay_find(v->x, officer, &t, &len);
+	if (r)
+		return r;
+	dp_devrec *rec = malloc(sizeof *rec);
+	if (!rec)
+		return DP_ENOMEM;
+	r = dp_devrec_decode(rec, t, len);
+	const dp_devrec_dev *d = r ? NULL : dp_devrec_find(rec, device);
+	if (!r && !d)
+		r = DP_ENOTFOUND;
+	if (!r)
+		*status = d->status;
+	free(rec);
+	return r;
+}
+
 int dpx_officer_json(dpx_view **vp, dps_store *s, const dps_checkpoint *c, const char *officer,
 		     json_t **out)
 {

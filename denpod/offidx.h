@@ -72,5 +72,13 @@ typedef struct dpx_view dpx_view;
 void dpx_view_free(dpx_view *v);
 int dpx_officer_json(dpx_view **v, dps_store *s, const dps_checkpoint *c, const char *officer,
 		     json_t **out) DP_WUR;
+/*
+ * The status (enum dp_devrec_status) that officer's record in the view *v
+ * (the one dpx_officer_json last used: call it for c first) gives device.
+ * DP_ENOTFOUND if the view holds no record of officer or the record does
+ * not list the device, DP_ESTATE if there is no view, DP_ENOMEM.
+ */
+int dpx_device_status(const dpx_view *v, const char *officer, const uint8_t device[DP_ED25519_PK],
+		      int *status) DP_WUR;
 
 #endif

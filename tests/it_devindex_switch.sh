@@ -30,6 +30,13 @@ entries() { db_sql "SELECT count(*) FROM log_entries"; }
 signed() { for _ in $(seq 50); do [ "$(cpsize)" = "$(entries)" ] && return 0; sleep 0.1; done; return 1; }
 officer() { cu a "$URL/v1/log/officer?handle=$1" >"$T/off.json" && "$TI" verify "$T/off.json" "$1" >"$T/off.txt"; }
 line_root() { jq -r .log.checkpoint "$T/off.json" | sed -n 's/^officer-index //p'; }
+# listed_active: every device of $T/res.json (a resolve answer) is active in $T/res.txt (its verified record)
+listed_active() {
+	local d
+	for d in $(jq -r '.devices[].device' "$T/res.json"); do
+		grep -q "^Device: $d [0-9]* [0-9]* active " "$T/res.txt" || return 1
+	done
+}
 post() { printf '%s' "$3" >"$T/body.json"; cu "$1" -o "$T/post.json" -w '%{http_code}' -X POST --data-binary @"$T/body.json" "$URL$2"; }
 
 {
@@ -161,6 +168,29 @@ st=$(post b /v1/devices/report "{\"device\":\"$C\",\"reason\":\"unapproved\"}")
 check "reporting a revoked device: 200, revoked, nothing logged" \
 	all '[ "$st" = 200 ]' "jq -e >/dev/null '.revoked' '$T/post.json'" \
 	"[ \"\$(nent 'Rule: UNAPPROVED-DEVICE')\" = $n0 ]"
+
+# ---- a reinstatement the signer has not signed yet: resolve never lists the device ----
+# active in the directory but suspended in the record it proves (the sender would stop as
+# before a lying switch, exit 3): it answers 503 (retry) until the checkpoint covers it.
+# Asked at once after the command, before the signer's tick finds the entry.
+D device suspend "$B" >/dev/null 2>&1 || no "suspend b again"
+signed || no "not signed after the second suspend"
+D device reinstate "$B" >/dev/null 2>&1 || no "reinstate b again"
+st=$(cu s -o "$T/res.json" -w '%{http_code}' "$URL/v1/directory/resolve?to=WASHINGTON&log_size=0")
+if [ "$st" = 503 ]; then
+	check "resolve at once after a reinstatement: 503 (retry) while the index catches up" \
+		grep -q "not yet under a signed checkpoint.*retry" "$T/res.json"
+else
+	"$TI" verify "$T/res.json" tanaka.h >"$T/res.txt" 2>/dev/null
+	check "resolve at once after a reinstatement: every device listed is active in the record it proves ($st)" \
+		all '[ "$st" = 200 ]' "[ \"\$(head -1 '$T/res.txt')\" = member ]" listed_active
+fi
+signed || no "not signed after the second reinstate"
+cu s "$URL/v1/directory/resolve?to=WASHINGTON&log_size=0" >"$T/res.json"
+"$TI" verify "$T/res.json" tanaka.h >"$T/res.txt" 2>/dev/null
+check "... once signed: b is listed, and active in the record" \
+	all "jq -e >/dev/null --arg b '$B' '[.devices[].device] | index(\$b) != null' '$T/res.json'" \
+	"grep -q '^Device: $B [0-9]* [0-9]* active ' '$T/res.txt'"
 
 # ---- resolve carries the officers' records and proofs ----
 cu s "$URL/v1/directory/resolve?to=WASHINGTON&log_size=0" >"$T/res.json"
