@@ -1869,6 +1869,7 @@ int dp_client_post_raw(dp_client *c, const char *path, const char *body, size_t 
 
 /* For the parsers in their own files (lib/client_int.h). */
 int dp_client_jlog(json_t *j, dp_log_view *v) { return jlog(j, v); }
+void dp_client_set_msg(dp_client *c, const char *msg) { set_msg(c, "%s", msg); }
 int dp_client_jhash(json_t *v, uint8_t out[DP_TLOG_HASH]) { return jhash_val(v, out); }
 
 int dp_client_log_checkpoint(dp_client *c, dp_buf *note)

@@ -14,6 +14,8 @@
 
 /* The optional "log" object of answer j into v (lib/client.c). */
 int dp_client_jlog(json_t *j, dp_log_view *v) DP_WUR;
+/* Sets what dp_client_message says (a parser's why for a malformed answer) (lib/client.c). */
+void dp_client_set_msg(dp_client *c, const char *msg);
 /* One base64 32-byte hash (padded or not, canonical) (lib/client.c). */
 int dp_client_jhash(json_t *v, uint8_t out[DP_TLOG_HASH]) DP_WUR;
 /*
