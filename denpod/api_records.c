@@ -67,7 +67,8 @@ static int refuse_non_records(const dpd_call *c)
 	char msg[256];
 	snprintf(msg, sizeof msg, "officer %s does not hold the role " DP_RECORDS_ROLE ": only a records "
 				  "officer's device may ask for the archive's acts (the switch operator "
-				  "grants the role: denpod officer add/modify --roles)", c->me->handle);
+				  "gives the role: denpod officer add ... --roles " DP_RECORDS_ROLE ")",
+		 c->me->handle);
 	dpd_reply_error(c->rq, 403, DP_EDENIED, msg);
 	return -1;
 }
