@@ -21,64 +21,38 @@
 
 #define RECORDS_ANSWER_MAX 16384 /* a state with a 512-byte reason, JSON-escaped: well under */
 
-/* The field the parser refused (as lib/client.c's `refused`: set deep, read once). */
-static _Thread_local const char *refused;
-
-static int refuse(const char *k)
-{
-	refused = k;
-	return DP_EPROTO;
-}
-
-/* o[k] a string of at most cap-1 bytes, no NUL, printable; "" allowed. */
-static int jstr(json_t *o, const char *k, char *out, size_t cap)
-{
-	json_t *v = json_object_get(o, k);
-	if (!json_is_string(v))
-		return refuse(k);
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v);
-	if (n >= cap || strlen(s) != n || !dp_text_ok((const uint8_t *)s, n, 0))
-		return refuse(k);
-	memcpy(out, s, n + 1);
-	return DP_OK;
-}
-
 /* "" or an officer handle. */
 static int jhandle(json_t *o, const char *k, char out[DP_NAME_MAX + 1])
 {
-	if (jstr(o, k, out, DP_NAME_MAX + 1) || (out[0] && !dp_handle_ok(out)))
-		return refuse(k);
+	if (dp_client_jstr(o, k, out, DP_NAME_MAX + 1) || (out[0] && !dp_handle_ok(out)))
+		return dp_client_refuse(k);
 	return DP_OK;
 }
 
+/* 0 (not so) or a time an act can have */
 static int jtime(json_t *o, const char *k, int64_t *out)
 {
-	json_t *v = json_object_get(o, k);
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > DP_CREATED_MAX)
-		return refuse(k); /* 0 (not so) or a time no act can have */
-	*out = json_integer_value(v);
-	return DP_OK;
+	return dp_client_jint(o, k, 0, DP_CREATED_MAX, out);
 }
 
 /* A name and its time are set together, or neither: the only states dp_records_apply makes. */
 static int paired(const char *who, int64_t t, const char *k)
 {
-	return (who[0] != 0) == (t != 0) ? DP_OK : refuse(k);
+	return (who[0] != 0) == (t != 0) ? DP_OK : dp_client_refuse(k);
 }
 
 static int jstate(json_t *j, dp_records_state *st)
 {
 	json_t *o = json_object_get(j, "state");
 	if (!json_is_object(o))
-		return refuse("state");
+		return dp_client_refuse("state");
 	int r = jhandle(o, "proposed_by", st->proposed_by);
 	r = r ? r : jtime(o, "proposed_at", &st->proposed_at);
 	r = r ? r : jhandle(o, "approved_by", st->approved_by);
 	r = r ? r : jtime(o, "declassified_at", &st->declassified_at);
 	r = r ? r : jhandle(o, "held_by", st->held_by);
 	r = r ? r : jtime(o, "held_at", &st->held_at);
-	r = r ? r : jstr(o, "hold_reason", st->hold_reason, sizeof st->hold_reason);
+	r = r ? r : dp_client_jstr(o, "hold_reason", st->hold_reason, sizeof st->hold_reason);
 	r = r ? r : jhandle(o, "destroyed_by", st->destroyed_by);
 	r = r ? r : jtime(o, "destroyed_at", &st->destroyed_at);
 	r = r ? r : paired(st->proposed_by, st->proposed_at, "proposed_at");
@@ -86,9 +60,9 @@ static int jstate(json_t *j, dp_records_state *st)
 	r = r ? r : paired(st->held_by, st->held_at, "held_at");
 	r = r ? r : paired(st->destroyed_by, st->destroyed_at, "destroyed_at");
 	if (!r && !st->held_by[0] && st->hold_reason[0])
-		r = refuse("hold_reason"); /* a reason without a hold */
+		r = dp_client_refuse("hold_reason"); /* a reason without a hold */
 	if (!r && st->approved_by[0] && !st->proposed_by[0])
-		r = refuse("approved_by"); /* approved, never proposed */
+		r = dp_client_refuse("approved_by"); /* approved, never proposed */
 	return r;
 }
 
@@ -98,41 +72,34 @@ int dp_client_parse_records(const uint8_t *body, size_t len, int with_index,
 	const char *what = with_index ? "records act" : "records state";
 	memset(out, 0, sizeof *out);
 	out->index = -1;
-	refused = NULL;
-	json_error_t je;
-	json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
-	int r = json_is_object(j) ? DP_OK : DP_EPROTO;
-	if (r && why && whycap)
-		snprintf(why, whycap, "the switch's %s answer is not a JSON object", what);
+	json_t *j;
 	char name[32];
 	int64_t idx = -1;
-	if (!r && with_index) {
-		if (jstr(j, "act", name, sizeof name) || dp_records_act_parse(name, &out->act))
-			r = refuse("act");
-		else if (!json_is_integer(json_object_get(j, "index")) ||
-			 (idx = json_integer_value(json_object_get(j, "index"))) < 0)
-			r = refuse("index");
+	int r = dp_client_parse_obj(body, len, what, &j, why, whycap);
+	if (r)
+		return r;
+	if (with_index) {
+		if (dp_client_jstr(j, "act", name, sizeof name) || dp_records_act_parse(name, &out->act))
+			r = dp_client_refuse("act");
+		else
+			r = dp_client_jint(j, "index", 0, INT64_MAX, &idx);
 		out->index = idx;
 	}
 	/* the reference: every state answer has one; an act's exactly when it names a cable */
 	int want_ref = !with_index || (out->act && dp_records_act_has_cable(out->act));
-	json_t *ref = j ? json_object_get(j, "reference") : NULL;
-	if (!r && (want_ref || ref) &&
-	    (!want_ref || jstr(j, "reference", out->reference, sizeof out->reference) ||
+	if (!r && (want_ref || json_object_get(j, "reference")) &&
+	    (!want_ref || dp_client_jstr(j, "reference", out->reference, sizeof out->reference) ||
 	     !dp_mrn_ok(out->reference)))
-		r = refuse("reference");
+		r = dp_client_refuse("reference");
 	if (!r)
 		r = jstate(j, &out->state);
-	if (r && refused && why && whycap)
-		snprintf(why, whycap, "the switch's %s answer is malformed (its \"%s\" field is missing "
-				      "or wrong)", what, refused);
-	refused = NULL;
 	json_decref(j);
 	if (r) {
 		memset(out, 0, sizeof *out);
 		out->index = -1;
+		return dp_client_malformed(why, whycap, what);
 	}
-	return r;
+	return DP_OK;
 }
 
 static int hex_id(const char *id)
