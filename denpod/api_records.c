@@ -155,7 +155,7 @@ static int records_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	if (!r)
 		r = dp_records_apply(k->has_cable ? &k->state : NULL, k->act, k->officer, op->t,
 				     k->detail, k->why, sizeof k->why);
-	if (!r && k->has_cable && memcmp(&before, &k->state, sizeof before) != 0)
+	if (!r && k->has_cable && !dps_records_same(&before, &k->state))
 		r = dps_records_put(st, k->cable_id, &k->state, op->t);
 	if (r)
 		return r;

@@ -848,5 +848,9 @@ int dps_mrn_high(dps_store *s, int64_t above, char *out, size_t cap) DP_WUR;
 int dps_records_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dp_records_state *st) DP_WUR;
 int dps_records_put(dps_store *s, const uint8_t id[DP_CABLE_ID], const dp_records_state *st,
 		    int64_t now) DP_WUR;
+/* The rows of records_state (denpod check: one per record copy an act changed). */
+int dps_records_count(dps_store *s, int64_t *n) DP_WUR;
+/* 1 if a and b say the same (field by field: what follows a string's NUL is not compared). */
+int dps_records_same(const dp_records_state *a, const dp_records_state *b);
 
 #endif

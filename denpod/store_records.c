@@ -63,3 +63,17 @@ int dps_records_put(dps_store *s, const uint8_t id[DP_CABLE_ID], const dp_record
 	dpdb_bind_i64(q, 11, now);
 	return dpdb_run(q);
 }
+
+int dps_records_count(dps_store *s, int64_t *n)
+{
+	return dps_int(dpdb_prepare(s->db, "SELECT count(*) FROM records_state"), 0, n);
+}
+
+int dps_records_same(const dp_records_state *a, const dp_records_state *b)
+{
+	return !strcmp(a->proposed_by, b->proposed_by) && a->proposed_at == b->proposed_at &&
+	       !strcmp(a->approved_by, b->approved_by) && a->declassified_at == b->declassified_at &&
+	       !strcmp(a->held_by, b->held_by) && a->held_at == b->held_at &&
+	       !strcmp(a->hold_reason, b->hold_reason) && !strcmp(a->destroyed_by, b->destroyed_by) &&
+	       a->destroyed_at == b->destroyed_at;
+}

@@ -9,7 +9,8 @@
 # what to do.  Every act the switch allowed is one `records` entry of the log (and no refused
 # one is); `denpo` parses nothing here (lib/client_records.c is test_client_api's).  Then
 # detection: the archive's ingest (each cable fetched once) raises no alert; a burst of read
-# acts in archive order does (ENUM-RANGE), and the records device is suspended.
+# acts in archive order does (ENUM-RANGE), and the records device is suspended.  `denpod
+# check` replays the records entries and finds a record state altered in the table alone.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
 need_programs it_records_acts "$DENPOD" "$TS"
@@ -140,5 +141,15 @@ check "... the device suspended automatically" [ "$(nent 'Event: device-suspende
 check "... and refused from then on" [ "$(act a search "" "anything")" = 403 ]
 check "the other records device still acts" [ "$(act b read "$(sed -n 2p "$T/ids")")" = 200 ]
 
+# ---- denpod check: the record states are what the log's records entries make ----
+D check >"$T/check.out" 2>&1
+rc=$?
+check "denpod check: the record state checked against the log, ok (exit $rc)" \
+	all '[ "$rc" = 0 ]' "grep -q '^check: records: 1 record states checked .*: ok$' '$T/check.out'"
+db_sql "UPDATE records_state SET destroyed_by='', destroyed_at=0" >/dev/null || no "undo the destruction in the table"
+D check >"$T/check.out" 2>&1
+rc=$?
+check "a destruction undone in the table alone: denpod check finds it (exit $rc)" \
+	all '[ "$rc" = 1 ]' "grep -q 'DAMAGE .*records_state is not what its records entries make' '$T/check.out'"
 stop_switch || no "denpod stops cleanly"
 t_done it_records_acts
