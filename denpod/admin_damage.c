@@ -330,7 +330,8 @@ static void check_records(struct chk *x)
 {
 	uint64_t before = x->damaged;
 	size_t copies = 0;
-	qsort(x->recs, x->nrecs, sizeof *x->recs, rec_cmp);
+	if (x->nrecs) /* qsort of NULL is undefined even for 0 elements */
+		qsort(x->recs, x->nrecs, sizeof *x->recs, rec_cmp);
 	for (size_t i = 0; i < x->nrecs;) {
 		dp_records_state st, row;
 		dps_cable c;
