@@ -7,16 +7,18 @@
 # record copy is read no more; a device whose officer lacks the role RECORDS is refused (403
 # denied); an act on a cable the device did not receive is 404; malformed bodies are 400 with
 # what to do.  Every act the switch allowed is one `records` entry of the log (and no refused
-# one is); `denpo` parses nothing here (lib/client_records.c is test_client_api's).  Then
+# one is), and `denpo audit` counts the archive's export as an access to the cable
+# (lib/client_records.c is test_client_records's).  Then
 # detection: the archive's ingest (each cable fetched once) raises no alert; a burst of read
 # acts in archive order does (ENUM-RANGE), and the records device is suspended.  `denpod
 # check` replays the records entries and finds a record state altered in the table alone.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
-need_programs it_records_acts "$DENPOD" "$TS"
+need_programs it_records_acts "$DENPOD" "$DENPO" "$TS"
 need_tools it_records_acts curl jq
 t_workdir
-export DENPOD_DATA="$T/sw"
+export DENPOD_DATA="$T/sw" DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="records acts test passphrase"
+unset DENPO_HOME EDITOR VISUAL DENPO_TEST_CLOCK_OFFSET
 URL="https://127.0.0.1:$PORT"
 cu() { local d=$1; shift; curl -sk --cert "$T/$d/tls.crt" --key "$T/$d/tls.pem" "$@"; }
 all() { local c; for c; do eval "$c" || return 1; done; }
@@ -38,7 +40,8 @@ said() { jq -r "$1" "$T/ans.json"; }
 		D officer add clerk.t --post TOKYO --clearance SECRET &&
 		D officer add kato.r --post HQ --clearance SECRET --roles RECORDS &&
 		D officer add mori.a --post HQ --clearance SECRET --roles RECORDS &&
-		D officer add ito.k --post HQ --clearance SECRET
+		D officer add ito.k --post HQ --clearance SECRET &&
+		D officer add aud.k --post TOKYO --clearance CONFIDENTIAL --roles AUDIT
 } >"$T/init.out" 2>&1 || no "switch setup: $(cat "$T/init.out")"
 PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
 for dv in s:clerk.t:TOKYO a:kato.r:HQ b:mori.a:HQ o:ito.k:HQ; do
@@ -50,6 +53,10 @@ done
 # (the 400s below are the test's own, and must not add up to a RISK page)
 printf 'enum.run = 5\nsignal.denied = 0\n' >"$T/sw/detect.conf"
 start_switch || no "denpod did not start"
+enrol_devices aud.k:TOKYO
+# a tool device's id: its Sign-Key (base64) in hex
+tool_dev() { awk '/^Sign-Key:/ {print $2}' "$T/$1/request" | base64 -d | od -An -tx1 | tr -d ' \n'; }
+AID=$(tool_dev a)
 "$TS" send "$T/s" "$URL" "$PIN" HQ CONFIDENTIAL ROUTINE --size 500 --count 8 >"$T/sent" 2>&1 ||
 	no "send 8 cables to HQ"
 sed -n 's/^201 //p' "$T/sent" | jq -r .cable_id >"$T/ids"
@@ -129,6 +136,16 @@ check "... the search's entry has its detail and no cable" \
 	[ "$(jq -r '.entries[] | select(.event == "records" and .act == "search") | [.detail, (.cable_id // "none")] | join(" ")' "$T/log.json")" = "subject:NORMALIZATION none" ]
 check "... the index an answer gave is its entry's" \
 	[ "$(jq -r ".entries[] | select(.index == $I1) | .act" "$T/log.json")" = declassify-propose ]
+
+# ---- denpo audit: the archive's export of C is an access of C by the records device ----
+dp aud.k --json audit sync >/dev/null 2>"$T/err" || no "audit sync: $(cat "$T/err")"
+dp aud.k --json audit device "$AID" >"$T/d.json" 2>"$T/err" || no "audit device: $(cat "$T/err")"
+check "audit device: the records device's accesses to C are its delivery and its export" \
+	[ "$(jq -r '.entries[] | select(.mrn == "'"$MRN"'") | .event' "$T/d.json" | sort | paste -sd' ' -)" = \
+	"cable-delivered records" ]
+dp aud.k --json audit cable "$MRN" >"$T/c.json" 2>"$T/err" || no "audit cable: $(cat "$T/err")"
+check "audit cable: the records device fetched C twice (its delivery, its export)" \
+	[ "$(jq -r '.recipients[] | select(.device == "'"$AID"'") | .fetches' "$T/c.json")" = 2 ]
 
 # ---- a burst of reads in archive order: a sweep, and the records device is suspended ----
 for id in $(tail -n +2 "$T/ids"); do
