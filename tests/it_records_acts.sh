@@ -13,8 +13,8 @@
 # acts in archive order does (ENUM-RANGE), and the records device is suspended.  `denpod
 # check` replays the records entries and finds a record state altered in the table alone.
 . "$(dirname "$0")/lib.sh"
-TS="$BUILD/tests/tool_submit"
-need_programs it_records_acts "$DENPOD" "$DENPO" "$TS"
+TS="$BUILD/tests/tool_submit" TR="$BUILD/tests/tool_records"
+need_programs it_records_acts "$DENPOD" "$DENPO" "$TS" "$TR"
 need_tools it_records_acts curl jq
 t_workdir
 export DENPOD_DATA="$T/sw" DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="records acts test passphrase"
@@ -44,6 +44,8 @@ said() { jq -r "$1" "$T/ans.json"; }
 		D officer add aud.k --post TOKYO --clearance CONFIDENTIAL --roles AUDIT
 } >"$T/init.out" 2>&1 || no "switch setup: $(cat "$T/init.out")"
 PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
+TLSKEY=$(awk '/^tls key:/ {print $3}' "$T/init.out")
+cl() { local d=$1; shift; "$TR" "$T/$d" "$URL" "$TLSKEY" "$@"; } # the device's client (lib/client_records.c)
 for dv in s:clerk.t:TOKYO a:kato.r:HQ b:mori.a:HQ o:ito.k:HQ; do
 	IFS=: read -r d o p <<<"$dv"
 	{ "$TS" enrol "$T/$d" "$o" "$p" && D approve "$T/$d/request" --out "$T/$d/answer"; } >/dev/null 2>&1 ||
@@ -137,6 +139,28 @@ check "... the search's entry has its detail and no cable" \
 check "... the index an answer gave is its entry's" \
 	[ "$(jq -r ".entries[] | select(.index == $I1) | .act" "$T/log.json")" = declassify-propose ]
 
+# ---- the same through the device's client: its answers parsed, its refusals mapped ----
+C2=$(sed -n 2p "$T/ids")
+MRN2=$(sed -n 's/^201 //p' "$T/sent" | sed -n 2p | jq -r .mrn)
+out=$(cl a act declassify-propose "$C2" "review")
+check "client: propose, the entry's index and the reference" \
+	grep -qE "^act=declassify-propose index=[0-9]+ reference=$MRN2 proposed_by=kato.r " <<<"$out"
+out=$(cl a act declassify-approve "$C2")
+check "client: the proposer's approval is DP_EDENIED, with the switch's reason" \
+	grep -q "^error denied: .*declassify-approve" <<<"$out"
+out=$(cl b act hold "$C2" "audit 7")
+check "client: a hold" grep -q "^act=hold .* held_by=mori.a " <<<"$out"
+out=$(cl b act declassify-approve "$C2")
+check "client: an approval while held is DP_ESTATE" grep -q "^error state: " <<<"$out"
+out=$(cl a act search - "subject:TRADE")
+check "client: a search, no reference" grep -q "^act=search index=[0-9]* reference=- " <<<"$out"
+out=$(cl a state "$C2")
+check "client: the state of C2" grep -q "^act=- index=-1 reference=$MRN2 proposed_by=kato.r approved_by=- held_by=mori.a " <<<"$out"
+out=$(cl o state "$C2")
+check "client: a device that is no records device is DP_EDENIED" grep -q "^error denied: .*role RECORDS" <<<"$out"
+out=$(cl a act read "$OTHER")
+check "client: a cable it did not receive is DP_ENOTFOUND" grep -q "^error not_found: " <<<"$out"
+
 # ---- denpo audit: the archive's export of C is an access of C by the records device ----
 dp aud.k --json audit sync >/dev/null 2>"$T/err" || no "audit sync: $(cat "$T/err")"
 dp aud.k --json audit device "$AID" >"$T/d.json" 2>"$T/err" || no "audit device: $(cat "$T/err")"
@@ -162,7 +186,7 @@ check "the other records device still acts" [ "$(act b read "$(sed -n 2p "$T/ids
 D check >"$T/check.out" 2>&1
 rc=$?
 check "denpod check: the record state checked against the log, ok (exit $rc)" \
-	all '[ "$rc" = 0 ]' "grep -q '^check: records: 1 record states checked .*: ok$' '$T/check.out'"
+	all '[ "$rc" = 0 ]' "grep -q '^check: records: 2 record states checked .*: ok$' '$T/check.out'"
 db_sql "UPDATE records_state SET destroyed_by='', destroyed_at=0" >/dev/null || no "undo the destruction in the table"
 D check >"$T/check.out" 2>&1
 rc=$?
