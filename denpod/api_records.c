@@ -214,6 +214,16 @@ static int detail_ok(const char *s, size_t n)
 	return 1;
 }
 
+/* The fields of an act's body. */
+static int known_field(const char *key)
+{
+	static const char *const fields[] = {"act", "cable", "detail"};
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		if (strcmp(key, fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* The request's act, cable (NULL for search) and detail; 0, or answered 400 and -1. */
 static int parse_body(const dpd_call *c, int *act, char cable[2 * DP_CABLE_ID + 1],
 		      char detail[DP_RECORDS_DETAIL_MAX + 1])
@@ -235,7 +245,7 @@ static int parse_body(const dpd_call *c, int *act, char cable[2 * DP_CABLE_ID + 
 	json_t *v;
 	if (!msg)
 		json_object_foreach(j, key, v)
-			if (strcmp(key, "act") && strcmp(key, "cable") && strcmp(key, "detail"))
+			if (!known_field(key))
 				msg = "unknown field: an act has only \"act\", \"cable\" and \"detail\"";
 	if (!msg && (!json_is_string(ja) || dp_records_act_parse(json_string_value(ja), act)))
 		msg = "\"act\" is one of read, search, export, declassify-propose, declassify-approve, "

@@ -60,7 +60,7 @@ enrol_devices aud.k:TOKYO
 tool_dev() { awk '/^Sign-Key:/ {print $2}' "$T/$1/request" | base64 -d | od -An -tx1 | tr -d ' \n'; }
 AID=$(tool_dev a)
 "$TS" send "$T/s" "$URL" "$PIN" HQ CONFIDENTIAL ROUTINE --size 500 --count 8 >"$T/sent" 2>&1 ||
-	no "send 8 cables to HQ"
+	no "send 8 cables to HQ: $(tail -n 3 "$T/sent")"
 sed -n 's/^201 //p' "$T/sent" | jq -r .cable_id >"$T/ids"
 "$TS" send "$T/s" "$URL" "$PIN" TOKYO CONFIDENTIAL ROUTINE --size 500 >"$T/sent2" 2>&1 || no "send to TOKYO"
 OTHER=$(sed -n 's/^201 //p' "$T/sent2" | jq -r .cable_id)
