@@ -50,7 +50,11 @@
 
 /* ---- what both endpoints check ---- */
 
-/* Whether the caller's officer holds the records role. */
+/*
+ * Whether the caller's officer holds the records role.  At the merge with
+ * the policy's part this becomes dpp_is_records_officer(c->me,
+ * c->srv->cfg.records_post) (denpod/policy.h): the role at the records post.
+ */
 static int records_officer(const dps_officer *me)
 {
 	for (size_t i = 0; i < me->nroles; i++)
@@ -64,10 +68,11 @@ static int refuse_non_records(const dpd_call *c)
 {
 	if (records_officer(c->me))
 		return 0;
-	char msg[256];
-	snprintf(msg, sizeof msg, "officer %s does not hold the role " DP_RECORDS_ROLE ": only a records "
-				  "officer's device may ask for the archive's acts (the switch operator "
-				  "gives the role: denpod officer add ... --roles " DP_RECORDS_ROLE ")",
+	char msg[400];
+	snprintf(msg, sizeof msg, "officer %s is not a records officer (the role " DP_RECORDS_ROLE " at "
+				  "the switch's records post): only a records officer's device may ask "
+				  "for the archive's acts (the switch operator gives the role: denpod "
+				  "officer add ... --roles " DP_RECORDS_ROLE ")",
 		 c->me->handle);
 	dpd_reply_error(c->rq, 403, DP_EDENIED, msg);
 	return -1;
