@@ -37,7 +37,7 @@ said() { jq -r "$1" "$T/ans.json"; }
 {
 	switch_init &&
 		D post add HQ --hq && D post add TOKYO &&
-		D officer add clerk.t --post TOKYO --clearance SECRET &&
+		D officer add clerk.t --post TOKYO --clearance "TOP SECRET" &&
 		D officer add kato.r --post HQ --clearance SECRET --roles RECORDS &&
 		D officer add mori.a --post HQ --clearance SECRET --roles RECORDS &&
 		D officer add ito.k --post HQ --clearance SECRET &&
@@ -62,7 +62,9 @@ AID=$(tool_dev a)
 "$TS" send "$T/s" "$URL" "$PIN" HQ CONFIDENTIAL ROUTINE --size 500 --count 8 >"$T/sent" 2>&1 ||
 	no "send 8 cables to HQ: $(tail -n 3 "$T/sent")"
 sed -n 's/^201 //p' "$T/sent" | jq -r .cable_id >"$T/ids"
-"$TS" send "$T/s" "$URL" "$PIN" TOKYO CONFIDENTIAL ROUTINE --size 500 >"$T/sent2" 2>&1 || no "send to TOKYO"
+# a cable the records devices do not receive: above their clearance (the archive receives every
+# cable it is cleared for)
+"$TS" send "$T/s" "$URL" "$PIN" TOKYO "TOP SECRET" ROUTINE --size 500 >"$T/sent2" 2>&1 || no "send to TOKYO"
 OTHER=$(sed -n 's/^201 //p' "$T/sent2" | jq -r .cable_id)
 check "8 cables to HQ, 1 to TOKYO" all '[ "$(wc -l <"$T/ids")" = 8 ]' '[ ${#OTHER} = 32 ]'
 C=$(head -1 "$T/ids")
