@@ -267,9 +267,12 @@ static const adev *find_dev(const qctx *q, const uint8_t dev[32])
 	return NULL;
 }
 
-static int is_access(int ev)
+/* An access to a cable: a fetch, a receipt, or the archive's read or export of its record copy. */
+static int is_access(const dp_logent *e)
 {
-	return ev == DP_LOG_CABLE_DELIVERED || ev == DP_LOG_CABLE_FETCHED || ev == DP_LOG_CABLE_ACKED;
+	int ev = e->event;
+	return ev == DP_LOG_CABLE_DELIVERED || ev == DP_LOG_CABLE_FETCHED || ev == DP_LOG_CABLE_ACKED ||
+	       dp_logent_reads_record(e);
 }
 
 static void detail_of(const dp_logent *e, const uint8_t *dev, char *out, size_t cap)
@@ -302,6 +305,10 @@ static void detail_of(const dp_logent *e, const uint8_t *dev, char *out, size_t 
 	case DP_LOG_ALERT:
 	case DP_LOG_CONTAINMENT:
 		snprintf(out, cap, "%s%s%.100s", e->act, e->text[0] ? ": " : "", e->text);
+		break;
+	case DP_LOG_RECORDS:
+		snprintf(out, cap, "records %s%s%s by %s%s%.100s", e->act, e->mrn[0] ? " of " : "",
+			 e->mrn, e->officer, e->text[0] ? ": " : "", e->text);
 		break;
 	default:
 		break;
@@ -358,7 +365,7 @@ static int on_entry(void *ctx, uint64_t idx, const uint8_t *p, size_t len)
 	arec *a;
 	switch (q->kind) {
 	case Q_DEVICE:
-		if (!is_access(e->event) || !in_window(q, e->time))
+		if (!is_access(e) || !in_window(q, e->time))
 			return DP_OK;
 		if (!(a = add_rec(q)))
 			return DP_ENOMEM;
@@ -367,7 +374,7 @@ static int on_entry(void *ctx, uint64_t idx, const uint8_t *p, size_t len)
 	case Q_CABLE: {
 		int match = q->by_id ? memcmp(e->cable_id, q->cable_id, DP_CABLE_ID) == 0
 				     : (e->mrn[0] && strcmp(e->mrn, q->mrn) == 0);
-		if (!match || !(e->event == DP_LOG_CABLE_ACCEPTED || is_access(e->event)))
+		if (!match || !(e->event == DP_LOG_CABLE_ACCEPTED || is_access(e)))
 			return DP_OK;
 		if (!q->found_id) {
 			/* the reference names the cable once the switch assigned it: follow its id */

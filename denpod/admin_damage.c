@@ -15,7 +15,9 @@
  *   - every cable's row says what its entry says (MRN, originator,
  *     officer, post, classification, precedence), the digest stored beside
  *     its bytes is the entry's, and its delivery rows are exactly the
- *     recipients (device and key epoch) its entries list.
+ *     recipients (device and key epoch) its entries list;
+ *   - the archive's record states (records_state) are what the log's
+ *     records entries make of them, replayed through dp_records_apply.
  * Each damaged copy is one line on stdout, with where it is; then the
  * archive's configuration against the directory (dpp_records_warnings),
  * as warnings that do not change the exit status.  Exit 0:
@@ -56,6 +58,8 @@ struct chk {
 	size_t nwant, awant;
 	size_t ngot;         /* delivery rows compared so far */
 	int rows_bad;
+	struct rec_act *recs; /* the records entries that change a record copy's state */
+	size_t nrecs, arecs;
 };
 
 static void damage(struct chk *x, dpo_damage *d)
@@ -95,6 +99,42 @@ static void db_problem(void *ctx, const char *line)
 
 /* ---- the log, and what its entries point at ---- */
 
+/* A records entry that changes a record copy's state (not a read, export or search). */
+struct rec_act {
+	uint8_t id[DP_CABLE_ID];
+	char mrn[DP_MRN_MAX + 1];
+	uint64_t idx;
+	int64_t t;
+	int act;
+	char officer[DP_NAME_MAX + 1];
+	char detail[DP_LOG_TEXT_MAX + 1];
+};
+
+static int rec_keep(struct chk *x, uint64_t idx, const dp_logent *e)
+{
+	int act = 0;
+	if (e->event != DP_LOG_RECORDS || !e->mrn[0] || dp_records_act_parse(e->act, &act) ||
+	    dp_log_records_reads(act))
+		return DP_OK;
+	if (x->nrecs == x->arecs) {
+		size_t na = x->arecs ? 2 * x->arecs : 64;
+		struct rec_act *p = realloc(x->recs, na * sizeof *p);
+		if (!p)
+			return DP_ENOMEM;
+		x->recs = p;
+		x->arecs = na;
+	}
+	struct rec_act *a = &x->recs[x->nrecs++];
+	memcpy(a->id, e->cable_id, DP_CABLE_ID);
+	snprintf(a->mrn, sizeof a->mrn, "%s", e->mrn);
+	a->idx = idx;
+	a->t = e->time;
+	a->act = act;
+	snprintf(a->officer, sizeof a->officer, "%s", e->officer);
+	snprintf(a->detail, sizeof a->detail, "%s", e->text);
+	return DP_OK;
+}
+
 static void log_problem(void *ctx, const dpl_problem *p)
 {
 	found(ctx, p->part, NULL, p->at > INT64_MAX ? -1 : (int64_t)p->at, "%s", p->msg);
@@ -104,7 +144,9 @@ static int log_entry(void *ctx, uint64_t idx, const dp_logent *e)
 {
 	struct chk *x = ctx;
 	char hex[65];
-	int r = DP_OK;
+	int r = rec_keep(x, idx, e);
+	if (r)
+		return r;
 	if (e->event == DP_LOG_CABLE_ACCEPTED && e->part == 1) {
 		dps_cable c;
 		r = dps_cable_get(x->s, e->cable_id, &c);
@@ -272,6 +314,62 @@ static void check_cables(struct chk *x)
 	       (unsigned long long)x->cables, x->damaged == before ? "ok" : "DAMAGED");
 }
 
+/* ---- the archive's record states ---- */
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct rec_act *p = a, *q = b;
+	int c = memcmp(p->id, q->id, DP_CABLE_ID);
+	return c ? c : p->idx < q->idx ? -1 : p->idx > q->idx;
+}
+
+/*
+ * The table records_state is what the log's records entries make of it:
+ * each record copy's entries replayed through the one rule of the acts
+ * (dp_records_apply), in log order, give its row, and there is no other
+ * row.  An entry the rule would have refused is damage of the log's.
+ */
+static void check_records(struct chk *x)
+{
+	uint64_t before = x->damaged;
+	size_t copies = 0;
+	if (x->nrecs) /* qsort of NULL is undefined even for 0 elements */
+		qsort(x->recs, x->nrecs, sizeof *x->recs, rec_cmp);
+	for (size_t i = 0; i < x->nrecs;) {
+		dp_records_state st, row;
+		dps_cable c;
+		char why[DP_RECORDS_WHY];
+		memset(&st, 0, sizeof st);
+		memset(&c, 0, sizeof c);
+		memcpy(c.cable_id, x->recs[i].id, DP_CABLE_ID);
+		snprintf(c.mrn, sizeof c.mrn, "%s", x->recs[i].mrn);
+		size_t j = i;
+		for (; j < x->nrecs && !memcmp(x->recs[j].id, c.cable_id, DP_CABLE_ID); j++) {
+			const struct rec_act *a = &x->recs[j];
+			if (dp_records_apply(&st, a->act, a->officer, a->t, a->detail, why, sizeof why))
+				found(x, "log-entry", &c, (int64_t)a->idx, "records entry %llu (%s by %s) is "
+					"not allowed on the state the record copy's earlier entries make: %s",
+					(unsigned long long)a->idx, dp_records_act_name(a->act), a->officer, why);
+		}
+		copies++;
+		int r = dps_records_get(x->s, c.cable_id, &row);
+		if (r)
+			found(x, "database", &c, -1, "its record state cannot be read: %s", dp_strerror(r));
+		else if (!dps_records_same(&st, &row))
+			found(x, "records", &c, (int64_t)x->recs[j - 1].idx, "its row of records_state is not "
+				"what its records entries make of it (the last: %llu)",
+				(unsigned long long)x->recs[j - 1].idx);
+		i = j;
+	}
+	int64_t rows = -1;
+	int r = dps_records_count(x->s, &rows);
+	if (!r && rows != (int64_t)copies)
+		found(x, "records", NULL, -1, "records_state holds %lld rows; the log's records entries "
+			"change the state of %zu record copies", (long long)rows, copies);
+	fprintf(x->out, "check: records: %zu record states checked against the log's records "
+			"entries: %s\n", copies, x->damaged == before ? "ok" : "DAMAGED");
+}
+
 /* ---- the scrub's last pass ---- */
 
 static void print_scrub(dps_store *s, FILE *out)
@@ -350,8 +448,10 @@ int dpa_check_dir(const char *dir, FILE *out)
 			     "checksums, amcheck; docs/several-switches.md)\n");
 	else
 		fprintf(out, "check: database: SQLite's integrity_check: %s\n", r ? "DAMAGED" : "ok");
-	if (!check_log(&x, &vk))
+	if (!check_log(&x, &vk)) {
 		check_cables(&x);
+		check_records(&x);
+	}
 	dps_snapshot_end(s);
 	print_scrub(s, out);
 	/* the archive's configuration against the directory: said, not damage */
@@ -360,6 +460,7 @@ int dpa_check_dir(const char *dir, FILE *out)
 	free(x.e);
 	free(x.part);
 	free(x.want);
+	free(x.recs);
 	dp_buf_free(&x.data);
 	dps_close(s);
 	if (x.damaged > PRINT_MAX)

@@ -49,6 +49,9 @@ void dpd_get_officer(const dpd_call *c);
 /* api_devices.c: a device's approval of, or report on, another device of its officer */
 void dpd_post_approve(const dpd_call *c);
 void dpd_post_report(const dpd_call *c);
+/* api_records.c: the archive's acts and the state of a record copy (denpo/records.h) */
+void dpd_post_records(const dpd_call *c);
+void dpd_get_records_state(const dpd_call *c);
 /* api_dir.c: the directory listing */
 void dpd_get_directory(const dpd_call *c);
 /* The markings' answer field: {"SECRET": "極秘", ...}, levels without one left out (NULL: ENOMEM). */

@@ -128,7 +128,9 @@ static int one_entry(void *ctx, uint64_t idx, const uint8_t *p, size_t len)
 		f->head = (f->head + 1) % DPCS_ALERTS;
 		if (f->nalerts < DPCS_ALERTS)
 			f->nalerts++;
-	} else if (e->event == DP_LOG_CABLE_FETCHED || e->event == DP_LOG_CABLE_DELIVERED) {
+	} else if (e->event == DP_LOG_CABLE_FETCHED || e->event == DP_LOG_CABLE_DELIVERED ||
+		   dp_logent_reads_record(e)) {
+		/* the archive's reads of record copies are fetches of cables too */
 		int64_t m = e->time / 60;
 		size_t b = (size_t)(m % DPCS_MINUTES);
 		if (f->minute[b] != m) {

@@ -31,6 +31,7 @@
  *   cosign                              api_log.c
  *   recovered                           api_rollback.c
  *   approve, report                     api_devices.c
+ *   records                             api_records.c
  *   alert, lapse, config                detect_srv.c (no request: answered to detection)
  *   probe                               health.c (no request: answered to /readyz)
  */
@@ -133,6 +134,7 @@ extern const dpd_op_type dpd_op_key_put, dpd_op_keys;                           
 extern const dpd_op_type dpd_op_cosign;                                          /* api_log.c */
 extern const dpd_op_type dpd_op_recovered;                                       /* api_rollback.c */
 extern const dpd_op_type dpd_op_approve, dpd_op_report;                          /* api_devices.c */
+extern const dpd_op_type dpd_op_records;                                         /* api_records.c */
 extern const dpd_op_type dpd_op_alert, dpd_op_lapse, dpd_op_config;              /* detect_srv.c */
 extern const dpd_op_type dpd_op_probe;                                           /* health.c */
 

@@ -26,7 +26,7 @@ static void no_log_endpoint(const dpd_call *c);
 
 enum { EXACT = DPD_MATCH_EXACT, PREFIX = DPD_MATCH_PREFIX, CABLE = DPD_MATCH_CABLE };
 enum { OTHER = DPD_FEED_OTHER, KEYREQ = DPD_FEED_KEYREQ, FEED_CABLE = DPD_FEED_CABLE,
-       FETCH = DPD_FEED_FETCH };
+       FETCH = DPD_FEED_FETCH, SELF = DPD_FEED_SELF };
 
 const dpd_route_row dpd_routes[] = {
 	{DPD_RT_HEALTH, 0, EXACT, "/v1/health", "/v1/health", dpd_get_health, OTHER},
@@ -67,6 +67,9 @@ const dpd_route_row dpd_routes[] = {
 	 dpd_post_approve, OTHER},
 	{DPD_RT_DEVICE_REPORT, 1, EXACT, "/v1/devices/report", "/v1/devices/report", dpd_post_report,
 	 OTHER},
+	{DPD_RT_RECORDS, 1, EXACT, "/v1/records", "/v1/records", dpd_post_records, SELF},
+	{DPD_RT_RECORDS_STATE, 0, EXACT, "/v1/records/state", "/v1/records/state",
+	 dpd_get_records_state, SELF},
 	/* paths under a family that match none of its endpoints: its own 404 (or 400) */
 	{DPD_RT_NONE, -1, PREFIX, "/v1/cables/", "other", no_cable_endpoint, FEED_CABLE},
 	{DPD_RT_NONE, 0, EXACT, "/v1/log/cosign", "other", no_log_post, OTHER},
@@ -307,8 +310,8 @@ void dpd_route_dispatch(dpd_server *srv, dpd_req *rq, const dpd_route_row *row, 
 	if (authenticate(srv, rq, tls_key, &dev, &me))
 		return;
 	int feed = row->feed;
-	/* the cable routes tell detection after the lookup, with the cable's facts */
-	if (feed != FEED_CABLE && feed != FETCH && feed_request(srv, rq, feed))
+	/* the cable routes tell detection after the lookup, with the cable's facts; SELF rows, their handler */
+	if (feed != FEED_CABLE && feed != FETCH && feed != SELF && feed_request(srv, rq, feed))
 		return;
 	struct evkeyvalq qs;
 	dpd_call c = {.srv = srv, .rq = rq, .dev = &dev, .me = &me};

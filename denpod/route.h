@@ -55,6 +55,8 @@ enum dpd_route {
 	DPD_RT_LOG_OFFICER,
 	DPD_RT_DEVICE_APPROVE,
 	DPD_RT_DEVICE_REPORT,
+	DPD_RT_RECORDS,
+	DPD_RT_RECORDS_STATE,
 	DPD_RT_COUNT
 };
 
@@ -70,8 +72,10 @@ struct dpd_server;
  *                    (NOT_ADDRESSED for a cable the device may not see, answered 404
  *                    here; else OTHER)
  *   DPD_FEED_FETCH   the same, as a FETCH (GET /v1/cables/{id}: the throttle counts it)
+ *   DPD_FEED_SELF    the handler tells detection itself, once it has read which cable the
+ *                    request is for (the archive's acts, api_records.c: a read is a FETCH)
  */
-enum { DPD_FEED_OTHER, DPD_FEED_KEYREQ, DPD_FEED_CABLE, DPD_FEED_FETCH };
+enum { DPD_FEED_OTHER, DPD_FEED_KEYREQ, DPD_FEED_CABLE, DPD_FEED_FETCH, DPD_FEED_SELF };
 
 enum { DPD_MATCH_EXACT, DPD_MATCH_PREFIX, DPD_MATCH_CABLE };
 

@@ -158,6 +158,22 @@ static const char schema_offidx[] =
 static const char schema_offidx_pg[] =
 	"CREATE TABLE IF NOT EXISTS officer_index(officer TEXT PRIMARY KEY, record BYTEA NOT NULL);";
 
+/*
+ * The archive's state of each record copy (store.h dps_records_*,
+ * denpo/records.h): declassification, legal hold, destruction, as
+ * POST /v1/records changed it (api_records.c).  A cable without a row is in
+ * the first state (nothing proposed, held or destroyed).  Added to a
+ * database that lacks it when first opened, empty.
+ */
+#define SCHEMA_RECORDS(BLOB, INT)                                                                  \
+	"CREATE TABLE IF NOT EXISTS records_state(cable_id " BLOB " PRIMARY KEY,"                  \
+	" proposed_by TEXT NOT NULL, proposed_at " INT " NOT NULL, approved_by TEXT NOT NULL,"     \
+	" declassified_at " INT " NOT NULL, held_by TEXT NOT NULL, held_at " INT " NOT NULL,"      \
+	" hold_reason TEXT NOT NULL, destroyed_by TEXT NOT NULL, destroyed_at " INT " NOT NULL,"   \
+	" changed " INT " NOT NULL);"
+static const char schema_records[] = SCHEMA_RECORDS("BLOB", "INTEGER");
+static const char schema_records_pg[] = SCHEMA_RECORDS("BYTEA", "BIGINT");
+
 /* Runs sql (DDL, several statements) in one write transaction: all of it or nothing. */
 static int exec_txn(dps_store *s, const char *sql, const char *sql2)
 {
@@ -278,6 +294,9 @@ static int schema_sqlite(dps_store *s, const char *path, int create)
 	if (!r)
 		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
 			       "name='officer_index'", 1, schema_offidx);
+	if (!r)
+		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+			       "name='records_state'", 1, schema_records);
 	return r;
 }
 
@@ -360,6 +379,7 @@ const dps_table dps_tables[] = {
 	{"log_recoveries", DPS_TAB_COPY, 0},
 	{"operators", DPS_TAB_COPY, 0},
 	{"officer_index", DPS_TAB_COPY, 0},
+	{"records_state", DPS_TAB_COPY, 0},
 	{"dirver", DPS_TAB_COPY, 0},
 	/* PostgreSQL's coordination rows (the writers' lock, the signing lease): made by its schema */
 	{"log_head", DPS_TAB_PG, 0},
@@ -400,6 +420,8 @@ int dps_schema_pg_make(dps_store *s)
 		r = dpdb_exec(s->db, schema_pg_det);
 	if (!r)
 		r = dpdb_exec(s->db, schema_operators_pg);
+	if (!r)
+		r = dpdb_exec(s->db, schema_records_pg);
 	return r ? r : dpdb_exec(s->db, schema_offidx_pg);
 }
 
@@ -501,7 +523,13 @@ static int schema_pg(dps_store *s, const char *path, int create)
 	if (!r)
 		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
 				 "table_schema=current_schema() AND table_name='officer_index'", &added);
-	return r || added == 1 ? r : exec_txn(s, schema_offidx_pg, NULL);
+	if (!r && added != 1)
+		r = exec_txn(s, schema_offidx_pg, NULL);
+	/* the archive's record states, to a database made before them */
+	if (!r)
+		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
+				 "table_schema=current_schema() AND table_name='records_state'", &added);
+	return r || added == 1 ? r : exec_txn(s, schema_records_pg, NULL);
 }
 
 /* The schema by kind of database: the one place the store's DDL differs. */

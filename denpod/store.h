@@ -31,6 +31,7 @@
 #include "denpo/cable.h"
 #include "denpo/detect.h"
 #include "denpo/epoch.h"
+#include "denpo/records.h"
 
 typedef struct dps_store dps_store;
 
@@ -834,5 +835,22 @@ int dps_mrn_merge(dps_store *s, const char *path, uint64_t *rows) DP_WUR;
  * about before their MRNs run out (a post's sixth digit ends at 999999).
  */
 int dps_mrn_high(dps_store *s, int64_t above, char *out, size_t cap) DP_WUR;
+
+/*
+ * ---- the archive's record copies (api_records.c, denpo/records.h) ----
+ *
+ * The schedule's state of each cable's record copy, as the archive's acts
+ * changed it.  dps_records_get: DP_OK with *st, the first state (all ""
+ * and 0) for a cable no act changed yet.  dps_records_put: inside the
+ * caller's transaction (with the act's log entry; DP_EINVAL outside one),
+ * st's texts as records.h bounds them, at `now`.
+ */
+int dps_records_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dp_records_state *st) DP_WUR;
+int dps_records_put(dps_store *s, const uint8_t id[DP_CABLE_ID], const dp_records_state *st,
+		    int64_t now) DP_WUR;
+/* The rows of records_state (denpod check: one per record copy an act changed). */
+int dps_records_count(dps_store *s, int64_t *n) DP_WUR;
+/* 1 if a and b say the same (field by field: what follows a string's NUL is not compared). */
+int dps_records_same(const dp_records_state *a, const dp_records_state *b);
 
 #endif

@@ -1882,6 +1882,19 @@ int dp_client_post_raw(dp_client *c, const char *path, const char *body, size_t 
 
 /* For the parsers in their own files (lib/client_int.h). */
 int dp_client_jlog(json_t *j, dp_log_view *v) { return jlog(j, v); }
+void dp_client_set_msg(dp_client *c, const char *msg) { set_msg(c, "%s", msg); }
+int dp_client_parse_obj(const uint8_t *body, size_t len, const char *what, json_t **j, char *why,
+			size_t cap)
+{
+	return parse_obj(body, len, what, j, why, cap);
+}
+int dp_client_malformed(char *why, size_t cap, const char *what) { return malformed(why, cap, what); }
+int dp_client_jstr(json_t *o, const char *k, char *out, size_t cap) { return jstr(o, k, out, cap); }
+int dp_client_jint(json_t *o, const char *k, int64_t lo, int64_t hi, int64_t *out)
+{
+	return jint(o, k, lo, hi, out);
+}
+int dp_client_refuse(const char *k) { return refuse(k); }
 int dp_client_jhash(json_t *v, uint8_t out[DP_TLOG_HASH]) { return jhash_val(v, out); }
 
 int dp_client_log_checkpoint(dp_client *c, dp_buf *note)

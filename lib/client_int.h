@@ -14,6 +14,23 @@
 
 /* The optional "log" object of answer j into v (lib/client.c). */
 int dp_client_jlog(json_t *j, dp_log_view *v) DP_WUR;
+/* Sets what dp_client_message says (a parser's why for a malformed answer) (lib/client.c). */
+void dp_client_set_msg(dp_client *c, const char *msg);
+/*
+ * lib/client.c's readers of an answer's fields, for the parsers in their
+ * own files: each failure names the field (dp_client_refuse), and
+ * dp_client_malformed turns the last one named into the parser's why:
+ * "the switch's WHAT answer is malformed (its "k" field is missing or
+ * wrong)".  dp_client_parse_obj: body as a JSON object, else DP_EPROTO
+ * with why.  dp_client_jstr: a clean string shorter than cap, no NUL.
+ * dp_client_jint: an integer in [lo, hi].
+ */
+int dp_client_parse_obj(const uint8_t *body, size_t len, const char *what, json_t **j, char *why,
+			size_t cap) DP_WUR;
+int dp_client_malformed(char *why, size_t cap, const char *what);
+int dp_client_jstr(json_t *o, const char *k, char *out, size_t cap) DP_WUR;
+int dp_client_jint(json_t *o, const char *k, int64_t lo, int64_t hi, int64_t *out) DP_WUR;
+int dp_client_refuse(const char *k);
 /* One base64 32-byte hash (padded or not, canonical) (lib/client.c). */
 int dp_client_jhash(json_t *v, uint8_t out[DP_TLOG_HASH]) DP_WUR;
 /*

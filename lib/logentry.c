@@ -13,6 +13,7 @@
 #include "denpo/encoding.h"
 #include "denpo/logentry.h"
 #include "denpo/num.h"
+#include "denpo/records.h"
 #include "lib/fields.h"
 
 #define MAGIC "DENPO-LOG/1\n"
@@ -44,6 +45,7 @@ enum fld {
 	F_DETAIL,
 	F_APPROVER,
 	F_SIGNATURE,
+	F_REC_ACT, /* records: the act's name (dp_records_act_name), lower case */
 };
 #define OPT 0x100 /* or-ed into a field of an event: the line is optional */
 
@@ -60,6 +62,7 @@ static const char *const fld_name[] = {
 	[F_RULE] = "Rule",		   [F_ACTION] = "Action",
 	[F_REASON] = "Reason",		   [F_DETAIL] = "Detail",
 	[F_APPROVER] = "Approver",	   [F_SIGNATURE] = "Signature",
+	[F_REC_ACT] = "Act",
 };
 
 #define CABLE_ACT F_CABLE_ID, F_REFERENCE, F_DEVICE, F_SOURCE | OPT
@@ -89,6 +92,10 @@ static const struct {
 				{F_ACTION, F_DEVICE | OPT, F_OPERATOR, F_DETAIL | OPT}},
 	[DP_LOG_DEVICE_APPROVED] = {"device-approved",
 				    {F_DEVICE, F_OFFICER, F_APPROVER, F_SIGNATURE, F_SOURCE | OPT}},
+	/* Cable-Id and Reference: present exactly when the act names a cable (present()) */
+	[DP_LOG_RECORDS] = {"records",
+			    {F_DEVICE, F_OFFICER, F_REC_ACT, F_CABLE_ID | OPT, F_REFERENCE | OPT,
+			     F_DETAIL | OPT, F_SOURCE | OPT}},
 };
 #define NEVENTS (sizeof events / sizeof *events)
 
@@ -97,6 +104,11 @@ const char *dp_log_event_name(int event)
 	if (event < DP_LOG_CABLE_ACCEPTED || (size_t)event >= NEVENTS)
 		return NULL;
 	return events[event].name;
+}
+
+int dp_log_records_reads(int act)
+{
+	return act == DP_REC_READ || act == DP_REC_EXPORT;
 }
 
 /* ---- value rules ---- */
@@ -140,10 +152,27 @@ static int addr_ok(const char *s)
 	       !strcmp(c, s);
 }
 
+/* The act a records entry names (0 if none: its Act is checked apart). */
+static int rec_act(const dp_logent *e)
+{
+	int act = 0;
+	if (!terminated(e->act, sizeof e->act) || dp_records_act_parse(e->act, &act) != DP_OK)
+		return 0;
+	return act;
+}
+
+int dp_logent_reads_record(const dp_logent *e)
+{
+	return e->event == DP_LOG_RECORDS && dp_log_records_reads(rec_act(e));
+}
+
 /* Whether an optional line is present in e. */
 static int present(const dp_logent *e, unsigned f)
 {
 	switch (f) {
+	case F_CABLE_ID: /* records only: the act decides, so a search never names a cable */
+	case F_REFERENCE:
+		return dp_records_act_has_cable(rec_act(e));
 	case F_SOURCE:
 		return e->source[0] != 0;
 	case F_DEVICE:
@@ -205,6 +234,8 @@ static int field_ok(const dp_logent *e, unsigned f)
 	case F_RULE:
 	case F_ACTION:
 		return terminated(e->act, sizeof e->act) && dp_name_ok(e->act);
+	case F_REC_ACT:
+		return rec_act(e) != 0 && !strcmp(e->act, dp_records_act_name(rec_act(e)));
 	case F_REASON:
 	case F_DETAIL:
 		return terminated(e->text, sizeof e->text) && text_ok(e->text);
@@ -294,6 +325,7 @@ static int put_field(const dp_logent *e, unsigned f, dp_buf *b)
 	case F_ACT:
 	case F_RULE:
 	case F_ACTION:
+	case F_REC_ACT:
 		return dp_buf_printf(b, "%s: %s\n", n, e->act);
 	case F_REASON:
 	case F_DETAIL:
@@ -452,6 +484,7 @@ static int get_field(dp_logent *e, unsigned f, const char *v, size_t vn)
 	case F_ACT:
 	case F_RULE:
 	case F_ACTION:
+	case F_REC_ACT:
 		return dp_fld_copy(e->act, sizeof e->act, v, vn);
 	case F_REASON:
 	case F_DETAIL:

@@ -13,7 +13,7 @@
 
 static const dpd_op_type *const kinds[] = {
 	&dpd_op_submit, &dpd_op_deliver, &dpd_op_fetch, &dpd_op_ack,  &dpd_op_key_put, &dpd_op_keys,
-	&dpd_op_cosign, &dpd_op_recovered, &dpd_op_approve, &dpd_op_report, &dpd_op_alert, &dpd_op_lapse, &dpd_op_config, &dpd_op_probe,
+	&dpd_op_cosign, &dpd_op_recovered, &dpd_op_approve, &dpd_op_report, &dpd_op_records, &dpd_op_alert, &dpd_op_lapse, &dpd_op_config, &dpd_op_probe,
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

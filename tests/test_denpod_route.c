@@ -107,6 +107,9 @@ int main(void)
 		{1, "/v1/log/checkpoint", NULL, DPD_FEED_OTHER},
 		{0, "/v1/log/recovered", NULL, DPD_FEED_OTHER},    /* the log's endpoints are listed */
 		{1, "/v1/log/recovered", dpd_log_recovered, DPD_FEED_OTHER},
+		{1, "/v1/records", dpd_post_records, DPD_FEED_SELF}, /* the handler tells detection */
+		{0, "/v1/records/state", dpd_get_records_state, DPD_FEED_SELF},
+		{0, "/v1/records", NULL, DPD_FEED_OTHER},
 		{0, "/nothing", NULL, DPD_FEED_OTHER},
 	};
 	for (size_t i = 0; i < sizeof rq_cases / sizeof rq_cases[0]; i++) {

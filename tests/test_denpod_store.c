@@ -66,6 +66,48 @@ static int table_seen(void *ctx, const char *name)
 	x->n++;
 	return DP_OK;
 }
+/*
+ * The archive's record states (dps_records_*): the first state for a cable
+ * no act changed, written only inside a transaction, replaced whole, and
+ * undone with the transaction that wrote it.
+ */
+static void test_records(dps_store *s)
+{
+	uint8_t id[DP_CABLE_ID], other[DP_CABLE_ID];
+	dp_records_state st, got, zero;
+	memset(&zero, 0, sizeof zero);
+	memset(id, 0x5a, sizeof id);
+	memset(other, 0x5b, sizeof other);
+	memset(&got, 0xee, sizeof got);
+	CHECK(dps_records_get(s, id, &got) == DP_OK && !memcmp(&got, &zero, sizeof got));
+	memset(&st, 0, sizeof st);
+	strcpy(st.proposed_by, "kato.r");
+	st.proposed_at = 1772000000;
+	CHECK(dps_records_put(s, id, &st, 1772000000) == DP_EINVAL); /* outside a transaction */
+	CHECK(dps_begin(s) == DP_OK && dps_records_put(s, id, &st, 1772000000) == DP_OK &&
+	      dps_commit(s) == DP_OK);
+	CHECK(dps_records_get(s, id, &got) == DP_OK && !memcmp(&got, &st, sizeof got));
+	/* replaced whole: approved, held with a reason, the proposal kept as given */
+	strcpy(st.approved_by, "mori.a");
+	st.declassified_at = 1772000100;
+	strcpy(st.held_by, "mori.a");
+	st.held_at = 1772000200;
+	memset(st.hold_reason, 'x', DP_RECORDS_DETAIL_MAX);
+	st.hold_reason[DP_RECORDS_DETAIL_MAX] = 0;
+	CHECK(dps_begin(s) == DP_OK && dps_records_put(s, id, &st, 1772000200) == DP_OK &&
+	      dps_commit(s) == DP_OK);
+	CHECK(dps_records_get(s, id, &got) == DP_OK && !memcmp(&got, &st, sizeof got));
+	/* a rolled-back write leaves the state as it was */
+	dp_records_state later = st;
+	strcpy(later.destroyed_by, "kato.r");
+	later.destroyed_at = 1772000300;
+	CHECK(dps_begin(s) == DP_OK && dps_records_put(s, id, &later, 1772000300) == DP_OK);
+	dps_rollback(s);
+	CHECK(dps_records_get(s, id, &got) == DP_OK && !memcmp(&got, &st, sizeof got));
+	/* another cable is untouched */
+	CHECK(dps_records_get(s, other, &got) == DP_OK && !memcmp(&got, &zero, sizeof got));
+}
+
 static void test_tables(dps_store *s)
 {
 	struct tables_seen x = {strncmp(dbpath, "postgres", 8) == 0, 0, 0};
@@ -1075,6 +1117,7 @@ static void conformance(void)
 	CHECK(dps_cable_stored(s, idt, data, 10, &c) == DP_ENOTFOUND);
 
 	test_tables(s);
+	test_records(s);
 	/* key epochs */
 	test_publish(s);
 	test_current(s);
@@ -1151,6 +1194,14 @@ static void test_migrate(const char *base)
 		size_t n = mig_entry(i, e);
 		CHECK(dps_log_append(src, e, n, &idx) == DP_OK && idx == i);
 	}
+	dp_records_state rst, rgot;
+	uint8_t rid[DP_CABLE_ID];
+	memset(&rst, 0, sizeof rst);
+	memset(rid, 0x77, sizeof rid);
+	strcpy(rst.held_by, "kato.r");
+	rst.held_at = 1772000000;
+	strcpy(rst.hold_reason, "litigation 2026-7");
+	CHECK(src && dps_records_put(src, rid, &rst, 1772000000) == DP_OK);
 	CHECK(src && dps_commit(src) == DP_OK);
 	CHECK(dps_migrate_open(&dst, uri, found, sizeof found) == DP_OK);
 	CHECK(src && dps_begin(src) == DP_OK);
@@ -1165,6 +1216,7 @@ static void test_migrate(const char *base)
 	uint64_t size = 0;
 	struct mig_seen seen = {0, 0};
 	CHECK(dst && dps_log_size(dst, &size) == DP_OK && size == 300);
+	CHECK(dst && dps_records_get(dst, rid, &rgot) == DP_OK && !memcmp(&rgot, &rst, sizeof rgot));
 	CHECK(dst && dps_log_entries(dst, 0, 1000, mig_entry_cb, &seen) == DP_OK && seen.n == 300 &&
 	      seen.bad == 0);
 	dps_close(dst);

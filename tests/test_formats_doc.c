@@ -330,7 +330,9 @@ int main(void)
 	}
 
 	/* the log's entries: each decodes, re-encodes to itself, and agrees with the examples above */
-	for (int ev = DP_LOG_CABLE_ACCEPTED; ev <= DP_LOG_CONTAINMENT; ev++) {
+	for (int ev = DP_LOG_CABLE_ACCEPTED; ev <= DP_LOG_RECORDS; ev++) {
+		if (ev == DP_LOG_DEVICE_APPROVED)
+			continue; /* its example is §7a's, with a real signature */
 		char name[64];
 		snprintf(name, sizeof name, "log-%s", dp_log_event_name(ev));
 		size_t ln;

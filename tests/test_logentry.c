@@ -16,7 +16,7 @@
 #include "tests/fixture.h"
 #include "tests/harness.h"
 
-#define NEV 14 /* DP_LOG_CABLE_ACCEPTED .. DP_LOG_DEVICE_APPROVED */
+#define NEV 15 /* DP_LOG_CABLE_ACCEPTED .. DP_LOG_RECORDS */
 
 static dp_log_rcpt rcpts[3];
 static uint8_t record[300];
@@ -97,6 +97,15 @@ static void sample(dp_logent *e, int ev)
 		for (int i = 0; i < DP_ED25519_SIG; i++)
 			e->sig[i] = (uint8_t)(0x80 + i);
 		strcpy(e->source, "192.0.2.44");
+		break;
+	case DP_LOG_RECORDS:
+		strcpy(e->officer, "kato.r");
+		strcpy(e->act, "declassify-approve");
+		for (int i = 0; i < DP_CABLE_ID; i++)
+			e->cable_id[i] = (uint8_t)(0xa0 + i);
+		strcpy(e->mrn, "26 TOKYO 000017");
+		strcpy(e->text, "30-year review, file 2026-114");
+		strcpy(e->source, "192.0.2.77");
 		break;
 	}
 	if (ev != DP_LOG_ADMIN) { /* every other event names a device */
@@ -479,6 +488,15 @@ static const struct {
 	/* an approval's signature is 64 bytes in padded base64 */
 	{DP_LOG_DEVICE_APPROVED, "Signature: gIGC", "Signature: gIGCgIGC", DP_EPARSE},
 	{DP_LOG_DEVICE_APPROVED, "Approver: 6162", "Approver: 616", DP_EPARSE},
+	/* records: an act by its one name; the cable's lines exactly when the act names one */
+	{DP_LOG_RECORDS, "Act: declassify-approve", "Act: DECLASSIFY-APPROVE", DP_EPARSE},
+	{DP_LOG_RECORDS, "Act: declassify-approve", "Act: declassify", DP_EPARSE},
+	{DP_LOG_RECORDS, "Act: declassify-approve", "Act: read", DP_OK},
+	{DP_LOG_RECORDS, "Act: declassify-approve", "Act: destroy", DP_OK},
+	{DP_LOG_RECORDS, "Act: declassify-approve", "Act: search", DP_EPARSE},
+	{DP_LOG_RECORDS, "Act: declassify-approve", "Act:  read", DP_EPARSE},
+	{DP_LOG_RECORDS, "Officer: kato.r", "Officer: Kato.R", DP_EPARSE},
+	{DP_LOG_RECORDS, "Reference: 26 TOKYO 000017", "Reference: 26 tokyo 17", DP_EPARSE},
 	/* Source: the one spelling of an address */
 	{DP_LOG_CABLE_ACCEPTED, "Source: 192.0.2.10", "Source: ::ffff:192.0.2.10", DP_EPARSE},
 	{DP_LOG_CABLE_ACCEPTED, "Source: 192.0.2.10", "Source: ::ffff:c000:20a", DP_EPARSE},
@@ -598,6 +616,40 @@ static void test_values(void)
 }
 
 /* The encoder refuses what the decoder would: DP_EINVAL, and nothing written. */
+/* A search names no cable: its entry has no Cable-Id or Reference, and refuses them. */
+static void test_records_search(void)
+{
+	dp_logent e, d;
+	sample(&e, DP_LOG_RECORDS);
+	strcpy(e.act, "search");
+	strcpy(e.text, "subject:NORMALIZATION 1972..1975");
+	dp_buf b = enc(&e);
+	CHECK(memmem(b.p, b.len, "Cable-Id", 8) == NULL && memmem(b.p, b.len, "Reference", 9) == NULL);
+	CHECK(dp_logent_decode(&d, b.p, b.len) == DP_OK && !strcmp(d.act, "search") && !d.mrn[0] &&
+	      !strcmp(d.text, e.text));
+	/* a Cable-Id and Reference added to a search: not its one encoding */
+	CHECK(mutate(&b, "Act: search\n",
+		     "Act: search\nCable-Id: a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\n"
+		     "Reference: 26 TOKYO 000017\n") == DP_EPARSE);
+	CHECK(mutate(&b, "Act: search\n", "Act: read\n") == DP_EPARSE); /* a read names its cable */
+	dp_buf_free(&b);
+	/* without detail and source (and no cable: a search's entry has none to decode) */
+	e.text[0] = e.source[0] = 0;
+	memset(e.cable_id, 0, sizeof e.cable_id);
+	e.mrn[0] = 0;
+	round_trip(&e, "records search");
+	/* the encoder: an unknown act, an act in another spelling, a cable act without its reference */
+	dp_buf_init(&b, DP_TLOG_ENTRY_MAX);
+	strcpy(e.act, "peek");
+	CHECK(dp_logent_encode(&e, &b) == DP_EINVAL && b.len == 0);
+	strcpy(e.act, "READ");
+	CHECK(dp_logent_encode(&e, &b) == DP_EINVAL && b.len == 0);
+	strcpy(e.act, "read");
+	e.mrn[0] = 0;
+	CHECK(dp_logent_encode(&e, &b) == DP_EINVAL && b.len == 0);
+	dp_buf_free(&b);
+}
+
 static void test_encode_refuses(void)
 {
 	dp_logent e;
@@ -935,6 +987,7 @@ int main(void)
 	test_layout();
 	test_structure();
 	test_values();
+	test_records_search();
 	test_encode_refuses();
 	test_addr();
 	test_limits();

@@ -43,6 +43,10 @@
  *   device-approved  R Device, R Officer, R Approver <device hex64>, R Signature <base64 of
  *                    the approver's 64-byte Ed25519 signature (denpo/devindex.h)>, O Source
  *                    (an officer approved their new device on one they already had)
+ *   records          R Device, R Officer, R Act <act>, O Cable-Id, O Reference, O Detail <text>,
+ *                    O Source   (an act of the archive, denpo/records.h: <act> as
+ *                    dp_records_act_name, "read", "declassify-approve"; Cable-Id and Reference
+ *                    present exactly when the act names a cable (all but "search"))
  *
  * <text> is 1..DP_LOG_TEXT_MAX printable ASCII characters (0x20..0x7e),
  * not starting or ending with a space.  <name> is as dp_name_ok, <handle>
@@ -92,6 +96,7 @@ enum dp_log_event {
 	DP_LOG_ALERT,
 	DP_LOG_CONTAINMENT,
 	DP_LOG_DEVICE_APPROVED,
+	DP_LOG_RECORDS,
 };
 const char *dp_log_event_name(int event); /* "cable-accepted"; NULL if unknown */
 
@@ -118,7 +123,7 @@ typedef struct {
 	char mrn[DP_MRN_MAX + 1];             /* Reference */
 	uint8_t envelope_hash[32];
 	int classification, prec_action, prec_info;
-	char officer[DP_NAME_MAX + 1];        /* cable-accepted, device-enrolled, device-approved */
+	char officer[DP_NAME_MAX + 1];        /* cable-accepted, device-enrolled, -approved, records */
 	char post[DP_NAME_MAX + 1];           /* cable-accepted, device-enrolled */
 	uint32_t part, parts;
 	const dp_log_rcpt *rcpts;             /* encode: caller's; decode: rcpt_buf */
@@ -140,9 +145,18 @@ typedef struct {
 	char name[DP_NAME_MAX + 1];           /* device name (as in the enrolment request) */
 	/* admin, alerts, containment */
 	char operator_[DP_LOG_TEXT_MAX + 1];
-	char act[DP_NAME_MAX + 1];            /* admin Act, alert Rule, containment Action */
+	char act[DP_NAME_MAX + 1];            /* admin Act, alert Rule, containment Action, records Act */
 	char text[DP_LOG_TEXT_MAX + 1];       /* Reason / Detail ("" = absent where optional) */
 } dp_logent;
+
+/*
+ * The acts of the archive that decrypt a record copy (denpo/records.h:
+ * read, export): the accesses to a cable's content that `denpo audit`,
+ * the console's fetch chart and detection count as reads of the cable by
+ * the device.  dp_logent_reads_record: e is a records entry of such an act.
+ */
+int dp_log_records_reads(int act);
+int dp_logent_reads_record(const dp_logent *e);
 
 /*
  * Appends the canonical bytes to out (nothing on failure).  DP_EINVAL for

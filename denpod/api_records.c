@@ -1,0 +1,329 @@
+/*
+ * denpod/api_records.c - the archive's acts (docs/api.md, "The archive's
+ * acts"; include/denpo/records.h):
+ *
+ *   POST /v1/records             a records device asks for an act (read, search,
+ *       export, declassify-propose, declassify-approve, hold, release, destroy):
+ *       the switch applies the one rule of the acts (dp_records_apply) to the
+ *       cable's state it keeps and, in one transaction, stores the new state
+ *       and appends a `records` entry to the log; only then does it answer,
+ *       with the entry's index.  The archive decrypts or acts after that answer.
+ *   GET /v1/records/state?cable=hex32   the state the switch keeps of a record copy.
+ *
+ * Only an active device of an active officer holding the role RECORDS may
+ * call them (403 denied otherwise); an act on a cable, or its state, only
+ * for a cable this device is a recipient of (404, as for any cable a device
+ * may not see: a non-recipient does not learn that it exists).
+ *
+ * The rule is applied on the writer thread, to the state read inside the
+ * batch's transaction: two records officers acting on one cable at once are
+ * judged one after the other (the second approval of a proposal finds it
+ * approved), and a refused act leaves neither state nor entry behind.
+ *
+ * Detection (docs/detection.md §1): the handler tells detection itself, once
+ * the body says which act on which cable (route row feed DPD_FEED_SELF).  A
+ * read or an export is a FETCH of the cable by the device, read back from
+ * the archive (a re-fetch, never a delivery), so a records device sweeping
+ * the archive meets the same bulk and sweep rules and the same containment
+ * as any device; an act on a cable the device did not receive is
+ * NOT_ADDRESSED; any other act is OTHER.  The archive's ingest (GET
+ * /v1/cables/{id}, each new cable once) is a delivery, which no bulk rule
+ * counts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "denpo/encoding.h"
+#include "denpo/logentry.h"
+#include "denpo/records.h"
+#include "denpod/api.h"
+#include "denpod/detect_srv.h"
+#include "denpod/op.h"
+#include "denpod/policy.h"
+#include "denpod/server.h"
+
+#define RECORDS_BODY_MAX 4096 /* {"act", "cable", "detail" of at most 512}: far below */
+
+/* ---- what both endpoints check ---- */
+
+/* 0 if the caller may ask for the archive's acts; else answered 403 and -1. */
+static int refuse_non_records(const dpd_call *c)
+{
+	if (dpp_is_records_officer(c->me, c->srv->cfg.records_post))
+		return 0;
+	char msg[400];
+	snprintf(msg, sizeof msg, "officer %s is not a records officer (the role " DP_RECORDS_ROLE " at "
+				  "the switch's records post): only a records officer's device may ask "
+				  "for the archive's acts (the switch operator gives the role: denpod "
+				  "officer add ... --roles " DP_RECORDS_ROLE ")",
+		 c->me->handle);
+	dpd_reply_error(c->rq, 403, DP_EDENIED, msg);
+	return -1;
+}
+
+/* Tells detection of the request (records.h: the archive's acts are requests like any). */
+static int feed(const dpd_call *c, int kind, const dps_cable *cable)
+{
+	dp_det_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.kind = kind;
+	ev.cable_seq = -1;
+	if (cable) {
+		ev.cable_seq = cable->seq;
+		ev.cable_accepted = cable->accepted;
+		ev.decoy = cable->decoy;
+	}
+	/* a read from the archive is read back: never a delivery, always a re-fetch */
+	ev.refetch = kind == DP_DET_FETCH;
+	return dpd_det_request(c->srv, c->rq, &ev);
+}
+
+/*
+ * The cable of hex (32 hex digits) that the caller's device is a recipient
+ * of, into *cable; det_kind: what detection is told of a cable it may see.
+ * 0, or answered (400, 404, 503, detection's refusal) and -1.
+ */
+static int own_cable(const dpd_call *c, const char *hex, int det_kind, dps_cable *cable)
+{
+	uint8_t id[DP_CABLE_ID];
+	dps_rcpt rc;
+	if (!hex || strlen(hex) != 2 * DP_CABLE_ID || dp_hex_decode(id, DP_CABLE_ID, hex, strlen(hex))) {
+		dpd_reply_error(c->rq, 400, DP_EPARSE, "\"cable\" is the cable's id: 32 hex digits");
+		return -1;
+	}
+	int r = dps_cable_get(c->srv->store, id, cable);
+	if (!r)
+		r = dps_rcpt_get(c->srv->store, cable->seq, c->dev->id, &rc);
+	if (r == DP_ENOTFOUND) {
+		/* enumeration, or a decoy of another device's archive: as GET /v1/cables/{id} */
+		if (feed(c, DP_DET_NOT_ADDRESSED, cable->seq > 0 ? cable : NULL))
+			return -1;
+		dpd_reply_error(c->rq, 404, DP_ENOTFOUND, "no such cable for this device (the archive "
+							  "acts on the cables its device received)");
+		return -1;
+	}
+	if (r) {
+		dpd_reply_error(c->rq, dpd_http_status(r), r, "cannot read the cable; retry");
+		return -1;
+	}
+	return feed(c, det_kind, cable) ? -1 : 0;
+}
+
+static json_t *state_json(const dp_records_state *s)
+{
+	return json_pack("{s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:s, s:I}", "proposed_by", s->proposed_by,
+			 "proposed_at", (json_int_t)s->proposed_at, "approved_by", s->approved_by,
+			 "declassified_at", (json_int_t)s->declassified_at, "held_by", s->held_by,
+			 "held_at", (json_int_t)s->held_at, "hold_reason", s->hold_reason,
+			 "destroyed_by", s->destroyed_by, "destroyed_at", (json_int_t)s->destroyed_at);
+}
+
+/* ---- POST /v1/records ---- */
+
+struct op_records {
+	dpd_op op;
+	int act, has_cable;
+	uint8_t cable_id[DP_CABLE_ID];
+	uint8_t device[DP_ED25519_PK];
+	char mrn[DPS_MRN_MAX + 1];
+	char officer[DP_NAME_MAX + 1];
+	char detail[DP_RECORDS_DETAIL_MAX + 1];
+	dp_records_state state;   /* out: the state after the act */
+	char why[DP_RECORDS_WHY]; /* out: dp_records_apply's refusal */
+};
+
+static int records_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
+{
+	struct op_records *k = DPD_OP_OF(op, struct op_records);
+	dp_records_state before;
+	int r = DP_OK;
+	if (k->has_cable)
+		r = dps_records_get(st, k->cable_id, &k->state);
+	before = k->state;
+	if (!r)
+		r = dp_records_apply(k->has_cable ? &k->state : NULL, k->act, k->officer, op->t,
+				     k->detail, k->why, sizeof k->why);
+	if (!r && k->has_cable && !dps_records_same(&before, &k->state))
+		r = dps_records_put(st, k->cable_id, &k->state, op->t);
+	if (r)
+		return r;
+	dp_logent *e = dpl_ent(x, DP_LOG_RECORDS, op->t);
+	memcpy(e->device, k->device, DP_ED25519_PK);
+	snprintf(e->officer, sizeof e->officer, "%s", k->officer);
+	snprintf(e->act, sizeof e->act, "%s", dp_records_act_name(k->act));
+	if (k->has_cable) {
+		memcpy(e->cable_id, k->cable_id, DP_CABLE_ID);
+		snprintf(e->mrn, sizeof e->mrn, "%.*s", (int)sizeof e->mrn - 1, k->mrn); /* dp_mrn_ok */
+	}
+	snprintf(e->text, sizeof e->text, "%s", k->detail);
+	dpl_source(e, op->addr);
+	uint64_t idx;
+	r = dpl_put(st, x, &idx);
+	if (!r) {
+		op->log_idx = (int64_t)idx;
+		(*logged)++;
+	}
+	return r;
+}
+
+static void records_answer(dpd_server *srv, dpd_op *op)
+{
+	(void)srv;
+	struct op_records *k = DPD_OP_OF(op, struct op_records);
+	int r = op->result;
+	if (r == DP_ESTATE || r == DP_EDENIED || r == DP_EINVAL) {
+		/* the rule's refusal, saying what to do */
+		dpd_req_release(&op->rq);
+		dpd_reply_error(&op->rq, dpd_http_status(r), r,
+				k->why[0] ? k->why : "the record copy's state forbids that act");
+		return;
+	}
+	if (dpd_op_refused(op))
+		return;
+	json_t *j = json_pack("{s:s, s:I, s:o}", "act", dp_records_act_name(k->act), "index",
+			      (json_int_t)op->log_idx, "state", state_json(&k->state));
+	if (j && k->has_cable)
+		json_object_set_new(j, "reference", json_string(k->mrn));
+	dpd_reply_json(&op->rq, 200, dpd_op_with_log(j, op));
+}
+
+const dpd_op_type dpd_op_records = {"RECORDS", records_write, records_answer, NULL, NULL};
+
+/* An act's detail as the log takes it: "" (none) or 1..512 printable ASCII, no edge space. */
+static int detail_ok(const char *s, size_t n)
+{
+	if (n == 0)
+		return 1;
+	if (n > DP_RECORDS_DETAIL_MAX || s[0] == ' ' || s[n - 1] == ' ')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The fields of an act's body. */
+static int known_field(const char *key)
+{
+	static const char *const fields[] = {"act", "cable", "detail"};
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		if (strcmp(key, fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The request's act, cable (NULL for search) and detail; 0, or answered 400 and -1. */
+static int parse_body(const dpd_call *c, int *act, char cable[2 * DP_CABLE_ID + 1],
+		      char detail[DP_RECORDS_DETAIL_MAX + 1])
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(c->rq->req);
+	size_t n = evbuffer_get_length(in);
+	const char *msg = NULL;
+	json_t *j = NULL;
+	if (n > RECORDS_BODY_MAX)
+		msg = "the body is over 4096 bytes: an act is {\"act\", \"cable\", \"detail\"} with a "
+		      "detail of at most 512 characters";
+	else if (!n || !(j = json_loadb((const char *)evbuffer_pullup(in, -1), n,
+					 JSON_REJECT_DUPLICATES, NULL)) || !json_is_object(j))
+		msg = "give a JSON object {\"act\": \"read\", \"cable\": \"<32 hex digits>\", \"detail\": "
+		      "\"...\"} (docs/api.md, \"The archive's acts\")";
+	json_t *ja = json_object_get(j, "act"), *jc = json_object_get(j, "cable"),
+	       *jd = json_object_get(j, "detail");
+	const char *key;
+	json_t *v;
+	if (!msg)
+		json_object_foreach(j, key, v)
+			if (!known_field(key))
+				msg = "unknown field: an act has only \"act\", \"cable\" and \"detail\"";
+	if (!msg && (!json_is_string(ja) || dp_records_act_parse(json_string_value(ja), act)))
+		msg = "\"act\" is one of read, search, export, declassify-propose, declassify-approve, "
+		      "hold, release, destroy";
+	if (!msg && jd && (!json_is_string(jd) ||
+			   !detail_ok(json_string_value(jd), json_string_length(jd)) ||
+			   strlen(json_string_value(jd)) != json_string_length(jd)))
+		msg = "\"detail\" is 1 to 512 printable ASCII characters (no control characters, no "
+		      "non-ASCII, no space at either end), as a log entry's text";
+	if (!msg && dp_records_act_has_cable(*act) && !json_is_string(jc))
+		msg = "this act names a cable: give \"cable\", its id (32 hex digits)";
+	if (!msg && !dp_records_act_has_cable(*act) && jc)
+		msg = "a search names no cable: leave \"cable\" out and say what was searched for in "
+		      "\"detail\"";
+	if (!msg && *act == DP_REC_SEARCH && !(jd && json_string_length(jd)))
+		msg = "a search needs its \"detail\": what was searched for (the log records it)";
+	if (!msg && jc && json_string_length(jc) != 2 * DP_CABLE_ID)
+		msg = "\"cable\" is the cable's id: 32 hex digits";
+	if (!msg) {
+		snprintf(cable, 2 * DP_CABLE_ID + 1, "%s", jc ? json_string_value(jc) : "");
+		snprintf(detail, DP_RECORDS_DETAIL_MAX + 1, "%s", jd ? json_string_value(jd) : "");
+	}
+	json_decref(j);
+	if (msg) {
+		dpd_reply_error(c->rq, 400, n > RECORDS_BODY_MAX ? DP_ETOOBIG : DP_EPARSE, msg);
+		return -1;
+	}
+	return 0;
+}
+
+void dpd_post_records(const dpd_call *c)
+{
+	int act = 0;
+	char hex[2 * DP_CABLE_ID + 1], detail[DP_RECORDS_DETAIL_MAX + 1];
+	dps_cable cable;
+	memset(&cable, 0, sizeof cable);
+	if (refuse_non_records(c) || parse_body(c, &act, hex, detail))
+		return;
+	int has_cable = dp_records_act_has_cable(act);
+	if (has_cable) {
+		if (own_cable(c, hex, dp_log_records_reads(act) ? DP_DET_FETCH : DP_DET_OTHER, &cable))
+			return;
+	} else if (feed(c, DP_DET_OTHER, NULL)) {
+		return;
+	}
+	dpd_op *op = dpd_op_new(&dpd_op_records, sizeof(struct op_records), c->rq);
+	if (!op) {
+		dpd_reply_error(c->rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	struct op_records *k = DPD_OP_OF(op, struct op_records);
+	k->act = act;
+	k->has_cable = has_cable;
+	if (has_cable) {
+		memcpy(k->cable_id, cable.cable_id, DP_CABLE_ID);
+		snprintf(k->mrn, sizeof k->mrn, "%s", cable.mrn);
+	}
+	memcpy(k->device, c->dev->id, DP_ED25519_PK);
+	snprintf(k->officer, sizeof k->officer, "%s", c->me->handle);
+	snprintf(k->detail, sizeof k->detail, "%s", detail);
+	op->t = dpd_now(c->srv);
+	dpd_batch_add(c->srv, op);
+}
+
+/* ---- GET /v1/records/state?cable=hex32 ---- */
+
+void dpd_get_records_state(const dpd_call *c)
+{
+	dps_cable cable;
+	dp_records_state st;
+	memset(&cable, 0, sizeof cable);
+	if (refuse_non_records(c))
+		return;
+	const char *hex = c->q ? evhttp_find_header(c->q, "cable") : NULL;
+	if (!hex) {
+		dpd_reply_error(c->rq, 400, DP_EPARSE, "give ?cable=<32 hex digits>: the cable's id");
+		return;
+	}
+	if (own_cable(c, hex, DP_DET_OTHER, &cable))
+		return;
+	int r = dps_records_get(c->srv->store, cable.cable_id, &st);
+	if (r) {
+		dpd_reply_error(c->rq, dpd_http_status(r), r, "cannot read the record copy's state; retry");
+		return;
+	}
+	dpd_reply_json(c->rq, 200, json_pack("{s:s, s:o}", "reference", cable.mrn, "state",
+					     state_json(&st)));
+}

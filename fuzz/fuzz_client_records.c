@@ -1,0 +1,58 @@
+/*
+ * fuzz_client_records - dp_client_parse_records on arbitrary bytes: the
+ * answers of POST /v1/records (an act of the archive, with its log entry's
+ * index) and GET /v1/records/state that a records device reads from a
+ * switch it does not trust before it decrypts or acts (include/denpo/
+ * records.h); the first input byte picks the act's answer (odd) or the
+ * state's (even).  What is accepted stays within what the archive relies
+ * on: a known act and an index for an act, -1 and no act for a state; a
+ * reference that is an MRN exactly when one is due; handles that are
+ * handles, times not negative and each set with its officer, a clean
+ * bounded hold reason only with a hold.  A refusal leaves nothing behind
+ * and says why; nothing leaks.
+ * Seeds: fuzz/corpus/fuzz_client_records/ (answers of a real switch,
+ * tests/it_records_acts.sh).
+ */
+#include <string.h>
+
+#include "denpo/records.h"
+#include "fuzz/fuzz.h"
+#include "fuzz/fuzz_client.h"
+
+static int who_ok(const char *s, size_t cap)
+{
+	return strnlen(s, cap) < cap && (!s[0] || dp_handle_ok(s));
+}
+
+static int state_ok(const dp_records_state *s)
+{
+	return who_ok(s->proposed_by, sizeof s->proposed_by) && who_ok(s->approved_by, sizeof s->approved_by) &&
+	       who_ok(s->held_by, sizeof s->held_by) && who_ok(s->destroyed_by, sizeof s->destroyed_by) &&
+	       (s->proposed_by[0] != 0) == (s->proposed_at > 0) &&
+	       (s->approved_by[0] != 0) == (s->declassified_at > 0) &&
+	       (s->held_by[0] != 0) == (s->held_at > 0) &&
+	       (s->destroyed_by[0] != 0) == (s->destroyed_at > 0) &&
+	       (s->held_by[0] || !s->hold_reason[0]) && clean(s->hold_reason, sizeof s->hold_reason);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	int with_index = data[0] & 1;
+	dp_records_answer a;
+	static const dp_records_answer zero = {.index = -1};
+	char why[DP_CLIENT_MSG_MAX];
+	why[0] = 0;
+	int r = dp_client_parse_records(data + 1, size - 1, with_index, &a, why, sizeof why);
+	if (r != DP_OK) {
+		refused(r, memcmp(&a, &zero, sizeof a) != 0, why, sizeof why);
+		return 0;
+	}
+	int want_ref = !with_index || dp_records_act_has_cable(a.act);
+	if ((with_index && (a.act < DP_REC_READ || a.act > DP_REC_ACT_MAX || a.index < 0)) ||
+	    (!with_index && (a.act != 0 || a.index != -1)) ||
+	    (want_ref ? !dp_mrn_ok(a.reference) : a.reference[0] != 0) || !state_ok(&a.state))
+		__builtin_trap();
+	return 0;
+}

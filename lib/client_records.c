@@ -1,0 +1,171 @@
+/*
+ * lib/client_records.c - the archive's acts as a records device asks for
+ * them (include/denpo/records.h, docs/api.md "The archive's acts"):
+ * POST /v1/records and GET /v1/records/state, and the one parser of both
+ * answers.  The parser is pure (bytes in, struct out, why on failure, as
+ * lib/client.c's); the request functions only do HTTP and then parse.  The
+ * answer comes from a switch the device does not trust: every string is
+ * bounded and clean, every handle a handle, every time a time, and a state
+ * that no sequence of acts could make (a hold without its holder, a
+ * declassification without its approver) is refused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "client_int.h"
+#include "denpo/encoding.h"
+#include "denpo/records.h"
+
+#define RECORDS_ANSWER_MAX 16384 /* a state with a 512-byte reason, JSON-escaped: well under */
+
+/* "" or an officer handle. */
+static int jhandle(json_t *o, const char *k, char out[DP_NAME_MAX + 1])
+{
+	if (dp_client_jstr(o, k, out, DP_NAME_MAX + 1) || (out[0] && !dp_handle_ok(out)))
+		return dp_client_refuse(k);
+	return DP_OK;
+}
+
+/* 0 (not so) or a time an act can have */
+static int jtime(json_t *o, const char *k, int64_t *out)
+{
+	return dp_client_jint(o, k, 0, DP_CREATED_MAX, out);
+}
+
+/* A name and its time are set together, or neither: the only states dp_records_apply makes. */
+static int paired(const char *who, int64_t t, const char *k)
+{
+	return (who[0] != 0) == (t != 0) ? DP_OK : dp_client_refuse(k);
+}
+
+static int jstate(json_t *j, dp_records_state *st)
+{
+	json_t *o = json_object_get(j, "state");
+	if (!json_is_object(o))
+		return dp_client_refuse("state");
+	int r = jhandle(o, "proposed_by", st->proposed_by);
+	r = r ? r : jtime(o, "proposed_at", &st->proposed_at);
+	r = r ? r : jhandle(o, "approved_by", st->approved_by);
+	r = r ? r : jtime(o, "declassified_at", &st->declassified_at);
+	r = r ? r : jhandle(o, "held_by", st->held_by);
+	r = r ? r : jtime(o, "held_at", &st->held_at);
+	r = r ? r : dp_client_jstr(o, "hold_reason", st->hold_reason, sizeof st->hold_reason);
+	r = r ? r : jhandle(o, "destroyed_by", st->destroyed_by);
+	r = r ? r : jtime(o, "destroyed_at", &st->destroyed_at);
+	r = r ? r : paired(st->proposed_by, st->proposed_at, "proposed_at");
+	r = r ? r : paired(st->approved_by, st->declassified_at, "declassified_at");
+	r = r ? r : paired(st->held_by, st->held_at, "held_at");
+	r = r ? r : paired(st->destroyed_by, st->destroyed_at, "destroyed_at");
+	if (!r && !st->held_by[0] && st->hold_reason[0])
+		r = dp_client_refuse("hold_reason"); /* a reason without a hold */
+	if (!r && st->approved_by[0] && !st->proposed_by[0])
+		r = dp_client_refuse("approved_by"); /* approved, never proposed */
+	return r;
+}
+
+int dp_client_parse_records(const uint8_t *body, size_t len, int with_index,
+			    dp_records_answer *out, char *why, size_t whycap)
+{
+	const char *what = with_index ? "records act" : "records state";
+	memset(out, 0, sizeof *out);
+	out->index = -1;
+	json_t *j;
+	char name[32];
+	int64_t idx = -1;
+	int r = dp_client_parse_obj(body, len, what, &j, why, whycap);
+	if (r)
+		return r;
+	if (with_index) {
+		if (dp_client_jstr(j, "act", name, sizeof name) || dp_records_act_parse(name, &out->act))
+			r = dp_client_refuse("act");
+		else
+			r = dp_client_jint(j, "index", 0, INT64_MAX, &idx);
+		out->index = idx;
+	}
+	/* the reference: every state answer has one; an act's exactly when it names a cable */
+	int want_ref = !with_index || (out->act && dp_records_act_has_cable(out->act));
+	if (!r && (want_ref || json_object_get(j, "reference")) &&
+	    (!want_ref || dp_client_jstr(j, "reference", out->reference, sizeof out->reference) ||
+	     !dp_mrn_ok(out->reference)))
+		r = dp_client_refuse("reference");
+	if (!r)
+		r = jstate(j, &out->state);
+	json_decref(j);
+	if (r) {
+		memset(out, 0, sizeof *out);
+		out->index = -1;
+		return dp_client_malformed(why, whycap, what);
+	}
+	return DP_OK;
+}
+
+static int hex_id(const char *id)
+{
+	uint8_t b[DP_CABLE_ID];
+	return id && strlen(id) == 2 * DP_CABLE_ID && dp_hex_decode(b, sizeof b, id, strlen(id)) == DP_OK;
+}
+
+/* The answer's bytes parsed into out; a malformed one is said by dp_client_message. */
+static int parse_into(dp_client *c, const dp_buf *b, int with_index, dp_records_answer *out)
+{
+	char why[DP_CLIENT_MSG_MAX];
+	int r = dp_client_parse_records(b->p, b->len, with_index, out, why, sizeof why);
+	if (r)
+		dp_client_set_msg(c, why);
+	return r;
+}
+
+int dp_client_records_act(dp_client *c, int act, const char *cable_id, const char *detail,
+			  dp_records_answer *out)
+{
+	memset(out, 0, sizeof *out);
+	out->index = -1;
+	int has_cable = dp_records_act_has_cable(act);
+	if (act < DP_REC_READ || act > DP_REC_ACT_MAX || has_cable != hex_id(cable_id) ||
+	    (!has_cable && cable_id) || (detail && strlen(detail) > DP_RECORDS_DETAIL_MAX))
+		return DP_EINVAL;
+	json_t *o = json_pack("{s:s}", "act", dp_records_act_name(act));
+	if (o && has_cable)
+		json_object_set_new(o, "cable", json_string(cable_id));
+	if (o && detail && detail[0])
+		json_object_set_new(o, "detail", json_string(detail));
+	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!body)
+		return DP_ENOMEM;
+	dp_buf b;
+	dp_buf_init(&b, RECORDS_ANSWER_MAX);
+	int r = dp_client_post_raw(c, "/v1/records", body, strlen(body), &b);
+	free(body);
+	if (!r)
+		r = parse_into(c, &b, 1, out);
+	dp_buf_free(&b);
+	if (!r && out->act != act) {
+		dp_client_set_msg(c, "the switch's records act answer names another act than the one "
+				     "asked for");
+		memset(out, 0, sizeof *out);
+		out->index = -1;
+		r = DP_EPROTO;
+	}
+	return r;
+}
+
+int dp_client_records_state(dp_client *c, const char *cable_id, dp_records_answer *out)
+{
+	memset(out, 0, sizeof *out);
+	out->index = -1;
+	if (!hex_id(cable_id))
+		return DP_EINVAL;
+	char path[80];
+	snprintf(path, sizeof path, "/v1/records/state?cable=%s", cable_id);
+	dp_buf b;
+	dp_buf_init(&b, RECORDS_ANSWER_MAX);
+	int r = dp_client_get_raw(c, path, &b);
+	if (!r)
+		r = parse_into(c, &b, 0, out);
+	dp_buf_free(&b);
+	return r;
+}

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# it_records_acts.sh - the archive's acts through the real denpod and curl with the records
+# devices' certificates (docs/api.md "The archive's acts", include/denpo/records.h): a
+# declassification proposed by records officer kato.r cannot be approved by kato.r (403) and is
+# approved by mori.a; a legal hold stops the approval and the destruction (409) until it is
+# released; export is refused before the declassification and allowed after it; a destroyed
+# record copy is read no more; a device whose officer lacks the role RECORDS is refused (403
+# denied); an act on a cable the device did not receive is 404; malformed bodies are 400 with
+# what to do.  Every act the switch allowed is one `records` entry of the log (and no refused
+# one is), and `denpo audit` counts the archive's export as an access to the cable
+# (lib/client_records.c is test_client_records's).  Then
+# detection: the archive's ingest (each cable fetched once) raises no alert; a burst of read
+# acts in archive order does (ENUM-RANGE), and the records device is suspended.  `denpod
+# check` replays the records entries and finds a record state altered in the table alone.
+. "$(dirname "$0")/lib.sh"
+TS="$BUILD/tests/tool_submit" TR="$BUILD/tests/tool_records"
+need_programs it_records_acts "$DENPOD" "$DENPO" "$TS" "$TR"
+need_tools it_records_acts curl jq
+t_workdir
+export DENPOD_DATA="$T/sw" DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="records acts test passphrase"
+unset DENPO_HOME EDITOR VISUAL DENPO_TEST_CLOCK_OFFSET
+URL="https://127.0.0.1:$PORT"
+cu() { local d=$1; shift; curl -sk --cert "$T/$d/tls.crt" --key "$T/$d/tls.pem" "$@"; }
+all() { local c; for c; do eval "$c" || return 1; done; }
+nent() { db_sql "SELECT count(*) FROM log_entries WHERE instr(data, CAST('$1' AS BLOB)) > 0" \
+	"SELECT count(*) FROM log_entries WHERE position(convert_to('$1', 'UTF8') in data) > 0"; }
+# act DEV ACT CABLE [DETAIL]: POST /v1/records; prints the HTTP status, the answer in $T/ans.json
+act() {
+	local j
+	j=$(jq -cn --arg a "$2" --arg c "$3" --arg d "${4:-}" \
+		'{act: $a} + (if $c == "" then {} else {cable: $c} end) + (if $d == "" then {} else {detail: $d} end)')
+	raw "$1" "$j"
+}
+raw() { printf '%s' "$2" >"$T/body.json"; cu "$1" -o "$T/ans.json" -w '%{http_code}' -X POST --data-binary @"$T/body.json" "$URL/v1/records"; }
+said() { jq -r "$1" "$T/ans.json"; }
+
+{
+	switch_init &&
+		D post add HQ --hq && D post add TOKYO &&
+		D officer add clerk.t --post TOKYO --clearance "TOP SECRET" &&
+		D officer add kato.r --post HQ --clearance SECRET --roles RECORDS &&
+		D officer add mori.a --post HQ --clearance SECRET --roles RECORDS &&
+		D officer add ito.k --post HQ --clearance SECRET &&
+		D officer add aud.k --post TOKYO --clearance CONFIDENTIAL --roles AUDIT
+} >"$T/init.out" 2>&1 || no "switch setup: $(cat "$T/init.out")"
+PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
+TLSKEY=$(awk '/^tls key:/ {print $3}' "$T/init.out")
+cl() { local d=$1; shift; "$TR" "$T/$d" "$URL" "$TLSKEY" "$@"; } # the device's client (lib/client_records.c)
+for dv in s:clerk.t:TOKYO a:kato.r:HQ b:mori.a:HQ o:ito.k:HQ; do
+	IFS=: read -r d o p <<<"$dv"
+	{ "$TS" enrol "$T/$d" "$o" "$p" && D approve "$T/$d/request" --out "$T/$d/answer"; } >/dev/null 2>&1 ||
+		no "enrol $d for $o"
+done
+# detection: an archive-order run of 5 reads is a sweep; a refusal is no weak signal here
+# (the 400s below are the test's own, and must not add up to a RISK page)
+printf 'enum.run = 5\nsignal.denied = 0\n' >"$T/sw/detect.conf"
+printf 'records_post = HQ\n' >>"$T/sw/denpod.conf"
+start_switch || no "denpod did not start"
+enrol_devices aud.k:TOKYO
+# a tool device's id: its Sign-Key (base64) in hex
+tool_dev() { awk '/^Sign-Key:/ {print $2}' "$T/$1/request" | base64 -d | od -An -tx1 | tr -d ' \n'; }
+AID=$(tool_dev a)
+"$TS" send "$T/s" "$URL" "$PIN" HQ CONFIDENTIAL ROUTINE --size 500 --count 8 >"$T/sent" 2>&1 ||
+	no "send 8 cables to HQ: $(tail -n 3 "$T/sent")"
+sed -n 's/^201 //p' "$T/sent" | jq -r .cable_id >"$T/ids"
+# a cable the records devices do not receive: above their clearance (the archive receives every
+# cable it is cleared for)
+"$TS" send "$T/s" "$URL" "$PIN" TOKYO "TOP SECRET" ROUTINE --size 500 >"$T/sent2" 2>&1 || no "send to TOKYO"
+OTHER=$(sed -n 's/^201 //p' "$T/sent2" | jq -r .cable_id)
+check "8 cables to HQ, 1 to TOKYO" all '[ "$(wc -l <"$T/ids")" = 8 ]' '[ ${#OTHER} = 32 ]'
+C=$(head -1 "$T/ids")
+MRN=$(sed -n 's/^201 //p' "$T/sent" | head -1 | jq -r .mrn)
+
+# ---- the archive's ingest: every cable fetched once, a delivery: no alert ----
+for id in $(cat "$T/ids"); do echo "url = \"$URL/v1/cables/$id\""; echo "output = \"/dev/null\""; done >"$T/c.cfg"
+cu a -K "$T/c.cfg" -w '%{http_code}\n' | sort | uniq -c >"$T/f.st"
+check "the records device ingests the 8 cables (200)" grep -q '^ *8 200$' "$T/f.st"
+check "... which raises no alert" [ "$(nent 'Event: alert')" = 0 ]
+
+# ---- who may ask ----
+check "a device whose officer lacks the role RECORDS: 403 denied" \
+	all '[ "$(act o read "$C")" = 403 ]' '[ "$(said .error)" = denied ]' "grep -q 'role RECORDS' '$T/ans.json'"
+check "... GET /v1/records/state too" \
+	[ "$(cu o -o /dev/null -w '%{http_code}' "$URL/v1/records/state?cable=$C")" = 403 ]
+check "a cable the records device did not receive: 404" [ "$(act a read "$OTHER")" = 404 ]
+check "... and its state: 404" [ "$(cu a -o /dev/null -w '%{http_code}' "$URL/v1/records/state?cable=$OTHER")" = 404 ]
+
+# ---- malformed: 400, saying what to do ----
+check "an unknown act: 400 naming the acts" all '[ "$(act a peek "$C")" = 400 ]' "grep -q 'declassify-propose' '$T/ans.json'"
+check "a cable act without its cable: 400" all '[ "$(act a read "")" = 400 ]' "grep -q 'give .*cable' '$T/ans.json'"
+check "a search without its detail: 400" all '[ "$(act a search "")" = 400 ]' "grep -q 'search needs' '$T/ans.json'"
+check "a search naming a cable: 400" [ "$(act a search "$C" "x")" = 400 ]
+check "a detail with a control character: 400" all '[ "$(raw a "{\"act\":\"hold\",\"cable\":\"$C\",\"detail\":\"a\\u0007b\"}")" = 400 ]' \
+	"grep -q 'printable ASCII' '$T/ans.json'"
+check "a detail over 512 characters: 400" [ "$(act a hold "$C" "$(head -c 513 /dev/zero | tr '\0' x)")" = 400 ]
+check "a body over 4 KiB: 400 too_big" \
+	all "[ \"\$(raw a '{\"act\":\"read\",\"cable\":\"$C\",\"pad\":\"$(head -c 4100 /dev/zero | tr '\0' x)\"}')\" = 400 ]" \
+	'[ "$(said .error)" = too_big ]'
+check "an unknown field: 400" [ "$(raw a "{\"act\":\"read\",\"cable\":\"$C\",\"by\":\"x\"}")" = 400 ]
+check "a hold without its reason: 400 (the rule)" [ "$(act a hold "$C")" = 400 ]
+check "none of those is in the log" [ "$(nent 'Event: records')" = 0 ]
+
+# ---- the schedule's decisions on cable C ----
+check "export before the declassification: 409" [ "$(act a export "$C")" = 409 ]
+check "propose by kato.r: 200, the entry's index, the state" \
+	all '[ "$(act a declassify-propose "$C" "30-year review")" = 200 ]' '[ "$(said .reference)" = "$MRN" ]' \
+	'[ "$(said .state.proposed_by)" = kato.r ]' '[ "$(said .index)" -ge 0 ]' '[ "$(said .index)" = "$(said .log_index)" ]'
+I1=$(said .index)
+check "approve by kato.r, the proposer: 403 denied" all '[ "$(act a declassify-approve "$C")" = 403 ]' '[ "$(said .error)" = denied ]'
+check "hold by mori.a: 200" all '[ "$(act b hold "$C" "litigation 2026-7")" = 200 ]' '[ "$(said .state.hold_reason)" = "litigation 2026-7" ]'
+check "... a second hold: 409" [ "$(act a hold "$C" "again")" = 409 ]
+check "... the hold stops the approval (409)" [ "$(act b declassify-approve "$C")" = 409 ]
+check "... and the destruction (409)" [ "$(act b destroy "$C" "end of retention")" = 409 ]
+check "release by kato.r: 200" all '[ "$(act a release "$C")" = 200 ]' '[ "$(said .state.held_by)" = "" ]'
+check "approve by mori.a: 200, declassified" \
+	all '[ "$(act b declassify-approve "$C")" = 200 ]' '[ "$(said .state.approved_by)" = mori.a ]' \
+	'[ "$(said .state.declassified_at)" -gt 0 ]' '[ "$(said .index)" -gt "$I1" ]'
+check "export after it: 200" [ "$(act a export "$C" "bag 2026-01")" = 200 ]
+check "search: 200, no reference" all '[ "$(act b search "" "subject:NORMALIZATION")" = 200 ]' '[ "$(said .reference)" = null ]'
+check "GET /v1/records/state: the reference and the state" \
+	all "cu b '$URL/v1/records/state?cable=$C' >'$T/ans.json'" '[ "$(said .reference)" = "$MRN" ]' \
+	'[ "$(said .state.approved_by)" = mori.a ]' '[ "$(said .state.proposed_by)" = kato.r ]' '[ "$(said .index)" = null ]'
+check "destroy by kato.r: 200" all '[ "$(act a destroy "$C" "end of retention: copy wiped")" = 200 ]' '[ "$(said .state.destroyed_by)" = kato.r ]'
+check "... then a read of it: 409" [ "$(act a read "$C")" = 409 ]
+
+# ---- each act allowed is one records entry ----
+# propose, hold, release, approve, export, search, destroy
+check "seven records entries, one per act allowed" [ "$(nent 'Event: records')" = 7 ]
+D log show --json >"$T/log.json" 2>/dev/null || no "denpod log show"
+jq -c '.entries[] | select(.event == "records") | [.act, .officer, (.mrn // "")]' "$T/log.json" >"$T/acts"
+check "... in order, each with its act, officer and reference" diff - "$T/acts" <<EOF
+["declassify-propose","kato.r","$MRN"]
+["hold","mori.a","$MRN"]
+["release","kato.r","$MRN"]
+["declassify-approve","mori.a","$MRN"]
+["export","kato.r","$MRN"]
+["search","mori.a",""]
+["destroy","kato.r","$MRN"]
+EOF
+check "... the search's entry has its detail and no cable" \
+	[ "$(jq -r '.entries[] | select(.event == "records" and .act == "search") | [.detail, (.cable_id // "none")] | join(" ")' "$T/log.json")" = "subject:NORMALIZATION none" ]
+check "... the index an answer gave is its entry's" \
+	[ "$(jq -r ".entries[] | select(.index == $I1) | .act" "$T/log.json")" = declassify-propose ]
+
+# ---- the same through the device's client: its answers parsed, its refusals mapped ----
+C2=$(sed -n 2p "$T/ids")
+MRN2=$(sed -n 's/^201 //p' "$T/sent" | sed -n 2p | jq -r .mrn)
+out=$(cl a act declassify-propose "$C2" "review")
+check "client: propose, the entry's index and the reference" \
+	grep -qE "^act=declassify-propose index=[0-9]+ reference=$MRN2 proposed_by=kato.r " <<<"$out"
+out=$(cl a act declassify-approve "$C2")
+check "client: the proposer's approval is DP_EDENIED, with the switch's reason" \
+	grep -q "^error denied: .*declassify-approve" <<<"$out"
+out=$(cl b act hold "$C2" "audit 7")
+check "client: a hold" grep -q "^act=hold .* held_by=mori.a " <<<"$out"
+out=$(cl b act declassify-approve "$C2")
+check "client: an approval while held is DP_ESTATE" grep -q "^error state: " <<<"$out"
+out=$(cl a act search - "subject:TRADE")
+check "client: a search, no reference" grep -q "^act=search index=[0-9]* reference=- " <<<"$out"
+out=$(cl a state "$C2")
+check "client: the state of C2" grep -q "^act=- index=-1 reference=$MRN2 proposed_by=kato.r approved_by=- held_by=mori.a " <<<"$out"
+out=$(cl o state "$C2")
+check "client: a device that is no records device is DP_EDENIED" grep -q "^error denied: .*role RECORDS" <<<"$out"
+out=$(cl a act read "$OTHER")
+check "client: a cable it did not receive is DP_ENOTFOUND" grep -q "^error not_found: " <<<"$out"
+
+# ---- denpo audit: the archive's export of C is an access of C by the records device ----
+dp aud.k --json audit sync >/dev/null 2>"$T/err" || no "audit sync: $(cat "$T/err")"
+dp aud.k --json audit device "$AID" >"$T/d.json" 2>"$T/err" || no "audit device: $(cat "$T/err")"
+check "audit device: the records device's accesses to C are its delivery and its export" \
+	[ "$(jq -r '.entries[] | select(.mrn == "'"$MRN"'") | .event' "$T/d.json" | sort | paste -sd' ' -)" = \
+	"cable-delivered records" ]
+dp aud.k --json audit cable "$MRN" >"$T/c.json" 2>"$T/err" || no "audit cable: $(cat "$T/err")"
+check "audit cable: the records device fetched C twice (its delivery, its export)" \
+	[ "$(jq -r '.recipients[] | select(.device == "'"$AID"'") | .fetches' "$T/c.json")" = 2 ]
+
+# ---- a burst of reads in archive order: a sweep, and the records device is suspended ----
+for id in $(tail -n +2 "$T/ids"); do
+	act a read "$id" "review" >>"$T/sweep.st"
+	echo >>"$T/sweep.st"
+done
+check "the sweep is stopped (403 after the run)" grep -q '^403$' "$T/sweep.st"
+check "... an ENUM-RANGE alert naming the records device" [ "$(nent 'Rule: ENUM-RANGE')" -ge 1 ]
+check "... the device suspended automatically" [ "$(nent 'Event: device-suspended')" = 1 ]
+check "... and refused from then on" [ "$(act a search "" "anything")" = 403 ]
+check "the other records device still acts" [ "$(act b read "$(sed -n 2p "$T/ids")")" = 200 ]
+
+# ---- denpod check: the record states are what the log's records entries make ----
+D check >"$T/check.out" 2>&1
+rc=$?
+check "denpod check: the record state checked against the log, ok (exit $rc)" \
+	all '[ "$rc" = 0 ]' "grep -q '^check: records: 2 record states checked .*: ok$' '$T/check.out'"
+db_sql "UPDATE records_state SET destroyed_by='', destroyed_at=0" >/dev/null || no "undo the destruction in the table"
+D check >"$T/check.out" 2>&1
+rc=$?
+check "a destruction undone in the table alone: denpod check finds it (exit $rc)" \
+	all '[ "$rc" = 1 ]' "grep -q 'DAMAGE .*records_state is not what its records entries make' '$T/check.out'"
+stop_switch || no "denpod stops cleanly"
+t_done it_records_acts

@@ -1,0 +1,171 @@
+/*
+ * tests/test_client_records.c - the records device's side of the archive's
+ * acts without a switch (lib/client_records.c, include/denpo/records.h):
+ * the parser of the act's and the state's answers (answers a real switch
+ * gave, from tests/it_records_acts.sh; then each field broken in turn,
+ * refused with a message naming the answer and the field, leaving nothing
+ * behind), the states no sequence of acts makes, and the request
+ * functions' argument checks (refused before anything is sent).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "denpo/client.h"
+#include "denpo/records.h"
+#include "tests/harness.h"
+
+#define B(s) (const uint8_t *)(s), strlen(s)
+#define ID "90b8e39223eea8e28e1baf33a45426f5"
+#define ST_OPEN                                                                                    \
+	"{\"proposed_by\":\"kato.r\",\"proposed_at\":1796630053,\"approved_by\":\"\","            \
+	"\"declassified_at\":0,\"held_by\":\"mori.a\",\"held_at\":1796630053,\"hold_reason\":"    \
+	"\"litigation 2026-7\",\"destroyed_by\":\"\",\"destroyed_at\":0}"
+/* an answer of the switch to a hold (it_records_acts) */
+#define HOLD "{\"act\":\"hold\",\"index\":33,\"state\":" ST_OPEN ",\"reference\":\"26 TOKYO 000001\",\"log_index\":33}"
+
+static const dp_records_answer zero = {.index = -1};
+
+/* why, after a refusal, names the answer and the field; nothing is left behind */
+static int refused_for(int r, const dp_records_answer *a, const char *why, const char *what,
+		       const char *field)
+{
+	return r == DP_EPROTO && strstr(why, what) && strstr(why, field) && !memcmp(a, &zero, sizeof *a);
+}
+
+/* HOLD with `from` replaced by `to`, parsed as an act's answer */
+static int act_with(const char *from, const char *to, dp_records_answer *a, char *why, size_t cap)
+{
+	char s[2048];
+	const char *at = strstr(HOLD, from);
+	if (!at)
+		return 999;
+	snprintf(s, sizeof s, "%.*s%s%s", (int)(at - HOLD), HOLD, to, at + strlen(from));
+	return dp_client_parse_records(B(s), 1, a, why, cap);
+}
+
+static void test_parse(void)
+{
+	char why[DP_CLIENT_MSG_MAX];
+	dp_records_answer a;
+	CHECK(dp_client_parse_records(B(HOLD), 1, &a, why, sizeof why) == DP_OK);
+	CHECK(a.act == DP_REC_HOLD && a.index == 33 && !strcmp(a.reference, "26 TOKYO 000001") &&
+	      !strcmp(a.state.proposed_by, "kato.r") && a.state.proposed_at == 1796630053 &&
+	      !strcmp(a.state.held_by, "mori.a") && !strcmp(a.state.hold_reason, "litigation 2026-7") &&
+	      !a.state.approved_by[0] && a.state.declassified_at == 0 && a.state.destroyed_at == 0);
+	/* the state's answer: a reference, no act, no index */
+	const char *st = "{\"reference\":\"26 TOKYO 000001\",\"state\":" ST_OPEN "}";
+	CHECK(dp_client_parse_records(B(st), 0, &a, why, sizeof why) == DP_OK && a.act == 0 &&
+	      a.index == -1 && !strcmp(a.reference, "26 TOKYO 000001"));
+	/* a search's answer names no cable; a cable act's must */
+	const char *search = "{\"act\":\"search\",\"index\":37,\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"
+			     "\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"\",\"held_at\":0,"
+			     "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0},\"log_index\":37}";
+	CHECK(dp_client_parse_records(B(search), 1, &a, why, sizeof why) == DP_OK && a.act == DP_REC_SEARCH &&
+	      !a.reference[0]);
+
+	static const struct {
+		const char *from, *to, *field;
+	} bad[] = {
+		{"\"act\":\"hold\"", "\"act\":\"HOLD\"", "\"act\""},
+		{"\"act\":\"hold\"", "\"act\":\"peek\"", "\"act\""},
+		{"\"act\":\"hold\",", "", "\"act\""},
+		{"\"index\":33", "\"index\":-1", "\"index\""},
+		{"\"index\":33", "\"index\":\"33\"", "\"index\""},
+		{"\"index\":33,", "", "\"index\""},
+		{"\"reference\":\"26 TOKYO 000001\"", "\"reference\":\"26 tokyo 1\"", "\"reference\""},
+		{",\"reference\":\"26 TOKYO 000001\"", "", "\"reference\""}, /* a cable act names its cable */
+		{"\"proposed_by\":\"kato.r\"", "\"proposed_by\":\"Kato R\"", "\"proposed_by\""},
+		{"\"proposed_at\":1796630053", "\"proposed_at\":-4", "\"proposed_at\""},
+		{"\"proposed_at\":1796630053", "\"proposed_at\":0", "\"proposed_at\""}, /* an officer, no time */
+		{"\"held_by\":\"mori.a\"", "\"held_by\":\"\"", "\"held_at\""},          /* a time, no officer */
+		{"\"hold_reason\":\"litigation 2026-7\"", "\"hold_reason\":\"a\\u001b[31mb\"", "\"hold_reason\""},
+		{"\"destroyed_at\":0", "\"destroyed_at\":1796630999", "\"destroyed_at\""},
+		{"\"state\":{", "\"state\":[],\"s\":{", "\"state\""},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		memset(&a, 0x5a, sizeof a);
+		why[0] = 0;
+		int r = act_with(bad[i].from, bad[i].to, &a, why, sizeof why);
+		CHECKF(refused_for(r, &a, why, "records act", bad[i].field), "case %zu: %d \"%s\"", i, r, why);
+	}
+	/* a NUL in a text: refused (jansson reads no such string) */
+	CHECK(act_with("litigation 2026-7", "a\\u0000b", &a, why, sizeof why) == DP_EPROTO &&
+	      !memcmp(&a, &zero, sizeof a));
+	/* declassified, then held (a hold after the approval): a state the acts make */
+	CHECK(act_with("\"approved_by\":\"\",\"declassified_at\":0",
+		       "\"approved_by\":\"mori.a\",\"declassified_at\":1796630060", &a, why, sizeof why) == DP_OK &&
+	      a.state.declassified_at == 1796630060);
+	/* approved but never proposed */
+	const char *np = "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"
+			 "\"approved_by\":\"mori.a\",\"declassified_at\":5,\"held_by\":\"\",\"held_at\":0,"
+			 "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0}}";
+	CHECK(refused_for(dp_client_parse_records(B(np), 0, &a, why, sizeof why), &a, why, "records state",
+			  "\"approved_by\""));
+	/* a reason without a hold */
+	const char *rh = "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"
+			 "\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"\",\"held_at\":0,"
+			 "\"hold_reason\":\"x\",\"destroyed_by\":\"\",\"destroyed_at\":0}}";
+	CHECK(refused_for(dp_client_parse_records(B(rh), 0, &a, why, sizeof why), &a, why, "records state",
+			  "\"hold_reason\""));
+	/* the state's answer must have its reference; not an object; not JSON */
+	CHECK(refused_for(dp_client_parse_records(B("{\"state\":" ST_OPEN "}"), 0, &a, why, sizeof why), &a,
+			  why, "records state", "\"reference\""));
+	CHECK(dp_client_parse_records(B("[]"), 1, &a, why, sizeof why) == DP_EPROTO &&
+	      strstr(why, "not a JSON object") && !memcmp(&a, &zero, sizeof a));
+	CHECK(dp_client_parse_records(B("{\"act\":"), 1, &a, why, sizeof why) == DP_EPROTO);
+	/* a hold reason of 512 characters passes, 513 does not */
+	char big[2048], reason[600];
+	memset(reason, 'r', 513);
+	reason[512] = 0;
+	snprintf(big, sizeof big, "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\","
+				  "\"proposed_at\":0,\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"kato.r\","
+				  "\"held_at\":9,\"hold_reason\":\"%s\",\"destroyed_by\":\"\",\"destroyed_at\":0}}",
+		 reason);
+	CHECK(dp_client_parse_records(B(big), 0, &a, why, sizeof why) == DP_OK &&
+	      strlen(a.state.hold_reason) == 512);
+	reason[512] = 'r';
+	reason[513] = 0;
+	snprintf(big, sizeof big, "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\","
+				  "\"proposed_at\":0,\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"kato.r\","
+				  "\"held_at\":9,\"hold_reason\":\"%s\",\"destroyed_by\":\"\",\"destroyed_at\":0}}",
+		 reason);
+	CHECK(refused_for(dp_client_parse_records(B(big), 0, &a, why, sizeof why), &a, why, "records state",
+			  "\"hold_reason\""));
+	/* why may be NULL */
+	CHECK(dp_client_parse_records(B("[]"), 1, &a, NULL, 0) == DP_EPROTO);
+}
+
+/* The requests refuse what they cannot send, before any connection (the URL is unreachable). */
+static void test_args(void)
+{
+	uint8_t seed[32] = {1};
+	dp_client *c = NULL;
+	dp_client_config cfg = {.url = "https://127.0.0.1:1", .tls_seed = seed, .connect_timeout_ms = 2000};
+	CHECK(dp_client_new(&c, &cfg) == DP_OK);
+	if (!c)
+		return;
+	dp_records_answer a;
+	char big[DP_RECORDS_DETAIL_MAX + 2];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	CHECK(dp_client_records_act(c, DP_REC_READ, NULL, NULL, &a) == DP_EINVAL && a.index == -1);
+	CHECK(dp_client_records_act(c, DP_REC_READ, "zz", NULL, &a) == DP_EINVAL);
+	CHECK(dp_client_records_act(c, DP_REC_SEARCH, ID, "x", &a) == DP_EINVAL); /* a search names no cable */
+	CHECK(dp_client_records_act(c, 0, ID, NULL, &a) == DP_EINVAL);
+	CHECK(dp_client_records_act(c, DP_REC_ACT_MAX + 1, ID, NULL, &a) == DP_EINVAL);
+	CHECK(dp_client_records_act(c, DP_REC_HOLD, ID, big, &a) == DP_EINVAL);
+	CHECK(dp_client_records_state(c, "90b8", &a) == DP_EINVAL && a.index == -1);
+	CHECK(dp_client_records_state(c, NULL, &a) == DP_EINVAL);
+	/* a well-formed request goes out: here it cannot connect */
+	CHECK(dp_client_records_act(c, DP_REC_READ, ID, NULL, &a) != DP_EINVAL);
+	dp_client_free(c);
+}
+
+int main(void)
+{
+	if (dp_client_global_init())
+		return 1;
+	test_parse();
+	test_args();
+	return t_done("test_client_records");
+}
