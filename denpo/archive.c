@@ -33,24 +33,32 @@
 
 /* ---- shared steps ---- */
 
-/* Home, switch, keys, the records role and the store; returns an exit code. */
-static int archive_open(cli_ctx *x, archive_db *a)
+/*
+ * Home, the records role and the store, and (online) keys and the switch;
+ * returns an exit code.  Offline: the archive's metadata only (list).
+ */
+static int archive_open_how(cli_ctx *x, archive_db *a, int online)
 {
 	char why[512];
 	a->db = NULL;
 	if (cli_home(x, 0))
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
-	int ec = cli_open_client(x);
+	int ec = online ? cli_open_client(x) : cli_load_answer(x);
 	if (ec)
 		return ec;
 	if (!archive_is_records(x))
-		return cli_fail_why(x, DP_EDENIED, NOT_RECORDS_HINT,
+		return cli_fail_why(x, DP_ESTATE, NOT_RECORDS_HINT,
 				    "this device is not a records device (officer %s does not hold the role %s)",
 				    x->ans.officer, DP_RECORDS_ROLE);
 	int r = archive_db_open(x, a, why, sizeof why);
 	if (r)
 		return cli_fail_why(x, r, "check the state directory's disk and permissions", "%s", why);
 	return EXIT_OK;
+}
+
+static int archive_open(cli_ctx *x, archive_db *a)
+{
+	return archive_open_how(x, a, 1);
 }
 
 /* The schedule the retention end is computed with: the switch's, as the client keeps it. */
@@ -91,8 +99,9 @@ static int ask(cli_ctx *x, archive_db *a, int act, const archive_row *row, const
 		const char *hint = cli_unreachable(x, r) ? "the archive reads nothing while the switch cannot log "
 							   "the act; try again when it is reachable"
 							 : "nothing was done here";
-		return cli_fail(x, r, hint, "the switch refused %s%s%s", dp_records_act_name(act),
-				row ? " of " : "", row ? row->mrn : "");
+		int ec = cli_fail(x, r, hint, "the switch refused %s%s%s", dp_records_act_name(act),
+				  row ? " of " : "", row ? row->mrn : "");
+		return r == DP_EDENIED ? EXIT_ERR : ec; /* a refusal (not a records device, the proposer), not a forgery */
 	}
 	if (row && (r = archive_db_set_state(a, row->cable_id, &ans->state)))
 		fprintf(stderr, "denpo: warning: the switch logged %s of %s (log index %lld), but the archive "
@@ -369,7 +378,8 @@ static const char list_help[] =
 	"\n"
 	"Lists the record copies in this archive, oldest first: MRN, created, post,\n"
 	"classification, TAGS, retention (and its end), declassification, state.\n"
-	"Reads the archive's metadata only: nothing is decrypted, nothing is logged.\n"
+	"Reads the archive's metadata only: nothing is decrypted, nothing is logged,\n"
+	"and the switch is not asked (it works when the switch is unreachable).\n"
 	"  --due   only the cables needing a records officer: the declassification\n"
 	"          date reached or the event named (not yet declassified), the\n"
 	"          retention ended (not yet destroyed), or held\n";
@@ -443,7 +453,7 @@ static int archive_list(cli_ctx *x, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("archive list", "unexpected argument '%s'", argv[optind]);
 	archive_db a;
-	int ec = archive_open(x, &a);
+	int ec = archive_open_how(x, &a, 0); /* metadata only: no switch needed */
 	if (ec)
 		return ec;
 	list_ctx l = {.x = x, .now = dp_now(), .arr = x->json ? json_array() : NULL};
