@@ -39,7 +39,6 @@ held() {
 	rm -f "$T/held.txt"
 }
 holds() { echo " $(held "$1") " | grep -q " $2 "; }
-alerts_of() { jq -c --arg d "$1" 'select(.event.kind == "alert" and .device.id == $d)' "$T/sw/alerts.jsonl" 2>/dev/null; }
 
 # ---- the switch: HQ is the records post, every classification needs the record copy ----
 {
@@ -52,6 +51,9 @@ alerts_of() { jq -c --arg d "$1" 'select(.event.kind == "alert" and .device.id =
 		D officer add tanaka.h --post WASHINGTON --clearance SECRET
 } >"$T/init.out" || no "switch setup"
 printf 'records_post = HQ\nrecords_required = all\n' >>"$T/sw/denpod.conf"
+# detection as everywhere, with the archive-order run (ENUM-RANGE) shortened to 5 reads for (e);
+# the refusals this test asks for on purpose are no weak signal here
+printf 'enum.run = 5\nsignal.denied = 0\n' >"$T/sw/detect.conf"
 enrol_devices sato.k:HQ rec.a:HQ rec.b:HQ aud.k:HQ tanaka.h:WASHINGTON
 "$TS" enrol "$T/x" tanaka.h WASHINGTON && D approve "$T/x/request" --out "$T/x/answer" >/dev/null || no "enrol the tool device"
 PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
@@ -91,7 +93,7 @@ check "(a) the archive holds no plaintext of the subject or text" \
 check "(a) nor does the read cache (the archive's copy is the one kept)" not ls "$T/rec.a/cache/"*.cable
 
 # ---- (b) a cable without the archive recipients is refused ----
-"$TS" send "$T/x" "$URL" "$PIN" HQ SECRET ROUTINE --without-records >"$T/b.out" 2>&1
+"$TS" send "$T/x" "$URL" "$PIN" HQ SECRET ROUTINE --drop-role record >"$T/b.out" 2>&1
 check "(b) a cable lacking the records devices is refused (a 4xx answer)" grep -q '^4[0-9][0-9] ' "$T/b.out"
 check "(b) ... and none accepted" not grep -q '^20[01] ' "$T/b.out"
 check "(b) ... saying why" grep -qi "record" "$T/b.out"
@@ -140,13 +142,16 @@ check "(d) search finds C1 by its text" jq -e --arg m "$C1" '.matches | map(.mrn
 dp rec.a --json archive search --tag NOSUCHTAG >"$T/search2.json" 2>/dev/null
 check "(d) a search with no candidate finds nothing" jq -e '.matches == []' "$T/search2.json"
 dp aud.k audit sync >/dev/null 2>"$T/err" || no "(d) audit sync: $(cat "$T/err")"
-dp aud.k audit device "$RECA" >"$T/audit.out" 2>"$T/err" || no "(d) audit device: $(cat "$T/err")"
-# rec.a: propose, approve (refused: not logged), export, hold, release, show, search x2
-N=$(grep -c records "$T/audit.out")
-check "(d) rec.a's acts are records entries in denpo audit (got $N)" [ "$N" -ge 6 ]
-check "(d) the read is there" grep -q "read" "$T/audit.out"
-check "(d) the searches are there, with their query hash" grep -q "query sha256:" "$T/audit.out"
-check "(d) the export is there" grep -q "export" "$T/audit.out"
+# the breach report lists every entry naming the device, each as `records ACT of MRN by OFFICER`
+dp aud.k audit breach "$RECA" --out "$T/br" >/dev/null 2>"$T/err" || no "(d) audit breach: $(cat "$T/err")"
+rec() { grep -c "records $1 .*by rec.a" "$T/br/report.txt"; }
+check "(d) rec.a's show is a records read entry in denpo audit" [ "$(rec "read of $C1")" = 1 ]
+check "(d) both searches are records search entries, with their query hash" \
+	[ "$(grep -c "records search by rec.a: query sha256:[0-9a-f]\{16\} over [0-9]" "$T/br/report.txt")" = 2 ]
+check "(d) the export is a records export entry" [ "$(rec "export of $C2")" = 1 ]
+check "(d) so are the schedule's acts (propose, hold, release)" \
+	[ "$(rec "declassify-propose of $C2")" = 1 ] && [ "$(rec "hold of $C1")" = 1 ] && [ "$(rec "release of $C1")" = 1 ]
+check "(d) a refused act is no entry (rec.a's own approval)" [ "$(rec "declassify-approve")" = 0 ]
 
 # ---- (k) the records device keeps its epoch keys ----
 stop_switch
@@ -160,14 +165,25 @@ at 3 dp rec.a archive show "$C1" >"$T/show.out" 2>"$T/err"
 check "(k) the first record copy still opens three days on ($(head -c 200 "$T/err"))" grep -q "zebra" "$T/show.out"
 
 # ---- (e) a records device sweeping the archive is caught like any other ----
-REFS=("$C1" "$C2")
-for i in $(seq 200); do
-	at 3 dp rec.b archive show "${REFS[i % 2]}" >/dev/null 2>"$T/sweep.err" || break
+# rec.b reads the archive in order, one cable after another: ENUM-RANGE (docs/detection.md)
+for n in 3 4 5 6 7 8; do
+	body "1. (C) Records test: cable $n."
+	at 3 dp tanaka.h send --body "$T/body" --class CONFIDENTIAL --prec ROUTINE --to HQ --tags ADMN \
+		--subject "cable $n" >>"$T/sweep.mrn" 2>"$T/send.err" || no "send cable $n: $(cat "$T/send.err")"
 done
-check "(e) the sweep was stopped before 200 reads (stopped at $i)" [ "$i" -lt 200 ]
-check "(e) an alert names rec.b's device" [ -n "$(alerts_of "$RECB")" ]
-check "(e) rec.b's device is suspended" grep -q suspended <<<"$(D device list | grep "$RECB")"
+at 3 dp rec.b archive sync >/dev/null 2>"$T/err" || no "(e) rec.b sync: $(cat "$T/err")"
+i=0
+for m in "$C1" "$C2" $(sed 's/ /_/g' "$T/sweep.mrn"); do
+	i=$((i + 1))
+	at 3 dp rec.b archive show "${m//_/ }" >/dev/null 2>"$T/sweep.err" || break
+done
+check "(e) the sweep was stopped before its end (at read $i of 8)" [ "$i" -lt 8 ] || [ -s "$T/sweep.err" ]
+check "(e) an ENUM-RANGE alert names rec.b's device" \
+	[ -n "$(jq -c --arg d "$RECB" 'select(.event.kind == "alert" and .rule.name == "ENUM-RANGE" and .device.id == $d)' "$T/sw/alerts.jsonl" 2>/dev/null)" ]
+check "(e) rec.b's device is suspended" grep -q suspended <<<"$(D device list | grep "${RECB:0:16}")"
 at 3 dp rec.b archive show "$C1" >/dev/null 2>&1
 check "(e) and reads nothing more" [ $? != 0 ]
+at 3 dp rec.a archive show "$C2" >/dev/null 2>"$T/err"
+check "(e) the other records device still reads ($(grep -v passphrase "$T/err" | head -c 200))" [ $? = 0 ]
 
 t_done it_records
