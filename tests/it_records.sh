@@ -116,7 +116,7 @@ dp rec.b archive approve "$C2" >/dev/null 2>"$T/err" || no "(c) rec.b approves: 
 dp rec.a archive export "$C2" --out "$T/c2.bag" >"$T/out" 2>"$T/err" || no "(c) export: $(cat "$T/err")"
 check "(c) the bag exists" [ -f "$T/c2.bag/bagit.txt" ]
 # the validator from pypi `bagit`, in the venv scripts/setup makes (or on PATH)
-BAGIT=${DENPO_BAGIT:-$(command -v bagit.py || ls /opt/*/bin/bagit.py "$HOME"/.*/bin/bagit.py 2>/dev/null | head -1)}
+BAGIT=${DENPO_BAGIT:-$(command -v bagit.py || ls "$(dirname "$0")"/../.venv/bin/bagit.py /opt/*/bin/bagit.py 2>/dev/null | head -1)}
 if [ -x "$BAGIT" ]; then
 	check "(c) bagit.py --validate accepts the bag" "$BAGIT" --validate "$T/c2.bag"
 else
@@ -185,5 +185,14 @@ at 3 dp rec.b archive show "$C1" >/dev/null 2>&1
 check "(e) and reads nothing more" [ $? != 0 ]
 at 3 dp rec.a archive show "$C2" >/dev/null 2>"$T/err"
 check "(e) the other records device still reads ($(grep -v passphrase "$T/err" | head -c 200))" [ $? = 0 ]
+
+# ---- the switch out of reach: the archive reads nothing, and still lists ----
+stop_switch
+DENPO_FAILOVER_WAIT=0 at 3 dp rec.a archive show "$C1" >"$T/out" 2>"$T/err"
+check "offline: show fails (exit 1)" [ $? = 1 ]
+check "offline: ... nothing shown" not grep -q zebra "$T/out"
+check "offline: ... and it says why" grep -q "reads nothing" "$T/err"
+at 3 dp rec.a archive list >"$T/out" 2>"$T/err"
+check "offline: list works from the archive's metadata ($(grep -v passphrase "$T/err" | head -c 200))" grep -q "$C2" "$T/out"
 
 t_done it_records
