@@ -911,32 +911,36 @@ static int archive_export_cmd(cli_ctx *x, int argc, char **argv)
 static const struct {
 	const char *name;
 	int (*fn)(cli_ctx *, int, char **);
+	const char *args;
 	const char *what;
 } subs[] = {
-	{"sync", archive_sync, "fetch, verify and keep every new cable for this records device"},
-	{"list", archive_list, "the record copies (--due: those needing a records officer)"},
-	{"search", archive_search, "search by metadata, then subject and text (one logged search act)"},
-	{"show", archive_show, "show a record copy (a logged read act)"},
-	{"declassify", archive_declassify, "propose a cable's declassification"},
-	{"approve", archive_approve, "approve another records officer's proposal"},
-	{"hold", archive_hold, "place a legal hold (--reason TEXT)"},
-	{"release", archive_release, "lift a legal hold"},
-	{"destroy", archive_destroy, "destroy a record copy at the end of its retention"},
-	{"export", archive_export_cmd, "export a declassified cable as a BagIt bag (--out DIR)"},
+	{"sync", archive_sync, "", "fetch, verify and keep every new cable for this records device"},
+	{"list", archive_list, " [--due]", "the record copies (--due: those needing a records officer)"},
+	{"search", archive_search, " [--mrn M] [--post P] [--tag T] [--since DATE] [--until DATE] [--subject TEXT] [--text TEXT]",
+	 "search by metadata, then subject and text (one logged search act)"},
+	{"show", archive_show, " MRN", "show a record copy (a logged read act)"},
+	{"declassify", archive_declassify, " MRN [--reason TEXT]", "propose a cable's declassification"},
+	{"approve", archive_approve, " MRN", "approve another records officer's proposal"},
+	{"hold", archive_hold, " MRN --reason TEXT", "place a legal hold"},
+	{"release", archive_release, " MRN", "lift a legal hold"},
+	{"destroy", archive_destroy, " MRN", "destroy a record copy at the end of its retention"},
+	{"export", archive_export_cmd, " MRN --out DIR", "export a declassified cable as a BagIt bag"},
 };
 
 int cmd_records_archive(cli_ctx *x, int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: denpo archive [--before SEQ] [--limit N]\n"
-		       "       denpo archive SUBCOMMAND [options]   (a records device)\n\n"
-		       "Without a subcommand: every cable addressed to this device, newest first\n"
-		       "(`denpo archive --before 1 --help`... see below).  The subcommands are the\n"
-		       "ministry's archive, kept by a records device (an officer with the role\n"
-		       "RECORDS); each read, search and export is an entry in the transparency log:\n");
+		printf("usage: denpo archive [--before SEQ] [--limit N]\n");
+		for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+			printf("       denpo archive %s%s\n", subs[i].name, subs[i].args);
+		printf("\nWithout a subcommand: every cable addressed to this device (below).  The\n"
+		       "subcommands are the ministry's archive, kept by a records device (a device of\n"
+		       "an officer holding the role RECORDS); each read, search and export, and each\n"
+		       "decision of the schedule, is asked of the switch first and logged:\n");
 		for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
 			printf("  %-10s %s\n", subs[i].name, subs[i].what);
-		printf("\n`denpo archive SUBCOMMAND --help` describes each.\n\n");
+		printf("`denpo archive SUBCOMMAND --help` describes each.\n\n");
+		fflush(stdout);
 		return cmd_archive(x, 2, (char *[]){argv[0], "--help", NULL});
 	}
 	for (size_t i = 0; argc >= 2 && i < sizeof subs / sizeof subs[0]; i++)
