@@ -85,6 +85,13 @@ static int row_get(cli_ctx *x, archive_db *a, const char *ref, archive_row *r)
 	return EXIT_OK;
 }
 
+/* The store and the row of ref (an MRN or cable id); an exit code (reported). */
+static int open_row(cli_ctx *x, archive_db *a, const char *ref, archive_row *r)
+{
+	int ec = archive_open(x, a);
+	return ec ? ec : row_get(x, a, ref, r);
+}
+
 /*
  * Ask the switch for act on the row's cable (NULL for search): logged
  * there first.  On acceptance the state it answers is kept in the row.
@@ -668,8 +675,7 @@ static int archive_show(cli_ctx *x, int argc, char **argv)
 	archive_db a;
 	archive_row row;
 	dp_records_answer ans;
-	if ((ec = archive_open(x, &a)) || (ec = row_get(x, &a, argv[optind], &row)) ||
-	    (ec = ask(x, &a, DP_REC_READ, &row, NULL, &ans))) {
+	if ((ec = open_row(x, &a, argv[optind], &row)) || (ec = ask(x, &a, DP_REC_READ, &row, NULL, &ans))) {
 		archive_db_close(&a);
 		return ec;
 	}
@@ -748,7 +754,7 @@ static int simple_act(cli_ctx *x, int argc, char **argv, const char *cmd, const 
 	archive_db a;
 	archive_row row;
 	dp_records_answer ans;
-	if (!(ec = archive_open(x, &a)) && !(ec = row_get(x, &a, argv[optind], &row)))
+	if (!(ec = open_row(x, &a, argv[optind], &row)))
 		ec = ask(x, &a, act, &row, reason, &ans);
 	archive_db_close(&a);
 	if (ec)
@@ -797,7 +803,7 @@ static int archive_destroy(cli_ctx *x, int argc, char **argv)
 		return ec < 0 ? EXIT_OK : ec;
 	archive_db a;
 	archive_row row;
-	if ((ec = archive_open(x, &a)) || (ec = row_get(x, &a, argv[optind], &row)))
+	if ((ec = open_row(x, &a, argv[optind], &row)))
 		goto out;
 	char end[16];
 	date_str(row.retention_end, end);
@@ -886,8 +892,7 @@ static int archive_export_cmd(cli_ctx *x, int argc, char **argv)
 	archive_row row;
 	dp_records_answer ans;
 	char why[512] = "";
-	if (!(ec = archive_open(x, &a)) && !(ec = row_get(x, &a, argv[optind], &row)) &&
-	    !(ec = ask(x, &a, DP_REC_EXPORT, &row, NULL, &ans))) {
+	if (!(ec = open_row(x, &a, argv[optind], &row)) && !(ec = ask(x, &a, DP_REC_EXPORT, &row, NULL, &ans))) {
 		dp_envelope e;
 		dp_cable c;
 		if (!(ec = open_copy(x, &a, &row, &e, &c))) {
