@@ -224,7 +224,9 @@ static const char sync_help[] =
 	"schedule needs (classification, TAGS, dates, retention), never the subject or\n"
 	"text in clear; then acknowledges it.  Safe to run again (a timer runs it):\n"
 	"prints what was stored, what was there already and what failed.  A cable\n"
-	"that fails verification is not stored (exit 3).\n";
+	"that fails verification is not stored (exit 3).  The state of the cables in\n"
+	"progress (proposed, or held) is asked of the switch again, so another records\n"
+	"officer's approval or release shows here.\n";
 
 /* Verify, index and keep one cable; an exit code (failures reported). */
 static int ingest(cli_ctx *x, archive_db *a, const dp_records_sched *s, const char *id)
@@ -312,6 +314,26 @@ static int ingest(cli_ctx *x, archive_db *a, const dp_records_sched *s, const ch
 	return EXIT_OK;
 }
 
+/*
+ * The state of the cables in progress (proposed and not yet declassified,
+ * or held), asked again: another records officer's approval or release
+ * reaches this archive so (GET /v1/records/state: a question, not an act).
+ */
+static int refresh_one(void *ctx, const archive_row *r)
+{
+	cli_ctx *x = ((void **)ctx)[0];
+	archive_db *a = ((void **)ctx)[1];
+	size_t *n = ((void **)ctx)[2];
+	if (r->st.destroyed_at || !((r->st.proposed_at && !r->st.declassified_at) || r->st.held_at))
+		return DP_OK;
+	dp_records_answer ans;
+	int k = dp_client_records_state(x->cl, r->cable_id, &ans);
+	if (k == DP_OK && memcmp(&ans.state, &r->st, sizeof ans.state) != 0 &&
+	    archive_db_set_state(a, r->cable_id, &ans.state) == DP_OK)
+		(*n)++;
+	return cli_unreachable(x, k) ? k : DP_OK; /* one refused is no reason to stop */
+}
+
 static int archive_sync(cli_ctx *x, int argc, char **argv)
 {
 	static const struct option lo[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
@@ -367,14 +389,22 @@ static int archive_sync(cli_ctx *x, int argc, char **argv)
 		if (n == 0 || progress == 0)
 			break;
 	}
+	size_t changed = 0;
+	if (!ec) {
+		archive_filter all = {0};
+		void *rc[3] = {x, &a, &changed};
+		if (archive_db_each(&a, &all, refresh_one, rc))
+			fprintf(stderr, "denpo: warning: the state of the cables in progress was not asked again\n");
+	}
 	archive_db_close(&a);
 	if (ec)
 		return ec;
 	if (x->json)
-		dp_json_print(json_pack("{s:I, s:I, s:I}", "stored", (json_int_t)stored, "already",
-					(json_int_t)had, "failed", (json_int_t)failed));
+		dp_json_print(json_pack("{s:I, s:I, s:I, s:I}", "stored", (json_int_t)stored, "already",
+					(json_int_t)had, "failed", (json_int_t)failed, "updated", (json_int_t)changed));
 	else
-		printf("archive sync: %zu stored, %zu already in the archive, %zu failed\n", stored, had, failed);
+		printf("archive sync: %zu stored, %zu already in the archive, %zu failed, %zu states updated\n",
+		       stored, had, failed, changed);
 	return verify ? EXIT_VERIFY : failed ? EXIT_ERR : EXIT_OK;
 }
 
@@ -430,15 +460,24 @@ static int list_one(void *ctx, const archive_row *r)
 	l->n++;
 	if (l->arr)
 		return json_array_append_new(l->arr, row_json(r, l->now)) ? DP_ENOMEM : DP_OK;
-	char cr[16], end[16];
+	char cr[16], end[16], tags[sizeof r->tags], ret[DP_NAME_MAX + 32];
 	date_str(r->created, cr);
 	date_str(r->retention_end, end);
+	/* ",PREL,ADMN," as "PREL ADMN" */
+	size_t k = 0;
+	for (const char *t = r->tags; *t; t++)
+		if (*t != ',' || (k && t[1]))
+			tags[k++] = *t == ',' ? ' ' : *t;
+	tags[k] = 0;
+	snprintf(ret, sizeof ret, "%s%s%s", r->retention, r->retention_end ? " to " : "", r->retention_end ? end : "");
 	const char *due = archive_due_why(r, l->now);
-	printf("%-18s %-10s %-10s %-12s %-16s %s%s%s %s%s%s  %s%s%s\n", r->mrn, cr, r->post, r->classification,
-	       *r->tags ? r->tags : "-", r->retention, r->retention_end ? " until " : "",
-	       r->retention_end ? end : "", r->declassify_on[0] ? "DECL:" : "",
-	       r->declassify_on[0] ? r->declassify_on : r->declassify_event[0] ? "DECL: event" : "DECL: none",
-	       "", state_of(r), due ? "  due: " : "", due ? due : "");
+	if (l->n == 1)
+		printf("%-20s %-10s %-10s %-12s %-12s %-24s %-12s %s\n", "MRN", "CREATED", "POST", "CLASS", "TAGS",
+		       "RETENTION", "DECL", "STATE");
+	printf("%-20s %-10s %-10s %-12s %-12s %-24s %-12s %s%s%s\n", r->mrn, cr, r->post, r->classification,
+	       *tags ? tags : "-", ret,
+	       r->declassify_on[0] ? r->declassify_on : r->declassify_event[0] ? "on event" : "-", state_of(r),
+	       due ? "  due: " : "", due ? due : "");
 	return DP_OK;
 }
 

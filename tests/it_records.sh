@@ -113,6 +113,11 @@ dp rec.a archive approve "$C2" >/dev/null 2>"$T/err"
 check "(c) rec.a cannot approve its own proposal" [ $? = 1 ]
 check "(c) ... the switch says why" [ -s "$T/err" ]
 dp rec.b archive approve "$C2" >/dev/null 2>"$T/err" || no "(c) rec.b approves: $(cat "$T/err")"
+state() { dp "$1" --json archive list | jq -r --arg m "$2" '.records[] | select(.mrn == $m) | .state'; }
+check "(c) rec.b's archive keeps the state the switch answered" [ "$(state rec.b "$C2")" = declassified ]
+check "(c) rec.a's says proposed ..." [ "$(state rec.a "$C2")" = proposed ]
+dp rec.a archive sync >"$T/out" 2>&1
+check "(c) ... until its sync asks again" [ "$(state rec.a "$C2")" = declassified ] && grep -q "1 states updated" "$T/out"
 dp rec.a archive export "$C2" --out "$T/c2.bag" >"$T/out" 2>"$T/err" || no "(c) export: $(cat "$T/err")"
 check "(c) the bag exists" [ -f "$T/c2.bag/bagit.txt" ]
 # the validator from pypi `bagit`, in the venv scripts/setup makes (or on PATH)
