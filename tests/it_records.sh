@@ -166,6 +166,8 @@ check "(k) an ordinary device erased epoch 0" not holds "$T/tanaka.h" 0
 at 3 dp rec.a --json key status >"$T/ks.json" 2>"$T/err" || no "(k) rec.a key status: $(cat "$T/err")"
 check "(k) the records device's keystore let epoch 0 go too (it is full-size as any)" not holds "$T/rec.a" 0
 check "(k) ... but kept it in its archive" [ -s "$T/rec.a/archive/keys" ] && [ "$(stat -c %a "$T/rec.a/archive/keys")" = 600 ]
+check "(k) ... as its key status says" [ "$(jq '.archive_keys >= 1' "$T/ks.json")" = true ]
+check "(k) the ordinary device keeps none" not [ -e "$T/tanaka.h/archive/keys" ]
 at 3 dp rec.a archive show "$C1" >"$T/show.out" 2>"$T/err"
 check "(k) the first record copy still opens three days on ($(head -c 200 "$T/err"))" grep -q "zebra" "$T/show.out"
 
