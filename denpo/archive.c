@@ -61,16 +61,12 @@ static int archive_open(cli_ctx *x, archive_db *a)
 	return archive_open_how(x, a, 1);
 }
 
-/* The schedule the retention end is computed with: the switch's, as the client keeps it. */
-static void archive_schedule(cli_ctx *x, dp_records_sched *s)
-{
-	(void)x;
-	/*
-	 * The directory answer's "records" object (denpo/directory.c keeps it for
-	 * drafting); until this device has one, the built-in schedule.
-	 */
-	dp_records_sched_default(s);
-}
+/*
+ * The schedule the retention ends are computed with: the switch's, as this
+ * device keeps it from the directory answer (HOME/records, denpo/schedule.c;
+ * declared in denpo/cli.h there).
+ */
+const dp_records_sched *cli_records(cli_ctx *x);
 
 /* A row of MRN|ID, or an exit code (reported). */
 static int row_get(cli_ctx *x, archive_db *a, const char *ref, archive_row *r)
@@ -351,8 +347,7 @@ static int archive_sync(cli_ctx *x, int argc, char **argv)
 	int ec = archive_open(x, &a);
 	if (ec)
 		return ec;
-	dp_records_sched s;
-	archive_schedule(x, &s);
+	const dp_records_sched *s = cli_records(x);
 	size_t stored = 0, had = 0, failed = 0;
 	int verify = 0;
 	/* the inbox lists at most 1000 at a time; each stored cable is acknowledged and leaves it */
@@ -365,7 +360,7 @@ static int archive_sync(cli_ctx *x, int argc, char **argv)
 		for (size_t i = 0; i < l.n; i++) {
 			const char *id = l.items[i].it.cable_id;
 			int have = archive_db_has(&a, id);
-			int e = have ? EXIT_OK : ingest(x, &a, &s, id);
+			int e = have ? EXIT_OK : ingest(x, &a, s, id);
 			if (e) {
 				failed++;
 				verify |= e == EXIT_VERIFY;

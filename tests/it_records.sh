@@ -16,7 +16,10 @@
 #       three days on, tanaka.h has erased epoch 0 and rec.a still opens its
 #       first record copy (the cache copy was dropped at ingest);
 #   (e) a records device that sweeps the archive (a loop of `archive show`)
-#       is caught: an alert and the device suspended, like any other.
+#       is caught: an alert and the device suspended, like any other;
+#   (f) a record copy of a one-year retention is destroyed only after it,
+#       the act logged with the SHA-256 of what was destroyed;
+#   and with the switch out of reach the archive reads nothing.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
 need_programs it_records "$DENPOD" "$DENPO" "$TS"
@@ -50,7 +53,7 @@ holds() { echo " $(held "$1") " | grep -q " $2 "; }
 		D officer add aud.k --post HQ --clearance CONFIDENTIAL --roles AUDIT &&
 		D officer add tanaka.h --post WASHINGTON --clearance SECRET
 } >"$T/init.out" || no "switch setup"
-printf 'records_post = HQ\nrecords_required = all\n' >>"$T/sw/denpod.conf"
+printf 'records_post = HQ\nrecords_required = all\nrecords_retention_SHORT = 1\n' >>"$T/sw/denpod.conf"
 # detection as everywhere, with the archive-order run (ENUM-RANGE) shortened to 5 reads for (e);
 # the refusals this test asks for on purpose are no weak signal here
 printf 'enum.run = 5\nsignal.denied = 0\n' >"$T/sw/detect.conf"
@@ -193,13 +196,35 @@ check "(e) and reads nothing more" [ $? != 0 ]
 at 3 dp rec.a archive show "$C2" >/dev/null 2>"$T/err"
 check "(e) the other records device still reads ($(grep -v passphrase "$T/err" | head -c 200))" [ $? = 0 ]
 
+# ---- (f) destruction at the end of the retention ----
+body "1. (U) Records test: kept one year."
+C9=$(at 3 dp tanaka.h send --body "$T/body" --class UNCLASSIFIED --prec ROUTINE --to HQ --tags ADMN \
+	--subject "kept one year" --retention SHORT 2>"$T/send.err") || no "send C9: $(cat "$T/send.err")"
+at 3 dp rec.a archive sync >/dev/null 2>"$T/err" || no "(f) sync C9: $(cat "$T/err")"
+check "(f) C9's retention ends a year after it was created" \
+	[ "$(dp rec.a --json archive list | jq --arg m "$C9" '.records[] | select(.mrn == $m) | .retention_end - .created > 360 * 86400')" = true ]
+at 3 dp rec.a archive destroy "$C9" >/dev/null 2>"$T/err"
+check "(f) destroy before the retention's end: refused here (exit 1)" [ $? = 1 ] && grep -q "ends on" "$T/err"
+stop_switch
+DENPO_TEST_CLOCK_OFFSET=$((370 * DAY)) start_switch || no "denpod restart a year on"
+at 370 dp rec.a --json archive destroy "$C9" >"$T/d.json" 2>"$T/err" || no "(f) destroy: $(cat "$T/err")"
+check "(f) destroy names the SHA-256 of what it destroyed" [ "$(jq -r '.sha256 | length' "$T/d.json")" = 64 ]
+check "(f) the row stays, marked destroyed" \
+	[ "$(dp rec.a --json archive list | jq -r --arg m "$C9" '.records[] | select(.mrn == $m) | .state')" = destroyed ]
+at 370 dp rec.a archive show "$C9" >"$T/out" 2>&1
+check "(f) a destroyed copy is not shown" [ $? = 1 ] && not grep -q "kept one year" "$T/out"
+at 370 dp aud.k audit sync >/dev/null 2>&1 && at 370 dp aud.k audit breach "$RECA" --out "$T/br2" >/dev/null 2>&1 ||
+	no "(f) audit breach a year on"
+check "(f) the destruction is logged with what was destroyed" \
+	grep -q "records destroy of $C9 by rec.a: .*sha256:$(jq -r .sha256 "$T/d.json")" "$T/br2/report.txt"
+
 # ---- the switch out of reach: the archive reads nothing, and still lists ----
 stop_switch
-DENPO_FAILOVER_WAIT=0 at 3 dp rec.a archive show "$C1" >"$T/out" 2>"$T/err"
+DENPO_FAILOVER_WAIT=0 at 370 dp rec.a archive show "$C1" >"$T/out" 2>"$T/err"
 check "offline: show fails (exit 1)" [ $? = 1 ]
 check "offline: ... nothing shown" not grep -q zebra "$T/out"
 check "offline: ... and it says why" grep -q "reads nothing" "$T/err"
-at 3 dp rec.a archive list >"$T/out" 2>"$T/err"
+at 370 dp rec.a archive list >"$T/out" 2>"$T/err"
 check "offline: list works from the archive's metadata ($(grep -v passphrase "$T/err" | head -c 200))" grep -q "$C2" "$T/out"
 
 t_done it_records
