@@ -64,6 +64,8 @@ start_switch || no "denpod did not start"
 RECA=$(dev_of rec.a) RECB=$(dev_of rec.b)
 # every device once, so each publishes its epoch keys before anyone sends
 for h in sato.k rec.a rec.b aud.k tanaka.h; do dp "$h" key status >/dev/null 2>&1 || no "key status $h"; done
+# the drafter keeps the directory, and with it the records schedule (its retention classes)
+dp tanaka.h directory >/dev/null 2>&1 || no "tanaka.h directory"
 
 # ---- usage ----
 dp rec.a archive --help >"$T/out" 2>&1
@@ -216,7 +218,7 @@ check "(f) a destroyed copy is not shown" [ $? = 1 ] && not grep -q "kept one ye
 at 370 dp aud.k audit sync >/dev/null 2>&1 && at 370 dp aud.k audit breach "$RECA" --out "$T/br2" >/dev/null 2>&1 ||
 	no "(f) audit breach a year on"
 check "(f) the destruction is logged with what was destroyed" \
-	grep -q "records destroy of $C9 by rec.a: .*sha256:$(jq -r .sha256 "$T/d.json")" "$T/br2/report.txt"
+	grep -q "records destroy of $C9 by rec.a: $C9 retention SHORT ended .*sha256:$(jq -r '.sha256[:16]' "$T/d.json")" "$T/br2/report.txt"
 
 # ---- the switch out of reach: the archive reads nothing, and still lists ----
 stop_switch
