@@ -137,6 +137,8 @@ static int open_copy(cli_ctx *x, archive_db *a, const archive_row *row, dp_envel
 				 "report it to security operations");
 	}
 	const char *why = "";
+	dp_envelope_init(e);
+	dp_cable_init(c);
 	for (int pass = 0; pass < 2; pass++) {
 		dp_age_identity *ids;
 		size_t n;
@@ -144,14 +146,14 @@ static int open_copy(cli_ctx *x, archive_db *a, const archive_row *row, dp_envel
 		r = archive_ids(x, pass ? 0 : row->accepted, &ids, &n);
 		if (r)
 			break;
-		dp_envelope_init(e);
-		dp_cable_init(c);
 		r = seal_open(sub.p, sub.len, ids, n, NULL, NULL, x->ks->sign_pk, e, c, &why);
 		archive_ids_free(ids, n);
 		if (r != DP_ENOMATCH || pass)
 			break;
-		dp_envelope_free(e);
+		dp_envelope_free(e); /* and again with every key */
 		dp_cable_free(c);
+		dp_envelope_init(e);
+		dp_cable_init(c);
 	}
 	char hex[DP_HEXID];
 	if (!r && (dp_hex_encode(hex, c->id, DP_CABLE_ID), strcmp(hex, row->cable_id) != 0)) {
@@ -178,6 +180,7 @@ static void cable_wipe(dp_envelope *e, dp_cable *c)
 	sodium_memzero(c, sizeof *c);
 }
 
+/* l[0..n) joined by commas ("A,B"); framed: with a comma at each end too (",A,B,", for whole-tag search). */
 static void join(char *out, size_t cap, const char (*l)[DP_NAME_MAX + 1], size_t n, int framed)
 {
 	size_t k = 0;
@@ -185,7 +188,7 @@ static void join(char *out, size_t cap, const char (*l)[DP_NAME_MAX + 1], size_t
 	if (framed && n)
 		k += (size_t)snprintf(out + k, cap - k, ",");
 	for (size_t i = 0; i < n && k < cap; i++)
-		k += (size_t)snprintf(out + k, cap - k, "%s%s", l[i], framed || i + 1 == n ? (framed ? "," : "") : ",");
+		k += (size_t)snprintf(out + k, cap - k, "%s%s", l[i], framed || i + 1 < n ? "," : "");
 }
 
 static void date_str(int64_t t, char out[16])
