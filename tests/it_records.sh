@@ -55,8 +55,9 @@ holds() { echo " $(held "$1") " | grep -q " $2 "; }
 } >"$T/init.out" || no "switch setup"
 printf 'records_post = HQ\nrecords_required = all\nrecords_retention_SHORT = 1\n' >>"$T/sw/denpod.conf"
 # detection as everywhere, with the archive-order run (ENUM-RANGE) shortened to 5 reads for (e);
-# the refusals this test asks for on purpose are no weak signal here
-printf 'enum.run = 5\nsignal.denied = 0\n' >"$T/sw/detect.conf"
+# the refusals this test asks for on purpose are no weak signal here; and, as a ministry whose
+# archive reads old cables sets it (docs/detection.md), a few deep re-reads an hour allowed
+printf 'enum.run = 5\nsignal.denied = 0\ndeep.max-hour = 5\n' >"$T/sw/detect.conf"
 enrol_devices sato.k:HQ rec.a:HQ rec.b:HQ aud.k:HQ tanaka.h:WASHINGTON
 "$TS" enrol "$T/x" tanaka.h WASHINGTON && D approve "$T/x/request" --out "$T/x/answer" >/dev/null || no "enrol the tool device"
 PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
@@ -151,7 +152,13 @@ dp rec.a --json archive search --post WASHINGTON --text zebra >"$T/search.json" 
 check "(d) search finds C1 by its text" jq -e --arg m "$C1" '.matches | map(.mrn) == [$m]' "$T/search.json"
 dp rec.a --json archive search --tag NOSUCHTAG >"$T/search2.json" 2>/dev/null
 check "(d) a search with no candidate finds nothing" jq -e '.matches == []' "$T/search2.json"
-dp aud.k audit sync >/dev/null 2>"$T/err" || no "(d) audit sync: $(cat "$T/err")"
+# the auditor's mirror, once the checkpoint covers the last act (signed a moment after it)
+LAST=$(jq .log_index "$T/search2.json")
+for _ in $(seq 50); do
+	dp aud.k --json audit sync >"$T/as.json" 2>"$T/err" || no "(d) audit sync: $(cat "$T/err")"
+	[ "$(jq ".size > ${LAST:-0}" "$T/as.json")" = true ] && break
+	sleep 0.1
+done
 # the breach report lists every entry naming the device, each as `records ACT of MRN by OFFICER`
 dp aud.k audit breach "$RECA" --out "$T/br" >/dev/null 2>"$T/err" || no "(d) audit breach: $(cat "$T/err")"
 rec() { grep -c "records $1 .*by rec.a" "$T/br/report.txt"; }
@@ -213,8 +220,12 @@ at 370 dp rec.a --json archive destroy "$C9" >"$T/d.json" 2>"$T/err" || no "(f) 
 check "(f) destroy names the SHA-256 of what it destroyed" [ "$(jq -r '.sha256 | length' "$T/d.json")" = 64 ]
 check "(f) the row stays, marked destroyed" \
 	[ "$(dp rec.a --json archive list | jq -r --arg m "$C9" '.records[] | select(.mrn == $m) | .state')" = destroyed ]
-at 370 dp rec.a archive show "$C9" >"$T/out" 2>&1
-check "(f) a destroyed copy is not shown" [ $? = 1 ] && not grep -q "kept one year" "$T/out"
+at 370 dp rec.a archive show "$C1" >"$T/show.out" 2>"$T/err"
+check "(f) a year on, the archive still reads its first record copy ($(grep -v passphrase "$T/err" | head -c 200))" \
+	grep -q zebra "$T/show.out"
+at 370 dp rec.a archive show "$C9" >"$T/dshow.out" 2>&1
+check "(f) a destroyed copy is not shown" [ $? = 1 ] && not grep -q "kept one year" "$T/dshow.out"
+check "(f) ... the switch says it is destroyed" grep -q "destroyed" "$T/dshow.out"
 at 370 dp aud.k audit sync >/dev/null 2>&1 && at 370 dp aud.k audit breach "$RECA" --out "$T/br2" >/dev/null 2>&1 ||
 	no "(f) audit breach a year on"
 check "(f) the destruction is logged with what was destroyed" \
