@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "denpo/archive.h"
 #include "denpo/cli.h"
 #include "denpo/num.h"
 
@@ -34,7 +35,9 @@ static const char key_help[] =
 	"published to the switch a week ahead.  Once the switch accepts no more cables\n"
 	"for an epoch and every cable queued for it is stored on this device, the\n"
 	"epoch's secret key is erased: a copy of this device taken later cannot open\n"
-	"the switch's copies of earlier cables (forward secrecy).  Every command that\n"
+	"the switch's copies of earlier cables (forward secrecy).  A records device\n"
+	"(role RECORDS) keeps it instead, in its archive's key file, so the archive\n"
+	"opens every record copy for as long as it keeps them.  Every command that\n"
 	"contacts the switch does this upkeep first; these subcommands show or force it.\n"
 	"\n"
 	"  status            do the upkeep, then list the epochs this device holds\n"
@@ -115,6 +118,8 @@ static int key_status(cli_ctx *x, const cli_maint *m)
 	for (size_t i = 0; i < ks->nage; i++)
 		if ((ks->flags[i] & DP_KS_PUBLISHED) && ks->not_before[i] <= now && now < ks->not_after[i])
 			cur = ks->epoch[i];
+	int kept_rc = DP_OK;
+	size_t kept = archive_is_records(x) ? archive_keys_count(x, &kept_rc) : 0;
 	if (x->json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < ks->nage; i++)
@@ -124,9 +129,12 @@ static int key_status(cli_ctx *x, const cli_maint *m)
 							   (json_int_t)ks->not_after[i], "published",
 							   (ks->flags[i] & DP_KS_PUBLISHED) != 0,
 							   "state", epoch_state(ks, i, now, cur)));
-		dp_json_print(json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "epochs", a, "upkeep", "generated",
-					 (json_int_t)m->generated, "published", (json_int_t)m->published,
-					 "erased", (json_int_t)m->erased, "rewrapped", (json_int_t)m->wrapped));
+		json_t *j = json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "epochs", a, "upkeep", "generated",
+				      (json_int_t)m->generated, "published", (json_int_t)m->published, "erased",
+				      (json_int_t)m->erased, "rewrapped", (json_int_t)m->wrapped);
+		if (j && kept_rc == DP_OK && archive_is_records(x))
+			json_object_set_new(j, "archive_keys", json_integer((json_int_t)kept));
+		dp_json_print(j);
 		return EXIT_OK;
 	}
 	printf("%-6s %-17s %-17s %s\n", "EPOCH", "VALID FROM", "UNTIL", "STATE");
@@ -138,6 +146,9 @@ static int key_status(cli_ctx *x, const cli_maint *m)
 	}
 	printf("upkeep: %zu generated, %zu published, %zu erased, %zu cables re-wrapped\n", m->generated,
 	       m->published, m->erased, m->wrapped);
+	if (archive_is_records(x))
+		printf("records device: %zu closed epoch keys kept in the archive (HOME/archive/keys)%s\n", kept,
+		       kept_rc ? ", which cannot be read" : "");
 	return EXIT_OK;
 }
 

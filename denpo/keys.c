@@ -2,7 +2,8 @@
  * denpo/keys.c - key epochs on the device (docs/protocol.md, "Key epochs"):
  * publish keys ahead, keep fetched cables readable under the local storage
  * key, erase epoch secrets once the switch accepts no more cables for them
- * and every queued one is re-wrapped.
+ * and every queued one is re-wrapped (a records device keeps them in its
+ * archive, HOME/archive/keys, before they leave the keystore: denpo/archive.h).
  *
  * The local file key (cache/ID.key), 61 bytes:
  *   "DPLK" u8 version=1 nonce[24] XChaCha20-Poly1305(storage key, file key[16])
@@ -26,6 +27,7 @@
 
 #include <sodium.h>
 
+#include "denpo/archive.h"
 #include "denpo/cli.h"
 #include "denpo/encoding.h"
 
@@ -421,7 +423,10 @@ static int erase(cli_ctx *x, size_t *erased, size_t *wrapped)
 	for (size_t g = 0; g < ngone; g++)
 		for (size_t i = 0; i + 1 < ks->nage; i++)
 			if (ks->epoch[i] == gone[g]) {
-				int er = dp_keystore_erase(ks, i);
+				/* a records device keeps the secret in its archive first (denpo/archive.h) */
+				int er = archive_is_records(x) ? archive_keys_keep(x, i) : DP_OK;
+				if (!er)
+					er = dp_keystore_erase(ks, i);
 				if (er)
 					return er;
 				(*erased)++;

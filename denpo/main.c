@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "denpo/archive.h"
 #include "denpo/cli.h"
 #include "denpo/crypto.h"
 #include "denpo/drafts.h"
@@ -30,7 +31,7 @@ static const struct {
 	{"outbox", cmd_outbox, "cables waiting for the switch (queued offline): list, send, retry, delete"},
 	{"retry", cmd_retry, "submit a saved cable again (same bytes): not yet accepted, or lost by the switch (--lost)"},
 	{"inbox", cmd_inbox, "list cables waiting for this device, most urgent first"},
-	{"archive", cmd_archive, "list every cable addressed to this device, newest first"},
+	{"archive", cmd_records_archive, "every cable addressed to this device; on a records device, the ministry's archive"},
 	{"read", cmd_read, "fetch, decrypt, verify and display a cable"},
 	{"ack", cmd_ack, "acknowledge a cable (read receipt)"},
 	{"directory", cmd_directory, "posts, collectives and officers to address, and the ministry's markings"},
