@@ -281,7 +281,7 @@ void dpd_post_records(const dpd_call *c)
 	if (has_cable) {
 		if (own_cable(c, hex, dp_log_records_reads(act) ? DP_DET_FETCH : DP_DET_OTHER, &cable))
 			return;
-	} else if (feed(c, DP_DET_OTHER, NULL)) {
+	} else if (dpd_det_search(c->srv, c->rq, detail)) { /* its N copies count as bulk reads */
 		return;
 	}
 	dpd_op *op = dpd_op_new(&dpd_op_records, sizeof(struct op_records), c->rq);

@@ -108,6 +108,9 @@ void dpd_feed_share(dpd_feed *f, int64_t lseq, const dp_det_event *e)
 	if (f->nq == DPD_FEED_QUEUE)
 		flush(f); /* a burst larger than the queue: written in pieces */
 	f->q[f->nq] = *e;
+	if (e->kind == DP_DET_SEARCH)
+		f->q[f->nq].cable_seq = e->copies; /* a search names no cable: its row's
+						      cable_seq holds its copies */
 	f->qseq[f->nq++] = lseq;
 	/* at the end of this loop turn, once for everything the turn queued */
 	struct timeval now = {0, 0};
@@ -119,8 +122,16 @@ static int read_row(void *ctx, int64_t id, int64_t inst, int64_t lseq, const dp_
 {
 	dpd_feed *f = ctx;
 	f->cursor = id;
-	if (inst != f->inst)
+	if (inst == f->inst)
+		return DP_OK;
+	if (e->kind == DP_DET_SEARCH) {
+		dp_det_event s = *e;
+		s.copies = s.cable_seq;
+		s.cable_seq = -1;
+		f->fn(f->ctx, inst, lseq, &s);
+	} else {
 		f->fn(f->ctx, inst, lseq, e);
+	}
 	return DP_OK;
 }
 

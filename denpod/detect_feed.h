@@ -6,7 +6,9 @@
  *
  * What is shared is what the engine consumes (dp_det_event: device, time,
  * address, a cable's acceptance order and time, four facts about the
- * fetch): metadata the switch already holds, never a cable's content.
+ * fetch; a search's count of record copies, in the row's cable_seq, a
+ * search naming no cable): metadata the switch already holds, never a
+ * cable's content.
  *
  * Writing: dpd_feed_share queues an event of this instance's own requests;
  * the queue is written at the end of the loop turn, one transaction for

@@ -159,6 +159,7 @@ struct reg_ctx {
 	struct dpd_det *d;
 	time_t now;
 	int r;
+	const char *records_post; /* denpod.conf records_post ("" none) */
 };
 
 static int reg_post(void *ctx, const dps_post *p)
@@ -183,6 +184,24 @@ static const det_track *tracked(const struct dpd_det *d, const uint8_t dev[32], 
 	return NULL;
 }
 
+/*
+ * What the engine needs to know of a device (enum dp_det_dev_kind), from
+ * the policy's own tests of its officer's roles: a decoy originator's, a
+ * records device (the archive's: DEEP-ARCHIVE allows it its reading, R21
+ * of lib/detect.c), or an officer's.
+ */
+static int device_kind(const dps_det_device *v, const char *records_post)
+{
+	if (dpp_is_decoy_officer(v->roles, v->nroles))
+		return DP_DET_DEV_DECOY;
+	dps_officer o;
+	memset(&o, 0, sizeof o);
+	snprintf(o.post, sizeof o.post, "%s", v->post);
+	memcpy(o.roles, v->roles, sizeof o.roles);
+	o.nroles = v->nroles;
+	return dpp_is_records_officer(&o, records_post) ? DP_DET_DEV_RECORDS : DP_DET_DEV_PLAIN;
+}
+
 static int reg_device(void *ctx, const dps_det_device *v)
 {
 	struct reg_ctx *x = ctx;
@@ -192,8 +211,7 @@ static int reg_device(void *ctx, const dps_det_device *v)
 		if (x->d->track[i].kind == DPS_CK_SUSPEND && x->d->track[i].cid < 0 &&
 		    memcmp(x->d->track[i].device, v->id, 32) == 0)
 			active = 0;
-	int r = dp_det_device(x->d->eng, v->id, v->officer, active,
-			      dpp_is_decoy_officer(v->roles, v->nroles));
+	int r = dp_det_device(x->d->eng, v->id, v->officer, active, device_kind(v, x->records_post));
 	return r == DP_OK || r == DP_EINVAL || r == DP_ENOTFOUND ? DP_OK : r;
 }
 
@@ -208,7 +226,7 @@ static int det_register(dpd_server *srv, int force)
 	time_t now = (time_t)dpd_now(srv);
 	if (!force && v == d->dirver && now - d->loaded_at < DET_RELOAD_S)
 		return DP_OK;
-	struct reg_ctx x = {d, now, 0};
+	struct reg_ctx x = {d, now, 0, srv->cfg.records_post};
 	r = dps_post_list(srv->store, reg_post, &x);
 	if (!r)
 		r = dps_officer_list(srv->store, reg_officer, &x);
@@ -366,6 +384,36 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
 	}
 	dpd_reply_error(rq, 403, DP_EDEVICE, "this device is suspended; ask the switch operator");
 	return 1;
+}
+
+/*
+ * The copies of a search act's detail: the N of "... over N" at its end
+ * (denpo archive search writes "query sha256:<hex> over N"), saturating at
+ * DP_DET_COPIES_MAX; 1 for a detail that does not end so (one request
+ * that reads, at least).
+ */
+static int64_t search_copies(const char *detail)
+{
+	static const char over[] = " over ";
+	const char *p = NULL;
+	for (const char *q = detail; (q = strstr(q, over)) != NULL; q++)
+		p = q + sizeof over - 1;
+	if (!p || !*p || strspn(p, "0123456789") != strlen(p))
+		return 1;
+	int64_t n = 0;
+	for (; *p; p++)
+		n = n > DP_DET_COPIES_MAX ? n : n * 10 + (*p - '0');
+	return n > DP_DET_COPIES_MAX ? DP_DET_COPIES_MAX : n;
+}
+
+int dpd_det_search(dpd_server *srv, dpd_req *rq, const char *detail)
+{
+	dp_det_event e;
+	memset(&e, 0, sizeof e);
+	e.kind = DP_DET_SEARCH;
+	e.cable_seq = -1;
+	e.copies = search_copies(detail ? detail : "");
+	return dpd_det_request(srv, rq, &e);
 }
 
 /* An event another instance shared (detect_feed.h): judged here as if it were this one's. */

@@ -38,6 +38,14 @@ void dpd_det_close(dpd_server *srv);
 int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e);
 
 /*
+ * Feeds the archive's search act (POST /v1/records, act search): a
+ * DP_DET_SEARCH event whose copies are the N its detail states ("query
+ * sha256:<hex> over N", as denpo archive search writes it; a detail that
+ * does not end in " over N" counts as 1).  Returns as dpd_det_request.
+ */
+int dpd_det_search(dpd_server *srv, dpd_req *rq, const char *detail);
+
+/*
  * Several instances on one PostgreSQL (denpod/listen.h calls it): payload
  * of a notification on DPS_CHAN_DET: "c", a containment step was written
  * somewhere (open throttles are imposed on this engine); else the id of

@@ -132,6 +132,22 @@
  *     off: its last working device is never suspended automatically (R13:
  *     throttled instead, and the throttle lets FLASH through), and the
  *     cable stays queued until the SOC undoes the step or it lapses.
+ *  R21 A records device (DP_DET_DEV_RECORDS: the archive, whose work is
+ *     reading old cables for review and declassification) is allowed
+ *     deep.records-max-hour deep re-fetches in the rolling hour instead of
+ *     deep.max-hour, and its deep re-fetches within that allowance are no
+ *     DEEP-READ signal (else a review session would page RISK through the
+ *     ODD-HOUR points a records device collects from its day-and-night
+ *     ingest).  Past the allowance they are both, as for any device.  That
+ *     is the only difference a records device makes, and rule_deep the
+ *     only place that makes it: ENUM-RANGE, MACHINE-SPEED, the bulk rules,
+ *     decoys and the rest judge it as any device.
+ *  R22 A SEARCH (the archive's search, only a records device's) counts its
+ *     copies in the officer's bulk measure and baselines as that many
+ *     cables, not de-duplicated (R2 needs the cables, which the switch does
+ *     not learn), and is judged by the bulk rules if it counted any.  No
+ *     cable is named, so no run (R7), deep read or ODD-HOUR.  Throttled, a
+ *     search takes one token like a fetch (it is one request).
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -279,6 +295,9 @@ const dp_det_param dp_det_params[DP_P_COUNT] = {
 	[DP_P_WORK_END] = {"work.end", 20, 1, 24, "post-local hour the working day ends"},
 	[DP_P_ENUM_RUN_PACED] = {"enum.run-paced", 12, 3, 100000,
 				 "re-fetches in a row in monotonic order, none at machine speed"},
+	[DP_P_DEEP_RECORDS_MAX_HOUR] = {"deep.records-max-hour", 30, 0, 100000,
+					"a records device's deep-archive reads allowed in the "
+					"rolling hour (a person reviewing old cables)"},
 };
 
 void dp_det_config_default(dp_det_config *c)
@@ -800,16 +819,25 @@ static void ring_advance(struct rv r, int64_t t)
 	*r.last = idx;
 }
 
-static void ring_add(struct rv r, int64_t t)
+/* n events at t (saturating); n = 0 only advances. */
+static void ring_addn(struct rv r, int64_t t, uint32_t n)
 {
 	ring_advance(r, t);
+	if (!n)
+		return;
 	int64_t b = floormod(*r.last, r.n);
 	if (r.cnt[b] == 0)
 		r.first[b] = (uint32_t)(t - *r.last * r.w);
-	if (r.cnt[b] < UINT32_MAX) {
-		r.cnt[b]++;
-		(*r.sum)++;
-	}
+	uint32_t room = UINT32_MAX - *r.sum; /* sum >= every cnt */
+	if (n > room)
+		n = room;
+	r.cnt[b] += n;
+	*r.sum += n;
+}
+
+static void ring_add(struct rv r, int64_t t)
+{
+	ring_addn(r, t, 1);
 }
 
 /* The time of the earliest event still in the window; -1 if none. */
@@ -829,7 +857,7 @@ static int64_t ring_first(struct rv r)
 typedef struct {
 	uint8_t id[32];
 	int32_t officer, next; /* next: the officer's next device, -1 */
-	uint8_t active, decoy, esusp;
+	uint8_t active, decoy, records, esusp;
 	int64_t fired[DP_R_COUNT]; /* when each rule last fired for it; -1 never */
 	/* throttle (R12) */
 	int64_t thr_until, thr_start, thr_win, esc_alert;
@@ -1465,7 +1493,7 @@ static void set_working(dp_det *d, device *v, int was)
 		d->posts[d->offs[v->officer].post].working += now ? 1 : -1;
 }
 
-int dp_det_device(dp_det *d, const uint8_t id[32], const char *officer_name, int active, int decoy)
+int dp_det_device(dp_det *d, const uint8_t id[32], const char *officer_name, int active, int kind)
 {
 	if (!d || !id || !name_ok(officer_name))
 		return DP_EINVAL;
@@ -1485,7 +1513,8 @@ int dp_det_device(dp_det *d, const uint8_t id[32], const char *officer_name, int
 			d->offs[oi].dev_first = vi;
 		}
 		v->active = active != 0;
-		v->decoy = decoy != 0;
+		v->decoy = kind == DP_DET_DEV_DECOY;
+		v->records = kind == DP_DET_DEV_RECORDS;
 		if (v->active)
 			v->esusp = 0; /* R11 */
 		set_working(d, v, 0);
@@ -1503,7 +1532,8 @@ int dp_det_device(dp_det *d, const uint8_t id[32], const char *officer_name, int
 	v->next = d->offs[oi].dev_first;
 	d->offs[oi].dev_first = (int32_t)d->ndevs;
 	v->active = active != 0;
-	v->decoy = decoy != 0;
+	v->decoy = kind == DP_DET_DEV_DECOY;
+	v->records = kind == DP_DET_DEV_RECORDS;
 	for (int i = 0; i < DP_R_COUNT; i++)
 		v->fired[i] = -1;
 	v->place = -1;
@@ -2255,6 +2285,56 @@ static void rule_speed(struct ev *x)
 	finish(x, a);
 }
 
+/*
+ * DEEP-ARCHIVE (R21): a re-fetch of a cable accepted more than deep.days
+ * ago, age_s seconds old.  1 if it was a DEEP-READ weak signal.
+ */
+static int rule_deep(struct ev *x, int64_t age_s)
+{
+	dp_det *d = x->d;
+	device *v = x->v;
+	int pid = v->records ? DP_P_DEEP_RECORDS_MAX_HOUR : DP_P_DEEP_MAX_HOUR;
+	int64_t allowed = d->c.p[pid];
+	ring_add(RV(&v->deep, MIN_MS), x->t);
+	int over = v->deep.sum > allowed;
+	int sig = !v->records || over; /* the archive's work, within its allowance, is no signal */
+	if (sig)
+		add_signal(d, v, DP_S_DEEP_READ, x->t);
+	if (!over)
+		return sig;
+	dp_det_alert *a = begin(x, DP_R_DEEP_ARCHIVE, ring_first(RV(&v->deep, MIN_MS)));
+	if (a) {
+		snprintf(a->detail, sizeof a->detail,
+			 "%u re-fetches in the last hour of cables accepted more than deep.days=%lld "
+			 "days ago (this one: seq %lld, %lld days old); %s=%lld%s",
+			 v->deep.sum, (long long)d->c.p[DP_P_DEEP_DAYS], (long long)x->e->cable_seq,
+			 (long long)(age_s / 86400), dp_det_params[pid].name, (long long)allowed,
+			 v->records ? " (a records device: the archive's reading allowance)" : "");
+		finish(x, a);
+	}
+	return sig;
+}
+
+/*
+ * A search (R22): a records device decrypting e->copies record copies at
+ * once.  The bulk rules count them as that many cables (not distinct: the
+ * switch does not learn which); nothing else, no cable being named.
+ */
+static void on_search(struct ev *x)
+{
+	officer *o = x->o;
+	int64_t n = x->e->copies < 0 ? 0 : x->e->copies > DP_DET_COPIES_MAX ? DP_DET_COPIES_MAX
+									   : x->e->copies;
+	fold(o, x->p, x->t);
+	o->act_h = o->act_d = 1;
+	ring_addn(RV(&o->cap_h, MIN_MS), x->t, (uint32_t)n);
+	ring_addn(RV(&o->cap_d, HOUR_MS), x->t, (uint32_t)n);
+	o->cnt_h = o->cnt_h > UINT32_MAX - (uint32_t)n ? UINT32_MAX : o->cnt_h + (uint32_t)n;
+	o->cnt_d = o->cnt_d > UINT32_MAX - (uint32_t)n ? UINT32_MAX : o->cnt_d + (uint32_t)n;
+	if (n)
+		rule_bulk(x);
+}
+
 /* R19: the first fetch of a cable queued for the device. */
 static int delivery(const dp_det_event *e)
 {
@@ -2297,25 +2377,8 @@ static int on_fetch(struct ev *x)
 		rule_bulk(x);
 	if (!e->refetch)
 		return sig;
-	int64_t deep_s = d->c.p[DP_P_DEEP_DAYS] * 86400;
-	if (age_s > deep_s) {
-		add_signal(d, v, DP_S_DEEP_READ, x->t);
-		sig = 1;
-		ring_add(RV(&v->deep, MIN_MS), x->t);
-		if (v->deep.sum > d->c.p[DP_P_DEEP_MAX_HOUR]) {
-			dp_det_alert *a = begin(x, DP_R_DEEP_ARCHIVE, ring_first(RV(&v->deep, MIN_MS)));
-			if (a) {
-				snprintf(a->detail, sizeof a->detail,
-					 "%u re-fetches in the last hour of cables accepted more than "
-					 "deep.days=%lld days ago (this one: seq %lld, %lld days old); "
-					 "deep.max-hour=%lld",
-					 v->deep.sum, (long long)d->c.p[DP_P_DEEP_DAYS],
-					 (long long)e->cable_seq, (long long)(age_s / 86400),
-					 (long long)d->c.p[DP_P_DEEP_MAX_HOUR]);
-				finish(x, a);
-			}
-		}
-	}
+	if (age_s > d->c.p[DP_P_DEEP_DAYS] * 86400)
+		sig |= rule_deep(x, age_s);
 	rule_enum(x);
 	rule_speed(x);
 	return sig;
@@ -2424,8 +2487,8 @@ static int throttle_verdict(struct ev *x)
 		v->thr_refused = 0;
 		return DP_DET_ALLOW;
 	}
-	if (x->e->kind != DP_DET_FETCH)
-		return DP_DET_ALLOW;
+	if (x->e->kind != DP_DET_FETCH && x->e->kind != DP_DET_SEARCH)
+		return DP_DET_ALLOW; /* R22: a search is a read: one token, as a fetch */
 	if (x->e->flash && delivery(x->e)) {
 		d->st.flash_passed++; /* R20: never held back, no token, no refusal */
 		return DP_DET_ALLOW;
@@ -2488,7 +2551,7 @@ int dp_det_feed(dp_det *d, const dp_det_event *e)
 	x.o = &d->offs[x.v->officer];
 	x.p = &d->posts[x.o->post];
 	d->nal = 0;
-	int kind = e->kind >= DP_DET_FETCH && e->kind <= DP_DET_OTHER ? e->kind : DP_DET_OTHER;
+	int kind = e->kind >= DP_DET_FETCH && e->kind <= DP_DET_SEARCH ? e->kind : DP_DET_OTHER;
 	if (!x.v->active || x.v->esusp) {
 		/* suspended: blocked; only a decoy touch still alerts */
 		decoy_check(&x);
@@ -2512,6 +2575,9 @@ int dp_det_feed(dp_det *d, const dp_det_event *e)
 		break;
 	case DP_DET_NOT_ADDRESSED:
 		on_not_addressed(&x);
+		break;
+	case DP_DET_SEARCH:
+		on_search(&x);
 		break;
 	case DP_DET_DENIED:
 		add_signal(d, x.v, DP_S_DENIED, t);

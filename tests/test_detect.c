@@ -215,7 +215,11 @@ static void test_names(void)
 	CHECK(c.p[DP_P_BULK_CAP_HOUR] == 1500 && c.p[DP_P_BULK_CAP_DAY] == 4000 &&
 	      c.p[DP_P_BULK_FLOOR_HOUR] == 200 && c.p[DP_P_BULK_FLOOR_DAY] == 400 &&
 	      c.p[DP_P_BULK_K10] == 100 && c.p[DP_P_ENUM_RUN] == 60 && c.p[DP_P_SPEED_RUN] == 60 &&
-	      c.p[DP_P_DEEP_MAX_HOUR] == 0 && c.p[DP_P_ENUM_RUN_PACED] == 12);
+	      c.p[DP_P_DEEP_MAX_HOUR] == 0 && c.p[DP_P_ENUM_RUN_PACED] == 12 &&
+	      c.p[DP_P_DEEP_RECORDS_MAX_HOUR] == 30);
+	CHECK(strcmp(dp_det_params[DP_P_DEEP_RECORDS_MAX_HOUR].name, "deep.records-max-hour") == 0 &&
+	      dp_det_params[DP_P_DEEP_RECORDS_MAX_HOUR].min == 0 &&
+	      dp_det_params[DP_P_DEEP_RECORDS_MAX_HOUR].max == 100000);
 	CHECK(c.action[DP_R_DEEP_ARCHIVE] == DP_DET_SUSPEND &&
 	      c.action[DP_R_ENUM_RANGE] == DP_DET_SUSPEND &&
 	      c.action[DP_R_NOT_ADDRESSED] == DP_DET_SUSPEND &&
@@ -255,6 +259,12 @@ static void test_config_good(void)
 	CHECK(c.p[DP_P_BULK_CAP_HOUR] == 500 && c.p[DP_P_BULK_CAP_DAY] == 2000);
 	CHECK(c.p[DP_P_REALERT_SECONDS] == 0 && c.p[DP_P_WORK_START] == 0);
 	CHECK(c.p[DP_P_ENUM_RUN] == 60); /* untouched: the default */
+	CHECK(c.p[DP_P_DEEP_RECORDS_MAX_HOUR] == 30);
+	dp_det_config_free(&c);
+	CHECK(dp_det_config_parse(&c, "deep.records-max-hour = 0\n", 26, err, sizeof err) == DP_OK &&
+	      c.p[DP_P_DEEP_RECORDS_MAX_HOUR] == 0 && c.p[DP_P_DEEP_MAX_HOUR] == 0);
+	dp_det_config_free(&c);
+	r = dp_det_config_parse(&c, t, strlen(t), err, sizeof err);
 	CHECK(c.mode[DP_R_DECOY] == DP_DET_REPORT && c.action[DP_R_DECOY] == DP_DET_SUSPEND);
 	CHECK(c.action[DP_R_RISK] == DP_DET_SUSPEND && c.mode[DP_R_NETWORK] == DP_DET_OFF);
 	CHECK(c.nnets == 6 && c.nnet_posts == 2);
@@ -346,6 +356,16 @@ static void test_config_bad(void)
 	BAD("network.TOKYO = 192.0.2/24\n", DP_EPARSE, "line 1:", "not an address");
 	BAD("network.TOKYO = 192.0.02.0/24\n", DP_EPARSE, "line 1:", "not an address");
 	BAD("network.TOKYO = fe80::1%eth0/128\n", DP_EPARSE, "line 1:", "not an address");
+	BAD("deep.records-max-hour = -1\n", DP_EPARSE, "line 1: deep.records-max-hour", "0..100000");
+	BAD("deep.records-max-hour = 100001\n", DP_EPARSE,
+	    "line 1: deep.records-max-hour: 100001 is above the maximum 100000", NULL);
+	BAD("deep.records-max-hour = thirty\n", DP_EPARSE, "line 1: deep.records-max-hour: \"thirty\"",
+	    "0..100000");
+	BAD("deep.records-max-hour =\n", DP_EPARSE, "line 1: deep.records-max-hour: no value", NULL);
+	BAD("deep.records-max-hour = 30\ndeep.records-max-hour = 40\n", DP_EPARSE,
+	    "line 2: deep.records-max-hour: duplicate key", "line 1");
+	BAD("deep.record-max-hour = 30\n", DP_EPARSE, "unknown key \"deep.record-max-hour\"",
+	    "did you mean \"deep.records-max-hour\"?");
 	BAD("work.start = 20\n", DP_EPARSE, "line 1: work.start 20 is not before work.end 20",
 	    "start < end");
 	BAD("work.end = 5\n\nwork.start = 9\n", DP_EPARSE, "line 3:", "start < end");
@@ -1116,6 +1136,226 @@ static void test_deep(void)
 	dp_det_free(d);
 }
 
+/* ---- records devices (the archive) ---- */
+
+/* A records device: registered DP_DET_DEV_RECORDS (its officer's role RECORDS at the records post). */
+static void records_device(dp_det *d, int n, const char *officer_handle)
+{
+	uint8_t id[32];
+	devid(id, n);
+	CHECK(dp_det_device(d, id, officer_handle, 1, DP_DET_DEV_RECORDS) == DP_OK);
+}
+
+/* Shipped defaults for DEEP-ARCHIVE, ENUM-RANGE and MACHINE-SPEED (the base lines are tighter). */
+static const char *records_conf = "deep.max-hour = 0\n"
+				  "enum.run = 60\n"
+				  "enum.run-paced = 12\n"
+				  "speed.run = 60\n"
+				  "rule.DEEP-ARCHIVE.action = suspend\n"
+				  "rule.ENUM-RANGE.action = suspend\n";
+
+/* Re-fetches of cables age_days old, gap apart from t, in no order (up, down, up, ...). */
+static int reads(dp_det *d, int64_t t, int dev, int n, int64_t gap, int64_t age_days, int64_t base)
+{
+	int blocked = 0;
+	for (int i = 0; i < n; i++) {
+		int64_t seq = base + ((i & 1) ? i : -i) * 10;
+		blocked += fetch(d, t + i * gap, dev, seq, age_days * 86400, 1) != DP_DET_ALLOW;
+	}
+	return blocked;
+}
+
+static void test_records(void)
+{
+	struct cap c;
+	char conf[512];
+	snprintf(conf, sizeof conf, "%s", records_conf);
+	dp_det *d = engine(conf, &c);
+	officer(d, "kato.r", "TOKYO");
+	officer(d, "mori.a", "TOKYO");
+	officer(d, "sato.k", "TOKYO");
+	records_device(d, 1, "kato.r");
+	records_device(d, 2, "mori.a");
+	device(d, 3, "sato.k"); /* an ordinary device of the same post */
+	device(d, 4, "sato.k");
+	int64_t t = T0;
+	/* a day of ingest, day and night: deliveries every 5 minutes (ODD-HOUR points at night) */
+	for (int i = 0; i < 288; i++) {
+		dp_det_event e = mk(DP_DET_FETCH, t + i * 5 * MIN, 1, NULL);
+		e.cable_seq = 100000 + i;
+		e.cable_accepted = (t + i * 5 * MIN) / 1000 - 60;
+		e.queued = 1;
+		dp_det_feed(d, &e);
+	}
+	CHECK(c.n == 0);
+	/* a review: 20 old cables (40 years) in an hour, at a person's pace, in no order: nothing */
+	t += DAY + 10 * HOUR;
+	CHECK(reads(d, t, 1, 20, 3 * MIN, 40 * 365, 5000) == 0);
+	CHECK(c.n == 0);
+	/* a full allowance: 30 in the rolling hour (one every 110 s), still nothing, no RISK */
+	t += 2 * HOUR;
+	CHECK(reads(d, t, 1, 30, 110 * SEC, 40 * 365, 5000) == 0);
+	CHECKF(c.n == 0, "%d alerts, first %s", c.n, c.n ? c.a[0].detail : "");
+	/* the 31st in the hour: DEEP-ARCHIVE, suspended */
+	CHECK(fetch(d, t + 30 * 110 * SEC, 1, 9999, 40 * 365 * 86400, 1) == DP_DET_BLOCKED);
+	const dp_det_alert *a = last(&c, DP_R_DEEP_ARCHIVE);
+	CHECK(count(&c, DP_R_DEEP_ARCHIVE) == 1 && a && a->action == DP_DET_SUSPEND && a->page);
+	CHECKF(has(a, "31 re-fetches in the last hour of cables accepted more than deep.days=30 days "
+		      "ago (this one: seq 9999, 14600 days old); deep.records-max-hour=30 (a records "
+		      "device: the archive's reading allowance)"),
+	       "%s", a ? a->detail : "");
+	CHECK(a && a->first_ms == t && count(&c, DP_R_ENUM_RANGE) == 0 && count(&c, DP_R_RISK) == 0);
+
+	/* an ordered sweep of 200 by a records device, at machine speed, of recent cables:
+	   ENUM-RANGE at enum.run = 60, suspended, the rest refused */
+	c.n = 0;
+	t += DAY;
+	int ok = 0;
+	for (int i = 0; i < 200; i++)
+		ok += fetch(d, t + i * 300, 2, 7000 + i, 10 * 86400, 1) == DP_DET_ALLOW;
+	a = last(&c, DP_R_ENUM_RANGE);
+	CHECKF(ok == 59, "%d allowed", ok);
+	CHECK(count(&c, DP_R_ENUM_RANGE) == 1 && a && a->action == DP_DET_SUSPEND &&
+	      has(a, "60 re-fetches in a row in increasing acceptance order"));
+	CHECK(count(&c, DP_R_DEEP_ARCHIVE) == 0);
+	dp_det_free(d);
+
+	/* ... and at a person's pace through old cables: ENUM-RANGE at enum.run-paced = 12,
+	   long before the deep allowance */
+	d = engine(conf, &c);
+	officer(d, "kato.r", "TOKYO");
+	officer(d, "sato.k", "TOKYO");
+	records_device(d, 1, "kato.r");
+	device(d, 3, "sato.k");
+	t = T0 + 2 * HOUR;
+	ok = 0;
+	for (int i = 0; i < 200; i++)
+		ok += fetch(d, t + i * 20 * SEC, 1, 300 + i, 40 * 365 * 86400, 1) == DP_DET_ALLOW;
+	a = last(&c, DP_R_ENUM_RANGE);
+	CHECKF(ok == 11, "%d allowed", ok);
+	CHECK(count(&c, DP_R_ENUM_RANGE) == 1 && a && a->action == DP_DET_SUSPEND &&
+	      has(a, "enum.run-paced=12") && count(&c, DP_R_DEEP_ARCHIVE) == 0);
+	dp_det_free(d);
+
+	/* an ordinary device is unchanged by the new key: the first deep re-fetch suspends,
+	   even with deep.records-max-hour at its maximum */
+	snprintf(conf, sizeof conf, "%sdeep.records-max-hour = 100000\n", records_conf);
+	d = engine(conf, &c);
+	officer(d, "kato.r", "TOKYO");
+	officer(d, "sato.k", "TOKYO");
+	records_device(d, 1, "kato.r");
+	device(d, 3, "sato.k");
+	device(d, 4, "sato.k");
+	t = T0 + 2 * HOUR;
+	CHECK(fetch(d, t, 3, 50, 31 * 86400, 1) == DP_DET_BLOCKED);
+	a = last(&c, DP_R_DEEP_ARCHIVE);
+	CHECK(count(&c, DP_R_DEEP_ARCHIVE) == 1 && a && has(a, "1 re-fetches") &&
+	      has(a, "; deep.max-hour=0") && !has(a, "records"));
+	/* ... while the records device reads 100 old cables in an hour */
+	c.n = 0;
+	CHECK(reads(d, t, 1, 100, 30 * SEC, 31, 900) == 0 && c.n == 0);
+	/* the officer loses the role: registered again as an ordinary device, the next deep
+	   re-fetch is judged by deep.max-hour (its hour's 101st) */
+	uint8_t id1[32];
+	devid(id1, 1);
+	CHECK(dp_det_device(d, id1, "kato.r", 1, DP_DET_DEV_PLAIN) == DP_OK);
+	CHECK(fetch(d, t + 51 * MIN, 1, 1, 31 * 86400, 1) == DP_DET_BLOCKED);
+	CHECK(count(&c, DP_R_DEEP_ARCHIVE) == 1 && has(last(&c, DP_R_DEEP_ARCHIVE), "101 re-fetches") &&
+	      has(last(&c, DP_R_DEEP_ARCHIVE), "deep.max-hour=0"));
+	dp_det_free(d);
+
+	/* deep.max-hour = 5 for every device: the ordinary device's 6th pages, whatever the
+	   records allowance */
+	snprintf(conf, sizeof conf, "%sdeep.records-max-hour = 2\n", records_conf);
+	char *dm = strstr(conf, "deep.max-hour = 0");
+	if (dm)
+		dm[16] = '5';
+	d = engine(conf, &c);
+	officer(d, "sato.k", "TOKYO");
+	officer(d, "kato.r", "TOKYO");
+	device(d, 3, "sato.k");
+	device(d, 4, "sato.k");
+	records_device(d, 1, "kato.r");
+	CHECK(reads(d, t, 3, 5, MIN, 400, 700) == 0 && c.n == 0);
+	CHECK(fetch(d, t + 5 * MIN, 3, 1, 400 * 86400, 1) == DP_DET_BLOCKED);
+	CHECK(count(&c, DP_R_DEEP_ARCHIVE) == 1 && has(last(&c, DP_R_DEEP_ARCHIVE), "deep.max-hour=5"));
+	/* ... and the records device's allowance is its own key (2 here): the 3rd pages */
+	CHECK(reads(d, t, 1, 2, MIN, 400, 700) == 0 && count(&c, DP_R_DEEP_ARCHIVE) == 1);
+	CHECK(fetch(d, t + 2 * MIN, 1, 1, 400 * 86400, 1) == DP_DET_BLOCKED);
+	CHECK(count(&c, DP_R_DEEP_ARCHIVE) == 2 &&
+	      has(last(&c, DP_R_DEEP_ARCHIVE), "deep.records-max-hour=2"));
+	dp_det_free(d);
+}
+
+/* The archive's search: N record copies at once count N in the bulk rules. */
+static void test_search(void)
+{
+	struct cap c;
+	dp_det *d = engine("bulk.cap-hour = 400\n", &c);
+	officer(d, "kato.r", "TOKYO");
+	officer(d, "sato.k", "TOKYO");
+	records_device(d, 1, "kato.r");
+	records_device(d, 2, "kato.r");
+	device(d, 3, "sato.k");
+	int64_t t = T0 + 2 * HOUR;
+	dp_det_event e = mk(DP_DET_SEARCH, t, 1, NULL);
+	e.copies = 250;
+	CHECK(dp_det_feed(d, &e) == DP_DET_ALLOW && c.n == 0);
+	e.t_ms = t += MIN;
+	e.copies = 150; /* 400: the cap, not above it */
+	CHECK(dp_det_feed(d, &e) == DP_DET_ALLOW && c.n == 0);
+	/* one more read of the officer's, on the other device: 401 in the hour */
+	CHECK(fetch(d, t += MIN, 2, 42, 86400, 1) == DP_DET_BLOCKED);
+	const dp_det_alert *a = last(&c, DP_R_BULK_CAP);
+	CHECK(count(&c, DP_R_BULK_CAP) == 1 && a && a->action == DP_DET_SUSPEND &&
+	      has(a, "401 cables fetched in the last hour; hard cap bulk.cap-hour=400") &&
+	      a->first_ms == T0 + 2 * HOUR);
+	/* no run, no deep read: a search names no cable */
+	CHECK(count(&c, DP_R_ENUM_RANGE) == 0 && count(&c, DP_R_DEEP_ARCHIVE) == 0);
+	dp_det_free(d);
+
+	/* one search over more than the cap; copies out of range are clamped */
+	d = engine("bulk.cap-hour = 400\n", &c);
+	officer(d, "kato.r", "TOKYO");
+	officer(d, "sato.k", "TOKYO");
+	records_device(d, 1, "kato.r");
+	records_device(d, 2, "kato.r");
+	device(d, 3, "sato.k");
+	t = T0 + 2 * HOUR;
+	e = mk(DP_DET_SEARCH, t, 1, NULL);
+	e.copies = -5;
+	CHECK(dp_det_feed(d, &e) == DP_DET_ALLOW && c.n == 0);
+	e.copies = 0;
+	CHECK(dp_det_feed(d, &e) == DP_DET_ALLOW && c.n == 0);
+	e = mk(DP_DET_SEARCH, t + SEC, 2, NULL);
+	e.copies = INT64_MAX;
+	CHECK(dp_det_feed(d, &e) == DP_DET_BLOCKED);
+	CHECKF(count(&c, DP_R_BULK_CAP) == 1 && has(last(&c, DP_R_BULK_CAP), "1000000 cables fetched"),
+	       "%s", c.n ? c.a[0].detail : "");
+	dp_det_free(d);
+
+	/* a throttled device's search takes a token like a fetch */
+	d = engine("bulk.cap-hour = 400\nrule.BULK-CAP.action = throttle\n", &c);
+	officer(d, "kato.r", "TOKYO");
+	records_device(d, 1, "kato.r");
+	t = T0 + 2 * HOUR;
+	e = mk(DP_DET_SEARCH, t, 1, NULL);
+	e.copies = 401;
+	CHECK(dp_det_feed(d, &e) == DP_DET_ALLOW); /* the throttle's first token */
+	CHECK(count(&c, DP_R_BULK_CAP) == 1 && last(&c, DP_R_BULK_CAP)->action == DP_DET_THROTTLE);
+	int allowed = 0, refused = 0;
+	for (int i = 0; i < 8; i++) {
+		e.t_ms = t + (i + 1) * SEC;
+		e.copies = 1;
+		int v = dp_det_feed(d, &e);
+		allowed += v == DP_DET_ALLOW;
+		refused += v == DP_DET_THROTTLED;
+	}
+	CHECKF(allowed == 5 && refused == 3, "%d allowed, %d refused", allowed, refused);
+	CHECK(simple(d, DP_DET_OTHER, t + 10 * SEC, 1) == DP_DET_ALLOW);
+	dp_det_free(d);
+}
+
 /* ---- weak signals and RISK ---- */
 
 static void test_risk(void)
@@ -1749,6 +1989,8 @@ int main(void)
 	test_speed();
 	test_not_addressed();
 	test_deep();
+	test_records();
+	test_search();
 	test_risk();
 	test_modes();
 	test_throttle();

@@ -21,7 +21,9 @@
  * post's offset after a DST change, a device's status).  Decoy devices
  * (the security office's fictitious originators) are registered with
  * decoy=1: a request for their keys is an alarm; they are never counted
- * as a post's working devices.
+ * as a post's working devices.  Records devices (the archive's: a records
+ * officer's at the records post) are registered with DP_DET_DEV_RECORDS:
+ * DEEP-ARCHIVE gives them deep.records-max-hour instead of deep.max-hour.
  *
  * ---- Rules (each alert explains itself in dp_det_alert.detail) ----
  *   DECOY          a fetch of a decoy cable, or a request for a decoy device's keys
@@ -48,7 +50,11 @@
  *   NOT-ADDRESSED  more than not-addressed.max requests in 10 minutes for cables not
  *                  addressed to the device (the switch answers 404)
  *   DEEP-ARCHIVE   more than deep.max-hour re-fetches in the rolling hour of cables
- *                  accepted more than deep.days ago
+ *                  accepted more than deep.days ago; for a records device (registered
+ *                  DP_DET_DEV_RECORDS: the archive, whose work is reading old cables)
+ *                  more than deep.records-max-hour, and its deep re-fetches within that
+ *                  allowance are no DEEP-READ signal.  Every other rule judges a records
+ *                  device as any device.
  *   MACHINE-SPEED  speed.run re-fetches in a row, each less than speed.gap-ms after the
  *                  one before
  *   RISK           the device's weak-signal score reaches risk.page with at least two
@@ -190,6 +196,8 @@ enum dp_det_param_id {
 	DP_P_WORK_START,           /* work.start            7      0..23 (post-local hour) */
 	DP_P_WORK_END,             /* work.end              20     1..24 */
 	DP_P_ENUM_RUN_PACED,       /* enum.run-paced        12     3..100000 */
+	DP_P_DEEP_RECORDS_MAX_HOUR, /* deep.records-max-hour 30   0..100000 (a records device's
+				       deep.max-hour: the archive reads old cables as its work) */
 	DP_P_COUNT
 };
 extern const dp_det_param dp_det_params[DP_P_COUNT];
@@ -251,7 +259,12 @@ enum dp_det_kind {
 	DP_DET_DENIED,        /* any other refused request (clearance, policy, bad request) */
 	DP_DET_KEYREQ,        /* a request for a device's keys (key = that device, in `subject`) */
 	DP_DET_OTHER,         /* any other request (inbox, listing, submit, ack, log ...) */
+	DP_DET_SEARCH,        /* the archive's search: a records device decrypts `copies` record
+				 copies of its own choosing at once (the switch learns how many,
+				 not which): counted `copies` times by the bulk rules (BULK-*),
+				 no cable of its own (no run, no deep read); throttled like a fetch */
 };
+#define DP_DET_COPIES_MAX 1000000 /* SEARCH: copies beyond this count as this many */
 
 typedef struct {
 	int kind;                  /* enum dp_det_kind */
@@ -270,6 +283,9 @@ typedef struct {
 	int flash;                 /* 1: the cable is FLASH for this device (the precedence of
 				      its addressee role) */
 	int decoy;                 /* FETCH, NOT_ADDRESSED: the cable is a decoy */
+	/* SEARCH */
+	int64_t copies;            /* record copies the search decrypts (< 0: 0; above
+				      DP_DET_COPIES_MAX: that) */
 	/* KEYREQ */
 	uint8_t subject[32];       /* the device whose keys were asked for */
 } dp_det_event;
@@ -315,12 +331,25 @@ void dp_det_free(dp_det *d);
 /* Replaces the configuration (SIGHUP); state (baselines, throttles) is kept. */
 int dp_det_reconfigure(dp_det *d, const dp_det_config *c) DP_WUR;
 
+/* What a device is, for the rules (dp_det_device's kind). */
+enum dp_det_dev_kind {
+	DP_DET_DEV_PLAIN = 0,   /* an officer's device */
+	DP_DET_DEV_DECOY = 1,   /* the security office's fictitious originator's (a request for
+				   its keys is an alarm; never a post's working device) */
+	DP_DET_DEV_RECORDS = 2, /* the archive's (a records officer's at the records post):
+				   DEEP-ARCHIVE allows it deep.records-max-hour */
+};
+
 /* Registration; names are 1..DP_DET_NAME_MAX characters. */
 int dp_det_post(dp_det *d, const char *post, int32_t utc_offset_s) DP_WUR;
 int dp_det_officer(dp_det *d, const char *handle, const char *post) DP_WUR; /* post registered */
-/* active: the device may be used (not suspended or revoked). */
+/*
+ * active: the device may be used (not suspended or revoked); kind: enum
+ * dp_det_dev_kind (another value: DP_DET_DEV_PLAIN).  Registering again
+ * updates the kind too (an officer given or losing the role RECORDS).
+ */
 int dp_det_device(dp_det *d, const uint8_t id[32], const char *officer, int active,
-		  int decoy) DP_WUR;
+		  int kind) DP_WUR;
 /* Status change made outside the engine (operator, lapse, undo); DP_ENOTFOUND. */
 int dp_det_device_status(dp_det *d, const uint8_t id[32], int active) DP_WUR;
 /* Lifts a throttle (undo); DP_ENOTFOUND for an unknown device. */
