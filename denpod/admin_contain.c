@@ -627,7 +627,7 @@ int dpa_detect_check(const dpa_args *a)
 		printf("  rule %-14s %-8s %s\n", dp_det_rule_name(i), dp_det_mode_name(cfg.mode[i]),
 		       dp_det_action_name(cfg.action[i]));
 	for (int i = 0; i < DP_P_COUNT; i++)
-		printf("  %-20s %lld\n", dp_det_params[i].name, (long long)cfg.p[i]);
+		printf("  %-21s %lld\n", dp_det_params[i].name, (long long)cfg.p[i]);
 	printf("  networks: %zu\n", cfg.nnets);
 	dp_det_config_free(&cfg);
 	return 0;

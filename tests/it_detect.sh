@@ -213,7 +213,7 @@ check "test.x works after undo" wait_for answers x /v1/inbox 200
 check "... and gets the FLASH cable" answers x "/v1/cables/$FID" 200
 
 # ---- report-only: an alert, no page, no action ----
-printf 'speed.run = 6\nrule.DECOY.mode = report\n' >"$T/sw/detect.conf"
+printf 'speed.run = 6\nrule.DECOY.mode = report\ndeep.records-max-hour = 12\n' >"$T/sw/detect.conf"
 hup
 dp suzuki.a read "$DWID" >/dev/null 2>&1
 check "report-only DECOY alert" wait_for has_alert DECOY "$SUZ"
@@ -223,7 +223,7 @@ check "report-only: no page" [ "$(jq -r .denpo.page <<<"$R")" = false ]
 check "report-only: the device is not suspended" dp suzuki.a inbox
 check "log: the configuration at start" grep -q "Detail: at start: denpod [0-9.]*, detect.conf sha256 " <<<"$(D log show)"
 check "log: the report-only configuration after SIGHUP" \
-	grep -q "Detail: re-read on SIGHUP: denpod [0-9.]*, detect.conf sha256 [0-9a-f]*; off: none; report: DECOY; changed: speed.run=6; networks: 0" <<<"$(D log show)"
+	grep -q "Detail: re-read on SIGHUP: denpod [0-9.]*, detect.conf sha256 [0-9a-f]*; off: none; report: DECOY; changed: speed.run=6, deep.records-max-hour=12; networks: 0" <<<"$(D log show)"
 
 # ---- a bad detect.conf is kept out ----
 printf 'bulk.cap-hour = 0\n' >"$T/bad.conf"
