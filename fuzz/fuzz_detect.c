@@ -5,13 +5,15 @@
  *   even  the rest is a configuration text for dp_det_config_parse.  What
  *         parses must be within every bound; what does not must leave the
  *         defaults and an error naming its line.  A parsed configuration
- *         then drives an engine through a few fixed events.
+ *         then drives an engine (its one device a records device) through a
+ *         few fixed events.
  *   odd   an engine from a small fixed configuration, with posts, officers,
- *         devices (one a decoy, one inactive) registered, is fed events
+ *         devices (one a decoy, one a records device, one inactive) registered,
+ *         is fed events
  *         decoded from the rest, 12 bytes each: random kinds (some out of
  *         range), times stepping forwards and backwards, addresses from the
  *         registered networks or anywhere, sequence numbers, ages, flags
- *         (re-fetch, decoy, queued, FLASH);
+ *         (re-fetch, decoy, queued, FLASH), a search's copies (negative, huge);
  *         a few codes instead change the registry (status, unthrottle, an
  *         officer moving, a reconfiguration).  Every verdict and alert must
  *         be well-formed.
@@ -66,8 +68,9 @@ static void fixed_events(dp_det *d)
 	for (int i = 0; i < 8; i++) {
 		dp_det_event e;
 		memset(&e, 0, sizeof e);
-		e.kind = 1 + i % 5;
+		e.kind = 1 + i % 6;
 		e.t_ms = INT64_C(1772409600000) + i * 1000;
+		e.copies = i * 7;
 		memcpy(e.device, id, 32);
 		if (dp_det_addr_parse(addrs[i], e.addr))
 			__builtin_trap();
@@ -98,7 +101,7 @@ static int fuzz_config(const uint8_t *data, size_t size)
 			(void)dp_det_post(d, c.net_posts[j], (int32_t)(j * 3600));
 		if (c.nnet_posts && dp_det_officer(d, "fuzz.o", c.net_posts[0]) == DP_OK) {
 			uint8_t id[32] = {1};
-			(void)dp_det_device(d, id, "fuzz.o", 1, 0);
+			(void)dp_det_device(d, id, "fuzz.o", 1, DP_DET_DEV_RECORDS);
 		}
 		fixed_events(d);
 		dp_det_free(d);
@@ -117,6 +120,7 @@ static const char engine_conf[] = "network.TOKYO = 192.0.2.0/24, 2001:db8:1::/48
 				  "enum.run = 4\n"
 				  "speed.run = 4\n"
 				  "deep.max-hour = 2\n"
+				  "deep.records-max-hour = 3\n"
 				  "bulk.cap-hour = 30\n"
 				  "bulk.floor-hour = 5\n"
 				  "bulk.floor-day = 10\n"
@@ -152,8 +156,10 @@ static int fuzz_engine(const uint8_t *data, size_t size)
 		ids[i][0] = (uint8_t)(i + 1);
 		ids[i][31] = 0x5a;
 	}
-	for (int i = 0; i < NDEV; i++) /* device 8 a decoy, 9 inactive; 10 and 11 unknown */
-		if (dp_det_device(d, ids[i], offs[i % 5], i != 9, i == 8))
+	/* device 8 a decoy, 7 a records device, 9 inactive; 10 and 11 unknown */
+	for (int i = 0; i < NDEV; i++)
+		if (dp_det_device(d, ids[i], offs[i % 5], i != 9,
+				  i == 8 ? DP_DET_DEV_DECOY : i == 7 ? DP_DET_DEV_RECORDS : DP_DET_DEV_PLAIN))
 			__builtin_trap();
 	int64_t t = INT64_C(1772409600000);
 	int64_t seq = 1000;
@@ -191,7 +197,7 @@ static int fuzz_engine(const uint8_t *data, size_t size)
 		}
 		dp_det_event e;
 		memset(&e, 0, sizeof e);
-		e.kind = b[0] % 21 < 15 ? 1 + b[0] % 5 : b[0]; /* some out of range */
+		e.kind = b[0] % 21 < 15 ? 1 + b[0] % 6 : b[0]; /* some out of range */
 		e.t_ms = b[0] == 0xff ? (int64_t)(b[5] * (UINT64_C(1) << 56)) : t;
 		memcpy(e.device, ids[dev], 32);
 		if (b[5] < 8 * 28) {
@@ -212,6 +218,7 @@ static int fuzz_engine(const uint8_t *data, size_t size)
 		e.queued = (b[10] >> 4) & 1;
 		e.flash = (b[10] >> 5) & 1;
 		memcpy(e.subject, ids[b[11] % (NDEV + 2)], 32);
+		e.copies = (int64_t)(int8_t)b[11] * (b[9] & 0x80 ? INT64_C(100000000000) : 1);
 		int v = dp_det_feed(d, &e);
 		if (v < DP_DET_ALLOW || v > DP_DET_BLOCKED)
 			__builtin_trap();
