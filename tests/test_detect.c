@@ -1146,13 +1146,30 @@ static void records_device(dp_det *d, int n, const char *officer_handle)
 	CHECK(dp_det_device(d, id, officer_handle, 1, DP_DET_DEV_RECORDS) == DP_OK);
 }
 
-/* Shipped defaults for DEEP-ARCHIVE, ENUM-RANGE and MACHINE-SPEED (the base lines are tighter). */
-static const char *records_conf = "deep.max-hour = 0\n"
-				  "enum.run = 60\n"
-				  "enum.run-paced = 12\n"
-				  "speed.run = 60\n"
-				  "rule.DEEP-ARCHIVE.action = suspend\n"
-				  "rule.ENUM-RANGE.action = suspend\n";
+/*
+ * An engine with the shipped ENUM-RANGE and MACHINE-SPEED (the base lines are
+ * tighter), deep.max-hour = deep_max, extra lines; at TOKYO the records
+ * devices 1 and 5 of kato.r and 2 of mori.a, and the ordinary devices 3 and
+ * 4 of sato.k.
+ */
+static dp_det *archive_engine(int deep_max, const char *extra, struct cap *c)
+{
+	char conf[512];
+	snprintf(conf, sizeof conf,
+		 "deep.max-hour = %d\nenum.run = 60\nenum.run-paced = 12\nspeed.run = 60\n"
+		 "rule.DEEP-ARCHIVE.action = suspend\nrule.ENUM-RANGE.action = suspend\n%s",
+		 deep_max, extra ? extra : "");
+	dp_det *d = engine(conf, c);
+	officer(d, "kato.r", "TOKYO");
+	officer(d, "mori.a", "TOKYO");
+	officer(d, "sato.k", "TOKYO");
+	records_device(d, 1, "kato.r");
+	records_device(d, 5, "kato.r");
+	records_device(d, 2, "mori.a");
+	device(d, 3, "sato.k");
+	device(d, 4, "sato.k");
+	return d;
+}
 
 /* Re-fetches of cables age_days old, gap apart from t, in no order (up, down, up, ...). */
 static int reads(dp_det *d, int64_t t, int dev, int n, int64_t gap, int64_t age_days, int64_t base)
@@ -1168,16 +1185,7 @@ static int reads(dp_det *d, int64_t t, int dev, int n, int64_t gap, int64_t age_
 static void test_records(void)
 {
 	struct cap c;
-	char conf[512];
-	snprintf(conf, sizeof conf, "%s", records_conf);
-	dp_det *d = engine(conf, &c);
-	officer(d, "kato.r", "TOKYO");
-	officer(d, "mori.a", "TOKYO");
-	officer(d, "sato.k", "TOKYO");
-	records_device(d, 1, "kato.r");
-	records_device(d, 2, "mori.a");
-	device(d, 3, "sato.k"); /* an ordinary device of the same post */
-	device(d, 4, "sato.k");
+	dp_det *d = archive_engine(0, NULL, &c);
 	int64_t t = T0;
 	/* a day of ingest, day and night: deliveries every 5 minutes (ODD-HOUR points at night) */
 	for (int i = 0; i < 288; i++) {
@@ -1222,11 +1230,7 @@ static void test_records(void)
 
 	/* ... and at a person's pace through old cables: ENUM-RANGE at enum.run-paced = 12,
 	   long before the deep allowance */
-	d = engine(conf, &c);
-	officer(d, "kato.r", "TOKYO");
-	officer(d, "sato.k", "TOKYO");
-	records_device(d, 1, "kato.r");
-	device(d, 3, "sato.k");
+	d = archive_engine(0, NULL, &c);
 	t = T0 + 2 * HOUR;
 	ok = 0;
 	for (int i = 0; i < 200; i++)
@@ -1239,13 +1243,7 @@ static void test_records(void)
 
 	/* an ordinary device is unchanged by the new key: the first deep re-fetch suspends,
 	   even with deep.records-max-hour at its maximum */
-	snprintf(conf, sizeof conf, "%sdeep.records-max-hour = 100000\n", records_conf);
-	d = engine(conf, &c);
-	officer(d, "kato.r", "TOKYO");
-	officer(d, "sato.k", "TOKYO");
-	records_device(d, 1, "kato.r");
-	device(d, 3, "sato.k");
-	device(d, 4, "sato.k");
+	d = archive_engine(0, "deep.records-max-hour = 100000\n", &c);
 	t = T0 + 2 * HOUR;
 	CHECK(fetch(d, t, 3, 50, 31 * 86400, 1) == DP_DET_BLOCKED);
 	a = last(&c, DP_R_DEEP_ARCHIVE);
@@ -1266,16 +1264,7 @@ static void test_records(void)
 
 	/* deep.max-hour = 5 for every device: the ordinary device's 6th pages, whatever the
 	   records allowance */
-	snprintf(conf, sizeof conf, "%sdeep.records-max-hour = 2\n", records_conf);
-	char *dm = strstr(conf, "deep.max-hour = 0");
-	if (dm)
-		dm[16] = '5';
-	d = engine(conf, &c);
-	officer(d, "sato.k", "TOKYO");
-	officer(d, "kato.r", "TOKYO");
-	device(d, 3, "sato.k");
-	device(d, 4, "sato.k");
-	records_device(d, 1, "kato.r");
+	d = archive_engine(5, "deep.records-max-hour = 2\n", &c);
 	CHECK(reads(d, t, 3, 5, MIN, 400, 700) == 0 && c.n == 0);
 	CHECK(fetch(d, t + 5 * MIN, 3, 1, 400 * 86400, 1) == DP_DET_BLOCKED);
 	CHECK(count(&c, DP_R_DEEP_ARCHIVE) == 1 && has(last(&c, DP_R_DEEP_ARCHIVE), "deep.max-hour=5"));
@@ -1291,12 +1280,7 @@ static void test_records(void)
 static void test_search(void)
 {
 	struct cap c;
-	dp_det *d = engine("bulk.cap-hour = 400\n", &c);
-	officer(d, "kato.r", "TOKYO");
-	officer(d, "sato.k", "TOKYO");
-	records_device(d, 1, "kato.r");
-	records_device(d, 2, "kato.r");
-	device(d, 3, "sato.k");
+	dp_det *d = archive_engine(0, "bulk.cap-hour = 400\n", &c);
 	int64_t t = T0 + 2 * HOUR;
 	dp_det_event e = mk(DP_DET_SEARCH, t, 1, NULL);
 	e.copies = 250;
@@ -1305,7 +1289,7 @@ static void test_search(void)
 	e.copies = 150; /* 400: the cap, not above it */
 	CHECK(dp_det_feed(d, &e) == DP_DET_ALLOW && c.n == 0);
 	/* one more read of the officer's, on the other device: 401 in the hour */
-	CHECK(fetch(d, t += MIN, 2, 42, 86400, 1) == DP_DET_BLOCKED);
+	CHECK(fetch(d, t += MIN, 5, 42, 86400, 1) == DP_DET_BLOCKED);
 	const dp_det_alert *a = last(&c, DP_R_BULK_CAP);
 	CHECK(count(&c, DP_R_BULK_CAP) == 1 && a && a->action == DP_DET_SUSPEND &&
 	      has(a, "401 cables fetched in the last hour; hard cap bulk.cap-hour=400") &&
@@ -1315,19 +1299,14 @@ static void test_search(void)
 	dp_det_free(d);
 
 	/* one search over more than the cap; copies out of range are clamped */
-	d = engine("bulk.cap-hour = 400\n", &c);
-	officer(d, "kato.r", "TOKYO");
-	officer(d, "sato.k", "TOKYO");
-	records_device(d, 1, "kato.r");
-	records_device(d, 2, "kato.r");
-	device(d, 3, "sato.k");
+	d = archive_engine(0, "bulk.cap-hour = 400\n", &c);
 	t = T0 + 2 * HOUR;
 	e = mk(DP_DET_SEARCH, t, 1, NULL);
 	e.copies = -5;
 	CHECK(dp_det_feed(d, &e) == DP_DET_ALLOW && c.n == 0);
 	e.copies = 0;
 	CHECK(dp_det_feed(d, &e) == DP_DET_ALLOW && c.n == 0);
-	e = mk(DP_DET_SEARCH, t + SEC, 2, NULL);
+	e = mk(DP_DET_SEARCH, t + SEC, 5, NULL);
 	e.copies = INT64_MAX;
 	CHECK(dp_det_feed(d, &e) == DP_DET_BLOCKED);
 	CHECKF(count(&c, DP_R_BULK_CAP) == 1 && has(last(&c, DP_R_BULK_CAP), "1000000 cables fetched"),
@@ -1335,9 +1314,7 @@ static void test_search(void)
 	dp_det_free(d);
 
 	/* a throttled device's search takes a token like a fetch */
-	d = engine("bulk.cap-hour = 400\nrule.BULK-CAP.action = throttle\n", &c);
-	officer(d, "kato.r", "TOKYO");
-	records_device(d, 1, "kato.r");
+	d = archive_engine(0, "bulk.cap-hour = 400\nrule.BULK-CAP.action = throttle\n", &c);
 	t = T0 + 2 * HOUR;
 	e = mk(DP_DET_SEARCH, t, 1, NULL);
 	e.copies = 401;
