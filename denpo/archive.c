@@ -61,13 +61,6 @@ static int archive_open(cli_ctx *x, archive_db *a)
 	return archive_open_how(x, a, 1);
 }
 
-/*
- * The schedule the retention ends are computed with: the switch's, as this
- * device keeps it from the directory answer (HOME/records, denpo/schedule.c;
- * declared in denpo/cli.h there).
- */
-const dp_records_sched *cli_records(cli_ctx *x);
-
 /* A row of MRN|ID, or an exit code (reported). */
 static int row_get(cli_ctx *x, archive_db *a, const char *ref, archive_row *r)
 {
