@@ -1,5 +1,5 @@
 /*
- * denpo/archive.h - the records device's archive (`denpo archive`,
+ * denpo/archive.h - the records device's archive (`denpo records`,
  * include/denpo/records.h; docs/operations.md, "The archive").
  *
  * A records device is a device of an officer holding the role
@@ -129,7 +129,7 @@ const char *archive_due_why(const archive_row *r, int64_t now);
 int archive_export(cli_ctx *x, archive_db *a, const archive_row *r, const char *dir, char *why,
 		   size_t whycap) DP_WUR;
 
-/* `denpo archive ...` (denpo/archive.c): the records commands; the older listing otherwise. */
-int cmd_records_archive(cli_ctx *x, int argc, char **argv);
+/* `denpo records SUBCOMMAND` (denpo/records_cmd.c): the records device's commands. */
+int cmd_records(cli_ctx *x, int argc, char **argv);
 
 #endif
