@@ -1,5 +1,5 @@
 /*
- * denpo/archive_bag.c - what `denpo archive export` hands to the export bag
+ * denpo/archive_bag.c - what `denpo records export` hands to the export bag
  * (denpo/bag.h, dp_export_bag): gathered from the archive's row after the
  * switch logged the act export, with the declassification's records
  * entries (GET /v1/records/state?log_size=M) and the cable-accepted entry

@@ -1,7 +1,7 @@
 /*
  * denpo/archive_export.c - the export bag of a declassified cable
  * (denpo/bag.h, docs/formats.md "The export bag"): what it holds, written
- * by dp_export_bag for `denpo archive export`, and every check of
+ * by dp_export_bag for `denpo records export`, and every check of
  * dp_export_verify for `denpo audit verify BAG`.
  *
  * One model serves both: the bag's derived files (cable.txt,

@@ -13,7 +13,7 @@
  * encrypted to every records device the switch would offer for it.  A
  * records device keeps every epoch key it ever had (the archive's keys
  * live long by design, docs/threat-model.md) and keeps the record copies
- * in its archive (denpo archive).
+ * in its archive (denpo records).
  *
  * The schedule.  Configured once for the ministry on the switch
  * (denpod.conf records_* keys, dp_records_sched_set), handed to every
