@@ -213,4 +213,10 @@ rc=$?
 check "a destruction undone in the table alone: denpod check finds it (exit $rc)" \
 	all '[ "$rc" = 1 ]' "grep -q 'DAMAGE .*records_state is not what its records entries make' '$T/check.out'"
 stop_switch || no "denpod stops cleanly"
+# a database from before records_log: the switch adds the table when it opens it
+db_sql "DROP TABLE records_log" >/dev/null || no "drop records_log"
+start_switch || no "denpod restarts"
+check "a database without records_log gets it, empty, when the switch opens it" \
+	[ "$(db_sql "SELECT count(*) FROM records_log")" = 0 ]
+stop_switch || no "denpod stops cleanly"
 t_done it_records_acts
