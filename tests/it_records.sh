@@ -142,6 +142,18 @@ check "(c) denpo audit verify accepts the bag" [ $? = 0 ]
 check "(c) the bag proves the proposal and the approval (their records entries), by two officers" \
 	[ "$(jq -c '[([.log_entries[] | select(.event == "records") | .act] | index("declassify-propose", "declassify-approve") != null),
 		(.declassification.approvers | unique | length)]' "$T/c2.bag/data/metadata.json")" = '[true,true,2]' ]
+# root on the switch answers another entry as the approval's (the cable's cable-accepted entry,
+# its proof valid): the device finds it is no records entry and exports nothing (exit 3)
+ID2=$(dp rec.a --json records list | jq -r --arg m "$C2" '.records[] | select(.mrn == $m) | .cable_id')
+APPR="FROM records_log WHERE cable_id = x'$ID2' AND act = 5" # DP_REC_APPROVE
+AIDX=$(db_sql "SELECT idx $APPR")
+db_sql "UPDATE records_log SET idx = (SELECT log_idx FROM cables WHERE cable_id = x'$ID2') WHERE cable_id = x'$ID2' AND act = 5" ||
+	no "alter records_log"
+dp rec.a records export "$C2" --out "$T/forged.bag" >/dev/null 2>"$T/err"
+rc=$?
+forged_refused() { [ "$rc" = 3 ] && grep -q "records entry of .*: it is not one" "$T/err" && [ ! -e "$T/forged.bag" ]; }
+check "(c) a forged records entry: nothing exported, a verification failure (exit $rc)" forged_refused
+db_sql "UPDATE records_log SET idx = $AIDX WHERE cable_id = x'$ID2' AND act = 5" || no "restore records_log"
 dp rec.a records hold "$C1" >/dev/null 2>&1
 check "(c) a hold needs a reason (exit 2)" [ $? = 2 ]
 dp rec.a records hold "$C1" --reason "litigation 2026-17" >/dev/null 2>"$T/err" || no "(c) hold: $(cat "$T/err")"
@@ -172,7 +184,8 @@ rec() { grep -c "records $1 .*by rec.a" "$T/br/report.txt"; }
 check "(d) rec.a's show is a records read entry in denpo audit" [ "$(rec "read of $C1")" = 1 ]
 check "(d) both searches are records search entries, with their query hash" \
 	[ "$(grep -c "records search by rec.a: query sha256:[0-9a-f]\{16\} over [0-9]" "$T/br/report.txt")" = 2 ]
-check "(d) the export is a records export entry" [ "$(rec "export of $C2")" = 1 ]
+check "(d) each export is a records export entry (the one refused on the device too: logged first)" \
+	[ "$(rec "export of $C2")" = 2 ]
 check "(d) so are the schedule's acts (propose, hold, release)" \
 	[ "$(rec "declassify-propose of $C2")" = 1 ] && [ "$(rec "hold of $C1")" = 1 ] && [ "$(rec "release of $C1")" = 1 ]
 check "(d) a refused act is no entry (rec.a's own approval)" [ "$(rec "declassify-approve")" = 0 ]
