@@ -1,5 +1,5 @@
 /*
- * denpo/archive.h - the records device's archive (`denpo archive`,
+ * denpo/archive.h - the records device's archive (`denpo records`,
  * include/denpo/records.h; docs/operations.md, "The archive").
  *
  * A records device is a device of an officer holding the role
@@ -122,14 +122,17 @@ const char *archive_due_why(const archive_row *r, int64_t now);
 /*
  * The bag of a declassified cable into dir (denpo/archive_bag.c): the
  * record copy's signed plaintext and submission, its cable-accepted entry
- * with an inclusion proof at this device's verified checkpoint, handed to
- * dp_export_bag (denpo/bag.h).  Called after the switch logged the export.
+ * and its records entries (GET /v1/records/state?log_size=M: the
+ * declassification's proposal and approval), each with an inclusion proof
+ * under the one checkpoint that answer brought and this device verified
+ * (bind_checkpoint), handed to dp_export_bag (denpo/bag.h).  Called after
+ * the switch logged the export.
  * DP codes with why.
  */
 int archive_export(cli_ctx *x, archive_db *a, const archive_row *r, const char *dir, char *why,
 		   size_t whycap) DP_WUR;
 
-/* `denpo archive ...` (denpo/archive.c): the records commands; the older listing otherwise. */
-int cmd_records_archive(cli_ctx *x, int argc, char **argv);
+/* `denpo records SUBCOMMAND` (denpo/records_cmd.c): the records device's commands. */
+int cmd_records(cli_ctx *x, int argc, char **argv);
 
 #endif

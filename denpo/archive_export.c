@@ -1,7 +1,7 @@
 /*
  * denpo/archive_export.c - the export bag of a declassified cable
  * (denpo/bag.h, docs/formats.md "The export bag"): what it holds, written
- * by dp_export_bag for `denpo archive export`, and every check of
+ * by dp_export_bag for `denpo records export`, and every check of
  * dp_export_verify for `denpo audit verify BAG`.
  *
  * One model serves both: the bag's derived files (cable.txt,
@@ -30,12 +30,6 @@
 #ifndef DENPO_VERSION
 #define DENPO_VERSION "unknown"
 #endif
-
-/* The log's names of the two acts of a declassification (denpo/records.h, dp_records_act_name). */
-static const char ACT_PROPOSE[] = "declassify-propose";
-static const char ACT_APPROVE[] = "declassify-approve";
-/* The log's name of the archive's event (include/denpo/logentry.h). */
-static const char EV_RECORDS[] = "records";
 
 #define PROOF_TEXT_MAX DP_TLOG_PROOF_TEXT_MAX
 /*
@@ -77,8 +71,14 @@ static void xbag_free(xbag *b)
 
 static int is_records(const dp_logent *e)
 {
-	const char *n = dp_log_event_name(e->event);
-	return n && !strcmp(n, EV_RECORDS);
+	return e->event == DP_LOG_RECORDS;
+}
+
+/* The act of a records entry (enum dp_records_act), 0 if it names none. */
+static int act_of(const dp_logent *e)
+{
+	int act = 0;
+	return is_records(e) && dp_records_act_parse(e->act, &act) == DP_OK ? act : 0;
 }
 
 /*
@@ -142,14 +142,15 @@ static int check_declassified(xbag *b, char *why, size_t cap)
 		const dp_logent *e = &b->ents[i].e;
 		if (!b->ents[i].decoded || !is_records(e) || memcmp(e->cable_id, b->c.id, DP_CABLE_ID) != 0)
 			continue;
-		if (!strcasecmp(e->act, ACT_PROPOSE) && !b->propose)
+		if (act_of(e) == DP_REC_PROPOSE && !b->propose)
 			b->propose = e;
-		else if (!strcasecmp(e->act, ACT_APPROVE) && !b->approve)
+		else if (act_of(e) == DP_REC_APPROVE && !b->approve)
 			b->approve = e;
 	}
 	if (!b->propose || !b->approve) {
-		snprintf(why, cap, "no %s entry of the cable's declassification",
-			 !b->propose ? "proposal (declassify-propose)" : "approval (declassify-approve)");
+		snprintf(why, cap, "no %s (%s) entry of the cable's declassification",
+			 !b->propose ? "proposal" : "approval",
+			 dp_records_act_name(!b->propose ? DP_REC_PROPOSE : DP_REC_APPROVE));
 		return DP_ESTATE;
 	}
 	if (!strcmp(b->propose->officer, b->approve->officer)) {

@@ -18,7 +18,7 @@
  *                checkpoint) and the checks of `denpo audit verify BAG`.
  *                denpo/archive_export.c.
  *
- * `denpo archive export MRN --out DIR` (denpo/archive.c) fills one
+ * `denpo records export MRN --out DIR` (denpo/records_cmd.c, denpo/archive_bag.c) fills one
  * dp_export and calls dp_export_bag; nothing else.
  *
  * The export bag's payload (data/):
@@ -148,7 +148,7 @@ int dp_bag_info_parse(const uint8_t *p, size_t n, dp_bag *b, char *why, size_t w
 #define DP_EXPORT_ENTRIES_MAX 64       /* log entries (accepted parts and records acts) in one bag */
 
 /*
- * What `denpo archive export` hands over.  All pointers are the caller's
+ * What `denpo records export` hands over.  All pointers are the caller's
  * and are only read.  The log entries are as the switch answers them
  * (dp_log_incl: entry bytes, index and inclusion proof, unverified), each
  * proved against the one signed checkpoint `checkpoint` (a proof of

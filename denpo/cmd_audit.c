@@ -95,7 +95,7 @@ static const char verify_help[] =
 	"usage: denpo audit verify DIR|BAG|FILE [--log-key VKEY|FILE]\n"
 	"\n"
 	"Checks offline, without the switch:\n"
-	"  BAG     an export bag of a declassified cable (`denpo archive export`; a\n"
+	"  BAG     an export bag of a declassified cable (`denpo records export`; a\n"
 	"          directory with bagit.txt): the BagIt manifests, the cable's signature,\n"
 	"          that cable.txt, metadata.json and attachments/ are the signed cable's,\n"
 	"          the cable-accepted entry (cable id, MRN, originating device), every log\n"

@@ -710,7 +710,7 @@ static int incl_json_pv(dps_store *s, uint64_t idx, uint64_t size, dpd_prover *p
 	return DP_OK;
 }
 
-static int incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
+int dpd_incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out)
 {
 	return incl_json_pv(s, idx, size, NULL, out);
 }
@@ -771,8 +771,8 @@ static int resolve_one(void *ctx, const dps_officer *o, const dps_device *d, int
 		return json_array_size(x->unreachable) > DP_MAX_RECIPIENTS ? DP_ETOOBIG : DP_OK;
 	}
 	json_t *ej = NULL, *kj = NULL;
-	r = incl_json(x->s, (uint64_t)eidx, x->size, &ej);
-	r = r ? r : incl_json(x->s, (uint64_t)kidx, x->size, &kj);
+	r = dpd_incl_json(x->s, (uint64_t)eidx, x->size, &ej);
+	r = r ? r : dpd_incl_json(x->s, (uint64_t)kidx, x->size, &kj);
 	if (r) {
 		json_decref(ej);
 		json_decref(j);

@@ -44,6 +44,12 @@ void dpd_get_resolve(const dpd_call *c);
 void dpd_get_device(const dpd_call *c);
 void dpd_get_status(const dpd_call *c);
 void dpd_get_accepted(const dpd_call *c);
+/*
+ * Log entry idx as answers carry it, {"index", "entry" (b64), "proof"}, its
+ * inclusion proof in the tree of `size` (idx < size).  DP_ESTORE: the entry
+ * or a tile is not stored.
+ */
+int dpd_incl_json(dps_store *s, uint64_t idx, uint64_t size, json_t **out) DP_WUR;
 /* api_offidx.c: the officer index (an officer's record and proof) */
 void dpd_get_officer(const dpd_call *c);
 /* api_devices.c: a device's approval of, or report on, another device of its officer */

@@ -45,6 +45,7 @@
 #include "denpod/detect_srv.h"
 #include "denpod/op.h"
 #include "denpod/policy.h"
+#include "denpod/query.h"
 #include "denpod/server.h"
 
 #define RECORDS_BODY_MAX 4096 /* {"act", "cable", "detail" of at most 512}: far below */
@@ -164,6 +165,8 @@ static int records_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	dpl_source(e, op->addr);
 	uint64_t idx;
 	r = dpl_put(st, x, &idx);
+	if (!r && k->has_cable) /* GET /v1/records/state finds the cable's entries by it */
+		r = dps_records_log_add(st, k->cable_id, (int64_t)idx, k->act);
 	if (!r) {
 		op->log_idx = (int64_t)idx;
 		(*logged)++;
@@ -303,7 +306,51 @@ void dpd_post_records(const dpd_call *c)
 	dpd_batch_add(c->srv, op);
 }
 
-/* ---- GET /v1/records/state?cable=hex32 ---- */
+/* ---- GET /v1/records/state?cable=hex32[&log_size=M] ---- */
+
+struct entries_ctx {
+	dps_store *s;
+	uint64_t size; /* the answer's checkpoint */
+	json_t *arr;
+};
+
+/* One records entry of the cable: with its proof if the checkpoint covers it, else its index alone. */
+static int entry_one(void *ctx, int64_t idx)
+{
+	struct entries_ctx *x = ctx;
+	json_t *e = NULL;
+	int r = (uint64_t)idx < x->size ? dpd_incl_json(x->s, (uint64_t)idx, x->size, &e) : DP_OK;
+	if (!r && !e)
+		e = json_pack("{s:I}", "index", (json_int_t)idx); /* not under the checkpoint yet */
+	if (!r && (!e || json_array_append_new(x->arr, e)))
+		r = DP_ENOMEM;
+	return r;
+}
+
+/* "log" and "entries" of the answer j, under the latest checkpoint (consistent with m). */
+static int state_entries(const dpd_call *c, const uint8_t id[DP_CABLE_ID], uint64_t m, json_t *j,
+			 char *msg, size_t cap)
+{
+	json_t *logj = NULL;
+	struct entries_ctx x = {c->srv->store, 0, json_array()};
+	int r = x.arr ? dps_snapshot_begin(c->srv->store) : DP_ENOMEM;
+	if (r) {
+		json_decref(x.arr);
+		return r;
+	}
+	r = dpd_log_view(c->srv, m, &logj, &x.size, msg, cap);
+	if (!r)
+		r = dps_records_log_each(c->srv->store, id, DP_RECORDS_ENTRIES_MAX, entry_one, &x);
+	dps_snapshot_end(c->srv->store);
+	if (r) {
+		json_decref(logj);
+		json_decref(x.arr);
+		return r;
+	}
+	json_object_set_new(j, "log", logj);
+	json_object_set_new(j, "entries", x.arr);
+	return DP_OK;
+}
 
 void dpd_get_records_state(const dpd_call *c)
 {
@@ -317,6 +364,13 @@ void dpd_get_records_state(const dpd_call *c)
 		dpd_reply_error(c->rq, 400, DP_EPARSE, "give ?cable=<32 hex digits>: the cable's id");
 		return;
 	}
+	int with_log;
+	uint64_t m;
+	char msg[DPQ_MSG_MAX];
+	if (dpd_log_size_param(c->q, &with_log, &m, msg, sizeof msg)) {
+		dpd_reply_error(c->rq, 400, DP_EPARSE, msg);
+		return;
+	}
 	if (own_cable(c, hex, DP_DET_OTHER, &cable))
 		return;
 	int r = dps_records_get(c->srv->store, cable.cable_id, &st);
@@ -324,6 +378,13 @@ void dpd_get_records_state(const dpd_call *c)
 		dpd_reply_error(c->rq, dpd_http_status(r), r, "cannot read the record copy's state; retry");
 		return;
 	}
-	dpd_reply_json(c->rq, 200, json_pack("{s:s, s:o}", "reference", cable.mrn, "state",
-					     state_json(&st)));
+	json_t *j = json_pack("{s:s, s:o}", "reference", cable.mrn, "state", state_json(&st));
+	snprintf(msg, sizeof msg, "cannot read the record copy's log entries; retry");
+	r = !j ? DP_ENOMEM : with_log ? state_entries(c, cable.cable_id, m, j, msg, sizeof msg) : DP_OK;
+	if (r) {
+		json_decref(j);
+		dpd_reply_error(c->rq, r == DP_EINVAL ? 400 : dpd_http_status(r), r, msg);
+		return;
+	}
+	dpd_reply_json(c->rq, 200, j);
 }

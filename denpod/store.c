@@ -173,6 +173,17 @@ static const char schema_offidx_pg[] =
 	" changed " INT " NOT NULL);"
 static const char schema_records[] = SCHEMA_RECORDS("BLOB", "INTEGER");
 static const char schema_records_pg[] = SCHEMA_RECORDS("BYTEA", "BIGINT");
+/*
+ * The log index of each "records" entry of a cable (store.h
+ * dps_records_log_*), written with the entry: GET /v1/records/state
+ * answers the entries with their proofs.  Added to a database that lacks
+ * it when first opened, empty (the acts before it are in the log, not here).
+ */
+#define SCHEMA_RECORDS_LOG(BLOB, INT)                                                              \
+	"CREATE TABLE IF NOT EXISTS records_log(cable_id " BLOB " NOT NULL, idx " INT " NOT NULL," \
+	" act " INT " NOT NULL, PRIMARY KEY(cable_id, idx));"
+static const char schema_records_log[] = SCHEMA_RECORDS_LOG("BLOB", "INTEGER");
+static const char schema_records_log_pg[] = SCHEMA_RECORDS_LOG("BYTEA", "BIGINT");
 
 /* Runs sql (DDL, several statements) in one write transaction: all of it or nothing. */
 static int exec_txn(dps_store *s, const char *sql, const char *sql2)
@@ -297,6 +308,9 @@ static int schema_sqlite(dps_store *s, const char *path, int create)
 	if (!r)
 		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
 			       "name='records_state'", 1, schema_records);
+	if (!r)
+		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+			       "name='records_log'", 1, schema_records_log);
 	return r;
 }
 
@@ -380,6 +394,7 @@ const dps_table dps_tables[] = {
 	{"operators", DPS_TAB_COPY, 0},
 	{"officer_index", DPS_TAB_COPY, 0},
 	{"records_state", DPS_TAB_COPY, 0},
+	{"records_log", DPS_TAB_COPY, 0},
 	{"dirver", DPS_TAB_COPY, 0},
 	/* PostgreSQL's coordination rows (the writers' lock, the signing lease): made by its schema */
 	{"log_head", DPS_TAB_PG, 0},
@@ -422,6 +437,8 @@ int dps_schema_pg_make(dps_store *s)
 		r = dpdb_exec(s->db, schema_operators_pg);
 	if (!r)
 		r = dpdb_exec(s->db, schema_records_pg);
+	if (!r)
+		r = dpdb_exec(s->db, schema_records_log_pg);
 	return r ? r : dpdb_exec(s->db, schema_offidx_pg);
 }
 
@@ -529,7 +546,13 @@ static int schema_pg(dps_store *s, const char *path, int create)
 	if (!r)
 		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
 				 "table_schema=current_schema() AND table_name='records_state'", &added);
-	return r || added == 1 ? r : exec_txn(s, schema_records_pg, NULL);
+	if (!r && added != 1)
+		r = exec_txn(s, schema_records_pg, NULL);
+	/* the log indices of the archive's acts, to a database made before them */
+	if (!r)
+		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
+				 "table_schema=current_schema() AND table_name='records_log'", &added);
+	return r || added == 1 ? r : exec_txn(s, schema_records_log_pg, NULL);
 }
 
 /* The schema by kind of database: the one place the store's DDL differs. */

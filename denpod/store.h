@@ -852,5 +852,16 @@ int dps_records_put(dps_store *s, const uint8_t id[DP_CABLE_ID], const dp_record
 int dps_records_count(dps_store *s, int64_t *n) DP_WUR;
 /* 1 if a and b say the same (field by field: what follows a string's NUL is not compared). */
 int dps_records_same(const dp_records_state *a, const dp_records_state *b);
+/*
+ * The log index of each "records" entry of a cable (table records_log):
+ * dps_records_log_add inside the transaction that appends the entry
+ * (DP_EINVAL outside one), act its dp_records_act.  dps_records_log_each
+ * calls cb with the indices in log order, at most max of them: when a
+ * cable has more, the schedule's decisions (every act but read and export)
+ * are all kept and the oldest reads and exports left out.
+ */
+int dps_records_log_add(dps_store *s, const uint8_t id[DP_CABLE_ID], int64_t idx, int act) DP_WUR;
+int dps_records_log_each(dps_store *s, const uint8_t id[DP_CABLE_ID], size_t max,
+			 int (*cb)(void *ctx, int64_t idx), void *ctx) DP_WUR;
 
 #endif

@@ -2,6 +2,7 @@
  * denpod/store_records.c - the archive's state of each record copy
  * (store.h dps_records_*; table records_state, store.c).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "denpod/store_impl.h"
@@ -76,4 +77,56 @@ int dps_records_same(const dp_records_state *a, const dp_records_state *b)
 	       !strcmp(a->held_by, b->held_by) && a->held_at == b->held_at &&
 	       !strcmp(a->hold_reason, b->hold_reason) && !strcmp(a->destroyed_by, b->destroyed_by) &&
 	       a->destroyed_at == b->destroyed_at;
+}
+
+int dps_records_log_add(dps_store *s, const uint8_t id[DP_CABLE_ID], int64_t idx, int act)
+{
+	if (!s->in_txn)
+		return DP_EINVAL;
+	dpdb_stmt *q = dpdb_prepare(s->db, "INSERT INTO records_log(cable_id,idx,act) VALUES(?1,?2,?3)");
+	dpdb_bind_blob(q, 1, id, DP_CABLE_ID);
+	dpdb_bind_i64(q, 2, idx);
+	dpdb_bind_i64(q, 3, act);
+	return dpdb_run(q);
+}
+
+struct log_each {
+	int64_t *idx;
+	size_t n, max;
+};
+
+static int log_row(dpdb_stmt *q, void *ctx)
+{
+	struct log_each *x = ctx;
+	if (x->n < x->max)
+		x->idx[x->n++] = dpdb_col_i64(q, 0);
+	return DP_OK;
+}
+
+static int by_idx(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+int dps_records_log_each(dps_store *s, const uint8_t id[DP_CABLE_ID], size_t max,
+			 int (*cb)(void *ctx, int64_t idx), void *ctx)
+{
+	struct log_each x = {calloc(max ? max : 1, sizeof(int64_t)), 0, max};
+	if (!x.idx)
+		return DP_ENOMEM;
+	/* the decisions first, then the newest reads and exports: the first max of them */
+	dpdb_stmt *q = dpdb_prepare(s->db, "SELECT idx FROM records_log WHERE cable_id=?1 ORDER BY "
+					   "CASE WHEN act IN (?2,?3) THEN 1 ELSE 0 END, idx DESC LIMIT ?4");
+	dpdb_bind_blob(q, 1, id, DP_CABLE_ID);
+	dpdb_bind_i64(q, 2, DP_REC_READ);
+	dpdb_bind_i64(q, 3, DP_REC_EXPORT);
+	dpdb_bind_i64(q, 4, (int64_t)max);
+	int r = dps_rows(q, log_row, &x);
+	if (!r)
+		qsort(x.idx, x.n, sizeof *x.idx, by_idx);
+	for (size_t i = 0; !r && i < x.n; i++)
+		r = cb(ctx, x.idx[i]);
+	free(x.idx);
+	return r;
 }

@@ -3,18 +3,23 @@
  * answers of POST /v1/records (an act of the archive, with its log entry's
  * index) and GET /v1/records/state that a records device reads from a
  * switch it does not trust before it decrypts or acts (include/denpo/
- * records.h); the first input byte picks the act's answer (odd) or the
- * state's (even).  What is accepted stays within what the archive relies
+ * records.h); the first input byte picks the act's answer (1), the
+ * state's (0) or the state's with its log and entries (2; byte mod 3).
+ * What is accepted stays within what the archive relies
  * on: a known act and an index for an act, -1 and no act for a state; a
  * reference that is an MRN exactly when one is due; handles that are
  * handles, times not negative and each set with its officer, a clean
- * bounded hold reason only with a hold.  A refusal leaves nothing behind
+ * bounded hold reason only with a hold; with the log, a checkpoint and at
+ * most DP_RECORDS_ENTRIES_MAX entries in strictly increasing log order,
+ * each with its bytes and a proof or (not under the checkpoint) neither.
+ * A refusal leaves nothing behind
  * and says why; nothing leaks.
  * Seeds: fuzz/corpus/fuzz_client_records/ (answers of a real switch,
  * tests/it_records_acts.sh).
  */
 #include <string.h>
 
+#include "denpo/client.h"
 #include "denpo/records.h"
 #include "fuzz/fuzz.h"
 #include "fuzz/fuzz_client.h"
@@ -35,16 +40,37 @@ static int state_ok(const dp_records_state *s)
 	       (s->held_by[0] || !s->hold_reason[0]) && clean(s->hold_reason, sizeof s->hold_reason);
 }
 
+static int entries_ok(const dp_records_answer *a, int how)
+{
+	if (how != DP_RECORDS_ANS_LOG)
+		return !a->log && !a->entries && !a->nentries;
+	if (!a->log || !a->log->present || !a->log->checkpoint || a->nentries > DP_RECORDS_ENTRIES_MAX ||
+	    strlen(a->log->checkpoint) != a->log->checkpoint_len || (a->nentries && !a->entries))
+		return 0;
+	for (size_t i = 0; i < a->nentries; i++) {
+		const dp_log_incl *e = &a->entries[i];
+		if ((i && e->index <= a->entries[i - 1].index) || e->index > INT64_MAX ||
+		    e->nproof > DP_TLOG_PROOF_MAX ||
+		    (e->present ? !e->entry || !e->entry_len || e->entry_len > DP_TLOG_ENTRY_MAX
+				: e->entry || e->entry_len || e->nproof))
+			return 0;
+		if (e->present)
+			memset(e->entry, 0xa5, e->entry_len); /* ASan: every byte is the answer's */
+	}
+	return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	int with_index = data[0] & 1;
+	int how = data[0] % 3;
+	int with_index = how == DP_RECORDS_ANS_ACT;
 	dp_records_answer a;
 	static const dp_records_answer zero = {.index = -1};
 	char why[DP_CLIENT_MSG_MAX];
 	why[0] = 0;
-	int r = dp_client_parse_records(data + 1, size - 1, with_index, &a, why, sizeof why);
+	int r = dp_client_parse_records(data + 1, size - 1, how, &a, why, sizeof why);
 	if (r != DP_OK) {
 		refused(r, memcmp(&a, &zero, sizeof a) != 0, why, sizeof why);
 		return 0;
@@ -52,7 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int want_ref = !with_index || dp_records_act_has_cable(a.act);
 	if ((with_index && (a.act < DP_REC_READ || a.act > DP_REC_ACT_MAX || a.index < 0)) ||
 	    (!with_index && (a.act != 0 || a.index != -1)) ||
-	    (want_ref ? !dp_mrn_ok(a.reference) : a.reference[0] != 0) || !state_ok(&a.state))
+	    (want_ref ? !dp_mrn_ok(a.reference) : a.reference[0] != 0) || !state_ok(&a.state) ||
+	    !entries_ok(&a, how))
 		__builtin_trap();
+	dp_records_answer_free(&a);
 	return 0;
 }

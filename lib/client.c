@@ -1345,13 +1345,10 @@ static int jproof(json_t *o, const char *k, uint8_t out[DP_TLOG_PROOF_MAX][DP_TL
 	return DP_OK;
 }
 
-/* {"index": I, "entry": "b64", "proof": [...]}, if o[k] is present. */
-static int jincl(json_t *o, const char *k, dp_log_incl *in)
+/* {"index": I, "entry": "b64", "proof": [...]} v (named k) into in. */
+static int jincl_val(json_t *v, const char *k, dp_log_incl *in)
 {
-	json_t *v = json_object_get(o, k);
 	memset(in, 0, sizeof *in);
-	if (!v || json_is_null(v))
-		return DP_OK; /* optional: a switch without the log does not send it */
 	int64_t idx;
 	if (!json_is_object(v))
 		return refuse(k); /* not an entry with its index and proof */
@@ -1363,6 +1360,16 @@ static int jincl(json_t *o, const char *k, dp_log_incl *in)
 	in->index = (uint64_t)idx;
 	in->present = 1;
 	return DP_OK;
+}
+
+/* {"index": I, "entry": "b64", "proof": [...]}, if o[k] is present. */
+static int jincl(json_t *o, const char *k, dp_log_incl *in)
+{
+	json_t *v = json_object_get(o, k);
+	memset(in, 0, sizeof *in);
+	if (!v || json_is_null(v))
+		return DP_OK; /* optional: a switch without the log does not send it */
+	return jincl_val(v, k, in);
 }
 
 /* The optional "log" object of an answer. */
@@ -1882,6 +1889,7 @@ int dp_client_post_raw(dp_client *c, const char *path, const char *body, size_t 
 
 /* For the parsers in their own files (lib/client_int.h). */
 int dp_client_jlog(json_t *j, dp_log_view *v) { return jlog(j, v); }
+int dp_client_jincl(json_t *v, const char *k, dp_log_incl *in) { return jincl_val(v, k, in); }
 void dp_client_set_msg(dp_client *c, const char *msg) { set_msg(c, "%s", msg); }
 int dp_client_parse_obj(const uint8_t *body, size_t len, const char *what, json_t **j, char *why,
 			size_t cap)

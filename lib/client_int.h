@@ -14,6 +14,8 @@
 
 /* The optional "log" object of answer j into v (lib/client.c). */
 int dp_client_jlog(json_t *j, dp_log_view *v) DP_WUR;
+/* One entry with its proof, {"index", "entry", "proof"} (v, named k in a refusal) (lib/client.c). */
+int dp_client_jincl(json_t *v, const char *k, dp_log_incl *in) DP_WUR;
 /* Sets what dp_client_message says (a parser's why for a malformed answer) (lib/client.c). */
 void dp_client_set_msg(dp_client *c, const char *msg);
 /*

@@ -20,6 +20,8 @@
 #include "denpo/records.h"
 
 #define RECORDS_ANSWER_MAX 16384 /* a state with a 512-byte reason, JSON-escaped: well under */
+/* ... with a checkpoint and DP_RECORDS_ENTRIES_MAX entries of ~0.7 KiB, each with a proof of ~3 KiB */
+#define RECORDS_LOG_ANSWER_MAX (2u << 20)
 
 /* "" or an officer handle. */
 static int jhandle(json_t *o, const char *k, char out[DP_NAME_MAX + 1])
@@ -66,12 +68,60 @@ static int jstate(json_t *j, dp_records_state *st)
 	return r;
 }
 
-int dp_client_parse_records(const uint8_t *body, size_t len, int with_index,
-			    dp_records_answer *out, char *why, size_t whycap)
+void dp_records_answer_free(dp_records_answer *a)
 {
+	if (a->log)
+		dp_log_view_free(a->log);
+	free(a->log);
+	for (size_t i = 0; a->entries && i < a->nentries; i++)
+		free(a->entries[i].entry);
+	free(a->entries);
+	a->log = NULL;
+	a->entries = NULL;
+	a->nentries = 0;
+}
+
+/*
+ * "entries": at most DP_RECORDS_ENTRIES_MAX, in strictly increasing log
+ * order, each an entry with its proof or {"index"} alone (not under the
+ * checkpoint yet: present 0).
+ */
+static int jentries(json_t *j, dp_records_answer *out)
+{
+	json_t *a = json_object_get(j, "entries");
+	if (!json_is_array(a) || json_array_size(a) > DP_RECORDS_ENTRIES_MAX)
+		return dp_client_refuse("entries");
+	size_t n = json_array_size(a);
+	out->entries = calloc(n ? n : 1, sizeof *out->entries);
+	if (!out->entries)
+		return DP_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(a, i);
+		dp_log_incl *in = &out->entries[i];
+		int64_t idx;
+		int r = json_is_object(v) && !json_object_get(v, "entry") && json_object_size(v) == 1
+				? dp_client_jint(v, "index", 0, INT64_MAX, &idx)
+				: dp_client_jincl(v, "entries", in);
+		out->nentries = i + 1;
+		if (r)
+			return r;
+		if (!in->present)
+			in->index = (uint64_t)idx;
+		if (i && in->index <= out->entries[i - 1].index)
+			return dp_client_refuse("entries"); /* out of log order, or twice */
+	}
+	return DP_OK;
+}
+
+int dp_client_parse_records(const uint8_t *body, size_t len, int how, dp_records_answer *out,
+			    char *why, size_t whycap)
+{
+	int with_index = how == DP_RECORDS_ANS_ACT;
 	const char *what = with_index ? "records act" : "records state";
 	memset(out, 0, sizeof *out);
 	out->index = -1;
+	if (how < DP_RECORDS_ANS_STATE || how > DP_RECORDS_ANS_LOG)
+		return DP_EINVAL;
 	json_t *j;
 	char name[32];
 	int64_t idx = -1;
@@ -93,11 +143,21 @@ int dp_client_parse_records(const uint8_t *body, size_t len, int with_index,
 		r = dp_client_refuse("reference");
 	if (!r)
 		r = jstate(j, &out->state);
+	if (!r && how == DP_RECORDS_ANS_LOG) {
+		/* the proofs were asked for: a log and the entries, never silently none */
+		out->log = calloc(1, sizeof *out->log);
+		r = !out->log ? DP_ENOMEM : dp_client_jlog(j, out->log);
+		if (!r && !out->log->present)
+			r = dp_client_refuse("log");
+		if (!r)
+			r = jentries(j, out);
+	}
 	json_decref(j);
 	if (r) {
+		dp_records_answer_free(out);
 		memset(out, 0, sizeof *out);
 		out->index = -1;
-		return dp_client_malformed(why, whycap, what);
+		return r == DP_ENOMEM ? r : dp_client_malformed(why, whycap, what);
 	}
 	return DP_OK;
 }
@@ -109,10 +169,10 @@ static int hex_id(const char *id)
 }
 
 /* The answer's bytes parsed into out; a malformed one is said by dp_client_message. */
-static int parse_into(dp_client *c, const dp_buf *b, int with_index, dp_records_answer *out)
+static int parse_into(dp_client *c, const dp_buf *b, int how, dp_records_answer *out)
 {
 	char why[DP_CLIENT_MSG_MAX];
-	int r = dp_client_parse_records(b->p, b->len, with_index, out, why, sizeof why);
+	int r = dp_client_parse_records(b->p, b->len, how, out, why, sizeof why);
 	if (r)
 		dp_client_set_msg(c, why);
 	return r;
@@ -141,7 +201,7 @@ int dp_client_records_act(dp_client *c, int act, const char *cable_id, const cha
 	int r = dp_client_post_raw(c, "/v1/records", body, strlen(body), &b);
 	free(body);
 	if (!r)
-		r = parse_into(c, &b, 1, out);
+		r = parse_into(c, &b, DP_RECORDS_ANS_ACT, out);
 	dp_buf_free(&b);
 	if (!r && out->act != act) {
 		dp_client_set_msg(c, "the switch's records act answer names another act than the one "
@@ -153,19 +213,36 @@ int dp_client_records_act(dp_client *c, int act, const char *cable_id, const cha
 	return r;
 }
 
-int dp_client_records_state(dp_client *c, const char *cable_id, dp_records_answer *out)
+/* GET /v1/records/state for cable_id, with log_size=m when with_log. */
+static int state_get(dp_client *c, const char *cable_id, int with_log, uint64_t m,
+		     dp_records_answer *out)
 {
 	memset(out, 0, sizeof *out);
 	out->index = -1;
-	if (!hex_id(cable_id))
+	if (!hex_id(cable_id) || m > INT64_MAX)
 		return DP_EINVAL;
-	char path[80];
-	snprintf(path, sizeof path, "/v1/records/state?cable=%s", cable_id);
+	char path[128];
+	if (with_log)
+		snprintf(path, sizeof path, "/v1/records/state?cable=%s&log_size=%llu", cable_id,
+			 (unsigned long long)m);
+	else
+		snprintf(path, sizeof path, "/v1/records/state?cable=%s", cable_id);
 	dp_buf b;
-	dp_buf_init(&b, RECORDS_ANSWER_MAX);
+	dp_buf_init(&b, with_log ? RECORDS_LOG_ANSWER_MAX : RECORDS_ANSWER_MAX);
 	int r = dp_client_get_raw(c, path, &b);
 	if (!r)
-		r = parse_into(c, &b, 0, out);
+		r = parse_into(c, &b, with_log ? DP_RECORDS_ANS_LOG : DP_RECORDS_ANS_STATE, out);
 	dp_buf_free(&b);
 	return r;
+}
+
+int dp_client_records_state(dp_client *c, const char *cable_id, dp_records_answer *out)
+{
+	return state_get(c, cable_id, 0, 0, out);
+}
+
+int dp_client_records_state_log(dp_client *c, const char *cable_id, uint64_t log_size,
+				dp_records_answer *out)
+{
+	return state_get(c, cable_id, 1, log_size, out);
 }

@@ -99,6 +99,8 @@ expect_completion "inbox" denpo --home /tmp inb
 expect_completion "status rotate publish export-identity passphrase" denpo key ""
 expect_completion "--full --min-cosigners" denpo audit sync --
 expect_completion "recover" denpo log ""
+expect_completion "sync search show" denpo records s
+expect_completion "--out" denpo records export --o
 expect_completion "--yes" denpo log recover --y
 
 # every command and option the programs know is in their man page (the words

@@ -15,7 +15,7 @@
 #   (k) the records device keeps the epoch keys an ordinary device erases:
 #       three days on, tanaka.h has erased epoch 0 and rec.a still opens its
 #       first record copy (the cache copy was dropped at ingest);
-#   (e) a records device that sweeps the archive (a loop of `archive show`)
+#   (e) a records device that sweeps the archive (a loop of `records show`)
 #       is caught: an alert and the device suspended, like any other;
 #   (f) a record copy of a one-year retention is destroyed only after it,
 #       the act logged with the SHA-256 of what was destroyed;
@@ -33,8 +33,8 @@ send() { local h=$1; shift; dp "$h" send --body "$T/body" "$@" 2>"$T/send.err"; 
 dev_of() { dp "$1" --json whoami | jq -r .device; }
 at() { local d=$1; shift; DENPO_TEST_CLOCK_OFFSET=$((d * DAY)) "$@"; }
 # in_archive HOME MRN: the archive of HOME lists MRN (metadata only, no switch)
-in_archive() { dp "$1" --json archive list | jq -e --arg m "$2" '.records[] | select(.mrn == $m)' >/dev/null; }
-due() { at "${3:-0}" dp "$1" --json archive list --due | jq -e --arg m "$2" '.records[] | select(.mrn == $m)' >/dev/null; }
+in_archive() { dp "$1" --json records list | jq -e --arg m "$2" '.records[] | select(.mrn == $m)' >/dev/null; }
+due() { at "${3:-0}" dp "$1" --json records list --due | jq -e --arg m "$2" '.records[] | select(.mrn == $m)' >/dev/null; }
 held() {
 	rm -f "$T/held.txt"
 	"$DENPO" --home "$1" key export-identity --out "$T/held.txt" >/dev/null 2>&1 &&
@@ -69,14 +69,18 @@ for h in sato.k rec.a rec.b aud.k tanaka.h; do dp "$h" key status >/dev/null 2>&
 dp tanaka.h directory >/dev/null 2>&1 || no "tanaka.h directory"
 
 # ---- usage ----
-dp rec.a archive --help >"$T/out" 2>&1
-check "archive --help lists the records subcommands" grep -q "declassify" "$T/out"
+dp rec.a records --help >"$T/out" 2>&1
+check "records --help lists the records subcommands" grep -q "declassify" "$T/out"
 for s in sync list search show declassify approve hold release destroy export; do
-	dp rec.a archive "$s" --help >"$T/out" 2>&1 && grep -q "usage: denpo archive $s" "$T/out" || no "archive $s --help"
+	dp rec.a records "$s" --help >"$T/out" 2>&1 && grep -q "usage: denpo records $s" "$T/out" || no "records $s --help"
 done
-dp rec.a archive frob >/dev/null 2>&1
+dp rec.a records frob >/dev/null 2>&1
 check "an unknown subcommand is a usage error (exit 2)" [ $? = 2 ]
-dp tanaka.h archive sync >"$T/out" 2>"$T/err"
+dp rec.a records >/dev/null 2>&1
+check "... and none (exit 2)" [ $? = 2 ]
+dp rec.a archive sync >/dev/null 2>&1
+check "\`denpo archive\` is the officer's listing alone: no subcommands (exit 2)" [ $? = 2 ]
+dp tanaka.h records sync >"$T/out" 2>"$T/err"
 check "an ordinary device has no records archive (exit 1)" [ $? = 1 ]
 check "... and is told why" grep -q "not a records device" "$T/err"
 dp tanaka.h archive >/dev/null 2>&1 || no "the older \`denpo archive\` listing still works"
@@ -85,12 +89,12 @@ dp tanaka.h archive >/dev/null 2>&1 || no "the older \`denpo archive\` listing s
 body "1. (S) Records test: the first cable." "2. The word zebra is in the text."
 C1=$(send tanaka.h --class SECRET --prec ROUTINE --to HQ --tags PREL --subject "first record") ||
 	no "send C1: $(cat "$T/send.err")"
-dp rec.a archive sync >"$T/sync.out" 2>"$T/err" || no "rec.a sync: $(cat "$T/err")"
+dp rec.a records sync >"$T/sync.out" 2>"$T/err" || no "rec.a sync: $(cat "$T/err")"
 check "(a) sync says it stored one" grep -q "1 stored" "$T/sync.out"
 check "(a) C1 is in rec.a's archive" in_archive rec.a "$C1"
-dp rec.b archive sync >/dev/null 2>"$T/err" || no "rec.b sync: $(cat "$T/err")"
+dp rec.b records sync >/dev/null 2>"$T/err" || no "rec.b sync: $(cat "$T/err")"
 check "(a) ... and in rec.b's" in_archive rec.b "$C1"
-dp rec.a archive sync >"$T/sync.out" 2>&1
+dp rec.a records sync >"$T/sync.out" 2>&1
 check "(a) sync again stores nothing new" grep -q "0 stored" "$T/sync.out"
 check "(a) archive.db is 0600 in a 0700 directory" \
 	[ "$(stat -c %a "$T/rec.a/archive")" = 700 ] && [ "$(stat -c %a "$T/rec.a/archive/archive.db")" = 600 ]
@@ -109,22 +113,22 @@ TOMORROW=$(date -u -d @$(($(date +%s) + DAY)) +%F)
 body "1. (C) Records test: to be opened tomorrow."
 C2=$(send tanaka.h --class CONFIDENTIAL --prec ROUTINE --to HQ --tags ADMN --subject "opens tomorrow" \
 	--declassify-on "$TOMORROW") || no "send C2: $(cat "$T/send.err")"
-dp rec.a archive sync >/dev/null 2>&1 && dp rec.b archive sync >/dev/null 2>&1 || no "sync C2"
+dp rec.a records sync >/dev/null 2>&1 && dp rec.b records sync >/dev/null 2>&1 || no "sync C2"
 check "(c) C2 is not due today" not due rec.a "$C2"
 check "(c) C2 is due two days on" due rec.a "$C2" 2
-dp rec.a archive export "$C2" --out "$T/early.bag" >/dev/null 2>"$T/err"
+dp rec.a records export "$C2" --out "$T/early.bag" >/dev/null 2>"$T/err"
 check "(c) a classified cable is not exported" [ $? != 0 ] && [ ! -e "$T/early.bag" ]
-dp rec.a archive declassify "$C2" >/dev/null 2>"$T/err" || no "(c) rec.a proposes: $(cat "$T/err")"
-dp rec.a archive approve "$C2" >/dev/null 2>"$T/err"
+dp rec.a records declassify "$C2" >/dev/null 2>"$T/err" || no "(c) rec.a proposes: $(cat "$T/err")"
+dp rec.a records approve "$C2" >/dev/null 2>"$T/err"
 check "(c) rec.a cannot approve its own proposal" [ $? = 1 ]
 check "(c) ... the switch says why" [ -s "$T/err" ]
-dp rec.b archive approve "$C2" >/dev/null 2>"$T/err" || no "(c) rec.b approves: $(cat "$T/err")"
-state() { dp "$1" --json archive list | jq -r --arg m "$2" '.records[] | select(.mrn == $m) | .state'; }
+dp rec.b records approve "$C2" >/dev/null 2>"$T/err" || no "(c) rec.b approves: $(cat "$T/err")"
+state() { dp "$1" --json records list | jq -r --arg m "$2" '.records[] | select(.mrn == $m) | .state'; }
 check "(c) rec.b's archive keeps the state the switch answered" [ "$(state rec.b "$C2")" = declassified ]
 check "(c) rec.a's says proposed ..." [ "$(state rec.a "$C2")" = proposed ]
-dp rec.a archive sync >"$T/out" 2>&1
+dp rec.a records sync >"$T/out" 2>&1
 check "(c) ... until its sync asks again" [ "$(state rec.a "$C2")" = declassified ] && grep -q "1 states updated" "$T/out"
-dp rec.a archive export "$C2" --out "$T/c2.bag" >"$T/out" 2>"$T/err" || no "(c) export: $(cat "$T/err")"
+dp rec.a records export "$C2" --out "$T/c2.bag" >"$T/out" 2>"$T/err" || no "(c) export: $(cat "$T/err")"
 check "(c) the bag exists" [ -f "$T/c2.bag/bagit.txt" ]
 # the validator from pypi `bagit`, in the venv scripts/setup makes (or on PATH)
 BAGIT=${DENPO_BAGIT:-$(command -v bagit.py || ls "$(dirname "$0")"/../.venv/bin/bagit.py /opt/*/bin/bagit.py 2>/dev/null | head -1)}
@@ -135,22 +139,37 @@ else
 fi
 dp rec.a audit verify "$T/c2.bag" >"$T/out" 2>&1
 check "(c) denpo audit verify accepts the bag" [ $? = 0 ]
-dp rec.a archive hold "$C1" >/dev/null 2>&1
+check "(c) the bag proves the proposal and the approval (their records entries), by two officers" \
+	[ "$(jq -c '[([.log_entries[] | select(.event == "records") | .act] | index("declassify-propose", "declassify-approve") != null),
+		(.declassification.approvers | unique | length)]' "$T/c2.bag/data/metadata.json")" = '[true,true,2]' ]
+# root on the switch answers another entry as the approval's (the cable's cable-accepted entry,
+# its proof valid): the device finds it is no records entry and exports nothing (exit 3)
+ID2=$(dp rec.a --json records list | jq -r --arg m "$C2" '.records[] | select(.mrn == $m) | .cable_id')
+APPR="FROM records_log WHERE cable_id = x'$ID2' AND act = 5" # DP_REC_APPROVE
+AIDX=$(db_sql "SELECT idx $APPR")
+db_sql "UPDATE records_log SET idx = (SELECT log_idx FROM cables WHERE cable_id = x'$ID2') WHERE cable_id = x'$ID2' AND act = 5" ||
+	no "alter records_log"
+dp rec.a records export "$C2" --out "$T/forged.bag" >/dev/null 2>"$T/err"
+rc=$?
+forged_refused() { [ "$rc" = 3 ] && grep -q "records entry of .*: it is not one" "$T/err" && [ ! -e "$T/forged.bag" ]; }
+check "(c) a forged records entry: nothing exported, a verification failure (exit $rc)" forged_refused
+db_sql "UPDATE records_log SET idx = $AIDX WHERE cable_id = x'$ID2' AND act = 5" || no "restore records_log"
+dp rec.a records hold "$C1" >/dev/null 2>&1
 check "(c) a hold needs a reason (exit 2)" [ $? = 2 ]
-dp rec.a archive hold "$C1" --reason "litigation 2026-17" >/dev/null 2>"$T/err" || no "(c) hold: $(cat "$T/err")"
+dp rec.a records hold "$C1" --reason "litigation 2026-17" >/dev/null 2>"$T/err" || no "(c) hold: $(cat "$T/err")"
 check "(c) a held cable is due" due rec.a "$C1"
-dp rec.b archive declassify "$C1" >/dev/null 2>&1
+dp rec.b records declassify "$C1" >/dev/null 2>&1
 check "(c) a held cable is not proposed for declassification" [ $? = 1 ]
-dp rec.a archive release "$C1" >/dev/null 2>"$T/err" || no "(c) release: $(cat "$T/err")"
-dp rec.a archive destroy "$C1" >/dev/null 2>"$T/err"
+dp rec.a records release "$C1" >/dev/null 2>"$T/err" || no "(c) release: $(cat "$T/err")"
+dp rec.a records destroy "$C1" >/dev/null 2>"$T/err"
 check "(c) a permanent record is not destroyed" [ $? = 1 ] && grep -q "for ever" "$T/err"
 
 # ---- (d) every read, search and export is a records entry the auditor sees ----
-dp rec.a archive show "$C1" >"$T/show.out" 2>"$T/err" || no "(d) show: $(cat "$T/err")"
+dp rec.a records show "$C1" >"$T/show.out" 2>"$T/err" || no "(d) show: $(cat "$T/err")"
 check "(d) show renders the cable, banner and all" grep -q "zebra" "$T/show.out" && grep -q "SECRET" "$T/show.out"
-dp rec.a --json archive search --post WASHINGTON --text zebra >"$T/search.json" 2>"$T/err" || no "(d) search: $(cat "$T/err")"
+dp rec.a --json records search --post WASHINGTON --text zebra >"$T/search.json" 2>"$T/err" || no "(d) search: $(cat "$T/err")"
 check "(d) search finds C1 by its text" jq -e --arg m "$C1" '.matches | map(.mrn) == [$m]' "$T/search.json"
-dp rec.a --json archive search --tag NOSUCHTAG >"$T/search2.json" 2>/dev/null
+dp rec.a --json records search --tag NOSUCHTAG >"$T/search2.json" 2>/dev/null
 check "(d) a search with no candidate finds nothing" jq -e '.matches == []' "$T/search2.json"
 # the auditor's mirror, once the checkpoint covers the last act (signed a moment after it)
 LAST=$(jq .log_index "$T/search2.json")
@@ -165,7 +184,8 @@ rec() { grep -c "records $1 .*by rec.a" "$T/br/report.txt"; }
 check "(d) rec.a's show is a records read entry in denpo audit" [ "$(rec "read of $C1")" = 1 ]
 check "(d) both searches are records search entries, with their query hash" \
 	[ "$(grep -c "records search by rec.a: query sha256:[0-9a-f]\{16\} over [0-9]" "$T/br/report.txt")" = 2 ]
-check "(d) the export is a records export entry" [ "$(rec "export of $C2")" = 1 ]
+check "(d) each export is a records export entry (the one refused on the device too: logged first)" \
+	[ "$(rec "export of $C2")" = 2 ]
 check "(d) so are the schedule's acts (propose, hold, release)" \
 	[ "$(rec "declassify-propose of $C2")" = 1 ] && [ "$(rec "hold of $C1")" = 1 ] && [ "$(rec "release of $C1")" = 1 ]
 check "(d) a refused act is no entry (rec.a's own approval)" [ "$(rec "declassify-approve")" = 0 ]
@@ -180,7 +200,7 @@ check "(k) the records device's keystore let epoch 0 go too (it is full-size as 
 check "(k) ... but kept it in its archive" [ -s "$T/rec.a/archive/keys" ] && [ "$(stat -c %a "$T/rec.a/archive/keys")" = 600 ]
 check "(k) ... as its key status says" [ "$(jq '.archive_keys >= 1' "$T/ks.json")" = true ]
 check "(k) the ordinary device keeps none" not [ -e "$T/tanaka.h/archive/keys" ]
-at 3 dp rec.a archive show "$C1" >"$T/show.out" 2>"$T/err"
+at 3 dp rec.a records show "$C1" >"$T/show.out" 2>"$T/err"
 check "(k) the first record copy still opens three days on ($(head -c 200 "$T/err"))" grep -q "zebra" "$T/show.out"
 
 # ---- (e) a records device sweeping the archive is caught like any other ----
@@ -190,40 +210,40 @@ for n in 3 4 5 6 7 8; do
 	at 3 dp tanaka.h send --body "$T/body" --class CONFIDENTIAL --prec ROUTINE --to HQ --tags ADMN \
 		--subject "cable $n" >>"$T/sweep.mrn" 2>"$T/send.err" || no "send cable $n: $(cat "$T/send.err")"
 done
-at 3 dp rec.b archive sync >/dev/null 2>"$T/err" || no "(e) rec.b sync: $(cat "$T/err")"
+at 3 dp rec.b records sync >/dev/null 2>"$T/err" || no "(e) rec.b sync: $(cat "$T/err")"
 i=0
 for m in "$C1" "$C2" $(sed 's/ /_/g' "$T/sweep.mrn"); do
 	i=$((i + 1))
-	at 3 dp rec.b archive show "${m//_/ }" >/dev/null 2>"$T/sweep.err" || break
+	at 3 dp rec.b records show "${m//_/ }" >/dev/null 2>"$T/sweep.err" || break
 done
 check "(e) the sweep was stopped before its end (at read $i of 8)" [ "$i" -lt 8 ] || [ -s "$T/sweep.err" ]
 check "(e) an ENUM-RANGE alert names rec.b's device" \
 	[ -n "$(jq -c --arg d "$RECB" 'select(.event.kind == "alert" and .rule.name == "ENUM-RANGE" and .device.id == $d)' "$T/sw/alerts.jsonl" 2>/dev/null)" ]
 check "(e) rec.b's device is suspended" grep -q suspended <<<"$(D device list | grep "${RECB:0:16}")"
-at 3 dp rec.b archive show "$C1" >/dev/null 2>&1
+at 3 dp rec.b records show "$C1" >/dev/null 2>&1
 check "(e) and reads nothing more" [ $? != 0 ]
-at 3 dp rec.a archive show "$C2" >/dev/null 2>"$T/err"
+at 3 dp rec.a records show "$C2" >/dev/null 2>"$T/err"
 check "(e) the other records device still reads ($(grep -v passphrase "$T/err" | head -c 200))" [ $? = 0 ]
 
 # ---- (f) destruction at the end of the retention ----
 body "1. (U) Records test: kept one year."
 C9=$(at 3 dp tanaka.h send --body "$T/body" --class UNCLASSIFIED --prec ROUTINE --to HQ --tags ADMN \
 	--subject "kept one year" --retention SHORT 2>"$T/send.err") || no "send C9: $(cat "$T/send.err")"
-at 3 dp rec.a archive sync >/dev/null 2>"$T/err" || no "(f) sync C9: $(cat "$T/err")"
+at 3 dp rec.a records sync >/dev/null 2>"$T/err" || no "(f) sync C9: $(cat "$T/err")"
 check "(f) C9's retention ends a year after it was created" \
-	[ "$(dp rec.a --json archive list | jq --arg m "$C9" '.records[] | select(.mrn == $m) | .retention_end - .created > 360 * 86400')" = true ]
-at 3 dp rec.a archive destroy "$C9" >/dev/null 2>"$T/err"
+	[ "$(dp rec.a --json records list | jq --arg m "$C9" '.records[] | select(.mrn == $m) | .retention_end - .created > 360 * 86400')" = true ]
+at 3 dp rec.a records destroy "$C9" >/dev/null 2>"$T/err"
 check "(f) destroy before the retention's end: refused here (exit 1)" [ $? = 1 ] && grep -q "ends on" "$T/err"
 stop_switch
 DENPO_TEST_CLOCK_OFFSET=$((370 * DAY)) start_switch || no "denpod restart a year on"
-at 370 dp rec.a --json archive destroy "$C9" >"$T/d.json" 2>"$T/err" || no "(f) destroy: $(cat "$T/err")"
+at 370 dp rec.a --json records destroy "$C9" >"$T/d.json" 2>"$T/err" || no "(f) destroy: $(cat "$T/err")"
 check "(f) destroy names the SHA-256 of what it destroyed" [ "$(jq -r '.sha256 | length' "$T/d.json")" = 64 ]
 check "(f) the row stays, marked destroyed" \
-	[ "$(dp rec.a --json archive list | jq -r --arg m "$C9" '.records[] | select(.mrn == $m) | .state')" = destroyed ]
-at 370 dp rec.a archive show "$C1" >"$T/show.out" 2>"$T/err"
+	[ "$(dp rec.a --json records list | jq -r --arg m "$C9" '.records[] | select(.mrn == $m) | .state')" = destroyed ]
+at 370 dp rec.a records show "$C1" >"$T/show.out" 2>"$T/err"
 check "(f) a year on, the archive still reads its first record copy ($(grep -v passphrase "$T/err" | head -c 200))" \
 	grep -q zebra "$T/show.out"
-at 370 dp rec.a archive show "$C9" >"$T/dshow.out" 2>&1
+at 370 dp rec.a records show "$C9" >"$T/dshow.out" 2>&1
 check "(f) a destroyed copy is not shown" [ $? = 1 ] && not grep -q "kept one year" "$T/dshow.out"
 check "(f) ... the switch says it is destroyed" grep -q "destroyed" "$T/dshow.out"
 at 370 dp aud.k audit sync >/dev/null 2>&1 && at 370 dp aud.k audit breach "$RECA" --out "$T/br2" >/dev/null 2>&1 ||
@@ -233,11 +253,11 @@ check "(f) the destruction is logged with what was destroyed" \
 
 # ---- the switch out of reach: the archive reads nothing, and still lists ----
 stop_switch
-DENPO_FAILOVER_WAIT=0 at 370 dp rec.a archive show "$C1" >"$T/out" 2>"$T/err"
+DENPO_FAILOVER_WAIT=0 at 370 dp rec.a records show "$C1" >"$T/out" 2>"$T/err"
 check "offline: show fails (exit 1)" [ $? = 1 ]
 check "offline: ... nothing shown" not grep -q zebra "$T/out"
 check "offline: ... and it says why" grep -q "reads nothing" "$T/err"
-at 370 dp rec.a archive list >"$T/out" 2>"$T/err"
+at 370 dp rec.a records list >"$T/out" 2>"$T/err"
 check "offline: list works from the archive's metadata ($(grep -v passphrase "$T/err" | head -c 200))" grep -q "$C2" "$T/out"
 
 t_done it_records

@@ -120,6 +120,20 @@ check "search: 200, no reference" all '[ "$(act b search "" "subject:NORMALIZATI
 check "GET /v1/records/state: the reference and the state" \
 	all "cu b '$URL/v1/records/state?cable=$C' >'$T/ans.json'" '[ "$(said .reference)" = "$MRN" ]' \
 	'[ "$(said .state.approved_by)" = mori.a ]' '[ "$(said .state.proposed_by)" = kato.r ]' '[ "$(said .index)" = null ]'
+# with log_size: the cable's records entries (propose, hold, release, approve, export), each with
+# its inclusion proof under the answer's checkpoint, or its index alone when not under it yet
+cu b "$URL/v1/records/state?cable=$C&log_size=0" >"$T/ans.json" || no "GET /v1/records/state?log_size=0"
+CPN=$(said .log.checkpoint | sed -n 2p)
+check "GET /v1/records/state?log_size=0: a checkpoint and the cable's five records entries in log order" \
+	[ "$(said "(.entries | length) == 5 and [.entries[].index] == ([.entries[].index] | sort) and .entries[0].index == $I1 and $CPN > 0")" = true ]
+check "... each under the checkpoint (size $CPN) with its bytes and proof, the others its index alone" \
+	[ "$(said "[.entries[] | if .index < $CPN then (.entry != null and (.proof | length) > 0) else (keys == [\"index\"]) end] | all")" = true ]
+first_is_propose() {
+	[ "$(said .entries[0].index)" -ge "$CPN" ] || said .entries[0].entry | base64 -d | grep -qa '^Act: declassify-propose'
+}
+check "... the first is the proposal's entry (or not under the checkpoint yet)" first_is_propose
+check "... log_size beyond the latest checkpoint: 400" \
+	[ "$(cu b -o /dev/null -w '%{http_code}' "$URL/v1/records/state?cable=$C&log_size=999999")" = 400 ]
 check "destroy by kato.r: 200" all '[ "$(act a destroy "$C" "end of retention: copy wiped")" = 200 ]' '[ "$(said .state.destroyed_by)" = kato.r ]'
 check "... then a read of it: 409" [ "$(act a read "$C")" = 409 ]
 
@@ -159,6 +173,9 @@ out=$(cl a act search - "subject:TRADE")
 check "client: a search, no reference" grep -q "^act=search index=[0-9]* reference=- " <<<"$out"
 out=$(cl a state "$C2")
 check "client: the state of C2" grep -q "^act=- index=-1 reference=$MRN2 proposed_by=kato.r approved_by=- held_by=mori.a " <<<"$out"
+out=$(cl a state-log "$C2" | tr '\n' ' ')
+check "client: the state of C2 with its entries (propose, hold: two), parsed" \
+	grep -q "^act=- index=-1 reference=$MRN2 proposed_by=kato.r approved_by=- held_by=mori.a .* entries=2 " <<<"$out"
 out=$(cl o state "$C2")
 check "client: a device that is no records device is DP_EDENIED" grep -q "^error denied: .*role RECORDS" <<<"$out"
 out=$(cl a act read "$OTHER")
@@ -195,5 +212,11 @@ D check >"$T/check.out" 2>&1
 rc=$?
 check "a destruction undone in the table alone: denpod check finds it (exit $rc)" \
 	all '[ "$rc" = 1 ]' "grep -q 'DAMAGE .*records_state is not what its records entries make' '$T/check.out'"
+stop_switch || no "denpod stops cleanly"
+# a database from before records_log: the switch adds the table when it opens it
+db_sql "DROP TABLE records_log" >/dev/null || no "drop records_log"
+start_switch || no "denpod restarts"
+check "a database without records_log gets it, empty, when the switch opens it" \
+	[ "$(db_sql "SELECT count(*) FROM records_log")" = 0 ]
 stop_switch || no "denpod stops cleanly"
 t_done it_records_acts

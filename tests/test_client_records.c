@@ -135,6 +135,86 @@ static void test_parse(void)
 	CHECK(dp_client_parse_records(B("[]"), 1, &a, NULL, 0) == DP_EPROTO);
 }
 
+/* ---- the state's answer with its log and entries (log_size=M) ---- */
+
+#define H32 "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\""
+#define CP "\"denpo.example/log\\n41\\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\\n\\n\\u2014 denpo.example/log x\\n\""
+#define STLOG(entries)                                                                             \
+	"{\"reference\":\"26 TOKYO 000001\",\"state\":" ST_OPEN ",\"log\":{\"checkpoint\":" CP    \
+	",\"consistency\":[" H32 "]},\"entries\":" entries "}"
+#define E35 "{\"index\":35,\"entry\":\"QWN0OiBob2xk\",\"proof\":[" H32 "," H32 "]}"
+
+static int log_refused(const char *s, const char *field)
+{
+	char why[DP_CLIENT_MSG_MAX];
+	dp_records_answer a;
+	int r = dp_client_parse_records(B(s), DP_RECORDS_ANS_LOG, &a, why, sizeof why);
+	return refused_for(r, &a, why, "records state", field);
+}
+
+static void test_parse_log(void)
+{
+	char why[DP_CLIENT_MSG_MAX];
+	dp_records_answer a;
+	CHECK(dp_client_parse_records(B(STLOG("[" E35 ",{\"index\":44}]")), DP_RECORDS_ANS_LOG, &a, why,
+				      sizeof why) == DP_OK);
+	CHECK(a.act == 0 && a.index == -1 && !strcmp(a.reference, "26 TOKYO 000001") && a.log &&
+	      a.log->present && strstr(a.log->checkpoint, "\n41\n") && a.log->nconsistency == 1);
+	CHECK(a.nentries == 2 && a.entries[0].present && a.entries[0].index == 35 &&
+	      a.entries[0].entry_len == 9 && !memcmp(a.entries[0].entry, "Act: hold", 9) &&
+	      a.entries[0].nproof == 2);
+	/* not under the checkpoint yet: its index alone */
+	CHECK(!a.entries[1].present && a.entries[1].index == 44 && !a.entries[1].entry && !a.entries[1].nproof);
+	dp_records_answer_free(&a);
+	dp_records_answer_free(&a); /* twice is safe */
+	/* none yet: an empty list */
+	CHECK(dp_client_parse_records(B(STLOG("[]")), DP_RECORDS_ANS_LOG, &a, why, sizeof why) == DP_OK &&
+	      a.nentries == 0 && a.log);
+	dp_records_answer_free(&a);
+	/* without log_size asked, the same answer is a state's: log and entries not read */
+	CHECK(dp_client_parse_records(B(STLOG("[" E35 "]")), DP_RECORDS_ANS_STATE, &a, why, sizeof why) ==
+		      DP_OK && !a.log && !a.entries && !a.nentries);
+	/* asked for proofs: no log, no entries, never silently none */
+	CHECK(log_refused("{\"reference\":\"26 TOKYO 000001\",\"state\":" ST_OPEN ",\"entries\":[]}", "log"));
+	CHECK(log_refused("{\"reference\":\"26 TOKYO 000001\",\"state\":" ST_OPEN ",\"log\":{\"checkpoint\":" CP
+			  ",\"consistency\":[]}}", "entries"));
+	CHECK(log_refused(STLOG("{}"), "entries"));
+	/* out of log order, or one entry twice */
+	CHECK(log_refused(STLOG("[{\"index\":44}," E35 "]"), "entries"));
+	CHECK(log_refused(STLOG("[" E35 "," E35 "]"), "entries"));
+	/* an entry without its proof, its bytes not base64, an index that is not one */
+	CHECK(log_refused(STLOG("[{\"index\":35,\"entry\":\"QWN0OiBob2xk\"}]"), "proof"));
+	CHECK(log_refused(STLOG("[{\"index\":35,\"entry\":\"%%%\",\"proof\":[]}]"), "entry"));
+	CHECK(log_refused(STLOG("[{\"index\":-1}]"), "index"));
+	CHECK(log_refused(STLOG("[{\"index\":3,\"extra\":1}]"), "proof")); /* neither alone nor whole */
+	CHECK(log_refused(STLOG("[7]"), "entries"));
+	/* more than DP_RECORDS_ENTRIES_MAX */
+	size_t cap = 64 + (DP_RECORDS_ENTRIES_MAX + 1) * 16 + sizeof STLOG("");
+	char *big = malloc(cap), *list = malloc(cap);
+	if (big && list) {
+		size_t k = (size_t)snprintf(list, cap, "[");
+		for (int i = 0; i <= DP_RECORDS_ENTRIES_MAX; i++)
+			k += (size_t)snprintf(list + k, cap - k, "%s{\"index\":%d}", i ? "," : "", i);
+		snprintf(list + k, cap - k, "]");
+		const char *at = strstr(STLOG("@"), "@");
+		snprintf(big, cap, "%.*s%s%s", (int)(at - STLOG("@")), STLOG("@"), list, at + 1);
+		CHECK(log_refused(big, "entries"));
+		/* and exactly the most is taken */
+		k = (size_t)snprintf(list, cap, "[");
+		for (int i = 0; i < DP_RECORDS_ENTRIES_MAX; i++)
+			k += (size_t)snprintf(list + k, cap - k, "%s{\"index\":%d}", i ? "," : "", i);
+		snprintf(list + k, cap - k, "]");
+		snprintf(big, cap, "%.*s%s%s", (int)(at - STLOG("@")), STLOG("@"), list, at + 1);
+		CHECK(dp_client_parse_records(B(big), DP_RECORDS_ANS_LOG, &a, why, sizeof why) == DP_OK &&
+		      a.nentries == DP_RECORDS_ENTRIES_MAX);
+		dp_records_answer_free(&a);
+	}
+	free(big);
+	free(list);
+	/* a mode that is none */
+	CHECK(dp_client_parse_records(B(STLOG("[]")), 3, &a, why, sizeof why) == DP_EINVAL);
+}
+
 /* The requests refuse what they cannot send, before any connection (the URL is unreachable). */
 static void test_args(void)
 {
@@ -156,6 +236,8 @@ static void test_args(void)
 	CHECK(dp_client_records_act(c, DP_REC_HOLD, ID, big, &a) == DP_EINVAL);
 	CHECK(dp_client_records_state(c, "90b8", &a) == DP_EINVAL && a.index == -1);
 	CHECK(dp_client_records_state(c, NULL, &a) == DP_EINVAL);
+	CHECK(dp_client_records_state_log(c, "90b8", 0, &a) == DP_EINVAL && !a.entries && !a.log);
+	CHECK(dp_client_records_state_log(c, ID, (uint64_t)INT64_MAX + 1, &a) == DP_EINVAL);
 	/* a well-formed request goes out: here it cannot connect */
 	CHECK(dp_client_records_act(c, DP_REC_READ, ID, NULL, &a) != DP_EINVAL);
 	dp_client_free(c);
@@ -166,6 +248,7 @@ int main(void)
 	if (dp_client_global_init())
 		return 1;
 	test_parse();
+	test_parse_log();
 	test_args();
 	return t_done("test_client_records");
 }

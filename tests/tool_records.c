@@ -4,11 +4,12 @@
  *
  *   tool_records DIR URL TLSKEY act ACT CABLE|- [DETAIL]
  *   tool_records DIR URL TLSKEY state CABLE
+ *   tool_records DIR URL TLSKEY state-log CABLE    (log_size=0: with its records entries)
  *
  * DIR: a tool_submit device (tls.seed); TLSKEY: the switch's TLS key as
  * `denpod init` prints it ("tls key:", base64).  Prints the answer as
  * "act=A index=N reference=R proposed_by=... approved_by=... held_by=...
- * destroyed_by=..." and exits 0, or "error NAME: MESSAGE" (dp_errname,
+ * destroyed_by=..." (state-log: and " entries=N proved=K checkpoint=yes") and exits 0, or "error NAME: MESSAGE" (dp_errname,
  * dp_client_message) and exits 1; 2 for usage.
  */
 #include <stdio.h>
@@ -41,11 +42,12 @@ int main(int argc, char **argv)
 	dp_client_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	int is_act = argc >= 7 && argc <= 8 && !strcmp(argv[4], "act");
-	int is_state = argc == 6 && !strcmp(argv[4], "state");
+	int is_log = argc == 6 && !strcmp(argv[4], "state-log");
+	int is_state = argc == 6 && (!strcmp(argv[4], "state") || is_log);
 	if ((!is_act && !is_state) || (is_act && dp_records_act_parse(argv[5], &act)) ||
 	    dp_b64_decode(cfg.switch_tls_pk, 32, &n, argv[3], strlen(argv[3]), 1) || n != 32) {
 		fprintf(stderr, "usage: tool_records DIR URL TLSKEY act ACT CABLE|- [DETAIL]\n"
-				"       tool_records DIR URL TLSKEY state CABLE\n");
+				"       tool_records DIR URL TLSKEY state|state-log CABLE\n");
 		return 2;
 	}
 	if (load_seed(argv[1], seed) || dp_client_global_init()) {
@@ -56,10 +58,13 @@ int main(int argc, char **argv)
 	cfg.tls_seed = seed;
 	dp_client *c = NULL;
 	dp_records_answer a;
+	memset(&a, 0, sizeof a);
 	int r = dp_client_new(&c, &cfg);
 	if (!r && is_act)
 		r = dp_client_records_act(c, act, strcmp(argv[6], "-") ? argv[6] : NULL,
 					  argc == 8 ? argv[7] : NULL, &a);
+	else if (!r && is_log)
+		r = dp_client_records_state_log(c, argv[5], 0, &a);
 	else if (!r)
 		r = dp_client_records_state(c, argv[5], &a);
 	if (r)
@@ -72,6 +77,14 @@ int main(int argc, char **argv)
 		       a.state.approved_by[0] ? a.state.approved_by : "-",
 		       a.state.held_by[0] ? a.state.held_by : "-",
 		       a.state.destroyed_by[0] ? a.state.destroyed_by : "-");
+	if (!r && is_log) {
+		size_t proved = 0;
+		for (size_t i = 0; i < a.nentries; i++)
+			proved += a.entries[i].present;
+		printf("entries=%zu proved=%zu checkpoint=%s\n", a.nentries, proved,
+		       a.log && a.log->present ? "yes" : "no");
+	}
+	dp_records_answer_free(&a);
 	dp_client_free(c);
 	return r ? 1 : 0;
 }

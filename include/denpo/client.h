@@ -171,7 +171,7 @@ int dp_client_parse_submit(const uint8_t *body, size_t len, dp_submit_result *re
  * library: the caller decodes the entry and checks the proof against a
  * checkpoint it verified.
  */
-typedef struct {
+typedef struct dp_log_incl_s {
 	int present;                     /* 0: the switch did not send it */
 	uint64_t index;
 	uint8_t *entry;                  /* malloc'd, entry_len <= DP_TLOG_ENTRY_MAX */
@@ -184,7 +184,7 @@ typedef struct {
  * (a signed note, unverified) every proof of the answer is against, and
  * its consistency proof from M.
  */
-typedef struct {
+typedef struct dp_log_view_s {
 	int present;                     /* 0: the answer has none (a switch without the log) */
 	char *checkpoint;                /* malloc'd, NUL-terminated */
 	size_t checkpoint_len;

@@ -13,7 +13,7 @@
  * encrypted to every records device the switch would offer for it.  A
  * records device keeps every epoch key it ever had (the archive's keys
  * live long by design, docs/threat-model.md) and keeps the record copies
- * in its archive (denpo archive).
+ * in its archive (denpo records).
  *
  * The schedule.  Configured once for the ministry on the switch
  * (denpod.conf records_* keys, dp_records_sched_set), handed to every
@@ -190,19 +190,45 @@ int dp_records_apply(dp_records_state *st, int act, const char *who, int64_t now
  * (DP_ESTATE for a state that forbids the act, DP_EDENIED for a device
  * that is not a records device or the proposer approving, DP_ENOTFOUND
  * for a cable this device did not receive) with dp_client_message saying why.
+ *
+ * GET /v1/records/state?cable=hex32&log_size=M answers as well "log" (the
+ * latest checkpoint and its consistency proof from M, as every answer with
+ * proofs: denpo/client.h dp_log_view) and "entries": the cable's "records"
+ * log entries in log order, each {"index", "entry", "proof"} (its inclusion
+ * proof under that checkpoint) or {"index"} alone when the checkpoint does
+ * not cover it yet.  At most DP_RECORDS_ENTRIES_MAX: a cable with more has
+ * every decision of the schedule (all acts but read and export) and its
+ * newest reads and exports.  Nothing is verified by the library: the
+ * caller opens the checkpoint and checks each entry's proof against it.
  */
+#define DP_RECORDS_ENTRIES_MAX 256
 typedef struct dp_client dp_client;
 typedef struct {
 	int act;                          /* 0 for a state query */
 	int64_t index;                    /* the log entry's index; -1 for a state query */
 	char reference[DP_MRN_MAX + 1];   /* "" for search */
 	dp_records_state state;
+	/* dp_client_records_state_log only (free with dp_records_answer_free) */
+	struct dp_log_view_s *log;        /* malloc'd: the answer's "log"; NULL without */
+	struct dp_log_incl_s *entries;    /* malloc'd, nentries: "entries" in log order */
+	size_t nentries;
 } dp_records_answer;
+/* Frees what an answer with entries holds; safe on any answer a call or parser filled. */
+void dp_records_answer_free(dp_records_answer *a);
 int dp_client_records_act(dp_client *c, int act, const char *cable_id, const char *detail,
 			  dp_records_answer *out) DP_WUR;
 int dp_client_records_state(dp_client *c, const char *cable_id, dp_records_answer *out) DP_WUR;
-/* The parser of both answers (with_index: the act's answer). */
-int dp_client_parse_records(const uint8_t *body, size_t len, int with_index,
-			    dp_records_answer *out, char *why, size_t whycap) DP_WUR;
+/* The same with log_size=M: log and entries filled (unverified); dp_records_answer_free it. */
+int dp_client_records_state_log(dp_client *c, const char *cable_id, uint64_t log_size,
+				dp_records_answer *out) DP_WUR;
+/*
+ * The parser of the three answers: how is DP_RECORDS_ANS_STATE (a state
+ * query's), DP_RECORDS_ANS_ACT (an act's, with its index) or
+ * DP_RECORDS_ANS_LOG (a state query's with "log" and "entries").  Entries
+ * are in strictly increasing log order, at most DP_RECORDS_ENTRIES_MAX.
+ */
+enum { DP_RECORDS_ANS_STATE = 0, DP_RECORDS_ANS_ACT = 1, DP_RECORDS_ANS_LOG = 2 };
+int dp_client_parse_records(const uint8_t *body, size_t len, int how, dp_records_answer *out,
+			    char *why, size_t whycap) DP_WUR;
 
 #endif

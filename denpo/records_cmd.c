@@ -1,6 +1,7 @@
 /*
- * denpo/archive.c - `denpo archive`: the records device's archive
- * (denpo/archive.h, include/denpo/records.h; docs/operations.md "The archive").
+ * denpo/records_cmd.c - `denpo records`: the records device's commands on
+ * its archive (denpo/archive.h, include/denpo/records.h; docs/operations.md
+ * "The archive").
  *
  * Every command that decrypts a record copy or changes its schedule asks
  * the switch first (POST /v1/records): the switch logs the act and only
@@ -9,8 +10,8 @@
  * logged cable-delivered for this device; the copy is decrypted once, only
  * to index the schedule's fields and TAGS, and the plaintext is wiped.
  *
- * `denpo archive` without a subcommand is the older listing of every cable
- * addressed to this device (denpo/cmd_read.c, any device).
+ * (`denpo archive`, any device's listing of every cable addressed to it, is
+ * another command: denpo/cmd_read.c.)
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@
 #define NOT_RECORDS_HINT                                                                             \
 	"the archive is kept by a records device: a device of an officer holding the role RECORDS at " \
 	"the records post (docs/operations.md, \"The archive\")"
-#define SYNC_HINT "run `denpo archive sync` first"
+#define SYNC_HINT "run `denpo records sync` first"
 
 /* ---- shared steps ---- */
 
@@ -61,20 +62,13 @@ static int archive_open(cli_ctx *x, archive_db *a)
 	return archive_open_how(x, a, 1);
 }
 
-/*
- * The schedule the retention ends are computed with: the switch's, as this
- * device keeps it from the directory answer (HOME/records, denpo/schedule.c;
- * declared in denpo/cli.h there).
- */
-const dp_records_sched *cli_records(cli_ctx *x);
-
 /* A row of MRN|ID, or an exit code (reported). */
 static int row_get(cli_ctx *x, archive_db *a, const char *ref, archive_row *r)
 {
 	char mrn[DP_MRN_MAX + 1];
 	int k = archive_db_get(a, cli_ref_mrn(ref, mrn) == DP_OK ? mrn : ref, r);
 	if (k == DP_ENOTFOUND)
-		return cli_fail_why(x, DP_ENOTFOUND, SYNC_HINT " (and check the MRN with `denpo archive list`)",
+		return cli_fail_why(x, DP_ENOTFOUND, SYNC_HINT " (and check the MRN with `denpo records list`)",
 				    "%s is not in this archive", ref);
 	if (k)
 		return cli_fail(x, k, NULL, "cannot read the archive");
@@ -214,7 +208,7 @@ static int parse_date(const char *s, int end_of_day, int64_t *t)
 /* ---- sync ---- */
 
 static const char sync_help[] =
-	"usage: denpo archive sync\n"
+	"usage: denpo records sync\n"
 	"\n"
 	"Fetches every cable waiting for this records device (its inbox), verifies\n"
 	"each as `denpo read` does (signatures, originating device, MRN in the log)\n"
@@ -271,7 +265,7 @@ static int ingest(cli_ctx *x, archive_db *a, const dp_records_sched *s, const ch
 	r = cli_cache_get(x, id, &sub);
 	if (r) {
 		dp_buf_free(&sub);
-		return cli_fail(x, r, "run `denpo archive sync` again", "cannot read the fetched copy of %s", mrn);
+		return cli_fail(x, r, "run `denpo records sync` again", "cannot read the fetched copy of %s", mrn);
 	}
 	dp_sha256(row.envelope_hash, sub.p, sub.len);
 	dp_cable_accepted acc;
@@ -288,17 +282,17 @@ static int ingest(cli_ctx *x, archive_db *a, const dp_records_sched *s, const ch
 			k = BIND_BAD, snprintf(why, sizeof why, "the log entry names other bytes or another MRN");
 	}
 	if (r)
-		ec = cli_fail(x, r, "run `denpo archive sync` again", "cannot get the log entry of %s", mrn);
+		ec = cli_fail(x, r, "run `denpo records sync` again", "cannot get the log entry of %s", mrn);
 	else if (!ec && k != BIND_OK)
 		ec = bind_fail(x, id, k == BIND_PENDING ? "its log entry is not under a checkpoint yet" : why,
-			       "not stored; run `denpo archive sync` again");
+			       "not stored; run `denpo records sync` again");
 	if (!ec) {
 		row.log_index = (int64_t)lg.index;
 		row.size = (int64_t)sub.len;
 		r = archive_db_put(a, &row, sub.p, sub.len, &acc.acc.entry, acc.log.checkpoint,
 				   acc.log.checkpoint_len);
 		if (r && r != DP_EEXISTS)
-			ec = cli_fail(x, r, "run `denpo archive sync` again", "cannot store the record copy of %s", mrn);
+			ec = cli_fail(x, r, "run `denpo records sync` again", "cannot store the record copy of %s", mrn);
 	}
 	dp_cable_accepted_free(&acc);
 	dp_buf_free(&sub);
@@ -342,10 +336,10 @@ static int archive_sync(cli_ctx *x, int argc, char **argv)
 		if (o == OPT_HELP)
 			return fputs(sync_help, stdout), EXIT_OK;
 		if (!cli_common_opt(x, o, optarg))
-			return cli_usage("archive sync", "unknown option");
+			return cli_usage("records sync", "unknown option");
 	}
 	if (optind != argc)
-		return cli_usage("archive sync", "unexpected argument '%s'", argv[optind]);
+		return cli_usage("records sync", "unexpected argument '%s'", argv[optind]);
 	archive_db a;
 	int ec = archive_open(x, &a);
 	if (ec)
@@ -401,7 +395,7 @@ static int archive_sync(cli_ctx *x, int argc, char **argv)
 		dp_json_print(json_pack("{s:I, s:I, s:I, s:I}", "stored", (json_int_t)stored, "already",
 					(json_int_t)had, "failed", (json_int_t)failed, "updated", (json_int_t)changed));
 	else
-		printf("archive sync: %zu stored, %zu already in the archive, %zu failed, %zu states updated\n",
+		printf("records sync: %zu stored, %zu already in the archive, %zu failed, %zu states updated\n",
 		       stored, had, failed, changed);
 	return verify ? EXIT_VERIFY : failed ? EXIT_ERR : EXIT_OK;
 }
@@ -409,7 +403,7 @@ static int archive_sync(cli_ctx *x, int argc, char **argv)
 /* ---- list ---- */
 
 static const char list_help[] =
-	"usage: denpo archive list [--due]\n"
+	"usage: denpo records list [--due]\n"
 	"\n"
 	"Lists the record copies in this archive, oldest first: MRN, created, post,\n"
 	"classification, TAGS, retention (and its end), declassification, state.\n"
@@ -492,10 +486,10 @@ static int archive_list(cli_ctx *x, int argc, char **argv)
 		if (o == 'd')
 			due = 1;
 		else
-			return cli_usage("archive list", "unknown option");
+			return cli_usage("records list", "unknown option");
 	}
 	if (optind != argc)
-		return cli_usage("archive list", "unexpected argument '%s'", argv[optind]);
+		return cli_usage("records list", "unexpected argument '%s'", argv[optind]);
 	archive_db a;
 	int ec = archive_open_how(x, &a, 0); /* metadata only: no switch needed */
 	if (ec)
@@ -511,14 +505,14 @@ static int archive_list(cli_ctx *x, int argc, char **argv)
 	if (l.arr)
 		dp_json_print(json_pack("{s:o}", "records", l.arr));
 	else if (!l.n)
-		printf(due ? "nothing is due\n" : "the archive is empty (`denpo archive sync` fills it)\n");
+		printf(due ? "nothing is due\n" : "the archive is empty (`denpo records sync` fills it)\n");
 	return EXIT_OK;
 }
 
 /* ---- search ---- */
 
 static const char search_help[] =
-	"usage: denpo archive search [--mrn M] [--post P] [--tag T] [--since DATE] [--until DATE]\n"
+	"usage: denpo records search [--mrn M] [--post P] [--tag T] [--since DATE] [--until DATE]\n"
 	"                            [--subject TEXT] [--text TEXT]\n"
 	"\n"
 	"Searches the archive: first by its metadata (MRN, originating post, TAGS,\n"
@@ -599,21 +593,21 @@ static int archive_search(cli_ctx *x, int argc, char **argv)
 			continue;
 		const char *w = o > 0 && o < 256 ? strchr(opts, o) : NULL;
 		if (!w)
-			return cli_usage("archive search", "unknown option");
+			return cli_usage("records search", "unknown option");
 		v[w - opts] = optarg;
 	}
 	if (optind != argc)
-		return cli_usage("archive search", "unexpected argument '%s'", argv[optind]);
+		return cli_usage("records search", "unexpected argument '%s'", argv[optind]);
 	archive_filter f = {.mrn = v[0], .post = v[1], .tag = v[2]};
 	char mrn[DP_MRN_MAX + 1];
 	if (v[0] && cli_ref_mrn(v[0], mrn))
-		return cli_usage("archive search", "--mrn takes an MRN (\"26 HQ 000012\")");
+		return cli_usage("records search", "--mrn takes an MRN (\"26 HQ 000012\")");
 	if (v[0])
 		f.mrn = mrn;
 	if (v[3] && parse_date(v[3], 0, &f.since))
-		return cli_usage("archive search", "--since takes a date, YYYY-MM-DD");
+		return cli_usage("records search", "--since takes a date, YYYY-MM-DD");
 	if (v[4] && parse_date(v[4], 1, &f.until))
-		return cli_usage("archive search", "--until takes a date, YYYY-MM-DD");
+		return cli_usage("records search", "--until takes a date, YYYY-MM-DD");
 	archive_db a;
 	int ec = archive_open(x, &a);
 	if (ec)
@@ -671,7 +665,7 @@ static int archive_search(cli_ctx *x, int argc, char **argv)
 /* ---- show ---- */
 
 static const char show_help[] =
-	"usage: denpo archive show MRN\n"
+	"usage: denpo records show MRN\n"
 	"\n"
 	"Asks the switch to log a `read` act of the record copy (refused: nothing is\n"
 	"shown), then decrypts and verifies it and shows it as `denpo read` does,\n"
@@ -706,7 +700,7 @@ static int one_mrn(const char *cmd, const char *help, cli_ctx *x, int argc, char
 
 static int archive_show(cli_ctx *x, int argc, char **argv)
 {
-	int ec = one_mrn("archive show", show_help, x, argc, argv, NULL, NULL, NULL);
+	int ec = one_mrn("records show", show_help, x, argc, argv, NULL, NULL, NULL);
 	if (ec)
 		return ec < 0 ? EXIT_OK : ec;
 	archive_db a;
@@ -746,24 +740,24 @@ static int archive_show(cli_ctx *x, int argc, char **argv)
 /* ---- the schedule's acts ---- */
 
 static const char declassify_help[] =
-	"usage: denpo archive declassify MRN [--reason TEXT]\n"
+	"usage: denpo records declassify MRN [--reason TEXT]\n"
 	"\n"
 	"Proposes the cable's declassification (act declassify-propose, logged by the\n"
 	"switch).  Another records officer approves it from their own device with\n"
-	"`denpo archive approve MRN`; only then is it declassified (and exportable).\n"
+	"`denpo records approve MRN`; only then is it declassified (and exportable).\n"
 	"Refused while the cable is held, proposed already or destroyed.\n";
 static const char approve_help[] =
-	"usage: denpo archive approve MRN\n"
+	"usage: denpo records approve MRN\n"
 	"\n"
 	"Approves the declassification another records officer proposed (act\n"
 	"declassify-approve): the proposer cannot approve their own proposal.\n";
 static const char hold_help[] =
-	"usage: denpo archive hold MRN --reason TEXT\n"
+	"usage: denpo records hold MRN --reason TEXT\n"
 	"\n"
 	"Places a legal hold (act hold, the reason logged): while held the cable is\n"
-	"neither declassified nor destroyed.  `denpo archive release MRN` lifts it.\n";
+	"neither declassified nor destroyed.  `denpo records release MRN` lifts it.\n";
 static const char release_help[] =
-	"usage: denpo archive release MRN\n\nLifts the legal hold on the cable (act release).\n";
+	"usage: denpo records release MRN\n\nLifts the legal hold on the cable (act release).\n";
 
 static int reason_opt(void *ctx, int o, const char *arg)
 {
@@ -807,25 +801,25 @@ static int simple_act(cli_ctx *x, int argc, char **argv, const char *cmd, const 
 
 static int archive_declassify(cli_ctx *x, int argc, char **argv)
 {
-	return simple_act(x, argc, argv, "archive declassify", declassify_help, DP_REC_PROPOSE, 0);
+	return simple_act(x, argc, argv, "records declassify", declassify_help, DP_REC_PROPOSE, 0);
 }
 static int archive_approve(cli_ctx *x, int argc, char **argv)
 {
-	return simple_act(x, argc, argv, "archive approve", approve_help, DP_REC_APPROVE, 0);
+	return simple_act(x, argc, argv, "records approve", approve_help, DP_REC_APPROVE, 0);
 }
 static int archive_hold(cli_ctx *x, int argc, char **argv)
 {
-	return simple_act(x, argc, argv, "archive hold", hold_help, DP_REC_HOLD, 1);
+	return simple_act(x, argc, argv, "records hold", hold_help, DP_REC_HOLD, 1);
 }
 static int archive_release(cli_ctx *x, int argc, char **argv)
 {
-	return simple_act(x, argc, argv, "archive release", release_help, DP_REC_RELEASE, 0);
+	return simple_act(x, argc, argv, "records release", release_help, DP_REC_RELEASE, 0);
 }
 
 /* ---- destroy ---- */
 
 static const char destroy_help[] =
-	"usage: denpo archive destroy MRN\n"
+	"usage: denpo records destroy MRN\n"
 	"\n"
 	"Destroys the record copy at the end of its retention: refused here before\n"
 	"the retention's end (and for a permanent class), refused by the switch while\n"
@@ -835,7 +829,7 @@ static const char destroy_help[] =
 
 static int archive_destroy(cli_ctx *x, int argc, char **argv)
 {
-	int ec = one_mrn("archive destroy", destroy_help, x, argc, argv, NULL, NULL, NULL);
+	int ec = one_mrn("records destroy", destroy_help, x, argc, argv, NULL, NULL, NULL);
 	if (ec)
 		return ec < 0 ? EXIT_OK : ec;
 	archive_db a;
@@ -883,7 +877,7 @@ static int archive_destroy(cli_ctx *x, int argc, char **argv)
 		(void)cli_shred(p);
 	}
 	if (r)
-		ec = cli_fail(x, r, "run `denpo archive destroy` again: the act is logged, the copy is not wiped yet",
+		ec = cli_fail(x, r, "run `denpo records destroy` again: the act is logged, the copy is not wiped yet",
 			      "cannot wipe the record copy of %s", row.mrn);
 	else if (x->json)
 		dp_json_print(json_pack("{s:s, s:s, s:I, s:I}", "mrn", row.mrn, "sha256", hex, "size",
@@ -899,7 +893,7 @@ out:
 /* ---- export ---- */
 
 static const char export_help[] =
-	"usage: denpo archive export MRN --out DIR\n"
+	"usage: denpo records export MRN --out DIR\n"
 	"\n"
 	"Exports a declassified cable as a BagIt bag (RFC 8493) in DIR, which must not\n"
 	"exist: the cable as read, its signed text, attachments, metadata as JSON and\n"
@@ -920,11 +914,11 @@ static int archive_export_cmd(cli_ctx *x, int argc, char **argv)
 {
 	static const struct option oo[] = {{"out", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
 	const char *dir = NULL;
-	int ec = one_mrn("archive export", export_help, x, argc, argv, oo, out_opt, &dir);
+	int ec = one_mrn("records export", export_help, x, argc, argv, oo, out_opt, &dir);
 	if (ec)
 		return ec < 0 ? EXIT_OK : ec;
 	if (!dir || !*dir)
-		return cli_usage("archive export", "--out DIR is required (a directory that does not exist yet)");
+		return cli_usage("records export", "--out DIR is required (a directory that does not exist yet)");
 	archive_db a;
 	archive_row row;
 	dp_records_answer ans;
@@ -969,27 +963,32 @@ static const struct {
 	{"export", archive_export_cmd, " MRN --out DIR", "export a declassified cable as a BagIt bag"},
 };
 
-int cmd_records_archive(cli_ctx *x, int argc, char **argv)
+static void records_usage(FILE *f)
+{
+	fprintf(f, "usage: denpo records SUBCOMMAND [options]\n");
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		fprintf(f, "       denpo records %s%s\n", subs[i].name, subs[i].args);
+	fprintf(f, "\nThe ministry's archive, kept by a records device (a device of an officer\n"
+		   "holding the role RECORDS at the records post): each read, search and export,\n"
+		   "and each decision of the schedule, is asked of the switch first and logged.\n");
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		fprintf(f, "  %-10s %s\n", subs[i].name, subs[i].what);
+	fprintf(f, "`denpo records SUBCOMMAND --help` describes each.  (Every cable addressed to\n"
+		   "any device, newest first: `denpo archive`.)\n");
+}
+
+int cmd_records(cli_ctx *x, int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: denpo archive [--before SEQ] [--limit N]\n");
-		for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-			printf("       denpo archive %s%s\n", subs[i].name, subs[i].args);
-		printf("\nWithout a subcommand: every cable addressed to this device (below).  The\n"
-		       "subcommands are the ministry's archive, kept by a records device (a device of\n"
-		       "an officer holding the role RECORDS); each read, search and export, and each\n"
-		       "decision of the schedule, is asked of the switch first and logged:\n");
-		for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-			printf("  %-10s %s\n", subs[i].name, subs[i].what);
-		printf("`denpo archive SUBCOMMAND --help` describes each.\n\n");
-		fflush(stdout);
-		return cmd_archive(x, 2, (char *[]){argv[0], "--help", NULL});
+		records_usage(stdout);
+		return EXIT_OK;
 	}
 	for (size_t i = 0; argc >= 2 && i < sizeof subs / sizeof subs[0]; i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(x, argc - 1, argv + 1);
-	if (argc >= 2 && argv[1][0] != '-')
-		return cli_usage("archive", "unknown subcommand '%s' (sync, list, search, show, declassify, approve, "
-					    "hold, release, destroy, export)", argv[1]);
-	return cmd_archive(x, argc, argv);
+	if (argc < 2)
+		return cli_usage("records", "give a subcommand: sync, list, search, show, declassify, approve, "
+					    "hold, release, destroy, export (`denpo records --help`)");
+	return cli_usage("records", "unknown subcommand '%s' (sync, list, search, show, declassify, approve, "
+				    "hold, release, destroy, export)", argv[1]);
 }
