@@ -198,7 +198,11 @@ int send_resolve(cli_ctx *x, dp_cable *c, send_plan *p, send_result *out)
 		warn_unreachable(out->warnings, &res0.unreachable[i], why ? clock : NULL);
 		nclock += (size_t)why;
 	}
-	if (ndev == 0) {
+	/* the archive's record copy reads nobody's cable: an addressee must be able to */
+	size_t naddressed = 0;
+	for (size_t i = 0; i < ndev; i++)
+		naddressed += devs[i].role != DP_ROLE_RECORD;
+	if (naddressed == 0) {
 		size_t nun = res0.nunreachable;
 		dp_resolution_free(&res0);
 		/* the switch judged the keys by a clock that is off: that, not clearance, is why */
@@ -207,10 +211,11 @@ int send_resolve(cli_ctx *x, dp_cable *c, send_plan *p, send_result *out)
 					"no addressed device has a key valid by the switch's clock: %s", clock);
 		return cli_fail(x, DP_ENOTFOUND,
 				"check TO/INFO/ATTN, the classification and captions; nothing was sent",
-				"no recipient device resolves: %s%s%s%s",
+				"no recipient device resolves: %s%s%s%s%s",
 				nun ? "no addressed device has a current key, and nobody else "
 						    "addressed is cleared for " : "nobody addressed is cleared for ",
-				dp_class_name(c->classification), caps[0] ? " with " : "", caps);
+				dp_class_name(c->classification), caps[0] ? " with " : "", caps,
+				ndev ? " (the archive's record copy alone is no delivery)" : "");
 	}
 	dp_recipient *rcpt = calloc(ndev, sizeof *rcpt);
 	dp_age_recipient *keys = calloc(ndev, sizeof *keys);

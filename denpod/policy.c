@@ -375,6 +375,15 @@ int dpp_check(dps_store *s, const dpp_records *rec, const dps_device *sender,
 		rcpts[i].epoch = rc->epoch;
 		rcpts[i].delivered = rcpts[i].acked = 0;
 	}
+	/* the archive's record copy alone is nobody's delivery (roles as checked above) */
+	size_t naddressed = 0;
+	for (size_t i = 0; !r && i < e->nrecipients; i++)
+		naddressed += rcpts[i].role != DP_ROLE_RECORD;
+	if (!r && naddressed == 0) {
+		snprintf(msg, msgcap, "a cable needs a recipient device of an addressee (a record copy "
+				      "for the archive does not count)");
+		r = DP_EPARSE;
+	}
 	if (!r)
 		r = archive_ok(s, rec, &rt, e, now, msg, msgcap);
 	free(posts);

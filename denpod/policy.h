@@ -130,7 +130,8 @@ int dpp_recipient_ok(const dpp_route *rt, const dps_officer *o, const dps_device
  *                 records device at all (the archive is not enrolled, not
  *                 active or not cleared: the operator's to fix)
  *   DP_EDEVICE    a recipient device not enrolled; sender not active
- *   DP_EPARSE     no TO addressee or no recipient device
+ *   DP_EPARSE     no TO addressee, or no recipient device but the archive's
+ *                 (a record copy alone is no delivery)
  *   DP_EUNSUPP    a recipient key type other than mlkem768x25519
  *   DP_ENOTFOUND  an addressee is neither a post nor a collective
  *   DP_ETOOBIG    the addressees expand to more than DPP_MAX_POSTS posts

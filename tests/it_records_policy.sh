@@ -123,6 +123,13 @@ check "the archive announced as an addressee: refused, must have role record" \
 ts t send HQ SECRET ROUTINE --only "${SATO:0:16}" --announce action=record >"$T/ann2.out" 2>&1
 check "an addressee announced as the archive: refused" \
 	all "grep -q '^403 ' '$T/ann2.out'" "grep -q 'must have role action, not record' '$T/ann2.out'"
+ts t send HQ SECRET ROUTINE --seal --only "${ARC:0:16}" >"$T/only.out" 2>&1
+check "a cable for the archive's device alone: refused, a record copy is no delivery" \
+	all "grep -q '^400 ' '$T/only.out'" "grep -q 'a record copy for the archive does not count' '$T/only.out'"
+dp sato.k send --body "$T/body" --class SECRET --prec ROUTINE --to WASHINGTON --attn nobody.x \
+	--tags ADMN --subject "for nobody" >"$T/nobody.out" 2>&1
+check "denpo send with no addressee's device but the archive's: refused, nothing sent" \
+	all "! grep -q '^26 HQ' '$T/nobody.out'" "grep -q 'the archive.s record copy alone is no delivery' '$T/nobody.out'"
 check "nothing refused was stored" [ "$(D cable list | wc -l)" = "$n0" ]
 ts t send HQ SECRET ROUTINE --seal >"$T/full.out" 2>&1
 check "the same cable with the archive's device: accepted" grep -q '^20[01] ' "$T/full.out"

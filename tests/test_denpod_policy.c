@@ -230,7 +230,7 @@ static void decoys_and_agreement(const dps_device *A, const dps_device *B, const
 	const size_t ndevs = sizeof devs / sizeof devs[0];
 	static const char *rposts[] = {NULL, "HQ"};
 	dpp_posts *posts = calloc(1, sizeof *posts);
-	size_t routes = 0, offers = 0, disagree = 0, records = 0;
+	size_t routes = 0, offers = 0, disagree = 0, records = 0, record_only = 0;
 	for (size_t ri = 0; ri < 2; ri++)
 	for (size_t ti = 0; ti < 3; ti++)
 	for (size_t ii = 0; ii < 3; ii++)
@@ -275,6 +275,14 @@ static void decoys_and_agreement(const dps_device *A, const dps_device *B, const
 				}
 				int accepted = check(A, &e, msg) == DP_OK;
 				int offered = offered_role(&off, devs[di]->id) == role;
+				/* a record copy alone is no delivery: refused as such, not by the rule */
+				if (offered && role == DP_ROLE_RECORD) {
+					record_only++;
+					CHECKF(!accepted && strstr(msg, "a record copy for the archive "
+									"does not count"),
+					       "record copy alone: %s", msg);
+					offered = 0;
+				}
 				if (accepted != offered) {
 					disagree++;
 					fprintf(stderr, "route %s/%s/%d/%s/%s device %zu role %d: "
@@ -291,6 +299,7 @@ static void decoys_and_agreement(const dps_device *A, const dps_device *B, const
 	REC.post = NULL;
 	CHECKF(disagree == 0, "%zu disagreements of acceptance and resolution", disagree);
 	/* the matrix exercised both answers */
+	CHECKF(record_only == records, "%zu record copies alone refused of %zu", record_only, records);
 	CHECKF(routes == 720 && offers > 200 && offers < routes * ndevs && records > 360,
 	       "%zu routes, %zu offers, %zu records", routes, offers, records);
 	fprintf(stderr, "agreement: %zu routes, %zu devices offered, %zu as record\n", routes, offers,
