@@ -302,7 +302,8 @@ const dp_det_param dp_det_params[DP_P_COUNT] = {
 	[DP_P_WORK_START] = {"work.start", 7, 0, 23, "post-local hour the working day starts"},
 	[DP_P_WORK_END] = {"work.end", 20, 1, 24, "post-local hour the working day ends"},
 	[DP_P_ENUM_RUN_PACED] = {"enum.run-paced", 12, 3, 100000,
-				 "re-fetches in a row in monotonic order, none at machine speed"},
+				 "re-fetches in a row in monotonic order, none at machine speed "
+				 "(not on a records device)"},
 	[DP_P_DEEP_RECORDS_MAX_HOUR] = {"deep.records-max-hour", 30, 0, 100000,
 					"a records device's deep-archive reads allowed in the "
 					"rolling hour (a person reviewing old cables)"},
