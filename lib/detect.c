@@ -133,15 +133,23 @@
  *     throttled instead, and the throttle lets FLASH through), and the
  *     cable stays queued until the SOC undoes the step or it lapses.
  *  R21 A records device (DP_DET_DEV_RECORDS: the archive, whose work is
- *     reading old cables for review and declassification) is allowed
- *     deep.records-max-hour deep re-fetches in the rolling hour instead of
- *     deep.max-hour, and its deep re-fetches within that allowance are no
- *     DEEP-READ signal (else a review session would page RISK through the
- *     ODD-HOUR points a records device collects from its day-and-night
- *     ingest).  Past the allowance they are both, as for any device.  That
- *     is the only difference a records device makes, and rule_deep the
- *     only place that makes it: ENUM-RANGE, MACHINE-SPEED, the bulk rules,
- *     decoys and the rest judge it as any device.
+ *     reading old cables for review and declassification) differs from
+ *     any device in two rules, and the kinds table (kind_rules) is the only
+ *     place that says so, read only by rule_deep and rule_enum:
+ *     - DEEP-ARCHIVE allows it deep.records-max-hour deep re-fetches in the
+ *       rolling hour instead of deep.max-hour, and its deep re-fetches
+ *       within that allowance are no DEEP-READ signal (else a review
+ *       session would page RISK through the ODD-HOUR points a records
+ *       device collects from its day-and-night ingest).  Past the
+ *       allowance they are both, as for any device.
+ *     - ENUM-RANGE judges only its machine-speed runs (enum.run): a run at
+ *       a person's pace (no step faster than speed.gap-ms) is never
+ *       enum.run-paced, however long, because a declassification review
+ *       goes through the cables in acceptance (MRN) order.  Such a run is
+ *       bounded by DEEP-ARCHIVE's allowance for old cables and by the bulk
+ *       rules; one step at machine speed makes it a machine run again.
+ *     MACHINE-SPEED, the bulk rules, decoys and the rest judge it as any
+ *     device.
  *  R22 A SEARCH (the archive's search, only a records device's) counts its
  *     copies in the officer's bulk measure and baselines as that many
  *     cables, not de-duplicated (R2 needs the cables, which the switch does
@@ -294,7 +302,8 @@ const dp_det_param dp_det_params[DP_P_COUNT] = {
 	[DP_P_WORK_START] = {"work.start", 7, 0, 23, "post-local hour the working day starts"},
 	[DP_P_WORK_END] = {"work.end", 20, 1, 24, "post-local hour the working day ends"},
 	[DP_P_ENUM_RUN_PACED] = {"enum.run-paced", 12, 3, 100000,
-				 "re-fetches in a row in monotonic order, none at machine speed"},
+				 "re-fetches in a row in monotonic order, none at machine speed "
+				 "(not on a records device)"},
 	[DP_P_DEEP_RECORDS_MAX_HOUR] = {"deep.records-max-hour", 30, 0, 100000,
 					"a records device's deep-archive reads allowed in the "
 					"rolling hour (a person reviewing old cables)"},
@@ -857,7 +866,7 @@ static int64_t ring_first(struct rv r)
 typedef struct {
 	uint8_t id[32];
 	int32_t officer, next; /* next: the officer's next device, -1 */
-	uint8_t active, decoy, records, esusp;
+	uint8_t active, decoy, kind, esusp; /* kind: an index of kind_rules (R21) */
 	int64_t fired[DP_R_COUNT]; /* when each rule last fired for it; -1 never */
 	/* throttle (R12) */
 	int64_t thr_until, thr_start, thr_win, esc_alert;
@@ -1493,6 +1502,31 @@ static void set_working(dp_det *d, device *v, int was)
 		d->posts[d->offs[v->officer].post].working += now ? 1 : -1;
 }
 
+/*
+ * What a device's kind changes in the rules (R21): the one place the engine
+ * decides by kind, read by rule_deep and rule_enum.  A decoy device is judged
+ * as a plain one here (its keys are the alarm: decoys, R10).
+ */
+static const struct kind_rules {
+	int deep_param;   /* DEEP-ARCHIVE's allowance in the rolling hour */
+	uint8_t deep_sig; /* a deep re-fetch within that allowance is a DEEP-READ signal */
+	uint8_t paced;    /* ENUM-RANGE judges runs at a person's pace (enum.run-paced) */
+	const char *note; /* added to the alerts that used these rules */
+} kind_rules[] = {
+	[DP_DET_DEV_PLAIN] = {DP_P_DEEP_MAX_HOUR, 1, 1, ""},
+	[DP_DET_DEV_DECOY] = {DP_P_DEEP_MAX_HOUR, 1, 1, ""},
+	/* the archive: review reads old cables, in MRN order, at a person's pace */
+	[DP_DET_DEV_RECORDS] = {DP_P_DEEP_RECORDS_MAX_HOUR, 0, 0,
+				" (a records device: the archive's reading allowance)"},
+};
+
+/* A dp_det_device kind as an index of kind_rules; an unknown one is plain. */
+static uint8_t kind_of(int kind)
+{
+	return kind > 0 && (size_t)kind < sizeof kind_rules / sizeof *kind_rules ? (uint8_t)kind
+										   : DP_DET_DEV_PLAIN;
+}
+
 int dp_det_device(dp_det *d, const uint8_t id[32], const char *officer_name, int active, int kind)
 {
 	if (!d || !id || !name_ok(officer_name))
@@ -1514,7 +1548,7 @@ int dp_det_device(dp_det *d, const uint8_t id[32], const char *officer_name, int
 		}
 		v->active = active != 0;
 		v->decoy = kind == DP_DET_DEV_DECOY;
-		v->records = kind == DP_DET_DEV_RECORDS;
+		v->kind = kind_of(kind);
 		if (v->active)
 			v->esusp = 0; /* R11 */
 		set_working(d, v, 0);
@@ -1533,7 +1567,7 @@ int dp_det_device(dp_det *d, const uint8_t id[32], const char *officer_name, int
 	d->offs[oi].dev_first = (int32_t)d->ndevs;
 	v->active = active != 0;
 	v->decoy = kind == DP_DET_DEV_DECOY;
-	v->records = kind == DP_DET_DEV_RECORDS;
+	v->kind = kind_of(kind);
 	for (int i = 0; i < DP_R_COUNT; i++)
 		v->fired[i] = -1;
 	v->place = -1;
@@ -2237,12 +2271,16 @@ static void rule_enum(struct ev *x)
 	 * A client re-sync re-fetches in order at machine speed, a person
 	 * re-reading picks cables in no order: an ordered run at human pace
 	 * (no step faster than speed.gap-ms) is a person sweeping, and pages
-	 * sooner (enum.run-paced) than a machine-speed one (enum.run).
+	 * sooner (enum.run-paced) than a machine-speed one (enum.run).  Not on
+	 * a records device (R21): its paced ordered run is a review in MRN
+	 * order, left to DEEP-ARCHIVE's allowance and the bulk rules.
 	 */
 	int64_t need = x->d->c.p[DP_P_ENUM_RUN];
 	int64_t paced = x->d->c.p[DP_P_ENUM_RUN_PACED];
-	int slow = v->en_fast == 0 && v->en_run >= paced;
-	if (v->en_run < need && !slow)
+	int person = v->en_fast == 0;
+	if (person && !kind_rules[v->kind].paced)
+		return;
+	if (v->en_run < need && !(person && v->en_run >= paced))
 		return;
 	dp_det_alert *a = begin(x, DP_R_ENUM_RANGE, v->en_first_ms);
 	if (!a)
@@ -2293,11 +2331,12 @@ static int rule_deep(struct ev *x, int64_t age_s)
 {
 	dp_det *d = x->d;
 	device *v = x->v;
-	int pid = v->records ? DP_P_DEEP_RECORDS_MAX_HOUR : DP_P_DEEP_MAX_HOUR;
+	const struct kind_rules *k = &kind_rules[v->kind];
+	int pid = k->deep_param;
 	int64_t allowed = d->c.p[pid];
 	ring_add(RV(&v->deep, MIN_MS), x->t);
 	int over = v->deep.sum > allowed;
-	int sig = !v->records || over; /* the archive's work, within its allowance, is no signal */
+	int sig = k->deep_sig || over; /* the archive's work, within its allowance, is no signal */
 	if (sig)
 		add_signal(d, v, DP_S_DEEP_READ, x->t);
 	if (!over)
@@ -2309,7 +2348,7 @@ static int rule_deep(struct ev *x, int64_t age_s)
 			 "days ago (this one: seq %lld, %lld days old); %s=%lld%s",
 			 v->deep.sum, (long long)d->c.p[DP_P_DEEP_DAYS], (long long)x->e->cable_seq,
 			 (long long)(age_s / 86400), dp_det_params[pid].name, (long long)allowed,
-			 v->records ? " (a records device: the archive's reading allowance)" : "");
+			 k->note);
 		finish(x, a);
 	}
 	return sig;

@@ -9,6 +9,9 @@
 # alert at all, and the 31st is DEEP-ARCHIVE (its reason names deep.records-max-hour) and
 # suspends it; a `search` act's "over N" counts N cables in the bulk rules: 1,500 in the hour
 # pass (bulk.cap-hour), one more search over 1 is BULK-CAP, and the device is suspended.
+# Not here: a records device's review in MRN order at a person's pace is no ENUM-RANGE (its
+# steps are 2 s or more apart, and this test does not sleep): tests/test_detect.c
+# test_records_enum shows it.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
 need_programs it_detect_records "$DENPOD" "$TS"
@@ -33,6 +36,10 @@ get() { cu "$1" -o /dev/null -w '%{http_code}' "$URL/v1/cables/$2"; }
 # alert RULE DEVICE: the ECS line of that rule's alert for the device
 alert() { jq -c --arg r "$1" --arg d "$2" 'select(.event.kind == "alert" and .rule.name == $r and .device.id == $d)' \
 	"$T/sw/alerts.jsonl" 2>/dev/null | head -1; }
+# the alert file and the log are written after the answer: wait for them (up to 5 s)
+eventually() { local i; for i in $(seq 50); do "$@" && return 0; sleep 0.1; done; return 1; }
+has_alert() { [ -n "$(alert "$1" "$2")" ]; }
+nent_is() { [ "$(nent "$1")" = "$2" ]; }
 # is ALERT ACTION PATTERN: the alert took ACTION and its reason matches PATTERN (grep)
 is() { [ "$(jq -r .denpo.action <<<"$1")" = "$2" ] && jq -r .event.reason <<<"$1" | grep -q -- "$3"; }
 tool_dev() { awk '/^Sign-Key:/ {print $2}' "$T/$1/request" | base64 -d | od -An -tx1 | tr -d ' \n'; }
@@ -68,6 +75,7 @@ stop_switch || no "denpod stops"
 DENPO_TEST_CLOCK_OFFSET=$((40 * DAY)) start_switch || no "denpod restart forty days on"
 AID=$(tool_dev a) BID=$(tool_dev b) OID=$(tool_dev o)
 check "an ordinary device's first deep re-fetch: 403 (deep.max-hour = 0, as before)" [ "$(get o "${IDS[0]}")" = 403 ]
+eventually has_alert DEEP-ARCHIVE "$OID"
 A=$(alert DEEP-ARCHIVE "$OID")
 check "... DEEP-ARCHIVE, suspend, deep.max-hour=0" \
 	is "$A" suspend "1 re-fetches in the last hour of cables accepted more than deep.days=30 days ago .*; deep.max-hour=0; "
@@ -80,19 +88,21 @@ done
 check "a records device reads 30 old cables in the hour: 30 x 200" [ "$(grep -c '^200$' "$T/review.st")" = 30 ]
 check "... and no alert names it" [ -z "$(jq -c --arg d "$AID" 'select(.device.id == $d)' "$T/sw/alerts.jsonl" 2>/dev/null)" ]
 check "the 31st: 403" [ "$(act a read "${IDS[30]}" "30-year review")" = 403 ]
+eventually has_alert DEEP-ARCHIVE "$AID"
 A=$(alert DEEP-ARCHIVE "$AID")
 check "... DEEP-ARCHIVE, suspend, naming deep.records-max-hour=30" \
 	is "$A" suspend "31 re-fetches in the last hour .*; deep.records-max-hour=30 (a records device"
-check "... in the log" [ "$(nent 'Rule: DEEP-ARCHIVE')" = 2 ]
+check "... in the log" eventually nent_is 'Rule: DEEP-ARCHIVE' 2
 
 # ---- a search's N record copies count in the bulk rules ----
 check "a search over 1,500 copies: 200 (bulk.cap-hour = 1500)" \
 	[ "$(act b search "" "query sha256:0123456789abcdef over 1500")" = 200 ]
 check "... no alert" [ -z "$(alert BULK-CAP "$BID")" ]
 check "a search over 1 more: 403" [ "$(act b search "" "query sha256:fedcba9876543210 over 1")" = 403 ]
+eventually has_alert BULK-CAP "$BID"
 A=$(alert BULK-CAP "$BID")
 check "... BULK-CAP, suspend: 1501 cables in the hour" \
 	is "$A" suspend "1501 cables fetched in the last hour; hard cap bulk.cap-hour=1500"
-check "three automatic suspensions logged" [ "$(nent 'Event: device-suspended')" = 3 ]
+check "three automatic suspensions logged" eventually nent_is 'Event: device-suspended' 3
 stop_switch || no "denpod stops cleanly"
 t_done it_detect_records

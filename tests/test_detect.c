@@ -1152,13 +1152,13 @@ static void records_device(dp_det *d, int n, const char *officer_handle)
  * devices 1 and 5 of kato.r and 2 of mori.a, and the ordinary devices 3 and
  * 4 of sato.k.
  */
-static dp_det *archive_engine(int deep_max, const char *extra, struct cap *c)
+static dp_det *archive_engine_run(int deep_max, int enum_run, const char *extra, struct cap *c)
 {
 	char conf[512];
 	snprintf(conf, sizeof conf,
-		 "deep.max-hour = %d\nenum.run = 60\nenum.run-paced = 12\nspeed.run = 60\n"
+		 "deep.max-hour = %d\nenum.run = %d\nenum.run-paced = 12\nspeed.run = 60\n"
 		 "rule.DEEP-ARCHIVE.action = suspend\nrule.ENUM-RANGE.action = suspend\n%s",
-		 deep_max, extra ? extra : "");
+		 deep_max, enum_run, extra ? extra : "");
 	dp_det *d = engine(conf, c);
 	officer(d, "kato.r", "TOKYO");
 	officer(d, "mori.a", "TOKYO");
@@ -1171,6 +1171,12 @@ static dp_det *archive_engine(int deep_max, const char *extra, struct cap *c)
 	return d;
 }
 
+/* The same with the shipped enum.run = 60. */
+static dp_det *archive_engine(int deep_max, const char *extra, struct cap *c)
+{
+	return archive_engine_run(deep_max, 60, extra, c);
+}
+
 /* Re-fetches of cables age_days old, gap apart from t, in no order (up, down, up, ...). */
 static int reads(dp_det *d, int64_t t, int dev, int n, int64_t gap, int64_t age_days, int64_t base)
 {
@@ -1180,6 +1186,16 @@ static int reads(dp_det *d, int64_t t, int dev, int n, int64_t gap, int64_t age_
 		blocked += fetch(d, t + i * gap, dev, seq, age_days * 86400, 1) != DP_DET_ALLOW;
 	}
 	return blocked;
+}
+
+/* n re-fetches of cables age_s old in increasing acceptance order from seq, gap apart from t:
+   how many were allowed */
+static int in_order(dp_det *d, int64_t t, int dev, int n, int64_t gap, int64_t seq, int64_t age_s)
+{
+	int ok = 0;
+	for (int i = 0; i < n; i++)
+		ok += fetch(d, t + i * gap, dev, seq + i, age_s, 1) == DP_DET_ALLOW;
+	return ok;
 }
 
 static void test_records(void)
@@ -1218,27 +1234,12 @@ static void test_records(void)
 	   ENUM-RANGE at enum.run = 60, suspended, the rest refused */
 	c.n = 0;
 	t += DAY;
-	int ok = 0;
-	for (int i = 0; i < 200; i++)
-		ok += fetch(d, t + i * 300, 2, 7000 + i, 10 * 86400, 1) == DP_DET_ALLOW;
+	int ok = in_order(d, t, 2, 200, 300, 7000, 10 * 86400);
 	a = last(&c, DP_R_ENUM_RANGE);
 	CHECKF(ok == 59, "%d allowed", ok);
 	CHECK(count(&c, DP_R_ENUM_RANGE) == 1 && a && a->action == DP_DET_SUSPEND &&
 	      has(a, "60 re-fetches in a row in increasing acceptance order"));
 	CHECK(count(&c, DP_R_DEEP_ARCHIVE) == 0);
-	dp_det_free(d);
-
-	/* ... and at a person's pace through old cables: ENUM-RANGE at enum.run-paced = 12,
-	   long before the deep allowance */
-	d = archive_engine(0, NULL, &c);
-	t = T0 + 2 * HOUR;
-	ok = 0;
-	for (int i = 0; i < 200; i++)
-		ok += fetch(d, t + i * 20 * SEC, 1, 300 + i, 40 * 365 * 86400, 1) == DP_DET_ALLOW;
-	a = last(&c, DP_R_ENUM_RANGE);
-	CHECKF(ok == 11, "%d allowed", ok);
-	CHECK(count(&c, DP_R_ENUM_RANGE) == 1 && a && a->action == DP_DET_SUSPEND &&
-	      has(a, "enum.run-paced=12") && count(&c, DP_R_DEEP_ARCHIVE) == 0);
 	dp_det_free(d);
 
 	/* an ordinary device is unchanged by the new key: the first deep re-fetch suspends,
@@ -1273,6 +1274,76 @@ static void test_records(void)
 	CHECK(fetch(d, t + 2 * MIN, 1, 1, 400 * 86400, 1) == DP_DET_BLOCKED);
 	CHECK(count(&c, DP_R_DEEP_ARCHIVE) == 2 &&
 	      has(last(&c, DP_R_DEEP_ARCHIVE), "deep.records-max-hour=2"));
+	dp_det_free(d);
+}
+
+/*
+ * ENUM-RANGE on a records device (R21): a review goes through old cables in
+ * MRN (acceptance) order at a person's pace, which is no ENUM-RANGE however
+ * long; its machine-speed runs are judged at enum.run as on any device.
+ */
+static void test_records_enum(void)
+{
+	struct cap c;
+	/* enum.run = 20: below the 25 of the review, and below the deep allowance */
+	dp_det *d = archive_engine_run(0, 20, NULL, &c);
+	int64_t t = T0 + 2 * HOUR;
+	/* a records device reads 25 old cables (40 years) in MRN order, one every 2 minutes:
+	   no alert at all */
+	int ok = in_order(d, t, 1, 25, 2 * MIN, 4000, 40 * 365 * 86400);
+	CHECKF(ok == 25 && c.n == 0, "%d allowed, %d alerts, first %s", ok, c.n,
+	       c.n ? c.a[0].detail : "");
+	/* ... and in decreasing order too, by mori.a (times never go back: R14) */
+	for (int i = 0; i < 25; i++)
+		ok += fetch(d, t + HOUR + i * 2 * MIN, 2, 9000 - i, 40 * 365 * 86400, 1) == DP_DET_ALLOW;
+	CHECKF(ok == 50 && c.n == 0, "%d allowed, %d alerts, first %s", ok, c.n, c.n ? c.a[0].detail : "");
+	/* the same 25 at machine speed (one a second) on kato.r's other device: ENUM-RANGE at
+	   enum.run = 20, suspended, the rest refused */
+	t += DAY;
+	ok = in_order(d, t, 5, 25, SEC, 4000, 40 * 365 * 86400);
+	const dp_det_alert *a = last(&c, DP_R_ENUM_RANGE);
+	CHECKF(ok == 19, "%d allowed", ok);
+	CHECKF(count(&c, DP_R_ENUM_RANGE) == 1 && a && a->action == DP_DET_SUSPEND &&
+	       has(a, "20 re-fetches in a row in increasing acceptance order (seq 4000 to 4019) "
+		      "over 19.000 s; enum.run=20"),
+	       "%s", a ? a->detail : "no alert");
+	CHECK(a && a->first_ms == t && count(&c, DP_R_DEEP_ARCHIVE) == 0 &&
+	      count(&c, DP_R_MACHINE_SPEED) == 0);
+	/* an ordinary device is unchanged: a paced ordered run of 12 (recent cables) is
+	   ENUM-RANGE at enum.run-paced = 12, suspended */
+	c.n = 0;
+	ok = in_order(d, t + 2 * HOUR, 3, 12, 2 * MIN, 600, 10 * 86400);
+	a = last(&c, DP_R_ENUM_RANGE);
+	CHECKF(ok == 11, "%d allowed", ok);
+	CHECK(c.n == 1 && a && a->action == DP_DET_SUSPEND &&
+	      has(a, "12 re-fetches in a row in increasing acceptance order") &&
+	      has(a, "at human pace, enum.run-paced=12"));
+	dp_det_free(d);
+
+	/* a records device's paced ordered run of 31 old cables in an hour (one every 110 s):
+	   the 31st is DEEP-ARCHIVE, suspended; no ENUM-RANGE */
+	d = archive_engine_run(0, 20, NULL, &c);
+	t = T0 + 2 * HOUR;
+	ok = in_order(d, t, 1, 31, 110 * SEC, 4000, 40 * 365 * 86400);
+	a = last(&c, DP_R_DEEP_ARCHIVE);
+	CHECKF(ok == 30, "%d allowed", ok);
+	CHECK(c.n == 1 && a && a->action == DP_DET_SUSPEND &&
+	      has(a, "31 re-fetches in the last hour") && has(a, "deep.records-max-hour=30 (a records"));
+	/* a long paced review of recent cables in MRN order is no ENUM-RANGE either, however
+	   long (the bulk rules bound it) ... */
+	c.n = 0;
+	ok = in_order(d, t + HOUR, 2, 100, 2 * MIN, 7000, 10 * 86400);
+	CHECKF(ok == 100 && c.n == 0, "%d allowed, %d alerts, first %s", ok, c.n, c.n ? c.a[0].detail : "");
+	/* ... but one step at machine speed makes the run a machine one, judged at enum.run:
+	   the 20th of a run with a step one second after the one before */
+	t += DAY;
+	ok = 0;
+	for (int i = 0; i < 25; i++)
+		ok += fetch(d, t + (i < 10 ? i * 2 * MIN : i * 2 * MIN - 2 * MIN + SEC), 5, 800 + i,
+			    10 * 86400, 1) == DP_DET_ALLOW;
+	a = last(&c, DP_R_ENUM_RANGE);
+	CHECKF(ok == 19, "%d allowed", ok);
+	CHECK(c.n == 1 && a && has(a, "20 re-fetches in a row") && has(a, "; enum.run=20"));
 	dp_det_free(d);
 }
 
@@ -1967,6 +2038,7 @@ int main(void)
 	test_not_addressed();
 	test_deep();
 	test_records();
+	test_records_enum();
 	test_search();
 	test_risk();
 	test_modes();

@@ -23,7 +23,8 @@
  * decoy=1: a request for their keys is an alarm; they are never counted
  * as a post's working devices.  Records devices (the archive's: a records
  * officer's at the records post) are registered with DP_DET_DEV_RECORDS:
- * DEEP-ARCHIVE gives them deep.records-max-hour instead of deep.max-hour.
+ * DEEP-ARCHIVE gives them deep.records-max-hour instead of deep.max-hour, and
+ * ENUM-RANGE judges only their machine-speed runs (a review reads in MRN order).
  *
  * ---- Rules (each alert explains itself in dp_det_alert.detail) ----
  *   DECOY          a fetch of a decoy cable, or a request for a decoy device's keys
@@ -46,15 +47,18 @@
  *                  decreasing acceptance order (an ordered sweep of the archive), or
  *                  enum.run-paced of them when none came faster than speed.gap-ms (a
  *                  person sweeping: client re-syncs run at machine speed); a pause of
- *                  30 minutes ends a run
+ *                  30 minutes ends a run.  For a records device only enum.run, and only
+ *                  when a step of the run came faster than speed.gap-ms: its run at a
+ *                  person's pace is a review in MRN order, bounded by DEEP-ARCHIVE and
+ *                  the bulk rules
  *   NOT-ADDRESSED  more than not-addressed.max requests in 10 minutes for cables not
  *                  addressed to the device (the switch answers 404)
  *   DEEP-ARCHIVE   more than deep.max-hour re-fetches in the rolling hour of cables
  *                  accepted more than deep.days ago; for a records device (registered
  *                  DP_DET_DEV_RECORDS: the archive, whose work is reading old cables)
  *                  more than deep.records-max-hour, and its deep re-fetches within that
- *                  allowance are no DEEP-READ signal.  Every other rule judges a records
- *                  device as any device.
+ *                  allowance are no DEEP-READ signal.  Every other rule but ENUM-RANGE
+ *                  judges a records device as any device.
  *   MACHINE-SPEED  speed.run re-fetches in a row, each less than speed.gap-ms after the
  *                  one before
  *   RISK           the device's weak-signal score reaches risk.page with at least two
@@ -337,7 +341,8 @@ enum dp_det_dev_kind {
 	DP_DET_DEV_DECOY = 1,   /* the security office's fictitious originator's (a request for
 				   its keys is an alarm; never a post's working device) */
 	DP_DET_DEV_RECORDS = 2, /* the archive's (a records officer's at the records post):
-				   DEEP-ARCHIVE allows it deep.records-max-hour */
+				   DEEP-ARCHIVE allows it deep.records-max-hour, ENUM-RANGE
+				   judges only its machine-speed runs */
 };
 
 /* Registration; names are 1..DP_DET_NAME_MAX characters. */
