@@ -17,7 +17,8 @@
  *     its bytes is the entry's, and its delivery rows are exactly the
  *     recipients (device and key epoch) its entries list;
  *   - the archive's record states (records_state) are what the log's
- *     records entries make of them, replayed through dp_records_apply.
+ *     records entries make of them, replayed through dp_records_apply, and
+ *     records_log lists each of those entries (the export's proofs).
  * Each damaged copy is one line on stdout, with where it is; then the
  * archive's configuration against the directory (dpp_records_warnings),
  * as warnings that do not change the exit status.  Exit 0:
@@ -316,6 +317,35 @@ static void check_cables(struct chk *x)
 
 /* ---- the archive's record states ---- */
 
+/* The log indices records_log lists for one cable. */
+struct idx_set {
+	int64_t *v;
+	size_t n, a;
+};
+
+static int idx_add(void *ctx, int64_t idx)
+{
+	struct idx_set *t = ctx;
+	if (t->n == t->a) {
+		size_t na = t->a ? 2 * t->a : 16;
+		int64_t *p = realloc(t->v, na * sizeof *p);
+		if (!p)
+			return DP_ENOMEM;
+		t->v = p;
+		t->a = na;
+	}
+	t->v[t->n++] = idx;
+	return DP_OK;
+}
+
+static int idx_has(const struct idx_set *t, int64_t idx)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i] == idx)
+			return 1;
+	return 0;
+}
+
 static int rec_cmp(const void *a, const void *b)
 {
 	const struct rec_act *p = a, *q = b;
@@ -352,6 +382,20 @@ static void check_records(struct chk *x)
 					(unsigned long long)a->idx, dp_records_act_name(a->act), a->officer, why);
 		}
 		copies++;
+		/* each decision's entry is listed in records_log, which the export's proofs come from */
+		struct idx_set got = {0};
+		/* the decisions come first: as many rows as there are decisions hold them all */
+		int lr = dps_records_log_each(x->s, c.cable_id, j - i, idx_add, &got);
+		for (size_t k = i; !lr && k < j; k++)
+			if (!idx_has(&got, (int64_t)x->recs[k].idx))
+				found(x, "records", &c, (int64_t)x->recs[k].idx, "records entry %llu (%s) is "
+					"missing from records_log: a device exporting this cable would not "
+					"get it", (unsigned long long)x->recs[k].idx,
+					dp_records_act_name(x->recs[k].act));
+		if (lr)
+			found(x, "database", &c, -1, "its records_log rows cannot be read: %s",
+			      dp_strerror(lr));
+		free(got.v);
 		int r = dps_records_get(x->s, c.cable_id, &row);
 		if (r)
 			found(x, "database", &c, -1, "its record state cannot be read: %s", dp_strerror(r));

@@ -386,6 +386,13 @@ int dpsg_run(const dpc_config *cfg, int fd, pid_t child)
 	}
 	uint8_t req[DPSG_MSG_MAX], ans[DPSG_MSG_MAX];
 	int status = 0, done = 0, sock_open = !r;
+	/*
+	 * A network process that failed at once (a database that cannot be
+	 * opened) may have exited before SIGCHLD was blocked above: its signal
+	 * then went by unseen, and only asking catches it.
+	 */
+	if (waitpid(child, &status, WNOHANG) == child)
+		done = 1;
 	while (!done) {
 		struct pollfd pf[2] = {{sfd, POLLIN, 0}, {sock_open ? fd : -1, POLLIN, 0}};
 		if (poll(pf, 2, -1) < 0) {
@@ -411,6 +418,8 @@ int dpsg_run(const dpc_config *cfg, int fd, pid_t child)
 			ssize_t m = recv(fd, req, sizeof req, 0);
 			if (m <= 0) {
 				sock_open = 0; /* the child is going: wait for it */
+				if (waitpid(child, &status, WNOHANG) == child)
+					done = 1;
 				continue;
 			}
 			size_t an = 0;

@@ -329,9 +329,14 @@ int dp_records_sched_json(const dp_records_sched *s, dp_buf *out)
 }
 
 /* o is an object with exactly the n members named. */
-static int members_exactly(json_t *o, const char *const *names, size_t n)
+/*
+ * Whether o is an object with every member of names: with exact, nothing
+ * else (a map keyed by data, as the classes by level); without, other
+ * members are a later switch's and ignored, as every answer's are.
+ */
+static int members_have(json_t *o, const char *const *names, size_t n, int exact)
 {
-	if (!json_is_object(o) || json_object_size(o) != n)
+	if (!json_is_object(o) || (exact && json_object_size(o) != n))
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!json_object_get(o, names[i]))
@@ -363,7 +368,7 @@ static int rule_from_json(json_t *o, dp_records_rule *r)
 {
 	static const char *const m[] = {"retention", "declassify_years", "declassify_event"};
 	memset(r, 0, sizeof *r);
-	if (!members_exactly(o, m, 3) || jtext(o, "retention", r->retention, sizeof r->retention) ||
+	if (!members_have(o, m, 3, 0) || jtext(o, "retention", r->retention, sizeof r->retention) ||
 	    jyears(o, "declassify_years", &r->declassify_years) ||
 	    jtext(o, "declassify_event", r->declassify_event, sizeof r->declassify_event))
 		return DP_EPARSE;
@@ -376,7 +381,7 @@ static int sched_from_json(json_t *j, dp_records_sched *s, char *why, size_t cap
 	static const char *const ret[] = {"name", "years"};
 	static const char *const tag[] = {"tag", "rule"};
 	memset(s, 0, sizeof *s);
-	if (!members_exactly(j, top, 3))
+	if (!members_have(j, top, 3, 0))
 		return fail(why, cap, DP_EPARSE, "not an object of retentions, classes and tags");
 	json_t *a = json_object_get(j, "retentions"), *v;
 	size_t i;
@@ -385,7 +390,7 @@ static int sched_from_json(json_t *j, dp_records_sched *s, char *why, size_t cap
 			    "retentions: a list of at most %d classes", DP_RECORDS_RETENTIONS);
 	json_array_foreach(a, i, v)
 	{
-		if (!members_exactly(v, ret, 2) ||
+		if (!members_have(v, ret, 2, 0) ||
 		    jtext(v, "name", s->retentions[i].name, sizeof s->retentions[i].name) ||
 		    jyears(v, "years", &s->retentions[i].years))
 			return fail(why, cap, DP_EPARSE, "retention class %zu: {name, years 0..%d}", i + 1,
@@ -396,7 +401,7 @@ static int sched_from_json(json_t *j, dp_records_sched *s, char *why, size_t cap
 	const char *names[DP_CLASS_COUNT];
 	for (int cl = 0; cl < DP_CLASS_COUNT; cl++)
 		names[cl] = dp_class_name(cl);
-	if (!members_exactly(c, names, DP_CLASS_COUNT))
+	if (!members_have(c, names, DP_CLASS_COUNT, 1))
 		return fail(why, cap, DP_EPARSE, "classes: one rule for each of the five levels");
 	for (int cl = 0; cl < DP_CLASS_COUNT; cl++)
 		if (rule_from_json(json_object_get(c, names[cl]), &s->by_class[cl]))
@@ -409,7 +414,7 @@ static int sched_from_json(json_t *j, dp_records_sched *s, char *why, size_t cap
 			    "tags: a list of at most %d rules", DP_RECORDS_TAG_RULES);
 	json_array_foreach(a, i, v)
 	{
-		if (!members_exactly(v, tag, 2) || jtext(v, "tag", s->tags[i].tag, sizeof s->tags[i].tag) ||
+		if (!members_have(v, tag, 2, 0) || jtext(v, "tag", s->tags[i].tag, sizeof s->tags[i].tag) ||
 		    rule_from_json(json_object_get(v, "rule"), &s->tags[i].rule))
 			return fail(why, cap, DP_EPARSE, "tag rule %zu: {tag, rule}", i + 1);
 		s->ntags++;

@@ -163,7 +163,7 @@ def huge(x):
     return x
 
 
-MAPS = ("originators", "markings")  # objects keyed by data (device ids, levels): no member is unknown there
+MAPS = ("originators", "markings", "classes")  # objects keyed by data (device ids, levels): no member is unknown there
 
 
 def add_extra(v):

@@ -205,6 +205,7 @@ check "the other records device still acts" [ "$(act b read "$(sed -n 2p "$T/ids
 # ---- denpod check: the record states are what the log's records entries make ----
 D check >"$T/check.out" 2>&1
 rc=$?
+[ "$rc" = 0 ] || cat "$T/check.out" >&2
 check "denpod check: the record state checked against the log, ok (exit $rc)" \
 	all '[ "$rc" = 0 ]' "grep -q '^check: records: 2 record states checked .*: ok$' '$T/check.out'"
 db_sql "UPDATE records_state SET destroyed_by='', destroyed_at=0" >/dev/null || no "undo the destruction in the table"
@@ -212,6 +213,11 @@ D check >"$T/check.out" 2>&1
 rc=$?
 check "a destruction undone in the table alone: denpod check finds it (exit $rc)" \
 	all '[ "$rc" = 1 ]' "grep -q 'DAMAGE .*records_state is not what its records entries make' '$T/check.out'"
+db_sql "DELETE FROM records_log WHERE act = 5" >/dev/null || no "hide the approval from records_log"
+D check >"$T/check.out" 2>&1
+rc=$?
+check "an approval hidden from records_log: denpod check finds it (exit $rc)" \
+	all '[ "$rc" = 1 ]' "grep -q 'DAMAGE .*(declassify-approve) is missing from records_log' '$T/check.out'"
 stop_switch || no "denpod stops cleanly"
 # a database from before records_log: the switch adds the table when it opens it
 db_sql "DROP TABLE records_log" >/dev/null || no "drop records_log"
