@@ -26,7 +26,9 @@
  * the archive (a re-fetch, never a delivery), so a records device sweeping
  * the archive meets the same bulk and sweep rules and the same containment
  * as any device; an act on a cable the device did not receive is
- * NOT_ADDRESSED; any other act is OTHER.  The archive's ingest (GET
+ * NOT_ADDRESSED; a search is one SEARCH of as many copies as its "cables"
+ * names (each checked received, each logged as a read entry of its own);
+ * any other act is OTHER.  The archive's ingest (GET
  * /v1/cables/{id}, each new cable once) is a delivery, which no bulk rule
  * counts.
  */
