@@ -433,7 +433,8 @@ static int parse_body(const dpd_call *c, int *act, char cable[2 * DP_CABLE_ID + 
 /*
  * A search's candidates, each a cable the device received, into k (MRNs
  * for the read entries); 0, or answered (404 naming the first that is not,
- * 503, detection's refusal) and -1.  Detection is told once: the count.
+ * 503, detection's refusal) and -1.  Detection is told once, the count,
+ * and of each decoy among them as a read of it.
  */
 static int search_cands(const dpd_call *c, uint8_t (*ids)[DP_CABLE_ID], struct op_records *k)
 {
@@ -449,6 +450,8 @@ static int search_cands(const dpd_call *c, uint8_t (*ids)[DP_CABLE_ID], struct o
 			dpd_reply_error(c->rq, 404, DP_ENOTFOUND, msg);
 		}
 		if (r)
+			return -1;
+		if (cable.decoy && feed(c, DP_DET_FETCH, &cable)) /* touching a decoy: its own rule */
 			return -1;
 		memcpy(k->cand[i].id, cable.cable_id, DP_CABLE_ID);
 		snprintf(k->cand[i].mrn, sizeof k->cand[i].mrn, "%s", cable.mrn);
