@@ -159,6 +159,10 @@ check "... log_size beyond the latest checkpoint: 400" \
 	[ "$(cu b -o /dev/null -w '%{http_code}' "$URL/v1/records/state?cable=$C&log_size=999999")" = 400 ]
 check "destroy by kato.r: 200" all '[ "$(act a destroy "$C" "end of retention: copy wiped")" = 200 ]' '[ "$(said .state.destroyed_by)" = kato.r ]'
 check "... then a read of it: 409" [ "$(act a read "$C")" = 409 ]
+N0=$(nent 'Event: records')
+check "... and a search naming it after a live one: 409 naming its MRN, and neither read logged" \
+	all '[ "$(srch b "query sha256:$Q" "${CS[0]}" "$C")" = 409 ]' "grep -q 'candidate $MRN' '$T/ans.json'" \
+	'[ "$(nent "Event: records")" = "$N0" ]'
 
 # ---- each act allowed is one records entry ----
 # propose, hold, release, approve, export, search and its 3 reads, search of none, destroy
