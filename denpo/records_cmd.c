@@ -516,11 +516,14 @@ static const char search_help[] =
 	"                            [--subject TEXT] [--text TEXT]\n"
 	"\n"
 	"Searches the archive: first by its metadata (MRN, originating post, TAGS,\n"
-	"created between DATEs, YYYY-MM-DD, UTC), then, after the switch has logged\n"
-	"one `search` act (Detail \"query sha256:<16 hex of the query's hash> over N\",\n"
-	"N the candidates), decrypts the N candidates to match the subject and text\n"
-	"(case-insensitive) and prints MRN, date and subject of each match.  Narrow\n"
-	"the metadata first: every candidate is decrypted.  Destroyed copies are skipped.\n";
+	"created between DATEs, YYYY-MM-DD, UTC), then sends the switch the query's\n"
+	"hash and the list of these candidates.  The switch logs one `search` act\n"
+	"(Detail \"query sha256:<16 hex of the query's hash> over N\", N counted by it)\n"
+	"and one `read` act of each candidate (Detail \"search <16 hex>\"): only after\n"
+	"that are the N candidates, and only they, decrypted to match the subject and\n"
+	"text (case-insensitive); MRN, date and subject of each match are printed.\n"
+	"At most 500 candidates: narrow the metadata first (--post, --tag, --since,\n"
+	"--until, --mrn).  Destroyed copies are skipped.\n";
 
 typedef struct {
 	archive_row *rows;
@@ -573,6 +576,29 @@ static void query_id(const char *const v[7], char out[17])
 	out[16] = 0;
 }
 
+/*
+ * Ask the switch to log the search (query: "query sha256:<hex>") naming
+ * the candidates rv: the search entry and a read entry of each.  An exit
+ * code; a refusal prints the switch's reason, nothing is decrypted.
+ */
+static int ask_search(cli_ctx *x, const char *query, const row_vec *rv, dp_records_answer *ans)
+{
+	const char **ids = calloc(rv->n ? rv->n : 1, sizeof *ids);
+	if (!ids)
+		return cli_fail(x, DP_ENOMEM, NULL, "cannot list the search's candidates");
+	for (size_t i = 0; i < rv->n; i++)
+		ids[i] = rv->rows[i].cable_id;
+	int r = dp_client_records_search(x->cl, query, ids, rv->n, ans);
+	free(ids);
+	if (!r)
+		return EXIT_OK;
+	const char *hint = cli_unreachable(x, r) ? "the archive decrypts nothing while the switch cannot "
+						   "log the search; try again when it is reachable"
+						 : "nothing was decrypted";
+	int ec = cli_fail(x, r, hint, "the switch refused the search");
+	return r == DP_EDENIED ? EXIT_ERR : ec;
+}
+
 static int archive_search(cli_ctx *x, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -619,11 +645,20 @@ static int archive_search(cli_ctx *x, int argc, char **argv)
 		archive_db_close(&a);
 		return cli_fail(x, r, NULL, "cannot read the archive");
 	}
+	if (rv.n > DP_RECORDS_SEARCH_MAX) {
+		fprintf(stderr, "denpo: the search's metadata matches %zu record copies, over the %d one "
+				"search may decrypt: narrow it by --post, --tag, --since, --until or --mrn "
+				"(nothing was logged or decrypted)\n",
+			rv.n, DP_RECORDS_SEARCH_MAX);
+		free(rv.rows);
+		archive_db_close(&a);
+		return EXIT_ERR;
+	}
 	char qid[17], detail[DP_RECORDS_DETAIL_MAX + 1];
 	query_id(v, qid);
-	snprintf(detail, sizeof detail, "query sha256:%s over %zu", qid, rv.n);
+	snprintf(detail, sizeof detail, "query sha256:%s", qid);
 	dp_records_answer ans;
-	ec = ask(x, &a, DP_REC_SEARCH, NULL, detail, &ans); /* logged before anything is decrypted */
+	ec = ask_search(x, detail, &rv, &ans); /* logged, each candidate named, before anything is decrypted */
 	json_t *arr = x->json ? json_array() : NULL;
 	size_t matched = 0;
 	for (size_t i = 0; !ec && i < rv.n; i++) {
@@ -648,6 +683,7 @@ static int archive_search(cli_ctx *x, int argc, char **argv)
 		}
 		cable_wipe(&e, &c);
 	}
+	size_t n = rv.n;
 	free(rv.rows);
 	archive_db_close(&a);
 	if (ec) {
@@ -655,8 +691,8 @@ static int archive_search(cli_ctx *x, int argc, char **argv)
 		return ec;
 	}
 	if (arr)
-		dp_json_print(json_pack("{s:o, s:s, s:I}", "matches", arr, "query", qid, "log_index",
-					(json_int_t)ans.index));
+		dp_json_print(json_pack("{s:o, s:s, s:I, s:I}", "matches", arr, "query", qid, "log_index",
+					(json_int_t)ans.index, "candidates", (json_int_t)n));
 	else if (!matched)
 		printf("no match\n");
 	return EXIT_OK;

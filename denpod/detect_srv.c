@@ -386,33 +386,13 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
 	return 1;
 }
 
-/*
- * The copies of a search act's detail: the N of "... over N" at its end
- * (denpo archive search writes "query sha256:<hex> over N"), saturating at
- * DP_DET_COPIES_MAX; 1 for a detail that does not end so (one request
- * that reads, at least).
- */
-static int64_t search_copies(const char *detail)
-{
-	static const char over[] = " over ";
-	const char *p = NULL;
-	for (const char *q = detail; (q = strstr(q, over)) != NULL; q++)
-		p = q + sizeof over - 1;
-	if (!p || !*p || strspn(p, "0123456789") != strlen(p))
-		return 1;
-	int64_t n = 0;
-	for (; *p; p++)
-		n = n > DP_DET_COPIES_MAX ? n : n * 10 + (*p - '0');
-	return n > DP_DET_COPIES_MAX ? DP_DET_COPIES_MAX : n;
-}
-
-int dpd_det_search(dpd_server *srv, dpd_req *rq, const char *detail)
+int dpd_det_search(dpd_server *srv, dpd_req *rq, int64_t copies)
 {
 	dp_det_event e;
 	memset(&e, 0, sizeof e);
 	e.kind = DP_DET_SEARCH;
 	e.cable_seq = -1;
-	e.copies = search_copies(detail ? detail : "");
+	e.copies = copies < 0 ? 0 : copies > DP_DET_COPIES_MAX ? DP_DET_COPIES_MAX : copies;
 	return dpd_det_request(srv, rq, &e);
 }
 

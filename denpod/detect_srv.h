@@ -39,11 +39,11 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e);
 
 /*
  * Feeds the archive's search act (POST /v1/records, act search): a
- * DP_DET_SEARCH event whose copies are the N its detail states ("query
- * sha256:<hex> over N", as denpo archive search writes it; a detail that
- * does not end in " over N" counts as 1).  Returns as dpd_det_request.
+ * DP_DET_SEARCH event whose copies are the record copies the search
+ * names (counted by the switch from its "cables", never from the client's
+ * text; saturating at DP_DET_COPIES_MAX).  Returns as dpd_det_request.
  */
-int dpd_det_search(dpd_server *srv, dpd_req *rq, const char *detail);
+int dpd_det_search(dpd_server *srv, dpd_req *rq, int64_t copies);
 
 /*
  * Several instances on one PostgreSQL (denpod/listen.h calls it): payload

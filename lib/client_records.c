@@ -178,20 +178,9 @@ static int parse_into(dp_client *c, const dp_buf *b, int how, dp_records_answer 
 	return r;
 }
 
-int dp_client_records_act(dp_client *c, int act, const char *cable_id, const char *detail,
-			  dp_records_answer *out)
+/* POST /v1/records with body o (taken) for act; the answer parsed into out. */
+static int post_act(dp_client *c, int act, json_t *o, dp_records_answer *out)
 {
-	memset(out, 0, sizeof *out);
-	out->index = -1;
-	int has_cable = dp_records_act_has_cable(act);
-	if (act < DP_REC_READ || act > DP_REC_ACT_MAX || has_cable != hex_id(cable_id) ||
-	    (!has_cable && cable_id) || (detail && strlen(detail) > DP_RECORDS_DETAIL_MAX))
-		return DP_EINVAL;
-	json_t *o = json_pack("{s:s}", "act", dp_records_act_name(act));
-	if (o && has_cable)
-		json_object_set_new(o, "cable", json_string(cable_id));
-	if (o && detail && detail[0])
-		json_object_set_new(o, "detail", json_string(detail));
 	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!body)
@@ -211,6 +200,44 @@ int dp_client_records_act(dp_client *c, int act, const char *cable_id, const cha
 		r = DP_EPROTO;
 	}
 	return r;
+}
+
+int dp_client_records_act(dp_client *c, int act, const char *cable_id, const char *detail,
+			  dp_records_answer *out)
+{
+	memset(out, 0, sizeof *out);
+	out->index = -1;
+	int has_cable = dp_records_act_has_cable(act);
+	if (act < DP_REC_READ || act > DP_REC_ACT_MAX || has_cable != hex_id(cable_id) ||
+	    (!has_cable && cable_id) || (detail && strlen(detail) > DP_RECORDS_DETAIL_MAX))
+		return DP_EINVAL;
+	json_t *o = json_pack("{s:s}", "act", dp_records_act_name(act));
+	if (o && has_cable)
+		json_object_set_new(o, "cable", json_string(cable_id));
+	if (o && detail && detail[0])
+		json_object_set_new(o, "detail", json_string(detail));
+	return post_act(c, act, o, out);
+}
+
+int dp_client_records_search(dp_client *c, const char *query, const char *const *ids, size_t n,
+			     dp_records_answer *out)
+{
+	memset(out, 0, sizeof *out);
+	out->index = -1;
+	if (!query || strlen(query) > DP_RECORDS_DETAIL_MAX || n > DP_RECORDS_SEARCH_MAX || (n && !ids))
+		return DP_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!hex_id(ids[i]))
+			return DP_EINVAL;
+	json_t *o = json_pack("{s:s, s:s, s:[]}", "act", dp_records_act_name(DP_REC_SEARCH), "detail", query,
+			      "cables");
+	json_t *l = json_object_get(o, "cables");
+	for (size_t i = 0; l && i < n; i++)
+		if (json_array_append_new(l, json_string(ids[i]))) {
+			json_decref(o);
+			return DP_ENOMEM;
+		}
+	return post_act(c, DP_REC_SEARCH, o, out);
 }
 
 /* GET /v1/records/state for cable_id, with log_size=m when with_log. */

@@ -7,8 +7,9 @@
 # is DEEP-ARCHIVE and suspends it (deep.max-hour = 0, unchanged); a records device's review
 # reads of old cables (`read` acts) pass up to deep.records-max-hour = 30 in the hour, with no
 # alert at all, and the 31st is DEEP-ARCHIVE (its reason names deep.records-max-hour) and
-# suspends it; a `search` act's "over N" counts N cables in the bulk rules: 1,500 in the hour
-# pass (bulk.cap-hour), one more search over 1 is BULK-CAP, and the device is suspended.
+# suspends it; a `search` act counts the cables it names (its "cables", counted by the switch) in
+# the bulk rules: 47 searches naming 1,500 in the hour pass (bulk.cap-hour), one more naming 1 is
+# BULK-CAP, and the device is suspended.
 # Not here: a records device's review in MRN order at a person's pace is no ENUM-RANGE (its
 # steps are 2 s or more apart, and this test does not sleep): tests/test_detect.c
 # test_records_enum shows it.
@@ -94,11 +95,24 @@ check "... DEEP-ARCHIVE, suspend, naming deep.records-max-hour=30" \
 	is "$A" suspend "31 re-fetches in the last hour .*; deep.records-max-hour=30 (a records device"
 check "... in the log" eventually nent_is 'Rule: DEEP-ARCHIVE' 2
 
-# ---- a search's N record copies count in the bulk rules ----
-check "a search over 1,500 copies: 200 (bulk.cap-hour = 1500)" \
-	[ "$(act b search "" "query sha256:0123456789abcdef over 1500")" = 200 ]
+# ---- the record copies a search names count in the bulk rules ----
+# srch DEV QUERY CABLE...: a search naming its candidates; prints the HTTP status
+srch() {
+	local d=$1 q=$2
+	shift 2
+	jq -cn --arg q "$q" '{act: "search", detail: $q, cables: $ARGS.positional}' --args "$@" >"$T/body.json"
+	cu "$d" -o "$T/ans.json" -w '%{http_code}' -X POST --data-binary @"$T/body.json" "$URL/v1/records"
+}
+: >"$T/search.st"
+for i in $(seq 46); do srch b "query sha256:0123456789abcdef" "${IDS[@]}" >>"$T/search.st"; echo >>"$T/search.st"; done
+srch b "query sha256:0123456789abcdef" "${IDS[@]:0:28}" >>"$T/search.st"
+echo >>"$T/search.st"
+check "47 searches naming 46 x 32 + 28 = 1,500 copies: 47 x 200 (bulk.cap-hour = 1500)" \
+	[ "$(grep -c '^200$' "$T/search.st")" = 47 ]
 check "... no alert" [ -z "$(alert BULK-CAP "$BID")" ]
-check "a search over 1 more: 403" [ "$(act b search "" "query sha256:fedcba9876543210 over 1")" = 403 ]
+check "... the count is the switch's: the last search's entry says over 28" \
+	eventually nent_is 'query sha256:0123456789abcdef over 28' 1
+check "a search naming 1 more: 403" [ "$(srch b "query sha256:fedcba9876543210" "${IDS[31]}")" = 403 ]
 eventually has_alert BULK-CAP "$BID"
 A=$(alert BULK-CAP "$BID")
 check "... BULK-CAP, suspend: 1501 cables in the hour" \

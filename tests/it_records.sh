@@ -181,9 +181,19 @@ done
 # the breach report lists every entry naming the device, each as `records ACT of MRN by OFFICER`
 dp aud.k audit breach "$RECA" --out "$T/br" >/dev/null 2>"$T/err" || no "(d) audit breach: $(cat "$T/err")"
 rec() { grep -c "records $1 .*by rec.a" "$T/br/report.txt"; }
-check "(d) rec.a's show is a records read entry in denpo audit" [ "$(rec "read of $C1")" = 1 ]
-check "(d) both searches are records search entries, with their query hash" \
-	[ "$(grep -c "records search by rec.a: query sha256:[0-9a-f]\{16\} over [0-9]" "$T/br/report.txt")" = 2 ]
+check "(d) rec.a's show is a records read entry in denpo audit" [ "$(grep -c "records read of $C1 by rec.a$" "$T/br/report.txt")" = 1 ]
+QID=$(jq -r .query "$T/search.json") NC=$(jq -r .candidates "$T/search.json")
+all() { local c; for c; do eval "$c" || return 1; done; }
+check "(d) both searches are records search entries, with their query hash and the switch's count" \
+	all '[ "$(grep -c "records search by rec.a: query sha256:[0-9a-f]\{16\} over [0-9]" "$T/br/report.txt")" = 2 ]' \
+	'[ "$(grep -c "records search by rec.a: query sha256:$QID over $NC$" "$T/br/report.txt")" = 1 ]' \
+	'[ "$(grep -c "records search by rec.a: query sha256:[0-9a-f]\{16\} over 0$" "$T/br/report.txt")" = 1 ]'
+check "(d) the search's $NC candidates are each a records read entry naming the search" \
+	all '[ "$NC" -ge 2 ]' '[ "$(grep -c "records read of .* by rec.a: search $QID$" "$T/br/report.txt")" = "$NC" ]' \
+	'[ "$(grep -c "records read of $C1 by rec.a: search $QID$" "$T/br/report.txt")" = 1 ]'
+dp aud.k --json audit cable "$C1" >"$T/ac.json" 2>"$T/err" || no "(d) audit cable: $(cat "$T/err")"
+check "(d) audit cable of the cable the search matched: rec.a's device fetched it 3 times (delivery, show, search)" \
+	[ "$(jq -r --arg d "$RECA" '.recipients[] | select(.device == $d) | .fetches' "$T/ac.json")" = 3 ]
 check "(d) each export is a records export entry (the one refused on the device too: logged first)" \
 	[ "$(rec "export of $C2")" = 2 ]
 check "(d) so are the schedule's acts (propose, hold, release)" \

@@ -31,6 +31,8 @@ act() {
 		'{act: $a} + (if $c == "" then {} else {cable: $c} end) + (if $d == "" then {} else {detail: $d} end)')
 	raw "$1" "$j"
 }
+# srch DEV QUERY [CABLE...]: a search naming its candidates
+srch() { local d=$1 q=$2; shift 2; raw "$d" "$(jq -cn --arg q "$q" '{act: "search", detail: $q, cables: $ARGS.positional}' --args "$@")"; }
 raw() { printf '%s' "$2" >"$T/body.json"; cu "$1" -o "$T/ans.json" -w '%{http_code}' -X POST --data-binary @"$T/body.json" "$URL/v1/records"; }
 said() { jq -r "$1" "$T/ans.json"; }
 
@@ -93,8 +95,8 @@ check "a search naming a cable: 400" [ "$(act a search "$C" "x")" = 400 ]
 check "a detail with a control character: 400" all '[ "$(raw a "{\"act\":\"hold\",\"cable\":\"$C\",\"detail\":\"a\\u0007b\"}")" = 400 ]' \
 	"grep -q 'printable ASCII' '$T/ans.json'"
 check "a detail over 512 characters: 400" [ "$(act a hold "$C" "$(head -c 513 /dev/zero | tr '\0' x)")" = 400 ]
-check "a body over 4 KiB: 400 too_big" \
-	all "[ \"\$(raw a '{\"act\":\"read\",\"cable\":\"$C\",\"pad\":\"$(head -c 4100 /dev/zero | tr '\0' x)\"}')\" = 400 ]" \
+check "a body over 32 KiB: 400 too_big" \
+	all "[ \"\$(raw a '{\"act\":\"read\",\"cable\":\"$C\",\"pad\":\"$(head -c 33000 /dev/zero | tr '\0' x)\"}')\" = 400 ]" \
 	'[ "$(said .error)" = too_big ]'
 check "an unknown field: 400" [ "$(raw a "{\"act\":\"read\",\"cable\":\"$C\",\"by\":\"x\"}")" = 400 ]
 check "a hold without its reason: 400 (the rule)" [ "$(act a hold "$C")" = 400 ]
@@ -116,7 +118,28 @@ check "approve by mori.a: 200, declassified" \
 	all '[ "$(act b declassify-approve "$C")" = 200 ]' '[ "$(said .state.approved_by)" = mori.a ]' \
 	'[ "$(said .state.declassified_at)" -gt 0 ]' '[ "$(said .index)" -gt "$I1" ]'
 check "export after it: 200" [ "$(act a export "$C" "bag 2026-01")" = 200 ]
-check "search: 200, no reference" all '[ "$(act b search "" "subject:NORMALIZATION")" = 200 ]' '[ "$(said .reference)" = null ]'
+# ---- a search names its candidates: one search entry and a read entry of each ----
+mapfile -t CS < <(sed -n 3,5p "$T/ids")
+mapfile -t MS < <(sed -n 's/^201 //p' "$T/sent" | sed -n 3,5p | jq -r .mrn)
+Q=0011223344556677889900aabbccddeeff
+N0=$(nent 'Event: records')
+check "a search naming a cable the device did not receive: 404 naming it" \
+	all '[ "$(srch b "query sha256:$Q" "${CS[0]}" "$OTHER")" = 404 ]' "grep -q '$OTHER' '$T/ans.json'"
+check "... and nothing logged" [ "$(nent 'Event: records')" = "$N0" ]
+check "a search naming a cable twice: 400" \
+	all '[ "$(srch b "query sha256:$Q" "${CS[0]}" "${CS[1]}" "${CS[0]}")" = 400 ]' "grep -q 'twice' '$T/ans.json'"
+check "a search naming 501 cables (over DP_RECORDS_SEARCH_MAX): 400, narrow it" \
+	all '[ "$(srch b "query sha256:$Q" $(for i in $(seq 1000 1500); do printf "%032x " "$i"; done))" = 400 ]' \
+	"grep -q 'narrow it by --post' '$T/ans.json'"
+check "a search whose detail states its own count: 400 (the switch writes it)" \
+	[ "$(srch b "query sha256:$Q over 1" "${CS[0]}")" = 400 ]
+check "a search without its list of candidates: 400" [ "$(act b search "" "query sha256:$Q")" = 400 ]
+check "... none of them logged" [ "$(nent 'Event: records')" = "$N0" ]
+check "a search naming 3 cables: 200, no reference, its index and the 3 reads' indices" \
+	all '[ "$(srch b "query sha256:$Q" "${CS[@]}")" = 200 ]' '[ "$(said .reference)" = null ]' \
+	'[ "$(said "[.reads[] - .index] == [1,2,3]")" = true ]'
+check "a search naming none (the metadata matched nothing): 200, no read" \
+	all '[ "$(srch b "query sha256:ffeeddccbbaa9988")" = 200 ]' '[ "$(said ".reads == []")" = true ]'
 check "GET /v1/records/state: the reference and the state" \
 	all "cu b '$URL/v1/records/state?cable=$C' >'$T/ans.json'" '[ "$(said .reference)" = "$MRN" ]' \
 	'[ "$(said .state.approved_by)" = mori.a ]' '[ "$(said .state.proposed_by)" = kato.r ]' '[ "$(said .index)" = null ]'
@@ -136,10 +159,14 @@ check "... log_size beyond the latest checkpoint: 400" \
 	[ "$(cu b -o /dev/null -w '%{http_code}' "$URL/v1/records/state?cable=$C&log_size=999999")" = 400 ]
 check "destroy by kato.r: 200" all '[ "$(act a destroy "$C" "end of retention: copy wiped")" = 200 ]' '[ "$(said .state.destroyed_by)" = kato.r ]'
 check "... then a read of it: 409" [ "$(act a read "$C")" = 409 ]
+N0=$(nent 'Event: records')
+check "... and a search naming it after a live one: 409 naming its MRN, and neither read logged" \
+	all '[ "$(srch b "query sha256:$Q" "${CS[0]}" "$C")" = 409 ]' "grep -q 'candidate $MRN' '$T/ans.json'" \
+	'[ "$(nent "Event: records")" = "$N0" ]'
 
 # ---- each act allowed is one records entry ----
-# propose, hold, release, approve, export, search, destroy
-check "seven records entries, one per act allowed" [ "$(nent 'Event: records')" = 7 ]
+# propose, hold, release, approve, export, search and its 3 reads, search of none, destroy
+check "eleven records entries, one per act allowed and one per cable a search names" [ "$(nent 'Event: records')" = 11 ]
 D log show --json >"$T/log.json" 2>/dev/null || no "denpod log show"
 jq -c '.entries[] | select(.event == "records") | [.act, .officer, (.mrn // "")]' "$T/log.json" >"$T/acts"
 check "... in order, each with its act, officer and reference" diff - "$T/acts" <<EOF
@@ -149,10 +176,18 @@ check "... in order, each with its act, officer and reference" diff - "$T/acts" 
 ["declassify-approve","mori.a","$MRN"]
 ["export","kato.r","$MRN"]
 ["search","mori.a",""]
+["read","mori.a","${MS[0]}"]
+["read","mori.a","${MS[1]}"]
+["read","mori.a","${MS[2]}"]
+["search","mori.a",""]
 ["destroy","kato.r","$MRN"]
 EOF
-check "... the search's entry has its detail and no cable" \
-	[ "$(jq -r '.entries[] | select(.event == "records" and .act == "search") | [.detail, (.cable_id // "none")] | join(" ")' "$T/log.json")" = "subject:NORMALIZATION none" ]
+check "... the searches' entries: the switch's Detail (digest and count), no cable" \
+	[ "$(jq -r '.entries[] | select(.event == "records" and .act == "search") | [.detail, (.cable_id // "none")] | join(" ")' "$T/log.json" | paste -sd/ -)" = \
+	"query sha256:$Q over 3 none/query sha256:ffeeddccbbaa9988 over 0 none" ]
+check "... the search's reads: Detail \"search\" and the digest's 16 first, each its cable" \
+	[ "$(jq -r '.entries[] | select(.event == "records" and .act == "read" and (.detail // "" | startswith("search "))) | [.detail, .cable_id] | join(" ")' "$T/log.json" | paste -sd/ -)" = \
+	"search ${Q:0:16} ${CS[0]}/search ${Q:0:16} ${CS[1]}/search ${Q:0:16} ${CS[2]}" ]
 check "... the index an answer gave is its entry's" \
 	[ "$(jq -r ".entries[] | select(.index == $I1) | .act" "$T/log.json")" = declassify-propose ]
 
@@ -169,8 +204,10 @@ out=$(cl b act hold "$C2" "audit 7")
 check "client: a hold" grep -q "^act=hold .* held_by=mori.a " <<<"$out"
 out=$(cl b act declassify-approve "$C2")
 check "client: an approval while held is DP_ESTATE" grep -q "^error state: " <<<"$out"
-out=$(cl a act search - "subject:TRADE")
-check "client: a search, no reference" grep -q "^act=search index=[0-9]* reference=- " <<<"$out"
+out=$(cl a act search - "query sha256:fedcba9876543210")
+check "client: a search act without its candidates is refused (400)" grep -q "^error parse: .*cables" <<<"$out"
+out=$(cl a search "query sha256:fedcba9876543210" "$(sed -n 6p "$T/ids")")
+check "client: a search naming one candidate, no reference" grep -q "^act=search index=[0-9]* reference=- " <<<"$out"
 out=$(cl a state "$C2")
 check "client: the state of C2" grep -q "^act=- index=-1 reference=$MRN2 proposed_by=kato.r approved_by=- held_by=mori.a " <<<"$out"
 out=$(cl a state-log "$C2" | tr '\n' ' ')
@@ -190,6 +227,14 @@ check "audit device: the records device's accesses to C are its delivery and its
 dp aud.k --json audit cable "$MRN" >"$T/c.json" 2>"$T/err" || no "audit cable: $(cat "$T/err")"
 check "audit cable: the records device fetched C twice (its delivery, its export)" \
 	[ "$(jq -r '.recipients[] | select(.device == "'"$AID"'") | .fetches' "$T/c.json")" = 2 ]
+BID=$(tool_dev b)
+dp aud.k --json audit cable "${MS[0]}" >"$T/c3.json" 2>"$T/err" || no "audit cable: $(cat "$T/err")"
+check "audit cable of a cable a search named: the searching device's read is an access (1 fetch)" \
+	[ "$(jq -r '.recipients[] | select(.device == "'"$BID"'") | .fetches' "$T/c3.json")" = 1 ]
+dp aud.k --json audit device "$BID" >"$T/d3.json" 2>"$T/err" || no "audit device: $(cat "$T/err")"
+check "audit device: the searching device's accesses are the 3 cables its search named" \
+	[ "$(jq -r '[.entries[] | select(.event == "records") | .mrn] | sort | join(",")' "$T/d3.json")" = \
+	"$(printf '%s\n' "${MS[@]}" | sort | paste -sd, -)" ]
 
 # ---- a burst of reads in archive order: a sweep, and the records device is suspended ----
 for id in $(tail -n +2 "$T/ids"); do
@@ -199,7 +244,7 @@ done
 check "the sweep is stopped (403 after the run)" grep -q '^403$' "$T/sweep.st"
 check "... an ENUM-RANGE alert naming the records device" [ "$(nent 'Rule: ENUM-RANGE')" -ge 1 ]
 check "... the device suspended automatically" [ "$(nent 'Event: device-suspended')" = 1 ]
-check "... and refused from then on" [ "$(act a search "" "anything")" = 403 ]
+check "... and refused from then on" [ "$(srch a "query sha256:fedcba9876543210")" = 403 ]
 check "the other records device still acts" [ "$(act b read "$(sed -n 2p "$T/ids")")" = 200 ]
 
 # ---- denpod check: the record states are what the log's records entries make ----

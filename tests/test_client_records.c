@@ -234,6 +234,18 @@ static void test_args(void)
 	CHECK(dp_client_records_act(c, 0, ID, NULL, &a) == DP_EINVAL);
 	CHECK(dp_client_records_act(c, DP_REC_ACT_MAX + 1, ID, NULL, &a) == DP_EINVAL);
 	CHECK(dp_client_records_act(c, DP_REC_HOLD, ID, big, &a) == DP_EINVAL);
+	/* a search: its query, at most DP_RECORDS_SEARCH_MAX candidates, each a cable id */
+	const char *ids[DP_RECORDS_SEARCH_MAX + 1];
+	for (size_t i = 0; i <= DP_RECORDS_SEARCH_MAX; i++)
+		ids[i] = ID;
+	const char *bad[] = {ID, "90b8"};
+	CHECK(dp_client_records_search(c, NULL, ids, 1, &a) == DP_EINVAL && a.index == -1);
+	CHECK(dp_client_records_search(c, big, ids, 1, &a) == DP_EINVAL);
+	CHECK(dp_client_records_search(c, "query sha256:0123456789abcdef", ids, DP_RECORDS_SEARCH_MAX + 1, &a) ==
+	      DP_EINVAL);
+	CHECK(dp_client_records_search(c, "query sha256:0123456789abcdef", bad, 2, &a) == DP_EINVAL);
+	CHECK(dp_client_records_search(c, "query sha256:0123456789abcdef", NULL, 1, &a) == DP_EINVAL);
+	CHECK(dp_client_records_search(c, "query sha256:0123456789abcdef", NULL, 0, &a) != DP_EINVAL);
 	CHECK(dp_client_records_state(c, "90b8", &a) == DP_EINVAL && a.index == -1);
 	CHECK(dp_client_records_state(c, NULL, &a) == DP_EINVAL);
 	CHECK(dp_client_records_state_log(c, "90b8", 0, &a) == DP_EINVAL && !a.entries && !a.log);

@@ -44,10 +44,12 @@ int main(int argc, char **argv)
 	int is_act = argc >= 7 && argc <= 8 && !strcmp(argv[4], "act");
 	int is_log = argc == 6 && !strcmp(argv[4], "state-log");
 	int is_state = argc == 6 && (!strcmp(argv[4], "state") || is_log);
-	if ((!is_act && !is_state) || (is_act && dp_records_act_parse(argv[5], &act)) ||
+	int is_search = argc >= 6 && !strcmp(argv[4], "search");
+	if ((!is_act && !is_state && !is_search) || (is_act && dp_records_act_parse(argv[5], &act)) ||
 	    dp_b64_decode(cfg.switch_tls_pk, 32, &n, argv[3], strlen(argv[3]), 1) || n != 32) {
 		fprintf(stderr, "usage: tool_records DIR URL TLSKEY act ACT CABLE|- [DETAIL]\n"
-				"       tool_records DIR URL TLSKEY state|state-log CABLE\n");
+				"       tool_records DIR URL TLSKEY state|state-log CABLE\n"
+				"       tool_records DIR URL TLSKEY search QUERY [CABLE...]\n");
 		return 2;
 	}
 	if (load_seed(argv[1], seed) || dp_client_global_init()) {
@@ -60,7 +62,9 @@ int main(int argc, char **argv)
 	dp_records_answer a;
 	memset(&a, 0, sizeof a);
 	int r = dp_client_new(&c, &cfg);
-	if (!r && is_act)
+	if (!r && is_search)
+		r = dp_client_records_search(c, argv[5], (const char *const *)argv + 6, (size_t)(argc - 6), &a);
+	else if (!r && is_act)
 		r = dp_client_records_act(c, act, strcmp(argv[6], "-") ? argv[6] : NULL,
 					  argc == 8 ? argv[7] : NULL, &a);
 	else if (!r && is_log)

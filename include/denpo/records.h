@@ -55,6 +55,8 @@
 #define DP_RECORDS_YEARS_MAX 100      /* retention or declassification period, years */
 #define DP_RECORDS_WHY 200            /* a refusal's reason */
 #define DP_RECORDS_DETAIL_MAX 512     /* an act's detail (= DP_LOG_TEXT_MAX) */
+/* The record copies one search may name (and so decrypt): more is refused, narrow the search. */
+#define DP_RECORDS_SEARCH_MAX 500
 
 /* A retention class: keep `years` after Created, then destroy; years 0 = permanent. */
 typedef struct {
@@ -180,7 +182,7 @@ int dp_records_apply(dp_records_state *st, int act, const char *who, int64_t now
  * ---- the client's side (lib/client_records.c) ----
  *
  * POST /v1/records {"act": name, "cable": hex32 (absent for search),
- * "detail": text (optional)} from a records device, answered
+ * "detail": text (optional), "cables": [hex32...] (a search's alone)} from a records device, answered
  * {"act": name, "index": <the log entry's index>, "reference": MRN or
  * absent, "state": {state}}; GET /v1/records/state?cable=hex32 answers
  * {"reference": MRN, "state": {state}} (index absent).  {state} is
@@ -217,6 +219,18 @@ typedef struct {
 void dp_records_answer_free(dp_records_answer *a);
 int dp_client_records_act(dp_client *c, int act, const char *cable_id, const char *detail,
 			  dp_records_answer *out) DP_WUR;
+/*
+ * A search: POST /v1/records {"act": "search", "detail": query, "cables":
+ * [ids]}, query "query sha256:<16 to 64 lowercase hex>", ids[0..n) the
+ * candidates (32 hex digits each, distinct, n <= DP_RECORDS_SEARCH_MAX; n
+ * may be 0).  The switch checks each is a cable this device received
+ * (DP_ENOTFOUND naming the first that is not) and logs the `search` entry
+ * (Detail "query sha256:<hex> over n") and one `read` entry per candidate
+ * (Detail "search <16 hex>") at once; out->index is the search entry's.
+ * Decrypt the candidates only after it answers, and only those.
+ */
+int dp_client_records_search(dp_client *c, const char *query, const char *const *ids, size_t n,
+			     dp_records_answer *out) DP_WUR;
 int dp_client_records_state(dp_client *c, const char *cable_id, dp_records_answer *out) DP_WUR;
 /* The same with log_size=M: log and entries filled (unverified); dp_records_answer_free it. */
 int dp_client_records_state_log(dp_client *c, const char *cable_id, uint64_t log_size,
