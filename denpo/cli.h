@@ -631,10 +631,16 @@ int cli_retention_check(cli_ctx *x, const char *retention, char *why, size_t cap
  */
 int cli_directory_get(cli_ctx *x, dp_directory *d, int64_t *kept_at) DP_WUR;
 /*
+ * HOME/directory alone (no request) into d, *kept_at its time: DP_OK,
+ * DP_ENOTFOUND if none is kept, DP_EPROTO if it is damaged (a warning).
+ */
+int cli_directory_kept(cli_ctx *x, dp_directory *d, int64_t *kept_at) DP_WUR;
+/*
  * d as `denpo directory --json` prints it and the UI shows it:
  * {"posts":[{"name","hq"}], "collectives":[{"name","posts"}],
  *  "officers":[{"handle","post","name","roles"}], "markings": cli_markings_json,
- *  "records": the records schedule (dp_records_sched_json)}.
+ *  "records": the records schedule (dp_records_sched_json),
+ *  "records_post": the archive's post, when the switch has one}.
  * NULL when out of memory.
  */
 json_t *cli_directory_json(cli_ctx *x, const dp_directory *d);
