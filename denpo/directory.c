@@ -145,3 +145,40 @@ int cli_directory_get(cli_ctx *x, dp_directory *d, int64_t *kept_at)
 		return r; /* the switch answered: what it said stands */
 	return cli_directory_kept(x, d, kept_at) == DP_OK ? DP_OK : r;
 }
+
+int cli_records_post_pinned(cli_ctx *x, char out[DP_NAME_MAX + 1])
+{
+	char path[PATH_MAX];
+	cli_path(x, path, "records-post");
+	out[0] = 0;
+	dp_buf b;
+	dp_buf_init(&b, DP_NAME_MAX + 2);
+	int r = dp_read_file(path, &b);
+	if (!r) {
+		size_t n = b.len && b.p[b.len - 1] == '\n' ? b.len - 1 : b.len;
+		if (n == 0 || n > DP_NAME_MAX)
+			r = DP_EPARSE;
+		else {
+			memcpy(out, b.p, n);
+			out[n] = 0;
+			if (strlen(out) != n || !dp_name_ok(out))
+				r = DP_EPARSE;
+		}
+	}
+	if (r == DP_ETOOBIG)
+		r = DP_EPARSE;
+	if (r)
+		out[0] = 0;
+	dp_buf_free(&b);
+	return r;
+}
+
+int cli_records_post_pin(cli_ctx *x, const char *post)
+{
+	if (!dp_name_ok(post))
+		return DP_EINVAL;
+	char path[PATH_MAX], line[DP_NAME_MAX + 2];
+	cli_path(x, path, "records-post");
+	int n = snprintf(line, sizeof line, "%s\n", post);
+	return dp_write_file(path, line, (size_t)n, 0600, 0);
+}
