@@ -3,7 +3,9 @@
  * include/denpo/records.h; docs/operations.md, "The archive").
  *
  * A records device is a device of an officer holding the role
- * DP_RECORDS_ROLE (its enrolment answer's Roles say so).  It differs from
+ * DP_RECORDS_ROLE at the switch's records post, as the switch's directory
+ * says now (archive_records_now; not the enrolment answer, frozen when the
+ * device was enrolled).  It differs from
  * any other device in two things only:
  *
  *   its epoch keys live long: when the key upkeep (denpo/keys.c) would
@@ -33,8 +35,27 @@
 
 #define ARCHIVE_KEYS_MAX 40000 /* a century of daily epochs, and some */
 
-/* 1 if this device is a records device (the answer loaded and its Roles hold RECORDS). */
-int archive_is_records(const cli_ctx *x);
+/*
+ * Who is a records device: the switch's current view, not the enrolment.
+ * archive_records_rule: 1 iff directory d names a records_post and lists
+ * officer there holding DP_RECORDS_ROLE (as denpod/policy.c
+ * dpp_is_records_officer decides), else 0.
+ * archive_records_now: that rule on this device's officer and its freshest
+ * directory (asked of the switch again when x->cl is open and not asked in
+ * the last minute, else HOME/directory); -1 when no directory is known.
+ * archive_is_records: archive_records_now, or, when no directory is known,
+ * the enrolment answer's Roles (for the `denpo records` commands only: the
+ * switch decides their acts anyway).
+ * archive_keys_decide: for the key upkeep, before erasing a closed epoch's
+ * key: 1 keep it in HOME/archive/keys first, 0 erase it, -1 erase nothing
+ * now (no directory known: warns that forward secrecy is off until it is
+ * fetched); a device no longer a records device with keys kept is warned
+ * that those stay.
+ */
+int archive_records_rule(const dp_directory *d, const char *officer);
+int archive_records_now(cli_ctx *x);
+int archive_is_records(cli_ctx *x);
+int archive_keys_decide(cli_ctx *x);
 /* HOME/archive/NAME into out (NAME "" for the directory itself). */
 void archive_path(const cli_ctx *x, const char *name, char out[PATH_MAX]);
 /* Create HOME/archive (0700) if need be.  DP codes. */

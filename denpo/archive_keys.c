@@ -5,6 +5,7 @@
  * readable; any other device erases it (forward secrecy).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,7 +20,8 @@
 #define AK_HEAD (4 + 1 + 24)
 static const char ak_ctx[] = "denpo-archive-keys-v1";
 
-int archive_is_records(const cli_ctx *x)
+/* The enrolment answer's Roles hold RECORDS (what the device was told when it was enrolled). */
+static int enrolled_records(const cli_ctx *x)
 {
 	if (!x->have_ans)
 		return 0;
@@ -27,6 +29,86 @@ int archive_is_records(const cli_ctx *x)
 		if (strcmp(x->ans.roles[i], DP_RECORDS_ROLE) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * The directory as this device knows it now: asked of the switch again when
+ * x->cl is open and this process has not asked in the last minute (kept in
+ * HOME/directory by cli_directory_get), else the copy kept last time.
+ */
+static int dir_view(cli_ctx *x, dp_directory *d)
+{
+	static int64_t asked; /* when this process last asked */
+	int64_t now = dp_now(), at;
+	if (x->cl && (!asked || now < asked || now - asked >= 60)) {
+		asked = now;
+		if (cli_directory_get(x, d, &at) == DP_OK)
+			return DP_OK;
+		dp_directory_free(d);
+	}
+	return cli_directory_kept(x, d, &at);
+}
+
+int archive_records_rule(const dp_directory *d, const char *officer)
+{
+	if (!d->records_post[0])
+		return 0; /* the switch has no archive: nobody is a records officer */
+	for (size_t i = 0; i < d->nofficers; i++) {
+		const dp_dir_officer *o = &d->officers[i];
+		if (strcmp(o->handle, officer) != 0)
+			continue;
+		if (strcmp(o->post, d->records_post) != 0)
+			return 0; /* RECORDS at an embassy is no records officer (denpod/policy.c) */
+		for (size_t k = 0; k < o->nroles; k++)
+			if (strcmp(o->roles[k], DP_RECORDS_ROLE) == 0)
+				return 1;
+		return 0;
+	}
+	return 0; /* not an active officer of the directory */
+}
+
+int archive_records_now(cli_ctx *x)
+{
+	if (!x->have_ans)
+		return -1;
+	dp_directory d;
+	memset(&d, 0, sizeof d);
+	if (dir_view(x, &d) != DP_OK) {
+		dp_directory_free(&d);
+		return -1;
+	}
+	int yes = archive_records_rule(&d, x->ans.officer);
+	dp_directory_free(&d);
+	return yes;
+}
+
+int archive_is_records(cli_ctx *x)
+{
+	int v = archive_records_now(x);
+	return v < 0 ? enrolled_records(x) : v;
+}
+
+int archive_keys_decide(cli_ctx *x)
+{
+	int v = archive_records_now(x);
+	if (v < 0) {
+		fprintf(stderr, "denpo: warning: no directory of the switch is kept on this device, so it "
+				"cannot tell whether it is the archive's records device: closed epoch keys are "
+				"not erased (forward secrecy is off) until the directory is fetched; run "
+				"`denpo directory`\n");
+		return -1;
+	}
+	if (!v) {
+		int rc;
+		size_t n = archive_keys_count(x, &rc);
+		if (n || rc)
+			fprintf(stderr, "denpo: warning: by the switch's directory this device is no longer the "
+					"archive's records device (officer %s does not hold the role " DP_RECORDS_ROLE
+					" at the records post): closed epoch keys are erased from now on; the %zu "
+					"kept in HOME/archive/keys stay, since the record copies it holds need them "
+					"(docs/operations.md, \"The archive\")\n", x->ans.officer, n);
+	}
+	return v;
 }
 
 void archive_path(const cli_ctx *x, const char *name, char out[PATH_MAX])

@@ -46,6 +46,9 @@
  *   records               the ministry's records schedule as the switch last gave it
  *                         (the directory answer's "records"; denpo/schedule.c), the
  *                         defaults of a draft's Declassify-On/-Event and Retention
+ *   records-post          the archive's post this device pinned on first use (the
+ *                         directory's "records_post"): record copies go only there
+ *                         (denpo/send.c; `denpo directory --records-post` confirms a change)
  * No cable plaintext is ever written here.
  *
  * Exit codes: 0 ok, 1 error, 2 usage, 3 verification failure.
@@ -631,10 +634,27 @@ int cli_retention_check(cli_ctx *x, const char *retention, char *why, size_t cap
  */
 int cli_directory_get(cli_ctx *x, dp_directory *d, int64_t *kept_at) DP_WUR;
 /*
+ * The records post this device pinned (HOME/records-post, 0600: the
+ * archive's post, learnt from the switch's directory on first use):
+ * cli_records_post_pinned reads it into out (DP_ENOTFOUND: none pinned;
+ * DP_EPARSE: damaged), cli_records_post_pin writes it (a name).  `denpo
+ * send` gives record copies only to devices logged at the pinned post
+ * (seal_record_posts); `denpo directory --records-post POST` confirms a
+ * change the switch announces.
+ */
+int cli_records_post_pinned(cli_ctx *x, char out[DP_NAME_MAX + 1]) DP_WUR;
+int cli_records_post_pin(cli_ctx *x, const char *post) DP_WUR;
+/*
+ * HOME/directory alone (no request) into d, *kept_at its time: DP_OK,
+ * DP_ENOTFOUND if none is kept, DP_EPROTO if it is damaged (a warning).
+ */
+int cli_directory_kept(cli_ctx *x, dp_directory *d, int64_t *kept_at) DP_WUR;
+/*
  * d as `denpo directory --json` prints it and the UI shows it:
  * {"posts":[{"name","hq"}], "collectives":[{"name","posts"}],
  *  "officers":[{"handle","post","name","roles"}], "markings": cli_markings_json,
- *  "records": the records schedule (dp_records_sched_json)}.
+ *  "records": the records schedule (dp_records_sched_json),
+ *  "records_post": the archive's post, when the switch has one}.
  * NULL when out of memory.
  */
 json_t *cli_directory_json(cli_ctx *x, const dp_directory *d);

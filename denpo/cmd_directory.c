@@ -22,7 +22,14 @@ static const char directory_help[] =
 	"No keys: `denpo send` asks for those for each cable, with their proofs.\n"
 	"--json prints {\"posts\":[{\"name\",\"hq\"}], \"collectives\":[{\"name\",\"posts\"}],\n"
 	"\"officers\":[{\"handle\",\"post\",\"name\",\"roles\"}], \"markings\":{LEVEL: TEXT}}\n"
-	"and, for a kept copy, \"kept_at\": its time (unix seconds).\n";
+	"and, for a kept copy, \"kept_at\": its time (unix seconds); \"records_post\": the\n"
+	"archive's post, when the switch has one.\n\n"
+	"--records-post POST  confirm that the ministry's archive is now at POST: the\n"
+	"    switch's directory must name POST (asked now, never a kept copy); it is\n"
+	"    pinned in HOME/records-post, and `denpo send` gives record copies only to\n"
+	"    devices logged there.  (The first send that has record copies pins the\n"
+	"    directory's records post by itself; a change is a warning on every send\n"
+	"    until confirmed here.)\n";
 
 static void print_text(cli_ctx *x, const dp_directory *d)
 {
@@ -36,6 +43,9 @@ static void print_text(cli_ctx *x, const dp_directory *d)
 			printf("%s %s", k ? "," : "", d->colls[i].posts[k]);
 		putchar('\n');
 	}
+	if (d->records_post[0])
+		printf("RECORDS POST\n  %s  (the archive's record copies go to its RECORDS officers)\n",
+		       d->records_post);
 	printf("OFFICERS (%zu)\n", d->nofficers);
 	for (size_t i = 0; i < d->nofficers; i++) {
 		const dp_dir_officer *o = &d->officers[i];
@@ -51,15 +61,50 @@ static void print_text(cli_ctx *x, const dp_directory *d)
 			printf("  %-13s %s\n", dp_class_name(l), m->of[l]);
 }
 
+/* --records-post POST: pin POST if the switch's directory, asked now, names it. */
+static int confirm_records_post(cli_ctx *x, dp_directory *d, int64_t at, const char *post)
+{
+	char now[DP_NAME_MAX + 1], old[DP_NAME_MAX + 1];
+	snprintf(now, sizeof now, "%s", d->records_post);
+	dp_directory_free(d);
+	if (at)
+		return cli_fail(x, DP_ENET, "confirm it once the switch is reachable",
+				"the switch is out of reach: nothing pinned");
+	if (!now[0])
+		return cli_fail(x, DP_EINVAL, "check with the HQ operator (denpod.conf records_post)",
+				"the switch's directory names no records post: nothing pinned");
+	if (strcmp(now, post) != 0)
+		return cli_fail(x, DP_EINVAL, "check the post with the HQ operator (`denpo directory` shows it)",
+				"the switch's directory names %s as the records post, not %s: nothing pinned",
+				now, post);
+	int had = cli_records_post_pinned(x, old);
+	int r = cli_records_post_pin(x, post);
+	if (r)
+		return cli_fail(x, r, NULL, "cannot keep the records post in %s", x->home);
+	if (x->json)
+		dp_json_print(json_pack("{s:s}", "records_post", post));
+	else
+		printf("records post %s pinned%s%s%s: record copies go only to devices logged there\n", post,
+		       had ? "" : " (was ", had ? "" : old, had ? "" : ")");
+	return EXIT_OK;
+}
+
 int cmd_directory(cli_ctx *x, int argc, char **argv)
 {
-	static const struct option lo[] = {CLI_COMMON_OPTS, {NULL, 0, NULL, 0}};
+	enum { OPT_RECPOST = 1 };
+	static const struct option lo[] = {CLI_COMMON_OPTS, {"records-post", required_argument, NULL, OPT_RECPOST},
+					   {NULL, 0, NULL, 0}};
 	int o;
+	const char *confirm = NULL;
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (o == OPT_HELP) {
 			fputs(directory_help, stdout);
 			return EXIT_OK;
+		}
+		if (o == OPT_RECPOST) {
+			confirm = optarg;
+			continue;
 		}
 		if (!cli_common_opt(x, o, optarg))
 			return cli_usage("directory", "unknown option");
@@ -78,6 +123,8 @@ int cmd_directory(cli_ctx *x, int argc, char **argv)
 		return cli_fail(x, r, r == DP_ENOTFOUND ? "the switch is older than this device: update denpod"
 				      : r == DP_ENET ? "no copy is kept here yet: run it again once the switch is reached"
 						     : NULL, "cannot list the directory");
+	if (confirm)
+		return confirm_records_post(x, &d, at, confirm);
 	if (at) {
 		char when[32];
 		struct tm tm;

@@ -71,8 +71,13 @@ static json_t *listing_json(const dp_directory *d, const dp_markings *m)
 		json_decref(offs);
 		return NULL;
 	}
-	return json_pack("{s:o,s:o,s:o,s:o*,s:o}", "posts", posts, "collectives", colls, "officers", offs,
-			 "markings", markings_json(m), "records", records_json(&d->records));
+	json_t *j = json_pack("{s:o,s:o,s:o,s:o*,s:o}", "posts", posts, "collectives", colls, "officers",
+			      offs, "markings", markings_json(m), "records", records_json(&d->records));
+	if (j && d->records_post[0] && json_object_set_new(j, "records_post", json_string(d->records_post))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
 json_t *cli_directory_json(cli_ctx *x, const dp_directory *d)
@@ -100,8 +105,7 @@ static void keep(cli_ctx *x, const dp_directory *d)
 			path, cli_strerror(x, r));
 }
 
-/* HOME/directory into d; *kept_at its time.  DP_ENOTFOUND if there is none. */
-static int kept(cli_ctx *x, dp_directory *d, int64_t *kept_at)
+int cli_directory_kept(cli_ctx *x, dp_directory *d, int64_t *kept_at)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -139,5 +143,42 @@ int cli_directory_get(cli_ctx *x, dp_directory *d, int64_t *kept_at)
 	}
 	if (r != DP_ENET)
 		return r; /* the switch answered: what it said stands */
-	return kept(x, d, kept_at) == DP_OK ? DP_OK : r;
+	return cli_directory_kept(x, d, kept_at) == DP_OK ? DP_OK : r;
+}
+
+int cli_records_post_pinned(cli_ctx *x, char out[DP_NAME_MAX + 1])
+{
+	char path[PATH_MAX];
+	cli_path(x, path, "records-post");
+	out[0] = 0;
+	dp_buf b;
+	dp_buf_init(&b, DP_NAME_MAX + 2);
+	int r = dp_read_file(path, &b);
+	if (!r) {
+		size_t n = b.len && b.p[b.len - 1] == '\n' ? b.len - 1 : b.len;
+		if (n == 0 || n > DP_NAME_MAX)
+			r = DP_EPARSE;
+		else {
+			memcpy(out, b.p, n);
+			out[n] = 0;
+			if (strlen(out) != n || !dp_name_ok(out))
+				r = DP_EPARSE;
+		}
+	}
+	if (r == DP_ETOOBIG)
+		r = DP_EPARSE;
+	if (r)
+		out[0] = 0;
+	dp_buf_free(&b);
+	return r;
+}
+
+int cli_records_post_pin(cli_ctx *x, const char *post)
+{
+	if (!dp_name_ok(post))
+		return DP_EINVAL;
+	char path[PATH_MAX], line[DP_NAME_MAX + 2];
+	cli_path(x, path, "records-post");
+	int n = snprintf(line, sizeof line, "%s\n", post);
+	return dp_write_file(path, line, (size_t)n, 0600, 0);
 }

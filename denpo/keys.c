@@ -420,11 +420,12 @@ static int erase(cli_ctx *x, size_t *erased, size_t *wrapped)
 			gone[ngone++] = ks->epoch[i];
 	}
 	dp_key_status_free(&st);
-	for (size_t g = 0; g < ngone; g++)
+	/* a records device keeps the secrets in its archive first (denpo/archive.h) */
+	int keep = ngone ? archive_keys_decide(x) : 0;
+	for (size_t g = 0; keep >= 0 && g < ngone; g++)
 		for (size_t i = 0; i + 1 < ks->nage; i++)
 			if (ks->epoch[i] == gone[g]) {
-				/* a records device keeps the secret in its archive first (denpo/archive.h) */
-				int er = archive_is_records(x) ? archive_keys_keep(x, i) : DP_OK;
+				int er = keep ? archive_keys_keep(x, i) : DP_OK;
 				if (!er)
 					er = dp_keystore_erase(ks, i);
 				if (er)

@@ -23,6 +23,16 @@ static int check_epoch_key(const dp_resolved *d, int64_t now)
 	return DP_OK;
 }
 
+int seal_record_posts(const dp_resolved *d, size_t n, const char *records_post, size_t *bad)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i].role == DP_ROLE_RECORD && (!records_post[0] || strcmp(d[i].post, records_post) != 0)) {
+			*bad = i;
+			return DP_ESIG;
+		}
+	return DP_OK;
+}
+
 int seal_recipients(const dp_resolved *d, size_t n, int64_t now, dp_recipient *rcpt,
 		    dp_age_recipient *keys, size_t *bad)
 {

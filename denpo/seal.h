@@ -41,6 +41,16 @@ int seal_logged(const dp_resolved *d, size_t n, uint64_t size, const uint8_t roo
 		size_t *bad, const char **why);
 
 /*
+ * The archive's record copies go to the archive only: every device listed
+ * with the role DP_ROLE_RECORD must be at records_post (d[i].post, which
+ * seal_logged has checked against its logged enrolment entry).  DP_ESIG on
+ * the first that is not (*bad its index), or on any record device when
+ * records_post is "" (no archive known): a switch slipping an extra reader
+ * in as "(record copy)" is caught here.  DP_OK otherwise.
+ */
+int seal_record_posts(const dp_resolved *d, size_t n, const char *records_post, size_t *bad) DP_WUR;
+
+/*
  * Turn the switch's resolve answer into the cable's recipient entries and
  * the age recipients (parallel arrays of n), checking each device's epoch
  * key record first: signed by the device itself (its id is its signing

@@ -100,6 +100,67 @@ static int logged_keys(cli_ctx *x, const dp_resolution *res, uint64_t m, json_t 
 }
 
 /*
+ * The record copies the switch added go to the archive only
+ * (seal_record_posts): every DP_ROLE_RECORD device logged at the records
+ * post this device pinned (HOME/records-post), pinned now from the
+ * switch's directory if none was.  A directory naming another post is a
+ * warning on every send until the officer confirms it (`denpo directory
+ * --records-post`); record copies still go only to the pinned one.
+ * EXIT_OK or the failure reported (exit 3 for a record device elsewhere).
+ */
+static int record_posts(cli_ctx *x, const dp_resolution *res, json_t *warnings)
+{
+	size_t nrec = 0, bad = 0;
+	for (size_t i = 0; i < res->n; i++)
+		nrec += res->devs[i].role == DP_ROLE_RECORD;
+	if (!nrec)
+		return EXIT_OK;
+	char pin[DP_NAME_MAX + 1], now[DP_NAME_MAX + 1] = "";
+	int r = cli_records_post_pinned(x, pin);
+	if (r && r != DP_ENOTFOUND)
+		return cli_fail(x, r, "remove it; the next `denpo send` pins the directory's records post again",
+				"%s/records-post is damaged (not a post's name); nothing was sent", x->home);
+	dp_directory d;
+	int64_t at;
+	int dr = cli_directory_get(x, &d, &at);
+	if (!dr)
+		memcpy(now, d.records_post, sizeof now);
+	dp_directory_free(&d);
+	if (r == DP_ENOTFOUND) {
+		if (dr)
+			return cli_fail(x, dr, "nothing was sent; try again", "cannot learn the archive's records "
+				       "post from the switch's directory (to check its record copies)");
+		if (!now[0])
+			return cli_fail(x, DP_ESIG, "nothing was sent; report this to security operations",
+					"the switch added %zu record cop%s, but its directory names no records post",
+					nrec, nrec == 1 ? "y" : "ies");
+		if ((r = cli_records_post_pin(x, now)))
+			return cli_fail(x, r, "nothing was sent", "cannot keep the records post in %s", x->home);
+		memcpy(pin, now, sizeof pin);
+		if (!x->quiet)
+			fprintf(stderr, "denpo: the archive's records post is %s (pinned in %s/records-post: "
+					"record copies go only to devices logged there)\n", pin, x->home);
+	} else if (now[0] && strcmp(now, pin) != 0) {
+		char line[512];
+		snprintf(line, sizeof line, "the switch's directory names %s as the records post, but this "
+					    "device pinned %s: record copies go only to %s; if the ministry moved "
+					    "its archive, confirm with `denpo directory --records-post %s`", now, pin,
+			 pin, now);
+		json_array_append_new(warnings, json_string(line));
+		if (!x->quiet)
+			fprintf(stderr, "denpo: warning: %s\n", line);
+	}
+	if (seal_record_posts(res->devs, res->n, pin, &bad) == DP_OK)
+		return EXIT_OK;
+	char hex[2 * DP_ED25519_PK + 1];
+	dp_hex_encode(hex, res->devs[bad].device, DP_ED25519_PK);
+	return cli_fail_why(x, DP_ESIG, "nothing was sent; report this to security operations at once",
+			    "the switch added device %.16s... of %s, logged at %s, as a record copy, but the "
+			    "archive's records post is %s%s", hex, res->devs[bad].officer, res->devs[bad].post,
+			    pin, strcmp(now, pin) ? " (pinned on this device)" : "");
+}
+
+/*
  * Whether u lacks a key only by the switch's clock (skewed: it is off): by
  * this device's clock its next key has started, or its last one not ended.
  */
@@ -185,7 +246,8 @@ int send_resolve(cli_ctx *x, dp_cable *c, send_plan *p, send_result *out)
 	dp_resolved *devs = res0.devs;
 	size_t ndev = res0.n, bad = 0;
 	/* key transparency (docs/transparency.md §3): encrypt only to keys in a verified log */
-	if ((ec = logged_keys(x, &res0, m, out->warnings)) != EXIT_OK) {
+	if ((ec = logged_keys(x, &res0, m, out->warnings)) != EXIT_OK ||
+	    (ec = record_posts(x, &res0, out->warnings)) != EXIT_OK) {
 		dp_resolution_free(&res0);
 		return ec;
 	}

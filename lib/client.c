@@ -1809,6 +1809,9 @@ static int directory_of(json_t *j, dp_directory *d)
 		r = jmarkings(json_object_get(j, "markings"), &d->markings);
 	if (!r)
 		r = jrecords(json_object_get(j, "records"), &d->records);
+	json_t *rp = json_object_get(j, "records_post");
+	if (!r && rp && !jname_val(rp, d->records_post))
+		r = DP_EPROTO; /* the archive's post: absent (none) or a post's name */
 	free(posts);
 	if (r)
 		dp_directory_free(d);

@@ -14,7 +14,8 @@
 #       `denpo audit` shows;
 #   (k) the records device keeps the epoch keys an ordinary device erases:
 #       three days on, tanaka.h has erased epoch 0 and rec.a still opens its
-#       first record copy (the cache copy was dropped at ingest);
+#       first record copy (the cache copy was dropped at ingest); emb.r, who
+#       holds RECORDS at WASHINGTON (not the records post), keeps none;
 #   (e) a records device that sweeps the archive (a loop of `records show`)
 #       is caught: an alert and the device suspended, like any other;
 #   (f) a record copy of a one-year retention is destroyed only after it,
@@ -51,20 +52,21 @@ holds() { echo " $(held "$1") " | grep -q " $2 "; }
 		D officer add rec.a --post HQ --clearance "TOP SECRET" --roles RECORDS &&
 		D officer add rec.b --post HQ --clearance "TOP SECRET" --roles RECORDS &&
 		D officer add aud.k --post HQ --clearance CONFIDENTIAL --roles AUDIT &&
-		D officer add tanaka.h --post WASHINGTON --clearance SECRET
+		D officer add tanaka.h --post WASHINGTON --clearance SECRET &&
+		D officer add emb.r --post WASHINGTON --clearance SECRET --roles RECORDS
 } >"$T/init.out" || no "switch setup"
 printf 'records_post = HQ\nrecords_required = all\nrecords_retention_SHORT = 1\n' >>"$T/sw/denpod.conf"
 # detection as everywhere, with the archive-order run (ENUM-RANGE) shortened to 5 reads for (e);
 # the refusals this test asks for on purpose are no weak signal here; and, as a ministry whose
 # archive reads old cables sets it (docs/detection.md), a few deep re-reads an hour allowed
 printf 'enum.run = 5\nsignal.denied = 0\ndeep.max-hour = 5\n' >"$T/sw/detect.conf"
-enrol_devices sato.k:HQ rec.a:HQ rec.b:HQ aud.k:HQ tanaka.h:WASHINGTON
+enrol_devices sato.k:HQ rec.a:HQ rec.b:HQ aud.k:HQ tanaka.h:WASHINGTON emb.r:WASHINGTON
 "$TS" enrol "$T/x" tanaka.h WASHINGTON && D approve "$T/x/request" --out "$T/x/answer" >/dev/null || no "enrol the tool device"
 PIN=$(awk '/tls pin/ {print $3}' "$T/init.out")
 start_switch || no "denpod did not start"
 RECA=$(dev_of rec.a) RECB=$(dev_of rec.b)
 # every device once, so each publishes its epoch keys before anyone sends
-for h in sato.k rec.a rec.b aud.k tanaka.h; do dp "$h" key status >/dev/null 2>&1 || no "key status $h"; done
+for h in sato.k rec.a rec.b aud.k tanaka.h emb.r; do dp "$h" key status >/dev/null 2>&1 || no "key status $h"; done
 # the drafter keeps the directory, and with it the records schedule (its retention classes)
 dp tanaka.h directory >/dev/null 2>&1 || no "tanaka.h directory"
 
@@ -210,6 +212,12 @@ check "(k) the records device's keystore let epoch 0 go too (it is full-size as 
 check "(k) ... but kept it in its archive" [ -s "$T/rec.a/archive/keys" ] && [ "$(stat -c %a "$T/rec.a/archive/keys")" = 600 ]
 check "(k) ... as its key status says" [ "$(jq '.archive_keys >= 1' "$T/ks.json")" = true ]
 check "(k) the ordinary device keeps none" not [ -e "$T/tanaka.h/archive/keys" ]
+# emb.r holds RECORDS at WASHINGTON, its enrolment answer says so, but the switch's
+# directory does not make an embassy officer the archive: forward secrecy as anyone's
+at 3 dp emb.r --json key status >"$T/ks.json" 2>"$T/err" || no "(k) emb.r key status: $(cat "$T/err")"
+check "(k) a RECORDS officer at an embassy (not the records post) erased epoch 0" not holds "$T/emb.r" 0
+check "(k) ... and kept none in an archive" not [ -e "$T/emb.r/archive/keys" ]
+check "(k) ... its key status shows no archive" [ "$(jq 'has("archive_keys")' "$T/ks.json")" = false ]
 at 3 dp rec.a records show "$C1" >"$T/show.out" 2>"$T/err"
 check "(k) the first record copy still opens three days on ($(head -c 200 "$T/err"))" grep -q "zebra" "$T/show.out"
 

@@ -140,4 +140,34 @@ check "TOP SECRET with no archive device cleared for it: refused, telling the op
 	"grep -q \"none of the archive's devices at post HQ may receive this one\" '$T/ts.out'" \
 	"grep -q \"tell the switch's operator\" '$T/ts.out'"
 
+# ---- the records post pinned on the sending device: record copies only there ----
+check "the first send with a record copy pinned the directory's records post (0600)" \
+	all "[ \"\$(cat '$T/tanaka.h/records-post')\" = HQ ]" "[ \"\$(stat -c %a '$T/tanaka.h/records-post')\" = 600 ]"
+dp gokuhi.c directory >"$T/gdir.out" 2>&1
+check "denpo directory shows the records post" grep -q "^RECORDS POST" "$T/gdir.out"
+# a device that pinned another post (as if an earlier switch had named it): the switch's record
+# copy at HQ is refused, exit 3, nothing sent -- the same check that stops a switch slipping a
+# device in as "(record copy)"
+printf 'WASHINGTON\n' >"$T/gokuhi.c/records-post"
+n0=$(D cable list | wc -l)
+dp gokuhi.c send --body "$T/body" --class SECRET --prec ROUTINE --to HQ --tags ADMN \
+	--subject "pinned elsewhere" >"$T/pin.out" 2>&1
+rc=$?
+check "a record copy at a post other than the pinned one: exit 3, naming the device, its post and the pin" \
+	all '[ $rc = 3 ]' "grep -q 'added device ${ARC:0:16}\\.\\.\\. of kiroku.a, logged at HQ, as a record copy, but the archive.s records post is WASHINGTON' '$T/pin.out'" \
+	"grep -q 'denpo directory --records-post HQ' '$T/pin.out'"
+check "... nothing was stored" [ "$(D cable list | wc -l)" = "$n0" ]
+dp gokuhi.c directory --records-post WASHINGTON >"$T/conf.out" 2>&1
+rc=$?
+check "confirming a post the directory does not name: refused, pin unchanged" \
+	all '[ $rc = 1 ]' "grep -q 'names HQ as the records post, not WASHINGTON' '$T/conf.out'" \
+	"[ \"\$(cat '$T/gokuhi.c/records-post')\" = WASHINGTON ]"
+dp gokuhi.c directory --records-post HQ >"$T/conf.out" 2>&1
+check "confirming the directory's records post pins it" \
+	all "grep -q 'records post HQ pinned' '$T/conf.out'" "[ \"\$(cat '$T/gokuhi.c/records-post')\" = HQ ]"
+dp gokuhi.c --json send --body "$T/body" --class SECRET --prec ROUTINE --to HQ --tags ADMN \
+	--subject "pinned at HQ" >"$T/pin2.json" 2>"$T/pin2.err"
+check "... and the send goes, the archive's device as record ($(grep -v passphrase "$T/pin2.err" | head -c 200))" \
+	[ "$(jq -r --arg d "$ARC" '.devices[] | select(.device == $d) | .role' "$T/pin2.json")" = record ]
+
 t_done it_records_policy

@@ -32,7 +32,53 @@ static void test_role(cli_ctx *x)
 	CHECK(!archive_is_records(x));
 	strcpy(x->ans.roles[1], DP_RECORDS_ROLE);
 	x->ans.nroles = 2;
-	CHECK(archive_is_records(x));
+	CHECK(archive_is_records(x)); /* no directory kept: the enrolment's Roles */
+	CHECK(archive_records_now(x) == -1);
+	CHECK(archive_keys_decide(x) == -1); /* and the upkeep erases nothing */
+}
+
+/* Write HOME/directory as the switch would send it (records_post "" for none). */
+static void put_dir(cli_ctx *x, const char *records_post, const char *post, const char *roles)
+{
+	char j[1024], p[PATH_MAX];
+	snprintf(j, sizeof j,
+		 "{\"posts\":[{\"name\":\"HQ\",\"hq\":true},{\"name\":\"PARIS\",\"hq\":false}],"
+		 "\"collectives\":[],\"officers\":[{\"handle\":\"rec.k\",\"post\":\"%s\",\"name\":\"\","
+		 "\"roles\":[%s]}],\"markings\":{}%s%s%s}",
+		 post, roles, *records_post ? ",\"records_post\":\"" : "", records_post, *records_post ? "\"" : "");
+	cli_path(x, p, "directory");
+	CHECK(dp_write_file(p, j, strlen(j), 0600, 0) == DP_OK);
+}
+
+/* The switch's current view decides (the directory), not the enrolment's Roles. */
+static void test_role_directory(cli_ctx *x)
+{
+	strcpy(x->ans.officer, "rec.k");
+	put_dir(x, "HQ", "HQ", "\"RECORDS\"");
+	CHECK(archive_records_now(x) == 1 && archive_is_records(x) && archive_keys_decide(x) == 1);
+	/* RECORDS at an embassy: not the archive, whatever the enrolment said */
+	put_dir(x, "HQ", "PARIS", "\"RECORDS\"");
+	CHECK(archive_records_now(x) == 0 && !archive_is_records(x) && archive_keys_decide(x) == 0);
+	/* no records_post: the switch has no archive */
+	put_dir(x, "", "HQ", "\"RECORDS\"");
+	CHECK(archive_records_now(x) == 0 && !archive_is_records(x));
+	/* at the records post without the role, and not listed at all */
+	put_dir(x, "HQ", "HQ", "\"AUDIT\"");
+	CHECK(archive_records_now(x) == 0);
+	strcpy(x->ans.officer, "other.k");
+	put_dir(x, "HQ", "HQ", "\"RECORDS\"");
+	CHECK(archive_records_now(x) == 0);
+	/* granted after enrolment: the enrolment's Roles lack it, the directory has it */
+	strcpy(x->ans.officer, "rec.k");
+	x->ans.nroles = 1;
+	CHECK(archive_records_now(x) == 1 && archive_is_records(x));
+	/* a records_post that is not a name: the listing is refused whole (unknown) */
+	put_dir(x, "bad post", "HQ", "\"RECORDS\"");
+	CHECK(archive_records_now(x) == -1);
+	char p[PATH_MAX];
+	cli_path(x, p, "directory");
+	unlink(p);
+	x->ans.nroles = 2;
 }
 
 static void test_keys(cli_ctx *x)
@@ -260,6 +306,7 @@ int main(void)
 	}
 	snprintf(x.home, sizeof x.home, "%s", tmpl);
 	test_role(&x);
+	test_role_directory(&x);
 	test_keys(&x);
 	test_store(&x);
 	dp_keystore_free(x.ks);

@@ -396,6 +396,30 @@ static void test_recipients(const dp_resolved *devs)
 	dp_buf_free(&sub);
 }
 
+/* Record copies only at the archive's records post (seal_record_posts). */
+static void test_record_posts(const dp_resolved *devs)
+{
+	dp_resolved d[3] = {devs[0], devs[1], devs[1]};
+	size_t at = 99;
+	/* no record device: nothing to check, whatever the records post */
+	CHECK(seal_record_posts(d, 2, "", &at) == DP_OK && at == 99);
+	CHECK(seal_record_posts(d, 2, "HQ", &at) == DP_OK);
+	/* the archive's device at HQ: fine */
+	resolved(&d[2], D, "ito.r", "HQ", DP_ROLE_RECORD);
+	CHECK(seal_record_posts(d, 3, "HQ", &at) == DP_OK);
+	/* a record copy slipped to a device at an embassy (or at another post than pinned) */
+	resolved(&d[2], D, "ito.r", "SEOUL", DP_ROLE_RECORD);
+	CHECK(seal_record_posts(d, 3, "HQ", &at) == DP_ESIG && at == 2);
+	/* an action device relabelled "record" at its own post */
+	d[0].role = DP_ROLE_RECORD;
+	at = 99;
+	CHECK(seal_record_posts(d, 3, "SEOUL", &at) == DP_ESIG && at == 0);
+	/* no records post known: no record copy at all */
+	resolved(&d[2], D, "ito.r", "HQ", DP_ROLE_RECORD);
+	d[0].role = DP_ROLE_ACTION;
+	CHECK(seal_record_posts(d, 3, "", &at) == DP_ESIG && at == 2);
+}
+
 int main(void)
 {
 	if (dp_crypto_init() || dp_keystore_generate(&A) || dp_keystore_generate(&B) || dp_keystore_generate(&C) ||
@@ -409,6 +433,7 @@ int main(void)
 	test_round_trip(devs);
 	test_substitution(devs);
 	test_recipients(devs);
+	test_record_posts(devs);
 	dp_keystore_free(A);
 	dp_keystore_free(B);
 	dp_keystore_free(C);

@@ -503,13 +503,15 @@ typedef struct {
 	size_t nofficers;
 	dp_markings markings;            /* the ministry's (empty if the switch has none) */
 	dp_records_sched records;        /* the records schedule ("records"; absent: the built-in) */
+	char records_post[DP_NAME_MAX + 1]; /* the archive's post ("records_post", a name; "": none) */
 } dp_directory;
 /*
  * The posts, collectives and active officers of the directory, the
  * ministry's markings and its records schedule.  The answer is checked
  * whole (names as the cable format allows them, no name twice, an
  * officer's post and a collective's members among the posts, every marking
- * as dp_marking_ok, the schedule as dp_records_sched_parse): DP_EPROTO
+ * as dp_marking_ok, the schedule as dp_records_sched_parse, records_post
+ * absent or a post's name): DP_EPROTO
  * otherwise, with nothing kept.  out is always initialised (the built-in
  * schedule when nothing was kept).
  */
