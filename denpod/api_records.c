@@ -117,11 +117,13 @@ static int own_cable(const dpd_call *c, const char *hex, int det_kind, dps_cable
 
 static json_t *state_json(const dp_records_state *s)
 {
-	return json_pack("{s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:s, s:I}", "proposed_by", s->proposed_by,
-			 "proposed_at", (json_int_t)s->proposed_at, "approved_by", s->approved_by,
-			 "declassified_at", (json_int_t)s->declassified_at, "held_by", s->held_by,
-			 "held_at", (json_int_t)s->held_at, "hold_reason", s->hold_reason,
-			 "destroyed_by", s->destroyed_by, "destroyed_at", (json_int_t)s->destroyed_at);
+	return json_pack("{s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:s}", "proposed_by",
+			 s->proposed_by, "proposed_at", (json_int_t)s->proposed_at, "approved_by",
+			 s->approved_by, "declassified_at", (json_int_t)s->declassified_at, "held_by",
+			 s->held_by, "held_at", (json_int_t)s->held_at, "hold_reason", s->hold_reason,
+			 "destroyed_by", s->destroyed_by, "destroyed_at", (json_int_t)s->destroyed_at,
+			 "destroy_proposed_by", s->destroy_proposed_by, "destroy_proposed_at",
+			 (json_int_t)s->destroy_proposed_at, "destroy_detail", s->destroy_detail);
 }
 
 /* ---- POST /v1/records ---- */

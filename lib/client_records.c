@@ -57,6 +57,10 @@ static int jstate(json_t *j, dp_records_state *st)
 	r = r ? r : dp_client_jstr(o, "hold_reason", st->hold_reason, sizeof st->hold_reason);
 	r = r ? r : jhandle(o, "destroyed_by", st->destroyed_by);
 	r = r ? r : jtime(o, "destroyed_at", &st->destroyed_at);
+	r = r ? r : jhandle(o, "destroy_proposed_by", st->destroy_proposed_by);
+	r = r ? r : jtime(o, "destroy_proposed_at", &st->destroy_proposed_at);
+	r = r ? r : dp_client_jstr(o, "destroy_detail", st->destroy_detail, sizeof st->destroy_detail);
+	r = r ? r : paired(st->destroy_proposed_by, st->destroy_proposed_at, "destroy_proposed_at");
 	r = r ? r : paired(st->proposed_by, st->proposed_at, "proposed_at");
 	r = r ? r : paired(st->approved_by, st->declassified_at, "declassified_at");
 	r = r ? r : paired(st->held_by, st->held_at, "held_at");
@@ -65,6 +69,12 @@ static int jstate(json_t *j, dp_records_state *st)
 		r = dp_client_refuse("hold_reason"); /* a reason without a hold */
 	if (!r && st->approved_by[0] && !st->proposed_by[0])
 		r = dp_client_refuse("approved_by"); /* approved, never proposed */
+	/* destruction: proposed with its detail, then done by a second officer */
+	if (!r && (st->destroy_proposed_by[0] != 0) != (st->destroy_detail[0] != 0))
+		r = dp_client_refuse("destroy_detail");
+	if (!r && st->destroyed_by[0] &&
+	    (!st->destroy_proposed_by[0] || !strcmp(st->destroyed_by, st->destroy_proposed_by)))
+		r = dp_client_refuse("destroyed_by"); /* one officer's destruction */
 	return r;
 }
 

@@ -16,10 +16,12 @@
 
 #define B(s) (const uint8_t *)(s), strlen(s)
 #define ID "90b8e39223eea8e28e1baf33a45426f5"
+/* no destruction proposed */
+#define DNONE ",\"destroy_proposed_by\":\"\",\"destroy_proposed_at\":0,\"destroy_detail\":\"\""
 #define ST_OPEN                                                                                    \
 	"{\"proposed_by\":\"kato.r\",\"proposed_at\":1796630053,\"approved_by\":\"\","            \
 	"\"declassified_at\":0,\"held_by\":\"mori.a\",\"held_at\":1796630053,\"hold_reason\":"    \
-	"\"litigation 2026-7\",\"destroyed_by\":\"\",\"destroyed_at\":0}"
+	"\"litigation 2026-7\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "}"
 /* an answer of the switch to a hold (it_records_acts) */
 #define HOLD "{\"act\":\"hold\",\"index\":33,\"state\":" ST_OPEN ",\"reference\":\"26 TOKYO 000001\",\"log_index\":33}"
 
@@ -59,7 +61,7 @@ static void test_parse(void)
 	/* a search's answer names no cable; a cable act's must */
 	const char *search = "{\"act\":\"search\",\"index\":37,\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"
 			     "\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"\",\"held_at\":0,"
-			     "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0},\"log_index\":37}";
+			     "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "},\"log_index\":37}";
 	CHECK(dp_client_parse_records(B(search), 1, &a, why, sizeof why) == DP_OK && a.act == DP_REC_SEARCH &&
 	      !a.reference[0]);
 
@@ -98,13 +100,56 @@ static void test_parse(void)
 	/* approved but never proposed */
 	const char *np = "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"
 			 "\"approved_by\":\"mori.a\",\"declassified_at\":5,\"held_by\":\"\",\"held_at\":0,"
-			 "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0}}";
+			 "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "}}";
 	CHECK(refused_for(dp_client_parse_records(B(np), 0, &a, why, sizeof why), &a, why, "records state",
 			  "\"approved_by\""));
+	/* two-person destruction: proposed by one, done by another (states the acts make) */
+#define DST(by, at, pby, pat, det)                                                                 \
+	"{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"       \
+	"\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"\",\"held_at\":0,\"hold_reason\":\"\"," \
+	"\"destroyed_by\":\"" by "\",\"destroyed_at\":" at ",\"destroy_proposed_by\":\"" pby "\","     \
+	"\"destroy_proposed_at\":" pat ",\"destroy_detail\":\"" det "\"}}"
+	CHECK(dp_client_parse_records(B(DST("", "0", "kato.r", "1796630100", "shredded")), 0, &a, why,
+				      sizeof why) == DP_OK &&
+	      !strcmp(a.state.destroy_proposed_by, "kato.r") && a.state.destroy_proposed_at == 1796630100 &&
+	      !strcmp(a.state.destroy_detail, "shredded") && !a.state.destroyed_at);
+	CHECK(dp_client_parse_records(B(DST("mori.a", "1796630200", "kato.r", "1796630100", "shredded")), 0, &a,
+				      why, sizeof why) == DP_OK &&
+	      !strcmp(a.state.destroyed_by, "mori.a") && a.state.destroyed_at == 1796630200);
+	static const struct {
+		const char *s, *field;
+	} dbad[] = {
+		/* one officer's destruction: by the proposer, or never proposed */
+		{DST("kato.r", "1796630200", "kato.r", "1796630100", "shredded"), "\"destroyed_by\""},
+		{DST("mori.a", "1796630200", "", "0", ""), "\"destroyed_by\""},
+		/* a proposal without its detail, a detail without a proposal */
+		{DST("", "0", "kato.r", "1796630100", ""), "\"destroy_detail\""},
+		{DST("", "0", "", "0", "shredded"), "\"destroy_detail\""},
+		/* an officer without a time, a time without an officer; a bad handle, time, text */
+		{DST("", "0", "kato.r", "0", "shredded"), "\"destroy_proposed_at\""},
+		{DST("", "0", "", "1796630100", "shredded"), "\"destroy_proposed_at\""},
+		{DST("", "0", "Kato R", "1796630100", "shredded"), "\"destroy_proposed_by\""},
+		{DST("", "0", "kato.r", "-1", "shredded"), "\"destroy_proposed_at\""},
+		{DST("", "0", "kato.r", "1796630100", "a\\u001b[31m"), "\"destroy_detail\""},
+	};
+	for (size_t i = 0; i < sizeof dbad / sizeof *dbad; i++) {
+		memset(&a, 0x5a, sizeof a);
+		why[0] = 0;
+		int r = dp_client_parse_records(B(dbad[i].s), 0, &a, why, sizeof why);
+		CHECKF(refused_for(r, &a, why, "records state", dbad[i].field), "destroy case %zu: %d \"%s\"", i,
+		       r, why);
+	}
+	/* an older switch's state, without the proposal's fields: refused */
+	CHECK(refused_for(dp_client_parse_records(B("{\"reference\":\"26 TOKYO 000001\",\"state\":{"
+						    "\"proposed_by\":\"\",\"proposed_at\":0,\"approved_by\":\"\","
+						    "\"declassified_at\":0,\"held_by\":\"\",\"held_at\":0,"
+						    "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0}}"),
+						  0, &a, why, sizeof why),
+			  &a, why, "records state", "\"destroy_proposed_by\""));
 	/* a reason without a hold */
 	const char *rh = "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"
 			 "\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"\",\"held_at\":0,"
-			 "\"hold_reason\":\"x\",\"destroyed_by\":\"\",\"destroyed_at\":0}}";
+			 "\"hold_reason\":\"x\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "}}";
 	CHECK(refused_for(dp_client_parse_records(B(rh), 0, &a, why, sizeof why), &a, why, "records state",
 			  "\"hold_reason\""));
 	/* the state's answer must have its reference; not an object; not JSON */
@@ -119,7 +164,7 @@ static void test_parse(void)
 	reason[512] = 0;
 	snprintf(big, sizeof big, "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\","
 				  "\"proposed_at\":0,\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"kato.r\","
-				  "\"held_at\":9,\"hold_reason\":\"%s\",\"destroyed_by\":\"\",\"destroyed_at\":0}}",
+				  "\"held_at\":9,\"hold_reason\":\"%s\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "}}",
 		 reason);
 	CHECK(dp_client_parse_records(B(big), 0, &a, why, sizeof why) == DP_OK &&
 	      strlen(a.state.hold_reason) == 512);
@@ -127,7 +172,7 @@ static void test_parse(void)
 	reason[513] = 0;
 	snprintf(big, sizeof big, "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\","
 				  "\"proposed_at\":0,\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"kato.r\","
-				  "\"held_at\":9,\"hold_reason\":\"%s\",\"destroyed_by\":\"\",\"destroyed_at\":0}}",
+				  "\"held_at\":9,\"hold_reason\":\"%s\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "}}",
 		 reason);
 	CHECK(refused_for(dp_client_parse_records(B(big), 0, &a, why, sizeof why), &a, why, "records state",
 			  "\"hold_reason\""));

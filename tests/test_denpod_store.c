@@ -94,6 +94,10 @@ static void test_records(dps_store *s)
 	st.held_at = 1772000200;
 	memset(st.hold_reason, 'x', DP_RECORDS_DETAIL_MAX);
 	st.hold_reason[DP_RECORDS_DETAIL_MAX] = 0;
+	strcpy(st.destroy_proposed_by, "kato.r"); /* and a destruction proposed */
+	st.destroy_proposed_at = 1772000150;
+	memset(st.destroy_detail, 'd', DP_RECORDS_DETAIL_MAX);
+	st.destroy_detail[DP_RECORDS_DETAIL_MAX] = 0;
 	CHECK(dps_begin(s) == DP_OK && dps_records_put(s, id, &st, 1772000200) == DP_OK &&
 	      dps_commit(s) == DP_OK);
 	CHECK(dps_records_get(s, id, &got) == DP_OK && !memcmp(&got, &st, sizeof got));

@@ -134,7 +134,7 @@ enum dp_records_act {
 	DP_REC_APPROVE,       /* declassification approved by a second records officer */
 	DP_REC_HOLD,          /* a legal hold placed */
 	DP_REC_RELEASE,       /* a legal hold lifted */
-	DP_REC_DESTROY,       /* the record copy destroyed at the end of retention */
+	DP_REC_DESTROY,       /* destruction at the end of retention: proposed, then done by a second officer */
 };
 #define DP_REC_ACT_MAX DP_REC_DESTROY
 /* "read", "search", "export", "declassify-propose", "declassify-approve", "hold", "release", "destroy"; "?" */
@@ -154,6 +154,9 @@ typedef struct {
 	char hold_reason[DP_RECORDS_DETAIL_MAX + 1];
 	char destroyed_by[DP_NAME_MAX + 1];
 	int64_t destroyed_at;              /* 0: kept */
+	char destroy_proposed_by[DP_NAME_MAX + 1]; /* "" if destruction not proposed */
+	int64_t destroy_proposed_at;
+	char destroy_detail[DP_RECORDS_DETAIL_MAX + 1]; /* the proposal's detail */
 } dp_records_state;
 
 /*
@@ -168,9 +171,14 @@ typedef struct {
  *   approve        proposed by another officer, not declassified, not held, not destroyed
  *   hold           not held, not destroyed; detail (the reason) required
  *   release        held
- *   destroy        not held, not destroyed; detail (what was destroyed) required
- * 0, or DP_ESTATE (the state forbids it), DP_EDENIED (approve by the
- * proposer), DP_EINVAL (detail missing, bad act) with why saying what to do.
+ *   destroy        not held, not destroyed; detail (what is destroyed) required;
+ *                  not proposed: records the proposal (destroy_proposed_by/_at,
+ *                  destroy_detail), nothing destroyed; proposed by another
+ *                  officer: destroyed (destroyed_by/_at); proposed by who:
+ *                  DP_EDENIED (two people destroy, as two declassify).  A
+ *                  release does not clear a proposal; a hold blocks its completion.
+ * 0, or DP_ESTATE (the state forbids it), DP_EDENIED (approve or destroy by
+ * the proposer), DP_EINVAL (detail missing, bad act) with why saying what to do.
  * Reads nothing but its arguments; st is unchanged on refusal.
  */
 int dp_records_apply(dp_records_state *st, int act, const char *who, int64_t now,
@@ -186,7 +194,8 @@ int dp_records_apply(dp_records_state *st, int act, const char *who, int64_t now
  * {"reference": MRN, "state": {state}} (index absent).  {state} is
  * {"proposed_by": h, "proposed_at": t, "approved_by": h, "declassified_at": t,
  * "held_by": h, "held_at": t, "hold_reason": text, "destroyed_by": h,
- * "destroyed_at": t} ("" and 0 when not so).  Refusals map as every call
+ * "destroyed_at": t, "destroy_proposed_by": h, "destroy_proposed_at": t,
+ * "destroy_detail": text} ("" and 0 when not so).  Refusals map as every call
  * (DP_ESTATE for a state that forbids the act, DP_EDENIED for a device
  * that is not a records device or the proposer approving, DP_ENOTFOUND
  * for a cable this device did not receive) with dp_client_message saying why.
