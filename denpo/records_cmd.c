@@ -224,8 +224,10 @@ static const char sync_help[] =
 	"text in clear; then acknowledges it.  Safe to run again (a timer runs it):\n"
 	"prints what was stored, what was there already and what failed.  A cable\n"
 	"that fails verification is not stored (exit 3).  The state of the cables in\n"
-	"progress (proposed, or held) is asked of the switch again, so another records\n"
-	"officer's approval or release shows here.\n";
+	"progress (proposed for declassification or destruction, or held) is asked of\n"
+	"the switch again, so another records officer's approval, release or\n"
+	"destruction shows here; the copy of every cable destroyed is wiped (also one\n"
+	"whose wipe an earlier destroy could not finish).\n";
 
 /* Verify, index and keep one cable; an exit code (failures reported). */
 static int ingest(cli_ctx *x, archive_db *a, const dp_records_sched *s, const char *id)
@@ -498,6 +500,7 @@ static const char *state_of(const archive_row *r)
 {
 	return r->st.destroyed_at ? "destroyed"
 	       : r->st.held_at    ? "held"
+	       : r->st.destroy_proposed_at ? "destroy proposed"
 	       : r->st.declassified_at ? "declassified"
 	       : r->st.proposed_at     ? "proposed"
 				       : "classified";
@@ -507,7 +510,7 @@ static json_t *row_json(const archive_row *r, int64_t now)
 {
 	const char *due = archive_due_why(r, now);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s,"
-			 " s:s, s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:s?}",
+			 " s:s, s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:s, s:b, s:s?}",
 			 "cable_id", r->cable_id, "mrn", r->mrn, "post", r->post, "classification",
 			 r->classification, "captions", r->captions, "precedence", r->precedence, "created",
 			 (json_int_t)r->created, "accepted", (json_int_t)r->accepted, "tags", r->tags,
@@ -517,7 +520,8 @@ static json_t *row_json(const archive_row *r, int64_t now)
 			 "proposed_by", r->st.proposed_by, "approved_by", r->st.approved_by, "declassified_at",
 			 (json_int_t)r->st.declassified_at, "held_by", r->st.held_by, "held_at",
 			 (json_int_t)r->st.held_at, "hold_reason", r->st.hold_reason, "destroyed_at",
-			 (json_int_t)r->st.destroyed_at, "destroyed_by", r->st.destroyed_by, "due", due);
+			 (json_int_t)r->st.destroyed_at, "destroyed_by", r->st.destroyed_by,
+			 "destroy_proposed_by", r->st.destroy_proposed_by, "copy", r->has_copy, "due", due);
 }
 
 typedef struct {

@@ -134,12 +134,19 @@ first_is_propose() {
 check "... the first is the proposal's entry (or not under the checkpoint yet)" first_is_propose
 check "... log_size beyond the latest checkpoint: 400" \
 	[ "$(cu b -o /dev/null -w '%{http_code}' "$URL/v1/records/state?cable=$C&log_size=999999")" = 400 ]
-check "destroy by kato.r: 200" all '[ "$(act a destroy "$C" "end of retention: copy wiped")" = 200 ]' '[ "$(said .state.destroyed_by)" = kato.r ]'
+check "destroy by kato.r: 200, a proposal (nothing destroyed)" \
+	all '[ "$(act a destroy "$C" "end of retention: copy wiped")" = 200 ]' '[ "$(said .state.destroy_proposed_by)" = kato.r ]' \
+	'[ "$(said .state.destroy_detail)" = "end of retention: copy wiped" ]' '[ "$(said .state.destroyed_at)" = 0 ]'
+check "... kato.r again: 403 denied, a second records officer must destroy it" \
+	all '[ "$(act a destroy "$C" "again")" = 403 ]' '[ "$(said .error)" = denied ]' "grep -q 'a second records officer' '$T/ans.json'"
+check "destroy by mori.a: 200, destroyed" \
+	all '[ "$(act b destroy "$C" "end of retention: copy wiped")" = 200 ]' '[ "$(said .state.destroyed_by)" = mori.a ]' \
+	'[ "$(said .state.destroy_proposed_by)" = kato.r ]'
 check "... then a read of it: 409" [ "$(act a read "$C")" = 409 ]
 
 # ---- each act allowed is one records entry ----
-# propose, hold, release, approve, export, search, destroy
-check "seven records entries, one per act allowed" [ "$(nent 'Event: records')" = 7 ]
+# propose, hold, release, approve, export, search, destroy (proposed), destroy (done)
+check "eight records entries, one per act allowed" [ "$(nent 'Event: records')" = 8 ]
 D log show --json >"$T/log.json" 2>/dev/null || no "denpod log show"
 jq -c '.entries[] | select(.event == "records") | [.act, .officer, (.mrn // "")]' "$T/log.json" >"$T/acts"
 check "... in order, each with its act, officer and reference" diff - "$T/acts" <<EOF
@@ -150,6 +157,7 @@ check "... in order, each with its act, officer and reference" diff - "$T/acts" 
 ["export","kato.r","$MRN"]
 ["search","mori.a",""]
 ["destroy","kato.r","$MRN"]
+["destroy","mori.a","$MRN"]
 EOF
 check "... the search's entry has its detail and no cable" \
 	[ "$(jq -r '.entries[] | select(.event == "records" and .act == "search") | [.detail, (.cable_id // "none")] | join(" ")' "$T/log.json")" = "subject:NORMALIZATION none" ]
@@ -219,4 +227,13 @@ start_switch || no "denpod restarts"
 check "a database without records_log gets it, empty, when the switch opens it" \
 	[ "$(db_sql "SELECT count(*) FROM records_log")" = 0 ]
 stop_switch || no "denpod stops cleanly"
+# a records_state from before two-person destruction: the switch adds its columns, rows kept
+if [ -z "$(db_store "$T/sw")" ]; then
+	db_sql "ALTER TABLE records_state DROP COLUMN destroy_proposed_by; ALTER TABLE records_state DROP COLUMN destroy_proposed_at;
+		ALTER TABLE records_state DROP COLUMN destroy_detail" >/dev/null || no "drop the proposal's columns"
+	start_switch || no "denpod restarts on the older records_state"
+	check "an older records_state gets the proposal's columns, its rows kept" \
+		[ "$(db_sql "SELECT count(*) || ' ' || sum(destroy_proposed_by = '') || ' ' || sum(destroy_proposed_at) FROM records_state")" = "2 2 0" ]
+	stop_switch || no "denpod stops cleanly"
+fi
 t_done it_records_acts
