@@ -223,11 +223,11 @@ static const char sync_help[] =
 	"schedule needs (classification, TAGS, dates, retention), never the subject or\n"
 	"text in clear; then acknowledges it.  Safe to run again (a timer runs it):\n"
 	"prints what was stored, what was there already and what failed.  A cable\n"
-	"that fails verification is not stored (exit 3).  The state of the cables in\n"
-	"progress (proposed for declassification or destruction, or held) is asked of\n"
-	"the switch again, so another records officer's approval, release or\n"
-	"destruction shows here; the copy of every cable destroyed is wiped (also one\n"
-	"whose wipe an earlier destroy could not finish).\n";
+	"that fails verification is not stored (exit 3).  Then every change of a\n"
+	"record's state since the last sync is asked of the switch (a cursor kept in\n"
+	"archive.db), so another records officer's proposal, approval, hold, release\n"
+	"or destruction shows here; the copy of every cable destroyed is wiped (also\n"
+	"one whose wipe an earlier destroy could not finish).\n";
 
 /* Verify, index and keep one cable; an exit code (failures reported). */
 static int ingest(cli_ctx *x, archive_db *a, const dp_records_sched *s, const char *id)
@@ -316,24 +316,35 @@ static int ingest(cli_ctx *x, archive_db *a, const dp_records_sched *s, const ch
 }
 
 /*
- * The state of the cables in progress (proposed and not yet declassified,
- * or held), asked again: another records officer's approval or release
- * reaches this archive so (GET /v1/records/state: a question, not an act).
+ * Every state change since the last sync (GET /v1/records/changes after
+ * the cursor archive.db keeps): another records officer's approval,
+ * hold, release or destruction reaches this archive so.  The cursor is
+ * kept where it was when keep (a cable of the inbox failed: its changes
+ * are applied once it is stored).  DP codes.
  */
-static int refresh_one(void *ctx, const archive_row *r)
+static int apply_changes(cli_ctx *x, archive_db *a, int keep, size_t *changed)
 {
-	cli_ctx *x = ((void **)ctx)[0];
-	archive_db *a = ((void **)ctx)[1];
-	size_t *n = ((void **)ctx)[2];
-	if (r->st.destroyed_at ||
-	    !((r->st.proposed_at && !r->st.declassified_at) || r->st.held_at || r->st.destroy_proposed_at))
-		return DP_OK;
-	dp_records_answer ans;
-	int k = dp_client_records_state(x->cl, r->cable_id, &ans);
-	if (k == DP_OK && memcmp(&ans.state, &r->st, sizeof ans.state) != 0 &&
-	    archive_db_set_state(a, r->cable_id, &ans.state) == DP_OK)
-		(*n)++;
-	return cli_unreachable(x, k) ? k : DP_OK; /* one refused is no reason to stop */
+	int64_t after;
+	int r = archive_db_cursor(a, &after), more = 1;
+	for (int page = 0; !r && more && page < 100000; page++) {
+		dp_records_changes ch;
+		if ((r = dp_client_records_changes(x->cl, after, &ch)))
+			break;
+		for (size_t i = 0; !r && i < ch.n; i++) {
+			archive_row row;
+			const dp_records_change *c = &ch.changes[i];
+			if (archive_db_get(a, c->cable_id, &row) || !memcmp(&row.st, &c->state, sizeof row.st))
+				continue; /* not (yet) in this archive, or as known */
+			if (!(r = archive_db_set_state(a, c->cable_id, &c->state)))
+				(*changed)++;
+		}
+		after = ch.next;
+		more = ch.more;
+		dp_records_changes_free(&ch);
+		if (!r && !keep)
+			r = archive_db_set_cursor(a, after);
+	}
+	return r;
 }
 
 /*
@@ -462,10 +473,13 @@ static int archive_sync(cli_ctx *x, int argc, char **argv)
 	}
 	size_t changed = 0, wiped = 0;
 	if (!ec) {
-		archive_filter all = {0};
-		void *rc[3] = {x, &a, &changed};
-		if (archive_db_each(&a, &all, refresh_one, rc))
-			fprintf(stderr, "denpo: warning: the state of the cables in progress was not asked again\n");
+		int r = apply_changes(x, &a, failed > 0, &changed);
+		if (r) {
+			fprintf(stderr, "denpo: warning: the record states' changes were not all applied: %s%s%s; "
+					"the next sync asks again\n",
+				dp_strerror(r), dp_client_message(x->cl)[0] ? ": " : "", dp_client_message(x->cl));
+			failed++;
+		}
 		if (finish_wipes(x, &a, &wiped))
 			failed++;
 	}

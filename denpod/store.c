@@ -194,7 +194,10 @@ static const char schema_records_pg[] = SCHEMA_RECORDS("BYTEA", "BIGINT");
  */
 #define SCHEMA_RECORDS_LOG(BLOB, INT)                                                              \
 	"CREATE TABLE IF NOT EXISTS records_log(cable_id " BLOB " NOT NULL, idx " INT " NOT NULL," \
-	" act " INT " NOT NULL, PRIMARY KEY(cable_id, idx));"
+	" act " INT " NOT NULL, PRIMARY KEY(cable_id, idx));"                                       \
+	RECORDS_LOG_IDX
+/* GET /v1/records/changes reads records_log by index (dps_records_changes) */
+#define RECORDS_LOG_IDX "CREATE INDEX IF NOT EXISTS records_log_idx ON records_log(idx);"
 static const char schema_records_log[] = SCHEMA_RECORDS_LOG("BLOB", "INTEGER");
 static const char schema_records_log_pg[] = SCHEMA_RECORDS_LOG("BYTEA", "BIGINT");
 
@@ -327,6 +330,9 @@ static int schema_sqlite(dps_store *s, const char *path, int create)
 	if (!r)
 		r = migrate(s, "SELECT count(*) FROM pragma_table_info('records_state') WHERE "
 			       "name='destroy_proposed_by'", 1, schema_records_destroy);
+	if (!r)
+		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+			       "name='records_log_idx'", 1, RECORDS_LOG_IDX);
 	return r;
 }
 
@@ -575,7 +581,10 @@ static int schema_pg(dps_store *s, const char *path, int create)
 		r = query_int(s, "SELECT count(*) FROM information_schema.columns WHERE "
 				 "table_schema=current_schema() AND table_name='records_state' AND "
 				 "column_name='destroy_proposed_by'", &added);
-	return r || added == 1 ? r : exec_txn(s, schema_records_destroy_pg, NULL);
+	if (!r && added != 1)
+		r = exec_txn(s, schema_records_destroy_pg, NULL);
+	/* GET /v1/records/changes's index, to a records_log made before it */
+	return r ? r : exec_txn(s, RECORDS_LOG_IDX, NULL);
 }
 
 /* The schema by kind of database: the one place the store's DDL differs. */

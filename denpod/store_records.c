@@ -142,3 +142,40 @@ int dps_records_log_each(dps_store *s, const uint8_t id[DP_CABLE_ID], size_t max
 	free(x.idx);
 	return r;
 }
+
+struct changes_each {
+	int (*cb)(void *ctx, const uint8_t id[DP_CABLE_ID], const char *mrn, int64_t idx);
+	void *ctx;
+};
+
+static int change_row(dpdb_stmt *q, void *ctx)
+{
+	struct changes_each *x = ctx;
+	size_t n = 0;
+	const uint8_t *id = dpdb_col_blob(q, 0, &n);
+	char mrn[DPS_MRN_MAX + 1];
+	dps_col_text(q, 1, mrn, sizeof mrn);
+	return n == DP_CABLE_ID ? x->cb(x->ctx, id, mrn, dpdb_col_i64(q, 2)) : DP_EIO;
+}
+
+int dps_records_changes(dps_store *s, const uint8_t device[32], int64_t after, size_t max,
+			int (*cb)(void *ctx, const uint8_t id[DP_CABLE_ID], const char *mrn, int64_t idx),
+			void *ctx)
+{
+	struct changes_each x = {cb, ctx};
+	dpdb_stmt *q = dpdb_prepare(
+		s->db, "SELECT l.cable_id, c.mrn, max(l.idx) AS m FROM records_log l "
+		       "JOIN cables c ON c.cable_id = l.cable_id "
+		       "JOIN deliveries d ON d.seq = c.seq AND d.device = ?2 "
+		       "WHERE l.idx > ?1 AND l.act IN (?3,?4,?5,?6,?7) "
+		       "GROUP BY l.cable_id, c.mrn ORDER BY m LIMIT ?8");
+	dpdb_bind_i64(q, 1, after);
+	dpdb_bind_blob(q, 2, device, 32);
+	dpdb_bind_i64(q, 3, DP_REC_PROPOSE);
+	dpdb_bind_i64(q, 4, DP_REC_APPROVE);
+	dpdb_bind_i64(q, 5, DP_REC_HOLD);
+	dpdb_bind_i64(q, 6, DP_REC_RELEASE);
+	dpdb_bind_i64(q, 7, DP_REC_DESTROY);
+	dpdb_bind_i64(q, 8, (int64_t)max);
+	return dps_rows(q, change_row, &x);
+}

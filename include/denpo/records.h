@@ -240,4 +240,38 @@ enum { DP_RECORDS_ANS_STATE = 0, DP_RECORDS_ANS_ACT = 1, DP_RECORDS_ANS_LOG = 2 
 int dp_client_parse_records(const uint8_t *body, size_t len, int how, dp_records_answer *out,
 			    char *why, size_t whycap) DP_WUR;
 
+/*
+ * GET /v1/records/changes?after=N: the cables this records device received
+ * whose state an act changed (declassify-propose, declassify-approve,
+ * hold, release, destroy) at a log index > N, each once with its state
+ * now, in increasing order of its latest such index, at most
+ * DP_RECORDS_CHANGES_MAX: {"changes": [{"cable": hex32, "index": i,
+ * "reference": MRN, "state": {state}}...], "next": the last index given
+ * (N if none), "more": true when the page is full (ask again after next)}.
+ * A records device keeps next and asks after it at its next sync: every
+ * state change reaches every archive (another's destruction too).
+ */
+#define DP_RECORDS_CHANGES_MAX 1000
+typedef struct {
+	char cable_id[2 * DP_CABLE_ID + 1];
+	int64_t index;
+	char reference[DP_MRN_MAX + 1];
+	dp_records_state state;
+} dp_records_change;
+typedef struct {
+	dp_records_change *changes; /* malloc'd, n: free with dp_records_changes_free */
+	size_t n;
+	int64_t next;
+	int more;
+} dp_records_changes;
+void dp_records_changes_free(dp_records_changes *c);
+int dp_client_records_changes(dp_client *c, int64_t after, dp_records_changes *out) DP_WUR;
+/*
+ * Its parser (untrusted): indices > after and strictly increasing, next
+ * the last of them (after if none), more only with a full page, each
+ * state one the acts make.  DP_EPROTO with why; out empty on failure.
+ */
+int dp_client_parse_records_changes(const uint8_t *body, size_t len, int64_t after,
+				    dp_records_changes *out, char *why, size_t whycap) DP_WUR;
+
 #endif
