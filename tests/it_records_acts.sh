@@ -144,9 +144,24 @@ check "destroy by mori.a: 200, destroyed" \
 	'[ "$(said .state.destroy_proposed_by)" = kato.r ]'
 check "... then a read of it: 409" [ "$(act a read "$C")" = 409 ]
 
+# ---- GET /v1/records/changes: what changed since a cursor ----
+chg() { cu "$1" -o "$T/chg.json" -w '%{http_code}' "$URL/v1/records/changes?after=$2"; }
+check "changes after 0: cable C once, at its latest change (mori.a's destroy), destroyed" \
+	all '[ "$(chg a 0)" = 200 ]' '[ "$(jq -r "[.changes[].cable] == [\"$C\"]" "$T/chg.json")" = true ]' \
+	'[ "$(jq -r ".changes[0].state.destroyed_by + \" \" + .changes[0].reference" "$T/chg.json")" = "mori.a $MRN" ]' \
+	'[ "$(jq -r ".next == .changes[0].index and .more == false" "$T/chg.json")" = true ]'
+NEXT=$(jq .next "$T/chg.json")
+check "... after that cursor: nothing, the cursor kept" \
+	all '[ "$(chg b "$NEXT")" = 200 ]' '[ "$(jq -c "[.changes, .next]" "$T/chg.json")" = "[[],$NEXT]" ]'
+check "... a read, an export or a search changes no state: not a change" \
+	all '[ "$(act b read "$(sed -n 3p "$T/ids")" "x")" = 200 ]' '[ "$(chg b "$NEXT")" = 200 ]' \
+	'[ "$(jq ".changes | length" "$T/chg.json")" = 0 ]'
+check "... a bad cursor: 400 saying what it is" all '[ "$(chg a -1)" = 400 ]' "grep -q 'next' '$T/chg.json'"
+check "... not a records device: 403" [ "$(cu o -o /dev/null -w '%{http_code}' "$URL/v1/records/changes?after=0")" = 403 ]
+
 # ---- each act allowed is one records entry ----
-# propose, hold, release, approve, export, search, destroy (proposed), destroy (done)
-check "eight records entries, one per act allowed" [ "$(nent 'Event: records')" = 8 ]
+# propose, hold, release, approve, export, search, destroy (proposed), destroy (done), read
+check "nine records entries, one per act allowed" [ "$(nent 'Event: records')" = 9 ]
 D log show --json >"$T/log.json" 2>/dev/null || no "denpod log show"
 jq -c '.entries[] | select(.event == "records") | [.act, .officer, (.mrn // "")]' "$T/log.json" >"$T/acts"
 check "... in order, each with its act, officer and reference" diff - "$T/acts" <<EOF
@@ -158,6 +173,7 @@ check "... in order, each with its act, officer and reference" diff - "$T/acts" 
 ["search","mori.a",""]
 ["destroy","kato.r","$MRN"]
 ["destroy","mori.a","$MRN"]
+["read","mori.a","$(sed -n 's/^201 //p' "$T/sent" | sed -n 3p | jq -r .mrn)"]
 EOF
 check "... the search's entry has its detail and no cable" \
 	[ "$(jq -r '.entries[] | select(.event == "records" and .act == "search") | [.detail, (.cable_id // "none")] | join(" ")' "$T/log.json")" = "subject:NORMALIZATION none" ]
@@ -188,6 +204,8 @@ out=$(cl o state "$C2")
 check "client: a device that is no records device is DP_EDENIED" grep -q "^error denied: .*role RECORDS" <<<"$out"
 out=$(cl a act read "$OTHER")
 check "client: a cable it did not receive is DP_ENOTFOUND" grep -q "^error not_found: " <<<"$out"
+check "changes after the cursor: C2 alone (its proposal and hold), C not again" \
+	all '[ "$(chg b "$NEXT")" = 200 ]' '[ "$(jq -r "[.changes[].cable] == [\"$C2\"] and .changes[0].state.held_by == \"mori.a\"" "$T/chg.json")" = true ]'
 
 # ---- denpo audit: the archive's export of C is an access of C by the records device ----
 dp aud.k --json audit sync >/dev/null 2>"$T/err" || no "audit sync: $(cat "$T/err")"
