@@ -21,8 +21,10 @@
 #       the act logged with the SHA-256 of what was destroyed, by two records
 #       officers: rec.a's destroy proposes, rec.a again is refused, rec.b's
 #       destroys and wipes rec.b's copy, rec.a's copy is wiped at its next
-#       sync; a hold placed after the proposal blocks the destruction, and a
-#       destroy of a cable the other officer destroyed wipes the copy here;
+#       sync; a wipe a reader of the archive kept from finishing is finished
+#       by the next destroy; a hold placed after the proposal blocks the
+#       destruction, and a destroy of a cable the other officer destroyed
+#       wipes the copy here;
 #   and with the switch out of reach the archive reads nothing.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
@@ -249,12 +251,25 @@ field() { dp "$1" --json records list | jq -r --arg m "$2" ".records[] | select(
 at 370 dp rec.a --json records destroy "$C9" >"$T/p.json" 2>"$T/err" || no "(f) destroy proposed: $(cat "$T/err")"
 check "(f) rec.a's destroy proposes: nothing destroyed" [ "$(jq -r .proposed_by "$T/p.json")" = rec.a ] &&
 	[ "$(field rec.a "$C9" state)" = "destroy proposed" ] && [ "$(field rec.a "$C9" copy)" = true ]
+check "(f) ... naming the SHA-256 of what is to be destroyed" [ "$(jq -r '.sha256 | length' "$T/p.json")" = 64 ]
 at 370 dp rec.a records destroy "$C9" >/dev/null 2>"$T/err"
 check "(f) rec.a again is refused (exit 1): a second officer must destroy it" \
 	[ $? = 1 ] && grep -q "a second records officer must destroy it too" "$T/err"
-at 370 dp rec.b --json records destroy "$C9" >"$T/d.json" 2>"$T/err" || no "(f) destroy: $(cat "$T/err")"
-check "(f) rec.b's destroy names the SHA-256 of what it destroyed" [ "$(jq -r '.sha256 | length' "$T/d.json")" = 64 ]
-check "(f) rec.b's row stays, marked destroyed, its copy wiped" \
+# another process reading rec.b's archive holds an old snapshot: the wipe cannot checkpoint the WAL
+mkfifo "$T/reader"
+sqlite3 -batch "$T/rec.b/archive/archive.db" <"$T/reader" >"$T/reader.out" 2>&1 &
+READER=$!
+exec 9>"$T/reader"
+echo "BEGIN; SELECT 'reading', count(*) FROM records;" >&9
+for _ in $(seq 100); do grep -q reading "$T/reader.out" && break; sleep 0.05; done
+at 370 dp rec.b --json records destroy "$C9" >"$T/d.json" 2>"$T/err"
+check "(f) rec.b's destroy completes at the switch; the wipe here cannot finish (exit 1, says what to do)" \
+	[ $? = 1 ] && grep -q "not wiped yet" "$T/err" && [ "$(field rec.b "$C9" state)" = destroyed ] &&
+	[ "$(field rec.b "$C9" copy)" = true ]
+exec 9>&-
+wait "$READER"
+at 370 dp rec.b records destroy "$C9" >"$T/out" 2>"$T/err"
+check "(f) rec.b's destroy again finishes the wipe" [ $? = 0 ] && grep -q "is wiped" "$T/out" &&
 	[ "$(field rec.b "$C9" state)" = destroyed ] && [ "$(field rec.b "$C9" copy)" = false ]
 check "(f) rec.a's copy is there until its sync" [ "$(field rec.a "$C9" copy)" = true ]
 at 370 dp rec.a records sync >"$T/out" 2>"$T/err" || no "(f) rec.a sync: $(cat "$T/err")"
@@ -284,7 +299,7 @@ check "(f) ... the switch says it is destroyed" grep -q "destroyed" "$T/dshow.ou
 at 370 dp aud.k audit sync >/dev/null 2>&1 && at 370 dp aud.k audit breach "$RECB" --out "$T/br2" >/dev/null 2>&1 ||
 	no "(f) audit breach a year on"
 check "(f) the destruction is logged with what was destroyed" \
-	grep -q "records destroy of $C9 by rec.b: $C9 retention SHORT ended .*sha256:$(jq -r '.sha256[:16]' "$T/d.json")" "$T/br2/report.txt"
+	grep -q "records destroy of $C9 by rec.b: $C9 retention SHORT ended .*sha256:$(jq -r '.sha256[:16]' "$T/p.json")" "$T/br2/report.txt"
 
 # ---- the switch out of reach: the archive reads nothing, and still lists ----
 stop_switch
