@@ -245,8 +245,19 @@ check "(f) C9's retention ends a year after it was created" \
 	[ "$(dp rec.a --json records list | jq --arg m "$C9" '.records[] | select(.mrn == $m) | .retention_end - .created > 360 * 86400')" = true ]
 at 3 dp rec.a records destroy "$C9" >/dev/null 2>"$T/err"
 check "(f) destroy before the retention's end: refused here (exit 1)" [ $? = 1 ] && grep -q "ends on" "$T/err"
+# the schedule lengthened since ingest (SHORT: two years): the retention's end is the schedule's now
 stop_switch
+sed -i 's/^records_retention_SHORT = 1$/records_retention_SHORT = 2/' "$T/sw/denpod.conf"
 DENPO_TEST_CLOCK_OFFSET=$((370 * DAY)) start_switch || no "denpod restart a year on"
+at 370 dp rec.a directory >/dev/null 2>"$T/err" || no "(f) rec.a directory: $(cat "$T/err")"
+check "(f) SHORT made two years: C9 is not due a year on (the schedule now, not at ingest)" not due rec.a "$C9" 370
+at 370 dp rec.a records destroy "$C9" >/dev/null 2>"$T/err"
+check "(f) ... and its destroy is refused (exit 1)" [ $? = 1 ] && grep -q "ends on" "$T/err"
+stop_switch
+sed -i 's/^records_retention_SHORT = 2$/records_retention_SHORT = 1/' "$T/sw/denpod.conf"
+DENPO_TEST_CLOCK_OFFSET=$((370 * DAY)) start_switch || no "denpod restart, SHORT one year again"
+for h in rec.a rec.b; do at 370 dp "$h" directory >/dev/null 2>"$T/err" || no "(f) $h directory: $(cat "$T/err")"; done
+check "(f) SHORT one year again: C9 is due" due rec.a "$C9" 370
 field() { dp "$1" --json records list | jq -r --arg m "$2" ".records[] | select(.mrn == \$m) | .$3"; }
 at 370 dp rec.a --json records destroy "$C9" >"$T/p.json" 2>"$T/err" || no "(f) destroy proposed: $(cat "$T/err")"
 check "(f) rec.a's destroy proposes: nothing destroyed" [ "$(jq -r .proposed_by "$T/p.json")" = rec.a ] &&
