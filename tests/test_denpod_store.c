@@ -108,6 +108,17 @@ static void test_records(dps_store *s)
 	CHECK(dps_begin(s) == DP_OK && dps_records_put(s, id, &later, 1772000300) == DP_OK);
 	dps_rollback(s);
 	CHECK(dps_records_get(s, id, &got) == DP_OK && !memcmp(&got, &st, sizeof got));
+	/* denpod check compares the proposal of a destruction too (dps_records_same) */
+	dp_records_state other_st = st;
+	CHECK(dps_records_same(&st, &other_st));
+	other_st.destroy_proposed_by[0] = 0;
+	CHECK(!dps_records_same(&st, &other_st));
+	other_st = st;
+	other_st.destroy_proposed_at++;
+	CHECK(!dps_records_same(&st, &other_st));
+	other_st = st;
+	other_st.destroy_detail[0] = 'e';
+	CHECK(!dps_records_same(&st, &other_st));
 	/* another cable is untouched */
 	CHECK(dps_records_get(s, other, &got) == DP_OK && !memcmp(&got, &zero, sizeof got));
 }

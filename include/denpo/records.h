@@ -30,7 +30,8 @@
  * The acts.  Reading, searching and exporting the archive, and the
  * schedule's decisions (declassification proposed by one records officer
  * and approved by another, legal holds and their release, destruction at
- * the end of retention), are each asked of the switch first (POST
+ * the end of retention proposed by one records officer and done by
+ * another), are each asked of the switch first (POST
  * /v1/records), which applies dp_records_apply to the cable's state it
  * keeps, appends an entry to the transparency log (event "records",
  * denpo/logentry.h) and only then answers; the archive decrypts or acts
