@@ -87,9 +87,11 @@ static int open_row(cli_ctx *x, archive_db *a, const char *ref, archive_row *r)
  * there first.  On acceptance the state it answers is kept in the row.
  * Returns an exit code; a refusal prints the switch's reason, nothing changes.
  */
-static int ask_answered(cli_ctx *x, archive_db *a, int act, const archive_row *row, int r,
-			dp_records_answer *ans)
+static int ask(cli_ctx *x, archive_db *a, int act, const archive_row *row, const char *detail,
+	       dp_records_answer *ans)
 {
+	memset(ans, 0, sizeof *ans);
+	int r = dp_client_records_act(x->cl, act, row ? row->cable_id : NULL, detail, ans);
 	if (r) {
 		const char *hint = cli_unreachable(x, r) ? "the archive reads nothing while the switch cannot log "
 							   "the act; try again when it is reachable"
@@ -103,14 +105,6 @@ static int ask_answered(cli_ctx *x, archive_db *a, int act, const archive_row *r
 				"could not keep its state: %s\n", dp_records_act_name(act), row->mrn,
 			(long long)ans->index, dp_strerror(r));
 	return EXIT_OK;
-}
-
-static int ask(cli_ctx *x, archive_db *a, int act, const archive_row *row, const char *detail,
-	       dp_records_answer *ans)
-{
-	memset(ans, 0, sizeof *ans);
-	int r = dp_client_records_act(x->cl, act, row ? row->cable_id : NULL, detail, ans);
-	return ask_answered(x, a, act, row, r, ans);
 }
 
 /*
@@ -931,15 +925,16 @@ static const char destroy_help[] =
 	"a destroyed cable whose wipe did not finish, it finishes the wipe.\n";
 
 /*
- * The switch refused a destroy: 1 (with *ec) if it is destroyed already
- * there, and so the copy here is wiped too; 0 for any other refusal.
+ * 1 (with *ec) if the switch says the cable is destroyed already (another
+ * records officer completed it; this archive has not synced since): the
+ * copy here is wiped too.  0 otherwise, or when the switch cannot say
+ * (the act that follows says why).
  */
-static int destroyed_elsewhere(cli_ctx *x, archive_db *a, const archive_row *row, int refusal, int *ec)
+static int destroyed_elsewhere(cli_ctx *x, archive_db *a, const archive_row *row, int *ec)
 {
 	dp_records_answer st;
 	memset(&st, 0, sizeof st);
-	if (refusal != DP_ESTATE || dp_client_records_state(x->cl, row->cable_id, &st) ||
-	    !st.state.destroyed_at)
+	if (dp_client_records_state(x->cl, row->cable_id, &st) || !st.state.destroyed_at)
 		return 0;
 	int r = archive_db_set_state(a, row->cable_id, &st.state);
 	*ec = wipe_report(x, r ? r : wipe_destroyed(x, a, row->cable_id), row);
@@ -966,6 +961,8 @@ static int archive_destroy(cli_ctx *x, int argc, char **argv)
 			ec = cli_fail_why(x, DP_ESTATE, NULL, "%s was destroyed already", row.mrn);
 		goto out;
 	}
+	if (destroyed_elsewhere(x, &a, &row, &ec))
+		goto out;
 	/* the retention as the schedule says now, not as it said at ingest */
 	if (archive_row_retention(&row, cli_records(x)) == DP_ENOTFOUND) {
 		ec = cli_fail_why(x, DP_ENOTFOUND, "ask the switch's operator for the class in the schedule "
@@ -1002,10 +999,7 @@ static int archive_destroy(cli_ctx *x, int argc, char **argv)
 	dp_buf_free(&sub);
 	dp_records_answer ans;
 	memset(&ans, 0, sizeof ans);
-	r = dp_client_records_act(x->cl, DP_REC_DESTROY, row.cable_id, detail, &ans);
-	if (r && destroyed_elsewhere(x, &a, &row, r, &ec))
-		goto out;
-	if ((ec = ask_answered(x, &a, DP_REC_DESTROY, &row, r, &ans)))
+	if ((ec = ask(x, &a, DP_REC_DESTROY, &row, detail, &ans)))
 		goto out;
 	if (!ans.state.destroyed_at) { /* the first officer's destroy: a proposal */
 		if (x->json)
