@@ -154,7 +154,7 @@ NEXT=$(jq .next "$T/chg.json")
 check "... after that cursor: nothing, the cursor kept" \
 	all '[ "$(chg b "$NEXT")" = 200 ]' '[ "$(jq -c "[.changes, .next]" "$T/chg.json")" = "[[],$NEXT]" ]'
 check "... a read, an export or a search changes no state: not a change" \
-	all '[ "$(act b read "$(sed -n 3p "$T/ids")" "x")" = 200 ]' '[ "$(chg b "$NEXT")" = 200 ]' \
+	all '[ "$(act a read "$(sed -n 8p "$T/ids")" "x")" = 200 ]' '[ "$(chg b "$NEXT")" = 200 ]' \
 	'[ "$(jq ".changes | length" "$T/chg.json")" = 0 ]'
 check "... a bad cursor: 400 saying what it is" all '[ "$(chg a -1)" = 400 ]' "grep -q 'next' '$T/chg.json'"
 check "... not a records device: 403" [ "$(cu o -o /dev/null -w '%{http_code}' "$URL/v1/records/changes?after=0")" = 403 ]
@@ -173,7 +173,7 @@ check "... in order, each with its act, officer and reference" diff - "$T/acts" 
 ["search","mori.a",""]
 ["destroy","kato.r","$MRN"]
 ["destroy","mori.a","$MRN"]
-["read","mori.a","$(sed -n 's/^201 //p' "$T/sent" | sed -n 3p | jq -r .mrn)"]
+["read","kato.r","$(sed -n 's/^201 //p' "$T/sent" | sed -n 8p | jq -r .mrn)"]
 EOF
 check "... the search's entry has its detail and no cable" \
 	[ "$(jq -r '.entries[] | select(.event == "records" and .act == "search") | [.detail, (.cable_id // "none")] | join(" ")' "$T/log.json")" = "subject:NORMALIZATION none" ]
