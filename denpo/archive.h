@@ -99,6 +99,7 @@ typedef struct {
 	int64_t size;                                /* bytes of the record copy */
 	dp_records_state st;                         /* as the switch last answered */
 	int64_t ingested;
+	int has_copy;                                /* 1 until the copy is wiped (out of the WAL too) */
 } archive_row;
 
 typedef struct {
@@ -133,7 +134,19 @@ typedef struct {
 	int64_t since, until;                 /* Created in [since, until] */
 	int due;                              /* list --due */
 	int64_t now;                          /* for due */
+	const dp_records_sched *sched;        /* non-NULL: retention_end recomputed from it */
 } archive_filter;
+/*
+ * r->retention_end from the schedule s as it is now (dp_records_retention_end),
+ * not as it was at ingest.  DP_ENOTFOUND (r unchanged) when s lacks the class.
+ */
+int archive_row_retention(archive_row *r, const dp_records_sched *s);
+/*
+ * The changes cursor: the log index up to which GET /v1/records/changes
+ * was applied (0 before the first sync).  DP codes.
+ */
+int archive_db_cursor(archive_db *a, int64_t *after) DP_WUR;
+int archive_db_set_cursor(archive_db *a, int64_t after) DP_WUR;
 /* Call cb for each row matching f, oldest first; a non-zero cb result stops and is returned. */
 typedef int (*archive_row_cb)(void *ctx, const archive_row *r);
 int archive_db_each(archive_db *a, const archive_filter *f, archive_row_cb cb, void *ctx) DP_WUR;

@@ -17,6 +17,18 @@
 #include "denpo/archive.h"
 #include "denpo/encoding.h"
 
+/* two-person destruction's proposal (records.h), added to an archive.db made before it */
+#define DESTROY_COLS                                                                                 \
+	", destroy_proposed_by TEXT NOT NULL DEFAULT '', destroy_proposed_at INTEGER NOT NULL DEFAULT 0," \
+	" destroy_detail TEXT NOT NULL DEFAULT '', wipe_pending INTEGER NOT NULL DEFAULT 0"
+static const char schema_destroy[] =
+	"BEGIN;"
+	"ALTER TABLE records ADD COLUMN destroy_proposed_by TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE records ADD COLUMN destroy_proposed_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE records ADD COLUMN destroy_detail TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE records ADD COLUMN wipe_pending INTEGER NOT NULL DEFAULT 0;"
+	"COMMIT;";
+
 static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA secure_delete=ON;" /* a destroyed copy's pages are zeroed, not left in free space */
@@ -46,14 +58,17 @@ static const char schema[] =
 	" held_by TEXT NOT NULL DEFAULT '', held_at INTEGER NOT NULL DEFAULT 0,"
 	" hold_reason TEXT NOT NULL DEFAULT '',"
 	" destroyed_by TEXT NOT NULL DEFAULT '', destroyed_at INTEGER NOT NULL DEFAULT 0,"
-	" ingested INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS records_created ON records(created);";
+	" ingested INTEGER NOT NULL" DESTROY_COLS ");"
+	"CREATE INDEX IF NOT EXISTS records_created ON records(created);"
+	/* what the device keeps besides the rows: the changes cursor (archive_db_cursor) */
+	"CREATE TABLE IF NOT EXISTS archive_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);";
 
 #define COLS                                                                                         \
 	"cable_id, mrn, post, classification, captions, precedence, created, accepted, tags,"        \
 	" declassify_on, declassify_event, retention, retention_end, log_index, envelope_hash, size," \
 	" proposed_by, proposed_at, approved_by, declassified_at, held_by, held_at, hold_reason,"    \
-	" destroyed_by, destroyed_at, ingested"
+	" destroyed_by, destroyed_at, ingested, destroy_proposed_by, destroy_proposed_at,"          \
+	" destroy_detail, copy IS NOT NULL OR wipe_pending != 0"
 
 static int fail(sqlite3 *db, char *why, size_t whycap, const char *what)
 {
@@ -91,6 +106,19 @@ int archive_db_open(cli_ctx *x, archive_db *a, char *why, size_t whycap)
 	sqlite3_busy_timeout(a->db, 5000);
 	if (sqlite3_exec(a->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		r = fail(a->db, why, whycap, "cannot create the archive's tables");
+		archive_db_close(a);
+		return r;
+	}
+	sqlite3_stmt *st = NULL;
+	int have = 0;
+	if (sqlite3_prepare_v2(a->db, "SELECT count(*) FROM pragma_table_info('records') WHERE "
+				      "name='destroy_proposed_by'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		have = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (!have && sqlite3_exec(a->db, schema_destroy, NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+		r = fail(a->db, why, whycap, "cannot add two-person destruction to the archive's table");
 		archive_db_close(a);
 		return r;
 	}
@@ -208,6 +236,10 @@ static void row_of(sqlite3_stmt *st, archive_row *r)
 	col_str(st, k++, r->st.destroyed_by, sizeof r->st.destroyed_by);
 	r->st.destroyed_at = sqlite3_column_int64(st, k++);
 	r->ingested = sqlite3_column_int64(st, k++);
+	col_str(st, k++, r->st.destroy_proposed_by, sizeof r->st.destroy_proposed_by);
+	r->st.destroy_proposed_at = sqlite3_column_int64(st, k++);
+	col_str(st, k++, r->st.destroy_detail, sizeof r->st.destroy_detail);
+	r->has_copy = sqlite3_column_int(st, k++) != 0;
 }
 
 int archive_db_get(archive_db *a, const char *ref, archive_row *r)
@@ -255,7 +287,8 @@ int archive_db_set_state(archive_db *a, const char *cable_id, const dp_records_s
 {
 	sqlite3_stmt *st = prep(a, "UPDATE records SET proposed_by=?, proposed_at=?, approved_by=?,"
 				   " declassified_at=?, held_by=?, held_at=?, hold_reason=?, destroyed_by=?,"
-				   " destroyed_at=? WHERE cable_id = ?");
+				   " destroyed_at=?, destroy_proposed_by=?, destroy_proposed_at=?,"
+				   " destroy_detail=? WHERE cable_id = ?");
 	if (!st)
 		return DP_EIO;
 	int k = 1;
@@ -268,6 +301,9 @@ int archive_db_set_state(archive_db *a, const char *cable_id, const dp_records_s
 	sqlite3_bind_text(st, k++, s->hold_reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k++, s->destroyed_by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, k++, s->destroyed_at);
+	sqlite3_bind_text(st, k++, s->destroy_proposed_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, k++, s->destroy_proposed_at);
+	sqlite3_bind_text(st, k++, s->destroy_detail, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k++, cable_id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -276,8 +312,14 @@ int archive_db_set_state(archive_db *a, const char *cable_id, const dp_records_s
 
 int archive_db_wipe_copy(archive_db *a, const char *cable_id)
 {
-	/* zeroblob first (secure_delete zeroes the freed pages), then NULL: the row stays */
-	sqlite3_stmt *st = prep(a, "UPDATE records SET copy = zeroblob(size) WHERE cable_id = ?");
+	/*
+	 * zeroblob first (secure_delete zeroes the freed pages), then NULL: the
+	 * row stays, marked wipe_pending until the checkpoint has carried the
+	 * zeroed pages into the database file (a reader can make it BUSY: the
+	 * next destroy or sync finishes it, archive.h has_copy)
+	 */
+	sqlite3_stmt *st = prep(a, "UPDATE records SET copy = zeroblob(size), wipe_pending = 1 "
+				   "WHERE cable_id = ?");
 	if (!st)
 		return DP_EIO;
 	sqlite3_bind_text(st, 1, cable_id, -1, SQLITE_STATIC);
@@ -294,9 +336,40 @@ int archive_db_wipe_copy(archive_db *a, const char *cable_id)
 	if (rc != SQLITE_DONE)
 		return DP_EIO;
 	/* and out of the write-ahead log */
-	return sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK
-		       ? DP_OK
-		       : DP_EIO;
+	if (sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+		return DP_EIO;
+	st = prep(a, "UPDATE records SET wipe_pending = 0 WHERE cable_id = ?");
+	if (!st)
+		return DP_EIO;
+	sqlite3_bind_text(st, 1, cable_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? DP_OK : DP_EIO;
+}
+
+int archive_db_cursor(archive_db *a, int64_t *after)
+{
+	*after = 0;
+	sqlite3_stmt *st = prep(a, "SELECT v FROM archive_meta WHERE k = 'changes_after'");
+	if (!st)
+		return DP_EIO;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*after = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DP_OK : DP_EIO;
+}
+
+int archive_db_set_cursor(archive_db *a, int64_t after)
+{
+	sqlite3_stmt *st = prep(a, "INSERT INTO archive_meta (k, v) VALUES ('changes_after', ?)"
+				   " ON CONFLICT(k) DO UPDATE SET v = excluded.v");
+	if (!st)
+		return DP_EIO;
+	sqlite3_bind_int64(st, 1, after);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? DP_OK : DP_EIO;
 }
 
 /* 00:00 UTC of "YYYY-MM-DD", or -1. */
@@ -330,6 +403,15 @@ const char *archive_due_why(const archive_row *r, int64_t now)
 	return NULL;
 }
 
+int archive_row_retention(archive_row *r, const dp_records_sched *s)
+{
+	int64_t end;
+	int rc = dp_records_retention_end(s, r->retention, r->created, &end);
+	if (!rc)
+		r->retention_end = end;
+	return rc;
+}
+
 int archive_db_each(archive_db *a, const archive_filter *f, archive_row_cb cb, void *ctx)
 {
 	sqlite3_stmt *st = prep(a, "SELECT " COLS " FROM records"
@@ -351,6 +433,8 @@ int archive_db_each(archive_db *a, const archive_filter *f, archive_row_cb cb, v
 	archive_row row;
 	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row_of(st, &row);
+		if (f->sched)
+			archive_row_retention(&row, f->sched); /* a class gone: as at ingest */
 		if (f->due && !archive_due_why(&row, f->now))
 			continue;
 		r = cb(ctx, &row);

@@ -217,9 +217,11 @@ static const char sync_help[] =
 	"schedule needs (classification, TAGS, dates, retention), never the subject or\n"
 	"text in clear; then acknowledges it.  Safe to run again (a timer runs it):\n"
 	"prints what was stored, what was there already and what failed.  A cable\n"
-	"that fails verification is not stored (exit 3).  The state of the cables in\n"
-	"progress (proposed, or held) is asked of the switch again, so another records\n"
-	"officer's approval or release shows here.\n";
+	"that fails verification is not stored (exit 3).  Then every change of a\n"
+	"record's state since the last sync is asked of the switch (a cursor kept in\n"
+	"archive.db), so another records officer's proposal, approval, hold, release\n"
+	"or destruction shows here; the copy of every cable destroyed is wiped (also\n"
+	"one whose wipe an earlier destroy could not finish).\n";
 
 /* Verify, index and keep one cable; an exit code (failures reported). */
 static int ingest(cli_ctx *x, archive_db *a, const dp_records_sched *s, const char *id)
@@ -308,23 +310,105 @@ static int ingest(cli_ctx *x, archive_db *a, const dp_records_sched *s, const ch
 }
 
 /*
- * The state of the cables in progress (proposed and not yet declassified,
- * or held), asked again: another records officer's approval or release
- * reaches this archive so (GET /v1/records/state: a question, not an act).
+ * Every state change since the last sync (GET /v1/records/changes after
+ * the cursor archive.db keeps): another records officer's approval,
+ * hold, release or destruction reaches this archive so.  The cursor is
+ * kept where it was when keep (a cable of the inbox failed: its changes
+ * are applied once it is stored).  DP codes.
  */
-static int refresh_one(void *ctx, const archive_row *r)
+static int apply_changes(cli_ctx *x, archive_db *a, int keep, size_t *changed)
 {
-	cli_ctx *x = ((void **)ctx)[0];
-	archive_db *a = ((void **)ctx)[1];
-	size_t *n = ((void **)ctx)[2];
-	if (r->st.destroyed_at || !((r->st.proposed_at && !r->st.declassified_at) || r->st.held_at))
+	int64_t after;
+	int r = archive_db_cursor(a, &after), more = 1;
+	for (int page = 0; !r && more && page < 100000; page++) {
+		dp_records_changes ch;
+		if ((r = dp_client_records_changes(x->cl, after, &ch)))
+			break;
+		for (size_t i = 0; !r && i < ch.n; i++) {
+			archive_row row;
+			const dp_records_change *c = &ch.changes[i];
+			if (archive_db_get(a, c->cable_id, &row) || !memcmp(&row.st, &c->state, sizeof row.st))
+				continue; /* not (yet) in this archive, or as known */
+			if (!(r = archive_db_set_state(a, c->cable_id, &c->state)))
+				(*changed)++;
+		}
+		after = ch.next;
+		more = ch.more;
+		dp_records_changes_free(&ch);
+		if (!r && !keep)
+			r = archive_db_set_cursor(a, after);
+	}
+	return r;
+}
+
+/*
+ * Finish the destruction of a row the switch says is destroyed: wipe its
+ * copy (archive_db_wipe_copy) and any copy a plain read left in the cache.
+ * Returns DP codes (the copy stays marked for the next destroy or sync).
+ */
+static int wipe_destroyed(cli_ctx *x, archive_db *a, const char *cable_id)
+{
+	int r = archive_db_wipe_copy(a, cable_id);
+	char p[PATH_MAX];
+	for (int i = 0; i < 2; i++) {
+		cli_cache_path(x, cable_id, i ? "key" : "cable", p);
+		(void)cli_shred(p);
+	}
+	return r;
+}
+
+static int wipe_report(cli_ctx *x, int r, const archive_row *row)
+{
+	if (!r)
+		return EXIT_OK;
+	return cli_fail(x, r, "run `denpo records destroy` or `denpo records sync` again: the destruction is "
+			      "logged, the copy is not wiped yet (another process reading the archive?)",
+			"cannot wipe the record copy of %s", row->mrn);
+}
+
+struct wipe_list {
+	char (*id)[DP_HEXID];
+	size_t n, cap;
+};
+
+static int wipe_due(void *ctx, const archive_row *r)
+{
+	struct wipe_list *w = ctx;
+	if (!r->st.destroyed_at || !r->has_copy)
 		return DP_OK;
-	dp_records_answer ans;
-	int k = dp_client_records_state(x->cl, r->cable_id, &ans);
-	if (k == DP_OK && memcmp(&ans.state, &r->st, sizeof ans.state) != 0 &&
-	    archive_db_set_state(a, r->cable_id, &ans.state) == DP_OK)
-		(*n)++;
-	return cli_unreachable(x, k) ? k : DP_OK; /* one refused is no reason to stop */
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 16;
+		void *p = realloc(w->id, cap * sizeof *w->id);
+		if (!p)
+			return DP_ENOMEM;
+		w->id = p;
+		w->cap = cap;
+	}
+	memcpy(w->id[w->n++], r->cable_id, DP_HEXID);
+	return DP_OK;
+}
+
+/*
+ * Every row the switch says is destroyed whose copy is still here (the
+ * other archive's destroy, or a wipe of this one that did not finish):
+ * wiped, after the rows are read (a checkpoint waits for no open read).
+ */
+static int finish_wipes(cli_ctx *x, archive_db *a, size_t *wiped)
+{
+	struct wipe_list w = {NULL, 0, 0};
+	archive_filter all = {0};
+	int r = archive_db_each(a, &all, wipe_due, &w), bad = r != DP_OK;
+	for (size_t i = 0; !r && i < w.n; i++) {
+		int k = wipe_destroyed(x, a, w.id[i]);
+		if (k) {
+			fprintf(stderr, "denpo: warning: the destroyed record copy of cable %s is not wiped yet: "
+					"%s; run `denpo records sync` again\n", w.id[i], dp_strerror(k));
+			bad = 1;
+		} else
+			(*wiped)++;
+	}
+	free(w.id);
+	return bad;
 }
 
 static int archive_sync(cli_ctx *x, int argc, char **argv)
@@ -381,22 +465,29 @@ static int archive_sync(cli_ctx *x, int argc, char **argv)
 		if (n == 0 || progress == 0)
 			break;
 	}
-	size_t changed = 0;
+	size_t changed = 0, wiped = 0;
 	if (!ec) {
-		archive_filter all = {0};
-		void *rc[3] = {x, &a, &changed};
-		if (archive_db_each(&a, &all, refresh_one, rc))
-			fprintf(stderr, "denpo: warning: the state of the cables in progress was not asked again\n");
+		int r = apply_changes(x, &a, failed > 0, &changed);
+		if (r) {
+			fprintf(stderr, "denpo: warning: the record states' changes were not all applied: %s%s%s; "
+					"the next sync asks again\n",
+				dp_strerror(r), dp_client_message(x->cl)[0] ? ": " : "", dp_client_message(x->cl));
+			failed++;
+		}
+		if (finish_wipes(x, &a, &wiped))
+			failed++;
 	}
 	archive_db_close(&a);
 	if (ec)
 		return ec;
 	if (x->json)
-		dp_json_print(json_pack("{s:I, s:I, s:I, s:I}", "stored", (json_int_t)stored, "already",
-					(json_int_t)had, "failed", (json_int_t)failed, "updated", (json_int_t)changed));
+		dp_json_print(json_pack("{s:I, s:I, s:I, s:I, s:I}", "stored", (json_int_t)stored, "already",
+					(json_int_t)had, "failed", (json_int_t)failed, "updated", (json_int_t)changed,
+					"wiped", (json_int_t)wiped));
 	else
-		printf("records sync: %zu stored, %zu already in the archive, %zu failed, %zu states updated\n",
-		       stored, had, failed, changed);
+		printf("records sync: %zu stored, %zu already in the archive, %zu failed, %zu states updated, "
+		       "%zu destroyed copies wiped\n",
+		       stored, had, failed, changed, wiped);
 	return verify ? EXIT_VERIFY : failed ? EXIT_ERR : EXIT_OK;
 }
 
@@ -417,6 +508,7 @@ static const char *state_of(const archive_row *r)
 {
 	return r->st.destroyed_at ? "destroyed"
 	       : r->st.held_at    ? "held"
+	       : r->st.destroy_proposed_at ? "destroy proposed"
 	       : r->st.declassified_at ? "declassified"
 	       : r->st.proposed_at     ? "proposed"
 				       : "classified";
@@ -426,7 +518,7 @@ static json_t *row_json(const archive_row *r, int64_t now)
 {
 	const char *due = archive_due_why(r, now);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s,"
-			 " s:s, s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:s?}",
+			 " s:s, s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:s, s:b, s:s?}",
 			 "cable_id", r->cable_id, "mrn", r->mrn, "post", r->post, "classification",
 			 r->classification, "captions", r->captions, "precedence", r->precedence, "created",
 			 (json_int_t)r->created, "accepted", (json_int_t)r->accepted, "tags", r->tags,
@@ -436,7 +528,8 @@ static json_t *row_json(const archive_row *r, int64_t now)
 			 "proposed_by", r->st.proposed_by, "approved_by", r->st.approved_by, "declassified_at",
 			 (json_int_t)r->st.declassified_at, "held_by", r->st.held_by, "held_at",
 			 (json_int_t)r->st.held_at, "hold_reason", r->st.hold_reason, "destroyed_at",
-			 (json_int_t)r->st.destroyed_at, "destroyed_by", r->st.destroyed_by, "due", due);
+			 (json_int_t)r->st.destroyed_at, "destroyed_by", r->st.destroyed_by,
+			 "destroy_proposed_by", r->st.destroy_proposed_by, "copy", r->has_copy, "due", due);
 }
 
 typedef struct {
@@ -495,7 +588,7 @@ static int archive_list(cli_ctx *x, int argc, char **argv)
 	if (ec)
 		return ec;
 	list_ctx l = {.x = x, .now = dp_now(), .arr = x->json ? json_array() : NULL};
-	archive_filter f = {.due = due, .now = l.now};
+	archive_filter f = {.due = due, .now = l.now, .sched = cli_records(x)};
 	int r = archive_db_each(&a, &f, list_one, &l);
 	archive_db_close(&a);
 	if (r) {
@@ -857,11 +950,35 @@ static int archive_release(cli_ctx *x, int argc, char **argv)
 static const char destroy_help[] =
 	"usage: denpo records destroy MRN\n"
 	"\n"
-	"Destroys the record copy at the end of its retention: refused here before\n"
-	"the retention's end (and for a permanent class), refused by the switch while\n"
-	"held.  The act destroy is logged with the MRN, the retention class, its end\n"
-	"and the SHA-256 and size of the record copy; then the copy is overwritten\n"
-	"and removed.  The archive keeps the row, marked destroyed.\n";
+	"Destroys the record copy at the end of its retention, two records officers\n"
+	"together: the first one's destroy proposes it, a second one's destroys it\n"
+	"(the proposer repeating is refused).  Refused here before the retention's\n"
+	"end (as the schedule says now; never for a permanent class), refused by the\n"
+	"switch while held.  Each destroy is logged with the MRN, the retention class,\n"
+	"its end and the SHA-256 and size of the record copy; once destroyed, the copy\n"
+	"is overwritten and removed (the other archives' copies at their next\n"
+	"`denpo records sync`).  The archive keeps the row, marked destroyed.  Run on\n"
+	"a destroyed cable whose wipe did not finish, it finishes the wipe.\n";
+
+/*
+ * 1 (with *ec) if the switch says the cable is destroyed already (another
+ * records officer completed it; this archive has not synced since): the
+ * copy here is wiped too.  0 otherwise, or when the switch cannot say
+ * (the act that follows says why).
+ */
+static int destroyed_elsewhere(cli_ctx *x, archive_db *a, const archive_row *row, int *ec)
+{
+	dp_records_answer st;
+	memset(&st, 0, sizeof st);
+	if (dp_client_records_state(x->cl, row->cable_id, &st) || !st.state.destroyed_at)
+		return 0;
+	int r = archive_db_set_state(a, row->cable_id, &st.state);
+	*ec = wipe_report(x, r ? r : wipe_destroyed(x, a, row->cable_id), row);
+	if (!*ec)
+		printf("%s was destroyed already (by %s); the record copy here is wiped too\n", row->mrn,
+		       st.state.destroyed_by);
+	return 1;
+}
 
 static int archive_destroy(cli_ctx *x, int argc, char **argv)
 {
@@ -872,12 +989,25 @@ static int archive_destroy(cli_ctx *x, int argc, char **argv)
 	archive_row row;
 	if ((ec = open_row(x, &a, argv[optind], &row)))
 		goto out;
-	char end[16];
-	date_str(row.retention_end, end);
 	if (row.st.destroyed_at) {
-		ec = cli_fail_why(x, DP_ESTATE, NULL, "%s was destroyed already", row.mrn);
+		if (row.has_copy) { /* the switch destroyed it; the wipe here did not finish */
+			if (!(ec = wipe_report(x, wipe_destroyed(x, &a, row.cable_id), &row)))
+				printf("%s: the record copy is wiped (destroyed by %s)\n", row.mrn, row.st.destroyed_by);
+		} else
+			ec = cli_fail_why(x, DP_ESTATE, NULL, "%s was destroyed already", row.mrn);
 		goto out;
 	}
+	if (destroyed_elsewhere(x, &a, &row, &ec))
+		goto out;
+	/* the retention as the schedule says now, not as it said at ingest */
+	if (archive_row_retention(&row, cli_records(x)) == DP_ENOTFOUND) {
+		ec = cli_fail_why(x, DP_ENOTFOUND, "ask the switch's operator for the class in the schedule "
+						   "(records_retention_*), then `denpo records sync`",
+				  "the schedule has no retention class %s (of %s)", row.retention, row.mrn);
+		goto out;
+	}
+	char end[16];
+	date_str(row.retention_end, end);
 	if (!row.retention_end) {
 		ec = cli_fail_why(x, DP_ESTATE, "a permanent record is never destroyed",
 				  "%s is kept for ever (retention %s)", row.mrn, row.retention);
@@ -904,18 +1034,23 @@ static int archive_destroy(cli_ctx *x, int argc, char **argv)
 		 row.retention, end, hex, sub.len);
 	dp_buf_free(&sub);
 	dp_records_answer ans;
+	memset(&ans, 0, sizeof ans);
 	if ((ec = ask(x, &a, DP_REC_DESTROY, &row, detail, &ans)))
 		goto out;
-	r = archive_db_wipe_copy(&a, row.cable_id);
-	char p[PATH_MAX];
-	for (int i = 0; i < 2; i++) { /* and any copy a plain read left in the cache */
-		cli_cache_path(x, row.cable_id, i ? "key" : "cable", p);
-		(void)cli_shred(p);
+	if (!ans.state.destroyed_at) { /* the first officer's destroy: a proposal */
+		if (x->json)
+			dp_json_print(json_pack("{s:s, s:s, s:s, s:I}", "mrn", row.mrn, "proposed_by",
+						ans.state.destroy_proposed_by, "sha256", hex, "log_index",
+						(json_int_t)ans.index));
+		else
+			printf("%s: destruction proposed (log index %lld); a second records officer completes it "
+			       "with `denpo records destroy %s`\n",
+			       row.mrn, (long long)ans.index, row.mrn);
+		goto out;
 	}
-	if (r)
-		ec = cli_fail(x, r, "run `denpo records destroy` again: the act is logged, the copy is not wiped yet",
-			      "cannot wipe the record copy of %s", row.mrn);
-	else if (x->json)
+	if ((ec = wipe_report(x, wipe_destroyed(x, &a, row.cable_id), &row)))
+		goto out;
+	if (x->json)
 		dp_json_print(json_pack("{s:s, s:s, s:I, s:I}", "mrn", row.mrn, "sha256", hex, "size",
 					(json_int_t)row.size, "log_index", (json_int_t)ans.index));
 	else

@@ -58,6 +58,7 @@ void dpd_post_report(const dpd_call *c);
 /* api_records.c: the archive's acts and the state of a record copy (denpo/records.h) */
 void dpd_post_records(const dpd_call *c);
 void dpd_get_records_state(const dpd_call *c);
+void dpd_get_records_changes(const dpd_call *c);
 /* api_dir.c: the directory listing */
 void dpd_get_directory(const dpd_call *c);
 /* The markings' answer field: {"SECRET": "極秘", ...}, levels without one left out (NULL: ENOMEM). */

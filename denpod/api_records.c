@@ -9,6 +9,8 @@
  *       and appends a `records` entry to the log; only then does it answer,
  *       with the entry's index.  The archive decrypts or acts after that answer.
  *   GET /v1/records/state?cable=hex32   the state the switch keeps of a record copy.
+ *   GET /v1/records/changes?after=N     the cables of this device whose state an
+ *       act changed at a log index > N, with their states (a records device's sync).
  *
  * Only an active device of an active officer holding the role RECORDS may
  * call them (403 denied otherwise); an act on a cable, or its state, only
@@ -42,6 +44,7 @@
 
 #include "denpo/encoding.h"
 #include "denpo/logentry.h"
+#include "denpo/num.h"
 #include "denpo/records.h"
 #include "denpod/api.h"
 #include "denpod/detect_srv.h"
@@ -136,11 +139,13 @@ static int own_cable(const dpd_call *c, const char *hex, int det_kind, dps_cable
 
 static json_t *state_json(const dp_records_state *s)
 {
-	return json_pack("{s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:s, s:I}", "proposed_by", s->proposed_by,
-			 "proposed_at", (json_int_t)s->proposed_at, "approved_by", s->approved_by,
-			 "declassified_at", (json_int_t)s->declassified_at, "held_by", s->held_by,
-			 "held_at", (json_int_t)s->held_at, "hold_reason", s->hold_reason,
-			 "destroyed_by", s->destroyed_by, "destroyed_at", (json_int_t)s->destroyed_at);
+	return json_pack("{s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:s}", "proposed_by",
+			 s->proposed_by, "proposed_at", (json_int_t)s->proposed_at, "approved_by",
+			 s->approved_by, "declassified_at", (json_int_t)s->declassified_at, "held_by",
+			 s->held_by, "held_at", (json_int_t)s->held_at, "hold_reason", s->hold_reason,
+			 "destroyed_by", s->destroyed_by, "destroyed_at", (json_int_t)s->destroyed_at,
+			 "destroy_proposed_by", s->destroy_proposed_by, "destroy_proposed_at",
+			 (json_int_t)s->destroy_proposed_at, "destroy_detail", s->destroy_detail);
 }
 
 /* ---- POST /v1/records ---- */
@@ -583,6 +588,63 @@ void dpd_get_records_state(const dpd_call *c)
 	if (r) {
 		json_decref(j);
 		dpd_reply_error(c->rq, r == DP_EINVAL ? 400 : dpd_http_status(r), r, msg);
+		return;
+	}
+	dpd_reply_json(c->rq, 200, j);
+}
+
+/* ---- GET /v1/records/changes?after=N ---- */
+
+struct changes_ctx {
+	dps_store *s;
+	json_t *arr;
+	int64_t last;
+};
+
+static int change_one(void *ctx, const uint8_t id[DP_CABLE_ID], const char *mrn, int64_t idx)
+{
+	struct changes_ctx *x = ctx;
+	dp_records_state st;
+	char hex[2 * DP_CABLE_ID + 1];
+	int r = dps_records_get(x->s, id, &st);
+	if (r)
+		return r;
+	dp_hex_encode(hex, id, DP_CABLE_ID);
+	json_t *e = json_pack("{s:s, s:I, s:s, s:o}", "cable", hex, "index", (json_int_t)idx, "reference",
+			      mrn, "state", state_json(&st));
+	if (!e || json_array_append_new(x->arr, e))
+		return DP_ENOMEM;
+	x->last = idx;
+	return DP_OK;
+}
+
+void dpd_get_records_changes(const dpd_call *c)
+{
+	if (refuse_non_records(c))
+		return;
+	const char *v = c->q ? evhttp_find_header(c->q, "after") : NULL;
+	uint64_t after = 0;
+	if (v && dp_num_u64(&after, v, strlen(v), 0, INT64_MAX)) {
+		dpd_reply_error(c->rq, 400, DP_EPARSE, "?after=N is a log index (0 or more): the "
+						       "\"next\" of the previous page, 0 the first time");
+		return;
+	}
+	struct changes_ctx x = {c->srv->store, json_array(), (int64_t)after};
+	int r = x.arr ? dps_snapshot_begin(c->srv->store) : DP_ENOMEM;
+	if (!r) {
+		r = dps_records_changes(c->srv->store, c->dev->id, (int64_t)after, DP_RECORDS_CHANGES_MAX,
+					change_one, &x);
+		dps_snapshot_end(c->srv->store);
+	}
+	size_t n = x.arr ? json_array_size(x.arr) : 0;
+	json_t *j = r ? NULL
+		      : json_pack("{s:o, s:I, s:b}", "changes", x.arr, "next", (json_int_t)x.last, "more",
+				  n == DP_RECORDS_CHANGES_MAX);
+	if (!j) {
+		if (r)
+			json_decref(x.arr);
+		dpd_reply_error(c->rq, r ? dpd_http_status(r) : 503, r ? r : DP_ENOMEM,
+				"cannot read the record states' changes; retry");
 		return;
 	}
 	dpd_reply_json(c->rq, 200, j);

@@ -70,6 +70,8 @@ const dpd_route_row dpd_routes[] = {
 	{DPD_RT_RECORDS, 1, EXACT, "/v1/records", "/v1/records", dpd_post_records, SELF},
 	{DPD_RT_RECORDS_STATE, 0, EXACT, "/v1/records/state", "/v1/records/state",
 	 dpd_get_records_state, SELF},
+	{DPD_RT_RECORDS_CHANGES, 0, EXACT, "/v1/records/changes", "/v1/records/changes",
+	 dpd_get_records_changes, OTHER},
 	/* paths under a family that match none of its endpoints: its own 404 (or 400) */
 	{DPD_RT_NONE, -1, PREFIX, "/v1/cables/", "other", no_cable_endpoint, FEED_CABLE},
 	{DPD_RT_NONE, 0, EXACT, "/v1/log/cosign", "other", no_log_post, OTHER},

@@ -170,7 +170,20 @@ static const char schema_offidx_pg[] =
 	" proposed_by TEXT NOT NULL, proposed_at " INT " NOT NULL, approved_by TEXT NOT NULL,"     \
 	" declassified_at " INT " NOT NULL, held_by TEXT NOT NULL, held_at " INT " NOT NULL,"      \
 	" hold_reason TEXT NOT NULL, destroyed_by TEXT NOT NULL, destroyed_at " INT " NOT NULL,"   \
-	" changed " INT " NOT NULL);"
+	" changed " INT " NOT NULL" RECORDS_DESTROY_COLS(INT) ");"
+/*
+ * Two-person destruction's proposal (records.h destroy_proposed_*), added
+ * to a records_state made before it: "" and 0 for every row (none proposed).
+ */
+#define RECORDS_DESTROY_COLS(INT)                                                                  \
+	", destroy_proposed_by TEXT NOT NULL DEFAULT '', destroy_proposed_at " INT " NOT NULL"      \
+	" DEFAULT 0, destroy_detail TEXT NOT NULL DEFAULT ''"
+#define RECORDS_DESTROY_ADD(INT)                                                                   \
+	"ALTER TABLE records_state ADD COLUMN destroy_proposed_by TEXT NOT NULL DEFAULT '';"       \
+	"ALTER TABLE records_state ADD COLUMN destroy_proposed_at " INT " NOT NULL DEFAULT 0;"      \
+	"ALTER TABLE records_state ADD COLUMN destroy_detail TEXT NOT NULL DEFAULT '';"
+static const char schema_records_destroy[] = RECORDS_DESTROY_ADD("INTEGER");
+static const char schema_records_destroy_pg[] = RECORDS_DESTROY_ADD("BIGINT");
 static const char schema_records[] = SCHEMA_RECORDS("BLOB", "INTEGER");
 static const char schema_records_pg[] = SCHEMA_RECORDS("BYTEA", "BIGINT");
 /*
@@ -181,7 +194,10 @@ static const char schema_records_pg[] = SCHEMA_RECORDS("BYTEA", "BIGINT");
  */
 #define SCHEMA_RECORDS_LOG(BLOB, INT)                                                              \
 	"CREATE TABLE IF NOT EXISTS records_log(cable_id " BLOB " NOT NULL, idx " INT " NOT NULL," \
-	" act " INT " NOT NULL, PRIMARY KEY(cable_id, idx));"
+	" act " INT " NOT NULL, PRIMARY KEY(cable_id, idx));"                                       \
+	RECORDS_LOG_IDX
+/* GET /v1/records/changes reads records_log by index (dps_records_changes) */
+#define RECORDS_LOG_IDX "CREATE INDEX IF NOT EXISTS records_log_idx ON records_log(idx);"
 static const char schema_records_log[] = SCHEMA_RECORDS_LOG("BLOB", "INTEGER");
 static const char schema_records_log_pg[] = SCHEMA_RECORDS_LOG("BYTEA", "BIGINT");
 
@@ -311,6 +327,12 @@ static int schema_sqlite(dps_store *s, const char *path, int create)
 	if (!r)
 		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
 			       "name='records_log'", 1, schema_records_log);
+	if (!r)
+		r = migrate(s, "SELECT count(*) FROM pragma_table_info('records_state') WHERE "
+			       "name='destroy_proposed_by'", 1, schema_records_destroy);
+	if (!r)
+		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+			       "name='records_log_idx'", 1, RECORDS_LOG_IDX);
 	return r;
 }
 
@@ -552,7 +574,17 @@ static int schema_pg(dps_store *s, const char *path, int create)
 	if (!r)
 		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
 				 "table_schema=current_schema() AND table_name='records_log'", &added);
-	return r || added == 1 ? r : exec_txn(s, schema_records_log_pg, NULL);
+	if (!r && added != 1)
+		r = exec_txn(s, schema_records_log_pg, NULL);
+	/* two-person destruction's columns, to a records_state made before them */
+	if (!r)
+		r = query_int(s, "SELECT count(*) FROM information_schema.columns WHERE "
+				 "table_schema=current_schema() AND table_name='records_state' AND "
+				 "column_name='destroy_proposed_by'", &added);
+	if (!r && added != 1)
+		r = exec_txn(s, schema_records_destroy_pg, NULL);
+	/* GET /v1/records/changes's index, to a records_log made before it */
+	return r ? r : exec_txn(s, RECORDS_LOG_IDX, NULL);
 }
 
 /* The schema by kind of database: the one place the store's DDL differs. */

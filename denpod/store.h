@@ -863,5 +863,15 @@ int dps_records_same(const dp_records_state *a, const dp_records_state *b);
 int dps_records_log_add(dps_store *s, const uint8_t id[DP_CABLE_ID], int64_t idx, int act) DP_WUR;
 int dps_records_log_each(dps_store *s, const uint8_t id[DP_CABLE_ID], size_t max,
 			 int (*cb)(void *ctx, int64_t idx), void *ctx) DP_WUR;
+/*
+ * The cables device is a recipient of whose state changed (a records entry
+ * of a state-changing act: propose, approve, hold, release, destroy) at a
+ * log index > after: cb with each cable's id, MRN and its latest such
+ * index, in increasing order of that index, at most max (GET
+ * /v1/records/changes: the next page starts after the last index given).
+ */
+int dps_records_changes(dps_store *s, const uint8_t device[32], int64_t after, size_t max,
+			int (*cb)(void *ctx, const uint8_t id[DP_CABLE_ID], const char *mrn, int64_t idx),
+			void *ctx) DP_WUR;
 
 #endif

@@ -19,6 +19,9 @@ static int state_row(dpdb_stmt *q, void *ctx)
 	dps_col_text(q, 6, st->hold_reason, sizeof st->hold_reason);
 	dps_col_text(q, 7, st->destroyed_by, sizeof st->destroyed_by);
 	st->destroyed_at = dpdb_col_i64(q, 8);
+	dps_col_text(q, 9, st->destroy_proposed_by, sizeof st->destroy_proposed_by);
+	st->destroy_proposed_at = dpdb_col_i64(q, 10);
+	dps_col_text(q, 11, st->destroy_detail, sizeof st->destroy_detail);
 	return DP_OK;
 }
 
@@ -26,8 +29,8 @@ int dps_records_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dp_records_stat
 {
 	memset(st, 0, sizeof *st);
 	dpdb_stmt *q = dpdb_prepare(s->db, "SELECT proposed_by,proposed_at,approved_by,declassified_at,"
-					   "held_by,held_at,hold_reason,destroyed_by,destroyed_at "
-					   "FROM records_state WHERE cable_id=?1");
+					   "held_by,held_at,hold_reason,destroyed_by,destroyed_at,"
+					   "destroy_proposed_by,destroy_proposed_at,destroy_detail FROM records_state WHERE cable_id=?1");
 	dpdb_bind_blob(q, 1, id, DP_CABLE_ID);
 	int r = dps_row1(q, state_row, st);
 	if (r == DP_ENOTFOUND) {
@@ -44,13 +47,16 @@ int dps_records_put(dps_store *s, const uint8_t id[DP_CABLE_ID], const dp_record
 		return DP_EINVAL;
 	dpdb_stmt *q = dpdb_prepare(
 		s->db, "INSERT INTO records_state(cable_id,proposed_by,proposed_at,approved_by,"
-		       "declassified_at,held_by,held_at,hold_reason,destroyed_by,destroyed_at,changed) "
-		       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) ON CONFLICT(cable_id) DO UPDATE SET "
+		       "declassified_at,held_by,held_at,hold_reason,destroyed_by,destroyed_at,changed,"
+		       "destroy_proposed_by,destroy_proposed_at,destroy_detail) "
+		       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(cable_id) DO UPDATE SET "
 		       "proposed_by=excluded.proposed_by,proposed_at=excluded.proposed_at,"
 		       "approved_by=excluded.approved_by,declassified_at=excluded.declassified_at,"
 		       "held_by=excluded.held_by,held_at=excluded.held_at,hold_reason=excluded.hold_reason,"
 		       "destroyed_by=excluded.destroyed_by,destroyed_at=excluded.destroyed_at,"
-		       "changed=excluded.changed");
+		       "changed=excluded.changed,destroy_proposed_by=excluded.destroy_proposed_by,"
+		       "destroy_proposed_at=excluded.destroy_proposed_at,"
+		       "destroy_detail=excluded.destroy_detail");
 	dpdb_bind_blob(q, 1, id, DP_CABLE_ID);
 	dpdb_bind_text(q, 2, st->proposed_by);
 	dpdb_bind_i64(q, 3, st->proposed_at);
@@ -62,6 +68,9 @@ int dps_records_put(dps_store *s, const uint8_t id[DP_CABLE_ID], const dp_record
 	dpdb_bind_text(q, 9, st->destroyed_by);
 	dpdb_bind_i64(q, 10, st->destroyed_at);
 	dpdb_bind_i64(q, 11, now);
+	dpdb_bind_text(q, 12, st->destroy_proposed_by);
+	dpdb_bind_i64(q, 13, st->destroy_proposed_at);
+	dpdb_bind_text(q, 14, st->destroy_detail);
 	return dpdb_run(q);
 }
 
@@ -76,7 +85,10 @@ int dps_records_same(const dp_records_state *a, const dp_records_state *b)
 	       !strcmp(a->approved_by, b->approved_by) && a->declassified_at == b->declassified_at &&
 	       !strcmp(a->held_by, b->held_by) && a->held_at == b->held_at &&
 	       !strcmp(a->hold_reason, b->hold_reason) && !strcmp(a->destroyed_by, b->destroyed_by) &&
-	       a->destroyed_at == b->destroyed_at;
+	       a->destroyed_at == b->destroyed_at &&
+	       !strcmp(a->destroy_proposed_by, b->destroy_proposed_by) &&
+	       a->destroy_proposed_at == b->destroy_proposed_at &&
+	       !strcmp(a->destroy_detail, b->destroy_detail);
 }
 
 int dps_records_log_add(dps_store *s, const uint8_t id[DP_CABLE_ID], int64_t idx, int act)
@@ -129,4 +141,41 @@ int dps_records_log_each(dps_store *s, const uint8_t id[DP_CABLE_ID], size_t max
 		r = cb(ctx, x.idx[i]);
 	free(x.idx);
 	return r;
+}
+
+struct changes_each {
+	int (*cb)(void *ctx, const uint8_t id[DP_CABLE_ID], const char *mrn, int64_t idx);
+	void *ctx;
+};
+
+static int change_row(dpdb_stmt *q, void *ctx)
+{
+	struct changes_each *x = ctx;
+	size_t n = 0;
+	const uint8_t *id = dpdb_col_blob(q, 0, &n);
+	char mrn[DPS_MRN_MAX + 1];
+	dps_col_text(q, 1, mrn, sizeof mrn);
+	return n == DP_CABLE_ID ? x->cb(x->ctx, id, mrn, dpdb_col_i64(q, 2)) : DP_EIO;
+}
+
+int dps_records_changes(dps_store *s, const uint8_t device[32], int64_t after, size_t max,
+			int (*cb)(void *ctx, const uint8_t id[DP_CABLE_ID], const char *mrn, int64_t idx),
+			void *ctx)
+{
+	struct changes_each x = {cb, ctx};
+	dpdb_stmt *q = dpdb_prepare(
+		s->db, "SELECT l.cable_id, c.mrn, max(l.idx) AS m FROM records_log l "
+		       "JOIN cables c ON c.cable_id = l.cable_id "
+		       "JOIN deliveries d ON d.seq = c.seq AND d.device = ?2 "
+		       "WHERE l.idx > ?1 AND l.act IN (?3,?4,?5,?6,?7) "
+		       "GROUP BY l.cable_id, c.mrn ORDER BY m LIMIT ?8");
+	dpdb_bind_i64(q, 1, after);
+	dpdb_bind_blob(q, 2, device, 32);
+	dpdb_bind_i64(q, 3, DP_REC_PROPOSE);
+	dpdb_bind_i64(q, 4, DP_REC_APPROVE);
+	dpdb_bind_i64(q, 5, DP_REC_HOLD);
+	dpdb_bind_i64(q, 6, DP_REC_RELEASE);
+	dpdb_bind_i64(q, 7, DP_REC_DESTROY);
+	dpdb_bind_i64(q, 8, (int64_t)max);
+	return dps_rows(q, change_row, &x);
 }

@@ -57,6 +57,10 @@ static int jstate(json_t *j, dp_records_state *st)
 	r = r ? r : dp_client_jstr(o, "hold_reason", st->hold_reason, sizeof st->hold_reason);
 	r = r ? r : jhandle(o, "destroyed_by", st->destroyed_by);
 	r = r ? r : jtime(o, "destroyed_at", &st->destroyed_at);
+	r = r ? r : jhandle(o, "destroy_proposed_by", st->destroy_proposed_by);
+	r = r ? r : jtime(o, "destroy_proposed_at", &st->destroy_proposed_at);
+	r = r ? r : dp_client_jstr(o, "destroy_detail", st->destroy_detail, sizeof st->destroy_detail);
+	r = r ? r : paired(st->destroy_proposed_by, st->destroy_proposed_at, "destroy_proposed_at");
 	r = r ? r : paired(st->proposed_by, st->proposed_at, "proposed_at");
 	r = r ? r : paired(st->approved_by, st->declassified_at, "declassified_at");
 	r = r ? r : paired(st->held_by, st->held_at, "held_at");
@@ -65,6 +69,12 @@ static int jstate(json_t *j, dp_records_state *st)
 		r = dp_client_refuse("hold_reason"); /* a reason without a hold */
 	if (!r && st->approved_by[0] && !st->proposed_by[0])
 		r = dp_client_refuse("approved_by"); /* approved, never proposed */
+	/* destruction: proposed with its detail, then done by a second officer */
+	if (!r && (st->destroy_proposed_by[0] != 0) != (st->destroy_detail[0] != 0))
+		r = dp_client_refuse("destroy_detail");
+	if (!r && st->destroyed_by[0] &&
+	    (!st->destroy_proposed_by[0] || !strcmp(st->destroyed_by, st->destroy_proposed_by)))
+		r = dp_client_refuse("destroyed_by"); /* one officer's destruction */
 	return r;
 }
 
@@ -272,4 +282,89 @@ int dp_client_records_state_log(dp_client *c, const char *cable_id, uint64_t log
 				dp_records_answer *out)
 {
 	return state_get(c, cable_id, 1, log_size, out);
+}
+
+/* ---- GET /v1/records/changes ---- */
+
+#define CHANGES_ANSWER_MAX (DP_RECORDS_CHANGES_MAX * 2048u) /* a state with two texts of 512 bytes, escaped */
+
+void dp_records_changes_free(dp_records_changes *c)
+{
+	free(c->changes);
+	memset(c, 0, sizeof *c);
+}
+
+static int jchange(json_t *v, int64_t after, dp_records_change *ch)
+{
+	if (!json_is_object(v))
+		return dp_client_refuse("changes");
+	int r = dp_client_jstr(v, "cable", ch->cable_id, sizeof ch->cable_id);
+	if (r || !hex_id(ch->cable_id))
+		return dp_client_refuse("cable");
+	for (const char *p = ch->cable_id; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			return dp_client_refuse("cable"); /* as the switch writes it: lower case */
+	if (after == INT64_MAX)
+		return dp_client_refuse("index");
+	r = dp_client_jint(v, "index", after + 1, INT64_MAX, &ch->index);
+	if (r)
+		return r;
+	if (dp_client_jstr(v, "reference", ch->reference, sizeof ch->reference) || !dp_mrn_ok(ch->reference))
+		return dp_client_refuse("reference");
+	return jstate(v, &ch->state);
+}
+
+int dp_client_parse_records_changes(const uint8_t *body, size_t len, int64_t after,
+				    dp_records_changes *out, char *why, size_t whycap)
+{
+	static const char what[] = "records changes";
+	memset(out, 0, sizeof *out);
+	if (after < 0)
+		return DP_EINVAL;
+	json_t *j;
+	int r = dp_client_parse_obj(body, len, what, &j, why, whycap);
+	if (r)
+		return r;
+	json_t *a = json_object_get(j, "changes"), *more = json_object_get(j, "more");
+	size_t n = json_is_array(a) ? json_array_size(a) : 0;
+	if (!json_is_array(a) || n > DP_RECORDS_CHANGES_MAX)
+		r = dp_client_refuse("changes");
+	else if (!json_is_boolean(more) || (json_is_true(more) && n != DP_RECORDS_CHANGES_MAX))
+		r = dp_client_refuse("more"); /* more only after a full page */
+	else if (!(out->changes = calloc(n ? n : 1, sizeof *out->changes)))
+		r = DP_ENOMEM;
+	int64_t last = after;
+	for (size_t i = 0; !r && i < n; i++) {
+		r = jchange(json_array_get(a, i), last, &out->changes[i]);
+		if (!r)
+			last = out->changes[i].index; /* strictly increasing: each cable once */
+		out->n = i + 1;
+	}
+	if (!r)
+		r = dp_client_jint(j, "next", after, INT64_MAX, &out->next);
+	if (!r && out->next != last)
+		r = dp_client_refuse("next");
+	out->more = json_is_true(more);
+	json_decref(j);
+	if (r) {
+		dp_records_changes_free(out);
+		return r == DP_ENOMEM ? r : dp_client_malformed(why, whycap, what);
+	}
+	return DP_OK;
+}
+
+int dp_client_records_changes(dp_client *c, int64_t after, dp_records_changes *out)
+{
+	memset(out, 0, sizeof *out);
+	if (after < 0)
+		return DP_EINVAL;
+	char path[64], why[DP_CLIENT_MSG_MAX];
+	snprintf(path, sizeof path, "/v1/records/changes?after=%lld", (long long)after);
+	dp_buf b;
+	dp_buf_init(&b, CHANGES_ANSWER_MAX);
+	int r = dp_client_get_raw(c, path, &b);
+	if (!r && (r = dp_client_parse_records_changes(b.p, b.len, after, out, why, sizeof why)))
+		dp_client_set_msg(c, why);
+	dp_buf_free(&b);
+	return r;
 }

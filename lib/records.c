@@ -639,6 +639,18 @@ int dp_records_apply(dp_records_state *st, int act, const char *who, int64_t now
 			return fail(why, cap, DP_ESTATE,
 				    "destroy: under a legal hold by %s (%s); it may not be destroyed",
 				    st->held_by, st->hold_reason);
+		if (!st->destroy_proposed_by[0]) { /* the first officer proposes */
+			snprintf(st->destroy_proposed_by, sizeof st->destroy_proposed_by, "%s", who);
+			st->destroy_proposed_at = now;
+			memcpy(st->destroy_detail, detail, dn);
+			st->destroy_detail[dn] = 0;
+			return DP_OK;
+		}
+		if (!strcmp(st->destroy_proposed_by, who))
+			return fail(why, cap, DP_EDENIED,
+				    "destroy: %s proposed the destruction; a second records officer must "
+				    "destroy it too",
+				    who);
 		snprintf(st->destroyed_by, sizeof st->destroyed_by, "%s", who);
 		st->destroyed_at = now;
 		return DP_OK;

@@ -19,7 +19,13 @@
 #   (e) a records device that sweeps the archive (a loop of `records show`)
 #       is caught: an alert and the device suspended, like any other;
 #   (f) a record copy of a one-year retention is destroyed only after it,
-#       the act logged with the SHA-256 of what was destroyed;
+#       the act logged with the SHA-256 of what was destroyed, by two records
+#       officers: rec.a's destroy proposes, rec.a again is refused, rec.b's
+#       destroys and wipes rec.b's copy, rec.a's copy is wiped at its next
+#       sync; a wipe a reader of the archive kept from finishing is finished
+#       by the next destroy; a hold placed after the proposal blocks the
+#       destruction, and a destroy of a cable the other officer destroyed
+#       wipes the copy here;
 #   and with the switch out of reach the archive reads nothing.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
@@ -243,31 +249,86 @@ check "(e) and reads nothing more" [ $? != 0 ]
 at 3 dp rec.a records show "$C2" >/dev/null 2>"$T/err"
 check "(e) the other records device still reads ($(grep -v passphrase "$T/err" | head -c 200))" [ $? = 0 ]
 
-# ---- (f) destruction at the end of the retention ----
+# ---- (f) destruction at the end of the retention, by two records officers ----
+D device reinstate "$RECB" >/dev/null 2>&1 || no "(f) reinstate rec.b's device"
 body "1. (U) Records test: kept one year."
 C9=$(at 3 dp tanaka.h send --body "$T/body" --class UNCLASSIFIED --prec ROUTINE --to HQ --tags ADMN \
 	--subject "kept one year" --retention SHORT 2>"$T/send.err") || no "send C9: $(cat "$T/send.err")"
+body "1. (U) Records test: kept one year, then held."
+C10=$(at 3 dp tanaka.h send --body "$T/body" --class UNCLASSIFIED --prec ROUTINE --to HQ --tags ADMN \
+	--subject "held at the end" --retention SHORT 2>"$T/send.err") || no "send C10: $(cat "$T/send.err")"
 at 3 dp rec.a records sync >/dev/null 2>"$T/err" || no "(f) sync C9: $(cat "$T/err")"
+at 3 dp rec.b records sync >/dev/null 2>"$T/err" || no "(f) rec.b sync C9: $(cat "$T/err")"
 check "(f) C9's retention ends a year after it was created" \
 	[ "$(dp rec.a --json records list | jq --arg m "$C9" '.records[] | select(.mrn == $m) | .retention_end - .created > 360 * 86400')" = true ]
 at 3 dp rec.a records destroy "$C9" >/dev/null 2>"$T/err"
 check "(f) destroy before the retention's end: refused here (exit 1)" [ $? = 1 ] && grep -q "ends on" "$T/err"
+# the schedule lengthened since ingest (SHORT: two years): the retention's end is the schedule's now
 stop_switch
+sed -i 's/^records_retention_SHORT = 1$/records_retention_SHORT = 2/' "$T/sw/denpod.conf"
 DENPO_TEST_CLOCK_OFFSET=$((370 * DAY)) start_switch || no "denpod restart a year on"
-at 370 dp rec.a --json records destroy "$C9" >"$T/d.json" 2>"$T/err" || no "(f) destroy: $(cat "$T/err")"
-check "(f) destroy names the SHA-256 of what it destroyed" [ "$(jq -r '.sha256 | length' "$T/d.json")" = 64 ]
-check "(f) the row stays, marked destroyed" \
-	[ "$(dp rec.a --json records list | jq -r --arg m "$C9" '.records[] | select(.mrn == $m) | .state')" = destroyed ]
+at 370 dp rec.a directory >/dev/null 2>"$T/err" || no "(f) rec.a directory: $(cat "$T/err")"
+check "(f) SHORT made two years: C9 is not due a year on (the schedule now, not at ingest)" not due rec.a "$C9" 370
+at 370 dp rec.a records destroy "$C9" >/dev/null 2>"$T/err"
+check "(f) ... and its destroy is refused (exit 1)" [ $? = 1 ] && grep -q "ends on" "$T/err"
+stop_switch
+sed -i 's/^records_retention_SHORT = 2$/records_retention_SHORT = 1/' "$T/sw/denpod.conf"
+DENPO_TEST_CLOCK_OFFSET=$((370 * DAY)) start_switch || no "denpod restart, SHORT one year again"
+for h in rec.a rec.b; do at 370 dp "$h" directory >/dev/null 2>"$T/err" || no "(f) $h directory: $(cat "$T/err")"; done
+check "(f) SHORT one year again: C9 is due" due rec.a "$C9" 370
+field() { dp "$1" --json records list | jq -r --arg m "$2" ".records[] | select(.mrn == \$m) | .$3"; }
+at 370 dp rec.a --json records destroy "$C9" >"$T/p.json" 2>"$T/err" || no "(f) destroy proposed: $(cat "$T/err")"
+check "(f) rec.a's destroy proposes: nothing destroyed" [ "$(jq -r .proposed_by "$T/p.json")" = rec.a ] &&
+	[ "$(field rec.a "$C9" state)" = "destroy proposed" ] && [ "$(field rec.a "$C9" copy)" = true ]
+check "(f) ... naming the SHA-256 of what is to be destroyed" [ "$(jq -r '.sha256 | length' "$T/p.json")" = 64 ]
+at 370 dp rec.a records destroy "$C9" >/dev/null 2>"$T/err"
+check "(f) rec.a again is refused (exit 1): a second officer must destroy it" \
+	[ $? = 1 ] && grep -q "a second records officer must destroy it too" "$T/err"
+# another process reading rec.b's archive holds an old snapshot: the wipe cannot checkpoint the WAL
+mkfifo "$T/reader"
+sqlite3 -batch "$T/rec.b/archive/archive.db" <"$T/reader" >"$T/reader.out" 2>&1 &
+READER=$!
+exec 9>"$T/reader"
+echo "BEGIN; SELECT 'reading', count(*) FROM records;" >&9
+for _ in $(seq 100); do grep -q reading "$T/reader.out" && break; sleep 0.05; done
+at 370 dp rec.b --json records destroy "$C9" >"$T/d.json" 2>"$T/err"
+check "(f) rec.b's destroy completes at the switch; the wipe here cannot finish (exit 1, says what to do)" \
+	[ $? = 1 ] && grep -q "not wiped yet" "$T/err" && [ "$(field rec.b "$C9" state)" = destroyed ] &&
+	[ "$(field rec.b "$C9" copy)" = true ]
+exec 9>&-
+wait "$READER"
+at 370 dp rec.b records destroy "$C9" >"$T/out" 2>"$T/err"
+check "(f) rec.b's destroy again finishes the wipe" [ $? = 0 ] && grep -q "is wiped" "$T/out" &&
+	[ "$(field rec.b "$C9" state)" = destroyed ] && [ "$(field rec.b "$C9" copy)" = false ]
+check "(f) rec.a's copy is there until its sync" [ "$(field rec.a "$C9" copy)" = true ]
+at 370 dp rec.a records sync >"$T/out" 2>"$T/err" || no "(f) rec.a sync: $(cat "$T/err")"
+check "(f) rec.a's sync learns the destruction and wipes its copy" grep -q "1 destroyed copies wiped" "$T/out" &&
+	[ "$(field rec.a "$C9" state)" = destroyed ] && [ "$(field rec.a "$C9" copy)" = false ]
+check "(f) ... no byte of it left in rec.a's archive" \
+	[ "$(sqlite3 "$T/rec.a/archive/archive.db" "SELECT count(*) FROM records WHERE copy IS NOT NULL AND mrn = '$C9'")" = 0 ]
+# a hold placed after the proposal blocks the destruction; its release does not clear the proposal
+at 370 dp rec.a records destroy "$C10" >/dev/null 2>"$T/err" || no "(f) destroy C10 proposed: $(cat "$T/err")"
+at 370 dp rec.b records hold "$C10" --reason "litigation 2027-3" >/dev/null 2>"$T/err" || no "(f) hold C10: $(cat "$T/err")"
+at 370 dp rec.b records destroy "$C10" >/dev/null 2>"$T/err"
+check "(f) a held copy cannot complete its destruction (exit 1)" [ $? = 1 ] && grep -q "legal hold" "$T/err" &&
+	[ "$(field rec.b "$C10" copy)" = true ]
+at 370 dp rec.b records release "$C10" >/dev/null 2>"$T/err" || no "(f) release C10: $(cat "$T/err")"
+at 370 dp rec.b records destroy "$C10" >/dev/null 2>"$T/err"
+check "(f) released, the proposal stands: rec.b's destroy completes it" [ $? = 0 ] && [ "$(field rec.b "$C10" state)" = destroyed ]
+# rec.a, not yet synced, destroys what rec.b destroyed: the switch says so, and the copy here is wiped
+at 370 dp rec.a records destroy "$C10" >"$T/out" 2>"$T/err"
+check "(f) a destroy of a cable destroyed already wipes the copy here" [ $? = 0 ] &&
+	grep -q "destroyed already" "$T/out" && [ "$(field rec.a "$C10" copy)" = false ]
 at 370 dp rec.a records show "$C1" >"$T/show.out" 2>"$T/err"
 check "(f) a year on, the archive still reads its first record copy ($(grep -v passphrase "$T/err" | head -c 200))" \
 	grep -q zebra "$T/show.out"
 at 370 dp rec.a records show "$C9" >"$T/dshow.out" 2>&1
 check "(f) a destroyed copy is not shown" [ $? = 1 ] && not grep -q "kept one year" "$T/dshow.out"
 check "(f) ... the switch says it is destroyed" grep -q "destroyed" "$T/dshow.out"
-at 370 dp aud.k audit sync >/dev/null 2>&1 && at 370 dp aud.k audit breach "$RECA" --out "$T/br2" >/dev/null 2>&1 ||
+at 370 dp aud.k audit sync >/dev/null 2>&1 && at 370 dp aud.k audit breach "$RECB" --out "$T/br2" >/dev/null 2>&1 ||
 	no "(f) audit breach a year on"
 check "(f) the destruction is logged with what was destroyed" \
-	grep -q "records destroy of $C9 by rec.a: $C9 retention SHORT ended .*sha256:$(jq -r '.sha256[:16]' "$T/d.json")" "$T/br2/report.txt"
+	grep -q "records destroy of $C9 by rec.b: $C9 retention SHORT ended .*sha256:$(jq -r '.sha256[:16]' "$T/p.json")" "$T/br2/report.txt"
 
 # ---- the switch out of reach: the archive reads nothing, and still lists ----
 stop_switch

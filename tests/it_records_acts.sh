@@ -157,16 +157,39 @@ first_is_propose() {
 check "... the first is the proposal's entry (or not under the checkpoint yet)" first_is_propose
 check "... log_size beyond the latest checkpoint: 400" \
 	[ "$(cu b -o /dev/null -w '%{http_code}' "$URL/v1/records/state?cable=$C&log_size=999999")" = 400 ]
-check "destroy by kato.r: 200" all '[ "$(act a destroy "$C" "end of retention: copy wiped")" = 200 ]' '[ "$(said .state.destroyed_by)" = kato.r ]'
+check "destroy by kato.r: 200, a proposal (nothing destroyed)" \
+	all '[ "$(act a destroy "$C" "end of retention: copy wiped")" = 200 ]' '[ "$(said .state.destroy_proposed_by)" = kato.r ]' \
+	'[ "$(said .state.destroy_detail)" = "end of retention: copy wiped" ]' '[ "$(said .state.destroyed_at)" = 0 ]'
+check "... kato.r again: 403 denied, a second records officer must destroy it" \
+	all '[ "$(act a destroy "$C" "again")" = 403 ]' '[ "$(said .error)" = denied ]' "grep -q 'a second records officer' '$T/ans.json'"
+check "destroy by mori.a: 200, destroyed" \
+	all '[ "$(act b destroy "$C" "end of retention: copy wiped")" = 200 ]' '[ "$(said .state.destroyed_by)" = mori.a ]' \
+	'[ "$(said .state.destroy_proposed_by)" = kato.r ]'
 check "... then a read of it: 409" [ "$(act a read "$C")" = 409 ]
 N0=$(nent 'Event: records')
 check "... and a search naming it after a live one: 409 naming its MRN, and neither read logged" \
 	all '[ "$(srch b "query sha256:$Q" "${CS[0]}" "$C")" = 409 ]' "grep -q 'candidate $MRN' '$T/ans.json'" \
 	'[ "$(nent "Event: records")" = "$N0" ]'
 
+# ---- GET /v1/records/changes: what changed since a cursor ----
+chg() { cu "$1" -o "$T/chg.json" -w '%{http_code}' "$URL/v1/records/changes?after=$2"; }
+check "changes after 0: cable C once, at its latest change (mori.a's destroy), destroyed" \
+	all '[ "$(chg a 0)" = 200 ]' '[ "$(jq -r "[.changes[].cable] == [\"$C\"]" "$T/chg.json")" = true ]' \
+	'[ "$(jq -r ".changes[0].state.destroyed_by + \" \" + .changes[0].reference" "$T/chg.json")" = "mori.a $MRN" ]' \
+	'[ "$(jq -r ".next == .changes[0].index and .more == false" "$T/chg.json")" = true ]'
+NEXT=$(jq .next "$T/chg.json")
+check "... after that cursor: nothing, the cursor kept" \
+	all '[ "$(chg b "$NEXT")" = 200 ]' '[ "$(jq -c "[.changes, .next]" "$T/chg.json")" = "[[],$NEXT]" ]'
+check "... a read, an export or a search changes no state: not a change" \
+	all '[ "$(act a read "$(sed -n 8p "$T/ids")" "x")" = 200 ]' '[ "$(chg b "$NEXT")" = 200 ]' \
+	'[ "$(jq ".changes | length" "$T/chg.json")" = 0 ]'
+check "... a bad cursor: 400 saying what it is" all '[ "$(chg a -1)" = 400 ]' "grep -q 'next' '$T/chg.json'"
+check "... not a records device: 403" [ "$(cu o -o /dev/null -w '%{http_code}' "$URL/v1/records/changes?after=0")" = 403 ]
+
 # ---- each act allowed is one records entry ----
-# propose, hold, release, approve, export, search and its 3 reads, search of none, destroy
-check "eleven records entries, one per act allowed and one per cable a search names" [ "$(nent 'Event: records')" = 11 ]
+# propose, hold, release, approve, export, search and its 3 reads, search of none,
+# destroy (proposed), destroy (done), read
+check "thirteen records entries, one per act allowed and one per cable a search names" [ "$(nent 'Event: records')" = 13 ]
 D log show --json >"$T/log.json" 2>/dev/null || no "denpod log show"
 jq -c '.entries[] | select(.event == "records") | [.act, .officer, (.mrn // "")]' "$T/log.json" >"$T/acts"
 check "... in order, each with its act, officer and reference" diff - "$T/acts" <<EOF
@@ -181,6 +204,8 @@ check "... in order, each with its act, officer and reference" diff - "$T/acts" 
 ["read","mori.a","${MS[2]}"]
 ["search","mori.a",""]
 ["destroy","kato.r","$MRN"]
+["destroy","mori.a","$MRN"]
+["read","kato.r","$(sed -n 's/^201 //p' "$T/sent" | sed -n 8p | jq -r .mrn)"]
 EOF
 check "... the searches' entries: the switch's Detail (digest and count), no cable" \
 	[ "$(jq -r '.entries[] | select(.event == "records" and .act == "search") | [.detail, (.cable_id // "none")] | join(" ")' "$T/log.json" | paste -sd/ -)" = \
@@ -217,6 +242,8 @@ out=$(cl o state "$C2")
 check "client: a device that is no records device is DP_EDENIED" grep -q "^error denied: .*role RECORDS" <<<"$out"
 out=$(cl a act read "$OTHER")
 check "client: a cable it did not receive is DP_ENOTFOUND" grep -q "^error not_found: " <<<"$out"
+check "changes after the cursor: C2 alone (its proposal and hold), C not again" \
+	all '[ "$(chg b "$NEXT")" = 200 ]' '[ "$(jq -r "[.changes[].cable] == [\"$C2\"] and .changes[0].state.held_by == \"mori.a\"" "$T/chg.json")" = true ]'
 
 # ---- denpo audit: the archive's export of C is an access of C by the records device ----
 dp aud.k --json audit sync >/dev/null 2>"$T/err" || no "audit sync: $(cat "$T/err")"
@@ -270,4 +297,13 @@ start_switch || no "denpod restarts"
 check "a database without records_log gets it, empty, when the switch opens it" \
 	[ "$(db_sql "SELECT count(*) FROM records_log")" = 0 ]
 stop_switch || no "denpod stops cleanly"
+# a records_state from before two-person destruction: the switch adds its columns, rows kept
+if [ -z "$(db_store "$T/sw")" ]; then
+	db_sql "ALTER TABLE records_state DROP COLUMN destroy_proposed_by; ALTER TABLE records_state DROP COLUMN destroy_proposed_at;
+		ALTER TABLE records_state DROP COLUMN destroy_detail" >/dev/null || no "drop the proposal's columns"
+	start_switch || no "denpod restarts on the older records_state"
+	check "an older records_state gets the proposal's columns, its rows kept" \
+		[ "$(db_sql "SELECT count(*) || ' ' || sum(destroy_proposed_by = '') || ' ' || sum(destroy_proposed_at) FROM records_state")" = "2 2 0" ]
+	stop_switch || no "denpod stops cleanly"
+fi
 t_done it_records_acts

@@ -16,10 +16,12 @@
 
 #define B(s) (const uint8_t *)(s), strlen(s)
 #define ID "90b8e39223eea8e28e1baf33a45426f5"
+/* no destruction proposed */
+#define DNONE ",\"destroy_proposed_by\":\"\",\"destroy_proposed_at\":0,\"destroy_detail\":\"\""
 #define ST_OPEN                                                                                    \
 	"{\"proposed_by\":\"kato.r\",\"proposed_at\":1796630053,\"approved_by\":\"\","            \
 	"\"declassified_at\":0,\"held_by\":\"mori.a\",\"held_at\":1796630053,\"hold_reason\":"    \
-	"\"litigation 2026-7\",\"destroyed_by\":\"\",\"destroyed_at\":0}"
+	"\"litigation 2026-7\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "}"
 /* an answer of the switch to a hold (it_records_acts) */
 #define HOLD "{\"act\":\"hold\",\"index\":33,\"state\":" ST_OPEN ",\"reference\":\"26 TOKYO 000001\",\"log_index\":33}"
 
@@ -59,7 +61,7 @@ static void test_parse(void)
 	/* a search's answer names no cable; a cable act's must */
 	const char *search = "{\"act\":\"search\",\"index\":37,\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"
 			     "\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"\",\"held_at\":0,"
-			     "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0},\"log_index\":37}";
+			     "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "},\"log_index\":37}";
 	CHECK(dp_client_parse_records(B(search), 1, &a, why, sizeof why) == DP_OK && a.act == DP_REC_SEARCH &&
 	      !a.reference[0]);
 
@@ -98,13 +100,56 @@ static void test_parse(void)
 	/* approved but never proposed */
 	const char *np = "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"
 			 "\"approved_by\":\"mori.a\",\"declassified_at\":5,\"held_by\":\"\",\"held_at\":0,"
-			 "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0}}";
+			 "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "}}";
 	CHECK(refused_for(dp_client_parse_records(B(np), 0, &a, why, sizeof why), &a, why, "records state",
 			  "\"approved_by\""));
+	/* two-person destruction: proposed by one, done by another (states the acts make) */
+#define DST(by, at, pby, pat, det)                                                                 \
+	"{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"       \
+	"\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"\",\"held_at\":0,\"hold_reason\":\"\"," \
+	"\"destroyed_by\":\"" by "\",\"destroyed_at\":" at ",\"destroy_proposed_by\":\"" pby "\","     \
+	"\"destroy_proposed_at\":" pat ",\"destroy_detail\":\"" det "\"}}"
+	CHECK(dp_client_parse_records(B(DST("", "0", "kato.r", "1796630100", "shredded")), 0, &a, why,
+				      sizeof why) == DP_OK &&
+	      !strcmp(a.state.destroy_proposed_by, "kato.r") && a.state.destroy_proposed_at == 1796630100 &&
+	      !strcmp(a.state.destroy_detail, "shredded") && !a.state.destroyed_at);
+	CHECK(dp_client_parse_records(B(DST("mori.a", "1796630200", "kato.r", "1796630100", "shredded")), 0, &a,
+				      why, sizeof why) == DP_OK &&
+	      !strcmp(a.state.destroyed_by, "mori.a") && a.state.destroyed_at == 1796630200);
+	static const struct {
+		const char *s, *field;
+	} dbad[] = {
+		/* one officer's destruction: by the proposer, or never proposed */
+		{DST("kato.r", "1796630200", "kato.r", "1796630100", "shredded"), "\"destroyed_by\""},
+		{DST("mori.a", "1796630200", "", "0", ""), "\"destroyed_by\""},
+		/* a proposal without its detail, a detail without a proposal */
+		{DST("", "0", "kato.r", "1796630100", ""), "\"destroy_detail\""},
+		{DST("", "0", "", "0", "shredded"), "\"destroy_detail\""},
+		/* an officer without a time, a time without an officer; a bad handle, time, text */
+		{DST("", "0", "kato.r", "0", "shredded"), "\"destroy_proposed_at\""},
+		{DST("", "0", "", "1796630100", "shredded"), "\"destroy_proposed_at\""},
+		{DST("", "0", "Kato R", "1796630100", "shredded"), "\"destroy_proposed_by\""},
+		{DST("", "0", "kato.r", "-1", "shredded"), "\"destroy_proposed_at\""},
+		{DST("", "0", "kato.r", "1796630100", "a\\u001b[31m"), "\"destroy_detail\""},
+	};
+	for (size_t i = 0; i < sizeof dbad / sizeof *dbad; i++) {
+		memset(&a, 0x5a, sizeof a);
+		why[0] = 0;
+		int r = dp_client_parse_records(B(dbad[i].s), 0, &a, why, sizeof why);
+		CHECKF(refused_for(r, &a, why, "records state", dbad[i].field), "destroy case %zu: %d \"%s\"", i,
+		       r, why);
+	}
+	/* an older switch's state, without the proposal's fields: refused */
+	CHECK(refused_for(dp_client_parse_records(B("{\"reference\":\"26 TOKYO 000001\",\"state\":{"
+						    "\"proposed_by\":\"\",\"proposed_at\":0,\"approved_by\":\"\","
+						    "\"declassified_at\":0,\"held_by\":\"\",\"held_at\":0,"
+						    "\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0}}"),
+						  0, &a, why, sizeof why),
+			  &a, why, "records state", "\"destroy_proposed_by\""));
 	/* a reason without a hold */
 	const char *rh = "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\",\"proposed_at\":0,"
 			 "\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"\",\"held_at\":0,"
-			 "\"hold_reason\":\"x\",\"destroyed_by\":\"\",\"destroyed_at\":0}}";
+			 "\"hold_reason\":\"x\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "}}";
 	CHECK(refused_for(dp_client_parse_records(B(rh), 0, &a, why, sizeof why), &a, why, "records state",
 			  "\"hold_reason\""));
 	/* the state's answer must have its reference; not an object; not JSON */
@@ -119,7 +164,7 @@ static void test_parse(void)
 	reason[512] = 0;
 	snprintf(big, sizeof big, "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\","
 				  "\"proposed_at\":0,\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"kato.r\","
-				  "\"held_at\":9,\"hold_reason\":\"%s\",\"destroyed_by\":\"\",\"destroyed_at\":0}}",
+				  "\"held_at\":9,\"hold_reason\":\"%s\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "}}",
 		 reason);
 	CHECK(dp_client_parse_records(B(big), 0, &a, why, sizeof why) == DP_OK &&
 	      strlen(a.state.hold_reason) == 512);
@@ -127,7 +172,7 @@ static void test_parse(void)
 	reason[513] = 0;
 	snprintf(big, sizeof big, "{\"reference\":\"26 TOKYO 000001\",\"state\":{\"proposed_by\":\"\","
 				  "\"proposed_at\":0,\"approved_by\":\"\",\"declassified_at\":0,\"held_by\":\"kato.r\","
-				  "\"held_at\":9,\"hold_reason\":\"%s\",\"destroyed_by\":\"\",\"destroyed_at\":0}}",
+				  "\"held_at\":9,\"hold_reason\":\"%s\",\"destroyed_by\":\"\",\"destroyed_at\":0" DNONE "}}",
 		 reason);
 	CHECK(refused_for(dp_client_parse_records(B(big), 0, &a, why, sizeof why), &a, why, "records state",
 			  "\"hold_reason\""));
@@ -250,9 +295,101 @@ static void test_args(void)
 	CHECK(dp_client_records_state(c, NULL, &a) == DP_EINVAL);
 	CHECK(dp_client_records_state_log(c, "90b8", 0, &a) == DP_EINVAL && !a.entries && !a.log);
 	CHECK(dp_client_records_state_log(c, ID, (uint64_t)INT64_MAX + 1, &a) == DP_EINVAL);
+	dp_records_changes ch;
+	CHECK(dp_client_records_changes(c, -1, &ch) == DP_EINVAL && !ch.changes && !ch.n);
 	/* a well-formed request goes out: here it cannot connect */
 	CHECK(dp_client_records_act(c, DP_REC_READ, ID, NULL, &a) != DP_EINVAL);
 	dp_client_free(c);
+}
+
+/* ---- GET /v1/records/changes ---- */
+
+#define SP                                                                                         \
+	"{\"proposed_by\":\"\",\"proposed_at\":0,\"approved_by\":\"\",\"declassified_at\":0,"         \
+	"\"held_by\":\"\",\"held_at\":0,\"hold_reason\":\"\",\"destroyed_by\":\"\",\"destroyed_at\":0," \
+	"\"destroy_proposed_by\":\"kato.r\",\"destroy_proposed_at\":1796630055,\"destroy_detail\":\"wiped\"}"
+#define CH(id, idx, ref) "{\"cable\":\"" id "\",\"index\":" idx ",\"reference\":\"" ref "\",\"state\":" SP "}"
+#define ID2 "a0b8e39223eea8e28e1baf33a45426f5"
+
+static int changes_refused(const char *s, int64_t after, const char *field)
+{
+	char why[DP_CLIENT_MSG_MAX];
+	dp_records_changes c;
+	memset(&c, 0x5a, sizeof c);
+	int r = dp_client_parse_records_changes(B(s), after, &c, why, sizeof why);
+	return r == DP_EPROTO && strstr(why, "records changes") && strstr(why, field) && !c.changes && !c.n &&
+	       !c.next && !c.more;
+}
+
+static void test_changes(void)
+{
+	char why[DP_CLIENT_MSG_MAX];
+	dp_records_changes c;
+	const char *two = "{\"changes\":[" CH(ID, "38", "26 TOKYO 000001") "," CH(ID2, "41", "26 TOKYO 000002")
+			  "],\"next\":41,\"more\":false}";
+	CHECK(dp_client_parse_records_changes(B(two), 30, &c, why, sizeof why) == DP_OK);
+	CHECK(c.n == 2 && c.next == 41 && !c.more && !strcmp(c.changes[0].cable_id, ID) &&
+	      c.changes[0].index == 38 && !strcmp(c.changes[1].reference, "26 TOKYO 000002") &&
+	      !strcmp(c.changes[1].state.destroy_proposed_by, "kato.r"));
+	dp_records_changes_free(&c);
+	dp_records_changes_free(&c); /* twice is safe */
+	/* none since the cursor: next is the cursor */
+	CHECK(dp_client_parse_records_changes(B("{\"changes\":[],\"next\":7,\"more\":false}"), 7, &c, why,
+					      sizeof why) == DP_OK &&
+	      c.n == 0 && c.next == 7);
+	dp_records_changes_free(&c);
+	static const struct {
+		const char *s, *field;
+		int64_t after;
+	} bad[] = {
+		/* not after the cursor, out of order or twice */
+		{"{\"changes\":[" CH(ID, "38", "26 TOKYO 000001") "],\"next\":38,\"more\":false}", "\"index\"", 38},
+		{"{\"changes\":[" CH(ID, "41", "26 TOKYO 000001") "," CH(ID2, "38", "26 TOKYO 000002")
+		 "],\"next\":41,\"more\":false}", "\"index\"", 0},
+		{"{\"changes\":[" CH(ID, "38", "26 TOKYO 000001") "," CH(ID2, "38", "26 TOKYO 000002")
+		 "],\"next\":38,\"more\":false}", "\"index\"", 0},
+		/* next not the last index; next behind the cursor; more with a short page */
+		{"{\"changes\":[" CH(ID, "38", "26 TOKYO 000001") "],\"next\":40,\"more\":false}", "\"next\"", 0},
+		{"{\"changes\":[],\"next\":3,\"more\":false}", "\"next\"", 7},
+		{"{\"changes\":[" CH(ID, "38", "26 TOKYO 000001") "],\"next\":38,\"more\":true}", "\"more\"", 0},
+		{"{\"changes\":[],\"next\":0}", "\"more\"", 0},
+		/* a bad cable id, reference, state; not an array */
+		{"{\"changes\":[" CH("90B8E39223EEA8E28E1BAF33A45426F5", "38", "26 TOKYO 000001")
+		 "],\"next\":38,\"more\":false}", "\"cable\"", 0},
+		{"{\"changes\":[" CH("90b8", "38", "26 TOKYO 000001") "],\"next\":38,\"more\":false}", "\"cable\"", 0},
+		{"{\"changes\":[" CH(ID, "38", "tokyo") "],\"next\":38,\"more\":false}", "\"reference\"", 0},
+		{"{\"changes\":[{\"cable\":\"" ID "\",\"index\":38,\"reference\":\"26 TOKYO 000001\",\"state\":"
+		 "{\"proposed_by\":\"\"}}],\"next\":38,\"more\":false}", "\"proposed_at\"", 0},
+		{"{\"changes\":{},\"next\":0,\"more\":false}", "\"changes\"", 0},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		CHECKF(changes_refused(bad[i].s, bad[i].after, bad[i].field), "changes case %zu", i);
+	/* a full page says more; one over is refused */
+	dp_buf b;
+	dp_buf_init(&b, 8u << 20);
+	char one[1024];
+	int ok = dp_buf_append(&b, (const uint8_t *)"{\"changes\":[", 12) == DP_OK;
+	for (int i = 1; ok && i <= DP_RECORDS_CHANGES_MAX + 1; i++) {
+		snprintf(one, sizeof one, "%s{\"cable\":\"" ID "\",\"index\":%d,\"reference\":\"26 TOKYO 000001\","
+					  "\"state\":" SP "}", i > 1 ? "," : "", i);
+		ok = dp_buf_append(&b, (const uint8_t *)one, strlen(one)) == DP_OK;
+		if (i == DP_RECORDS_CHANGES_MAX) {
+			char tail[64];
+			int n = snprintf(tail, sizeof tail, "],\"next\":%d,\"more\":true}", i);
+			size_t keep = b.len;
+			ok = ok && dp_buf_append(&b, (const uint8_t *)tail, (size_t)n) == DP_OK;
+			CHECK(ok && dp_client_parse_records_changes(b.p, b.len, 0, &c, why, sizeof why) == DP_OK &&
+			      c.n == DP_RECORDS_CHANGES_MAX && c.more && c.next == DP_RECORDS_CHANGES_MAX);
+			dp_records_changes_free(&c);
+			b.len = keep;
+		}
+	}
+	char tail[64];
+	int n = snprintf(tail, sizeof tail, "],\"next\":%d,\"more\":true}", DP_RECORDS_CHANGES_MAX + 1);
+	CHECK(ok && dp_buf_append(&b, (const uint8_t *)tail, (size_t)n) == DP_OK &&
+	      dp_client_parse_records_changes(b.p, b.len, 0, &c, why, sizeof why) == DP_EPROTO && !c.changes);
+	dp_buf_free(&b);
+	CHECK(dp_client_parse_records_changes(B("{}"), -1, &c, why, sizeof why) == DP_EINVAL);
 }
 
 int main(void)
@@ -261,6 +398,7 @@ int main(void)
 		return 1;
 	test_parse();
 	test_parse_log();
+	test_changes();
 	test_args();
 	return t_done("test_client_records");
 }

@@ -94,6 +94,10 @@ static void test_records(dps_store *s)
 	st.held_at = 1772000200;
 	memset(st.hold_reason, 'x', DP_RECORDS_DETAIL_MAX);
 	st.hold_reason[DP_RECORDS_DETAIL_MAX] = 0;
+	strcpy(st.destroy_proposed_by, "kato.r"); /* and a destruction proposed */
+	st.destroy_proposed_at = 1772000150;
+	memset(st.destroy_detail, 'd', DP_RECORDS_DETAIL_MAX);
+	st.destroy_detail[DP_RECORDS_DETAIL_MAX] = 0;
 	CHECK(dps_begin(s) == DP_OK && dps_records_put(s, id, &st, 1772000200) == DP_OK &&
 	      dps_commit(s) == DP_OK);
 	CHECK(dps_records_get(s, id, &got) == DP_OK && !memcmp(&got, &st, sizeof got));
@@ -104,6 +108,17 @@ static void test_records(dps_store *s)
 	CHECK(dps_begin(s) == DP_OK && dps_records_put(s, id, &later, 1772000300) == DP_OK);
 	dps_rollback(s);
 	CHECK(dps_records_get(s, id, &got) == DP_OK && !memcmp(&got, &st, sizeof got));
+	/* denpod check compares the proposal of a destruction too (dps_records_same) */
+	dp_records_state other_st = st;
+	CHECK(dps_records_same(&st, &other_st));
+	other_st.destroy_proposed_by[0] = 0;
+	CHECK(!dps_records_same(&st, &other_st));
+	other_st = st;
+	other_st.destroy_proposed_at++;
+	CHECK(!dps_records_same(&st, &other_st));
+	other_st = st;
+	other_st.destroy_detail[0] = 'e';
+	CHECK(!dps_records_same(&st, &other_st));
 	/* another cable is untouched */
 	CHECK(dps_records_get(s, other, &got) == DP_OK && !memcmp(&got, &zero, sizeof got));
 }
@@ -143,6 +158,7 @@ static void test_operators(dps_store *s)
 	o.changed = 2000;
 	o.hash[20] = 'X';
 	CHECK(dps_operator_put(s, &o, 0) == DP_OK);
+	g = o; /* a whole operator (a hash, times) of a name the store lacks */
 	snprintf(g.name, sizeof g.name, "nobody");
 	CHECK(dps_operator_put(s, &g, 0) == DP_ENOTFOUND);
 	CHECK(dps_commit(s) == DP_OK);

@@ -563,9 +563,11 @@ static void test_act_names(void)
 
 /* ---- dp_records_apply, row by row ---- */
 
-enum { S_FRESH, S_PROPOSED, S_DECLASSIFIED, S_HELD, S_HELD_PROPOSED, S_DESTROYED, S_N };
+enum { S_FRESH, S_PROPOSED, S_DECLASSIFIED, S_HELD, S_HELD_PROPOSED, S_DESTROYED, S_DPROP_OTHER,
+       S_DPROP_SELF, S_HELD_DPROP, S_N };
 static const char *const state_names[] = {"fresh", "proposed", "declassified", "held", "held+proposed",
-					  "destroyed"};
+					  "destroyed", "destroy proposed by another", "destroy proposed by self",
+					  "held+destroy proposed"};
 
 static void make_state(dp_records_state *st, int k)
 {
@@ -583,8 +585,18 @@ static void make_state(dp_records_state *st, int k)
 		st->held_at = 150;
 		strcpy(st->hold_reason, "Case 2026-17");
 	}
+	if (k == S_HELD_DPROP) {
+		strcpy(st->held_by, "suzuki.a");
+		st->held_at = 250;
+		strcpy(st->hold_reason, "Case 2026-19");
+	}
+	if (k == S_DESTROYED || k == S_DPROP_OTHER || k == S_DPROP_SELF || k == S_HELD_DPROP) {
+		strcpy(st->destroy_proposed_by, k == S_DPROP_SELF ? "sato.k" : "ito.m");
+		st->destroy_proposed_at = 120;
+		strcpy(st->destroy_detail, "Shredded, order 11");
+	}
 	if (k == S_DESTROYED) {
-		strcpy(st->destroyed_by, "ito.m");
+		strcpy(st->destroyed_by, "suzuki.a");
 		st->destroyed_at = 300;
 	}
 }
@@ -593,14 +605,20 @@ static void test_apply(void)
 {
 	/* the header's table: the expected answer of each act (by sato.k) in each state */
 	static const int want[DP_REC_ACT_MAX + 1][S_N] = {
-		/*                  fresh      proposed   declass.   held       held+prop  destroyed */
-		[DP_REC_READ] = {DP_OK, DP_OK, DP_OK, DP_OK, DP_OK, DP_ESTATE},
-		[DP_REC_EXPORT] = {DP_ESTATE, DP_ESTATE, DP_OK, DP_ESTATE, DP_ESTATE, DP_ESTATE},
-		[DP_REC_PROPOSE] = {DP_OK, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_ESTATE},
-		[DP_REC_APPROVE] = {DP_ESTATE, DP_EDENIED, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_ESTATE},
-		[DP_REC_HOLD] = {DP_OK, DP_OK, DP_OK, DP_ESTATE, DP_ESTATE, DP_ESTATE},
-		[DP_REC_RELEASE] = {DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_OK, DP_OK, DP_ESTATE},
-		[DP_REC_DESTROY] = {DP_OK, DP_OK, DP_OK, DP_ESTATE, DP_ESTATE, DP_ESTATE},
+		/* fresh, proposed, declass., held, held+prop, destroyed, destroy proposed by
+		 * ito.m, destroy proposed by sato.k, held+destroy proposed */
+		[DP_REC_READ] = {DP_OK, DP_OK, DP_OK, DP_OK, DP_OK, DP_ESTATE, DP_OK, DP_OK, DP_OK},
+		[DP_REC_EXPORT] = {DP_ESTATE, DP_ESTATE, DP_OK, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_ESTATE,
+				   DP_ESTATE, DP_ESTATE},
+		[DP_REC_PROPOSE] = {DP_OK, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_OK, DP_OK,
+				    DP_ESTATE},
+		[DP_REC_APPROVE] = {DP_ESTATE, DP_EDENIED, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_ESTATE,
+				    DP_ESTATE, DP_ESTATE},
+		[DP_REC_HOLD] = {DP_OK, DP_OK, DP_OK, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_OK, DP_OK, DP_ESTATE},
+		[DP_REC_RELEASE] = {DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_OK, DP_OK, DP_ESTATE, DP_ESTATE, DP_ESTATE,
+				    DP_OK},
+		[DP_REC_DESTROY] = {DP_OK, DP_OK, DP_OK, DP_ESTATE, DP_ESTATE, DP_ESTATE, DP_OK, DP_EDENIED,
+				    DP_ESTATE},
 	};
 	for (int act = DP_REC_READ; act <= DP_REC_ACT_MAX; act++) {
 		if (act == DP_REC_SEARCH)
@@ -636,9 +654,27 @@ static void test_apply(void)
 	CHECK(!strcmp(st.held_by, "ito.m") && st.held_at == 20 && !strcmp(st.hold_reason, "Case 7: the court's order"));
 	CHECK(dp_records_apply(&st, DP_REC_RELEASE, "sato.k", 30, NULL, why, sizeof why) == DP_OK);
 	CHECK(!st.held_by[0] && !st.held_at && !st.hold_reason[0]);
+	/* destruction is two people's: sato.k proposes, sato.k again is refused, ito.m destroys */
 	CHECK(dp_records_apply(&st, DP_REC_DESTROY, "sato.k", 40, "Shredded, order 12", why, sizeof why) == DP_OK);
-	CHECK(!strcmp(st.destroyed_by, "sato.k") && st.destroyed_at == 40);
+	CHECK(!strcmp(st.destroy_proposed_by, "sato.k") && st.destroy_proposed_at == 40 &&
+	      !strcmp(st.destroy_detail, "Shredded, order 12") && !st.destroyed_at && !st.destroyed_by[0]);
+	CHECK(dp_records_apply(&st, DP_REC_READ, "sato.k", 41, NULL, why, sizeof why) == DP_OK);
 	dp_records_state before = st;
+	CHECK(dp_records_apply(&st, DP_REC_DESTROY, "sato.k", 42, "again", why, sizeof why) == DP_EDENIED &&
+	      strstr(why, "a second records officer must destroy it too"));
+	CHECK(!memcmp(&st, &before, sizeof st));
+	/* a hold after the proposal blocks completion; its release does not clear the proposal */
+	CHECK(dp_records_apply(&st, DP_REC_HOLD, "suzuki.a", 43, "Case 9", why, sizeof why) == DP_OK);
+	CHECK(dp_records_apply(&st, DP_REC_DESTROY, "ito.m", 44, "Shredded", why, sizeof why) == DP_ESTATE);
+	CHECK(!st.destroyed_at && !strcmp(st.destroy_proposed_by, "sato.k"));
+	CHECK(dp_records_apply(&st, DP_REC_RELEASE, "sato.k", 45, NULL, why, sizeof why) == DP_OK);
+	CHECK(!strcmp(st.destroy_proposed_by, "sato.k") && st.destroy_proposed_at == 40);
+	CHECK(dp_records_apply(&st, DP_REC_DESTROY, "sato.k", 46, "alone", why, sizeof why) == DP_EDENIED);
+	CHECK(dp_records_apply(&st, DP_REC_DESTROY, "ito.m", 47, "Shredded, order 12", why, sizeof why) == DP_OK);
+	CHECK(!strcmp(st.destroyed_by, "ito.m") && st.destroyed_at == 47 &&
+	      !strcmp(st.destroy_proposed_by, "sato.k") && !strcmp(st.destroy_detail, "Shredded, order 12"));
+	CHECK(dp_records_apply(&st, DP_REC_DESTROY, "suzuki.a", 48, "third", why, sizeof why) == DP_ESTATE);
+	before = st;
 	CHECK(dp_records_apply(&st, DP_REC_READ, "sato.k", 50, NULL, why, sizeof why) == DP_ESTATE);
 	CHECK(!memcmp(&st, &before, sizeof st));
 	/* read and export change nothing */

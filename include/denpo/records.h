@@ -30,7 +30,8 @@
  * The acts.  Reading, searching and exporting the archive, and the
  * schedule's decisions (declassification proposed by one records officer
  * and approved by another, legal holds and their release, destruction at
- * the end of retention), are each asked of the switch first (POST
+ * the end of retention proposed by one records officer and done by
+ * another), are each asked of the switch first (POST
  * /v1/records), which applies dp_records_apply to the cable's state it
  * keeps, appends an entry to the transparency log (event "records",
  * denpo/logentry.h) and only then answers; the archive decrypts or acts
@@ -136,7 +137,7 @@ enum dp_records_act {
 	DP_REC_APPROVE,       /* declassification approved by a second records officer */
 	DP_REC_HOLD,          /* a legal hold placed */
 	DP_REC_RELEASE,       /* a legal hold lifted */
-	DP_REC_DESTROY,       /* the record copy destroyed at the end of retention */
+	DP_REC_DESTROY,       /* destruction at the end of retention: proposed, then done by a second officer */
 };
 #define DP_REC_ACT_MAX DP_REC_DESTROY
 /* "read", "search", "export", "declassify-propose", "declassify-approve", "hold", "release", "destroy"; "?" */
@@ -156,6 +157,9 @@ typedef struct {
 	char hold_reason[DP_RECORDS_DETAIL_MAX + 1];
 	char destroyed_by[DP_NAME_MAX + 1];
 	int64_t destroyed_at;              /* 0: kept */
+	char destroy_proposed_by[DP_NAME_MAX + 1]; /* "" if destruction not proposed */
+	int64_t destroy_proposed_at;
+	char destroy_detail[DP_RECORDS_DETAIL_MAX + 1]; /* the proposal's detail */
 } dp_records_state;
 
 /*
@@ -170,9 +174,14 @@ typedef struct {
  *   approve        proposed by another officer, not declassified, not held, not destroyed
  *   hold           not held, not destroyed; detail (the reason) required
  *   release        held
- *   destroy        not held, not destroyed; detail (what was destroyed) required
- * 0, or DP_ESTATE (the state forbids it), DP_EDENIED (approve by the
- * proposer), DP_EINVAL (detail missing, bad act) with why saying what to do.
+ *   destroy        not held, not destroyed; detail (what is destroyed) required;
+ *                  not proposed: records the proposal (destroy_proposed_by/_at,
+ *                  destroy_detail), nothing destroyed; proposed by another
+ *                  officer: destroyed (destroyed_by/_at); proposed by who:
+ *                  DP_EDENIED (two people destroy, as two declassify).  A
+ *                  release does not clear a proposal; a hold blocks its completion.
+ * 0, or DP_ESTATE (the state forbids it), DP_EDENIED (approve or destroy by
+ * the proposer), DP_EINVAL (detail missing, bad act) with why saying what to do.
  * Reads nothing but its arguments; st is unchanged on refusal.
  */
 int dp_records_apply(dp_records_state *st, int act, const char *who, int64_t now,
@@ -188,7 +197,8 @@ int dp_records_apply(dp_records_state *st, int act, const char *who, int64_t now
  * {"reference": MRN, "state": {state}} (index absent).  {state} is
  * {"proposed_by": h, "proposed_at": t, "approved_by": h, "declassified_at": t,
  * "held_by": h, "held_at": t, "hold_reason": text, "destroyed_by": h,
- * "destroyed_at": t} ("" and 0 when not so).  Refusals map as every call
+ * "destroyed_at": t, "destroy_proposed_by": h, "destroy_proposed_at": t,
+ * "destroy_detail": text} ("" and 0 when not so).  Refusals map as every call
  * (DP_ESTATE for a state that forbids the act, DP_EDENIED for a device
  * that is not a records device or the proposer approving, DP_ENOTFOUND
  * for a cable this device did not receive) with dp_client_message saying why.
@@ -244,5 +254,39 @@ int dp_client_records_state_log(dp_client *c, const char *cable_id, uint64_t log
 enum { DP_RECORDS_ANS_STATE = 0, DP_RECORDS_ANS_ACT = 1, DP_RECORDS_ANS_LOG = 2 };
 int dp_client_parse_records(const uint8_t *body, size_t len, int how, dp_records_answer *out,
 			    char *why, size_t whycap) DP_WUR;
+
+/*
+ * GET /v1/records/changes?after=N: the cables this records device received
+ * whose state an act changed (declassify-propose, declassify-approve,
+ * hold, release, destroy) at a log index > N, each once with its state
+ * now, in increasing order of its latest such index, at most
+ * DP_RECORDS_CHANGES_MAX: {"changes": [{"cable": hex32, "index": i,
+ * "reference": MRN, "state": {state}}...], "next": the last index given
+ * (N if none), "more": true when the page is full (ask again after next)}.
+ * A records device keeps next and asks after it at its next sync: every
+ * state change reaches every archive (another's destruction too).
+ */
+#define DP_RECORDS_CHANGES_MAX 1000
+typedef struct {
+	char cable_id[2 * DP_CABLE_ID + 1];
+	int64_t index;
+	char reference[DP_MRN_MAX + 1];
+	dp_records_state state;
+} dp_records_change;
+typedef struct {
+	dp_records_change *changes; /* malloc'd, n: free with dp_records_changes_free */
+	size_t n;
+	int64_t next;
+	int more;
+} dp_records_changes;
+void dp_records_changes_free(dp_records_changes *c);
+int dp_client_records_changes(dp_client *c, int64_t after, dp_records_changes *out) DP_WUR;
+/*
+ * Its parser (untrusted): indices > after and strictly increasing, next
+ * the last of them (after if none), more only with a full page, each
+ * state one the acts make.  DP_EPROTO with why; out empty on failure.
+ */
+int dp_client_parse_records_changes(const uint8_t *body, size_t len, int64_t after,
+				    dp_records_changes *out, char *why, size_t whycap) DP_WUR;
 
 #endif
