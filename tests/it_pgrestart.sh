@@ -45,6 +45,8 @@ for i in 1 2 3 4 5; do
 	sleep 1
 done
 check "a send after the restart succeeds (attempt ${ok_after:-none}: $(head -c 300 "$T/send.err"))" [ -n "$ok_after" ]
+# a switch that went away: what it said last (the cause, for whoever reads the failure)
+[ -n "$ok_after" ] || { echo "--- the switch's last words:" >&2; grep -v 'log: checkpoint' "$T/run.log" | tail -n 15 >&2; }
 check "... with the next MRN" [ "$M2" = "$(printf '%s HQ %06d' "$YY" 2)" ]
 timeout 60 "$DENPO" --home "$T/tanaka.h" --json inbox >"$T/inbox.json" 2>"$T/inbox.err"
 check "the reader's inbox after the restart holds both cables (exit $?)" \
@@ -72,6 +74,7 @@ sleep 1
 pg_restart || no "pg_ctl restart under load"
 wait "$SENDER"
 check "denpod survives a restart under load (still running)" kill -0 "$PID"
+kill -0 "$PID" 2>/dev/null || { echo "--- the switch's last words:" >&2; grep -v 'log: checkpoint' "$T/run.log" | tail -n 15 >&2; }
 check "no device was told it is not enrolled meanwhile" not grep -q "not enrolled" "$T/during.err"
 grep -m3 "not enrolled" "$T/during.err" >&2
 echo "what the sender was told meanwhile:" >&2

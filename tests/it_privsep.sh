@@ -84,8 +84,8 @@ stop_switch
 db_keep old || no "copy the store"
 start_switch || no "denpod did not start"
 send four && send five || no "sends after the copy"
-s2=$(size)
 stop_switch
+s2=$(size) # once stopped: the last checkpoint is the last the signer signed (a send's entries may sign a tick later)
 db_keep new || no "copy the store"
 db_restore old || no "put the old store back"
 timeout 30 "$DENPOD" run --data "$T/sw" >>"$T/run.log" 2>&1
