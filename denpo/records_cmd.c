@@ -49,7 +49,8 @@ static int archive_open_how(cli_ctx *x, archive_db *a, int online)
 		return ec;
 	if (!archive_is_records(x))
 		return cli_fail_why(x, DP_ESTATE, NOT_RECORDS_HINT,
-				    "this device is not a records device (officer %s does not hold the role %s)",
+				    "this device is not a records device (officer %s does not hold the role %s "
+				    "at the switch's records post)",
 				    x->ans.officer, DP_RECORDS_ROLE);
 	int r = archive_db_open(x, a, why, sizeof why);
 	if (r)

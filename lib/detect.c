@@ -2356,8 +2356,9 @@ static int rule_deep(struct ev *x, int64_t age_s)
 
 /*
  * A search (R22): a records device decrypting e->copies record copies at
- * once.  The bulk rules count them as that many cables (not distinct: the
- * switch does not learn which); nothing else, no cable being named.
+ * once.  The bulk rules count them as that many cables (the switch checked
+ * and logged each, and counted them; the engine is told how many, not
+ * which); nothing else.
  */
 static void on_search(struct ev *x)
 {

@@ -122,7 +122,8 @@ int dp_records_sched_parse(const uint8_t *p, size_t n, dp_records_sched *s, char
 int dp_records_defaults(const dp_records_sched *s, dp_cable *c) DP_WUR;
 /*
  * When the retention of a cable ends: *end = Created + years (the same
- * month and day, UTC), 0 for a permanent class.  An empty retention is
+ * month and day, UTC; 29 February + N years is 1 March, never short of N
+ * full years), 0 for a permanent class.  An empty retention is
  * DP_RETENTION_DEFAULT.  DP_ENOTFOUND for a class the schedule lacks.
  */
 int dp_records_retention_end(const dp_records_sched *s, const char *retention, int64_t created,
