@@ -167,12 +167,11 @@ static int open_copy(cli_ctx *x, archive_db *a, const archive_row *row, dp_envel
 	return ec;
 }
 
-/* dp_cable_free, and the fields it leaves (the subject) wiped too. */
+/* Frees what open_copy opened; dp_cable_free wipes the whole cable (subject and refs too). */
 static void cable_wipe(dp_envelope *e, dp_cable *c)
 {
 	dp_envelope_free(e);
 	dp_cable_free(c);
-	sodium_memzero(c, sizeof *c);
 }
 
 /* l[0..n) joined by commas ("A,B"); framed: with a comma at each end too (",A,B,", for whole-tag search). */

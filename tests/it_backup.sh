@@ -29,7 +29,6 @@ t_workdir
 STREAM=
 trap '[ -n "$STREAM" ] && kill "$STREAM" 2>/dev/null; t_cleanup' EXIT
 URL="https://127.0.0.1:$PORT"
-cu() { local d=$1; shift; curl -sk --cert "$T/$d/tls.crt" --key "$T/$d/tls.pem" "$@"; }
 mode() { stat -c %a "$1"; }
 # send N: N cables from a (HQ) to TOKYO; their "ID MRN" lines appended to $T/sent.ids
 send() {

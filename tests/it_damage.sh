@@ -43,7 +43,6 @@ SEED=${DAMAGE_SEED:-11}
 NCOPIES=${DAMAGE_COPIES:-20}
 URL="https://127.0.0.1:$PORT"
 MPORT=$(free_port)
-cu() { local d=$1; shift; curl -sk --cert "$T/$d/tls.crt" --key "$T/$d/tls.pem" "$@"; }
 q() { sqlite3 -batch -noheader "$1" "PRAGMA busy_timeout=5000; $2" | grep -v '^5000$'; }
 alerts() { cat "$1/alerts.jsonl" 2>/dev/null; }
 # snap: the switch's alerts file as a SIEM's reader sees it, whole lines only (one write(2) per

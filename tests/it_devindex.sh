@@ -25,7 +25,6 @@ newdev() {
 		dp "$1" enrol --answer "$T/$1.answer" >/dev/null
 }
 devid() { dp "$1" --json whoami | jq -r .device; }
-all() { local c; for c; do eval "$c" || return 1; done; } # all 'A' 'B': every condition holds
 # up HOME: one upkeep (denpo inbox), its stderr in $T/HOME.err; exit status as denpo's
 up() { dp "$1" inbox >/dev/null 2>"$T/$1.err"; }
 warns() { grep -qi "did not approve.*\"$2\" (id ${3:0:16}" "$T/$1.err"; }

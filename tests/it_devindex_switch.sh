@@ -18,12 +18,8 @@ t_workdir
 export DENPOD_DATA="$T/sw"
 URL="https://127.0.0.1:$PORT"
 # cu DEVICE-DIR ARGS...: curl with the device's TLS certificate
-cu() { local d=$1; shift; curl -sk --cert "$T/$d/tls.crt" --key "$T/$d/tls.pem" "$@"; }
 devid() { "$TI" id "$T/$1/sign.seed"; } # a tool_submit device's id
-all() { local c; for c; do eval "$c" || return 1; done; } # all 'A' 'B': every condition holds
 # nent TEXT: the log entries holding TEXT (a line such as "Event: device-approved")
-nent() { db_sql "SELECT count(*) FROM log_entries WHERE instr(data, CAST('$1' AS BLOB)) > 0" \
-	"SELECT count(*) FROM log_entries WHERE position(convert_to('$1', 'UTF8') in data) > 0"; }
 cpsize() { db_sql "SELECT max(size) FROM log_checkpoints"; }
 entries() { db_sql "SELECT count(*) FROM log_entries"; }
 # signed: wait (<= 5 s) until the latest checkpoint covers every entry

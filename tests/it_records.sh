@@ -191,7 +191,6 @@ dp aud.k audit breach "$RECA" --out "$T/br" >/dev/null 2>"$T/err" || no "(d) aud
 rec() { grep -c "records $1 .*by rec.a" "$T/br/report.txt"; }
 check "(d) rec.a's show is a records read entry in denpo audit" [ "$(grep -c "records read of $C1 by rec.a$" "$T/br/report.txt")" = 1 ]
 QID=$(jq -r .query "$T/search.json") NC=$(jq -r .candidates "$T/search.json")
-all() { local c; for c; do eval "$c" || return 1; done; }
 check "(d) both searches are records search entries, with their query hash and the switch's count" \
 	all '[ "$(grep -c "records search by rec.a: query sha256:[0-9a-f]\{16\} over [0-9]" "$T/br/report.txt")" = 2 ]' \
 	'[ "$(grep -c "records search by rec.a: query sha256:$QID over $NC$" "$T/br/report.txt")" = 1 ]' \

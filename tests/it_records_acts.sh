@@ -20,10 +20,6 @@ t_workdir
 export DENPOD_DATA="$T/sw" DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="records acts test passphrase"
 unset DENPO_HOME EDITOR VISUAL DENPO_TEST_CLOCK_OFFSET
 URL="https://127.0.0.1:$PORT"
-cu() { local d=$1; shift; curl -sk --cert "$T/$d/tls.crt" --key "$T/$d/tls.pem" "$@"; }
-all() { local c; for c; do eval "$c" || return 1; done; }
-nent() { db_sql "SELECT count(*) FROM log_entries WHERE instr(data, CAST('$1' AS BLOB)) > 0" \
-	"SELECT count(*) FROM log_entries WHERE position(convert_to('$1', 'UTF8') in data) > 0"; }
 # act DEV ACT CABLE [DETAIL]: POST /v1/records; prints the HTTP status, the answer in $T/ans.json
 act() {
 	local j

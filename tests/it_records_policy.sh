@@ -18,7 +18,6 @@ export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="records policy passphrase" DENPOD_
 unset DENPO_HOME EDITOR VISUAL
 URL="https://127.0.0.1:$PORT"
 printf '1. (S) Records policy test.\n' >"$T/body"
-all() { local c; for c; do eval "$c" || return 1; done; } # all 'A' 'B': every condition holds
 # ts DEVICE-DIR CMD ARGS...: the throwaway device's request
 ts() { local d=$1 c=$2; shift 2; "$TS" "$c" "$T/$d" "$URL" "$PIN" "$@"; }
 devid() { dp "$1" --json whoami | jq -r .device; }

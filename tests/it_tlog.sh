@@ -258,7 +258,6 @@ golog() {
 }
 tl_quiet() { tl "$@" 2>/dev/null; }
 # cu DEVICE-DIR ARGS...: curl with the device's TLS certificate
-cu() { local d=$1; shift; curl -sk --cert "$T/$d/tls.crt" --key "$T/$d/tls.pem" "$@"; }
 # status DEVICE PATH -> HTTP status
 status() { cu "$1" -o /dev/null -w '%{http_code}' "$URL$2"; }
 errname() { cu "$1" "$URL$2" | jq -r .error; }

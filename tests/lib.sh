@@ -124,6 +124,13 @@ need_tools() {
 }
 # not CMD...: succeeds when CMD fails (for check).
 not() { ! "$@"; }
+# all 'A' 'B'...: every condition (a shell command line each) holds (for check).
+all() { local c; for c; do eval "$c" || return 1; done; }
+# cu DEVICE CURL-ARGS...: curl with the mutual-TLS identity of the throwaway device $T/DEVICE.
+cu() { local d=$1; shift; curl -sk --cert "$T/$d/tls.crt" --key "$T/$d/tls.pem" "$@"; }
+# nent TEXT: how many log entries of the switch's store hold TEXT (SQLite or PostgreSQL).
+nent() { db_sql "SELECT count(*) FROM log_entries WHERE instr(data, CAST('$1' AS BLOB)) > 0" \
+	"SELECT count(*) FROM log_entries WHERE position(convert_to('$1', 'UTF8') in data) > 0"; }
 
 # switch_ab: (it_damage, it_backup) a switch in $T/sw (DENPOD_DATA) with posts HQ and TOKYO,
 # officers sato.k (HQ, SECRET) and ono.r (TOKYO, CONFIDENTIAL), throwaway devices $T/a and
