@@ -114,7 +114,8 @@ static int discard(cli_ctx *x, const char *id, const char *what)
 
 static int send_all(cli_ctx *x, const char *only)
 {
-	int ec = cli_open_client(x);
+	/* several cables over one connection; a signal stops it between two, the keys wiped */
+	int ec = cli_session_open(x);
 	if (ec)
 		return ec;
 	if (x->offline)
