@@ -230,7 +230,8 @@ static int watch_wait_switch(cli_ctx *x)
 	fprintf(stderr, "denpo: offline: watching for the switch (tried every %d s); new cables are listed once "
 			"it answers\n", WATCH_OFFLINE_S);
 	while (x->offline) {
-		sleep(WATCH_OFFLINE_S); /* a signal ends it early */
+		if (!cli_stopping())
+			sleep(WATCH_OFFLINE_S); /* a signal ends it early */
 		if (cli_stopping())
 			return EXIT_OK;
 		int ec = cli_reconnect(x);
