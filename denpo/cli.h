@@ -258,8 +258,8 @@ int cli_open_client(cli_ctx *x);
  */
 int cli_session_open(cli_ctx *x);
 int cli_stopping(void);
-/* Set the stop flag (a signal libevent caught for the process: denpo ui). */
-void cli_stop(void);
+/* Readable once the stop flag is set (a byte per signal): an event loop's wake-up (denpo ui); -1 before the session. */
+int cli_stop_fd(void);
 /* The flag itself, for dp_client_set_stop (cli_open_client hands it to every client). */
 const volatile sig_atomic_t *cli_stop_flag(void);
 /*

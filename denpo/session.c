@@ -10,9 +10,10 @@
  * What this file adds for a process that lives for hours: it cannot dump
  * core, and SIGINT, SIGTERM and SIGHUP end it through that same return
  * rather than killing it with its keys in memory -- the handler only sets
- * a flag; the client abandons a request under way within a second (a
- * 60-second long poll included: dp_client_set_stop), the loops see the flag
- * and return, and main wipes everything (cli_close) on the way out.
+ * a flag (and writes a byte an event loop wakes on: cli_stop_fd); the
+ * client abandons a request under way within a second (a 60-second long
+ * poll included: dp_client_set_stop), the loops see the flag and return,
+ * and main wipes everything (cli_close) on the way out.
  *
  * What a session saves, measured by bench/client_cost.sh: a one-shot
  * `denpo read` pays for loading ~40 libraries, OpenSSL's and libcurl's
@@ -20,26 +21,37 @@
  * TLS handshake before its first request; in a session each action pays
  * for its requests alone.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "denpo/cli.h"
 
 static volatile sig_atomic_t stop;
+/* a byte written at the signal: an event loop (denpo ui) wakes on its read end */
+static int stop_pipe[2] = {-1, -1};
 
 static void on_stop(int sig)
 {
 	(void)sig;
+	int e = errno;
 	stop = 1;
+	if (stop_pipe[1] >= 0) {
+		ssize_t n = write(stop_pipe[1], "", 1); /* full: one byte is enough to wake the loop */
+		(void)n;
+	}
+	errno = e;
 }
 
 const volatile sig_atomic_t *cli_stop_flag(void) { return &stop; }
 
 int cli_stopping(void) { return stop != 0; }
 
-void cli_stop(void) { stop = 1; }
+int cli_stop_fd(void) { return stop_pipe[0]; }
 
 int cli_session_open(cli_ctx *x)
 {
@@ -47,6 +59,8 @@ int cli_session_open(cli_ctx *x)
 	struct rlimit none = {0, 0};
 	setrlimit(RLIMIT_CORE, &none);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (stop_pipe[0] < 0 && pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		return cli_fail(x, DP_EIO, NULL, "cannot make a pipe");
 	/* no SA_RESTART: a sleep between retries ends at the signal too */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

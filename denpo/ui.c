@@ -895,11 +895,11 @@ static const char ui_help[] =
 	"  --port N    listen on port N (default: any free port)\n"
 	"  --no-open   do not start a browser; print the one-time link instead\n";
 
-static void on_signal(evutil_socket_t fd, short what, void *arg)
+/* SIGINT, SIGTERM, SIGHUP (denpo/session.c): a request under way was abandoned; the loop ends. */
+static void on_stop(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	cli_stop();
 	event_base_loopbreak(arg);
 }
 
@@ -1022,20 +1022,18 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 	};
 	ui_assets(&cfg.assets, &cfg.nassets);
 	int r = dp_webui_start(a.base, &cfg, &a.w);
-	struct event *sig_int = NULL, *sig_term = NULL, *sig_hup = NULL, *upkeep = NULL;
+	struct event *stop = NULL, *upkeep = NULL;
 	if (r) {
 		x->quiet = 0;
 		ec = cli_fail(x, r, port ? "choose another --port, or leave it out for any free one" : NULL,
 			      "cannot listen on 127.0.0.1:%u", (unsigned)port);
 		goto out;
 	}
-	sig_int = evsignal_new(a.base, SIGINT, on_signal, a.base);
-	sig_term = evsignal_new(a.base, SIGTERM, on_signal, a.base);
-	sig_hup = evsignal_new(a.base, SIGHUP, on_signal, a.base);
+	/* the session's signals (not libevent's: a request under way is abandoned at once) */
+	stop = event_new(a.base, cli_stop_fd(), EV_READ, on_stop, a.base);
 	upkeep = event_new(a.base, -1, EV_PERSIST, on_upkeep, &a);
 	struct timeval every = {UPKEEP_SECONDS, 0};
-	if (!sig_int || !sig_term || !sig_hup || !upkeep || evsignal_add(sig_int, NULL) ||
-	    evsignal_add(sig_term, NULL) || evsignal_add(sig_hup, NULL) || event_add(upkeep, &every)) {
+	if (!stop || !upkeep || event_add(stop, NULL) || event_add(upkeep, &every)) {
 		x->quiet = 0;
 		ec = cli_fail(x, DP_ENOMEM, NULL, "cannot start the interface");
 		goto out;
@@ -1056,19 +1054,14 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 	       (unsigned)dp_webui_port(a.w));
 	fflush(stdout);
 	sodium_memzero(url, sizeof url);
-	if (!cli_stopping()) /* a signal before libevent took them over ends it here */
-		event_base_dispatch(a.base);
+	event_base_dispatch(a.base); /* a signal before it: the stop pipe is readable, it ends at once */
 	printf("denpo ui: stopped\n");
 out:
 	page_spent(&a);
 	if (upkeep)
 		event_free(upkeep);
-	if (sig_int)
-		event_free(sig_int);
-	if (sig_term)
-		event_free(sig_term);
-	if (sig_hup)
-		event_free(sig_hup);
+	if (stop)
+		event_free(stop);
 	dp_webui_free(a.w);
 	event_base_free(a.base);
 	json_decref(a.opened);
