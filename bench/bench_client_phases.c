@@ -136,7 +136,6 @@ int main(int argc, char **argv)
 	double again_cpu = bench_median(cpu, nreq - 1), again_wall = bench_median(wall, nreq - 1);
 	printf(" again=%.3f/%.3f", again_cpu, again_wall);
 	dp_client *c2 = NULL;
-	b = now();
 	if ((r = new_client(&c2, &ans, ks)))
 		return fail("dp_client_new", r);
 	a = now();
@@ -144,7 +143,6 @@ int main(int argc, char **argv)
 		return fail(dp_client_message(c2), r);
 	stamp e = now();
 	printf(" reconnect=%.3f/%.3f\n", e.cpu - a.cpu - again_cpu, e.wall - a.wall - again_wall);
-	(void)b;
 	free(cpu);
 	free(wall);
 	dp_client_free(c2);

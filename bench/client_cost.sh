@@ -30,7 +30,7 @@ case "$BUILD" in /*) ;; *) BUILD="$PWD/$BUILD" ;; esac
 for p in "$BUILD/denpod" "$BUILD/denpo" "$BUILD/bench/bench_client_phases" "$BASE/denpo"; do
 	[ -x "$p" ] || { echo "missing $p (make BUILD=...)" >&2; exit 1; }
 done
-command -v jq >/dev/null && command -v curl >/dev/null || { echo "needs jq and curl" >&2; exit 1; }
+for p in jq curl; do command -v "$p" >/dev/null || { echo "needs $p" >&2; exit 1; }; done
 export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="bench passphrase"
 unset DENPO_HOME
 T=$(mktemp -d "${TMPDIR:-/tmp}/denpo-client.XXXXXX")
@@ -83,7 +83,7 @@ for id in "${IDS[@]}"; do dpo tk.r read "$id" >/dev/null 2>>"$T/err"; done # on 
 # the UI of tk.r, signed in
 "$BUILD/denpo" --home "$T/tk.r" ui --no-open >"$T/ui.out" 2>>"$T/err" &
 UIPID=$!
-PIDS+=($UIPID)
+PIDS+=("$UIPID")
 for _ in $(seq 100); do grep -qs '^denpo ui: open ' "$T/ui.out" && break; sleep 0.1; done
 URL=$(sed -n 's/^denpo ui: open //p' "$T/ui.out")
 UIBASE=${URL%%/login*}
@@ -161,7 +161,7 @@ row read rs "one denpo ui session"
 row send sp "$N denpo send processes"
 row send ss "one denpo ui session"
 ratio() {
-	local a b
+	local a1 a2 b1 b2
 	read -r a1 a2 <"$T/row.$1"
 	read -r b1 b2 <"$T/row.$2"
 	awk -v x="$3" -v a1="$a1" -v a2="$a2" -v b1="$b1" -v b2="$b2" \

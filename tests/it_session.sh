@@ -57,7 +57,7 @@ exited() {
 # (the programs themselves in the background, not the dp function: signals go to them)
 "$DENPO" --home "$T/kato.r" ui --no-open >"$T/ui.out" 2>"$T/ui.err" &
 UIPID=$!
-BG+=($UIPID)
+BG+=("$UIPID")
 until_ok 10 grep -qs '^denpo ui: open ' "$T/ui.out" || no "denpo ui did not start: $(errs "$T/ui.err")"
 URL=$(sed -n 's/^denpo ui: open //p' "$T/ui.out")
 BASE=${URL%%/login*}
@@ -121,7 +121,7 @@ check "after the restart the UI says it is online" [ "$(api /api/me | jq -r .onl
 c0=$(conns)
 "$DENPO" --home "$T/kato.r" --json inbox --watch >"$T/w.out" 2>"$T/w.err" &
 WPID=$!
-BG+=($WPID)
+BG+=("$WPID")
 listed() { [ "$(grep -c cable_id "$T/w.out")" -ge "$1" ]; }
 until_ok 20 listed 7 ||
 	no "the watch lists the 7 cables held ($(grep -c cable_id "$T/w.out") listed; $(errs "$T/w.err"))"
@@ -143,7 +143,7 @@ exited "$WPID"
 check "SIGTERM ends the watch in its long poll, exit 0 ($RC)" [ "$RC" = 0 ]
 "$DENPO" --home "$T/kato.r" inbox --watch >"$T/w2.out" 2>"$T/w2.err" &
 WPID=$!
-BG+=($WPID)
+BG+=("$WPID")
 until_ok 10 grep -q "PREC" "$T/w2.out"
 sleep 0.5 # into its long poll
 kill -INT "$WPID"
