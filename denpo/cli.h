@@ -57,6 +57,7 @@
 #define DENPO_CLI_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -109,6 +110,7 @@ typedef struct {
 	char switch_last[DP_URL_MAX + 1]; /* HOME/switch as read or last written */
 	int switch_read;
 	dp_client *cl;
+	int net_init;           /* dp_client_global_init done (by cli_open_client: not before it is needed) */
 	dp_markings marks;      /* cli_markings: as last read or fetched ... */
 	int64_t marks_at;       /* ... at this time (0: not yet) */
 	dp_records_sched records; /* cli_records: as last read or fetched ... */
@@ -245,6 +247,21 @@ int cli_load_answer(cli_ctx *x);
  * default lookahead); its failures are warnings, not errors.
  */
 int cli_open_client(cli_ctx *x);
+/*
+ * A long-lived process's session (denpo/session.c: `inbox --watch`, `ui`,
+ * `outbox send`): no core dumps; SIGINT, SIGTERM and SIGHUP set the stop
+ * flag (cli_stopping) instead of killing the process, so it returns
+ * through main and cli_close wipes the keys; then cli_open_client.  The
+ * client abandons a request under way when the flag is set
+ * (dp_client_set_stop); loops check cli_stopping and return; a failure
+ * after the flag is set is recorded, not printed.  Returns an exit code.
+ */
+int cli_session_open(cli_ctx *x);
+int cli_stopping(void);
+/* Readable once the stop flag is set (a byte per signal): an event loop's wake-up (denpo ui); -1 before the session. */
+int cli_stop_fd(void);
+/* The flag itself, for dp_client_set_stop (cli_open_client hands it to every client). */
+const volatile sig_atomic_t *cli_stop_flag(void);
 /*
  * A long-lived process (denpo ui) whose switch was away (x->offline): try
  * it again -- witness the log (cli_log_upkeep: a fork is exit 3), which

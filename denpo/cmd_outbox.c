@@ -27,8 +27,9 @@ static const char outbox_help[] =
 	"           FAILED: the switch refused it for a reason that will not go away by\n"
 	"           itself (e.g. no recipient resolves); it is kept, never sent again\n"
 	"           by itself\n"
-	"  send     submit everything that waits now (not the FAILED ones); exit 1 if\n"
-	"           any was not sent\n"
+	"  send     submit everything that waits now (not the FAILED ones), over one\n"
+	"           connection; exit 1 if any was not sent.  Ctrl-C, SIGTERM or SIGHUP\n"
+	"           stop it between two cables (the rest wait), its keys wiped\n"
 	"  retry    send entry ID again, FAILED or not (after its cause was fixed)\n"
 	"  delete   discard entry ID; if an earlier attempt had sealed it, it says so:\n"
 	"           that attempt may have reached the switch (see `denpo sent`)\n"
@@ -114,7 +115,8 @@ static int discard(cli_ctx *x, const char *id, const char *what)
 
 static int send_all(cli_ctx *x, const char *only)
 {
-	int ec = cli_open_client(x);
+	/* several cables over one connection; a signal stops it between two, the keys wiped */
+	int ec = cli_session_open(x);
 	if (ec)
 		return ec;
 	if (x->offline)

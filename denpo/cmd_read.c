@@ -182,7 +182,12 @@ static const char inbox_help[] =
 	"device holds and has not acknowledged, each checked with what the device kept\n"
 	"(as `denpo read` offline), under a line that says so; --json adds\n"
 	"\"offline\": true and \"unchecked\" (held, but never checked here).  --watch\n"
-	"then tries the switch every 5 s and watches as usual once it answers.\n";
+	"then tries the switch every 5 s and watches as usual once it answers.\n"
+	"--watch is one session: the keystore unlocked once and one connection to the\n"
+	"switch kept open for every long poll.  When the switch goes away during the\n"
+	"watch (restarted, the network down), it is tried every 5 s and the watch goes\n"
+	"on once it answers.  Ctrl-C, SIGTERM or SIGHUP end it (exit 0), the keys wiped\n"
+	"from memory first.\n";
 
 static void print_item(const dp_inbox_item *it)
 {
@@ -214,6 +219,30 @@ static void list_json(const bind_list *l, json_t *cables)
 	dp_json_print(j);
 }
 
+#define WATCH_OFFLINE_S 5
+/*
+ * The switch cannot be reached (x->offline): tried again every few
+ * seconds (a signal ends the wait) until it answers.  An exit code: a fork
+ * found on the way stops the watch, as always.
+ */
+static int watch_wait_switch(cli_ctx *x)
+{
+	fprintf(stderr, "denpo: offline: watching for the switch (tried every %d s); new cables are listed once "
+			"it answers\n", WATCH_OFFLINE_S);
+	while (x->offline) {
+		if (!cli_stopping())
+			sleep(WATCH_OFFLINE_S); /* a signal ends it early */
+		if (cli_stopping())
+			return EXIT_OK;
+		int ec = cli_reconnect(x);
+		if (ec)
+			return ec;
+	}
+	memset(&x->err, 0, sizeof x->err);
+	fprintf(stderr, "denpo: the switch answers again\n");
+	return EXIT_OK;
+}
+
 static int watch(cli_ctx *x)
 {
 	/*
@@ -222,13 +251,20 @@ static int watch(cli_ctx *x)
 	 * A cable that fails its checks stops the watch (exit 3), as a fork does.
 	 */
 	int64_t after = 0, last_upkeep = dp_now();
-	for (;;) {
+	while (!cli_stopping()) {
 		bind_query q = {.wait = 60, .after = after};
 		outbox_upkeep(x); /* each pass: a post's outbox empties as soon as the switch answers */
 		bind_list l;
 		int ec = bind_list_get(x, &q, &l);
+		if (ec && !cli_stopping() && cli_unreachable(x, x->err.rc)) {
+			/* the switch went away (restarted, the network down): wait for it, then go on */
+			x->offline = 1;
+			if ((ec = watch_wait_switch(x)))
+				return ec;
+			continue;
+		}
 		if (ec)
-			return ec;
+			return cli_stopping() ? EXIT_OK : ec; /* a signal ended the long poll: a clean end */
 		for (size_t i = 0; i < l.n; i++) {
 			const dp_inbox_item *it = &l.items[i].it;
 			if (it->seq <= after)
@@ -261,6 +297,7 @@ static int watch(cli_ctx *x)
 			cli_keys_upkeep(x);
 		}
 	}
+	return EXIT_OK;
 }
 
 /*
@@ -308,21 +345,14 @@ static int inbox_held(cli_ctx *x)
 }
 
 /* A watch begun without the switch: what is held, then the switch tried every few seconds until it answers. */
-#define WATCH_OFFLINE_S 5
 static int watch_offline(cli_ctx *x)
 {
 	int ec = inbox_held(x);
 	if (ec)
 		return ec;
 	fflush(stdout);
-	fprintf(stderr, "denpo: offline: watching for the switch (tried every %d s); new cables are listed once "
-			"it answers\n", WATCH_OFFLINE_S);
-	while (x->offline) {
-		sleep(WATCH_OFFLINE_S);
-		if ((ec = cli_reconnect(x))) /* a fork stops the watch, as always */
-			return ec;
-	}
-	fprintf(stderr, "denpo: the switch answers again\n");
+	if ((ec = watch_wait_switch(x)) || cli_stopping())
+		return ec;
 	return watch(x);
 }
 
@@ -358,9 +388,10 @@ int cmd_inbox(cli_ctx *x, int argc, char **argv)
 	if (cli_home(x, 0))
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
 	x->offline_ok = 1;
-	int ec = cli_open_client(x);
+	/* --watch runs for days: one session (denpo/session.c), wiped however it ends */
+	int ec = w ? cli_session_open(x) : cli_open_client(x);
 	if (ec)
-		return ec;
+		return cli_stopping() ? EXIT_OK : ec;
 	if (x->offline && w)
 		return watch_offline(x);
 	if (x->offline)

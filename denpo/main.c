@@ -96,8 +96,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	dp_json_wipe_allocs(); /* a draft's text passes through jansson: wiped when freed */
-	if (dp_crypto_init() || dp_client_global_init()) {
-		fprintf(stderr, "denpo: cannot initialise the crypto/network libraries\n");
+	/* the network library is initialised by the first command that connects (cli_open_client) */
+	if (dp_crypto_init()) {
+		fprintf(stderr, "denpo: cannot initialise the crypto library\n");
 		return EXIT_ERR;
 	}
 	int ec = -1;
@@ -111,7 +112,8 @@ int main(int argc, char **argv)
 		ec = EXIT_USAGE;
 	}
 	cli_close(&x);
-	dp_client_global_cleanup();
+	if (x.net_init)
+		dp_client_global_cleanup();
 	fflush(stdout);
 	return ec;
 }

@@ -200,7 +200,7 @@ int outbox_flush(cli_ctx *x, int retry_failed, outbox_report *rep)
 		drafts_unlock();
 		return r;
 	}
-	for (size_t i = 0; i < json_array_size(list); i++) {
+	for (size_t i = 0; i < json_array_size(list) && !cli_stopping(); i++) {
 		const json_t *e = json_array_get(list, i);
 		const char *id = json_string_value(json_object_get(e, "id"));
 		const char *subj = json_string_value(json_object_get(e, "subject"));

@@ -48,7 +48,7 @@ static void join(char *out, size_t cap, const char (*l)[DP_NAME_MAX + 1], size_t
 static int submit(cli_ctx *x, const uint8_t *sub, size_t n, dp_submit_result *res, int decoy)
 {
 	int r = DP_ENET, tries = x->ans.switches.n > 1 ? 1 : 4;
-	for (int attempt = 0; attempt < tries; attempt++) {
+	for (int attempt = 0; attempt < tries && !(attempt && cli_stopping()); attempt++) {
 		if (attempt && !x->quiet)
 			fprintf(stderr, "denpo: %s; retrying in %d s (same cable)\n", dp_client_message(x->cl),
 				1 << (attempt - 1));

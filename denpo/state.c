@@ -108,8 +108,8 @@ static int vfail(cli_ctx *x, int rc, const char *hint, int phrase, const char *f
 	snprintf(x->err.message, sizeof x->err.message, "%.400s%s%s%s", phrase ? dp_strerror(rc) : what,
 		 msg && *msg ? " (" : "", msg && *msg ? msg : "", msg && *msg ? ")" : "");
 	snprintf(x->err.hint, sizeof x->err.hint, "%s", hint ? hint : "");
-	if (x->quiet)
-		return cli_exit_code(rc);
+	if (x->quiet || cli_stopping())
+		return cli_exit_code(rc); /* recorded; a process asked to end says no more */
 	fprintf(stderr, "denpo: %s", what);
 	if (phrase)
 		fprintf(stderr, ": %s", dp_strerror(rc));
@@ -517,6 +517,10 @@ int cli_open_client(cli_ctx *x)
 	if (memcmp(x->ks->sign_pk, x->ans.device_id, DP_ED25519_PK) != 0)
 		return cli_fail(x, DP_EINVAL, "import the answer made for this device's request",
 				"the enrolment answer names another device than this keystore");
+	/* libcurl (and OpenSSL's TLS library) set up only by a command that connects */
+	if (!x->net_init && dp_client_global_init())
+		return cli_fail(x, DP_ENET, NULL, "cannot initialise the network library");
+	x->net_init = 1;
 	dp_client_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.switches = &x->ans.switches;
@@ -535,6 +539,7 @@ int cli_open_client(cli_ctx *x)
 	int r = dp_client_new(&x->cl, &cfg);
 	if (r)
 		return cli_fail(x, r, NULL, "cannot set up the connection to %s", x->ans.switches.url[0]);
+	dp_client_set_stop(x->cl, cli_stop_flag()); /* set only in a session (denpo/session.c) */
 	/*
 	 * Witness the log first, in every command that connects (`key` too,
 	 * which runs its key upkeep itself): a switch showing a forked log gets

@@ -39,8 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -897,7 +895,8 @@ static const char ui_help[] =
 	"  --port N    listen on port N (default: any free port)\n"
 	"  --no-open   do not start a browser; print the one-time link instead\n";
 
-static void on_signal(evutil_socket_t fd, short what, void *arg)
+/* SIGINT, SIGTERM, SIGHUP (denpo/session.c): a request under way was abandoned; the loop ends. */
+static void on_stop(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
@@ -990,16 +989,13 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage("ui", "unexpected argument '%s'", argv[optind]);
-	/* nothing this process reads may reach a core file */
-	struct rlimit none = {0, 0};
-	setrlimit(RLIMIT_CORE, &none);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (cli_home(x, 0))
 		return cli_fail(x, DP_ENOTFOUND, "run `denpo init` first", "no state directory %s", x->home);
 	x->offline_ok = 1; /* a post cut off from the switch still reads what it holds and drafts */
-	int ec = cli_open_client(x);
+	/* one session for as long as it runs (denpo/session.c): no core file, the keys wiped at the end */
+	int ec = cli_session_open(x);
 	if (ec)
-		return ec;
+		return cli_stopping() ? EXIT_OK : ec;
 	ui_app a = {.x = x, .online = !x->offline, .last_contact = x->offline ? 0 : dp_now()};
 	if (x->offline)
 		fprintf(stderr, "denpo ui: offline: the switch cannot be reached; the cables on this device can "
@@ -1026,19 +1022,18 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 	};
 	ui_assets(&cfg.assets, &cfg.nassets);
 	int r = dp_webui_start(a.base, &cfg, &a.w);
-	struct event *sig_int = NULL, *sig_term = NULL, *upkeep = NULL;
+	struct event *stop = NULL, *upkeep = NULL;
 	if (r) {
 		x->quiet = 0;
 		ec = cli_fail(x, r, port ? "choose another --port, or leave it out for any free one" : NULL,
 			      "cannot listen on 127.0.0.1:%u", (unsigned)port);
 		goto out;
 	}
-	sig_int = evsignal_new(a.base, SIGINT, on_signal, a.base);
-	sig_term = evsignal_new(a.base, SIGTERM, on_signal, a.base);
+	/* the session's signals (not libevent's: a request under way is abandoned at once) */
+	stop = event_new(a.base, cli_stop_fd(), EV_READ, on_stop, a.base);
 	upkeep = event_new(a.base, -1, EV_PERSIST, on_upkeep, &a);
 	struct timeval every = {UPKEEP_SECONDS, 0};
-	if (!sig_int || !sig_term || !upkeep || evsignal_add(sig_int, NULL) || evsignal_add(sig_term, NULL) ||
-	    event_add(upkeep, &every)) {
+	if (!stop || !upkeep || event_add(stop, NULL) || event_add(upkeep, &every)) {
 		x->quiet = 0;
 		ec = cli_fail(x, DP_ENOMEM, NULL, "cannot start the interface");
 		goto out;
@@ -1059,16 +1054,14 @@ int cmd_ui(cli_ctx *x, int argc, char **argv)
 	       (unsigned)dp_webui_port(a.w));
 	fflush(stdout);
 	sodium_memzero(url, sizeof url);
-	event_base_dispatch(a.base);
+	event_base_dispatch(a.base); /* a signal before it: the stop pipe is readable, it ends at once */
 	printf("denpo ui: stopped\n");
 out:
 	page_spent(&a);
 	if (upkeep)
 		event_free(upkeep);
-	if (sig_int)
-		event_free(sig_int);
-	if (sig_term)
-		event_free(sig_term);
+	if (stop)
+		event_free(stop);
 	dp_webui_free(a.w);
 	event_base_free(a.base);
 	json_decref(a.opened);

@@ -2,10 +2,18 @@
  * lib/client.c - libcurl client of the switch's API (docs/api.md).
  *
  * One CURL easy handle per dp_client so the TLS connection is reused
- * between calls.  Answers are read into capped buffers and parsed with
+ * between calls: curl_easy_reset before each request resets the options,
+ * not the handle's connection cache, so every request of a long-lived
+ * process (`denpo ui`, `inbox --watch`, the outbox) goes over the one
+ * kept-alive connection (one TLS handshake; the switch closes it after
+ * its idle_timeout).  A kept connection the switch closed -- idle, or
+ * restarted -- is found dead by libcurl before the request is sent, or
+ * the request sent on it gets no byte back, and libcurl connects anew
+ * and sends it again by itself.  Answers are read into capped buffers and parsed with
  * jansson; every string taken from an answer is length-checked and free of
  * control characters (it may end up on an officer's terminal).
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +60,7 @@ struct dp_client {
 	int64_t date;  /* the Date header of the answer being read (0: none) */
 	int64_t skew;  /* the switch's clock minus this device's, as last seen */
 	int skew_from; /* 0 unknown, SKEW_DATE, SKEW_API (a time the API states wins for good) */
+	const volatile sig_atomic_t *stop; /* set: the process is ending (dp_client_set_stop) */
 };
 
 #define SKEW_DATE 1
@@ -69,6 +78,9 @@ const char *dp_client_url(const dp_client *c) { return c->sw.url[c->cur]; }
 long dp_client_http_status(const dp_client *c) { return c->status; }
 int dp_client_pin_failed(const dp_client *c) { return c->pin_failed; }
 void dp_client_clear_message(dp_client *c) { c->msg[0] = 0; }
+void dp_client_set_stop(dp_client *c, const volatile sig_atomic_t *stop) { c->stop = stop; }
+
+static int stopped(const dp_client *c) { return c->stop && *c->stop; }
 
 /* The message of the last failure (c may be NULL: a parser called without a client). */
 __attribute__((format(printf, 2, 3))) static void set_msg(dp_client *c, const char *fmt, ...)
@@ -290,7 +302,14 @@ static void clock_note_msg(dp_client *c)
  * change), DOWN (no usable reply from this address: try the next) or PIN
  * (another key answered: stop).
  */
-enum { ANSWERED, DOWN, PIN };
+enum { ANSWERED, DOWN, PIN, STOP };
+
+/* libcurl's progress callback (at least once a second, waits included): non-zero ends the transfer. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return stopped(ud);
+}
 
 /* One attempt of a request at c->url (request() below); *how: ANSWERED, DOWN or PIN. */
 static int attempt(dp_client *c, const char *path, int post, const uint8_t *body, size_t blen,
@@ -348,6 +367,11 @@ static int attempt(dp_client *c, const char *path, int post, const uint8_t *body
 	bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_HEADERDATA, c) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK;
+	if (c->stop) {
+		bad |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, c) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
+	}
 	if (post) {
 		bad |= curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK;
 		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "") != CURLE_OK;
@@ -362,6 +386,11 @@ static int attempt(dp_client *c, const char *path, int post, const uint8_t *body
 	curl_slist_free_all(hdrs);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
 	skew_seen(c, c->date, SKEW_DATE);
+	if (cr == CURLE_ABORTED_BY_CALLBACK) {
+		*how = STOP;
+		set_msg(c, "%s", "the request was abandoned: this process is ending");
+		return DP_ENET;
+	}
 	if (cr == CURLE_WRITE_ERROR && c->toobig) {
 		set_msg(c, "%s", "the switch's answer is larger than allowed");
 		return DP_ETOOBIG;
@@ -484,10 +513,15 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 			size_t i = (c->cur + k) % n;
 			c->url = c->sw.url[i];
 			buf_cut(resp, len0);
+			if (stopped(c)) {
+				c->status = 0;
+				set_msg(c, "%s", "the request was abandoned: this process is ending");
+				return DP_ENET;
+			}
 			r = attempt(c, path, post, body, blen, resp, big, wait, &how);
 			c->pin_failed = how == PIN;
-			if (how == PIN)
-				return r; /* never past another key: the message says so */
+			if (how == PIN || how == STOP)
+				return r; /* never past another key: the message says so; or ending */
 			if (how == ANSWERED) {
 				if (i != c->cur) {
 					c->cur = i;

@@ -34,6 +34,7 @@
 #ifndef DENPO_CLIENT_H
 #define DENPO_CLIENT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "denpo/age.h"
@@ -98,6 +99,14 @@ int dp_client_pin_failed(const dp_client *c);
 const char *dp_client_url(const dp_client *c);
 /* Forget the last failure's message (after reporting it, so later errors do not repeat it). */
 void dp_client_clear_message(dp_client *c);
+/*
+ * A long-lived process's stop flag (denpo/session.c; NULL: none): once
+ * *stop is set (by a signal handler), a request under way -- a long poll
+ * included -- is abandoned within a second and no other is started, nor
+ * is another address or a retry tried; the call returns DP_ENET and
+ * dp_client_message says the process is ending.
+ */
+void dp_client_set_stop(dp_client *c, const volatile sig_atomic_t *stop);
 /* HTTP status of the last request (0 if none was answered). */
 long dp_client_http_status(const dp_client *c);
 /*
