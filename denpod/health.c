@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "denpod/cable_rules.h"
 #include "denpod/conn.h"
 #include "denpod/detect_srv.h"
 #include "denpod/health.h"
@@ -36,6 +37,8 @@ struct dpd_health {
 	dpm_gauges db;
 	int64_t db_ms; /* when read; 0: never */
 	int server_bytes; /* db.db_bytes came from the database server (PostgreSQL) */
+	dpm_serial *mrn;  /* db.mrn's rows */
+	size_t mrn_cap;
 };
 
 static int64_t mono_ms(void)
@@ -221,6 +224,33 @@ static int count_line(void *ctx, const char *line)
 	return DP_OK;
 }
 
+static int serial_row(void *ctx, const char *post, int64_t serial)
+{
+	struct dpd_health *h = ctx;
+	if (h->db.nmrn == h->mrn_cap) {
+		size_t cap = h->mrn_cap ? 2 * h->mrn_cap : 16;
+		dpm_serial *p = realloc(h->mrn, cap * sizeof *p);
+		if (!p)
+			return DP_ENOMEM;
+		h->mrn = p;
+		h->mrn_cap = cap;
+	}
+	dpm_serial *e = &h->mrn[h->db.nmrn++];
+	snprintf(e->post, sizeof e->post, "%s", post);
+	e->serial = serial > 0 ? (uint64_t)serial : 0;
+	return DP_OK;
+}
+
+/* Each post's MRN serial this year, with the limit and the warning (denpod/cable_rules.h). */
+static void mrn_gauges(struct dpd_health *h, int64_t now)
+{
+	h->db.nmrn = 0;
+	h->db.have_mrn = dps_mrn_serials(h->srv->store, dpr_mrn_year(now), 0, serial_row, h) == DP_OK;
+	h->db.mrn = h->mrn;
+	h->db.mrn_limit = DPR_MRN_END - 1;
+	h->db.mrn_warn = DPR_MRN_WARN;
+}
+
 /* Queue, overdue and the witnessed checkpoint: from the database, at most DPM_DB_CACHE_S old. */
 static void db_gauges(struct dpd_health *h, int64_t now)
 {
@@ -237,6 +267,7 @@ static void db_gauges(struct dpd_health *h, int64_t now)
 			       dps_log_cosigs(s, c.size, 1024, count_line,
 					      &h->db.witnessed_cosigners) == DP_OK;
 	h->db.witnessed_age = (double)(now - c.t);
+	mrn_gauges(h, now);
 }
 
 static void gauges(struct dpd_health *h, dpm_gauges *g)
@@ -369,5 +400,6 @@ void dph_close(dpd_server *srv)
 		evhttp_free(h->http); /* frees the waiting requests with their connections */
 	if (h->timer)
 		event_free(h->timer);
+	free(h->mrn);
 	free(h);
 }
