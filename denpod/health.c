@@ -37,8 +37,6 @@ struct dpd_health {
 	dpm_gauges db;
 	int64_t db_ms; /* when read; 0: never */
 	int server_bytes; /* db.db_bytes came from the database server (PostgreSQL) */
-	dpm_serial *mrn;  /* db.mrn's rows */
-	size_t mrn_cap;
 };
 
 static int64_t mono_ms(void)
@@ -226,29 +224,22 @@ static int count_line(void *ctx, const char *line)
 
 static int serial_row(void *ctx, const char *post, int64_t serial)
 {
-	struct dpd_health *h = ctx;
-	if (h->db.nmrn == h->mrn_cap) {
-		size_t cap = h->mrn_cap ? 2 * h->mrn_cap : 16;
-		dpm_serial *p = realloc(h->mrn, cap * sizeof *p);
-		if (!p)
-			return DP_ENOMEM;
-		h->mrn = p;
-		h->mrn_cap = cap;
-	}
-	dpm_serial *e = &h->mrn[h->db.nmrn++];
-	snprintf(e->post, sizeof e->post, "%s", post);
-	e->serial = serial > 0 ? (uint64_t)serial : 0;
+	dpm_gauges *g = ctx;
+	(void)post; /* no post becomes a label (metrics.h) */
+	uint64_t v = serial > 0 ? (uint64_t)serial : 0;
+	if (v > g->mrn_max)
+		g->mrn_max = v;
+	g->mrn_near += dpr_mrn_high(serial);
 	return DP_OK;
 }
 
-/* Each post's MRN serial this year, with the limit and the warning (denpod/cable_rules.h). */
+/* The highest MRN serial this year and the posts near the limit (denpod/cable_rules.h). */
 static void mrn_gauges(struct dpd_health *h, int64_t now)
 {
-	h->db.nmrn = 0;
-	h->db.have_mrn = dps_mrn_serials(h->srv->store, dpr_mrn_year(now), 0, serial_row, h) == DP_OK;
-	h->db.mrn = h->mrn;
-	h->db.mrn_limit = DPR_MRN_END - 1;
-	h->db.mrn_warn = DPR_MRN_WARN;
+	dpm_gauges *g = &h->db;
+	g->mrn_max = g->mrn_near = 0;
+	g->mrn_limit = DPR_MRN_END - 1;
+	g->have_mrn = dps_mrn_serials(h->srv->store, dpr_mrn_year(now), 0, serial_row, g) == DP_OK;
 }
 
 /* Queue, overdue and the witnessed checkpoint: from the database, at most DPM_DB_CACHE_S old. */
@@ -400,6 +391,5 @@ void dph_close(dpd_server *srv)
 		evhttp_free(h->http); /* frees the waiting requests with their connections */
 	if (h->timer)
 		event_free(h->timer);
-	free(h->mrn);
 	free(h);
 }

@@ -219,24 +219,20 @@ static int store_log(dp_buf *out, const dpm_counters *m, const dpm_gauges *g)
 static int serials(dp_buf *out, const dpm_gauges *g)
 {
 	int r = head(out, "denpod_mrn_serial_max", "gauge",
-		     "The last MRN serial each post was given this UTC year (the counter that "
-		     "numbers its cables; a post appears with its first cable of the year).");
-	uint64_t near = 0;
-	for (size_t i = 0; !r && i < g->nmrn; i++) {
-		r = dp_buf_printf(out, "denpod_mrn_serial_max{post=\"%s\"} %llu\n", g->mrn[i].post,
-				  (unsigned long long)g->mrn[i].serial);
-		near += g->mrn[i].serial >= g->mrn_warn;
-	}
+		     "The highest MRN serial any post was given this UTC year (no post is named: "
+		     "the switch's log and `denpod check` name those near the limit).");
+	if (!r) /* up to 15 digits: %g would round them */
+		r = dp_buf_printf(out, "denpod_mrn_serial_max %llu\n", (unsigned long long)g->mrn_max);
 	if (!r)
 		r = head(out, "denpod_mrn_serial_limit", "gauge",
 			 "The last serial a post's MRNs can have in a year; past it the post's cables "
 			 "are refused until 1 January.");
-	if (!r) /* 15 digits: %g would round them */
+	if (!r)
 		r = dp_buf_printf(out, "denpod_mrn_serial_limit %llu\n", (unsigned long long)g->mrn_limit);
 	if (!r)
 		r = one(out, "denpod_mrn_posts_near_limit", "gauge",
 			"Posts whose serial this year is at or past the warning, a tenth of the limit "
-			"(the switch's log names them).", (double)near);
+			"(the switch's log and `denpod check` name them).", (double)g->mrn_near);
 	return r;
 }
 

@@ -9,9 +9,11 @@
  * loop: plain integers, no lock and no atomic, a few adds per request
  * (bench/README.md has the measured cost).  The labels are fixed tables:
  * route patterns (denpod/route.h), HTTP statuses the switch answers, the
- * four precedences, a few reasons, and the posts of the directory (the
- * operator's names; one series each, for the MRN serials).  Nothing a peer
- * sends becomes a label, and no officer, device, address or cable ever does.
+ * four precedences, a few reasons.  Nothing a peer sends becomes a label,
+ * and no officer, device, address or cable ever does; nor does a post: the
+ * MRN serials are one highest value and a count of posts near the limit,
+ * as a serial per post would tell whoever scrapes how busy each post is
+ * (the switch's log and `denpod check` name them).
  *
  * The detection metrics (a registry with a mutex, denpod/alerts.h) are
  * rendered after these by the metrics listener (denpod/health.h).
@@ -22,7 +24,6 @@
 #include <stdint.h>
 
 #include "denpo/buf.h"
-#include "denpo/cable.h"
 #include "denpod/route.h"
 
 /* Upper bounds (seconds) of the request latency buckets; +Inf is added. */
@@ -40,12 +41,6 @@ typedef struct {
 	uint64_t accepted[DPM_PRECS], delivered[DPM_PRECS];
 	uint64_t store_errors[DPM_STORE_REASONS];
 } dpm_counters;
-
-/* A post's last MRN serial of the year (denpod_mrn_serial_max). */
-typedef struct {
-	char post[DP_NAME_MAX + 1];
-	uint64_t serial;
-} dpm_serial;
 
 /* What the scrape reads afresh (or from a cache of at most DPM_DB_CACHE_S seconds). */
 #define DPM_DB_CACHE_S 2
@@ -66,10 +61,10 @@ typedef struct {
 	uint64_t fd_shortage;
 	uint64_t db_bytes;            /* denpod.db, its WAL */
 	int ready;                    /* /readyz would answer 200 (the database: the latest probe) */
-	int have_mrn;                 /* the MRN counters were read */
-	const dpm_serial *mrn;        /* this UTC year's, one per post that numbered a cable */
-	size_t nmrn;
-	uint64_t mrn_limit, mrn_warn; /* the last serial of a year; the serial warned at */
+	int have_mrn;                 /* the MRN counters of this UTC year were read */
+	uint64_t mrn_max;             /* the highest serial any post was given this year */
+	uint64_t mrn_near;            /* posts at or past the warning (DPR_MRN_WARN) */
+	uint64_t mrn_limit;           /* the last serial of a post's year */
 } dpm_gauges;
 
 /* A reply: its route, status and the seconds since the request was read. */
