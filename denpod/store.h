@@ -815,7 +815,7 @@ int dps_backup(dps_store *s, const char *path) DP_WUR;
  * MRNs handed out after a backup would be handed out again by the restored
  * switch: every counter of table mrn moves n numbers on, and each post
  * without a counter for year gets one that starts n numbers on (capped at
- * the MRN's six digits).  Inside the caller's transaction; *rows (may be
+ * DPR_MRN_END, one past the last serial: denpod/cable_rules.h).  Inside the caller's transaction; *rows (may be
  * NULL): the counters moved or made.
  */
 int dps_mrn_skip(dps_store *s, uint64_t n, int year, uint64_t *rows) DP_WUR;
