@@ -101,7 +101,7 @@ check "nothing sent by the refused ones" [ "$(D cable list | grep -c .)" = "$((n
 check "nothing said about TOKYO below the warning" not grep -q "MRN: post TOKYO" "$T/run.log"
 for i in 1 2 3; do
 	body "1. (C) Tokyo $i."
-	T_M[$i]=$(send ono.r HQ "tokyo $i") || no "tokyo send $i: $(cat "$T/send.err")"
+	T_M[i]=$(send ono.r HQ "tokyo $i") || no "tokyo send $i: $(cat "$T/send.err")"
 done
 check "TOKYO's MRNs: ${T_M[*]}" [ "${T_M[*]}" = "$YY TOKYO 100000000000000 $YY TOKYO 100000000000001 $YY TOKYO 100000000000002" ]
 check "the log warns once about TOKYO reaching 100000000000000" \
