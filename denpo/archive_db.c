@@ -414,11 +414,12 @@ int archive_row_retention(archive_row *r, const dp_records_sched *s)
 
 int archive_db_each(archive_db *a, const archive_filter *f, archive_row_cb cb, void *ctx)
 {
+	/* ties by MRN in number order: within a post and year, a wider serial is a later one */
 	sqlite3_stmt *st = prep(a, "SELECT " COLS " FROM records"
 				   " WHERE (?1 IS NULL OR mrn = ?1) AND (?2 IS NULL OR post = ?2)"
 				   " AND (?3 IS NULL OR instr(tags, ',' || ?3 || ',') > 0)"
 				   " AND (?4 = 0 OR created >= ?4) AND (?5 = 0 OR created <= ?5)"
-				   " ORDER BY created, mrn");
+				   " ORDER BY created, accepted, length(mrn), mrn");
 	if (!st)
 		return DP_EIO;
 	if (f->mrn)

@@ -498,6 +498,7 @@ int dpa_check_dir(const char *dir, FILE *out)
 	}
 	dps_snapshot_end(s);
 	print_scrub(s, out);
+	(void)dpk_mrn_warnings(s, dp_now(), out, "check: warning: "); /* said, not damage */
 	/* the archive's configuration against the directory: said, not damage */
 	if (dpp_records_warnings(s, c.records_post, c.records_required, records_warn, out) < 0)
 		fprintf(out, "check: warning: records: cannot read the directory\n");

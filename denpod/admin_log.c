@@ -18,6 +18,7 @@
 #include "denpo/num.h"
 #include "denpod/admin.h"
 #include "denpod/backup.h"
+#include "denpod/cable_rules.h"
 #include "denpo/encoding.h"
 #include "denpod/signer.h"
 #include "denpod/store.h"
@@ -268,7 +269,7 @@ static int log_show(const dpa_args *a, dps_store *s)
  * That bound counts every lost entry (fetches, keys: not only cables) and
  * misses entries committed after the last signed checkpoint, so when the
  * replaced database can be read (restore: old_db), its own counters are
- * taken instead (dps_mrn_merge): exact, no jump toward the 999999 cap.
+ * taken instead (dps_mrn_merge): exact, no jump toward the cap (DPR_MRN_END).
  */
 int dpa_signed_checkpoint(const dpc_config *c, const char *file, uint64_t restored,
 			  const char *what, dp_checkpoint *cp)
@@ -309,9 +310,6 @@ int dpa_signed_checkpoint(const dpc_config *c, const char *file, uint64_t restor
 	}
 	return 0;
 }
-
-/* A counter above this after a restore is reported: the post's MRNs end at 999999. */
-#define MRN_WARN 900000
 
 int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *restore,
 		 uint64_t lost_given, const char *cp_file, const char *old_db)
@@ -409,7 +407,7 @@ int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *
 	char high[512];
 	high[0] = 0;
 	if (!r && (lost || merged))
-		r = dps_mrn_high(s, MRN_WARN, high, sizeof high);
+		r = dps_mrn_high(s, DPR_MRN_WARN, high, sizeof high);
 	if (!r && restore)
 		r = dpa_log_admin(s, x, op, "RESTORE", restore);
 	r = x ? dpa_finish_txn(s, r) : r;
@@ -435,9 +433,11 @@ int dpa_rollback(const dpc_config *c, dps_store *s, const char *op, const char *
 		       "again.\n", (unsigned long long)lost, (unsigned long long)lost,
 		       (unsigned long long)lost, (unsigned long long)mrns);
 	if (high[0])
-		fprintf(stderr, "denpod: %s: warning: these MRN counters are above %d of 999999: %s.  When "
-				"one reaches 999999 that post can send nothing more until January: tell the "
-				"post\n", what, MRN_WARN, high);
+		fprintf(stderr, "denpod: %s: warning: these MRN counters are above %lld, a tenth of the "
+				"%lld serials of a post's year: %s.  When one reaches the limit that post "
+				"can send nothing more until January (docs/operations.md, \"MRN "
+				"serials\")\n", what, (long long)DPR_MRN_WARN, (long long)(DPR_MRN_END - 1),
+			high);
 	return 0;
 }
 

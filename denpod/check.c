@@ -10,6 +10,7 @@
 
 #include "denpo/crypto.h"
 #include "denpo/encoding.h"
+#include "denpod/cable_rules.h"
 #include "denpod/db.h"
 #include "denpod/check.h"
 #include "denpod/detect_srv.h"
@@ -179,6 +180,35 @@ static void db_line(void *ctx, const char *line)
 		snprintf(p->first, sizeof p->first, "%s", line);
 }
 
+/* ---- MRN serials near their limit ---- */
+
+struct mrn_warn {
+	FILE *out;
+	const char *prefix;
+	int year, n;
+};
+
+static int mrn_warn_one(void *ctx, const char *post, int64_t serial)
+{
+	struct mrn_warn *w = ctx;
+	char m[512];
+	dpr_mrn_warning(m, sizeof m, post, w->year, serial);
+	fprintf(w->out, "%s%s\n", w->prefix, m);
+	w->n++;
+	return DP_OK;
+}
+
+int dpk_mrn_warnings(dps_store *s, int64_t now, FILE *out, const char *prefix)
+{
+	struct mrn_warn w = {out, prefix, dpr_mrn_year(now), 0};
+	int r = dps_mrn_serials(s, w.year, DPR_MRN_WARN, mrn_warn_one, &w);
+	if (r) {
+		fprintf(out, "%sMRN: the serial counters cannot be read: %s\n", prefix, dp_strerror(r));
+		return -1;
+	}
+	return w.n;
+}
+
 /* ---- the start ---- */
 
 void dpk_start_refused(const dpc_config *cfg, const char *part, const char *detail)
@@ -240,6 +270,7 @@ int dpk_open_start(dps_store **out, const dpc_config *cfg)
 		dps_close(s);
 		return DP_ESTATE;
 	}
+	(void)dpk_mrn_warnings(s, dp_now(), stderr, "denpod: warning: ");
 	*out = s;
 	return DP_OK;
 }

@@ -64,9 +64,18 @@ int dpk_cable_read(dps_store *s, const dps_cable *c, dp_buf *data, dp_logent *e,
  * once a second for DPK_PG_START_WAIT seconds, saying so: a standby being
  * promoted takes seconds, and an instance started meanwhile waits for it
  * rather than exiting to its supervisor's restart (scripts/failover-drill).
+ * A database that opens is asked for the MRN counters near their limit
+ * (dpk_mrn_warnings, on stderr: the switch's log).
  */
 #define DPK_PG_START_WAIT 30
 int dpk_open_start(dps_store **s, const dpc_config *cfg) DP_WUR;
+/*
+ * One line "<prefix><dpr_mrn_warning>" on out for each post whose serial
+ * this year (UTC, now) is at or past DPR_MRN_WARN (denpod/cable_rules.h):
+ * at the start and in `denpod check`.  The count of posts named, or -1 if
+ * the counters cannot be read (said on out too).
+ */
+int dpk_mrn_warnings(dps_store *s, int64_t now, FILE *out, const char *prefix);
 /* A start refused for damage found elsewhere (the log): the same alert. */
 void dpk_start_refused(const dpc_config *cfg, const char *part, const char *detail);
 

@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "denpod/cable_rules.h"
 #include "denpod/conn.h"
 #include "denpod/detect_srv.h"
 #include "denpod/health.h"
@@ -221,6 +222,26 @@ static int count_line(void *ctx, const char *line)
 	return DP_OK;
 }
 
+static int serial_row(void *ctx, const char *post, int64_t serial)
+{
+	dpm_gauges *g = ctx;
+	(void)post; /* no post becomes a label (metrics.h) */
+	uint64_t v = serial > 0 ? (uint64_t)serial : 0;
+	if (v > g->mrn_max)
+		g->mrn_max = v;
+	g->mrn_near += dpr_mrn_high(serial);
+	return DP_OK;
+}
+
+/* The highest MRN serial this year and the posts near the limit (denpod/cable_rules.h). */
+static void mrn_gauges(struct dpd_health *h, int64_t now)
+{
+	dpm_gauges *g = &h->db;
+	g->mrn_max = g->mrn_near = 0;
+	g->mrn_limit = DPR_MRN_END - 1;
+	g->have_mrn = dps_mrn_serials(h->srv->store, dpr_mrn_year(now), 0, serial_row, g) == DP_OK;
+}
+
 /* Queue, overdue and the witnessed checkpoint: from the database, at most DPM_DB_CACHE_S old. */
 static void db_gauges(struct dpd_health *h, int64_t now)
 {
@@ -237,6 +258,7 @@ static void db_gauges(struct dpd_health *h, int64_t now)
 			       dps_log_cosigs(s, c.size, 1024, count_line,
 					      &h->db.witnessed_cosigners) == DP_OK;
 	h->db.witnessed_age = (double)(now - c.t);
+	mrn_gauges(h, now);
 }
 
 static void gauges(struct dpd_health *h, dpm_gauges *g)

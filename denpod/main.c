@@ -242,8 +242,10 @@ static const struct cmd cmds[] = {
 			"  Envelope-Hash of its cable-accepted log entry, and the rows that point into\n"
 			"  the log (each cable and device has its entry and says what it says; each\n"
 			"  cable's delivery rows are the recipients its entries list).  Lists each\n"
-			"  damaged copy with where it is.  Exit 0: no damage; 1: damage found (see\n"
-			"  docs/operations.md, \"Damage and recovery\"); 2: usage.\n"},
+			"  damaged copy with where it is.  Warns (not damage) of each post whose MRN\n"
+			"  serial this year is past a tenth of its limit (docs/operations.md, \"MRN\n"
+			"  serials\").  Exit 0: no damage; 1: damage found (see docs/operations.md,\n"
+			"  \"Damage and recovery\"); 2: usage.\n"},
 	{"backup", NULL, O_DATA, dpa_backup, "denpod backup DEST --data DIR\n"
 			 "  Writes a backup into DEST, a new directory (an existing non-empty one is\n"
 			 "  refused: a backup is never overwritten), beside a running switch, which\n"

@@ -216,6 +216,26 @@ static int store_log(dp_buf *out, const dpm_counters *m, const dpm_gauges *g)
 	return r;
 }
 
+static int serials(dp_buf *out, const dpm_gauges *g)
+{
+	int r = head(out, "denpod_mrn_serial_max", "gauge",
+		     "The highest MRN serial any post was given this UTC year (no post is named: "
+		     "the switch's log and `denpod check` name those near the limit).");
+	if (!r) /* up to 15 digits: %g would round them */
+		r = dp_buf_printf(out, "denpod_mrn_serial_max %llu\n", (unsigned long long)g->mrn_max);
+	if (!r)
+		r = head(out, "denpod_mrn_serial_limit", "gauge",
+			 "The last serial a post's MRNs can have in a year; past it the post's cables "
+			 "are refused until 1 January.");
+	if (!r)
+		r = dp_buf_printf(out, "denpod_mrn_serial_limit %llu\n", (unsigned long long)g->mrn_limit);
+	if (!r)
+		r = one(out, "denpod_mrn_posts_near_limit", "gauge",
+			"Posts whose serial this year is at or past the warning, a tenth of the limit "
+			"(the switch's log and `denpod check` name them).", (double)g->mrn_near);
+	return r;
+}
+
 int dpm_render(const dpm_counters *m, const dpm_gauges *g, const char *version, dpm_label_fn method,
 	       dpm_label_fn pattern, dp_buf *out)
 {
@@ -240,5 +260,7 @@ int dpm_render(const dpm_counters *m, const dpm_gauges *g, const char *version, 
 		r = connections(out, g);
 	if (!r)
 		r = store_log(out, m, g);
+	if (!r && g->have_mrn)
+		r = serials(out, g);
 	return r;
 }

@@ -10,7 +10,10 @@
  * (bench/README.md has the measured cost).  The labels are fixed tables:
  * route patterns (denpod/route.h), HTTP statuses the switch answers, the
  * four precedences, a few reasons.  Nothing a peer sends becomes a label,
- * and no officer, device, address or cable ever does.
+ * and no officer, device, address or cable ever does; nor does a post: the
+ * MRN serials are one highest value and a count of posts near the limit,
+ * as a serial per post would tell whoever scrapes how busy each post is
+ * (the switch's log and `denpod check` name them).
  *
  * The detection metrics (a registry with a mutex, denpod/alerts.h) are
  * rendered after these by the metrics listener (denpod/health.h).
@@ -58,6 +61,10 @@ typedef struct {
 	uint64_t fd_shortage;
 	uint64_t db_bytes;            /* denpod.db, its WAL */
 	int ready;                    /* /readyz would answer 200 (the database: the latest probe) */
+	int have_mrn;                 /* the MRN counters of this UTC year were read */
+	uint64_t mrn_max;             /* the highest serial any post was given this year */
+	uint64_t mrn_near;            /* posts at or past the warning (DPR_MRN_WARN) */
+	uint64_t mrn_limit;           /* the last serial of a post's year */
 } dpm_gauges;
 
 /* A reply: its route, status and the seconds since the request was read. */

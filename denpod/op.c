@@ -42,6 +42,11 @@ static void refuse(dpd_op *op)
 					  "a new cable needs a new id");
 	else if (op->result == DP_ESTORE)
 		snprintf(msg, sizeof msg, "the switch could not store the request; retry");
+	else if (op->result == DP_ETOOBIG && op->type == &dpd_op_submit)
+		snprintf(msg, sizeof msg, "the originating post has used every MRN serial of this "
+					  "year (999999999999999): its cables are refused until 1 "
+					  "January; tell the switch's operator (docs/operations.md, "
+					  "\"MRN serials\")"); /* dpr_mrn: the post's year is full */
 	else if (op->result == DP_ENOSPC)
 		snprintf(msg, sizeof msg, "the switch's disk is full: nothing of this request was "
 					  "stored; its operator must free space on the switch, then "

@@ -41,7 +41,7 @@ const char *dps_status_name(int status);
 #define DPS_TZ_MAX 64
 #define DPS_FULLNAME_MAX 128
 #define DPS_AGE_MAX DP_AGE_RECIPIENT_MAX /* an age1pq1 recipient */
-#define DPS_MRN_MAX 64
+#define DPS_MRN_MAX DP_MRN_MAX
 /*
  * Records of a device that are not closed (now < Not-After + DP_EPOCH_SKEW)
  * at any one time: POST /v1/keys refuses more, so a device's windows
@@ -815,7 +815,7 @@ int dps_backup(dps_store *s, const char *path) DP_WUR;
  * MRNs handed out after a backup would be handed out again by the restored
  * switch: every counter of table mrn moves n numbers on, and each post
  * without a counter for year gets one that starts n numbers on (capped at
- * the MRN's six digits).  Inside the caller's transaction; *rows (may be
+ * DPR_MRN_END, one past the last serial: denpod/cable_rules.h).  Inside the caller's transaction; *rows (may be
  * NULL): the counters moved or made.
  */
 int dps_mrn_skip(dps_store *s, uint64_t n, int year, uint64_t *rows) DP_WUR;
@@ -832,9 +832,16 @@ int dps_mrn_merge(dps_store *s, const char *path, uint64_t *rows) DP_WUR;
 /*
  * The counters whose next serial is above `above`, as "POST YEAR (next
  * NNNNNN), ..." into out (cut short to cap; "" if none): the posts to warn
- * about before their MRNs run out (a post's sixth digit ends at 999999).
+ * about before their MRNs run out (DPR_MRN_WARN, denpod/cable_rules.h).
  */
 int dps_mrn_high(dps_store *s, int64_t above, char *out, size_t cap) DP_WUR;
+/*
+ * Each post's last serial handed out in year, for the posts with one at or
+ * above min (0: every post that numbered a cable that year), by post name:
+ * cb(ctx, post, serial); a non-zero return stops the walk and is returned.
+ */
+int dps_mrn_serials(dps_store *s, int year, int64_t min,
+		    int (*cb)(void *ctx, const char *post, int64_t serial), void *ctx) DP_WUR;
 
 /*
  * ---- the archive's record copies (api_records.c, denpo/records.h) ----

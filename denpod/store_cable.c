@@ -102,7 +102,33 @@ static int mrn_counter_next(dps_store *s, const char *post, int year, int64_t *n
 	}
 	dpdb_bind_text(st, 1, post);
 	dpdb_bind_i64(st, 2, year);
-	return dpdb_run(st);
+	r = dpdb_run(st);
+	if (!r)
+		dpr_mrn_warn(post, year, *num); /* the one that reaches the warning is said */
+	return r;
+}
+
+struct mrn_each {
+	int (*cb)(void *ctx, const char *post, int64_t serial);
+	void *ctx;
+};
+
+static int mrn_each_row(dpdb_stmt *st, void *ctx)
+{
+	struct mrn_each *x = ctx;
+	const char *post = dpdb_col_text(st, 0);
+	return x->cb(x->ctx, post ? post : "", dpdb_col_i64(st, 1) - 1);
+}
+
+int dps_mrn_serials(dps_store *s, int year, int64_t min,
+		    int (*cb)(void *ctx, const char *post, int64_t serial), void *ctx)
+{
+	struct mrn_each x = {cb, ctx};
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT post, next FROM mrn WHERE year=?1 AND next>?2 "
+					    "ORDER BY post");
+	dpdb_bind_i64(st, 1, year);
+	dpdb_bind_i64(st, 2, min);
+	return dps_rows(st, mrn_each_row, &x);
 }
 
 /* A cable row with its digest, log index and decoy flag (CABLE_BY_ID). */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "denpo/cable.h"
+#include "denpo/num.h"
 
 static const char *const class_names[] = {"UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET",
 					  "TOP SECRET"};
@@ -117,39 +118,79 @@ int dp_handle_ok(const char *s)
 	return 1;
 }
 
-int dp_mrn_ok(const char *s)
+/* The serial's digits v[0..n): six with leading zeros, or 7..15 without one (dp_mrn_parse). */
+static int mrn_serial(const char *v, size_t n, uint64_t *out)
 {
-	size_t n = strnlen(s, DP_MRN_MAX + 1);
-	if (n < 2 + 1 + 1 + 1 + 6 || n > DP_MRN_MAX)
-		return 0;
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] != ' ')
-		return 0; /* two-digit year and a space */
-	if (s[n - 7] != ' ')
-		return 0;
-	int allzero = 1;
-	for (size_t i = n - 6; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0; /* six-digit serial */
-		if (s[i] != '0')
-			allzero = 0;
+	uint64_t x;
+	if (n == DP_MRN_SERIAL_DIGITS_MIN) {
+		if (dp_num_fixed(&x, v, n) || x == 0)
+			return DP_EPARSE; /* serials start at 000001 */
+	} else if (n < DP_MRN_SERIAL_DIGITS_MIN || n > DP_MRN_SERIAL_DIGITS ||
+		   dp_num_u64(&x, v, n, 1000000, DP_MRN_SERIAL_MAX)) {
+		return DP_EPARSE; /* wider only without a leading zero, so never below 1000000 */
 	}
-	if (allzero)
-		return 0; /* serials start at 000001 */
-	char post[DP_NAME_MAX + 1];
-	size_t pl = n - 3 - 7;
-	if (pl > DP_NAME_MAX)
-		return 0;
-	memcpy(post, s + 3, pl);
-	post[pl] = 0;
-	return dp_name_ok(post);
+	*out = x;
+	return DP_OK;
 }
 
-int dp_mrn_format(char out[DP_MRN_MAX + 1], int year, const char *post, uint32_t serial)
+int dp_mrn_parse(const char *s, int *yy, char post[DP_NAME_MAX + 1], uint64_t *serial)
 {
-	if (!dp_name_ok(post) || serial < 1 || serial > 999999 || year < 0)
+	size_t n = strnlen(s, DP_MRN_MAX + 1);
+	if (n < 3 + 1 + 1 + DP_MRN_SERIAL_DIGITS_MIN || n > DP_MRN_MAX)
+		return DP_EPARSE;
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] != ' ')
+		return DP_EPARSE; /* two-digit year and a space */
+	const char *sp = memrchr(s, ' ', n);
+	if (!sp || sp < s + 4)
+		return DP_EPARSE; /* the serial follows the last space, after a post of one byte or more */
+	uint64_t x;
+	if (mrn_serial(sp + 1, n - (size_t)(sp + 1 - s), &x))
+		return DP_EPARSE;
+	char p[DP_NAME_MAX + 1];
+	size_t pl = (size_t)(sp - (s + 3));
+	if (pl > DP_NAME_MAX)
+		return DP_EPARSE;
+	memcpy(p, s + 3, pl);
+	p[pl] = 0;
+	if (!dp_name_ok(p))
+		return DP_EPARSE;
+	if (yy)
+		*yy = (s[0] - '0') * 10 + (s[1] - '0');
+	if (post)
+		memcpy(post, p, pl + 1);
+	if (serial)
+		*serial = x;
+	return DP_OK;
+}
+
+int dp_mrn_ok(const char *s)
+{
+	return dp_mrn_parse(s, NULL, NULL, NULL) == DP_OK;
+}
+
+int dp_mrn_format(char out[DP_MRN_MAX + 1], int year, const char *post, uint64_t serial)
+{
+	if (!dp_name_ok(post) || serial < 1 || serial > DP_MRN_SERIAL_MAX || year < 0)
 		return DP_EINVAL;
-	int k = snprintf(out, DP_MRN_MAX + 1, "%02d %s %06u", year % 100, post, (unsigned)serial);
+	int k = snprintf(out, DP_MRN_MAX + 1, "%02d %s %06llu", year % 100, post,
+			 (unsigned long long)serial);
 	if (k < 0 || k > DP_MRN_MAX)
 		return DP_EINVAL;
 	return DP_OK;
+}
+
+int dp_mrn_cmp(const char *a, const char *b)
+{
+	int ya, yb;
+	char pa[DP_NAME_MAX + 1], pb[DP_NAME_MAX + 1];
+	uint64_t sa, sb;
+	int oka = dp_mrn_parse(a, &ya, pa, &sa) == DP_OK, okb = dp_mrn_parse(b, &yb, pb, &sb) == DP_OK;
+	if (!oka || !okb)
+		return oka != okb ? (oka ? -1 : 1) : strcmp(a, b);
+	if (ya != yb)
+		return ya < yb ? -1 : 1;
+	int c = strcmp(pa, pb);
+	if (c)
+		return c;
+	return sa < sb ? -1 : sa > sb;
 }

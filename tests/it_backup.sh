@@ -217,10 +217,11 @@ check "log rollback with signer.state and --signed-checkpoint at one size, two r
 check "... saying the log was forked" grep -q "different roots: the log was forked" "$T/fork3.out"
 cp "$T/state3" "$T/fresh3/signer.state"
 # a counter pushed near the cap by the move is warned about, naming the post
-sqlite3 "$T/fresh3/denpod.db" "UPDATE mrn SET next = 950000 WHERE post = 'HQ'"
+sqlite3 "$T/fresh3/denpod.db" "UPDATE mrn SET next = 100000000000050 WHERE post = 'HQ'"
 D log rollback --operator ito --signed-checkpoint "$T/dev.cp" --data "$T/fresh3" >"$T/warn3.out" 2>&1
 check "log rollback --signed-checkpoint on the restored directory: exit 0" [ $? = 0 ]
-check "... warning that HQ's MRN counter is above 900000" grep -q "warning: these MRN counters are above 900000 of 999999: HQ " "$T/warn3.out"
+check "... warning that HQ's MRN counter is above a tenth of the limit" \
+	grep -q "warning: these MRN counters are above 100000000000000, a tenth of the 999999999999999 serials of a post's year: HQ " "$T/warn3.out"
 # ---- 6. log rollback by hand: the MRN counters move on too ----
 sqlite3 "$T/sw/denpod.db" ".backup '$T/manual.db'"
 start_switch || no "restart for the manual recipe"

@@ -146,14 +146,47 @@ static void test_vocab(void)
 	CHECK(!dp_mrn_ok("26 TOKYO 1234") && !dp_mrn_ok("2026 TOKYO 001234"));
 	CHECK(!dp_mrn_ok("26 tokyo 001234") && !dp_mrn_ok("26 TOKYO 000000"));
 	CHECK(!dp_mrn_ok("26  TOKYO 001234") && !dp_mrn_ok("26 TOKYO 0012345"));
+	/* wider serials past 999999: 7..15 digits, never a leading zero (one spelling each) */
+	CHECK(dp_mrn_ok("26 TOKYO 1000000") && dp_mrn_ok("26 TOKYO 999999999999999"));
+	CHECK(dp_mrn_ok("26 NEW YORK 1234567") && dp_mrn_ok("26 POST 7 1000000"));
+	CHECK(!dp_mrn_ok("26 TOKYO 0999999") && !dp_mrn_ok("26 TOKYO 0000001"));
+	CHECK(!dp_mrn_ok("26 TOKYO 1000000000000000") && !dp_mrn_ok("26 TOKYO 0999999999999999"));
+	CHECK(!dp_mrn_ok("26 TOKYO 12345") && !dp_mrn_ok("26 TOKYO +1000000"));
+	CHECK(!dp_mrn_ok("26 TOKYO 1000000 ") && !dp_mrn_ok("26 TOKYO  1000000"));
+	CHECK(!dp_mrn_ok("26 TOKYO 10000x0") && !dp_mrn_ok("26 1000000") && !dp_mrn_ok("26  1000000"));
+	CHECK(!dp_mrn_ok("") && !dp_mrn_ok("26 TOKYO 1e6") && !dp_mrn_ok("2X TOKYO 1000000"));
+	int yy = -1;
+	char post[DP_NAME_MAX + 1] = "";
+	uint64_t serial = 0;
+	CHECK(dp_mrn_parse("26 NEW YORK 1000000", &yy, post, &serial) == DP_OK && yy == 26 &&
+	      !strcmp(post, "NEW YORK") && serial == 1000000);
+	CHECK(dp_mrn_parse("07 HQ 000017", &yy, post, &serial) == DP_OK && yy == 7 &&
+	      !strcmp(post, "HQ") && serial == 17);
+	yy = -1;
+	CHECK(dp_mrn_parse("26 HQ 0000017", &yy, post, &serial) == DP_EPARSE && yy == -1);
+	CHECK(dp_mrn_parse("26 HQ 000017", NULL, NULL, NULL) == DP_OK);
 	char mrn[DP_MRN_MAX + 1];
 	CHECK(dp_mrn_format(mrn, 2026, "TOKYO", 17) == DP_OK && !strcmp(mrn, "26 TOKYO 000017"));
 	CHECK(dp_mrn_format(mrn, 2026, "TOKYO", 0) == DP_EINVAL);
-	CHECK(dp_mrn_format(mrn, 2026, "TOKYO", 1000000) == DP_EINVAL);
+	CHECK(dp_mrn_format(mrn, 2026, "TOKYO", 999999) == DP_OK && !strcmp(mrn, "26 TOKYO 999999"));
+	CHECK(dp_mrn_format(mrn, 2026, "TOKYO", 1000000) == DP_OK && !strcmp(mrn, "26 TOKYO 1000000"));
+	CHECK(dp_mrn_format(mrn, 2026, "TOKYO", DP_MRN_SERIAL_MAX) == DP_OK &&
+	      !strcmp(mrn, "26 TOKYO 999999999999999"));
+	CHECK(dp_mrn_format(mrn, 2026, "TOKYO", DP_MRN_SERIAL_MAX + 1) == DP_EINVAL);
 	CHECK(dp_mrn_format(mrn, 2026, "tokyo", 1) == DP_EINVAL);
 	memset(big, 'A', 48);
 	big[48] = 0;
 	CHECK(dp_mrn_format(mrn, 2026, big, 999999) == DP_OK && dp_mrn_ok(mrn));
+	/* the longest MRN: a 48-byte post and 15 digits fill DP_MRN_MAX exactly */
+	CHECK(dp_mrn_format(mrn, 2026, big, DP_MRN_SERIAL_MAX) == DP_OK && dp_mrn_ok(mrn) &&
+	      strlen(mrn) == DP_MRN_MAX);
+	/* order: the serial as a number, where strcmp puts 1000000 before 999999 */
+	CHECK(dp_mrn_cmp("26 HQ 999999", "26 HQ 1000000") < 0 && strcmp("26 HQ 999999", "26 HQ 1000000") > 0);
+	CHECK(dp_mrn_cmp("26 HQ 1000000", "26 HQ 999999") > 0 && dp_mrn_cmp("26 HQ 000017", "26 HQ 000017") == 0);
+	CHECK(dp_mrn_cmp("26 HQ 000002", "26 HQ 000010") < 0 && dp_mrn_cmp("26 HQ 9999999", "26 HQ 10000000") < 0);
+	CHECK(dp_mrn_cmp("25 HQ 1000000", "26 HQ 000001") < 0 && dp_mrn_cmp("26 HQ 1000000", "26 TOKYO 000001") < 0);
+	CHECK(dp_mrn_cmp("26 HQ 000001", "garbage") < 0 && dp_mrn_cmp("garbage", "26 HQ 000001") > 0);
+	CHECK(dp_mrn_cmp("a", "b") < 0 && dp_mrn_cmp("b", "b") == 0);
 	/* recipient roles: one table of names, one rule of precedence */
 	static const char *const roles[] = {"?", "action", "info", "record", "?"};
 	for (int i = 0; i <= 4; i++) {

@@ -179,6 +179,47 @@ static size_t n_of(archive_db *a, const archive_filter *f)
 	return archive_db_each(a, f, counter, NULL) == DP_OK ? count : (size_t)-1;
 }
 
+/* The MRNs archive_db_each walks, space-separated serials, into a buffer. */
+static char walked[256];
+static int walk(void *ctx, const archive_row *r)
+{
+	(void)ctx;
+	const char *sp = strrchr(r->mrn, ' ');
+	size_t n = strlen(walked);
+	snprintf(walked + n, sizeof walked - n, "%s%s", n ? " " : "", sp ? sp + 1 : r->mrn);
+	return DP_OK;
+}
+
+/*
+ * MRNs of one post wider than six digits (docs/formats.md, "MRN serials"):
+ * found by MRN, and walked in number order where created and accepted tie
+ * (as text 1000000 sorts before 999999).  Run last: it adds rows.
+ */
+static void test_wide_mrns(cli_ctx *x)
+{
+	archive_db a;
+	char why[256];
+	CHECK(archive_db_open(x, &a, why, sizeof why) == DP_OK);
+	uint8_t copy[10] = {0};
+	archive_row r;
+	static const int ks[] = {1000001, 999999, 1000000, 999998};
+	for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+		row(&r, ks[i], "HQ", ",ADMN,", 1796000000);
+		CHECK(archive_db_put(&a, &r, copy, sizeof copy, NULL, NULL, 0) == DP_OK);
+	}
+	archive_row g;
+	CHECK(archive_db_get(&a, "26 HQ 1000000", &g) == DP_OK && strcmp(g.mrn, "26 HQ 1000000") == 0);
+	archive_filter f = {0};
+	f.mrn = "26 HQ 1000001";
+	CHECK(n_of(&a, &f) == 1);
+	memset(&f, 0, sizeof f);
+	f.post = "HQ";
+	walked[0] = 0;
+	CHECK(archive_db_each(&a, &f, walk, NULL) == DP_OK);
+	CHECKF(strcmp(walked, "999998 999999 1000000 1000001") == 0, "walked %s", walked);
+	archive_db_close(&a);
+}
+
 static void test_store(cli_ctx *x)
 {
 	archive_db a;
@@ -309,6 +350,7 @@ int main(void)
 	test_role_directory(&x);
 	test_keys(&x);
 	test_store(&x);
+	test_wide_mrns(&x);
 	dp_keystore_free(x.ks);
 	char cmd[PATH_MAX + 16];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);

@@ -75,7 +75,14 @@ int dp_role_prec(int role, int prec_action, int prec_info);
 #define DP_MAX_PAYLOAD (64u << 20)       /* age payload on the wire */
 #define DP_MAX_PLAINTEXT (60u << 20)     /* whole cable plaintext */
 #define DP_CABLE_ID 16
-#define DP_MRN_MAX (DP_NAME_MAX + 10)    /* "YY " post " NNNNNN" */
+/*
+ * The serial of an MRN: at least six digits ("000017"), more once it passes
+ * 999999 ("1000000"), at most DP_MRN_SERIAL_DIGITS; docs/formats.md, section 1.
+ */
+#define DP_MRN_SERIAL_DIGITS_MIN 6
+#define DP_MRN_SERIAL_DIGITS 15
+#define DP_MRN_SERIAL_MAX UINT64_C(999999999999999) /* 15 nines; below 2^53 */
+#define DP_MRN_MAX (DP_NAME_MAX + 4 + DP_MRN_SERIAL_DIGITS) /* "YY " post " " serial */
 /* Accepted range of Created (unix seconds): 2000-01-01 .. 2099-12-31. */
 #define DP_CREATED_MIN INT64_C(946684800)
 #define DP_CREATED_MAX INT64_C(4102444799)
@@ -103,10 +110,27 @@ int dp_text_ok(const uint8_t *p, size_t n, int multiline);
 int dp_name_ok(const char *s);
 /* 1 if s is an officer handle: 1..DP_NAME_MAX of [a-z0-9._-], first [a-z0-9] ("sato.k"). */
 int dp_handle_ok(const char *s);
-/* 1 if s is a message reference number "YY POST NNNNNN" (post per dp_name_ok). */
+/*
+ * A message reference number "YY POST SERIAL": a two-digit year, the post
+ * (dp_name_ok), and the serial after the last space: six digits with
+ * leading zeros up to 999999 ("000017"), 7..DP_MRN_SERIAL_DIGITS digits
+ * without a leading zero above ("1000000"), never 0.  One spelling per
+ * MRN: "0000017" is refused.
+ *
+ * dp_mrn_parse: the parts of s (any of yy, post, serial may be NULL);
+ * DP_EPARSE, nothing written, for anything else.  dp_mrn_ok: 1 if it parses.
+ */
+int dp_mrn_parse(const char *s, int *yy, char post[DP_NAME_MAX + 1], uint64_t *serial) DP_WUR;
 int dp_mrn_ok(const char *s);
-/* Writes "YY POST NNNNNN" (year % 100, serial 1..999999); DP_EINVAL on bad post/serial. */
-int dp_mrn_format(char out[DP_MRN_MAX + 1], int year, const char *post, uint32_t serial) DP_WUR;
+/* Writes year % 100, post and serial (1..DP_MRN_SERIAL_MAX) as above; DP_EINVAL on bad post/serial. */
+int dp_mrn_format(char out[DP_MRN_MAX + 1], int year, const char *post, uint64_t serial) DP_WUR;
+/*
+ * The order of two MRNs: by year digits, then post (byte order), then
+ * serial as a number ("26 HQ 999999" before "26 HQ 1000000", which a
+ * string comparison puts the other way).  An MRN that does not parse sorts
+ * after every one that does, by strcmp among themselves.  <0, 0, >0.
+ */
+int dp_mrn_cmp(const char *a, const char *b);
 
 typedef struct {
 	uint8_t device[DP_ED25519_PK]; /* the device's Ed25519 public key = its id */

@@ -113,8 +113,8 @@ try {
 	await sender.click('button[type=submit]');
 	await sender.waitForSelector('#compose-result .message.ok, #compose-result .message.error', { timeout: 30000 });
 	const sent = await sender.textContent('#compose-result');
-	check(/Sent: \d\d [A-Z]+ \d{6}/.test(sent), 'the FLASH is sent from the UI with its MRN', sent);
-	const mrn = (sent.match(/\d\d [A-Z]+ \d{6}/) || [''])[0];
+	check(/Sent: \d\d [A-Z]+ \d{6,15}/.test(sent), 'the FLASH is sent from the UI with its MRN', sent);
+	const mrn = (sent.match(/\d\d [A-Z]+ \d{6,15}/) || [''])[0];
 
 	// ---- the recipient's UI rings and lists it first ----
 	await recipient.waitForSelector(`table.list tbody tr:first-child td.mrn:has-text("${mrn}")`, { timeout: 15000 });
