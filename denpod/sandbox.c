@@ -20,6 +20,7 @@
 
 #include "denpo/error.h"
 #include "denpod/sandbox.h"
+#include "denpod/segment.h"
 
 /*
  * The SAN=1 test build: LeakSanitizer stops the threads at exit with a
@@ -121,6 +122,9 @@ static int landlock(const dpc_config *cfg)
 		bad |= in_dir(p, sizeof p, cfg->dir, db[i]) ||
 		       allow(rs, all, p, FS_RW | LANDLOCK_ACCESS_FS_TRUNCATE);
 	}
+	/* the cable bodies' segments (denpod/segment.h): read, appended, a new one made and synced */
+	bad |= in_dir(p, sizeof p, cfg->dir, DPSEG_DIR) ||
+	       allow(rs, all, p, FS_RW | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_MAKE_REG);
 	bad |= in_dir(p, sizeof p, cfg->dir, "denpod.conf") || allow(rs, all, p, FS_READ);
 	/* re-read on SIGHUP */
 	bad |= in_dir(p, sizeof p, cfg->dir, "detect.conf") || allow(rs, all, p, FS_READ);
