@@ -122,9 +122,15 @@ static int landlock(const dpc_config *cfg)
 		bad |= in_dir(p, sizeof p, cfg->dir, db[i]) ||
 		       allow(rs, all, p, FS_RW | LANDLOCK_ACCESS_FS_TRUNCATE);
 	}
-	/* the cable bodies' segments (denpod/segment.h): read, appended, a new one made and synced */
-	bad |= in_dir(p, sizeof p, cfg->dir, DPSEG_DIR) ||
-	       allow(rs, all, p, FS_RW | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_MAKE_REG);
+	/*
+	 * The cable bodies' segments of a SQLite switch (denpod/segment.h):
+	 * read, appended, a new one made and synced.  The directory is made
+	 * here if this switch has written none yet: the rules name what exists.
+	 */
+	if (!cfg->store[0]) {
+		bad |= in_dir(p, sizeof p, cfg->dir, DPSEG_DIR) || (mkdir(p, 0700) && errno != EEXIST) ||
+		       allow(rs, all, p, FS_RW | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_MAKE_REG);
+	}
 	bad |= in_dir(p, sizeof p, cfg->dir, "denpod.conf") || allow(rs, all, p, FS_READ);
 	/* re-read on SIGHUP */
 	bad |= in_dir(p, sizeof p, cfg->dir, "detect.conf") || allow(rs, all, p, FS_READ);

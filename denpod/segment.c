@@ -62,11 +62,6 @@ int dpseg_open(dpseg **out, const char *db_path)
 		free(g);
 		return DP_EINVAL;
 	}
-	if (mkdir(g->dir, 0700) != 0 && errno != EEXIST) {
-		dpd_say("denpod: cannot make the directory %s of the cable bodies: %s", g->dir, strerror(errno));
-		free(g);
-		return DP_EIO;
-	}
 	g->wfd = -1;
 	g->tail = -1;
 	for (int i = 0; i < RD_FDS; i++)
@@ -105,6 +100,12 @@ static int seg_make(dpseg *g, int64_t n, int *fd_out)
 	if (n > SEG_MAX || seg_path(g, n, p, sizeof p))
 		return DP_ESTORE;
 	int fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		/* the first body of this data directory: its directory too */
+		if (mkdir(g->dir, 0700) != 0 && errno != EEXIST)
+			return io_err(g, "cannot make the directory of", n, errno);
+		fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return io_err(g, "cannot make", n, errno);
 	int r = DP_OK;

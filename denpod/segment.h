@@ -42,8 +42,8 @@ typedef struct dpseg dpseg;
 
 /*
  * The segments beside the database file db_path (its directory's
- * DPSEG_DIR, made 0700 if missing).  Nothing is opened yet.  DP_EIO if the
- * directory cannot be made.
+ * DPSEG_DIR, made 0700 with the first segment).  Nothing is opened or
+ * made yet.
  */
 int dpseg_open(dpseg **out, const char *db_path) DP_WUR;
 void dpseg_close(dpseg *g);

@@ -11,6 +11,7 @@
   damage.py cable DB CABLE_ID         one bit of the cable's stored bytes flipped
                                       in the file (its segment, DB's cables/SEGnnnnnn,
                                       if it is kept there); prints the file offset
+  damage.py body DB CABLE_ID OUT      writes the cable's stored bytes to OUT
   damage.py bodies DB OUT             writes each cable's stored bytes to OUT/<its id
                                       in lower-case hex> (nothing is damaged)
   damage.py entry DB IDX              one digit of log entry IDX's Time changed in
@@ -107,6 +108,17 @@ def bodies(db, out):
     c.close()
 
 
+def body_of(db, cid, out):
+    c = ro(db)
+    row = c.execute("SELECT data, seg, off, size FROM cables WHERE cable_id=?",
+                    (bytes.fromhex(cid),)).fetchone()
+    c.close()
+    if not row:
+        sys.exit("damage.py: no cable %s" % cid)
+    with open(out, "wb") as f:
+        f.write(body(db, *row))
+
+
 def entry(db, idx):
     c = ro(db)
     row = c.execute("SELECT data FROM log_entries WHERE idx=?", (idx,)).fetchone()
@@ -141,6 +153,8 @@ if __name__ == "__main__":
         copies(a[1], a[2], int(a[3]), int(a[4]))
     elif len(a) == 3 and a[0] == "cable":
         cable(a[1], a[2])
+    elif len(a) == 4 and a[0] == "body":
+        body_of(a[1], a[2], a[3])
     elif len(a) == 3 and a[0] == "bodies":
         bodies(a[1], a[2])
     elif len(a) == 3 and a[0] == "entry":
