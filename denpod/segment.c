@@ -2,11 +2,14 @@
  * denpod/segment.c - cable bodies in append-only segment files
  * (denpod/segment.h says the files and the ordering).
  *
- * Appending: the first append of a transaction finds the newest segment
- * (another process may have rolled one since: one stat of the next name),
- * opens it and takes its size as the place to write (under the write lock
- * nobody else appends); later appends of the same transaction count on.
- * Reads keep a few descriptors open, newest used first.
+ * Appending: the first append of a transaction is told where the last
+ * committed body ended (dpseg_place, from the database) and writes there;
+ * later appends of the same transaction count on.  The file is written
+ * ahead with zeros, DPSEG_CHUNK at a time, so a body overwrites blocks that
+ * are there already and its fdatasync flushes data alone: an append that
+ * grows the file makes fdatasync commit the file system's journal too
+ * (several times slower on ext4).  Reads keep a few descriptors open, the
+ * last used first.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,9 +30,9 @@ struct dpseg {
 	char dir[PATH_MAX];
 	int64_t cur;    /* the segment appended to (0: not found yet) */
 	int wfd;        /* its descriptor, or -1 */
-	int64_t tail;   /* where the next body goes; -1: read the size at the next append */
+	int64_t tail;   /* where the next body goes; -1: not known in this transaction (dpseg_place) */
+	int64_t alloc;  /* the file's size: bytes from tail up to it are zeros written ahead */
 	int dirty;      /* appended since the last sync */
-	int synced_old; /* a segment rolled past in this transaction was synced when rolled */
 	struct {
 		int64_t seg;
 		int fd;
@@ -89,8 +92,15 @@ const char *dpseg_dir(const dpseg *g)
 
 static int io_err(const dpseg *g, const char *what, int64_t n, int e)
 {
-	dpd_say("denpod: cable bodies: %s %s/SEG%06lld: %s", what, g->dir, (long long)n, strerror(e));
-	return e == ENOSPC || e == EDQUOT ? DP_ENOSPC : DP_ESTORE;
+	if (e == ENOSPC || e == EDQUOT) {
+		/* the words of the database's full disk (db_sqlite.c): one fault, one line */
+		dpd_say("denpod: store: the disk holding %s is full (%s): the switch refuses whatever it "
+			"would write (507 disk_full) until its operator frees space there; what it "
+			"accepted before is kept", g->dir, strerror(e));
+		return DP_ENOSPC;
+	}
+	dpd_say("denpod: store: cable bodies: %s %s/SEG%06lld: %s", what, g->dir, (long long)n, strerror(e));
+	return DP_ESTORE;
 }
 
 /* A new segment n: made with its header, synced, its directory entry synced. */
@@ -109,7 +119,7 @@ static int seg_make(dpseg *g, int64_t n, int *fd_out)
 	if (fd < 0)
 		return io_err(g, "cannot make", n, errno);
 	int r = DP_OK;
-	if (pwrite(fd, DPSEG_MAGIC, DPSEG_HEADER, 0) != DPSEG_HEADER || fdatasync(fd))
+	if (pwrite(fd, DPSEG_MAGIC, DPSEG_HEADER, 0) != DPSEG_HEADER)
 		r = io_err(g, "cannot write", n, errno ? errno : EIO);
 	int dfd = r ? -1 : open(g->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (!r && (dfd < 0 || fsync(dfd)))
@@ -125,69 +135,96 @@ static int seg_make(dpseg *g, int64_t n, int *fd_out)
 	return DP_OK;
 }
 
-/* The newest segment open for appending, its size read (the first append of a transaction). */
-static int find_tail(dpseg *g)
+int dpseg_needs_place(const dpseg *g)
 {
-	int64_t n = g->cur ? g->cur : 1;
-	while (exists(g, n + 1))
-		n++;
-	if (n != g->cur && g->wfd >= 0) {
+	return g->tail < 0;
+}
+
+/* Segment n open for writing as the one appended to, made if missing; its size read. */
+static int open_for_append(dpseg *g, int64_t n)
+{
+	if (n == g->cur && g->wfd >= 0)
+		return DP_OK;
+	if (g->wfd >= 0)
 		close(g->wfd);
-		g->wfd = -1;
-	}
+	g->wfd = -1;
 	g->cur = n;
-	if (g->wfd < 0) {
-		char p[PATH_MAX + 16];
-		if (seg_path(g, n, p, sizeof p))
-			return DP_ESTORE;
-		g->wfd = open(p, O_RDWR | O_CLOEXEC);
-		if (g->wfd < 0 && errno == ENOENT) {
-			int r = seg_make(g, n, &g->wfd);
-			if (r == DP_ESTORE && exists(g, n)) /* made meanwhile by another process */
-				g->wfd = open(p, O_RDWR | O_CLOEXEC);
-			else if (r)
-				return r;
-		}
-		if (g->wfd < 0)
-			return io_err(g, "cannot open", n, errno);
+	char p[PATH_MAX + 16];
+	if (n < 1 || n > SEG_MAX || seg_path(g, n, p, sizeof p))
+		return DP_ESTATE;
+	g->wfd = open(p, O_RDWR | O_CLOEXEC);
+	if (g->wfd < 0 && errno == ENOENT) {
+		int r = seg_make(g, n, &g->wfd);
+		if (r)
+			return r;
 	}
+	if (g->wfd < 0)
+		return io_err(g, "cannot open", n, errno);
 	struct stat st;
 	if (fstat(g->wfd, &st))
 		return io_err(g, "cannot read the size of", n, errno);
-	g->tail = st.st_size < DPSEG_HEADER ? DPSEG_HEADER : st.st_size;
+	g->alloc = st.st_size;
+	return DP_OK;
+}
+
+int dpseg_place(dpseg *g, int64_t seg, int64_t tail)
+{
+	if (seg == 0) {
+		/* nothing recorded: after every segment there is, never over one */
+		int64_t n = 0;
+		while (exists(g, n + 1))
+			n++;
+		seg = n + 1;
+		tail = DPSEG_HEADER;
+	}
+	if (seg < 1 || seg > SEG_MAX || tail < DPSEG_HEADER)
+		return DP_ESTATE;
+	int r = open_for_append(g, seg);
+	if (r)
+		return r;
+	g->tail = tail;
+	return DP_OK;
+}
+
+/* Zeros written up to at least end (in DPSEG_CHUNK steps): what is appended then overwrites them. */
+static int prezero(dpseg *g, int64_t end)
+{
+	static const uint8_t zeros[64 * 1024];
+	int64_t to = (end + DPSEG_CHUNK - 1) / DPSEG_CHUNK * DPSEG_CHUNK;
+	while (g->alloc < to) {
+		int64_t k = to - g->alloc < (int64_t)sizeof zeros ? to - g->alloc : (int64_t)sizeof zeros;
+		ssize_t w = pwrite(g->wfd, zeros, (size_t)k, (off_t)g->alloc);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return io_err(g, "cannot extend", g->cur, w < 0 ? errno : EIO);
+		g->alloc += w;
+	}
 	return DP_OK;
 }
 
 int dpseg_append(dpseg *g, const uint8_t *p, size_t n, int64_t *seg, int64_t *off)
 {
 	int r;
-	if (n > (size_t)INT32_MAX)
+	if (n > (size_t)INT32_MAX || g->tail < 0)
 		return DP_EINVAL;
-	if (g->tail < 0 && (r = find_tail(g)))
-		return r;
 	if (g->tail > DPSEG_HEADER && g->tail + (int64_t)n > DPSEG_ROLL) {
 		/* roll: what this transaction wrote to the old one is synced now */
-		int fd;
 		if (g->dirty && fdatasync(g->wfd))
 			return io_err(g, "cannot sync", g->cur, errno);
-		g->dirty = 0;
-		if ((r = seg_make(g, g->cur + 1, &fd)))
+		if ((r = open_for_append(g, g->cur + 1)))
 			return r;
-		close(g->wfd);
-		g->wfd = fd;
-		g->cur++;
 		g->tail = DPSEG_HEADER;
 	}
+	if (g->alloc < g->tail + (int64_t)n && (r = prezero(g, g->tail + (int64_t)n)))
+		return r;
 	size_t done = 0;
 	while (done < n) {
 		ssize_t w = pwrite(g->wfd, p + done, n - done, (off_t)(g->tail + (int64_t)done));
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			/* the size is read again at the next append: what was written is dead space */
-			g->tail = -1;
+		if (w <= 0)
 			return io_err(g, "cannot write", g->cur, w < 0 ? errno : EIO);
-		}
 		done += (size_t)w;
 	}
 	*seg = g->cur;
@@ -197,13 +234,20 @@ int dpseg_append(dpseg *g, const uint8_t *p, size_t n, int64_t *seg, int64_t *of
 	return DP_OK;
 }
 
+int dpseg_pending(const dpseg *g, int64_t *seg, int64_t *tail)
+{
+	*seg = g->cur;
+	*tail = g->tail;
+	return g->dirty;
+}
+
 int dpseg_sync(dpseg *g)
 {
 	int r = DP_OK;
 	if (g->dirty && fdatasync(g->wfd))
 		r = io_err(g, "cannot sync", g->cur, errno);
 	g->dirty = 0;
-	g->tail = -1; /* the next transaction reads the size again (another process may append) */
+	g->tail = -1; /* the next transaction reads the place again (another process may append) */
 	return r;
 }
 

@@ -714,10 +714,40 @@ int dps_begin(dps_store *s)
 	return r;
 }
 
+int dps_segment_place(dps_store *s)
+{
+	char v[64];
+	long long seg = 0, tail = 0;
+	int r = dps_meta_get(s, DPSEG_META, v, sizeof v);
+	if (!r && v[0] && sscanf(v, "%lld %lld", &seg, &tail) != 2)
+		r = DP_ESTATE;
+	if (r == DP_ESTATE || (!r && (r = dpseg_place(s->seg, seg, tail)) == DP_ESTATE))
+		dpd_say("denpod: store: meta %s is not a place in a segment (\"%s\"): the cable bodies "
+			"cannot be written (docs/formats.md, \"Cable segments\")", DPSEG_META, v);
+	return r;
+}
+
+/*
+ * The bodies this transaction appended (denpod/segment.h): where the next
+ * goes recorded with the rows, and the bytes on disk before any row that
+ * points at them commits.
+ */
+static int segment_commit(dps_store *s)
+{
+	int64_t seg, tail;
+	if (!s->seg || !dpseg_pending(s->seg, &seg, &tail))
+		return DP_OK;
+	char v[64];
+	snprintf(v, sizeof v, "%lld %lld", (long long)seg, (long long)tail);
+	int r = dps_meta_put(s, DPSEG_META, v);
+	if (r)
+		dpseg_forget(s->seg);
+	return r ? r : dpseg_sync(s->seg);
+}
+
 int dps_commit(dps_store *s)
 {
-	/* the bodies on disk before any row that points at them commits (denpod/segment.h) */
-	int r = s->seg ? dpseg_sync(s->seg) : DP_OK;
+	int r = segment_commit(s);
 	if (r)
 		dpdb_rollback(s->db);
 	else

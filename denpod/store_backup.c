@@ -89,7 +89,11 @@ static int inline_bodies(dps_store *s, sqlite3 *dst)
 	dp_buf body;
 	dp_buf_init(&body, DPS_BODY_MAX);
 	int r = DP_OK;
-	if (sqlite3_exec(dst, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	/*
+	 * and no place in the segments: a restored copy appends after every
+	 * segment there is, never over bytes the database it replaces points at
+	 */
+	if (sqlite3_exec(dst, "BEGIN; DELETE FROM meta WHERE k='" DPSEG_META "'", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(dst, "SELECT seq, seg, off, size FROM cables WHERE seq>?1 AND seg IS NOT "
 				    "NULL ORDER BY seq LIMIT " STR(INLINE_ROWS), -1, &rd, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(dst, "UPDATE cables SET data=?1, seg=NULL, off=NULL WHERE seq=?2", -1, &up,

@@ -156,7 +156,9 @@ static int body_bind(dps_store *s, dpdb_stmt *st, int i, const uint8_t *p, size_
 		return DP_OK;
 	}
 	int64_t seg, off;
-	int r = dpseg_append(s->seg, p, n, &seg, &off);
+	int r = dpseg_needs_place(s->seg) ? dps_segment_place(s) : DP_OK;
+	if (!r)
+		r = dpseg_append(s->seg, p, n, &seg, &off);
 	if (r)
 		return r;
 	dpdb_bind_blob(st, i, (const uint8_t *)"", 0);

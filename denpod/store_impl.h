@@ -100,6 +100,8 @@ int dps_own_end(dps_store *s, int own, int r);
  * `denpod migrate` and the backup's copy move into the data column.
  */
 int dps_cable_body_at(dps_store *s, int64_t seg, int64_t off, int64_t size, dp_buf *out) DP_WUR;
+/* The segments' place for this transaction's first body, as meta DPSEG_META recorded it. */
+int dps_segment_place(dps_store *s) DP_WUR;
 /* The largest body a cable may have (the framing, the envelope, the payload). */
 #define DPS_BODY_MAX ((size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4)
 
