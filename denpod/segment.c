@@ -85,11 +85,6 @@ void dpseg_close(dpseg *g)
 	free(g);
 }
 
-const char *dpseg_dir(const dpseg *g)
-{
-	return g->dir;
-}
-
 static int io_err(const dpseg *g, const char *what, int64_t n, int e)
 {
 	if (e == ENOSPC || e == EDQUOT) {
@@ -103,7 +98,10 @@ static int io_err(const dpseg *g, const char *what, int64_t n, int e)
 	return DP_ESTORE;
 }
 
-/* A new segment n: made with its header, synced, its directory entry synced. */
+/*
+ * A new segment n: made with its header (synced with the first batch
+ * written to it), its directory entry synced.
+ */
 static int seg_make(dpseg *g, int64_t n, int *fd_out)
 {
 	char p[PATH_MAX + 16];

@@ -51,8 +51,6 @@ typedef struct dpseg dpseg;
  */
 int dpseg_open(dpseg **out, const char *db_path) DP_WUR;
 void dpseg_close(dpseg *g);
-/* The directory's path (for the sandbox and messages). */
-const char *dpseg_dir(const dpseg *g);
 
 /* No place known in this transaction yet: dpseg_place first. */
 int dpseg_needs_place(const dpseg *g);
