@@ -3,7 +3,10 @@
  * (with its MRN, denpod/cable_rules.h), receipts, the inbox (the partial
  * index `queue` of a device's unacknowledged rows by precedence then
  * acceptance), sent lists, the archive, overdue copies and queue
- * statistics, and the reads and repairs of the damage checks.
+ * statistics, and the reads and repairs of the damage checks.  A cable's
+ * bytes (its body) are written and read by the few functions of "the
+ * body" below, the one place that knows whether they are in a segment
+ * (denpod/segment.h) or in the row.
  */
 #include <stdio.h>
 #include <stdlib.h>
