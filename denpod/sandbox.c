@@ -20,6 +20,7 @@
 
 #include "denpo/error.h"
 #include "denpod/sandbox.h"
+#include "denpod/segment.h"
 
 /*
  * The SAN=1 test build: LeakSanitizer stops the threads at exit with a
@@ -120,6 +121,15 @@ static int landlock(const dpc_config *cfg)
 	for (size_t i = 0; i < sizeof db / sizeof db[0]; i++) {
 		bad |= in_dir(p, sizeof p, cfg->dir, db[i]) ||
 		       allow(rs, all, p, FS_RW | LANDLOCK_ACCESS_FS_TRUNCATE);
+	}
+	/*
+	 * The cable bodies' segments of a SQLite switch (denpod/segment.h):
+	 * read, appended, a new one made and synced.  The directory is made
+	 * here if this switch has written none yet: the rules name what exists.
+	 */
+	if (!cfg->store[0]) {
+		bad |= in_dir(p, sizeof p, cfg->dir, DPSEG_DIR) || (mkdir(p, 0700) && errno != EEXIST) ||
+		       allow(rs, all, p, FS_RW | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_MAKE_REG);
 	}
 	bad |= in_dir(p, sizeof p, cfg->dir, "denpod.conf") || allow(rs, all, p, FS_READ);
 	/* re-read on SIGHUP */

@@ -72,6 +72,73 @@ int dps_cache_small(dps_store *s)
 	return dpdb_exec(s->db, "PRAGMA cache_size=-2048");
 }
 
+/*
+ * The copy's bodies kept in segments (denpod/segment.h) moved into its data
+ * column: a backup is one file whatever the store keeps beside it, and a
+ * restored switch reads them there (as a database from before segments).
+ * Consistent with the copied rows: each body was synced before its row
+ * committed, and a segment is never written below its end, so the bytes
+ * read now are the bytes the snapshot's rows point at.  By seq, a few
+ * hundred rows a statement, one transaction (the copy has no journal).
+ */
+#define INLINE_ROWS 256
+
+static int inline_bodies(dps_store *s, sqlite3 *dst)
+{
+	sqlite3_stmt *rd = NULL, *up = NULL;
+	dp_buf body;
+	dp_buf_init(&body, DPS_BODY_MAX);
+	int r = DP_OK;
+	/*
+	 * and no place in the segments: a restored copy appends after every
+	 * segment there is, never over bytes the database it replaces points at
+	 */
+	if (sqlite3_exec(dst, "BEGIN; DELETE FROM meta WHERE k='" DPSEG_META "'", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(dst, "SELECT seq, seg, off, size FROM cables WHERE seq>?1 AND seg IS NOT "
+				    "NULL ORDER BY seq LIMIT " STR(INLINE_ROWS), -1, &rd, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(dst, "UPDATE cables SET data=?1, seg=NULL, off=NULL WHERE seq=?2", -1, &up,
+			       NULL) != SQLITE_OK)
+		r = DP_ESTORE;
+	int64_t after = -1, seqs[INLINE_ROWS], where[INLINE_ROWS][3];
+	for (size_t n = INLINE_ROWS; !r && n == INLINE_ROWS;) {
+		n = 0;
+		sqlite3_bind_int64(rd, 1, after);
+		int rc;
+		while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+			seqs[n] = sqlite3_column_int64(rd, 0);
+			for (int k = 0; k < 3; k++)
+				where[n][k] = sqlite3_column_int64(rd, k + 1);
+			n++;
+		}
+		sqlite3_reset(rd);
+		if (rc != SQLITE_DONE)
+			r = DP_ESTORE;
+		for (size_t i = 0; i < n && !r; i++) {
+			/* a segment cut short copies as what it has: the restored switch's checks report it */
+			r = dps_cable_body_at(s, where[i][0], where[i][1], where[i][2], &body);
+			if (r)
+				break;
+			sqlite3_bind_blob(up, 1, body.p ? (const void *)body.p : "", (int)body.len, SQLITE_STATIC);
+			sqlite3_bind_int64(up, 2, seqs[i]);
+			rc = sqlite3_step(up);
+			sqlite3_reset(up);
+			if (rc != SQLITE_DONE) {
+				int full = (rc & 0xff) == SQLITE_FULL || sqlite3_system_errno(dst) == ENOSPC;
+				r = full ? DP_ENOSPC : DP_ESTORE;
+			}
+			after = seqs[i];
+		}
+	}
+	if (r == DP_ESTORE)
+		dpd_say("denpod: backup: the cable bodies could not be copied: %s", sqlite3_errmsg(dst));
+	sqlite3_finalize(rd);
+	sqlite3_finalize(up);
+	if (sqlite3_exec(dst, r ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !r)
+		r = DP_ESTORE;
+	dp_buf_free(&body);
+	return r;
+}
+
 int dps_backup(dps_store *s, const char *path)
 {
 	sqlite3 *src = dpdb_sqlite_handle(s->db);
@@ -111,6 +178,8 @@ int dps_backup(dps_store *s, const char *path)
 			r = full ? DP_ENOSPC : DP_ESTORE;
 		}
 	}
+	if (!r && s->seg)
+		r = inline_bodies(s, dst);
 	/* the copy is in rollback-journal mode here: closing leaves no -wal or -shm beside it */
 	if (sqlite3_close(dst) != SQLITE_OK && !r)
 		r = DP_EIO;

@@ -3,7 +3,10 @@
  * (with its MRN, denpod/cable_rules.h), receipts, the inbox (the partial
  * index `queue` of a device's unacknowledged rows by precedence then
  * acceptance), sent lists, the archive, overdue copies and queue
- * statistics, and the reads and repairs of the damage checks.
+ * statistics, and the reads and repairs of the damage checks.  A cable's
+ * bytes (its body) are written and read by the few functions of "the
+ * body" below, the one place that knows whether they are in a segment
+ * (denpod/segment.h) or in the row.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +162,61 @@ static int cable_by_id(dps_store *s, const uint8_t id[DP_CABLE_ID], dps_cable *c
 	return r;
 }
 
+/*
+ * ---- the body: the one place that knows where it lives ----
+ *
+ * A SQLite store appends it to a segment (denpod/segment.h) and its row
+ * keeps seg and off (data empty); PostgreSQL keeps it in data (bytea, its
+ * own storage), seg and off NULL.  A row of a SQLite database
+ * made before the segments keeps its body in data (seg NULL): both read.
+ */
+#define BODY_COLS "data,seg,off,size" /* body_get's columns, in this order */
+
+/*
+ * Binds the body as parameters i (data), i+3 (seg), i+4 (off) of an
+ * INSERT or UPDATE, appending it to a segment first (a SQLite store).
+ */
+static int body_bind(dps_store *s, dpdb_stmt *st, int i, const uint8_t *p, size_t n)
+{
+	if (!s->seg) {
+		dpdb_bind_blob(st, i, p, n);
+		dpdb_bind_null(st, i + 3);
+		dpdb_bind_null(st, i + 4);
+		return DP_OK;
+	}
+	int64_t seg, off;
+	int r = dpseg_needs_place(s->seg) ? dps_segment_place(s) : DP_OK;
+	if (!r)
+		r = dpseg_append(s->seg, p, n, &seg, &off);
+	if (r)
+		return r;
+	dpdb_bind_blob(st, i, (const uint8_t *)"", 0);
+	dpdb_bind_i64(st, i + 3, seg);
+	dpdb_bind_i64(st, i + 4, off);
+	return DP_OK;
+}
+
+/* The body from BODY_COLS at column i of st's row into out (reset first). */
+static int body_get(dps_store *s, dpdb_stmt *st, int i, dp_buf *out)
+{
+	dp_buf_reset(out);
+	if (dpdb_col_null(st, i + 1)) {
+		size_t n;
+		const uint8_t *p = dpdb_col_blob(st, i, &n);
+		return dp_buf_append(out, p, n);
+	}
+	/* DP_ESTATE: a segment's row in a database without segments */
+	return dps_cable_body_at(s, dpdb_col_i64(st, i + 1), dpdb_col_i64(st, i + 2),
+				 dpdb_col_i64(st, i + 3), out);
+}
+
+int dps_cable_body_at(dps_store *s, int64_t seg, int64_t off, int64_t size, dp_buf *out)
+{
+	if (!s->seg || size < 0)
+		return DP_ESTATE;
+	return dpseg_read(s->seg, seg, off, (size_t)size, out);
+}
+
 /* The cable and its recipient rows; a failure leaves the savepoint to undo them. */
 static int cable_write(dps_store *s, dps_submit *sub)
 {
@@ -173,8 +231,8 @@ static int cable_write(dps_store *s, dps_submit *sub)
 
 	dpdb_stmt *st = dpdb_prepare(s->db, "INSERT INTO cables(cable_id,mrn,from_post,from_device,"
 					    "officer,classification,prec_action,prec_info,accepted,"
-					    "size,digest,data,log_idx,decoy) VALUES(?1,?2,?3,?4,?5,?6,"
-					    "?7,?8,?9,?10,?11,?12,?13,?14) RETURNING seq");
+					    "size,digest,data,log_idx,decoy,seg,off) VALUES(?1,?2,?3,?4,?5,"
+					    "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16) RETURNING seq");
 	dpdb_bind_blob(st, 1, sub->c.cable_id, DP_CABLE_ID);
 	dpdb_bind_text(st, 2, sub->mrn);
 	dpdb_bind_text(st, 3, sub->c.from_post);
@@ -186,7 +244,10 @@ static int cable_write(dps_store *s, dps_submit *sub)
 	dpdb_bind_i64(st, 9, sub->now);
 	dpdb_bind_i64(st, 10, (int64_t)sub->len);
 	dpdb_bind_blob(st, 11, sub->digest, DP_SHA256);
-	dpdb_bind_blob(st, 12, sub->data, sub->len);
+	if ((r = body_bind(s, st, 12, sub->data, sub->len))) {
+		dpdb_reset(st);
+		return r;
+	}
 	if (sub->log_idx >= 0)
 		dpdb_bind_i64(st, 13, sub->log_idx);
 	dpdb_bind_i64(st, 14, sub->c.decoy != 0);
@@ -256,34 +317,38 @@ int dps_cable_stored(dps_store *s, const uint8_t id[DP_CABLE_ID], const uint8_t 
 		     dps_cable *c)
 {
 	uint8_t digest[DP_SHA256], old[DP_SHA256];
-	dp_sha256(digest, data, len);
 	int r = cable_by_id(s, id, c, old);
 	if (r)
 		return r;
+	/* hashed only for a retry of a stored id: a new cable is hashed once, by the writer */
+	dp_sha256(digest, data, len);
 	return memcmp(old, digest, sizeof old) == 0 ? DP_OK : DP_EEXISTS;
 }
 
-/* Column 0 (and 1 if it is not NULL: ctx[1]) appended to dp_bufs. */
-static int bytes_row(dpdb_stmt *st, void *ctx)
+struct body_x {
+	dps_store *s;
+	dp_buf *body, *entry; /* entry: column 4 if not NULL (may be NULL: not read) */
+};
+
+static int body_row(dpdb_stmt *st, void *ctx)
 {
-	dp_buf **out = ctx;
-	size_t n;
-	const uint8_t *p = dpdb_col_blob(st, 0, &n);
-	int r = dp_buf_append(out[0], p, n);
-	if (!r && out[1] && !dpdb_col_null(st, 1)) {
-		p = dpdb_col_blob(st, 1, &n);
-		r = dp_buf_append(out[1], p, n);
+	struct body_x *x = ctx;
+	int r = body_get(x->s, st, 0, x->body);
+	if (!r && x->entry && !dpdb_col_null(st, 4)) {
+		size_t n;
+		const uint8_t *p = dpdb_col_blob(st, 4, &n);
+		r = dp_buf_append(x->entry, p, n);
 	}
 	return r;
 }
 
 int dps_cable_data(dps_store *s, int64_t seq, dp_buf *out)
 {
-	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT data FROM cables WHERE seq=?1");
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT " BODY_COLS " FROM cables WHERE seq=?1");
 	dpdb_bind_i64(st, 1, seq);
-	dp_buf *o[2] = {out, NULL};
+	struct body_x x = {s, out, NULL};
 	dp_buf_reset(out);
-	return dps_row1(st, bytes_row, o);
+	return dps_row1(st, body_row, &x);
 }
 
 /* The envelope's length from the submission's first 4 bytes; DP_EPARSE if total cannot hold it. */
@@ -296,11 +361,33 @@ static int envelope_len(const uint8_t h[4], int64_t total, uint32_t *n)
 }
 
 /*
+ * A segment's body: its first 4 bytes, then as many as they name (the
+ * payload is never read).
+ */
+static int envelope_seg(dps_store *s, int64_t seg, int64_t off, int64_t total, dp_buf *out)
+{
+	dp_buf h;
+	dp_buf_init(&h, 4);
+	uint32_t n = 0;
+	int r = total < 4 ? DP_EPARSE : dpseg_read(s->seg, seg, off, 4, &h);
+	if (!r && h.len < 4)
+		r = DP_EPARSE; /* too short for the framing: torn */
+	if (!r)
+		r = envelope_len(h.p, total, &n);
+	dp_buf_free(&h);
+	if (!r)
+		r = dpseg_read(s->seg, seg, off + 4, n, out);
+	if (!r && out->len < n)
+		r = DP_EPARSE;
+	return r;
+}
+
+/*
  * SQLite: incremental blob I/O reads only the pages that hold the first
  * 4 + envelope_len bytes: listing a queue of large cables never reads
  * their payloads.
  */
-static int envelope_sqlite(dps_store *s, sqlite3 *db, int64_t seq, dp_buf *out)
+static int envelope_blob(sqlite3 *db, int64_t seq, dp_buf *out)
 {
 	sqlite3_blob *b = NULL;
 	int rc = sqlite3_blob_open(db, "main", "cables", "data", seq, 0, &b);
@@ -332,19 +419,33 @@ static int envelope_sqlite(dps_store *s, sqlite3 *db, int64_t seq, dp_buf *out)
 }
 
 struct envelope_x {
+	dps_store *s;
 	dp_buf *out;
+	int64_t seq;
 };
 
-/* Columns: the first 4 bytes, the length, the envelope's bytes (4 + ?2 of them). */
+/*
+ * Columns: seg, off, size, then the first 4 bytes of data, the envelope's
+ * bytes (4 + ?2 of them) on PostgreSQL (NULL on SQLite: the blob is read
+ * in place).
+ */
 static int envelope_row(dpdb_stmt *st, void *ctx)
 {
 	struct envelope_x *x = ctx;
+	int64_t total = dpdb_col_i64(st, 2);
+	if (!dpdb_col_null(st, 0))
+		return x->s->seg ? envelope_seg(x->s, dpdb_col_i64(st, 0), dpdb_col_i64(st, 1), total,
+						x->out)
+				 : DP_ESTATE;
+	sqlite3 *db = dpdb_sqlite_handle(x->s->db);
+	if (db)
+		return envelope_blob(db, x->seq, x->out);
 	size_t hn, n;
-	const uint8_t *h = dpdb_col_blob(st, 0, &hn);
+	const uint8_t *h = dpdb_col_blob(st, 3, &hn);
 	uint32_t len;
-	if (!h || hn < 4 || envelope_len(h, dpdb_col_i64(st, 1), &len))
+	if (!h || hn < 4 || envelope_len(h, total, &len))
 		return DP_EPARSE;
-	const uint8_t *p = dpdb_col_blob(st, 2, &n);
+	const uint8_t *p = dpdb_col_blob(st, 4, &n);
 	if (!p || n < (size_t)len + 4)
 		return DP_EPARSE;
 	return dp_buf_append(x->out, p + 4, len);
@@ -352,15 +453,16 @@ static int envelope_row(dpdb_stmt *st, void *ctx)
 
 int dps_cable_envelope(dps_store *s, int64_t seq, dp_buf *out)
 {
-	sqlite3 *db = dpdb_sqlite_handle(s->db);
-	if (db)
-		return envelope_sqlite(s, db, seq, out);
-	/* elsewhere: the framing, then as many bytes as it names (the payload is never read) */
-	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT substr(data,1,4), length(data), "
-					    "substr(data,1,4+CAST(?2 AS INTEGER)) FROM cables WHERE seq=?1");
+	/* the framing, then as many bytes as it names (the payload is never read) */
+	dpdb_stmt *st = dpdb_prepare(s->db, dpdb_sqlite_handle(s->db)
+						    ? "SELECT seg, off, size FROM cables WHERE seq=?1"
+						    : "SELECT seg, off, size, substr(data,1,4), "
+						      "substr(data,1,4+CAST(?2 AS INTEGER)) FROM cables "
+						      "WHERE seq=?1");
 	dpdb_bind_i64(st, 1, seq);
-	dpdb_bind_i64(st, 2, DP_ENVELOPE_MAX);
-	struct envelope_x x = {out};
+	if (!dpdb_sqlite_handle(s->db))
+		dpdb_bind_i64(st, 2, DP_ENVELOPE_MAX);
+	struct envelope_x x = {s, out, seq};
 	dp_buf_reset(out);
 	int r = dps_row1(st, envelope_row, &x);
 	if (r)
@@ -653,13 +755,13 @@ int dps_cable_scan(dps_store *s, int64_t after, size_t limit,
 int dps_cable_read(dps_store *s, int64_t seq, dp_buf *data, dp_buf *entry)
 {
 	/* a fetch: the bytes and the entry that vouches for them (denpod/check.h) */
-	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT c.data, e.data FROM cables c LEFT JOIN log_entries e "
-					    "ON e.idx=c.log_idx WHERE c.seq=?1");
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT c.data, c.seg, c.off, c.size, e.data FROM cables c "
+					    "LEFT JOIN log_entries e ON e.idx=c.log_idx WHERE c.seq=?1");
 	dpdb_bind_i64(st, 1, seq);
 	dp_buf_reset(data);
 	dp_buf_reset(entry);
-	dp_buf *o[2] = {data, entry};
-	return dps_row1(st, bytes_row, o);
+	struct body_x x = {s, data, entry};
+	return dps_row1(st, body_row, &x);
 }
 
 static int digest_row(dpdb_stmt *st, void *ctx)
@@ -681,11 +783,17 @@ int dps_cable_restore(dps_store *s, int64_t seq, const uint8_t *data, size_t len
 	if (!s->in_txn || len > INT32_MAX)
 		return DP_EINVAL;
 	dp_sha256(digest, data, len);
-	dpdb_stmt *st = dpdb_prepare(s->db, "UPDATE cables SET data=?1, digest=?2 WHERE seq=?3");
-	dpdb_bind_blob(st, 1, data, len);
+	/* a new copy where new bodies go: a segment's old bytes are never written over */
+	dpdb_stmt *st = dpdb_prepare(s->db, "UPDATE cables SET data=?1, digest=?2, seg=?4, off=?5 "
+					    "WHERE seq=?3");
+	int r = body_bind(s, st, 1, data, len);
+	if (r) {
+		dpdb_reset(st);
+		return r;
+	}
 	dpdb_bind_blob(st, 2, digest, sizeof digest);
 	dpdb_bind_i64(st, 3, seq);
-	int r = dpdb_run(st);
+	r = dpdb_run(st);
 	if (!r && dpdb_changes(s->db) != 1)
 		r = DP_ENOTFOUND;
 	return r;

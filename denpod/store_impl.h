@@ -25,8 +25,11 @@
 
 #include <stdint.h>
 
+#include "denpo/cable.h"
+#include "denpo/envelope.h"
 #include "denpod/db.h"
 #include "denpod/dircache.h"
+#include "denpod/segment.h"
 #include "denpod/store.h"
 
 struct dps_store {
@@ -37,6 +40,12 @@ struct dps_store {
 	int64_t sp_log_next; /* log_next at dps_savepoint */
 	dpdc *cache;         /* directory rows; NULL unless dps_dir_cache */
 	int64_t dirver;      /* directory version the cache holds; -1: none yet */
+	/*
+	 * The cable bodies' segments (denpod/segment.h): a SQLite store's; NULL
+	 * on PostgreSQL, which keeps them in cables.data (its own storage).
+	 * The one switch between the two: store_cable.c's body functions.
+	 */
+	dpseg *seg;
 };
 
 /*
@@ -85,6 +94,16 @@ int64_t dps_col_i64_or_neg(dpdb_stmt *st, int i);
  */
 int dps_own_begin(dps_store *s, int *own);
 int dps_own_end(dps_store *s, int own, int r);
+
+/*
+ * A body kept in a segment (seg, off; size bytes) into out: what
+ * `denpod migrate` and the backup's copy move into the data column.
+ */
+int dps_cable_body_at(dps_store *s, int64_t seg, int64_t off, int64_t size, dp_buf *out) DP_WUR;
+/* The segments' place for this transaction's first body, as meta DPSEG_META recorded it. */
+int dps_segment_place(dps_store *s) DP_WUR;
+/* The largest body a cable may have (the framing, the envelope, the payload). */
+#define DPS_BODY_MAX ((size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4)
 
 /* PostgreSQL's schema, made inside the caller's transaction (DP_EINVAL outside one). */
 int dps_schema_pg_make(dps_store *s) DP_WUR;

@@ -184,6 +184,34 @@ static int table_cols(dps_store *src, dps_store *dst, const char *t, struct cols
 	return r;
 }
 
+/*
+ * The cables' bodies (denpod/segment.h): one in a segment moves into the
+ * data column, PostgreSQL's own storage, and its seg and off are NULL
+ * there.  Each row its own INSERT (dps_tables says so), so one buffer.
+ */
+struct body {
+	int data, seg, off, size; /* columns of the copy; seg -1: not the cables of a SQLite store */
+	dp_buf buf;
+};
+
+static void body_cols(dps_store *src, const dps_table *tab, const struct cols *c, struct body *b)
+{
+	b->data = b->seg = b->off = b->size = -1;
+	dp_buf_init(&b->buf, DPS_BODY_MAX);
+	if (!src->seg || strcmp(tab->name, "cables") != 0 || tab->rows_per_insert != 1)
+		return;
+	struct {
+		const char *name;
+		int *at;
+	} want[] = {{"data", &b->data}, {"seg", &b->seg}, {"off", &b->off}, {"size", &b->size}};
+	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+		for (size_t i = 0; i < c->n; i++)
+			if (strcmp(c->name[i], want[k].name) == 0)
+				*want[k].at = (int)i;
+	if (b->data < 0 || b->off < 0 || b->size < 0)
+		b->seg = -1;
+}
+
 #define BATCH_ROWS 256     /* rows of one INSERT ... */
 #define BATCH_PARAMS 4096  /* ... and its parameters at most (PostgreSQL takes 65535) */
 
@@ -227,6 +255,8 @@ static int copy_table(dps_store *src, dps_store *dst, const dps_table *tab, uint
 	dpdb_stmt *rd = r ? NULL : dpdb_prepare(src->db, sel);
 	dpdb_stmt *wbig = r || !big ? NULL : dpdb_prepare(dst->db, big);
 	dpdb_stmt *wlast = r || !last ? NULL : dpdb_prepare(dst->db, last);
+	struct body b;
+	body_cols(src, tab, &c, &b);
 	int rc = DPDB_DONE;
 	while (!r && (rc = dpdb_step(rd)) == DPDB_ROW) {
 		if (*n == (uint64_t)ns) {
@@ -236,15 +266,27 @@ static int copy_table(dps_store *src, dps_store *dst, const dps_table *tab, uint
 		int in_big = *n < full;
 		dpdb_stmt *wr = in_big ? wbig : wlast;
 		uint64_t j = in_big ? *n % per : *n - full, rows = in_big ? per : rest;
-		for (size_t i = 0; i < c.n; i++)
-			bind_col(wr, (int)(j * c.n + i + 1), rd, (int)i, c.type[i]);
+		int in_seg = b.seg >= 0 && !dpdb_col_null(rd, b.seg);
+		if (in_seg)
+			r = dps_cable_body_at(src, dpdb_col_i64(rd, b.seg), dpdb_col_i64(rd, b.off),
+					      dpdb_col_i64(rd, b.size), &b.buf);
+		for (size_t i = 0; i < c.n && !r; i++) {
+			int p = (int)(j * c.n + i + 1);
+			if (in_seg && (int)i == b.data)
+				dpdb_bind_blob(wr, p, b.buf.p ? b.buf.p : (const uint8_t *)"", b.buf.len);
+			else if (in_seg && ((int)i == b.seg || (int)i == b.off))
+				dpdb_bind_null(wr, p);
+			else
+				bind_col(wr, p, rd, (int)i, c.type[i]);
+		}
 		(*n)++;
-		if (j + 1 == rows)
+		if (!r && j + 1 == rows)
 			r = dpdb_run(wr);
 	}
 	if (!r && rc != DPDB_DONE)
 		r = rc;
 	dpdb_reset(rd);
+	dp_buf_free(&b.buf);
 	free(big);
 	free(last);
 	if (r && r != DP_ESTATE)

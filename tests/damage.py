@@ -9,13 +9,18 @@
                                       copy's number, so reproducible.  Prints one
                                       line per copy: where the bytes were.
   damage.py cable DB CABLE_ID         one bit of the cable's stored bytes flipped
-                                      in the file; prints the file offset
+                                      in the file (its segment, DB's cables/SEGnnnnnn,
+                                      if it is kept there); prints the file offset
+  damage.py body DB CABLE_ID OUT      writes the cable's stored bytes to OUT
+  damage.py bodies DB OUT             writes each cable's stored bytes to OUT/<its id
+                                      in lower-case hex> (nothing is damaged)
   damage.py entry DB IDX              one digit of log entry IDX's Time changed in
                                       the file (the entry may still decode)
   damage.py index DB NAME             one bit flipped in a key of the first leaf
                                       page of index NAME (quick_check passes;
                                       integrity_check finds rows missing from it)
 """
+import os
 import random
 import shutil
 import sqlite3
@@ -66,11 +71,52 @@ def flip_at(db, needle, k, new):
 
 def cable(db, cid):
     c = ro(db)
-    row = c.execute("SELECT data FROM cables WHERE cable_id=?", (bytes.fromhex(cid),)).fetchone()
+    row = c.execute("SELECT data, seg, off FROM cables WHERE cable_id=?",
+                    (bytes.fromhex(cid),)).fetchone()
     c.close()
     if not row:
         sys.exit("damage.py: no cable %s" % cid)
-    print(flip_at(db, row[0][200:264], 10, lambda b: b ^ 0x04))
+    data, seg, off = row
+    if seg is None:
+        print(flip_at(db, data[200:264], 10, lambda b: b ^ 0x04))
+        return
+    # in a segment beside the database (denpod/segment.h): byte 210 of the body
+    path = os.path.join(os.path.dirname(db) or ".", "cables", "SEG%06d" % seg)
+    with open(path, "r+b") as f:
+        f.seek(off + 210)
+        b = f.read(1)[0]
+        f.seek(off + 210)
+        f.write(bytes([b ^ 0x04]))
+    print(off + 210)
+
+
+def body(db, data, seg, off, size):
+    """A cable's stored bytes: its data column, or its segment's (denpod/segment.h)."""
+    if seg is None:
+        return bytes(data)
+    path = os.path.join(os.path.dirname(db) or ".", "cables", "SEG%06d" % seg)
+    with open(path, "rb") as f:
+        f.seek(off)
+        return f.read(size)
+
+
+def bodies(db, out):
+    c = ro(db)
+    for cid, data, seg, off, size in c.execute("SELECT cable_id, data, seg, off, size FROM cables"):
+        with open(os.path.join(out, cid.hex()), "wb") as f:
+            f.write(body(db, data, seg, off, size))
+    c.close()
+
+
+def body_of(db, cid, out):
+    c = ro(db)
+    row = c.execute("SELECT data, seg, off, size FROM cables WHERE cable_id=?",
+                    (bytes.fromhex(cid),)).fetchone()
+    c.close()
+    if not row:
+        sys.exit("damage.py: no cable %s" % cid)
+    with open(out, "wb") as f:
+        f.write(body(db, *row))
 
 
 def entry(db, idx):
@@ -107,6 +153,10 @@ if __name__ == "__main__":
         copies(a[1], a[2], int(a[3]), int(a[4]))
     elif len(a) == 3 and a[0] == "cable":
         cable(a[1], a[2])
+    elif len(a) == 4 and a[0] == "body":
+        body_of(a[1], a[2], a[3])
+    elif len(a) == 3 and a[0] == "bodies":
+        bodies(a[1], a[2])
     elif len(a) == 3 and a[0] == "entry":
         entry(a[1], int(a[2]))
     elif len(a) == 3 and a[0] == "index":

@@ -83,6 +83,9 @@ BK_CABLES=$(sqlite3 "$T/bk/denpod.db" "SELECT count(*) FROM cables")
 BK_CP=$(awk '$1 == "checkpoint" {print $2}' "$T/bk/BACKUP")
 check "the backup holds the cables accepted before it (20 <= $BK_CABLES < all)" \
 	[ "$BK_CABLES" -ge 20 -a "$BK_CABLES" -lt "$(wc -l <"$T/sent.ids")" ]
+check "... their bodies in its rows: one file, no row points into the switch's segments" \
+	[ "$(sqlite3 "$T/sw/denpod.db" "SELECT count(*) FROM cables WHERE seg IS NULL")" = 0 -a \
+	  "$(sqlite3 "$T/bk/denpod.db" "SELECT count(*) FROM cables WHERE seg IS NOT NULL OR length(data) != size")" = 0 ]
 
 # ---- 2. DEST exists: refused, left as it was ----
 sum0=$(cat "$T/bk"/* | sha256sum)
@@ -95,6 +98,7 @@ check "... and the backup is as it was" [ "$(cat "$T/bk"/* | sha256sum)" = "$sum
 mkdir -m 700 "$T/dmg"
 cp "$T/sw"/{sign.key,tls.key,log.key,tls.crt,denpod.conf} "$T/dmg/"
 sqlite3 "$T/sw/denpod.db" ".backup '$T/dmg/denpod.db'"
+cp -a "$T/sw/cables" "$T/dmg/" # the bodies the copied rows point at (denpod/segment.h)
 python3 "$ROOT/tests/damage.py" cable "$T/dmg/denpod.db" "$(head -n 1 "$T/before.ids" | cut -d' ' -f1)" >/dev/null ||
 	no "damage.py cable"
 D backup "$T/bkd" --data "$T/dmg" >"$T/damaged.out" 2>&1

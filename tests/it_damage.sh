@@ -113,7 +113,9 @@ check "at rest: the database file has no WAL left" [ ! -s "$T/sw/denpod.db-wal" 
 CLEAN="$T/clean.db"
 cp "$T/sw/denpod.db" "$CLEAN"
 mkdir "$T/cleanbytes"
-q "$CLEAN" "SELECT writefile('$T/cleanbytes/' || lower(hex(cable_id)), data) FROM cables;" >/dev/null
+python3 "$DAMAGE" bodies "$T/sw/denpod.db" "$T/cleanbytes" || no "damage.py bodies"
+check "the cable bodies are in segments beside the database, not in its rows" \
+	[ "$(q "$CLEAN" "SELECT count(*) FROM cables WHERE seg IS NULL OR length(data)>0;")" = 0 -a -s "$T/sw/cables/SEG000001" ]
 (cd "$T/cleanbytes" && sha256sum -- * | sort -k2) >"$T/clean.sums"
 
 # ---- 1. twenty copies, three bytes flipped each ----
@@ -182,7 +184,9 @@ check "the experiment exercised both: refusals and starts" [ "$refused" -gt 0 -a
 sed -i '/^scrub_period=0$/d' "$T/sw/denpod.conf"
 printf 'scrub_period=2\nscrub_rate=67108864\n' >>"$T/sw/denpod.conf"
 start_switch || no "restart"
-check "a backup with the switch running (sqlite3 .backup)" sqlite3 "$T/sw/denpod.db" ".backup '$T/backup.db'"
+# (denpod backup: the database file alone would point into segments that change after it)
+check "a backup with the switch running (denpod backup)" D backup "$T/bk" >/dev/null
+cp "$T/bk/denpod.db" "$T/backup.db"
 stop_switch
 ID=$(sed -n 100p "$T/ids")
 rm -f "$T/sw/alerts.jsonl"

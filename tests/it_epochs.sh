@@ -52,7 +52,7 @@ opens() {
 	rm -f "$T/ids.txt"
 	"$DENPO" --home "$home" key export-identity --out "$T/ids.txt" >/dev/null 2>&1 || { echo -1; return; }
 	for id; do
-		QDB=$db q "SELECT hex(data) FROM cables WHERE lower(hex(cable_id))='$id'" >"$T/sub.hex"
+		DB_SQL_KEPT=$db db_cable_hex "lower(hex(cable_id))='$id'" >"$T/sub.hex"
 		payload "$T/sub.hex" "$T/pay.bin" || { echo -2; return; }
 		"$TA" decrypt -i "$T/ids.txt" <"$T/pay.bin" >/dev/null 2>&1 && n=$((n + 1))
 	done

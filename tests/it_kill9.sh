@@ -116,7 +116,7 @@ check "MRNs gap-free: $YY HQ 000001 .. $N" cmp -s "$T/mrns" "$T/want"
 bad=0
 for i in $(shuf -i 0-$((N - 1)) -n 25); do
 	id=$(awk -v i="$i" '$1=="ok" && $2==i {print $3}' "$T/flood.log")
-	q "SELECT hex(data) FROM cables WHERE cable_id=x'$id';" | python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' >"$T/got"
+	db_cable_hex "cable_id=x'$id'" | python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' >"$T/got"
 	cmp -s "$T/got" "$T/subs/$i.sub" || { bad=1; echo "cable $i ($id) differs" >&2; }
 done
 check "stored submissions are byte-identical to the sent ones (25 sampled)" [ "$bad" = 0 ]

@@ -146,6 +146,9 @@ check "  log verify ran on the copy" grep -q "log verify: ok: $SQLITE_ENTRIES en
 for t in posts officers devices epoch_keys cables deliveries mrn log_tiles log_checkpoints log_cosigs; do
 	check "  table $t: $(sq "SELECT count(*) FROM $t") rows in both" [ "$(pgq "SELECT count(*) FROM $t")" = "$(sq "SELECT count(*) FROM $t")" ]
 done
+check "  every cable's bytes moved from SQLite's segments into its row (its size, its digest)" \
+	[ "$(sq "SELECT count(*) FROM cables WHERE seg IS NULL")" = 0 -a \
+	  "$(pgq "SELECT count(*) FROM cables WHERE seg IS NOT NULL OR off IS NOT NULL OR length(data) != size OR sha256(data) != digest")" = 0 ]
 check "  log_entries: SQLite's $SQLITE_ENTRIES and the MIGRATE entry" [ "$(pgq "SELECT count(*) FROM log_entries")" = $((SQLITE_ENTRIES + 1)) ]
 check "  every copied entry byte for byte" [ "$(pgq "SELECT encode(sha256(string_agg(data, ''::bytea ORDER BY idx)), 'hex') FROM log_entries WHERE idx < $SQLITE_ENTRIES")" = \
 	"$(python3 -c 'import hashlib, sqlite3, sys

@@ -187,6 +187,20 @@ pg_only_skip() {
 	t_done "$1"
 	exit 0
 }
+# db_cable_hex WHERE: in hex, the stored submission of the cable that WHERE (SQL on
+# cables) selects, as db_sql finds it: from its row, or from the segment the row points
+# into (a SQLite switch's DIR/cables, denpod/segment.h; a kept copy's rows point into
+# the same append-only files).
+db_cable_hex() {
+	local seg off size dir=${DB_SQL_DIR:-${DENPOD_DATA:-$T/sw}}
+	read -r seg off size <<<"$(db_sql "SELECT coalesce(seg,0), coalesce(off,0), size FROM cables WHERE $1" | tr '|' ' ')"
+	if [ "${seg:-0}" = 0 ]; then
+		db_sql "SELECT hex(data) FROM cables WHERE $1"
+		return
+	fi
+	tail -c +$((off + 1)) "$dir/cables/$(printf 'SEG%06d' "$seg")" | head -c "$size" | od -An -tx1 -v | tr -d ' \n'
+	echo
+}
 # db_sql SQL [PG-SQL]: run SQL as root on the store of the switch in $DENPOD_DATA (else
 # $T/sw): sqlite3 on denpod.db (5 s busy timeout), or psql on its store= URI.  Rows print
 # as sqlite3 prints them (columns joined by |, no header).  One text serves both where the

@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "denpo/crypto.h"
 #include "denpo/epoch.h"
 #include "denpod/db.h"
+#include "denpod/segment.h"
 #include "denpod/store.h"
 #include "tests/fixture.h"
 #include "tests/harness.h"
@@ -1247,6 +1249,162 @@ static void test_migrate(const char *base)
 	free(uri);
 }
 
+/* A SQLite file's statement, run outside the store (the way damage or an old denpod would). */
+static void sq(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	CHECKF(sqlite3_open(path, &db) == SQLITE_OK && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK,
+	       "%s: %s", sql, db ? sqlite3_errmsg(db) : "?");
+	sqlite3_close(db);
+}
+
+/* meta DPSEG_META: where the next body goes, "SEG OFFSET" */
+static int place_is(dps_store *s, const char *want)
+{
+	char v[64];
+	return dps_meta_get(s, DPSEG_META, v, sizeof v) == DP_OK && strcmp(v, want) == 0;
+}
+
+/*
+ * The cable bodies' segments (denpod/segment.h): appended where the
+ * database says, read back (whole and the envelope alone), a full segment
+ * rolled, another handle appending after, a rolled-back batch's bytes
+ * written over, no place recorded (a restored backup) starting a new
+ * segment, a body in the data column (a database from before segments)
+ * read too, a segment cut short read as what it has, a restore appended.
+ */
+static void test_segments(void)
+{
+	char d[600], path[700], seg[700], seg2[700], seg3[700];
+	snprintf(d, sizeof d, "%s/segtest", dir);
+	snprintf(path, sizeof path, "%s/denpod.db", d);
+	snprintf(seg, sizeof seg, "%s/cables/SEG000001", d);
+	snprintf(seg2, sizeof seg2, "%s/cables/SEG000002", d);
+	snprintf(seg3, sizeof seg3, "%s/cables/SEG000003", d);
+	CHECK(mkdir(d, 0700) == 0);
+	dps_store *s = NULL;
+	CHECK(dps_open(&s, path, 1) == DP_OK);
+	if (!s)
+		return;
+	struct stat st;
+	CHECK(stat(seg, &st) != 0); /* nothing made before the first body */
+	dps_rcpt r[1];
+	memset(r, 0, sizeof r);
+	dp_random(r[0].device, 32);
+	r[0].prec = DP_PREC_ROUTINE;
+	/* a submission: u32 envelope length 8, the 8 "envelope" bytes, a payload */
+	uint8_t a[300], b[200], id1[16], id2[16], id3[16], id4[16], id5[16];
+	for (size_t i = 0; i < sizeof a; i++)
+		a[i] = (uint8_t)(i * 7 + 1);
+	memcpy(a, "\0\0\0\010ENVELOPE", 12);
+	memcpy(b, a, sizeof b);
+	b[100] ^= 1;
+	dp_random(id1, 16);
+	dp_random(id2, 16);
+	dp_random(id3, 16);
+	dp_random(id4, 16);
+	dp_random(id5, 16);
+	dps_submit sub;
+	int64_t t0 = 1767225600 + 86400;
+	CHECK(submit(s, "HQ", id1, a, sizeof a, r, 1, t0, &sub) == DP_OK);
+	int64_t seq1 = sub.c.seq;
+	CHECK(place_is(s, "1 316"));
+	/* written ahead with zeros: a body overwrites blocks that are there */
+	CHECK(stat(seg, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == DPSEG_CHUNK);
+	char cdir[700];
+	snprintf(cdir, sizeof cdir, "%s/cables", d);
+	CHECK(stat(cdir, &st) == 0 && (st.st_mode & 0777) == 0700);
+	FILE *f = fopen(seg, "rb");
+	char head[DPSEG_HEADER + 1] = {0};
+	CHECK(f && fread(head, 1, DPSEG_HEADER, f) == DPSEG_HEADER && strcmp(head, DPSEG_MAGIC) == 0);
+	if (f)
+		fclose(f);
+	dp_buf got;
+	dp_buf_init(&got, 1 << 20);
+	CHECK(dps_cable_data(s, seq1, &got) == DP_OK && got.len == sizeof a && memcmp(got.p, a, sizeof a) == 0);
+	CHECK(dps_cable_envelope(s, seq1, &got) == DP_OK && got.len == 8 && memcmp(got.p, "ENVELOPE", 8) == 0);
+	/* a retry with the same bytes appends nothing; an id reused with others is refused */
+	CHECK(submit(s, "HQ", id1, a, sizeof a, r, 1, t0, &sub) == DP_OK && sub.duplicate);
+	CHECK(submit(s, "HQ", id1, b, sizeof b, r, 1, t0, &sub) == DP_EEXISTS);
+	CHECK(place_is(s, "1 316"));
+
+	/* a segment at its size: the next body begins SEG000002 */
+	dps_close(s);
+	sq(path, "UPDATE meta SET v='1 268435400' WHERE k='" DPSEG_META "'");
+	CHECK(dps_open(&s, path, 0) == DP_OK);
+	if (!s)
+		return;
+	CHECK(submit(s, "HQ", id2, b, sizeof b, r, 1, t0 + 1, &sub) == DP_OK);
+	int64_t seq2 = sub.c.seq;
+	CHECK(place_is(s, "2 216") && stat(seg2, &st) == 0);
+	CHECK(dps_cable_data(s, seq2, &got) == DP_OK && got.len == sizeof b && memcmp(got.p, b, sizeof b) == 0);
+	/* ... where another handle (another process) appends after it */
+	dps_store *s2 = NULL;
+	CHECK(dps_open(&s2, path, 0) == DP_OK);
+	if (s2) {
+		CHECK(submit(s2, "HQ", id3, a, 50, r, 1, t0 + 2, &sub) == DP_OK);
+		CHECK(place_is(s2, "2 266"));
+		dps_close(s2);
+	}
+	CHECK(dps_cable_data(s, seq2, &got) == DP_OK && got.len == sizeof b && memcmp(got.p, b, sizeof b) == 0);
+
+	/* a rolled-back batch: its bytes are no row's, and the next body is written over them */
+	memset(&sub, 0, sizeof sub);
+	memcpy(sub.c.cable_id, id4, 16);
+	snprintf(sub.c.from_post, sizeof sub.c.from_post, "HQ");
+	snprintf(sub.c.officer, sizeof sub.c.officer, "tanaka.h");
+	sub.c.prec_action = sub.c.prec_info = DP_PREC_ROUTINE;
+	sub.rcpts = r;
+	sub.nrcpts = 1;
+	sub.data = b;
+	sub.len = sizeof b;
+	sub.now = t0 + 3;
+	CHECK(dps_begin(s) == DP_OK && dps_cable_insert(s, &sub) == DP_OK);
+	dps_rollback(s);
+	CHECK(dps_cable_get(s, id4, &(dps_cable){0}) == DP_ENOTFOUND && place_is(s, "2 266"));
+	CHECK(submit(s, "HQ", id4, a, sizeof a, r, 1, t0 + 3, &sub) == DP_OK && place_is(s, "2 566"));
+	CHECK(dps_cable_data(s, sub.c.seq, &got) == DP_OK && got.len == sizeof a && memcmp(got.p, a, sizeof a) == 0);
+
+	/* no place recorded (a restored backup has none): a new segment, never over one */
+	dps_close(s);
+	sq(path, "DELETE FROM meta WHERE k='" DPSEG_META "'");
+	CHECK(dps_open(&s, path, 0) == DP_OK);
+	if (!s)
+		return;
+	CHECK(submit(s, "HQ", id5, b, sizeof b, r, 1, t0 + 4, &sub) == DP_OK && place_is(s, "3 216"));
+	CHECK(stat(seg3, &st) == 0);
+	/* a place that is none: refused, nothing written */
+	dps_close(s);
+	sq(path, "UPDATE meta SET v='3 x' WHERE k='" DPSEG_META "'");
+	CHECK(dps_open(&s, path, 0) == DP_OK);
+	if (!s)
+		return;
+	uint8_t id6[16];
+	dp_random(id6, 16);
+	CHECK(submit(s, "HQ", id6, b, sizeof b, r, 1, t0 + 5, &sub) == DP_ESTATE);
+	CHECK(dps_cable_get(s, id6, &(dps_cable){0}) == DP_ENOTFOUND);
+	dps_close(s);
+	sq(path, "UPDATE meta SET v='3 216' WHERE k='" DPSEG_META "'");
+
+	/* a body in the data column (a row from before segments) reads as before */
+	sq(path, "UPDATE cables SET data=x'0000000441424344454647', seg=NULL, off=NULL, size=11 WHERE seq=1");
+	CHECK(dps_open(&s, path, 0) == DP_OK);
+	if (!s)
+		return;
+	CHECK(dps_cable_data(s, seq1, &got) == DP_OK && got.len == 11 && memcmp(got.p + 4, "ABCDEFG", 7) == 0);
+	CHECK(dps_cable_envelope(s, seq1, &got) == DP_OK && got.len == 4 && memcmp(got.p, "ABCD", 4) == 0);
+
+	/* a segment cut short: the bytes it still has (the digest check reports it) */
+	CHECK(truncate(seg2, DPSEG_HEADER + 20) == 0);
+	CHECK(dps_cable_data(s, seq2, &got) == DP_OK && got.len == 20 && memcmp(got.p, b, 20) == 0);
+	/* ... and a restore appends a whole copy where new bodies go, never over it */
+	CHECK(dps_begin(s) == DP_OK && dps_cable_restore(s, seq2, b, sizeof b) == DP_OK && dps_commit(s) == DP_OK);
+	CHECK(dps_cable_data(s, seq2, &got) == DP_OK && got.len == sizeof b && memcmp(got.p, b, sizeof b) == 0);
+	CHECK(place_is(s, "3 416"));
+	dp_buf_free(&got);
+	dps_close(s);
+}
+
 int main(void)
 {
 	if (dp_crypto_init() || !mkdtemp(dir))
@@ -1279,6 +1437,7 @@ int main(void)
 		free(uri);
 	}
 	test_sqlite_old_db();
+	test_segments();
 	const char *pg = getenv("DENPO_TEST_PG");
 	if (pg && *pg)
 		test_migrate(pg);
