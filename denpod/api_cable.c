@@ -221,6 +221,7 @@ void dpd_post_cable(const dpd_call *call)
 	memcpy(data, p, n);
 	s->sub.data = data;
 	s->sub.len = n;
+	op->rank = c->prec_action; /* a FLASH goes ahead of the ROUTINE pending (batch.c) */
 	dp_envelope_free(&e);
 	dpd_batch_add(srv, op);
 }
