@@ -761,6 +761,57 @@ static void test_sqlite_old_db(void)
 	sqlite3_close(db);
 }
 
+/* One integer a query of db gives (-1: none). */
+static int64_t db_int(dpdb *db, const char *sql)
+{
+	dpdb_stmt *st = dpdb_prepare(db, sql);
+	int64_t v = dpdb_step(st) == DPDB_ROW ? dpdb_col_i64(st, 0) : -1;
+	while (dpdb_step(st) == DPDB_ROW)
+		;
+	return v;
+}
+
+/*
+ * A database made with the three queue indexes (queue, pending_epoch,
+ * pending_due) gets the one queue index when opened, and its rows stay
+ * in the queue.  Run on the conformance database once it holds a queue.
+ */
+static void test_queue_migration(void)
+{
+	dpdb *db = NULL;
+	int sqlite = dpdb_kind_of(dbpath) == DPDB_SQLITE;
+	const char *count_old = sqlite ? "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+					 "name IN ('pending_epoch','pending_due')"
+				       : "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() "
+					 "AND indexname IN ('pending_epoch','pending_due')";
+	const char *count_new = sqlite ? "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+					 "name='queue' AND sql LIKE '%epoch,due%'"
+				       : "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() "
+					 "AND indexname='queue' AND indexdef LIKE '%INCLUDE (epoch, due)%'";
+	CHECK(dpdb_open(&db, dbpath, 0) == DP_OK);
+	if (!db)
+		return;
+	CHECK(db_int(db, count_old) == 0 && db_int(db, count_new) == 1);
+	int64_t pending = db_int(db, "SELECT count(*) FROM deliveries WHERE acked IS NULL");
+	CHECK(pending > 0);
+	CHECK(dpdb_exec(db, "DROP INDEX queue;"
+			    "CREATE INDEX queue ON deliveries(device,prec,seq) WHERE acked IS NULL;"
+			    "CREATE INDEX pending_epoch ON deliveries(device,epoch,seq) WHERE acked IS NULL;"
+			    "CREATE INDEX pending_due ON deliveries(due) WHERE acked IS NULL;") == DP_OK);
+	CHECK(db_int(db, count_old) == 2 && db_int(db, count_new) == 0);
+	dpdb_close(db);
+	dps_store *s = NULL;
+	CHECK(dps_open(&s, dbpath, 0) == DP_OK);
+	dps_close(s);
+	db = NULL;
+	CHECK(dpdb_open(&db, dbpath, 0) == DP_OK);
+	if (!db)
+		return;
+	CHECK(db_int(db, count_old) == 0 && db_int(db, count_new) == 1);
+	CHECK(db_int(db, "SELECT count(*) FROM deliveries WHERE acked IS NULL") == pending);
+	dpdb_close(db);
+}
+
 /* The conformance suite on the (empty) database dbpath names. */
 struct feed_rows {
 	int64_t id[8], inst[8], lseq[8];
@@ -1106,9 +1157,10 @@ static void conformance(void)
 	memset(&k, 0, sizeof k);
 	CHECK(dps_overdue(s, t0 + 21600 + 200, "HQ", collect_cb, &k) == DP_OK && k.n == 1);
 
-	/* restart keeps everything, including the data */
+	/* restart keeps everything, including the data; a database with three queue indexes too */
 	dps_close(s);
 	s = NULL;
+	test_queue_migration();
 	CHECK(dps_open(&s, dbpath, 0) == DP_OK);
 	if (!s)
 		return;
