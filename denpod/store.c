@@ -49,10 +49,13 @@
  * and pending_due; a database from before is moved to this one when
  * first opened, QUEUE_MIGRATE).  SQLite has no INCLUDE: epoch and due are
  * the last key columns, which changes no order ((device,prec,seq) is
- * unique).
+ * unique), and so is acked (NULL in every entry), without which SQLite
+ * does not see that the entries alone answer a query (it would read each
+ * table row to test acked IS NULL again: 5x slower on a deep queue).
  */
 #define QUEUE_INDEX_SQLITE \
-	"CREATE INDEX IF NOT EXISTS queue ON deliveries(device,prec,seq,epoch,due) WHERE acked IS NULL;"
+	"CREATE INDEX IF NOT EXISTS queue ON deliveries(device,prec,seq,epoch,due,acked) WHERE " \
+	"acked IS NULL;"
 #define QUEUE_INDEX_PG \
 	"CREATE INDEX IF NOT EXISTS queue ON deliveries(device,prec,seq) INCLUDE (epoch,due) WHERE " \
 	"acked IS NULL;"

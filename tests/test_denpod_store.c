@@ -785,7 +785,7 @@ static void test_queue_migration(void)
 				       : "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() "
 					 "AND indexname IN ('pending_epoch','pending_due')";
 	const char *count_new = sqlite ? "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
-					 "name='queue' AND sql LIKE '%epoch,due%'"
+					 "name='queue' AND sql LIKE '%epoch,due,acked)%'"
 				       : "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() "
 					 "AND indexname='queue' AND indexdef LIKE '%INCLUDE (epoch, due)%'";
 	CHECK(dpdb_open(&db, dbpath, 0) == DP_OK);
