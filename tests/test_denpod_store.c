@@ -812,6 +812,54 @@ static void test_queue_migration(void)
 	dpdb_close(db);
 }
 
+struct rcpt_list {
+	dps_rcpt r[32];
+	size_t n;
+};
+
+static int rcpt_cb(void *ctx, const dps_rcpt *r)
+{
+	struct rcpt_list *l = ctx;
+	if (l->n < 32)
+		l->r[l->n] = *r;
+	l->n++;
+	return DP_OK;
+}
+
+/*
+ * A cable to 23 devices (two statements of ten delivery rows, three of
+ * one): every row stored with its own device, role, precedence and epoch,
+ * each in its device's queue.
+ */
+static void test_many_rcpts(dps_store *s, int64_t now)
+{
+	dps_rcpt r[23];
+	memset(r, 0, sizeof r);
+	for (size_t i = 0; i < 23; i++) {
+		memset(r[i].device, 0xA0 + (int)i, 32);
+		r[i].role = i % 2 ? DP_ROLE_INFO : DP_ROLE_ACTION;
+		r[i].prec = i % 2 ? DP_PREC_ROUTINE : DP_PREC_IMMEDIATE;
+		r[i].epoch = 100 + (uint32_t)i;
+	}
+	uint8_t id[16], data[8] = {1, 2, 3};
+	dp_random(id, sizeof id);
+	dps_submit sub;
+	CHECK(submit(s, "HQ", id, data, sizeof data, r, 23, now, &sub) == DP_OK);
+	struct rcpt_list l = {.n = 0};
+	CHECK(dps_rcpts(s, sub.c.seq, rcpt_cb, &l) == DP_OK);
+	CHECKF(l.n == 23, "%zu rows", l.n);
+	for (size_t i = 0; i < l.n && i < 23; i++) {
+		size_t k = (size_t)(l.r[i].device[0] - 0xA0); /* rows come by device */
+		CHECK(k < 23 && memcmp(l.r[i].device, r[k].device, 32) == 0);
+		if (k >= 23)
+			continue;
+		CHECK(l.r[i].role == r[k].role && l.r[i].prec == r[k].prec &&
+		      l.r[i].epoch == r[k].epoch && l.r[i].acked == 0 && l.r[i].delivered == 0);
+		int more = 0;
+		CHECK(dps_inbox_has_after(s, r[k].device, sub.c.seq - 1, &more) == DP_OK && more);
+	}
+}
+
 /* The conformance suite on the (empty) database dbpath names. */
 struct feed_rows {
 	int64_t id[8], inst[8], lseq[8];
@@ -1184,6 +1232,7 @@ static void conformance(void)
 	dp_random(idt, 16);
 	CHECK(dps_cable_stored(s, idt, data, 10, &c) == DP_ENOTFOUND);
 
+	test_many_rcpts(s, t0 + 10);
 	test_tables(s);
 	test_records(s);
 	/* key epochs */
