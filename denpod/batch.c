@@ -56,9 +56,8 @@
  * epoch and a GET /v1/keys that reports the epoch closed are never
  * reordered: the epoch closes at a time after which no cable for it is
  * judged, and the key list (an op in order) is read after every cable
- * judged before it is written.  A cable moved ahead of a key list was
- * judged after it, for an epoch open then, hence open at the list's
- * earlier time too: the list shows it pending, consistently.
+ * judged before it is written (no submission moves ahead of a key list,
+ * an op in order, nor of anything judged before the list).
  *
  * The transparency log: each op's write appends its entries
  * (cable-accepted, -delivered, -fetched, -acked, key-published,

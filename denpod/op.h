@@ -12,9 +12,10 @@
  * the committed hook of every op that is now durable, then frees them.
  * The engine's guarantees (group commit, nothing answered before it is
  * durable, a savepoint per op, the log signer kicked after a commit that
- * appended entries, writes in the order of their judgement times) are in
- * batch.c's header comment; what a kind must do to keep them is in the
- * contract of each hook below.
+ * appended entries, writes in the order of their judgement times but
+ * for a submission's precedence, op->rank) are in batch.c's header
+ * comment; what a kind must do to keep them is in the contract of each
+ * hook below.
  *
  * Payload: every kind's struct embeds `dpd_op` as its FIRST member
  * (struct op_submit { dpd_op op; dps_submit sub; ... }), allocated whole
