@@ -81,11 +81,8 @@ static int submit_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 		*logged += !r;
 	}
 	/* the recipients' waiters on the other instances, woken at the commit (submit_committed: ours) */
-	for (size_t i = 0; !r && !s->sub.duplicate && !s->sub.c.decoy && i < s->sub.nrcpts; i++) {
-		char hex[65];
-		dp_hex_encode(hex, s->rcpts[i].device, 32);
-		r = dps_notify(st, DPS_CHAN_INBOX, hex);
-	}
+	if (!r && !s->sub.duplicate && !s->sub.c.decoy)
+		r = dps_notify_inbox(st, s->rcpts, s->sub.nrcpts);
 	op->log_idx = s->sub.log_idx; /* a duplicate's: the stored cable's */
 	return r;
 }
@@ -221,6 +218,7 @@ void dpd_post_cable(const dpd_call *call)
 	memcpy(data, p, n);
 	s->sub.data = data;
 	s->sub.len = n;
+	op->rank = c->prec_action; /* a FLASH goes ahead of the ROUTINE pending (batch.c) */
 	dp_envelope_free(&e);
 	dpd_batch_add(srv, op);
 }

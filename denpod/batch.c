@@ -32,12 +32,32 @@
  * mid-commit frees nothing the writer is reading.
  *
  * Times: every op carries the time the loop thread judged it at
- * (op->t, from dpd_now, never decreasing), and its write stores that time,
- * so the order of the judgements is the order of the writes.  A cable
- * accepted for a key epoch and a GET /v1/keys that reports the epoch
- * closed are thus never reordered: the epoch closes at a time after which
- * no cable for it is judged, and the key list is read after every cable
- * judged before it is written.
+ * (op->t, from dpd_now, never decreasing), and its write stores that time.
+ * Ops are written in the order of their judgements, with one exception:
+ * precedence.  A cable submission carries its precedence (op->rank) and
+ * is written before the submissions of a lower precedence that were
+ * judged before it and are still pending, but never before any other op
+ * (every other kind is "in order": written after everything judged before
+ * it, and nothing judged after it is written before it).  So a FLASH that
+ * arrives behind a flood of ROUTINE goes to the head of the next batch;
+ * and if the pending batch holds a FLASH, only the ops up to the last
+ * FLASH are handed to the writer, the rest waiting for the following
+ * commit, so a FLASH waits for at most the commit in flight plus a small
+ * one of its own, however deep the flood behind it.  What the exception
+ * changes: among the cables of one batch (and the two batches it is cut
+ * into), MRNs, seq and the cable-accepted entries of the log follow
+ * precedence before time; stored times are non-decreasing in write order
+ * within each precedence and across every op in order, not across two
+ * cables of different precedence.  Submissions of one precedence keep
+ * their order, so a retry of a cable (the same bytes, the same
+ * precedence) is still written after its first copy and finds it.
+ *
+ * What the order of judgements guarantees: a cable accepted for a key
+ * epoch and a GET /v1/keys that reports the epoch closed are never
+ * reordered: the epoch closes at a time after which no cable for it is
+ * judged, and the key list (an op in order) is read after every cable
+ * judged before it is written (no submission moves ahead of a key list,
+ * an op in order, nor of anything judged before the list).
  *
  * The transparency log: each op's write appends its entries
  * (cable-accepted, -delivered, -fetched, -acked, key-published,
@@ -62,6 +82,8 @@
 
 #include "denpod/op.h"
 #include "denpod/server.h"
+
+#define DPD_RANKS 4 /* the precedences, FLASH (0) to ROUTINE (3) */
 
 /* Writer thread: one transaction for the whole list; 0, or DP_ESTORE / DP_ENOSPC (rolled back). */
 static int write_batch(dpd_server *srv, dpd_op *list)
@@ -119,15 +141,49 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* Loop thread: an empty pending batch. */
+static void batch_reset(dpd_server *srv)
+{
+	srv->batch_head = NULL;
+	srv->batch_tail = &srv->batch_head;
+	for (int p = 0; p < DPD_RANKS; p++)
+		srv->batch_rank[p] = &srv->batch_head;
+	srv->batch_len = 0;
+	srv->batch_cut = NULL;
+}
+
+/*
+ * Loop thread: the pending batch for the writer, all of it, or if it holds
+ * a FLASH only the ops up to the last FLASH (the rest stays pending, its
+ * links moved to the head).
+ */
+static dpd_op *take_pending(dpd_server *srv)
+{
+	dpd_op *list = srv->batch_head;
+	dpd_op **cut = srv->batch_cut;
+	if (!cut || !*cut) {
+		batch_reset(srv);
+		return list;
+	}
+	srv->batch_head = *cut;
+	*cut = NULL;
+	for (int p = 0; p < DPD_RANKS; p++)
+		if (srv->batch_rank[p] == cut)
+			srv->batch_rank[p] = &srv->batch_head;
+	if (srv->batch_tail == cut)
+		srv->batch_tail = &srv->batch_head;
+	for (dpd_op *op = list; op; op = op->next)
+		srv->batch_len--;
+	srv->batch_cut = NULL;
+	return list;
+}
+
 /* Loop thread: give the pending batch to the writer if it is idle. */
 static void hand_over(dpd_server *srv)
 {
 	if (srv->busy || !srv->batch_head)
 		return;
-	dpd_op *list = srv->batch_head;
-	srv->batch_head = NULL;
-	srv->batch_tail = &srv->batch_head;
-	srv->batch_len = 0;
+	dpd_op *list = take_pending(srv);
 	srv->busy = 1;
 	pthread_mutex_lock(&srv->mu);
 	srv->todo = list;
@@ -206,8 +262,7 @@ void dpd_batch_drain(dpd_server *srv)
 
 int dpd_batch_init(dpd_server *srv)
 {
-	srv->batch_head = NULL;
-	srv->batch_tail = &srv->batch_head;
+	batch_reset(srv);
 	if (pthread_mutex_init(&srv->mu, NULL) || pthread_cond_init(&srv->todo_cv, NULL) ||
 	    pthread_cond_init(&srv->done_cv, NULL) || !(srv->wenc = dpl_enc_new()))
 		return DP_ENOMEM;
@@ -249,12 +304,22 @@ void dpd_batch_stop(dpd_server *srv)
 
 void dpd_batch_add(dpd_server *srv, dpd_op *op)
 {
-	op->next = NULL;
 	op->rq.on_close = NULL; /* the op owns what it writes; a vanished peer is just not answered */
 	memcpy(op->addr, op->rq.addr, sizeof op->addr);
 	dpd_req_hold(&op->rq);
-	*srv->batch_tail = op;
-	srv->batch_tail = &op->next;
+	int rank = op->rank >= 0 && op->rank < DPD_RANKS ? op->rank : DPD_IN_ORDER;
+	/* after the last op of its rank or above, or in order: at the end */
+	dpd_op **at = rank == DPD_IN_ORDER ? srv->batch_tail : srv->batch_rank[rank];
+	op->next = *at;
+	*at = op;
+	if (srv->batch_tail == at)
+		srv->batch_tail = &op->next;
+	/* nothing added later goes ahead of an op in order; an op of rank p before any of p.. */
+	for (int p = rank == DPD_IN_ORDER ? 0 : rank; p < DPD_RANKS; p++)
+		if (rank == DPD_IN_ORDER || srv->batch_rank[p] == at)
+			srv->batch_rank[p] = &op->next;
+	if (rank == DP_PREC_FLASH)
+		srv->batch_cut = &op->next;
 	srv->batch_len++;
 	/*
 	 * Idle writer: commit after the events already pending, so one commit

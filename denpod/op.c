@@ -15,6 +15,7 @@ dpd_op *dpd_op_new(const dpd_op_type *t, size_t size, const dpd_req *rq)
 		return NULL;
 	op->type = t;
 	op->log_idx = -1;
+	op->rank = DPD_IN_ORDER;
 	if (rq) {
 		op->rq = *rq;
 	} else {

@@ -12,9 +12,10 @@
  * the committed hook of every op that is now durable, then frees them.
  * The engine's guarantees (group commit, nothing answered before it is
  * durable, a savepoint per op, the log signer kicked after a commit that
- * appended entries, writes in the order of their judgement times) are in
- * batch.c's header comment; what a kind must do to keep them is in the
- * contract of each hook below.
+ * appended entries, writes in the order of their judgement times but
+ * for a submission's precedence, op->rank) are in batch.c's header
+ * comment; what a kind must do to keep them is in the contract of each
+ * hook below.
  *
  * Payload: every kind's struct embeds `dpd_op` as its FIRST member
  * (struct op_submit { dpd_op op; dps_submit sub; ... }), allocated whole
@@ -89,9 +90,19 @@ struct dpd_op {
 	dpd_req rq;               /* the loop thread's: the request to answer (req.req NULL: none) */
 	char addr[46];            /* the peer's address, copied for the writer (Source of entries) */
 	int64_t t;                /* the time the loop thread judged it at (dpd_now) */
+	int rank;                 /* DPD_IN_ORDER, or a cable's precedence (batch.c) */
 	int result;               /* out: the write's verdict, or the batch's failure */
 	int64_t log_idx;          /* out: the entry its answer names; -1 if none */
 };
+
+/*
+ * An op's place in the pending batch (batch.c): DPD_IN_ORDER (every op
+ * dpd_op_new makes) is written after everything added before it; a
+ * submission sets its cable's precedence (DP_PREC_FLASH 0 .. ROUTINE 3)
+ * and is written before the submissions of a lower precedence added since
+ * the last op in order.
+ */
+#define DPD_IN_ORDER (-1)
 
 /* The kind's struct of an op: `struct op_submit *s = DPD_OP_OF(op, struct op_submit);` */
 #define DPD_OP_OF(op, type) ((type *)(void *)(op))

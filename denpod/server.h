@@ -65,7 +65,9 @@ typedef struct dpd_server {
 	struct event *commit_ev, *done_ev;
 	struct event *sig_term, *sig_int;
 	dpd_op *batch_head, **batch_tail; /* pending: the next batch (loop thread) */
+	dpd_op **batch_rank[4]; /* after the last op of rank <= p or in order (batch.c) */
 	size_t batch_len;
+	dpd_op **batch_cut; /* the link after the pending batch's last FLASH, or NULL (batch.c) */
 	int busy; /* loop thread: a batch is with the writer */
 	/* hand-over between the loop and the writer thread */
 	pthread_mutex_t mu;

@@ -654,6 +654,11 @@ int64_t dps_dir_version(const dps_store *s);
    the instance that shared events */
 #define DPS_CHAN_DET "denpo_det"
 int dps_notify(dps_store *s, const char *channel, const char *payload) DP_WUR;
+/*
+ * DPS_CHAN_INBOX for each of the n devices (the recipients of a cable), as
+ * dps_notify does, in one statement.  DP_ESTORE, DP_ENOMEM.
+ */
+int dps_notify_inbox(dps_store *s, const dps_rcpt *rcpts, size_t n) DP_WUR;
 
 /*
  * ---- every table, and the move to PostgreSQL (`denpod migrate`,

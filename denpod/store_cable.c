@@ -217,6 +217,38 @@ int dps_cable_body_at(dps_store *s, int64_t seg, int64_t off, int64_t size, dp_b
 	return dpseg_read(s->seg, seg, off, (size_t)size, out);
 }
 
+/*
+ * A cable's delivery rows: ten to a statement (the cost per row of a
+ * statement run, its bindings, and on PostgreSQL its round trip, paid once
+ * for ten), the rest one to a statement.  Row i's parameters are ?(2+6i)
+ * to ?(7+6i); ?1 is the cable's seq.
+ */
+#define DLV_ROWS 10
+static const char sql_dlv_row[] = "INSERT INTO deliveries(seq,device,role,prec,due,epoch,delivered,"
+				  "acked) VALUES(?1,?2,?3,?4,?5,?6,?7,?7)";
+static const char sql_dlv_rows[] =
+	"INSERT INTO deliveries(seq,device,role,prec,due,epoch,delivered,acked) VALUES"
+	"(?1,?2,?3,?4,?5,?6,?7,?7),(?1,?8,?9,?10,?11,?12,?13,?13),"
+	"(?1,?14,?15,?16,?17,?18,?19,?19),(?1,?20,?21,?22,?23,?24,?25,?25),"
+	"(?1,?26,?27,?28,?29,?30,?31,?31),(?1,?32,?33,?34,?35,?36,?37,?37),"
+	"(?1,?38,?39,?40,?41,?42,?43,?43),(?1,?44,?45,?46,?47,?48,?49,?49),"
+	"(?1,?50,?51,?52,?53,?54,?55,?55),(?1,?56,?57,?58,?59,?60,?61,?61)";
+
+/* Row parameters at..at+5 of a delivery row of sub (receipt 0: not yet delivered). */
+static void bind_dlv(dpdb_stmt *st, int at, const dps_submit *sub, const dps_rcpt *rc,
+		     int64_t receipt)
+{
+	dpdb_bind_blob(st, at, rc->device, 32);
+	dpdb_bind_i64(st, at + 1, rc->role);
+	dpdb_bind_i64(st, at + 2, rc->prec);
+	dpdb_bind_i64(st, at + 3, dpr_due(sub->now, rc->prec));
+	dpdb_bind_i64(st, at + 4, rc->epoch);
+	if (receipt)
+		dpdb_bind_i64(st, at + 5, receipt);
+	else
+		dpdb_bind_null(st, at + 5);
+}
+
 /* The cable and its recipient rows; a failure leaves the savepoint to undo them. */
 static int cable_write(dps_store *s, dps_submit *sub)
 {
@@ -255,19 +287,13 @@ static int cable_write(dps_store *s, dps_submit *sub)
 	if ((r = dps_returning(st, &seq)))
 		return r;
 	int64_t receipt = dpr_receipt_at_accept(sub->c.decoy, sub->now);
-	for (size_t i = 0; i < sub->nrcpts; i++) {
-		st = dpdb_prepare(s->db, "INSERT INTO deliveries(seq,device,role,prec,due,epoch,"
-					 "delivered,acked) VALUES(?1,?2,?3,?4,?5,?6,?7,?7)");
+	/* DLV_ROWS recipients a statement while there are as many, then one each */
+	for (size_t i = 0; i < sub->nrcpts;) {
+		size_t k = sub->nrcpts - i >= DLV_ROWS ? DLV_ROWS : 1;
+		st = dpdb_prepare(s->db, k == DLV_ROWS ? sql_dlv_rows : sql_dlv_row);
 		dpdb_bind_i64(st, 1, seq);
-		dpdb_bind_blob(st, 2, sub->rcpts[i].device, 32);
-		dpdb_bind_i64(st, 3, sub->rcpts[i].role);
-		dpdb_bind_i64(st, 4, sub->rcpts[i].prec);
-		dpdb_bind_i64(st, 5, dpr_due(sub->now, sub->rcpts[i].prec));
-		dpdb_bind_i64(st, 6, sub->rcpts[i].epoch);
-		if (receipt)
-			dpdb_bind_i64(st, 7, receipt);
-		else
-			dpdb_bind_null(st, 7);
+		for (size_t j = 0; j < k; j++, i++)
+			bind_dlv(st, 2 + 6 * (int)j, sub, &sub->rcpts[i], receipt);
 		if ((r = dpdb_run(st)))
 			return r;
 	}
@@ -304,6 +330,27 @@ int dps_cable_insert(dps_store *s, dps_submit *sub)
 	r = cable_write(s, sub);
 	int r2 = dpdb_savepoint_end(s->db, r == DP_OK);
 	return r ? r : r2;
+}
+
+int dps_notify_inbox(dps_store *s, const dps_rcpt *rcpts, size_t n)
+{
+	if (dpdb_kind(s->db) != DPDB_PG || n == 0)
+		return DP_OK;
+	/* one round trip for all of them: their hex ids, comma-separated */
+	char *csv = malloc(n * 65);
+	if (!csv)
+		return DP_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		dp_hex_encode(csv + 65 * i, rcpts[i].device, 32);
+		csv[65 * i + 64] = i + 1 < n ? ',' : 0;
+	}
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT count(pg_notify(CAST(?1 AS TEXT), p)) FROM "
+					    "unnest(string_to_array(CAST(?2 AS TEXT), ',')) AS p");
+	dpdb_bind_text(st, 1, DPS_CHAN_INBOX);
+	dpdb_bind_text(st, 2, csv);
+	int r = dpdb_run(st);
+	free(csv);
+	return r;
 }
 
 /* ---- cables ---- */
@@ -618,12 +665,17 @@ int dps_cable_list(dps_store *s, size_t limit, int (*cb)(void *ctx, const dps_ca
 int dps_overdue(dps_store *s, int64_t now, const char *post,
 		int (*cb)(void *ctx, const dps_cable *c, const dps_rcpt *r), void *ctx)
 {
+	/*
+	 * The overdue rows from the queue's entries alone (due is in them): the
+	 * rest of a row and its cable only for those, by key.  Written as a
+	 * subquery so that no planner reads the whole table instead.
+	 */
 	dpdb_stmt *st = dpdb_prepare(
-		s->db, "SELECT " DPS_CABLE_RCPT_COLS " FROM deliveries d "
-		       "JOIN cables c ON c.seq=d.seq JOIN devices v ON v.id=d.device "
+		s->db, "SELECT " DPS_CABLE_RCPT_COLS " FROM (SELECT device,seq FROM deliveries "
+		       "WHERE acked IS NULL AND due<?1) p JOIN deliveries d ON d.seq=p.seq AND "
+		       "d.device=p.device JOIN cables c ON c.seq=d.seq JOIN devices v ON v.id=d.device "
 		       "JOIN officers o ON o.handle=v.officer "
-		       "WHERE d.acked IS NULL AND d.due<?1 AND (CAST(?2 AS TEXT) IS NULL OR o.post=?2) "
-		       "ORDER BY d.prec,d.seq");
+		       "WHERE CAST(?2 AS TEXT) IS NULL OR o.post=?2 ORDER BY d.prec,d.seq");
 	dpdb_bind_i64(st, 1, now);
 	dpdb_bind_text(st, 2, post);
 	return dps_cable_rcpt_rows(st, cb, ctx);

@@ -246,9 +246,10 @@ static int pending_row(dpdb_stmt *st, void *ctx)
 /* The pending cable ids of one epoch into x (at most DPS_PENDING_MAX, more = cut). */
 static int epoch_pending(dps_store *s, const uint8_t device[32], dps_epoch_state *x)
 {
-	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT c.cable_id FROM deliveries d JOIN cables c ON "
-					    "c.seq=d.seq WHERE d.device=?1 AND d.epoch=?2 AND d.acked "
-					    "IS NULL ORDER BY d.seq LIMIT ?3");
+	/* the device's queue entries (epoch is in them), then the first few cables by key */
+	dpdb_stmt *st = dpdb_prepare(s->db, "SELECT c.cable_id FROM (SELECT seq FROM deliveries WHERE "
+					    "device=?1 AND epoch=?2 AND acked IS NULL ORDER BY seq "
+					    "LIMIT ?3) d JOIN cables c ON c.seq=d.seq ORDER BY d.seq");
 	dpdb_bind_blob(st, 1, device, 32);
 	dpdb_bind_i64(st, 2, x->w.epoch);
 	dpdb_bind_i64(st, 3, DPS_PENDING_MAX + 1);

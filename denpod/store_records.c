@@ -158,17 +158,24 @@ static int change_row(dpdb_stmt *q, void *ctx)
 	return n == DP_CABLE_ID ? x->cb(x->ctx, id, mrn, dpdb_col_i64(q, 2)) : DP_EIO;
 }
 
+/*
+ * The changes after `after` of the cables one device received, by the acts'
+ * log indices (records_log_idx), each act's cable then its delivery row by
+ * key: never a scan of the deliveries, which a partial index cannot serve
+ * (SQLite would otherwise read them all to find the device's).
+ */
+static const dps_hinted sql_changes = DPS_SQL_HINTED(
+	"SELECT l.cable_id, c.mrn, max(l.idx) AS m FROM records_log l", "records_log_idx",
+	"CROSS JOIN cables c CROSS JOIN deliveries d WHERE c.cable_id = l.cable_id AND d.seq = c.seq "
+	"AND d.device = ?2 AND l.idx > ?1 AND l.act IN (?3,?4,?5,?6,?7) "
+	"GROUP BY l.cable_id, c.mrn ORDER BY m LIMIT ?8");
+
 int dps_records_changes(dps_store *s, const uint8_t device[32], int64_t after, size_t max,
 			int (*cb)(void *ctx, const uint8_t id[DP_CABLE_ID], const char *mrn, int64_t idx),
 			void *ctx)
 {
 	struct changes_each x = {cb, ctx};
-	dpdb_stmt *q = dpdb_prepare(
-		s->db, "SELECT l.cable_id, c.mrn, max(l.idx) AS m FROM records_log l "
-		       "JOIN cables c ON c.cable_id = l.cable_id "
-		       "JOIN deliveries d ON d.seq = c.seq AND d.device = ?2 "
-		       "WHERE l.idx > ?1 AND l.act IN (?3,?4,?5,?6,?7) "
-		       "GROUP BY l.cable_id, c.mrn ORDER BY m LIMIT ?8");
+	dpdb_stmt *q = dps_sql(s, &sql_changes);
 	dpdb_bind_i64(q, 1, after);
 	dpdb_bind_blob(q, 2, device, 32);
 	dpdb_bind_i64(q, 3, DP_REC_PROPOSE);

@@ -763,6 +763,105 @@ static void test_sqlite_old_db(void)
 	sqlite3_close(db);
 }
 
+/* One integer a query of db gives (-1: none). */
+static int64_t db_int(dpdb *db, const char *sql)
+{
+	dpdb_stmt *st = dpdb_prepare(db, sql);
+	int64_t v = dpdb_step(st) == DPDB_ROW ? dpdb_col_i64(st, 0) : -1;
+	while (dpdb_step(st) == DPDB_ROW)
+		;
+	return v;
+}
+
+/*
+ * A database made with the three queue indexes (queue, pending_epoch,
+ * pending_due) gets the one queue index when opened, and its rows stay
+ * in the queue.  Run on the conformance database once it holds a queue.
+ */
+static void test_queue_migration(void)
+{
+	dpdb *db = NULL;
+	int sqlite = dpdb_kind_of(dbpath) == DPDB_SQLITE;
+	const char *count_old = sqlite ? "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+					 "name IN ('pending_epoch','pending_due')"
+				       : "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() "
+					 "AND indexname IN ('pending_epoch','pending_due')";
+	const char *count_new = sqlite ? "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+					 "name='queue' AND sql LIKE '%epoch,due,acked)%'"
+				       : "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() "
+					 "AND indexname='queue' AND indexdef LIKE '%INCLUDE (epoch, due)%'";
+	CHECK(dpdb_open(&db, dbpath, 0) == DP_OK);
+	if (!db)
+		return;
+	CHECK(db_int(db, count_old) == 0 && db_int(db, count_new) == 1);
+	int64_t pending = db_int(db, "SELECT count(*) FROM deliveries WHERE acked IS NULL");
+	CHECK(pending > 0);
+	CHECK(dpdb_exec(db, "DROP INDEX queue;"
+			    "CREATE INDEX queue ON deliveries(device,prec,seq) WHERE acked IS NULL;"
+			    "CREATE INDEX pending_epoch ON deliveries(device,epoch,seq) WHERE acked IS NULL;"
+			    "CREATE INDEX pending_due ON deliveries(due) WHERE acked IS NULL;") == DP_OK);
+	CHECK(db_int(db, count_old) == 2 && db_int(db, count_new) == 0);
+	dpdb_close(db);
+	dps_store *s = NULL;
+	CHECK(dps_open(&s, dbpath, 0) == DP_OK);
+	dps_close(s);
+	db = NULL;
+	CHECK(dpdb_open(&db, dbpath, 0) == DP_OK);
+	if (!db)
+		return;
+	CHECK(db_int(db, count_old) == 0 && db_int(db, count_new) == 1);
+	CHECK(db_int(db, "SELECT count(*) FROM deliveries WHERE acked IS NULL") == pending);
+	dpdb_close(db);
+}
+
+struct rcpt_list {
+	dps_rcpt r[32];
+	size_t n;
+};
+
+static int rcpt_cb(void *ctx, const dps_rcpt *r)
+{
+	struct rcpt_list *l = ctx;
+	if (l->n < 32)
+		l->r[l->n] = *r;
+	l->n++;
+	return DP_OK;
+}
+
+/*
+ * A cable to 23 devices (two statements of ten delivery rows, three of
+ * one): every row stored with its own device, role, precedence and epoch,
+ * each in its device's queue.
+ */
+static void test_many_rcpts(dps_store *s, int64_t now)
+{
+	dps_rcpt r[23];
+	memset(r, 0, sizeof r);
+	for (size_t i = 0; i < 23; i++) {
+		memset(r[i].device, 0xA0 + (int)i, 32);
+		r[i].role = i % 2 ? DP_ROLE_INFO : DP_ROLE_ACTION;
+		r[i].prec = i % 2 ? DP_PREC_ROUTINE : DP_PREC_IMMEDIATE;
+		r[i].epoch = 100 + (uint32_t)i;
+	}
+	uint8_t id[16], data[8] = {1, 2, 3};
+	dp_random(id, sizeof id);
+	dps_submit sub;
+	CHECK(submit(s, "HQ", id, data, sizeof data, r, 23, now, &sub) == DP_OK);
+	struct rcpt_list l = {.n = 0};
+	CHECK(dps_rcpts(s, sub.c.seq, rcpt_cb, &l) == DP_OK);
+	CHECKF(l.n == 23, "%zu rows", l.n);
+	for (size_t i = 0; i < l.n && i < 23; i++) {
+		size_t k = (size_t)(l.r[i].device[0] - 0xA0); /* rows come by device */
+		CHECK(k < 23 && memcmp(l.r[i].device, r[k].device, 32) == 0);
+		if (k >= 23)
+			continue;
+		CHECK(l.r[i].role == r[k].role && l.r[i].prec == r[k].prec &&
+		      l.r[i].epoch == r[k].epoch && l.r[i].acked == 0 && l.r[i].delivered == 0);
+		int more = 0;
+		CHECK(dps_inbox_has_after(s, r[k].device, sub.c.seq - 1, &more) == DP_OK && more);
+	}
+}
+
 /* The conformance suite on the (empty) database dbpath names. */
 struct feed_rows {
 	int64_t id[8], inst[8], lseq[8];
@@ -1108,9 +1207,10 @@ static void conformance(void)
 	memset(&k, 0, sizeof k);
 	CHECK(dps_overdue(s, t0 + 21600 + 200, "HQ", collect_cb, &k) == DP_OK && k.n == 1);
 
-	/* restart keeps everything, including the data */
+	/* restart keeps everything, including the data; a database with three queue indexes too */
 	dps_close(s);
 	s = NULL;
+	test_queue_migration();
 	CHECK(dps_open(&s, dbpath, 0) == DP_OK);
 	if (!s)
 		return;
@@ -1134,6 +1234,7 @@ static void conformance(void)
 	dp_random(idt, 16);
 	CHECK(dps_cable_stored(s, idt, data, 10, &c) == DP_ENOTFOUND);
 
+	test_many_rcpts(s, t0 + 10);
 	test_tables(s);
 	test_records(s);
 	/* key epochs */
