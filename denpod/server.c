@@ -126,34 +126,47 @@ static void handle(struct evhttp_request *req, void *arg)
  * peer is refused in the handshake, before it can send a request body: the
  * body cap (tens of MiB) applies only to enrolled devices.  Suspended and
  * revoked devices pass here and get a clear 403 from the API.
+ *
+ * This replaces OpenSSL's chain verification (SSL_CTX_set_cert_verify_callback)
+ * rather than overriding its verdict at depth 0: nothing in a chain counts
+ * here (no CA, the leaf's dates and extensions were never the test), and
+ * building one cost ~4 % of a new connection's CPU and looked the key up
+ * once per chain error.  The leaf is the certificate the peer presented
+ * first; whatever else it sent is ignored.
  */
-static int verify_cb(int ok, X509_STORE_CTX *ctx)
+static int verify_peer(X509_STORE_CTX *ctx, void *arg)
 {
-	if (X509_STORE_CTX_get_error_depth(ctx) != 0)
-		return ok;
+	dpd_server *srv = arg;
 	SSL *ssl = X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx());
-	dpd_server *srv = ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
-	X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+	X509 *cert = X509_STORE_CTX_get0_cert(ctx);
 	EVP_PKEY *pk = cert ? X509_get0_pubkey(cert) : NULL;
 	uint8_t key[32];
 	size_t kl = sizeof key;
-	if (!srv || !pk || EVP_PKEY_id(pk) != EVP_PKEY_ED25519 ||
-	    EVP_PKEY_get_raw_public_key(pk, key, &kl) != 1 || kl != sizeof key)
-		return 0; /* not an Ed25519 device certificate */
-	dps_device d;
-	int r = dps_dir_sync(srv->store); /* see devices enrolled since the last request */
-	if (!r)
-		r = dps_device_by_tls(srv->store, key, &d);
-	if (r == DP_ENOTFOUND) {
-		char hex[13];
-		dp_hex_encode(hex, key, 6);
-		dpd_say("denpod: TLS handshake refused: key %s... belongs to no enrolled device", hex);
+	int r = DP_ENOTFOUND;
+	if (srv && pk && EVP_PKEY_id(pk) == EVP_PKEY_ED25519 &&
+	    EVP_PKEY_get_raw_public_key(pk, key, &kl) == 1 && kl == sizeof key) {
+		dps_device d;
+		r = dps_dir_sync(srv->store); /* see devices enrolled since the last request */
+		if (!r)
+			r = dps_device_by_tls(srv->store, key, &d);
+		if (r == DP_ENOTFOUND) {
+			char hex[13];
+			dp_hex_encode(hex, key, 6);
+			dpd_say("denpod: TLS handshake refused: key %s... belongs to no enrolled device", hex);
+		}
+	} /* else: not an Ed25519 device certificate */
+	if (!r) {
+		X509_STORE_CTX_set_error(ctx, X509_V_OK);
+		return 1;
 	}
-	if (r && r != DP_ENOTFOUND) /* the store failed (a database restarting): fail closed, */
-		X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM); /* but as alert internal_error, */
-	if (r)                        /* not unknown_ca: the device may be enrolled (lib/client.c */
-		dpd_conn_linger(ssl); /* retries); either alert is delivered, not reset away */
-	return r == DP_OK;
+	/* refused as unknown_ca, as a self-signed leaf nobody trusts; but a store that failed
+	 * (a database restarting) fails closed as internal_error: the device may be enrolled
+	 * (lib/client.c retries).  Either alert is delivered, not reset away. */
+	X509_STORE_CTX_set_error(ctx, r == DP_ENOTFOUND ? X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+							: X509_V_ERR_OUT_OF_MEM);
+	if (ssl)
+		dpd_conn_linger(ssl);
+	return 0;
 }
 
 static struct bufferevent *bevcb(struct event_base *base, void *arg)
@@ -162,7 +175,7 @@ static struct bufferevent *bevcb(struct event_base *base, void *arg)
 	return dpd_conns_bev(srv->conns, srv->ssl); /* tracked, with deadlines (conn.h) */
 }
 
-static SSL_CTX *tls_ctx(const dpc_config *cfg)
+static SSL_CTX *tls_ctx(const dpc_config *cfg, dpd_server *srv)
 {
 	uint8_t *sk = NULL, pk[32];
 	dp_buf cert, key;
@@ -192,7 +205,8 @@ static SSL_CTX *tls_ctx(const dpc_config *cfg)
 		ctx = NULL;
 		goto done;
 	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_cert_verify_callback(ctx, verify_peer, srv);
 	static const unsigned char sid[] = "denpod";
 	SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
@@ -201,7 +215,7 @@ static SSL_CTX *tls_ctx(const dpc_config *cfg)
 	 * resumes (denpo keeps its connection; a new one is a new handshake),
 	 * and OpenSSL 3.0 copies the whole session, peer certificate re-parsed,
 	 * for every ticket it sends: a fifth of a connection's CPU for nothing.
-	 * A resumed session would also skip verify_cb's directory check.
+	 * A resumed session would also skip verify_peer's directory check.
 	 */
 	SSL_CTX_set_num_tickets(ctx, 0);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -317,9 +331,7 @@ static int serve(const dpc_config *cfg, int signer)
 		dps_close(srv.store);
 		return r ? r : DP_ENOMEM;
 	}
-	srv.ssl = tls_ctx(cfg);
-	if (srv.ssl)
-		SSL_CTX_set_app_data(srv.ssl, &srv); /* for verify_cb's directory lookup */
+	srv.ssl = tls_ctx(cfg, &srv);
 	srv.base = event_base_new();
 	if (srv.base && event_base_priority_init(srv.base, DPD_PRIOS) != 0) {
 		event_base_free(srv.base);
