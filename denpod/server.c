@@ -229,6 +229,45 @@ done:
 	return ctx;
 }
 
+/*
+ * The request log is held (say.h) and written once per loop pass: the first
+ * line held activates say_ev, which runs at the end of the pass's
+ * authenticated work (DPD_PRIO_HIGH) or at the start of the next pass.
+ * Written too on SIGTERM, SIGINT and SIGHUP, and at exit.
+ */
+static struct event *say_ev; /* one loop per process */
+
+static void say_drain(evutil_socket_t fd, short what, void *arg)
+{
+	dpd_say_drain();
+}
+
+static void say_wake(void *arg)
+{
+	event_active(arg, EV_TIMEOUT, 0);
+}
+
+static int say_start(struct event_base *base, struct event **hup)
+{
+	say_ev = event_new(base, -1, 0, say_drain, NULL);
+	*hup = evsignal_new(base, SIGHUP, say_drain, NULL); /* besides detection's (detect_srv.c) */
+	if (!say_ev || event_priority_set(say_ev, DPD_PRIO_HIGH) || !*hup || event_add(*hup, NULL))
+		return DP_ENOMEM;
+	dpd_say_hold(say_wake, say_ev);
+	return DP_OK;
+}
+
+/* Before the loop goes: what is held is written, and lines are written at once again. */
+static void say_stop(struct event *hup)
+{
+	dpd_say_hold(NULL, NULL);
+	if (say_ev)
+		event_free(say_ev);
+	say_ev = NULL;
+	if (hup)
+		event_free(hup);
+}
+
 static void stop_now(evutil_socket_t fd, short what, void *arg)
 {
 	dpd_server *srv = arg;
@@ -239,6 +278,7 @@ static void stop_now(evutil_socket_t fd, short what, void *arg)
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	dpd_server *srv = arg;
+	dpd_say_drain();
 	if (srv->stopping) {
 		stop_now(-1, 0, srv); /* a second signal during shutdown_delay: at once */
 		return;
@@ -294,6 +334,7 @@ static int serve(const dpc_config *cfg, int signer)
 {
 	static dpd_server srv; /* large (waiter table); one per process */
 	dpsc *scrub = NULL;
+	struct event *hup = NULL;
 	char host[DPC_LISTEN_MAX], path[DPC_PATH_MAX];
 	int port, r;
 	memset(&srv, 0, sizeof srv);
@@ -375,7 +416,8 @@ static int serve(const dpc_config *cfg, int signer)
 		fprintf(stderr, "denpod: warning: cannot set TCP_NODELAY; answers will be slow\n");
 	srv.sig_term = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
 	srv.sig_int = evsignal_new(srv.base, SIGINT, on_signal, &srv);
-	if (!srv.sig_term || !srv.sig_int || event_add(srv.sig_term, NULL) || event_add(srv.sig_int, NULL)) {
+	if (!srv.sig_term || !srv.sig_int || event_add(srv.sig_term, NULL) ||
+	    event_add(srv.sig_int, NULL) || say_start(srv.base, &hup)) {
 		r = DP_ENOMEM;
 		goto done;
 	}
@@ -390,10 +432,13 @@ static int serve(const dpc_config *cfg, int signer)
 	if ((r = dpsg_ready(signer)))
 		goto done;
 	event_base_dispatch(srv.base);
+	say_stop(hup);
+	hup = NULL;
 	fprintf(stderr, "denpod: stopped after %llu batches, %llu writes committed\n",
 		(unsigned long long)srv.n_batches, (unsigned long long)srv.n_committed);
 	r = DP_OK;
 done:
+	say_stop(hup);
 	if (srv.http)
 		evhttp_free(srv.http); /* closes connections: held requests are dropped */
 	dpd_conns_free(srv.conns);
