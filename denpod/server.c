@@ -146,9 +146,14 @@ static int verify_peer(X509_STORE_CTX *ctx, void *arg)
 	if (srv && pk && EVP_PKEY_id(pk) == EVP_PKEY_ED25519 &&
 	    EVP_PKEY_get_raw_public_key(pk, key, &kl) == 1 && kl == sizeof key) {
 		dps_device d;
-		r = dps_dir_sync(srv->store); /* see devices enrolled since the last request */
-		if (!r)
-			r = dps_device_by_tls(srv->store, key, &d);
+		/*
+		 * No dps_dir_sync first (the API's authentication does it): a key
+		 * not in the cache is looked up in the database, so a device
+		 * enrolled a moment ago is seen, and a cached key is an enrolled
+		 * device's for good (devices are never deleted nor their TLS key
+		 * changed; the status that may have changed is not judged here).
+		 */
+		r = dps_device_by_tls(srv->store, key, &d);
 		if (r == DP_ENOTFOUND) {
 			char hex[13];
 			dp_hex_encode(hex, key, 6);
