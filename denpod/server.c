@@ -224,6 +224,8 @@ static SSL_CTX *tls_ctx(const dpc_config *cfg, dpd_server *srv)
 	 */
 	SSL_CTX_set_num_tickets(ctx, 0);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	/* the switch's certificate is self-signed, its own chain: none to build per handshake */
+	SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
 done:
 	if (!ctx)
 		ERR_print_errors_fp(stderr);
