@@ -31,6 +31,9 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static slot slots[DPD_SAY_SLOTS];
 static uint64_t said; /* lines said so far */
 static int at_exit_set;
+/* a line with its count (write_count): the longest put() is given */
+#define COUNT_LINE_MAX (DPD_SAY_LINE_MAX + 96)
+_Static_assert(COUNT_LINE_MAX <= DPD_SAY_HELD, "a line fits in what is held");
 /* keyed lines held (dpd_say_hold) until dpd_say_drain writes them at once */
 static char held[DPD_SAY_HELD];
 static size_t nheld;
@@ -88,7 +91,7 @@ static int put(int kv, const char *p, size_t n)
 	if (nheld + n > sizeof held)
 		drain_locked();
 	int first = nheld == 0;
-	memcpy(held + nheld, p, n); /* n <= 2 * DPD_SAY_LINE_MAX < sizeof held */
+	memcpy(held + nheld, p, n); /* n <= COUNT_LINE_MAX <= sizeof held */
 	nheld += n;
 	return first;
 }
@@ -96,7 +99,7 @@ static int put(int kv, const char *p, size_t n)
 /* The count of a slot (its period over, or it gives way); mu held.  1: the waker is due. */
 static int write_count(slot *s)
 {
-	char b[DPD_SAY_LINE_MAX + 96];
+	char b[COUNT_LINE_MAX];
 	long long within = (long long)((s->last_ms - s->first_ms) / 1000 + 1);
 	int n = 0;
 	if (s->more && s->kv)

@@ -29,7 +29,9 @@
 #define DPD_SAY_PERIOD 30     /* seconds a repeated line is only counted */
 #define DPD_SAY_SLOTS 64      /* distinct lines followed at once */
 #define DPD_SAY_LINE_MAX 512  /* bytes of one line */
-#define DPD_SAY_HELD 16384    /* bytes of keyed lines held for one write (dpd_say_hold) */
+/* bytes of keyed lines held for one write (dpd_say_hold): PIPE_BUF, so that on a pipe
+ * (journald) the write is atomic and no other thread's line lands inside it */
+#define DPD_SAY_HELD 4096
 
 /* "denpod: " is not added: the caller writes the whole line, as before. */
 void dpd_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -169,7 +169,7 @@ int main(void)
 	n = release(out, sizeof out);
 	CHECKF(n == 2 && wakes == 2 && !strcmp(out, "denpod: request dev=4\ndenpod: store: a fault\n"),
 	       "%s", out);
-	/* more than is held at once (40 lines of 450 bytes): written in pieces, nothing lost */
+	/* more than is held at once (40 lines of 450 bytes > DPD_SAY_HELD): in pieces, nothing lost */
 	capture();
 	for (int i = 0; i < 40; i++) {
 		char key[16];
