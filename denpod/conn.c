@@ -109,9 +109,19 @@ struct dpd_conns {
 	struct event *sweep_ev, *resume_ev;
 	dpd_conn_stats st, said; /* said: the counts at the last summary line */
 	int64_t said_at;
+	uint64_t spread_state; /* splitmix64, seeded at random: a spread per connection, no syscall */
 };
 
 static int ssl_idx = -1;
+
+/* 0..499, a new one per connection (splitmix64): deadlines spread, not a secret */
+static unsigned spread_next(dpd_conns *g)
+{
+	uint64_t z = (g->spread_state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (unsigned)((z ^ (z >> 31)) % 500);
+}
 
 static int64_t now_ms(void)
 {
@@ -426,7 +436,7 @@ struct bufferevent *dpd_conns_bev(dpd_conns *g, SSL_CTX *ctx)
 		return NULL;
 	}
 	c->g = g;
-	c->spread = randombytes_uniform(500);
+	c->spread = spread_next(g);
 	c->adopt_ev = event_new(g->base, -1, 0, adopt, c);
 	/* adopt() runs before the crowd's reads: it may move a device's connection ahead */
 	if (!c->adopt_ev || event_priority_set(c->adopt_ev, DPD_PRIO_HIGH) ||
@@ -717,6 +727,7 @@ int dpd_conns_new(dpd_conns **out, struct event_base *base, const dpc_conn_limit
 		g->lim.max_conns = cap;
 	}
 	randombytes_buf(g->hkey, sizeof g->hkey);
+	randombytes_buf(&g->spread_state, sizeof g->spread_state);
 	g->sweep_ev = event_new(base, -1, EV_PERSIST, sweep, g);
 	g->resume_ev = evtimer_new(base, resume, g);
 	struct timeval tv = {SWEEP_MS / 1000, (SWEEP_MS % 1000) * 1000};

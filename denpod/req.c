@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -89,14 +90,34 @@ static void log_req(const dpd_req *rq, int status)
 		      rq->method, ep, status, (long long)(us / 1000), (long long)(us % 1000));
 }
 
+/*
+ * evhttp puts the head and the body in the connection's output as separate
+ * chunks, and bufferevent_openssl makes one SSL_write, so one TLS record,
+ * one write(2) and (TCP_NODELAY) one segment, of each.  The first TLS
+ * record's worth is made one chunk, so an answer that fits in a record
+ * leaves in one write, and a longer one's head goes with its first bytes.
+ */
+#define TLS_RECORD_MAX 16384
+
 static void send_reply(dpd_req *rq, int status, struct evbuffer *body)
 {
 	log_req(rq, status);
 	if (rq->srv)
 		dpm_request(&rq->srv->met, rq->route, status, (double)(dpd_mono_ns() - rq->t0_ns) / 1e9);
 	if (rq->req) {
+		struct evhttp_connection *evcon = evhttp_request_get_connection(rq->req);
+		struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+		if (bev)
+			bufferevent_incref(bev); /* kept whatever the send does with the connection */
 		dpd_conn_replied(rq->req); /* before: the send may free the connection */
 		evhttp_send_reply(rq->req, status, reason(status), body);
+		if (bev) {
+			struct evbuffer *out = bufferevent_get_output(bev);
+			size_t n = evbuffer_get_length(out);
+			/* written on the next EPOLLOUT, not here: there is time to join the chunks */
+			(void)evbuffer_pullup(out, n < TLS_RECORD_MAX ? (ev_ssize_t)n : TLS_RECORD_MAX);
+			bufferevent_decref(bev);
+		}
 	}
 	rq->req = NULL;
 }

@@ -19,6 +19,7 @@
  * recently said one gives way (its count written first).
  *
  * Thread-safe (the loop, the batch writer and the log signer all log).
+ * Lines go to descriptor 2 with write(2), not through stdio.
  * Lines longer than DPD_SAY_LINE_MAX are cut.  A trailing newline is
  * added; the caller's format has none.
  */
@@ -28,6 +29,9 @@
 #define DPD_SAY_PERIOD 30     /* seconds a repeated line is only counted */
 #define DPD_SAY_SLOTS 64      /* distinct lines followed at once */
 #define DPD_SAY_LINE_MAX 512  /* bytes of one line */
+/* bytes of keyed lines held for one write (dpd_say_hold): PIPE_BUF, so that on a pipe
+ * (journald) the write is atomic and no other thread's line lands inside it */
+#define DPD_SAY_HELD 4096
 
 /* "denpod: " is not added: the caller writes the whole line, as before. */
 void dpd_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -42,7 +46,20 @@ void dpd_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (2999 more like it in 30 s, the one shown the last).
  */
 void dpd_say_keyed(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Write the counts still pending (also run at exit). */
+/* Write the counts still pending and the lines held (also run at exit). */
 void dpd_say_flush(void);
+/*
+ * Hold keyed lines (the request log) rather than write each at once: they
+ * are gathered and written in one write(2) by dpd_say_drain, or when
+ * DPD_SAY_HELD bytes are held, or before any line that is not keyed (the
+ * order of this module's lines stays), or at exit.  wake(arg) is called,
+ * outside this module's lock, when the first line is held after a drain:
+ * the switch's loop then drains at the end of the pass (server.c).  A
+ * process that ends without exit() (kill -9, a crash) loses what is held.
+ * wake NULL: write at once again (the default), after writing what is held.
+ */
+void dpd_say_hold(void (*wake)(void *arg), void *arg);
+/* Write the lines held, in one write(2). */
+void dpd_say_drain(void);
 
 #endif

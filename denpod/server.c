@@ -126,34 +126,52 @@ static void handle(struct evhttp_request *req, void *arg)
  * peer is refused in the handshake, before it can send a request body: the
  * body cap (tens of MiB) applies only to enrolled devices.  Suspended and
  * revoked devices pass here and get a clear 403 from the API.
+ *
+ * This replaces OpenSSL's chain verification (SSL_CTX_set_cert_verify_callback)
+ * rather than overriding its verdict at depth 0: nothing in a chain counts
+ * here (no CA, the leaf's dates and extensions were never the test), and
+ * building one cost ~4 % of a new connection's CPU and looked the key up
+ * once per chain error.  The leaf is the certificate the peer presented
+ * first; whatever else it sent is ignored.
  */
-static int verify_cb(int ok, X509_STORE_CTX *ctx)
+static int verify_peer(X509_STORE_CTX *ctx, void *arg)
 {
-	if (X509_STORE_CTX_get_error_depth(ctx) != 0)
-		return ok;
+	dpd_server *srv = arg;
 	SSL *ssl = X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx());
-	dpd_server *srv = ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
-	X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+	X509 *cert = X509_STORE_CTX_get0_cert(ctx);
 	EVP_PKEY *pk = cert ? X509_get0_pubkey(cert) : NULL;
 	uint8_t key[32];
 	size_t kl = sizeof key;
-	if (!srv || !pk || EVP_PKEY_id(pk) != EVP_PKEY_ED25519 ||
-	    EVP_PKEY_get_raw_public_key(pk, key, &kl) != 1 || kl != sizeof key)
-		return 0; /* not an Ed25519 device certificate */
-	dps_device d;
-	int r = dps_dir_sync(srv->store); /* see devices enrolled since the last request */
-	if (!r)
+	int r = DP_ENOTFOUND;
+	if (srv && pk && EVP_PKEY_id(pk) == EVP_PKEY_ED25519 &&
+	    EVP_PKEY_get_raw_public_key(pk, key, &kl) == 1 && kl == sizeof key) {
+		dps_device d;
+		/*
+		 * No dps_dir_sync first (the API's authentication does it): a key
+		 * not in the cache is looked up in the database, so a device
+		 * enrolled a moment ago is seen, and a cached key is an enrolled
+		 * device's for good (devices are never deleted nor their TLS key
+		 * changed; the status that may have changed is not judged here).
+		 */
 		r = dps_device_by_tls(srv->store, key, &d);
-	if (r == DP_ENOTFOUND) {
-		char hex[13];
-		dp_hex_encode(hex, key, 6);
-		dpd_say("denpod: TLS handshake refused: key %s... belongs to no enrolled device", hex);
+		if (r == DP_ENOTFOUND) {
+			char hex[13];
+			dp_hex_encode(hex, key, 6);
+			dpd_say("denpod: TLS handshake refused: key %s... belongs to no enrolled device", hex);
+		}
+	} /* else: not an Ed25519 device certificate */
+	if (!r) {
+		X509_STORE_CTX_set_error(ctx, X509_V_OK);
+		return 1;
 	}
-	if (r && r != DP_ENOTFOUND) /* the store failed (a database restarting): fail closed, */
-		X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM); /* but as alert internal_error, */
-	if (r)                        /* not unknown_ca: the device may be enrolled (lib/client.c */
-		dpd_conn_linger(ssl); /* retries); either alert is delivered, not reset away */
-	return r == DP_OK;
+	/* refused as unknown_ca, as a self-signed leaf nobody trusts; but a store that failed
+	 * (a database restarting) fails closed as internal_error: the device may be enrolled
+	 * (lib/client.c retries).  Either alert is delivered, not reset away. */
+	X509_STORE_CTX_set_error(ctx, r == DP_ENOTFOUND ? X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+							: X509_V_ERR_OUT_OF_MEM);
+	if (ssl)
+		dpd_conn_linger(ssl);
+	return 0;
 }
 
 static struct bufferevent *bevcb(struct event_base *base, void *arg)
@@ -162,7 +180,7 @@ static struct bufferevent *bevcb(struct event_base *base, void *arg)
 	return dpd_conns_bev(srv->conns, srv->ssl); /* tracked, with deadlines (conn.h) */
 }
 
-static SSL_CTX *tls_ctx(const dpc_config *cfg)
+static SSL_CTX *tls_ctx(const dpc_config *cfg, dpd_server *srv)
 {
 	uint8_t *sk = NULL, pk[32];
 	dp_buf cert, key;
@@ -192,10 +210,22 @@ static SSL_CTX *tls_ctx(const dpc_config *cfg)
 		ctx = NULL;
 		goto done;
 	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_cert_verify_callback(ctx, verify_peer, srv);
 	static const unsigned char sid[] = "denpod";
 	SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+	/*
+	 * No resumption: no session tickets, no session cache.  No client
+	 * resumes (denpo keeps its connection; a new one is a new handshake),
+	 * and OpenSSL 3.0 copies the whole session, peer certificate re-parsed,
+	 * for every ticket it sends: a fifth of a connection's CPU for nothing.
+	 * A resumed session would also skip verify_peer's directory check.
+	 */
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	/* the switch's certificate is self-signed, its own chain: none to build per handshake */
+	SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
 done:
 	if (!ctx)
 		ERR_print_errors_fp(stderr);
@@ -204,6 +234,45 @@ done:
 	EVP_PKEY_free(k);
 	dp_buf_free(&cert);
 	return ctx;
+}
+
+/*
+ * The request log is held (say.h) and written once per loop pass: the first
+ * line held activates say_ev, which runs at the end of the pass's
+ * authenticated work (DPD_PRIO_HIGH) or at the start of the next pass.
+ * Written too on SIGTERM, SIGINT and SIGHUP, and at exit.
+ */
+static struct event *say_ev; /* one loop per process */
+
+static void say_drain(evutil_socket_t fd, short what, void *arg)
+{
+	dpd_say_drain();
+}
+
+static void say_wake(void *arg)
+{
+	event_active(arg, EV_TIMEOUT, 0);
+}
+
+static int say_start(struct event_base *base, struct event **hup)
+{
+	say_ev = event_new(base, -1, 0, say_drain, NULL);
+	*hup = evsignal_new(base, SIGHUP, say_drain, NULL); /* besides detection's (detect_srv.c) */
+	if (!say_ev || event_priority_set(say_ev, DPD_PRIO_HIGH) || !*hup || event_add(*hup, NULL))
+		return DP_ENOMEM;
+	dpd_say_hold(say_wake, say_ev);
+	return DP_OK;
+}
+
+/* Before the loop goes: what is held is written, and lines are written at once again. */
+static void say_stop(struct event *hup)
+{
+	dpd_say_hold(NULL, NULL);
+	if (say_ev)
+		event_free(say_ev);
+	say_ev = NULL;
+	if (hup)
+		event_free(hup);
 }
 
 static void stop_now(evutil_socket_t fd, short what, void *arg)
@@ -216,6 +285,7 @@ static void stop_now(evutil_socket_t fd, short what, void *arg)
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	dpd_server *srv = arg;
+	dpd_say_drain();
 	if (srv->stopping) {
 		stop_now(-1, 0, srv); /* a second signal during shutdown_delay: at once */
 		return;
@@ -271,6 +341,7 @@ static int serve(const dpc_config *cfg, int signer)
 {
 	static dpd_server srv; /* large (waiter table); one per process */
 	dpsc *scrub = NULL;
+	struct event *hup = NULL;
 	char host[DPC_LISTEN_MAX], path[DPC_PATH_MAX];
 	int port, r;
 	memset(&srv, 0, sizeof srv);
@@ -308,9 +379,7 @@ static int serve(const dpc_config *cfg, int signer)
 		dps_close(srv.store);
 		return r ? r : DP_ENOMEM;
 	}
-	srv.ssl = tls_ctx(cfg);
-	if (srv.ssl)
-		SSL_CTX_set_app_data(srv.ssl, &srv); /* for verify_cb's directory lookup */
+	srv.ssl = tls_ctx(cfg, &srv);
 	srv.base = event_base_new();
 	if (srv.base && event_base_priority_init(srv.base, DPD_PRIOS) != 0) {
 		event_base_free(srv.base);
@@ -354,7 +423,8 @@ static int serve(const dpc_config *cfg, int signer)
 		fprintf(stderr, "denpod: warning: cannot set TCP_NODELAY; answers will be slow\n");
 	srv.sig_term = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
 	srv.sig_int = evsignal_new(srv.base, SIGINT, on_signal, &srv);
-	if (!srv.sig_term || !srv.sig_int || event_add(srv.sig_term, NULL) || event_add(srv.sig_int, NULL)) {
+	if (!srv.sig_term || !srv.sig_int || event_add(srv.sig_term, NULL) ||
+	    event_add(srv.sig_int, NULL) || say_start(srv.base, &hup)) {
 		r = DP_ENOMEM;
 		goto done;
 	}
@@ -369,10 +439,13 @@ static int serve(const dpc_config *cfg, int signer)
 	if ((r = dpsg_ready(signer)))
 		goto done;
 	event_base_dispatch(srv.base);
+	say_stop(hup);
+	hup = NULL;
 	fprintf(stderr, "denpod: stopped after %llu batches, %llu writes committed\n",
 		(unsigned long long)srv.n_batches, (unsigned long long)srv.n_committed);
 	r = DP_OK;
 done:
+	say_stop(hup);
 	if (srv.http)
 		evhttp_free(srv.http); /* closes connections: held requests are dropped */
 	dpd_conns_free(srv.conns);

@@ -3,7 +3,10 @@
  * (denpod/say.h): a line is written once, its repeats within the period
  * are counted and the count written on flush; different lines never hide
  * each other; past DPD_SAY_SLOTS lines the least recently said gives way
- * with its count; nothing is lost, only counted.  stderr goes to a file.
+ * with its count; nothing is lost, only counted; keyed lines held
+ * (dpd_say_hold) are written together on a drain, after the lines said
+ * before them and before any plain line said after them.  stderr goes to a
+ * file.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -46,6 +49,13 @@ static size_t release(char *buf, size_t cap)
 	return lines;
 }
 
+static int wakes;
+static void wake(void *arg)
+{
+	(void)arg;
+	wakes++;
+}
+
 static size_t count(const char *hay, const char *needle)
 {
 	size_t n = 0;
@@ -57,6 +67,8 @@ static size_t count(const char *hay, const char *needle)
 int main(void)
 {
 	static char out[1 << 20];
+	static char big[4 * DPD_SAY_LINE_MAX];
+	memset(big, 'x', sizeof big - 1);
 	int fd = mkstemp(path);
 	if (fd < 0)
 		return 1;
@@ -138,9 +150,52 @@ int main(void)
 	n = release(out, sizeof out);
 	CHECKF(n == 2, "%s", out);
 
+	/* held keyed lines: nothing written until the drain, the waker called once per drain */
+	capture();
+	dpd_say_hold(wake, NULL);
+	dpd_say_keyed("dev2 GET /v1/inbox 200", "denpod: request dev=2 n=%d", 1);
+	dpd_say_keyed("dev3 GET /v1/inbox 200", "denpod: request dev=3 n=%d", 2);
+	dpd_say_keyed("dev2 GET /v1/inbox 200", "denpod: request dev=2 n=%d", 3); /* counted */
+	n = release(out, sizeof out);
+	CHECKF(n == 0 && wakes == 1, "held: %zu lines, %d wakes:\n%s", n, wakes, out);
+	capture();
+	dpd_say_drain();
+	n = release(out, sizeof out);
+	CHECKF(n == 2 && !strcmp(out, "denpod: request dev=2 n=1\ndenpod: request dev=3 n=2\n"), "%s", out);
+	/* a plain line writes what is held first; it is not held itself */
+	capture();
+	dpd_say_keyed("dev4 GET /v1/inbox 200", "denpod: request dev=4");
+	dpd_say("denpod: store: a fault");
+	n = release(out, sizeof out);
+	CHECKF(n == 2 && wakes == 2 && !strcmp(out, "denpod: request dev=4\ndenpod: store: a fault\n"),
+	       "%s", out);
+	/* more than is held at once (40 lines of 450 bytes > DPD_SAY_HELD): in pieces, nothing lost */
+	capture();
+	for (int i = 0; i < 40; i++) {
+		char key[16];
+		snprintf(key, sizeof key, "long %d", i);
+		dpd_say_keyed(key, "denpod: request long %.440s %d", big, i);
+	}
+	n = release(out, sizeof out);
+	CHECKF(n > 0 && n < 40, "a part written when the rest would not fit: %zu", n);
+	capture();
+	dpd_say_drain();
+	n += release(out, sizeof out);
+	CHECKF(n >= 40, "all 40 lines: %zu", n);
+	/* the counts are held too: flush writes them */
+	capture();
+	dpd_say_flush();
+	n = release(out, sizeof out);
+	CHECKF(count(out, "denpod: request dev=2 n=3 repeated=1 ") == 1, "%s", out);
+	/* the waker unset writes what is held and stops holding */
+	capture();
+	dpd_say_keyed("dev5 GET /v1/inbox 200", "denpod: request dev=5");
+	dpd_say_hold(NULL, NULL);
+	dpd_say_keyed("dev6 GET /v1/inbox 200", "denpod: request dev=6");
+	n = release(out, sizeof out);
+	CHECKF(n == 2, "%s", out);
+
 	/* long lines are cut, not overrun */
-	static char big[4 * DPD_SAY_LINE_MAX];
-	memset(big, 'x', sizeof big - 1);
 	capture();
 	dpd_say("denpod: %s", big);
 	n = release(out, sizeof out);
