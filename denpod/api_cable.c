@@ -139,7 +139,7 @@ struct submit_job {
 	uint8_t *data;    /* our copy of the submission bytes; moved to the op */
 	size_t len;
 	int r;            /* out (worker): dp_submission_decode's verdict */
-	dp_envelope e;    /* out (worker): the envelope, if r == DP_OK */
+	dp_envelope e;    /* out (worker): the envelope, if r == DP_OK; 10 KiB the worker clears */
 };
 
 static void submit_decode(dpd_job *jb)
@@ -257,7 +257,8 @@ void dpd_post_cable(const dpd_call *call)
 				r == DP_ESTORE ? "the switch could not read its directory; retry" : msg);
 		return;
 	}
-	struct submit_job *j = calloc(1, sizeof *j);
+	/* not zeroed here: the worker's dp_submission_decode initialises the envelope */
+	struct submit_job *j = malloc(sizeof *j);
 	uint8_t *data = malloc(n);
 	if (!j || !data || evbuffer_copyout(in, data, n) != (ev_ssize_t)n) {
 		free(j);
@@ -265,6 +266,7 @@ void dpd_post_cable(const dpd_call *call)
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
 	}
+	j->job.next = NULL;
 	j->job.work = submit_decode;
 	j->job.done = submit_verified;
 	j->rq = *rq;
@@ -273,7 +275,7 @@ void dpd_post_cable(const dpd_call *call)
 	j->decoy = decoy;
 	j->data = data;
 	j->len = n;
-	dp_envelope_init(&j->e);
+	j->r = DP_EPARSE;
 	dpd_req_hold(&j->rq);
 	dpd_pool_submit(srv->pool, &j->job);
 }

@@ -23,6 +23,7 @@ struct dpd_pool {
 	dpd_job *todo, **todo_tail;
 	dpd_job *done, **done_tail;
 	unsigned busy; /* jobs a worker is working on */
+	unsigned idle; /* workers waiting on todo_cv: a submission wakes one only if one waits */
 	int quit;
 	unsigned nthreads; /* started */
 	pthread_t th[DPD_POOL_MAX];
@@ -41,8 +42,11 @@ static void *worker_main(void *arg)
 	dpd_pool *p = arg;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->todo && !p->quit)
+		while (!p->todo && !p->quit) {
+			p->idle++;
 			pthread_cond_wait(&p->todo_cv, &p->mu);
+			p->idle--;
+		}
 		if (p->quit)
 			break; /* dpd_pool_free does what is left, on the loop */
 		dpd_job *j = p->todo;
@@ -137,7 +141,9 @@ void dpd_pool_submit(dpd_pool *p, dpd_job *j)
 	}
 	pthread_mutex_lock(&p->mu);
 	put(&p->todo_tail, j);
-	pthread_cond_signal(&p->todo_cv);
+	/* a busy worker looks at todo before it waits: waking is for idle ones (a futex call) */
+	if (p->idle)
+		pthread_cond_signal(&p->todo_cv);
 	pthread_mutex_unlock(&p->mu);
 }
 

@@ -9,7 +9,9 @@
  * may read and write only the job's own struct: no store, no request, no
  * server state (the loop owns them).  Its done hook then runs on the loop
  * thread, woken by an event the worker makes active (the writer's way,
- * batch.c), and owns the job from there on (frees it).  Jobs finished
+ * batch.c), and owns the job from there on (frees it).  Each hook runs
+ * exactly once per job, work always before done, also for the jobs left
+ * when the pool is freed (so work may initialise what done frees).  Jobs finished
  * together are done in the order they finished; a request's own order is
  * kept by evhttp, which reads a connection's next request only after the
  * answer to the one before.
