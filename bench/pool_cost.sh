@@ -37,7 +37,8 @@ pairs_compare "$la" "verify_threads=$THREADS"
 for s in a b; do
 	l=$la
 	[ "$s" = b ] && l="verify_threads=$THREADS"
-	echo "1 recipient, $l: answer p99 $(median $(cut -d' ' -f1 "$T/$s.extra")) ms," \
-		"$(median $(cut -d' ' -f2 "$T/$s.extra")) x Ed25519 2-core (medians)"
+	mapfile -t p99s < <(cut -d' ' -f1 "$T/$s.extra")
+	mapfile -t xs < <(cut -d' ' -f2 "$T/$s.extra")
+	echo "1 recipient, $l: answer p99 $(median "${p99s[@]}") ms, $(median "${xs[@]}") x Ed25519 2-core (medians)"
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
