@@ -4,7 +4,8 @@
  * /v1/cables/{id}/ack, with their operations for the commit engine
  * (op.h): submit, deliver, fetch, ack.
  *
- * Each is verified completely here on the loop thread and written by the
+ * Each is verified completely here (a submission's envelope signature by a
+ * worker of the pool, pool.h; the rest on the loop thread) and written by the
  * writer thread with its log entry (cable-accepted, -delivered, -fetched,
  * -acked) in the same savepoint; nothing is answered, and no byte of a
  * cable leaves, before that commit is durable.  A retry is idempotent:
@@ -25,6 +26,7 @@
 #include "denpod/detect_srv.h"
 #include "denpod/op.h"
 #include "denpod/policy.h"
+#include "denpod/pool.h"
 #include "denpod/server.h"
 #include "denpod/wait.h"
 
@@ -116,45 +118,51 @@ static void submit_free(dpd_op *op)
 const dpd_op_type dpd_op_submit = {"SUBMIT", submit_write, submit_answer, submit_committed,
 				   submit_free};
 
-void dpd_post_cable(const dpd_call *call)
+/*
+ * A submission between the loop and a worker (pool.h): the worker parses
+ * the bytes and checks the envelope's Ed25519 signature and payload digest
+ * (dp_submission_decode: no store, no state); the loop then judges it
+ * (duplicate, policy) and hands it to the commit engine.  The job owns
+ * copies of everything the worker reads, and holds the request, so a
+ * client that goes away meanwhile frees nothing the worker reads: its
+ * submission goes on to the batch like any other and is just not
+ * answered (batch.c), and its retry finds it stored.
+ */
+struct submit_job {
+	dpd_job job;
+	dpd_req rq;       /* held: a vanished peer only clears rq.req */
+	dps_device dev;   /* the authenticated device (the call's is on the router's stack) */
+	int decoy;
+	uint8_t *data;    /* our copy of the submission bytes; moved to the op */
+	size_t len;
+	int r;            /* out (worker): dp_submission_decode's verdict */
+	dp_envelope e;    /* out (worker): the envelope, if r == DP_OK; 10 KiB the worker clears */
+};
+
+static void submit_decode(dpd_job *jb)
 {
-	dpd_server *srv = call->srv;
-	dpd_req *rq = call->rq;
-	const dps_device *dev = call->dev;
-	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
-	size_t n = evbuffer_get_length(in);
-	char msg[DPP_MSG_MAX];
-	if (n == 0 || n > DPD_BODY_MAX) {
-		dpd_reply_error(rq, n ? 413 : 400, n ? DP_ETOOBIG : DP_EPARSE,
-				"the body must be a submission (u32 envelope_len || envelope || payload)");
-		return;
-	}
-	const uint8_t *p = evbuffer_pullup(in, -1);
-	if (!p) {
-		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
-		return;
-	}
-	/* a decoy (docs/detection.md): who may plant one is policy's rule */
-	const char *dh = evhttp_find_header(evhttp_request_get_input_headers(rq->req), "X-Denpo-Decoy");
-	int decoy = 0;
-	int r = dpp_decoy_ok(srv->store, dev, dh, &decoy, msg, sizeof msg);
-	if (r) {
-		dpd_reply_error(rq, dpd_http_status(r), r,
-				r == DP_ESTORE ? "the switch could not read its directory; retry" : msg);
-		return;
-	}
-	dp_envelope e;
+	struct submit_job *j = (struct submit_job *)(void *)jb;
 	const uint8_t *payload;
 	size_t plen;
-	dp_envelope_init(&e);
-	r = dp_submission_decode(&e, p, n, &payload, &plen);
+	j->r = dp_submission_decode(&j->e, j->data, j->len, &payload, &plen);
+}
+
+/* Loop thread: a verified submission judged and handed to the engine, or refused; answered. */
+static void submit_judge(dpd_server *srv, struct submit_job *j)
+{
+	dpd_req *rq = &j->rq;
+	const dps_device *dev = &j->dev;
+	dp_envelope *e = &j->e;
+	const uint8_t *p = j->data;
+	size_t n = j->len;
+	char msg[DPP_MSG_MAX];
+	int r = j->r;
 	if (r) {
 		snprintf(msg, sizeof msg, "%s: %s",
 			 r == DP_ESIG ? "the envelope signature does not verify against From-Device"
 				      : "the submission is malformed",
 			 dp_strerror(r));
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
-		dp_envelope_free(&e);
 		return;
 	}
 	/*
@@ -163,37 +171,31 @@ void dpd_post_cable(const dpd_call *call)
 	 * (A retry of a cable still being committed is found by the writer.)
 	 */
 	dps_cable stored;
-	r = memcmp(e.from_device, dev->id, 32) == 0
-		    ? dps_cable_stored(srv->store, e.cable_id, p, n, &stored) : DP_ENOTFOUND;
+	r = memcmp(e->from_device, dev->id, 32) == 0
+		    ? dps_cable_stored(srv->store, e->cable_id, p, n, &stored) : DP_ENOTFOUND;
 	if (r == DP_OK) {
-		dp_envelope_free(&e);
 		reply_submitted(rq, stored.cable_id, stored.mrn, stored.accepted, 1, stored.log_idx);
 		return;
 	}
 	if (r == DP_ESTORE || r == DP_ENOSPC) {
-		dp_envelope_free(&e);
 		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOSPC ? DISK_FULL
 									  : "the switch could not read its database; retry");
 		return;
 	}
 	dpd_op *op = dpd_op_new(&dpd_op_submit, sizeof(struct op_submit), rq);
-	struct op_submit *s = DPD_OP_OF(op, struct op_submit);
-	dps_rcpt *rcpts = calloc(e.nrecipients ? e.nrecipients : 1, sizeof *rcpts);
-	uint8_t *data = malloc(n);
-	if (!op || !rcpts || !data) {
+	dps_rcpt *rcpts = calloc(e->nrecipients ? e->nrecipients : 1, sizeof *rcpts);
+	if (!op || !rcpts) {
 		free(op);
 		free(rcpts);
-		free(data);
-		dp_envelope_free(&e);
 		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
 		return;
 	}
+	struct op_submit *s = DPD_OP_OF(op, struct op_submit);
 	s->rcpts = rcpts;
-	s->data = data;
 	/* the acceptance time: the epochs are judged at it and the cable is stored with it */
 	op->t = s->sub.now = dpd_now(srv);
 	dpp_records rec = {srv->cfg.records_post, srv->cfg.records_required};
-	r = dpp_check(srv->store, &rec, dev, &e, s->sub.now, rcpts, s->sub.c.officer, msg,
+	r = dpp_check(srv->store, &rec, dev, e, s->sub.now, rcpts, s->sub.c.officer, msg,
 		      sizeof msg);
 	if (r) {
 		if (r == DP_ESTORE || r == DP_ENOSPC)
@@ -201,26 +203,79 @@ void dpd_post_cable(const dpd_call *call)
 						      : "the switch could not read its directory; retry");
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		dpd_op_free(op);
-		dp_envelope_free(&e);
 		return;
 	}
 	dps_cable *c = &s->sub.c;
-	c->decoy = decoy;
-	memcpy(c->cable_id, e.cable_id, DP_CABLE_ID);
-	snprintf(c->from_post, sizeof c->from_post, "%s", e.from);
-	memcpy(c->from_device, e.from_device, 32);
-	c->classification = e.classification;
-	c->prec_action = e.prec_action;
-	c->prec_info = e.prec_info;
+	c->decoy = j->decoy;
+	memcpy(c->cable_id, e->cable_id, DP_CABLE_ID);
+	snprintf(c->from_post, sizeof c->from_post, "%s", e->from);
+	memcpy(c->from_device, e->from_device, 32);
+	c->classification = e->classification;
+	c->prec_action = e->prec_action;
+	c->prec_info = e->prec_info;
 	s->sub.rcpts = rcpts;
-	s->sub.nrcpts = e.nrecipients;
-	/* our own copy: the writer thread reads it even if the client goes away */
-	memcpy(data, p, n);
-	s->sub.data = data;
+	s->sub.nrcpts = e->nrecipients;
+	/* the job's copy, now the op's: the writer thread reads it even if the client goes away */
+	s->data = j->data;
+	s->sub.data = j->data;
 	s->sub.len = n;
 	op->rank = c->prec_action; /* a FLASH goes ahead of the ROUTINE pending (batch.c) */
-	dp_envelope_free(&e);
+	j->data = NULL;
 	dpd_batch_add(srv, op);
+}
+
+static void submit_verified(dpd_job *jb)
+{
+	struct submit_job *j = (struct submit_job *)(void *)jb;
+	dpd_req_release(&j->rq);
+	submit_judge(j->rq.srv, j);
+	dp_envelope_free(&j->e);
+	free(j->data);
+	free(j);
+}
+
+void dpd_post_cable(const dpd_call *call)
+{
+	dpd_server *srv = call->srv;
+	dpd_req *rq = call->rq;
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
+	size_t n = evbuffer_get_length(in);
+	char msg[DPP_MSG_MAX];
+	if (n == 0 || n > DPD_BODY_MAX) {
+		dpd_reply_error(rq, n ? 413 : 400, n ? DP_ETOOBIG : DP_EPARSE,
+				"the body must be a submission (u32 envelope_len || envelope || payload)");
+		return;
+	}
+	/* a decoy (docs/detection.md): who may plant one is policy's rule */
+	const char *dh = evhttp_find_header(evhttp_request_get_input_headers(rq->req), "X-Denpo-Decoy");
+	int decoy = 0;
+	int r = dpp_decoy_ok(srv->store, call->dev, dh, &decoy, msg, sizeof msg);
+	if (r) {
+		dpd_reply_error(rq, dpd_http_status(r), r,
+				r == DP_ESTORE ? "the switch could not read its directory; retry" : msg);
+		return;
+	}
+	/* not zeroed here: the worker's dp_submission_decode initialises the envelope */
+	struct submit_job *j = malloc(sizeof *j);
+	uint8_t *data = malloc(n);
+	if (!j || !data || evbuffer_copyout(in, data, n) != (ev_ssize_t)n) {
+		free(j);
+		free(data);
+		dpd_reply_error(rq, 503, DP_ENOMEM, "out of memory; retry");
+		return;
+	}
+	j->job.next = NULL;
+	j->job.work = submit_decode;
+	j->job.done = submit_verified;
+	j->rq = *rq;
+	j->rq.on_close = NULL;
+	j->dev = *call->dev;
+	j->decoy = decoy;
+	j->data = data;
+	j->len = n;
+	j->r = DP_EPARSE;
+	dpd_req_hold(&j->rq);
+	dpd_pool_submit(srv->pool, &j->job);
 }
 
 /* ---- deliver, fetch, ack: one receipt row or cable of one device ---- */

@@ -249,6 +249,8 @@ static const struct dpc_key {
 	{"write_timeout", K_NUM, CONN(write_s), 1, 3600, 30, "", 0},
 	/* seconds serving with /readyz at 503 after SIGTERM, so a load balancer drains first */
 	{"shutdown_delay", K_NUM, offsetof(dpc_config, shutdown_delay), sizeof(unsigned), 0, 300, 0, "", 0},
+	/* worker threads checking submissions' signatures (denpod/pool.h; 0: the loop thread) */
+	{"verify_threads", K_NUM, offsetof(dpc_config, verify_threads), sizeof(unsigned), 0, 64, 2, "", 0},
 	/* the ministry's classification markings (denpo/markings.h), shown beside each level */
 	{"marking_unclassified", K_MARK, MARK(DP_CLASS_UNCLASSIFIED), 0, 0, 0, "none", 0},
 	{"marking_restricted", K_MARK, MARK(DP_CLASS_RESTRICTED), 0, 0, 0, "none", 0},

@@ -40,6 +40,9 @@
  *   shutdown_delay=S  after SIGTERM, keep serving S seconds (0..300, default 0) with
  *                     /readyz answering 503, so a load balancer drains the switch first
  *                     (a second SIGTERM or SIGINT stops it at once)
+ *   verify_threads=N  worker threads that parse submissions and check their
+ *                     envelope signatures off the loop thread (0..64, default 2;
+ *                     0: the loop thread does, as one thread)
  *
  * Classification markings (denpo/markings.h, docs/operations.md), all optional:
  *   marking_unclassified, marking_restricted, marking_confidential, marking_secret,
@@ -117,6 +120,7 @@ typedef struct {
 	uint64_t set;       /* bit i: key i of dpc_key_show was in the file */
 	unsigned line[64];  /* ... on this line */
 	unsigned shutdown_delay; /* seconds serving with /readyz at 503 after SIGTERM (0..300) */
+	unsigned verify_threads; /* worker threads checking submissions (0..64; 0: the loop thread) */
 	dp_markings markings;    /* marking_LEVEL = ...: the ministry's markings ("": none) */
 	char records_post[DP_NAME_MAX + 1]; /* "": no archive */
 	char records_required_s[128];       /* records_required as written ("": none) */

@@ -41,6 +41,7 @@
 #include "denpod/notify.h"
 #include "denpod/policy.h"
 #include "denpod/route.h"
+#include "denpod/pool.h"
 #include "denpod/sandbox.h"
 #include "denpod/say.h"
 #include "denpod/scrub.h"
@@ -278,6 +279,7 @@ static void say_stop(struct event *hup)
 static void stop_now(evutil_socket_t fd, short what, void *arg)
 {
 	dpd_server *srv = arg;
+	dpd_pool_drain(srv->pool); /* submissions being verified: judged into the batch */
 	dpd_batch_drain(srv); /* answer what was accepted before leaving */
 	event_base_loopbreak(srv->base);
 }
@@ -387,7 +389,8 @@ static int serve(const dpc_config *cfg, int signer)
 	}
 	srv.http = srv.base ? evhttp_new(srv.base) : NULL;
 	if (!srv.ssl || !srv.http || dpd_conns_new(&srv.conns, srv.base, &cfg->conn) ||
-	    dpd_batch_init(&srv) || dpl_start(srv.log)) {
+	    dpd_batch_init(&srv) || dpl_start(srv.log) ||
+	    dpd_pool_new(&srv.pool, srv.base, cfg->verify_threads, DPD_PRIO_HIGH)) {
 		fprintf(stderr, "denpod: cannot set up TLS or HTTP\n");
 		r = DP_ECRYPTO;
 		goto done;
@@ -449,6 +452,7 @@ done:
 	if (srv.http)
 		evhttp_free(srv.http); /* closes connections: held requests are dropped */
 	dpd_conns_free(srv.conns);
+	dpd_pool_free(srv.pool); /* empty after stop_now's drain */
 	dpd_batch_stop(&srv); /* the writer finishes the batch it holds */
 	dpsc_stop(scrub);
 	dph_close(&srv);

@@ -4,8 +4,10 @@
  * (api.h), req.c (answers), batch.c (the commit engine, op.h) and wait.c
  * (long-polls).  Everything runs on the one libevent loop
  * (the "loop thread") except the database writes of a batch, which a
- * writer thread commits on its own connection (batch.c); the two meet only
- * through the hand-over fields under `mu`.  The log signer (denpod/tlog.h)
+ * writer thread commits on its own connection (batch.c; the two meet only
+ * through the hand-over fields under `mu`), and the parse and signature
+ * check of a submission, which a worker thread of `pool` does on the job's
+ * own copy of the bytes (pool.h, api_cable.c).  The log signer (denpod/tlog.h)
  * is a third thread on a third connection: the writer kicks it after a
  * commit that appended entries, and the loop reads its latest checkpoint.
  */
@@ -90,6 +92,7 @@ typedef struct dpd_server {
 	/* a refused request of an enrolled device (req.h): detection's weak signal; NULL: off */
 	void (*denied)(struct dpd_server *srv, dpd_req *rq);
 	struct dpd_listen *listen; /* the other instances' notifications (listen.h); NULL: SQLite */
+	struct dpd_pool *pool;     /* the workers verifying submissions (pool.h); NULL: the loop does */
 } dpd_server;
 
 /* server.c */
