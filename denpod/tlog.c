@@ -10,7 +10,9 @@
  * signs the new checkpoint, and only then takes the write lock for one
  * short transaction: tiles and checkpoint together, or neither.  A round
  * that fails for any reason reloads the edge from the database (the state
- * the stored checkpoint describes) and is simply tried again.
+ * the stored checkpoint describes) and is simply tried again; while that
+ * reload fails (the database is away), each round tries it first and
+ * integrates nothing until it succeeds.
  *
  * Its connection commits with synchronous=NORMAL: tiles and checkpoints
  * are functions of entries that were durable before it read them (Ed25519
@@ -278,6 +280,12 @@ struct dpl_log {
 	dp_devreplay *ix;
 	int ix_full;       /* replayed: the next round rewrites the whole table */
 	char ix_why[256];  /* why an entry cannot go into the index */
+	/*
+	 * range, edge and ix hold the stored latest checkpoint's tree and index
+	 * (0: the last load failed, as it does while the database is away, and
+	 * left them half made, ix NULL: a round loads again before anything)
+	 */
+	int loaded;
 	int ready;  /* opened and checked: dpl_close signs what is left */
 	/* the thread and what it shares, under mu */
 	pthread_t th;
@@ -375,6 +383,7 @@ static int load_tree(dpl_log *l, int quiet);
  */
 static int load(dpl_log *l, int quiet)
 {
+	l->loaded = 0;
 	int r = load_tree(l, quiet);
 	dp_devreplay_free(l->ix);
 	l->ix = NULL;
@@ -382,6 +391,7 @@ static int load(dpl_log *l, int quiet)
 	if (!r)
 		r = dpx_records(l->s, l->have_cp ? &l->pub : NULL, &l->ix, &l->ix_full, l->ix_why,
 				sizeof l->ix_why);
+	l->loaded = !r;
 	if (r && l->ix_why[0]) {
 		fprintf(stderr, "denpod: log: OFFICER INDEX: %s; refusing to sign on (docs/transparency.md "
 				"§6)\n", l->ix_why);
@@ -636,6 +646,19 @@ static int follow(dpl_log *l)
 	return DP_OK;
 }
 
+/*
+ * The tree and the index again from what is stored, after a round that
+ * failed part way (or a reload that did): a log found inconsistent is never
+ * signed again.  Until one succeeds, no round integrates anything.
+ */
+static int reload(dpl_log *l)
+{
+	int r = load(l, 1);
+	if (r == DP_ESTATE)
+		l->failed = 1;
+	return r;
+}
+
 int dpl_round(dpl_log *l, uint64_t *nout)
 {
 	if (nout)
@@ -644,8 +667,11 @@ int dpl_round(dpl_log *l, uint64_t *nout)
 		return DP_ESTATE;
 	if (!lease_held(l))
 		return follow(l);
+	int r = l->loaded ? DP_OK : reload(l); /* the last reload failed: once more first */
+	if (r)
+		return r;
 	uint64_t total, size0 = l->range.size;
-	int r = dps_log_size(l->s, &total);
+	r = dps_log_size(l->s, &total);
 	if (r)
 		return r;
 	if (total < size0) {
@@ -700,9 +726,7 @@ int dpl_round(dpl_log *l, uint64_t *nout)
 	}
 	if (r) {
 		/* the edge is ahead of the database: start again from what is stored */
-		int e = load(l, 1);
-		if (e == DP_ESTATE)
-			l->failed = 1;
+		int e = reload(l);
 		if (r == STALE)
 			dpd_say("denpod: log: another signer extended the log; reloaded it");
 		return r == STALE ? (e ? e : DP_OK) : r;

@@ -102,7 +102,8 @@ int dpl_open(dpl_log **out, const dpc_config *cfg, pthread_mutex_t *wlock, int s
 /*
  * One round: integrates up to DPL_ROUND_MAX new entries and signs them.
  * *n (may be NULL) gets the number integrated (0: nothing new).
- * DP_ESTATE once a fork was refused (the signer stays stopped).
+ * DP_ESTATE once a fork was refused (the signer stays stopped); a store
+ * error (the database away) is simply tried again at the next round.
  */
 int dpl_round(dpl_log *l, uint64_t *n) DP_WUR;
 /* The signer thread: a round after each dpl_kick, else every DPL_TICK_MS. */
