@@ -25,6 +25,7 @@
  * index of the first entry.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -887,10 +888,27 @@ int dps_row1(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx)
 	return r;
 }
 
-int dps_server_bytes(dps_store *s, uint64_t *bytes)
+/* One file's size, 0 if it is not there. */
+static uint64_t file_size(const char *path, const char *suffix)
 {
-	if (dpdb_kind(s->db) != DPDB_PG)
-		return DP_EUNSUPP;
+	char p[PATH_MAX + 8];
+	struct stat st;
+	int k = snprintf(p, sizeof p, "%s%s", path, suffix);
+	if (k < 0 || (size_t)k >= sizeof p || stat(p, &st) != 0)
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
+int dps_store_bytes(dps_store *s, uint64_t *bytes)
+{
+	if (dpdb_kind(s->db) == DPDB_SQLITE) {
+		/* the database file, its write-ahead log and the cable bodies' segments */
+		uint64_t seg = 0;
+		int r = s->seg ? dpseg_bytes(s->seg, &seg) : DP_OK;
+		const char *path = dpdb_target(s->db);
+		*bytes = file_size(path, "") + file_size(path, "-wal") + seg;
+		return r ? DP_ESTORE : DP_OK;
+	}
 	int64_t n;
 	int r = dps_int(dpdb_prepare(s->db, "SELECT pg_database_size(current_database())"), -1, &n);
 	if (!r && n < 0)

@@ -388,12 +388,13 @@ int dps_overdue(dps_store *s, int64_t now, const char *post,
  */
 int dps_queue_stats(dps_store *s, int64_t now, uint64_t queue[4], uint64_t *overdue) DP_WUR;
 /*
- * The store's size on a database server (PostgreSQL: pg_database_size of
- * its database) into *bytes.  DP_EUNSUPP on SQLite: its size is the files
- * denpod.db and its WAL in the data directory, which the caller stats (the
- * store does not know the directory's layout).  DP_ESTORE if the query fails.
+ * The store's size into *bytes: on SQLite the files, denpod.db, its WAL
+ * and the cable bodies' segments (denpod/segment.h; a few stat calls); on
+ * PostgreSQL pg_database_size of its database (a query).  DP_ESTORE if the
+ * query fails or the segments' directory cannot be read (*bytes then
+ * counts what could be).
  */
-int dps_server_bytes(dps_store *s, uint64_t *bytes) DP_WUR;
+int dps_store_bytes(dps_store *s, uint64_t *bytes) DP_WUR;
 
 /* ---- transparency log (see denpod/tlog.h for the structure) ---- */
 

@@ -1374,6 +1374,15 @@ static int place_is(dps_store *s, const char *want)
  * segment, a body in the data column (a database from before segments)
  * read too, a segment cut short read as what it has, a restore appended.
  */
+/* A file's size, 0 if there is none. */
+static uint64_t fsize(const char *path, const char *suffix)
+{
+	char p[800];
+	struct stat st;
+	snprintf(p, sizeof p, "%s%s", path, suffix);
+	return stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
 static void test_segments(void)
 {
 	char d[600], path[700], seg[700], seg2[700], seg3[700];
@@ -1389,6 +1398,9 @@ static void test_segments(void)
 		return;
 	struct stat st;
 	CHECK(stat(seg, &st) != 0); /* nothing made before the first body */
+	/* the store's size: the database and its WAL alone (no segment yet) */
+	uint64_t bytes = 0;
+	CHECK(dps_store_bytes(s, &bytes) == DP_OK && bytes == fsize(path, "") + fsize(path, "-wal"));
 	dps_rcpt r[1];
 	memset(r, 0, sizeof r);
 	dp_random(r[0].device, 32);
@@ -1415,6 +1427,16 @@ static void test_segments(void)
 	char cdir[700];
 	snprintf(cdir, sizeof cdir, "%s/cables", d);
 	CHECK(stat(cdir, &st) == 0 && (st.st_mode & 0777) == 0700);
+	/* ... and now the segment too, a file there that is no segment not counted */
+	char stray[800];
+	snprintf(stray, sizeof stray, "%s/SEG1.bak", cdir);
+	FILE *sf = fopen(stray, "w");
+	CHECK(sf && fputs("not a segment", sf) >= 0);
+	if (sf)
+		fclose(sf);
+	CHECK(dps_store_bytes(s, &bytes) == DP_OK &&
+	      bytes == fsize(path, "") + fsize(path, "-wal") + (uint64_t)DPSEG_CHUNK);
+	unlink(stray);
 	FILE *f = fopen(seg, "rb");
 	char head[DPSEG_HEADER + 1] = {0};
 	CHECK(f && fread(head, 1, DPSEG_HEADER, f) == DPSEG_HEADER && strcmp(head, DPSEG_MAGIC) == 0);
