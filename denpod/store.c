@@ -35,7 +35,15 @@
 #include "denpod/say.h"
 #include "denpod/store_impl.h"
 
-#define SCHEMA_VERSION "4" /* 4: detection (decoys, containments, approvals); 3: transparency log; 2: key epochs (1 had one key per device row) */
+/*
+ * 5: cable bodies in segments beside a SQLite database, one queue index;
+ * 4: detection (decoys, containments, approvals); 3: transparency log;
+ * 2: key epochs (1 had one key per device row).  A denpod refuses a
+ * database of a higher number (one of schema 4 would read a body kept in a
+ * segment as empty, and report it damaged); one of 4 is upgraded when
+ * opened (schema_upgrade_4).
+ */
+#define SCHEMA_VERSION "5"
 
 /*
  * The queue: the one index of a device's unacknowledged delivery rows, in
@@ -278,14 +286,16 @@ static int query_int(dps_store *s, const char *sql, int64_t *v)
 }
 
 /*
- * A database with a devices table must say schema 3 or 4 in meta: one
+ * A database with a devices table must say schema 3, 4 or 5 in meta: one
  * written before key epochs (1) kept a single age recipient in each device
  * row, one before the transparency log (2) has accesses that were never
- * logged, and nothing here migrates either.  An empty database passes
- * (create makes it).
+ * logged, and nothing here migrates either; one of a newer denpod is
+ * refused.  Schema 3 is upgraded to 4 here; *was: the schema the database
+ * says now (-1: an empty database, which passes: create makes it).
  */
-static int schema_check(dps_store *s, const char *path)
+static int schema_check(dps_store *s, const char *path, int64_t *was)
 {
+	*was = -1;
 	int64_t devices, meta, version = -1;
 	int r = query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
 			     "name='devices'", &devices);
@@ -294,7 +304,9 @@ static int schema_check(dps_store *s, const char *path)
 			      &meta);
 	if (!r && devices > 0 && meta > 0)
 		r = query_int(s, "SELECT CAST(v AS INTEGER) FROM meta WHERE k='schema'", &version);
-	if (r || devices <= 0 || version == atoi(SCHEMA_VERSION))
+	if (!r && devices > 0)
+		*was = version;
+	if (r || devices <= 0 || version == atoi(SCHEMA_VERSION) || version == 4)
 		return r;
 	if (version > atoi(SCHEMA_VERSION)) {
 		fprintf(stderr, "denpod: the database %s is from a newer denpod (schema %lld); run that "
@@ -318,14 +330,16 @@ static int schema_check(dps_store *s, const char *path)
 		if (!r2 && upgrade)
 			r2 = dpdb_exec(s->db, schema);
 		if (!r2 && upgrade)
-			r2 = dpdb_exec(s->db, "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema'");
+			r2 = dpdb_exec(s->db, "UPDATE meta SET v='4' WHERE k='schema'");
 		if (!r2)
 			r2 = dpdb_commit(s->db);
 		else
 			dpdb_rollback(s->db);
 		if (!r2 && upgrade)
-			fprintf(stderr, "denpod: the database %s was upgraded from schema 3 to %s "
-					"(detection)\n", path, SCHEMA_VERSION);
+			fprintf(stderr, "denpod: the database %s was upgraded from schema 3 to 4 "
+					"(detection)\n", path);
+		if (!r2)
+			*was = 4;
 		if (r2)
 			fprintf(stderr, "denpod: the database %s could not be upgraded from schema 3; "
 					"nothing was changed: stop other denpod processes and retry\n",
@@ -342,10 +356,31 @@ static int schema_check(dps_store *s, const char *path)
 	return DP_ESTATE;
 }
 
+/*
+ * Schema 4 to 5, once the steps before it (the segment columns, the one
+ * queue index) are made: the schema row says 5, so that a denpod of schema
+ * 4 refuses the database ("from a newer denpod") rather than read the
+ * bodies it keeps in segments as empty ones.  Before the store is used, so
+ * before any body goes to a segment.  Idempotent (two processes opening at
+ * once: the second changes nothing).
+ */
+static int schema_upgrade_4(dps_store *s, const char *path)
+{
+	int r = exec_txn(s, "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema' AND v='4'", NULL);
+	if (r)
+		fprintf(stderr, "denpod: the database %s could not be upgraded from schema 4; nothing "
+				"was changed: stop other denpod processes and retry\n", path);
+	else
+		fprintf(stderr, "denpod: the database %s was upgraded from schema 4 to %s (cable bodies "
+				"in segments, one queue index)\n", path, SCHEMA_VERSION);
+	return r;
+}
+
 /* SQLite: refuse what cannot be used, create (create=1) and upgrade what can. */
 static int schema_sqlite(dps_store *s, const char *path, int create)
 {
-	int r = schema_check(s, path);
+	int64_t was;
+	int r = schema_check(s, path, &was);
 	/* the tables and the schema row together, or neither */
 	if (!r && create)
 		r = exec_txn(s, schema, "INSERT OR IGNORE INTO meta(k,v) VALUES('schema','" SCHEMA_VERSION "')");
@@ -380,6 +415,8 @@ static int schema_sqlite(dps_store *s, const char *path, int create)
 	if (!r)
 		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name IN "
 			       "('pending_epoch','pending_due')", 0, QUEUE_MIGRATE(QUEUE_INDEX_SQLITE));
+	if (!r && was == 4)
+		r = schema_upgrade_4(s, path);
 	if (!r)
 		r = dpseg_open(&s->seg, path);
 	return r;
@@ -585,7 +622,12 @@ static int schema_pg(dps_store *s, const char *path, int create)
 		r = query_int(s, "SELECT CAST(v AS BIGINT) FROM meta WHERE k='schema'", &version);
 	if (r)
 		return r;
-	if (version != atoi(SCHEMA_VERSION)) {
+	if (version > atoi(SCHEMA_VERSION)) {
+		fprintf(stderr, "denpod: the database %s is from a newer denpod (schema %lld); run that "
+				"version\n", path, (long long)version);
+		return DP_ESTATE;
+	}
+	if (version != atoi(SCHEMA_VERSION) && version != 4) {
 		fprintf(stderr, "denpod: the database %s %s; %s\n", path,
 			version <= 0 ? "holds no denpo switch" : "is of another denpod's schema",
 			version <= 0 ? "make one with denpod init --store URL (or migrate)"
@@ -647,6 +689,8 @@ static int schema_pg(dps_store *s, const char *path, int create)
 	if (!r && added != 0)
 		r = exec_txn(s, "SELECT pg_advisory_xact_lock(7342001);"
 				QUEUE_MIGRATE(QUEUE_INDEX_PG), NULL);
+	if (!r && version == 4)
+		r = schema_upgrade_4(s, path);
 	return r;
 }
 

@@ -716,8 +716,8 @@ static void test_sqlite_old_db(void)
 				     "name='age_recipient'", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
 	sqlite3_finalize(st);
-	/* schema 5: a newer denpod's */
-	CHECK(sqlite3_exec(db, "INSERT INTO meta VALUES('schema','5')", NULL, NULL, NULL) == SQLITE_OK);
+	/* schema 6: a newer denpod's */
+	CHECK(sqlite3_exec(db, "INSERT INTO meta VALUES('schema','6')", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
 	/* schema 2: before the transparency log, refused too */
@@ -725,7 +725,7 @@ static void test_sqlite_old_db(void)
 	CHECK(sqlite3_exec(db, "UPDATE meta SET v='2' WHERE k='schema'", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
-	/* a new database says schema 4 and opens again */
+	/* a new database says schema 5 and opens again */
 	snprintf(path, sizeof path, "%s/new.db", dir);
 	CHECK(dps_open(&o, path, 1) == DP_OK);
 	dps_close(o);
@@ -735,9 +735,9 @@ static void test_sqlite_old_db(void)
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
 	CHECK(sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k='schema'", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW &&
-	      strcmp((const char *)sqlite3_column_text(st, 0), "4") == 0);
+	      strcmp((const char *)sqlite3_column_text(st, 0), "5") == 0);
 	sqlite3_finalize(st);
-	/* schema 3 (before detection) with a device and a cable: upgraded in place, nothing lost */
+	/* schema 3 (before detection) with a device and a cable: upgraded in place (to 4, then 5), nothing lost */
 	CHECK(sqlite3_exec(db,
 			   "INSERT INTO posts VALUES('HQ',1,'');"
 			   "INSERT INTO officers VALUES('a.b','HQ','A B',3,'','',0);"
@@ -757,7 +757,7 @@ static void test_sqlite_old_db(void)
 				     "cables WHERE mrn='26 HQ 000001'), (SELECT count(*) FROM containments) "
 				     "+ (SELECT count(*) FROM approvals)", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW &&
-	      strcmp((const char *)sqlite3_column_text(st, 0), "4") == 0 &&
+	      strcmp((const char *)sqlite3_column_text(st, 0), "5") == 0 &&
 	      sqlite3_column_int(st, 1) == 0 && sqlite3_column_int(st, 2) == 0);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
@@ -796,11 +796,15 @@ static void test_queue_migration(void)
 	CHECK(db_int(db, count_old) == 0 && db_int(db, count_new) == 1);
 	int64_t pending = db_int(db, "SELECT count(*) FROM deliveries WHERE acked IS NULL");
 	CHECK(pending > 0);
+	/* a database of schema 4: three queue indexes */
+	const char *schema = "SELECT CAST(v AS BIGINT) FROM meta WHERE k='schema'";
+	CHECK(db_int(db, schema) == 5);
 	CHECK(dpdb_exec(db, "DROP INDEX queue;"
 			    "CREATE INDEX queue ON deliveries(device,prec,seq) WHERE acked IS NULL;"
 			    "CREATE INDEX pending_epoch ON deliveries(device,epoch,seq) WHERE acked IS NULL;"
-			    "CREATE INDEX pending_due ON deliveries(due) WHERE acked IS NULL;") == DP_OK);
-	CHECK(db_int(db, count_old) == 2 && db_int(db, count_new) == 0);
+			    "CREATE INDEX pending_due ON deliveries(due) WHERE acked IS NULL;"
+			    "UPDATE meta SET v='4' WHERE k='schema';") == DP_OK);
+	CHECK(db_int(db, count_old) == 2 && db_int(db, count_new) == 0 && db_int(db, schema) == 4);
 	dpdb_close(db);
 	dps_store *s = NULL;
 	CHECK(dps_open(&s, dbpath, 0) == DP_OK);
@@ -809,9 +813,23 @@ static void test_queue_migration(void)
 	CHECK(dpdb_open(&db, dbpath, 0) == DP_OK);
 	if (!db)
 		return;
-	CHECK(db_int(db, count_old) == 0 && db_int(db, count_new) == 1);
+	/* upgraded: the one index, schema 5 (which a denpod of schema 4 refuses) */
+	CHECK(db_int(db, count_old) == 0 && db_int(db, count_new) == 1 && db_int(db, schema) == 5);
 	CHECK(db_int(db, "SELECT count(*) FROM deliveries WHERE acked IS NULL") == pending);
+	/* a newer denpod's (schema 6): refused, nothing changed; then 5 opens again */
+	CHECK(dpdb_exec(db, "UPDATE meta SET v='6' WHERE k='schema'") == DP_OK);
 	dpdb_close(db);
+	s = NULL;
+	CHECK(dps_open(&s, dbpath, 0) == DP_ESTATE && s == NULL);
+	db = NULL;
+	CHECK(dpdb_open(&db, dbpath, 0) == DP_OK);
+	if (!db)
+		return;
+	CHECK(db_int(db, schema) == 6);
+	CHECK(dpdb_exec(db, "UPDATE meta SET v='5' WHERE k='schema'") == DP_OK);
+	dpdb_close(db);
+	CHECK(dps_open(&s, dbpath, 0) == DP_OK);
+	dps_close(s);
 }
 
 struct rcpt_list {
