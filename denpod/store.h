@@ -384,7 +384,9 @@ int dps_overdue(dps_store *s, int64_t now, const char *post,
 /*
  * The queue for the metrics: unacknowledged recipients of cables that are
  * not decoys, by precedence (queue[0..3], enum dp_prec), and how many of
- * them are past their objective (due < now).  One read of the pending rows.
+ * them are past their objective (due < now).  Reads the queue index's
+ * entries and the decoys' queued rows: its cost follows the queue, never
+ * the cables stored.
  */
 int dps_queue_stats(dps_store *s, int64_t now, uint64_t queue[4], uint64_t *overdue) DP_WUR;
 /*
