@@ -322,6 +322,9 @@ typedef struct {
  * Every record of the device that is not closed at `now` or has
  * unacknowledged cables queued at its epoch, by increasing epoch, each
  * with at most DPS_PENDING_MAX pending cable ids (valid during cb only).
+ * An epoch not yet open for cables at `now` (not_before - DP_EPOCH_SKEW >
+ * now: the week published ahead) is listed with none, unread: no cable
+ * accepted by `now` can be queued at it.
  */
 int dps_epoch_list(dps_store *s, const uint8_t device[32], int64_t now,
 		   int (*cb)(void *ctx, const dps_epoch_state *st), void *ctx) DP_WUR;

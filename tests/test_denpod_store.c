@@ -576,8 +576,8 @@ static void test_pending(dps_store *s)
 		abort();
 	keyed_device(s, kd, 180, "sato.k");
 	put_ok(s, kd, 0, t - 1000, t + 1000, t);
-	put_ok(s, kd, 1, t + 500, t + 5000, t);
-	put_ok(s, kd, 2, t + 4000, t + 9000, t);
+	put_ok(s, kd, 1, t + 200, t + 5000, t); /* open for cables at t: t + 200 - skew <= t */
+	put_ok(s, kd, 2, t + 4000, t + 9000, t); /* open at t + 4000 - skew */
 	struct epochs e;
 	memset(&e, 0, sizeof e);
 	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK && e.n == 3);
@@ -594,11 +594,14 @@ static void test_pending(dps_store *s)
 	for (int i = 0; i < 3; i++) {
 		dp_random(ids[i], 16);
 		r.epoch = eps[i];
+		r.prec = i == 2 ? DP_PREC_FLASH : DP_PREC_ROUTINE;
 		CHECK(submit(s, "PARIS", ids[i], data, sizeof data, &r, 1, t + i, &sub) == DP_OK);
 	}
+	r.prec = DP_PREC_ROUTINE;
 	memset(&e, 0, sizeof e);
 	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK && e.n == 3);
-	CHECK(e.npending[0] == 2 && memcmp(e.first[0], ids[0], 16) == 0); /* acceptance order */
+	/* acceptance order, not the queue's (the FLASH ids[2] after the ROUTINE ids[0]) */
+	CHECK(e.npending[0] == 2 && memcmp(e.first[0], ids[0], 16) == 0);
 	CHECK(e.npending[1] == 1 && memcmp(e.first[1], ids[1], 16) == 0 && e.npending[2] == 0);
 
 	/* an ack shrinks the list */
@@ -650,9 +653,15 @@ static void test_pending(dps_store *s)
 		}
 	}
 	CHECK(dps_commit(s) == DP_OK);
+	/* read at t, epoch 2 is not open for cables yet: none can have been accepted, none read */
 	memset(&e, 0, sizeof e);
 	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK);
 	int i2 = find_epoch(&e, 2);
+	CHECK(i2 >= 0 && e.npending[i2] == 0 && !e.more[i2]);
+	/* ... and once it is open, the list is cut and says so */
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t + 4000 - DP_EPOCH_SKEW, epochs_cb, &e) == DP_OK);
+	i2 = find_epoch(&e, 2);
 	CHECK(i2 >= 0 && e.npending[i2] == DPS_PENDING_MAX && e.more[i2]);
 	int i1 = find_epoch(&e, 1);
 	CHECK(i1 >= 0 && e.npending[i1] == 1 && !e.more[i1]);
