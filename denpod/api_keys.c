@@ -244,7 +244,6 @@ static int keys_json(dps_store *st, const uint8_t device[32], int64_t now, json_
 struct op_keys {
 	dpd_op op;
 	uint8_t device[32];
-	json_t *json; /* the answer, built by the writer */
 };
 
 struct retire_ctx {
@@ -265,39 +264,48 @@ static int retire_one(void *ctx, uint32_t epoch)
 	return dpl_put(c->st, c->x, NULL);
 }
 
+/* Writer: the epochs this answer is the first to see closed are retired, once (logged). */
 static int keys_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 {
 	struct op_keys *k = DPD_OP_OF(op, struct op_keys);
-	/* epochs this answer is the first to see closed are retired, once */
 	struct retire_ctx rc = {st, x, k, 0};
 	int r = dps_epoch_retire(st, k->device, op->t, retire_one, &rc);
 	*logged += rc.n;
-	if (!r)
-		r = keys_json(st, k->device, op->t, &k->json);
 	return r;
 }
 
+/*
+ * Loop thread, once the batch holding the op is committed: the list, read
+ * on the loop's own connection (srv->store), so that the writer, which is
+ * already writing the next batch, never waits for it (reading an epoch's
+ * pending cables reads the device's queue entries: about 10 ms per 100,000
+ * queued).  What batch.c guarantees still holds: the op is in order, so
+ * every cable judged before it was written in this batch or an earlier
+ * one, and is committed and seen here.  A read may also see what a later
+ * batch committed meanwhile: more pending cables, or fewer once the device
+ * itself acknowledged them, never an accepted cable left out.
+ */
 static void keys_answer(struct dpd_server *srv, dpd_op *op)
 {
 	struct op_keys *k = DPD_OP_OF(op, struct op_keys);
 	if (dpd_op_refused(op))
 		return;
-	dpd_reply_json(&op->rq, 200, k->json);
-	k->json = NULL; /* the reply took it */
+	json_t *j = NULL;
+	int r = keys_json(srv->store, k->device, op->t, &j);
+	if (r) {
+		dpd_reply_error(&op->rq, dpd_http_status(r), r, "cannot read the key epochs; retry");
+		return;
+	}
+	dpd_reply_json(&op->rq, 200, j);
 }
 
-static void keys_free(dpd_op *op)
-{
-	json_decref(DPD_OP_OF(op, struct op_keys)->json);
-}
-
-const dpd_op_type dpd_op_keys = {"KEYS", keys_write, keys_answer, NULL, keys_free};
+const dpd_op_type dpd_op_keys = {"KEYS", keys_write, keys_answer, NULL, NULL};
 
 void dpd_get_keys(const dpd_call *call)
 {
 	/*
-	 * Answered in batch order, inside the writer's transaction: its pending
-	 * lists then include every cable accepted before it.
+	 * In batch order: the retirement of closed epochs in the writer's
+	 * transaction, the list read after its commit (keys_answer).
 	 */
 	dpd_op *op = dpd_op_new(&dpd_op_keys, sizeof(struct op_keys), call->rq);
 	if (!op) {

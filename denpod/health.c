@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -36,7 +35,6 @@ struct dpd_health {
 	/* gauges read from the database, at most DPM_DB_CACHE_S old */
 	dpm_gauges db;
 	int64_t db_ms; /* when read; 0: never */
-	int server_bytes; /* db.db_bytes came from the database server (PostgreSQL) */
 };
 
 static int64_t mono_ms(void)
@@ -206,13 +204,13 @@ static void readyz(struct dpd_health *h, struct evhttp_request *req)
 
 #define DPH_SCRAPE_PROBE_MS 10000 /* a scrape starts a probe if the last one is older */
 
-static uint64_t file_bytes(dpd_server *srv, const char *name)
+/* The store's size (store.h); if it cannot all be read, what could (0 for a failed query). */
+static uint64_t store_bytes(dps_store *s)
 {
-	char p[DPC_PATH_MAX];
-	struct stat st;
-	if (dpc_path(&srv->cfg, name, p, sizeof p) || stat(p, &st))
-		return 0;
-	return (uint64_t)st.st_size;
+	uint64_t n = 0;
+	int r = dps_store_bytes(s, &n);
+	(void)r;
+	return n;
 }
 
 static int count_line(void *ctx, const char *line)
@@ -251,7 +249,8 @@ static void db_gauges(struct dpd_health *h, int64_t now)
 	h->db_ms = t;
 	dps_store *s = h->srv->store;
 	h->db.have_db = dps_queue_stats(s, now, h->db.queue, &h->db.overdue) == DP_OK;
-	h->server_bytes = dps_server_bytes(s, &h->db.db_bytes) != DP_EUNSUPP;
+	if (h->srv->cfg.store[0]) /* PostgreSQL: a query, with the others */
+		h->db.db_bytes = store_bytes(s);
 	dps_checkpoint c;
 	h->db.witnessed_cosigners = 0;
 	h->db.have_witnessed = dps_log_witnessed(s, 1, UINT64_MAX, &c) == DP_OK &&
@@ -287,8 +286,8 @@ static void gauges(struct dpd_health *h, dpm_gauges *g)
 			      cs.closed_write,     cs.evicted,     cs.refused};
 	memcpy(g->closed, closed, sizeof closed);
 	g->fd_shortage = cs.fd_shortage;
-	if (!h->server_bytes) /* SQLite: its files, at every scrape */
-		g->db_bytes = file_bytes(srv, "denpod.db") + file_bytes(srv, "denpod.db-wal");
+	if (!srv->cfg.store[0]) /* SQLite: its files (stat calls), at every scrape */
+		g->db_bytes = store_bytes(srv->store);
 	/* the checks as /readyz would answer, with the latest probe; a probe if that is old */
 	char reason[REASON_MAX] = "";
 	checks(h, reason);

@@ -184,7 +184,8 @@ static int store_log(dp_buf *out, const dpm_counters *m, const dpm_gauges *g)
 				  store_reasons[i], (unsigned long long)m->store_errors[i]);
 	if (!r)
 		r = one(out, "denpod_database_bytes", "gauge",
-			"Bytes of the database files (denpod.db and its write-ahead log).",
+			"Bytes the store holds: denpod.db, its write-ahead log and the cable segments "
+			"(cables/SEG*); on PostgreSQL its database's size.",
 			(double)g->db_bytes);
 	if (!r && g->have_db)
 		r = by_prec(out, "denpod_queue_depth", "gauge",

@@ -59,7 +59,7 @@ typedef struct {
 	uint64_t conns_accepted, handshake_failures;
 	uint64_t closed[6];           /* handshake, idle, request, write deadlines; evicted; refused */
 	uint64_t fd_shortage;
-	uint64_t db_bytes;            /* denpod.db, its WAL */
+	uint64_t db_bytes;            /* the store's size (store.h dps_store_bytes) */
 	int ready;                    /* /readyz would answer 200 (the database: the latest probe) */
 	int have_mrn;                 /* the MRN counters of this UTC year were read */
 	uint64_t mrn_max;             /* the highest serial any post was given this year */

@@ -11,6 +11,7 @@
  * (several times slower on ext4).  Reads keep a few descriptors open, the
  * last used first.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -311,5 +312,32 @@ int dpseg_read(dpseg *g, int64_t seg, int64_t off, size_t n, dp_buf *out)
 		got += (size_t)k;
 	}
 	out->len -= n - got;
+	return DP_OK;
+}
+
+/* SEG and six digits: a segment's name (seg_path), nothing else in the directory counted */
+static int seg_name(const char *name)
+{
+	if (strncmp(name, "SEG", 3) != 0 || strlen(name) != 9)
+		return 0;
+	for (int i = 3; i < 9; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+	return 1;
+}
+
+int dpseg_bytes(const dpseg *g, uint64_t *bytes)
+{
+	*bytes = 0;
+	DIR *d = opendir(g->dir);
+	if (!d)
+		return errno == ENOENT ? DP_OK : DP_EIO;
+	struct dirent *e;
+	struct stat st;
+	while ((e = readdir(d)) != NULL)
+		if (seg_name(e->d_name) && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			*bytes += (uint64_t)st.st_size;
+	closedir(d);
 	return DP_OK;
 }

@@ -81,4 +81,11 @@ void dpseg_forget(dpseg *g);
  */
 int dpseg_read(dpseg *g, int64_t seg, int64_t off, size_t n, dp_buf *out) DP_WUR;
 
+/*
+ * The bytes of every segment there is (SEG and six digits in the
+ * directory; none yet: 0) into *bytes, the zeros written ahead included:
+ * they hold the disk.  DP_EIO if the directory cannot be read.
+ */
+int dpseg_bytes(const dpseg *g, uint64_t *bytes) DP_WUR;
+
 #endif

@@ -25,6 +25,7 @@
  * index of the first entry.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,16 @@
 #include "denpod/say.h"
 #include "denpod/store_impl.h"
 
-#define SCHEMA_VERSION "4" /* 4: detection (decoys, containments, approvals); 3: transparency log; 2: key epochs (1 had one key per device row) */
+/*
+ * 5: cable bodies in segments beside a SQLite database, one queue index
+ * (and the decoys' own);
+ * 4: detection (decoys, containments, approvals); 3: transparency log;
+ * 2: key epochs (1 had one key per device row).  A denpod refuses a
+ * database of a higher number (one of schema 4 would read a body kept in a
+ * segment as empty, and report it damaged); one of 4 is upgraded when
+ * opened (schema_upgrade_4).
+ */
+#define SCHEMA_VERSION "5"
 
 /*
  * The queue: the one index of a device's unacknowledged delivery rows, in
@@ -59,6 +69,15 @@
 #define QUEUE_INDEX_PG \
 	"CREATE INDEX IF NOT EXISTS queue ON deliveries(device,prec,seq) INCLUDE (epoch,due) WHERE " \
 	"acked IS NULL;"
+/*
+ * The decoy cables (a few the security office planted, among all the
+ * cables stored): the queue statistics take the decoys' queued rows away
+ * from the queue's through this index, so that they read no cable row that
+ * is not a decoy (store_cable.c dps_queue_stats), and `denpod decoy list`
+ * finds them without reading every cable.  Only a decoy's INSERT writes an
+ * entry.  Added to a database made before it when first opened.
+ */
+#define CABLES_DECOY_IDX "CREATE INDEX IF NOT EXISTS cables_decoy ON cables(seq) WHERE decoy=1;"
 #define QUEUE_MIGRATE(index) \
 	"DROP INDEX IF EXISTS pending_epoch; DROP INDEX IF EXISTS pending_due; " \
 	"DROP INDEX IF EXISTS queue; " index
@@ -95,6 +114,7 @@ static const char schema[] =
 	" digest BLOB NOT NULL, data BLOB NOT NULL, log_idx INTEGER, decoy INTEGER NOT NULL DEFAULT 0,"
 	" seg INTEGER, off INTEGER);"
 	"CREATE INDEX IF NOT EXISTS cables_officer ON cables(officer, seq);"
+	CABLES_DECOY_IDX
 	"CREATE TABLE IF NOT EXISTS mrn(post TEXT NOT NULL, year INTEGER NOT NULL,"
 	" next INTEGER NOT NULL, PRIMARY KEY(post,year)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS deliveries(seq INTEGER NOT NULL, device BLOB NOT NULL,"
@@ -277,14 +297,16 @@ static int query_int(dps_store *s, const char *sql, int64_t *v)
 }
 
 /*
- * A database with a devices table must say schema 3 or 4 in meta: one
+ * A database with a devices table must say schema 3, 4 or 5 in meta: one
  * written before key epochs (1) kept a single age recipient in each device
  * row, one before the transparency log (2) has accesses that were never
- * logged, and nothing here migrates either.  An empty database passes
- * (create makes it).
+ * logged, and nothing here migrates either; one of a newer denpod is
+ * refused.  Schema 3 is upgraded to 4 here; *was: the schema the database
+ * says now (-1: an empty database, which passes: create makes it).
  */
-static int schema_check(dps_store *s, const char *path)
+static int schema_check(dps_store *s, const char *path, int64_t *was)
 {
+	*was = -1;
 	int64_t devices, meta, version = -1;
 	int r = query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
 			     "name='devices'", &devices);
@@ -293,7 +315,9 @@ static int schema_check(dps_store *s, const char *path)
 			      &meta);
 	if (!r && devices > 0 && meta > 0)
 		r = query_int(s, "SELECT CAST(v AS INTEGER) FROM meta WHERE k='schema'", &version);
-	if (r || devices <= 0 || version == atoi(SCHEMA_VERSION))
+	if (!r && devices > 0)
+		*was = version;
+	if (r || devices <= 0 || version == atoi(SCHEMA_VERSION) || version == 4)
 		return r;
 	if (version > atoi(SCHEMA_VERSION)) {
 		fprintf(stderr, "denpod: the database %s is from a newer denpod (schema %lld); run that "
@@ -317,14 +341,16 @@ static int schema_check(dps_store *s, const char *path)
 		if (!r2 && upgrade)
 			r2 = dpdb_exec(s->db, schema);
 		if (!r2 && upgrade)
-			r2 = dpdb_exec(s->db, "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema'");
+			r2 = dpdb_exec(s->db, "UPDATE meta SET v='4' WHERE k='schema'");
 		if (!r2)
 			r2 = dpdb_commit(s->db);
 		else
 			dpdb_rollback(s->db);
 		if (!r2 && upgrade)
-			fprintf(stderr, "denpod: the database %s was upgraded from schema 3 to %s "
-					"(detection)\n", path, SCHEMA_VERSION);
+			fprintf(stderr, "denpod: the database %s was upgraded from schema 3 to 4 "
+					"(detection)\n", path);
+		if (!r2)
+			*was = 4;
 		if (r2)
 			fprintf(stderr, "denpod: the database %s could not be upgraded from schema 3; "
 					"nothing was changed: stop other denpod processes and retry\n",
@@ -341,10 +367,31 @@ static int schema_check(dps_store *s, const char *path)
 	return DP_ESTATE;
 }
 
+/*
+ * Schema 4 to 5, once the steps before it (the segment columns, the one
+ * queue index) are made: the schema row says 5, so that a denpod of schema
+ * 4 refuses the database ("from a newer denpod") rather than read the
+ * bodies it keeps in segments as empty ones.  Before the store is used, so
+ * before any body goes to a segment.  Idempotent (two processes opening at
+ * once: the second changes nothing).
+ */
+static int schema_upgrade_4(dps_store *s, const char *path)
+{
+	int r = exec_txn(s, "UPDATE meta SET v='" SCHEMA_VERSION "' WHERE k='schema' AND v='4'", NULL);
+	if (r)
+		fprintf(stderr, "denpod: the database %s could not be upgraded from schema 4; nothing "
+				"was changed: stop other denpod processes and retry\n", path);
+	else
+		fprintf(stderr, "denpod: the database %s was upgraded from schema 4 to %s (cable bodies "
+				"in segments, one queue index)\n", path, SCHEMA_VERSION);
+	return r;
+}
+
 /* SQLite: refuse what cannot be used, create (create=1) and upgrade what can. */
 static int schema_sqlite(dps_store *s, const char *path, int create)
 {
-	int r = schema_check(s, path);
+	int64_t was;
+	int r = schema_check(s, path, &was);
 	/* the tables and the schema row together, or neither */
 	if (!r && create)
 		r = exec_txn(s, schema, "INSERT OR IGNORE INTO meta(k,v) VALUES('schema','" SCHEMA_VERSION "')");
@@ -380,6 +427,11 @@ static int schema_sqlite(dps_store *s, const char *path, int create)
 		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name IN "
 			       "('pending_epoch','pending_due')", 0, QUEUE_MIGRATE(QUEUE_INDEX_SQLITE));
 	if (!r)
+		r = migrate(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+			       "name='cables_decoy'", 1, CABLES_DECOY_IDX);
+	if (!r && was == 4)
+		r = schema_upgrade_4(s, path);
+	if (!r)
 		r = dpseg_open(&s->seg, path);
 	return r;
 }
@@ -410,6 +462,7 @@ static const char schema_pg_ddl[] =
 	"CREATE INDEX IF NOT EXISTS epoch_keys_rcpt ON epoch_keys(device,substr(age_recipient,8,64));"
 	"CREATE TABLE IF NOT EXISTS cables(seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, cable_id BYTEA NOT NULL UNIQUE, mrn TEXT NOT NULL UNIQUE, from_post TEXT NOT NULL, from_device BYTEA NOT NULL, officer TEXT NOT NULL, classification BIGINT NOT NULL, prec_action BIGINT NOT NULL, prec_info BIGINT NOT NULL, accepted BIGINT NOT NULL, size BIGINT NOT NULL, digest BYTEA NOT NULL, data BYTEA NOT NULL, log_idx BIGINT, decoy BIGINT NOT NULL DEFAULT 0, seg BIGINT, off BIGINT);"
 	"CREATE INDEX IF NOT EXISTS cables_officer ON cables(officer, seq);"
+	CABLES_DECOY_IDX
 	"CREATE TABLE IF NOT EXISTS mrn(post TEXT NOT NULL, year BIGINT NOT NULL, next BIGINT NOT NULL, PRIMARY KEY(post,year));"
 	"CREATE TABLE IF NOT EXISTS deliveries(seq BIGINT NOT NULL, device BYTEA NOT NULL, role BIGINT NOT NULL, prec BIGINT NOT NULL, due BIGINT NOT NULL, delivered BIGINT, acked BIGINT, epoch BIGINT NOT NULL, ack_log BIGINT, PRIMARY KEY(seq,device));"
 	QUEUE_INDEX_PG
@@ -584,7 +637,12 @@ static int schema_pg(dps_store *s, const char *path, int create)
 		r = query_int(s, "SELECT CAST(v AS BIGINT) FROM meta WHERE k='schema'", &version);
 	if (r)
 		return r;
-	if (version != atoi(SCHEMA_VERSION)) {
+	if (version > atoi(SCHEMA_VERSION)) {
+		fprintf(stderr, "denpod: the database %s is from a newer denpod (schema %lld); run that "
+				"version\n", path, (long long)version);
+		return DP_ESTATE;
+	}
+	if (version != atoi(SCHEMA_VERSION) && version != 4) {
 		fprintf(stderr, "denpod: the database %s %s; %s\n", path,
 			version <= 0 ? "holds no denpo switch" : "is of another denpod's schema",
 			version <= 0 ? "make one with denpod init --store URL (or migrate)"
@@ -646,6 +704,14 @@ static int schema_pg(dps_store *s, const char *path, int create)
 	if (!r && added != 0)
 		r = exec_txn(s, "SELECT pg_advisory_xact_lock(7342001);"
 				QUEUE_MIGRATE(QUEUE_INDEX_PG), NULL);
+	/* the decoys' index, to a database made before it */
+	if (!r)
+		r = query_int(s, "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() AND "
+				 "indexname='cables_decoy'", &added);
+	if (!r && added != 1)
+		r = exec_txn(s, "SELECT pg_advisory_xact_lock(7342001);" CABLES_DECOY_IDX, NULL);
+	if (!r && version == 4)
+		r = schema_upgrade_4(s, path);
 	return r;
 }
 
@@ -887,10 +953,27 @@ int dps_row1(dpdb_stmt *st, int (*row)(dpdb_stmt *st, void *ctx), void *ctx)
 	return r;
 }
 
-int dps_server_bytes(dps_store *s, uint64_t *bytes)
+/* One file's size, 0 if it is not there. */
+static uint64_t file_size(const char *path, const char *suffix)
 {
-	if (dpdb_kind(s->db) != DPDB_PG)
-		return DP_EUNSUPP;
+	char p[PATH_MAX + 8];
+	struct stat st;
+	int k = snprintf(p, sizeof p, "%s%s", path, suffix);
+	if (k < 0 || (size_t)k >= sizeof p || stat(p, &st) != 0)
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
+int dps_store_bytes(dps_store *s, uint64_t *bytes)
+{
+	if (dpdb_kind(s->db) == DPDB_SQLITE) {
+		/* the database file, its write-ahead log and the cable bodies' segments */
+		uint64_t seg = 0;
+		int r = s->seg ? dpseg_bytes(s->seg, &seg) : DP_OK;
+		const char *path = dpdb_target(s->db);
+		*bytes = file_size(path, "") + file_size(path, "-wal") + seg;
+		return r ? DP_ESTORE : DP_OK;
+	}
 	int64_t n;
 	int r = dps_int(dpdb_prepare(s->db, "SELECT pg_database_size(current_database())"), -1, &n);
 	if (!r && n < 0)

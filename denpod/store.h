@@ -322,6 +322,9 @@ typedef struct {
  * Every record of the device that is not closed at `now` or has
  * unacknowledged cables queued at its epoch, by increasing epoch, each
  * with at most DPS_PENDING_MAX pending cable ids (valid during cb only).
+ * An epoch not yet open for cables at `now` (not_before - DP_EPOCH_SKEW >
+ * now: the week published ahead) is listed with none, unread: no cable
+ * accepted by `now` can be queued at it.
  */
 int dps_epoch_list(dps_store *s, const uint8_t device[32], int64_t now,
 		   int (*cb)(void *ctx, const dps_epoch_state *st), void *ctx) DP_WUR;
@@ -384,16 +387,19 @@ int dps_overdue(dps_store *s, int64_t now, const char *post,
 /*
  * The queue for the metrics: unacknowledged recipients of cables that are
  * not decoys, by precedence (queue[0..3], enum dp_prec), and how many of
- * them are past their objective (due < now).  One read of the pending rows.
+ * them are past their objective (due < now).  Reads the queue index's
+ * entries and the decoys' queued rows: its cost follows the queue, never
+ * the cables stored.
  */
 int dps_queue_stats(dps_store *s, int64_t now, uint64_t queue[4], uint64_t *overdue) DP_WUR;
 /*
- * The store's size on a database server (PostgreSQL: pg_database_size of
- * its database) into *bytes.  DP_EUNSUPP on SQLite: its size is the files
- * denpod.db and its WAL in the data directory, which the caller stats (the
- * store does not know the directory's layout).  DP_ESTORE if the query fails.
+ * The store's size into *bytes: on SQLite the files, denpod.db, its WAL
+ * and the cable bodies' segments (denpod/segment.h; a few stat calls); on
+ * PostgreSQL pg_database_size of its database (a query).  DP_ESTORE if the
+ * query fails or the segments' directory cannot be read (*bytes then
+ * counts what could be).
  */
-int dps_server_bytes(dps_store *s, uint64_t *bytes) DP_WUR;
+int dps_store_bytes(dps_store *s, uint64_t *bytes) DP_WUR;
 
 /* ---- transparency log (see denpod/tlog.h for the structure) ---- */
 

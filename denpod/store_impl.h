@@ -115,6 +115,9 @@ int dps_device_windows(dps_store *s, dps_device *d);
 void dps_cable_row(dpdb_stmt *st, int i, dps_cable *c);
 void dps_rcpt_row(dpdb_stmt *st, int i, dps_rcpt *r);
 /* dps_cable_row's columns, and RCPT's after them (11..16) for joins d/c. */
+/* dps_queue_stats's query (?1: now), for the test that checks its plan reads no cable but decoys */
+extern const char dps_sql_queue_stats[];
+
 #define DPS_CABLE_COLS "seq,cable_id,mrn,from_post,from_device,officer,classification,prec_action," \
 		       "prec_info,accepted,size"
 #define DPS_CABLE_RCPT_COLS "c.seq,c.cable_id,c.mrn,c.from_post,c.from_device,c.officer," \

@@ -123,6 +123,16 @@ start_switch || no "denpod restart"
 check "the switch refuses an unknown epoch (409 state)" \
 	[ "$("$TS" send "$T/x" "$URL" "$PIN" WASHINGTON SECRET ROUTINE --epoch 4000 2>/dev/null | head -c 3)" = 409 ]
 
+# GET /v1/keys is answered once the commit that holds it returned, read on the switch's read
+# connection: a cable accepted just before is among its epoch's pending (docs/api.md)
+XDEV=$(q "SELECT lower(hex(id)) FROM devices WHERE officer='test.x'")
+"$TS" send "$T/x" "$URL" "$PIN" HQ SECRET ROUTINE >/dev/null 2>&1 || no "test.x sends to HQ"
+KX=$(q "SELECT lower(hex(c.cable_id)) FROM cables c JOIN deliveries d ON d.seq=c.seq WHERE
+	hex(d.device)=upper('$XDEV') AND d.acked IS NULL ORDER BY c.seq DESC LIMIT 1")
+"$TS" get "$T/x" "$URL" "$PIN" /v1/keys 2>/dev/null | sed 's/^[0-9]* //' >"$T/keys.json"
+check "GET /v1/keys: the cable just accepted ($KX) is pending at its epoch 0" \
+	jq -e --arg id "$KX" '[.epochs[] | select(.epoch == 0 and (.pending | index($id)))] | length == 1' "$T/keys.json"
+
 # ---- day 2: epoch 0 has closed ----
 restart_at 2
 check "an envelope for an expired epoch is refused (409 state)" \

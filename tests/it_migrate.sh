@@ -9,6 +9,7 @@
 #      database): the switch running; a URI that is no PostgreSQL one; an
 #      unreachable server; a wrong password (never printed); a database
 #      that is not empty; a damaged SQLite database (a log entry altered);
+#      a newer denpod's database (schema 6);
 #  (3) the move: every table's rows, the same log size and latest signed
 #      checkpoint, then the move logged (admin MIGRATE); denpod.conf gets
 #      store= (0600), denpod.db is untouched; the password is printed nowhere;
@@ -123,6 +124,14 @@ rc=$?
 check "a damaged SQLite database: refused (exit $rc)" [ "$rc" = 1 ]
 check "  says denpod check finds it damaged" grep -q "finds the switch damaged" "$T/m.err"
 check "  its denpod.conf unchanged, the target empty" all '[ "$(sha256sum "$T/dmg/denpod.conf" | cut -d" " -f1)" = "$DMG" ] && [ "$(tables "$URI")" = 0 ]'
+# a newer denpod's database (schema 6): refused by its number, nothing read from it
+cp -a "$T/sw" "$T/newer"
+sqlite3 "$T/newer/denpod.db" "UPDATE meta SET v='6' WHERE k='schema'"
+D migrate --data "$T/newer" --to "$URI" >"$T/m.out" 2>"$T/m.err"
+rc=$?
+check "a newer denpod's database (schema 6): refused (exit $rc)" [ "$rc" = 1 ]
+check "  says whose it is and what to run" grep -q "is from a newer denpod (schema 6); run that version" "$T/m.err"
+check "  the target still empty" [ "$(tables "$URI")" = 0 ]
 # an unreadable SQLite file
 printf 'this is no database' >"$T/dmg/denpod.db"
 rm -f "$T/dmg/denpod.db-wal" "$T/dmg/denpod.db-shm"
@@ -146,6 +155,8 @@ check "  log verify ran on the copy" grep -q "log verify: ok: $SQLITE_ENTRIES en
 for t in posts officers devices epoch_keys cables deliveries mrn log_tiles log_checkpoints log_cosigs; do
 	check "  table $t: $(sq "SELECT count(*) FROM $t") rows in both" [ "$(pgq "SELECT count(*) FROM $t")" = "$(sq "SELECT count(*) FROM $t")" ]
 done
+check "  the schema row: 5 in both (the number the two schemas share)" \
+	[ "$(pgq "SELECT v FROM meta WHERE k='schema'")" = 5 -a "$(sq "SELECT v FROM meta WHERE k='schema'")" = 5 ]
 check "  every cable's bytes moved from SQLite's segments into its row (its size, its digest)" \
 	[ "$(sq "SELECT count(*) FROM cables WHERE seg IS NULL")" = 0 -a \
 	  "$(pgq "SELECT count(*) FROM cables WHERE seg IS NOT NULL OR off IS NOT NULL OR length(data) != size OR sha256(data) != digest")" = 0 ]

@@ -27,6 +27,7 @@
 #include "denpod/db.h"
 #include "denpod/segment.h"
 #include "denpod/store.h"
+#include "denpod/store_impl.h"
 #include "tests/fixture.h"
 #include "tests/harness.h"
 #include "tests/pgdb.h"
@@ -575,8 +576,8 @@ static void test_pending(dps_store *s)
 		abort();
 	keyed_device(s, kd, 180, "sato.k");
 	put_ok(s, kd, 0, t - 1000, t + 1000, t);
-	put_ok(s, kd, 1, t + 500, t + 5000, t);
-	put_ok(s, kd, 2, t + 4000, t + 9000, t);
+	put_ok(s, kd, 1, t + 200, t + 5000, t); /* open for cables at t: t + 200 - skew <= t */
+	put_ok(s, kd, 2, t + 4000, t + 9000, t); /* open at t + 4000 - skew */
 	struct epochs e;
 	memset(&e, 0, sizeof e);
 	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK && e.n == 3);
@@ -593,11 +594,14 @@ static void test_pending(dps_store *s)
 	for (int i = 0; i < 3; i++) {
 		dp_random(ids[i], 16);
 		r.epoch = eps[i];
+		r.prec = i == 2 ? DP_PREC_FLASH : DP_PREC_ROUTINE;
 		CHECK(submit(s, "PARIS", ids[i], data, sizeof data, &r, 1, t + i, &sub) == DP_OK);
 	}
+	r.prec = DP_PREC_ROUTINE;
 	memset(&e, 0, sizeof e);
 	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK && e.n == 3);
-	CHECK(e.npending[0] == 2 && memcmp(e.first[0], ids[0], 16) == 0); /* acceptance order */
+	/* acceptance order, not the queue's (the FLASH ids[2] after the ROUTINE ids[0]) */
+	CHECK(e.npending[0] == 2 && memcmp(e.first[0], ids[0], 16) == 0);
 	CHECK(e.npending[1] == 1 && memcmp(e.first[1], ids[1], 16) == 0 && e.npending[2] == 0);
 
 	/* an ack shrinks the list */
@@ -649,9 +653,15 @@ static void test_pending(dps_store *s)
 		}
 	}
 	CHECK(dps_commit(s) == DP_OK);
+	/* read at t, epoch 2 is not open for cables yet: none can have been accepted, none read */
 	memset(&e, 0, sizeof e);
 	CHECK(dps_epoch_list(s, kd->pk, t, epochs_cb, &e) == DP_OK);
 	int i2 = find_epoch(&e, 2);
+	CHECK(i2 >= 0 && e.npending[i2] == 0 && !e.more[i2]);
+	/* ... and once it is open, the list is cut and says so */
+	memset(&e, 0, sizeof e);
+	CHECK(dps_epoch_list(s, kd->pk, t + 4000 - DP_EPOCH_SKEW, epochs_cb, &e) == DP_OK);
+	i2 = find_epoch(&e, 2);
 	CHECK(i2 >= 0 && e.npending[i2] == DPS_PENDING_MAX && e.more[i2]);
 	int i1 = find_epoch(&e, 1);
 	CHECK(i1 >= 0 && e.npending[i1] == 1 && !e.more[i1]);
@@ -716,8 +726,8 @@ static void test_sqlite_old_db(void)
 				     "name='age_recipient'", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
 	sqlite3_finalize(st);
-	/* schema 5: a newer denpod's */
-	CHECK(sqlite3_exec(db, "INSERT INTO meta VALUES('schema','5')", NULL, NULL, NULL) == SQLITE_OK);
+	/* schema 6: a newer denpod's */
+	CHECK(sqlite3_exec(db, "INSERT INTO meta VALUES('schema','6')", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
 	/* schema 2: before the transparency log, refused too */
@@ -725,7 +735,7 @@ static void test_sqlite_old_db(void)
 	CHECK(sqlite3_exec(db, "UPDATE meta SET v='2' WHERE k='schema'", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(dps_open(&o, path, 0) == DP_ESTATE && o == NULL);
-	/* a new database says schema 4 and opens again */
+	/* a new database says schema 5 and opens again */
 	snprintf(path, sizeof path, "%s/new.db", dir);
 	CHECK(dps_open(&o, path, 1) == DP_OK);
 	dps_close(o);
@@ -735,9 +745,9 @@ static void test_sqlite_old_db(void)
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
 	CHECK(sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k='schema'", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW &&
-	      strcmp((const char *)sqlite3_column_text(st, 0), "4") == 0);
+	      strcmp((const char *)sqlite3_column_text(st, 0), "5") == 0);
 	sqlite3_finalize(st);
-	/* schema 3 (before detection) with a device and a cable: upgraded in place, nothing lost */
+	/* schema 3 (before detection) with a device and a cable: upgraded in place (to 4, then 5), nothing lost */
 	CHECK(sqlite3_exec(db,
 			   "INSERT INTO posts VALUES('HQ',1,'');"
 			   "INSERT INTO officers VALUES('a.b','HQ','A B',3,'','',0);"
@@ -746,7 +756,7 @@ static void test_sqlite_old_db(void)
 			   "prec_action,prec_info,accepted,size,digest,data) VALUES(x'03','26 HQ 000001',"
 			   "'HQ',x'01','a.b',0,3,3,1,1,x'04',x'05');"
 			   "DROP TABLE containments; DROP TABLE approvals; DROP INDEX archive_acked;"
-			   "ALTER TABLE cables DROP COLUMN decoy; UPDATE meta SET v='3' WHERE k='schema'",
+			   "DROP INDEX cables_decoy; ALTER TABLE cables DROP COLUMN decoy; UPDATE meta SET v='3' WHERE k='schema'",
 			   NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	o = NULL;
@@ -757,7 +767,7 @@ static void test_sqlite_old_db(void)
 				     "cables WHERE mrn='26 HQ 000001'), (SELECT count(*) FROM containments) "
 				     "+ (SELECT count(*) FROM approvals)", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW &&
-	      strcmp((const char *)sqlite3_column_text(st, 0), "4") == 0 &&
+	      strcmp((const char *)sqlite3_column_text(st, 0), "5") == 0 &&
 	      sqlite3_column_int(st, 1) == 0 && sqlite3_column_int(st, 2) == 0);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
@@ -796,11 +806,15 @@ static void test_queue_migration(void)
 	CHECK(db_int(db, count_old) == 0 && db_int(db, count_new) == 1);
 	int64_t pending = db_int(db, "SELECT count(*) FROM deliveries WHERE acked IS NULL");
 	CHECK(pending > 0);
+	/* a database of schema 4: three queue indexes */
+	const char *schema = "SELECT CAST(v AS BIGINT) FROM meta WHERE k='schema'";
+	CHECK(db_int(db, schema) == 5);
 	CHECK(dpdb_exec(db, "DROP INDEX queue;"
 			    "CREATE INDEX queue ON deliveries(device,prec,seq) WHERE acked IS NULL;"
 			    "CREATE INDEX pending_epoch ON deliveries(device,epoch,seq) WHERE acked IS NULL;"
-			    "CREATE INDEX pending_due ON deliveries(due) WHERE acked IS NULL;") == DP_OK);
-	CHECK(db_int(db, count_old) == 2 && db_int(db, count_new) == 0);
+			    "CREATE INDEX pending_due ON deliveries(due) WHERE acked IS NULL;"
+			    "UPDATE meta SET v='4' WHERE k='schema';") == DP_OK);
+	CHECK(db_int(db, count_old) == 2 && db_int(db, count_new) == 0 && db_int(db, schema) == 4);
 	dpdb_close(db);
 	dps_store *s = NULL;
 	CHECK(dps_open(&s, dbpath, 0) == DP_OK);
@@ -809,9 +823,23 @@ static void test_queue_migration(void)
 	CHECK(dpdb_open(&db, dbpath, 0) == DP_OK);
 	if (!db)
 		return;
-	CHECK(db_int(db, count_old) == 0 && db_int(db, count_new) == 1);
+	/* upgraded: the one index, schema 5 (which a denpod of schema 4 refuses) */
+	CHECK(db_int(db, count_old) == 0 && db_int(db, count_new) == 1 && db_int(db, schema) == 5);
 	CHECK(db_int(db, "SELECT count(*) FROM deliveries WHERE acked IS NULL") == pending);
+	/* a newer denpod's (schema 6): refused, nothing changed; then 5 opens again */
+	CHECK(dpdb_exec(db, "UPDATE meta SET v='6' WHERE k='schema'") == DP_OK);
 	dpdb_close(db);
+	s = NULL;
+	CHECK(dps_open(&s, dbpath, 0) == DP_ESTATE && s == NULL);
+	db = NULL;
+	CHECK(dpdb_open(&db, dbpath, 0) == DP_OK);
+	if (!db)
+		return;
+	CHECK(db_int(db, schema) == 6);
+	CHECK(dpdb_exec(db, "UPDATE meta SET v='5' WHERE k='schema'") == DP_OK);
+	dpdb_close(db);
+	CHECK(dps_open(&s, dbpath, 0) == DP_OK);
+	dps_close(s);
 }
 
 struct rcpt_list {
@@ -860,6 +888,97 @@ static void test_many_rcpts(dps_store *s, int64_t now)
 		int more = 0;
 		CHECK(dps_inbox_has_after(s, r[k].device, sub.c.seq - 1, &more) == DP_OK && more);
 	}
+}
+
+struct plan {
+	int kind;
+	int bad, decoy_idx;
+	char why[256];
+};
+
+static int plan_row(dpdb_stmt *st, void *ctx)
+{
+	struct plan *p = ctx;
+	const char *t = dpdb_col_text(st, p->kind == DPDB_SQLITE ? 3 : 0);
+	if (!t)
+		return DP_OK;
+	p->decoy_idx |= strstr(t, "cables_decoy") != NULL;
+	/* SQLite: "SCAN c ..." / "SEARCH c ..." (the alias); PostgreSQL: "... on cables c" */
+	int cable = p->kind == DPDB_SQLITE ? strncmp(t, "SCAN c", 6) == 0 || strncmp(t, "SEARCH c", 8) == 0
+					   : strstr(t, "Seq Scan on cables") || strstr(t, "cables_pkey");
+	if (cable && !strstr(t, "cables_decoy")) {
+		p->bad = 1;
+		snprintf(p->why, sizeof p->why, "%s", t);
+	}
+	return DP_OK;
+}
+
+/*
+ * The queue's figures (dps_queue_stats): decoys left out, overdue counted;
+ * and its plan reads no cable row but the decoys' (the cables_decoy index):
+ * its cost does not grow with the cables stored.
+ */
+static void test_queue_stats(dps_store *s, int64_t now)
+{
+	uint64_t q0[4], q1[4], over0, over1, all0;
+	CHECK(dps_queue_stats(s, now, q0, &over0) == DP_OK);
+	CHECK(dps_queue_stats(s, INT64_MAX / 2, q0, &all0) == DP_OK);
+	CHECK(all0 == q0[0] + q0[1] + q0[2] + q0[3]); /* then every queued row is overdue */
+	dps_rcpt r[3];
+	memset(r, 0, sizeof r);
+	for (int i = 0; i < 3; i++) {
+		memset(r[i].device, 0xD0 + i, 32);
+		r[i].prec = i ? DP_PREC_PRIORITY : DP_PREC_FLASH;
+	}
+	/* a decoy to three devices, a cable to two: only the cable's rows count */
+	uint8_t id[16], data[8] = {9, 8, 7};
+	dps_submit sub;
+	memset(&sub, 0, sizeof sub);
+	dp_random(id, sizeof id);
+	memcpy(sub.c.cable_id, id, 16);
+	snprintf(sub.c.from_post, sizeof sub.c.from_post, "HQ");
+	snprintf(sub.c.officer, sizeof sub.c.officer, "desk.kimura");
+	sub.c.prec_action = sub.c.prec_info = DP_PREC_FLASH;
+	sub.c.decoy = 1;
+	sub.rcpts = r;
+	sub.nrcpts = 3;
+	sub.data = data;
+	sub.len = sizeof data;
+	sub.now = now;
+	CHECK(dps_begin(s) == DP_OK && dps_cable_insert(s, &sub) == DP_OK && dps_commit(s) == DP_OK);
+	dp_random(id, sizeof id);
+	CHECK(submit(s, "HQ", id, data, sizeof data, r + 1, 2, now, &sub) == DP_OK);
+	CHECK(dps_queue_stats(s, now, q1, &over1) == DP_OK);
+	CHECKF(q1[DP_PREC_FLASH] == q0[DP_PREC_FLASH] && q1[DP_PREC_PRIORITY] == q0[DP_PREC_PRIORITY] + 2 &&
+	       q1[DP_PREC_IMMEDIATE] == q0[DP_PREC_IMMEDIATE] && q1[DP_PREC_ROUTINE] == q0[DP_PREC_ROUTINE],
+	       "flash %llu -> %llu, priority %llu -> %llu", (unsigned long long)q0[DP_PREC_FLASH],
+	       (unsigned long long)q1[DP_PREC_FLASH], (unsigned long long)q0[DP_PREC_PRIORITY],
+	       (unsigned long long)q1[DP_PREC_PRIORITY]);
+	CHECK(over1 == over0); /* just accepted: none overdue yet */
+	uint64_t all1;
+	CHECK(dps_queue_stats(s, INT64_MAX / 2, q1, &all1) == DP_OK && all1 == all0 + 2);
+
+	/* the plan: the decoys' index, no other cable read */
+	dpdb *db = NULL;
+	CHECK(dpdb_open(&db, dbpath, 0) == DP_OK);
+	if (!db)
+		return;
+	struct plan p = {dpdb_kind(db), 0, 0, ""};
+	char sql[1024];
+	snprintf(sql, sizeof sql, "%s%s", p.kind == DPDB_SQLITE ? "EXPLAIN QUERY PLAN " : "EXPLAIN ",
+		 dps_sql_queue_stats);
+	/* PostgreSQL: a few rows make a sequential scan the cheapest; forbid it to see the indexes */
+	if (p.kind == DPDB_PG)
+		CHECK(dpdb_exec(db, "SET enable_seqscan = off") == DP_OK);
+	dpdb_stmt *st = dpdb_prepare(db, sql);
+	dpdb_bind_i64(st, 1, now);
+	int rc;
+	while ((rc = dpdb_step(st)) == DPDB_ROW)
+		CHECK(plan_row(st, &p) == DP_OK);
+	CHECK(rc == DPDB_DONE);
+	dpdb_reset(st);
+	CHECKF(!p.bad && p.decoy_idx, "the queue figures' plan reads cables: %s", p.why);
+	dpdb_close(db);
 }
 
 /* The conformance suite on the (empty) database dbpath names. */
@@ -1235,6 +1354,7 @@ static void conformance(void)
 	CHECK(dps_cable_stored(s, idt, data, 10, &c) == DP_ENOTFOUND);
 
 	test_many_rcpts(s, t0 + 10);
+	test_queue_stats(s, t0 + 11);
 	test_tables(s);
 	test_records(s);
 	/* key epochs */
@@ -1374,6 +1494,15 @@ static int place_is(dps_store *s, const char *want)
  * segment, a body in the data column (a database from before segments)
  * read too, a segment cut short read as what it has, a restore appended.
  */
+/* A file's size, 0 if there is none. */
+static uint64_t fsize(const char *path, const char *suffix)
+{
+	char p[800];
+	struct stat st;
+	snprintf(p, sizeof p, "%s%s", path, suffix);
+	return stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
 static void test_segments(void)
 {
 	char d[600], path[700], seg[700], seg2[700], seg3[700];
@@ -1389,6 +1518,9 @@ static void test_segments(void)
 		return;
 	struct stat st;
 	CHECK(stat(seg, &st) != 0); /* nothing made before the first body */
+	/* the store's size: the database and its WAL alone (no segment yet) */
+	uint64_t bytes = 0;
+	CHECK(dps_store_bytes(s, &bytes) == DP_OK && bytes == fsize(path, "") + fsize(path, "-wal"));
 	dps_rcpt r[1];
 	memset(r, 0, sizeof r);
 	dp_random(r[0].device, 32);
@@ -1415,6 +1547,16 @@ static void test_segments(void)
 	char cdir[700];
 	snprintf(cdir, sizeof cdir, "%s/cables", d);
 	CHECK(stat(cdir, &st) == 0 && (st.st_mode & 0777) == 0700);
+	/* ... and now the segment too, a file there that is no segment not counted */
+	char stray[800];
+	snprintf(stray, sizeof stray, "%s/SEG1.bak", cdir);
+	FILE *sf = fopen(stray, "w");
+	CHECK(sf && fputs("not a segment", sf) >= 0);
+	if (sf)
+		fclose(sf);
+	CHECK(dps_store_bytes(s, &bytes) == DP_OK &&
+	      bytes == fsize(path, "") + fsize(path, "-wal") + (uint64_t)DPSEG_CHUNK);
+	unlink(stray);
 	FILE *f = fopen(seg, "rb");
 	char head[DPSEG_HEADER + 1] = {0};
 	CHECK(f && fread(head, 1, DPSEG_HEADER, f) == DPSEG_HEADER && strcmp(head, DPSEG_MAGIC) == 0);
