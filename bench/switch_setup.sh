@@ -2,6 +2,9 @@
 # bench/switch_setup.sh - sourced by the bench scripts: a fresh switch with the
 # bench devices enrolled (posts HQ and TOKYO, `bench_switch setup`, `denpod
 # approve` of each request).  Needs $BUILD and $B (the bench_switch binary).
+# The switch is made by the daemon it will run ($DENPOD, default
+# $BUILD/denpod), so an older binary compared against this tree opens a data
+# directory of its own schema.
 #
 # bench_switch_init SWITCH_DIR BENCH_DIR PORT URLS [denpod init options...]
 #   denpod init of SWITCH_DIR listening on 127.0.0.1:PORT with the addresses
@@ -9,14 +12,15 @@
 #   Output of the commands goes nowhere; a failure ends the script (set -e).
 bench_switch_init() {
 	local sw=$1 bd=$2 port=$3 urls=$4 f
+	local d=${DENPOD:-$BUILD/denpod}
 	shift 4
-	"$BUILD/denpod" init --data "$sw" --listen "127.0.0.1:$port" --url "$urls" "$@" >/dev/null
-	"$BUILD/denpod" post add HQ --hq --data "$sw" >/dev/null
-	"$BUILD/denpod" post add TOKYO --data "$sw" >/dev/null
+	"$d" init --data "$sw" --listen "127.0.0.1:$port" --url "$urls" "$@" >/dev/null
+	"$d" post add HQ --hq --data "$sw" >/dev/null
+	"$d" post add TOKYO --data "$sw" >/dev/null
 	rm -rf "$bd"
 	"$B" setup "$bd" >/dev/null
 	for f in "$bd"/req/*.req; do
-		"$BUILD/denpod" approve "$f" --out "$bd/ans/$(basename "$f" .req).ans" --clearance SECRET \
+		"$d" approve "$f" --out "$bd/ans/$(basename "$f" .req).ans" --clearance SECRET \
 			--data "$sw" >/dev/null
 	done
 }
