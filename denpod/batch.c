@@ -43,7 +43,15 @@
  * and if the pending batch holds a FLASH, only the ops up to the last
  * FLASH are handed to the writer, the rest waiting for the following
  * commit, so a FLASH waits for at most the commit in flight plus a small
- * one of its own, however deep the flood behind it.  What the exception
+ * one of its own, however deep the flood behind it.  The bound on what
+ * is left behind: a hand-over that follows a cut one takes the whole
+ * pending batch, FLASH or not.  So an op waits for at most three commits
+ * (the one in flight, a cut one, its own), and a steady stream of FLASH
+ * (one arriving during every commit) cannot hold the other precedences
+ * back: the batches then alternate, cut and whole, and a FLASH waits for
+ * the commit in flight plus its own, one of the two carrying what was
+ * behind the FLASH before it.  A FLASH that finds no cut batch in flight
+ * (the common case) waits as little as before.  What the exception
  * changes: among the cables of one batch (and the two batches it is cut
  * into), MRNs, seq and the cable-accepted entries of the log follow
  * precedence before time; stored times are non-decreasing in write order
@@ -155,16 +163,19 @@ static void batch_reset(dpd_server *srv)
 /*
  * Loop thread: the pending batch for the writer, all of it, or if it holds
  * a FLASH only the ops up to the last FLASH (the rest stays pending, its
- * links moved to the head).
+ * links moved to the head) unless the last hand-over was cut already
+ * (the bound: nothing waits behind two FLASH batches in a row).
  */
 static dpd_op *take_pending(dpd_server *srv)
 {
 	dpd_op *list = srv->batch_head;
 	dpd_op **cut = srv->batch_cut;
-	if (!cut || !*cut) {
+	if (!cut || !*cut || srv->batch_was_cut) {
 		batch_reset(srv);
+		srv->batch_was_cut = 0;
 		return list;
 	}
+	srv->batch_was_cut = 1;
 	srv->batch_head = *cut;
 	*cut = NULL;
 	for (int p = 0; p < DPD_RANKS; p++)

@@ -39,6 +39,9 @@ static char held[DPD_SAY_HELD];
 static size_t nheld;
 static void (*wake_fn)(void *);
 static void *wake_arg;
+/* calls of wake_fn under way (made outside mu); dpd_say_hold waits for none */
+static unsigned waking;
+static pthread_cond_t woken = PTHREAD_COND_INITIALIZER;
 
 static int64_t now_ms(void)
 {
@@ -144,6 +147,9 @@ void dpd_say_hold(void (*wake)(void *arg), void *arg)
 	drain_locked();
 	wake_fn = wake;
 	wake_arg = arg;
+	/* a thread that took the old waker before this is done with it before its arg goes */
+	while (waking)
+		pthread_cond_wait(&woken, &mu);
 	pthread_mutex_unlock(&mu);
 }
 
@@ -191,9 +197,15 @@ static void say(const char *key, const char *line, int kv)
 	}
 	void (*fn)(void *) = wake ? wake_fn : NULL;
 	void *arg = wake_arg;
+	waking += fn != NULL;
 	pthread_mutex_unlock(&mu);
-	if (fn)
-		fn(arg); /* outside mu: the waker may take the loop's lock */
+	if (!fn)
+		return;
+	fn(arg); /* outside mu: the waker may take the loop's lock */
+	pthread_mutex_lock(&mu);
+	if (!--waking)
+		pthread_cond_broadcast(&woken);
+	pthread_mutex_unlock(&mu);
 }
 
 /* Formats the line, then says it (key NULL: the line is its own key). */

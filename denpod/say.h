@@ -57,6 +57,10 @@ void dpd_say_flush(void);
  * the switch's loop then drains at the end of the pass (server.c).  A
  * process that ends without exit() (kill -9, a crash) loses what is held.
  * wake NULL: write at once again (the default), after writing what is held.
+ * Once it returns, the waker set before is not running in any thread and
+ * is never called again (it waits for a call under way to end): its arg
+ * may be freed.  So it must not be called with a lock the waker takes
+ * (server.c: after the loop has stopped, never in a callback).
  */
 void dpd_say_hold(void (*wake)(void *arg), void *arg);
 /* Write the lines held, in one write(2). */

@@ -265,7 +265,12 @@ static int say_start(struct event_base *base, struct event **hup)
 	return DP_OK;
 }
 
-/* Before the loop goes: what is held is written, and lines are written at once again. */
+/*
+ * Before the loop goes: what is held is written, and lines are written at
+ * once again.  The writer, signer and pool threads still log; once
+ * dpd_say_hold returns none of them is in say_wake or will call it (say.h),
+ * so say_ev may go before they are joined.
+ */
 static void say_stop(struct event *hup)
 {
 	dpd_say_hold(NULL, NULL);

@@ -70,6 +70,7 @@ typedef struct dpd_server {
 	dpd_op **batch_rank[4]; /* after the last op of rank <= p or in order (batch.c) */
 	size_t batch_len;
 	dpd_op **batch_cut; /* the link after the pending batch's last FLASH, or NULL (batch.c) */
+	int batch_was_cut; /* the last hand-over left ops pending behind a FLASH (batch.c) */
 	int busy; /* loop thread: a batch is with the writer */
 	/* hand-over between the loop and the writer thread */
 	pthread_mutex_t mu;

@@ -275,25 +275,44 @@ static int exec_txn(dps_store *s, const char *sql, const char *sql2)
 	return r;
 }
 
-/*
- * Adds what a database from before a change lacks: unless count_sql (a
- * count of sqlite_master rows) says all `want` are there, runs sql in one
- * transaction (every statement IF NOT EXISTS / OR IGNORE: two processes
- * opening at once both get there).
- */
-static int migrate(dps_store *s, const char *count_sql, int64_t want, const char *sql)
-{
-	int64_t have;
-	int r = dps_int(dpdb_prepare(s->db, count_sql), -1, &have);
-	if (r || have == want)
-		return r;
-	return exec_txn(s, sql, NULL);
-}
-
 /* One integer of a query without parameters; *v = -1 for no row or NULL. */
 static int query_int(dps_store *s, const char *sql, int64_t *v)
 {
 	return dps_int(dpdb_prepare(s->db, sql), -1, v);
+}
+
+/* Instances of one PostgreSQL database changing its schema at once: one at a time. */
+#define PG_SCHEMA_LOCK "SELECT pg_advisory_xact_lock(7342001);"
+
+/*
+ * Adds what a database from before a change lacks: unless count_sql (a
+ * count of the catalog's rows) says all `want` are there, runs sql in one
+ * write transaction, all of it or nothing.  count_sql is asked again inside
+ * that transaction, once the write lock is held (SQLite's BEGIN IMMEDIATE;
+ * on PostgreSQL the advisory lock of schema_pg_ddl): of two processes that
+ * open at once (a switch and an admin command, instances starting together)
+ * and both see it missing, the second finds it made and does nothing.  So
+ * sql need not be idempotent (ALTER TABLE ADD COLUMN, a DROP then CREATE),
+ * and the check outside keeps an up-to-date database's open free of writes.
+ */
+static int migrate(dps_store *s, const char *count_sql, int64_t want, const char *sql)
+{
+	int64_t have;
+	int r = query_int(s, count_sql, &have);
+	if (r || have == want)
+		return r;
+	r = dpdb_begin(s->db);
+	if (!r && dpdb_kind(s->db) == DPDB_PG)
+		r = dpdb_exec(s->db, PG_SCHEMA_LOCK);
+	if (!r)
+		r = query_int(s, count_sql, &have);
+	if (!r && have != want)
+		r = dpdb_exec(s->db, sql);
+	if (!r)
+		r = dpdb_commit(s->db);
+	else
+		dpdb_rollback(s->db);
+	return r;
 }
 
 /*
@@ -450,7 +469,7 @@ static int schema_sqlite(dps_store *s, const char *path, int create)
  */
 static const char schema_pg_ddl[] =
 	/* instances starting at once: one creates, the others wait and find it made */
-	"SELECT pg_advisory_xact_lock(7342001);"
+	PG_SCHEMA_LOCK
 	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT);"
 	"CREATE TABLE IF NOT EXISTS posts(name TEXT PRIMARY KEY, hq BIGINT NOT NULL, tz TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS collectives(name TEXT NOT NULL, post TEXT NOT NULL REFERENCES posts(name), PRIMARY KEY(name,post));"
@@ -536,7 +555,7 @@ const size_t dps_ntables = sizeof dps_tables / sizeof dps_tables[0];
  * when first opened.
  */
 static const char schema_pg_det[] =
-	"SELECT pg_advisory_xact_lock(7342001);"
+	PG_SCHEMA_LOCK
 	/* the signing lease (dps_log_lease): its one row, run out since 1970; here, not in
 	 * schema_pg_ddl, so that a database made before several instances gets it too */
 	"CREATE TABLE IF NOT EXISTS log_lease(id BIGINT PRIMARY KEY CHECK(id=1), holder TEXT NOT NULL, expires BIGINT NOT NULL);"
@@ -650,66 +669,55 @@ static int schema_pg(dps_store *s, const char *path, int create)
 		return DP_ESTATE;
 	}
 	/* what several instances added, to a database made before them (denpod 0.1's main) */
-	int64_t added = 0;
-	r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
-			 "table_schema=current_schema() AND table_name IN "
-			 "('det_events','det_alerts','log_lease')", &added);
-	if (!r && added != 3)
-		r = exec_txn(s, schema_pg_det, NULL);
+	if (!r)
+		r = migrate(s, "SELECT count(*) FROM information_schema.tables WHERE "
+			       "table_schema=current_schema() AND table_name IN "
+			       "('det_events','det_alerts','log_lease')", 3, schema_pg_det);
 	/* the console's operators, to a database made before them */
 	if (!r)
-		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
-				 "table_schema=current_schema() AND table_name='operators'", &added);
-	if (!r && added != 1)
-		r = exec_txn(s, schema_operators_pg, NULL);
+		r = migrate(s, "SELECT count(*) FROM information_schema.tables WHERE "
+			       "table_schema=current_schema() AND table_name='operators'", 1,
+			    schema_operators_pg);
 	/* the officer index, to a database made before it */
 	if (!r)
-		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
-				 "table_schema=current_schema() AND table_name='officer_index'", &added);
-	if (!r && added != 1)
-		r = exec_txn(s, schema_offidx_pg, NULL);
+		r = migrate(s, "SELECT count(*) FROM information_schema.tables WHERE "
+			       "table_schema=current_schema() AND table_name='officer_index'", 1,
+			    schema_offidx_pg);
 	/* the archive's record states, to a database made before them */
 	if (!r)
-		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
-				 "table_schema=current_schema() AND table_name='records_state'", &added);
-	if (!r && added != 1)
-		r = exec_txn(s, schema_records_pg, NULL);
+		r = migrate(s, "SELECT count(*) FROM information_schema.tables WHERE "
+			       "table_schema=current_schema() AND table_name='records_state'", 1,
+			    schema_records_pg);
 	/* the log indices of the archive's acts, to a database made before them */
 	if (!r)
-		r = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
-				 "table_schema=current_schema() AND table_name='records_log'", &added);
-	if (!r && added != 1)
-		r = exec_txn(s, schema_records_log_pg, NULL);
+		r = migrate(s, "SELECT count(*) FROM information_schema.tables WHERE "
+			       "table_schema=current_schema() AND table_name='records_log'", 1,
+			    schema_records_log_pg);
 	/* two-person destruction's columns, to a records_state made before them */
 	if (!r)
-		r = query_int(s, "SELECT count(*) FROM information_schema.columns WHERE "
-				 "table_schema=current_schema() AND table_name='records_state' AND "
-				 "column_name='destroy_proposed_by'", &added);
-	if (!r && added != 1)
-		r = exec_txn(s, schema_records_destroy_pg, NULL);
+		r = migrate(s, "SELECT count(*) FROM information_schema.columns WHERE "
+			       "table_schema=current_schema() AND table_name='records_state' AND "
+			       "column_name='destroy_proposed_by'", 1,
+			    schema_records_destroy_pg);
 	/* the segment columns (NULL on PostgreSQL: one column list for both), to cables made before them */
 	if (!r)
-		r = query_int(s, "SELECT count(*) FROM information_schema.columns WHERE "
-				 "table_schema=current_schema() AND table_name='cables' AND "
-				 "column_name='seg'", &added);
-	if (!r && added != 1)
-		r = exec_txn(s, schema_segments_pg, NULL);
+		r = migrate(s, "SELECT count(*) FROM information_schema.columns WHERE "
+			       "table_schema=current_schema() AND table_name='cables' AND "
+			       "column_name='seg'", 1,
+			    schema_segments_pg);
 	/* GET /v1/records/changes's index, to a records_log made before it */
 	if (!r)
 		r = exec_txn(s, RECORDS_LOG_IDX, NULL);
 	/* the one queue index, to a database made with three (instances wait for each other) */
 	if (!r)
-		r = query_int(s, "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() AND "
-				 "indexname IN ('pending_epoch','pending_due')", &added);
-	if (!r && added != 0)
-		r = exec_txn(s, "SELECT pg_advisory_xact_lock(7342001);"
-				QUEUE_MIGRATE(QUEUE_INDEX_PG), NULL);
+		r = migrate(s, "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() AND "
+			       "indexname IN ('pending_epoch','pending_due')", 0,
+			    QUEUE_MIGRATE(QUEUE_INDEX_PG));
 	/* the decoys' index, to a database made before it */
 	if (!r)
-		r = query_int(s, "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() AND "
-				 "indexname='cables_decoy'", &added);
-	if (!r && added != 1)
-		r = exec_txn(s, "SELECT pg_advisory_xact_lock(7342001);" CABLES_DECOY_IDX, NULL);
+		r = migrate(s, "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() AND "
+			       "indexname='cables_decoy'", 1,
+			    CABLES_DECOY_IDX);
 	if (!r && version == 4)
 		r = schema_upgrade_4(s, path);
 	return r;

@@ -5,11 +5,13 @@
  * submissions of a lower precedence added since the last op in order
  * (first come first within one precedence), and a pending batch that holds
  * a FLASH handed to the writer only up to its last FLASH, the rest
- * committed by the next batch.  The engine runs for real: its writer
+ * committed by the next batch, never cut in turn (a steady FLASH stream
+ * starves no precedence).  The engine runs for real: its writer
  * thread, a SQLite store, the loop's hand-over and answers.
  */
 #include <event2/event.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,11 +38,22 @@ static int test_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 	return DP_OK;
 }
 
+static int stream; /* FLASH still to come: one more added as each FLASH is answered */
+static void add(dpd_server *srv, const char *name);
+
 static void test_answer(struct dpd_server *srv, dpd_op *op)
 {
+	const char *name = DPD_OP_OF(op, struct op_test)->name;
 	if (nanswered < MAXOPS) {
 		batch_of[nanswered] = srv->n_batches;
-		snprintf(answered[nanswered++], 8, "%s", DPD_OP_OF(op, struct op_test)->name);
+		snprintf(answered[nanswered++], 8, "%s", name);
+	}
+	/* on the loop thread, between two hand-overs: as a FLASH arriving during every commit */
+	if (name[0] == 'F' && stream > 0) {
+		char next[8];
+		snprintf(next, sizeof next, "F%d", atoi(name + 1) + 1);
+		stream--;
+		add(srv, next);
 	}
 }
 
@@ -116,6 +129,16 @@ int main(void)
 	run(&srv, "R1 F1 X1 R2 F2 R3", "F1 R1 X1 F2 | R2 R3");
 	/* a FLASH last: nothing left behind it */
 	run(&srv, "R1 R2 F1", "F1 | R1 R2");
+	/*
+	 * A FLASH arriving during every commit does not hold the rest back: a
+	 * hand-over after a cut one takes everything pending, so the ROUTINE
+	 * behind F1 goes with F2 (never cut twice in a row), not after F5.
+	 */
+	stream = 4;
+	run(&srv, "R1 R2 F1", "F1 | F2 R1 R2 | F3 | F4 | F5");
+	stream = 4;
+	run(&srv, "R1 F1 X1 R2", "F1 | R1 X1 F2 R2 | F3 | F4 | F5");
+	CHECK(stream == 0);
 	/* the counters are right after a cut: a next batch starts clean */
 	run(&srv, "R1 I1", "I1 R1");
 	CHECK(srv.batch_head == NULL && srv.batch_len == 0);

@@ -9,6 +9,7 @@
  * file.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +55,52 @@ static void wake(void *arg)
 {
 	(void)arg;
 	wakes++;
+}
+
+/*
+ * A waker still running in one thread while another unsets it (the switch
+ * stopping while its writer logs): dpd_say_hold(NULL) returns only after
+ * the waker has, so that what it was given (the loop's event) may be freed.
+ */
+static pthread_mutex_t tmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tcv = PTHREAD_COND_INITIALIZER;
+static int in_waker, unsetting, unset, unset_seen;
+
+static void slow_wake(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&tmu);
+	in_waker = 1;
+	pthread_cond_broadcast(&tcv);
+	while (!unsetting)
+		pthread_cond_wait(&tcv, &tmu);
+	pthread_mutex_unlock(&tmu);
+	/* time for dpd_say_hold(NULL) to return, had it not waited for this call (it must) */
+	usleep(100 * 1000);
+	pthread_mutex_lock(&tmu);
+	unset_seen = unset;
+	pthread_mutex_unlock(&tmu);
+}
+
+static void *say_one(void *arg)
+{
+	(void)arg;
+	dpd_say_keyed("dev7 GET /v1/inbox 200", "denpod: request dev=7");
+	return NULL;
+}
+
+static void *unset_waker(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&tmu);
+	unsetting = 1;
+	pthread_cond_broadcast(&tcv);
+	pthread_mutex_unlock(&tmu);
+	dpd_say_hold(NULL, NULL);
+	pthread_mutex_lock(&tmu);
+	unset = 1;
+	pthread_mutex_unlock(&tmu);
+	return NULL;
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -194,6 +241,22 @@ int main(void)
 	dpd_say_keyed("dev6 GET /v1/inbox 200", "denpod: request dev=6");
 	n = release(out, sizeof out);
 	CHECKF(n == 2, "%s", out);
+
+	/* the waker unset while another thread is in it: the unset waits for it to return */
+	capture();
+	dpd_say_hold(slow_wake, NULL);
+	pthread_t sayer, unsetter;
+	CHECK(pthread_create(&sayer, NULL, say_one, NULL) == 0);
+	pthread_mutex_lock(&tmu);
+	while (!in_waker)
+		pthread_cond_wait(&tcv, &tmu);
+	pthread_mutex_unlock(&tmu);
+	CHECK(pthread_create(&unsetter, NULL, unset_waker, NULL) == 0);
+	pthread_join(sayer, NULL);
+	pthread_join(unsetter, NULL);
+	n = release(out, sizeof out);
+	CHECKF(unset && !unset_seen, "dpd_say_hold(NULL) returned while the waker ran");
+	CHECKF(n == 1 && !strcmp(out, "denpod: request dev=7\n"), "%s", out);
 
 	/* long lines are cut, not overrun */
 	capture();

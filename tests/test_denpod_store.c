@@ -13,6 +13,7 @@
  * Then what only SQLite has (test_sqlite_old_db): the refusal or upgrade
  * of a database file written by an older denpod.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -842,6 +843,122 @@ static void test_queue_migration(void)
 	dps_close(s);
 }
 
+/*
+ * Two processes opening a database that lacks a schema change at once (a
+ * switch and an admin command; instances starting together): both see it
+ * missing, one makes it, and the other, once it has the write lock, finds
+ * it made and does nothing (no "duplicate column name", no index dropped
+ * and rebuilt).  Made deterministic: this test's own handle takes the
+ * write lock first; the open (a thread) checks, then waits for the lock;
+ * only then does the handle make the change and commit.  The open must
+ * succeed and change nothing more.  SQLite: a database without the
+ * segment columns (ALTER TABLE ADD COLUMN, which has no IF NOT EXISTS);
+ * the open is known to wait when SQLite's busy handler sleeps (a VFS that
+ * is the default one but for xSleep).  PostgreSQL: the three queue indexes
+ * of schema 4; the open waits when pg_locks shows an advisory lock not
+ * granted; the queue index it finds is the one the handle made (its oid).
+ */
+static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t open_cv = PTHREAD_COND_INITIALIZER;
+static int open_waits;
+static sqlite3_vfs wait_vfs, *real_vfs;
+
+static int wait_sleep(sqlite3_vfs *vfs, int us)
+{
+	pthread_mutex_lock(&open_mu);
+	open_waits = 1;
+	pthread_cond_broadcast(&open_cv);
+	pthread_mutex_unlock(&open_mu);
+	return real_vfs->xSleep(real_vfs, us);
+}
+
+struct open_arg {
+	const char *path;
+	int r;
+};
+
+static void *open_thread(void *arg)
+{
+	struct open_arg *a = arg;
+	dps_store *s = NULL;
+	a->r = dps_open(&s, a->path, 0);
+	dps_close(s);
+	return NULL;
+}
+
+static void test_open_during_migration(void)
+{
+	int sqlite = dpdb_kind_of(dbpath) == DPDB_SQLITE;
+	char path[600];
+	snprintf(path, sizeof path, "%s/concurrent", dir);
+	CHECK(!sqlite || mkdir(path, 0700) == 0);
+	snprintf(path + strlen(path), sizeof path - strlen(path), "/db");
+	const char *target = sqlite ? path : dbpath;
+	dps_store *s = NULL;
+	dpdb *db = NULL;
+	if (sqlite) {
+		CHECK(dps_open(&s, target, 1) == DP_OK);
+		dps_close(s);
+	}
+	CHECK(dpdb_open(&db, target, 0) == DP_OK);
+	if (!db)
+		return;
+	const char *before = sqlite
+		? "ALTER TABLE cables DROP COLUMN seg; ALTER TABLE cables DROP COLUMN off;"
+		: "DROP INDEX queue; CREATE INDEX queue ON deliveries(device,prec,seq) WHERE acked IS NULL;"
+		  "CREATE INDEX pending_epoch ON deliveries(device,epoch,seq) WHERE acked IS NULL;"
+		  "CREATE INDEX pending_due ON deliveries(due) WHERE acked IS NULL;";
+	const char *change = sqlite
+		? "ALTER TABLE cables ADD COLUMN seg INTEGER; ALTER TABLE cables ADD COLUMN off INTEGER;"
+		: "DROP INDEX pending_epoch; DROP INDEX pending_due; DROP INDEX queue;"
+		  "CREATE INDEX queue ON deliveries(device,prec,seq) INCLUDE (epoch,due) WHERE acked IS NULL;";
+	const char *done = sqlite
+		? "SELECT count(*) FROM pragma_table_info('cables') WHERE name IN ('seg','off')"
+		: "SELECT count(*) FROM pg_indexes WHERE schemaname=current_schema() AND "
+		  "indexname='queue' AND indexdef LIKE '%INCLUDE (epoch, due)%'";
+	const char *queue_oid = "SELECT CAST(oid AS BIGINT) FROM pg_class WHERE relname='queue' AND "
+				"relnamespace=CAST(current_schema() AS regnamespace)";
+	CHECK(dpdb_exec(db, before) == DP_OK);
+	if (sqlite) {
+		real_vfs = sqlite3_vfs_find(NULL);
+		wait_vfs = *real_vfs;
+		wait_vfs.zName = "denpo-test-wait";
+		wait_vfs.xSleep = wait_sleep;
+		CHECK(sqlite3_vfs_register(&wait_vfs, 1) == SQLITE_OK);
+	}
+	/* the write lock first, as the first process to migrate would hold it */
+	CHECK(dpdb_begin(db) == DP_OK);
+	CHECK(sqlite || dpdb_exec(db, "SELECT pg_advisory_xact_lock(7342001)") == DP_OK);
+	struct open_arg a = {target, -1};
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, open_thread, &a) == 0);
+	/* until the open has checked and waits for the lock */
+	if (sqlite) {
+		pthread_mutex_lock(&open_mu);
+		while (!open_waits)
+			pthread_cond_wait(&open_cv, &open_mu);
+		pthread_mutex_unlock(&open_mu);
+	} else {
+		dpdb *w = NULL;
+		CHECK(dpdb_open(&w, target, 0) == DP_OK);
+		while (w && db_int(w, "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND "
+				      "NOT granted") < 1)
+			usleep(10 * 1000);
+		dpdb_close(w);
+	}
+	CHECK(dpdb_exec(db, change) == DP_OK);
+	int64_t oid = sqlite ? 0 : db_int(db, queue_oid); /* before the open may go on */
+	CHECK(dpdb_commit(db) == DP_OK);
+	pthread_join(t, NULL);
+	if (sqlite)
+		CHECK(sqlite3_vfs_register(real_vfs, 1) == SQLITE_OK &&
+		      sqlite3_vfs_unregister(&wait_vfs) == SQLITE_OK);
+	CHECKF(a.r == DP_OK, "the second open: %s", dp_strerror(a.r));
+	CHECK(db_int(db, done) == (sqlite ? 2 : 1));
+	CHECK(sqlite || db_int(db, queue_oid) == oid); /* not dropped and made again */
+	dpdb_close(db);
+}
+
 struct rcpt_list {
 	dps_rcpt r[32];
 	size_t n;
@@ -1330,6 +1447,7 @@ static void conformance(void)
 	dps_close(s);
 	s = NULL;
 	test_queue_migration();
+	test_open_during_migration();
 	CHECK(dps_open(&s, dbpath, 0) == DP_OK);
 	if (!s)
 		return;
