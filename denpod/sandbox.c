@@ -124,11 +124,13 @@ static int landlock(const dpc_config *cfg)
 	}
 	/*
 	 * The cable bodies' segments of a SQLite switch (denpod/segment.h):
-	 * read, appended, a new one made and synced.  The directory is made
-	 * here if this switch has written none yet: the rules name what exists.
+	 * read, appended, a new one made and synced (and the data directory,
+	 * listed below).  The directory is made here (the data directory
+	 * synced) if this switch has written none yet: the rules name what
+	 * exists.
 	 */
 	if (!cfg->store[0]) {
-		bad |= in_dir(p, sizeof p, cfg->dir, DPSEG_DIR) || (mkdir(p, 0700) && errno != EEXIST) ||
+		bad |= in_dir(p, sizeof p, cfg->dir, DPSEG_DIR) || dpseg_make_dir(cfg->dir) != DP_OK ||
 		       allow(rs, all, p, FS_RW | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_MAKE_REG);
 	}
 	bad |= in_dir(p, sizeof p, cfg->dir, "denpod.conf") || allow(rs, all, p, FS_READ);

@@ -16,7 +16,14 @@
  * written again; a segment is rolled (the next number begun) once it holds
  * DPSEG_ROLL bytes.  Bytes past the recorded place (a batch rolled back,
  * or cut short by a crash; the zeros written ahead) are no row's and are
- * written over by the next bodies.
+ * written over by the next bodies.  Zeros are written ahead only from the
+ * file's real end, read again in every transaction that appends (another
+ * process may have appended and extended the file since).  A new segment
+ * (a roll, or no place recorded: a restored backup) is a number no file
+ * has, after the highest there is if the next is taken: a file there may
+ * be pointed into by another copy of the database (one a restore set
+ * aside); the one exception is a segment this handle made in a
+ * transaction that did not commit (no row's), taken again.
  *
  * Ordering (the contract with the commit engine, denpod/batch.c): bodies
  * are appended only inside a write transaction (which holds SQLite's one
@@ -26,6 +33,8 @@
  * never points at bytes that are not on disk.
  *
  * One handle per store handle (per thread): it holds open descriptors.
+ * The directory is made with the first segment, or before by
+ * dpseg_make_dir; either way its data directory is synced after.
  */
 #ifndef DENPOD_SEGMENT_H
 #define DENPOD_SEGMENT_H
@@ -51,13 +60,21 @@ typedef struct dpseg dpseg;
  */
 int dpseg_open(dpseg **out, const char *db_path) DP_WUR;
 void dpseg_close(dpseg *g);
+/*
+ * DATA_DIR's DPSEG_DIR made (0700) if it is missing, and DATA_DIR synced
+ * then (the network process makes it before its sandbox: denpod/sandbox.c).
+ * DP_EIO (errno set) if either fails, DP_EINVAL for a path too long.
+ */
+int dpseg_make_dir(const char *data_dir) DP_WUR;
 
 /* No place known in this transaction yet: dpseg_place first. */
 int dpseg_needs_place(const dpseg *g);
 /*
  * Where the next body goes, as the database recorded it (seg 0: nothing
  * recorded: a new segment after every one there is).  Opens (makes) the
- * segment.  DP_ESTATE for a place no segment can have.
+ * segment, and reads its size (one fstat when it is open already); a file
+ * shorter than the header gets the header.  DP_ESTATE for a place no
+ * segment can have.
  */
 int dpseg_place(dpseg *g, int64_t seg, int64_t tail) DP_WUR;
 /*

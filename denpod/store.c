@@ -844,8 +844,13 @@ int dps_segment_place(dps_store *s)
 static int segment_commit(dps_store *s)
 {
 	int64_t seg, tail;
-	if (!s->seg || !dpseg_pending(s->seg, &seg, &tail))
+	if (!s->seg)
 		return DP_OK;
+	if (!dpseg_pending(s->seg, &seg, &tail)) {
+		/* nothing appended (or an append refused): the next transaction reads the place again */
+		dpseg_forget(s->seg);
+		return DP_OK;
+	}
 	char v[64];
 	snprintf(v, sizeof v, "%lld %lld", (long long)seg, (long long)tail);
 	int r = dps_meta_put(s, DPSEG_META, v);

@@ -1610,7 +1610,12 @@ static int place_is(dps_store *s, const char *want)
  * rolled, another handle appending after, a rolled-back batch's bytes
  * written over, no place recorded (a restored backup) starting a new
  * segment, a body in the data column (a database from before segments)
- * read too, a segment cut short read as what it has, a restore appended.
+ * read too, a segment cut short read as what it has, a restore appended;
+ * another handle appending across a zeroed chunk's end while this one holds
+ * the segment open (none of its bytes zeroed after), a new segment after
+ * the highest there is (a gap, a roll into a file that is there), a header
+ * written into a file shorter than one, a rolled-back roll's segment used
+ * by the next batch, the place read again after a refused append.
  */
 /* A file's size, 0 if there is none. */
 static uint64_t fsize(const char *path, const char *suffix)
@@ -1619,6 +1624,27 @@ static uint64_t fsize(const char *path, const char *suffix)
 	struct stat st;
 	snprintf(p, sizeof p, "%s%s", path, suffix);
 	return stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* A file holding text (made or replaced). */
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f && fputs(text, f) >= 0;
+	if (f)
+		ok &= fclose(f) == 0;
+	CHECKF(ok, "%s", path);
+}
+
+/* Whether a file holds exactly text. */
+static int file_is(const char *path, const char *text)
+{
+	char buf[256];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+	if (f)
+		fclose(f);
+	return f && n == strlen(text) && memcmp(buf, text, n) == 0;
 }
 
 static void test_segments(void)
@@ -1762,6 +1788,131 @@ static void test_segments(void)
 	CHECK(dps_begin(s) == DP_OK && dps_cable_restore(s, seq2, b, sizeof b) == DP_OK && dps_commit(s) == DP_OK);
 	CHECK(dps_cable_data(s, seq2, &got) == DP_OK && got.len == sizeof b && memcmp(got.p, b, sizeof b) == 0);
 	CHECK(place_is(s, "3 416"));
+
+	/*
+	 * Another process (`denpod cable restore` beside the switch) appends
+	 * across a DPSEG_CHUNK boundary while this handle holds the segment
+	 * open: this handle's next batch reads the file's size again and
+	 * writes no zeros over that body.
+	 */
+	size_t bign = (size_t)DPSEG_CHUNK;
+	uint8_t *big = malloc(bign), id7[16], id8[16];
+	dp_buf bgot;
+	dp_buf_init(&bgot, bign);
+	CHECK(big != NULL);
+	if (!big)
+		return;
+	for (size_t i = 0; i < bign; i++)
+		big[i] = (uint8_t)(i * 13 + 5);
+	memcpy(big, "\0\0\0\010ENVELOPE", 12);
+	dp_random(id7, 16);
+	dp_random(id8, 16);
+	CHECK(dps_open(&s2, path, 0) == DP_OK);
+	int64_t seqbig = 0;
+	if (s2) {
+		CHECK(submit(s2, "HQ", id7, big, bign, r, 1, t0 + 6, &sub) == DP_OK);
+		seqbig = sub.c.seq;
+		CHECK(place_is(s2, "3 4194720"));
+		dps_close(s2);
+	}
+	CHECK(stat(seg3, &st) == 0 && st.st_size == 2 * DPSEG_CHUNK);
+	CHECK(submit(s, "HQ", id8, b, sizeof b, r, 1, t0 + 7, &sub) == DP_OK && place_is(s, "3 4194920"));
+	CHECK(dps_cable_data(s, seqbig, &bgot) == DP_OK && bgot.len == bign && memcmp(bgot.p, big, bign) == 0);
+	CHECK(dps_cable_data(s, sub.c.seq, &got) == DP_OK && got.len == sizeof b && memcmp(got.p, b, sizeof b) == 0);
+	dp_buf_free(&bgot);
+	free(big);
+
+	/*
+	 * No place recorded, and a gap among the segments (SEG000004 gone, a
+	 * set-aside database's SEG000005 there): a new segment after the
+	 * highest, never over one.
+	 */
+	char seg4[700], seg5[700], seg7[700], seg8[700], seg9[700], seg10[700], seg11[700];
+	snprintf(seg4, sizeof seg4, "%s/cables/SEG000004", d);
+	snprintf(seg5, sizeof seg5, "%s/cables/SEG000005", d);
+	snprintf(seg7, sizeof seg7, "%s/cables/SEG000007", d);
+	snprintf(seg8, sizeof seg8, "%s/cables/SEG000008", d);
+	snprintf(seg9, sizeof seg9, "%s/cables/SEG000009", d);
+	snprintf(seg10, sizeof seg10, "%s/cables/SEG000010", d);
+	snprintf(seg11, sizeof seg11, "%s/cables/SEG000011", d);
+	static const char kept[] = DPSEG_MAGIC "a set-aside database points here";
+	write_file(seg5, kept);
+	dps_close(s);
+	sq(path, "DELETE FROM meta WHERE k='" DPSEG_META "'");
+	CHECK(dps_open(&s, path, 0) == DP_OK);
+	if (!s)
+		return;
+	uint8_t id9[16], id10[16], id11[16], id12[16];
+	dp_random(id9, 16);
+	dp_random(id10, 16);
+	dp_random(id11, 16);
+	dp_random(id12, 16);
+	CHECK(submit(s, "HQ", id9, b, sizeof b, r, 1, t0 + 8, &sub) == DP_OK && place_is(s, "6 216"));
+	CHECK(stat(seg4, &st) != 0 && file_is(seg5, kept));
+	/* a segment rolled into a file that is there already: after the highest, never over it */
+	write_file(seg7, kept);
+	dps_close(s);
+	sq(path, "UPDATE meta SET v='6 268435400' WHERE k='" DPSEG_META "'");
+	CHECK(dps_open(&s, path, 0) == DP_OK);
+	if (!s)
+		return;
+	CHECK(submit(s, "HQ", id10, b, sizeof b, r, 1, t0 + 9, &sub) == DP_OK && place_is(s, "8 216"));
+	CHECK(file_is(seg7, kept) && stat(seg8, &st) == 0 && st.st_size == DPSEG_CHUNK);
+	CHECK(dps_cable_data(s, sub.c.seq, &got) == DP_OK && got.len == sizeof b && memcmp(got.p, b, sizeof b) == 0);
+	/* a segment shorter than its header where the place is (made just before a crash): the header written */
+	write_file(seg9, "");
+	dps_close(s);
+	sq(path, "UPDATE meta SET v='9 16' WHERE k='" DPSEG_META "'");
+	CHECK(dps_open(&s, path, 0) == DP_OK);
+	if (!s)
+		return;
+	CHECK(submit(s, "HQ", id11, b, sizeof b, r, 1, t0 + 10, &sub) == DP_OK && place_is(s, "9 216"));
+	f = fopen(seg9, "rb");
+	memset(head, 0, sizeof head);
+	CHECK(f && fread(head, 1, DPSEG_HEADER, f) == DPSEG_HEADER && strcmp(head, DPSEG_MAGIC) == 0);
+	if (f)
+		fclose(f);
+	CHECK(dps_cable_data(s, sub.c.seq, &got) == DP_OK && got.len == sizeof b && memcmp(got.p, b, sizeof b) == 0);
+	/* a batch that rolled and was rolled back: the segment it made is the next one's, none more */
+	dps_close(s);
+	sq(path, "UPDATE meta SET v='9 268435400' WHERE k='" DPSEG_META "'");
+	CHECK(dps_open(&s, path, 0) == DP_OK);
+	if (!s)
+		return;
+	memset(&sub, 0, sizeof sub);
+	memcpy(sub.c.cable_id, id12, 16);
+	snprintf(sub.c.from_post, sizeof sub.c.from_post, "HQ");
+	snprintf(sub.c.officer, sizeof sub.c.officer, "tanaka.h");
+	sub.c.prec_action = sub.c.prec_info = DP_PREC_ROUTINE;
+	sub.rcpts = r;
+	sub.nrcpts = 1;
+	sub.data = a;
+	sub.len = sizeof a;
+	sub.now = t0 + 11;
+	CHECK(dps_begin(s) == DP_OK && dps_cable_insert(s, &sub) == DP_OK);
+	dps_rollback(s);
+	CHECK(stat(seg10, &st) == 0 && place_is(s, "9 268435400"));
+	CHECK(submit(s, "HQ", id12, b, sizeof b, r, 1, t0 + 11, &sub) == DP_OK && place_is(s, "10 216"));
+	CHECK(stat(seg11, &st) != 0);
+	/*
+	 * A transaction whose append was refused (no segment number left) and
+	 * that committed without it: the next reads the place again, not the
+	 * one it was given.
+	 */
+	dps_close(s);
+	sq(path, "UPDATE meta SET v='999999 268435400' WHERE k='" DPSEG_META "'");
+	CHECK(dps_open(&s, path, 0) == DP_OK);
+	if (!s)
+		return;
+	uint8_t id13[16];
+	dp_random(id13, 16);
+	memcpy(sub.c.cable_id, id13, 16);
+	sub.now = t0 + 12;
+	CHECK(dps_begin(s) == DP_OK && dps_savepoint(s) == DP_OK);
+	CHECK(dps_cable_insert(s, &sub) == DP_ESTORE);
+	CHECK(dps_savepoint_end(s, 0) == DP_OK && dps_commit(s) == DP_OK);
+	sq(path, "UPDATE meta SET v='10 216' WHERE k='" DPSEG_META "'");
+	CHECK(submit(s, "HQ", id13, b, sizeof b, r, 1, t0 + 12, &sub) == DP_OK && place_is(s, "10 416"));
 	dp_buf_free(&got);
 	dps_close(s);
 }
