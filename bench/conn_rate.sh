@@ -54,12 +54,7 @@ trap 'exit 130' INT TERM
 
 val() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-while :; do
-	PORT=$((20000 + RANDOM % 40000))
-	port_free "$PORT" && break
-done
+PORT=$(free_port)
 bench_switch_init "$T/sw" "$T/b" "$PORT" "https://127.0.0.1:$PORT"
 
 run() { # DENPOD: in the background ($PID), until it listens

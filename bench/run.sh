@@ -100,14 +100,6 @@ pg_db() {
 }
 
 # ---- a fresh switch on free loopback ports ----
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		port_free "$p" && { echo "$p"; return; }
-	done
-}
 # wait_listening PID LOG: until denpod logs "listening" (5 s); 1 if it did not
 wait_listening() {
 	for _ in $(seq 50); do

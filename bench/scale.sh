@@ -57,14 +57,6 @@ trap 'exit 130' INT TERM
 val() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		port_free "$p" && { echo "$p"; return; }
-	done
-}
 
 echo "== bench/scale.sh: sizes ${SIZES[*]}, $RUNS runs, $CONNS connections (load average $(loadavg)) =="
 declare -A QUEUED=()

@@ -10,6 +10,16 @@
 #   denpod init of SWITCH_DIR listening on 127.0.0.1:PORT with the addresses
 #   URLS (comma-separated), the devices' keys and answers in BENCH_DIR.
 #   Output of the commands goes nowhere; a failure ends the script (set -e).
+# port_free PORT: nothing listens on 127.0.0.1:PORT; free_port: such a port, at random
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		port_free "$p" && { echo "$p"; return; }
+	done
+}
+
 bench_switch_init() {
 	local sw=$1 bd=$2 port=$3 urls=$4 f
 	local d=${DENPOD:-$BUILD/denpod}
