@@ -24,6 +24,11 @@
  *   ok SEQ CABLE_ID PRECEDENCE              fetched, checked, acknowledged
  *   refused SEQ CABLE_ID PRECEDENCE STATUS ERRNAME
  *   bad SEQ CABLE_ID PRECEDENCE ERRNAME     fetched but does not check
+ *   unsure SEQ CABLE_ID PRECEDENCE ERRNAME  fetched and checked, but the
+ *                                           acknowledgement got no answer: it
+ *                                           may be committed (a switch or its
+ *                                           database killed meanwhile), and
+ *                                           then the cable is no longer listed
  * and a summary on stderr ("drained N cables in S s; R refusals, B bad").
  * Exit 0 if the inbox is empty at the end, with no refusal and no bad
  * cable; 1 otherwise; 2 on bad usage.
@@ -96,9 +101,14 @@ static int one(struct drain *x, const dp_inbox_item *it)
 		dp_buf_free(&sub);
 	}
 	int64_t at;
+	int acking = !r;
 	if (!r)
 		r = dp_client_ack(x->cl, it->cable_id, &at);
 	if (r) {
+		/* the fetch and the check went well: only the acknowledgement's outcome is unknown */
+		if (acking)
+			printf("unsure %lld %s %s %s\n", (long long)it->seq, it->cable_id, prec,
+			       dp_errname(r));
 		fprintf(stderr, "tool_drain: cable %s: %s (%s)\n", it->cable_id, dp_strerror(r),
 			dp_client_message(x->cl));
 		return -1;
