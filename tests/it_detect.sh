@@ -162,8 +162,8 @@ check "... it is throttled instead" [ -n "$(open_step throttle "$LONE")" ]
 # ---- machine-speed re-fetching: throttled, 429 + Retry-After; undo ----
 "$TS" enrol "$T/h" sato.k HQ >/dev/null 2>&1 && D approve "$T/h/request" --out "$T/h/answer" >/dev/null ||
 	no "a sending tool device"
-"$TS" send "$T/h" "$URL" "$PIN" WASHINGTON SECRET ROUTINE --count 12 >"$T/sent" 2>/dev/null ||
-	no "12 cables to WASHINGTON"
+"$TS" send "$T/h" "$URL" "$PIN" WASHINGTON SECRET ROUTINE --count 12 >"$T/sent" 2>"$T/sent.err" ||
+	{ cat "$T/sent.err" >&2; no "12 cables to WASHINGTON"; }
 mapfile -t IDS < <("$TS" get "$T/x" "$URL" "$PIN" "/v1/inbox?limit=100" | sed 's/^200 //' | jq -r '.cables[].cable_id')
 check "test.x has the 12 cables (${#IDS[@]})" [ "${#IDS[@]}" -ge 12 ]
 # the archive: acknowledged and unacknowledged rows, merged newest first, paged by seq

@@ -56,6 +56,11 @@ t_workdir() {
 t_cleanup() {
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null
 	wait 2>/dev/null
+	# a failure explains itself in CI, where $T is gone after: the switch's last words
+	if [ "$T_FAIL" -gt 0 ] && [ -s "$T/run.log" ]; then
+		echo "---- the switch's log, last 40 lines ($T/run.log) ----" >&2
+		tail -n 40 "$T/run.log" >&2
+	fi
 	rm -rf "$T"
 }
 D() { "$DENPOD" "$@"; }

@@ -307,6 +307,7 @@ static int resolve(device *d, const char *to, const char *cls, const char *caps,
 		dp_buf_free(&resp);
 		if (!extra || !json_object_get(extra, "age_recipient")) {
 			fprintf(stderr, "add-device: no current key for %s\n", add_device);
+			json_decref(extra);
 			json_decref(j);
 			return 1;
 		}
@@ -484,8 +485,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	device d;
-	if (dev_open(&d, argv[2], argv[3], argv[4]))
+	if (dev_open(&d, argv[2], argv[3], argv[4])) {
+		dp_buf_free(&d.cert);
+		dp_buf_free(&d.key);
+		sodium_memzero(d.sign_sk, sizeof d.sign_sk);
 		return 1;
+	}
 	dp_buf resp;
 	dp_buf_init(&resp, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 1024);
 	int bad = 0;
@@ -496,11 +501,14 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[1], "post") == 0 && argc == 7) {
 		dp_buf f;
 		dp_buf_init(&f, (size_t)1 << 30);
-		if (dp_read_file(argv[6], &f))
-			return 1;
-		long st = request(&d, argv[5], f.p ? f.p : (const uint8_t *)"", f.len, &resp);
-		printf("%ld %s", st, resp.p ? (const char *)resp.p : "");
-		bad = st < 200 || st > 299;
+		if (dp_read_file(argv[6], &f)) {
+			fprintf(stderr, "cannot read %s\n", argv[6]);
+			bad = 1;
+		} else {
+			long st = request(&d, argv[5], f.p ? f.p : (const uint8_t *)"", f.len, &resp);
+			printf("%ld %s", st, resp.p ? (const char *)resp.p : "");
+			bad = st < 200 || st > 299;
+		}
 		dp_buf_free(&f);
 	} else if ((strcmp(argv[1], "send") == 0 || strcmp(argv[1], "envelope") == 0) && argc >= 8) {
 		size_t size = 4096, count = 1;
@@ -525,7 +533,7 @@ int main(int argc, char **argv)
 			else if (strcmp(argv[i], "--drop-role") == 0 && i + 1 < argc) {
 				if (dp_role_parse(argv[++i], &drop_role)) {
 					usage(stderr);
-					return 2;
+					bad = 2;
 				}
 			} else if (strcmp(argv[i], "--announce") == 0 && i + 1 < argc) {
 				char from[16];
@@ -534,11 +542,11 @@ int main(int argc, char **argv)
 				if (!eq || dp_role_parse(from, &announce_from) ||
 				    dp_role_parse(eq + 1, &announce_as)) {
 					usage(stderr);
-					return 2;
+					bad = 2;
 				}
 			} else if (strncmp(argv[i], "--", 2) == 0) {
 				usage(stderr);
-				return 2;
+				bad = 2;
 			}
 			else if (strcmp(argv[1], "envelope") == 0 && !out)
 				out = argv[i];
@@ -546,14 +554,15 @@ int main(int argc, char **argv)
 				caps = argv[i];
 		}
 		addressing a;
-		if (resolve(&d, argv[5], argv[6], caps, &a))
-			return 1;
+		memset(&a, 0, sizeof a);
+		if (!bad && resolve(&d, argv[5], argv[6], caps, &a))
+			bad = 1;
 		for (size_t i = 0; i < count && !bad; i++) {
 			dp_buf sub;
 			dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
-			if (build(&d, &a, argv[5], argv[6], argv[7], caps, size, &sub))
-				return 1;
-			if (out) {
+			if (build(&d, &a, argv[5], argv[6], argv[7], caps, size, &sub)) {
+				bad = 1;
+			} else if (out) {
 				bad = dp_write_file(out, sub.p, sub.len, 0644, 0) != 0;
 			} else {
 				long st = request(&d, "/v1/cables", sub.p, sub.len, &resp);
@@ -565,8 +574,9 @@ int main(int argc, char **argv)
 		addressing_free(&a);
 	} else {
 		usage(stderr);
-		return 2;
+		bad = 2;
 	}
+	/* every path ends here: under LeakSanitizer an error must read as itself, not as a leak */
 	dp_buf_free(&resp);
 	dp_buf_free(&d.cert);
 	dp_buf_free(&d.key);
