@@ -11,9 +11,11 @@
  *     (at most DPCS_LOCK_MAX): no password is checked meanwhile, the right
  *     one neither, so guessing one name costs hours; a slot counting an
  *     operator's failures is never taken for another name (user_slot);
- *   - past DPCS_FAILS_MINUTE failures a minute over all names, it is said
- *     on stderr, and names that cannot be an operator's are refused
- *     unchecked; every other name is still checked (login()).
+ *   - past DPCS_FAILS_MINUTE failures over all names in the last
+ *     DPCS_FAIL_SPAN seconds (a sliding window, so a burst across the
+ *     clock's minute counts whole), it is said on stderr, and names that
+ *     cannot be an operator's are refused unchecked; every other name is
+ *     still checked (login()).
  * Every failure is said on stderr (the journal, under systemd); every
  * successful login, and the lockout of an operator's name, are admin
  * entries in the transparency log (CONSOLE-LOGIN, CONSOLE-LOCKOUT), by the
@@ -118,13 +120,31 @@ static void log_act(dpcs *c, const char *name, const char *act, const char *deta
 		fprintf(stderr, "denpod console: %s of %s not logged: %s\n", act, name, dp_strerror(r));
 }
 
+/* Failed logins by any name in the DPCS_FAIL_SPAN seconds up to now. */
+static unsigned recent_fails(const dpcs *c, int64_t now)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < DPCS_FAIL_SPAN; i++)
+		if (c->fail_at[i] <= now && now - c->fail_at[i] < DPCS_FAIL_SPAN)
+			n += c->fail_n[i];
+	return n;
+}
+
 /* A failure of name (its slot u, NULL if none): counted, and the name locked at DPCS_FAILS. */
 static void count_fail(dpcs *c, dpcs_user *u, const char *name, const char *shown, int64_t now)
 {
-	if (++c->minute_fails == DPCS_FAILS_MINUTE + 1)
-		fprintf(stderr, "denpod console: more than %d failed logins this minute, over all "
-				"names: someone may be guessing (operators' names stay open to their "
+	size_t b = (size_t)(now % DPCS_FAIL_SPAN);
+	if (c->fail_at[b] != now) {
+		c->fail_at[b] = now;
+		c->fail_n[b] = 0;
+	}
+	c->fail_n[b]++;
+	if (recent_fails(c, now) > DPCS_FAILS_MINUTE && now - c->flood_said >= DPCS_FAIL_SPAN) {
+		c->flood_said = now;
+		fprintf(stderr, "denpod console: more than %d failed logins in the last minute, over "
+				"all names: someone may be guessing (operators' names stay open to their "
 				"passwords; each name locks on its own)\n", DPCS_FAILS_MINUTE);
+	}
 	if (!u) { /* a name that cannot be an operator's */
 		fprintf(stderr, "denpod console: failed login as %s\n", shown);
 		return;
@@ -156,7 +176,7 @@ static void count_fail(dpcs *c, dpcs_user *u, const char *name, const char *show
  * Which logins are checked: a locked name's is not (429), nor one no slot
  * is left for (user_slot: 429, as a cap); a name that
  * cannot be an operator's (dpop_name_ok) is not, past DPCS_FAILS_MINUTE
- * failures this minute; every other one is, past the cap too, so a real
+ * failures in the last DPCS_FAIL_SPAN seconds; every other one is, past the cap too, so a real
  * operator's right password opens a session whatever others try.  An
  * unknown name and a wrong password cost the same hash and get the same
  * answer (403), slot or none (user_slot looks the name up in the store,
@@ -170,13 +190,9 @@ static int login(void *app, const char *name, const char *password)
 	int valid = dpop_name_ok(name);
 	/* a name that cannot be an operator's is refused as a wrong password, and not echoed */
 	const char *shown = valid ? name : "(not an operator's name)";
-	if (c->minute != now / 60) {
-		c->minute = now / 60;
-		c->minute_fails = 0;
-	}
-	if (!valid && c->minute_fails >= DPCS_FAILS_MINUTE) {
+	if (!valid && recent_fails(c, now) >= DPCS_FAILS_MINUTE) {
 		fprintf(stderr, "denpod console: login as %s refused unchecked: too many failed logins "
-				"this minute\n", shown);
+				"in the last minute\n", shown);
 		return DP_ESTATE; /* not checked: the web server says to wait (429) */
 	}
 	dps_operator o;

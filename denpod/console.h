@@ -88,6 +88,7 @@ int dpcs_rates_json(dpcs_feed *f, int64_t now, json_t **out) DP_WUR;
 /* ---- console.c ---- */
 
 #define DPCS_USERS 64 /* operators and names tried, followed by the login limits */
+#define DPCS_FAIL_SPAN 60 /* seconds over which the failures of all names are counted */
 
 typedef struct {
 	char name[DPS_OPNAME_MAX + 1];
@@ -106,8 +107,10 @@ typedef struct {
 	dp_webui *w;
 	dpcs_feed feed;
 	dpcs_user users[DPCS_USERS];
-	int64_t minute;       /* failed logins counted in this minute, by any name */
-	unsigned minute_fails;
+	/* failed logins by any name over the last DPCS_FAIL_SPAN seconds: a count per second, a ring */
+	int64_t fail_at[DPCS_FAIL_SPAN]; /* the second (unix) each slot counts */
+	unsigned fail_n[DPCS_FAIL_SPAN];
+	int64_t flood_said;   /* when the flood of failures was last said (once a span) */
 	int64_t idle, lifetime; /* seconds: DPCS_IDLE, DPCS_LIFETIME (tests: dpa_console) */
 } dpcs;
 
