@@ -672,10 +672,10 @@ static int publish(dpl_log *l, const dps_checkpoint *c)
 	pthread_mutex_unlock(&l->mu);
 	if (next == DPL_PUB_BACK && was.size > c->size)
 		dpd_say("denpod: log: the database's latest checkpoint (size %llu) is older than the one "
-			"served (size %llu): a failover lost %llu entries that devices may have "
-			"verified; serving the database's (docs/several-switches.md §4)",
-			(unsigned long long)c->size, (unsigned long long)was.size,
-			(unsigned long long)(was.size - c->size));
+			"served (size %llu): a failover lost the checkpoint of %llu entr%s that "
+			"devices may have verified; serving the database's (docs/several-switches.md "
+			"§4)", (unsigned long long)c->size, (unsigned long long)was.size,
+			(unsigned long long)(was.size - c->size), was.size - c->size == 1 ? "y" : "ies");
 	else if (next == DPL_PUB_BACK)
 		dpd_say("denpod: log: the database's latest checkpoint (size %llu) has another root than "
 			"the one served at that size: a failover lost what was served; serving the "

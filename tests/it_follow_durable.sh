@@ -13,8 +13,11 @@
 #  (3) for some seconds neither A nor B serves N+1 (GET /v1/log/checkpoint
 #      of a device), nor any device's answer: its proofs would be against a
 #      checkpoint the standby lacks (before the fix, both served it at once);
-#  (4) the standby started again: both serve N+1 within seconds; `denpod log
-#      verify` passes.
+#  (4) the standby started again: both serve N+1 within seconds;
+#  (5) checkpoint N+1 deleted from the database (as a failover that lost it
+#      would leave it): the instance that follows serves N again and says so (before the fix it kept
+#      serving N+1, which devices were then refused against); the log signs
+#      on, both serve N+2; `denpod log verify` passes.
 # Its clusters are its own (scripts/pg-tmp start, standby), gone after.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
@@ -120,6 +123,25 @@ check "the standby started again" standby_ctl status
 both_serve $((N + 1))
 check "once the standby has it, A and B serve $((N + 1)) (A: $(served "$PORT"), B: $(served "$PB"))" \
 	both_serve $((N + 1))
+# ---- (5) the database went back (as a failover that lost a checkpoint leaves it): the follower follows ----
+# While the standby was away the holder's thread waited in the barrier and renewed nothing: its
+# lease may have run out and B taken over (harmless, docs/several-switches.md §3).  The follower
+# now is the instance whose last word on the lease is that another holds it.
+sleep 1.5
+if grep -h "signing lease" "$T/run.log" | tail -n 1 | grep -q "another instance holds"; then
+	FP=$PORT FN=A FLOG=$T/run.log
+else
+	FP=$PB FN=B FLOG=$T/runb.log
+fi
+echo "the instance that follows now: $FN"
+q "DELETE FROM log_checkpoints WHERE size = $((N + 1))" >/dev/null
+for _ in $(seq 50); do [ "$(served "$FP")" = "$N" ] && break; sleep 0.1; done
+check "the database's latest is $N again: $FN (following) serves it, not the one the log no longer has ($(served "$FP"))" \
+	[ "$(served "$FP")" = "$N" ]
+check "... and says why" grep -q "latest checkpoint (size $N) is older than the one served (size $((N + 1))): a failover lost the checkpoint of 1 entry " "$FLOG"
+D post add KYOTO >"$T/add.out" 2>&1 || no "an admin entry after: $(tail -n 2 "$T/add.out")"
+both_serve $((N + 2))
+check "the log signed on: A and B serve $((N + 2)) (A: $(served "$PORT"), B: $(served "$PB"))" both_serve $((N + 2))
 timeout 30 "$DENPOD" log verify >"$T/verify.out" 2>&1
 check "denpod log verify passes (exit $?)" [ $? = 0 ]
 kill "$PIDB" && wait "$PIDB"
