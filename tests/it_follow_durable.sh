@@ -10,14 +10,15 @@
 #  (2) an admin entry is committed (on the standby too) while A's network
 #      process, where the signer thread runs, is stopped (SIGSTOP); then the
 #      standby is stopped and A let go: A signs N+1, visible on the primary;
-#  (3) for some seconds neither A nor B serves N+1 (GET /v1/log/checkpoint
-#      of a device), nor any device's answer: its proofs would be against a
-#      checkpoint the standby lacks (before the fix, both served it at once);
+#  (3) for 3 s neither A nor B serves N+1 (GET /v1/log/checkpoint of a
+#      device: the checkpoint every answer's proofs are against, dpl_latest);
+#      before the fix, both served it at once;
 #  (4) the standby started again: both serve N+1 within seconds;
 #  (5) checkpoint N+1 deleted from the database (as a failover that lost it
-#      would leave it): the instance that follows serves N again and says so (before the fix it kept
-#      serving N+1, which devices were then refused against); the log signs
-#      on, both serve N+2; `denpod log verify` passes.
+#      would leave it): the instance that follows serves N again and says so
+#      (before the fix it kept serving N+1, which devices were then refused
+#      against); the log signs on, both serve N+2; `denpod log verify`
+#      passes.
 # Its clusters are its own (scripts/pg-tmp start, standby), gone after.
 . "$(dirname "$0")/lib.sh"
 TS="$BUILD/tests/tool_submit"
