@@ -374,6 +374,29 @@ int dps_log_lease_release(dps_store *s, const char *holder)
 	return dpdb_run(st);
 }
 
+int dps_durable_barrier(dps_store *s)
+{
+	if (s->in_txn)
+		return DP_EINVAL;
+	if (dpdb_kind(s->db) != DPDB_PG)
+		return DP_OK;
+	/*
+	 * PostgreSQL 15 (xact.c RecordTransactionCommit) waits for the
+	 * synchronous standby (SyncRepWaitForLSN, up to the end of the commit
+	 * record) only for a transaction that has an xid and wrote WAL, and only
+	 * under synchronous_commit > local: a transactional message assigns the
+	 * xid and writes the WAL (pg_current_xact_id() alone would not wait), and
+	 * set_config(..., true) raises the setting for this statement's implicit
+	 * transaction only, over the log connection's `off` (dps_relax_sync), as
+	 * far as `on`, which is what a promotion needs (flushed there; the site's
+	 * remote_apply adds visibility on the standby, nothing for a failover).
+	 * Nothing is stored: a message is WAL only, read by no one unless a
+	 * logical decoding slot asks for prefix "denpo".
+	 */
+	return dpdb_run(dpdb_prepare(s->db, "SELECT set_config('synchronous_commit', 'on', true), "
+					    "CAST(pg_logical_emit_message(true, 'denpo', 'durable barrier') AS TEXT)"));
+}
+
 /* ---- the officer index (store.h dps_offidx_*) ---- */
 
 #define OFFIDX_META "officer_index"

@@ -14,10 +14,12 @@
  * reload fails (the database is away), each round tries it first and
  * integrates nothing until it succeeds.
  *
- * Its connection commits with synchronous=NORMAL: tiles and checkpoints
- * are functions of entries that were durable before it read them (Ed25519
- * signatures are deterministic), so one lost in a power cut is signed
- * again byte for byte; kill -9 loses nothing either way.
+ * Its connection commits with synchronous=NORMAL (PostgreSQL:
+ * synchronous_commit off): tiles and checkpoints are functions of entries
+ * that were durable before it read them (Ed25519 signatures are
+ * deterministic), so one lost in a power cut is signed again byte for byte;
+ * kill -9 loses nothing either way.  What answers carry, though, is a
+ * checkpoint known to survive a PostgreSQL failover (publish).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -272,6 +274,8 @@ struct dpl_log {
 	/* the tree as the stored latest checkpoint says (signer thread only) */
 	dp_tlog_range range;
 	int have_cp;
+	dps_checkpoint cp; /* ... that checkpoint (have_cp) */
+	int cp_unpub;      /* cp is not yet what answers carry (publish_cp) */
 	tile_edge edge[DPL_TLEVELS];
 	tile_out *full; /* tiles completed this round */
 	size_t nfull, afull;
@@ -287,6 +291,7 @@ struct dpl_log {
 	 */
 	int loaded;
 	int ready;  /* opened and checked: dpl_close signs what is left */
+	int closing; /* in dpl_close: nothing is published any more (publish) */
 	/* the thread and what it shares, under mu */
 	pthread_t th;
 	int started;
@@ -296,7 +301,7 @@ struct dpl_log {
 	uint64_t kick_at; /* ms: the first kick the next round serves (0: none) */
 	uint64_t round_ok; /* ms: the end of the last round that succeeded (dpl_start: its time) */
 	int stopped;       /* the thread stopped on a fork (failed, as the loop may read it) */
-	dps_checkpoint pub;
+	dps_checkpoint pub; /* what answers carry (size 0: nothing yet; written by publish only) */
 	/* the signing lease (signer thread, or the opener before it starts) */
 	char holder[33];      /* this instance's name in log_lease: random, made at dpl_open */
 	uint64_t lease_asked; /* ms: the last renewal asked (0: never) */
@@ -389,7 +394,7 @@ static int load(dpl_log *l, int quiet)
 	l->ix = NULL;
 	l->ix_why[0] = 0;
 	if (!r)
-		r = dpx_records(l->s, l->have_cp ? &l->pub : NULL, &l->ix, &l->ix_full, l->ix_why,
+		r = dpx_records(l->s, l->have_cp ? &l->cp : NULL, &l->ix, &l->ix_full, l->ix_why,
 				sizeof l->ix_why);
 	l->loaded = !r;
 	if (r && l->ix_why[0]) {
@@ -478,9 +483,8 @@ static int load_tree(dpl_log *l, int quiet)
 			return r;
 	}
 	l->have_cp = 1;
-	pthread_mutex_lock(&l->mu);
-	l->pub = c;
-	pthread_mutex_unlock(&l->mu);
+	l->cp = c;
+	l->cp_unpub = 1;
 	if (!quiet)
 		fprintf(stderr, "denpod: log: %s at size %llu checks\n", l->origin,
 			(unsigned long long)c.size);
@@ -630,20 +634,77 @@ static int lease_held(dpl_log *l)
 	return held;
 }
 
+int dpl_pub_next(const dps_checkpoint *served, const dps_checkpoint *db)
+{
+	if (db->size > served->size)
+		return DPL_PUB_AHEAD;
+	if (db->size == served->size && memcmp(db->root, served->root, sizeof db->root) == 0)
+		return DPL_PUB_KEEP;
+	return DPL_PUB_BACK;
+}
+
+/*
+ * c, the database's latest checkpoint as read before the call, becomes what
+ * answers carry once the barrier says a failover keeps it (docs/
+ * several-switches.md §4).  The signer commits checkpoints with
+ * synchronous_commit off (dps_relax_sync), so one is visible on the primary,
+ * to this instance and to followers, before the standby has it; a device
+ * that verified one a promotion lost is refused ("log_size ... is beyond the
+ * latest checkpoint") until the log grows past it again, and sees a fork if
+ * the entries under it were lost too.  If the database went back
+ * (dpl_pub_next), the database's is served, and said once: keeping the lost
+ * one would refuse every device that asks from the log as it is.  Nothing is
+ * published once dpl_close began: nobody reads it after, and the barrier
+ * would hold the stop up while the standby is away.
+ */
+static int publish(dpl_log *l, const dps_checkpoint *c)
+{
+	if (l->closing)
+		return DP_OK;
+	int r = dps_durable_barrier(l->s);
+	if (r)
+		return r;
+	pthread_mutex_lock(&l->mu);
+	dps_checkpoint was = l->pub; /* written by this thread only: read again for the message */
+	int next = dpl_pub_next(&was, c);
+	if (next != DPL_PUB_KEEP)
+		l->pub = *c;
+	pthread_mutex_unlock(&l->mu);
+	if (next == DPL_PUB_BACK && was.size > c->size)
+		dpd_say("denpod: log: the database's latest checkpoint (size %llu) is older than the one "
+			"served (size %llu): a failover lost the checkpoint of %llu entr%s that "
+			"devices may have verified; serving the database's (docs/several-switches.md "
+			"§4)", (unsigned long long)c->size, (unsigned long long)was.size,
+			(unsigned long long)(was.size - c->size), was.size - c->size == 1 ? "y" : "ies");
+	else if (next == DPL_PUB_BACK)
+		dpd_say("denpod: log: the database's latest checkpoint (size %llu) has another root than "
+			"the one served at that size: a failover lost what was served; serving the "
+			"database's (docs/several-switches.md §4)", (unsigned long long)c->size);
+	return DP_OK;
+}
+
+/* The signer: its stored latest checkpoint (cp), published (publish) once. */
+static int publish_cp(dpl_log *l)
+{
+	int r = l->have_cp && l->cp_unpub ? publish(l, &l->cp) : DP_OK;
+	if (!r)
+		l->cp_unpub = 0;
+	return r;
+}
+
 /* Not the signer: the latest checkpoint the holder stored is the one answers carry. */
 static int follow(dpl_log *l)
 {
 	dps_checkpoint c;
+	/* a cp loaded at the start is stale once the holder signs on: never published */
+	l->cp_unpub = 0;
 	int r = dps_log_latest(l->s, &c);
 	if (r == DP_ENOTFOUND)
 		return DP_OK;
 	if (r)
 		return r;
-	pthread_mutex_lock(&l->mu);
-	if (c.size > l->pub.size)
-		l->pub = c;
-	pthread_mutex_unlock(&l->mu);
-	return DP_OK;
+	/* the barrier only when there is something new: an idle round writes nothing */
+	return dpl_pub_next(&l->pub, &c) == DPL_PUB_KEEP ? DP_OK : publish(l, &c);
 }
 
 /*
@@ -668,6 +729,8 @@ int dpl_round(dpl_log *l, uint64_t *nout)
 	if (!lease_held(l))
 		return follow(l);
 	int r = l->loaded ? DP_OK : reload(l); /* the last reload failed: once more first */
+	if (!r)
+		r = publish_cp(l); /* loaded, or stored by a round whose barrier failed */
 	if (r)
 		return r;
 	uint64_t total, size0 = l->range.size;
@@ -732,14 +795,20 @@ int dpl_round(dpl_log *l, uint64_t *nout)
 		return r == STALE ? (e ? e : DP_OK) : r;
 	}
 	l->have_cp = 1;
+	l->cp = c;
+	l->cp_unpub = 1;
 	dp_devreplay_clean(l->ix);
 	l->ix_full = 0;
-	pthread_mutex_lock(&l->mu);
-	l->pub = c;
-	pthread_mutex_unlock(&l->mu);
-	if (nout)
+	/*
+	 * Its commit did not wait for the standby (dps_relax_sync: this
+	 * connection's synchronous_commit is off, so the commit returned once
+	 * the WAL was written locally, if that): the barrier does.  A failure
+	 * leaves it to the next round, which publishes it before anything else.
+	 */
+	r = publish_cp(l);
+	if (!r && nout)
 		*nout = n;
-	return DP_OK;
+	return r;
 }
 
 /* ---- the signer thread ---- */
@@ -911,7 +980,7 @@ static int signer_agrees(dpl_log *l)
 static int index_upgrade(dpl_log *l)
 {
 	uint8_t root[DP_TLOG_HASH];
-	if (!l->have_cp || !l->ix_full || dpx_checkpoint_root(&l->pub, root) != DP_ENOTFOUND ||
+	if (!l->have_cp || !l->ix_full || dpx_checkpoint_root(&l->cp, root) != DP_ENOTFOUND ||
 	    !lease_held(l))
 		return DP_OK;
 	dpl_enc *x = dpl_enc_new();
@@ -1038,6 +1107,7 @@ void dpl_close(dpl_log *l)
 		l->started = 0;
 	}
 	/* what the last batches appended gets its checkpoint before we go */
+	l->closing = 1;
 	uint64_t n = DPL_ROUND_MAX;
 	int r = DP_OK;
 	while (l->ready && !r && n == DPL_ROUND_MAX)

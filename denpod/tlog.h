@@ -117,8 +117,23 @@ void dpl_close(dpl_log *l);
  * stopped on a fork.  The readiness check and the metrics (denpod/health.h).
  */
 void dpl_signer_state(dpl_log *l, int64_t *ago_ms, int *failed);
-/* The latest signed checkpoint (thread-safe). */
+/*
+ * The checkpoint answers carry (thread-safe): the latest signed one once the
+ * database says a failover keeps it (store.h dps_durable_barrier; size 0:
+ * none yet).  It may go back: after a failover that lost checkpoints, the
+ * database's latest (dpl_pub_next).
+ */
 void dpl_latest(dpl_log *l, dps_checkpoint *c);
+/*
+ * What an instance serving `served` (size 0: nothing) does with `db`, the
+ * database's latest checkpoint (made durable): DPL_PUB_KEEP the same one,
+ * DPL_PUB_AHEAD a larger one (serves it), DPL_PUB_BACK a smaller one, or
+ * another root at the same size (the database went back, a failover lost
+ * what was served: serves the database's rather than one the log no longer
+ * has, and says so).
+ */
+enum { DPL_PUB_KEEP, DPL_PUB_AHEAD, DPL_PUB_BACK };
+int dpl_pub_next(const dps_checkpoint *served, const dps_checkpoint *db);
 /* The log's verifier key (the public half of log.key; valid while l is open). */
 const dp_note_vkey *dpl_verifier(const dpl_log *l);
 

@@ -723,6 +723,37 @@ static void test_rate(dps_store *s, dpl_enc *x)
 	dpl_close(l);
 }
 
+/*
+ * What an instance serves next given the database's latest (dpl_pub_next):
+ * forward, the same, and back after a failover that lost checkpoints (a
+ * smaller size, or the same size regrown with other entries: another
+ * root); the durability barrier on SQLite is nothing, outside a transaction.
+ */
+static void test_pub_next(dps_store *s)
+{
+	dps_checkpoint none, a, b, b2, c;
+	memset(&none, 0, sizeof none);
+	memset(&a, 0, sizeof a);
+	a.size = 1552;
+	memset(a.root, 1, 32);
+	b = a;
+	b.size = 1553;
+	memset(b.root, 2, 32);
+	b2 = b;
+	b2.root[31] ^= 1;
+	c = a;
+	CHECK(dpl_pub_next(&none, &a) == DPL_PUB_AHEAD); /* the first one */
+	CHECK(dpl_pub_next(&a, &b) == DPL_PUB_AHEAD);
+	CHECK(dpl_pub_next(&a, &c) == DPL_PUB_KEEP);
+	CHECK(dpl_pub_next(&b, &a) == DPL_PUB_BACK);  /* the seed 25312 case: 1553 lost */
+	CHECK(dpl_pub_next(&b, &b2) == DPL_PUB_BACK); /* lost and regrown to the same size */
+	CHECK(dpl_pub_next(&b, &none) == DPL_PUB_BACK);
+	CHECK(dps_durable_barrier(s) == DP_OK);
+	CHECK(dps_begin(s) == DP_OK);
+	CHECK(dps_durable_barrier(s) == DP_EINVAL);
+	dps_rollback(s);
+}
+
 int main(void)
 {
 	if (dp_crypto_init() || !mkdtemp(dir))
@@ -751,6 +782,7 @@ int main(void)
 	CHECK(dps_open(&s, dbpath, 0) == DP_OK && x);
 	if (!s || !x)
 		return t_done("test_denpod_log");
+	test_pub_next(s);
 	test_append(s, x);
 	test_cable_accepted(s, x);
 	test_signer(s, x);
