@@ -226,17 +226,17 @@ static const dp_unreachable *first_not_logged(const dp_resolution *res, size_t *
  * Resolve q against this device's log size m into *res (freed by the
  * caller on DP_OK only).  A device that published a key moments ago -- a
  * `denpo key rotate` makes its new key current at once -- is not under a
- * checkpoint until the signer signs the next one, within a fraction of a
- * second of the commit; sent in that window, the cable would go without
- * a cleared reader.  So while some device is unreachable only for that,
- * resolve again, for at most SEND_LOG_WAIT_MS; after that the send goes
- * as before, that device named in the warnings (warn_unreachable).
+ * checkpoint until the signer signs the next one, normally well under a
+ * second after the commit; sent in that window, the cable would go
+ * without a cleared reader.  So while some device is unreachable only for
+ * that, resolve again, at the pace and for as long as a reader waits for a
+ * cable's entry (denpo/bind.h, BIND_WAIT_MS); after that the send goes as
+ * before, that device named in the warnings (warn_unreachable).
  */
-#define SEND_LOG_WAIT_MS 10000
 static int resolve_logged(cli_ctx *x, const dp_resolve_query *q, uint64_t m, dp_resolution *res)
 {
-	unsigned waited = 0, pause = 50;
-	for (;;) {
+	bind_pace pc = {0, 0};
+	for (int first = 1;; first = 0) {
 		int r, tries = 0;
 		do /* a 503 while the switch's officer index catches up with a new checkpoint: moments */
 			r = dp_client_resolve_log(x->cl, q, m, res);
@@ -245,16 +245,17 @@ static int resolve_logged(cli_ctx *x, const dp_resolve_query *q, uint64_t m, dp_
 			return r;
 		size_t n;
 		const dp_unreachable *u = first_not_logged(res, &n);
-		if (!u || waited >= SEND_LOG_WAIT_MS || cli_stopping())
+		if (first && u)
+			bind_pace_start(&pc);
+		/* a session told to stop (cli_stopping) stops in the next resolve: DP_ENET, nothing sent */
+		if (!u || bind_pace_over(&pc))
 			return DP_OK;
-		if (!waited && !x->quiet)
+		if (first && !x->quiet)
 			fprintf(stderr, "denpo: the new key of %s@%s%s is not yet in the transparency log "
 					"(published moments ago); waiting for it (at most %d s)\n",
-				u->officer, u->post, n > 1 ? " and others" : "", SEND_LOG_WAIT_MS / 1000);
+				u->officer, u->post, n > 1 ? " and others" : "", BIND_WAIT_MS / 1000);
 		dp_resolution_free(res);
-		usleep(pause * 1000u);
-		waited += pause;
-		pause = pause * 2 > 1000 ? 1000 : pause * 2;
+		bind_pace_wait(&pc);
 	}
 }
 
