@@ -41,24 +41,15 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * Asking again for a cable not yet under a checkpoint: after 50 ms, 100 ms,
- * ... at most 1 s apart, until BIND_WAIT_MS after the first answer.
- */
-typedef struct {
-	int64_t deadline, delay;
-} pace;
-
-static void pace_start(pace *p)
+void bind_pace_start(bind_pace *p)
 {
 	p->deadline = now_ms() + BIND_WAIT_MS;
 	p->delay = 50;
 }
 
-/* 1 when the time is up: what is still pending then is reported. */
-static int pace_over(const pace *p) { return now_ms() >= p->deadline; }
+int bind_pace_over(const bind_pace *p) { return now_ms() >= p->deadline; }
 
-static void pace_wait(pace *p)
+void bind_pace_wait(bind_pace *p)
 {
 	struct timespec ts = {(time_t)(p->delay / 1000), (long)(p->delay % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) != 0)
@@ -673,7 +664,7 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 {
 	const char *what = q->archive ? "the archive" : "the inbox";
 	memset(out, 0, sizeof *out);
-	pace pc = {0, 0};
+	bind_pace pc = {0, 0};
 	int ec = EXIT_OK;
 	if (!q->archive && q->wait > 0) {
 		/*
@@ -709,7 +700,7 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 			break;
 		}
 		if (!pc.deadline)
-			pace_start(&pc); /* from the first answer */
+			bind_pace_start(&pc); /* from the first answer */
 		ec = bind_checkpoint(x, &l.log, m, what, "nothing is listed; report this to security operations",
 				     &ck);
 		if (ec) {
@@ -717,7 +708,7 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 			break;
 		}
 		size_t pending = 0;
-		int last = pace_over(&pc);
+		int last = bind_pace_over(&pc);
 		free(out->items);
 		out->items = l.n ? calloc(l.n, sizeof *out->items) : NULL;
 		out->n = 0;
@@ -749,7 +740,7 @@ int bind_list_get(cli_ctx *x, const bind_query *q, bind_list *out)
 		}
 		if (!pending)
 			break;
-		pace_wait(&pc); /* a cable newer than the checkpoint: its entry is signed within a second or so */
+		bind_pace_wait(&pc); /* a cable newer than the checkpoint: its entry is signed within a second or so */
 	}
 	dp_envelope_free(&e);
 	bind_origins_free(&seen);
@@ -782,8 +773,8 @@ int bind_cable(cli_ctx *x, const char *id, const bind_claim *cl, const dp_envelo
 			return EXIT_OK;
 		return bind_fail(x, id, why, NOT_SHOWN);
 	}
-	pace pc;
-	pace_start(&pc);
+	bind_pace pc;
+	bind_pace_start(&pc);
 	for (;;) {
 		dp_cable_accepted a;
 		cli_ckpt ck;
@@ -820,8 +811,8 @@ int bind_cable(cli_ctx *x, const char *id, const bind_claim *cl, const dp_envelo
 			cache_put(x, out);
 			return EXIT_OK;
 		}
-		if (k == BIND_PENDING && !pace_over(&pc)) {
-			pace_wait(&pc);
+		if (k == BIND_PENDING && !bind_pace_over(&pc)) {
+			bind_pace_wait(&pc);
 			continue;
 		}
 		if (k == BIND_PENDING)
@@ -847,8 +838,8 @@ static int own_submission(cli_ctx *x, const char *id, dp_buf *sub, dp_envelope *
 int bind_status(cli_ctx *x, const char *id, const char *asked, dp_cable_status *st, bind_logged *out)
 {
 	char why[512];
-	pace pc;
-	pace_start(&pc);
+	bind_pace pc;
+	bind_pace_start(&pc);
 	dp_buf sub;
 	dp_envelope e;
 	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
@@ -893,9 +884,9 @@ int bind_status(cli_ctx *x, const char *id, const char *asked, dp_cable_status *
 		}
 		if (k == BIND_OK)
 			break;
-		if (k == BIND_PENDING && !pace_over(&pc)) {
+		if (k == BIND_PENDING && !bind_pace_over(&pc)) {
 			dp_cable_status_free(st);
-			pace_wait(&pc);
+			bind_pace_wait(&pc);
 			continue;
 		}
 		if (k == BIND_PENDING)
@@ -913,7 +904,7 @@ int bind_status(cli_ctx *x, const char *id, const char *asked, dp_cable_status *
 int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed, size_t *nfailed)
 {
 	char why[512];
-	pace pc = {0, 0};
+	bind_pace pc = {0, 0};
 	*items = NULL;
 	*n = 0;
 	*failed = NULL;
@@ -937,7 +928,7 @@ int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed
 					"the switch's answer lists cable %s more than once in the sent list", dup);
 		}
 		if (!pc.deadline)
-			pace_start(&pc);
+			bind_pace_start(&pc);
 		int ec = bind_checkpoint(x, &l.log, m, "the sent list",
 					 "nothing is listed; report this to security operations", &ck);
 		if (ec) {
@@ -945,7 +936,7 @@ int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed
 			return ec;
 		}
 		size_t pending = 0;
-		int last = pace_over(&pc);
+		int last = bind_pace_over(&pc);
 		free(*items);
 		free(*failed);
 		*items = l.n ? calloc(l.n, sizeof **items) : NULL;
@@ -989,6 +980,6 @@ int bind_sent(cli_ctx *x, dp_sent_item **items, size_t *n, bind_failure **failed
 		}
 		if (!pending)
 			return EXIT_OK;
-		pace_wait(&pc);
+		bind_pace_wait(&pc);
 	}
 }

@@ -47,6 +47,19 @@
  * scripts/failover-drill (docs/several-switches.md §4).
  */
 #define BIND_WAIT_MS 30000
+/*
+ * The pace of asking again for an entry not yet under a checkpoint (a
+ * cable's acceptance here; a recipient's new key in denpo/send.c): after
+ * 50 ms, 100 ms, ... at most 1 s apart, until BIND_WAIT_MS after
+ * bind_pace_start (called at the first answer).
+ */
+typedef struct {
+	int64_t deadline, delay;
+} bind_pace;
+void bind_pace_start(bind_pace *p);
+/* 1 when the time is up: what is still pending then is reported. */
+int bind_pace_over(const bind_pace *p);
+void bind_pace_wait(bind_pace *p);
 
 /* A cable's acceptance as its verified cable-accepted entry records it. */
 typedef struct {

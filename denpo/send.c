@@ -205,6 +205,60 @@ static void warn_unreachable(json_t *warnings, const dp_unreachable *u, const ch
 	json_array_append_new(warnings, json_string(line));
 }
 
+/*
+ * The first device of res that has a key, but one not yet under the
+ * latest signed checkpoint (published less than a signing interval ago),
+ * and how many such (*n); NULL if none.
+ */
+static const dp_unreachable *first_not_logged(const dp_resolution *res, size_t *n)
+{
+	const dp_unreachable *u = NULL;
+	*n = 0;
+	for (size_t i = 0; i < res->nunreachable; i++)
+		if (res->unreachable[i].not_logged) {
+			u = u ? u : &res->unreachable[i];
+			(*n)++;
+		}
+	return u;
+}
+
+/*
+ * Resolve q against this device's log size m into *res (freed by the
+ * caller on DP_OK only).  A device that published a key moments ago -- a
+ * `denpo key rotate` makes its new key current at once -- is not under a
+ * checkpoint until the signer signs the next one, normally well under a
+ * second after the commit; sent in that window, the cable would go
+ * without a cleared reader.  So while some device is unreachable only for
+ * that, resolve again, at the pace and for as long as a reader waits for a
+ * cable's entry (denpo/bind.h, BIND_WAIT_MS); after that the send goes as
+ * before, that device named in the warnings (warn_unreachable).
+ */
+static int resolve_logged(cli_ctx *x, const dp_resolve_query *q, uint64_t m, dp_resolution *res)
+{
+	bind_pace pc = {0, 0};
+	for (int first = 1;; first = 0) {
+		int r, tries = 0;
+		do /* a 503 while the switch's officer index catches up with a new checkpoint: moments */
+			r = dp_client_resolve_log(x->cl, q, m, res);
+		while (cli_busy_retry(x, r, &tries));
+		if (r)
+			return r;
+		size_t n;
+		const dp_unreachable *u = first_not_logged(res, &n);
+		if (first && u)
+			bind_pace_start(&pc);
+		/* a session told to stop (cli_stopping) stops in the next resolve: DP_ENET, nothing sent */
+		if (!u || bind_pace_over(&pc))
+			return DP_OK;
+		if (first && !x->quiet)
+			fprintf(stderr, "denpo: the new key of %s@%s%s is not yet in the transparency log "
+					"(published moments ago); waiting for it (at most %d s)\n",
+				u->officer, u->post, n > 1 ? " and others" : "", BIND_WAIT_MS / 1000);
+		dp_resolution_free(res);
+		bind_pace_wait(&pc);
+	}
+}
+
 /* A failure, recorded and reported -- a DP_ENET one only recorded when the caller queues the cable (out->defer_net). */
 static int net_fail(cli_ctx *x, const send_result *out, int r, const char *hint, const char *what)
 {
@@ -237,10 +291,7 @@ int send_resolve(cli_ctx *x, dp_cable *c, send_plan *p, send_result *out)
 	dp_resolve_query q = {to, info, attn, caps, c->classification};
 	dp_resolution res0;
 	uint64_t m = cli_log_size(x);
-	int r, tries = 0;
-	do /* a 503 while the switch's officer index catches up with a new checkpoint: moments */
-		r = dp_client_resolve_log(x->cl, &q, m, &res0);
-	while (cli_busy_retry(x, r, &tries));
+	int r = resolve_logged(x, &q, m, &res0);
 	if (r)
 		return net_fail(x, out, r, NULL, "cannot resolve the recipients");
 	dp_resolved *devs = res0.devs;
