@@ -39,13 +39,20 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 
 PORT=$(free_port)
 DENPOD=$A bench_switch_init "$T/sw" "$T/b" "$PORT" "https://127.0.0.1:$PORT"
 [ -n "${DENPOD_CONF:-}" ] && printf '%b\n' "$DENPOD_CONF" >>"$T/sw/denpod.conf"
-start() { # DAEMON LOG
-	"$1" run --data "$T/sw" 2>"$2" &
-	PID=$!
-	for _ in $(seq 100); do
-		grep -q listening "$2" 2>/dev/null && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
+# start DAEMON LOG: denpod on the switch; the port is in the devices' answers, so one that
+# another program took meanwhile (the machine is shared) is waited for, not changed
+start() {
+	for _ in $(seq 30); do
+		"$1" run --data "$T/sw" 2>"$2" &
+		PID=$!
+		for _ in $(seq 100); do
+			grep -q listening "$2" 2>/dev/null && return 0
+			kill -0 "$PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		stop
+		grep -q 'cannot listen' "$2" || break
+		sleep 1
 	done
 	cat "$2" >&2
 	echo "flash_cost.sh: $1 did not start" >&2
@@ -96,27 +103,32 @@ for side in a b; do
 		"pooled $(wc -l <"$T/$side.raw") samples p50 $(pct "$T/$side.raw" 50) p99 $(pct "$T/$side.raw" 99) ms"
 done
 # a trace build's lines: each stage's p50 / p90 / p99 / max (us) over every FLASH of the runs
-if grep -qh '^ftrace ' "$T"/a[0-9]*.log 2>/dev/null; then
-	grep -h '^ftrace ' "$T"/a[0-9]*.log | sed 's/ | / /' >"$T/ftrace.txt"
-	[ -z "${KEEP:-}" ] || cp "$T/ftrace.txt" "$KEEP"
-	echo "== a FLASH's stages, $(wc -l <"$T/ftrace.txt") FLASH (us; pool_q: jobs ahead of it in the pool," \
-		"pos: its place in the loop's done list, batch: its batch's ops, inflight: the batch" \
-		"committing when it was added) =="
-	nf=$(head -n 1 "$T/ftrace.txt" | wc -w)
+# stages FILE TITLE: each stage's p50 / p90 / p99 / max over the FLASH of FILE, then the slowest
+# tenth's mean of each (what the p99 is made of)
+stages() {
+	local f=$1 nf k i
+	[ -s "$f" ] || return 0
+	echo "== $2: $(wc -l <"$f") FLASH (us; pool_q: jobs ahead of it in the pool, pos: its place in" \
+		"the loop's done list, batch: its batch's ops, inflight: the batch committing when it was added) =="
+	nf=$(head -n 1 "$f" | wc -w)
 	for ((i = 2; i < nf; i += 2)); do
-		k=$(head -n 1 "$T/ftrace.txt" | cut -d' ' -f"$i")
-		cut -d' ' -f$((i + 1)) "$T/ftrace.txt" | sort -g | awk -v k="$k" '{ v[NR] = $1 }
+		k=$(head -n 1 "$f" | cut -d' ' -f"$i")
+		cut -d' ' -f$((i + 1)) "$f" | sort -g | awk -v k="$k" '{ v[NR] = $1 }
 			function at(p) { i = int(p * NR) + 1; return v[i > NR ? NR : i] }
 			END { printf "  %-12s p50 %6d  p90 %6d  p99 %6d  max %6d\n", k, at(.5), at(.9), at(.99), v[NR] }'
 	done
-fi
-# what the slowest tenth of them spent their time on: each stage's mean over them
-if [ -s "${T}/ftrace.txt" ]; then
-	nf=$(head -n 1 "$T/ftrace.txt" | wc -w)
-	echo "== the slowest 10 % by total: each stage's mean (us) =="
-	sort -g -k"$nf" "$T/ftrace.txt" | awk '{ l[NR] = $0 } END {
+	echo "  -- the slowest 10 % by total, each stage's mean (us):"
+	sort -g -k"$nf" "$f" | awk '{ l[NR] = $0 } END {
 		from = int(NR * .9) + 1
 		for (r = from; r <= NR; r++) { n = split(l[r], f, " "); for (i = 3; i <= n; i += 2) { s[i] += f[i]; k[i] = f[i - 1] } }
-		for (i = 3; i <= n; i += 2) printf "  %-12s %8.0f\n", k[i], s[i] / (NR - from + 1)
-	}'
+		for (i = 3; i <= n; i += 2) printf "%s %.0f%s", k[i], s[i] / (NR - from + 1), (i + 2 <= n) ? ", " : "\n"
+	}' | fold -s -w 100 | sed 's/^/     /'
+}
+if grep -qh '^ftrace ' "$T"/a[0-9]*.log 2>/dev/null; then
+	grep -h '^ftrace ' "$T"/a[0-9]*.log | sed 's/ | / /' >"$T/ftrace.txt"
+	[ -z "${KEEP:-}" ] || cp "$T/ftrace.txt" "$KEEP"
+	grep '^ftrace urgent 0 ' "$T/ftrace.txt" >"$T/ft0.txt" || true
+	grep '^ftrace urgent 1 ' "$T/ftrace.txt" >"$T/ft1.txt" || true
+	stages "$T/ft0.txt" "FLASH through the pool's queue (every other one)"
+	stages "$T/ft1.txt" "FLASH checked at once on the loop (every other one)"
 fi

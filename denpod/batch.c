@@ -109,9 +109,9 @@ static void ft_print(const dpd_op *op)
 	const int64_t *t = op->ft;
 #define US(a, b) (long)((t[b] - t[a]) / 1000)
 	fprintf(stderr,
-		"ftrace pool_q %d pos %d batch %d inflight %d | queue %ld verify %ld back %ld ahead %ld "
+		"ftrace urgent %d pool_q %d pos %d batch %d inflight %d | queue %ld verify %ld back %ld ahead %ld "
 		"judge %ld wait_commit %ld wwake %ld write %ld back2 %ld answers %ld wake %ld total %ld\n",
-		op->ft_n[0], op->ft_n[1], op->ft_n[2], op->ft_n[3], US(DPD_FT_POST, DPD_FT_WORK0),
+		op->ft_n[4], op->ft_n[0], op->ft_n[1], op->ft_n[2], op->ft_n[3], US(DPD_FT_POST, DPD_FT_WORK0),
 		US(DPD_FT_WORK0, DPD_FT_WORK1), US(DPD_FT_WORK1, DPD_FT_DONE0),
 		US(DPD_FT_DONE0, DPD_FT_JUDGE), US(DPD_FT_JUDGE, DPD_FT_ADD),
 		US(DPD_FT_ADD, DPD_FT_HAND), US(DPD_FT_HAND, DPD_FT_WSTART),

@@ -9,6 +9,11 @@
  * "ftrace ..." to stderr (bench/flash_stages.sh sums them up).  In the
  * product build every hook is empty: no field, no clock read, no cost per
  * request.
+ *
+ * The trace build also sends every other FLASH the way of the other
+ * submissions (the pool's queue, not the loop at once: api_cable.c), and
+ * says which ("urgent 1" or 0): both ways measured interleaved, in the same
+ * run, on a machine whose load changes from one run to the next.
  */
 #ifndef DENPOD_FTRACE_H
 #define DENPOD_FTRACE_H
@@ -38,7 +43,7 @@ static inline int64_t dpd_ft_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
-#define DPD_FT_FIELDS int64_t ft[DPD_FT_N]; int ft_n[4];
+#define DPD_FT_FIELDS int64_t ft[DPD_FT_N]; int ft_n[5];
 #define DPD_FT(x, i) ((x)->ft[i] = dpd_ft_now())
 #define DPD_FT_ON 1
 #else
