@@ -11,22 +11,13 @@
  * all of it within its budget (a token bucket the loop alone touches), and
  * past it only jumps the `todo` queue.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "denpod/pool.h"
-
-/* how much nicer than the loop and the writer the workers run (setpriority: 0 leaves them) */
-#ifndef DPD_POOL_NICE
-#define DPD_POOL_NICE 0
-#endif
 
 struct dpd_pool {
 	pthread_mutex_t mu;
@@ -38,7 +29,6 @@ struct dpd_pool {
 	unsigned idle; /* workers waiting on todo_cv: a submission wakes one only if one waits */
 	int quit;
 	unsigned nthreads; /* started */
-	unsigned running;  /* workers past their setup (dpd_pool_new waits for all: the sandbox follows) */
 #if DPD_FT_ON
 	int ft_todo; /* jobs in todo */
 #endif
@@ -58,17 +48,7 @@ static void put(dpd_job ***tail, dpd_job *j)
 static void *worker_main(void *arg)
 {
 	dpd_pool *p = arg;
-#if DPD_POOL_NICE
-	/* this thread only (Linux: a thread id): the loop and the writer first when the cores are short */
-	id_t tid = (id_t)syscall(SYS_gettid);
-	errno = 0;
-	int prio = getpriority(PRIO_PROCESS, tid);
-	if (errno == 0)
-		(void)setpriority(PRIO_PROCESS, tid, prio + DPD_POOL_NICE); /* failing: no harm */
-#endif
 	pthread_mutex_lock(&p->mu);
-	p->running++;
-	pthread_cond_broadcast(&p->idle_cv);
 	for (;;) {
 		while (!p->todo && !p->quit) {
 			p->idle++;
@@ -169,11 +149,6 @@ int dpd_pool_new(dpd_pool **out, struct event_base *base, unsigned threads, int 
 			dpd_pool_free(p);
 			return DP_ENOMEM;
 		}
-	/* each worker's own setup (setpriority) is made before the caller's sandbox forbids it */
-	pthread_mutex_lock(&p->mu);
-	while (p->running < p->nthreads)
-		pthread_cond_wait(&p->idle_cv, &p->mu);
-	pthread_mutex_unlock(&p->mu);
 	*out = p;
 	return DP_OK;
 }
