@@ -127,8 +127,8 @@ stages() {
 if grep -qh '^ftrace ' "$T"/a[0-9]*.log 2>/dev/null; then
 	grep -h '^ftrace ' "$T"/a[0-9]*.log | sed 's/ | / /' >"$T/ftrace.txt"
 	[ -z "${KEEP:-}" ] || cp "$T/ftrace.txt" "$KEEP"
-	grep '^ftrace urgent 0 ' "$T/ftrace.txt" >"$T/ft0.txt" || true
-	grep '^ftrace urgent 1 ' "$T/ftrace.txt" >"$T/ft1.txt" || true
-	stages "$T/ft0.txt" "FLASH through the pool's queue (every other one)"
-	stages "$T/ft1.txt" "FLASH checked at once on the loop (every other one)"
+	grep '^ftrace arm 0 ' "$T/ftrace.txt" >"$T/ft0.txt" || true
+	grep '^ftrace arm 1 ' "$T/ftrace.txt" >"$T/ft1.txt" || true
+	stages "$T/ft0.txt" "arm 0, the change under study off (every other FLASH; denpod/ftrace.h)"
+	stages "$T/ft1.txt" "arm 1, the change on"
 fi
