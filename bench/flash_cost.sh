@@ -129,6 +129,6 @@ if grep -qh '^ftrace ' "$T"/a[0-9]*.log 2>/dev/null; then
 	[ -z "${KEEP:-}" ] || cp "$T/ftrace.txt" "$KEEP"
 	grep '^ftrace arm 0 ' "$T/ftrace.txt" >"$T/ft0.txt" || true
 	grep '^ftrace arm 1 ' "$T/ftrace.txt" >"$T/ft1.txt" || true
-	stages "$T/ft0.txt" "arm 0, the change under study off (every other FLASH; denpod/ftrace.h)"
-	stages "$T/ft1.txt" "arm 1, the change on"
+	stages "$T/ft0.txt" "arm 0: FLASH through the pool's queue (every other one; denpod/ftrace.h)"
+	stages "$T/ft1.txt" "arm 1: FLASH checked at once on the loop"
 fi

@@ -286,7 +286,14 @@ void dpd_post_cable(const dpd_call *call)
 	 * false one costs (pool.h), and the verdict and the batch's order come from
 	 * the checked envelope (submit_judge).
 	 */
-	if (dp_submission_claimed_prec(data, n) == DP_PREC_FLASH)
+	int urgent = dp_submission_claimed_prec(data, n) == DP_PREC_FLASH;
+#if DPD_FT_ON
+	static unsigned ft_flip; /* the trace build: every other FLASH the pool's way ("arm 0", ftrace.h) */
+	if (urgent)
+		urgent = ft_flip++ & 1;
+	j->job.ft_n[4] = urgent;
+#endif
+	if (urgent)
 		dpd_pool_submit_urgent(srv->pool, &j->job);
 	else
 		dpd_pool_submit(srv->pool, &j->job);

@@ -18,13 +18,7 @@
  * Pipeline: while the writer fsyncs batch N the loop keeps reading,
  * verifying and checking requests into batch N+1, which goes to the writer
  * the moment N is done.  So a request waits for at most one commit in
- * flight plus its own, and batches grow with load.  A FLASH's batch goes
- * to the writer even sooner: when the FLASH is added during N's commit,
- * its batch (cut after it, below) is the writer's at once, and written the
- * moment N's commit returns, without waiting for the loop to wake for N
- * and hand it over (hand_early: the writer holds it written until the loop
- * has taken N back, so batches still come back one at a time, in order).
- * Batches are written
+ * flight plus its own, and batches grow with load.  Batches are written
  * strictly in order by the one writer, exactly as one thread would: MRNs
  * are assigned inside the writer's transaction (gap-free), and a retry of a
  * cable whose first copy is in the batch in flight is written after it,
@@ -181,12 +175,9 @@ static void *writer_main(void *arg)
 		ft_all(list, DPD_FT_WEND);
 #endif
 		pthread_mutex_lock(&srv->mu);
-		/* a FLASH's batch handed early (hand_early) can be written before the loop took the last */
-		while (srv->done)
-			pthread_cond_wait(&srv->done_cv, &srv->mu);
 		srv->done = list;
 		srv->done_r = r;
-		pthread_cond_broadcast(&srv->done_cv); /* the drain waits for a batch, a writer for none */
+		pthread_cond_signal(&srv->done_cv);
 		event_active(srv->done_ev, EV_READ, 0); /* wake the loop (thread-safe base) */
 	}
 	pthread_mutex_unlock(&srv->mu);
@@ -233,11 +224,13 @@ static dpd_op *take_pending(dpd_server *srv)
 	return list;
 }
 
-/* Loop thread: the pending batch (take_pending) to the writer's todo, which is empty. */
-static void give(dpd_server *srv)
+/* Loop thread: give the pending batch to the writer if it is idle. */
+static void hand_over(dpd_server *srv)
 {
+	if (srv->busy || !srv->batch_head)
+		return;
 	dpd_op *list = take_pending(srv);
-	srv->busy++;
+	srv->busy = 1;
 #if DPD_FT_ON
 	ft_all(list, DPD_FT_HAND);
 	ft_inflight = 0;
@@ -250,34 +243,6 @@ static void give(dpd_server *srv)
 	srv->todo = list;
 	pthread_cond_signal(&srv->todo_cv);
 	pthread_mutex_unlock(&srv->mu);
-}
-
-/* Loop thread: give the pending batch to the writer if it is idle. */
-static void hand_over(dpd_server *srv)
-{
-	if (!srv->busy && srv->batch_head)
-		give(srv);
-}
-
-/*
- * Loop thread, a FLASH just added while the writer commits a batch: the
- * pending batch (up to its last FLASH: take_pending) goes to the writer's
- * todo now, so the writer starts it the moment its commit returns, not
- * after the loop has woken for that commit and handed it over (two thread
- * wake-ups off the FLASH's path: under load, the largest part of its wait
- * for the commit in flight).  Only one batch waits so: none if the writer
- * has not yet taken the one it was given.  The order of batches is the
- * same one writer's; the loop takes them back one at a time, in order.
- */
-static void hand_early(dpd_server *srv)
-{
-	if (srv->busy != 1)
-		return;
-	pthread_mutex_lock(&srv->mu);
-	int taken = !srv->todo;
-	pthread_mutex_unlock(&srv->mu);
-	if (taken) /* only the loop fills todo: still empty below */
-		give(srv);
 }
 
 /* Loop thread: answer a written batch, then what follows from each durable op; free it. */
@@ -320,12 +285,10 @@ static int take_done(dpd_server *srv, int block, dpd_op **list, int *r)
 	*list = srv->done;
 	*r = srv->done_r;
 	srv->done = NULL;
-	if (*list)
-		pthread_cond_broadcast(&srv->done_cv); /* a writer holding the next batch written */
 	pthread_mutex_unlock(&srv->mu);
 	if (!*list)
 		return 0;
-	srv->busy--;
+	srv->busy = 0;
 	return 1;
 }
 
@@ -353,7 +316,7 @@ void dpd_batch_drain(dpd_server *srv)
 	dpd_op *list;
 	int r;
 	for (;;) {
-		while (srv->busy && take_done(srv, 1, &list, &r))
+		if (srv->busy && take_done(srv, 1, &list, &r))
 			finish(srv, list, r);
 		if (!srv->batch_head || !srv->writer_started)
 			break;
@@ -381,20 +344,17 @@ int dpd_batch_init(dpd_server *srv)
 
 void dpd_batch_stop(dpd_server *srv)
 {
-	dpd_op *list;
-	int r;
 	if (srv->writer_started) {
 		pthread_mutex_lock(&srv->mu);
 		srv->quit = 1;
 		pthread_cond_signal(&srv->todo_cv);
 		pthread_mutex_unlock(&srv->mu);
-		/* the batches it holds (two: one handed early waits, written, for the first's taking) */
-		while (srv->busy && take_done(srv, 1, &list, &r))
-			finish(srv, list, r);
 		pthread_join(srv->writer, NULL);
 		srv->writer_started = 0;
 	}
 	/* a batch the writer finished but the loop never took */
+	dpd_op *list;
+	int r;
 	if (srv->done_ev && take_done(srv, 0, &list, &r))
 		finish(srv, list, r);
 	if (srv->commit_ev)
@@ -426,16 +386,9 @@ void dpd_batch_add(dpd_server *srv, dpd_op *op)
 	for (int p = rank == DPD_IN_ORDER ? 0 : rank; p < DPD_RANKS; p++)
 		if (rank == DPD_IN_ORDER || srv->batch_rank[p] == at)
 			srv->batch_rank[p] = &op->next;
-	srv->batch_len++;
-	if (rank == DP_PREC_FLASH) {
+	if (rank == DP_PREC_FLASH)
 		srv->batch_cut = &op->next;
-#if DPD_FT_ON
-		static unsigned ft_flip; /* every other FLASH without (ftrace.h) */
-		op->ft_n[4] = ft_flip++ & 1;
-		if (op->ft_n[4])
-#endif
-			hand_early(srv);
-	}
+	srv->batch_len++;
 	/*
 	 * Idle writer: commit after the events already pending, so one commit
 	 * covers them all.  Busy writer: done_cb hands this batch over.

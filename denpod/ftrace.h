@@ -10,11 +10,11 @@
  * product build every hook is empty: no field, no clock read, no cost per
  * request.
  *
- * The trace build also leaves the change under study off for every other
- * FLASH (now: the early hand-over of its batch, batch.c; before it: the
- * check at once on the loop, pool.h) and says which ("arm 1": on, 0: off):
- * both ways measured interleaved, in the same run, on a machine whose load
- * changes from one run to the next.
+ * The trace build also sends every other FLASH the way of the other
+ * submissions (the pool's queue, not the loop at once: api_cable.c), and
+ * says which ("arm 1": at once, 0: the queue): both ways measured
+ * interleaved, in the same run, on a machine whose load changes from one
+ * run to the next.
  */
 #ifndef DENPOD_FTRACE_H
 #define DENPOD_FTRACE_H

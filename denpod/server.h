@@ -71,7 +71,7 @@ typedef struct dpd_server {
 	size_t batch_len;
 	dpd_op **batch_cut; /* the link after the pending batch's last FLASH, or NULL (batch.c) */
 	int batch_was_cut; /* the last hand-over left ops pending behind a FLASH (batch.c) */
-	int busy; /* loop thread: the batches with the writer (2: a FLASH's handed early, batch.c) */
+	int busy; /* loop thread: a batch is with the writer */
 	/* hand-over between the loop and the writer thread */
 	pthread_mutex_t mu;
 	pthread_cond_t todo_cv, done_cv;
