@@ -281,10 +281,10 @@ void dpd_post_cable(const dpd_call *call)
 	dpd_req_hold(&j->rq);
 	/*
 	 * A FLASH is checked at once on the loop, not behind the flood's queue and
-	 * two thread hand-overs (the largest share of its p99 under a flood,
-	 * bench/README.md).  The claim is unverified here: the pool bounds what a
-	 * false one costs (pool.h), and the verdict and the batch's order come from
-	 * the checked envelope (submit_judge).
+	 * two thread hand-overs (under a flood, after its two commits the largest
+	 * share of its time: bench/README.md).  The claim is unverified here: the
+	 * pool bounds what a false one costs (pool.h), and the verdict and the
+	 * batch's order come from the checked envelope (submit_judge).
 	 */
 	int urgent = dp_submission_claimed_prec(data, n) == DP_PREC_FLASH;
 #if DPD_FT_ON

@@ -6,7 +6,7 @@
  *
  * Each submission's job and op carry the monotonic time (ns) of each stage;
  * when a FLASH's waiters have been answered the loop prints one line
- * "ftrace ..." to stderr (bench/flash_stages.sh sums them up).  In the
+ * "ftrace ..." to stderr (bench/flash_cost.sh sums them up).  In the
  * product build every hook is empty: no field, no clock read, no cost per
  * request.
  *
@@ -44,6 +44,8 @@ static inline int64_t dpd_ft_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+/* ft: each stage's time; ft_n: jobs ahead of it in the pool, its place in the loop's done list,
+   its batch's ops, the ops of the batch in flight when it was added, its arm */
 #define DPD_FT_FIELDS int64_t ft[DPD_FT_N]; int ft_n[5];
 #define DPD_FT(x, i) ((x)->ft[i] = dpd_ft_now())
 #define DPD_FT_ON 1
