@@ -93,6 +93,35 @@
 
 #define DPD_RANKS 4 /* the precedences, FLASH (0) to ROUTINE (3) */
 
+#if DPD_FT_ON
+#include <stdio.h>
+static int ft_inflight; /* loop thread: the length of the batch with the writer */
+/* every op of list: stage i now */
+static void ft_all(dpd_op *list, int i)
+{
+	int64_t t = dpd_ft_now();
+	for (dpd_op *op = list; op; op = op->next)
+		op->ft[i] = t;
+}
+/* a FLASH's waiters answered: its line (times in us from one stage to the next) */
+static void ft_print(const dpd_op *op)
+{
+	const int64_t *t = op->ft;
+#define US(a, b) (long)((t[b] - t[a]) / 1000)
+	fprintf(stderr,
+		"ftrace arm %d pool_q %d pos %d batch %d inflight %d | queue %ld verify %ld back %ld ahead %ld "
+		"judge %ld wait_commit %ld wwake %ld write %ld back2 %ld answers %ld wake %ld total %ld\n",
+		op->ft_n[4], op->ft_n[0], op->ft_n[1], op->ft_n[2], op->ft_n[3], US(DPD_FT_POST, DPD_FT_WORK0),
+		US(DPD_FT_WORK0, DPD_FT_WORK1), US(DPD_FT_WORK1, DPD_FT_DONE0),
+		US(DPD_FT_DONE0, DPD_FT_JUDGE), US(DPD_FT_JUDGE, DPD_FT_ADD),
+		US(DPD_FT_ADD, DPD_FT_HAND), US(DPD_FT_HAND, DPD_FT_WSTART),
+		US(DPD_FT_WSTART, DPD_FT_WEND), US(DPD_FT_WEND, DPD_FT_FINISH),
+		US(DPD_FT_FINISH, DPD_FT_WAKE), US(DPD_FT_WAKE, DPD_FT_WOKEN),
+		US(DPD_FT_POST, DPD_FT_WOKEN));
+#undef US
+}
+#endif
+
 /* Writer thread: one transaction for the whole list; 0, or DP_ESTORE / DP_ENOSPC (rolled back). */
 static int write_batch(dpd_server *srv, dpd_op *list)
 {
@@ -136,9 +165,15 @@ static void *writer_main(void *arg)
 		dpd_op *list = srv->todo;
 		srv->todo = NULL;
 		pthread_mutex_unlock(&srv->mu);
+#if DPD_FT_ON
+		ft_all(list, DPD_FT_WSTART);
+#endif
 		pthread_mutex_lock(&srv->wlock);
 		int r = write_batch(srv, list);
 		pthread_mutex_unlock(&srv->wlock);
+#if DPD_FT_ON
+		ft_all(list, DPD_FT_WEND);
+#endif
 		pthread_mutex_lock(&srv->mu);
 		srv->done = list;
 		srv->done_r = r;
@@ -196,6 +231,14 @@ static void hand_over(dpd_server *srv)
 		return;
 	dpd_op *list = take_pending(srv);
 	srv->busy = 1;
+#if DPD_FT_ON
+	ft_all(list, DPD_FT_HAND);
+	ft_inflight = 0;
+	for (dpd_op *op = list; op; op = op->next)
+		ft_inflight++;
+	for (dpd_op *op = list; op; op = op->next)
+		op->ft_n[2] = ft_inflight;
+#endif
 	pthread_mutex_lock(&srv->mu);
 	srv->todo = list;
 	pthread_cond_signal(&srv->todo_cv);
@@ -217,8 +260,15 @@ static void finish(dpd_server *srv, dpd_op *list, int r)
 	}
 	/* the metrics, and the long-polls of every device that got a new cable (op.h) */
 	for (dpd_op *op = list; op; op = op->next)
-		if (!op->result && op->type->committed)
+		if (!op->result && op->type->committed) {
+			DPD_FT(op, DPD_FT_WAKE);
 			op->type->committed(srv, op);
+#if DPD_FT_ON
+			DPD_FT(op, DPD_FT_WOKEN);
+			if (op->rank == DP_PREC_FLASH)
+				ft_print(op);
+#endif
+		}
 	while (list) {
 		dpd_op *n = list->next;
 		dpd_op_free(list);
@@ -249,6 +299,9 @@ static void done_cb(evutil_socket_t fd, short what, void *arg)
 	int r;
 	if (!take_done(srv, 0, &list, &r))
 		return; /* already taken by dpd_batch_drain */
+#if DPD_FT_ON
+	ft_all(list, DPD_FT_FINISH);
+#endif
 	hand_over(srv); /* the next batch's fsync overlaps these answers */
 	finish(srv, list, r);
 }
@@ -318,6 +371,10 @@ void dpd_batch_add(dpd_server *srv, dpd_op *op)
 	op->rq.on_close = NULL; /* the op owns what it writes; a vanished peer is just not answered */
 	memcpy(op->addr, op->rq.addr, sizeof op->addr);
 	dpd_req_hold(&op->rq);
+#if DPD_FT_ON
+	DPD_FT(op, DPD_FT_ADD);
+	op->ft_n[3] = srv->busy ? ft_inflight : 0;
+#endif
 	int rank = op->rank >= 0 && op->rank < DPD_RANKS ? op->rank : DPD_IN_ORDER;
 	/* after the last op of its rank or above, or in order: at the end */
 	dpd_op **at = rank == DPD_IN_ORDER ? srv->batch_tail : srv->batch_rank[rank];

@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "denpo/error.h"
+#include "denpod/ftrace.h"
 #include "denpod/req.h"
 #include "denpod/store.h"
 #include "denpod/tlog.h"
@@ -93,6 +94,7 @@ struct dpd_op {
 	int rank;                 /* DPD_IN_ORDER, or a cable's precedence (batch.c) */
 	int result;               /* out: the write's verdict, or the batch's failure */
 	int64_t log_idx;          /* out: the entry its answer names; -1 if none */
+	DPD_FT_FIELDS             /* a -DDPD_FLASH_TRACE build only (ftrace.h) */
 };
 
 /*

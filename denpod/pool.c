@@ -7,10 +7,13 @@
  * the first job into an empty `done` makes the pool's event active; the
  * loop's callback takes the whole list at once, so a burst of results
  * costs one wake-up.  `busy` counts the jobs a worker holds, so the drain
- * at shutdown knows when nothing is left in flight.
+ * at shutdown knows when nothing is left in flight.  An urgent job skips
+ * all of it within its budget (a token bucket the loop alone touches), and
+ * past it only jumps the `todo` queue.
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -26,8 +29,13 @@ struct dpd_pool {
 	unsigned idle; /* workers waiting on todo_cv: a submission wakes one only if one waits */
 	int quit;
 	unsigned nthreads; /* started */
+#if DPD_FT_ON
+	int ft_todo; /* jobs in todo */
+#endif
 	pthread_t th[DPD_POOL_MAX];
 	struct event *ev; /* made active by a worker: done_cb on the loop */
+	double urgent_tokens;  /* loop thread: urgent jobs the loop may still run itself */
+	int64_t urgent_ns;     /* loop thread: when urgent_tokens was last filled */
 };
 
 static void put(dpd_job ***tail, dpd_job *j)
@@ -54,8 +62,13 @@ static void *worker_main(void *arg)
 		if (!p->todo)
 			p->todo_tail = &p->todo;
 		p->busy++;
+#if DPD_FT_ON
+		p->ft_todo--;
+#endif
 		pthread_mutex_unlock(&p->mu);
+		DPD_FT(j, DPD_FT_WORK0);
 		j->work(j);
+		DPD_FT(j, DPD_FT_WORK1);
 		pthread_mutex_lock(&p->mu);
 		p->busy--;
 		int wake = !p->done;
@@ -81,8 +94,16 @@ static dpd_job *take_done(dpd_pool *p)
 
 static void run_done(dpd_job *list)
 {
+#if DPD_FT_ON
+	int pos = 0;
+	for (dpd_job *j = list; j; j = j->next) {
+		DPD_FT(j, DPD_FT_DONE0);
+		j->ft_n[1] = pos++;
+	}
+#endif
 	while (list) {
 		dpd_job *n = list->next;
+		DPD_FT(list, DPD_FT_JUDGE);
 		list->done(list); /* frees list */
 		list = n;
 	}
@@ -135,13 +156,63 @@ int dpd_pool_new(dpd_pool **out, struct event_base *base, unsigned threads, int 
 void dpd_pool_submit(dpd_pool *p, dpd_job *j)
 {
 	if (!p || !p->nthreads) {
+#if DPD_FT_ON
+		j->ft[DPD_FT_POST] = j->ft[DPD_FT_WORK0] = dpd_ft_now();
+		j->ft_n[0] = j->ft_n[1] = 0;
+#endif
 		j->work(j);
+#if DPD_FT_ON
+		j->ft[DPD_FT_WORK1] = j->ft[DPD_FT_DONE0] = j->ft[DPD_FT_JUDGE] = dpd_ft_now();
+#endif
 		j->done(j);
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
+#if DPD_FT_ON
+	DPD_FT(j, DPD_FT_POST);
+	j->ft_n[0] = p->ft_todo++;
+#endif
 	put(&p->todo_tail, j);
 	/* a busy worker looks at todo before it waits: waking is for idle ones (a futex call) */
+	if (p->idle)
+		pthread_cond_signal(&p->todo_cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void dpd_pool_submit_urgent(dpd_pool *p, dpd_job *j)
+{
+	if (!p || !p->nthreads) {
+		dpd_pool_submit(p, j);
+		return;
+	}
+	/* the budget: a token bucket, filled at DPD_POOL_URGENT_RATE a second */
+	int64_t t = now_ns();
+	p->urgent_tokens += (double)(t - p->urgent_ns) * DPD_POOL_URGENT_RATE / 1e9;
+	if (p->urgent_tokens > DPD_POOL_URGENT_BURST)
+		p->urgent_tokens = DPD_POOL_URGENT_BURST;
+	p->urgent_ns = t;
+	if (p->urgent_tokens >= 1) {
+		p->urgent_tokens -= 1;
+		dpd_pool_submit(NULL, j); /* work then done, here */
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+#if DPD_FT_ON
+	DPD_FT(j, DPD_FT_POST);
+	j->ft_n[0] = 0;
+	p->ft_todo++;
+#endif
+	j->next = p->todo;
+	p->todo = j;
+	if (!j->next)
+		p->todo_tail = &j->next;
 	if (p->idle)
 		pthread_cond_signal(&p->todo_cv);
 	pthread_mutex_unlock(&p->mu);

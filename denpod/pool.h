@@ -29,6 +29,7 @@
 #define DENPOD_POOL_H
 
 #include "denpo/error.h"
+#include "denpod/ftrace.h"
 
 struct event_base;
 typedef struct dpd_pool dpd_pool;
@@ -38,6 +39,7 @@ struct dpd_job {
 	dpd_job *next;              /* the pool's queues */
 	void (*work)(dpd_job *j);   /* worker thread: the state-free part */
 	void (*done)(dpd_job *j);   /* loop thread, after work: the rest; owns (frees) the job */
+	DPD_FT_FIELDS               /* a -DDPD_FLASH_TRACE build only (ftrace.h) */
 };
 
 /* The most worker threads denpod.conf may ask for (verify_threads=). */
@@ -52,6 +54,18 @@ struct dpd_job {
 int dpd_pool_new(dpd_pool **out, struct event_base *base, unsigned threads, int prio) DP_WUR;
 /* Loop thread: queue j (its work and done hooks set).  p NULL or no threads: both run now. */
 void dpd_pool_submit(dpd_pool *p, dpd_job *j);
+/*
+ * Loop thread: a job whose answer is urgent (a submission that claims to
+ * be a FLASH, api_cable.c): its work and done hooks run now, on the loop,
+ * sparing it the queue, a worker's wake-up and the loop's; past a budget
+ * (DPD_POOL_URGENT_RATE a second, a burst of DPD_POOL_URGENT_BURST) it
+ * goes to the head of the queue instead.  The claim is unchecked (the job
+ * itself checks it): a false one buys its sender order, and of the loop's
+ * time no more than the budget.
+ */
+void dpd_pool_submit_urgent(dpd_pool *p, dpd_job *j);
+#define DPD_POOL_URGENT_RATE 200
+#define DPD_POOL_URGENT_BURST 20
 /* Loop thread: wait for every job queued so far and run its done hook (shutdown). */
 void dpd_pool_drain(dpd_pool *p);
 /*

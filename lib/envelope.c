@@ -211,16 +211,12 @@ static int get_list(dp_cur *c, char (*l)[DP_NAME_MAX + 1], size_t *n, size_t max
 	return DP_OK;
 }
 
-static int decode(dp_envelope *e, const uint8_t *p, size_t n)
+/* The fields up to prec_info (decode, and dp_submission_claimed_prec's one look). */
+static int decode_head(dp_cur *cur, dp_envelope *e)
 {
-	if (n > DP_ENVELOPE_MAX)
-		return DP_ETOOBIG;
-	if (n < DP_ED25519_SIG)
-		return DP_EPARSE;
-	dp_cur c = dp_cur_make(p, n - DP_ED25519_SIG);
+	dp_cur c = *cur;
 	const uint8_t *m;
 	uint8_t ver, flags, u8;
-	uint16_t nr;
 	uint64_t u64;
 	int r;
 	if (dp_cur_take(&c, &m, 4) || memcmp(m, MAGIC, 4))
@@ -252,6 +248,21 @@ static int decode(dp_envelope *e, const uint8_t *p, size_t n)
 	if (dp_cur_u8(&c, &u8))
 		return DP_EPARSE;
 	e->prec_info = u8;
+	*cur = c;
+	return DP_OK;
+}
+
+static int decode(dp_envelope *e, const uint8_t *p, size_t n)
+{
+	if (n > DP_ENVELOPE_MAX)
+		return DP_ETOOBIG;
+	if (n < DP_ED25519_SIG)
+		return DP_EPARSE;
+	dp_cur c = dp_cur_make(p, n - DP_ED25519_SIG);
+	uint16_t nr;
+	int r = decode_head(&c, e);
+	if (r)
+		return r;
 	if ((r = get_list(&c, e->to, &e->nto, DP_MAX_ADDRESSEES)) ||
 	    (r = get_list(&c, e->info, &e->ninfo, DP_MAX_ADDRESSEES)) ||
 	    (r = get_list(&c, e->attn, &e->nattn, DP_MAX_ADDRESSEES)))
@@ -338,6 +349,19 @@ int dp_submission_encode(const dp_buf *env, const uint8_t *payload, size_t plen,
 	if (r)
 		out->len = start;
 	return r;
+}
+
+int dp_submission_claimed_prec(const uint8_t *p, size_t n)
+{
+	dp_cur c = dp_cur_make(p, n);
+	uint32_t elen;
+	const uint8_t *ep;
+	dp_envelope e; /* only the head's fields are set, none allocated */
+	if (dp_cur_u32(&c, &elen) || elen > DP_ENVELOPE_MAX || elen < DP_ED25519_SIG ||
+	    dp_cur_take(&c, &ep, elen))
+		return -1;
+	c = dp_cur_make(ep, elen - DP_ED25519_SIG);
+	return decode_head(&c, &e) ? -1 : e.prec_action;
 }
 
 int dp_submission_decode(dp_envelope *e, const uint8_t *p, size_t n, const uint8_t **payload,

@@ -2,7 +2,7 @@
 # it_kill9.sh - `kill -9` of denpod while a device submits 1,000 cables.
 #
 # tests/tool_flood (8 sender processes, libdenpo's client) submits 1,000
-# cables; denpod is killed with SIGKILL twice at random moments mid-way and
+# cables, one in ten a FLASH; denpod is killed with SIGKILL twice at random moments mid-way and
 # restarted; the senders retry what was not answered with the same bytes.
 # Then, on the switch's store (denpod.db or PostgreSQL, through db_sql): every cable a sender saw accepted is there
 # exactly once, with the MRN the sender was told and the very bytes it sent;
@@ -66,7 +66,8 @@ start_switch || no "denpod did not start"
 
 mkdir "$T/subs"
 t0=$(date +%s)
-"$FLOOD" "$T/sato.k" TOKYO "$N" "$T/subs" 8 100 >>"$T/flood.log" 2>"$T/flood.err" &
+# one cable in ten a FLASH: checked on the switch's loop, written ahead of the ROUTINE pending
+FLOOD_FLASH_EVERY=10 "$FLOOD" "$T/sato.k" TOKYO "$N" "$T/subs" 8 100 >>"$T/flood.log" 2>"$T/flood.err" &
 FPID=$!
 K1=$((100 + RANDOM % 350))
 K2=$((K1 + 100 + RANDOM % 300))

@@ -3,7 +3,9 @@
  * work runs once on a worker thread and its done hook once on the loop
  * thread, after the work, woken through the loop's event; the drain runs
  * every job submitted so far without the loop; freeing the pool runs what
- * is left; no threads: both hooks at once, in the caller.
+ * is left; no threads: both hooks at once, in the caller; an urgent job
+ * runs at once in the caller within its budget, and past it is the next a
+ * worker takes.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,11 +29,25 @@ struct job {
 	int inline_ok;     /* no threads: work may run on the caller */
 };
 
+/* the order the workers (not the caller) took the jobs in (their `in`); a job of in == GATE
+   waits for the gate */
+#define GATE 1000000u
+static pthread_mutex_t order_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_open = 1;
+static unsigned order[N], n_order;
+
 static void job_work(dpd_job *jb)
 {
 	struct job *j = (struct job *)(void *)jb;
 	if (!j->inline_ok && pthread_equal(pthread_self(), loop_thread))
 		bad_work_thread++;
+	pthread_mutex_lock(&order_mu);
+	if (n_order < N && !pthread_equal(pthread_self(), loop_thread))
+		order[n_order++] = j->in;
+	while (j->in == GATE && !gate_open)
+		pthread_cond_wait(&gate_cv, &order_mu);
+	pthread_mutex_unlock(&order_mu);
 	j->out = (unsigned long)j->in * j->in;
 	j->worked++;
 }
@@ -47,7 +63,7 @@ static void job_done(dpd_job *jb)
 	free(j);
 }
 
-static void submit(dpd_pool *p, unsigned in, int inline_ok)
+static void submit_how(dpd_pool *p, unsigned in, int inline_ok, int urgent)
 {
 	struct job *j = calloc(1, sizeof *j);
 	if (!j)
@@ -56,7 +72,15 @@ static void submit(dpd_pool *p, unsigned in, int inline_ok)
 	j->job.done = job_done;
 	j->in = in;
 	j->inline_ok = inline_ok;
-	dpd_pool_submit(p, &j->job);
+	if (urgent)
+		dpd_pool_submit_urgent(p, &j->job);
+	else
+		dpd_pool_submit(p, &j->job);
+}
+
+static void submit(dpd_pool *p, unsigned in, int inline_ok)
+{
+	submit_how(p, in, inline_ok, 0);
 }
 
 static void tick(evutil_socket_t fd, short what, void *arg) {}
@@ -64,6 +88,7 @@ static void tick(evutil_socket_t fd, short what, void *arg) {}
 static void reset(void)
 {
 	n_done = bad_work_thread = bad_done_thread = bad_order = 0;
+	n_order = 0;
 }
 
 int main(void)
@@ -108,6 +133,59 @@ int main(void)
 	dpd_pool_free(p);
 	CHECKF(n_done == N, "freed with %d of %d done", n_done, N);
 	CHECK(!bad_done_thread && !bad_order);
+
+	/*
+	 * Urgent jobs: the budget's burst at once, in the caller; then, with the
+	 * one worker held by a job at the gate, each next urgent one goes ahead
+	 * of the jobs queued before it (taken first when the gate opens).
+	 */
+	CHECK(dpd_pool_new(&p, base, 1, 0) == DP_OK && p != NULL);
+	reset();
+	for (unsigned i = 0; i < DPD_POOL_URGENT_BURST; i++) {
+		submit_how(p, i, 1, 1);
+		CHECKF(n_done == (int)i + 1, "urgent job %u done in the caller: %d done", i, n_done);
+	}
+	CHECK(n_order == 0 && !bad_order);
+	reset();
+	pthread_mutex_lock(&order_mu);
+	gate_open = 0;
+	pthread_mutex_unlock(&order_mu);
+	submit(p, GATE, 0);
+	for (int spins = 0; spins < 100000; spins++) { /* until the worker holds the gate job */
+		pthread_mutex_lock(&order_mu);
+		unsigned k = n_order;
+		pthread_mutex_unlock(&order_mu);
+		if (k)
+			break;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	}
+	submit(p, 1, 0);
+	submit(p, 2, 0);
+	/* urgent ones until one is queued (the budget refilled meanwhile is spent in the caller) */
+	unsigned u = 3;
+	for (int before = n_done; u < 3 + 10 * DPD_POOL_URGENT_BURST; u++, before = n_done) {
+		submit_how(p, u, 1, 1);
+		if (n_done == before)
+			break;
+	}
+	int inline_done = n_done;
+	CHECKF(u < 3 + 10 * DPD_POOL_URGENT_BURST, "no urgent job queued past the budget");
+	pthread_mutex_lock(&order_mu);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&order_mu);
+	dpd_pool_drain(p);
+	CHECKF(n_done == inline_done + 4, "%d of %d done", n_done, inline_done + 4);
+	CHECKF(n_order == 4 && order[0] == GATE && order[1] == u && order[2] == 1 && order[3] == 2,
+	       "taken in the order %u %u %u %u (urgent: %u)", order[0], order[1], order[2], order[3], u);
+	CHECK(!bad_work_thread && !bad_done_thread && !bad_order);
+	dpd_pool_free(p);
+	/* no threads: an urgent job too at once, in the caller */
+	CHECK(dpd_pool_new(&p, base, 0, 0) == DP_OK && p != NULL);
+	reset();
+	submit_how(p, 5, 1, 1);
+	CHECK(n_done == 1 && !bad_order);
+	dpd_pool_free(p);
 
 	/* no threads: at once, in the caller */
 	CHECK(dpd_pool_new(&p, base, 0, 0) == DP_OK && p != NULL);

@@ -388,27 +388,46 @@ static void test_submission(void)
 	size_t pn = 0;
 	CHECK(dp_submission_decode(&d, sub.p, sub.len, &pl, &pn) == DP_OK);
 	CHECK(pn == PLEN && pl == sub.p + 4 + env.len && !memcmp(pl, payload, PLEN));
+	/* the claimed precedence is the byte the checked decode reads */
+	CHECK(dp_submission_claimed_prec(sub.p, sub.len) == d.prec_action && d.prec_action == DP_PREC_FLASH);
 	dp_envelope_free(&d);
-	int bad = 0;
+	int bad = 0, bad_claim = 0;
 	for (size_t n = 0; n < sub.len; n++) {
 		int r = dp_submission_decode(&d, sub.p, n, &pl, &pn);
 		dp_envelope_free(&d);
 		if (r != DP_EPARSE)
 			bad++;
+		/* a claim needs the whole envelope there (its length prefix says how much) */
+		if (dp_submission_claimed_prec(sub.p, n) != (n >= 4 + env.len ? DP_PREC_FLASH : -1))
+			bad_claim++;
 	}
 	CHECK(bad == 0);
+	CHECKF(bad_claim == 0, "%d truncations claimed wrongly", bad_claim);
 	uint8_t *x = malloc(sub.len + 1);
 	memcpy(x, sub.p, sub.len);
 	x[sub.len] = 'x';
 	CHECK(dp_submission_decode(&d, x, sub.len + 1, &pl, &pn) == DP_EPARSE); /* extended */
 	x[sub.len - 3] ^= 1;
 	CHECK(dp_submission_decode(&d, x, sub.len, &pl, &pn) == DP_ESIG); /* payload swapped */
+	/* a claim is read, not checked: a forged FLASH claims it, the decode refuses it */
+	CHECK(dp_submission_claimed_prec(x, sub.len) == DP_PREC_FLASH);
 	x[sub.len - 3] ^= 1;
 	x[3]++; /* envelope length one too long: the envelope decode fails */
 	CHECK(dp_submission_decode(&d, x, sub.len, &pl, &pn) == DP_EPARSE);
 	x[0] = 0x7f; /* envelope length over the cap */
 	CHECK(dp_submission_decode(&d, x, sub.len, &pl, &pn) == DP_ETOOBIG);
 	free(x);
+	/* each precedence claimed as encoded */
+	for (int prec = DP_PREC_FLASH; prec <= DP_PREC_ROUTINE; prec++) {
+		e.prec_action = e.prec_info = prec;
+		dp_buf_reset(&env);
+		dp_buf_reset(&sub);
+		CHECK(dp_envelope_encode(&e, dev_sk, &env) == DP_OK);
+		CHECK(dp_submission_encode(&env, payload, PLEN, &sub) == DP_OK);
+		CHECKF(dp_submission_claimed_prec(sub.p, sub.len) == prec, "precedence %d", prec);
+	}
+	e.prec_action = DP_PREC_FLASH;
+	e.prec_info = DP_PREC_PRIORITY;
 	/* envelope with a payload of another length */
 	e.payload_len = PLEN + 1;
 	dp_buf_reset(&env);

@@ -14,6 +14,11 @@
  * OUTDIR/I.sub, then submitted; a network failure or a 503 is retried with
  * the SAME bytes every 50 ms until DEADLINE_S (default 90) has passed.
  *
+ * With $FLOOD_FLASH_EVERY=K, cable I is a FLASH when I % K == K - 1 (the
+ * others ROUTINE): a FLASH is checked on the switch's loop, not by its
+ * workers, and written ahead of the ROUTINE pending (denpod/pool.h,
+ * batch.c); it_kill9 has both kinds killed mid-way.
+ *
  * One line per cable on stdout (a single write(), so lines from the
  * workers never mix when stdout is opened O_APPEND):
  *   ok I CABLE_ID MRN STATUS(201|200) TRIES DONE_MS SENT_MS
@@ -63,7 +68,7 @@ static int by_device(const void *a, const void *b)
 
 /* One submission to the resolved devices, signed by this device. */
 static int build(const dp_keystore *ks, const char *from, const char *to, const dp_resolved *d, size_t n,
-		 dp_buf *sub)
+		 int prec, dp_buf *sub)
 {
 	dp_envelope e;
 	dp_envelope_init(&e);
@@ -72,7 +77,7 @@ static int build(const dp_keystore *ks, const char *from, const char *to, const 
 	snprintf(e.from, sizeof e.from, "%s", from);
 	e.created = (int64_t)time(NULL);
 	e.classification = DP_CLASS_CONFIDENTIAL;
-	e.prec_action = e.prec_info = DP_PREC_ROUTINE;
+	e.prec_action = e.prec_info = prec;
 	snprintf(e.to[0], sizeof e.to[0], "%s", to);
 	e.nto = 1;
 	e.recipients = calloc(n, sizeof *e.recipients);
@@ -134,11 +139,14 @@ static int worker(const dp_client_config *cfg, const dp_keystore *ks, const char
 	if (dp_client_new(&cl, cfg))
 		return 1;
 	int bad = 0;
+	const char *fe = getenv("FLOOD_FLASH_EVERY");
+	long every = fe ? strtol(fe, NULL, 10) : 0;
 	for (long i = w; i < n; i += nw) {
 		dp_buf sub;
 		dp_buf_init(&sub, DP_ENVELOPE_MAX + DP_MAX_PAYLOAD + 4);
 		char path[4096], id[DP_HEXID];
-		int r = build(ks, from, to, d, nd, &sub);
+		int prec = every > 0 && i % every == every - 1 ? DP_PREC_FLASH : DP_PREC_ROUTINE;
+		int r = build(ks, from, to, d, nd, prec, &sub);
 		snprintf(path, sizeof path, "%s/%ld.sub", outdir, i);
 		if (!r)
 			r = dp_write_file(path, sub.p, sub.len, 0600, 1);

@@ -75,5 +75,12 @@ int dp_submission_encode(const dp_buf *env, const uint8_t *payload, size_t plen,
  */
 int dp_submission_decode(dp_envelope *e, const uint8_t *p, size_t n, const uint8_t **payload,
 			 size_t *plen) DP_WUR;
+/*
+ * The action precedence a submission CLAIMS (its envelope's prec_action
+ * byte), read without verifying anything: -1 if the head does not parse.
+ * Only for choosing an order before the check (the switch's verify pool,
+ * denpod/pool.h); dp_submission_decode gives the value to trust.
+ */
+int dp_submission_claimed_prec(const uint8_t *p, size_t n);
 
 #endif
