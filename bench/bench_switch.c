@@ -10,7 +10,8 @@
  *       Pre-builds M distinct ROUTINE cables (4 KiB body, signed, age-encrypted
  *       to N recipient devices, enveloped), then submits them over K
  *       keep-alive mutual-TLS connections as fast as the switch answers
- *       (closed loop), stopping early after T seconds if given.
+ *       (closed loop), stopping early after T seconds if given.  Prints
+ *       L_gen_cpu_us: this process's CPU per accepted cable while sending.
  *   bench_switch flash DIR --rate R --seconds T [--fill F] [--fill-seconds S]
  *                      [--conns K] [--label L] [--raw FILE]
  *       Submits up to F untimed ROUTINE cables to bench.r0 first (deepening the
@@ -19,7 +20,8 @@
  *       empty, waits on GET /v1/inbox?wait=30 and a FLASH to it is submitted
  *       every 20-40 ms (the next only once the last was received): measures
  *       submit -> inbox-answer latency, acks each FLASH and re-arms the poll.
- *       --raw appends each FLASH latency (ms) to FILE.
+ *       --raw appends each FLASH latency (ms) to FILE.  L_flood_gen_cpu_us:
+ *       this process's CPU per flood cable while flooding (FLASH side included).
  *   bench_switch sends DIR --rate R --seconds T [--conns K] [--label L] [--raw FILE]
  *       An officer's sends while the switch is under attack (bench/conn_siege.sh):
  *       R ROUTINE cables/s for T seconds, each on a NEW connection (TCP and
@@ -37,7 +39,10 @@
  * FLASH crosses from one instance to the other (a NOTIFY wakes the waiter).
  *
  * Cables are built BEFORE timing (two threads), so client-side crypto does
- * not eat the measured server CPU.  Output: "name value unit" lines; exit 1
+ * not eat the measured server CPU; load and flash then submit with the light
+ * client of bench/bench_tls.h (OpenSSL over epoll, requests written as
+ * bytes), not libcurl, for the same reason (bench/README.md, "Issue 17: a
+ * lighter load generator").  The FLASH sender and waiter use dp_client.  Output: "name value unit" lines; exit 1
  * if any submission was refused or a FLASH was not received within 5 s.
  */
 #include <errno.h>

@@ -5,12 +5,15 @@
 #   OLD=/path/to/another/bench_switch bench/gen_cost.sh
 #   env: BUILD=build, PAIRS=3, SECS=5, CONNS=32, DENPOD=$BUILD/denpod,
 #        NEW=$BUILD/bench/bench_switch, RATE=1000 (the flood beside the FLASH),
+#        SCENARIOS="1 20 flash" (part 1's: load to 1 and to 20 recipients, flash),
 #        RUNSH=1 (then bench/run.sh too, OLD and NEW alternately)
 #
 # 1. One switch (SQLite, a free 127.0.0.1 port, bench/switch_setup.sh), kept
 #    running; `bench_switch load` with 1 and with 20 recipients and
 #    `bench_switch flash` (a RATE cables/s ROUTINE flood for SECS s, the
-#    FLASH waiter beside), OLD then NEW, PAIRS times alternately.  Per run:
+#    FLASH waiter beside), OLD and NEW, PAIRS times alternately (OLD first
+#    in odd pairs, NEW first in even ones: neither always runs on the
+#    fuller store or right after the heavier run).  Per run:
 #    accepted cables/s, answer p99 (the flood's for flash, and FLASH p99),
 #    the generator's CPU per accepted cable while it sends (its own
 #    getrusage: the L_gen_cpu_us / L_flood_gen_cpu_us lines; cables are
@@ -91,9 +94,12 @@ one() {
 
 declare -A R P G D F
 echo "== bench_switch, $CONNS keep-alive connections, $SECS s; OLD=$OLD NEW=$NEW; load average $(cut -d' ' -f1-3 /proc/loadavg) =="
+SCENARIOS=${SCENARIOS:-1 20 flash}
 for i in $(seq "$PAIRS"); do
-	for sc in 1 20 flash; do
-		for w in OLD NEW; do
+	order="OLD NEW"
+	[ $((i % 2)) = 0 ] && order="NEW OLD"
+	for sc in $SCENARIOS; do
+		for w in $order; do
 			bin=$OLD
 			[ "$w" = NEW ] && bin=$NEW
 			case $sc in
@@ -110,7 +116,7 @@ done
 echo
 echo "== medians of $PAIRS (load average $(cut -d' ' -f1-3 /proc/loadavg)) =="
 printf '%-4s %-22s %9s %8s %13s %16s %13s\n' gen scenario cables/s p99_ms gen_us/cable denpod_us/cable flash_p99_ms
-for sc in 1 20 flash; do
+for sc in $SCENARIOS; do
 	for w in OLD NEW; do
 		k=$w.$sc
 		case $sc in
