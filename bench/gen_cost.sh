@@ -64,13 +64,6 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 grep -q listening "$T/denpod.log" || { echo "gen_cost.sh: denpod did not start" >&2; exit 1; }
-cpu() { # CPU ticks of denpod's processes (the signer and the network process)
-	local p t=0
-	for p in "$PID" $(pgrep -P "$PID"); do
-		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
 TICK=$(getconf CLK_TCK)
 
 # one BIN load|flash RECIPIENTS CABLES: prints "rate p99 gen_us denpod_us flash_p99"
@@ -82,10 +75,10 @@ one() {
 		args=(--rate "$RATE" --seconds "$SECS")
 		pre=l_flood_
 	fi
-	c0=$(cpu)
+	c0=$(denpod_cpu "$PID")
 	timeout 300 "$1" "$2" "$T/b" "${args[@]}" --conns "$CONNS" --label l >"$T/one.txt" 2>"$T/err.txt" ||
 		{ cat "$T/one.txt" "$T/err.txt" >&2; exit 1; }
-	c1=$(cpu)
+	c1=$(denpod_cpu "$PID")
 	echo "$(kv "${pre}rate" "$T/one.txt") $(kv "${pre}p99" "$T/one.txt") $(kv "${pre}gen_cpu_us" "$T/one.txt")" \
 		"$(awk -v a="$c0" -v b="$c1" -v t="$TICK" -v n="$(kv "${pre}accepted" "$T/one.txt")" \
 			'BEGIN { printf "%.0f", n ? (b - a) / t / n * 1e6 : 0 }')" \
