@@ -54,6 +54,7 @@
 #include <openssl/x509.h>
 #include <sodium.h>
 
+#include "bench/bench_tls.h"
 #include "bench/bench_util.h"
 #include "denpo/encoding.h"
 #include "denpo/enrol.h"
@@ -76,14 +77,6 @@ static double thread_cpu_s(void)
 	struct timespec t;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static double cpu_s(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
 /* ---- the bench devices (bench_switch's state file) ---- */
@@ -201,7 +194,7 @@ static int cmd_load(const char *dir, double secs, int conns, int ndev, const cha
 	curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)conns + 4);
 	size_t done = 0, errors = 0;
 	int running = 0;
-	double t0 = bench_now(), c0 = cpu_s(), end = t0 + secs;
+	double t0 = bench_now(), c0 = bench_cpu_s(), end = t0 + secs;
 	for (int i = 0; i < conns; i++) {
 		if (!(sl[i].h = curl_easy_init()))
 			die("curl", DP_ENOMEM);
@@ -239,7 +232,7 @@ static int cmd_load(const char *dir, double secs, int conns, int ndev, const cha
 			break;
 		curl_multi_poll(m, NULL, 0, 100, NULL);
 	}
-	double el = bench_now() - t0, cpu = cpu_s() - c0;
+	double el = bench_now() - t0, cpu = bench_cpu_s() - c0;
 	for (int i = 0; i < conns; i++)
 		curl_easy_cleanup(sl[i].h);
 	curl_multi_cleanup(m);
@@ -369,20 +362,15 @@ static int cmd_baseline(double secs, const char *label)
  * libcurl builds an SSL_CTX and parses the client's PEM certificate and key
  * for every connection: ~1.3 ms of client CPU each, more than the switch
  * spends, on a machine whose cores the client shares with the switch.  This
- * client makes one SSL_CTX per device, once, and otherwise does what curl
- * does: connect, a full TLS 1.3 handshake with the device's certificate (no
- * session kept), the switch's key checked against the pin, one request,
- * the answer read, close.
+ * client (bench_tls.h, which bench_switch's load uses too) makes one SSL_CTX
+ * per device, once, and otherwise does what curl does: connect, a full TLS
+ * 1.3 handshake with the device's certificate (no session kept), the
+ * switch's key checked against the pin, one request, the answer read, close.
  */
-enum { ST_CONNECT, ST_HANDSHAKE, ST_WRITE, ST_READ };
-
 typedef struct {
-	int fd;
-	SSL *ssl;
-	int st, dev;
+	bench_conn c;
+	int dev;
 	double t0;
-	size_t got, want; /* bytes of the answer read; its full length once the head is in */
-	char buf[4096];
 } oconn;
 
 typedef struct {
@@ -396,154 +384,30 @@ typedef struct {
 	double *lat;
 } oeng;
 
-static void o_err(oeng *g, oconn *c, const char *why)
-{
-	if (g->errors++ < 5)
-		fprintf(stderr, "bench_connrate: connection failed: %s\n", why);
-}
-
-static void o_close(oeng *g, oconn *c)
-{
-	if (c->ssl)
-		SSL_free(c->ssl);
-	if (c->fd >= 0)
-		close(c->fd); /* epoll forgets it */
-	c->ssl = NULL;
-	c->fd = -1;
-}
-
-static int o_watch(oeng *g, oconn *c, uint32_t ev, int add)
-{
-	struct epoll_event e = {.events = ev, .data.ptr = c};
-	return epoll_ctl(g->ep, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->fd, &e);
-}
-
 static void o_start(oeng *g, oconn *c)
 {
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0)
-		die("socket", DP_EIO);
-	int one = 1;
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	c->st = ST_CONNECT;
-	c->got = c->want = 0;
 	c->t0 = bench_now();
-	if (connect(c->fd, (const struct sockaddr *)&g->sa, sizeof g->sa) && errno != EINPROGRESS)
-		die("connect", DP_ENET);
-	c->ssl = SSL_new(g->ctx[c->dev]);
-	if (!c->ssl || !SSL_set_fd(c->ssl, c->fd) || o_watch(g, c, EPOLLOUT, 1))
-		die("SSL_new", DP_ENOMEM);
-	SSL_set_connect_state(c->ssl);
-}
-
-/* want: an SSL_ERROR_WANT_*; else the connection failed. 0: wait, -1: failed. */
-static int o_wait(oeng *g, oconn *c, int r)
-{
-	int e = SSL_get_error(c->ssl, r);
-	if (e == SSL_ERROR_WANT_READ)
-		return o_watch(g, c, EPOLLIN, 0) ? -1 : 0;
-	if (e == SSL_ERROR_WANT_WRITE)
-		return o_watch(g, c, EPOLLOUT, 0) ? -1 : 0;
-	return -1;
-}
-
-/* The switch's key is the pinned one. */
-static int o_pinned(const oeng *g, SSL *ssl)
-{
-	X509 *x = SSL_get0_peer_certificate(ssl);
-	EVP_PKEY *k = x ? X509_get0_pubkey(x) : NULL;
-	uint8_t pk[32];
-	size_t n = sizeof pk;
-	return k && EVP_PKEY_get_raw_public_key(k, pk, &n) == 1 && n == 32 &&
-	       memcmp(pk, g->s->switch_tls, 32) == 0;
-}
-
-/* Length of the whole answer once its head is in (Content-Length), else 0. */
-static size_t o_answer_len(const oconn *c)
-{
-	const char *end = memmem(c->buf, c->got, "\r\n\r\n", 4);
-	if (!end)
-		return 0;
-	const char *cl = memmem(c->buf, (size_t)(end - c->buf), "Content-Length:", 15);
-	return (size_t)(end + 4 - c->buf) + (cl ? strtoul(cl + 15, NULL, 10) : 0);
+	if (bench_conn_open(&c->c, g->ep, c, &g->sa, g->ctx[c->dev], g->s->switch_tls))
+		die(c->c.why, DP_ENET);
+	bench_conn_send(&c->c, g->req, g->reqlen);
 }
 
 /* Advance c; 1 when its request was answered or failed (it is closed then). */
 static int o_step(oeng *g, oconn *c)
 {
-	int r = 0;
-	switch (c->st) {
-	case ST_CONNECT:
-	case ST_HANDSHAKE:
-		c->st = ST_HANDSHAKE;
-		r = SSL_do_handshake(c->ssl);
-		if (r != 1)
-			break;
-		if (!o_pinned(g, c->ssl)) {
-			o_err(g, c, "the switch's key is not the pinned one");
-			o_close(g, c);
-			return 1;
-		}
-		c->st = ST_WRITE;
-		/* fall through */
-	case ST_WRITE:
-		r = SSL_write(c->ssl, g->req, (int)g->reqlen);
-		if (r <= 0)
-			break;
-		c->st = ST_READ;
-		/* fall through */
-	case ST_READ:
-		for (;;) {
-			if (c->got == sizeof c->buf) {
-				o_err(g, c, "answer too long");
-				o_close(g, c);
-				return 1;
-			}
-			r = SSL_read(c->ssl, c->buf + c->got, (int)(sizeof c->buf - c->got));
-			if (r <= 0)
-				break;
-			c->got += (size_t)r;
-			if (!c->want)
-				c->want = o_answer_len(c);
-			if (c->want && c->got >= c->want) {
-				if (c->got > 12 && memcmp(c->buf, "HTTP/1.1 200", 12) == 0) {
-					if (g->done < MAX_LAT)
-						g->lat[g->done] = bench_now() - c->t0;
-					g->done++;
-				} else {
-					o_err(g, c, "not a 200 answer");
-				}
-				o_close(g, c);
-				return 1;
-			}
-		}
-		break;
-	}
-	if (o_wait(g, c, r) == 0)
+	int r = bench_conn_step(&c->c);
+	if (!r)
 		return 0;
-	ERR_clear_error();
-	o_err(g, c, c->st == ST_READ ? "closed before the answer" : "handshake failed");
-	o_close(g, c);
+	if (r == 1 && c->c.status == 200) {
+		if (g->done < MAX_LAT)
+			g->lat[g->done] = bench_now() - c->t0;
+		g->done++;
+	} else if (g->errors++ < 5) {
+		fprintf(stderr, "bench_connrate: connection failed: %s\n",
+			r < 0 ? c->c.why : "not a 200 answer");
+	}
+	bench_conn_close(&c->c);
 	return 1;
-}
-
-static SSL_CTX *o_ctx(const cdev *d)
-{
-	BIO *cb = BIO_new_mem_buf(d->cert.p, (int)d->cert.len);
-	BIO *kb = BIO_new_mem_buf(d->key.p, (int)d->key.len);
-	X509 *x = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
-	EVP_PKEY *k = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	if (!x || !k || !ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
-	    SSL_CTX_use_certificate(ctx, x) != 1 || SSL_CTX_use_PrivateKey(ctx, k) != 1)
-		ossl_die("client SSL_CTX");
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); /* the pin is checked after */
-	BIO_free(cb);
-	BIO_free(kb);
-	X509_free(x);
-	EVP_PKEY_free(k);
-	return ctx;
 }
 
 static int cmd_load_ossl(const char *dir, double secs, int conns, int ndev, const char *p,
@@ -553,28 +417,23 @@ static int cmd_load_ossl(const char *dir, double secs, int conns, int ndev, cons
 	static oeng g;
 	load_state(&s, dir, ndev);
 	g.s = &s;
-	/* https://127.0.0.1:PORT: the bench switch listens on loopback */
 	char host[64];
-	int port = 0;
-	if (sscanf(s.url, "https://%63[0-9.]:%d", host, &port) != 2 || port <= 0 || port > 65535)
+	if (bench_tls_addr(s.url, &g.sa, host))
 		die("the switch's address is not https://IPv4:port", DP_EPARSE);
-	g.sa.sin_family = AF_INET;
-	g.sa.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &g.sa.sin_addr) != 1)
-		die("the switch's address", DP_EPARSE);
-	int n = snprintf(g.req, sizeof g.req, "GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n",
-			 p, host, port);
+	int n = snprintf(g.req, sizeof g.req, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+			 p, host);
 	if (n < 0 || (size_t)n >= sizeof g.req)
 		die("path too long", DP_EINVAL);
 	g.reqlen = (size_t)n;
 	for (int i = 0; i < s.n; i++)
-		g.ctx[i] = o_ctx(&s.dev[i]);
+		if (!(g.ctx[i] = bench_tls_ctx(&s.dev[i].cert, &s.dev[i].key)))
+			die("client SSL_CTX", DP_ECRYPTO);
 	oconn *c = calloc((size_t)conns, sizeof *c);
 	g.lat = malloc(MAX_LAT * sizeof *g.lat);
 	g.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (!c || !g.lat || g.ep < 0)
 		die("load", DP_ENOMEM);
-	double t0 = bench_now(), c0 = cpu_s(), end = t0 + secs;
+	double t0 = bench_now(), c0 = bench_cpu_s(), end = t0 + secs;
 	int live = 0;
 	for (int i = 0; i < conns; i++) {
 		c[i].dev = i % s.n;
@@ -601,7 +460,7 @@ static int cmd_load_ossl(const char *dir, double secs, int conns, int ndev, cons
 		if (now > end + 25) /* a connection the switch never answers: give up on it */
 			break;
 	}
-	double el = bench_now() - t0, cpu = cpu_s() - c0;
+	double el = bench_now() - t0, cpu = bench_cpu_s() - c0;
 	size_t nl = g.done < MAX_LAT ? g.done : MAX_LAT;
 	qsort(g.lat, nl, sizeof *g.lat, bench_cmpd);
 	printf("%s_conns_per_s %.0f conn/s\n", label, (double)g.done / el);
@@ -611,7 +470,7 @@ static int cmd_load_ossl(const char *dir, double secs, int conns, int ndev, cons
 	printf("%s_errors %zu conns\n", label, g.errors + (size_t)live);
 	printf("%s_client_cpu_us %.0f us\n", label, g.done ? cpu / (double)g.done * 1e6 : 0);
 	for (int i = 0; i < conns; i++)
-		o_close(&g, &c[i]);
+		bench_conn_close(&c[i].c);
 	for (int i = 0; i < s.n; i++) {
 		SSL_CTX_free(g.ctx[i]);
 		dp_buf_free(&s.dev[i].cert);

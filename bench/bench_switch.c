@@ -10,7 +10,8 @@
  *       Pre-builds M distinct ROUTINE cables (4 KiB body, signed, age-encrypted
  *       to N recipient devices, enveloped), then submits them over K
  *       keep-alive mutual-TLS connections as fast as the switch answers
- *       (closed loop), stopping early after T seconds if given.
+ *       (closed loop), stopping early after T seconds if given.  Prints
+ *       L_gen_cpu_us: this process's CPU per accepted cable while sending.
  *   bench_switch flash DIR --rate R --seconds T [--fill F] [--fill-seconds S]
  *                      [--conns K] [--label L] [--raw FILE]
  *       Submits up to F untimed ROUTINE cables to bench.r0 first (deepening the
@@ -19,7 +20,8 @@
  *       empty, waits on GET /v1/inbox?wait=30 and a FLASH to it is submitted
  *       every 20-40 ms (the next only once the last was received): measures
  *       submit -> inbox-answer latency, acks each FLASH and re-arms the poll.
- *       --raw appends each FLASH latency (ms) to FILE.
+ *       --raw appends each FLASH latency (ms) to FILE.  L_flood_gen_cpu_us:
+ *       this process's CPU per flood cable while flooding (FLASH side included).
  *   bench_switch sends DIR --rate R --seconds T [--conns K] [--label L] [--raw FILE]
  *       An officer's sends while the switch is under attack (bench/conn_siege.sh):
  *       R ROUTINE cables/s for T seconds, each on a NEW connection (TCP and
@@ -37,7 +39,10 @@
  * FLASH crosses from one instance to the other (a NOTIFY wakes the waiter).
  *
  * Cables are built BEFORE timing (two threads), so client-side crypto does
- * not eat the measured server CPU.  Output: "name value unit" lines; exit 1
+ * not eat the measured server CPU; load and flash then submit with the light
+ * client of bench/bench_tls.h (OpenSSL over epoll, requests written as
+ * bytes), not libcurl, for the same reason (bench/README.md, "Issue 17: a
+ * lighter load generator").  The FLASH sender and waiter use dp_client.  Output: "name value unit" lines; exit 1
  * if any submission was refused or a FLASH was not received within 5 s.
  */
 #include <errno.h>
@@ -52,6 +57,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "bench/bench_tls.h"
 #include "bench/bench_util.h"
 #include "denpo/age.h"
 #include "denpo/client.h"
@@ -386,7 +392,327 @@ static double build_all(const bstate *s, int prec, const int *rcpt, int nrcpt, c
 	return bench_now() - t0;
 }
 
-/* ---- the submission engine: K keep-alive connections, libcurl multi ---- */
+/* ---- what both engines share: which cable goes next, the pace, the counts ---- */
+
+/*
+ * The light engine (load, flash) and curl's (sends) differ in how a request
+ * travels; the cables each connection sends, the pace and what is counted
+ * are the same, so they are here once.
+ */
+typedef struct {
+	dp_buf *subs;     /* cables, grouped by sending device: cable j is from from[j % nfrom] */
+	int n, nfrom;
+	int *next;        /* per sender position: next cable j of that sender */
+	double rate;      /* 0: closed loop; else cables/s (open loop) */
+	double t0, seconds;
+	int more;         /* sends may still start */
+	int sent, done, accepted, errors;
+	double *lat;      /* answer latency of each accepted cable, seconds */
+	int nlat;
+	double t_first, t_last;
+} plan;
+
+static void plan_init(plan *q, dp_buf *subs, int n, int nfrom)
+{
+	memset(q, 0, sizeof *q);
+	q->subs = subs;
+	q->n = n;
+	q->nfrom = nfrom;
+	q->next = calloc((size_t)nfrom, sizeof *q->next);
+	q->lat = calloc((size_t)n + 1, sizeof *q->lat);
+	if (!q->next || !q->lat)
+		die("engine", DP_ENOMEM);
+	for (int f = 0; f < nfrom; f++)
+		q->next[f] = f;
+}
+
+static void plan_free(plan *q)
+{
+	free(q->next);
+	free(q->lat);
+}
+
+/*
+ * rate 0: closed loop (each connection sends its next cable as soon as the
+ * previous one is answered).  rate > 0: open loop at that many cables/s (a
+ * send that finds every connection busy goes out late, never skipped), until
+ * the cables run out or `seconds` passed (0: no limit).
+ */
+static void plan_start(plan *q, double rate, double seconds)
+{
+	q->rate = rate;
+	q->seconds = seconds;
+	q->t0 = bench_now();
+	q->more = 1;
+}
+
+/* A send may start now (the time limit and the pace allow it). */
+static int plan_due(plan *q, double now)
+{
+	if (q->seconds > 0 && now - q->t0 >= q->seconds)
+		q->more = 0;
+	return q->more && (q->rate <= 0 || now >= q->t0 + q->sent / q->rate);
+}
+
+/* The next cable of slot i's device (counted as sent from t), or -1 if it has none left. */
+static int plan_take(plan *q, int i, double t)
+{
+	int f = i % q->nfrom, j = q->next[f];
+	if (j >= q->n)
+		return -1;
+	q->next[f] += q->nfrom;
+	if (!q->sent)
+		q->t_first = t;
+	q->sent++;
+	return j;
+}
+
+/* An answer at t to a send started at t_start; 1 if its failure is to be printed (the first 5). */
+static int plan_answer(plan *q, double t, double t_start, int accepted)
+{
+	q->done++;
+	q->t_last = t;
+	if (accepted) {
+		q->accepted++;
+		q->lat[q->nlat++] = t - t_start;
+		return 0;
+	}
+	return q->errors++ < 5;
+}
+
+/* 1 once every cable sent was answered and no more will be sent. */
+static int plan_over(plan *q)
+{
+	if (q->sent >= q->n)
+		q->more = 0;
+	return !q->more && q->done == q->sent;
+}
+
+/*
+ * How long to wait for answers before the next send is due, ms.  Called
+ * after every due send that found a free connection went out: a send still
+ * due (late) waits for a connection to answer, not 0 ms.  Waiting 0 ms there
+ * spun the generator's thread while every connection was busy, ~0.3 core of
+ * the 2 it shares with the switch in a FLASH run on a loaded machine.
+ */
+static int plan_wait_ms(const plan *q)
+{
+	if (q->rate <= 0 || !q->more)
+		return 50;
+	double due = q->t0 + q->sent / q->rate - bench_now();
+	return due <= 0 ? 50 : due < 0.001 ? 1 : (int)(due * 1000);
+}
+
+/* ---- the light engine: K keep-alive connections, OpenSSL over epoll (load, flash) ---- */
+
+/*
+ * libcurl's own CPU per request (its multi machinery, header building and
+ * parsing) ran on the 2 cores it shares with the switch it measures, and so
+ * counted against the switch (bench/README.md, "Issue 17: a lighter load
+ * generator").  This engine writes each request as bytes over a kept
+ * mutual-TLS connection and reads the answer with bench_tls.h's strict
+ * reader; the switch's key is checked against the pin on each handshake.
+ */
+typedef struct {
+	bench_conn c;
+	int dev;          /* device whose certificate this connection presents */
+	int inst;         /* the instance (index in bstate.sw) it talks to */
+	int busy;
+	double t0;
+	dp_buf out;       /* the request being sent: head and submission */
+} lslot;
+
+typedef struct {
+	bstate *s;
+	int ep;
+	struct sockaddr_in sa[DP_SWITCH_URLS_MAX];
+	char host[DP_SWITCH_URLS_MAX][64];
+	SSL_CTX *ctx[MAX_DEV]; /* per device, made once */
+	lslot *slots;
+	int nslots;
+	plan q;
+	int warming;      /* le_warm: GET /v1/health answers still due */
+	int warm_bad;     /* one of them was not a 200 */
+} lengine;
+
+#define ANSWER_WAIT 60.0 /* seconds: an answer not in by then ends the run (curl's timeout was 60 s) */
+
+static void le_init(lengine *g, bstate *s, int nslots, const int *from, int nfrom, dp_buf *subs,
+		    int n)
+{
+	memset(g, 0, sizeof *g);
+	g->s = s;
+	for (size_t k = 0; k < s->sw.n; k++)
+		if (bench_tls_addr(s->sw.url[k], &g->sa[k], g->host[k]))
+			die("the switch's address is not https://IPv4:port", DP_EPARSE);
+	g->ep = epoll_create1(EPOLL_CLOEXEC);
+	g->slots = calloc((size_t)nslots, sizeof *g->slots);
+	if (g->ep < 0 || !g->slots)
+		die("engine", DP_ENOMEM);
+	g->nslots = nslots;
+	plan_init(&g->q, subs, n, nfrom);
+	for (int i = 0; i < nslots; i++) {
+		lslot *sl = &g->slots[i];
+		sl->c.fd = -1;
+		sl->dev = from[i % nfrom];
+		sl->inst = (int)((size_t)i % s->sw.n);
+		dp_buf_init(&sl->out, SUB_CAP + 512);
+		if (!g->ctx[sl->dev]) {
+			bdev *d = &s->dev[sl->dev];
+			dev_tls(d);
+			if (!(g->ctx[sl->dev] = bench_tls_ctx(&d->cert, &d->key)))
+				die("client SSL_CTX", DP_ECRYPTO);
+		}
+	}
+}
+
+static void le_free(lengine *g)
+{
+	for (int i = 0; i < g->nslots; i++) {
+		bench_conn_close(&g->slots[i].c);
+		dp_buf_free(&g->slots[i].out);
+	}
+	for (int d = 0; d < MAX_DEV; d++)
+		SSL_CTX_free(g->ctx[d]);
+	close(g->ep);
+	free(g->slots);
+	plan_free(&g->q);
+}
+
+/* Send a request (the head, then body/len) on slot sl, connecting first if it is closed. */
+static void le_send(lengine *g, lslot *sl, const char *method, const char *path, const void *body,
+		    size_t len)
+{
+	if (sl->c.st == BC_CLOSED &&
+	    bench_conn_open(&sl->c, g->ep, sl, &g->sa[sl->inst], g->ctx[sl->dev], g->s->switch_tls))
+		die(sl->c.why, DP_ENET);
+	dp_buf_reset(&sl->out);
+	int r = body ? dp_buf_printf(&sl->out,
+				     "%s %s HTTP/1.1\r\nHost: %s\r\n"
+				     "Content-Type: application/octet-stream\r\n"
+				     "Content-Length: %zu\r\n\r\n",
+				     method, path, g->host[sl->inst], len)
+		     : dp_buf_printf(&sl->out, "%s %s HTTP/1.1\r\nHost: %s\r\n\r\n", method, path,
+				     g->host[sl->inst]);
+	if (!r && body)
+		r = dp_buf_append(&sl->out, body, len);
+	if (r)
+		die("request", r);
+	sl->busy = 1;
+	sl->t0 = bench_now();
+	bench_conn_send(&sl->c, (const char *)sl->out.p, sl->out.len);
+}
+
+/* Advance slot sl: 0 waiting, 1 its answer is in (status in sl->c), -1 it failed (closed). */
+static int le_step(lslot *sl)
+{
+	int r = bench_conn_step(&sl->c);
+	if (r == 0)
+		return 0;
+	sl->busy = 0;
+	if (r < 0 || sl->c.close_after)
+		bench_conn_close(&sl->c);
+	return r;
+}
+
+/* An answer (or failure) on slot sl: a submission's counted as curl's engine counted it. */
+static void le_answered(lengine *g, lslot *sl, int r)
+{
+	if (g->warming) {
+		g->warming--;
+		if (r < 0 || sl->c.status != 200) {
+			g->warm_bad = 1;
+			fprintf(stderr, "bench_switch: connect: %s\n",
+				r < 0 ? sl->c.why : "GET /v1/health did not answer 200");
+		}
+		return;
+	}
+	if (plan_answer(&g->q, bench_now(), sl->t0, r == 1 && sl->c.status == 201)) {
+		if (r == 1)
+			fprintf(stderr, "bench_switch: submit: HTTP %d: %.*s\n", sl->c.status,
+				(int)(sl->c.want - sl->c.head), sl->c.buf + sl->c.head);
+		else
+			fprintf(stderr, "bench_switch: submit: %s\n", sl->c.why);
+	}
+}
+
+/* An idle connection that the switch closed (or sent to unasked): an error, not an answer. */
+static void le_idle_failed(lengine *g, const lslot *sl)
+{
+	if (g->q.errors++ < 5)
+		fprintf(stderr, "bench_switch: connection: %s\n", sl->c.why);
+}
+
+/* Start the next cable of slot i's device; 0 if it has none left. */
+static int le_start(lengine *g, int i)
+{
+	lslot *sl = &g->slots[i];
+	int j = plan_take(&g->q, i, bench_now());
+	if (j < 0)
+		return 0;
+	le_send(g, sl, "POST", "/v1/cables", g->q.subs[j].p, g->q.subs[j].len);
+	int r = le_step(sl); /* written now if the connection is ready: no wait for epoll */
+	if (r)
+		le_answered(g, sl, r);
+	return 1;
+}
+
+/* A busy slot whose answer is later than ANSWER_WAIT ends the run: the switch is stuck. */
+static void le_check_late(const lengine *g, double now)
+{
+	for (int i = 0; i < g->nslots; i++)
+		if (g->slots[i].busy && now - g->slots[i].t0 > ANSWER_WAIT)
+			die("no answer from the switch within 60 s", DP_ENET);
+}
+
+/* Wait up to ms for the connections, and take what they answered. */
+static void le_poll(lengine *g, int ms)
+{
+	struct epoll_event ev[64];
+	int k = epoll_wait(g->ep, ev, 64, ms);
+	if (k < 0 && errno != EINTR)
+		die("epoll_wait", DP_EIO);
+	for (int e = 0; e < k; e++) {
+		lslot *sl = ev[e].data.ptr;
+		int busy = sl->busy, r = le_step(sl);
+		if (!r)
+			continue;
+		if (busy)
+			le_answered(g, sl, r);
+		else
+			le_idle_failed(g, sl);
+	}
+	le_check_late(g, bench_now());
+}
+
+/* Open every connection (TLS handshake) before timing: one GET /v1/health per slot. */
+static void le_warm(lengine *g)
+{
+	g->warming = g->nslots;
+	for (int i = 0; i < g->nslots; i++)
+		le_send(g, &g->slots[i], "GET", "/v1/health", NULL, 0);
+	while (g->warming)
+		le_poll(g, 1000);
+	if (g->warm_bad || g->q.errors)
+		die("warm-up GET /v1/health failed", 0);
+}
+
+/* Submit the cables (plan_start says how). */
+static void le_run(lengine *g, double rate, double seconds)
+{
+	plan_start(&g->q, rate, seconds);
+	for (;;) {
+		double now = bench_now();
+		for (int i = 0; i < g->nslots && plan_due(&g->q, now); i++)
+			if (!g->slots[i].busy)
+				(void)le_start(g, i); /* 0: this device has no cable left */
+		if (plan_over(&g->q))
+			break;
+		le_poll(g, plan_wait_ms(&g->q));
+	}
+}
+
+/* ---- sends' engine: libcurl multi, a new connection per cable (as `denpo send` has it) ---- */
 
 typedef struct {
 	CURL *h;
@@ -405,17 +731,8 @@ typedef struct {
 	char url[DP_SWITCH_URLS_MAX][DP_URL_MAX + 32]; /* POST /v1/cables of each instance */
 	slot *slots;
 	int nslots;
-	/* cables, grouped by sending device: cable j is from from[j % nfrom] */
-	dp_buf *subs;
-	int n, nfrom;
-	const int *from;
-	int *next;        /* per sender position: next cable j of that sender */
-	int fresh;        /* a new connection for every cable (sends) */
-	int sent, done, accepted, errors;
-	double *lat;      /* answer latency of each accepted cable, seconds */
+	plan q;
 	FILE *raw;        /* sends --raw: "start_s latency_ms status" per cable */
-	int nlat;
-	double t_first, t_last;
 } engine;
 
 static size_t on_resp(char *p, size_t sz, size_t nm, void *ud)
@@ -446,11 +763,9 @@ static void slot_setup(engine *g, slot *sl)
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, g->s->pin);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, g->fresh ? 20L : 60L);
-	if (g->fresh) {
-		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
-	}
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_resp);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, sl);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, sl);
@@ -458,11 +773,10 @@ static void slot_setup(engine *g, slot *sl)
 }
 
 static void engine_init(engine *g, bstate *s, int nslots, const int *from, int nfrom, dp_buf *subs,
-			int n, int fresh)
+			int n)
 {
 	memset(g, 0, sizeof *g);
 	g->s = s;
-	g->fresh = fresh;
 	g->m = curl_multi_init();
 	/* Expect: 100-continue would cost a round trip per cable */
 	g->hdrs = curl_slist_append(NULL, "Content-Type: application/octet-stream");
@@ -471,15 +785,10 @@ static void engine_init(engine *g, bstate *s, int nslots, const int *from, int n
 		snprintf(g->url[k], sizeof g->url[k], "%s/v1/cables", s->sw.url[k]);
 	curl_multi_setopt(g->m, CURLMOPT_MAXCONNECTS, (long)nslots + 4);
 	g->slots = calloc((size_t)nslots, sizeof *g->slots);
-	g->next = calloc((size_t)nfrom, sizeof *g->next);
-	g->lat = calloc((size_t)n + 1, sizeof *g->lat);
-	if (!g->m || !g->hdrs || !g->slots || !g->next || !g->lat)
+	if (!g->m || !g->hdrs || !g->slots)
 		die("engine", DP_ENOMEM);
 	g->nslots = nslots;
-	g->from = from;
-	g->nfrom = nfrom;
-	g->subs = subs;
-	g->n = n;
+	plan_init(&g->q, subs, n, nfrom);
 	for (int i = 0; i < nslots; i++) {
 		g->slots[i].h = curl_easy_init();
 		g->slots[i].dev = from[i % nfrom];
@@ -488,8 +797,6 @@ static void engine_init(engine *g, bstate *s, int nslots, const int *from, int n
 			die("curl", DP_ENOMEM);
 		slot_setup(g, &g->slots[i]);
 	}
-	for (int f = 0; f < nfrom; f++)
-		g->next[f] = f;
 }
 
 static void engine_free(engine *g)
@@ -502,30 +809,24 @@ static void engine_free(engine *g)
 	curl_multi_cleanup(g->m);
 	curl_slist_free_all(g->hdrs);
 	free(g->slots);
-	free(g->next);
-	free(g->lat);
+	plan_free(&g->q);
 }
 
 /* Start the next cable of this slot's device; 0 if it has none left. */
 static int slot_start(engine *g, int i)
 {
 	slot *sl = &g->slots[i];
-	int f = i % g->nfrom;
-	int j = g->next[f];
-	if (j >= g->n)
+	sl->t0 = bench_now();
+	int j = plan_take(&g->q, i, sl->t0);
+	if (j < 0)
 		return 0;
-	g->next[f] += g->nfrom;
 	sl->rlen = 0;
 	sl->resp[0] = 0;
 	curl_easy_setopt(sl->h, CURLOPT_URL, g->url[sl->inst]);
 	curl_easy_setopt(sl->h, CURLOPT_POST, 1L);
-	curl_easy_setopt(sl->h, CURLOPT_POSTFIELDS, (const char *)g->subs[j].p);
-	curl_easy_setopt(sl->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)g->subs[j].len);
-	sl->t0 = bench_now();
-	if (!g->sent)
-		g->t_first = sl->t0;
+	curl_easy_setopt(sl->h, CURLOPT_POSTFIELDS, (const char *)g->q.subs[j].p);
+	curl_easy_setopt(sl->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)g->q.subs[j].len);
 	sl->busy = 1;
-	g->sent++;
 	curl_multi_add_handle(g->m, sl->h);
 	return 1;
 }
@@ -547,94 +848,36 @@ static void engine_reap(engine *g)
 		CURLcode rc = msg->data.result;
 		curl_multi_remove_handle(g->m, msg->easy_handle);
 		sl->busy = 0;
-		g->done++;
-		g->t_last = t;
 		if (g->raw) {
 			curl_off_t tc = 0, ttls = 0;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_CONNECT_TIME_T, &tc);
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_APPCONNECT_TIME_T, &ttls);
-			fprintf(g->raw, "%.3f %.2f %ld %.2f %.2f\n", sl->t0 - g->t_first,
+			fprintf(g->raw, "%.3f %.2f %ld %.2f %.2f\n", sl->t0 - g->q.t_first,
 				(t - sl->t0) * 1e3, rc == CURLE_OK ? st : -(long)rc, tc / 1e3, ttls / 1e3);
 		}
-		if (rc == CURLE_OK && st == 201) {
-			g->accepted++;
-			g->lat[g->nlat++] = t - sl->t0;
-		} else if (g->errors++ < 5) {
+		if (plan_answer(&g->q, t, sl->t0, rc == CURLE_OK && st == 201))
 			fprintf(stderr, "bench_switch: submit: %s, HTTP %ld: %s\n", curl_easy_strerror(rc),
 				st, sl->resp);
-		}
 	}
 }
 
-/* Open every connection (TLS handshake) before timing: one GET /v1/health per slot. */
-static void engine_warm(engine *g)
-{
-	char url[DP_URL_MAX + 32];
-	for (int i = 0; i < g->nslots; i++) {
-		snprintf(url, sizeof url, "%s/v1/health", g->s->sw.url[g->slots[i].inst]);
-		curl_easy_setopt(g->slots[i].h, CURLOPT_URL, url); /* copied by libcurl */
-		curl_easy_setopt(g->slots[i].h, CURLOPT_HTTPGET, 1L);
-		g->slots[i].busy = 1;
-		curl_multi_add_handle(g->m, g->slots[i].h);
-	}
-	int running = 1;
-	while (running) {
-		curl_multi_perform(g->m, &running);
-		if (running)
-			curl_multi_poll(g->m, NULL, 0, 100, NULL);
-	}
-	CURLMsg *msg;
-	int q, bad = 0;
-	while ((msg = curl_multi_info_read(g->m, &q))) {
-		long st = 0;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &st);
-		bad |= msg->data.result != CURLE_OK || st != 200;
-		if (msg->data.result != CURLE_OK)
-			fprintf(stderr, "bench_switch: connect: %s\n", curl_easy_strerror(msg->data.result));
-		curl_multi_remove_handle(g->m, msg->easy_handle);
-	}
-	for (int i = 0; i < g->nslots; i++)
-		g->slots[i].busy = 0;
-	if (bad)
-		die("warm-up GET /v1/health failed", 0);
-}
-
-/*
- * Submit the cables.  rate 0: closed loop (each connection sends its next
- * cable as soon as the previous one is answered).  rate > 0: open loop at
- * that many cables/s (a send that finds every connection busy goes out
- * late, never skipped), until the cables run out or `seconds` passed.
- */
+/* Submit the cables (plan_start says how). */
 static void engine_run(engine *g, double rate, double seconds)
 {
-	int more = 1;
-	double t0 = bench_now();
+	plan_start(&g->q, rate, seconds);
 	for (;;) {
 		double now = bench_now();
-		if (seconds > 0 && now - t0 >= seconds)
-			more = 0;
-		for (int i = 0; more && i < g->nslots; i++) {
-			if (g->slots[i].busy)
-				continue;
-			if (rate > 0 && now < t0 + g->sent / rate)
-				break;
-			(void)slot_start(g, i); /* 0: this device has no cable left */
-		}
-		int running = 0, before = g->done;
+		for (int i = 0; i < g->nslots && plan_due(&g->q, now); i++)
+			if (!g->slots[i].busy)
+				(void)slot_start(g, i); /* 0: this device has no cable left */
+		int running = 0, before = g->q.done;
 		curl_multi_perform(g->m, &running);
 		engine_reap(g);
-		if (g->sent >= g->n)
-			more = 0;
-		if (!more && g->done == g->sent)
+		if (plan_over(&g->q))
 			break;
-		if (g->done != before)
+		if (g->q.done != before)
 			continue; /* free connections: send before sleeping */
-		int ms = 50;
-		if (rate > 0 && more) {
-			double due = t0 + g->sent / rate - bench_now();
-			ms = due <= 0 ? 0 : due < 0.001 ? 1 : (int)(due * 1000);
-		}
-		curl_multi_poll(g->m, NULL, 0, ms, NULL);
+		curl_multi_poll(g->m, NULL, 0, plan_wait_ms(&g->q), NULL);
 	}
 }
 
@@ -667,19 +910,22 @@ static int cmd_load(bstate *s, int nrcpt, int ncables, double seconds, int conns
 			      ncables);
 	fprintf(stderr, "bench_switch: built %d cables to %d device(s) in %.1f s (%zu bytes each)\n",
 		ncables, nrcpt, tb, subs[0].len);
-	engine g;
-	engine_init(&g, s, conns, s->senders, nfrom, subs, ncables, 0);
-	engine_warm(&g);
-	engine_run(&g, 0, seconds);
-	double secs = g.t_last - g.t_first;
-	printf("%s_accepted %d cables\n", label, g.accepted);
-	printf("%s_errors %d\n", label, g.errors);
+	lengine g;
+	le_init(&g, s, conns, s->senders, nfrom, subs, ncables);
+	le_warm(&g);
+	double c0 = bench_cpu_s();
+	le_run(&g, 0, seconds);
+	double cpu = bench_cpu_s() - c0;
+	double secs = g.q.t_last - g.q.t_first;
+	printf("%s_gen_cpu_us %.0f us\n", label, g.q.accepted ? cpu / g.q.accepted * 1e6 : 0);
+	printf("%s_accepted %d cables\n", label, g.q.accepted);
+	printf("%s_errors %d\n", label, g.q.errors);
 	printf("%s_bytes %zu B\n", label, subs[0].len);
 	printf("%s_instances %zu\n", label, s->sw.n);
-	printf("%s_rate %.0f /s\n", label, secs > 0 ? g.accepted / secs : 0);
-	print_lat(label, g.lat, g.nlat);
-	int bad = g.errors != 0;
-	engine_free(&g);
+	printf("%s_rate %.0f /s\n", label, secs > 0 ? g.q.accepted / secs : 0);
+	print_lat(label, g.q.lat, g.q.nlat);
+	int bad = g.q.errors != 0;
+	le_free(&g);
 	free_subs(subs, ncables);
 	free(ids);
 	return bad;
@@ -698,15 +944,15 @@ static int cmd_sends(bstate *s, double rate, double seconds, int conns, const ch
 	int nfrom = s->nsenders - 1 < conns ? s->nsenders - 1 : conns;
 	(void)build_all(s, DP_PREC_ROUTINE, s->recv, 1, s->senders, nfrom, subs, ids, n);
 	engine g;
-	engine_init(&g, s, conns, s->senders, nfrom, subs, n, 1);
+	engine_init(&g, s, conns, s->senders, nfrom, subs, n);
 	if (raw && !(g.raw = fopen(raw, "a")))
 		die(raw, DP_EIO);
 	engine_run(&g, rate, seconds + 30); /* every cable is sent; late ones still count */
 	if (g.raw && fclose(g.raw))
 		die(raw, DP_EIO);
-	printf("%s_accepted %d cables\n", label, g.accepted);
-	printf("%s_errors %d\n", label, g.errors);
-	print_lat(label, g.lat, g.nlat);
+	printf("%s_accepted %d cables\n", label, g.q.accepted);
+	printf("%s_errors %d\n", label, g.q.errors);
+	print_lat(label, g.q.lat, g.q.nlat);
 	engine_free(&g);
 	free_subs(subs, n);
 	free(ids);
@@ -847,13 +1093,13 @@ static int cmd_flash(bstate *s, double rate, double seconds, int fill, double fi
 		if (!subs || !ids)
 			die("out of memory", DP_ENOMEM);
 		build_all(s, DP_PREC_ROUTINE, r0, 1, s->senders, nfrom, subs, ids, n);
-		engine g;
-		engine_init(&g, s, conns, s->senders, nfrom, subs, n, 0);
-		engine_run(&g, 0, fill_secs - (bench_now() - tf));
-		if (g.errors)
+		lengine g;
+		le_init(&g, s, conns, s->senders, nfrom, subs, n);
+		le_run(&g, 0, fill_secs - (bench_now() - tf));
+		if (g.q.errors)
 			die("filling the queue", 0);
-		filled += g.accepted;
-		engine_free(&g);
+		filled += g.q.accepted;
+		le_free(&g);
 		free_subs(subs, n);
 		free(ids);
 	}
@@ -893,9 +1139,9 @@ static int cmd_flash(bstate *s, double rate, double seconds, int fill, double fi
 		free(it);
 		dp_client_free(c);
 	}
-	engine g;
-	engine_init(&g, s, conns, s->senders, nfrom, subs, nflood, 0);
-	engine_warm(&g);
+	lengine g;
+	le_init(&g, s, conns, s->senders, nfrom, subs, nflood);
+	le_warm(&g);
 	pthread_t tw, ts;
 	flash_sender fs = {&x, fsubs, seconds, 0, 0};
 	if (pthread_create(&tw, NULL, waiter_thread, &x))
@@ -904,7 +1150,9 @@ static int cmd_flash(bstate *s, double rate, double seconds, int fill, double fi
 	nanosleep(&settle, NULL);
 	if (pthread_create(&ts, NULL, sender_thread, &fs))
 		die("pthread_create", 0);
-	engine_run(&g, rate, seconds);
+	double c0 = bench_cpu_s(); /* the FLASH sender's and waiter's CPU counts too: they run beside */
+	le_run(&g, rate, seconds);
+	double cpu = bench_cpu_s() - c0;
 	pthread_join(ts, NULL);
 	/* wake the waiter's long-poll with one last FLASH so it sees stop */
 	pthread_mutex_lock(&x.mu);
@@ -920,14 +1168,15 @@ static int cmd_flash(bstate *s, double rate, double seconds, int fill, double fi
 	}
 	pthread_join(tw, NULL);
 
-	double secs = g.t_last - g.t_first;
+	double secs = g.q.t_last - g.q.t_first;
 	printf("%s_flood_target %.0f /s\n", label, rate);
-	printf("%s_flood_rate %.0f /s\n", label, secs > 0 ? g.accepted / secs : 0);
-	printf("%s_flood_accepted %d cables\n", label, g.accepted);
-	printf("%s_flood_errors %d\n", label, g.errors);
+	printf("%s_flood_rate %.0f /s\n", label, secs > 0 ? g.q.accepted / secs : 0);
+	printf("%s_flood_accepted %d cables\n", label, g.q.accepted);
+	printf("%s_flood_errors %d\n", label, g.q.errors);
+	printf("%s_flood_gen_cpu_us %.0f us\n", label, g.q.accepted ? cpu / g.q.accepted * 1e6 : 0);
 	char fl[128];
 	snprintf(fl, sizeof fl, "%s_flood", label);
-	print_lat(fl, g.lat, g.nlat);
+	print_lat(fl, g.q.lat, g.q.nlat);
 	double *lat = calloc((size_t)nflash + 1, sizeof *lat);
 	int nl = 0;
 	for (int i = 0; i < fs.sent; i++)
@@ -943,9 +1192,9 @@ static int cmd_flash(bstate *s, double rate, double seconds, int fill, double fi
 			die(raw, DP_EIO);
 	}
 	print_lat(label, lat, nl);
-	int bad = g.errors || fs.lost || x.err || !fs.sent;
+	int bad = g.q.errors || fs.lost || x.err || !fs.sent;
 	free(lat);
-	engine_free(&g);
+	le_free(&g);
 	free_subs(subs, nflood);
 	free(ids);
 	for (int i = 0; i <= nflash; i++)

@@ -75,23 +75,16 @@ stop() {
 	wait "$PID" 2>/dev/null || true
 	PID=
 }
-cpu() { # CPU ticks of denpod's processes (the signer and the network process)
-	local p t=0
-	for p in "$PID" $(pgrep -P "$PID"); do
-		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
 
 # one DENPOD: prints "conns/s p50 p99 denpod_us client_us errors"
 one() {
 	run "$1"
 	sleep 0.5
 	local c0 c1 tick
-	c0=$(cpu)
+	c0=$(denpod_cpu "$PID")
 	timeout $((SECS + 60)) "$C" load "$T/b" --seconds "$SECS" --conns "$CONNS" --devices "$DEVICES" \
 		--path "$PATH_" --client "$CLIENT" --label c >"$T/one.txt" 2>"$T/err.txt" || { cat "$T/err.txt" >&2; exit 1; }
-	c1=$(cpu)
+	c1=$(denpod_cpu "$PID")
 	tick=$(getconf CLK_TCK)
 	stop
 	echo "$(val c_conns_per_s "$T/one.txt") $(val c_p50 "$T/one.txt") $(val c_p99 "$T/one.txt")" \

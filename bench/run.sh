@@ -4,6 +4,7 @@
 #   bench/run.sh            (env: BUILD=build, RUNS=3, CONNS=32, QUEUE=100000,
 #                                 FLASH_SECONDS=10, LOAD_SECONDS=10, DENPOD=$BUILD/denpod,
 #                                 FLASH_LOAD=0.8 (the flood beside the FLASH: share of r1),
+#                                 BENCH_SWITCH=$BUILD/bench/bench_switch (the load generator),
 #                                 DENPOD_CONF="key=value\n..." appended to denpod.conf)
 #   STORE=postgresql bench/run.sh
 #                           (the same switch on SQLite, then on PostgreSQL with one
@@ -45,11 +46,11 @@ FLASH_SECONDS=${FLASH_SECONDS:-10}
 LOAD_SECONDS=${LOAD_SECONDS:-10}
 FILL_SECONDS=${FILL_SECONDS:-60} # at most this long deepening the queue before each FLASH run
 FLASH_LOAD=${FLASH_LOAD:-0.8}    # the ROUTINE flood during the FLASH runs: this share of the r1 median
-B=$BUILD/bench/bench_switch
+B=${BENCH_SWITCH:-$BUILD/bench/bench_switch} # another load generator may drive the run (bench/gen_cost.sh)
 DENPOD=${DENPOD:-$BUILD/denpod} # another daemon binary may be compared against the same run
 
 mkdir -p "$BUILD/bench" # the Makefile's link rule does not create it
-make -s BUILD="$BUILD" "$BUILD/denpod" "$BUILD/bench/bench_baseline" "$B" >/dev/null
+make -s BUILD="$BUILD" "$BUILD/denpod" "$BUILD/bench/bench_baseline" "$BUILD/bench/bench_switch" >/dev/null
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/denpo-bench.XXXXXX")
 PID="" PID2="" PGDIR=""

@@ -10,7 +10,16 @@
 #   denpod init of SWITCH_DIR listening on 127.0.0.1:PORT with the addresses
 #   URLS (comma-separated), the devices' keys and answers in BENCH_DIR.
 #   Output of the commands goes nowhere; a failure ends the script (set -e).
+# denpod_cpu PID: CPU ticks (CLK_TCK a second) of the denpod PID and its children (the signer
+# and the network process)
 # port_free PORT: nothing listens on 127.0.0.1:PORT; free_port: such a port, at random
+denpod_cpu() {
+	local p t=0
+	for p in "$1" $(pgrep -P "$1"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
 	local p
