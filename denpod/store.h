@@ -464,22 +464,24 @@ int dps_log_lease(dps_store *s, const char *holder, int64_t ms, int *held) DP_WU
  * renewal, not after the expiry).  SQLite: nothing.  DP_ESTORE. */
 int dps_log_lease_release(dps_store *s, const char *holder) DP_WUR;
 /*
- * The durability barrier (docs/several-switches.md §4): returns DP_OK once
- * every commit this connection could see before the call is as durable as a
- * commit with synchronous_commit=on: on PostgreSQL with a synchronous
- * standby, flushed on the standby, so that a promotion keeps it.  (A commit
- * made with synchronous_commit off, as the log's own connection makes them,
- * or whose wait for the standby was cancelled, is visible on the primary
- * before the standby has it; one still waiting is not visible.)  It commits
- * a write of its own, a logical-decoding message (no row, no lock, no
- * privilege), whose commit record lies after theirs in the WAL and waits
- * for the standby to flush up to it, whatever this session's setting.
- * Outside a transaction; blocks while the synchronous standby is away, as
- * every writer's commit does.  SQLite: nothing (one process serves the
- * file, nothing fails over).  DP_ESTORE: nothing is known (the connection
+ * The latest checkpoint, as dps_log_latest, once it is as durable as a
+ * commit with synchronous_commit=on (docs/several-switches.md §4): on
+ * PostgreSQL with a synchronous standby, flushed on the standby, so that a
+ * promotion keeps it.  (A commit made with synchronous_commit off, as the
+ * log's own connection makes them, or whose wait for the standby was
+ * cancelled, is visible on the primary before the standby has it; one still
+ * waiting is not visible.)  The checkpoint is read and a write of its own --
+ * a logical-decoding message (no row, no lock, no privilege) -- made in one
+ * statement, whose commit record lies after the checkpoint's in the WAL and
+ * waits for the standby to flush up to it, whatever this session's
+ * setting; what it returns is what that wait covered, never a checkpoint
+ * read on an earlier connection.  Outside a transaction; blocks while the
+ * synchronous standby is away, as every writer's commit does.  SQLite:
+ * dps_log_latest (one process serves the file, nothing fails over).
+ * DP_ENOTFOUND: no checkpoint; DP_ESTORE: nothing is known (the connection
  * was lost meanwhile); DP_EINVAL inside a transaction.
  */
-int dps_durable_barrier(dps_store *s) DP_WUR;
+int dps_log_latest_durable(dps_store *s, dps_checkpoint *c) DP_WUR;
 /* The checkpoint of the smallest size > after (after = -1: the first); DP_ENOTFOUND. */
 int dps_log_checkpoint_next(dps_store *s, int64_t after, dps_checkpoint *c) DP_WUR;
 

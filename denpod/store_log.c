@@ -374,27 +374,34 @@ int dps_log_lease_release(dps_store *s, const char *holder)
 	return dpdb_run(st);
 }
 
-int dps_durable_barrier(dps_store *s)
+int dps_log_latest_durable(dps_store *s, dps_checkpoint *c)
 {
 	if (s->in_txn)
 		return DP_EINVAL;
 	if (dpdb_kind(s->db) != DPDB_PG)
-		return DP_OK;
+		return dps_log_latest(s, c);
 	/*
-	 * PostgreSQL 15 (xact.c RecordTransactionCommit) waits for the
-	 * synchronous standby (SyncRepWaitForLSN, up to the end of the commit
-	 * record) only for a transaction that has an xid and wrote WAL, and only
-	 * under synchronous_commit > local: a transactional message assigns the
-	 * xid and writes the WAL (pg_current_xact_id() alone would not wait), and
+	 * One statement, so one connection and one snapshot: the checkpoint it
+	 * returns is one its own commit covers.  PostgreSQL 15 (xact.c
+	 * RecordTransactionCommit) waits for the synchronous standby
+	 * (SyncRepWaitForLSN, up to the end of the commit record) only for a
+	 * transaction that has an xid and wrote WAL, and only under
+	 * synchronous_commit > local: a transactional message assigns the xid and
+	 * writes the WAL (pg_current_xact_id() alone would not wait), and
 	 * set_config(..., true) raises the setting for this statement's implicit
 	 * transaction only, over the log connection's `off` (dps_relax_sync), as
-	 * far as `on`, which is what a promotion needs (flushed there; the site's
-	 * remote_apply adds visibility on the standby, nothing for a failover).
+	 * far as `on`, which is what a promotion needs.  The function calls sit in
+	 * a subquery of their own (volatile: never pulled up, evaluated once), not
+	 * in the select list, where a plan could evaluate them for every row.
 	 * Nothing is stored: a message is WAL only, read by no one unless a
-	 * logical decoding slot asks for prefix "denpo".
+	 * logical decoding slot asks for prefix "denpo".  No checkpoint: no
+	 * barrier either (nothing to keep).
 	 */
-	return dpdb_run(dpdb_prepare(s->db, "SELECT set_config('synchronous_commit', 'on', true), "
-					    "CAST(pg_logical_emit_message(true, 'denpo', 'durable barrier') AS TEXT)"));
+	return dps_row1(dpdb_prepare(s->db, "SELECT c.size,c.root,c.t,c.note FROM (SELECT " CP_COLS
+					    " FROM log_checkpoints ORDER BY size DESC LIMIT 1) c CROSS JOIN "
+					    "(SELECT set_config('synchronous_commit', 'on', true) AS a, "
+					    "pg_logical_emit_message(true, 'denpo', 'durable barrier') AS b) d"),
+			checkpoint_row, c);
 }
 
 /* ---- the officer index (store.h dps_offidx_*) ---- */

@@ -291,7 +291,7 @@ struct dpl_log {
 	 */
 	int loaded;
 	int ready;  /* opened and checked: dpl_close signs what is left */
-	int closing; /* in dpl_close: nothing is published any more (publish) */
+	int closing; /* under mu: in dpl_close, nothing is published any more (publish_durable) */
 	/* the thread and what it shares, under mu */
 	pthread_t th;
 	int started;
@@ -301,7 +301,8 @@ struct dpl_log {
 	uint64_t kick_at; /* ms: the first kick the next round serves (0: none) */
 	uint64_t round_ok; /* ms: the end of the last round that succeeded (dpl_start: its time) */
 	int stopped;       /* the thread stopped on a fork (failed, as the loop may read it) */
-	dps_checkpoint pub; /* what answers carry (size 0: nothing yet; written by publish only) */
+	dps_checkpoint pub; /* what answers carry (size 0: nothing yet; written by publish_durable only) */
+	int have_pub;       /* pub was published (an empty log's checkpoint has size 0 too) */
 	/* the signing lease (signer thread, or the opener before it starts) */
 	char holder[33];      /* this instance's name in log_lease: random, made at dpl_open */
 	uint64_t lease_asked; /* ms: the last renewal asked (0: never) */
@@ -644,49 +645,79 @@ int dpl_pub_next(const dps_checkpoint *served, const dps_checkpoint *db)
 }
 
 /*
- * c, the database's latest checkpoint as read before the call, becomes what
- * answers carry once the barrier says a failover keeps it (docs/
- * several-switches.md §4).  The signer commits checkpoints with
- * synchronous_commit off (dps_relax_sync), so one is visible on the primary,
+ * What answers carry becomes the database's latest checkpoint once a
+ * failover keeps it (dps_log_latest_durable; docs/several-switches.md §4),
+ * *d: that checkpoint; DP_ENOTFOUND, or CLOSING once dpl_close began.  The
+ * signer commits checkpoints with synchronous_commit off (dps_relax_sync), so one is visible on the primary,
  * to this instance and to followers, before the standby has it; a device
  * that verified one a promotion lost is refused ("log_size ... is beyond the
  * latest checkpoint") until the log grows past it again, and sees a fork if
- * the entries under it were lost too.  If the database went back
- * (dpl_pub_next), the database's is served, and said once: keeping the lost
- * one would refuse every device that asks from the log as it is.  Nothing is
- * published once dpl_close began: nobody reads it after, and the barrier
- * would hold the stop up while the standby is away.
+ * the entries under it were lost too.  What is published is what the
+ * barrier covered, read in the same statement: never a checkpoint read
+ * earlier, perhaps on a connection to a primary since lost.  If the
+ * database went back (dpl_pub_next), the database's is served, and said
+ * once: keeping the lost one would refuse every device that asks from the
+ * log as it is.  Nothing is published once dpl_close began: nobody reads it
+ * after, and a barrier not yet begun would hold the stop up while the
+ * standby is away (one already waiting does: docs).
  */
-static int publish(dpl_log *l, const dps_checkpoint *c)
+#define CLOSING 2 /* publish_durable: dpl_close began, nothing published */
+
+static int publish_durable(dpl_log *l, dps_checkpoint *d)
 {
-	if (l->closing)
-		return DP_OK;
-	int r = dps_durable_barrier(l->s);
+	pthread_mutex_lock(&l->mu);
+	int closing = l->closing;
+	pthread_mutex_unlock(&l->mu);
+	if (closing)
+		return CLOSING;
+	int r = dps_log_latest_durable(l->s, d);
 	if (r)
 		return r;
 	pthread_mutex_lock(&l->mu);
 	dps_checkpoint was = l->pub; /* written by this thread only: read again for the message */
-	int next = dpl_pub_next(&was, c);
-	if (next != DPL_PUB_KEEP)
-		l->pub = *c;
+	int had = l->have_pub;
+	int next = had ? dpl_pub_next(&was, d) : DPL_PUB_AHEAD;
+	if (next != DPL_PUB_KEEP && !l->closing) {
+		l->pub = *d;
+		l->have_pub = 1;
+	}
 	pthread_mutex_unlock(&l->mu);
-	if (next == DPL_PUB_BACK && was.size > c->size)
+	if (next == DPL_PUB_BACK && was.size > d->size)
 		dpd_say("denpod: log: the database's latest checkpoint (size %llu) is older than the one "
 			"served (size %llu): a failover lost the checkpoint of %llu entr%s that "
 			"devices may have verified; serving the database's (docs/several-switches.md "
-			"§4)", (unsigned long long)c->size, (unsigned long long)was.size,
-			(unsigned long long)(was.size - c->size), was.size - c->size == 1 ? "y" : "ies");
+			"§4)", (unsigned long long)d->size, (unsigned long long)was.size,
+			(unsigned long long)(was.size - d->size), was.size - d->size == 1 ? "y" : "ies");
 	else if (next == DPL_PUB_BACK)
 		dpd_say("denpod: log: the database's latest checkpoint (size %llu) has another root than "
 			"the one served at that size: a failover lost what was served; serving the "
-			"database's (docs/several-switches.md §4)", (unsigned long long)c->size);
+			"database's (docs/several-switches.md §4)", (unsigned long long)d->size);
 	return DP_OK;
 }
 
-/* The signer: its stored latest checkpoint (cp), published (publish) once. */
+/*
+ * The signer: its stored latest checkpoint (cp) published once.  What the
+ * barrier covered is published, and if that is not cp -- the database is
+ * not where this signer believes (a failover lost cp while the barrier
+ * could not run, and a new connection reached the promoted standby) -- the
+ * tree is read again (reload) before anything more is signed.
+ */
 static int publish_cp(dpl_log *l)
 {
-	int r = l->have_cp && l->cp_unpub ? publish(l, &l->cp) : DP_OK;
+	if (!l->have_cp || !l->cp_unpub)
+		return DP_OK;
+	dps_checkpoint d;
+	int r = publish_durable(l, &d);
+	if (r == CLOSING)
+		return DP_OK;
+	if (r == DP_ENOTFOUND || (!r && (d.size != l->cp.size || memcmp(d.root, l->cp.root, sizeof d.root)))) {
+		dpd_say("denpod: log: the database's latest checkpoint is not the one this instance "
+			"signed last (size %llu): reading the log again before signing on",
+			(unsigned long long)l->cp.size);
+		l->loaded = 0;
+		l->cp_unpub = 0;
+		return r ? DP_ESTORE : DP_OK;
+	}
 	if (!r)
 		l->cp_unpub = 0;
 	return r;
@@ -695,7 +726,7 @@ static int publish_cp(dpl_log *l)
 /* Not the signer: the latest checkpoint the holder stored is the one answers carry. */
 static int follow(dpl_log *l)
 {
-	dps_checkpoint c;
+	dps_checkpoint c, d;
 	/* a cp loaded at the start is stale once the holder signs on: never published */
 	l->cp_unpub = 0;
 	int r = dps_log_latest(l->s, &c);
@@ -704,7 +735,10 @@ static int follow(dpl_log *l)
 	if (r)
 		return r;
 	/* the barrier only when there is something new: an idle round writes nothing */
-	return dpl_pub_next(&l->pub, &c) == DPL_PUB_KEEP ? DP_OK : publish(l, &c);
+	if (l->have_pub && dpl_pub_next(&l->pub, &c) == DPL_PUB_KEEP)
+		return DP_OK;
+	r = publish_durable(l, &d);
+	return r == DP_ENOTFOUND || r == CLOSING ? DP_OK : r;
 }
 
 /*
@@ -1098,6 +1132,9 @@ void dpl_close(dpl_log *l)
 {
 	if (!l)
 		return;
+	pthread_mutex_lock(&l->mu);
+	l->closing = 1; /* before the join: a round not yet in its barrier skips it */
+	pthread_mutex_unlock(&l->mu);
 	if (l->started) {
 		pthread_mutex_lock(&l->mu);
 		l->quit = 1;
@@ -1107,7 +1144,6 @@ void dpl_close(dpl_log *l)
 		l->started = 0;
 	}
 	/* what the last batches appended gets its checkpoint before we go */
-	l->closing = 1;
 	uint64_t n = DPL_ROUND_MAX;
 	int r = DP_OK;
 	while (l->ready && !r && n == DPL_ROUND_MAX)

@@ -119,7 +119,7 @@ void dpl_close(dpl_log *l);
 void dpl_signer_state(dpl_log *l, int64_t *ago_ms, int *failed);
 /*
  * The checkpoint answers carry (thread-safe): the latest signed one once the
- * database says a failover keeps it (store.h dps_durable_barrier; size 0:
+ * database says a failover keeps it (store.h dps_log_latest_durable; size 0:
  * none yet).  It may go back: after a failover that lost checkpoints, the
  * database's latest (dpl_pub_next).
  */
