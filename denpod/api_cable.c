@@ -294,7 +294,7 @@ void dpd_post_cable(const dpd_call *call)
 	j->job.ft_n[4] = urgent;
 #endif
 	if (urgent)
-		dpd_pool_submit_urgent(srv->pool, &j->job);
+		dpd_pool_submit_urgent(srv->pool, &j->job, n);
 	else
 		dpd_pool_submit(srv->pool, &j->job);
 }

@@ -24,6 +24,7 @@ struct dpd_pool {
 	pthread_cond_t todo_cv; /* a job queued, or quit */
 	pthread_cond_t idle_cv; /* a job finished (the drain waits for none in flight) */
 	dpd_job *todo, **todo_tail;
+	dpd_job **urgent_tail; /* after the last urgent job at todo's head (&todo: none): urgent in order */
 	dpd_job *done, **done_tail;
 	unsigned busy; /* jobs a worker is working on */
 	unsigned idle; /* workers waiting on todo_cv: a submission wakes one only if one waits */
@@ -61,6 +62,8 @@ static void *worker_main(void *arg)
 		p->todo = j->next;
 		if (!p->todo)
 			p->todo_tail = &p->todo;
+		if (p->urgent_tail == &j->next)
+			p->urgent_tail = &p->todo; /* the last urgent one taken */
 		p->busy++;
 #if DPD_FT_ON
 		p->ft_todo--;
@@ -123,6 +126,7 @@ int dpd_pool_new(dpd_pool **out, struct event_base *base, unsigned threads, int 
 	if (!p)
 		return DP_ENOMEM;
 	p->todo_tail = &p->todo;
+	p->urgent_tail = &p->todo;
 	p->done_tail = &p->done;
 	if (pthread_mutex_init(&p->mu, NULL)) {
 		free(p);
@@ -186,19 +190,20 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void dpd_pool_submit_urgent(dpd_pool *p, dpd_job *j)
+void dpd_pool_submit_urgent(dpd_pool *p, dpd_job *j, size_t bytes)
 {
 	if (!p || !p->nthreads) {
 		dpd_pool_submit(p, j);
 		return;
 	}
-	/* the budget: a token bucket, filled at DPD_POOL_URGENT_RATE a second */
+	/* the budget: a token bucket, filled at DPD_POOL_URGENT_RATE a second; a large job is
+	 * never run here (hashing 64 MiB would hold every connection up for tens of ms) */
 	int64_t t = now_ns();
 	p->urgent_tokens += (double)(t - p->urgent_ns) * DPD_POOL_URGENT_RATE / 1e9;
 	if (p->urgent_tokens > DPD_POOL_URGENT_BURST)
 		p->urgent_tokens = DPD_POOL_URGENT_BURST;
 	p->urgent_ns = t;
-	if (p->urgent_tokens >= 1) {
+	if (bytes <= DPD_POOL_URGENT_BYTES && p->urgent_tokens >= 1) {
 		p->urgent_tokens -= 1;
 		dpd_pool_submit(NULL, j); /* work then done, here */
 		return;
@@ -209,8 +214,11 @@ void dpd_pool_submit_urgent(dpd_pool *p, dpd_job *j)
 	j->ft_n[0] = 0;
 	p->ft_todo++;
 #endif
-	j->next = p->todo;
-	p->todo = j;
+	/* after the urgent ones queued before it (first come, first served among them), ahead of
+	 * every other: a stream of false claims past the budget cannot push a real FLASH back */
+	j->next = *p->urgent_tail;
+	*p->urgent_tail = j;
+	p->urgent_tail = &j->next;
 	if (!j->next)
 		p->todo_tail = &j->next;
 	if (p->idle)

@@ -56,16 +56,19 @@ int dpd_pool_new(dpd_pool **out, struct event_base *base, unsigned threads, int 
 void dpd_pool_submit(dpd_pool *p, dpd_job *j);
 /*
  * Loop thread: a job whose answer is urgent (a submission that claims to
- * be a FLASH, api_cable.c): its work and done hooks run now, on the loop,
- * sparing it the queue, a worker's wake-up and the loop's; past a budget
- * (DPD_POOL_URGENT_RATE a second, a burst of DPD_POOL_URGENT_BURST) it
- * goes to the head of the queue instead.  The claim is unchecked (the job
- * itself checks it): a false one buys its sender order, and of the loop's
- * time no more than the budget.
+ * be a FLASH, api_cable.c) of bytes bytes: its work and done hooks run
+ * now, on the loop, sparing it the queue, a worker's wake-up and the
+ * loop's; past a budget (DPD_POOL_URGENT_RATE a second, a burst of
+ * DPD_POOL_URGENT_BURST), or larger than DPD_POOL_URGENT_BYTES, it goes to
+ * the queue behind the urgent jobs already there and ahead of every other
+ * instead.  The claim is unchecked (the job itself checks it): a false one
+ * buys its sender order, and of the loop's time no more than the budget's
+ * count of jobs of at most DPD_POOL_URGENT_BYTES.
  */
-void dpd_pool_submit_urgent(dpd_pool *p, dpd_job *j);
+void dpd_pool_submit_urgent(dpd_pool *p, dpd_job *j, size_t bytes);
 #define DPD_POOL_URGENT_RATE 200
 #define DPD_POOL_URGENT_BURST 20
+#define DPD_POOL_URGENT_BYTES (256 * 1024)
 /* Loop thread: wait for every job queued so far and run its done hook (shutdown). */
 void dpd_pool_drain(dpd_pool *p);
 /*

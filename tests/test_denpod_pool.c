@@ -63,7 +63,7 @@ static void job_done(dpd_job *jb)
 	free(j);
 }
 
-static void submit_how(dpd_pool *p, unsigned in, int inline_ok, int urgent)
+static void submit_how(dpd_pool *p, unsigned in, int inline_ok, int urgent, size_t bytes)
 {
 	struct job *j = calloc(1, sizeof *j);
 	if (!j)
@@ -73,14 +73,14 @@ static void submit_how(dpd_pool *p, unsigned in, int inline_ok, int urgent)
 	j->in = in;
 	j->inline_ok = inline_ok;
 	if (urgent)
-		dpd_pool_submit_urgent(p, &j->job);
+		dpd_pool_submit_urgent(p, &j->job, bytes);
 	else
 		dpd_pool_submit(p, &j->job);
 }
 
 static void submit(dpd_pool *p, unsigned in, int inline_ok)
 {
-	submit_how(p, in, inline_ok, 0);
+	submit_how(p, in, inline_ok, 0, 0);
 }
 
 static void tick(evutil_socket_t fd, short what, void *arg) {}
@@ -140,9 +140,15 @@ int main(void)
 	 * of the jobs queued before it (taken first when the gate opens).
 	 */
 	CHECK(dpd_pool_new(&p, base, 1, 0) == DP_OK && p != NULL);
+	/* with the whole budget left, a large urgent job is still the worker's, not the caller's */
+	reset();
+	submit_how(p, 999, 0, 1, DPD_POOL_URGENT_BYTES + 1);
+	CHECKF(n_done == 0, "a large urgent job ran in the caller");
+	dpd_pool_drain(p);
+	CHECK(n_done == 1 && !bad_work_thread && !bad_order);
 	reset();
 	for (unsigned i = 0; i < DPD_POOL_URGENT_BURST; i++) {
-		submit_how(p, i, 1, 1);
+		submit_how(p, i, 1, 1, 4096);
 		CHECKF(n_done == (int)i + 1, "urgent job %u done in the caller: %d done", i, n_done);
 	}
 	CHECK(n_order == 0 && !bad_order);
@@ -164,26 +170,32 @@ int main(void)
 	/* urgent ones until one is queued (the budget refilled meanwhile is spent in the caller) */
 	unsigned u = 3;
 	for (int before = n_done; u < 3 + 10 * DPD_POOL_URGENT_BURST; u++, before = n_done) {
-		submit_how(p, u, 1, 1);
+		submit_how(p, u, 1, 1, 4096);
 		if (n_done == before)
 			break;
 	}
 	int inline_done = n_done;
 	CHECKF(u < 3 + 10 * DPD_POOL_URGENT_BURST, "no urgent job queued past the budget");
+	/* a large urgent job is never run in the caller; it queues behind the urgent one before it */
+	int before_big = n_done;
+	submit_how(p, 1000, 1, 1, DPD_POOL_URGENT_BYTES + 1);
+	CHECKF(n_done == before_big, "a large urgent job ran in the caller");
 	pthread_mutex_lock(&order_mu);
 	gate_open = 1;
 	pthread_cond_broadcast(&gate_cv);
 	pthread_mutex_unlock(&order_mu);
 	dpd_pool_drain(p);
-	CHECKF(n_done == inline_done + 4, "%d of %d done", n_done, inline_done + 4);
-	CHECKF(n_order == 4 && order[0] == GATE && order[1] == u && order[2] == 1 && order[3] == 2,
-	       "taken in the order %u %u %u %u (urgent: %u)", order[0], order[1], order[2], order[3], u);
+	CHECKF(n_done == inline_done + 5, "%d of %d done", n_done, inline_done + 5);
+	CHECKF(n_order == 5 && order[0] == GATE && order[1] == u && order[2] == 1000 && order[3] == 1 &&
+		       order[4] == 2,
+	       "taken in the order %u %u %u %u %u (urgent: %u, 1000)", order[0], order[1], order[2], order[3],
+	       order[4], u);
 	CHECK(!bad_work_thread && !bad_done_thread && !bad_order);
 	dpd_pool_free(p);
 	/* no threads: an urgent job too at once, in the caller */
 	CHECK(dpd_pool_new(&p, base, 0, 0) == DP_OK && p != NULL);
 	reset();
-	submit_how(p, 5, 1, 1);
+	submit_how(p, 5, 1, 1, 4096);
 	CHECK(n_done == 1 && !bad_order);
 	dpd_pool_free(p);
 
