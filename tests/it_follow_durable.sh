@@ -7,9 +7,10 @@
 # standby is away is visible on the primary at once, though the standby
 # lacks it and a promotion would lose it.  Through the real programs:
 #  (1) both instances serve the database's latest checkpoint (size N);
-#  (2) an admin entry is committed (on the standby too) while A's network
-#      process, where the signer thread runs, is stopped (SIGSTOP); then the
-#      standby is stopped and A let go: A signs N+1, visible on the primary;
+#  (2) an admin entry is committed (on the standby too) while A's and B's
+#      network processes, where the signer threads run, are stopped
+#      (SIGSTOP); then the standby is stopped and both let go: the lease's
+#      holder signs N+1, visible on the primary;
 #  (3) for 3 s neither A nor B serves N+1 (GET /v1/log/checkpoint of a
 #      device: the checkpoint every answer's proofs are against, dpl_latest);
 #      before the fix, both served it at once;
@@ -29,13 +30,26 @@ unset DENPO_TEST_PG DENPO_TEST_PG_DIR
 t_workdir
 export DENPOD_DATA="$T/sw"
 PB=$(free_port)
-PIDB= NETA= SDIR= PDIR=
+PIDB= NETA= NETB= SDIR= PDIR= STANDBY_DOWN=
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 standby_ctl() { as_pg "$PG_BIN/pg_ctl" -D "$SDIR/data" -l "$SDIR/log" -w -t 30 "$@" >/dev/null 2>&1; }
 cleanup() {
+	# An abort between (2) and (4) leaves a network process stopped, or a daemon
+	# in a commit that waits for the absent standby: neither would end on SIGTERM,
+	# and the `wait` below would hang.  So: let them run, bring the standby back,
+	# and SIGKILL whatever has not stopped 10 s after SIGTERM.
 	[ -n "$NETA" ] && kill -CONT "$NETA" 2>/dev/null
-	[ -n "$PIDB" ] && kill "$PIDB" 2>/dev/null
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null
+	[ -n "$NETB" ] && kill -CONT "$NETB" 2>/dev/null
+	[ -n "$STANDBY_DOWN" ] && standby_ctl start
+	local p left
+	for p in $PIDB $PID; do kill "$p" 2>/dev/null; done
+	for _ in $(seq 100); do
+		left=
+		for p in $PIDB $PID; do kill -0 "$p" 2>/dev/null && left=1; done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	[ -n "$left" ] && for p in $PIDB $PID $NETA $NETB; do kill -KILL "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	# the standby first: the primary's fast stop then waits for no one
 	[ -n "$SDIR" ] && "$ROOT/scripts/pg-tmp" stop "$SDIR" 2>/dev/null
@@ -72,9 +86,11 @@ PIDB=$!
 for _ in $(seq 100); do grep -q listening "$T/runb.log" && break; sleep 0.1; done
 grep -q listening "$T/runb.log" || fail_setup "instance B did not start: $(tail -n 3 "$T/runb.log")"
 check "B follows: A holds the signing lease" grep -q "another instance holds the signing lease" "$T/runb.log"
-# A's network process: it runs the signer thread (the parent holds the key)
+# A's and B's network processes: they run the signer threads (the parents hold the keys)
 NETA=$(pgrep -P "$PID" | head -n 1)
 [ -n "$NETA" ] || fail_setup "A's network process"
+NETB=$(pgrep -P "$PIDB" | head -n 1)
+[ -n "$NETB" ] || fail_setup "B's network process"
 
 dbsize() { q "SELECT coalesce(max(size), 0) FROM log_checkpoints"; }
 entries() { q "SELECT count(*) FROM log_entries"; }
@@ -97,16 +113,20 @@ both_serve "$N"
 check "A and B serve checkpoint $N (A: $(served "$PORT"), B: $(served "$PB"))" both_serve "$N"
 
 # ---- (2) an entry on both servers; its checkpoint signed while the standby is away ----
-kill -STOP "$NETA"
+# Both signers are stopped, not A's alone: if the add and the standby's stop take longer than
+# A's lease (slow, loaded machine), B would take it over and sign N+1 while the standby still
+# has everything, and then rightly serve it in (3).  Either may sign once both run again.
+kill -STOP "$NETA" "$NETB"
 D post add OSAKA >"$T/add.out" 2>&1
 rc=$?
-check "an admin entry committed while A's signer is stopped (exit $rc)" [ "$rc" = 0 ]
+check "an admin entry committed while the signers are stopped (exit $rc)" [ "$rc" = 0 ]
 check "... on the standby too (it waited for it): $(entries) entries" [ "$(entries)" = $((N + 1)) ]
+STANDBY_DOWN=1
 standby_ctl -m fast stop
 check "the standby stopped" not standby_ctl status
-kill -CONT "$NETA"
+kill -CONT "$NETA" "$NETB"
 for _ in $(seq 100); do [ "$(dbsize)" = $((N + 1)) ] && break; sleep 0.1; done
-check "A signed checkpoint $((N + 1)): visible on the primary though the standby lacks it ($(dbsize))" \
+check "the lease's holder signed checkpoint $((N + 1)): visible on the primary though the standby lacks it ($(dbsize))" \
 	[ "$(dbsize)" = $((N + 1)) ]
 
 # ---- (3) neither serves it while a promotion would lose it ----
@@ -121,20 +141,37 @@ check "for 3 s A and B still serve $N, not the checkpoint the standby lacks${bad
 # ---- (4) the standby back: both move on ----
 standby_ctl start
 check "the standby started again" standby_ctl status
+STANDBY_DOWN=
 both_serve $((N + 1))
 check "once the standby has it, A and B serve $((N + 1)) (A: $(served "$PORT"), B: $(served "$PB"))" \
 	both_serve $((N + 1))
 # ---- (5) the database went back (as a failover that lost a checkpoint leaves it): the follower follows ----
 # While the standby was away the holder's thread waited in the barrier and renewed nothing: its
 # lease may have run out and B taken over (harmless, docs/several-switches.md §3).  The follower
-# now is the instance whose last word on the lease is that another holds it.
-sleep 1.5
-if grep -h "signing lease" "$T/run.log" | tail -n 1 | grep -q "another instance holds"; then
-	FP=$PORT FN=A FLOG=$T/run.log
+# now is the instance whose last word on the lease is that another holds it, once both
+# instances' last words agree (one says another holds it, the other that it took it over or,
+# having held it from its start, nothing), the same for two looks 0.5 s apart: a holder whose
+# lease ran out while it waited learns that B took over only at its next renewal.
+# lease_word LOG: follows or holds, by the instance's last line on the lease
+lease_word() {
+	grep -hE "another instance holds the signing lease|took over the signing lease" "$1" |
+		tail -n 1 | grep -q "another instance holds" && echo follows || echo holds
+}
+FN= prev=
+for _ in $(seq 20); do
+	now="$(lease_word "$T/run.log") $(lease_word "$T/runb.log")"
+	[ "$now" = "$prev" ] && case $now in "follows holds") FN=A ;; "holds follows") FN=B ;; esac
+	[ -n "$FN" ] && break
+	prev=$now
+	sleep 0.5
+done
+check "A and B agree which of them holds the signing lease (A, B: $now)" [ -n "$FN" ]
+if [ "$FN" = A ]; then
+	FP=$PORT FLOG=$T/run.log
 else
-	FP=$PB FN=B FLOG=$T/runb.log
+	FP=$PB FLOG=$T/runb.log
 fi
-echo "the instance that follows now: $FN"
+echo "the instance that follows now: ${FN:-B}"
 q "DELETE FROM log_checkpoints WHERE size = $((N + 1))" >/dev/null
 for _ in $(seq 50); do [ "$(served "$FP")" = "$N" ] && break; sleep 0.1; done
 check "the database's latest is $N again: $FN (following) serves it, not the one the log no longer has ($(served "$FP"))" \

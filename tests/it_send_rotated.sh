@@ -14,9 +14,10 @@ need_programs it_send_rotated "$DENPOD" "$DENPO"
 t_workdir
 export DENPO_SCRYPT_LOGN=10 DENPO_PASSPHRASE="rotated send test passphrase" DENPOD_DATA="$T/sw"
 unset DENPO_HOME EDITOR VISUAL
-SIGNER_STOPPED=
-# the signer is never left stopped: denpod could not stop, nor the test end
-trap '[ -z "$SIGNER_STOPPED" ] || kill -CONT "$PID" 2>/dev/null; t_cleanup' EXIT
+SIGNER_STOPPED= SEND=
+# the signer is never left stopped: denpod could not stop, nor the test end; nor is
+# the background send left running (t_cleanup's `wait` would wait out its retries)
+trap '[ -z "$SIGNER_STOPPED" ] || kill -CONT "$PID" 2>/dev/null; [ -z "$SEND" ] || kill "$SEND" 2>/dev/null; t_cleanup' EXIT
 {
 	switch_init && D post add HQ --hq && D post add TOKYO &&
 		D officer add sato.k --post HQ --clearance SECRET &&
@@ -40,8 +41,9 @@ dp ono.r key rotate >"$T/rotate.out" 2>&1 || no "ono.r key rotate: $(tail -n 3 "
 E1=$(ono_epoch)
 check "the rotation published a new current epoch ($E0 -> $E1)" all '[ -n "$E0" ] && [ -n "$E1" ] && [ "$E1" -gt "$E0" ]'
 printf '%s\n' "1. (C) RIGHT-AFTER-ROTATION." >"$T/body"
-dp sato.k send --body "$T/body" --class CONFIDENTIAL --prec FLASH --to TOKYO --tags ADMN \
-	--subject after >"$T/send.out" 2>"$T/send.err" &
+# not through dp: its subshell would be $!, and killing that (the EXIT trap) leaves denpo running
+"$DENPO" --home "$T/sato.k" send --body "$T/body" --class CONFIDENTIAL --prec FLASH --to TOKYO \
+	--tags ADMN --subject after >"$T/send.out" 2>"$T/send.err" &
 SEND=$!
 # the send's own word that it waits (or its end, without the fix): at most 10 s
 for _ in $(seq 100); do
@@ -54,6 +56,7 @@ check "the send waits for ono.r's key to be logged, and says so" \
 kill -CONT "$PID" && SIGNER_STOPPED=
 wait "$SEND"
 rc=$?
+SEND=
 M=$(cat "$T/send.out")
 check "the send succeeds once the key is logged (exit $rc)" [ "$rc" = 0 -a -n "$M" ]
 check "  it is encrypted to ono.r too: $(grep encrypting "$T/send.err")" \
