@@ -4,8 +4,10 @@
  * Redis's command table), each kind defined in the file that owns its
  * rules.
  *
- * A handler verifies a request completely on the loop thread, then hands
- * its write to the engine as an op.  The engine knows only this header:
+ * A handler verifies a request completely, then, on the loop thread, hands
+ * its write to the engine as an op (a submission's parse and signature
+ * check may run on a verify worker first, denpod/pool.h; the judgement
+ * against the store and the hand-over are the loop's).  The engine knows only this header:
  * it writes each op of a batch inside its own savepoint of one
  * transaction (the kind's write hook, on the writer thread), commits, and
  * only then, back on the loop thread, calls each op's answer hook, then
