@@ -302,6 +302,7 @@ int dpdb_savepoint_end(dpdb *db, int keep)
 }
 
 int dpdb_relax_sync(dpdb *db) { return db->drv->relax_sync(db); }
+unsigned dpdb_warnings(dpdb *db) { return db->drv->warnings ? db->drv->warnings(db) : 0; }
 
 int dpdb_listen(dpdb *db, const char *channel)
 {

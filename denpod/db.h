@@ -154,6 +154,14 @@ int dpdb_savepoint_end(dpdb *db, int keep) DP_WUR;
  * tiles and checkpoints).
  */
 int dpdb_relax_sync(dpdb *db) DP_WUR;
+/*
+ * How many warnings the server has sent on this connection so far
+ * (PostgreSQL: a WARNING notice, e.g. a commit's wait for the synchronous
+ * standby cancelled; each is also said on the log).  SQLite: always 0.
+ * Compared before and after a statement, it says whether that statement
+ * drew one.
+ */
+unsigned dpdb_warnings(dpdb *db);
 
 /* 1 if the last failure on this connection was the database finding its files damaged. */
 int dpdb_corrupt(const dpdb *db);

@@ -77,6 +77,8 @@ struct dpdb_driver {
 	int (*savepoint)(struct dpdb *db);
 	int (*savepoint_end)(struct dpdb *db, int keep);
 	int (*relax_sync)(struct dpdb *db);
+	/* warnings the server sent on this connection so far; NULL: the database sends none */
+	unsigned (*warnings)(struct dpdb *db);
 	/* notifications; NULL: the database has none (DP_EUNSUPP, dpdb_fd -1) */
 	int (*listen)(struct dpdb *db, const char *channel);
 	int (*fd)(const struct dpdb *db);

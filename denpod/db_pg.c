@@ -81,6 +81,7 @@ struct pg_db {
 	int readonly;     /* DPDB_READONLY: every transaction read only */
 	int relaxed;      /* dpdb_relax_sync was called: synchronous_commit off */
 	int committing;   /* inside pg_commit (a lost connection then leaves the outcome unknown) */
+	unsigned warnings; /* WARNING notices received, over every connection (dpdb_warnings) */
 };
 
 struct pg_stmt {
@@ -258,14 +259,21 @@ static int pg_fail(struct pg_db *d, const PGresult *res, const char *sql)
 
 /* ---- the connection ---- */
 
-/* Warnings on the log; notices ("relation already exists, skipping") dropped. */
+/* Warnings on the log, and counted (dpdb_warnings); notices ("relation already exists,
+ * skipping") dropped. */
 static void pg_notice(void *arg, const PGresult *res)
 {
+	struct pg_db *d = arg;
 	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	if (sev && strcmp(sev, "WARNING") == 0 && m)
+	if (!sev || strcmp(sev, "WARNING") != 0)
+		return;
+	d->warnings++;
+	if (m)
 		dpd_say("denpod: store: postgresql warning: %s", m);
 }
+
+static unsigned pg_warnings(struct dpdb *db) { return D(db)->warnings; }
 
 /* Runs a statement of the driver's own (no parameters, no rows). */
 static int pg_cmd(struct pg_db *d, const char *sql)
@@ -309,7 +317,7 @@ static int pg_connect(struct pg_db *d)
 		PQfinish(c);
 		return DP_ESTORE;
 	}
-	PQsetNoticeReceiver(c, pg_notice, NULL);
+	PQsetNoticeReceiver(c, pg_notice, d);
 	d->conn = c;
 	d->epoch++;
 	int r = DP_OK;
@@ -788,6 +796,7 @@ const struct dpdb_driver dpdb_pg_driver = {
 	.savepoint = pg_savepoint,
 	.savepoint_end = pg_savepoint_end,
 	.relax_sync = pg_relax_sync,
+	.warnings = pg_warnings,
 	.listen = pg_listen,
 	.fd = pg_fd,
 	.notifications = pg_notifications,

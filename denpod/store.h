@@ -479,7 +479,9 @@ int dps_log_lease_release(dps_store *s, const char *holder) DP_WUR;
  * synchronous standby is away, as every writer's commit does.  SQLite:
  * dps_log_latest (one process serves the file, nothing fails over).
  * DP_ENOTFOUND: no checkpoint; DP_ESTORE: nothing is known (the connection
- * was lost meanwhile); DP_EINVAL inside a transaction.
+ * was lost meanwhile, or its wait for the standby was cut short: a
+ * cancelled wait commits with a WARNING only, dpdb_warnings); DP_EINVAL
+ * inside a transaction.
  */
 int dps_log_latest_durable(dps_store *s, dps_checkpoint *c) DP_WUR;
 /* The checkpoint of the smallest size > after (after = -1: the first); DP_ENOTFOUND. */
