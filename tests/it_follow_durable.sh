@@ -130,24 +130,24 @@ check "the lease's holder signed checkpoint $((N + 1)): visible on the primary t
 	[ "$(dbsize)" = $((N + 1)) ]
 
 # ---- (3) neither serves it while a promotion would lose it ----
-bad=
-for _ in $(seq 30); do
-	a=$(served "$PORT") b=$(served "$PB")
-	[ "$a" = "$N" ] && [ "$b" = "$N" ] || { bad="A $a, B $b"; break; }
-	sleep 0.1
-done
+# still_serve N TENTHS: A and B keep serving N for TENTHS tenths of a second; $bad says what
+# one served instead
+still_serve() {
+	bad=
+	for _ in $(seq "$2"); do
+		a=$(served "$PORT") b=$(served "$PB")
+		[ "$a" = "$1" ] && [ "$b" = "$1" ] || { bad="A $a, B $b"; break; }
+		sleep 0.1
+	done
+}
+still_serve "$N" 30
 check "for 3 s A and B still serve $N, not the checkpoint the standby lacks${bad:+ (served: $bad)}" [ -z "$bad" ]
 # a wait for the standby cancelled (pg_cancel_backend): the commit returns with a WARNING only,
 # so nothing is known durable, and still neither serves it (they wait again)
 CANCELLED=$(q "SELECT count(*) FROM (SELECT pg_cancel_backend(pid) FROM pg_stat_activity
 	WHERE query LIKE '%durable barrier%' AND pid <> pg_backend_pid()) x")
 check "the instances' waits for the standby cancelled ($CANCELLED)" [ "${CANCELLED:-0}" -ge 1 ]
-bad=
-for _ in $(seq 20); do
-	a=$(served "$PORT") b=$(served "$PB")
-	[ "$a" = "$N" ] && [ "$b" = "$N" ] || { bad="A $a, B $b"; break; }
-	sleep 0.1
-done
+still_serve "$N" 20
 check "... and for 2 s after, A and B still serve $N${bad:+ (served: $bad)}" [ -z "$bad" ]
 check "... the cut wait said" grep -q "the wait for the synchronous standby was cut short" "$T/run.log" "$T/runb.log"
 
