@@ -251,8 +251,9 @@ static int inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, i
 
 /*
  * log_size=M of an answer that carries proofs: *m = M, or -1 when absent.
- * Replies 400 and returns -1 for a malformed M or one beyond the latest
- * checkpoint (a device cannot have verified it).
+ * Replies and returns -1 for a malformed M (400) or one beyond the
+ * checkpoint this instance serves (dpd_log_covers: 503 if another instance
+ * published it, 400 if none did).
  */
 static int log_size_of(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int64_t *m)
 {
@@ -267,11 +268,9 @@ static int log_size_of(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int64_
 	}
 	if (!given)
 		return 0;
-	dpl_latest(srv->log, &cp);
-	if (v > cp.size) {
-		snprintf(msg, sizeof msg, "log_size %llu is beyond the latest checkpoint (size %llu)",
-			 (unsigned long long)v, (unsigned long long)cp.size);
-		dpd_reply_error(rq, 400, DP_EINVAL, msg);
+	int r = dpd_log_covers(srv, v, &cp, msg, sizeof msg);
+	if (r) {
+		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return -1;
 	}
 	*m = (int64_t)v;

@@ -296,7 +296,6 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 	uint64_t a = 0, size = 0; /* both required */
 	char msg[DPQ_MSG_MAX];
 	dps_checkpoint c;
-	dpl_latest(srv->log, &c);
 	if (!dpq_get(q, k1) || !dpq_get(q, "size")) {
 		dpd_reply_error(rq, 400, DP_EPARSE, inclusion ? "give index=I&size=N (decimal)"
 							      : "give from=M&size=N (decimal)");
@@ -307,10 +306,9 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
-	if (size > c.size) {
-		snprintf(msg, sizeof msg, "size %llu is beyond the latest checkpoint (size %llu)",
-			 (unsigned long long)size, (unsigned long long)c.size);
-		dpd_reply_error(rq, 400, DP_EINVAL, msg);
+	int r = dpd_log_covers(srv, size, &c, msg, sizeof msg);
+	if (r) {
+		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}
 	if (inclusion ? a >= size : a == 0 || a > size) {
@@ -323,7 +321,7 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
 	size_t n = 0;
 	dp_tlog_tiles tiles = {dpl_tile_read, srv->store};
-	int r = inclusion ? dp_tlog_prove_inclusion(a, size, dp_tlog_tiles_node, &tiles, proof, &n)
+	r = inclusion ? dp_tlog_prove_inclusion(a, size, dp_tlog_tiles_node, &tiles, proof, &n)
 			  : dp_tlog_prove_consistency(a, size, dp_tlog_tiles_node, &tiles, proof, &n);
 	if (r) {
 		dpd_reply_error(rq, 503, DP_ESTORE, "the switch cannot read its tiles; retry");
@@ -408,6 +406,36 @@ int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m, char *msg, 
 	return dpq_num(q, "log_size", 0, INT64_MAX, m, msg, cap);
 }
 
+int dpd_log_covers(dpd_server *srv, uint64_t m, dps_checkpoint *cp, char *msg, size_t cap)
+{
+	dpl_latest(srv->log, cp);
+	if (m <= cp->size)
+		return DP_OK;
+	/*
+	 * Instances follow the signer's checkpoints a round apart (tlog.c
+	 * follow: up to DPL_TICK_MS, and the barrier): a device that verified
+	 * one through another instance may ask here first.
+	 */
+	dps_checkpoint *db = malloc(sizeof *db);
+	int r = db ? dps_log_latest(srv->store, db) : DP_ENOMEM;
+	if (!r && db->size >= m) {
+		dpl_kick(srv->log);
+		snprintf(msg, cap, "this instance of the switch has not yet caught up with the transparency "
+				   "log (it serves size %llu; the device verified %llu): retry, or ask another "
+				   "instance", (unsigned long long)cp->size, (unsigned long long)m);
+		r = DP_ESTORE;
+	} else if (!r || r == DP_ENOTFOUND) {
+		snprintf(msg, cap, "log_size %llu is beyond the latest checkpoint (size %llu)",
+			 (unsigned long long)m, (unsigned long long)cp->size);
+		r = DP_EINVAL;
+	} else {
+		snprintf(msg, cap, "the switch cannot read its checkpoints; retry");
+		r = r == DP_ENOMEM ? r : DP_ESTORE;
+	}
+	free(db);
+	return r;
+}
+
 int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char *msg, size_t cap)
 {
 	dps_checkpoint *cp = malloc(sizeof *cp);
@@ -426,17 +454,13 @@ int dpd_log_view_cp(dpd_server *srv, uint64_t m, json_t **out, dps_checkpoint *c
 		    size_t cap)
 {
 	*out = NULL;
-	dpl_latest(srv->log, cp); /* read once: every proof of the answer is against this one */
-	int r = DP_OK;
+	/* read once: every proof of the answer is against this one */
+	int r = dpd_log_covers(srv, m, cp, msg, cap);
 	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
 	size_t n = 0;
 	dp_tlog_tiles tiles = {dpl_tile_read, srv->store};
-	if (m > cp->size) {
-		snprintf(msg, cap, "log_size %llu is beyond the latest checkpoint (size %llu)",
-			 (unsigned long long)m, (unsigned long long)cp->size);
-		r = DP_EINVAL;
-	} else if (m > 0 && m < cp->size &&
-		   dp_tlog_prove_consistency(m, cp->size, dp_tlog_tiles_node, &tiles, proof, &n)) {
+	if (!r && m > 0 && m < cp->size &&
+	    dp_tlog_prove_consistency(m, cp->size, dp_tlog_tiles_node, &tiles, proof, &n)) {
 		snprintf(msg, cap, "the switch cannot read its tiles; retry");
 		r = DP_ESTORE;
 	}

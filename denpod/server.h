@@ -108,10 +108,20 @@ int dpd_run(const dpc_config *cfg) DP_WUR;
  */
 int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m, char *msg, size_t cap) DP_WUR;
 /*
+ * Whether the checkpoint this instance serves (*cp, dpl_latest) covers size
+ * M, a device's log_size or a proof's size: DP_OK; DP_ESTORE (503) when it
+ * does not but the database holds a checkpoint that does: another instance
+ * published it and this one has not followed yet (its log thread is woken;
+ * the device asks another instance of the switch, or again, docs/api.md);
+ * DP_EINVAL (400) when no stored checkpoint is that large (no device can
+ * have verified it).  msg says which, and what to do.
+ */
+int dpd_log_covers(dpd_server *srv, uint64_t m, dps_checkpoint *cp, char *msg, size_t cap) DP_WUR;
+/*
  * The "log" object: the latest signed checkpoint, read once (every proof of
  * the answer is against it; *size is its size) and its consistency proof
- * from M.  DP_EINVAL if M is beyond it, DP_ESTORE (tiles unreadable),
- * DP_ENOMEM; msg says what went wrong.
+ * from M.  dpd_log_covers' verdict if it does not cover M, DP_ESTORE
+ * (tiles unreadable), DP_ENOMEM; msg says what went wrong.
  */
 int dpd_log_view(dpd_server *srv, uint64_t m, json_t **out, uint64_t *size, char *msg,
 		 size_t cap) DP_WUR;
