@@ -499,10 +499,11 @@ static int accept_locked(cli_ctx *x, const char *note, size_t len, uint64_t pfro
 		if (pr == DP_OK) {
 			proof = (const uint8_t(*)[DP_TLOG_HASH])fwd.h;
 			n = fwd.n;
-		} else if (pr == DP_ENET || pr == DP_ENOMEM) {
+		} else if (pr == DP_ENET || pr == DP_ENOMEM || dp_client_http_status(x->cl) == 503) {
+			/* cannot tell now (unreachable, or no instance can serve it yet: 503) */
 			cli_ckpt_free(&old);
 			cli_ckpt_free(&nw);
-			return pr; /* cannot tell now: checked again later */
+			return pr; /* checked again later */
 		} else
 			n = 0; /* the switch cannot join them: judged (and kept) as a fork below */
 	}

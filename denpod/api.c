@@ -268,7 +268,7 @@ static int log_size_of(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int64_
 	}
 	if (!given)
 		return 0;
-	int r = dpd_log_covers(srv, v, &cp, msg, sizeof msg);
+	int r = dpd_log_covers(srv, "log_size", v, &cp, msg, sizeof msg);
 	if (r) {
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return -1;

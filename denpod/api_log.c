@@ -306,7 +306,7 @@ static void get_proof(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int inc
 		dpd_reply_error(rq, 400, DP_EPARSE, msg);
 		return;
 	}
-	int r = dpd_log_covers(srv, size, &c, msg, sizeof msg);
+	int r = dpd_log_covers(srv, "size", size, &c, msg, sizeof msg);
 	if (r) {
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
@@ -406,7 +406,8 @@ int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m, char *msg, 
 	return dpq_num(q, "log_size", 0, INT64_MAX, m, msg, cap);
 }
 
-int dpd_log_covers(dpd_server *srv, uint64_t m, dps_checkpoint *cp, char *msg, size_t cap)
+int dpd_log_covers(dpd_server *srv, const char *what, uint64_t m, dps_checkpoint *cp, char *msg,
+		    size_t cap)
 {
 	dpl_latest(srv->log, cp);
 	if (m <= cp->size)
@@ -414,18 +415,22 @@ int dpd_log_covers(dpd_server *srv, uint64_t m, dps_checkpoint *cp, char *msg, s
 	/*
 	 * Instances follow the signer's checkpoints a round apart (tlog.c
 	 * follow: up to DPL_TICK_MS, and the barrier): a device that verified
-	 * one through another instance may ask here first.
+	 * one through another instance may ask here first.  A checkpoint
+	 * stored but not yet known durable (the standby away: publish_durable)
+	 * is answered alike: no instance serves it yet, and the device asks
+	 * again.
 	 */
 	dps_checkpoint *db = malloc(sizeof *db);
 	int r = db ? dps_log_latest(srv->store, db) : DP_ENOMEM;
 	if (!r && db->size >= m) {
 		dpl_kick(srv->log);
-		snprintf(msg, cap, "this instance of the switch has not yet caught up with the transparency "
-				   "log (it serves size %llu; the device verified %llu): retry, or ask another "
-				   "instance", (unsigned long long)cp->size, (unsigned long long)m);
+		snprintf(msg, cap, "this instance of the switch does not serve a checkpoint of size %llu "
+				   "yet (%s; it serves size %llu, and is taking up the newer one signed): "
+				   "retry, or ask another instance", (unsigned long long)m, what,
+			 (unsigned long long)cp->size);
 		r = DP_ESTORE;
 	} else if (!r || r == DP_ENOTFOUND) {
-		snprintf(msg, cap, "log_size %llu is beyond the latest checkpoint (size %llu)",
+		snprintf(msg, cap, "%s %llu is beyond the latest checkpoint (size %llu)", what,
 			 (unsigned long long)m, (unsigned long long)cp->size);
 		r = DP_EINVAL;
 	} else {
@@ -455,7 +460,7 @@ int dpd_log_view_cp(dpd_server *srv, uint64_t m, json_t **out, dps_checkpoint *c
 {
 	*out = NULL;
 	/* read once: every proof of the answer is against this one */
-	int r = dpd_log_covers(srv, m, cp, msg, cap);
+	int r = dpd_log_covers(srv, "log_size", m, cp, msg, cap);
 	uint8_t proof[DP_TLOG_PROOF_MAX][DP_TLOG_HASH];
 	size_t n = 0;
 	dp_tlog_tiles tiles = {dpl_tile_read, srv->store};

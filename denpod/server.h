@@ -109,14 +109,16 @@ int dpd_run(const dpc_config *cfg) DP_WUR;
 int dpd_log_size_param(struct evkeyvalq *q, int *given, uint64_t *m, char *msg, size_t cap) DP_WUR;
 /*
  * Whether the checkpoint this instance serves (*cp, dpl_latest) covers size
- * M, a device's log_size or a proof's size: DP_OK; DP_ESTORE (503) when it
- * does not but the database holds a checkpoint that does: another instance
- * published it and this one has not followed yet (its log thread is woken;
- * the device asks another instance of the switch, or again, docs/api.md);
- * DP_EINVAL (400) when no stored checkpoint is that large (no device can
- * have verified it).  msg says which, and what to do.
+ * M, the parameter `what` (a device's log_size, a proof's size): DP_OK;
+ * DP_ESTORE (503) when it does not but the database holds a checkpoint that
+ * does: another instance published it and this one has not followed yet,
+ * or it is not yet known durable (the standby away); the log thread is
+ * woken, and the device asks another instance of the switch, or again
+ * (docs/api.md); DP_EINVAL (400) when no stored checkpoint is that large
+ * (no device can have verified it).  msg says which, and what to do.
  */
-int dpd_log_covers(dpd_server *srv, uint64_t m, dps_checkpoint *cp, char *msg, size_t cap) DP_WUR;
+int dpd_log_covers(dpd_server *srv, const char *what, uint64_t m, dps_checkpoint *cp, char *msg,
+		   size_t cap) DP_WUR;
 /*
  * The "log" object: the latest signed checkpoint, read once (every proof of
  * the answer is against it; *size is its size) and its consistency proof

@@ -13,9 +13,13 @@
 #      is refused by B on its next request, and reinstated, served again;
 #  (0) `denpod init --store` on the same database is refused (a new switch
 #      needs an empty one);
+#  (7) a device that verified A's newest checkpoint and asks B first, while
+#      B has not taken it up yet: B answers 503 or serves it, never 400, and
+#      the device's `denpo inbox` passes (it asks A) with no fork alarm;
 #  (5) the signing lease: while A holds it B signs nothing, even for cables
 #      accepted through B; A killed -9, B takes over and signs every entry
-#      within seconds; `denpod log verify` passes; no size has two roots.
+#      within seconds; `denpod log verify` passes; no size has two roots;
+#  (6) a clean stop gives the lease up: A takes over at once.
 . "$(dirname "$0")/lib.sh"
 need_programs it_instances "$DENPOD" "$DENPO"
 need_tools it_instances jq psql
@@ -161,7 +165,7 @@ D device reinstate "$KDEV" >/dev/null 2>&1 || no "reinstate"
 sleep 1
 check "reinstated: B serves kato.t again" eval "dp kato.t inbox >/dev/null 2>&1"
 
-# ---- (6) a device ahead of B: B has not followed A's newest checkpoint yet ----
+# ---- (7) a device ahead of B: B has not followed A's newest checkpoint yet ----
 # A signs and publishes a checkpoint within ~50 ms of a commit; B, not holding the lease, takes
 # it up on its next round (<= 200 ms).  A device that verified it through A and asks B first is
 # ahead of B: B answers 503 (and follows at once; the device asks A, or B again), never 400
