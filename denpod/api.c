@@ -252,8 +252,8 @@ static int inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, i
 /*
  * log_size=M of an answer that carries proofs: *m = M, or -1 when absent.
  * Replies and returns -1 for a malformed M (400) or one beyond the
- * checkpoint this instance serves (dpd_log_covers: 503 if another instance
- * published it, 400 if none did).
+ * checkpoint this instance serves (dpd_log_covers: 503 if one that large is
+ * stored but not served here yet, 400 if none is).
  */
 static int log_size_of(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int64_t *m)
 {
