@@ -169,17 +169,17 @@ check "reinstated: B serves kato.t again" eval "dp kato.t inbox >/dev/null 2>&1"
 # A signs and publishes a checkpoint within ~50 ms of a commit; B, not holding the lease, takes
 # it up on its next round (<= 200 ms).  A device that verified it through A and asks B first is
 # ahead of B: B answers 503 (and follows at once; the device asks A, or B again), never 400
-# "beyond the latest checkpoint", which the device would take as a failure.  B is seldom behind
-# for long here (the detection steps it writes for A's requests wake its signer thread), so
-# this is the property under real timing, 10 times: the throwaway device sends a cable through
-# A and asks B for a proof up to A's newest size the moment A serves it (before the fix 3 and
-# 16 of 10 and 30 such tries were refused 400); then sato.k's `denpo inbox` goes to B right
-# after it verified A's newest, 5 times (before the fix 3 of 5 failed, and the device filed
-# fork evidence against a switch that had forked nothing).  it_follow_durable holds B behind for certain (the
-# standby away) and checks the 503 and its message.
+# "beyond the latest checkpoint", which the device would take as a failure.  Here B is caught
+# behind in only 0 to 4 tries of 10 (it takes checkpoints up sooner than its tick suggests), so
+# this checks the property under real timing: the throwaway device sends a cable through A
+# and asks B for a proof up to A's newest size the moment A serves it, 10 times (on the old
+# binary 2 or 3 of 10 were refused 400); then sato.k's `denpo inbox` goes to B right after it
+# verified A's newest, 5 times (on the old binary 3 of 5 failed, and the device filed fork
+# evidence against a switch that had forked nothing).  it_follow_durable holds the instances
+# behind for certain (the standby away) and checks the 503 and its message.
 # ahead WANT: on connections made first, A's checkpoint every 5 ms until it covers WANT entries
-# (<= 4 s), then at once B's proof up to that size: "STATUS BODY" (python3: no process start
-# between the two, so B is caught in its window under ASan too)
+# (<= 4 s), then at once B's proof up to that size: "STATUS BODY" (python3: no process starts
+# between the two, so B's window is not spent starting one)
 ahead() {
 	python3 - "$T/px/tls.crt" "$T/px/tls.pem" "$PORT" "$PB" "$1" <<'PY'
 import http.client, ssl, sys, time
