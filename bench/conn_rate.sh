@@ -52,8 +52,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-val() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 PORT=$(free_port)
 bench_switch_init "$T/sw" "$T/b" "$PORT" "https://127.0.0.1:$PORT"
 

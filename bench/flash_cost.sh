@@ -33,8 +33,6 @@ PID=""
 stop() { [ -z "$PID" ] || { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=""; }; }
 trap 'stop; rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM
-val() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 PORT=$(free_port)
 DENPOD=$A bench_switch_init "$T/sw" "$T/b" "$PORT" "https://127.0.0.1:$PORT"

@@ -53,8 +53,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-kv() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 PORT=$(free_port)
 bench_switch_init "$T/sw" "$T/b" "$PORT" "https://127.0.0.1:$PORT"
 "$DENPOD" run --data "$T/sw" >"$T/denpod.log" 2>&1 &
@@ -79,10 +77,10 @@ one() {
 	timeout 300 "$1" "$2" "$T/b" "${args[@]}" --conns "$CONNS" --label l >"$T/one.txt" 2>"$T/err.txt" ||
 		{ cat "$T/one.txt" "$T/err.txt" >&2; exit 1; }
 	c1=$(denpod_cpu "$PID")
-	echo "$(kv "${pre}rate" "$T/one.txt") $(kv "${pre}p99" "$T/one.txt") $(kv "${pre}gen_cpu_us" "$T/one.txt")" \
-		"$(awk -v a="$c0" -v b="$c1" -v t="$TICK" -v n="$(kv "${pre}accepted" "$T/one.txt")" \
+	echo "$(val "${pre}rate" "$T/one.txt") $(val "${pre}p99" "$T/one.txt") $(val "${pre}gen_cpu_us" "$T/one.txt")" \
+		"$(awk -v a="$c0" -v b="$c1" -v t="$TICK" -v n="$(val "${pre}accepted" "$T/one.txt")" \
 			'BEGIN { printf "%.0f", n ? (b - a) / t / n * 1e6 : 0 }')" \
-		"$(kv l_p99 "$T/one.txt")"
+		"$(val l_p99 "$T/one.txt")"
 }
 
 declare -A R P G D F

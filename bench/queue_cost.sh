@@ -50,7 +50,6 @@ one() { # DENPOD LABEL: prints the rate
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 A=() Bs=()
 for i in $(seq "$PAIRS"); do
 	A+=("$(one "$BASE" base)") Bs+=("$(one "$BUILD/denpod" tree)")

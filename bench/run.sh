@@ -70,8 +70,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-val() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 pct() { sort -g "$1" | awk -v p="$2" '{ v[NR] = $1 } END { if (!NR) { print 0; exit } i = int(p / 100 * (NR - 1) + 0.5) + 1; print v[i] }'; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }

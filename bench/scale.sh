@@ -54,8 +54,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-val() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 echo "== bench/scale.sh: sizes ${SIZES[*]}, $RUNS runs, $CONNS connections (load average $(loadavg)) =="

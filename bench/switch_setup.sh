@@ -13,6 +13,8 @@
 # denpod_cpu PID: CPU ticks (CLK_TCK a second) of the denpod PID and its children (the signer
 # and the network process)
 # port_free PORT: nothing listens on 127.0.0.1:PORT; free_port: such a port, at random
+# median X...: the median of the numbers; val KEY FILE: the value after KEY on KEY's first
+# line of FILE (bench_switch's "key value" report lines)
 denpod_cpu() {
 	local p t=0
 	for p in "$1" $(pgrep -P "$1"); do
@@ -20,6 +22,8 @@ denpod_cpu() {
 	done
 	echo "$t"
 }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+val() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
 	local p
