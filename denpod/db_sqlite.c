@@ -148,10 +148,18 @@ static int sq_open(struct dpdb **out, const char *path, int flags)
 		return DP_ESTORE;
 	}
 	sqlite3_busy_timeout(d->db, 10000);
+	/*
+	 * temp_store=MEMORY: a savepoint's journal past 64 KiB, and a large
+	 * sort, would otherwise go to a file in /var/tmp or /tmp, which the
+	 * network process's sandbox forbids (sandbox.h: it creates no file)
+	 * and which would hold pages of the store outside its directory.
+	 */
 	int r = sq_exec(&d->h, (flags & DPDB_READONLY)
-				       ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
+				       ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
+					 "PRAGMA temp_store=MEMORY;"
 				       : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-					 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
+					 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
+					 "PRAGMA temp_store=MEMORY;");
 	static const char *const fixed[SQ_NFIXED] = {
 		[SQ_BEGIN] = "BEGIN IMMEDIATE",
 		[SQ_BEGIN_READ] = "BEGIN DEFERRED",

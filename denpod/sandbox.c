@@ -1,8 +1,11 @@
 /*
  * denpod/sandbox.c - Landlock and seccomp for the network process (sandbox.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <linux/landlock.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +39,93 @@
 #define DENPOD_SANITIZED 1
 #endif
 #endif
+
+/* ---- every thread of the process ---- */
+
+/*
+ * landlock_restrict_self confines the calling thread only (Debian 12's
+ * kernel, and every kernel before LANDLOCK_RESTRICT_SELF_TSYNC), and the
+ * network process's threads (the batch writer, the log integrator, the
+ * verify pool, the scrub, the syslog sender) are started before the
+ * sandbox: the seccomp filter forbids clone, so it comes after them.  So
+ * each thread is asked, by a signal whose handler runs on that thread, to
+ * do the same thing (restrict itself), one at a time, and the caller waits
+ * for its answer: the way glibc changes the credentials of every thread
+ * (setuid).  No thread is made after the list is read (the process makes
+ * its threads itself, all before; after the filter none can be made).
+ */
+#define MAX_THREADS 1024
+#define ASK_WAIT_MS 5000 /* a thread that does not answer in this time: not served */
+
+static pid_t threads[MAX_THREADS];
+static int nthreads;
+static int (*volatile ask_job)(void); /* what the asked thread runs: 0 or an errno */
+static atomic_int ask_done, ask_err;
+
+static void on_ask(int sig)
+{
+	(void)sig;
+	int e = errno;
+	atomic_store(&ask_err, ask_job());
+	atomic_store(&ask_done, 1);
+	errno = e;
+}
+
+/* The threads of this process but the calling one into threads[]; -1 if /proc cannot be read. */
+static int list_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return -1;
+	pid_t self = (pid_t)syscall(SYS_gettid);
+	struct dirent *e;
+	int r = 0;
+	nthreads = 0;
+	while ((e = readdir(d))) {
+		char *end;
+		long t = strtol(e->d_name, &end, 10);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || t == self)
+			continue;
+		if (nthreads == MAX_THREADS) {
+			r = -1;
+			break;
+		}
+		threads[nthreads++] = (pid_t)t;
+	}
+	closedir(d);
+	return r;
+}
+
+/*
+ * job run on thread i of threads[] (its signal handler: async-signal-safe
+ * calls only): 0, or the errno it returned; ETIMEDOUT if the thread did
+ * not answer, or the errno of the signal that could not be sent.
+ */
+static int on_thread(int i, int (*job)(void))
+{
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_ask;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGRTMIN, &sa, &old))
+		return errno;
+	ask_job = job;
+	atomic_store(&ask_done, 0);
+	int r = (int)syscall(SYS_tgkill, getpid(), threads[i], SIGRTMIN) ? errno : 0;
+	for (int ms = 0; !r && !atomic_load(&ask_done); ms++) {
+		if (ms == ASK_WAIT_MS) {
+			r = ETIMEDOUT;
+			break;
+		}
+		struct timespec d = {0, 1000000L};
+		nanosleep(&d, NULL);
+	}
+	if (!r)
+		r = atomic_load(&ask_err);
+	sigaction(SIGRTMIN, &old, NULL);
+	return r;
+}
 
 /* ---- files: Landlock ---- */
 
@@ -101,6 +191,16 @@ static int in_dir(char *out, size_t cap, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
+static int ruleset = -1; /* landlock(): the ruleset each thread restricts itself to */
+
+/* The calling thread confined to ruleset (no_new_privs is per thread too): 0 or an errno. */
+static int restrict_here(void)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_landlock_restrict_self, ruleset, 0))
+		return errno;
+	return 0;
+}
+
 static int landlock(const dpc_config *cfg)
 {
 	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -150,11 +250,18 @@ static int landlock(const dpc_config *cfg)
 	for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
 		bad |= allow(rs, all, sys[i], FS_READ | LANDLOCK_ACCESS_FS_READ_DIR);
 
-	int r = bad ? -1 : (int)syscall(SYS_landlock_restrict_self, rs, 0);
+	/* every other thread first (each confines itself: on_thread), then this one */
+	int r = bad ? errno ? errno : EINVAL : 0;
+	ruleset = rs;
+	for (int i = 0; !r && i < nthreads; i++)
+		r = on_thread(i, restrict_here);
+	if (!r)
+		r = restrict_here();
+	ruleset = -1;
 	close(rs);
 	if (r) {
 		fprintf(stderr, "denpod: cannot confine the network process's files (Landlock): %s\n",
-			strerror(errno));
+			strerror(r));
 		return DP_ECRYPTO;
 	}
 	return DP_OK;
@@ -248,6 +355,44 @@ static int seccomp(void)
 	return r ? DP_ECRYPTO : DP_OK;
 }
 
+/* ---- tests/it_privsep.sh: what every confined thread can no longer open ---- */
+
+static const char *const test_keys[] = {"log.key", "sign.key", "tls.key", "signer.state"};
+#define NKEYS (sizeof test_keys / sizeof test_keys[0])
+static char test_path[NKEYS][2 * DPC_PATH_MAX];
+static int test_errno[NKEYS];
+
+/* on one thread: open each key file (0 in test_errno: it opened) */
+static int test_open_here(void)
+{
+	for (size_t k = 0; k < NKEYS; k++) {
+		int fd = open(test_path[k], O_RDONLY | O_CLOEXEC);
+		test_errno[k] = fd < 0 ? errno : 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+
+static void test_open_keys(const dpc_config *cfg)
+{
+	for (size_t k = 0; k < NKEYS; k++)
+		if (in_dir(test_path[k], sizeof test_path[k], cfg->dir, test_keys[k]))
+			return;
+	/* the calling thread, then each of the others (listed before the sandbox) */
+	for (int i = -1; i < nthreads; i++) {
+		int r = i < 0 ? test_open_here() : on_thread(i, test_open_here);
+		for (size_t k = 0; k < NKEYS; k++) {
+			const char *what = r ? strerror(r) : test_errno[k] ? strerror(test_errno[k]) : "opened";
+			if (i < 0)
+				fprintf(stderr, "denpod: test: open %s: %s\n", test_keys[k], what);
+			else
+				fprintf(stderr, "denpod: test: thread %d of %d: open %s: %s\n", i + 1,
+					nthreads, test_keys[k], what);
+		}
+	}
+}
+
 int dpd_sandbox_enter(const dpc_config *cfg)
 {
 #ifdef DENPOD_SANITIZED
@@ -259,6 +404,11 @@ int dpd_sandbox_enter(const dpc_config *cfg)
 		return DP_ECRYPTO;
 	}
 	pid_t signer = getppid();
+	if (list_threads()) {
+		fprintf(stderr, "denpod: cannot list the network process's threads (/proc/self/task): %s\n",
+			strerror(errno));
+		return DP_ECRYPTO;
+	}
 	int r = landlock(cfg);
 	if (!r)
 		r = seccomp();
@@ -266,13 +416,7 @@ int dpd_sandbox_enter(const dpc_config *cfg)
 	const char *t = getenv("DENPOD_TEST_SANDBOX");
 	if (!r && t && strcmp(t, "ptrace") == 0)
 		(void)ptrace(PTRACE_ATTACH, signer, NULL, NULL);
-	static const char *const keys[] = {"log.key", "sign.key", "tls.key", "signer.state"};
-	for (size_t i = 0; !r && t && strcmp(t, "open-keys") == 0 && i < 4; i++) {
-		char p[2 * DPC_PATH_MAX];
-		int fd = in_dir(p, sizeof p, cfg->dir, keys[i]) ? -1 : open(p, O_RDONLY | O_CLOEXEC);
-		fprintf(stderr, "denpod: test: open %s: %s\n", keys[i], fd < 0 ? strerror(errno) : "opened");
-		if (fd >= 0)
-			close(fd);
-	}
+	if (!r && t && strcmp(t, "open-keys") == 0)
+		test_open_keys(cfg);
 	return r;
 }

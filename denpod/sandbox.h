@@ -23,6 +23,12 @@
  *             process (SIGSYS) after a line that names it; the signer
  *             reports the death.
  *
+ * Every thread: seccomp's filter is installed on all threads at once
+ * (TSYNC), but Landlock confines only the thread that asks, so each thread
+ * started before the sandbox is asked in turn, by a signal, to confine
+ * itself (sandbox.c, on_thread); a thread that cannot, or does not answer
+ * within 5 s, and the switch does not serve.
+ *
  * Both need no privilege (no_new_privs is set first).  The allowlist is
  * the one place to add a call that a new feature needs.  The SAN=1 test
  * build confines itself only if $DENPOD_SAN_SANDBOX is set: LeakSanitizer's

@@ -137,7 +137,10 @@ static int connect_once(dpo_tls *t, char *why, size_t cap)
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
 		int e = 0;
 		socklen_t el = sizeof e;
-		int pr = poll(&p, 1, DPO_TLS_IO_TIMEOUT * 1000);
+		int pr;
+		/* a signal (the sandbox asks each thread to confine itself: sandbox.c) is no failure */
+		while ((pr = poll(&p, 1, DPO_TLS_IO_TIMEOUT * 1000)) < 0 && errno == EINTR)
+			;
 		if (pr <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e) {
 			snprintf(why, cap, "connect: %s", pr == 0 ? "timed out" : strerror(e ? e : errno));
 			return DP_ENET;
