@@ -152,7 +152,8 @@ int dpd_pool_new(dpd_pool **out, struct event_base *base, unsigned threads, int 
 		if (pthread_create(&p->th[p->nthreads], NULL, worker_main, p)) {
 			dpd_pool_free(p);
 			return DP_ENOMEM;
-		}
+		} else
+			(void)pthread_setname_np(p->th[p->nthreads], "dpd-verify");
 	*out = p;
 	return DP_OK;
 }

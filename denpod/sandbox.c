@@ -58,6 +58,7 @@
 #define ASK_WAIT_MS 5000 /* a thread that does not answer in this time: not served */
 
 static pid_t threads[MAX_THREADS];
+static char thread_name[MAX_THREADS][16]; /* its comm (dpd-writer, ...): the test's lines say it */
 static int nthreads;
 static int (*volatile ask_job)(void); /* what the asked thread runs: 0 or an errno */
 static atomic_int ask_done, ask_err;
@@ -90,6 +91,15 @@ static int list_threads(void)
 			r = -1;
 			break;
 		}
+		char p[64];
+		snprintf(p, sizeof p, "/proc/self/task/%ld/comm", t);
+		FILE *f = fopen(p, "re");
+		char *nm = thread_name[nthreads];
+		if (!f || !fgets(nm, sizeof thread_name[0], f))
+			snprintf(nm, sizeof thread_name[0], "?");
+		nm[strcspn(nm, "\n")] = 0;
+		if (f)
+			fclose(f);
 		threads[nthreads++] = (pid_t)t;
 	}
 	closedir(d);
@@ -387,8 +397,8 @@ static void test_open_keys(const dpc_config *cfg)
 			if (i < 0)
 				fprintf(stderr, "denpod: test: open %s: %s\n", test_keys[k], what);
 			else
-				fprintf(stderr, "denpod: test: thread %d of %d: open %s: %s\n", i + 1,
-					nthreads, test_keys[k], what);
+				fprintf(stderr, "denpod: test: thread %d of %d (%s): open %s: %s\n", i + 1,
+					nthreads, thread_name[i], test_keys[k], what);
 		}
 	}
 }

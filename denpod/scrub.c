@@ -494,6 +494,8 @@ int dpsc_start(dpsc **out, const dpc_config *cfg, const dp_note_vkey *vk, pthrea
 		r = dps_cache_small(x->s);
 	if (!r && pthread_create(&x->th, NULL, scrub_main, x))
 		r = DP_ENOMEM;
+	else if (!r)
+		(void)pthread_setname_np(x->th, "dpd-scrub");
 	if (r) {
 		scrub_free(x);
 		return r;

@@ -342,7 +342,8 @@ int dpo_tls_open(dpo_tls **tp, const struct sockaddr *addr, socklen_t addrlen, c
 	if (!r && pthread_create(&t->th, NULL, run, t)) {
 		snprintf(err, errcap, "syslog tls:%s: cannot start its thread", name);
 		r = DP_ENOMEM;
-	}
+	} else if (!r)
+		(void)pthread_setname_np(t->th, "dpd-syslog");
 	if (r) {
 		SSL_CTX_free(t->ctx);
 		free(t);

@@ -1097,6 +1097,7 @@ int dpl_start(dpl_log *l)
 	l->round_ok = now_ms(); /* dpl_open signed everything there was */
 	if (pthread_create(&l->th, NULL, signer_main, l))
 		return DP_ENOMEM;
+	(void)pthread_setname_np(l->th, "dpd-log");
 	l->started = 1;
 	return DP_OK;
 }

@@ -65,11 +65,14 @@ done
 # before the sandbox (the writer, the log integrator, the verify pool, the
 # scrub) is confined too, or a parser bug on the loop could have one of
 # them open a key file for it
-nth=$(sed -nE 's/.*test: thread [0-9]+ of ([0-9]+): open .*/\1/p' "$T/run.log" | head -n 1)
+nth=$(sed -nE 's/.*test: thread [0-9]+ of ([0-9]+) .*: open .*/\1/p' "$T/run.log" | head -n 1)
 check "every thread of the network process was tried (${nth:-none} besides the loop)" [ "${nth:-0}" -ge 4 ]
 check "... and each of them is refused every key file (${nth:-0} x 4 refusals)" \
-	[ "$(grep -c 'test: thread [0-9]* of [0-9]*: open [a-z.]*: Permission denied' "$T/run.log")" = $((${nth:-0} * 4)) ]
+	[ "$(grep -c 'test: thread [0-9]* of [0-9]* ([a-z-]*): open [a-z.]*: Permission denied' "$T/run.log")" = $((${nth:-0} * 4)) ]
 check "... none opened one" not grep -q 'test: thread .*: opened' "$T/run.log"
+for n in dpd-writer dpd-log dpd-verify dpd-scrub; do
+	check "... among them $n (threads are named for top -H and perf)" grep -q "test: thread [0-9]* of [0-9]* ($n): open log.key" "$T/run.log"
+done
 check "while it still serves" send three
 NET=$(child_of "$PID")
 kill -9 "$PID"
