@@ -177,9 +177,9 @@ static int inbox_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
 }
 
 /* A cable list (inbox or archive) with the "log" object if log_size >= 0: sets x up. */
-static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, json_t **logj)
+static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, json_t **logj,
+		      char *msg, size_t cap)
 {
-	char msg[160];
 	memset(x, 0, sizeof *x);
 	*logj = NULL;
 	x->s = srv->store;
@@ -192,7 +192,7 @@ static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, js
 	 */
 	int r = x->with_log ? dps_snapshot_begin(srv->store) : DP_OK;
 	if (!r && x->with_log)
-		r = dpd_log_view(srv, (uint64_t)log_size, logj, &x->size, msg, sizeof msg);
+		r = dpd_log_view(srv, (uint64_t)log_size, logj, &x->size, msg, cap);
 	if (!r && x->with_log && !(x->pv = dpd_prover_new(srv->store, x->size)))
 		r = DP_ENOMEM;
 	if (!r && x->with_log && !(x->origins = json_object()))
@@ -237,15 +237,17 @@ static int list_end(struct inbox_ctx *x, json_t *logj, int r, json_t **out)
  * cable-accepted entry, and the "log" object (docs/api.md).
  */
 static int inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, int64_t log_size,
-		      json_t **out)
+		      json_t **out, char *msg, size_t cap)
 {
 	struct inbox_ctx x;
 	json_t *logj;
-	int r = list_begin(srv, log_size, &x, &logj);
+	snprintf(msg, cap, "cannot read the queue; retry"); /* the log view's own, if it refuses */
+	int r = list_begin(srv, log_size, &x, &logj, msg, cap);
 	if (r) {
 		*out = NULL;
 		return r;
 	}
+	snprintf(msg, cap, "cannot read the queue; retry");
 	return list_end(&x, logj, dps_inbox(srv->store, device, limit, inbox_one, &x), out);
 }
 
@@ -281,9 +283,10 @@ static int log_size_of(dpd_server *srv, dpd_req *rq, struct evkeyvalq *q, int64_
 static void inbox_wake(dpd_server *srv, dpd_waiter *w)
 {
 	json_t *j = NULL;
-	int r = inbox_json(srv, w->device, w->limit, w->log_size, &j);
+	char msg[DPQ_MSG_MAX];
+	int r = inbox_json(srv, w->device, w->limit, w->log_size, &j, msg, sizeof msg);
 	if (r)
-		dpd_reply_error(&w->rq, dpd_http_status(r), r, "cannot read the queue; retry");
+		dpd_reply_error(&w->rq, dpd_http_status(r), r, msg);
 	else
 		dpd_reply_json(&w->rq, 200, j);
 	dpd_wait_drop(w);
@@ -340,9 +343,9 @@ void dpd_get_inbox(const dpd_call *c)
 		}
 	}
 	json_t *j = NULL;
-	int r = inbox_json(srv, dev->id, (size_t)limit, log_size, &j);
+	int r = inbox_json(srv, dev->id, (size_t)limit, log_size, &j, msg, sizeof msg);
 	if (r) {
-		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the queue; retry");
+		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}
 	dpd_reply_json(rq, 200, j);
@@ -377,12 +380,16 @@ void dpd_get_archive(const dpd_call *c)
 		return;
 	struct inbox_ctx x;
 	json_t *logj, *j = NULL;
-	int r = list_begin(srv, log_size, &x, &logj);
-	if (!r)
+	snprintf(msg, sizeof msg, "cannot read the archive; retry"); /* the log view's own, if it refuses */
+	int r = list_begin(srv, log_size, &x, &logj, msg, sizeof msg);
+	if (!r) {
 		r = list_end(&x, logj,
 			     dps_archive(srv->store, dev->id, (int64_t)before, (size_t)limit, archive_one, &x), &j);
+		if (r)
+			snprintf(msg, sizeof msg, "cannot read the archive; retry");
+	}
 	if (r) {
-		dpd_reply_error(rq, dpd_http_status(r), r, "cannot read the archive; retry");
+		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}
 	dpd_reply_json(rq, 200, j);

@@ -199,11 +199,21 @@ else
 	FP=$PB FLOG=$T/runb.log
 fi
 echo "the instance that follows now: ${FN:-B}"
+# a long-poll held on the follower at log_size N+1, answered (at its end) after the go-back
+cu a -o "$T/held.out" -w '%{http_code}' "https://127.0.0.1:$FP/v1/inbox?log_size=$((N + 1))&wait=8" \
+	>"$T/held.code" 2>/dev/null &
+HELD=$!
+sleep 0.5
 q "DELETE FROM log_checkpoints WHERE size = $((N + 1))" >/dev/null
 for _ in $(seq 50); do [ "$(served "$FP")" = "$N" ] && break; sleep 0.1; done
 check "the database's latest is $N again: $FN (following) serves it, not the one the log no longer has ($(served "$FP"))" \
 	[ "$(served "$FP")" = "$N" ]
 check "... and says why" grep -q "latest checkpoint (size $N) is older than the one served (size $((N + 1))): a failover lost the checkpoint of 1 entry " "$FLOG"
+wait "$HELD"
+check "a long-poll held at log_size $((N + 1)) across it is answered 400 ($(cat "$T/held.code"))" \
+	[ "$(cat "$T/held.code")" = 400 ]
+check "... saying why, not 'cannot read the queue' ($(head -c 200 "$T/held.out"))" \
+	grep -q "beyond the latest checkpoint" "$T/held.out"
 D post add KYOTO >"$T/add.out" 2>&1 || no "an admin entry after: $(tail -n 2 "$T/add.out")"
 both_serve $((N + 2))
 check "the log signed on: A and B serve $((N + 2)) (A: $(served "$PORT"), B: $(served "$PB"))" both_serve $((N + 2))
