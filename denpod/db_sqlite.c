@@ -46,6 +46,20 @@ struct sq_stmt {
 static struct sq_db *D(struct dpdb *db) { return (struct sq_db *)db; }
 static struct sq_stmt *S(struct dpdb_stmt *st) { return (struct sq_stmt *)st; }
 
+/*
+ * Set once by the network process before it opens a store (and before its
+ * threads): its sandbox forbids files outside the data directory (sandbox.h),
+ * where SQLite would put a savepoint's journal past 64 KiB or a large sort.
+ * Other commands keep SQLite's default (such files in /var/tmp), so a
+ * migration's CREATE INDEX over millions of rows does not sort in memory.
+ */
+static int temp_in_memory;
+
+void dpdb_sqlite_temp_in_memory(void)
+{
+	temp_in_memory = 1;
+}
+
 struct sqlite3 *dpdb_sqlite_handle(dpdb *db)
 {
 	return db && db->kind == DPDB_SQLITE ? D(db)->db : NULL;
@@ -148,18 +162,12 @@ static int sq_open(struct dpdb **out, const char *path, int flags)
 		return DP_ESTORE;
 	}
 	sqlite3_busy_timeout(d->db, 10000);
-	/*
-	 * temp_store=MEMORY: a savepoint's journal past 64 KiB, and a large
-	 * sort, would otherwise go to a file in /var/tmp or /tmp, which the
-	 * network process's sandbox forbids (sandbox.h: it creates no file)
-	 * and which would hold pages of the store outside its directory.
-	 */
 	int r = sq_exec(&d->h, (flags & DPDB_READONLY)
-				       ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
-					 "PRAGMA temp_store=MEMORY;"
+				       ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
 				       : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-					 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
-					 "PRAGMA temp_store=MEMORY;");
+					 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
+	if (!r && temp_in_memory)
+		r = sq_exec(&d->h, "PRAGMA temp_store=MEMORY;");
 	static const char *const fixed[SQ_NFIXED] = {
 		[SQ_BEGIN] = "BEGIN IMMEDIATE",
 		[SQ_BEGIN_READ] = "BEGIN DEFERRED",

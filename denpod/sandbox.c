@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <time.h>
 #include <linux/landlock.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,15 +62,24 @@ static pid_t threads[MAX_THREADS];
 static char thread_name[MAX_THREADS][16]; /* its comm (dpd-writer, ...): the test's lines say it */
 static int nthreads;
 static int (*volatile ask_job)(void); /* what the asked thread runs: 0 or an errno */
-static atomic_int ask_done, ask_err;
+static atomic_int ask_done, ask_err, ask_tid; /* ask_tid: who answered (a late answer is not it) */
 
 static void on_ask(int sig)
 {
 	(void)sig;
 	int e = errno;
 	atomic_store(&ask_err, ask_job());
+	atomic_store(&ask_tid, (int)syscall(SYS_gettid));
 	atomic_store(&ask_done, 1);
 	errno = e;
+}
+
+void dpd_sandbox_prepare(void)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGRTMIN);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL); /* cannot fail with a valid how */
 }
 
 /* The threads of this process but the calling one into threads[]; -1 if /proc cannot be read. */
@@ -82,7 +92,7 @@ static int list_threads(void)
 	struct dirent *e;
 	int r = 0;
 	nthreads = 0;
-	while ((e = readdir(d))) {
+	for (errno = 0; (e = readdir(d)); errno = 0) {
 		char *end;
 		long t = strtol(e->d_name, &end, 10);
 		if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || t == self)
@@ -102,39 +112,49 @@ static int list_threads(void)
 			fclose(f);
 		threads[nthreads++] = (pid_t)t;
 	}
+	if (!r && errno)
+		r = -1; /* readdir failed: a thread could be missing from the list */
+	int e2 = errno;
 	closedir(d);
+	errno = e2;
 	return r;
+}
+
+/* SIGRTMIN answered by on_ask (asking), or ignored from then on: a late signal does nothing. */
+static int ask_handler(int asking)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = asking ? on_ask : SIG_IGN;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGRTMIN, &sa, NULL) ? errno : 0;
 }
 
 /*
  * job run on thread i of threads[] (its signal handler: async-signal-safe
- * calls only): 0, or the errno it returned; ETIMEDOUT if the thread did
- * not answer, or the errno of the signal that could not be sent.
+ * calls only; ask_handler(1) first): 0, or the errno it returned;
+ * ETIMEDOUT if the thread did not answer within ASK_WAIT_MS (it blocks
+ * SIGRTMIN, or is stuck in the kernel), or the errno of the signal that
+ * could not be sent.  A thread that is gone (ESRCH) opens nothing: 0.
  */
 static int on_thread(int i, int (*job)(void))
 {
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_ask;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGRTMIN, &sa, &old))
-		return errno;
 	ask_job = job;
 	atomic_store(&ask_done, 0);
-	int r = (int)syscall(SYS_tgkill, getpid(), threads[i], SIGRTMIN) ? errno : 0;
-	for (int ms = 0; !r && !atomic_load(&ask_done); ms++) {
-		if (ms == ASK_WAIT_MS) {
-			r = ETIMEDOUT;
-			break;
-		}
+	atomic_store(&ask_tid, 0);
+	if (syscall(SYS_tgkill, getpid(), threads[i], SIGRTMIN))
+		return errno == ESRCH ? 0 : errno;
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!atomic_load(&ask_done) || atomic_load(&ask_tid) != threads[i]) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 > ASK_WAIT_MS)
+			return ETIMEDOUT;
 		struct timespec d = {0, 1000000L};
 		nanosleep(&d, NULL);
 	}
-	if (!r)
-		r = atomic_load(&ask_err);
-	sigaction(SIGRTMIN, &old, NULL);
-	return r;
+	return atomic_load(&ask_err);
 }
 
 /* ---- files: Landlock ---- */
@@ -261,20 +281,25 @@ static int landlock(const dpc_config *cfg)
 		bad |= allow(rs, all, sys[i], FS_READ | LANDLOCK_ACCESS_FS_READ_DIR);
 
 	/* every other thread first (each confines itself: on_thread), then this one */
-	int r = bad ? errno ? errno : EINVAL : 0;
+	int r = bad ? errno ? errno : EINVAL : ask_handler(1);
+	int i = 0;
 	ruleset = rs;
-	for (int i = 0; !r && i < nthreads; i++)
-		r = on_thread(i, restrict_here);
+	for (; !r && i < nthreads; i++)
+		if ((r = on_thread(i, restrict_here)))
+			break;
 	if (!r)
 		r = restrict_here();
 	ruleset = -1;
 	close(rs);
-	if (r) {
+	if (r && i < nthreads)
+		fprintf(stderr, "denpod: cannot confine the network process's files (Landlock): its thread "
+				"%s (%d) %s\n", thread_name[i], (int)threads[i],
+			r == ETIMEDOUT ? "did not answer the request to confine itself within 5 s (is "
+					 "SIGRTMIN blocked in it?)" : strerror(r));
+	else if (r)
 		fprintf(stderr, "denpod: cannot confine the network process's files (Landlock): %s\n",
 			strerror(r));
-		return DP_ECRYPTO;
-	}
-	return DP_OK;
+	return r ? DP_ECRYPTO : DP_OK;
 }
 
 /* ---- system calls: seccomp ---- */
@@ -426,7 +451,8 @@ int dpd_sandbox_enter(const dpc_config *cfg)
 	const char *t = getenv("DENPOD_TEST_SANDBOX");
 	if (!r && t && strcmp(t, "ptrace") == 0)
 		(void)ptrace(PTRACE_ATTACH, signer, NULL, NULL);
-	if (!r && t && strcmp(t, "open-keys") == 0)
+	if (!r && t && strcmp(t, "open-keys") == 0 && !ask_handler(1))
 		test_open_keys(cfg);
+	(void)ask_handler(0);
 	return r;
 }

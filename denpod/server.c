@@ -42,6 +42,7 @@
 #include "denpod/policy.h"
 #include "denpod/route.h"
 #include "denpod/pool.h"
+#include "denpod/db_sqlite.h"
 #include "denpod/sandbox.h"
 #include "denpod/say.h"
 #include "denpod/scrub.h"
@@ -359,6 +360,8 @@ static int serve(const dpc_config *cfg, int signer)
 		return DP_EINVAL;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	dpd_sandbox_prepare(); /* before the first thread: each must answer the sandbox's signal */
+	dpdb_sqlite_temp_in_memory(); /* before the first store: no temporary file outside the sandbox */
 	/* the writer thread wakes the loop with event_active: a locking base */
 	if (evthread_use_pthreads() != 0) {
 		fprintf(stderr, "denpod: cannot enable libevent threads\n");

@@ -120,6 +120,20 @@ static void disconnect(dpo_tls *t)
 	}
 }
 
+/*
+ * An SSL call on the blocking socket cut short by a signal, to be made
+ * again: with SO_RCVTIMEO/SO_SNDTIMEO set, recv and send return EINTR even
+ * under SA_RESTART, and OpenSSL reports that as WANT_READ/WANT_WRITE.  The
+ * sandbox asks every thread by a signal once at start (sandbox.c), and
+ * SIGHUP and SIGTERM may land on this thread.  A timeout (EAGAIN) is not
+ * one: it fails as before.
+ */
+static int cut_by_signal(dpo_tls *t, int rc)
+{
+	int e = errno, k = SSL_get_error(t->ssl, rc);
+	return (k == SSL_ERROR_WANT_READ || k == SSL_ERROR_WANT_WRITE) && e == EINTR;
+}
+
 /* One attempt: TCP, TLS, pin.  DP_OK with t->ssl up, else a reason in why. */
 static int connect_once(dpo_tls *t, char *why, size_t cap)
 {
@@ -138,7 +152,7 @@ static int connect_once(dpo_tls *t, char *why, size_t cap)
 		int e = 0;
 		socklen_t el = sizeof e;
 		int pr;
-		/* a signal (the sandbox asks each thread to confine itself: sandbox.c) is no failure */
+		/* a signal (cut_by_signal) is no failure */
 		while ((pr = poll(&p, 1, DPO_TLS_IO_TIMEOUT * 1000)) < 0 && errno == EINTR)
 			;
 		if (pr <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e) {
@@ -161,7 +175,10 @@ static int connect_once(dpo_tls *t, char *why, size_t cap)
 		return DP_ENOMEM;
 	}
 	ERR_clear_error();
-	if (SSL_connect(t->ssl) != 1) {
+	int rc;
+	while ((rc = SSL_connect(t->ssl)) != 1 && cut_by_signal(t, rc))
+		;
+	if (rc != 1) {
 		unsigned long e = ERR_get_error();
 		snprintf(why, cap, "TLS handshake: %s", e ? ERR_reason_error_string(e) : "connection closed");
 		return DP_ECRYPTO;
@@ -279,7 +296,10 @@ static void *run(void *arg)
 		int ok = !peer_gone(t);
 		if (ok) {
 			ERR_clear_error();
-			ok = SSL_write(t->ssl, f->p, (int)f->n) == (int)f->n;
+			int rc;
+			while ((rc = SSL_write(t->ssl, f->p, (int)f->n)) <= 0 && cut_by_signal(t, rc))
+				;
+			ok = rc == (int)f->n;
 		}
 		pthread_mutex_lock(&t->mu);
 		if (!ok) {
