@@ -81,6 +81,24 @@ PID=
 sleep 0.5
 check "kill -9 of the signer takes the network process with it" gone "$NET"
 
+# ---- SIGRTMIN blocked by whatever starts denpod (the sandbox asks each thread by it) ----
+printf '%s\n' '#!/bin/sh' \
+	"exec python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN]); os.execv(sys.argv[1], sys.argv[1:])' \"$DENPOD\" \"\$@\"" \
+	>"$T/masked"
+chmod +x "$T/masked"
+REAL_DENPOD=$DENPOD DENPOD=$T/masked
+DENPOD_TEST_SANDBOX=open-keys start_switch || no "denpod did not start with SIGRTMIN blocked"
+check "started with SIGRTMIN blocked, every thread still confines itself" \
+	[ "$(grep -c 'test: thread [0-9]* of [0-9]* ([a-z-]*): open [a-z.]*: Permission denied' "$T/run.log")" = $((${nth:-0} * 8)) ]
+check "... and it serves" send four
+stop_switch
+n0=$(grep -c "did not answer the request to confine itself" "$T/run.log")
+DENPOD_TEST_SANDBOX=keep-sigmask timeout 30 "$DENPOD" run --data "$T/sw" >>"$T/run.log" 2>&1
+rc=$?
+check "a thread that does not answer (SIGRTMIN left blocked in it): denpod run does not serve (exit $rc)" [ "$rc" = 1 ]
+check "... naming the thread" [ "$(grep -c "its thread dpd-[a-z]* ([0-9]*) did not answer the request to confine itself within 5 s" "$T/run.log")" -gt "$n0" ]
+DENPOD=$REAL_DENPOD
+
 # ---- a forbidden system call ----
 n0=$(grep -c listening "$T/run.log")
 DENPOD_TEST_SANDBOX=ptrace timeout 30 "$DENPOD" run --data "$T/sw" >>"$T/run.log" 2>&1
