@@ -276,7 +276,17 @@ static int resolve(device *d, const char *to, const char *cls, const char *caps,
 	for (char *p = path; *p; p++)
 		if (*p == ' ')
 			*p = '+';
+	/*
+	 * 503 is the switch's "retry": e.g. "the officer index is being
+	 * updated" from a directory change until the checkpoint over it is
+	 * served (it_detect's containment steps; seen under ASan in CI)
+	 */
 	long st = request(d, path, NULL, 0, &resp);
+	for (int k = 0; st == 503 && k < 100; k++) {
+		struct timespec w = {0, 100000000L};
+		nanosleep(&w, NULL);
+		st = request(d, path, NULL, 0, &resp);
+	}
 	json_t *j = st == 200 ? json_loadb((const char *)resp.p, resp.len, 0, NULL) : NULL;
 	if (!j) {
 		fprintf(stderr, "resolve: %ld %s\n", st, resp.p ? (const char *)resp.p : "");
