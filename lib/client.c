@@ -494,6 +494,9 @@ static void all_failed_msg(dp_client *c, char (*why)[160], size_t n)
 			 "try again later, and tell the HQ operator if it lasts");
 }
 
+#define ONE_ADDR_503_TRIES 4 /* request(): a read answered 503 by the one address, asked again */
+#define ONE_ADDR_503_MS 250
+
 /*
  * One request, with failover (denpo/client.h): tried at c->cur first, then
  * at each next address until one answers; round the list again a second
@@ -507,6 +510,7 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 	size_t n = c->sw.n, len0 = resp->len;
 	char why[DP_SWITCH_URLS_MAX][160];
 	int64_t until = mono_ms() + c->retry_ms;
+	int again503 = 0;
 	for (;;) {
 		int r = DP_ENET, how = DOWN;
 		for (size_t k = 0; k < n; k++) {
@@ -541,8 +545,24 @@ static int request(dp_client *c, const char *path, int post, const uint8_t *body
 					 c->errbuf[0] ? c->errbuf : c->msg);
 		}
 		c->url = c->sw.url[c->cur];
+		/*
+		 * One address: its own message, as it always was; but a read the
+		 * switch answered 503 is asked again first, ONE_ADDR_503_TRIES times
+		 * ONE_ADDR_503_MS apart: that 503 says "retry" and passes in a moment
+		 * (the officer index being updated until the checkpoint over a
+		 * directory change is served; an instance behind a load balancer a
+		 * round behind the log: api.md, "An instance behind the device").
+		 * A write is never sent twice here: its caller decides.
+		 */
+		if (n == 1 && c->retry_ms <= 0 && c->status == 503 && !post && !body &&
+		    again503 < ONE_ADDR_503_TRIES) {
+			again503++;
+			struct timespec w = {0, ONE_ADDR_503_MS * 1000000L};
+			nanosleep(&w, NULL);
+			continue;
+		}
 		if (n == 1 && c->retry_ms <= 0)
-			return r; /* one address: its own message, as it always was */
+			return r;
 		if (mono_ms() + 1000 > until) {
 			if (n > 1)
 				all_failed_msg(c, why, n);

@@ -31,6 +31,7 @@ depth of a JSON answer):
   truncate        the body cut in half            empty     an empty body
   notjson         an HTML page instead            deep      100,000 nested arrays
   status500       HTTP 500 with a non-API body    extra     an unknown member in every object (still valid)
+  once503         HTTP 503 "retry" to a path's first request only; the recorded answer after
   drop:F          F removed                       null:F    F set to null
   type:F          F of another JSON type          b64:F     F (a string, or strings) not base64
   short:F         F's decoded bytes one shorter   flip:F    one bit of F's decoded bytes flipped
@@ -230,6 +231,9 @@ def mutate(ans, spec):
         body = b"[" * 100000 + b"]" * 100000
     elif kind == "status500":
         status, body = 500, b"internal error\n"
+    elif kind == "once503":  # the first answer to a path only (replay): a switch saying "retry"
+        status, body = 503, b'{"error":"store","message":"hostile_switch: not now; retry"}'
+        headers = {"Content-Type": "application/json"}
     elif kind == "cut":
         body = body[: len(body) * 2 // 3]
     elif kind == "flipbyte":
@@ -336,7 +340,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             COUNTS[key] = i + 1
         ans = same[min(i, len(same) - 1)]
         how = "recorded"
-        if re.search(target, self.path) and spec != "none":
+        if re.search(target, self.path) and spec != "none" and (spec != "once503" or i == 0):
             status, headers, body = mutate(ans, spec)
             how = "mutated"
         else:

@@ -223,6 +223,7 @@ inbox	^/v1/inbox	drop:log_entry	no	did not send its cable-accepted entry
 inbox	^/v1/inbox	jnote:checkpoint:sig	no	does not verify under this device's log key
 inbox	^/v1/inbox	grow:consistency	no	inbox \(proofs\) answer is malformed
 inbox	^/v1/inbox	extra	ok
+inbox	^/v1/inbox	once503	ok
 inboxj	^/v1/inbox	type:role	no	inbox \(proofs\) answer is malformed
 inboxj	^/v1/inbox	flip:envelope	no	envelope is not signed by its From-Device
 inboxj	^/v1/inbox	extra	ok
@@ -247,6 +248,8 @@ send	/resolve	grow:consistency	no	resolve answer is malformed \(its "consistency
 send	/resolve	type:role	no	resolve answer is malformed \(its "role" field is missing or wrong\)
 send	/resolve	extra	ok
 send	^/v1/cables$	notjson	retry	was not accepted: .*submission answer is not a JSON object
+read	CABLE	once503	ok
+read	/devices/	once503	ok
 read	CABLE	cut	no	failed verification: the submission is malformed
 read	CABLE	append	no	failed verification: the submission is malformed
 read	CABLE	flipbyte:0	no	failed verification: the submission is malformed
