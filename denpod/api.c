@@ -176,9 +176,13 @@ static int inbox_one(void *ctx, const dps_cable *c, const dps_rcpt *r)
 	return x->with_log ? inbox_proofs(x, c, o) : DP_OK;
 }
 
-/* A cable list (inbox or archive) with the "log" object if log_size >= 0: sets x up. */
+/*
+ * A cable list (inbox or archive) with the "log" object if log_size >= 0:
+ * sets x up.  On failure msg says why: the log view's refusal
+ * (dpd_log_covers: 503 or 400), else `failed`.
+ */
 static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, json_t **logj,
-		      char *msg, size_t cap)
+		      const char *failed, char *msg, size_t cap)
 {
 	memset(x, 0, sizeof *x);
 	*logj = NULL;
@@ -191,8 +195,9 @@ static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, js
 	 * at the first read, after dpl_latest, so the checkpoint's tiles are in it.
 	 */
 	int r = x->with_log ? dps_snapshot_begin(srv->store) : DP_OK;
-	if (!r && x->with_log)
-		r = dpd_log_view(srv, (uint64_t)log_size, logj, &x->size, msg, cap);
+	int viewed = 0;
+	if (!r && x->with_log && (r = dpd_log_view(srv, (uint64_t)log_size, logj, &x->size, msg, cap)))
+		viewed = 1; /* its own message */
 	if (!r && x->with_log && !(x->pv = dpd_prover_new(srv->store, x->size)))
 		r = DP_ENOMEM;
 	if (!r && x->with_log && !(x->origins = json_object()))
@@ -201,6 +206,8 @@ static int list_begin(dpd_server *srv, int64_t log_size, struct inbox_ctx *x, js
 	if (!r && !x->arr)
 		r = DP_ENOMEM;
 	if (r) {
+		if (!viewed)
+			snprintf(msg, cap, "%s", failed);
 		json_decref(*logj);
 		*logj = NULL;
 		json_decref(x->origins);
@@ -239,16 +246,14 @@ static int list_end(struct inbox_ctx *x, json_t *logj, int r, json_t **out)
 static int inbox_json(dpd_server *srv, const uint8_t device[32], size_t limit, int64_t log_size,
 		      json_t **out, char *msg, size_t cap)
 {
+	static const char failed[] = "cannot read the queue; retry";
 	struct inbox_ctx x;
 	json_t *logj;
-	snprintf(msg, cap, "cannot read the queue; retry"); /* the log view's own, if it refuses */
-	int r = list_begin(srv, log_size, &x, &logj, msg, cap);
-	if (r) {
-		*out = NULL;
-		return r;
-	}
-	snprintf(msg, cap, "cannot read the queue; retry");
-	return list_end(&x, logj, dps_inbox(srv->store, device, limit, inbox_one, &x), out);
+	*out = NULL;
+	int r = list_begin(srv, log_size, &x, &logj, failed, msg, cap);
+	if (!r && (r = list_end(&x, logj, dps_inbox(srv->store, device, limit, inbox_one, &x), out)))
+		snprintf(msg, cap, "%s", failed);
+	return r;
 }
 
 /*
@@ -378,16 +383,14 @@ void dpd_get_archive(const dpd_call *c)
 	int64_t log_size;
 	if (log_size_of(srv, rq, q, &log_size))
 		return;
+	static const char failed[] = "cannot read the archive; retry";
 	struct inbox_ctx x;
 	json_t *logj, *j = NULL;
-	snprintf(msg, sizeof msg, "cannot read the archive; retry"); /* the log view's own, if it refuses */
-	int r = list_begin(srv, log_size, &x, &logj, msg, sizeof msg);
-	if (!r) {
-		r = list_end(&x, logj,
-			     dps_archive(srv->store, dev->id, (int64_t)before, (size_t)limit, archive_one, &x), &j);
-		if (r)
-			snprintf(msg, sizeof msg, "cannot read the archive; retry");
-	}
+	int r = list_begin(srv, log_size, &x, &logj, failed, msg, sizeof msg);
+	if (!r && (r = list_end(&x, logj,
+				dps_archive(srv->store, dev->id, (int64_t)before, (size_t)limit, archive_one, &x),
+				&j)))
+		snprintf(msg, sizeof msg, "%s", failed);
 	if (r) {
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
