@@ -147,6 +147,36 @@ static void submit_decode(dpd_job *jb)
 	j->r = dp_submission_decode(&j->e, j->data, j->len, &payload, &plen);
 }
 
+/*
+ * Loop thread: a submission that dpp_check refused (r, msg), answered.  A
+ * retry of a cable already stored is answered as the duplicate it is,
+ * whatever the judgement now: its recipients' key epochs may have closed
+ * since it was accepted.  Looked up only here, after a refusal: a
+ * submission judged acceptable goes to the writer, which finds a stored
+ * copy in its own transaction (dps_cable_insert) and answers it the same
+ * way, so a new cable costs no read of its own on the loop.
+ */
+static void refused(dpd_server *srv, dpd_req *rq, const dps_device *dev, const dp_envelope *e,
+		    const uint8_t *p, size_t n, int r, char *msg)
+{
+	dps_cable stored;
+	int found = memcmp(e->from_device, dev->id, 32) == 0
+			    ? dps_cable_stored(srv->store, e->cable_id, p, n, &stored) : DP_ENOTFOUND;
+	if (found == DP_OK) {
+		reply_submitted(rq, stored.cable_id, stored.mrn, stored.accepted, 1, stored.log_idx);
+		return;
+	}
+	if (found == DP_ESTORE || found == DP_ENOSPC) {
+		r = found;
+		snprintf(msg, DPP_MSG_MAX, "%s", r == DP_ENOSPC ? DISK_FULL
+					  : "the switch could not read its database; retry");
+	} else if (r == DP_ESTORE || r == DP_ENOSPC) {
+		snprintf(msg, DPP_MSG_MAX, "%s", r == DP_ENOSPC ? DISK_FULL
+					  : "the switch could not read its directory; retry");
+	}
+	dpd_reply_error(rq, dpd_http_status(r), r, msg);
+}
+
 /* Loop thread: a verified submission judged and handed to the engine, or refused; answered. */
 static void submit_judge(dpd_server *srv, struct submit_job *j)
 {
@@ -165,23 +195,6 @@ static void submit_judge(dpd_server *srv, struct submit_job *j)
 		dpd_reply_error(rq, dpd_http_status(r), r, msg);
 		return;
 	}
-	/*
-	 * A retry of a cable already stored is answered as the duplicate it is,
-	 * not judged again: its recipients' key epochs may have closed since.
-	 * (A retry of a cable still being committed is found by the writer.)
-	 */
-	dps_cable stored;
-	r = memcmp(e->from_device, dev->id, 32) == 0
-		    ? dps_cable_stored(srv->store, e->cable_id, p, n, &stored) : DP_ENOTFOUND;
-	if (r == DP_OK) {
-		reply_submitted(rq, stored.cable_id, stored.mrn, stored.accepted, 1, stored.log_idx);
-		return;
-	}
-	if (r == DP_ESTORE || r == DP_ENOSPC) {
-		dpd_reply_error(rq, dpd_http_status(r), r, r == DP_ENOSPC ? DISK_FULL
-									  : "the switch could not read its database; retry");
-		return;
-	}
 	dpd_op *op = dpd_op_new(&dpd_op_submit, sizeof(struct op_submit), rq);
 	dps_rcpt *rcpts = calloc(e->nrecipients ? e->nrecipients : 1, sizeof *rcpts);
 	if (!op || !rcpts) {
@@ -198,10 +211,7 @@ static void submit_judge(dpd_server *srv, struct submit_job *j)
 	r = dpp_check(srv->store, &rec, dev, e, s->sub.now, rcpts, s->sub.c.officer, msg,
 		      sizeof msg);
 	if (r) {
-		if (r == DP_ESTORE || r == DP_ENOSPC)
-			snprintf(msg, sizeof msg, "%s", r == DP_ENOSPC ? DISK_FULL
-						      : "the switch could not read its directory; retry");
-		dpd_reply_error(rq, dpd_http_status(r), r, msg);
+		refused(srv, rq, dev, e, p, n, r, msg);
 		dpd_op_free(op);
 		return;
 	}

@@ -165,9 +165,15 @@ check "overdue for COMMS 200" [ "$(st get "$T/a" "$URL" "$PIN" /v1/overdue)" = 2
 
 # suspension takes effect on the next request; revocation is final
 B=$(D device list | awk '$2=="sato.k" {print substr($1,1,10)}')
+"$TS" envelope "$T/a" "$URL" "$PIN" TOKYO SECRET ROUTINE "$T/tosus" >/dev/null # made while sato.k is active
 D device suspend "$B" >/dev/null
 check "suspended: 403 device" [ "$(err get "$T/b" "$URL" "$PIN" /v1/inbox)" = device ]
-check "to a suspended device: 403 device" [ "$(err post "$T/a" "$URL" "$PIN" /v1/cables "$T/good")" != "" ]
+check "a new cable to a suspended device: 403 device" [ "$(err post "$T/a" "$URL" "$PIN" /v1/cables "$T/tosus")" = device ]
+# a retry of a cable stored before is answered as the duplicate it is, not judged again
+# (denpod/api_cable.c, refused): the judgement now would refuse it, as the check above shows
+R=$("$TS" post "$T/a" "$URL" "$PIN" /v1/cables "$T/good")
+check "a stored cable retried to a suspended device: 200, same MRN, duplicate" \
+	[ "${R%% *} $(sed 's/^200 //' <<<"$R" | jq -r '"\(.mrn) \(.duplicate)"')" = "200 $MRN true" ]
 D device reinstate "$B" >/dev/null
 check "reinstated: 200" [ "$(st get "$T/b" "$URL" "$PIN" /v1/inbox)" = 200 ]
 C=$(D device list | awk '$2=="low.p" {print $1}')
