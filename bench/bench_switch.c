@@ -318,7 +318,7 @@ static int build_one(const build_job *jb, int j)
 	}
 	dp_cable c;
 	dp_cable_init(&c);
-	dp_random(c.id, DP_CABLE_ID);
+	dp_cable_new_id(c.id); /* as denpo send makes them */
 	memcpy(jb->ids[j], c.id, DP_CABLE_ID);
 	c.classification = DP_CLASS_CONFIDENTIAL;
 	c.prec_action = c.prec_info = jb->prec;

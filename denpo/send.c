@@ -404,7 +404,7 @@ int send_sealed(cli_ctx *x, dp_cable *c, int decoy, send_plan *pl, send_result *
 	dp_buf_init(&sub, (size_t)DP_MAX_PAYLOAD + DP_ENVELOPE_MAX + 4);
 	static const uint8_t zero_id[DP_CABLE_ID];
 	if (!memcmp(c->id, zero_id, sizeof zero_id))
-		dp_random(c->id, sizeof c->id); /* else: an outbox entry's, kept across attempts */
+		dp_cable_new_id(c->id); /* else: an outbox entry's, kept across attempts */
 	c->created = dp_now();
 	/* declassification and retention the drafter left empty: the ministry's schedule proposes them */
 	if ((r = dp_records_defaults(cli_records(x), c))) {

@@ -146,6 +146,16 @@ void dp_cable_init(dp_cable *c)
 	c->prec_action = c->prec_info = DP_PREC_ROUTINE;
 }
 
+void dp_cable_new_id(uint8_t id[DP_CABLE_ID])
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	for (int i = 0; i < 6; i++)
+		id[i] = (uint8_t)(ms >> (40 - 8 * i));
+	dp_random(id + 6, DP_CABLE_ID - 6);
+}
+
 void dp_cable_free(dp_cable *c)
 {
 	if (c->body) {

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -905,6 +906,42 @@ static void test_render(void)
 	dp_cable_free(&c);
 }
 
+/* dp_cable_new_id: the time in ms, big-endian, then random bytes; later ids sort after earlier */
+static uint64_t id_ms(const uint8_t id[DP_CABLE_ID])
+{
+	uint64_t ms = 0;
+	for (int i = 0; i < 6; i++)
+		ms = ms << 8 | id[i];
+	return ms;
+}
+
+static void test_new_id(void)
+{
+	uint8_t a[DP_CABLE_ID], b[DP_CABLE_ID];
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_REALTIME, &t0);
+	dp_cable_new_id(a);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	uint64_t lo = (uint64_t)t0.tv_sec * 1000 + (uint64_t)t0.tv_nsec / 1000000;
+	uint64_t hi = (uint64_t)t1.tv_sec * 1000 + (uint64_t)t1.tv_nsec / 1000000;
+	CHECK(id_ms(a) >= lo && id_ms(a) <= hi);
+	/* ids made in a row: never smaller, never equal (80 random bits), all different in their tails */
+	int ordered = 1, distinct = 1;
+	for (int i = 0; i < 2000; i++) {
+		dp_cable_new_id(b);
+		ordered &= memcmp(a, b, 6) <= 0;
+		distinct &= memcmp(a + 6, b + 6, DP_CABLE_ID - 6) != 0;
+		memcpy(a, b, sizeof a);
+	}
+	CHECK(ordered);
+	CHECK(distinct);
+	/* 10 ms later: strictly greater as bytes, so the switch's index appends */
+	struct timespec ten = {0, 10 * 1000 * 1000};
+	nanosleep(&ten, NULL);
+	dp_cable_new_id(b);
+	CHECK(memcmp(a, b, DP_CABLE_ID) < 0 && id_ms(b) >= id_ms(a) + 10);
+}
+
 int main(void)
 {
 	if (dp_crypto_init())
@@ -920,5 +957,6 @@ int main(void)
 	test_truncation_and_signature();
 	test_limits();
 	test_render();
+	test_new_id();
 	return t_done("test_cable");
 }

@@ -205,6 +205,13 @@ typedef struct {
 int dp_routing_validate(const dp_routing *r) DP_WUR;
 
 void dp_cable_init(dp_cable *c);
+/*
+ * A new cable id (docs/formats.md, "Cable-Id"): the time now in
+ * milliseconds since 1970 (48 bits, big-endian), then 10 random bytes.
+ * Ids made later sort after ids made earlier, so the switch's index of
+ * them grows at its end rather than at a random page (bench/README.md).
+ */
+void dp_cable_new_id(uint8_t id[DP_CABLE_ID]);
 /* Wipes body/attachments and frees everything owned. */
 void dp_cable_free(dp_cable *c);
 /* Copies, sorts recipients by device, rejects duplicates (DP_EINVAL), > DP_MAX_RECIPIENTS (DP_ETOOBIG). */
