@@ -206,7 +206,7 @@ int dp_routing_validate(const dp_routing *r) DP_WUR;
 
 void dp_cable_init(dp_cable *c);
 /*
- * A new cable id (docs/formats.md, "Cable-Id"): the time now in
+ * A new cable id (docs/formats.md, "The cable id"): the time now in
  * milliseconds since 1970 (48 bits, big-endian), then 10 random bytes.
  * Ids made later sort after ids made earlier, so the switch's index of
  * them grows at its end rather than at a random page (bench/README.md).
