@@ -121,8 +121,10 @@ const dpd_op_type dpd_op_submit = {"SUBMIT", submit_write, submit_answer, submit
 /*
  * A submission between the loop and a worker (pool.h): the worker parses
  * the bytes and checks the envelope's Ed25519 signature and payload digest
- * (dp_submission_decode: no store, no state); the loop then judges it
- * (duplicate, policy) and hands it to the commit engine.  The job owns
+ * (dp_submission_decode: no store, no state), and hashes the bytes for the
+ * store (dps_submit.hashed: so the writer, one thread for every cable, need
+ * not); the loop then judges it (policy; a stored copy if policy refuses)
+ * and hands it to the commit engine.  The job owns
  * copies of everything the worker reads, and holds the request, so a
  * client that goes away meanwhile frees nothing the worker reads: its
  * submission goes on to the batch like any other and is just not
@@ -137,6 +139,7 @@ struct submit_job {
 	size_t len;
 	int r;            /* out (worker): dp_submission_decode's verdict */
 	dp_envelope e;    /* out (worker): the envelope, if r == DP_OK; 10 KiB the worker clears */
+	uint8_t digest[DP_SHA256]; /* out (worker), if r == DP_OK: SHA-256 of the bytes, as stored */
 };
 
 static void submit_decode(dpd_job *jb)
@@ -145,6 +148,9 @@ static void submit_decode(dpd_job *jb)
 	const uint8_t *payload;
 	size_t plen;
 	j->r = dp_submission_decode(&j->e, j->data, j->len, &payload, &plen);
+	/* the digest the cable is stored with, made here so that the one writer thread need not */
+	if (j->r == DP_OK)
+		dp_sha256(j->digest, j->data, j->len);
 }
 
 /*
@@ -229,6 +235,8 @@ static void submit_judge(dpd_server *srv, struct submit_job *j)
 	s->data = j->data;
 	s->sub.data = j->data;
 	s->sub.len = n;
+	memcpy(s->sub.digest, j->digest, DP_SHA256);
+	s->sub.hashed = 1;
 	op->rank = c->prec_action; /* a FLASH goes ahead of the ROUTINE pending (batch.c) */
 #if DPD_FT_ON
 	memcpy(op->ft, j->job.ft, sizeof op->ft);

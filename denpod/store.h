@@ -131,11 +131,14 @@ typedef struct {
 	int64_t now;                 /* in: acceptance time */
 	int64_t log_idx;             /* in: the index its cable-accepted entry will get (-1: none);
 					out (duplicate): the stored cable's */
+	int hashed;                  /* in: 1 if digest already holds SHA-256 of data (the API's
+					verify worker hashes it, off the writer's thread); 0:
+					dps_cable_insert hashes data itself */
+	uint8_t digest[32];          /* in if hashed, else out: SHA-256 of the submission bytes */
 	/* out */
 	int duplicate;               /* 1: same cable id and bytes already stored */
 	char mrn[DPS_MRN_MAX + 1];
 	int64_t accepted;
-	uint8_t digest[32];          /* SHA-256 of the submission bytes */
 } dps_submit;
 
 /*

@@ -305,7 +305,8 @@ int dps_cable_insert(dps_store *s, dps_submit *sub)
 {
 	if (!s->in_txn)
 		return DP_EINVAL;
-	dp_sha256(sub->digest, sub->data, sub->len);
+	if (!sub->hashed)
+		dp_sha256(sub->digest, sub->data, sub->len);
 	sub->duplicate = 0;
 
 	dps_cable c;
