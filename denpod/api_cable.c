@@ -92,6 +92,20 @@ static int submit_write(dps_store *st, dpl_enc *x, dpd_op *op, int *logged)
 static void submit_answer(struct dpd_server *srv, dpd_op *op)
 {
 	struct op_submit *s = DPD_OP_OF(op, struct op_submit);
+	/*
+	 * A batch that could not be written (a full disk, a database failure):
+	 * a retry of a cable stored before is still the duplicate it is.  The
+	 * loop looked for a stored copy only if the judgement refused (refused),
+	 * so it looks here, rather than tell the device its cable was not
+	 * stored.  Reading needs no space.
+	 */
+	dps_cable stored;
+	if ((op->result == DP_ENOSPC || op->result == DP_ESTORE) &&
+	    dps_cable_stored(srv->store, s->sub.c.cable_id, s->sub.data, s->sub.len, &stored) == DP_OK) {
+		dpd_req_release(&op->rq);
+		reply_submitted(&op->rq, stored.cable_id, stored.mrn, stored.accepted, 1, stored.log_idx);
+		return;
+	}
 	if (!dpd_op_refused(op))
 		reply_submitted(&op->rq, s->sub.c.cable_id, s->sub.mrn, s->sub.accepted,
 				s->sub.duplicate, op->log_idx);

@@ -206,6 +206,7 @@ fi
 if [ -n "$SWFULL" ]; then
 	start_switch || no "denpod did not start"
 	M1=$(send a --to PARIS --subject "before the disk fills") || no "send: $(cat "$T/send.err")"
+	ID1=$(D cable list | awk -v m="$M1" '$1" "$2" "$3 == m {print $4}')
 	sleep 0.3
 	dd if=/dev/zero of="$T/sw/fill" bs=4k >/dev/null 2>&1
 	check "(c) the switch's disk is full" [ "$(df --output=avail "$T/sw" | tail -n1 | tr -d ' ')" -lt 64 ]
@@ -220,7 +221,19 @@ if [ -n "$SWFULL" ]; then
 	# thousands of requests while the disk is full: the log says so a bounded number of times
 	NF=3000
 	mkdir -p "$T/flood"
-	"$TF" "$T/a" PARIS "$NF" "$T/flood" 4 5 >"$T/flood.out" 2>"$T/flood.err"
+	"$TF" "$T/a" PARIS "$NF" "$T/flood" 4 5 >"$T/flood.out" 2>"$T/flood.err" &
+	FP=$!
+	# meanwhile a cable stored before the disk filled, retried: still the duplicate it is, though
+	# the batch it shares with the flood's new cables cannot be written (api_cable.c, submit_answer)
+	sleep 0.5
+	: >"$T/retry.err"
+	for i in 1 2 3 4 5 6 7 8; do
+		dp a --json retry "$ID1" 2>>"$T/retry.err" | jq -r '"\(.mrn) \(.duplicate)"'
+	done >"$T/retried"
+	wait "$FP"
+	check "(c) a cable stored before the disk filled, retried 8 times amid the flood: the same MRN, a duplicate each time" \
+		[ "$(grep -cx "$M1 true" "$T/retried")" = 8 ]
+	grep -qvx "$M1 true" "$T/retried" && sed 's/^/    /' "$T/retried" "$T/retry.err" | head -n 12
 	FAILED=$(grep -c "^fail .* disk_full " "$T/flood.out")
 	check "(c) $NF submissions on a full disk: refused as disk_full ($FAILED)" [ "$FAILED" -ge $((NF * 9 / 10)) ]
 	N1=$(lines "$T/run.log")
