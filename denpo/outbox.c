@@ -104,7 +104,7 @@ static int attempt(cli_ctx *x, const char *id, const json_t *d, dp_submit_result
 	else {
 		/* its id from now on, kept before anything is sealed: an attempt cut short is finished, not repeated */
 		uint8_t raw[DP_CABLE_ID];
-		dp_random(raw, sizeof raw);
+		dp_cable_new_id(raw);
 		dp_hex_encode(cid, raw, sizeof raw);
 		if ((r = draft_state(x, id, -1, cid, NULL, NULL))) {
 			snprintf(why, cap, "cannot update the outbox: %s", cli_strerror(x, r));

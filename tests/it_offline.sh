@@ -221,6 +221,10 @@ check "sealed then lost: exit 0 (got $rc: $(grep -v PASSPHRASE "$T/sl.err" | hea
 check "sealed then lost: queued" grep -q "^queued: will be sent when the switch is reachable" "$T/sl.out"
 CID=$(sed -n 's/^denpo: cable \([0-9a-f]\{32\}\) was not accepted.*/\1/p' "$T/sl.err")
 check "sealed then lost: its sealed bytes are kept ($CID)" [ -n "$CID" ] && [ -f "$T/tanaka.h/sent/$CID.cable" ]
+# the id starts with the time it was made, in ms (docs/formats.md, "The cable id"): within the last 10 minutes
+IDMS=$((16#${CID:0:12})) NOWMS=$(date +%s%3N)
+check "the cable id begins with the time it was made ($IDMS ms, now $NOWMS)" \
+	[ "$IDMS" -le "$NOWMS" -a $((NOWMS - IDMS)) -lt 600000 ]
 # sealed: it is sent as it is, never saved over, never sealed anew
 run slo tanaka.h --json outbox
 SLE=$(jq -r '.outbox[] | select(.subject == "sealed then lost") | .id' "$T/slo.out")
