@@ -101,7 +101,7 @@ static void submit_answer(struct dpd_server *srv, dpd_op *op)
 	 */
 	dps_cable stored;
 	if ((op->result == DP_ENOSPC || op->result == DP_ESTORE) &&
-	    dps_cable_stored(srv->store, s->sub.c.cable_id, s->sub.data, s->sub.len, &stored) == DP_OK) {
+	    dps_cable_stored(srv->store, s->sub.c.cable_id, s->sub.digest, &stored) == DP_OK) {
 		dpd_req_release(&op->rq);
 		reply_submitted(&op->rq, stored.cable_id, stored.mrn, stored.accepted, 1, stored.log_idx);
 		return;
@@ -177,21 +177,21 @@ static void submit_decode(dpd_job *jb)
  * way, so a new cable costs no read of its own on the loop.
  */
 static void refused(dpd_server *srv, dpd_req *rq, const dps_device *dev, const dp_envelope *e,
-		    const uint8_t *p, size_t n, int r, char *msg)
+		    const uint8_t digest[DP_SHA256], int r, char *msg, size_t cap)
 {
 	dps_cable stored;
 	int found = memcmp(e->from_device, dev->id, 32) == 0
-			    ? dps_cable_stored(srv->store, e->cable_id, p, n, &stored) : DP_ENOTFOUND;
+			    ? dps_cable_stored(srv->store, e->cable_id, digest, &stored) : DP_ENOTFOUND;
 	if (found == DP_OK) {
 		reply_submitted(rq, stored.cable_id, stored.mrn, stored.accepted, 1, stored.log_idx);
 		return;
 	}
 	if (found == DP_ESTORE || found == DP_ENOSPC) {
 		r = found;
-		snprintf(msg, DPP_MSG_MAX, "%s", r == DP_ENOSPC ? DISK_FULL
+		snprintf(msg, cap, "%s", r == DP_ENOSPC ? DISK_FULL
 					  : "the switch could not read its database; retry");
 	} else if (r == DP_ESTORE || r == DP_ENOSPC) {
-		snprintf(msg, DPP_MSG_MAX, "%s", r == DP_ENOSPC ? DISK_FULL
+		snprintf(msg, cap, "%s", r == DP_ENOSPC ? DISK_FULL
 					  : "the switch could not read its directory; retry");
 	}
 	dpd_reply_error(rq, dpd_http_status(r), r, msg);
@@ -203,7 +203,6 @@ static void submit_judge(dpd_server *srv, struct submit_job *j)
 	dpd_req *rq = &j->rq;
 	const dps_device *dev = &j->dev;
 	dp_envelope *e = &j->e;
-	const uint8_t *p = j->data;
 	size_t n = j->len;
 	char msg[DPP_MSG_MAX];
 	int r = j->r;
@@ -231,7 +230,7 @@ static void submit_judge(dpd_server *srv, struct submit_job *j)
 	r = dpp_check(srv->store, &rec, dev, e, s->sub.now, rcpts, s->sub.c.officer, msg,
 		      sizeof msg);
 	if (r) {
-		refused(srv, rq, dev, e, p, n, r, msg);
+		refused(srv, rq, dev, e, j->digest, r, msg, sizeof msg);
 		dpd_op_free(op);
 		return;
 	}

@@ -341,11 +341,12 @@ int dps_epoch_list(dps_store *s, const uint8_t device[32], int64_t now,
 int dps_cable_insert(dps_store *s, dps_submit *sub) DP_WUR;
 int dps_cable_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dps_cable *c) DP_WUR;
 /*
- * Whether this cable id is stored with exactly these submission bytes:
+ * Whether this cable id is stored with exactly the submission bytes whose
+ * SHA-256 is digest (the caller hashed them once, for the store too):
  * DP_OK (c filled), DP_EEXISTS (other bytes), DP_ENOTFOUND.  Lets a retry
  * be answered as a duplicate without judging it again at a later time.
  */
-int dps_cable_stored(dps_store *s, const uint8_t id[DP_CABLE_ID], const uint8_t *data, size_t len,
+int dps_cable_stored(dps_store *s, const uint8_t id[DP_CABLE_ID], const uint8_t digest[DP_SHA256],
 		     dps_cable *c) DP_WUR;
 /* The submission bytes (cap = max length accepted). */
 int dps_cable_data(dps_store *s, int64_t seq, dp_buf *out) DP_WUR;

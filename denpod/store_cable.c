@@ -361,15 +361,13 @@ int dps_cable_get(dps_store *s, const uint8_t id[DP_CABLE_ID], dps_cable *c)
 	return cable_by_id(s, id, c, NULL);
 }
 
-int dps_cable_stored(dps_store *s, const uint8_t id[DP_CABLE_ID], const uint8_t *data, size_t len,
+int dps_cable_stored(dps_store *s, const uint8_t id[DP_CABLE_ID], const uint8_t digest[DP_SHA256],
 		     dps_cable *c)
 {
-	uint8_t digest[DP_SHA256], old[DP_SHA256];
+	uint8_t old[DP_SHA256];
 	int r = cable_by_id(s, id, c, old);
 	if (r)
 		return r;
-	/* hashed only for a retry of a stored id: a new cable is hashed once, by the writer */
-	dp_sha256(digest, data, len);
 	return memcmp(old, digest, sizeof old) == 0 ? DP_OK : DP_EEXISTS;
 }
 
