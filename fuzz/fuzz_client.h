@@ -30,6 +30,15 @@ static inline int clean(const char *s, size_t cap)
 }
 
 /* A refusal's message: not empty, printable ASCII (it reaches the officer's terminal). */
+/*
+ * A role a device may be given in an answer: ACTION, INFO, or RECORD (the
+ * archive's device, include/denpo/records.h), as dp_role_parse accepts.
+ */
+static inline int role_ok(int role)
+{
+	return role == DP_ROLE_ACTION || role == DP_ROLE_INFO || role == DP_ROLE_RECORD;
+}
+
 static inline int why_ok(const char *why, size_t cap)
 {
 	size_t n = strnlen(why, cap);

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (strlen(a.cable_id) != 32 || !dp_mrn_ok(a.mrn) || a.accepted < 0 ||
 	    !clean(a.from, sizeof a.from) || a.precedence < DP_PREC_FLASH ||
-	    a.precedence > DP_PREC_ROUTINE || (a.role != 0 && a.role != DP_ROLE_ACTION && a.role != DP_ROLE_INFO) ||
+	    a.precedence > DP_PREC_ROUTINE || (a.role != 0 && !role_ok(a.role)) ||
 	    !log_view_ok(&a.log) || !accepted_ok(&a.acc))
 		__builtin_trap();
 	const dp_log_incl *entry = &a.acc.entry;

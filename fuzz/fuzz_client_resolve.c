@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!clean(d->officer, sizeof d->officer) || !clean(d->post, sizeof d->post) ||
 		    !clean(d->age_recipient, sizeof d->age_recipient) ||
 		    strnlen(d->epoch_key, sizeof d->epoch_key) == sizeof d->epoch_key ||
-		    (d->role != DP_ROLE_ACTION && d->role != DP_ROLE_INFO) || d->key_type < 1 ||
+		    !role_ok(d->role) || d->key_type < 1 ||
 		    d->key_type > 255 || d->not_before < 0 || d->not_after < 0 || !incl_ok(&d->enrolment) ||
 		    !incl_ok(&d->key_entry))
 			__builtin_trap();
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < res.nunreachable; i++) {
 		const dp_unreachable *u = &res.unreachable[i];
 		if (!clean(u->officer, sizeof u->officer) || !clean(u->post, sizeof u->post) ||
-		    (u->role != DP_ROLE_ACTION && u->role != DP_ROLE_INFO) || u->last_not_after < 0 ||
+		    !role_ok(u->role) || u->last_not_after < 0 ||
 		    u->next_not_before < 0 || u->at < 0 || (u->not_logged != 0 && u->not_logged != 1))
 			__builtin_trap();
 	}

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const dp_receipt *p = &st.recipients[i];
 		if (strlen(p->device) != 64 || !clean(p->officer, sizeof p->officer) ||
 		    !clean(p->post, sizeof p->post) || p->delivered < 0 || p->acked < 0 ||
-		    (p->role != DP_ROLE_ACTION && p->role != DP_ROLE_INFO))
+		    !role_ok(p->role))
 			__builtin_trap();
 	}
 	const dp_log_incl *entry = &st.acc.entry;
