@@ -32,18 +32,35 @@ static int same_keys(const dp_keystore *a, const dp_keystore *b)
 	return 1;
 }
 
-/* 1 if the n bytes of needle occur in hay. */
-static int contains(const uint8_t *hay, size_t hn, const void *needle, size_t n)
+/* 1 if the n bytes of needle occur in hay, the first at *at. */
+static int contains_at(const uint8_t *hay, size_t hn, const void *needle, size_t n, size_t *at)
 {
 	for (size_t i = 0; i + n <= hn; i++)
-		if (!memcmp(hay + i, needle, n))
+		if (!memcmp(hay + i, needle, n)) {
+			*at = i;
 			return 1;
+		}
 	return 0;
 }
 
-/* No secret of ks appears in the file bytes: raw, hex, base64, or as an age identity. */
-static int leaks(const uint8_t *f, size_t fn, const dp_keystore *ks)
+/* 1 if the n bytes of needle occur in hay. */
+static int contains(const uint8_t *hay, size_t hn, const void *needle, size_t n)
 {
+	size_t at;
+	return contains_at(hay, hn, needle, n, &at);
+}
+
+/*
+ * No secret of ks appears in the file bytes: raw, hex, base64, as an age
+ * identity, or as the start of its plaintext encoding.  NULL if none does;
+ * else which one matched and where.  Every needle is 14 bytes or more: the
+ * 4-byte magic "DPKS" alone can turn up by chance in an armored (base64)
+ * file, about once in 16,000 files of 1,000 characters (64^4 / 1,000).
+ */
+static const char *leaks(const uint8_t *f, size_t fn, const dp_keystore *ks)
+{
+	static char why[160];
+	static const char *const names[] = {"the signing key", "the TLS seed", "the storage key"};
 	const uint8_t *secrets[3 + DP_KEYSTORE_MAX_AGE] = {ks->sign_sk, ks->tls_seed, ks->storage_key};
 	size_t ns = 3;
 	for (size_t i = 0; i < ks->nage; i++)
@@ -53,15 +70,35 @@ static int leaks(const uint8_t *f, size_t fn, const dp_keystore *ks)
 		dp_hex_encode(hex, secrets[i], 32);
 		dp_b64_encode(b64, secrets[i], 32, 0);
 		/* 8-byte windows are enough to call it a leak */
-		if (contains(f, fn, secrets[i], 8) || contains(f, fn, hex, 16) || contains(f, fn, b64, 16))
-			return 1;
+		size_t at;
+		const char *as = contains_at(f, fn, secrets[i], 8, &at)  ? "raw"
+				 : contains_at(f, fn, hex, 16, &at)    ? "hex"
+				 : contains_at(f, fn, b64, 16, &at)    ? "base64"
+									: NULL;
+		if (as) {
+			if (i < 3)
+				snprintf(why, sizeof why, "%s, %s, at byte %zu of %zu", names[i], as, at, fn);
+			else
+				snprintf(why, sizeof why, "age key %zu, %s, at byte %zu of %zu", i - 3, as, at, fn);
+			return why;
+		}
 	}
-	dp_buf id;
+	dp_buf id, pt;
 	dp_buf_init(&id, 256);
-	int bad = dp_age_identity_format(&ks->age[0], &id) || contains(f, fn, id.p, id.len) ||
-		  contains(f, fn, "AGE-SECRET-KEY", 14) || contains(f, fn, "DPKS", 4);
+	dp_buf_init(&pt, DP_KEYSTORE_MAX);
+	size_t at = 0;
+	const char *as = dp_age_identity_format(&ks->age[0], &id) ? "no age identity to look for"
+			 : dp_keystore_encode(ks, &pt) || pt.len < 16     ? "no plaintext to look for"
+			 : contains_at(f, fn, id.p, id.len, &at)        ? "the age identity"
+			 : contains_at(f, fn, "AGE-SECRET-KEY", 14, &at) ? "AGE-SECRET-KEY"
+			 : contains_at(f, fn, pt.p, 16, &at) ? "the plaintext's first 16 bytes (\"DPKS\", ...)"
+							     : NULL;
 	dp_buf_free(&id);
-	return bad;
+	dp_buf_free(&pt);
+	if (!as)
+		return NULL;
+	snprintf(why, sizeof why, "%s, at byte %zu of %zu", as, at, fn);
+	return why;
 }
 
 static int all_zero(const void *p, size_t n)
@@ -483,11 +520,21 @@ static void test_file(void)
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
 	CHECK(dp_keystore_save(ks, path, pass, strlen(pass), 0) == DP_EEXISTS); /* never overwritten */
 
+	/* the detector itself: the plaintext encoding, and an identity in text, are caught */
+	dp_buf plain;
+	dp_buf_init(&plain, DP_KEYSTORE_MAX);
+	CHECK(dp_keystore_encode(ks, &plain) == DP_OK && leaks(plain.p, plain.len, ks) != NULL);
+	dp_buf_reset(&plain);
+	CHECK(dp_age_identity_format(&ks->age[0], &plain) == DP_OK &&
+	      leaks(plain.p, plain.len, ks) != NULL);
+	dp_buf_free(&plain);
+
 	size_t fn;
 	uint8_t *f = t_read_file(path, &fn);
 	CHECK(f != NULL);
 	if (f) {
-		CHECK(!leaks(f, fn, ks));
+		const char *why = leaks(f, fn, ks);
+		CHECKF(!why, "the keystore file (armored) shows a secret: %s", why);
 		CHECK(contains(f, fn, "-----BEGIN AGE ENCRYPTED FILE-----", 34));
 		dp_age_header_info hi;
 		dp_buf bin;
@@ -496,7 +543,8 @@ static void test_file(void)
 		CHECK(dp_age_inspect(bin.p, bin.len, &hi) == DP_OK);
 		CHECK(hi.nstanzas == 1 && hi.nscrypt == 1);
 		CHECK(contains(bin.p, bin.len, "scrypt", 6) && contains(bin.p, bin.len, " 10\n", 4));
-		CHECK(!leaks(bin.p, bin.len, ks));
+		why = leaks(bin.p, bin.len, ks);
+		CHECKF(!why, "the keystore file's age bytes (dearmored) show a secret: %s", why);
 		dp_buf_free(&bin);
 	}
 
@@ -551,7 +599,8 @@ static void test_file(void)
 	dp_keystore_free(back);
 	back = NULL;
 	f = t_read_file(path, &fn);
-	CHECK(f && !leaks(f, fn, ks));
+	const char *why = f ? leaks(f, fn, ks) : "the file could not be read";
+	CHECKF(!why, "the replaced keystore file shows a secret: %s", why);
 	free(f);
 	CHECK(dp_keystore_replace(ks, path, "", 0, 0) == DP_EINVAL);
 	/* after an erase, the replaced file no longer opens the erased key */
