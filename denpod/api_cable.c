@@ -50,6 +50,21 @@ static void reply_submitted(dpd_req *rq, const uint8_t id[DP_CABLE_ID], const ch
 	dpd_reply_json(rq, duplicate ? 200 : 201, j);
 }
 
+/*
+ * Loop thread: if this cable id is stored with the submission whose SHA-256
+ * is digest, answered as its duplicate (DP_OK); else dps_cable_stored's
+ * verdict (DP_ENOTFOUND, DP_EEXISTS, DP_ESTORE, ...) and nothing answered.
+ */
+static int answer_stored(dpd_server *srv, dpd_req *rq, const uint8_t id[DP_CABLE_ID],
+			 const uint8_t digest[DP_SHA256])
+{
+	dps_cable c;
+	int r = dps_cable_stored(srv->store, id, digest, &c);
+	if (r == DP_OK)
+		reply_submitted(rq, c.cable_id, c.mrn, c.accepted, 1, c.log_idx);
+	return r;
+}
+
 /* The answer to an acknowledgement, the first or a repeat: {"cable_id", "acked", "log_index"?}. */
 static void reply_acked(dpd_req *rq, const uint8_t id[DP_CABLE_ID], int64_t acked, int64_t log_idx)
 {
@@ -99,12 +114,10 @@ static void submit_answer(struct dpd_server *srv, dpd_op *op)
 	 * so it looks here, rather than tell the device its cable was not
 	 * stored.  Reading needs no space.
 	 */
-	dps_cable stored;
-	if ((op->result == DP_ENOSPC || op->result == DP_ESTORE) &&
-	    dps_cable_stored(srv->store, s->sub.c.cable_id, s->sub.digest, &stored) == DP_OK) {
+	if (op->result == DP_ENOSPC || op->result == DP_ESTORE) {
 		dpd_req_release(&op->rq);
-		reply_submitted(&op->rq, stored.cable_id, stored.mrn, stored.accepted, 1, stored.log_idx);
-		return;
+		if (answer_stored(srv, &op->rq, s->sub.c.cable_id, s->sub.digest) == DP_OK)
+			return;
 	}
 	if (!dpd_op_refused(op))
 		reply_submitted(&op->rq, s->sub.c.cable_id, s->sub.mrn, s->sub.accepted,
@@ -179,13 +192,10 @@ static void submit_decode(dpd_job *jb)
 static void refused(dpd_server *srv, dpd_req *rq, const dps_device *dev, const dp_envelope *e,
 		    const uint8_t digest[DP_SHA256], int r, char *msg, size_t cap)
 {
-	dps_cable stored;
 	int found = memcmp(e->from_device, dev->id, 32) == 0
-			    ? dps_cable_stored(srv->store, e->cable_id, digest, &stored) : DP_ENOTFOUND;
-	if (found == DP_OK) {
-		reply_submitted(rq, stored.cable_id, stored.mrn, stored.accepted, 1, stored.log_idx);
+			    ? answer_stored(srv, rq, e->cable_id, digest) : DP_ENOTFOUND;
+	if (found == DP_OK)
 		return;
-	}
 	if (found == DP_ESTORE || found == DP_ENOSPC) {
 		r = found;
 		snprintf(msg, cap, "%s", r == DP_ENOSPC ? DISK_FULL
