@@ -107,12 +107,26 @@ int dp_buf_put_u64(dp_buf *b, uint64_t v)
 	return dp_buf_append(b, t, 8);
 }
 
+/*
+ * Formatted once into the room already allocated when the text fits (the
+ * usual case for a buffer that is reused), else measured by that first
+ * pass and formatted again after the buffer grows.  What a refused text
+ * wrote past len is cut off again (the NUL put back), and is wiped with
+ * the rest of the allocation like any contents.
+ */
 int dp_buf_printf(dp_buf *b, const char *fmt, ...)
 {
+	size_t room = b->p ? b->alloc - b->len : 0; /* with the NUL */
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(room ? (char *)b->p + b->len : NULL, room, fmt, ap);
 	va_end(ap);
+	if (n >= 0 && (size_t)n < room && (size_t)n <= b->cap - b->len) {
+		b->len += (size_t)n;
+		return DP_OK;
+	}
+	if (room)
+		b->p[b->len] = 0;
 	if (n < 0)
 		return DP_EINVAL;
 	int r = reserve(b, (size_t)n);

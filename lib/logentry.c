@@ -345,18 +345,24 @@ static int entry_put(const dp_logent *e, dp_buf *b)
 	return r;
 }
 
+/*
+ * Written into out in place (a writer reuses one buffer: no allocation a
+ * cable); on failure out is cut back to what it held.  Entries are public
+ * text: nothing to wipe.
+ */
 int dp_logent_encode(const dp_logent *e, dp_buf *out)
 {
 	if (!entry_ok(e))
 		return DP_EINVAL;
-	dp_buf t;
-	dp_buf_init(&t, DP_TLOG_ENTRY_MAX);
-	int r = entry_put(e, &t);
-	if (r == DP_ETOOBIG)
+	size_t start = out->len;
+	int r = entry_put(e, out);
+	if (!r && out->len - start > DP_TLOG_ENTRY_MAX)
 		r = DP_EINVAL; /* cannot happen within the limits; the entry would not be readable */
-	if (!r)
-		r = dp_buf_append(out, t.p, t.len);
-	dp_buf_free(&t);
+	if (r) { /* DP_ETOOBIG: out has no room */
+		out->len = start;
+		if (out->p)
+			out->p[start] = 0;
+	}
 	return r;
 }
 

@@ -296,6 +296,45 @@ static void test_bech32_size_wrap(void)
 	dp_buf_free(&e);
 }
 
+/*
+ * dp_buf_printf: a text that fits the room already allocated, one that
+ * does not (the buffer grows, what was there kept), one past the cap
+ * (DP_ETOOBIG, len and the NUL after it as they were, also when the
+ * refused text was first written into the room), then the buffer reused.
+ */
+static void test_buf_printf(void)
+{
+	dp_buf b;
+	dp_buf_init(&b, 100);
+	CHECK(dp_buf_printf(&b, "%s-%d", "ab", 12) == DP_OK && b.len == 5 &&
+	      memcmp(b.p, "ab-12", 6) == 0);
+	size_t a0 = b.alloc; /* 64: the first allocation */
+	CHECK(dp_buf_printf(&b, "%d", 345) == DP_OK && b.len == 8 && b.alloc == a0 &&
+	      memcmp(b.p, "ab-12345", 9) == 0);
+	char big[81];
+	memset(big, 'x', 80);
+	big[80] = 0;
+	CHECK(dp_buf_printf(&b, "[%s]", big) == DP_OK && b.len == 90 && b.alloc > a0 &&
+	      memcmp(b.p, "ab-12345[x", 10) == 0 && b.p[89] == ']' && b.p[90] == 0);
+	/* 11 more would pass the cap of 100: refused, nothing changed */
+	CHECK(dp_buf_printf(&b, "%s", "0123456789a") == DP_ETOOBIG && b.len == 90 && b.p[90] == 0);
+	CHECK(dp_buf_printf(&b, "%s", "0123456789") == DP_OK && b.len == 100 && b.p[100] == 0);
+	CHECK(dp_buf_printf(&b, "%s", "") == DP_OK && b.len == 100);
+	CHECK(dp_buf_printf(&b, "%c", 'z') == DP_ETOOBIG && b.len == 100 && b.p[100] == 0);
+	/* reused: reset keeps the allocation, and a text that fits goes into it */
+	dp_buf_reset(&b);
+	size_t a1 = b.alloc;
+	CHECK(dp_buf_printf(&b, "%05u|%s", 42u, "ok") == DP_OK && b.len == 8 && b.alloc == a1 &&
+	      strcmp((char *)b.p, "00042|ok") == 0);
+	dp_buf_free(&b);
+	/* a cap smaller than the first allocation: the room is larger than the cap allows */
+	dp_buf_init(&b, 4);
+	CHECK(dp_buf_printf(&b, "%s", "abc") == DP_OK && b.len == 3);
+	CHECK(dp_buf_printf(&b, "%s", "de") == DP_ETOOBIG && b.len == 3 && strcmp((char *)b.p, "abc") == 0);
+	CHECK(dp_buf_printf(&b, "%s", "d") == DP_OK && strcmp((char *)b.p, "abcd") == 0);
+	dp_buf_free(&b);
+}
+
 int main(void)
 {
 	if (dp_crypto_init())
@@ -305,5 +344,6 @@ int main(void)
 	test_hex();
 	test_bech32();
 	test_bech32_size_wrap();
+	test_buf_printf();
 	return t_done("test_encoding");
 }
