@@ -190,12 +190,33 @@ void dps_snapshot_end(dps_store *s);
  * answered from memory.  dps_dir_sync reads the directory version, which
  * every write to the directory bumps in its own transaction (triggers, so
  * writes by other processes count), and forgets the cache if it changed:
- * call it at the start of each request and a suspension made by
- * `denpod device suspend` applies to the next one.  Without dps_dir_cache
- * both are no-ops and every lookup reads the database.
+ * after it, a suspension made by `denpod device suspend` applies to the
+ * next lookup.  Without dps_dir_cache both are no-ops and every lookup
+ * reads the database.
  */
 int dps_dir_cache(dps_store *s) DP_WUR;
 int dps_dir_sync(dps_store *s) DP_WUR;
+/*
+ * dps_dir_sync, unless this handle read the version successfully less than
+ * DPS_DIR_FRESH_MS ago (the monotonic clock): then nothing.  For a reader
+ * that syncs at every request (the API's authentication): at a few
+ * thousand requests a second, the read transaction each would cost is the
+ * loop's largest single item (bench/README.md, "Issue 17, sixth
+ * session"); with it, a directory change (a suspension, a new key window)
+ * applies to the requests authenticated from DPS_DIR_FRESH_MS after it
+ * was committed at the latest, rather than from the next one.
+ */
+int dps_dir_sync_recent(dps_store *s) DP_WUR;
+#define DPS_DIR_FRESH_MS 1
+/*
+ * The directory may have changed through another handle of this process
+ * (the writer's commit): the next dps_dir_sync_recent reads the version
+ * whatever its age.  So a change this process makes applies at once to
+ * the requests after the loop learns of its commit; only another
+ * process's (an admin command's) waits for DPS_DIR_FRESH_MS.  s NULL:
+ * nothing.
+ */
+void dps_dir_stale(dps_store *s);
 
 /* Directory. */
 int dps_post_add(dps_store *s, const dps_post *p) DP_WUR;

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "denpo/epoch.h"
 #include "denpod/say.h"
@@ -26,10 +27,33 @@ int dps_dir_cache(dps_store *s)
 	return dpdc_new(&s->cache);
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+int dps_dir_sync_recent(dps_store *s)
+{
+	if (s->cache && s->dirver >= 0 && !s->dir_stale &&
+	    mono_ns() - s->dir_read_ns < DPS_DIR_FRESH_MS * 1000000)
+		return DP_OK;
+	return dps_dir_sync(s);
+}
+
+void dps_dir_stale(dps_store *s)
+{
+	if (s)
+		s->dir_stale = 1;
+}
+
 int dps_dir_sync(dps_store *s)
 {
 	if (!s->cache)
 		return DP_OK;
+	s->dir_read_ns = mono_ns(); /* before the read: the window counts from its snapshot */
+	s->dir_stale = 0;
 	int64_t n;
 	int r = dps_int(dpdb_prepare(s->db, "SELECT n FROM dirver WHERE id=1"), -1, &n);
 	if (!r && n < 0) {

@@ -40,6 +40,8 @@ struct dps_store {
 	int64_t sp_log_next; /* log_next at dps_savepoint */
 	dpdc *cache;         /* directory rows; NULL unless dps_dir_cache */
 	int64_t dirver;      /* directory version the cache holds; -1: none yet */
+	int64_t dir_read_ns; /* CLOCK_MONOTONIC when dirver was last read (dps_dir_sync_recent) */
+	int dir_stale;       /* dps_dir_stale since: the next dps_dir_sync_recent reads */
 	/*
 	 * The cable bodies' segments (denpod/segment.h): a SQLite store's; NULL
 	 * on PostgreSQL, which keeps them in cables.data (its own storage).
