@@ -182,7 +182,7 @@ static struct bufferevent *bevcb(struct event_base *base, void *arg)
 	return dpd_conns_bev(srv->conns, srv->ssl); /* tracked, with deadlines (conn.h) */
 }
 
-static SSL_CTX *tls_ctx(const dpc_config *cfg, dpd_server *srv)
+SSL_CTX *dpd_tls_ctx(const dpc_config *cfg, int (*verify)(X509_STORE_CTX *ctx, void *arg), void *arg)
 {
 	uint8_t *sk = NULL, pk[32];
 	dp_buf cert, key;
@@ -213,7 +213,7 @@ static SSL_CTX *tls_ctx(const dpc_config *cfg, dpd_server *srv)
 		goto done;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	SSL_CTX_set_cert_verify_callback(ctx, verify_peer, srv);
+	SSL_CTX_set_cert_verify_callback(ctx, verify, arg);
 	static const unsigned char sid[] = "denpod";
 	SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
@@ -389,7 +389,7 @@ static int serve(const dpc_config *cfg, int signer)
 		dps_close(srv.store);
 		return r ? r : DP_ENOMEM;
 	}
-	srv.ssl = tls_ctx(cfg, &srv);
+	srv.ssl = dpd_tls_ctx(cfg, verify_peer, &srv);
 	srv.base = event_base_new();
 	if (srv.base && event_base_priority_init(srv.base, DPD_PRIOS) != 0) {
 		event_base_free(srv.base);

@@ -98,6 +98,16 @@ typedef struct dpd_server {
 
 /* server.c */
 int dpd_run(const dpc_config *cfg) DP_WUR;
+/*
+ * The switch's TLS context: cfg's tls.key in a self-signed certificate,
+ * TLS 1.3 only, a client certificate required and judged by verify(ctx,
+ * arg) alone (SSL_CTX_set_cert_verify_callback: no chain is built), no
+ * resumption.  NULL on failure (OpenSSL's errors printed).  The switch
+ * passes its directory check; bench/bench_floor.c one of its own, so the
+ * floor it measures has the switch's TLS exactly.
+ */
+typedef struct x509_store_ctx_st X509_STORE_CTX;
+SSL_CTX *dpd_tls_ctx(const dpc_config *cfg, int (*verify)(X509_STORE_CTX *ctx, void *arg), void *arg);
 
 /* api_log.c: the proofs of the log that answers of other endpoints carry */
 
