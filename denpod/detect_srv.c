@@ -340,10 +340,11 @@ int dpd_det_request(dpd_server *srv, dpd_req *rq, dp_det_event *e)
 	 */
 	/*
 	 * Several instances: a containment step written anywhere bumps the
-	 * directory version (trigger det_containments), which this request read
-	 * first (route.c): the steps are read again before its verdict, so a
-	 * throttle made on another instance holds from the device's next
-	 * request here, not from whenever the notification is heard.
+	 * directory version (trigger det_containments), which route.c read for
+	 * this request (or at most DPS_DIR_FRESH_MS before it: store.h): the
+	 * steps are read again before its verdict, so a throttle made on another
+	 * instance holds from the device's next request here (1 ms after it is
+	 * committed at the latest), not from whenever the notification is heard.
 	 */
 	if (d->feed && dps_dir_version(srv->store) != d->stepver) {
 		d->stepver = dps_dir_version(srv->store);

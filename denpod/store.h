@@ -200,8 +200,8 @@ int dps_dir_sync(dps_store *s) DP_WUR;
  * dps_dir_sync, unless this handle read the version successfully less than
  * DPS_DIR_FRESH_MS ago (the monotonic clock): then nothing.  For a reader
  * that syncs at every request (the API's authentication): at a few
- * thousand requests a second, the read transaction each would cost is the
- * loop's largest single item (bench/README.md, "Issue 17, sixth
+ * thousand requests a second, the read transaction each would cost is
+ * about 5 % of the loop's time (bench/README.md, "Issue 17, sixth
  * session"); with it, a directory change (a suspension, a new key window)
  * applies to the requests authenticated from DPS_DIR_FRESH_MS after it
  * was committed at the latest, rather than from the next one.
