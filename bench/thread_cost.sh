@@ -16,7 +16,8 @@
 # load and just after, each thread's CPU (us), bytes written and write calls per accepted
 # cable, by thread name (the loop is the thread not named dpd-*).  CPU per cable is steadier
 # than the rate on a shared machine, and the verify workers' CPU, which does the same work
-# in every run, shows how fast the machine was: compare a thread's figure to theirs.
+# in every run, shows how fast the machine was: loop/verify and writer/verify are the loop's
+# and the writer's CPU over theirs, the figures to compare between two daemons.
 # bench/README.md ("Issue 17, fifth session") explains the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,11 +86,14 @@ one_run() {
 		awk -v n="$n" 'NR == FNR { c[$1] -= $2; w[$1] -= $3; s[$1] -= $4; next }
 			{ c[$1] += $2; w[$1] += $3; s[$1] += $4 }
 			END { for (k in c) { printf "%s_us %.1f\n%s_bytes %.0f\n%s_writes %.2f\n", k, c[k] * 10000 / n, k, w[k] / n, k, s[k] / n; t += c[k] }
-			      printf "total_us %.1f\n", t * 10000 / n }' "$T/before.txt" "$T/after.txt"
+			      printf "total_us %.1f\n", t * 10000 / n
+			      # over the verify workers, whose work per cable is the same in every run:
+			      # what is left once the speed of the machine at that moment is divided out
+			      printf "loop/verify %.3f\nwriter/verify %.3f\n", c["loop"] / c["dpd-verify"], c["dpd-writer"] / c["dpd-verify"] }' "$T/before.txt" "$T/after.txt"
 	} >"$T/run.txt"
 }
 
-KEYS=(rate p99 total_us loop_us dpd-writer_us dpd-verify_us dpd-log_us dpd-writer_bytes dpd-writer_writes)
+KEYS=(rate p99 total_us loop_us dpd-writer_us dpd-verify_us dpd-log_us dpd-writer_bytes dpd-writer_writes loop/verify writer/verify)
 declare -A ALL
 echo "== $RECIPIENTS recipient(s), $CABLES cables built, $LOAD_SECONDS s, $CONNS connections; load average $(cut -d' ' -f1-3 /proc/loadavg) =="
 for i in $(seq "$PAIRS"); do
