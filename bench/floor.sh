@@ -7,8 +7,9 @@
 #   bench/floor.sh
 #   env: BUILD=build, PAIRS=3, RECIPIENTS=1, CABLES=60000, LOAD_SECONDS=8, CONNS=32, GOAL
 #
-# Each round, in this order: a fresh switch (bench/switch_setup.sh) under `bench_switch load`,
-# then bench_floor on the same data directory (the switch stopped), then bench_floor --crypto.
+# Each round: a fresh switch (bench/switch_setup.sh), and on its data directory, one after the
+# other (the first rotating from round to round), denpod, bench_floor and bench_floor --crypto
+# under the same `bench_switch load`.
 # For each: the server's CPU per accepted cable (all its processes, from /proc) and the load
 # generator's own (its l_gen_cpu_us).  bench_baseline gives the 2-core Ed25519 rate R once,
 # first.  The goal (issue 17: accepted cables/s >= GOAL x R, GOAL 0.4 at 1 recipient, 0.15 at
@@ -24,6 +25,7 @@ B=$BUILD/bench/bench_switch
 
 PAIRS=${PAIRS:-3} RECIPIENTS=${RECIPIENTS:-1} CABLES=${CABLES:-60000}
 GOAL=${GOAL:-$([ "$RECIPIENTS" = 1 ] && echo 0.4 || echo 0.15)}
+HZ=$(getconf CLK_TCK)
 LOAD_SECONDS=${LOAD_SECONDS:-8} CONNS=${CONNS:-32}
 make -s BUILD="$BUILD" "$BUILD/denpod" "$B" "$BUILD/bench/bench_floor" "$BUILD/bench/bench_baseline" >/dev/null
 
@@ -58,7 +60,8 @@ measure() {
 		{ cat "$T/load.txt" "$T/load.err" >&2; echo "floor.sh: the load on $name failed" >&2; exit 1; }
 	c1=$(denpod_cpu "$PID")
 	n=$(val l_accepted "$T/load.txt")
-	echo "${name}_us $(awk -v c=$((c1 - c0)) -v n="$n" 'BEGIN { printf "%.1f", c * 1e6 / 100 / n }')"
+	[ "${n:-0}" -gt 0 ] || { cat "$T/load.txt" >&2; echo "floor.sh: $name accepted no cable" >&2; exit 1; }
+	echo "${name}_us $(awk -v c=$((c1 - c0)) -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.1f", c * 1e6 / hz / n }')"
 	echo "${name}_gen_us $(val l_gen_cpu_us "$T/load.txt")"
 	echo "${name}_rate $(val l_rate "$T/load.txt")"
 }
@@ -74,17 +77,17 @@ for i in $(seq "$PAIRS"); do
 	rm -rf "$T/sw"
 	port=$(free_port)
 	bench_switch_init "$T/sw" "$T/b" "$port" "https://127.0.0.1:$port"
-	{
-		serve denpod "$BUILD/denpod" run --data "$T/sw"
-		measure denpod
+	# the three in turn, the first of them rotating from round to round (the machine's
+	# speed drifts within minutes)
+	: >"$T/round.txt"
+	for j in 0 1 2; do
+		case $(((i + j) % 3)) in
+		1) serve denpod "$BUILD/denpod" run --data "$T/sw"; measure denpod >>"$T/round.txt" ;;
+		2) serve floor "$BUILD/bench/bench_floor" --data "$T/sw"; measure floor >>"$T/round.txt" ;;
+		0) serve crypto "$BUILD/bench/bench_floor" --data "$T/sw" --crypto; measure crypto >>"$T/round.txt" ;;
+		esac
 		stop
-		serve floor "$BUILD/bench/bench_floor" --data "$T/sw"
-		measure floor
-		stop
-		serve crypto "$BUILD/bench/bench_floor" --data "$T/sw" --crypto
-		measure crypto
-		stop
-	} >"$T/round.txt"
+	done
 	[ "$(val floor_refused "$T/crypto.out")" = 0 ] ||
 		{ echo "floor.sh: bench_floor --crypto refused a submission" >&2; exit 1; }
 	line="round $i:"

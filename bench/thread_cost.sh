@@ -89,7 +89,8 @@ one_run() {
 			      printf "total_us %.1f\n", t * 10000 / n
 			      # over the verify workers, whose work per cable is the same in every run:
 			      # what is left once the speed of the machine at that moment is divided out
-			      printf "loop/verify %.3f\nwriter/verify %.3f\n", c["loop"] / c["dpd-verify"], c["dpd-writer"] / c["dpd-verify"] }' "$T/before.txt" "$T/after.txt"
+			      if (c["dpd-verify"] > 0)
+				      printf "loop/verify %.3f\nwriter/verify %.3f\n", c["loop"] / c["dpd-verify"], c["dpd-writer"] / c["dpd-verify"] }' "$T/before.txt" "$T/after.txt"
 	} >"$T/run.txt"
 }
 
@@ -104,8 +105,9 @@ for i in $(seq "$PAIRS"); do
 		line="run $i $s:"
 		for k in "${KEYS[@]}"; do
 			v=$(val "$k" "$T/run.txt")
-			ALL[$s.$k]+="${v:-0} "
-			line+=" $k ${v:-0}"
+			# a figure the run has not (no verify workers: no ratio) is left out
+			[ -n "$v" ] && ALL[$s.$k]+="$v "
+			line+=" $k ${v:--}"
 		done
 		echo "$line"
 	done
@@ -115,7 +117,7 @@ for s in "${SIDES[@]}"; do
 	line="median $s:"
 	for k in "${KEYS[@]}"; do
 		# shellcheck disable=SC2086 # the values, one word each
-		line+=" $k $(median ${ALL[$s.$k]})"
+		[ -n "${ALL[$s.$k]:-}" ] && line+=" $k $(median ${ALL[$s.$k]})"
 	done
 	echo "$line"
 done

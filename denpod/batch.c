@@ -251,8 +251,9 @@ static void finish(dpd_server *srv, dpd_op *list, int r)
 	srv->n_batches++;
 	if (r)
 		dpm_store_error(&srv->met, r);
-	else
-		dps_dir_stale(srv->store); /* it may have changed the directory: read at the next request */
+	/* it may have changed the directory (a failed commit too, on PostgreSQL, may have been
+	   made): read at the next request */
+	dps_dir_stale(srv->store);
 	for (dpd_op *op = list; op; op = op->next) {
 		if (r)
 			op->result = r; /* nothing of this batch is stored (DP_ESTORE or DP_ENOSPC) */

@@ -868,7 +868,8 @@ static int sync_step(void *ctx, const dps_containment *c)
  * Several instances: the open throttles another instance (or this one,
  * before a restart) stored, imposed on this engine and followed until they
  * end.  A suspension needs nothing here: it is the device's status in the
- * directory, which every request reads first (route.c).  Called on every
+ * directory, whose version every request checks first (route.c; a reading
+ * at most 1 ms old serves: store.h dps_dir_sync_recent).  Called on every
  * tick and whenever a step is written anywhere (DPS_CHAN_DET 'c').
  */
 static void contain_sync(dpd_server *srv)

@@ -3,9 +3,12 @@
  * its row's handler (see route.h).
  *
  * Every request is authenticated afresh: the peer certificate's key must
- * belong to an enrolled device (else 401) that is active (else 403), so a
- * suspension or revocation made by `denpod device suspend` in another
- * process takes effect on the very next request.
+ * belong to an enrolled device (else 401) that is active (else 403), by a
+ * directory read again at most DPS_DIR_FRESH_MS (1 ms) before (store.h
+ * dps_dir_sync_recent), so a suspension or revocation made by `denpod
+ * device suspend` in another process takes effect on the requests that
+ * come 1 ms after it, and one this switch makes (detection's, through the
+ * writer) on those after the loop has its commit.
  */
 #include <string.h>
 #include <sys/queue.h>

@@ -562,7 +562,7 @@ static const char schema_pg_det[] =
 	"INSERT INTO log_lease(id,holder,expires) VALUES(1,'',0) ON CONFLICT DO NOTHING;"
 	"CREATE TABLE IF NOT EXISTS det_events(id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, inst BIGINT NOT NULL, lseq BIGINT NOT NULL, t_ms BIGINT NOT NULL, kind BIGINT NOT NULL, device BYTEA NOT NULL, addr BYTEA NOT NULL, cable_seq BIGINT NOT NULL, cable_accepted BIGINT NOT NULL, flags BIGINT NOT NULL, subject BYTEA);"
 	"CREATE TABLE IF NOT EXISTS det_alerts(device BYTEA NOT NULL, rule TEXT NOT NULL, action BIGINT NOT NULL, t_ms BIGINT NOT NULL, inst BIGINT NOT NULL, lseq BIGINT NOT NULL, PRIMARY KEY(device, rule, action));"
-	/* ... and bumps the directory version, which every request reads first (detect_srv.c) */
+	/* ... and bumps the directory version, which every request checks first (detect_srv.c) */
 	"CREATE OR REPLACE FUNCTION det_contain_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE dirver SET n = n + 1 WHERE id = 1; PERFORM pg_notify('" DPS_CHAN_DET "', 'c'); RETURN NULL; END $$;"
 	"CREATE OR REPLACE TRIGGER det_containments AFTER INSERT OR UPDATE ON containments FOR EACH STATEMENT EXECUTE FUNCTION det_contain_notify();";
 

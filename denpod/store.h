@@ -198,7 +198,7 @@ int dps_dir_cache(dps_store *s) DP_WUR;
 int dps_dir_sync(dps_store *s) DP_WUR;
 /*
  * dps_dir_sync, unless this handle read the version successfully less than
- * DPS_DIR_FRESH_MS ago (the monotonic clock): then nothing.  For a reader
+ * DPS_DIR_FRESH_MS ago (the monotonic clock; dps_dir_window): then nothing.  For a reader
  * that syncs at every request (the API's authentication): at a few
  * thousand requests a second, the read transaction each would cost is
  * about 5 % of the loop's time (bench/README.md, "Issue 17, sixth
@@ -208,6 +208,12 @@ int dps_dir_sync(dps_store *s) DP_WUR;
  */
 int dps_dir_sync_recent(dps_store *s) DP_WUR;
 #define DPS_DIR_FRESH_MS 1
+/*
+ * That window, in ms, for this handle (DPS_DIR_FRESH_MS unless set; 0:
+ * every call reads).  After dps_dir_cache.  The tests make it long, to see
+ * the cache answer whatever the machine's speed.
+ */
+void dps_dir_window(dps_store *s, int64_t ms);
 /*
  * The directory may have changed through another handle of this process
  * (the writer's commit): the next dps_dir_sync_recent reads the version

@@ -4,6 +4,7 @@
  * (denpod/dircache.h) kept current by the directory version that every
  * write to these tables bumps (store.c's triggers).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -24,8 +25,11 @@ int dps_dir_cache(dps_store *s)
 	if (s->cache)
 		return DP_OK;
 	s->dirver = -1;
+	s->dir_window_ns = DPS_DIR_FRESH_MS * INT64_C(1000000);
 	return dpdc_new(&s->cache);
 }
+
+void dps_dir_window(dps_store *s, int64_t ms) { s->dir_window_ns = ms * INT64_C(1000000); }
 
 static int64_t mono_ns(void)
 {
@@ -36,8 +40,7 @@ static int64_t mono_ns(void)
 
 int dps_dir_sync_recent(dps_store *s)
 {
-	if (s->cache && s->dirver >= 0 && !s->dir_stale &&
-	    mono_ns() - s->dir_read_ns < DPS_DIR_FRESH_MS * 1000000)
+	if (s->cache && s->dirver >= 0 && !s->dir_stale && mono_ns() - s->dir_read_ns < s->dir_window_ns)
 		return DP_OK;
 	return dps_dir_sync(s);
 }

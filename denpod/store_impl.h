@@ -41,6 +41,7 @@ struct dps_store {
 	dpdc *cache;         /* directory rows; NULL unless dps_dir_cache */
 	int64_t dirver;      /* directory version the cache holds; -1: none yet */
 	int64_t dir_read_ns; /* CLOCK_MONOTONIC when dirver was last read (dps_dir_sync_recent) */
+	int64_t dir_window_ns; /* dps_dir_sync_recent's window (dps_dir_window) */
 	int dir_stale;       /* dps_dir_stale since: the next dps_dir_sync_recent reads */
 	/*
 	 * The cable bodies' segments (denpod/segment.h): a SQLite store's; NULL

@@ -724,7 +724,14 @@ static void test_encode_refuses(void)
 	dp_buf small;
 	dp_buf_init(&small, 20);
 	CHECK(dp_buf_puts(&small, "abc") == DP_OK);
-	CHECK(dp_logent_encode(&e, &small) == DP_ETOOBIG && small.len == 3);
+	CHECK(dp_logent_encode(&e, &small) == DP_ETOOBIG && small.len == 3 &&
+	      strcmp((const char *)small.p, "abc") == 0);
+	/* and an entry appended after what out held, the rest kept */
+	dp_buf two;
+	dp_buf_init(&two, 2 * DP_TLOG_ENTRY_MAX);
+	CHECK(dp_buf_puts(&two, "abc") == DP_OK && dp_logent_encode(&e, &two) == DP_OK &&
+	      two.len > 3 && memcmp(two.p, "abcDENPO", 8) == 0 && two.p[two.len] == 0);
+	dp_buf_free(&two);
 	dp_buf_free(&small);
 	dp_buf_free(&b);
 }
