@@ -5,15 +5,15 @@
  *
  *   bench_floor --data DIR [--crypto]
  *
- * Serves the switch's address (DIR's denpod.conf `listen`) with the
- * switch's TLS context (dpd_tls_ctx: its key, TLS 1.3 only, a client
- * certificate required, no resumption; any Ed25519 certificate passes, no
- * directory is read), on one thread, the way denpod's loop does: libevent's
- * evhttp over bufferevent_openssl.
- * TCP_NODELAY and the answer's head and body joined into one record, as
- * denpod's.  GET answers 200 `{}`; POST takes the body out of evhttp's
- * buffer into memory of its own (denpod's copy for its worker) and
- * answers 201 with a body of the length of denpod's answer to a new cable.  With --crypto it
+ * Serves the switch's address (DIR's denpod.conf `listen`, host:port,
+ * IPv4) with the switch's TLS context (dpd_tls_ctx: its key, TLS 1.3
+ * only, a client certificate required, no resumption; any Ed25519
+ * certificate passes, no directory is read), on one thread, the way
+ * denpod's loop does: libevent's evhttp over bufferevent_openssl,
+ * TCP_NODELAY, the answer's head and body joined into one record.  GET
+ * answers 200 `{}`; POST takes the body out of evhttp's buffer into memory
+ * of its own (denpod's copy for its worker) and answers 201 with a body
+ * of the length of denpod's answer to a new cable.  With --crypto it
  * also does what the protocol asks of every submission before any store:
  * dp_submission_decode (the envelope's parse and Ed25519 signature, the
  * payload's SHA-256 against the envelope) and the SHA-256 of the whole

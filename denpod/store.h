@@ -198,13 +198,14 @@ int dps_dir_cache(dps_store *s) DP_WUR;
 int dps_dir_sync(dps_store *s) DP_WUR;
 /*
  * dps_dir_sync, unless this handle read the version successfully less than
- * DPS_DIR_FRESH_MS ago (the monotonic clock; dps_dir_window): then nothing.  For a reader
- * that syncs at every request (the API's authentication): at a few
- * thousand requests a second, the read transaction each would cost is
- * about 5 % of the loop's time (bench/README.md, "Issue 17, sixth
- * session"); with it, a directory change (a suspension, a new key window)
- * applies to the requests authenticated from DPS_DIR_FRESH_MS after it
- * was committed at the latest, rather than from the next one.
+ * DPS_DIR_FRESH_MS ago (the monotonic clock; dps_dir_window): then
+ * nothing.  For a reader that syncs at every request (the API's
+ * authentication): at a few thousand requests a second, the read
+ * transaction each would cost is about 5 % of the loop's time in a
+ * profile (bench/README.md, "Issue 17, sixth session"); with it, a
+ * directory change (a suspension, a new key window) applies to the
+ * requests authenticated from DPS_DIR_FRESH_MS after it was committed at
+ * the latest, rather than from the next one.
  */
 int dps_dir_sync_recent(dps_store *s) DP_WUR;
 #define DPS_DIR_FRESH_MS 1
