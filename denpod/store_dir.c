@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "denpo/epoch.h"
+#include "denpod/req.h"
 #include "denpod/say.h"
 #include "denpod/store_impl.h"
 
@@ -31,16 +31,9 @@ int dps_dir_cache(dps_store *s)
 
 void dps_dir_window(dps_store *s, int64_t ms) { s->dir_window_ns = ms * INT64_C(1000000); }
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 int dps_dir_sync_recent(dps_store *s)
 {
-	if (s->cache && s->dirver >= 0 && !s->dir_stale && mono_ns() - s->dir_read_ns < s->dir_window_ns)
+	if (s->cache && s->dirver >= 0 && !s->dir_stale && dpd_mono_ns() - s->dir_read_ns < s->dir_window_ns)
 		return DP_OK;
 	return dps_dir_sync(s);
 }
@@ -55,7 +48,7 @@ int dps_dir_sync(dps_store *s)
 {
 	if (!s->cache)
 		return DP_OK;
-	s->dir_read_ns = mono_ns(); /* before the read: the window counts from its snapshot */
+	s->dir_read_ns = dpd_mono_ns(); /* before the read: the window counts from its snapshot */
 	s->dir_stale = 0;
 	int64_t n;
 	int r = dps_int(dpdb_prepare(s->db, "SELECT n FROM dirver WHERE id=1"), -1, &n);
